@@ -1,0 +1,1 @@
+"""EngageIQ chat service."""

@@ -1,0 +1,78 @@
+"""Authentication is middleware; authorisation is guards.
+
+The middleware verifies the bearer token and puts the resulting `TenantContext` on the
+connection; handlers receive it as the `tenant` dependency and never see the token."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Final
+
+import structlog
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.types import ASGIApp
+
+from engageiq_tenancy.context import Role, TenantContext
+from engageiq_tenancy.tokens import CognitoTokenVerifier, TokenError
+
+# Paths that answer without a token: liveness and the OpenAPI documents.
+PUBLIC_PATHS: Final = [r"^/health$", r"^/api/[a-z]+/docs"]
+
+
+class TokenRefused(NotAuthorizedException):
+    """A 401 whose `code` comes from the token verifier."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(detail=message)
+        self.code = code
+
+
+class CognitoAuthenticationMiddleware(AbstractAuthenticationMiddleware):
+    def __init__(self, app: ASGIApp, verifier: CognitoTokenVerifier) -> None:
+        super().__init__(app, exclude=PUBLIC_PATHS, exclude_from_auth_key="public")
+        self.verifier = verifier
+
+    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]
+                                   ) -> AuthenticationResult:
+        header = connection.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if not header:
+            raise TokenRefused("missing_token", "Sign in to continue: no bearer token was sent.")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise TokenRefused("invalid_token", "The Authorization header must be 'Bearer <token>'.")
+        try:
+            tenant = await self.verifier.verify(token.strip())
+        except TokenError as exc:
+            structlog.get_logger(__name__).info("token_refused", reason=exc.message)
+            raise TokenRefused(exc.code, exc.message) from None
+        structlog.contextvars.bind_contextvars(tenant_id=tenant.tenant_id, user_id=tenant.user_id)
+        return AuthenticationResult(user=tenant, auth=None)
+
+
+def tenant_of(connection: ASGIConnection[Any, Any, Any, Any]) -> TenantContext:
+    user = connection.scope.get("user")
+    if not isinstance(user, TenantContext):
+        # Only reachable if a public route asks for a tenant: a programming error.
+        raise NotAuthorizedException("Sign in to continue.")
+    return user
+
+
+def requires_role(role: Role) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler],
+                                          None]:
+    """A guard that lets the request through only if the caller holds `role` in their tenant."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        if not tenant_of(connection).has_role(role):
+            raise PermissionDeniedException(
+                detail=f"This needs the '{role.value}' role in your organisation."
+            )
+
+    guard.__name__ = f"requires_{role.value}"
+    return guard
+
+
+requires_member = requires_role(Role.MEMBER)
+requires_tenant_admin = requires_role(Role.TENANT_ADMIN)

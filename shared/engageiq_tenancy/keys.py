@@ -1,0 +1,55 @@
+"""Key builders for tenant data. Each takes the verified `TenantContext`, never a bare tenant
+id, so a key can only ever name the caller's own tenant.
+
+DynamoDB partition keys start with "<tenant_id>#", which the tenant role's IAM condition
+(`dynamodb:LeadingKeys` like "${aws:PrincipalTag/tenant_id}#*") enforces a second time. S3 keys
+live under "tenants/<tenant_id>/", which the role's S3 resource pattern enforces likewise."""
+
+from __future__ import annotations
+
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.resources import TENANT_OBJECT_PREFIX
+from engageiq_tenancy.tenant_ids import KEY_DELIMITER, OBJECT_ID_PATTERN
+
+
+class InvalidObjectId(ValueError):
+    """An id from a request that cannot be part of a key; treat it as 'not found'."""
+
+
+def object_id(value: str) -> str:
+    """Validate an id taken from a request before it becomes part of a key."""
+    if OBJECT_ID_PATTERN.fullmatch(value) is None:
+        raise InvalidObjectId(f"not a valid id: {value!r}")
+    return value
+
+
+def _join(*parts: str) -> str:
+    return KEY_DELIMITER.join(parts)
+
+
+def tenant_partition(tenant: TenantContext, entity: str) -> str:
+    """A partition shared by the whole tenant, e.g. its files: "<tenant>#FILES"."""
+    return _join(tenant.tenant_id, entity)
+
+
+def user_partition(tenant: TenantContext, entity: str) -> str:
+    """A partition private to the caller, e.g. their conversations: "<tenant>#USER#<user>"."""
+    return _join(tenant.tenant_id, entity, tenant.user_id)
+
+
+def sort_key(*parts: str) -> str:
+    """A sort key from an entity tag and ids, each validated."""
+    head, *ids = parts
+    return _join(head, *(object_id(i) for i in ids))
+
+
+def s3_tenant_prefix(tenant: TenantContext) -> str:
+    """"tenants/<tenant_id>/": everything of a tenant in the uploads bucket is below it."""
+    return f"{TENANT_OBJECT_PREFIX}{tenant.tenant_id}/"
+
+
+def s3_key(tenant: TenantContext, area: str, *ids: str) -> str:
+    """An object key below the tenant's prefix; ids are validated, so no "../" or "/"."""
+    if OBJECT_ID_PATTERN.fullmatch(area) is None:
+        raise InvalidObjectId(f"not a valid area: {area!r}")
+    return s3_tenant_prefix(tenant) + "/".join([area, *(object_id(i) for i in ids)])

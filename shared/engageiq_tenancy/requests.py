@@ -1,0 +1,57 @@
+"""Request ids: taken from a trusted-looking inbound header or minted, echoed in responses,
+and bound into every log line of the request."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Final
+
+import structlog
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUEST_ID_HEADER: Final = "x-request-id"
+_STATE_KEY: Final = "engageiq_request_id"
+# Only well-formed ids are propagated, so a client cannot inject text into our logs.
+_ACCEPTABLE_ID: Final = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+
+def request_id_of(scope: Scope) -> str:
+    """The request's id; minted here for the few responses made before the middleware ran
+    (Litestar answers an unknown path from its router, outside route middleware)."""
+    state = scope.setdefault("state", {})
+    value = state.get(_STATE_KEY)
+    if not isinstance(value, str):
+        value = state[_STATE_KEY] = uuid.uuid4().hex
+    return value
+
+
+class RequestIdMiddleware:
+    """Outermost middleware: every response and log line of a request shares one id."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        inbound = None
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                inbound = value.decode("latin-1")
+                break
+        request_id = (
+            inbound if inbound and _ACCEPTABLE_ID.fullmatch(inbound) else uuid.uuid4().hex
+        )
+        scope.setdefault("state", {})[_STATE_KEY] = request_id
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableScopeHeaders.from_message(message)[REQUEST_ID_HEADER] = request_id
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)

@@ -1,0 +1,205 @@
+"""The resource spec: the one owner of table, index, TTL, bucket and output names.
+
+The Pulumi program creates exactly these resources, the local platform creates them in moto,
+and the services find them through the environment variables named here. Changing a key
+schema here changes it everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+Environment = Literal["local", "dev", "staging", "prod"]
+ENVIRONMENTS: Final[tuple[Environment, ...]] = ("local", "dev", "staging", "prod")
+CLOUD_ENVIRONMENTS: Final[tuple[Environment, ...]] = ("dev", "staging", "prod")
+
+PROJECT: Final = "engageiq"
+
+
+@dataclass(frozen=True, slots=True)
+class GlobalIndex:
+    name: str
+    partition_key: str
+    sort_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class TableSpec:
+    """One DynamoDB table. Every key attribute is a string (`S`)."""
+
+    logical_name: str
+    description: str
+    partition_key: str = "pk"
+    sort_key: str = "sk"
+    indexes: tuple[GlobalIndex, ...] = ()
+    ttl_attribute: str | None = None
+    # Tenant-scoped tables have partition keys that start with "<tenant_id>#", which is what
+    # the IAM LeadingKeys condition of the tenant role relies on.
+    tenant_scoped: bool = True
+
+    def physical_name(self, env: Environment) -> str:
+        return f"{PROJECT}-{env}-{self.logical_name}"
+
+    @property
+    def env_var(self) -> str:
+        return f"ENGAGEIQ_{self.logical_name.upper()}_TABLE"
+
+    @property
+    def output_key(self) -> str:
+        return f"{self.logical_name}TableName"
+
+    @property
+    def key_attributes(self) -> tuple[str, ...]:
+        names = [self.partition_key, self.sort_key]
+        for index in self.indexes:
+            names += [index.partition_key, index.sort_key]
+        return tuple(dict.fromkeys(names))
+
+
+@dataclass(frozen=True, slots=True)
+class BucketSpec:
+    logical_name: str
+    description: str
+    versioned: bool
+    # Only the uploads bucket holds tenant data, under "tenants/<tenant_id>/".
+    tenant_prefix: str | None = None
+
+    def physical_name(self, env: Environment, suffix: str = "") -> str:
+        # S3 names are global; cloud stacks pass an account-specific suffix from config.
+        return f"{PROJECT}-{env}-{self.logical_name}" + (f"-{suffix}" if suffix else "")
+
+    @property
+    def env_var(self) -> str:
+        return f"ENGAGEIQ_{self.logical_name.upper()}_BUCKET"
+
+    @property
+    def output_key(self) -> str:
+        return f"{self.logical_name}BucketName"
+
+
+TENANTS: Final = TableSpec(
+    logical_name="tenants",
+    description="Tenant records: status, plan, budget, branding. pk=TENANT#<id>, sk=PROFILE.",
+    tenant_scoped=False,
+)
+CONVERSATIONS: Final = TableSpec(
+    logical_name="conversations",
+    description=(
+        "Conversations and their messages, one item each, under pk=<tenant>#USER#<user>. "
+        "by_updated lists a user's conversations, most recent first."
+    ),
+    indexes=(GlobalIndex("by_updated", "gsi1pk", "gsi1sk"),),
+    ttl_attribute="expiresAt",
+)
+FILES: Final = TableSpec(
+    logical_name="files",
+    description="File metadata and ingestion status under pk=<tenant>#FILES.",
+    ttl_attribute="expiresAt",
+)
+USAGE: Final = TableSpec(
+    logical_name="usage",
+    description="Monthly usage counters under pk=<tenant>#USAGE, sk=<yyyy-mm>.",
+)
+TABLES: Final[tuple[TableSpec, ...]] = (TENANTS, CONVERSATIONS, FILES, USAGE)
+
+TENANT_OBJECT_PREFIX: Final = "tenants/"
+UPLOADS: Final = BucketSpec(
+    logical_name="uploads",
+    description="Tenant documents and search indexes under tenants/<tenant_id>/.",
+    versioned=True,
+    tenant_prefix=TENANT_OBJECT_PREFIX,
+)
+WEB: Final = BucketSpec(
+    logical_name="web",
+    description="The web app's static files and its config.json; read only by CloudFront.",
+    versioned=False,
+)
+BUCKETS: Final[tuple[BucketSpec, ...]] = (UPLOADS, WEB)
+
+
+@dataclass(frozen=True, slots=True)
+class UserPoolSpec:
+    tenant_attribute: str = "tenant_id"
+    # Only these standard attributes may be written by the web app's client; the tenant
+    # attribute is set by operators with admin APIs and is immutable.
+    client_write_attributes: tuple[str, ...] = ("email", "name")
+    client_read_attributes: tuple[str, ...] = ("email", "email_verified", "name")
+    auth_flows: tuple[str, ...] = ("ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH",
+                                   "ALLOW_REFRESH_TOKEN_AUTH")
+
+    @property
+    def tenant_claim(self) -> str:
+        return f"custom:{self.tenant_attribute}"
+
+    def pool_name(self, env: Environment) -> str:
+        return f"{PROJECT}-{env}"
+
+
+USER_POOL: Final = UserPoolSpec()
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeRoute:
+    """A CloudFront behaviour, and the same rule in the local edge. First match wins."""
+
+    path_pattern: str
+    service: Literal["chat", "files"]
+
+    def matches(self, path: str) -> bool:
+        # CloudFront patterns used here only ever end in "*" or are exact paths.
+        if self.path_pattern.endswith("*"):
+            return path.startswith(self.path_pattern[:-1])
+        return path == self.path_pattern
+
+
+EDGE_ROUTES: Final[tuple[EdgeRoute, ...]] = (
+    EdgeRoute("/api/files*", "files"),
+    EdgeRoute("/api/upload-file*", "files"),
+    EdgeRoute("/api/*", "chat"),
+)
+SERVICES: Final[tuple[Literal["chat", "files"], ...]] = ("chat", "files")
+
+
+def route_for(path: str) -> Literal["chat", "files"] | None:
+    for route in EDGE_ROUTES:
+        if route.matches(path):
+            return route.service
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class OutputKeys:
+    """Keys of the local outputs file and of the Pulumi stack outputs (the same contract)."""
+
+    web_url: str = "webUrl"
+    api_url: str = "apiUrl"
+    region: str = "region"
+    user_pool_id: str = "userPoolId"
+    user_pool_client_id: str = "userPoolClientId"
+    aws_endpoint_url: str = "awsEndpointUrl"
+    demo_tenant_id: str = "demoTenantId"
+    demo_username: str = "demoUsername"
+    demo_password: str = "demoPassword"
+    tables: dict[str, str] = field(
+        default_factory=lambda: {t.logical_name: t.output_key for t in TABLES}
+    )
+    buckets: dict[str, str] = field(
+        default_factory=lambda: {b.logical_name: b.output_key for b in BUCKETS}
+    )
+
+
+OUTPUT_KEYS: Final = OutputKeys()
+
+
+class EnvVars:
+    """Environment variable names the services read (the Pulumi program sets the same ones)."""
+
+    ENV: Final = "ENGAGEIQ_ENV"
+    REGION: Final = "AWS_REGION"
+    AWS_ENDPOINT_URL: Final = "AWS_ENDPOINT_URL"
+    USER_POOL_ID: Final = "ENGAGEIQ_USER_POOL_ID"
+    USER_POOL_CLIENT_ID: Final = "ENGAGEIQ_USER_POOL_CLIENT_ID"
+    LOCAL_JWKS_URL: Final = "ENGAGEIQ_LOCAL_JWKS_URL"
+    TENANT_ROLE_ARN: Final = "ENGAGEIQ_TENANT_ROLE_ARN"
+    LOG_LEVEL: Final = "ENGAGEIQ_LOG_LEVEL"

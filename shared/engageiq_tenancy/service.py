@@ -1,0 +1,108 @@
+"""`TenancyPlugin`: the wiring every EngageIQ service shares, in one place.
+
+It installs the request-id and authentication middlewares, the error handlers, the `tenant`
+dependency, `/health`, `GET /api/me` and the OpenAPI document at `/api/<service>/docs`."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Litestar, get
+from litestar.config.app import AppConfig
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityRequirement, SecurityScheme
+from litestar.plugins import InitPluginProtocol
+
+from engageiq_tenancy.auth import CognitoAuthenticationMiddleware, requires_member, tenant_of
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.errors import EXCEPTION_HANDLERS
+from engageiq_tenancy.logs import configure_logging
+from engageiq_tenancy.requests import RequestIdMiddleware
+from engageiq_tenancy.settings import ServiceSettings
+from engageiq_tenancy.tokens import CognitoTokenVerifier
+
+BEARER: SecurityRequirement = {"BearerToken": []}
+
+
+class Health(msgspec.Struct):
+    status: str
+    service: str
+
+
+class Me(msgspec.Struct, rename="camel"):
+    tenant_id: str
+    user_id: str
+    username: str
+    roles: list[str]
+
+
+@get("/api/me", guards=[requires_member], security=[BEARER], tags=["identity"], sync_to_thread=False)
+def me(tenant: TenantContext) -> Me:
+    """The caller as the verified token describes them."""
+    return Me(
+        tenant_id=tenant.tenant_id,
+        user_id=tenant.user_id,
+        username=tenant.username,
+        roles=sorted(role.value for role in tenant.roles),
+    )
+
+
+class TenancyPlugin(InitPluginProtocol):
+    def __init__(
+        self,
+        service: str,
+        settings: ServiceSettings,
+        verifier: CognitoTokenVerifier | None = None,
+    ) -> None:
+        self.service = service
+        self.settings = settings
+        self.verifier = verifier or CognitoTokenVerifier(settings.auth)
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        configure_logging(self.service, self.settings.log_level)
+        self._configure_middleware(app_config)
+        self._configure_routes(app_config)
+        self._configure_openapi(app_config)
+        app_config.exception_handlers = {**EXCEPTION_HANDLERS, **app_config.exception_handlers}
+        app_config.dependencies["tenant"] = Provide(tenant_of, sync_to_thread=False)
+        app_config.state["settings"] = self.settings
+        return app_config
+
+    def _configure_middleware(self, app_config: AppConfig) -> None:
+        app_config.middleware = [
+            RequestIdMiddleware,
+            DefineMiddleware(CognitoAuthenticationMiddleware, verifier=self.verifier),
+            *app_config.middleware,
+        ]
+
+    def _configure_routes(self, app_config: AppConfig) -> None:
+        service = self.service
+
+        @get("/health", opt={"public": True}, tags=["operations"], sync_to_thread=False,
+             include_in_schema=False)
+        def health() -> Health:
+            return Health(status="ok", service=service)
+
+        app_config.route_handlers = [health, me, *app_config.route_handlers]
+
+    def _configure_openapi(self, app_config: AppConfig) -> None:
+        app_config.openapi_config = OpenAPIConfig(
+            title=f"EngageIQ {self.service} API",
+            version="0.1.0",
+            path=f"/api/{self.service}/docs",
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        bearer_format="JWT",
+                        description="A Cognito ID token of the web app's user pool client.",
+                    )
+                }
+            ),
+        )
+
+
+def create_service_app(plugin: TenancyPlugin, *more: InitPluginProtocol) -> Litestar:
+    return Litestar(plugins=[plugin, *more])

@@ -1,0 +1,212 @@
+"""Cognito ID token verification.
+
+The checks, in order (after aws-jwt-verify's list):
+1. a compact JWS with a header naming `kid` and `alg` = RS256 (nothing else is accepted);
+2. the key is in the pool's JWKS, is RSA, and its own `alg`/`use` (when present) are RS256/sig
+   (keys that are not are never loaded);
+3. the RS256 signature verifies;
+4. `exp`, `iat`, `iss`, `sub`, `token_use` are present; `exp` is in the future, `nbf` (if any)
+   is not, `iss` is exactly the one pool's issuer;
+5. `token_use` is `id` - see docs/decisions/0003-id-tokens-carry-the-tenant.md;
+6. `aud` is the web app's client id;
+7. `custom:tenant_id` is present and is a valid tenant id.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from collections.abc import Callable
+from typing import Any, Final
+
+import anyio
+import jwt
+from jwt import PyJWK
+
+from engageiq_tenancy.context import TenantContext, roles_from_groups
+from engageiq_tenancy.resources import USER_POOL
+from engageiq_tenancy.settings import AuthSettings
+from engageiq_tenancy.tenant_ids import USER_ID_PATTERN, is_valid_tenant_id
+
+ALGORITHM: Final = "RS256"
+EXPECTED_TOKEN_USE: Final = "id"
+LEEWAY_SECONDS: Final = 5  # clock skew between Cognito and us
+
+
+class TokenError(Exception):
+    """A token was refused. `code` is stable for clients; `message` is for people."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _invalid(message: str) -> TokenError:
+    return TokenError("invalid_token", message)
+
+
+JwksFetcher = Callable[[str], dict[str, Any]]
+
+
+def fetch_jwks(url: str) -> dict[str, Any]:
+    """Blocking fetch of a JWKS document; JwksCache runs it in a worker thread."""
+    if not url.startswith(("https://", "http://")):
+        raise ValueError("JWKS URL must be http(s)")
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - scheme checked above
+        document = json.load(response)
+    if not isinstance(document, dict):
+        raise ValueError("JWKS is not a JSON object")
+    return document
+
+
+class JwksCache:
+    """The pool's signing keys, refreshed at most every `min_refetch_seconds`.
+
+    An unknown `kid` triggers a refetch (Cognito rotates keys), but never more often than the
+    penalty box allows: a flood of forged tokens with random kids costs one fetch, not many.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        fetcher: JwksFetcher = fetch_jwks,
+        max_age_seconds: float = 3600.0,
+        min_refetch_seconds: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._url = url
+        self._fetcher = fetcher
+        self._max_age = max_age_seconds
+        self._min_refetch = min_refetch_seconds
+        self._clock = clock
+        self._keys: dict[str, PyJWK] = {}
+        self._fetched_at: float | None = None
+        self._lock = anyio.Lock()
+        self.fetch_count = 0
+
+    async def key(self, kid: str) -> PyJWK:
+        if self._is_fresh() and kid in self._keys:
+            return self._keys[kid]
+        async with self._lock:
+            # Another request may have refreshed the keys while we waited for the lock.
+            if (kid not in self._keys or not self._is_fresh()) and self._may_refetch():
+                await self._refresh()
+        try:
+            return self._keys[kid]
+        except KeyError:
+            raise _invalid("The token was signed with a key this service does not know.") from None
+
+    def _is_fresh(self) -> bool:
+        return self._fetched_at is not None and self._clock() - self._fetched_at < self._max_age
+
+    def _may_refetch(self) -> bool:
+        return self._fetched_at is None or self._clock() - self._fetched_at >= self._min_refetch
+
+    async def _refresh(self) -> None:
+        # urllib blocks; keep it off the event loop so open streams keep flowing.
+        try:
+            document = await anyio.to_thread.run_sync(self._fetcher, self._url)
+            keys = _signing_keys(document)
+        except Exception as exc:
+            if self._keys:
+                # Keep serving with the keys we have; Cognito keys rotate rarely.
+                self._fetched_at = self._clock()
+                return
+            raise TokenError(
+                "auth_unavailable", "Sign-in keys could not be loaded; try again shortly."
+            ) from exc
+        self.fetch_count += 1
+        self._fetched_at = self._clock()
+        self._keys = keys
+
+
+def _signing_keys(document: dict[str, Any]) -> dict[str, PyJWK]:
+    """The RS256 signing keys of a JWKS, by kid. A key whose own `alg` or `use` says it is
+    for something else is left out, so it can never verify a token."""
+    raw_keys = document.get("keys")
+    if not isinstance(raw_keys, list):
+        raise ValueError("JWKS has no 'keys' list")
+    keys: dict[str, PyJWK] = {}
+    for raw in raw_keys:
+        if not isinstance(raw, dict) or not isinstance(raw.get("kid"), str):
+            continue
+        if raw.get("kty") != "RSA" or raw.get("alg", ALGORITHM) != ALGORITHM:
+            continue
+        if raw.get("use", "sig") != "sig":
+            continue
+        keys[raw["kid"]] = PyJWK(raw, algorithm=ALGORITHM)
+    return keys
+
+
+class CognitoTokenVerifier:
+    """Turns a bearer token into a TenantContext, or raises TokenError."""
+
+    def __init__(self, settings: AuthSettings, jwks: JwksCache | None = None) -> None:
+        self._settings = settings
+        self._issuer = settings.issuer
+        self._jwks = jwks or JwksCache(settings.jwks_url)
+
+    async def verify(self, token: str) -> TenantContext:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.DecodeError:
+            raise _invalid("The token is not a well-formed JWT.") from None
+        if header.get("alg") != ALGORITHM:
+            raise _invalid("The token's signing algorithm is not accepted.")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise _invalid("The token does not name its signing key.")
+        key = await self._jwks.key(kid)
+        claims = self._decode(token, key)
+        return self._context(claims)
+
+    def _decode(self, token: str, key: PyJWK) -> dict[str, Any]:
+        try:
+            return jwt.decode(
+                token,
+                key=key.key,
+                algorithms=[ALGORITHM],
+                issuer=self._issuer,
+                leeway=LEEWAY_SECONDS,
+                options={
+                    "require": ["exp", "iat", "iss", "sub", "token_use"],
+                    # Checked below, after token_use, so an access token gets the right message.
+                    "verify_aud": False,
+                },
+            )
+        except jwt.ExpiredSignatureError:
+            raise TokenError("token_expired", "The token has expired; sign in again.") from None
+        except jwt.ImmatureSignatureError:
+            raise _invalid("The token is not valid yet.") from None
+        except jwt.InvalidIssuerError:
+            raise _invalid("The token was issued by another user pool.") from None
+        except jwt.MissingRequiredClaimError as exc:
+            raise _invalid(f"The token has no '{exc.claim}' claim.") from None
+        except jwt.InvalidSignatureError:
+            raise _invalid("The token's signature does not verify.") from None
+        except jwt.InvalidTokenError:
+            raise _invalid("The token could not be verified.") from None
+
+    def _context(self, claims: dict[str, Any]) -> TenantContext:
+        if claims.get("token_use") != EXPECTED_TOKEN_USE:
+            raise _invalid("An ID token is required; this is a different kind of token.")
+        if claims.get("aud") != self._settings.client_id:
+            raise _invalid("The token was issued to a different application.")
+        tenant_id = claims.get(USER_POOL.tenant_claim)
+        if tenant_id is None:
+            raise _invalid("The token does not name a tenant.")
+        if not is_valid_tenant_id(tenant_id):
+            raise _invalid("The token names a tenant id that is not valid.")
+        user_id = claims["sub"]
+        if not isinstance(user_id, str) or USER_ID_PATTERN.fullmatch(user_id) is None:
+            raise _invalid("The token's subject is not valid.")
+        username = claims.get("cognito:username") or claims.get("email") or user_id
+        return TenantContext(
+            tenant_id=tenant_id,
+            user_id=user_id,
+            username=str(username),
+            roles=roles_from_groups(tenant_id, claims.get("cognito:groups")),
+        )
