@@ -1,0 +1,2 @@
+"""The `engageiq` command: the local platform, the infrastructure preview and (later) tenant
+provisioning. Console script: `engageiq = engageiq.cli:main`."""

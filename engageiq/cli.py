@@ -1,0 +1,22 @@
+"""The `engageiq` command line. Each subcommand lives in its own module; this file only
+composes them."""
+
+from __future__ import annotations
+
+import click
+
+from engageiq.local.commands import dev
+from engageiq.preview import preview
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """EngageIQ platform tools."""
+
+
+cli.add_command(dev)
+cli.add_command(preview)
+
+
+def main() -> None:
+    cli()

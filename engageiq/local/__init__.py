@@ -1,0 +1,1 @@
+"""`engageiq dev`: the whole platform on this machine, against moto in server mode."""
