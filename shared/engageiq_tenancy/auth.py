@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 import structlog
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
@@ -53,11 +54,17 @@ class CognitoAuthenticationMiddleware(AbstractAuthenticationMiddleware):
 
 
 def tenant_of(connection: ASGIConnection[Any, Any, Any, Any]) -> TenantContext:
+    """The verified caller of this connection (set by the authentication middleware)."""
     user = connection.scope.get("user")
     if not isinstance(user, TenantContext):
         # Only reachable if a public route asks for a tenant: a programming error.
         raise NotAuthorizedException("Sign in to continue.")
     return user
+
+
+def provide_tenant(request: Request[Any, Any, Any]) -> TenantContext:
+    """The `tenant` dependency every handler declares to learn who is calling."""
+    return tenant_of(request)
 
 
 def requires_role(role: Role) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler],

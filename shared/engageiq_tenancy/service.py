@@ -14,7 +14,11 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityRequirement, SecurityScheme
 from litestar.plugins import InitPluginProtocol
 
-from engageiq_tenancy.auth import CognitoAuthenticationMiddleware, requires_member, tenant_of
+from engageiq_tenancy.auth import (
+    CognitoAuthenticationMiddleware,
+    provide_tenant,
+    requires_member,
+)
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.errors import EXCEPTION_HANDLERS
 from engageiq_tenancy.logs import configure_logging
@@ -65,7 +69,7 @@ class TenancyPlugin(InitPluginProtocol):
         self._configure_routes(app_config)
         self._configure_openapi(app_config)
         app_config.exception_handlers = {**EXCEPTION_HANDLERS, **app_config.exception_handlers}
-        app_config.dependencies["tenant"] = Provide(tenant_of, sync_to_thread=False)
+        app_config.dependencies["tenant"] = Provide(provide_tenant, sync_to_thread=False)
         app_config.state["settings"] = self.settings
         return app_config
 

@@ -1,0 +1,114 @@
+"""`engageiq dev` and `engageiq dev token`."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+import time
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from engageiq.local.paths import default_state_dir
+
+
+def _missing_dependency(exc: ImportError) -> click.ClickException:
+    return click.ClickException(
+        f"A dependency is missing ({exc.name or exc}). Run ./scripts/dev from the repository "
+        "root: it installs everything into .venv and starts the platform."
+    )
+
+
+@click.group(invoke_without_command=True)
+@click.option("--port", default=8000, show_default=True, help="The web entry point (edge).")
+@click.option("--aws-port", default=4566, show_default=True, help="The local AWS endpoint (moto).")
+@click.option("--state-dir", type=click.Path(path_type=Path), default=None,
+              help="Where outputs.json and logs go [default: .engageiq/local].")
+@click.pass_context
+def dev(ctx: click.Context, port: int, aws_port: int, state_dir: Path | None) -> None:
+    """Run the whole platform on this machine until Ctrl-C."""
+    ctx.ensure_object(dict)
+    ctx.obj["state_dir"] = state_dir or default_state_dir()
+    if ctx.invoked_subcommand is not None:
+        return
+    started = time.monotonic()
+    try:
+        from engageiq.local.aws import LocalAwsError
+        from engageiq.local.platform import DevPorts, LocalPlatform
+    except ImportError as exc:
+        raise _missing_dependency(exc) from exc
+
+    stop = threading.Event()
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    platform = LocalPlatform(ctx.obj["state_dir"], DevPorts(edge=port, aws=aws_port))
+    click.echo("Starting EngageIQ locally (moto, chat, files, edge)...")
+    try:
+        outputs = platform.start()
+    except LocalAwsError as exc:
+        platform.stop()
+        raise click.ClickException(str(exc)) from exc
+    except BaseException:
+        platform.stop()
+        raise
+    elapsed = time.monotonic() - started
+    click.echo(
+        f"\nEngageIQ is running ({elapsed:.1f} s to ready).\n"
+        f"  Web app:      {outputs['webUrl']}\n"
+        f"  API:          {outputs['apiUrl']}  (docs: {outputs['apiUrl']}/chat/docs, "
+        f"{outputs['apiUrl']}/files/docs)\n"
+        f"  Local AWS:    {outputs['awsEndpointUrl']}\n"
+        f"  Demo tenant:  {outputs['demoTenantId']}\n"
+        f"  Demo sign-in: {outputs['demoUsername']} / {outputs['demoPassword']}\n"
+        f"  Outputs:      {ctx.obj['state_dir'] / 'outputs.json'}\n"
+        f"  Logs:         {ctx.obj['state_dir'] / 'logs'}\n\n"
+        "Get a token for curl:  engageiq dev token\n"
+        "Press Ctrl-C to stop.",
+    )
+    stop.wait()
+    click.echo("\nStopping...")
+    platform.stop()
+    click.echo("Stopped.")
+
+
+@dev.command()
+@click.option("--username", default=None, help="Default: the demo user.")
+@click.option("--password", default=None, help="Default: the demo user's password.")
+@click.option("--json", "as_json", is_flag=True, help="Print {idToken, ...} as JSON.")
+@click.pass_context
+def token(ctx: click.Context, username: str | None, password: str | None, as_json: bool) -> None:
+    """Sign in to the running local platform and print an ID token.
+
+    Example: curl -H "Authorization: Bearer $(engageiq dev token)" http://127.0.0.1:8000/api/me
+    """
+    from botocore.exceptions import ClientError
+
+    from engageiq.local.aws import LocalAwsError
+    from engageiq.local.platform import read_outputs
+    from engageiq.local.seed import sign_in
+
+    try:
+        outputs = read_outputs(ctx.obj["state_dir"])
+    except LocalAwsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        id_token = sign_in(
+            outputs["awsEndpointUrl"],
+            outputs["userPoolClientId"],
+            username or outputs["demoUsername"],
+            password or outputs["demoPassword"],
+        )
+    except ClientError as exc:
+        raise click.ClickException(
+            f"Sign-in failed: {exc.response['Error'].get('Message', 'unknown error')}"
+        ) from exc
+    if as_json:
+        click.echo(json.dumps({"idToken": id_token, "apiUrl": outputs["apiUrl"]}))
+    else:
+        click.echo(id_token)

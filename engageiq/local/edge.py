@@ -1,0 +1,120 @@
+"""The local edge: what CloudFront does in the cloud, on one loopback port.
+
+`/api/*` is proxied to the chat or files service by the same `EDGE_ROUTES` the CloudFront
+behaviours are generated from; everything else is the web app's static folder. Bodies are
+streamed both ways, so uploads are never buffered and SSE events arrive as they are sent.
+Served with `uvicorn engageiq.local.edge:create_app --factory`."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Final
+
+import httpx
+from litestar import Litestar
+from litestar.static_files import create_static_files_router
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from engageiq_tenancy.resources import route_for
+
+EDGE_ORIGINS_ENV: Final = "ENGAGEIQ_EDGE_ORIGINS"
+EDGE_WEB_ROOT_ENV: Final = "ENGAGEIQ_EDGE_WEB_ROOT"
+
+HOP_BY_HOP: Final = frozenset({
+    b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te",
+    b"trailer", b"transfer-encoding", b"upgrade", b"host",
+})
+# CloudFront's origin read timeout (60 s in our behaviours) bounds the gap between packets.
+ORIGIN_TIMEOUT: Final = httpx.Timeout(connect=5.0, read=60.0, write=60.0, pool=5.0)
+
+
+class Edge:
+    def __init__(self, origins: dict[str, str], static_app: ASGIApp) -> None:
+        self.origins = origins
+        self.static_app = static_app
+        self._client: httpx.AsyncClient | None = None
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=ORIGIN_TIMEOUT, follow_redirects=False)
+        return self._client
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/api/"):
+            await self._proxy(scope, receive, send)
+        else:
+            await self.static_app(scope, receive, send)
+
+    async def _proxy(self, scope: Scope, receive: Receive, send: Send) -> None:
+        service = route_for(scope["path"])
+        origin = self.origins.get(service or "")
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        query = scope.get("query_string", b"")
+        url = origin + raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
+        headers = [(k, v) for k, v in scope["headers"] if k.lower() not in HOP_BY_HOP]
+        client_host = (scope.get("client") or ("127.0.0.1", 0))[0]
+        headers += [(b"x-forwarded-for", client_host.encode()), (b"x-forwarded-proto", b"http")]
+
+        async def request_body() -> AsyncIterator[bytes]:
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                yield message.get("body", b"")
+                if not message.get("more_body", False):
+                    return
+
+        request = self.client.build_request(
+            scope["method"], url, headers=headers, content=request_body()
+        )
+        try:
+            response = await self.client.send(request, stream=True)
+        except httpx.HTTPError:
+            await _bad_gateway(send, service or "api")
+            return
+        try:
+            await send({
+                "type": "http.response.start",
+                "status": response.status_code,
+                "headers": [
+                    (k, v) for k, v in response.headers.raw if k.lower() not in HOP_BY_HOP
+                ],
+            })
+            async for chunk in response.aiter_raw():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            # Closing the origin connection is how a browser's disconnect reaches the service.
+            await response.aclose()
+
+
+async def _bad_gateway(send: Send, service: str) -> None:
+    request_id = uuid.uuid4().hex
+    body = json.dumps({
+        "code": "service_unavailable",
+        "message": f"The {service} service is not answering; try again shortly.",
+        "requestId": request_id,
+    }).encode()
+    await send({
+        "type": "http.response.start",
+        "status": 502,
+        "headers": [(b"content-type", b"application/json"), (b"x-request-id", request_id.encode())],
+    })
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+def create_app() -> Edge:
+    origins: dict[str, str] = json.loads(os.environ[EDGE_ORIGINS_ENV])
+    web_root = Path(os.environ[EDGE_WEB_ROOT_ENV])
+    static = Litestar(
+        route_handlers=[
+            create_static_files_router(path="/", directories=[web_root], html_mode=True)
+        ],
+        openapi_config=None,
+    )
+    return Edge(origins, static)
