@@ -1,0 +1,1 @@
+"""Prompt building: system prompt, tenant persona, retrieved passages and history in budget."""

@@ -1,0 +1,30 @@
+"""The retrieval interface the files service plugs into. Until then nothing is retrieved."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from engageiq_tenancy.context import TenantContext
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A piece of one of the tenant's documents, relevant to the question."""
+
+    source_id: str
+    title: str
+    text: str
+
+
+class Retriever(Protocol):
+    async def retrieve(self, tenant: TenantContext, query: str, limit: int) -> list[Passage]:
+        """Passages of `tenant`'s own documents only, best first."""
+        ...
+
+
+class NoRetriever:
+    """What answers until the files issue provides a search index."""
+
+    async def retrieve(self, tenant: TenantContext, query: str, limit: int) -> list[Passage]:
+        return []

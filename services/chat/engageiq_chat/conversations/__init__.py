@@ -1,0 +1,1 @@
+"""Conversations: one item per conversation in the caller's partition, listed by recency."""

@@ -1,0 +1,71 @@
+"""GET /api/conversations, PATCH and DELETE /api/conversations/{id}."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import msgspec
+import structlog
+from engageiq_tenancy.auth import requires_member
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.errors import ApiError
+from engageiq_tenancy.service import BEARER
+from litestar import delete, get, patch
+from litestar.params import Parameter
+
+from engageiq_chat.conversations.store import DELETED_TTL_SECONDS, Conversation
+from engageiq_chat.services import ChatServices
+from engageiq_chat.turns.turn import ConversationNotFound, conversation_id_of
+
+log = structlog.get_logger(__name__)
+MAX_TITLE_CHARS = 120
+
+
+class ConversationPage(msgspec.Struct, rename="camel"):
+    conversations: list[Conversation]
+    next_cursor: str | None
+
+
+class Rename(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    title: str
+
+
+@get("/api/conversations", guards=[requires_member], security=[BEARER], tags=["conversations"])
+async def list_conversations(
+    tenant: TenantContext,
+    chat: ChatServices,
+    cursor: Annotated[str | None, Parameter(max_length=512)] = None,
+    limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
+) -> ConversationPage:
+    """The caller's conversations, most recently active first."""
+    conversations, next_cursor = await chat.conversations.list(tenant, limit, cursor)
+    return ConversationPage(conversations=conversations, next_cursor=next_cursor)
+
+
+@patch("/api/conversations/{conversation_id:str}", guards=[requires_member], security=[BEARER],
+       tags=["conversations"], request_max_body_size=4096)
+async def rename_conversation(conversation_id: str, data: Rename, tenant: TenantContext,
+                              chat: ChatServices) -> Conversation:
+    title = " ".join(data.title.split())
+    if not title or len(title) > MAX_TITLE_CHARS:
+        raise ApiError(400, "invalid_title", f"A title has 1 to {MAX_TITLE_CHARS} characters.")
+    renamed = await chat.conversations.rename(tenant, conversation_id_of(conversation_id), title)
+    if renamed is None:
+        raise ConversationNotFound()
+    return renamed
+
+
+@delete("/api/conversations/{conversation_id:str}", guards=[requires_member], security=[BEARER],
+        tags=["conversations"], status_code=204)
+async def delete_conversation(conversation_id: str, tenant: TenantContext,
+                              chat: ChatServices) -> None:
+    """Mark deleted (gone from every route at once), purge the messages, drop the item
+    (docs/decisions/0026-chat-conversation-delete.md). A retry resumes an interrupted purge."""
+    cid = conversation_id_of(conversation_id)
+    expires_at = int(time.time()) + DELETED_TTL_SECONDS
+    if not await chat.conversations.mark_deleted(tenant, cid, expires_at):
+        raise ConversationNotFound()
+    removed = await chat.messages.purge(tenant, cid)
+    await chat.conversations.remove(tenant, cid)
+    log.info("conversation_deleted", conversation_id=cid, messages=removed)

@@ -1,0 +1,175 @@
+"""`ConversationStore`: the conversation items of the caller's partition."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import msgspec
+from engageiq_tenancy.context import TenantContext
+
+from engageiq_chat.conversations import keys
+from engageiq_chat.cursors import decode_cursor, encode_cursor
+from engageiq_chat.storage import ConditionFailed, DynamoTables, from_item, values
+
+ACTIVE: Final = "active"
+DELETED: Final = "deleted"
+TITLE_CHARS: Final = 80
+# A conversation marked deleted whose purge was interrupted disappears by itself after this.
+DELETED_TTL_SECONDS: Final = 7 * 24 * 3600
+
+
+class Conversation(msgspec.Struct, rename="camel", kw_only=True):
+    id: str
+    title: str
+    created_at: str
+    updated_at: str
+    message_count: int = 0
+    last_route: str | None = None
+
+
+def title_from(message: str) -> str:
+    words = " ".join(message.split())
+    return words if len(words) <= TITLE_CHARS else words[: TITLE_CHARS - 1].rstrip() + "…"
+
+
+def _conversation(item: dict[str, Any]) -> Conversation:
+    return Conversation(
+        id=item["id"],
+        title=item.get("title", ""),
+        created_at=item["createdAt"],
+        updated_at=item["updatedAt"],
+        message_count=item.get("messageCount", 0),
+        last_route=item.get("lastRoute"),
+    )
+
+
+class ConversationStore:
+    def __init__(self, tables: DynamoTables) -> None:
+        self._tables = tables
+
+    async def get(self, tenant: TenantContext, conversation_id: str) -> Conversation | None:
+        """The caller's live conversation, or None (missing, deleted, or not theirs)."""
+        answer = await self._tables.call(
+            "get_item",
+            TableName=self._tables.conversations,
+            Key=values({"pk": keys.partition(tenant), "sk": keys.conversation_sk(conversation_id)}),
+            ConsistentRead=True,
+        )
+        item = from_item(answer.get("Item", {}))
+        if not item or item.get("status") != ACTIVE:
+            return None
+        return _conversation(item)
+
+    async def list(
+        self, tenant: TenantContext, limit: int, cursor: str | None
+    ) -> tuple[list[Conversation], str | None]:
+        pk = keys.partition(tenant)
+        request: dict[str, Any] = {
+            "TableName": self._tables.conversations,
+            "IndexName": keys.BY_UPDATED,
+            "KeyConditionExpression": "gsi1pk = :pk",
+            "ExpressionAttributeValues": values({":pk": pk}),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if cursor:
+            start = decode_cursor(cursor, {
+                "sk": lambda v: keys.CONVERSATION_SK.fullmatch(v) is not None,
+                "u": lambda v: keys.UPDATED_SK.fullmatch(v) is not None,
+            })
+            request["ExclusiveStartKey"] = values(
+                {"pk": pk, "sk": start["sk"], "gsi1pk": pk, "gsi1sk": start["u"]}
+            )
+        answer = await self._tables.call("query", **request)
+        items = [from_item(i) for i in answer.get("Items", [])]
+        conversations = [_conversation(i) for i in items if i.get("status") == ACTIVE]
+        last = answer.get("LastEvaluatedKey")
+        next_cursor = None
+        if last:
+            plain = from_item(last)
+            next_cursor = encode_cursor({"sk": plain["sk"], "u": plain["gsi1sk"]})
+        return conversations, next_cursor
+
+    async def rename(
+        self, tenant: TenantContext, conversation_id: str, title: str
+    ) -> Conversation | None:
+        try:
+            answer = await self._tables.call(
+                "update_item",
+                TableName=self._tables.conversations,
+                Key=values(
+                    {"pk": keys.partition(tenant), "sk": keys.conversation_sk(conversation_id)}
+                ),
+                UpdateExpression="SET title = :title",
+                ConditionExpression="#status = :active",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=values({":title": title, ":active": ACTIVE}),
+                ReturnValues="ALL_NEW",
+            )
+        except ConditionFailed:
+            return None
+        return _conversation(from_item(answer["Attributes"]))
+
+    async def mark_deleted(self, tenant: TenantContext, conversation_id: str,
+                           expires_at: int) -> bool:
+        """Step 1 of a delete: the conversation vanishes from every route at once (and from the
+        by_updated index); its messages are purged next. False if there was nothing to delete.
+        A conversation already marked deleted answers True, so a retried DELETE resumes."""
+        try:
+            await self._tables.call(
+                "update_item",
+                TableName=self._tables.conversations,
+                Key=values(
+                    {"pk": keys.partition(tenant), "sk": keys.conversation_sk(conversation_id)}
+                ),
+                UpdateExpression="SET #status = :deleted, expiresAt = :expires "
+                                 "REMOVE gsi1pk, gsi1sk",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=values({":deleted": DELETED, ":expires": expires_at}),
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+    async def remove(self, tenant: TenantContext, conversation_id: str) -> None:
+        """Last step of a delete, once no message item is left."""
+        await self._tables.call(
+            "delete_item",
+            TableName=self._tables.conversations,
+            Key=values({"pk": keys.partition(tenant), "sk": keys.conversation_sk(conversation_id)}),
+        )
+
+    def touch(self, tenant: TenantContext, conversation_id: str, *, new: bool, title: str,
+              route: str | None, added_messages: int) -> dict[str, Any]:
+        """The transaction part that creates or refreshes the conversation item as messages are
+        added, so a message never exists without its conversation being live."""
+        now = keys.now_iso()
+        pk = keys.partition(tenant)
+        names = {"#status": "status"}
+        vals: dict[str, Any] = {
+            ":now": now, ":gsk": keys.updated_sk(now, conversation_id), ":pk": pk,
+            ":n": added_messages, ":active": ACTIVE,
+        }
+        expression = ("SET updatedAt = :now, gsi1pk = :pk, gsi1sk = :gsk ADD messageCount :n")
+        if route is not None:
+            expression = expression.replace("ADD", ", lastRoute = :route ADD")
+            vals[":route"] = route
+        if new:
+            expression = expression.replace(
+                "SET ", "SET id = :id, title = :title, createdAt = :now, #status = :active, "
+            )
+            vals |= {":id": conversation_id, ":title": title}
+            condition = "attribute_not_exists(pk)"
+        else:
+            condition = "#status = :active"
+        return {
+            "Update": {
+                "TableName": self._tables.conversations,
+                "Key": values({"pk": pk, "sk": keys.conversation_sk(conversation_id)}),
+                "UpdateExpression": expression,
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values(vals),
+            }
+        }

@@ -1,0 +1,1 @@
+"""Messages: one DynamoDB item per message, paged newest-first by opaque cursors."""

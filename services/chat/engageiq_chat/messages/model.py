@@ -1,0 +1,67 @@
+"""What a stored message is, and the deliberate bound that keeps it under DynamoDB's 400 KB."""
+
+from __future__ import annotations
+
+import enum
+from typing import Final
+
+import msgspec
+
+
+class Role(enum.StrEnum):
+    USER = "user"
+    ASSISTANT = "assistant"
+
+
+class MessageStatus(enum.StrEnum):
+    COMPLETE = "complete"
+    INCOMPLETE = "incomplete"
+    FAILED = "failed"
+
+
+# DynamoDB refuses items over 400 KB. Content is the only unbounded attribute, so it is capped
+# well below that, leaving room for keys, citations and counters (docs/decisions/0022).
+MAX_CONTENT_BYTES: Final = 300_000
+MAX_CITATIONS: Final = 20
+MAX_SNIPPET_CHARS: Final = 500
+TRUNCATION_MARKER: Final = "\n\n[… truncated: this message exceeded the storage limit]"
+
+
+class Citation(msgspec.Struct, rename="camel", kw_only=True):
+    source_id: str
+    title: str
+    snippet: str = ""
+
+
+class StoredMessage(msgspec.Struct, rename="camel", kw_only=True):
+    id: str
+    conversation_id: str
+    role: Role
+    content: str
+    created_at: str
+    status: MessageStatus
+    route: str
+    citations: list[Citation] = msgspec.field(default_factory=list)
+    provider: str | None = None
+    model: str | None = None
+    finish_reason: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    truncated: bool = False
+
+
+def bounded_content(content: str) -> tuple[str, bool]:
+    """`content`, or its longest prefix that fits with the marker; True if it was cut."""
+    encoded = content.encode("utf-8")
+    if len(encoded) <= MAX_CONTENT_BYTES:
+        return content, False
+    room = MAX_CONTENT_BYTES - len(TRUNCATION_MARKER.encode("utf-8"))
+    # errors="ignore" drops a multi-byte character split by the cut instead of failing.
+    return encoded[:room].decode("utf-8", errors="ignore") + TRUNCATION_MARKER, True
+
+
+def bounded_citations(citations: list[Citation]) -> list[Citation]:
+    return [
+        Citation(source_id=c.source_id, title=c.title[:200], snippet=c.snippet[:MAX_SNIPPET_CHARS])
+        for c in citations[:MAX_CITATIONS]
+    ]

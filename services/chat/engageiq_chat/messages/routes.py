@@ -1,0 +1,53 @@
+"""GET /api/chat-history: a conversation's messages, a page at a time."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from engageiq_tenancy.auth import requires_member
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.service import BEARER
+from litestar import get
+from litestar.params import Parameter
+
+from engageiq_chat.messages.model import Citation, StoredMessage
+from engageiq_chat.services import ChatServices
+from engageiq_chat.turns.turn import ConversationNotFound, conversation_id_of
+
+
+class MessageView(msgspec.Struct, rename="camel"):
+    id: str
+    role: str
+    content: str
+    created_at: str
+    status: str
+    route: str
+    citations: list[Citation]
+
+
+class HistoryPage(msgspec.Struct, rename="camel"):
+    messages: list[MessageView]
+    next_cursor: str | None
+
+
+def view(message: StoredMessage) -> MessageView:
+    return MessageView(id=message.id, role=message.role.value, content=message.content,
+                       created_at=message.created_at, status=message.status.value,
+                       route=message.route, citations=message.citations)
+
+
+@get("/api/chat-history", guards=[requires_member], security=[BEARER], tags=["chat"])
+async def chat_history(
+    tenant: TenantContext,
+    chat: ChatServices,
+    conversation_id: Annotated[str, Parameter(query="conversationId", max_length=64)],
+    cursor: Annotated[str | None, Parameter(max_length=512)] = None,
+    limit: Annotated[int, Parameter(ge=1, le=100)] = 50,
+) -> HistoryPage:
+    """Newest page first; within a page oldest first. `nextCursor` loads older messages."""
+    cid = conversation_id_of(conversation_id)
+    if await chat.conversations.get(tenant, cid) is None:
+        raise ConversationNotFound()
+    messages, next_cursor = await chat.messages.page(tenant, cid, limit, cursor)
+    return HistoryPage(messages=[view(m) for m in messages], next_cursor=next_cursor)

@@ -1,0 +1,150 @@
+"""`MessageStore`: the message items of a conversation, and the writes that add them together
+with the conversation item (one transaction: never a message without its live conversation)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import msgspec
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.tenant_ids import OBJECT_ID_PATTERN
+
+from engageiq_chat.conversations import keys
+from engageiq_chat.conversations.store import ConversationStore
+from engageiq_chat.cursors import InvalidCursor, decode_cursor, encode_cursor
+from engageiq_chat.messages.model import StoredMessage, bounded_citations, bounded_content
+from engageiq_chat.storage import (
+    ConditionFailed,
+    DynamoTables,
+    StorageUnavailable,
+    from_item,
+    to_item,
+    values,
+)
+
+BATCH_WRITE_MAX = 25
+_MESSAGE_SK = re.compile(rf"MSG#({OBJECT_ID_PATTERN.pattern})#({OBJECT_ID_PATTERN.pattern})")
+
+
+class ConversationGone(Exception):
+    """The conversation was deleted (or never existed) when a message was to be added."""
+
+
+def _message(item: dict[str, Any]) -> StoredMessage:
+    data = {k: v for k, v in item.items() if k not in ("pk", "sk")}
+    return msgspec.convert(data, StoredMessage)
+
+
+class MessageStore:
+    def __init__(self, tables: DynamoTables, conversations: ConversationStore) -> None:
+        self._tables = tables
+        self._conversations = conversations
+
+    def _item(self, tenant: TenantContext, message: StoredMessage) -> dict[str, Any]:
+        content, cut = bounded_content(message.content)
+        bounded = msgspec.structs.replace(
+            message, content=content, truncated=message.truncated or cut,
+            citations=bounded_citations(message.citations),
+        )
+        return to_item({
+            "pk": keys.partition(tenant),
+            "sk": keys.message_sk(message.conversation_id, message.id),
+            **msgspec.to_builtins(bounded),
+        })
+
+    async def add(self, tenant: TenantContext, message: StoredMessage, *, new_conversation: bool,
+                  title: str = "") -> None:
+        """Store one message and refresh (or create) its conversation, atomically."""
+        touch = self._conversations.touch(
+            tenant, message.conversation_id, new=new_conversation, title=title,
+            route=message.route, added_messages=1,
+        )
+        put = {
+            "Put": {
+                "TableName": self._tables.conversations,
+                "Item": self._item(tenant, message),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+        try:
+            await self._tables.call("transact_write_items", TransactItems=[put, touch])
+        except ConditionFailed:
+            raise ConversationGone(message.conversation_id) from None
+
+    async def recent(self, tenant: TenantContext, conversation_id: str,
+                     limit: int) -> list[StoredMessage]:
+        """The latest `limit` messages, oldest first (what prompt building starts from)."""
+        answer = await self._tables.call(
+            "query",
+            TableName=self._tables.conversations,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues=values({
+                ":pk": keys.partition(tenant), ":prefix": keys.message_prefix(conversation_id),
+            }),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [_message(from_item(i)) for i in reversed(answer.get("Items", []))]
+
+    async def page(self, tenant: TenantContext, conversation_id: str, limit: int,
+                   cursor: str | None) -> tuple[list[StoredMessage], str | None]:
+        """One page of history. Pages run from the newest message backwards (a chat shows the
+        latest first and loads older ones on scroll); within a page, oldest first."""
+        pk = keys.partition(tenant)
+        request: dict[str, Any] = {
+            "TableName": self._tables.conversations,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": values(
+                {":pk": pk, ":prefix": keys.message_prefix(conversation_id)}
+            ),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if cursor:
+            start = decode_cursor(cursor, {"sk": lambda v: _MESSAGE_SK.fullmatch(v) is not None})
+            if not start["sk"].startswith(keys.message_prefix(conversation_id)):
+                # A cursor of another conversation: refuse rather than page across.
+                raise InvalidCursor()
+            request["ExclusiveStartKey"] = values({"pk": pk, "sk": start["sk"]})
+        answer = await self._tables.call("query", **request)
+        messages = [_message(from_item(i)) for i in reversed(answer.get("Items", []))]
+        last = answer.get("LastEvaluatedKey")
+        next_cursor = encode_cursor({"sk": from_item(last)["sk"]}) if last else None
+        return messages, next_cursor
+
+    async def purge(self, tenant: TenantContext, conversation_id: str) -> int:
+        """Delete every message item of a conversation (batched); returns how many."""
+        pk = keys.partition(tenant)
+        removed = 0
+        start: dict[str, Any] | None = None
+        while True:
+            request: dict[str, Any] = {
+                "TableName": self._tables.conversations,
+                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+                "ExpressionAttributeValues": values(
+                    {":pk": pk, ":prefix": keys.message_prefix(conversation_id)}
+                ),
+                "ProjectionExpression": "pk, sk",
+            }
+            if start:
+                request["ExclusiveStartKey"] = start
+            answer = await self._tables.call("query", **request)
+            item_keys = answer.get("Items", [])
+            for i in range(0, len(item_keys), BATCH_WRITE_MAX):
+                await self._delete_batch(item_keys[i : i + BATCH_WRITE_MAX])
+            removed += len(item_keys)
+            start = answer.get("LastEvaluatedKey")
+            if not start:
+                return removed
+
+    async def _delete_batch(self, item_keys: list[dict[str, Any]]) -> None:
+        requests: list[dict[str, Any]] = [{"DeleteRequest": {"Key": k}} for k in item_keys]
+        for _ in range(5):
+            answer = await self._tables.call(
+                "batch_write_item", RequestItems={self._tables.conversations: requests}
+            )
+            requests = answer.get("UnprocessedItems", {}).get(self._tables.conversations, [])
+            if not requests:
+                return
+        raise StorageUnavailable()

@@ -1,0 +1,1 @@
+"""Model providers: Anthropic's Messages API, or the offline responder."""

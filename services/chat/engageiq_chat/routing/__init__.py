@@ -1,0 +1,1 @@
+"""Prompt routing: every message gets an intent, and each intent its template and model tier."""

@@ -1,0 +1,69 @@
+"""`ChatServices`: the chat service's collaborators, built once per process and handed to
+handlers as the `chat` dependency."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engageiq_tenancy import aws
+from engageiq_tenancy.settings import ServiceSettings
+
+from engageiq_chat.context.prompt import PromptBuilder
+from engageiq_chat.context.retrieval import NoRetriever, Retriever
+from engageiq_chat.conversations.store import ConversationStore
+from engageiq_chat.messages.store import MessageStore
+from engageiq_chat.providers.anthropic_provider import AnthropicProvider
+from engageiq_chat.providers.base import ChatProvider
+from engageiq_chat.providers.offline import OfflineResponder
+from engageiq_chat.routing.intents import IntentRouter
+from engageiq_chat.settings import ChatSettings
+from engageiq_chat.storage import DynamoTables
+from engageiq_chat.tenant_profile import TenantProfiles
+from engageiq_chat.usage.meter import UsageMeter
+
+
+@dataclass(frozen=True, slots=True)
+class ChatServices:
+    settings: ChatSettings
+    conversations: ConversationStore
+    messages: MessageStore
+    usage: UsageMeter
+    profiles: TenantProfiles
+    router: IntentRouter
+    prompts: PromptBuilder
+    retriever: Retriever
+    provider: ChatProvider
+
+    @classmethod
+    def build(cls, service: ServiceSettings, settings: ChatSettings, *,
+              provider: ChatProvider | None = None,
+              retriever: Retriever | None = None) -> ChatServices:
+        tables = DynamoTables(
+            aws.client("dynamodb", service),
+            conversations=service.table("conversations"),
+            usage=service.table("usage"),
+            tenants=service.table("tenants"),
+        )
+        conversations = ConversationStore(tables)
+        return cls(
+            settings=settings,
+            conversations=conversations,
+            messages=MessageStore(tables, conversations),
+            usage=UsageMeter(tables),
+            profiles=TenantProfiles(tables, settings.default_monthly_token_budget),
+            router=IntentRouter(),
+            prompts=PromptBuilder(settings.history_token_budget),
+            retriever=retriever or NoRetriever(),
+            provider=provider or default_provider(settings),
+        )
+
+
+def default_provider(settings: ChatSettings) -> ChatProvider:
+    """Anthropic when ANTHROPIC_API_KEY is set, else the offline responder."""
+    if settings.anthropic_api_key:
+        return AnthropicProvider(
+            settings.anthropic_api_key,
+            timeout_seconds=settings.provider_timeout_seconds,
+            max_retries=settings.provider_max_retries,
+        )
+    return OfflineResponder()

@@ -1,0 +1,94 @@
+"""DynamoDB access for the chat service: one low-level client, every call off the event loop,
+and one translation of storage failures into the 503 clients see."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from functools import partial
+from typing import Any, Final, TypeVar
+
+import anyio
+import structlog
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import BotoCoreError, ClientError
+from engageiq_tenancy.errors import ApiError
+
+log = structlog.get_logger(__name__)
+T = TypeVar("T")
+
+_serializer: Final = TypeSerializer()
+_deserializer: Final = TypeDeserializer()
+
+# boto3 calls block; a dedicated limiter keeps 100 open streams from queueing their final
+# writes behind anyio's default 40 worker threads.
+_THREADS: Final = anyio.CapacityLimiter(64)
+
+
+class StorageUnavailable(ApiError):
+    """DynamoDB refused or failed a call; the request made no partial change visible."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            503,
+            "storage_unavailable",
+            "Conversation storage is unavailable right now; nothing was saved. Try again shortly.",
+            {"Retry-After": "5"},
+        )
+
+
+class ConditionFailed(Exception):
+    """A conditional write found the item in another state than it required."""
+
+
+def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Plain values (str, int, bool, list, dict) -> DynamoDB attribute values; None is left out."""
+    return {k: _serializer.serialize(v) for k, v in values.items() if v is not None}
+
+
+def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def _plain(value: Any) -> Any:
+    # DynamoDB numbers come back as Decimal; the chat service stores only integers.
+    if isinstance(value, Decimal):
+        return int(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def values(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """ExpressionAttributeValues from plain values."""
+    return {k: _serializer.serialize(v) for k, v in mapping.items()}
+
+
+class DynamoTables:
+    """The boto3 DynamoDB client (thread-safe, created once) and the chat service's tables."""
+
+    def __init__(self, client: Any, conversations: str, usage: str, tenants: str) -> None:
+        self.client = client
+        self.conversations = conversations
+        self.usage = usage
+        self.tenants = tenants
+
+    async def call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+        method: Callable[..., dict[str, Any]] = getattr(self.client, operation)
+        try:
+            return await anyio.to_thread.run_sync(partial(method, **kwargs), limiter=_THREADS)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code == "ConditionalCheckFailedException":
+                raise ConditionFailed(operation) from None
+            if code == "TransactionCanceledException":
+                reasons = exc.response.get("CancellationReasons", [])
+                if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
+                    raise ConditionFailed(operation) from None
+            log.warning("storage_error", operation=operation, code=code)
+            raise StorageUnavailable() from exc
+        except BotoCoreError as exc:
+            log.warning("storage_error", operation=operation, error=type(exc).__name__)
+            raise StorageUnavailable() from exc

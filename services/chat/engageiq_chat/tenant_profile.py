@@ -1,0 +1,70 @@
+"""The caller's tenant record as the chat service needs it: budget, status and persona.
+
+Records change rarely (an operator edits them), so each process keeps them for a short time
+instead of reading DynamoDB on every turn."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.errors import ApiError
+from engageiq_tenancy.tenants import TenantStatus, record_from_item, record_key
+
+from engageiq_chat.context.prompt import Persona
+from engageiq_chat.storage import DynamoTables, from_item
+
+CACHE_SECONDS = 30.0
+MAX_PERSONA_CHARS = 4_000
+
+
+@dataclass(frozen=True, slots=True)
+class TenantProfile:
+    status: TenantStatus
+    monthly_token_budget: int
+    persona: Persona
+
+
+class TenantProfiles:
+    def __init__(self, tables: DynamoTables, default_budget: int) -> None:
+        self._tables = tables
+        self._default_budget = default_budget
+        self._cache: dict[str, tuple[float, TenantProfile]] = {}
+
+    async def get(self, tenant: TenantContext) -> TenantProfile:
+        cached = self._cache.get(tenant.tenant_id)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        answer = await self._tables.call(
+            "get_item", TableName=self._tables.tenants, Key=_typed(record_key(tenant))
+        )
+        item = from_item(answer.get("Item", {}))
+        if item:
+            record = record_from_item(item)
+            # `persona` is an optional attribute of the record that the chat service owns.
+            persona_text = item.get("persona")
+            profile = TenantProfile(
+                status=record.status,
+                monthly_token_budget=record.monthly_token_budget,
+                persona=Persona(
+                    company=record.branding.display_name or record.name,
+                    instructions=persona_text[:MAX_PERSONA_CHARS]
+                    if isinstance(persona_text, str) else "",
+                ),
+            )
+        else:
+            profile = TenantProfile(TenantStatus.ACTIVE, self._default_budget,
+                                    Persona(company="your company"))
+        self._cache[tenant.tenant_id] = (time.monotonic() + CACHE_SECONDS, profile)
+        return profile
+
+    @staticmethod
+    def require_active(profile: TenantProfile) -> None:
+        if profile.status != TenantStatus.ACTIVE:
+            raise ApiError(403, "tenant_inactive",
+                           "Your organisation's account is not active; contact your administrator.")
+
+
+def _typed(key: dict[str, str]) -> dict[str, dict[str, str]]:
+    return {k: {"S": v} for k, v in key.items()}

@@ -1,0 +1,250 @@
+"""`ChatTurns` prepares a turn (every check and the user message's write happen before the
+response starts, so failures there are plain HTTP errors); `Turn.events` streams it.
+
+Stream policy (docs/decisions/0021-chat-streaming.md):
+- `meta` is sent at once; a comment line goes out whenever `heartbeat_seconds` pass silently;
+- the model runs in its own task feeding a queue, so waiting for it never blocks heartbeats,
+  and cancelling it (client gone, time limit) closes the model connection;
+- at `stream_max_seconds` the answer so far is saved `incomplete` and `done` says
+  `length_limit`; the client continues with a follow-up "continue" message (0023);
+- whatever ends the turn, the assistant message is saved (complete, incomplete or failed)
+  and usage is recorded, shielded from the cancellation of a disconnected client."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import anyio
+import structlog
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.errors import ApiError
+from engageiq_tenancy.keys import InvalidObjectId, object_id
+
+from engageiq_chat.context.retrieval import Passage
+from engageiq_chat.context.tokens import estimate_tokens
+from engageiq_chat.conversations.keys import now_iso
+from engageiq_chat.conversations.store import Conversation, title_from
+from engageiq_chat.ids import new_id
+from engageiq_chat.messages.model import Citation, MessageStatus, Role, StoredMessage
+from engageiq_chat.messages.store import ConversationGone
+from engageiq_chat.providers.base import Finished, ModelRequest, ProviderError, TextDelta
+from engageiq_chat.routing.intents import Intent
+from engageiq_chat.services import ChatServices
+from engageiq_chat.storage import StorageUnavailable
+from engageiq_chat.turns import events
+
+log = structlog.get_logger(__name__)
+
+# Earlier messages read for context; the token budget then decides how many are sent.
+HISTORY_MAX_MESSAGES = 60
+PASSAGES_PER_TURN = 5
+COMPLETE_REASONS = frozenset({"end_turn", "stop_sequence"})
+
+
+class ConversationNotFound(ApiError):
+    def __init__(self) -> None:
+        super().__init__(404, "conversation_not_found", "No such conversation.")
+
+
+def conversation_id_of(value: str) -> str:
+    """A conversation id from a request; malformed ids are just ids that do not exist."""
+    try:
+        return object_id(value)
+    except InvalidObjectId:
+        raise ConversationNotFound() from None
+
+
+class ChatTurns:
+    def __init__(self, chat: ChatServices) -> None:
+        self._chat = chat
+
+    async def start(self, tenant: TenantContext, message: str,
+                    conversation_id: str | None) -> Turn:
+        chat = self._chat
+        text = message.strip()
+        if not text:
+            raise ApiError(400, "empty_message", "Write a message first.")
+        if len(text) > chat.settings.max_message_chars:
+            raise ApiError(413, "message_too_long",
+                           f"Messages are limited to {chat.settings.max_message_chars} "
+                           "characters; shorten it or split it in parts.")
+        cid = conversation_id_of(conversation_id) if conversation_id is not None else None
+
+        # Independent reads run concurrently: the added latency is one round trip, not four.
+        profile, usage, conversation, history = await asyncio.gather(
+            chat.profiles.get(tenant),
+            chat.usage.current(tenant),
+            chat.conversations.get(tenant, cid) if cid else _none(),
+            chat.messages.recent(tenant, cid, HISTORY_MAX_MESSAGES) if cid else _empty(),
+        )
+        chat.profiles.require_active(profile)
+        chat.usage.check(usage, profile.monthly_token_budget)
+        if cid is not None and conversation is None:
+            raise ConversationNotFound()
+
+        last_route = conversation.last_route if conversation else None
+        previous = Intent(last_route) if last_route in set(Intent) else None
+        route = chat.router.classify(text, previous).intent
+        model = chat.settings.model_for(route.value)
+        passages = await chat.retriever.retrieve(tenant, text, PASSAGES_PER_TURN)
+        request = chat.prompts.build(
+            model=model, max_tokens=chat.settings.max_output_tokens, intent=route,
+            persona=profile.persona, history=history, message=text, passages=passages,
+        )
+        user_message = StoredMessage(
+            id=new_id(), conversation_id=cid or new_id(), role=Role.USER, content=text,
+            created_at=now_iso(), status=MessageStatus.COMPLETE, route=route.value,
+        )
+        try:
+            await chat.messages.add(tenant, user_message, new_conversation=cid is None,
+                                    title=title_from(text))
+        except ConversationGone:
+            raise ConversationNotFound() from None
+        log.info("chat_turn_started", conversation_id=user_message.conversation_id,
+                 route=route.value, model=model, provider=chat.provider.name,
+                 history_messages=len(history), prompt_chars=len(text))
+        return Turn(chat, tenant, user_message, request, new_id(), passages)
+
+
+async def _none() -> Conversation | None:
+    return None
+
+
+async def _empty() -> list[StoredMessage]:
+    return []
+
+
+@dataclass
+class Turn:
+    chat: ChatServices
+    tenant: TenantContext
+    user_message: StoredMessage
+    request: ModelRequest
+    assistant_id: str
+    passages: list[Passage]
+    parts: list[str] = field(default_factory=list)
+    saved: bool = False
+
+    @property
+    def citations(self) -> list[Citation]:
+        return [Citation(source_id=p.source_id, title=p.title, snippet=p.text[:300])
+                for p in self.passages]
+
+    async def _pump(self, queue: asyncio.Queue[TextDelta | Finished | ProviderError]) -> None:
+        try:
+            async for event in self.chat.provider.stream(self.request):
+                await queue.put(event)
+        except ProviderError as exc:
+            await queue.put(exc)
+        except Exception:
+            log.exception("provider_crashed")
+            await queue.put(ProviderError("model_error", "The model failed to answer. Try again."))
+
+    async def events(self) -> AsyncIterator[bytes]:
+        settings = self.chat.settings
+        deadline = time.monotonic() + settings.stream_max_seconds
+        yield events.sse("meta", events.Meta(
+            conversation_id=self.user_message.conversation_id,
+            user_message_id=self.user_message.id,
+            assistant_message_id=self.assistant_id,
+            route=self.request.intent,
+            provider=self.chat.provider.name,
+            model=self.request.model,
+        ))
+        queue: asyncio.Queue[TextDelta | Finished | ProviderError] = asyncio.Queue()
+        producer = asyncio.create_task(self._pump(queue))
+        outcome: Finished | ProviderError | None = None
+        try:
+            while outcome is None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    item = await asyncio.wait_for(
+                        queue.get(), timeout=min(settings.heartbeat_seconds, remaining)
+                    )
+                except TimeoutError:
+                    if time.monotonic() < deadline:
+                        yield events.HEARTBEAT
+                    continue
+                if isinstance(item, TextDelta):
+                    self.parts.append(item.text)
+                    yield events.sse("delta", events.Delta(text=item.text))
+                else:
+                    outcome = item
+            producer.cancel()
+            final = await self._finish(outcome)
+            for citation in self.citations:
+                yield events.sse("citation", events.CitationEvent(
+                    source_id=citation.source_id, title=citation.title, snippet=citation.snippet,
+                ))
+            yield final
+        except BaseException:
+            # Client disconnected (the response task was cancelled) or the generator was
+            # closed: save what was generated so far, whatever cancels us meanwhile.
+            if not self.saved:
+                with anyio.CancelScope(shield=True):
+                    await self._finish(None, disconnected=True)
+            raise
+        finally:
+            producer.cancel()
+
+    async def _finish(self, outcome: Finished | ProviderError | None, *,
+                      disconnected: bool = False) -> bytes:
+        """Save the assistant message and usage; returns the closing event."""
+        self.saved = True
+        text = "".join(self.parts)
+        input_tokens = estimate_tokens("".join(b.text for b in self.request.system)
+                                       + "".join(m.content for m in self.request.messages))
+        output_tokens = estimate_tokens(text)
+        error: ProviderError | None = None
+        if isinstance(outcome, Finished):
+            reason = outcome.stop_reason
+            input_tokens, output_tokens = outcome.input_tokens, outcome.output_tokens
+            status = MessageStatus.COMPLETE if reason in COMPLETE_REASONS \
+                else MessageStatus.INCOMPLETE
+        elif isinstance(outcome, ProviderError):
+            error = outcome
+            reason = "error"
+            input_tokens = outcome.input_tokens or input_tokens
+            output_tokens = outcome.output_tokens or output_tokens
+            status = MessageStatus.INCOMPLETE if text else MessageStatus.FAILED
+        else:
+            reason = "client_disconnected" if disconnected else "length_limit"
+            status = MessageStatus.INCOMPLETE if text else MessageStatus.FAILED
+        message = StoredMessage(
+            id=self.assistant_id, conversation_id=self.user_message.conversation_id,
+            role=Role.ASSISTANT, content=text, created_at=now_iso(), status=status,
+            route=self.request.intent, citations=self.citations,
+            provider=self.chat.provider.name, model=self.request.model, finish_reason=reason,
+            input_tokens=input_tokens, output_tokens=output_tokens,
+        )
+        stored = True
+        try:
+            await self.chat.messages.add(self.tenant, message, new_conversation=False)
+        except ConversationGone:
+            log.info("answer_dropped_conversation_deleted", message_id=message.id)
+        except StorageUnavailable:
+            stored = False
+        try:
+            await self.chat.usage.record(self.tenant, input_tokens, output_tokens)
+        except StorageUnavailable:
+            # Usage is best effort once the tokens are spent; the log line is the record.
+            log.error("usage_not_recorded", input_tokens=input_tokens,
+                      output_tokens=output_tokens)
+        log.info("chat_turn_finished", finish_reason=reason, status=status.value,
+                 input_tokens=input_tokens, output_tokens=output_tokens)
+        if error is not None:
+            return events.sse("error", events.ErrorEvent(code=error.code, message=error.message))
+        if not stored:
+            return events.sse("error", events.ErrorEvent(
+                code="storage_unavailable",
+                message="The answer could not be saved; it will be missing from the history.",
+            ))
+        return events.sse("done", events.Done(
+            finish_reason=reason,
+            usage=events.Usage(input_tokens=input_tokens, output_tokens=output_tokens),
+        ))

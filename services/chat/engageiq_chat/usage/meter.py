@@ -1,0 +1,95 @@
+"""`UsageMeter`: monthly counters per tenant (requests, input and output tokens), each turn
+added with one atomic UpdateItem ADD, and the budget check made before any model call.
+
+The check reads the counters, then the model runs: concurrent turns of one tenant can each
+pass and overshoot the budget by at most their own answers. That is deliberate (a hard
+reservation would need a write per request before the model call, on the latency path);
+see docs/decisions/0025-chat-usage-budgets.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.errors import ApiError
+from engageiq_tenancy.keys import tenant_partition
+
+from engageiq_chat.storage import DynamoTables, from_item, values
+
+USAGE_ENTITY = "USAGE"
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlyUsage:
+    month: str
+    requests: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+    @property
+    def tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+
+def month_of(moment: datetime) -> str:
+    return moment.strftime("%Y-%m")
+
+
+def seconds_until_next_month(moment: datetime) -> int:
+    year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
+    start = datetime(year, month, 1, tzinfo=UTC)
+    return max(1, int((start - moment).total_seconds() + 0.999))
+
+
+class BudgetExceeded(ApiError):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            429,
+            "budget_exceeded",
+            "Your organisation has used its AI budget for this month. It renews at the start "
+            "of next month; an administrator can raise it sooner.",
+            {"Retry-After": str(retry_after)},
+        )
+
+
+class UsageMeter:
+    def __init__(self, tables: DynamoTables) -> None:
+        self._tables = tables
+
+    def _key(self, tenant: TenantContext, month: str) -> dict[str, Any]:
+        return values({"pk": tenant_partition(tenant, USAGE_ENTITY), "sk": month})
+
+    async def current(self, tenant: TenantContext, now: datetime | None = None) -> MonthlyUsage:
+        month = month_of(now or datetime.now(UTC))
+        answer = await self._tables.call(
+            "get_item", TableName=self._tables.usage, Key=self._key(tenant, month),
+            ConsistentRead=True,
+        )
+        item = from_item(answer.get("Item", {}))
+        return MonthlyUsage(
+            month=month,
+            requests=item.get("requests", 0),
+            input_tokens=item.get("inputTokens", 0),
+            output_tokens=item.get("outputTokens", 0),
+        )
+
+    @staticmethod
+    def check(usage: MonthlyUsage, budget: int, now: datetime | None = None) -> None:
+        """Raise BudgetExceeded (429, Retry-After: until the month rolls over) if spent."""
+        if usage.tokens >= budget:
+            raise BudgetExceeded(seconds_until_next_month(now or datetime.now(UTC)))
+
+    async def record(self, tenant: TenantContext, input_tokens: int, output_tokens: int,
+                     now: datetime | None = None) -> None:
+        """Add one request and its tokens to this month's counters (atomic ADD)."""
+        await self._tables.call(
+            "update_item",
+            TableName=self._tables.usage,
+            Key=self._key(tenant, month_of(now or datetime.now(UTC))),
+            UpdateExpression="ADD requests :one, inputTokens :input, outputTokens :output",
+            ExpressionAttributeValues=values(
+                {":one": 1, ":input": max(0, input_tokens), ":output": max(0, output_tokens)}
+            ),
+        )
