@@ -203,7 +203,8 @@ class CognitoTokenVerifier:
         user_id = claims["sub"]
         if not isinstance(user_id, str) or USER_ID_PATTERN.fullmatch(user_id) is None:
             raise _invalid("The token's subject is not valid.")
-        username = claims.get("cognito:username") or claims.get("email") or user_id
+        # With email as the username attribute, cognito:username is an opaque id; show the email.
+        username = claims.get("email") or claims.get("cognito:username") or user_id
         return TenantContext(
             tenant_id=tenant_id,
             user_id=user_id,
