@@ -20,12 +20,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from engageiq_tenancy.settings import AuthSettings
+from engageiq_tenancy.tokens import CognitoTokenVerifier, JwksCache, VerifiedTokenCache
+
 from bench.loadgen import run_load
 from engageiq.local.aws import LocalAwsServer, provision
 from engageiq.local.platform import free_port, service_environment
 from engageiq.local.seed import seed_demo, sign_in
-from engageiq_tenancy.settings import AuthSettings
-from engageiq_tenancy.tokens import CognitoTokenVerifier, JwksCache, VerifiedTokenCache
 
 
 def wait_ready(url: str, timeout: float = 30.0) -> None:
@@ -40,8 +41,9 @@ def wait_ready(url: str, timeout: float = 30.0) -> None:
             time.sleep(0.1)
 
 
-def verification_cost(auth: AuthSettings, jwks_url: str, token: str, n: int = 2000
-                      ) -> tuple[float, float]:
+def verification_cost(
+    auth: AuthSettings, jwks_url: str, token: str, n: int = 2000
+) -> tuple[float, float]:
     """In-process microseconds per verify(): a token seen before, and a first sight of one
     (cache of size 0, so every call does the full RS256 verification)."""
 
@@ -72,8 +74,20 @@ def main() -> None:
     token = sign_in(aws.endpoint_url, resources.user_pool_client_id, demo.username, demo.password)
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "engageiq_chat.app:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "engageiq_chat.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
         env={**os.environ, **service_environment(resources), "ENGAGEIQ_LOG_LEVEL": "WARNING"},
     )
     try:
@@ -85,8 +99,9 @@ def main() -> None:
         me_rps: list[float] = []
         for _ in range(args.rounds):
             for path, headers, sink in (("/health", None, health_rps), ("/api/me", bearer, me_rps)):
-                result = asyncio.run(run_load("127.0.0.1", port, path, headers,
-                                              args.connections, args.seconds))
+                result = asyncio.run(
+                    run_load("127.0.0.1", port, path, headers, args.connections, args.seconds)
+                )
                 if result.errors:
                     raise SystemExit(f"{result.errors} non-200 answers from {path}")
                 sink.append(result.rps)
@@ -94,8 +109,12 @@ def main() -> None:
         print(f"GET /health   (no auth): {health:8.0f} req/s  (median of {args.rounds} rounds)")
         print(f"GET /api/me   (RS256 ID token): {me:8.0f} req/s")
         print(f"ratio me/health: {me / health:.2f}  (goal >= 0.70)")
-        auth = AuthSettings(resources.region, resources.user_pool_id,
-                            resources.user_pool_client_id, resources.jwks_url)
+        auth = AuthSettings(
+            resources.region,
+            resources.user_pool_id,
+            resources.user_pool_client_id,
+            resources.jwks_url,
+        )
         cached, cold = verification_cost(auth, resources.jwks_url, token)
         print(f"verify(): {cached:.1f} us for a token seen before, {cold:.1f} us for a new one")
     finally:

@@ -22,8 +22,7 @@ class LoadResult:
         return self.requests / self.seconds
 
 
-async def _worker(host: str, port: int, request: bytes, deadline: float,
-                  counts: list[int]) -> None:
+async def _worker(host: str, port: int, request: bytes, deadline: float, counts: list[int]) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
         while time.perf_counter() < deadline:
@@ -46,14 +45,21 @@ async def _worker(host: str, port: int, request: bytes, deadline: float,
         writer.close()
 
 
-async def run_load(host: str, port: int, path: str, headers: dict[str, str] | None = None,
-                   connections: int = 16, seconds: float = 3.0) -> LoadResult:
+async def run_load(
+    host: str,
+    port: int,
+    path: str,
+    headers: dict[str, str] | None = None,
+    connections: int = 16,
+    seconds: float = 3.0,
+) -> LoadResult:
     head = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
     head += "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
     request = (head + "\r\n").encode()
     counts = [0, 0]
     started = time.perf_counter()
     deadline = started + seconds
-    await asyncio.gather(*(_worker(host, port, request, deadline, counts)
-                           for _ in range(connections)))
+    await asyncio.gather(
+        *(_worker(host, port, request, deadline, counts) for _ in range(connections))
+    )
     return LoadResult(counts[0], counts[1], time.perf_counter() - started)

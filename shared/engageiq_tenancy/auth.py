@@ -44,14 +44,17 @@ class CognitoAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         super().__init__(app, exclude=PUBLIC_PATHS, exclude_from_auth_key="public")
         self.verifier = verifier
 
-    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]
-                                   ) -> AuthenticationResult:
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
         header = _authorization_header(connection.scope["headers"])
         scheme, _, token = header.partition(" ")
         if not header:
             raise TokenRefused("missing_token", "Sign in to continue: no bearer token was sent.")
         if scheme.lower() != "bearer" or not token.strip():
-            raise TokenRefused("invalid_token", "The Authorization header must be 'Bearer <token>'.")
+            raise TokenRefused(
+                "invalid_token", "The Authorization header must be 'Bearer <token>'."
+            )
         try:
             tenant = await self.verifier.verify(token.strip())
         except TokenError as exc:

@@ -82,8 +82,13 @@ class TenancyPlugin(InitPluginProtocol):
     def _configure_routes(self, app_config: AppConfig) -> None:
         service = self.service
 
-        @get("/health", opt={"public": True}, tags=["operations"], sync_to_thread=False,
-             include_in_schema=False)
+        @get(
+            "/health",
+            opt={"public": True},
+            tags=["operations"],
+            sync_to_thread=False,
+            include_in_schema=False,
+        )
         def health() -> Health:
             return Health(status="ok", service=service)
 

@@ -33,7 +33,7 @@ from engageiq_tenancy.settings import AuthSettings
 from engageiq_tenancy.tenant_ids import USER_ID_PATTERN, is_valid_tenant_id
 
 ALGORITHM: Final = "RS256"
-EXPECTED_TOKEN_USE: Final = "id"
+EXPECTED_TOKEN_USE: Final = "id"  # noqa: S105 - a claim value
 LEEWAY_SECONDS: Final = 5  # clock skew between Cognito and us
 
 

@@ -11,12 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
+from engageiq_tenancy.context import Role
+from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, TABLES
 
 from engageiq.local.aws import LocalResources
 from engageiq.local.platform import free_port
 from engageiq.local.seed import create_tenant, create_user, sign_in
-from engageiq_tenancy.context import Role
-from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, TABLES
 from tests.integration.conftest import DevPlatform, start_dev, stop_dev, wait_for_outputs
 from tests.support.tokens import TokenFactory
 
@@ -47,9 +47,19 @@ def demo_token(platform: DevPlatform) -> str:
 
 def test_outputs_file_has_the_stack_output_keys(dev_platform: DevPlatform) -> None:
     k = OUTPUT_KEYS
-    expected = {k.web_url, k.api_url, k.region, k.user_pool_id, k.user_pool_client_id,
-                k.aws_endpoint_url, k.demo_tenant_id, k.demo_username, k.demo_password,
-                *k.tables.values(), *k.buckets.values()}
+    expected = {
+        k.web_url,
+        k.api_url,
+        k.region,
+        k.user_pool_id,
+        k.user_pool_client_id,
+        k.aws_endpoint_url,
+        k.demo_tenant_id,
+        k.demo_username,
+        k.demo_password,
+        *k.tables.values(),
+        *k.buckets.values(),
+    }
     assert expected <= set(dev_platform.outputs)
     assert dev_platform.outputs["demoTenantId"] == "demo"
 
@@ -95,7 +105,8 @@ def test_access_token_is_refused(dev_platform: DevPlatform) -> None:
     from engageiq.local.aws import aws_client
 
     result = aws_client("cognito-idp", o["awsEndpointUrl"]).initiate_auth(
-        ClientId=o["userPoolClientId"], AuthFlow="USER_PASSWORD_AUTH",
+        ClientId=o["userPoolClientId"],
+        AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": o["demoUsername"], "PASSWORD": o["demoPassword"]},
     )
     response = me(dev_platform, result["AuthenticationResult"]["AccessToken"])
@@ -109,8 +120,9 @@ def test_a_valid_token_of_another_tenant_only_ever_sees_that_tenant(
     resources = resources_of(dev_platform.outputs)
     create_tenant(resources, "globex", "Globex")
     user = create_user(resources, "globex", "rep@globex.example", roles=(Role.MEMBER,))
-    token = sign_in(resources.endpoint_url, resources.user_pool_client_id, user.username,
-                    user.password)
+    token = sign_in(
+        resources.endpoint_url, resources.user_pool_client_id, user.username, user.password
+    )
     response = httpx.get(
         f"{dev_platform.web_url}/api/me?tenantId=demo",
         headers={"Authorization": f"Bearer {token}", "X-Tenant-Id": "demo"},
@@ -125,9 +137,20 @@ def test_dev_token_command_prints_a_working_token(dev_platform: DevPlatform) -> 
     import sys
 
     result = subprocess.run(
-        [sys.executable, "-m", "engageiq.cli", "dev", "--state-dir", str(dev_platform.state_dir),
-         "token", "--json"],
-        capture_output=True, text=True, timeout=30, check=True,
+        [
+            sys.executable,
+            "-m",
+            "engageiq.cli",
+            "dev",
+            "--state-dir",
+            str(dev_platform.state_dir),
+            "token",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
     )
     token = json.loads(result.stdout)["idToken"]
     assert me(dev_platform, token).status_code == 200
