@@ -8,13 +8,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-
 from engageiq_tenancy.context import Role, TenantContext
 from engageiq_tenancy.tokens import CognitoTokenVerifier, JwksCache, TokenError
+
 from tests.support.tokens import AUTH, TokenFactory, public_jwk
 from tests.unit.tenancy.helpers import (
     FakeJwksSource,
@@ -293,9 +292,10 @@ def test_a_token_without_exp_is_refused(
 def test_a_token_missing_a_required_claim_is_refused(
     verifier: CognitoTokenVerifier, factory: TokenFactory, claim: str
 ) -> None:
-    assert refusal(verifier, factory.mint(factory.claims(**{claim: None}))).code == (
-        "invalid_token"
-    )
+    claims = factory.claims()
+    del claims[claim]
+
+    assert refusal(verifier, factory.mint(claims)).code == "invalid_token"
 
 
 def test_a_token_whose_nbf_is_in_the_future_is_refused(
