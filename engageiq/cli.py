@@ -20,3 +20,7 @@ cli.add_command(preview)
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()

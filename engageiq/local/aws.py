@@ -9,20 +9,19 @@ import socket
 import time
 import urllib.request
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import boto3
 from boto3.dynamodb.types import TypeSerializer
 from botocore.config import Config
+from engageiq_tenancy.resources import BUCKETS, TABLES, USER_POOL, Environment, TableSpec
+from engageiq_tenancy.tenants import TenantRecord, record_to_item
 from moto.server import ThreadedMotoServer
 
-from engageiq_tenancy.resources import BUCKETS, TABLES, USER_POOL, TableSpec
-from engageiq_tenancy.tenants import TenantRecord, record_to_item
-
-LOCAL_ENV = "local"
+LOCAL_ENV: Final[Environment] = "local"
 REGION = "us-east-1"
 # moto accepts any credentials; fixed ones keep every local process on the same account.
-LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}  # noqa: S105
+LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
 
 
 class LocalAwsError(RuntimeError):
@@ -149,8 +148,10 @@ def provision(endpoint_url: str) -> LocalResources:
         s3.put_public_access_block(
             Bucket=name,
             PublicAccessBlockConfiguration={
-                "BlockPublicAcls": True, "IgnorePublicAcls": True,
-                "BlockPublicPolicy": True, "RestrictPublicBuckets": True,
+                "BlockPublicAcls": True,
+                "IgnorePublicAcls": True,
+                "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True,
             },
         )
         s3.put_bucket_encryption(
@@ -164,16 +165,23 @@ def provision(endpoint_url: str) -> LocalResources:
 
     pool = cognito.create_user_pool(
         PoolName=USER_POOL.pool_name(LOCAL_ENV),
-        Schema=[{
-            "Name": USER_POOL.tenant_attribute,
-            "AttributeDataType": "String",
-            "Mutable": False,
-            "StringAttributeConstraints": {"MinLength": "3", "MaxLength": "32"},
-        }],
-        Policies={"PasswordPolicy": {
-            "MinimumLength": 12, "RequireUppercase": True, "RequireLowercase": True,
-            "RequireNumbers": True, "RequireSymbols": False,
-        }},
+        Schema=[
+            {
+                "Name": USER_POOL.tenant_attribute,
+                "AttributeDataType": "String",
+                "Mutable": False,
+                "StringAttributeConstraints": {"MinLength": "3", "MaxLength": "32"},
+            }
+        ],
+        Policies={
+            "PasswordPolicy": {
+                "MinimumLength": 12,
+                "RequireUppercase": True,
+                "RequireLowercase": True,
+                "RequireNumbers": True,
+                "RequireSymbols": False,
+            }
+        },
         UsernameAttributes=["email"],
     )["UserPool"]
     client = cognito.create_user_pool_client(

@@ -24,8 +24,12 @@ def _missing_dependency(exc: ImportError) -> click.ClickException:
 @click.group(invoke_without_command=True)
 @click.option("--port", default=8000, show_default=True, help="The web entry point (edge).")
 @click.option("--aws-port", default=4566, show_default=True, help="The local AWS endpoint (moto).")
-@click.option("--state-dir", type=click.Path(path_type=Path), default=None,
-              help="Where outputs.json and logs go [default: .engageiq/local].")
+@click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where outputs.json and logs go [default: .engageiq/local].",
+)
 @click.pass_context
 def dev(ctx: click.Context, port: int, aws_port: int, state_dir: Path | None) -> None:
     """Run the whole platform on this machine until Ctrl-C."""

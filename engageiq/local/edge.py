@@ -15,19 +15,28 @@ from pathlib import Path
 from typing import Final
 
 import httpx
-from litestar import Litestar
-from litestar.static_files import create_static_files_router
-from litestar.types import ASGIApp, Receive, Scope, Send
-
 from engageiq_tenancy.resources import route_for
+from litestar import Litestar
+from litestar.enums import ScopeType
+from litestar.static_files import create_static_files_router
+from litestar.types import ASGIApp, HTTPScope, Receive, Scope, Send
 
 EDGE_ORIGINS_ENV: Final = "ENGAGEIQ_EDGE_ORIGINS"
 EDGE_WEB_ROOT_ENV: Final = "ENGAGEIQ_EDGE_WEB_ROOT"
 
-HOP_BY_HOP: Final = frozenset({
-    b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te",
-    b"trailer", b"transfer-encoding", b"upgrade", b"host",
-})
+HOP_BY_HOP: Final = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+        b"host",
+    }
+)
 # CloudFront's origin read timeout (60 s in our behaviours) bounds the gap between packets.
 ORIGIN_TIMEOUT: Final = httpx.Timeout(connect=5.0, read=60.0, write=60.0, pool=5.0)
 
@@ -45,14 +54,17 @@ class Edge:
         return self._client
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/api/"):
+        if scope["type"] == ScopeType.HTTP and scope["path"].startswith("/api/"):
             await self._proxy(scope, receive, send)
         else:
             await self.static_app(scope, receive, send)
 
-    async def _proxy(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _proxy(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
         service = route_for(scope["path"])
-        origin = self.origins.get(service or "")
+        origin = self.origins.get(service) if service else None
+        if origin is None:
+            await _bad_gateway(send, service or "api")
+            return
         raw_path = scope.get("raw_path") or scope["path"].encode()
         query = scope.get("query_string", b"")
         url = origin + raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
@@ -65,7 +77,9 @@ class Edge:
                 message = await receive()
                 if message["type"] == "http.disconnect":
                     return
-                yield message.get("body", b"")
+                body = message.get("body", b"")
+                if isinstance(body, bytes):
+                    yield body
                 if not message.get("more_body", False):
                     return
 
@@ -78,13 +92,15 @@ class Edge:
             await _bad_gateway(send, service or "api")
             return
         try:
-            await send({
-                "type": "http.response.start",
-                "status": response.status_code,
-                "headers": [
-                    (k, v) for k, v in response.headers.raw if k.lower() not in HOP_BY_HOP
-                ],
-            })
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": response.status_code,
+                    "headers": [
+                        (k, v) for k, v in response.headers.raw if k.lower() not in HOP_BY_HOP
+                    ],
+                }
+            )
             async for chunk in response.aiter_raw():
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
@@ -95,16 +111,23 @@ class Edge:
 
 async def _bad_gateway(send: Send, service: str) -> None:
     request_id = uuid.uuid4().hex
-    body = json.dumps({
-        "code": "service_unavailable",
-        "message": f"The {service} service is not answering; try again shortly.",
-        "requestId": request_id,
-    }).encode()
-    await send({
-        "type": "http.response.start",
-        "status": 502,
-        "headers": [(b"content-type", b"application/json"), (b"x-request-id", request_id.encode())],
-    })
+    body = json.dumps(
+        {
+            "code": "service_unavailable",
+            "message": f"The {service} service is not answering; try again shortly.",
+            "requestId": request_id,
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 502,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"x-request-id", request_id.encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 

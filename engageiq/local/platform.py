@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, SERVICES, TABLES, EnvVars
+
 from engageiq.local.aws import (
     LOCAL_CREDENTIALS,
     LOCAL_ENV,
@@ -32,7 +34,6 @@ from engageiq.local.aws import (
 from engageiq.local.edge import EDGE_ORIGINS_ENV, EDGE_WEB_ROOT_ENV
 from engageiq.local.paths import outputs_file, repo_root
 from engageiq.local.seed import SeededUser, seed_demo
-from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, SERVICES, TABLES, EnvVars
 
 HOST = "127.0.0.1"
 
@@ -111,9 +112,11 @@ class LocalPlatform:
 
     def start(self) -> dict[str, str]:
         """Bring everything up; returns the outputs (also written to outputs.json)."""
-        for port, what in ((self.ports.edge, "the web entry point (edge)"),
-                           (self.ports.chat, "the chat service"),
-                           (self.ports.files, "the files service")):
+        for port, what in (
+            (self.ports.edge, "the web entry point (edge)"),
+            (self.ports.chat, "the chat service"),
+            (self.ports.files, "the files service"),
+        ):
             if port:
                 ensure_port_free(HOST, port, what=what)
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -132,10 +135,15 @@ class LocalPlatform:
             origins[service] = f"http://{HOST}:{port}"
             self._spawn(service, f"engageiq_{service}.app:create_app", port, env)
         web_url = f"http://{HOST}:{self.ports.edge}"
-        self._spawn("edge", "engageiq.local.edge:create_app", self.ports.edge, {
-            EDGE_ORIGINS_ENV: json.dumps(origins),
-            EDGE_WEB_ROOT_ENV: str(repo_root() / "web"),
-        })
+        self._spawn(
+            "edge",
+            "engageiq.local.edge:create_app",
+            self.ports.edge,
+            {
+                EDGE_ORIGINS_ENV: json.dumps(origins),
+                EDGE_WEB_ROOT_ENV: str(repo_root() / "web"),
+            },
+        )
         self._wait_until_ready()
 
         outputs = build_outputs(resources, web_url, demo)
@@ -147,10 +155,25 @@ class LocalPlatform:
     def _spawn(self, name: str, app: str, port: int, env: dict[str, str]) -> None:
         log_path = self.state_dir / "logs" / f"{name}.log"
         log_file = log_path.open("wb")
-        command = [sys.executable, "-m", "uvicorn", app, "--factory", "--host", HOST,
-                   "--port", str(port), "--no-access-log", "--timeout-graceful-shutdown", "5"]
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            app,
+            "--factory",
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--timeout-graceful-shutdown",
+            "5",
+        ]
         process = subprocess.Popen(
-            command, env={**os.environ, **env}, stdout=log_file, stderr=subprocess.STDOUT,
+            command,
+            env={**os.environ, **env},
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
             # Its own process group: Ctrl-C reaches us once, and we stop the children in order.
             start_new_session=True,
         )

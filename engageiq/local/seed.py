@@ -7,11 +7,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from engageiq.local.aws import LocalResources, aws_client, put_tenant_record
 from engageiq_tenancy.context import Role, group_name
 from engageiq_tenancy.resources import USER_POOL
-from engageiq_tenancy.tenants import Branding, TenantRecord
 from engageiq_tenancy.tenant_ids import validate_tenant_id
+from engageiq_tenancy.tenants import Branding, TenantRecord
+
+from engageiq.local.aws import LocalResources, aws_client, put_tenant_record
 
 DEMO_TENANT_ID = "demo"
 DEMO_USERNAME = "demo@engageiq.local"
@@ -42,7 +43,9 @@ def create_tenant(resources: LocalResources, tenant_id: str, name: str) -> None:
     )
     cognito = aws_client("cognito-idp", resources.endpoint_url)
     for role in Role:
-        cognito.create_group(UserPoolId=resources.user_pool_id, GroupName=group_name(tenant_id, role))
+        cognito.create_group(
+            UserPoolId=resources.user_pool_id, GroupName=group_name(tenant_id, role)
+        )
 
 
 def create_user(
@@ -69,7 +72,8 @@ def create_user(
     )
     for role in roles:
         cognito.admin_add_user_to_group(
-            UserPoolId=resources.user_pool_id, Username=username,
+            UserPoolId=resources.user_pool_id,
+            Username=username,
             GroupName=group_name(tenant_id, role),
         )
     return SeededUser(tenant_id=tenant_id, username=username, password=password)

@@ -5,7 +5,7 @@ connection; handlers receive it as the `tenant` dependency and never see the tok
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Final
 
 import structlog
@@ -31,25 +31,43 @@ class TokenRefused(NotAuthorizedException):
         self.code = code
 
 
+def _authorization_header(raw_headers: Iterable[tuple[bytes, bytes]]) -> str:
+    # Reading the raw ASGI headers avoids building Litestar's Headers object on every request.
+    for name, value in raw_headers:
+        if name == b"authorization":
+            return value.decode("latin-1")
+    return ""
+
+
 class CognitoAuthenticationMiddleware(AbstractAuthenticationMiddleware):
     def __init__(self, app: ASGIApp, verifier: CognitoTokenVerifier) -> None:
         super().__init__(app, exclude=PUBLIC_PATHS, exclude_from_auth_key="public")
         self.verifier = verifier
 
-    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]
-                                   ) -> AuthenticationResult:
-        header = connection.headers.get("authorization", "")
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        header = _authorization_header(connection.scope["headers"])
         scheme, _, token = header.partition(" ")
         if not header:
             raise TokenRefused("missing_token", "Sign in to continue: no bearer token was sent.")
         if scheme.lower() != "bearer" or not token.strip():
-            raise TokenRefused("invalid_token", "The Authorization header must be 'Bearer <token>'.")
+            raise TokenRefused(
+                "invalid_token", "The Authorization header must be 'Bearer <token>'."
+            )
         try:
             tenant = await self.verifier.verify(token.strip())
         except TokenError as exc:
             structlog.get_logger(__name__).info("token_refused", reason=exc.message)
             raise TokenRefused(exc.code, exc.message) from None
         structlog.contextvars.bind_contextvars(tenant_id=tenant.tenant_id, user_id=tenant.user_id)
+        if not tenant.roles:
+            # Every API route needs at least membership of the token's tenant, so it is checked
+            # once here rather than by a guard on each route (a Litestar guard copies the route
+            # handler per call; see docs/decisions/0004-membership-checked-in-middleware.md).
+            raise PermissionDeniedException(
+                detail="Your account has no role in your organisation; ask an admin to add one."
+            )
         return AuthenticationResult(user=tenant, auth=None)
 
 
@@ -67,11 +85,15 @@ def provide_tenant(request: Request[Any, Any, Any]) -> TenantContext:
     return tenant_of(request)
 
 
-def requires_role(role: Role) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler],
-                                          None]:
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
+
+
+def requires_role(role: Role) -> Guard:
     """A guard that lets the request through only if the caller holds `role` in their tenant."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    # async on purpose: Litestar runs a sync guard in a worker thread, which costs more than
+    # the check itself on every request.
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         if not tenant_of(connection).has_role(role):
             raise PermissionDeniedException(
                 detail=f"This needs the '{role.value}' role in your organisation."

@@ -44,7 +44,7 @@ def sort_key(*parts: str) -> str:
 
 
 def s3_tenant_prefix(tenant: TenantContext) -> str:
-    """"tenants/<tenant_id>/": everything of a tenant in the uploads bucket is below it."""
+    """ "tenants/<tenant_id>/": everything of a tenant in the uploads bucket is below it."""
     return f"{TENANT_OBJECT_PREFIX}{tenant.tenant_id}/"
 
 

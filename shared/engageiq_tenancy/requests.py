@@ -9,6 +9,7 @@ from typing import Final
 
 import structlog
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER: Final = "x-request-id"
@@ -34,7 +35,7 @@ class RequestIdMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
         inbound = None
@@ -42,9 +43,7 @@ class RequestIdMiddleware:
             if name == b"x-request-id":
                 inbound = value.decode("latin-1")
                 break
-        request_id = (
-            inbound if inbound and _ACCEPTABLE_ID.fullmatch(inbound) else uuid.uuid4().hex
-        )
+        request_id = inbound if inbound and _ACCEPTABLE_ID.fullmatch(inbound) else uuid.uuid4().hex
         scope.setdefault("state", {})[_STATE_KEY] = request_id
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)

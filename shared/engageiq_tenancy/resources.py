@@ -125,8 +125,11 @@ class UserPoolSpec:
     # attribute is set by operators with admin APIs and is immutable.
     client_write_attributes: tuple[str, ...] = ("email", "name")
     client_read_attributes: tuple[str, ...] = ("email", "email_verified", "name")
-    auth_flows: tuple[str, ...] = ("ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH",
-                                   "ALLOW_REFRESH_TOKEN_AUTH")
+    auth_flows: tuple[str, ...] = (
+        "ALLOW_USER_SRP_AUTH",
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+    )
 
     @property
     def tenant_claim(self) -> str:
@@ -180,7 +183,7 @@ class OutputKeys:
     aws_endpoint_url: str = "awsEndpointUrl"
     demo_tenant_id: str = "demoTenantId"
     demo_username: str = "demoUsername"
-    demo_password: str = "demoPassword"
+    demo_password: str = "demoPassword"  # noqa: S105 - an output key, not a password
     tables: dict[str, str] = field(
         default_factory=lambda: {t.logical_name: t.output_key for t in TABLES}
     )

@@ -17,7 +17,6 @@ from litestar.plugins import InitPluginProtocol
 from engageiq_tenancy.auth import (
     CognitoAuthenticationMiddleware,
     provide_tenant,
-    requires_member,
 )
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.errors import EXCEPTION_HANDLERS
@@ -41,7 +40,7 @@ class Me(msgspec.Struct, rename="camel"):
     roles: list[str]
 
 
-@get("/api/me", guards=[requires_member], security=[BEARER], tags=["identity"], sync_to_thread=False)
+@get("/api/me", security=[BEARER], tags=["identity"], sync_to_thread=False)
 def me(tenant: TenantContext) -> Me:
     """The caller as the verified token describes them."""
     return Me(
@@ -83,8 +82,13 @@ class TenancyPlugin(InitPluginProtocol):
     def _configure_routes(self, app_config: AppConfig) -> None:
         service = self.service
 
-        @get("/health", opt={"public": True}, tags=["operations"], sync_to_thread=False,
-             include_in_schema=False)
+        @get(
+            "/health",
+            opt={"public": True},
+            tags=["operations"],
+            sync_to_thread=False,
+            include_in_schema=False,
+        )
         def health() -> Health:
             return Health(status="ok", service=service)
 

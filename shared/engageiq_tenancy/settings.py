@@ -7,7 +7,7 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import cast
+from typing import TypeGuard
 from urllib.parse import urlsplit
 
 from engageiq_tenancy.resources import (
@@ -33,6 +33,10 @@ def is_loopback_url(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _is_environment(name: str) -> TypeGuard[Environment]:
+    return name in ENVIRONMENTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,10 +91,10 @@ class ServiceSettings:
             return value
 
         env_name = e.get(EnvVars.ENV, "local")
-        if env_name not in ENVIRONMENTS:
+        if not _is_environment(env_name):
             raise SettingsError(f"{EnvVars.ENV} must be one of {', '.join(ENVIRONMENTS)}")
         settings = cls(
-            env=cast(Environment, env_name),
+            env=env_name,
             auth=AuthSettings(
                 region=required(EnvVars.REGION),
                 user_pool_id=required(EnvVars.USER_POOL_ID),

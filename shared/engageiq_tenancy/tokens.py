@@ -14,9 +14,12 @@ The checks, in order (after aws-jwt-verify's list):
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import time
 import urllib.request
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -30,7 +33,7 @@ from engageiq_tenancy.settings import AuthSettings
 from engageiq_tenancy.tenant_ids import USER_ID_PATTERN, is_valid_tenant_id
 
 ALGORITHM: Final = "RS256"
-EXPECTED_TOKEN_USE: Final = "id"
+EXPECTED_TOKEN_USE: Final = "id"  # noqa: S105 - a claim value
 LEEWAY_SECONDS: Final = 5  # clock skew between Cognito and us
 
 
@@ -141,19 +144,73 @@ def _signing_keys(document: dict[str, Any]) -> dict[str, PyJWK]:
     return keys
 
 
+def _unverified_header(token: str) -> dict[str, Any]:
+    """The JOSE header only. jwt.get_unverified_header would decode (and character-check) the
+    whole token, which jwt.decode then does again; this keeps verification to one full pass."""
+    segment = token.split(".", 1)[0]
+    try:
+        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (binascii.Error, ValueError):
+        raise _invalid("The token is not a well-formed JWT.") from None
+    if not isinstance(header, dict):
+        raise _invalid("The token is not a well-formed JWT.")
+    return header
+
+
+class VerifiedTokenCache:
+    """Tokens already verified, so a browser's repeated requests with the same token skip RS256.
+
+    Keyed by the exact token bytes; an entry is served only until the token's own `exp`, so a
+    hit is never more permissive than verifying again. Bounded (LRU) so forged tokens cannot
+    grow it: only tokens that verified are ever added."""
+
+    def __init__(self, max_entries: int = 10_000, clock: Callable[[], float] = time.time) -> None:
+        self._entries: OrderedDict[str, tuple[float, TenantContext]] = OrderedDict()
+        self._max_entries = max_entries
+        self._clock = clock
+
+    def get(self, token: str) -> TenantContext | None:
+        entry = self._entries.get(token)
+        if entry is None:
+            return None
+        expires_at, tenant = entry
+        if self._clock() >= expires_at:
+            del self._entries[token]
+            return None
+        self._entries.move_to_end(token)
+        return tenant
+
+    def put(self, token: str, expires_at: float, tenant: TenantContext) -> None:
+        self._entries[token] = (expires_at, tenant)
+        self._entries.move_to_end(token)
+        while len(self._entries) > self._max_entries:
+            self._entries.popitem(last=False)
+
+
 class CognitoTokenVerifier:
     """Turns a bearer token into a TenantContext, or raises TokenError."""
 
-    def __init__(self, settings: AuthSettings, jwks: JwksCache | None = None) -> None:
+    def __init__(
+        self,
+        settings: AuthSettings,
+        jwks: JwksCache | None = None,
+        cache: VerifiedTokenCache | None = None,
+    ) -> None:
         self._settings = settings
         self._issuer = settings.issuer
         self._jwks = jwks or JwksCache(settings.jwks_url)
+        self._cache = cache if cache is not None else VerifiedTokenCache()
 
     async def verify(self, token: str) -> TenantContext:
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.DecodeError:
-            raise _invalid("The token is not a well-formed JWT.") from None
+        cached = self._cache.get(token)
+        if cached is not None:
+            return cached
+        tenant, expires_at = await self._verify(token)
+        self._cache.put(token, expires_at, tenant)
+        return tenant
+
+    async def _verify(self, token: str) -> tuple[TenantContext, float]:
+        header = _unverified_header(token)
         if header.get("alg") != ALGORITHM:
             raise _invalid("The token's signing algorithm is not accepted.")
         kid = header.get("kid")
@@ -161,7 +218,8 @@ class CognitoTokenVerifier:
             raise _invalid("The token does not name its signing key.")
         key = await self._jwks.key(kid)
         claims = self._decode(token, key)
-        return self._context(claims)
+        # No leeway on the cached copy's lifetime: a hit is never valid past `exp` itself.
+        return self._context(claims), float(claims["exp"])
 
     def _decode(self, token: str, key: PyJWK) -> dict[str, Any]:
         try:
@@ -203,7 +261,8 @@ class CognitoTokenVerifier:
         user_id = claims["sub"]
         if not isinstance(user_id, str) or USER_ID_PATTERN.fullmatch(user_id) is None:
             raise _invalid("The token's subject is not valid.")
-        username = claims.get("cognito:username") or claims.get("email") or user_id
+        # With email as the username attribute, cognito:username is an opaque id; show the email.
+        username = claims.get("email") or claims.get("cognito:username") or user_id
         return TenantContext(
             tenant_id=tenant_id,
             user_id=user_id,

@@ -10,9 +10,8 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import RSAAlgorithm
-
 from engageiq_tenancy.settings import AuthSettings
+from jwt.algorithms import RSAAlgorithm
 
 AUTH = AuthSettings(
     region="us-east-1",
@@ -64,8 +63,15 @@ class TokenFactory:
                 claims[name] = value
         return claims
 
-    def mint(self, claims: dict[str, Any] | None = None, *, key: Any = None, kid: str | None = None,
-             algorithm: str = "RS256", headers: dict[str, Any] | None = None) -> str:
+    def mint(
+        self,
+        claims: dict[str, Any] | None = None,
+        *,
+        key: Any = None,
+        kid: str | None = None,
+        algorithm: str = "RS256",
+        headers: dict[str, Any] | None = None,
+    ) -> str:
         return jwt.encode(
             claims if claims is not None else self.claims(),
             key if key is not None else self.key,

@@ -1,4 +1,4 @@
-"""The chat service's app factory. Served with `uvicorn engageiq_chat.app:create_app --factory`."""
+"""The chat service's app factory (`uvicorn engageiq_chat.app:create_app --factory`)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,10 @@
-"""The files service's app factory. Served with `uvicorn engageiq_files.app:create_app --factory`."""
+"""The files service's app factory (`uvicorn engageiq_files.app:create_app --factory`)."""
 
 from __future__ import annotations
 
-from litestar import Litestar
-
 from engageiq_tenancy.service import TenancyPlugin, create_service_app
 from engageiq_tenancy.settings import ServiceSettings
+from litestar import Litestar
 
 
 def create_app(settings: ServiceSettings | None = None) -> Litestar:
