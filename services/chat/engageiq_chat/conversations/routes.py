@@ -12,7 +12,8 @@ from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.errors import ApiError
 from engageiq_tenancy.service import BEARER
 from litestar import delete, get, patch
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from engageiq_chat.conversations.store import DELETED_TTL_SECONDS, Conversation
 from engageiq_chat.services import ChatServices
@@ -33,10 +34,10 @@ class Rename(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
 
 @get("/api/conversations", guards=[requires_member], security=[BEARER], tags=["conversations"])
 async def list_conversations(
-    tenant: TenantContext,
-    chat: ChatServices,
-    cursor: Annotated[str | None, Parameter(max_length=512)] = None,
-    limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
+    tenant: NamedDependency[TenantContext],
+    chat: NamedDependency[ChatServices],
+    cursor: Annotated[str | None, QueryParameter(max_length=512)] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
 ) -> ConversationPage:
     """The caller's conversations, most recently active first."""
     conversations, next_cursor = await chat.conversations.list(tenant, limit, cursor)
@@ -45,8 +46,9 @@ async def list_conversations(
 
 @patch("/api/conversations/{conversation_id:str}", guards=[requires_member], security=[BEARER],
        tags=["conversations"], request_max_body_size=4096)
-async def rename_conversation(conversation_id: str, data: Rename, tenant: TenantContext,
-                              chat: ChatServices) -> Conversation:
+async def rename_conversation(conversation_id: FromPath[str], data: JSONBody[Rename],
+                              tenant: NamedDependency[TenantContext],
+                              chat: NamedDependency[ChatServices]) -> Conversation:
     title = " ".join(data.title.split())
     if not title or len(title) > MAX_TITLE_CHARS:
         raise ApiError(400, "invalid_title", f"A title has 1 to {MAX_TITLE_CHARS} characters.")
@@ -58,8 +60,9 @@ async def rename_conversation(conversation_id: str, data: Rename, tenant: Tenant
 
 @delete("/api/conversations/{conversation_id:str}", guards=[requires_member], security=[BEARER],
         tags=["conversations"], status_code=204)
-async def delete_conversation(conversation_id: str, tenant: TenantContext,
-                              chat: ChatServices) -> None:
+async def delete_conversation(conversation_id: FromPath[str],
+                              tenant: NamedDependency[TenantContext],
+                              chat: NamedDependency[ChatServices]) -> None:
     """Mark deleted (gone from every route at once), purge the messages, drop the item
     (docs/decisions/0026-chat-conversation-delete.md). A retry resumes an interrupted purge."""
     cid = conversation_id_of(conversation_id)

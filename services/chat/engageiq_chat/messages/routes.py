@@ -9,7 +9,8 @@ from engageiq_tenancy.auth import requires_member
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.service import BEARER
 from litestar import get
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
 
 from engageiq_chat.messages.model import Citation, StoredMessage
 from engageiq_chat.services import ChatServices
@@ -39,11 +40,11 @@ def view(message: StoredMessage) -> MessageView:
 
 @get("/api/chat-history", guards=[requires_member], security=[BEARER], tags=["chat"])
 async def chat_history(
-    tenant: TenantContext,
-    chat: ChatServices,
-    conversation_id: Annotated[str, Parameter(query="conversationId", max_length=64)],
-    cursor: Annotated[str | None, Parameter(max_length=512)] = None,
-    limit: Annotated[int, Parameter(ge=1, le=100)] = 50,
+    tenant: NamedDependency[TenantContext],
+    chat: NamedDependency[ChatServices],
+    conversation_id: Annotated[str, QueryParameter(name="conversationId", max_length=64)],
+    cursor: Annotated[str | None, QueryParameter(max_length=512)] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
 ) -> HistoryPage:
     """Newest page first; within a page oldest first. `nextCursor` loads older messages."""
     cid = conversation_id_of(conversation_id)

@@ -9,6 +9,8 @@ from engageiq_tenancy.auth import requires_member
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.service import BEARER
 from litestar import post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 from litestar.response import Stream
 
 from engageiq_chat.services import ChatServices
@@ -32,7 +34,8 @@ class ChatRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
 
 @post("/api/chat", guards=[requires_member], security=[BEARER], tags=["chat"],
       request_max_body_size=MAX_BODY_BYTES, status_code=200)
-async def chat_turn(data: ChatRequest, tenant: TenantContext, chat: ChatServices) -> Stream:
+async def chat_turn(data: JSONBody[ChatRequest], tenant: NamedDependency[TenantContext],
+                    chat: NamedDependency[ChatServices]) -> Stream:
     """Stream an answer: `meta`, `delta`…, `citation`…, then `done` or `error`."""
     turn = await ChatTurns(chat).start(tenant, data.message, data.conversation_id)
     return Stream(turn.events(), media_type="text/event-stream", headers=STREAM_HEADERS)

@@ -1,0 +1,173 @@
+"""A local stand-in for Anthropic's Messages API: `POST /v1/messages` with `stream: true`,
+answered in the documented SSE format (`event:` line + JSON `data:` line per event).
+
+Scriptable per request, in order: `Reply` streams tokens (optionally slowly, or breaking off
+with a mid-stream `error` event), `Refuse` answers an HTTP error (429, 529, 500...) the way the
+API does. When the script runs out, `default` answers. Every request is recorded."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Reply:
+    tokens: Sequence[str] = ("Hello", " from", " the", " local", " model.")
+    interval: float = 0.0
+    """Seconds between tokens."""
+    first_token_delay: float = 0.0
+    """Seconds between the response headers and the first token."""
+    error_after: int | None = None
+    """Send an `error` event (and stop) after this many tokens."""
+    error_type: str = "overloaded_error"
+    input_tokens: int = 21
+    stop_reason: str = "end_turn"
+
+
+@dataclass(frozen=True)
+class Refuse:
+    status: int = 429
+    error_type: str = "rate_limit_error"
+    retry_after_ms: int = 1
+    """Sent as `retry-after-ms`, which the SDK honours: tests do not wait for real backoff."""
+
+
+Step = Reply | Refuse
+
+
+@dataclass(frozen=True)
+class ReceivedRequest:
+    arrived: float
+    """time.monotonic() at arrival (the clock is shared by every process on the machine)."""
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+
+@dataclass
+class MessagesServer:
+    default: Step = field(default_factory=Reply)
+    host: str = "127.0.0.1"
+    script: deque[Step] = field(default_factory=deque)
+    requests: list[ReceivedRequest] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "start() first"
+        return f"http://{self.host}:{self._server.server_address[1]}"
+
+    def enqueue(self, *steps: Step) -> None:
+        with self._lock:
+            self.script.extend(steps)
+
+    def next_step(self) -> Step:
+        with self._lock:
+            return self.script.popleft() if self.script else self.default
+
+    def record(self, request: ReceivedRequest) -> None:
+        with self._lock:
+            self.requests.append(request)
+
+    def start(self) -> MessagesServer:
+        owner = self
+
+        class Handler(_Handler):
+            server_owner = owner
+
+        self._server = ThreadingHTTPServer((self.host, 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+
+def _event(name: str, data: dict[str, Any]) -> bytes:
+    return f"event: {name}\ndata: {json.dumps({'type': name, **data})}\n\n".encode()
+
+
+def stream_events(reply: Reply, model: str) -> Iterable[tuple[float, bytes]]:
+    """(delay before, bytes) for each event of a streamed Message."""
+    yield 0.0, _event("message_start", {"message": {
+        "id": "msg_local", "type": "message", "role": "assistant", "model": model,
+        "content": [], "stop_reason": None, "stop_sequence": None,
+        "usage": {"input_tokens": reply.input_tokens, "output_tokens": 1,
+                  "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0},
+    }})
+    yield 0.0, _event("content_block_start",
+                      {"index": 0, "content_block": {"type": "text", "text": ""}})
+    yield 0.0, _event("ping", {})
+    for n, token in enumerate(reply.tokens):
+        if reply.error_after is not None and n == reply.error_after:
+            yield 0.0, _event("error", {"error": {"type": reply.error_type,
+                                                  "message": "Overloaded"}})
+            return
+        delay = reply.first_token_delay if n == 0 else reply.interval
+        yield delay, _event("content_block_delta",
+                            {"index": 0, "delta": {"type": "text_delta", "text": token}})
+    yield 0.0, _event("content_block_stop", {"index": 0})
+    yield 0.0, _event("message_delta", {"delta": {"stop_reason": reply.stop_reason,
+                                                  "stop_sequence": None},
+                                        "usage": {"output_tokens": len(reply.tokens)}})
+    yield 0.0, _event("message_stop", {})
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_owner: MessagesServer
+    protocol_version = "HTTP/1.0"  # close-delimited bodies: no chunked encoding to write
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def do_POST(self) -> None:
+        arrived = time.monotonic()
+        length = int(self.headers.get("content-length", "0"))
+        body = json.loads(self.rfile.read(length) or b"{}")
+        owner = self.server_owner
+        owner.record(ReceivedRequest(arrived, dict(self.headers.items()), body))
+        if self.path.split("?")[0] != "/v1/messages":
+            self._json(404, {"type": "error",
+                             "error": {"type": "not_found_error", "message": self.path}})
+            return
+        step = owner.next_step()
+        if isinstance(step, Refuse):
+            self._json(step.status, {"type": "error", "error": {"type": step.error_type,
+                                                                "message": "refused by script"}},
+                       {"retry-after-ms": str(step.retry_after_ms)})
+            return
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("cache-control", "no-cache")
+        self.end_headers()
+        self.wfile.flush()
+        try:
+            for delay, chunk in stream_events(step, str(body.get("model", ""))):
+                if delay:
+                    time.sleep(delay)
+                self.wfile.write(chunk)
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            return  # the client went away (cancelled generation)
+
+    def _json(self, status: int, data: dict[str, Any], headers: dict[str, str] | None = None
+              ) -> None:
+        payload = json.dumps(data).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(payload)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
