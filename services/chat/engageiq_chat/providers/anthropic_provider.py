@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import anthropic
+import httpx2
 import structlog
 
 from engageiq_chat.providers.base import (
@@ -106,4 +107,15 @@ class AnthropicProvider:
             error = provider_error(exc)
             error.input_tokens, error.output_tokens = input_tokens, output_tokens
             raise error from exc
+        except httpx2.HTTPError as exc:
+            # Once the stream is open, the SDK lets transport errors through unwrapped: a read
+            # timeout between chunks (a stalled model) or a dropped connection.
+            log.warning("model_transport_error", model=request.model, error=type(exc).__name__)
+            timed_out = isinstance(exc, httpx2.TimeoutException)
+            raise ProviderError(
+                "model_timeout" if timed_out else "model_unavailable",
+                "The model did not answer in time. Try again." if timed_out
+                else "The connection to the model broke. Try again.",
+                input_tokens=input_tokens, output_tokens=output_tokens,
+            ) from exc
         yield Finished(stop_reason, input_tokens, output_tokens)
