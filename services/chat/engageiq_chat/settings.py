@@ -45,7 +45,7 @@ class ChatSettings:
     anthropic_api_key: str | None = None
     """Set: answers come from Anthropic's Messages API. Unset: the offline responder answers."""
     models: Mapping[Tier, str] = field(
-        default_factory=lambda: {"fast": "claude-haiku-4-5", "strong": "claude-sonnet-4-5"}
+        default_factory=lambda: {"fast": "claude-haiku-5-5", "strong": "claude-sonnet-5-5"}
     )
     """Model name per tier."""
     tier_by_intent: Mapping[str, Tier] = field(default_factory=lambda: dict(DEFAULT_TIER_BY_INTENT))

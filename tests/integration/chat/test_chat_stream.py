@@ -19,7 +19,7 @@ def test_offline_turn_streams_meta_deltas_done_and_is_remembered(harness: ChatHa
         meta = events[0].data
         assert meta["provider"] == "offline"
         assert meta["route"] == "product_question"
-        assert meta["model"] == "claude-haiku-4-5"
+        assert meta["model"] == "claude-haiku-5-5"
         answer = "".join(e.data["text"] for e in events if e.event == "delta")
         assert "pricing of the Pro plan" in answer
         done = events[-1].data

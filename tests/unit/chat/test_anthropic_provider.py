@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
-
 from engageiq_chat.providers.anthropic_provider import AnthropicProvider
 from engageiq_chat.providers.base import (
     Finished,
@@ -17,10 +16,11 @@ from engageiq_chat.providers.base import (
     SystemBlock,
     TextDelta,
 )
+
 from tests.support.messages_server import MessagesServer, Refuse, Reply
 
 REQUEST = ModelRequest(
-    model="claude-haiku-4-5",
+    model="claude-haiku-5-5",
     system=(SystemBlock("stable rules", cache=True), SystemBlock("per-turn notes", cache=False)),
     messages=(PromptMessage("user", "What is in the Pro plan?"),),
     max_tokens=256,
@@ -62,7 +62,7 @@ def test_streams_text_and_usage_and_caches_the_stable_prefix(server: MessagesSer
     assert events[-1] == Finished("end_turn", 321, 3)
     (received,) = server.requests
     assert received.body["stream"] is True
-    assert received.body["model"] == "claude-haiku-4-5"
+    assert received.body["model"] == "claude-haiku-5-5"
     assert received.body["max_tokens"] == 256
     assert received.body["system"] == [
         {"type": "text", "text": "stable rules", "cache_control": {"type": "ephemeral"}},
@@ -126,6 +126,6 @@ def test_first_token_slower_than_the_timeout_fails_as_timeout(server: MessagesSe
 def test_anthropic_base_url_from_the_environment_is_honoured(
         server: MessagesServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
-    events, error = collect(AnthropicProvider("k"))
+    _, error = collect(AnthropicProvider("k"))
     assert error is None
     assert len(server.requests) == 1
