@@ -4,7 +4,7 @@ response starts, so failures there are plain HTTP errors); `Turn.events` streams
 Stream policy (docs/decisions/0021-chat-streaming.md):
 - `meta` is sent at once; a comment line goes out whenever `heartbeat_seconds` pass silently;
 - the model runs in its own task feeding a queue, so waiting for it never blocks heartbeats,
-  and cancelling it (client gone, time limit) closes the model connection;
+  and cancelling it (client gone) or its time limit closes the model connection;
 - at `stream_max_seconds` the answer so far is saved `incomplete` and `done` says
   `length_limit`; the client continues with a follow-up "continue" message (0023);
 - whatever ends the turn, the assistant message is saved (complete, incomplete or failed)
@@ -13,11 +13,9 @@ Stream policy (docs/decisions/0021-chat-streaming.md):
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-import anyio
 import structlog
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.errors import ApiError
@@ -42,6 +40,7 @@ log = structlog.get_logger(__name__)
 HISTORY_MAX_MESSAGES = 60
 PASSAGES_PER_TURN = 5
 COMPLETE_REASONS = frozenset({"end_turn", "stop_sequence"})
+_RUNNING: set[asyncio.Task[None]] = set()
 
 
 class ConversationNotFound(ApiError):
@@ -126,26 +125,18 @@ class Turn:
     assistant_id: str
     passages: list[Passage]
     parts: list[str] = field(default_factory=list)
-    saved: bool = False
+    worker: asyncio.Task[None] | None = None
 
     @property
     def citations(self) -> list[Citation]:
         return [Citation(source_id=p.source_id, title=p.title, snippet=p.text[:300])
                 for p in self.passages]
 
-    async def _pump(self, queue: asyncio.Queue[TextDelta | Finished | ProviderError]) -> None:
-        try:
-            async for event in self.chat.provider.stream(self.request):
-                await queue.put(event)
-        except ProviderError as exc:
-            await queue.put(exc)
-        except Exception:
-            log.exception("provider_crashed")
-            await queue.put(ProviderError("model_error", "The model failed to answer. Try again."))
-
     async def events(self) -> AsyncIterator[bytes]:
-        settings = self.chat.settings
-        deadline = time.monotonic() + settings.stream_max_seconds
+        """The response body. Generation runs in its own task (`worker`), which owns the model
+        stream, the time limit and the saving; this generator only relays its events and adds
+        heartbeats. However the response ends - finished, cancelled on disconnect, or closed
+        by the garbage collector - the worker still saves the answer."""
         yield events.sse("meta", events.Meta(
             conversation_id=self.user_message.conversation_id,
             user_message_id=self.user_message.id,
@@ -154,48 +145,59 @@ class Turn:
             provider=self.chat.provider.name,
             model=self.request.model,
         ))
-        queue: asyncio.Queue[TextDelta | Finished | ProviderError] = asyncio.Queue()
-        producer = asyncio.create_task(self._pump(queue))
+        outbox: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self.worker = asyncio.create_task(self._generate(outbox))
+        # The event loop holds tasks weakly; this keeps a detached worker alive until it saves.
+        _RUNNING.add(self.worker)
+        self.worker.add_done_callback(_RUNNING.discard)
+        try:
+            while True:
+                try:
+                    chunk = await asyncio.wait_for(outbox.get(),
+                                                   timeout=self.chat.settings.heartbeat_seconds)
+                except TimeoutError:
+                    yield events.HEARTBEAT
+                    continue
+                if chunk is None:
+                    return
+                yield chunk
+        finally:
+            if not self.worker.done():
+                # The client is gone: stop the model; the worker saves the partial answer.
+                self.worker.cancel()
+
+    async def _generate(self, outbox: asyncio.Queue[bytes | None]) -> None:
         outcome: Finished | ProviderError | None = None
         try:
-            while outcome is None:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                try:
-                    item = await asyncio.wait_for(
-                        queue.get(), timeout=min(settings.heartbeat_seconds, remaining)
-                    )
-                except TimeoutError:
-                    if time.monotonic() < deadline:
-                        yield events.HEARTBEAT
-                    continue
-                if isinstance(item, TextDelta):
-                    self.parts.append(item.text)
-                    yield events.sse("delta", events.Delta(text=item.text))
-                else:
-                    outcome = item
-            producer.cancel()
-            final = await self._finish(outcome)
-            for citation in self.citations:
-                yield events.sse("citation", events.CitationEvent(
-                    source_id=citation.source_id, title=citation.title, snippet=citation.snippet,
-                ))
-            yield final
-        except BaseException:
-            # Client disconnected (the response task was cancelled) or the generator was
-            # closed: save what was generated so far, whatever cancels us meanwhile.
-            if not self.saved:
-                with anyio.CancelScope(shield=True):
-                    await self._finish(None, disconnected=True)
+            async with asyncio.timeout(self.chat.settings.stream_max_seconds):
+                async for event in self.chat.provider.stream(self.request):
+                    if isinstance(event, TextDelta):
+                        self.parts.append(event.text)
+                        outbox.put_nowait(events.sse("delta", events.Delta(text=event.text)))
+                    else:
+                        outcome = event
+        except TimeoutError:
+            outcome = None  # the stream's time limit: saved incomplete, `done` says length_limit
+        except ProviderError as exc:
+            outcome = exc
+        except asyncio.CancelledError:
+            await asyncio.shield(self._finish(None, disconnected=True))
             raise
-        finally:
-            producer.cancel()
+        except Exception:
+            log.exception("provider_crashed")
+            outcome = ProviderError("model_error", "The model failed to answer. Try again.")
+        # Shielded: a disconnect arriving while the answer is being saved must not cut the save.
+        final = await asyncio.shield(self._finish(outcome))
+        for citation in self.citations:
+            outbox.put_nowait(events.sse("citation", events.CitationEvent(
+                source_id=citation.source_id, title=citation.title, snippet=citation.snippet,
+            )))
+        outbox.put_nowait(final)
+        outbox.put_nowait(None)
 
     async def _finish(self, outcome: Finished | ProviderError | None, *,
                       disconnected: bool = False) -> bytes:
         """Save the assistant message and usage; returns the closing event."""
-        self.saved = True
         text = "".join(self.parts)
         input_tokens = estimate_tokens("".join(b.text for b in self.request.system)
                                        + "".join(m.content for m in self.request.messages))
