@@ -81,6 +81,7 @@ class ChatHarness:
     provider: ChatProvider | None = None
     retriever: Retriever | None = None
     tokens: TokenFactory = field(default_factory=TokenFactory)
+    settings_override: ServiceSettings | None = None
 
     def app(self) -> Litestar:
         factory = self.tokens
@@ -90,7 +91,8 @@ class ChatHarness:
             # Only the shared library's own /api/me handler (its inferred `tenant` dependency,
             # being fixed on main); every chat handler declares NamedDependency.
             warnings.filterwarnings("ignore", message=r"\[paths='/api/me', handler='me'\]")
-            return create_app(service_settings(self.resources), chat_settings=self.chat_settings,
+            settings = self.settings_override or service_settings(self.resources)
+            return create_app(settings, chat_settings=self.chat_settings,
                               verifier=verifier, provider=self.provider,
                               retriever=self.retriever)
 

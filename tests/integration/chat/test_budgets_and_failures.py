@@ -7,7 +7,6 @@ import dataclasses
 from datetime import UTC, datetime
 
 import pytest
-from engageiq_chat.app import create_app
 from engageiq_chat.conversations.keys import now_iso
 from engageiq_chat.ids import new_id
 from engageiq_chat.messages.model import MAX_CONTENT_BYTES, MessageStatus, Role, StoredMessage
@@ -24,7 +23,6 @@ from tests.support.chat import (
     ScriptedProvider,
     chat,
     dynamodb,
-    parse_sse,
     service_settings,
     set_tenant,
 )
@@ -134,7 +132,8 @@ def test_storage_failure_is_a_clear_503_and_leaves_nothing_behind(harness: ChatH
     broken = dataclasses.replace(settings, tables={**settings.tables,
                                                    "conversations": "no-such-table"})
     provider = ScriptedProvider()
-    with TestClient(_app(harness, broken, provider)) as client:
+    harness.settings_override, harness.provider = broken, provider
+    with TestClient(harness.app()) as client:
         response = client.post("/api/chat", json={"message": "hello"}, headers=harness.headers())
         assert response.status_code == 503
         body = response.json()
@@ -161,19 +160,3 @@ def test_a_message_item_near_the_limit_round_trips(harness: ChatHarness) -> None
     (stored,) = asyncio.run(store_and_read())
     assert stored.truncated
     assert len(stored.content.encode()) <= MAX_CONTENT_BYTES
-
-
-def _app(harness: ChatHarness, settings: object, provider: ScriptedProvider) -> object:
-    import warnings
-
-    from engageiq_tenancy.tokens import CognitoTokenVerifier, JwksCache
-
-    factory = harness.tokens
-    verifier = CognitoTokenVerifier(factory.auth, JwksCache("x", fetcher=lambda _: factory.jwks))
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"\[paths='/api/me', handler='me'\]")
-        return create_app(settings, verifier=verifier, provider=provider,  # type: ignore[arg-type]
-                          chat_settings=ChatSettings())
-
-
-__all__ = ["parse_sse"]

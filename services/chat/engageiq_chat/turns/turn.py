@@ -13,7 +13,7 @@ Stream policy (docs/decisions/0021-chat-streaming.md):
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 
 import structlog
@@ -132,7 +132,7 @@ class Turn:
         return [Citation(source_id=p.source_id, title=p.title, snippet=p.text[:300])
                 for p in self.passages]
 
-    async def events(self) -> AsyncIterator[bytes]:
+    async def events(self) -> AsyncGenerator[bytes, None]:
         """The response body. Generation runs in its own task (`worker`), which owns the model
         stream, the time limit and the saving; this generator only relays its events and adds
         heartbeats. However the response ends - finished, cancelled on disconnect, or closed
