@@ -1,0 +1,63 @@
+"""The chat service as a real uvicorn process (for tests of long streams, restarts and for
+benchmarks): in-process test clients cannot show either."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from engageiq.local.aws import LocalResources
+from engageiq.local.platform import free_port, service_environment
+
+HOST = "127.0.0.1"
+
+
+def chat_environment(resources: LocalResources, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
+    return {**env, **service_environment(resources), "ENGAGEIQ_LOG_LEVEL": "WARNING", **extra}
+
+
+@contextmanager
+def chat_process(env: Mapping[str, str], log_path: Path, port: int | None = None
+                 ) -> Iterator[str]:
+    """Run `uvicorn engageiq_chat.app:create_app --factory` (1 worker); yields its base URL."""
+    port = port or free_port()
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "engageiq_chat.app:create_app", "--factory",
+             "--host", HOST, "--port", str(port), "--no-access-log",
+             "--timeout-graceful-shutdown", "3"],
+            env=dict(env), stdout=log, stderr=subprocess.STDOUT,
+        )
+        url = f"http://{HOST}:{port}"
+        try:
+            _wait_ready(process, f"{url}/health", log_path)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_ready(process: subprocess.Popen[bytes], url: str, log_path: Path,
+                timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"chat service exited:\n{log_path.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
