@@ -10,6 +10,7 @@ import time
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from engageiq.local.aws import LocalResources
@@ -23,10 +24,23 @@ def chat_environment(resources: LocalResources, **extra: str) -> dict[str, str]:
     return {**env, **service_environment(resources), "ENGAGEIQ_LOG_LEVEL": "WARNING", **extra}
 
 
+@dataclass(frozen=True)
+class RunningChat:
+    url: str
+    pid: int
+
+    def peak_rss_mb(self) -> float:
+        """The process's peak resident set size (VmHWM), in MB."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("VmHWM not found")
+
+
 @contextmanager
 def chat_process(env: Mapping[str, str], log_path: Path, port: int | None = None
-                 ) -> Iterator[str]:
-    """Run `uvicorn engageiq_chat.app:create_app --factory` (1 worker); yields its base URL."""
+                 ) -> Iterator[RunningChat]:
+    """Run `uvicorn engageiq_chat.app:create_app --factory` (1 worker) until the block ends."""
     port = port or free_port()
     with log_path.open("ab") as log:
         process = subprocess.Popen(
@@ -38,7 +52,7 @@ def chat_process(env: Mapping[str, str], log_path: Path, port: int | None = None
         url = f"http://{HOST}:{port}"
         try:
             _wait_ready(process, f"{url}/health", log_path)
-            yield url
+            yield RunningChat(url, process.pid)
         finally:
             process.terminate()
             try:

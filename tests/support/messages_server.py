@@ -11,8 +11,9 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -29,6 +30,8 @@ class Reply:
     error_type: str = "overloaded_error"
     input_tokens: int = 21
     stop_reason: str = "end_turn"
+    stamp: bool = False
+    """Benchmarks: each token's text is `<t=...>`, time.monotonic() when it was written."""
 
 
 @dataclass(frozen=True)
@@ -98,8 +101,21 @@ def _event(name: str, data: dict[str, Any]) -> bytes:
     return f"event: {name}\ndata: {json.dumps({'type': name, **data})}\n\n".encode()
 
 
-def stream_events(reply: Reply, model: str) -> Iterable[tuple[float, bytes]]:
-    """(delay before, bytes) for each event of a streamed Message."""
+def _delta(text: str) -> bytes:
+    return _event("content_block_delta", {"index": 0, "delta": {"type": "text_delta",
+                                                                "text": text}})
+
+
+def stream_events(reply: Reply, model: str) -> Iterable[tuple[float, Callable[[], bytes]]]:
+    """(delay before, bytes to write then) for each event of a streamed Message."""
+    for delay, chunk in _events(reply, model):
+        if chunk is None:
+            yield delay, lambda: _delta(f"<t={time.monotonic():.6f}>")
+        else:
+            yield delay, partial(bytes, chunk)
+
+
+def _events(reply: Reply, model: str) -> Iterable[tuple[float, bytes | None]]:
     yield 0.0, _event("message_start", {"message": {
         "id": "msg_local", "type": "message", "role": "assistant", "model": model,
         "content": [], "stop_reason": None, "stop_sequence": None,
@@ -115,8 +131,7 @@ def stream_events(reply: Reply, model: str) -> Iterable[tuple[float, bytes]]:
                                                   "message": "Overloaded"}})
             return
         delay = reply.first_token_delay if n == 0 else reply.interval
-        yield delay, _event("content_block_delta",
-                            {"index": 0, "delta": {"type": "text_delta", "text": token}})
+        yield delay, None if reply.stamp else _delta(token)
     yield 0.0, _event("content_block_stop", {"index": 0})
     yield 0.0, _event("message_delta", {"delta": {"stop_reason": reply.stop_reason,
                                                   "stop_sequence": None},
@@ -156,7 +171,7 @@ class _Handler(BaseHTTPRequestHandler):
             for delay, chunk in stream_events(step, str(body.get("model", ""))):
                 if delay:
                     time.sleep(delay)
-                self.wfile.write(chunk)
+                self.wfile.write(chunk())
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             return  # the client went away (cancelled generation)
@@ -171,3 +186,31 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(payload)
+
+
+def main() -> None:
+    """`python -m tests.support.messages_server --port N [--tokens 50 --interval 0.02 --stamp]`:
+    serve the same reply to every request until killed (benchmarks run it as a process)."""
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--tokens", type=int, default=50)
+    parser.add_argument("--interval", type=float, default=0.02)
+    parser.add_argument("--stamp", action="store_true")
+    args = parser.parse_args()
+    server = MessagesServer(default=Reply(tokens=["tok "] * args.tokens, interval=args.interval,
+                                          stamp=args.stamp))
+
+    class Handler(_Handler):
+        server_owner = server
+
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+        request_queue_size = 256  # 100 streams connect at once
+
+    Server((server.host, args.port), Handler).serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -11,6 +11,7 @@ from engageiq_tenancy.settings import ServiceSettings
 from engageiq_chat.context.prompt import PromptBuilder
 from engageiq_chat.context.retrieval import NoRetriever, Retriever
 from engageiq_chat.conversations.store import ConversationStore
+from engageiq_chat.messages.history_cache import HistoryCache
 from engageiq_chat.messages.store import MessageStore
 from engageiq_chat.providers.anthropic_provider import AnthropicProvider
 from engageiq_chat.providers.base import ChatProvider
@@ -20,6 +21,9 @@ from engageiq_chat.settings import ChatSettings
 from engageiq_chat.storage import DynamoTables
 from engageiq_chat.tenant_profile import TenantProfiles
 from engageiq_chat.usage.meter import UsageMeter
+
+# Earlier messages read for context; the token budget then decides how many are sent.
+HISTORY_MAX_MESSAGES = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +37,7 @@ class ChatServices:
     prompts: PromptBuilder
     retriever: Retriever
     provider: ChatProvider
+    history: HistoryCache
 
     @classmethod
     def build(cls, service: ServiceSettings, settings: ChatSettings, *,
@@ -55,6 +60,7 @@ class ChatServices:
             prompts=PromptBuilder(settings.history_token_budget),
             retriever=retriever or NoRetriever(),
             provider=provider or default_provider(settings),
+            history=HistoryCache(keep_messages=HISTORY_MAX_MESSAGES),
         )
 
 

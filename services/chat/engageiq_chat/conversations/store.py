@@ -141,10 +141,10 @@ class ConversationStore:
         )
 
     def touch(self, tenant: TenantContext, conversation_id: str, *, new: bool, title: str,
-              route: str | None, added_messages: int) -> dict[str, Any]:
+              route: str | None, added_messages: int, now: str) -> dict[str, Any]:
         """The transaction part that creates or refreshes the conversation item as messages are
-        added, so a message never exists without its conversation being live."""
-        now = keys.now_iso()
+        added, so a message never exists without its conversation being live. `now` becomes
+        the conversation's `updatedAt`: its version."""
         pk = keys.partition(tenant)
         names = {"#status": "status"}
         vals: dict[str, Any] = {

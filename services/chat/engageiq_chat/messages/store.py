@@ -54,11 +54,13 @@ class MessageStore:
         })
 
     async def add(self, tenant: TenantContext, message: StoredMessage, *, new_conversation: bool,
-                  title: str = "") -> None:
-        """Store one message and refresh (or create) its conversation, atomically."""
+                  title: str = "") -> str:
+        """Store one message and refresh (or create) its conversation, atomically; returns the
+        conversation's new version (`updatedAt`)."""
+        version = keys.now_iso()
         touch = self._conversations.touch(
             tenant, message.conversation_id, new=new_conversation, title=title,
-            route=message.route, added_messages=1,
+            route=message.route, added_messages=1, now=version,
         )
         put = {
             "Put": {
@@ -71,6 +73,7 @@ class MessageStore:
             await self._tables.call("transact_write_items", TransactItems=[put, touch])
         except ConditionFailed:
             raise ConversationGone(message.conversation_id) from None
+        return version
 
     async def recent(self, tenant: TenantContext, conversation_id: str,
                      limit: int) -> list[StoredMessage]:

@@ -30,14 +30,12 @@ from engageiq_chat.messages.model import Citation, MessageStatus, Role, StoredMe
 from engageiq_chat.messages.store import ConversationGone
 from engageiq_chat.providers.base import Finished, ModelRequest, ProviderError, TextDelta
 from engageiq_chat.routing.intents import Intent
-from engageiq_chat.services import ChatServices
+from engageiq_chat.services import HISTORY_MAX_MESSAGES, ChatServices
 from engageiq_chat.storage import StorageUnavailable
 from engageiq_chat.turns import events
 
 log = structlog.get_logger(__name__)
 
-# Earlier messages read for context; the token budget then decides how many are sent.
-HISTORY_MAX_MESSAGES = 60
 PASSAGES_PER_TURN = 5
 COMPLETE_REASONS = frozenset({"end_turn", "stop_sequence"})
 _RUNNING: set[asyncio.Task[None]] = set()
@@ -72,17 +70,26 @@ class ChatTurns:
                            "characters; shorten it or split it in parts.")
         cid = conversation_id_of(conversation_id) if conversation_id is not None else None
 
-        # Independent reads run concurrently: the added latency is one round trip, not four.
-        profile, usage, conversation, history = await asyncio.gather(
+        # Independent reads run concurrently: the added latency is one round trip, not three.
+        profile, usage, conversation = await asyncio.gather(
             chat.profiles.get(tenant),
             chat.usage.current(tenant),
             chat.conversations.get(tenant, cid) if cid else _none(),
-            chat.messages.recent(tenant, cid, HISTORY_MAX_MESSAGES) if cid else _empty(),
         )
         chat.profiles.require_active(profile)
         chat.usage.check(usage, profile.monthly_token_budget)
         if cid is not None and conversation is None:
             raise ConversationNotFound()
+        history: list[StoredMessage] = []
+        if conversation is not None:
+            key = (tenant.tenant_id, tenant.user_id, conversation.id)
+            cached = chat.history.get(key, conversation.updated_at)
+            if cached is None:
+                history = await chat.messages.recent(tenant, conversation.id,
+                                                     HISTORY_MAX_MESSAGES)
+                chat.history.put(key, conversation.updated_at, history)
+            else:
+                history = cached
 
         last_route = conversation.last_route if conversation else None
         previous = Intent(last_route) if last_route in set(Intent) else None
@@ -97,23 +104,22 @@ class ChatTurns:
             id=new_id(), conversation_id=cid or new_id(), role=Role.USER, content=text,
             created_at=now_iso(), status=MessageStatus.COMPLETE, route=route.value,
         )
+        key = (tenant.tenant_id, tenant.user_id, user_message.conversation_id)
         try:
-            await chat.messages.add(tenant, user_message, new_conversation=cid is None,
-                                    title=title_from(text))
+            version = await chat.messages.add(tenant, user_message, new_conversation=cid is None,
+                                              title=title_from(text))
         except ConversationGone:
             raise ConversationNotFound() from None
+        chat.history.extend(key, conversation.updated_at if conversation else None, version,
+                            user_message)
         log.info("chat_turn_started", conversation_id=user_message.conversation_id,
                  route=route.value, model=model, provider=chat.provider.name,
                  history_messages=len(history), prompt_chars=len(text))
-        return Turn(chat, tenant, user_message, request, new_id(), passages)
+        return Turn(chat, tenant, user_message, request, new_id(), passages, version)
 
 
 async def _none() -> Conversation | None:
     return None
-
-
-async def _empty() -> list[StoredMessage]:
-    return []
 
 
 @dataclass
@@ -124,6 +130,8 @@ class Turn:
     request: ModelRequest
     assistant_id: str
     passages: list[Passage]
+    version: str
+    """The conversation's version after the user message: the history cache chains on it."""
     parts: list[str] = field(default_factory=list)
     worker: asyncio.Task[None] | None = None
 
@@ -225,8 +233,10 @@ class Turn:
             input_tokens=input_tokens, output_tokens=output_tokens,
         )
         stored = True
+        key = (self.tenant.tenant_id, self.tenant.user_id, message.conversation_id)
         try:
-            await self.chat.messages.add(self.tenant, message, new_conversation=False)
+            version = await self.chat.messages.add(self.tenant, message, new_conversation=False)
+            self.chat.history.extend(key, self.version, version, message)
         except ConversationGone:
             log.info("answer_dropped_conversation_deleted", message_id=message.id)
         except StorageUnavailable:
