@@ -13,6 +13,7 @@ Stream policy (docs/decisions/0021-chat-streaming.md):
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 
@@ -61,6 +62,7 @@ class ChatTurns:
     async def start(self, tenant: TenantContext, message: str,
                     conversation_id: str | None) -> Turn:
         chat = self._chat
+        started = time.perf_counter()
         text = message.strip()
         if not text:
             raise ApiError(400, "empty_message", "Write a message first.")
@@ -93,6 +95,7 @@ class ChatTurns:
 
         last_route = conversation.last_route if conversation else None
         previous = Intent(last_route) if last_route in set(Intent) else None
+        read_ms = (time.perf_counter() - started) * 1000
         route = chat.router.classify(text, previous).intent
         model = chat.settings.model_for(route.value)
         passages = await chat.retriever.retrieve(tenant, text, PASSAGES_PER_TURN)
@@ -105,6 +108,7 @@ class ChatTurns:
             created_at=now_iso(), status=MessageStatus.COMPLETE, route=route.value,
         )
         key = (tenant.tenant_id, tenant.user_id, user_message.conversation_id)
+        writing = time.perf_counter()
         try:
             version = await chat.messages.add(tenant, user_message, new_conversation=cid is None,
                                               title=title_from(text))
@@ -112,9 +116,13 @@ class ChatTurns:
             raise ConversationNotFound() from None
         chat.history.extend(key, conversation.updated_at if conversation else None, version,
                             user_message)
+        done = time.perf_counter()
+        # Per-phase timings: where a slow turn start spends its time (reads, the write, ours).
         log.info("chat_turn_started", conversation_id=user_message.conversation_id,
                  route=route.value, model=model, provider=chat.provider.name,
-                 history_messages=len(history), prompt_chars=len(text))
+                 history_messages=len(history), prompt_chars=len(text),
+                 read_ms=round(read_ms, 2), write_ms=round((done - writing) * 1000, 2),
+                 total_ms=round((done - started) * 1000, 2))
         return Turn(chat, tenant, user_message, request, new_id(), passages, version)
 
 
