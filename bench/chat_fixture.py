@@ -3,17 +3,21 @@ signed-in user (a real moto Cognito token), and the chat service as a uvicorn pr
 
 from __future__ import annotations
 
+import socket
+import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from engageiq.local.aws import LocalAwsServer, LocalResources, provision
+from engageiq.local.aws import LocalResources, provision
 from engageiq.local.platform import free_port
 from engageiq.local.seed import seed_demo, sign_in
+
+# The benchmark scripts put the repository root on sys.path before importing this module.
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -26,18 +30,55 @@ class BenchPlatform:
         return {"Authorization": f"Bearer {self.token}"}
 
 
+MOTO_MAIN = """
+import sys, time
+from engageiq.local.aws import LocalAwsServer
+LocalAwsServer(int(sys.argv[1])).start()
+print("ready", flush=True)
+time.sleep(24 * 3600)
+"""
+
+
 @contextmanager
 def local_platform() -> Iterator[BenchPlatform]:
-    aws = LocalAwsServer(free_port())
-    aws.start()
+    """moto in its own process, so its CPU never competes with the load client's."""
+    port = free_port()
+    aws = subprocess.Popen([sys.executable, "-c", MOTO_MAIN, str(port)], cwd=ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
-        resources = provision(aws.endpoint_url)
+        assert aws.stdout is not None
+        if aws.stdout.readline().strip() != b"ready":
+            raise RuntimeError("moto did not start")
+        endpoint = f"http://127.0.0.1:{port}"
+        resources = provision(endpoint)
         demo = seed_demo(resources)
-        token = sign_in(aws.endpoint_url, resources.user_pool_client_id, demo.username,
-                        demo.password)
+        token = sign_in(endpoint, resources.user_pool_client_id, demo.username, demo.password)
         yield BenchPlatform(resources, token)
     finally:
-        aws.stop()
+        aws.terminate()
+        aws.wait(timeout=10)
+
+
+@contextmanager
+def messages_server_process(port: int, *args: str) -> Iterator[str]:
+    """tests.support.messages_server as a process (its sleeping threads off our GIL)."""
+    server = subprocess.Popen([sys.executable, "-m", "tests.support.messages_server",
+                               "--port", str(port), *args], cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def percentile(values: list[float], q: float) -> float:
