@@ -7,6 +7,7 @@ import logging
 import sys
 
 import structlog
+import structlog.tracebacks
 from structlog.typing import EventDict, WrappedLogger
 
 
@@ -23,7 +24,10 @@ def configure_logging(service: str, level: str = "INFO") -> None:
             add_service,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.dict_tracebacks,
+            # Tracebacks without local variables: locals hold bearer tokens and request bodies.
+            structlog.processors.ExceptionRenderer(
+                structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+            ),
             structlog.processors.EventRenamer("msg"),
             structlog.processors.JSONRenderer(),
         ],

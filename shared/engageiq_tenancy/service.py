@@ -65,7 +65,8 @@ class TenancyPlugin(InitPluginProtocol):
         self.settings = settings
         self.verifier = verifier or CognitoTokenVerifier(settings.auth)
         self.tenant_gate = tenant_gate or TenantGate(
-            dynamodb_status_reader(aws.client("dynamodb", settings), settings.table("tenants"))
+            dynamodb_status_reader(aws.client("dynamodb", settings), settings.table("tenants")),
+            cache_seconds=settings.tenant_status_cache_seconds,
         )
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:

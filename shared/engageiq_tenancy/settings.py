@@ -75,6 +75,8 @@ class ServiceSettings:
     """Cloud only: the ABAC role assumed with a tenant session tag for tenant data."""
     log_level: str = "INFO"
     """Root log level."""
+    tenant_status_cache_seconds: float = 10.0
+    """How long a tenant's status is reused; a suspension takes effect within this time."""
 
     @property
     def is_local(self) -> bool:
@@ -106,6 +108,7 @@ class ServiceSettings:
             buckets={b.logical_name: required(b.env_var) for b in BUCKETS},
             tenant_role_arn=e.get(EnvVars.TENANT_ROLE_ARN) or None,
             log_level=e.get(EnvVars.LOG_LEVEL, "INFO").upper(),
+            tenant_status_cache_seconds=float(e.get(EnvVars.TENANT_STATUS_CACHE_SECONDS, "10")),
         )
         settings.check_trust_rules()
         return settings

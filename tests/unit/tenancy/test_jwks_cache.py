@@ -14,6 +14,7 @@ import anyio
 import anyio.lowlevel
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.tokens import (
     CognitoTokenVerifier,
@@ -21,7 +22,6 @@ from engageiq_tenancy.tokens import (
     TokenError,
     fetch_jwks,
 )
-
 from tests.support.tokens import AUTH, TokenFactory, public_jwk
 from tests.unit.tenancy.helpers import FakeClock, FakeJwksSource, run
 
@@ -369,7 +369,9 @@ class _JwksServer:
                 pass
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def url(self, path: str) -> str:
         host, port = self.httpd.server_address[:2]

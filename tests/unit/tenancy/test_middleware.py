@@ -15,13 +15,6 @@ import pytest
 from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from engageiq_tenancy.auth import requires_member, requires_tenant_admin
-from engageiq_tenancy.context import TenantContext
-from engageiq_tenancy.resources import BUCKETS, TABLES
-from engageiq_tenancy.service import TenancyPlugin, create_service_app
-from engageiq_tenancy.settings import AuthSettings, ServiceSettings
-from engageiq_tenancy.tenant_gate import TenantGate
-from engageiq_tenancy.tokens import CognitoTokenVerifier, JwksCache
 from litestar import Litestar, get
 from litestar.config.app import AppConfig
 from litestar.di import NamedDependency
@@ -29,6 +22,13 @@ from litestar.exceptions import LitestarDeprecationWarning
 from litestar.plugins import InitPluginProtocol
 from litestar.testing import TestClient
 
+from engageiq_tenancy.auth import requires_member, requires_tenant_admin
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.resources import BUCKETS, TABLES
+from engageiq_tenancy.service import TenancyPlugin, create_service_app
+from engageiq_tenancy.settings import AuthSettings, ServiceSettings
+from engageiq_tenancy.tenant_gate import TenantGate
+from engageiq_tenancy.tokens import CognitoTokenVerifier, JwksCache
 from tests.support.tokens import AUTH, TokenFactory
 from tests.unit.tenancy.helpers import FakeJwksSource, hmac_token, unsigned_token
 
@@ -59,6 +59,11 @@ def members_only(tenant: NamedDependency[TenantContext]) -> dict[str, str]:
     return {"tenantId": tenant.tenant_id}
 
 
+@get("/api/explodes", sync_to_thread=False)
+def explodes() -> dict[str, str]:
+    raise RuntimeError("database password is hunter2")
+
+
 @get("/api/chat/docsearch", sync_to_thread=False)
 def docsearch() -> dict[str, str]:
     """A protected route that needs no tenant data; its path only starts like the docs."""
@@ -70,7 +75,7 @@ class ExtraRoutes(InitPluginProtocol):
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         app_config.route_handlers = [*app_config.route_handlers, admin_only, members_only,
-                                     docsearch]
+                                     explodes, docsearch]
         return app_config
 
 
@@ -482,6 +487,16 @@ def test_each_request_gets_its_own_request_id(client: TestClient[Litestar]) -> N
 
 def test_an_unknown_route_is_a_404_with_the_error_shape(client: TestClient[Litestar]) -> None:
     assert_error_shape(client.get("/api/does-not-exist"), 404, "not_found")
+
+
+def test_an_unexpected_error_is_a_500_with_the_error_shape_and_no_internals(
+    client: TestClient[Litestar], factory: TokenFactory
+) -> None:
+    response = client.get("/api/explodes", headers=bearer(factory.mint()))
+
+    assert_error_shape(response, 500, "internal_error")
+    assert "hunter2" not in response.text
+    assert "RuntimeError" not in response.text
 
 
 def test_a_wrong_method_is_a_405_with_the_error_shape(

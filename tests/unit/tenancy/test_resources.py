@@ -7,6 +7,7 @@ import dataclasses
 from itertools import combinations
 
 import pytest
+
 from engageiq_tenancy.resources import (
     BUCKETS,
     CLOUD_ENVIRONMENTS,

@@ -5,6 +5,7 @@ and only on loopback addresses."""
 from __future__ import annotations
 
 import pytest
+
 from engageiq_tenancy.resources import BUCKETS, TABLES, EnvVars
 from engageiq_tenancy.settings import ServiceSettings, SettingsError, is_loopback_url
 
@@ -178,6 +179,29 @@ def test_a_blank_required_variable_counts_as_missing(name: str) -> None:
 def test_the_log_level_defaults_to_info_and_is_normalised() -> None:
     assert ServiceSettings.from_env(cloud_env()).log_level == "INFO"
     assert ServiceSettings.from_env(cloud_env(ENGAGEIQ_LOG_LEVEL="debug")).log_level == "DEBUG"
+
+
+@pytest.mark.parametrize("value", ["abc", "10s", "ten"])
+def test_a_non_numeric_tenant_status_cache_time_is_a_settings_error_naming_the_variable(
+    value: str,
+) -> None:
+    assert EnvVars.TENANT_STATUS_CACHE_SECONDS in refusal(
+        cloud_env(ENGAGEIQ_TENANT_STATUS_CACHE_SECONDS=value)
+    )
+
+
+@pytest.mark.parametrize("value", ["inf", "Infinity", "1e309"])
+def test_a_tenant_status_cache_time_that_would_never_expire_is_refused(value: str) -> None:
+    # With an infinite cache time a suspended tenant would keep working until a restart.
+    assert EnvVars.TENANT_STATUS_CACHE_SECONDS in refusal(
+        cloud_env(ENGAGEIQ_TENANT_STATUS_CACHE_SECONDS=value)
+    )
+
+
+def test_a_finite_tenant_status_cache_time_is_read() -> None:
+    settings = ServiceSettings.from_env(cloud_env(ENGAGEIQ_TENANT_STATUS_CACHE_SECONDS="2.5"))
+
+    assert settings.tenant_status_cache_seconds == 2.5
 
 
 # --- is_loopback_url ----------------------------------------------------------------------

@@ -11,15 +11,18 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from engageiq_tenancy.context import Role, TenantContext
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from jwt import PyJWK
+
+from engageiq_tenancy.context import Role, TenantContext, group_name, roles_from_groups
+from engageiq_tenancy.tenant_ids import TENANT_ID_PATTERN, InvalidTenantId, is_valid_tenant_id
 from engageiq_tenancy.tokens import (
     CognitoTokenVerifier,
     JwksCache,
     TokenError,
     VerifiedTokenCache,
 )
-from jwt import PyJWK
-
 from tests.support.tokens import AUTH, TokenFactory, public_jwk
 from tests.unit.tenancy.helpers import (
     FakeClock,
@@ -101,9 +104,11 @@ def test_an_empty_token_is_refused(verifier: CognitoTokenVerifier) -> None:
         "!!!!.????.####",
         f"{b64url(b'not json')}.{b64url_json({'sub': 'x'})}.c2ln",
         f"{b64url_json(['RS256'])}.{b64url_json({'sub': 'x'})}.c2ln",
+        f"{b64url_json({'alg': 'RSA-OAEP', 'enc': 'A256GCM', 'kid': 'test-key-1'})}.a.b.c.d",
+        f"{b64url_json({'alg': 'RS256', 'kid': 'test-key-1'})}..c2ln",
     ],
     ids=["no-dots", "two-segments", "junk-segments", "empty-segments", "non-base64",
-         "header-not-json", "header-not-object"],
+         "header-not-json", "header-not-object", "jwe-shaped", "empty-payload"],
 )
 def test_a_malformed_token_is_refused(verifier: CognitoTokenVerifier, token: str) -> None:
     assert refusal(verifier, token).code == "invalid_token"
@@ -578,3 +583,29 @@ def test_the_verified_token_cache_is_bounded_and_evicts_the_least_recently_used(
     assert [cache.get(t) for t in ("token-a", "token-b", "token-c")] == [
         contexts["aaa"], None, contexts["ccc"]
     ]
+
+
+# --- group names, as properties -----------------------------------------------------------
+
+_tenant_ids = st.from_regex(TENANT_ID_PATTERN, fullmatch=True).filter(is_valid_tenant_id)
+_roles = st.sampled_from(list(Role))
+
+
+@given(_tenant_ids, _tenant_ids, st.lists(_roles, max_size=2))
+def test_no_group_of_one_tenant_grants_a_role_in_another(
+    tenant: str, other: str, roles: list[Role]
+) -> None:
+    assume(tenant != other)
+
+    assert roles_from_groups(tenant, [group_name(other, role) for role in roles]) == frozenset()
+
+
+@given(_tenant_ids, _roles)
+def test_a_tenants_own_group_grants_its_role(tenant: str, role: Role) -> None:
+    assert role in roles_from_groups(tenant, [group_name(tenant, role)])
+
+
+@pytest.mark.parametrize("tenant_id", ["a--b", "a#b", "UPPER", "x"])
+def test_no_group_name_is_made_for_an_invalid_tenant_id(tenant_id: str) -> None:
+    with pytest.raises(InvalidTenantId):
+        group_name(tenant_id, Role.MEMBER)
