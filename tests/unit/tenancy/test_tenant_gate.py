@@ -1,150 +1,86 @@
-"""TenantGate: a tenant that is not active is refused, a suspension takes effect within the
-status cache time, and the status is read from the caller's own tenant record only."""
+"""TenantGate: only active tenants pass; statuses are cached briefly; storage errors are 503."""
 
 from __future__ import annotations
 
-from typing import Any
-
+import anyio
 import pytest
-from botocore.exceptions import ClientError, EndpointConnectionError
+from botocore.exceptions import EndpointConnectionError
 
 from engageiq_tenancy.context import Role, TenantContext
 from engageiq_tenancy.errors import ApiError
-from engageiq_tenancy.tenant_gate import TenantGate, dynamodb_status_reader
-from tests.unit.tenancy.helpers import FakeClock, run
+from engageiq_tenancy.tenant_gate import TenantGate
 
-CACHE_SECONDS = 10.0
-
-
-def context(tenant_id: str) -> TenantContext:
-    return TenantContext(tenant_id, "user-1", "someone", frozenset({Role.MEMBER}))
+ACME = TenantContext("acme", "u-1", "rep@acme.example", frozenset({Role.MEMBER}))
 
 
 class Statuses:
+    """A status reader over a dict, counting reads (the gate's only dependency)."""
+
     def __init__(self, **statuses: str | None) -> None:
-        self.statuses = dict(statuses)
-        self.reads: list[str] = []
-        self.error: Exception | None = None
+        self.statuses = statuses
+        self.reads = 0
 
     def __call__(self, tenant: TenantContext) -> str | None:
-        self.reads.append(tenant.tenant_id)
-        if self.error is not None:
-            raise self.error
+        self.reads += 1
         return self.statuses.get(tenant.tenant_id)
 
 
-def outcome(gate: TenantGate, tenant_id: str) -> tuple[int, str] | str:
-    """"ok", or the (status code, error code) the gate refuses with."""
-
-    async def go() -> tuple[int, str] | str:
+def check(gate: TenantGate, tenant: TenantContext = ACME) -> ApiError | None:
+    async def run() -> ApiError | None:
         try:
-            await gate.check(context(tenant_id))
+            await gate.check(tenant)
         except ApiError as exc:
-            return exc.status_code, exc.code
-        return "ok"
+            return exc
+        return None
 
-    return run(go)
+    return anyio.run(run)
+
+
+def test_active_tenant_passes() -> None:
+    assert check(TenantGate(Statuses(acme="active"))) is None
 
 
 @pytest.mark.parametrize(
-    ("status", "expected"),
-    [
-        ("active", "ok"),
-        ("suspended", (403, "tenant_suspended")),
-        ("deleting", (403, "tenant_unavailable")),
-        (None, (403, "tenant_unavailable")),
-        ("", (403, "tenant_unavailable")),
-        ("Active", (403, "tenant_unavailable")),
-        ("unknown-status", (403, "tenant_unavailable")),
-    ],
+    ("status", "code"),
+    [("suspended", "tenant_suspended"), ("deleting", "tenant_unavailable"),
+     (None, "tenant_unavailable"), ("garbage", "tenant_unavailable")],
 )
-def test_only_an_active_tenant_passes_the_gate(
-    status: str | None, expected: tuple[int, str] | str
-) -> None:
-    gate = TenantGate(Statuses(acme=status), cache_seconds=CACHE_SECONDS, clock=FakeClock())
-
-    assert outcome(gate, "acme") == expected
+def test_any_other_status_is_refused_with_403(status: str | None, code: str) -> None:
+    refused = check(TenantGate(Statuses(acme=status)))
+    assert refused is not None
+    assert (refused.status_code, refused.code) == (403, code)
 
 
-def test_a_suspension_takes_effect_once_the_cached_status_expires() -> None:
+def test_status_is_cached_until_it_expires() -> None:
+    now = [0.0]
     statuses = Statuses(acme="active")
-    clock = FakeClock()
-    gate = TenantGate(statuses, cache_seconds=CACHE_SECONDS, clock=clock)
-    assert outcome(gate, "acme") == "ok"
-
+    gate = TenantGate(statuses, cache_seconds=10, clock=lambda: now[0])
+    assert check(gate) is None
     statuses.statuses["acme"] = "suspended"
-    clock.advance(CACHE_SECONDS - 0.001)
-    within = outcome(gate, "acme")
-    clock.advance(0.001)
-    after = outcome(gate, "acme")
-
-    assert (within, after) == ("ok", (403, "tenant_suspended"))
-
-
-def test_the_status_is_read_once_per_cache_period_per_tenant() -> None:
-    statuses = Statuses(acme="active", globex="active")
-    gate = TenantGate(statuses, cache_seconds=CACHE_SECONDS, clock=FakeClock())
-
-    for _ in range(5):
-        outcome(gate, "acme")
-        outcome(gate, "globex")
-
-    assert sorted(statuses.reads) == ["acme", "globex"]
+    now[0] = 9.9
+    assert check(gate) is None
+    assert statuses.reads == 1
+    now[0] = 10.1
+    refused = check(gate)
+    assert refused is not None
+    assert refused.code == "tenant_suspended"
+    assert statuses.reads == 2
 
 
-def test_one_tenants_status_is_never_served_for_another() -> None:
-    gate = TenantGate(
-        Statuses(acme="active", globex="suspended"), cache_seconds=CACHE_SECONDS,
-        clock=FakeClock()
-    )
-
-    assert [outcome(gate, t) for t in ("acme", "globex", "acme")] == [
-        "ok", (403, "tenant_suspended"), "ok"
-    ]
-
-
-@pytest.mark.parametrize(
-    "error",
-    [
-        ClientError({"Error": {"Code": "ProvisionedThroughputExceededException"}}, "GetItem"),
-        EndpointConnectionError(endpoint_url="http://127.0.0.1:1"),
-    ],
-    ids=["client-error", "connection-error"],
-)
-def test_a_storage_failure_is_a_503_and_is_not_cached(error: Exception) -> None:
-    statuses = Statuses(acme="active")
-    statuses.error = error
-    gate = TenantGate(statuses, cache_seconds=CACHE_SECONDS, clock=FakeClock())
-
-    first = outcome(gate, "acme")
-    statuses.error = None
-
-    assert (first, outcome(gate, "acme")) == ((503, "storage_unavailable"), "ok")
+def test_cache_is_per_tenant() -> None:
+    statuses = Statuses(acme="active", globex="suspended")
+    gate = TenantGate(statuses)
+    globex = TenantContext("globex", "u-2", "x", frozenset({Role.MEMBER}))
+    assert check(gate) is None
+    refused = check(gate, globex)
+    assert refused is not None
+    assert refused.code == "tenant_suspended"
 
 
-class FakeDynamoDB:
-    def __init__(self, item: dict[str, Any] | None) -> None:
-        self.item = item
-        self.calls: list[dict[str, Any]] = []
+def test_storage_failure_is_a_503_not_a_pass() -> None:
+    def broken(_: TenantContext) -> str | None:
+        raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1")
 
-    def get_item(self, **kwargs: Any) -> dict[str, Any]:
-        self.calls.append(kwargs)
-        return {} if self.item is None else {"Item": self.item}
-
-
-def test_the_dynamodb_reader_reads_the_callers_own_tenant_record() -> None:
-    dynamodb = FakeDynamoDB({"status": {"S": "suspended"}})
-    read = dynamodb_status_reader(dynamodb, "engageiq-local-tenants")
-
-    status = read(context("acme"))
-
-    assert status == "suspended"
-    (call,) = dynamodb.calls
-    assert call["TableName"] == "engageiq-local-tenants"
-    assert call["Key"] == {"pk": {"S": "TENANT#acme"}, "sk": {"S": "PROFILE"}}
-
-
-def test_the_dynamodb_reader_reports_a_missing_record_as_none() -> None:
-    read = dynamodb_status_reader(FakeDynamoDB(None), "engageiq-local-tenants")
-
-    assert read(context("acme")) is None
+    refused = check(TenantGate(broken))
+    assert refused is not None
+    assert (refused.status_code, refused.code) == (503, "storage_unavailable")
