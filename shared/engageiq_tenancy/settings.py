@@ -35,6 +35,19 @@ def is_loopback_url(url: str) -> bool:
         return False
 
 
+def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not 0 <= value <= 3600:
+        raise SettingsError(f"{name} must be between 0 and 3600 seconds")
+    return value
+
+
 def _is_environment(name: str) -> TypeGuard[Environment]:
     return name in ENVIRONMENTS
 
@@ -108,7 +121,7 @@ class ServiceSettings:
             buckets={b.logical_name: required(b.env_var) for b in BUCKETS},
             tenant_role_arn=e.get(EnvVars.TENANT_ROLE_ARN) or None,
             log_level=e.get(EnvVars.LOG_LEVEL, "INFO").upper(),
-            tenant_status_cache_seconds=float(e.get(EnvVars.TENANT_STATUS_CACHE_SECONDS, "10")),
+            tenant_status_cache_seconds=_seconds(e, EnvVars.TENANT_STATUS_CACHE_SECONDS, 10.0),
         )
         settings.check_trust_rules()
         return settings
