@@ -12,6 +12,7 @@ from typing import Final
 
 import pulumi
 import pulumi_aws as aws
+from engageiq_tenancy.resources import SERVICE_DATA, SERVICES, Environment
 
 from engageiq_infra.config import Compute
 from engageiq_infra.policies import (
@@ -22,7 +23,6 @@ from engageiq_infra.policies import (
     document,
     table_resources,
 )
-from engageiq_tenancy.resources import SERVICE_DATA, SERVICES, Environment
 
 # Who runs the container, and therefore assumes its role.
 COMPUTE_PRINCIPALS: Final[dict[Compute, str]] = {

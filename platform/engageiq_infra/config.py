@@ -6,10 +6,9 @@ can change is listed in this file (and set in `environments/Pulumi.<env>.yaml`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Literal, cast
+from typing import Final, Literal
 
 import pulumi
-
 from engageiq_tenancy.resources import CLOUD_ENVIRONMENTS, PROJECT, SERVICES, Environment
 
 Compute = Literal["apprunner", "ecs-express"]
@@ -124,9 +123,9 @@ class EnvironmentConfig:
             CustomDomain(domain_name, cfg.require("hostedZoneId")) if domain_name else None
         )
         return cls(
-            environment=cast(Environment, stack),
+            environment=stack,
             region=pulumi.Config("aws").require("region"),
-            compute=cast(Compute, compute),
+            compute=compute,
             scaling=scaling,
             deletion_protection=cfg.require_bool("deletionProtection"),
             log_retention_days=cfg.require_int("logRetentionDays"),
@@ -135,7 +134,7 @@ class EnvironmentConfig:
             auth_domain_prefix=cfg.require("authDomainPrefix"),
             callback_urls=tuple(cfg.get_object("callbackUrls") or ()),
             logout_urls=tuple(cfg.get_object("logoutUrls") or ()),
-            mfa=cast(MfaMode, mfa),
+            mfa=mfa,
             domain=domain,
             alarm_email=cfg.get("alarmEmail"),
             latency_threshold_ms=cfg.get_int("latencyThresholdMs") or 2000,

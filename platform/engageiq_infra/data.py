@@ -12,9 +12,9 @@ from typing import Final
 
 import pulumi
 import pulumi_aws as aws
+from engageiq_tenancy.resources import BUCKETS, TABLES, BucketSpec, Environment, TableSpec
 
 from engageiq_infra.policies import deny_insecure_transport, document
-from engageiq_tenancy.resources import BUCKETS, TABLES, BucketSpec, Environment, TableSpec
 
 # Abandoned multipart uploads are invisible but billed; a day is ample for any upload.
 ABORT_INCOMPLETE_UPLOADS_DAYS: Final = 1

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 import pulumi
 import pulumi_aws as aws
+from engageiq_tenancy.resources import EDGE_ROUTES, Environment
 
 from engageiq_infra.config import CustomDomain
 from engageiq_infra.policies import deny_insecure_transport, document
-from engageiq_tenancy.resources import EDGE_ROUTES, Environment
 
 # AWS managed policy ids (stable across accounts; AWS CloudFront developer guide).
 CACHING_DISABLED: Final = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
@@ -33,6 +33,9 @@ ALL_METHODS: Final = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"
 READ_METHODS: Final = ["GET", "HEAD", "OPTIONS"]
 CACHED_METHODS: Final = ["GET", "HEAD"]
 HSTS_SECONDS: Final = 63_072_000  # two years, as the HSTS preload list requires
+
+
+OrderedBehaviour = aws.cloudfront.DistributionOrderedCacheBehaviorArgs
 
 
 def content_security_policy(*, hosted_ui: str, cognito_api: str) -> str:
@@ -96,40 +99,44 @@ class Edge(pulumi.ComponentResource):
             default_root_object="index.html",
             aliases=[args.domain.name, f"*.{args.domain.name}"] if args.domain else None,
             origins=[
-                {
-                    "origin_id": WEB_ORIGIN_ID,
-                    "domain_name": args.web_bucket.bucket_regional_domain_name,
-                    "origin_access_control_id": oac.id,
-                },
+                aws.cloudfront.DistributionOriginArgs(
+                    origin_id=WEB_ORIGIN_ID,
+                    domain_name=args.web_bucket.bucket_regional_domain_name,
+                    origin_access_control_id=oac.id,
+                ),
                 *(self._service_origin(s, url) for s, url in args.service_urls.items()),
             ],
-            default_cache_behavior={
-                "target_origin_id": WEB_ORIGIN_ID,
-                "viewer_protocol_policy": "redirect-to-https",
-                "allowed_methods": READ_METHODS,
-                "cached_methods": CACHED_METHODS,
-                "cache_policy_id": CACHING_OPTIMIZED,
-                "response_headers_policy_id": headers.id,
-                "compress": True,
-            },
+            default_cache_behavior=aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
+                target_origin_id=WEB_ORIGIN_ID,
+                viewer_protocol_policy="redirect-to-https",
+                allowed_methods=READ_METHODS,
+                cached_methods=CACHED_METHODS,
+                cache_policy_id=CACHING_OPTIMIZED,
+                response_headers_policy_id=headers.id,
+                compress=True,
+            ),
             ordered_cache_behaviors=[
                 *(self._uncached_web(path, headers) for path in UNCACHED_WEB_PATHS),
                 *(self._api_behaviour(r.path_pattern, r.service, headers) for r in EDGE_ROUTES),
             ],
-            restrictions={"geo_restriction": {"restriction_type": "none"}},
+            restrictions=aws.cloudfront.DistributionRestrictionsArgs(
+                geo_restriction=aws.cloudfront.DistributionRestrictionsGeoRestrictionArgs(
+                    restriction_type="none",
+                ),
+            ),
             viewer_certificate=(
-                {
-                    "acm_certificate_arn": certificate_arn,
-                    "ssl_support_method": "sni-only",
-                    "minimum_protocol_version": MINIMUM_TLS,
-                }
+                aws.cloudfront.DistributionViewerCertificateArgs(
+                    acm_certificate_arn=certificate_arn,
+                    ssl_support_method="sni-only",
+                    minimum_protocol_version=MINIMUM_TLS,
+                )
                 if certificate_arn is not None
-                else {
-                    # With the default *.cloudfront.net certificate CloudFront applies its own
-                    # policy whatever is set here; the custom-domain stacks enforce TLS 1.2.
-                    "cloudfront_default_certificate": True,
-                    "minimum_protocol_version": MINIMUM_TLS,
-                }
+                # With the default *.cloudfront.net certificate CloudFront applies its own
+                # policy whatever is set here; the custom-domain stacks enforce TLS 1.2.
+                else aws.cloudfront.DistributionViewerCertificateArgs(
+                    cloudfront_default_certificate=True,
+                    minimum_protocol_version=MINIMUM_TLS,
+                )
             ),
             opts=child,
         )
@@ -144,49 +151,51 @@ class Edge(pulumi.ComponentResource):
             "distributionId": self.distribution.id,
         })
 
-    def _service_origin(self, service: str, url: pulumi.Output[str]) -> dict[str, Any]:
-        return {
-            "origin_id": service_origin_id(service),
-            "domain_name": url,
-            "custom_origin_config": {
-                "http_port": 80,
-                "https_port": 443,
-                "origin_protocol_policy": "https-only",
-                "origin_ssl_protocols": ["TLSv1.2"],
-                "origin_read_timeout": ORIGIN_READ_TIMEOUT_SECONDS,
-                "origin_keepalive_timeout": ORIGIN_READ_TIMEOUT_SECONDS,
-            },
-        }
+    @staticmethod
+    def _service_origin(service: str,
+                        url: pulumi.Output[str]) -> aws.cloudfront.DistributionOriginArgs:
+        return aws.cloudfront.DistributionOriginArgs(
+            origin_id=service_origin_id(service),
+            domain_name=url,
+            custom_origin_config=aws.cloudfront.DistributionOriginCustomOriginConfigArgs(
+                http_port=80,
+                https_port=443,
+                origin_protocol_policy="https-only",
+                origin_ssl_protocols=["TLSv1.2"],
+                origin_read_timeout=ORIGIN_READ_TIMEOUT_SECONDS,
+                origin_keepalive_timeout=ORIGIN_READ_TIMEOUT_SECONDS,
+            ),
+        )
 
     @staticmethod
     def _api_behaviour(path_pattern: str, service: str,
-                       headers: aws.cloudfront.ResponseHeadersPolicy) -> dict[str, Any]:
-        return {
-            "path_pattern": path_pattern,
-            "target_origin_id": service_origin_id(service),
-            "viewer_protocol_policy": "redirect-to-https",
-            "allowed_methods": ALL_METHODS,
-            "cached_methods": CACHED_METHODS,
-            "cache_policy_id": CACHING_DISABLED,
-            "origin_request_policy_id": ALL_VIEWER_EXCEPT_HOST_HEADER,
-            "response_headers_policy_id": headers.id,
+                       headers: aws.cloudfront.ResponseHeadersPolicy) -> OrderedBehaviour:
+        return OrderedBehaviour(
+            path_pattern=path_pattern,
+            target_origin_id=service_origin_id(service),
+            viewer_protocol_policy="redirect-to-https",
+            allowed_methods=ALL_METHODS,
+            cached_methods=CACHED_METHODS,
+            cache_policy_id=CACHING_DISABLED,
+            origin_request_policy_id=ALL_VIEWER_EXCEPT_HOST_HEADER,
+            response_headers_policy_id=headers.id,
             # Compression would buffer server-sent events; API bodies are small anyway.
-            "compress": False,
-        }
+            compress=False,
+        )
 
     @staticmethod
     def _uncached_web(path_pattern: str,
-                      headers: aws.cloudfront.ResponseHeadersPolicy) -> dict[str, Any]:
-        return {
-            "path_pattern": path_pattern,
-            "target_origin_id": WEB_ORIGIN_ID,
-            "viewer_protocol_policy": "redirect-to-https",
-            "allowed_methods": READ_METHODS,
-            "cached_methods": CACHED_METHODS,
-            "cache_policy_id": CACHING_DISABLED,
-            "response_headers_policy_id": headers.id,
-            "compress": True,
-        }
+                      headers: aws.cloudfront.ResponseHeadersPolicy) -> OrderedBehaviour:
+        return OrderedBehaviour(
+            path_pattern=path_pattern,
+            target_origin_id=WEB_ORIGIN_ID,
+            viewer_protocol_policy="redirect-to-https",
+            allowed_methods=READ_METHODS,
+            cached_methods=CACHED_METHODS,
+            cache_policy_id=CACHING_DISABLED,
+            response_headers_policy_id=headers.id,
+            compress=True,
+        )
 
     def _security_headers(self) -> aws.cloudfront.ResponseHeadersPolicy:
         args = self._args

@@ -11,9 +11,9 @@ from typing import Final
 
 import pulumi
 import pulumi_aws as aws
+from engageiq_tenancy.resources import USER_POOL, Environment
 
 from engageiq_infra.config import MfaMode
-from engageiq_tenancy.resources import USER_POOL, Environment
 
 # Deliberate token lifetimes: short access/ID tokens limit what a stolen token is worth; the
 # refresh token keeps a working day's session without signing in again.

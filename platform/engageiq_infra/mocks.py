@@ -17,13 +17,13 @@ from typing import Any, Final
 
 import pulumi
 import yaml
+from engageiq_tenancy.resources import PROJECT
 from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from engageiq_infra.config import SECRET_KEYS, EnvironmentConfig
 from engageiq_infra.stack import REPO_ROOT, WEB_DIR, build
-from engageiq_tenancy.resources import PROJECT
 
 ENVIRONMENTS_DIR: Final = REPO_ROOT / "environments"
 MOCK_ACCOUNT: Final = "123456789012"
@@ -185,14 +185,26 @@ COMPUTED: Final[dict[str, OutputFactory]] = {
 }
 
 
+# Physical-name input of the resources whose names reach services and the web app.
+RENAMED_ON_CREATE: Final[dict[str, str]] = {
+    "aws:s3/bucket:Bucket": "bucket",
+    "aws:dynamodb/table:Table": "name",
+}
+
+
 class RecordingMocks(pulumi.runtime.Mocks):
     """Mocks that answer like AWS would (shape-wise) and remember every registration."""
 
-    def __init__(self, region: str) -> None:
+    def __init__(self, region: str, *, name_suffix: str = "") -> None:
         self.region = region
+        # Tests set a suffix so physical names differ from the names the program asked for:
+        # wiring that copies a spec name instead of using the output then fails.
+        self.name_suffix = name_suffix
         self.resources: list[RecordedResource] = []
 
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
         inputs = _plain(dict(args.inputs))
         service = args.typ.split(":")[1].split("/")[0] if args.typ.startswith("aws:") else "x"
         computed: dict[str, Any] = {
@@ -202,14 +214,20 @@ class RecordingMocks(pulumi.runtime.Mocks):
         }
         factory = COMPUTED.get(args.typ)
         if factory is not None:
-            computed |= factory(args.name, inputs, self.region)
+            named = inputs
+            if self.name_suffix and args.typ in RENAMED_ON_CREATE:
+                key = RENAMED_ON_CREATE[args.typ]
+                named = {**inputs, key: f"{inputs.get(key, args.name)}{self.name_suffix}"}
+            computed |= factory(args.name, named, self.region)
         outputs = {**inputs, **computed}
         self.resources.append(
             RecordedResource(args.typ, args.name, bool(args.custom), inputs, outputs)
         )
         return str(computed["id"]), outputs
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         # The program makes no invokes; an unexpected one should be visible, not silently {}.
         raise NotImplementedError(f"unexpected invoke under mocks: {args.token}")
 
@@ -233,7 +251,8 @@ def _config_string(value: Any) -> str:
 
 def run_program(environment: str, *, compute: str | None = None,
                 config_overrides: Mapping[str, Any] | None = None,
-                config_dir: Path = ENVIRONMENTS_DIR, web_dir: Path = WEB_DIR) -> Inventory:
+                config_dir: Path = ENVIRONMENTS_DIR, web_dir: Path = WEB_DIR,
+                name_suffix: str = "") -> Inventory:
     """Run the program for `environment` under mocks and return its inventory."""
     config = {**read_stack_config(environment, config_dir), **(config_overrides or {})}
     secret_keys = [f"{PROJECT}:{key}" for key in SECRET_KEYS]
@@ -241,7 +260,7 @@ def run_program(environment: str, *, compute: str | None = None,
         # Encrypted values need the CLI's secrets provider; the program only needs a value.
         config.setdefault(key, f"mock-secret-{key.split(':')[1]}")
     region = str(config.get("aws:region", "us-east-1"))
-    mocks = RecordingMocks(region)
+    mocks = RecordingMocks(region, name_suffix=name_suffix)
     SETTINGS.rpc_manager.clear()
     SETTINGS.outputs.clear()
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=environment, preview=False)

@@ -13,7 +13,6 @@ from typing import Final
 
 import pulumi
 import pulumi_aws as aws
-
 from engageiq_tenancy.resources import Environment
 
 PERIOD_SECONDS: Final = 300
@@ -55,14 +54,18 @@ class Observability(pulumi.ComponentResource):
             }},
             opts=global_,
         )
-        edge = {"DistributionId": args.distribution.id, "Region": "Global"}
+        edge: dict[str, pulumi.Input[str]] = {
+            "DistributionId": args.distribution.id, "Region": "Global",
+        }
         self._alarm("edge-5xx", "AWS/CloudFront", "5xxErrorRate", edge, global_actions,
                     threshold=EDGE_5XX_RATE_PERCENT, statistic="Average", opts=global_)
         self._alarm("edge-latency", "AWS/CloudFront", "OriginLatency", edge, global_actions,
                     threshold=args.latency_threshold_ms, extended_statistic="p99",
                     opts=global_)
         for service, runner in args.apprunner_services.items():
-            dims = {"ServiceName": runner.service_name, "ServiceID": runner.service_id}
+            dims: dict[str, pulumi.Input[str]] = {
+                "ServiceName": runner.service_name, "ServiceID": runner.service_id,
+            }
             self._alarm(f"{service}-5xx", "AWS/AppRunner", "5xxStatusResponses", dims,
                         regional_actions, threshold=SERVICE_5XX_COUNT, statistic="Sum",
                         opts=regional)

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Final
 
 import pulumi
-
 from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, SERVICES, TABLES
 
 # Local-only keys: moto's endpoint and the seeded demo user do not exist in the cloud.

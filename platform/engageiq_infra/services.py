@@ -15,10 +15,10 @@ from typing import Final
 
 import pulumi
 import pulumi_aws as aws
+from engageiq_tenancy.resources import SERVICES, Environment
 
 from engageiq_infra.config import Compute, Scaling
 from engageiq_infra.policies import assume_role_by_service, document
-from engageiq_tenancy.resources import SERVICES, Environment
 
 CONTAINER_PORT: Final = 8080
 HEALTH_CHECK_PATH: Final = "/health"
@@ -117,9 +117,6 @@ class Services(pulumi.ComponentResource):
             opts=self._child(),
         )
         return repo
-
-    def _environment_list(self) -> list[dict[str, pulumi.Input[str]]]:
-        return [{"name": k, "value": v} for k, v in self._args.environment_variables.items()]
 
     # App Runner ------------------------------------------------------------------------------
 
@@ -233,24 +230,33 @@ class Services(pulumi.ComponentResource):
                 infrastructure_role_arn=infrastructure_role.arn,
                 task_role_arn=args.roles[service].arn,
                 health_check_path=HEALTH_CHECK_PATH,
-                primary_container={
-                    "image": args.images[service],
-                    "container_port": CONTAINER_PORT,
-                    "environments": self._environment_list(),
-                    "secrets": [
-                        {"name": var, "value_from": secret.arn}
+                primary_container=aws.ecs.ExpressGatewayServicePrimaryContainerArgs(
+                    image=args.images[service],
+                    container_port=CONTAINER_PORT,
+                    environments=[
+                        aws.ecs.ExpressGatewayServicePrimaryContainerEnvironmentArgs(
+                            name=name, value=value,
+                        )
+                        for name, value in args.environment_variables.items()
+                    ],
+                    secrets=[
+                        aws.ecs.ExpressGatewayServicePrimaryContainerSecretArgs(
+                            name=var, value_from=secret.arn,
+                        )
                         for var, secret in args.secrets[service].items()
                     ],
-                    "aws_logs_configurations": [
-                        {"log_group": log_group.name, "log_stream_prefix": service},
+                    aws_logs_configurations=[
+                        aws.ecs.ExpressGatewayServicePrimaryContainerAwsLogsConfigurationArgs(
+                            log_group=log_group.name, log_stream_prefix=service,
+                        ),
                     ],
-                },
-                scaling_targets=[{
-                    "min_task_count": args.scaling.min_instances,
-                    "max_task_count": args.scaling.max_instances,
-                    "auto_scaling_metric": "AVERAGE_CPU",
-                    "auto_scaling_target_value": ECS_CPU_TARGET_PERCENT,
-                }],
+                ),
+                scaling_targets=[aws.ecs.ExpressGatewayServiceScalingTargetArgs(
+                    min_task_count=args.scaling.min_instances,
+                    max_task_count=args.scaling.max_instances,
+                    auto_scaling_metric="AVERAGE_CPU",
+                    auto_scaling_target_value=ECS_CPU_TARGET_PERCENT,
+                )],
                 # Policies must outlive the service on delete, or it hangs in DRAINING.
                 opts=self._child([*args.role_policies, execution_secrets]),
             )

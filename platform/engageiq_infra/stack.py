@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Final
 
 import pulumi
+from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, TABLES
 
 from engageiq_infra.access import ServiceAccess, ServiceAccessArgs
 from engageiq_infra.config import EnvironmentConfig
@@ -27,7 +28,6 @@ from engageiq_infra.services import Services, ServicesArgs
 from engageiq_infra.tenancy import Tenancy, TenancyArgs
 from engageiq_infra.web import Web, WebArgs
 from engageiq_infra.wiring import ServiceWiring
-from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, TABLES
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[2]
 WEB_DIR: Final = REPO_ROOT / "web"

@@ -12,6 +12,7 @@ from typing import Final
 
 import pulumi
 import pulumi_aws as aws
+from engageiq_tenancy.resources import TABLES, UPLOADS, Environment
 
 from engageiq_infra.policies import (
     DYNAMODB_ITEM_ACTIONS,
@@ -21,7 +22,6 @@ from engageiq_infra.policies import (
     document,
     table_resources,
 )
-from engageiq_tenancy.resources import TABLES, UPLOADS, Environment
 
 TENANT_TAG_KEY: Final = "tenant_id"
 # "<tenant_id>#*": keys.py builds every tenant-scoped partition key (and GSI partition key) so.
