@@ -17,7 +17,7 @@ from typing import Any, Final
 
 import pulumi
 import yaml
-from engageiq_tenancy.resources import PROJECT
+from engageiq_tenancy.resources import PROJECT, Environment
 from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
@@ -41,6 +41,8 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # the wire format has only floats; show 2, not 2.0
     return value
 
 
@@ -55,7 +57,7 @@ class RecordedResource:
 
 @dataclass(slots=True)
 class Inventory:
-    environment: str
+    environment: Environment
     compute: str
     resources: list[RecordedResource] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
@@ -267,10 +269,11 @@ def run_program(environment: str, *, compute: str | None = None,
     pulumi.runtime.set_all_config(
         {key: _config_string(value) for key, value in config.items()}, secret_keys
     )
-    inventory = Inventory(environment=environment, compute="")
+    inventory = Inventory(environment="dev", compute="")
 
     def program() -> pulumi.Output[None]:
         loaded = EnvironmentConfig.load(compute_override=compute)
+        inventory.environment = loaded.environment
         inventory.compute = loaded.compute
         outputs = build(loaded, web_dir)
         return pulumi.Output.all(**outputs).apply(inventory.outputs.update)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from engageiq_infra.config import COMPUTE_OPTIONS
 from engageiq_infra.mocks import Inventory, read_stack_config
 from engageiq_infra.outputs import LOCAL_ONLY_KEYS, cloud_output_keys
@@ -36,9 +35,13 @@ def test_config_json_holds_the_outputs(stack: Inventory) -> None:
 def test_outputs_use_the_local_outputs_keys(stack: Inventory) -> None:
     assert set(stack.outputs) == cloud_output_keys()
     local_keys = {
-        OUTPUT_KEYS.web_url, OUTPUT_KEYS.api_url, OUTPUT_KEYS.region,
-        OUTPUT_KEYS.user_pool_id, OUTPUT_KEYS.user_pool_client_id,
-        *OUTPUT_KEYS.tables.values(), *OUTPUT_KEYS.buckets.values(),
+        OUTPUT_KEYS.web_url,
+        OUTPUT_KEYS.api_url,
+        OUTPUT_KEYS.region,
+        OUTPUT_KEYS.user_pool_id,
+        OUTPUT_KEYS.user_pool_client_id,
+        *OUTPUT_KEYS.tables.values(),
+        *OUTPUT_KEYS.buckets.values(),
     }
     assert local_keys <= set(stack.outputs)
     assert not LOCAL_ONLY_KEYS & set(stack.outputs)
@@ -50,13 +53,21 @@ def test_services_run_the_configured_images_as_their_own_roles(stack: Inventory)
     for service in SERVICES:
         role_arn = g.role_named(stack, f"engageiq-{stack.environment}-{service}-service")
         if stack.compute == "apprunner":
-            runner = next(r for r in stack.of_type(g.APPRUNNER)
-                          if r.inputs["serviceName"].endswith(f"-{service}"))
+            runner = next(
+                r
+                for r in stack.of_type(g.APPRUNNER)
+                if r.inputs["serviceName"].endswith(f"-{service}")
+            )
             image = runner.inputs["sourceConfiguration"]["imageRepository"]["imageIdentifier"]
-            assert runner.inputs["instanceConfiguration"]["instanceRoleArn"] == role_arn.outputs["arn"]
+            assert (
+                runner.inputs["instanceConfiguration"]["instanceRoleArn"] == role_arn.outputs["arn"]
+            )
         else:
-            express = next(r for r in stack.of_type(g.EXPRESS)
-                           if r.inputs["serviceName"].endswith(f"-{service}"))
+            express = next(
+                r
+                for r in stack.of_type(g.EXPRESS)
+                if r.inputs["serviceName"].endswith(f"-{service}")
+            )
             image = express.inputs["primaryContainer"]["image"]
             assert express.inputs["taskRoleArn"] == role_arn.outputs["arn"]
         assert image == config[f"engageiq:{service}Image"]
@@ -64,16 +75,21 @@ def test_services_run_the_configured_images_as_their_own_roles(stack: Inventory)
 
 def test_chat_gets_its_llm_key_as_a_secret_not_a_variable(stack: Inventory) -> None:
     assert "ANTHROPIC_API_KEY" not in g.service_environment(stack, "chat")
-    secret = next(s for s in stack.of_type("aws:secretsmanager/secret:Secret")
-                  if s.inputs["name"].endswith("/chat/anthropic-api-key"))
+    secret = next(
+        s
+        for s in stack.of_type("aws:secretsmanager/secret:Secret")
+        if s.inputs["name"].endswith("/chat/anthropic-api-key")
+    )
     if stack.compute == "apprunner":
-        runner = next(r for r in stack.of_type(g.APPRUNNER)
-                      if r.inputs["serviceName"].endswith("-chat"))
+        runner = next(
+            r for r in stack.of_type(g.APPRUNNER) if r.inputs["serviceName"].endswith("-chat")
+        )
         image = runner.inputs["sourceConfiguration"]["imageRepository"]["imageConfiguration"]
         assert image["runtimeEnvironmentSecrets"] == {"ANTHROPIC_API_KEY": secret.outputs["arn"]}
     else:
-        express = next(r for r in stack.of_type(g.EXPRESS)
-                       if r.inputs["serviceName"].endswith("-chat"))
+        express = next(
+            r for r in stack.of_type(g.EXPRESS) if r.inputs["serviceName"].endswith("-chat")
+        )
         assert express.inputs["primaryContainer"]["secrets"] == [
             {"name": "ANTHROPIC_API_KEY", "valueFrom": secret.outputs["arn"]}
         ]
@@ -84,9 +100,11 @@ def test_scaling_follows_the_environment_config(stack: Inventory) -> None:
     low, high = config["engageiq:minInstances"], config["engageiq:maxInstances"]
     if stack.compute == "apprunner":
         scalings = stack.of_type(
-            "aws:apprunner/autoScalingConfigurationVersion:AutoScalingConfigurationVersion")
-        assert [(s.inputs["minSize"], s.inputs["maxSize"], s.inputs["maxConcurrency"])
-                for s in scalings] == [(low, high, config["engageiq:maxConcurrency"])] * 2
+            "aws:apprunner/autoScalingConfigurationVersion:AutoScalingConfigurationVersion"
+        )
+        assert [
+            (s.inputs["minSize"], s.inputs["maxSize"], s.inputs["maxConcurrency"]) for s in scalings
+        ] == [(low, high, config["engageiq:maxConcurrency"])] * 2
     else:
         targets = [r.inputs["scalingTargets"][0] for r in stack.of_type(g.EXPRESS)]
         assert [(t["minTaskCount"], t["maxTaskCount"]) for t in targets] == [(low, high)] * 2
@@ -101,7 +119,8 @@ def test_hosted_ui_client_uses_the_code_flow_without_a_secret(stack: Inventory) 
     assert client.inputs["allowedOauthFlows"] == ["code"]
     assert client.inputs["explicitAuthFlows"] == list(USER_POOL.auth_flows)
     callbacks = client.inputs["callbackUrls"]
-    assert callbacks and all(u.startswith(("https://", "http://localhost")) for u in callbacks)
+    assert callbacks
+    assert all(u.startswith(("https://", "http://localhost")) for u in callbacks)
     domain = read_stack_config(stack.environment).get("engageiq:domain")
     if domain:
         assert f"https://{domain}/auth/callback" in callbacks
@@ -111,9 +130,14 @@ def test_hosted_ui_client_uses_the_code_flow_without_a_secret(stack: Inventory) 
 def test_environments_differ_deliberately(compute: str) -> None:
     dev, staging, prod = (recorded_stack(e, compute) for e in ("dev", "staging", "prod"))
     sizes = [g.the_one(s, g.DISTRIBUTION).inputs.get("aliases") for s in (dev, staging, prod)]
-    assert sizes[0] is None and sizes[1] and sizes[2]  # only dev runs on *.cloudfront.net
-    assert [bool(t.inputs["deletionProtectionEnabled"])
-            for s in (dev, staging, prod) for t in s.of_type(g.TABLE)[:1]] == [False, False, True]
+    assert sizes[0] is None
+    assert sizes[1]
+    assert sizes[2]
+    assert [
+        bool(t.inputs["deletionProtectionEnabled"])
+        for s in (dev, staging, prod)
+        for t in s.of_type(g.TABLE)[:1]
+    ] == [False, False, True]
     configs = [read_stack_config(e) for e in ("dev", "staging", "prod")]
     for key in ("engageiq:memory", "engageiq:maxInstances", "engageiq:logRetentionDays"):
         assert len({c[key] for c in configs}) > 1, f"{key} is the same everywhere"
