@@ -88,6 +88,10 @@ class EnvironmentConfig:
     """ENGAGEIQ_LOG_LEVEL of the services."""
     anthropic_api_key: pulumi.Output[str]
     """Secret: the chat service's LLM key, stored in Secrets Manager, never in env vars."""
+    ecs_subnet_ids: tuple[str, ...] = ()
+    """ECS Express only: subnets for tasks and the load balancer; empty uses the default VPC."""
+    ecs_security_group_ids: tuple[str, ...] = ()
+    """ECS Express only: security groups for the tasks (with ecs_subnet_ids)."""
 
     @property
     def web_origin(self) -> str | None:
@@ -140,4 +144,6 @@ class EnvironmentConfig:
             latency_threshold_ms=cfg.get_int("latencyThresholdMs") or 2000,
             log_level=cfg.get("logLevel") or "INFO",
             anthropic_api_key=cfg.require_secret("anthropicApiKey"),
+            ecs_subnet_ids=tuple(cfg.get_object("ecsSubnetIds") or ()),
+            ecs_security_group_ids=tuple(cfg.get_object("ecsSecurityGroupIds") or ()),
         )

@@ -56,6 +56,9 @@ class ServicesArgs:
     """Service -> environment variable -> secret."""
     role_policies: Sequence[pulumi.Resource]
     """Policies the services need before they start (and must outlive them on delete)."""
+    ecs_subnet_ids: Sequence[str] = ()
+    """ECS Express: subnets; empty lets ECS use the account's default VPC."""
+    ecs_security_group_ids: Sequence[str] = ()
 
 
 def _bare_host(endpoint: str) -> str:
@@ -230,6 +233,7 @@ class Services(pulumi.ComponentResource):
                 infrastructure_role_arn=infrastructure_role.arn,
                 task_role_arn=args.roles[service].arn,
                 health_check_path=HEALTH_CHECK_PATH,
+                network_configurations=self._ecs_network(),
                 primary_container=aws.ecs.ExpressGatewayServicePrimaryContainerArgs(
                     image=args.images[service],
                     container_port=CONTAINER_PORT,
@@ -264,6 +268,14 @@ class Services(pulumi.ComponentResource):
                 lambda paths: _bare_host(paths[0].endpoint) if paths else ""
             )
         return urls
+
+    def _ecs_network(self) -> list[aws.ecs.ExpressGatewayServiceNetworkConfigurationArgs] | None:
+        if not self._args.ecs_subnet_ids:
+            return None
+        return [aws.ecs.ExpressGatewayServiceNetworkConfigurationArgs(
+            subnets=list(self._args.ecs_subnet_ids),
+            security_groups=list(self._args.ecs_security_group_ids),
+        )]
 
     def _ecs_role(self, purpose: str, principal: str, managed_policy: str) -> aws.iam.Role:
         role = aws.iam.Role(

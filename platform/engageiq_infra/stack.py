@@ -86,6 +86,8 @@ def build(config: EnvironmentConfig, web_dir: Path = WEB_DIR) -> dict[str, pulum
         roles=access.roles,
         secrets=access.secrets,
         role_policies=[*access.data_policies.values(), tenancy],
+        ecs_subnet_ids=config.ecs_subnet_ids,
+        ecs_security_group_ids=config.ecs_security_group_ids,
     ))
     web_bucket = data.buckets["web"]
     edge = Edge("edge", EdgeArgs(

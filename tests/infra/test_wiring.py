@@ -155,3 +155,14 @@ def test_custom_domain_gets_a_us_east_1_certificate_with_a_tenant_wildcard(
     viewer = g.the_one(prod_stack, g.DISTRIBUTION).inputs["viewerCertificate"]
     validation = g.the_one(prod_stack, "aws:acm/certificateValidation:CertificateValidation")
     assert viewer["acmCertificateArn"] == validation.outputs["certificateArn"]
+
+
+def test_ecs_express_runs_in_the_configured_network(stack: Inventory) -> None:
+    config = read_stack_config(stack.environment)
+    for express in stack.of_type(g.EXPRESS):
+        subnets = config.get("engageiq:ecsSubnetIds")
+        expected = (
+            [{"subnets": subnets, "securityGroups": config["engageiq:ecsSecurityGroupIds"]}]
+            if subnets else None
+        )
+        assert express.inputs.get("networkConfigurations") == expected
