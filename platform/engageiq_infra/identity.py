@@ -80,7 +80,8 @@ class Identity(pulumi.ComponentResource):
                 },
             }],
             deletion_protection="ACTIVE" if args.deletion_protection else "INACTIVE",
-            opts=child,
+            # Losing the pool loses every user; prod also refuses it in Pulumi itself.
+            opts=pulumi.ResourceOptions(parent=self, protect=args.deletion_protection),
         )
         oauth = bool(args.callback_urls)
         self.web_client = aws.cognito.UserPoolClient(
