@@ -166,3 +166,22 @@ def test_ecs_express_runs_in_the_configured_network(stack: Inventory) -> None:
             if subnets else None
         )
         assert express.inputs.get("networkConfigurations") == expected
+
+
+def test_alarms_watch_5xx_and_latency_of_the_deployed_resources(stack: Inventory) -> None:
+    alarms = {a.inputs["metricName"]: a for a in stack.of_type(
+        "aws:cloudwatch/metricAlarm:MetricAlarm") if a.inputs["namespace"] == "AWS/CloudFront"}
+    distribution = g.the_one(stack, g.DISTRIBUTION)
+    assert set(alarms) == {"5xxErrorRate", "OriginLatency"}
+    for alarm in alarms.values():
+        assert alarm.inputs["dimensions"]["DistributionId"] == distribution.outputs["id"]
+    runner_alarms = [a for a in stack.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+                     if a.inputs["namespace"] == "AWS/AppRunner"]
+    runners = {r.outputs["serviceId"] for r in stack.of_type(g.APPRUNNER)}
+    assert {a.inputs["dimensions"]["ServiceID"] for a in runner_alarms} == runners
+    assert {a.inputs["metricName"] for a in runner_alarms} == (
+        {"5xxStatusResponses", "RequestLatency"} if runners else set()
+    )
+    notify = read_stack_config(stack.environment).get("engageiq:alarmEmail")
+    for alarm in stack.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
+        assert bool(alarm.inputs.get("alarmActions")) == bool(notify)
