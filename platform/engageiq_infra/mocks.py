@@ -269,15 +269,13 @@ def run_program(environment: str, *, compute: str | None = None,
     pulumi.runtime.set_all_config(
         {key: _config_string(value) for key, value in config.items()}, secret_keys
     )
-    inventory = Inventory(environment="dev", compute="")
+    loaded: list[EnvironmentConfig] = []
+    outputs: dict[str, Any] = {}
 
     def program() -> pulumi.Output[None]:
-        loaded = EnvironmentConfig.load(compute_override=compute)
-        inventory.environment = loaded.environment
-        inventory.compute = loaded.compute
-        outputs = build(loaded, web_dir)
-        return pulumi.Output.all(**outputs).apply(inventory.outputs.update)
+        loaded.append(EnvironmentConfig.load(compute_override=compute))
+        return pulumi.Output.all(**build(loaded[0], web_dir)).apply(outputs.update)
 
     _sync_await(run_pulumi_func(lambda: _sync_await(program().future())))
-    inventory.resources = list(mocks.resources)
-    return inventory
+    return Inventory(environment=loaded[0].environment, compute=loaded[0].compute,
+                     resources=list(mocks.resources), outputs=outputs)
