@@ -88,7 +88,7 @@ class Edge(pulumi.ComponentResource):
             opts=child,
         )
         headers = self._security_headers()
-        certificate_arn = self._certificate() if args.domain else None
+        certificate_arn = self._certificate(args.domain) if args.domain else None
         self.distribution = aws.cloudfront.Distribution(
             f"{name}-distribution",
             enabled=True,
@@ -230,11 +230,9 @@ class Edge(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _certificate(self) -> pulumi.Output[str]:
+    def _certificate(self, domain: CustomDomain) -> pulumi.Output[str]:
         """An ACM certificate in us-east-1 for the domain and `*.<domain>` (tenant subdomains),
         validated through Route 53. Returns the ARN once the certificate is issued."""
-        domain = self._args.domain
-        assert domain is not None  # called only with a custom domain
         in_us_east_1 = pulumi.ResourceOptions(parent=self, provider=self.us_east_1)
         certificate = aws.acm.Certificate(
             f"{self._name}-certificate",

@@ -12,7 +12,7 @@ from typing import Final
 
 import pulumi
 import pulumi_aws as aws
-from engageiq_tenancy.resources import TABLES, UPLOADS, Environment
+from engageiq_tenancy.resources import TABLES, TENANT_OBJECT_PREFIX, Environment
 
 from engageiq_infra.policies import (
     DYNAMODB_ITEM_ACTIONS,
@@ -32,8 +32,7 @@ SESSION_SECONDS: Final = 3600
 
 def tenant_object_prefix() -> str:
     """The S3 key prefix a tenant session may use: `tenants/${aws:PrincipalTag/tenant_id}/`."""
-    assert UPLOADS.tenant_prefix is not None  # the spec gives the uploads bucket a prefix
-    return f"{UPLOADS.tenant_prefix}{TENANT_TAG}/"
+    return f"{TENANT_OBJECT_PREFIX}{TENANT_TAG}/"
 
 
 @dataclass(frozen=True, slots=True)
