@@ -18,6 +18,7 @@ import pulumi_aws as aws
 from engageiq_tenancy.resources import SERVICES, Environment
 
 from engageiq_infra.config import Compute, Scaling
+from engageiq_infra.outputs import repository_url_key, service_url_key
 from engageiq_infra.policies import assume_role_by_service, document
 
 CONTAINER_PORT: Final = 8080
@@ -89,8 +90,8 @@ class Services(pulumi.ComponentResource):
         else:
             self.urls = self._ecs_express()
         self.register_outputs({
-            **{f"{s}RepositoryUrl": repo.repository_url for s, repo in self.repositories.items()},
-            **{f"{s}ServiceUrl": url for s, url in self.urls.items()},
+            **{repository_url_key(s): r.repository_url for s, r in self.repositories.items()},
+            **{service_url_key(s): url for s, url in self.urls.items()},
         })
 
     def _child(self, depends_on: Sequence[pulumi.Resource] = ()) -> pulumi.ResourceOptions:
