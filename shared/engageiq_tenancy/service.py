@@ -8,7 +8,7 @@ from __future__ import annotations
 import msgspec
 from litestar import Litestar, get
 from litestar.config.app import AppConfig
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityRequirement, SecurityScheme
@@ -43,7 +43,7 @@ class Me(msgspec.Struct, rename="camel"):
 
 
 @get("/api/me", security=[BEARER], tags=["identity"], sync_to_thread=False)
-def me(tenant: TenantContext) -> Me:
+def me(tenant: NamedDependency[TenantContext]) -> Me:
     """The caller as the verified token describes them."""
     return Me(
         tenant_id=tenant.tenant_id,
@@ -84,6 +84,7 @@ class TenancyPlugin(InitPluginProtocol):
             RequestIdMiddleware,
             DefineMiddleware(
                 CognitoAuthenticationMiddleware,
+                service=self.service,
                 verifier=self.verifier,
                 tenant_gate=self.tenant_gate,
             ),

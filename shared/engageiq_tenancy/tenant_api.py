@@ -14,7 +14,7 @@ from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import BotoCoreError, ClientError
 from litestar import Controller, get, patch
 from litestar.config.app import AppConfig
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.plugins import InitPluginProtocol
 
 from engageiq_tenancy import aws
@@ -136,13 +136,18 @@ class TenantController(Controller):
     security = ({"BearerToken": []},)
 
     @get("/")
-    async def get_tenant(self, tenant: TenantContext, tenants: TenantDirectory) -> TenantView:
+    async def get_tenant(
+        self, tenant: NamedDependency[TenantContext], tenants: NamedDependency[TenantDirectory]
+    ) -> TenantView:
         """Your organisation's name, plan and branding."""
         return _view(await tenants.record(tenant))
 
     @patch("/", guards=[requires_tenant_admin])
     async def update_branding(
-        self, tenant: TenantContext, tenants: TenantDirectory, data: BrandingPatch
+        self,
+        tenant: NamedDependency[TenantContext],
+        tenants: NamedDependency[TenantDirectory],
+        data: BrandingPatch,
     ) -> TenantView:
         """Change branding (tenant admins only). Omitted fields keep their value."""
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
@@ -158,7 +163,9 @@ class TenantController(Controller):
         return _view(msgspec.structs.replace(record, branding=branding))
 
     @get("/usage")
-    async def get_usage(self, tenant: TenantContext, tenants: TenantDirectory) -> UsageView:
+    async def get_usage(
+        self, tenant: NamedDependency[TenantContext], tenants: NamedDependency[TenantDirectory]
+    ) -> UsageView:
         """This month's requests and tokens against the monthly budget."""
         month = current_month()
         record = await tenants.record(tenant)

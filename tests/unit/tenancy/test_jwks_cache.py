@@ -290,6 +290,27 @@ def test_a_failing_first_fetch_is_auth_unavailable(
     assert caught.value.code == "auth_unavailable"
 
 
+def test_a_failing_first_fetch_is_not_retried_before_the_penalty_window(
+    factory: TokenFactory, jwks_source: FakeJwksSource, clock: FakeClock
+) -> None:
+    jwks_source.error = OSError("connection refused")
+    verifier = CognitoTokenVerifier(AUTH, make_cache(jwks_source, clock))
+
+    async def attempt() -> str:
+        try:
+            await verifier.verify(factory.mint())
+        except TokenError as exc:
+            return exc.code
+        return "verified"
+
+    assert [run(attempt) for _ in range(5)] == ["auth_unavailable"] * 5
+    assert jwks_source.calls == 1
+    jwks_source.error = None
+    clock.advance(PENALTY)
+    assert run(attempt) == "verified"
+    assert jwks_source.calls == 2
+
+
 @pytest.mark.parametrize(
     "document",
     [{}, {"keys": "nope"}, {"keys": None}],
