@@ -12,7 +12,6 @@ from typing import Final
 
 import pulumi
 import pulumi_aws as aws
-from engageiq_tenancy.resources import SERVICE_DATA, SERVICES, Environment
 
 from engageiq_infra.config import Compute
 from engageiq_infra.policies import (
@@ -23,6 +22,7 @@ from engageiq_infra.policies import (
     document,
     table_resources,
 )
+from engageiq_tenancy.resources import SERVICE_DATA, SERVICES, Environment
 
 # Who runs the container, and therefore assumes its role.
 COMPUTE_PRINCIPALS: Final[dict[Compute, str]] = {
@@ -56,8 +56,9 @@ class ServiceAccess(pulumi.ComponentResource):
     secrets: dict[str, dict[str, aws.secretsmanager.Secret]]
     """Service -> environment variable -> secret."""
 
-    def __init__(self, name: str, args: ServiceAccessArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: ServiceAccessArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("engageiq:platform:ServiceAccess", name, None, opts)
         self._name = name
         self._args = args
@@ -81,9 +82,9 @@ class ServiceAccess(pulumi.ComponentResource):
                 policy=document(self._own_data_statements(service)),
                 opts=pulumi.ResourceOptions(parent=self),
             )
-        self.register_outputs({
-            f"{service}RoleArn": role.arn for service, role in self.roles.items()
-        })
+        self.register_outputs(
+            {f"{service}RoleArn": role.arn for service, role in self.roles.items()}
+        )
 
     def secret_arns(self) -> list[pulumi.Output[str]]:
         return [s.arn for per_service in self.secrets.values() for s in per_service.values()]
@@ -108,14 +109,16 @@ class ServiceAccess(pulumi.ComponentResource):
 
     def _own_data_statements(self, service: str) -> list[Statement]:
         access = SERVICE_DATA[service]
-        statements: list[Statement] = [{
-            "Sid": "OwnTables",
-            "Effect": "Allow",
-            "Action": list(DYNAMODB_ITEM_ACTIONS),
-            "Resource": table_resources(
-                [self._args.table_arns[t.logical_name] for t in access.tables]
-            ),
-        }]
+        statements: list[Statement] = [
+            {
+                "Sid": "OwnTables",
+                "Effect": "Allow",
+                "Action": list(DYNAMODB_ITEM_ACTIONS),
+                "Resource": table_resources(
+                    [self._args.table_arns[t.logical_name] for t in access.tables]
+                ),
+            }
+        ]
         for bucket in access.buckets:
             arn = self._args.bucket_arns[bucket.logical_name]
             statements += [
@@ -134,10 +137,12 @@ class ServiceAccess(pulumi.ComponentResource):
             ]
         secrets = [s.arn for s in self.secrets[service].values()]
         if secrets:
-            statements.append({
-                "Sid": "OwnSecrets",
-                "Effect": "Allow",
-                "Action": "secretsmanager:GetSecretValue",
-                "Resource": secrets,
-            })
+            statements.append(
+                {
+                    "Sid": "OwnSecrets",
+                    "Effect": "Allow",
+                    "Action": "secretsmanager:GetSecretValue",
+                    "Resource": secrets,
+                }
+            )
         return statements

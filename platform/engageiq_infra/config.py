@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 import pulumi
+
 from engageiq_tenancy.resources import CLOUD_ENVIRONMENTS, PROJECT, SERVICES, Environment
 
 Compute = Literal["apprunner", "ecs-express"]
@@ -123,9 +124,7 @@ class EnvironmentConfig:
         if not 1 <= scaling.min_instances <= scaling.max_instances:
             raise ConfigError("engageiq:minInstances must be >= 1 and <= maxInstances")
         domain_name = cfg.get("domain")
-        domain = (
-            CustomDomain(domain_name, cfg.require("hostedZoneId")) if domain_name else None
-        )
+        domain = CustomDomain(domain_name, cfg.require("hostedZoneId")) if domain_name else None
         return cls(
             environment=stack,
             region=pulumi.Config("aws").require("region"),

@@ -12,9 +12,9 @@ from typing import Final
 
 import pulumi
 import pulumi_aws as aws
-from engageiq_tenancy.resources import BUCKETS, TABLES, BucketSpec, Environment, TableSpec
 
 from engageiq_infra.policies import deny_insecure_transport, document
+from engageiq_tenancy.resources import BUCKETS, TABLES, BucketSpec, Environment, TableSpec
 
 # Abandoned multipart uploads are invisible but billed; a day is ample for any upload.
 ABORT_INCOMPLETE_UPLOADS_DAYS: Final = 1
@@ -41,8 +41,9 @@ class Data(pulumi.ComponentResource):
     tables: dict[str, aws.dynamodb.Table]
     buckets: dict[str, StoredBucket]
 
-    def __init__(self, name: str, args: DataArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: DataArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("engageiq:platform:Data", name, None, opts)
         self._name = name
         self._args = args
@@ -56,11 +57,15 @@ class Data(pulumi.ComponentResource):
             policy=document([deny_insecure_transport(uploads.bucket.arn)]),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[uploads.public_access_block]),
         )
-        self.register_outputs({
-            **{spec.output_key: self.tables[spec.logical_name].name for spec in TABLES},
-            **{spec.output_key: self.buckets[spec.logical_name].bucket.bucket
-               for spec in BUCKETS},
-        })
+        self.register_outputs(
+            {
+                **{spec.output_key: self.tables[spec.logical_name].name for spec in TABLES},
+                **{
+                    spec.output_key: self.buckets[spec.logical_name].bucket.bucket
+                    for spec in BUCKETS
+                },
+            }
+        )
 
     def _table(self, spec: TableSpec) -> aws.dynamodb.Table:
         return aws.dynamodb.Table(
@@ -83,7 +88,8 @@ class Data(pulumi.ComponentResource):
             ],
             ttl=(
                 {"attribute_name": spec.ttl_attribute, "enabled": True}
-                if spec.ttl_attribute else None
+                if spec.ttl_attribute
+                else None
             ),
             point_in_time_recovery={"enabled": True},
             # Enabled means a KMS key (AWS managed) rather than the default owned key, which
@@ -123,10 +129,12 @@ class Data(pulumi.ComponentResource):
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{prefix}-encryption",
             bucket=bucket.id,
-            rules=[{
-                "apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"},
-                "bucket_key_enabled": True,
-            }],
+            rules=[
+                {
+                    "apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"},
+                    "bucket_key_enabled": True,
+                }
+            ],
             opts=child,
         )
         if spec.versioned:

@@ -11,10 +11,10 @@ from typing import Final
 
 import pulumi
 import pulumi_aws as aws
-from engageiq_tenancy.resources import EDGE_ROUTES, Environment
 
 from engageiq_infra.config import CustomDomain
 from engageiq_infra.policies import deny_insecure_transport, document
+from engageiq_tenancy.resources import EDGE_ROUTES, Environment
 
 # AWS managed policy ids (stable across accounts; AWS CloudFront developer guide).
 CACHING_DISABLED: Final = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
@@ -70,8 +70,9 @@ class Edge(pulumi.ComponentResource):
     web_url: pulumi.Output[str]
     us_east_1: aws.Provider
 
-    def __init__(self, name: str, args: EdgeArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("engageiq:platform:Edge", name, None, opts)
         self._name = name
         self._args = args
@@ -146,14 +147,17 @@ class Edge(pulumi.ComponentResource):
             self.web_url = pulumi.Output.from_input(f"https://{args.domain.name}")
         else:
             self.web_url = self.distribution.domain_name.apply(lambda d: f"https://{d}")
-        self.register_outputs({
-            "webUrl": self.web_url,
-            "distributionId": self.distribution.id,
-        })
+        self.register_outputs(
+            {
+                "webUrl": self.web_url,
+                "distributionId": self.distribution.id,
+            }
+        )
 
     @staticmethod
-    def _service_origin(service: str,
-                        url: pulumi.Output[str]) -> aws.cloudfront.DistributionOriginArgs:
+    def _service_origin(
+        service: str, url: pulumi.Output[str]
+    ) -> aws.cloudfront.DistributionOriginArgs:
         return aws.cloudfront.DistributionOriginArgs(
             origin_id=service_origin_id(service),
             domain_name=url,
@@ -168,8 +172,9 @@ class Edge(pulumi.ComponentResource):
         )
 
     @staticmethod
-    def _api_behaviour(path_pattern: str, service: str,
-                       headers: aws.cloudfront.ResponseHeadersPolicy) -> OrderedBehaviour:
+    def _api_behaviour(
+        path_pattern: str, service: str, headers: aws.cloudfront.ResponseHeadersPolicy
+    ) -> OrderedBehaviour:
         return OrderedBehaviour(
             path_pattern=path_pattern,
             target_origin_id=service_origin_id(service),
@@ -184,8 +189,9 @@ class Edge(pulumi.ComponentResource):
         )
 
     @staticmethod
-    def _uncached_web(path_pattern: str,
-                      headers: aws.cloudfront.ResponseHeadersPolicy) -> OrderedBehaviour:
+    def _uncached_web(
+        path_pattern: str, headers: aws.cloudfront.ResponseHeadersPolicy
+    ) -> OrderedBehaviour:
         return OrderedBehaviour(
             path_pattern=path_pattern,
             target_origin_id=WEB_ORIGIN_ID,
@@ -223,7 +229,8 @@ class Edge(pulumi.ComponentResource):
                 "content_type_options": {"override": True},
                 "frame_options": {"frame_option": "DENY", "override": True},
                 "referrer_policy": {
-                    "referrer_policy": "strict-origin-when-cross-origin", "override": True,
+                    "referrer_policy": "strict-origin-when-cross-origin",
+                    "override": True,
                 },
                 "xss_protection": {"protection": True, "mode_block": True, "override": True},
             },
@@ -270,11 +277,13 @@ class Edge(pulumi.ComponentResource):
                     zone_id=domain.hosted_zone_id,
                     name=host,
                     type=record_type,
-                    aliases=[{
-                        "name": self.distribution.domain_name,
-                        "zone_id": self.distribution.hosted_zone_id,
-                        "evaluate_target_health": False,
-                    }],
+                    aliases=[
+                        {
+                            "name": self.distribution.domain_name,
+                            "zone_id": self.distribution.hosted_zone_id,
+                            "evaluate_target_health": False,
+                        }
+                    ],
                     opts=pulumi.ResourceOptions(parent=self),
                 )
 
@@ -283,18 +292,20 @@ class Edge(pulumi.ComponentResource):
         aws.s3.BucketPolicy(
             f"{self._name}-web-bucket-policy",
             bucket=bucket.id,
-            policy=document([
-                deny_insecure_transport(bucket.arn),
-                {
-                    "Sid": "CloudFrontReadsThroughOAC",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "cloudfront.amazonaws.com"},
-                    "Action": "s3:GetObject",
-                    "Resource": bucket.arn.apply(lambda a: f"{a}/*"),
-                    # Only this distribution, not any CloudFront distribution in any account.
-                    "Condition": {"StringEquals": {"AWS:SourceArn": self.distribution.arn}},
-                },
-            ]),
+            policy=document(
+                [
+                    deny_insecure_transport(bucket.arn),
+                    {
+                        "Sid": "CloudFrontReadsThroughOAC",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "cloudfront.amazonaws.com"},
+                        "Action": "s3:GetObject",
+                        "Resource": bucket.arn.apply(lambda a: f"{a}/*"),
+                        # Only this distribution, not any CloudFront distribution in any account.
+                        "Condition": {"StringEquals": {"AWS:SourceArn": self.distribution.arn}},
+                    },
+                ]
+            ),
             opts=pulumi.ResourceOptions(
                 parent=self, depends_on=[self._args.web_bucket_public_access_block]
             ),

@@ -11,9 +11,9 @@ from typing import Final
 
 import pulumi
 import pulumi_aws as aws
-from engageiq_tenancy.resources import USER_POOL, Environment
 
 from engageiq_infra.config import MfaMode
+from engageiq_tenancy.resources import USER_POOL, Environment
 
 # Deliberate token lifetimes: short access/ID tokens limit what a stolen token is worth; the
 # refresh token keeps a working day's session without signing in again.
@@ -42,8 +42,9 @@ class Identity(pulumi.ComponentResource):
     domain: aws.cognito.UserPoolDomain
     hosted_ui_domain: pulumi.Output[str]
 
-    def __init__(self, name: str, args: IdentityArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: IdentityArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("engageiq:platform:Identity", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         totp = args.mfa != "OFF"
@@ -65,20 +66,25 @@ class Identity(pulumi.ComponentResource):
             },
             mfa_configuration=args.mfa,
             software_token_mfa_configuration={"enabled": True} if totp else None,
-            account_recovery_setting={"recovery_mechanisms": [
-                {"name": "verified_email", "priority": 1},
-            ]},
-            schemas=[{
-                "name": USER_POOL.tenant_attribute,
-                "attribute_data_type": "String",
-                # Immutable: once an operator sets the tenant, nobody can move the user.
-                "mutable": False,
-                "developer_only_attribute": False,
-                "required": False,
-                "string_attribute_constraints": {
-                    "min_length": "1", "max_length": str(TENANT_ID_MAX_LENGTH),
-                },
-            }],
+            account_recovery_setting={
+                "recovery_mechanisms": [
+                    {"name": "verified_email", "priority": 1},
+                ]
+            },
+            schemas=[
+                {
+                    "name": USER_POOL.tenant_attribute,
+                    "attribute_data_type": "String",
+                    # Immutable: once an operator sets the tenant, nobody can move the user.
+                    "mutable": False,
+                    "developer_only_attribute": False,
+                    "required": False,
+                    "string_attribute_constraints": {
+                        "min_length": "1",
+                        "max_length": str(TENANT_ID_MAX_LENGTH),
+                    },
+                }
+            ],
             deletion_protection="ACTIVE" if args.deletion_protection else "INACTIVE",
             # Losing the pool loses every user; prod also refuses it in Pulumi itself.
             opts=pulumi.ResourceOptions(parent=self, protect=args.deletion_protection),
@@ -98,7 +104,9 @@ class Identity(pulumi.ComponentResource):
             id_token_validity=ID_TOKEN_MINUTES,
             refresh_token_validity=REFRESH_TOKEN_DAYS,
             token_validity_units={
-                "access_token": "minutes", "id_token": "minutes", "refresh_token": "days",
+                "access_token": "minutes",
+                "id_token": "minutes",
+                "refresh_token": "days",
             },
             enable_token_revocation=True,
             prevent_user_existence_errors="ENABLED",
@@ -119,8 +127,10 @@ class Identity(pulumi.ComponentResource):
         self.hosted_ui_domain = self.domain.domain.apply(
             lambda prefix: f"{prefix}.auth.{args.region}.amazoncognito.com"
         )
-        self.register_outputs({
-            "userPoolId": self.user_pool.id,
-            "userPoolClientId": self.web_client.id,
-            "hostedUiDomain": self.hosted_ui_domain,
-        })
+        self.register_outputs(
+            {
+                "userPoolId": self.user_pool.id,
+                "userPoolClientId": self.web_client.id,
+                "hostedUiDomain": self.hosted_ui_domain,
+            }
+        )

@@ -17,13 +17,13 @@ from typing import Any, Final
 
 import pulumi
 import yaml
-from engageiq_tenancy.resources import PROJECT, Environment
 from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from engageiq_infra.config import SECRET_KEYS, EnvironmentConfig
 from engageiq_infra.stack import REPO_ROOT, WEB_DIR, build
+from engageiq_tenancy.resources import PROJECT, Environment
 
 ENVIRONMENTS_DIR: Final = REPO_ROOT / "environments"
 MOCK_ACCOUNT: Final = "123456789012"
@@ -87,8 +87,12 @@ def _arn(service: str, region: str, resource: str) -> str:
 
 def _bucket(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
     bucket = inputs.get("bucket") or name
-    return {"id": bucket, "bucket": bucket, "arn": f"arn:aws:s3:::{bucket}",
-            "bucketRegionalDomainName": f"{bucket}.s3.{region}.amazonaws.com"}
+    return {
+        "id": bucket,
+        "bucket": bucket,
+        "arn": f"arn:aws:s3:::{bucket}",
+        "bucketRegionalDomainName": f"{bucket}.s3.{region}.amazonaws.com",
+    }
 
 
 def _table(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
@@ -98,8 +102,11 @@ def _table(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
 
 def _user_pool(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
     pool_id = f"{region}_{_digest(name, length=9)}"
-    return {"id": pool_id, "arn": _arn("cognito-idp", region, f"userpool/{pool_id}"),
-            "endpoint": f"cognito-idp.{region}.amazonaws.com/{pool_id}"}
+    return {
+        "id": pool_id,
+        "arn": _arn("cognito-idp", region, f"userpool/{pool_id}"),
+        "endpoint": f"cognito-idp.{region}.amazonaws.com/{pool_id}",
+    }
 
 
 def _role(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
@@ -109,35 +116,48 @@ def _role(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
 
 def _apprunner(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
     service_id = _digest(name, length=32)
-    return {"serviceId": service_id,
-            "serviceUrl": f"{_digest(name, length=10)}.{region}.awsapprunner.com",
-            "arn": _arn("apprunner", region,
-                        f"service/{inputs.get('serviceName', name)}/{service_id}")}
+    return {
+        "serviceId": service_id,
+        "serviceUrl": f"{_digest(name, length=10)}.{region}.awsapprunner.com",
+        "arn": _arn("apprunner", region, f"service/{inputs.get('serviceName', name)}/{service_id}"),
+    }
 
 
 def _express(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
     service = inputs.get("serviceName") or name
-    return {"serviceArn": _arn("ecs", region, f"service/{service}"),
-            "ingressPaths": [{"accessType": "PUBLIC",
-                              "endpoint": f"https://{service}-{_digest(name, length=6)}"
-                                          f".ecs.{region}.on.aws/"}]}
+    return {
+        "serviceArn": _arn("ecs", region, f"service/{service}"),
+        "ingressPaths": [
+            {
+                "accessType": "PUBLIC",
+                "endpoint": f"https://{service}-{_digest(name, length=6)}.ecs.{region}.on.aws/",
+            }
+        ],
+    }
 
 
 def _distribution(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
     dist_id = "E" + _digest(name, length=13).upper()
-    return {"id": dist_id, "arn": f"arn:aws:cloudfront::{MOCK_ACCOUNT}:distribution/{dist_id}",
-            "domainName": f"d{_digest(name, length=13)}.cloudfront.net",
-            "hostedZoneId": "Z2FDTNDATAQYW2"}
+    return {
+        "id": dist_id,
+        "arn": f"arn:aws:cloudfront::{MOCK_ACCOUNT}:distribution/{dist_id}",
+        "domainName": f"d{_digest(name, length=13)}.cloudfront.net",
+        "hostedZoneId": "Z2FDTNDATAQYW2",
+    }
 
 
 def _certificate(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
     domain = inputs.get("domainName", "example.com")
-    record = {"resourceRecordName": f"_{_digest(domain)}.{domain}.",
-              "resourceRecordType": "CNAME",
-              "resourceRecordValue": f"_{_digest(name)}.acm-validations.aws."}
+    record = {
+        "resourceRecordName": f"_{_digest(domain)}.{domain}.",
+        "resourceRecordType": "CNAME",
+        "resourceRecordValue": f"_{_digest(name)}.acm-validations.aws.",
+    }
     names = [domain, *inputs.get("subjectAlternativeNames", [])]
-    return {"arn": _arn("acm", "us-east-1", f"certificate/{_digest(name)}"),
-            "domainValidationOptions": [{"domainName": n, **record} for n in names]}
+    return {
+        "arn": _arn("acm", "us-east-1", f"certificate/{_digest(name)}"),
+        "domainValidationOptions": [{"domainName": n, **record} for n in names],
+    }
 
 
 def _secret(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
@@ -147,9 +167,11 @@ def _secret(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
 
 def _repository(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
     repo = inputs.get("name") or name
-    return {"name": repo,
-            "repositoryUrl": f"{MOCK_ACCOUNT}.dkr.ecr.{region}.amazonaws.com/{repo}",
-            "arn": _arn("ecr", region, f"repository/{repo}")}
+    return {
+        "name": repo,
+        "repositoryUrl": f"{MOCK_ACCOUNT}.dkr.ecr.{region}.amazonaws.com/{repo}",
+        "arn": _arn("ecr", region, f"repository/{repo}"),
+    }
 
 
 def _domain(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
@@ -251,10 +273,15 @@ def _config_string(value: Any) -> str:
     return json.dumps(value)
 
 
-def run_program(environment: str, *, compute: str | None = None,
-                config_overrides: Mapping[str, Any] | None = None,
-                config_dir: Path = ENVIRONMENTS_DIR, web_dir: Path = WEB_DIR,
-                name_suffix: str = "") -> Inventory:
+def run_program(
+    environment: str,
+    *,
+    compute: str | None = None,
+    config_overrides: Mapping[str, Any] | None = None,
+    config_dir: Path = ENVIRONMENTS_DIR,
+    web_dir: Path = WEB_DIR,
+    name_suffix: str = "",
+) -> Inventory:
     """Run the program for `environment` under mocks and return its inventory."""
     config = {**read_stack_config(environment, config_dir), **(config_overrides or {})}
     secret_keys = [f"{PROJECT}:{key}" for key in SECRET_KEYS]
@@ -277,5 +304,9 @@ def run_program(environment: str, *, compute: str | None = None,
         return pulumi.Output.all(**build(loaded[0], web_dir)).apply(outputs.update)
 
     _sync_await(run_pulumi_func(lambda: _sync_await(program().future())))
-    return Inventory(environment=loaded[0].environment, compute=loaded[0].compute,
-                     resources=list(mocks.resources), outputs=outputs)
+    return Inventory(
+        environment=loaded[0].environment,
+        compute=loaded[0].compute,
+        resources=list(mocks.resources),
+        outputs=outputs,
+    )

@@ -40,11 +40,15 @@ def document(statements: Sequence[Statement]) -> pulumi.Output[str]:
 
 
 def assume_role_by_service(service_principal: str) -> pulumi.Output[str]:
-    return document([{
-        "Effect": "Allow",
-        "Principal": {"Service": service_principal},
-        "Action": "sts:AssumeRole",
-    }])
+    return document(
+        [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": service_principal},
+                "Action": "sts:AssumeRole",
+            }
+        ]
+    )
 
 
 def table_resources(table_arns: Sequence[pulumi.Input[str]]) -> list[pulumi.Output[str]]:

@@ -15,11 +15,11 @@ from typing import Final
 
 import pulumi
 import pulumi_aws as aws
-from engageiq_tenancy.resources import SERVICES, Environment
 
 from engageiq_infra.config import Compute, Scaling
 from engageiq_infra.outputs import repository_url_key, service_url_key
 from engageiq_infra.policies import assume_role_by_service, document
+from engageiq_tenancy.resources import SERVICES, Environment
 
 CONTAINER_PORT: Final = 8080
 HEALTH_CHECK_PATH: Final = "/health"
@@ -74,8 +74,9 @@ class Services(pulumi.ComponentResource):
     apprunner_services: dict[str, aws.apprunner.Service]
     log_groups: dict[str, aws.cloudwatch.LogGroup]
 
-    def __init__(self, name: str, args: ServicesArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: ServicesArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("engageiq:platform:Services", name, None, opts)
         self._name = name
         self._args = args
@@ -89,10 +90,12 @@ class Services(pulumi.ComponentResource):
             self.urls = {s: svc.service_url for s, svc in self.apprunner_services.items()}
         else:
             self.urls = self._ecs_express()
-        self.register_outputs({
-            **{repository_url_key(s): r.repository_url for s, r in self.repositories.items()},
-            **{service_url_key(s): url for s, url in self.urls.items()},
-        })
+        self.register_outputs(
+            {
+                **{repository_url_key(s): r.repository_url for s, r in self.repositories.items()},
+                **{service_url_key(s): url for s, url in self.urls.items()},
+            }
+        )
 
     def _child(self, depends_on: Sequence[pulumi.Resource] = ()) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
@@ -111,13 +114,22 @@ class Services(pulumi.ComponentResource):
         aws.ecr.LifecyclePolicy(
             f"{self._name}-{service}-repo-lifecycle",
             repository=repo.name,
-            policy=json.dumps({"rules": [{
-                "rulePriority": 1,
-                "description": f"keep the last {KEPT_IMAGES} images",
-                "selection": {"tagStatus": "any", "countType": "imageCountMoreThan",
-                              "countNumber": KEPT_IMAGES},
-                "action": {"type": "expire"},
-            }]}),
+            policy=json.dumps(
+                {
+                    "rules": [
+                        {
+                            "rulePriority": 1,
+                            "description": f"keep the last {KEPT_IMAGES} images",
+                            "selection": {
+                                "tagStatus": "any",
+                                "countType": "imageCountMoreThan",
+                                "countNumber": KEPT_IMAGES,
+                            },
+                            "action": {"type": "expire"},
+                        }
+                    ]
+                }
+            ),
             opts=self._child(),
         )
         return repo
@@ -204,12 +216,16 @@ class Services(pulumi.ComponentResource):
             f"{self._name}-execution-secrets",
             role=execution_role.id,
             # The execution role injects the secrets at task start; nothing else.
-            policy=document([{
-                "Sid": "InjectSecrets",
-                "Effect": "Allow",
-                "Action": "secretsmanager:GetSecretValue",
-                "Resource": secret_arns,
-            }]),
+            policy=document(
+                [
+                    {
+                        "Sid": "InjectSecrets",
+                        "Effect": "Allow",
+                        "Action": "secretsmanager:GetSecretValue",
+                        "Resource": secret_arns,
+                    }
+                ]
+            ),
             opts=self._child(),
         )
         infrastructure_role = self._ecs_role(
@@ -240,28 +256,33 @@ class Services(pulumi.ComponentResource):
                     container_port=CONTAINER_PORT,
                     environments=[
                         aws.ecs.ExpressGatewayServicePrimaryContainerEnvironmentArgs(
-                            name=name, value=value,
+                            name=name,
+                            value=value,
                         )
                         for name, value in args.environment_variables.items()
                     ],
                     secrets=[
                         aws.ecs.ExpressGatewayServicePrimaryContainerSecretArgs(
-                            name=var, value_from=secret.arn,
+                            name=var,
+                            value_from=secret.arn,
                         )
                         for var, secret in args.secrets[service].items()
                     ],
                     aws_logs_configurations=[
                         aws.ecs.ExpressGatewayServicePrimaryContainerAwsLogsConfigurationArgs(
-                            log_group=log_group.name, log_stream_prefix=service,
+                            log_group=log_group.name,
+                            log_stream_prefix=service,
                         ),
                     ],
                 ),
-                scaling_targets=[aws.ecs.ExpressGatewayServiceScalingTargetArgs(
-                    min_task_count=args.scaling.min_instances,
-                    max_task_count=args.scaling.max_instances,
-                    auto_scaling_metric="AVERAGE_CPU",
-                    auto_scaling_target_value=ECS_CPU_TARGET_PERCENT,
-                )],
+                scaling_targets=[
+                    aws.ecs.ExpressGatewayServiceScalingTargetArgs(
+                        min_task_count=args.scaling.min_instances,
+                        max_task_count=args.scaling.max_instances,
+                        auto_scaling_metric="AVERAGE_CPU",
+                        auto_scaling_target_value=ECS_CPU_TARGET_PERCENT,
+                    )
+                ],
                 # Policies must outlive the service on delete, or it hangs in DRAINING.
                 opts=self._child([*args.role_policies, execution_secrets]),
             )
@@ -273,10 +294,12 @@ class Services(pulumi.ComponentResource):
     def _ecs_network(self) -> list[aws.ecs.ExpressGatewayServiceNetworkConfigurationArgs] | None:
         if not self._args.ecs_subnet_ids:
             return None
-        return [aws.ecs.ExpressGatewayServiceNetworkConfigurationArgs(
-            subnets=list(self._args.ecs_subnet_ids),
-            security_groups=list(self._args.ecs_security_group_ids),
-        )]
+        return [
+            aws.ecs.ExpressGatewayServiceNetworkConfigurationArgs(
+                subnets=list(self._args.ecs_subnet_ids),
+                security_groups=list(self._args.ecs_security_group_ids),
+            )
+        ]
 
     def _ecs_role(self, purpose: str, principal: str, managed_policy: str) -> aws.iam.Role:
         role = aws.iam.Role(

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Final
 
 import pulumi
-from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, TABLES
 
 from engageiq_infra.access import ServiceAccess, ServiceAccessArgs
 from engageiq_infra.config import EnvironmentConfig
@@ -28,6 +27,7 @@ from engageiq_infra.services import Services, ServicesArgs
 from engageiq_infra.tenancy import Tenancy, TenancyArgs
 from engageiq_infra.web import Web, WebArgs
 from engageiq_infra.wiring import ServiceWiring
+from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, TABLES
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[2]
 WEB_DIR: Final = REPO_ROOT / "web"
@@ -35,36 +35,48 @@ WEB_DIR: Final = REPO_ROOT / "web"
 
 def build(config: EnvironmentConfig, web_dir: Path = WEB_DIR) -> dict[str, pulumi.Output[str]]:
     env = config.environment
-    identity = Identity("identity", IdentityArgs(
-        environment=env,
-        region=config.region,
-        mfa=config.mfa,
-        deletion_protection=config.deletion_protection,
-        auth_domain_prefix=config.auth_domain_prefix,
-        callback_urls=_with_domain(config, config.callback_urls, "/auth/callback"),
-        logout_urls=_with_domain(config, config.logout_urls, "/"),
-    ))
-    data = Data("data", DataArgs(
-        environment=env,
-        bucket_suffix=config.bucket_suffix,
-        deletion_protection=config.deletion_protection,
-    ))
+    identity = Identity(
+        "identity",
+        IdentityArgs(
+            environment=env,
+            region=config.region,
+            mfa=config.mfa,
+            deletion_protection=config.deletion_protection,
+            auth_domain_prefix=config.auth_domain_prefix,
+            callback_urls=_with_domain(config, config.callback_urls, "/auth/callback"),
+            logout_urls=_with_domain(config, config.logout_urls, "/"),
+        ),
+    )
+    data = Data(
+        "data",
+        DataArgs(
+            environment=env,
+            bucket_suffix=config.bucket_suffix,
+            deletion_protection=config.deletion_protection,
+        ),
+    )
     table_arns = {name: table.arn for name, table in data.tables.items()}
     bucket_arns = {name: stored.bucket.arn for name, stored in data.buckets.items()}
-    access = ServiceAccess("access", ServiceAccessArgs(
-        environment=env,
-        compute=config.compute,
-        table_arns=table_arns,
-        bucket_arns=bucket_arns,
-        secret_values={"ANTHROPIC_API_KEY": config.anthropic_api_key},
-        deletion_protection=config.deletion_protection,
-    ))
-    tenancy = Tenancy("tenancy", TenancyArgs(
-        environment=env,
-        service_roles=access.roles,
-        table_arns=table_arns,
-        uploads_bucket_arn=bucket_arns["uploads"],
-    ))
+    access = ServiceAccess(
+        "access",
+        ServiceAccessArgs(
+            environment=env,
+            compute=config.compute,
+            table_arns=table_arns,
+            bucket_arns=bucket_arns,
+            secret_values={"ANTHROPIC_API_KEY": config.anthropic_api_key},
+            deletion_protection=config.deletion_protection,
+        ),
+    )
+    tenancy = Tenancy(
+        "tenancy",
+        TenancyArgs(
+            environment=env,
+            service_roles=access.roles,
+            table_arns=table_arns,
+            uploads_bucket_arn=bucket_arns["uploads"],
+        ),
+    )
     wiring = ServiceWiring(
         environment=env,
         region=config.region,
@@ -75,53 +87,65 @@ def build(config: EnvironmentConfig, web_dir: Path = WEB_DIR) -> dict[str, pulum
         table_names={name: table.name for name, table in data.tables.items()},
         bucket_names={name: stored.bucket.bucket for name, stored in data.buckets.items()},
     )
-    services = Services("services", ServicesArgs(
-        environment=env,
-        compute=config.compute,
-        scaling=config.scaling,
-        images=config.images,
-        log_retention_days=config.log_retention_days,
-        deletion_protection=config.deletion_protection,
-        environment_variables=wiring.environment_variables(),
-        roles=access.roles,
-        secrets=access.secrets,
-        role_policies=[*access.data_policies.values(), tenancy],
-        ecs_subnet_ids=config.ecs_subnet_ids,
-        ecs_security_group_ids=config.ecs_security_group_ids,
-    ))
+    services = Services(
+        "services",
+        ServicesArgs(
+            environment=env,
+            compute=config.compute,
+            scaling=config.scaling,
+            images=config.images,
+            log_retention_days=config.log_retention_days,
+            deletion_protection=config.deletion_protection,
+            environment_variables=wiring.environment_variables(),
+            roles=access.roles,
+            secrets=access.secrets,
+            role_policies=[*access.data_policies.values(), tenancy],
+            ecs_subnet_ids=config.ecs_subnet_ids,
+            ecs_security_group_ids=config.ecs_security_group_ids,
+        ),
+    )
     web_bucket = data.buckets["web"]
-    edge = Edge("edge", EdgeArgs(
-        environment=env,
-        web_bucket=web_bucket.bucket,
-        web_bucket_public_access_block=web_bucket.public_access_block,
-        service_urls=services.urls,
-        domain=config.domain,
-        hosted_ui_domain=identity.hosted_ui_domain,
-        region=config.region,
-    ))
+    edge = Edge(
+        "edge",
+        EdgeArgs(
+            environment=env,
+            web_bucket=web_bucket.bucket,
+            web_bucket_public_access_block=web_bucket.public_access_block,
+            service_urls=services.urls,
+            domain=config.domain,
+            hosted_ui_domain=identity.hosted_ui_domain,
+            region=config.region,
+        ),
+    )
     api_url = edge.web_url.apply(lambda url: f"{url}/api")
-    Web("web", WebArgs(
-        web_dir=web_dir,
-        web_bucket=web_bucket.bucket,
-        uploads_bucket=data.buckets["uploads"].bucket,
-        web_url=edge.web_url,
-        domain=config.domain,
-        client_config={
-            OUTPUT_KEYS.api_url: api_url,
-            OUTPUT_KEYS.region: config.region,
-            OUTPUT_KEYS.user_pool_id: identity.user_pool.id,
-            OUTPUT_KEYS.user_pool_client_id: identity.web_client.id,
-            HOSTED_UI_DOMAIN: identity.hosted_ui_domain,
-        },
-    ))
-    Observability("observability", ObservabilityArgs(
-        environment=env,
-        distribution=edge.distribution,
-        apprunner_services=services.apprunner_services,
-        us_east_1=edge.us_east_1,
-        latency_threshold_ms=config.latency_threshold_ms,
-        alarm_email=config.alarm_email,
-    ))
+    Web(
+        "web",
+        WebArgs(
+            web_dir=web_dir,
+            web_bucket=web_bucket.bucket,
+            uploads_bucket=data.buckets["uploads"].bucket,
+            web_url=edge.web_url,
+            domain=config.domain,
+            client_config={
+                OUTPUT_KEYS.api_url: api_url,
+                OUTPUT_KEYS.region: config.region,
+                OUTPUT_KEYS.user_pool_id: identity.user_pool.id,
+                OUTPUT_KEYS.user_pool_client_id: identity.web_client.id,
+                HOSTED_UI_DOMAIN: identity.hosted_ui_domain,
+            },
+        ),
+    )
+    Observability(
+        "observability",
+        ObservabilityArgs(
+            environment=env,
+            distribution=edge.distribution,
+            apprunner_services=services.apprunner_services,
+            us_east_1=edge.us_east_1,
+            latency_threshold_ms=config.latency_threshold_ms,
+            alarm_email=config.alarm_email,
+        ),
+    )
     return {
         OUTPUT_KEYS.web_url: edge.web_url,
         OUTPUT_KEYS.api_url: api_url,

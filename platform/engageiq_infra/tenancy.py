@@ -12,7 +12,6 @@ from typing import Final
 
 import pulumi
 import pulumi_aws as aws
-from engageiq_tenancy.resources import TABLES, TENANT_OBJECT_PREFIX, Environment
 
 from engageiq_infra.policies import (
     DYNAMODB_ITEM_ACTIONS,
@@ -22,6 +21,7 @@ from engageiq_infra.policies import (
     document,
     table_resources,
 )
+from engageiq_tenancy.resources import TABLES, TENANT_OBJECT_PREFIX, Environment
 
 TENANT_TAG_KEY: Final = "tenant_id"
 # "<tenant_id>#*": keys.py builds every tenant-scoped partition key (and GSI partition key) so.
@@ -47,8 +47,9 @@ class TenancyArgs:
 class Tenancy(pulumi.ComponentResource):
     tenant_role: aws.iam.Role
 
-    def __init__(self, name: str, args: TenancyArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: TenancyArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("engageiq:platform:Tenancy", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         roles = list(args.service_roles.values())
@@ -57,14 +58,18 @@ class Tenancy(pulumi.ComponentResource):
             name=f"engageiq-{args.environment}-tenant",
             description="Tenant-scoped access (ABAC on the tenant_id session tag)",
             max_session_duration=SESSION_SECONDS,
-            assume_role_policy=document([{
-                "Sid": "ServicesWithTenantTag",
-                "Effect": "Allow",
-                "Principal": {"AWS": [role.arn for role in roles]},
-                "Action": ["sts:AssumeRole", "sts:TagSession"],
-                # A session without a tenant tag would match no key; refuse to create it.
-                "Condition": {"StringLike": {f"aws:RequestTag/{TENANT_TAG_KEY}": "?*"}},
-            }]),
+            assume_role_policy=document(
+                [
+                    {
+                        "Sid": "ServicesWithTenantTag",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": [role.arn for role in roles]},
+                        "Action": ["sts:AssumeRole", "sts:TagSession"],
+                        # A session without a tenant tag would match no key; refuse to create it.
+                        "Condition": {"StringLike": {f"aws:RequestTag/{TENANT_TAG_KEY}": "?*"}},
+                    }
+                ]
+            ),
             opts=child,
         )
         aws.iam.RolePolicy(
@@ -77,12 +82,16 @@ class Tenancy(pulumi.ComponentResource):
             aws.iam.RolePolicy(
                 f"{name}-{service}-assume-tenant",
                 role=role.id,
-                policy=document([{
-                    "Sid": "AssumeTenantRole",
-                    "Effect": "Allow",
-                    "Action": ["sts:AssumeRole", "sts:TagSession"],
-                    "Resource": self.tenant_role.arn,
-                }]),
+                policy=document(
+                    [
+                        {
+                            "Sid": "AssumeTenantRole",
+                            "Effect": "Allow",
+                            "Action": ["sts:AssumeRole", "sts:TagSession"],
+                            "Resource": self.tenant_role.arn,
+                        }
+                    ]
+                ),
                 opts=child,
             )
         self.register_outputs({"tenantRoleArn": self.tenant_role.arn})
@@ -98,9 +107,11 @@ class Tenancy(pulumi.ComponentResource):
                 "Effect": "Allow",
                 "Action": list(DYNAMODB_ITEM_ACTIONS),
                 "Resource": table_resources(scoped),
-                "Condition": {"ForAllValues:StringLike": {
-                    "dynamodb:LeadingKeys": [LEADING_KEY_PATTERN],
-                }},
+                "Condition": {
+                    "ForAllValues:StringLike": {
+                        "dynamodb:LeadingKeys": [LEADING_KEY_PATTERN],
+                    }
+                },
             },
             {
                 "Sid": "TenantObjects",

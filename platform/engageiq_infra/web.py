@@ -41,7 +41,8 @@ def static_files(web_dir: Path) -> list[Path]:
     if not web_dir.is_dir():
         return []
     return sorted(
-        p for p in web_dir.rglob("*")
+        p
+        for p in web_dir.rglob("*")
         if p.is_file() and p.relative_to(web_dir).as_posix() != CONFIG_OBJECT_KEY
     )
 
@@ -49,8 +50,9 @@ def static_files(web_dir: Path) -> list[Path]:
 class Web(pulumi.ComponentResource):
     config_object: aws.s3.BucketObjectv2
 
-    def __init__(self, name: str, args: WebArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: WebArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("engageiq:platform:Web", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         for path in static_files(args.web_dir):
@@ -80,13 +82,15 @@ class Web(pulumi.ComponentResource):
         aws.s3.BucketCorsConfiguration(
             f"{name}-uploads-cors",
             bucket=args.uploads_bucket.id,
-            cors_rules=[{
-                "allowed_methods": ["POST"],
-                "allowed_origins": origins,
-                "allowed_headers": ["content-type"],
-                "expose_headers": ["ETag"],
-                "max_age_seconds": PRESIGNED_POST_MAX_AGE_SECONDS,
-            }],
+            cors_rules=[
+                {
+                    "allowed_methods": ["POST"],
+                    "allowed_origins": origins,
+                    "allowed_headers": ["content-type"],
+                    "expose_headers": ["ETag"],
+                    "max_age_seconds": PRESIGNED_POST_MAX_AGE_SECONDS,
+                }
+            ],
             opts=child,
         )
         self.register_outputs({"configObjectKey": self.config_object.key})

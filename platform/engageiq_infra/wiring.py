@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Final
 
 import pulumi
+
 from engageiq_tenancy.resources import BUCKETS, TABLES, Environment, EnvVars
 
 # Variables that make a service trust moto or talk to it; settings.py refuses them outside

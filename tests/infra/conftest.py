@@ -11,6 +11,7 @@ import functools
 from typing import Final
 
 import pytest
+
 from engageiq_infra.config import COMPUTE_OPTIONS
 from engageiq_infra.mocks import Inventory, run_program
 from engageiq_tenancy.resources import CLOUD_ENVIRONMENTS

@@ -6,6 +6,7 @@ from typing import Any
 
 import pulumi
 import pytest
+
 from engageiq_infra.config import ConfigError
 from engageiq_infra.mocks import run_program
 

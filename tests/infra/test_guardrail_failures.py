@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from engageiq_infra.mocks import Inventory, RecordedResource
 
 from . import guardrails as g

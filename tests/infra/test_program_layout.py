@@ -10,6 +10,7 @@ from typing import Final
 
 import pytest
 import yaml
+
 from engageiq_infra.mocks import Inventory
 from engageiq_infra.preview import run_preview, short_type
 from engageiq_tenancy.resources import CLOUD_ENVIRONMENTS, SERVICES

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from engageiq_infra.config import COMPUTE_OPTIONS
 from engageiq_infra.mocks import Inventory, read_stack_config
 from engageiq_infra.outputs import LOCAL_ONLY_KEYS, cloud_output_keys
@@ -163,20 +164,27 @@ def test_ecs_express_runs_in_the_configured_network(stack: Inventory) -> None:
         subnets = config.get("engageiq:ecsSubnetIds")
         expected = (
             [{"subnets": subnets, "securityGroups": config["engageiq:ecsSecurityGroupIds"]}]
-            if subnets else None
+            if subnets
+            else None
         )
         assert express.inputs.get("networkConfigurations") == expected
 
 
 def test_alarms_watch_5xx_and_latency_of_the_deployed_resources(stack: Inventory) -> None:
-    alarms = {a.inputs["metricName"]: a for a in stack.of_type(
-        "aws:cloudwatch/metricAlarm:MetricAlarm") if a.inputs["namespace"] == "AWS/CloudFront"}
+    alarms = {
+        a.inputs["metricName"]: a
+        for a in stack.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if a.inputs["namespace"] == "AWS/CloudFront"
+    }
     distribution = g.the_one(stack, g.DISTRIBUTION)
     assert set(alarms) == {"5xxErrorRate", "OriginLatency"}
     for alarm in alarms.values():
         assert alarm.inputs["dimensions"]["DistributionId"] == distribution.outputs["id"]
-    runner_alarms = [a for a in stack.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
-                     if a.inputs["namespace"] == "AWS/AppRunner"]
+    runner_alarms = [
+        a
+        for a in stack.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if a.inputs["namespace"] == "AWS/AppRunner"
+    ]
     runners = {r.outputs["serviceId"] for r in stack.of_type(g.APPRUNNER)}
     assert {a.inputs["dimensions"]["ServiceID"] for a in runner_alarms} == runners
     assert {a.inputs["metricName"] for a in runner_alarms} == (

@@ -40,7 +40,7 @@ def make_cache(source: FakeJwksSource, clock: FakeClock) -> JwksCache:
 
 
 def key_outcome(cache: JwksCache, kid: str) -> str:
-    """"found", or the TokenError code for `kid`."""
+    """ "found", or the TokenError code for `kid`."""
 
     async def go() -> str:
         try:
@@ -352,8 +352,10 @@ def test_entries_of_a_jwks_that_are_not_rsa_signing_keys_are_skipped(
     }
     cache = make_cache(FakeJwksSource(document), clock)
 
-    outcomes = {kid: key_outcome(cache, kid)
-                for kid in ["ec-labelled", "for-encryption", "for-rs512", factory.kid]}
+    outcomes = {
+        kid: key_outcome(cache, kid)
+        for kid in ["ec-labelled", "for-encryption", "for-rs512", factory.kid]
+    }
 
     assert outcomes == {
         "ec-labelled": "invalid_token",

@@ -18,8 +18,14 @@ def run_logging(code: str) -> list[dict[str, object]]:
         configure_logging("chat", "INFO")
         log = structlog.get_logger("test")
     """) + textwrap.dedent(code)
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            timeout=60, check=True, env={**os.environ})
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={**os.environ},
+    )
     return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
 
 
@@ -30,11 +36,18 @@ def test_lines_are_json_with_bound_ids() -> None:
     """)
     assert len(lines) == 1
     line = lines[0]
-    assert {k: line[k] for k in ("msg", "request_id", "tenant_id", "user_id", "service", "level",
-                                  "status")} == {"msg": "request", "request_id": "r-1",
-                                                 "tenant_id": "acme", "user_id": "u",
-                                                 "service": "chat", "level": "info",
-                                                 "status": 200}
+    assert {
+        k: line[k]
+        for k in ("msg", "request_id", "tenant_id", "user_id", "service", "level", "status")
+    } == {
+        "msg": "request",
+        "request_id": "r-1",
+        "tenant_id": "acme",
+        "user_id": "u",
+        "service": "chat",
+        "level": "info",
+        "status": 200,
+    }
 
 
 def test_tracebacks_never_carry_local_variables() -> None:

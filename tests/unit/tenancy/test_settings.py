@@ -68,14 +68,16 @@ def test_local_mode_with_loopback_jwks_and_endpoint_is_accepted() -> None:
     assert settings.auth.jwks_url == LOCAL_JWKS
     assert settings.aws_endpoint_url == LOCAL_AWS
     assert settings.tables == {t.logical_name: f"engageiq-local-{t.logical_name}" for t in TABLES}
-    assert settings.buckets == {b.logical_name: f"engageiq-local-{b.logical_name}"
-                                for b in BUCKETS}
+    assert settings.buckets == {b.logical_name: f"engageiq-local-{b.logical_name}" for b in BUCKETS}
 
 
 @pytest.mark.parametrize(
     "url",
-    [f"http://localhost:5000/{POOL_ID}/.well-known/jwks.json", "http://[::1]:5000/jwks.json",
-     "http://127.0.0.2/jwks.json"],
+    [
+        f"http://localhost:5000/{POOL_ID}/.well-known/jwks.json",
+        "http://[::1]:5000/jwks.json",
+        "http://127.0.0.2/jwks.json",
+    ],
 )
 def test_local_mode_accepts_any_loopback_jwks_host(url: str) -> None:
     assert ServiceSettings.from_env(local_env(ENGAGEIQ_LOCAL_JWKS_URL=url)).auth.jwks_url == url
@@ -109,8 +111,12 @@ def test_local_mode_requires_an_aws_endpoint() -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["http://10.0.0.5:5000", "https://dynamodb.us-east-1.amazonaws.com",
-            "http://localhost.attacker.example:5000"],
+    "url",
+    [
+        "http://10.0.0.5:5000",
+        "https://dynamodb.us-east-1.amazonaws.com",
+        "http://localhost.attacker.example:5000",
+    ],
 )
 def test_local_mode_refuses_an_aws_endpoint_that_is_not_loopback(url: str) -> None:
     message = refusal(local_env(AWS_ENDPOINT_URL=url))
@@ -119,8 +125,9 @@ def test_local_mode_refuses_an_aws_endpoint_that_is_not_loopback(url: str) -> No
     assert "loopback" in message
 
 
-def test_without_an_env_name_the_service_defaults_to_local_rules_and_refuses_cloud_settings(
-) -> None:
+def test_without_an_env_name_the_service_defaults_to_local_rules_and_refuses_cloud_settings() -> (
+    None
+):
     # A cloud deployment that forgot ENGAGEIQ_ENV must not start half-trusting anything.
     assert EnvVars.LOCAL_JWKS_URL in refusal(cloud_env(ENGAGEIQ_ENV=None))
 

@@ -32,10 +32,19 @@ class RecordingSts:
 
 def role_arn(resources: LocalResources) -> str:
     iam = aws_client("iam", resources.endpoint_url)
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
-        "AWS": "*"}, "Action": ["sts:AssumeRole", "sts:TagSession"]}]}
-    arn: str = iam.create_role(RoleName="engageiq-local-tenant",
-                               AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": ["sts:AssumeRole", "sts:TagSession"],
+            }
+        ],
+    }
+    arn: str = iam.create_role(
+        RoleName="engageiq-local-tenant", AssumeRolePolicyDocument=json.dumps(trust)
+    )["Role"]["Arn"]
     return arn
 
 
@@ -46,10 +55,19 @@ def access_key(client: Any) -> str:
 
 def make(resources: LocalResources, now: list[float]) -> tuple[TenantClients, RecordingSts]:
     sts = RecordingSts(aws_client("sts", resources.endpoint_url))
-    base = {"dynamodb": aws_client("dynamodb", resources.endpoint_url),
-            "s3": aws_client("s3", resources.endpoint_url)}
-    clients = TenantClients("us-east-1", "chat", role_arn(resources), base, sts=sts,
-                            clock=lambda: now[0], endpoint_url=resources.endpoint_url)
+    base = {
+        "dynamodb": aws_client("dynamodb", resources.endpoint_url),
+        "s3": aws_client("s3", resources.endpoint_url),
+    }
+    clients = TenantClients(
+        "us-east-1",
+        "chat",
+        role_arn(resources),
+        base,
+        sts=sts,
+        clock=lambda: now[0],
+        endpoint_url=resources.endpoint_url,
+    )
     return clients, sts
 
 
@@ -58,7 +76,9 @@ def test_each_tenant_gets_its_own_tagged_session(local_resources: LocalResources
     acme = clients.client(tenant("acme"), "dynamodb")
     globex = clients.client(tenant("globex"), "dynamodb")
     assert [r["Tags"] for r in sts.requests] == [
-        [{"Key": "tenant_id", "Value": "acme"}], [{"Key": "tenant_id", "Value": "globex"}]]
+        [{"Key": "tenant_id", "Value": "acme"}],
+        [{"Key": "tenant_id", "Value": "globex"}],
+    ]
     assert [r["RoleSessionName"] for r in sts.requests] == ["chat-acme", "chat-globex"]
     assert access_key(acme) != access_key(globex)
     # The clients work against the endpoint with the assumed credentials.

@@ -42,8 +42,12 @@ def test_active_tenant_passes() -> None:
 
 @pytest.mark.parametrize(
     ("status", "code"),
-    [("suspended", "tenant_suspended"), ("deleting", "tenant_unavailable"),
-     (None, "tenant_unavailable"), ("garbage", "tenant_unavailable")],
+    [
+        ("suspended", "tenant_suspended"),
+        ("deleting", "tenant_unavailable"),
+        (None, "tenant_unavailable"),
+        ("garbage", "tenant_unavailable"),
+    ],
 )
 def test_any_other_status_is_refused_with_403(status: str | None, code: str) -> None:
     refused = check(TenantGate(Statuses(acme=status)))

@@ -107,8 +107,17 @@ def test_an_empty_token_is_refused(verifier: CognitoTokenVerifier) -> None:
         f"{b64url_json({'alg': 'RSA-OAEP', 'enc': 'A256GCM', 'kid': 'test-key-1'})}.a.b.c.d",
         f"{b64url_json({'alg': 'RS256', 'kid': 'test-key-1'})}..c2ln",
     ],
-    ids=["no-dots", "two-segments", "junk-segments", "empty-segments", "non-base64",
-         "header-not-json", "header-not-object", "jwe-shaped", "empty-payload"],
+    ids=[
+        "no-dots",
+        "two-segments",
+        "junk-segments",
+        "empty-segments",
+        "non-base64",
+        "header-not-json",
+        "header-not-object",
+        "jwe-shaped",
+        "empty-payload",
+    ],
 )
 def test_a_malformed_token_is_refused(verifier: CognitoTokenVerifier, token: str) -> None:
     assert refusal(verifier, token).code == "invalid_token"
@@ -186,7 +195,8 @@ def test_a_token_naming_an_unknown_kid_is_refused(
 
 
 @pytest.mark.parametrize(
-    "kid", [None, "", 7, ["test-key-1"], {"kid": "test-key-1"}],
+    "kid",
+    [None, "", 7, ["test-key-1"], {"kid": "test-key-1"}],
     ids=["absent", "empty", "int", "list", "object"],
 )
 def test_a_token_without_a_usable_kid_is_refused(
@@ -262,9 +272,7 @@ def test_a_jwk_not_meant_for_rs256_signatures_is_never_used(
     factory: TokenFactory, jwk_overrides: dict[str, str]
 ) -> None:
     jwks = {"keys": [public_jwk(factory.key, factory.kid, **jwk_overrides)]}
-    verifier = CognitoTokenVerifier(
-        AUTH, JwksCache(AUTH.jwks_url, fetcher=FakeJwksSource(jwks))
-    )
+    verifier = CognitoTokenVerifier(AUTH, JwksCache(AUTH.jwks_url, fetcher=FakeJwksSource(jwks)))
 
     assert refusal(verifier, factory.mint()).code == "invalid_token"
 
@@ -343,8 +351,17 @@ def test_a_token_issued_in_the_future_is_refused(
         f"http://127.0.0.1:5000/{AUTH.user_pool_id}",
         [AUTH.issuer],
     ],
-    ids=["other-pool", "other-region", "trailing-slash", "prefix", "suffix", "http",
-         "uppercase", "moto-style", "list"],
+    ids=[
+        "other-pool",
+        "other-region",
+        "trailing-slash",
+        "prefix",
+        "suffix",
+        "http",
+        "uppercase",
+        "moto-style",
+        "list",
+    ],
 )
 def test_a_token_from_another_issuer_is_refused(
     verifier: CognitoTokenVerifier, factory: TokenFactory, issuer: object
@@ -408,8 +425,28 @@ def test_a_token_without_a_tenant_claim_is_refused(
 
 @pytest.mark.parametrize(
     "tenant_id",
-    ["a#b", "UPPER", "Acme", "x", "a--b", "", "acme ", " acme", "acme\n", "../acme", "acme/x",
-     "-acme", "acme-", "a" * 33, "acme\x00", "acmé", 42, ["acme"], {"id": "acme"}, True],
+    [
+        "a#b",
+        "UPPER",
+        "Acme",
+        "x",
+        "a--b",
+        "",
+        "acme ",
+        " acme",
+        "acme\n",
+        "../acme",
+        "acme/x",
+        "-acme",
+        "acme-",
+        "a" * 33,
+        "acme\x00",
+        "acmé",
+        42,
+        ["acme"],
+        {"id": "acme"},
+        True,
+    ],
 )
 def test_a_token_with_a_malformed_tenant_id_is_refused(
     verifier: CognitoTokenVerifier, factory: TokenFactory, tenant_id: object
@@ -440,8 +477,15 @@ def test_a_token_with_a_malformed_subject_is_refused(
         "acme--tenant_admin",
         [],
     ],
-    ids=["other-tenant", "look-alike-tenants", "unscoped", "near-misses", "no-tenant",
-         "string-not-list", "empty"],
+    ids=[
+        "other-tenant",
+        "look-alike-tenants",
+        "unscoped",
+        "near-misses",
+        "no-tenant",
+        "string-not-list",
+        "empty",
+    ],
 )
 def test_groups_not_of_the_callers_tenant_grant_no_role(
     verifier: CognitoTokenVerifier, factory: TokenFactory, groups: object
@@ -537,7 +581,7 @@ def test_a_token_differing_from_a_cached_one_in_its_signature_is_refused(
     header, payload, signature = token.split(".")
     middle = len(signature) // 2
     flipped = "A" if signature[middle] != "A" else "B"
-    forged = f"{header}.{payload}.{signature[:middle]}{flipped}{signature[middle + 1:]}"
+    forged = f"{header}.{payload}.{signature[:middle]}{flipped}{signature[middle + 1 :]}"
 
     assert refusal(verifier, forged).code == "invalid_token"
 
@@ -581,7 +625,9 @@ def test_the_verified_token_cache_is_bounded_and_evicts_the_least_recently_used(
     cache.put("token-c", 10.0, contexts["ccc"])
 
     assert [cache.get(t) for t in ("token-a", "token-b", "token-c")] == [
-        contexts["aaa"], None, contexts["ccc"]
+        contexts["aaa"],
+        None,
+        contexts["ccc"],
     ]
 
 
