@@ -8,6 +8,8 @@ Runner host names, `*.cloudfront.net`), deterministically, so wiring can be comp
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping
@@ -273,6 +275,11 @@ def _config_string(value: Any) -> str:
     return json.dumps(value)
 
 
+@functools.cache
+def _program_loop() -> asyncio.AbstractEventLoop:
+    return asyncio.new_event_loop()
+
+
 def run_program(
     environment: str,
     *,
@@ -290,6 +297,9 @@ def run_program(
         config.setdefault(key, f"mock-secret-{key.split(':')[1]}")
     region = str(config.get("aws:region", "us-east-1"))
     mocks = RecordingMocks(region, name_suffix=name_suffix)
+    # Pulumi's runtime runs on the thread's current event loop; an earlier asyncio.run() in the
+    # same process (another test, the CLI) leaves none set, so give it one - the same each time.
+    asyncio.set_event_loop(_program_loop())
     SETTINGS.rpc_manager.clear()
     SETTINGS.outputs.clear()
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=environment, preview=False)
