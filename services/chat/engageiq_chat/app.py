@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from engageiq_tenancy.service import TenancyPlugin, create_service_app
-from engageiq_tenancy.settings import ServiceSettings
-from engageiq_tenancy.tokens import CognitoTokenVerifier
 from litestar import Litestar
 
 from engageiq_chat.context.retrieval import Retriever
@@ -12,6 +9,10 @@ from engageiq_chat.plugin import ChatPlugin
 from engageiq_chat.providers.base import ChatProvider
 from engageiq_chat.services import ChatServices
 from engageiq_chat.settings import ChatSettings
+from engageiq_tenancy.service import TenancyPlugin, create_service_app
+from engageiq_tenancy.settings import ServiceSettings
+from engageiq_tenancy.tenant_api import TenantApiPlugin
+from engageiq_tenancy.tokens import CognitoTokenVerifier
 
 
 def create_app(
@@ -23,9 +24,12 @@ def create_app(
     retriever: Retriever | None = None,
 ) -> Litestar:
     """Keyword arguments exist for tests and benchmarks; the server passes none of them."""
-    service = settings or ServiceSettings.from_env()
+    settings = settings or ServiceSettings.from_env()
     services = ChatServices.build(
-        service, chat_settings or ChatSettings.from_env(), provider=provider, retriever=retriever
+        settings, chat_settings or ChatSettings.from_env(), provider=provider, retriever=retriever
     )
-    return create_service_app(TenancyPlugin("chat", service, verifier=verifier),
-                              ChatPlugin(services))
+    return create_service_app(
+        TenancyPlugin("chat", settings, verifier=verifier),
+        TenantApiPlugin(settings),
+        ChatPlugin(services),
+    )

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engageiq_tenancy import aws
-from engageiq_tenancy.settings import ServiceSettings
-
 from engageiq_chat.context.prompt import PromptBuilder
 from engageiq_chat.context.retrieval import NoRetriever, Retriever
 from engageiq_chat.conversations.store import ConversationStore
@@ -21,6 +18,8 @@ from engageiq_chat.settings import ChatSettings
 from engageiq_chat.storage import DynamoTables
 from engageiq_chat.tenant_profile import TenantProfiles
 from engageiq_chat.usage.meter import UsageMeter
+from engageiq_tenancy import aws
+from engageiq_tenancy.settings import ServiceSettings
 
 # Earlier messages read for context; the token budget then decides how many are sent.
 HISTORY_MAX_MESSAGES = 60

@@ -1,5 +1,5 @@
 """DynamoDB access for the chat service: one low-level client, every call off the event loop,
-and one translation of storage failures into the 503 clients see."""
+and one translation of storage failures into the 503 clients see (`StorageUnavailable`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ import anyio
 import structlog
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
-from engageiq_tenancy.errors import ApiError
+
+# One 503 for every storage failure, owned by the tenancy library.
+from engageiq_tenancy.tenant_gate import StorageUnavailable
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -23,18 +25,6 @@ _deserializer: Final = TypeDeserializer()
 # boto3 calls block; a dedicated limiter keeps 100 open streams from queueing their final
 # writes behind anyio's default 40 worker threads.
 _THREADS: Final = anyio.CapacityLimiter(64)
-
-
-class StorageUnavailable(ApiError):
-    """DynamoDB refused or failed a call; the request made no partial change visible."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            503,
-            "storage_unavailable",
-            "Conversation storage is unavailable right now; nothing was saved. Try again shortly.",
-            {"Retry-After": "5"},
-        )
 
 
 class ConditionFailed(Exception):

@@ -1,4 +1,5 @@
-"""The caller's tenant record as the chat service needs it: budget, status and persona.
+"""The caller's tenant record as the chat service needs it: budget and persona. (Status is
+enforced for every route by the tenancy library's TenantGate.)
 
 Records change rarely (an operator edits them), so each process keeps them for a short time
 instead of reading DynamoDB on every turn."""
@@ -8,12 +9,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from engageiq_tenancy.context import TenantContext
-from engageiq_tenancy.errors import ApiError
-from engageiq_tenancy.tenants import TenantStatus, record_from_item, record_key
-
 from engageiq_chat.context.prompt import Persona
 from engageiq_chat.storage import DynamoTables, from_item
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.tenants import record_from_item, record_key
 
 CACHE_SECONDS = 30.0
 MAX_PERSONA_CHARS = 4_000
@@ -21,7 +20,6 @@ MAX_PERSONA_CHARS = 4_000
 
 @dataclass(frozen=True, slots=True)
 class TenantProfile:
-    status: TenantStatus
     monthly_token_budget: int
     persona: Persona
 
@@ -45,7 +43,6 @@ class TenantProfiles:
             # `persona` is an optional attribute of the record that the chat service owns.
             persona_text = item.get("persona")
             profile = TenantProfile(
-                status=record.status,
                 monthly_token_budget=record.monthly_token_budget,
                 persona=Persona(
                     company=record.branding.display_name or record.name,
@@ -54,16 +51,11 @@ class TenantProfiles:
                 ),
             )
         else:
-            profile = TenantProfile(TenantStatus.ACTIVE, self._default_budget,
-                                    Persona(company="your company"))
+            # The tenancy gate refuses tenants without a record; this only serves direct use.
+            profile = TenantProfile(self._default_budget, Persona(company="your company"))
         self._cache[tenant.tenant_id] = (time.monotonic() + CACHE_SECONDS, profile)
         return profile
 
-    @staticmethod
-    def require_active(profile: TenantProfile) -> None:
-        if profile.status != TenantStatus.ACTIVE:
-            raise ApiError(403, "tenant_inactive",
-                           "Your organisation's account is not active; contact your administrator.")
 
 
 def _typed(key: dict[str, str]) -> dict[str, dict[str, str]]:

@@ -7,6 +7,8 @@ import dataclasses
 from datetime import UTC, datetime
 
 import pytest
+from litestar.testing import TestClient
+
 from engageiq_chat.conversations.keys import now_iso
 from engageiq_chat.ids import new_id
 from engageiq_chat.messages.model import MAX_CONTENT_BYTES, MessageStatus, Role, StoredMessage
@@ -16,8 +18,6 @@ from engageiq_chat.turns.turn import ChatTurns
 from engageiq_tenancy.context import Role as TenantRole
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.tenants import TenantStatus
-from litestar.testing import TestClient
-
 from tests.support.chat import (
     ChatHarness,
     ScriptedProvider,
@@ -61,11 +61,13 @@ def test_usage_is_counted_per_tenant_and_the_budget_refuses_with_retry_after(
     assert usage_item(harness, "globex")["requests"] == 1
 
 
-def test_inactive_tenant_is_refused(harness: ChatHarness) -> None:
+def test_suspended_tenant_is_refused_before_anything_happens(harness: ChatHarness) -> None:
     set_tenant(harness.resources, "acme", status=TenantStatus.SUSPENDED)
+    harness.provider = ScriptedProvider()
     with TestClient(harness.app()) as client:
         response = client.post("/api/chat", json={"message": "hi"}, headers=harness.headers())
-        assert (response.status_code, response.json()["code"]) == (403, "tenant_inactive")
+        assert (response.status_code, response.json()["code"]) == (403, "tenant_suspended")
+    assert harness.provider.requests == []
 
 
 def test_an_answer_over_the_item_limit_is_stored_cut_with_a_marker(harness: ChatHarness) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from engageiq_chat.settings import ChatSettings
 from litestar.testing import TestClient
 
+from engageiq_chat.settings import ChatSettings
 from tests.support.chat import ChatHarness, chat, parse_sse
 from tests.support.messages_server import MessagesServer, Refuse, Reply
 

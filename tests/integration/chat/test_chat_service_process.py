@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 def test_history_survives_a_restart_and_streams_end_cleanly(
         local_resources: LocalResources, tmp_path: Path) -> None:
-    create_tenant(local_resources, "demo", "Demo Company")
+    create_tenant(local_resources, "demo", "Demo Company", "admin@demo.example")
     user = create_user(local_resources, "demo", "rep@demo.example")
     token = sign_in(local_resources.endpoint_url, local_resources.user_pool_client_id,
                     user.username, user.password)
@@ -28,7 +28,7 @@ def test_history_survives_a_restart_and_streams_end_cleanly(
     env = chat_environment(local_resources, ENGAGEIQ_CHAT_HEARTBEAT_SECONDS="5")
     log = tmp_path / "chat.log"
 
-    with chat_process(env, log) as url, httpx.Client(base_url=url, timeout=30) as client:
+    with chat_process(env, log) as chat, httpx.Client(base_url=chat.url, timeout=30) as client:
         response = client.post("/api/chat", headers=headers,
                                json={"message": "Draft an email to Dana about pricing"})
         assert response.status_code == 200
@@ -40,7 +40,7 @@ def test_history_survives_a_restart_and_streams_end_cleanly(
         assert meta["provider"] == "offline"
 
     # A new process: nothing in memory.
-    with chat_process(env, log) as url, httpx.Client(base_url=url, timeout=30) as client:
+    with chat_process(env, log) as chat, httpx.Client(base_url=chat.url, timeout=30) as client:
         history = client.get("/api/chat-history", headers=headers,
                              params={"conversationId": meta["conversationId"]})
         assert history.status_code == 200

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from engageiq_chat.settings import ChatSettings
 from litestar.testing import TestClient
 
+from engageiq_chat.settings import ChatSettings
 from tests.support.chat import ChatHarness, ScriptedProvider, chat, dynamodb, parse_sse
 
 

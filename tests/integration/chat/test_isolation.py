@@ -7,6 +7,11 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from litestar import Litestar
+from litestar.testing import TestClient
+
 from engageiq_chat.conversations.keys import now_iso
 from engageiq_chat.ids import new_id
 from engageiq_chat.messages.model import MessageStatus, Role, StoredMessage
@@ -14,11 +19,6 @@ from engageiq_chat.services import ChatServices
 from engageiq_chat.settings import ChatSettings
 from engageiq_tenancy.context import Role as TenantRole
 from engageiq_tenancy.context import TenantContext
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from litestar import Litestar
-from litestar.testing import TestClient
-
 from tests.support.chat import ChatHarness, chat, service_settings
 
 OWNER = ("acme", "owner-1")

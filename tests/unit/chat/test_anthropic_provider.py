@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
+
 from engageiq_chat.providers.anthropic_provider import AnthropicProvider
 from engageiq_chat.providers.base import (
     Finished,
@@ -16,7 +17,6 @@ from engageiq_chat.providers.base import (
     SystemBlock,
     TextDelta,
 )
-
 from tests.support.messages_server import MessagesServer, Refuse, Reply
 
 REQUEST = ModelRequest(

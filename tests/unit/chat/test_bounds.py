@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+
 from engageiq_chat.cursors import InvalidCursor, decode_cursor, encode_cursor
 from engageiq_chat.ids import new_id
 from engageiq_chat.messages.model import MAX_CONTENT_BYTES, TRUNCATION_MARKER, bounded_content

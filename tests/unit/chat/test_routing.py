@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from engageiq_chat.routing.intents import Intent, IntentRouter
 from engageiq_chat.routing.templates import TEMPLATES
 from engageiq_chat.settings import DEFAULT_TIER_BY_INTENT

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from engageiq_chat.settings import ChatSettings
 from engageiq_tenancy.settings import SettingsError
 

@@ -6,22 +6,27 @@ from __future__ import annotations
 
 import re
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
+from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from litestar import Litestar, get
 from litestar.config.app import AppConfig
+from litestar.di import NamedDependency
 from litestar.plugins import InitPluginProtocol
 from litestar.testing import TestClient
 
 from engageiq_tenancy.auth import requires_member, requires_tenant_admin
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.resources import BUCKETS, TABLES
 from engageiq_tenancy.service import TenancyPlugin, create_service_app
 from engageiq_tenancy.settings import AuthSettings, ServiceSettings
+from engageiq_tenancy.tenant_gate import TenantGate
 from engageiq_tenancy.tokens import CognitoTokenVerifier, JwksCache
 from tests.support.tokens import AUTH, TokenFactory
 from tests.unit.tenancy.helpers import FakeJwksSource, hmac_token, unsigned_token
@@ -32,19 +37,30 @@ LOCAL_AUTH = AuthSettings(
     client_id=AUTH.client_id,
     local_jwks_url=f"http://127.0.0.1:1/{AUTH.user_pool_id}/.well-known/jwks.json",
 )
-SETTINGS = ServiceSettings(env="local", auth=LOCAL_AUTH, aws_endpoint_url="http://127.0.0.1:1")
+SETTINGS = ServiceSettings(
+    env="local",
+    auth=LOCAL_AUTH,
+    aws_endpoint_url="http://127.0.0.1:1",
+    tables={t.logical_name: t.physical_name("local") for t in TABLES},
+    buckets={b.logical_name: b.physical_name("local") for b in BUCKETS},
+)
 ERROR_KEYS = {"code", "message", "requestId"}
 MINTED_ID = re.compile(r"[0-9a-f]{32}")
 
 
 @get("/api/admin-only", guards=[requires_tenant_admin], sync_to_thread=False)
-def admin_only(tenant: TenantContext) -> dict[str, str]:
+def admin_only(tenant: NamedDependency[TenantContext]) -> dict[str, str]:
     return {"tenantId": tenant.tenant_id}
 
 
 @get("/api/members-only", guards=[requires_member], sync_to_thread=False)
-def members_only(tenant: TenantContext) -> dict[str, str]:
+def members_only(tenant: NamedDependency[TenantContext]) -> dict[str, str]:
     return {"tenantId": tenant.tenant_id}
+
+
+@get("/api/explodes", sync_to_thread=False)
+def explodes() -> dict[str, str]:
+    raise RuntimeError("database password is hunter2")
 
 
 @get("/api/chat/docsearch", sync_to_thread=False)
@@ -57,17 +73,46 @@ class ExtraRoutes(InitPluginProtocol):
     """A service's own routes, added the way a service adds them: by another plugin."""
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
-        app_config.route_handlers = [*app_config.route_handlers, admin_only, members_only,
-                                     docsearch]
+        app_config.route_handlers = [
+            *app_config.route_handlers,
+            admin_only,
+            members_only,
+            explodes,
+            docsearch,
+        ]
         return app_config
 
 
+class TenantStatuses:
+    """The tenants table as the tenant gate reads it: every tenant active unless told."""
+
+    def __init__(self) -> None:
+        self.statuses: dict[str, str | None] = {}
+        self.error: Exception | None = None
+
+    def __call__(self, tenant: TenantContext) -> str | None:
+        if self.error is not None:
+            raise self.error
+        return self.statuses.get(tenant.tenant_id, "active")
+
+
 @pytest.fixture
-def client(jwks_source: FakeJwksSource) -> Iterator[TestClient[Litestar]]:
-    verifier = CognitoTokenVerifier(
-        LOCAL_AUTH, JwksCache(LOCAL_AUTH.jwks_url, fetcher=jwks_source)
-    )
-    app = create_service_app(TenancyPlugin("chat", SETTINGS, verifier=verifier), ExtraRoutes())
+def tenant_statuses() -> TenantStatuses:
+    return TenantStatuses()
+
+
+def build_app(jwks_source: FakeJwksSource, statuses: TenantStatuses) -> Litestar:
+    verifier = CognitoTokenVerifier(LOCAL_AUTH, JwksCache(LOCAL_AUTH.jwks_url, fetcher=jwks_source))
+    gate = TenantGate(statuses, cache_seconds=0)
+    plugin = TenancyPlugin("chat", SETTINGS, verifier=verifier, tenant_gate=gate)
+    return create_service_app(plugin, ExtraRoutes())
+
+
+@pytest.fixture
+def client(
+    jwks_source: FakeJwksSource, tenant_statuses: TenantStatuses
+) -> Iterator[TestClient[Litestar]]:
+    app = build_app(jwks_source, tenant_statuses)
     with TestClient(app) as test_client:
         yield test_client
 
@@ -88,6 +133,18 @@ def assert_error_shape(response: httpx.Response, status: int, code: str) -> dict
 def assert_unauthorized(response: httpx.Response, code: str) -> None:
     assert_error_shape(response, 401, code)
     assert re.fullmatch(r"Bearer( .*)?", response.headers["www-authenticate"])
+
+
+def test_building_a_service_app_emits_no_warnings(
+    jwks_source: FakeJwksSource, tenant_statuses: TenantStatuses
+) -> None:
+    # The project runs its tests with warnings as errors, so a warning at app construction
+    # makes every in-process test of every service fail at set-up.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        build_app(jwks_source, tenant_statuses)
+
+    assert [str(w.message) for w in caught] == []
 
 
 # --- public routes ------------------------------------------------------------------------
@@ -166,9 +223,7 @@ def test_a_tenant_id_sent_outside_the_token_is_ignored(
     headers: dict[str, str],
     params: dict[str, str],
 ) -> None:
-    response = client.get(
-        "/api/me", headers={**bearer(factory.mint()), **headers}, params=params
-    )
+    response = client.get("/api/me", headers={**bearer(factory.mint()), **headers}, params=params)
 
     assert (response.status_code, response.json()["tenantId"]) == (200, "acme")
 
@@ -248,10 +303,24 @@ def test_no_authorization_header_is_a_401_missing_token(client: TestClient[Lites
 
 @pytest.mark.parametrize(
     "authorization",
-    ["Basic dXNlcjpwYXNzd29yZA==", "Token {jwt}", "JWT {jwt}", "{jwt}", "Bearer", "Bearer    ",
-     "Bearer,{jwt}"],
-    ids=["basic", "token-scheme", "jwt-scheme", "no-scheme", "bearer-alone", "bearer-blank",
-         "comma"],
+    [
+        "Basic dXNlcjpwYXNzd29yZA==",
+        "Token {jwt}",
+        "JWT {jwt}",
+        "{jwt}",
+        "Bearer",
+        "Bearer    ",
+        "Bearer,{jwt}",
+    ],
+    ids=[
+        "basic",
+        "token-scheme",
+        "jwt-scheme",
+        "no-scheme",
+        "bearer-alone",
+        "bearer-blank",
+        "comma",
+    ],
 )
 def test_a_non_bearer_authorization_header_is_a_401_invalid_token(
     client: TestClient[Litestar], factory: TokenFactory, authorization: str
@@ -268,8 +337,10 @@ def test_a_jwks_outage_is_reported_with_the_error_shape_not_as_a_crash(
 
     response = client.get("/api/me", headers=bearer(factory.mint()))
 
-    assert response.status_code in (401, 503)
-    assert_error_shape(response, response.status_code, "auth_unavailable")
+    # Our outage, not the caller's fault: 503 with Retry-After, so clients retry rather than
+    # sending the user back to sign in.
+    assert_error_shape(response, 503, "auth_unavailable")
+    assert response.headers["retry-after"] == "5"
 
 
 # --- roles --------------------------------------------------------------------------------
@@ -283,9 +354,7 @@ def test_a_jwks_outage_is_reported_with_the_error_shape_not_as_a_crash(
 def test_a_user_without_a_role_in_their_tenant_is_forbidden(
     client: TestClient[Litestar], factory: TokenFactory, groups: list[str] | None
 ) -> None:
-    claims = factory.claims("acme", cognito__groups=groups)
-    if groups is None:
-        claims.pop("cognito:groups")
+    claims = factory.claims("acme", cognito__groups=groups)  # None removes the claim
 
     response = client.get("/api/me", headers=bearer(factory.mint(claims)))
 
@@ -330,6 +399,57 @@ def test_an_admin_of_another_tenant_is_not_an_admin_here(
     assert_error_shape(response, 403, "forbidden")
 
 
+# --- tenant status ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        ("suspended", "tenant_suspended"),
+        ("deleting", "tenant_unavailable"),
+        (None, "tenant_unavailable"),
+        ("", "tenant_unavailable"),
+        ("ACTIVE", "tenant_unavailable"),
+    ],
+    ids=["suspended", "deleting", "no-record", "blank", "wrong-case"],
+)
+@pytest.mark.parametrize("path", ["/api/me", "/api/members-only", "/api/admin-only"])
+def test_a_tenant_that_is_not_active_is_refused_on_every_route(
+    client: TestClient[Litestar],
+    factory: TokenFactory,
+    tenant_statuses: TenantStatuses,
+    status: str | None,
+    code: str,
+    path: str,
+) -> None:
+    tenant_statuses.statuses["acme"] = status
+    token = factory.mint(factory.claims("acme", cognito__groups=["acme--tenant_admin"]))
+
+    assert_error_shape(client.get(path, headers=bearer(token)), 403, code)
+
+
+def test_another_tenants_suspension_does_not_affect_the_caller(
+    client: TestClient[Litestar], factory: TokenFactory, tenant_statuses: TenantStatuses
+) -> None:
+    tenant_statuses.statuses["globex"] = "suspended"
+
+    assert client.get("/api/me", headers=bearer(factory.mint())).status_code == 200
+
+
+def test_a_storage_outage_while_checking_the_tenant_is_a_503_with_retry_after(
+    client: TestClient[Litestar], factory: TokenFactory, tenant_statuses: TenantStatuses
+) -> None:
+    tenant_statuses.error = ClientError(
+        {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}},
+        "GetItem",
+    )
+
+    response = client.get("/api/me", headers=bearer(factory.mint()))
+
+    assert_error_shape(response, 503, "storage_unavailable")
+    assert response.headers["retry-after"].isdigit()
+
+
 # --- request ids and unknown routes -------------------------------------------------------
 
 
@@ -356,10 +476,30 @@ def test_a_well_formed_inbound_request_id_is_echoed_in_a_refusal(
 
 @pytest.mark.parametrize(
     "inbound",
-    ["has some spaces", "line\nbreak-injected", "carriage\rreturn", "nul\x00byte0",
-     "tab\tseparated", "a" * 65, "short", "", "semi;colon-id", "quote\"d-id0", "ünïcödé-id"],
-    ids=["spaces", "newline", "cr", "nul", "tab", "too-long", "too-short", "empty",
-         "semicolon", "quote", "non-ascii"],
+    [
+        "has some spaces",
+        "line\nbreak-injected",
+        "carriage\rreturn",
+        "nul\x00byte0",
+        "tab\tseparated",
+        "a" * 65,
+        "short",
+        "",
+        "semi;colon-id",
+        'quote"d-id0',
+    ],
+    ids=[
+        "spaces",
+        "newline",
+        "cr",
+        "nul",
+        "tab",
+        "too-long",
+        "too-short",
+        "empty",
+        "semicolon",
+        "quote",
+    ],
 )
 def test_a_malformed_inbound_request_id_is_replaced(
     client: TestClient[Litestar], inbound: str
@@ -379,6 +519,16 @@ def test_each_request_gets_its_own_request_id(client: TestClient[Litestar]) -> N
 
 def test_an_unknown_route_is_a_404_with_the_error_shape(client: TestClient[Litestar]) -> None:
     assert_error_shape(client.get("/api/does-not-exist"), 404, "not_found")
+
+
+def test_an_unexpected_error_is_a_500_with_the_error_shape_and_no_internals(
+    client: TestClient[Litestar], factory: TokenFactory
+) -> None:
+    response = client.get("/api/explodes", headers=bearer(factory.mint()))
+
+    assert_error_shape(response, 500, "internal_error")
+    assert "hunter2" not in response.text
+    assert "RuntimeError" not in response.text
 
 
 def test_a_wrong_method_is_a_405_with_the_error_shape(

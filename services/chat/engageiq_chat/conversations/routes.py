@@ -7,10 +7,6 @@ from typing import Annotated
 
 import msgspec
 import structlog
-from engageiq_tenancy.auth import requires_member
-from engageiq_tenancy.context import TenantContext
-from engageiq_tenancy.errors import ApiError
-from engageiq_tenancy.service import BEARER
 from litestar import delete, get, patch
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
@@ -18,6 +14,10 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from engageiq_chat.conversations.store import DELETED_TTL_SECONDS, Conversation
 from engageiq_chat.services import ChatServices
 from engageiq_chat.turns.turn import ConversationNotFound, conversation_id_of
+from engageiq_tenancy.auth import requires_member
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.errors import ApiError
+from engageiq_tenancy.service import BEARER
 
 log = structlog.get_logger(__name__)
 MAX_TITLE_CHARS = 120

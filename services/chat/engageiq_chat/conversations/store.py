@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any, Final
 
 import msgspec
-from engageiq_tenancy.context import TenantContext
 
 from engageiq_chat.conversations import keys
 from engageiq_chat.cursors import decode_cursor, encode_cursor
 from engageiq_chat.storage import ConditionFailed, DynamoTables, from_item, values
+from engageiq_tenancy.context import TenantContext
 
 ACTIVE: Final = "active"
 DELETED: Final = "deleted"

@@ -5,9 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-from engageiq_tenancy.auth import requires_member
-from engageiq_tenancy.context import TenantContext
-from engageiq_tenancy.service import BEARER
 from litestar import get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
@@ -15,6 +12,9 @@ from litestar.params import QueryParameter
 from engageiq_chat.messages.model import Citation, StoredMessage
 from engageiq_chat.services import ChatServices
 from engageiq_chat.turns.turn import ConversationNotFound, conversation_id_of
+from engageiq_tenancy.auth import requires_member
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.service import BEARER
 
 
 class MessageView(msgspec.Struct, rename="camel"):

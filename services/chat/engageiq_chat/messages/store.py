@@ -7,8 +7,6 @@ import re
 from typing import Any
 
 import msgspec
-from engageiq_tenancy.context import TenantContext
-from engageiq_tenancy.tenant_ids import OBJECT_ID_PATTERN
 
 from engageiq_chat.conversations import keys
 from engageiq_chat.conversations.store import ConversationStore
@@ -17,11 +15,13 @@ from engageiq_chat.messages.model import StoredMessage, bounded_citations, bound
 from engageiq_chat.storage import (
     ConditionFailed,
     DynamoTables,
-    StorageUnavailable,
     from_item,
     to_item,
     values,
 )
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.tenant_gate import StorageUnavailable
+from engageiq_tenancy.tenant_ids import OBJECT_ID_PATTERN
 
 BATCH_WRITE_MAX = 25
 _MESSAGE_SK = re.compile(rf"MSG#({OBJECT_ID_PATTERN.pattern})#({OBJECT_ID_PATTERN.pattern})")

@@ -5,9 +5,6 @@ from __future__ import annotations
 from typing import Final
 
 import msgspec
-from engageiq_tenancy.auth import requires_member
-from engageiq_tenancy.context import TenantContext
-from engageiq_tenancy.service import BEARER
 from litestar import post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
@@ -15,6 +12,9 @@ from litestar.response import Stream
 
 from engageiq_chat.services import ChatServices
 from engageiq_chat.turns.turn import ChatTurns
+from engageiq_tenancy.auth import requires_member
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.service import BEARER
 
 # Generous for the longest accepted message (JSON escaping can double it), far below 10 MB.
 MAX_BODY_BYTES: Final = 256 * 1024

@@ -18,9 +18,6 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 
 import structlog
-from engageiq_tenancy.context import TenantContext
-from engageiq_tenancy.errors import ApiError
-from engageiq_tenancy.keys import InvalidObjectId, object_id
 
 from engageiq_chat.context.retrieval import Passage
 from engageiq_chat.context.tokens import estimate_tokens
@@ -32,8 +29,11 @@ from engageiq_chat.messages.store import ConversationGone
 from engageiq_chat.providers.base import Finished, ModelRequest, ProviderError, TextDelta
 from engageiq_chat.routing.intents import Intent
 from engageiq_chat.services import HISTORY_MAX_MESSAGES, ChatServices
-from engageiq_chat.storage import StorageUnavailable
 from engageiq_chat.turns import events
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.errors import ApiError
+from engageiq_tenancy.keys import InvalidObjectId, object_id
+from engageiq_tenancy.tenant_gate import StorageUnavailable
 
 log = structlog.get_logger(__name__)
 
@@ -78,7 +78,6 @@ class ChatTurns:
             chat.usage.current(tenant),
             chat.conversations.get(tenant, cid) if cid else _none(),
         )
-        chat.profiles.require_active(profile)
         chat.usage.check(usage, profile.monthly_token_budget)
         if cid is not None and conversation is None:
             raise ConversationNotFound()

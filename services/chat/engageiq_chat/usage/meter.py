@@ -12,13 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from engageiq_chat.storage import DynamoTables, from_item, values
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.errors import ApiError
-from engageiq_tenancy.keys import tenant_partition
-
-from engageiq_chat.storage import DynamoTables, from_item, values
-
-USAGE_ENTITY = "USAGE"
+from engageiq_tenancy.tenant_api import current_month, usage_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +28,6 @@ class MonthlyUsage:
     @property
     def tokens(self) -> int:
         return self.input_tokens + self.output_tokens
-
-
-def month_of(moment: datetime) -> str:
-    return moment.strftime("%Y-%m")
 
 
 def seconds_until_next_month(moment: datetime) -> int:
@@ -59,10 +52,11 @@ class UsageMeter:
         self._tables = tables
 
     def _key(self, tenant: TenantContext, month: str) -> dict[str, Any]:
-        return values({"pk": tenant_partition(tenant, USAGE_ENTITY), "sk": month})
+        # The layout is the tenancy library's: GET /api/tenant/usage reads the same item.
+        return values(usage_key(tenant, month))
 
     async def current(self, tenant: TenantContext, now: datetime | None = None) -> MonthlyUsage:
-        month = month_of(now or datetime.now(UTC))
+        month = current_month(now)
         answer = await self._tables.call(
             "get_item", TableName=self._tables.usage, Key=self._key(tenant, month),
             ConsistentRead=True,
@@ -87,7 +81,7 @@ class UsageMeter:
         await self._tables.call(
             "update_item",
             TableName=self._tables.usage,
-            Key=self._key(tenant, month_of(now or datetime.now(UTC))),
+            Key=self._key(tenant, current_month(now)),
             UpdateExpression="ADD requests :one, inputTokens :input, outputTokens :output",
             ExpressionAttributeValues=values(
                 {":one": 1, ":input": max(0, input_tokens), ":output": max(0, output_tokens)}
