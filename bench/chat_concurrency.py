@@ -39,6 +39,7 @@ class StreamResult:
     first_token_ms: float | None = None
     done: bool = False
     error: str | None = None
+    tail: bytes = b""
 
 
 async def one_stream(port: int, path: str, body: bytes, headers: dict[str, str],
@@ -64,6 +65,7 @@ async def one_stream(port: int, path: str, body: bytes, headers: dict[str, str],
             cut = buffer.rfind(b">")
             if end_marker in buffer:
                 result.done = True
+            result.tail = (result.tail + chunk)[-300:]
             buffer = buffer[cut + 1:] if cut >= 0 else buffer
             for stamp in stamps:
                 written = float(stamp)
@@ -91,6 +93,9 @@ def summary(name: str, results: list[StreamResult], expected_tokens: int) -> dic
     errors = sum(1 for r in results
                  if r.status != 200 or not r.done or r.error or len(r.delays_ms) != expected_tokens)
     first = [r.first_token_ms for r in results if r.first_token_ms is not None]
+    for failed in [r for r in results if r.status != 200 or not r.done or r.error][:3]:
+        print(f"  failed stream: status {failed.status}, tokens {len(failed.delays_ms)}, "
+              f"error {failed.error}, last bytes {failed.tail[-200:]!r}")
     figures = {
         "errors": errors,
         "delay_p50": percentile(delays, 50), "delay_p99": percentile(delays, 99),
@@ -120,7 +125,8 @@ def main() -> None:
                                   b"event: message_stop"))
         env = chat_environment(platform.resources, ANTHROPIC_API_KEY="bench",
                                ANTHROPIC_BASE_URL=model_url)
-        with chat_process(env, Path(tmp) / "chat.log") as chat:
+        log_path = Path(tmp) / "chat.log"
+        with chat_process(env, log_path) as chat:
             port = int(chat.url.rsplit(":", 1)[1])
             body = json.dumps({"message": "Give me talking points for the call"}).encode()
             warm = asyncio.run(load(2, port, "/api/chat", body, platform.headers, b"event: done"))
@@ -128,6 +134,8 @@ def main() -> None:
             via_chat = asyncio.run(load(args.streams, port, "/api/chat", body, platform.headers,
                                         b"event: done"))
             rss = chat.peak_rss_mb()
+        storage_errors = [line for line in log_path.read_text().splitlines()
+                          if "storage_error" in line]
 
     print(f"{args.streams} concurrent streams, {args.tokens} tokens at "
           f"{args.interval * 1000:.0f} ms intervals, one uvicorn worker")
@@ -136,6 +144,8 @@ def main() -> None:
     added = measured["delay_p99"] - base["delay_p99"]
     print(f"added per-token delay p99: {added:.2f} ms (chat p99 - baseline p99)")
     print(f"chat service peak RSS: {rss:.0f} MB")
+    for line in storage_errors[:5]:
+        print(f"  storage error logged by the service: {line[:300]}")
     ok = measured["errors"] == 0 and added <= 20 and rss <= 300
     print(f"goals (0 errors, added p99 <= 20 ms, RSS <= 300 MB): {'met' if ok else 'MISSED'}")
 

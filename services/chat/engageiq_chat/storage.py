@@ -3,6 +3,7 @@ and one translation of storage failures into the 503 clients see (`StorageUnavai
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from functools import partial
@@ -25,6 +26,18 @@ _deserializer: Final = TypeDeserializer()
 # boto3 calls block; a dedicated limiter keeps 100 open streams from queueing their final
 # writes behind anyio's default 40 worker threads.
 _THREADS: Final = anyio.CapacityLimiter(64)
+
+
+class TransientStorageError(StorageUnavailable):
+    """A failure DynamoDB documents as safe to retry (5xx, throttling, transaction conflict)."""
+
+
+_TRANSIENT_CODES: Final = frozenset({
+    "InternalServerError", "ServiceUnavailable", "ThrottlingException",
+    "ProvisionedThroughputExceededException", "RequestLimitExceeded",
+    "TransactionConflictException",
+})
+TRANSACTION_ATTEMPTS: Final = 6
 
 
 class ConditionFailed(Exception):
@@ -73,12 +86,29 @@ class DynamoTables:
             code = exc.response.get("Error", {}).get("Code", "")
             if code == "ConditionalCheckFailedException":
                 raise ConditionFailed(operation) from None
-            if code == "TransactionCanceledException":
-                reasons = exc.response.get("CancellationReasons", [])
-                if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
-                    raise ConditionFailed(operation) from None
-            log.warning("storage_error", operation=operation, code=code)
+            reasons = {r.get("Code") for r in exc.response.get("CancellationReasons", [])}
+            if code == "TransactionCanceledException" and "ConditionalCheckFailed" in reasons:
+                raise ConditionFailed(operation) from None
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            log.warning("storage_error", operation=operation, code=code, status=status)
+            if code in _TRANSIENT_CODES or status >= 500 or "TransactionConflict" in reasons:
+                raise TransientStorageError() from exc
             raise StorageUnavailable() from exc
         except BotoCoreError as exc:
             log.warning("storage_error", operation=operation, error=type(exc).__name__)
             raise StorageUnavailable() from exc
+
+    async def transact(self, items: list[dict[str, Any]], token: str) -> None:
+        """TransactWriteItems, retried with jittered backoff on transient failures beyond
+        boto3's own attempts (concurrent transactions on one conversation conflict; the local
+        emulator fails transactions under load). `token` (ClientRequestToken) makes a retry of
+        a transaction that did commit a no-op instead of a failed condition."""
+        for attempt in range(TRANSACTION_ATTEMPTS):
+            try:
+                await self.call("transact_write_items", TransactItems=items,
+                                ClientRequestToken=token)
+                return
+            except TransientStorageError:
+                if attempt == TRANSACTION_ATTEMPTS - 1:
+                    raise
+                await anyio.sleep(random.uniform(0, 0.025 * 2**attempt))  # noqa: S311

@@ -70,7 +70,8 @@ class MessageStore:
             }
         }
         try:
-            await self._tables.call("transact_write_items", TransactItems=[put, touch])
+            # The message id is unique per write: the transaction's idempotency token.
+            await self._tables.transact([put, touch], token=message.id)
         except ConditionFailed:
             raise ConversationGone(message.conversation_id) from None
         return version

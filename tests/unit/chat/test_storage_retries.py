@@ -1,0 +1,71 @@
+"""Transactions are retried on transient failures with one idempotency token, and only then."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from engageiq_chat.storage import (
+    TRANSACTION_ATTEMPTS,
+    ConditionFailed,
+    DynamoTables,
+    TransientStorageError,
+)
+from engageiq_tenancy.tenant_gate import StorageUnavailable
+
+
+def client_error(code: str, status: int, reasons: list[str] | None = None) -> ClientError:
+    response: dict[str, Any] = {"Error": {"Code": code, "Message": code},
+                                "ResponseMetadata": {"HTTPStatusCode": status}}
+    if reasons is not None:
+        response["CancellationReasons"] = [{"Code": r} for r in reasons]
+    return ClientError(response, "TransactWriteItems")  # type: ignore[arg-type]
+
+
+class FlakyClient:
+    def __init__(self, failures: list[ClientError]) -> None:
+        self.failures = failures
+        self.tokens: list[str] = []
+
+    def transact_write_items(self, **kwargs: Any) -> dict[str, Any]:
+        self.tokens.append(kwargs["ClientRequestToken"])
+        if self.failures:
+            raise self.failures.pop(0)
+        return {}
+
+
+def transact(client: FlakyClient) -> None:
+    tables = DynamoTables(client, conversations="c", usage="u", tenants="t")
+    asyncio.run(tables.transact([{"Put": {}}], token="message-1"))
+
+
+def test_transient_failures_are_retried_with_the_same_token() -> None:
+    client = FlakyClient([client_error("500", 500),
+                          client_error("TransactionCanceledException", 400,
+                                       ["None", "TransactionConflict"])])
+    transact(client)
+    assert client.tokens == ["message-1"] * 3
+
+
+def test_persistent_transient_failure_ends_as_storage_unavailable() -> None:
+    client = FlakyClient([client_error("InternalServerError", 500)] * TRANSACTION_ATTEMPTS)
+    with pytest.raises(TransientStorageError):
+        transact(client)
+    assert len(client.tokens) == TRANSACTION_ATTEMPTS
+
+
+@pytest.mark.parametrize(("error", "raised"), [
+    (client_error("TransactionCanceledException", 400, ["ConditionalCheckFailed", "None"]),
+     ConditionFailed),
+    (client_error("ResourceNotFoundException", 400), StorageUnavailable),
+    (client_error("ValidationException", 400), StorageUnavailable),
+])
+def test_other_failures_are_not_retried(error: ClientError, raised: type[Exception]) -> None:
+    client = FlakyClient([error])
+    with pytest.raises(raised) as caught:
+        transact(client)
+    assert not isinstance(caught.value, TransientStorageError)
+    assert len(client.tokens) == 1
