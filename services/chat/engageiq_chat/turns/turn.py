@@ -38,7 +38,8 @@ from engageiq_tenancy.tenant_gate import StorageUnavailable
 log = structlog.get_logger(__name__)
 
 PASSAGES_PER_TURN = 5
-COMPLETE_REASONS = frozenset({"end_turn", "stop_sequence"})
+# A refusal is a finished answer too; max_tokens and our time limit leave it incomplete.
+COMPLETE_REASONS = frozenset({"end_turn", "stop_sequence", "refusal"})
 _RUNNING: set[asyncio.Task[None]] = set()
 
 
