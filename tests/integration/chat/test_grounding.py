@@ -1,0 +1,60 @@
+"""Retrieved passages: the offline answer is grounded in them, each becomes a citation event
+and is stored on the answer, and they reach the model fenced as data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from litestar.testing import TestClient
+
+from engageiq_chat.context.retrieval import Passage
+from engageiq_tenancy.context import TenantContext
+from tests.support.chat import ChatHarness, ScriptedProvider, chat
+
+PASSAGES = [
+    Passage("price-list-2026", "Price list 2026", "The Pro plan costs 30 EUR per seat and "
+            "month. Volume discounts start at 50 seats."),
+    Passage("security-faq", "Security FAQ", "Data is encrypted at rest with AES-256. SSO is "
+            "included in every plan."),
+]
+
+
+@dataclass
+class FakeRetriever:
+    asked: list[tuple[str, str]] = field(default_factory=list)
+
+    async def retrieve(self, tenant: TenantContext, query: str, limit: int) -> list[Passage]:
+        self.asked.append((tenant.tenant_id, query))
+        return PASSAGES[:limit]
+
+
+def test_offline_answer_is_grounded_and_cited(harness: ChatHarness) -> None:
+    retriever = FakeRetriever()
+    harness.retriever = retriever
+    with TestClient(harness.app()) as client:
+        headers = harness.headers("acme")
+        events = chat(client, headers, "How much is the Pro plan?")
+        answer = "".join(e.data["text"] for e in events if e.event == "delta")
+        assert "The Pro plan costs 30 EUR per seat and month. [price-list-2026]" in answer
+        assert "[security-faq]" in answer
+        citations = [e.data for e in events if e.event == "citation"]
+        assert [c["sourceId"] for c in citations] == ["price-list-2026", "security-faq"]
+        assert citations[0]["title"] == "Price list 2026"
+        assert [e.event for e in events][-1] == "done"
+        stored = client.get("/api/chat-history", headers=headers, params={
+            "conversationId": events[0].data["conversationId"]}).json()["messages"][-1]
+        assert [c["sourceId"] for c in stored["citations"]] == ["price-list-2026",
+                                                                "security-faq"]
+    assert retriever.asked == [("acme", "How much is the Pro plan?")]
+
+
+def test_passages_reach_the_model_as_fenced_data(harness: ChatHarness) -> None:
+    provider = ScriptedProvider()
+    harness.provider, harness.retriever = provider, FakeRetriever()
+    with TestClient(harness.app()) as client:
+        chat(client, harness.headers(), "Is SSO included?")
+    (request,) = provider.requests
+    stable, variable = request.system
+    assert "Price list 2026" not in stable.text
+    assert variable.text.startswith("<documents>")
+    assert '<document source_id="security-faq" title="Security FAQ">' in variable.text
