@@ -162,3 +162,19 @@ def test_a_message_item_near_the_limit_round_trips(harness: ChatHarness) -> None
     (stored,) = asyncio.run(store_and_read())
     assert stored.truncated
     assert len(stored.content.encode()) <= MAX_CONTENT_BYTES
+
+
+def test_usage_cache_learns_other_instances_spend_from_its_own_writes(
+        harness: ChatHarness) -> None:
+    settings = service_settings(harness.resources)
+    first = ChatServices.build(settings, ChatSettings()).usage
+    second = ChatServices.build(settings, ChatSettings()).usage
+
+    async def scenario() -> tuple[int, int, int]:
+        seen_before = (await first.current(ACME)).tokens  # cached for a few seconds now
+        await second.record(ACME, 100, 50)  # another instance spends
+        still_cached = (await first.current(ACME)).tokens
+        await first.record(ACME, 1, 1)  # its own write returns everyone's totals
+        return seen_before, still_cached, (await first.current(ACME)).tokens
+
+    assert asyncio.run(scenario()) == (0, 0, 152)

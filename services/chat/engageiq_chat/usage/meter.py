@@ -4,10 +4,15 @@ added with one atomic UpdateItem ADD, and the budget check made before any model
 The check reads the counters, then the model runs: concurrent turns of one tenant can each
 pass and overshoot the budget by at most their own answers. That is deliberate (a hard
 reservation would need a write per request before the model call, on the latency path);
-see docs/decisions/0025-chat-usage-budgets.md."""
+see docs/decisions/0025-chat-usage-budgets.md.
+
+The counters of a tenant are one item that every turn of every user of the tenant reads: a hot
+key. Each process therefore keeps the month's totals for a few seconds, refreshed for free by
+its own writes (UpdateItem returns the new totals, other instances' spend included)."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -47,9 +52,16 @@ class BudgetExceeded(ApiError):
         )
 
 
+# How long a process trusts the totals it last saw; bounds how late it notices other
+# instances' spend (the budget is a soft limit either way).
+CACHE_SECONDS = 5.0
+
+
 class UsageMeter:
-    def __init__(self, tables: DynamoTables) -> None:
+    def __init__(self, tables: DynamoTables, cache_seconds: float = CACHE_SECONDS) -> None:
         self._tables = tables
+        self._cache_seconds = cache_seconds
+        self._cache: dict[str, tuple[float, MonthlyUsage]] = {}
 
     def _key(self, tenant: TenantContext, month: str) -> dict[str, Any]:
         # The layout is the tenancy library's: GET /api/tenant/usage reads the same item.
@@ -57,17 +69,25 @@ class UsageMeter:
 
     async def current(self, tenant: TenantContext, now: datetime | None = None) -> MonthlyUsage:
         month = current_month(now)
+        cached = self._cache.get(tenant.tenant_id)
+        if cached and cached[0] > time.monotonic() and cached[1].month == month:
+            return cached[1]
         answer = await self._tables.call(
             "get_item", TableName=self._tables.usage, Key=self._key(tenant, month),
             ConsistentRead=True,
         )
-        item = from_item(answer.get("Item", {}))
-        return MonthlyUsage(
+        return self._remember(tenant, month, from_item(answer.get("Item", {})))
+
+    def _remember(self, tenant: TenantContext, month: str, item: dict[str, Any]
+                  ) -> MonthlyUsage:
+        usage = MonthlyUsage(
             month=month,
             requests=item.get("requests", 0),
             input_tokens=item.get("inputTokens", 0),
             output_tokens=item.get("outputTokens", 0),
         )
+        self._cache[tenant.tenant_id] = (time.monotonic() + self._cache_seconds, usage)
+        return usage
 
     @staticmethod
     def check(usage: MonthlyUsage, budget: int, now: datetime | None = None) -> None:
@@ -78,12 +98,15 @@ class UsageMeter:
     async def record(self, tenant: TenantContext, input_tokens: int, output_tokens: int,
                      now: datetime | None = None) -> None:
         """Add one request and its tokens to this month's counters (atomic ADD)."""
-        await self._tables.call(
+        month = current_month(now)
+        answer = await self._tables.call(
             "update_item",
             TableName=self._tables.usage,
-            Key=self._key(tenant, current_month(now)),
+            Key=self._key(tenant, month),
             UpdateExpression="ADD requests :one, inputTokens :input, outputTokens :output",
             ExpressionAttributeValues=values(
                 {":one": 1, ":input": max(0, input_tokens), ":output": max(0, output_tokens)}
             ),
+            ReturnValues="UPDATED_NEW",
         )
+        self._remember(tenant, month, from_item(answer.get("Attributes", {})))
