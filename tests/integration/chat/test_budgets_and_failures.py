@@ -14,7 +14,10 @@ from engageiq_chat.ids import new_id
 from engageiq_chat.messages.model import MAX_CONTENT_BYTES, MessageStatus, Role, StoredMessage
 from engageiq_chat.services import ChatServices
 from engageiq_chat.settings import ChatSettings
+from engageiq_chat.storage import DynamoTables
 from engageiq_chat.turns.turn import ChatTurns
+from engageiq_chat.usage.meter import UsageMeter
+from engageiq_tenancy import aws
 from engageiq_tenancy.context import Role as TenantRole
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.tenants import TenantStatus
@@ -167,8 +170,10 @@ def test_a_message_item_near_the_limit_round_trips(harness: ChatHarness) -> None
 def test_usage_cache_learns_other_instances_spend_from_its_own_writes(
         harness: ChatHarness) -> None:
     settings = service_settings(harness.resources)
-    first = ChatServices.build(settings, ChatSettings()).usage
-    second = ChatServices.build(settings, ChatSettings()).usage
+    tables = DynamoTables(aws.client("dynamodb", settings), settings.table("conversations"),
+                          settings.table("usage"), settings.table("tenants"))
+    # An hour: the test must not depend on how fast it runs.
+    first, second = UsageMeter(tables, cache_seconds=3600), UsageMeter(tables)
 
     async def scenario() -> tuple[int, int, int]:
         seen_before = (await first.current(ACME)).tokens  # cached for a few seconds now
