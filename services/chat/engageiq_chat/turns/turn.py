@@ -168,15 +168,26 @@ class Turn:
         self.worker.add_done_callback(_RUNNING.discard)
         try:
             while True:
-                try:
-                    chunk = await asyncio.wait_for(outbox.get(),
-                                                   timeout=self.chat.settings.heartbeat_seconds)
-                except TimeoutError:
-                    yield events.HEARTBEAT
-                    continue
-                if chunk is None:
+                if outbox.empty():
+                    try:
+                        first = await asyncio.wait_for(
+                            outbox.get(), timeout=self.chat.settings.heartbeat_seconds)
+                    except TimeoutError:
+                        yield events.HEARTBEAT
+                        continue
+                else:
+                    first = outbox.get_nowait()
+                # Under load several events wait here at once: one write for all of them
+                # costs the server one send instead of many.
+                chunks = [first]
+                while chunks[-1] is not None and not outbox.empty():
+                    chunks.append(outbox.get_nowait())
+                finished = chunks[-1] is None
+                body = b"".join(c for c in chunks if c is not None)
+                if body:
+                    yield body
+                if finished:
                     return
-                yield chunk
         finally:
             if not self.worker.done():
                 # The client is gone: stop the model; the worker saves the partial answer.
