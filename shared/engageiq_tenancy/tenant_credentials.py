@@ -21,8 +21,9 @@ from typing import Any, Final
 
 import boto3
 
-from engageiq_tenancy.aws import CLIENT_CONFIG
+from engageiq_tenancy.aws import CLIENT_CONFIG, client
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.settings import ServiceSettings
 
 TENANT_TAG_KEY: Final = "tenant_id"
 REFRESH_MARGIN_SECONDS: Final = 300.0
@@ -55,6 +56,22 @@ class TenantClients:
         self._endpoint_url = endpoint_url
         self._sessions: dict[str, _Session] = {}
         self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(
+        cls, settings: ServiceSettings, service: str, names: tuple[str, ...] = ("dynamodb", "s3")
+    ) -> TenantClients:
+        """The service's clients for tenant data: its own locally, per-tenant credentials of
+        the tenant role in the cloud. `service` names the STS session (shown in CloudTrail)."""
+        scoped = settings.tenant_role_arn is not None
+        return cls(
+            settings.auth.region,
+            service,
+            settings.tenant_role_arn,
+            {name: client(name, settings) for name in names},
+            sts=client("sts", settings) if scoped else None,
+            endpoint_url=settings.aws_endpoint_url,
+        )
 
     @property
     def scoped(self) -> bool:
