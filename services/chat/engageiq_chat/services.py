@@ -20,6 +20,7 @@ from engageiq_chat.tenant_profile import TenantProfiles
 from engageiq_chat.usage.meter import UsageMeter
 from engageiq_tenancy import aws
 from engageiq_tenancy.settings import ServiceSettings
+from engageiq_tenancy.tenant_credentials import TenantClients
 
 # Earlier messages read for context; the token budget then decides how many are sent.
 HISTORY_MAX_MESSAGES = 60
@@ -43,6 +44,7 @@ class ChatServices:
               provider: ChatProvider | None = None,
               retriever: Retriever | None = None) -> ChatServices:
         tables = DynamoTables(
+            TenantClients.from_settings(service, "chat", names=("dynamodb",)),
             aws.client("dynamodb", service),
             conversations=service.table("conversations"),
             usage=service.table("usage"),

@@ -7,12 +7,14 @@ import random
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from functools import partial
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 
 import anyio
 import structlog
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
+
+from engageiq_tenancy.context import TenantContext
 
 # One 503 for every storage failure, owned by the tenancy library.
 from engageiq_tenancy.tenant_gate import StorageUnavailable
@@ -71,19 +73,45 @@ def values(mapping: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _serializer.serialize(v) for k, v in mapping.items()}
 
 
-class DynamoTables:
-    """The boto3 DynamoDB client (thread-safe, created once) and the chat service's tables."""
+class TenantDataClients(Protocol):
+    """What `engageiq_tenancy.tenant_credentials.TenantClients` offers: the client to use for
+    one tenant's data (the tenant role's session in the cloud, the service's own locally)."""
 
-    def __init__(self, client: Any, conversations: str, usage: str, tenants: str) -> None:
-        self.client = client
+    def client(self, tenant: TenantContext, name: str) -> Any: ...
+
+
+class DynamoTables:
+    """The chat service's tables and the clients to reach them. Tenant data (conversations,
+    usage) goes through the caller's tenant-scoped client, so IAM's `LeadingKeys` condition
+    checks every key a second time; only the tenants table is read as the service itself."""
+
+    def __init__(self, tenant_clients: TenantDataClients, service_client: Any,
+                 conversations: str, usage: str, tenants: str) -> None:
+        self._tenant_clients = tenant_clients
+        self._service_client = service_client
         self.conversations = conversations
         self.usage = usage
         self.tenants = tenants
 
-    async def call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
-        method: Callable[..., dict[str, Any]] = getattr(self.client, operation)
+    async def call(self, tenant: TenantContext, operation: str, **kwargs: Any) -> dict[str, Any]:
+        """`operation` on tenant data, with `tenant`'s credentials."""
+
+        def run() -> dict[str, Any]:
+            # In a worker thread: getting tenant credentials may call STS (blocking).
+            method = getattr(self._tenant_clients.client(tenant, "dynamodb"), operation)
+            result: dict[str, Any] = method(**kwargs)
+            return result
+
+        return await self._run(operation, run)
+
+    async def call_as_service(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+        """`operation` with the service's own credentials (the tenants table only)."""
+        method: Callable[..., dict[str, Any]] = getattr(self._service_client, operation)
+        return await self._run(operation, partial(method, **kwargs))
+
+    async def _run(self, operation: str, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         try:
-            return await anyio.to_thread.run_sync(partial(method, **kwargs), limiter=_THREADS)
+            return await anyio.to_thread.run_sync(run, limiter=_THREADS)
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code == "ConditionalCheckFailedException":
@@ -100,14 +128,15 @@ class DynamoTables:
             log.warning("storage_error", operation=operation, error=type(exc).__name__)
             raise StorageUnavailable() from exc
 
-    async def transact(self, items: list[dict[str, Any]], token: str) -> None:
+    async def transact(self, tenant: TenantContext, items: list[dict[str, Any]],
+                       token: str) -> None:
         """TransactWriteItems, retried with jittered backoff on transient failures beyond
         boto3's own attempts (concurrent transactions on one conversation conflict; the local
         emulator fails transactions under load). `token` (ClientRequestToken) makes a retry of
         a transaction that did commit a no-op instead of a failed condition."""
         for attempt in range(TRANSACTION_ATTEMPTS):
             try:
-                await self.call("transact_write_items", TransactItems=items,
+                await self.call(tenant, "transact_write_items", TransactItems=items,
                                 ClientRequestToken=token)
                 return
             except TransientStorageError:

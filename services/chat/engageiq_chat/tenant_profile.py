@@ -34,7 +34,7 @@ class TenantProfiles:
         cached = self._cache.get(tenant.tenant_id)
         if cached and cached[0] > time.monotonic():
             return cached[1]
-        answer = await self._tables.call(
+        answer = await self._tables.call_as_service(
             "get_item", TableName=self._tables.tenants, Key=_typed(record_key(tenant))
         )
         item = from_item(answer.get("Item", {}))

@@ -20,6 +20,7 @@ from engageiq_chat.usage.meter import UsageMeter
 from engageiq_tenancy import aws
 from engageiq_tenancy.context import Role as TenantRole
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.tenant_credentials import TenantClients
 from engageiq_tenancy.tenants import TenantStatus
 from tests.support.chat import (
     ChatHarness,
@@ -170,7 +171,8 @@ def test_a_message_item_near_the_limit_round_trips(harness: ChatHarness) -> None
 def test_usage_cache_learns_other_instances_spend_from_its_own_writes(
         harness: ChatHarness) -> None:
     settings = service_settings(harness.resources)
-    tables = DynamoTables(aws.client("dynamodb", settings), settings.table("conversations"),
+    tables = DynamoTables(TenantClients.from_settings(settings, "chat"),
+                          aws.client("dynamodb", settings), settings.table("conversations"),
                           settings.table("usage"), settings.table("tenants"))
     # An hour: the test must not depend on how fast it runs.
     first, second = UsageMeter(tables, cache_seconds=3600), UsageMeter(tables)

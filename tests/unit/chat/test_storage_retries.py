@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from engageiq_chat.storage import (
     DynamoTables,
     TransientStorageError,
 )
+from engageiq_tenancy.context import Role, TenantContext
 from engageiq_tenancy.tenant_gate import StorageUnavailable
 
 
@@ -37,9 +39,49 @@ class FlakyClient:
         return {}
 
 
+ACME = TenantContext("acme", "u1", "u1", frozenset({Role.MEMBER}))
+
+
+@dataclass
+class PerTenantClients:
+    """Stands in for TenantClients: one client per tenant, and a record of who asked."""
+
+    clients: dict[str, Any]
+    asked: list[str] = field(default_factory=list)
+
+    def client(self, tenant: TenantContext, name: str) -> Any:
+        self.asked.append(f"{tenant.tenant_id}:{name}")
+        return self.clients[tenant.tenant_id]
+
+
 def transact(client: FlakyClient) -> None:
-    tables = DynamoTables(client, conversations="c", usage="u", tenants="t")
-    asyncio.run(tables.transact([{"Put": {}}], token="message-1"))
+    tables = DynamoTables(PerTenantClients({"acme": client}), object(), conversations="c",
+                          usage="u", tenants="t")
+    asyncio.run(tables.transact(ACME, [{"Put": {}}], token="message-1"))
+
+
+class Recorder:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.calls: list[str] = []
+
+    def get_item(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(kwargs["TableName"])
+        return {}
+
+
+def test_tenant_data_uses_the_tenants_client_and_only_the_tenants_table_the_service() -> None:
+    acme, globex, service = Recorder("acme"), Recorder("globex"), Recorder("service")
+    clients = PerTenantClients({"acme": acme, "globex": globex})
+    tables = DynamoTables(clients, service, conversations="c", usage="u", tenants="t")
+
+    async def calls() -> None:
+        await tables.call(ACME, "get_item", TableName="c")
+        await tables.call_as_service("get_item", TableName="t")
+
+    asyncio.run(calls())
+    assert (acme.calls, globex.calls, service.calls) == (["c"], [], ["t"])
+    assert clients.asked == ["acme:dynamodb"]
 
 
 def test_transient_failures_are_retried_with_the_same_token() -> None:

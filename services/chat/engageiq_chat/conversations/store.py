@@ -50,7 +50,7 @@ class ConversationStore:
     async def get(self, tenant: TenantContext, conversation_id: str) -> Conversation | None:
         """The caller's live conversation, or None (missing, deleted, or not theirs)."""
         answer = await self._tables.call(
-            "get_item",
+            tenant, "get_item",
             TableName=self._tables.conversations,
             Key=values({"pk": keys.partition(tenant), "sk": keys.conversation_sk(conversation_id)}),
             ConsistentRead=True,
@@ -80,7 +80,7 @@ class ConversationStore:
             request["ExclusiveStartKey"] = values(
                 {"pk": pk, "sk": start["sk"], "gsi1pk": pk, "gsi1sk": start["u"]}
             )
-        answer = await self._tables.call("query", **request)
+        answer = await self._tables.call(tenant, "query", **request)
         items = [from_item(i) for i in answer.get("Items", [])]
         conversations = [_conversation(i) for i in items if i.get("status") == ACTIVE]
         last = answer.get("LastEvaluatedKey")
@@ -95,7 +95,7 @@ class ConversationStore:
     ) -> Conversation | None:
         try:
             answer = await self._tables.call(
-                "update_item",
+                tenant, "update_item",
                 TableName=self._tables.conversations,
                 Key=values(
                     {"pk": keys.partition(tenant), "sk": keys.conversation_sk(conversation_id)}
@@ -117,7 +117,7 @@ class ConversationStore:
         A conversation already marked deleted answers True, so a retried DELETE resumes."""
         try:
             await self._tables.call(
-                "update_item",
+                tenant, "update_item",
                 TableName=self._tables.conversations,
                 Key=values(
                     {"pk": keys.partition(tenant), "sk": keys.conversation_sk(conversation_id)}
@@ -135,7 +135,7 @@ class ConversationStore:
     async def remove(self, tenant: TenantContext, conversation_id: str) -> None:
         """Last step of a delete, once no message item is left."""
         await self._tables.call(
-            "delete_item",
+            tenant, "delete_item",
             TableName=self._tables.conversations,
             Key=values({"pk": keys.partition(tenant), "sk": keys.conversation_sk(conversation_id)}),
         )

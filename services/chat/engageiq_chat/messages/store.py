@@ -71,7 +71,7 @@ class MessageStore:
         }
         try:
             # The message id is unique per write: the transaction's idempotency token.
-            await self._tables.transact([put, touch], token=message.id)
+            await self._tables.transact(tenant, [put, touch], token=message.id)
         except ConditionFailed:
             raise ConversationGone(message.conversation_id) from None
         return version
@@ -80,7 +80,7 @@ class MessageStore:
                      limit: int) -> list[StoredMessage]:
         """The latest `limit` messages, oldest first (what prompt building starts from)."""
         answer = await self._tables.call(
-            "query",
+            tenant, "query",
             TableName=self._tables.conversations,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
             ExpressionAttributeValues=values({
@@ -111,7 +111,7 @@ class MessageStore:
                 # A cursor of another conversation: refuse rather than page across.
                 raise InvalidCursor()
             request["ExclusiveStartKey"] = values({"pk": pk, "sk": start["sk"]})
-        answer = await self._tables.call("query", **request)
+        answer = await self._tables.call(tenant, "query", **request)
         messages = [_message(from_item(i)) for i in reversed(answer.get("Items", []))]
         last = answer.get("LastEvaluatedKey")
         next_cursor = encode_cursor({"sk": from_item(last)["sk"]}) if last else None
@@ -133,20 +133,21 @@ class MessageStore:
             }
             if start:
                 request["ExclusiveStartKey"] = start
-            answer = await self._tables.call("query", **request)
+            answer = await self._tables.call(tenant, "query", **request)
             item_keys = answer.get("Items", [])
             for i in range(0, len(item_keys), BATCH_WRITE_MAX):
-                await self._delete_batch(item_keys[i : i + BATCH_WRITE_MAX])
+                await self._delete_batch(tenant, item_keys[i : i + BATCH_WRITE_MAX])
             removed += len(item_keys)
             start = answer.get("LastEvaluatedKey")
             if not start:
                 return removed
 
-    async def _delete_batch(self, item_keys: list[dict[str, Any]]) -> None:
+    async def _delete_batch(self, tenant: TenantContext, item_keys: list[dict[str, Any]]
+                            ) -> None:
         requests: list[dict[str, Any]] = [{"DeleteRequest": {"Key": k}} for k in item_keys]
         for _ in range(5):
             answer = await self._tables.call(
-                "batch_write_item", RequestItems={self._tables.conversations: requests}
+                tenant, "batch_write_item", RequestItems={self._tables.conversations: requests}
             )
             requests = answer.get("UnprocessedItems", {}).get(self._tables.conversations, [])
             if not requests:

@@ -73,7 +73,7 @@ class UsageMeter:
         if cached and cached[0] > time.monotonic() and cached[1].month == month:
             return cached[1]
         answer = await self._tables.call(
-            "get_item", TableName=self._tables.usage, Key=self._key(tenant, month),
+            tenant, "get_item", TableName=self._tables.usage, Key=self._key(tenant, month),
             ConsistentRead=True,
         )
         return self._remember(tenant, month, from_item(answer.get("Item", {})))
@@ -100,7 +100,7 @@ class UsageMeter:
         """Add one request and its tokens to this month's counters (atomic ADD)."""
         month = current_month(now)
         answer = await self._tables.call(
-            "update_item",
+            tenant, "update_item",
             TableName=self._tables.usage,
             Key=self._key(tenant, month),
             UpdateExpression="ADD requests :one, inputTokens :input, outputTokens :output",
