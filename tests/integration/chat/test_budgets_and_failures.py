@@ -12,6 +12,7 @@ from litestar.testing import TestClient
 from engageiq_chat.conversations.keys import now_iso
 from engageiq_chat.ids import new_id
 from engageiq_chat.messages.model import MAX_CONTENT_BYTES, MessageStatus, Role, StoredMessage
+from engageiq_chat.providers.anthropic_provider import AnthropicProvider
 from engageiq_chat.services import ChatServices
 from engageiq_chat.settings import ChatSettings
 from engageiq_chat.storage import DynamoTables
@@ -30,6 +31,7 @@ from tests.support.chat import (
     service_settings,
     set_tenant,
 )
+from tests.support.messages_server import MessagesServer, Reply
 
 ACME = TenantContext("acme", "user-1", "user-1", frozenset({TenantRole.MEMBER}))
 
@@ -94,20 +96,14 @@ def test_an_answer_over_the_item_limit_is_stored_cut_with_a_marker(harness: Chat
         assert sum(len(m.content) for m in prompt) < 2000 * 4 + 100
 
 
-@pytest.mark.parametrize("how", ["cancelled_while_waiting", "closed_after_a_yield"])
-def test_client_disconnect_cancels_generation_and_saves_the_partial_answer(
-        harness: ChatHarness, how: str) -> None:
-    provider = ScriptedProvider(tokens=["tick "] * 100, pause=0.01)
-    services = ChatServices.build(service_settings(harness.resources), ChatSettings(),
-                                  provider=provider)
-
-    async def disconnect_after_three_deltas() -> str:
+def disconnect_after_three_deltas(services: ChatServices, how: str) -> str:
+    async def run() -> str:
         turn = await ChatTurns(services).start(ACME, "count for me", None)
         stream = turn.events()
         deltas = 0
         async for chunk in stream:
-            deltas += chunk.startswith(b"event: delta")
-            if deltas == 3:
+            deltas += chunk.count(b"event: delta")
+            if deltas >= 3:
                 break
         if how == "cancelled_while_waiting":
             # Litestar cancels the response task; the generator is inside `await` then.
@@ -122,8 +118,10 @@ def test_client_disconnect_cancels_generation_and_saves_the_partial_answer(
         await asyncio.gather(turn.worker, return_exceptions=True)
         return turn.user_message.conversation_id
 
-    cid = asyncio.run(disconnect_after_three_deltas())
-    assert provider.cancelled
+    return asyncio.run(run())
+
+
+def assert_partial_answer_saved(services: ChatServices, cid: str) -> None:
     messages = asyncio.run(services.messages.recent(ACME, cid, 10))
     assert [m.role for m in messages] == [Role.USER, Role.ASSISTANT]
     answer = messages[-1]
@@ -131,6 +129,29 @@ def test_client_disconnect_cancels_generation_and_saves_the_partial_answer(
     assert answer.finish_reason == "client_disconnected"
     assert answer.content.startswith("tick tick tick")
     assert len(answer.content) < len("tick ") * 100
+
+
+@pytest.mark.parametrize("how", ["cancelled_while_waiting", "closed_after_a_yield"])
+def test_client_disconnect_cancels_generation_and_saves_the_partial_answer(
+        harness: ChatHarness, how: str) -> None:
+    provider = ScriptedProvider(tokens=["tick "] * 100, pause=0.01)
+    services = ChatServices.build(service_settings(harness.resources), ChatSettings(),
+                                  provider=provider)
+    cid = disconnect_after_three_deltas(services, how)
+    assert provider.cancelled
+    assert_partial_answer_saved(services, cid)
+
+
+def test_client_disconnect_closes_the_anthropic_stream(harness: ChatHarness) -> None:
+    server = MessagesServer(default=Reply(tokens=["tick "] * 100, interval=0.02)).start()
+    try:
+        services = ChatServices.build(service_settings(harness.resources), ChatSettings(),
+                                      provider=AnthropicProvider("k", base_url=server.url))
+        cid = disconnect_after_three_deltas(services, "cancelled_while_waiting")
+        assert_partial_answer_saved(services, cid)
+        assert len(server.requests) == 1
+    finally:
+        server.stop()
 
 
 def test_storage_failure_is_a_clear_503_and_leaves_nothing_behind(harness: ChatHarness) -> None:
