@@ -7,7 +7,7 @@ import random
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from functools import partial
-from typing import Any, Final, Protocol, TypeVar
+from typing import Any, Final, Protocol
 
 import anyio
 import structlog
@@ -20,7 +20,6 @@ from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.tenant_gate import StorageUnavailable
 
 log = structlog.get_logger(__name__)
-T = TypeVar("T")
 
 _serializer: Final = TypeSerializer()
 _deserializer: Final = TypeDeserializer()
