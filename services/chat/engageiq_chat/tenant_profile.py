@@ -1,8 +1,9 @@
 """The caller's tenant record as the chat service needs it: budget and persona. (Status is
 enforced for every route by the tenancy library's TenantGate.)
 
-Records change rarely (an operator edits them), so each process keeps them for a short time
-instead of reading DynamoDB on every turn."""
+Records change rarely (an operator edits them), so each process keeps them as long as the
+tenancy gate keeps a tenant's status (`tenant_status_cache_seconds`): a budget change and a
+suspension take effect within the same few seconds."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from engageiq_chat.storage import DynamoTables, from_item
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.tenants import record_from_item, record_key
 
-CACHE_SECONDS = 30.0
 MAX_PERSONA_CHARS = 4_000
 
 
@@ -25,9 +25,10 @@ class TenantProfile:
 
 
 class TenantProfiles:
-    def __init__(self, tables: DynamoTables, default_budget: int) -> None:
+    def __init__(self, tables: DynamoTables, default_budget: int, cache_seconds: float) -> None:
         self._tables = tables
         self._default_budget = default_budget
+        self._cache_seconds = cache_seconds
         self._cache: dict[str, tuple[float, TenantProfile]] = {}
 
     async def get(self, tenant: TenantContext) -> TenantProfile:
@@ -53,7 +54,7 @@ class TenantProfiles:
         else:
             # The tenancy gate refuses tenants without a record; this only serves direct use.
             profile = TenantProfile(self._default_budget, Persona(company="your company"))
-        self._cache[tenant.tenant_id] = (time.monotonic() + CACHE_SECONDS, profile)
+        self._cache[tenant.tenant_id] = (time.monotonic() + self._cache_seconds, profile)
         return profile
 
 
