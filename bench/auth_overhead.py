@@ -20,13 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engageiq_tenancy.settings import AuthSettings
-from engageiq_tenancy.tokens import CognitoTokenVerifier, JwksCache, VerifiedTokenCache
-
 from bench.loadgen import run_load
 from engageiq.local.aws import LocalAwsServer, provision
 from engageiq.local.platform import free_port, service_environment
 from engageiq.local.seed import seed_demo, sign_in
+from engageiq_tenancy.settings import AuthSettings
+from engageiq_tenancy.tokens import CognitoTokenVerifier, JwksCache, VerifiedTokenCache
 
 
 def wait_ready(url: str, timeout: float = 30.0) -> None:

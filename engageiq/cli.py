@@ -7,6 +7,7 @@ import click
 
 from engageiq.local.commands import dev
 from engageiq.preview import preview
+from engageiq.provisioning.commands import tenants, users
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -16,6 +17,8 @@ def cli() -> None:
 
 cli.add_command(dev)
 cli.add_command(preview)
+cli.add_command(tenants)
+cli.add_command(users)
 
 
 def main() -> None:

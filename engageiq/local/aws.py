@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import boto3
-from boto3.dynamodb.types import TypeSerializer
 from botocore.config import Config
-from engageiq_tenancy.resources import BUCKETS, TABLES, USER_POOL, Environment, TableSpec
-from engageiq_tenancy.tenants import TenantRecord, record_to_item
 from moto.server import ThreadedMotoServer
+
+from engageiq_tenancy.resources import BUCKETS, TABLES, USER_POOL, Environment, TableSpec
 
 LOCAL_ENV: Final[Environment] = "local"
 REGION = "us-east-1"
@@ -199,12 +198,4 @@ def provision(endpoint_url: str) -> LocalResources:
         user_pool_client_id=client["ClientId"],
         tables=tables,
         buckets=buckets,
-    )
-
-
-def put_tenant_record(resources: LocalResources, record: TenantRecord) -> None:
-    serializer = TypeSerializer()
-    item = {k: serializer.serialize(v) for k, v in record_to_item(record).items()}
-    aws_client("dynamodb", resources.endpoint_url).put_item(
-        TableName=resources.tables["tenants"], Item=item
     )

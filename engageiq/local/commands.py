@@ -84,9 +84,20 @@ def dev(ctx: click.Context, port: int, aws_port: int, state_dir: Path | None) ->
 @dev.command()
 @click.option("--username", default=None, help="Default: the demo user.")
 @click.option("--password", default=None, help="Default: the demo user's password.")
+@click.option(
+    "--new-password",
+    default=None,
+    help="For a user invited with a temporary password: the password to set on first sign-in.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print {idToken, ...} as JSON.")
 @click.pass_context
-def token(ctx: click.Context, username: str | None, password: str | None, as_json: bool) -> None:
+def token(
+    ctx: click.Context,
+    username: str | None,
+    password: str | None,
+    new_password: str | None,
+    as_json: bool,
+) -> None:
     """Sign in to the running local platform and print an ID token.
 
     Example: curl -H "Authorization: Bearer $(engageiq dev token)" http://127.0.0.1:8000/api/me
@@ -95,7 +106,7 @@ def token(ctx: click.Context, username: str | None, password: str | None, as_jso
 
     from engageiq.local.aws import LocalAwsError
     from engageiq.local.platform import read_outputs
-    from engageiq.local.seed import sign_in
+    from engageiq.local.seed import NewPasswordRequired, sign_in
 
     try:
         outputs = read_outputs(ctx.obj["state_dir"])
@@ -107,7 +118,13 @@ def token(ctx: click.Context, username: str | None, password: str | None, as_jso
             outputs["userPoolClientId"],
             username or outputs["demoUsername"],
             password or outputs["demoPassword"],
+            new_password,
         )
+    except NewPasswordRequired:
+        raise click.ClickException(
+            "This user signed in with a temporary password and must choose a new one: "
+            "add --new-password (12+ characters with upper and lower case letters and a digit)."
+        ) from None
     except ClientError as exc:
         raise click.ClickException(
             f"Sign-in failed: {exc.response['Error'].get('Message', 'unknown error')}"

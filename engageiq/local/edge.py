@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Final
 
 import httpx
-from engageiq_tenancy.resources import route_for
 from litestar import Litestar
 from litestar.enums import ScopeType
 from litestar.static_files import create_static_files_router
 from litestar.types import ASGIApp, HTTPScope, Receive, Scope, Send
+
+from engageiq_tenancy.resources import route_for
 
 EDGE_ORIGINS_ENV: Final = "ENGAGEIQ_EDGE_ORIGINS"
 EDGE_WEB_ROOT_ENV: Final = "ENGAGEIQ_EDGE_WEB_ROOT"

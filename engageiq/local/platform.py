@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, SERVICES, TABLES, EnvVars
-
 from engageiq.local.aws import (
     LOCAL_CREDENTIALS,
     LOCAL_ENV,
@@ -34,6 +32,7 @@ from engageiq.local.aws import (
 from engageiq.local.edge import EDGE_ORIGINS_ENV, EDGE_WEB_ROOT_ENV
 from engageiq.local.paths import outputs_file, repo_root
 from engageiq.local.seed import SeededUser, seed_demo
+from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, SERVICES, TABLES, EnvVars
 
 HOST = "127.0.0.1"
 

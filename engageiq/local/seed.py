@@ -1,18 +1,17 @@
-"""Tenants and users in the local user pool, the way provisioning creates them in the cloud:
-a tenant record, per-tenant role groups, and users carrying an immutable custom:tenant_id."""
+"""Tenants and users for the local platform and tests, created by the same provisioning code
+operators use (`engageiq tenants create`, `engageiq users invite`). The one local twist: the
+temporary password is replaced by a permanent one, so the demo user can sign in at once."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
-from engageiq_tenancy.context import Role, group_name
-from engageiq_tenancy.resources import USER_POOL
-from engageiq_tenancy.tenant_ids import validate_tenant_id
-from engageiq_tenancy.tenants import Branding, TenantRecord
-
-from engageiq.local.aws import LocalResources, aws_client, put_tenant_record
+from engageiq.local.aws import LocalResources, aws_client
+from engageiq.provisioning.targets import Target
+from engageiq.provisioning.tenants import TenantProvisioner
+from engageiq.provisioning.users import UserDirectory
+from engageiq_tenancy.context import Role
 
 DEMO_TENANT_ID = "demo"
 DEMO_USERNAME = "demo@engageiq.local"
@@ -25,72 +24,78 @@ class SeededUser:
     password: str
 
 
+def local_target(resources: LocalResources) -> Target:
+    return Target(
+        env="local",
+        region=resources.region,
+        user_pool_id=resources.user_pool_id,
+        tables=dict(resources.tables),
+        buckets=dict(resources.buckets),
+        endpoint_url=resources.endpoint_url,
+    )
+
+
 def generate_password() -> str:
     # Meets the pool's policy (length, upper, lower, digit) whatever token_urlsafe returns.
     return f"Eiq-{secrets.token_urlsafe(12)}-7a"
 
 
-def create_tenant(resources: LocalResources, tenant_id: str, name: str) -> None:
-    validate_tenant_id(tenant_id)
-    put_tenant_record(
-        resources,
-        TenantRecord(
-            tenant_id=tenant_id,
-            name=name,
-            branding=Branding(display_name=name),
-            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        ),
+def _make_permanent(resources: LocalResources, username: str) -> str:
+    password = generate_password()
+    aws_client("cognito-idp", resources.endpoint_url).admin_set_user_password(
+        UserPoolId=resources.user_pool_id, Username=username, Password=password, Permanent=True
     )
-    cognito = aws_client("cognito-idp", resources.endpoint_url)
-    for role in Role:
-        cognito.create_group(
-            UserPoolId=resources.user_pool_id, GroupName=group_name(tenant_id, role)
-        )
+    return password
+
+
+def create_tenant(
+    resources: LocalResources, tenant_id: str, name: str, admin_email: str
+) -> SeededUser:
+    """A tenant with its admin, signed-in-able at once."""
+    created = TenantProvisioner(local_target(resources)).create(tenant_id, name, admin_email)
+    return SeededUser(tenant_id, created.admin_email, _make_permanent(resources, admin_email))
 
 
 def create_user(
-    resources: LocalResources,
-    tenant_id: str,
-    username: str,
-    roles: tuple[Role, ...] = (Role.MEMBER,),
-    password: str | None = None,
+    resources: LocalResources, tenant_id: str, username: str, role: Role = Role.MEMBER
 ) -> SeededUser:
-    password = password or generate_password()
-    cognito = aws_client("cognito-idp", resources.endpoint_url)
-    cognito.admin_create_user(
-        UserPoolId=resources.user_pool_id,
-        Username=username,
-        UserAttributes=[
-            {"Name": "email", "Value": username},
-            {"Name": "email_verified", "Value": "true"},
-            {"Name": USER_POOL.tenant_claim, "Value": validate_tenant_id(tenant_id)},
-        ],
-        MessageAction="SUPPRESS",
-    )
-    cognito.admin_set_user_password(
-        UserPoolId=resources.user_pool_id, Username=username, Password=password, Permanent=True
-    )
-    for role in roles:
-        cognito.admin_add_user_to_group(
-            UserPoolId=resources.user_pool_id,
-            Username=username,
-            GroupName=group_name(tenant_id, role),
-        )
-    return SeededUser(tenant_id=tenant_id, username=username, password=password)
+    UserDirectory(local_target(resources)).invite(tenant_id, username, role)
+    return SeededUser(tenant_id, username, _make_permanent(resources, username))
 
 
 def seed_demo(resources: LocalResources) -> SeededUser:
-    create_tenant(resources, DEMO_TENANT_ID, "Demo Company")
-    return create_user(resources, DEMO_TENANT_ID, DEMO_USERNAME, roles=(Role.TENANT_ADMIN,))
+    return create_tenant(resources, DEMO_TENANT_ID, "Demo Company", DEMO_USERNAME)
 
 
-def sign_in(resources_endpoint: str, client_id: str, username: str, password: str) -> str:
-    """USER_PASSWORD_AUTH, as the web app's client is allowed to do; returns the ID token."""
-    cognito = aws_client("cognito-idp", resources_endpoint)
+class NewPasswordRequired(Exception):
+    """The user signed in with a temporary password and must choose a new one."""
+
+
+def sign_in(
+    endpoint_url: str,
+    client_id: str,
+    username: str,
+    password: str,
+    new_password: str | None = None,
+) -> str:
+    """USER_PASSWORD_AUTH, as the web app's client is allowed to do; returns the ID token.
+
+    A user invited with a temporary password gets Cognito's NEW_PASSWORD_REQUIRED challenge,
+    answered with `new_password` when given."""
+    cognito = aws_client("cognito-idp", endpoint_url)
     result = cognito.initiate_auth(
         ClientId=client_id,
         AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": username, "PASSWORD": password},
     )
+    if result.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
+        if new_password is None:
+            raise NewPasswordRequired(username)
+        result = cognito.respond_to_auth_challenge(
+            ClientId=client_id,
+            ChallengeName="NEW_PASSWORD_REQUIRED",
+            Session=result["Session"],
+            ChallengeResponses={"USERNAME": username, "NEW_PASSWORD": new_password},
+        )
     token: str = result["AuthenticationResult"]["IdToken"]
     return token

@@ -17,18 +17,12 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from litestar.types import ASGIApp
 
 from engageiq_tenancy.context import Role, TenantContext
+from engageiq_tenancy.errors import TokenRefused
+from engageiq_tenancy.tenant_gate import TenantGate
 from engageiq_tenancy.tokens import CognitoTokenVerifier, TokenError
 
 # Paths that answer without a token: liveness and the OpenAPI documents.
 PUBLIC_PATHS: Final = [r"^/health$", r"^/api/[a-z]+/docs"]
-
-
-class TokenRefused(NotAuthorizedException):
-    """A 401 whose `code` comes from the token verifier."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(detail=message)
-        self.code = code
 
 
 def _authorization_header(raw_headers: Iterable[tuple[bytes, bytes]]) -> str:
@@ -40,9 +34,12 @@ def _authorization_header(raw_headers: Iterable[tuple[bytes, bytes]]) -> str:
 
 
 class CognitoAuthenticationMiddleware(AbstractAuthenticationMiddleware):
-    def __init__(self, app: ASGIApp, verifier: CognitoTokenVerifier) -> None:
+    def __init__(
+        self, app: ASGIApp, verifier: CognitoTokenVerifier, tenant_gate: TenantGate
+    ) -> None:
         super().__init__(app, exclude=PUBLIC_PATHS, exclude_from_auth_key="public")
         self.verifier = verifier
+        self.tenant_gate = tenant_gate
 
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
@@ -68,6 +65,7 @@ class CognitoAuthenticationMiddleware(AbstractAuthenticationMiddleware):
             raise PermissionDeniedException(
                 detail="Your account has no role in your organisation; ask an admin to add one."
             )
+        await self.tenant_gate.check(tenant)
         return AuthenticationResult(user=tenant, auth=None)
 
 

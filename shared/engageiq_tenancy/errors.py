@@ -21,7 +21,6 @@ from litestar.exceptions import (
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
-from engageiq_tenancy.auth import TokenRefused
 from engageiq_tenancy.requests import REQUEST_ID_HEADER, request_id_of
 
 log = structlog.get_logger(__name__)
@@ -31,6 +30,14 @@ class ErrorBody(msgspec.Struct, rename="camel"):
     code: str
     message: str
     request_id: str
+
+
+class TokenRefused(NotAuthorizedException):
+    """A 401 whose `code` comes from the token verifier."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(detail=message)
+        self.code = code
 
 
 class ApiError(Exception):

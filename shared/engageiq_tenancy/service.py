@@ -14,6 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityRequirement, SecurityScheme
 from litestar.plugins import InitPluginProtocol
 
+from engageiq_tenancy import aws
 from engageiq_tenancy.auth import (
     CognitoAuthenticationMiddleware,
     provide_tenant,
@@ -23,6 +24,7 @@ from engageiq_tenancy.errors import EXCEPTION_HANDLERS
 from engageiq_tenancy.logs import configure_logging
 from engageiq_tenancy.requests import RequestIdMiddleware
 from engageiq_tenancy.settings import ServiceSettings
+from engageiq_tenancy.tenant_gate import TenantGate, dynamodb_status_reader
 from engageiq_tenancy.tokens import CognitoTokenVerifier
 
 BEARER: SecurityRequirement = {"BearerToken": []}
@@ -57,10 +59,14 @@ class TenancyPlugin(InitPluginProtocol):
         service: str,
         settings: ServiceSettings,
         verifier: CognitoTokenVerifier | None = None,
+        tenant_gate: TenantGate | None = None,
     ) -> None:
         self.service = service
         self.settings = settings
         self.verifier = verifier or CognitoTokenVerifier(settings.auth)
+        self.tenant_gate = tenant_gate or TenantGate(
+            dynamodb_status_reader(aws.client("dynamodb", settings), settings.table("tenants"))
+        )
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         configure_logging(self.service, self.settings.log_level)
@@ -75,7 +81,11 @@ class TenancyPlugin(InitPluginProtocol):
     def _configure_middleware(self, app_config: AppConfig) -> None:
         app_config.middleware = [
             RequestIdMiddleware,
-            DefineMiddleware(CognitoAuthenticationMiddleware, verifier=self.verifier),
+            DefineMiddleware(
+                CognitoAuthenticationMiddleware,
+                verifier=self.verifier,
+                tenant_gate=self.tenant_gate,
+            ),
             *app_config.middleware,
         ]
 

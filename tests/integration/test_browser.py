@@ -16,8 +16,13 @@ pytestmark = [pytest.mark.integration, pytest.mark.browser]
 # Flags from the machine notes: no sandbox as root, and no background traffic to Google,
 # which this closed network refuses.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 

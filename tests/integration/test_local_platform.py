@@ -11,12 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
-from engageiq_tenancy.context import Role
-from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, TABLES
 
 from engageiq.local.aws import LocalResources
 from engageiq.local.platform import free_port
 from engageiq.local.seed import create_tenant, create_user, sign_in
+from engageiq_tenancy.context import Role
+from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, TABLES
 from tests.integration.conftest import DevPlatform, start_dev, stop_dev, wait_for_outputs
 from tests.support.tokens import TokenFactory
 
@@ -118,8 +118,8 @@ def test_a_valid_token_of_another_tenant_only_ever_sees_that_tenant(
     dev_platform: DevPlatform,
 ) -> None:
     resources = resources_of(dev_platform.outputs)
-    create_tenant(resources, "globex", "Globex")
-    user = create_user(resources, "globex", "rep@globex.example", roles=(Role.MEMBER,))
+    create_tenant(resources, "globex", "Globex", "admin@globex.example")
+    user = create_user(resources, "globex", "rep@globex.example", Role.MEMBER)
     token = sign_in(
         resources.endpoint_url, resources.user_pool_client_id, user.username, user.password
     )

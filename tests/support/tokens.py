@@ -10,8 +10,9 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
-from engageiq_tenancy.settings import AuthSettings
 from jwt.algorithms import RSAAlgorithm
+
+from engageiq_tenancy.settings import AuthSettings
 
 AUTH = AuthSettings(
     region="us-east-1",

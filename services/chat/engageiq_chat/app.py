@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from litestar import Litestar
+
 from engageiq_tenancy.service import TenancyPlugin, create_service_app
 from engageiq_tenancy.settings import ServiceSettings
-from litestar import Litestar
 
 
 def create_app(settings: ServiceSettings | None = None) -> Litestar:

@@ -14,7 +14,6 @@ import anyio
 import anyio.lowlevel
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.tokens import (
     CognitoTokenVerifier,
@@ -22,6 +21,7 @@ from engageiq_tenancy.tokens import (
     TokenError,
     fetch_jwks,
 )
+
 from tests.support.tokens import AUTH, TokenFactory, public_jwk
 from tests.unit.tenancy.helpers import FakeClock, FakeJwksSource, run
 

@@ -8,15 +8,21 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-
 from engageiq_tenancy.context import Role, TenantContext
-from engageiq_tenancy.tokens import CognitoTokenVerifier, JwksCache, TokenError
+from engageiq_tenancy.tokens import (
+    CognitoTokenVerifier,
+    JwksCache,
+    TokenError,
+    VerifiedTokenCache,
+)
+from jwt import PyJWK
+
 from tests.support.tokens import AUTH, TokenFactory, public_jwk
 from tests.unit.tenancy.helpers import (
+    FakeClock,
     FakeJwksSource,
     b64url,
     b64url_json,
@@ -293,9 +299,10 @@ def test_a_token_without_exp_is_refused(
 def test_a_token_missing_a_required_claim_is_refused(
     verifier: CognitoTokenVerifier, factory: TokenFactory, claim: str
 ) -> None:
-    assert refusal(verifier, factory.mint(factory.claims(**{claim: None}))).code == (
-        "invalid_token"
-    )
+    claims = factory.claims()
+    del claims[claim]
+
+    assert refusal(verifier, factory.mint(claims)).code == "invalid_token"
 
 
 def test_a_token_whose_nbf_is_in_the_future_is_refused(
@@ -450,3 +457,124 @@ def test_groups_of_another_tenant_do_not_add_to_the_roles_held_in_ones_own(
 
     assert context.roles == {Role.MEMBER}
     assert not context.has_role(Role.TENANT_ADMIN)
+
+
+# --- the verified-token cache -------------------------------------------------------------
+
+
+class CountingJwks(JwksCache):
+    """Counts key lookups: a lookup happens exactly when a token is really verified."""
+
+    def __init__(self, source: FakeJwksSource) -> None:
+        super().__init__(AUTH.jwks_url, fetcher=source)
+        self.lookups = 0
+
+    async def key(self, kid: str) -> PyJWK:
+        self.lookups += 1
+        return await super().key(kid)
+
+
+def verify_all(verifier: CognitoTokenVerifier, *tokens: str) -> list[TenantContext]:
+    async def go() -> list[TenantContext]:
+        return [await verifier.verify(token) for token in tokens]
+
+    return run(go)
+
+
+def test_a_repeated_token_is_verified_once_within_its_lifetime(
+    factory: TokenFactory, jwks_source: FakeJwksSource
+) -> None:
+    jwks = CountingJwks(jwks_source)
+    verifier = CognitoTokenVerifier(AUTH, jwks, VerifiedTokenCache())
+    token = factory.mint()
+
+    first, second = verify_all(verifier, token, token)
+
+    assert first == second
+    assert jwks.lookups == 1
+
+
+def test_a_cached_token_is_verified_again_once_its_exp_has_passed(
+    factory: TokenFactory, jwks_source: FakeJwksSource
+) -> None:
+    jwks = CountingJwks(jwks_source)
+    claims = factory.claims()
+    cache_clock = FakeClock(now=claims["exp"] - 1)
+    verifier = CognitoTokenVerifier(AUTH, jwks, VerifiedTokenCache(clock=cache_clock))
+    token = factory.mint(claims)
+
+    verify_all(verifier, token, token)
+    lookups_before_exp = jwks.lookups
+    cache_clock.now = claims["exp"]
+    verify_all(verifier, token)
+
+    assert (lookups_before_exp, jwks.lookups) == (1, 2)
+
+
+def test_a_token_accepted_only_by_the_leeway_is_never_served_from_the_cache(
+    factory: TokenFactory, jwks_source: FakeJwksSource
+) -> None:
+    jwks = CountingJwks(jwks_source)
+    verifier = CognitoTokenVerifier(AUTH, jwks, VerifiedTokenCache())
+    now = int(time.time())
+    token = factory.mint(factory.claims(iat=now - 3600, exp=now - 2))
+
+    verify_all(verifier, token, token)
+
+    assert jwks.lookups == 2
+
+
+def test_a_token_differing_from_a_cached_one_in_its_signature_is_refused(
+    verifier: CognitoTokenVerifier, factory: TokenFactory
+) -> None:
+    token = factory.mint()
+    verify(verifier, token)
+    header, payload, signature = token.split(".")
+    middle = len(signature) // 2
+    flipped = "A" if signature[middle] != "A" else "B"
+    forged = f"{header}.{payload}.{signature[:middle]}{flipped}{signature[middle + 1:]}"
+
+    assert refusal(verifier, forged).code == "invalid_token"
+
+
+def test_a_token_differing_from_a_cached_one_in_its_claims_is_refused(
+    verifier: CognitoTokenVerifier, factory: TokenFactory
+) -> None:
+    token = factory.mint(factory.claims("acme"))
+    verify(verifier, token)
+    header, _, signature = token.split(".")
+    forged = f"{header}.{b64url_json(factory.claims('globex'))}.{signature}"
+
+    assert refusal(verifier, forged).code == "invalid_token"
+
+
+def test_the_verified_token_cache_serves_an_entry_only_before_its_expiry(
+    factory: TokenFactory,
+) -> None:
+    clock = FakeClock(now=100.0)
+    cache = VerifiedTokenCache(clock=clock)
+    context = TenantContext("acme", "user-1", "someone", frozenset({Role.MEMBER}))
+    cache.put("token", 200.0, context)
+
+    clock.now = 199.9
+    before = cache.get("token")
+    clock.now = 200.0
+    at_expiry = cache.get("token")
+
+    assert (before, at_expiry) == (context, None)
+
+
+def test_the_verified_token_cache_is_bounded_and_evicts_the_least_recently_used() -> None:
+    cache = VerifiedTokenCache(max_entries=2, clock=FakeClock(now=0.0))
+    contexts = {
+        name: TenantContext(name, "user-1", "someone", frozenset({Role.MEMBER}))
+        for name in ("aaa", "bbb", "ccc")
+    }
+    cache.put("token-a", 10.0, contexts["aaa"])
+    cache.put("token-b", 10.0, contexts["bbb"])
+    cache.get("token-a")
+    cache.put("token-c", 10.0, contexts["ccc"])
+
+    assert [cache.get(t) for t in ("token-a", "token-b", "token-c")] == [
+        contexts["aaa"], None, contexts["ccc"]
+    ]

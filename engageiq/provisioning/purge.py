@@ -1,0 +1,126 @@
+"""`TenantPurge`: offboarding that removes everything of a tenant and proves it.
+
+Order matters, and every step is idempotent, so an interrupted purge is finished by running it
+again:
+1. the record is marked `deleting` (every API refuses the tenant from then on);
+2. Cognito users, then groups (nobody can sign in or hold a role);
+3. S3: multipart uploads aborted, every object version and delete marker removed;
+4. DynamoDB: every item whose partition key starts with "<tenant>#", in every tenant table;
+5. the record itself, last, so a resumed purge still finds the tenant marked `deleting`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from botocore.exceptions import ClientError
+
+from engageiq.provisioning.errors import NotFound
+from engageiq.provisioning.footprint import Footprint, TenantData
+from engageiq.provisioning.items import to_item
+from engageiq.provisioning.targets import Target
+from engageiq_tenancy.resources import TABLES
+from engageiq_tenancy.tenant_ids import validate_tenant_id
+from engageiq_tenancy.tenants import TenantStatus, operator_record_key
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class PurgeReport:
+    tenant_id: str
+    users: int = 0
+    groups: int = 0
+    multipart_uploads: int = 0
+    object_versions: int = 0
+    items: dict[str, int] = field(default_factory=dict)
+    record: bool = False
+    remaining: Footprint | None = None
+
+
+class TenantPurge:
+    def __init__(self, target: Target) -> None:
+        self.data = TenantData(target)
+        self.target = target
+
+    def run(self, slug: str, progress: Progress = lambda _: None) -> PurgeReport:
+        validate_tenant_id(slug)
+        report = PurgeReport(slug)
+        if not self.data.record_exists(slug) and self.data.footprint(slug).empty:
+            raise NotFound("unknown_tenant", f"There is no tenant '{slug}'.")
+        progress("marking the tenant as deleting")
+        self._mark_deleting(slug)
+        progress("removing users")
+        for user in list(self.data.users.users_of(slug)):
+            self.data.users.cognito.admin_delete_user(
+                UserPoolId=self.target.user_pool_id, Username=user["Username"]
+            )
+            report.users += 1
+        progress("removing groups")
+        for group in self.data.users.groups_of(slug):
+            self.data.users.cognito.delete_group(
+                UserPoolId=self.target.user_pool_id, GroupName=group
+            )
+            report.groups += 1
+        progress("removing files")
+        self._purge_objects(slug, report)
+        for table in TABLES:
+            if table.tenant_scoped:
+                progress(f"removing {table.logical_name} items")
+                report.items[table.logical_name] = self._purge_items(slug, table.logical_name)
+        progress("removing the tenant record")
+        self.data.dynamodb.delete_item(
+            TableName=self.target.tables["tenants"], Key=to_item(operator_record_key(slug))
+        )
+        report.record = True
+        progress("verifying that nothing remains")
+        report.remaining = self.data.footprint(slug)
+        return report
+
+    def _mark_deleting(self, slug: str) -> None:
+        try:
+            self.data.dynamodb.update_item(
+                TableName=self.target.tables["tenants"],
+                Key=to_item(operator_record_key(slug)),
+                UpdateExpression="SET #s = :deleting",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=to_item({":deleting": TenantStatus.DELETING.value}),
+            )
+        except ClientError as exc:
+            # A resumed purge may already have removed the record (step 5 ran, verify did not).
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def _purge_objects(self, slug: str, report: PurgeReport) -> None:
+        s3 = self.data.s3
+        for upload in list(self.data.multipart_uploads(slug)):
+            s3.abort_multipart_upload(Bucket=self.data.bucket, **upload)
+            report.multipart_uploads += 1
+        batch: list[dict[str, str]] = []
+        for version in self.data.object_versions(slug):
+            batch.append(version)
+            if len(batch) == 1000:  # DeleteObjects takes at most 1,000 keys
+                report.object_versions += self._delete_versions(batch)
+                batch = []
+        if batch:
+            report.object_versions += self._delete_versions(batch)
+
+    def _delete_versions(self, batch: list[dict[str, str]]) -> int:
+        answer = self.data.s3.delete_objects(
+            Bucket=self.data.bucket, Delete={"Objects": batch, "Quiet": True}
+        )
+        if answer.get("Errors"):
+            first = answer["Errors"][0]
+            raise RuntimeError(f"S3 refused to delete {first['Key']}: {first['Message']}")
+        return len(batch)
+
+    def _purge_items(self, slug: str, table_logical: str) -> int:
+        name = self.target.tables[table_logical]
+        keys = list(self.data.items(slug, table_logical, keys_only=True))
+        for start in range(0, len(keys), 25):  # BatchWriteItem takes at most 25 requests
+            requests = {name: [{"DeleteRequest": {"Key": k}} for k in keys[start : start + 25]]}
+            while requests:
+                answer = self.data.dynamodb.batch_write_item(RequestItems=requests)
+                requests = answer.get("UnprocessedItems") or {}
+        return len(keys)

@@ -1,0 +1,239 @@
+"""`TenantProvisioner`: create, list, show, update, suspend and resume tenants."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import msgspec
+from botocore.exceptions import ClientError
+
+from engageiq.provisioning.errors import Conflict, InvalidInput, NotFound
+from engageiq.provisioning.items import from_item, to_item
+from engageiq.provisioning.targets import Target
+from engageiq.provisioning.users import UserDirectory
+from engageiq_tenancy.context import Role, group_name
+from engageiq_tenancy.tenant_ids import is_valid_tenant_id
+from engageiq_tenancy.tenants import (
+    DEFAULT_MONTHLY_TOKEN_BUDGET,
+    Branding,
+    TenantRecord,
+    TenantStatus,
+    operator_record_key,
+    record_from_item,
+    record_to_item,
+)
+
+# Slugs that would collide with our own hosts or paths once tenants get subdomains.
+RESERVED_SLUGS: Final = frozenset(
+    {
+        "admin",
+        "api",
+        "app",
+        "assets",
+        "auth",
+        "billing",
+        "cdn",
+        "docs",
+        "engageiq",
+        "help",
+        "internal",
+        "login",
+        "mail",
+        "root",
+        "signup",
+        "static",
+        "status",
+        "support",
+        "system",
+        "www",
+    }
+)
+PLANS: Final = ("trial", "standard", "enterprise")
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def validate_slug(slug: str) -> str:
+    if not is_valid_tenant_id(slug):
+        raise InvalidInput(
+            "invalid_slug",
+            f"'{slug}' is not a valid tenant slug: use 3-32 lowercase letters, digits and single "
+            "hyphens, starting with a letter.",
+        )
+    if slug in RESERVED_SLUGS:
+        raise InvalidInput("reserved_slug", f"'{slug}' is reserved; choose another slug.")
+    return slug
+
+
+def validate_plan(plan: str) -> str:
+    if plan not in PLANS:
+        raise InvalidInput("invalid_plan", f"Plan must be one of {', '.join(PLANS)}.")
+    return plan
+
+
+def validate_branding(color: str | None, logo_url: str | None) -> None:
+    if color is not None and not _COLOR.fullmatch(color):
+        raise InvalidInput("invalid_color", "Colour must look like #1f6feb.")
+    if logo_url is not None and not logo_url.startswith("https://"):
+        raise InvalidInput("invalid_logo_url", "The logo URL must start with https://.")
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedTenant:
+    record: TenantRecord
+    created: bool
+    """False when the tenant already existed with the same name (the run was a no-op)."""
+    admin_email: str
+    admin_temporary_password: str | None
+    """Local only; in the cloud Cognito emails an invitation instead."""
+
+
+class TenantProvisioner:
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.dynamodb = target.client("dynamodb")
+        self.users = UserDirectory(target)
+
+    @property
+    def _table(self) -> str:
+        return self.target.tables["tenants"]
+
+    def create(
+        self,
+        slug: str,
+        name: str,
+        admin_email: str,
+        plan: str = "standard",
+        monthly_token_budget: int = DEFAULT_MONTHLY_TOKEN_BUDGET,
+    ) -> CreatedTenant:
+        validate_slug(slug)
+        validate_plan(plan)
+        admin_email = self.users.validate_email(admin_email)
+        if not name.strip():
+            raise InvalidInput("invalid_name", "The tenant needs a name.")
+        record = TenantRecord(
+            tenant_id=slug,
+            name=name.strip(),
+            plan=plan,
+            monthly_token_budget=monthly_token_budget,
+            branding=Branding(display_name=name.strip()),
+            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        created = True
+        try:
+            # Conditional: of two runs at once, exactly one creates the record.
+            self.dynamodb.put_item(
+                TableName=self._table,
+                Item=to_item(record_to_item(record)),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            existing = self.get(slug)
+            if existing.name != record.name or existing.status != TenantStatus.ACTIVE:
+                raise Conflict(
+                    "duplicate_slug",
+                    f"A tenant '{slug}' already exists ({existing.name}, {existing.status}).",
+                ) from None
+            record, created = existing, False
+        # Groups and the admin are ensured on every run, so a re-run completes an interrupted one.
+        for role in Role:
+            self.users.ensure_group(group_name(slug, role))
+        invited = self.users.invite(slug, admin_email, Role.TENANT_ADMIN, exist_ok=True)
+        return CreatedTenant(record, created, admin_email, invited.temporary_password)
+
+    def get(self, slug: str) -> TenantRecord:
+        answer = self.dynamodb.get_item(
+            TableName=self._table, Key=to_item(operator_record_key(slug)), ConsistentRead=True
+        )
+        if "Item" not in answer:
+            raise NotFound("unknown_tenant", f"There is no tenant '{slug}'.")
+        return record_from_item(from_item(answer["Item"]))
+
+    def raw(self, slug: str) -> dict[str, Any]:
+        answer = self.dynamodb.get_item(
+            TableName=self._table, Key=to_item(operator_record_key(slug)), ConsistentRead=True
+        )
+        return from_item(answer.get("Item", {}))
+
+    def all(self) -> list[TenantRecord]:
+        # The tenants table is the control plane: small, and listing it is an operator action.
+        records: list[TenantRecord] = []
+        paginator = self.dynamodb.get_paginator("scan")
+        for page in paginator.paginate(TableName=self._table):
+            records += [record_from_item(from_item(item)) for item in page["Items"]]
+        return sorted(records, key=lambda r: r.tenant_id)
+
+    def update(
+        self,
+        slug: str,
+        *,
+        name: str | None = None,
+        plan: str | None = None,
+        monthly_token_budget: int | None = None,
+        display_name: str | None = None,
+        primary_color: str | None = None,
+        logo_url: str | None = None,
+    ) -> TenantRecord:
+        record = self.get(slug)
+        if plan is not None:
+            validate_plan(plan)
+        validate_branding(primary_color, logo_url)
+        if monthly_token_budget is not None and monthly_token_budget < 0:
+            raise InvalidInput("invalid_budget", "The budget cannot be negative.")
+        branding = msgspec.structs.replace(
+            record.branding,
+            **{
+                k: v
+                for k, v in {
+                    "display_name": display_name,
+                    "primary_color": primary_color,
+                    "logo_url": logo_url,
+                }.items()
+                if v is not None
+            },
+        )
+        changes: dict[str, Any] = {"branding": branding}
+        if name is not None:
+            changes["name"] = name.strip()
+        if plan is not None:
+            changes["plan"] = plan
+        if monthly_token_budget is not None:
+            changes["monthly_token_budget"] = monthly_token_budget
+        updated = msgspec.structs.replace(record, **changes)
+        item = record_to_item(updated)
+        fields = ("name", "plan", "monthlyTokenBudget", "branding")
+        self.dynamodb.update_item(
+            TableName=self._table,
+            Key=to_item(operator_record_key(slug)),
+            UpdateExpression="SET " + ", ".join(f"#{f} = :{f}" for f in fields),
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames={f"#{f}": f for f in fields},
+            ExpressionAttributeValues=to_item({f":{f}": item[f] for f in fields}),
+        )
+        return updated
+
+    def set_status(self, slug: str, status: TenantStatus) -> TenantRecord:
+        """Suspend or resume; never touches a tenant that is being deleted."""
+        try:
+            self.dynamodb.update_item(
+                TableName=self._table,
+                Key=to_item(operator_record_key(slug)),
+                UpdateExpression="SET #s = :s",
+                ConditionExpression="attribute_exists(pk) AND #s <> :deleting",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=to_item(
+                    {":s": status.value, ":deleting": TenantStatus.DELETING.value}
+                ),
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            existing = self.get(slug)  # raises NotFound for an unknown slug
+            raise Conflict(
+                "tenant_being_deleted", f"Tenant '{slug}' is {existing.status}; it cannot change."
+            ) from None
+        return self.get(slug)
