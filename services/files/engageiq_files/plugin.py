@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from engageiq_tenancy.settings import ServiceSettings
 from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.datastructures import State
@@ -17,6 +16,7 @@ from engageiq_files.config import FilesSettings
 from engageiq_files.runtime import FilesRuntime
 from engageiq_files.search.routes import search_files
 from engageiq_files.uploads.routes import upload_route_handlers
+from engageiq_tenancy.settings import ServiceSettings
 
 STATE_KEY = "files_runtime"
 

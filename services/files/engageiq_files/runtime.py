@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
-from engageiq_tenancy.aws import client
-from engageiq_tenancy.settings import ServiceSettings
 
 from engageiq_files.catalog.catalog import FileCatalog
 from engageiq_files.config import FilesSettings
@@ -21,6 +19,8 @@ from engageiq_files.search.builder import TenantIndexBuilder
 from engageiq_files.search.index_store import IndexStore
 from engageiq_files.search.service import TenantSearch
 from engageiq_files.uploads.store import FileStore
+from engageiq_tenancy.aws import client
+from engageiq_tenancy.settings import ServiceSettings
 
 
 @dataclass
@@ -73,3 +73,4 @@ class FilesRuntime:
                 yield
             finally:
                 tasks.cancel_scope.cancel()
+                self.worker.close()

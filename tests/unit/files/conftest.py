@@ -3,18 +3,21 @@ mint. Limits are small so size tests stay fast."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from engageiq_files.app import create_app
-from engageiq_files.config import MIB, FilesSettings
-from engageiq_tenancy.settings import ServiceSettings
-from engageiq_tenancy.tokens import CognitoTokenVerifier, JwksCache
+from litestar.exceptions import LitestarDeprecationWarning
 from litestar.testing import TestClient
 
 from engageiq.local.aws import LocalResources, aws_client
 from engageiq.local.platform import service_environment
+from engageiq_files.app import create_app
+from engageiq_files.config import MIB, FilesSettings
+from engageiq_tenancy.settings import ServiceSettings
+from engageiq_tenancy.tenant_gate import TenantGate
+from engageiq_tenancy.tokens import CognitoTokenVerifier, JwksCache
 from tests.support.tokens import TokenFactory
 from tests.unit.files.support import FilesClient
 
@@ -49,7 +52,20 @@ def files_client(
     verifier = CognitoTokenVerifier(
         token_factory.auth, JwksCache("x", fetcher=lambda url: token_factory.jwks)
     )
-    app = create_app(service_settings, files_settings=files_settings, verifier=verifier)
+    with warnings.catch_warnings():
+        # Only the shared /api/me handler's inferred `tenant` dependency (see the tenancy
+        # middleware tests, which assert it); the files routes declare theirs explicitly.
+        warnings.filterwarnings(
+            "ignore",
+            message=r"\[paths='/api/me', handler='me'\] Inferred dependency field 'tenant'",
+            category=LitestarDeprecationWarning,
+        )
+        app = create_app(
+            service_settings,
+            files_settings=files_settings,
+            verifier=verifier,
+            tenant_gate=TenantGate(lambda tenant: "active", cache_seconds=0),
+        )
     with TestClient(app) as client:
         yield FilesClient(client, token_factory)
 

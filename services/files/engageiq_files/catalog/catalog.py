@@ -11,9 +11,6 @@ import time
 from collections.abc import Iterator
 from typing import Any, Final
 
-from engageiq_tenancy.context import TenantContext
-from engageiq_tenancy.keys import InvalidObjectId, object_id, sort_key, tenant_partition
-
 from engageiq_files.catalog.records import (
     FileRecord,
     FileStatus,
@@ -22,6 +19,8 @@ from engageiq_files.catalog.records import (
     serialize,
     to_item,
 )
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.keys import InvalidObjectId, object_id, sort_key, tenant_partition
 
 FILES_ENTITY: Final = "FILES"
 FILE_TAG: Final = "FILE"

@@ -6,6 +6,7 @@ import enum
 import secrets
 import time
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -62,8 +63,15 @@ def to_item(record: FileRecord, keys: dict[str, str]) -> dict[str, Any]:
     return {k: _serializer.serialize(v) for k, v in {**plain, **keys}.items()}
 
 
+def _plain(value: Any) -> Any:
+    # DynamoDB numbers come back as Decimal; every number we store is an integer.
+    return int(value) if isinstance(value, Decimal) else value
+
+
 def from_item(item: dict[str, Any]) -> FileRecord:
-    plain = {k: _deserializer.deserialize(v) for k, v in item.items() if k not in ("pk", "sk")}
+    plain = {
+        k: _plain(_deserializer.deserialize(v)) for k, v in item.items() if k not in ("pk", "sk")
+    }
     return msgspec.convert(plain, FileRecord, strict=False)
 
 

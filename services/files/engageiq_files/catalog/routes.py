@@ -5,12 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import anyio.to_thread
-from engageiq_tenancy.context import TenantContext
-from engageiq_tenancy.errors import ApiError
-from engageiq_tenancy.keys import InvalidObjectId, object_id
-from engageiq_tenancy.service import BEARER
 from litestar import delete, get
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
 
 from engageiq_files.catalog.catalog import InvalidCursor, decode_cursor, encode_cursor
 from engageiq_files.catalog.records import FileRecord, FileStatus
@@ -18,9 +15,15 @@ from engageiq_files.catalog.views import FilePage, FileView
 from engageiq_files.errors import file_not_found
 from engageiq_files.runtime import FilesRuntime
 from engageiq_files.uploads.store import chunks_object_key
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.errors import ApiError
+from engageiq_tenancy.keys import InvalidObjectId, object_id
+from engageiq_tenancy.service import BEARER
 
 
-async def find_file(files: FilesRuntime, tenant: TenantContext, file_id: str) -> FileRecord:
+async def find_file(
+    files: FilesRuntime, tenant: TenantContext, file_id: FromPath[str]
+) -> FileRecord:
     """The caller's file, or 404 (for malformed ids and other tenants' ids alike)."""
     try:
         object_id(file_id)
@@ -34,10 +37,10 @@ async def find_file(files: FilesRuntime, tenant: TenantContext, file_id: str) ->
 
 @get("/api/files", security=[BEARER], tags=["files"])
 async def list_files(
-    tenant: TenantContext,
-    files: FilesRuntime,
-    limit: Annotated[int, Parameter(ge=1, le=100)] = 25,
-    cursor: str | None = None,
+    tenant: NamedDependency[TenantContext],
+    files: NamedDependency[FilesRuntime],
+    limit: Annotated[int, QueryParameter(ge=1, le=100)] = 25,
+    cursor: Annotated[str | None, QueryParameter(max_length=512)] = None,
 ) -> FilePage:
     """The tenant's files, newest first; pass `nextCursor` back as `cursor` for more."""
     after = None
@@ -54,7 +57,11 @@ async def list_files(
 
 
 @get("/api/files/{file_id:str}", security=[BEARER], tags=["files"])
-async def get_file(tenant: TenantContext, files: FilesRuntime, file_id: str) -> FileView:
+async def get_file(
+    tenant: NamedDependency[TenantContext],
+    files: NamedDependency[FilesRuntime],
+    file_id: FromPath[str],
+) -> FileView:
     """Metadata and a short-lived download URL."""
     record = await find_file(files, tenant, file_id)
     url = None
@@ -69,7 +76,11 @@ async def get_file(tenant: TenantContext, files: FilesRuntime, file_id: str) -> 
 
 
 @delete("/api/files/{file_id:str}", security=[BEARER], tags=["files"], status_code=204)
-async def delete_file(tenant: TenantContext, files: FilesRuntime, file_id: str) -> None:
+async def delete_file(
+    tenant: NamedDependency[TenantContext],
+    files: NamedDependency[FilesRuntime],
+    file_id: FromPath[str],
+) -> None:
     """Removes the metadata, the file's chunks from the index, the object and its chunks."""
     record = await find_file(files, tenant, file_id)
     # Metadata first (the file disappears from listings), then the index without it, and only

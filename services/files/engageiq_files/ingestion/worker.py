@@ -14,9 +14,9 @@ from typing import Final
 import anyio
 import anyio.abc
 import anyio.to_thread
+from anyio.streams.memory import MemoryObjectReceiveStream
 import msgspec
 import structlog
-from engageiq_tenancy.context import TenantContext
 
 from engageiq_files.catalog.catalog import FileCatalog
 from engageiq_files.catalog.records import FileStatus
@@ -26,6 +26,7 @@ from engageiq_files.ingestion.sections import ParseFailure
 from engageiq_files.search.builder import TenantIndexBuilder
 from engageiq_files.search.index_store import IndexStore
 from engageiq_files.uploads.store import FileStore, chunks_object_key
+from engageiq_tenancy.context import TenantContext
 
 log = structlog.get_logger(__name__)
 QUEUE_SIZE: Final = 1000
@@ -66,20 +67,28 @@ class IngestionWorker:
     async def serve(self, workers: int, task_status: anyio.abc.TaskStatus[None]) -> None:
         async with anyio.create_task_group() as tasks:
             for _ in range(workers):
-                tasks.start_soon(self._serve_one)
+                tasks.start_soon(self._serve_one, self._receive.clone())
             task_status.started()
 
-    async def _serve_one(self) -> None:
-        async for tenant, file_id in self._receive.clone():
-            try:
-                await self.ingest(tenant, file_id)
-            except Exception:
-                # One file's failure must never stop the worker (the file is marked failed).
-                log.exception("ingestion_crashed", tenant_id=tenant.tenant_id, file_id=file_id)
-            finally:
-                self._pending -= 1
-                if self._pending == 0:
-                    self._idle.set()
+    def close(self) -> None:
+        self._send.close()
+        self._receive.close()
+
+    async def _serve_one(self, jobs: MemoryObjectReceiveStream[tuple[TenantContext, str]]) -> None:
+        with jobs:
+            async for tenant, file_id in jobs:
+                await self._serve_job(tenant, file_id)
+
+    async def _serve_job(self, tenant: TenantContext, file_id: str) -> None:
+        try:
+            await self.ingest(tenant, file_id)
+        except Exception:
+            # One file's failure must never stop the worker (the file is marked failed).
+            log.exception("ingestion_crashed", tenant_id=tenant.tenant_id, file_id=file_id)
+        finally:
+            self._pending -= 1
+            if self._pending == 0:
+                self._idle.set()
 
     async def ingest(self, tenant: TenantContext, file_id: str) -> None:
         bound = log.bind(tenant_id=tenant.tenant_id, file_id=file_id)

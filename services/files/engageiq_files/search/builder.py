@@ -12,7 +12,6 @@ import anyio
 import anyio.to_thread
 import msgspec
 import structlog
-from engageiq_tenancy.context import TenantContext
 
 from engageiq_files.catalog.catalog import FileCatalog
 from engageiq_files.catalog.records import FileRecord, FileStatus
@@ -21,6 +20,7 @@ from engageiq_files.search.index_store import IndexPointer, IndexStore
 from engageiq_files.search.service import TenantSearch
 from engageiq_files.search.tenant_index import IndexedChunk, TenantIndex
 from engageiq_files.uploads.store import FileStore
+from engageiq_tenancy.context import TenantContext
 
 log = structlog.get_logger(__name__)
 _chunks_decoder = msgspec.json.Decoder(list[Chunk])

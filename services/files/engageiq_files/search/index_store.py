@@ -12,12 +12,11 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Final
 
-from engageiq_tenancy.context import TenantContext
-from engageiq_tenancy.keys import s3_key, tenant_partition
-
 from engageiq_files.catalog.catalog import FILES_ENTITY
 from engageiq_files.search.tenant_index import TenantIndex
 from engageiq_files.uploads.store import FileStore
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.keys import s3_key, tenant_partition
 
 INDEX_AREA: Final = "index"
 POINTER_SORT_KEY: Final = "INDEX"

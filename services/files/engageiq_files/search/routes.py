@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-from engageiq_tenancy.context import TenantContext
-from engageiq_tenancy.service import BEARER
 from litestar import get
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
 
 from engageiq_files.runtime import FilesRuntime
 from engageiq_files.search.service import Passage
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.service import BEARER
 
 
 class SearchResults(msgspec.Struct):
@@ -20,9 +21,9 @@ class SearchResults(msgspec.Struct):
 
 @get("/api/files/search", security=[BEARER], tags=["files"])
 async def search_files(
-    tenant: TenantContext,
-    files: FilesRuntime,
-    q: Annotated[str, Parameter(min_length=1, max_length=500)],
-    limit: Annotated[int, Parameter(ge=1, le=50)] = 5,
+    tenant: NamedDependency[TenantContext],
+    files: NamedDependency[FilesRuntime],
+    q: Annotated[str, QueryParameter(min_length=1, max_length=500)],
+    limit: Annotated[int, QueryParameter(ge=1, le=50)] = 5,
 ) -> SearchResults:
     return SearchResults(results=await files.search.search(tenant, q, limit))

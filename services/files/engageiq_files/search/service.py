@@ -12,10 +12,10 @@ from typing import Final
 import anyio
 import anyio.to_thread
 import msgspec
-from engageiq_tenancy.context import TenantContext
 
 from engageiq_files.search.index_store import IndexPointer, IndexStore
 from engageiq_files.search.tenant_index import TenantIndex
+from engageiq_tenancy.context import TenantContext
 
 MAX_CACHED_TENANTS: Final = 64
 MAX_RESULTS: Final = 50

@@ -8,11 +8,10 @@ from typing import Any
 
 import anyio.to_thread
 import msgspec
-from engageiq_tenancy.context import TenantContext
-from engageiq_tenancy.errors import ApiError
-from engageiq_tenancy.service import BEARER
 from litestar import Request, post
+from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
+from litestar.params import FromPath, JSONBody
 from multipart import parse_options_header
 
 from engageiq_files.catalog.records import FileRecord, FileStatus, new_file_id, now_iso
@@ -42,6 +41,9 @@ from engageiq_files.uploads.streaming import (
     MalformedUpload,
     StreamedUpload,
 )
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.errors import ApiError
+from engageiq_tenancy.service import BEARER
 
 PENDING_DIRECT_UPLOAD_TTL = 3600
 
@@ -99,7 +101,9 @@ def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
         request_max_body_size=limit + MULTIPART_OVERHEAD,
     )
     async def upload_file(
-        request: Request[Any, Any, Any], tenant: TenantContext, files: FilesRuntime
+        request: Request[Any, Any, Any],
+        tenant: NamedDependency[TenantContext],
+        files: NamedDependency[FilesRuntime],
     ) -> UploadedFile:
         """Upload one file as multipart/form-data (field `file`), streamed to storage."""
         _check_declared_length(request, limit)
@@ -152,7 +156,9 @@ def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
 
     @post("/api/files/uploads", security=[BEARER], tags=["files"], status_code=201)
     async def create_direct_upload(
-        tenant: TenantContext, files: FilesRuntime, data: DirectUploadRequest
+        tenant: NamedDependency[TenantContext],
+        files: NamedDependency[FilesRuntime],
+        data: JSONBody[DirectUploadRequest],
     ) -> DirectUpload:
         """A presigned POST to upload a large file straight to storage; then call `complete`."""
         file_id = new_file_id()
@@ -180,7 +186,9 @@ def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
 
     @post("/api/files/{file_id:str}/complete", security=[BEARER], tags=["files"], status_code=200)
     async def complete_direct_upload(
-        tenant: TenantContext, files: FilesRuntime, file_id: str
+        tenant: NamedDependency[TenantContext],
+        files: NamedDependency[FilesRuntime],
+        file_id: FromPath[str],
     ) -> FileView:
         """Verify a direct upload (size and sniffed type) and start ingesting it."""
         record = await find_file(files, tenant, file_id)
