@@ -11,6 +11,13 @@ from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from typing import Final
 
+# Imported here, not lazily: the sandbox's fork server preloads this module, so each parse
+# starts with the parsers already in memory.
+import docx
+from docx.table import Table
+from pypdf import PdfReader
+from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
+
 from engageiq_files.ingestion.sections import ParseFailure, ParseLimits, Section
 
 TEXT_LINES_PER_SECTION: Final = 50
@@ -150,9 +157,6 @@ def parse_html(path: str, limits: ParseLimits) -> Iterator[Section]:
 
 
 def parse_pdf(path: str, limits: ParseLimits) -> Iterator[Section]:
-    from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
-
     try:
         reader = PdfReader(path, strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
@@ -203,9 +207,6 @@ def check_docx_archive(path: str, limits: ParseLimits) -> None:
 
 def parse_docx(path: str, limits: ParseLimits) -> Iterator[Section]:
     check_docx_archive(path, limits)
-    import docx
-    from docx.table import Table
-
     try:
         document = docx.Document(path)
         heading = "Introduction"

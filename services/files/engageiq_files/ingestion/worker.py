@@ -14,9 +14,9 @@ from typing import Final
 import anyio
 import anyio.abc
 import anyio.to_thread
-from anyio.streams.memory import MemoryObjectReceiveStream
 import msgspec
 import structlog
+from anyio.streams.memory import MemoryObjectReceiveStream
 
 from engageiq_files.catalog.catalog import FileCatalog
 from engageiq_files.catalog.records import FileStatus
