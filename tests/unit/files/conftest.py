@@ -31,7 +31,12 @@ def token_factory() -> TokenFactory:
 
 @pytest.fixture
 def files_settings() -> FilesSettings:
-    return FilesSettings(max_upload_bytes=LIMIT, part_size=5 * MIB, parse_timeout_seconds=20)
+    return FilesSettings(
+        max_upload_bytes=LIMIT,
+        part_size=5 * MIB,
+        parse_timeout_seconds=20,
+        max_docx_uncompressed_bytes=20 * MIB,
+    )
 
 
 @pytest.fixture

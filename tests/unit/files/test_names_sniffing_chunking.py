@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
+
 from engageiq_files.ingestion.chunking import chunk_sections
 from engageiq_files.ingestion.sections import Section
 from engageiq_files.uploads.names import sanitise_name
 from engageiq_files.uploads.sniffing import FileKind, UnsupportedFileType, sniff
-
 from tests.unit.files.support import docx_bytes, pdf_bytes, zip_bomb_docx
 
 
@@ -85,7 +87,7 @@ def test_chunks_overlap_and_keep_positions() -> None:
     assert all(c.location == "page 2" for c in chunks)
     for chunk in chunks:
         assert words[chunk.start : chunk.end].strip() == chunk.text
-    for before, after in zip(chunks, chunks[1:], strict=False):
+    for before, after in itertools.pairwise(chunks):
         assert after.start < before.end  # overlap
         assert before.text.split()[-1] in after.text
     assert chunks[-1].end == len(words)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from engageiq_files.ingestion.sandbox import ParserSandbox
 from engageiq_files.ingestion.sections import ParseFailure, ParseLimits, Section
-
 from tests.unit.files.support import docx_bytes, pdf_bytes, zip_bomb_docx
 
 LIMITS = ParseLimits(max_pages=50, max_text_chars=100_000, max_docx_uncompressed_bytes=5_000_000)

@@ -10,6 +10,7 @@ import anyio.to_thread
 import msgspec
 from litestar import Request, post
 from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, JSONBody
 from multipart import parse_options_header
@@ -123,6 +124,12 @@ def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
             received = await upload.receive(request.stream())
         except FileTooLarge:
             raise file_too_large(limit) from None
+        except HTTPException as exc:
+            # Litestar's own body-size guard (request_max_body_size) fires first when a body
+            # arrives in large pieces; it means the same thing.
+            if exc.status_code == 413:
+                raise file_too_large(limit) from None
+            raise
         except EmptyFile:
             raise empty_file() from None
         except MalformedUpload as exc:
