@@ -21,7 +21,7 @@ class FilesSettings:
     """Largest file accepted, by either upload path (413 `file_too_large` above it)."""
     part_size: int = 8 * MIB
     """S3 multipart part size of the streamed upload (S3 needs >= 5 MiB except the last)."""
-    parts_in_flight: int = 2
+    parts_in_flight: int = 3
     """Parts uploaded concurrently while the body is still being read; bounds memory."""
     presign_expiry_seconds: int = 600
     """Lifetime of a presigned POST; a pending direct upload expires an hour after it."""

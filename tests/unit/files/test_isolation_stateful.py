@@ -123,7 +123,7 @@ def make_machine(files: FilesClient) -> type[RuleBasedStateMachine]:
 
 def test_two_tenants_never_see_each_others_files(files_client: FilesClient) -> None:
     run_state_machine_as_test(
-        lambda: make_machine(files_client)(),
+        make_machine(files_client),
         settings=settings(
             max_examples=12,
             stateful_step_count=12,

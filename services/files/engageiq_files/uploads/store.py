@@ -39,7 +39,7 @@ class UploadSession:
         )["UploadId"]
         self._etags: dict[int, str] = {}
 
-    def upload_part(self, number: int, data: bytes | memoryview) -> None:
+    def upload_part(self, number: int, data: bytes | bytearray) -> None:
         response = self._s3.upload_part(
             Bucket=self.bucket, Key=self.key, UploadId=self.upload_id, PartNumber=number, Body=data
         )

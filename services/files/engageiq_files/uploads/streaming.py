@@ -93,8 +93,8 @@ class StreamedUpload:
                 self._finish_parsing()
                 await self._start_session_if_ready()
                 if self._buffer:
-                    await self._submit(tasks, bytes(self._buffer))
-                    self._buffer.clear()
+                    await self._submit(tasks, self._buffer)
+                    self._buffer = bytearray()
             # Leaving the task group waited for every part; a failed part raised above.
             assert self._session is not None
             assert self._kind is not None
@@ -165,11 +165,14 @@ class StreamedUpload:
     async def _ship_full_parts(self, tasks: anyio.abc.TaskGroup) -> None:
         await self._start_session_if_ready()
         while self._session is not None and len(self._buffer) >= self._part_size:
-            part = bytes(self._buffer[: self._part_size])
-            del self._buffer[: self._part_size]
+            # Hand the buffer itself over as the part and keep only its tail: no copy of the
+            # part is made, so memory stays at about (parts_in_flight + 1) parts.
+            part = self._buffer
+            self._buffer = bytearray(part[self._part_size :])
+            del part[self._part_size :]
             await self._submit(tasks, part)
 
-    async def _submit(self, tasks: anyio.abc.TaskGroup, data: bytes) -> None:
+    async def _submit(self, tasks: anyio.abc.TaskGroup, data: bytearray) -> None:
         """Send a part in a worker thread; waits first while `parts_in_flight` are already
         being sent, which is what bounds memory to a few parts."""
         while len(self._in_flight) >= self._parts_in_flight:
