@@ -87,7 +87,9 @@ def main() -> None:
             "--log-level",
             "warning",
         ],
-        env={**os.environ, **service_environment(resources), "ENGAGEIQ_LOG_LEVEL": "WARNING"},
+        # Production log level: every /api request writes its JSON access line (to /dev/null).
+        env={**os.environ, **service_environment(resources)},
+        stdout=subprocess.DEVNULL,
     )
     try:
         wait_ready(f"http://127.0.0.1:{port}/health")

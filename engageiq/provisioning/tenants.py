@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -19,11 +18,13 @@ from engageiq_tenancy.tenant_ids import is_valid_tenant_id
 from engageiq_tenancy.tenants import (
     DEFAULT_MONTHLY_TOKEN_BUDGET,
     Branding,
+    InvalidBranding,
     TenantRecord,
     TenantStatus,
     operator_record_key,
     record_from_item,
     record_to_item,
+    validate_branding,
 )
 
 # Slugs that would collide with our own hosts or paths once tenants get subdomains.
@@ -52,7 +53,6 @@ RESERVED_SLUGS: Final = frozenset(
     }
 )
 PLANS: Final = ("trial", "standard", "enterprise")
-_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 def validate_slug(slug: str) -> str:
@@ -71,13 +71,6 @@ def validate_plan(plan: str) -> str:
     if plan not in PLANS:
         raise InvalidInput("invalid_plan", f"Plan must be one of {', '.join(PLANS)}.")
     return plan
-
-
-def validate_branding(color: str | None, logo_url: str | None) -> None:
-    if color is not None and not _COLOR.fullmatch(color):
-        raise InvalidInput("invalid_color", "Colour must look like #1f6feb.")
-    if logo_url is not None and not logo_url.startswith("https://"):
-        raise InvalidInput("invalid_logo_url", "The logo URL must start with https://.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +174,10 @@ class TenantProvisioner:
         record = self.get(slug)
         if plan is not None:
             validate_plan(plan)
-        validate_branding(primary_color, logo_url)
+        try:
+            validate_branding(display_name, primary_color, logo_url)
+        except InvalidBranding as exc:
+            raise InvalidInput(exc.code, exc.message) from None
         if monthly_token_budget is not None and monthly_token_budget < 0:
             raise InvalidInput("invalid_budget", "The budget cannot be negative.")
         branding = msgspec.structs.replace(

@@ -5,8 +5,9 @@ connection; handlers receive it as the `tenant` dependency and never see the tok
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, Final
+from typing import Any
 
 import structlog
 from litestar import Request
@@ -17,12 +18,15 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from litestar.types import ASGIApp
 
 from engageiq_tenancy.context import Role, TenantContext
-from engageiq_tenancy.errors import TokenRefused
+from engageiq_tenancy.errors import ApiError, TokenRefused
 from engageiq_tenancy.tenant_gate import TenantGate
 from engageiq_tenancy.tokens import CognitoTokenVerifier, TokenError
 
-# Paths that answer without a token: liveness and the OpenAPI documents.
-PUBLIC_PATHS: Final = [r"^/health$", r"^/api/[a-z]+/docs"]
+
+def public_paths(service: str) -> list[str]:
+    """Paths that answer without a token: liveness, and this service's own OpenAPI documents
+    (anchored, so a route that merely starts like them is still authenticated)."""
+    return [r"^/health$", rf"^/api/{re.escape(service)}/docs(/|$)"]
 
 
 def _authorization_header(raw_headers: Iterable[tuple[bytes, bytes]]) -> str:
@@ -35,9 +39,9 @@ def _authorization_header(raw_headers: Iterable[tuple[bytes, bytes]]) -> str:
 
 class CognitoAuthenticationMiddleware(AbstractAuthenticationMiddleware):
     def __init__(
-        self, app: ASGIApp, verifier: CognitoTokenVerifier, tenant_gate: TenantGate
+        self, app: ASGIApp, service: str, verifier: CognitoTokenVerifier, tenant_gate: TenantGate
     ) -> None:
-        super().__init__(app, exclude=PUBLIC_PATHS, exclude_from_auth_key="public")
+        super().__init__(app, exclude=public_paths(service), exclude_from_auth_key="public")
         self.verifier = verifier
         self.tenant_gate = tenant_gate
 
@@ -55,6 +59,9 @@ class CognitoAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         try:
             tenant = await self.verifier.verify(token.strip())
         except TokenError as exc:
+            if exc.code == "auth_unavailable":
+                # Our outage, not the caller's token: a 503 keeps clients from signing out.
+                raise ApiError(503, exc.code, exc.message, {"Retry-After": "5"}) from None
             structlog.get_logger(__name__).info("token_refused", reason=exc.message)
             raise TokenRefused(exc.code, exc.message) from None
         structlog.contextvars.bind_contextvars(tenant_id=tenant.tenant_id, user_id=tenant.user_id)

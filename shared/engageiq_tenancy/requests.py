@@ -4,6 +4,7 @@ and bound into every log line of the request."""
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from typing import Final
 
@@ -11,6 +12,8 @@ import structlog
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+_log = structlog.get_logger("engageiq.requests")
 
 REQUEST_ID_HEADER: Final = "x-request-id"
 _STATE_KEY: Final = "engageiq_request_id"
@@ -48,9 +51,24 @@ class RequestIdMiddleware:
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
 
+        status = 500
+        started = time.perf_counter()
+
         async def send_with_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 MutableScopeHeaders.from_message(message)[REQUEST_ID_HEADER] = request_id
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            if scope["path"] != "/health":  # the load balancer's probes are not news
+                _log.info(
+                    "request",
+                    method=scope["method"],
+                    path=scope["path"],
+                    status=status,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                )

@@ -206,3 +206,21 @@ class EnvVars:
     LOCAL_JWKS_URL: Final = "ENGAGEIQ_LOCAL_JWKS_URL"
     TENANT_ROLE_ARN: Final = "ENGAGEIQ_TENANT_ROLE_ARN"
     LOG_LEVEL: Final = "ENGAGEIQ_LOG_LEVEL"
+    TENANT_STATUS_CACHE_SECONDS: Final = "ENGAGEIQ_TENANT_STATUS_CACHE_SECONDS"
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceDataAccess:
+    """The tables and buckets one service's own (instance) role may use; nothing else.
+
+    Tenant data in tenant-scoped tables is reached through the tenant role (ABAC) in the
+    cloud; this list is the outer bound of what the service identity itself can touch."""
+
+    tables: tuple[TableSpec, ...]
+    buckets: tuple[BucketSpec, ...]
+
+
+SERVICE_DATA: Final[dict[str, ServiceDataAccess]] = {
+    "chat": ServiceDataAccess(tables=(TENANTS, CONVERSATIONS, USAGE), buckets=(UPLOADS,)),
+    "files": ServiceDataAccess(tables=(TENANTS, FILES, USAGE), buckets=(UPLOADS,)),
+}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import msgspec
 from litestar import Litestar, get
 from litestar.config.app import AppConfig
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityRequirement, SecurityScheme
@@ -43,7 +43,7 @@ class Me(msgspec.Struct, rename="camel"):
 
 
 @get("/api/me", security=[BEARER], tags=["identity"], sync_to_thread=False)
-def me(tenant: TenantContext) -> Me:
+def me(tenant: NamedDependency[TenantContext]) -> Me:
     """The caller as the verified token describes them."""
     return Me(
         tenant_id=tenant.tenant_id,
@@ -65,7 +65,8 @@ class TenancyPlugin(InitPluginProtocol):
         self.settings = settings
         self.verifier = verifier or CognitoTokenVerifier(settings.auth)
         self.tenant_gate = tenant_gate or TenantGate(
-            dynamodb_status_reader(aws.client("dynamodb", settings), settings.table("tenants"))
+            dynamodb_status_reader(aws.client("dynamodb", settings), settings.table("tenants")),
+            cache_seconds=settings.tenant_status_cache_seconds,
         )
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
@@ -83,6 +84,7 @@ class TenancyPlugin(InitPluginProtocol):
             RequestIdMiddleware,
             DefineMiddleware(
                 CognitoAuthenticationMiddleware,
+                service=self.service,
                 verifier=self.verifier,
                 tenant_gate=self.tenant_gate,
             ),

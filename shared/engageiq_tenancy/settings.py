@@ -35,6 +35,19 @@ def is_loopback_url(url: str) -> bool:
         return False
 
 
+def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not 0 <= value <= 3600:
+        raise SettingsError(f"{name} must be between 0 and 3600 seconds")
+    return value
+
+
 def _is_environment(name: str) -> TypeGuard[Environment]:
     return name in ENVIRONMENTS
 
@@ -75,6 +88,8 @@ class ServiceSettings:
     """Cloud only: the ABAC role assumed with a tenant session tag for tenant data."""
     log_level: str = "INFO"
     """Root log level."""
+    tenant_status_cache_seconds: float = 10.0
+    """How long a tenant's status is reused; a suspension takes effect within this time."""
 
     @property
     def is_local(self) -> bool:
@@ -106,6 +121,7 @@ class ServiceSettings:
             buckets={b.logical_name: required(b.env_var) for b in BUCKETS},
             tenant_role_arn=e.get(EnvVars.TENANT_ROLE_ARN) or None,
             log_level=e.get(EnvVars.LOG_LEVEL, "INFO").upper(),
+            tenant_status_cache_seconds=_seconds(e, EnvVars.TENANT_STATUS_CACHE_SECONDS, 10.0),
         )
         settings.check_trust_rules()
         return settings

@@ -4,6 +4,8 @@ table. Operators write it (provisioning); services only read their caller's own 
 from __future__ import annotations
 
 import enum
+import re
+from decimal import Decimal
 from typing import Any, Final
 
 import msgspec
@@ -12,6 +14,8 @@ from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.tenant_ids import validate_tenant_id
 
 DEFAULT_MONTHLY_TOKEN_BUDGET: Final = 2_000_000
+MAX_DISPLAY_NAME: Final = 80
+_COLOR: Final = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 class TenantStatus(enum.StrEnum):
@@ -24,6 +28,27 @@ class Branding(msgspec.Struct, rename="camel", omit_defaults=True):
     display_name: str = ""
     primary_color: str = "#1f6feb"
     logo_url: str | None = None
+
+
+class InvalidBranding(ValueError):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def validate_branding(
+    display_name: str | None = None, primary_color: str | None = None, logo_url: str | None = None
+) -> None:
+    """The one set of branding rules, for the operator CLI and the tenant admin API alike."""
+    if display_name is not None and not 0 < len(display_name.strip()) <= MAX_DISPLAY_NAME:
+        raise InvalidBranding(
+            "invalid_display_name", f"The display name must be 1-{MAX_DISPLAY_NAME} characters."
+        )
+    if primary_color is not None and not _COLOR.fullmatch(primary_color):
+        raise InvalidBranding("invalid_color", "The colour must look like #1f6feb.")
+    if logo_url is not None and (not logo_url.startswith("https://") or len(logo_url) > 2048):
+        raise InvalidBranding("invalid_logo_url", "The logo URL must be an https:// address.")
 
 
 class TenantRecord(msgspec.Struct, rename="camel", kw_only=True):
@@ -57,6 +82,17 @@ def record_to_item(record: TenantRecord) -> dict[str, Any]:
     return {**operator_record_key(record.tenant_id), **item}
 
 
+def _plain_numbers(value: Any) -> Any:
+    # boto3 reads every DynamoDB number as Decimal.
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain_numbers(v) for k, v in value.items()}
+    return value
+
+
 def record_from_item(item: dict[str, Any]) -> TenantRecord:
-    data = {k: v for k, v in item.items() if k not in ("pk", "sk")}
+    """A record from a deserialized item (Decimal numbers accepted); unknown attributes, such
+    as ones a service adds, are ignored."""
+    data = {k: _plain_numbers(v) for k, v in item.items() if k not in ("pk", "sk")}
     return msgspec.convert(data, TenantRecord, strict=False)

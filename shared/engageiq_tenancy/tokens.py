@@ -87,6 +87,7 @@ class JwksCache:
         self._clock = clock
         self._keys: dict[str, PyJWK] = {}
         self._fetched_at: float | None = None
+        self._attempted_at: float | None = None
         self._lock = anyio.Lock()
         self.fetch_count = 0
 
@@ -97,19 +98,24 @@ class JwksCache:
             # Another request may have refreshed the keys while we waited for the lock.
             if (kid not in self._keys or not self._is_fresh()) and self._may_refetch():
                 await self._refresh()
-        try:
+        if kid in self._keys:
             return self._keys[kid]
-        except KeyError:
-            raise _invalid("The token was signed with a key this service does not know.") from None
+        if self._fetched_at is None:
+            raise TokenError(
+                "auth_unavailable", "Sign-in keys could not be loaded; try again shortly."
+            )
+        raise _invalid("The token was signed with a key this service does not know.")
 
     def _is_fresh(self) -> bool:
         return self._fetched_at is not None and self._clock() - self._fetched_at < self._max_age
 
     def _may_refetch(self) -> bool:
-        return self._fetched_at is None or self._clock() - self._fetched_at >= self._min_refetch
+        # Failed attempts count too: during an outage, one fetch per window, not one per request.
+        return self._attempted_at is None or self._clock() - self._attempted_at >= self._min_refetch
 
     async def _refresh(self) -> None:
         # urllib blocks; keep it off the event loop so open streams keep flowing.
+        self._attempted_at = self._clock()
         try:
             document = await anyio.to_thread.run_sync(self._fetcher, self._url)
             keys = _signing_keys(document)

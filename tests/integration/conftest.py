@@ -37,7 +37,8 @@ def start_dev(state_dir: Path, *extra: str) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        # Suspensions must show at once in tests; the caching itself has unit tests.
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "ENGAGEIQ_TENANT_STATUS_CACHE_SECONDS": "0"},
     )
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from engageiq_tenancy.tokens import CognitoTokenVerifier, JwksCache
 
+from engageiq_tenancy.tokens import CognitoTokenVerifier, JwksCache
 from tests.support.tokens import AUTH, TokenFactory, new_rsa_key
 from tests.unit.tenancy.helpers import FakeJwksSource
 

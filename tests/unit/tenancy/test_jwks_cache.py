@@ -14,6 +14,7 @@ import anyio
 import anyio.lowlevel
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.tokens import (
     CognitoTokenVerifier,
@@ -21,7 +22,6 @@ from engageiq_tenancy.tokens import (
     TokenError,
     fetch_jwks,
 )
-
 from tests.support.tokens import AUTH, TokenFactory, public_jwk
 from tests.unit.tenancy.helpers import FakeClock, FakeJwksSource, run
 
@@ -40,7 +40,7 @@ def make_cache(source: FakeJwksSource, clock: FakeClock) -> JwksCache:
 
 
 def key_outcome(cache: JwksCache, kid: str) -> str:
-    """"found", or the TokenError code for `kid`."""
+    """ "found", or the TokenError code for `kid`."""
 
     async def go() -> str:
         try:
@@ -290,6 +290,27 @@ def test_a_failing_first_fetch_is_auth_unavailable(
     assert caught.value.code == "auth_unavailable"
 
 
+def test_a_failing_first_fetch_is_not_retried_before_the_penalty_window(
+    factory: TokenFactory, jwks_source: FakeJwksSource, clock: FakeClock
+) -> None:
+    jwks_source.error = OSError("connection refused")
+    verifier = CognitoTokenVerifier(AUTH, make_cache(jwks_source, clock))
+
+    async def attempt() -> str:
+        try:
+            await verifier.verify(factory.mint())
+        except TokenError as exc:
+            return exc.code
+        return "verified"
+
+    assert [run(attempt) for _ in range(5)] == ["auth_unavailable"] * 5
+    assert jwks_source.calls == 1
+    jwks_source.error = None
+    clock.advance(PENALTY)
+    assert run(attempt) == "verified"
+    assert jwks_source.calls == 2
+
+
 @pytest.mark.parametrize(
     "document",
     [{}, {"keys": "nope"}, {"keys": None}],
@@ -331,8 +352,10 @@ def test_entries_of_a_jwks_that_are_not_rsa_signing_keys_are_skipped(
     }
     cache = make_cache(FakeJwksSource(document), clock)
 
-    outcomes = {kid: key_outcome(cache, kid)
-                for kid in ["ec-labelled", "for-encryption", "for-rs512", factory.kid]}
+    outcomes = {
+        kid: key_outcome(cache, kid)
+        for kid in ["ec-labelled", "for-encryption", "for-rs512", factory.kid]
+    }
 
     assert outcomes == {
         "ec-labelled": "invalid_token",
@@ -369,7 +392,9 @@ class _JwksServer:
                 pass
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def url(self, path: str) -> str:
         host, port = self.httpd.server_address[:2]

@@ -7,6 +7,9 @@ from __future__ import annotations
 import string
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
 from engageiq_tenancy.context import Role, TenantContext
 from engageiq_tenancy.keys import (
     InvalidObjectId,
@@ -26,8 +29,6 @@ from engageiq_tenancy.tenant_ids import (
     is_valid_tenant_id,
     validate_tenant_id,
 )
-from hypothesis import assume, given
-from hypothesis import strategies as st
 
 tenant_ids = st.from_regex(TENANT_ID_PATTERN, fullmatch=True).filter(is_valid_tenant_id)
 user_ids = st.from_regex(USER_ID_PATTERN, fullmatch=True)

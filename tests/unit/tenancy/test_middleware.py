@@ -15,6 +15,12 @@ import pytest
 from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from litestar import Litestar, get
+from litestar.config.app import AppConfig
+from litestar.di import NamedDependency
+from litestar.plugins import InitPluginProtocol
+from litestar.testing import TestClient
+
 from engageiq_tenancy.auth import requires_member, requires_tenant_admin
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.resources import BUCKETS, TABLES
@@ -22,13 +28,6 @@ from engageiq_tenancy.service import TenancyPlugin, create_service_app
 from engageiq_tenancy.settings import AuthSettings, ServiceSettings
 from engageiq_tenancy.tenant_gate import TenantGate
 from engageiq_tenancy.tokens import CognitoTokenVerifier, JwksCache
-from litestar import Litestar, get
-from litestar.config.app import AppConfig
-from litestar.di import NamedDependency
-from litestar.exceptions import LitestarDeprecationWarning
-from litestar.plugins import InitPluginProtocol
-from litestar.testing import TestClient
-
 from tests.support.tokens import AUTH, TokenFactory
 from tests.unit.tenancy.helpers import FakeJwksSource, hmac_token, unsigned_token
 
@@ -59,6 +58,11 @@ def members_only(tenant: NamedDependency[TenantContext]) -> dict[str, str]:
     return {"tenantId": tenant.tenant_id}
 
 
+@get("/api/explodes", sync_to_thread=False)
+def explodes() -> dict[str, str]:
+    raise RuntimeError("database password is hunter2")
+
+
 @get("/api/chat/docsearch", sync_to_thread=False)
 def docsearch() -> dict[str, str]:
     """A protected route that needs no tenant data; its path only starts like the docs."""
@@ -69,8 +73,13 @@ class ExtraRoutes(InitPluginProtocol):
     """A service's own routes, added the way a service adds them: by another plugin."""
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
-        app_config.route_handlers = [*app_config.route_handlers, admin_only, members_only,
-                                     docsearch]
+        app_config.route_handlers = [
+            *app_config.route_handlers,
+            admin_only,
+            members_only,
+            explodes,
+            docsearch,
+        ]
         return app_config
 
 
@@ -93,9 +102,7 @@ def tenant_statuses() -> TenantStatuses:
 
 
 def build_app(jwks_source: FakeJwksSource, statuses: TenantStatuses) -> Litestar:
-    verifier = CognitoTokenVerifier(
-        LOCAL_AUTH, JwksCache(LOCAL_AUTH.jwks_url, fetcher=jwks_source)
-    )
+    verifier = CognitoTokenVerifier(LOCAL_AUTH, JwksCache(LOCAL_AUTH.jwks_url, fetcher=jwks_source))
     gate = TenantGate(statuses, cache_seconds=0)
     plugin = TenancyPlugin("chat", SETTINGS, verifier=verifier, tenant_gate=gate)
     return create_service_app(plugin, ExtraRoutes())
@@ -105,16 +112,7 @@ def build_app(jwks_source: FakeJwksSource, statuses: TenantStatuses) -> Litestar
 def client(
     jwks_source: FakeJwksSource, tenant_statuses: TenantStatuses
 ) -> Iterator[TestClient[Litestar]]:
-    with warnings.catch_warnings():
-        # Only the library's own /api/me handler's inferred `tenant` dependency; that warning
-        # is asserted by test_building_a_service_app_emits_no_warnings, and silenced here so
-        # the HTTP behaviour can still be checked.
-        warnings.filterwarnings(
-            "ignore",
-            message=r"\[paths='/api/me', handler='me'\] Inferred dependency field 'tenant'",
-            category=LitestarDeprecationWarning,
-        )
-        app = build_app(jwks_source, tenant_statuses)
+    app = build_app(jwks_source, tenant_statuses)
     with TestClient(app) as test_client:
         yield test_client
 
@@ -225,9 +223,7 @@ def test_a_tenant_id_sent_outside_the_token_is_ignored(
     headers: dict[str, str],
     params: dict[str, str],
 ) -> None:
-    response = client.get(
-        "/api/me", headers={**bearer(factory.mint()), **headers}, params=params
-    )
+    response = client.get("/api/me", headers={**bearer(factory.mint()), **headers}, params=params)
 
     assert (response.status_code, response.json()["tenantId"]) == (200, "acme")
 
@@ -307,10 +303,24 @@ def test_no_authorization_header_is_a_401_missing_token(client: TestClient[Lites
 
 @pytest.mark.parametrize(
     "authorization",
-    ["Basic dXNlcjpwYXNzd29yZA==", "Token {jwt}", "JWT {jwt}", "{jwt}", "Bearer", "Bearer    ",
-     "Bearer,{jwt}"],
-    ids=["basic", "token-scheme", "jwt-scheme", "no-scheme", "bearer-alone", "bearer-blank",
-         "comma"],
+    [
+        "Basic dXNlcjpwYXNzd29yZA==",
+        "Token {jwt}",
+        "JWT {jwt}",
+        "{jwt}",
+        "Bearer",
+        "Bearer    ",
+        "Bearer,{jwt}",
+    ],
+    ids=[
+        "basic",
+        "token-scheme",
+        "jwt-scheme",
+        "no-scheme",
+        "bearer-alone",
+        "bearer-blank",
+        "comma",
+    ],
 )
 def test_a_non_bearer_authorization_header_is_a_401_invalid_token(
     client: TestClient[Litestar], factory: TokenFactory, authorization: str
@@ -327,8 +337,10 @@ def test_a_jwks_outage_is_reported_with_the_error_shape_not_as_a_crash(
 
     response = client.get("/api/me", headers=bearer(factory.mint()))
 
-    assert response.status_code in (401, 503)
-    assert_error_shape(response, response.status_code, "auth_unavailable")
+    # Our outage, not the caller's fault: 503 with Retry-After, so clients retry rather than
+    # sending the user back to sign in.
+    assert_error_shape(response, 503, "auth_unavailable")
+    assert response.headers["retry-after"] == "5"
 
 
 # --- roles --------------------------------------------------------------------------------
@@ -392,8 +404,13 @@ def test_an_admin_of_another_tenant_is_not_an_admin_here(
 
 @pytest.mark.parametrize(
     ("status", "code"),
-    [("suspended", "tenant_suspended"), ("deleting", "tenant_unavailable"),
-     (None, "tenant_unavailable"), ("", "tenant_unavailable"), ("ACTIVE", "tenant_unavailable")],
+    [
+        ("suspended", "tenant_suspended"),
+        ("deleting", "tenant_unavailable"),
+        (None, "tenant_unavailable"),
+        ("", "tenant_unavailable"),
+        ("ACTIVE", "tenant_unavailable"),
+    ],
     ids=["suspended", "deleting", "no-record", "blank", "wrong-case"],
 )
 @pytest.mark.parametrize("path", ["/api/me", "/api/members-only", "/api/admin-only"])
@@ -459,10 +476,30 @@ def test_a_well_formed_inbound_request_id_is_echoed_in_a_refusal(
 
 @pytest.mark.parametrize(
     "inbound",
-    ["has some spaces", "line\nbreak-injected", "carriage\rreturn", "nul\x00byte0",
-     "tab\tseparated", "a" * 65, "short", "", "semi;colon-id", "quote\"d-id0"],
-    ids=["spaces", "newline", "cr", "nul", "tab", "too-long", "too-short", "empty",
-         "semicolon", "quote"],
+    [
+        "has some spaces",
+        "line\nbreak-injected",
+        "carriage\rreturn",
+        "nul\x00byte0",
+        "tab\tseparated",
+        "a" * 65,
+        "short",
+        "",
+        "semi;colon-id",
+        'quote"d-id0',
+    ],
+    ids=[
+        "spaces",
+        "newline",
+        "cr",
+        "nul",
+        "tab",
+        "too-long",
+        "too-short",
+        "empty",
+        "semicolon",
+        "quote",
+    ],
 )
 def test_a_malformed_inbound_request_id_is_replaced(
     client: TestClient[Litestar], inbound: str
@@ -482,6 +519,16 @@ def test_each_request_gets_its_own_request_id(client: TestClient[Litestar]) -> N
 
 def test_an_unknown_route_is_a_404_with_the_error_shape(client: TestClient[Litestar]) -> None:
     assert_error_shape(client.get("/api/does-not-exist"), 404, "not_found")
+
+
+def test_an_unexpected_error_is_a_500_with_the_error_shape_and_no_internals(
+    client: TestClient[Litestar], factory: TokenFactory
+) -> None:
+    response = client.get("/api/explodes", headers=bearer(factory.mint()))
+
+    assert_error_shape(response, 500, "internal_error")
+    assert "hunter2" not in response.text
+    assert "RuntimeError" not in response.text
 
 
 def test_a_wrong_method_is_a_405_with_the_error_shape(

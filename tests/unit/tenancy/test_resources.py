@@ -7,6 +7,7 @@ import dataclasses
 from itertools import combinations
 
 import pytest
+
 from engageiq_tenancy.resources import (
     BUCKETS,
     CLOUD_ENVIRONMENTS,
@@ -68,14 +69,14 @@ def physical_names(env: Environment) -> list[str]:
 
 
 @pytest.mark.parametrize(("env_a", "env_b"), list(combinations(ENVIRONMENTS, 2)))
-def test_physical_names_are_distinct_per_environment(env_a: Environment, env_b: Environment
-                                                     ) -> None:
+def test_physical_names_are_distinct_per_environment(
+    env_a: Environment, env_b: Environment
+) -> None:
     assert not set(physical_names(env_a)) & set(physical_names(env_b))
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_physical_names_name_their_environment_and_are_unique_within_it(env: Environment
-                                                                        ) -> None:
+def test_physical_names_name_their_environment_and_are_unique_within_it(env: Environment) -> None:
     names = physical_names(env)
 
     assert len(names) == len(set(names))
@@ -152,8 +153,18 @@ def test_api_paths_are_routed_to_their_service(path: str, service: str) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/index.html", "/config.json", "/assets/app.js", "/health", "/api", "/apix/me",
-     "/files/x", "/API/me", ""],
+    [
+        "/",
+        "/index.html",
+        "/config.json",
+        "/assets/app.js",
+        "/health",
+        "/api",
+        "/apix/me",
+        "/files/x",
+        "/API/me",
+        "",
+    ],
 )
 def test_paths_outside_the_api_are_routed_to_no_service(path: str) -> None:
     assert route_for(path) is None

@@ -5,6 +5,7 @@ and only on loopback addresses."""
 from __future__ import annotations
 
 import pytest
+
 from engageiq_tenancy.resources import BUCKETS, TABLES, EnvVars
 from engageiq_tenancy.settings import ServiceSettings, SettingsError, is_loopback_url
 
@@ -67,14 +68,16 @@ def test_local_mode_with_loopback_jwks_and_endpoint_is_accepted() -> None:
     assert settings.auth.jwks_url == LOCAL_JWKS
     assert settings.aws_endpoint_url == LOCAL_AWS
     assert settings.tables == {t.logical_name: f"engageiq-local-{t.logical_name}" for t in TABLES}
-    assert settings.buckets == {b.logical_name: f"engageiq-local-{b.logical_name}"
-                                for b in BUCKETS}
+    assert settings.buckets == {b.logical_name: f"engageiq-local-{b.logical_name}" for b in BUCKETS}
 
 
 @pytest.mark.parametrize(
     "url",
-    [f"http://localhost:5000/{POOL_ID}/.well-known/jwks.json", "http://[::1]:5000/jwks.json",
-     "http://127.0.0.2/jwks.json"],
+    [
+        f"http://localhost:5000/{POOL_ID}/.well-known/jwks.json",
+        "http://[::1]:5000/jwks.json",
+        "http://127.0.0.2/jwks.json",
+    ],
 )
 def test_local_mode_accepts_any_loopback_jwks_host(url: str) -> None:
     assert ServiceSettings.from_env(local_env(ENGAGEIQ_LOCAL_JWKS_URL=url)).auth.jwks_url == url
@@ -108,8 +111,12 @@ def test_local_mode_requires_an_aws_endpoint() -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["http://10.0.0.5:5000", "https://dynamodb.us-east-1.amazonaws.com",
-            "http://localhost.attacker.example:5000"],
+    "url",
+    [
+        "http://10.0.0.5:5000",
+        "https://dynamodb.us-east-1.amazonaws.com",
+        "http://localhost.attacker.example:5000",
+    ],
 )
 def test_local_mode_refuses_an_aws_endpoint_that_is_not_loopback(url: str) -> None:
     message = refusal(local_env(AWS_ENDPOINT_URL=url))
@@ -118,8 +125,9 @@ def test_local_mode_refuses_an_aws_endpoint_that_is_not_loopback(url: str) -> No
     assert "loopback" in message
 
 
-def test_without_an_env_name_the_service_defaults_to_local_rules_and_refuses_cloud_settings(
-) -> None:
+def test_without_an_env_name_the_service_defaults_to_local_rules_and_refuses_cloud_settings() -> (
+    None
+):
     # A cloud deployment that forgot ENGAGEIQ_ENV must not start half-trusting anything.
     assert EnvVars.LOCAL_JWKS_URL in refusal(cloud_env(ENGAGEIQ_ENV=None))
 
@@ -178,6 +186,29 @@ def test_a_blank_required_variable_counts_as_missing(name: str) -> None:
 def test_the_log_level_defaults_to_info_and_is_normalised() -> None:
     assert ServiceSettings.from_env(cloud_env()).log_level == "INFO"
     assert ServiceSettings.from_env(cloud_env(ENGAGEIQ_LOG_LEVEL="debug")).log_level == "DEBUG"
+
+
+@pytest.mark.parametrize("value", ["abc", "10s", "ten"])
+def test_a_non_numeric_tenant_status_cache_time_is_a_settings_error_naming_the_variable(
+    value: str,
+) -> None:
+    assert EnvVars.TENANT_STATUS_CACHE_SECONDS in refusal(
+        cloud_env(ENGAGEIQ_TENANT_STATUS_CACHE_SECONDS=value)
+    )
+
+
+@pytest.mark.parametrize("value", ["inf", "Infinity", "1e309"])
+def test_a_tenant_status_cache_time_that_would_never_expire_is_refused(value: str) -> None:
+    # With an infinite cache time a suspended tenant would keep working until a restart.
+    assert EnvVars.TENANT_STATUS_CACHE_SECONDS in refusal(
+        cloud_env(ENGAGEIQ_TENANT_STATUS_CACHE_SECONDS=value)
+    )
+
+
+def test_a_finite_tenant_status_cache_time_is_read() -> None:
+    settings = ServiceSettings.from_env(cloud_env(ENGAGEIQ_TENANT_STATUS_CACHE_SECONDS="2.5"))
+
+    assert settings.tenant_status_cache_seconds == 2.5
 
 
 # --- is_loopback_url ----------------------------------------------------------------------

@@ -11,15 +11,18 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from engageiq_tenancy.context import Role, TenantContext
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from jwt import PyJWK
+
+from engageiq_tenancy.context import Role, TenantContext, group_name, roles_from_groups
+from engageiq_tenancy.tenant_ids import TENANT_ID_PATTERN, InvalidTenantId, is_valid_tenant_id
 from engageiq_tenancy.tokens import (
     CognitoTokenVerifier,
     JwksCache,
     TokenError,
     VerifiedTokenCache,
 )
-from jwt import PyJWK
-
 from tests.support.tokens import AUTH, TokenFactory, public_jwk
 from tests.unit.tenancy.helpers import (
     FakeClock,
@@ -101,9 +104,20 @@ def test_an_empty_token_is_refused(verifier: CognitoTokenVerifier) -> None:
         "!!!!.????.####",
         f"{b64url(b'not json')}.{b64url_json({'sub': 'x'})}.c2ln",
         f"{b64url_json(['RS256'])}.{b64url_json({'sub': 'x'})}.c2ln",
+        f"{b64url_json({'alg': 'RSA-OAEP', 'enc': 'A256GCM', 'kid': 'test-key-1'})}.a.b.c.d",
+        f"{b64url_json({'alg': 'RS256', 'kid': 'test-key-1'})}..c2ln",
     ],
-    ids=["no-dots", "two-segments", "junk-segments", "empty-segments", "non-base64",
-         "header-not-json", "header-not-object"],
+    ids=[
+        "no-dots",
+        "two-segments",
+        "junk-segments",
+        "empty-segments",
+        "non-base64",
+        "header-not-json",
+        "header-not-object",
+        "jwe-shaped",
+        "empty-payload",
+    ],
 )
 def test_a_malformed_token_is_refused(verifier: CognitoTokenVerifier, token: str) -> None:
     assert refusal(verifier, token).code == "invalid_token"
@@ -181,7 +195,8 @@ def test_a_token_naming_an_unknown_kid_is_refused(
 
 
 @pytest.mark.parametrize(
-    "kid", [None, "", 7, ["test-key-1"], {"kid": "test-key-1"}],
+    "kid",
+    [None, "", 7, ["test-key-1"], {"kid": "test-key-1"}],
     ids=["absent", "empty", "int", "list", "object"],
 )
 def test_a_token_without_a_usable_kid_is_refused(
@@ -257,9 +272,7 @@ def test_a_jwk_not_meant_for_rs256_signatures_is_never_used(
     factory: TokenFactory, jwk_overrides: dict[str, str]
 ) -> None:
     jwks = {"keys": [public_jwk(factory.key, factory.kid, **jwk_overrides)]}
-    verifier = CognitoTokenVerifier(
-        AUTH, JwksCache(AUTH.jwks_url, fetcher=FakeJwksSource(jwks))
-    )
+    verifier = CognitoTokenVerifier(AUTH, JwksCache(AUTH.jwks_url, fetcher=FakeJwksSource(jwks)))
 
     assert refusal(verifier, factory.mint()).code == "invalid_token"
 
@@ -338,8 +351,17 @@ def test_a_token_issued_in_the_future_is_refused(
         f"http://127.0.0.1:5000/{AUTH.user_pool_id}",
         [AUTH.issuer],
     ],
-    ids=["other-pool", "other-region", "trailing-slash", "prefix", "suffix", "http",
-         "uppercase", "moto-style", "list"],
+    ids=[
+        "other-pool",
+        "other-region",
+        "trailing-slash",
+        "prefix",
+        "suffix",
+        "http",
+        "uppercase",
+        "moto-style",
+        "list",
+    ],
 )
 def test_a_token_from_another_issuer_is_refused(
     verifier: CognitoTokenVerifier, factory: TokenFactory, issuer: object
@@ -403,8 +425,28 @@ def test_a_token_without_a_tenant_claim_is_refused(
 
 @pytest.mark.parametrize(
     "tenant_id",
-    ["a#b", "UPPER", "Acme", "x", "a--b", "", "acme ", " acme", "acme\n", "../acme", "acme/x",
-     "-acme", "acme-", "a" * 33, "acme\x00", "acmé", 42, ["acme"], {"id": "acme"}, True],
+    [
+        "a#b",
+        "UPPER",
+        "Acme",
+        "x",
+        "a--b",
+        "",
+        "acme ",
+        " acme",
+        "acme\n",
+        "../acme",
+        "acme/x",
+        "-acme",
+        "acme-",
+        "a" * 33,
+        "acme\x00",
+        "acmé",
+        42,
+        ["acme"],
+        {"id": "acme"},
+        True,
+    ],
 )
 def test_a_token_with_a_malformed_tenant_id_is_refused(
     verifier: CognitoTokenVerifier, factory: TokenFactory, tenant_id: object
@@ -435,8 +477,15 @@ def test_a_token_with_a_malformed_subject_is_refused(
         "acme--tenant_admin",
         [],
     ],
-    ids=["other-tenant", "look-alike-tenants", "unscoped", "near-misses", "no-tenant",
-         "string-not-list", "empty"],
+    ids=[
+        "other-tenant",
+        "look-alike-tenants",
+        "unscoped",
+        "near-misses",
+        "no-tenant",
+        "string-not-list",
+        "empty",
+    ],
 )
 def test_groups_not_of_the_callers_tenant_grant_no_role(
     verifier: CognitoTokenVerifier, factory: TokenFactory, groups: object
@@ -532,7 +581,7 @@ def test_a_token_differing_from_a_cached_one_in_its_signature_is_refused(
     header, payload, signature = token.split(".")
     middle = len(signature) // 2
     flipped = "A" if signature[middle] != "A" else "B"
-    forged = f"{header}.{payload}.{signature[:middle]}{flipped}{signature[middle + 1:]}"
+    forged = f"{header}.{payload}.{signature[:middle]}{flipped}{signature[middle + 1 :]}"
 
     assert refusal(verifier, forged).code == "invalid_token"
 
@@ -576,5 +625,33 @@ def test_the_verified_token_cache_is_bounded_and_evicts_the_least_recently_used(
     cache.put("token-c", 10.0, contexts["ccc"])
 
     assert [cache.get(t) for t in ("token-a", "token-b", "token-c")] == [
-        contexts["aaa"], None, contexts["ccc"]
+        contexts["aaa"],
+        None,
+        contexts["ccc"],
     ]
+
+
+# --- group names, as properties -----------------------------------------------------------
+
+_tenant_ids = st.from_regex(TENANT_ID_PATTERN, fullmatch=True).filter(is_valid_tenant_id)
+_roles = st.sampled_from(list(Role))
+
+
+@given(_tenant_ids, _tenant_ids, st.lists(_roles, max_size=2))
+def test_no_group_of_one_tenant_grants_a_role_in_another(
+    tenant: str, other: str, roles: list[Role]
+) -> None:
+    assume(tenant != other)
+
+    assert roles_from_groups(tenant, [group_name(other, role) for role in roles]) == frozenset()
+
+
+@given(_tenant_ids, _roles)
+def test_a_tenants_own_group_grants_its_role(tenant: str, role: Role) -> None:
+    assert role in roles_from_groups(tenant, [group_name(tenant, role)])
+
+
+@pytest.mark.parametrize("tenant_id", ["a--b", "a#b", "UPPER", "x"])
+def test_no_group_name_is_made_for_an_invalid_tenant_id(tenant_id: str) -> None:
+    with pytest.raises(InvalidTenantId):
+        group_name(tenant_id, Role.MEMBER)

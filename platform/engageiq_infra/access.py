@@ -1,0 +1,148 @@
+"""ServiceAccess: each service's own identity (instance or task role), limited to the tables
+and buckets `SERVICE_DATA` gives it, and the secrets it reads.
+
+The roles exist before the services and the tenant role, so that the tenant role can trust
+them and the services can run as them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+import pulumi
+import pulumi_aws as aws
+
+from engageiq_infra.config import Compute
+from engageiq_infra.policies import (
+    DYNAMODB_ITEM_ACTIONS,
+    S3_OBJECT_ACTIONS,
+    Statement,
+    assume_role_by_service,
+    document,
+    table_resources,
+)
+from engageiq_tenancy.resources import SERVICE_DATA, SERVICES, Environment
+
+# Who runs the container, and therefore assumes its role.
+COMPUTE_PRINCIPALS: Final[dict[Compute, str]] = {
+    "apprunner": "tasks.apprunner.amazonaws.com",
+    "ecs-express": "ecs-tasks.amazonaws.com",
+}
+# Secrets per service: environment variable -> config value. Stored in Secrets Manager and
+# injected by the platform at start, so they never appear in plain environment variables.
+SERVICE_SECRETS: Final[dict[str, tuple[str, ...]]] = {
+    "chat": ("ANTHROPIC_API_KEY",),
+    "files": (),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceAccessArgs:
+    environment: Environment
+    compute: Compute
+    table_arns: Mapping[str, pulumi.Output[str]]
+    """Logical table name -> ARN."""
+    bucket_arns: Mapping[str, pulumi.Output[str]]
+    """Logical bucket name -> ARN."""
+    secret_values: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
+    """Secret environment variable -> value (from secret config)."""
+    deletion_protection: bool = False
+
+
+class ServiceAccess(pulumi.ComponentResource):
+    roles: dict[str, aws.iam.Role]
+    data_policies: dict[str, aws.iam.RolePolicy]
+    secrets: dict[str, dict[str, aws.secretsmanager.Secret]]
+    """Service -> environment variable -> secret."""
+
+    def __init__(
+        self, name: str, args: ServiceAccessArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("engageiq:platform:ServiceAccess", name, None, opts)
+        self._name = name
+        self._args = args
+        self.roles = {}
+        self.data_policies = {}
+        self.secrets = {}
+        for service in SERVICES:
+            self.secrets[service] = {
+                var: self._secret(service, var) for var in SERVICE_SECRETS[service]
+            }
+            self.roles[service] = aws.iam.Role(
+                f"{name}-{service}",
+                name=f"engageiq-{args.environment}-{service}-service",
+                description=f"The {service} service's own identity ({args.compute})",
+                assume_role_policy=assume_role_by_service(COMPUTE_PRINCIPALS[args.compute]),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self.data_policies[service] = aws.iam.RolePolicy(
+                f"{name}-{service}-own-data",
+                role=self.roles[service].id,
+                policy=document(self._own_data_statements(service)),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        self.register_outputs(
+            {f"{service}RoleArn": role.arn for service, role in self.roles.items()}
+        )
+
+    def secret_arns(self) -> list[pulumi.Output[str]]:
+        return [s.arn for per_service in self.secrets.values() for s in per_service.values()]
+
+    def _secret(self, service: str, variable: str) -> aws.secretsmanager.Secret:
+        slug = variable.lower().replace("_", "-")
+        secret = aws.secretsmanager.Secret(
+            f"{self._name}-{service}-{slug}",
+            name=f"engageiq/{self._args.environment}/{service}/{slug}",
+            description=f"{variable} of the {service} service",
+            # Prod keeps a deleted secret recoverable for a week; others delete at once.
+            recovery_window_in_days=7 if self._args.deletion_protection else 0,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{self._name}-{service}-{slug}-value",
+            secret_id=secret.id,
+            secret_string=self._args.secret_values[variable],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return secret
+
+    def _own_data_statements(self, service: str) -> list[Statement]:
+        access = SERVICE_DATA[service]
+        statements: list[Statement] = [
+            {
+                "Sid": "OwnTables",
+                "Effect": "Allow",
+                "Action": list(DYNAMODB_ITEM_ACTIONS),
+                "Resource": table_resources(
+                    [self._args.table_arns[t.logical_name] for t in access.tables]
+                ),
+            }
+        ]
+        for bucket in access.buckets:
+            arn = self._args.bucket_arns[bucket.logical_name]
+            statements += [
+                {
+                    "Sid": f"Own{bucket.logical_name.capitalize()}Objects",
+                    "Effect": "Allow",
+                    "Action": list(S3_OBJECT_ACTIONS),
+                    "Resource": arn.apply(lambda a: f"{a}/*"),
+                },
+                {
+                    "Sid": f"Own{bucket.logical_name.capitalize()}Listing",
+                    "Effect": "Allow",
+                    "Action": "s3:ListBucket",
+                    "Resource": arn,
+                },
+            ]
+        secrets = [s.arn for s in self.secrets[service].values()]
+        if secrets:
+            statements.append(
+                {
+                    "Sid": "OwnSecrets",
+                    "Effect": "Allow",
+                    "Action": "secretsmanager:GetSecretValue",
+                    "Resource": secrets,
+                }
+            )
+        return statements

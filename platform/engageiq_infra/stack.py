@@ -1,0 +1,168 @@
+"""`build`: composes the components for one environment and returns the stack outputs.
+
+`platform/__main__.py` calls it with the stack's config; the preview and the tests call it
+under mocks, so what they inspect is exactly what `pulumi up` deploys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+import pulumi
+
+from engageiq_infra.access import ServiceAccess, ServiceAccessArgs
+from engageiq_infra.config import EnvironmentConfig
+from engageiq_infra.data import Data, DataArgs
+from engageiq_infra.edge import Edge, EdgeArgs
+from engageiq_infra.identity import Identity, IdentityArgs
+from engageiq_infra.observability import Observability, ObservabilityArgs
+from engageiq_infra.outputs import (
+    DISTRIBUTION_ID,
+    HOSTED_UI_DOMAIN,
+    TENANT_ROLE_ARN,
+    repository_url_key,
+    service_url_key,
+)
+from engageiq_infra.services import Services, ServicesArgs
+from engageiq_infra.tenancy import Tenancy, TenancyArgs
+from engageiq_infra.web import Web, WebArgs
+from engageiq_infra.wiring import ServiceWiring
+from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, TABLES
+
+REPO_ROOT: Final = Path(__file__).resolve().parents[2]
+WEB_DIR: Final = REPO_ROOT / "web"
+
+
+def build(config: EnvironmentConfig, web_dir: Path = WEB_DIR) -> dict[str, pulumi.Output[str]]:
+    env = config.environment
+    identity = Identity(
+        "identity",
+        IdentityArgs(
+            environment=env,
+            region=config.region,
+            mfa=config.mfa,
+            deletion_protection=config.deletion_protection,
+            auth_domain_prefix=config.auth_domain_prefix,
+            callback_urls=_with_domain(config, config.callback_urls, "/auth/callback"),
+            logout_urls=_with_domain(config, config.logout_urls, "/"),
+        ),
+    )
+    data = Data(
+        "data",
+        DataArgs(
+            environment=env,
+            bucket_suffix=config.bucket_suffix,
+            deletion_protection=config.deletion_protection,
+        ),
+    )
+    table_arns = {name: table.arn for name, table in data.tables.items()}
+    bucket_arns = {name: stored.bucket.arn for name, stored in data.buckets.items()}
+    access = ServiceAccess(
+        "access",
+        ServiceAccessArgs(
+            environment=env,
+            compute=config.compute,
+            table_arns=table_arns,
+            bucket_arns=bucket_arns,
+            secret_values={"ANTHROPIC_API_KEY": config.anthropic_api_key},
+            deletion_protection=config.deletion_protection,
+        ),
+    )
+    tenancy = Tenancy(
+        "tenancy",
+        TenancyArgs(
+            environment=env,
+            service_roles=access.roles,
+            table_arns=table_arns,
+            uploads_bucket_arn=bucket_arns["uploads"],
+        ),
+    )
+    wiring = ServiceWiring(
+        environment=env,
+        region=config.region,
+        log_level=config.log_level,
+        user_pool_id=identity.user_pool.id,
+        user_pool_client_id=identity.web_client.id,
+        tenant_role_arn=tenancy.tenant_role.arn,
+        table_names={name: table.name for name, table in data.tables.items()},
+        bucket_names={name: stored.bucket.bucket for name, stored in data.buckets.items()},
+    )
+    services = Services(
+        "services",
+        ServicesArgs(
+            environment=env,
+            compute=config.compute,
+            scaling=config.scaling,
+            images=config.images,
+            log_retention_days=config.log_retention_days,
+            deletion_protection=config.deletion_protection,
+            environment_variables=wiring.environment_variables(),
+            roles=access.roles,
+            secrets=access.secrets,
+            role_policies=[*access.data_policies.values(), tenancy],
+            ecs_subnet_ids=config.ecs_subnet_ids,
+            ecs_security_group_ids=config.ecs_security_group_ids,
+        ),
+    )
+    web_bucket = data.buckets["web"]
+    edge = Edge(
+        "edge",
+        EdgeArgs(
+            environment=env,
+            web_bucket=web_bucket.bucket,
+            web_bucket_public_access_block=web_bucket.public_access_block,
+            service_urls=services.urls,
+            domain=config.domain,
+            hosted_ui_domain=identity.hosted_ui_domain,
+            region=config.region,
+        ),
+    )
+    api_url = edge.web_url.apply(lambda url: f"{url}/api")
+    Web(
+        "web",
+        WebArgs(
+            web_dir=web_dir,
+            web_bucket=web_bucket.bucket,
+            uploads_bucket=data.buckets["uploads"].bucket,
+            web_url=edge.web_url,
+            domain=config.domain,
+            client_config={
+                OUTPUT_KEYS.api_url: api_url,
+                OUTPUT_KEYS.region: config.region,
+                OUTPUT_KEYS.user_pool_id: identity.user_pool.id,
+                OUTPUT_KEYS.user_pool_client_id: identity.web_client.id,
+                HOSTED_UI_DOMAIN: identity.hosted_ui_domain,
+            },
+        ),
+    )
+    Observability(
+        "observability",
+        ObservabilityArgs(
+            environment=env,
+            distribution=edge.distribution,
+            apprunner_services=services.apprunner_services,
+            us_east_1=edge.us_east_1,
+            latency_threshold_ms=config.latency_threshold_ms,
+            alarm_email=config.alarm_email,
+        ),
+    )
+    return {
+        OUTPUT_KEYS.web_url: edge.web_url,
+        OUTPUT_KEYS.api_url: api_url,
+        OUTPUT_KEYS.region: pulumi.Output.from_input(config.region),
+        OUTPUT_KEYS.user_pool_id: identity.user_pool.id,
+        OUTPUT_KEYS.user_pool_client_id: identity.web_client.id,
+        **{t.output_key: data.tables[t.logical_name].name for t in TABLES},
+        **{b.output_key: data.buckets[b.logical_name].bucket.bucket for b in BUCKETS},
+        HOSTED_UI_DOMAIN: identity.hosted_ui_domain,
+        TENANT_ROLE_ARN: tenancy.tenant_role.arn,
+        DISTRIBUTION_ID: edge.distribution.id,
+        **{repository_url_key(s): r.repository_url for s, r in services.repositories.items()},
+        **{service_url_key(s): url for s, url in services.urls.items()},
+    }
+
+
+def _with_domain(config: EnvironmentConfig, urls: tuple[str, ...], path: str) -> tuple[str, ...]:
+    """Configured OAuth URLs, plus the custom domain's own when there is one."""
+    own = (f"{config.web_origin}{path}",) if config.web_origin else ()
+    return tuple(dict.fromkeys((*urls, *own)))

@@ -1,0 +1,50 @@
+"""The services' environment, built from resource outputs with the spec's variable names.
+
+This is the cloud half of `engageiq_tenancy.settings.ServiceSettings.from_env`: every variable
+that reads is set here, and the local-only ones (the moto JWKS URL and endpoint) never are."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+import pulumi
+
+from engageiq_tenancy.resources import BUCKETS, TABLES, Environment, EnvVars
+
+# Variables that make a service trust moto or talk to it; settings.py refuses them outside
+# local mode, and the infrastructure tests assert they are absent.
+LOCAL_ONLY_VARIABLES: Final[frozenset[str]] = frozenset(
+    {EnvVars.LOCAL_JWKS_URL, EnvVars.AWS_ENDPOINT_URL}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceWiring:
+    environment: Environment
+    region: str
+    log_level: str
+    user_pool_id: pulumi.Output[str]
+    user_pool_client_id: pulumi.Output[str]
+    tenant_role_arn: pulumi.Output[str]
+    table_names: Mapping[str, pulumi.Output[str]]
+    """Logical table name -> physical name."""
+    bucket_names: Mapping[str, pulumi.Output[str]]
+    """Logical bucket name -> physical name."""
+
+    def environment_variables(self) -> dict[str, pulumi.Input[str]]:
+        variables: dict[str, pulumi.Input[str]] = {
+            EnvVars.ENV: self.environment,
+            EnvVars.REGION: self.region,
+            EnvVars.LOG_LEVEL: self.log_level,
+            EnvVars.USER_POOL_ID: self.user_pool_id,
+            EnvVars.USER_POOL_CLIENT_ID: self.user_pool_client_id,
+            EnvVars.TENANT_ROLE_ARN: self.tenant_role_arn,
+        }
+        variables |= {t.env_var: self.table_names[t.logical_name] for t in TABLES}
+        variables |= {b.env_var: self.bucket_names[b.logical_name] for b in BUCKETS}
+        leaked = LOCAL_ONLY_VARIABLES & variables.keys()
+        if leaked:
+            raise ValueError(f"local-only variables in a cloud environment: {sorted(leaked)}")
+        return variables

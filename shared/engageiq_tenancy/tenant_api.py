@@ -1,0 +1,201 @@
+"""The tenant admin API: `GET/PATCH /api/tenant` (branding) and `GET /api/tenant/usage`.
+
+The web app reads branding for everyone in a tenant; only tenant admins change it. Usage is
+this month's counters (written by the chat service) against the tenant's budget."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio
+import msgspec
+from boto3.dynamodb.types import TypeDeserializer
+from botocore.exceptions import BotoCoreError, ClientError
+from litestar import Controller, get, patch
+from litestar.config.app import AppConfig
+from litestar.di import NamedDependency, Provide
+from litestar.plugins import InitPluginProtocol
+
+from engageiq_tenancy import aws
+from engageiq_tenancy.auth import requires_tenant_admin
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.errors import ApiError
+from engageiq_tenancy.keys import tenant_partition
+from engageiq_tenancy.settings import ServiceSettings
+from engageiq_tenancy.tenant_gate import StorageUnavailable
+from engageiq_tenancy.tenants import (
+    Branding,
+    InvalidBranding,
+    TenantRecord,
+    record_from_item,
+    record_key,
+    validate_branding,
+)
+
+# The usage table's layout: one item per tenant and month, counters added atomically.
+USAGE_ENTITY = "USAGE"
+_deserializer = TypeDeserializer()
+
+
+def usage_key(tenant: TenantContext, month: str) -> dict[str, str]:
+    return {"pk": tenant_partition(tenant, USAGE_ENTITY), "sk": month}
+
+
+def current_month(now: datetime | None = None) -> str:
+    return (now or datetime.now(UTC)).strftime("%Y-%m")
+
+
+class TenantView(msgspec.Struct, rename="camel"):
+    tenant_id: str
+    name: str
+    plan: str
+    status: str
+    branding: Branding
+
+
+class BrandingPatch(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    display_name: str | msgspec.UnsetType = msgspec.UNSET
+    primary_color: str | msgspec.UnsetType = msgspec.UNSET
+    logo_url: str | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class UsageView(msgspec.Struct, rename="camel"):
+    month: str
+    requests: int
+    input_tokens: int
+    output_tokens: int
+    tokens: int
+    monthly_token_budget: int
+    remaining_tokens: int
+
+
+def _typed(key: dict[str, str]) -> dict[str, Any]:
+    return {k: {"S": v} for k, v in key.items()}
+
+
+def _number(item: dict[str, Any], name: str) -> int:
+    return int(item.get(name, {}).get("N", "0"))
+
+
+class TenantDirectory:
+    """Reads and writes the caller's own tenant record; boto3 runs in worker threads."""
+
+    def __init__(self, dynamodb: Any, tenants_table: str, usage_table: str) -> None:
+        self._dynamodb = dynamodb
+        self._tenants = tenants_table
+        self._usage = usage_table
+
+    async def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
+        function = getattr(self._dynamodb, method)
+        try:
+            result: dict[str, Any] = await anyio.to_thread.run_sync(lambda: function(**kwargs))
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageUnavailable() from exc
+        return result
+
+    async def record(self, tenant: TenantContext) -> TenantRecord:
+        answer = await self._call(
+            "get_item", TableName=self._tenants, Key=_typed(record_key(tenant)), ConsistentRead=True
+        )
+        if "Item" not in answer:
+            raise ApiError(404, "not_found", "Your organisation's record was not found.")
+        plain = {k: _deserializer.deserialize(v) for k, v in answer["Item"].items()}
+        return record_from_item(plain)
+
+    async def set_branding(self, tenant: TenantContext, branding: Branding) -> None:
+        await self._call(
+            "update_item",
+            TableName=self._tenants,
+            Key=_typed(record_key(tenant)),
+            UpdateExpression="SET branding = :b",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={
+                ":b": {"M": {k: {"S": str(v)} for k, v in msgspec.to_builtins(branding).items()}}
+            },
+        )
+
+    async def usage(self, tenant: TenantContext, month: str) -> dict[str, int]:
+        answer = await self._call(
+            "get_item",
+            TableName=self._usage,
+            Key=_typed(usage_key(tenant, month)),
+            ConsistentRead=True,
+        )
+        item = answer.get("Item", {})
+        return {name: _number(item, name) for name in ("requests", "inputTokens", "outputTokens")}
+
+
+def _view(record: TenantRecord) -> TenantView:
+    return TenantView(record.tenant_id, record.name, record.plan, record.status, record.branding)
+
+
+class TenantController(Controller):
+    path = "/api/tenant"
+    tags = ("tenant",)
+    security = ({"BearerToken": []},)
+
+    @get("/")
+    async def get_tenant(
+        self, tenant: NamedDependency[TenantContext], tenants: NamedDependency[TenantDirectory]
+    ) -> TenantView:
+        """Your organisation's name, plan and branding."""
+        return _view(await tenants.record(tenant))
+
+    @patch("/", guards=[requires_tenant_admin])
+    async def update_branding(
+        self,
+        tenant: NamedDependency[TenantContext],
+        tenants: NamedDependency[TenantDirectory],
+        data: BrandingPatch,
+    ) -> TenantView:
+        """Change branding (tenant admins only). Omitted fields keep their value."""
+        changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+        try:
+            validate_branding(
+                changes.get("display_name"), changes.get("primary_color"), changes.get("logo_url")
+            )
+        except InvalidBranding as exc:
+            raise ApiError(400, exc.code, exc.message) from None
+        record = await tenants.record(tenant)
+        branding = msgspec.structs.replace(record.branding, **changes)
+        await tenants.set_branding(tenant, branding)
+        return _view(msgspec.structs.replace(record, branding=branding))
+
+    @get("/usage")
+    async def get_usage(
+        self, tenant: NamedDependency[TenantContext], tenants: NamedDependency[TenantDirectory]
+    ) -> UsageView:
+        """This month's requests and tokens against the monthly budget."""
+        month = current_month()
+        record = await tenants.record(tenant)
+        counters = await tenants.usage(tenant, month)
+        used = counters["inputTokens"] + counters["outputTokens"]
+        return UsageView(
+            month=month,
+            requests=counters["requests"],
+            input_tokens=counters["inputTokens"],
+            output_tokens=counters["outputTokens"],
+            tokens=used,
+            monthly_token_budget=record.monthly_token_budget,
+            remaining_tokens=max(0, record.monthly_token_budget - used),
+        )
+
+
+class TenantApiPlugin(InitPluginProtocol):
+    """Mounted by the chat service, which the edge routes `/api/tenant*` to."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.directory = TenantDirectory(
+            aws.client("dynamodb", settings), settings.table("tenants"), settings.table("usage")
+        )
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        directory = self.directory
+
+        def provide() -> TenantDirectory:
+            return directory
+
+        app_config.route_handlers.append(TenantController)
+        app_config.dependencies["tenants"] = Provide(provide, sync_to_thread=False)
+        return app_config

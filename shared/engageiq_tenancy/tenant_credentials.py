@@ -1,0 +1,100 @@
+"""`TenantClients`: boto3 clients for tenant data, signed as the caller's tenant.
+
+In the cloud (`ENGAGEIQ_TENANT_ROLE_ARN` set) the service assumes the tenant role with the
+session tag `tenant_id=<tenant>` taken from the verified `TenantContext`. The role's policies
+(`dynamodb:LeadingKeys` like "${aws:PrincipalTag/tenant_id}#*", S3 under
+"tenants/${aws:PrincipalTag/tenant_id}/") then refuse any key of another tenant, whatever the
+code asks for: the second wall. Credentials and clients are cached per tenant until shortly
+before they expire.
+
+Locally there is no role (moto does not evaluate IAM conditions), so every tenant shares the
+service's own clients; the infrastructure tests assert the role's policies instead."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+import boto3
+
+from engageiq_tenancy.aws import CLIENT_CONFIG
+from engageiq_tenancy.context import TenantContext
+
+TENANT_TAG_KEY: Final = "tenant_id"
+REFRESH_MARGIN_SECONDS: Final = 300.0
+SESSION_SECONDS: Final = 3600
+
+
+@dataclass(frozen=True, slots=True)
+class _Session:
+    clients: dict[str, Any]
+    expires_at: float
+
+
+class TenantClients:
+    def __init__(
+        self,
+        region: str,
+        service: str,
+        role_arn: str | None,
+        base_clients: dict[str, Any],
+        sts: Any = None,
+        clock: Callable[[], float] = time.time,
+        endpoint_url: str | None = None,
+    ) -> None:
+        self._region = region
+        self._service = service
+        self._role_arn = role_arn
+        self._base = base_clients
+        self._sts = sts
+        self._clock = clock
+        self._endpoint_url = endpoint_url
+        self._sessions: dict[str, _Session] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def scoped(self) -> bool:
+        """True when tenant data is reached through per-tenant credentials."""
+        return self._role_arn is not None
+
+    def client(self, tenant: TenantContext, name: str) -> Any:
+        """The `name` client ("dynamodb", "s3") to use for `tenant`'s data. Blocking (STS);
+        call it where boto3 calls already run: in a worker thread."""
+        if self._role_arn is None:
+            return self._base[name]
+        with self._lock:
+            session = self._sessions.get(tenant.tenant_id)
+            if session is None or self._clock() >= session.expires_at - REFRESH_MARGIN_SECONDS:
+                session = self._sessions[tenant.tenant_id] = self._assume(tenant)
+        return session.clients[name]
+
+    def _assume(self, tenant: TenantContext) -> _Session:
+        answer = self._sts.assume_role(
+            RoleArn=self._role_arn,
+            # The session name shows in CloudTrail next to every call made with it.
+            RoleSessionName=f"{self._service}-{tenant.tenant_id}"[:64],
+            DurationSeconds=SESSION_SECONDS,
+            Tags=[{"Key": TENANT_TAG_KEY, "Value": tenant.tenant_id}],
+        )
+        credentials = answer["Credentials"]
+        session = boto3.session.Session(
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+            region_name=self._region,
+        )
+        clients = {
+            name: session.client(  # type: ignore[call-overload]
+                name, config=CLIENT_CONFIG, endpoint_url=self._endpoint_url
+            )
+            for name in self._base
+        }
+        expiration = credentials["Expiration"]
+        expires_at = (
+            expiration.timestamp() if isinstance(expiration, datetime) else float(expiration)
+        )
+        return _Session(clients, expires_at)

@@ -1,0 +1,64 @@
+"""Structured logs: JSON lines with the request's ids, and tracebacks without local variables
+(which hold bearer tokens)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+
+def run_logging(code: str) -> list[dict[str, object]]:
+    """Logs go to the process's stdout, so they are read from a child process."""
+    script = textwrap.dedent("""
+        import structlog
+        from engageiq_tenancy.logs import configure_logging
+        configure_logging("chat", "INFO")
+        log = structlog.get_logger("test")
+    """) + textwrap.dedent(code)
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={**os.environ},
+    )
+    return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+
+
+def test_lines_are_json_with_bound_ids() -> None:
+    lines = run_logging("""
+        structlog.contextvars.bind_contextvars(request_id="r-1", tenant_id="acme", user_id="u")
+        log.info("request", status=200)
+    """)
+    assert len(lines) == 1
+    line = lines[0]
+    assert {
+        k: line[k]
+        for k in ("msg", "request_id", "tenant_id", "user_id", "service", "level", "status")
+    } == {
+        "msg": "request",
+        "request_id": "r-1",
+        "tenant_id": "acme",
+        "user_id": "u",
+        "service": "chat",
+        "level": "info",
+        "status": 200,
+    }
+
+
+def test_tracebacks_never_carry_local_variables() -> None:
+    lines = run_logging("""
+        def handler(authorization: str) -> None:
+            raise RuntimeError("boom")
+        try:
+            handler("Bearer secret-token-value")
+        except RuntimeError:
+            log.exception("unhandled_error")
+    """)
+    assert len(lines) == 1
+    assert lines[0]["exception"]
+    assert "secret-token-value" not in json.dumps(lines[0])
