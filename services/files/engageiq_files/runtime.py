@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
 
 import anyio
 
@@ -21,6 +20,21 @@ from engageiq_files.search.service import TenantSearch
 from engageiq_files.uploads.store import FileStore
 from engageiq_tenancy.aws import client
 from engageiq_tenancy.settings import ServiceSettings
+from engageiq_tenancy.tenant_credentials import TenantClients
+
+
+def tenant_clients(service: ServiceSettings, name: str) -> TenantClients:
+    """Clients for tenant data: the service's own locally; per-tenant credentials from the
+    tenant role (session-tagged with the tenant id) in the cloud."""
+    base = {"s3": client("s3", service), "dynamodb": client("dynamodb", service)}
+    return TenantClients(
+        service.auth.region,
+        name,
+        service.tenant_role_arn,
+        base,
+        sts=client("sts", service) if service.tenant_role_arn else None,
+        endpoint_url=service.aws_endpoint_url,
+    )
 
 
 @dataclass
@@ -38,16 +52,12 @@ class FilesRuntime:
         cls,
         service: ServiceSettings,
         settings: FilesSettings,
-        *,
-        s3: Any = None,
-        dynamodb: Any = None,
     ) -> FilesRuntime:
-        s3 = s3 or client("s3", service)
-        dynamodb = dynamodb or client("dynamodb", service)
+        clients = tenant_clients(service, "files")
         table = service.table("files")
-        catalog = FileCatalog(dynamodb, table)
-        store = FileStore(s3, service.bucket("uploads"))
-        indexes = IndexStore(dynamodb, table, store)
+        catalog = FileCatalog(clients, table)
+        store = FileStore(clients, service.bucket("uploads"))
+        indexes = IndexStore(clients, table, store)
         search = TenantSearch(indexes)
         builder = TenantIndexBuilder(catalog, store, indexes, search)
         sandbox = ParserSandbox(

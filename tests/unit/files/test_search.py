@@ -4,6 +4,7 @@ retrieval adapter the chat service imports."""
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import anyio
 import pytest
@@ -89,7 +90,7 @@ class BlockingIndexes:
     def pointer(self, t: TenantContext) -> IndexPointer:
         return IndexPointer(1, 1, f"tenants/{t.tenant_id}/index/1")
 
-    def load(self, key: str) -> TenantIndex:
+    def load(self, t: TenantContext, key: str) -> TenantIndex:
         if key.startswith("tenants/slow/"):
             self.slow_load_started.set()
             self.release.wait()
@@ -159,3 +160,33 @@ def test_search_results_carry_citation_fields(files_client: FilesClient) -> None
         "text": "Tiers\nThe lynx tier costs 40",
         "score": hit["score"],
     }
+
+
+class RecordingClients:
+    """TenantClients stand-in: records which tenant each client was asked for."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.asked: list[str] = []
+
+    def client(self, t: TenantContext, name: str) -> Any:
+        self.asked.append(t.tenant_id)
+        return self.real
+
+
+def test_storage_calls_use_the_callers_tenant_clients_and_prefix(
+    files_client: FilesClient,
+) -> None:
+    from engageiq_files.uploads.store import FileStore
+
+    runtime = files_client.client.app.state["files_runtime"]
+    clients = RecordingClients(runtime.store.s3_for(tenant("acme")))
+    store = FileStore(clients, runtime.store.bucket)  # type: ignore[arg-type]
+    store.put_bytes(tenant("acme"), "tenants/acme/files/x1", b"data", "text/plain")
+    assert store.get_bytes(tenant("acme"), "tenants/acme/files/x1") == b"data"
+    assert set(clients.asked) == {"acme"}
+    with pytest.raises(ValueError, match="outside the tenant's prefix"):
+        store.get_bytes(tenant("acme"), "tenants/globex/files/x1")
+    with pytest.raises(ValueError, match="outside the tenant's prefix"):
+        store.delete(tenant("globex"), "tenants/acme/files/x1")
+    assert store.get_bytes(tenant("acme"), "tenants/acme/files/x1") == b"data"

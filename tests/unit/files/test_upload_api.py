@@ -197,7 +197,7 @@ def test_a_storage_failure_mid_upload_aborts_and_leaves_no_metadata(
     files_client: FilesClient, s3: Any, dynamodb: Any, local_resources: LocalResources
 ) -> None:
     runtime = files_client.client.app.state["files_runtime"]
-    real = runtime.store.s3
+    real = runtime.store.s3_for(None)  # locally every tenant shares the service's client
 
     class FailingSecondPart:
         def __getattr__(self, name: str) -> Any:
@@ -208,11 +208,11 @@ def test_a_storage_failure_mid_upload_aborts_and_leaves_no_metadata(
                 raise RuntimeError("S3 went away")
             return real.upload_part(**kwargs)
 
-    runtime.store.s3 = FailingSecondPart()
+    runtime.store.s3_for = lambda tenant: FailingSecondPart()
     try:
         response = files_client.upload("acme", "big.txt", b"x" * (11 * MIB))
     finally:
-        runtime.store.s3 = real
+        del runtime.store.s3_for
     assert response.status_code == 500
     assert response.json()["code"] == "internal_error"
     assert_nothing_stored(s3, dynamodb, local_resources)

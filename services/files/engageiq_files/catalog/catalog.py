@@ -21,6 +21,7 @@ from engageiq_files.catalog.records import (
 )
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.keys import InvalidObjectId, object_id, sort_key, tenant_partition
+from engageiq_tenancy.tenant_credentials import TenantClients
 
 FILES_ENTITY: Final = "FILES"
 FILE_TAG: Final = "FILE"
@@ -57,19 +58,23 @@ def decode_cursor(tenant: TenantContext, cursor: str) -> str:
 
 
 class FileCatalog:
-    def __init__(self, dynamodb: Any, table: str) -> None:
-        self._db = dynamodb
+    def __init__(self, clients: TenantClients, table: str) -> None:
+        self._clients = clients
         self._table = table
 
+    def _db(self, tenant: TenantContext) -> Any:
+        # Signed as the tenant in the cloud: IAM's LeadingKeys refuses any other partition.
+        return self._clients.client(tenant, "dynamodb")
+
     def create(self, tenant: TenantContext, record: FileRecord) -> None:
-        self._db.put_item(
+        self._db(tenant).put_item(
             TableName=self._table,
             Item=to_item(record, file_key(tenant, record.id)),
             ConditionExpression="attribute_not_exists(pk)",
         )
 
     def get(self, tenant: TenantContext, file_id: str) -> FileRecord | None:
-        response = self._db.get_item(
+        response = self._db(tenant).get_item(
             TableName=self._table, Key=_typed_key(tenant, file_id), ConsistentRead=True
         )
         item = response.get("Item")
@@ -98,7 +103,7 @@ class FileCatalog:
             }
             if start is not None:
                 request["ExclusiveStartKey"] = _typed_key(tenant, start)
-            response = self._db.query(**request)
+            response = self._db(tenant).query(**request)
             page = [from_item(item) for item in response.get("Items", [])]
             records += [r for r in page if not r.expired(now)]
             last = response.get("LastEvaluatedKey")
@@ -146,7 +151,7 @@ class FileCatalog:
             values[":awaiting"] = serialize(expect_awaiting)
             conditions.append("#awaiting = :awaiting")
         try:
-            self._db.update_item(
+            self._db(tenant).update_item(
                 TableName=self._table,
                 Key=_typed_key(tenant, file_id),
                 UpdateExpression=expression,
@@ -154,9 +159,9 @@ class FileCatalog:
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
             )
-        except self._db.exceptions.ConditionalCheckFailedException:
+        except self._db(tenant).exceptions.ConditionalCheckFailedException:
             return False
         return True
 
     def delete(self, tenant: TenantContext, file_id: str) -> None:
-        self._db.delete_item(TableName=self._table, Key=_typed_key(tenant, file_id))
+        self._db(tenant).delete_item(TableName=self._table, Key=_typed_key(tenant, file_id))

@@ -68,6 +68,7 @@ async def get_file(
     if not record.awaiting_upload:
         url = await anyio.to_thread.run_sync(
             files.store.presigned_download,
+            tenant,
             record.object_key,
             record.name,
             files.settings.download_expiry_seconds,
@@ -90,5 +91,5 @@ async def delete_file(
         await anyio.to_thread.run_sync(files.indexes.note_change, tenant)
         await files.builder.rebuild(tenant)
     # The chunks key follows from the id: removed even if ingestion stored it just now.
-    await anyio.to_thread.run_sync(files.store.delete, chunks_object_key(tenant, file_id))
-    await anyio.to_thread.run_sync(files.store.delete, record.object_key)
+    await anyio.to_thread.run_sync(files.store.delete, tenant, chunks_object_key(tenant, file_id))
+    await anyio.to_thread.run_sync(files.store.delete, tenant, record.object_key)

@@ -135,14 +135,14 @@ class IngestionWorker:
         if record is None:
             raise ParseFailure("deleted", "The file was deleted during processing.")
         with tempfile.NamedTemporaryFile(prefix="engageiq-ingest-") as local:
-            self._store.download_to(record.object_key, local, self._max_bytes)
+            self._store.download_to(tenant, record.object_key, local, self._max_bytes)
             local.flush()
             sections = self._sandbox.parse(local.name, record.kind)
         chunks = chunk_sections(sections)
         if not chunks:
             raise ParseFailure("no_text", "No text could be extracted from this file.")
         key = chunks_object_key(tenant, file_id)
-        self._store.put_bytes(key, msgspec.json.encode(chunks), "application/json")
+        self._store.put_bytes(tenant, key, msgspec.json.encode(chunks), "application/json")
         stored = self._catalog.update(
             tenant,
             file_id,
@@ -151,6 +151,6 @@ class IngestionWorker:
             chunkCount=len(chunks),
         )
         if not stored:
-            self._store.delete(key)  # deleted meanwhile: leave nothing behind
+            self._store.delete(tenant, key)  # deleted meanwhile: leave nothing behind
             raise ParseFailure("deleted", "The file was deleted during processing.")
         return len(chunks)

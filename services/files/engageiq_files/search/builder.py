@@ -70,7 +70,7 @@ class TenantIndexBuilder:
             for f in self._catalog.all_files(tenant)
             if f.chunks_key and f.status in (FileStatus.PROCESSING, FileStatus.READY)
         ]
-        index = TenantIndex.build(self._gather_chunks(files, previous))
+        index = TenantIndex.build(self._gather_chunks(tenant, files, previous))
         pointer = self._indexes.publish(tenant, index, generation)
         if pointer is None:
             log.info("index_build_superseded", generation=generation)
@@ -84,7 +84,7 @@ class TenantIndexBuilder:
         return pointer, index
 
     def _gather_chunks(
-        self, files: list[FileRecord], previous: TenantIndex | None
+        self, tenant: TenantContext, files: list[FileRecord], previous: TenantIndex | None
     ) -> list[IndexedChunk]:
         # A file's chunks never change after they are stored (a new upload is a new id), so
         # the previous index's copy is reused and only new files are read from S3.
@@ -97,7 +97,7 @@ class TenantIndexBuilder:
                 gathered += reusable[f.id]
                 continue
             assert f.chunks_key is not None
-            blob = self._store.get_bytes(f.chunks_key)
+            blob = self._store.get_bytes(tenant, f.chunks_key)
             if blob is None:
                 continue  # deleted meanwhile: no index entry may point to missing data
             gathered += [

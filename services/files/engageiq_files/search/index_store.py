@@ -17,6 +17,7 @@ from engageiq_files.search.tenant_index import TenantIndex
 from engageiq_files.uploads.store import FileStore
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.keys import s3_key, tenant_partition
+from engageiq_tenancy.tenant_credentials import TenantClients
 
 INDEX_AREA: Final = "index"
 POINTER_SORT_KEY: Final = "INDEX"
@@ -42,14 +43,17 @@ def _pointer_key(tenant: TenantContext) -> dict[str, Any]:
 
 
 class IndexStore:
-    def __init__(self, dynamodb: Any, table: str, store: FileStore) -> None:
-        self._db = dynamodb
+    def __init__(self, clients: TenantClients, table: str, store: FileStore) -> None:
+        self._clients = clients
         self._table = table
         self._store = store
 
+    def _db(self, tenant: TenantContext) -> Any:
+        return self._clients.client(tenant, "dynamodb")
+
     def note_change(self, tenant: TenantContext) -> int:
         """Record that the tenant's indexable files changed; returns the new generation."""
-        response = self._db.update_item(
+        response = self._db(tenant).update_item(
             TableName=self._table,
             Key=_pointer_key(tenant),
             UpdateExpression="ADD #g :one",
@@ -60,17 +64,19 @@ class IndexStore:
         return int(response["Attributes"]["generation"]["N"])
 
     def pointer(self, tenant: TenantContext) -> IndexPointer:
-        item = self._db.get_item(
-            TableName=self._table, Key=_pointer_key(tenant), ConsistentRead=True
-        ).get("Item", {})
+        item = (
+            self._db(tenant)
+            .get_item(TableName=self._table, Key=_pointer_key(tenant), ConsistentRead=True)
+            .get("Item", {})
+        )
         return IndexPointer(
             generation=int(item.get("generation", {}).get("N", "0")),
             built_generation=int(item.get("builtGeneration", {}).get("N", "-1")),
             key=item.get("indexKey", {}).get("S"),
         )
 
-    def load(self, key: str) -> TenantIndex | None:
-        blob = self._store.get_bytes(key)
+    def load(self, tenant: TenantContext, key: str) -> TenantIndex | None:
+        blob = self._store.get_bytes(tenant, key)
         return None if blob is None else TenantIndex.from_bytes(blob)
 
     def publish(
@@ -78,9 +84,9 @@ class IndexStore:
     ) -> IndexPointer | None:
         """Store `index` as built at `generation`; None if a newer build got there first."""
         key = s3_key(tenant, INDEX_AREA, f"{generation:012d}-{secrets.token_hex(6)}")
-        self._store.put_bytes(key, index.to_bytes(), "application/octet-stream")
+        self._store.put_bytes(tenant, key, index.to_bytes(), "application/octet-stream")
         try:
-            response = self._db.update_item(
+            response = self._db(tenant).update_item(
                 TableName=self._table,
                 Key=_pointer_key(tenant),
                 UpdateExpression="SET builtGeneration = :g, indexKey = :k",
@@ -90,18 +96,18 @@ class IndexStore:
                 ExpressionAttributeValues={":g": {"N": str(generation)}, ":k": {"S": key}},
                 ReturnValues="ALL_OLD",
             )
-        except self._db.exceptions.ConditionalCheckFailedException:
-            self._store.delete(key)
+        except self._db(tenant).exceptions.ConditionalCheckFailedException:
+            self._store.delete(tenant, key)
             return None
         old = response.get("Attributes", {}).get("indexKey", {}).get("S")
         if old and old != key:
             # Readers that still hold the old key re-read the pointer when it is gone.
-            self._store.delete(old)
+            self._store.delete(tenant, old)
         current = int(response.get("Attributes", {}).get("generation", {}).get("N", "0"))
         return IndexPointer(generation=current, built_generation=generation, key=key)
 
     def delete_all(self, tenant: TenantContext) -> None:
         pointer = self.pointer(tenant)
         if pointer.key:
-            self._store.delete(pointer.key)
-        self._db.delete_item(TableName=self._table, Key=_pointer_key(tenant))
+            self._store.delete(tenant, pointer.key)
+        self._db(tenant).delete_item(TableName=self._table, Key=_pointer_key(tenant))

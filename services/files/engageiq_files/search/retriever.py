@@ -10,7 +10,6 @@ from typing import Final, Protocol
 from engageiq_files.search.index_store import IndexStore
 from engageiq_files.search.service import Passage, TenantSearch
 from engageiq_files.uploads.store import FileStore
-from engageiq_tenancy.aws import client
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.settings import ServiceSettings
 
@@ -32,9 +31,14 @@ class S3Retriever:
         self._search = search
 
     @classmethod
-    def from_settings(cls, settings: ServiceSettings) -> S3Retriever:
-        store = FileStore(client("s3", settings), settings.bucket("uploads"))
-        indexes = IndexStore(client("dynamodb", settings), settings.table("files"), store)
+    def from_settings(cls, settings: ServiceSettings, service: str = "chat") -> S3Retriever:
+        """Reads with the calling service's tenant-scoped clients (`service` names the STS
+        session, so CloudTrail shows who read)."""
+        from engageiq_files.runtime import tenant_clients
+
+        clients = tenant_clients(settings, service)
+        store = FileStore(clients, settings.bucket("uploads"))
+        indexes = IndexStore(clients, settings.table("files"), store)
         return cls(TenantSearch(indexes))
 
     async def retrieve(self, tenant: TenantContext, query: str, limit: int) -> list[Passage]:

@@ -89,7 +89,7 @@ class TenantSearch:
                 cached = self._cache.get(tenant.tenant_id)
                 if cached is not None and cached.version == pointer.version:
                     return cached.index
-                index = await anyio.to_thread.run_sync(self._indexes.load, pointer.version)
+                index = await anyio.to_thread.run_sync(self._indexes.load, tenant, pointer.version)
                 if index is not None:
                     self._put(tenant.tenant_id, CachedIndex(pointer.version, index))
                     return index

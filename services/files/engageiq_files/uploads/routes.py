@@ -113,6 +113,7 @@ def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
         key = file_object_key(tenant, file_id)
         upload = StreamedUpload(
             files.store,
+            tenant,
             key,
             boundary,
             max_bytes=limit,
@@ -150,7 +151,7 @@ def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
             await anyio.to_thread.run_sync(files.catalog.create, tenant, record)
         except BaseException:
             with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(files.store.delete, key)
+                await anyio.to_thread.run_sync(files.store.delete, tenant, key)
             raise
         files.worker.submit(tenant, file_id)
         return UploadedFile(
@@ -181,7 +182,7 @@ def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
         )
         await anyio.to_thread.run_sync(files.catalog.create, tenant, record)
         post_form = await anyio.to_thread.run_sync(
-            files.store.presigned_post, key, limit, settings.presign_expiry_seconds
+            files.store.presigned_post, tenant, key, limit, settings.presign_expiry_seconds
         )
         return DirectUpload(
             id=file_id,
@@ -201,7 +202,7 @@ def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
         record = await find_file(files, tenant, file_id)
         if not record.awaiting_upload:
             raise ApiError(409, "already_completed", "This upload was already completed.")
-        head = await anyio.to_thread.run_sync(files.store.head, record.object_key)
+        head = await anyio.to_thread.run_sync(files.store.head, tenant, record.object_key)
         if head is None:
             raise ApiError(409, "upload_missing", "Upload the file to the presigned URL first.")
         size = int(head["ContentLength"])
@@ -211,7 +212,7 @@ def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
             if size == 0:
                 raise empty_file()
             first = await anyio.to_thread.run_sync(
-                files.store.read_head, record.object_key, SNIFF_BYTES
+                files.store.read_head, tenant, record.object_key, SNIFF_BYTES
             )
             try:
                 kind = sniff(first, record.name)
@@ -219,7 +220,7 @@ def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
                 raise unsupported_file_type(str(exc)) from None
         except ApiError:
             # A refused direct upload leaves nothing: neither the object nor the record.
-            await anyio.to_thread.run_sync(files.store.delete, record.object_key)
+            await anyio.to_thread.run_sync(files.store.delete, tenant, record.object_key)
             await anyio.to_thread.run_sync(files.catalog.delete, tenant, file_id)
             raise
         completed = await anyio.to_thread.run_sync(

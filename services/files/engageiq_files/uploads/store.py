@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.keys import s3_key, s3_tenant_prefix
+from engageiq_tenancy.tenant_credentials import TenantClients
 
 FILES_AREA: Final = "files"
 CHUNKS_AREA: Final = "chunks"
@@ -59,31 +60,51 @@ class UploadSession:
 
 
 class FileStore:
-    def __init__(self, s3: Any, bucket: str) -> None:
-        self.s3 = s3
+    """Every call names the tenant: its client is signed as that tenant in the cloud (IAM
+    limits it to "tenants/<tenant>/"), and keys outside the tenant's prefix are refused here
+    as well."""
+
+    def __init__(self, clients: TenantClients, bucket: str) -> None:
+        self._clients = clients
         self.bucket = bucket
 
-    def start_upload(self, key: str, content_type: str) -> UploadSession:
-        return UploadSession(self.s3, self.bucket, key, content_type)
+    def s3_for(self, tenant: TenantContext) -> Any:
+        return self._clients.client(tenant, "s3")
 
-    def head(self, key: str) -> dict[str, Any] | None:
+    def _checked(self, tenant: TenantContext, key: str) -> str:
+        if not key.startswith(s3_tenant_prefix(tenant)):
+            raise ValueError("object key outside the tenant's prefix")
+        return key
+
+    def start_upload(self, tenant: TenantContext, key: str, content_type: str) -> UploadSession:
+        return UploadSession(
+            self.s3_for(tenant), self.bucket, self._checked(tenant, key), content_type
+        )
+
+    def head(self, tenant: TenantContext, key: str) -> dict[str, Any] | None:
         try:
-            result: dict[str, Any] = self.s3.head_object(Bucket=self.bucket, Key=key)
-        except self.s3.exceptions.ClientError as exc:
+            result: dict[str, Any] = self.s3_for(tenant).head_object(
+                Bucket=self.bucket, Key=self._checked(tenant, key)
+            )
+        except self.s3_for(tenant).exceptions.ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
                 return None
             raise
         return result
 
-    def read_head(self, key: str, length: int) -> bytes:
+    def read_head(self, tenant: TenantContext, key: str, length: int) -> bytes:
         """The first `length` bytes of an object (a ranged GET, so size does not matter)."""
-        body = self.s3.get_object(Bucket=self.bucket, Key=key, Range=f"bytes=0-{length - 1}")
+        body = self.s3_for(tenant).get_object(
+            Bucket=self.bucket, Key=self._checked(tenant, key), Range=f"bytes=0-{length - 1}"
+        )
         data: bytes = body["Body"].read()
         return data
 
-    def download_to(self, key: str, out: IO[bytes], max_bytes: int) -> int:
+    def download_to(self, tenant: TenantContext, key: str, out: IO[bytes], max_bytes: int) -> int:
         """Stream an object into `out`; refuses objects above `max_bytes`."""
-        body = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"]
+        body = self.s3_for(tenant).get_object(Bucket=self.bucket, Key=self._checked(tenant, key))[
+            "Body"
+        ]
         total = 0
         for chunk in iter(lambda: body.read(DOWNLOAD_CHUNK), b""):
             total += len(chunk)
@@ -93,30 +114,42 @@ class FileStore:
             out.write(chunk)
         return total
 
-    def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
-        self.s3.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+    def put_bytes(self, tenant: TenantContext, key: str, data: bytes, content_type: str) -> None:
+        self.s3_for(tenant).put_object(
+            Bucket=self.bucket, Key=self._checked(tenant, key), Body=data, ContentType=content_type
+        )
 
-    def get_bytes(self, key: str) -> bytes | None:
+    def get_bytes(self, tenant: TenantContext, key: str) -> bytes | None:
         try:
-            data: bytes = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
-        except self.s3.exceptions.NoSuchKey:
+            data: bytes = (
+                self.s3_for(tenant)
+                .get_object(Bucket=self.bucket, Key=self._checked(tenant, key))["Body"]
+                .read()
+            )
+        except self.s3_for(tenant).exceptions.NoSuchKey:
             return None
         return data
 
-    def delete(self, key: str) -> None:
+    def delete(self, tenant: TenantContext, key: str) -> None:
         """Remove every version: the bucket is versioned, and a deleted document must not
         linger as a noncurrent version."""
-        versions = self.s3.list_object_versions(Bucket=self.bucket, Prefix=key)
+        versions = self.s3_for(tenant).list_object_versions(
+            Bucket=self.bucket, Prefix=self._checked(tenant, key)
+        )
         targets = [
             {"Key": v["Key"], "VersionId": v["VersionId"]}
             for v in versions.get("Versions", []) + versions.get("DeleteMarkers", [])
             if v["Key"] == key
         ]
         if targets:
-            self.s3.delete_objects(Bucket=self.bucket, Delete={"Objects": targets, "Quiet": True})
+            self.s3_for(tenant).delete_objects(
+                Bucket=self.bucket, Delete={"Objects": targets, "Quiet": True}
+            )
 
-    def presigned_download(self, key: str, file_name: str, expires: int) -> str:
-        url: str = self.s3.generate_presigned_url(
+    def presigned_download(
+        self, tenant: TenantContext, key: str, file_name: str, expires: int
+    ) -> str:
+        url: str = self.s3_for(tenant).generate_presigned_url(
             "get_object",
             Params={
                 "Bucket": self.bucket,
@@ -127,12 +160,14 @@ class FileStore:
         )
         return url
 
-    def presigned_post(self, key: str, max_bytes: int, expires: int) -> dict[str, Any]:
+    def presigned_post(
+        self, tenant: TenantContext, key: str, max_bytes: int, expires: int
+    ) -> dict[str, Any]:
         """A browser form upload of exactly `key` (no other key: the policy pins it), between
         1 byte and `max_bytes`. The type is not trusted from it: `complete` sniffs the bytes."""
-        result: dict[str, Any] = self.s3.generate_presigned_post(
+        result: dict[str, Any] = self.s3_for(tenant).generate_presigned_post(
             Bucket=self.bucket,
-            Key=key,
+            Key=self._checked(tenant, key),
             Conditions=[["content-length-range", 1, max_bytes]],
             ExpiresIn=expires,
         )
@@ -140,7 +175,7 @@ class FileStore:
 
     def open_uploads(self, tenant: TenantContext) -> Iterator[dict[str, Any]]:
         """Multipart uploads still open under the tenant's prefix (tests and operators)."""
-        response = self.s3.list_multipart_uploads(
+        response = self.s3_for(tenant).list_multipart_uploads(
             Bucket=self.bucket, Prefix=s3_tenant_prefix(tenant)
         )
         yield from response.get("Uploads", [])

@@ -18,6 +18,7 @@ from multipart import MultipartSegment, ParserError, PushMultipartParser
 
 from engageiq_files.uploads.sniffing import SNIFF_BYTES, FileKind, sniff
 from engageiq_files.uploads.store import FileStore, UploadSession
+from engageiq_tenancy.context import TenantContext
 
 FILE_FIELD: Final = "file"
 MAX_OTHER_FIELDS_BYTES: Final = 64 * 1024
@@ -58,6 +59,7 @@ class StreamedUpload:
     def __init__(
         self,
         store: FileStore,
+        tenant: TenantContext,
         key: str,
         boundary: str,
         *,
@@ -67,6 +69,7 @@ class StreamedUpload:
         content_type_of: Callable[[FileKind], str],
     ) -> None:
         self._store = store
+        self._tenant = tenant
         self._key = key
         self._parser = PushMultipartParser(boundary, max_header_count=8, strict=True)
         self._max_bytes = max_bytes
@@ -159,7 +162,7 @@ class StreamedUpload:
         self._kind = sniff(bytes(self._buffer[:SNIFF_BYTES]), self._raw_name or "")
         content_type = self._content_type_of(self._kind)
         self._session = await anyio.to_thread.run_sync(
-            self._store.start_upload, self._key, content_type
+            self._store.start_upload, self._tenant, self._key, content_type
         )
 
     async def _ship_full_parts(self, tasks: anyio.abc.TaskGroup) -> None:
