@@ -7,9 +7,9 @@ event -> SQS queue -> worker (see docs/decisions/0035-ingestion-in-the-service.m
 
 from __future__ import annotations
 
+import math
 import tempfile
 from functools import partial
-from typing import Final
 
 import anyio
 import anyio.abc
@@ -29,7 +29,6 @@ from engageiq_files.uploads.store import FileStore, chunks_object_key
 from engageiq_tenancy.context import TenantContext
 
 log = structlog.get_logger(__name__)
-QUEUE_SIZE: Final = 1000
 
 
 class IngestionWorker:
@@ -48,8 +47,10 @@ class IngestionWorker:
         self._builder = builder
         self._sandbox = sandbox
         self._max_bytes = max_bytes
+        # Unbounded: a job is two short strings, and refusing one after the file is stored
+        # would leave it pending for good.
         self._send, self._receive = anyio.create_memory_object_stream[tuple[TenantContext, str]](
-            QUEUE_SIZE
+            math.inf
         )
         self._pending = 0
         self._idle = anyio.Event()
