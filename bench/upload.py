@@ -29,7 +29,7 @@ import httpx
 import psutil
 from boto3.s3.transfer import TransferConfig
 
-from engageiq.local.aws import LocalAwsServer, aws_client, provision
+from engageiq.local.aws import aws_client, provision
 from engageiq.local.platform import free_port, service_environment
 from engageiq.local.seed import seed_demo, sign_in
 
@@ -116,11 +116,19 @@ def main() -> None:
     args = parser.parse_args()
     size = args.mb * 1000 * 1000
 
-    aws = LocalAwsServer(free_port())
-    aws.start()
+    # moto in its own process, like S3 is its own service: in this process it would share the
+    # GIL with the benchmark's client and skew both measurements.
+    aws_port = free_port()
+    aws = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(aws_port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{aws_port}"
     service: subprocess.Popen[bytes] | None = None
     try:
-        resources = provision(aws.endpoint_url)
+        wait_ready(f"{endpoint}/moto-api/")
+        resources = provision(endpoint)
         demo = seed_demo(resources)
         token = sign_in(
             resources.endpoint_url, resources.user_pool_client_id, demo.username, demo.password
@@ -231,7 +239,8 @@ def main() -> None:
         if service is not None:
             service.terminate()
             service.wait(10)
-        aws.stop()
+        aws.terminate()
+        aws.wait(10)
 
 
 if __name__ == "__main__":
