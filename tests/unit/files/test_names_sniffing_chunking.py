@@ -49,6 +49,7 @@ def test_long_names_keep_their_extension() -> None:
         (b"\xef\xbb\xbf<html><p>bom</p></html>", "page", FileKind.HTML),
         (b"plain words", "sneaky.pdf", FileKind.TXT),  # the name cannot make text a PDF
         ("Grüße aus Köln".encode(), "de.txt", FileKind.TXT),
+        ("Preis;Größe\n40 €;groß\n".encode("cp1252"), "excel.csv", FileKind.CSV),
     ],
 )
 def test_kind_comes_from_the_content(head: bytes, name: str, kind: FileKind) -> None:

@@ -127,6 +127,11 @@ def test_csv_rows_keep_their_numbers(sandbox: ParserSandbox, tmp_path: Path) -> 
     assert "name: product0; price: 0" in sections[0].text
 
 
+def test_windows_1252_text_is_decoded_as_such(sandbox: ParserSandbox, tmp_path: Path) -> None:
+    sections = parse(sandbox, tmp_path, "Größe,Preis\ngroß,40 €\n".encode("cp1252"), "csv")
+    assert sections[0].text == "Größe: groß; Preis: 40 €"
+
+
 def test_text_lines(sandbox: ParserSandbox, tmp_path: Path) -> None:
     content = "\n".join(f"line {i}" for i in range(1, 121)).encode()
     sections = parse(sandbox, tmp_path, content, "txt")

@@ -53,7 +53,14 @@ def _read_text(path: str, limits: ParseLimits) -> str:
     # Four bytes per character at most in UTF-8: enough bytes for max_text_chars.
     with open(path, "rb") as f:
         raw = f.read(limits.max_text_chars * 4)
-    return raw.decode("utf-8-sig", errors="replace")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(raw) - 3:
+            # Only a multi-byte character cut by the read limit: drop it.
+            return raw[: exc.start].decode("utf-8-sig")
+        # Accepted by the sniffer as Windows-1252 text.
+        return raw.decode("cp1252", errors="replace")
 
 
 def parse_txt(path: str, limits: ParseLimits) -> Iterator[Section]:

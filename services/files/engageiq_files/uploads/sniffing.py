@@ -72,5 +72,10 @@ def _is_text(head: bytes) -> bool:
         # An incremental decoder tolerates a multi-byte character cut at the window's end.
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
     except UnicodeDecodeError:
-        return False
+        # Windows-1252 text (CSV exports from Excel, old notes) is text too; binary formats
+        # were already refused by their control bytes above.
+        try:
+            sample.decode("cp1252")
+        except UnicodeDecodeError:
+            return False
     return True
