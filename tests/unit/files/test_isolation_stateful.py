@@ -63,6 +63,29 @@ def make_machine(files: FilesClient) -> type[RuleBasedStateMachine]:
             self.words[file_id] = word
             return Uploaded(owner, file_id, word)
 
+        @rule(target=uploaded, who=st.integers(0, 1))
+        def direct_upload(self, who: int) -> Uploaded:
+            """The presigned path: the other tenant can neither complete nor see it."""
+            owner = self.tenants[who]
+            word = f"direct{next(words)}x{secrets.token_hex(2)}"
+            started = files.post(owner, "/api/files/uploads", json={"name": f"{word}.txt"})
+            assert started.status_code == 201, started.text
+            upload = started.json()
+            assert upload["upload"]["fields"]["key"].startswith(f"tenants/{owner}/")
+            form = httpx.post(
+                upload["upload"]["url"],
+                data=upload["upload"]["fields"],
+                files={"file": ("x", f"pricing {word} notes".encode())},
+                timeout=10,
+            )
+            assert form.status_code in {200, 204}
+            foreign = files.post(self.other(owner), f"/api/files/{upload['id']}/complete")
+            assert foreign.status_code == 404
+            done = files.post(owner, f"/api/files/{upload['id']}/complete")
+            assert done.status_code == 200, done.text
+            self.live[owner].add(upload["id"])
+            return Uploaded(owner, upload["id"], word)
+
         @rule()
         def settle(self) -> None:
             files.settle()
