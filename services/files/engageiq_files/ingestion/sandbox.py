@@ -13,8 +13,10 @@ from engageiq_files.ingestion.sections import ParseFailure, ParseLimits, Section
 
 # forkserver: children fork from a small, single-threaded server that has the parsers
 # imported, not from this multi-threaded service (forking threads is unsafe), and start fast.
-_CONTEXT: Final = multiprocessing.get_context("forkserver")
-_CONTEXT.set_forkserver_preload(["engageiq_files.ingestion.parsers"])
+PROCESS_CONTEXT: Final = multiprocessing.get_context("forkserver")
+PROCESS_CONTEXT.set_forkserver_preload(
+    ["engageiq_files.ingestion.parsers", "engageiq_files.search.tenant_index"]
+)
 
 
 def _child(
@@ -47,8 +49,8 @@ class ParserSandbox:
 
     def parse(self, path: str, kind: str) -> list[Section]:
         """Blocking: parse `path` as `kind` in a child; raises ParseFailure on any failure."""
-        receiver, sender = _CONTEXT.Pipe(duplex=False)
-        process = _CONTEXT.Process(
+        receiver, sender = PROCESS_CONTEXT.Pipe(duplex=False)
+        process = PROCESS_CONTEXT.Process(
             target=_child,
             args=(sender, path, kind, self.limits, self.memory_bytes, int(self.timeout) + 1),
             daemon=True,

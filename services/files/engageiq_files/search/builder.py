@@ -16,6 +16,7 @@ import structlog
 from engageiq_files.catalog.catalog import FileCatalog
 from engageiq_files.catalog.records import FileRecord, FileStatus
 from engageiq_files.ingestion.chunking import Chunk
+from engageiq_files.search.build_process import IndexBuildProcess
 from engageiq_files.search.index_store import IndexPointer, IndexStore
 from engageiq_files.search.service import TenantSearch
 from engageiq_files.search.tenant_index import IndexedChunk, TenantIndex
@@ -35,12 +36,18 @@ class _TenantBuilds:
 
 class TenantIndexBuilder:
     def __init__(
-        self, catalog: FileCatalog, store: FileStore, indexes: IndexStore, search: TenantSearch
+        self,
+        catalog: FileCatalog,
+        store: FileStore,
+        indexes: IndexStore,
+        search: TenantSearch,
+        build_process: IndexBuildProcess | None = None,
     ) -> None:
         self._catalog = catalog
         self._store = store
         self._indexes = indexes
         self._search = search
+        self._build_process = build_process or IndexBuildProcess()
         self._tenants: dict[str, _TenantBuilds] = {}
 
     async def rebuild(self, tenant: TenantContext) -> None:
@@ -70,8 +77,9 @@ class TenantIndexBuilder:
             for f in self._catalog.all_files(tenant)
             if f.chunks_key and f.status in (FileStatus.PROCESSING, FileStatus.READY)
         ]
-        index = TenantIndex.build(self._gather_chunks(tenant, files, previous))
-        pointer = self._indexes.publish(tenant, index, generation)
+        chunks = self._gather_chunks(tenant, files, previous)
+        blob = self._build_process.build(chunks)
+        pointer = self._indexes.publish(tenant, blob, generation)
         if pointer is None:
             log.info("index_build_superseded", generation=generation)
             return None
@@ -80,8 +88,8 @@ class TenantIndexBuilder:
                 self._catalog.update(
                     tenant, f.id, expect_status=FileStatus.PROCESSING, status=FileStatus.READY
                 )
-        log.info("index_published", generation=generation, chunks=len(index.chunks))
-        return pointer, index
+        log.info("index_published", generation=generation, chunks=len(chunks))
+        return pointer, TenantIndex.from_bytes(blob)
 
     def _gather_chunks(
         self, tenant: TenantContext, files: list[FileRecord], previous: TenantIndex | None

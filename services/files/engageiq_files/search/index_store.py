@@ -79,12 +79,11 @@ class IndexStore:
         blob = self._store.get_bytes(tenant, key)
         return None if blob is None else TenantIndex.from_bytes(blob)
 
-    def publish(
-        self, tenant: TenantContext, index: TenantIndex, generation: int
-    ) -> IndexPointer | None:
-        """Store `index` as built at `generation`; None if a newer build got there first."""
+    def publish(self, tenant: TenantContext, blob: bytes, generation: int) -> IndexPointer | None:
+        """Store a serialised index built at `generation`; None if a newer build got there
+        first."""
         key = s3_key(tenant, INDEX_AREA, f"{generation:012d}-{secrets.token_hex(6)}")
-        self._store.put_bytes(tenant, key, index.to_bytes(), "application/octet-stream")
+        self._store.put_bytes(tenant, key, blob, "application/octet-stream")
         try:
             response = self._db(tenant).update_item(
                 TableName=self._table,
