@@ -190,3 +190,38 @@ def test_storage_calls_use_the_callers_tenant_clients_and_prefix(
     with pytest.raises(ValueError, match="outside the tenant's prefix"):
         store.delete(tenant("globex"), "tenants/acme/files/x1")
     assert store.get_bytes(tenant("acme"), "tenants/acme/files/x1") == b"data"
+
+
+def test_an_index_build_that_runs_out_of_memory_fails_cleanly() -> None:
+    from engageiq_files.search.build_process import IndexBuildFailed, IndexBuildProcess
+
+    starved = IndexBuildProcess(memory_bytes=16 * 1024 * 1024)
+    with pytest.raises(IndexBuildFailed):
+        starved.build([chunk(f"word{i} " * 200, f"f{i}") for i in range(2000)])
+    blob = IndexBuildProcess().build([chunk("alpaca pricing")])
+    assert TenantIndex.from_bytes(blob).search("alpaca", 1)[0][0].text == "alpaca pricing"
+
+
+def test_a_failed_index_build_fails_the_file_and_keeps_the_previous_index(
+    files_client: FilesClient,
+) -> None:
+    from engageiq_files.search.build_process import IndexBuildFailed
+
+    first = files_client.upload("acme", "a.txt", b"tapir pricing").json()["id"]
+    files_client.settle()
+    builder = files_client.client.app.state["files_runtime"].builder
+
+    class Broken:
+        def build(self, chunks: Any) -> bytes:
+            raise IndexBuildFailed("simulated")
+
+    real, builder._build_process = builder._build_process, Broken()
+    try:
+        second = files_client.upload("acme", "b.txt", b"tapir discounts").json()["id"]
+        files_client.settle()
+    finally:
+        builder._build_process = real
+    failed = files_client.file("acme", second)
+    assert failed["status"] == "failed"
+    assert failed["reasonCode"] == "index_unavailable"
+    assert [h["fileId"] for h in files_client.search("acme", "tapir")] == [first]

@@ -23,6 +23,7 @@ from engageiq_files.catalog.records import FileStatus
 from engageiq_files.ingestion.chunking import chunk_sections
 from engageiq_files.ingestion.sandbox import ParserSandbox
 from engageiq_files.ingestion.sections import ParseFailure
+from engageiq_files.search.build_process import IndexBuildFailed
 from engageiq_files.search.builder import TenantIndexBuilder
 from engageiq_files.search.index_store import IndexStore
 from engageiq_files.uploads.store import FileStore, chunks_object_key
@@ -129,7 +130,26 @@ class IngestionWorker:
             raise
         bound.info("ingestion_chunked", chunks=chunk_count)
         await anyio.to_thread.run_sync(self._indexes.note_change, tenant)
-        await self._builder.rebuild(tenant)
+        try:
+            await self._builder.rebuild(tenant)
+        except IndexBuildFailed:
+            # The previous index stays published; this file is failed rather than left
+            # "processing", and its chunks go so no later build picks them up half-way.
+            bound.exception("index_build_failed")
+            await anyio.to_thread.run_sync(
+                partial(
+                    self._catalog.update,
+                    tenant,
+                    file_id,
+                    expect_status=FileStatus.PROCESSING,
+                    status=FileStatus.FAILED,
+                    reasonCode="index_unavailable",
+                    reason="The search index could not be updated; try uploading again.",
+                )
+            )
+            await anyio.to_thread.run_sync(
+                self._store.delete, tenant, chunks_object_key(tenant, file_id)
+            )
 
     def _parse_and_store(self, tenant: TenantContext, file_id: str) -> int:
         record = self._catalog.get(tenant, file_id)
