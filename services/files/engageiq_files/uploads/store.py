@@ -131,20 +131,10 @@ class FileStore:
         return data
 
     def delete(self, tenant: TenantContext, key: str) -> None:
-        """Remove every version: the bucket is versioned, and a deleted document must not
-        linger as a noncurrent version."""
-        versions = self.s3_for(tenant).list_object_versions(
-            Bucket=self.bucket, Prefix=self._checked(tenant, key)
-        )
-        targets = [
-            {"Key": v["Key"], "VersionId": v["VersionId"]}
-            for v in versions.get("Versions", []) + versions.get("DeleteMarkers", [])
-            if v["Key"] == key
-        ]
-        if targets:
-            self.s3_for(tenant).delete_objects(
-                Bucket=self.bucket, Delete={"Objects": targets, "Quiet": True}
-            )
+        """Remove the object. The bucket is versioned for recovery: the old version stays
+        restorable by operators until the platform's lifecycle rule expires noncurrent
+        versions (30 days); the tenant role may only delete, not purge versions."""
+        self.s3_for(tenant).delete_object(Bucket=self.bucket, Key=self._checked(tenant, key))
 
     def presigned_download(
         self, tenant: TenantContext, key: str, file_name: str, expires: int
