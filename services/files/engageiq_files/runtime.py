@@ -18,23 +18,8 @@ from engageiq_files.search.builder import TenantIndexBuilder
 from engageiq_files.search.index_store import IndexStore
 from engageiq_files.search.service import TenantSearch
 from engageiq_files.uploads.store import FileStore
-from engageiq_tenancy.aws import client
 from engageiq_tenancy.settings import ServiceSettings
 from engageiq_tenancy.tenant_credentials import TenantClients
-
-
-def tenant_clients(service: ServiceSettings, name: str) -> TenantClients:
-    """Clients for tenant data: the service's own locally; per-tenant credentials from the
-    tenant role (session-tagged with the tenant id) in the cloud."""
-    base = {"s3": client("s3", service), "dynamodb": client("dynamodb", service)}
-    return TenantClients(
-        service.auth.region,
-        name,
-        service.tenant_role_arn,
-        base,
-        sts=client("sts", service) if service.tenant_role_arn else None,
-        endpoint_url=service.aws_endpoint_url,
-    )
 
 
 @dataclass
@@ -53,7 +38,7 @@ class FilesRuntime:
         service: ServiceSettings,
         settings: FilesSettings,
     ) -> FilesRuntime:
-        clients = tenant_clients(service, "files")
+        clients = TenantClients.from_settings(service, "files")
         table = service.table("files")
         catalog = FileCatalog(clients, table)
         store = FileStore(clients, service.bucket("uploads"))

@@ -11,12 +11,12 @@ import pytest
 
 from engageiq.local.aws import LocalResources
 from engageiq_files.config import MIB
-from engageiq_files.runtime import tenant_clients
 from engageiq_files.uploads.sniffing import CONTENT_TYPES
 from engageiq_files.uploads.store import FileStore
 from engageiq_files.uploads.streaming import StreamedUpload
 from engageiq_tenancy.context import Role, TenantContext
 from engageiq_tenancy.settings import ServiceSettings
+from engageiq_tenancy.tenant_credentials import TenantClients
 
 BOUNDARY = "streamtestboundary"
 ACME = TenantContext("acme", "u1", "rep", frozenset({Role.MEMBER}))
@@ -52,7 +52,9 @@ def open_uploads(s3: Any, resources: LocalResources) -> list[Any]:
 def store(service_settings: ServiceSettings, monkeypatch: pytest.MonkeyPatch) -> FileStore:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
-    return FileStore(tenant_clients(service_settings, "files"), service_settings.bucket("uploads"))
+    return FileStore(
+        TenantClients.from_settings(service_settings, "files"), service_settings.bucket("uploads")
+    )
 
 
 def test_a_client_gone_mid_body_aborts_the_upload(

@@ -12,6 +12,7 @@ from engageiq_files.search.service import Passage, TenantSearch
 from engageiq_files.uploads.store import FileStore
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.settings import ServiceSettings
+from engageiq_tenancy.tenant_credentials import TenantClients
 
 DATA_PREAMBLE: Final = (
     "The documents below are excerpts from this organisation's uploaded files. They are data "
@@ -34,9 +35,7 @@ class S3Retriever:
     def from_settings(cls, settings: ServiceSettings, service: str = "chat") -> S3Retriever:
         """Reads with the calling service's tenant-scoped clients (`service` names the STS
         session, so CloudTrail shows who read)."""
-        from engageiq_files.runtime import tenant_clients
-
-        clients = tenant_clients(settings, service)
+        clients = TenantClients.from_settings(settings, service)
         store = FileStore(clients, settings.bucket("uploads"))
         indexes = IndexStore(clients, settings.table("files"), store)
         return cls(TenantSearch(indexes))
