@@ -1,0 +1,167 @@
+"""`FileCatalog`: file metadata in DynamoDB, always addressed through the caller's tenant key.
+
+Blocking (boto3); async callers run it in a worker thread."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+from collections.abc import Iterator
+from typing import Any, Final
+
+from engageiq_files.catalog.records import (
+    FileRecord,
+    FileStatus,
+    from_item,
+    now_iso,
+    serialize,
+    to_item,
+)
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.keys import InvalidObjectId, object_id, sort_key, tenant_partition
+from engageiq_tenancy.tenant_credentials import TenantClients
+
+FILES_ENTITY: Final = "FILES"
+FILE_TAG: Final = "FILE"
+
+
+class InvalidCursor(ValueError):
+    """A pagination cursor that was not issued to this tenant."""
+
+
+def file_key(tenant: TenantContext, file_id: str) -> dict[str, str]:
+    return {"pk": tenant_partition(tenant, FILES_ENTITY), "sk": sort_key(FILE_TAG, file_id)}
+
+
+def _typed_key(tenant: TenantContext, file_id: str) -> dict[str, Any]:
+    return {k: {"S": v} for k, v in file_key(tenant, file_id).items()}
+
+
+def encode_cursor(tenant: TenantContext, file_id: str) -> str:
+    raw = json.dumps({"t": tenant.tenant_id, "k": file_id}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(tenant: TenantContext, cursor: str) -> str:
+    """The file id a cursor continues after. The partition always comes from the caller, so a
+    cursor can only move within the caller's own files; one minted for another tenant, or
+    tampered with, is refused rather than silently reinterpreted."""
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(data, dict) or data.get("t") != tenant.tenant_id:
+            raise InvalidCursor("cursor of another tenant")
+        return object_id(str(data["k"]))
+    except (ValueError, KeyError, binascii.Error, InvalidObjectId, UnicodeDecodeError):
+        raise InvalidCursor("malformed cursor") from None
+
+
+class FileCatalog:
+    def __init__(self, clients: TenantClients, table: str) -> None:
+        self._clients = clients
+        self._table = table
+
+    def _db(self, tenant: TenantContext) -> Any:
+        # Signed as the tenant in the cloud: IAM's LeadingKeys refuses any other partition.
+        return self._clients.client(tenant, "dynamodb")
+
+    def create(self, tenant: TenantContext, record: FileRecord) -> None:
+        self._db(tenant).put_item(
+            TableName=self._table,
+            Item=to_item(record, file_key(tenant, record.id)),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    def get(self, tenant: TenantContext, file_id: str) -> FileRecord | None:
+        response = self._db(tenant).get_item(
+            TableName=self._table, Key=_typed_key(tenant, file_id), ConsistentRead=True
+        )
+        item = response.get("Item")
+        if item is None:
+            return None
+        record = from_item(item)
+        return None if record.expired() else record
+
+    def page(
+        self, tenant: TenantContext, limit: int, after: str | None = None
+    ) -> tuple[list[FileRecord], str | None]:
+        """Up to `limit` live files, newest first, and the id to continue after (or None)."""
+        records: list[FileRecord] = []
+        start = after
+        now = time.time()
+        while len(records) < limit:
+            request: dict[str, Any] = {
+                "TableName": self._table,
+                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :file)",
+                "ExpressionAttributeValues": {
+                    ":pk": {"S": tenant_partition(tenant, FILES_ENTITY)},
+                    ":file": {"S": f"{FILE_TAG}#"},
+                },
+                "ScanIndexForward": False,
+                "Limit": limit - len(records),
+            }
+            if start is not None:
+                request["ExclusiveStartKey"] = _typed_key(tenant, start)
+            response = self._db(tenant).query(**request)
+            page = [from_item(item) for item in response.get("Items", [])]
+            records += [r for r in page if not r.expired(now)]
+            last = response.get("LastEvaluatedKey")
+            if last is None:
+                return records, None
+            start = last["sk"]["S"].partition("#")[2]
+        return records, records[-1].id if records else None
+
+    def all_files(self, tenant: TenantContext) -> Iterator[FileRecord]:
+        after: str | None = None
+        while True:
+            page, after = self.page(tenant, 500, after)
+            yield from page
+            if after is None:
+                return
+
+    def update(
+        self,
+        tenant: TenantContext,
+        file_id: str,
+        *,
+        expect_status: FileStatus | None = None,
+        expect_awaiting: bool | None = None,
+        remove: tuple[str, ...] = (),
+        **fields: Any,
+    ) -> bool:
+        """Set `fields` (camelCase attribute names) on an existing file; False if the file is
+        gone or not in the expected state (a concurrent delete or a second `complete`)."""
+        names = {f"#f{i}": name for i, name in enumerate(fields)}
+        values = {f":v{i}": serialize(value) for i, value in enumerate(fields.values())}
+        names |= {"#updated": "updatedAt"}
+        values |= {":updated": serialize(now_iso())}
+        sets = [f"#f{i} = :v{i}" for i in range(len(fields))] + ["#updated = :updated"]
+        expression = "SET " + ", ".join(sets)
+        if remove:
+            names |= {f"#r{i}": name for i, name in enumerate(remove)}
+            expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(remove)))
+        conditions = ["attribute_exists(pk)"]
+        if expect_status is not None:
+            names["#status"] = "status"
+            values[":expected"] = serialize(expect_status.value)
+            conditions.append("#status = :expected")
+        if expect_awaiting is not None:
+            names["#awaiting"] = "awaitingUpload"
+            values[":awaiting"] = serialize(expect_awaiting)
+            conditions.append("#awaiting = :awaiting")
+        try:
+            self._db(tenant).update_item(
+                TableName=self._table,
+                Key=_typed_key(tenant, file_id),
+                UpdateExpression=expression,
+                ConditionExpression=" AND ".join(conditions),
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except self._db(tenant).exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def delete(self, tenant: TenantContext, file_id: str) -> None:
+        self._db(tenant).delete_item(TableName=self._table, Key=_typed_key(tenant, file_id))

@@ -1,0 +1,79 @@
+"""`FileRecord`: what the catalog knows about one file, and how it is stored in DynamoDB."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+
+class FileStatus(enum.StrEnum):
+    PENDING = "pending"
+    PROCESSING = "processing"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class FileRecord(msgspec.Struct, rename="camel", kw_only=True):
+    id: str
+    name: str
+    status: FileStatus = FileStatus.PENDING
+    size: int = 0
+    content_type: str = ""
+    kind: str = ""
+    object_key: str
+    created_at: str
+    updated_at: str = ""
+    uploaded_by: str = ""
+    awaiting_upload: bool = False
+    """A direct upload whose object has not been verified yet (it expires with `expires_at`)."""
+    expires_at: int | None = None
+    reason_code: str | None = None
+    reason: str | None = None
+    chunks_key: str | None = None
+    """Set once the file's chunks are stored; such files belong in the tenant's index."""
+    chunk_count: int = 0
+
+    def expired(self, now: float | None = None) -> bool:
+        # DynamoDB deletes TTL-expired items lazily (and moto never does), so reads filter.
+        return self.expires_at is not None and self.expires_at <= (now or time.time())
+
+
+def new_file_id() -> str:
+    """Time-ordered (so listings sort newest first by key) and unguessable."""
+    return f"{time.time_ns() // 1_000_000:011x}{secrets.token_hex(8)}"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def to_item(record: FileRecord, keys: dict[str, str]) -> dict[str, Any]:
+    plain: dict[str, Any] = msgspec.to_builtins(record)
+    return {k: _serializer.serialize(v) for k, v in {**plain, **keys}.items()}
+
+
+def _plain(value: Any) -> Any:
+    # DynamoDB numbers come back as Decimal; every number we store is an integer.
+    return int(value) if isinstance(value, Decimal) else value
+
+
+def from_item(item: dict[str, Any]) -> FileRecord:
+    plain = {
+        k: _plain(_deserializer.deserialize(v)) for k, v in item.items() if k not in ("pk", "sk")
+    }
+    return msgspec.convert(plain, FileRecord, strict=False)
+
+
+def serialize(value: Any) -> dict[str, Any]:
+    return dict(_serializer.serialize(value))

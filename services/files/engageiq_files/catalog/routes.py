@@ -1,0 +1,95 @@
+"""GET /api/files, GET /api/files/{id}, DELETE /api/files/{id}."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import anyio.to_thread
+from litestar import delete, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
+
+from engageiq_files.catalog.catalog import InvalidCursor, decode_cursor, encode_cursor
+from engageiq_files.catalog.records import FileRecord, FileStatus
+from engageiq_files.catalog.views import FilePage, FileView
+from engageiq_files.errors import file_not_found
+from engageiq_files.runtime import FilesRuntime
+from engageiq_files.uploads.store import chunks_object_key
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.errors import ApiError
+from engageiq_tenancy.keys import InvalidObjectId, object_id
+from engageiq_tenancy.service import BEARER
+
+
+async def find_file(
+    files: FilesRuntime, tenant: TenantContext, file_id: FromPath[str]
+) -> FileRecord:
+    """The caller's file, or 404 (for malformed ids and other tenants' ids alike)."""
+    try:
+        object_id(file_id)
+    except InvalidObjectId:
+        raise file_not_found() from None
+    record = await anyio.to_thread.run_sync(files.catalog.get, tenant, file_id)
+    if record is None:
+        raise file_not_found()
+    return record
+
+
+@get("/api/files", security=[BEARER], tags=["files"])
+async def list_files(
+    tenant: NamedDependency[TenantContext],
+    files: NamedDependency[FilesRuntime],
+    limit: Annotated[int, QueryParameter(ge=1, le=100)] = 25,
+    cursor: Annotated[str | None, QueryParameter(max_length=512)] = None,
+) -> FilePage:
+    """The tenant's files, newest first; pass `nextCursor` back as `cursor` for more."""
+    after = None
+    if cursor:
+        try:
+            after = decode_cursor(tenant, cursor)
+        except InvalidCursor:
+            raise ApiError(400, "invalid_cursor", "The cursor is not valid here.") from None
+    records, last = await anyio.to_thread.run_sync(files.catalog.page, tenant, limit, after)
+    return FilePage(
+        files=[FileView.of(r) for r in records],
+        next_cursor=encode_cursor(tenant, last) if last else None,
+    )
+
+
+@get("/api/files/{file_id:str}", security=[BEARER], tags=["files"])
+async def get_file(
+    tenant: NamedDependency[TenantContext],
+    files: NamedDependency[FilesRuntime],
+    file_id: FromPath[str],
+) -> FileView:
+    """Metadata and a short-lived download URL."""
+    record = await find_file(files, tenant, file_id)
+    url = None
+    if not record.awaiting_upload:
+        url = await anyio.to_thread.run_sync(
+            files.store.presigned_download,
+            tenant,
+            record.object_key,
+            record.name,
+            files.settings.download_expiry_seconds,
+        )
+    return FileView.of(record, download_url=url)
+
+
+@delete("/api/files/{file_id:str}", security=[BEARER], tags=["files"], status_code=204)
+async def delete_file(
+    tenant: NamedDependency[TenantContext],
+    files: NamedDependency[FilesRuntime],
+    file_id: FromPath[str],
+) -> None:
+    """Removes the metadata, the file's chunks from the index, the object and its chunks."""
+    record = await find_file(files, tenant, file_id)
+    # Metadata first (the file disappears from listings), then the index without it, and only
+    # then the data: no index entry ever points to a deleted object.
+    await anyio.to_thread.run_sync(files.catalog.delete, tenant, file_id)
+    if record.chunks_key or record.status is FileStatus.PROCESSING:
+        await anyio.to_thread.run_sync(files.indexes.note_change, tenant)
+        await files.builder.rebuild(tenant)
+    # The chunks key follows from the id: removed even if ingestion stored it just now.
+    await anyio.to_thread.run_sync(files.store.delete, tenant, chunks_object_key(tenant, file_id))
+    await anyio.to_thread.run_sync(files.store.delete, tenant, record.object_key)

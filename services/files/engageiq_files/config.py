@@ -1,0 +1,66 @@
+"""Files-service settings: upload limits and ingestion bounds, read once from the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+MIB: Final = 1024 * 1024
+S3_MIN_PART_SIZE: Final = 5 * MIB
+
+
+class FilesSettingsError(ValueError):
+    """A files-service variable is set to something we will not run with."""
+
+
+@dataclass(frozen=True, slots=True)
+class FilesSettings:
+    max_upload_bytes: int = 50 * 1000 * 1000
+    """Largest file accepted, by either upload path (413 `file_too_large` above it)."""
+    part_size: int = 8 * MIB
+    """S3 multipart part size of the streamed upload (S3 needs >= 5 MiB except the last)."""
+    parts_in_flight: int = 3
+    """Parts uploaded concurrently while the body is still being read; bounds memory."""
+    presign_expiry_seconds: int = 600
+    """Lifetime of a presigned POST; a pending direct upload expires an hour after it."""
+    download_expiry_seconds: int = 300
+    """Lifetime of a presigned download URL."""
+    parse_timeout_seconds: float = 60.0
+    """Wall-clock bound for parsing one document (the parser process is killed after it)."""
+    parse_memory_bytes: int = 1024 * MIB
+    """Address-space bound of the parser process."""
+    max_pages: int = 2000
+    """PDF pages parsed at most."""
+    max_text_chars: int = 10_000_000
+    """Extracted characters kept per file; the rest is left out of the index."""
+    max_docx_uncompressed_bytes: int = 200 * MIB
+    """A DOCX whose parts expand beyond this is refused before parsing (zip bombs)."""
+    ingestion_workers: int = 2
+    """Files ingested concurrently by one service instance."""
+
+    def __post_init__(self) -> None:
+        if self.part_size < S3_MIN_PART_SIZE:
+            raise FilesSettingsError("part_size must be at least 5 MiB (S3's minimum part size)")
+        if self.max_upload_bytes < 1 or self.parts_in_flight < 1 or self.ingestion_workers < 1:
+            raise FilesSettingsError("limits must be positive")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> FilesSettings:
+        e = os.environ if environ is None else environ
+
+        def number(name: str, default: float) -> float:
+            raw = e.get(name, "").strip()
+            try:
+                return float(raw) if raw else default
+            except ValueError:
+                raise FilesSettingsError(f"{name} must be a number") from None
+
+        d = cls()
+        return cls(
+            max_upload_bytes=int(number("ENGAGEIQ_MAX_UPLOAD_BYTES", d.max_upload_bytes)),
+            part_size=int(number("ENGAGEIQ_UPLOAD_PART_SIZE", d.part_size)),
+            parse_timeout_seconds=number("ENGAGEIQ_PARSE_TIMEOUT", d.parse_timeout_seconds),
+            ingestion_workers=int(number("ENGAGEIQ_INGESTION_WORKERS", d.ingestion_workers)),
+        )

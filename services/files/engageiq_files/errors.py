@@ -1,0 +1,30 @@
+"""The files service's API errors (all in the shared `{code, message, requestId}` shape)."""
+
+from __future__ import annotations
+
+from engageiq_tenancy.errors import ApiError
+
+
+def file_not_found() -> ApiError:
+    # The same answer for another tenant's id and for an id that never existed.
+    return ApiError(404, "file_not_found", "No file with this id exists.")
+
+
+def file_too_large(limit: int) -> ApiError:
+    return ApiError(413, "file_too_large", f"The file is larger than the {limit}-byte limit.")
+
+
+def unsupported_file_type(detail: str) -> ApiError:
+    return ApiError(
+        415,
+        "unsupported_file_type",
+        f"This kind of file is not accepted ({detail}). Upload txt, md, html, csv, pdf or docx.",
+    )
+
+
+def empty_file() -> ApiError:
+    return ApiError(400, "empty_file", "The file is empty.")
+
+
+def malformed_upload(detail: str) -> ApiError:
+    return ApiError(400, "malformed_upload", f"The upload could not be read: {detail}.")

@@ -1,0 +1,112 @@
+"""`IndexStore`: where a tenant's index lives. The blob is under the tenant's S3 prefix
+("tenants/<t>/index/<generation>-<random>"); a pointer item in the files table
+(pk "<t>#FILES", sk "INDEX") names the current blob.
+
+`generation` counts changes to the tenant's files; `builtGeneration` is the generation the
+current blob was built at. Publishing is conditional on moving `builtGeneration` forward, so a
+slow, stale build (another instance, an older request) never replaces a newer index."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any, Final
+
+from engageiq_files.catalog.catalog import FILES_ENTITY
+from engageiq_files.search.tenant_index import TenantIndex
+from engageiq_files.uploads.store import FileStore
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.keys import s3_key, tenant_partition
+from engageiq_tenancy.tenant_credentials import TenantClients
+
+INDEX_AREA: Final = "index"
+POINTER_SORT_KEY: Final = "INDEX"
+
+
+@dataclass(frozen=True, slots=True)
+class IndexPointer:
+    generation: int
+    built_generation: int
+    key: str | None
+
+    @property
+    def version(self) -> str | None:
+        """What a cache compares: the blob key changes with every published build."""
+        return self.key
+
+
+def _pointer_key(tenant: TenantContext) -> dict[str, Any]:
+    return {
+        "pk": {"S": tenant_partition(tenant, FILES_ENTITY)},
+        "sk": {"S": POINTER_SORT_KEY},
+    }
+
+
+class IndexStore:
+    def __init__(self, clients: TenantClients, table: str, store: FileStore) -> None:
+        self._clients = clients
+        self._table = table
+        self._store = store
+
+    def _db(self, tenant: TenantContext) -> Any:
+        return self._clients.client(tenant, "dynamodb")
+
+    def note_change(self, tenant: TenantContext) -> int:
+        """Record that the tenant's indexable files changed; returns the new generation."""
+        response = self._db(tenant).update_item(
+            TableName=self._table,
+            Key=_pointer_key(tenant),
+            UpdateExpression="ADD #g :one",
+            ExpressionAttributeNames={"#g": "generation"},
+            ExpressionAttributeValues={":one": {"N": "1"}},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(response["Attributes"]["generation"]["N"])
+
+    def pointer(self, tenant: TenantContext) -> IndexPointer:
+        item = (
+            self._db(tenant)
+            .get_item(TableName=self._table, Key=_pointer_key(tenant), ConsistentRead=True)
+            .get("Item", {})
+        )
+        return IndexPointer(
+            generation=int(item.get("generation", {}).get("N", "0")),
+            built_generation=int(item.get("builtGeneration", {}).get("N", "-1")),
+            key=item.get("indexKey", {}).get("S"),
+        )
+
+    def load(self, tenant: TenantContext, key: str) -> TenantIndex | None:
+        blob = self._store.get_bytes(tenant, key)
+        return None if blob is None else TenantIndex.from_bytes(blob)
+
+    def publish(self, tenant: TenantContext, blob: bytes, generation: int) -> IndexPointer | None:
+        """Store a serialised index built at `generation`; None if a newer build got there
+        first."""
+        key = s3_key(tenant, INDEX_AREA, f"{generation:012d}-{secrets.token_hex(6)}")
+        self._store.put_bytes(tenant, key, blob, "application/octet-stream")
+        try:
+            response = self._db(tenant).update_item(
+                TableName=self._table,
+                Key=_pointer_key(tenant),
+                UpdateExpression="SET builtGeneration = :g, indexKey = :k",
+                ConditionExpression=(
+                    "attribute_not_exists(builtGeneration) OR builtGeneration < :g"
+                ),
+                ExpressionAttributeValues={":g": {"N": str(generation)}, ":k": {"S": key}},
+                ReturnValues="ALL_OLD",
+            )
+        except self._db(tenant).exceptions.ConditionalCheckFailedException:
+            self._store.delete(tenant, key)
+            return None
+        old = response.get("Attributes", {}).get("indexKey", {}).get("S")
+        if old and old != key:
+            # Readers that still hold the old key re-read the pointer when it is gone.
+            self._store.delete(tenant, old)
+        current = int(response.get("Attributes", {}).get("generation", {}).get("N", "0"))
+        return IndexPointer(generation=current, built_generation=generation, key=key)
+
+    def delete_all(self, tenant: TenantContext) -> None:
+        pointer = self.pointer(tenant)
+        if pointer.key:
+            self._store.delete(tenant, pointer.key)
+        self._db(tenant).delete_item(TableName=self._table, Key=_pointer_key(tenant))

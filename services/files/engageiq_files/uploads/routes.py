@@ -1,0 +1,245 @@
+"""POST /api/upload-file (streamed), POST /api/files/uploads (presigned direct upload) and
+POST /api/files/{id}/complete."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import anyio.to_thread
+import msgspec
+from litestar import Request, post
+from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import FromPath, JSONBody
+from multipart import parse_options_header
+
+from engageiq_files.catalog.records import FileRecord, FileStatus, new_file_id, now_iso
+from engageiq_files.catalog.routes import find_file
+from engageiq_files.catalog.views import FileView, UploadedFile
+from engageiq_files.config import FilesSettings
+from engageiq_files.errors import (
+    empty_file,
+    file_too_large,
+    malformed_upload,
+    unsupported_file_type,
+)
+from engageiq_files.runtime import FilesRuntime
+from engageiq_files.uploads.names import sanitise_name
+from engageiq_files.uploads.sniffing import (
+    CONTENT_TYPES,
+    SNIFF_BYTES,
+    FileKind,
+    UnsupportedFileType,
+    sniff,
+)
+from engageiq_files.uploads.store import file_object_key
+from engageiq_files.uploads.streaming import (
+    MULTIPART_OVERHEAD,
+    EmptyFile,
+    FileTooLarge,
+    MalformedUpload,
+    StreamedUpload,
+)
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.errors import ApiError
+from engageiq_tenancy.service import BEARER
+
+PENDING_DIRECT_UPLOAD_TTL = 3600
+
+
+class DirectUploadRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    name: str
+
+
+class PresignedPost(msgspec.Struct):
+    url: str
+    fields: dict[str, str]
+
+
+class DirectUpload(msgspec.Struct, rename="camel"):
+    id: str
+    name: str
+    upload: PresignedPost
+    max_bytes: int
+    expires_in: int
+
+
+def _content_type_of(kind: FileKind) -> str:
+    return CONTENT_TYPES[kind]
+
+
+def _boundary_of(request: Request[Any, Any, Any]) -> str:
+    media_type, options = parse_options_header(request.headers.get("content-type", ""))
+    boundary = options.get("boundary", "")
+    if media_type != "multipart/form-data" or not boundary:
+        raise malformed_upload("send multipart/form-data with a 'file' field")
+    return str(boundary)
+
+
+def _check_declared_length(request: Request[Any, Any, Any], limit: int) -> None:
+    """Refuse by Content-Length before reading a byte; chunked bodies are counted as read."""
+    declared = request.headers.get("content-length")
+    if declared is None:
+        return
+    if not declared.isdigit():
+        raise malformed_upload("the Content-Length header is not a number")
+    if int(declared) > limit + MULTIPART_OVERHEAD:
+        raise file_too_large(limit)
+
+
+def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
+    limit = settings.max_upload_bytes
+
+    @post(
+        "/api/upload-file",
+        security=[BEARER],
+        tags=["files"],
+        status_code=201,
+        # Deliberately the file limit plus form overhead: Litestar's default (10 MB) would
+        # refuse legitimate files, and None would accept anything.
+        request_max_body_size=limit + MULTIPART_OVERHEAD,
+    )
+    async def upload_file(
+        request: Request[Any, Any, Any],
+        tenant: NamedDependency[TenantContext],
+        files: NamedDependency[FilesRuntime],
+    ) -> UploadedFile:
+        """Upload one file as multipart/form-data (field `file`), streamed to storage."""
+        _check_declared_length(request, limit)
+        boundary = _boundary_of(request)
+        file_id = new_file_id()
+        key = file_object_key(tenant, file_id)
+        upload = StreamedUpload(
+            files.store,
+            tenant,
+            key,
+            boundary,
+            max_bytes=limit,
+            part_size=settings.part_size,
+            parts_in_flight=settings.parts_in_flight,
+            content_type_of=_content_type_of,
+        )
+        try:
+            received = await upload.receive(request.stream())
+        except FileTooLarge:
+            raise file_too_large(limit) from None
+        except HTTPException as exc:
+            # Litestar's own body-size guard (request_max_body_size) fires first when a body
+            # arrives in large pieces; it means the same thing.
+            if exc.status_code == 413:
+                raise file_too_large(limit) from None
+            raise
+        except EmptyFile:
+            raise empty_file() from None
+        except MalformedUpload as exc:
+            raise malformed_upload(str(exc)) from None
+        except UnsupportedFileType as exc:
+            raise unsupported_file_type(str(exc)) from None
+        record = FileRecord(
+            id=file_id,
+            name=sanitise_name(received.raw_name),
+            size=received.size,
+            kind=received.kind.value,
+            content_type=CONTENT_TYPES[received.kind],
+            object_key=key,
+            created_at=now_iso(),
+            uploaded_by=tenant.user_id,
+        )
+        try:
+            await anyio.to_thread.run_sync(files.catalog.create, tenant, record)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(files.store.delete, tenant, key)
+            raise
+        files.worker.submit(tenant, file_id)
+        return UploadedFile(
+            id=record.id,
+            name=record.name,
+            size=record.size,
+            content_type=record.content_type,
+            status=record.status,
+        )
+
+    @post("/api/files/uploads", security=[BEARER], tags=["files"], status_code=201)
+    async def create_direct_upload(
+        tenant: NamedDependency[TenantContext],
+        files: NamedDependency[FilesRuntime],
+        data: JSONBody[DirectUploadRequest],
+    ) -> DirectUpload:
+        """A presigned POST to upload a large file straight to storage; then call `complete`."""
+        file_id = new_file_id()
+        key = file_object_key(tenant, file_id)
+        record = FileRecord(
+            id=file_id,
+            name=sanitise_name(data.name),
+            object_key=key,
+            created_at=now_iso(),
+            uploaded_by=tenant.user_id,
+            awaiting_upload=True,
+            expires_at=int(time.time()) + PENDING_DIRECT_UPLOAD_TTL,
+        )
+        await anyio.to_thread.run_sync(files.catalog.create, tenant, record)
+        post_form = await anyio.to_thread.run_sync(
+            files.store.presigned_post, tenant, key, limit, settings.presign_expiry_seconds
+        )
+        return DirectUpload(
+            id=file_id,
+            name=record.name,
+            upload=PresignedPost(url=post_form["url"], fields=post_form["fields"]),
+            max_bytes=limit,
+            expires_in=settings.presign_expiry_seconds,
+        )
+
+    @post("/api/files/{file_id:str}/complete", security=[BEARER], tags=["files"], status_code=200)
+    async def complete_direct_upload(
+        tenant: NamedDependency[TenantContext],
+        files: NamedDependency[FilesRuntime],
+        file_id: FromPath[str],
+    ) -> FileView:
+        """Verify a direct upload (size and sniffed type) and start ingesting it."""
+        record = await find_file(files, tenant, file_id)
+        if not record.awaiting_upload:
+            raise ApiError(409, "already_completed", "This upload was already completed.")
+        head = await anyio.to_thread.run_sync(files.store.head, tenant, record.object_key)
+        if head is None:
+            raise ApiError(409, "upload_missing", "Upload the file to the presigned URL first.")
+        size = int(head["ContentLength"])
+        try:
+            if size > limit:
+                raise file_too_large(limit)
+            if size == 0:
+                raise empty_file()
+            first = await anyio.to_thread.run_sync(
+                files.store.read_head, tenant, record.object_key, SNIFF_BYTES
+            )
+            try:
+                kind = sniff(first, record.name)
+            except UnsupportedFileType as exc:
+                raise unsupported_file_type(str(exc)) from None
+        except ApiError:
+            # A refused direct upload leaves nothing: neither the object nor the record.
+            await anyio.to_thread.run_sync(files.store.delete, tenant, record.object_key)
+            await anyio.to_thread.run_sync(files.catalog.delete, tenant, file_id)
+            raise
+        completed = await anyio.to_thread.run_sync(
+            lambda: files.catalog.update(
+                tenant,
+                file_id,
+                expect_awaiting=True,
+                remove=("expiresAt",),
+                awaitingUpload=False,
+                size=size,
+                kind=kind.value,
+                contentType=CONTENT_TYPES[kind],
+                status=FileStatus.PENDING,
+            )
+        )
+        if not completed:
+            raise ApiError(409, "already_completed", "This upload was already completed.")
+        files.worker.submit(tenant, file_id)
+        updated = await find_file(files, tenant, file_id)
+        return FileView.of(updated)
+
+    return [upload_file, create_direct_upload, complete_direct_upload]

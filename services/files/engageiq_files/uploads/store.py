@@ -1,0 +1,176 @@
+"""`FileStore`: the tenant's objects in the uploads bucket, and `UploadSession`, one S3
+multipart upload that is either completed or aborted - never left half-written.
+
+Blocking (boto3); async callers run it in worker threads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import IO, Any, Final
+from urllib.parse import quote
+
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.keys import s3_key, s3_tenant_prefix
+from engageiq_tenancy.tenant_credentials import TenantClients
+
+FILES_AREA: Final = "files"
+CHUNKS_AREA: Final = "chunks"
+DOWNLOAD_CHUNK: Final = 1024 * 1024
+
+
+def file_object_key(tenant: TenantContext, file_id: str) -> str:
+    """Where a file's bytes live: named by its id, never by the user's file name."""
+    return s3_key(tenant, FILES_AREA, file_id)
+
+
+def chunks_object_key(tenant: TenantContext, file_id: str) -> str:
+    return s3_key(tenant, CHUNKS_AREA, file_id)
+
+
+class UploadSession:
+    """One multipart upload. Parts may be sent from several threads (boto3 clients are
+    thread-safe); `complete` needs every part, `abort` removes whatever was sent."""
+
+    def __init__(self, s3: Any, bucket: str, key: str, content_type: str) -> None:
+        self._s3 = s3
+        self.bucket = bucket
+        self.key = key
+        self.upload_id: str = s3.create_multipart_upload(
+            Bucket=bucket, Key=key, ContentType=content_type
+        )["UploadId"]
+        self._etags: dict[int, str] = {}
+
+    def upload_part(self, number: int, data: bytes | bytearray) -> None:
+        response = self._s3.upload_part(
+            Bucket=self.bucket, Key=self.key, UploadId=self.upload_id, PartNumber=number, Body=data
+        )
+        self._etags[number] = response["ETag"]
+
+    def complete(self) -> None:
+        parts = [{"PartNumber": n, "ETag": self._etags[n]} for n in sorted(self._etags)]
+        self._s3.complete_multipart_upload(
+            Bucket=self.bucket,
+            Key=self.key,
+            UploadId=self.upload_id,
+            MultipartUpload={"Parts": parts},
+        )
+
+    def abort(self) -> None:
+        self._s3.abort_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=self.upload_id)
+
+
+class FileStore:
+    """Every call names the tenant: its client is signed as that tenant in the cloud (IAM
+    limits it to "tenants/<tenant>/"), and keys outside the tenant's prefix are refused here
+    as well."""
+
+    def __init__(self, clients: TenantClients, bucket: str) -> None:
+        self._clients = clients
+        self.bucket = bucket
+
+    def s3_for(self, tenant: TenantContext) -> Any:
+        return self._clients.client(tenant, "s3")
+
+    def _checked(self, tenant: TenantContext, key: str) -> str:
+        if not key.startswith(s3_tenant_prefix(tenant)):
+            raise ValueError("object key outside the tenant's prefix")
+        return key
+
+    def start_upload(self, tenant: TenantContext, key: str, content_type: str) -> UploadSession:
+        return UploadSession(
+            self.s3_for(tenant), self.bucket, self._checked(tenant, key), content_type
+        )
+
+    def head(self, tenant: TenantContext, key: str) -> dict[str, Any] | None:
+        try:
+            result: dict[str, Any] = self.s3_for(tenant).head_object(
+                Bucket=self.bucket, Key=self._checked(tenant, key)
+            )
+        except self.s3_for(tenant).exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                return None
+            raise
+        return result
+
+    def read_head(self, tenant: TenantContext, key: str, length: int) -> bytes:
+        """The first `length` bytes of an object (a ranged GET, so size does not matter)."""
+        body = self.s3_for(tenant).get_object(
+            Bucket=self.bucket, Key=self._checked(tenant, key), Range=f"bytes=0-{length - 1}"
+        )
+        data: bytes = body["Body"].read()
+        return data
+
+    def download_to(self, tenant: TenantContext, key: str, out: IO[bytes], max_bytes: int) -> int:
+        """Stream an object into `out`; refuses objects above `max_bytes`."""
+        body = self.s3_for(tenant).get_object(Bucket=self.bucket, Key=self._checked(tenant, key))[
+            "Body"
+        ]
+        total = 0
+        for chunk in iter(lambda: body.read(DOWNLOAD_CHUNK), b""):
+            total += len(chunk)
+            if total > max_bytes:
+                body.close()
+                raise ValueError("object larger than the upload limit")
+            out.write(chunk)
+        return total
+
+    def put_bytes(self, tenant: TenantContext, key: str, data: bytes, content_type: str) -> None:
+        self.s3_for(tenant).put_object(
+            Bucket=self.bucket, Key=self._checked(tenant, key), Body=data, ContentType=content_type
+        )
+
+    def get_bytes(self, tenant: TenantContext, key: str) -> bytes | None:
+        try:
+            data: bytes = (
+                self.s3_for(tenant)
+                .get_object(Bucket=self.bucket, Key=self._checked(tenant, key))["Body"]
+                .read()
+            )
+        except self.s3_for(tenant).exceptions.NoSuchKey:
+            return None
+        return data
+
+    def delete(self, tenant: TenantContext, key: str) -> None:
+        """Remove the object. The bucket is versioned for recovery: the old version stays
+        restorable by operators until the platform's lifecycle rule expires noncurrent
+        versions (30 days); the tenant role may only delete, not purge versions."""
+        self.s3_for(tenant).delete_object(Bucket=self.bucket, Key=self._checked(tenant, key))
+
+    def presigned_download(
+        self, tenant: TenantContext, key: str, file_name: str, expires: int
+    ) -> str:
+        url: str = self.s3_for(tenant).generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "ResponseContentDisposition": content_disposition(file_name),
+            },
+            ExpiresIn=expires,
+        )
+        return url
+
+    def presigned_post(
+        self, tenant: TenantContext, key: str, max_bytes: int, expires: int
+    ) -> dict[str, Any]:
+        """A browser form upload of exactly `key` (no other key: the policy pins it), between
+        1 byte and `max_bytes`. The type is not trusted from it: `complete` sniffs the bytes."""
+        result: dict[str, Any] = self.s3_for(tenant).generate_presigned_post(
+            Bucket=self.bucket,
+            Key=self._checked(tenant, key),
+            Conditions=[["content-length-range", 1, max_bytes]],
+            ExpiresIn=expires,
+        )
+        return result
+
+    def open_uploads(self, tenant: TenantContext) -> Iterator[dict[str, Any]]:
+        """Multipart uploads still open under the tenant's prefix (tests and operators)."""
+        response = self.s3_for(tenant).list_multipart_uploads(
+            Bucket=self.bucket, Prefix=s3_tenant_prefix(tenant)
+        )
+        yield from response.get("Uploads", [])
+
+
+def content_disposition(file_name: str) -> str:
+    ascii_name = file_name.encode("ascii", "replace").decode().replace('"', "'")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(file_name)}"

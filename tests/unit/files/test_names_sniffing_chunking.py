@@ -1,0 +1,103 @@
+"""Pure functions: file names, content sniffing and chunking."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from engageiq_files.ingestion.chunking import chunk_sections
+from engageiq_files.ingestion.sections import Section
+from engageiq_files.uploads.names import sanitise_name
+from engageiq_files.uploads.sniffing import FileKind, UnsupportedFileType, sniff
+from tests.unit.files.support import docx_bytes, pdf_bytes, zip_bomb_docx
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("..\\..\\windows\\system.ini", "system.ini"),
+        ("C:\\Users\\rep\\pricing.pdf", "pricing.pdf"),
+        ("price\x00list\x1b[31m.txt", "pricelist[31m.txt"),
+        ("invoice\u202egnp.exe", "invoicegnp.exe"),  # right-to-left override removed
+        ("line\nbreak.md", "linebreak.md"),
+        ("..", "untitled"),
+        ("", "untitled"),
+        ("   .hidden  ", "hidden"),
+        ("Übersicht Preise.docx", "Übersicht Preise.docx"),
+    ],
+)
+def test_names_are_sanitised(raw: str, expected: str) -> None:
+    assert sanitise_name(raw) == expected
+
+
+def test_long_names_keep_their_extension() -> None:
+    name = sanitise_name("a" * 500 + ".pdf")
+    assert len(name) == 200
+    assert name.endswith(".pdf")
+
+
+@pytest.mark.parametrize(
+    ("head", "name", "kind"),
+    [
+        (b"%PDF-1.7\n...", "whatever.txt", FileKind.PDF),
+        (b"plain words", "notes.txt", FileKind.TXT),
+        (b"# Title\n\ntext", "readme.md", FileKind.MD),
+        (b"a,b\n1,2\n", "table.csv", FileKind.CSV),
+        (b"<!DOCTYPE html><html><body>x</body></html>", "page.txt", FileKind.HTML),
+        (b"\xef\xbb\xbf<html><p>bom</p></html>", "page", FileKind.HTML),
+        (b"plain words", "sneaky.pdf", FileKind.TXT),  # the name cannot make text a PDF
+        ("Grüße aus Köln".encode(), "de.txt", FileKind.TXT),
+        ("Preis;Größe\n40 €;groß\n".encode("cp1252"), "excel.csv", FileKind.CSV),
+    ],
+)
+def test_kind_comes_from_the_content(head: bytes, name: str, kind: FileKind) -> None:
+    assert sniff(head, name) is kind
+
+
+def test_docx_is_recognised_by_its_parts() -> None:
+    assert sniff(docx_bytes([("hello", None)])[:65536], "x.bin") is FileKind.DOCX
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+        b"MZ\x90\x00\x03\x00\x00\x00",  # a Windows executable
+        b"\x7fELF\x02\x01\x01",
+        b"PK\x03\x04\x14\x00\x00\x00\x08\x00xl/workbook.xml",  # a spreadsheet, not Word
+        b"\xff\xfe\x00\x00garbage",
+        b"GIF89a\x01\x00",
+    ],
+)
+def test_disallowed_content_is_refused_whatever_the_name(head: bytes) -> None:
+    with pytest.raises(UnsupportedFileType):
+        sniff(head, "harmless.txt")
+
+
+def test_fixtures_are_what_they_claim() -> None:
+    assert sniff(pdf_bytes(["x"])) is FileKind.PDF
+    assert sniff(zip_bomb_docx(10)) is FileKind.DOCX
+
+
+def test_chunks_overlap_and_keep_positions() -> None:
+    words = " ".join(f"w{i}" for i in range(1000))
+    chunks = chunk_sections([Section("page 2", words)], size=300, overlap=60)
+    assert len(chunks) > 3
+    assert all(c.location == "page 2" for c in chunks)
+    for chunk in chunks:
+        assert words[chunk.start : chunk.end].strip() == chunk.text
+    for before, after in itertools.pairwise(chunks):
+        assert after.start < before.end  # overlap
+        assert before.text.split()[-1] in after.text
+    assert chunks[-1].end == len(words)
+    assert [c.ordinal for c in chunks] == list(range(len(chunks)))
+
+
+def test_each_section_is_chunked_on_its_own() -> None:
+    chunks = chunk_sections([Section("Pricing", "tiers cost"), Section("Support", "24/7 help")])
+    assert [(c.location, c.text) for c in chunks] == [
+        ("Pricing", "tiers cost"),
+        ("Support", "24/7 help"),
+    ]
