@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engageiq_chat.context.files_retrieval import FilesRetriever
 from engageiq_chat.context.prompt import PromptBuilder
-from engageiq_chat.context.retrieval import NoRetriever, Retriever
+from engageiq_chat.context.retrieval import Retriever
 from engageiq_chat.conversations.store import ConversationStore
 from engageiq_chat.messages.history_cache import HistoryCache
 from engageiq_chat.messages.store import MessageStore
@@ -60,7 +61,7 @@ class ChatServices:
                                     service.tenant_status_cache_seconds),
             router=IntentRouter(),
             prompts=PromptBuilder(settings.history_token_budget),
-            retriever=retriever or NoRetriever(),
+            retriever=retriever or FilesRetriever.from_settings(service),
             provider=provider or default_provider(settings),
             history=HistoryCache(keep_messages=HISTORY_MAX_MESSAGES),
         )

@@ -1,4 +1,5 @@
-"""The retrieval interface the files service plugs into. Until then nothing is retrieved."""
+"""The retrieval interface: what prompt building needs from a search. The files service's
+search plugs in through `files_retrieval.FilesRetriever`; `NoRetriever` retrieves nothing."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ class Retriever(Protocol):
 
 
 class NoRetriever:
-    """What answers until the files issue provides a search index."""
+    """Retrieves nothing (tests and benchmarks that leave documents out)."""
 
     async def retrieve(self, tenant: TenantContext, query: str, limit: int) -> list[Passage]:
         return []

@@ -73,11 +73,12 @@ class ChatTurns:
                            "characters; shorten it or split it in parts.")
         cid = conversation_id_of(conversation_id) if conversation_id is not None else None
 
-        # Independent reads run concurrently: the added latency is one round trip, not three.
-        profile, usage, conversation = await asyncio.gather(
+        # Independent reads run concurrently: the added latency is one round trip, not four.
+        profile, usage, conversation, passages = await asyncio.gather(
             chat.profiles.get(tenant),
             chat.usage.current(tenant),
             chat.conversations.get(tenant, cid) if cid else _none(),
+            chat.retriever.retrieve(tenant, text, PASSAGES_PER_TURN),
         )
         chat.usage.check(usage, profile.monthly_token_budget)
         if cid is not None and conversation is None:
@@ -98,7 +99,6 @@ class ChatTurns:
         read_ms = (time.perf_counter() - started) * 1000
         route = chat.router.classify(text, previous).intent
         model = chat.settings.model_for(route.value)
-        passages = await chat.retriever.retrieve(tenant, text, PASSAGES_PER_TURN)
         request = chat.prompts.build(
             model=model, max_tokens=chat.settings.max_output_tokens, intent=route,
             persona=profile.persona, history=history, message=text, passages=passages,

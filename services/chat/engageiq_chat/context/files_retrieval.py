@@ -1,0 +1,45 @@
+"""`FilesRetriever`: the files service's per-tenant search (`engageiq_files.search`, its
+documented retrieval API) as the chat service's `Retriever`."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import structlog
+
+from engageiq_chat.context.retrieval import Passage
+from engageiq_files.search import Passage as FilePassage
+from engageiq_files.search import S3Retriever
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.settings import ServiceSettings
+
+log = structlog.get_logger(__name__)
+
+
+class FileSearch(Protocol):
+    async def retrieve(self, tenant: TenantContext, query: str, limit: int
+                       ) -> list[FilePassage]: ...
+
+
+def _passage(found: FilePassage) -> Passage:
+    title = f"{found.file_name}, {found.location}" if found.location else found.file_name
+    return Passage(source_id=found.file_id, title=title, text=found.text)
+
+
+class FilesRetriever:
+    def __init__(self, search: FileSearch) -> None:
+        self._search = search
+
+    @classmethod
+    def from_settings(cls, settings: ServiceSettings) -> FilesRetriever:
+        # Reads with the chat service's tenant-scoped clients (STS session name "chat").
+        return cls(S3Retriever.from_settings(settings, service="chat"))
+
+    async def retrieve(self, tenant: TenantContext, query: str, limit: int) -> list[Passage]:
+        try:
+            found = await self._search.retrieve(tenant, query, limit)
+        except Exception:
+            # An answer without documents beats no answer: the turn goes on, the log says why.
+            log.warning("retrieval_failed", exc_info=True)
+            return []
+        return [_passage(p) for p in found]

@@ -1,0 +1,42 @@
+"""The files service's passages become chat passages; a failing search never fails a turn."""
+
+from __future__ import annotations
+
+import asyncio
+
+from engageiq_chat.context.files_retrieval import FilesRetriever
+from engageiq_chat.context.retrieval import Passage
+from engageiq_files.search import Passage as FilePassage
+from engageiq_tenancy.context import Role, TenantContext
+
+ACME = TenantContext("acme", "u1", "u1", frozenset({Role.MEMBER}))
+
+
+class FakeSearch:
+    def __init__(self, found: list[FilePassage] | None = None) -> None:
+        self.found = found
+        self.asked: list[tuple[str, str, int]] = []
+
+    async def retrieve(self, tenant: TenantContext, query: str, limit: int
+                       ) -> list[FilePassage]:
+        self.asked.append((tenant.tenant_id, query, limit))
+        if self.found is None:
+            raise RuntimeError("index unreadable")
+        return self.found
+
+
+def test_file_passages_are_mapped_with_their_location() -> None:
+    search = FakeSearch([
+        FilePassage(file_id="f1", file_name="prices.pdf", location="page 3", text="Pro: 30 EUR",
+                    score=2.5),
+        FilePassage(file_id="f2", file_name="faq.docx", location="", text="SSO included",
+                    score=1.0),
+    ])
+    found = asyncio.run(FilesRetriever(search).retrieve(ACME, "price", 5))
+    assert found == [Passage("f1", "prices.pdf, page 3", "Pro: 30 EUR"),
+                     Passage("f2", "faq.docx", "SSO included")]
+    assert search.asked == [("acme", "price", 5)]
+
+
+def test_a_failing_search_means_no_passages() -> None:
+    assert asyncio.run(FilesRetriever(FakeSearch(None)).retrieve(ACME, "price", 5)) == []
