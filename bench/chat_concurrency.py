@@ -102,10 +102,35 @@ def summary(name: str, results: list[StreamResult], expected_tokens: int) -> dic
         "gap_p99": percentile(gaps, 99), "ttft_p50": percentile(first, 50),
         "ttft_p99": percentile(first, 99),
     }
-    print(f"{name:<26} errors {errors:3d}   per-token delay p50 {figures['delay_p50']:6.2f} ms"
+    print(f"{name:<22} errors {errors:3d}   per-token delay p50 {figures['delay_p50']:6.2f} ms"
           f"  p99 {figures['delay_p99']:6.2f} ms   inter-token gap p99 {figures['gap_p99']:6.2f}"
           f" ms   first token p50 {figures['ttft_p50']:7.1f} ms  p99 {figures['ttft_p99']:7.1f} ms")
     return figures
+
+
+@dataclass
+class ChatRun:
+    results: list[StreamResult]
+    rss_mb: float
+    storage_errors: list[str]
+
+
+def run_chat(args: argparse.Namespace, model_url: str, extra_env: dict[str, str]) -> ChatRun:
+    """A fresh moto and chat process, so each configuration starts from the same state."""
+    with local_platform() as platform, tempfile.TemporaryDirectory() as tmp:
+        env = chat_environment(platform.resources, ANTHROPIC_API_KEY="bench",
+                               ANTHROPIC_BASE_URL=model_url, **extra_env)
+        log_path = Path(tmp) / "chat.log"
+        with chat_process(env, log_path) as chat:
+            port = int(chat.url.rsplit(":", 1)[1])
+            body = json.dumps({"message": "Give me talking points for the call"}).encode()
+            warm = asyncio.run(load(2, port, "/api/chat", body, platform.headers, b"event: done"))
+            assert all(r.done for r in warm), warm
+            results = asyncio.run(load(args.streams, port, "/api/chat", body, platform.headers,
+                                       b"event: done"))
+            rss = chat.peak_rss_mb()
+        errors = [line for line in log_path.read_text().splitlines() if "storage_error" in line]
+    return ChatRun(results, rss, errors)
 
 
 def main() -> None:
@@ -116,38 +141,29 @@ def main() -> None:
     args = parser.parse_args()
 
     model_port = free_port()
-    with local_platform() as platform, tempfile.TemporaryDirectory() as tmp, \
-            messages_server_process(model_port, "--tokens", str(args.tokens), "--interval",
-                                    str(args.interval), "--stamp") as model_url:
+    with messages_server_process(model_port, "--tokens", str(args.tokens), "--interval",
+                                 str(args.interval), "--stamp") as model_url:
         direct_body = json.dumps({"model": "claude-haiku-5-5", "max_tokens": 64, "stream": True,
                                   "messages": [{"role": "user", "content": "hi"}]}).encode()
         direct = asyncio.run(load(args.streams, model_port, "/v1/messages", direct_body, {},
                                   b"event: message_stop"))
-        env = chat_environment(platform.resources, ANTHROPIC_API_KEY="bench",
-                               ANTHROPIC_BASE_URL=model_url)
-        log_path = Path(tmp) / "chat.log"
-        with chat_process(env, log_path) as chat:
-            port = int(chat.url.rsplit(":", 1)[1])
-            body = json.dumps({"message": "Give me talking points for the call"}).encode()
-            warm = asyncio.run(load(2, port, "/api/chat", body, platform.headers, b"event: done"))
-            assert all(r.done for r in warm), warm
-            via_chat = asyncio.run(load(args.streams, port, "/api/chat", body, platform.headers,
-                                        b"event: done"))
-            rss = chat.peak_rss_mb()
-        storage_errors = [line for line in log_path.read_text().splitlines()
-                          if "storage_error" in line]
+        # As deployed (each turn also reads the files search's index pointer), and with
+        # retrieval switched off: the difference is what retrieval costs under this load.
+        runs = {
+            "chat, retrieval on": run_chat(args, model_url, {}),
+            "chat, retrieval off": run_chat(args, model_url, {"ENGAGEIQ_CHAT_RETRIEVAL": "off"}),
+        }
 
     print(f"{args.streams} concurrent streams, {args.tokens} tokens at "
           f"{args.interval * 1000:.0f} ms intervals, one uvicorn worker")
     base = summary("baseline: direct", direct, args.tokens)
-    measured = summary("via the chat service", via_chat, args.tokens)
-    added = measured["delay_p99"] - base["delay_p99"]
-    print(f"added per-token delay p99: {added:.2f} ms (chat p99 - baseline p99)")
-    print(f"chat service peak RSS: {rss:.0f} MB")
-    for line in storage_errors[:5]:
-        print(f"  storage error logged by the service: {line[:300]}")
-    ok = measured["errors"] == 0 and added <= 20 and rss <= 300
-    print(f"goals (0 errors, added p99 <= 20 ms, RSS <= 300 MB): {'met' if ok else 'MISSED'}")
+    for name, run in runs.items():
+        measured = summary(name, run.results, args.tokens)
+        added = measured["delay_p99"] - base["delay_p99"]
+        ok = measured["errors"] == 0 and added <= 20 and run.rss_mb <= 300
+        print(f"  added per-token delay p99 {added:.2f} ms, peak RSS {run.rss_mb:.0f} MB, "
+              f"storage errors retried or failed: {len(run.storage_errors)}; goals (0 errors, "
+              f"added p99 <= 20 ms, RSS <= 300 MB): {'met' if ok else 'MISSED'}")
 
 
 if __name__ == "__main__":

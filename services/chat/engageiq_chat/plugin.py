@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.plugins import InitPluginProtocol
@@ -27,6 +29,12 @@ class ChatPlugin(InitPluginProtocol):
         def provide_chat() -> ChatServices:
             return services
 
+        def freeze_startup_objects() -> None:
+            # Everything imported and built so far (SDK, boto3 models, the files search's
+            # numpy stack) lives as long as the process; moving it out of the collector's
+            # generations keeps full collections short, so they do not stall token relaying.
+            gc.freeze()
+
         async def close_provider() -> None:
             if isinstance(services.provider, AnthropicProvider):
                 await services.provider.aclose()
@@ -37,5 +45,6 @@ class ChatPlugin(InitPluginProtocol):
         ]
         app_config.dependencies["chat"] = Provide(provide_chat, sync_to_thread=False)
         app_config.signature_namespace["ChatServices"] = ChatServices
+        app_config.on_startup = [*app_config.on_startup, freeze_startup_objects]
         app_config.on_shutdown = [*app_config.on_shutdown, close_provider]
         return app_config

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from engageiq_chat.context.files_retrieval import FilesRetriever
 from engageiq_chat.context.prompt import PromptBuilder
-from engageiq_chat.context.retrieval import Retriever
+from engageiq_chat.context.retrieval import NoRetriever, Retriever
 from engageiq_chat.conversations.store import ConversationStore
 from engageiq_chat.messages.history_cache import HistoryCache
 from engageiq_chat.messages.store import MessageStore
@@ -61,10 +61,17 @@ class ChatServices:
                                     service.tenant_status_cache_seconds),
             router=IntentRouter(),
             prompts=PromptBuilder(settings.history_token_budget),
-            retriever=retriever or FilesRetriever.from_settings(service),
+            retriever=retriever or default_retriever(service, settings),
             provider=provider or default_provider(settings),
             history=HistoryCache(keep_messages=HISTORY_MAX_MESSAGES),
         )
+
+
+def default_retriever(service: ServiceSettings, settings: ChatSettings) -> Retriever:
+    """The files service's search, unless switched off."""
+    if settings.retrieval == "off":
+        return NoRetriever()
+    return FilesRetriever.from_settings(service)
 
 
 def default_provider(settings: ChatSettings) -> ChatProvider:

@@ -38,6 +38,7 @@ class ChatEnv:
     MAX_OUTPUT_TOKENS: Final = "ENGAGEIQ_CHAT_MAX_OUTPUT_TOKENS"
     PROVIDER_TIMEOUT_SECONDS: Final = "ENGAGEIQ_CHAT_PROVIDER_TIMEOUT_SECONDS"
     PROVIDER_MAX_RETRIES: Final = "ENGAGEIQ_CHAT_PROVIDER_MAX_RETRIES"
+    RETRIEVAL: Final = "ENGAGEIQ_CHAT_RETRIEVAL"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,8 @@ class ChatSettings:
     """Read timeout per chunk of the model's stream (and overall connect/write bounds)."""
     provider_max_retries: int = 3
     """Retries (with backoff) of a model request refused before it streams: 429, 5xx, 529."""
+    retrieval: Literal["files", "off"] = "files"
+    """`files`: passages from the files service's search; `off`: none (a kill switch)."""
 
     @property
     def provider_name(self) -> str:
@@ -98,7 +101,11 @@ class ChatSettings:
             if intent.strip() not in tiers or tier.strip() not in TIERS:
                 raise SettingsError(f"{ChatEnv.TIERS}: cannot read {pair!r}")
             tiers[intent.strip()] = tier.strip()  # type: ignore[assignment]
+        retrieval = e.get(ChatEnv.RETRIEVAL, "").strip() or defaults.retrieval
+        if retrieval not in ("files", "off"):
+            raise SettingsError(f"{ChatEnv.RETRIEVAL} must be 'files' or 'off'")
         settings = cls(
+            retrieval=retrieval,  # type: ignore[arg-type]
             anthropic_api_key=e.get(ChatEnv.ANTHROPIC_API_KEY, "").strip() or None,
             models={
                 "fast": e.get(ChatEnv.MODEL_FAST, "").strip() or defaults.models["fast"],

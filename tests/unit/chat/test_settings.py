@@ -29,7 +29,13 @@ def test_api_key_selects_anthropic_and_tiers_can_be_overridden() -> None:
     {"ENGAGEIQ_CHAT_STREAM_MAX_SECONDS": "120"},
     {"ENGAGEIQ_CHAT_TIERS": "general=huge"},
     {"ENGAGEIQ_CHAT_MAX_MESSAGE_CHARS": "many"},
+    {"ENGAGEIQ_CHAT_RETRIEVAL": "web"},
 ])
 def test_unsafe_or_unreadable_values_are_refused(environ: dict[str, str]) -> None:
     with pytest.raises(SettingsError):
         ChatSettings.from_env(environ)
+
+
+def test_retrieval_defaults_to_the_files_search_and_can_be_switched_off() -> None:
+    assert ChatSettings.from_env({}).retrieval == "files"
+    assert ChatSettings.from_env({"ENGAGEIQ_CHAT_RETRIEVAL": "off"}).retrieval == "off"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+import anyio
 import structlog
 
 from engageiq_chat.context.retrieval import Passage
@@ -26,9 +27,16 @@ def _passage(found: FilePassage) -> Passage:
     return Passage(source_id=found.file_id, title=title, text=found.text)
 
 
+# The search reads its index pointer with boto3 in worker threads. Bounded, so a burst of
+# turns starting together does not flood the process with GIL-holding threads while other
+# streams are relaying tokens (see storage._THREADS).
+MAX_CONCURRENT_SEARCHES = 8
+
+
 class FilesRetriever:
     def __init__(self, search: FileSearch) -> None:
         self._search = search
+        self._slots = anyio.Semaphore(MAX_CONCURRENT_SEARCHES)
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings) -> FilesRetriever:
@@ -37,7 +45,8 @@ class FilesRetriever:
 
     async def retrieve(self, tenant: TenantContext, query: str, limit: int) -> list[Passage]:
         try:
-            found = await self._search.retrieve(tenant, query, limit)
+            async with self._slots:
+                found = await self._search.retrieve(tenant, query, limit)
         except Exception:
             # An answer without documents beats no answer: the turn goes on, the log says why.
             log.warning("retrieval_failed", exc_info=True)
