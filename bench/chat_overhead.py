@@ -114,7 +114,7 @@ def main() -> None:
     print(row("baseline: SDK call -> request arrives", sdk))
     write = [p["write_ms"] for p in phases]
     print(row("  of which: user message write (moto)", write))
-    print(row("  of which: reads (tenant, usage, conversation)", [p["read_ms"] for p in phases]))
+    print(row("  of which: reads (+ retrieval, concurrent)", [p["read_ms"] for p in phases]))
     print(row("overhead without the message write", [o - w for o, w in zip(overhead, write,
                                                                              strict=True)]))
     p50, p99 = percentile(overhead, 50), percentile(overhead, 99)
