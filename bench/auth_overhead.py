@@ -64,6 +64,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--log-level",
+        default="INFO",
+        help="The service's log level; INFO (production) writes an access line "
+        "per /api request, WARNING isolates the cost of authentication.",
+    )
     args = parser.parse_args()
 
     aws = LocalAwsServer(free_port())
@@ -88,9 +94,13 @@ def main() -> None:
             "warning",
         ],
         # Production log level: every /api request writes its JSON access line (to /dev/null).
-        env={**os.environ, **service_environment(resources)},
+        env={**os.environ, **service_environment(resources), "ENGAGEIQ_LOG_LEVEL": args.log_level},
         stdout=subprocess.DEVNULL,
+        # Server on one core, load generator on the other: on a 2-core machine this keeps the
+        # two from taking turns on the same core, which would blur both figures.
+        preexec_fn=lambda: os.sched_setaffinity(0, {0}),
     )
+    os.sched_setaffinity(0, {1})
     try:
         wait_ready(f"http://127.0.0.1:{port}/health")
         bearer = {"Authorization": f"Bearer {token}"}
