@@ -15,6 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from litestar import Controller, get, patch
 from litestar.config.app import AppConfig
 from litestar.di import NamedDependency, Provide
+from litestar.params import JSONBody
 from litestar.plugins import InitPluginProtocol
 
 from engageiq_tenancy import aws
@@ -147,7 +148,7 @@ class TenantController(Controller):
         self,
         tenant: NamedDependency[TenantContext],
         tenants: NamedDependency[TenantDirectory],
-        data: BrandingPatch,
+        data: JSONBody[BrandingPatch],
     ) -> TenantView:
         """Change branding (tenant admins only). Omitted fields keep their value."""
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import warnings
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,9 +50,9 @@ def parse_sse(text: str) -> tuple[list[SseEvent], int]:
             if line.startswith(":"):
                 comments += 1
             elif line.startswith("event: "):
-                name = line[len("event: "):]
+                name = line[len("event: ") :]
             elif line.startswith("data: "):
-                data += line[len("data: "):]
+                data += line[len("data: ") :]
         if data:
             events.append(SseEvent(name, json.loads(data)))
     return events, comments
@@ -63,11 +62,17 @@ def service_settings(resources: LocalResources) -> ServiceSettings:
     return ServiceSettings.from_env(service_environment(resources))
 
 
-def set_tenant(resources: LocalResources, tenant_id: str, *, budget: int = 2_000_000,
-               status: TenantStatus = TenantStatus.ACTIVE) -> None:
+def set_tenant(
+    resources: LocalResources,
+    tenant_id: str,
+    *,
+    budget: int = 2_000_000,
+    status: TenantStatus = TenantStatus.ACTIVE,
+) -> None:
     """Write (or overwrite) a tenant record, as provisioning does."""
-    record = TenantRecord(tenant_id=tenant_id, name=tenant_id.title(),
-                          monthly_token_budget=budget, status=status)
+    record = TenantRecord(
+        tenant_id=tenant_id, name=tenant_id.title(), monthly_token_budget=budget, status=status
+    )
     serializer = TypeSerializer()
     dynamodb(resources).put_item(
         TableName=resources.tables["tenants"],
@@ -92,25 +97,29 @@ class ChatHarness:
 
     def app(self) -> Litestar:
         factory = self.tokens
-        verifier = CognitoTokenVerifier(factory.auth,
-                                        JwksCache("x", fetcher=lambda _: factory.jwks))
-        with warnings.catch_warnings():
-            # Only the tenancy library's own handlers (its tenant API's body marker is being
-            # fixed on main); every chat handler declares its markers, so a chat warning fails.
-            warnings.filterwarnings("ignore",
-                                    message=r"\[paths='[^']*', handler='update_branding'\]")
-            settings = self.settings_override or service_settings(self.resources)
-            return create_app(settings, chat_settings=self.chat_settings,
-                              verifier=verifier, provider=self.provider,
-                              retriever=self.retriever)
+        verifier = CognitoTokenVerifier(
+            factory.auth, JwksCache("x", fetcher=lambda _: factory.jwks)
+        )
+        settings = self.settings_override or service_settings(self.resources)
+        return create_app(
+            settings,
+            chat_settings=self.chat_settings,
+            verifier=verifier,
+            provider=self.provider,
+            retriever=self.retriever,
+        )
 
     def headers(self, tenant_id: str = "acme", user_id: str = "user-1") -> dict[str, str]:
         token = self.tokens.mint(self.tokens.claims(tenant_id, sub=user_id))
         return {"Authorization": f"Bearer {token}"}
 
 
-def chat(client: TestClient[Litestar], headers: dict[str, str], message: str,
-         conversation_id: str | None = None) -> list[SseEvent]:
+def chat(
+    client: TestClient[Litestar],
+    headers: dict[str, str],
+    message: str,
+    conversation_id: str | None = None,
+) -> list[SseEvent]:
     body: dict[str, Any] = {"message": message}
     if conversation_id:
         body["conversationId"] = conversation_id
@@ -137,8 +146,12 @@ class ScriptedProvider:
         try:
             for n, token in enumerate(self.tokens):
                 if self.fail_after is not None and n == self.fail_after:
-                    raise ProviderError("model_overloaded", "The model is overloaded.",
-                                        input_tokens=10, output_tokens=n)
+                    raise ProviderError(
+                        "model_overloaded",
+                        "The model is overloaded.",
+                        input_tokens=10,
+                        output_tokens=n,
+                    )
                 if self.pause:
                     await asyncio.sleep(self.pause)
                 yield TextDelta(token)

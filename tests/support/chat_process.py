@@ -38,16 +38,30 @@ class RunningChat:
 
 
 @contextmanager
-def chat_process(env: Mapping[str, str], log_path: Path, port: int | None = None
-                 ) -> Iterator[RunningChat]:
+def chat_process(
+    env: Mapping[str, str], log_path: Path, port: int | None = None
+) -> Iterator[RunningChat]:
     """Run `uvicorn engageiq_chat.app:create_app --factory` (1 worker) until the block ends."""
     port = port or free_port()
     with log_path.open("ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "engageiq_chat.app:create_app", "--factory",
-             "--host", HOST, "--port", str(port), "--no-access-log",
-             "--timeout-graceful-shutdown", "3"],
-            env=dict(env), stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "engageiq_chat.app:create_app",
+                "--factory",
+                "--host",
+                HOST,
+                "--port",
+                str(port),
+                "--no-access-log",
+                "--timeout-graceful-shutdown",
+                "3",
+            ],
+            env=dict(env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         url = f"http://{HOST}:{port}"
         try:
@@ -62,8 +76,9 @@ def chat_process(env: Mapping[str, str], log_path: Path, port: int | None = None
                 process.wait()
 
 
-def _wait_ready(process: subprocess.Popen[bytes], url: str, log_path: Path,
-                timeout: float = 30.0) -> None:
+def _wait_ready(
+    process: subprocess.Popen[bytes], url: str, log_path: Path, timeout: float = 30.0
+) -> None:
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:

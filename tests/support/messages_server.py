@@ -102,8 +102,9 @@ def _event(name: str, data: dict[str, Any]) -> bytes:
 
 
 def _delta(text: str) -> bytes:
-    return _event("content_block_delta", {"index": 0, "delta": {"type": "text_delta",
-                                                                "text": text}})
+    return _event(
+        "content_block_delta", {"index": 0, "delta": {"type": "text_delta", "text": text}}
+    )
 
 
 def stream_events(reply: Reply, model: str) -> Iterable[tuple[float, Callable[[], bytes]]]:
@@ -116,26 +117,54 @@ def stream_events(reply: Reply, model: str) -> Iterable[tuple[float, Callable[[]
 
 
 def _events(reply: Reply, model: str) -> Iterable[tuple[float, bytes | None]]:
-    yield 0.0, _event("message_start", {"message": {
-        "id": "msg_local", "type": "message", "role": "assistant", "model": model,
-        "content": [], "stop_reason": None, "stop_sequence": None,
-        "usage": {"input_tokens": reply.input_tokens, "output_tokens": 1,
-                  "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0},
-    }})
-    yield 0.0, _event("content_block_start",
-                      {"index": 0, "content_block": {"type": "text", "text": ""}})
+    yield (
+        0.0,
+        _event(
+            "message_start",
+            {
+                "message": {
+                    "id": "msg_local",
+                    "type": "message",
+                    "role": "assistant",
+                    "model": model,
+                    "content": [],
+                    "stop_reason": None,
+                    "stop_sequence": None,
+                    "usage": {
+                        "input_tokens": reply.input_tokens,
+                        "output_tokens": 1,
+                        "cache_creation_input_tokens": 0,
+                        "cache_read_input_tokens": 0,
+                    },
+                }
+            },
+        ),
+    )
+    yield (
+        0.0,
+        _event("content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}}),
+    )
     yield 0.0, _event("ping", {})
     for n, token in enumerate(reply.tokens):
         if reply.error_after is not None and n == reply.error_after:
-            yield 0.0, _event("error", {"error": {"type": reply.error_type,
-                                                  "message": "Overloaded"}})
+            yield (
+                0.0,
+                _event("error", {"error": {"type": reply.error_type, "message": "Overloaded"}}),
+            )
             return
         delay = reply.first_token_delay if n == 0 else reply.interval
         yield delay, None if reply.stamp else _delta(token)
     yield 0.0, _event("content_block_stop", {"index": 0})
-    yield 0.0, _event("message_delta", {"delta": {"stop_reason": reply.stop_reason,
-                                                  "stop_sequence": None},
-                                        "usage": {"output_tokens": len(reply.tokens)}})
+    yield (
+        0.0,
+        _event(
+            "message_delta",
+            {
+                "delta": {"stop_reason": reply.stop_reason, "stop_sequence": None},
+                "usage": {"output_tokens": len(reply.tokens)},
+            },
+        ),
+    )
     yield 0.0, _event("message_stop", {})
 
 
@@ -153,14 +182,20 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.server_owner
         owner.record(ReceivedRequest(arrived, dict(self.headers.items()), body))
         if self.path.split("?")[0] != "/v1/messages":
-            self._json(404, {"type": "error",
-                             "error": {"type": "not_found_error", "message": self.path}})
+            self._json(
+                404, {"type": "error", "error": {"type": "not_found_error", "message": self.path}}
+            )
             return
         step = owner.next_step()
         if isinstance(step, Refuse):
-            self._json(step.status, {"type": "error", "error": {"type": step.error_type,
-                                                                "message": "refused by script"}},
-                       {"retry-after-ms": str(step.retry_after_ms)})
+            self._json(
+                step.status,
+                {
+                    "type": "error",
+                    "error": {"type": step.error_type, "message": "refused by script"},
+                },
+                {"retry-after-ms": str(step.retry_after_ms)},
+            )
             return
         self.send_response(200)
         self.send_header("content-type", "text/event-stream")
@@ -176,8 +211,9 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             return  # the client went away (cancelled generation)
 
-    def _json(self, status: int, data: dict[str, Any], headers: dict[str, str] | None = None
-              ) -> None:
+    def _json(
+        self, status: int, data: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
         payload = json.dumps(data).encode()
         self.send_response(status)
         self.send_header("content-type", "application/json")
@@ -199,8 +235,9 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=0.02)
     parser.add_argument("--stamp", action="store_true")
     args = parser.parse_args()
-    server = MessagesServer(default=Reply(tokens=["tok "] * args.tokens, interval=args.interval,
-                                          stamp=args.stamp))
+    server = MessagesServer(
+        default=Reply(tokens=["tok "] * args.tokens, interval=args.interval, stamp=args.stamp)
+    )
 
     class Handler(_Handler):
         server_owner = server
