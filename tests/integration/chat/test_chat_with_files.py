@@ -48,7 +48,9 @@ def test_uploaded_document_grounds_and_is_cited_only_for_its_tenant(
     citations = [e.data for e in events if e.event == "citation"]
     assert citations
     assert citations[0]["sourceId"] == file_id
-    assert citations[0]["title"].startswith("quokka-pricing.md")
+    assert citations[0]["title"] == "quokka-pricing.md"
+    assert citations[0]["location"] == "Pricing"  # the heading the passage sits under
+    assert "55 dollars per seat" in citations[0]["snippet"]
     assert events[-1].event == "done"
 
     resources = resources_of(dev_platform.outputs)

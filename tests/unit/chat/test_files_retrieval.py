@@ -33,7 +33,7 @@ def test_file_passages_are_mapped_with_their_location() -> None:
                     score=1.0),
     ])
     found = asyncio.run(FilesRetriever(search).retrieve(ACME, "price", 5))
-    assert found == [Passage("f1", "prices.pdf, page 3", "Pro: 30 EUR"),
+    assert found == [Passage("f1", "prices.pdf", "Pro: 30 EUR", location="page 3"),
                      Passage("f2", "faq.docx", "SSO included")]
     assert search.asked == [("acme", "price", 5)]
 

@@ -23,8 +23,9 @@ class FileSearch(Protocol):
 
 
 def _passage(found: FilePassage) -> Passage:
-    title = f"{found.file_name}, {found.location}" if found.location else found.file_name
-    return Passage(source_id=found.file_id, title=title, text=found.text)
+    return Passage(
+        source_id=found.file_id, title=found.file_name, text=found.text, location=found.location
+    )
 
 
 # The search reads its index pointer with boto3 in worker threads. Bounded, so a burst of

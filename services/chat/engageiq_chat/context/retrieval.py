@@ -16,6 +16,8 @@ class Passage:
     source_id: str
     title: str
     text: str
+    location: str = ""
+    """Where in the document: a page ("page 3") or a heading, when the source has one."""
 
 
 class Retriever(Protocol):

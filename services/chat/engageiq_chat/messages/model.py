@@ -30,6 +30,7 @@ TRUNCATION_MARKER: Final = "\n\n[… truncated: this message exceeded the storag
 class Citation(msgspec.Struct, rename="camel", kw_only=True):
     source_id: str
     title: str
+    location: str = ""
     snippet: str = ""
 
 

@@ -24,7 +24,11 @@ class Delta(msgspec.Struct):
 
 class CitationEvent(msgspec.Struct, rename="camel"):
     source_id: str
+    """The file id."""
     title: str
+    """The file name."""
+    location: str
+    """Page or section within the file ("" when the file has neither)."""
     snippet: str
 
 

@@ -145,8 +145,8 @@ class Turn:
 
     @property
     def citations(self) -> list[Citation]:
-        return [Citation(source_id=p.source_id, title=p.title, snippet=p.text[:300])
-                for p in self.passages]
+        return [Citation(source_id=p.source_id, title=p.title, location=p.location,
+                         snippet=p.text[:300]) for p in self.passages]
 
     async def events(self) -> AsyncGenerator[bytes, None]:
         """The response body. Generation runs in its own task (`worker`), which owns the model
@@ -217,7 +217,8 @@ class Turn:
         final = await asyncio.shield(self._finish(outcome))
         for citation in self.citations:
             outbox.put_nowait(events.sse("citation", events.CitationEvent(
-                source_id=citation.source_id, title=citation.title, snippet=citation.snippet,
+                source_id=citation.source_id, title=citation.title, location=citation.location,
+                snippet=citation.snippet,
             )))
         outbox.put_nowait(final)
         outbox.put_nowait(None)
