@@ -43,8 +43,12 @@ time.sleep(24 * 3600)
 def local_platform() -> Iterator[BenchPlatform]:
     """moto in its own process, so its CPU never competes with the load client's."""
     port = free_port()
-    aws = subprocess.Popen([sys.executable, "-c", MOTO_MAIN, str(port)], cwd=ROOT,
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    aws = subprocess.Popen(
+        [sys.executable, "-c", MOTO_MAIN, str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         assert aws.stdout is not None
         if aws.stdout.readline().strip() != b"ready":
@@ -62,8 +66,10 @@ def local_platform() -> Iterator[BenchPlatform]:
 @contextmanager
 def messages_server_process(port: int, *args: str) -> Iterator[str]:
     """tests.support.messages_server as a process (its sleeping threads off our GIL)."""
-    server = subprocess.Popen([sys.executable, "-m", "tests.support.messages_server",
-                               "--port", str(port), *args], cwd=ROOT)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.messages_server", "--port", str(port), *args],
+        cwd=ROOT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 15

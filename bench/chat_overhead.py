@@ -44,7 +44,9 @@ def sdk_baseline(server: MessagesServer, n: int) -> list[float]:
             before = len(server.requests)
             started = time.monotonic()
             stream = await client.messages.create(
-                model="claude-haiku-5-5", max_tokens=64, stream=True,
+                model="claude-haiku-5-5",
+                max_tokens=64,
+                stream=True,
                 messages=[{"role": "user", "content": "hi"}],
             )
             async with stream:
@@ -64,11 +66,17 @@ def main() -> None:
 
     server = MessagesServer(default=Reply(tokens=("ok",))).start()
     with local_platform() as platform, tempfile.TemporaryDirectory() as tmp:
-        env = chat_environment(platform.resources, ANTHROPIC_API_KEY="bench",
-                               ANTHROPIC_BASE_URL=server.url, ENGAGEIQ_LOG_LEVEL="INFO")
+        env = chat_environment(
+            platform.resources,
+            ANTHROPIC_API_KEY="bench",
+            ANTHROPIC_BASE_URL=server.url,
+            ENGAGEIQ_LOG_LEVEL="INFO",
+        )
         log_path = Path(tmp) / "chat.log"
-        with chat_process(env, log_path) as chat, \
-                httpx.Client(base_url=chat.url, headers=platform.headers, timeout=30) as client:
+        with (
+            chat_process(env, log_path) as chat,
+            httpx.Client(base_url=chat.url, headers=platform.headers, timeout=30) as client,
+        ):
             # A conversation with 50 messages of realistic length (25 turns).
             cid = None
             for n in range(HISTORY_MESSAGES // 2):
@@ -87,8 +95,13 @@ def main() -> None:
             for n in range(WARMUP + args.requests):
                 before = len(server.requests)
                 started = time.monotonic()
-                response = client.post("/api/chat", json={
-                    "message": f"Follow-up {n}: draft an email about it", "conversationId": cid})
+                response = client.post(
+                    "/api/chat",
+                    json={
+                        "message": f"Follow-up {n}: draft an email about it",
+                        "conversationId": cid,
+                    },
+                )
                 response.raise_for_status()
                 if n >= WARMUP:
                     overhead.append((server.requests[before].arrived - started) * 1000)
@@ -97,26 +110,37 @@ def main() -> None:
                 if n >= WARMUP:
                     me.append((time.monotonic() - started) * 1000)
             history_sent = len(server.requests[-1].body["messages"])
-        phases = [json.loads(line) for line in log_path.read_text().splitlines()
-                  if '"chat_turn_started"' in line][-args.requests:]
+        phases = [
+            json.loads(line)
+            for line in log_path.read_text().splitlines()
+            if '"chat_turn_started"' in line
+        ][-args.requests :]
 
     sdk = sdk_baseline(server, WARMUP + args.requests)[WARMUP:]
     server.stop()
 
     def row(name: str, values: list[float]) -> str:
-        return (f"{name:<44} p50 {percentile(values, 50):6.2f} ms   p99 "
-                f"{percentile(values, 99):6.2f} ms   mean {statistics.fmean(values):6.2f} ms")
+        return (
+            f"{name:<44} p50 {percentile(values, 50):6.2f} ms   p99 "
+            f"{percentile(values, 99):6.2f} ms   mean {statistics.fmean(values):6.2f} ms"
+        )
 
-    print(f"requests measured: {args.requests} (after {WARMUP} warm-up), history: "
-          f">= {HISTORY_MESSAGES} stored messages ({history_sent} turns sent to the model)")
+    print(
+        f"requests measured: {args.requests} (after {WARMUP} warm-up), history: "
+        f">= {HISTORY_MESSAGES} stored messages ({history_sent} turns sent to the model)"
+    )
     print(row("POST /api/chat -> model request arrives", overhead))
     print(row("baseline: GET /api/me round trip", me))
     print(row("baseline: SDK call -> request arrives", sdk))
     write = [p["write_ms"] for p in phases]
     print(row("  of which: user message write (moto)", write))
     print(row("  of which: reads (+ retrieval, concurrent)", [p["read_ms"] for p in phases]))
-    print(row("overhead without the message write", [o - w for o, w in zip(overhead, write,
-                                                                             strict=True)]))
+    print(
+        row(
+            "overhead without the message write",
+            [o - w for o, w in zip(overhead, write, strict=True)],
+        )
+    )
     p50, p99 = percentile(overhead, 50), percentile(overhead, 99)
     verdict = "meets" if p50 <= 25 and p99 <= 60 else "MISSES"
     print(f"goal p50 <= 25 ms, p99 <= 60 ms: {verdict}")

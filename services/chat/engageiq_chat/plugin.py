@@ -41,7 +41,11 @@ class ChatPlugin(InitPluginProtocol):
 
         app_config.route_handlers = [
             *app_config.route_handlers,
-            chat_turn, chat_history, list_conversations, rename_conversation, delete_conversation,
+            chat_turn,
+            chat_history,
+            list_conversations,
+            rename_conversation,
+            delete_conversation,
         ]
         app_config.dependencies["chat"] = Provide(provide_chat, sync_to_thread=False)
         app_config.signature_namespace["ChatServices"] = ChatServices

@@ -41,9 +41,14 @@ class ChatServices:
     history: HistoryCache
 
     @classmethod
-    def build(cls, service: ServiceSettings, settings: ChatSettings, *,
-              provider: ChatProvider | None = None,
-              retriever: Retriever | None = None) -> ChatServices:
+    def build(
+        cls,
+        service: ServiceSettings,
+        settings: ChatSettings,
+        *,
+        provider: ChatProvider | None = None,
+        retriever: Retriever | None = None,
+    ) -> ChatServices:
         tables = DynamoTables(
             TenantClients.from_settings(service, "chat", names=("dynamodb",)),
             aws.client("dynamodb", service),
@@ -57,8 +62,9 @@ class ChatServices:
             conversations=conversations,
             messages=MessageStore(tables, conversations),
             usage=UsageMeter(tables),
-            profiles=TenantProfiles(tables, settings.default_monthly_token_budget,
-                                    service.tenant_status_cache_seconds),
+            profiles=TenantProfiles(
+                tables, settings.default_monthly_token_budget, service.tenant_status_cache_seconds
+            ),
             router=IntentRouter(),
             prompts=PromptBuilder(settings.history_token_budget),
             retriever=retriever or default_retriever(service, settings),

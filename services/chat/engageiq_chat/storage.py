@@ -35,11 +35,16 @@ class TransientStorageError(StorageUnavailable):
     """A failure DynamoDB documents as safe to retry (5xx, throttling, transaction conflict)."""
 
 
-_TRANSIENT_CODES: Final = frozenset({
-    "InternalServerError", "ServiceUnavailable", "ThrottlingException",
-    "ProvisionedThroughputExceededException", "RequestLimitExceeded",
-    "TransactionConflictException",
-})
+_TRANSIENT_CODES: Final = frozenset(
+    {
+        "InternalServerError",
+        "ServiceUnavailable",
+        "ThrottlingException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "TransactionConflictException",
+    }
+)
 TRANSACTION_ATTEMPTS: Final = 6
 
 
@@ -84,8 +89,14 @@ class DynamoTables:
     usage) goes through the caller's tenant-scoped client, so IAM's `LeadingKeys` condition
     checks every key a second time; only the tenants table is read as the service itself."""
 
-    def __init__(self, tenant_clients: TenantDataClients, service_client: Any,
-                 conversations: str, usage: str, tenants: str) -> None:
+    def __init__(
+        self,
+        tenant_clients: TenantDataClients,
+        service_client: Any,
+        conversations: str,
+        usage: str,
+        tenants: str,
+    ) -> None:
         self._tenant_clients = tenant_clients
         self._service_client = service_client
         self.conversations = conversations
@@ -127,16 +138,18 @@ class DynamoTables:
             log.warning("storage_error", operation=operation, error=type(exc).__name__)
             raise StorageUnavailable() from exc
 
-    async def transact(self, tenant: TenantContext, items: list[dict[str, Any]],
-                       token: str) -> None:
+    async def transact(
+        self, tenant: TenantContext, items: list[dict[str, Any]], token: str
+    ) -> None:
         """TransactWriteItems, retried with jittered backoff on transient failures beyond
         boto3's own attempts (concurrent transactions on one conversation conflict; the local
         emulator fails transactions under load). `token` (ClientRequestToken) makes a retry of
         a transaction that did commit a no-op instead of a failed condition."""
         for attempt in range(TRANSACTION_ATTEMPTS):
             try:
-                await self.call(tenant, "transact_write_items", TransactItems=items,
-                                ClientRequestToken=token)
+                await self.call(
+                    tenant, "transact_write_items", TransactItems=items, ClientRequestToken=token
+                )
                 return
             except TransientStorageError:
                 if attempt == TRANSACTION_ATTEMPTS - 1:

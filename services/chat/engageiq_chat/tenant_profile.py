@@ -48,7 +48,8 @@ class TenantProfiles:
                 persona=Persona(
                     company=record.branding.display_name or record.name,
                     instructions=persona_text[:MAX_PERSONA_CHARS]
-                    if isinstance(persona_text, str) else "",
+                    if isinstance(persona_text, str)
+                    else "",
                 ),
             )
         else:
@@ -56,7 +57,6 @@ class TenantProfiles:
             profile = TenantProfile(self._default_budget, Persona(company="your company"))
         self._cache[tenant.tenant_id] = (time.monotonic() + self._cache_seconds, profile)
         return profile
-
 
 
 def _typed(key: dict[str, str]) -> dict[str, dict[str, str]]:

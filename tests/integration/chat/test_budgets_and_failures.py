@@ -38,22 +38,26 @@ ACME = TenantContext("acme", "user-1", "user-1", frozenset({TenantRole.MEMBER}))
 
 def usage_item(harness: ChatHarness, tenant_id: str) -> dict[str, int]:
     month = datetime.now(UTC).strftime("%Y-%m")
-    item = dynamodb(harness.resources).get_item(
-        TableName=harness.resources.tables["usage"],
-        Key={"pk": {"S": f"{tenant_id}#USAGE"}, "sk": {"S": month}},
-    ).get("Item", {})
+    item = (
+        dynamodb(harness.resources)
+        .get_item(
+            TableName=harness.resources.tables["usage"],
+            Key={"pk": {"S": f"{tenant_id}#USAGE"}, "sk": {"S": month}},
+        )
+        .get("Item", {})
+    )
     return {k: int(v["N"]) for k, v in item.items() if "N" in v}
 
 
 def test_usage_is_counted_per_tenant_and_the_budget_refuses_with_retry_after(
-        harness: ChatHarness) -> None:
+    harness: ChatHarness,
+) -> None:
     set_tenant(harness.resources, "acme", budget=25)
     harness.provider = ScriptedProvider()  # reports 10 input + 3 output tokens per turn
     with TestClient(harness.app()) as client:
         headers = harness.headers("acme")
         chat(client, headers, "one")
-        assert usage_item(harness, "acme") == {"requests": 1, "inputTokens": 10,
-                                               "outputTokens": 3}
+        assert usage_item(harness, "acme") == {"requests": 1, "inputTokens": 10, "outputTokens": 3}
         chat(client, headers, "two")  # 26 tokens used now: over the budget of 25
         provider_calls = len(harness.provider.requests)
         refused = client.post("/api/chat", json={"message": "three"}, headers=headers)
@@ -85,8 +89,9 @@ def test_an_answer_over_the_item_limit_is_stored_cut_with_a_marker(harness: Chat
         events = chat(client, headers, "write a lot")
         assert events[-1].event == "done"
         cid = events[0].data["conversationId"]
-        stored = client.get("/api/chat-history", params={"conversationId": cid},
-                            headers=headers).json()["messages"][-1]
+        stored = client.get(
+            "/api/chat-history", params={"conversationId": cid}, headers=headers
+        ).json()["messages"][-1]
         assert stored["status"] == "complete"
         assert stored["content"].endswith("exceeded the storage limit]")
         assert len(stored["content"].encode()) <= MAX_CONTENT_BYTES
@@ -133,10 +138,12 @@ def assert_partial_answer_saved(services: ChatServices, cid: str) -> None:
 
 @pytest.mark.parametrize("how", ["cancelled_while_waiting", "closed_after_a_yield"])
 def test_client_disconnect_cancels_generation_and_saves_the_partial_answer(
-        harness: ChatHarness, how: str) -> None:
+    harness: ChatHarness, how: str
+) -> None:
     provider = ScriptedProvider(tokens=["tick "] * 100, pause=0.01)
-    services = ChatServices.build(service_settings(harness.resources), ChatSettings(),
-                                  provider=provider)
+    services = ChatServices.build(
+        service_settings(harness.resources), ChatSettings(), provider=provider
+    )
     cid = disconnect_after_three_deltas(services, how)
     assert provider.cancelled
     assert_partial_answer_saved(services, cid)
@@ -145,8 +152,11 @@ def test_client_disconnect_cancels_generation_and_saves_the_partial_answer(
 def test_client_disconnect_closes_the_anthropic_stream(harness: ChatHarness) -> None:
     server = MessagesServer(default=Reply(tokens=["tick "] * 100, interval=0.02)).start()
     try:
-        services = ChatServices.build(service_settings(harness.resources), ChatSettings(),
-                                      provider=AnthropicProvider("k", base_url=server.url))
+        services = ChatServices.build(
+            service_settings(harness.resources),
+            ChatSettings(),
+            provider=AnthropicProvider("k", base_url=server.url),
+        )
         cid = disconnect_after_three_deltas(services, "cancelled_while_waiting")
         assert_partial_answer_saved(services, cid)
         assert len(server.requests) == 1
@@ -156,8 +166,9 @@ def test_client_disconnect_closes_the_anthropic_stream(harness: ChatHarness) -> 
 
 def test_storage_failure_is_a_clear_503_and_leaves_nothing_behind(harness: ChatHarness) -> None:
     settings = service_settings(harness.resources)
-    broken = dataclasses.replace(settings, tables={**settings.tables,
-                                                   "conversations": "no-such-table"})
+    broken = dataclasses.replace(
+        settings, tables={**settings.tables, "conversations": "no-such-table"}
+    )
     provider = ScriptedProvider()
     harness.settings_override, harness.provider = broken, provider
     with TestClient(harness.app()) as client:
@@ -178,10 +189,20 @@ def test_a_message_item_near_the_limit_round_trips(harness: ChatHarness) -> None
     content = "z" * (MAX_CONTENT_BYTES + 50_000)
 
     async def store_and_read() -> list[StoredMessage]:
-        await services.messages.add(ACME, StoredMessage(
-            id=new_id(), conversation_id=cid, role=Role.USER, content=content,
-            created_at=now_iso(), status=MessageStatus.COMPLETE, route="general",
-        ), new_conversation=True, title="big")
+        await services.messages.add(
+            ACME,
+            StoredMessage(
+                id=new_id(),
+                conversation_id=cid,
+                role=Role.USER,
+                content=content,
+                created_at=now_iso(),
+                status=MessageStatus.COMPLETE,
+                route="general",
+            ),
+            new_conversation=True,
+            title="big",
+        )
         return await services.messages.recent(ACME, cid, 5)
 
     (stored,) = asyncio.run(store_and_read())
@@ -189,12 +210,15 @@ def test_a_message_item_near_the_limit_round_trips(harness: ChatHarness) -> None
     assert len(stored.content.encode()) <= MAX_CONTENT_BYTES
 
 
-def test_usage_cache_learns_other_instances_spend_from_its_own_writes(
-        harness: ChatHarness) -> None:
+def test_usage_cache_learns_other_instances_spend_from_its_own_writes(harness: ChatHarness) -> None:
     settings = service_settings(harness.resources)
-    tables = DynamoTables(TenantClients.from_settings(settings, "chat"),
-                          aws.client("dynamodb", settings), settings.table("conversations"),
-                          settings.table("usage"), settings.table("tenants"))
+    tables = DynamoTables(
+        TenantClients.from_settings(settings, "chat"),
+        aws.client("dynamodb", settings),
+        settings.table("conversations"),
+        settings.table("usage"),
+        settings.table("tenants"),
+    )
     # An hour: the test must not depend on how fast it runs.
     first, second = UsageMeter(tables, cache_seconds=3600), UsageMeter(tables)
 

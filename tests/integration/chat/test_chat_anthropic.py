@@ -27,17 +27,24 @@ def anthropic_harness(harness: ChatHarness, messages_api: MessagesServer) -> Cha
 
 
 def test_answer_streams_from_the_messages_api_with_the_routed_model(
-        anthropic_harness: ChatHarness, messages_api: MessagesServer) -> None:
-    messages_api.enqueue(Refuse(529, "overloaded_error"),
-                         Reply(tokens=("Subject:", " Renewal"), input_tokens=400))
+    anthropic_harness: ChatHarness, messages_api: MessagesServer
+) -> None:
+    messages_api.enqueue(
+        Refuse(529, "overloaded_error"), Reply(tokens=("Subject:", " Renewal"), input_tokens=400)
+    )
     with TestClient(anthropic_harness.app()) as client:
         events = chat(client, anthropic_harness.headers(), "Draft an email about the renewal")
     meta = events[0].data
     assert (meta["provider"], meta["route"], meta["model"]) == (
-        "anthropic", "email_draft", "claude-sonnet-5-5")
+        "anthropic",
+        "email_draft",
+        "claude-sonnet-5-5",
+    )
     assert "".join(e.data["text"] for e in events if e.event == "delta") == "Subject: Renewal"
-    assert events[-1].data == {"finishReason": "end_turn",
-                               "usage": {"inputTokens": 400, "outputTokens": 2}}
+    assert events[-1].data == {
+        "finishReason": "end_turn",
+        "usage": {"inputTokens": 400, "outputTokens": 2},
+    }
     assert [r.body["model"] for r in messages_api.requests] == ["claude-sonnet-5-5"] * 2
     system = messages_api.requests[-1].body["system"]
     assert system[0]["cache_control"] == {"type": "ephemeral"}
@@ -45,15 +52,19 @@ def test_answer_streams_from_the_messages_api_with_the_routed_model(
 
 
 def test_mid_stream_error_reaches_the_client_as_an_error_event(
-        anthropic_harness: ChatHarness, messages_api: MessagesServer) -> None:
+    anthropic_harness: ChatHarness, messages_api: MessagesServer
+) -> None:
     messages_api.enqueue(Reply(tokens=("Half", " an", " answer"), error_after=1))
     with TestClient(anthropic_harness.app()) as client:
         headers = anthropic_harness.headers()
         events = chat(client, headers, "What integrations do we support?")
         assert [e.event for e in events] == ["meta", "delta", "error"]
         assert events[-1].data["code"] == "model_overloaded"
-        history = client.get("/api/chat-history", headers=headers, params={
-            "conversationId": events[0].data["conversationId"]}).json()["messages"]
+        history = client.get(
+            "/api/chat-history",
+            headers=headers,
+            params={"conversationId": events[0].data["conversationId"]},
+        ).json()["messages"]
         assert [(m["role"], m["status"], m["content"]) for m in history] == [
             ("user", "complete", "What integrations do we support?"),
             ("assistant", "incomplete", "Half"),
@@ -61,12 +72,14 @@ def test_mid_stream_error_reaches_the_client_as_an_error_event(
 
 
 def test_slow_first_token_is_bridged_by_heartbeats(
-        anthropic_harness: ChatHarness, messages_api: MessagesServer) -> None:
+    anthropic_harness: ChatHarness, messages_api: MessagesServer
+) -> None:
     anthropic_harness.chat_settings = ChatSettings(anthropic_api_key="k", heartbeat_seconds=0.05)
     messages_api.enqueue(Reply(tokens=("finally",), first_token_delay=0.6))
     with TestClient(anthropic_harness.app()) as client:
-        response = client.post("/api/chat", json={"message": "hello"},
-                               headers=anthropic_harness.headers())
+        response = client.post(
+            "/api/chat", json={"message": "hello"}, headers=anthropic_harness.headers()
+        )
     events, heartbeats = parse_sse(response.text)
     assert heartbeats >= 1
     assert [e.event for e in events] == ["meta", "delta", "done"]

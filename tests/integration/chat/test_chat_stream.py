@@ -27,8 +27,9 @@ def test_offline_turn_streams_meta_deltas_done_and_is_remembered(harness: ChatHa
         assert done["usage"]["inputTokens"] > 0
         assert done["usage"]["outputTokens"] > 0
 
-        history = client.get("/api/chat-history",
-                             params={"conversationId": meta["conversationId"]}, headers=headers)
+        history = client.get(
+            "/api/chat-history", params={"conversationId": meta["conversationId"]}, headers=headers
+        )
         assert history.status_code == 200
         messages = history.json()["messages"]
         assert [m["id"] for m in messages] == [meta["userMessageId"], meta["assistantMessageId"]]
@@ -58,14 +59,16 @@ def test_follow_up_reuses_the_conversation_and_sends_history(harness: ChatHarnes
 
 def test_tenant_id_in_the_body_is_refused(harness: ChatHarness) -> None:
     with TestClient(harness.app()) as client:
-        response = client.post("/api/chat", json={"message": "hi", "tenantId": "other"},
-                               headers=harness.headers())
+        response = client.post(
+            "/api/chat", json={"message": "hi", "tenantId": "other"}, headers=harness.headers()
+        )
         assert response.status_code == 400
         assert response.json()["code"] == "invalid_request"
 
 
 def test_too_long_and_empty_messages_are_refused_before_anything_is_stored(
-        harness: ChatHarness) -> None:
+    harness: ChatHarness,
+) -> None:
     harness.chat_settings = ChatSettings(max_message_chars=100)
     with TestClient(harness.app()) as client:
         headers = harness.headers()
@@ -79,16 +82,22 @@ def test_too_long_and_empty_messages_are_refused_before_anything_is_stored(
 
 
 def test_mid_stream_model_error_keeps_user_message_and_saves_partial_answer(
-        harness: ChatHarness) -> None:
+    harness: ChatHarness,
+) -> None:
     harness.provider = ScriptedProvider(tokens=("Partial", " answer", " never"), fail_after=2)
     with TestClient(harness.app()) as client:
         headers = harness.headers()
         events = chat(client, headers, "Tell me about security")
         assert [e.event for e in events] == ["meta", "delta", "delta", "error"]
-        assert events[-1].data == {"code": "model_overloaded",
-                                   "message": "The model is overloaded."}
-        history = client.get("/api/chat-history", headers=headers,
-                             params={"conversationId": events[0].data["conversationId"]}).json()
+        assert events[-1].data == {
+            "code": "model_overloaded",
+            "message": "The model is overloaded.",
+        }
+        history = client.get(
+            "/api/chat-history",
+            headers=headers,
+            params={"conversationId": events[0].data["conversationId"]},
+        ).json()
         user, assistant = history["messages"]
         assert user["status"] == "complete"
         assert assistant["status"] == "incomplete"
@@ -101,8 +110,11 @@ def test_error_before_any_text_marks_the_answer_failed(harness: ChatHarness) -> 
         headers = harness.headers()
         events = chat(client, headers, "hello")
         assert [e.event for e in events] == ["meta", "error"]
-        history = client.get("/api/chat-history", headers=headers,
-                             params={"conversationId": events[0].data["conversationId"]}).json()
+        history = client.get(
+            "/api/chat-history",
+            headers=headers,
+            params={"conversationId": events[0].data["conversationId"]},
+        ).json()
         assert [m["status"] for m in history["messages"]] == ["complete", "failed"]
 
 
@@ -116,8 +128,9 @@ def test_stream_ends_with_length_limit_and_continue_resumes(harness: ChatHarness
         assert events[-1].event == "done"
         assert events[-1].data["finishReason"] == "length_limit"
         cid = events[0].data["conversationId"]
-        history = client.get("/api/chat-history", headers=headers,
-                             params={"conversationId": cid}).json()
+        history = client.get(
+            "/api/chat-history", headers=headers, params={"conversationId": cid}
+        ).json()
         assert history["messages"][-1]["status"] in ("incomplete", "failed")
         # "continue" keeps the previous route (call_prep), not the classifier's "general".
         follow = chat(client, headers, "continue", conversation_id=cid)
@@ -138,8 +151,9 @@ def test_unknown_conversation_is_404_and_nothing_is_stored(harness: ChatHarness)
     with TestClient(harness.app()) as client:
         headers = harness.headers()
         for cid in ("doesnotexist", "../etc", "a" * 65):
-            response = client.post("/api/chat", json={"message": "hi", "conversationId": cid},
-                                   headers=headers)
+            response = client.post(
+                "/api/chat", json={"message": "hi", "conversationId": cid}, headers=headers
+            )
             assert response.status_code == 404
             assert response.json()["code"] == "conversation_not_found"
     items = dynamodb(harness.resources).query(

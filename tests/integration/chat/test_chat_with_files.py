@@ -26,18 +26,23 @@ QUESTION = "How much does the Quokka plan cost per seat?"
 
 
 def ask(platform: DevPlatform, token: str, message: str) -> list[SseEvent]:
-    response = httpx.post(f"{platform.web_url}/api/chat", json={"message": message},
-                          headers=auth(token), timeout=60)
+    response = httpx.post(
+        f"{platform.web_url}/api/chat", json={"message": message}, headers=auth(token), timeout=60
+    )
     assert response.status_code == 200, response.text
     return parse_sse(response.text)[0]
 
 
 def test_uploaded_document_grounds_and_is_cited_only_for_its_tenant(
-        dev_platform: DevPlatform) -> None:
+    dev_platform: DevPlatform,
+) -> None:
     token = demo_token(dev_platform)
-    uploaded = httpx.post(f"{dev_platform.web_url}/api/upload-file",
-                          files={"file": ("quokka-pricing.md", DOCUMENT, "text/markdown")},
-                          headers=auth(token), timeout=30)
+    uploaded = httpx.post(
+        f"{dev_platform.web_url}/api/upload-file",
+        files={"file": ("quokka-pricing.md", DOCUMENT, "text/markdown")},
+        headers=auth(token),
+        timeout=30,
+    )
     assert uploaded.status_code == 201, uploaded.text
     file_id = uploaded.json()["id"]
     assert wait_until_settled(dev_platform, token, file_id)["status"] == "ready"
@@ -54,13 +59,22 @@ def test_uploaded_document_grounds_and_is_cited_only_for_its_tenant(
     assert events[-1].event == "done"
 
     resources = resources_of(dev_platform.outputs)
-    rival = create_tenant(resources, f"rival-{secrets.token_hex(3)}", "Rival",
-                          f"admin-{secrets.token_hex(3)}@rival.example")
-    rival_token = sign_in(resources.endpoint_url, resources.user_pool_client_id,
-                          rival.username, rival.password)
+    rival = create_tenant(
+        resources,
+        f"rival-{secrets.token_hex(3)}",
+        "Rival",
+        f"admin-{secrets.token_hex(3)}@rival.example",
+    )
+    rival_token = sign_in(
+        resources.endpoint_url, resources.user_pool_client_id, rival.username, rival.password
+    )
     theirs = ask(dev_platform, rival_token, QUESTION)
     assert [e for e in theirs if e.event == "citation"] == []
     assert "55 dollars" not in "".join(e.data["text"] for e in theirs if e.event == "delta")
 
-    assert httpx.delete(f"{dev_platform.web_url}/api/files/{file_id}", headers=auth(token),
-                        timeout=30).status_code == 204
+    assert (
+        httpx.delete(
+            f"{dev_platform.web_url}/api/files/{file_id}", headers=auth(token), timeout=30
+        ).status_code
+        == 204
+    )

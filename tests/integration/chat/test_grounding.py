@@ -12,10 +12,16 @@ from engageiq_tenancy.context import TenantContext
 from tests.support.chat import ChatHarness, ScriptedProvider, chat
 
 PASSAGES = [
-    Passage("price-list-2026", "Price list 2026", "The Pro plan costs 30 EUR per seat and "
-            "month. Volume discounts start at 50 seats."),
-    Passage("security-faq", "Security FAQ", "Data is encrypted at rest with AES-256. SSO is "
-            "included in every plan."),
+    Passage(
+        "price-list-2026",
+        "Price list 2026",
+        "The Pro plan costs 30 EUR per seat and month. Volume discounts start at 50 seats.",
+    ),
+    Passage(
+        "security-faq",
+        "Security FAQ",
+        "Data is encrypted at rest with AES-256. SSO is included in every plan.",
+    ),
 ]
 
 
@@ -41,10 +47,12 @@ def test_offline_answer_is_grounded_and_cited(harness: ChatHarness) -> None:
         assert [c["sourceId"] for c in citations] == ["price-list-2026", "security-faq"]
         assert citations[0]["title"] == "Price list 2026"
         assert [e.event for e in events][-1] == "done"
-        stored = client.get("/api/chat-history", headers=headers, params={
-            "conversationId": events[0].data["conversationId"]}).json()["messages"][-1]
-        assert [c["sourceId"] for c in stored["citations"]] == ["price-list-2026",
-                                                                "security-faq"]
+        stored = client.get(
+            "/api/chat-history",
+            headers=headers,
+            params={"conversationId": events[0].data["conversationId"]},
+        ).json()["messages"][-1]
+        assert [c["sourceId"] for c in stored["citations"]] == ["price-list-2026", "security-faq"]
     assert retriever.asked == [("acme", "How much is the Pro plan?")]
 
 

@@ -41,19 +41,20 @@ def routes(cid: str) -> list[tuple[str, str, dict[str, object] | None]]:
 
 
 def test_other_tenants_and_users_get_404_like_a_missing_id(
-        harness: ChatHarness, client: TestClient[Litestar]) -> None:
+    harness: ChatHarness, client: TestClient[Litestar]
+) -> None:
     owner = harness.headers(*OWNER)
     cid = chat(client, owner, "Our pricing for the enterprise plan?")[0].data["conversationId"]
     missing = new_id()
     for tenant_id, user_id in INTRUDERS:
         intruder = harness.headers(tenant_id, user_id)
         for (method, path, body), (_, missing_path, missing_body) in zip(
-                routes(cid), routes(missing), strict=True):
+            routes(cid), routes(missing), strict=True
+        ):
             theirs = client.request(method, path, json=body, headers=intruder)
             nothing = client.request(method, missing_path, json=missing_body, headers=intruder)
             assert (theirs.status_code, theirs.json()["code"]) == (404, "conversation_not_found")
-            assert (nothing.status_code, nothing.json()["code"]) == (404,
-                                                                     "conversation_not_found")
+            assert (nothing.status_code, nothing.json()["code"]) == (404, "conversation_not_found")
             assert theirs.json()["message"] == nothing.json()["message"]
         assert client.get("/api/conversations", headers=intruder).json()["conversations"] == []
     # The owner still has everything, untouched.
@@ -63,34 +64,41 @@ def test_other_tenants_and_users_get_404_like_a_missing_id(
 
 
 def test_a_cursor_cannot_reach_outside_the_callers_partition(
-        harness: ChatHarness, client: TestClient[Litestar]) -> None:
+    harness: ChatHarness, client: TestClient[Litestar]
+) -> None:
     owner = harness.headers(*OWNER)
     cid = chat(client, owner, "first")[0].data["conversationId"]
     chat(client, owner, "second", conversation_id=cid)
-    page = client.get("/api/chat-history", params={"conversationId": cid, "limit": 1},
-                      headers=owner).json()
+    page = client.get(
+        "/api/chat-history", params={"conversationId": cid, "limit": 1}, headers=owner
+    ).json()
     cursor = page["nextCursor"]
     assert cursor
     # The owner's cursor with the owner's id, used by someone else: still 404.
     for tenant_id, user_id in INTRUDERS:
-        response = client.get("/api/chat-history", params={"conversationId": cid,
-                                                          "cursor": cursor},
-                              headers=harness.headers(tenant_id, user_id))
+        response = client.get(
+            "/api/chat-history",
+            params={"conversationId": cid, "cursor": cursor},
+            headers=harness.headers(tenant_id, user_id),
+        )
         assert response.status_code == 404
     # The intruder's own conversation with the owner's cursor: refused, not paged across.
     intruder = harness.headers(*INTRUDERS[1])
     theirs = chat(client, intruder, "mine")[0].data["conversationId"]
-    response = client.get("/api/chat-history", params={"conversationId": theirs,
-                                                      "cursor": cursor}, headers=intruder)
+    response = client.get(
+        "/api/chat-history", params={"conversationId": theirs, "cursor": cursor}, headers=intruder
+    )
     assert (response.status_code, response.json()["code"]) == (400, "invalid_cursor")
     for forged in ("not-base64!!", "eyJzayI6IkNPTlYjeCJ9", "e30", "x" * 600):
-        response = client.get("/api/chat-history", params={"conversationId": cid,
-                                                          "cursor": forged}, headers=owner)
+        response = client.get(
+            "/api/chat-history", params={"conversationId": cid, "cursor": forged}, headers=owner
+        )
         assert response.status_code == 400
 
 
 def test_conversations_list_most_recent_first_and_pages_cleanly(
-        harness: ChatHarness, client: TestClient[Litestar]) -> None:
+    harness: ChatHarness, client: TestClient[Litestar]
+) -> None:
     owner = harness.headers(*OWNER)
     ids = [chat(client, owner, f"topic {n}")[0].data["conversationId"] for n in range(5)]
     chat(client, owner, "back to the first", conversation_id=ids[0])
@@ -109,26 +117,32 @@ def test_conversations_list_most_recent_first_and_pages_cleanly(
 
 
 def test_rename_and_delete_remove_the_conversation_and_its_messages(
-        harness: ChatHarness, client: TestClient[Litestar]) -> None:
+    harness: ChatHarness, client: TestClient[Litestar]
+) -> None:
     owner = harness.headers(*OWNER)
     cid = chat(client, owner, "hello")[0].data["conversationId"]
-    renamed = client.patch(f"/api/conversations/{cid}", json={"title": "  Renewal  plan "},
-                           headers=owner)
+    renamed = client.patch(
+        f"/api/conversations/{cid}", json={"title": "  Renewal  plan "}, headers=owner
+    )
     assert renamed.status_code == 200
     assert renamed.json()["title"] == "Renewal plan"
-    refused = client.patch(f"/api/conversations/{cid}", json={"title": "x", "tenantId": "b"},
-                           headers=owner)
+    refused = client.patch(
+        f"/api/conversations/{cid}", json={"title": "x", "tenantId": "b"}, headers=owner
+    )
     assert refused.status_code == 400
     assert client.delete(f"/api/conversations/{cid}", headers=owner).status_code == 204
-    assert client.get("/api/chat-history", params={"conversationId": cid},
-                      headers=owner).status_code == 404
+    assert (
+        client.get("/api/chat-history", params={"conversationId": cid}, headers=owner).status_code
+        == 404
+    )
     assert client.get("/api/conversations", headers=owner).json()["conversations"] == []
     assert client.delete(f"/api/conversations/{cid}", headers=owner).status_code == 404
     items = harness.resources
     from tests.support.chat import dynamodb
 
     left = dynamodb(items).query(
-        TableName=items.tables["conversations"], KeyConditionExpression="pk = :pk",
+        TableName=items.tables["conversations"],
+        KeyConditionExpression="pk = :pk",
         ExpressionAttributeValues={":pk": {"S": "acme#USER#owner-1"}},
     )["Items"]
     assert left == []
@@ -146,8 +160,12 @@ def _fill(services: ChatServices, tenant: TenantContext, count: int) -> tuple[st
         ids = []
         for n in range(count):
             message = StoredMessage(
-                id=new_id(), conversation_id=cid, role=Role.USER if n % 2 == 0 else Role.ASSISTANT,
-                content=f"message {n}", created_at=now_iso(), status=MessageStatus.COMPLETE,
+                id=new_id(),
+                conversation_id=cid,
+                role=Role.USER if n % 2 == 0 else Role.ASSISTANT,
+                content=f"message {n}",
+                created_at=now_iso(),
+                status=MessageStatus.COMPLETE,
                 route="general",
             )
             await services.messages.add(tenant, message, new_conversation=n == 0, title="t")
@@ -157,21 +175,27 @@ def _fill(services: ChatServices, tenant: TenantContext, count: int) -> tuple[st
     return cid, asyncio.run(write())
 
 
-@settings(max_examples=12, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(counts=st.tuples(st.integers(1, 23), st.integers(1, 23)),
-       page_size=st.integers(1, 9), data=st.data())
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    counts=st.tuples(st.integers(1, 23), st.integers(1, 23)),
+    page_size=st.integers(1, 9),
+    data=st.data(),
+)
 def test_paging_returns_every_message_exactly_once_and_only_to_its_owner(
-        harness: ChatHarness, counts: tuple[int, int], page_size: int,
-        data: st.DataObject) -> None:
+    harness: ChatHarness, counts: tuple[int, int], page_size: int, data: st.DataObject
+) -> None:
     services = ChatServices.build(service_settings(harness.resources), ChatSettings())
     run = new_id()[-8:]
     users = [("acme", f"a-{run}"), (data.draw(st.sampled_from(["acme", "globex"])), f"b-{run}")]
     filled = [_fill(services, _tenant(*user), n) for user, n in zip(users, counts, strict=True)]
     with TestClient(harness.app()) as client:
         for (user, (cid, ids)), (other, (other_cid, _)) in zip(
-                zip(users, filled, strict=True), reversed(list(zip(users, filled, strict=True))),
-                strict=True):
+            zip(users, filled, strict=True),
+            reversed(list(zip(users, filled, strict=True))),
+            strict=True,
+        ):
             headers = harness.headers(*user)
             pages: list[list[str]] = []
             cursor = None
@@ -187,8 +211,11 @@ def test_paging_returns_every_message_exactly_once_and_only_to_its_owner(
                 if cursor is None:
                     break
                 # The other user's conversation with this cursor: never their data.
-                leak = client.get("/api/chat-history", headers=harness.headers(*other),
-                                  params={"conversationId": cid, "cursor": cursor})
+                leak = client.get(
+                    "/api/chat-history",
+                    headers=harness.headers(*other),
+                    params={"conversationId": cid, "cursor": cursor},
+                )
                 assert leak.status_code == 404
             assert cursor is None
             # Pages run newest first: reversed, they are the whole conversation in order.

@@ -21,8 +21,7 @@ from tests.support.chat import ChatHarness, chat
 CALLERS = [("acme", "alice"), ("acme", "bob"), ("globex", "carol")]
 
 
-def test_no_sequence_of_calls_reaches_another_callers_conversations(
-        harness: ChatHarness) -> None:
+def test_no_sequence_of_calls_reaches_another_callers_conversations(harness: ChatHarness) -> None:
     with TestClient(harness.app()) as client:
         headers = {caller: harness.headers(*caller) for caller in CALLERS}
 
@@ -43,15 +42,19 @@ def test_no_sequence_of_calls_reaches_another_callers_conversations(
                     params: dict[str, str | int] = {"limit": 3}
                     if cursor:
                         params["cursor"] = cursor
-                    page = client.get("/api/conversations", params=params,
-                                      headers=headers[caller]).json()
+                    page = client.get(
+                        "/api/conversations", params=params, headers=headers[caller]
+                    ).json()
                     ids |= {c["id"] for c in page["conversations"]}
                     cursor = page["nextCursor"]
                     if not cursor:
                         return ids
 
-            @rule(target=conversations, caller=st.sampled_from(CALLERS),
-                  text=st.sampled_from(["pricing?", "draft an email", "hi"]))
+            @rule(
+                target=conversations,
+                caller=st.sampled_from(CALLERS),
+                text=st.sampled_from(["pricing?", "draft an email", "hi"]),
+            )
             def start(self, caller: tuple[str, str], text: str) -> str:
                 cid = str(chat(client, headers[caller], text)[0].data["conversationId"])
                 self.owned[cid] = caller
@@ -59,16 +62,23 @@ def test_no_sequence_of_calls_reaches_another_callers_conversations(
 
             @rule(cid=conversations, caller=st.sampled_from(CALLERS))
             def follow_up(self, cid: str, caller: tuple[str, str]) -> None:
-                response = client.post("/api/chat", headers=headers[caller],
-                                       json={"message": "and then?", "conversationId": cid})
+                response = client.post(
+                    "/api/chat",
+                    headers=headers[caller],
+                    json={"message": "and then?", "conversationId": cid},
+                )
                 expected = 200 if self.owned.get(cid) == caller else 404
                 assert response.status_code == expected
 
-            @rule(cid=conversations, caller=st.sampled_from(CALLERS),
-                  title=st.text("abcxyz ", min_size=1, max_size=12).filter(str.strip))
+            @rule(
+                cid=conversations,
+                caller=st.sampled_from(CALLERS),
+                title=st.text("abcxyz ", min_size=1, max_size=12).filter(str.strip),
+            )
             def rename(self, cid: str, caller: tuple[str, str], title: str) -> None:
-                response = client.patch(f"/api/conversations/{cid}", headers=headers[caller],
-                                        json={"title": title})
+                response = client.patch(
+                    f"/api/conversations/{cid}", headers=headers[caller], json={"title": title}
+                )
                 if self.owned.get(cid) == caller:
                     assert response.status_code == 200
                     self.titles[cid] = " ".join(title.split())
@@ -86,8 +96,9 @@ def test_no_sequence_of_calls_reaches_another_callers_conversations(
 
             @rule(cid=conversations, caller=st.sampled_from(CALLERS))
             def history(self, cid: str, caller: tuple[str, str]) -> None:
-                response = client.get("/api/chat-history", headers=headers[caller],
-                                      params={"conversationId": cid})
+                response = client.get(
+                    "/api/chat-history", headers=headers[caller], params={"conversationId": cid}
+                )
                 assert response.status_code == (200 if self.owned.get(cid) == caller else 404)
 
             @invariant()
@@ -96,6 +107,12 @@ def test_no_sequence_of_calls_reaches_another_callers_conversations(
                     mine = {cid for cid, owner in self.owned.items() if owner == caller}
                     assert self.listing(caller) - self.before[caller] == mine
 
-        run_state_machine_as_test(Isolation, settings=settings(
-            max_examples=6, stateful_step_count=12, deadline=None,
-            suppress_health_check=[HealthCheck.function_scoped_fixture]))
+        run_state_machine_as_test(
+            Isolation,
+            settings=settings(
+                max_examples=6,
+                stateful_step_count=12,
+                deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture],
+            ),
+        )

@@ -34,8 +34,9 @@ def server() -> Iterator[MessagesServer]:
     running.stop()
 
 
-def collect(provider: AnthropicProvider, request: ModelRequest = REQUEST
-            ) -> tuple[list[ProviderEvent], ProviderError | None]:
+def collect(
+    provider: AnthropicProvider, request: ModelRequest = REQUEST
+) -> tuple[list[ProviderEvent], ProviderError | None]:
     async def run() -> tuple[list[ProviderEvent], ProviderError | None]:
         seen: list[ProviderEvent] = []
         try:
@@ -69,17 +70,22 @@ def test_streams_text_and_usage_and_caches_the_stable_prefix(server: MessagesSer
         {"type": "text", "text": "per-turn notes"},
     ]
     assert received.body["messages"] == [{"role": "user", "content": "What is in the Pro plan?"}]
-    assert "test-key" in (received.headers.get("x-api-key", "")
-                          + received.headers.get("Authorization", ""))
+    assert "test-key" in (
+        received.headers.get("x-api-key", "") + received.headers.get("Authorization", "")
+    )
 
 
-@pytest.mark.parametrize(("refusal", "name"), [
-    (Refuse(529, "overloaded_error"), "overloaded"),
-    (Refuse(429, "rate_limit_error"), "rate limited"),
-    (Refuse(500, "api_error"), "internal error"),
-])
-def test_refusals_before_the_stream_are_retried(server: MessagesServer, refusal: Refuse,
-                                                name: str) -> None:
+@pytest.mark.parametrize(
+    ("refusal", "name"),
+    [
+        (Refuse(529, "overloaded_error"), "overloaded"),
+        (Refuse(429, "rate_limit_error"), "rate limited"),
+        (Refuse(500, "api_error"), "internal error"),
+    ],
+)
+def test_refusals_before_the_stream_are_retried(
+    server: MessagesServer, refusal: Refuse, name: str
+) -> None:
     server.enqueue(refusal, refusal, Reply(tokens=("ok",)))
     events, error = collect(AnthropicProvider("k", base_url=server.url, max_retries=3))
     assert error is None, name
@@ -116,15 +122,17 @@ def test_slow_first_token_within_the_timeout_is_waited_for(server: MessagesServe
 
 def test_first_token_slower_than_the_timeout_fails_as_timeout(server: MessagesServer) -> None:
     server.enqueue(Reply(tokens=("too late",), first_token_delay=2.0))
-    events, error = collect(AnthropicProvider("k", base_url=server.url, timeout_seconds=0.2,
-                                              max_retries=0))
+    events, error = collect(
+        AnthropicProvider("k", base_url=server.url, timeout_seconds=0.2, max_retries=0)
+    )
     assert text_of(events) == ""
     assert error is not None
     assert error.code == "model_timeout"
 
 
 def test_anthropic_base_url_from_the_environment_is_honoured(
-        server: MessagesServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    server: MessagesServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
     _, error = collect(AnthropicProvider("k"))
     assert error is None

@@ -30,8 +30,14 @@ def test_cursor_round_trip_and_refusals() -> None:
     checks = {"sk": lambda v: v.startswith("MSG#")}
     cursor = encode_cursor({"sk": "MSG#c#m"})
     assert decode_cursor(cursor, checks) == {"sk": "MSG#c#m"}
-    for bad in [encode_cursor({"sk": "CONV#c"}), encode_cursor({"sk": "MSG#c", "pk": "x"}),
-                "%%%", "", "a" * 1000, encode_cursor({"other": "MSG#"})]:
+    for bad in [
+        encode_cursor({"sk": "CONV#c"}),
+        encode_cursor({"sk": "MSG#c", "pk": "x"}),
+        "%%%",
+        "",
+        "a" * 1000,
+        encode_cursor({"other": "MSG#"}),
+    ]:
         with pytest.raises(InvalidCursor):
             decode_cursor(bad, checks)
 
@@ -43,11 +49,14 @@ def test_ids_are_valid_object_ids_and_strictly_increasing() -> None:
     assert all(OBJECT_ID_PATTERN.fullmatch(i) for i in ids)
 
 
-@pytest.mark.parametrize(("now", "seconds"), [
-    (datetime(2026, 11, 30, 23, 59, 0, tzinfo=UTC), 60),
-    (datetime(2026, 12, 31, 23, 0, 0, tzinfo=UTC), 3600),
-    (datetime(2026, 2, 1, 0, 0, 0, tzinfo=UTC), 28 * 86400),
-])
+@pytest.mark.parametrize(
+    ("now", "seconds"),
+    [
+        (datetime(2026, 11, 30, 23, 59, 0, tzinfo=UTC), 60),
+        (datetime(2026, 12, 31, 23, 0, 0, tzinfo=UTC), 3600),
+        (datetime(2026, 2, 1, 0, 0, 0, tzinfo=UTC), 28 * 86400),
+    ],
+)
 def test_retry_after_counts_to_the_next_month(now: datetime, seconds: int) -> None:
     assert seconds_until_next_month(now) == seconds
 

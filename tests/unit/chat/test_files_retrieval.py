@@ -17,8 +17,7 @@ class FakeSearch:
         self.found = found
         self.asked: list[tuple[str, str, int]] = []
 
-    async def retrieve(self, tenant: TenantContext, query: str, limit: int
-                       ) -> list[FilePassage]:
+    async def retrieve(self, tenant: TenantContext, query: str, limit: int) -> list[FilePassage]:
         self.asked.append((tenant.tenant_id, query, limit))
         if self.found is None:
             raise RuntimeError("index unreadable")
@@ -26,15 +25,25 @@ class FakeSearch:
 
 
 def test_file_passages_are_mapped_with_their_location() -> None:
-    search = FakeSearch([
-        FilePassage(file_id="f1", file_name="prices.pdf", location="page 3", text="Pro: 30 EUR",
-                    score=2.5),
-        FilePassage(file_id="f2", file_name="faq.docx", location="", text="SSO included",
-                    score=1.0),
-    ])
+    search = FakeSearch(
+        [
+            FilePassage(
+                file_id="f1",
+                file_name="prices.pdf",
+                location="page 3",
+                text="Pro: 30 EUR",
+                score=2.5,
+            ),
+            FilePassage(
+                file_id="f2", file_name="faq.docx", location="", text="SSO included", score=1.0
+            ),
+        ]
+    )
     found = asyncio.run(FilesRetriever(search).retrieve(ACME, "price", 5))
-    assert found == [Passage("f1", "prices.pdf", "Pro: 30 EUR", location="page 3"),
-                     Passage("f2", "faq.docx", "SSO included")]
+    assert found == [
+        Passage("f1", "prices.pdf", "Pro: 30 EUR", location="page 3"),
+        Passage("f2", "faq.docx", "SSO included"),
+    ]
     assert search.asked == [("acme", "price", 5)]
 
 

@@ -9,8 +9,15 @@ KEY = ("acme", "user-1", "c1")
 
 
 def message(n: int, content: str = "hi") -> StoredMessage:
-    return StoredMessage(id=f"m{n}", conversation_id="c1", role=Role.USER, content=content,
-                         created_at="t", status=MessageStatus.COMPLETE, route="general")
+    return StoredMessage(
+        id=f"m{n}",
+        conversation_id="c1",
+        role=Role.USER,
+        content=content,
+        created_at="t",
+        status=MessageStatus.COMPLETE,
+        route="general",
+    )
 
 
 def test_hit_only_at_the_version_it_was_stored_at() -> None:

@@ -14,8 +14,10 @@ TABLE = [
     ("Can you compose a LinkedIn message to the VP of Sales?", Intent.EMAIL_DRAFT),
     ("Suggest a subject line for the renewal reminder", Intent.EMAIL_DRAFT),
     ("The prospect says we are too expensive, how do I respond?", Intent.OBJECTION_HANDLING),
-    ("They are already using a competitor and are happy with their current tool",
-     Intent.OBJECTION_HANDLING),
+    (
+        "They are already using a competitor and are happy with their current tool",
+        Intent.OBJECTION_HANDLING,
+    ),
     ("Customer said they have no budget this quarter", Intent.OBJECTION_HANDLING),
     ("How should I handle pushback on the contract length?", Intent.OBJECTION_HANDLING),
     ("Help me prepare for my discovery call with Initech tomorrow", Intent.CALL_PREP),

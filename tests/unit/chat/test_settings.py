@@ -16,21 +16,27 @@ def test_defaults_are_offline_with_safe_stream_limits() -> None:
 
 
 def test_api_key_selects_anthropic_and_tiers_can_be_overridden() -> None:
-    settings = ChatSettings.from_env({
-        "ANTHROPIC_API_KEY": "k", "ENGAGEIQ_CHAT_TIERS": "general=strong",
-        "ENGAGEIQ_CHAT_MODEL_STRONG": "claude-opus-5",
-    })
+    settings = ChatSettings.from_env(
+        {
+            "ANTHROPIC_API_KEY": "k",
+            "ENGAGEIQ_CHAT_TIERS": "general=strong",
+            "ENGAGEIQ_CHAT_MODEL_STRONG": "claude-opus-5",
+        }
+    )
     assert settings.provider_name == "anthropic"
     assert settings.model_for("general") == "claude-opus-5"
 
 
-@pytest.mark.parametrize("environ", [
-    {"ENGAGEIQ_CHAT_HEARTBEAT_SECONDS": "30"},
-    {"ENGAGEIQ_CHAT_STREAM_MAX_SECONDS": "120"},
-    {"ENGAGEIQ_CHAT_TIERS": "general=huge"},
-    {"ENGAGEIQ_CHAT_MAX_MESSAGE_CHARS": "many"},
-    {"ENGAGEIQ_CHAT_RETRIEVAL": "web"},
-])
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"ENGAGEIQ_CHAT_HEARTBEAT_SECONDS": "30"},
+        {"ENGAGEIQ_CHAT_STREAM_MAX_SECONDS": "120"},
+        {"ENGAGEIQ_CHAT_TIERS": "general=huge"},
+        {"ENGAGEIQ_CHAT_MAX_MESSAGE_CHARS": "many"},
+        {"ENGAGEIQ_CHAT_RETRIEVAL": "web"},
+    ],
+)
 def test_unsafe_or_unreadable_values_are_refused(environ: dict[str, str]) -> None:
     with pytest.raises(SettingsError):
         ChatSettings.from_env(environ)

@@ -20,8 +20,10 @@ from engageiq_tenancy.tenant_gate import StorageUnavailable
 
 
 def client_error(code: str, status: int, reasons: list[str] | None = None) -> ClientError:
-    response: dict[str, Any] = {"Error": {"Code": code, "Message": code},
-                                "ResponseMetadata": {"HTTPStatusCode": status}}
+    response: dict[str, Any] = {
+        "Error": {"Code": code, "Message": code},
+        "ResponseMetadata": {"HTTPStatusCode": status},
+    }
     if reasons is not None:
         response["CancellationReasons"] = [{"Code": r} for r in reasons]
     return ClientError(response, "TransactWriteItems")  # type: ignore[arg-type]
@@ -55,8 +57,9 @@ class PerTenantClients:
 
 
 def transact(client: FlakyClient) -> None:
-    tables = DynamoTables(PerTenantClients({"acme": client}), object(), conversations="c",
-                          usage="u", tenants="t")
+    tables = DynamoTables(
+        PerTenantClients({"acme": client}), object(), conversations="c", usage="u", tenants="t"
+    )
     asyncio.run(tables.transact(ACME, [{"Put": {}}], token="message-1"))
 
 
@@ -85,9 +88,12 @@ def test_tenant_data_uses_the_tenants_client_and_only_the_tenants_table_the_serv
 
 
 def test_transient_failures_are_retried_with_the_same_token() -> None:
-    client = FlakyClient([client_error("500", 500),
-                          client_error("TransactionCanceledException", 400,
-                                       ["None", "TransactionConflict"])])
+    client = FlakyClient(
+        [
+            client_error("500", 500),
+            client_error("TransactionCanceledException", 400, ["None", "TransactionConflict"]),
+        ]
+    )
     transact(client)
     assert client.tokens == ["message-1"] * 3
 
@@ -99,12 +105,17 @@ def test_persistent_transient_failure_ends_as_storage_unavailable() -> None:
     assert len(client.tokens) == TRANSACTION_ATTEMPTS
 
 
-@pytest.mark.parametrize(("error", "raised"), [
-    (client_error("TransactionCanceledException", 400, ["ConditionalCheckFailed", "None"]),
-     ConditionFailed),
-    (client_error("ResourceNotFoundException", 400), StorageUnavailable),
-    (client_error("ValidationException", 400), StorageUnavailable),
-])
+@pytest.mark.parametrize(
+    ("error", "raised"),
+    [
+        (
+            client_error("TransactionCanceledException", 400, ["ConditionalCheckFailed", "None"]),
+            ConditionFailed,
+        ),
+        (client_error("ResourceNotFoundException", 400), StorageUnavailable),
+        (client_error("ValidationException", 400), StorageUnavailable),
+    ],
+)
 def test_other_failures_are_not_retried(error: ClientError, raised: type[Exception]) -> None:
     client = FlakyClient([error])
     with pytest.raises(raised) as caught:

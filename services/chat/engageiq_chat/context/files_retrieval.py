@@ -18,8 +18,9 @@ log = structlog.get_logger(__name__)
 
 
 class FileSearch(Protocol):
-    async def retrieve(self, tenant: TenantContext, query: str, limit: int
-                       ) -> list[FilePassage]: ...
+    async def retrieve(
+        self, tenant: TenantContext, query: str, limit: int
+    ) -> list[FilePassage]: ...
 
 
 def _passage(found: FilePassage) -> Passage:

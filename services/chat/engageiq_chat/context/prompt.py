@@ -51,9 +51,17 @@ class PromptBuilder:
     def __init__(self, history_token_budget: int) -> None:
         self._history_budget = history_token_budget
 
-    def build(self, *, model: str, max_tokens: int, intent: Intent, persona: Persona,
-              history: Sequence[StoredMessage], message: str,
-              passages: Sequence[Passage]) -> ModelRequest:
+    def build(
+        self,
+        *,
+        model: str,
+        max_tokens: int,
+        intent: Intent,
+        persona: Persona,
+        history: Sequence[StoredMessage],
+        message: str,
+        passages: Sequence[Passage],
+    ) -> ModelRequest:
         turns, omitted = self._history(history)
         stable = [BASE_RULES, f"You work for the sales team of {persona.company}."]
         if persona.instructions:
@@ -76,9 +84,14 @@ class PromptBuilder:
         if variable:
             system.append(SystemBlock("\n\n".join(variable), cache=False))
         messages = _normalised([*turns, PromptMessage("user", message)])
-        return ModelRequest(model=model, system=tuple(system), messages=tuple(messages),
-                            max_tokens=max_tokens, passages=tuple(passages),
-                            intent=intent.value)
+        return ModelRequest(
+            model=model,
+            system=tuple(system),
+            messages=tuple(messages),
+            max_tokens=max_tokens,
+            passages=tuple(passages),
+            intent=intent.value,
+        )
 
     def _history(self, history: Sequence[StoredMessage]) -> tuple[list[PromptMessage], int]:
         """The newest turns within budget, oldest first, and how many older ones were left out."""

@@ -44,11 +44,19 @@ async def list_conversations(
     return ConversationPage(conversations=conversations, next_cursor=next_cursor)
 
 
-@patch("/api/conversations/{conversation_id:str}", guards=[requires_member], security=[BEARER],
-       tags=["conversations"], request_max_body_size=4096)
-async def rename_conversation(conversation_id: FromPath[str], data: JSONBody[Rename],
-                              tenant: NamedDependency[TenantContext],
-                              chat: NamedDependency[ChatServices]) -> Conversation:
+@patch(
+    "/api/conversations/{conversation_id:str}",
+    guards=[requires_member],
+    security=[BEARER],
+    tags=["conversations"],
+    request_max_body_size=4096,
+)
+async def rename_conversation(
+    conversation_id: FromPath[str],
+    data: JSONBody[Rename],
+    tenant: NamedDependency[TenantContext],
+    chat: NamedDependency[ChatServices],
+) -> Conversation:
     title = " ".join(data.title.split())
     if not title or len(title) > MAX_TITLE_CHARS:
         raise ApiError(400, "invalid_title", f"A title has 1 to {MAX_TITLE_CHARS} characters.")
@@ -58,11 +66,18 @@ async def rename_conversation(conversation_id: FromPath[str], data: JSONBody[Ren
     return renamed
 
 
-@delete("/api/conversations/{conversation_id:str}", guards=[requires_member], security=[BEARER],
-        tags=["conversations"], status_code=204)
-async def delete_conversation(conversation_id: FromPath[str],
-                              tenant: NamedDependency[TenantContext],
-                              chat: NamedDependency[ChatServices]) -> None:
+@delete(
+    "/api/conversations/{conversation_id:str}",
+    guards=[requires_member],
+    security=[BEARER],
+    tags=["conversations"],
+    status_code=204,
+)
+async def delete_conversation(
+    conversation_id: FromPath[str],
+    tenant: NamedDependency[TenantContext],
+    chat: NamedDependency[ChatServices],
+) -> None:
     """Mark deleted (gone from every route at once), purge the messages, drop the item
     (docs/decisions/0026-chat-conversation-delete.md). A retry resumes an interrupted purge."""
     cid = conversation_id_of(conversation_id)

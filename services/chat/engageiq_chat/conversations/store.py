@@ -50,7 +50,8 @@ class ConversationStore:
     async def get(self, tenant: TenantContext, conversation_id: str) -> Conversation | None:
         """The caller's live conversation, or None (missing, deleted, or not theirs)."""
         answer = await self._tables.call(
-            tenant, "get_item",
+            tenant,
+            "get_item",
             TableName=self._tables.conversations,
             Key=values({"pk": keys.partition(tenant), "sk": keys.conversation_sk(conversation_id)}),
             ConsistentRead=True,
@@ -73,10 +74,13 @@ class ConversationStore:
             "Limit": limit,
         }
         if cursor:
-            start = decode_cursor(cursor, {
-                "sk": lambda v: keys.CONVERSATION_SK.fullmatch(v) is not None,
-                "u": lambda v: keys.UPDATED_SK.fullmatch(v) is not None,
-            })
+            start = decode_cursor(
+                cursor,
+                {
+                    "sk": lambda v: keys.CONVERSATION_SK.fullmatch(v) is not None,
+                    "u": lambda v: keys.UPDATED_SK.fullmatch(v) is not None,
+                },
+            )
             request["ExclusiveStartKey"] = values(
                 {"pk": pk, "sk": start["sk"], "gsi1pk": pk, "gsi1sk": start["u"]}
             )
@@ -95,7 +99,8 @@ class ConversationStore:
     ) -> Conversation | None:
         try:
             answer = await self._tables.call(
-                tenant, "update_item",
+                tenant,
+                "update_item",
                 TableName=self._tables.conversations,
                 Key=values(
                     {"pk": keys.partition(tenant), "sk": keys.conversation_sk(conversation_id)}
@@ -110,20 +115,22 @@ class ConversationStore:
             return None
         return _conversation(from_item(answer["Attributes"]))
 
-    async def mark_deleted(self, tenant: TenantContext, conversation_id: str,
-                           expires_at: int) -> bool:
+    async def mark_deleted(
+        self, tenant: TenantContext, conversation_id: str, expires_at: int
+    ) -> bool:
         """Step 1 of a delete: the conversation vanishes from every route at once (and from the
         by_updated index); its messages are purged next. False if there was nothing to delete.
         A conversation already marked deleted answers True, so a retried DELETE resumes."""
         try:
             await self._tables.call(
-                tenant, "update_item",
+                tenant,
+                "update_item",
                 TableName=self._tables.conversations,
                 Key=values(
                     {"pk": keys.partition(tenant), "sk": keys.conversation_sk(conversation_id)}
                 ),
                 UpdateExpression="SET #status = :deleted, expiresAt = :expires "
-                                 "REMOVE gsi1pk, gsi1sk",
+                "REMOVE gsi1pk, gsi1sk",
                 ConditionExpression="attribute_exists(pk)",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues=values({":deleted": DELETED, ":expires": expires_at}),
@@ -135,23 +142,36 @@ class ConversationStore:
     async def remove(self, tenant: TenantContext, conversation_id: str) -> None:
         """Last step of a delete, once no message item is left."""
         await self._tables.call(
-            tenant, "delete_item",
+            tenant,
+            "delete_item",
             TableName=self._tables.conversations,
             Key=values({"pk": keys.partition(tenant), "sk": keys.conversation_sk(conversation_id)}),
         )
 
-    def touch(self, tenant: TenantContext, conversation_id: str, *, new: bool, title: str,
-              route: str | None, added_messages: int, now: str) -> dict[str, Any]:
+    def touch(
+        self,
+        tenant: TenantContext,
+        conversation_id: str,
+        *,
+        new: bool,
+        title: str,
+        route: str | None,
+        added_messages: int,
+        now: str,
+    ) -> dict[str, Any]:
         """The transaction part that creates or refreshes the conversation item as messages are
         added, so a message never exists without its conversation being live. `now` becomes
         the conversation's `updatedAt`: its version."""
         pk = keys.partition(tenant)
         names = {"#status": "status"}
         vals: dict[str, Any] = {
-            ":now": now, ":gsk": keys.updated_sk(now, conversation_id), ":pk": pk,
-            ":n": added_messages, ":active": ACTIVE,
+            ":now": now,
+            ":gsk": keys.updated_sk(now, conversation_id),
+            ":pk": pk,
+            ":n": added_messages,
+            ":active": ACTIVE,
         }
-        expression = ("SET updatedAt = :now, gsi1pk = :pk, gsi1sk = :gsk ADD messageCount :n")
+        expression = "SET updatedAt = :now, gsi1pk = :pk, gsi1sk = :gsk ADD messageCount :n"
         if route is not None:
             expression = expression.replace("ADD", ", lastRoute = :route ADD")
             vals[":route"] = route

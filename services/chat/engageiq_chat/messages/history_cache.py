@@ -34,7 +34,7 @@ class HistoryCache:
         return list(entry[1])
 
     def put(self, key: CacheKey, version: str, messages: list[StoredMessage]) -> None:
-        kept = messages[-self._keep:]
+        kept = messages[-self._keep :]
         if sum(len(m.content) for m in kept) > MAX_ENTRY_CHARS:
             self._entries.pop(key, None)
             return
@@ -43,8 +43,9 @@ class HistoryCache:
         while len(self._entries) > self._max:
             self._entries.popitem(last=False)
 
-    def extend(self, key: CacheKey, expected: str | None, version: str,
-               message: StoredMessage) -> None:
+    def extend(
+        self, key: CacheKey, expected: str | None, version: str, message: StoredMessage
+    ) -> None:
         """Record our own write of `message`, which moved the conversation from `expected` to
         `version`; without an entry at `expected` there is nothing to extend and none is made
         (except for a new conversation, whose history is exactly this message)."""

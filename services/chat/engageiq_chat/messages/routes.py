@@ -33,9 +33,15 @@ class HistoryPage(msgspec.Struct, rename="camel"):
 
 
 def view(message: StoredMessage) -> MessageView:
-    return MessageView(id=message.id, role=message.role.value, content=message.content,
-                       created_at=message.created_at, status=message.status.value,
-                       route=message.route, citations=message.citations)
+    return MessageView(
+        id=message.id,
+        role=message.role.value,
+        content=message.content,
+        created_at=message.created_at,
+        status=message.status.value,
+        route=message.route,
+        citations=message.citations,
+    )
 
 
 @get("/api/chat-history", guards=[requires_member], security=[BEARER], tags=["chat"])

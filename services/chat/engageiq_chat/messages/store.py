@@ -44,23 +44,38 @@ class MessageStore:
     def _item(self, tenant: TenantContext, message: StoredMessage) -> dict[str, Any]:
         content, cut = bounded_content(message.content)
         bounded = msgspec.structs.replace(
-            message, content=content, truncated=message.truncated or cut,
+            message,
+            content=content,
+            truncated=message.truncated or cut,
             citations=bounded_citations(message.citations),
         )
-        return to_item({
-            "pk": keys.partition(tenant),
-            "sk": keys.message_sk(message.conversation_id, message.id),
-            **msgspec.to_builtins(bounded),
-        })
+        return to_item(
+            {
+                "pk": keys.partition(tenant),
+                "sk": keys.message_sk(message.conversation_id, message.id),
+                **msgspec.to_builtins(bounded),
+            }
+        )
 
-    async def add(self, tenant: TenantContext, message: StoredMessage, *, new_conversation: bool,
-                  title: str = "") -> str:
+    async def add(
+        self,
+        tenant: TenantContext,
+        message: StoredMessage,
+        *,
+        new_conversation: bool,
+        title: str = "",
+    ) -> str:
         """Store one message and refresh (or create) its conversation, atomically; returns the
         conversation's new version (`updatedAt`)."""
         version = keys.now_iso()
         touch = self._conversations.touch(
-            tenant, message.conversation_id, new=new_conversation, title=title,
-            route=message.route, added_messages=1, now=version,
+            tenant,
+            message.conversation_id,
+            new=new_conversation,
+            title=title,
+            route=message.route,
+            added_messages=1,
+            now=version,
         )
         put = {
             "Put": {
@@ -76,23 +91,29 @@ class MessageStore:
             raise ConversationGone(message.conversation_id) from None
         return version
 
-    async def recent(self, tenant: TenantContext, conversation_id: str,
-                     limit: int) -> list[StoredMessage]:
+    async def recent(
+        self, tenant: TenantContext, conversation_id: str, limit: int
+    ) -> list[StoredMessage]:
         """The latest `limit` messages, oldest first (what prompt building starts from)."""
         answer = await self._tables.call(
-            tenant, "query",
+            tenant,
+            "query",
             TableName=self._tables.conversations,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues=values({
-                ":pk": keys.partition(tenant), ":prefix": keys.message_prefix(conversation_id),
-            }),
+            ExpressionAttributeValues=values(
+                {
+                    ":pk": keys.partition(tenant),
+                    ":prefix": keys.message_prefix(conversation_id),
+                }
+            ),
             ScanIndexForward=False,
             Limit=limit,
         )
         return [_message(from_item(i)) for i in reversed(answer.get("Items", []))]
 
-    async def page(self, tenant: TenantContext, conversation_id: str, limit: int,
-                   cursor: str | None) -> tuple[list[StoredMessage], str | None]:
+    async def page(
+        self, tenant: TenantContext, conversation_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[StoredMessage], str | None]:
         """One page of history. Pages run from the newest message backwards (a chat shows the
         latest first and loads older ones on scroll); within a page, oldest first."""
         pk = keys.partition(tenant)
@@ -142,8 +163,7 @@ class MessageStore:
             if not start:
                 return removed
 
-    async def _delete_batch(self, tenant: TenantContext, item_keys: list[dict[str, Any]]
-                            ) -> None:
+    async def _delete_batch(self, tenant: TenantContext, item_keys: list[dict[str, Any]]) -> None:
         requests: list[dict[str, Any]] = [{"DeleteRequest": {"Key": k}} for k in item_keys]
         for _ in range(5):
             answer = await self._tables.call(

@@ -49,16 +49,23 @@ def provider_error(exc: anthropic.APIError) -> ProviderError:
         if kind == "overloaded_error" or exc.status_code == 529:
             return ProviderError("model_overloaded", "The model is overloaded. Try again shortly.")
         if kind == "rate_limit_error" or exc.status_code == 429:
-            return ProviderError("model_rate_limited",
-                                 "The model is rate limited right now. Try again shortly.")
+            return ProviderError(
+                "model_rate_limited", "The model is rate limited right now. Try again shortly."
+            )
     return ProviderError("model_error", "The model failed to answer. Try again.")
 
 
 class AnthropicProvider:
     name = "anthropic"
 
-    def __init__(self, api_key: str, *, base_url: str | None = None, timeout_seconds: float = 60.0,
-                 max_retries: int = 3) -> None:
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str | None = None,
+        timeout_seconds: float = 60.0,
+        max_retries: int = 3,
+    ) -> None:
         self._client = anthropic.AsyncAnthropic(
             api_key=api_key,
             base_url=base_url,
@@ -92,9 +99,11 @@ class AnthropicProvider:
                 async for event in stream:
                     if event.type == "message_start":
                         usage = event.message.usage
-                        input_tokens = (usage.input_tokens
-                                        + (usage.cache_creation_input_tokens or 0)
-                                        + (usage.cache_read_input_tokens or 0))
+                        input_tokens = (
+                            usage.input_tokens
+                            + (usage.cache_creation_input_tokens or 0)
+                            + (usage.cache_read_input_tokens or 0)
+                        )
                         output_tokens = usage.output_tokens
                     elif event.type == "content_block_delta" and event.delta.type == "text_delta":
                         yield TextDelta(event.delta.text)
@@ -102,8 +111,9 @@ class AnthropicProvider:
                         output_tokens = event.usage.output_tokens
                         stop_reason = event.delta.stop_reason or stop_reason
         except anthropic.APIError as exc:
-            log.warning("model_error", model=request.model, error=type(exc).__name__,
-                        detail=str(exc)[:300])
+            log.warning(
+                "model_error", model=request.model, error=type(exc).__name__, detail=str(exc)[:300]
+            )
             error = provider_error(exc)
             error.input_tokens, error.output_tokens = input_tokens, output_tokens
             raise error from exc
@@ -114,8 +124,10 @@ class AnthropicProvider:
             timed_out = isinstance(exc, httpx2.TimeoutException)
             raise ProviderError(
                 "model_timeout" if timed_out else "model_unavailable",
-                "The model did not answer in time. Try again." if timed_out
+                "The model did not answer in time. Try again."
+                if timed_out
                 else "The connection to the model broke. Try again.",
-                input_tokens=input_tokens, output_tokens=output_tokens,
+                input_tokens=input_tokens,
+                output_tokens=output_tokens,
             ) from exc
         yield Finished(stop_reason, input_tokens, output_tokens)

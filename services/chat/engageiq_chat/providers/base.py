@@ -52,8 +52,9 @@ ProviderEvent = TextDelta | Finished
 class ProviderError(Exception):
     """The model failed; `code` is what the client's `error` event carries."""
 
-    def __init__(self, code: str, message: str, *, input_tokens: int = 0,
-                 output_tokens: int = 0) -> None:
+    def __init__(
+        self, code: str, message: str, *, input_tokens: int = 0, output_tokens: int = 0
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message

@@ -38,8 +38,9 @@ def offline_answer(request: ModelRequest) -> str:
         lines.append("From your documents:")
         lines += [f"- {_first_sentence(p.text)} [{p.source_id}]" for p in request.passages]
     else:
-        lines.append("No documents of yours matched this question yet; upload some to ground "
-                     "the answers.")
+        lines.append(
+            "No documents of yours matched this question yet; upload some to ground the answers."
+        )
     return "\n".join(lines)
 
 

@@ -24,9 +24,7 @@ TEMPLATES: Final[dict[Intent, str]] = {
         "The rep is preparing a call or meeting. Give a short agenda, the key questions to "
         "ask, likely objections, and the outcome to aim for."
     ),
-    Intent.GENERAL: (
-        "Help the rep with their sales work. Be concise and practical."
-    ),
+    Intent.GENERAL: ("Help the rep with their sales work. Be concise and practical."),
 }
 
 

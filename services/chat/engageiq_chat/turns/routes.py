@@ -32,10 +32,19 @@ class ChatRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     conversation_id: str | None = None
 
 
-@post("/api/chat", guards=[requires_member], security=[BEARER], tags=["chat"],
-      request_max_body_size=MAX_BODY_BYTES, status_code=200)
-async def chat_turn(data: JSONBody[ChatRequest], tenant: NamedDependency[TenantContext],
-                    chat: NamedDependency[ChatServices]) -> Stream:
+@post(
+    "/api/chat",
+    guards=[requires_member],
+    security=[BEARER],
+    tags=["chat"],
+    request_max_body_size=MAX_BODY_BYTES,
+    status_code=200,
+)
+async def chat_turn(
+    data: JSONBody[ChatRequest],
+    tenant: NamedDependency[TenantContext],
+    chat: NamedDependency[ChatServices],
+) -> Stream:
     """Stream an answer: `meta`, `delta`…, `citation`…, then `done` or `error`."""
     turn = await ChatTurns(chat).start(tenant, data.message, data.conversation_id)
     return Stream(turn.events(), media_type="text/event-stream", headers=STREAM_HEADERS)

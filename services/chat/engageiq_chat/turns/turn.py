@@ -60,17 +60,19 @@ class ChatTurns:
     def __init__(self, chat: ChatServices) -> None:
         self._chat = chat
 
-    async def start(self, tenant: TenantContext, message: str,
-                    conversation_id: str | None) -> Turn:
+    async def start(self, tenant: TenantContext, message: str, conversation_id: str | None) -> Turn:
         chat = self._chat
         started = time.perf_counter()
         text = message.strip()
         if not text:
             raise ApiError(400, "empty_message", "Write a message first.")
         if len(text) > chat.settings.max_message_chars:
-            raise ApiError(413, "message_too_long",
-                           f"Messages are limited to {chat.settings.max_message_chars} "
-                           "characters; shorten it or split it in parts.")
+            raise ApiError(
+                413,
+                "message_too_long",
+                f"Messages are limited to {chat.settings.max_message_chars} "
+                "characters; shorten it or split it in parts.",
+            )
         cid = conversation_id_of(conversation_id) if conversation_id is not None else None
 
         # Independent reads run concurrently: the added latency is one round trip, not four.
@@ -88,8 +90,7 @@ class ChatTurns:
             key = (tenant.tenant_id, tenant.user_id, conversation.id)
             cached = chat.history.get(key, conversation.updated_at)
             if cached is None:
-                history = await chat.messages.recent(tenant, conversation.id,
-                                                     HISTORY_MAX_MESSAGES)
+                history = await chat.messages.recent(tenant, conversation.id, HISTORY_MAX_MESSAGES)
                 chat.history.put(key, conversation.updated_at, history)
             else:
                 history = cached
@@ -100,29 +101,48 @@ class ChatTurns:
         route = chat.router.classify(text, previous).intent
         model = chat.settings.model_for(route.value)
         request = chat.prompts.build(
-            model=model, max_tokens=chat.settings.max_output_tokens, intent=route,
-            persona=profile.persona, history=history, message=text, passages=passages,
+            model=model,
+            max_tokens=chat.settings.max_output_tokens,
+            intent=route,
+            persona=profile.persona,
+            history=history,
+            message=text,
+            passages=passages,
         )
         user_message = StoredMessage(
-            id=new_id(), conversation_id=cid or new_id(), role=Role.USER, content=text,
-            created_at=now_iso(), status=MessageStatus.COMPLETE, route=route.value,
+            id=new_id(),
+            conversation_id=cid or new_id(),
+            role=Role.USER,
+            content=text,
+            created_at=now_iso(),
+            status=MessageStatus.COMPLETE,
+            route=route.value,
         )
         key = (tenant.tenant_id, tenant.user_id, user_message.conversation_id)
         writing = time.perf_counter()
         try:
-            version = await chat.messages.add(tenant, user_message, new_conversation=cid is None,
-                                              title=title_from(text))
+            version = await chat.messages.add(
+                tenant, user_message, new_conversation=cid is None, title=title_from(text)
+            )
         except ConversationGone:
             raise ConversationNotFound() from None
-        chat.history.extend(key, conversation.updated_at if conversation else None, version,
-                            user_message)
+        chat.history.extend(
+            key, conversation.updated_at if conversation else None, version, user_message
+        )
         done = time.perf_counter()
         # Per-phase timings: where a slow turn start spends its time (reads, the write, ours).
-        log.info("chat_turn_started", conversation_id=user_message.conversation_id,
-                 route=route.value, model=model, provider=chat.provider.name,
-                 history_messages=len(history), prompt_chars=len(text),
-                 read_ms=round(read_ms, 2), write_ms=round((done - writing) * 1000, 2),
-                 total_ms=round((done - started) * 1000, 2))
+        log.info(
+            "chat_turn_started",
+            conversation_id=user_message.conversation_id,
+            route=route.value,
+            model=model,
+            provider=chat.provider.name,
+            history_messages=len(history),
+            prompt_chars=len(text),
+            read_ms=round(read_ms, 2),
+            write_ms=round((done - writing) * 1000, 2),
+            total_ms=round((done - started) * 1000, 2),
+        )
         return Turn(chat, tenant, user_message, request, new_id(), passages, version)
 
 
@@ -145,22 +165,29 @@ class Turn:
 
     @property
     def citations(self) -> list[Citation]:
-        return [Citation(source_id=p.source_id, title=p.title, location=p.location,
-                         snippet=p.text[:300]) for p in self.passages]
+        return [
+            Citation(
+                source_id=p.source_id, title=p.title, location=p.location, snippet=p.text[:300]
+            )
+            for p in self.passages
+        ]
 
     async def events(self) -> AsyncGenerator[bytes, None]:
         """The response body. Generation runs in its own task (`worker`), which owns the model
         stream, the time limit and the saving; this generator only relays its events and adds
         heartbeats. However the response ends - finished, cancelled on disconnect, or closed
         by the garbage collector - the worker still saves the answer."""
-        yield events.sse("meta", events.Meta(
-            conversation_id=self.user_message.conversation_id,
-            user_message_id=self.user_message.id,
-            assistant_message_id=self.assistant_id,
-            route=self.request.intent,
-            provider=self.chat.provider.name,
-            model=self.request.model,
-        ))
+        yield events.sse(
+            "meta",
+            events.Meta(
+                conversation_id=self.user_message.conversation_id,
+                user_message_id=self.user_message.id,
+                assistant_message_id=self.assistant_id,
+                route=self.request.intent,
+                provider=self.chat.provider.name,
+                model=self.request.model,
+            ),
+        )
         outbox: asyncio.Queue[bytes | None] = asyncio.Queue()
         self.worker = asyncio.create_task(self._generate(outbox))
         # The event loop holds tasks weakly; this keeps a detached worker alive until it saves.
@@ -171,7 +198,8 @@ class Turn:
                 if outbox.empty():
                     try:
                         first = await asyncio.wait_for(
-                            outbox.get(), timeout=self.chat.settings.heartbeat_seconds)
+                            outbox.get(), timeout=self.chat.settings.heartbeat_seconds
+                        )
                     except TimeoutError:
                         yield events.HEARTBEAT
                         continue
@@ -216,26 +244,37 @@ class Turn:
         # Shielded: a disconnect arriving while the answer is being saved must not cut the save.
         final = await asyncio.shield(self._finish(outcome))
         for citation in self.citations:
-            outbox.put_nowait(events.sse("citation", events.CitationEvent(
-                source_id=citation.source_id, title=citation.title, location=citation.location,
-                snippet=citation.snippet,
-            )))
+            outbox.put_nowait(
+                events.sse(
+                    "citation",
+                    events.CitationEvent(
+                        source_id=citation.source_id,
+                        title=citation.title,
+                        location=citation.location,
+                        snippet=citation.snippet,
+                    ),
+                )
+            )
         outbox.put_nowait(final)
         outbox.put_nowait(None)
 
-    async def _finish(self, outcome: Finished | ProviderError | None, *,
-                      disconnected: bool = False) -> bytes:
+    async def _finish(
+        self, outcome: Finished | ProviderError | None, *, disconnected: bool = False
+    ) -> bytes:
         """Save the assistant message and usage; returns the closing event."""
         text = "".join(self.parts)
-        input_tokens = estimate_tokens("".join(b.text for b in self.request.system)
-                                       + "".join(m.content for m in self.request.messages))
+        input_tokens = estimate_tokens(
+            "".join(b.text for b in self.request.system)
+            + "".join(m.content for m in self.request.messages)
+        )
         output_tokens = estimate_tokens(text)
         error: ProviderError | None = None
         if isinstance(outcome, Finished):
             reason = outcome.stop_reason
             input_tokens, output_tokens = outcome.input_tokens, outcome.output_tokens
-            status = MessageStatus.COMPLETE if reason in COMPLETE_REASONS \
-                else MessageStatus.INCOMPLETE
+            status = (
+                MessageStatus.COMPLETE if reason in COMPLETE_REASONS else MessageStatus.INCOMPLETE
+            )
         elif isinstance(outcome, ProviderError):
             error = outcome
             reason = "error"
@@ -246,11 +285,19 @@ class Turn:
             reason = "client_disconnected" if disconnected else "length_limit"
             status = MessageStatus.INCOMPLETE if text else MessageStatus.FAILED
         message = StoredMessage(
-            id=self.assistant_id, conversation_id=self.user_message.conversation_id,
-            role=Role.ASSISTANT, content=text, created_at=now_iso(), status=status,
-            route=self.request.intent, citations=self.citations,
-            provider=self.chat.provider.name, model=self.request.model, finish_reason=reason,
-            input_tokens=input_tokens, output_tokens=output_tokens,
+            id=self.assistant_id,
+            conversation_id=self.user_message.conversation_id,
+            role=Role.ASSISTANT,
+            content=text,
+            created_at=now_iso(),
+            status=status,
+            route=self.request.intent,
+            citations=self.citations,
+            provider=self.chat.provider.name,
+            model=self.request.model,
+            finish_reason=reason,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
         )
         stored = True
         key = (self.tenant.tenant_id, self.tenant.user_id, message.conversation_id)
@@ -265,18 +312,28 @@ class Turn:
             await self.chat.usage.record(self.tenant, input_tokens, output_tokens)
         except StorageUnavailable:
             # Usage is best effort once the tokens are spent; the log line is the record.
-            log.error("usage_not_recorded", input_tokens=input_tokens,
-                      output_tokens=output_tokens)
-        log.info("chat_turn_finished", finish_reason=reason, status=status.value,
-                 input_tokens=input_tokens, output_tokens=output_tokens)
+            log.error("usage_not_recorded", input_tokens=input_tokens, output_tokens=output_tokens)
+        log.info(
+            "chat_turn_finished",
+            finish_reason=reason,
+            status=status.value,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+        )
         if error is not None:
             return events.sse("error", events.ErrorEvent(code=error.code, message=error.message))
         if not stored:
-            return events.sse("error", events.ErrorEvent(
-                code="storage_unavailable",
-                message="The answer could not be saved; it will be missing from the history.",
-            ))
-        return events.sse("done", events.Done(
-            finish_reason=reason,
-            usage=events.Usage(input_tokens=input_tokens, output_tokens=output_tokens),
-        ))
+            return events.sse(
+                "error",
+                events.ErrorEvent(
+                    code="storage_unavailable",
+                    message="The answer could not be saved; it will be missing from the history.",
+                ),
+            )
+        return events.sse(
+            "done",
+            events.Done(
+                finish_reason=reason,
+                usage=events.Usage(input_tokens=input_tokens, output_tokens=output_tokens),
+            ),
+        )

@@ -73,13 +73,15 @@ class UsageMeter:
         if cached and cached[0] > time.monotonic() and cached[1].month == month:
             return cached[1]
         answer = await self._tables.call(
-            tenant, "get_item", TableName=self._tables.usage, Key=self._key(tenant, month),
+            tenant,
+            "get_item",
+            TableName=self._tables.usage,
+            Key=self._key(tenant, month),
             ConsistentRead=True,
         )
         return self._remember(tenant, month, from_item(answer.get("Item", {})))
 
-    def _remember(self, tenant: TenantContext, month: str, item: dict[str, Any]
-                  ) -> MonthlyUsage:
+    def _remember(self, tenant: TenantContext, month: str, item: dict[str, Any]) -> MonthlyUsage:
         usage = MonthlyUsage(
             month=month,
             requests=item.get("requests", 0),
@@ -95,12 +97,18 @@ class UsageMeter:
         if usage.tokens >= budget:
             raise BudgetExceeded(seconds_until_next_month(now or datetime.now(UTC)))
 
-    async def record(self, tenant: TenantContext, input_tokens: int, output_tokens: int,
-                     now: datetime | None = None) -> None:
+    async def record(
+        self,
+        tenant: TenantContext,
+        input_tokens: int,
+        output_tokens: int,
+        now: datetime | None = None,
+    ) -> None:
         """Add one request and its tokens to this month's counters (atomic ADD)."""
         month = current_month(now)
         answer = await self._tables.call(
-            tenant, "update_item",
+            tenant,
+            "update_item",
             TableName=self._tables.usage,
             Key=self._key(tenant, month),
             UpdateExpression="ADD requests :one, inputTokens :input, outputTokens :output",
