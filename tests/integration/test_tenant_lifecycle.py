@@ -20,11 +20,16 @@ from engageiq.provisioning.purge import TenantPurge
 from engageiq.provisioning.targets import Target
 from engageiq_tenancy.context import Role, TenantContext
 from engageiq_tenancy.keys import s3_key, sort_key, tenant_partition, user_partition
+from tests.integration.chat.test_chat_with_files import ask
 from tests.integration.conftest import DevPlatform
+from tests.integration.files.test_files_end_to_end import auth, wait_until_settled
 
 pytestmark = pytest.mark.integration
 
 NEW_PASSWORD = "Chosen-Passw0rd-1"
+PLAYBOOK = b"""# Pricing objection
+When a prospect says we are too expensive, show the three-year savings table.
+"""
 
 
 def engageiq(
@@ -188,6 +193,19 @@ def test_full_lifecycle_and_verified_purge(dev_platform: DevPlatform, tmp_path: 
     assert body["tenantId"] == "acme"
     assert body["roles"] == ["member", "tenant_admin"]
 
+    # The new tenant's admin chats and uploads through the real APIs; the purge must find it.
+    uploaded = httpx.post(
+        f"{dev_platform.web_url}/api/upload-file",
+        headers=auth(admin_token),
+        files={"file": ("playbook.md", PLAYBOOK, "text/markdown")},
+        timeout=30,
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    assert wait_until_settled(dev_platform, admin_token, uploaded.json()["id"])["status"] == "ready"
+    events = ask(dev_platform, admin_token, "How do we answer the pricing objection?")
+    assert events[-1].event == "done"
+    assert [e.data["title"] for e in events if e.event == "citation"] == ["playbook.md"]
+
     # Another tenant whose data must survive acme's purge untouched.
     ok(
         engageiq(
@@ -244,11 +262,16 @@ def test_full_lifecycle_and_verified_purge(dev_platform: DevPlatform, tmp_path: 
     ok(engageiq(dev_platform, "tenants", "resume", "acme"))
     assert me_status(dev_platform, admin_token)[0] == 200
 
-    # Export.
+    # Export: planted items plus what the APIs wrote (a conversation with two messages; the
+    # file's record and index pointer; a month of usage), and the objects behind them.
     exported = ok(engageiq(dev_platform, "tenants", "export", "acme", str(tmp_path / "x")))
-    assert exported["items"] == {"conversations": 30, "files": 30, "usage": 30}
-    assert exported["files"] == 2
+    assert exported["items"]["conversations"] == 30 + 3
+    assert exported["items"]["files"] > 30
+    assert exported["items"]["usage"] == 30 + 1
+    assert exported["files"] > 2  # the planted objects, the upload and its index
     assert (tmp_path / "x" / "files" / "files" / "f1").read_bytes() == b"version two"
+    conversations = json.loads((tmp_path / "x" / "conversations.json").read_text())
+    assert any("pricing objection" in str(item.get("content", "")) for item in conversations)
     assert json.loads((tmp_path / "x" / "tenant.json").read_text())["name"] == "Acme Corp"
 
     # An interrupted purge (the DynamoDB step fails) leaves the tenant refused, not half-live.
@@ -266,7 +289,7 @@ def test_full_lifecycle_and_verified_purge(dev_platform: DevPlatform, tmp_path: 
 
     # Resumed from the CLI: the first run removed users, groups and objects; this one finishes.
     report = ok(engageiq(dev_platform, "tenants", "delete", "acme", "--purge", "--yes"))
-    assert report["items"] == {"conversations": 30, "files": 30, "usage": 30}
+    assert report["items"] == {k: exported["items"][k] for k in ("conversations", "files", "usage")}
     assert (report["users"], report["groups"], report["object_versions"]) == (0, 0, 0)
     assert report["record"] is True
     assert report["remaining"] == {
