@@ -18,7 +18,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ import psutil
 from boto3.s3.transfer import TransferConfig
 
 from engageiq.local.aws import aws_client, provision
-from engageiq.local.platform import free_port, service_environment
+from engageiq.local.platform import free_port, service_environment, wait_until_answering
 from engageiq.local.seed import seed_demo, sign_in
 
 MIB = 1024 * 1024
@@ -97,18 +96,6 @@ class PeakRss:
         self._thread.join()
 
 
-def wait_ready(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mb", type=int, default=200)
@@ -127,7 +114,7 @@ def main() -> None:
     endpoint = f"http://127.0.0.1:{aws_port}"
     service: subprocess.Popen[bytes] | None = None
     try:
-        wait_ready(f"{endpoint}/moto-api/")
+        wait_until_answering(f"{endpoint}/moto-api/")
         resources = provision(endpoint)
         demo = seed_demo(resources)
         token = sign_in(
@@ -156,7 +143,7 @@ def main() -> None:
             env=env,
         )
         base = f"http://127.0.0.1:{port}"
-        wait_ready(f"{base}/health")
+        wait_until_answering(f"{base}/health")
         headers = {"Authorization": f"Bearer {token}"}
         client = httpx.Client(timeout=httpx.Timeout(120.0), headers=headers)
         s3 = aws_client("s3", resources.endpoint_url)

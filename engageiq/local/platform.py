@@ -59,6 +59,27 @@ class RunningProcess:
         return "\n".join(text[-lines:])
 
 
+class NotAnswering(RuntimeError):
+    """A local server did not answer in time, or its process exited first."""
+
+
+def wait_until_answering(
+    url: str, timeout: float = 30.0, process: subprocess.Popen[Any] | None = None
+) -> None:
+    """Poll `url` until it answers, or raise NotAnswering (timeout, or `process` exited)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process is not None and process.poll() is not None:
+            raise NotAnswering(f"the process serving {url} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - loopback URLs only
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise NotAnswering(f"{url} did not answer within {timeout:.0f} s") from None
+            time.sleep(0.1)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((HOST, 0))
@@ -182,26 +203,18 @@ class LocalPlatform:
         )
 
     def _wait_until_ready(self, timeout: float = 30.0) -> None:
+        # The processes start together; waiting for each in turn costs nothing extra.
         deadline = time.monotonic() + timeout
-        pending = list(self.processes)
-        while pending:
-            for running in list(pending):
-                if running.process.poll() is not None:
-                    raise LocalAwsError(
-                        f"The {running.name} process exited during start-up "
-                        f"(log: {running.log_path}):\n{running.log_tail()}"
-                    )
-                try:
-                    with urllib.request.urlopen(running.url, timeout=1) as response:  # noqa: S310
-                        if response.status == 200:
-                            pending.remove(running)
-                except OSError:
-                    pass
-            if time.monotonic() > deadline:
-                names = ", ".join(p.name for p in pending)
-                raise LocalAwsError(f"Not ready after {timeout:.0f} s: {names}")
-            if pending:
-                time.sleep(0.1)
+        for running in self.processes:
+            try:
+                wait_until_answering(
+                    running.url, max(0.1, deadline - time.monotonic()), running.process
+                )
+            except NotAnswering as exc:
+                raise LocalAwsError(
+                    f"The {running.name} process is not ready: {exc} "
+                    f"(log: {running.log_path}):\n{running.log_tail()}"
+                ) from None
 
     def stop(self) -> None:
         for running in reversed(self.processes):

@@ -6,15 +6,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from engageiq.local.aws import LocalResources
-from engageiq.local.platform import free_port, service_environment
+from engageiq.local.platform import (
+    NotAnswering,
+    free_port,
+    service_environment,
+    wait_until_answering,
+)
 
 HOST = "127.0.0.1"
 
@@ -65,7 +68,10 @@ def chat_process(
         )
         url = f"http://{HOST}:{port}"
         try:
-            _wait_ready(process, f"{url}/health", log_path)
+            try:
+                wait_until_answering(f"{url}/health", process=process)
+            except NotAnswering as exc:
+                raise RuntimeError(f"{exc}:\n{log_path.read_text()[-3000:]}") from None
             yield RunningChat(url, process.pid)
         finally:
             process.terminate()
@@ -74,19 +80,3 @@ def chat_process(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-
-
-def _wait_ready(
-    process: subprocess.Popen[bytes], url: str, log_path: Path, timeout: float = 30.0
-) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"chat service exited:\n{log_path.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
