@@ -23,7 +23,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.loadgen import run_load
 from engageiq.local.aws import LocalAwsServer, provision
-from engageiq.local.platform import free_port, service_environment, wait_until_answering
+from engageiq.local.platform import (
+    free_port,
+    service_command,
+    service_environment,
+    wait_until_answering,
+)
 from engageiq.local.seed import seed_demo, sign_in
 from engageiq_tenancy.settings import AuthSettings
 from engageiq_tenancy.tokens import CognitoTokenVerifier, JwksCache, VerifiedTokenCache
@@ -68,21 +73,8 @@ def main() -> None:
     token = sign_in(aws.endpoint_url, resources.user_pool_client_id, demo.username, demo.password)
     port = free_port()
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "engageiq_chat.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        # Production log level: every /api request writes its JSON access line (to /dev/null).
+        service_command("engageiq_chat.app:create_app", port, "--log-level", "warning"),
+        # The service's JSON lines go to /dev/null; at INFO, one access line per /api request.
         env={**os.environ, **service_environment(resources), "ENGAGEIQ_LOG_LEVEL": args.log_level},
         stdout=subprocess.DEVNULL,
         # Server on one core, load generator on the other: on a 2-core machine this keeps the

@@ -80,6 +80,15 @@ def wait_until_answering(
             time.sleep(0.1)
 
 
+def service_command(app: str, port: int, *extra: str) -> list[str]:
+    """How every local process serves an app: uvicorn, one worker, on loopback. The services
+    write their own JSON access lines, so uvicorn's are off."""
+    return [
+        sys.executable, "-m", "uvicorn", app, "--factory", "--host", HOST, "--port", str(port),
+        "--no-access-log", "--timeout-graceful-shutdown", "5", *extra,
+    ]  # fmt: skip
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((HOST, 0))
@@ -175,22 +184,8 @@ class LocalPlatform:
     def _spawn(self, name: str, app: str, port: int, env: dict[str, str]) -> None:
         log_path = self.state_dir / "logs" / f"{name}.log"
         log_file = log_path.open("wb")
-        command = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            app,
-            "--factory",
-            "--host",
-            HOST,
-            "--port",
-            str(port),
-            "--no-access-log",
-            "--timeout-graceful-shutdown",
-            "5",
-        ]
         process = subprocess.Popen(
-            command,
+            service_command(app, port),
             env={**os.environ, **env},
             stdout=log_file,
             stderr=subprocess.STDOUT,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from engageiq.local.aws import LocalResources
 from engageiq.local.platform import (
     NotAnswering,
     free_port,
+    service_command,
     service_environment,
     wait_until_answering,
 )
@@ -48,20 +48,7 @@ def chat_process(
     port = port or free_port()
     with log_path.open("ab") as log:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "engageiq_chat.app:create_app",
-                "--factory",
-                "--host",
-                HOST,
-                "--port",
-                str(port),
-                "--no-access-log",
-                "--timeout-graceful-shutdown",
-                "3",
-            ],
+            service_command("engageiq_chat.app:create_app", port),
             env=dict(env),
             stdout=log,
             stderr=subprocess.STDOUT,
