@@ -92,8 +92,8 @@ def ensure_port_free(host: str, port: int, *, what: str) -> None:
         except OSError:
             raise LocalAwsError(
                 f"Port {port} on {host} is already in use, so {what} cannot start there. "
-                "Stop whatever holds it (another `engageiq dev`?) or choose other ports "
-                "(see `engageiq dev --help`)."
+                "Stop whatever holds it (another `./scripts/dev`?) or choose other ports: "
+                "./scripts/dev --port 8080 --aws-port 4600 (see ./scripts/dev --help)."
             ) from None
 
 

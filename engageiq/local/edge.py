@@ -69,7 +69,8 @@ class Edge:
         raw_path = scope.get("raw_path") or scope["path"].encode()
         query = scope.get("query_string", b"")
         url = origin + raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
-        headers = [(k, v) for k, v in scope["headers"] if k.lower() not in HOP_BY_HOP]
+        # Values are trimmed as HTTP allows (httpx refuses trailing spaces, e.g. "Bearer ").
+        headers = [(k, v.strip()) for k, v in scope["headers"] if k.lower() not in HOP_BY_HOP]
         client_host = (scope.get("client") or ("127.0.0.1", 0))[0]
         headers += [(b"x-forwarded-for", client_host.encode()), (b"x-forwarded-proto", b"http")]
 

@@ -138,19 +138,24 @@ class LocalPlatform:
     ports: DevPorts = field(default_factory=DevPorts)
     processes: list[RunningProcess] = field(default_factory=list)
     aws: LocalAwsServer | None = None
+    # Only the run that wrote outputs.json removes it: a second `engageiq dev` that fails to
+    # start must not take the running one's outputs with it.
+    wrote_outputs: bool = False
 
     def start(self) -> dict[str, str]:
         """Bring everything up; returns the outputs (also written to outputs.json)."""
         for port, what in (
             (self.ports.edge, "the web entry point (edge)"),
+            (self.ports.aws, "the local AWS endpoint (moto)"),
             (self.ports.chat, "the chat service"),
             (self.ports.files, "the files service"),
         ):
             if port:
                 ensure_port_free(HOST, port, what=what)
+        self._refuse_if_running()
         self.state_dir.mkdir(parents=True, exist_ok=True)
         (self.state_dir / "logs").mkdir(exist_ok=True)
-        outputs_file(self.state_dir).unlink(missing_ok=True)
+        outputs_file(self.state_dir).unlink(missing_ok=True)  # stale: its platform is gone
 
         self.aws = LocalAwsServer(self.ports.aws)
         self.aws.start()
@@ -178,6 +183,7 @@ class LocalPlatform:
         outputs = build_outputs(resources, web_url, demo)
         path = outputs_file(self.state_dir)
         path.write_text(json.dumps(outputs, indent=2) + "\n")
+        self.wrote_outputs = True
         path.chmod(0o600)  # it holds the demo password
         return outputs
 
@@ -226,7 +232,23 @@ class LocalPlatform:
         if self.aws is not None:
             self.aws.stop()
             self.aws = None
-        outputs_file(self.state_dir).unlink(missing_ok=True)
+        if self.wrote_outputs:
+            outputs_file(self.state_dir).unlink(missing_ok=True)
+            self.wrote_outputs = False
+
+    def _refuse_if_running(self) -> None:
+        path = outputs_file(self.state_dir)
+        if not path.is_file():
+            return
+        web_url = json.loads(path.read_text()).get("webUrl", "")
+        try:
+            wait_until_answering(web_url, timeout=0)
+        except (NotAnswering, ValueError):
+            return
+        raise LocalAwsError(
+            f"Another `engageiq dev` is running at {web_url} with the state in {self.state_dir}. "
+            "Stop it first (Ctrl-C in its terminal), or give this one its own --state-dir."
+        )
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from rich.table import Table
 from engageiq.provisioning.errors import ProvisioningError
 from engageiq.provisioning.targets import Target, load_target
 from engageiq_tenancy.context import Role
-from engageiq_tenancy.tenants import TenantRecord, TenantStatus
+from engageiq_tenancy.tenants import STATUS_CACHE_SECONDS, TenantRecord, TenantStatus
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -231,7 +231,15 @@ def _set_status(slug: str, status: TenantStatus, options: Options) -> None:
     from engageiq.provisioning.tenants import TenantProvisioner
 
     record = TenantProvisioner(options.target()).set_status(slug, status)
-    _emit(options, _record(record), lambda: click.echo(f"Tenant {slug} is now {record.status}."))
+    # Services reuse a tenant's status for a few seconds (TenantGate), so say when it lands.
+    _emit(
+        options,
+        _record(record),
+        lambda: click.echo(
+            f"Tenant {slug} is now {record.status}; every service applies it within "
+            f"{STATUS_CACHE_SECONDS:.0f} s."
+        ),
+    )
 
 
 @tenants.command("suspend")
@@ -299,14 +307,17 @@ def delete(
     payload = dataclasses.asdict(report)
 
     def human() -> None:
+        rows = [
+            ("users removed", report.users),
+            ("groups removed", report.groups),
+            ("object versions removed", report.object_versions),
+            ("multipart uploads aborted", report.multipart_uploads),
+            *((f"{table} items removed", count) for table, count in report.items.items()),
+            ("tenant record removed", "yes" if report.record else "no"),
+        ]
         click.echo(f"Purged tenant {slug}:")
-        click.echo(f"  users removed:            {report.users}")
-        click.echo(f"  groups removed:           {report.groups}")
-        click.echo(f"  object versions removed:  {report.object_versions}")
-        click.echo(f"  multipart uploads aborted:{report.multipart_uploads:>2}")
-        for table, count in report.items.items():
-            click.echo(f"  {table + ' items removed:':<26}{count}")
-        click.echo(f"  tenant record removed:    {'yes' if report.record else 'no'}")
+        for label, value in rows:
+            click.echo(f"  {label + ':':<30}{value}")
         verdict = (
             "nothing of the tenant remains"
             if remaining and remaining.empty

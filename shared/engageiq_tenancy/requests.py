@@ -63,6 +63,11 @@ class RequestIdMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            # Refusals raised in middleware (401, 403, 503) are turned into responses by
+            # Litestar's handler outside this middleware; log the status they will get.
+            status = int(getattr(exc, "status_code", 500))
+            raise
         finally:
             if scope["path"] != "/health":  # the load balancer's probes are not news
                 _log.info(

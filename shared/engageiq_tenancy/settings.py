@@ -17,6 +17,7 @@ from engageiq_tenancy.resources import (
     Environment,
     EnvVars,
 )
+from engageiq_tenancy.tenants import STATUS_CACHE_SECONDS
 
 
 class SettingsError(ValueError):
@@ -88,7 +89,7 @@ class ServiceSettings:
     """Cloud only: the ABAC role assumed with a tenant session tag for tenant data."""
     log_level: str = "INFO"
     """Root log level."""
-    tenant_status_cache_seconds: float = 10.0
+    tenant_status_cache_seconds: float = STATUS_CACHE_SECONDS
     """How long a tenant's status is reused; a suspension takes effect within this time."""
 
     @property
@@ -121,7 +122,9 @@ class ServiceSettings:
             buckets={b.logical_name: required(b.env_var) for b in BUCKETS},
             tenant_role_arn=e.get(EnvVars.TENANT_ROLE_ARN) or None,
             log_level=e.get(EnvVars.LOG_LEVEL, "INFO").upper(),
-            tenant_status_cache_seconds=_seconds(e, EnvVars.TENANT_STATUS_CACHE_SECONDS, 10.0),
+            tenant_status_cache_seconds=_seconds(
+                e, EnvVars.TENANT_STATUS_CACHE_SECONDS, STATUS_CACHE_SECONDS
+            ),
         )
         settings.check_trust_rules()
         return settings

@@ -16,7 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.errors import ApiError
-from engageiq_tenancy.tenants import TenantStatus, record_key
+from engageiq_tenancy.tenants import STATUS_CACHE_SECONDS, TenantStatus, record_key
 
 RecordReader = Callable[[TenantContext], str | None]
 """Returns the tenant's status, or None if it has no record. Blocking (boto3)."""
@@ -69,7 +69,7 @@ class TenantGate:
     def __init__(
         self,
         read_status: RecordReader,
-        cache_seconds: float = 10.0,
+        cache_seconds: float = STATUS_CACHE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._read_status = read_status

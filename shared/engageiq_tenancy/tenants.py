@@ -14,6 +14,8 @@ from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.tenant_ids import validate_tenant_id
 
 DEFAULT_MONTHLY_TOKEN_BUDGET: Final = 2_000_000
+# How long a service may reuse a tenant's status; a suspension reaches every service within it.
+STATUS_CACHE_SECONDS: Final = 10.0
 MAX_DISPLAY_NAME: Final = 80
 _COLOR: Final = re.compile(r"#[0-9a-fA-F]{6}")
 

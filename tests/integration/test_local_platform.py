@@ -3,6 +3,7 @@ edge, and check what the token checklist says about foreign tokens."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import signal
 import subprocess
@@ -166,6 +167,30 @@ def test_a_port_in_use_gets_a_clear_message(dev_platform: DevPlatform, tmp_path:
     assert f"Port {edge_port} on 127.0.0.1 is already in use" in output
 
 
+def run_failing_dev(state_dir: Path, *args: str) -> str:
+    process = start_dev(state_dir, *args)
+    output, _ = process.communicate(timeout=60)
+    assert process.stdout is not None
+    process.stdout.close()
+    assert process.returncode == 1, output
+    return output
+
+
+def test_a_second_dev_on_the_same_state_leaves_the_running_one_intact(
+    dev_platform: DevPlatform,
+) -> None:
+    # Same state folder, free ports: refused because the first is running...
+    output = run_failing_dev(
+        dev_platform.state_dir, "--port", str(free_port()), "--aws-port", str(free_port())
+    )
+    assert "Another `engageiq dev` is running" in output
+    # ...and a clash on the port: refused too. Neither failure touched the running platform.
+    edge_port = dev_platform.web_url.rsplit(":", 1)[1]
+    run_failing_dev(dev_platform.state_dir, "--port", edge_port)
+    assert (dev_platform.state_dir / "outputs.json").is_file()
+    assert me(dev_platform, demo_token(dev_platform)).status_code == 200
+
+
 def test_ctrl_c_stops_everything_and_removes_the_outputs(tmp_path: Path) -> None:
     process = start_dev(tmp_path, "--port", str(free_port()), "--aws-port", str(free_port()))
     outputs = wait_for_outputs(process, tmp_path)
@@ -174,3 +199,16 @@ def test_ctrl_c_stops_everything_and_removes_the_outputs(tmp_path: Path) -> None
     with pytest.raises(httpx.ConnectError):
         httpx.get(outputs["webUrl"], timeout=2)
     assert signal.SIGINT  # the signal a terminal sends on Ctrl-C, which stop_dev used
+
+
+def test_an_empty_bearer_through_the_edge_is_a_401_not_a_502(dev_platform: DevPlatform) -> None:
+    # What `curl -H "Authorization: Bearer $TOKEN"` sends when $TOKEN is empty (httpx itself
+    # refuses to send a value with trailing space, so http.client sends it, as curl does).
+    host, port = dev_platform.web_url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection.request("GET", "/api/me", headers={"Authorization": "Bearer "})
+    response = connection.getresponse()
+    body = json.loads(response.read())
+    connection.close()
+    assert response.status == 401
+    assert body["code"] in {"missing_token", "invalid_token"}

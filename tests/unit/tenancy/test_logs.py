@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 
 def run_logging(code: str) -> list[dict[str, object]]:
@@ -62,3 +63,30 @@ def test_tracebacks_never_carry_local_variables() -> None:
     assert len(lines) == 1
     assert lines[0]["exception"]
     assert "secret-token-value" not in json.dumps(lines[0])
+
+
+def test_refused_requests_are_logged_with_the_status_they_get(tmp_path: Path) -> None:
+    """A 401 raised by the authentication middleware is logged as 401, not 500."""
+    script = tmp_path / "app.py"
+    script.write_text(
+        textwrap.dedent("""
+        from litestar.testing import TestClient
+        from engageiq_tenancy.service import TenancyPlugin, create_service_app
+        from engageiq_tenancy.settings import AuthSettings, ServiceSettings
+        from engageiq_tenancy.tenant_gate import TenantGate
+        settings = ServiceSettings(
+            env="local", aws_endpoint_url="http://127.0.0.1:1", tables={"tenants": "t"},
+            auth=AuthSettings("us-east-1", "us-east-1_x", "c", "http://127.0.0.1:1/jwks"),
+        )
+        app = create_service_app(TenancyPlugin("chat", settings, tenant_gate=TenantGate(
+            lambda _: "active")))
+        with TestClient(app) as client:
+            assert client.get("/api/me").status_code == 401
+    """)
+    )
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=True
+    )
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    access = [line for line in lines if line.get("msg") == "request"]
+    assert [(a["path"], a["status"]) for a in access] == [("/api/me", 401)]
