@@ -35,6 +35,8 @@ from engageiq_tenancy.tenant_ids import USER_ID_PATTERN, is_valid_tenant_id
 ALGORITHM: Final = "RS256"
 EXPECTED_TOKEN_USE: Final = "id"  # noqa: S105 - a claim value
 LEEWAY_SECONDS: Final = 5  # clock skew between Cognito and us
+# A Cognito JOSE header is about 60 characters; anything near this is not one of ours.
+MAX_HEADER_CHARS: Final = 1024
 
 
 class TokenError(Exception):
@@ -154,9 +156,12 @@ def _unverified_header(token: str) -> dict[str, Any]:
     """The JOSE header only. jwt.get_unverified_header would decode (and character-check) the
     whole token, which jwt.decode then does again; this keeps verification to one full pass."""
     segment = token.split(".", 1)[0]
+    if len(segment) > MAX_HEADER_CHARS:
+        raise _invalid("The token is not a well-formed JWT.")
     try:
         header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):
+        # RecursionError: a deeply nested JSON header, which is malformed for a JOSE header.
         raise _invalid("The token is not a well-formed JWT.") from None
     if not isinstance(header, dict):
         raise _invalid("The token is not a well-formed JWT.")

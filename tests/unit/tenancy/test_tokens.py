@@ -106,6 +106,9 @@ def test_an_empty_token_is_refused(verifier: CognitoTokenVerifier) -> None:
         f"{b64url_json(['RS256'])}.{b64url_json({'sub': 'x'})}.c2ln",
         f"{b64url_json({'alg': 'RSA-OAEP', 'enc': 'A256GCM', 'kid': 'test-key-1'})}.a.b.c.d",
         f"{b64url_json({'alg': 'RS256', 'kid': 'test-key-1'})}..c2ln",
+        # Deeply nested JSON makes json.loads raise RecursionError, not ValueError.
+        f"{b64url(b'[' * 700)}.a.b",
+        f"{b64url(b'[' * 5000)}.a.b",
     ],
     ids=[
         "no-dots",
@@ -117,6 +120,8 @@ def test_an_empty_token_is_refused(verifier: CognitoTokenVerifier) -> None:
         "header-not-object",
         "jwe-shaped",
         "empty-payload",
+        "nested-header-within-size",
+        "nested-header-oversized",
     ],
 )
 def test_a_malformed_token_is_refused(verifier: CognitoTokenVerifier, token: str) -> None:
