@@ -141,3 +141,19 @@ def test_the_name_is_sanitised_and_unknown_fields_refused(files_client: FilesCli
         "acme", "/api/files/uploads", json={"name": "a.pdf", "tenantId": "globex"}
     )
     assert response.status_code == 400
+
+
+def test_bytes_posted_again_after_complete_are_never_served_or_indexed(
+    files_client: FilesClient,
+) -> None:
+    # The presigned form stays valid until it expires: a second post to the same key after
+    # `complete` must not replace what was checked (a sniff bypass otherwise).
+    upload = start(files_client, "Notes.txt")
+    assert send(upload, b"The checked okapi notes").status_code in {200, 204}
+    assert files_client.post("acme", f"/api/files/{upload['id']}/complete").status_code == 200
+    assert send(upload, b"MZ\x90\x00 an executable posing as notes").status_code in {200, 204}
+    files_client.settle()
+    record = files_client.file("acme", upload["id"])
+    assert record["status"] == "ready"
+    assert httpx.get(record["downloadUrl"], timeout=30).content == b"The checked okapi notes"
+    assert [h["text"] for h in files_client.search("acme", "okapi")] == ["The checked okapi notes"]

@@ -28,6 +28,10 @@ class FileRecord(msgspec.Struct, rename="camel", kw_only=True):
     content_type: str = ""
     kind: str = ""
     object_key: str
+    object_version: str | None = None
+    """For direct uploads: the S3 version `complete` checked. Every read uses it, so bytes
+    posted to the same key afterwards (the form stays valid until it expires) are never
+    served or indexed."""
     created_at: str
     updated_at: str = ""
     uploaded_by: str = ""

@@ -72,6 +72,7 @@ async def get_file(
             record.object_key,
             record.name,
             files.settings.download_expiry_seconds,
+            record.object_version,
         )
     return FileView.of(record, download_url=url)
 

@@ -156,7 +156,9 @@ class IngestionWorker:
         if record is None:
             raise ParseFailure("deleted", "The file was deleted during processing.")
         with tempfile.NamedTemporaryFile(prefix="engageiq-ingest-") as local:
-            self._store.download_to(tenant, record.object_key, local, self._max_bytes)
+            self._store.download_to(
+                tenant, record.object_key, local, self._max_bytes, record.object_version
+            )
             local.flush()
             sections = self._sandbox.parse(local.name, record.kind)
         chunks = chunk_sections(sections)

@@ -206,13 +206,16 @@ def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
         if head is None:
             raise ApiError(409, "upload_missing", "Upload the file to the presigned URL first.")
         size = int(head["ContentLength"])
+        # Pin the version checked here: the form can post again to the same key until it
+        # expires, and later bytes must never be served or indexed as this file.
+        version: str | None = head.get("VersionId")
         try:
             if size > limit:
                 raise file_too_large(limit)
             if size == 0:
                 raise empty_file()
             first = await anyio.to_thread.run_sync(
-                files.store.read_head, tenant, record.object_key, SNIFF_BYTES
+                files.store.read_head, tenant, record.object_key, SNIFF_BYTES, version
             )
             try:
                 kind = sniff(first, record.name)
@@ -223,17 +226,18 @@ def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
             await anyio.to_thread.run_sync(files.store.delete, tenant, record.object_key)
             await anyio.to_thread.run_sync(files.catalog.delete, tenant, file_id)
             raise
+        checked: dict[str, Any] = {
+            "awaitingUpload": False,
+            "size": size,
+            "kind": kind.value,
+            "contentType": CONTENT_TYPES[kind],
+            "status": FileStatus.PENDING,
+        }
+        if version:
+            checked["objectVersion"] = version
         completed = await anyio.to_thread.run_sync(
             lambda: files.catalog.update(
-                tenant,
-                file_id,
-                expect_awaiting=True,
-                remove=("expiresAt",),
-                awaitingUpload=False,
-                size=size,
-                kind=kind.value,
-                contentType=CONTENT_TYPES[kind],
-                status=FileStatus.PENDING,
+                tenant, file_id, expect_awaiting=True, remove=("expiresAt",), **checked
             )
         )
         if not completed:

@@ -92,19 +92,31 @@ class FileStore:
             raise
         return result
 
-    def read_head(self, tenant: TenantContext, key: str, length: int) -> bytes:
+    def read_head(
+        self, tenant: TenantContext, key: str, length: int, version: str | None = None
+    ) -> bytes:
         """The first `length` bytes of an object (a ranged GET, so size does not matter)."""
         body = self.s3_for(tenant).get_object(
-            Bucket=self.bucket, Key=self._checked(tenant, key), Range=f"bytes=0-{length - 1}"
+            Bucket=self.bucket,
+            Key=self._checked(tenant, key),
+            Range=f"bytes=0-{length - 1}",
+            **_version(version),
         )
         data: bytes = body["Body"].read()
         return data
 
-    def download_to(self, tenant: TenantContext, key: str, out: IO[bytes], max_bytes: int) -> int:
+    def download_to(
+        self,
+        tenant: TenantContext,
+        key: str,
+        out: IO[bytes],
+        max_bytes: int,
+        version: str | None = None,
+    ) -> int:
         """Stream an object into `out`; refuses objects above `max_bytes`."""
-        body = self.s3_for(tenant).get_object(Bucket=self.bucket, Key=self._checked(tenant, key))[
-            "Body"
-        ]
+        body = self.s3_for(tenant).get_object(
+            Bucket=self.bucket, Key=self._checked(tenant, key), **_version(version)
+        )["Body"]
         total = 0
         for chunk in iter(lambda: body.read(DOWNLOAD_CHUNK), b""):
             total += len(chunk)
@@ -137,14 +149,20 @@ class FileStore:
         self.s3_for(tenant).delete_object(Bucket=self.bucket, Key=self._checked(tenant, key))
 
     def presigned_download(
-        self, tenant: TenantContext, key: str, file_name: str, expires: int
+        self,
+        tenant: TenantContext,
+        key: str,
+        file_name: str,
+        expires: int,
+        version: str | None = None,
     ) -> str:
         url: str = self.s3_for(tenant).generate_presigned_url(
             "get_object",
             Params={
                 "Bucket": self.bucket,
-                "Key": key,
+                "Key": self._checked(tenant, key),
                 "ResponseContentDisposition": content_disposition(file_name),
+                **_version(version),
             },
             ExpiresIn=expires,
         )
@@ -169,6 +187,10 @@ class FileStore:
             Bucket=self.bucket, Prefix=s3_tenant_prefix(tenant)
         )
         yield from response.get("Uploads", [])
+
+
+def _version(version: str | None) -> dict[str, str]:
+    return {"VersionId": version} if version else {}
 
 
 def content_disposition(file_name: str) -> str:
