@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engageiq.provisioning.footprint import TenantData, tenant_object_prefix
-from engageiq.provisioning.items import from_item
 from engageiq.provisioning.targets import Target
 from engageiq.provisioning.tenants import TenantProvisioner
+from engageiq_tenancy.items import from_item
 from engageiq_tenancy.resources import TABLES
 
 Progress = Callable[[str], None]

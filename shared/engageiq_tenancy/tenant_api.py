@@ -10,7 +10,6 @@ from typing import Any
 
 import anyio
 import msgspec
-from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import BotoCoreError, ClientError
 from litestar import Controller, get, patch
 from litestar.config.app import AppConfig
@@ -22,6 +21,7 @@ from engageiq_tenancy import aws
 from engageiq_tenancy.auth import requires_tenant_admin
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.errors import ApiError
+from engageiq_tenancy.items import from_item
 from engageiq_tenancy.keys import tenant_partition
 from engageiq_tenancy.settings import ServiceSettings
 from engageiq_tenancy.tenant_gate import StorageUnavailable
@@ -36,7 +36,6 @@ from engageiq_tenancy.tenants import (
 
 # The usage table's layout: one item per tenant and month, counters added atomically.
 USAGE_ENTITY = "USAGE"
-_deserializer = TypeDeserializer()
 
 
 def usage_key(tenant: TenantContext, month: str) -> dict[str, str]:
@@ -101,8 +100,7 @@ class TenantDirectory:
         )
         if "Item" not in answer:
             raise ApiError(404, "not_found", "Your organisation's record was not found.")
-        plain = {k: _deserializer.deserialize(v) for k, v in answer["Item"].items()}
-        return record_from_item(plain)
+        return record_from_item(from_item(answer["Item"]))
 
     async def set_branding(self, tenant: TenantContext, branding: Branding) -> None:
         await self._call(

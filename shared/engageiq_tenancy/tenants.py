@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import enum
 import re
-from decimal import Decimal
 from typing import Any, Final
 
 import msgspec
@@ -84,17 +83,8 @@ def record_to_item(record: TenantRecord) -> dict[str, Any]:
     return {**operator_record_key(record.tenant_id), **item}
 
 
-def _plain_numbers(value: Any) -> Any:
-    # boto3 reads every DynamoDB number as Decimal.
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _plain_numbers(v) for k, v in value.items()}
-    return value
-
-
 def record_from_item(item: dict[str, Any]) -> TenantRecord:
-    """A record from a deserialized item (Decimal numbers accepted); unknown attributes, such
-    as ones a service adds, are ignored."""
-    data = {k: _plain_numbers(v) for k, v in item.items() if k not in ("pk", "sk")}
+    """A record from a plain item (`items.from_item`); unknown attributes, such as ones a
+    service adds, are ignored."""
+    data = {k: v for k, v in item.items() if k not in ("pk", "sk")}
     return msgspec.convert(data, TenantRecord, strict=False)

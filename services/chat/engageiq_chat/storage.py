@@ -5,24 +5,21 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 from functools import partial
 from typing import Any, Final, Protocol
 
 import anyio
 import structlog
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.items import serialize
 
 # One 503 for every storage failure, owned by the tenancy library.
 from engageiq_tenancy.tenant_gate import StorageUnavailable
 
 log = structlog.get_logger(__name__)
 
-_serializer: Final = TypeSerializer()
-_deserializer: Final = TypeDeserializer()
 
 # boto3 calls block, so they run in worker threads; but building and parsing requests is
 # Python work that holds the GIL. With 100 streams ending together, 64 threads measurably
@@ -52,29 +49,9 @@ class ConditionFailed(Exception):
     """A conditional write found the item in another state than it required."""
 
 
-def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Plain values (str, int, bool, list, dict) -> DynamoDB attribute values; None is left out."""
-    return {k: _serializer.serialize(v) for k, v in values.items() if v is not None}
-
-
-def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
-
-
-def _plain(value: Any) -> Any:
-    # DynamoDB numbers come back as Decimal; the chat service stores only integers.
-    if isinstance(value, Decimal):
-        return int(value)
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
-
-
 def values(mapping: Mapping[str, Any]) -> dict[str, Any]:
     """ExpressionAttributeValues from plain values."""
-    return {k: _serializer.serialize(v) for k, v in mapping.items()}
+    return {k: serialize(v) for k, v in mapping.items()}
 
 
 class TenantDataClients(Protocol):

@@ -11,8 +11,9 @@ import time
 from dataclasses import dataclass
 
 from engageiq_chat.context.prompt import Persona
-from engageiq_chat.storage import DynamoTables, from_item
+from engageiq_chat.storage import DynamoTables
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.items import from_item
 from engageiq_tenancy.tenants import record_from_item, record_key
 
 MAX_PERSONA_CHARS = 4_000

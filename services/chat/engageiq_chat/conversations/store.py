@@ -8,8 +8,9 @@ import msgspec
 
 from engageiq_chat.conversations import keys
 from engageiq_chat.cursors import decode_cursor, encode_cursor
-from engageiq_chat.storage import ConditionFailed, DynamoTables, from_item, values
+from engageiq_chat.storage import ConditionFailed, DynamoTables, values
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.items import from_item
 
 ACTIVE: Final = "active"
 DELETED: Final = "deleted"

@@ -12,14 +12,9 @@ from engageiq_chat.conversations import keys
 from engageiq_chat.conversations.store import ConversationStore
 from engageiq_chat.cursors import InvalidCursor, decode_cursor, encode_cursor
 from engageiq_chat.messages.model import StoredMessage, bounded_citations, bounded_content
-from engageiq_chat.storage import (
-    ConditionFailed,
-    DynamoTables,
-    from_item,
-    to_item,
-    values,
-)
+from engageiq_chat.storage import ConditionFailed, DynamoTables, values
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.items import from_item, to_item
 from engageiq_tenancy.tenant_gate import StorageUnavailable
 from engageiq_tenancy.tenant_ids import OBJECT_ID_PATTERN
 

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from engageiq_chat.storage import DynamoTables, from_item, values
+from engageiq_chat.storage import DynamoTables, values
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.errors import ApiError
+from engageiq_tenancy.items import from_item
 from engageiq_tenancy.tenant_api import current_month, usage_key
 
 

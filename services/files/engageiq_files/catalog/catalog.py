@@ -11,15 +11,9 @@ import time
 from collections.abc import Iterator
 from typing import Any, Final
 
-from engageiq_files.catalog.records import (
-    FileRecord,
-    FileStatus,
-    from_item,
-    now_iso,
-    serialize,
-    to_item,
-)
+from engageiq_files.catalog.records import FileRecord, FileStatus, from_item, now_iso, to_item
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.items import serialize
 from engageiq_tenancy.keys import InvalidObjectId, object_id, sort_key, tenant_partition
 from engageiq_tenancy.tenant_credentials import TenantClients
 

@@ -6,11 +6,12 @@ import enum
 import secrets
 import time
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 import msgspec
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from engageiq_tenancy.items import from_item as plain_item
+from engageiq_tenancy.items import serialize
 
 
 class FileStatus(enum.StrEnum):
@@ -58,26 +59,12 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
-
-
 def to_item(record: FileRecord, keys: dict[str, str]) -> dict[str, Any]:
+    # Every field is written, None included, so a cleared reason is stored as cleared.
     plain: dict[str, Any] = msgspec.to_builtins(record)
-    return {k: _serializer.serialize(v) for k, v in {**plain, **keys}.items()}
-
-
-def _plain(value: Any) -> Any:
-    # DynamoDB numbers come back as Decimal; every number we store is an integer.
-    return int(value) if isinstance(value, Decimal) else value
+    return {k: serialize(v) for k, v in {**plain, **keys}.items()}
 
 
 def from_item(item: dict[str, Any]) -> FileRecord:
-    plain = {
-        k: _plain(_deserializer.deserialize(v)) for k, v in item.items() if k not in ("pk", "sk")
-    }
+    plain = {k: v for k, v in plain_item(item).items() if k not in ("pk", "sk")}
     return msgspec.convert(plain, FileRecord, strict=False)
-
-
-def serialize(value: Any) -> dict[str, Any]:
-    return dict(_serializer.serialize(value))
