@@ -102,32 +102,12 @@ def context(slug: str) -> TenantContext:
 
 
 def test_create_validates_and_is_idempotent(dev_platform: DevPlatform) -> None:
-    first = ok(
-        engageiq(
-            dev_platform,
-            "tenants",
-            "create",
-            "initech",
-            "--name",
-            "Initech",
-            "--admin-email",
-            "boss@initech.example",
-        )
-    )
+    create = ("tenants", "create", "initech", "--name", "Initech",
+              "--admin-email", "boss@initech.example")  # fmt: skip
+    first = ok(engageiq(dev_platform, *create))
     assert first["created"] is True
     assert first["adminTemporaryPassword"]
-    again = ok(
-        engageiq(
-            dev_platform,
-            "tenants",
-            "create",
-            "initech",
-            "--name",
-            "Initech",
-            "--admin-email",
-            "boss@initech.example",
-        )
-    )
+    again = ok(engageiq(dev_platform, *create))
     assert again["created"] is False
     other = engageiq(
         dev_platform,
