@@ -9,13 +9,15 @@ import socket
 import time
 import urllib.request
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import boto3
 from botocore.config import Config
-from moto.server import ThreadedMotoServer
 
 from engageiq_tenancy.resources import BUCKETS, TABLES, USER_POOL, Environment, TableSpec
+
+if TYPE_CHECKING:
+    from moto.server import ThreadedMotoServer
 
 LOCAL_ENV: Final[Environment] = "local"
 REGION = "us-east-1"
@@ -68,6 +70,10 @@ class LocalAwsServer:
         # moto's werkzeug server logs every request to stderr; the services log their own.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         ensure_port_free(self.host, self.port, what="the local AWS endpoint (moto)")
+        # Imported here: moto is heavy, and operator commands import this module for its
+        # client helpers without ever starting a server.
+        from moto.server import ThreadedMotoServer
+
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
         self._server.start()
         deadline = time.monotonic() + timeout

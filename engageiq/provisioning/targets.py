@@ -17,6 +17,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from engageiq.local.aws import LOCAL_CREDENTIALS
 from engageiq.local.paths import default_state_dir, outputs_file
 from engageiq.provisioning.errors import InvalidInput, NotFound
 from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, TABLES
@@ -64,7 +65,7 @@ class Target:
         extra: dict[str, str] = {}
         if self.is_local:
             # moto accepts any credentials; these match the local services'.
-            extra = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+            extra = dict(LOCAL_CREDENTIALS)
         return boto3.session.Session().client(  # type: ignore[call-overload]
             service,
             region_name=self.region,
