@@ -31,8 +31,10 @@ class FilesSettings:
     """Wall-clock bound for parsing one document (the parser process is killed after it)."""
     parse_memory_bytes: int = 1024 * MIB
     """Address-space bound of the parser process."""
-    max_pages: int = 2000
-    """PDF pages parsed at most."""
+    max_pages: int = 10_000
+    """PDF pages (and slides, sheets) parsed at most; beyond it the file is `ready` with a
+    `truncated` warning. pypdf reads about a thousand text pages a second here, so the cap
+    stays well inside the parse timeout."""
     max_text_chars: int = 10_000_000
     """Extracted characters kept per file; the rest is left out of the index."""
     max_docx_uncompressed_bytes: int = 200 * MIB

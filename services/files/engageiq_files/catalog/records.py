@@ -21,6 +21,13 @@ class FileStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+class FileWarning(msgspec.Struct, frozen=True):
+    """Something left out of a `ready` file (codes in docs/files.md)."""
+
+    code: str
+    message: str
+
+
 class FileRecord(msgspec.Struct, rename="camel", kw_only=True):
     id: str
     name: str
@@ -44,6 +51,9 @@ class FileRecord(msgspec.Struct, rename="camel", kw_only=True):
     chunks_key: str | None = None
     """Set once the file's chunks are stored; such files belong in the tenant's index."""
     chunk_count: int = 0
+    warnings: list[FileWarning] = msgspec.field(default_factory=list)
+    """What ingestion deliberately left out (pages skipped, text beyond a cap), set with the
+    chunks; empty when every piece of text is searchable."""
 
     def expired(self, now: float | None = None) -> bool:
         # DynamoDB deletes TTL-expired items lazily (and moto never does), so reads filter.

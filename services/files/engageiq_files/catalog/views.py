@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from engageiq_files.catalog.records import FileRecord, FileStatus
+from engageiq_files.catalog.records import FileRecord, FileStatus, FileWarning
 
 
 class UploadedFile(msgspec.Struct, rename="camel"):
@@ -22,6 +22,9 @@ class FileView(msgspec.Struct, rename="camel", omit_defaults=True):
     content_type: str
     status: FileStatus
     created_at: str
+    warnings: list[FileWarning]
+    """What was left out of a `ready` file, `{code, message}` each (docs/files.md); always
+    present, empty when every piece of text is searchable."""
     updated_at: str = ""
     chunk_count: int = 0
     reason_code: str | None = None
@@ -42,6 +45,7 @@ class FileView(msgspec.Struct, rename="camel", omit_defaults=True):
             chunk_count=record.chunk_count,
             reason_code=record.reason_code,
             reason=record.reason,
+            warnings=record.warnings,
             awaiting_upload=record.awaiting_upload,
             download_url=download_url,
         )

@@ -9,7 +9,7 @@ import resource
 from multiprocessing.connection import Connection
 from typing import Any, Final
 
-from engageiq_files.ingestion.sections import ParseFailure, ParseLimits, Section
+from engageiq_files.ingestion.sections import ParsedDocument, ParseFailure, ParseLimits
 
 # forkserver: children fork from a small, single-threaded server that has the parsers
 # imported, not from this multi-threaded service (forking threads is unsafe), and start fast.
@@ -33,8 +33,10 @@ def _child(
         result = ("failed", exc.code, exc.message)
     except MemoryError:
         result = ("failed", "too_complex", "The document needs too much memory to parse.")
-    except Exception as exc:
-        result = ("failed", "unreadable", f"The document could not be read ({type(exc).__name__}).")
+    except Exception:
+        # A parser bug or a library error on odd input: the type and text stay in this
+        # process (they can name server paths); people get a sentence.
+        result = ("failed", "unreadable", "The document could not be read.")
     try:
         conn.send(result)
     finally:
@@ -47,8 +49,9 @@ class ParserSandbox:
         self.timeout = timeout
         self.memory_bytes = memory_bytes
 
-    def parse(self, path: str, kind: str) -> list[Section]:
-        """Blocking: parse `path` as `kind` in a child; raises ParseFailure on any failure."""
+    def parse(self, path: str, kind: str) -> ParsedDocument:
+        """Blocking: parse `path` as `kind` in a child; raises ParseFailure on any failure
+        (`parse_timeout`, `parse_crashed`, `too_complex`, `unreadable` or the parser's own)."""
         receiver, sender = PROCESS_CONTEXT.Pipe(duplex=False)
         process = PROCESS_CONTEXT.Process(
             target=_child,
@@ -75,6 +78,6 @@ class ParserSandbox:
             process.join(5)
             process.close()
         if result[0] == "ok":
-            sections: list[Section] = result[1]
-            return sections
+            parsed: ParsedDocument = result[1]
+            return parsed
         raise ParseFailure(result[1], result[2])

@@ -160,8 +160,8 @@ class IngestionWorker:
                 tenant, record.object_key, local, self._max_bytes, record.object_version
             )
             local.flush()
-            sections = self._sandbox.parse(local.name, record.kind)
-        chunks = chunk_sections(sections)
+            parsed = self._sandbox.parse(local.name, record.kind)
+        chunks = chunk_sections(parsed.sections)
         if not chunks:
             raise ParseFailure("no_text", "No text could be extracted from this file.")
         key = chunks_object_key(tenant, file_id)
@@ -172,6 +172,7 @@ class IngestionWorker:
             expect_status=FileStatus.PROCESSING,
             chunksKey=key,
             chunkCount=len(chunks),
+            warnings=[msgspec.to_builtins(w) for w in parsed.warnings],
         )
         if not stored:
             self._store.delete(tenant, key)  # deleted meanwhile: leave nothing behind

@@ -1,5 +1,12 @@
-"""`Tokenizer`: the one tokenisation used to build an index and to query it (words, lower
-case, English stop words out, Snowball-stemmed so "pricing" finds "price")."""
+"""`Tokenizer`: the one tokenisation used to build an index and to query it.
+
+Text is normalised first (`normalise`: NFKC + case folding). Words are Unicode `\\w` runs.
+Runs of Chinese, Japanese and Korean characters, which are not separated by spaces, become
+overlapping character bigrams (a lone character stays a unigram), as Lucene's CJKAnalyzer does:
+no dictionary is needed and any query substring of two or more characters matches. Other words
+lose English stop words and are Snowball-stemmed ("pricing" finds "price"); the same stemmer
+runs on both sides, so other languages still match themselves. No word is dropped for its
+length."""
 
 from __future__ import annotations
 
@@ -9,8 +16,33 @@ from typing import Final
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
+from engageiq_files.search.normalise import normalise
+
 _WORD: Final = re.compile(r"\w+", re.UNICODE)
 _STOPWORDS: Final = frozenset(STOPWORDS_EN)
+# Han (with extension A and compatibility ideographs), Hiragana, Katakana (and the half-width
+# forms NFKC leaves), Hangul syllables and jamo: the scripts written without spaces between
+# words (Korean is spaced, but Lucene bigrams it too, which finds words inside compounds).
+_CJK_RANGES: Final = (
+    "\u1100-\u11ff"  # Hangul jamo
+    "\u3040-\u309f"  # Hiragana
+    "\u30a0-\u30ff"  # Katakana
+    "\u3130-\u318f"  # Hangul compatibility jamo
+    "\u31f0-\u31ff"  # Katakana phonetic extensions
+    "\u3400-\u4dbf"  # CJK extension A
+    "\u4e00-\u9fff"  # CJK unified ideographs
+    "\uac00-\ud7af"  # Hangul syllables
+    "\uf900-\ufaff"  # CJK compatibility ideographs
+    "\U00020000-\U0002fa1f"  # CJK extensions B-F and supplement
+)
+_CJK_SPLIT: Final = re.compile(f"([{_CJK_RANGES}]+)")
+
+
+def cjk_bigrams(run: str) -> list[str]:
+    """Overlapping bigrams of a run of CJK characters; a single character is kept alone."""
+    if len(run) == 1:
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
 class Tokenizer:
@@ -19,6 +51,14 @@ class Tokenizer:
         self._stemmer = Stemmer.Stemmer("english")
 
     def tokens(self, text: str) -> list[str]:
-        words = [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS and len(w) < 40]
-        stems: list[str] = self._stemmer.stemWords(words)
-        return stems
+        """Index terms of `text`, in order (a term may repeat)."""
+        out: list[str] = []
+        for word in _WORD.findall(normalise(text)):
+            for i, piece in enumerate(_CJK_SPLIT.split(word)):
+                if not piece:
+                    continue
+                if i % 2:  # odd pieces are the CJK runs the split captured
+                    out += cjk_bigrams(piece)
+                elif piece not in _STOPWORDS:
+                    out.append(self._stemmer.stemWord(piece))
+        return out

@@ -6,7 +6,11 @@ from __future__ import annotations
 import codecs
 import enum
 import re
+import struct
+import zlib
 from typing import Final
+
+from engageiq_files.ingestion.encodings import bom_encoding, utf16_without_bom
 
 SNIFF_BYTES: Final = 64 * 1024
 """How much of the start of a file the sniffer looks at."""
@@ -19,6 +23,8 @@ class FileKind(enum.StrEnum):
     CSV = "csv"
     PDF = "pdf"
     DOCX = "docx"
+    PPTX = "pptx"
+    XLSX = "xlsx"
 
 
 CONTENT_TYPES: Final[dict[FileKind, str]] = {
@@ -28,11 +34,54 @@ CONTENT_TYPES: Final[dict[FileKind, str]] = {
     FileKind.CSV: "text/csv",
     FileKind.PDF: "application/pdf",
     FileKind.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    FileKind.PPTX: "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    FileKind.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
-_HTML_START = re.compile(rb"\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)[\s>]", re.I | re.S)
+_HTML_START = re.compile(r"\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)[\s>]", re.I | re.S)
 # C0 controls other than tab, LF, FF and CR never appear in the text formats we accept.
-_BINARY_CONTROLS = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_BINARY_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# Decoded UTF-16/32 text has no C1 controls either: binary data read as UTF-16 produces them.
+_WIDE_BINARY = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_LOCAL_HEADER: Final = b"PK\x03\x04"
+_LOCAL_HEADER_FORMAT: Final = struct.Struct("<4sHHHHHIIIHH")
+# Main-part content types ([Content_Types].xml) of each package kind, macro-enabled and
+# template variants included (ECMA-376 Part 1 and MS-OFFCRYPTO's [MS-OE376] list).
+_PACKAGE_TYPES: Final = (
+    (
+        FileKind.DOCX,
+        (
+            b"wordprocessingml.document.main",
+            b"wordprocessingml.template.main",
+            b"ms-word.document.macroenabled.main",
+            b"ms-word.template.macroenabledtemplate.main",
+        ),
+    ),
+    (
+        FileKind.PPTX,
+        (
+            b"presentationml.presentation.main",
+            b"presentationml.slideshow.main",
+            b"presentationml.template.main",
+            b"ms-powerpoint.presentation.macroenabled.main",
+            b"ms-powerpoint.slideshow.macroenabled.main",
+        ),
+    ),
+    (
+        FileKind.XLSX,
+        (
+            b"spreadsheetml.sheet.main",
+            b"spreadsheetml.template.main",
+            b"ms-excel.sheet.macroenabled.main",
+            b"ms-excel.template.macroenabled.main",
+        ),
+    ),
+)
+_PACKAGE_FOLDERS: Final = (
+    (b"word/", FileKind.DOCX),
+    (b"ppt/", FileKind.PPTX),
+    (b"xl/", FileKind.XLSX),
+)
 
 
 class UnsupportedFileType(ValueError):
@@ -44,38 +93,91 @@ def sniff(head: bytes, name: str = "") -> FileKind:
     extension only chooses among text kinds, which are parsed as safely as each other."""
     if head.startswith(b"%PDF-"):
         return FileKind.PDF
-    if head.startswith(b"PK\x03\x04"):
-        # OOXML stores part names uncompressed in each local header, and Word writes the
-        # word/ parts near the start; xlsx/pptx/jar/plain zips have none and are refused.
-        if b"word/" in head[:SNIFF_BYTES]:
-            return FileKind.DOCX
-        raise UnsupportedFileType("a zip archive that is not a Word document")
-    if not _is_text(head):
-        raise UnsupportedFileType("binary content that is not PDF or DOCX")
-    if _HTML_START.match(head.removeprefix(codecs.BOM_UTF8)):
+    if head.startswith(_LOCAL_HEADER):
+        kind = package_kind(head[:SNIFF_BYTES])
+        if kind is None:
+            raise UnsupportedFileType("a zip archive that is not a Word, PowerPoint or Excel file")
+        return kind
+    text = _as_text(head[:SNIFF_BYTES])
+    if text is None:
+        raise UnsupportedFileType("binary content that is not PDF, DOCX, PPTX or XLSX")
+    if _HTML_START.match(text.removeprefix("\ufeff")):
         return FileKind.HTML
     ext = name.rpartition(".")[2].lower() if "." in name else ""
     if ext in {"md", "markdown"}:
         return FileKind.MD
-    if ext == "csv":
+    if ext in {"csv", "tsv"}:
         return FileKind.CSV
     if ext in {"html", "htm"}:
         return FileKind.HTML
     return FileKind.TXT
 
 
-def _is_text(head: bytes) -> bool:
-    sample = head[:SNIFF_BYTES]
-    if _BINARY_CONTROLS.search(sample):
-        return False
+def _local_entries(head: bytes) -> list[tuple[str, int, bytes]]:
+    """(name, compression method, the data that follows within `head`) of each zip local
+    file header in `head`. Every header is found by its signature, so an entry whose sizes
+    are deferred to a data descriptor does not hide the ones after it."""
+    entries = []
+    at = head.find(_LOCAL_HEADER)
+    while at != -1 and at + _LOCAL_HEADER_FORMAT.size <= len(head):
+        fields = _LOCAL_HEADER_FORMAT.unpack_from(head, at)
+        method, compressed, name_len, extra_len = fields[3], fields[7], fields[9], fields[10]
+        start = at + _LOCAL_HEADER_FORMAT.size
+        name = head[start : start + name_len]
+        data_at = start + name_len + extra_len
+        end = data_at + compressed if compressed else len(head)
+        entries.append((name.decode("utf-8", "replace"), method, head[data_at:end]))
+        at = head.find(_LOCAL_HEADER, start)
+    return entries
+
+
+def package_kind(head: bytes) -> FileKind | None:
+    """An OOXML package's kind from the start of its zip: the main part's content type in
+    `[Content_Types].xml` (always the first part Office writes), else the folder of any part
+    name seen (word/, ppt/, xl/). A package whose parts come in another order is still
+    recognised as long as either clue is within the sniffing window."""
+    folders: list[FileKind] = []
+    for name, method, data in _local_entries(head):
+        if name == "[Content_Types].xml":
+            types = _inflate(data, method).lower()
+            for kind, main_types in _PACKAGE_TYPES:
+                if any(t in types for t in main_types):
+                    return kind
+        for prefix, kind in _PACKAGE_FOLDERS:
+            if name.encode().startswith(prefix):
+                folders.append(kind)
+    return folders[0] if folders else None
+
+
+def _inflate(data: bytes, method: int) -> bytes:
+    if method == 0:
+        return data
+    if method != 8:
+        return b""
+    try:
+        # Raw deflate, bounded; a part cut by the window still yields its beginning.
+        return zlib.decompressobj(-15).decompress(data, SNIFF_BYTES)
+    except zlib.error:
+        return b""
+
+
+def _as_text(sample: bytes) -> str | None:
+    """`sample` as text if it is text: UTF-8, UTF-16/32 (with a BOM, or UTF-16 without one),
+    or an 8-bit encoding such as Windows-1252; None for binary content."""
+    wide = bom_encoding(sample) or utf16_without_bom(sample)
+    if wide:
+        try:
+            text: str = codecs.getincrementaldecoder(wide)().decode(sample, final=False)
+        except UnicodeDecodeError:
+            return None
+        return None if _WIDE_BINARY.search(text.removeprefix("\ufeff")) else text
+    if _BINARY_CONTROLS.search(sample.decode("latin-1")):
+        return None
     try:
         # An incremental decoder tolerates a multi-byte character cut at the window's end.
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
     except UnicodeDecodeError:
-        # Windows-1252 text (CSV exports from Excel, old notes) is text too; binary formats
-        # were already refused by their control bytes above.
-        try:
-            sample.decode("cp1252")
-        except UnicodeDecodeError:
-            return False
-    return True
+        # Windows-1252 and other 8-bit text (CSV exports from Excel, old notes) is text too;
+        # binary formats were already refused by their control bytes above. The parser
+        # detects the real encoding.
+        return sample.decode("latin-1")

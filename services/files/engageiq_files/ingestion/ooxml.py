@@ -1,0 +1,130 @@
+"""What every Office Open XML package (docx, docm, pptx, xlsx) goes through before a parser
+reads it, and the safe XML reading they share.
+
+- The central directory is checked before any decompression: the declared sizes are what a
+  decompressor would produce, so a zip bomb is refused by arithmetic (`{kind}_too_large`).
+- The main part is found through the package relationships (`_rels/.rels`,
+  ECMA-376 Part 2 §9.3), not a fixed name, so Strict OOXML, macro-enabled and
+  template variants are read like the transitional default.
+- XML parts are parsed by lxml without DTDs, entities or network access; a part that declares
+  a DTD is refused (Office never writes one: it is only there to expand entities).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import zipfile
+from typing import Final
+
+from lxml import etree
+
+from engageiq_files.ingestion.sections import ParseFailure, ParseLimits
+
+MAX_PARTS: Final = 10_000
+_PARSER: Final = etree.XMLParser(
+    resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False, remove_comments=True
+)
+_MAIN_FOLDER: Final = {"docx": "word/", "pptx": "ppt/", "xlsx": "xl/"}
+_NOT_A: Final = {
+    "docx": "not_a_word_document",
+    "pptx": "not_a_presentation",
+    "xlsx": "not_a_workbook",
+}
+_NAMES: Final = {
+    "docx": "Word document",
+    "pptx": "PowerPoint presentation",
+    "xlsx": "Excel workbook",
+}
+OFFICE_DOCUMENT_REL: Final = "/officeDocument"
+"""Relationship types end with this in both the transitional and the Strict namespaces."""
+
+
+def local(element: etree._Element) -> str:
+    """An element's name without its namespace: transitional and Strict OOXML differ only in
+    namespace URIs, so matching by local name reads both."""
+    tag = element.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+
+
+def attribute(element: etree._Element, name: str) -> str | None:
+    """An attribute by local name, whatever its namespace."""
+    for key, value in element.attrib.items():
+        if str(key).rpartition("}")[2] == name:
+            return str(value)
+    return None
+
+
+def corrupt(kind: str) -> ParseFailure:
+    return ParseFailure(f"corrupt_{kind}", f"The file is not a readable {_NAMES[kind]}.")
+
+
+def check_package(path: str, kind: str, limits: ParseLimits) -> None:
+    """Refuses zip bombs, non-OOXML archives and DTDs before any parser reads the package.
+    Raises ParseFailure `{kind}_too_large`, `corrupt_{kind}` or `not_a_word_document` /
+    `not_a_presentation` / `not_a_workbook`."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+            if len(entries) > MAX_PARTS:
+                raise ParseFailure(f"{kind}_too_large", f"The {_NAMES[kind]} has too many parts.")
+            expanded = sum(entry.file_size for entry in entries)
+            if expanded > limits.max_docx_uncompressed_bytes:
+                raise ParseFailure(
+                    f"{kind}_too_large",
+                    f"The {_NAMES[kind]} expands to {expanded} bytes, more than the "
+                    f"{limits.max_docx_uncompressed_bytes} allowed.",
+                )
+            main = main_part(archive, kind)
+            if not main.startswith(_MAIN_FOLDER[kind]):
+                raise ParseFailure(_NOT_A[kind], f"The archive is not a {_NAMES[kind]}.")
+            for entry in entries:
+                if entry.filename.endswith((".xml", ".rels")):
+                    with archive.open(entry) as part:
+                        start = part.read(2048)
+                    if b"<!DOCTYPE" in start or b"<!ENTITY" in start:
+                        raise ParseFailure(
+                            f"corrupt_{kind}",
+                            f"The {_NAMES[kind]} declares a DTD, which is refused.",
+                        )
+    except ParseFailure:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, KeyError, ValueError, EOFError):
+        raise corrupt(kind) from None
+    except Exception:
+        # zipfile and zlib raise a few other types on damaged archives (NotImplementedError
+        # for unknown compression, RuntimeError for encryption): never shown to users.
+        raise corrupt(kind) from None
+
+
+def read_xml(archive: zipfile.ZipFile, name: str) -> etree._Element:
+    with archive.open(name) as part:
+        return etree.fromstring(part.read(), _PARSER)
+
+
+def relationships(archive: zipfile.ZipFile, source: str) -> list[tuple[str, str]]:
+    """(type, part name) of the internal relationships of part `source` ("" for the package),
+    targets resolved against the source's folder."""
+    folder, _, base = source.rpartition("/")
+    rels_name = f"{folder + '/' if folder else ''}_rels/{base}.rels"
+    if rels_name not in archive.namelist():
+        return []
+    found = []
+    for rel in read_xml(archive, rels_name):
+        if attribute(rel, "TargetMode") == "External":
+            continue
+        target = attribute(rel, "Target") or ""
+        rel_type = attribute(rel, "Type") or ""
+        name = (
+            target.lstrip("/")
+            if target.startswith("/")
+            else posixpath.normpath(posixpath.join(folder, target))
+        )
+        found.append((rel_type, name))
+    return found
+
+
+def main_part(archive: zipfile.ZipFile, kind: str) -> str:
+    for rel_type, name in relationships(archive, ""):
+        if rel_type.endswith(OFFICE_DOCUMENT_REL) and name in archive.namelist():
+            return name
+    raise ParseFailure(_NOT_A[kind], f"The archive is not a {_NAMES[kind]}.")
