@@ -54,11 +54,19 @@ def parse_txt(path: str, limits: ParseLimits) -> Iterator[Piece]:
 
 
 def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
+    """The CSV dialect of `sample` (its start): csv.Sniffer's, else the candidate delimiter
+    the header line uses most (rows wider than the header defeat the sniffer's consistency
+    test), else commas."""
     try:
         return csv.Sniffer().sniff(sample, delimiters=CSV_DELIMITERS)
     except csv.Error:
-        # No consistent delimiter among the candidates (one column, or free text): commas.
+        pass
+    header = next((line for line in sample.splitlines() if line.strip()), "")
+    counts = {d: header.count(d) for d in CSV_DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    if counts[best] == 0:
         return csv.excel
+    return type("Delimited", (csv.excel,), {"delimiter": best})
 
 
 def _row_text(header: list[str], row: list[str]) -> str:
