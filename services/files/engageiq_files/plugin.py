@@ -11,7 +11,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.plugins import InitPluginProtocol
 
-from engageiq_files.catalog.routes import delete_file, get_file, list_files
+from engageiq_files.catalog.routes import delete_file, get_file, list_files, restore_version
 from engageiq_files.config import FilesSettings
 from engageiq_files.runtime import FilesRuntime
 from engageiq_files.search.routes import search_files
@@ -43,6 +43,7 @@ class FilesPlugin(InitPluginProtocol):
             search_files,
             get_file,
             delete_file,
+            restore_version,
             *upload_route_handlers(self.settings),
         ]
         app_config.dependencies["files"] = Provide(provide_files, sync_to_thread=False)

@@ -55,6 +55,21 @@ class FileRecord(msgspec.Struct, rename="camel", kw_only=True):
     """What ingestion deliberately left out (pages skipped, text beyond a cap), set with the
     chunks; empty when every piece of text is searchable."""
 
+    document_id: str = ""
+    """The id of the first version of the document this file is a version of ("" for a file
+    uploaded without `replaces`: it is its own document). Decision 0052."""
+    replaces: str | None = None
+    """The file this upload was sent to replace (`replaces=<id>`)."""
+    superseded_by: str | None = None
+    """Set once a newer (or restored) version of the same document is current: this version
+    is then out of search and listed only under the current one."""
+    versioned: bool = False
+    """Whether the document has more than one version (listings look versions up only then)."""
+
+    @property
+    def document(self) -> str:
+        return self.document_id or self.id
+
     def expired(self, now: float | None = None) -> bool:
         # DynamoDB deletes TTL-expired items lazily (and moto never does), so reads filter.
         return self.expires_at is not None and self.expires_at <= (now or time.time())

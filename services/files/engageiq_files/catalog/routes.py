@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 import anyio.to_thread
-from litestar import delete, get
+from litestar import delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
 from engageiq_files.catalog.catalog import InvalidCursor, decode_cursor, encode_cursor
 from engageiq_files.catalog.records import FileRecord, FileStatus
+from engageiq_files.catalog.versions import after_delete, make_current, versions_of
 from engageiq_files.catalog.views import FilePage, FileView
 from engageiq_files.errors import file_not_found
 from engageiq_files.runtime import FilesRuntime
@@ -50,8 +51,16 @@ async def list_files(
         except InvalidCursor:
             raise ApiError(400, "invalid_cursor", "The cursor is not valid here.") from None
     records, last = await anyio.to_thread.run_sync(files.catalog.page, tenant, limit, after)
+    # Older versions are listed under their current version, not on their own (a page may
+    # then hold fewer than `limit` files; `nextCursor` still continues it).
+    current = [r for r in records if r.superseded_by is None]
+    versions: dict[str, list[FileRecord]] = {}
+    if any(r.versioned for r in current):
+        for f in await anyio.to_thread.run_sync(lambda: list(files.catalog.all_files(tenant))):
+            if f.versioned:
+                versions.setdefault(f.document, []).append(f)
     return FilePage(
-        files=[FileView.of(r) for r in records],
+        files=[FileView.of(r, versions=versions.get(r.document)) for r in current],
         next_cursor=encode_cursor(tenant, last) if last else None,
     )
 
@@ -74,7 +83,34 @@ async def get_file(
             files.settings.download_expiry_seconds,
             record.object_version,
         )
-    return FileView.of(record, download_url=url)
+    versions = None
+    if record.versioned:
+        versions = await anyio.to_thread.run_sync(
+            versions_of, files.catalog, tenant, record.document
+        )
+    return FileView.of(record, download_url=url, versions=versions)
+
+
+@post("/api/files/{file_id:str}/restore", security=[BEARER], tags=["files"], status_code=200)
+async def restore_version(
+    tenant: NamedDependency[TenantContext],
+    files: NamedDependency[FilesRuntime],
+    file_id: FromPath[str],
+) -> FileView:
+    """Make an older, ready version the current one again: search and chat cite it from now
+    on, and the version that was current is listed under it. 409 `not_an_older_version` for
+    a current or not ready file."""
+    record = await find_file(files, tenant, file_id)
+    if record.superseded_by is None or record.status is not FileStatus.READY:
+        raise ApiError(
+            409, "not_an_older_version", "Only an older, ready version of a file can be restored."
+        )
+    await anyio.to_thread.run_sync(make_current, files.catalog, tenant, record)
+    await anyio.to_thread.run_sync(files.indexes.note_change, tenant)
+    await files.builder.rebuild(tenant)
+    restored = await find_file(files, tenant, file_id)
+    versions = await anyio.to_thread.run_sync(versions_of, files.catalog, tenant, restored.document)
+    return FileView.of(restored, versions=versions)
 
 
 @delete("/api/files/{file_id:str}", security=[BEARER], tags=["files"], status_code=204)
@@ -88,7 +124,8 @@ async def delete_file(
     # Metadata first (the file disappears from listings), then the index without it, and only
     # then the data: no index entry ever points to a deleted object.
     await anyio.to_thread.run_sync(files.catalog.delete, tenant, file_id)
-    if record.chunks_key or record.status is FileStatus.PROCESSING:
+    promoted = await anyio.to_thread.run_sync(after_delete, files.catalog, tenant, record)
+    if record.chunks_key or record.status is FileStatus.PROCESSING or promoted:
         await anyio.to_thread.run_sync(files.indexes.note_change, tenant)
         await files.builder.rebuild(tenant)
     # The chunks key follows from the id: removed even if ingestion stored it just now.

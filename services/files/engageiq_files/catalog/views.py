@@ -15,6 +15,17 @@ class UploadedFile(msgspec.Struct, rename="camel"):
     status: FileStatus
 
 
+class FileVersion(msgspec.Struct, rename="camel"):
+    """One version of a document, as listed under its current version."""
+
+    id: str
+    name: str
+    size: int
+    status: FileStatus
+    created_at: str
+    current: bool
+
+
 class FileView(msgspec.Struct, rename="camel", omit_defaults=True):
     id: str
     name: str
@@ -31,9 +42,19 @@ class FileView(msgspec.Struct, rename="camel", omit_defaults=True):
     reason: str | None = None
     awaiting_upload: bool = False
     download_url: str | None = None
+    replaces: str | None = None
+    superseded_by: str | None = None
+    """Set on an older version: the id of the version that replaced it."""
+    versions: list[FileVersion] = msgspec.field(default_factory=list)
+    """Every version of the document, newest first, when it has more than one."""
 
     @classmethod
-    def of(cls, record: FileRecord, download_url: str | None = None) -> FileView:
+    def of(
+        cls,
+        record: FileRecord,
+        download_url: str | None = None,
+        versions: list[FileRecord] | None = None,
+    ) -> FileView:
         return cls(
             id=record.id,
             name=record.name,
@@ -48,6 +69,19 @@ class FileView(msgspec.Struct, rename="camel", omit_defaults=True):
             warnings=record.warnings,
             awaiting_upload=record.awaiting_upload,
             download_url=download_url,
+            replaces=record.replaces,
+            superseded_by=record.superseded_by,
+            versions=[
+                FileVersion(
+                    id=v.id,
+                    name=v.name,
+                    size=v.size,
+                    status=v.status,
+                    created_at=v.created_at,
+                    current=v.superseded_by is None,
+                )
+                for v in versions or []
+            ],
         )
 
 

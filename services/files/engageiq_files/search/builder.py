@@ -15,6 +15,7 @@ import structlog
 
 from engageiq_files.catalog.catalog import FileCatalog
 from engageiq_files.catalog.records import FileRecord, FileStatus
+from engageiq_files.catalog.versions import superseded_in_build
 from engageiq_files.ingestion.chunking import Chunk
 from engageiq_files.search.build_process import IndexBuildProcess
 from engageiq_files.search.index_store import IndexPointer, IndexStore
@@ -77,7 +78,10 @@ class TenantIndexBuilder:
             for f in self._catalog.all_files(tenant)
             if f.chunks_key and f.status in (FileStatus.PROCESSING, FileStatus.READY)
         ]
-        chunks = self._gather_chunks(tenant, files, previous)
+        # Only current versions are searchable (decision 0052).
+        superseded = superseded_in_build(files)
+        searchable = [f for f in files if f.superseded_by is None and f.id not in superseded]
+        chunks = self._gather_chunks(tenant, searchable, previous)
         blob = self._build_process.build(chunks)
         pointer = self._indexes.publish(tenant, blob, generation)
         if pointer is None:
@@ -88,6 +92,8 @@ class TenantIndexBuilder:
                 self._catalog.update(
                     tenant, f.id, expect_status=FileStatus.PROCESSING, status=FileStatus.READY
                 )
+        for old, current in superseded.items():
+            self._catalog.update(tenant, old, supersededBy=current)
         log.info("index_published", generation=generation, chunks=len(chunks))
         return pointer, TenantIndex.from_bytes(blob)
 
@@ -109,6 +115,7 @@ class TenantIndexBuilder:
             if blob is None:
                 continue  # deleted meanwhile: no index entry may point to missing data
             gathered += [
-                IndexedChunk(f.id, f.name, c.location, c.text) for c in _chunks_decoder.decode(blob)
+                IndexedChunk(f.id, f.name, c.location, c.text, f.created_at)
+                for c in _chunks_decoder.decode(blob)
             ]
         return gathered

@@ -29,6 +29,9 @@ class Passage(msgspec.Struct, rename="camel", frozen=True):
     location: str
     text: str
     score: float
+    uploaded_at: str = ""
+    """Upload date of the file version the passage comes from (ISO 8601): only current
+    versions are searched, and a citation names the date."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +73,7 @@ class TenantSearch:
                 location=chunk.location,
                 text=chunk.text,
                 score=round(score, 4),
+                uploaded_at=chunk.uploaded_at,
             )
             for chunk, score in hits
         ]

@@ -22,6 +22,9 @@ class IndexedChunk(msgspec.Struct, array_like=True, frozen=True):
     file_name: str
     location: str
     text: str
+    uploaded_at: str = ""
+    """When this version of the file was uploaded (ISO 8601; "" in indexes built before
+    versions existed): citations name it."""
 
 
 _chunks_decoder = msgspec.json.Decoder(list[IndexedChunk])

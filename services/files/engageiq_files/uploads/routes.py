@@ -4,7 +4,7 @@ POST /api/files/{id}/complete."""
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Annotated, Any
 
 import anyio.to_thread
 import msgspec
@@ -12,7 +12,7 @@ from litestar import Request, post
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 from multipart import parse_options_header
 
 from engageiq_files.catalog.records import FileRecord, FileStatus, new_file_id, now_iso
@@ -51,6 +51,24 @@ PENDING_DIRECT_UPLOAD_TTL = 3600
 
 class DirectUploadRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     name: str
+    replaces: str | None = None
+    """The id of a file this upload is a new version of (decision 0052)."""
+
+
+async def version_fields(
+    files: FilesRuntime, tenant: TenantContext, replaces: str | None
+) -> dict[str, Any]:
+    """The record fields of an upload that replaces file `replaces` (404 `file_not_found` if
+    it is not one of the caller's files), or none for a new document. Both files are marked
+    `versioned` so listings know to look their versions up."""
+    if not replaces:
+        return {}
+    target = await find_file(files, tenant, replaces)
+    if not target.versioned:
+        await anyio.to_thread.run_sync(
+            lambda: files.catalog.update(tenant, target.id, versioned=True)
+        )
+    return {"document_id": target.document, "replaces": target.id, "versioned": True}
 
 
 class PresignedPost(msgspec.Struct):
@@ -105,10 +123,14 @@ def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
         request: Request[Any, Any, Any],
         tenant: NamedDependency[TenantContext],
         files: NamedDependency[FilesRuntime],
+        replaces: Annotated[str | None, QueryParameter(max_length=64)] = None,
     ) -> UploadedFile:
-        """Upload one file as multipart/form-data (field `file`), streamed to storage."""
+        """Upload one file as multipart/form-data (field `file`), streamed to storage.
+        `?replaces=<file id>` uploads a new version of that file's document: it becomes the
+        current version once it is ready (404 if the id is not one of the tenant's files)."""
         _check_declared_length(request, limit)
         boundary = _boundary_of(request)
+        versioning = await version_fields(files, tenant, replaces)
         file_id = new_file_id()
         key = file_object_key(tenant, file_id)
         upload = StreamedUpload(
@@ -146,6 +168,7 @@ def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
             object_key=key,
             created_at=now_iso(),
             uploaded_by=tenant.user_id,
+            **versioning,
         )
         try:
             await anyio.to_thread.run_sync(files.catalog.create, tenant, record)
@@ -168,7 +191,9 @@ def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
         files: NamedDependency[FilesRuntime],
         data: JSONBody[DirectUploadRequest],
     ) -> DirectUpload:
-        """A presigned POST to upload a large file straight to storage; then call `complete`."""
+        """A presigned POST to upload a large file straight to storage; then call `complete`.
+        `replaces` makes the upload a new version of that file's document."""
+        versioning = await version_fields(files, tenant, data.replaces)
         file_id = new_file_id()
         key = file_object_key(tenant, file_id)
         record = FileRecord(
@@ -179,6 +204,7 @@ def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
             uploaded_by=tenant.user_id,
             awaiting_upload=True,
             expires_at=int(time.time()) + PENDING_DIRECT_UPLOAD_TTL,
+            **versioning,
         )
         await anyio.to_thread.run_sync(files.catalog.create, tenant, record)
         post_form = await anyio.to_thread.run_sync(

@@ -1,0 +1,80 @@
+"""Versions of a document (decision 0052): `replaces=<id>` on upload; the new version is the
+only one searched once ready; older ones are listed under it, restorable and deletable."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from tests.unit.files.support import FilesClient
+
+CASES_DIR = Path(__file__).parents[2] / "fixtures" / "ingestion_cases"
+
+
+def upload(files: FilesClient, tenant: str, name: str, replaces: str | None = None) -> str:
+    params = f"?replaces={replaces}" if replaces else ""
+    response = files.client.post(
+        f"/api/upload-file{params}",
+        files={"file": ("Pricing.md", (CASES_DIR / name).read_bytes(), "text/markdown")},
+        headers=files.headers(tenant),
+    )
+    assert response.status_code == 201, response.text
+    file_id: str = response.json()["id"]
+    return file_id
+
+
+def quasar_prices(files: FilesClient, tenant: str) -> list[tuple[str, str]]:
+    return [(r["fileId"], r["uploadedAt"]) for r in files.search(tenant, "Quasar plan price", 10)]
+
+
+def test_a_replacement_becomes_the_only_searched_version(files_client: FilesClient) -> None:
+    tenant = f"ver-{secrets.token_hex(4)}"
+    v1 = upload(files_client, tenant, "dup_v1.md")
+    files_client.settle()
+    v2 = upload(files_client, tenant, "dup_v2.md", replaces=v1)
+    files_client.settle()
+
+    hits = quasar_prices(files_client, tenant)
+    assert [h[0] for h in hits] == [v2]
+    assert hits[0][1] == files_client.file(tenant, v2)["createdAt"]
+    text = files_client.search(tenant, "Quasar")[0]["text"]
+    assert "35 EUR" in text
+
+    listed = files_client.get(tenant, "/api/files").json()["files"]
+    assert [f["id"] for f in listed] == [v2]
+    assert [(v["id"], v["current"]) for v in listed[0]["versions"]] == [(v2, True), (v1, False)]
+    assert files_client.file(tenant, v1)["supersededBy"] == v2
+
+    # Restore the first version: it is searched again, the second is listed under it.
+    restored = files_client.post(tenant, f"/api/files/{v1}/restore")
+    assert restored.status_code == 200, restored.text
+    assert [h[0] for h in quasar_prices(files_client, tenant)] == [v1]
+    listed = files_client.get(tenant, "/api/files").json()["files"]
+    assert [f["id"] for f in listed] == [v1]
+
+    again = files_client.post(tenant, f"/api/files/{v1}/restore")
+    assert again.status_code == 409
+    assert again.json()["code"] == "not_an_older_version"
+
+    # Deleting the current version makes the newest remaining one current.
+    assert files_client.delete(tenant, f"/api/files/{v1}").status_code == 204
+    assert [h[0] for h in quasar_prices(files_client, tenant)] == [v2]
+    assert [f["id"] for f in files_client.get(tenant, "/api/files").json()["files"]] == [v2]
+
+
+def test_replacing_another_tenants_file_is_not_found(files_client: FilesClient) -> None:
+    owner, other = f"own-{secrets.token_hex(3)}", f"oth-{secrets.token_hex(3)}"
+    theirs = upload(files_client, owner, "dup_v1.md")
+    response = files_client.client.post(
+        f"/api/upload-file?replaces={theirs}",
+        files={"file": ("Pricing.md", b"# x\nhello", "text/markdown")},
+        headers=files_client.headers(other),
+    )
+    assert response.status_code == 404
+    assert response.json()["code"] == "file_not_found"
+    direct = files_client.post(
+        other, "/api/files/uploads", json={"name": "Pricing.md", "replaces": theirs}
+    )
+    assert direct.status_code == 404
+    files_client.settle()
+    assert files_client.file(owner, theirs).get("versions", []) == []
