@@ -33,6 +33,7 @@ def test_file_passages_are_mapped_with_their_location() -> None:
                 location="page 3",
                 text="Pro: 30 EUR",
                 score=2.5,
+                uploaded_at="2027-01-15T09:30:00.000Z",
             ),
             FilePassage(
                 file_id="f2", file_name="faq.docx", location="", text="SSO included", score=1.0
@@ -41,7 +42,13 @@ def test_file_passages_are_mapped_with_their_location() -> None:
     )
     found = asyncio.run(FilesRetriever(search).retrieve(ACME, "price", 5))
     assert found == [
-        Passage("f1", "prices.pdf", "Pro: 30 EUR", location="page 3"),
+        Passage(
+            "f1",
+            "prices.pdf",
+            "Pro: 30 EUR",
+            location="page 3",
+            uploaded_at="2027-01-15T09:30:00.000Z",
+        ),
         Passage("f2", "faq.docx", "SSO included"),
     ]
     assert search.asked == [("acme", "price", 5)]

@@ -25,7 +25,11 @@ class FileSearch(Protocol):
 
 def _passage(found: FilePassage) -> Passage:
     return Passage(
-        source_id=found.file_id, title=found.file_name, text=found.text, location=found.location
+        source_id=found.file_id,
+        title=found.file_name,
+        text=found.text,
+        location=found.location,
+        uploaded_at=found.uploaded_at,
     )
 
 

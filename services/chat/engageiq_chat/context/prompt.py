@@ -42,6 +42,13 @@ class Persona:
     instructions: str = ""
 
 
+def _uploaded(passage: Passage) -> str:
+    """The cited version's upload date as an attribute, so answers can name it."""
+    if not passage.uploaded_at:
+        return ""
+    return f' uploaded="{_fence(passage.uploaded_at[:10])}"'
+
+
 def _fence(text: str) -> str:
     # A document cannot close the fence early and smuggle text out of the data section.
     return text.replace("</document>", "</ document>").replace("</documents>", "</ documents>")
@@ -71,7 +78,8 @@ class PromptBuilder:
         variable = []
         if passages:
             documents = "\n".join(
-                f'<document source_id="{_fence(p.source_id)}" title="{_fence(p.title)}">\n'
+                f'<document source_id="{_fence(p.source_id)}" title="{_fence(p.title)}"'
+                f"{_uploaded(p)}>\n"
                 f"{_fence(clip_to_tokens(p.text, MAX_PASSAGE_TOKENS))}\n</document>"
                 for p in passages
             )

@@ -18,6 +18,8 @@ class Passage:
     text: str
     location: str = ""
     """Where in the document: a page ("page 3") or a heading, when the source has one."""
+    uploaded_at: str = ""
+    """When the cited version of the document was uploaded (ISO 8601), when known."""
 
 
 class Retriever(Protocol):

@@ -32,6 +32,8 @@ class Citation(msgspec.Struct, rename="camel", kw_only=True):
     title: str
     location: str = ""
     snippet: str = ""
+    uploaded_at: str = ""
+    """Upload date of the cited file version (files are versioned: decision 0052)."""
 
 
 class StoredMessage(msgspec.Struct, rename="camel", kw_only=True):

@@ -30,6 +30,8 @@ class CitationEvent(msgspec.Struct, rename="camel"):
     location: str
     """Page or section within the file ("" when the file has neither)."""
     snippet: str
+    uploaded_at: str = ""
+    """When the cited version of the file was uploaded (ISO 8601; "" when unknown)."""
 
 
 class Usage(msgspec.Struct, rename="camel"):

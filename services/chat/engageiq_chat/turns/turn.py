@@ -167,7 +167,11 @@ class Turn:
     def citations(self) -> list[Citation]:
         return [
             Citation(
-                source_id=p.source_id, title=p.title, location=p.location, snippet=p.text[:300]
+                source_id=p.source_id,
+                title=p.title,
+                location=p.location,
+                snippet=p.text[:300],
+                uploaded_at=p.uploaded_at,
             )
             for p in self.passages
         ]
@@ -252,6 +256,7 @@ class Turn:
                         title=citation.title,
                         location=citation.location,
                         snippet=citation.snippet,
+                        uploaded_at=citation.uploaded_at,
                     ),
                 )
             )

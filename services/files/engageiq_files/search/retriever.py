@@ -65,7 +65,8 @@ def passages_as_data(passages: list[Passage]) -> str:
     for number, p in enumerate(passages, start=1):
         parts.append(
             f'<document index="{number}" file_id="{escape(p.file_id)}" '
-            f'name="{escape(p.file_name)}" location="{escape(p.location)}">\n'
+            f'name="{escape(p.file_name)}" location="{escape(p.location)}" '
+            f'uploaded="{escape(p.uploaded_at[:10])}">\n'
             f"{escape(p.text, quote=False)}\n</document>"
         )
     parts.append("</documents>")
