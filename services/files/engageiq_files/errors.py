@@ -18,7 +18,8 @@ def unsupported_file_type(detail: str) -> ApiError:
     return ApiError(
         415,
         "unsupported_file_type",
-        f"This kind of file is not accepted ({detail}). Upload txt, md, html, csv, pdf, docx, pptx or xlsx.",
+        f"This kind of file is not accepted ({detail}). "
+        "Upload txt, md, html, csv, pdf, docx, pptx or xlsx.",
     )
 
 

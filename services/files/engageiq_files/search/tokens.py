@@ -51,14 +51,20 @@ class Tokenizer:
         self._stemmer = Stemmer.Stemmer("english")
 
     def tokens(self, text: str) -> list[str]:
-        """Index terms of `text`, in order (a term may repeat)."""
+        """Index terms of `text` (a term may repeat; order is not significant to BM25)."""
+        words = _WORD.findall(normalise(text))
+        if not _CJK_SPLIT.search(text):
+            # The common case, in C: no per-word Python work beyond the stop-word filter.
+            stems: list[str] = self._stemmer.stemWords([w for w in words if w not in _STOPWORDS])
+            return stems
+        plain: list[str] = []
         out: list[str] = []
-        for word in _WORD.findall(normalise(text)):
+        for word in words:
             for i, piece in enumerate(_CJK_SPLIT.split(word)):
                 if not piece:
                     continue
                 if i % 2:  # odd pieces are the CJK runs the split captured
                     out += cjk_bigrams(piece)
                 elif piece not in _STOPWORDS:
-                    out.append(self._stemmer.stemWord(piece))
-        return out
+                    plain.append(piece)
+        return out + list(self._stemmer.stemWords(plain))
