@@ -159,6 +159,8 @@ def test_search_results_carry_citation_fields(files_client: FilesClient) -> None
         "location": "Tiers",
         "text": "Tiers\nThe lynx tier costs 40",
         "score": hit["score"],
+        # Added with versions (decision 0052): the cited version's upload time.
+        "uploadedAt": files_client.file("acme", file_id)["createdAt"],
     }
 
 
