@@ -419,3 +419,23 @@ def test_any_input_either_parses_or_fails_with_a_clean_reason(
             parse_document(str(path), kind, LIMITS)
         except ParseFailure as failure:
             _assert_clean(failure, path)
+
+
+def test_a_sheet_used_range_that_starts_inside_the_sheet_is_located_exactly(
+    tmp_path: Path,
+) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Price list"
+    sheet["B3"], sheet["C3"] = "Plan", "Price"
+    sheet["B4"], sheet["C4"] = "Pro", 40
+    sheet["B7"], sheet["C7"] = "Enterprise", 90
+    out = io.BytesIO()
+    workbook.save(out)
+    parsed = parse(tmp_path, out.getvalue(), "xlsx")
+    assert [(s.location, s.text) for s in parsed.sections] == [
+        ("'Price list'!B4:C7", "Plan: Pro; Price: 40\nPlan: Enterprise; Price: 90")
+    ]

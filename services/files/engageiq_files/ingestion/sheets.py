@@ -31,10 +31,15 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def reference(sheet: str, first_row: int, last_row: int, last_column: int) -> str:
-    """An A1-style range, the sheet name quoted as Excel does when it is not plain."""
+def reference(
+    sheet: str, first_row: int, last_row: int, last_column: int, first_column: int = 1
+) -> str:
+    """An A1-style range (columns counted from 1), the sheet name quoted as Excel does when it
+    is not plain: `Pricing!B4:F30`, `'Price list'!A2:C9`."""
     name = sheet if _PLAIN_SHEET_NAME.match(sheet) else "'" + sheet.replace("'", "''") + "'"
-    return f"{name}!A{first_row}:{get_column_letter(max(last_column, 1))}{last_row}"
+    start = get_column_letter(first_column)
+    end = get_column_letter(max(last_column, first_column))
+    return f"{name}!{start}{first_row}:{end}{last_row}"
 
 
 def _row_text(header: list[str], row: list[str]) -> str:
@@ -52,6 +57,7 @@ def _sheet_sections(title: str, rows: Iterator[tuple[Any, ...]]) -> Iterator[Sec
     header_row = 0
     lines: list[str] = []
     first = last = width = 0
+    lead = 1  # the used range's first column (1 = A)
     for number, values in enumerate(rows, start=1):
         row = [cell_text(v) for v in values]
         while row and not row[-1].strip():
@@ -60,19 +66,22 @@ def _sheet_sections(title: str, rows: Iterator[tuple[Any, ...]]) -> Iterator[Sec
             continue
         if header is None:
             header, header_row = row, number
+            lead = next(i for i, v in enumerate(row) if v.strip()) + 1
             continue
         if not lines:
             first = number
         lines.append(_row_text(header, row))
         last, width = number, max(width, len(row), len(header))
         if len(lines) == ROWS_PER_SECTION:
-            yield Section(reference(title, first, last, width), "\n".join(lines))
+            yield Section(reference(title, first, last, width, lead), "\n".join(lines))
             lines, width = [], 0
     if lines:
-        yield Section(reference(title, first, last, width), "\n".join(lines))
+        yield Section(reference(title, first, last, width, lead), "\n".join(lines))
     elif header is not None and header_row:
         # A sheet with one row: the row itself is the content.
-        yield Section(reference(title, header_row, header_row, len(header)), " | ".join(header))
+        yield Section(
+            reference(title, header_row, header_row, len(header), lead), " | ".join(header)
+        )
 
 
 def parse_xlsx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarning]:
