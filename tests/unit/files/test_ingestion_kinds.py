@@ -439,3 +439,16 @@ def test_a_sheet_used_range_that_starts_inside_the_sheet_is_located_exactly(
     assert [(s.location, s.text) for s in parsed.sections] == [
         ("'Price list'!B4:C7", "Plan: Pro; Price: 40\nPlan: Enterprise; Price: 90")
     ]
+
+
+@pytest.mark.parametrize(("kind", "folder"), [("pptx", "ppt"), ("xlsx", "xl"), ("docx", "word")])
+def test_every_office_kind_refuses_a_zip_bomb_before_parsing(
+    tmp_path: Path, kind: str, folder: str
+) -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr(f"{folder}/main.xml", b"<x/>" + b" " * 60_000_000)
+    with pytest.raises(ParseFailure) as caught:
+        parse(tmp_path, out.getvalue(), kind)
+    assert caught.value.code == f"{kind}_too_large"
