@@ -53,7 +53,7 @@ class Tokenizer:
     def tokens(self, text: str) -> list[str]:
         """Index terms of `text` (a term may repeat; order is not significant to BM25)."""
         words = _WORD.findall(normalise(text))
-        if not _CJK_SPLIT.search(text):
+        if text.isascii() or not _CJK_SPLIT.search(text):
             # The common case, in C: no per-word Python work beyond the stop-word filter.
             stems: list[str] = self._stemmer.stemWords([w for w in words if w not in _STOPWORDS])
             return stems
