@@ -79,10 +79,12 @@ QUESTIONS: Final = [
         "at most 7% per year",
     ),
     Question(
-        "What do we get for paying all three years up front?", "discount-approval-policy.md", "8%"
+        "What do we get for paying all three years up front?",
+        "discount-approval-policy.md",
+        "earns 8%",
     ),
     Question(
-        "My customer wants 35 percent off - whose sign-off do I need?",
+        "My customer wants 35 percent off - whose approval do I need?",
         "discount-approval-policy.md",
         "Chief Financial Officer",
         paraphrased=True,
@@ -93,12 +95,20 @@ QUESTIONS: Final = [
         "25% discount",
         paraphrased=True,
     ),
+    Question(
+        "What happens to big price cuts offered in the final fortnight of the quarter?",
+        "discount-approval-policy.md",
+        "reviewed by the CFO",
+        paraphrased=True,
+    ),
     # release-notes.md
     Question(
         "When will the legacy REST API v1 be switched off?", "release-notes.md", "31 December 2026"
     ),
     Question(
-        "How many custom objects does the Salesforce connector sync?", "release-notes.md", "50"
+        "How many custom objects does the Salesforce connector sync?",
+        "release-notes.md",
+        "up to 50 per organisation",
     ),
     Question(
         "Which release added EU data residency in Frankfurt?", "release-notes.md", "Release 4.1"
@@ -154,7 +164,7 @@ QUESTIONS: Final = [
     ),
     Question("How often are scores recalibrated?", "objection-library.csv", "every night"),
     Question(
-        "The buyer doubts the machine learning gets it right - how to respond?",
+        "The buyer doubts the AI gets it right - how to respond?",
         "objection-library.csv",
         "override any score",
         paraphrased=True,
@@ -214,7 +224,7 @@ QUESTIONS: Final = [
         "within 90 days",
     ),
     Question(
-        "If the client does not pay, when can we cut off their access?",
+        "If the client leaves an invoice unpaid, when can we cut off their access?",
         "master-subscription-agreement.docx",
         "45 days",
         paraphrased=True,
@@ -294,22 +304,22 @@ QUESTIONS: Final = [
     Question(
         "What is the Enterprise price per seat from 500 seats?",
         "price-list-volume-and-services.xlsx",
-        "85",
+        "Seats to: 1999; Price per seat per month (EUR): 85",
     ),
     Question(
         "How much does a custom CRM connector cost?",
         "price-list-volume-and-services.xlsx",
-        "12000",
+        "Price (EUR): 12000",
     ),
     Question(
         "What is the price of a training workshop day?",
         "price-list-volume-and-services.xlsx",
-        "1800",
+        "Price (EUR): 1800",
     ),
     Question(
         "We have 300 people on Growth: what does each one pay monthly?",
         "price-list-volume-and-services.xlsx",
-        "49",
+        "Seats to: 999; Price per seat per month (EUR): 49",
         paraphrased=True,
     ),
 ]

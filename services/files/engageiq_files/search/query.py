@@ -1,12 +1,10 @@
-"""The query side of search: what a question contributes to BM25 scoring.
-
-Questions are mostly function words ("how much does ... cost", "who can approve ..."). The
-index keeps Lucene's short English stop-word list (so "can" or "will" in a document stay
-searchable as written); a question, in any of the languages bm25s ships stop-word lists for,
-drops the longer lists as well. In a small tenant corpus a word like "what" or "does" is rare
-enough to carry a high IDF, and a chunk that happens to say "what" would outrank the one that
-answers. Only the query side filters, so no index needs rebuilding and a wrong guess about a
-word's language can only drop a query term, never make index and query disagree."""
+"""The query side of search: what a question contributes to BM25 scoring. Questions are mostly
+function words ("how much does ... cost", "who can approve ..."). The index keeps Lucene's short
+English stop-word list (so "can" or "will" in a document stay searchable as written); a question
+also drops NLTK's longer English list and words of asking. In a small tenant corpus a word like
+"what" or "does" is rare enough to carry a high IDF, and a chunk that happens to say "what"
+would outrank the one that answers. Only the query side filters, so no index needs rebuilding
+and a word dropped by mistake only loses a query term; index and query never disagree."""
 
 from __future__ import annotations
 
@@ -26,24 +24,25 @@ QUESTION_WORDS: Final = frozenset(
         *("explain", "us", "would", "could", "should", "anyone", "someone"),
     ]
 )
-"""English words of asking rather than of content, missing from the NLTK-style list."""
+"""English words of asking rather than of content, missing from the NLTK list."""
 
-QUERY_STOPWORDS: Final = frozenset(
-    normalise(word)
-    for words in (
-        stopwords.STOPWORDS_EN_PLUS,
-        stopwords.STOPWORDS_GERMAN,
-        stopwords.STOPWORDS_FRENCH,
-        stopwords.STOPWORDS_SPANISH,
-        stopwords.STOPWORDS_ITALIAN,
-        stopwords.STOPWORDS_PORTUGUESE,
-        stopwords.STOPWORDS_DUTCH,
-        QUESTION_WORDS,
-    )
-    for word in words
+MEANINGFUL: Final = frozenset(
+    [
+        *("above", "below", "over", "under", "before", "after", "between", "during", "until"),
+        *("no", "not", "nor", "only", "off", "own", "same", "more", "most", "few", "too"),
+        *("again", "further", "up", "down", "out", "against", "once", "all", "any", "each"),
+    ]
 )
-"""Source: bm25s's stop-word lists (NLTK's for en, de, fr, es, it, pt, nl) plus
-`QUESTION_WORDS`; compared after `normalise`, as the words they filter are."""
+"""Words of the NLTK list that change what a sales question asks ("discounts above 30%",
+"not included", "10% off", "its own CRM"): kept."""
+
+QUERY_STOPWORDS: Final = (
+    frozenset(normalise(word) for word in stopwords.STOPWORDS_EN_PLUS) - MEANINGFUL
+) | QUESTION_WORDS
+"""Source: NLTK's English stop words as bm25s ships them (`STOPWORDS_EN_PLUS`), less
+`MEANINGFUL`, plus `QUESTION_WORDS`. English only: a union with other languages' lists drops
+real words ("ai" is a French and Italian stop word), and guessing a short question's language
+is unreliable (decision 0053); other languages keep the index's own stop words."""
 
 
 def query_tokens(tokenizer: Tokenizer, query: str) -> list[str]:
