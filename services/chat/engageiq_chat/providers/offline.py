@@ -17,7 +17,7 @@ from typing import Final
 
 from engageiq_chat.context.tokens import estimate_tokens
 from engageiq_chat.providers.base import Finished, ModelRequest, ProviderEvent, TextDelta
-from engageiq_chat.providers.extracts import ExtractPicker
+from engageiq_chat.providers.extracts import ExtractPicker, passage_about
 
 _OPENINGS: Final = {
     "product_question": "Here is what I can tell you about the product",
@@ -50,7 +50,11 @@ def offline_answer(request: ModelRequest, picker: ExtractPicker | None = None) -
     if not request.passages:
         lines.append(NO_DOCUMENTS)
         return OfflineAnswer("\n".join(lines), ())
-    extracts = (picker or ExtractPicker()).pick(question, [p.text for p in request.passages])
+    extracts = (picker or ExtractPicker()).pick(
+        question,
+        [p.text for p in request.passages],
+        [passage_about(p.title, p.location) for p in request.passages],
+    )
     if not extracts:
         lines.append(NO_MATCH)
         return OfflineAnswer("\n".join(lines), ())
