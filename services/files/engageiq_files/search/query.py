@@ -8,6 +8,7 @@ and a word dropped by mistake only loses a query term; index and query never dis
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Final
 
@@ -46,8 +47,17 @@ is unreliable (decision 0053); other languages keep the index's own stop words."
 
 
 def query_tokens(tokenizer: Tokenizer, query: str) -> list[str]:
-    """The index terms of `query` without its question and function words. A query made only
-    of such words ("who are we?") keeps them all: something to score beats nothing."""
+    """The index terms of `query` without its question and function words, inflected ones
+    too ("wants", "needed": their stems are compared). A query made only of such words ("who
+    are we?") keeps them all: something to score beats nothing."""
     words = _WORD.findall(normalise(query))
     content = [word for word in words if word not in QUERY_STOPWORDS]
-    return tokenizer.tokens(" ".join(content)) if content else tokenizer.tokens(query)
+    stopped = _stems()
+    tokens = [t for t in tokenizer.tokens(" ".join(content)) if t not in stopped]
+    return tokens or tokenizer.tokens(query)
+
+
+@functools.cache
+def _stems() -> frozenset[str]:
+    """The stems of `QUESTION_WORDS` (the same for every tokenizer: one stemmer)."""
+    return frozenset(Tokenizer().tokens(" ".join(QUESTION_WORDS)))
