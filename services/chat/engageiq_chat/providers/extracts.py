@@ -92,11 +92,15 @@ def ranges_of(text: str) -> list[tuple[float, float]]:
     """Numeric intervals a unit states: "21% to 30%", "from: 250; ... to: 999" (a tier row),
     "above 30%" (30 excluded), "up to 10%" (10 included)."""
     found: list[tuple[float, float]] = []
+    taken: list[tuple[int, int]] = []
     for match in _RANGE.finditer(text):
         low, high = (match.group(1), match.group(2)) if match.group(1) else match.group(3, 4)
         if _number(low) < _number(high):
             found.append((_number(low), _number(high)))
+            taken.append(match.span())
     for match in _BOUND.finditer(text):
+        if any(start <= match.start(2) < end for start, end in taken):
+            continue  # the "from 21%" of "from 21% to 30%" is not open-ended
         word, value = match.group(1).lower(), _number(match.group(2))
         if word in {"above", "over", "more than", "beyond"}:
             found.append((math.nextafter(value, math.inf), math.inf))
