@@ -1,5 +1,6 @@
-"""Retrieved passages: the offline answer is grounded in them, each becomes a citation event
-and is stored on the answer, and they reach the model fenced as data."""
+"""Retrieved passages: the offline answer quotes the ones that answer the question, each of
+those (and only those) becomes a citation event and is stored on the answer, and they reach
+the model fenced as data."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ class FakeRetriever:
         return PASSAGES[:limit]
 
 
-def test_offline_answer_is_grounded_and_cited(harness: ChatHarness) -> None:
+def test_offline_answer_is_grounded_and_cites_only_what_it_quotes(harness: ChatHarness) -> None:
     retriever = FakeRetriever()
     harness.retriever = retriever
     with TestClient(harness.app()) as client:
@@ -42,9 +43,11 @@ def test_offline_answer_is_grounded_and_cited(harness: ChatHarness) -> None:
         events = chat(client, headers, "How much is the Pro plan?")
         answer = "".join(e.data["text"] for e in events if e.event == "delta")
         assert "The Pro plan costs 30 EUR per seat and month. [price-list-2026]" in answer
-        assert "[security-faq]" in answer
+        # The security passage was retrieved but says nothing about the price: not quoted,
+        # not cited.
+        assert "[security-faq]" not in answer
         citations = [e.data for e in events if e.event == "citation"]
-        assert [c["sourceId"] for c in citations] == ["price-list-2026", "security-faq"]
+        assert [c["sourceId"] for c in citations] == ["price-list-2026"]
         assert citations[0]["title"] == "Price list 2026"
         assert [e.event for e in events][-1] == "done"
         stored = client.get(
@@ -52,8 +55,18 @@ def test_offline_answer_is_grounded_and_cited(harness: ChatHarness) -> None:
             headers=headers,
             params={"conversationId": events[0].data["conversationId"]},
         ).json()["messages"][-1]
-        assert [c["sourceId"] for c in stored["citations"]] == ["price-list-2026", "security-faq"]
+        assert [c["sourceId"] for c in stored["citations"]] == ["price-list-2026"]
     assert retriever.asked == [("acme", "How much is the Pro plan?")]
+
+
+def test_offline_answer_says_when_no_passage_answers(harness: ChatHarness) -> None:
+    harness.retriever = FakeRetriever()
+    with TestClient(harness.app()) as client:
+        events = chat(client, harness.headers("acme"), "Which football team won yesterday?")
+    answer = "".join(e.data["text"] for e in events if e.event == "delta")
+    assert "None of the passages I found in your documents answers this question" in answer
+    assert [e for e in events if e.event == "citation"] == []
+    assert [e.event for e in events][-1] == "done"
 
 
 def test_passages_reach_the_model_as_fenced_data(harness: ChatHarness) -> None:
@@ -66,3 +79,12 @@ def test_passages_reach_the_model_as_fenced_data(harness: ChatHarness) -> None:
     assert "Price list 2026" not in stable.text
     assert variable.text.startswith("<documents>")
     assert '<document source_id="security-faq" title="Security FAQ">' in variable.text
+
+
+def test_a_model_that_cannot_say_what_it_used_cites_every_passage(harness: ChatHarness) -> None:
+    # A model's Finished has no cited_passages: every passage it was given may have been used.
+    harness.provider, harness.retriever = ScriptedProvider(), FakeRetriever()
+    with TestClient(harness.app()) as client:
+        events = chat(client, harness.headers(), "Is SSO included?")
+    citations = [e.data["sourceId"] for e in events if e.event == "citation"]
+    assert citations == ["price-list-2026", "security-faq"]

@@ -44,6 +44,10 @@ class Finished:
     stop_reason: str
     input_tokens: int
     output_tokens: int
+    cited_passages: tuple[int, ...] | None = None
+    """Indices into the request's passages that the answer used, when the provider knows
+    (the offline responder); None when it cannot tell (a model), and every passage given to
+    it is cited."""
 
 
 ProviderEvent = TextDelta | Finished

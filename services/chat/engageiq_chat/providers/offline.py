@@ -1,47 +1,70 @@
 """`OfflineResponder`: a deterministic stand-in for the model, used when no API key is set.
 
-It answers from the route and, once the files service retrieves passages, from those passages
-(quoting their first sentence and naming the source), so local development, demos and tests
-exercise the whole path - streaming, storage, citations, budgets - without a network."""
+It answers from the retrieved passages: the sentences and table rows that best match the
+question (`extracts.ExtractPicker`), each followed by the id of the document it quotes, and
+it says plainly when none of them answers. Its `Finished` event names the passages it quoted,
+so the turn cites only those. Every answer says it comes from the offline responder, so
+nobody mistakes it for the model. Local development, demos and tests exercise the whole path
+- streaming, storage, citations, budgets - without a network."""
 
 from __future__ import annotations
 
 import asyncio
 import re
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Final
 
 from engageiq_chat.context.tokens import estimate_tokens
 from engageiq_chat.providers.base import Finished, ModelRequest, ProviderEvent, TextDelta
+from engageiq_chat.providers.extracts import ExtractPicker, passage_about
 
-_OPENINGS = {
+_OPENINGS: Final = {
     "product_question": "Here is what I can tell you about the product",
     "email_draft": "Here is a draft you can adapt",
     "objection_handling": "Here is a way to handle that objection",
     "call_prep": "Here is a short plan for the call",
     "general": "Here is my take",
 }
-_SENTENCE = re.compile(r"(.+?[.!?])(?:\s|$)", re.DOTALL)
+NO_DOCUMENTS: Final = (
+    "No documents of yours matched this question yet; upload some to ground the answers."
+)
+NO_MATCH: Final = (
+    "None of the passages I found in your documents answers this question, so I am not "
+    "quoting any. Try the product, plan or document's own words."
+)
 
 
-def _first_sentence(text: str) -> str:
-    match = _SENTENCE.match(text.strip())
-    sentence = match.group(1) if match else text.strip()
-    return sentence[:300]
+@dataclass(frozen=True, slots=True)
+class OfflineAnswer:
+    text: str
+    used: tuple[int, ...]
+    """Indices into the request's passages that the answer quotes, in first-quoted order."""
 
 
-def offline_answer(request: ModelRequest) -> str:
+def offline_answer(request: ModelRequest, picker: ExtractPicker | None = None) -> OfflineAnswer:
     question = request.messages[-1].content.strip() if request.messages else ""
     opening = _OPENINGS.get(request.intent, _OPENINGS["general"])
     quoted = " ".join(question.split())[:120]
     lines = [f"{opening} (offline responder, no model connected).", f'You asked: "{quoted}"']
-    if request.passages:
-        lines.append("From your documents:")
-        lines += [f"- {_first_sentence(p.text)} [{p.source_id}]" for p in request.passages]
-    else:
-        lines.append(
-            "No documents of yours matched this question yet; upload some to ground the answers."
-        )
-    return "\n".join(lines)
+    if not request.passages:
+        lines.append(NO_DOCUMENTS)
+        return OfflineAnswer("\n".join(lines), ())
+    extracts = (picker or ExtractPicker()).pick(
+        question,
+        [p.text for p in request.passages],
+        [passage_about(p.title, p.location) for p in request.passages],
+    )
+    if not extracts:
+        lines.append(NO_MATCH)
+        return OfflineAnswer("\n".join(lines), ())
+    lines.append("From your documents:")
+    used: list[int] = []
+    for extract in extracts:
+        lines.append(f"- {extract.text} [{request.passages[extract.passage].source_id}]")
+        if extract.passage not in used:
+            used.append(extract.passage)
+    return OfflineAnswer("\n".join(lines), tuple(used))
 
 
 class OfflineResponder:
@@ -49,10 +72,12 @@ class OfflineResponder:
 
     def __init__(self, chunk_words: int = 3) -> None:
         self._chunk_words = chunk_words
+        # One picker (one tokenizer) per event-loop thread: answers are built synchronously.
+        self._picker = ExtractPicker()
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[ProviderEvent]:
-        answer = offline_answer(request)
-        words = re.findall(r"\S+\s*", answer)
+        answer = offline_answer(request, self._picker)
+        words = re.findall(r"\S+\s*", answer.text)
         for i in range(0, len(words), self._chunk_words):
             yield TextDelta("".join(words[i : i + self._chunk_words]))
             # Let other streams run between chunks, like a network read would.
@@ -60,4 +85,9 @@ class OfflineResponder:
         prompt = "".join(b.text for b in request.system) + "".join(
             m.content for m in request.messages
         )
-        yield Finished("end_turn", estimate_tokens(prompt), estimate_tokens(answer))
+        yield Finished(
+            "end_turn",
+            estimate_tokens(prompt),
+            estimate_tokens(answer.text),
+            cited_passages=answer.used,
+        )

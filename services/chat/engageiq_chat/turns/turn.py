@@ -162,9 +162,17 @@ class Turn:
     """The conversation's version after the user message: the history cache chains on it."""
     parts: list[str] = field(default_factory=list)
     worker: asyncio.Task[None] | None = None
+    cited: tuple[int, ...] | None = None
+    """The passages the provider says its answer used (None: it cannot tell, cite all)."""
 
     @property
     def citations(self) -> list[Citation]:
+        """Citations of the passages the answer used, in the provider's order."""
+        used = (
+            self.passages
+            if self.cited is None
+            else [self.passages[i] for i in self.cited if 0 <= i < len(self.passages)]
+        )
         return [
             Citation(
                 source_id=p.source_id,
@@ -173,7 +181,7 @@ class Turn:
                 snippet=p.text[:300],
                 uploaded_at=p.uploaded_at,
             )
-            for p in self.passages
+            for p in used
         ]
 
     async def events(self) -> AsyncGenerator[bytes, None]:
@@ -235,6 +243,7 @@ class Turn:
                         outbox.put_nowait(events.sse("delta", events.Delta(text=event.text)))
                     else:
                         outcome = event
+                        self.cited = event.cited_passages
         except TimeoutError:
             outcome = None  # the stream's time limit: saved incomplete, `done` says length_limit
         except ProviderError as exc:

@@ -6,15 +6,21 @@ from __future__ import annotations
 import io
 import json
 import threading
+from collections.abc import Callable
 from typing import Any, Final
 
 import bm25s
 import msgspec
 import numpy as np
 
+from engageiq_files.search.duplicates import distinct
+from engageiq_files.search.indexed_text import indexed_text
+from engageiq_files.search.query import query_tokens
 from engageiq_files.search.tokens import Tokenizer
 
 FORMAT_VERSION: Final = 1
+CANDIDATES_PER_RESULT: Final = 3
+"""Hits scored per result asked for, so that collapsing near-duplicates still fills `k`."""
 
 
 class IndexedChunk(msgspec.Struct, array_like=True, frozen=True):
@@ -39,6 +45,10 @@ def _tokenizer() -> Tokenizer:
     return tokenizer
 
 
+def _scored_text(chunk: IndexedChunk) -> str:
+    return indexed_text(chunk.file_name, chunk.location, chunk.text)
+
+
 class TenantIndex:
     def __init__(
         self, chunks: list[IndexedChunk], vocab: dict[str, int], bm25: bm25s.BM25 | None
@@ -52,11 +62,17 @@ class TenantIndex:
         return cls([], {}, None)
 
     @classmethod
-    def build(cls, chunks: list[IndexedChunk]) -> TenantIndex:
+    def build(
+        cls, chunks: list[IndexedChunk], text_of: Callable[[IndexedChunk], str] | None = None
+    ) -> TenantIndex:
+        """The index of `chunks`, each scored on `text_of(chunk)`: by default its document's
+        name, its heading and its text (`indexed_text`); bench/answer_quality.py passes the
+        bare text to measure what that adds."""
+        text_of = text_of or _scored_text
         tokenizer = _tokenizer()
         vocab: dict[str, int] = {}
         corpus_ids = [
-            [vocab.setdefault(token, len(vocab)) for token in tokenizer.tokens(chunk.text)]
+            [vocab.setdefault(token, len(vocab)) for token in tokenizer.tokens(text_of(chunk))]
             for chunk in chunks
         ]
         if not vocab:
@@ -73,17 +89,28 @@ class TenantIndex:
     def file_ids(self) -> set[str]:
         return {chunk.file_id for chunk in self.chunks}
 
-    def search(self, query: str, k: int) -> list[tuple[IndexedChunk, float]]:
+    def search(
+        self, query: str, k: int, *, plain_query: bool = False, collapse: bool = True
+    ) -> list[tuple[IndexedChunk, float]]:
+        """The `k` best chunks for `query` with their BM25 scores, best first: question and
+        function words left out of the query (`query_tokens`), near-duplicate chunks
+        collapsed (`duplicates.distinct`). `plain_query` and `collapse=False` turn those off
+        (bench/answer_quality.py measures each)."""
         if self._bm25 is None or k < 1:
             return []
-        ids = [self.vocab[t] for t in _tokenizer().tokens(query) if t in self.vocab]
+        tokenizer = _tokenizer()
+        tokens = tokenizer.tokens(query) if plain_query else query_tokens(tokenizer, query)
+        ids = [self.vocab[t] for t in tokens if t in self.vocab]
         if not ids:
             return []
         scores = self._bm25.get_scores_from_ids(ids)
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
+        wanted = min(k * CANDIDATES_PER_RESULT if collapse else k, len(scores))
+        top = np.argpartition(-scores, wanted - 1)[:wanted]
         top = top[np.argsort(-scores[top], kind="stable")]
-        return [(self.chunks[i], float(scores[i])) for i in top if scores[i] > 0]
+        hits = [(self.chunks[i], float(scores[i])) for i in top if scores[i] > 0]
+        if not collapse:
+            return hits[:k]
+        return list(distinct(((hit, hit[0].text) for hit in hits), k))
 
     def to_bytes(self) -> bytes:
         meta = {

@@ -1,0 +1,254 @@
+"""Extracts: the sentences and table rows of retrieved passages that best answer a question.
+The offline responder quotes them, so an answer without a model carries the price, the
+approver or the date the rep asked for, not a passage's heading.
+
+A passage is cut into units: a table row (Markdown `| a | b |`, a slide table's `a | b`, a
+CSV or spreadsheet row's `column: value; ...`), a list item, or a sentence of prose. Lines
+are joined into one paragraph only when the next line continues a sentence (starts in lower
+case, with a digit or a bracket after a line without final punctuation): PDF text wraps
+mid-sentence, while a heading line stays a unit of its own. A sentence that starts by
+referring back ("It costs 18 EUR ...") is quoted together with the one before it.
+
+Each unit is scored by the question's terms it holds (the search tokenizer's terms, so
+"pricing" meets "price"), each weighted by its rarity among the units at hand (inverse
+document frequency, as BM25 does), over a mild length normalisation. Context counts at half
+weight: the passage's document name and section. A pipe-table row is read with its header
+row as "column: value" pairs, like CSV and spreadsheet rows. A number in the
+question also matches a range that holds it ("from 21% to 30%", "Seats from: 250; Seats to:
+999", "above 30%"), which is how price tiers and approval levels are written. Deterministic:
+ties keep passage order, then reading order."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from engageiq_files.search.indexed_text import indexed_text
+from engageiq_files.search.query import query_tokens
+from engageiq_files.search.tokens import Tokenizer
+
+MAX_EXTRACTS: Final = 3
+RELATIVE_FLOOR: Final = 0.6
+"""A further extract is kept only if it scores at least this share of the best one."""
+MIN_COVERAGE: Final = 0.1
+"""The best extract must hold at least this share of the question's term weight; below it,
+nothing in the passages answers the question (said plainly instead of quoting noise)."""
+MAX_UNIT_CHARS: Final = 400
+RANK_DECAY: Final = 0.2
+"""Each place down the retrieval ranking costs a unit this share of its score: search has
+weighed the whole passage (its document, heading and every term), the unit only itself."""
+CONTEXT_WEIGHT: Final = 0.5
+"""Terms found only in a unit's context (header row, document name, section, the sentence a
+pronoun refers to) count half: they say what the unit is about, not the answer."""
+
+_ROW_SEPARATOR: Final = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")
+_FIELDS: Final = re.compile(r"^[^:;]{1,60}: [^;]*(; [^:;]{1,60}: [^;]*)+$")
+_BULLET: Final = re.compile(r"^(?:[-*•▪◦]|\d{1,2}[.)])\s+")
+_SENTENCE_END: Final = re.compile(r"(?<=[.!?])[\"”')\]]?\s+(?=[\"“(\[]?[A-Z0-9])")
+_CONTINUES: Final = re.compile(r"^[a-z0-9(\[\"“]")
+_ENDS: Final = re.compile(r"[.!?:;]$")
+_REFERS_BACK: Final = re.compile(
+    r"^(?:it|its|this|these|that|those|they|their|there|such|the cap|the same|both)\b", re.I
+)
+_NUMBER: Final = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_RANGE: Final = re.compile(
+    r"(\d[\d,]*(?:\.\d+)?)\s*%?\s*(?:to|-|\u2013|and)\s*(\d[\d,]*(?:\.\d+)?)"
+    r"|from:?\s*(\d[\d,]*)\b[^;\n]*;[^;\n]*\bto:?\s*(\d[\d,]*)",
+    re.I,
+)
+_BOUND: Final = re.compile(
+    r"\b(above|over|more than|beyond|from|up to|under|below|less than)\s+(\d[\d,]*(?:\.\d+)?)",
+    re.I,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    passage: int
+    """Index of the passage it comes from."""
+    order: int
+    """Reading order within the passage."""
+    text: str
+    context: str = ""
+    """What the unit is about but does not say: scored at `CONTEXT_WEIGHT`, never quoted."""
+
+
+@dataclass(frozen=True, slots=True)
+class Extract:
+    passage: int
+    text: str
+    score: float
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def ranges_of(text: str) -> list[tuple[float, float]]:
+    """Numeric intervals a unit states: "21% to 30%", "from: 250; ... to: 999" (a tier row),
+    "above 30%" (30 excluded), "up to 10%" (10 included)."""
+    found: list[tuple[float, float]] = []
+    taken: list[tuple[int, int]] = []
+    for match in _RANGE.finditer(text):
+        low, high = (match.group(1), match.group(2)) if match.group(1) else match.group(3, 4)
+        if _number(low) < _number(high):
+            found.append((_number(low), _number(high)))
+            taken.append(match.span())
+    for match in _BOUND.finditer(text):
+        if any(start <= match.start(2) < end for start, end in taken):
+            continue  # the "from 21%" of "from 21% to 30%" is not open-ended
+        word, value = match.group(1).lower(), _number(match.group(2))
+        if word in {"above", "over", "more than", "beyond"}:
+            found.append((math.nextafter(value, math.inf), math.inf))
+        elif word == "from":
+            found.append((value, math.inf))
+        else:
+            found.append((-math.inf, value))
+    return found
+
+
+def _is_row(line: str) -> bool:
+    return "|" in line or bool(_FIELDS.match(line))
+
+
+def _cells(row: str) -> list[str]:
+    return [cell.strip() for cell in row.strip().strip("|").split("|")]
+
+
+def _as_fields(header: list[str], cells: list[str]) -> str:
+    """A pipe-table row as "column: value" pairs, the way CSV and spreadsheet rows are
+    indexed, so the row says what each value is ("Win rate 2025: 64%")."""
+    if len(header) != len(cells):
+        return " | ".join(cells)
+    return "; ".join(
+        f"{name}: {value}" if name else value
+        for name, value in zip(header, cells, strict=True)
+        if value
+    )
+
+
+def units_of(text: str, passage: int = 0, about: str = "") -> list[Unit]:
+    """The quotable units of one passage's text, in reading order; `about` (the document's
+    name and section) is every unit's context."""
+    units: list[Unit] = []
+    paragraph: list[str] = []
+    header: list[str] = []
+
+    def add(unit_text: str, context: str = "") -> None:
+        unit_text = " ".join(unit_text.split())
+        if unit_text:
+            joined = f"{about}\n{context}" if context else about
+            units.append(Unit(passage, len(units), unit_text[:MAX_UNIT_CHARS], joined))
+
+    def end_paragraph() -> None:
+        sentences = _SENTENCE_END.split(" ".join(paragraph))
+        for i, sentence in enumerate(sentences):
+            following = sentences[i + 1] if i + 1 < len(sentences) else ""
+            if following and _REFERS_BACK.match(following):
+                add(f"{sentence} {following}")  # quoted whole: the next one needs this one
+            elif i and _REFERS_BACK.match(sentence):
+                continue  # already quoted with the sentence it refers to
+            else:
+                add(sentence)
+        paragraph.clear()
+
+    in_table = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or _ROW_SEPARATOR.match(line):
+            if not line:
+                end_paragraph()
+                in_table = False
+            continue
+        if _is_row(line):
+            end_paragraph()
+            if "|" in line and not in_table:
+                header = _cells(line)  # a pipe table's first row names its columns
+            elif "|" in line:
+                add(_as_fields(header, _cells(line)))
+            else:
+                add(line)
+            in_table = True
+            continue
+        in_table = False
+        if _BULLET.match(line):
+            end_paragraph()
+            add(_BULLET.sub("", line))
+            continue
+        if paragraph and (_ENDS.search(paragraph[-1]) or not _CONTINUES.match(line)):
+            end_paragraph()  # a new sentence on a new line, or a heading line
+        paragraph.append(line)
+    end_paragraph()
+    return units
+
+
+class ExtractPicker:
+    """Not thread-safe (one tokenizer with its stem cache); one per responder."""
+
+    def __init__(self) -> None:
+        self._tokenizer = Tokenizer()
+
+    def pick(
+        self, question: str, passages: Sequence[str], about: Sequence[str] = ()
+    ) -> list[Extract]:
+        """The best units of `passages` for `question`, best first: at most `MAX_EXTRACTS`,
+        each within `RELATIVE_FLOOR` of the best; [] when none reaches `MIN_COVERAGE`.
+        `about[i]` names passage i's document and section (scored as context)."""
+        terms = set(query_tokens(self._tokenizer, question))
+        if not terms:
+            return []
+        units = [
+            unit
+            for i, text in enumerate(passages)
+            for unit in units_of(text, i, about[i] if i < len(about) else "")
+        ]
+        if not units:
+            return []
+        numbers = {
+            token: _number(match)
+            for match in _NUMBER.findall(question)
+            for token in self._tokenizer.tokens(match)[:1]
+            if token in terms
+        }
+        tokens = self._tokenizer.tokens
+        bags = [(set(tokens(u.text)), set(tokens(u.context)), len(tokens(u.text))) for u in units]
+        frequency = Counter(t for bag, context, _ in bags for t in bag | context if t in terms)
+        weight = {t: math.log(1 + len(units) / (1 + frequency[t])) for t in terms}
+        total = sum(weight.values())
+        scored: list[tuple[float, float, Unit]] = []
+        for unit, (bag, context, length) in zip(units, bags, strict=True):
+            held = {t for t in terms if t in bag}
+            if not held - numbers.keys():
+                continue  # context, or a number in a range, alone never makes an answer
+            if numbers:
+                spans = ranges_of(unit.text)
+                held |= {
+                    t for t, value in numbers.items() if any(lo <= value <= hi for lo, hi in spans)
+                }
+            matched = sum(weight[t] for t in held)
+            matched += CONTEXT_WEIGHT * sum(weight[t] for t in (terms & context) - held)
+            prior = 1 / (1 + RANK_DECAY * unit.passage)  # passages come best first
+            scored.append((prior * matched / (1 + length / 60) ** 0.3, matched / total, unit))
+        if not scored:
+            return []
+        scored.sort(key=lambda s: (-s[0], s[2].passage, s[2].order))
+        best, coverage, _ = scored[0]
+        if coverage < MIN_COVERAGE:
+            return []
+        picked: list[Extract] = []
+        for score, _, unit in scored:
+            if len(picked) == MAX_EXTRACTS or score < RELATIVE_FLOOR * best:
+                break
+            if any(unit.text in p.text or p.text in unit.text for p in picked):
+                continue  # the same words twice (overlapping chunks, a sentence pair)
+            picked.append(Extract(unit.passage, unit.text, round(score, 4)))
+        return picked
+
+
+def passage_about(file_name: str, location: str) -> str:
+    """A passage's document name and section as words (what search also scores)."""
+    return indexed_text(file_name, location, "")
