@@ -72,7 +72,8 @@ class CognitoAuthenticationMiddleware(AbstractAuthenticationMiddleware):
             raise PermissionDeniedException(
                 detail="Your account has no role in your organisation; ask an admin to add one."
             )
-        await self.tenant_gate.check(tenant)
+        # A user removed or demoted since the token was issued is refused or loses roles here.
+        tenant = await self.tenant_gate.check(tenant)
         return AuthenticationResult(user=tenant, auth=None)
 
 

@@ -26,7 +26,7 @@ from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.resources import BUCKETS, TABLES
 from engageiq_tenancy.service import TenancyPlugin, create_service_app
 from engageiq_tenancy.settings import AuthSettings, ServiceSettings
-from engageiq_tenancy.tenant_gate import TenantGate
+from engageiq_tenancy.tenant_gate import GateRecord, TenantGate
 from engageiq_tenancy.tokens import CognitoTokenVerifier, JwksCache
 from tests.support.tokens import AUTH, TokenFactory
 from tests.unit.tenancy.helpers import FakeJwksSource, hmac_token, unsigned_token
@@ -90,10 +90,10 @@ class TenantStatuses:
         self.statuses: dict[str, str | None] = {}
         self.error: Exception | None = None
 
-    def __call__(self, tenant: TenantContext) -> str | None:
+    def __call__(self, tenant: TenantContext) -> GateRecord:
         if self.error is not None:
             raise self.error
-        return self.statuses.get(tenant.tenant_id, "active")
+        return GateRecord(self.statuses.get(tenant.tenant_id, "active"))
 
 
 @pytest.fixture
