@@ -231,6 +231,13 @@ class Turn:
                         outbox.put_nowait(events.sse("delta", events.Delta(text=event.text)))
                     else:
                         outcome = event
+            if outcome is None:
+                # Every provider promises one Finished; a stream without it is not an answer.
+                outcome = ProviderError(
+                    "model_incomplete",
+                    "The answer was cut off before the model finished. "
+                    'Send "continue" for the rest.',
+                )
         except TimeoutError:
             outcome = None  # the stream's time limit: saved incomplete, `done` says length_limit
         except ProviderError as exc:
