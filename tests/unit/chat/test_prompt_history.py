@@ -4,6 +4,8 @@ whitespace-only (the API refuses those, which would break every later turn)."""
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -56,7 +58,7 @@ def test_any_stored_history_gives_an_acceptable_request(
     roles = [m.role for m in request.messages]
     assert roles[0] == "user"
     assert roles[-1] == "user"
-    assert all(a != b for a, b in zip(roles, roles[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(roles))
     assert all(m.content.strip() for m in request.messages)
     assert request.messages[-1].content.endswith(message)
 
