@@ -3,7 +3,8 @@ answered in the documented SSE format (`event:` line + JSON `data:` line per eve
 
 Scriptable per request, in order: `Reply` streams tokens (optionally slowly, breaking off
 with a mid-stream `error` event, or closing the connection cleanly without `message_stop`),
-`Refuse` answers an HTTP error (429, 529, 500...) the way the API does. When the script runs out, `default` answers. Every request is recorded."""
+`Refuse` answers an HTTP error (429, 529, 500...) the way the API does. When the script runs
+out, `default` answers. Every request is recorded."""
 
 from __future__ import annotations
 
