@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Final
 
+import anyio
 import httpx
 from litestar import Litestar
 from litestar.enums import ScopeType
@@ -74,16 +75,21 @@ class Edge:
         client_host = (scope.get("client") or ("127.0.0.1", 0))[0]
         headers += [(b"x-forwarded-for", client_host.encode()), (b"x-forwarded-proto", b"http")]
 
+        body_read = anyio.Event()
+
         async def request_body() -> AsyncIterator[bytes]:
-            while True:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    return
-                body = message.get("body", b"")
-                if isinstance(body, bytes):
-                    yield body
-                if not message.get("more_body", False):
-                    return
+            try:
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return
+                    body = message.get("body", b"")
+                    if isinstance(body, bytes):
+                        yield body
+                    if not message.get("more_body", False):
+                        return
+            finally:
+                body_read.set()
 
         request = self.client.build_request(
             scope["method"], url, headers=headers, content=request_body()
@@ -93,7 +99,8 @@ class Edge:
         except httpx.HTTPError:
             await _bad_gateway(send, service or "api")
             return
-        try:
+
+        async def relay(done: anyio.CancelScope) -> None:
             await send(
                 {
                     "type": "http.response.start",
@@ -106,6 +113,20 @@ class Edge:
             async for chunk in response.aiter_raw():
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
+            done.cancel()
+
+        async def watch_for_disconnect(done: anyio.CancelScope) -> None:
+            # uvicorn drops send() after the client left without raising, so the relay alone
+            # would read the origin's stream to its end (a model generating for nobody).
+            await body_read.wait()
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            done.cancel()
+
+        try:
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(relay, tasks.cancel_scope)
+                tasks.start_soon(watch_for_disconnect, tasks.cancel_scope)
         finally:
             # Closing the origin connection is how a browser's disconnect reaches the service.
             await response.aclose()
