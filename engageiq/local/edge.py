@@ -67,6 +67,15 @@ class Edge:
         if origin is None:
             await _bad_gateway(send, service or "api")
             return
+        if sum(1 for k, _ in scope["headers"] if k.lower() == b"authorization") > 1:
+            # As the services do: which of several credentials counts is ambiguous.
+            await _refuse(
+                send,
+                400,
+                "duplicate_authorization",
+                "Send one Authorization header; this request has several.",
+            )
+            return
         raw_path = scope.get("raw_path") or scope["path"].encode()
         query = scope.get("query_string", b"")
         url = origin + raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
@@ -133,18 +142,22 @@ class Edge:
 
 
 async def _bad_gateway(send: Send, service: str) -> None:
+    await _refuse(
+        send,
+        502,
+        "service_unavailable",
+        f"The {service} service is not answering; try again shortly.",
+    )
+
+
+async def _refuse(send: Send, status: int, code: str, message: str) -> None:
+    """An answer of the edge itself, in the services' error shape."""
     request_id = uuid.uuid4().hex
-    body = json.dumps(
-        {
-            "code": "service_unavailable",
-            "message": f"The {service} service is not answering; try again shortly.",
-            "requestId": request_id,
-        }
-    ).encode()
+    body = json.dumps({"code": code, "message": message, "requestId": request_id}).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 502,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"x-request-id", request_id.encode()),

@@ -537,3 +537,13 @@ def test_a_wrong_method_is_a_405_with_the_error_shape(
     response = client.post("/api/me", headers=bearer(factory.mint()))
 
     assert_error_shape(response, 405, "method_not_allowed")
+
+
+def test_two_authorization_headers_joined_by_a_client_are_not_a_bearer_token(
+    client: TestClient[Litestar], factory: TokenFactory
+) -> None:
+    # The in-process client joins repeated headers with a comma; a real server keeps them
+    # apart and answers 400 duplicate_authorization (tests/integration/test_edge_headers.py).
+    valid = f"Bearer {factory.mint(factory.claims('acme'))}"
+    response = client.get("/api/me", headers=[("Authorization", valid), ("Authorization", valid)])
+    assert_unauthorized(response, "invalid_token")

@@ -7,9 +7,9 @@ from typing import Any, Final
 import msgspec
 
 from engageiq_chat.conversations import keys
-from engageiq_chat.cursors import decode_cursor, encode_cursor
 from engageiq_chat.storage import ConditionFailed, DynamoTables, values
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.cursors import decode_cursor, encode_cursor
 from engageiq_tenancy.items import from_item
 
 ACTIVE: Final = "active"
@@ -76,6 +76,7 @@ class ConversationStore:
         }
         if cursor:
             start = decode_cursor(
+                tenant,
                 cursor,
                 {
                     "sk": lambda v: keys.CONVERSATION_SK.fullmatch(v) is not None,
@@ -92,7 +93,7 @@ class ConversationStore:
         next_cursor = None
         if last:
             plain = from_item(last)
-            next_cursor = encode_cursor({"sk": plain["sk"], "u": plain["gsi1sk"]})
+            next_cursor = encode_cursor(tenant, {"sk": plain["sk"], "u": plain["gsi1sk"]})
         return conversations, next_cursor
 
     async def rename(
