@@ -10,6 +10,7 @@ from engageiq_chat.conversations import keys
 from engageiq_chat.storage import ConditionFailed, DynamoTables, values
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.cursors import decode_cursor, encode_cursor
+from engageiq_tenancy.display_text import clean_display_text, cut_at_grapheme
 from engageiq_tenancy.items import from_item
 
 ACTIVE: Final = "active"
@@ -28,9 +29,13 @@ class Conversation(msgspec.Struct, rename="camel", kw_only=True):
     last_route: str | None = None
 
 
+UNTITLED: Final = "New conversation"
+
+
 def title_from(message: str) -> str:
-    words = " ".join(message.split())
-    return words if len(words) <= TITLE_CHARS else words[: TITLE_CHARS - 1].rstrip() + "…"
+    """A conversation's first title: its first message, cleaned like every name people see
+    and cut at a character boundary."""
+    return cut_at_grapheme(clean_display_text(message), TITLE_CHARS, "…") or UNTITLED
 
 
 def _conversation(item: dict[str, Any]) -> Conversation:
