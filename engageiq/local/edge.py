@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Final
 
+import anyio
 import httpx
 from litestar import Litestar
 from litestar.enums import ScopeType
@@ -66,6 +67,15 @@ class Edge:
         if origin is None:
             await _bad_gateway(send, service or "api")
             return
+        if sum(1 for k, _ in scope["headers"] if k.lower() == b"authorization") > 1:
+            # As the services do: which of several credentials counts is ambiguous.
+            await _refuse(
+                send,
+                400,
+                "duplicate_authorization",
+                "Send one Authorization header; this request has several.",
+            )
+            return
         raw_path = scope.get("raw_path") or scope["path"].encode()
         query = scope.get("query_string", b"")
         url = origin + raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
@@ -74,16 +84,21 @@ class Edge:
         client_host = (scope.get("client") or ("127.0.0.1", 0))[0]
         headers += [(b"x-forwarded-for", client_host.encode()), (b"x-forwarded-proto", b"http")]
 
+        body_read = anyio.Event()
+
         async def request_body() -> AsyncIterator[bytes]:
-            while True:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    return
-                body = message.get("body", b"")
-                if isinstance(body, bytes):
-                    yield body
-                if not message.get("more_body", False):
-                    return
+            try:
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return
+                    body = message.get("body", b"")
+                    if isinstance(body, bytes):
+                        yield body
+                    if not message.get("more_body", False):
+                        return
+            finally:
+                body_read.set()
 
         request = self.client.build_request(
             scope["method"], url, headers=headers, content=request_body()
@@ -93,7 +108,8 @@ class Edge:
         except httpx.HTTPError:
             await _bad_gateway(send, service or "api")
             return
-        try:
+
+        async def relay(done: anyio.CancelScope) -> None:
             await send(
                 {
                     "type": "http.response.start",
@@ -106,24 +122,42 @@ class Edge:
             async for chunk in response.aiter_raw():
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
+            done.cancel()
+
+        async def watch_for_disconnect(done: anyio.CancelScope) -> None:
+            # uvicorn drops send() after the client left without raising, so the relay alone
+            # would read the origin's stream to its end (a model generating for nobody).
+            await body_read.wait()
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            done.cancel()
+
+        try:
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(relay, tasks.cancel_scope)
+                tasks.start_soon(watch_for_disconnect, tasks.cancel_scope)
         finally:
             # Closing the origin connection is how a browser's disconnect reaches the service.
             await response.aclose()
 
 
 async def _bad_gateway(send: Send, service: str) -> None:
+    await _refuse(
+        send,
+        502,
+        "service_unavailable",
+        f"The {service} service is not answering; try again shortly.",
+    )
+
+
+async def _refuse(send: Send, status: int, code: str, message: str) -> None:
+    """An answer of the edge itself, in the services' error shape."""
     request_id = uuid.uuid4().hex
-    body = json.dumps(
-        {
-            "code": "service_unavailable",
-            "message": f"The {service} service is not answering; try again shortly.",
-            "requestId": request_id,
-        }
-    ).encode()
+    body = json.dumps({"code": code, "message": message, "requestId": request_id}).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 502,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"x-request-id", request_id.encode()),

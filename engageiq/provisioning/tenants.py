@@ -21,6 +21,7 @@ from engageiq_tenancy.tenants import (
     InvalidBranding,
     TenantRecord,
     TenantStatus,
+    clean_name,
     operator_record_key,
     record_from_item,
     record_to_item,
@@ -73,6 +74,14 @@ def validate_plan(plan: str) -> str:
     return plan
 
 
+def _tenant_name(raw: str) -> str:
+    """The tenant's name, cleaned like every name people see; 1-80 visible characters."""
+    try:
+        return clean_name(raw, "invalid_name", "tenant name")
+    except InvalidBranding as exc:
+        raise InvalidInput(exc.code, exc.message) from None
+
+
 @dataclass(frozen=True, slots=True)
 class CreatedTenant:
     record: TenantRecord
@@ -104,14 +113,13 @@ class TenantProvisioner:
         validate_slug(slug)
         validate_plan(plan)
         admin_email = self.users.validate_email(admin_email)
-        if not name.strip():
-            raise InvalidInput("invalid_name", "The tenant needs a name.")
+        name = _tenant_name(name)
         record = TenantRecord(
             tenant_id=slug,
-            name=name.strip(),
+            name=name,
             plan=plan,
             monthly_token_budget=monthly_token_budget,
-            branding=Branding(display_name=name.strip()),
+            branding=Branding(display_name=name),
             created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         created = True
@@ -178,6 +186,8 @@ class TenantProvisioner:
             validate_branding(display_name, primary_color, logo_url)
         except InvalidBranding as exc:
             raise InvalidInput(exc.code, exc.message) from None
+        if display_name is not None:
+            display_name = clean_name(display_name)
         if monthly_token_budget is not None and monthly_token_budget < 0:
             raise InvalidInput("invalid_budget", "The budget cannot be negative.")
         branding = msgspec.structs.replace(
@@ -194,7 +204,7 @@ class TenantProvisioner:
         )
         changes: dict[str, Any] = {"branding": branding}
         if name is not None:
-            changes["name"] = name.strip()
+            changes["name"] = _tenant_name(name)
         if plan is not None:
             changes["plan"] = plan
         if monthly_token_budget is not None:

@@ -2,7 +2,13 @@
 
 Every user carries the immutable `custom:tenant_id`; roles are the per-tenant groups
 `<tenant>--<role>`. Every operation first checks that the user belongs to the tenant named on
-the command line, so a typo can never touch another tenant's user."""
+the command line, so a typo can never touch another tenant's user.
+
+Removing or demoting a user takes effect at once, whoever calls it (the CLI or the tenant
+admin API): the change is recorded in the tenant record, where every service's TenantGate
+sees it within its cache time (tokens issued before it are refused or lose the role), and the
+user is signed out of Cognito everywhere so their refresh tokens stop working. A tenant always
+keeps one admin (`ensure_an_admin_remains`)."""
 
 from __future__ import annotations
 
@@ -17,7 +23,8 @@ from botocore.exceptions import ClientError
 from engageiq.provisioning.errors import Conflict, InvalidInput, NotFound
 from engageiq.provisioning.targets import Target
 from engageiq_tenancy.context import Role, group_name
-from engageiq_tenancy.resources import USER_POOL
+from engageiq_tenancy.resources import TENANTS, USER_POOL
+from engageiq_tenancy.user_access import record_access_change
 
 _EMAIL: Final = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}")
 
@@ -48,6 +55,7 @@ class UserDirectory:
         self.target = target
         self.cognito = target.client("cognito-idp")
         self.pool = target.user_pool_id
+        self.dynamodb = target.client("dynamodb")
 
     @staticmethod
     def validate_email(email: str) -> str:
@@ -130,10 +138,16 @@ class UserDirectory:
             )
 
     def set_role(self, slug: str, email: str, role: Role) -> None:
+        """Give the user exactly `role` (tenant_admin includes member). A demotion voids the
+        tenant_admin role of the user's existing tokens and signs them out of Cognito.
+        Raises NotFound (unknown_user) and Conflict (last_admin)."""
         email = self.validate_email(email)
-        self._require_member(slug, email)
+        user = self._require_member(slug, email)
         self._add_roles(slug, email, role)
-        if role == Role.MEMBER:
+        if role == Role.MEMBER and email in self._admins(slug):
+            self.ensure_an_admin_remains(slug, email)
+            # Recorded before the group changes, so a failure part-way fails closed.
+            self._void_older_tokens(slug, email, user, frozenset({Role.MEMBER}))
             self.cognito.admin_remove_user_from_group(
                 UserPoolId=self.pool,
                 Username=email,
@@ -141,9 +155,57 @@ class UserDirectory:
             )
 
     def remove(self, slug: str, email: str) -> None:
+        """Delete the user; their existing tokens are refused (401 token_revoked) from then on.
+        Raises NotFound (unknown_user) and Conflict (last_admin)."""
         email = self.validate_email(email)
-        self._require_member(slug, email)
+        user = self._require_member(slug, email)
+        self.ensure_an_admin_remains(slug, email)
+        self._void_older_tokens(slug, email, user, frozenset())
         self.cognito.admin_delete_user(UserPoolId=self.pool, Username=email)
+
+    def ensure_an_admin_remains(self, slug: str, email: str) -> None:
+        """The one rule that a tenant always has an admin: raises Conflict (`last_admin`) if
+        `email` is the tenant's only tenant admin, before they are demoted or removed.
+
+        Two operators demoting the last two admins at the same instant could both pass (Cognito
+        has no transactions); the groups are checked again right before each change."""
+        admins = self._admins(slug)
+        if admins and admins <= {email}:
+            raise Conflict(
+                "last_admin",
+                f"{email} is the only admin of '{slug}'; make another user tenant_admin first.",
+            )
+
+    def _admins(self, slug: str) -> set[str]:
+        paginator = self.cognito.get_paginator("list_users_in_group")
+        emails: set[str] = set()
+        for page in paginator.paginate(
+            UserPoolId=self.pool, GroupName=group_name(slug, Role.TENANT_ADMIN)
+        ):
+            for user in page["Users"]:
+                attributes = {a["Name"]: a["Value"] for a in user.get("Attributes", [])}
+                emails.add(attributes.get("email", user["Username"]).lower())
+        return emails
+
+    def _void_older_tokens(
+        self, slug: str, email: str, user: dict[str, Any], roles: frozenset[Role]
+    ) -> None:
+        """Tokens issued until now keep at most `roles` (none: refused), in every service
+        within the tenant gate's cache time; refresh tokens stop working at once."""
+        record_access_change(
+            self.dynamodb, self.target.tables[TENANTS.logical_name], slug, self._sub(user), roles
+        )
+        # By email, the name people sign in with (moto matches the sign-in name literally).
+        self.cognito.admin_user_global_sign_out(UserPoolId=self.pool, Username=email)
+
+    @staticmethod
+    def _sub(user: dict[str, Any]) -> str:
+        attributes = user.get("UserAttributes") or user.get("Attributes") or []
+        for attribute in attributes:
+            if attribute["Name"] == "sub":
+                return str(attribute["Value"])
+        # Cognito always has `sub`; without it no token could name this user either.
+        raise RuntimeError("the Cognito user has no 'sub' attribute")
 
     def members(self, slug: str) -> list[TenantUser]:
         users = [self._describe(u) for u in self.users_of(slug)]

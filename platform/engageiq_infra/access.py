@@ -22,7 +22,7 @@ from engageiq_infra.policies import (
     document,
     table_resources,
 )
-from engageiq_tenancy.resources import SERVICE_DATA, SERVICES, Environment
+from engageiq_tenancy.resources import SERVICE_DATA, SERVICES, Environment, EnvVars
 
 # Who runs the container, and therefore assumes its role.
 COMPUTE_PRINCIPALS: Final[dict[Compute, str]] = {
@@ -32,8 +32,8 @@ COMPUTE_PRINCIPALS: Final[dict[Compute, str]] = {
 # Secrets per service: environment variable -> config value. Stored in Secrets Manager and
 # injected by the platform at start, so they never appear in plain environment variables.
 SERVICE_SECRETS: Final[dict[str, tuple[str, ...]]] = {
-    "chat": ("ANTHROPIC_API_KEY",),
-    "files": (),
+    "chat": ("ANTHROPIC_API_KEY", EnvVars.ORIGIN_SECRET),
+    "files": (EnvVars.ORIGIN_SECRET,),
 }
 
 

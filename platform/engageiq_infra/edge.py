@@ -14,7 +14,7 @@ import pulumi_aws as aws
 
 from engageiq_infra.config import CustomDomain
 from engageiq_infra.policies import deny_insecure_transport, document
-from engageiq_tenancy.resources import EDGE_ROUTES, Environment
+from engageiq_tenancy.resources import EDGE_ROUTES, ORIGIN_HEADER, Environment
 
 # AWS managed policy ids (stable across accounts; AWS CloudFront developer guide).
 CACHING_DISABLED: Final = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
@@ -63,6 +63,8 @@ class EdgeArgs:
     domain: CustomDomain | None
     hosted_ui_domain: pulumi.Output[str]
     region: str
+    origin_secret: pulumi.Output[str] | None = None
+    """Sent to the service origins in ORIGIN_HEADER (engageiq_infra.origin_secret)."""
 
 
 class Edge(pulumi.ComponentResource):
@@ -105,7 +107,10 @@ class Edge(pulumi.ComponentResource):
                     domain_name=args.web_bucket.bucket_regional_domain_name,
                     origin_access_control_id=oac.id,
                 ),
-                *(self._service_origin(s, url) for s, url in args.service_urls.items()),
+                *(
+                    self._with_origin_secret(self._service_origin(s, url))
+                    for s, url in args.service_urls.items()
+                ),
             ],
             default_cache_behavior=aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
                 target_origin_id=WEB_ORIGIN_ID,
@@ -170,6 +175,20 @@ class Edge(pulumi.ComponentResource):
                 origin_keepalive_timeout=ORIGIN_READ_TIMEOUT_SECONDS,
             ),
         )
+
+    def _with_origin_secret(
+        self, origin: aws.cloudfront.DistributionOriginArgs
+    ) -> aws.cloudfront.DistributionOriginArgs:
+        """The service origin with the secret header the services require in the cloud;
+        CloudFront overwrites a viewer's header of the same name."""
+        if self._args.origin_secret is None:
+            return origin
+        origin.custom_headers = [
+            aws.cloudfront.DistributionOriginCustomHeaderArgs(
+                name=ORIGIN_HEADER, value=self._args.origin_secret
+            )
+        ]
+        return origin
 
     @staticmethod
     def _api_behaviour(

@@ -14,11 +14,13 @@ import pulumi_aws as aws
 
 from engageiq_infra.config import MfaMode
 from engageiq_tenancy.resources import USER_POOL, Environment
+from engageiq_tenancy.user_access import ID_TOKEN_LIFETIME_SECONDS
 
 # Deliberate token lifetimes: short access/ID tokens limit what a stolen token is worth; the
 # refresh token keeps a working day's session without signing in again.
 ACCESS_TOKEN_MINUTES: Final = 60
-ID_TOKEN_MINUTES: Final = 60
+# The services keep access changes for as long as an ID token lives (engageiq_tenancy.user_access).
+ID_TOKEN_MINUTES: Final = ID_TOKEN_LIFETIME_SECONDS // 60
 REFRESH_TOKEN_DAYS: Final = 7
 OAUTH_SCOPES: Final[tuple[str, ...]] = ("openid", "email", "profile")
 # Tenant ids are short slugs (see engageiq_tenancy.tenant_ids); the bound stops oversized claims.

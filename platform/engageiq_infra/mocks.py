@@ -19,6 +19,7 @@ from typing import Any, Final
 
 import pulumi
 import yaml
+from pulumi.runtime import rpc
 from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
@@ -35,11 +36,19 @@ def _digest(*parts: str, length: int = 12) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
 
 
+# Pulumi's wire marker for secret values (private to the SDK; there is no public name).
+_SIG_KEY: Final = rpc._special_sig_key
+_SECRET_SIG: Final = rpc._special_secret_sig
+
+
 def _plain(value: Any) -> Any:
     """Inputs as JSON-able data (assets become their path)."""
     if isinstance(value, pulumi.FileAsset):
         return {"fileAsset": str(value.path)}
     if isinstance(value, Mapping):
+        if value.get(_SIG_KEY) == _SECRET_SIG:
+            # A secret input arrives wrapped; the inventory records the value it wraps.
+            return _plain(value.get("value"))
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
@@ -188,6 +197,16 @@ def _certificate_validation(name: str, inputs: dict[str, Any], region: str) -> d
     return {"certificateArn": inputs.get("certificateArn")}
 
 
+def _random_password(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
+    # Deterministic per generation, like the real one is stable until its keepers change.
+    generation = str(inputs.get("keepers", {}).get("generation", ""))
+    return {"result": _digest("password", name, generation, length=int(inputs["length"]))}
+
+
+def _random_id(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
+    return {"hex": _digest("random-id", name, length=2 * int(inputs["byteLength"]))}
+
+
 def _record(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
     return {"fqdn": str(inputs.get("name", name)).rstrip(".")}
 
@@ -207,6 +226,8 @@ COMPUTED: Final[dict[str, OutputFactory]] = {
     "aws:acm/certificateValidation:CertificateValidation": _certificate_validation,
     "aws:route53/record:Record": _record,
     "aws:secretsmanager/secret:Secret": _secret,
+    "random:index/randomPassword:RandomPassword": _random_password,
+    "random:index/randomId:RandomId": _random_id,
     "aws:ecr/repository:Repository": _repository,
 }
 

@@ -16,6 +16,7 @@ from engageiq_infra.data import Data, DataArgs
 from engageiq_infra.edge import Edge, EdgeArgs
 from engageiq_infra.identity import Identity, IdentityArgs
 from engageiq_infra.observability import Observability, ObservabilityArgs
+from engageiq_infra.origin_secret import OriginSecret
 from engageiq_infra.outputs import (
     DISTRIBUTION_ID,
     HOSTED_UI_DOMAIN,
@@ -27,7 +28,7 @@ from engageiq_infra.services import Services, ServicesArgs
 from engageiq_infra.tenancy import Tenancy, TenancyArgs
 from engageiq_infra.web import Web, WebArgs
 from engageiq_infra.wiring import ServiceWiring
-from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, TABLES
+from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, TABLES, EnvVars
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[2]
 WEB_DIR: Final = REPO_ROOT / "web"
@@ -55,6 +56,7 @@ def build(config: EnvironmentConfig, web_dir: Path = WEB_DIR) -> dict[str, pulum
             deletion_protection=config.deletion_protection,
         ),
     )
+    origin_secret = OriginSecret("origin-secret")
     table_arns = {name: table.arn for name, table in data.tables.items()}
     bucket_arns = {name: stored.bucket.arn for name, stored in data.buckets.items()}
     access = ServiceAccess(
@@ -64,7 +66,10 @@ def build(config: EnvironmentConfig, web_dir: Path = WEB_DIR) -> dict[str, pulum
             compute=config.compute,
             table_arns=table_arns,
             bucket_arns=bucket_arns,
-            secret_values={"ANTHROPIC_API_KEY": config.anthropic_api_key},
+            secret_values={
+                "ANTHROPIC_API_KEY": config.anthropic_api_key,
+                EnvVars.ORIGIN_SECRET: origin_secret.value,
+            },
             deletion_protection=config.deletion_protection,
         ),
     )
@@ -96,7 +101,11 @@ def build(config: EnvironmentConfig, web_dir: Path = WEB_DIR) -> dict[str, pulum
             images=config.images,
             log_retention_days=config.log_retention_days,
             deletion_protection=config.deletion_protection,
-            environment_variables=wiring.environment_variables(),
+            environment_variables={
+                **wiring.environment_variables(),
+                # A rotated origin secret changes this, which redeploys the services with it.
+                EnvVars.ORIGIN_SECRET_GENERATION: origin_secret.generation,
+            },
             roles=access.roles,
             secrets=access.secrets,
             role_policies=[*access.data_policies.values(), tenancy],
@@ -115,6 +124,7 @@ def build(config: EnvironmentConfig, web_dir: Path = WEB_DIR) -> dict[str, pulum
             domain=config.domain,
             hosted_ui_domain=identity.hosted_ui_domain,
             region=config.region,
+            origin_secret=origin_secret.value,
         ),
     )
     api_url = edge.web_url.apply(lambda url: f"{url}/api")

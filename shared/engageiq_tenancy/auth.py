@@ -29,12 +29,28 @@ def public_paths(service: str) -> list[str]:
     return [r"^/health$", rf"^/api/{re.escape(service)}/docs(/|$)"]
 
 
+class DuplicateAuthorization(ApiError):
+    def __init__(self) -> None:
+        super().__init__(
+            400,
+            "duplicate_authorization",
+            "Send one Authorization header; this request has several.",
+        )
+
+
 def _authorization_header(raw_headers: Iterable[tuple[bytes, bytes]]) -> str:
+    """The one Authorization header's value ("" if none). Several are refused (400): proxies
+    and frameworks disagree on which one counts, which is how a token gets smuggled past one
+    layer's checks. (A proxy that joins them with a comma sends one value that is not a
+    bearer token: 401 invalid_token.)"""
     # Reading the raw ASGI headers avoids building Litestar's Headers object on every request.
+    found: bytes | None = None
     for name, value in raw_headers:
         if name == b"authorization":
-            return value.decode("latin-1")
-    return ""
+            if found is not None:
+                raise DuplicateAuthorization()
+            found = value
+    return "" if found is None else found.decode("latin-1")
 
 
 class CognitoAuthenticationMiddleware(AbstractAuthenticationMiddleware):
@@ -72,7 +88,8 @@ class CognitoAuthenticationMiddleware(AbstractAuthenticationMiddleware):
             raise PermissionDeniedException(
                 detail="Your account has no role in your organisation; ask an admin to add one."
             )
-        await self.tenant_gate.check(tenant)
+        # A user removed or demoted since the token was issued is refused or loses roles here.
+        tenant = await self.tenant_gate.check(tenant)
         return AuthenticationResult(user=tenant, auth=None)
 
 

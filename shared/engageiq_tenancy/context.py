@@ -49,6 +49,8 @@ class TenantContext:
     user_id: str
     username: str
     roles: frozenset[Role]
+    issued_at: int = 0
+    """The token's `iat` (epoch seconds): access changes void tokens issued before them."""
 
     def __post_init__(self) -> None:
         validate_tenant_id(self.tenant_id)

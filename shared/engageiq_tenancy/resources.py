@@ -207,6 +207,16 @@ class EnvVars:
     TENANT_ROLE_ARN: Final = "ENGAGEIQ_TENANT_ROLE_ARN"
     LOG_LEVEL: Final = "ENGAGEIQ_LOG_LEVEL"
     TENANT_STATUS_CACHE_SECONDS: Final = "ENGAGEIQ_TENANT_STATUS_CACHE_SECONDS"
+    ORIGIN_SECRET: Final = "ENGAGEIQ_ORIGIN_SECRET"  # noqa: S105 - a variable name
+    """Cloud only (a Secrets Manager secret): the value CloudFront sends in ORIGIN_HEADER."""
+    ORIGIN_SECRET_GENERATION: Final = "ENGAGEIQ_ORIGIN_SECRET_GENERATION"  # noqa: S105
+    """Cloud only, not secret: changes when the origin secret is rotated, so the services are
+    redeployed with the new value in the same `pulumi up`."""
+
+
+# CloudFront adds this header, with the origin secret, to every request it sends to a service;
+# the services refuse requests without it in the cloud, so their own URLs cannot bypass the edge.
+ORIGIN_HEADER: Final = "x-engageiq-origin-verify"
 
 
 @dataclass(frozen=True, slots=True)

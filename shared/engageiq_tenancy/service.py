@@ -22,6 +22,7 @@ from engageiq_tenancy.auth import (
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.errors import EXCEPTION_HANDLERS
 from engageiq_tenancy.logs import configure_logging
+from engageiq_tenancy.origin_guard import OriginGuardMiddleware
 from engageiq_tenancy.requests import RequestIdMiddleware
 from engageiq_tenancy.settings import ServiceSettings
 from engageiq_tenancy.tenant_gate import TenantGate, dynamodb_status_reader
@@ -80,8 +81,15 @@ class TenancyPlugin(InitPluginProtocol):
         return app_config
 
     def _configure_middleware(self, app_config: AppConfig) -> None:
+        # Cloud only: requests that did not come through CloudFront are refused first.
+        origin_guard = (
+            [DefineMiddleware(OriginGuardMiddleware, secret=self.settings.origin_secret)]
+            if self.settings.origin_secret is not None and not self.settings.is_local
+            else []
+        )
         app_config.middleware = [
             RequestIdMiddleware,
+            *origin_guard,
             DefineMiddleware(
                 CognitoAuthenticationMiddleware,
                 service=self.service,

@@ -91,6 +91,8 @@ class ServiceSettings:
     """Root log level."""
     tenant_status_cache_seconds: float = STATUS_CACHE_SECONDS
     """How long a tenant's status is reused; a suspension takes effect within this time."""
+    origin_secret: str | None = None
+    """Cloud only, required there: requests must carry it in ORIGIN_HEADER (set by CloudFront)."""
 
     @property
     def is_local(self) -> bool:
@@ -125,6 +127,7 @@ class ServiceSettings:
             tenant_status_cache_seconds=_seconds(
                 e, EnvVars.TENANT_STATUS_CACHE_SECONDS, STATUS_CACHE_SECONDS
             ),
+            origin_secret=e.get(EnvVars.ORIGIN_SECRET, "").strip() or None,
         )
         settings.check_trust_rules()
         return settings
@@ -150,6 +153,11 @@ class ServiceSettings:
                 )
         elif self.aws_endpoint_url is not None:
             raise SettingsError(f"{EnvVars.AWS_ENDPOINT_URL} is only allowed in local mode")
+        if not self.is_local and (self.origin_secret is None or len(self.origin_secret) < 32):
+            # Without it the service's own URL would answer anyone, bypassing CloudFront.
+            raise SettingsError(
+                f"{EnvVars.ORIGIN_SECRET} (at least 32 characters) is required outside local mode"
+            )
 
     def table(self, logical_name: str) -> str:
         return self.tables[logical_name]

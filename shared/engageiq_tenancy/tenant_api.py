@@ -29,6 +29,7 @@ from engageiq_tenancy.tenants import (
     Branding,
     InvalidBranding,
     TenantRecord,
+    clean_name,
     record_from_item,
     record_key,
     validate_branding,
@@ -156,6 +157,8 @@ class TenantController(Controller):
             )
         except InvalidBranding as exc:
             raise ApiError(400, exc.code, exc.message) from None
+        if "display_name" in changes:
+            changes["display_name"] = clean_name(changes["display_name"])
         record = await tenants.record(tenant)
         branding = msgspec.structs.replace(record.branding, **changes)
         await tenants.set_branding(tenant, branding)

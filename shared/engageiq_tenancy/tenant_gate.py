@@ -1,25 +1,52 @@
-"""`TenantGate`: refuses every request of a tenant that is suspended, being deleted or gone.
+"""`TenantGate`: refuses every request of a tenant that is suspended, being deleted or gone,
+and every token an access change voided (a user removed or demoted since it was issued).
 
 Verified tokens stay valid until they expire (up to an hour), so suspending or offboarding a
-tenant must be enforced on each request, not at sign-in. The tenant record is read with the
-caller's `TenantContext` and kept for a few seconds per process, so suspension takes effect
-within `cache_seconds` without a DynamoDB read on every request."""
+tenant, and removing or demoting a user, must be enforced on each request, not at sign-in. The
+tenant record (status and access changes, see `user_access`) is read with the caller's
+`TenantContext` and kept for a few seconds per process, so each change takes effect within
+`cache_seconds` without a DynamoDB read on every request."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
 from botocore.exceptions import BotoCoreError, ClientError
 
 from engageiq_tenancy.context import TenantContext
-from engageiq_tenancy.errors import ApiError
+from engageiq_tenancy.errors import ApiError, TokenRefused
 from engageiq_tenancy.tenants import STATUS_CACHE_SECONDS, TenantStatus, record_key
+from engageiq_tenancy.user_access import (
+    ACCESS_ATTRIBUTE,
+    AccessChange,
+    access_changes_from_item,
+    restricted,
+)
 
-RecordReader = Callable[[TenantContext], str | None]
-"""Returns the tenant's status, or None if it has no record. Blocking (boto3)."""
+
+@dataclass(frozen=True, slots=True)
+class GateRecord:
+    """What the gate needs of a tenant record: its status (None: no record) and its access
+    changes by user sub."""
+
+    status: str | None
+    access: Mapping[str, AccessChange] = field(default_factory=dict)
+
+
+RecordReader = Callable[[TenantContext], GateRecord]
+"""Reads the caller's tenant record. Blocking (boto3)."""
+
+
+class TokenRevoked(TokenRefused):
+    def __init__(self) -> None:
+        super().__init__(
+            "token_revoked",
+            "Your access to this organisation was removed or changed; sign in again.",
+        )
 
 
 class TenantSuspended(ApiError):
@@ -51,16 +78,16 @@ class StorageUnavailable(ApiError):
 
 
 def dynamodb_status_reader(dynamodb: Any, table: str) -> RecordReader:
-    def read(tenant: TenantContext) -> str | None:
+    def read(tenant: TenantContext) -> GateRecord:
         item = dynamodb.get_item(
             TableName=table,
             Key={k: {"S": v} for k, v in record_key(tenant).items()},
-            ProjectionExpression="#s",
-            ExpressionAttributeNames={"#s": "status"},
+            ProjectionExpression="#s, #a",
+            ExpressionAttributeNames={"#s": "status", "#a": ACCESS_ATTRIBUTE},
         ).get("Item")
         if item is None:
-            return None
-        return str(item.get("status", {}).get("S", ""))
+            return GateRecord(None)
+        return GateRecord(str(item.get("status", {}).get("S", "")), access_changes_from_item(item))
 
     return read
 
@@ -75,25 +102,32 @@ class TenantGate:
         self._read_status = read_status
         self._cache_seconds = cache_seconds
         self._clock = clock
-        self._cache: dict[str, tuple[float, str | None]] = {}
+        self._cache: dict[str, tuple[float, GateRecord]] = {}
 
-    async def check(self, tenant: TenantContext) -> None:
-        """Raise unless the caller's tenant is active."""
-        status = await self._status(tenant)
-        if status == TenantStatus.ACTIVE:
-            return
-        if status == TenantStatus.SUSPENDED:
-            raise TenantSuspended()
-        raise TenantUnavailable()
+    async def check(self, tenant: TenantContext) -> TenantContext:
+        """The caller as their tenant's record allows them: raises 403 unless the tenant is
+        active, 401 `token_revoked` if the user was removed since the token was issued; a user
+        demoted since then comes back with the roles they still hold."""
+        record = await self._record(tenant)
+        if record.status != TenantStatus.ACTIVE:
+            if record.status == TenantStatus.SUSPENDED:
+                raise TenantSuspended()
+            raise TenantUnavailable()
+        if not record.access:
+            return tenant  # the common case: nobody's access changed in the last hour
+        allowed = restricted(tenant, record.access.get(tenant.user_id))
+        if allowed is None:
+            raise TokenRevoked()
+        return allowed
 
-    async def _status(self, tenant: TenantContext) -> str | None:
+    async def _record(self, tenant: TenantContext) -> GateRecord:
         cached = self._cache.get(tenant.tenant_id)
         now = self._clock()
         if cached is not None and cached[0] > now:
             return cached[1]
         try:
-            status = await anyio.to_thread.run_sync(self._read_status, tenant)
+            record = await anyio.to_thread.run_sync(self._read_status, tenant)
         except (BotoCoreError, ClientError) as exc:
             raise StorageUnavailable() from exc
-        self._cache[tenant.tenant_id] = (now + self._cache_seconds, status)
-        return status
+        self._cache[tenant.tenant_id] = (now + self._cache_seconds, record)
+        return record

@@ -10,6 +10,7 @@ from typing import Any, Final
 import msgspec
 
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.display_text import clean_display_text
 from engageiq_tenancy.tenant_ids import validate_tenant_id
 
 DEFAULT_MONTHLY_TOKEN_BUDGET: Final = 2_000_000
@@ -38,14 +39,22 @@ class InvalidBranding(ValueError):
         self.message = message
 
 
+def clean_name(raw: str, code: str = "invalid_display_name", what: str = "display name") -> str:
+    """A tenant's name or display name as stored: cleaned like every name people see
+    (engageiq_tenancy.display_text), then 1-80 characters. Raises InvalidBranding(`code`)."""
+    name = clean_display_text(raw)
+    if not 0 < len(name) <= MAX_DISPLAY_NAME:
+        raise InvalidBranding(code, f"The {what} must be 1-{MAX_DISPLAY_NAME} visible characters.")
+    return name
+
+
 def validate_branding(
     display_name: str | None = None, primary_color: str | None = None, logo_url: str | None = None
 ) -> None:
-    """The one set of branding rules, for the operator CLI and the tenant admin API alike."""
-    if display_name is not None and not 0 < len(display_name.strip()) <= MAX_DISPLAY_NAME:
-        raise InvalidBranding(
-            "invalid_display_name", f"The display name must be 1-{MAX_DISPLAY_NAME} characters."
-        )
+    """The one set of branding rules, for the operator CLI and the tenant admin API alike.
+    Store the display name as `clean_name` returns it."""
+    if display_name is not None:
+        clean_name(display_name)
     if primary_color is not None and not _COLOR.fullmatch(primary_color):
         raise InvalidBranding("invalid_color", "The colour must look like #1f6feb.")
     if logo_url is not None and (not logo_url.startswith("https://") or len(logo_url) > 2048):

@@ -279,4 +279,5 @@ class CognitoTokenVerifier:
             user_id=user_id,
             username=str(username),
             roles=roles_from_groups(tenant_id, claims.get("cognito:groups")),
+            issued_at=int(claims["iat"]),
         )

@@ -25,6 +25,7 @@ from engageiq_infra.web import CONFIG_OBJECT_KEY
 from engageiq_tenancy.resources import (
     BUCKETS,
     EDGE_ROUTES,
+    ORIGIN_HEADER,
     OUTPUT_KEYS,
     SERVICE_DATA,
     SERVICES,
@@ -750,3 +751,75 @@ def check_health_checks(inventory: Inventory) -> None:
             express.inputs.get("healthCheckPath") == HEALTH_CHECK_PATH,
             f"{express.name}: health check path",
         )
+
+
+RANDOM_PASSWORD: Final = "random:index/randomPassword:RandomPassword"
+RANDOM_ID: Final = "random:index/randomId:RandomId"
+
+
+def _service_secret_arn(inventory: Inventory, service: str, variable: str) -> str | None:
+    name = f"engageiq-{inventory.environment}-{service}"
+    for runner in inventory.of_type(APPRUNNER):
+        if runner.inputs["serviceName"] == name:
+            image = runner.inputs["sourceConfiguration"]["imageRepository"]
+            secrets = image["imageConfiguration"].get("runtimeEnvironmentSecrets", {})
+            return secrets.get(variable)  # type: ignore[no-any-return]
+    for express in inventory.of_type(EXPRESS):
+        if express.inputs["serviceName"] == name:
+            for secret in express.inputs["primaryContainer"].get("secrets", []):
+                if secret["name"] == variable:
+                    return str(secret["valueFrom"])
+    return None
+
+
+def check_origin_secret(inventory: Inventory) -> None:
+    """CloudFront sends the generated origin secret to every service origin, and every service
+    gets the same value from Secrets Manager (never as a plain variable), plus the generation
+    that redeploys it when the secret is rotated."""
+    password = the_one(inventory, RANDOM_PASSWORD)
+    generation = the_one(inventory, RANDOM_ID)
+    value = password.outputs["result"]
+    require(password.inputs["length"] >= 32, "the origin secret is shorter than 32 characters")
+    require(
+        password.inputs.get("keepers", {}).get("generation") == generation.outputs["hex"],
+        "the origin secret does not follow its generation (rotation would not change it)",
+    )
+    distribution = the_one(inventory, DISTRIBUTION)
+    for service in SERVICES:
+        origin = next(
+            (
+                o
+                for o in distribution.inputs["origins"]
+                if o["originId"] == service_origin_id(service)
+            ),
+            None,
+        )
+        require(origin is not None, f"no CloudFront origin for {service}")
+        assert origin is not None
+        headers = {h["name"].lower(): h["value"] for h in origin.get("customHeaders", [])}
+        require(
+            headers.get(ORIGIN_HEADER) == value,
+            f"CloudFront does not send the origin secret to {service}",
+        )
+        variables = service_environment(inventory, service)
+        require(
+            EnvVars.ORIGIN_SECRET not in variables,
+            f"{service}: the origin secret is a plain variable",
+        )
+        require(
+            variables.get(EnvVars.ORIGIN_SECRET_GENERATION) == generation.outputs["hex"],
+            f"{service}: no origin secret generation variable (rotation would not redeploy it)",
+        )
+        arn = _service_secret_arn(inventory, service, EnvVars.ORIGIN_SECRET)
+        require(arn is not None, f"{service} does not get the origin secret")
+        secret = next(
+            s
+            for s in inventory.of_type("aws:secretsmanager/secret:Secret")
+            if s.outputs["arn"] == arn
+        )
+        stored = [
+            v.inputs.get("secretString")
+            for v in inventory.of_type("aws:secretsmanager/secretVersion:SecretVersion")
+            if v.inputs.get("secretId") == secret.outputs["id"]
+        ]
+        require(stored == [value], f"{service}: Secrets Manager holds another origin secret")

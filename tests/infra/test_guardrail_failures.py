@@ -269,6 +269,24 @@ CASES: list[tuple[str, str, Breakage, Check]] = [
     ("dev", "routes-reordered", reorder_routes, on_distribution(g.check_edge_routes)),
     (
         "dev",
+        "origin-secret-header-missing",
+        lambda s: service_origin(s, "files").pop("customHeaders"),
+        g.check_origin_secret,
+    ),
+    (
+        "staging-ecs",
+        "origin-secret-header-stale",
+        lambda s: service_origin(s, "chat")["customHeaders"][0].update(value="old-secret"),
+        g.check_origin_secret,
+    ),
+    (
+        "dev",
+        "origin-secret-as-plain-variable",
+        lambda s: apprunner_env(s).update(ENGAGEIQ_ORIGIN_SECRET="in the clear"),
+        g.check_origin_secret,
+    ),
+    (
+        "dev",
         "origin-not-the-service",
         lambda s: service_origin(s, "files").update(domainName="files.example.com"),
         lambda s: g.check_origins_are_services(s, g.the_one(s, g.DISTRIBUTION)),

@@ -25,6 +25,7 @@ COMPONENTS: Final = {
     "Edge",
     "Web",
     "Observability",
+    "OriginSecret",
 }
 
 

@@ -86,14 +86,14 @@ def test_chat_gets_its_llm_key_as_a_secret_not_a_variable(stack: Inventory) -> N
             r for r in stack.of_type(g.APPRUNNER) if r.inputs["serviceName"].endswith("-chat")
         )
         image = runner.inputs["sourceConfiguration"]["imageRepository"]["imageConfiguration"]
-        assert image["runtimeEnvironmentSecrets"] == {"ANTHROPIC_API_KEY": secret.outputs["arn"]}
+        assert image["runtimeEnvironmentSecrets"]["ANTHROPIC_API_KEY"] == secret.outputs["arn"]
     else:
         express = next(
             r for r in stack.of_type(g.EXPRESS) if r.inputs["serviceName"].endswith("-chat")
         )
-        assert express.inputs["primaryContainer"]["secrets"] == [
-            {"name": "ANTHROPIC_API_KEY", "valueFrom": secret.outputs["arn"]}
-        ]
+        assert {"name": "ANTHROPIC_API_KEY", "valueFrom": secret.outputs["arn"]} in express.inputs[
+            "primaryContainer"
+        ]["secrets"]
 
 
 def test_scaling_follows_the_environment_config(stack: Inventory) -> None:
@@ -193,3 +193,7 @@ def test_alarms_watch_5xx_and_latency_of_the_deployed_resources(stack: Inventory
     notify = read_stack_config(stack.environment).get("engageiq:alarmEmail")
     for alarm in stack.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
         assert bool(alarm.inputs.get("alarmActions")) == bool(notify)
+
+
+def test_cloudfront_sends_the_origin_secret_the_services_require(stack: Inventory) -> None:
+    g.check_origin_secret(stack)

@@ -1,9 +1,10 @@
 """A local stand-in for Anthropic's Messages API: `POST /v1/messages` with `stream: true`,
 answered in the documented SSE format (`event:` line + JSON `data:` line per event).
 
-Scriptable per request, in order: `Reply` streams tokens (optionally slowly, or breaking off
-with a mid-stream `error` event), `Refuse` answers an HTTP error (429, 529, 500...) the way the
-API does. When the script runs out, `default` answers. Every request is recorded."""
+Scriptable per request, in order: `Reply` streams tokens (optionally slowly, breaking off
+with a mid-stream `error` event, or closing the connection cleanly without `message_stop`),
+`Refuse` answers an HTTP error (429, 529, 500...) the way the API does. When the script runs
+out, `default` answers. Every request is recorded."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ class Reply:
     error_after: int | None = None
     """Send an `error` event (and stop) after this many tokens."""
     error_type: str = "overloaded_error"
+    close_after: int | None = None
+    """Close the connection cleanly (no error, no `message_stop`) after this many tokens."""
     input_tokens: int = 21
     stop_reason: str = "end_turn"
     stamp: bool = False
@@ -152,6 +155,8 @@ def _events(reply: Reply, model: str) -> Iterable[tuple[float, bytes | None]]:
                 _event("error", {"error": {"type": reply.error_type, "message": "Overloaded"}}),
             )
             return
+        if reply.close_after is not None and n == reply.close_after:
+            return  # the body simply ends: a dropped upstream, not an error the API sends
         delay = reply.first_token_delay if n == 0 else reply.interval
         yield delay, None if reply.stamp else _delta(token)
     yield 0.0, _event("content_block_stop", {"index": 0})

@@ -83,3 +83,32 @@ def test_slow_first_token_is_bridged_by_heartbeats(
     events, heartbeats = parse_sse(response.text)
     assert heartbeats >= 1
     assert [e.event for e in events] == ["meta", "delta", "done"]
+
+
+def test_a_stream_that_ends_without_message_stop_is_incomplete_not_complete(
+    anthropic_harness: ChatHarness, messages_api: MessagesServer
+) -> None:
+    # The connection closes cleanly after one delta: no error event, no message_stop.
+    messages_api.enqueue(Reply(tokens=("Half", " an", " answer"), close_after=1))
+    with TestClient(anthropic_harness.app()) as client:
+        headers = anthropic_harness.headers()
+        events = chat(client, headers, "What integrations do we support?")
+        assert [e.event for e in events] == ["meta", "delta", "error"]
+        assert events[-1].data["code"] == "model_incomplete"
+        assert "continue" in events[-1].data["message"]
+        conversation_id = events[0].data["conversationId"]
+        history = client.get(
+            "/api/chat-history", headers=headers, params={"conversationId": conversation_id}
+        ).json()["messages"]
+        assert [(m["role"], m["status"], m["content"]) for m in history] == [
+            ("user", "complete", "What integrations do we support?"),
+            ("assistant", "incomplete", "Half"),
+        ]
+        # "continue" works: the cut answer is in the history the model sees next.
+        more = chat(client, headers, "continue", conversation_id=conversation_id)
+        assert more[-1].event == "done"
+        sent = messages_api.requests[-1].body["messages"]
+        assert sent[-2:] == [
+            {"role": "assistant", "content": "Half"},
+            {"role": "user", "content": "continue"},
+        ]

@@ -96,6 +96,24 @@ def test_a_cursor_cannot_reach_outside_the_callers_partition(
         assert response.status_code == 400
 
 
+def test_a_conversation_list_cursor_of_another_user_or_tenant_is_invalid(
+    harness: ChatHarness, client: TestClient[Litestar]
+) -> None:
+    owner = harness.headers(*OWNER)
+    for n in range(2):
+        chat(client, owner, f"topic {n}")
+    cursor = client.get("/api/conversations", params={"limit": 1}, headers=owner).json()[
+        "nextCursor"
+    ]
+    assert cursor
+    assert client.get("/api/conversations", params={"cursor": cursor}, headers=owner).is_success
+    for tenant_id, user_id in INTRUDERS:
+        intruder = harness.headers(tenant_id, user_id)
+        chat(client, intruder, "my own topic")  # so there is something they could page
+        response = client.get("/api/conversations", params={"cursor": cursor}, headers=intruder)
+        assert (response.status_code, response.json()["code"]) == (400, "invalid_cursor")
+
+
 def test_conversations_list_most_recent_first_and_pages_cleanly(
     harness: ChatHarness, client: TestClient[Litestar]
 ) -> None:

@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from engageiq_chat.cursors import InvalidCursor, decode_cursor, encode_cursor
 from engageiq_chat.ids import new_id
 from engageiq_chat.messages.model import MAX_CONTENT_BYTES, TRUNCATION_MARKER, bounded_content
 from engageiq_chat.usage.meter import MonthlyUsage, UsageMeter, seconds_until_next_month
+from engageiq_tenancy.context import Role, TenantContext
+from engageiq_tenancy.cursors import InvalidCursor, decode_cursor, encode_cursor
 from engageiq_tenancy.tenant_ids import OBJECT_ID_PATTERN
 
 
@@ -26,20 +27,27 @@ def test_content_over_the_bound_is_cut_with_a_marker_on_a_character_boundary(cha
     assert set(text.removesuffix(TRUNCATION_MARKER)) == {char}
 
 
+ME = TenantContext("acme", "u1", "u1", frozenset({Role.MEMBER}))
+
+
 def test_cursor_round_trip_and_refusals() -> None:
     checks = {"sk": lambda v: v.startswith("MSG#")}
-    cursor = encode_cursor({"sk": "MSG#c#m"})
-    assert decode_cursor(cursor, checks) == {"sk": "MSG#c#m"}
+    cursor = encode_cursor(ME, {"sk": "MSG#c#m"})
+    assert decode_cursor(ME, cursor, checks) == {"sk": "MSG#c#m"}
+    colleague = TenantContext("acme", "u2", "u2", ME.roles)
+    stranger = TenantContext("globex", "u1", "u1", ME.roles)
     for bad in [
-        encode_cursor({"sk": "CONV#c"}),
-        encode_cursor({"sk": "MSG#c", "pk": "x"}),
+        encode_cursor(ME, {"sk": "CONV#c"}),
+        encode_cursor(ME, {"sk": "MSG#c", "pk": "x"}),
         "%%%",
         "",
         "a" * 1000,
-        encode_cursor({"other": "MSG#"}),
+        encode_cursor(ME, {"other": "MSG#"}),
+        encode_cursor(colleague, {"sk": "MSG#c#m"}),
+        encode_cursor(stranger, {"sk": "MSG#c#m"}),
     ]:
         with pytest.raises(InvalidCursor):
-            decode_cursor(bad, checks)
+            decode_cursor(ME, bad, checks)
 
 
 def test_ids_are_valid_object_ids_and_strictly_increasing() -> None:

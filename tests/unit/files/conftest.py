@@ -16,7 +16,7 @@ from engageiq.local.platform import service_environment
 from engageiq_files.app import create_app
 from engageiq_files.config import MIB, FilesSettings
 from engageiq_tenancy.settings import ServiceSettings
-from engageiq_tenancy.tenant_gate import TenantGate
+from engageiq_tenancy.tenant_gate import GateRecord, TenantGate
 from engageiq_tenancy.tokens import CognitoTokenVerifier, JwksCache
 from tests.support.tokens import TokenFactory
 from tests.unit.files.support import FilesClient
@@ -69,7 +69,7 @@ def files_client(
             service_settings,
             files_settings=files_settings,
             verifier=verifier,
-            tenant_gate=TenantGate(lambda tenant: "active", cache_seconds=0),
+            tenant_gate=TenantGate(lambda tenant: GateRecord("active"), cache_seconds=0),
         )
     with TestClient(app) as client:
         yield FilesClient(client, token_factory)

@@ -41,6 +41,18 @@ def test_a_cursor_of_another_tenant_is_refused(files_client: FilesClient) -> Non
     assert tampered.status_code == 400
 
 
+def test_a_cursor_of_a_colleague_is_refused(files_client: FilesClient) -> None:
+    for i in range(3):
+        files_client.upload("acme", f"n{i}.txt", b"note")
+    cursor = files_client.get("acme", "/api/files", limit=1).json()["nextCursor"]
+    factory = files_client.factory
+    colleague = {
+        "Authorization": f"Bearer {factory.mint(factory.claims('acme', sub='colleague-2'))}"
+    }
+    response = files_client.client.get("/api/files", params={"cursor": cursor}, headers=colleague)
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_cursor")
+
+
 def test_get_returns_metadata_and_a_working_download_url(files_client: FilesClient) -> None:
     file_id = files_client.upload("acme", "Q3 plan.md", b"# Plan\nGrow").json()["id"]
     body = files_client.file("acme", file_id)

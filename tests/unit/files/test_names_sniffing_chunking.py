@@ -21,7 +21,7 @@ from tests.unit.files.support import docx_bytes, pdf_bytes, zip_bomb_docx
         ("C:\\Users\\rep\\pricing.pdf", "pricing.pdf"),
         ("price\x00list\x1b[31m.txt", "pricelist[31m.txt"),
         ("invoice\u202egnp.exe", "invoicegnp.exe"),  # right-to-left override removed
-        ("line\nbreak.md", "linebreak.md"),
+        ("line\nbreak.md", "line break.md"),  # a line break is whitespace
         ("..", "untitled"),
         ("", "untitled"),
         ("   .hidden  ", "hidden"),

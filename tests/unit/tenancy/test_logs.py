@@ -73,13 +73,13 @@ def test_refused_requests_are_logged_with_the_status_they_get(tmp_path: Path) ->
         from litestar.testing import TestClient
         from engageiq_tenancy.service import TenancyPlugin, create_service_app
         from engageiq_tenancy.settings import AuthSettings, ServiceSettings
-        from engageiq_tenancy.tenant_gate import TenantGate
+        from engageiq_tenancy.tenant_gate import GateRecord, TenantGate
         settings = ServiceSettings(
             env="local", aws_endpoint_url="http://127.0.0.1:1", tables={"tenants": "t"},
             auth=AuthSettings("us-east-1", "us-east-1_x", "c", "http://127.0.0.1:1/jwks"),
         )
         app = create_service_app(TenancyPlugin("chat", settings, tenant_gate=TenantGate(
-            lambda _: "active")))
+            lambda _: GateRecord("active"))))
         with TestClient(app) as client:
             assert client.get("/api/me").status_code == 401
     """)

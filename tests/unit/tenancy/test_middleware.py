@@ -26,7 +26,7 @@ from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.resources import BUCKETS, TABLES
 from engageiq_tenancy.service import TenancyPlugin, create_service_app
 from engageiq_tenancy.settings import AuthSettings, ServiceSettings
-from engageiq_tenancy.tenant_gate import TenantGate
+from engageiq_tenancy.tenant_gate import GateRecord, TenantGate
 from engageiq_tenancy.tokens import CognitoTokenVerifier, JwksCache
 from tests.support.tokens import AUTH, TokenFactory
 from tests.unit.tenancy.helpers import FakeJwksSource, hmac_token, unsigned_token
@@ -90,10 +90,10 @@ class TenantStatuses:
         self.statuses: dict[str, str | None] = {}
         self.error: Exception | None = None
 
-    def __call__(self, tenant: TenantContext) -> str | None:
+    def __call__(self, tenant: TenantContext) -> GateRecord:
         if self.error is not None:
             raise self.error
-        return self.statuses.get(tenant.tenant_id, "active")
+        return GateRecord(self.statuses.get(tenant.tenant_id, "active"))
 
 
 @pytest.fixture
@@ -537,3 +537,13 @@ def test_a_wrong_method_is_a_405_with_the_error_shape(
     response = client.post("/api/me", headers=bearer(factory.mint()))
 
     assert_error_shape(response, 405, "method_not_allowed")
+
+
+def test_two_authorization_headers_joined_by_a_client_are_not_a_bearer_token(
+    client: TestClient[Litestar], factory: TokenFactory
+) -> None:
+    # The in-process client joins repeated headers with a comma; a real server keeps them
+    # apart and answers 400 duplicate_authorization (tests/integration/test_edge_headers.py).
+    valid = f"Bearer {factory.mint(factory.claims('acme'))}"
+    response = client.get("/api/me", headers=[("Authorization", valid), ("Authorization", valid)])
+    assert_unauthorized(response, "invalid_token")

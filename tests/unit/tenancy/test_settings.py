@@ -39,8 +39,13 @@ def local_env(**overrides: str | None) -> dict[str, str]:
     return _apply(env, overrides)
 
 
+ORIGIN_SECRET = "s" * 48
+
+
 def cloud_env(env_name: str = "prod", **overrides: str | None) -> dict[str, str]:
-    return _apply({**COMMON, EnvVars.ENV: env_name}, overrides)
+    return _apply(
+        {**COMMON, EnvVars.ENV: env_name, EnvVars.ORIGIN_SECRET: ORIGIN_SECRET}, overrides
+    )
 
 
 def _apply(env: dict[str, str], overrides: dict[str, str | None]) -> dict[str, str]:
@@ -230,3 +235,12 @@ def test_a_finite_tenant_status_cache_time_is_read() -> None:
 )
 def test_is_loopback_url(url: str, expected: bool) -> None:
     assert is_loopback_url(url) is expected
+
+
+@pytest.mark.parametrize("secret", [None, "", "short"])
+def test_cloud_services_need_the_origin_secret(secret: str | None) -> None:
+    assert EnvVars.ORIGIN_SECRET in refusal(cloud_env(ENGAGEIQ_ORIGIN_SECRET=secret))
+
+
+def test_local_services_need_no_origin_secret() -> None:
+    assert ServiceSettings.from_env(local_env()).origin_secret is None

@@ -8,7 +8,7 @@ from botocore.exceptions import EndpointConnectionError
 
 from engageiq_tenancy.context import Role, TenantContext
 from engageiq_tenancy.errors import ApiError
-from engageiq_tenancy.tenant_gate import TenantGate
+from engageiq_tenancy.tenant_gate import GateRecord, TenantGate
 
 ACME = TenantContext("acme", "u-1", "rep@acme.example", frozenset({Role.MEMBER}))
 
@@ -20,9 +20,9 @@ class Statuses:
         self.statuses = statuses
         self.reads = 0
 
-    def __call__(self, tenant: TenantContext) -> str | None:
+    def __call__(self, tenant: TenantContext) -> GateRecord:
         self.reads += 1
-        return self.statuses.get(tenant.tenant_id)
+        return GateRecord(self.statuses.get(tenant.tenant_id))
 
 
 def check(gate: TenantGate, tenant: TenantContext = ACME) -> ApiError | None:
@@ -82,7 +82,7 @@ def test_cache_is_per_tenant() -> None:
 
 
 def test_storage_failure_is_a_503_not_a_pass() -> None:
-    def broken(_: TenantContext) -> str | None:
+    def broken(_: TenantContext) -> GateRecord:
         raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1")
 
     refused = check(TenantGate(broken))

@@ -66,6 +66,7 @@ def test_a_valid_id_token_yields_the_callers_tenant_context(
         user_id=claims["sub"],
         username="user-of-acme",
         roles=frozenset({Role.MEMBER}),
+        issued_at=claims["iat"],
     )
 
 

@@ -106,7 +106,9 @@ class PromptBuilder:
         per_turn = max(1, int(self._history_budget * MAX_TURN_SHARE))
         kept: list[PromptMessage] = []
         used = 0
-        usable = [m for m in history if m.content and m.status != MessageStatus.FAILED]
+        # The Messages API refuses empty and whitespace-only text, and one such stored turn
+        # (an answer cut off before any words) would break every later turn of the conversation.
+        usable = [m for m in history if m.content.strip() and m.status != MessageStatus.FAILED]
         for index, stored in enumerate(reversed(usable)):
             text = clip_to_tokens(stored.content, per_turn)
             cost = estimate_tokens(text)
@@ -119,7 +121,9 @@ class PromptBuilder:
 
 def _normalised(messages: list[PromptMessage]) -> list[PromptMessage]:
     """Starts with a user turn; consecutive turns of one role are merged (a user message whose
-    answer failed is followed by the next user message)."""
+    answer failed is followed by the next user message). With a non-blank new message last,
+    the result is what the Messages API accepts: roles alternate, starting and ending with
+    user, and every content has non-whitespace text (property-tested in tests/unit/chat)."""
     while messages and messages[0].role != "user":
         messages.pop(0)
     merged: list[PromptMessage] = []

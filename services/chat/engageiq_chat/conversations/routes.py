@@ -16,6 +16,7 @@ from engageiq_chat.services import ChatServices
 from engageiq_chat.turns.turn import ConversationNotFound, conversation_id_of
 from engageiq_tenancy.auth import requires_member
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.display_text import clean_display_text
 from engageiq_tenancy.errors import ApiError
 from engageiq_tenancy.service import BEARER
 
@@ -57,9 +58,14 @@ async def rename_conversation(
     tenant: NamedDependency[TenantContext],
     chat: NamedDependency[ChatServices],
 ) -> Conversation:
-    title = " ".join(data.title.split())
+    # The length rule applies to what is left after cleaning: a title of only U+200B is empty.
+    title = clean_display_text(data.title)
     if not title or len(title) > MAX_TITLE_CHARS:
-        raise ApiError(400, "invalid_title", f"A title has 1 to {MAX_TITLE_CHARS} characters.")
+        raise ApiError(
+            400,
+            "invalid_title",
+            f"A title has 1 to {MAX_TITLE_CHARS} visible characters.",
+        )
     renamed = await chat.conversations.rename(tenant, conversation_id_of(conversation_id), title)
     if renamed is None:
         raise ConversationNotFound()

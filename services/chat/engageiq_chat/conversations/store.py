@@ -7,9 +7,10 @@ from typing import Any, Final
 import msgspec
 
 from engageiq_chat.conversations import keys
-from engageiq_chat.cursors import decode_cursor, encode_cursor
 from engageiq_chat.storage import ConditionFailed, DynamoTables, values
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.cursors import decode_cursor, encode_cursor
+from engageiq_tenancy.display_text import clean_display_text, cut_at_grapheme
 from engageiq_tenancy.items import from_item
 
 ACTIVE: Final = "active"
@@ -28,9 +29,13 @@ class Conversation(msgspec.Struct, rename="camel", kw_only=True):
     last_route: str | None = None
 
 
+UNTITLED: Final = "New conversation"
+
+
 def title_from(message: str) -> str:
-    words = " ".join(message.split())
-    return words if len(words) <= TITLE_CHARS else words[: TITLE_CHARS - 1].rstrip() + "…"
+    """A conversation's first title: its first message, cleaned like every name people see
+    and cut at a character boundary."""
+    return cut_at_grapheme(clean_display_text(message), TITLE_CHARS, "…") or UNTITLED
 
 
 def _conversation(item: dict[str, Any]) -> Conversation:
@@ -76,6 +81,7 @@ class ConversationStore:
         }
         if cursor:
             start = decode_cursor(
+                tenant,
                 cursor,
                 {
                     "sk": lambda v: keys.CONVERSATION_SK.fullmatch(v) is not None,
@@ -92,7 +98,7 @@ class ConversationStore:
         next_cursor = None
         if last:
             plain = from_item(last)
-            next_cursor = encode_cursor({"sk": plain["sk"], "u": plain["gsi1sk"]})
+            next_cursor = encode_cursor(tenant, {"sk": plain["sk"], "u": plain["gsi1sk"]})
         return conversations, next_cursor
 
     async def rename(

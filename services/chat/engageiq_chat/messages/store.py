@@ -10,10 +10,10 @@ import msgspec
 
 from engageiq_chat.conversations import keys
 from engageiq_chat.conversations.store import ConversationStore
-from engageiq_chat.cursors import InvalidCursor, decode_cursor, encode_cursor
 from engageiq_chat.messages.model import StoredMessage, bounded_citations, bounded_content
 from engageiq_chat.storage import ConditionFailed, DynamoTables, values
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.cursors import InvalidCursor, decode_cursor, encode_cursor
 from engageiq_tenancy.items import from_item, to_item
 from engageiq_tenancy.tenant_gate import StorageUnavailable
 from engageiq_tenancy.tenant_ids import OBJECT_ID_PATTERN
@@ -122,7 +122,9 @@ class MessageStore:
             "Limit": limit,
         }
         if cursor:
-            start = decode_cursor(cursor, {"sk": lambda v: _MESSAGE_SK.fullmatch(v) is not None})
+            start = decode_cursor(
+                tenant, cursor, {"sk": lambda v: _MESSAGE_SK.fullmatch(v) is not None}
+            )
             if not start["sk"].startswith(keys.message_prefix(conversation_id)):
                 # A cursor of another conversation: refuse rather than page across.
                 raise InvalidCursor()
@@ -130,7 +132,7 @@ class MessageStore:
         answer = await self._tables.call(tenant, "query", **request)
         messages = [_message(from_item(i)) for i in reversed(answer.get("Items", []))]
         last = answer.get("LastEvaluatedKey")
-        next_cursor = encode_cursor({"sk": from_item(last)["sk"]}) if last else None
+        next_cursor = encode_cursor(tenant, {"sk": from_item(last)["sk"]}) if last else None
         return messages, next_cursor
 
     async def purge(self, tenant: TenantContext, conversation_id: str) -> int:

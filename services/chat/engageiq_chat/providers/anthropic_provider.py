@@ -5,6 +5,8 @@
 - Retries: the SDK retries 408/409/429/5xx/529 and connection errors with exponential backoff
   (honouring retry-after) *before* a stream starts. Once text has reached the user a retry
   would repeat it, so a mid-stream failure ends the turn with an `error` event instead.
+- The end of every stream is checked: only a `message_stop` finishes an answer. A body that
+  simply ends (a dropped connection upstream closed cleanly) is a failure, never a success.
 - Timeouts: one per read, so a stalled stream fails instead of holding a slot forever; the
   first-token wait is covered by the same bound while heartbeats keep the client connection.
 - ANTHROPIC_BASE_URL is read by the SDK itself when no base_url is given."""
@@ -92,7 +94,9 @@ class AnthropicProvider:
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[ProviderEvent]:
         input_tokens = output_tokens = 0
-        stop_reason = "end_turn"
+        # Never a success by default: the stop reason is what message_delta says, if it comes.
+        stop_reason = "unknown"
+        stopped = False
         try:
             stream = await self._client.messages.create(**self._arguments(request), stream=True)
             async with stream:
@@ -110,6 +114,8 @@ class AnthropicProvider:
                     elif event.type == "message_delta":
                         output_tokens = event.usage.output_tokens
                         stop_reason = event.delta.stop_reason or stop_reason
+                    elif event.type == "message_stop":
+                        stopped = True
         except anthropic.APIError as exc:
             log.warning(
                 "model_error", model=request.model, error=type(exc).__name__, detail=str(exc)[:300]
@@ -130,4 +136,12 @@ class AnthropicProvider:
                 input_tokens=input_tokens,
                 output_tokens=output_tokens,
             ) from exc
+        if not stopped:
+            log.warning("model_stream_ended_early", model=request.model)
+            raise ProviderError(
+                "model_incomplete",
+                'The answer was cut off before the model finished. Send "continue" for the rest.',
+                input_tokens=input_tokens,
+                output_tokens=output_tokens,
+            )
         yield Finished(stop_reason, input_tokens, output_tokens)

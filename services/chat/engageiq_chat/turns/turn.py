@@ -244,6 +244,13 @@ class Turn:
                     else:
                         outcome = event
                         self.cited = event.cited_passages
+            if outcome is None:
+                # Every provider promises one Finished; a stream without it is not an answer.
+                outcome = ProviderError(
+                    "model_incomplete",
+                    "The answer was cut off before the model finished. "
+                    'Send "continue" for the rest.',
+                )
         except TimeoutError:
             outcome = None  # the stream's time limit: saved incomplete, `done` says length_limit
         except ProviderError as exc:

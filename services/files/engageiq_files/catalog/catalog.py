@@ -4,14 +4,12 @@ Blocking (boto3); async callers run it in a worker thread."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import time
 from collections.abc import Iterator
 from typing import Any, Final
 
 from engageiq_files.catalog.records import FileRecord, FileStatus, from_item, now_iso, to_item
+from engageiq_tenancy import cursors
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.items import serialize
 from engageiq_tenancy.keys import InvalidObjectId, object_id, sort_key, tenant_partition
@@ -34,21 +32,25 @@ def _typed_key(tenant: TenantContext, file_id: str) -> dict[str, Any]:
 
 
 def encode_cursor(tenant: TenantContext, file_id: str) -> str:
-    raw = json.dumps({"t": tenant.tenant_id, "k": file_id}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.encode_cursor(tenant, {"k": file_id})
+
+
+def _is_object_id(value: str) -> bool:
+    try:
+        object_id(value)
+    except InvalidObjectId:
+        return False
+    return True
 
 
 def decode_cursor(tenant: TenantContext, cursor: str) -> str:
     """The file id a cursor continues after. The partition always comes from the caller, so a
-    cursor can only move within the caller's own files; one minted for another tenant, or
-    tampered with, is refused rather than silently reinterpreted."""
+    cursor can only move within the caller's own files; one issued to another tenant or user,
+    or tampered with, is refused rather than silently reinterpreted."""
     try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(data, dict) or data.get("t") != tenant.tenant_id:
-            raise InvalidCursor("cursor of another tenant")
-        return object_id(str(data["k"]))
-    except (ValueError, KeyError, binascii.Error, InvalidObjectId, UnicodeDecodeError):
-        raise InvalidCursor("malformed cursor") from None
+        return cursors.decode_cursor(tenant, cursor, {"k": _is_object_id})["k"]
+    except cursors.InvalidCursor:
+        raise InvalidCursor("not a cursor issued to this caller") from None
 
 
 class FileCatalog:

@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
 from engageiq_files.catalog.catalog import InvalidCursor, decode_cursor, encode_cursor
+from engageiq_files.catalog.ownership import require_change_right
 from engageiq_files.catalog.records import FileRecord, FileStatus
 from engageiq_files.catalog.versions import after_delete, make_current, versions_of
 from engageiq_files.catalog.views import FilePage, FileView
@@ -119,8 +120,10 @@ async def delete_file(
     files: NamedDependency[FilesRuntime],
     file_id: FromPath[str],
 ) -> None:
-    """Removes the metadata, the file's chunks from the index, the object and its chunks."""
+    """Removes the metadata, the file's chunks from the index, the object and its chunks.
+    Members delete the files they uploaded; tenant admins any file of the tenant (403 else)."""
     record = await find_file(files, tenant, file_id)
+    require_change_right(tenant, record, "delete")
     # Metadata first (the file disappears from listings), then the index without it, and only
     # then the data: no index entry ever points to a deleted object.
     await anyio.to_thread.run_sync(files.catalog.delete, tenant, file_id)

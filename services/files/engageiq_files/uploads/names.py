@@ -4,30 +4,30 @@ so a name can never choose where bytes are stored."""
 from __future__ import annotations
 
 import posixpath
-import unicodedata
 from typing import Final
+
+from engageiq_tenancy.display_text import clean_display_text, cut_at_grapheme
 
 MAX_NAME_LENGTH: Final = 200
 FALLBACK_NAME: Final = "untitled"
 
 
 def sanitise_name(raw: str | None) -> str:
-    """A safe display name: the last path component, without control or format characters
-    (which hide text or reverse it), trimmed, at most 200 characters, keeping the extension."""
-    name = unicodedata.normalize("NFC", raw or "")
+    """A safe display name: the last path component, cleaned like every name people see
+    (engageiq_tenancy.display_text: NFC, no controls, bidi or invisible characters, one line),
+    without leading dots, at most 200 characters cut at a character boundary, keeping the
+    extension."""
     # Browsers send Windows paths from old forms; either separator ends a path component.
-    name = name.replace("\\", "/")
-    name = posixpath.basename(name)
-    name = "".join(ch for ch in name if unicodedata.category(ch) not in {"Cc", "Cf", "Zl", "Zp"})
-    name = name.strip().lstrip(".").strip()
+    name = posixpath.basename((raw or "").replace("\\", "/"))
+    name = clean_display_text(name).lstrip(".").strip()
     if name in {"", ".", ".."}:
         return FALLBACK_NAME
     if len(name) > MAX_NAME_LENGTH:
         stem, dot, ext = name.rpartition(".")
         if dot and 0 < len(ext) <= 10:
-            name = stem[: MAX_NAME_LENGTH - len(ext) - 1] + "." + ext
+            name = cut_at_grapheme(stem, MAX_NAME_LENGTH - len(ext) - 1) + "." + ext
         else:
-            name = name[:MAX_NAME_LENGTH]
+            name = cut_at_grapheme(name, MAX_NAME_LENGTH)
     return name
 
 

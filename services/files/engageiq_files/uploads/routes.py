@@ -15,6 +15,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, JSONBody, QueryParameter
 from multipart import parse_options_header
 
+from engageiq_files.catalog.ownership import require_change_right
 from engageiq_files.catalog.records import FileRecord, FileStatus, new_file_id, now_iso
 from engageiq_files.catalog.routes import find_file
 from engageiq_files.catalog.views import FileView, UploadedFile
@@ -224,8 +225,10 @@ def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
         files: NamedDependency[FilesRuntime],
         file_id: FromPath[str],
     ) -> FileView:
-        """Verify a direct upload (size and sniffed type) and start ingesting it."""
+        """Verify a direct upload (size and sniffed type) and start ingesting it. Only the
+        person who started the upload (or a tenant admin) completes it (403 else)."""
         record = await find_file(files, tenant, file_id)
+        require_change_right(tenant, record, "complete the upload of")
         if not record.awaiting_upload:
             raise ApiError(409, "already_completed", "This upload was already completed.")
         head = await anyio.to_thread.run_sync(files.store.head, tenant, record.object_key)
