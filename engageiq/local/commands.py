@@ -11,7 +11,7 @@ from types import FrameType
 
 import click
 
-from engageiq.local.paths import default_state_dir
+from engageiq.local.paths import STATE_DIR_ENV, default_state_dir
 
 
 def _missing_dependency(exc: ImportError) -> click.ClickException:
@@ -26,13 +26,23 @@ def _missing_dependency(exc: ImportError) -> click.ClickException:
 @click.option("--aws-port", default=4566, show_default=True, help="The local AWS endpoint (moto).")
 @click.option(
     "--state-dir",
-    type=click.Path(path_type=Path),
+    type=click.Path(path_type=Path, file_okay=False),
     default=None,
-    help="Where outputs.json and logs go [default: .engageiq/local].",
+    envvar=STATE_DIR_ENV,
+    help=f"Where the saved state, outputs.json and logs go [env: {STATE_DIR_ENV}; "
+    "default: .engageiq/local in the checkout].",
+)
+@click.option(
+    "--fresh",
+    is_flag=True,
+    help="Start empty: the saved state is set aside (kept as aws-state.bin.previous).",
 )
 @click.pass_context
-def dev(ctx: click.Context, port: int, aws_port: int, state_dir: Path | None) -> None:
-    """Run the whole platform on this machine until Ctrl-C."""
+def dev(ctx: click.Context, port: int, aws_port: int, state_dir: Path | None, fresh: bool) -> None:
+    """Run the whole platform on this machine until Ctrl-C.
+
+    Tenants, users, conversations and files are saved under the state directory and are
+    there again at the next start (use --fresh to start empty)."""
     ctx.ensure_object(dict)
     ctx.obj["state_dir"] = state_dir or default_state_dir()
     if ctx.invoked_subcommand is not None:
@@ -40,7 +50,7 @@ def dev(ctx: click.Context, port: int, aws_port: int, state_dir: Path | None) ->
     started = time.monotonic()
     try:
         from engageiq.local.aws import LocalAwsError
-        from engageiq.local.platform import DevPorts, LocalPlatform
+        from engageiq.local.platform import DevPorts, LocalPlatform, PlatformFailed
     except ImportError as exc:
         raise _missing_dependency(exc) from exc
 
@@ -51,7 +61,12 @@ def dev(ctx: click.Context, port: int, aws_port: int, state_dir: Path | None) ->
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    platform = LocalPlatform(ctx.obj["state_dir"], DevPorts(edge=port, aws=aws_port))
+    platform = LocalPlatform(
+        ctx.obj["state_dir"],
+        DevPorts(edge=port, aws=aws_port),
+        fresh=fresh,
+        report=lambda message: click.echo(message, err=True),
+    )
     click.echo("Starting EngageIQ locally (moto, chat, files, edge)...")
     try:
         outputs = platform.start()
@@ -62,8 +77,14 @@ def dev(ctx: click.Context, port: int, aws_port: int, state_dir: Path | None) ->
         platform.stop()
         raise
     elapsed = time.monotonic() - started
+    state = (
+        f"restored from {ctx.obj['state_dir'] / 'aws-state.bin'}"
+        if platform.restored
+        else "new (saved under the state directory)"
+    )
     click.echo(
         f"\nEngageIQ is running ({elapsed:.1f} s to ready).\n"
+        f"  State:        {state}\n"
         f"  Web app:      {outputs['webUrl']}\n"
         f"  API:          {outputs['apiUrl']}  (docs: {outputs['apiUrl']}/chat/docs, "
         f"{outputs['apiUrl']}/files/docs)\n"
@@ -75,10 +96,18 @@ def dev(ctx: click.Context, port: int, aws_port: int, state_dir: Path | None) ->
         "Get a token for curl:  engageiq dev token\n"
         "Press Ctrl-C to stop.",
     )
-    stop.wait()
-    click.echo("\nStopping...")
+    failure: PlatformFailed | None = None
+    while not stop.wait(0.5):
+        try:
+            platform.watch()
+        except PlatformFailed as exc:
+            failure = exc
+            break
+    click.echo("\nStopping..." if failure is None else f"\n{failure}")
     platform.stop()
-    click.echo("Stopped.")
+    if failure is not None:
+        raise SystemExit(1)
+    click.echo("Stopped (state saved; `engageiq dev --fresh` starts empty).")
 
 
 @dev.command()
