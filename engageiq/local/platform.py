@@ -173,8 +173,10 @@ def build_outputs(resources: LocalResources, web_url: str, demo: SeededUser) -> 
 
 
 def _popen(command: list[str], env: dict[str, str], log_file: IO[bytes]) -> subprocess.Popen[bytes]:
+    """Start `command` so that it ends when this process ends, even by SIGKILL (child.py)."""
+    guarded = [sys.executable, "-m", "engageiq.local.child", str(os.getpid()), "--", *command]
     return subprocess.Popen(  # our own argv
-        command,
+        guarded,
         env=env,
         stdout=log_file,
         stderr=subprocess.STDOUT,
