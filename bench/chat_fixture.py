@@ -33,18 +33,19 @@ class BenchPlatform:
 MOTO_MAIN = """
 import sys, time
 from engageiq.local.aws import LocalAwsServer
-LocalAwsServer(int(sys.argv[1])).start()
+LocalAwsServer(int(sys.argv[1]), fast_transactions=sys.argv[2] == "fast").start()
 print("ready", flush=True)
 time.sleep(24 * 3600)
 """
 
 
 @contextmanager
-def local_platform() -> Iterator[BenchPlatform]:
-    """moto in its own process, so its CPU never competes with the load client's."""
+def local_platform(*, fast_transactions: bool = True) -> Iterator[BenchPlatform]:
+    """moto in its own process, so its CPU never competes with the load client's.
+    `fast_transactions=False`: moto's own TransactWriteItems, for comparison."""
     port = free_port()
     aws = subprocess.Popen(
-        [sys.executable, "-c", MOTO_MAIN, str(port)],
+        [sys.executable, "-c", MOTO_MAIN, str(port), "fast" if fast_transactions else "moto"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

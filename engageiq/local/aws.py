@@ -60,9 +60,12 @@ class LocalAwsServer:
     """moto's WSGI app served by werkzeug on 127.0.0.1 only (what moto's ThreadedMotoServer
     does), behind the request gate that lets `Snapshotter` save a consistent state."""
 
-    def __init__(self, port: int, host: str = "127.0.0.1") -> None:
+    def __init__(self, port: int, host: str = "127.0.0.1", *, fast_transactions: bool = True):
+        """`fast_transactions=False` keeps moto's own TransactWriteItems (for the benchmark's
+        comparison only; see engageiq.local.moto_patches)."""
         self.host = host
         self.port = port
+        self.fast_transactions = fast_transactions
         self.gate = RequestGate()
         self.changes = ChangeCounter()
         self._server: BaseWSGIServer | None = None
@@ -91,7 +94,8 @@ class LocalAwsServer:
 
         from engageiq.local.moto_patches import patch_transact_write_items
 
-        patch_transact_write_items()
+        if self.fast_transactions:
+            patch_transact_write_items()
         app = GatedApp(DomainDispatcherApplication(create_backend_app), self.gate, self.changes)
         self._server = make_server(
             self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler
