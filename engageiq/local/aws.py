@@ -27,6 +27,19 @@ REGION = "us-east-1"
 LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
 
 
+# The local pool's password rule (the cloud pool's is in platform/engageiq_infra/identity.py).
+PASSWORD_POLICY: Final = {
+    "MinimumLength": 12,
+    "RequireUppercase": True,
+    "RequireLowercase": True,
+    "RequireNumbers": True,
+    "RequireSymbols": False,
+}
+PASSWORD_RULE: Final = (
+    "at least 12 characters, with an upper-case letter, a lower-case letter and a digit"  # noqa: S105
+)
+
+
 class LocalAwsError(RuntimeError):
     """The local AWS endpoint could not be started or provisioned."""
 
@@ -233,15 +246,7 @@ def provision(endpoint_url: str) -> LocalResources:
                 "StringAttributeConstraints": {"MinLength": "3", "MaxLength": "32"},
             }
         ],
-        Policies={
-            "PasswordPolicy": {
-                "MinimumLength": 12,
-                "RequireUppercase": True,
-                "RequireLowercase": True,
-                "RequireNumbers": True,
-                "RequireSymbols": False,
-            }
-        },
+        Policies={"PasswordPolicy": dict(PASSWORD_POLICY)},
         UsernameAttributes=["email"],
     )["UserPool"]
     client = cognito.create_user_pool_client(

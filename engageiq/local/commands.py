@@ -111,6 +111,13 @@ def dev(ctx: click.Context, port: int, aws_port: int, state_dir: Path | None, fr
 
 
 @dev.command()
+@click.option(
+    "--state-dir",
+    "token_state_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="The running platform's state directory [default: as for `engageiq dev`].",
+)
 @click.option("--username", default=None, help="Default: the demo user.")
 @click.option("--password", default=None, help="Default: the demo user's password.")
 @click.option(
@@ -122,6 +129,7 @@ def dev(ctx: click.Context, port: int, aws_port: int, state_dir: Path | None, fr
 @click.pass_context
 def token(
     ctx: click.Context,
+    token_state_dir: Path | None,
     username: str | None,
     password: str | None,
     new_password: str | None,
@@ -133,31 +141,47 @@ def token(
     """
     from botocore.exceptions import ClientError
 
-    from engageiq.local.aws import LocalAwsError
+    from engageiq.local.aws import PASSWORD_RULE, LocalAwsError
     from engageiq.local.platform import read_outputs
-    from engageiq.local.seed import NewPasswordRequired, sign_in
+    from engageiq.local.seed import NewPasswordRequired, sign_in_reporting
 
     try:
-        outputs = read_outputs(ctx.obj["state_dir"])
+        outputs = read_outputs(token_state_dir or ctx.obj["state_dir"])
     except LocalAwsError as exc:
         raise click.ClickException(str(exc)) from exc
+    user = username or outputs["demoUsername"]
     try:
-        id_token = sign_in(
+        signed = sign_in_reporting(
             outputs["awsEndpointUrl"],
             outputs["userPoolClientId"],
-            username or outputs["demoUsername"],
+            user,
             password or outputs["demoPassword"],
             new_password,
         )
     except NewPasswordRequired:
         raise click.ClickException(
             "This user signed in with a temporary password and must choose a new one: "
-            "add --new-password (12+ characters with upper and lower case letters and a digit)."
+            f"add --new-password ({PASSWORD_RULE})."
         ) from None
     except ClientError as exc:
+        error = exc.response["Error"]
+        if error.get("Code") == "InvalidPasswordException":
+            raise click.ClickException(
+                f"The new password was refused: it must have {PASSWORD_RULE}. Nothing was "
+                "changed; the temporary password still works."
+            ) from None
         raise click.ClickException(
-            f"Sign-in failed: {exc.response['Error'].get('Message', 'unknown error')}"
-        ) from exc
+            f"Sign-in failed: {error.get('Message', 'unknown error')}"
+        ) from None
+    if new_password is not None and not signed.password_changed:
+        # Said on stderr, so `$(engageiq dev token ...)` still captures only the token.
+        click.echo(
+            f"Note: {user} has a permanent password already, so --new-password was not used "
+            "and the password is unchanged (a new password is only chosen after a temporary "
+            "one).",
+            err=True,
+        )
+    id_token = signed.id_token
     if as_json:
         click.echo(json.dumps({"idToken": id_token, "apiUrl": outputs["apiUrl"]}))
     else:

@@ -1,5 +1,7 @@
 """`engageiq tenants ...` and `engageiq users ...`: thin click wrappers over the provisioning
-classes. Exit codes: 0 done, 1 failed, 2 invalid input, 3 not found, 4 conflict."""
+classes. Exit codes: 0 done (a declined confirmation included), 1 failed, 2 invalid input or
+usage, 3 not found, 4 conflict. Every error is `error (code): message` on stderr, or with
+--json `{"error": {"code", "message"}}` on stdout - usage errors included, never a traceback."""
 
 from __future__ import annotations
 
@@ -17,14 +19,23 @@ import msgspec
 from rich.console import Console
 from rich.table import Table
 
-from engageiq.provisioning.errors import ProvisioningError
+from engageiq.local.paths import STATE_DIR_ENV
+from engageiq.provisioning.errors import EXIT_FAILED, EXIT_INVALID, ProvisioningError
 from engageiq.provisioning.targets import Target, load_target
 from engageiq_tenancy.context import Role
 from engageiq_tenancy.tenants import STATUS_CACHE_SECONDS, TenantRecord, TenantStatus
 
 P = ParamSpec("P")
 R = TypeVar("R")
-err = Console(stderr=True)
+# soft_wrap: a message is one line however narrow the terminal, and is never cut mid-sentence
+# when piped (rich assumes 80 columns then).
+err = Console(stderr=True, soft_wrap=True)
+_STATE_DIR_KEY = "engageiq.state_dir"
+
+
+def _out() -> Console:
+    """stdout; when piped, tables keep their natural width instead of wrapping at 80."""
+    return Console(soft_wrap=True, width=None if sys.stdout.isatty() else 10_000)
 
 
 @dataclasses.dataclass
@@ -32,9 +43,55 @@ class Options:
     env: str
     outputs: Path | None
     as_json: bool
+    state_dir: Path | None = None
 
     def target(self) -> Target:
-        return load_target(self.env, self.outputs)
+        return load_target(self.env, self.outputs, self.state_dir)
+
+
+def _fail(code: str, message: str, exit_code: int, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps({"error": {"code": code, "message": message}}))
+    else:
+        err.print(f"[red]error[/red] ({code}): {message}", markup=True, highlight=False)
+    sys.exit(exit_code)
+
+
+class OperatorGroup(click.Group):
+    """Usage errors (unknown option, missing argument, bad choice) in the same shape as every
+    other error, so a script that passes --json always gets JSON."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            words = [*ctx.protected_args, *ctx.args]
+            if "--json" not in words:
+                raise
+            _fail("invalid_usage", exc.format_message(), EXIT_INVALID, as_json=True)
+
+
+def _aws_failure(exc: Exception) -> tuple[str, str]:
+    """botocore's failures as coded messages (no traceback for a platform that is down)."""
+    from botocore.exceptions import (
+        ClientError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        NoRegionError,
+    )
+
+    if isinstance(exc, EndpointConnectionError):
+        return (
+            "platform_unreachable",
+            f"Nothing answers at {exc.kwargs.get('endpoint_url', 'the endpoint')}. Is the "
+            "platform running (`engageiq dev`), and are these its outputs?",
+        )
+    if isinstance(exc, NoCredentialsError | NoRegionError):
+        return "no_credentials", f"No AWS credentials or region for this target: {exc}"
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return "aws_error", f"AWS refused the call: {error.get('Code')}: {error.get('Message')}"
+    raise exc
 
 
 def _common(function: Callable[P, R]) -> Callable[P, R]:
@@ -54,23 +111,33 @@ def _common(function: Callable[P, R]) -> Callable[P, R]:
         default=None,
         help="Stack outputs JSON (`pulumi stack output --json`); default: read them.",
     )
+    @click.option(
+        "--state-dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        envvar=STATE_DIR_ENV,
+        help=f"--env local: the local platform's state directory [env: {STATE_DIR_ENV}].",
+    )
     @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
     @wraps(function)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        click.get_current_context().meta[_STATE_DIR_KEY] = kwargs.pop("state_dir", None)
+        as_json = bool(kwargs.get("as_json"))
         try:
             return function(*args, **kwargs)
         except ProvisioningError as exc:
-            if kwargs.get("as_json"):
-                click.echo(json.dumps({"error": {"code": exc.code, "message": exc.message}}))
-            else:
-                err.print(f"[red]error[/red] ({exc.code}): {exc.message}")
-            sys.exit(exc.exit_code)
+            _fail(exc.code, exc.message, exc.exit_code, as_json)
+        except Exception as exc:  # botocore failures become coded messages; others re-raise
+            code, message = _aws_failure(exc)
+            _fail(code, message, EXIT_FAILED, as_json)
+        raise AssertionError("unreachable")
 
     return wrapper
 
 
 def _options(env: str, outputs: Path | None, as_json: bool) -> Options:
-    return Options(env, outputs, as_json)
+    state_dir = click.get_current_context().meta.get(_STATE_DIR_KEY)
+    return Options(env, outputs, as_json, state_dir)
 
 
 def _emit(options: Options, value: Any, human: Callable[[], None]) -> None:
@@ -83,6 +150,17 @@ def _emit(options: Options, value: Any, human: Callable[[], None]) -> None:
 def _record(record: TenantRecord) -> dict[str, Any]:
     value: dict[str, Any] = msgspec.to_builtins(record)
     return value
+
+
+def _user(user: Any) -> dict[str, Any]:
+    """A TenantUser in the CLI's JSON shape (camelCase, as every other output)."""
+    return {
+        "email": user.email,
+        "tenantId": user.tenant_id,
+        "roles": list(user.roles),
+        "status": user.status,
+        "enabled": user.enabled,
+    }
 
 
 @contextmanager
@@ -99,7 +177,7 @@ def _progress(options: Options, title: str) -> Iterator[Callable[[str], None]]:
         yield update
 
 
-@click.group()
+@click.group(cls=OperatorGroup)
 def tenants() -> None:
     """Onboard, change, suspend, export and offboard tenants."""
 
@@ -127,7 +205,10 @@ def create(
     outputs: Path | None,
     as_json: bool,
 ) -> None:
-    """Create tenant SLUG with its first admin (idempotent)."""
+    """Create tenant SLUG with its first admin.
+
+    Re-running the identical command is safe (it completes an interrupted run); the same SLUG
+    with another name, plan, budget or admin is a conflict (exit 4) naming the difference."""
     from engageiq.provisioning.tenants import TenantProvisioner
     from engageiq_tenancy.tenants import DEFAULT_MONTHLY_TOKEN_BUDGET
 
@@ -147,7 +228,7 @@ def create(
     }
 
     def human() -> None:
-        verb = "Created" if result.created else "Already existed (nothing changed):"
+        verb = "Created" if result.created else "Already created by the same request:"
         click.echo(f"{verb} tenant {slug} ({result.record.name}), plan {result.record.plan}.")
         if result.admin_temporary_password:
             click.echo(
@@ -187,7 +268,23 @@ def show(slug: str, env: str, outputs: Path | None, as_json: bool) -> None:
 
     options = _options(env, outputs, as_json)
     record = TenantProvisioner(options.target()).get(slug)
-    _emit(options, _record(record), lambda: Console().print_json(json.dumps(_record(record))))
+
+    def human() -> None:
+        branding = record.branding
+        rows = [
+            ("status", record.status),
+            ("plan", record.plan),
+            ("monthly token budget", f"{record.monthly_token_budget:,}"),
+            ("created", record.created_at or "-"),
+            ("display name", branding.display_name or "-"),
+            ("colour", branding.primary_color),
+            ("logo", branding.logo_url or "-"),
+        ]
+        click.echo(f"Tenant {record.tenant_id} ({record.name})")
+        for label, value in rows:
+            click.echo(f"  {label + ':':<22}{value}")
+
+    _emit(options, _record(record), human)
 
 
 @tenants.command("update")
@@ -297,10 +394,16 @@ def delete(
 
     options = _options(env, outputs, as_json)
     target = options.target()
-    if not yes:
-        click.confirm(
-            f"Permanently delete tenant '{slug}' and all its data on {env}?", abort=True, err=True
+    if not yes and not click.confirm(
+        f"Permanently delete tenant '{slug}' and all its data on {env}?", err=True
+    ):
+        # Declining is a normal outcome, not a failure.
+        _emit(
+            options,
+            {"tenantId": slug, "cancelled": True},
+            lambda: click.echo(f"Cancelled: nothing of {slug} was deleted."),
         )
+        return
     with _progress(options, f"Purging {slug}") as progress:
         report = TenantPurge(target).run(slug, progress)
     remaining = report.remaining
@@ -330,7 +433,7 @@ def delete(
         sys.exit(1)
 
 
-@click.group()
+@click.group(cls=OperatorGroup)
 def users() -> None:
     """Manage the users of one tenant."""
 
@@ -389,7 +492,7 @@ def list_users(slug: str, env: str, outputs: Path | None, as_json: bool) -> None
             table.add_row(u.email, ", ".join(u.roles), u.status, str(u.enabled))
         Console().print(table)
 
-    _emit(options, [dataclasses.asdict(u) for u in found], human)
+    _emit(options, [_user(u) for u in found], human)
 
 
 @users.command("remove")
@@ -398,10 +501,13 @@ def list_users(slug: str, env: str, outputs: Path | None, as_json: bool) -> None
 @_common
 def remove(slug: str, email: str, env: str, outputs: Path | None, as_json: bool) -> None:
     """Delete EMAIL's account from tenant SLUG."""
+    from engageiq.provisioning.tenants import TenantProvisioner
     from engageiq.provisioning.users import UserDirectory
 
     options = _options(env, outputs, as_json)
-    UserDirectory(options.target()).remove(slug, email)
+    target = options.target()
+    TenantProvisioner(target).get(slug)  # unknown tenant: unknown_tenant, as for every command
+    UserDirectory(target).remove(slug, email)
     _emit(options, {"removed": email}, lambda: click.echo(f"Removed {email} from {slug}."))
 
 
@@ -414,10 +520,13 @@ def set_role(
     slug: str, email: str, role: str, env: str, outputs: Path | None, as_json: bool
 ) -> None:
     """Make EMAIL a member or tenant_admin of SLUG."""
+    from engageiq.provisioning.tenants import TenantProvisioner
     from engageiq.provisioning.users import UserDirectory
 
     options = _options(env, outputs, as_json)
-    UserDirectory(options.target()).set_role(slug, email, _role(role))
+    target = options.target()
+    TenantProvisioner(target).get(slug)  # unknown tenant: unknown_tenant, as for every command
+    UserDirectory(target).set_role(slug, email, _role(role))
     _emit(
         options,
         {"email": email, "role": role},
