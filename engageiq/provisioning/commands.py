@@ -61,12 +61,15 @@ class OperatorGroup(click.Group):
     """Usage errors (unknown option, missing argument, bad choice) in the same shape as every
     other error, so a script that passes --json always gets JSON."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["engageiq.words"] = list(args)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except click.UsageError as exc:
-            words = [*ctx.protected_args, *ctx.args]
-            if "--json" not in words:
+            if "--json" not in ctx.meta.get("engageiq.words", []):
                 raise
             _fail("invalid_usage", exc.format_message(), EXIT_INVALID, as_json=True)
 
