@@ -33,9 +33,11 @@ def leave_time_wait() -> int:
 def test_a_port_in_time_wait_after_a_stop_is_free() -> None:
     port = leave_time_wait()
     # What the old probe did (no SO_REUSEADDR) fails here, although nothing listens...
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as old_probe:
-        with pytest.raises(OSError):
-            old_probe.bind((HOST, port))
+    with (
+        socket.socket(socket.AF_INET, socket.SOCK_STREAM) as old_probe,
+        pytest.raises(OSError, match="Address already in use"),
+    ):
+        old_probe.bind((HOST, port))
     # ...the check now agrees with the servers we start, which set SO_REUSEADDR.
     assert port_is_free(HOST, port)
     ensure_ports_free(HOST, {port: "the web entry point (edge)"}, requested=f"--port {port}")
