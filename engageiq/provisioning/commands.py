@@ -247,19 +247,119 @@ def create(
 @tenants.command("list")
 @_common
 def list_tenants(env: str, outputs: Path | None, as_json: bool) -> None:
-    """List every tenant."""
+    """List every tenant: status, plan, users, tokens this month against the budget, and
+    the last day with activity."""
     from engageiq.provisioning.tenants import TenantProvisioner
+    from engageiq.provisioning.usage import TenantUsage
+    from engageiq_tenancy.tenant_api import current_month
 
     options = _options(env, outputs, as_json)
-    records = TenantProvisioner(options.target()).all()
+    target = options.target()
+    records = TenantProvisioner(target).all()
+    users = _users_per_tenant(target)
+    usage = TenantUsage(target)
+    month = current_month()
+    rows = []
+    for record in records:
+        spent = usage.month(record.tenant_id, month)
+        rows.append(
+            {
+                **_record(record),
+                "users": users.get(record.tenant_id, 0),
+                "usage": {"month": month, **spent.as_json()},
+                "lastActivity": usage.last_activity(record.tenant_id),
+            }
+        )
 
     def human() -> None:
-        table = Table("slug", "name", "status", "plan", "budget")
-        for r in records:
-            table.add_row(r.tenant_id, r.name, r.status, r.plan, f"{r.monthly_token_budget:,}")
-        Console().print(table)
+        table = Table(
+            "slug", "name", "status", "plan", "users", f"tokens {month} / budget", "last activity"
+        )
+        for row in rows:
+            budget = row["monthlyTokenBudget"]
+            tokens = row["usage"]["tokens"]
+            share = f" ({tokens / budget:.0%})" if budget else ""
+            table.add_row(
+                row["tenantId"],
+                row["name"],
+                row["status"],
+                row["plan"],
+                str(row["users"]),
+                f"{tokens:,} / {budget:,}{share}",
+                row["lastActivity"] or "-",
+            )
+        _out().print(table)
 
-    _emit(options, [_record(r) for r in records], human)
+    _emit(options, rows, human)
+
+
+def _users_per_tenant(target: Target) -> dict[str, int]:
+    """How many users each tenant has: one pass through the user pool (Cognito cannot
+    filter on a custom attribute)."""
+    from engageiq_tenancy.resources import USER_POOL
+
+    counts: dict[str, int] = {}
+    paginator = target.client("cognito-idp").get_paginator("list_users")
+    for page in paginator.paginate(UserPoolId=target.user_pool_id):
+        for user in page["Users"]:
+            tenant = next(
+                (
+                    a["Value"]
+                    for a in user.get("Attributes", [])
+                    if a["Name"] == USER_POOL.tenant_claim
+                ),
+                None,
+            )
+            if tenant is not None:
+                counts[tenant] = counts.get(tenant, 0) + 1
+    return counts
+
+
+@tenants.command("usage")
+@click.argument("slug")
+@click.option("--month", default=None, help="YYYY-MM [default: this month, UTC].")
+@_common
+def usage(slug: str, month: str | None, env: str, outputs: Path | None, as_json: bool) -> None:
+    """SLUG's chat usage of one month, day by day, against its budget."""
+    from engageiq.provisioning.tenants import TenantProvisioner
+    from engageiq.provisioning.usage import TenantUsage, validate_month
+
+    options = _options(env, outputs, as_json)
+    month = validate_month(month)
+    target = options.target()
+    record = TenantProvisioner(target).get(slug)
+    reader = TenantUsage(target)
+    total = reader.month(slug, month)
+    days = reader.days(slug, month)
+    payload = {
+        "tenantId": slug,
+        "month": month,
+        "monthlyTokenBudget": record.monthly_token_budget,
+        "total": total.as_json(),
+        "days": [{"day": day, **counters.as_json()} for day, counters in days],
+    }
+
+    def human() -> None:
+        budget = record.monthly_token_budget
+        share = f" ({total.tokens / budget:.0%} of {budget:,})" if budget else ""
+        click.echo(
+            f"Tenant {slug}, {month}: {total.requests:,} requests, {total.tokens:,} tokens{share}."
+        )
+        if not days:
+            click.echo("No day-by-day counters for this month.")
+            return
+        table = Table("day", "requests", "input tokens", "output tokens", "tokens")
+        for day, counters in days:
+            table.add_row(
+                day,
+                f"{counters.requests:,}",
+                f"{counters.input_tokens:,}",
+                f"{counters.output_tokens:,}",
+                f"{counters.tokens:,}",
+            )
+        _out().print(table)
+
+    _emit(options, payload, human)
 
 
 @tenants.command("show")
@@ -493,7 +593,7 @@ def list_users(slug: str, env: str, outputs: Path | None, as_json: bool) -> None
         table = Table("email", "roles", "status", "enabled")
         for u in found:
             table.add_row(u.email, ", ".join(u.roles), u.status, str(u.enabled))
-        Console().print(table)
+        _out().print(table)
 
     _emit(options, [_user(u) for u in found], human)
 
