@@ -84,7 +84,7 @@ def test_usage_is_read_without_scans(run: Run, usage: Any, monkeypatch: pytest.M
     import botocore.client
 
     calls: list[str] = []
-    original = botocore.client.BaseClient._make_api_call
+    original = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
 
     def spy(self: Any, operation: str, params: dict[str, Any]) -> Any:
         if params.get("TableName", "").endswith("-usage"):
