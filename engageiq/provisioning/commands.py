@@ -463,7 +463,8 @@ def resume(slug: str, env: str, outputs: Path | None, as_json: bool) -> None:
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
 @_common
 def export(slug: str, directory: Path, env: str, outputs: Path | None, as_json: bool) -> None:
-    """Write SLUG's conversations, file metadata and files to DIRECTORY."""
+    """Write SLUG's users, conversations (per user), documents (under their original names),
+    search index and a manifest with counts and checksums to DIRECTORY."""
     from engageiq.provisioning.export import TenantExport
 
     options = _options(env, outputs, as_json)
@@ -471,11 +472,33 @@ def export(slug: str, directory: Path, env: str, outputs: Path | None, as_json: 
         report = TenantExport(options.target()).run(slug, directory, progress)
     _emit(
         options,
-        dataclasses.asdict(report),
-        lambda: click.echo(
-            f"Exported {slug} to {directory}: {report.users} users, {report.files} files "
-            f"({report.bytes:,} bytes), items {report.items}."
-        ),
+        {"tenantId": slug, "directory": str(directory), "counts": report.counts()},
+        lambda: click.echo(report.summary()),
+    )
+
+
+@tenants.command("import")
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@_common
+def import_(directory: Path, env: str, outputs: Path | None, as_json: bool) -> None:
+    """Restore an export (DIRECTORY, from `tenants export`) into an empty tenant of the same
+    slug, here or on another platform. Users are invited again and choose new passwords."""
+    from engageiq.provisioning.restore import TenantImport
+
+    options = _options(env, outputs, as_json)
+    with _progress(options, f"Importing {directory}") as progress:
+        report = TenantImport(options.target()).run(directory, progress)
+    _emit(
+        options,
+        {
+            "tenantId": report.tenant_id,
+            "users": report.users,
+            "documents": report.documents,
+            "objects": report.objects,
+            "items": report.items,
+            "temporaryPasswords": report.temporary_passwords,
+        },
+        lambda: click.echo(report.summary()),
     )
 
 
