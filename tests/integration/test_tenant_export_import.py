@@ -60,6 +60,9 @@ def content(directory: Path) -> dict[str, Any]:
         for old, email in ids.items():
             text = text.replace(old, email)
         found[name] = json.loads(text)
+    for name in [n for n in found if n.startswith("data/")]:
+        # Exports list items by key; the keys hold user ids, which sort differently now.
+        found[name] = sorted(found[name], key=lambda item: (item["pk"], item["sk"]))
     manifest = found.pop("manifest.json")
     found["counts"] = manifest["counts"]
     for user in found["users.json"]:
