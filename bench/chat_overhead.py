@@ -1,6 +1,7 @@
 """Benchmark: time from POST /api/chat reaching the chat service to the model request
 leaving it, with a 50-message history, against the local Messages API server, with no other
-message stored and then with 20,000 (the local platform must not slow down as history grows).
+message stored and then with 20,000 (the local platform must not slow down as history grows),
+with moto's state saved to disk every 2 s as `engageiq dev` does.
 
     .venv/bin/python bench/chat_overhead.py [--requests 200] [--stored 20000] [--compare-moto 10]
 
@@ -172,8 +173,12 @@ def transaction_ms(stored: int, n: int, *, fast: bool) -> list[float]:
 
 
 def run(server: MessagesServer, requests: int, stored: list[int]) -> dict[int, Phase]:
+    """The local platform as `engageiq dev` runs it: our transactions, state saved to disk."""
     results: dict[int, Phase] = {}
-    with local_platform() as platform, tempfile.TemporaryDirectory() as tmp:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        local_platform(state_file=Path(tmp) / "aws-state.bin") as platform,
+    ):
         env = chat_environment(
             platform.resources,
             ANTHROPIC_API_KEY="bench",
