@@ -32,19 +32,36 @@ class BenchPlatform:
 
 MOTO_MAIN = """
 import sys, time
+from pathlib import Path
 from engageiq.local.aws import LocalAwsServer
-LocalAwsServer(int(sys.argv[1])).start()
+from engageiq.local.state import Snapshotter
+server = LocalAwsServer(int(sys.argv[1]), fast_transactions=sys.argv[2] == "fast")
+server.start()
+if len(sys.argv) > 3:  # save the state as `engageiq dev` does
+    Snapshotter(Path(sys.argv[3]), server.gate, server.changes, {}).start()
 print("ready", flush=True)
 time.sleep(24 * 3600)
 """
 
 
 @contextmanager
-def local_platform() -> Iterator[BenchPlatform]:
-    """moto in its own process, so its CPU never competes with the load client's."""
+def local_platform(
+    *, fast_transactions: bool = True, state_file: Path | None = None
+) -> Iterator[BenchPlatform]:
+    """moto in its own process, so its CPU never competes with the load client's.
+    `fast_transactions=False`: moto's own TransactWriteItems, for comparison; `state_file`:
+    save the state there every 2 s, as `engageiq dev` does."""
     port = free_port()
+    mode = "fast" if fast_transactions else "moto"
     aws = subprocess.Popen(
-        [sys.executable, "-c", MOTO_MAIN, str(port)],
+        [
+            sys.executable,
+            "-c",
+            MOTO_MAIN,
+            str(port),
+            mode,
+            *([str(state_file)] if state_file else []),
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

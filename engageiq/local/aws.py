@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -14,15 +15,29 @@ from typing import TYPE_CHECKING, Any, Final
 import boto3
 from botocore.config import Config
 
+from engageiq.local.state import ChangeCounter, GatedApp, RequestGate
 from engageiq_tenancy.resources import BUCKETS, TABLES, USER_POOL, Environment, TableSpec
 
 if TYPE_CHECKING:
-    from moto.server import ThreadedMotoServer
+    from werkzeug.serving import BaseWSGIServer
 
 LOCAL_ENV: Final[Environment] = "local"
 REGION = "us-east-1"
 # moto accepts any credentials; fixed ones keep every local process on the same account.
 LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+
+
+# The local pool's password rule (the cloud pool's is in platform/engageiq_infra/identity.py).
+PASSWORD_POLICY: Final = {
+    "MinimumLength": 12,
+    "RequireUppercase": True,
+    "RequireLowercase": True,
+    "RequireNumbers": True,
+    "RequireSymbols": False,
+}
+PASSWORD_RULE: Final = (
+    "at least 12 characters, with an upper-case letter, a lower-case letter and a digit"  # noqa: S105
+)
 
 
 class LocalAwsError(RuntimeError):
@@ -55,12 +70,19 @@ def aws_client(service: str, endpoint_url: str) -> Any:
 
 
 class LocalAwsServer:
-    """moto's ThreadedMotoServer, bound to 127.0.0.1 only."""
+    """moto's WSGI app served by werkzeug on 127.0.0.1 only (what moto's ThreadedMotoServer
+    does), behind the request gate that lets `Snapshotter` save a consistent state."""
 
-    def __init__(self, port: int, host: str = "127.0.0.1") -> None:
+    def __init__(self, port: int, host: str = "127.0.0.1", *, fast_transactions: bool = True):
+        """`fast_transactions=False` keeps moto's own TransactWriteItems (for the benchmark's
+        comparison only; see engageiq.local.moto_patches)."""
         self.host = host
         self.port = port
-        self._server: ThreadedMotoServer | None = None
+        self.fast_transactions = fast_transactions
+        self.gate = RequestGate()
+        self.changes = ChangeCounter()
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
 
     @property
     def endpoint_url(self) -> str:
@@ -69,13 +91,32 @@ class LocalAwsServer:
     def start(self, timeout: float = 10.0) -> None:
         # moto's werkzeug server logs every request to stderr; the services log their own.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        ensure_port_free(self.host, self.port, what="the local AWS endpoint (moto)")
+        ensure_ports_free(
+            self.host,
+            {self.port: "the local AWS endpoint (moto)"},
+            requested=f"--aws-port {self.port}",
+        )
         # Imported here: moto is heavy, and operator commands import this module for its
         # client helpers without ever starting a server.
-        from moto.server import ThreadedMotoServer
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
 
-        self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
-        self._server.start()
+        from engageiq.local.moto_patches import patch_transact_write_items
+
+        if self.fast_transactions:
+            patch_transact_write_items()
+        app = GatedApp(DomainDispatcherApplication(create_backend_app), self.gate, self.changes)
+        self._server = make_server(
+            self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="moto-server", daemon=True
+        )
+        self._thread.start()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -87,20 +128,47 @@ class LocalAwsServer:
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.stop()
+            self._server.shutdown()
+            self._server.server_close()
             self._server = None
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
 
 
-def ensure_port_free(host: str, port: int, *, what: str) -> None:
+def ensure_ports_free(host: str, ports: dict[int, str], *, requested: str) -> None:
+    """Raise LocalAwsError naming the first port of `ports` ({port: what}) that something
+    listens on. `requested` is how the user asked for them (e.g. "--port 8000 --aws-port
+    4566"), repeated in the message with a suggestion of free ones.
+
+    The probe sets SO_REUSEADDR, as every server we start does (werkzeug, uvicorn): without it
+    the TIME_WAIT connections a stopped run leaves behind for up to a minute block the bind,
+    although nothing listens and the real server would start."""
+    for port, what in ports.items():
+        if port and not port_is_free(host, port):
+            raise LocalAwsError(
+                f"Port {port} on {host} is already in use, so {what} cannot start there "
+                f"(requested: {requested}). Stop whatever listens on it (another "
+                "`./scripts/dev`?) or choose other ports, for example: ./scripts/dev "
+                f"--port {_free_port(host)} --aws-port {_free_port(host)}."
+            )
+
+
+def port_is_free(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError:
-            raise LocalAwsError(
-                f"Port {port} on {host} is already in use, so {what} cannot start there. "
-                "Stop whatever holds it (another `./scripts/dev`?) or choose other ports: "
-                "./scripts/dev --port 8080 --aws-port 4600 (see ./scripts/dev --help)."
-            ) from None
+            return False
+        return True
+
+
+def _free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        port: int = s.getsockname()[1]
+        return port
 
 
 def _create_table(dynamodb: Any, spec: TableSpec, name: str) -> None:
@@ -178,15 +246,7 @@ def provision(endpoint_url: str) -> LocalResources:
                 "StringAttributeConstraints": {"MinLength": "3", "MaxLength": "32"},
             }
         ],
-        Policies={
-            "PasswordPolicy": {
-                "MinimumLength": 12,
-                "RequireUppercase": True,
-                "RequireLowercase": True,
-                "RequireNumbers": True,
-                "RequireSymbols": False,
-            }
-        },
+        Policies={"PasswordPolicy": dict(PASSWORD_POLICY)},
         UsernameAttributes=["email"],
     )["UserPool"]
     client = cognito.create_user_pool_client(

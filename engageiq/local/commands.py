@@ -11,7 +11,7 @@ from types import FrameType
 
 import click
 
-from engageiq.local.paths import default_state_dir
+from engageiq.local.paths import STATE_DIR_ENV, default_state_dir
 
 
 def _missing_dependency(exc: ImportError) -> click.ClickException:
@@ -26,13 +26,23 @@ def _missing_dependency(exc: ImportError) -> click.ClickException:
 @click.option("--aws-port", default=4566, show_default=True, help="The local AWS endpoint (moto).")
 @click.option(
     "--state-dir",
-    type=click.Path(path_type=Path),
+    type=click.Path(path_type=Path, file_okay=False),
     default=None,
-    help="Where outputs.json and logs go [default: .engageiq/local].",
+    envvar=STATE_DIR_ENV,
+    help=f"Where the saved state, outputs.json and logs go [env: {STATE_DIR_ENV}; "
+    "default: .engageiq/local in the checkout].",
+)
+@click.option(
+    "--fresh",
+    is_flag=True,
+    help="Start empty: the saved state is set aside (kept as aws-state.bin.previous).",
 )
 @click.pass_context
-def dev(ctx: click.Context, port: int, aws_port: int, state_dir: Path | None) -> None:
-    """Run the whole platform on this machine until Ctrl-C."""
+def dev(ctx: click.Context, port: int, aws_port: int, state_dir: Path | None, fresh: bool) -> None:
+    """Run the whole platform on this machine until Ctrl-C.
+
+    Tenants, users, conversations and files are saved under the state directory and are
+    there again at the next start (use --fresh to start empty)."""
     ctx.ensure_object(dict)
     ctx.obj["state_dir"] = state_dir or default_state_dir()
     if ctx.invoked_subcommand is not None:
@@ -40,7 +50,7 @@ def dev(ctx: click.Context, port: int, aws_port: int, state_dir: Path | None) ->
     started = time.monotonic()
     try:
         from engageiq.local.aws import LocalAwsError
-        from engageiq.local.platform import DevPorts, LocalPlatform
+        from engageiq.local.platform import DevPorts, LocalPlatform, PlatformFailed
     except ImportError as exc:
         raise _missing_dependency(exc) from exc
 
@@ -51,7 +61,12 @@ def dev(ctx: click.Context, port: int, aws_port: int, state_dir: Path | None) ->
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    platform = LocalPlatform(ctx.obj["state_dir"], DevPorts(edge=port, aws=aws_port))
+    platform = LocalPlatform(
+        ctx.obj["state_dir"],
+        DevPorts(edge=port, aws=aws_port),
+        fresh=fresh,
+        report=lambda message: click.echo(message, err=True),
+    )
     click.echo("Starting EngageIQ locally (moto, chat, files, edge)...")
     try:
         outputs = platform.start()
@@ -62,8 +77,14 @@ def dev(ctx: click.Context, port: int, aws_port: int, state_dir: Path | None) ->
         platform.stop()
         raise
     elapsed = time.monotonic() - started
+    state = (
+        f"restored from {ctx.obj['state_dir'] / 'aws-state.bin'}"
+        if platform.restored
+        else "new (saved under the state directory)"
+    )
     click.echo(
         f"\nEngageIQ is running ({elapsed:.1f} s to ready).\n"
+        f"  State:        {state}\n"
         f"  Web app:      {outputs['webUrl']}\n"
         f"  API:          {outputs['apiUrl']}  (docs: {outputs['apiUrl']}/chat/docs, "
         f"{outputs['apiUrl']}/files/docs)\n"
@@ -75,13 +96,28 @@ def dev(ctx: click.Context, port: int, aws_port: int, state_dir: Path | None) ->
         "Get a token for curl:  engageiq dev token\n"
         "Press Ctrl-C to stop.",
     )
-    stop.wait()
-    click.echo("\nStopping...")
+    failure: PlatformFailed | None = None
+    while not stop.wait(0.5):
+        try:
+            platform.watch()
+        except PlatformFailed as exc:
+            failure = exc
+            break
+    click.echo("\nStopping..." if failure is None else f"\n{failure}")
     platform.stop()
-    click.echo("Stopped.")
+    if failure is not None:
+        raise SystemExit(1)
+    click.echo("Stopped (state saved; `engageiq dev --fresh` starts empty).")
 
 
 @dev.command()
+@click.option(
+    "--state-dir",
+    "token_state_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="The running platform's state directory [default: as for `engageiq dev`].",
+)
 @click.option("--username", default=None, help="Default: the demo user.")
 @click.option("--password", default=None, help="Default: the demo user's password.")
 @click.option(
@@ -93,6 +129,7 @@ def dev(ctx: click.Context, port: int, aws_port: int, state_dir: Path | None) ->
 @click.pass_context
 def token(
     ctx: click.Context,
+    token_state_dir: Path | None,
     username: str | None,
     password: str | None,
     new_password: str | None,
@@ -104,31 +141,47 @@ def token(
     """
     from botocore.exceptions import ClientError
 
-    from engageiq.local.aws import LocalAwsError
+    from engageiq.local.aws import PASSWORD_RULE, LocalAwsError
     from engageiq.local.platform import read_outputs
-    from engageiq.local.seed import NewPasswordRequired, sign_in
+    from engageiq.local.seed import NewPasswordRequired, sign_in_reporting
 
     try:
-        outputs = read_outputs(ctx.obj["state_dir"])
+        outputs = read_outputs(token_state_dir or ctx.obj["state_dir"])
     except LocalAwsError as exc:
         raise click.ClickException(str(exc)) from exc
+    user = username or outputs["demoUsername"]
     try:
-        id_token = sign_in(
+        signed = sign_in_reporting(
             outputs["awsEndpointUrl"],
             outputs["userPoolClientId"],
-            username or outputs["demoUsername"],
+            user,
             password or outputs["demoPassword"],
             new_password,
         )
     except NewPasswordRequired:
         raise click.ClickException(
             "This user signed in with a temporary password and must choose a new one: "
-            "add --new-password (12+ characters with upper and lower case letters and a digit)."
+            f"add --new-password ({PASSWORD_RULE})."
         ) from None
     except ClientError as exc:
+        error = exc.response["Error"]
+        if error.get("Code") == "InvalidPasswordException":
+            raise click.ClickException(
+                f"The new password was refused: it must have {PASSWORD_RULE}. Nothing was "
+                "changed; the temporary password still works."
+            ) from None
         raise click.ClickException(
-            f"Sign-in failed: {exc.response['Error'].get('Message', 'unknown error')}"
-        ) from exc
+            f"Sign-in failed: {error.get('Message', 'unknown error')}"
+        ) from None
+    if new_password is not None and not signed.password_changed:
+        # Said on stderr, so `$(engageiq dev token ...)` still captures only the token.
+        click.echo(
+            f"Note: {user} has a permanent password already, so --new-password was not used "
+            "and the password is unchanged (a new password is only chosen after a temporary "
+            "one).",
+            err=True,
+        )
+    id_token = signed.id_token
     if as_json:
         click.echo(json.dumps({"idToken": id_token, "apiUrl": outputs["apiUrl"]}))
     else:

@@ -175,5 +175,6 @@ def create_app() -> Edge:
             create_static_files_router(path="/", directories=[web_root], html_mode=True)
         ],
         openapi_config=None,
+        logging_config=None,  # uvicorn --log-config makes every line JSON (platform.py)
     )
     return Edge(origins, static)

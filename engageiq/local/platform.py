@@ -1,8 +1,10 @@
 """`engageiq dev`: moto, both services and the edge, as one platform on loopback.
 
-moto runs in this process (so its state lives exactly as long as the command); the services
-and the edge run as uvicorn subprocesses with the environment the Pulumi program gives them in
-the cloud, plus the two local-only variables (moto's endpoint and JWKS)."""
+moto runs in this process, and this process saves its state under the state directory
+(`engageiq.local.state`), so tenants, users, conversations and files survive a restart; the
+services and the edge run as uvicorn subprocesses with the environment the Pulumi program
+gives them in the cloud, plus the two local-only variables (moto's endpoint and JWKS). The
+platform watches those subprocesses and restarts one that exits (`LocalPlatform.watch`)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,12 +28,21 @@ from engageiq.local.aws import (
     LocalAwsError,
     LocalAwsServer,
     LocalResources,
-    ensure_port_free,
+    ensure_ports_free,
     provision,
 )
 from engageiq.local.edge import EDGE_ORIGINS_ENV, EDGE_WEB_ROOT_ENV
 from engageiq.local.paths import outputs_file, repo_root
 from engageiq.local.seed import SeededUser, seed_demo
+from engageiq.local.state import (
+    IncompatibleState,
+    SavedState,
+    Snapshotter,
+    load_backends,
+    read_state,
+    state_file,
+)
+from engageiq_tenancy.logs import uvicorn_log_config
 from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, SERVICES, TABLES, EnvVars
 
 HOST = "127.0.0.1"
@@ -45,6 +56,13 @@ class DevPorts:
     files: int = 0
 
 
+LOG_RUNS_KEPT = 5
+"""Each run's logs are kept: `<name>.log` is the current run, `<name>.1.log` the previous..."""
+CRASH_WINDOW_SECONDS = 60.0
+MAX_CRASHES_IN_WINDOW = 3
+"""A process that exits this many times within the window is not restarted again."""
+
+
 @dataclass
 class RunningProcess:
     name: str
@@ -52,11 +70,32 @@ class RunningProcess:
     log_path: Path
     log_file: IO[bytes]
     url: str
+    command: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    exits: list[float] = field(default_factory=list)
+    """monotonic times of the unexpected exits seen by `LocalPlatform.watch`."""
 
     def log_tail(self, lines: int = 20) -> str:
         self.log_file.flush()
         text = self.log_path.read_text(errors="replace").splitlines()
         return "\n".join(text[-lines:])
+
+
+class PlatformFailed(RuntimeError):
+    """A process keeps exiting: the platform stops rather than restart it forever."""
+
+
+def rotate_logs(logs_dir: Path, names: list[str], keep: int = LOG_RUNS_KEPT) -> None:
+    """Shift `<name>.log` to `<name>.1.log` (and so on), keeping the last `keep` runs."""
+    for name in names:
+        logs_dir.joinpath(f"{name}.{keep}.log").unlink(missing_ok=True)
+        for n in range(keep - 1, 0, -1):
+            older = logs_dir / f"{name}.{n}.log"
+            if older.exists():
+                older.rename(logs_dir / f"{name}.{n + 1}.log")
+        current = logs_dir / f"{name}.log"
+        if current.exists():
+            current.rename(logs_dir / f"{name}.1.log")
 
 
 class NotAnswering(RuntimeError):
@@ -82,7 +121,8 @@ def wait_until_answering(
 
 def service_command(app: str, port: int, *extra: str) -> list[str]:
     """How every local process serves an app: uvicorn, one worker, on loopback. The services
-    write their own JSON access lines, so uvicorn's are off."""
+    write their own JSON access lines, so uvicorn's are off; pass `--log-config` in `extra`
+    to make uvicorn's own lines JSON too."""
     return [
         sys.executable, "-m", "uvicorn", app, "--factory", "--host", HOST, "--port", str(port),
         "--no-access-log", "--timeout-graceful-shutdown", "5", *extra,
@@ -132,6 +172,63 @@ def build_outputs(resources: LocalResources, web_url: str, demo: SeededUser) -> 
     return outputs
 
 
+def _popen(command: list[str], env: dict[str, str], log_file: IO[bytes]) -> subprocess.Popen[bytes]:
+    """Start `command` so that it ends when this process ends, even by SIGKILL (child.py)."""
+    guarded = [sys.executable, "-m", "engageiq.local.child", str(os.getpid()), "--", *command]
+    return subprocess.Popen(  # our own argv
+        guarded,
+        env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        # Its own process group: Ctrl-C reaches us once, and we stop the children in order.
+        start_new_session=True,
+    )
+
+
+def _platform_facts(resources: LocalResources, demo: SeededUser) -> dict[str, Any]:
+    """What the saved state needs besides moto's backends (ids moto generated, the demo
+    user's password): stored in its header, read back by `_restore_facts`."""
+    return {
+        "userPoolId": resources.user_pool_id,
+        "userPoolClientId": resources.user_pool_client_id,
+        "region": resources.region,
+        "tables": resources.tables,
+        "buckets": resources.buckets,
+        "demo": {"tenantId": demo.tenant_id, "username": demo.username, "password": demo.password},
+    }
+
+
+def _restore_facts(saved: SavedState, endpoint_url: str) -> tuple[LocalResources, SeededUser]:
+    facts = saved.platform
+    expected_tables = {t.logical_name: t.physical_name(LOCAL_ENV) for t in TABLES}
+    expected_buckets = {b.logical_name: b.physical_name(LOCAL_ENV) for b in BUCKETS}
+    if facts.get("tables") != expected_tables or facts.get("buckets") != expected_buckets:
+        raise IncompatibleState(
+            "The saved local state has other tables or buckets than this version's resource "
+            f"spec (saved: {sorted(facts.get('tables', {}).values())})."
+        )
+    resources = LocalResources(
+        endpoint_url=endpoint_url,
+        region=facts["region"],
+        user_pool_id=facts["userPoolId"],
+        user_pool_client_id=facts["userPoolClientId"],
+        tables=expected_tables,
+        buckets=expected_buckets,
+    )
+    demo = facts["demo"]
+    return resources, SeededUser(demo["tenantId"], demo["username"], demo["password"])
+
+
+def set_aside_state(state_dir: Path) -> Path | None:
+    """`--fresh`: move the saved state to `aws-state.bin.previous` (one kept, in case)."""
+    path = state_file(state_dir)
+    if not path.exists():
+        return None
+    previous = path.with_name(path.name + ".previous")
+    path.replace(previous)
+    return previous
+
+
 @dataclass
 class LocalPlatform:
     state_dir: Path
@@ -141,26 +238,63 @@ class LocalPlatform:
     # Only the run that wrote outputs.json removes it: a second `engageiq dev` that fails to
     # start must not take the running one's outputs with it.
     wrote_outputs: bool = False
+    fresh: bool = False
+    """Start empty: the saved state is moved aside (`set_aside_state`), not loaded."""
+    persist: bool = True
+    """Save moto's state under state_dir (False: in memory only, as tests may want)."""
+    report: Callable[[str], None] = print
+    """Where the platform tells the person running it what happened (exits, restarts)."""
+    snapshotter: Snapshotter | None = None
+    restored: bool = False
+    """True when this run loaded the saved state instead of provisioning a new one."""
 
     def start(self) -> dict[str, str]:
-        """Bring everything up; returns the outputs (also written to outputs.json)."""
-        for port, what in (
-            (self.ports.edge, "the web entry point (edge)"),
-            (self.ports.aws, "the local AWS endpoint (moto)"),
-            (self.ports.chat, "the chat service"),
-            (self.ports.files, "the files service"),
-        ):
-            if port:
-                ensure_port_free(HOST, port, what=what)
+        """Bring everything up; returns the outputs (also written to outputs.json).
+
+        Raises LocalAwsError (port taken, another run on this state, a process not ready, or
+        a saved state this version cannot load, with the `--fresh` advice)."""
+        ensure_ports_free(
+            HOST,
+            {
+                self.ports.edge: "the web entry point (edge)",
+                self.ports.aws: "the local AWS endpoint (moto)",
+                self.ports.chat: "the chat service",
+                self.ports.files: "the files service",
+            },
+            requested=f"--port {self.ports.edge} --aws-port {self.ports.aws}",
+        )
         self._refuse_if_running()
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        (self.state_dir / "logs").mkdir(exist_ok=True)
+        logs_dir = self.state_dir / "logs"
+        logs_dir.mkdir(exist_ok=True)
+        rotate_logs(logs_dir, [*SERVICES, "edge"])
         outputs_file(self.state_dir).unlink(missing_ok=True)  # stale: its platform is gone
 
+        saved = self._saved_state()
         self.aws = LocalAwsServer(self.ports.aws)
+        if saved is not None:
+            self._load(saved)
         self.aws.start()
-        resources = provision(self.aws.endpoint_url)
-        demo = seed_demo(resources)
+        if saved is not None:
+            try:
+                resources, demo = _restore_facts(saved, self.aws.endpoint_url)
+            except IncompatibleState as exc:
+                raise self._incompatible(exc) from None
+            self.restored = True
+        else:
+            resources = provision(self.aws.endpoint_url)
+            demo = seed_demo(resources)
+        if self.persist:
+            self.snapshotter = Snapshotter(
+                state_file(self.state_dir),
+                self.aws.gate,
+                self.aws.changes,
+                _platform_facts(resources, demo),
+                on_error=self.report,
+            )
+            # A new state is saved at once, so even a SIGKILL right after start keeps it.
+            self.snapshotter.save_if_changed()
+            self.snapshotter.start()
 
         env = service_environment(resources)
         origins: dict[str, str] = {}
@@ -187,21 +321,75 @@ class LocalPlatform:
         path.chmod(0o600)  # it holds the demo password
         return outputs
 
+    def _saved_state(self) -> SavedState | None:
+        if not self.persist:
+            return None
+        if self.fresh:
+            set_aside_state(self.state_dir)
+            return None
+        try:
+            return read_state(state_file(self.state_dir))
+        except IncompatibleState as exc:
+            raise self._incompatible(exc) from None
+
+    def _load(self, saved: SavedState) -> None:
+        try:
+            load_backends(saved)
+        except IncompatibleState as exc:
+            raise self._incompatible(exc) from None
+
+    def _incompatible(self, exc: IncompatibleState) -> LocalAwsError:
+        return LocalAwsError(
+            f"{exc} Nothing was changed. To start empty, run `engageiq dev --fresh` (the old "
+            f"state is kept as {state_file(self.state_dir)}.previous); to use it, run the "
+            "version that wrote it and export its tenants (`engageiq tenants export`)."
+        )
+
     def _spawn(self, name: str, app: str, port: int, env: dict[str, str]) -> None:
         log_path = self.state_dir / "logs" / f"{name}.log"
-        log_file = log_path.open("wb")
-        process = subprocess.Popen(
-            service_command(app, port),
-            env={**os.environ, **env},
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            # Its own process group: Ctrl-C reaches us once, and we stop the children in order.
-            start_new_session=True,
-        )
+        log_config = self.state_dir / "logs" / f".{name}-logging.json"
+        log_config.write_text(json.dumps(uvicorn_log_config(name)))
+        command = service_command(app, port, "--log-config", str(log_config))
+        full_env = {**os.environ, **env}
         path = "/" if name == "edge" else "/health"
+        log_file = log_path.open("ab")
         self.processes.append(
-            RunningProcess(name, process, log_path, log_file, f"http://{HOST}:{port}{path}")
+            RunningProcess(
+                name,
+                _popen(command, full_env, log_file),
+                log_path,
+                log_file,
+                f"http://{HOST}:{port}{path}",
+                command,
+                full_env,
+            )
         )
+
+    def watch(self) -> None:
+        """Check each process once: report one that exited (with its last log lines) and
+        start it again; raise PlatformFailed when one exited MAX_CRASHES_IN_WINDOW times
+        within CRASH_WINDOW_SECONDS. Called about twice a second by `engageiq dev`."""
+        for running in self.processes:
+            code = running.process.poll()
+            if code is None:
+                continue
+            now = time.monotonic()
+            running.exits = [t for t in running.exits if now - t < CRASH_WINDOW_SECONDS] + [now]
+            tail = running.log_tail(10)
+            running.log_file.close()
+            if len(running.exits) >= MAX_CRASHES_IN_WINDOW:
+                raise PlatformFailed(
+                    f"The {running.name} process exited {len(running.exits)} times within "
+                    f"{CRASH_WINDOW_SECONDS:.0f} s (last exit code {code}); stopping the "
+                    f"platform. Its log is {running.log_path}; the last lines:\n{tail}"
+                )
+            self.report(
+                f"The {running.name} process exited with code {code}; restarting it. "
+                f"Last lines of {running.log_path}:\n{tail}"
+            )
+            log_file = running.log_path.open("ab")
+            running.process = _popen(running.command, running.env, log_file)
+            running.log_file = log_file
 
     def _wait_until_ready(self, timeout: float = 30.0) -> None:
         # The processes start together; waiting for each in turn costs nothing extra.
@@ -218,6 +406,7 @@ class LocalPlatform:
                 ) from None
 
     def stop(self) -> None:
+        """Stop the processes, then moto after a last save of its state."""
         for running in reversed(self.processes):
             if running.process.poll() is None:
                 running.process.send_signal(signal.SIGTERM)
@@ -229,6 +418,12 @@ class LocalPlatform:
                 running.process.wait()
             running.log_file.close()
         self.processes.clear()
+        if self.snapshotter is not None:
+            try:
+                self.snapshotter.stop()
+            except Exception as exc:  # still stop moto; say what was lost
+                self.report(f"The last save of the local state failed: {exc!r}")
+            self.snapshotter = None
         if self.aws is not None:
             self.aws.stop()
             self.aws = None

@@ -71,6 +71,13 @@ class NewPasswordRequired(Exception):
     """The user signed in with a temporary password and must choose a new one."""
 
 
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    id_token: str
+    password_changed: bool
+    """True when `new_password` answered a NEW_PASSWORD_REQUIRED challenge."""
+
+
 def sign_in(
     endpoint_url: str,
     client_id: str,
@@ -82,7 +89,20 @@ def sign_in(
 
     A user invited with a temporary password gets Cognito's NEW_PASSWORD_REQUIRED challenge,
     answered with `new_password` when given."""
+    return sign_in_reporting(endpoint_url, client_id, username, password, new_password).id_token
+
+
+def sign_in_reporting(
+    endpoint_url: str,
+    client_id: str,
+    username: str,
+    password: str,
+    new_password: str | None = None,
+) -> SignedIn:
+    """`sign_in`, also saying whether the new password was used (a user who needs no change
+    keeps their password: Cognito asks for a new one only after a temporary one)."""
     cognito = aws_client("cognito-idp", endpoint_url)
+    changed = False
     result = cognito.initiate_auth(
         ClientId=client_id,
         AuthFlow="USER_PASSWORD_AUTH",
@@ -97,5 +117,6 @@ def sign_in(
             Session=result["Session"],
             ChallengeResponses={"USERNAME": username, "NEW_PASSWORD": new_password},
         )
+        changed = True
     token: str = result["AuthenticationResult"]["IdToken"]
-    return token
+    return SignedIn(token, changed)

@@ -1,5 +1,7 @@
 """`engageiq tenants ...` and `engageiq users ...`: thin click wrappers over the provisioning
-classes. Exit codes: 0 done, 1 failed, 2 invalid input, 3 not found, 4 conflict."""
+classes. Exit codes: 0 done (a declined confirmation included), 1 failed, 2 invalid input or
+usage, 3 not found, 4 conflict. Every error is `error (code): message` on stderr, or with
+--json `{"error": {"code", "message"}}` on stdout - usage errors included, never a traceback."""
 
 from __future__ import annotations
 
@@ -17,14 +19,23 @@ import msgspec
 from rich.console import Console
 from rich.table import Table
 
-from engageiq.provisioning.errors import ProvisioningError
+from engageiq.local.paths import STATE_DIR_ENV
+from engageiq.provisioning.errors import EXIT_FAILED, EXIT_INVALID, ProvisioningError
 from engageiq.provisioning.targets import Target, load_target
 from engageiq_tenancy.context import Role
 from engageiq_tenancy.tenants import STATUS_CACHE_SECONDS, TenantRecord, TenantStatus
 
 P = ParamSpec("P")
 R = TypeVar("R")
-err = Console(stderr=True)
+# soft_wrap: a message is one line however narrow the terminal, and is never cut mid-sentence
+# when piped (rich assumes 80 columns then).
+err = Console(stderr=True, soft_wrap=True)
+_STATE_DIR_KEY = "engageiq.state_dir"
+
+
+def _out() -> Console:
+    """stdout; when piped, tables keep their natural width instead of wrapping at 80."""
+    return Console(soft_wrap=True, width=None if sys.stdout.isatty() else 10_000)
 
 
 @dataclasses.dataclass
@@ -32,9 +43,58 @@ class Options:
     env: str
     outputs: Path | None
     as_json: bool
+    state_dir: Path | None = None
 
     def target(self) -> Target:
-        return load_target(self.env, self.outputs)
+        return load_target(self.env, self.outputs, self.state_dir)
+
+
+def _fail(code: str, message: str, exit_code: int, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps({"error": {"code": code, "message": message}}))
+    else:
+        err.print(f"[red]error[/red] ({code}): {message}", markup=True, highlight=False)
+    sys.exit(exit_code)
+
+
+class OperatorGroup(click.Group):
+    """Usage errors (unknown option, missing argument, bad choice) in the same shape as every
+    other error, so a script that passes --json always gets JSON."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["engageiq.words"] = list(args)
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            if "--json" not in ctx.meta.get("engageiq.words", []):
+                raise
+            _fail("invalid_usage", exc.format_message(), EXIT_INVALID, as_json=True)
+
+
+def _aws_failure(exc: Exception) -> tuple[str, str]:
+    """botocore's failures as coded messages (no traceback for a platform that is down)."""
+    from botocore.exceptions import (
+        ClientError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        NoRegionError,
+    )
+
+    if isinstance(exc, EndpointConnectionError):
+        return (
+            "platform_unreachable",
+            f"Nothing answers at {exc.kwargs.get('endpoint_url', 'the endpoint')}. Is the "
+            "platform running (`engageiq dev`), and are these its outputs?",
+        )
+    if isinstance(exc, NoCredentialsError | NoRegionError):
+        return "no_credentials", f"No AWS credentials or region for this target: {exc}"
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return "aws_error", f"AWS refused the call: {error.get('Code')}: {error.get('Message')}"
+    raise exc
 
 
 def _common(function: Callable[P, R]) -> Callable[P, R]:
@@ -54,23 +114,33 @@ def _common(function: Callable[P, R]) -> Callable[P, R]:
         default=None,
         help="Stack outputs JSON (`pulumi stack output --json`); default: read them.",
     )
+    @click.option(
+        "--state-dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        envvar=STATE_DIR_ENV,
+        help=f"--env local: the local platform's state directory [env: {STATE_DIR_ENV}].",
+    )
     @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
     @wraps(function)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        click.get_current_context().meta[_STATE_DIR_KEY] = kwargs.pop("state_dir", None)
+        as_json = bool(kwargs.get("as_json"))
         try:
             return function(*args, **kwargs)
         except ProvisioningError as exc:
-            if kwargs.get("as_json"):
-                click.echo(json.dumps({"error": {"code": exc.code, "message": exc.message}}))
-            else:
-                err.print(f"[red]error[/red] ({exc.code}): {exc.message}")
-            sys.exit(exc.exit_code)
+            _fail(exc.code, exc.message, exc.exit_code, as_json)
+        except Exception as exc:  # botocore failures become coded messages; others re-raise
+            code, message = _aws_failure(exc)
+            _fail(code, message, EXIT_FAILED, as_json)
+        raise AssertionError("unreachable")
 
     return wrapper
 
 
 def _options(env: str, outputs: Path | None, as_json: bool) -> Options:
-    return Options(env, outputs, as_json)
+    state_dir = click.get_current_context().meta.get(_STATE_DIR_KEY)
+    return Options(env, outputs, as_json, state_dir)
 
 
 def _emit(options: Options, value: Any, human: Callable[[], None]) -> None:
@@ -83,6 +153,17 @@ def _emit(options: Options, value: Any, human: Callable[[], None]) -> None:
 def _record(record: TenantRecord) -> dict[str, Any]:
     value: dict[str, Any] = msgspec.to_builtins(record)
     return value
+
+
+def _user(user: Any) -> dict[str, Any]:
+    """A TenantUser in the CLI's JSON shape (camelCase, as every other output)."""
+    return {
+        "email": user.email,
+        "tenantId": user.tenant_id,
+        "roles": list(user.roles),
+        "status": user.status,
+        "enabled": user.enabled,
+    }
 
 
 @contextmanager
@@ -99,7 +180,7 @@ def _progress(options: Options, title: str) -> Iterator[Callable[[str], None]]:
         yield update
 
 
-@click.group()
+@click.group(cls=OperatorGroup)
 def tenants() -> None:
     """Onboard, change, suspend, export and offboard tenants."""
 
@@ -127,7 +208,10 @@ def create(
     outputs: Path | None,
     as_json: bool,
 ) -> None:
-    """Create tenant SLUG with its first admin (idempotent)."""
+    """Create tenant SLUG with its first admin.
+
+    Re-running the identical command is safe (it completes an interrupted run); the same SLUG
+    with another name, plan, budget or admin is a conflict (exit 4) naming the difference."""
     from engageiq.provisioning.tenants import TenantProvisioner
     from engageiq_tenancy.tenants import DEFAULT_MONTHLY_TOKEN_BUDGET
 
@@ -147,7 +231,7 @@ def create(
     }
 
     def human() -> None:
-        verb = "Created" if result.created else "Already existed (nothing changed):"
+        verb = "Created" if result.created else "Already created by the same request:"
         click.echo(f"{verb} tenant {slug} ({result.record.name}), plan {result.record.plan}.")
         if result.admin_temporary_password:
             click.echo(
@@ -163,19 +247,119 @@ def create(
 @tenants.command("list")
 @_common
 def list_tenants(env: str, outputs: Path | None, as_json: bool) -> None:
-    """List every tenant."""
+    """List every tenant: status, plan, users, tokens this month against the budget, and
+    the last day with activity."""
     from engageiq.provisioning.tenants import TenantProvisioner
+    from engageiq.provisioning.usage import TenantUsage
+    from engageiq_tenancy.tenant_api import current_month
 
     options = _options(env, outputs, as_json)
-    records = TenantProvisioner(options.target()).all()
+    target = options.target()
+    records = TenantProvisioner(target).all()
+    users = _users_per_tenant(target)
+    usage = TenantUsage(target)
+    month = current_month()
+    rows = []
+    for record in records:
+        spent = usage.month(record.tenant_id, month)
+        rows.append(
+            {
+                **_record(record),
+                "users": users.get(record.tenant_id, 0),
+                "usage": {"month": month, **spent.as_json()},
+                "lastActivity": usage.last_activity(record.tenant_id),
+            }
+        )
 
     def human() -> None:
-        table = Table("slug", "name", "status", "plan", "budget")
-        for r in records:
-            table.add_row(r.tenant_id, r.name, r.status, r.plan, f"{r.monthly_token_budget:,}")
-        Console().print(table)
+        table = Table(
+            "slug", "name", "status", "plan", "users", f"tokens {month} / budget", "last activity"
+        )
+        for row in rows:
+            budget = row["monthlyTokenBudget"]
+            tokens = row["usage"]["tokens"]
+            share = f" ({tokens / budget:.0%})" if budget else ""
+            table.add_row(
+                row["tenantId"],
+                row["name"],
+                row["status"],
+                row["plan"],
+                str(row["users"]),
+                f"{tokens:,} / {budget:,}{share}",
+                row["lastActivity"] or "-",
+            )
+        _out().print(table)
 
-    _emit(options, [_record(r) for r in records], human)
+    _emit(options, rows, human)
+
+
+def _users_per_tenant(target: Target) -> dict[str, int]:
+    """How many users each tenant has: one pass through the user pool (Cognito cannot
+    filter on a custom attribute)."""
+    from engageiq_tenancy.resources import USER_POOL
+
+    counts: dict[str, int] = {}
+    paginator = target.client("cognito-idp").get_paginator("list_users")
+    for page in paginator.paginate(UserPoolId=target.user_pool_id):
+        for user in page["Users"]:
+            tenant = next(
+                (
+                    a["Value"]
+                    for a in user.get("Attributes", [])
+                    if a["Name"] == USER_POOL.tenant_claim
+                ),
+                None,
+            )
+            if tenant is not None:
+                counts[tenant] = counts.get(tenant, 0) + 1
+    return counts
+
+
+@tenants.command("usage")
+@click.argument("slug")
+@click.option("--month", default=None, help="YYYY-MM [default: this month, UTC].")
+@_common
+def usage(slug: str, month: str | None, env: str, outputs: Path | None, as_json: bool) -> None:
+    """SLUG's chat usage of one month, day by day, against its budget."""
+    from engageiq.provisioning.tenants import TenantProvisioner
+    from engageiq.provisioning.usage import TenantUsage, validate_month
+
+    options = _options(env, outputs, as_json)
+    month = validate_month(month)
+    target = options.target()
+    record = TenantProvisioner(target).get(slug)
+    reader = TenantUsage(target)
+    total = reader.month(slug, month)
+    days = reader.days(slug, month)
+    payload = {
+        "tenantId": slug,
+        "month": month,
+        "monthlyTokenBudget": record.monthly_token_budget,
+        "total": total.as_json(),
+        "days": [{"day": day, **counters.as_json()} for day, counters in days],
+    }
+
+    def human() -> None:
+        budget = record.monthly_token_budget
+        share = f" ({total.tokens / budget:.0%} of {budget:,})" if budget else ""
+        click.echo(
+            f"Tenant {slug}, {month}: {total.requests:,} requests, {total.tokens:,} tokens{share}."
+        )
+        if not days:
+            click.echo("No day-by-day counters for this month.")
+            return
+        table = Table("day", "requests", "input tokens", "output tokens", "tokens")
+        for day, counters in days:
+            table.add_row(
+                day,
+                f"{counters.requests:,}",
+                f"{counters.input_tokens:,}",
+                f"{counters.output_tokens:,}",
+                f"{counters.tokens:,}",
+            )
+        _out().print(table)
+
+    _emit(options, payload, human)
 
 
 @tenants.command("show")
@@ -187,7 +371,23 @@ def show(slug: str, env: str, outputs: Path | None, as_json: bool) -> None:
 
     options = _options(env, outputs, as_json)
     record = TenantProvisioner(options.target()).get(slug)
-    _emit(options, _record(record), lambda: Console().print_json(json.dumps(_record(record))))
+
+    def human() -> None:
+        branding = record.branding
+        rows = [
+            ("status", record.status),
+            ("plan", record.plan),
+            ("monthly token budget", f"{record.monthly_token_budget:,}"),
+            ("created", record.created_at or "-"),
+            ("display name", branding.display_name or "-"),
+            ("colour", branding.primary_color),
+            ("logo", branding.logo_url or "-"),
+        ]
+        click.echo(f"Tenant {record.tenant_id} ({record.name})")
+        for label, value in rows:
+            click.echo(f"  {label + ':':<22}{value}")
+
+    _emit(options, _record(record), human)
 
 
 @tenants.command("update")
@@ -263,7 +463,8 @@ def resume(slug: str, env: str, outputs: Path | None, as_json: bool) -> None:
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
 @_common
 def export(slug: str, directory: Path, env: str, outputs: Path | None, as_json: bool) -> None:
-    """Write SLUG's conversations, file metadata and files to DIRECTORY."""
+    """Write SLUG's users, conversations (per user), documents (under their original names),
+    search index and a manifest with counts and checksums to DIRECTORY."""
     from engageiq.provisioning.export import TenantExport
 
     options = _options(env, outputs, as_json)
@@ -271,11 +472,33 @@ def export(slug: str, directory: Path, env: str, outputs: Path | None, as_json: 
         report = TenantExport(options.target()).run(slug, directory, progress)
     _emit(
         options,
-        dataclasses.asdict(report),
-        lambda: click.echo(
-            f"Exported {slug} to {directory}: {report.users} users, {report.files} files "
-            f"({report.bytes:,} bytes), items {report.items}."
-        ),
+        {"tenantId": slug, "directory": str(directory), "counts": report.counts()},
+        lambda: click.echo(report.summary()),
+    )
+
+
+@tenants.command("import")
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@_common
+def import_(directory: Path, env: str, outputs: Path | None, as_json: bool) -> None:
+    """Restore an export (DIRECTORY, from `tenants export`) into an empty tenant of the same
+    slug, here or on another platform. Users are invited again and choose new passwords."""
+    from engageiq.provisioning.restore import TenantImport
+
+    options = _options(env, outputs, as_json)
+    with _progress(options, f"Importing {directory}") as progress:
+        report = TenantImport(options.target()).run(directory, progress)
+    _emit(
+        options,
+        {
+            "tenantId": report.tenant_id,
+            "users": report.users,
+            "documents": report.documents,
+            "objects": report.objects,
+            "items": report.items,
+            "temporaryPasswords": report.temporary_passwords,
+        },
+        lambda: click.echo(report.summary()),
     )
 
 
@@ -297,10 +520,16 @@ def delete(
 
     options = _options(env, outputs, as_json)
     target = options.target()
-    if not yes:
-        click.confirm(
-            f"Permanently delete tenant '{slug}' and all its data on {env}?", abort=True, err=True
+    if not yes and not click.confirm(
+        f"Permanently delete tenant '{slug}' and all its data on {env}?", err=True
+    ):
+        # Declining is a normal outcome, not a failure.
+        _emit(
+            options,
+            {"tenantId": slug, "cancelled": True},
+            lambda: click.echo(f"Cancelled: nothing of {slug} was deleted."),
         )
+        return
     with _progress(options, f"Purging {slug}") as progress:
         report = TenantPurge(target).run(slug, progress)
     remaining = report.remaining
@@ -330,7 +559,7 @@ def delete(
         sys.exit(1)
 
 
-@click.group()
+@click.group(cls=OperatorGroup)
 def users() -> None:
     """Manage the users of one tenant."""
 
@@ -387,9 +616,9 @@ def list_users(slug: str, env: str, outputs: Path | None, as_json: bool) -> None
         table = Table("email", "roles", "status", "enabled")
         for u in found:
             table.add_row(u.email, ", ".join(u.roles), u.status, str(u.enabled))
-        Console().print(table)
+        _out().print(table)
 
-    _emit(options, [dataclasses.asdict(u) for u in found], human)
+    _emit(options, [_user(u) for u in found], human)
 
 
 @users.command("remove")
@@ -398,10 +627,13 @@ def list_users(slug: str, env: str, outputs: Path | None, as_json: bool) -> None
 @_common
 def remove(slug: str, email: str, env: str, outputs: Path | None, as_json: bool) -> None:
     """Delete EMAIL's account from tenant SLUG."""
+    from engageiq.provisioning.tenants import TenantProvisioner
     from engageiq.provisioning.users import UserDirectory
 
     options = _options(env, outputs, as_json)
-    UserDirectory(options.target()).remove(slug, email)
+    target = options.target()
+    TenantProvisioner(target).get(slug)  # unknown tenant: unknown_tenant, as for every command
+    UserDirectory(target).remove(slug, email)
     _emit(options, {"removed": email}, lambda: click.echo(f"Removed {email} from {slug}."))
 
 
@@ -414,10 +646,13 @@ def set_role(
     slug: str, email: str, role: str, env: str, outputs: Path | None, as_json: bool
 ) -> None:
     """Make EMAIL a member or tenant_admin of SLUG."""
+    from engageiq.provisioning.tenants import TenantProvisioner
     from engageiq.provisioning.users import UserDirectory
 
     options = _options(env, outputs, as_json)
-    UserDirectory(options.target()).set_role(slug, email, _role(role))
+    target = options.target()
+    TenantProvisioner(target).get(slug)  # unknown tenant: unknown_tenant, as for every command
+    UserDirectory(target).set_role(slug, email, _role(role))
     _emit(
         options,
         {"email": email, "role": role},

@@ -75,17 +75,41 @@ class Target:
         )
 
 
-def load_target(env: str, outputs_path: Path | None = None) -> Target:
+def read_outputs_file(path: Path) -> dict[str, Any]:
+    """A stack's outputs as JSON; InvalidInput (exit 2) when unreadable or not an object."""
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise InvalidInput("outputs_missing", f"The outputs file {path} does not exist.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise InvalidInput("outputs_unreadable", f"Cannot read {path}: {reason}.") from None
+    except ValueError as exc:
+        raise InvalidInput(
+            "outputs_invalid",
+            f"{path} is not JSON ({exc}); write it with `pulumi stack output --json`.",
+        ) from None
+    if not isinstance(data, dict):
+        raise InvalidInput("outputs_invalid", f"{path} holds JSON but not an object of outputs.")
+    return data
+
+
+def load_target(
+    env: str, outputs_path: Path | None = None, state_dir: Path | None = None
+) -> Target:
+    """The target for `env`: local from `--outputs` or `<state dir>/outputs.json` (state dir
+    from `--state-dir`, ENGAGEIQ_STATE_DIR or the checkout), cloud from `--outputs` or pulumi."""
     if env == "local":
-        path = outputs_path or outputs_file(default_state_dir())
-        if not path.is_file():
+        path = outputs_path or outputs_file(state_dir or default_state_dir())
+        if outputs_path is None and not path.is_file():
             raise NotFound(
                 "platform_not_running",
-                f"No local platform outputs at {path}. Start it with `./scripts/dev`.",
+                f"No local platform outputs at {path}. Start it with `./scripts/dev` (or "
+                "point --state-dir / ENGAGEIQ_STATE_DIR at the one that is running).",
             )
-        return Target.from_outputs(env, json.loads(path.read_text()))
+        return Target.from_outputs(env, read_outputs_file(path))
     if outputs_path is not None:
-        return Target.from_outputs(env, json.loads(outputs_path.read_text()))
+        return Target.from_outputs(env, read_outputs_file(outputs_path))
     pulumi = shutil.which("pulumi")
     if pulumi is None:
         raise InvalidInput(
@@ -101,4 +125,7 @@ def load_target(env: str, outputs_path: Path | None = None) -> Target:
     )
     if result.returncode != 0:
         raise NotFound("stack_unavailable", f"pulumi could not read stack {env}: {result.stderr}")
-    return Target.from_outputs(env, json.loads(result.stdout))
+    try:
+        return Target.from_outputs(env, json.loads(result.stdout))
+    except ValueError:
+        raise InvalidInput("outputs_invalid", "pulumi printed outputs that are not JSON.") from None

@@ -83,10 +83,48 @@ def _tenant_name(raw: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class TenantOptions:
+    """What an operator may set on a tenant; None: not given. `validate_options` checks every
+    field the same way for `tenants create` and `tenants update`."""
+
+    name: str | None = None
+    plan: str | None = None
+    monthly_token_budget: int | None = None
+    display_name: str | None = None
+    primary_color: str | None = None
+    logo_url: str | None = None
+
+
+def validate_options(options: TenantOptions) -> TenantOptions:
+    """The one place tenant options are checked; returns them normalised (names stripped).
+    Raises InvalidInput with a stable code."""
+    name = _tenant_name(options.name) if options.name is not None else None
+    if options.plan is not None:
+        validate_plan(options.plan)
+    if options.monthly_token_budget is not None and options.monthly_token_budget < 0:
+        raise InvalidInput(
+            "invalid_budget", "The monthly token budget must be 0 or more (0: no chat)."
+        )
+    try:
+        validate_branding(options.display_name, options.primary_color, options.logo_url)
+    except InvalidBranding as exc:
+        raise InvalidInput(exc.code, exc.message) from None
+    return TenantOptions(
+        name,
+        options.plan,
+        options.monthly_token_budget,
+        clean_name(options.display_name) if options.display_name is not None else None,
+        options.primary_color,
+        options.logo_url,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class CreatedTenant:
     record: TenantRecord
     created: bool
-    """False when the tenant already existed with the same name (the run was a no-op)."""
+    """False when the same request had already been applied (the run changed nothing, or only
+    completed an interrupted earlier run)."""
     admin_email: str
     admin_temporary_password: str | None
     """Local only; in the cloud Cognito emails an invitation instead."""
@@ -110,16 +148,23 @@ class TenantProvisioner:
         plan: str = "standard",
         monthly_token_budget: int = DEFAULT_MONTHLY_TOKEN_BUDGET,
     ) -> CreatedTenant:
+        """Create the tenant, its groups and its first admin.
+
+        Idempotent for an identical request only: re-running the same command completes an
+        interrupted run and changes nothing else; the same slug with any other name, plan,
+        budget or admin raises Conflict("duplicate_slug") naming the difference."""
         validate_slug(slug)
-        validate_plan(plan)
+        options = validate_options(
+            TenantOptions(name=name, plan=plan, monthly_token_budget=monthly_token_budget)
+        )
+        assert options.name is not None
         admin_email = self.users.validate_email(admin_email)
-        name = _tenant_name(name)
         record = TenantRecord(
             tenant_id=slug,
-            name=name,
+            name=options.name,
             plan=plan,
             monthly_token_budget=monthly_token_budget,
-            branding=Branding(display_name=name),
+            branding=Branding(display_name=options.name),
             created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         created = True
@@ -134,17 +179,43 @@ class TenantProvisioner:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
             existing = self.get(slug)
-            if existing.name != record.name or existing.status != TenantStatus.ACTIVE:
-                raise Conflict(
-                    "duplicate_slug",
-                    f"A tenant '{slug}' already exists ({existing.name}, {existing.status}).",
-                ) from None
+            self._refuse_a_different_request(existing, record, admin_email)
             record, created = existing, False
         # Groups and the admin are ensured on every run, so a re-run completes an interrupted one.
         for role in Role:
             self.users.ensure_group(group_name(slug, role))
         invited = self.users.invite(slug, admin_email, Role.TENANT_ADMIN, exist_ok=True)
         return CreatedTenant(record, created, admin_email, invited.temporary_password)
+
+    def _refuse_a_different_request(
+        self, existing: TenantRecord, requested: TenantRecord, admin_email: str
+    ) -> None:
+        slug = existing.tenant_id
+        differences = [
+            f"{label} is {have!r}, not {want!r}"
+            for label, have, want in (
+                ("name", existing.name, requested.name),
+                ("plan", existing.plan, requested.plan),
+                ("budget", existing.monthly_token_budget, requested.monthly_token_budget),
+                ("status", str(existing.status), str(TenantStatus.ACTIVE)),
+            )
+            if have != want
+        ]
+        admins = [
+            member.email
+            for member in self.users.members(slug)
+            if Role.TENANT_ADMIN.value in member.roles
+        ]
+        # No admin yet: an earlier run stopped before inviting one; this run completes it.
+        if admins and admin_email not in admins:
+            differences.append(f"its admin is {', '.join(admins)}, not {admin_email}")
+        if differences:
+            raise Conflict(
+                "duplicate_slug",
+                f"Tenant '{slug}' already exists and differs from this request: "
+                + "; ".join(differences)
+                + ". Use `engageiq tenants update` or `engageiq users invite` to change it.",
+            )
 
     def get(self, slug: str) -> TenantRecord:
         answer = self.dynamodb.get_item(
@@ -179,17 +250,11 @@ class TenantProvisioner:
         primary_color: str | None = None,
         logo_url: str | None = None,
     ) -> TenantRecord:
+        options = validate_options(
+            TenantOptions(name, plan, monthly_token_budget, display_name, primary_color, logo_url)
+        )
         record = self.get(slug)
-        if plan is not None:
-            validate_plan(plan)
-        try:
-            validate_branding(display_name, primary_color, logo_url)
-        except InvalidBranding as exc:
-            raise InvalidInput(exc.code, exc.message) from None
-        if display_name is not None:
-            display_name = clean_name(display_name)
-        if monthly_token_budget is not None and monthly_token_budget < 0:
-            raise InvalidInput("invalid_budget", "The budget cannot be negative.")
+        name, display_name = options.name, options.display_name
         branding = msgspec.structs.replace(
             record.branding,
             **{
@@ -204,7 +269,7 @@ class TenantProvisioner:
         )
         changes: dict[str, Any] = {"branding": branding}
         if name is not None:
-            changes["name"] = _tenant_name(name)
+            changes["name"] = name
         if plan is not None:
             changes["plan"] = plan
         if monthly_token_budget is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any, Final
 
 import orjson
 import structlog
@@ -13,7 +14,17 @@ from structlog.typing import EventDict, WrappedLogger
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:
-    logging.basicConfig(format="%(message)s", stream=sys.stdout, level=level, force=True)
+    """structlog for our own lines, and the same JSON for every standard-library logger
+    (uvicorn, botocore, httpx...): one JSON object per line on stdout, nothing else."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(json_formatter(service))
+    logging.basicConfig(handlers=[handler], level=level, force=True)
+    # uvicorn installs its own plain-text handlers when no --log-config is given.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers.clear()
+        logging.getLogger(name).propagate = True
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
     def add_service(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
         event.setdefault("service", service)
@@ -37,3 +48,77 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         logger_factory=structlog.BytesLoggerFactory(sys.stdout.buffer),
         cache_logger_on_first_use=True,
     )
+
+
+def _foreign_chain(service: str) -> list[Any]:
+    """What a standard-library record (uvicorn, botocore, httpx...) goes through before it is
+    rendered: the same fields as our own lines, plus the logger's name."""
+
+    def add_service(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
+        event.setdefault("service", service)
+        return event
+
+    return [
+        structlog.contextvars.merge_contextvars,
+        add_service,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.stdlib.ExtraAdder(),
+    ]
+
+
+def json_formatter(service: str = "engageiq") -> logging.Formatter:
+    """A logging.Formatter writing each standard-library record as one JSON object per line,
+    with the fields our structlog lines have (`msg`, `level`, `timestamp`, `service`) and
+    `logger`. Used by `configure_logging` and, by name, in `uvicorn_log_config`."""
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_foreign_chain(service),
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            # Drop uvicorn's ANSI-coloured duplicate of the message.
+            _drop_keys("color_message"),
+            structlog.processors.ExceptionRenderer(
+                structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+            ),
+            structlog.processors.EventRenamer("msg"),
+            structlog.processors.JSONRenderer(),
+        ],
+    )
+
+
+def _drop_keys(*keys: str) -> Any:
+    def drop(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
+        for key in keys:
+            event.pop(key, None)
+        return event
+
+    return drop
+
+
+# Loggers that are chatty at INFO and say nothing the services' own lines do not.
+QUIET_LOGGERS: Final = ("botocore", "boto3", "urllib3", "httpx", "httpcore")
+
+
+def uvicorn_log_config(service: str, level: str = "INFO") -> dict[str, Any]:
+    """A `logging.config.dictConfig` for `uvicorn --log-config`: every record, uvicorn's own
+    included and from before the app is loaded, as JSON lines on stdout."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "engageiq_tenancy.logs.json_formatter", "service": service}},
+        "handlers": {
+            "stdout": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stdout",
+            }
+        },
+        "root": {"handlers": ["stdout"], "level": level},
+        "loggers": {
+            "uvicorn": {"handlers": [], "propagate": True},
+            "uvicorn.error": {"handlers": [], "propagate": True},
+            "uvicorn.access": {"handlers": [], "propagate": True},
+            **{name: {"level": "WARNING"} for name in QUIET_LOGGERS},
+        },
+    }

@@ -72,6 +72,9 @@ class TenancyPlugin(InitPluginProtocol):
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         configure_logging(self.service, self.settings.log_level)
+        # Litestar's default logging config would replace our JSON root handler with its
+        # plain-text one (and uvicorn's lines with it).
+        app_config.logging_config = None
         self._configure_middleware(app_config)
         self._configure_routes(app_config)
         self._configure_openapi(app_config)

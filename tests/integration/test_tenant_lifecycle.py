@@ -245,13 +245,17 @@ def test_full_lifecycle_and_verified_purge(dev_platform: DevPlatform, tmp_path: 
 
     # Export: planted items plus what the APIs wrote (a conversation with two messages; the
     # file's record and index pointer; a month of usage), and the objects behind them.
-    exported = ok(engageiq(dev_platform, "tenants", "export", "acme", str(tmp_path / "x")))
+    exported = ok(engageiq(dev_platform, "tenants", "export", "acme", str(tmp_path / "x")))[
+        "counts"
+    ]
     assert exported["items"]["conversations"] == 30 + 3
     assert exported["items"]["files"] > 30
     assert exported["items"]["usage"] == 30 + 1
-    assert exported["files"] > 2  # the planted objects, the upload and its index
-    assert (tmp_path / "x" / "files" / "files" / "f1").read_bytes() == b"version two"
-    conversations = json.loads((tmp_path / "x" / "conversations.json").read_text())
+    assert exported["documents"] == 1  # the upload, under its own name
+    assert exported["objects"] > 2  # the planted objects, the upload's chunks, its index
+    assert (tmp_path / "x" / "objects" / "files" / "f1").read_bytes() == b"version two"
+    assert (tmp_path / "x" / "documents" / "playbook.md").read_bytes() == PLAYBOOK
+    conversations = json.loads((tmp_path / "x" / "data" / "conversations.json").read_text())
     assert any("pricing objection" in str(item.get("content", "")) for item in conversations)
     assert json.loads((tmp_path / "x" / "tenant.json").read_text())["name"] == "Acme Corp"
 
@@ -316,7 +320,8 @@ def test_delete_needs_confirmation(dev_platform: DevPlatform) -> None:
     declined = subprocess.run(
         command, capture_output=True, text=True, timeout=60, input="n\n", check=False
     )
-    assert declined.returncode == 1
+    assert declined.returncode == 0  # declining is a normal outcome
+    assert "Cancelled: nothing of umbrella was deleted." in declined.stdout
     assert ok(engageiq(dev_platform, "tenants", "show", "umbrella"))["status"] == "active"
     confirmed = subprocess.run(
         command, capture_output=True, text=True, timeout=60, input="y\n", check=False

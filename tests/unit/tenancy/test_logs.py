@@ -90,3 +90,47 @@ def test_refused_requests_are_logged_with_the_status_they_get(tmp_path: Path) ->
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     access = [line for line in lines if line.get("msg") == "request"]
     assert [(a["path"], a["status"]) for a in access] == [("/api/me", 401)]
+
+
+def test_standard_library_lines_are_json_too() -> None:
+    # uvicorn, botocore and httpx log through the standard library, not structlog.
+    lines = run_logging("""
+        import logging
+        logging.getLogger("uvicorn.error").info("Started server process [%d]", 42)
+        logging.getLogger("botocore.credentials").warning("Found credentials in env")
+        logging.getLogger("httpx").info("HTTP Request: GET / 200")  # quiet below WARNING
+        try:
+            1 / 0
+        except ZeroDivisionError:
+            logging.getLogger("uvicorn.error").exception("Exception in ASGI application")
+    """)
+    assert [(line["logger"], line["msg"], line["level"]) for line in lines] == [
+        ("uvicorn.error", "Started server process [42]", "info"),
+        ("botocore.credentials", "Found credentials in env", "warning"),
+        ("uvicorn.error", "Exception in ASGI application", "error"),
+    ]
+    assert all(line["service"] == "chat" for line in lines)
+    assert lines[2]["exception"][0]["exc_type"] == "ZeroDivisionError"
+
+
+def test_uvicorn_log_config_makes_every_line_json(tmp_path: Path) -> None:
+    # What `engageiq dev` passes as `uvicorn --log-config`: lines from before the app loads.
+    config = tmp_path / "logging.json"
+    script = textwrap.dedent(f"""
+        import json, logging.config
+        from engageiq_tenancy.logs import uvicorn_log_config
+        logging.config.dictConfig(uvicorn_log_config("edge"))
+        logging.getLogger("uvicorn.error").info("Uvicorn running")
+        logging.getLogger("httpx").warning("HTTP Request failed")
+        print(open({str(config)!r}).read() if False else "", end="")
+    """)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    raw = [line for line in result.stdout.splitlines() if line]
+    assert len(raw) == 2
+    lines = [json.loads(line) for line in raw]
+    assert [(line["logger"], line["service"]) for line in lines] == [
+        ("uvicorn.error", "edge"),
+        ("httpx", "edge"),
+    ]

@@ -1,0 +1,171 @@
+"""Changes to moto's behaviour that the local platform needs, applied only in the process
+that runs the local AWS endpoint (never in the services, never in the cloud).
+
+One patch today: moto's DynamoDB `TransactWriteItems` deep-copies every table a transaction
+touches before it runs, to roll back on failure. A chat turn writes in a transaction, so each
+turn cost time proportional to the whole history (about 1.2 s at 20,000 items, see
+/work/shared/guide/platform-facts.md). The replacement below keeps moto's semantics (all or
+nothing, the same errors in the same order) but saves only the items the transaction touches,
+and puts exactly those back on failure. See docs/decisions/0062-local-transactions.md."""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any, Final
+
+log = logging.getLogger(__name__)
+
+# The moto releases whose TransactWriteItems this replacement was written against (read in
+# moto/dynamodb/models/__init__.py). Another release keeps moto's own (slow but correct) code.
+PATCHED_MOTO_SERIES: Final = ("5.2.",)
+_APPLIED_FLAG: Final = "_engageiq_item_rollback"
+
+
+def patch_transact_write_items() -> bool:
+    """Install the per-item rollback; idempotent. Returns False (and keeps moto's code) on a
+    moto release it was not written for."""
+    import moto
+    from moto.dynamodb.models import DynamoDBBackend
+
+    if getattr(DynamoDBBackend.transact_write_items, _APPLIED_FLAG, False):
+        return True
+    if not moto.__version__.startswith(PATCHED_MOTO_SERIES):
+        log.warning(
+            "moto %s is not a release the local transaction patch was written for; "
+            "keeping moto's own TransactWriteItems (slower as tables grow).",
+            moto.__version__,
+        )
+        return False
+    setattr(_transact_write_items, _APPLIED_FLAG, True)
+    DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
+    return True
+
+
+class _ItemJournal:
+    """The state, before the transaction, of each item it touches: enough to undo it."""
+
+    def __init__(self) -> None:
+        self._saved: list[tuple[Any, Any, Any, bool, Any]] = []
+
+    def save(self, table: Any, hash_key: Any, range_key: Any) -> None:
+        # moto stores items as table.items[hash] (no sort key) or table.items[hash][range].
+        had_hash = hash_key in table.items
+        current = table.get_item(hash_key, range_key)
+        self._saved.append((table, hash_key, range_key, had_hash, copy.deepcopy(current)))
+
+    def restore(self) -> None:
+        # Newest first, so the oldest saved state of an item is the one that remains.
+        for table, hash_key, range_key, had_hash, item in reversed(self._saved):
+            if table.range_key_attr is None:
+                if item is None:
+                    table.items.pop(hash_key, None)
+                else:
+                    table.items[hash_key] = item
+                continue
+            bucket = table.items[hash_key]
+            if item is None:
+                bucket.pop(range_key, None)
+            else:
+                bucket[range_key] = item
+            if not bucket and not had_hash:
+                del table.items[hash_key]
+
+
+def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+    """moto 5.2's DynamoDBBackend.transact_write_items with a per-item journal instead of a
+    deep copy of every touched table. The control flow below follows moto's line by line."""
+    from moto.dynamodb.comparisons import get_filter_expression
+    from moto.dynamodb.exceptions import (
+        ConditionalCheckFailed,
+        MockValidationException,
+        MultipleTransactionsException,
+        TooManyTransactionsException,
+        TransactionCanceledException,
+        TransactWriteSingleOpException,
+    )
+
+    if len(transact_items) > 100:
+        raise TooManyTransactionsException()
+    journal = _ItemJournal()
+    target_items: set[tuple[str, str]] = set()
+
+    def check_unicity(table_name: str, key: dict[str, Any]) -> None:
+        item = (str(table_name), str(dict(sorted(key.items()))))
+        if item in target_items:
+            raise MultipleTransactionsException()
+        target_items.add(item)
+
+    errors: list[tuple[str | None, str | None, dict[str, Any] | None]] = []
+    for item in transact_items:
+        original_item: dict[str, Any] | None = None
+        if len(list(item.keys())) > 1:
+            raise TransactWriteSingleOpException
+        try:
+            op_type, op = next(iter(item.items()))
+            if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
+                raise ValueError("Unsupported transaction operation")
+            table_name = op["TableName"]
+            condition_expression = op.get("ConditionExpression")
+            names = op.get("ExpressionAttributeNames")
+            values = op.get("ExpressionAttributeValues")
+            on_failure = op.get("ReturnValuesOnConditionCheckFailure")
+
+            table = self.get_table(table_name)
+            if op_type == "Put":
+                attrs = op["Item"]
+                key = {table.hash_key_attr: attrs[table.hash_key_attr]}
+                if table.range_key_attr is not None:
+                    key[table.range_key_attr] = attrs[table.range_key_attr]
+            else:
+                key = op["Key"]
+            check_unicity(table_name, key)
+
+            current = self.get_item(table_name, key)
+            if condition_expression is not None:
+                condition_op = get_filter_expression(condition_expression, names, values)
+                if not condition_op.expr(current):
+                    if on_failure == "ALL_OLD" and current:
+                        original_item = current.to_json()["Attributes"]
+                    raise ConditionalCheckFailed(item=original_item)
+
+            if op_type != "ConditionCheck":
+                hash_key, range_key = self.get_keys_value(table, key)
+                journal.save(table, hash_key, range_key)
+            if op_type == "Put":
+                self.put_item(
+                    table_name,
+                    op["Item"],
+                    condition_expression=condition_expression,
+                    expression_attribute_names=names,
+                    expression_attribute_values=values,
+                )
+            elif op_type == "Delete":
+                self.delete_item(
+                    table_name,
+                    key,
+                    condition_expression=condition_expression,
+                    expression_attribute_names=names,
+                    expression_attribute_values=values,
+                )
+            elif op_type == "Update":
+                self.update_item(
+                    table_name,
+                    key,
+                    update_expression=op["UpdateExpression"],
+                    condition_expression=condition_expression,
+                    expression_attribute_names=names,
+                    expression_attribute_values=values,
+                )
+            errors.append((None, None, None))
+        except (MultipleTransactionsException, MockValidationException):
+            journal.restore()
+            raise
+        except ConditionalCheckFailed as e:
+            errors.append(("ConditionalCheckFailed", str(e.message), original_item))
+        except Exception as e:  # moto records every other failure the same way
+            errors.append((type(e).__name__, str(e), original_item))
+
+    if any(code is not None for code, _, _ in errors):
+        journal.restore()
+        raise TransactionCanceledException(errors)

@@ -1,0 +1,166 @@
+"""Export -> purge -> import -> export gives the same content, through the CLI against the
+running local platform: documents under their names, users with their roles, conversations
+per user, every item and object. The imported tenant works: its admin signs in (with a new
+password), finds the conversation, and the document is still searched and cited."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.integration.conftest import DevPlatform
+from tests.integration.files.test_files_end_to_end import auth, search, wait_until_settled
+from tests.integration.test_tenant_lifecycle import NEW_PASSWORD
+
+pytestmark = pytest.mark.integration
+
+DOCUMENT = b"# Onboarding\nNumbat customers get a three-week onboarding programme.\n"
+OTHER_PASSWORD = "Another-Passw0rd-2"
+
+
+def cli(platform: DevPlatform, *args: str) -> Any:
+    result = subprocess.run(
+        [sys.executable, "-m", "engageiq.cli", *args, "--outputs",
+         str(platform.state_dir / "outputs.json"), "--json"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads(result.stdout)
+
+
+def first_token(platform: DevPlatform, email: str, temporary: str, new: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "engageiq.cli", "dev", "--state-dir", str(platform.state_dir),
+         "token", "--username", email, "--password", temporary, "--new-password", new],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    return result.stdout.strip()
+
+
+def content(directory: Path) -> dict[str, Any]:
+    """Everything an export holds, with user ids replaced by emails and what legitimately
+    changes on import left out (export time, checksums of id-bearing files, user status)."""
+    users = json.loads((directory / "users.json").read_text())
+    ids = {u["userId"]: u["email"] for u in users}
+    found: dict[str, Any] = {}
+    for path in sorted(directory.rglob("*")):
+        if not path.is_file():
+            continue
+        name = path.relative_to(directory).as_posix()
+        if path.suffix != ".json":
+            found[name] = path.read_bytes()
+            continue
+        text = path.read_text()
+        for old, email in ids.items():
+            text = text.replace(old, email)
+        found[name] = json.loads(text)
+    for name in [n for n in found if n.startswith("data/")]:
+        # Exports list items by key; the keys hold user ids, which sort differently now.
+        found[name] = sorted(found[name], key=lambda item: (item["pk"], item["sk"]))
+    manifest = found.pop("manifest.json")
+    found["counts"] = manifest["counts"]
+    for user in found["users.json"]:
+        user.pop("status")
+    for document in found["documents.json"]:
+        document.pop("objectVersion", None)  # a put makes a new S3 version
+    for item in found["data/files.json"]:
+        item.pop("objectVersion", None)
+    return found
+
+
+def test_export_purge_import_export_gives_the_same_content(
+    dev_platform: DevPlatform, tmp_path: Path
+) -> None:
+    created = cli(dev_platform, "tenants", "create", "numbat", "--name", "Numbat Ltd",
+                  "--admin-email", "admin@numbat.example", "--plan", "enterprise")  # fmt: skip
+    token = first_token(
+        dev_platform, "admin@numbat.example", created["adminTemporaryPassword"], NEW_PASSWORD
+    )
+    invited = cli(dev_platform, "users", "invite", "numbat", "rep@numbat.example")
+    rep = first_token(
+        dev_platform, "rep@numbat.example", invited["temporaryPassword"], OTHER_PASSWORD
+    )
+    for name in ("onboarding.md", "onboarding.md"):  # the same name twice: kept apart
+        uploaded = httpx.post(
+            f"{dev_platform.web_url}/api/upload-file",
+            files={"file": (name, DOCUMENT, "text/markdown")},
+            headers=auth(token),
+            timeout=30,
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        assert wait_until_settled(dev_platform, token, uploaded.json()["id"])["status"] == "ready"
+    for who in (token, rep):
+        answer = httpx.post(
+            f"{dev_platform.web_url}/api/chat",
+            json={"message": "How long is Numbat onboarding?"},
+            headers=auth(who),
+            timeout=60,
+        )
+        assert answer.status_code == 200, answer.text
+
+    first = tmp_path / "first"
+    exported = cli(dev_platform, "tenants", "export", "numbat", str(first))
+    assert exported["counts"]["users"] == 2
+    assert exported["counts"]["documents"] == 2
+    assert exported["counts"]["conversations"] == 2
+    assert sorted(p.name for p in (first / "documents").iterdir()) == [
+        "onboarding (2).md",
+        "onboarding.md",
+    ]
+    assert (first / "documents" / "onboarding.md").read_bytes() == DOCUMENT
+    per_user = json.loads((first / "conversations" / "rep@numbat.example.json").read_text())
+    assert per_user["email"] == "rep@numbat.example"
+    assert per_user["conversations"][0]["messages"]
+    users = {u["email"]: u for u in json.loads((first / "users.json").read_text())}
+    assert users["admin@numbat.example"]["roles"] == ["member", "tenant_admin"]
+    assert users["rep@numbat.example"]["roles"] == ["member"]
+    assert users["rep@numbat.example"]["userId"]
+    manifest = json.loads((first / "manifest.json").read_text())
+    assert manifest["sha256"]["documents/onboarding.md"]
+
+    cli(dev_platform, "tenants", "delete", "numbat", "--purge", "--yes")
+    imported = cli(dev_platform, "tenants", "import", str(first))
+    assert imported["users"] == 2
+    second = tmp_path / "second"
+    cli(dev_platform, "tenants", "export", "numbat", str(second))
+    assert content(second) == content(first)
+
+    # The restored tenant works: the admin chooses a new password, finds the conversation,
+    # and the document is still found by search.
+    token = first_token(
+        dev_platform,
+        "admin@numbat.example",
+        imported["temporaryPasswords"]["admin@numbat.example"],
+        NEW_PASSWORD,
+    )
+    listed = httpx.get(f"{dev_platform.web_url}/api/conversations", headers=auth(token), timeout=10)
+    assert len(listed.json()["conversations"]) == 1
+    assert search(dev_platform, token, "Numbat onboarding")[0]["fileName"].startswith("onboarding")
+
+
+def test_import_refuses_a_damaged_export_and_a_tenant_that_exists(
+    dev_platform: DevPlatform, tmp_path: Path
+) -> None:
+    directory = tmp_path / "demo"
+    cli(dev_platform, "tenants", "export", "demo", str(directory))
+
+    def failing(*args: str) -> dict[str, Any]:
+        result = subprocess.run(
+            [sys.executable, "-m", "engageiq.cli", "tenants", "import", *args, "--outputs",
+             str(dev_platform.state_dir / "outputs.json"), "--json"],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert result.returncode in (2, 4), result.stdout + result.stderr
+        error: dict[str, Any] = json.loads(result.stdout)["error"]
+        return error
+
+    assert failing(str(directory))["code"] == "tenant_not_empty"
+    (directory / "tenant.json").write_text("{}")
+    assert failing(str(directory))["code"] == "export_damaged"
+    assert failing(str(tmp_path))["code"] == "not_an_export"
