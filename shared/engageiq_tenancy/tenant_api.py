@@ -1,4 +1,5 @@
-"""The tenant admin API: `GET/PATCH /api/tenant` (branding) and `GET /api/tenant/usage`.
+"""The tenant admin API: `GET/PATCH /api/tenant` (branding) and `GET /api/tenant/usage`; the
+plugin also mounts the public `GET /api/branding` (public_branding).
 
 The web app reads branding for everyone in a tenant; only tenant admins change it. Usage is
 this month's counters (written by the chat service) against the tenant's budget."""
@@ -23,6 +24,11 @@ from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.errors import ApiError
 from engageiq_tenancy.items import from_item
 from engageiq_tenancy.keys import tenant_partition
+from engageiq_tenancy.public_branding import (
+    BrandingDirectory,
+    dynamodb_branding_reader,
+    public_branding,
+)
 from engageiq_tenancy.settings import ServiceSettings
 from engageiq_tenancy.tenant_gate import StorageUnavailable
 from engageiq_tenancy.tenants import (
@@ -185,16 +191,25 @@ class TenantApiPlugin(InitPluginProtocol):
     """Mounted by the chat service, which the edge routes `/api/tenant*` to."""
 
     def __init__(self, settings: ServiceSettings) -> None:
+        dynamodb = aws.client("dynamodb", settings)
         self.directory = TenantDirectory(
-            aws.client("dynamodb", settings), settings.table("tenants"), settings.table("usage")
+            dynamodb, settings.table("tenants"), settings.table("usage")
+        )
+        self.branding = BrandingDirectory(
+            dynamodb_branding_reader(dynamodb, settings.table("tenants"))
         )
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         directory = self.directory
+        branding = self.branding
 
         def provide() -> TenantDirectory:
             return directory
 
-        app_config.route_handlers.append(TenantController)
+        def provide_branding() -> BrandingDirectory:
+            return branding
+
+        app_config.route_handlers.extend([TenantController, public_branding])
         app_config.dependencies["tenants"] = Provide(provide, sync_to_thread=False)
+        app_config.dependencies["branding"] = Provide(provide_branding, sync_to_thread=False)
         return app_config
