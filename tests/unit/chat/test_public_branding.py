@@ -4,6 +4,7 @@ slug exactly the default EngageIQ branding."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import httpx
@@ -176,7 +177,7 @@ def test_reads_past_the_bound_are_refused_alike_for_every_slug() -> None:
     run(lambda: directory.branding("second"))
     for slug in ("acme", "third"):
         with pytest.raises(RateLimited):
-            run(lambda slug=slug: directory.branding(slug))
+            run(partial(directory.branding, slug))
     clock.advance(1)
     assert run(lambda: directory.branding("acme")).display_name == "Acme"
     # Cached answers cost no read, so they are never refused.
@@ -187,7 +188,7 @@ def test_the_cache_is_bounded() -> None:
     records = FakeRecords({})
     directory = BrandingDirectory(records, max_entries=3, burst=100, clock=FakeClock())
     for n in range(10):
-        run(lambda n=n: directory.branding(f"tenant-{n}"))
+        run(partial(directory.branding, f"tenant-{n}"))
     run(lambda: directory.branding("tenant-0"))
     assert records.reads.count("tenant-0") == 2
 
