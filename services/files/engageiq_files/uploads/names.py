@@ -11,14 +11,24 @@ MAX_NAME_LENGTH: Final = 200
 FALLBACK_NAME: Final = "untitled"
 
 
+# Control, format and line/paragraph separators: they hide text, reverse it (U+202E) or break
+# the line it is shown on.
+_INVISIBLE: Final = frozenset({"Cc", "Cf", "Zl", "Zp"})
+
+
+def without_invisible(text: str) -> str:
+    """`text` in NFC without control or format characters (also used for chat feedback)."""
+    text = unicodedata.normalize("NFC", text)
+    return "".join(ch for ch in text if unicodedata.category(ch) not in _INVISIBLE)
+
+
 def sanitise_name(raw: str | None) -> str:
     """A safe display name: the last path component, without control or format characters
     (which hide text or reverse it), trimmed, at most 200 characters, keeping the extension."""
     name = unicodedata.normalize("NFC", raw or "")
     # Browsers send Windows paths from old forms; either separator ends a path component.
     name = name.replace("\\", "/")
-    name = posixpath.basename(name)
-    name = "".join(ch for ch in name if unicodedata.category(ch) not in {"Cc", "Cf", "Zl", "Zp"})
+    name = without_invisible(posixpath.basename(name))
     name = name.strip().lstrip(".").strip()
     if name in {"", ".", ".."}:
         return FALLBACK_NAME
