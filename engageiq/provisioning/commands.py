@@ -17,9 +17,9 @@ import msgspec
 from rich.console import Console
 from rich.table import Table
 
-from engageiq.provisioning.errors import ProvisioningError
 from engageiq.provisioning.targets import Target, load_target
 from engageiq_tenancy.context import Role
+from engageiq_tenancy.operation_errors import ProvisioningError
 from engageiq_tenancy.tenants import STATUS_CACHE_SECONDS, TenantRecord, TenantStatus
 
 P = ParamSpec("P")
@@ -350,7 +350,7 @@ ROLE_CHOICE = click.Choice([r.value for r in Role])
 def invite(slug: str, email: str, role: str, env: str, outputs: Path | None, as_json: bool) -> None:
     """Invite EMAIL to tenant SLUG."""
     from engageiq.provisioning.tenants import TenantProvisioner
-    from engageiq.provisioning.users import UserDirectory
+    from engageiq_tenancy.tenant_users import UserDirectory
 
     options = _options(env, outputs, as_json)
     target = options.target()
@@ -376,7 +376,7 @@ def invite(slug: str, email: str, role: str, env: str, outputs: Path | None, as_
 def list_users(slug: str, env: str, outputs: Path | None, as_json: bool) -> None:
     """List the users of tenant SLUG."""
     from engageiq.provisioning.tenants import TenantProvisioner
-    from engageiq.provisioning.users import UserDirectory
+    from engageiq_tenancy.tenant_users import UserDirectory
 
     options = _options(env, outputs, as_json)
     target = options.target()
@@ -398,7 +398,7 @@ def list_users(slug: str, env: str, outputs: Path | None, as_json: bool) -> None
 @_common
 def remove(slug: str, email: str, env: str, outputs: Path | None, as_json: bool) -> None:
     """Delete EMAIL's account from tenant SLUG."""
-    from engageiq.provisioning.users import UserDirectory
+    from engageiq_tenancy.tenant_users import UserDirectory
 
     options = _options(env, outputs, as_json)
     UserDirectory(options.target()).remove(slug, email)
@@ -414,7 +414,7 @@ def set_role(
     slug: str, email: str, role: str, env: str, outputs: Path | None, as_json: bool
 ) -> None:
     """Make EMAIL a member or tenant_admin of SLUG."""
-    from engageiq.provisioning.users import UserDirectory
+    from engageiq_tenancy.tenant_users import UserDirectory
 
     options = _options(env, outputs, as_json)
     UserDirectory(options.target()).set_role(slug, email, _role(role))

@@ -1,5 +1,6 @@
 """The tenant admin API: `GET/PATCH /api/tenant` (branding) and `GET /api/tenant/usage`; the
-plugin also mounts the public `GET /api/branding` (public_branding).
+plugin also mounts the public `GET /api/branding` (public_branding) and the admin's user
+management `/api/tenant/users` (user_admin_api).
 
 The web app reads branding for everyone in a tenant; only tenant admins change it. Usage is
 this month's counters (written by the chat service) against the tenant's budget."""
@@ -31,6 +32,7 @@ from engageiq_tenancy.public_branding import (
 )
 from engageiq_tenancy.settings import ServiceSettings
 from engageiq_tenancy.tenant_gate import StorageUnavailable
+from engageiq_tenancy.tenant_users import UserDirectory
 from engageiq_tenancy.tenants import (
     Branding,
     InvalidBranding,
@@ -39,6 +41,7 @@ from engageiq_tenancy.tenants import (
     record_key,
     validate_branding,
 )
+from engageiq_tenancy.user_admin_api import ServicePool, TenantUserController, TenantUsers
 
 # The usage table's layout: one item per tenant and month, counters added atomically.
 USAGE_ENTITY = "USAGE"
@@ -192,6 +195,15 @@ class TenantApiPlugin(InitPluginProtocol):
 
     def __init__(self, settings: ServiceSettings) -> None:
         dynamodb = aws.client("dynamodb", settings)
+        self.users = TenantUsers(
+            UserDirectory(
+                ServicePool(
+                    settings.auth.user_pool_id,
+                    is_local=settings.is_local,
+                    cognito=aws.client("cognito-idp", settings),
+                )
+            )
+        )
         self.directory = TenantDirectory(
             dynamodb, settings.table("tenants"), settings.table("usage")
         )
@@ -202,6 +214,7 @@ class TenantApiPlugin(InitPluginProtocol):
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         directory = self.directory
         branding = self.branding
+        users = self.users
 
         def provide() -> TenantDirectory:
             return directory
@@ -209,7 +222,11 @@ class TenantApiPlugin(InitPluginProtocol):
         def provide_branding() -> BrandingDirectory:
             return branding
 
-        app_config.route_handlers.extend([TenantController, public_branding])
+        def provide_users() -> TenantUsers:
+            return users
+
+        app_config.route_handlers.extend([TenantController, TenantUserController, public_branding])
+        app_config.dependencies["users"] = Provide(provide_users, sync_to_thread=False)
         app_config.dependencies["tenants"] = Provide(provide, sync_to_thread=False)
         app_config.dependencies["branding"] = Provide(provide_branding, sync_to_thread=False)
         return app_config
