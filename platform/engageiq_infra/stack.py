@@ -66,6 +66,7 @@ def build(config: EnvironmentConfig, web_dir: Path = WEB_DIR) -> dict[str, pulum
             bucket_arns=bucket_arns,
             secret_values={"ANTHROPIC_API_KEY": config.anthropic_api_key},
             deletion_protection=config.deletion_protection,
+            user_pool_arn=identity.user_pool.arn,
         ),
     )
     tenancy = Tenancy(

@@ -21,6 +21,19 @@ from engageiq_tenancy.operation_errors import Conflict, InvalidInput, NotFound
 from engageiq_tenancy.resources import USER_POOL
 from engageiq_tenancy.tenant_ids import USER_ID_PATTERN
 
+# The Cognito actions the tenant admin API causes through this class (tenant_members,
+# member_by_id/_by_email, invite, set_role, remove with the last-admin rule): exactly what the
+# chat service's role may do on its user pool (platform/engageiq_infra/access.py).
+TENANT_ADMIN_API_ACTIONS: Final[tuple[str, ...]] = (
+    "cognito-idp:ListUsersInGroup",
+    "cognito-idp:AdminGetUser",
+    "cognito-idp:AdminListGroupsForUser",
+    "cognito-idp:AdminCreateUser",
+    "cognito-idp:AdminAddUserToGroup",
+    "cognito-idp:AdminRemoveUserFromGroup",
+    "cognito-idp:AdminDeleteUser",
+)
+
 _EMAIL: Final = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Final, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import anyio
 import msgspec
@@ -28,18 +28,6 @@ from engageiq_tenancy.tenant_users import TenantUser, UserDirectory
 
 T = TypeVar("T")
 log = structlog.get_logger(__name__)
-
-# The Cognito API actions this module causes (through UserDirectory), and so exactly what the
-# chat service's role may do on its user pool (platform/engageiq_infra/access.py).
-COGNITO_ADMIN_ACTIONS: Final[tuple[str, ...]] = (
-    "cognito-idp:ListUsersInGroup",
-    "cognito-idp:AdminGetUser",
-    "cognito-idp:AdminListGroupsForUser",
-    "cognito-idp:AdminCreateUser",
-    "cognito-idp:AdminAddUserToGroup",
-    "cognito-idp:AdminRemoveUserFromGroup",
-    "cognito-idp:AdminDeleteUser",
-)
 
 _ADMIN_ONLY = "403: `forbidden` (you are not a tenant admin), `tenant_suspended`."
 _NOT_FOUND = "404: `user_not_found`: no such user in your organisation."

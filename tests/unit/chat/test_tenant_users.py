@@ -16,7 +16,7 @@ from litestar.testing import TestClient
 from engageiq.local.aws import LocalResources, aws_client
 from engageiq.local.seed import local_target, sign_in
 from engageiq_tenancy.context import Role, group_name
-from engageiq_tenancy.tenant_users import UserDirectory
+from engageiq_tenancy.tenant_users import TENANT_ADMIN_API_ACTIONS, UserDirectory
 from engageiq_tenancy.user_admin_api import ServicePool
 from tests.support.chat import ChatHarness
 
@@ -290,3 +290,27 @@ def test_in_the_cloud_cognito_sends_the_invitation_and_no_password_is_returned(
     cloud.ensure_group(group_name("acme", Role.MEMBER))
     invitation = cloud.invite("acme", "mailed@acme.example", Role.MEMBER)
     assert (invitation.created, invitation.temporary_password) == (True, None)
+
+
+def test_the_api_calls_only_the_cognito_actions_its_role_is_granted(
+    tenants: Tenants,
+) -> None:
+    resources = tenants.harness.resources
+    cognito = aws_client("cognito-idp", resources.endpoint_url)
+    called: set[str] = set()
+
+    def record(model: Any, **_: Any) -> None:
+        called.add(f"cognito-idp:{model.name}")
+
+    cognito.meta.events.register("before-call.cognito-idp.*", record)
+    directory = UserDirectory(ServicePool(resources.user_pool_id, True, cognito))
+    # Every path the API takes: list, invite, look up, re-role (with the admin rule), remove.
+    directory.tenant_members("acme")
+    invitation = directory.invite("acme", "temp@acme.example", Role.MEMBER)
+    user_id = directory.member_by_email("acme", invitation.email).user_id
+    directory.member_by_id("acme", user_id)
+    directory.set_role("acme", invitation.email, Role.TENANT_ADMIN)
+    directory.set_role("acme", invitation.email, Role.MEMBER)
+    directory.remove("acme", invitation.email)
+
+    assert called == set(TENANT_ADMIN_API_ACTIONS)
