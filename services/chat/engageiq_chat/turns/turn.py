@@ -313,6 +313,14 @@ class Turn:
         except StorageUnavailable:
             # Usage is best effort once the tokens are spent; the log line is the record.
             log.error("usage_not_recorded", input_tokens=input_tokens, output_tokens=output_tokens)
+        if stored and text and message.citations:
+            try:
+                await self.chat.usage.count_citations(
+                    self.tenant, [(c.source_id, c.title) for c in message.citations]
+                )
+            except (StorageUnavailable, InvalidObjectId):
+                # A statistic only: the answer and its citations are saved either way.
+                log.warning("citations_not_counted", message_id=message.id)
         log.info(
             "chat_turn_finished",
             finish_reason=reason,
