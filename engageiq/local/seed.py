@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from engageiq.local.aws import LocalResources, aws_client
 from engageiq.provisioning.targets import Target
 from engageiq.provisioning.tenants import TenantProvisioner
-from engageiq.provisioning.users import UserDirectory
 from engageiq_tenancy.context import Role
+from engageiq_tenancy.tenant_users import UserDirectory
 
 DEMO_TENANT_ID = "demo"
 DEMO_USERNAME = "demo@engageiq.local"

@@ -20,9 +20,9 @@ from rich.console import Console
 from rich.table import Table
 
 from engageiq.local.paths import STATE_DIR_ENV
-from engageiq.provisioning.errors import EXIT_FAILED, EXIT_INVALID, ProvisioningError
 from engageiq.provisioning.targets import Target, load_target
 from engageiq_tenancy.context import Role
+from engageiq_tenancy.operation_errors import EXIT_FAILED, EXIT_INVALID, ProvisioningError
 from engageiq_tenancy.tenants import STATUS_CACHE_SECONDS, TenantRecord, TenantStatus
 
 P = ParamSpec("P")
@@ -579,7 +579,7 @@ ROLE_CHOICE = click.Choice([r.value for r in Role])
 def invite(slug: str, email: str, role: str, env: str, outputs: Path | None, as_json: bool) -> None:
     """Invite EMAIL to tenant SLUG."""
     from engageiq.provisioning.tenants import TenantProvisioner
-    from engageiq.provisioning.users import UserDirectory
+    from engageiq_tenancy.tenant_users import UserDirectory
 
     options = _options(env, outputs, as_json)
     target = options.target()
@@ -605,7 +605,7 @@ def invite(slug: str, email: str, role: str, env: str, outputs: Path | None, as_
 def list_users(slug: str, env: str, outputs: Path | None, as_json: bool) -> None:
     """List the users of tenant SLUG."""
     from engageiq.provisioning.tenants import TenantProvisioner
-    from engageiq.provisioning.users import UserDirectory
+    from engageiq_tenancy.tenant_users import UserDirectory
 
     options = _options(env, outputs, as_json)
     target = options.target()
@@ -628,7 +628,7 @@ def list_users(slug: str, env: str, outputs: Path | None, as_json: bool) -> None
 def remove(slug: str, email: str, env: str, outputs: Path | None, as_json: bool) -> None:
     """Delete EMAIL's account from tenant SLUG."""
     from engageiq.provisioning.tenants import TenantProvisioner
-    from engageiq.provisioning.users import UserDirectory
+    from engageiq_tenancy.tenant_users import UserDirectory
 
     options = _options(env, outputs, as_json)
     target = options.target()
@@ -647,7 +647,7 @@ def set_role(
 ) -> None:
     """Make EMAIL a member or tenant_admin of SLUG."""
     from engageiq.provisioning.tenants import TenantProvisioner
-    from engageiq.provisioning.users import UserDirectory
+    from engageiq_tenancy.tenant_users import UserDirectory
 
     options = _options(env, outputs, as_json)
     target = options.target()

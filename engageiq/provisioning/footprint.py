@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engageiq.provisioning.targets import Target
-from engageiq.provisioning.users import UserDirectory
 from engageiq_tenancy.items import to_item
 from engageiq_tenancy.resources import TABLES, TENANT_OBJECT_PREFIX, UPLOADS
 from engageiq_tenancy.tenant_ids import KEY_DELIMITER, validate_tenant_id
+from engageiq_tenancy.tenant_users import UserDirectory
 from engageiq_tenancy.tenants import operator_record_key
 
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 from botocore.exceptions import ClientError
 
-from engageiq.provisioning.errors import NotFound
 from engageiq.provisioning.footprint import Footprint, TenantData
 from engageiq.provisioning.targets import Target
 from engageiq_tenancy.items import to_item
+from engageiq_tenancy.operation_errors import NotFound
 from engageiq_tenancy.resources import TABLES
 from engageiq_tenancy.tenant_ids import validate_tenant_id
 from engageiq_tenancy.tenants import TenantStatus, operator_record_key

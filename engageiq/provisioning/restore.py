@@ -20,13 +20,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from engageiq.provisioning.errors import Conflict, InvalidInput
 from engageiq.provisioning.export import EXPORT_FORMAT, MANIFEST, sha256_of
 from engageiq.provisioning.footprint import TenantData, tenant_object_prefix
 from engageiq.provisioning.targets import Target
 from engageiq.provisioning.tenants import validate_slug
 from engageiq_tenancy.context import Role, group_name
 from engageiq_tenancy.items import serialize
+from engageiq_tenancy.operation_errors import Conflict, InvalidInput
 from engageiq_tenancy.resources import TABLES
 from engageiq_tenancy.tenant_ids import KEY_DELIMITER
 

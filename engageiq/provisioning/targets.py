@@ -19,7 +19,7 @@ from botocore.config import Config
 
 from engageiq.local.aws import LOCAL_CREDENTIALS
 from engageiq.local.paths import default_state_dir, outputs_file
-from engageiq.provisioning.errors import InvalidInput, NotFound
+from engageiq_tenancy.operation_errors import InvalidInput, NotFound
 from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, TABLES
 
 _CONFIG = Config(

@@ -9,12 +9,12 @@ from typing import Any, Final
 import msgspec
 from botocore.exceptions import ClientError
 
-from engageiq.provisioning.errors import Conflict, InvalidInput, NotFound
 from engageiq.provisioning.targets import Target
-from engageiq.provisioning.users import UserDirectory
 from engageiq_tenancy.context import Role, group_name
 from engageiq_tenancy.items import from_item, to_item
+from engageiq_tenancy.operation_errors import Conflict, InvalidInput, NotFound
 from engageiq_tenancy.tenant_ids import is_valid_tenant_id
+from engageiq_tenancy.tenant_users import UserDirectory
 from engageiq_tenancy.tenants import (
     DEFAULT_MONTHLY_TOKEN_BUDGET,
     Branding,

@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, Final
 
-from engageiq.provisioning.errors import InvalidInput
 from engageiq.provisioning.targets import Target
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.items import from_item, to_item
+from engageiq_tenancy.operation_errors import InvalidInput
 from engageiq_tenancy.tenant_api import current_month, usage_key
 
 _MONTH: Final = re.compile(r"\d{4}-(0[1-9]|1[0-2])")

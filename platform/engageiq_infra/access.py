@@ -23,6 +23,7 @@ from engageiq_infra.policies import (
     table_resources,
 )
 from engageiq_tenancy.resources import SERVICE_DATA, SERVICES, Environment, EnvVars
+from engageiq_tenancy.tenant_users import TENANT_ADMIN_API_ACTIONS
 
 # Who runs the container, and therefore assumes its role.
 COMPUTE_PRINCIPALS: Final[dict[Compute, str]] = {
@@ -34,6 +35,12 @@ COMPUTE_PRINCIPALS: Final[dict[Compute, str]] = {
 SERVICE_SECRETS: Final[dict[str, tuple[str, ...]]] = {
     "chat": ("ANTHROPIC_API_KEY", EnvVars.ORIGIN_SECRET),
     "files": (EnvVars.ORIGIN_SECRET,),
+}
+# Cognito admin actions per service, on the platform's user pool only: the chat service serves
+# the tenant admin's user management (/api/tenant/users).
+SERVICE_USER_POOL_ACTIONS: Final[dict[str, tuple[str, ...]]] = {
+    "chat": TENANT_ADMIN_API_ACTIONS,
+    "files": (),
 }
 
 
@@ -48,6 +55,8 @@ class ServiceAccessArgs:
     secret_values: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
     """Secret environment variable -> value (from secret config)."""
     deletion_protection: bool = False
+    user_pool_arn: pulumi.Input[str] | None = None
+    """The user pool whose users the services administer (SERVICE_USER_POOL_ACTIONS)."""
 
 
 class ServiceAccess(pulumi.ComponentResource):
@@ -135,6 +144,18 @@ class ServiceAccess(pulumi.ComponentResource):
                     "Resource": arn,
                 },
             ]
+        pool_actions = SERVICE_USER_POOL_ACTIONS[service]
+        if pool_actions:
+            if self._args.user_pool_arn is None:
+                raise ValueError(f"the {service} service needs the user pool's ARN")
+            statements.append(
+                {
+                    "Sid": "OwnUserPool",
+                    "Effect": "Allow",
+                    "Action": list(pool_actions),
+                    "Resource": self._args.user_pool_arn,
+                }
+            )
         secrets = [s.arn for s in self.secrets[service].values()]
         if secrets:
             statements.append(

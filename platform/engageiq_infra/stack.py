@@ -71,6 +71,7 @@ def build(config: EnvironmentConfig, web_dir: Path = WEB_DIR) -> dict[str, pulum
                 EnvVars.ORIGIN_SECRET: origin_secret.value,
             },
             deletion_protection=config.deletion_protection,
+            user_pool_arn=identity.user_pool.arn,
         ),
     )
     tenancy = Tenancy(

@@ -6,6 +6,7 @@ no framework wording)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -18,6 +19,7 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ValidationException,
 )
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
@@ -30,6 +32,15 @@ class ErrorBody(msgspec.Struct, rename="camel"):
     code: str
     message: str
     request_id: str
+
+
+def documented_errors(errors: Mapping[int, str]) -> dict[int, ResponseSpec]:
+    """OpenAPI `responses` for a route's error statuses: each has the one error shape, and its
+    description names the stable codes, e.g. `{404: "`not_found`: no such message."}`."""
+    return {
+        status: ResponseSpec(data_container=ErrorBody, description=text, generate_examples=False)
+        for status, text in errors.items()
+    }
 
 
 class TokenRefused(NotAuthorizedException):

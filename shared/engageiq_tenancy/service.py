@@ -5,12 +5,15 @@ dependency, `/health`, `GET /api/me` and the OpenAPI document at `/api/<service>
 
 from __future__ import annotations
 
+from typing import Final
+
 import msgspec
 from litestar import Litestar, get
 from litestar.config.app import AppConfig
 from litestar.di import NamedDependency, Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityRequirement, SecurityScheme
 from litestar.plugins import InitPluginProtocol
 
@@ -29,6 +32,30 @@ from engageiq_tenancy.tenant_gate import TenantGate, dynamodb_status_reader
 from engageiq_tenancy.tokens import CognitoTokenVerifier
 
 BEARER: SecurityRequirement = {"BearerToken": []}
+
+# Swagger UI's files, served by the platform itself (the web app's build copies them from npm
+# `swagger-ui-dist`; the local edge and the web bucket serve them): the docs pages work without
+# internet, and no third-party CDN runs script on a page that holds a bearer token.
+DOCS_ASSETS: Final = "/docs-assets/swagger-ui"
+SWAGGER_JS: Final = f"{DOCS_ASSETS}/swagger-ui-bundle.js"
+SWAGGER_PRESET_JS: Final = f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js"
+SWAGGER_CSS: Final = f"{DOCS_ASSETS}/swagger-ui.css"
+
+
+def docs_render_plugins() -> list[SwaggerRenderPlugin]:
+    """Swagger UI at `/` and `/swagger` of the docs path, from our own assets (Litestar adds
+    `openapi.json` for tools). Litestar's other UIs (ReDoc, Elements, RapiDoc) load from CDNs,
+    so they are deliberately not mounted."""
+    return [
+        SwaggerRenderPlugin(
+            path=["/", "/swagger"],
+            js_url=SWAGGER_JS,
+            css_url=SWAGGER_CSS,
+            standalone_preset_js_url=SWAGGER_PRESET_JS,
+            # Litestar's default favicon is a CDN URL too.
+            favicon="",
+        ),
+    ]
 
 
 class Health(msgspec.Struct):
@@ -122,6 +149,7 @@ class TenancyPlugin(InitPluginProtocol):
             title=f"EngageIQ {self.service} API",
             version="0.1.0",
             path=f"/api/{self.service}/docs",
+            render_plugins=docs_render_plugins(),
             components=Components(
                 security_schemes={
                     "BearerToken": SecurityScheme(

@@ -1,10 +1,13 @@
-"""The tenant admin API: `GET/PATCH /api/tenant` (branding) and `GET /api/tenant/usage`.
+"""The tenant admin API: `GET/PATCH /api/tenant` (branding) and `GET /api/tenant/usage`; the
+plugin also mounts the public `GET /api/branding` (public_branding) and the admin's user
+management `/api/tenant/users` (user_admin_api).
 
 The web app reads branding for everyone in a tenant; only tenant admins change it. Usage is
 this month's counters (written by the chat service) against the tenant's budget."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,9 +25,16 @@ from engageiq_tenancy.auth import requires_tenant_admin
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.errors import ApiError
 from engageiq_tenancy.items import from_item
-from engageiq_tenancy.keys import tenant_partition
+from engageiq_tenancy.keys import object_id, tenant_partition
+from engageiq_tenancy.public_branding import (
+    BrandingDirectory,
+    dynamodb_branding_reader,
+    public_branding,
+)
 from engageiq_tenancy.settings import ServiceSettings
 from engageiq_tenancy.tenant_gate import StorageUnavailable
+from engageiq_tenancy.tenant_ids import KEY_DELIMITER
+from engageiq_tenancy.tenant_users import UserDirectory
 from engageiq_tenancy.tenants import (
     Branding,
     InvalidBranding,
@@ -34,17 +44,41 @@ from engageiq_tenancy.tenants import (
     record_key,
     validate_branding,
 )
+from engageiq_tenancy.user_admin_api import ServicePool, TenantUserController, TenantUsers
 
-# The usage table's layout: one item per tenant and month, counters added atomically.
+# The usage table's layout (every counter added atomically by the chat service):
+#   pk=<tenant>#USAGE      sk=<yyyy-mm>            the month: requests, inputTokens, outputTokens
+#   pk=<tenant>#USAGE      sk=<yyyy-mm-dd>         one day of it: requests, tokens
+#   pk=<tenant>#CITATIONS  sk=<yyyy-mm>#<fileId>   answers that cited the file: citations, title
+# A month's days and its cited files are each one Query on their partition, never a Scan.
 USAGE_ENTITY = "USAGE"
+CITATIONS_ENTITY = "CITATIONS"
+TOP_DOCUMENTS = 10
+# Bounds the Query for the most cited files: a month's distinct cited files, 1 MB a page.
+CITATION_PAGES = 5
 
 
 def usage_key(tenant: TenantContext, month: str) -> dict[str, str]:
     return {"pk": tenant_partition(tenant, USAGE_ENTITY), "sk": month}
 
 
+def daily_usage_key(tenant: TenantContext, day: str) -> dict[str, str]:
+    return {"pk": tenant_partition(tenant, USAGE_ENTITY), "sk": day}
+
+
+def citation_key(tenant: TenantContext, month: str, file_id: str) -> dict[str, str]:
+    return {
+        "pk": tenant_partition(tenant, CITATIONS_ENTITY),
+        "sk": f"{month}{KEY_DELIMITER}{object_id(file_id)}",
+    }
+
+
 def current_month(now: datetime | None = None) -> str:
     return (now or datetime.now(UTC)).strftime("%Y-%m")
+
+
+def current_day(now: datetime | None = None) -> str:
+    return (now or datetime.now(UTC)).strftime("%Y-%m-%d")
 
 
 class TenantView(msgspec.Struct, rename="camel"):
@@ -61,6 +95,21 @@ class BrandingPatch(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     logo_url: str | msgspec.UnsetType | None = msgspec.UNSET
 
 
+class DailyTokens(msgspec.Struct, rename="camel"):
+    date: str
+    """YYYY-MM-DD (UTC)."""
+    tokens: int
+    """Input plus output tokens of that day's answers."""
+
+
+class CitedDocument(msgspec.Struct, rename="camel"):
+    file_id: str
+    title: str
+    """The file's name when it was last cited (it may since have been deleted)."""
+    citations: int
+    """How many saved answers this month cited the file."""
+
+
 class UsageView(msgspec.Struct, rename="camel"):
     month: str
     requests: int
@@ -69,6 +118,10 @@ class UsageView(msgspec.Struct, rename="camel"):
     tokens: int
     monthly_token_budget: int
     remaining_tokens: int
+    daily: list[DailyTokens]
+    """The month's days that had usage, oldest first (days without usage are left out)."""
+    top_documents: list[CitedDocument]
+    """The month's most cited files, most first (at most 10)."""
 
 
 def _typed(key: dict[str, str]) -> dict[str, Any]:
@@ -125,6 +178,45 @@ class TenantDirectory:
         item = answer.get("Item", {})
         return {name: _number(item, name) for name in ("requests", "inputTokens", "outputTokens")}
 
+    async def _query(self, pk: str, prefix: str, max_pages: int) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        start: dict[str, Any] | None = None
+        for _ in range(max_pages):
+            request: dict[str, Any] = {
+                "TableName": self._usage,
+                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+                "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": prefix}},
+            }
+            if start:
+                request["ExclusiveStartKey"] = start
+            answer = await self._call("query", **request)
+            items += [from_item(i) for i in answer.get("Items", [])]
+            start = answer.get("LastEvaluatedKey")
+            if not start:
+                break
+        return items
+
+    async def daily(self, tenant: TenantContext, month: str) -> list[DailyTokens]:
+        """The month's per-day counters (one Query; at most 31 small items)."""
+        items = await self._query(tenant_partition(tenant, USAGE_ENTITY), f"{month}-", 1)
+        return [DailyTokens(date=str(i["sk"]), tokens=int(i.get("tokens", 0))) for i in items]
+
+    async def top_documents(self, tenant: TenantContext, month: str) -> list[CitedDocument]:
+        """The month's most cited files (a bounded Query over the month's cited files)."""
+        items = await self._query(
+            tenant_partition(tenant, CITATIONS_ENTITY), f"{month}{KEY_DELIMITER}", CITATION_PAGES
+        )
+        cited = [
+            CitedDocument(
+                file_id=str(i["sk"]).split(KEY_DELIMITER, 1)[1],
+                title=str(i.get("title", "")),
+                citations=int(i.get("citations", 0)),
+            )
+            for i in items
+        ]
+        cited.sort(key=lambda d: (-d.citations, d.title, d.file_id))
+        return cited[:TOP_DOCUMENTS]
+
 
 def _view(record: TenantRecord) -> TenantView:
     return TenantView(record.tenant_id, record.name, record.plan, record.status, record.branding)
@@ -168,10 +260,15 @@ class TenantController(Controller):
     async def get_usage(
         self, tenant: NamedDependency[TenantContext], tenants: NamedDependency[TenantDirectory]
     ) -> UsageView:
-        """This month's requests and tokens against the monthly budget."""
+        """This month's requests and tokens against the monthly budget, its tokens per day, and
+        its most cited documents. Tenant members may read it; the web app shows it to admins."""
         month = current_month()
-        record = await tenants.record(tenant)
-        counters = await tenants.usage(tenant, month)
+        record, counters, daily, top = await asyncio.gather(
+            tenants.record(tenant),
+            tenants.usage(tenant, month),
+            tenants.daily(tenant, month),
+            tenants.top_documents(tenant, month),
+        )
         used = counters["inputTokens"] + counters["outputTokens"]
         return UsageView(
             month=month,
@@ -181,6 +278,8 @@ class TenantController(Controller):
             tokens=used,
             monthly_token_budget=record.monthly_token_budget,
             remaining_tokens=max(0, record.monthly_token_budget - used),
+            daily=daily,
+            top_documents=top,
         )
 
 
@@ -188,16 +287,41 @@ class TenantApiPlugin(InitPluginProtocol):
     """Mounted by the chat service, which the edge routes `/api/tenant*` to."""
 
     def __init__(self, settings: ServiceSettings) -> None:
+        dynamodb = aws.client("dynamodb", settings)
+        self.users = TenantUsers(
+            UserDirectory(
+                ServicePool(
+                    settings.auth.user_pool_id,
+                    is_local=settings.is_local,
+                    cognito=aws.client("cognito-idp", settings),
+                    dynamodb=dynamodb,
+                    tables=settings.tables,
+                )
+            )
+        )
         self.directory = TenantDirectory(
-            aws.client("dynamodb", settings), settings.table("tenants"), settings.table("usage")
+            dynamodb, settings.table("tenants"), settings.table("usage")
+        )
+        self.branding = BrandingDirectory(
+            dynamodb_branding_reader(dynamodb, settings.table("tenants"))
         )
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         directory = self.directory
+        branding = self.branding
+        users = self.users
 
         def provide() -> TenantDirectory:
             return directory
 
-        app_config.route_handlers.append(TenantController)
+        def provide_branding() -> BrandingDirectory:
+            return branding
+
+        def provide_users() -> TenantUsers:
+            return users
+
+        app_config.route_handlers.extend([TenantController, TenantUserController, public_branding])
+        app_config.dependencies["users"] = Provide(provide_users, sync_to_thread=False)
         app_config.dependencies["tenants"] = Provide(provide, sync_to_thread=False)
+        app_config.dependencies["branding"] = Provide(provide_branding, sync_to_thread=False)
         return app_config

@@ -85,6 +85,12 @@ def operator_record_key(tenant_id: str) -> dict[str, str]:
     return _record_key(tenant_id)
 
 
+def branding_lookup_key(slug: str) -> dict[str, str]:
+    """A tenant record addressed by an unauthenticated slug: only the public branding endpoint
+    uses it, and it reads nothing but name, status and branding (public_branding)."""
+    return _record_key(slug)
+
+
 def record_to_item(record: TenantRecord) -> dict[str, Any]:
     """A plain-attribute item (for boto3's resource-free `TypeSerializer` users: strings,
     numbers and maps only)."""

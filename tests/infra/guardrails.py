@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
-from engageiq_infra.access import SERVICE_SECRETS
+from engageiq_infra.access import SERVICE_SECRETS, SERVICE_USER_POOL_ACTIONS
 from engageiq_infra.edge import (
     ALL_VIEWER_EXCEPT_HOST_HEADER,
     CACHING_DISABLED,
@@ -46,7 +46,14 @@ EXPRESS: Final = "aws:ecs/expressGatewayService:ExpressGatewayService"
 USER_POOL_TYPE: Final = "aws:cognito/userPool:UserPool"
 CLIENT: Final = "aws:cognito/userPoolClient:UserPoolClient"
 # Actions that read or change data; these must always name their resources.
-DATA_ACTION_PREFIXES: Final = ("dynamodb:", "s3:", "secretsmanager:", "kms:", "sts:")
+DATA_ACTION_PREFIXES: Final = (
+    "dynamodb:",
+    "s3:",
+    "secretsmanager:",
+    "kms:",
+    "sts:",
+    "cognito-idp:",
+)
 TENANT_LEADING_KEY: Final = "${aws:PrincipalTag/tenant_id}#*"
 TENANT_OBJECTS: Final = "tenants/${aws:PrincipalTag/tenant_id}/*"
 LOCAL_ONLY_ENV_VARS: Final = frozenset({EnvVars.LOCAL_JWKS_URL, EnvVars.AWS_ENDPOINT_URL})
@@ -551,7 +558,8 @@ def _resources(statement: Mapping[str, Any]) -> set[str]:
 
 def check_service_roles_own_data(inventory: Inventory) -> None:
     """Each service role: exactly its own tables (and their indexes), its own buckets, its
-    own secrets, and the tenant role; nothing else."""
+    own secrets, the tenant role, and exactly its Cognito admin actions on the platform's one
+    user pool; nothing else."""
     tables = {
         t.inputs["tags"]["engageiq:table"]: t.outputs["arn"] for t in inventory.of_type(TABLE)
     }
@@ -559,7 +567,9 @@ def check_service_roles_own_data(inventory: Inventory) -> None:
         b.inputs["tags"]["engageiq:bucket"]: b.outputs["arn"] for b in inventory.of_type(BUCKET)
     }
     tenant_role = inventory.outputs[TENANT_ROLE_ARN]
+    user_pool = the_one(inventory, USER_POOL_TYPE).outputs["arn"]
     for service in SERVICES:
+        pool_actions = set(SERVICE_USER_POOL_ACTIONS[service])
         role = role_named(inventory, f"engageiq-{inventory.environment}-{service}-service")
         own_tables = {tables[t.logical_name] for t in SERVICE_DATA[service].tables}
         own_buckets = {buckets[b.logical_name] for b in SERVICE_DATA[service].buckets}
@@ -568,14 +578,22 @@ def check_service_roles_own_data(inventory: Inventory) -> None:
             "s3": own_buckets | {f"{arn}/*" for arn in own_buckets},
             "sts": {tenant_role},
             "secretsmanager": {r for r in _all_secret_arns(inventory, service)},
+            "cognito-idp": {user_pool} if pool_actions else set(),
         }
         granted: dict[str, set[str]] = {k: set() for k in allowed}
+        cognito_actions: set[str] = set()
         for document in role_policies(inventory, role):
             for statement in statements(document):
                 for action in as_list(statement.get("Action")):
                     prefix = action.split(":")[0]
                     require(prefix in allowed, f"{service}: unexpected action {action}")
                     granted[prefix] |= _resources(statement)
+                    if prefix == "cognito-idp":
+                        cognito_actions.add(action)
+        require(
+            cognito_actions == pool_actions,
+            f"{service}: Cognito actions {sorted(cognito_actions)} != {sorted(pool_actions)}",
+        )
         for prefix, resources in granted.items():
             require(
                 resources <= allowed[prefix],

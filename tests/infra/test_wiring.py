@@ -7,7 +7,8 @@ import pytest
 from engageiq_infra.config import COMPUTE_OPTIONS
 from engageiq_infra.mocks import Inventory, read_stack_config
 from engageiq_infra.outputs import LOCAL_ONLY_KEYS, cloud_output_keys
-from engageiq_tenancy.resources import OUTPUT_KEYS, SERVICES, USER_POOL
+from engageiq_tenancy.resources import OUTPUT_KEYS, SERVICES, USER_POOL, EnvVars
+from engageiq_tenancy.tenant_users import TENANT_ADMIN_API_ACTIONS
 
 from . import guardrails as g
 from .conftest import recorded_stack
@@ -72,6 +73,27 @@ def test_services_run_the_configured_images_as_their_own_roles(stack: Inventory)
             image = express.inputs["primaryContainer"]["image"]
             assert express.inputs["taskRoleArn"] == role_arn.outputs["arn"]
         assert image == config[f"engageiq:{service}Image"]
+
+
+def test_chat_administers_the_users_of_its_own_user_pool_and_nothing_more(
+    stack: Inventory,
+) -> None:
+    pool = g.the_one(stack, g.USER_POOL_TYPE)
+    granted: dict[str, list[dict[str, object]]] = {}
+    for service in SERVICES:
+        role = g.role_named(stack, f"engageiq-{stack.environment}-{service}-service")
+        granted[service] = [
+            statement
+            for document in g.role_policies(stack, role)
+            for statement in g.statements(document)
+            if any(str(a).startswith("cognito-idp:") for a in g.as_list(statement["Action"]))
+        ]
+    assert granted["files"] == []
+    [statement] = granted["chat"]
+    assert statement["Resource"] == pool.outputs["arn"]
+    assert sorted(g.as_list(statement["Action"])) == sorted(TENANT_ADMIN_API_ACTIONS)
+    # The pool the role may administer is the one the service is told about.
+    assert g.service_environment(stack, "chat")[EnvVars.USER_POOL_ID] == pool.outputs["id"]
 
 
 def test_chat_gets_its_llm_key_as_a_secret_not_a_variable(stack: Inventory) -> None:

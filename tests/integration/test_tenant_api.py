@@ -65,3 +65,64 @@ def test_usage_reports_against_the_budget(dev_platform: DevPlatform) -> None:
     assert usage["monthlyTokenBudget"] > 0
     assert usage["remainingTokens"] == usage["monthlyTokenBudget"] - usage["tokens"]
     assert usage["tokens"] == usage["inputTokens"] + usage["outputTokens"]
+
+
+def test_branding_is_public_and_the_same_default_for_any_other_slug(
+    dev_platform: DevPlatform,
+) -> None:
+    def branding(slug: str) -> httpx.Response:
+        return httpx.get(
+            f"{dev_platform.web_url}/api/branding", params={"tenant": slug}, timeout=10
+        )
+
+    demo = branding("demo")
+    assert demo.status_code == 200
+    assert set(demo.json()) == {"displayName", "primaryColor", "logoUrl"}
+    assert demo.json()["displayName"] == "Demo Company"
+    unknown, malformed = branding("nobody-here"), branding("NOT--valid")
+    assert (
+        unknown.json()
+        == malformed.json()
+        == {
+            "displayName": "EngageIQ",
+            "primaryColor": "#1f6feb",
+            "logoUrl": None,
+        }
+    )
+
+
+def test_an_admin_invites_a_user_who_signs_in_and_is_then_removed(
+    dev_platform: DevPlatform,
+) -> None:
+    resources = resources_of(dev_platform.outputs)
+    admin = demo_token(dev_platform)
+    invited = call(
+        dev_platform, "POST", "/api/tenant/users", admin, {"email": "invitee@demo.example"}
+    )
+    assert invited.status_code == 201, invited.text
+    body = invited.json()
+    assert body["user"]["role"] == "member"
+    # Locally nothing sends e-mail: the admin gets the temporary password to hand over.
+    token = sign_in(
+        resources.endpoint_url,
+        resources.user_pool_client_id,
+        "invitee@demo.example",
+        body["temporaryPassword"],
+        new_password="Invitee-passw0rd-1",
+    )
+    me = call(dev_platform, "GET", "/api/me", token).json()
+    assert (me["tenantId"], me["userId"]) == ("demo", body["user"]["userId"])
+    # The new member cannot manage users.
+    refused = call(dev_platform, "GET", "/api/tenant/users", token)
+    assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
+    user_id = body["user"]["userId"]
+    assert call(dev_platform, "DELETE", f"/api/tenant/users/{user_id}", admin).status_code == 204
+    listed = call(dev_platform, "GET", "/api/tenant/users", admin).json()["users"]
+    assert "invitee@demo.example" not in [u["email"] for u in listed]
+
+
+def test_usage_has_days_and_cited_documents(dev_platform: DevPlatform) -> None:
+    usage = call(dev_platform, "GET", "/api/tenant/usage", demo_token(dev_platform)).json()
+    assert isinstance(usage["daily"], list)
+    assert isinstance(usage["topDocuments"], list)
+    assert sum(d["tokens"] for d in usage["daily"]) == usage["tokens"]

@@ -13,6 +13,7 @@ from engageiq_chat.conversations.routes import (
     list_conversations,
     rename_conversation,
 )
+from engageiq_chat.feedback.routes import delete_feedback, put_feedback
 from engageiq_chat.messages.routes import chat_history
 from engageiq_chat.providers.anthropic_provider import AnthropicProvider
 from engageiq_chat.services import ChatServices
@@ -46,6 +47,8 @@ class ChatPlugin(InitPluginProtocol):
             list_conversations,
             rename_conversation,
             delete_conversation,
+            put_feedback,
+            delete_feedback,
         ]
         app_config.dependencies["chat"] = Provide(provide_chat, sync_to_thread=False)
         app_config.signature_namespace["ChatServices"] = ChatServices

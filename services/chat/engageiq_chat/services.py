@@ -9,6 +9,7 @@ from engageiq_chat.context.files_retrieval import FilesRetriever
 from engageiq_chat.context.prompt import PromptBuilder
 from engageiq_chat.context.retrieval import NoRetriever, Retriever
 from engageiq_chat.conversations.store import ConversationStore
+from engageiq_chat.feedback.store import FeedbackStore
 from engageiq_chat.messages.history_cache import HistoryCache
 from engageiq_chat.messages.store import MessageStore
 from engageiq_chat.providers.anthropic_provider import AnthropicProvider
@@ -39,6 +40,7 @@ class ChatServices:
     retriever: Retriever
     provider: ChatProvider
     history: HistoryCache
+    feedback: FeedbackStore
 
     @classmethod
     def build(
@@ -70,6 +72,7 @@ class ChatServices:
             retriever=retriever or default_retriever(service, settings),
             provider=provider or default_provider(settings),
             history=HistoryCache(keep_messages=HISTORY_MAX_MESSAGES),
+            feedback=FeedbackStore(tables),
         )
 
 

@@ -7,8 +7,8 @@ import pytest
 
 from engageiq.local.aws import LocalResources
 from engageiq.local.seed import local_target
-from engageiq.provisioning.errors import InvalidInput
 from engageiq.provisioning.tenants import TenantProvisioner
+from engageiq_tenancy.operation_errors import InvalidInput
 from engageiq_tenancy.tenants import InvalidBranding, clean_name
 
 

@@ -36,6 +36,19 @@ class Citation(msgspec.Struct, rename="camel", kw_only=True):
     """Upload date of the cited file version (files are versioned: decision 0052)."""
 
 
+class Rating(enum.StrEnum):
+    UP = "up"
+    DOWN = "down"
+
+
+class Feedback(msgspec.Struct, rename="camel", kw_only=True):
+    """A user's verdict on one assistant message, stored on that message's item."""
+
+    rating: Rating
+    reason: str | None = None
+    updated_at: str = ""
+
+
 class StoredMessage(msgspec.Struct, rename="camel", kw_only=True):
     id: str
     conversation_id: str
@@ -51,6 +64,7 @@ class StoredMessage(msgspec.Struct, rename="camel", kw_only=True):
     input_tokens: int = 0
     output_tokens: int = 0
     truncated: bool = False
+    feedback: Feedback | None = None
 
 
 def bounded_content(content: str) -> tuple[str, bool]:

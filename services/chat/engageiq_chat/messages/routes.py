@@ -17,6 +17,11 @@ from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.service import BEARER
 
 
+class FeedbackSummary(msgspec.Struct, rename="camel"):
+    rating: str
+    reason: str | None
+
+
 class MessageView(msgspec.Struct, rename="camel"):
     id: str
     role: str
@@ -25,6 +30,12 @@ class MessageView(msgspec.Struct, rename="camel"):
     status: str
     route: str
     citations: list[Citation]
+    feedback: FeedbackSummary | None
+    """The caller's thumbs up or down on an assistant message, if any."""
+    provider: str | None
+    """Who answered (`anthropic`, `offline`, ...); None on user messages."""
+    finish_reason: str | None
+    """How the answer ended (`end_turn`, `length_limit`, `client_disconnected`, `error`, ...)."""
 
 
 class HistoryPage(msgspec.Struct, rename="camel"):
@@ -41,6 +52,11 @@ def view(message: StoredMessage) -> MessageView:
         status=message.status.value,
         route=message.route,
         citations=message.citations,
+        feedback=FeedbackSummary(message.feedback.rating.value, message.feedback.reason)
+        if message.feedback
+        else None,
+        provider=message.provider,
+        finish_reason=message.finish_reason,
     )
 
 

@@ -279,6 +279,23 @@ class Turn:
         outbox.put_nowait(final)
         outbox.put_nowait(None)
 
+    async def _record_usage(self, input_tokens: int, output_tokens: int) -> None:
+        try:
+            await self.chat.usage.record(self.tenant, input_tokens, output_tokens)
+        except StorageUnavailable:
+            # Usage is best effort once the tokens are spent; the log line is the record.
+            log.error("usage_not_recorded", input_tokens=input_tokens, output_tokens=output_tokens)
+
+    async def _count_citations(self, cited: list[tuple[str, str]]) -> None:
+        """Count the saved answer's cited files for the admin's most-cited documents."""
+        if not cited:
+            return
+        try:
+            await self.chat.usage.count_citations(self.tenant, cited)
+        except (StorageUnavailable, InvalidObjectId):
+            # A statistic only: the answer and its citations are saved either way.
+            log.warning("citations_not_counted", message_id=self.assistant_id)
+
     async def _finish(
         self, outcome: Finished | ProviderError | None, *, disconnected: bool = False
     ) -> bytes:
@@ -329,11 +346,11 @@ class Turn:
             log.info("answer_dropped_conversation_deleted", message_id=message.id)
         except StorageUnavailable:
             stored = False
-        try:
-            await self.chat.usage.record(self.tenant, input_tokens, output_tokens)
-        except StorageUnavailable:
-            # Usage is best effort once the tokens are spent; the log line is the record.
-            log.error("usage_not_recorded", input_tokens=input_tokens, output_tokens=output_tokens)
+        cited = [(c.source_id, c.title) for c in message.citations] if stored and text else []
+        # Independent writes, sent together: the closing event waits one round trip.
+        await asyncio.gather(
+            self._record_usage(input_tokens, output_tokens), self._count_citations(cited)
+        )
         log.info(
             "chat_turn_finished",
             finish_reason=reason,

@@ -12,7 +12,9 @@ its own writes (UpdateItem returns the new totals, other instances' spend includ
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +23,13 @@ from engageiq_chat.storage import DynamoTables, values
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.errors import ApiError
 from engageiq_tenancy.items import from_item
-from engageiq_tenancy.tenant_api import current_month, usage_key
+from engageiq_tenancy.tenant_api import (
+    citation_key,
+    current_day,
+    current_month,
+    daily_usage_key,
+    usage_key,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,17 +113,51 @@ class UsageMeter:
         output_tokens: int,
         now: datetime | None = None,
     ) -> None:
-        """Add one request and its tokens to this month's counters (atomic ADD)."""
-        month = current_month(now)
-        answer = await self._tables.call(
+        """Add one request and its tokens to this month's and this day's counters (atomic ADDs,
+        sent together: the day's counter feeds GET /api/tenant/usage's `daily`)."""
+        moment = now or datetime.now(UTC)
+        month = current_month(moment)
+        input_tokens, output_tokens = max(0, input_tokens), max(0, output_tokens)
+        monthly = self._tables.call(
             tenant,
             "update_item",
             TableName=self._tables.usage,
             Key=self._key(tenant, month),
             UpdateExpression="ADD requests :one, inputTokens :input, outputTokens :output",
             ExpressionAttributeValues=values(
-                {":one": 1, ":input": max(0, input_tokens), ":output": max(0, output_tokens)}
+                {":one": 1, ":input": input_tokens, ":output": output_tokens}
             ),
             ReturnValues="UPDATED_NEW",
         )
+        daily = self._tables.call(
+            tenant,
+            "update_item",
+            TableName=self._tables.usage,
+            Key=values(daily_usage_key(tenant, current_day(moment))),
+            UpdateExpression="ADD requests :one, tokens :tokens",
+            ExpressionAttributeValues=values({":one": 1, ":tokens": input_tokens + output_tokens}),
+        )
+        answer: dict[str, Any]
+        answer, _ = await asyncio.gather(monthly, daily)
         self._remember(tenant, month, from_item(answer.get("Attributes", {})))
+
+    async def count_citations(
+        self, tenant: TenantContext, cited: Sequence[tuple[str, str]], now: datetime | None = None
+    ) -> None:
+        """Add one to this month's counter of each distinct cited file (`(file_id, title)`):
+        one small UpdateItem per file, sent together; feeds `topDocuments`."""
+        month = current_month(now)
+        titles = dict(cited)
+        await asyncio.gather(
+            *(
+                self._tables.call(
+                    tenant,
+                    "update_item",
+                    TableName=self._tables.usage,
+                    Key=values(citation_key(tenant, month, file_id)),
+                    UpdateExpression="ADD citations :one SET title = :title",
+                    ExpressionAttributeValues=values({":one": 1, ":title": title[:200]}),
+                )
+                for file_id, title in titles.items()
+            )
+        )

@@ -1,4 +1,6 @@
-"""Provisioning failures, each with a stable code and the exit code scripts can rely on."""
+"""Failures of operations on tenants and users, each with a stable code and the exit code
+scripts can rely on. The operator CLI turns them into exit codes; the tenant admin API into
+HTTP statuses (InvalidInput 400, NotFound 404, Conflict 409)."""
 
 from __future__ import annotations
 

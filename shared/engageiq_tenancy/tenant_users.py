@@ -1,32 +1,69 @@
-"""`UserDirectory`: a tenant's users in the Cognito user pool.
+"""`UserDirectory`: a tenant's users in the Cognito user pool - the one implementation behind
+the operator CLI (`engageiq users ...`) and the tenant admin API (`/api/tenant/users`).
 
 Every user carries the immutable `custom:tenant_id`; roles are the per-tenant groups
 `<tenant>--<role>`. Every operation first checks that the user belongs to the tenant named on
-the command line, so a typo can never touch another tenant's user.
+the command line (or in the admin's token), so a typo can never touch another tenant's user.
 
 Removing or demoting a user takes effect at once, whoever calls it (the CLI or the tenant
 admin API): the change is recorded in the tenant record, where every service's TenantGate
 sees it within its cache time (tokens issued before it are refused or lose the role), and the
 user is signed out of Cognito everywhere so their refresh tokens stop working. A tenant always
-keeps one admin (`ensure_an_admin_remains`)."""
+keeps one admin (`ensure_not_last_admin`)."""
 
 from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from datetime import UTC, datetime
+from typing import Any, Final, Protocol
 
 from botocore.exceptions import ClientError
 
-from engageiq.provisioning.errors import Conflict, InvalidInput, NotFound
-from engageiq.provisioning.targets import Target
 from engageiq_tenancy.context import Role, group_name
+from engageiq_tenancy.operation_errors import Conflict, InvalidInput, NotFound
 from engageiq_tenancy.resources import TENANTS, USER_POOL
+from engageiq_tenancy.tenant_ids import USER_ID_PATTERN
 from engageiq_tenancy.user_access import record_access_change
 
+# The Cognito actions the tenant admin API causes through this class (tenant_members,
+# member_by_id/_by_email, invite, set_role, remove with the last-admin rule and the global
+# sign-out of a removed or demoted user): exactly what the
+# chat service's role may do on its user pool (platform/engageiq_infra/access.py).
+TENANT_ADMIN_API_ACTIONS: Final[tuple[str, ...]] = (
+    "cognito-idp:ListUsersInGroup",
+    "cognito-idp:AdminGetUser",
+    "cognito-idp:AdminListGroupsForUser",
+    "cognito-idp:AdminCreateUser",
+    "cognito-idp:AdminAddUserToGroup",
+    "cognito-idp:AdminRemoveUserFromGroup",
+    "cognito-idp:AdminDeleteUser",
+    "cognito-idp:AdminUserGlobalSignOut",
+)
+
 _EMAIL: Final = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}")
+
+
+class UserPoolTarget(Protocol):
+    """Where the directory acts: the CLI's `Target`, or the chat service's own pool client."""
+
+    @property
+    def user_pool_id(self) -> str: ...
+
+    @property
+    def is_local(self) -> bool:
+        """True on the local platform, where nothing sends e-mail (invitations print a
+        temporary password instead)."""
+        ...
+
+    @property
+    def tables(self) -> Mapping[str, str]:
+        """Physical table names by logical name; access changes go to the tenants table."""
+        ...
+
+    def client(self, service: str) -> Any: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +73,10 @@ class TenantUser:
     roles: tuple[str, ...]
     status: str
     enabled: bool
+    user_id: str = ""
+    """The Cognito user name, which is the `sub` (email is only an alias in this pool)."""
+    created_at: str = ""
+    """ISO 8601, UTC."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +92,7 @@ def _code(exc: ClientError) -> str:
 
 
 class UserDirectory:
-    def __init__(self, target: Target) -> None:
+    def __init__(self, target: UserPoolTarget) -> None:
         self.target = target
         self.cognito = target.client("cognito-idp")
         self.pool = target.user_pool_id
@@ -120,7 +161,7 @@ class UserDirectory:
             password = f"Tmp-{secrets.token_urlsafe(12)}-4k"
             request |= {"TemporaryPassword": password, "MessageAction": "SUPPRESS"}
         else:
-            request["DesiredDeliveryMethods"] = ["EMAIL"]
+            request["DesiredDeliveryMediums"] = ["EMAIL"]
         try:
             self.cognito.admin_create_user(**request)
         except ClientError as exc:
@@ -145,7 +186,7 @@ class UserDirectory:
         user = self._require_member(slug, email)
         self._add_roles(slug, email, role)
         if role == Role.MEMBER and email in self._admins(slug):
-            self.ensure_an_admin_remains(slug, email)
+            self.ensure_not_last_admin(slug, user["Username"])
             # Recorded before the group changes, so a failure part-way fails closed.
             self._void_older_tokens(slug, email, user, frozenset({Role.MEMBER}))
             self.cognito.admin_remove_user_from_group(
@@ -159,22 +200,9 @@ class UserDirectory:
         Raises NotFound (unknown_user) and Conflict (last_admin)."""
         email = self.validate_email(email)
         user = self._require_member(slug, email)
-        self.ensure_an_admin_remains(slug, email)
+        self.ensure_not_last_admin(slug, user["Username"])
         self._void_older_tokens(slug, email, user, frozenset())
         self.cognito.admin_delete_user(UserPoolId=self.pool, Username=email)
-
-    def ensure_an_admin_remains(self, slug: str, email: str) -> None:
-        """The one rule that a tenant always has an admin: raises Conflict (`last_admin`) if
-        `email` is the tenant's only tenant admin, before they are demoted or removed.
-
-        Two operators demoting the last two admins at the same instant could both pass (Cognito
-        has no transactions); the groups are checked again right before each change."""
-        admins = self._admins(slug)
-        if admins and admins <= {email}:
-            raise Conflict(
-                "last_admin",
-                f"{email} is the only admin of '{slug}'; make another user tenant_admin first.",
-            )
 
     def _admins(self, slug: str) -> set[str]:
         paginator = self.cognito.get_paginator("list_users_in_group")
@@ -228,7 +256,15 @@ class UserDirectory:
         email = next(
             (a["Value"] for a in user.get("Attributes", []) if a["Name"] == "email"), username
         )
-        return TenantUser(email, slug, roles, user.get("UserStatus", ""), user.get("Enabled", True))
+        return TenantUser(
+            email,
+            slug,
+            roles,
+            user.get("UserStatus", ""),
+            user.get("Enabled", True),
+            user_id=username,
+            created_at=_iso(user.get("UserCreateDate")),
+        )
 
     def users_of(self, slug: str) -> Iterator[dict[str, Any]]:
         """Every user whose tenant attribute is `slug`, in or out of any group.
@@ -249,3 +285,95 @@ class UserDirectory:
                 g["GroupName"] for g in page["Groups"] if g["GroupName"].startswith(f"{slug}--")
             ]
         return names
+
+    # --- the last admin rule, in this one place for the CLI and the API ------------------
+
+    def ensure_not_last_admin(self, slug: str, username: str) -> None:
+        """Raise Conflict `last_admin` if `username` is the only enabled tenant admin of
+        `slug`: a tenant must always keep an admin. Users who are not admins pass.
+
+        Two admins demoting each other at the same moment can both pass (Cognito has no
+        transactions); an operator can always restore an admin with `engageiq users set-role`."""
+        admins = {
+            u["Username"]
+            for u in self.users_in_group(group_name(slug, Role.TENANT_ADMIN))
+            if u.get("Enabled", True) and self._tenant_of(u) == slug
+        }
+        if username in admins and not admins - {username}:
+            raise Conflict(
+                "last_admin",
+                "This is the organisation's last admin; make someone else an admin first.",
+            )
+
+    # --- lookups by user id, for the tenant admin API --------------------------------------
+
+    def users_in_group(self, group: str) -> Iterator[dict[str, Any]]:
+        paginator = self.cognito.get_paginator("list_users_in_group")
+        for page in paginator.paginate(UserPoolId=self.pool, GroupName=group):
+            yield from page["Users"]
+
+    def tenant_members(self, slug: str) -> list[TenantUser]:
+        """The users holding a role in `slug` (its member and admin groups), by email.
+
+        Read from the tenant's own groups, never by listing the pool: the cost follows the
+        tenant's size. Users without any role cannot sign in to anything and are not shown."""
+        admins = {
+            u["Username"]: u for u in self.users_in_group(group_name(slug, Role.TENANT_ADMIN))
+        }
+        members = {u["Username"]: u for u in self.users_in_group(group_name(slug, Role.MEMBER))}
+        users = []
+        for username, user in {**members, **admins}.items():
+            if self._tenant_of(user) != slug:
+                continue
+            roles = [Role.MEMBER.value] if username in members else []
+            roles += [Role.TENANT_ADMIN.value] if username in admins else []
+            users.append(self._summary(slug, user, tuple(sorted(roles))))
+        return sorted(users, key=lambda u: u.email)
+
+    def member_by_id(self, slug: str, user_id: str) -> TenantUser:
+        """The user `user_id` of `slug`; NotFound alike for a malformed id, a missing user and
+        another tenant's user."""
+        if USER_ID_PATTERN.fullmatch(user_id) is None:
+            raise NotFound("unknown_user", f"Tenant '{slug}' has no such user.")
+        user = self._user(user_id)
+        if user is None or self._tenant_of(user) != slug:
+            raise NotFound("unknown_user", f"Tenant '{slug}' has no such user.")
+        return self._member(slug, user)
+
+    def member_by_email(self, slug: str, email: str) -> TenantUser:
+        """The user `email` of `slug`; NotFound as `member_by_id`."""
+        return self._member(slug, self._require_member(slug, self.validate_email(email)))
+
+    def _member(self, slug: str, user: dict[str, Any]) -> TenantUser:
+        groups = self.cognito.admin_list_groups_for_user(
+            UserPoolId=self.pool, Username=user["Username"]
+        )["Groups"]
+        prefix = f"{slug}--"
+        roles = tuple(
+            sorted(
+                g["GroupName"].removeprefix(prefix)
+                for g in groups
+                if g["GroupName"].startswith(prefix)
+            )
+        )
+        return self._summary(slug, user, roles)
+
+    @staticmethod
+    def _summary(slug: str, user: dict[str, Any], roles: tuple[str, ...]) -> TenantUser:
+        attributes = user.get("Attributes") or user.get("UserAttributes") or []
+        email = next((a["Value"] for a in attributes if a["Name"] == "email"), user["Username"])
+        return TenantUser(
+            email,
+            slug,
+            roles,
+            user.get("UserStatus", ""),
+            user.get("Enabled", True),
+            user_id=user["Username"],
+            created_at=_iso(user.get("UserCreateDate")),
+        )
+
+
+def _iso(moment: object) -> str:
+    if isinstance(moment, datetime):
+        return moment.astimezone(UTC).isoformat(timespec="seconds")
+    return ""

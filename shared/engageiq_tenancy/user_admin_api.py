@@ -1,0 +1,240 @@
+"""The tenant admin's user management: `/api/tenant/users` (list, invite, change role, remove).
+
+A thin HTTP layer over `UserDirectory`, the same code the operator CLI runs: the tenant is the
+admin's own (from the verified token), every user id is checked to belong to it, and another
+tenant's user answers 404 exactly like a missing one. Cognito calls block, so they run in
+worker threads. Tenant admins only (`requires_tenant_admin`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Literal, TypeVar
+
+import anyio
+import msgspec
+import structlog
+from botocore.exceptions import BotoCoreError, ClientError
+from litestar import Controller, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from engageiq_tenancy.auth import requires_tenant_admin
+from engageiq_tenancy.context import Role, TenantContext
+from engageiq_tenancy.errors import ApiError, documented_errors
+from engageiq_tenancy.operation_errors import Conflict, InvalidInput, NotFound, ProvisioningError
+from engageiq_tenancy.tenant_users import TenantUser, UserDirectory
+
+T = TypeVar("T")
+log = structlog.get_logger(__name__)
+
+_ADMIN_ONLY = "403: `forbidden` (you are not a tenant admin), `tenant_suspended`."
+_NOT_FOUND = "404: `user_not_found`: no such user in your organisation."
+
+
+class UserView(msgspec.Struct, rename="camel"):
+    user_id: str
+    email: str
+    role: Literal["member", "tenant_admin"]
+    status: str
+    """Cognito's user status, e.g. `FORCE_CHANGE_PASSWORD` until the first sign-in, then
+    `CONFIRMED`."""
+    enabled: bool
+    created_at: str
+
+
+class UserList(msgspec.Struct, rename="camel"):
+    users: list[UserView]
+
+
+class Invite(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    email: str
+    role: str = Role.MEMBER.value
+
+
+class RoleChange(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    role: str
+
+
+class Invited(msgspec.Struct, rename="camel"):
+    user: UserView
+    temporary_password: str | None
+    """Only on the local platform, where no e-mail is sent; in the cloud Cognito e-mails the
+    invitation and this is null."""
+
+
+def _view(user: TenantUser) -> UserView:
+    role: Literal["member", "tenant_admin"] = (
+        "tenant_admin" if Role.TENANT_ADMIN.value in user.roles else "member"
+    )
+    return UserView(
+        user_id=user.user_id,
+        email=user.email,
+        role=role,
+        status=user.status,
+        enabled=user.enabled,
+        created_at=user.created_at,
+    )
+
+
+def _role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise ApiError(
+            400, "invalid_role", "The role must be 'member' or 'tenant_admin'."
+        ) from None
+
+
+class UserNotFound(ApiError):
+    def __init__(self) -> None:
+        super().__init__(404, "user_not_found", "No such user in your organisation.")
+
+
+def _api_error(exc: ProvisioningError) -> ApiError:
+    if isinstance(exc, NotFound):
+        return UserNotFound()
+    if isinstance(exc, Conflict) and exc.code == "user_exists":
+        # The pool is shared, so an address in use anywhere cannot be invited; the message
+        # does not say where it is used.
+        return ApiError(
+            409, "user_exists", "This e-mail address already has an account and cannot be invited."
+        )
+    if isinstance(exc, Conflict):
+        return ApiError(409, exc.code, exc.message)
+    if isinstance(exc, InvalidInput):
+        return ApiError(400, exc.code, exc.message)
+    return ApiError(500, "internal_error", "The user directory refused the change.")
+
+
+@dataclass(frozen=True, slots=True)
+class ServicePool:
+    """The chat service's view of its user pool, in the shape `UserDirectory` takes."""
+
+    user_pool_id: str
+    is_local: bool
+    cognito: Any
+    dynamodb: Any
+    """Writes access changes (revocations) into the tenant record."""
+    tables: Mapping[str, str]
+
+    def client(self, service: str) -> Any:
+        if service == "cognito-idp":
+            return self.cognito
+        if service == "dynamodb":
+            return self.dynamodb
+        raise ValueError(f"only the user pool and DynamoDB clients are available, not {service}")
+
+
+class TenantUsers:
+    """Runs `UserDirectory` operations off the event loop, mapping failures to API errors."""
+
+    def __init__(self, directory: UserDirectory) -> None:
+        self.directory = directory
+
+    async def run(self, operation: Callable[[], T]) -> T:
+        try:
+            return await anyio.to_thread.run_sync(operation)
+        except ProvisioningError as exc:
+            raise _api_error(exc) from None
+        except (BotoCoreError, ClientError) as exc:
+            log.warning("user_directory_error", error=type(exc).__name__)
+            raise ApiError(
+                503,
+                "user_directory_unavailable",
+                "The user directory is not answering right now; nothing was changed. "
+                "Try again shortly.",
+                {"Retry-After": "5"},
+            ) from exc
+
+
+class TenantUserController(Controller):
+    path = "/api/tenant/users"
+    tags = ("tenant",)
+    security = ({"BearerToken": []},)
+    guards = (requires_tenant_admin,)
+
+    @get("/", responses=documented_errors({403: _ADMIN_ONLY}))
+    async def list_users(
+        self, tenant: NamedDependency[TenantContext], users: NamedDependency[TenantUsers]
+    ) -> UserList:
+        """Everyone with a role in your organisation, by e-mail address."""
+        found = await users.run(partial(users.directory.tenant_members, tenant.tenant_id))
+        return UserList(users=[_view(u) for u in found])
+
+    @post(
+        "/",
+        status_code=201,
+        request_max_body_size=4096,
+        responses=documented_errors(
+            {
+                400: "`invalid_email`, `invalid_role`, `invalid_request`.",
+                403: _ADMIN_ONLY,
+                409: "`user_exists`: the address already has an account.",
+            }
+        ),
+    )
+    async def invite_user(
+        self,
+        tenant: NamedDependency[TenantContext],
+        users: NamedDependency[TenantUsers],
+        data: JSONBody[Invite],
+    ) -> Invited:
+        """Invite someone by e-mail as `member` (default) or `tenant_admin`. Cognito e-mails a
+        temporary password in the cloud; locally it is returned as `temporaryPassword`."""
+        role = _role(data.role)
+        directory = users.directory
+        slug = tenant.tenant_id
+        invitation = await users.run(partial(directory.invite, slug, data.email, role))
+        created = await users.run(partial(directory.member_by_email, slug, invitation.email))
+        return Invited(user=_view(created), temporary_password=invitation.temporary_password)
+
+    @patch(
+        "/{user_id:str}",
+        request_max_body_size=1024,
+        responses=documented_errors(
+            {
+                400: "`invalid_role`, `invalid_request`.",
+                403: _ADMIN_ONLY,
+                404: _NOT_FOUND,
+                409: "`last_admin`: demoting the organisation's last admin.",
+            }
+        ),
+    )
+    async def change_role(
+        self,
+        user_id: FromPath[str],
+        tenant: NamedDependency[TenantContext],
+        users: NamedDependency[TenantUsers],
+        data: JSONBody[RoleChange],
+    ) -> UserView:
+        """Make a user `member` or `tenant_admin`. The last admin cannot be demoted."""
+        role = _role(data.role)
+        directory = users.directory
+        user = await users.run(partial(directory.member_by_id, tenant.tenant_id, user_id))
+        await users.run(partial(directory.set_role, tenant.tenant_id, user.email, role))
+        changed = await users.run(partial(directory.member_by_id, tenant.tenant_id, user_id))
+        return _view(changed)
+
+    @delete(
+        "/{user_id:str}",
+        status_code=204,
+        responses=documented_errors(
+            {
+                403: _ADMIN_ONLY,
+                404: _NOT_FOUND,
+                409: "`last_admin`: removing the organisation's last admin.",
+            }
+        ),
+    )
+    async def remove_user(
+        self,
+        user_id: FromPath[str],
+        tenant: NamedDependency[TenantContext],
+        users: NamedDependency[TenantUsers],
+    ) -> None:
+        """Delete the user's account. The last admin cannot be removed."""
+        directory = users.directory
+        user = await users.run(partial(directory.member_by_id, tenant.tenant_id, user_id))
+        await users.run(partial(directory.remove, tenant.tenant_id, user.email))

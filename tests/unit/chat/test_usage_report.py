@@ -1,0 +1,130 @@
+"""GET /api/tenant/usage: this month's tokens per day and most cited documents, counted where
+the chat service meters usage and saves answers, read with Queries of the caller's tenant."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import anyio
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from engageiq_chat.context.retrieval import Passage
+from engageiq_chat.services import ChatServices
+from engageiq_chat.settings import ChatSettings
+from engageiq_tenancy.context import Role, TenantContext
+from engageiq_tenancy.tenant_api import TenantDirectory, current_day, current_month
+from tests.support.chat import ChatHarness, ScriptedProvider, chat, dynamodb, service_settings
+
+
+@dataclass
+class FixedPassages:
+    """A retriever answering every question with the same passages."""
+
+    passages: list[Passage] = field(default_factory=list)
+
+    async def retrieve(self, tenant: TenantContext, query: str, limit: int) -> list[Passage]:
+        return self.passages[:limit]
+
+
+PRICING = Passage("file-pricing", "pricing.pdf", "Pro costs 30 EUR.", "page 2")
+PRICING_TOO = Passage("file-pricing", "pricing.pdf", "Enterprise is quoted.", "page 3")
+BATTLECARD = Passage("file-battle", "battlecard.docx", "We beat them on support.")
+
+
+@pytest.fixture
+def retriever() -> FixedPassages:
+    return FixedPassages([PRICING, PRICING_TOO, BATTLECARD])
+
+
+@pytest.fixture
+def client(harness: ChatHarness, retriever: FixedPassages) -> Iterator[TestClient[Litestar]]:
+    harness.provider = ScriptedProvider()
+    harness.retriever = retriever
+    with TestClient(harness.app()) as test_client:
+        yield test_client
+
+
+def usage(client: TestClient[Litestar], headers: dict[str, str]) -> dict[str, Any]:
+    response = client.get("/api/tenant/usage", headers=headers)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_tokens_per_day_add_up_to_the_month_and_cited_files_are_counted(
+    harness: ChatHarness, client: TestClient[Litestar], retriever: FixedPassages
+) -> None:
+    acme = harness.headers("acme", "rep-1")
+    chat(client, acme, "What does Pro cost?")
+    chat(client, acme, "And Enterprise?")
+    retriever.passages = [BATTLECARD]
+    chat(client, harness.headers("acme", "rep-2"), "How do we beat them?")
+
+    report = usage(client, acme)
+
+    assert report["daily"] == [{"date": current_day(), "tokens": report["tokens"]}]
+    assert report["tokens"] > 0
+    # An answer citing two passages of one file counts once for that file.
+    assert report["topDocuments"] == [
+        {"fileId": "file-battle", "title": "battlecard.docx", "citations": 3},
+        {"fileId": "file-pricing", "title": "pricing.pdf", "citations": 2},
+    ]
+
+
+def test_another_tenant_sees_none_of_it(harness: ChatHarness, client: TestClient[Litestar]) -> None:
+    chat(client, harness.headers("acme", "rep-1"), "What does Pro cost?")
+    report = usage(client, harness.headers("globex", "rep-1"))
+    assert (report["tokens"], report["daily"], report["topDocuments"]) == (0, [], [])
+
+
+def test_only_this_months_days_and_files_are_reported(harness: ChatHarness) -> None:
+    services = ChatServices.build(service_settings(harness.resources), ChatSettings())
+    tenant = TenantContext("acme", "rep-1", "rep-1", frozenset({Role.MEMBER}))
+    now = datetime.now(UTC)
+    last_month = now.replace(day=1) - timedelta(days=1)
+
+    async def spend() -> None:
+        await services.usage.record(tenant, 100, 50, now=last_month)
+        await services.usage.count_citations(tenant, [("file-old", "old.pdf")], now=last_month)
+        await services.usage.record(tenant, 7, 3, now=now)
+        await services.usage.record(tenant, 1, 1, now=now)
+
+    anyio.run(spend)
+    with TestClient(harness.app()) as client:
+        report = usage(client, harness.headers("acme", "rep-9"))
+    assert report["daily"] == [{"date": current_day(now), "tokens": 12}]
+    assert report["topDocuments"] == []
+    assert report["month"] == current_month(now)
+
+
+class RecordingDynamo:
+    """The DynamoDB client, recording which operations are called."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.operations: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        self.operations.append(name)
+        return getattr(self.client, name)
+
+
+def test_the_report_reads_by_key_and_query_never_scan(harness: ChatHarness) -> None:
+    resources = harness.resources
+    recording = RecordingDynamo(dynamodb(resources))
+    directory = TenantDirectory(recording, resources.tables["tenants"], resources.tables["usage"])
+    tenant = TenantContext("acme", "rep-1", "rep-1", frozenset({Role.MEMBER}))
+    month = current_month()
+
+    async def read() -> None:
+        await directory.daily(tenant, month)
+        await directory.top_documents(tenant, month)
+        await directory.usage(tenant, month)
+
+    anyio.run(read)
+    assert set(recording.operations) == {"query", "get_item"}
