@@ -32,6 +32,7 @@ from engageiq.local.aws import (
 from engageiq.local.edge import EDGE_ORIGINS_ENV, EDGE_WEB_ROOT_ENV
 from engageiq.local.paths import outputs_file, repo_root
 from engageiq.local.seed import SeededUser, seed_demo
+from engageiq.local.web import WEB_AWS_ENDPOINT_ENV, WEB_CLIENT_CONFIG_ENV, web_client_config
 from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, SERVICES, TABLES, EnvVars
 
 HOST = "127.0.0.1"
@@ -175,7 +176,9 @@ class LocalPlatform:
             self.ports.edge,
             {
                 EDGE_ORIGINS_ENV: json.dumps(origins),
-                EDGE_WEB_ROOT_ENV: str(repo_root() / "web"),
+                EDGE_WEB_ROOT_ENV: str(repo_root() / "web" / "dist"),
+                WEB_CLIENT_CONFIG_ENV: json.dumps(web_client_config(resources)),
+                WEB_AWS_ENDPOINT_ENV: resources.endpoint_url,
             },
         )
         self._wait_until_ready()
