@@ -1,5 +1,6 @@
 /** An error or information line; errors are announced by screen readers (role="alert"). */
 import type { ComponentChildren } from "preact";
+import { Icon } from "./Icons";
 
 export function Notice({ kind = "error", children, onDismiss }: { kind?: "error" | "info"; children: ComponentChildren; onDismiss?: () => void }) {
   return (
@@ -7,7 +8,7 @@ export function Notice({ kind = "error", children, onDismiss }: { kind?: "error"
       <span>{children}</span>
       {onDismiss && (
         <button type="button" class="icon-button" aria-label="Dismiss" onClick={onDismiss}>
-          ×
+          <Icon name="close" />
         </button>
       )}
     </div>

@@ -2,6 +2,7 @@
  * link that opens the file (a presigned download; PDFs at #page=N). Escape closes it and
  * focus returns to the marker that opened it. */
 import { useEffect, useRef, useState } from "preact/hooks";
+import { Icon } from "../../components/Icons";
 import { api } from "../../lib/api";
 import { asApiError } from "../../lib/errors";
 import type { Citation, FileView } from "../../lib/types";
@@ -46,7 +47,7 @@ export function CitationPanel({ citation, number, onClose }: { citation: Citatio
           Source {number}
         </h2>
         <button type="button" class="icon-button" aria-label="Close source" onClick={onClose}>
-          ×
+          <Icon name="close" />
         </button>
       </div>
       <p class="citation-file">

@@ -3,6 +3,7 @@
 import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ConfirmDialog, Dialog } from "../../components/Dialog";
+import { Icon } from "../../components/Icons";
 import { Notice } from "../../components/Notice";
 import { api } from "../../lib/api";
 import { asApiError } from "../../lib/errors";
@@ -104,10 +105,10 @@ export function ConversationList({ activeId, onPicked }: { activeId: string | nu
             </a>
             <span class="row-actions">
               <button type="button" class="icon-button" aria-label={`Rename ${c.title || "conversation"}`} onClick={() => { setTitle(c.title); setRenaming(c); }}>
-                ✎
+                <Icon name="pencil" />
               </button>
               <button type="button" class="icon-button" aria-label={`Delete ${c.title || "conversation"}`} onClick={() => setDeleting(c)}>
-                🗑
+                <Icon name="trash" />
               </button>
             </span>
           </li>

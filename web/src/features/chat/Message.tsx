@@ -3,6 +3,7 @@
 import type { JSX } from "preact";
 import { useMemo, useState } from "preact/hooks";
 import { announce } from "../../components/Announcer";
+import { Icon } from "../../components/Icons";
 import { api } from "../../lib/api";
 import { asApiError } from "../../lib/errors";
 import { renderMarkdown } from "../../lib/markdown";
@@ -54,10 +55,10 @@ function FeedbackControls({ message, conversationId }: { message: UiMessage; con
   return (
     <span class="feedback">
       <button type="button" class="icon-button" aria-label="Good answer" aria-pressed={feedback?.rating === "up"} onClick={() => void rate("up")}>
-        👍
+        <Icon name="thumbUp" />
       </button>
       <button type="button" class="icon-button" aria-label="Bad answer" aria-pressed={feedback?.rating === "down"} onClick={() => void rate("down")}>
-        👎
+        <Icon name="thumbDown" />
       </button>
       {asking && (
         <form class="feedback-reason" onSubmit={submitReason}>
