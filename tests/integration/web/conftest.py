@@ -7,6 +7,7 @@ through the page; screenshots and axe-core scans."""
 from __future__ import annotations
 
 import secrets
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +70,8 @@ class TenantUser:
 
 @pytest.fixture(scope="session")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebPlatform]:
+    # What scripts/test does first; a no-op when web/dist is up to date.
+    subprocess.run([str(repo_root() / "scripts" / "build-web")], check=True, timeout=600)
     model = MessagesServer(default=Reply(tokens=MODEL_ANSWER)).start()
     state_dir = tmp_path_factory.mktemp("engageiq-web")
     with pytest.MonkeyPatch.context() as env:

@@ -198,25 +198,39 @@ def test_streamed_markdown_answer_is_announced_and_kept(page: Page, web: WebPlat
     expect(last_answer(page).locator("li")).to_have_count(3)
 
 
-def test_stop_keeps_the_partial_answer_and_continue_resumes(page: Page, web: WebPlatform) -> None:
+def test_stop_ends_the_answer_and_continue_resumes_it(page: Page, web: WebPlatform) -> None:
     web.model.enqueue(Reply(tokens=tuple(f"word{i} " for i in range(400)), interval=0.03))
     sign_in(page, web, demo_user(web))
     send(page, "Tell me a long story")
     expect(last_answer(page)).to_contain_text("word5")
     page.get_by_role("button", name="Stop").click()
     expect(last_answer(page)).to_contain_text("Stopped")
-    expect(page.get_by_role("button", name="Continue")).to_be_visible()
+    expect(page.get_by_test_id("announcer")).to_have_text("Answer stopped.")
     partial = last_answer(page).locator(".markdown").inner_text()
+    page.wait_for_timeout(500)
+    assert last_answer(page).locator(".markdown").inner_text() == partial  # nothing more came
     assert "word399" not in partial
 
-    page.reload()  # the service saved the partial answer
-    expect(last_answer(page)).to_contain_text("word5")
     web.model.enqueue(Reply(tokens=("and ", "that is ", "the end."), interval=0.02))
-    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Continue", exact=True).click()
     wait_answered(page)
     expect(last_answer(page)).to_contain_text("the end.")
-    request = web.model.requests[-1].body
-    assert request["messages"][-1]["content"] == "continue"
+    assert web.model.requests[-1].body["messages"][-1]["content"].endswith("continue")
+
+
+def test_an_answer_cut_at_the_token_limit_offers_continue(page: Page, web: WebPlatform) -> None:
+    web.model.enqueue(Reply(tokens=("The first half", " of the answer"), stop_reason="max_tokens"))
+    sign_in(page, web, demo_user(web))
+    send(page, "Write a very long email")
+    wait_answered(page)
+    expect(page.get_by_role("button", name="Continue", exact=True)).to_be_visible()
+    page.reload()  # the cut answer is in the history, still offering Continue
+    expect(last_answer(page)).to_contain_text("The first half of the answer")
+    web.model.enqueue(Reply(tokens=("and the second half.",)))
+    page.get_by_role("button", name="Continue", exact=True).click()
+    wait_answered(page)
+    expect(last_answer(page)).to_contain_text("the second half.")
+    expect(page.get_by_role("button", name="Continue", exact=True)).to_have_count(0)
 
 
 def test_drag_and_drop_upload_then_a_cited_answer_opens_the_passage(

@@ -18,6 +18,7 @@ function BrandingForm() {
   const [logo, setLogo] = useState("");
   const [problem, setProblem] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
+  const [loaded, setLoaded] = useState(false);
 
   useEffect(() => {
     api<TenantView>("/tenant")
@@ -25,6 +26,7 @@ function BrandingForm() {
         setName(t.branding.displayName);
         setColor(t.branding.primaryColor);
         setLogo(t.branding.logoUrl ?? "");
+        setLoaded(true);
       })
       .catch((e) => setProblem(asApiError(e).sentence));
   }, []);
@@ -48,7 +50,8 @@ function BrandingForm() {
       <h2 id="branding-title">Branding</h2>
       {problem && <Notice>{problem}</Notice>}
       {saved && <Notice kind="info">Saved. Everyone in your organisation sees it on their next page load.</Notice>}
-      <form onSubmit={(e) => void submit(e)} class="form-grid">
+      {!loaded && !problem && <p role="status">Loading…</p>}
+      {loaded && <form onSubmit={(e) => void submit(e)} class="form-grid">
         <div class="field">
           <label for="brand-name">Display name</label>
           <input id="brand-name" value={name} maxLength={80} required onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)} />
@@ -67,7 +70,7 @@ function BrandingForm() {
         <button type="submit" class="primary">
           Save branding
         </button>
-      </form>
+      </form>}
     </section>
   );
 }

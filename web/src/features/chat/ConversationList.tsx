@@ -22,10 +22,13 @@ interface ListState {
 /** Shared so the chat view can put a new or renamed conversation at the top at once. */
 export const conversations = new Store<ListState>({ items: [], nextCursor: null, loaded: false });
 
+/** Moves a conversation to the top (newest activity); a known one keeps its title. */
 export function touchConversation(conversation: Conversation): void {
   const state = conversations.get();
+  const known = state.items.find((c) => c.id === conversation.id);
   const rest = state.items.filter((c) => c.id !== conversation.id);
-  conversations.set({ ...state, items: [conversation, ...rest] });
+  const top = known ? { ...known, updatedAt: conversation.updatedAt } : conversation;
+  conversations.set({ ...state, items: [top, ...rest] });
 }
 
 async function loadPage(cursor: string | null): Promise<void> {
