@@ -65,7 +65,7 @@ function FeedbackControls({ message, conversationId }: { message: UiMessage; con
           <label for={`reason-${message.id}`}>What was wrong? (optional)</label>
           <input id={`reason-${message.id}`} value={reason} maxLength={500} onInput={(e) => setReason((e.currentTarget as HTMLInputElement).value)} />
           <button type="submit" class="secondary small">
-            Send
+            Send feedback
           </button>
         </form>
       )}
