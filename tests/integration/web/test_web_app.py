@@ -152,6 +152,41 @@ def test_wrong_password_is_explained_then_sign_in_and_out(page: Page, web: WebPl
     assert page.evaluate("sessionStorage.getItem('eiq.tokens')") is None
 
 
+def test_forgotten_password_asks_for_the_code_sent_by_email(page: Page, web: WebPlatform) -> None:
+    user = invite(web, demo_user(web).tenant)
+    page.goto(web.url + "/chat")
+    page.get_by_role("button", name="Forgot password?").click()
+    expect(page.get_by_role("heading", name="Reset your password")).to_be_focused()
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_role("button", name="Send code").click()
+    expect(page.get_by_role("heading", name="Enter the code and a new password")).to_be_visible()
+    expect(page.get_by_label("Code")).to_be_visible()
+    page.get_by_role("button", name="Back to sign-in").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+def test_a_file_over_10_mb_goes_straight_to_storage(page: Page, web: WebPlatform) -> None:
+    owner = new_tenant(web, "big")
+    sign_in(page, web, owner, "/files")
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(f"{r.method} {r.url}"))
+    page.get_by_test_id("dropzone").evaluate(
+        """(zone) => {
+            const line = 'Filler text for a large upload, repeated to pass ten megabytes.\\n';
+            const data = new DataTransfer();
+            const text = ['# Big\\n', line.repeat(170000)];
+            data.items.add(new File(text, 'big.txt', {type: 'text/plain'}));
+            const init = {bubbles: true, cancelable: true, dataTransfer: data};
+            zone.dispatchEvent(new DragEvent('drop', init));
+        }"""
+    )
+    expect(page.locator(".upload", has_text="big.txt")).to_contain_text("Uploaded", timeout=60_000)
+    assert any(r.startswith("POST") and r.endswith("/api/files/uploads") for r in requests)
+    assert any(r.startswith("POST") and r.endswith("/complete") for r in requests)
+    assert not any(r.endswith("/api/upload-file") for r in requests)
+    expect(page.get_by_test_id("file-row").filter(has_text="big.txt")).to_be_visible()
+
+
 def test_invited_user_chooses_a_password_at_first_sign_in(page: Page, web: WebPlatform) -> None:
     user = invite(web, demo_user(web).tenant)
     page.goto(web.url + "/files")
@@ -193,6 +228,11 @@ def test_streamed_markdown_answer_is_announced_and_kept(page: Page, web: WebPlat
     )
     assert axe_violations(page) == []
     at_both_sizes(page, "chat")
+    # Reduced motion also turns off the colour transitions axe would otherwise sample midway.
+    page.emulate_media(color_scheme="dark", reduced_motion="reduce")
+    assert axe_violations(page) == []
+    at_both_sizes(page, "chat-dark")
+    page.emulate_media(color_scheme="light", reduced_motion="no-preference")
 
     page.reload()
     expect(last_answer(page).locator("li")).to_have_count(3)
@@ -271,6 +311,14 @@ def test_drag_and_drop_upload_then_a_cited_answer_opens_the_passage(
     at_both_sizes(page, "chat-citation")
     page.keyboard.press("Escape")
     expect(panel).to_have_count(0)
+
+    # Keyboard only: the marker is reachable, Enter opens the panel with focus in it, Escape
+    # closes it and gives focus back to the marker.
+    marker.focus()
+    page.keyboard.press("Enter")
+    expect(panel.get_by_role("heading", name="Source 1")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(marker).to_be_focused()
 
 
 def test_a_second_tenant_sees_none_of_the_firsts_conversations_or_files(
