@@ -5,11 +5,14 @@ static serving. Screenshots of every main screen at both sizes go to tests/artif
 from __future__ import annotations
 
 import re
+import subprocess
+from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
+from engageiq.local.paths import repo_root
 from engageiq.provisioning.tenants import TenantProvisioner
 from engageiq_tenancy.context import Role
 from engageiq_tenancy.tenants import TenantStatus
@@ -103,6 +106,28 @@ def test_edge_serves_config_routes_assets_and_one_csp(web: WebPlatform) -> None:
         swagger = httpx.get(f"{web.url}/docs-assets/swagger-ui/{name}", timeout=10)
         assert swagger.status_code == 200, name
         assert len(swagger.content) > 10_000, name
+
+
+@pytest.mark.parametrize("service", ["chat", "files"])
+def test_the_web_apps_api_types_match_what_the_services_serve(
+    web: WebPlatform, service: str, tmp_path: Path
+) -> None:
+    generated = tmp_path / f"{service}.ts"
+    subprocess.run(
+        [
+            str(repo_root() / "web" / "node_modules" / ".bin" / "openapi-typescript"),
+            f"{web.url}/api/{service}/docs/openapi.json",
+            "-o",
+            str(generated),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    committed = repo_root() / "web" / "src" / "lib" / "api" / f"{service}.ts"
+    assert generated.read_text() == committed.read_text(), (
+        "The services' OpenAPI changed: run scripts/web-api-types and commit the result."
+    )
 
 
 def test_cognito_pass_through_forwards_only_sign_in_actions(web: WebPlatform) -> None:

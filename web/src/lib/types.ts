@@ -1,47 +1,28 @@
-/** Shapes of the API's JSON, as the services declare them (msgspec structs, camelCase):
- * services/chat/engageiq_chat/{conversations,messages,turns}, services/files/engageiq_files/
- * catalog/views.py, shared/engageiq_tenancy/tenant_api.py, and the issue 9 API contract. */
+/** Shapes of the API's JSON. Those the services declare in OpenAPI come from the generated
+ * `./api/chat.ts` and `./api/files.ts` (openapi-typescript over the documents the services
+ * serve; `scripts/web-api-types` regenerates them from a running `engageiq dev`). The rest are
+ * written here: the SSE events of POST /api/chat (a stream, not in OpenAPI), fields the
+ * generated types state too loosely (`role`, `status` are plain strings there), and the issue 9
+ * contract (feedback, tenant users, usage per day) until those routes are in the documents. */
+import type { components as ChatApi } from "./api/chat";
+import type { components as FilesApi } from "./api/files";
 
-export interface Me {
-  tenantId: string;
-  userId: string;
-  username: string;
-  roles: string[];
-}
+type ChatSchemas = ChatApi["schemas"];
+type FilesSchemas = FilesApi["schemas"];
 
+export type Me = ChatSchemas["Me"];
+export type TenantView = ChatSchemas["TenantView"];
+export type Conversation = ChatSchemas["Conversation"];
+export type ConversationPage = ChatSchemas["ConversationPage"];
+export type Citation = ChatSchemas["Citation"];
+export type FileStatus = FilesSchemas["FileStatus"];
+export type DirectUpload = FilesSchemas["DirectUpload"];
+
+/** Public branding (GET /api/branding) and TenantView.branding. */
 export interface Branding {
   displayName: string;
   primaryColor: string;
-  logoUrl: string | null;
-}
-
-export interface TenantView {
-  tenantId: string;
-  name: string;
-  plan: string;
-  status: string;
-  branding: Branding;
-}
-
-export interface Conversation {
-  id: string;
-  title: string;
-  createdAt: string;
-  updatedAt: string;
-  messageCount: number;
-  lastRoute: string | null;
-}
-
-export interface ConversationPage {
-  conversations: Conversation[];
-  nextCursor: string | null;
-}
-
-export interface Citation {
-  sourceId: string;
-  title: string;
-  location: string;
-  snippet: string;
+  logoUrl?: string | null;
 }
 
 export type Rating = "up" | "down";
@@ -51,14 +32,9 @@ export interface Feedback {
   reason: string | null;
 }
 
-export interface MessageView {
-  id: string;
+export interface MessageView extends Omit<ChatSchemas["MessageView"], "role" | "status"> {
   role: "user" | "assistant";
-  content: string;
-  createdAt: string;
   status: "complete" | "incomplete" | "failed";
-  route: string;
-  citations: Citation[];
   feedback?: Feedback | null;
   provider?: string | null;
   finishReason?: string | null;
@@ -83,8 +59,8 @@ export interface Done {
   usage: { inputTokens: number; outputTokens: number };
 }
 
-export type FileStatus = "pending" | "processing" | "ready" | "failed";
-
+/** The files service omits fields at their default (msgspec omit_defaults), which the
+ * generated type does not show; so these are optional here. */
 export interface FileView {
   id: string;
   name: string;
@@ -103,14 +79,6 @@ export interface FileView {
 export interface FilePage {
   files: FileView[];
   nextCursor?: string | null;
-}
-
-export interface DirectUpload {
-  id: string;
-  name: string;
-  upload: { url: string; fields: Record<string, string> };
-  maxBytes: number;
-  expiresIn: number;
 }
 
 export interface Usage {
