@@ -1,6 +1,6 @@
 /** The app: the sign-in page while signed out (at any path, so the route survives a
  * re-sign-in), else the signed-in shell with its routes. */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { Announcer } from "./components/Announcer";
 import { Notice } from "./components/Notice";
 import { Shell } from "./components/Shell";
@@ -11,7 +11,7 @@ import { session, signOut } from "./features/auth/session";
 import { SignIn } from "./features/auth/SignIn";
 import { ChatPage } from "./features/chat/ChatPage";
 import { FilesPage } from "./features/files/FilesPage";
-import { applyBranding, DEFAULT_BRANDING } from "./lib/branding";
+import { applyBranding, DEFAULT_BRANDING, loadPublicBranding } from "./lib/branding";
 import { asApiError } from "./lib/errors";
 import { navigate, usePath } from "./lib/router";
 import { useStore } from "./lib/store";
@@ -64,8 +64,15 @@ export function App() {
     loadIdentity().catch((error) => setProblem(asApiError(error).sentence));
   }, [tokens, who]);
 
+  // Signing out drops the tenant's in-app branding; the sign-in page shows the public
+  // branding of the tenant its address names (or the default).
+  const wasSignedIn = useRef(Boolean(tokens));
   useEffect(() => {
-    if (!tokens) applyBranding(DEFAULT_BRANDING);
+    if (!tokens && wasSignedIn.current) {
+      applyBranding(DEFAULT_BRANDING);
+      void loadPublicBranding();
+    }
+    wasSignedIn.current = Boolean(tokens);
   }, [tokens]);
 
   let content;
