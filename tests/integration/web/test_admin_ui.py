@@ -54,9 +54,14 @@ def test_the_sign_in_page_shows_the_tenant_named_in_the_address(
     page.get_by_role("button", name="Save password").click()
     expect(page.get_by_test_id("brand-name")).to_have_text("Narwhal Sales")
 
-    TenantProvisioner(web.target()).set_status(owner.tenant, TenantStatus.SUSPENDED)
+    # A suspended tenant's address shows the default, like an unknown one (a fresh tenant:
+    # the service keeps public branding for a minute).
+    suspended = new_tenant(web, "gone")
+    provisioner = TenantProvisioner(web.target())
+    provisioner.update(suspended.tenant, display_name="Gone Sales", primary_color="#0b7a75")
+    provisioner.set_status(suspended.tenant, TenantStatus.SUSPENDED)
     other = page.context.new_page()
-    other.goto(f"{web.url}/?tenant={owner.tenant}")
+    other.goto(f"{web.url}/?tenant={suspended.tenant}")
     expect(other.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(other.locator(".auth-brand")).to_contain_text("EngageIQ")
 
