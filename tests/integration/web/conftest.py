@@ -6,8 +6,10 @@ through the page; screenshots and axe-core scans."""
 
 from __future__ import annotations
 
+import json
 import secrets
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +30,6 @@ from engageiq.local.paths import repo_root
 from engageiq.local.platform import free_port
 from engageiq.provisioning.targets import Target
 from engageiq.provisioning.tenants import TenantProvisioner
-from engageiq.provisioning.users import UserDirectory
 from engageiq_tenancy.context import Role
 from tests.integration.conftest import DevPlatform, start_dev, stop_dev, wait_for_outputs
 from tests.integration.test_browser import CHROMIUM_ARGS
@@ -134,10 +135,19 @@ def new_tenant(web: WebPlatform, prefix: str = "t", budget: int | None = None) -
 
 
 def invite(web: WebPlatform, tenant: str, role: Role = Role.MEMBER) -> TenantUser:
+    """`engageiq users invite`, as an operator runs it (its JSON names the temporary password)."""
     email = f"user-{secrets.token_hex(3)}@{tenant}.example"
-    invitation = UserDirectory(web.target()).invite(tenant, email, role)
-    assert invitation.temporary_password
-    return TenantUser(tenant, email, invitation.temporary_password)
+    result = subprocess.run(
+        [
+            sys.executable, "-m", "engageiq.cli", "users", "invite", tenant, email,
+            "--role", role.value, "--outputs", str(web.dev.state_dir / "outputs.json"), "--json",
+        ],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    password = json.loads(result.stdout)["temporaryPassword"]
+    assert password
+    return TenantUser(tenant, email, password)
 
 
 def sign_in(page: Page, web: WebPlatform, user: TenantUser, path: str = "/chat") -> None:
