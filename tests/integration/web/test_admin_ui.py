@@ -70,7 +70,7 @@ def test_admin_invites_changes_role_and_removes_a_user(page: Page, web: WebPlatf
     owner = new_tenant(web, "users")
     sign_in(page, web, owner, "/admin")
     users = page.get_by_role("region", name="Users")
-    expect(users.get_by_role("cell", name=owner.email)).to_be_visible()
+    expect(users.get_by_role("cell", name=owner.email, exact=True)).to_be_visible()
     assert axe_violations(page) == []
 
     email = f"rep@{owner.tenant}.example"
@@ -78,7 +78,7 @@ def test_admin_invites_changes_role_and_removes_a_user(page: Page, web: WebPlatf
     users.get_by_role("button", name="Invite").click()
     password = page.get_by_test_id("temporary-password")
     expect(password).to_have_text(re.compile(r".{8,}"))
-    expect(users.get_by_role("cell", name=email)).to_be_visible()
+    expect(users.get_by_role("cell", name=email, exact=True)).to_be_visible()
 
     users.get_by_label(f"Role of {email}").select_option("tenant_admin")
     page.wait_for_timeout(300)
@@ -87,7 +87,7 @@ def test_admin_invites_changes_role_and_removes_a_user(page: Page, web: WebPlatf
 
     users.get_by_role("button", name=f"Remove {email}").click()
     page.get_by_role("dialog").get_by_role("button", name="Remove").click()
-    expect(users.get_by_role("cell", name=email)).to_have_count(0)
+    expect(users.get_by_role("cell", name=email, exact=True)).to_have_count(0)
 
     # The only admin cannot demote themselves: the refusal is a sentence.
     users.get_by_label(f"Role of {owner.email}").select_option("member")
