@@ -134,3 +134,17 @@ def test_thumbs_feedback_is_stored_per_message(page: Page, web: WebPlatform) -> 
     expect(last_answer(page).get_by_role("button", name="Bad answer")).to_have_attribute(
         "aria-pressed", "true"
     )
+
+
+@pytest.mark.parametrize("service", ["chat", "files"])
+def test_api_docs_pages_render_from_the_platforms_own_assets(
+    page: Page, web: WebPlatform, service: str
+) -> None:
+    outside: list[str] = []
+    page.on(
+        "request",
+        lambda r: outside.append(r.url) if not r.url.startswith(web.url) else None,
+    )
+    page.goto(f"{web.url}/api/{service}/docs")
+    expect(page.locator(".swagger-ui .opblock").first).to_be_visible(timeout=20_000)
+    assert outside == []
