@@ -332,6 +332,10 @@ def test_drag_and_drop_upload_then_a_cited_answer_opens_the_passage(
     expect(panel.get_by_role("link", name=re.compile("Open the file"))).to_have_attribute(
         "rel", "noopener noreferrer"
     )
+    last_answer(page).get_by_role("button", name="Copy").click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("The Pro plan costs 55 dollars")
+    assert "Sources:\n[1] quokka-pricing.md, Pricing" in copied
     assert axe_violations(page) == []
     at_both_sizes(page, "chat-citation")
     page.keyboard.press("Escape")
@@ -344,6 +348,75 @@ def test_drag_and_drop_upload_then_a_cited_answer_opens_the_passage(
     expect(panel.get_by_role("heading", name="Source 1")).to_be_focused()
     page.keyboard.press("Escape")
     expect(marker).to_be_focused()
+
+
+def test_a_document_that_cannot_be_read_says_why_and_can_be_deleted(
+    page: Page, web: WebPlatform
+) -> None:
+    owner = new_tenant(web, "bad")
+    sign_in(page, web, owner, "/files")
+    drop_files(page, [("broken.pdf", "%PDF-1.7\nthis is not really a PDF\n")])
+    row = page.get_by_test_id("file-row").filter(has_text="broken.pdf")
+    expect(row.locator("[data-status]")).to_have_attribute("data-status", "failed", timeout=60_000)
+    expect(row.locator(".reason")).not_to_be_empty()
+    drop_files(page, [("program.exe", "MZ\x90\x00 not a document")])
+    expect(page.locator(".upload", has_text="program.exe")).to_contain_text(
+        re.compile("[a-z] [a-z]")
+    )
+    assert (
+        "unsupported_file_type" not in page.locator(".upload", has_text="program.exe").inner_text()
+    )
+
+    row.get_by_role("button", name="Delete broken.pdf").click()
+    dialog = page.get_by_role("dialog", name="Delete file?")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(row).to_be_visible()
+    row.get_by_role("button", name="Delete broken.pdf").click()
+    dialog.get_by_role("button", name="Delete").click()
+    expect(page.get_by_test_id("file-row").filter(has_text="broken.pdf")).to_have_count(0)
+    assert api_as(page, "GET", "/files")["body"]["files"] == []
+
+
+def test_conversations_are_renamed_searched_and_deleted(page: Page, web: WebPlatform) -> None:
+    sign_in(page, web, new_tenant(web, "list"))
+    for question in ("Pricing for Acme", "Objections from Globex"):
+        page.get_by_role("link", name="New chat").click()
+        send(page, question)
+        wait_answered(page)
+    conversations = page.get_by_role("navigation", name="Conversations")
+    expect(conversations.get_by_role("link")).to_have_text(
+        ["New chat", "Objections from Globex", "Pricing for Acme"]
+    )
+    conversations.get_by_role("button", name="Rename Pricing for Acme").click()
+    page.get_by_role("dialog").get_by_label("Title").fill("Acme renewal")
+    page.get_by_role("button", name="Save").click()
+    expect(conversations.get_by_role("link", name="Acme renewal")).to_be_visible()
+    conversations.get_by_label("Search conversations by title").fill("renewal")
+    expect(conversations.get_by_role("listitem")).to_have_count(1)
+    conversations.get_by_label("Search conversations by title").fill("")
+    page.reload()
+    expect(conversations.get_by_role("link", name="Acme renewal")).to_be_visible()
+
+    conversations.get_by_role("button", name="Delete Objections from Globex").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(conversations.get_by_role("link", name="Objections from Globex")).to_have_count(0)
+    assert page.url.endswith("/chat")  # it was the open conversation
+
+
+def test_a_service_that_is_down_is_explained(page: Page, web: WebPlatform) -> None:
+    sign_in(page, web, demo_user(web))
+    page.route(
+        "**/api/chat",
+        lambda route: route.fulfill(
+            status=502,
+            content_type="application/json",
+            body='{"code": "service_unavailable", "message": "x", "requestId": "r"}',
+        ),
+    )
+    send(page, "Is anyone there?")
+    expect(page.get_by_role("alert")).to_contain_text("not answering right now")
+    expect(message_box(page)).to_have_value("Is anyone there?")
 
 
 def test_a_second_tenant_sees_none_of_the_firsts_conversations_or_files(
