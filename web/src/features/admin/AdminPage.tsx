@@ -5,7 +5,7 @@ import { announce } from "../../components/Announcer";
 import { ConfirmDialog } from "../../components/Dialog";
 import { Notice } from "../../components/Notice";
 import { api } from "../../lib/api";
-import { applyBranding } from "../../lib/branding";
+import { applyBranding, DEFAULT_BRANDING } from "../../lib/branding";
 import { asApiError } from "../../lib/errors";
 import { useStore } from "../../lib/store";
 import type { Role, TenantUser, TenantView, Usage } from "../../lib/types";
@@ -14,7 +14,7 @@ import { UsageChart } from "./UsageChart";
 
 function BrandingForm() {
   const [name, setName] = useState("");
-  const [color, setColor] = useState("#3b5bdb");
+  const [color, setColor] = useState(DEFAULT_BRANDING.primaryColor);
   const [logo, setLogo] = useState("");
   const [problem, setProblem] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
@@ -24,7 +24,8 @@ function BrandingForm() {
     api<TenantView>("/tenant")
       .then((t) => {
         setName(t.branding.displayName);
-        setColor(t.branding.primaryColor);
+        // A tenant without a colour yet starts from the default one.
+        setColor(/^#[0-9a-fA-F]{6}$/.test(t.branding.primaryColor) ? t.branding.primaryColor : DEFAULT_BRANDING.primaryColor);
         setLogo(t.branding.logoUrl ?? "");
         setLoaded(true);
       })
