@@ -179,11 +179,15 @@ def screenshot(page: Page, name: str) -> Path:
 
 
 def at_both_sizes(page: Page, name: str) -> None:
-    """Screenshots of the current screen at 1280x800 and 390x844 (the phone layout)."""
+    """Screenshots of the current screen at 1280x800 and 390x844 (the phone layout), each
+    checked for horizontal overflow."""
     for size, viewport in SIZES.items():
         page.set_viewport_size(viewport)
         page.wait_for_timeout(150)  # one layout pass after the resize
         screenshot(page, f"{name}-{size}")
+        # Nothing may stick out sideways (a phone would scroll the whole page horizontally).
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= viewport["width"], f"{name} is {width} px wide at {size}"
     page.set_viewport_size(SIZES["desktop"])
 
 
