@@ -1,8 +1,8 @@
 """The local edge: what CloudFront does in the cloud, on one loopback port.
 
 `/api/*` is proxied to the chat or files service by the same `EDGE_ROUTES` the CloudFront
-behaviours are generated from; everything else is the web app's static folder. Bodies are
-streamed both ways, so uploads are never buffered and SSE events arrive as they are sent.
+behaviours are generated from; everything else is the built web app (engageiq/local/web.py).
+Bodies are streamed both ways, so uploads are never buffered and SSE events arrive as they are sent.
 Served with `uvicorn engageiq.local.edge:create_app --factory`."""
 
 from __future__ import annotations
@@ -16,11 +16,10 @@ from typing import Final
 
 import anyio
 import httpx
-from litestar import Litestar
 from litestar.enums import ScopeType
-from litestar.static_files import create_static_files_router
 from litestar.types import ASGIApp, HTTPScope, Receive, Scope, Send
 
+from engageiq.local.web import website_from_environment
 from engageiq_tenancy.resources import route_for
 
 EDGE_ORIGINS_ENV: Final = "ENGAGEIQ_EDGE_ORIGINS"
@@ -169,12 +168,5 @@ async def _refuse(send: Send, status: int, code: str, message: str) -> None:
 
 def create_app() -> Edge:
     origins: dict[str, str] = json.loads(os.environ[EDGE_ORIGINS_ENV])
-    web_root = Path(os.environ[EDGE_WEB_ROOT_ENV])
-    static = Litestar(
-        route_handlers=[
-            create_static_files_router(path="/", directories=[web_root], html_mode=True)
-        ],
-        openapi_config=None,
-        logging_config=None,  # uvicorn --log-config makes every line JSON (platform.py)
-    )
-    return Edge(origins, static)
+    # The built web app, config.json and the Cognito pass-through: engageiq/local/web.py.
+    return Edge(origins, website_from_environment(Path(os.environ[EDGE_WEB_ROOT_ENV])))

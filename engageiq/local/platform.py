@@ -42,6 +42,7 @@ from engageiq.local.state import (
     read_state,
     state_file,
 )
+from engageiq.local.web import WEB_AWS_ENDPOINT_ENV, WEB_CLIENT_CONFIG_ENV, web_client_config
 from engageiq_tenancy.logs import uvicorn_log_config
 from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, SERVICES, TABLES, EnvVars
 
@@ -309,7 +310,9 @@ class LocalPlatform:
             self.ports.edge,
             {
                 EDGE_ORIGINS_ENV: json.dumps(origins),
-                EDGE_WEB_ROOT_ENV: str(repo_root() / "web"),
+                EDGE_WEB_ROOT_ENV: str(repo_root() / "web" / "dist"),
+                WEB_CLIENT_CONFIG_ENV: json.dumps(web_client_config(resources)),
+                WEB_AWS_ENDPOINT_ENV: resources.endpoint_url,
             },
         )
         self._wait_until_ready()

@@ -1,0 +1,255 @@
+/** The signed-in session: Cognito calls (the AWS SDK's Cognito client, loaded on first use so
+ * the sign-in form does not wait for it), the tokens (sessionStorage, never a URL), and their
+ * refresh: on a timer before the ID token expires, before each stream, and once after a 401. */
+import type {
+  AuthenticationResultType,
+  CognitoIdentityProviderClient,
+} from "@aws-sdk/client-cognito-identity-provider";
+import { config } from "../../lib/config";
+import { Store } from "../../lib/store";
+
+export interface Tokens {
+  idToken: string;
+  accessToken: string;
+  refreshToken: string | null;
+  /** When the ID token expires, in ms since the epoch. */
+  expiresAt: number;
+}
+
+export interface Claims {
+  sub: string;
+  email: string;
+  tenantId: string;
+  groups: string[];
+}
+
+const STORAGE_KEY = "eiq.tokens";
+/** Refresh this long before expiry, so a request never carries a token about to lapse. */
+const REFRESH_MARGIN_MS = 120_000;
+
+export const session = new Store<Tokens | null>(readStored());
+/** Why the last session ended, for the sign-in page ("expired", "signed_out"). */
+export const endReason = new Store<string | null>(null);
+
+function readStored(): Tokens | null {
+  try {
+    const raw = sessionStorage.getItem(STORAGE_KEY);
+    return raw ? (JSON.parse(raw) as Tokens) : null;
+  } catch {
+    return null;
+  }
+}
+
+function store(tokens: Tokens | null): void {
+  if (tokens) sessionStorage.setItem(STORAGE_KEY, JSON.stringify(tokens));
+  else sessionStorage.removeItem(STORAGE_KEY);
+  session.set(tokens);
+  scheduleRefresh();
+}
+
+export function claims(tokens: Tokens | null = session.get()): Claims | null {
+  if (!tokens) return null;
+  try {
+    const part = tokens.idToken.split(".")[1] ?? "";
+    const json = atob(part.replace(/-/g, "+").replace(/_/g, "/"));
+    const payload = JSON.parse(json) as Record<string, unknown>;
+    return {
+      sub: String(payload.sub ?? ""),
+      email: String(payload.email ?? payload["cognito:username"] ?? ""),
+      tenantId: String(payload["custom:tenant_id"] ?? ""),
+      groups: Array.isArray(payload["cognito:groups"]) ? (payload["cognito:groups"] as string[]) : [],
+    };
+  } catch {
+    return null;
+  }
+}
+
+export function tokensFrom(result: AuthenticationResultType, previousRefresh: string | null = null): Tokens {
+  if (!result.IdToken || !result.AccessToken) throw new Error("Cognito returned no tokens");
+  return {
+    idToken: result.IdToken,
+    accessToken: result.AccessToken,
+    refreshToken: result.RefreshToken ?? previousRefresh,
+    expiresAt: Date.now() + (result.ExpiresIn ?? 3600) * 1000,
+  };
+}
+
+export function accept(tokens: Tokens): void {
+  endReason.set(null);
+  store(tokens);
+}
+
+let clientPromise: Promise<{ client: CognitoIdentityProviderClient; sdk: typeof import("@aws-sdk/client-cognito-identity-provider") }> | null = null;
+
+/** The Cognito client, at the configured endpoint (locally the edge's same-origin proxy). */
+export function cognito() {
+  clientPromise ??= import("@aws-sdk/client-cognito-identity-provider").then((sdk) => {
+    const { region, cognitoEndpoint } = config();
+    const client = new sdk.CognitoIdentityProviderClient({
+      region,
+      ...(cognitoEndpoint ? { endpoint: new URL(cognitoEndpoint, window.location.origin).href } : {}),
+      maxAttempts: 2,
+    });
+    return { client, sdk };
+  });
+  return clientPromise;
+}
+
+/** Loads the SDK ahead of need (after the sign-in form is interactive). */
+export function preloadCognito(): void {
+  void cognito().catch(() => {
+    clientPromise = null;
+  });
+}
+
+export type SignInResult =
+  | { kind: "signed_in" }
+  | { kind: "new_password"; username: string; challengeSession: string };
+
+export async function signIn(username: string, password: string): Promise<SignInResult> {
+  const { client, sdk } = await cognito();
+  const answer = await client.send(
+    new sdk.InitiateAuthCommand({
+      AuthFlow: "USER_PASSWORD_AUTH",
+      ClientId: config().userPoolClientId,
+      AuthParameters: { USERNAME: username, PASSWORD: password },
+    }),
+  );
+  if (answer.ChallengeName === "NEW_PASSWORD_REQUIRED" && answer.Session) {
+    return { kind: "new_password", username, challengeSession: answer.Session };
+  }
+  if (!answer.AuthenticationResult) throw new Error(`Unsupported sign-in step ${answer.ChallengeName}`);
+  accept(tokensFrom(answer.AuthenticationResult));
+  return { kind: "signed_in" };
+}
+
+export async function completeNewPassword(username: string, challengeSession: string, newPassword: string): Promise<void> {
+  const { client, sdk } = await cognito();
+  const answer = await client.send(
+    new sdk.RespondToAuthChallengeCommand({
+      ClientId: config().userPoolClientId,
+      ChallengeName: "NEW_PASSWORD_REQUIRED",
+      Session: challengeSession,
+      ChallengeResponses: { USERNAME: username, NEW_PASSWORD: newPassword },
+    }),
+  );
+  if (!answer.AuthenticationResult) throw new Error("Cognito did not sign you in after the new password");
+  accept(tokensFrom(answer.AuthenticationResult));
+}
+
+export async function forgotPassword(username: string): Promise<string | null> {
+  const { client, sdk } = await cognito();
+  const answer = await client.send(new sdk.ForgotPasswordCommand({ ClientId: config().userPoolClientId, Username: username }));
+  return answer.CodeDeliveryDetails?.Destination ?? null;
+}
+
+export async function confirmForgotPassword(username: string, code: string, password: string): Promise<void> {
+  const { client, sdk } = await cognito();
+  await client.send(
+    new sdk.ConfirmForgotPasswordCommand({
+      ClientId: config().userPoolClientId,
+      Username: username,
+      ConfirmationCode: code,
+      Password: password,
+    }),
+  );
+}
+
+let refreshing: Promise<boolean> | null = null;
+
+/** Exchanges the refresh token for new ID and access tokens; one call at a time. On failure
+ * the session ends with reason "expired" (the page then asks to sign in; drafts stay). */
+export function refresh(): Promise<boolean> {
+  refreshing ??= (async () => {
+    const current = session.get();
+    if (!current?.refreshToken) {
+      expire();
+      return false;
+    }
+    try {
+      const { client, sdk } = await cognito();
+      const answer = await client.send(
+        new sdk.InitiateAuthCommand({
+          AuthFlow: "REFRESH_TOKEN_AUTH",
+          ClientId: config().userPoolClientId,
+          AuthParameters: { REFRESH_TOKEN: current.refreshToken },
+        }),
+      );
+      if (!answer.AuthenticationResult) throw new Error("no tokens");
+      store(tokensFrom(answer.AuthenticationResult, current.refreshToken));
+      return true;
+    } catch {
+      expire();
+      return false;
+    }
+  })().finally(() => {
+    refreshing = null;
+  });
+  return refreshing;
+}
+
+function expire(): void {
+  endReason.set("expired");
+  store(null);
+}
+
+/** An ID token valid for at least `minValidityMs`, refreshed first if needed; null if the
+ * session has ended. */
+export async function freshIdToken(minValidityMs = REFRESH_MARGIN_MS): Promise<string | null> {
+  const current = session.get();
+  if (!current) return null;
+  if (current.expiresAt - Date.now() > minValidityMs) return current.idToken;
+  return (await refresh()) ? (session.get()?.idToken ?? null) : null;
+}
+
+export async function signOut(): Promise<void> {
+  const current = session.get();
+  endReason.set("signed_out");
+  store(null);
+  if (current) {
+    try {
+      const { client, sdk } = await cognito();
+      await client.send(new sdk.RevokeTokenCommand({ ClientId: config().userPoolClientId, Token: current.refreshToken ?? "" }));
+    } catch {
+      // Revocation is best effort (moto does not implement it); the tokens are gone here.
+    }
+  }
+}
+
+let timer: number | undefined;
+
+function scheduleRefresh(): void {
+  window.clearTimeout(timer);
+  const current = session.get();
+  if (!current) return;
+  const delay = Math.max(0, current.expiresAt - Date.now() - REFRESH_MARGIN_MS);
+  timer = window.setTimeout(() => void refresh(), delay);
+}
+
+scheduleRefresh();
+
+/** A sentence for a failed Cognito call (the SDK's exceptions carry a `name`). */
+export function authErrorSentence(error: unknown): string {
+  const name = (error as { name?: string } | null)?.name ?? "";
+  switch (name) {
+    case "NotAuthorizedException":
+    case "UserNotFoundException":
+      return "That email and password do not match. Check them and try again.";
+    case "PasswordResetRequiredException":
+      return "Your password must be reset. Use “Forgot password?” below.";
+    case "InvalidPasswordException":
+      return "That password is too weak: use at least 8 characters with upper and lower case letters, a number and a symbol.";
+    case "CodeMismatchException":
+    case "ExpiredCodeException":
+      return "That code is wrong or has expired. Request a new one.";
+    case "LimitExceededException":
+    case "TooManyRequestsException":
+      return "Too many attempts. Wait a minute, then try again.";
+    case "UserNotConfirmedException":
+      return "Your account is not confirmed yet. Contact your administrator.";
+    case "TypeError":
+      return "The sign-in service cannot be reached. Check your connection and try again.";
+    default:
+      return "Sign-in failed. Please try again in a moment.";
+  }
+}

@@ -1,0 +1,265 @@
+/** /chat and /chat/<id>: the conversation list, the thread with streamed answers (following
+ * the stream only while the reader is at the bottom), Stop / Continue, the citation panel,
+ * and the composer whose draft is kept per conversation until it is sent. */
+import type { JSX } from "preact";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { announce } from "../../components/Announcer";
+import { Notice } from "../../components/Notice";
+import { api } from "../../lib/api";
+import { loadDraft, saveDraft } from "../../lib/drafts";
+import { asApiError } from "../../lib/errors";
+import { navigate } from "../../lib/router";
+import { useStore } from "../../lib/store";
+import type { Citation, HistoryPage } from "../../lib/types";
+import { me } from "../auth/identity";
+import { CitationPanel } from "./CitationPanel";
+import { ConversationList, touchConversation } from "./ConversationList";
+import { Message, type UiMessage } from "./Message";
+import { streamTurn } from "./stream";
+
+const HISTORY_PAGE = 30;
+/** Within this many pixels of the end counts as "at the bottom" (keeps following). */
+const BOTTOM_SLACK = 48;
+const CUT_REASONS = new Set(["length_limit", "max_tokens"]);
+
+function canContinue(message: UiMessage | undefined): boolean {
+  if (!message || message.role !== "assistant" || message.streaming) return false;
+  return message.status === "incomplete" || CUT_REASONS.has(message.finishReason ?? "");
+}
+
+export function ChatPage({ conversationId }: { conversationId: string | null }) {
+  const who = useStore(me);
+  const userId = who?.userId ?? "anonymous";
+  const [messages, setMessages] = useState<UiMessage[]>([]);
+  const [olderCursor, setOlderCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [draft, setDraft] = useState(() => loadDraft(userId, conversationId));
+  const [streaming, setStreaming] = useState(false);
+  const [panel, setPanel] = useState<{ citation: Citation; number: number } | null>(null);
+  const [showList, setShowList] = useState(false);
+  const controller = useRef<AbortController | null>(null);
+  const thread = useRef<HTMLDivElement>(null);
+  const following = useRef(true);
+  const input = useRef<HTMLTextAreaElement>(null);
+  // The conversation this page created by streaming: its history is already on screen.
+  const createdHere = useRef<string | null>(null);
+
+  useEffect(() => {
+    setDraft(loadDraft(userId, conversationId));
+    setPanel(null);
+    setProblem(null);
+    if (createdHere.current && createdHere.current === conversationId) return;
+    controller.current?.abort();
+    setMessages([]);
+    setOlderCursor(null);
+    following.current = true;
+    if (!conversationId) return;
+    setLoading(true);
+    api<HistoryPage>(`/chat-history?${new URLSearchParams({ conversationId, limit: String(HISTORY_PAGE) })}`)
+      .then((page) => {
+        setMessages(page.messages);
+        setOlderCursor(page.nextCursor);
+      })
+      .catch((e) => {
+        const error = asApiError(e);
+        setProblem(error.code === "conversation_not_found" ? "This conversation does not exist or was deleted." : error.sentence);
+      })
+      .finally(() => setLoading(false));
+  }, [conversationId, userId]);
+
+  useEffect(() => () => controller.current?.abort(), []);
+
+  useLayoutEffect(() => {
+    const el = thread.current;
+    if (el && following.current) el.scrollTop = el.scrollHeight;
+  }, [messages]);
+
+  const onScroll = () => {
+    const el = thread.current;
+    if (!el) return;
+    following.current = el.scrollHeight - el.scrollTop - el.clientHeight <= BOTTOM_SLACK;
+  };
+
+  const loadOlder = async () => {
+    if (!conversationId || !olderCursor) return;
+    try {
+      const page = await api<HistoryPage>(`/chat-history?${new URLSearchParams({ conversationId, limit: String(HISTORY_PAGE), cursor: olderCursor })}`);
+      following.current = false;
+      setMessages((current) => [...page.messages, ...current]);
+      setOlderCursor(page.nextCursor);
+    } catch (e) {
+      setProblem(asApiError(e).sentence);
+    }
+  };
+
+  const updateDraft = (text: string) => {
+    setDraft(text);
+    saveDraft(userId, conversationId, text);
+  };
+
+  async function send(text: string, isDraft: boolean) {
+    const message = text.trim();
+    if (!message || streaming) return;
+    setProblem(null);
+    const abort = new AbortController();
+    controller.current = abort;
+    const now = new Date().toISOString();
+    const userLocal = `local-user-${Date.now()}`;
+    let assistantId = `local-assistant-${Date.now()}`;
+    let conversation = conversationId;
+    let started = false;
+    const patch = (change: (m: UiMessage) => UiMessage) =>
+      setMessages((current) => current.map((m) => (m.id === assistantId ? change(m) : m)));
+    setMessages((current) => [
+      ...current,
+      { id: userLocal, role: "user", content: message, createdAt: now, status: "complete", route: "", citations: [] },
+      { id: assistantId, role: "assistant", content: "", createdAt: now, status: "incomplete", route: "", citations: [], streaming: true },
+    ]);
+    if (isDraft) updateDraft("");
+    following.current = true;
+    setStreaming(true);
+    try {
+      await streamTurn(
+        conversation ? { message, conversationId: conversation } : { message },
+        {
+          onMeta(meta) {
+            started = true;
+            const previous = assistantId;
+            assistantId = meta.assistantMessageId;
+            setMessages((current) =>
+              current.map((m) =>
+                m.id === previous ? { ...m, id: meta.assistantMessageId, provider: meta.provider, route: meta.route } : m.id === userLocal ? { ...m, id: meta.userMessageId } : m,
+              ),
+            );
+            if (!conversation) {
+              conversation = meta.conversationId;
+              createdHere.current = meta.conversationId;
+              saveDraft(userId, null, "");
+              navigate(`/chat/${encodeURIComponent(meta.conversationId)}`, { replace: true });
+            }
+            touchConversation({
+              id: meta.conversationId,
+              title: message.slice(0, 60),
+              createdAt: now,
+              updatedAt: now,
+              messageCount: 0,
+              lastRoute: meta.route,
+            });
+          },
+          onDelta(delta) {
+            patch((m) => ({ ...m, content: m.content + delta }));
+          },
+          onCitation(citation) {
+            patch((m) => ({ ...m, citations: [...m.citations, citation] }));
+          },
+          onDone(done) {
+            patch((m) => ({ ...m, streaming: false, status: CUT_REASONS.has(done.finishReason) ? "incomplete" : "complete", finishReason: done.finishReason }));
+          },
+        },
+        abort.signal,
+      );
+      announce("Answer complete.");
+    } catch (e) {
+      const error = asApiError(e);
+      if (!started && error.code !== "aborted") {
+        // Refused before it started (budget, suspended, down): nothing was saved, so the
+        // message goes back into the box rather than being lost.
+        setMessages((current) => current.filter((m) => m.id !== userLocal && m.id !== assistantId));
+        if (isDraft) updateDraft(message);
+        setProblem(error.sentence);
+      } else if (error.code === "aborted") {
+        patch((m) => ({ ...m, streaming: false, status: "incomplete", finishReason: "stopped", problem: "Stopped. The partial answer is saved; Continue picks it up." }));
+        announce("Answer stopped.");
+      } else {
+        patch((m) => ({ ...m, streaming: false, status: "incomplete", problem: error.sentence }));
+        announce("The answer did not finish.");
+      }
+    } finally {
+      setStreaming(false);
+      controller.current = null;
+      input.current?.focus();
+    }
+  }
+
+  const submit = (event: JSX.TargetedEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    void send(draft, true);
+  };
+
+  const onKeyDown = (event: JSX.TargetedKeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      void send(draft, true);
+    }
+  };
+
+  const last = messages[messages.length - 1];
+
+  return (
+    <div class={`chat-layout${panel ? " with-panel" : ""}${showList ? " list-open" : ""}`}>
+      <div class="sidebar" id="conversation-sidebar">
+        <ConversationList activeId={conversationId} onPicked={() => setShowList(false)} />
+      </div>
+      <main class="chat-main" id="main">
+        <div class="chat-head">
+          <button type="button" class="secondary small list-toggle" aria-expanded={showList} aria-controls="conversation-sidebar" onClick={() => setShowList(!showList)}>
+            Conversations
+          </button>
+          <h1 class="visually-hidden">Chat</h1>
+        </div>
+        <div class="thread" ref={thread} onScroll={onScroll} tabIndex={0} aria-label="Messages">
+          {olderCursor && (
+            <button type="button" class="secondary small load-older" onClick={() => void loadOlder()}>
+              Load earlier messages
+            </button>
+          )}
+          {loading && <p role="status">Loading the conversation…</p>}
+          {!loading && messages.length === 0 && !problem && (
+            <div class="empty">
+              <h2>What can I help you with?</h2>
+              <p>Ask about your documents, draft an email, prepare a call, or handle an objection.</p>
+            </div>
+          )}
+          <ol class="messages">
+            {messages.map((m) => (
+              <Message
+                key={m.id}
+                message={m}
+                conversationId={conversationId}
+                canContinue={m === last && canContinue(m)}
+                onContinue={() => void send("continue", false)}
+                onCite={(citation, number) => setPanel({ citation, number })}
+              />
+            ))}
+          </ol>
+        </div>
+        {problem && <Notice onDismiss={() => setProblem(null)}>{problem}</Notice>}
+        <form class="composer" onSubmit={submit}>
+          <label for="message" class="visually-hidden">
+            Message
+          </label>
+          <textarea
+            id="message"
+            ref={input}
+            rows={2}
+            placeholder="Ask anything… (Enter to send, Shift+Enter for a new line)"
+            value={draft}
+            onInput={(e) => updateDraft((e.currentTarget as HTMLTextAreaElement).value)}
+            onKeyDown={onKeyDown}
+          />
+          {streaming ? (
+            <button type="button" class="danger" onClick={() => controller.current?.abort()}>
+              Stop
+            </button>
+          ) : (
+            <button type="submit" class="primary" disabled={!draft.trim()}>
+              Send
+            </button>
+          )}
+        </form>
+      </main>
+      {panel && <CitationPanel citation={panel.citation} number={panel.number} onClose={() => setPanel(null)} />}
+    </div>
+  );
+}

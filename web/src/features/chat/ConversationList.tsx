@@ -1,0 +1,155 @@
+/** The caller's conversations (most recently active first, 20 a page), title search over the
+ * loaded pages, new chat, rename and delete (with confirm). */
+import type { JSX } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { ConfirmDialog, Dialog } from "../../components/Dialog";
+import { Icon } from "../../components/Icons";
+import { Notice } from "../../components/Notice";
+import { api } from "../../lib/api";
+import { asApiError } from "../../lib/errors";
+import { navigate, onLinkClick } from "../../lib/router";
+import { Store, useStore } from "../../lib/store";
+import type { Conversation, ConversationPage } from "../../lib/types";
+
+const PAGE = 20;
+
+interface ListState {
+  items: Conversation[];
+  nextCursor: string | null;
+  loaded: boolean;
+}
+
+/** Shared so the chat view can put a new or renamed conversation at the top at once. */
+export const conversations = new Store<ListState>({ items: [], nextCursor: null, loaded: false });
+
+/** Moves a conversation to the top (newest activity); a known one keeps its title. */
+export function touchConversation(conversation: Conversation): void {
+  const state = conversations.get();
+  const known = state.items.find((c) => c.id === conversation.id);
+  const rest = state.items.filter((c) => c.id !== conversation.id);
+  const top = known ? { ...known, updatedAt: conversation.updatedAt } : conversation;
+  conversations.set({ ...state, items: [top, ...rest] });
+}
+
+async function loadPage(cursor: string | null): Promise<void> {
+  const query = new URLSearchParams({ limit: String(PAGE) });
+  if (cursor) query.set("cursor", cursor);
+  const page = await api<ConversationPage>(`/conversations?${query}`);
+  const state = conversations.get();
+  const known = cursor ? state.items : [];
+  const ids = new Set(known.map((c) => c.id));
+  conversations.set({
+    items: [...known, ...page.conversations.filter((c) => !ids.has(c.id))],
+    nextCursor: page.nextCursor,
+    loaded: true,
+  });
+}
+
+export function ConversationList({ activeId, onPicked }: { activeId: string | null; onPicked: () => void }) {
+  const state = useStore(conversations);
+  const [query, setQuery] = useState("");
+  const [problem, setProblem] = useState<string | null>(null);
+  const [renaming, setRenaming] = useState<Conversation | null>(null);
+  const [title, setTitle] = useState("");
+  const [deleting, setDeleting] = useState<Conversation | null>(null);
+
+  const run = (action: Promise<unknown>) => action.catch((e) => setProblem(asApiError(e).sentence));
+
+  useEffect(() => {
+    void run(loadPage(null));
+  }, []);
+
+  const needle = query.trim().toLowerCase();
+  const shown = needle ? state.items.filter((c) => c.title.toLowerCase().includes(needle)) : state.items;
+
+  const rename = (event: JSX.TargetedEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const target = renaming;
+    if (!target) return;
+    void run(
+      api<Conversation>(`/conversations/${encodeURIComponent(target.id)}`, { method: "PATCH", json: { title: title.trim() } }).then((updated) => {
+        const s = conversations.get();
+        conversations.set({ ...s, items: s.items.map((c) => (c.id === updated.id ? updated : c)) });
+        setRenaming(null);
+      }),
+    );
+  };
+
+  const remove = () => {
+    const target = deleting;
+    setDeleting(null);
+    if (!target) return;
+    void run(
+      api<void>(`/conversations/${encodeURIComponent(target.id)}`, { method: "DELETE" }).then(() => {
+        const s = conversations.get();
+        conversations.set({ ...s, items: s.items.filter((c) => c.id !== target.id) });
+        if (target.id === activeId) navigate("/chat");
+      }),
+    );
+  };
+
+  return (
+    <nav class="conversations" aria-label="Conversations">
+      <a class="button primary new-chat" href="/chat" onClick={(e) => { onLinkClick(e); onPicked(); }}>
+        New chat
+      </a>
+      <div class="field compact">
+        <label for="conversation-search" class="visually-hidden">
+          Search conversations by title
+        </label>
+        <input id="conversation-search" type="search" placeholder="Search titles" value={query} onInput={(e) => setQuery((e.currentTarget as HTMLInputElement).value)} />
+      </div>
+      {problem && <Notice onDismiss={() => setProblem(null)}>{problem}</Notice>}
+      <ul class="conversation-items">
+        {shown.map((c) => (
+          <li key={c.id} class={c.id === activeId ? "active" : undefined}>
+            <a href={`/chat/${encodeURIComponent(c.id)}`} onClick={(e) => { onLinkClick(e); onPicked(); }} aria-current={c.id === activeId ? "page" : undefined} class="conversation-link">
+              {c.title || "Untitled"}
+            </a>
+            <span class="row-actions">
+              <button type="button" class="icon-button" aria-label={`Rename ${c.title || "conversation"}`} onClick={() => { setTitle(c.title); setRenaming(c); }}>
+                <Icon name="pencil" />
+              </button>
+              <button type="button" class="icon-button" aria-label={`Delete ${c.title || "conversation"}`} onClick={() => setDeleting(c)}>
+                <Icon name="trash" />
+              </button>
+            </span>
+          </li>
+        ))}
+      </ul>
+      {state.loaded && shown.length === 0 && <p class="hint">{needle ? "No loaded conversation has that in its title." : "No conversations yet."}</p>}
+      {state.nextCursor && (
+        <button type="button" class="secondary small" onClick={() => void run(loadPage(state.nextCursor))}>
+          Load more
+        </button>
+      )}
+      {renaming && (
+        <Dialog title="Rename conversation" onClose={() => setRenaming(null)}>
+          <form onSubmit={rename}>
+            <div class="field">
+              <label for="rename-title">Title</label>
+              <input id="rename-title" value={title} maxLength={120} required autofocus onInput={(e) => setTitle((e.currentTarget as HTMLInputElement).value)} />
+            </div>
+            <div class="dialog-actions">
+              <button type="button" class="secondary" onClick={() => setRenaming(null)}>
+                Cancel
+              </button>
+              <button type="submit" class="primary">
+                Save
+              </button>
+            </div>
+          </form>
+        </Dialog>
+      )}
+      {deleting && (
+        <ConfirmDialog
+          title="Delete conversation?"
+          message={`“${deleting.title || "Untitled"}” and all its messages will be deleted. This cannot be undone.`}
+          confirmLabel="Delete"
+          onConfirm={remove}
+          onCancel={() => setDeleting(null)}
+        />
+      )}
+    </nav>
+  );
+}

@@ -1,0 +1,163 @@
+/** One message in the thread. Assistant answers are rendered through renderMarkdown (the one
+ * HTML path); user messages are plain text. Answers carry their sources, copy, thumbs. */
+import type { JSX } from "preact";
+import { useMemo, useState } from "preact/hooks";
+import { announce } from "../../components/Announcer";
+import { Icon } from "../../components/Icons";
+import { api } from "../../lib/api";
+import { asApiError } from "../../lib/errors";
+import { renderMarkdown } from "../../lib/markdown";
+import type { Citation, Feedback, MessageView, Rating } from "../../lib/types";
+
+export interface UiMessage extends MessageView {
+  streaming?: boolean;
+  /** A sentence when the answer failed or was cut. */
+  problem?: string | null;
+}
+
+export function textWithSources(message: UiMessage): string {
+  if (!message.citations.length) return message.content;
+  const sources = message.citations.map((c, i) => `[${i + 1}] ${c.title}${c.location ? `, ${c.location}` : ""}`);
+  return `${message.content}\n\nSources:\n${sources.join("\n")}`;
+}
+
+function FeedbackControls({ message, conversationId }: { message: UiMessage; conversationId: string }) {
+  const [feedback, setFeedback] = useState<Feedback | null>(message.feedback ?? null);
+  const [asking, setAsking] = useState(false);
+  const [reason, setReason] = useState("");
+  const [problem, setProblem] = useState<string | null>(null);
+  const path = `/conversations/${encodeURIComponent(conversationId)}/messages/${encodeURIComponent(message.id)}/feedback`;
+
+  async function rate(rating: Rating, why?: string) {
+    setProblem(null);
+    try {
+      if (feedback?.rating === rating && why === undefined) {
+        await api<void>(path, { method: "DELETE" });
+        setFeedback(null);
+        setAsking(false);
+        return;
+      }
+      const saved = await api<{ rating: Rating; reason: string | null }>(path, { method: "PUT", json: why ? { rating, reason: why } : { rating } });
+      setFeedback({ rating: saved.rating, reason: saved.reason ?? null });
+      setAsking(rating === "down" && why === undefined);
+      if (why !== undefined) announce("Thank you for the feedback.");
+    } catch (e) {
+      setProblem(asApiError(e).sentence);
+    }
+  }
+
+  const submitReason = (event: JSX.TargetedEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    void rate("down", reason.trim());
+    setAsking(false);
+  };
+
+  return (
+    <span class="feedback">
+      <button type="button" class="icon-button" aria-label="Good answer" aria-pressed={feedback?.rating === "up"} onClick={() => void rate("up")}>
+        <Icon name="thumbUp" />
+      </button>
+      <button type="button" class="icon-button" aria-label="Bad answer" aria-pressed={feedback?.rating === "down"} onClick={() => void rate("down")}>
+        <Icon name="thumbDown" />
+      </button>
+      {asking && (
+        <form class="feedback-reason" onSubmit={submitReason}>
+          <label for={`reason-${message.id}`}>What was wrong? (optional)</label>
+          <input id={`reason-${message.id}`} value={reason} maxLength={500} onInput={(e) => setReason((e.currentTarget as HTMLInputElement).value)} />
+          <button type="submit" class="secondary small">
+            Send feedback
+          </button>
+        </form>
+      )}
+      {problem && <span class="hint" role="alert">{problem}</span>}
+    </span>
+  );
+}
+
+interface Props {
+  message: UiMessage;
+  conversationId: string | null;
+  canContinue: boolean;
+  onContinue: () => void;
+  onCite: (citation: Citation, number: number) => void;
+}
+
+export function Message({ message, conversationId, canContinue, onContinue, onCite }: Props) {
+  const sourceIds = useMemo(() => message.citations.map((c) => c.sourceId), [message.citations]);
+  const html = useMemo(
+    () => (message.role === "assistant" ? renderMarkdown(message.content, sourceIds) : ""),
+    [message.content, message.role, sourceIds],
+  );
+  const [copied, setCopied] = useState(false);
+
+  if (message.role === "user") {
+    return (
+      <li class="message user">
+        <div class="bubble user-text">{message.content}</div>
+      </li>
+    );
+  }
+
+  const clickMarker = (event: JSX.TargetedMouseEvent<HTMLDivElement>) => {
+    const target = (event.target as HTMLElement).closest<HTMLElement>("button.cite");
+    if (!target) return;
+    const n = Number(target.dataset.cite);
+    const citation = message.citations[n - 1];
+    if (citation) onCite(citation, n);
+  };
+
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(textWithSources(message));
+      setCopied(true);
+      announce("Answer copied with its sources.");
+      window.setTimeout(() => setCopied(false), 2000);
+    } catch {
+      announce("Copying is not allowed in this browser.");
+    }
+  };
+
+  return (
+    <li class="message assistant" aria-busy={message.streaming ? "true" : undefined} data-testid="answer">
+      <div class="bubble">
+        {message.provider === "offline" && (
+          <span class="badge" title="No model is connected; the built-in offline responder answered from your documents.">
+            Offline responder
+          </span>
+        )}
+        {/* renderMarkdown is the one sanitising path (marked without raw HTML + DOMPurify). */}
+        <div class="markdown" onClick={clickMarker} dangerouslySetInnerHTML={{ __html: html }} />
+        {message.streaming && !message.content && <span class="typing">Thinking…</span>}
+        {message.citations.length > 0 && (
+          <div class="sources">
+            <h3 class="sources-title">Sources</h3>
+            <ol>
+              {message.citations.map((c, i) => (
+                <li key={`${c.sourceId}-${i}`}>
+                  <button type="button" class="link" onClick={() => onCite(c, i + 1)}>
+                    [{i + 1}] {c.title}
+                    {c.location ? ` · ${c.location}` : ""}
+                  </button>
+                </li>
+              ))}
+            </ol>
+          </div>
+        )}
+        {message.problem && <p class="message-problem" role="alert">{message.problem}</p>}
+        {!message.streaming && (
+          <div class="message-actions">
+            <button type="button" class="secondary small" onClick={() => void copy()}>
+              {copied ? "Copied" : "Copy"}
+            </button>
+            {conversationId && message.status !== "failed" && <FeedbackControls message={message} conversationId={conversationId} />}
+            {canContinue && (
+              <button type="button" class="primary small" onClick={onContinue}>
+                Continue
+              </button>
+            )}
+          </div>
+        )}
+      </div>
+    </li>
+  );
+}

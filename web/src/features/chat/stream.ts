@@ -1,0 +1,65 @@
+/** POST /api/chat as a stream: fetch (so the Authorization header and AbortController work)
+ * with eventsource-parser reading the SSE events meta, delta, citation, done and error. */
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { request } from "../../lib/api";
+import { ApiError, asApiError } from "../../lib/errors";
+import type { Citation, Done, Meta } from "../../lib/types";
+import { freshIdToken } from "../auth/session";
+
+export interface StreamHandlers {
+  onMeta(meta: Meta): void;
+  onDelta(text: string): void;
+  onCitation(citation: Citation): void;
+  onDone(done: Done): void;
+}
+
+/** Streams one turn. Resolves when the stream ends (done), rejects with ApiError on a refusal
+ * (before the stream), an `error` event, a dropped connection, or an abort (code "aborted"). */
+export async function streamTurn(
+  body: { message: string; conversationId?: string },
+  handlers: StreamHandlers,
+  signal: AbortSignal,
+): Promise<void> {
+  // A stream may last minutes: start it with a token that stays valid well past its end.
+  await freshIdToken(5 * 60_000);
+  let failure: ApiError | null = null;
+  let finished = false;
+  const parser = createParser({
+    onEvent(event: EventSourceMessage) {
+      const data = JSON.parse(event.data) as unknown;
+      switch (event.event) {
+        case "meta":
+          handlers.onMeta(data as Meta);
+          break;
+        case "delta":
+          handlers.onDelta((data as { text: string }).text);
+          break;
+        case "citation":
+          handlers.onCitation(data as Citation);
+          break;
+        case "done":
+          finished = true;
+          handlers.onDone(data as Done);
+          break;
+        case "error": {
+          const e = data as { code: string; message: string };
+          failure = new ApiError(200, e.code, e.message);
+          break;
+        }
+      }
+    },
+  });
+  try {
+    const response = await request("/chat", { method: "POST", json: body, signal, headers: { Accept: "text/event-stream" } });
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      parser.feed(value);
+    }
+  } catch (error) {
+    throw asApiError(error);
+  }
+  if (failure) throw failure;
+  if (!finished) throw new ApiError(0, "network_error", "The answer was cut off.");
+}

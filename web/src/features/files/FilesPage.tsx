@@ -1,0 +1,219 @@
+/** /files: the tenant's files with their status (polled until ready or failed, with the
+ * reason in words), upload by picker or drag and drop (several at once, each with a progress
+ * bar), and delete with confirm. */
+import type { JSX } from "preact";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { announce } from "../../components/Announcer";
+import { ConfirmDialog } from "../../components/Dialog";
+import { Notice } from "../../components/Notice";
+import { api } from "../../lib/api";
+import { asApiError } from "../../lib/errors";
+import type { FilePage, FileView } from "../../lib/types";
+import { uploadFile } from "./upload";
+
+const POLL_MS = 1500;
+
+interface Upload {
+  key: string;
+  name: string;
+  progress: number;
+  state: "uploading" | "done" | "failed";
+  problem?: string;
+}
+
+const STATUS_WORDS: Record<FileView["status"], string> = {
+  pending: "Waiting to be processed",
+  processing: "Processing",
+  ready: "Ready",
+  failed: "Failed",
+};
+
+function size(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} kB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+export function FilesPage() {
+  const [files, setFiles] = useState<FileView[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [loaded, setLoaded] = useState(false);
+  const [uploads, setUploads] = useState<Upload[]>([]);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [dragging, setDragging] = useState(false);
+  const [deleting, setDeleting] = useState<FileView | null>(null);
+  const picker = useRef<HTMLInputElement>(null);
+
+  const reload = useCallback(async () => {
+    try {
+      const page = await api<FilePage>("/files?limit=50");
+      setFiles(page.files);
+      setCursor(page.nextCursor ?? null);
+      setLoaded(true);
+    } catch (e) {
+      setProblem(asApiError(e).sentence);
+    }
+  }, []);
+
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+
+  const unsettled = files.some((f) => (f.status === "pending" && !f.awaitingUpload) || f.status === "processing");
+  useEffect(() => {
+    if (!unsettled) return;
+    const timer = window.setInterval(() => void reload(), POLL_MS);
+    return () => window.clearInterval(timer);
+  }, [unsettled, reload]);
+
+  const loadMore = async () => {
+    if (!cursor) return;
+    try {
+      const page = await api<FilePage>(`/files?limit=50&cursor=${encodeURIComponent(cursor)}`);
+      setFiles((current) => [...current, ...page.files]);
+      setCursor(page.nextCursor ?? null);
+    } catch (e) {
+      setProblem(asApiError(e).sentence);
+    }
+  };
+
+  const start = (list: FileList | File[]) => {
+    const chosen = Array.from(list);
+    if (!chosen.length) return;
+    const batch = chosen.map((file, i) => ({ file, key: `${Date.now()}-${i}-${file.name}` }));
+    setUploads((current) => [...batch.map(({ key, file }) => ({ key, name: file.name, progress: 0, state: "uploading" as const })), ...current]);
+    const update = (key: string, change: Partial<Upload>) => setUploads((current) => current.map((u) => (u.key === key ? { ...u, ...change } : u)));
+    void Promise.all(
+      batch.map(({ file, key }) =>
+        uploadFile(file, (progress) => update(key, { progress }))
+          .then(() => update(key, { progress: 1, state: "done" }))
+          .catch((e) => update(key, { state: "failed", problem: asApiError(e).sentence }))
+          .finally(() => void reload()),
+      ),
+    ).then(() => announce(`${batch.length === 1 ? "Upload" : "Uploads"} finished.`));
+  };
+
+  const onDrop = (event: JSX.TargetedDragEvent<HTMLDivElement>) => {
+    event.preventDefault();
+    setDragging(false);
+    if (event.dataTransfer?.files) start(event.dataTransfer.files);
+  };
+
+  const remove = async () => {
+    const target = deleting;
+    setDeleting(null);
+    if (!target) return;
+    try {
+      await api<void>(`/files/${encodeURIComponent(target.id)}`, { method: "DELETE" });
+      setFiles((current) => current.filter((f) => f.id !== target.id));
+      announce(`${target.name} deleted.`);
+    } catch (e) {
+      setProblem(asApiError(e).sentence);
+    }
+  };
+
+  return (
+    <main class="page files-page" id="main">
+      <h1>Files</h1>
+      <p class="lead">Documents your team's answers are grounded in. Only people in your organisation can see them.</p>
+      <div
+        class={`dropzone${dragging ? " dragging" : ""}`}
+        data-testid="dropzone"
+        onDragOver={(e) => {
+          e.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={() => setDragging(false)}
+        onDrop={onDrop}
+      >
+        <p>Drag and drop files here, or</p>
+        <button type="button" class="primary" onClick={() => picker.current?.click()}>
+          Choose files
+        </button>
+        <input
+          ref={picker}
+          id="file-picker"
+          type="file"
+          multiple
+          class="visually-hidden"
+          aria-label="Choose files to upload"
+          accept=".pdf,.docx,.txt,.md,.html,.htm,.csv"
+          onChange={(e) => {
+            const input = e.currentTarget as HTMLInputElement;
+            if (input.files) start(input.files);
+            input.value = "";
+          }}
+        />
+        <p class="hint">PDF, Word (.docx), text, Markdown, HTML or CSV, up to 50 MB each.</p>
+      </div>
+      {problem && <Notice onDismiss={() => setProblem(null)}>{problem}</Notice>}
+      {uploads.length > 0 && (
+        <section aria-labelledby="uploads-title" class="uploads">
+          <h2 id="uploads-title">Uploads</h2>
+          <ul>
+            {uploads.map((u) => (
+              <li key={u.key} class={`upload upload-${u.state}`}>
+                <span class="file-name">{u.name}</span>
+                <progress max={1} value={u.progress} aria-label={`Uploading ${u.name}`} />
+                <span class="upload-state">{u.state === "failed" ? u.problem : u.state === "done" ? "Uploaded" : `${Math.round(u.progress * 100)} %`}</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      <section aria-labelledby="files-title">
+        <h2 id="files-title">Your files</h2>
+        {loaded && files.length === 0 && <p class="hint">No files yet. Upload one to ground the answers in it.</p>}
+        {files.length > 0 && (
+          <div class="table-wrap">
+            <table class="files-table">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Size</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">
+                    <span class="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {files.map((f) => (
+                  <tr key={f.id} data-testid="file-row">
+                    <td class="file-name">{f.name}</td>
+                    <td>{size(f.size)}</td>
+                    <td>
+                      <span class={`status status-${f.status}`} data-status={f.status}>
+                        {f.awaitingUpload ? "Waiting for the upload" : STATUS_WORDS[f.status]}
+                      </span>
+                      {f.status === "failed" && f.reason && <span class="reason">{f.reason}</span>}
+                    </td>
+                    <td>
+                      <button type="button" class="secondary small" aria-label={`Delete ${f.name}`} onClick={() => setDeleting(f)}>
+                        Delete
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {cursor && (
+          <button type="button" class="secondary small" onClick={() => void loadMore()}>
+            Load more
+          </button>
+        )}
+      </section>
+      {deleting && (
+        <ConfirmDialog
+          title="Delete file?"
+          message={`“${deleting.name}” will be removed and no longer used in answers.`}
+          confirmLabel="Delete"
+          onConfirm={() => void remove()}
+          onCancel={() => setDeleting(null)}
+        />
+      )}
+    </main>
+  );
+}
