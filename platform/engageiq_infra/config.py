@@ -27,7 +27,8 @@ class ConfigError(ValueError):
 
 
 def image_key(service: str) -> str:
-    """Config key of a service's image URI, e.g. `chatImage`."""
+    """Config key of a service's image override, e.g. `chatImage`; also the stack output that
+    names the image each service runs."""
     return f"{service}Image"
 
 
@@ -69,8 +70,9 @@ class EnvironmentConfig:
     """CloudWatch log retention for the services' log groups."""
     bucket_suffix: str
     """Account-specific suffix for globally unique S3 bucket names."""
-    images: dict[str, str]
-    """Service name -> image URI (built by CI, pushed to the stack's ECR repository)."""
+    image_overrides: dict[str, str]
+    """Service name -> image reference from `engageiq:<service>Image`, for teams that build
+    elsewhere; a service without one is built and pushed by `pulumi up` (decision 0065)."""
     auth_domain_prefix: str
     """Cognito Hosted UI prefix: `<prefix>.auth.<region>.amazoncognito.com`."""
     callback_urls: tuple[str, ...]
@@ -133,7 +135,9 @@ class EnvironmentConfig:
             deletion_protection=cfg.require_bool("deletionProtection"),
             log_retention_days=cfg.require_int("logRetentionDays"),
             bucket_suffix=cfg.require("bucketSuffix"),
-            images={service: cfg.require(image_key(service)) for service in SERVICES},
+            image_overrides={
+                service: image for service in SERVICES if (image := cfg.get(image_key(service)))
+            },
             auth_domain_prefix=cfg.require("authDomainPrefix"),
             callback_urls=tuple(cfg.get_object("callbackUrls") or ()),
             logout_urls=tuple(cfg.get_object("logoutUrls") or ()),

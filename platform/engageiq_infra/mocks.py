@@ -29,6 +29,9 @@ from engageiq_tenancy.resources import PROJECT, Environment
 
 ENVIRONMENTS_DIR: Final = REPO_ROOT / "environments"
 MOCK_ACCOUNT: Final = "123456789012"
+IMAGE_TYPE: Final = "docker-build:index:Image"
+# An invoke token, not a credential.
+ECR_TOKEN_INVOKE: Final = "aws:ecr/getAuthorizationToken:getAuthorizationToken"  # noqa: S105
 
 
 def _digest(*parts: str, length: int = 12) -> str:
@@ -172,7 +175,20 @@ def _repository(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any
     return {
         "name": repo,
         "repositoryUrl": f"{MOCK_ACCOUNT}.dkr.ecr.{region}.amazonaws.com/{repo}",
+        "registryId": MOCK_ACCOUNT,
         "arn": _arn("ecr", region, f"repository/{repo}"),
+    }
+
+
+def _image(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
+    """What the Docker Build provider reports after a push: the digest follows the tags, which
+    follow the content, so a content change is visible as a new digest."""
+    tags = [str(t) for t in inputs.get("tags", [])]
+    digest = f"sha256:{_digest(name, *tags, length=64)}"
+    return {
+        "digest": digest,
+        "ref": f"{tags[0]}@{digest}" if tags else "",
+        "contextHash": _digest(*tags, length=64),
     }
 
 
@@ -208,6 +224,7 @@ COMPUTED: Final[dict[str, OutputFactory]] = {
     "aws:route53/record:Record": _record,
     "aws:secretsmanager/secret:Secret": _secret,
     "aws:ecr/repository:Repository": _repository,
+    IMAGE_TYPE: _image,
 }
 
 
@@ -254,7 +271,19 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def call(
         self, args: pulumi.runtime.MockCallArgs
     ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        # The program makes no invokes; an unexpected one should be visible, not silently {}.
+        # Only the invokes the program is known to make are answered; an unexpected one should
+        # be visible, not silently {}.
+        if args.token == ECR_TOKEN_INVOKE:
+            registry = str(args.args.get("registryId") or MOCK_ACCOUNT)
+            return {
+                "id": registry,
+                "registryId": registry,
+                "userName": "AWS",
+                "password": "mock-ecr-password",
+                "authorizationToken": "QVdTOm1vY2s=",
+                "proxyEndpoint": f"https://{registry}.dkr.ecr.{self.region}.amazonaws.com",
+                "expiresAt": "2030-01-01T00:00:00Z",
+            }, []
         raise NotImplementedError(f"unexpected invoke under mocks: {args.token}")
 
 

@@ -8,6 +8,7 @@ from typing import Final
 
 import pulumi
 
+from engageiq_infra.config import image_key
 from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, SERVICES, TABLES
 
 # Local-only keys: moto's endpoint and the seeded demo user do not exist in the cloud.
@@ -49,6 +50,7 @@ def cloud_output_keys() -> frozenset[str]:
         DISTRIBUTION_ID,
         *(repository_url_key(s) for s in SERVICES),
         *(service_url_key(s) for s in SERVICES),
+        *(image_key(s) for s in SERVICES),
     }
     return frozenset(shared | platform)
 

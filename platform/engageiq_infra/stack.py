@@ -11,7 +11,7 @@ from typing import Final
 import pulumi
 
 from engageiq_infra.access import ServiceAccess, ServiceAccessArgs
-from engageiq_infra.config import EnvironmentConfig
+from engageiq_infra.config import EnvironmentConfig, image_key
 from engageiq_infra.data import Data, DataArgs
 from engageiq_infra.edge import Edge, EdgeArgs
 from engageiq_infra.identity import Identity, IdentityArgs
@@ -93,7 +93,8 @@ def build(config: EnvironmentConfig, web_dir: Path = WEB_DIR) -> dict[str, pulum
             environment=env,
             compute=config.compute,
             scaling=config.scaling,
-            images=config.images,
+            image_overrides=config.image_overrides,
+            build_context=REPO_ROOT,
             log_retention_days=config.log_retention_days,
             deletion_protection=config.deletion_protection,
             environment_variables=wiring.environment_variables(),
@@ -159,6 +160,7 @@ def build(config: EnvironmentConfig, web_dir: Path = WEB_DIR) -> dict[str, pulum
         DISTRIBUTION_ID: edge.distribution.id,
         **{repository_url_key(s): r.repository_url for s, r in services.repositories.items()},
         **{service_url_key(s): url for s, url in services.urls.items()},
+        **{image_key(s): image for s, image in services.images.items()},
     }
 
 
