@@ -24,7 +24,8 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from engageiq_infra.config import SECRET_KEYS, EnvironmentConfig
-from engageiq_infra.stack import REPO_ROOT, WEB_DIR, build
+from engageiq_infra.stack import REPO_ROOT, WEB_DIST, build
+from engageiq_infra.web import WebBuild
 from engageiq_tenancy.resources import PROJECT, Environment
 
 ENVIRONMENTS_DIR: Final = REPO_ROOT / "environments"
@@ -315,10 +316,14 @@ def run_program(
     compute: str | None = None,
     config_overrides: Mapping[str, Any] | None = None,
     config_dir: Path = ENVIRONMENTS_DIR,
-    web_dir: Path = WEB_DIR,
+    web: WebBuild | None = None,
     name_suffix: str = "",
 ) -> Inventory:
-    """Run the program for `environment` under mocks and return its inventory."""
+    """Run the program for `environment` under mocks and return its inventory.
+
+    `web` defaults to whatever `web/dist` holds, without building it (the preview tool must
+    not need Node); tests pass a folder of their own."""
+    web = web or WebBuild(dist=WEB_DIST, required=False)
     config = {**read_stack_config(environment, config_dir), **(config_overrides or {})}
     secret_keys = [f"{PROJECT}:{key}" for key in SECRET_KEYS]
     for key in secret_keys:
@@ -340,7 +345,7 @@ def run_program(
 
     def program() -> pulumi.Output[None]:
         loaded.append(EnvironmentConfig.load(compute_override=compute))
-        return pulumi.Output.all(**build(loaded[0], web_dir)).apply(outputs.update)
+        return pulumi.Output.all(**build(loaded[0], web)).apply(outputs.update)
 
     _sync_await(run_pulumi_func(lambda: _sync_await(program().future())))
     return Inventory(

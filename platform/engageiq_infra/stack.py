@@ -25,16 +25,21 @@ from engageiq_infra.outputs import (
 )
 from engageiq_infra.services import Services, ServicesArgs
 from engageiq_infra.tenancy import Tenancy, TenancyArgs
-from engageiq_infra.web import Web, WebArgs
+from engageiq_infra.web import Web, WebArgs, WebBuild
 from engageiq_infra.wiring import ServiceWiring
 from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, TABLES
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[2]
-WEB_DIR: Final = REPO_ROOT / "web"
+WEB_DIST: Final = REPO_ROOT / "web" / "dist"
+# `pulumi up` and `pulumi preview` build the web app first (decision 0066).
+WEB_BUILD: Final = WebBuild(
+    dist=WEB_DIST, build_command=(str(REPO_ROOT / "scripts" / "build-web"),)
+)
 
 
-def build(config: EnvironmentConfig, web_dir: Path = WEB_DIR) -> dict[str, pulumi.Output[str]]:
+def build(config: EnvironmentConfig, web: WebBuild = WEB_BUILD) -> dict[str, pulumi.Output[str]]:
     env = config.environment
+    web_dist = web.prepare()
     identity = Identity(
         "identity",
         IdentityArgs(
@@ -114,15 +119,13 @@ def build(config: EnvironmentConfig, web_dir: Path = WEB_DIR) -> dict[str, pulum
             web_bucket_public_access_block=web_bucket.public_access_block,
             service_urls=services.urls,
             domain=config.domain,
-            hosted_ui_domain=identity.hosted_ui_domain,
-            region=config.region,
         ),
     )
     api_url = edge.web_url.apply(lambda url: f"{url}/api")
     Web(
         "web",
         WebArgs(
-            web_dir=web_dir,
+            dist=web_dist,
             web_bucket=web_bucket.bucket,
             uploads_bucket=data.buckets["uploads"].bucket,
             web_url=edge.web_url,
@@ -134,6 +137,7 @@ def build(config: EnvironmentConfig, web_dir: Path = WEB_DIR) -> dict[str, pulum
                 OUTPUT_KEYS.user_pool_client_id: identity.web_client.id,
                 HOSTED_UI_DOMAIN: identity.hosted_ui_domain,
             },
+            distribution_id=edge.distribution.id,
         ),
     )
     Observability(

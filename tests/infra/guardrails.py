@@ -16,6 +16,8 @@ from engageiq_infra.edge import (
     CACHING_DISABLED,
     MINIMUM_TLS,
     ORIGIN_READ_TIMEOUT_SECONDS,
+    SPA_ROUTES_FUNCTION,
+    WEB_ORIGIN_ID,
     service_origin_id,
 )
 from engageiq_infra.mocks import Inventory, RecordedResource
@@ -34,6 +36,7 @@ from engageiq_tenancy.resources import (
     WEB,
     EnvVars,
 )
+from engageiq_tenancy.web_policy import CLOUD_CONTENT_SECURITY_POLICY
 
 BUCKET: Final = "aws:s3/bucket:Bucket"
 TABLE: Final = "aws:dynamodb/table:Table"
@@ -44,6 +47,7 @@ APPRUNNER: Final = "aws:apprunner/service:Service"
 EXPRESS: Final = "aws:ecs/expressGatewayService:ExpressGatewayService"
 USER_POOL_TYPE: Final = "aws:cognito/userPool:UserPool"
 CLIENT: Final = "aws:cognito/userPoolClient:UserPoolClient"
+CLOUDFRONT_FUNCTION: Final = "aws:cloudfront/function:Function"
 # Actions that read or change data; these must always name their resources.
 DATA_ACTION_PREFIXES: Final = ("dynamodb:", "s3:", "secretsmanager:", "kms:", "sts:")
 TENANT_LEADING_KEY: Final = "${aws:PrincipalTag/tenant_id}#*"
@@ -396,13 +400,52 @@ def check_security_headers(inventory: Inventory, distribution: RecordedResource)
             f"{behaviour.get('pathPattern', 'default')}: no security headers policy",
         )
         assert policy is not None
+        where = behaviour.get("pathPattern", "default")
         headers = policy.inputs.get("securityHeadersConfig", {})
         hsts = headers.get("strictTransportSecurity", {})
         require(hsts.get("accessControlMaxAgeSec", 0) >= 31_536_000, "HSTS shorter than a year")
         require(headers.get("contentTypeOptions"), "no X-Content-Type-Options")
         require(headers.get("frameOptions", {}).get("frameOption") == "DENY", "framing allowed")
         csp = headers.get("contentSecurityPolicy", {}).get("contentSecurityPolicy", "")
-        require("frame-ancestors 'none'" in csp and "default-src 'self'" in csp, "weak CSP")
+        if behaviour["targetOriginId"] == WEB_ORIGIN_ID:
+            # The web app's pages: exactly the one policy the local edge sends too.
+            require(csp == CLOUD_CONTENT_SECURITY_POLICY, f"{where}: web CSP is {csp!r}")
+            require(
+                headers["contentSecurityPolicy"].get("override") is True,
+                f"{where}: CSP does not override",
+            )
+            script_src = next(
+                (d for d in csp.split(";") if d.strip().startswith(("script-src", "default-src"))),
+                "",
+            )
+            require("unsafe-inline" not in script_src, f"{where}: scripts may run inline")
+            require("frame-ancestors 'none'" in csp, f"{where}: CSP allows framing")
+
+
+def check_spa_routes(inventory: Inventory, distribution: RecordedResource) -> None:
+    """The default (web) behaviour rewrites client-side routes to index.html with the one
+    CloudFront Function; no custom error response turns API 403/404s into the app."""
+    functions = {f.outputs["arn"]: f for f in inventory.of_type(CLOUDFRONT_FUNCTION)}
+    default = distribution.inputs["defaultCacheBehavior"]
+    associations = as_list(default.get("functionAssociations"))
+    require(
+        [a.get("eventType") for a in associations] == ["viewer-request"],
+        "default behaviour: no viewer-request function for client-side routes",
+    )
+    function = functions.get(associations[0].get("functionArn"))
+    require(function is not None, "the default behaviour's function is not in the stack")
+    assert function is not None
+    require(function.inputs.get("code") == SPA_ROUTES_FUNCTION.read_text(), "function code")
+    require(function.inputs.get("publish") is True, "function not published")
+    require(
+        not as_list(distribution.inputs.get("customErrorResponses")),
+        "custom error responses would mask API errors",
+    )
+    for behaviour in as_list(distribution.inputs.get("orderedCacheBehaviors")):
+        require(
+            not behaviour.get("functionAssociations"),
+            f"{behaviour['pathPattern']}: only the default behaviour rewrites paths",
+        )
 
 
 def check_api_behaviours(distribution: RecordedResource) -> None:
