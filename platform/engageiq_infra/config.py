@@ -6,9 +6,11 @@ can change is listed in this file (and set in `environments/Pulumi.<env>.yaml`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Literal
+from pathlib import Path
+from typing import Any, Final, Literal
 
 import pulumi
+import yaml
 
 from engageiq_tenancy.resources import CLOUD_ENVIRONMENTS, PROJECT, SERVICES, Environment
 
@@ -20,6 +22,9 @@ MFA_MODES: Final[tuple[MfaMode, ...]] = ("OFF", "OPTIONAL", "ON")
 # Secret config keys, set with `pulumi config set --secret <key> ...`. The preview command
 # substitutes placeholders for them, since encrypted values need the Pulumi CLI.
 SECRET_KEYS: Final[tuple[str, ...]] = ("anthropicApiKey",)
+
+
+ENVIRONMENTS_DIR: Final = Path(__file__).resolve().parents[2] / "environments"
 
 
 class ConfigError(ValueError):
@@ -150,3 +155,13 @@ class EnvironmentConfig:
             ecs_subnet_ids=tuple(cfg.get_object("ecsSubnetIds") or ()),
             ecs_security_group_ids=tuple(cfg.get_object("ecsSecurityGroupIds") or ()),
         )
+
+
+def read_stack_config(environment: str, config_dir: Path = ENVIRONMENTS_DIR) -> dict[str, Any]:
+    """The `config:` map of `Pulumi.<env>.yaml`, as written (typed YAML values)."""
+    path = config_dir / f"Pulumi.{environment}.yaml"
+    document = yaml.safe_load(path.read_text())
+    config = document.get("config", {}) if isinstance(document, dict) else {}
+    if not isinstance(config, dict):
+        raise ValueError(f"{path}: `config` must be a mapping")
+    return config

@@ -18,19 +18,23 @@ from pathlib import Path
 from typing import Any, Final
 
 import pulumi
-import yaml
 from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from engageiq_infra.config import SECRET_KEYS, EnvironmentConfig
-from engageiq_infra.stack import REPO_ROOT, WEB_DIST, build
+from engageiq_infra.config import (
+    ENVIRONMENTS_DIR,
+    SECRET_KEYS,
+    EnvironmentConfig,
+    read_stack_config,
+)
+from engageiq_infra.stack import WEB_DIST, build
 from engageiq_infra.web import WebBuild
 from engageiq_tenancy.resources import PROJECT, Environment
 
-ENVIRONMENTS_DIR: Final = REPO_ROOT / "environments"
 MOCK_ACCOUNT: Final = "123456789012"
 IMAGE_TYPE: Final = "docker-build:index:Image"
+CALLER_IDENTITY_INVOKE: Final = "aws:index/getCallerIdentity:getCallerIdentity"
 # An invoke token, not a credential.
 ECR_TOKEN_INVOKE: Final = "aws:ecr/getAuthorizationToken:getAuthorizationToken"  # noqa: S105
 
@@ -274,6 +278,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
     ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         # Only the invokes the program is known to make are answered; an unexpected one should
         # be visible, not silently {}.
+        if args.token == CALLER_IDENTITY_INVOKE:
+            return {
+                "accountId": MOCK_ACCOUNT,
+                "arn": f"arn:aws:iam::{MOCK_ACCOUNT}:user/mock",
+                "id": MOCK_ACCOUNT,
+                "userId": "AIDAMOCK",
+            }, []
         if args.token == ECR_TOKEN_INVOKE:
             registry = str(args.args.get("registryId") or MOCK_ACCOUNT)
             return {
@@ -286,16 +297,6 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 "expiresAt": "2030-01-01T00:00:00Z",
             }, []
         raise NotImplementedError(f"unexpected invoke under mocks: {args.token}")
-
-
-def read_stack_config(environment: str, config_dir: Path = ENVIRONMENTS_DIR) -> dict[str, Any]:
-    """The `config:` map of `Pulumi.<env>.yaml`, as written (typed YAML values)."""
-    path = config_dir / f"Pulumi.{environment}.yaml"
-    document = yaml.safe_load(path.read_text())
-    config = document.get("config", {}) if isinstance(document, dict) else {}
-    if not isinstance(config, dict):
-        raise ValueError(f"{path}: `config` must be a mapping")
-    return config
 
 
 def _config_string(value: Any) -> str:
@@ -331,15 +332,6 @@ def run_program(
         config.setdefault(key, f"mock-secret-{key.split(':')[1]}")
     region = str(config.get("aws:region", "us-east-1"))
     mocks = RecordingMocks(region, name_suffix=name_suffix)
-    # Pulumi's runtime runs on the thread's current event loop; an earlier asyncio.run() in the
-    # same process (another test, the CLI) leaves none set, so give it one - the same each time.
-    asyncio.set_event_loop(_program_loop())
-    SETTINGS.rpc_manager.clear()
-    SETTINGS.outputs.clear()
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=environment, preview=False)
-    pulumi.runtime.set_all_config(
-        {key: _config_string(value) for key, value in config.items()}, secret_keys
-    )
     loaded: list[EnvironmentConfig] = []
     outputs: dict[str, Any] = {}
 
@@ -347,10 +339,47 @@ def run_program(
         loaded.append(EnvironmentConfig.load(compute_override=compute))
         return pulumi.Output.all(**build(loaded[0], web)).apply(outputs.update)
 
-    _sync_await(run_pulumi_func(lambda: _sync_await(program().future())))
+    _run_mocked(mocks, PROJECT, environment, config, secret_keys, program)
     return Inventory(
         environment=loaded[0].environment,
         compute=loaded[0].compute,
         resources=list(mocks.resources),
         outputs=outputs,
     )
+
+
+def _run_mocked(
+    mocks: RecordingMocks,
+    project: str,
+    stack: str,
+    config: Mapping[str, Any],
+    secret_keys: list[str],
+    program: Callable[[], pulumi.Output[Any]],
+) -> None:
+    # Pulumi's runtime runs on the thread's current event loop; an earlier asyncio.run() in the
+    # same process (another test, the CLI) leaves none set, so give it one - the same each time.
+    asyncio.set_event_loop(_program_loop())
+    SETTINGS.rpc_manager.clear()
+    SETTINGS.outputs.clear()
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False)
+    pulumi.runtime.set_all_config(
+        {key: _config_string(value) for key, value in config.items()}, secret_keys
+    )
+    _sync_await(run_pulumi_func(lambda: _sync_await(program().future())))
+
+
+def run_bootstrap(
+    stack: str, config: Mapping[str, Any], config_dir: Path = ENVIRONMENTS_DIR
+) -> list[RecordedResource]:
+    """Run the bootstrap program (engageiq_infra.deploy_access) under mocks."""
+    # Imported here: the bootstrap is a separate program with its own project name.
+    from engageiq_infra.deploy_access import BOOTSTRAP_PROJECT, DeployAccess, load_args
+
+    mocks = RecordingMocks(str(config.get("aws:region", "us-east-1")))
+
+    def program() -> pulumi.Output[Any]:
+        access = DeployAccess("deploy-access", load_args(config_dir))
+        return access.preview_role.arn
+
+    _run_mocked(mocks, BOOTSTRAP_PROJECT, stack, config, [], program)
+    return list(mocks.resources)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engageiq_infra.config import COMPUTE_OPTIONS
-from engageiq_infra.mocks import Inventory, read_stack_config
+from engageiq_infra.config import COMPUTE_OPTIONS, read_stack_config
+from engageiq_infra.mocks import Inventory
 from engageiq_infra.outputs import LOCAL_ONLY_KEYS, cloud_output_keys
 from engageiq_tenancy.resources import OUTPUT_KEYS, SERVICES, USER_POOL
 
