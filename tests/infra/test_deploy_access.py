@@ -23,7 +23,7 @@ from engageiq_infra.deploy_access import (
     deploy_role_name,
 )
 from engageiq_infra.mocks import MOCK_ACCOUNT, Inventory, RecordedResource, run_bootstrap
-from engageiq_tenancy.resources import CLOUD_ENVIRONMENTS
+from engageiq_tenancy.resources import CLOUD_ENVIRONMENTS, Environment
 
 from . import guardrails as g
 from .conftest import recorded_stack
@@ -248,7 +248,9 @@ def test_other_environments_are_out_of_reach() -> None:
 
 
 @pytest.mark.parametrize("environment", CLOUD_ENVIRONMENTS)
-def test_every_action_is_named_and_star_resources_only_where_aws_requires(environment: str) -> None:
+def test_every_action_is_named_and_star_resources_only_where_aws_requires(
+    environment: Environment,
+) -> None:
     for statement in deploy_policy(DeployTarget(environment, "eu-west-1", "Z1"), MOCK_ACCOUNT)[
         "Statement"
     ]:
