@@ -96,6 +96,9 @@ class EnvironmentConfig:
     """ENGAGEIQ_LOG_LEVEL of the services."""
     anthropic_api_key: pulumi.Output[str]
     """Secret: the chat service's LLM key, stored in Secrets Manager, never in env vars."""
+    ses_from_address: str | None = None
+    """`engageiq:sesFromAddress` (`Name <address>`): Cognito's e-mails go through SES from this
+    address; None keeps Cognito's default sender (limited to a few e-mails a day)."""
     ecs_subnet_ids: tuple[str, ...] = ()
     """ECS Express only: subnets for tasks and the load balancer; empty uses the default VPC."""
     ecs_security_group_ids: tuple[str, ...] = ()
@@ -152,6 +155,7 @@ class EnvironmentConfig:
             latency_threshold_ms=cfg.get_int("latencyThresholdMs") or 2000,
             log_level=cfg.get("logLevel") or "INFO",
             anthropic_api_key=cfg.require_secret("anthropicApiKey"),
+            ses_from_address=cfg.get("sesFromAddress") or None,
             ecs_subnet_ids=tuple(cfg.get_object("ecsSubnetIds") or ()),
             ecs_security_group_ids=tuple(cfg.get_object("ecsSecurityGroupIds") or ()),
         )

@@ -53,6 +53,8 @@ SERVICE_LINKED_ROLES: Final = (
     "ecs.amazonaws.com",
     "ecs.application-autoscaling.amazonaws.com",
     "elasticloadbalancing.amazonaws.com",
+    # Cognito sends through SES with this service-linked role.
+    "email.cognito-idp.amazonaws.com",
 )
 
 
@@ -111,7 +113,7 @@ UNSCOPED_ACTIONS: Final = frozenset(
         "cloudfront:ListResponseHeadersPolicies",
         "logs:DescribeLogGroups",
         "route53:GetChange",
-        "ses:GetAccount",
+        "ssm:DescribeParameters",
     }
 )
 
@@ -163,6 +165,10 @@ RESOURCE_GRANTS: Final[Mapping[str, tuple[str, ...]]] = {
     "aws:acm/certificate:Certificate": ("Certificates", "RequestCertificates"),
     "aws:acm/certificateValidation:CertificateValidation": ("Certificates",),
     "aws:route53/record:Record": ("DnsRecords", "DnsChanges"),
+    "aws:lambda/function:Function": ("MessageFunction",),
+    "aws:lambda/permission:Permission": ("MessageFunction",),
+    "aws:ssm/parameter:Parameter": ("WebUrlParameter", "FindParameters"),
+    "aws:sesv2/emailIdentity:EmailIdentity": ("EmailIdentity", "ServiceLinkedRoles"),
 }
 
 
@@ -492,6 +498,52 @@ def deploy_grants(target: DeployTarget, account: str) -> list[Grant]:
             (f"arn:aws:acm:{EDGE_REGION}:{account}:certificate/*",),
         ),
         Grant("RequestCertificates", ("acm:RequestCertificate",), ("*",)),
+        Grant(
+            "MessageFunction",
+            (
+                "lambda:CreateFunction",
+                "lambda:DeleteFunction",
+                "lambda:GetFunction",
+                "lambda:GetFunctionConfiguration",
+                "lambda:GetFunctionCodeSigningConfig",
+                "lambda:UpdateFunctionCode",
+                "lambda:UpdateFunctionConfiguration",
+                "lambda:ListVersionsByFunction",
+                "lambda:AddPermission",
+                "lambda:RemovePermission",
+                "lambda:GetPolicy",
+                "lambda:TagResource",
+                "lambda:UntagResource",
+                "lambda:ListTags",
+            ),
+            (f"arn:aws:lambda:{region}:{account}:function:{prefix}*",),
+        ),
+        Grant(
+            "WebUrlParameter",
+            (
+                "ssm:PutParameter",
+                "ssm:GetParameter",
+                "ssm:GetParameters",
+                "ssm:DeleteParameter",
+                "ssm:AddTagsToResource",
+                "ssm:RemoveTagsFromResource",
+                "ssm:ListTagsForResource",
+            ),
+            (f"arn:aws:ssm:{region}:{account}:parameter/engageiq/{env}/*",),
+        ),
+        Grant("FindParameters", ("ssm:DescribeParameters",), ("*",)),
+        Grant(
+            "EmailIdentity",
+            (
+                "ses:CreateEmailIdentity",
+                "ses:GetEmailIdentity",
+                "ses:DeleteEmailIdentity",
+                "ses:TagResource",
+                "ses:UntagResource",
+                "ses:ListTagsForResource",
+            ),
+            (f"arn:aws:ses:{region}:{account}:identity/*",),
+        ),
     ]
     if target.hosted_zone_id:
         grants += [

@@ -11,6 +11,7 @@ from typing import Final
 import pulumi
 
 from engageiq_infra.access import ServiceAccess, ServiceAccessArgs
+from engageiq_infra.cognito_messages import CognitoMessages, CognitoMessagesArgs
 from engageiq_infra.config import EnvironmentConfig, image_key
 from engageiq_infra.data import Data, DataArgs
 from engageiq_infra.edge import Edge, EdgeArgs
@@ -40,6 +41,16 @@ WEB_BUILD: Final = WebBuild(
 def build(config: EnvironmentConfig, web: WebBuild = WEB_BUILD) -> dict[str, pulumi.Output[str]]:
     env = config.environment
     web_dist = web.prepare()
+    messages = CognitoMessages(
+        "cognito-messages",
+        CognitoMessagesArgs(
+            environment=env,
+            region=config.region,
+            domain=config.domain,
+            ses_from_address=config.ses_from_address,
+            log_retention_days=config.log_retention_days,
+        ),
+    )
     identity = Identity(
         "identity",
         IdentityArgs(
@@ -50,6 +61,7 @@ def build(config: EnvironmentConfig, web: WebBuild = WEB_BUILD) -> dict[str, pul
             auth_domain_prefix=config.auth_domain_prefix,
             callback_urls=_with_domain(config, config.callback_urls, "/auth/callback"),
             logout_urls=_with_domain(config, config.logout_urls, "/"),
+            messages=messages.identity_settings(),
         ),
     )
     data = Data(
@@ -121,6 +133,7 @@ def build(config: EnvironmentConfig, web: WebBuild = WEB_BUILD) -> dict[str, pul
             domain=config.domain,
         ),
     )
+    messages.publish_web_url(identity.user_pool, edge.web_url)
     api_url = edge.web_url.apply(lambda url: f"{url}/api")
     Web(
         "web",

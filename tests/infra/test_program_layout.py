@@ -18,6 +18,7 @@ from engageiq_tenancy.resources import CLOUD_ENVIRONMENTS, SERVICES
 ROOT: Final = Path(__file__).resolve().parents[2]
 COMPONENTS: Final = {
     "Identity",
+    "CognitoMessages",
     "Data",
     "ServiceAccess",
     "Tenancy",
