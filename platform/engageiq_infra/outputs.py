@@ -23,6 +23,9 @@ LOCAL_ONLY_KEYS: Final[frozenset[str]] = frozenset(
 HOSTED_UI_DOMAIN: Final = "hostedUiDomain"
 TENANT_ROLE_ARN: Final = "tenantRoleArn"
 DISTRIBUTION_ID: Final = "distributionId"
+# config.json only (web/src/lib/config.ts): `<tenant>.<tenantDomain>` selects a tenant's
+# branding on the sign-in page; present on stacks with a custom domain.
+TENANT_DOMAIN: Final = "tenantDomain"
 
 
 def repository_url_key(service: str) -> str:

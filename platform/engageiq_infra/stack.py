@@ -20,6 +20,7 @@ from engageiq_infra.observability import Observability, ObservabilityArgs
 from engageiq_infra.outputs import (
     DISTRIBUTION_ID,
     HOSTED_UI_DOMAIN,
+    TENANT_DOMAIN,
     TENANT_ROLE_ARN,
     repository_url_key,
     service_url_key,
@@ -149,6 +150,7 @@ def build(config: EnvironmentConfig, web: WebBuild = WEB_BUILD) -> dict[str, pul
                 OUTPUT_KEYS.user_pool_id: identity.user_pool.id,
                 OUTPUT_KEYS.user_pool_client_id: identity.web_client.id,
                 HOSTED_UI_DOMAIN: identity.hosted_ui_domain,
+                **({TENANT_DOMAIN: config.domain.name} if config.domain else {}),
             },
             distribution_id=edge.distribution.id,
         ),

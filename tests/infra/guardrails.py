@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 from engageiq_infra.access import SERVICE_SECRETS
+from engageiq_infra.config import read_stack_config
 from engageiq_infra.edge import (
     ALL_VIEWER_EXCEPT_HOST_HEADER,
     CACHING_DISABLED,
@@ -21,7 +22,12 @@ from engageiq_infra.edge import (
     service_origin_id,
 )
 from engageiq_infra.mocks import Inventory, RecordedResource
-from engageiq_infra.outputs import HOSTED_UI_DOMAIN, TENANT_ROLE_ARN, service_url_key
+from engageiq_infra.outputs import (
+    HOSTED_UI_DOMAIN,
+    TENANT_DOMAIN,
+    TENANT_ROLE_ARN,
+    service_url_key,
+)
 from engageiq_infra.services import HEALTH_CHECK_PATH, MANAGED_POLICIES
 from engageiq_infra.web import CONFIG_OBJECT_KEY
 from engageiq_tenancy.resources import (
@@ -775,6 +781,9 @@ def check_web_config(inventory: Inventory) -> None:
             HOSTED_UI_DOMAIN,
         )
     }
+    domain = read_stack_config(inventory.environment).get("engageiq:domain")
+    if domain:
+        expected[TENANT_DOMAIN] = domain
     require(config == expected, f"config.json {config} is not the outputs {expected}")
     require(
         out[OUTPUT_KEYS.api_url] == f"{out[OUTPUT_KEYS.web_url]}/api", "apiUrl not under webUrl"
