@@ -126,6 +126,11 @@ def test_the_tag_changes_with_the_images_inputs_only(context: Path) -> None:
     )
 
 
+def test_each_dockerfile_gets_its_own_tag_over_the_same_context() -> None:
+    tags = {content_tag(REPO_ROOT, dockerfile_path(REPO_ROOT, s)) for s in ("chat", "files")}
+    assert len(tags) == 2
+
+
 def test_a_renamed_file_is_a_new_tag(context: Path) -> None:
     dockerfile = dockerfile_path(context, "chat")
     before = content_tag(context, dockerfile)
