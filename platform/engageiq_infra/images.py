@@ -47,10 +47,10 @@ def build_context_files(context: Path, dockerfile: Path) -> list[Path]:
 
 def content_tag(context: Path, dockerfile: Path, platform: str = IMAGE_PLATFORM.value) -> str:
     """A tag that names the image's inputs: SHA-256 over the platform and the Dockerfile's path,
-    then each context file's path, executable bit and bytes. Equal inputs give the same tag, so a re-run pushes nothing
-    new; any change to a file the build can see gives a new tag, which ECR's immutable tags
-    require (the provider rebuilds whenever its own context hash changes, and that hash covers
-    a subset of these files)."""
+    then each context file's path, executable bit and bytes. Equal inputs give the same tag,
+    so a re-run pushes nothing new; any change to a file the build can see gives a new tag,
+    which ECR's immutable tags require (the provider rebuilds whenever its own context hash
+    changes, and that hash covers a subset of these files)."""
     recipe = dockerfile.relative_to(context).as_posix()
     digest = hashlib.sha256(f"platform={platform}\ndockerfile={recipe}\n".encode())
     for relative in build_context_files(context, dockerfile):
