@@ -6,9 +6,11 @@ can change is listed in this file (and set in `environments/Pulumi.<env>.yaml`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Literal
+from pathlib import Path
+from typing import Any, Final, Literal
 
 import pulumi
+import yaml
 
 from engageiq_tenancy.resources import CLOUD_ENVIRONMENTS, PROJECT, SERVICES, Environment
 
@@ -22,12 +24,16 @@ MFA_MODES: Final[tuple[MfaMode, ...]] = ("OFF", "OPTIONAL", "ON")
 SECRET_KEYS: Final[tuple[str, ...]] = ("anthropicApiKey",)
 
 
+ENVIRONMENTS_DIR: Final = Path(__file__).resolve().parents[2] / "environments"
+
+
 class ConfigError(ValueError):
     """The stack config does not describe an environment we are willing to deploy."""
 
 
 def image_key(service: str) -> str:
-    """Config key of a service's image URI, e.g. `chatImage`."""
+    """Config key of a service's image override, e.g. `chatImage`; also the stack output that
+    names the image each service runs."""
     return f"{service}Image"
 
 
@@ -69,8 +75,9 @@ class EnvironmentConfig:
     """CloudWatch log retention for the services' log groups."""
     bucket_suffix: str
     """Account-specific suffix for globally unique S3 bucket names."""
-    images: dict[str, str]
-    """Service name -> image URI (built by CI, pushed to the stack's ECR repository)."""
+    image_overrides: dict[str, str]
+    """Service name -> image reference from `engageiq:<service>Image`, for teams that build
+    elsewhere; a service without one is built and pushed by `pulumi up` (decision 0065)."""
     auth_domain_prefix: str
     """Cognito Hosted UI prefix: `<prefix>.auth.<region>.amazoncognito.com`."""
     callback_urls: tuple[str, ...]
@@ -89,6 +96,9 @@ class EnvironmentConfig:
     """ENGAGEIQ_LOG_LEVEL of the services."""
     anthropic_api_key: pulumi.Output[str]
     """Secret: the chat service's LLM key, stored in Secrets Manager, never in env vars."""
+    ses_from_address: str | None = None
+    """`engageiq:sesFromAddress` (`Name <address>`): Cognito's e-mails go through SES from this
+    address; None keeps Cognito's default sender (limited to a few e-mails a day)."""
     ecs_subnet_ids: tuple[str, ...] = ()
     """ECS Express only: subnets for tasks and the load balancer; empty uses the default VPC."""
     ecs_security_group_ids: tuple[str, ...] = ()
@@ -133,7 +143,9 @@ class EnvironmentConfig:
             deletion_protection=cfg.require_bool("deletionProtection"),
             log_retention_days=cfg.require_int("logRetentionDays"),
             bucket_suffix=cfg.require("bucketSuffix"),
-            images={service: cfg.require(image_key(service)) for service in SERVICES},
+            image_overrides={
+                service: image for service in SERVICES if (image := cfg.get(image_key(service)))
+            },
             auth_domain_prefix=cfg.require("authDomainPrefix"),
             callback_urls=tuple(cfg.get_object("callbackUrls") or ()),
             logout_urls=tuple(cfg.get_object("logoutUrls") or ()),
@@ -143,6 +155,17 @@ class EnvironmentConfig:
             latency_threshold_ms=cfg.get_int("latencyThresholdMs") or 2000,
             log_level=cfg.get("logLevel") or "INFO",
             anthropic_api_key=cfg.require_secret("anthropicApiKey"),
+            ses_from_address=cfg.get("sesFromAddress") or None,
             ecs_subnet_ids=tuple(cfg.get_object("ecsSubnetIds") or ()),
             ecs_security_group_ids=tuple(cfg.get_object("ecsSecurityGroupIds") or ()),
         )
+
+
+def read_stack_config(environment: str, config_dir: Path = ENVIRONMENTS_DIR) -> dict[str, Any]:
+    """The `config:` map of `Pulumi.<env>.yaml`, as written (typed YAML values)."""
+    path = config_dir / f"Pulumi.{environment}.yaml"
+    document = yaml.safe_load(path.read_text())
+    config = document.get("config", {}) if isinstance(document, dict) else {}
+    if not isinstance(config, dict):
+        raise ValueError(f"{path}: `config` must be a mapping")
+    return config

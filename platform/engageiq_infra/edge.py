@@ -1,12 +1,16 @@
 """Edge: one CloudFront distribution in front of the web bucket and the services.
 
 The API behaviours are generated from `EDGE_ROUTES`, the same table the local edge routes by,
-so `/api/files*` reaches the files service here exactly as it does on a laptop."""
+so `/api/files*` reaches the files service here exactly as it does on a laptop. Everything
+else is the web app from the web bucket: a CloudFront Function sends client-side routes
+(`/chat/<id>`, `/files`, ...) to `index.html`, and the web behaviours carry the app's
+Content-Security-Policy (`engageiq_tenancy.web_policy`, the local edge's too)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
 
 import pulumi
@@ -15,6 +19,7 @@ import pulumi_aws as aws
 from engageiq_infra.config import CustomDomain
 from engageiq_infra.policies import deny_insecure_transport, document
 from engageiq_tenancy.resources import EDGE_ROUTES, ORIGIN_HEADER, Environment
+from engageiq_tenancy.web_policy import CLOUD_CONTENT_SECURITY_POLICY, OTHER_SECURITY_HEADERS
 
 # AWS managed policy ids (stable across accounts; AWS CloudFront developer guide).
 CACHING_DISABLED: Final = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
@@ -33,20 +38,13 @@ ALL_METHODS: Final = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"
 READ_METHODS: Final = ["GET", "HEAD", "OPTIONS"]
 CACHED_METHODS: Final = ["GET", "HEAD"]
 HSTS_SECONDS: Final = 63_072_000  # two years, as the HSTS preload list requires
+# Viewer-request function of the default (web) behaviour: extensionless paths are the app's
+# client-side routes and get index.html (decision 0066).
+SPA_ROUTES_FUNCTION: Final = Path(__file__).with_name("spa_routes.js")
+CLOUDFRONT_JS_RUNTIME: Final = "cloudfront-js-2.0"
 
 
 OrderedBehaviour = aws.cloudfront.DistributionOrderedCacheBehaviorArgs
-
-
-def content_security_policy(*, hosted_ui: str, cognito_api: str) -> str:
-    """Same-origin everything; the browser may also talk to Cognito (sign-in, token refresh)
-    and post the sign-in form to the Hosted UI."""
-    return (
-        "default-src 'self'; "
-        f"connect-src 'self' {hosted_ui} {cognito_api}; "
-        "img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; "
-        f"form-action 'self' {hosted_ui}"
-    )
 
 
 def service_origin_id(service: str) -> str:
@@ -61,8 +59,6 @@ class EdgeArgs:
     service_urls: Mapping[str, pulumi.Output[str]]
     """Service -> bare host name."""
     domain: CustomDomain | None
-    hosted_ui_domain: pulumi.Output[str]
-    region: str
     origin_secret: pulumi.Output[str] | None = None
     """Sent to the service origins in ORIGIN_HEADER (engageiq_infra.origin_secret)."""
 
@@ -90,7 +86,11 @@ class Edge(pulumi.ComponentResource):
             signing_protocol="sigv4",
             opts=child,
         )
-        headers = self._security_headers()
+        web_headers = self._security_headers("web", CLOUD_CONTENT_SECURITY_POLICY)
+        # The services answer the API (JSON, SSE, and their docs pages) with their own
+        # headers; CloudFront adds the transport and framing rules but not the app's CSP.
+        api_headers = self._security_headers("api", None)
+        spa_routes = self._spa_routes_function()
         certificate_arn = self._certificate(args.domain) if args.domain else None
         self.distribution = aws.cloudfront.Distribution(
             f"{name}-distribution",
@@ -118,12 +118,18 @@ class Edge(pulumi.ComponentResource):
                 allowed_methods=READ_METHODS,
                 cached_methods=CACHED_METHODS,
                 cache_policy_id=CACHING_OPTIMIZED,
-                response_headers_policy_id=headers.id,
+                response_headers_policy_id=web_headers.id,
                 compress=True,
+                function_associations=[
+                    aws.cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArgs(
+                        event_type="viewer-request",
+                        function_arn=spa_routes.arn,
+                    )
+                ],
             ),
             ordered_cache_behaviors=[
-                *(self._uncached_web(path, headers) for path in UNCACHED_WEB_PATHS),
-                *(self._api_behaviour(r.path_pattern, r.service, headers) for r in EDGE_ROUTES),
+                *(self._uncached_web(path, web_headers) for path in UNCACHED_WEB_PATHS),
+                *(self._api_behaviour(r.path_pattern, r.service, api_headers) for r in EDGE_ROUTES),
             ],
             restrictions=aws.cloudfront.DistributionRestrictionsArgs(
                 geo_restriction=aws.cloudfront.DistributionRestrictionsGeoRestrictionArgs(
@@ -222,37 +228,54 @@ class Edge(pulumi.ComponentResource):
             compress=True,
         )
 
-    def _security_headers(self) -> aws.cloudfront.ResponseHeadersPolicy:
+    def _security_headers(
+        self, purpose: str, content_security_policy: str | None
+    ) -> aws.cloudfront.ResponseHeadersPolicy:
+        """HSTS, no sniffing, no framing and the referrer rule (the values the local edge sends,
+        from OTHER_SECURITY_HEADERS), plus the CSP when one is given."""
         args = self._args
-        csp = args.hosted_ui_domain.apply(
-            lambda hosted: content_security_policy(
-                hosted_ui=f"https://{hosted}",
-                cognito_api=f"https://cognito-idp.{args.region}.amazonaws.com",
-            )
+        policy = aws.cloudfront
+        config = policy.ResponseHeadersPolicySecurityHeadersConfigArgs(
+            strict_transport_security=policy.ResponseHeadersPolicySecurityHeadersConfigStrictTransportSecurityArgs(
+                access_control_max_age_sec=HSTS_SECONDS,
+                include_subdomains=True,
+                preload=True,
+                override=True,
+            ),
+            content_type_options=policy.ResponseHeadersPolicySecurityHeadersConfigContentTypeOptionsArgs(
+                override=True
+            ),
+            frame_options=policy.ResponseHeadersPolicySecurityHeadersConfigFrameOptionsArgs(
+                frame_option=OTHER_SECURITY_HEADERS["X-Frame-Options"], override=True
+            ),
+            referrer_policy=policy.ResponseHeadersPolicySecurityHeadersConfigReferrerPolicyArgs(
+                referrer_policy=OTHER_SECURITY_HEADERS["Referrer-Policy"], override=True
+            ),
+            content_security_policy=(
+                policy.ResponseHeadersPolicySecurityHeadersConfigContentSecurityPolicyArgs(
+                    content_security_policy=content_security_policy, override=True
+                )
+                if content_security_policy is not None
+                else None
+            ),
         )
         return aws.cloudfront.ResponseHeadersPolicy(
-            f"{self._name}-security-headers",
-            name=f"engageiq-{args.environment}-security-headers",
-            comment="HSTS, CSP, no framing, no sniffing, strict referrer",
-            security_headers_config={
-                "strict_transport_security": {
-                    "access_control_max_age_sec": HSTS_SECONDS,
-                    "include_subdomains": True,
-                    "preload": True,
-                    "override": True,
-                },
-                "content_security_policy": {
-                    "content_security_policy": csp,
-                    "override": True,
-                },
-                "content_type_options": {"override": True},
-                "frame_options": {"frame_option": "DENY", "override": True},
-                "referrer_policy": {
-                    "referrer_policy": "strict-origin-when-cross-origin",
-                    "override": True,
-                },
-                "xss_protection": {"protection": True, "mode_block": True, "override": True},
-            },
+            f"{self._name}-{purpose}-security-headers",
+            name=f"engageiq-{args.environment}-{purpose}-security-headers",
+            comment=f"{purpose}: HSTS, no framing, no sniffing, strict referrer"
+            + (", CSP" if content_security_policy else ""),
+            security_headers_config=config,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _spa_routes_function(self) -> aws.cloudfront.Function:
+        return aws.cloudfront.Function(
+            f"{self._name}-spa-routes",
+            name=f"engageiq-{self._args.environment}-spa-routes",
+            runtime=CLOUDFRONT_JS_RUNTIME,
+            comment="Client-side routes of the web app load index.html",
+            code=SPA_ROUTES_FUNCTION.read_text(),
+            publish=True,
             opts=pulumi.ResourceOptions(parent=self),
         )
 

@@ -6,8 +6,9 @@ platform hands AWS credentials to browsers, so there are no unauthenticated iden
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Final
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
 
 import pulumi
 import pulumi_aws as aws
@@ -36,6 +37,9 @@ class IdentityArgs:
     auth_domain_prefix: str
     callback_urls: tuple[str, ...]
     logout_urls: tuple[str, ...]
+    messages: Mapping[str, Any] = field(default_factory=dict)
+    """From CognitoMessages.identity_settings(): the message trigger, the fallback templates
+    and the e-mail sender."""
 
 
 class Identity(pulumi.ComponentResource):
@@ -56,7 +60,17 @@ class Identity(pulumi.ComponentResource):
             username_attributes=["email"],
             auto_verified_attributes=["email"],
             # Users exist only inside a tenant, so only operators (admin APIs) create them.
-            admin_create_user_config={"allow_admin_create_user_only": True},
+            admin_create_user_config={
+                "allow_admin_create_user_only": True,
+                **(
+                    {"invite_message_template": args.messages["invite_message_template"]}
+                    if "invite_message_template" in args.messages
+                    else {}
+                ),
+            },
+            lambda_config=args.messages.get("lambda_config"),
+            verification_message_template=args.messages.get("verification_message_template"),
+            email_configuration=args.messages.get("email_configuration"),
             password_policy={
                 "minimum_length": 12,
                 "require_lowercase": True,

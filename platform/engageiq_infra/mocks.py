@@ -18,18 +18,26 @@ from pathlib import Path
 from typing import Any, Final
 
 import pulumi
-import yaml
 from pulumi.runtime import rpc
 from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from engageiq_infra.config import SECRET_KEYS, EnvironmentConfig
-from engageiq_infra.stack import REPO_ROOT, WEB_DIR, build
+from engageiq_infra.config import (
+    ENVIRONMENTS_DIR,
+    SECRET_KEYS,
+    EnvironmentConfig,
+    read_stack_config,
+)
+from engageiq_infra.stack import WEB_DIST, build
+from engageiq_infra.web import WebBuild
 from engageiq_tenancy.resources import PROJECT, Environment
 
-ENVIRONMENTS_DIR: Final = REPO_ROOT / "environments"
 MOCK_ACCOUNT: Final = "123456789012"
+IMAGE_TYPE: Final = "docker-build:index:Image"
+CALLER_IDENTITY_INVOKE: Final = "aws:index/getCallerIdentity:getCallerIdentity"
+# An invoke token, not a credential.
+ECR_TOKEN_INVOKE: Final = "aws:ecr/getAuthorizationToken:getAuthorizationToken"  # noqa: S105
 
 
 def _digest(*parts: str, length: int = 12) -> str:
@@ -181,7 +189,20 @@ def _repository(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any
     return {
         "name": repo,
         "repositoryUrl": f"{MOCK_ACCOUNT}.dkr.ecr.{region}.amazonaws.com/{repo}",
+        "registryId": MOCK_ACCOUNT,
         "arn": _arn("ecr", region, f"repository/{repo}"),
+    }
+
+
+def _image(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
+    """What the Docker Build provider reports after a push: the digest follows the tags, which
+    follow the content, so a content change is visible as a new digest."""
+    tags = [str(t) for t in inputs.get("tags", [])]
+    digest = f"sha256:{_digest(name, *tags, length=64)}"
+    return {
+        "digest": digest,
+        "ref": f"{tags[0]}@{digest}" if tags else "",
+        "contextHash": _digest(*tags, length=64),
     }
 
 
@@ -229,6 +250,7 @@ COMPUTED: Final[dict[str, OutputFactory]] = {
     "random:index/randomPassword:RandomPassword": _random_password,
     "random:index/randomId:RandomId": _random_id,
     "aws:ecr/repository:Repository": _repository,
+    IMAGE_TYPE: _image,
 }
 
 
@@ -275,18 +297,27 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def call(
         self, args: pulumi.runtime.MockCallArgs
     ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        # The program makes no invokes; an unexpected one should be visible, not silently {}.
+        # Only the invokes the program is known to make are answered; an unexpected one should
+        # be visible, not silently {}.
+        if args.token == CALLER_IDENTITY_INVOKE:
+            return {
+                "accountId": MOCK_ACCOUNT,
+                "arn": f"arn:aws:iam::{MOCK_ACCOUNT}:user/mock",
+                "id": MOCK_ACCOUNT,
+                "userId": "AIDAMOCK",
+            }, []
+        if args.token == ECR_TOKEN_INVOKE:
+            registry = str(args.args.get("registryId") or MOCK_ACCOUNT)
+            return {
+                "id": registry,
+                "registryId": registry,
+                "userName": "AWS",
+                "password": "mock-ecr-password",
+                "authorizationToken": "QVdTOm1vY2s=",
+                "proxyEndpoint": f"https://{registry}.dkr.ecr.{self.region}.amazonaws.com",
+                "expiresAt": "2030-01-01T00:00:00Z",
+            }, []
         raise NotImplementedError(f"unexpected invoke under mocks: {args.token}")
-
-
-def read_stack_config(environment: str, config_dir: Path = ENVIRONMENTS_DIR) -> dict[str, Any]:
-    """The `config:` map of `Pulumi.<env>.yaml`, as written (typed YAML values)."""
-    path = config_dir / f"Pulumi.{environment}.yaml"
-    document = yaml.safe_load(path.read_text())
-    config = document.get("config", {}) if isinstance(document, dict) else {}
-    if not isinstance(config, dict):
-        raise ValueError(f"{path}: `config` must be a mapping")
-    return config
 
 
 def _config_string(value: Any) -> str:
@@ -307,10 +338,14 @@ def run_program(
     compute: str | None = None,
     config_overrides: Mapping[str, Any] | None = None,
     config_dir: Path = ENVIRONMENTS_DIR,
-    web_dir: Path = WEB_DIR,
+    web: WebBuild | None = None,
     name_suffix: str = "",
 ) -> Inventory:
-    """Run the program for `environment` under mocks and return its inventory."""
+    """Run the program for `environment` under mocks and return its inventory.
+
+    `web` defaults to whatever `web/dist` holds, without building it (the preview tool must
+    not need Node); tests pass a folder of their own."""
+    web = web or WebBuild(dist=WEB_DIST, required=False)
     config = {**read_stack_config(environment, config_dir), **(config_overrides or {})}
     secret_keys = [f"{PROJECT}:{key}" for key in SECRET_KEYS]
     for key in secret_keys:
@@ -318,26 +353,54 @@ def run_program(
         config.setdefault(key, f"mock-secret-{key.split(':')[1]}")
     region = str(config.get("aws:region", "us-east-1"))
     mocks = RecordingMocks(region, name_suffix=name_suffix)
-    # Pulumi's runtime runs on the thread's current event loop; an earlier asyncio.run() in the
-    # same process (another test, the CLI) leaves none set, so give it one - the same each time.
-    asyncio.set_event_loop(_program_loop())
-    SETTINGS.rpc_manager.clear()
-    SETTINGS.outputs.clear()
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=environment, preview=False)
-    pulumi.runtime.set_all_config(
-        {key: _config_string(value) for key, value in config.items()}, secret_keys
-    )
     loaded: list[EnvironmentConfig] = []
     outputs: dict[str, Any] = {}
 
     def program() -> pulumi.Output[None]:
         loaded.append(EnvironmentConfig.load(compute_override=compute))
-        return pulumi.Output.all(**build(loaded[0], web_dir)).apply(outputs.update)
+        return pulumi.Output.all(**build(loaded[0], web)).apply(outputs.update)
 
-    _sync_await(run_pulumi_func(lambda: _sync_await(program().future())))
+    _run_mocked(mocks, PROJECT, environment, config, secret_keys, program)
     return Inventory(
         environment=loaded[0].environment,
         compute=loaded[0].compute,
         resources=list(mocks.resources),
         outputs=outputs,
     )
+
+
+def _run_mocked(
+    mocks: RecordingMocks,
+    project: str,
+    stack: str,
+    config: Mapping[str, Any],
+    secret_keys: list[str],
+    program: Callable[[], pulumi.Output[Any]],
+) -> None:
+    # Pulumi's runtime runs on the thread's current event loop; an earlier asyncio.run() in the
+    # same process (another test, the CLI) leaves none set, so give it one - the same each time.
+    asyncio.set_event_loop(_program_loop())
+    SETTINGS.rpc_manager.clear()
+    SETTINGS.outputs.clear()
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False)
+    pulumi.runtime.set_all_config(
+        {key: _config_string(value) for key, value in config.items()}, secret_keys
+    )
+    _sync_await(run_pulumi_func(lambda: _sync_await(program().future())))
+
+
+def run_bootstrap(
+    stack: str, config: Mapping[str, Any], config_dir: Path = ENVIRONMENTS_DIR
+) -> list[RecordedResource]:
+    """Run the bootstrap program (engageiq_infra.deploy_access) under mocks."""
+    # Imported here: the bootstrap is a separate program with its own project name.
+    from engageiq_infra.deploy_access import BOOTSTRAP_PROJECT, DeployAccess, load_args
+
+    mocks = RecordingMocks(str(config.get("aws:region", "us-east-1")))
+
+    def program() -> pulumi.Output[Any]:
+        access = DeployAccess("deploy-access", load_args(config_dir))
+        return access.preview_role.arn
+
+    _run_mocked(mocks, BOOTSTRAP_PROJECT, stack, config, [], program)
+    return list(mocks.resources)

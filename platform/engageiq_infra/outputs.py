@@ -8,6 +8,7 @@ from typing import Final
 
 import pulumi
 
+from engageiq_infra.config import image_key
 from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, SERVICES, TABLES
 
 # Local-only keys: moto's endpoint and the seeded demo user do not exist in the cloud.
@@ -22,6 +23,9 @@ LOCAL_ONLY_KEYS: Final[frozenset[str]] = frozenset(
 HOSTED_UI_DOMAIN: Final = "hostedUiDomain"
 TENANT_ROLE_ARN: Final = "tenantRoleArn"
 DISTRIBUTION_ID: Final = "distributionId"
+# config.json only (web/src/lib/config.ts): `<tenant>.<tenantDomain>` selects a tenant's
+# branding on the sign-in page; present on stacks with a custom domain.
+TENANT_DOMAIN: Final = "tenantDomain"
 
 
 def repository_url_key(service: str) -> str:
@@ -49,6 +53,7 @@ def cloud_output_keys() -> frozenset[str]:
         DISTRIBUTION_ID,
         *(repository_url_key(s) for s in SERVICES),
         *(service_url_key(s) for s in SERVICES),
+        *(image_key(s) for s in SERVICES),
     }
     return frozenset(shared | platform)
 

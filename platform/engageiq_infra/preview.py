@@ -107,7 +107,12 @@ SETTINGS: Final[dict[str, Settings]] = {
     "aws:ecr/repository:Repository": _pick("name", "imageTagMutability"),
     "aws:acm/certificate:Certificate": _pick("domainName", "subjectAlternativeNames"),
     "aws:secretsmanager/secret:Secret": _pick("name"),
-    "aws:s3/bucketObjectv2:BucketObjectv2": _pick("key", "contentType"),
+    "aws:s3/bucketObjectv2:BucketObjectv2": _pick("key", "contentType", "cacheControl"),
+    "docker-build:index:Image": _pick("tags", "platforms", "push"),
+    "aws:cloudfront/function:Function": _pick("name", "runtime"),
+    "aws:lambda/function:Function": _pick("name", "runtime"),
+    "aws:ssm/parameter:Parameter": _pick("name"),
+    "command:local:Command": _pick("triggers"),
 }
 
 

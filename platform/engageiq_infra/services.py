@@ -1,22 +1,24 @@
 """Services: one container service per entry of `SERVICES`, on App Runner (default) or ECS
 Express Mode (`engageiq:compute: ecs-express`).
 
-Images come from config (CI builds `services/<name>/Dockerfile` and pushes to the ECR
-repository this component owns); see docs/decisions/0011-image-source.md. Both compute options
-get the same environment, health check path, role and secrets, so the choice changes only
-where the container runs."""
+Images are built by the program and pushed to the ECR repository this component owns, then
+deployed by digest, unless config names an image (engageiq_infra.images; decision 0065). Both
+compute options get the same environment, health check path, role and secrets, so the choice
+changes only where the container runs."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
 
 import pulumi
 import pulumi_aws as aws
 
 from engageiq_infra.config import Compute, Scaling
+from engageiq_infra.images import ImageBuildArgs, build_and_push
 from engageiq_infra.outputs import repository_url_key, service_url_key
 from engageiq_infra.policies import assume_role_by_service, document
 from engageiq_tenancy.resources import SERVICES, Environment
@@ -47,7 +49,10 @@ class ServicesArgs:
     environment: Environment
     compute: Compute
     scaling: Scaling
-    images: Mapping[str, str]
+    image_overrides: Mapping[str, str]
+    """Service -> image reference from config; services not named here are built."""
+    build_context: Path
+    """The Docker build context (the repository root)."""
     log_retention_days: int
     deletion_protection: bool
     environment_variables: Mapping[str, pulumi.Input[str]]
@@ -69,6 +74,8 @@ def _bare_host(endpoint: str) -> str:
 
 class Services(pulumi.ComponentResource):
     repositories: dict[str, aws.ecr.Repository]
+    images: dict[str, pulumi.Output[str]]
+    """Service -> the image reference it runs (`<repo>@sha256:...` when built here)."""
     urls: dict[str, pulumi.Output[str]]
     """Service -> bare host name, the form a CloudFront custom origin needs."""
     apprunner_services: dict[str, aws.apprunner.Service]
@@ -81,6 +88,7 @@ class Services(pulumi.ComponentResource):
         self._name = name
         self._args = args
         self.repositories = {service: self._repository(service) for service in SERVICES}
+        self.images = {service: self._image(service) for service in SERVICES}
         self.apprunner_services = {}
         self.log_groups = {}
         if args.compute == "apprunner":
@@ -134,6 +142,17 @@ class Services(pulumi.ComponentResource):
         )
         return repo
 
+    def _image(self, service: str) -> pulumi.Output[str]:
+        override = self._args.image_overrides.get(service)
+        if override:
+            return pulumi.Output.from_input(override)
+        _, reference = build_and_push(
+            f"{self._name}-{service}-image",
+            ImageBuildArgs(service, self.repositories[service], self._args.build_context),
+            parent=self,
+        )
+        return reference
+
     # App Runner ------------------------------------------------------------------------------
 
     def _apprunner_access_role(self) -> aws.iam.Role:
@@ -167,10 +186,10 @@ class Services(pulumi.ComponentResource):
             service_name=f"engageiq-{args.environment}-{service}",
             source_configuration={
                 "authentication_configuration": {"access_role_arn": access_role.arn},
-                # CI deploys by changing the image in config and running `pulumi up`.
+                # A deployment is a `pulumi up` that changes the digest, never a push alone.
                 "auto_deployments_enabled": False,
                 "image_repository": {
-                    "image_identifier": args.images[service],
+                    "image_identifier": self.images[service],
                     "image_repository_type": "ECR",
                     "image_configuration": {
                         "port": str(CONTAINER_PORT),
@@ -252,7 +271,7 @@ class Services(pulumi.ComponentResource):
                 health_check_path=HEALTH_CHECK_PATH,
                 network_configurations=self._ecs_network(),
                 primary_container=aws.ecs.ExpressGatewayServicePrimaryContainerArgs(
-                    image=args.images[service],
+                    image=self.images[service],
                     container_port=CONTAINER_PORT,
                     environments=[
                         aws.ecs.ExpressGatewayServicePrimaryContainerEnvironmentArgs(

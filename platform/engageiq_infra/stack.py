@@ -11,7 +11,8 @@ from typing import Final
 import pulumi
 
 from engageiq_infra.access import ServiceAccess, ServiceAccessArgs
-from engageiq_infra.config import EnvironmentConfig
+from engageiq_infra.cognito_messages import CognitoMessages, CognitoMessagesArgs
+from engageiq_infra.config import EnvironmentConfig, image_key
 from engageiq_infra.data import Data, DataArgs
 from engageiq_infra.edge import Edge, EdgeArgs
 from engageiq_infra.identity import Identity, IdentityArgs
@@ -20,22 +21,38 @@ from engageiq_infra.origin_secret import OriginSecret
 from engageiq_infra.outputs import (
     DISTRIBUTION_ID,
     HOSTED_UI_DOMAIN,
+    TENANT_DOMAIN,
     TENANT_ROLE_ARN,
     repository_url_key,
     service_url_key,
 )
 from engageiq_infra.services import Services, ServicesArgs
 from engageiq_infra.tenancy import Tenancy, TenancyArgs
-from engageiq_infra.web import Web, WebArgs
+from engageiq_infra.web import Web, WebArgs, WebBuild
 from engageiq_infra.wiring import ServiceWiring
 from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, TABLES, EnvVars
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[2]
-WEB_DIR: Final = REPO_ROOT / "web"
+WEB_DIST: Final = REPO_ROOT / "web" / "dist"
+# `pulumi up` and `pulumi preview` build the web app first (decision 0066).
+WEB_BUILD: Final = WebBuild(
+    dist=WEB_DIST, build_command=(str(REPO_ROOT / "scripts" / "build-web"),)
+)
 
 
-def build(config: EnvironmentConfig, web_dir: Path = WEB_DIR) -> dict[str, pulumi.Output[str]]:
+def build(config: EnvironmentConfig, web: WebBuild = WEB_BUILD) -> dict[str, pulumi.Output[str]]:
     env = config.environment
+    web_dist = web.prepare()
+    messages = CognitoMessages(
+        "cognito-messages",
+        CognitoMessagesArgs(
+            environment=env,
+            region=config.region,
+            domain=config.domain,
+            ses_from_address=config.ses_from_address,
+            log_retention_days=config.log_retention_days,
+        ),
+    )
     identity = Identity(
         "identity",
         IdentityArgs(
@@ -46,6 +63,7 @@ def build(config: EnvironmentConfig, web_dir: Path = WEB_DIR) -> dict[str, pulum
             auth_domain_prefix=config.auth_domain_prefix,
             callback_urls=_with_domain(config, config.callback_urls, "/auth/callback"),
             logout_urls=_with_domain(config, config.logout_urls, "/"),
+            messages=messages.identity_settings(),
         ),
     )
     data = Data(
@@ -99,7 +117,8 @@ def build(config: EnvironmentConfig, web_dir: Path = WEB_DIR) -> dict[str, pulum
             environment=env,
             compute=config.compute,
             scaling=config.scaling,
-            images=config.images,
+            image_overrides=config.image_overrides,
+            build_context=REPO_ROOT,
             log_retention_days=config.log_retention_days,
             deletion_protection=config.deletion_protection,
             environment_variables={
@@ -123,16 +142,15 @@ def build(config: EnvironmentConfig, web_dir: Path = WEB_DIR) -> dict[str, pulum
             web_bucket_public_access_block=web_bucket.public_access_block,
             service_urls=services.urls,
             domain=config.domain,
-            hosted_ui_domain=identity.hosted_ui_domain,
-            region=config.region,
             origin_secret=origin_secret.value,
         ),
     )
+    messages.publish_web_url(identity.user_pool, edge.web_url)
     api_url = edge.web_url.apply(lambda url: f"{url}/api")
     Web(
         "web",
         WebArgs(
-            web_dir=web_dir,
+            dist=web_dist,
             web_bucket=web_bucket.bucket,
             uploads_bucket=data.buckets["uploads"].bucket,
             web_url=edge.web_url,
@@ -143,7 +161,9 @@ def build(config: EnvironmentConfig, web_dir: Path = WEB_DIR) -> dict[str, pulum
                 OUTPUT_KEYS.user_pool_id: identity.user_pool.id,
                 OUTPUT_KEYS.user_pool_client_id: identity.web_client.id,
                 HOSTED_UI_DOMAIN: identity.hosted_ui_domain,
+                **({TENANT_DOMAIN: config.domain.name} if config.domain else {}),
             },
+            distribution_id=edge.distribution.id,
         ),
     )
     Observability(
@@ -170,6 +190,7 @@ def build(config: EnvironmentConfig, web_dir: Path = WEB_DIR) -> dict[str, pulum
         DISTRIBUTION_ID: edge.distribution.id,
         **{repository_url_key(s): r.repository_url for s, r in services.repositories.items()},
         **{service_url_key(s): url for s, url in services.urls.items()},
+        **{image_key(s): image for s, image in services.images.items()},
     }
 
 

@@ -8,12 +8,15 @@ recorded inventory, so they cannot disturb one another."""
 from __future__ import annotations
 
 import functools
+import tempfile
+from pathlib import Path
 from typing import Final
 
 import pytest
 
 from engageiq_infra.config import COMPUTE_OPTIONS
 from engageiq_infra.mocks import Inventory, run_program
+from engageiq_infra.web import WebBuild
 from engageiq_tenancy.resources import CLOUD_ENVIRONMENTS
 
 # Mocked AWS appends this to table and bucket names, so a service variable or output that
@@ -22,9 +25,40 @@ DEPLOYED_SUFFIX: Final = "-deployed"
 COMBINATIONS: Final = [(env, compute) for env in CLOUD_ENVIRONMENTS for compute in COMPUTE_OPTIONS]
 
 
+# What a Vite build of the web app leaves in web/dist, in miniature: the stacks are recorded
+# with it, so the tests never depend on Node or on a build lying around.
+FAKE_DIST_FILES: Final[dict[str, str]] = {
+    "index.html": '<!doctype html><script type="module" src="/assets/index-3f2a1b9c.js"></script>',
+    "assets/index-3f2a1b9c.js": "console.log('app');",
+    "assets/index-9d8e7f6a.css": "body{margin:0}",
+    "docs-assets/swagger-ui/swagger-ui-bundle.js": "/* swagger */",
+    "docs-assets/swagger-ui/swagger-ui.css": "/* swagger css */",
+    "favicon.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
+    ".engageiq-build": "stamp of scripts/build-web, not uploaded",
+    "config.json": '{"stale": "a local config.json is never uploaded"}',
+}
+
+
+def write_dist(root: Path, files: dict[str, str] = FAKE_DIST_FILES) -> Path:
+    for key, text in files.items():
+        (root / key).parent.mkdir(parents=True, exist_ok=True)
+        (root / key).write_text(text)
+    return root
+
+
+@functools.cache
+def fake_dist() -> Path:
+    return write_dist(Path(tempfile.mkdtemp(prefix="engageiq-web-dist-")))
+
+
 @functools.cache
 def recorded_stack(environment: str, compute: str) -> Inventory:
-    return run_program(environment, compute=compute, name_suffix=DEPLOYED_SUFFIX)
+    return run_program(
+        environment,
+        compute=compute,
+        name_suffix=DEPLOYED_SUFFIX,
+        web=WebBuild(dist=fake_dist()),
+    )
 
 
 @pytest.fixture(scope="session", params=COMBINATIONS, ids=[f"{e}-{c}" for e, c in COMBINATIONS])

@@ -11,15 +11,23 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 from engageiq_infra.access import SERVICE_SECRETS, SERVICE_USER_POOL_ACTIONS
+from engageiq_infra.config import read_stack_config
 from engageiq_infra.edge import (
     ALL_VIEWER_EXCEPT_HOST_HEADER,
     CACHING_DISABLED,
     MINIMUM_TLS,
     ORIGIN_READ_TIMEOUT_SECONDS,
+    SPA_ROUTES_FUNCTION,
+    WEB_ORIGIN_ID,
     service_origin_id,
 )
 from engageiq_infra.mocks import Inventory, RecordedResource
-from engageiq_infra.outputs import HOSTED_UI_DOMAIN, TENANT_ROLE_ARN, service_url_key
+from engageiq_infra.outputs import (
+    HOSTED_UI_DOMAIN,
+    TENANT_DOMAIN,
+    TENANT_ROLE_ARN,
+    service_url_key,
+)
 from engageiq_infra.services import HEALTH_CHECK_PATH, MANAGED_POLICIES
 from engageiq_infra.web import CONFIG_OBJECT_KEY
 from engageiq_tenancy.resources import (
@@ -35,6 +43,7 @@ from engageiq_tenancy.resources import (
     WEB,
     EnvVars,
 )
+from engageiq_tenancy.web_policy import CLOUD_CONTENT_SECURITY_POLICY
 
 BUCKET: Final = "aws:s3/bucket:Bucket"
 TABLE: Final = "aws:dynamodb/table:Table"
@@ -45,6 +54,7 @@ APPRUNNER: Final = "aws:apprunner/service:Service"
 EXPRESS: Final = "aws:ecs/expressGatewayService:ExpressGatewayService"
 USER_POOL_TYPE: Final = "aws:cognito/userPool:UserPool"
 CLIENT: Final = "aws:cognito/userPoolClient:UserPoolClient"
+CLOUDFRONT_FUNCTION: Final = "aws:cloudfront/function:Function"
 # Actions that read or change data; these must always name their resources.
 DATA_ACTION_PREFIXES: Final = (
     "dynamodb:",
@@ -404,13 +414,52 @@ def check_security_headers(inventory: Inventory, distribution: RecordedResource)
             f"{behaviour.get('pathPattern', 'default')}: no security headers policy",
         )
         assert policy is not None
+        where = behaviour.get("pathPattern", "default")
         headers = policy.inputs.get("securityHeadersConfig", {})
         hsts = headers.get("strictTransportSecurity", {})
         require(hsts.get("accessControlMaxAgeSec", 0) >= 31_536_000, "HSTS shorter than a year")
         require(headers.get("contentTypeOptions"), "no X-Content-Type-Options")
         require(headers.get("frameOptions", {}).get("frameOption") == "DENY", "framing allowed")
         csp = headers.get("contentSecurityPolicy", {}).get("contentSecurityPolicy", "")
-        require("frame-ancestors 'none'" in csp and "default-src 'self'" in csp, "weak CSP")
+        if behaviour["targetOriginId"] == WEB_ORIGIN_ID:
+            # The web app's pages: exactly the one policy the local edge sends too.
+            require(csp == CLOUD_CONTENT_SECURITY_POLICY, f"{where}: web CSP is {csp!r}")
+            require(
+                headers["contentSecurityPolicy"].get("override") is True,
+                f"{where}: CSP does not override",
+            )
+            script_src = next(
+                (d for d in csp.split(";") if d.strip().startswith(("script-src", "default-src"))),
+                "",
+            )
+            require("unsafe-inline" not in script_src, f"{where}: scripts may run inline")
+            require("frame-ancestors 'none'" in csp, f"{where}: CSP allows framing")
+
+
+def check_spa_routes(inventory: Inventory, distribution: RecordedResource) -> None:
+    """The default (web) behaviour rewrites client-side routes to index.html with the one
+    CloudFront Function; no custom error response turns API 403/404s into the app."""
+    functions = {f.outputs["arn"]: f for f in inventory.of_type(CLOUDFRONT_FUNCTION)}
+    default = distribution.inputs["defaultCacheBehavior"]
+    associations = as_list(default.get("functionAssociations"))
+    require(
+        [a.get("eventType") for a in associations] == ["viewer-request"],
+        "default behaviour: no viewer-request function for client-side routes",
+    )
+    function = functions.get(associations[0].get("functionArn"))
+    require(function is not None, "the default behaviour's function is not in the stack")
+    assert function is not None
+    require(function.inputs.get("code") == SPA_ROUTES_FUNCTION.read_text(), "function code")
+    require(function.inputs.get("publish") is True, "function not published")
+    require(
+        not as_list(distribution.inputs.get("customErrorResponses")),
+        "custom error responses would mask API errors",
+    )
+    for behaviour in as_list(distribution.inputs.get("orderedCacheBehaviors")):
+        require(
+            not behaviour.get("functionAssociations"),
+            f"{behaviour['pathPattern']}: only the default behaviour rewrites paths",
+        )
 
 
 def check_api_behaviours(distribution: RecordedResource) -> None:
@@ -751,6 +800,9 @@ def check_web_config(inventory: Inventory) -> None:
             HOSTED_UI_DOMAIN,
         )
     }
+    domain = read_stack_config(inventory.environment).get("engageiq:domain")
+    if domain:
+        expected[TENANT_DOMAIN] = domain
     require(config == expected, f"config.json {config} is not the outputs {expected}")
     require(
         out[OUTPUT_KEYS.api_url] == f"{out[OUTPUT_KEYS.web_url]}/api", "apiUrl not under webUrl"

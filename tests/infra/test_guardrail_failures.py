@@ -241,10 +241,44 @@ CASES: list[tuple[str, str, Breakage, Check]] = [
     (
         "dev",
         "no-hsts",
-        lambda s: inputs(s, "edge-security-headers")["securityHeadersConfig"].pop(
+        lambda s: inputs(s, "edge-api-security-headers")["securityHeadersConfig"].pop(
             "strictTransportSecurity"
         ),
         lambda s: g.check_security_headers(s, g.the_one(s, g.DISTRIBUTION)),
+    ),
+    (
+        "dev",
+        "web-csp-with-inline-scripts",
+        lambda s: inputs(s, "edge-web-security-headers")["securityHeadersConfig"][
+            "contentSecurityPolicy"
+        ].update(contentSecurityPolicy="default-src 'self'; script-src 'self' 'unsafe-inline'"),
+        lambda s: g.check_security_headers(s, g.the_one(s, g.DISTRIBUTION)),
+    ),
+    (
+        "dev",
+        "web-behaviour-without-csp",
+        lambda s: inputs(s, "edge-distribution")["defaultCacheBehavior"].update(
+            responseHeadersPolicyId=s.named("edge-api-security-headers").outputs["id"]
+        ),
+        lambda s: g.check_security_headers(s, g.the_one(s, g.DISTRIBUTION)),
+    ),
+    (
+        "dev",
+        "client-routes-not-rewritten",
+        lambda s: inputs(s, "edge-distribution")["defaultCacheBehavior"].pop(
+            "functionAssociations"
+        ),
+        lambda s: g.check_spa_routes(s, g.the_one(s, g.DISTRIBUTION)),
+    ),
+    (
+        "dev",
+        "error-responses-mask-the-api",
+        lambda s: inputs(s, "edge-distribution").update(
+            customErrorResponses=[
+                {"errorCode": 403, "responseCode": 200, "responsePagePath": "/index.html"}
+            ]
+        ),
+        lambda s: g.check_spa_routes(s, g.the_one(s, g.DISTRIBUTION)),
     ),
     (
         "dev",

@@ -53,6 +53,10 @@ def test_cloudfront_sends_security_headers_on_every_behaviour(stack: Inventory) 
     g.check_security_headers(stack, g.the_one(stack, g.DISTRIBUTION))
 
 
+def test_client_side_routes_load_index_html_without_masking_api_errors(stack: Inventory) -> None:
+    g.check_spa_routes(stack, g.the_one(stack, g.DISTRIBUTION))
+
+
 def test_api_behaviours_disable_caching_forward_authorization_and_suit_sse(
     stack: Inventory,
 ) -> None:
