@@ -30,8 +30,11 @@ from engageiq.local.platform import (
     wait_until_answering,
 )
 from engageiq.local.seed import seed_demo, sign_in
+from engageiq_tenancy.context import Role, TenantContext
 from engageiq_tenancy.settings import AuthSettings
+from engageiq_tenancy.tenant_gate import GateRecord, TenantGate
 from engageiq_tenancy.tokens import CognitoTokenVerifier, JwksCache, VerifiedTokenCache
+from engageiq_tenancy.user_access import AccessChange
 
 
 def verification_cost(
@@ -51,6 +54,25 @@ def verification_cost(
     cached = asyncio.run(per_call(CognitoTokenVerifier(auth, jwks)))
     cold = asyncio.run(per_call(CognitoTokenVerifier(auth, jwks, VerifiedTokenCache(0))))
     return cached, cold
+
+
+def gate_cost(n: int = 20_000) -> tuple[float, float]:
+    """In-process microseconds per TenantGate.check() on a cached tenant record: with no access
+    changes (the common case), and with 1,000 users removed in the last hour."""
+    caller = TenantContext("acme", "u-1", "rep", frozenset({Role.MEMBER}), int(time.time()))
+
+    async def per_call(record: GateRecord) -> float:
+        gate = TenantGate(lambda _: record, cache_seconds=3600)
+        await gate.check(caller)
+        started = time.perf_counter()
+        for _ in range(n):
+            await gate.check(caller)
+        return (time.perf_counter() - started) / n * 1e6
+
+    removed = {f"gone-{i}": AccessChange(0, frozenset()) for i in range(1000)}
+    return asyncio.run(per_call(GateRecord("active"))), asyncio.run(
+        per_call(GateRecord("active", removed))
+    )
 
 
 def main() -> None:
@@ -133,6 +155,11 @@ def main() -> None:
         )
         cached, cold = verification_cost(auth, resources.jwks_url, token)
         print(f"verify(): {cached:.1f} us for a token seen before, {cold:.1f} us for a new one")
+        quiet, busy = gate_cost()
+        print(
+            f"tenant gate check(): {quiet:.2f} us with no access changes, "
+            f"{busy:.2f} us with 1,000 removed users on record"
+        )
     finally:
         server.terminate()
         server.wait()
