@@ -17,6 +17,7 @@ from typing import Any, ParamSpec, TypeVar
 import click
 import msgspec
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from engageiq.local.paths import STATE_DIR_ENV
@@ -53,7 +54,8 @@ def _fail(code: str, message: str, exit_code: int, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({"error": {"code": code, "message": message}}))
     else:
-        err.print(f"[red]error[/red] ({code}): {message}", markup=True, highlight=False)
+        # Escaped: a message quoting "[...]" (a path, a value) is text, not rich markup.
+        err.print(f"[red]error[/red] ({code}): {escape(message)}", highlight=False)
     sys.exit(exit_code)
 
 

@@ -188,3 +188,9 @@ def test_the_state_dir_comes_from_the_environment_or_the_option(
     assert result.exit_code == 3
     assert error_of(result)["code"] == "platform_not_running"
     assert str(elsewhere) in error_of(result)["message"]
+
+
+def test_an_error_quoting_brackets_prints_them(run: Run) -> None:
+    result = run("tenants", "create", "a[b]", "--name", "X", "--admin-email", "a@b.example")
+    assert result.exit_code == 2
+    assert "'a[b]' is not a valid tenant slug" in result.stderr

@@ -110,19 +110,17 @@ def test_standard_library_lines_are_json_too() -> None:
         ("uvicorn.error", "Exception in ASGI application", "error"),
     ]
     assert all(line["service"] == "chat" for line in lines)
-    assert lines[2]["exception"][0]["exc_type"] == "ZeroDivisionError"
+    assert "ZeroDivisionError" in json.dumps(lines[2]["exception"])
 
 
-def test_uvicorn_log_config_makes_every_line_json(tmp_path: Path) -> None:
+def test_uvicorn_log_config_makes_every_line_json() -> None:
     # What `engageiq dev` passes as `uvicorn --log-config`: lines from before the app loads.
-    config = tmp_path / "logging.json"
-    script = textwrap.dedent(f"""
+    script = textwrap.dedent("""
         import json, logging.config
         from engageiq_tenancy.logs import uvicorn_log_config
         logging.config.dictConfig(uvicorn_log_config("edge"))
         logging.getLogger("uvicorn.error").info("Uvicorn running")
         logging.getLogger("httpx").warning("HTTP Request failed")
-        print(open({str(config)!r}).read() if False else "", end="")
     """)
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
