@@ -30,7 +30,8 @@ from engageiq_infra.wiring import ServiceWiring
 from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, TABLES
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[2]
-WEB_DIR: Final = REPO_ROOT / "web"
+# The web app as built by scripts/build-web (web/ itself holds sources and node_modules).
+WEB_DIR: Final = REPO_ROOT / "web" / "dist"
 
 
 def build(config: EnvironmentConfig, web_dir: Path = WEB_DIR) -> dict[str, pulumi.Output[str]]:

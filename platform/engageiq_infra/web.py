@@ -16,11 +16,19 @@ import pulumi
 import pulumi_aws as aws
 
 from engageiq_infra.config import CustomDomain
+from engageiq_tenancy.web_policy import HASHED_ASSETS_PREFIX, IMMUTABLE_CACHE, REVALIDATE_CACHE
 
 CONFIG_OBJECT_KEY: Final = "config.json"
-# HTML and config must be revalidated on every load so a deploy is seen at once; hashed
-# assets could be cached longer once the web app's build produces them.
-NO_CACHE: Final = "no-cache"
+# HTML and config must be revalidated on every load so a deploy is seen at once; Vite's
+# content-hashed files never change under their name (engageiq_tenancy.web_policy).
+NO_CACHE: Final = REVALIDATE_CACHE
+
+
+def cache_control(key: str) -> str:
+    """Cache-Control of one uploaded file, by its key in the web bucket."""
+    return IMMUTABLE_CACHE if f"/{key}".startswith(HASHED_ASSETS_PREFIX) else REVALIDATE_CACHE
+
+
 PRESIGNED_POST_MAX_AGE_SECONDS: Final = 3000
 
 
@@ -37,13 +45,16 @@ class WebArgs:
 
 
 def static_files(web_dir: Path) -> list[Path]:
-    """Files to upload, in a stable order; config.json is always generated, never uploaded."""
+    """Files to upload, in a stable order; config.json is always generated, never uploaded,
+    and the build's own stamp (`.engageiq-build`, scripts/build-web) is not part of the app."""
     if not web_dir.is_dir():
         return []
     return sorted(
         p
         for p in web_dir.rglob("*")
-        if p.is_file() and p.relative_to(web_dir).as_posix() != CONFIG_OBJECT_KEY
+        if p.is_file()
+        and p.relative_to(web_dir).as_posix() != CONFIG_OBJECT_KEY
+        and not p.name.startswith(".")
     )
 
 
@@ -63,7 +74,7 @@ class Web(pulumi.ComponentResource):
                 key=key,
                 source=pulumi.FileAsset(str(path)),
                 content_type=mimetypes.guess_type(key)[0] or "application/octet-stream",
-                cache_control=NO_CACHE,
+                cache_control=cache_control(key),
                 opts=child,
             )
         self.config_object = aws.s3.BucketObjectv2(
