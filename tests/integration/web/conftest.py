@@ -88,7 +88,9 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebPlatform]:
         model.stop()
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: playwright's sync API keeps its event loop in this thread while
+# open, and later tests of the session (anyio, asyncio.run) need the thread's loop free.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(

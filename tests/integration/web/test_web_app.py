@@ -552,12 +552,14 @@ def test_admin_branding_applies_after_reload(page: Page, web: WebPlatform) -> No
     page.get_by_label("Display name").fill("Walrus <b>Sales</b>")
     page.get_by_label("Primary colour as hex").fill("#b02a37")
     page.get_by_role("button", name="Save branding").click()
-    expect(page.get_by_text("Saved.")).to_be_visible()
+    expect(page.get_by_text("Saved. Everyone")).to_be_visible()
     page.reload()
     expect(page.get_by_test_id("brand-name")).to_have_text("Walrus <b>Sales</b>")
     brand = page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--brand')")
     assert brand.strip() == "#b02a37"
     assert page.title() == "Walrus <b>Sales</b>"
+    assert axe_violations(page) == []
+    at_both_sizes(page, "admin-branding")
 
 
 def test_a_member_sees_no_admin_controls_and_the_api_refuses(page: Page, web: WebPlatform) -> None:
