@@ -157,6 +157,10 @@ RESOURCE_GRANTS: Final[Mapping[str, tuple[str, ...]]] = {
     # The invalidation command (engageiq_infra.web) calls CreateInvalidation.
     "command:local:Command": ("Distribution",),
     "aws:secretsmanager/secret:Secret": ("Secrets",),
+    # The origin secret's generator (engageiq_infra.origin_secret) runs in the Pulumi engine
+    # and calls no AWS API.
+    "random:index/randomId:RandomId": (),
+    "random:index/randomPassword:RandomPassword": (),
     "aws:secretsmanager/secretVersion:SecretVersion": ("Secrets",),
     "aws:cloudwatch/logGroup:LogGroup": ("LogGroups", "FindLogGroups"),
     "aws:cloudwatch/metricAlarm:MetricAlarm": ("Alarms",),
