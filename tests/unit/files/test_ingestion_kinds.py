@@ -452,3 +452,20 @@ def test_every_office_kind_refuses_a_zip_bomb_before_parsing(
     with pytest.raises(ParseFailure) as caught:
         parse(tmp_path, out.getvalue(), kind)
     assert caught.value.code == f"{kind}_too_large"
+
+
+def test_a_slide_show_is_read_like_a_presentation(tmp_path: Path) -> None:
+    deck = pptx_bytes([{"title": "Show", "cell": "c", "grouped": "g", "notes": "closing remarks"}])
+    source = zipfile.ZipFile(io.BytesIO(deck))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"presentationml.presentation.main", b"presentationml.slideshow.main"
+                )
+            target.writestr(item, data)
+    assert sniff(out.getvalue()[:65536], "show.ppsx") is FileKind.PPTX
+    parsed = parse(tmp_path, out.getvalue(), "pptx")
+    assert "Speaker notes: closing remarks" in text_of(parsed)
