@@ -1,5 +1,6 @@
-"""PowerPoint presentations (.pptx, .pptm, .ppsx, .potx) with python-pptx: each slide's text frames, tables
-and grouped shapes (recursively), then its speaker notes, as one section located "slide N"."""
+"""PowerPoint presentations (.pptx, .pptm, .ppsx, .potx) with python-pptx: each slide's text
+frames, tables and grouped shapes (recursively), then its speaker notes, as one section
+located "slide N"."""
 
 from __future__ import annotations
 
