@@ -41,7 +41,8 @@ DOCX_WORDS = {
 def parse(
     tmp_path: Path, content: bytes, kind: str, limits: ParseLimits = LIMITS
 ) -> ParsedDocument:
-    path = tmp_path / f"doc.{kind}"
+    # No extension: the worker's temporary files have none, and no parser may rely on one.
+    path = tmp_path / f"upload-{kind}"
     path.write_bytes(content)
     return parse_document(str(path), kind, limits)
 
@@ -398,7 +399,7 @@ def _assert_clean(failure: ParseFailure, path: Path) -> None:
 def test_broken_inputs_fail_with_a_clean_reason(tmp_path: Path, kind: str, content: bytes) -> None:
     with pytest.raises(ParseFailure) as caught:
         parse(tmp_path, content, kind)
-    _assert_clean(caught.value, tmp_path / f"doc.{kind}")
+    _assert_clean(caught.value, tmp_path / f"upload-{kind}")
 
 
 @settings(max_examples=60, deadline=None)
