@@ -202,7 +202,7 @@ def searchable_share(
     sandbox: ParserSandbox, name: str, data: bytes, kind: str, words: Words
 ) -> tuple[int, list[str]]:
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / name
+        path = Path(folder) / "upload"  # no extension, as in the worker
         path.write_bytes(data)
         parsed = sandbox.parse(str(path), kind)
     chunks = chunk_sections(parsed.sections)
@@ -329,8 +329,8 @@ def main() -> None:
             rng = random.Random(5)  # noqa: S311
             line = " ".join("".join(rng.choices("abcdefghij", k=7)) for _ in range(12))
             size = 50 * 1000 * 1000
-            for kind, name in (("txt", "fifty.txt"), ("csv", "fifty.csv")):
-                path = Path(folder) / name
+            for kind, _name in (("txt", "fifty.txt"), ("csv", "fifty.csv")):
+                path = Path(folder) / "upload"  # no extension, as in the worker
                 with path.open("w") as f:
                     row = line if kind == "txt" else line.replace(" ", ",")
                     f.write(
@@ -358,9 +358,9 @@ def main() -> None:
     print(f"  {'all':15} {total_found}/{total} {100 * total_found / total:.2f}%")
 
     print("\nthroughput: full ingestion (sandbox + chunks + index) vs parse alone, same run")
-    for kind, (name, data) in large_inputs(args.scale).items():
+    for kind, (_name, data) in large_inputs(args.scale).items():
         with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / name
+            path = Path(folder) / "upload"  # no extension, as in the worker
             path.write_bytes(data)
             mb = len(data) / 1e6
             alone = timed(partial(parse_document, str(path), kind, LIMITS))

@@ -74,3 +74,33 @@ def test_the_fact_of_each_case_is_found(files_client: FilesClient, case: Case) -
     for query, expected in case.facts.items():
         texts = [r["text"] for r in files_client.search(tenant, query)]
         assert any(expected in text for text in texts), (query, texts)
+
+
+def test_presentations_and_workbooks_are_uploaded_and_cited_by_slide_and_range(
+    files_client: FilesClient,
+) -> None:
+    from tests.unit.files.documents import pptx_bytes, xlsx_bytes
+
+    tenant = f"office-{secrets.token_hex(4)}"
+    deck = pptx_bytes(
+        [
+            {"title": "Welcome", "cell": "Starter", "grouped": "g", "notes": "n"},
+            {"title": "Roadmap", "cell": "Beta", "grouped": "Quokka launch", "notes": "n"},
+        ]
+    )
+    book = xlsx_bytes({"Pricing": [["Plan", "Price"], ["Basic", 10], ["Wombat", 99]]})
+    for name, content in (("deck.pptx", deck), ("book.xlsx", book)):
+        response = files_client.upload(tenant, name, content, "application/octet-stream")
+        assert response.status_code == 201, response.text
+    files_client.settle()
+    listed = files_client.get(tenant, "/api/files").json()["files"]
+    assert sorted(f["contentType"].rsplit(".", 1)[1] for f in listed) == [
+        "presentation",
+        "sheet",
+    ]
+    assert [(f["status"], f.get("reason")) for f in listed] == [("ready", None)] * 2
+    [slide] = files_client.search(tenant, "quokka launch", 1)
+    assert slide["location"] == "slide 2"
+    [rows] = files_client.search(tenant, "wombat", 1)
+    assert rows["location"] == "Pricing!A2:B3"
+    assert "Plan: Wombat; Price: 99" in rows["text"]

@@ -41,7 +41,8 @@ DOCX_WORDS = {
 def parse(
     tmp_path: Path, content: bytes, kind: str, limits: ParseLimits = LIMITS
 ) -> ParsedDocument:
-    path = tmp_path / f"doc.{kind}"
+    # No extension: the worker's temporary files have none, and no parser may rely on one.
+    path = tmp_path / f"upload-{kind}"
     path.write_bytes(content)
     return parse_document(str(path), kind, limits)
 
@@ -398,7 +399,7 @@ def _assert_clean(failure: ParseFailure, path: Path) -> None:
 def test_broken_inputs_fail_with_a_clean_reason(tmp_path: Path, kind: str, content: bytes) -> None:
     with pytest.raises(ParseFailure) as caught:
         parse(tmp_path, content, kind)
-    _assert_clean(caught.value, tmp_path / f"doc.{kind}")
+    _assert_clean(caught.value, tmp_path / f"upload-{kind}")
 
 
 @settings(max_examples=60, deadline=None)
@@ -452,3 +453,20 @@ def test_every_office_kind_refuses_a_zip_bomb_before_parsing(
     with pytest.raises(ParseFailure) as caught:
         parse(tmp_path, out.getvalue(), kind)
     assert caught.value.code == f"{kind}_too_large"
+
+
+def test_a_slide_show_is_read_like_a_presentation(tmp_path: Path) -> None:
+    deck = pptx_bytes([{"title": "Show", "cell": "c", "grouped": "g", "notes": "closing remarks"}])
+    source = zipfile.ZipFile(io.BytesIO(deck))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"presentationml.presentation.main", b"presentationml.slideshow.main"
+                )
+            target.writestr(item, data)
+    assert sniff(out.getvalue()[:65536], "show.ppsx") is FileKind.PPTX
+    parsed = parse(tmp_path, out.getvalue(), "pptx")
+    assert "Speaker notes: closing remarks" in text_of(parsed)

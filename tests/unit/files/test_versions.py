@@ -78,3 +78,21 @@ def test_replacing_another_tenants_file_is_not_found(files_client: FilesClient) 
     assert direct.status_code == 404
     files_client.settle()
     assert files_client.file(owner, theirs).get("versions", []) == []
+
+
+def test_a_direct_upload_can_replace_a_file(files_client: FilesClient) -> None:
+    from tests.unit.files.test_direct_upload import send
+
+    tenant = f"dir-{secrets.token_hex(4)}"
+    v1 = upload(files_client, tenant, "dup_v1.md")
+    response = files_client.post(
+        tenant, "/api/files/uploads", json={"name": "Pricing.md", "replaces": v1}
+    )
+    assert response.status_code == 201, response.text
+    direct = response.json()
+    assert send(direct, (CASES_DIR / "dup_v2.md").read_bytes()).status_code == 204
+    completed = files_client.post(tenant, f"/api/files/{direct['id']}/complete")
+    assert completed.status_code == 200, completed.text
+    assert completed.json()["replaces"] == v1
+    files_client.settle()
+    assert [h[0] for h in quasar_prices(files_client, tenant)] == [direct["id"]]

@@ -78,6 +78,10 @@ class _Paragraphs:
         if name in {"p", "tc"}:
             self._end()
 
+    def finish(self) -> None:
+        """Ends the paragraph being collected (call once after the last element)."""
+        self._end()
+
     def _end(self) -> None:
         text = "".join(self._text)
         if text.strip():
@@ -111,7 +115,7 @@ def _heading_styles(archive: zipfile.ZipFile, main: str) -> set[str]:
 def _paragraphs(archive: zipfile.ZipFile, name: str) -> list[tuple[str, str]]:
     collector = _Paragraphs()
     collector.visit(read_xml(archive, name))
-    collector._end()
+    collector.finish()
     return collector.paragraphs
 
 

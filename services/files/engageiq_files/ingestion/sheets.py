@@ -86,24 +86,29 @@ def _sheet_sections(title: str, rows: Iterator[tuple[Any, ...]]) -> Iterator[Sec
 
 def parse_xlsx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarning]:
     check_package(path, "xlsx", limits)
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception:
-        raise corrupt("xlsx") from None
-    try:
-        sheets = workbook.worksheets
-        for sheet in sheets[: limits.max_pages]:
-            if not hasattr(sheet, "iter_rows"):
-                continue  # a chart sheet: no cells
-            yield from _sheet_sections(sheet.title, sheet.iter_rows(min_row=1, values_only=True))
-        if len(sheets) > limits.max_pages:
-            yield IngestWarning(
-                "truncated",
-                f"Only the first {limits.max_pages} of {len(sheets)} sheets were indexed.",
-            )
-    except ParseFailure:
-        raise
-    except Exception:
-        raise corrupt("xlsx") from None
-    finally:
-        workbook.close()
+    # A file object, not the path: openpyxl refuses paths without an Excel extension, and the
+    # worker's temporary file has none (the kind was sniffed from the content).
+    with open(path, "rb") as stream:
+        try:
+            workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
+        except Exception:
+            raise corrupt("xlsx") from None
+        try:
+            sheets = workbook.worksheets
+            for sheet in sheets[: limits.max_pages]:
+                if not hasattr(sheet, "iter_rows"):
+                    continue  # a chart sheet: no cells
+                yield from _sheet_sections(
+                    sheet.title, sheet.iter_rows(min_row=1, values_only=True)
+                )
+            if len(sheets) > limits.max_pages:
+                yield IngestWarning(
+                    "truncated",
+                    f"Only the first {limits.max_pages} of {len(sheets)} sheets were indexed.",
+                )
+        except ParseFailure:
+            raise
+        except Exception:
+            raise corrupt("xlsx") from None
+        finally:
+            workbook.close()

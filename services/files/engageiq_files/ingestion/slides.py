@@ -1,11 +1,12 @@
-"""PowerPoint presentations (.pptx, .pptm) with python-pptx: each slide's text frames, tables
-and grouped shapes (recursively), then its speaker notes, as one section located "slide N"."""
+"""PowerPoint presentations (.pptx, .pptm, .ppsx, .potx) with python-pptx: each slide's text
+frames, tables and grouped shapes (recursively), then its speaker notes, as one section
+located "slide N"."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-import pptx
+from pptx.package import Package
 from pptx.shapes.base import BaseShape
 from pptx.shapes.group import GroupShape
 
@@ -28,7 +29,9 @@ def _shape_texts(shapes: Iterable[BaseShape]) -> Iterator[str]:
 def parse_pptx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarning]:
     check_package(path, "pptx", limits)
     try:
-        presentation = pptx.Presentation(path)
+        # Through the package, not pptx.Presentation(): that refuses slide shows (.ppsx) and
+        # templates (.potx), whose main parts python-pptx reads all the same.
+        presentation = Package.open(path).main_document_part.presentation
         slides = list(presentation.slides)
         for number, slide in enumerate(slides[: limits.max_pages], start=1):
             texts = list(_shape_texts(slide.shapes))
