@@ -14,7 +14,8 @@ file goes through the production parsers and chunker; then, per retrieval system
   Messages stub (tests/support/messages_server.py), whose body holds the fact;
 - offline: the share of offline-responder answers that hold the fact, for the responder now
   (sentence and row extracts) and the one before (each passage's first sentence);
-- cited: passages cited per offline answer (before: every retrieved passage).
+- cited: passages cited per offline answer (before: every retrieved passage), and the share
+  of offline answers that cite the question's file.
 
 Systems: `baseline` is bm25s over the parsed files' paragraphs (blank-line separated, a PDF
 page or a sheet's rows without blank lines stay whole) with bm25s's own tokenizer and English
@@ -181,6 +182,7 @@ class Figures:
     offline_before: float = 0.0
     cited_now: float = 0.0
     cited_before: float = 0.0
+    cites_document: float = 0.0
 
 
 async def prompt_bodies(requests: list[ModelRequest]) -> list[str]:
@@ -241,6 +243,8 @@ def measure(name: str, search: Search, show_misses: bool) -> Figures:
         now_hits += answers(answer.text, q)
         before_hits += answers(first_sentence_answer(request), q)
         figures.cited_now += len(answer.used) / n
+        cited = {request.passages[i].source_id for i in answer.used}
+        figures.cites_document += (q.document in cited) / n
         figures.cited_before += len(request.passages) / n
         if show_misses and (rank is None or rank > 3 or not answers(answer.text, q)):
             print(f"[{name}] rank={rank} fact={q.fact!r} q={q.text!r}")
@@ -272,13 +276,13 @@ def main() -> None:
     ]
     print(
         f"{'system':<9} {'R@1':>5} {'R@3':>5} {'R@3 para':>8} {'MRR':>5} {'prompt':>6} "
-        f"{'offline now':>11} {'offline before':>14} {'cited now/before':>16}"
+        f"{'offline now':>11} {'offline before':>14} {'cited now/before':>16} {'cites doc':>9}"
     )
     for f in rows:
         print(
             f"{f.name:<9} {f.recall1:5.2f} {f.recall3:5.2f} {f.recall3_paraphrased:8.2f} "
             f"{f.mrr:5.2f} {f.prompt:6.2f} {f.offline_now:11.2f} {f.offline_before:14.2f} "
-            f"{f.cited_now:7.1f}/{f.cited_before:.1f}"
+            f"{f.cited_now:12.1f}/{f.cited_before:.1f} {f.cites_document:9.2f}"
         )
     base, mine = rows[0], rows[-1]
     print(
