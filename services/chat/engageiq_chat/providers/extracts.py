@@ -218,7 +218,8 @@ class ExtractPicker:
         bags = [(set(tokens(u.text)), set(tokens(u.context)), len(tokens(u.text))) for u in units]
         frequency = Counter(t for bag, context, _ in bags for t in bag | context if t in terms)
         weight = {t: math.log(1 + len(units) / (1 + frequency[t])) for t in terms}
-        total = sum(weight.values())
+        # fsum: exact whatever the order sets iterate in, so ties break the same in every process.
+        total = math.fsum(weight.values())
         scored: list[tuple[float, float, Unit]] = []
         for unit, (bag, context, length) in zip(units, bags, strict=True):
             held = {t for t in terms if t in bag}
@@ -229,8 +230,8 @@ class ExtractPicker:
                 held |= {
                     t for t, value in numbers.items() if any(lo <= value <= hi for lo, hi in spans)
                 }
-            matched = sum(weight[t] for t in held)
-            matched += CONTEXT_WEIGHT * sum(weight[t] for t in (terms & context) - held)
+            matched = math.fsum(weight[t] for t in held)
+            matched += CONTEXT_WEIGHT * math.fsum(weight[t] for t in (terms & context) - held)
             prior = 1 / (1 + RANK_DECAY * unit.passage)  # passages come best first
             scored.append((prior * matched / (1 + length / 60) ** 0.3, matched / total, unit))
         if not scored:
