@@ -17,9 +17,13 @@ def as_user(files_client: FilesClient, sub: str, *, admin: bool = False) -> dict
     return {"Authorization": f"Bearer {token}"}
 
 
-def upload(files_client: FilesClient, headers: dict[str, str], name: str) -> str:
+def upload(
+    files_client: FilesClient, headers: dict[str, str], name: str, replaces: str | None = None
+) -> str:
     response = files_client.client.post(
-        "/api/upload-file", files={"file": (name, b"notes", "text/plain")}, headers=headers
+        "/api/upload-file" + (f"?replaces={replaces}" if replaces else ""),
+        files={"file": (name, b"notes", "text/plain")},
+        headers=headers,
     )
     assert response.status_code == 201, response.text
     file_id: str = response.json()["id"]
@@ -64,4 +68,33 @@ def test_completing_someone_elses_direct_upload_is_forbidden(files_client: Files
     assert started.status_code == 201, started.text
     file_id = started.json()["id"]
     refused = files_client.client.post(f"/api/files/{file_id}/complete", headers=colleague)
+    assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
+
+
+def test_a_member_cannot_replace_a_file_someone_else_uploaded(files_client: FilesClient) -> None:
+    admin = as_user(files_client, "admin-1", admin=True)
+    member = as_user(files_client, "member-2")
+    admins_file = upload(files_client, admin, "pricing.md")
+    refused = files_client.client.post(
+        f"/api/upload-file?replaces={admins_file}",
+        files={"file": ("pricing.md", b"cheaper now", "text/plain")},
+        headers=member,
+    )
+    assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
+    # Nothing was stored for the refused version: the listing still holds one file.
+    listed = files_client.client.get("/api/files", headers=admin).json()["files"]
+    assert [f["id"] for f in listed] == [admins_file]
+    assert [f.get("versions") or [] for f in listed] == [[]]
+    # The uploader and admins may.
+    upload(files_client, admin, "pricing.md", replaces=admins_file)
+
+
+def test_a_member_cannot_restore_a_version_someone_else_uploaded(
+    files_client: FilesClient,
+) -> None:
+    admin = as_user(files_client, "admin-1", admin=True)
+    member = as_user(files_client, "member-2")
+    first = upload(files_client, admin, "pricing.md")
+    upload(files_client, admin, "pricing.md", replaces=first)
+    refused = files_client.client.post(f"/api/files/{first}/restore", headers=member)
     assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")

@@ -100,8 +100,10 @@ async def restore_version(
 ) -> FileView:
     """Make an older, ready version the current one again: search and chat cite it from now
     on, and the version that was current is listed under it. 409 `not_an_older_version` for
-    a current or not ready file."""
+    a current or not ready file; 403 `forbidden` unless the caller uploaded that version or
+    is a tenant admin."""
     record = await find_file(files, tenant, file_id)
+    require_change_right(tenant, record, "restore")
     if record.superseded_by is None or record.status is not FileStatus.READY:
         raise ApiError(
             409, "not_an_older_version", "Only an older, ready version of a file can be restored."

@@ -60,11 +60,14 @@ async def version_fields(
     files: FilesRuntime, tenant: TenantContext, replaces: str | None
 ) -> dict[str, Any]:
     """The record fields of an upload that replaces file `replaces` (404 `file_not_found` if
-    it is not one of the caller's files), or none for a new document. Both files are marked
+    it is not one of the tenant's files; 403 `forbidden` unless the caller uploaded it or is a
+    tenant admin, the rule of deleting it), or none for a new document. Both files are marked
     `versioned` so listings know to look their versions up."""
     if not replaces:
         return {}
     target = await find_file(files, tenant, replaces)
+    # A new version changes what everyone's answers cite: the same right as deleting it.
+    require_change_right(tenant, target, "replace")
     if not target.versioned:
         await anyio.to_thread.run_sync(
             lambda: files.catalog.update(tenant, target.id, versioned=True)
