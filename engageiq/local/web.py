@@ -118,7 +118,8 @@ class WebSite:
             return
         relative = scope["path"].lstrip("/")
         candidate = (self.root / relative).resolve() if relative else index
-        if candidate.is_relative_to(self.root) and candidate.is_file():
+        hidden = any(part.startswith(".") for part in Path(relative).parts)
+        if candidate.is_relative_to(self.root) and candidate.is_file() and not hidden:
             cache = (
                 IMMUTABLE_CACHE
                 if scope["path"].startswith(HASHED_ASSETS_PREFIX)

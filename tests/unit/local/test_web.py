@@ -43,6 +43,7 @@ def dist(tmp_path: Path) -> Path:
     (tmp_path / "docs-assets" / "swagger-ui").mkdir(parents=True)
     (tmp_path / "docs-assets" / "swagger-ui" / "swagger-ui.css").write_text("body{}")
     (tmp_path.parent / "secret.txt").write_text("outside the web root")
+    (tmp_path / ".stamp").write_text("outside the app: the build's own bookkeeping")
     return tmp_path
 
 
@@ -73,7 +74,8 @@ async def test_hashed_assets_are_immutable_other_files_revalidate(dist: Path) ->
 
 
 @pytest.mark.parametrize(
-    "path", ["/assets/app-old.js", "/../secret.txt", "/%2e%2e/secret.txt", "/favicon.ico"]
+    "path",
+    ["/assets/app-old.js", "/../secret.txt", "/%2e%2e/secret.txt", "/favicon.ico", "/.stamp"],
 )
 async def test_missing_files_and_escapes_are_404_not_the_app(dist: Path, path: str) -> None:
     async with client(dist) as c:
