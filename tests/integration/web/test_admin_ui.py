@@ -1,10 +1,9 @@
 """The web app's screens over the APIs added for issue 9 on the `web-api` branch (public
 branding, feedback, tenant users, usage per day and most-cited documents, the API docs pages'
-own Swagger assets). They run once that branch is merged (see WEB_API_MERGED)."""
+own Swagger assets)."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from urllib.parse import urlsplit
 
@@ -26,21 +25,9 @@ from tests.integration.web.conftest import (
 from tests.integration.web.test_web_app import drop_files, last_answer, send, wait_answered
 from tests.support.messages_server import Reply
 
-# Until the web-api branch is merged these APIs do not exist here; the condition is the code
-# itself (its modules), never a response, so after the merge every test runs and must pass.
-# The coordinator removes this marker when merging.
-WEB_API_MERGED = all(
-    importlib.util.find_spec(module) is not None
-    for module in (
-        "engageiq_tenancy.public_branding",
-        "engageiq_tenancy.user_admin_api",
-        "engageiq_chat.feedback",
-    )
-)
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.browser,
-    pytest.mark.skipif(not WEB_API_MERGED, reason="needs the web-api branch (issue 9 APIs)"),
 ]
 
 

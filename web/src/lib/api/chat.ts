@@ -56,6 +56,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tenant/users/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** RemoveUser */
+        delete: operations["ApiTenantUsersUserIdRemoveUser"];
+        options?: never;
+        head?: never;
+        /** ChangeRole */
+        patch: operations["ApiTenantUsersUserIdChangeRole"];
+        trace?: never;
+    };
+    "/api/tenant/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListUsers */
+        get: operations["ApiTenantUsersListUsers"];
+        put?: never;
+        /** InviteUser */
+        post: operations["ApiTenantUsersInviteUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/branding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tenant's public branding (no sign-in needed) */
+        get: operations["ApiBrandingPublicBranding"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/chat": {
         parameters: {
             query?: never;
@@ -125,6 +178,24 @@ export interface paths {
         patch: operations["ApiConversationsConversationIdRenameConversation"];
         trace?: never;
     };
+    "/api/conversations/{conversation_id}/messages/{message_id}/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** PutFeedback */
+        put: operations["ApiConversationsConversationIdMessagesMessageIdFeedbackPutFeedback"];
+        post?: never;
+        /** DeleteFeedback */
+        delete: operations["ApiConversationsConversationIdMessagesMessageIdFeedbackDeleteFeedback"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -156,6 +227,14 @@ export interface components {
             location: string;
             /** @default  */
             snippet: string;
+            /** @default  */
+            uploadedAt: string;
+        };
+        /** CitedDocument */
+        CitedDocument: {
+            fileId: string;
+            title: string;
+            citations: number;
         };
         /** Conversation */
         Conversation: {
@@ -172,10 +251,48 @@ export interface components {
             conversations: components["schemas"]["Conversation"][];
             nextCursor: string | null;
         };
+        /** DailyTokens */
+        DailyTokens: {
+            date: string;
+            tokens: number;
+        };
+        /** ErrorBody */
+        ErrorBody: {
+            code: string;
+            message: string;
+            requestId: string;
+        };
+        /** FeedbackInput */
+        FeedbackInput: {
+            rating: string;
+            reason?: string | null;
+        };
+        /** FeedbackSummary */
+        FeedbackSummary: {
+            rating: string;
+            reason: string | null;
+        };
+        /** FeedbackView */
+        FeedbackView: {
+            messageId: string;
+            rating: string;
+            reason: string | null;
+        };
         /** HistoryPage */
         HistoryPage: {
             messages: components["schemas"]["MessageView"][];
             nextCursor: string | null;
+        };
+        /** Invite */
+        Invite: {
+            email: string;
+            /** @default member */
+            role: string;
+        };
+        /** Invited */
+        Invited: {
+            user: components["schemas"]["UserView"];
+            temporaryPassword: string | null;
         };
         /** Me */
         Me: {
@@ -193,10 +310,23 @@ export interface components {
             status: string;
             route: string;
             citations: components["schemas"]["Citation"][];
+            feedback: components["schemas"]["FeedbackSummary"] | null;
+            provider: string | null;
+            finishReason: string | null;
+        };
+        /** PublicBranding */
+        PublicBranding: {
+            displayName: string;
+            primaryColor: string;
+            logoUrl: string | null;
         };
         /** Rename */
         Rename: {
             title: string;
+        };
+        /** RoleChange */
+        RoleChange: {
+            role: string;
         };
         /** TenantView */
         TenantView: {
@@ -215,6 +345,22 @@ export interface components {
             tokens: number;
             monthlyTokenBudget: number;
             remainingTokens: number;
+            daily: components["schemas"]["DailyTokens"][];
+            topDocuments: components["schemas"]["CitedDocument"][];
+        };
+        /** UserList */
+        UserList: {
+            users: components["schemas"]["UserView"][];
+        };
+        /** UserView */
+        UserView: {
+            userId: string;
+            email: string;
+            /** @enum {string} */
+            role: "member" | "tenant_admin";
+            status: string;
+            enabled: boolean;
+            createdAt: string;
         };
     };
     responses: never;
@@ -320,6 +466,256 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UsageView"];
+                };
+            };
+        };
+    };
+    ApiTenantUsersUserIdRemoveUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+            /** @description 403: `forbidden` (you are not a tenant admin), `tenant_suspended`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 404: `user_not_found`: no such user in your organisation. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `last_admin`: removing the organisation's last admin. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiTenantUsersUserIdChangeRole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoleChange"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserView"];
+                };
+            };
+            /** @description `invalid_role`, `invalid_request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 403: `forbidden` (you are not a tenant admin), `tenant_suspended`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 404: `user_not_found`: no such user in your organisation. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `last_admin`: demoting the organisation's last admin. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiTenantUsersListUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserList"];
+                };
+            };
+            /** @description 403: `forbidden` (you are not a tenant admin), `tenant_suspended`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiTenantUsersInviteUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Invite"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invited"];
+                };
+            };
+            /** @description `invalid_email`, `invalid_role`, `invalid_request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 403: `forbidden` (you are not a tenant admin), `tenant_suspended`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `user_exists`: the address already has an account. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiBrandingPublicBranding: {
+        parameters: {
+            query?: {
+                tenant?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicBranding"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many lookups; retry after 1 s. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -512,6 +908,114 @@ export interface operations {
                             [key: string]: unknown;
                         } | unknown[];
                     };
+                };
+            };
+        };
+    };
+    ApiConversationsConversationIdMessagesMessageIdFeedbackPutFeedback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+                message_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeedbackInput"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedbackView"];
+                };
+            };
+            /** @description `invalid_rating` (not `up` or `down`), `reason_too_long` (over 500 characters), `invalid_request` (not JSON, or unknown fields). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: no role in your organisation; `tenant_suspended`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `message_not_found`: no such assistant message in your conversation. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiConversationsConversationIdMessagesMessageIdFeedbackDeleteFeedback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+                message_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+            /** @description `forbidden`: no role in your organisation; `tenant_suspended`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `message_not_found`: no such assistant message in your conversation. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

@@ -73,6 +73,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/files/{file_id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** RestoreVersion */
+        post: operations["ApiFilesFileIdRestoreRestoreVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/upload-file": {
         parameters: {
             query?: never;
@@ -139,6 +156,7 @@ export interface components {
         /** DirectUploadRequest */
         DirectUploadRequest: {
             name: string;
+            replaces?: string | null;
         };
         /** FilePage */
         FilePage: {
@@ -150,6 +168,15 @@ export interface components {
          * @enum {string}
          */
         FileStatus: "pending" | "processing" | "ready" | "failed";
+        /** FileVersion */
+        FileVersion: {
+            id: string;
+            name: string;
+            size: number;
+            status: components["schemas"]["FileStatus"];
+            createdAt: string;
+            current: boolean;
+        };
         /** FileView */
         FileView: {
             id: string;
@@ -158,6 +185,7 @@ export interface components {
             contentType: string;
             status: components["schemas"]["FileStatus"];
             createdAt: string;
+            warnings: components["schemas"]["FileWarning"][];
             /** @default  */
             updatedAt: string;
             /** @default 0 */
@@ -167,6 +195,14 @@ export interface components {
             /** @default false */
             awaitingUpload: boolean;
             downloadUrl?: string | null;
+            replaces?: string | null;
+            supersededBy?: string | null;
+            versions?: components["schemas"]["FileVersion"][];
+        };
+        /** FileWarning */
+        FileWarning: {
+            code: string;
+            message: string;
         };
         /** Me */
         Me: {
@@ -182,6 +218,8 @@ export interface components {
             location: string;
             text: string;
             score: number;
+            /** @default  */
+            uploadedAt: string;
         };
         /** PresignedPost */
         PresignedPost: {
@@ -379,9 +417,48 @@ export interface operations {
             };
         };
     };
-    ApiUploadFileUploadFile: {
+    ApiFilesFileIdRestoreRestoreVersion: {
         parameters: {
             query?: never;
+            header?: never;
+            path: {
+                file_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileView"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiUploadFileUploadFile: {
+        parameters: {
+            query?: {
+                replaces?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -395,6 +472,21 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UploadedFile"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
                 };
             };
         };
