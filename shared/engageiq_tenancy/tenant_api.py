@@ -48,7 +48,7 @@ from engageiq_tenancy.user_admin_api import ServicePool, TenantUserController, T
 
 # The usage table's layout (every counter added atomically by the chat service):
 #   pk=<tenant>#USAGE      sk=<yyyy-mm>            the month: requests, inputTokens, outputTokens
-#   pk=<tenant>#USAGE      sk=<yyyy-mm-dd>         one day of it: requests, tokens
+#   pk=<tenant>#USAGE      sk=<yyyy-mm-dd>         one day of it: the same three counters
 #   pk=<tenant>#CITATIONS  sk=<yyyy-mm>#<fileId>   answers that cited the file: citations, title
 # A month's days and its cited files are each one Query on their partition, never a Scan.
 USAGE_ENTITY = "USAGE"
@@ -199,7 +199,13 @@ class TenantDirectory:
     async def daily(self, tenant: TenantContext, month: str) -> list[DailyTokens]:
         """The month's per-day counters (one Query; at most 31 small items)."""
         items = await self._query(tenant_partition(tenant, USAGE_ENTITY), f"{month}-", 1)
-        return [DailyTokens(date=str(i["sk"]), tokens=int(i.get("tokens", 0))) for i in items]
+        return [
+            DailyTokens(
+                date=str(i["sk"]),
+                tokens=int(i.get("inputTokens", 0)) + int(i.get("outputTokens", 0)),
+            )
+            for i in items
+        ]
 
     async def top_documents(self, tenant: TenantContext, month: str) -> list[CitedDocument]:
         """The month's most cited files (a bounded Query over the month's cited files)."""

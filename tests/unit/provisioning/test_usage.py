@@ -96,3 +96,36 @@ def test_usage_is_read_without_scans(run: Run, usage: Any, monkeypatch: pytest.M
     assert run("tenants", "list").exit_code == 0
     assert calls
     assert set(calls) <= {"GetItem", "Query"}
+
+
+def test_operators_read_the_days_the_chat_service_meters(
+    run: Run, local_resources: LocalResources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One layout for usage counters: what the chat service records per day is what
+    `tenants usage` reports, input and output tokens apart."""
+    import anyio
+
+    from engageiq.local.aws import LOCAL_CREDENTIALS
+    from engageiq_chat.services import ChatServices
+    from engageiq_chat.settings import ChatSettings
+    from engageiq_tenancy.context import Role, TenantContext
+    from engageiq_tenancy.tenant_api import current_day, current_month
+    from tests.support.chat import service_settings
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", LOCAL_CREDENTIALS["aws_access_key_id"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", LOCAL_CREDENTIALS["aws_secret_access_key"])
+    services = ChatServices.build(service_settings(local_resources), ChatSettings())
+    rep = TenantContext("demo", "rep-1", "rep-1", frozenset({Role.MEMBER}))
+
+    async def spend() -> None:
+        await services.usage.record(rep, 70, 30)
+        await services.usage.record(rep, 5, 2)
+
+    anyio.run(spend)
+    result = run("tenants", "usage", "demo", "--month", current_month(), "--json")
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    (day,) = body["days"]
+    assert day["day"] == current_day()
+    assert (day["requests"], day["inputTokens"], day["outputTokens"]) == (2, 75, 32)
+    assert body["total"]["tokens"] == day["tokens"] == 107

@@ -134,8 +134,12 @@ class UsageMeter:
             "update_item",
             TableName=self._tables.usage,
             Key=values(daily_usage_key(tenant, current_day(moment))),
-            UpdateExpression="ADD requests :one, tokens :tokens",
-            ExpressionAttributeValues=values({":one": 1, ":tokens": input_tokens + output_tokens}),
+            # The same counters as the month's item, so operators' `tenants usage` and the
+            # admin API read days and months alike.
+            UpdateExpression="ADD requests :one, inputTokens :input, outputTokens :output",
+            ExpressionAttributeValues=values(
+                {":one": 1, ":input": input_tokens, ":output": output_tokens}
+            ),
         )
         answer: dict[str, Any]
         answer, _ = await asyncio.gather(monthly, daily)
