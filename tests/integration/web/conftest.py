@@ -180,6 +180,15 @@ def screenshot(page: Page, name: str) -> Path:
     return path
 
 
+# The deepest elements whose right edge passes the viewport, to name the culprit in a failure.
+_STICKING_OUT = """() => [...document.querySelectorAll('body *')]
+  .filter((e) => e.getBoundingClientRect().right > innerWidth + 0.5)
+  .filter((e) => ![...e.children].some((c) => c.getBoundingClientRect().right > innerWidth + 0.5))
+  .slice(0, 5)
+  .map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')}`
+    + ` (${Math.round(e.getBoundingClientRect().width)} px)`)"""
+
+
 def at_both_sizes(page: Page, name: str) -> None:
     """Screenshots of the current screen at 1280x800 and 390x844 (the phone layout), each
     checked for horizontal overflow."""
@@ -189,7 +198,9 @@ def at_both_sizes(page: Page, name: str) -> None:
         screenshot(page, f"{name}-{size}")
         # Nothing may stick out sideways (a phone would scroll the whole page horizontally).
         width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= viewport["width"], f"{name} is {width} px wide at {size}"
+        assert width <= viewport["width"], (
+            f"{name} is {width} px wide at {size}; sticking out: {page.evaluate(_STICKING_OUT)}"
+        )
     page.set_viewport_size(SIZES["desktop"])
 
 

@@ -226,10 +226,10 @@ function UsageSection() {
       {usage && (
         <>
           <p>
-            <strong>{usage.tokens.toLocaleString()}</strong> of {usage.monthlyTokenBudget.toLocaleString()} tokens used ({percent.toFixed(1)} %), {usage.requests.toLocaleString()} requests.
+            <strong>{usage.tokens.toLocaleString()}</strong> of {usage.monthlyTokenBudget.toLocaleString()} tokens used ({percent.toFixed(1)} %), {usage.requests.toLocaleString()} {usage.requests === 1 ? "request" : "requests"}.
           </p>
           <meter min={0} max={100} value={percent} high={80} optimum={0} aria-label="Share of the monthly budget used" class="budget-meter" />
-          {usage.daily && <UsageChart daily={usage.daily} />}
+          {usage.daily && <UsageChart month={usage.month} daily={usage.daily} />}
           {usage.topDocuments && (
             <>
               <h3>Most-cited documents</h3>
@@ -239,7 +239,7 @@ function UsageSection() {
                 <ol class="top-documents">
                   {usage.topDocuments.map((d) => (
                     <li key={d.fileId}>
-                      {d.title} <span class="hint">({d.citations} citations)</span>
+                      {d.title} <span class="hint">({d.citations} {d.citations === 1 ? "citation" : "citations"})</span>
                     </li>
                   ))}
                 </ol>
