@@ -93,7 +93,7 @@ def dev(ctx: click.Context, port: int, aws_port: int, state_dir: Path | None, fr
         f"  Demo sign-in: {outputs['demoUsername']} / {outputs['demoPassword']}\n"
         f"  Outputs:      {ctx.obj['state_dir'] / 'outputs.json'}\n"
         f"  Logs:         {ctx.obj['state_dir'] / 'logs'}\n\n"
-        "Get a token for curl:  engageiq dev token\n"
+        "Get a token for curl:  .venv/bin/engageiq dev token\n"
         "Press Ctrl-C to stop.",
     )
     failure: PlatformFailed | None = None
@@ -107,7 +107,7 @@ def dev(ctx: click.Context, port: int, aws_port: int, state_dir: Path | None, fr
     platform.stop()
     if failure is not None:
         raise SystemExit(1)
-    click.echo("Stopped (state saved; `engageiq dev --fresh` starts empty).")
+    click.echo("Stopped (state saved; `./scripts/dev --fresh` starts empty).")
 
 
 @dev.command()

@@ -343,7 +343,7 @@ class LocalPlatform:
 
     def _incompatible(self, exc: IncompatibleState) -> LocalAwsError:
         return LocalAwsError(
-            f"{exc} Nothing was changed. To start empty, run `engageiq dev --fresh` (the old "
+            f"{exc} Nothing was changed. To start empty, run `./scripts/dev --fresh` (the old "
             f"state is kept as {state_file(self.state_dir)}.previous); to use it, run the "
             "version that wrote it and export its tenants (`engageiq tenants export`)."
         )
@@ -462,7 +462,9 @@ def read_outputs(state_dir: Path) -> dict[str, Any]:
     path = outputs_file(state_dir)
     if not path.is_file():
         raise LocalAwsError(
-            f"No local platform is running ({path} does not exist). Start it with `engageiq dev`."
+            f"No local platform is running ({path} does not exist). Start it with `./scripts/dev`; "
+            f"if it runs with another state directory, name it with --state-dir or "
+            f"ENGAGEIQ_STATE_DIR."
         )
     data: dict[str, Any] = json.loads(path.read_text())
     return data

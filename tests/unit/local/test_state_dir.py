@@ -41,6 +41,6 @@ def test_a_state_of_another_version_is_refused_with_the_way_out(tmp_path: Path) 
     platform.stop()
     message = str(refused.value)
     assert "written by format 0 with moto 4.1.0" in message
-    assert "engageiq dev --fresh" in message
+    assert "scripts/dev --fresh" in message
     assert "Nothing was changed" in message
     assert saved.read_bytes().endswith(b"\n...")  # left exactly as it was

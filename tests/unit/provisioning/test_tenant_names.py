@@ -43,3 +43,28 @@ def test_the_admin_api_stores_the_cleaned_display_name() -> None:
     assert clean_name("\u202eACME\u200b") == "ACME"
     with pytest.raises(InvalidBranding):
         clean_name("\u200b")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        'https://x.example/a.png"><script>alert(1)</script>',
+        "https://x.example/a logo.png",
+        "https:///no-host.png",
+        "http://x.example/a.png",
+        "javascript:alert(1)//https://",
+        "https://x.example/" + "a" * 2048,
+    ],
+)
+def test_a_logo_url_must_be_a_plain_https_address(url: str) -> None:
+    from engageiq_tenancy.tenants import validate_branding
+
+    with pytest.raises(InvalidBranding) as refused:
+        validate_branding(logo_url=url)
+    assert refused.value.code == "invalid_logo_url"
+
+
+def test_a_plain_https_logo_url_is_accepted() -> None:
+    from engageiq_tenancy.tenants import validate_branding
+
+    validate_branding(logo_url="https://cdn.acme.example/brand/logo%20v2.png?size=64#top")

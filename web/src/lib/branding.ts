@@ -4,7 +4,7 @@ import type { Branding } from "./types";
 import { apiBase, config } from "./config";
 import { Store } from "./store";
 
-export const DEFAULT_BRANDING: Branding = { displayName: "EngageIQ", primaryColor: "#3b5bdb", logoUrl: null };
+export const DEFAULT_BRANDING: Branding = { displayName: "EngageIQ", primaryColor: "#1f6feb", logoUrl: null };
 
 export const branding = new Store<Branding>(DEFAULT_BRANDING);
 
