@@ -141,3 +141,17 @@ def test_index_holds_only_files_in_ingestion(files_client: FilesClient, dynamodb
 
     assert file_id not in {e.file_id for e in listed}
     assert INGESTION_INDEX.partition_key not in _item(dynamodb, runtime.catalog.table, file_id)
+
+
+def test_a_file_out_of_ingestion_is_never_taken(files_client: FilesClient, dynamodb: Any) -> None:
+    # Should the index ever lag behind (GSIs are eventually consistent), the status read with
+    # it still decides: a ready file is never moved back to pending.
+    table = _runtime(files_client).catalog.table
+    file_id = _ready_file(files_client, "acme", "finished long ago")
+    _strand(dynamodb, table, file_id, "ready", LONG_AGO)
+
+    _sweep(files_client)
+
+    item = _item(dynamodb, table, file_id)
+    assert item["status"]["S"] == "ready"
+    assert item["updatedAt"]["S"] == LONG_AGO

@@ -18,7 +18,7 @@ from engageiq_tenancy.items import serialize
 from engageiq_tenancy.keys import InvalidObjectId, object_id, sort_key, tenant_partition
 from engageiq_tenancy.resources import FILES
 from engageiq_tenancy.tenant_credentials import TenantClients
-from engageiq_tenancy.tenant_ids import KEY_DELIMITER
+from engageiq_tenancy.tenant_ids import KEY_DELIMITER, is_valid_tenant_id
 
 FILES_ENTITY: Final = "FILES"
 FILE_TAG: Final = "FILE"
@@ -232,11 +232,14 @@ class FileCatalog:
         for item in response.get("Items", []):
             tenant_id, _, entity = item["pk"]["S"].partition(KEY_DELIMITER)
             tag, _, file_id = item["sk"]["S"].partition(KEY_DELIMITER)
-            if entity != FILES_ENTITY or tag != FILE_TAG:
-                continue  # not a file item: never expected in this index, never touched
+            status = item["status"]["S"]
+            # Anything else is never expected in this index and never touched: a non-file
+            # item, a key no tenant id could make, or a status out of ingestion.
+            if entity != FILES_ENTITY or tag != FILE_TAG or not is_valid_tenant_id(tenant_id):
+                continue
+            if status not in IN_INGESTION:
+                continue
             entries.append(
-                IngestionEntry(
-                    tenant_id, file_id, FileStatus(item["status"]["S"]), item["updatedAt"]["S"]
-                )
+                IngestionEntry(tenant_id, file_id, FileStatus(status), item["updatedAt"]["S"])
             )
         return entries
