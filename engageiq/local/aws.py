@@ -204,6 +204,41 @@ def _create_table(dynamodb: Any, spec: TableSpec, name: str) -> None:
         )
 
 
+def add_missing_indexes(endpoint_url: str) -> list[str]:
+    """Create the indexes of the spec that a restored table lacks (state saved by an older
+    version, e.g. before the files table's `by_ingestion`, decision 0075); their names."""
+    dynamodb = aws_client("dynamodb", endpoint_url)
+    added: list[str] = []
+    for spec in TABLES:
+        name = spec.physical_name(LOCAL_ENV)
+        table = dynamodb.describe_table(TableName=name)["Table"]
+        present = {i["IndexName"] for i in table.get("GlobalSecondaryIndexes", [])}
+        for index in spec.indexes:
+            if index.name in present:
+                continue
+            dynamodb.update_table(
+                TableName=name,
+                AttributeDefinitions=[
+                    {"AttributeName": a, "AttributeType": "S"}
+                    for a in (index.partition_key, index.sort_key)
+                ],
+                GlobalSecondaryIndexUpdates=[
+                    {
+                        "Create": {
+                            "IndexName": index.name,
+                            "KeySchema": [
+                                {"AttributeName": index.partition_key, "KeyType": "HASH"},
+                                {"AttributeName": index.sort_key, "KeyType": "RANGE"},
+                            ],
+                            "Projection": {"ProjectionType": "ALL"},
+                        }
+                    }
+                ],
+            )
+            added.append(f"{name}/{index.name}")
+    return added
+
+
 def provision(endpoint_url: str) -> LocalResources:
     """Create every table, bucket and the user pool of the spec in a fresh moto."""
     dynamodb = aws_client("dynamodb", endpoint_url)

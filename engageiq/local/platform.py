@@ -28,6 +28,7 @@ from engageiq.local.aws import (
     LocalAwsError,
     LocalAwsServer,
     LocalResources,
+    add_missing_indexes,
     ensure_ports_free,
     provision,
 )
@@ -281,6 +282,7 @@ class LocalPlatform:
                 resources, demo = _restore_facts(saved, self.aws.endpoint_url)
             except IncompatibleState as exc:
                 raise self._incompatible(exc) from None
+            add_missing_indexes(self.aws.endpoint_url)
             self.restored = True
         else:
             resources = provision(self.aws.endpoint_url)

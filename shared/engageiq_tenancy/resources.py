@@ -94,7 +94,11 @@ CONVERSATIONS: Final = TableSpec(
 )
 FILES: Final = TableSpec(
     logical_name="files",
-    description="File metadata and ingestion status under pk=<tenant>#FILES.",
+    description=(
+        "File metadata and ingestion status under pk=<tenant>#FILES. by_ingestion is sparse: "
+        "it holds only files waiting for or in ingestion, oldest update first (decision 0075)."
+    ),
+    indexes=(GlobalIndex("by_ingestion", "ingestion", "updatedAt"),),
     ttl_attribute="expiresAt",
 )
 USAGE: Final = TableSpec(

@@ -78,6 +78,13 @@ class TenantClients:
         """True when tenant data is reached through per-tenant credentials."""
         return self._role_arn is not None
 
+    def service_client(self, name: str) -> Any:
+        """The service's own `name` client, not signed as any tenant. Only for reads that must
+        span tenants by design and touch no tenant content, such as the files service's query
+        of its `by_ingestion` index (decision 0075); every tenant read and write goes through
+        `client`."""
+        return self._base[name]
+
     def client(self, tenant: TenantContext, name: str) -> Any:
         """The `name` client ("dynamodb", "s3") to use for `tenant`'s data. Blocking (STS);
         call it where boto3 calls already run: in a worker thread."""

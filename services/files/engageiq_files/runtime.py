@@ -13,6 +13,7 @@ from engageiq_files.catalog.catalog import FileCatalog
 from engageiq_files.config import FilesSettings
 from engageiq_files.ingestion.sandbox import ParserSandbox
 from engageiq_files.ingestion.sections import ParseLimits
+from engageiq_files.ingestion.sweeper import IngestionSweeper, stale_after_seconds
 from engageiq_files.ingestion.worker import IngestionWorker
 from engageiq_files.search.builder import TenantIndexBuilder
 from engageiq_files.search.index_store import IndexStore
@@ -31,6 +32,7 @@ class FilesRuntime:
     search: TenantSearch
     builder: TenantIndexBuilder
     worker: IngestionWorker
+    sweeper: IngestionSweeper
 
     @classmethod
     def create(
@@ -57,13 +59,17 @@ class FilesRuntime:
         worker = IngestionWorker(
             catalog, store, indexes, builder, sandbox, max_bytes=settings.max_upload_bytes
         )
-        return cls(settings, catalog, store, indexes, search, builder, worker)
+        sweeper = IngestionSweeper(
+            catalog, worker, stale_after_seconds(settings.parse_timeout_seconds)
+        )
+        return cls(settings, catalog, store, indexes, search, builder, worker, sweeper)
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """The ingestion tasks live as long as the app (Litestar lifespan)."""
+        """The ingestion tasks and the sweeper live as long as the app (Litestar lifespan)."""
         async with anyio.create_task_group() as tasks:
             await tasks.start(self.worker.serve, self.settings.ingestion_workers)
+            await tasks.start(self.sweeper.serve)
             try:
                 yield
             finally:

@@ -6,17 +6,38 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, Final
+
+import msgspec
 
 from engageiq_files.catalog.records import FileRecord, FileStatus, from_item, now_iso, to_item
 from engageiq_tenancy import cursors
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.items import serialize
 from engageiq_tenancy.keys import InvalidObjectId, object_id, sort_key, tenant_partition
+from engageiq_tenancy.resources import FILES
 from engageiq_tenancy.tenant_credentials import TenantClients
+from engageiq_tenancy.tenant_ids import KEY_DELIMITER, is_valid_tenant_id
 
 FILES_ENTITY: Final = "FILES"
 FILE_TAG: Final = "FILE"
+
+INGESTION_INDEX: Final = FILES.indexes[0]
+"""Sparse: a file is in it (partition "due", sorted by `updatedAt`) exactly while it waits
+for or is in ingestion, so the sweeper finds stranded files without a Scan (decision 0075)."""
+INGESTION_DUE: Final = "due"
+IN_INGESTION: Final = frozenset({FileStatus.PENDING, FileStatus.PROCESSING})
+
+
+@dataclass(frozen=True, slots=True)
+class IngestionEntry:
+    """A file the `by_ingestion` index lists: whose it is and the state it was read in."""
+
+    tenant_id: str
+    file_id: str
+    status: FileStatus
+    updated_at: str
 
 
 class InvalidCursor(ValueError):
@@ -58,14 +79,24 @@ class FileCatalog:
         self._clients = clients
         self._table = table
 
+    @property
+    def table(self) -> str:
+        """The files table's physical name."""
+        return self._table
+
     def _db(self, tenant: TenantContext) -> Any:
         # Signed as the tenant in the cloud: IAM's LeadingKeys refuses any other partition.
         return self._clients.client(tenant, "dynamodb")
 
     def create(self, tenant: TenantContext, record: FileRecord) -> None:
+        # `updatedAt` is an index key: DynamoDB refuses an empty string there.
+        record = msgspec.structs.replace(record, updated_at=record.updated_at or record.created_at)
+        item = to_item(record, file_key(tenant, record.id))
+        if record.status in IN_INGESTION and not record.awaiting_upload:
+            item[INGESTION_INDEX.partition_key] = {"S": INGESTION_DUE}
         self._db(tenant).put_item(
             TableName=self._table,
-            Item=to_item(record, file_key(tenant, record.id)),
+            Item=item,
             ConditionExpression="attribute_not_exists(pk)",
         )
 
@@ -123,11 +154,20 @@ class FileCatalog:
         *,
         expect_status: FileStatus | None = None,
         expect_awaiting: bool | None = None,
+        expect_updated_at: str | None = None,
         remove: tuple[str, ...] = (),
         **fields: Any,
     ) -> bool:
         """Set `fields` (camelCase attribute names) on an existing file; False if the file is
-        gone or not in the expected state (a concurrent delete or a second `complete`)."""
+        gone or not in the expected state (a concurrent delete or a second `complete`).
+
+        A change of `status` also puts the file into or takes it out of the `by_ingestion`
+        index, so that index can never disagree with the status."""
+        if "status" in fields:
+            if FileStatus(fields["status"]) in IN_INGESTION:
+                fields[INGESTION_INDEX.partition_key] = INGESTION_DUE
+            else:
+                remove = (*remove, INGESTION_INDEX.partition_key)
         names = {f"#f{i}": name for i, name in enumerate(fields)}
         values = {f":v{i}": serialize(value) for i, value in enumerate(fields.values())}
         names |= {"#updated": "updatedAt"}
@@ -146,6 +186,9 @@ class FileCatalog:
             names["#awaiting"] = "awaitingUpload"
             values[":awaiting"] = serialize(expect_awaiting)
             conditions.append("#awaiting = :awaiting")
+        if expect_updated_at is not None:
+            values[":seen"] = serialize(expect_updated_at)
+            conditions.append("#updated = :seen")
         try:
             self._db(tenant).update_item(
                 TableName=self._table,
@@ -161,3 +204,42 @@ class FileCatalog:
 
     def delete(self, tenant: TenantContext, file_id: str) -> None:
         self._db(tenant).delete_item(TableName=self._table, Key=_typed_key(tenant, file_id))
+
+    def stale_ingestions(self, updated_before: str, limit: int) -> list[IngestionEntry]:
+        """Up to `limit` files, of any tenant, that entered or last progressed in ingestion
+        before `updated_before` (an ISO timestamp like `updatedAt`), oldest first.
+
+        One page of a Query on the sparse `by_ingestion` index, with the service's own client:
+        it spans tenants by design and reads only keys and status (decision 0075). Blocking."""
+        response = self._clients.service_client("dynamodb").query(
+            TableName=self._table,
+            IndexName=INGESTION_INDEX.name,
+            KeyConditionExpression="#due = :due AND #updated < :before",
+            ProjectionExpression="pk, sk, #status, #updated",
+            ExpressionAttributeNames={
+                "#due": INGESTION_INDEX.partition_key,
+                "#updated": INGESTION_INDEX.sort_key,
+                "#status": "status",
+            },
+            ExpressionAttributeValues={
+                ":due": {"S": INGESTION_DUE},
+                ":before": {"S": updated_before},
+            },
+            ScanIndexForward=True,
+            Limit=limit,
+        )
+        entries: list[IngestionEntry] = []
+        for item in response.get("Items", []):
+            tenant_id, _, entity = item["pk"]["S"].partition(KEY_DELIMITER)
+            tag, _, file_id = item["sk"]["S"].partition(KEY_DELIMITER)
+            status = item["status"]["S"]
+            # Anything else is never expected in this index and never touched: a non-file
+            # item, a key no tenant id could make, or a status out of ingestion.
+            if entity != FILES_ENTITY or tag != FILE_TAG or not is_valid_tenant_id(tenant_id):
+                continue
+            if status not in IN_INGESTION:
+                continue
+            entries.append(
+                IngestionEntry(tenant_id, file_id, FileStatus(status), item["updatedAt"]["S"])
+            )
+        return entries
