@@ -34,6 +34,14 @@ function size(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
+/** Date and time in the reader's locale, so two files with the same name can be told apart. */
+const UPLOADED = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+function uploadedAt(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? "" : UPLOADED.format(date);
+}
+
 export function FilesPage() {
   const [files, setFiles] = useState<FileView[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
@@ -171,6 +179,7 @@ export function FilesPage() {
                 <tr>
                   <th scope="col">Name</th>
                   <th scope="col">Size</th>
+                  <th scope="col">Uploaded</th>
                   <th scope="col">Status</th>
                   <th scope="col">
                     <span class="visually-hidden">Actions</span>
@@ -182,6 +191,9 @@ export function FilesPage() {
                   <tr key={f.id} data-testid="file-row">
                     <td class="file-name">{f.name}</td>
                     <td>{size(f.size)}</td>
+                    <td class="uploaded">
+                      <time dateTime={f.createdAt}>{uploadedAt(f.createdAt)}</time>
+                    </td>
                     <td>
                       <span class={`status status-${f.status}`} data-status={f.status}>
                         {f.awaitingUpload ? "Waiting for the upload" : STATUS_WORDS[f.status]}
