@@ -17,6 +17,7 @@ from tests.integration.web.conftest import (
     axe_violations,
     invite,
     new_tenant,
+    screenshot,
     sign_in,
 )
 from tests.integration.web.test_web_app import drop_files, send, wait_answered
@@ -121,6 +122,9 @@ def test_admin_users_are_readable_on_a_phone(page: Page, web: WebPlatform) -> No
     inside_viewport(page, remove)
     assert axe_violations(page) == []
     at_both_sizes(page, "admin-users")
+    page.set_viewport_size(SIZES["phone"])
+    users.get_by_role("button", name=f"Remove {member.email}").scroll_into_view_if_needed()
+    screenshot(page, "admin-users-list-phone")
 
 
 def test_files_show_when_each_was_uploaded(page: Page, web: WebPlatform) -> None:

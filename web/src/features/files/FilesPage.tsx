@@ -190,7 +190,7 @@ export function FilesPage() {
                 {files.map((f) => (
                   <tr key={f.id} data-testid="file-row">
                     <td class="file-name">{f.name}</td>
-                    <td>{size(f.size)}</td>
+                    <td class="size">{size(f.size)}</td>
                     <td class="uploaded">
                       <time dateTime={f.createdAt}>{uploadedAt(f.createdAt)}</time>
                     </td>
