@@ -144,4 +144,5 @@ def test_files_show_when_each_was_uploaded(page: Page, web: WebPlatform) -> None
         expect(uploaded).to_have_attribute("datetime", re.compile(f"^{today:%Y-%m-%d}"))
         # Words and digits a person reads (locale formatted), with the time of day.
         expect(uploaded).to_have_text(re.compile(r"\d{1,2}:\d{2}"))
+        expect(rows.nth(i).locator(".uploaded")).to_contain_text("by you")
     at_both_sizes(page, "files-dates")

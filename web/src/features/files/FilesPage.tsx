@@ -7,8 +7,10 @@ import { announce } from "../../components/Announcer";
 import { ConfirmDialog } from "../../components/Dialog";
 import { Notice } from "../../components/Notice";
 import { api } from "../../lib/api";
+import { useStore } from "../../lib/store";
 import { asApiError } from "../../lib/errors";
 import type { FilePage, FileView } from "../../lib/types";
+import { me } from "../auth/identity";
 import { uploadFile } from "./upload";
 
 const POLL_MS = 1500;
@@ -43,6 +45,7 @@ function uploadedAt(iso: string): string {
 }
 
 export function FilesPage() {
+  const who = useStore(me);
   const [files, setFiles] = useState<FileView[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [loaded, setLoaded] = useState(false);
@@ -193,6 +196,8 @@ export function FilesPage() {
                     <td class="size">{size(f.size)}</td>
                     <td class="uploaded">
                       <time dateTime={f.createdAt}>{uploadedAt(f.createdAt)}</time>
+                      {/* Only "you": the API gives other uploaders as bare ids, not names. */}
+                      {who && f.uploadedBy === who.userId && <span class="uploaded-by">by you</span>}
                     </td>
                     <td>
                       <span class={`status status-${f.status}`} data-status={f.status}>
