@@ -128,7 +128,8 @@ def test_admin_users_are_readable_on_a_phone(page: Page, web: WebPlatform) -> No
 
 
 def test_files_show_when_each_was_uploaded(page: Page, web: WebPlatform) -> None:
-    sign_in(page, web, new_tenant(web, "dates"), "/files")
+    owner = new_tenant(web, "dates")
+    sign_in(page, web, owner, "/files")
     drop_files(page, [("notes.md", "# Notes\nFirst.\n")])
     rows = page.get_by_test_id("file-row").filter(has_text="notes.md")
     expect(rows).to_have_count(1)
@@ -137,12 +138,22 @@ def test_files_show_when_each_was_uploaded(page: Page, web: WebPlatform) -> None
     expect(page.locator(".upload", has_text="Uploaded")).to_have_count(2)
     page.reload()
     rows = page.get_by_test_id("file-row").filter(has_text="notes.md")
-    expect(rows.first).to_be_visible()
+    expect(rows).to_have_count(2)  # the same name twice, told apart by date and uploader
     today = datetime.now(UTC)
-    for i in range(rows.count()):
+    for i in range(2):
         uploaded = rows.nth(i).locator("time")
         expect(uploaded).to_have_attribute("datetime", re.compile(f"^{today:%Y-%m-%d}"))
         # Words and digits a person reads (locale formatted), with the time of day.
         expect(uploaded).to_have_text(re.compile(r"\d{1,2}:\d{2}"))
         expect(rows.nth(i).locator(".uploaded")).to_contain_text("by you")
     at_both_sizes(page, "files-dates")
+
+    # A colleague sees the same dates but not "by you": the files are not theirs.
+    colleague = invite(web, owner.tenant)
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, web, colleague, "/files")
+    rows = page.get_by_test_id("file-row").filter(has_text="notes.md")
+    expect(rows).to_have_count(2)
+    expect(rows.locator("time")).to_have_count(2)
+    for i in range(2):
+        expect(rows.nth(i).locator(".uploaded")).not_to_contain_text("by you")
