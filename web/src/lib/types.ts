@@ -72,6 +72,8 @@ export interface FileView {
   status: FileStatus;
   createdAt: string;
   updatedAt?: string;
+  /** The uploader's user id (Me.userId); absent for files from before it was kept. */
+  uploadedBy?: string;
   chunkCount?: number;
   reasonCode?: string | null;
   reason?: string | null;

@@ -37,6 +37,9 @@ class FileView(msgspec.Struct, rename="camel", omit_defaults=True):
     """What was left out of a `ready` file, `{code, message}` each (docs/files.md); always
     present, empty when every piece of text is searchable."""
     updated_at: str = ""
+    uploaded_by: str = ""
+    """The uploader's user id (their token's `sub`); empty for files from before it was kept.
+    The web app shows "you" when it is the signed-in user's id."""
     chunk_count: int = 0
     reason_code: str | None = None
     reason: str | None = None
@@ -63,6 +66,7 @@ class FileView(msgspec.Struct, rename="camel", omit_defaults=True):
             status=record.status,
             created_at=record.created_at,
             updated_at=record.updated_at,
+            uploaded_by=record.uploaded_by,
             chunk_count=record.chunk_count,
             reason_code=record.reason_code,
             reason=record.reason,

@@ -163,7 +163,7 @@ function Users() {
         </button>
       </form>
       <div class="table-wrap">
-        <table>
+        <table class="users-table">
           <thead>
             <tr>
               <th scope="col">Email</th>
@@ -177,14 +177,14 @@ function Users() {
           <tbody>
             {users.map((u) => (
               <tr key={u.userId}>
-                <td>{u.email}</td>
-                <td>
+                <td data-label="Email">{u.email}</td>
+                <td data-label="Role">
                   <select aria-label={`Role of ${u.email}`} value={u.role} onChange={(e) => void changeRole(u, (e.currentTarget as HTMLSelectElement).value as Role)}>
                     <option value="member">Member</option>
                     <option value="tenant_admin">Administrator</option>
                   </select>
                 </td>
-                <td>{u.enabled ? u.status.replace(/_/g, " ").toLowerCase() : "disabled"}</td>
+                <td data-label="Status">{u.enabled ? u.status.replace(/_/g, " ").toLowerCase() : "disabled"}</td>
                 <td>
                   {u.userId !== who?.userId && (
                     <button type="button" class="secondary small" aria-label={`Remove ${u.email}`} onClick={() => setRemoving(u)}>

@@ -42,6 +42,8 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
   const thread = useRef<HTMLDivElement>(null);
   const following = useRef(true);
   const input = useRef<HTMLTextAreaElement>(null);
+  const listToggle = useRef<HTMLButtonElement>(null);
+  const listClose = useRef<HTMLButtonElement>(null);
   // The conversation this page created by streaming: its history is already on screen.
   const createdHere = useRef<string | null>(null);
 
@@ -196,14 +198,39 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
 
   const last = messages[messages.length - 1];
 
+  // On a phone the list is a drawer over the whole chat, hiding its own toggle: it needs its
+  // own close control, Escape closes it, and focus goes back to where the reader came from.
+  const openList = () => {
+    setShowList(true);
+    window.requestAnimationFrame(() => listClose.current?.focus());
+  };
+  const closeList = () => {
+    setShowList(false);
+    listToggle.current?.focus();
+  };
+  useEffect(() => {
+    if (!showList) return;
+    const onKey = (event: KeyboardEvent) => {
+      // A dialog (rename, delete) handles its own Escape first.
+      if (event.key === "Escape" && !event.defaultPrevented && !document.querySelector("dialog[open]")) closeList();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [showList]);
+
   return (
     <div class={`chat-layout${panel ? " with-panel" : ""}${showList ? " list-open" : ""}`}>
       <div class="sidebar" id="conversation-sidebar">
+        <div class="drawer-head">
+          <button type="button" ref={listClose} class="secondary small drawer-close" aria-label="Close conversations" onClick={closeList}>
+            Close
+          </button>
+        </div>
         <ConversationList activeId={conversationId} onPicked={() => setShowList(false)} />
       </div>
       <main class="chat-main" id="main">
         <div class="chat-head">
-          <button type="button" class="secondary small list-toggle" aria-expanded={showList} aria-controls="conversation-sidebar" onClick={() => setShowList(!showList)}>
+          <button type="button" ref={listToggle} class="secondary small list-toggle" aria-expanded={showList} aria-controls="conversation-sidebar" onClick={() => (showList ? closeList() : openList())}>
             Conversations
           </button>
           <h1 class="visually-hidden">Chat</h1>

@@ -7,8 +7,10 @@ import { announce } from "../../components/Announcer";
 import { ConfirmDialog } from "../../components/Dialog";
 import { Notice } from "../../components/Notice";
 import { api } from "../../lib/api";
+import { useStore } from "../../lib/store";
 import { asApiError } from "../../lib/errors";
 import type { FilePage, FileView } from "../../lib/types";
+import { me } from "../auth/identity";
 import { uploadFile } from "./upload";
 
 const POLL_MS = 1500;
@@ -34,7 +36,16 @@ function size(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
+/** Date and time in the reader's locale, so two files with the same name can be told apart. */
+const UPLOADED = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+function uploadedAt(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? "" : UPLOADED.format(date);
+}
+
 export function FilesPage() {
+  const who = useStore(me);
   const [files, setFiles] = useState<FileView[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [loaded, setLoaded] = useState(false);
@@ -171,6 +182,7 @@ export function FilesPage() {
                 <tr>
                   <th scope="col">Name</th>
                   <th scope="col">Size</th>
+                  <th scope="col">Uploaded</th>
                   <th scope="col">Status</th>
                   <th scope="col">
                     <span class="visually-hidden">Actions</span>
@@ -181,7 +193,12 @@ export function FilesPage() {
                 {files.map((f) => (
                   <tr key={f.id} data-testid="file-row">
                     <td class="file-name">{f.name}</td>
-                    <td>{size(f.size)}</td>
+                    <td class="size">{size(f.size)}</td>
+                    <td class="uploaded">
+                      <time dateTime={f.createdAt}>{uploadedAt(f.createdAt)}</time>
+                      {/* Only "you": the API gives other uploaders as bare ids, not names. */}
+                      {who && f.uploadedBy === who.userId && <span class="uploaded-by">by you</span>}
+                    </td>
                     <td>
                       <span class={`status status-${f.status}`} data-status={f.status}>
                         {f.awaitingUpload ? "Waiting for the upload" : STATUS_WORDS[f.status]}

@@ -188,6 +188,8 @@ export interface components {
             warnings: components["schemas"]["FileWarning"][];
             /** @default  */
             updatedAt: string;
+            /** @default  */
+            uploadedBy: string;
             /** @default 0 */
             chunkCount: number;
             reasonCode?: string | null;
