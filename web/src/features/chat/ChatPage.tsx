@@ -208,7 +208,9 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
     setShowList(false);
     listToggle.current?.focus();
   };
-  useEffect(() => {
+  // A layout effect: the listener is in place before the open drawer is painted, so an Escape
+  // pressed the moment it appears is not lost (a plain effect runs a frame later).
+  useLayoutEffect(() => {
     if (!showList) return;
     const onKey = (event: KeyboardEvent) => {
       // A dialog (rename, delete) handles its own Escape first.
