@@ -111,9 +111,15 @@ class FileCatalog:
         return None if record.expired() else record
 
     def page(
-        self, tenant: TenantContext, limit: int, after: str | None = None
+        self,
+        tenant: TenantContext,
+        limit: int,
+        after: str | None = None,
+        *,
+        consistent: bool = False,
     ) -> tuple[list[FileRecord], str | None]:
-        """Up to `limit` live files, newest first, and the id to continue after (or None)."""
+        """Up to `limit` live files, newest first, and the id to continue after (or None).
+        `consistent` asks DynamoDB for a strongly consistent read (twice the read cost)."""
         records: list[FileRecord] = []
         start = after
         now = time.time()
@@ -127,6 +133,7 @@ class FileCatalog:
                 },
                 "ScanIndexForward": False,
                 "Limit": limit - len(records),
+                "ConsistentRead": consistent,
             }
             if start is not None:
                 request["ExclusiveStartKey"] = _typed_key(tenant, start)
@@ -139,10 +146,10 @@ class FileCatalog:
             start = last["sk"]["S"].partition("#")[2]
         return records, records[-1].id if records else None
 
-    def all_files(self, tenant: TenantContext) -> Iterator[FileRecord]:
+    def all_files(self, tenant: TenantContext, *, consistent: bool = False) -> Iterator[FileRecord]:
         after: str | None = None
         while True:
-            page, after = self.page(tenant, 500, after)
+            page, after = self.page(tenant, 500, after, consistent=consistent)
             yield from page
             if after is None:
                 return

@@ -109,8 +109,8 @@ async def restore_version(
             409, "not_an_older_version", "Only an older, ready version of a file can be restored."
         )
     await anyio.to_thread.run_sync(make_current, files.catalog, tenant, record)
-    await anyio.to_thread.run_sync(files.indexes.note_change, tenant)
-    await files.builder.rebuild(tenant)
+    generation = await anyio.to_thread.run_sync(files.indexes.note_change, tenant)
+    await files.builder.rebuild(tenant, generation)
     restored = await find_file(files, tenant, file_id)
     versions = await anyio.to_thread.run_sync(versions_of, files.catalog, tenant, restored.document)
     return FileView.of(restored, versions=versions)
@@ -131,8 +131,8 @@ async def delete_file(
     await anyio.to_thread.run_sync(files.catalog.delete, tenant, file_id)
     promoted = await anyio.to_thread.run_sync(after_delete, files.catalog, tenant, record)
     if record.chunks_key or record.status is FileStatus.PROCESSING or promoted:
-        await anyio.to_thread.run_sync(files.indexes.note_change, tenant)
-        await files.builder.rebuild(tenant)
+        generation = await anyio.to_thread.run_sync(files.indexes.note_change, tenant)
+        await files.builder.rebuild(tenant, generation)
     # The chunks key follows from the id: removed even if ingestion stored it just now.
     await anyio.to_thread.run_sync(files.store.delete, tenant, chunks_object_key(tenant, file_id))
     await anyio.to_thread.run_sync(files.store.delete, tenant, record.object_key)

@@ -129,9 +129,9 @@ class IngestionWorker:
             )
             raise
         bound.info("ingestion_chunked", chunks=chunk_count)
-        await anyio.to_thread.run_sync(self._indexes.note_change, tenant)
+        generation = await anyio.to_thread.run_sync(self._indexes.note_change, tenant)
         try:
-            await self._builder.rebuild(tenant)
+            await self._builder.rebuild(tenant, generation, [file_id])
         except IndexBuildFailed:
             # The previous index stays published; this file is failed rather than left
             # "processing", and its chunks go so no later build picks them up half-way.

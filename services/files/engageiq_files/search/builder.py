@@ -1,11 +1,21 @@
 """`TenantIndexBuilder`: rebuilds a tenant's index after its files change.
 
-Requests for the same tenant coalesce: while one build runs, later requests wait for it and
-at most one more build follows, covering all of them. A file becomes `ready` only once an
-index that contains it is published, so "ready" always means "searchable"."""
+A caller notes its change first (`IndexStore.note_change`, which returns the tenant's new
+generation) and then asks for an index covering that generation. Requests coalesce, within
+this process and across instances: a request returns as soon as the published index was built
+at or after its generation, whoever built it. A file becomes `ready` only once an index that
+contains it is published, so "ready" always means "searchable".
+
+A build can lose the race to publish (another instance published a newer generation first,
+`IndexStore.publish` returns None). The winner's index then covers the loser's files, but the
+loser must not rely on the winner to mark them `ready`: the winner may die between publishing
+and marking. So every request ends by marking its own files `ready` once the published
+generation covers its noted generation (a conditional `processing -> ready`, a no-op when the
+winner already did it)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import anyio
@@ -31,8 +41,6 @@ _chunks_decoder = msgspec.json.Decoder(list[Chunk])
 @dataclass
 class _TenantBuilds:
     lock: anyio.Lock = field(default_factory=anyio.Lock)
-    requested: int = 0
-    built: int = 0
 
 
 class TenantIndexBuilder:
@@ -51,23 +59,40 @@ class TenantIndexBuilder:
         self._build_process = build_process or IndexBuildProcess()
         self._tenants: dict[str, _TenantBuilds] = {}
 
-    async def rebuild(self, tenant: TenantContext) -> None:
-        """Returns once an index reflecting every change noted before the call is published."""
+    async def rebuild(
+        self, tenant: TenantContext, generation: int, file_ids: Collection[str] = ()
+    ) -> None:
+        """Return once the tenant's published index was built at `generation` or later (the
+        generation `IndexStore.note_change` returned for the caller's change) and each of
+        `file_ids` still `processing` is marked `ready`.
+
+        Builds until that holds: a build that loses the race to publish re-reads the pointer
+        (the winner's generation covers it) instead of giving up. Raises IndexBuildFailed when
+        the build process fails, and boto3's errors."""
         state = self._tenants.setdefault(tenant.tenant_id, _TenantBuilds())
-        state.requested += 1
-        wanted = state.requested
         async with state.lock:
-            if state.built >= wanted:
-                return  # a build that started after our request already covered it
-            covering = state.requested
-            previous = self._search.cached(tenant)
-            published = await anyio.to_thread.run_sync(
-                self._rebuild_blocking, tenant, previous.index if previous else None
+            while True:
+                pointer = await anyio.to_thread.run_sync(self._indexes.pointer, tenant)
+                if pointer.built_generation >= generation:
+                    break  # built by this process or another instance after our change
+                previous = self._search.cached(tenant)
+                published = await anyio.to_thread.run_sync(
+                    self._rebuild_blocking, tenant, previous.index if previous else None
+                )
+                if published is not None:
+                    self._search.remember(tenant, *published)
+        if file_ids:
+            await anyio.to_thread.run_sync(self._mark_ready, tenant, file_ids)
+
+    def _mark_ready(self, tenant: TenantContext, file_ids: Collection[str]) -> None:
+        # Safe without re-reading the index: the published build read the generation after
+        # these files' changes were noted, and each file's chunks were stored before that
+        # note, so the build's (consistent) listing had them. Conditional: a file deleted or
+        # failed meanwhile stays as it is.
+        for file_id in file_ids:
+            self._catalog.update(
+                tenant, file_id, expect_status=FileStatus.PROCESSING, status=FileStatus.READY
             )
-            state.built = covering
-        if published is not None:
-            pointer, index = published
-            self._search.remember(tenant, pointer, index)
 
     def _rebuild_blocking(
         self, tenant: TenantContext, previous: TenantIndex | None
@@ -75,7 +100,9 @@ class TenantIndexBuilder:
         generation = self._indexes.pointer(tenant).generation
         files = [
             f
-            for f in self._catalog.all_files(tenant)
+            # Consistent: a file whose change was noted before `generation` was read must be
+            # listed with its chunks, or the build would miss it (decision 0076).
+            for f in self._catalog.all_files(tenant, consistent=True)
             if f.chunks_key and f.status in (FileStatus.PROCESSING, FileStatus.READY)
         ]
         # Only current versions are searchable (decision 0052).
