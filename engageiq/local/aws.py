@@ -4,19 +4,28 @@ user pool settings)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import threading
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 import boto3
 from botocore.config import Config
 
 from engageiq.local.state import ChangeCounter, GatedApp, RequestGate
-from engageiq_tenancy.resources import BUCKETS, TABLES, USER_POOL, Environment, TableSpec
+from engageiq_tenancy.resources import (
+    BUCKETS,
+    QUEUES,
+    TABLES,
+    USER_POOL,
+    Environment,
+    QueueSpec,
+    TableSpec,
+)
 
 if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
@@ -52,6 +61,8 @@ class LocalResources:
     user_pool_client_id: str
     tables: dict[str, str]
     buckets: dict[str, str]
+    queues: dict[str, str] = field(default_factory=dict)
+    """Logical queue name -> queue URL (its dead-letter queue under "<name>-dlq")."""
 
     @property
     def jwks_url(self) -> str:
@@ -239,6 +250,54 @@ def add_missing_indexes(endpoint_url: str) -> list[str]:
     return added
 
 
+def dead_letter_key(queue: QueueSpec) -> str:
+    """The key of a dead-letter queue's URL in `LocalResources.queues`."""
+    return f"{queue.logical_name}-dlq"
+
+
+def queue_attributes(spec: QueueSpec, dead_letter_arn: str) -> dict[str, str]:
+    """The SQS attributes of `spec`'s queue, as the Pulumi program sets them."""
+    return {
+        "FifoQueue": "true",
+        "ContentBasedDeduplication": "false",
+        "VisibilityTimeout": str(spec.visibility_timeout_seconds),
+        "MessageRetentionPeriod": str(spec.retention_seconds),
+        "SqsManagedSseEnabled": "true",
+        "RedrivePolicy": json.dumps(
+            {"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": spec.max_receive_count}
+        ),
+    }
+
+
+def ensure_queues(endpoint_url: str) -> dict[str, str]:
+    """Create the spec's queues (each with its dead-letter queue and redrive policy) that do
+    not exist yet - all of them in a fresh moto, the missing ones in a state saved before
+    they were added - and return their URLs (`LocalResources.queues`).
+
+    URLs are asked of moto each time, never saved: they carry the endpoint's port, which may
+    differ from the run that saved the state."""
+    sqs = aws_client("sqs", endpoint_url)
+    urls: dict[str, str] = {}
+    for spec in QUEUES:
+        dead_letter = sqs.create_queue(
+            QueueName=spec.dead_letter_physical_name(LOCAL_ENV),
+            Attributes={
+                "FifoQueue": "true",
+                "MessageRetentionPeriod": str(spec.dead_letter_retention_seconds),
+                "SqsManagedSseEnabled": "true",
+            },
+        )["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=dead_letter, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        # create_queue answers with the existing queue when the attributes are the same.
+        urls[spec.logical_name] = sqs.create_queue(
+            QueueName=spec.physical_name(LOCAL_ENV), Attributes=queue_attributes(spec, arn)
+        )["QueueUrl"]
+        urls[dead_letter_key(spec)] = dead_letter
+    return urls
+
+
 def provision(endpoint_url: str) -> LocalResources:
     """Create every table, bucket and the user pool of the spec in a fresh moto."""
     dynamodb = aws_client("dynamodb", endpoint_url)
@@ -299,4 +358,5 @@ def provision(endpoint_url: str) -> LocalResources:
         user_pool_client_id=client["ClientId"],
         tables=tables,
         buckets=buckets,
+        queues=ensure_queues(endpoint_url),
     )

@@ -26,6 +26,7 @@ import logging
 import os
 import pickle
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -58,8 +59,14 @@ READ_ONLY_TARGETS: Final = frozenset(
         "AWSCognitoIdentityProviderService.AdminListGroupsForUser",
         "AWSCognitoIdentityProviderService.DescribeUserPool",
         "AWSCognitoIdentityProviderService.DescribeUserPoolClient",
+        "AmazonSQS.GetQueueUrl",
+        "AmazonSQS.GetQueueAttributes",
+        "AmazonSQS.ListQueues",
     }
 )
+SQS_RECEIVE_TARGET: Final = "AmazonSQS.ReceiveMessage"
+LONG_POLL_STEP_SECONDS: Final = 0.2
+"""How often a long poll looks at its queue again (`GatedApp` serves it as short polls)."""
 
 
 class IncompatibleState(RuntimeError):
@@ -148,16 +155,52 @@ class GatedApp:
         self.changes = changes
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("HTTP_X_AMZ_TARGET") == SQS_RECEIVE_TARGET:
+            return self._receive(environ, start_response)
         with self.gate.shared():
             if not is_read_only(environ):
                 self.changes.bump()
-            result = self.app(environ, start_response)
-            try:
-                return list(result)
-            finally:
-                close = getattr(result, "close", None)
-                if close is not None:
-                    close()
+            return self._run(environ, start_response)
+
+    def _run(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        result = self.app(environ, start_response)
+        try:
+            return list(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+
+    def _receive(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        """An SQS long poll (`WaitTimeSeconds` up to 20 s) would hold the gate's shared side
+        for its whole wait, and a snapshot - with every request queued behind it - would wait
+        as long. So it is served as short polls under the gate, every LONG_POLL_STEP_SECONDS,
+        sleeping outside it. Only a receive that returns messages counts as a change; one a
+        snapshot misses just makes its message visible again after a restart, which SQS's
+        at-least-once delivery allows anyway. The JSON protocol is the one botocore uses."""
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+        request = json.loads(environ["wsgi.input"].read(size) or b"{}")
+        deadline = time.monotonic() + float(request.get("WaitTimeSeconds") or 0)
+        body = json.dumps({**request, "WaitTimeSeconds": 0}).encode()
+        while True:
+            started: list[Any] = []
+
+            def capture(status: str, headers: Any, exc_info: Any = None) -> Callable[..., None]:
+                started[:] = [status, headers, exc_info]
+                return lambda data: None
+
+            short = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
+            with self.gate.shared():
+                payload = b"".join(self._run(short, capture))
+                received = started[0].startswith("200") and bool(
+                    json.loads(payload or b"{}").get("Messages")
+                )
+                if received:
+                    self.changes.bump()
+            if received or not started[0].startswith("200") or time.monotonic() >= deadline:
+                start_response(*started)
+                return [payload]
+            time.sleep(LONG_POLL_STEP_SECONDS)
 
 
 def _private_key_reducer() -> tuple[tuple[type, ...], Callable[[Any], Any]]:
@@ -200,6 +243,10 @@ class _MotoPickler(pickle.Pickler):
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, self._key_types):
             return self._reduce_key(obj)
+        if isinstance(obj, threading.Condition):
+            # moto's SQS queues wake long polls with one; it holds no state worth keeping
+            # (no request waits on it across a restart), so a new one is made on load.
+            return (threading.Condition, ())
         return NotImplemented
 
 

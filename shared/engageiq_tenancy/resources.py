@@ -123,6 +123,70 @@ BUCKETS: Final[tuple[BucketSpec, ...]] = (UPLOADS, WEB)
 
 
 @dataclass(frozen=True, slots=True)
+class QueueSpec:
+    """One SQS FIFO queue and its dead-letter queue (decision 0076).
+
+    Encrypted at rest with SQS-managed keys (SSE-SQS). Messages are deduplicated by the
+    explicit `MessageDeduplicationId` the sender gives, not by content: the same file may
+    legitimately be queued twice (an upload, then a sweep), and a sender's retry of one send
+    must not be. A message received `max_receive_count` times without being deleted moves to
+    the dead-letter queue on its next receive (the redrive policy)."""
+
+    logical_name: str
+    description: str
+    visibility_timeout_seconds: int
+    """How long a received message stays hidden from other consumers; the consumer passes
+    its own setting on each receive, this is the queue's default."""
+    max_receive_count: int
+    """Receives before SQS moves a message to the dead-letter queue."""
+    retention_seconds: int = 4 * 24 * 3600
+    dead_letter_retention_seconds: int = 14 * 24 * 3600
+    """The longest SQS allows: the dead-letter queue is where an operator investigates."""
+
+    def physical_name(self, env: Environment) -> str:
+        # FIFO queue names must end in ".fifo".
+        return f"{PROJECT}-{env}-{self.logical_name}.fifo"
+
+    def dead_letter_physical_name(self, env: Environment) -> str:
+        return f"{PROJECT}-{env}-{self.logical_name}-dlq.fifo"
+
+    @property
+    def env_var(self) -> str:
+        return f"ENGAGEIQ_{self.logical_name.upper()}_QUEUE_URL"
+
+    @property
+    def dead_letter_env_var(self) -> str:
+        return f"ENGAGEIQ_{self.logical_name.upper()}_DLQ_URL"
+
+    @property
+    def output_key(self) -> str:
+        return f"{self.logical_name}QueueUrl"
+
+    @property
+    def dead_letter_output_key(self) -> str:
+        return f"{self.logical_name}DeadLetterQueueUrl"
+
+
+INGESTION_STEP_SECONDS: Final = 600
+"""The longest single step of ingestion: the index build sandbox's bound
+(`engageiq_files.search.build_process.BUILD_TIMEOUT_SECONDS`, which a test keeps equal)."""
+INGESTION_MARGIN_SECONDS: Final = 120
+"""For the download, the chunk upload and clock skew between instances."""
+
+INGESTION: Final = QueueSpec(
+    logical_name="ingestion",
+    description=(
+        "Ingestion jobs of the files service, {tenantId, fileId} only; the message group is "
+        "the tenant, so one tenant's jobs (and index builds) run one at a time across "
+        "instances (decision 0076)."
+    ),
+    visibility_timeout_seconds=INGESTION_STEP_SECONDS + INGESTION_MARGIN_SECONDS,
+    max_receive_count=5,
+)
+QUEUES: Final[tuple[QueueSpec, ...]] = (INGESTION,)
+
+
+@dataclass(frozen=True, slots=True)
 class UserPoolSpec:
     tenant_attribute: str = "tenant_id"
     # Only these standard attributes may be written by the web app's client; the tenant
@@ -194,6 +258,9 @@ class OutputKeys:
     buckets: dict[str, str] = field(
         default_factory=lambda: {b.logical_name: b.output_key for b in BUCKETS}
     )
+    queues: dict[str, str] = field(
+        default_factory=lambda: {q.logical_name: q.output_key for q in QUEUES}
+    )
 
 
 OUTPUT_KEYS: Final = OutputKeys()
@@ -225,16 +292,22 @@ ORIGIN_HEADER: Final = "x-engageiq-origin-verify"
 
 @dataclass(frozen=True, slots=True)
 class ServiceDataAccess:
-    """The tables and buckets one service's own (instance) role may use; nothing else.
+    """The tables, buckets and queues one service's own (instance) role may use; nothing else.
 
     Tenant data in tenant-scoped tables is reached through the tenant role (ABAC) in the
-    cloud; this list is the outer bound of what the service identity itself can touch."""
+    cloud; this list is the outer bound of what the service identity itself can touch. Only
+    the service role reaches a queue (send, receive, delete, change visibility, read
+    attributes): no tenant role and no person writes to it, which is what lets the consumer
+    trust the tenant id in a message (decision 0076)."""
 
     tables: tuple[TableSpec, ...]
     buckets: tuple[BucketSpec, ...]
+    queues: tuple[QueueSpec, ...] = ()
 
 
 SERVICE_DATA: Final[dict[str, ServiceDataAccess]] = {
     "chat": ServiceDataAccess(tables=(TENANTS, CONVERSATIONS, USAGE), buckets=(UPLOADS,)),
-    "files": ServiceDataAccess(tables=(TENANTS, FILES, USAGE), buckets=(UPLOADS,)),
+    "files": ServiceDataAccess(
+        tables=(TENANTS, FILES, USAGE), buckets=(UPLOADS,), queues=(INGESTION,)
+    ),
 }
