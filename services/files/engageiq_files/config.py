@@ -7,6 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from engageiq_tenancy.aws import CLIENT_CONFIG
+from engageiq_tenancy.resources import INGESTION
+
 MIB: Final = 1024 * 1024
 S3_MIN_PART_SIZE: Final = 5 * MIB
 
@@ -40,13 +43,27 @@ class FilesSettings:
     max_docx_uncompressed_bytes: int = 200 * MIB
     """A DOCX whose parts expand beyond this is refused before parsing (zip bombs)."""
     ingestion_workers: int = 2
-    """Files ingested concurrently by one service instance."""
+    """Ingestion jobs one service instance works on at once (each its own long poll)."""
+    ingestion_queue_url: str | None = None
+    """The SQS ingestion queue (`ENGAGEIQ_INGESTION_QUEUE_URL`, set by the Pulumi program and
+    `engageiq dev`); None: found by the resource spec's name (tests in process)."""
+    ingestion_visibility_seconds: int = INGESTION.visibility_timeout_seconds
+    """How long a job a consumer took stays hidden from the others: when an instance dies
+    holding a job, another takes it over after this long. At least the longest ingestion step
+    (the index build's 600 s bound) plus a margin, or a live job is taken twice."""
+    ingestion_retry_base_seconds: float = 10.0
+    """First backoff after a failed attempt; doubled at each further attempt."""
+    ingestion_wait_seconds: int = min(20, int(CLIENT_CONFIG.read_timeout) - 2)  # type: ignore[attr-defined]
+    """Long-poll wait of one receive: SQS's maximum (20 s) or less, inside the clients' read
+    timeout so that an empty poll is never taken for a dead connection."""
 
     def __post_init__(self) -> None:
         if self.part_size < S3_MIN_PART_SIZE:
             raise FilesSettingsError("part_size must be at least 5 MiB (S3's minimum part size)")
         if self.max_upload_bytes < 1 or self.parts_in_flight < 1 or self.ingestion_workers < 1:
             raise FilesSettingsError("limits must be positive")
+        if not 1 <= self.ingestion_visibility_seconds <= 43_200:
+            raise FilesSettingsError("the ingestion visibility timeout must be 1-43200 seconds")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> FilesSettings:
@@ -65,4 +82,11 @@ class FilesSettings:
             part_size=int(number("ENGAGEIQ_UPLOAD_PART_SIZE", d.part_size)),
             parse_timeout_seconds=number("ENGAGEIQ_PARSE_TIMEOUT", d.parse_timeout_seconds),
             ingestion_workers=int(number("ENGAGEIQ_INGESTION_WORKERS", d.ingestion_workers)),
+            ingestion_queue_url=e.get(INGESTION.env_var, "").strip() or None,
+            ingestion_visibility_seconds=int(
+                number("ENGAGEIQ_INGESTION_VISIBILITY_SECONDS", d.ingestion_visibility_seconds)
+            ),
+            ingestion_retry_base_seconds=number(
+                "ENGAGEIQ_INGESTION_RETRY_SECONDS", d.ingestion_retry_base_seconds
+            ),
         )

@@ -1,5 +1,5 @@
 """`FilesRuntime`: the files service's long-lived parts (boto3 clients, catalog, store, index,
-ingestion), created once at start-up and shared by every request."""
+the ingestion queue and its consumer), created once at start-up and shared by every request."""
 
 from __future__ import annotations
 
@@ -8,9 +8,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import anyio
+import anyio.to_thread
+import structlog
 
 from engageiq_files.catalog.catalog import FileCatalog
 from engageiq_files.config import FilesSettings
+from engageiq_files.ingestion.consumer import IngestionConsumer
+from engageiq_files.ingestion.queue import IngestionQueue, resolve_url
 from engageiq_files.ingestion.sandbox import ParserSandbox
 from engageiq_files.ingestion.sections import ParseLimits
 from engageiq_files.ingestion.sweeper import IngestionSweeper, stale_after_seconds
@@ -19,8 +23,14 @@ from engageiq_files.search.builder import TenantIndexBuilder
 from engageiq_files.search.index_store import IndexStore
 from engageiq_files.search.service import TenantSearch
 from engageiq_files.uploads.store import FileStore
+from engageiq_tenancy.aws import client
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.resources import INGESTION
 from engageiq_tenancy.settings import ServiceSettings
 from engageiq_tenancy.tenant_credentials import TenantClients
+
+log = structlog.get_logger(__name__)
+DRAIN_BOUND_SECONDS = 120.0
 
 
 @dataclass
@@ -32,6 +42,8 @@ class FilesRuntime:
     search: TenantSearch
     builder: TenantIndexBuilder
     worker: IngestionWorker
+    queue: IngestionQueue
+    consumer: IngestionConsumer
     sweeper: IngestionSweeper
 
     @classmethod
@@ -59,19 +71,52 @@ class FilesRuntime:
         worker = IngestionWorker(
             catalog, store, indexes, builder, sandbox, max_bytes=settings.max_upload_bytes
         )
-        sweeper = IngestionSweeper(
-            catalog, worker, stale_after_seconds(settings.parse_timeout_seconds)
+        # The queue is the service's own, never a tenant's: its own client, not TenantClients.
+        sqs = client("sqs", service)
+        queue = IngestionQueue(
+            sqs,
+            resolve_url(sqs, settings.ingestion_queue_url, INGESTION.physical_name(service.env)),
         )
-        return cls(settings, catalog, store, indexes, search, builder, worker, sweeper)
+        consumer = IngestionConsumer(
+            queue,
+            worker,
+            slots=settings.ingestion_workers,
+            visibility_seconds=settings.ingestion_visibility_seconds,
+            wait_seconds=settings.ingestion_wait_seconds,
+            retry_base_seconds=settings.ingestion_retry_base_seconds,
+        )
+        sweeper = IngestionSweeper(
+            catalog, queue, stale_after_seconds(settings.parse_timeout_seconds)
+        )
+        return cls(
+            settings, catalog, store, indexes, search, builder, worker, queue, consumer, sweeper
+        )
+
+    async def enqueue(self, tenant: TenantContext, file_id: str) -> None:
+        """Queue the ingestion of a file whose record is `pending` (after an upload or a
+        `complete`). A send that fails is logged, not raised: the upload itself is stored,
+        and the sweeper sends the job once the file has waited `stale_after` (decision 0075)."""
+        try:
+            await anyio.to_thread.run_sync(self.queue.send, tenant, file_id, file_id)
+        except Exception:
+            log.exception("ingestion_enqueue_failed", tenant_id=tenant.tenant_id, file_id=file_id)
+
+    async def drained(self, poll_seconds: float = 0.05) -> None:
+        """Wait until the ingestion queue holds no job, waiting or in progress (tests);
+        TimeoutError after DRAIN_BOUND_SECONDS (a hung test, not a measurement)."""
+        with anyio.fail_after(DRAIN_BOUND_SECONDS):
+            while True:
+                if await anyio.to_thread.run_sync(self.queue.idle):
+                    return
+                await anyio.sleep(poll_seconds)
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """The ingestion tasks and the sweeper live as long as the app (Litestar lifespan)."""
+        """The queue consumers and the sweeper live as long as the app (Litestar lifespan)."""
         async with anyio.create_task_group() as tasks:
-            await tasks.start(self.worker.serve, self.settings.ingestion_workers)
+            await tasks.start(self.consumer.serve)
             await tasks.start(self.sweeper.serve)
             try:
                 yield
             finally:
                 tasks.cancel_scope.cancel()
-                self.worker.close()

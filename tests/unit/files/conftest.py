@@ -36,6 +36,10 @@ def files_settings() -> FilesSettings:
         part_size=5 * MIB,
         parse_timeout_seconds=20,
         max_docx_uncompressed_bytes=20 * MIB,
+        # Short polls: a test's app stops within a second, and its last poll cannot hold a
+        # job of the next test (moto is reset and the queue made again under the same name).
+        ingestion_wait_seconds=1,
+        ingestion_retry_base_seconds=1,
     )
 
 

@@ -49,11 +49,11 @@ class FilesClient:
         return body
 
     def settle(self) -> None:
-        """Wait until background ingestion has finished every submitted file."""
+        """Wait until the ingestion queue holds no job, waiting or in progress."""
         portal = self.client.blocking_portal
         assert portal is not None
         runtime = self.client.app.state["files_runtime"]
-        portal.call(runtime.worker.drained)
+        portal.call(runtime.drained)
 
     def search(self, tenant: str, query: str, limit: int = 5) -> list[dict[str, Any]]:
         response = self.get(tenant, "/api/files/search", q=query, limit=limit)

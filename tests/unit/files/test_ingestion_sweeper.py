@@ -117,8 +117,8 @@ def test_two_sweepers_racing_claim_a_file_once(files_client: FilesClient, dynamo
     file_id = _ready_file(files_client, "acme", "raced over")
     _strand(dynamodb, table, file_id, "processing", LONG_AGO)
     stale = stale_after_seconds(runtime.settings.parse_timeout_seconds)
-    first = IngestionSweeper(runtime.catalog, runtime.worker, stale)
-    second = IngestionSweeper(runtime.catalog, runtime.worker, stale)
+    first = IngestionSweeper(runtime.catalog, runtime.queue, stale)
+    second = IngestionSweeper(runtime.catalog, runtime.queue, stale)
 
     # Both read the file as stale before either writes: the worst interleaving.
     seen_first = [e for e in first.find_stale() if e.file_id == file_id]
@@ -135,7 +135,7 @@ def test_index_holds_only_files_in_ingestion(files_client: FilesClient, dynamodb
     runtime = _runtime(files_client)
     file_id = _ready_file(files_client, "acme", "indexed and done")
     later = time.time() + 10 * stale_after_seconds(runtime.settings.parse_timeout_seconds)
-    everything = IngestionSweeper(runtime.catalog, runtime.worker, 0, clock=lambda: later)
+    everything = IngestionSweeper(runtime.catalog, runtime.queue, 0, clock=lambda: later)
 
     listed: list[IngestionEntry] = everything.find_stale()
 

@@ -204,20 +204,46 @@ def test_an_index_build_that_runs_out_of_memory_fails_cleanly() -> None:
     assert TenantIndex.from_bytes(blob).search("alpaca", 1)[0][0].text == "alpaca pricing"
 
 
-def test_a_failed_index_build_fails_the_file_and_keeps_the_previous_index(
+class _BrokenBuilds:
+    """An index build process that fails its first `failures` builds."""
+
+    def __init__(self, real: Any, failures: int) -> None:
+        self.real = real
+        self.failures = failures
+
+    def build(self, chunks: Any) -> bytes:
+        from engageiq_files.search.build_process import IndexBuildFailed
+
+        if self.failures > 0:
+            self.failures -= 1
+            raise IndexBuildFailed("simulated")
+        blob: bytes = self.real.build(chunks)
+        return blob
+
+
+def test_a_failed_index_build_is_retried_and_the_file_ends_ready(
     files_client: FilesClient,
 ) -> None:
-    from engageiq_files.search.build_process import IndexBuildFailed
+    builder = files_client.client.app.state["files_runtime"].builder
+    real, builder._build_process = builder._build_process, _BrokenBuilds(builder._build_process, 2)
+    try:
+        file_id = files_client.upload("acme", "a.txt", b"tapir pricing").json()["id"]
+        files_client.settle()
+    finally:
+        builder._build_process = real
+    assert files_client.file("acme", file_id)["status"] == "ready"
+    assert [h["fileId"] for h in files_client.search("acme", "tapir")] == [file_id]
 
+
+def test_an_index_build_failing_every_attempt_fails_the_file_and_keeps_the_previous_index(
+    files_client: FilesClient,
+) -> None:
     first = files_client.upload("acme", "a.txt", b"tapir pricing").json()["id"]
     files_client.settle()
-    builder = files_client.client.app.state["files_runtime"].builder
-
-    class Broken:
-        def build(self, chunks: Any) -> bytes:
-            raise IndexBuildFailed("simulated")
-
-    real, builder._build_process = builder._build_process, Broken()
+    runtime = files_client.client.app.state["files_runtime"]
+    runtime.consumer._max_receives = 2  # the last allowed attempt comes sooner
+    builder = runtime.builder
+    real, builder._build_process = builder._build_process, _BrokenBuilds(real_build(builder), 99)
     try:
         second = files_client.upload("acme", "b.txt", b"tapir discounts").json()["id"]
         files_client.settle()
@@ -227,3 +253,7 @@ def test_a_failed_index_build_fails_the_file_and_keeps_the_previous_index(
     assert failed["status"] == "failed"
     assert failed["reasonCode"] == "index_unavailable"
     assert [h["fileId"] for h in files_client.search("acme", "tapir")] == [first]
+
+
+def real_build(builder: Any) -> Any:
+    return builder._build_process

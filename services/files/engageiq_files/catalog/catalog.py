@@ -5,7 +5,7 @@ Blocking (boto3); async callers run it in a worker thread."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -159,7 +159,7 @@ class FileCatalog:
         tenant: TenantContext,
         file_id: str,
         *,
-        expect_status: FileStatus | None = None,
+        expect_status: FileStatus | Collection[FileStatus] | None = None,
         expect_awaiting: bool | None = None,
         expect_updated_at: str | None = None,
         remove: tuple[str, ...] = (),
@@ -167,6 +167,7 @@ class FileCatalog:
     ) -> bool:
         """Set `fields` (camelCase attribute names) on an existing file; False if the file is
         gone or not in the expected state (a concurrent delete or a second `complete`).
+        `expect_status` is one status or a collection of accepted ones.
 
         A change of `status` also puts the file into or takes it out of the `by_ingestion`
         index, so that index can never disagree with the status."""
@@ -186,9 +187,13 @@ class FileCatalog:
             expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(remove)))
         conditions = ["attribute_exists(pk)"]
         if expect_status is not None:
+            accepted = [expect_status] if isinstance(expect_status, FileStatus) else expect_status
             names["#status"] = "status"
-            values[":expected"] = serialize(expect_status.value)
-            conditions.append("#status = :expected")
+            placeholders = []
+            for i, status in enumerate(sorted(accepted)):
+                values[f":expected{i}"] = serialize(status.value)
+                placeholders.append(f":expected{i}")
+            conditions.append(f"#status IN ({', '.join(placeholders)})")
         if expect_awaiting is not None:
             names["#awaiting"] = "awaitingUpload"
             values[":awaiting"] = serialize(expect_awaiting)

@@ -1,12 +1,13 @@
-"""`IngestionSweeper`: takes back files whose ingestion was stranded by a restart.
+"""`IngestionSweeper`: takes back files whose ingestion was stranded.
 
-The ingestion queue lives in the memory of one service instance (decision 0035), so a stop,
-crash or replacement of that instance strands every file it had queued (`pending`) or was
-working on (`processing`). At start-up and then every `SWEEP_INTERVAL_SECONDS`, the sweeper
-asks the sparse `by_ingestion` index for files that have not progressed for `stale_after`
-seconds, moves each back to `pending` with a conditional write (only if its status and
-`updatedAt` are still what was read: of two sweepers, one wins) and queues it on this
-instance's worker. Decision 0075; issue 15 replaces the queue with SQS and keeps this piece.
+Jobs live in the SQS ingestion queue (decision 0076), so a dead instance's job comes back by
+itself. What the queue cannot see is a file whose job was never sent or is gone: the send
+failed after the upload was stored, a job reached the dead-letter queue without its file being
+marked (the instance died on the last attempt), or the file was stranded before the queue
+existed. At start-up and then every `SWEEP_INTERVAL_SECONDS`, the sweeper asks the sparse
+`by_ingestion` index for files that have not progressed for `stale_after` seconds, moves each
+back to `pending` with a conditional write (only if its status and `updatedAt` are still what
+was read: of two sweepers, one wins) and sends a new job for it. Decision 0075.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import structlog
 
 from engageiq_files.catalog.catalog import FileCatalog, IngestionEntry
 from engageiq_files.catalog.records import FileStatus
-from engageiq_files.ingestion.worker import IngestionWorker
+from engageiq_files.ingestion.queue import IngestionQueue
 from engageiq_files.search.build_process import BUILD_TIMEOUT_SECONDS
 from engageiq_tenancy.context import TenantContext
 
@@ -67,12 +68,12 @@ class IngestionSweeper:
     def __init__(
         self,
         catalog: FileCatalog,
-        worker: IngestionWorker,
+        queue: IngestionQueue,
         stale_after: float,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._catalog = catalog
-        self._worker = worker
+        self._queue = queue
         self._stale_after = stale_after
         self._clock = clock
 
@@ -96,10 +97,10 @@ class IngestionSweeper:
         )
         return tenant if claimed else None
 
-    def claim_stale(self) -> list[tuple[TenantContext, str]]:
+    def claim_stale(self) -> list[tuple[TenantContext, str, str]]:
         """Move every stale file (up to `SWEEP_BATCH`) back to `pending`; the files this call
-        won, as (tenant, file id). Blocking (boto3)."""
-        claimed: list[tuple[TenantContext, str]] = []
+        won, as (tenant, file id, the `updatedAt` it was claimed at). Blocking (boto3)."""
+        claimed: list[tuple[TenantContext, str, str]] = []
         for entry in self.find_stale():
             tenant = self.claim(entry)
             if tenant is not None:
@@ -110,14 +111,20 @@ class IngestionSweeper:
                     was=entry.status.value,
                     since=entry.updated_at,
                 )
-                claimed.append((tenant, entry.file_id))
+                claimed.append((tenant, entry.file_id, entry.updated_at))
         return claimed
+
+    def requeue(self, claimed: list[tuple[TenantContext, str, str]]) -> None:
+        """Send a job for each claimed file. The deduplication id names the claim, so SQS
+        does not take it for the upload's own job. A send that fails leaves the file
+        `pending` with a new `updatedAt`: the sweep after `stale_after` tries again."""
+        for tenant, file_id, seen in claimed:
+            self._queue.send(tenant, file_id, f"{file_id}-swept-{seen}")
 
     async def sweep(self) -> int:
         """One sweep: claim the stale files and queue them for ingestion; how many."""
         claimed = await anyio.to_thread.run_sync(self.claim_stale)
-        for tenant, file_id in claimed:
-            self._worker.submit(tenant, file_id)
+        await anyio.to_thread.run_sync(self.requeue, claimed)
         return len(claimed)
 
     async def serve(

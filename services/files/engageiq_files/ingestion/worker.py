@@ -1,24 +1,26 @@
-"""`IngestionWorker`: ingests files in the background of the files service.
+"""`IngestionWorker`: ingests one file - the work behind one job of the ingestion queue.
 
-Jobs go on an in-process queue served by a few tasks; each parse runs in the parser sandbox.
-This is the simplest design that is honest here: a restart loses queued jobs (those files stay
-`pending` and can be completed again). In the cloud the same `ingest` would be driven by an S3
-event -> SQS queue -> worker (see docs/decisions/0035-ingestion-in-the-service.md)."""
+Jobs arrive from the SQS FIFO queue through `IngestionConsumer` (decision 0076), in any files
+instance. `ingest` may run for the same file more than once (a retry, a job taken over after
+an instance died, a sweep): every step is safe to repeat. It claims the file (`pending` or
+`processing` -> `processing`), parses it in the sandbox, stores its chunks, and returns once
+an index containing them is published and the file is `ready`. A parse failure is final (the
+file is `failed` with its reason); any other failure raises so that the job is retried, and
+on the last allowed attempt the file is first marked `failed` with a reason a person
+understands."""
 
 from __future__ import annotations
 
-import math
 import tempfile
 from functools import partial
+from typing import Final
 
 import anyio
-import anyio.abc
 import anyio.to_thread
 import msgspec
 import structlog
-from anyio.streams.memory import MemoryObjectReceiveStream
 
-from engageiq_files.catalog.catalog import FileCatalog
+from engageiq_files.catalog.catalog import IN_INGESTION, FileCatalog
 from engageiq_files.catalog.records import FileStatus
 from engageiq_files.ingestion.chunking import chunk_sections
 from engageiq_files.ingestion.sandbox import ParserSandbox
@@ -30,6 +32,13 @@ from engageiq_files.uploads.store import FileStore, chunks_object_key
 from engageiq_tenancy.context import TenantContext
 
 log = structlog.get_logger(__name__)
+
+GAVE_UP_CODE: Final = "ingestion_error"
+GAVE_UP_MESSAGE: Final = (
+    "The file could not be processed after several attempts; try uploading it again."
+)
+INDEX_GAVE_UP_CODE: Final = "index_unavailable"
+INDEX_GAVE_UP_MESSAGE: Final = "The search index could not be updated; try uploading again."
 
 
 class IngestionWorker:
@@ -48,59 +57,27 @@ class IngestionWorker:
         self._builder = builder
         self._sandbox = sandbox
         self._max_bytes = max_bytes
-        # Unbounded: a job is two short strings, and refusing one after the file is stored
-        # would leave it pending for good.
-        self._send, self._receive = anyio.create_memory_object_stream[tuple[TenantContext, str]](
-            math.inf
-        )
-        self._pending = 0
-        self._idle = anyio.Event()
-        self._idle.set()
 
-    def submit(self, tenant: TenantContext, file_id: str) -> None:
-        self._pending += 1
-        self._idle = anyio.Event() if self._idle.is_set() else self._idle
-        self._send.send_nowait((tenant, file_id))
+    async def ingest(self, tenant: TenantContext, file_id: str, *, last_attempt: bool) -> None:
+        """Ingest `file_id` of `tenant`; returns when the file is `ready`, `failed` for a
+        reason in the file itself, or no longer there to ingest (deleted, already done).
 
-    async def drained(self) -> None:
-        """Wait until every submitted job has finished (tests, graceful shutdown)."""
-        await self._idle.wait()
-
-    async def serve(self, workers: int, task_status: anyio.abc.TaskStatus[None]) -> None:
-        async with anyio.create_task_group() as tasks:
-            for _ in range(workers):
-                tasks.start_soon(self._serve_one, self._receive.clone())
-            task_status.started()
-
-    def close(self) -> None:
-        self._send.close()
-        self._receive.close()
-
-    async def _serve_one(self, jobs: MemoryObjectReceiveStream[tuple[TenantContext, str]]) -> None:
-        with jobs:
-            async for tenant, file_id in jobs:
-                await self._serve_job(tenant, file_id)
-
-    async def _serve_job(self, tenant: TenantContext, file_id: str) -> None:
-        try:
-            await self.ingest(tenant, file_id)
-        except Exception:
-            # One file's failure must never stop the worker (the file is marked failed).
-            log.exception("ingestion_crashed", tenant_id=tenant.tenant_id, file_id=file_id)
-        finally:
-            self._pending -= 1
-            if self._pending == 0:
-                self._idle.set()
-
-    async def ingest(self, tenant: TenantContext, file_id: str) -> None:
+        Raises on any other failure (S3, DynamoDB, the index build process): the caller
+        retries the job. With `last_attempt`, the file is first marked `failed`
+        (`ingestion_error` or `index_unavailable`), so it never stays `processing`."""
         bound = log.bind(tenant_id=tenant.tenant_id, file_id=file_id)
-        moved = await anyio.to_thread.run_sync(
+        # `processing` too: the job of an instance that died mid-way is taken over here.
+        claimed = await anyio.to_thread.run_sync(
             lambda: self._catalog.update(
-                tenant, file_id, expect_status=FileStatus.PENDING, status=FileStatus.PROCESSING
+                tenant,
+                file_id,
+                expect_status=IN_INGESTION,
+                expect_awaiting=False,
+                status=FileStatus.PROCESSING,
             )
         )
-        if not moved:
-            bound.info("ingestion_skipped")  # deleted, or already taken by another worker
+        if not claimed:
+            bound.info("ingestion_skipped")  # deleted, or already ready or failed
             return
         try:
             chunk_count = await anyio.to_thread.run_sync(self._parse_and_store, tenant, file_id)
@@ -118,38 +95,38 @@ class IngestionWorker:
             )
             return
         except Exception:
-            await anyio.to_thread.run_sync(
-                lambda: self._catalog.update(
-                    tenant,
-                    file_id,
-                    status=FileStatus.FAILED,
-                    reasonCode="ingestion_error",
-                    reason="The file could not be processed; try uploading it again.",
-                )
-            )
+            if last_attempt:
+                await self._give_up(tenant, file_id, GAVE_UP_CODE, GAVE_UP_MESSAGE)
             raise
         bound.info("ingestion_chunked", chunks=chunk_count)
-        generation = await anyio.to_thread.run_sync(self._indexes.note_change, tenant)
         try:
+            generation = await anyio.to_thread.run_sync(self._indexes.note_change, tenant)
             await self._builder.rebuild(tenant, generation, [file_id])
-        except IndexBuildFailed:
-            # The previous index stays published; this file is failed rather than left
-            # "processing", and its chunks go so no later build picks them up half-way.
-            bound.exception("index_build_failed")
-            await anyio.to_thread.run_sync(
-                partial(
-                    self._catalog.update,
-                    tenant,
-                    file_id,
-                    expect_status=FileStatus.PROCESSING,
-                    status=FileStatus.FAILED,
-                    reasonCode="index_unavailable",
-                    reason="The search index could not be updated; try uploading again.",
+        except Exception as exc:
+            if last_attempt:
+                # The previous index stays published; the file is failed rather than left
+                # "processing", and its chunks go so no later build picks them up half-way.
+                bound.error("index_build_gave_up", error=repr(exc))
+                await self._give_up(tenant, file_id, INDEX_GAVE_UP_CODE, INDEX_GAVE_UP_MESSAGE)
+                await anyio.to_thread.run_sync(
+                    self._store.delete, tenant, chunks_object_key(tenant, file_id)
                 )
+            elif isinstance(exc, IndexBuildFailed):
+                bound.warning("index_build_failed", error=str(exc))
+            raise
+
+    async def _give_up(self, tenant: TenantContext, file_id: str, code: str, reason: str) -> None:
+        log.warning("ingestion_gave_up", tenant_id=tenant.tenant_id, file_id=file_id, code=code)
+        await anyio.to_thread.run_sync(
+            lambda: self._catalog.update(
+                tenant,
+                file_id,
+                expect_status=FileStatus.PROCESSING,
+                status=FileStatus.FAILED,
+                reasonCode=code,
+                reason=reason,
             )
-            await anyio.to_thread.run_sync(
-                self._store.delete, tenant, chunks_object_key(tenant, file_id)
-            )
+        )
 
     def _parse_and_store(self, tenant: TenantContext, file_id: str) -> int:
         record = self._catalog.get(tenant, file_id)

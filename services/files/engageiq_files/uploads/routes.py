@@ -180,7 +180,7 @@ def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(files.store.delete, tenant, key)
             raise
-        files.worker.submit(tenant, file_id)
+        await files.enqueue(tenant, file_id)
         return UploadedFile(
             id=record.id,
             name=record.name,
@@ -274,7 +274,7 @@ def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
         )
         if not completed:
             raise ApiError(409, "already_completed", "This upload was already completed.")
-        files.worker.submit(tenant, file_id)
+        await files.enqueue(tenant, file_id)
         updated = await find_file(files, tenant, file_id)
         return FileView.of(updated)
 

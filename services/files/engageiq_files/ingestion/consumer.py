@@ -1,0 +1,147 @@
+"""`IngestionConsumer`: every files instance takes ingestion jobs from the SQS queue.
+
+`slots` tasks each long-poll for one job at a time and hand it to `IngestionWorker.ingest`:
+
+- done (the file is `ready`, `failed` for a reason in the file, or gone): the message is
+  deleted;
+- failed otherwise (S3, DynamoDB, the index build process): the message stays and is handed
+  out again after an exponential backoff (`retry_base_seconds` * 2^(receives-1), set with
+  ChangeMessageVisibility); on the last receive SQS allows (`MAX_RECEIVES`, the redrive
+  policy) the worker first marks the file `failed` with a reason, and the message is made
+  visible again so that its next receive moves it to the dead-letter queue, where an operator
+  finds it;
+- an instance that dies holding a job never deletes it: SQS hands it to another instance
+  once `visibility_seconds` have passed, and that instance takes the file over.
+
+The tenant of a job comes from the message, which only this service's role can write (the
+queue policy and IAM allow no one else); it is used exactly as a verified token's tenant
+would be: every read and write of the job is scoped by it (decision 0076)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Final
+
+import anyio
+import anyio.abc
+import anyio.to_thread
+import structlog
+
+from engageiq_files.ingestion.queue import MAX_RECEIVES, IngestionQueue, ReceivedJob
+from engageiq_files.ingestion.worker import IngestionWorker
+from engageiq_tenancy.context import TenantContext
+
+log = structlog.get_logger(__name__)
+
+INGESTION_USER: Final = "ingestion"
+RETRY_CAP_SECONDS: Final = 900
+"""Longest backoff between two attempts of one job (it blocks the tenant's later jobs)."""
+RECEIVE_ERROR_PAUSE_SECONDS: Final = 2.0
+
+
+def ingestion_context(tenant_id: str) -> TenantContext:
+    """The identity a job runs as in its tenant: no roles, only the tenant's own data (in the
+    cloud its calls are signed by the tenant role for that tenant)."""
+    return TenantContext(tenant_id, INGESTION_USER, INGESTION_USER, frozenset())
+
+
+def backoff_seconds(receive_count: int, base_seconds: float) -> int:
+    """Seconds before attempt `receive_count + 1`: base, 2 x base, 4 x base... capped at
+    RETRY_CAP_SECONDS; whole seconds, as SQS takes them."""
+    return int(min(RETRY_CAP_SECONDS, max(1.0, base_seconds * 2 ** (receive_count - 1))))
+
+
+class IngestionConsumer:
+    def __init__(
+        self,
+        queue: IngestionQueue,
+        worker: IngestionWorker,
+        *,
+        slots: int,
+        visibility_seconds: int,
+        wait_seconds: int,
+        retry_base_seconds: float,
+        max_receives: int = MAX_RECEIVES,
+    ) -> None:
+        self._queue = queue
+        self._worker = worker
+        self._slots = slots
+        self._visibility = visibility_seconds
+        self._wait = wait_seconds
+        self._retry_base = retry_base_seconds
+        self._max_receives = max_receives
+        self._stopping = threading.Event()
+
+    async def serve(
+        self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
+    ) -> None:
+        """Run `slots` consumers until cancelled (the app's lifespan)."""
+        try:
+            async with anyio.create_task_group() as tasks:
+                for _ in range(self._slots):
+                    tasks.start_soon(self._consume)
+                task_status.started()
+        finally:
+            self._stopping.set()
+
+    def _receive(self) -> list[ReceivedJob]:
+        received = self._queue.receive(self._visibility, self._wait)
+        if self._stopping.is_set():
+            # The poll outlived its consumer (shutdown): give the jobs back at once rather
+            # than leave them hidden for the visibility timeout.
+            for message in received:
+                self._queue.retry_later(message, 0)
+            return []
+        return received
+
+    async def _consume(self) -> None:
+        while True:
+            try:
+                # Abandoned on shutdown (a long poll cannot be interrupted); `_receive` then
+                # hands back whatever that poll still receives.
+                received = await anyio.to_thread.run_sync(self._receive, abandon_on_cancel=True)
+            except Exception:
+                log.exception("ingestion_receive_failed")
+                await anyio.sleep(RECEIVE_ERROR_PAUSE_SECONDS)
+                continue
+            for message in received:
+                await self.handle(message)
+
+    async def handle(self, message: ReceivedJob) -> None:
+        """Run one received job and settle its message (delete, retry later, or leave it for
+        the dead-letter queue). Never raises: one job's failure must not stop a consumer."""
+        job = message.job
+        if job is None:
+            # Nothing this service wrote; retrying would not make it readable.
+            log.error("ingestion_message_unreadable")
+            await self._settle(self._queue.delete, message)
+            return
+        bound = log.bind(
+            tenant_id=job.tenant_id, file_id=job.file_id, receive_count=message.receive_count
+        )
+        last = message.receive_count >= self._max_receives
+        try:
+            await self._worker.ingest(
+                ingestion_context(job.tenant_id), job.file_id, last_attempt=last
+            )
+        except Exception:
+            if last:
+                # Visible again at once: the next receive (any instance's) moves it to the
+                # dead-letter queue, instead of it blocking the tenant's later jobs for the
+                # whole visibility timeout. Its file is already `failed`.
+                bound.exception("ingestion_to_dead_letter_queue")
+                await self._settle(lambda m: self._queue.retry_later(m, 0), message)
+                return
+            delay = backoff_seconds(message.receive_count, self._retry_base)
+            bound.exception("ingestion_retry_later", delay_seconds=delay)
+            await self._settle(lambda m: self._queue.retry_later(m, delay), message)
+            return
+        await self._settle(self._queue.delete, message)
+
+    async def _settle(self, action: Callable[[ReceivedJob], None], message: ReceivedJob) -> None:
+        try:
+            await anyio.to_thread.run_sync(action, message)
+        except Exception:
+            # The message comes back after its visibility timeout; the job is idempotent.
+            log.exception("ingestion_message_not_settled")
