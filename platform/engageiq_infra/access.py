@@ -1,12 +1,12 @@
-"""ServiceAccess: each service's own identity (instance or task role), limited to the tables
-and buckets `SERVICE_DATA` gives it, and the secrets it reads.
+"""ServiceAccess: each service's own identity (instance or task role), limited to the tables,
+buckets and queues `SERVICE_DATA` gives it, and the secrets it reads.
 
 The roles exist before the services and the tenant role, so that the tenant role can trust
 them and the services can run as them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -17,6 +17,7 @@ from engageiq_infra.config import Compute
 from engageiq_infra.policies import (
     DYNAMODB_ITEM_ACTIONS,
     S3_OBJECT_ACTIONS,
+    SQS_QUEUE_ACTIONS,
     Statement,
     assume_role_by_service,
     document,
@@ -57,6 +58,8 @@ class ServiceAccessArgs:
     deletion_protection: bool = False
     user_pool_arn: pulumi.Input[str] | None = None
     """The user pool whose users the services administer (SERVICE_USER_POOL_ACTIONS)."""
+    queue_arns: Mapping[str, Sequence[pulumi.Output[str]]] = field(default_factory=dict)
+    """Logical queue name -> the ARNs of the queue and its dead-letter queue."""
 
 
 class ServiceAccess(pulumi.ComponentResource):
@@ -144,6 +147,16 @@ class ServiceAccess(pulumi.ComponentResource):
                     "Resource": arn,
                 },
             ]
+        queues = [arn for q in access.queues for arn in self._args.queue_arns[q.logical_name]]
+        if queues:
+            statements.append(
+                {
+                    "Sid": "OwnQueues",
+                    "Effect": "Allow",
+                    "Action": list(SQS_QUEUE_ACTIONS),
+                    "Resource": queues,
+                }
+            )
         pool_actions = SERVICE_USER_POOL_ACTIONS[service]
         if pool_actions:
             if self._args.user_pool_arn is None:

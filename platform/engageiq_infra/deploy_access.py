@@ -157,6 +157,9 @@ RESOURCE_GRANTS: Final[Mapping[str, tuple[str, ...]]] = {
     # The invalidation command (engageiq_infra.web) calls CreateInvalidation.
     "command:local:Command": ("Distribution",),
     "aws:secretsmanager/secret:Secret": ("Secrets",),
+    "aws:sqs/queue:Queue": ("Queues",),
+    "aws:sqs/queuePolicy:QueuePolicy": ("Queues",),
+    "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": ("Queues",),
     # The origin secret's generator (engageiq_infra.origin_secret) runs in the Pulumi engine
     # and calls no AWS API.
     "random:index/randomId:RandomId": (),
@@ -444,6 +447,20 @@ def deploy_grants(target: DeployTarget, account: str) -> list[Grant]:
                 "secretsmanager:UntagResource",
             ),
             (f"arn:aws:secretsmanager:{region}:{account}:secret:engageiq/{env}/*",),
+        ),
+        Grant(
+            "Queues",
+            (
+                "sqs:CreateQueue",
+                "sqs:DeleteQueue",
+                "sqs:GetQueueAttributes",
+                "sqs:SetQueueAttributes",
+                "sqs:GetQueueUrl",
+                "sqs:TagQueue",
+                "sqs:UntagQueue",
+                "sqs:ListQueueTags",
+            ),
+            (f"arn:aws:sqs:{region}:{account}:engageiq-{env}-*",),
         ),
         Grant(
             "LogGroups",

@@ -232,6 +232,16 @@ def _record(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
     return {"fqdn": str(inputs.get("name", name)).rstrip(".")}
 
 
+def _queue(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
+    queue = str(inputs.get("name", name))
+    return {
+        "id": f"https://sqs.{region}.amazonaws.com/{MOCK_ACCOUNT}/{queue}",
+        "url": f"https://sqs.{region}.amazonaws.com/{MOCK_ACCOUNT}/{queue}",
+        "arn": _arn("sqs", region, queue),
+        "name": queue,
+    }
+
+
 # Computed outputs per resource type, in the provider's camelCase property names.
 COMPUTED: Final[dict[str, OutputFactory]] = {
     "aws:s3/bucket:Bucket": _bucket,
@@ -250,6 +260,7 @@ COMPUTED: Final[dict[str, OutputFactory]] = {
     "random:index/randomPassword:RandomPassword": _random_password,
     "random:index/randomId:RandomId": _random_id,
     "aws:ecr/repository:Repository": _repository,
+    "aws:sqs/queue:Queue": _queue,
     IMAGE_TYPE: _image,
 }
 
@@ -258,6 +269,7 @@ COMPUTED: Final[dict[str, OutputFactory]] = {
 RENAMED_ON_CREATE: Final[dict[str, str]] = {
     "aws:s3/bucket:Bucket": "bucket",
     "aws:dynamodb/table:Table": "name",
+    "aws:sqs/queue:Queue": "name",
 }
 
 

@@ -9,7 +9,7 @@ from typing import Final
 import pulumi
 
 from engageiq_infra.config import image_key
-from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, SERVICES, TABLES
+from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, QUEUES, SERVICES, TABLES
 
 # Local-only keys: moto's endpoint and the seeded demo user do not exist in the cloud.
 LOCAL_ONLY_KEYS: Final[frozenset[str]] = frozenset(
@@ -46,8 +46,10 @@ def cloud_output_keys() -> frozenset[str]:
         OUTPUT_KEYS.user_pool_client_id,
         *(t.output_key for t in TABLES),
         *(b.output_key for b in BUCKETS),
+        *(q.output_key for q in QUEUES),
     }
     platform = {
+        *(q.dead_letter_output_key for q in QUEUES),
         HOSTED_UI_DOMAIN,
         TENANT_ROLE_ARN,
         DISTRIBUTION_ID,

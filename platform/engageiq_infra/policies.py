@@ -31,6 +31,15 @@ S3_OBJECT_ACTIONS: Final[tuple[str, ...]] = (
     "s3:AbortMultipartUpload",
     "s3:ListMultipartUploadParts",
 )
+# What a service does with its own queues: produce and consume jobs, nothing else (no purge,
+# no attribute changes, no queue management).
+SQS_QUEUE_ACTIONS: Final[tuple[str, ...]] = (
+    "sqs:SendMessage",
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:GetQueueAttributes",
+)
 # The tenant id a session was tagged with when the tenant role was assumed.
 TENANT_TAG: Final = "${aws:PrincipalTag/tenant_id}"
 

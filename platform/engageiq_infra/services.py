@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
@@ -65,6 +65,8 @@ class ServicesArgs:
     ecs_subnet_ids: Sequence[str] = ()
     """ECS Express: subnets; empty lets ECS use the account's default VPC."""
     ecs_security_group_ids: Sequence[str] = ()
+    service_variables: Mapping[str, Mapping[str, pulumi.Input[str]]] = field(default_factory=dict)
+    """Service -> variables only that service gets (e.g. the files service's queue URL)."""
 
 
 def _bare_host(endpoint: str) -> str:
@@ -107,6 +109,9 @@ class Services(pulumi.ComponentResource):
 
     def _child(self, depends_on: Sequence[pulumi.Resource] = ()) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
+
+    def _variables(self, service: str) -> dict[str, pulumi.Input[str]]:
+        return {**self._args.environment_variables, **self._args.service_variables.get(service, {})}
 
     def _repository(self, service: str) -> aws.ecr.Repository:
         repo = aws.ecr.Repository(
@@ -193,7 +198,7 @@ class Services(pulumi.ComponentResource):
                     "image_repository_type": "ECR",
                     "image_configuration": {
                         "port": str(CONTAINER_PORT),
-                        "runtime_environment_variables": dict(args.environment_variables),
+                        "runtime_environment_variables": self._variables(service),
                         "runtime_environment_secrets": {
                             var: secret.arn for var, secret in args.secrets[service].items()
                         },
@@ -278,7 +283,7 @@ class Services(pulumi.ComponentResource):
                             name=name,
                             value=value,
                         )
-                        for name, value in args.environment_variables.items()
+                        for name, value in self._variables(service).items()
                     ],
                     secrets=[
                         aws.ecs.ExpressGatewayServicePrimaryContainerSecretArgs(

@@ -26,11 +26,12 @@ from engageiq_infra.outputs import (
     repository_url_key,
     service_url_key,
 )
+from engageiq_infra.queues import Queues, QueuesArgs
 from engageiq_infra.services import Services, ServicesArgs
 from engageiq_infra.tenancy import Tenancy, TenancyArgs
 from engageiq_infra.web import Web, WebArgs, WebBuild
 from engageiq_infra.wiring import ServiceWiring
-from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, TABLES, EnvVars
+from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, QUEUES, SERVICES, TABLES, EnvVars
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[2]
 WEB_DIST: Final = REPO_ROOT / "web" / "dist"
@@ -74,6 +75,7 @@ def build(config: EnvironmentConfig, web: WebBuild = WEB_BUILD) -> dict[str, pul
             deletion_protection=config.deletion_protection,
         ),
     )
+    queues = Queues("queues", QueuesArgs(environment=env))
     origin_secret = OriginSecret("origin-secret")
     table_arns = {name: table.arn for name, table in data.tables.items()}
     bucket_arns = {name: stored.bucket.arn for name, stored in data.buckets.items()}
@@ -90,8 +92,10 @@ def build(config: EnvironmentConfig, web: WebBuild = WEB_BUILD) -> dict[str, pul
             },
             deletion_protection=config.deletion_protection,
             user_pool_arn=identity.user_pool.arn,
+            queue_arns=queues.arns(),
         ),
     )
+    queues.restrict_senders(access.roles)
     tenancy = Tenancy(
         "tenancy",
         TenancyArgs(
@@ -110,6 +114,7 @@ def build(config: EnvironmentConfig, web: WebBuild = WEB_BUILD) -> dict[str, pul
         tenant_role_arn=tenancy.tenant_role.arn,
         table_names={name: table.name for name, table in data.tables.items()},
         bucket_names={name: stored.bucket.bucket for name, stored in data.buckets.items()},
+        queue_urls={name: deployed.queue.url for name, deployed in queues.queues.items()},
     )
     services = Services(
         "services",
@@ -126,6 +131,7 @@ def build(config: EnvironmentConfig, web: WebBuild = WEB_BUILD) -> dict[str, pul
                 # A rotated origin secret changes this, which redeploys the services with it.
                 EnvVars.ORIGIN_SECRET_GENERATION: origin_secret.generation,
             },
+            service_variables={s: wiring.service_variables(s) for s in SERVICES},
             roles=access.roles,
             secrets=access.secrets,
             role_policies=[*access.data_policies.values(), tenancy],
@@ -185,6 +191,8 @@ def build(config: EnvironmentConfig, web: WebBuild = WEB_BUILD) -> dict[str, pul
         OUTPUT_KEYS.user_pool_client_id: identity.web_client.id,
         **{t.output_key: data.tables[t.logical_name].name for t in TABLES},
         **{b.output_key: data.buckets[b.logical_name].bucket.bucket for b in BUCKETS},
+        **{q.output_key: queues.queues[q.logical_name].queue.url for q in QUEUES},
+        **{q.dead_letter_output_key: queues.queues[q.logical_name].dead_letter.url for q in QUEUES},
         HOSTED_UI_DOMAIN: identity.hosted_ui_domain,
         TENANT_ROLE_ARN: tenancy.tenant_role.arn,
         DISTRIBUTION_ID: edge.distribution.id,

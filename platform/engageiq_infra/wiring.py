@@ -11,7 +11,7 @@ from typing import Final
 
 import pulumi
 
-from engageiq_tenancy.resources import BUCKETS, TABLES, Environment, EnvVars
+from engageiq_tenancy.resources import BUCKETS, SERVICE_DATA, TABLES, Environment, EnvVars
 
 # Variables that make a service trust moto or talk to it; settings.py refuses them outside
 # local mode, and the infrastructure tests assert they are absent.
@@ -32,6 +32,13 @@ class ServiceWiring:
     """Logical table name -> physical name."""
     bucket_names: Mapping[str, pulumi.Output[str]]
     """Logical bucket name -> physical name."""
+    queue_urls: Mapping[str, pulumi.Output[str]]
+    """Logical queue name -> URL."""
+
+    def service_variables(self, service: str) -> dict[str, pulumi.Input[str]]:
+        """What only `service` gets on top of `environment_variables`: its queues' URLs
+        (`SERVICE_DATA`), so no other service is even told where they are."""
+        return {q.env_var: self.queue_urls[q.logical_name] for q in SERVICE_DATA[service].queues}
 
     def environment_variables(self) -> dict[str, pulumi.Input[str]]:
         variables: dict[str, pulumi.Input[str]] = {

@@ -28,6 +28,7 @@ from engageiq_infra.outputs import (
     TENANT_ROLE_ARN,
     service_url_key,
 )
+from engageiq_infra.policies import SQS_QUEUE_ACTIONS
 from engageiq_infra.services import HEALTH_CHECK_PATH, MANAGED_POLICIES
 from engageiq_infra.web import CONFIG_OBJECT_KEY
 from engageiq_tenancy.resources import (
@@ -35,6 +36,7 @@ from engageiq_tenancy.resources import (
     EDGE_ROUTES,
     ORIGIN_HEADER,
     OUTPUT_KEYS,
+    QUEUES,
     SERVICE_DATA,
     SERVICES,
     TABLES,
@@ -622,15 +624,22 @@ def check_service_roles_own_data(inventory: Inventory) -> None:
         role = role_named(inventory, f"engageiq-{inventory.environment}-{service}-service")
         own_tables = {tables[t.logical_name] for t in SERVICE_DATA[service].tables}
         own_buckets = {buckets[b.logical_name] for b in SERVICE_DATA[service].buckets}
+        own_queues = {
+            arn
+            for spec in SERVICE_DATA[service].queues
+            for arn in queue_arns(inventory, spec.logical_name)
+        }
         allowed = {
             "dynamodb": own_tables | {f"{arn}/index/*" for arn in own_tables},
             "s3": own_buckets | {f"{arn}/*" for arn in own_buckets},
             "sts": {tenant_role},
             "secretsmanager": {r for r in _all_secret_arns(inventory, service)},
             "cognito-idp": {user_pool} if pool_actions else set(),
+            "sqs": own_queues,
         }
         granted: dict[str, set[str]] = {k: set() for k in allowed}
         cognito_actions: set[str] = set()
+        queue_actions: set[str] = set()
         for document in role_policies(inventory, role):
             for statement in statements(document):
                 for action in as_list(statement.get("Action")):
@@ -639,6 +648,14 @@ def check_service_roles_own_data(inventory: Inventory) -> None:
                     granted[prefix] |= _resources(statement)
                     if prefix == "cognito-idp":
                         cognito_actions.add(action)
+                    if prefix == "sqs":
+                        queue_actions.add(action)
+        expected_queue_actions = set(SQS_QUEUE_ACTIONS) if own_queues else set()
+        require(
+            queue_actions == expected_queue_actions,
+            f"{service}: SQS actions {sorted(queue_actions)} != {sorted(expected_queue_actions)}",
+        )
+        require(granted["sqs"] == own_queues, f"{service}: own queues not granted exactly")
         require(
             cognito_actions == pool_actions,
             f"{service}: Cognito actions {sorted(cognito_actions)} != {sorted(pool_actions)}",
@@ -650,6 +667,118 @@ def check_service_roles_own_data(inventory: Inventory) -> None:
             )
         require(granted["dynamodb"] == allowed["dynamodb"], f"{service}: own tables not granted")
         require(granted["sts"] == {tenant_role}, f"{service}: cannot assume the tenant role")
+
+
+QUEUE: Final = "aws:sqs/queue:Queue"
+QUEUE_POLICY: Final = "aws:sqs/queuePolicy:QueuePolicy"
+REDRIVE_ALLOW: Final = "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy"
+
+
+def queue_pair(
+    inventory: Inventory, logical_name: str
+) -> tuple[RecordedResource, RecordedResource]:
+    """The queue of the spec named `logical_name` and its dead-letter queue."""
+    tagged = [
+        q for q in inventory.of_type(QUEUE) if q.inputs["tags"]["engageiq:queue"] == logical_name
+    ]
+    dead = [q for q in tagged if q.inputs["tags"].get("engageiq:role") == "dead-letter"]
+    live = [q for q in tagged if q not in dead]
+    require(len(live) == 1 and len(dead) == 1, f"{logical_name}: one queue and one DLQ")
+    return live[0], dead[0]
+
+
+def queue_arns(inventory: Inventory, logical_name: str) -> set[str]:
+    return {q.outputs["arn"] for q in queue_pair(inventory, logical_name)}
+
+
+def check_queues(inventory: Inventory) -> None:
+    """Every queue of the spec: FIFO, explicit deduplication, SSE, the spec's visibility
+    timeout and retention, a redrive policy to its own FIFO dead-letter queue after the spec's
+    receives, a dead-letter queue that accepts only it, and queue policies that deny sending
+    to anyone but the writing service's role and any request without TLS."""
+    require(len(inventory.of_type(QUEUE)) == 2 * len(QUEUES), "only the spec's queues")
+    for spec in QUEUES:
+        queue, dead = queue_pair(inventory, spec.logical_name)
+        env = inventory.environment
+        require(queue.inputs["name"] == spec.physical_name(env), f"{spec.logical_name}: name")
+        require(dead.inputs["name"] == spec.dead_letter_physical_name(env), "DLQ name")
+        for q in (queue, dead):
+            require(q.inputs.get("fifoQueue") is True, f"{q.name}: not FIFO")
+            require(q.inputs.get("sqsManagedSseEnabled") is True, f"{q.name}: not encrypted")
+        require(queue.inputs.get("contentBasedDeduplication") is False, "content deduplication")
+        require(
+            queue.inputs["visibilityTimeoutSeconds"] == spec.visibility_timeout_seconds,
+            f"{spec.logical_name}: visibility timeout",
+        )
+        require(queue.inputs["messageRetentionSeconds"] == spec.retention_seconds, "retention")
+        require(
+            dead.inputs["messageRetentionSeconds"] == spec.dead_letter_retention_seconds,
+            "DLQ retention",
+        )
+        redrive = json.loads(queue.inputs["redrivePolicy"])
+        require(
+            redrive
+            == {
+                "deadLetterTargetArn": dead.outputs["arn"],
+                "maxReceiveCount": spec.max_receive_count,
+            },
+            f"{spec.logical_name}: redrive policy {redrive}",
+        )
+        allow = [
+            r
+            for r in inventory.of_type(REDRIVE_ALLOW)
+            if r.inputs["queueUrl"] == dead.outputs["url"]
+        ]
+        require(len(allow) == 1, "DLQ redrive-allow policy")
+        require(
+            json.loads(allow[0].inputs["redriveAllowPolicy"])
+            == {"redrivePermission": "byQueue", "sourceQueueArns": [queue.outputs["arn"]]},
+            "the DLQ accepts only its queue",
+        )
+        writer = next(s for s, a in SERVICE_DATA.items() if spec in a.queues)
+        writer_arn = role_named(inventory, f"engageiq-{env}-{writer}-service").outputs["arn"]
+        for q in (queue, dead):
+            policies = [
+                p
+                for p in inventory.of_type(QUEUE_POLICY)
+                if p.inputs["queueUrl"] == q.outputs["url"]
+            ]
+            require(len(policies) == 1, f"{q.name}: one queue policy")
+            found = statements(json.loads(policies[0].inputs["policy"]))
+            sends = [
+                st
+                for st in found
+                if st["Effect"] == "Deny"
+                and st["Action"] == "sqs:SendMessage"
+                and st["Resource"] == q.outputs["arn"]
+                and st["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": writer_arn}}
+            ]
+            require(sends, f"{q.name}: others may send")
+            tls = [
+                st
+                for st in found
+                if st["Effect"] == "Deny"
+                and st["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+            ]
+            require(tls, f"{q.name}: not TLS-only")
+
+
+def check_queue_wiring(inventory: Inventory) -> None:
+    """Each queue's URL output is the queue's own, and exactly the services that use the queue
+    (`SERVICE_DATA`) get it in their environment."""
+    for spec in QUEUES:
+        queue, dead = queue_pair(inventory, spec.logical_name)
+        require(inventory.outputs[spec.output_key] == queue.outputs["url"], "queue URL output")
+        require(inventory.outputs[spec.dead_letter_output_key] == dead.outputs["url"], "DLQ URL")
+        for service in SERVICES:
+            variables = service_environment(inventory, service)
+            if spec in SERVICE_DATA[service].queues:
+                require(
+                    variables.get(spec.env_var) == queue.outputs["url"],
+                    f"{service}: {spec.env_var} is not the queue's URL",
+                )
+            else:
+                require(spec.env_var not in variables, f"{service} is told of {spec.env_var}")
 
 
 def _all_secret_arns(inventory: Inventory, service: str) -> set[str]:

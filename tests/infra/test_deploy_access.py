@@ -185,6 +185,8 @@ def test_named_resources_fall_under_their_statement(stack: Inventory) -> None:
             expected.append((RESOURCE_GRANTS[r.type][0], r.outputs["arn"]))
         elif r.type == "aws:secretsmanager/secret:Secret":
             expected.append(("Secrets", r.outputs["arn"]))
+        elif r.type == g.QUEUE:
+            expected.append(("Queues", f"arn:aws:sqs:{region}:{MOCK_ACCOUNT}:{r.inputs['name']}"))
         elif r.type == "aws:cloudwatch/logGroup:LogGroup":
             arn = f"arn:aws:logs:{region}:{MOCK_ACCOUNT}:log-group:{r.inputs['name']}"
             expected.append(("LogGroups", arn))

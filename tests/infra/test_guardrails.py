@@ -103,6 +103,12 @@ def test_service_roles_are_limited_to_their_own_tables_and_buckets(stack: Invent
     g.check_service_roles_own_data(stack)
 
 
+def test_queues_are_fifo_encrypted_with_a_dead_letter_queue_and_one_writer(
+    stack: Inventory,
+) -> None:
+    g.check_queues(stack)
+
+
 def test_tenant_role_is_scoped_by_leading_keys_and_the_tenant_prefix(stack: Inventory) -> None:
     g.check_tenant_role(stack)
 

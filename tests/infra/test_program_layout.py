@@ -27,6 +27,7 @@ COMPONENTS: Final = {
     "Web",
     "Observability",
     "OriginSecret",
+    "Queues",
 }
 
 

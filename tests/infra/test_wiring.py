@@ -22,6 +22,10 @@ def test_outputs_are_the_resources_own_values(stack: Inventory) -> None:
     g.check_outputs_are_resources(stack)
 
 
+def test_only_the_files_service_gets_the_ingestion_queue_url(stack: Inventory) -> None:
+    g.check_queue_wiring(stack)
+
+
 def test_cloudfront_origins_are_the_service_urls(stack: Inventory) -> None:
     g.check_origins_are_services(stack, g.the_one(stack, g.DISTRIBUTION))
 
@@ -44,6 +48,7 @@ def test_outputs_use_the_local_outputs_keys(stack: Inventory) -> None:
         OUTPUT_KEYS.user_pool_client_id,
         *OUTPUT_KEYS.tables.values(),
         *OUTPUT_KEYS.buckets.values(),
+        *OUTPUT_KEYS.queues.values(),
     }
     assert local_keys <= set(stack.outputs)
     assert not LOCAL_ONLY_KEYS & set(stack.outputs)
