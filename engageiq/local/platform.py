@@ -18,7 +18,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -29,7 +29,9 @@ from engageiq.local.aws import (
     LocalAwsServer,
     LocalResources,
     add_missing_indexes,
+    dead_letter_key,
     ensure_ports_free,
+    ensure_queues,
     provision,
 )
 from engageiq.local.edge import EDGE_ORIGINS_ENV, EDGE_WEB_ROOT_ENV
@@ -45,7 +47,7 @@ from engageiq.local.state import (
 )
 from engageiq.local.web import WEB_AWS_ENDPOINT_ENV, WEB_CLIENT_CONFIG_ENV, web_client_config
 from engageiq_tenancy.logs import uvicorn_log_config
-from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, SERVICES, TABLES, EnvVars
+from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, QUEUES, SERVICES, TABLES, EnvVars
 
 HOST = "127.0.0.1"
 
@@ -153,6 +155,7 @@ def service_environment(resources: LocalResources) -> dict[str, str]:
     }
     env |= {t.env_var: resources.tables[t.logical_name] for t in TABLES}
     env |= {b.env_var: resources.buckets[b.logical_name] for b in BUCKETS}
+    env |= {q.env_var: resources.queues[q.logical_name] for q in QUEUES}
     return env
 
 
@@ -171,6 +174,8 @@ def build_outputs(resources: LocalResources, web_url: str, demo: SeededUser) -> 
     }
     outputs |= {k.tables[name]: physical for name, physical in resources.tables.items()}
     outputs |= {k.buckets[name]: physical for name, physical in resources.buckets.items()}
+    outputs |= {q.output_key: resources.queues[q.logical_name] for q in QUEUES}
+    outputs |= {q.dead_letter_output_key: resources.queues[dead_letter_key(q)] for q in QUEUES}
     return outputs
 
 
@@ -283,6 +288,8 @@ class LocalPlatform:
             except IncompatibleState as exc:
                 raise self._incompatible(exc) from None
             add_missing_indexes(self.aws.endpoint_url)
+            # Queue URLs carry this run's port; a state saved before the queue gets it now.
+            resources = replace(resources, queues=ensure_queues(self.aws.endpoint_url))
             self.restored = True
         else:
             resources = provision(self.aws.endpoint_url)

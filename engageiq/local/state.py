@@ -182,13 +182,13 @@ class GatedApp:
         request = json.loads(environ["wsgi.input"].read(size) or b"{}")
         deadline = time.monotonic() + float(request.get("WaitTimeSeconds") or 0)
         body = json.dumps({**request, "WaitTimeSeconds": 0}).encode()
+        started: list[Any] = []
+
+        def capture(status: str, headers: Any, exc_info: Any = None) -> Callable[..., None]:
+            started[:] = [status, headers, exc_info]
+            return lambda data: None
+
         while True:
-            started: list[Any] = []
-
-            def capture(status: str, headers: Any, exc_info: Any = None) -> Callable[..., None]:
-                started[:] = [status, headers, exc_info]
-                return lambda data: None
-
             short = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
             with self.gate.shared():
                 payload = b"".join(self._run(short, capture))

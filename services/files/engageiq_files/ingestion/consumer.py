@@ -10,8 +10,10 @@
   policy) the worker first marks the file `failed` with a reason, and the message is made
   visible again so that its next receive moves it to the dead-letter queue, where an operator
   finds it;
-- an instance that dies holding a job never deletes it: SQS hands it to another instance
-  once `visibility_seconds` have passed, and that instance takes the file over.
+- while a job runs, its visibility timeout is renewed every third of it; an instance that
+  dies holding a job stops renewing and never deletes it: SQS hands it to another instance
+  within `visibility_seconds`, and that instance takes the file over (a second delivery of a
+  job that did finish is harmless: every step of `ingest` is conditional).
 
 The tenant of a job comes from the message, which only this service's role can write (the
 queue policy and IAM allow no one else); it is used exactly as a verified token's tenant
@@ -121,10 +123,14 @@ class IngestionConsumer:
             tenant_id=job.tenant_id, file_id=job.file_id, receive_count=message.receive_count
         )
         last = message.receive_count >= self._max_receives
+        bound.info("ingestion_job_started")
         try:
-            await self._worker.ingest(
-                ingestion_context(job.tenant_id), job.file_id, last_attempt=last
-            )
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(self._keep_hidden, message)
+                await self._worker.ingest(
+                    ingestion_context(job.tenant_id), job.file_id, last_attempt=last
+                )
+                tasks.cancel_scope.cancel()
         except Exception:
             if last:
                 # Visible again at once: the next receive (any instance's) moves it to the
@@ -138,6 +144,21 @@ class IngestionConsumer:
             await self._settle(lambda m: self._queue.retry_later(m, delay), message)
             return
         await self._settle(self._queue.delete, message)
+        bound.info("ingestion_job_done")
+
+    async def _keep_hidden(self, message: ReceivedJob) -> None:
+        """While this instance works on the job, renew its visibility timeout every third of
+        it, so a slow job (a large tenant's index build on a busy machine) is never handed to
+        a second consumer while the first still runs. A dead instance stops renewing, and its
+        job comes back within one visibility timeout."""
+        while True:
+            await anyio.sleep(self._visibility / 3)
+            try:
+                await anyio.to_thread.run_sync(
+                    self._queue.retry_later, message, self._visibility, abandon_on_cancel=True
+                )
+            except Exception:
+                log.warning("ingestion_visibility_not_renewed", exc_info=True)
 
     async def _settle(self, action: Callable[[ReceivedJob], None], message: ReceivedJob) -> None:
         try:

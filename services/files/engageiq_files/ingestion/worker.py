@@ -83,11 +83,13 @@ class IngestionWorker:
             chunk_count = await anyio.to_thread.run_sync(self._parse_and_store, tenant, file_id)
         except ParseFailure as failure:
             bound.info("ingestion_failed", reason_code=failure.code)
+            # Conditional: a second delivery of the job may have finished the file meanwhile.
             await anyio.to_thread.run_sync(
                 partial(
                     self._catalog.update,
                     tenant,
                     file_id,
+                    expect_status=FileStatus.PROCESSING,
                     status=FileStatus.FAILED,
                     reasonCode=failure.code,
                     reason=failure.message,
@@ -98,6 +100,9 @@ class IngestionWorker:
             if last_attempt:
                 await self._give_up(tenant, file_id, GAVE_UP_CODE, GAVE_UP_MESSAGE)
             raise
+        if chunk_count is None:
+            bound.info("ingestion_overtaken")  # deleted, or finished by another delivery
+            return
         bound.info("ingestion_chunked", chunks=chunk_count)
         try:
             generation = await anyio.to_thread.run_sync(self._indexes.note_change, tenant)
@@ -128,10 +133,13 @@ class IngestionWorker:
             )
         )
 
-    def _parse_and_store(self, tenant: TenantContext, file_id: str) -> int:
+    def _parse_and_store(self, tenant: TenantContext, file_id: str) -> int | None:
+        """Parse the file and store its chunks; how many, or None when the file is no longer
+        this job's (deleted, or no longer `processing` because another delivery of the same
+        job finished it). Raises ParseFailure for a file that cannot be ingested."""
         record = self._catalog.get(tenant, file_id)
-        if record is None:
-            raise ParseFailure("deleted", "The file was deleted during processing.")
+        if record is None or record.status is not FileStatus.PROCESSING:
+            return None
         with tempfile.NamedTemporaryFile(prefix="engageiq-ingest-") as local:
             self._store.download_to(
                 tenant, record.object_key, local, self._max_bytes, record.object_version
@@ -152,6 +160,9 @@ class IngestionWorker:
             warnings=[msgspec.to_builtins(w) for w in parsed.warnings],
         )
         if not stored:
-            self._store.delete(tenant, key)  # deleted meanwhile: leave nothing behind
-            raise ParseFailure("deleted", "The file was deleted during processing.")
+            if self._catalog.get(tenant, file_id) is None:
+                self._store.delete(tenant, key)  # deleted meanwhile: leave nothing behind
+            # Otherwise another delivery finished it, and its index needs these very chunks
+            # (the same key, the same content): they stay.
+            return None
         return len(chunks)
