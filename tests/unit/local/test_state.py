@@ -172,3 +172,53 @@ def test_a_snapshot_waits_for_requests_in_flight() -> None:
     worker.join(5)
     snapshotting.join(5)
     assert order == ["request done", "snapshot"]
+
+
+def test_queued_jobs_survive_a_snapshot(
+    moto_server: LocalAwsServer, local_resources: LocalResources, tmp_path: Path
+) -> None:
+    # moto's SQS queues hold a threading.Condition, which pickle refuses on its own.
+    sqs = aws_client("sqs", local_resources.endpoint_url)
+    url = local_resources.queues["ingestion"]
+    sqs.send_message(
+        QueueUrl=url, MessageBody='{"x": 1}', MessageGroupId="acme", MessageDeduplicationId="1"
+    )
+    path = tmp_path / "aws-state.bin"
+    snapshotter = Snapshotter(path, moto_server.gate, moto_server.changes, {}, interval=3600)
+    assert snapshotter.save_if_changed()
+    reset(moto_server)
+
+    saved = read_state(path)
+    assert saved is not None
+    load_backends(saved)
+    received = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"]
+    assert [m["Body"] for m in received] == ['{"x": 1}']
+
+
+def test_a_long_poll_never_holds_back_a_snapshot(
+    moto_server: LocalAwsServer, local_resources: LocalResources
+) -> None:
+    # Served as short polls: the gate's exclusive side is free between them.
+    sqs = aws_client("sqs", local_resources.endpoint_url)
+    url = local_resources.queues["ingestion"]
+    polled: list[object] = []
+    poller = threading.Thread(
+        target=lambda: polled.append(sqs.receive_message(QueueUrl=url, WaitTimeSeconds=6))
+    )
+    poller.start()
+    time.sleep(0.5)  # the poll is waiting now
+    snapshot_taken = threading.Event()
+
+    def snapshot() -> None:
+        with moto_server.gate.exclusive():
+            snapshot_taken.set()
+
+    threading.Thread(target=snapshot, daemon=True).start()
+    # Bound far below the poll's 6 s: a gate held by the poll would fail this.
+    assert snapshot_taken.wait(3)
+    assert poller.is_alive()  # the long poll itself still waits
+    sqs.send_message(
+        QueueUrl=url, MessageBody="job", MessageGroupId="acme", MessageDeduplicationId="j"
+    )
+    poller.join(10)
+    assert [m["Body"] for m in polled[0]["Messages"]] == ["job"]  # type: ignore[index]

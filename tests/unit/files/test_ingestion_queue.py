@@ -1,0 +1,169 @@
+"""The SQS ingestion queue (decision 0076): what we rely on in moto's SQS, the job format,
+backoff, a second delivery of a job, and jobs that keep failing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import anyio
+import pytest
+
+from engageiq.local.aws import LocalResources, aws_client, dead_letter_key
+from engageiq_files.catalog.records import FileStatus
+from engageiq_files.ingestion.consumer import RETRY_CAP_SECONDS, backoff_seconds, ingestion_context
+from engageiq_files.ingestion.queue import decode_job
+from engageiq_files.runtime import FilesRuntime
+from engageiq_files.search.build_process import BUILD_TIMEOUT_SECONDS
+from engageiq_files.uploads.store import chunks_object_key
+from engageiq_tenancy.resources import INGESTION, INGESTION_STEP_SECONDS
+from tests.unit.files.support import FilesClient
+
+
+def _runtime(files_client: FilesClient) -> FilesRuntime:
+    runtime: FilesRuntime = files_client.client.app.state["files_runtime"]
+    return runtime
+
+
+def test_the_visibility_timeout_covers_the_longest_ingestion_step() -> None:
+    assert INGESTION_STEP_SECONDS == BUILD_TIMEOUT_SECONDS
+    assert INGESTION.visibility_timeout_seconds > BUILD_TIMEOUT_SECONDS
+
+
+def test_moto_serialises_a_message_group_and_redrives_to_the_dead_letter_queue(
+    local_resources: LocalResources,
+) -> None:
+    # What the design relies on, checked in the SQS the local platform and tests use.
+    sqs = aws_client("sqs", local_resources.endpoint_url)
+    url = local_resources.queues["ingestion"]
+    for n, group in enumerate(["acme", "acme", "globex"]):
+        sqs.send_message(
+            QueueUrl=url, MessageBody=str(n), MessageGroupId=group, MessageDeduplicationId=str(n)
+        )
+    sqs.send_message(  # the same deduplication id within 5 minutes: dropped
+        QueueUrl=url, MessageBody="again", MessageGroupId="acme", MessageDeduplicationId="0"
+    )
+    # One receive of one message at a time (as the consumer does): while a group has a
+    # message in flight, its next message is not handed out; other groups' are.
+    first = [
+        m
+        for _ in range(3)
+        for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=30).get(
+            "Messages", []
+        )
+    ]
+    assert sorted(m["Body"] for m in first) == ["0", "2"]
+    for message in first:
+        if message["Body"] == "2":
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        else:
+            sqs.change_message_visibility(
+                QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+            )
+    bodies = []
+    for _ in range(INGESTION.max_receive_count + 1):
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=0)
+        bodies += [m["Body"] for m in got.get("Messages", [])]
+    dead = local_resources.queues[dead_letter_key(INGESTION)]
+    moved = sqs.receive_message(QueueUrl=dead, MaxNumberOfMessages=10)["Messages"]
+    assert "0" in [m["Body"] for m in moved]  # after max_receive_count receives
+    assert "again" not in bodies
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "not json",
+        '{"tenantId": "acme"}',
+        '{"tenantId": "ACME#x", "fileId": "0123456789abcdef"}',
+        '{"tenantId": "acme", "fileId": "../etc"}',
+        '{"tenantId": "acme", "fileId": "0123456789abcdef", "extra": 1}',
+    ],
+)
+def test_a_body_this_service_never_writes_is_no_job(body: str) -> None:
+    assert decode_job(body) is None
+
+
+def test_backoff_doubles_and_is_capped() -> None:
+    assert [backoff_seconds(n, 10) for n in (1, 2, 3, 4)] == [10, 20, 40, 80]
+    assert backoff_seconds(30, 10) == RETRY_CAP_SECONDS
+
+
+def test_an_unreadable_message_is_dropped_and_the_consumer_goes_on(
+    files_client: FilesClient, local_resources: LocalResources
+) -> None:
+    sqs = aws_client("sqs", local_resources.endpoint_url)
+    sqs.send_message(
+        QueueUrl=local_resources.queues["ingestion"],
+        MessageBody="garbage",
+        MessageGroupId="acme",
+        MessageDeduplicationId="garbage",
+    )
+    files_client.settle()
+    file_id = files_client.upload("acme", "a.txt", b"wombat pricing").json()["id"]
+    files_client.settle()
+    assert files_client.file("acme", file_id)["status"] == "ready"
+
+
+def test_a_second_delivery_of_a_job_finished_meanwhile_leaves_the_file_and_its_chunks(
+    files_client: FilesClient, s3: Any, local_resources: LocalResources
+) -> None:
+    # Two deliveries of one job run at once (a slow first consumer, a visibility timeout
+    # that ran out): the second must neither fail the file nor delete the chunks its index
+    # needs when the first finishes first.
+    file_id = files_client.upload("acme", "a.txt", b"numbat pricing").json()["id"]
+    files_client.settle()
+    runtime = _runtime(files_client)
+    tenant = ingestion_context("acme")
+    assert runtime.catalog.update(tenant, file_id, status=FileStatus.PENDING)
+    real_parse = runtime.worker._sandbox.parse
+
+    def parse_while_the_other_delivery_finishes(path: str, kind: str) -> Any:
+        parsed = real_parse(path, kind)
+        runtime.catalog.update(tenant, file_id, status=FileStatus.READY)
+        return parsed
+
+    runtime.worker._sandbox.parse = parse_while_the_other_delivery_finishes  # type: ignore[method-assign]
+    try:
+        anyio.run(lambda: runtime.worker.ingest(tenant, file_id, last_attempt=True))
+    finally:
+        runtime.worker._sandbox.parse = real_parse  # type: ignore[method-assign]
+    assert files_client.file("acme", file_id)["status"] == "ready"
+    key = chunks_object_key(tenant, file_id)
+    s3.head_object(Bucket=local_resources.buckets["uploads"], Key=key)  # still there
+
+
+def test_a_job_failing_every_attempt_fails_its_file_and_lands_in_the_dead_letter_queue(
+    files_client: FilesClient, local_resources: LocalResources
+) -> None:
+    sqs = aws_client("sqs", local_resources.endpoint_url)
+    url = local_resources.queues["ingestion"]
+    dead = local_resources.queues[dead_letter_key(INGESTION)]
+    runtime = _runtime(files_client)
+    # Two attempts instead of five, in the queue and in the consumer alike.
+    redrive = json.loads(
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])["Attributes"][
+            "RedrivePolicy"
+        ]
+    )
+    sqs.set_queue_attributes(
+        QueueUrl=url, Attributes={"RedrivePolicy": json.dumps({**redrive, "maxReceiveCount": 2})}
+    )
+    runtime.consumer._max_receives = 2
+
+    def unavailable(*args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("S3 is unreachable")
+
+    real_download = runtime.worker._store.download_to
+    runtime.worker._store.download_to = unavailable  # type: ignore[method-assign]
+    try:
+        file_id = files_client.upload("acme", "a.txt", b"quoll pricing").json()["id"]
+        files_client.settle()
+    finally:
+        runtime.worker._store.download_to = real_download  # type: ignore[method-assign]
+    failed = files_client.file("acme", file_id)
+    assert failed["status"] == "failed"
+    assert failed["reasonCode"] == "ingestion_error"
+    assert "several attempts" in failed["reason"]
+    moved = sqs.receive_message(QueueUrl=dead, MaxNumberOfMessages=10)["Messages"]
+    assert [json.loads(m["Body"]) for m in moved] == [{"tenantId": "acme", "fileId": file_id}]
