@@ -8,7 +8,7 @@ not exist before the service, see docs/decisions/0016-log-retention.md.)"""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 import pulumi
@@ -30,6 +30,8 @@ class ObservabilityArgs:
     us_east_1: aws.Provider
     latency_threshold_ms: int
     alarm_email: str | None
+    dead_letter_queues: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Logical queue name -> the name of its dead-letter queue: any message there alarms."""
 
 
 class Observability(pulumi.ComponentResource):
@@ -105,6 +107,18 @@ class Observability(pulumi.ComponentResource):
                 regional_actions,
                 threshold=args.latency_threshold_ms,
                 extended_statistic="p99",
+                opts=regional,
+            )
+        for queue, dead_letter_name in args.dead_letter_queues.items():
+            # A job there gave up: its file is `failed` (docs/operations.md, "Dead letters").
+            self._alarm(
+                f"{queue}-dead-letters",
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesVisible",
+                {"QueueName": dead_letter_name},
+                regional_actions,
+                threshold=0,
+                statistic="Maximum",
                 opts=regional,
             )
         self.register_outputs({"alarmCount": len(self.alarms)})

@@ -181,6 +181,9 @@ def build(config: EnvironmentConfig, web: WebBuild = WEB_BUILD) -> dict[str, pul
             us_east_1=edge.us_east_1,
             latency_threshold_ms=config.latency_threshold_ms,
             alarm_email=config.alarm_email,
+            dead_letter_queues={
+                name: deployed.dead_letter.name for name, deployed in queues.queues.items()
+            },
         ),
     )
     return {

@@ -761,6 +761,16 @@ def check_queues(inventory: Inventory) -> None:
                 and st["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
             ]
             require(tls, f"{q.name}: not TLS-only")
+        alarms = [
+            a
+            for a in inventory.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+            if a.inputs.get("namespace") == "AWS/SQS"
+            and a.inputs.get("dimensions") == {"QueueName": dead.outputs["name"]}
+        ]
+        require(
+            len(alarms) == 1 and alarms[0].inputs["threshold"] == 0,
+            f"{spec.logical_name}: no alarm on its dead-letter queue",
+        )
 
 
 def check_queue_wiring(inventory: Inventory) -> None:
