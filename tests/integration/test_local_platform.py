@@ -60,6 +60,7 @@ def test_outputs_file_has_the_stack_output_keys(dev_platform: DevPlatform) -> No
         k.demo_password,
         *k.tables.values(),
         *k.buckets.values(),
+        *k.queues.values(),
     }
     assert expected <= set(dev_platform.outputs)
     assert dev_platform.outputs["demoTenantId"] == "demo"
