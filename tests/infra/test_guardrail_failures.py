@@ -477,6 +477,66 @@ CASES: list[tuple[str, str, Breakage, Check]] = [
     ("dev", "config-json-hand-edited", wrong_config_json, g.check_web_config),
     (
         "dev",
+        "queue-not-encrypted",
+        lambda s: inputs(s, "queues-ingestion").update(sqsManagedSseEnabled=False),
+        g.check_queues,
+    ),
+    (
+        "prod",
+        "queue-not-fifo",
+        lambda s: inputs(s, "queues-ingestion").update(fifoQueue=False),
+        g.check_queues,
+    ),
+    (
+        "dev",
+        "redrive-after-too-many-receives",
+        lambda s: inputs(s, "queues-ingestion").update(
+            redrivePolicy=json.dumps(
+                {
+                    **json.loads(inputs(s, "queues-ingestion")["redrivePolicy"]),
+                    "maxReceiveCount": 1000,
+                }
+            )
+        ),
+        g.check_queues,
+    ),
+    (
+        "dev",
+        "anyone-may-send-jobs",
+        lambda s: edit_policy(
+            s,
+            "queues-ingestion-policy",
+            lambda d: d["Statement"].remove(
+                next(st for st in d["Statement"] if st["Sid"] == "OnlyItsServiceSends")
+            ),
+        ),
+        g.check_queues,
+    ),
+    (
+        "dev",
+        "no-dead-letter-alarm",
+        lambda s: drop(s, "observability-ingestion-dead-letters"),
+        g.check_queues,
+    ),
+    (
+        "staging-ecs",
+        "files-role-may-purge-the-queue",
+        add_statement(
+            "access-files-own-data",
+            {"Effect": "Allow", "Action": "sqs:PurgeQueue", "Resource": "*"},
+        ),
+        g.check_service_roles_own_data,
+    ),
+    (
+        "dev",
+        "chat-told-the-queue-url",
+        lambda s: apprunner_env(s).update(
+            {"ENGAGEIQ_INGESTION_QUEUE_URL": inputs(s, "queues-ingestion")["name"]}
+        ),
+        g.check_queue_wiring,
+    ),
+    (
+        "dev",
         "health-check-on-root",
         lambda s: inputs(s, "services-chat")["healthCheckConfiguration"].update(path="/"),
         g.check_health_checks,
