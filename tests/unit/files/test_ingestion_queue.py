@@ -11,8 +11,13 @@ import pytest
 
 from engageiq.local.aws import LocalResources, aws_client, dead_letter_key
 from engageiq_files.catalog.records import FileStatus
-from engageiq_files.ingestion.consumer import RETRY_CAP_SECONDS, backoff_seconds, ingestion_context
-from engageiq_files.ingestion.queue import decode_job
+from engageiq_files.ingestion.consumer import (
+    RETRY_CAP_SECONDS,
+    IngestionConsumer,
+    backoff_seconds,
+    ingestion_context,
+)
+from engageiq_files.ingestion.queue import IngestionJob, IngestionQueue, decode_job
 from engageiq_files.runtime import FilesRuntime
 from engageiq_files.search.build_process import BUILD_TIMEOUT_SECONDS
 from engageiq_files.uploads.store import chunks_object_key
@@ -167,3 +172,42 @@ def test_a_job_failing_every_attempt_fails_its_file_and_lands_in_the_dead_letter
     assert "several attempts" in failed["reason"]
     moved = sqs.receive_message(QueueUrl=dead, MaxNumberOfMessages=10)["Messages"]
     assert [json.loads(m["Body"]) for m in moved] == [{"tenantId": "acme", "fileId": file_id}]
+
+
+def test_a_job_interrupted_by_shutdown_is_handed_back_at_once(
+    local_resources: LocalResources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
+    sqs = aws_client("sqs", local_resources.endpoint_url)
+    queue = IngestionQueue(sqs, local_resources.queues["ingestion"])
+    started = anyio.Event()
+
+    class SlowWorker:
+        async def ingest(self, tenant: Any, file_id: str, *, last_attempt: bool) -> None:
+            started.set()
+            await anyio.sleep(60)
+
+    consumer = IngestionConsumer(
+        queue,
+        SlowWorker(),  # type: ignore[arg-type]
+        slots=1,
+        visibility_seconds=60,
+        wait_seconds=1,
+        retry_base_seconds=1,
+    )
+    queue.send(ingestion_context("acme"), "0123456789abcdef", "shutdown")
+
+    async def deploy_in_the_middle() -> None:
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(consumer.serve)
+            with anyio.fail_after(30):
+                await started.wait()
+            tasks.cancel_scope.cancel()
+
+    anyio.run(deploy_in_the_middle)
+    # Not hidden for the 60 s visibility timeout: the next instance gets it now.
+    again = queue.receive(visibility_seconds=30, wait_seconds=1)
+    assert [(r.job, r.receive_count) for r in again] == [
+        (IngestionJob("acme", "0123456789abcdef"), 2)
+    ]

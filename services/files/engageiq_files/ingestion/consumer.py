@@ -131,6 +131,12 @@ class IngestionConsumer:
                     ingestion_context(job.tenant_id), job.file_id, last_attempt=last
                 )
                 tasks.cancel_scope.cancel()
+        except anyio.get_cancelled_exc_class():
+            # Shutdown (a deploy) in the middle of the job: hand it back at once, so another
+            # instance takes it over now rather than after the visibility timeout.
+            with anyio.CancelScope(shield=True):
+                await self._settle(lambda m: self._queue.retry_later(m, 0), message)
+            raise
         except Exception:
             if last:
                 # Visible again at once: the next receive (any instance's) moves it to the
