@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from engageiq_tenancy.aws import CLIENT_CONFIG
 from engageiq_tenancy.resources import INGESTION
 
 MIB: Final = 1024 * 1024
@@ -48,14 +47,18 @@ class FilesSettings:
     """The SQS ingestion queue (`ENGAGEIQ_INGESTION_QUEUE_URL`, set by the Pulumi program and
     `engageiq dev`); None: found by the resource spec's name (tests in process)."""
     ingestion_visibility_seconds: int = INGESTION.visibility_timeout_seconds
-    """How long a job a consumer took stays hidden from the others: when an instance dies
-    holding a job, another takes it over after this long. At least the longest ingestion step
-    (the index build's 600 s bound) plus a margin, or a live job is taken twice."""
+    """How long a job a consumer took stays hidden from the others (renewed every third of it
+    while a live instance works on it): when an instance dies holding a job, another takes it
+    over within this long. The default is the queue's own, the longest ingestion step (the
+    index build's 600 s bound) plus a margin."""
     ingestion_retry_base_seconds: float = 10.0
     """First backoff after a failed attempt; doubled at each further attempt."""
-    ingestion_wait_seconds: int = min(20, int(CLIENT_CONFIG.read_timeout) - 2)  # type: ignore[attr-defined]
-    """Long-poll wait of one receive: SQS's maximum (20 s) or less, inside the clients' read
-    timeout so that an empty poll is never taken for a dead connection."""
+    ingestion_wait_seconds: int = 5
+    """Long-poll wait of one receive (SQS allows up to 20 s). Short, so that a stopping
+    instance's last poll ends well inside the grace period it is given (8 s by `engageiq
+    dev`, whose stop would otherwise kill it): the poll cannot be interrupted. Inside the
+    clients' read timeout (`CLIENT_CONFIG`, 10 s) too; an empty poll every 5 s per slot costs
+    nothing worth saving."""
 
     def __post_init__(self) -> None:
         if self.part_size < S3_MIN_PART_SIZE:
