@@ -1,11 +1,14 @@
-"""Files-service settings: upload limits and ingestion bounds, read once from the environment."""
+"""Files-service settings: upload limits, ingestion bounds and the search cache's budget, read
+once from the environment."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
+
+from engageiq_files.search.cache_budget import default_cache_bytes
 
 MIB: Final = 1024 * 1024
 S3_MIN_PART_SIZE: Final = 5 * MIB
@@ -41,12 +44,18 @@ class FilesSettings:
     """A DOCX whose parts expand beyond this is refused before parsing (zip bombs)."""
     ingestion_workers: int = 2
     """Files ingested concurrently by one service instance."""
+    index_cache_bytes: int = field(default_factory=default_cache_bytes)
+    """Bytes of tenant indexes one process keeps loaded (`ENGAGEIQ_INDEX_CACHE_BYTES`; 0
+    caches none). Default: 30% of the instance's memory (cgroup limit, else physical memory;
+    `search.cache_budget`). The chat service's retriever reads the same variable."""
 
     def __post_init__(self) -> None:
         if self.part_size < S3_MIN_PART_SIZE:
             raise FilesSettingsError("part_size must be at least 5 MiB (S3's minimum part size)")
         if self.max_upload_bytes < 1 or self.parts_in_flight < 1 or self.ingestion_workers < 1:
             raise FilesSettingsError("limits must be positive")
+        if self.index_cache_bytes < 0:
+            raise FilesSettingsError("ENGAGEIQ_INDEX_CACHE_BYTES cannot be negative")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> FilesSettings:
@@ -65,4 +74,5 @@ class FilesSettings:
             part_size=int(number("ENGAGEIQ_UPLOAD_PART_SIZE", d.part_size)),
             parse_timeout_seconds=number("ENGAGEIQ_PARSE_TIMEOUT", d.parse_timeout_seconds),
             ingestion_workers=int(number("ENGAGEIQ_INGESTION_WORKERS", d.ingestion_workers)),
+            index_cache_bytes=int(number("ENGAGEIQ_INDEX_CACHE_BYTES", d.index_cache_bytes)),
         )
