@@ -18,7 +18,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from engageiq_files.config import FilesSettings, FilesSettingsError
-from engageiq_files.search import TenantSearch
+from engageiq_files.search import TenantSearch, index_store
 from engageiq_files.search.cache_budget import (
     CACHE_MEMORY_FRACTION,
     cgroup_memory_limit,
@@ -233,9 +233,13 @@ class FileBackedStore:
         return self.path.read_bytes()
 
 
-def test_loading_an_index_holds_about_one_copy_of_it(tmp_path: Path) -> None:
+def test_loading_an_index_holds_about_one_copy_of_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Peak traced memory during IndexStore.load over the loaded index's own size: reading the
     whole blob and then decoding it held the blob and the index at once (>2x)."""
+    # Spool to disk from the first byte: a blob the size of this test's stays in memory.
+    monkeypatch.setattr(index_store, "SPOOL_MEMORY_BYTES", 1)
     blob = tmp_path / "index"
     blob.write_bytes(index_of(3000, words=120).to_bytes())
     store = IndexStore(None, "files", FileBackedStore(blob))  # type: ignore[arg-type]

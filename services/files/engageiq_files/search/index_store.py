@@ -24,6 +24,9 @@ INDEX_AREA: Final = "index"
 POINTER_SORT_KEY: Final = "INDEX"
 MAX_INDEX_BLOB_BYTES: Final = 64 * 1024 * 1024 * 1024
 """A sanity bound on a downloaded index (far above any tenant one instance can hold)."""
+SPOOL_MEMORY_BYTES: Final = 8 * 1024 * 1024
+"""Blobs up to this size are spooled in memory (a second copy of a small index costs
+nothing); larger ones roll over to a temporary file."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +85,11 @@ class IndexStore:
         """The index stored at `key`, or None if that blob is gone (a newer build replaced
         it: read the pointer again). Blocking.
 
-        The blob is streamed to an unlinked temporary file and decoded from there member by
-        member, so memory peaks at about the decoded index, not blob plus index (decision
-        0083); the file disappears when closed, even if the process dies."""
-        with tempfile.TemporaryFile(prefix="engageiq-index-") as spool:
+        The blob is streamed to an unlinked temporary file (in memory up to
+        `SPOOL_MEMORY_BYTES`) and decoded from there member by member, so memory peaks at
+        about the decoded index, not blob plus index (decision 0083); the file disappears
+        when closed, even if the process dies."""
+        with tempfile.SpooledTemporaryFile(SPOOL_MEMORY_BYTES, prefix="engageiq-index-") as spool:
             try:
                 self._store.download_to(tenant, key, spool, MAX_INDEX_BLOB_BYTES)
             except self._store.s3_for(tenant).exceptions.NoSuchKey:
