@@ -58,9 +58,9 @@ SIZE_CLASSES: Final = {
     12_000: 10,
 }
 BIG_CHUNKS: Final = 50_000
-BIG_RANKS: Final = (2, 9, 40, 150, 400)
-"""Popularity ranks (0 = most queried) of the big tenants: large customers are both among the
-busiest and in the long tail."""
+BIG_RANKS: Final = (2, 9, 40, 150, 400, 5, 20, 80, 250, 480)
+"""Popularity ranks (0 = most queried) of the big tenants, the first `--big` of them (5 by
+default): large customers are both among the busiest and in the long tail."""
 ZIPF_S: Final = 1.1
 DEFAULT_BUDGET: Final = int(2 * 1024 * MIB * CACHE_MEMORY_FRACTION)
 """The default budget of a 2 GB instance (App Runner's `memory: 2048`)."""
@@ -295,9 +295,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--queries", type=int, default=4000)
     parser.add_argument("--budget-mib", type=int, default=DEFAULT_BUDGET // MIB)
-    parser.add_argument(
-        "--big", type=int, default=len(BIG_RANKS), choices=range(len(BIG_RANKS) + 1)
-    )
+    parser.add_argument("--big", type=int, default=5, choices=range(len(BIG_RANKS) + 1))
     parser.add_argument("--child", nargs=2, metavar=("KIND", "SPEC"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
