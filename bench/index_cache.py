@@ -3,7 +3,7 @@
 against the cache it replaced (64 tenants whatever their size, each load reading the whole
 blob before decoding it), in the same run.
 
-    .venv/bin/python bench/index_cache.py [--queries 4000] [--budget-mib 614] [--big 5]
+    .venv/bin/python bench/index_cache.py [--queries 4000] [--budget-mib 614 [1229 ...]] [--big 5]
 
 Reports for each cache: hit rate, query latency p50/p99 including loads, peak RSS; and, for
 the largest index alone, peak RSS during a load against the loaded index's steady size.
@@ -294,7 +294,13 @@ def mib(n: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--queries", type=int, default=4000)
-    parser.add_argument("--budget-mib", type=int, default=DEFAULT_BUDGET // MIB)
+    parser.add_argument(
+        "--budget-mib",
+        type=int,
+        nargs="+",
+        default=[DEFAULT_BUDGET // MIB],
+        help="one run of the byte-bounded cache per budget (default: a 2 GB instance's)",
+    )
     parser.add_argument("--big", type=int, default=5, choices=range(len(BIG_RANKS) + 1))
     parser.add_argument("--child", nargs=2, metavar=("KIND", "SPEC"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -341,32 +347,35 @@ def main() -> None:
                     f"estimate {mib(r['estimate'])} = {r['estimate'] / steady:.2f}x steady RSS"
                 )
 
-        budget = args.budget_mib * MIB
-        results: dict[str, dict[str, Any]] = {}
-        for cache in ("count", "bytes"):
-            spec = {"root": tmp, "keys": keys, "plan": plan, "cache": cache, "budget": budget}
-            results[cache] = child(f"cache-{cache}", spec, root)
-        print(f"\ncaches, same {args.queries} queries, fresh process each:")
-        labels = {
-            "count": f"before: {OLD_MAX_TENANTS} tenants, whole-blob loads",
-            "bytes": f"now: {mib(budget)} budget, streamed loads",
+        runs: dict[str, dict[str, Any]] = {
+            f"before: {OLD_MAX_TENANTS} tenants, whole-blob loads": {"cache": "count", "budget": 0}
         }
-        for cache, r in results.items():
+        for budget_mib in args.budget_mib:
+            label = f"now: {mib(budget_mib * MIB)} budget, streamed loads"
+            runs[label] = {"cache": "bytes", "budget": budget_mib * MIB}
+        results: dict[str, dict[str, Any]] = {}
+        for number, (label, run) in enumerate(runs.items()):
+            spec = {"root": tmp, "keys": keys, "plan": plan} | run
+            results[label] = child(f"cache-{number}", spec, root)
+        print(f"\ncaches, same {args.queries} queries, fresh process each:")
+        for label, r in results.items():
             print(
-                f"  {labels[cache]:44} hit rate {r['hits'] / args.queries:6.1%} "
+                f"  {label:44} hit rate {r['hits'] / args.queries:6.1%} "
                 f"({r['loads']} loads); p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:,.0f} ms, "
                 f"mean {r['mean_ms']:.1f} ms; peak RSS {mib(r['peak_rss'])} "
                 f"(start {mib(r['start_rss'])})"
                 + (f"; cached {mib(r['cached_bytes'])}" if r["cached_bytes"] is not None else "")
             )
-        old, new = results["count"], results["bytes"]
-        print(
-            f"  ratios now/before: peak RSS {new['peak_rss'] / old['peak_rss']:.2f}, "
-            f"hit rate {new['hits'] / max(old['hits'], 1):.2f}, "
-            f"p99 {new['p99_ms'] / old['p99_ms']:.2f}, "
-            f"p50 {new['p50_ms'] / old['p50_ms']:.2f}, "
-            f"total query time {new['total_s'] / old['total_s']:.2f}"
-        )
+        old = next(iter(results.values()))
+        for label, new in list(results.items())[1:]:
+            print(
+                f"  ratios {label.split(',')[0]} / before: "
+                f"peak RSS {new['peak_rss'] / old['peak_rss']:.2f}, "
+                f"hit rate {new['hits'] / max(old['hits'], 1):.2f}, "
+                f"p99 {new['p99_ms'] / old['p99_ms']:.2f}, "
+                f"p50 {new['p50_ms'] / old['p50_ms']:.2f}, "
+                f"total query time {new['total_s'] / old['total_s']:.2f}"
+            )
 
 
 if __name__ == "__main__":
