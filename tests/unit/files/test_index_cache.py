@@ -18,7 +18,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from engageiq_files.config import FilesSettings, FilesSettingsError
-from engageiq_files.search import TenantSearch, index_store
+from engageiq_files.search import S3Retriever, TenantSearch, index_store
 from engageiq_files.search.cache_budget import (
     CACHE_MEMORY_FRACTION,
     cgroup_memory_limit,
@@ -29,6 +29,7 @@ from engageiq_files.search.index_cache import CachedIndex, IndexCache
 from engageiq_files.search.index_store import IndexPointer, IndexStore
 from engageiq_files.search.tenant_index import IndexedChunk, TenantIndex
 from engageiq_tenancy.context import Role, TenantContext
+from engageiq_tenancy.settings import ServiceSettings
 
 
 def tenant(tenant_id: str) -> TenantContext:
@@ -330,3 +331,14 @@ def test_the_budget_is_a_setting() -> None:
     assert FilesSettings.from_env({}).index_cache_bytes == default_cache_bytes()
     with pytest.raises(FilesSettingsError, match="ENGAGEIQ_INDEX_CACHE_BYTES"):
         FilesSettings.from_env({"ENGAGEIQ_INDEX_CACHE_BYTES": "-1"})
+
+
+def test_the_chat_services_retriever_reads_the_same_budget(
+    service_settings: ServiceSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ENGAGEIQ_INDEX_CACHE_BYTES", "123456789")
+    retriever = S3Retriever.from_settings(service_settings)
+    assert retriever._search.cache.budget_bytes == 123_456_789
+    assert (
+        S3Retriever.from_settings(service_settings, cache_bytes=7)._search.cache.budget_bytes == 7
+    )
