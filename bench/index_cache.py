@@ -369,7 +369,7 @@ def main() -> None:
         old = next(iter(results.values()))
         for label, new in list(results.items())[1:]:
             print(
-                f"  ratios {label.split(',')[0]} / before: "
+                f"  ratios {label.split(' budget')[0]} budget / before: "
                 f"peak RSS {new['peak_rss'] / old['peak_rss']:.2f}, "
                 f"hit rate {new['hits'] / max(old['hits'], 1):.2f}, "
                 f"p99 {new['p99_ms'] / old['p99_ms']:.2f}, "
