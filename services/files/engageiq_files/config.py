@@ -1,13 +1,15 @@
-"""Files-service settings: upload limits and ingestion bounds, read once from the environment."""
+"""Files-service settings: upload limits, ingestion bounds and the search cache's budget, read
+once from the environment."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from engageiq_tenancy.resources import INGESTION
+from engageiq_files.search.cache_budget import default_cache_bytes
 
 MIB: Final = 1024 * 1024
 S3_MIN_PART_SIZE: Final = 5 * MIB
@@ -59,6 +61,10 @@ class FilesSettings:
     dev`, whose stop would otherwise kill it): the poll cannot be interrupted. Inside the
     clients' read timeout (`CLIENT_CONFIG`, 10 s) too; an empty poll every 5 s per slot costs
     nothing worth saving."""
+    index_cache_bytes: int = field(default_factory=default_cache_bytes)
+    """Bytes of tenant indexes one process keeps loaded (`ENGAGEIQ_INDEX_CACHE_BYTES`; 0
+    caches none). Default: 30% of the instance's memory (cgroup limit, else physical memory;
+    `search.cache_budget`). The chat service's retriever reads the same variable."""
 
     def __post_init__(self) -> None:
         if self.part_size < S3_MIN_PART_SIZE:
@@ -67,6 +73,8 @@ class FilesSettings:
             raise FilesSettingsError("limits must be positive")
         if not 1 <= self.ingestion_visibility_seconds <= 43_200:
             raise FilesSettingsError("the ingestion visibility timeout must be 1-43200 seconds")
+        if self.index_cache_bytes < 0:
+            raise FilesSettingsError("ENGAGEIQ_INDEX_CACHE_BYTES cannot be negative")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> FilesSettings:
@@ -92,4 +100,5 @@ class FilesSettings:
             ingestion_retry_base_seconds=number(
                 "ENGAGEIQ_INGESTION_RETRY_SECONDS", d.ingestion_retry_base_seconds
             ),
+            index_cache_bytes=int(number("ENGAGEIQ_INDEX_CACHE_BYTES", d.index_cache_bytes)),
         )

@@ -57,7 +57,7 @@ class FilesRuntime:
         catalog = FileCatalog(clients, table)
         store = FileStore(clients, service.bucket("uploads"))
         indexes = IndexStore(clients, table, store)
-        search = TenantSearch(indexes)
+        search = TenantSearch(indexes, settings.index_cache_bytes)
         builder = TenantIndexBuilder(catalog, store, indexes, search)
         sandbox = ParserSandbox(
             ParseLimits(

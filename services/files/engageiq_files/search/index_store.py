@@ -9,6 +9,7 @@ slow, stale build (another instance, an older request) never replaces a newer in
 from __future__ import annotations
 
 import secrets
+import tempfile
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -21,6 +22,11 @@ from engageiq_tenancy.tenant_credentials import TenantClients
 
 INDEX_AREA: Final = "index"
 POINTER_SORT_KEY: Final = "INDEX"
+MAX_INDEX_BLOB_BYTES: Final = 64 * 1024 * 1024 * 1024
+"""A sanity bound on a downloaded index (far above any tenant one instance can hold)."""
+SPOOL_MEMORY_BYTES: Final = 8 * 1024 * 1024
+"""Blobs up to this size are spooled in memory (a second copy of a small index costs
+nothing); larger ones roll over to a temporary file."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +82,20 @@ class IndexStore:
         )
 
     def load(self, tenant: TenantContext, key: str) -> TenantIndex | None:
-        blob = self._store.get_bytes(tenant, key)
-        return None if blob is None else TenantIndex.from_bytes(blob)
+        """The index stored at `key`, or None if that blob is gone (a newer build replaced
+        it: read the pointer again). Blocking.
+
+        The blob is streamed to an unlinked temporary file (in memory up to
+        `SPOOL_MEMORY_BYTES`) and decoded from there member by member, so memory peaks at
+        about the decoded index, not blob plus index (decision 0083); the file disappears
+        when closed, even if the process dies."""
+        with tempfile.SpooledTemporaryFile(SPOOL_MEMORY_BYTES, prefix="engageiq-index-") as spool:
+            try:
+                self._store.download_to(tenant, key, spool, MAX_INDEX_BLOB_BYTES)
+            except self._store.s3_for(tenant).exceptions.NoSuchKey:
+                return None
+            spool.seek(0)
+            return TenantIndex.read(spool)
 
     def publish(self, tenant: TenantContext, blob: bytes, generation: int) -> IndexPointer | None:
         """Store a serialised index built at `generation`; None if a newer build got there

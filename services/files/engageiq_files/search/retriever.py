@@ -22,6 +22,10 @@ DATA_PREAMBLE: Final = (
 
 
 class Retriever(Protocol):
+    """The seam where another search engine plugs in (docs/search-scale.md): a tenant too
+    large for one instance's memory would be served by an implementation over Amazon
+    OpenSearch Service instead of `S3Retriever`."""
+
     async def retrieve(self, tenant: TenantContext, query: str, limit: int) -> list[Passage]: ...
 
 
@@ -32,13 +36,22 @@ class S3Retriever:
         self._search = search
 
     @classmethod
-    def from_settings(cls, settings: ServiceSettings, service: str = "chat") -> S3Retriever:
+    def from_settings(
+        cls, settings: ServiceSettings, service: str = "chat", cache_bytes: int | None = None
+    ) -> S3Retriever:
         """Reads with the calling service's tenant-scoped clients (`service` names the STS
-        session, so CloudTrail shows who read)."""
+        session, so CloudTrail shows who read). `cache_bytes` bounds the index cache; by
+        default `ENGAGEIQ_INDEX_CACHE_BYTES`, else a share of this instance's memory
+        (`FilesSettings.index_cache_bytes`)."""
         clients = TenantClients.from_settings(settings, service)
         store = FileStore(clients, settings.bucket("uploads"))
         indexes = IndexStore(clients, settings.table("files"), store)
-        return cls(TenantSearch(indexes))
+        if cache_bytes is None:
+            # Imported here: the settings module imports this package's cache budget.
+            from engageiq_files.config import FilesSettings
+
+            cache_bytes = FilesSettings.from_env().index_cache_bytes
+        return cls(TenantSearch(indexes, cache_bytes))
 
     async def retrieve(self, tenant: TenantContext, query: str, limit: int) -> list[Passage]:
         """The caller's tenant's best passages for `query`; never another tenant's (the index

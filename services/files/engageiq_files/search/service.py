@@ -1,24 +1,30 @@
 """`TenantSearch`: per-tenant indexes cached in process, checked against the pointer on each
-query (one GetItem) so a change to that tenant's files is seen at once. Loads and queries run
-in worker threads under a per-tenant lock: a large index loading for one tenant never blocks
+query (one GetItem) so a change to that tenant's files is seen at once. The cache is bounded
+by bytes (`IndexCache`); loads and queries run in worker threads, at most one load per tenant
+at a time (concurrent queries share it): a large index loading for one tenant never blocks
 another tenant's queries."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 import anyio
 import anyio.to_thread
 import msgspec
 
+from engageiq_files.search.cache_budget import default_cache_bytes
+from engageiq_files.search.index_cache import CachedIndex, IndexCache
 from engageiq_files.search.index_store import IndexPointer, IndexStore
 from engageiq_files.search.tenant_index import TenantIndex
 from engageiq_tenancy.context import TenantContext
 
-MAX_CACHED_TENANTS: Final = 64
 MAX_RESULTS: Final = 50
+POINTER_READS: Final = 3
+"""Pointer reads per query: a blob replaced between reading the pointer and loading it costs
+one more read; three misses in a row mean the tenant is rebuilding faster than we load."""
+
+__all__ = ["CachedIndex", "Passage", "TenantSearch"]
 
 
 class Passage(msgspec.Struct, rename="camel", frozen=True):
@@ -31,32 +37,41 @@ class Passage(msgspec.Struct, rename="camel", frozen=True):
     score: float
     uploaded_at: str = ""
     """Upload date of the file version the passage comes from (ISO 8601): only current
-    versions are searched, and a citation names the date."""
+    versions are searchable, and a citation names the date."""
 
 
-@dataclass(frozen=True, slots=True)
-class CachedIndex:
+@dataclass(eq=False)
+class _Load:
+    """One tenant's load in flight; queries for the same version wait for it."""
+
     version: str
-    index: TenantIndex
+    done: anyio.Event = field(default_factory=anyio.Event)
+    index: TenantIndex | None = None
+    failed: bool = False
 
 
 class TenantSearch:
-    def __init__(self, indexes: IndexStore, max_tenants: int = MAX_CACHED_TENANTS) -> None:
+    def __init__(self, indexes: IndexStore, cache_bytes: int | None = None) -> None:
+        """`cache_bytes`: the cache's budget; by default a share of the instance's memory
+        (`cache_budget.default_cache_bytes`)."""
         self._indexes = indexes
-        self._max_tenants = max_tenants
-        self._cache: OrderedDict[str, CachedIndex] = OrderedDict()
-        self._locks: dict[str, anyio.Lock] = {}
+        self.cache = IndexCache(default_cache_bytes() if cache_bytes is None else cache_bytes)
+        self._loads: dict[str, _Load] = {}
+        self.hits = 0
+        """Queries answered from the cache (with `loads`, what bench/index_cache.py reports)."""
+        self.loads = 0
+        """Index loads started."""
 
     def cached(self, tenant: TenantContext) -> CachedIndex | None:
-        return self._cache.get(tenant.tenant_id)
+        return self.cache.peek(tenant.tenant_id)
 
     def remember(self, tenant: TenantContext, pointer: IndexPointer, index: TenantIndex) -> None:
         """Prime the cache with an index this process just published."""
         if pointer.version is not None:
-            self._put(tenant.tenant_id, CachedIndex(pointer.version, index))
+            self.cache.put(tenant.tenant_id, CachedIndex(pointer.version, index))
 
     def forget(self, tenant: TenantContext) -> None:
-        self._cache.pop(tenant.tenant_id, None)
+        self.cache.discard(tenant.tenant_id)
 
     async def search(self, tenant: TenantContext, query: str, limit: int) -> list[Passage]:
         limit = max(0, min(limit, MAX_RESULTS))
@@ -80,29 +95,42 @@ class TenantSearch:
 
     async def current(self, tenant: TenantContext) -> TenantIndex | None:
         """The tenant's current index: from the cache if its version is still the pointer's."""
-        for _ in range(3):
+        for _ in range(POINTER_READS):
             pointer = await anyio.to_thread.run_sync(self._indexes.pointer, tenant)
             if pointer.version is None:
                 return None
-            cached = self._cache.get(tenant.tenant_id)
-            if cached is not None and cached.version == pointer.version:
-                self._cache.move_to_end(tenant.tenant_id)
+            cached = self.cache.get(tenant.tenant_id, pointer.version)
+            if cached is not None:
+                self.hits += 1
                 return cached.index
-            lock = self._locks.setdefault(tenant.tenant_id, anyio.Lock())
-            async with lock:
-                cached = self._cache.get(tenant.tenant_id)
-                if cached is not None and cached.version == pointer.version:
-                    return cached.index
-                index = await anyio.to_thread.run_sync(self._indexes.load, tenant, pointer.version)
-                if index is not None:
-                    self._put(tenant.tenant_id, CachedIndex(pointer.version, index))
-                    return index
+            index = await self._load(tenant, pointer.version)
+            if index is not None:
+                return index
             # The blob was replaced between reading the pointer and loading it: read again.
         return None
 
-    def _put(self, tenant_id: str, entry: CachedIndex) -> None:
-        self._cache[tenant_id] = entry
-        self._cache.move_to_end(tenant_id)
-        while len(self._cache) > self._max_tenants:
-            evicted, _ = self._cache.popitem(last=False)
-            self._locks.pop(evicted, None)
+    async def _load(self, tenant: TenantContext, version: str) -> TenantIndex | None:
+        tenant_id = tenant.tenant_id
+        while (running := self._loads.get(tenant_id)) is not None:
+            await running.done.wait()
+            if running.version == version and not running.failed:
+                return running.index  # even one too large to cache is loaded once, shared
+            cached = self.cache.get(tenant_id, version)
+            if cached is not None:
+                return cached.index
+        # Whatever the cache holds for this tenant is stale: let it go before its successor
+        # arrives, so one tenant's index is never in memory twice on its account.
+        self.cache.discard(tenant_id)
+        load = self._loads[tenant_id] = _Load(version)
+        self.loads += 1
+        try:
+            load.index = await anyio.to_thread.run_sync(self._indexes.load, tenant, version)
+        except BaseException:
+            load.failed = True  # waiters load for themselves
+            raise
+        finally:
+            del self._loads[tenant_id]
+            load.done.set()
+        if load.index is not None:
+            self.cache.put(tenant_id, CachedIndex(version, load.index))
+        return load.index
