@@ -14,11 +14,11 @@ from engageiq_files.catalog.ownership import require_change_right
 from engageiq_files.catalog.records import FileRecord, FileStatus
 from engageiq_files.catalog.versions import after_delete, make_current, versions_of
 from engageiq_files.catalog.views import FilePage, FileView
-from engageiq_files.errors import file_not_found
+from engageiq_files.errors import NOT_FOUND_DOC, NOT_YOURS_DOC, file_not_found
 from engageiq_files.runtime import FilesRuntime
 from engageiq_files.uploads.store import chunks_object_key
 from engageiq_tenancy.context import TenantContext
-from engageiq_tenancy.errors import ApiError
+from engageiq_tenancy.errors import ApiError, documented_errors
 from engageiq_tenancy.keys import InvalidObjectId, object_id
 from engageiq_tenancy.service import BEARER
 
@@ -37,7 +37,12 @@ async def find_file(
     return record
 
 
-@get("/api/files", security=[BEARER], tags=["files"])
+@get(
+    "/api/files",
+    security=[BEARER],
+    tags=["files"],
+    responses=documented_errors({400: "`invalid_cursor`, `invalid_request`."}),
+)
 async def list_files(
     tenant: NamedDependency[TenantContext],
     files: NamedDependency[FilesRuntime],
@@ -66,7 +71,12 @@ async def list_files(
     )
 
 
-@get("/api/files/{file_id:str}", security=[BEARER], tags=["files"])
+@get(
+    "/api/files/{file_id:str}",
+    security=[BEARER],
+    tags=["files"],
+    responses=documented_errors({404: NOT_FOUND_DOC}),
+)
 async def get_file(
     tenant: NamedDependency[TenantContext],
     files: NamedDependency[FilesRuntime],
@@ -92,7 +102,19 @@ async def get_file(
     return FileView.of(record, download_url=url, versions=versions)
 
 
-@post("/api/files/{file_id:str}/restore", security=[BEARER], tags=["files"], status_code=200)
+@post(
+    "/api/files/{file_id:str}/restore",
+    security=[BEARER],
+    tags=["files"],
+    status_code=200,
+    responses=documented_errors(
+        {
+            403: NOT_YOURS_DOC,
+            404: NOT_FOUND_DOC,
+            409: "`not_an_older_version`: the file is current or not ready.",
+        }
+    ),
+)
 async def restore_version(
     tenant: NamedDependency[TenantContext],
     files: NamedDependency[FilesRuntime],
@@ -116,7 +138,13 @@ async def restore_version(
     return FileView.of(restored, versions=versions)
 
 
-@delete("/api/files/{file_id:str}", security=[BEARER], tags=["files"], status_code=204)
+@delete(
+    "/api/files/{file_id:str}",
+    security=[BEARER],
+    tags=["files"],
+    status_code=204,
+    responses=documented_errors({403: NOT_YOURS_DOC, 404: NOT_FOUND_DOC}),
+)
 async def delete_file(
     tenant: NamedDependency[TenantContext],
     files: NamedDependency[FilesRuntime],
