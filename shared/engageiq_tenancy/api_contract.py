@@ -9,7 +9,7 @@ See docs/decisions/0086-openapi-documents-are-the-contract.md."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from litestar import Litestar
@@ -25,6 +25,8 @@ from litestar.openapi.spec import (
 )
 from litestar.routes import HTTPRoute
 
+from engageiq_tenancy.auth import requires_member, requires_tenant_admin
+from engageiq_tenancy.context import Role
 from engageiq_tenancy.errors import documented_errors
 
 RETRY_AFTER: Final = "Retry-After"
@@ -86,16 +88,30 @@ def _with_retry_after(response: OpenAPIResponse | Reference) -> None:
         }
 
 
-def _operation_class(base: type[Operation]) -> type[Operation]:
+def required_role(handler: HTTPRouteHandler) -> Role | None:
+    """The role a route's guards demand (None: any role in the tenant, or public)."""
+    guards = handler.resolve_guards()
+    if requires_tenant_admin in guards:
+        return Role.TENANT_ADMIN
+    if requires_member in guards:
+        return Role.MEMBER
+    return None
+
+
+def _operation_class(base: type[Operation], role: Role | None) -> type[Operation]:
     """`base` (Litestar's, or a route's own, e.g. the multipart upload's) finished with the
-    `Retry-After` header on every 429 and 503 answer (ResponseSpec cannot declare headers)."""
+    `Retry-After` header on every 429 and 503 answer (ResponseSpec cannot declare headers) and
+    `x-required-role`, the role its guards demand, which the BOLA probe reads."""
 
     @dataclass
     class ContractOperation(base):  # type: ignore[valid-type,misc]
+        required_role: str | None = field(default=None, metadata={"alias": "x-required-role"})
+
         def __post_init__(self) -> None:
             parent = getattr(super(), "__post_init__", None)
             if parent is not None:
                 parent()
+            self.required_role = role.value if role else None
             for status, response in (self.responses or {}).items():
                 if status in RETRY_AFTER_STATUSES:
                     _with_retry_after(response)
@@ -114,4 +130,6 @@ def apply_api_contract(app: Litestar) -> None:
             if not handler.resolve_include_in_schema():
                 continue
             handler.responses = {**shared_errors(handler), **(handler.responses or {})}
-            handler.operation_class = _operation_class(handler.operation_class)
+            handler.operation_class = _operation_class(
+                handler.operation_class, required_role(handler)
+            )
