@@ -44,7 +44,7 @@ ID_KINDS: dict[str, str] = {
 """Every id-bearing parameter or body field of the documents, by the kind of object it names.
 A new kind needs an object of tenant A seeded in conftest.py and an entry in MISSING_IDS."""
 
-MISSING_IDS = {
+MISSING_IDS: dict[str, Callable[[], str]] = {
     "conversation": new_id,
     "message": new_id,
     "file": new_file_id,
