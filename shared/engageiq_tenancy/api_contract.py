@@ -10,9 +10,14 @@ See docs/decisions/0086-openapi-documents-are-the-contract.md."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
+import msgspec
 from litestar import Litestar
+
+# Litestar 2 keeps its msgspec schema plugin private; subclassing it keeps every other rule of
+# its schemas (tests/integration/contract asserts the result, so an upgrade that moves it fails).
+from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
@@ -24,6 +29,10 @@ from litestar.openapi.spec import (
     Schema,
 )
 from litestar.routes import HTTPRoute
+
+if TYPE_CHECKING:
+    from litestar._openapi.schema_generation import SchemaCreator
+    from litestar.typing import FieldDefinition
 
 from engageiq_tenancy.auth import requires_member, requires_tenant_admin
 from engageiq_tenancy.context import Role
@@ -118,6 +127,21 @@ def _operation_class(base: type[Operation], role: Role | None) -> type[Operation
 
     ContractOperation.__name__ = ContractOperation.__qualname__ = f"Contract{base.__name__}"
     return ContractOperation
+
+
+class StrictStructSchemaPlugin(StructSchemaPlugin):
+    """Litestar's msgspec schemas, plus `additionalProperties: false` for request structs with
+    `forbid_unknown_fields=True`: the server refuses unknown fields (400 `invalid_request`), so
+    the document must not allow them (schemathesis found the lie)."""
+
+    def to_openapi_schema(
+        self, field_definition: FieldDefinition, schema_creator: SchemaCreator
+    ) -> Schema:
+        schema = super().to_openapi_schema(field_definition, schema_creator)
+        info = msgspec.inspect.type_info(field_definition.type_)
+        if isinstance(info, msgspec.inspect.StructType) and info.forbid_unknown_fields:
+            schema.additional_properties = False
+        return schema
 
 
 def apply_api_contract(app: Litestar) -> None:

@@ -1,0 +1,75 @@
+"""API fuzzing with schemathesis against both services, authenticated as a tenant admin (who
+holds every role): every operation of each document, with valid and invalid data, must never
+answer 5xx and never answer anything its document does not describe.
+
+CI runs a bounded, derandomized pass (`FUZZ_EXAMPLES` per operation, reproducible run to run);
+`scripts/fuzz --examples 500` runs the same tests with more examples and a random seed."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis import Case
+from schemathesis.checks import CHECKS, load_all_checks
+from schemathesis.schemas import APIOperation
+
+from engageiq_tenancy.context import Role
+from tests.integration.contract.conftest import SERVICES, TENANT_A, ContractPlatform
+from tests.integration.contract.fuzzing import send
+
+FUZZ_EXAMPLES = int(os.environ.get("ENGAGEIQ_FUZZ_EXAMPLES", "15"))
+DERANDOMIZE = os.environ.get("ENGAGEIQ_FUZZ_RANDOM", "") != "1"
+
+# Every schemathesis check runs except two (decision 0087):
+# - `ignored_auth` re-sends the request itself over the network, which an in-process app does
+#   not have; the token checks have their own suite (tests/unit/tenancy/test_tokens.py);
+# - `positive_data_acceptance` expects every schema-valid body to be accepted, but some rules
+#   are beyond JSON Schema (visible characters after cleaning, colour syntax, e-mail addresses,
+#   ids that exist): those answer 400 with their own documented code.
+load_all_checks()
+EXCLUDED_NAMES = frozenset({"ignored_auth", "positive_data_acceptance"})
+EXCLUDED = [check for check in CHECKS.get_all() if check.__name__ in EXCLUDED_NAMES]
+assert len(EXCLUDED) == len(EXCLUDED_NAMES), "schemathesis renamed a check"
+
+
+FUZZ_SETTINGS = settings(
+    max_examples=FUZZ_EXAMPLES,
+    derandomize=DERANDOMIZE,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+def operations(platform: ContractPlatform, service: str) -> list[APIOperation]:
+    schema = schemathesis.openapi.from_dict(platform.document(service))
+    found = [result.ok() for result in schema.get_all_operations()]
+    assert found, f"{service}: the document lists no operations"
+    return found
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_operation_answers_as_documented(
+    contract_platform: ContractPlatform, service: str
+) -> None:
+    """schemathesis' pytest plugin (`from_fixture`) does not run on pytest 9 yet
+    (`Function._nodeid`), so each operation's strategy is driven by hypothesis here."""
+    platform = contract_platform
+    client = platform.clients[service]
+    headers = platform.headers(TENANT_A, Role.TENANT_ADMIN)
+    for operation in operations(platform, service):
+
+        @FUZZ_SETTINGS
+        @given(case=operation.as_strategy())
+        def fuzz(case: Case) -> None:
+            response = send(client, case, headers)
+            case.validate_response(response, headers=headers, excluded_checks=EXCLUDED)
+
+        try:
+            fuzz()
+        except Exception as exc:
+            exc.add_note(f"operation: {operation.label}")
+            raise
