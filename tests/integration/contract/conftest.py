@@ -159,7 +159,9 @@ def _seed_tenant_a(platform: ContractPlatform) -> None:
     )
 
 
-@pytest.fixture(scope="module")
+# One platform for the package: seeding takes seconds, and each suite leaves A's seeded objects
+# in place (the probe asserts it; the fuzzer's random ids name nothing).
+@pytest.fixture(scope="package")
 def contract_platform(moto_server: LocalAwsServer) -> Iterator[ContractPlatform]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AWS_ACCESS_KEY_ID", LOCAL_CREDENTIALS["aws_access_key_id"])

@@ -28,7 +28,7 @@ def _file_part(name: str, value: Any) -> tuple[str, Any]:
     return name, (str(filename), content, *rest)
 
 
-def send(client: TestClient[Litestar], case: Case, headers: dict[str, str]) -> httpx.Response:
+def send(client: TestClient[Litestar], case: Case[Any], headers: dict[str, str]) -> httpx.Response:
     """`case` as an HTTP request to `client`, authenticated with `headers`."""
     kwargs: dict[str, Any] = case.as_transport_kwargs(
         base_url=str(client.base_url).rstrip("/"), headers=headers
