@@ -33,6 +33,9 @@ from tests.support.tokens import TokenFactory
 
 TENANT_A = "acme"
 TENANT_B = "globex"
+TENANT_FUZZ = "initech"
+"""The fuzzers' own tenant: their sequences delete and re-role what they find, which must not
+touch the objects the other suites read."""
 SERVICES = ("chat", "files")
 
 
@@ -51,8 +54,12 @@ class ContractPlatform:
     clients: dict[str, TestClient[Litestar]]
     tokens: TokenFactory
     people: dict[tuple[str, Role], Person]
-    a_ids: dict[str, str] = field(default_factory=dict)
-    """Tenant A's ids by kind: conversation, message, file, user."""
+    ids: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Each seeded tenant's ids by kind: conversation, message, file, file_version, user."""
+
+    @property
+    def a_ids(self) -> dict[str, str]:
+        return self.ids[TENANT_A]
 
     def headers(self, tenant_id: str, role: Role) -> dict[str, str]:
         person = self.people[(tenant_id, role)]
@@ -89,7 +96,7 @@ def _reset(moto: LocalAwsServer) -> LocalResources:
 def _people(resources: LocalResources) -> dict[tuple[str, Role], Person]:
     directory = UserDirectory(local_target(resources))
     people: dict[tuple[str, Role], Person] = {}
-    for tenant_id in (TENANT_A, TENANT_B):
+    for tenant_id in (TENANT_A, TENANT_B, TENANT_FUZZ):
         set_tenant(resources, tenant_id)
         for role in Role:
             directory.ensure_group(group_name(tenant_id, role))
@@ -122,10 +129,10 @@ def _apps(resources: LocalResources, tokens: TokenFactory) -> dict[str, Litestar
         }
 
 
-def _seed_tenant_a(platform: ContractPlatform) -> None:
-    """A's member asks a question (a conversation with an answer), rates the answer, and
-    uploads a file and then a new version of it."""
-    member = platform.headers(TENANT_A, Role.MEMBER)
+def _seed(platform: ContractPlatform, tenant_id: str) -> None:
+    """The tenant's member asks a question (a conversation with an answer), rates the answer,
+    and uploads a file and then a new version of it."""
+    member = platform.headers(tenant_id, Role.MEMBER)
     chat, files = platform.clients["chat"], platform.clients["files"]
     first = files.post(
         "/api/upload-file",
@@ -150,17 +157,17 @@ def _seed_tenant_a(platform: ContractPlatform) -> None:
         headers=member,
     )
     assert feedback.status_code == 200, feedback.text
-    platform.a_ids.update(
-        conversation=cid,
-        message=mid,
-        file=first.json()["id"],
-        file_version=second.json()["id"],
-        user=platform.people[(TENANT_A, Role.MEMBER)].user_id,
-    )
+    platform.ids[tenant_id] = {
+        "conversation": cid,
+        "message": mid,
+        "file": first.json()["id"],
+        "file_version": second.json()["id"],
+        "user": platform.people[(tenant_id, Role.MEMBER)].user_id,
+    }
 
 
-# One platform for the package: seeding takes seconds, and each suite leaves A's seeded objects
-# in place (the probe asserts it; the fuzzer's random ids name nothing).
+# One platform for the package: seeding takes seconds. The probe leaves A's objects as they
+# were (it asserts so) and the fuzzers work in their own tenant.
 @pytest.fixture(scope="package")
 def contract_platform(moto_server: LocalAwsServer) -> Iterator[ContractPlatform]:
     with pytest.MonkeyPatch.context() as patch:
@@ -174,6 +181,7 @@ def contract_platform(moto_server: LocalAwsServer) -> Iterator[ContractPlatform]
         apps = _apps(resources, tokens)
         with TestClient(apps["chat"]) as chat, TestClient(apps["files"]) as files:
             platform = ContractPlatform({"chat": chat, "files": files}, tokens, people)
-            _seed_tenant_a(platform)
+            _seed(platform, TENANT_A)
+            _seed(platform, TENANT_FUZZ)
             yield platform
             platform.settle_files()

@@ -7,6 +7,7 @@ the document (status documented, body and headers match their schemas, no 5xx)."
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import httpx
@@ -17,6 +18,10 @@ from schemathesis import Case
 # Checks that need schemathesis' own runner state (stateful history, per-run bookkeeping);
 # the status, schema, header and server-error checks all run.
 STATEFUL_ONLY_CHECKS = frozenset({"use_after_free", "ensure_resource_availability"})
+
+
+SENT: Counter[str] = Counter()
+"""Requests the fuzzers sent, by status class (`2xx`, `4xx`); each test clears it."""
 
 
 def _file_part(name: str, value: Any) -> tuple[str, Any]:
@@ -51,6 +56,7 @@ def send(client: TestClient[Litestar], case: Case[Any], headers: dict[str, str])
     elif isinstance(kwargs.get("data"), dict):
         request["data"] = kwargs["data"]
     response = client.request(**request)
+    SENT[f"{response.status_code // 100}xx"] += 1
     # Multipart bodies are streamed; schemathesis reads the sent body for its report.
     response.request.read()
     return response

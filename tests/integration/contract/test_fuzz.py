@@ -8,6 +8,7 @@ CI runs a bounded, derandomized pass (`FUZZ_EXAMPLES` per operation, reproducibl
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,13 +17,16 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import Case
 from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.core.result import Ok
+from schemathesis.core.transport import Response
 from schemathesis.schemas import APIOperation
 
 from engageiq_tenancy.context import Role
-from tests.integration.contract.conftest import SERVICES, TENANT_A, ContractPlatform
-from tests.integration.contract.fuzzing import send
+from tests.integration.contract.conftest import SERVICES, TENANT_FUZZ, ContractPlatform
+from tests.integration.contract.fuzzing import SENT, send
 
-FUZZ_EXAMPLES = int(os.environ.get("ENGAGEIQ_FUZZ_EXAMPLES", "15"))
+RecordProperty = Callable[[str, object], None]
+
+FUZZ_EXAMPLES = int(os.environ.get("ENGAGEIQ_FUZZ_EXAMPLES", "20"))
 DERANDOMIZE = os.environ.get("ENGAGEIQ_FUZZ_RANDOM", "") != "1"
 
 # Every schemathesis check runs except two (decision 0087):
@@ -59,13 +63,14 @@ def operations(platform: ContractPlatform, service: str) -> list[APIOperation[An
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_operation_answers_as_documented(
-    contract_platform: ContractPlatform, service: str
+    contract_platform: ContractPlatform, service: str, record_property: RecordProperty
 ) -> None:
     """schemathesis' pytest plugin (`from_fixture`) does not run on pytest 9 yet
     (`Function._nodeid`), so each operation's strategy is driven by hypothesis here."""
     platform = contract_platform
     client = platform.clients[service]
-    headers = platform.headers(TENANT_A, Role.TENANT_ADMIN)
+    headers = platform.headers(TENANT_FUZZ, Role.TENANT_ADMIN)
+    SENT.clear()
     for operation in operations(platform, service):
 
         @FUZZ_SETTINGS
@@ -79,3 +84,38 @@ def test_every_operation_answers_as_documented(
         except Exception as exc:
             exc.add_note(f"operation: {operation.label}")
             raise
+    record_property("fuzz_requests", dict(SENT))
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_sequences_along_the_documents_links(
+    contract_platform: ContractPlatform, service: str, record_property: RecordProperty
+) -> None:
+    """Stateful: schemathesis infers links between operations from the documents (a listing's
+    ids feed get, rename, delete, restore, feedback, role changes) and walks sequences of them
+    on the fuzz tenant's real objects, checking every answer as above."""
+    platform = contract_platform
+    client = platform.clients[service]
+    headers = platform.headers(TENANT_FUZZ, Role.TENANT_ADMIN)
+    machine = schemathesis.openapi.from_dict(platform.document(service)).as_state_machine()
+
+    class Sequences(machine):  # type: ignore[valid-type,misc]
+        def call(self, case: Case[Any], **kwargs: Any) -> Response:
+            return Response.from_any(send(client, case, headers))
+
+        def validate_response(
+            self, response: Response, case: Case[Any], *args: Any, **kwargs: Any
+        ) -> None:
+            case.validate_response(
+                response, headers=headers, excluded_checks=EXCLUDED, recorder=self.recorder
+            )
+
+    SENT.clear()
+    Sequences.run(
+        settings=settings(
+            FUZZ_SETTINGS,
+            max_examples=max(3, FUZZ_EXAMPLES // 3),
+            stateful_step_count=6,
+        )
+    )
+    record_property("fuzz_requests", dict(SENT))
