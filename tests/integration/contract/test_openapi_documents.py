@@ -4,12 +4,14 @@ statuses every route shares (one definition, engageiq_tenancy.api_contract), `Re
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
 import pytest
 
 from engageiq_chat.turns.events import STREAM_EVENTS
+from engageiq_files.catalog.records import FILE_ID_PATTERN, new_file_id
 from engageiq_tenancy.context import Role
 from tests.integration.contract.conftest import SERVICES, TENANT_A, ContractPlatform
 from tests.support.chat import parse_sse
@@ -112,3 +114,22 @@ def test_admin_routes_say_which_role_they_need(
         assert {p for _, p in admin} >= {"/api/tenant/users", "/api/tenant/users/{user_id}"}
     else:
         assert admin == set()
+
+
+def test_file_ids_are_documented_apart_from_the_fixed_words_beside_them(
+    contract_platform: ContractPlatform,
+) -> None:
+    """Regression (schemathesis, 500 examples): `GET /api/files/{file_id}` with `docs` answered
+    the Swagger page, as the document let any string be a file id. File ids are hex; the
+    document now says so, and no fixed word beside them matches."""
+    paths = contract_platform.document("files")["paths"]
+    pattern = re.compile(FILE_ID_PATTERN)
+    for path, item in paths.items():
+        for spec in item.values():
+            for parameter in spec.get("parameters", []):
+                if parameter["name"] == "file_id":
+                    assert parameter["schema"]["pattern"] == FILE_ID_PATTERN, path
+    assert pattern.match(new_file_id())
+    for word in ("docs", "search", "uploads"):
+        assert f"/api/files/{word}" in paths or word == "docs"
+        assert not pattern.match(word)

@@ -7,11 +7,11 @@ from typing import Annotated
 import anyio.to_thread
 from litestar import delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter
+from litestar.params import PathParameter, QueryParameter
 
 from engageiq_files.catalog.catalog import InvalidCursor, decode_cursor, encode_cursor
 from engageiq_files.catalog.ownership import require_change_right
-from engageiq_files.catalog.records import FileRecord, FileStatus
+from engageiq_files.catalog.records import FILE_ID_PATTERN, FileRecord, FileStatus
 from engageiq_files.catalog.versions import after_delete, make_current, versions_of
 from engageiq_files.catalog.views import FilePage, FileView
 from engageiq_files.errors import NOT_FOUND_DOC, NOT_YOURS_DOC, file_not_found
@@ -22,10 +22,14 @@ from engageiq_tenancy.errors import ApiError, documented_errors
 from engageiq_tenancy.keys import InvalidObjectId, object_id
 from engageiq_tenancy.service import BEARER
 
+FileIdPath = Annotated[
+    str,
+    # Documented, not enforced: any other value is simply an id that does not exist (404).
+    PathParameter(description="A file id.", schema_extra={"pattern": FILE_ID_PATTERN}),
+]
 
-async def find_file(
-    files: FilesRuntime, tenant: TenantContext, file_id: FromPath[str]
-) -> FileRecord:
+
+async def find_file(files: FilesRuntime, tenant: TenantContext, file_id: str) -> FileRecord:
     """The caller's file, or 404 (for malformed ids and other tenants' ids alike)."""
     try:
         object_id(file_id)
@@ -80,7 +84,7 @@ async def list_files(
 async def get_file(
     tenant: NamedDependency[TenantContext],
     files: NamedDependency[FilesRuntime],
-    file_id: FromPath[str],
+    file_id: FileIdPath,
 ) -> FileView:
     """Metadata and a short-lived download URL."""
     record = await find_file(files, tenant, file_id)
@@ -118,7 +122,7 @@ async def get_file(
 async def restore_version(
     tenant: NamedDependency[TenantContext],
     files: NamedDependency[FilesRuntime],
-    file_id: FromPath[str],
+    file_id: FileIdPath,
 ) -> FileView:
     """Make an older, ready version the current one again: search and chat cite it from now
     on, and the version that was current is listed under it. 409 `not_an_older_version` for
@@ -148,7 +152,7 @@ async def restore_version(
 async def delete_file(
     tenant: NamedDependency[TenantContext],
     files: NamedDependency[FilesRuntime],
-    file_id: FromPath[str],
+    file_id: FileIdPath,
 ) -> None:
     """Removes the metadata, the file's chunks from the index, the object and its chunks.
     Members delete the files they uploaded; tenant admins any file of the tenant (403 else)."""

@@ -21,12 +21,12 @@ from litestar.openapi.spec import (
     RequestBody,
     Schema,
 )
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 from multipart import parse_options_header
 
 from engageiq_files.catalog.ownership import require_change_right
 from engageiq_files.catalog.records import FileRecord, FileStatus, new_file_id, now_iso
-from engageiq_files.catalog.routes import find_file
+from engageiq_files.catalog.routes import FileIdPath, find_file
 from engageiq_files.catalog.views import FileView, UploadedFile
 from engageiq_files.config import FilesSettings
 from engageiq_files.errors import (
@@ -302,7 +302,7 @@ def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
     async def complete_direct_upload(
         tenant: NamedDependency[TenantContext],
         files: NamedDependency[FilesRuntime],
-        file_id: FromPath[str],
+        file_id: FileIdPath,
     ) -> FileView:
         """Verify a direct upload (size and sniffed type) and start ingesting it. Only the
         person who started the upload (or a tenant admin) completes it (403 else)."""
