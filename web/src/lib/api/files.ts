@@ -442,6 +442,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A file id. */
                 file_id: string;
             };
             cookie?: never;
@@ -511,6 +512,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A file id. */
                 file_id: string;
             };
             cookie?: never;
@@ -578,6 +580,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A file id. */
                 file_id: string;
             };
             cookie?: never;
@@ -834,6 +837,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A file id. */
                 file_id: string;
             };
             cookie?: never;
