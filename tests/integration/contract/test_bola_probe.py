@@ -24,8 +24,10 @@ import httpx
 import pytest
 
 from engageiq_chat.ids import new_id
+from engageiq_files.catalog import routes as catalog_routes
 from engageiq_files.catalog.records import new_file_id
-from engageiq_tenancy.context import Role
+from engageiq_tenancy.context import Role, TenantContext
+from engageiq_tenancy.errors import ApiError
 from tests.integration.contract.conftest import (
     SERVICES,
     TENANT_A,
@@ -284,3 +286,26 @@ def test_a_body_without_an_example_fails_the_probe(contract_platform: ContractPl
     }
     with pytest.raises(Unclassifiable, match="EXAMPLE_BODIES"):
         list(classify("chat", document))
+
+
+def test_the_probe_catches_a_lookup_that_reveals_another_tenants_file(
+    contract_platform: ContractPlatform,
+    monkeypatch: pytest.MonkeyPatch,
+    record_property: Callable[[str, object], None],
+) -> None:
+    """The probe can fail: a files lookup that answers another tenant's id with its own
+    message (a 404 still, but one that tells the id exists) is caught."""
+    original = catalog_routes.find_file
+
+    async def revealing(files: Any, tenant: TenantContext, file_id: str) -> Any:
+        try:
+            return await original(files, tenant, file_id)
+        except ApiError:
+            owner = TenantContext(TENANT_A, "someone", "someone", tenant.roles)
+            if files.catalog.get(owner, file_id) is not None:
+                raise ApiError(404, "file_not_found", "That file is someone else's.") from None
+            raise
+
+    monkeypatch.setattr(catalog_routes, "find_file", revealing)
+    with pytest.raises(AssertionError, match="unlike a missing one"):
+        test_every_operation_of_both_documents_is_probed(contract_platform, record_property)
