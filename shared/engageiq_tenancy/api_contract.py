@@ -30,13 +30,13 @@ from litestar.openapi.spec import (
 )
 from litestar.routes import HTTPRoute
 
-if TYPE_CHECKING:
-    from litestar._openapi.schema_generation import SchemaCreator
-    from litestar.typing import FieldDefinition
-
 from engageiq_tenancy.auth import requires_member, requires_tenant_admin
 from engageiq_tenancy.context import Role
 from engageiq_tenancy.errors import documented_errors
+
+if TYPE_CHECKING:
+    from litestar._openapi.schema_generation import SchemaCreator
+    from litestar.typing import FieldDefinition
 
 RETRY_AFTER: Final = "Retry-After"
 RETRY_AFTER_STATUSES: Final = frozenset({"429", "503"})
