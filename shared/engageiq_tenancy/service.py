@@ -18,6 +18,7 @@ from litestar.openapi.spec import Components, SecurityRequirement, SecuritySchem
 from litestar.plugins import InitPluginProtocol
 
 from engageiq_tenancy import aws
+from engageiq_tenancy.api_contract import StrictStructSchemaPlugin, apply_api_contract
 from engageiq_tenancy.auth import (
     CognitoAuthenticationMiddleware,
     provide_tenant,
@@ -164,4 +165,7 @@ class TenancyPlugin(InitPluginProtocol):
 
 
 def create_service_app(plugin: TenancyPlugin, *more: InitPluginProtocol) -> Litestar:
-    return Litestar(plugins=[plugin, *more])
+    app = Litestar(plugins=[plugin, *more, StrictStructSchemaPlugin()])
+    # Every route's shared refusals (401, 403, 503 ...) in its OpenAPI document (decision 0086).
+    apply_api_contract(app)
+    return app

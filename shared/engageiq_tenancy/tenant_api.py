@@ -23,7 +23,7 @@ from litestar.plugins import InitPluginProtocol
 from engageiq_tenancy import aws
 from engageiq_tenancy.auth import requires_tenant_admin
 from engageiq_tenancy.context import TenantContext
-from engageiq_tenancy.errors import ApiError
+from engageiq_tenancy.errors import ApiError, documented_errors
 from engageiq_tenancy.items import from_item
 from engageiq_tenancy.keys import object_id, tenant_partition
 from engageiq_tenancy.public_branding import (
@@ -56,6 +56,7 @@ CITATIONS_ENTITY = "CITATIONS"
 TOP_DOCUMENTS = 10
 # Bounds the Query for the most cited files: a month's distinct cited files, 1 MB a page.
 CITATION_PAGES = 5
+_NO_RECORD = "`not_found`: your organisation's record is missing (being removed)."
 
 
 def usage_key(tenant: TenantContext, month: str) -> dict[str, str]:
@@ -233,14 +234,25 @@ class TenantController(Controller):
     tags = ("tenant",)
     security = ({"BearerToken": []},)
 
-    @get("/")
+    @get("/", responses=documented_errors({404: _NO_RECORD}))
     async def get_tenant(
         self, tenant: NamedDependency[TenantContext], tenants: NamedDependency[TenantDirectory]
     ) -> TenantView:
         """Your organisation's name, plan and branding."""
         return _view(await tenants.record(tenant))
 
-    @patch("/", guards=[requires_tenant_admin])
+    @patch(
+        "/",
+        guards=[requires_tenant_admin],
+        responses=documented_errors(
+            {
+                400: "`invalid_display_name`, `invalid_color`, `invalid_logo_url`, "
+                "`invalid_request`.",
+                403: "`forbidden` (you are not a tenant admin), `tenant_suspended`.",
+                404: _NO_RECORD,
+            }
+        ),
+    )
     async def update_branding(
         self,
         tenant: NamedDependency[TenantContext],
@@ -262,7 +274,7 @@ class TenantController(Controller):
         await tenants.set_branding(tenant, branding)
         return _view(msgspec.structs.replace(record, branding=branding))
 
-    @get("/usage")
+    @get("/usage", responses=documented_errors({404: _NO_RECORD}))
     async def get_usage(
         self, tenant: NamedDependency[TenantContext], tenants: NamedDependency[TenantDirectory]
     ) -> UsageView:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from engageiq_tenancy.errors import ApiError
+
+# How the OpenAPI documents describe these errors (`documented_errors` takes them).
+NOT_FOUND_DOC: Final = "`file_not_found`: no such file in your organisation."
+NOT_YOURS_DOC: Final = "`forbidden`: only who uploaded the file, or a tenant admin, may change it."
 
 
 def file_not_found() -> ApiError:

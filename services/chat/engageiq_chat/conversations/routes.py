@@ -17,10 +17,11 @@ from engageiq_chat.turns.turn import ConversationNotFound, conversation_id_of
 from engageiq_tenancy.auth import requires_member
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.display_text import clean_display_text
-from engageiq_tenancy.errors import ApiError
+from engageiq_tenancy.errors import ApiError, documented_errors
 from engageiq_tenancy.service import BEARER
 
 log = structlog.get_logger(__name__)
+NOT_FOUND_DOC = "`conversation_not_found`: no such conversation of yours."
 MAX_TITLE_CHARS = 120
 
 
@@ -33,7 +34,13 @@ class Rename(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     title: str
 
 
-@get("/api/conversations", guards=[requires_member], security=[BEARER], tags=["conversations"])
+@get(
+    "/api/conversations",
+    guards=[requires_member],
+    security=[BEARER],
+    tags=["conversations"],
+    responses=documented_errors({400: "`invalid_cursor`, `invalid_request`."}),
+)
 async def list_conversations(
     tenant: NamedDependency[TenantContext],
     chat: NamedDependency[ChatServices],
@@ -51,6 +58,12 @@ async def list_conversations(
     security=[BEARER],
     tags=["conversations"],
     request_max_body_size=4096,
+    responses=documented_errors(
+        {
+            400: "`invalid_title` (1 to 120 visible characters), `invalid_request`.",
+            404: NOT_FOUND_DOC,
+        }
+    ),
 )
 async def rename_conversation(
     conversation_id: FromPath[str],
@@ -78,6 +91,7 @@ async def rename_conversation(
     security=[BEARER],
     tags=["conversations"],
     status_code=204,
+    responses=documented_errors({404: NOT_FOUND_DOC}),
 )
 async def delete_conversation(
     conversation_id: FromPath[str],

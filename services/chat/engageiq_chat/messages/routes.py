@@ -14,6 +14,7 @@ from engageiq_chat.services import ChatServices
 from engageiq_chat.turns.turn import ConversationNotFound, conversation_id_of
 from engageiq_tenancy.auth import requires_member
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.errors import documented_errors
 from engageiq_tenancy.service import BEARER
 
 
@@ -60,7 +61,18 @@ def view(message: StoredMessage) -> MessageView:
     )
 
 
-@get("/api/chat-history", guards=[requires_member], security=[BEARER], tags=["chat"])
+@get(
+    "/api/chat-history",
+    guards=[requires_member],
+    security=[BEARER],
+    tags=["chat"],
+    responses=documented_errors(
+        {
+            400: "`invalid_cursor`, `invalid_request`.",
+            404: "`conversation_not_found`: no such conversation of yours.",
+        }
+    ),
+)
 async def chat_history(
     tenant: NamedDependency[TenantContext],
     chat: NamedDependency[ChatServices],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import msgspec
 
@@ -55,3 +55,48 @@ _encoder: Final = msgspec.json.Encoder()
 def sse(event: str, data: msgspec.Struct) -> bytes:
     # JSON never contains a raw newline, so one `data:` line carries the whole payload.
     return b"event: " + event.encode() + b"\ndata: " + _encoder.encode(data) + b"\n\n"
+
+
+STREAM_EVENTS: Final[dict[str, type[msgspec.Struct]]] = {
+    "meta": Meta,
+    "delta": Delta,
+    "citation": CitationEvent,
+    "done": Done,
+    "error": ErrorEvent,
+}
+"""Every event a chat stream sends, by its `event:` name (what `sse` writes)."""
+
+
+def _inlined(schema: Any, definitions: dict[str, Any]) -> Any:
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str):
+            return _inlined(definitions[ref.rsplit("/", 1)[1]], definitions)
+        return {key: _inlined(value, definitions) for key, value in schema.items()}
+    if isinstance(schema, list):
+        return [_inlined(item, definitions) for item in schema]
+    return schema
+
+
+def stream_item_schema() -> dict[str, Any]:
+    """One event of the stream as OpenAPI 3.2's `itemSchema` describes it: `{event, data}`, the
+    `data` being JSON whose schema is the event's struct (generated from the structs above, so
+    the document cannot drift from what `sse` writes). Heartbeat comment lines are not events."""
+    _, definitions = msgspec.json.schema_components(STREAM_EVENTS.values())
+    return {
+        "oneOf": [
+            {
+                "type": "object",
+                "required": ["event", "data"],
+                "properties": {
+                    "event": {"const": name},
+                    "data": {
+                        "type": "string",
+                        "contentMediaType": "application/json",
+                        "contentSchema": _inlined(definitions[struct.__name__], definitions),
+                    },
+                },
+            }
+            for name, struct in STREAM_EVENTS.items()
+        ]
+    }

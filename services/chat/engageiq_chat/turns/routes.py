@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Final
+from dataclasses import dataclass, field
+from typing import Any, Final
 
 import msgspec
 from litestar import post
 from litestar.di import NamedDependency
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation
 from litestar.params import JSONBody
 from litestar.response import Stream
 
 from engageiq_chat.services import ChatServices
+from engageiq_chat.turns.events import STREAM_EVENTS, stream_item_schema
 from engageiq_chat.turns.turn import ChatTurns
 from engageiq_tenancy.auth import requires_member
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.errors import documented_errors
 from engageiq_tenancy.service import BEARER
 
 # Generous for the longest accepted message (JSON escaping can double it), far below 10 MB.
@@ -23,6 +27,31 @@ STREAM_HEADERS: Final = {
     # Proxies that buffer (nginx-style) must pass each event through at once.
     "X-Accel-Buffering": "no",
 }
+
+
+@dataclass
+class EventStreamMediaType(OpenAPIMediaType):
+    """A media type entry with OpenAPI 3.2's `itemSchema`: the schema of each event of a
+    `text/event-stream` (Litestar's spec classes predate 3.2; schemathesis validates it)."""
+
+    item_schema: dict[str, Any] | None = field(default=None, metadata={"alias": "itemSchema"})
+
+
+@dataclass
+class ChatStreamOperation(Operation):
+    """`/api/chat` answers 200 with an event stream, not JSON (decision 0087)."""
+
+    def __post_init__(self) -> None:
+        responses = self.responses or {}
+        responses["200"] = OpenAPIResponse(
+            description="`text/event-stream`: `meta` at once, then `delta`..., `citation`... and "
+            "`done` or `error` last; comment lines (`: keep-alive`) are heartbeats. Events: "
+            + ", ".join(f"`{name}`" for name in STREAM_EVENTS)
+            + ".",
+            headers={},
+            content={"text/event-stream": EventStreamMediaType(item_schema=stream_item_schema())},
+        )
+        self.responses = responses
 
 
 class ChatRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
@@ -39,6 +68,16 @@ class ChatRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     tags=["chat"],
     request_max_body_size=MAX_BODY_BYTES,
     status_code=200,
+    operation_class=ChatStreamOperation,
+    responses=documented_errors(
+        {
+            400: "`empty_message`, `invalid_request`.",
+            404: "`conversation_not_found`: no such conversation of yours.",
+            413: "`message_too_long`, `payload_too_large`.",
+            429: "`budget_exceeded`: the organisation's monthly AI budget is spent "
+            "(`Retry-After`: seconds until it renews).",
+        }
+    ),
 )
 async def chat_turn(
     data: JSONBody[ChatRequest],

@@ -6,7 +6,7 @@ import enum
 import secrets
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 import msgspec
 
@@ -73,6 +73,11 @@ class FileRecord(msgspec.Struct, rename="camel", kw_only=True):
     def expired(self, now: float | None = None) -> bool:
         # DynamoDB deletes TTL-expired items lazily (and moto never does), so reads filter.
         return self.expires_at is not None and self.expires_at <= (now or time.time())
+
+
+FILE_ID_PATTERN: Final = r"^[0-9a-f]{27,40}$"
+"""What `new_file_id` makes (the OpenAPI documents say so, which also tells clients and fuzzers
+that fixed words beside ids, `/api/files/search` and `/api/files/docs`, are not file ids)."""
 
 
 def new_file_id() -> str:

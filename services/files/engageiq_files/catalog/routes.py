@@ -7,25 +7,29 @@ from typing import Annotated
 import anyio.to_thread
 from litestar import delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter
+from litestar.params import PathParameter, QueryParameter
 
 from engageiq_files.catalog.catalog import InvalidCursor, decode_cursor, encode_cursor
 from engageiq_files.catalog.ownership import require_change_right
-from engageiq_files.catalog.records import FileRecord, FileStatus
+from engageiq_files.catalog.records import FILE_ID_PATTERN, FileRecord, FileStatus
 from engageiq_files.catalog.versions import after_delete, make_current, versions_of
 from engageiq_files.catalog.views import FilePage, FileView
-from engageiq_files.errors import file_not_found
+from engageiq_files.errors import NOT_FOUND_DOC, NOT_YOURS_DOC, file_not_found
 from engageiq_files.runtime import FilesRuntime
 from engageiq_files.uploads.store import chunks_object_key
 from engageiq_tenancy.context import TenantContext
-from engageiq_tenancy.errors import ApiError
+from engageiq_tenancy.errors import ApiError, documented_errors
 from engageiq_tenancy.keys import InvalidObjectId, object_id
 from engageiq_tenancy.service import BEARER
 
+FileIdPath = Annotated[
+    str,
+    # Documented, not enforced: any other value is simply an id that does not exist (404).
+    PathParameter(description="A file id.", schema_extra={"pattern": FILE_ID_PATTERN}),
+]
 
-async def find_file(
-    files: FilesRuntime, tenant: TenantContext, file_id: FromPath[str]
-) -> FileRecord:
+
+async def find_file(files: FilesRuntime, tenant: TenantContext, file_id: str) -> FileRecord:
     """The caller's file, or 404 (for malformed ids and other tenants' ids alike)."""
     try:
         object_id(file_id)
@@ -37,7 +41,12 @@ async def find_file(
     return record
 
 
-@get("/api/files", security=[BEARER], tags=["files"])
+@get(
+    "/api/files",
+    security=[BEARER],
+    tags=["files"],
+    responses=documented_errors({400: "`invalid_cursor`, `invalid_request`."}),
+)
 async def list_files(
     tenant: NamedDependency[TenantContext],
     files: NamedDependency[FilesRuntime],
@@ -66,11 +75,16 @@ async def list_files(
     )
 
 
-@get("/api/files/{file_id:str}", security=[BEARER], tags=["files"])
+@get(
+    "/api/files/{file_id:str}",
+    security=[BEARER],
+    tags=["files"],
+    responses=documented_errors({404: NOT_FOUND_DOC}),
+)
 async def get_file(
     tenant: NamedDependency[TenantContext],
     files: NamedDependency[FilesRuntime],
-    file_id: FromPath[str],
+    file_id: FileIdPath,
 ) -> FileView:
     """Metadata and a short-lived download URL."""
     record = await find_file(files, tenant, file_id)
@@ -92,11 +106,23 @@ async def get_file(
     return FileView.of(record, download_url=url, versions=versions)
 
 
-@post("/api/files/{file_id:str}/restore", security=[BEARER], tags=["files"], status_code=200)
+@post(
+    "/api/files/{file_id:str}/restore",
+    security=[BEARER],
+    tags=["files"],
+    status_code=200,
+    responses=documented_errors(
+        {
+            403: NOT_YOURS_DOC,
+            404: NOT_FOUND_DOC,
+            409: "`not_an_older_version`: the file is current or not ready.",
+        }
+    ),
+)
 async def restore_version(
     tenant: NamedDependency[TenantContext],
     files: NamedDependency[FilesRuntime],
-    file_id: FromPath[str],
+    file_id: FileIdPath,
 ) -> FileView:
     """Make an older, ready version the current one again: search and chat cite it from now
     on, and the version that was current is listed under it. 409 `not_an_older_version` for
@@ -116,11 +142,17 @@ async def restore_version(
     return FileView.of(restored, versions=versions)
 
 
-@delete("/api/files/{file_id:str}", security=[BEARER], tags=["files"], status_code=204)
+@delete(
+    "/api/files/{file_id:str}",
+    security=[BEARER],
+    tags=["files"],
+    status_code=204,
+    responses=documented_errors({403: NOT_YOURS_DOC, 404: NOT_FOUND_DOC}),
+)
 async def delete_file(
     tenant: NamedDependency[TenantContext],
     files: NamedDependency[FilesRuntime],
-    file_id: FromPath[str],
+    file_id: FileIdPath,
 ) -> None:
     """Removes the metadata, the file's chunks from the index, the object and its chunks.
     Members delete the files they uploaded; tenant admins any file of the tenant (403 else)."""

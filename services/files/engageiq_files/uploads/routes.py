@@ -4,6 +4,7 @@ POST /api/files/{id}/complete."""
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import anyio.to_thread
@@ -12,15 +13,25 @@ from litestar import Request, post
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIType,
+    Operation,
+    RequestBody,
+    Schema,
+)
+from litestar.params import JSONBody, QueryParameter
 from multipart import parse_options_header
 
 from engageiq_files.catalog.ownership import require_change_right
 from engageiq_files.catalog.records import FileRecord, FileStatus, new_file_id, now_iso
-from engageiq_files.catalog.routes import find_file
+from engageiq_files.catalog.routes import FileIdPath, find_file
 from engageiq_files.catalog.views import FileView, UploadedFile
 from engageiq_files.config import FilesSettings
 from engageiq_files.errors import (
+    NOT_FOUND_DOC,
+    NOT_YOURS_DOC,
     empty_file,
     file_too_large,
     malformed_upload,
@@ -44,7 +55,7 @@ from engageiq_files.uploads.streaming import (
     StreamedUpload,
 )
 from engageiq_tenancy.context import TenantContext
-from engageiq_tenancy.errors import ApiError
+from engageiq_tenancy.errors import ApiError, documented_errors
 from engageiq_tenancy.service import BEARER
 
 PENDING_DIRECT_UPLOAD_TTL = 3600
@@ -88,6 +99,37 @@ class DirectUpload(msgspec.Struct, rename="camel"):
     expires_in: int
 
 
+@dataclass
+class MultipartUploadOperation(Operation):
+    """The streamed upload reads `request.stream()` itself, so Litestar cannot infer its body;
+    this is the body it parses: multipart/form-data with one binary `file` part."""
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True,
+            description="One file as the `file` part; its type is sniffed from the content.",
+            content={
+                "multipart/form-data": OpenAPIMediaType(
+                    schema=Schema(
+                        type=OpenAPIType.OBJECT,
+                        required=["file"],
+                        properties={
+                            "file": Schema(
+                                type=OpenAPIType.STRING,
+                                # `binary` is what generators (openapi-typescript,
+                                # schemathesis) read as a file part.
+                                format=OpenAPIFormat.BINARY,
+                                content_media_type="application/octet-stream",
+                                description="The document (txt, md, html, csv, pdf, docx, "
+                                "pptx or xlsx).",
+                            )
+                        },
+                    )
+                )
+            },
+        )
+
+
 def _content_type_of(kind: FileKind) -> str:
     return CONTENT_TYPES[kind]
 
@@ -122,6 +164,17 @@ def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
         # Deliberately the file limit plus form overhead: Litestar's default (10 MB) would
         # refuse legitimate files, and None would accept anything.
         request_max_body_size=limit + MULTIPART_OVERHEAD,
+        operation_class=MultipartUploadOperation,
+        responses=documented_errors(
+            {
+                400: "`empty_file`, `malformed_upload` (not multipart/form-data with one `file` "
+                "field), `invalid_request`.",
+                403: NOT_YOURS_DOC + " (`replaces`)",
+                404: NOT_FOUND_DOC + " (`replaces`)",
+                413: "`file_too_large`: over the upload limit.",
+                415: "`unsupported_file_type`: the content is not an accepted document type.",
+            }
+        ),
     )
     async def upload_file(
         request: Request[Any, Any, Any],
@@ -189,7 +242,15 @@ def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
             status=record.status,
         )
 
-    @post("/api/files/uploads", security=[BEARER], tags=["files"], status_code=201)
+    @post(
+        "/api/files/uploads",
+        security=[BEARER],
+        tags=["files"],
+        status_code=201,
+        responses=documented_errors(
+            {403: NOT_YOURS_DOC + " (`replaces`)", 404: NOT_FOUND_DOC + " (`replaces`)"}
+        ),
+    )
     async def create_direct_upload(
         tenant: NamedDependency[TenantContext],
         files: NamedDependency[FilesRuntime],
@@ -222,11 +283,26 @@ def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
             expires_in=settings.presign_expiry_seconds,
         )
 
-    @post("/api/files/{file_id:str}/complete", security=[BEARER], tags=["files"], status_code=200)
+    @post(
+        "/api/files/{file_id:str}/complete",
+        security=[BEARER],
+        tags=["files"],
+        status_code=200,
+        responses=documented_errors(
+            {
+                400: "`empty_file`, `invalid_request`.",
+                403: NOT_YOURS_DOC,
+                404: NOT_FOUND_DOC,
+                409: "`already_completed`, `upload_missing` (nothing was posted to the form yet).",
+                413: "`file_too_large`: the uploaded object is over the limit.",
+                415: "`unsupported_file_type`: the uploaded content is not an accepted type.",
+            }
+        ),
+    )
     async def complete_direct_upload(
         tenant: NamedDependency[TenantContext],
         files: NamedDependency[FilesRuntime],
-        file_id: FromPath[str],
+        file_id: FileIdPath,
     ) -> FileView:
         """Verify a direct upload (size and sniffed type) and start ingesting it. Only the
         person who started the upload (or a tenant admin) completes it (403 else)."""
