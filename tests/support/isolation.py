@@ -11,10 +11,12 @@ from __future__ import annotations
 import math
 import secrets
 import time
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import jwt
 
 from engageiq.local.aws import LocalResources, aws_client
 from engageiq.local.seed import generate_password, local_target, sign_in
@@ -42,6 +44,8 @@ class Person:
     removed: bool = False
     changed_at: float = 0.0
     """When the user's access was last restricted (epoch seconds); 0 if never."""
+    old_tokens: list[str] = field(default_factory=list)
+    """Tokens of earlier accounts with this address (removed, then invited again)."""
 
     @property
     def acts_as_admin(self) -> bool:
@@ -83,7 +87,7 @@ class Accounts:
             Permanent=True,
         )
         token = self.sign_in(email, password)
-        return Person(key, email, slug, self.user_id(email), password, token, admin, admin)
+        return Person(key, email, slug, token_subject(token), password, token, admin, admin)
 
     def first_sign_in(self, email: str, temporary_password: str) -> tuple[str, str]:
         """Sign in an invited user (answering Cognito's new-password challenge): the token and
@@ -103,16 +107,51 @@ class Accounts:
             self.resources.endpoint_url, self.resources.user_pool_client_id, email, password
         )
 
-    def user_id(self, email: str) -> str:
-        user = self.cognito.admin_get_user(UserPoolId=self.resources.user_pool_id, Username=email)
-        return str(user["Username"])
-
     def roles(self, slug: str, user_id: str) -> tuple[str, ...] | None:
         """The user's roles in `slug` as the user pool holds them, or None if the user is not
         one of its users (the operators' view, used to check that refused changes changed
         nothing)."""
         found = {u.user_id: u for u in self.directory.tenant_members(slug)}
         return found[user_id].roles if user_id in found else None
+
+
+def token_subject(token: str) -> str:
+    """The `sub` of a token Cognito just issued to us (the services verify it; we only read)."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return str(claims["sub"])
+
+
+class FreshTenants:
+    """New tenants, each with a signed-in admin and member, made one batch ahead in a
+    background thread: provisioning a batch takes seconds, and the platform can do it while
+    the previous example runs."""
+
+    def __init__(self, accounts: Accounts, count: int) -> None:
+        self._accounts = accounts
+        self._count = count
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fresh-tenants")
+        self._next: Future[list[tuple[Person, Person]]] = self._pool.submit(self._make)
+
+    def _make(self) -> list[tuple[Person, Person]]:
+        made = []
+        for n in range(self._count):
+            slug = new_slug(f"iso{n}")
+            admin = self._accounts.new_tenant(slug)
+            member = self._accounts.new_user(slug, "member", Role.MEMBER)
+            made.append((admin, member))
+        return made
+
+    def take(self) -> list[tuple[Person, Person]]:
+        """A batch of `count` (admin, member) pairs, each of its own new tenant."""
+        batch = self._next.result()
+        self._next = self._pool.submit(self._make)
+        return batch
+
+    def __enter__(self) -> FreshTenants:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def wait_for_new_token_second(changed_at: float) -> None:
