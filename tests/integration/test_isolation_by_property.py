@@ -198,9 +198,7 @@ def make_machine(
             return relation
 
         def revoked(self, response: httpx.Response) -> None:
-            assert (response.status_code, response.json()["code"]) == (401, "token_revoked"), (
-                response.text
-            )
+            assert refusal(response)[:2] == (401, "token_revoked"), response.text
 
         def like_missing(
             self,
