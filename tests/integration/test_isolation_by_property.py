@@ -658,6 +658,9 @@ def make_machine(
             elif not self.may_change(a, f):
                 assert refusal(response)[:2] == (403, "forbidden"), response.text
                 self.check_file_by_owner(f)
+            elif f.awaiting:
+                assert refusal(response)[:2] == (409, "upload_not_completed"), response.text
+                self.check_file_by_owner(f)
             else:
                 assert response.status_code == 201, response.text
                 return self.new_file(a, response, marker=marker, content=data, document=f.document)
@@ -709,6 +712,9 @@ def make_machine(
                 self.check_file_by_owner(f)
             elif not self.may_change(a, f):
                 assert refusal(response)[:2] == (403, "forbidden"), response.text
+                self.check_file_by_owner(f)
+            elif f.awaiting:
+                assert refusal(response)[:2] == (409, "upload_not_completed"), response.text
                 self.check_file_by_owner(f)
             else:
                 assert response.status_code == 201, response.text
