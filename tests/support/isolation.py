@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import jwt
+from botocore.exceptions import ClientError
 
 from engageiq.local.aws import LocalResources, aws_client
 from engageiq.local.seed import generate_password, local_target, sign_in
@@ -93,13 +94,21 @@ class Accounts:
         """Sign in an invited user (answering Cognito's new-password challenge): the token and
         the password chosen."""
         password = generate_password()
-        token = sign_in(
-            self.resources.endpoint_url,
-            self.resources.user_pool_client_id,
-            email,
-            temporary_password,
-            new_password=password,
-        )
+        try:
+            token = sign_in(
+                self.resources.endpoint_url,
+                self.resources.user_pool_client_id,
+                email,
+                temporary_password,
+                new_password=password,
+            )
+        except ClientError as exc:
+            # Seen once in a heavy run under load: the answer to the challenge was retried by
+            # botocore after its first attempt had already used the session (and set the
+            # password). If the password was set, signing in with it works; else this raises.
+            if exc.response["Error"]["Code"] != "ResourceNotFoundException":
+                raise
+            token = self.sign_in(email, password)
         return token, password
 
     def sign_in(self, email: str, password: str) -> str:
