@@ -96,3 +96,36 @@ def test_a_direct_upload_can_replace_a_file(files_client: FilesClient) -> None:
     assert completed.json()["replaces"] == v1
     files_client.settle()
     assert [h[0] for h in quasar_prices(files_client, tenant)] == [direct["id"]]
+
+
+def test_a_file_whose_upload_was_never_completed_cannot_be_replaced(
+    files_client: FilesClient,
+) -> None:
+    """Regression (isolation property test, decision 0089): replacing a direct upload that
+    was still awaiting its bytes, then completing it, left two current versions of one
+    document, both searched. Now the replacement is refused and nothing is written."""
+    from tests.unit.files.test_direct_upload import send
+
+    tenant = f"await-{secrets.token_hex(4)}"
+    started = files_client.post(tenant, "/api/files/uploads", json={"name": "Pricing.md"})
+    assert started.status_code == 201, started.text
+    first = started.json()
+    by_form = files_client.client.post(
+        f"/api/upload-file?replaces={first['id']}",
+        files={"file": ("Pricing.md", (CASES_DIR / "dup_v2.md").read_bytes(), "text/markdown")},
+        headers=files_client.headers(tenant),
+    )
+    by_direct_upload = files_client.post(
+        tenant, "/api/files/uploads", json={"name": "Pricing.md", "replaces": first["id"]}
+    )
+    for refused in (by_form, by_direct_upload):
+        assert (refused.status_code, refused.json()["code"]) == (409, "upload_not_completed")
+    listed = files_client.get(tenant, "/api/files").json()["files"]
+    assert [f["id"] for f in listed] == [first["id"]]
+    # The upload itself still completes, as the one version of its document.
+    assert send(first, (CASES_DIR / "dup_v1.md").read_bytes()).status_code == 204
+    completed = files_client.post(tenant, f"/api/files/{first['id']}/complete")
+    assert completed.status_code == 200, completed.text
+    files_client.settle()
+    assert [h[0] for h in quasar_prices(files_client, tenant)] == [first["id"]]
+    assert files_client.file(tenant, first["id"]).get("versions", []) == []

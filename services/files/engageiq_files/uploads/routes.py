@@ -72,13 +72,23 @@ async def version_fields(
 ) -> dict[str, Any]:
     """The record fields of an upload that replaces file `replaces` (404 `file_not_found` if
     it is not one of the tenant's files; 403 `forbidden` unless the caller uploaded it or is a
-    tenant admin, the rule of deleting it), or none for a new document. Both files are marked
+    tenant admin, the rule of deleting it; 409 `upload_not_completed` if it is a direct upload
+    still awaiting its bytes), or none for a new document. Both files are marked
     `versioned` so listings know to look their versions up."""
     if not replaces:
         return {}
     target = await find_file(files, tenant, replaces)
     # A new version changes what everyone's answers cite: the same right as deleting it.
     require_change_right(tenant, target, "replace")
+    if target.awaiting_upload:
+        # A version of a document whose first upload never arrived would become a second
+        # current version once that upload is completed (found by the isolation property
+        # test's version invariant, decision 0089): there is nothing to replace yet.
+        raise ApiError(
+            409,
+            "upload_not_completed",
+            f"'{target.name}' was never uploaded: complete or delete that upload first.",
+        )
     if not target.versioned:
         await anyio.to_thread.run_sync(
             lambda: files.catalog.update(tenant, target.id, versioned=True)
