@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-from engageiq_tenancy.resources import INGESTION
 from engageiq_files.search.cache_budget import default_cache_bytes
+from engageiq_tenancy.resources import INGESTION
 
 MIB: Final = 1024 * 1024
 S3_MIN_PART_SIZE: Final = 5 * MIB
