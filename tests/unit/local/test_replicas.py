@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -130,7 +131,9 @@ def edge_over(handler: Handler, urls: list[str]) -> tuple[Edge, httpx.AsyncClien
     pools = pools_from_json(json.dumps(origins))
     upstream = httpx.AsyncClient(transport=Origins(handler))
     edge = Edge(pools, no_static, client=upstream)
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=edge), base_url="http://edge")
+    # httpx types an ASGI app more loosely than Litestar's scope types; it is the same protocol.
+    app: Any = edge
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://edge")
     return edge, client
 
 
