@@ -23,8 +23,8 @@ def test_a_short_load_run_reports_every_figure_with_no_errors(tmp_path: Path) ->
     figures = tmp_path / "load.json"
     run = subprocess.run(
         [
-            sys.executable, "bench/load.py", "--duration", "8", "--warmup", "2",
-            "--concurrency", "4", "--no-compare", "--json", str(figures),
+            sys.executable, "bench/load.py", "--duration", "6", "--warmup", "1",
+            "--bare-seconds", "1", "--concurrency", "4", "--no-compare", "--json", str(figures),
         ],
         cwd=ROOT, capture_output=True, text=True, timeout=240, check=False,
     )  # fmt: skip
