@@ -13,7 +13,8 @@ stays bounded and no process has a reason to grow.
 
 Reported: requests/s, p50/p99 latency per kind (the whole exchange: a chat turn until its
 `done` event), errors (a non-2xx answer, a transport error, a stream without `done`), which
-replicas answered (`x-engageiq-replica`), and each process's RSS sampled every second.
+replicas answered (`x-engageiq-replica`), and each process's RSS and CPU time sampled every
+second (CPU as cores used over the run: which process is the bottleneck).
 Baselines measured in the same run: the edge's own `/config.json` at the same concurrency (the
 cost of the client and the edge alone; each kind's p50 is also given as a multiple of it), and
 unless `--no-compare`, the same mix against `--replicas 1` for `--compare-duration` seconds
@@ -74,6 +75,9 @@ UPLOADS_KEPT: Final = 3
 TURNS_PER_CONVERSATION: Final = 4
 """A client starts a new conversation after this many turns (history stays a page long)."""
 MEMORY_WINDOW_S: Final = 20.0
+CLIENT: Final = "load-client"
+NOT_JUDGED: Final = frozenset({"engageiq-dev", CLIENT})
+"""moto (in the engageiq-dev process) holds the data itself; the client is not the platform."""
 MEMORY_GROWTH_ALLOWED: Final = 0.10
 SEARCH_TERMS: Final = ("pricing", "renewal", "objection", "discount", "security", "onboarding")
 DOCUMENT: Final = (
@@ -341,11 +345,14 @@ async def bare(web_url: str, concurrency: int, seconds: float) -> Run:
 
 
 class MemorySampler:
-    """Each local process's RSS (psutil) every `interval` s, in a thread, with the time."""
+    """Each process's RSS (bytes) and CPU time used so far (seconds, its reaped children's
+    included: the parser and index-build sandboxes) every `interval` s, in a thread, with the
+    time. The load client itself is sampled too (`load-client`): it shares the machine."""
 
     def __init__(self, pids: dict[str, int], interval: float = 1.0) -> None:
         self.processes = {name: psutil.Process(pid) for name, pid in pids.items()}
-        self.samples: dict[str, list[tuple[float, int]]] = {name: [] for name in pids}
+        self.processes[CLIENT] = psutil.Process()
+        self.samples: dict[str, list[tuple[float, int, float]]] = {n: [] for n in self.processes}
         self.vanished: set[str] = set()
         self.interval = interval
         self._stop = threading.Event()
@@ -356,7 +363,10 @@ class MemorySampler:
             now = time.monotonic()
             for name, process in self.processes.items():
                 try:
-                    self.samples[name].append((now, process.memory_info().rss))
+                    with process.oneshot():
+                        cpu = process.cpu_times()
+                        used = cpu.user + cpu.system + cpu.children_user + cpu.children_system
+                        self.samples[name].append((now, process.memory_info().rss, used))
                 except psutil.Error:
                     self.vanished.add(name)  # it died or was restarted: reported as such
             self._stop.wait(self.interval)
@@ -376,11 +386,12 @@ def memory_report(
     """Per process: mean RSS (MB) in the first and last windows of [start, end], the change,
     and whether it is judged and flat. Returns the report and the window used (s)."""
     window = min(MEMORY_WINDOW_S, (end - start) / 3)
-    report = {}
+    report: dict[str, dict[str, Any]] = {}
     for name, samples in sampler.samples.items():
-        first = [rss for t, rss in samples if start <= t < start + window]
-        last = [rss for t, rss in samples if end - window <= t <= end]
-        judged = name != "engageiq-dev"
+        first = [rss for t, rss, _ in samples if start <= t < start + window]
+        last = [rss for t, rss, _ in samples if end - window <= t <= end]
+        cpu = [used for t, _, used in samples if start <= t <= end]
+        judged = name not in NOT_JUDGED
         if not first or not last:
             report[name] = {"judged": judged, "flat": False, "note": "no samples"}
             continue
@@ -390,7 +401,8 @@ def memory_report(
         report[name] = {
             "first_mb": round(first_mb, 1),
             "last_mb": round(last_mb, 1),
-            "peak_mb": round(max(rss for _, rss in samples) / 1e6, 1),
+            "peak_mb": round(max(rss for _, rss, _ in samples) / 1e6, 1),
+            "cores_used": round((cpu[-1] - cpu[0]) / (end - start), 2) if len(cpu) > 1 else 0.0,
             "change_pct": round(change * 100, 1),
             "judged": judged,
             "flat": flat,
@@ -455,9 +467,19 @@ def compare(args: argparse.Namespace) -> dict[str, Any]:
     with dev_platform(args.compare_replicas) as outputs:
         crew = members(outputs)
         asyncio.run(seed_documents(outputs["webUrl"], crew))
-        run = asyncio.run(
-            load(outputs["webUrl"], crew, args.concurrency, args.warmup / 2, args.compare_duration)
-        )
+        pids = {name: p["pid"] for name, p in outputs["localProcesses"].items() if p.get("pid")}
+        with MemorySampler(pids) as sampler:
+            run = asyncio.run(
+                load(
+                    outputs["webUrl"],
+                    crew,
+                    args.concurrency,
+                    args.warmup / 2,
+                    args.compare_duration,
+                )
+            )
+            end = time.monotonic()
+        usage, _ = memory_report(sampler, end - run.seconds, end)
     p50s = {k: v.get("p50_ms") for k, v in kinds_report(run, 1.0).items()}
     return {
         "replicas": args.compare_replicas,
@@ -465,6 +487,7 @@ def compare(args: argparse.Namespace) -> dict[str, Any]:
         "throughput_rps": round(run.rps, 1),
         "errors": len(run.errors),
         "p50_ms": p50s,
+        "cores_used": {name: m.get("cores_used") for name, m in usage.items()},
     }
 
 
@@ -490,12 +513,13 @@ def print_report(result: dict[str, Any]) -> None:
             )
     print("answered by: " + ", ".join(f"{n} {c}" for n, c in result["answered_by"].items()))
     window = result["memory_window_s"]
-    print(f"RSS, mean of the first {window} s vs the last {window} s (MB):")
+    print(f"RSS, mean of the first {window} s vs the last {window} s (MB), and CPU cores used:")
     for name, m in result["memory"].items():
-        verdict = ("flat" if m["flat"] else "GREW") if m["judged"] else "not judged (moto)"
+        verdict = ("flat" if m["flat"] else "GREW") if m["judged"] else "not judged"
         print(
             f"  {name:<14}{m.get('first_mb', '-'):>8} -> {m.get('last_mb', '-'):>8} "
-            f"({m.get('change_pct', '-'):>+5} %, peak {m.get('peak_mb', '-')})  {verdict}"
+            f"({m.get('change_pct', '-'):>+5} %, peak {m.get('peak_mb', '-')})  {verdict:<11}"
+            f" cores {m.get('cores_used', '-')}"
         )
     if result.get("compare"):
         c = result["compare"]
@@ -505,6 +529,7 @@ def print_report(result: dict[str, Any]) -> None:
             f"{result['scaling_ratio']}x its throughput"
         )
         print("  its p50 ms: " + ", ".join(f"{k} {v}" for k, v in c["p50_ms"].items() if v))
+        print("  its CPU cores used: " + ", ".join(f"{k} {v}" for k, v in c["cores_used"].items()))
     goals = result["goals"]
     print(
         f"goals: 0 errors: {'met' if goals['no_errors'] else 'MISSED'}; memory flat (<= "

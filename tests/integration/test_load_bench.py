@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.load import MIX
+from bench.load import CLIENT, MIX, NOT_JUDGED
 
 pytestmark = pytest.mark.integration
 
@@ -41,15 +41,9 @@ def test_a_short_load_run_reports_every_figure_with_no_errors(tmp_path: Path) ->
         assert {"count", "errors", "p50_ms", "p99_ms", "p50_vs_bare"} <= set(result["kinds"][kind])
     assert set(result["answered_by"]) == REPLICAS
     assert result["baseline_bare"]["throughput_rps"] > 0
-    assert set(result["memory"]) == {
-        "engageiq-dev",
-        "chat-1",
-        "chat-2",
-        "files-1",
-        "files-2",
-        "edge",
-    }
+    assert set(result["memory"]) == {"engageiq-dev", "edge", CLIENT, *REPLICAS}
     for name, memory in result["memory"].items():
-        assert {"first_mb", "last_mb", "peak_mb", "change_pct", "judged", "flat"} <= set(memory)
-        assert memory["judged"] is (name != "engageiq-dev")
+        fields = {"first_mb", "last_mb", "peak_mb", "change_pct", "cores_used", "judged", "flat"}
+        assert fields <= set(memory)
+        assert memory["judged"] is (name not in NOT_JUDGED)
     assert "goals: 0 errors: met" in run.stdout
