@@ -19,6 +19,7 @@ import pytest
 from engageiq.local.platform import free_port
 from engageiq.local.replicas import REPLICA_HEADER
 from engageiq.local.seed import sign_in
+from engageiq.local.state import SNAPSHOT_INTERVAL_SECONDS
 from tests.integration.conftest import DevPlatform, start_dev, stop_dev, wait_for_outputs
 
 pytestmark = pytest.mark.integration
@@ -164,3 +165,63 @@ def test_killing_a_replica_keeps_the_platform_serving(
         time.sleep(0.2)
     log = (two_of_each.state_dir / "logs" / "files-1.log").read_text()
     assert log.count("Application startup complete") == 2
+
+
+def test_with_replicas_a_killed_platform_takes_every_replica_along_and_keeps_its_state(
+    tmp_path: Path,
+) -> None:
+    state_dir = tmp_path / "state"
+    ports = ("--port", str(free_port()), "--aws-port", str(free_port()))
+    process = start_dev(state_dir, *ports, "--replicas", "2")
+    try:
+        platform = DevPlatform(process, state_dir, wait_for_outputs(process, state_dir))
+        o = platform.outputs
+        token = sign_in(
+            o["awsEndpointUrl"], o["userPoolClientId"], o["demoUsername"], o["demoPassword"]
+        )
+        with httpx.Client(
+            base_url=f"{platform.web_url}/api", headers={"Authorization": f"Bearer {token}"}
+        ) as api:
+            conversation = chat_turn(api, "Who handles renewals?")
+            upload = api.post("/upload-file", files={"file": ("kept.md", b"# Kept\nRenewals.\n")})
+            assert upload.status_code == 201, upload.text
+        replica_pids = [p["pid"] for p in processes(platform).values() if p.get("service")]
+        assert len(replica_pids) == 4
+        time.sleep(SNAPSHOT_INTERVAL_SECONDS * 2 + 1)
+        process.kill()  # kill -9 of `engageiq dev`
+        process.wait()
+    finally:
+        stop_dev(process)
+
+    # No orphan replica keeps serving (or holding a port) after its platform died.
+    deadline = time.monotonic() + 15
+    while any(_alive(pid) for pid in replica_pids):
+        assert time.monotonic() < deadline, "replicas outlived their platform"
+        time.sleep(0.2)
+
+    (state_dir / "outputs.json").unlink(missing_ok=True)  # left behind by the SIGKILL
+    again = start_dev(state_dir, *ports, "--replicas", "2")
+    try:
+        restored = DevPlatform(again, state_dir, wait_for_outputs(again, state_dir))
+        o = restored.outputs
+        token = sign_in(
+            o["awsEndpointUrl"], o["userPoolClientId"], o["demoUsername"], o["demoPassword"]
+        )
+        with httpx.Client(
+            base_url=f"{restored.web_url}/api", headers={"Authorization": f"Bearer {token}"}
+        ) as api:
+            for _ in range(2):  # each replica of each service sees the restored state
+                listed = api.get("/conversations").json()["conversations"]
+                assert conversation in {c["id"] for c in listed}
+                assert "kept.md" in {f["name"] for f in api.get("/files").json()["files"]}
+    finally:
+        assert stop_dev(again) == 0  # Ctrl-C stops every replica cleanly
+
+
+def _alive(pid: int) -> bool:
+    """Running, not merely a zombie waiting to be reaped (its state field is Z)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
