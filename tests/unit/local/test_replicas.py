@@ -160,7 +160,9 @@ async def test_the_edge_spreads_requests_and_names_the_replica_that_answered() -
 
 
 @pytest.mark.anyio
-async def test_a_replica_that_refuses_connections_is_skipped_for_every_method() -> None:
+async def test_a_replica_that_refuses_connections_is_skipped_for_every_method(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     calls: list[str] = []
 
     async def handler(request: httpx.Request) -> httpx.Response:
@@ -183,6 +185,11 @@ async def test_a_replica_that_refuses_connections_is_skipped_for_every_method() 
     # Refused once, then tried last during its cooldown: no second knock on the dead chat
     # replica (files has its own pool, whose first replica was tried once too).
     assert calls == ["7001 POST", "7002 POST", "7001 GET", "7002 GET", "7002 POST"]
+    failed = [r for r in caplog.records if r.getMessage() == "replica_failed"]
+    assert [(r.replica, r.error, r.next) for r in failed] == [  # type: ignore[attr-defined]
+        ("chat-1", "ConnectError", "another replica"),
+        ("files-1", "ConnectError", "another replica"),
+    ]
 
 
 @pytest.mark.anyio
