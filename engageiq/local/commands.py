@@ -8,10 +8,14 @@ import threading
 import time
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 
 from engageiq.local.paths import STATE_DIR_ENV, default_state_dir
+
+if TYPE_CHECKING:  # imported lazily at run time (a missing dependency gets a clear message)
+    from engageiq.local.platform import LocalPlatform
 
 
 def _missing_dependency(exc: ImportError) -> click.ClickException:
@@ -37,8 +41,23 @@ def _missing_dependency(exc: ImportError) -> click.ClickException:
     is_flag=True,
     help="Start empty: the saved state is set aside (kept as aws-state.bin.previous).",
 )
+@click.option(
+    "--replicas",
+    type=click.IntRange(1, 8),
+    default=1,
+    show_default=True,
+    help="Processes per service (chat, files), each on its own port; the edge sends "
+    "requests to them in turn.",
+)
 @click.pass_context
-def dev(ctx: click.Context, port: int, aws_port: int, state_dir: Path | None, fresh: bool) -> None:
+def dev(
+    ctx: click.Context,
+    port: int,
+    aws_port: int,
+    state_dir: Path | None,
+    fresh: bool,
+    replicas: int,
+) -> None:
     """Run the whole platform on this machine until Ctrl-C.
 
     Tenants, users, conversations and files are saved under the state directory and are
@@ -65,9 +84,11 @@ def dev(ctx: click.Context, port: int, aws_port: int, state_dir: Path | None, fr
         ctx.obj["state_dir"],
         DevPorts(edge=port, aws=aws_port),
         fresh=fresh,
+        replicas=replicas,
         report=lambda message: click.echo(message, err=True),
     )
-    click.echo("Starting EngageIQ locally (moto, chat, files, edge)...")
+    each = "" if replicas == 1 else f" ({replicas} of each)"
+    click.echo(f"Starting EngageIQ locally (moto, chat, files{each}, edge)...")
     try:
         outputs = platform.start()
     except LocalAwsError as exc:
@@ -89,6 +110,7 @@ def dev(ctx: click.Context, port: int, aws_port: int, state_dir: Path | None, fr
         f"  API:          {outputs['apiUrl']}  (docs: {outputs['apiUrl']}/chat/docs, "
         f"{outputs['apiUrl']}/files/docs)\n"
         f"  Local AWS:    {outputs['awsEndpointUrl']}\n"
+        f"{_replica_lines(platform)}"
         f"  Demo tenant:  {outputs['demoTenantId']}\n"
         f"  Demo sign-in: {outputs['demoUsername']} / {outputs['demoPassword']}\n"
         f"  Outputs:      {ctx.obj['state_dir'] / 'outputs.json'}\n"
@@ -108,6 +130,22 @@ def dev(ctx: click.Context, port: int, aws_port: int, state_dir: Path | None, fr
     if failure is not None:
         raise SystemExit(1)
     click.echo("Stopped (state saved; `./scripts/dev --fresh` starts empty).")
+
+
+def _replica_lines(platform: LocalPlatform) -> str:
+    """The banner's list of replicas, when there are several of each service."""
+    if platform.replicas == 1:
+        return ""
+    lines = [
+        f"  {running.name + ':':<14}{running.url.removesuffix('/health')}  "
+        f"(log {running.log_path.name})"
+        for running in platform.processes
+        if running.service is not None
+    ]
+    return (
+        "  Replicas (the edge takes them in turn; x-engageiq-replica names the one that "
+        "answered):\n" + "\n".join("  " + line for line in lines) + "\n"
+    )
 
 
 @dev.command()

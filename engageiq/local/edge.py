@@ -3,11 +3,15 @@
 `/api/*` is proxied to the chat or files service by the same `EDGE_ROUTES` the CloudFront
 behaviours are generated from; everything else is the built web app (engageiq/local/web.py).
 Bodies are streamed both ways, so uploads are never buffered and SSE events arrive as they are sent.
+Each service may run as several replicas (`engageiq dev --replicas N`): requests take them in
+turn, and one that cannot reach a replica goes to the next when that is safe
+(engageiq/local/replicas.py); the answer names its replica in `x-engageiq-replica`.
 Served with `uvicorn engageiq.local.edge:create_app --factory`."""
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -19,10 +23,12 @@ import httpx
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPScope, Receive, Scope, Send
 
+from engageiq.local.replicas import REPLICA_HEADER, ReplicaPool, may_try_another, pools_from_json
 from engageiq.local.web import website_from_environment
 from engageiq_tenancy.resources import route_for
 
 EDGE_ORIGINS_ENV: Final = "ENGAGEIQ_EDGE_ORIGINS"
+"""JSON: each service's replica URLs, `{"chat": ["http://127.0.0.1:41001", ...], ...}`."""
 EDGE_WEB_ROOT_ENV: Final = "ENGAGEIQ_EDGE_WEB_ROOT"
 
 HOP_BY_HOP: Final = frozenset(
@@ -41,12 +47,49 @@ HOP_BY_HOP: Final = frozenset(
 # CloudFront's origin read timeout (60 s in our behaviours) bounds the gap between packets.
 ORIGIN_TIMEOUT: Final = httpx.Timeout(connect=5.0, read=60.0, write=60.0, pool=5.0)
 
+log = logging.getLogger(__name__)
+
+
+class RequestBody:
+    """The client's request body, read from ASGI `receive` as an origin request sends it.
+
+    It counts the bytes read (`bytes_read`), so the edge knows whether a request that failed
+    on one replica can still go to another (`may_try_another`), and is read once even across
+    attempts (a second `chunks()` after the end yields nothing). `read` is set once the body
+    is read, the point from which the disconnect watch may call `receive` itself."""
+
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
+        self.bytes_read = 0
+        self.complete = False
+        self.read = anyio.Event()
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        try:
+            while not self.complete:
+                message = await self._receive()
+                if message["type"] == "http.disconnect":
+                    self.complete = True
+                    return
+                self.complete = not message.get("more_body", False)
+                chunk = message.get("body", b"")
+                if isinstance(chunk, bytes) and chunk:
+                    self.bytes_read += len(chunk)
+                    yield chunk
+        finally:
+            self.read.set()
+
 
 class Edge:
-    def __init__(self, origins: dict[str, str], static_app: ASGIApp) -> None:
-        self.origins = origins
+    def __init__(
+        self,
+        pools: dict[str, ReplicaPool],
+        static_app: ASGIApp,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.pools = pools
         self.static_app = static_app
-        self._client: httpx.AsyncClient | None = None
+        self._client = client
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -62,8 +105,8 @@ class Edge:
 
     async def _proxy(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
         service = route_for(scope["path"])
-        origin = self.origins.get(service) if service else None
-        if origin is None:
+        pool = self.pools.get(service) if service else None
+        if pool is None:
             await _bad_gateway(send, service or "api")
             return
         if sum(1 for k, _ in scope["headers"] if k.lower() == b"authorization") > 1:
@@ -77,36 +120,43 @@ class Edge:
             return
         raw_path = scope.get("raw_path") or scope["path"].encode()
         query = scope.get("query_string", b"")
-        url = origin + raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
+        target = raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
         # Values are trimmed as HTTP allows (httpx refuses trailing spaces, e.g. "Bearer ").
         headers = [(k, v.strip()) for k, v in scope["headers"] if k.lower() not in HOP_BY_HOP]
         client_host = (scope.get("client") or ("127.0.0.1", 0))[0]
         headers += [(b"x-forwarded-for", client_host.encode()), (b"x-forwarded-proto", b"http")]
 
-        body_read = anyio.Event()
-
-        async def request_body() -> AsyncIterator[bytes]:
+        body = RequestBody(receive)
+        response: httpx.Response | None = None
+        for replica in pool.attempts():
+            request = self.client.build_request(
+                scope["method"], replica.url + target, headers=headers, content=body.chunks()
+            )
             try:
-                while True:
-                    message = await receive()
-                    if message["type"] == "http.disconnect":
-                        return
-                    body = message.get("body", b"")
-                    if isinstance(body, bytes):
-                        yield body
-                    if not message.get("more_body", False):
-                        return
-            finally:
-                body_read.set()
-
-        request = self.client.build_request(
-            scope["method"], url, headers=headers, content=request_body()
-        )
-        try:
-            response = await self.client.send(request, stream=True)
-        except httpx.HTTPError:
+                response = await self.client.send(request, stream=True)
+            except httpx.HTTPError as exc:
+                if isinstance(exc, httpx.TransportError):
+                    pool.failed(replica)
+                retry = may_try_another(scope["method"], exc, body.bytes_read)
+                log.warning(
+                    "replica_failed",
+                    extra={
+                        "replica": replica.name,
+                        "error": type(exc).__name__,
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "next": "another replica" if retry else "502 to the client",
+                    },
+                )
+                if not retry:
+                    break
+                continue
+            pool.answered(replica)
+            break
+        if response is None:
             await _bad_gateway(send, service or "api")
             return
+        answered_by = (REPLICA_HEADER.encode(), replica.name.encode())
 
         async def relay(done: anyio.CancelScope) -> None:
             await send(
@@ -114,7 +164,8 @@ class Edge:
                     "type": "http.response.start",
                     "status": response.status_code,
                     "headers": [
-                        (k, v) for k, v in response.headers.raw if k.lower() not in HOP_BY_HOP
+                        *((k, v) for k, v in response.headers.raw if k.lower() not in HOP_BY_HOP),
+                        answered_by,
                     ],
                 }
             )
@@ -126,7 +177,7 @@ class Edge:
         async def watch_for_disconnect(done: anyio.CancelScope) -> None:
             # uvicorn drops send() after the client left without raising, so the relay alone
             # would read the origin's stream to its end (a model generating for nobody).
-            await body_read.wait()
+            await body.read.wait()
             while (await receive())["type"] != "http.disconnect":
                 pass
             done.cancel()
@@ -167,6 +218,6 @@ async def _refuse(send: Send, status: int, code: str, message: str) -> None:
 
 
 def create_app() -> Edge:
-    origins: dict[str, str] = json.loads(os.environ[EDGE_ORIGINS_ENV])
+    pools = pools_from_json(os.environ[EDGE_ORIGINS_ENV])
     # The built web app, config.json and the Cognito pass-through: engageiq/local/web.py.
-    return Edge(origins, website_from_environment(Path(os.environ[EDGE_WEB_ROOT_ENV])))
+    return Edge(pools, website_from_environment(Path(os.environ[EDGE_WEB_ROOT_ENV])))

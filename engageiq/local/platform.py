@@ -3,8 +3,10 @@
 moto runs in this process, and this process saves its state under the state directory
 (`engageiq.local.state`), so tenants, users, conversations and files survive a restart; the
 services and the edge run as uvicorn subprocesses with the environment the Pulumi program
-gives them in the cloud, plus the two local-only variables (moto's endpoint and JWKS). The
-platform watches those subprocesses and restarts one that exits (`LocalPlatform.watch`)."""
+gives them in the cloud, plus the two local-only variables (moto's endpoint and JWKS). Each
+service may run as several replicas (`--replicas N`, named `files-1`, `files-2`...), which the
+edge takes in turn (engageiq/local/replicas.py). The platform watches those subprocesses and
+restarts one that exits (`LocalPlatform.watch`)."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Final
 
 from engageiq.local.aws import (
     LOCAL_CREDENTIALS,
@@ -36,6 +38,7 @@ from engageiq.local.aws import (
 )
 from engageiq.local.edge import EDGE_ORIGINS_ENV, EDGE_WEB_ROOT_ENV
 from engageiq.local.paths import outputs_file, repo_root
+from engageiq.local.replicas import replica_name
 from engageiq.local.seed import SeededUser, seed_demo
 from engageiq.local.state import (
     IncompatibleState,
@@ -70,6 +73,7 @@ MAX_CRASHES_IN_WINDOW = 3
 @dataclass
 class RunningProcess:
     name: str
+    """`chat`, `files` or `edge`; with several replicas, `chat-1`, `chat-2`..."""
     process: subprocess.Popen[bytes]
     log_path: Path
     log_file: IO[bytes]
@@ -78,6 +82,11 @@ class RunningProcess:
     env: dict[str, str] = field(default_factory=dict)
     exits: list[float] = field(default_factory=list)
     """monotonic times of the unexpected exits seen by `LocalPlatform.watch`."""
+    service: str | None = None
+    """The service this process is a replica of (None: the edge)."""
+    retired: bool = False
+    """Left stopped by `LocalPlatform.watch` after exiting too often while another replica of
+    its service still runs; the edge finds it refusing connections and skips it."""
 
     def log_tail(self, lines: int = 20) -> str:
         self.log_file.flush()
@@ -86,7 +95,12 @@ class RunningProcess:
 
 
 class PlatformFailed(RuntimeError):
-    """A process keeps exiting: the platform stops rather than restart it forever."""
+    """A process keeps exiting and no replica of its service is left: the platform stops
+    rather than restart it forever."""
+
+
+MAX_REPLICAS: Final = 8
+"""Each replica is a whole service process (about 150 MB here): more would not fit a laptop."""
 
 
 def rotate_logs(logs_dir: Path, names: list[str], keep: int = LOG_RUNS_KEPT) -> None:
@@ -251,15 +265,24 @@ class LocalPlatform:
     """Save moto's state under state_dir (False: in memory only, as tests may want)."""
     report: Callable[[str], None] = print
     """Where the platform tells the person running it what happened (exits, restarts)."""
+    replicas: int = 1
+    """Processes per service, 1 to MAX_REPLICAS, behind the edge's round-robin."""
     snapshotter: Snapshotter | None = None
     restored: bool = False
     """True when this run loaded the saved state instead of provisioning a new one."""
+    outputs: dict[str, str] = field(default_factory=dict)
+    """The stack's outputs with local values, once started (`build_outputs`)."""
 
     def start(self) -> dict[str, str]:
         """Bring everything up; returns the outputs (also written to outputs.json).
 
         Raises LocalAwsError (port taken, another run on this state, a process not ready, or
         a saved state this version cannot load, with the `--fresh` advice)."""
+        if not 1 <= self.replicas <= MAX_REPLICAS:
+            raise LocalAwsError(
+                f"--replicas must be between 1 and {MAX_REPLICAS} (each replica is a whole "
+                f"service process); {self.replicas} was given."
+            )
         ensure_ports_free(
             HOST,
             {
@@ -274,7 +297,7 @@ class LocalPlatform:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         logs_dir = self.state_dir / "logs"
         logs_dir.mkdir(exist_ok=True)
-        rotate_logs(logs_dir, [*SERVICES, "edge"])
+        rotate_logs(logs_dir, [*self._process_names(), "edge"])
         outputs_file(self.state_dir).unlink(missing_ok=True)  # stale: its platform is gone
 
         saved = self._saved_state()
@@ -307,11 +330,20 @@ class LocalPlatform:
             self.snapshotter.start()
 
         env = service_environment(resources)
-        origins: dict[str, str] = {}
+        origins: dict[str, list[str]] = {}
         for service in SERVICES:
-            port = getattr(self.ports, service) or free_port()
-            origins[service] = f"http://{HOST}:{port}"
-            self._spawn(service, f"engageiq_{service}.app:create_app", port, env)
+            origins[service] = []
+            for index in range(self.replicas):
+                # A port given in DevPorts is the first replica's; the others take free ones.
+                port = (getattr(self.ports, service) if index == 0 else 0) or free_port()
+                origins[service].append(f"http://{HOST}:{port}")
+                self._spawn(
+                    replica_name(service, index, self.replicas),
+                    f"engageiq_{service}.app:create_app",
+                    port,
+                    env,
+                    service=service,
+                )
         web_url = f"http://{HOST}:{self.ports.edge}"
         self._spawn(
             "edge",
@@ -326,12 +358,34 @@ class LocalPlatform:
         )
         self._wait_until_ready()
 
-        outputs = build_outputs(resources, web_url, demo)
+        self.outputs = build_outputs(resources, web_url, demo)
+        self._write_outputs()
+        return self.outputs
+
+    def _process_names(self) -> list[str]:
+        return [replica_name(s, n, self.replicas) for s in SERVICES for n in range(self.replicas)]
+
+    def _write_outputs(self) -> None:
+        """outputs.json: the stack's outputs, and `localProcesses` (each process's name,
+        service, url and pid; rewritten when a process is restarted, as its pid changes)."""
         path = outputs_file(self.state_dir)
-        path.write_text(json.dumps(outputs, indent=2) + "\n")
+        processes: dict[str, dict[str, Any]] = {
+            "engageiq-dev": {"pid": os.getpid(), "runs": "moto and the process watch"}
+        }
+        for running in self.processes:
+            processes[running.name] = {
+                "service": running.service,
+                "url": running.url.removesuffix("/health").rstrip("/"),
+                "pid": None if running.retired else running.process.pid,
+                "log": str(running.log_path),
+            }
+        written = path.with_name(path.name + ".new")
+        written.write_text(
+            json.dumps({**self.outputs, "localProcesses": processes}, indent=2) + "\n"
+        )
+        written.chmod(0o600)  # it holds the demo password
+        written.replace(path)  # a reader never sees half a file
         self.wrote_outputs = True
-        path.chmod(0o600)  # it holds the demo password
-        return outputs
 
     def _saved_state(self) -> SavedState | None:
         if not self.persist:
@@ -357,7 +411,9 @@ class LocalPlatform:
             "version that wrote it and export its tenants (`engageiq tenants export`)."
         )
 
-    def _spawn(self, name: str, app: str, port: int, env: dict[str, str]) -> None:
+    def _spawn(
+        self, name: str, app: str, port: int, env: dict[str, str], service: str | None = None
+    ) -> None:
         log_path = self.state_dir / "logs" / f"{name}.log"
         log_config = self.state_dir / "logs" / f".{name}-logging.json"
         log_config.write_text(json.dumps(uvicorn_log_config(name)))
@@ -374,14 +430,19 @@ class LocalPlatform:
                 f"http://{HOST}:{port}{path}",
                 command,
                 full_env,
+                service=service,
             )
         )
 
     def watch(self) -> None:
         """Check each process once: report one that exited (with its last log lines) and
-        start it again; raise PlatformFailed when one exited MAX_CRASHES_IN_WINDOW times
-        within CRASH_WINDOW_SECONDS. Called about twice a second by `engageiq dev`."""
+        start it again. One that exited MAX_CRASHES_IN_WINDOW times within
+        CRASH_WINDOW_SECONDS is left stopped if another replica of its service still runs
+        (reported; the edge skips it), else PlatformFailed is raised. Called about twice a
+        second by `engageiq dev` (decision 0081)."""
         for running in self.processes:
+            if running.retired:
+                continue
             code = running.process.poll()
             if code is None:
                 continue
@@ -390,6 +451,18 @@ class LocalPlatform:
             tail = running.log_tail(10)
             running.log_file.close()
             if len(running.exits) >= MAX_CRASHES_IN_WINDOW:
+                serving = self._other_live_replicas(running)
+                if serving:
+                    running.retired = True
+                    self.report(
+                        f"The {running.name} process exited {len(running.exits)} times within "
+                        f"{CRASH_WINDOW_SECONDS:.0f} s (last exit code {code}); it is left "
+                        f"stopped and out of rotation, {', '.join(serving)} still serving. "
+                        f"Restart `engageiq dev` to run it again. Its log is "
+                        f"{running.log_path}; the last lines:\n{tail}"
+                    )
+                    self._write_outputs_if_written()
+                    continue
                 raise PlatformFailed(
                     f"The {running.name} process exited {len(running.exits)} times within "
                     f"{CRASH_WINDOW_SECONDS:.0f} s (last exit code {code}); stopping the "
@@ -402,8 +475,23 @@ class LocalPlatform:
             log_file = running.log_path.open("ab")
             running.process = _popen(running.command, running.env, log_file)
             running.log_file = log_file
+            self._write_outputs_if_written()
 
-    def _wait_until_ready(self, timeout: float = 30.0) -> None:
+    def _other_live_replicas(self, running: RunningProcess) -> list[str]:
+        """The names of the other replicas of `running`'s service that are still in use."""
+        if running.service is None:
+            return []
+        return [
+            other.name
+            for other in self.processes
+            if other is not running and other.service == running.service and not other.retired
+        ]
+
+    def _write_outputs_if_written(self) -> None:
+        if self.wrote_outputs:
+            self._write_outputs()
+
+    def _wait_until_ready(self, timeout: float = 60.0) -> None:
         # The processes start together; waiting for each in turn costs nothing extra.
         deadline = time.monotonic() + timeout
         for running in self.processes:

@@ -95,3 +95,59 @@ def test_each_run_keeps_the_previous_runs_logs(tmp_path: Path) -> None:
         "chat.4.log": "run 3\n",
         "chat.5.log": "run 2\n",
     }
+
+
+def crashing_replica(tmp_path: Path, name: str) -> RunningProcess:
+    running = crashing(tmp_path)
+    running.name, running.service = name, "files"
+    return running
+
+
+def crash_until_given_up(platform: LocalPlatform, running: RunningProcess) -> None:
+    for _ in range(MAX_CRASHES_IN_WINDOW):
+        running.process.wait(10)
+        platform.watch()
+
+
+def test_a_replica_that_keeps_exiting_leaves_rotation_while_another_serves(
+    tmp_path: Path,
+) -> None:
+    reports: list[str] = []
+    platform = LocalPlatform(tmp_path, report=reports.append, replicas=2)
+    broken = crashing_replica(tmp_path, "files-1")
+    healthy = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        platform.processes += [
+            broken,
+            RunningProcess(
+                "files-2", healthy, tmp_path / "f2.log", (tmp_path / "f2.log").open("ab"), "x",
+                service="files",
+            ),
+        ]  # fmt: skip
+        crash_until_given_up(platform, broken)
+        assert broken.retired
+        assert "The files-1 process exited 3 times" in reports[-1]
+        assert "left stopped and out of rotation, files-2 still serving" in reports[-1]
+        platform.watch()  # a retired replica is not started again, nor reported again
+        assert len(reports) == MAX_CRASHES_IN_WINDOW
+        assert broken.process.poll() is not None
+    finally:
+        healthy.kill()
+        platform.stop()
+
+
+def test_the_platform_stops_when_the_last_replica_of_a_service_gives_up(tmp_path: Path) -> None:
+    platform = LocalPlatform(tmp_path, report=lambda _: None, replicas=2)
+    first, second = crashing_replica(tmp_path, "files-1"), crashing_replica(tmp_path, "files-2")
+    platform.processes += [first, second]
+    for _ in range(MAX_CRASHES_IN_WINDOW - 1):
+        first.process.wait(10)
+        second.process.wait(10)
+        platform.watch()
+    first.process.wait(10)
+    second.process.wait(10)
+    with pytest.raises(PlatformFailed) as failed:
+        platform.watch()
+    assert first.retired  # files-2 still counted as serving when files-1 gave up
+    assert "The files-2 process exited 3 times" in str(failed.value)
+    platform.stop()
