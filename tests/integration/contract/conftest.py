@@ -84,7 +84,7 @@ class ContractPlatform:
     def settle_files(self) -> None:
         client = self.clients["files"]
         assert client.blocking_portal is not None
-        client.blocking_portal.call(client.app.state["files_runtime"].worker.drained)
+        client.blocking_portal.call(client.app.state["files_runtime"].drained)
 
 
 def _reset(moto: LocalAwsServer) -> LocalResources:
