@@ -59,6 +59,10 @@ from engageiq_tenancy.errors import ApiError, documented_errors
 from engageiq_tenancy.service import BEARER
 
 PENDING_DIRECT_UPLOAD_TTL = 3600
+REPLACES_PENDING_DOC = (
+    "`upload_not_completed` (`replaces`): the file to replace is a direct upload still "
+    "awaiting its bytes."
+)
 
 
 class DirectUploadRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
@@ -181,6 +185,7 @@ def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
                 "field), `invalid_request`.",
                 403: NOT_YOURS_DOC + " (`replaces`)",
                 404: NOT_FOUND_DOC + " (`replaces`)",
+                409: REPLACES_PENDING_DOC,
                 413: "`file_too_large`: over the upload limit.",
                 415: "`unsupported_file_type`: the content is not an accepted document type.",
             }
@@ -258,7 +263,11 @@ def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
         tags=["files"],
         status_code=201,
         responses=documented_errors(
-            {403: NOT_YOURS_DOC + " (`replaces`)", 404: NOT_FOUND_DOC + " (`replaces`)"}
+            {
+                403: NOT_YOURS_DOC + " (`replaces`)",
+                404: NOT_FOUND_DOC + " (`replaces`)",
+                409: REPLACES_PENDING_DOC,
+            }
         ),
     )
     async def create_direct_upload(
