@@ -13,6 +13,7 @@ import structlog
 from botocore.exceptions import BotoCoreError, ClientError
 
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.errors import is_transient_aws_error
 from engageiq_tenancy.items import serialize
 
 # One 503 for every storage failure, owned by the tenancy library.
@@ -32,16 +33,6 @@ class TransientStorageError(StorageUnavailable):
     """A failure DynamoDB documents as safe to retry (5xx, throttling, transaction conflict)."""
 
 
-_TRANSIENT_CODES: Final = frozenset(
-    {
-        "InternalServerError",
-        "ServiceUnavailable",
-        "ThrottlingException",
-        "ProvisionedThroughputExceededException",
-        "RequestLimitExceeded",
-        "TransactionConflictException",
-    }
-)
 TRANSACTION_ATTEMPTS: Final = 6
 
 
@@ -108,7 +99,7 @@ class DynamoTables:
                 raise ConditionFailed(operation) from None
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
             log.warning("storage_error", operation=operation, code=code, status=status)
-            if code in _TRANSIENT_CODES or status >= 500 or "TransactionConflict" in reasons:
+            if is_transient_aws_error(exc) or "TransactionConflict" in reasons:
                 raise TransientStorageError() from exc
             raise StorageUnavailable() from exc
         except BotoCoreError as exc:
