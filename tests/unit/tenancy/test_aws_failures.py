@@ -4,6 +4,8 @@ AWS wording; a mistake in the request to AWS stays a logged 500."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from botocore.exceptions import (
     BotoCoreError,
@@ -20,13 +22,11 @@ from engageiq_tenancy.errors import EXCEPTION_HANDLERS, RETRY_AFTER_SECONDS, is_
 
 
 def client_error(code: str, status: int, message: str = "AWS internal wording") -> ClientError:
-    return ClientError(
-        {
-            "Error": {"Code": code, "Message": message},
-            "ResponseMetadata": {"HTTPStatusCode": status},
-        },
-        "PutItem",
-    )
+    response: dict[str, Any] = {
+        "Error": {"Code": code, "Message": message},
+        "ResponseMetadata": {"HTTPStatusCode": status},
+    }
+    return ClientError(response, "PutItem")  # type: ignore[arg-type]
 
 
 TRANSIENT: list[Exception] = [
