@@ -41,11 +41,23 @@ class FilesSettings:
     """A DOCX whose parts expand beyond this is refused before parsing (zip bombs)."""
     ingestion_workers: int = 2
     """Files ingested concurrently by one service instance."""
+    upload_intent_seconds: int = 600
+    """How long a streamed upload's record may stay unverified (its bytes still arriving)
+    before the reaper takes it for abandoned (a killed instance) and removes it with whatever
+    was stored: five times App Runner's 120 s request bound (decision 0092)."""
 
     def __post_init__(self) -> None:
         if self.part_size < S3_MIN_PART_SIZE:
             raise FilesSettingsError("part_size must be at least 5 MiB (S3's minimum part size)")
-        if self.max_upload_bytes < 1 or self.parts_in_flight < 1 or self.ingestion_workers < 1:
+        if (
+            min(
+                self.max_upload_bytes,
+                self.parts_in_flight,
+                self.ingestion_workers,
+                self.upload_intent_seconds,
+            )
+            < 1
+        ):
             raise FilesSettingsError("limits must be positive")
 
     @classmethod
@@ -65,4 +77,7 @@ class FilesSettings:
             part_size=int(number("ENGAGEIQ_UPLOAD_PART_SIZE", d.part_size)),
             parse_timeout_seconds=number("ENGAGEIQ_PARSE_TIMEOUT", d.parse_timeout_seconds),
             ingestion_workers=int(number("ENGAGEIQ_INGESTION_WORKERS", d.ingestion_workers)),
+            upload_intent_seconds=int(
+                number("ENGAGEIQ_UPLOAD_INTENT_SECONDS", d.upload_intent_seconds)
+            ),
         )

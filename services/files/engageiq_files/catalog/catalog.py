@@ -27,6 +27,9 @@ INGESTION_INDEX: Final = FILES.indexes[0]
 """Sparse: a file is in it (partition "due", sorted by `updatedAt`) exactly while it waits
 for or is in ingestion, so the sweeper finds stranded files without a Scan (decision 0075)."""
 INGESTION_DUE: Final = "due"
+UPLOAD_OPEN: Final = "upload"
+"""The `by_ingestion` partition of uploads whose bytes are not verified yet (streamed uploads
+in flight, direct uploads awaiting `complete`): the reaper finds the abandoned ones there."""
 IN_INGESTION: Final = frozenset({FileStatus.PENDING, FileStatus.PROCESSING})
 
 
@@ -38,6 +41,16 @@ class IngestionEntry:
     file_id: str
     status: FileStatus
     updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class OpenUpload:
+    """An upload the `by_ingestion` index lists as not verified yet, and when it expires."""
+
+    tenant_id: str
+    file_id: str
+    object_key: str
+    expires_at: int
 
 
 class InvalidCursor(ValueError):
@@ -92,7 +105,9 @@ class FileCatalog:
         # `updatedAt` is an index key: DynamoDB refuses an empty string there.
         record = msgspec.structs.replace(record, updated_at=record.updated_at or record.created_at)
         item = to_item(record, file_key(tenant, record.id))
-        if record.status in IN_INGESTION and not record.awaiting_upload:
+        if record.awaiting_upload:
+            item[INGESTION_INDEX.partition_key] = {"S": UPLOAD_OPEN}
+        elif record.status in IN_INGESTION:
             item[INGESTION_INDEX.partition_key] = {"S": INGESTION_DUE}
         self._db(tenant).put_item(
             TableName=self._table,
@@ -100,7 +115,10 @@ class FileCatalog:
             ConditionExpression="attribute_not_exists(pk)",
         )
 
-    def get(self, tenant: TenantContext, file_id: str) -> FileRecord | None:
+    def get(
+        self, tenant: TenantContext, file_id: str, *, include_expired: bool = False
+    ) -> FileRecord | None:
+        """The file's record; an expired one (an abandoned upload) only if `include_expired`."""
         response = self._db(tenant).get_item(
             TableName=self._table, Key=_typed_key(tenant, file_id), ConsistentRead=True
         )
@@ -108,7 +126,7 @@ class FileCatalog:
         if item is None:
             return None
         record = from_item(item)
-        return None if record.expired() else record
+        return None if record.expired() and not include_expired else record
 
     def page(
         self, tenant: TenantContext, limit: int, after: str | None = None
@@ -155,11 +173,14 @@ class FileCatalog:
         expect_status: FileStatus | None = None,
         expect_awaiting: bool | None = None,
         expect_updated_at: str | None = None,
+        expect_live: bool = False,
         remove: tuple[str, ...] = (),
         **fields: Any,
     ) -> bool:
         """Set `fields` (camelCase attribute names) on an existing file; False if the file is
         gone or not in the expected state (a concurrent delete or a second `complete`).
+        `expect_live` also refuses a file whose `expiresAt` has passed: an expired upload
+        belongs to the reaper, which may be deleting its object.
 
         A change of `status` also puts the file into or takes it out of the `by_ingestion`
         index, so that index can never disagree with the status."""
@@ -189,6 +210,15 @@ class FileCatalog:
         if expect_updated_at is not None:
             values[":seen"] = serialize(expect_updated_at)
             conditions.append("#updated = :seen")
+        if expect_live:
+            names["#expires"] = "expiresAt"
+            values[":now"] = serialize(int(time.time()))
+            values[":null"] = serialize("NULL")
+            # Records store a cleared `expiresAt` as NULL (every field is written).
+            conditions.append(
+                "(attribute_not_exists(#expires) OR attribute_type(#expires, :null)"
+                " OR #expires > :now)"
+            )
         try:
             self._db(tenant).update_item(
                 TableName=self._table,
@@ -204,6 +234,54 @@ class FileCatalog:
 
     def delete(self, tenant: TenantContext, file_id: str) -> None:
         self._db(tenant).delete_item(TableName=self._table, Key=_typed_key(tenant, file_id))
+
+    def delete_open_upload(self, tenant: TenantContext, file_id: str) -> bool:
+        """Delete a record only while its upload is still unverified (`awaitingUpload`); False
+        if it was completed meanwhile or is gone."""
+        try:
+            self._db(tenant).delete_item(
+                TableName=self._table,
+                Key=_typed_key(tenant, file_id),
+                ConditionExpression="#awaiting = :yes",
+                ExpressionAttributeNames={"#awaiting": "awaitingUpload"},
+                ExpressionAttributeValues={":yes": {"BOOL": True}},
+            )
+        except self._db(tenant).exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def open_uploads(self, updated_before: str, limit: int) -> list[OpenUpload]:
+        """Up to `limit` unverified uploads, of any tenant, last written before
+        `updated_before` (ISO, like `updatedAt`), oldest first; the caller checks `expires_at`.
+        One Query page on the sparse index with the service's own client, like
+        `stale_ingestions`. Blocking."""
+        response = self._clients.service_client("dynamodb").query(
+            TableName=self._table,
+            IndexName=INGESTION_INDEX.name,
+            KeyConditionExpression="#open = :open AND #updated < :before",
+            ProjectionExpression="pk, sk, objectKey, expiresAt",
+            ExpressionAttributeNames={
+                "#open": INGESTION_INDEX.partition_key,
+                "#updated": INGESTION_INDEX.sort_key,
+            },
+            ExpressionAttributeValues={
+                ":open": {"S": UPLOAD_OPEN},
+                ":before": {"S": updated_before},
+            },
+            ScanIndexForward=True,
+            Limit=limit,
+        )
+        uploads: list[OpenUpload] = []
+        for item in response.get("Items", []):
+            tenant_id, _, entity = item["pk"]["S"].partition(KEY_DELIMITER)
+            tag, _, file_id = item["sk"]["S"].partition(KEY_DELIMITER)
+            if entity != FILES_ENTITY or tag != FILE_TAG or not is_valid_tenant_id(tenant_id):
+                continue
+            expires = item.get("expiresAt", {}).get("N")
+            if expires is None:
+                continue  # never written by this code: an open upload always expires
+            uploads.append(OpenUpload(tenant_id, file_id, item["objectKey"]["S"], int(expires)))
+        return uploads
 
     def stale_ingestions(self, updated_before: str, limit: int) -> list[IngestionEntry]:
         """Up to `limit` files, of any tenant, that entered or last progressed in ingestion

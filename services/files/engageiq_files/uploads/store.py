@@ -181,6 +181,17 @@ class FileStore:
         )
         return result
 
+    def abort_uploads(self, tenant: TenantContext, key: str) -> int:
+        """Abort every multipart upload still open on exactly `key`; how many."""
+        s3 = self.s3_for(tenant)
+        answer = s3.list_multipart_uploads(Bucket=self.bucket, Prefix=self._checked(tenant, key))
+        aborted = 0
+        for upload in answer.get("Uploads", []):
+            if upload["Key"] == key:
+                s3.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload["UploadId"])
+                aborted += 1
+        return aborted
+
     def open_uploads(self, tenant: TenantContext) -> Iterator[dict[str, Any]]:
         """Multipart uploads still open under the tenant's prefix (tests and operators)."""
         response = self.s3_for(tenant).list_multipart_uploads(
