@@ -16,8 +16,10 @@ Each request is classified by service and operation the way AWS routes it:
 `inject(Fault(...))` adds a rule; the first rule that matches a request and still has
 `times` left (and wins its `probability` draw) answers it. Error bodies follow each protocol:
 JSON `{"__type", "message"}` with `x-amzn-ErrorType` (DynamoDB, SQS JSON), `<ErrorResponse>`
-XML (SQS query), `<Error><Code>` XML (S3; no body for HEAD). `Drop` closes the connection
-without an answer (a reset mid-request). Every request is recorded in `seen`."""
+XML (SQS query), `<Error><Code>` XML (S3; no body for HEAD). `DROP` closes the connection
+without an answer (a reset mid-request); `LOST_ANSWER` lets the request through and then
+drops the answer, so the retry repeats a write that happened. Every request is recorded in
+`seen`."""
 
 from __future__ import annotations
 
@@ -48,11 +50,16 @@ class AwsError:
 
 @dataclass(frozen=True, slots=True)
 class Drop:
-    """Close the connection without answering (botocore sees a connection error)."""
+    """Close the connection without answering (botocore sees a connection error). With
+    `after_upstream`, the request is first carried out by the upstream and only its answer is
+    lost: the write happened, and botocore's retry sends it a second time."""
+
+    after_upstream: bool = False
 
 
 Action = AwsError | Drop
 DROP: Final = Drop()
+LOST_ANSWER: Final = Drop(after_upstream=True)
 
 # The codes each service sends when throttling or failing (AWS API references; botocore's
 # standard retry mode lists every one of them as retryable).
@@ -277,7 +284,11 @@ class FaultProxy:
                     rule.left -= 1
                 action = fault.action
                 break
-            label = None if action is None else "drop" if isinstance(action, Drop) else action.code
+            label = None
+            if isinstance(action, Drop):
+                label = "lost_answer" if action.after_upstream else "drop"
+            elif action is not None:
+                label = action.code
             self.seen.append(Seen(service, operation, label))
             return action
 
@@ -325,6 +336,8 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         service, operation = classify(self.command, self.path, headers, body)
         action = self.proxy.decide(service, operation)
         if isinstance(action, Drop):
+            if action.after_upstream:
+                self._exchange(body)
             self.close_connection = True
             self.connection.close()
             return
@@ -335,6 +348,13 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         self._forward(body)
 
     def _forward(self, body: bytes) -> None:
+        status, forwarded, payload = self._exchange(body)
+        # HEAD keeps the object's Content-Length; every other answer gets the body's.
+        length = None if self.command == "HEAD" else len(payload)
+        self._answer(status, forwarded, payload, length)
+
+    def _exchange(self, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+        """Send the request upstream; its status, end-to-end headers and body."""
         upstream = urlsplit(self.proxy.upstream)
         connection = http.client.HTTPConnection(upstream.hostname or "", upstream.port, timeout=60)
         try:
@@ -344,9 +364,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             response = connection.getresponse()
             payload = response.read()
             forwarded = [(k, v) for k, v in response.getheaders() if k.lower() not in _HOP_BY_HOP]
-            # HEAD keeps the object's Content-Length; every other answer gets the body's.
-            length = None if self.command == "HEAD" else len(payload)
-            self._answer(response.status, forwarded, payload, length)
+            return response.status, forwarded, payload
         finally:
             connection.close()
 

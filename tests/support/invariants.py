@@ -156,7 +156,7 @@ def conversation_violations(resources: LocalResources, tenant_id: str) -> list[V
         elif tag == "MSG":
             messages.setdefault((item["pk"], rest.split("#", 1)[0]), []).append(item)
     found: list[Violation] = []
-    for key, items in sorted(messages.items()):
+    for key in sorted(messages):
         if key not in conversations:
             found.append(Violation("message_without_conversation", key[1]))
     for key, conversation in sorted(conversations.items()):

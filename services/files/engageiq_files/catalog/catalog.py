@@ -5,6 +5,7 @@ Blocking (boto3); async callers run it in a worker thread."""
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final
@@ -27,6 +28,11 @@ INGESTION_INDEX: Final = FILES.indexes[0]
 """Sparse: a file is in it (partition "due", sorted by `updatedAt`) exactly while it waits
 for or is in ingestion, so the sweeper finds stranded files without a Scan (decision 0075)."""
 INGESTION_DUE: Final = "due"
+WRITE_TOKEN: Final = "writeToken"  # noqa: S105 - an attribute name, not a secret
+"""Set by every conditional write of a file to a value of its own. botocore retries a write
+whose answer was lost (a dropped connection, a timeout) although it was applied; the retry
+then fails its own condition. Reading the token back tells that apart from a real conflict
+(decision 0092)."""
 UPLOAD_OPEN: Final = "upload"
 """The `by_ingestion` partition of uploads whose bytes are not verified yet (streamed uploads
 in flight, direct uploads awaiting `complete`): the reaper finds the abandoned ones there."""
@@ -109,11 +115,33 @@ class FileCatalog:
             item[INGESTION_INDEX.partition_key] = {"S": UPLOAD_OPEN}
         elif record.status in IN_INGESTION:
             item[INGESTION_INDEX.partition_key] = {"S": INGESTION_DUE}
-        self._db(tenant).put_item(
-            TableName=self._table,
-            Item=item,
-            ConditionExpression="attribute_not_exists(pk)",
+        token = uuid.uuid4().hex
+        item[WRITE_TOKEN] = {"S": token}
+        try:
+            self._db(tenant).put_item(
+                TableName=self._table,
+                Item=item,
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except self._db(tenant).exceptions.ConditionalCheckFailedException:
+            if not self._written_by(tenant, record.id, token):
+                raise
+
+    def _written_by(self, tenant: TenantContext, file_id: str, token: str) -> bool:
+        """Whether the file's last write carried `token`: a retried write whose first attempt
+        was applied (its answer lost) failed only its own condition."""
+        item = (
+            self._db(tenant)
+            .get_item(
+                TableName=self._table,
+                Key=_typed_key(tenant, file_id),
+                ConsistentRead=True,
+                ProjectionExpression="#t",
+                ExpressionAttributeNames={"#t": WRITE_TOKEN},
+            )
+            .get("Item", {})
         )
+        return bool(item.get(WRITE_TOKEN, {}).get("S") == token)
 
     def get(
         self, tenant: TenantContext, file_id: str, *, include_expired: bool = False
@@ -191,9 +219,11 @@ class FileCatalog:
                 remove = (*remove, INGESTION_INDEX.partition_key)
         names = {f"#f{i}": name for i, name in enumerate(fields)}
         values = {f":v{i}": serialize(value) for i, value in enumerate(fields.values())}
-        names |= {"#updated": "updatedAt"}
-        values |= {":updated": serialize(now_iso())}
-        sets = [f"#f{i} = :v{i}" for i in range(len(fields))] + ["#updated = :updated"]
+        token = uuid.uuid4().hex
+        names |= {"#updated": "updatedAt", "#token": WRITE_TOKEN}
+        values |= {":updated": serialize(now_iso()), ":token": serialize(token)}
+        sets = [f"#f{i} = :v{i}" for i in range(len(fields))]
+        sets += ["#updated = :updated", "#token = :token"]
         expression = "SET " + ", ".join(sets)
         if remove:
             names |= {f"#r{i}": name for i, name in enumerate(remove)}
@@ -229,7 +259,7 @@ class FileCatalog:
                 ExpressionAttributeValues=values,
             )
         except self._db(tenant).exceptions.ConditionalCheckFailedException:
-            return False
+            return self._written_by(tenant, file_id, token)
         return True
 
     def delete(self, tenant: TenantContext, file_id: str) -> None:
