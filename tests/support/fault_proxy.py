@@ -97,13 +97,15 @@ _TARGET_SERVICES: Final = {
 @dataclass(frozen=True, slots=True)
 class Fault:
     """Answer `action` to requests of `service` (and `operation`, None: any), at most `times`
-    times (None: until cleared), each with `probability`."""
+    times (None: until cleared), each with `probability`, once `skip` matching requests have
+    passed through (e.g. a turn's second transaction, not its first)."""
 
     service: str
     action: Action
     operation: str | None = None
     times: int | None = None
     probability: float = 1.0
+    skip: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +122,7 @@ class Seen:
 class _Rule:
     fault: Fault
     left: int | None
+    skip: int
 
 
 def classify(method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[str, str]:
@@ -242,7 +245,7 @@ class FaultProxy:
 
     def inject(self, *faults: Fault) -> None:
         with self._lock:
-            self._rules.extend(_Rule(f, f.times) for f in faults)
+            self._rules.extend(_Rule(f, f.times, f.skip) for f in faults)
 
     def clear(self) -> None:
         """Remove every rule: from now on every request passes through."""
@@ -277,6 +280,9 @@ class FaultProxy:
                 if fault.service != service or fault.operation not in (None, operation):
                     continue
                 if rule.left is not None and rule.left <= 0:
+                    continue
+                if rule.skip > 0:
+                    rule.skip -= 1
                     continue
                 if fault.probability < 1.0 and self._random.random() >= fault.probability:
                     continue

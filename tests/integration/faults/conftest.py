@@ -13,12 +13,15 @@ from litestar.testing import TestClient
 
 from engageiq.local.aws import LOCAL_CREDENTIALS, LocalResources
 from engageiq.local.platform import service_environment
+from engageiq_chat.settings import ChatSettings
 from engageiq_files.app import create_app
 from engageiq_files.config import MIB, FilesSettings
 from engageiq_tenancy.settings import ServiceSettings
 from engageiq_tenancy.tenant_gate import GateRecord, TenantGate
 from engageiq_tenancy.tokens import CognitoTokenVerifier, JwksCache
+from tests.support.chat import ChatHarness, set_tenant
 from tests.support.fault_proxy import FaultProxy
+from tests.support.messages_server import MessagesServer
 from tests.support.tokens import TokenFactory
 from tests.unit.files.support import FilesClient
 
@@ -58,3 +61,28 @@ def files_client(proxied: LocalResources, monkeypatch: pytest.MonkeyPatch) -> It
         )
     with TestClient(app) as client:
         yield FilesClient(client, tokens)
+
+
+@pytest.fixture
+def messages_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[MessagesServer]:
+    server = MessagesServer().start()
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def chat_harness(
+    local_resources: LocalResources,
+    proxied: LocalResources,
+    messages_api: MessagesServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> ChatHarness:
+    """The chat app in process, its AWS calls through the proxy, its model the local
+    Messages API through the real SDK."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", LOCAL_CREDENTIALS["aws_access_key_id"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", LOCAL_CREDENTIALS["aws_secret_access_key"])
+    set_tenant(local_resources, "acme")
+    harness = ChatHarness(proxied)
+    harness.chat_settings = ChatSettings(anthropic_api_key="test-key")
+    return harness
