@@ -8,6 +8,8 @@ from typing import Any
 
 from engageiq.local.aws import LocalResources
 from engageiq_files.config import MIB
+from engageiq_files.search.tenant_index import TenantIndex
+from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.errors import RETRY_AFTER_SECONDS
 from tests.support.fault_proxy import (
     DROP,
@@ -149,3 +151,23 @@ def test_listing_and_reading_under_persistent_faults_are_503_not_500(
     proxy.clear()
     wait_for(lambda: files_client.get(TENANT, "/api/files").status_code == 200)
     assert_tenant_consistent(local_resources, TENANT)
+
+
+def test_a_lost_answer_to_an_index_publish_keeps_the_published_blob(
+    files_client: FilesClient, proxy: FaultProxy, local_resources: LocalResources
+) -> None:
+    """The pointer moved to the new blob but the answer was lost: the retry fails its
+    condition, and must not delete the blob the pointer now names."""
+    runtime = files_client.client.app.state["files_runtime"]
+    tenant = TenantContext(TENANT, "user", "user", frozenset())
+    blob = TenantIndex.empty().to_bytes()
+    first = runtime.indexes.publish(tenant, blob, runtime.indexes.note_change(tenant))
+    assert first is not None
+    generation = runtime.indexes.note_change(tenant)
+    proxy.inject(Fault("dynamodb", LOST_ANSWER, operation="UpdateItem", times=1))
+    second = runtime.indexes.publish(tenant, blob, generation)
+    assert [s.injected for s in proxy.injected()] == ["lost_answer"]
+    assert second is not None
+    assert second.key != first.key
+    assert runtime.indexes.pointer(tenant).key == second.key
+    assert_tenant_consistent(local_resources, TENANT)  # the blob is there, the old one gone
