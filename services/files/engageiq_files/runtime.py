@@ -18,8 +18,9 @@ from engageiq_files.ingestion.worker import IngestionWorker
 from engageiq_files.search.builder import TenantIndexBuilder
 from engageiq_files.search.index_store import IndexStore
 from engageiq_files.search.service import TenantSearch
-from engageiq_files.uploads.reaper import UploadReaper
+from engageiq_files.uploads.reaper import OrphanReaper
 from engageiq_files.uploads.store import FileStore
+from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.settings import ServiceSettings
 from engageiq_tenancy.tenant_credentials import TenantClients
 
@@ -34,7 +35,7 @@ class FilesRuntime:
     builder: TenantIndexBuilder
     worker: IngestionWorker
     sweeper: IngestionSweeper
-    reaper: UploadReaper
+    reaper: OrphanReaper
 
     @classmethod
     def create(
@@ -64,13 +65,18 @@ class FilesRuntime:
         sweeper = IngestionSweeper(
             catalog, worker, stale_after_seconds(settings.parse_timeout_seconds)
         )
+
         # Only reads records at least this old: no unverified upload expires sooner.
-        reaper = UploadReaper(catalog, store, settings.upload_intent_seconds)
+        async def rebuild(tenant: TenantContext) -> None:
+            await anyio.to_thread.run_sync(indexes.note_change, tenant)
+            await builder.rebuild(tenant)
+
+        reaper = OrphanReaper(catalog, store, rebuild, settings.upload_intent_seconds)
         return cls(settings, catalog, store, indexes, search, builder, worker, sweeper, reaper)
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """The ingestion tasks, the sweeper and the upload reaper live as long as the app
+        """The ingestion tasks, the sweeper and the orphan reaper live as long as the app
         (Litestar lifespan)."""
         async with anyio.create_task_group() as tasks:
             await tasks.start(self.worker.serve, self.settings.ingestion_workers)

@@ -124,6 +124,9 @@ def test_storage_throttling_before_the_turn_is_a_503_and_stores_nothing(
         proxy.inject(Fault("dynamodb", THROTTLED["dynamodb"], operation="TransactWriteItems"))
         response = client.post("/api/chat", json={"message": QUESTION}, headers=headers)
         assert_unavailable(response)
+        # botocore's 4 attempts, not multiplied by a retry loop of our own (which kept the
+        # user waiting some 20 s for this answer).
+        assert len(proxy.injected("dynamodb", "TransactWriteItems")) == 4
         assert messages_api.requests == []  # the model is never asked for an unsaved turn
         proxy.clear()
         assert client.get("/api/conversations", headers=headers).json()["conversations"] == []

@@ -4,6 +4,7 @@ service keeps answering; and nothing half-written is left (the invariant checker
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from engageiq.local.aws import LocalResources
@@ -36,6 +37,17 @@ def assert_unavailable(response: Any) -> None:
     assert set(body) == {"code", "message", "requestId"}
     assert "Throttl" not in body["message"]
     assert "SlowDown" not in body["message"]
+
+
+def reap_later(files: FilesClient) -> int:
+    """One reaper sweep as it will run once every record left behind has expired."""
+    runtime = files.client.app.state["files_runtime"]
+    later = time.time() + runtime.settings.upload_intent_seconds + 1
+    runtime.reaper.clock = lambda: later
+    portal = files.client.blocking_portal
+    assert portal is not None
+    removed: int = portal.call(runtime.reaper.sweep)
+    return removed
 
 
 def listed(files: FilesClient) -> list[dict[str, Any]]:
@@ -131,10 +143,7 @@ def test_when_the_clean_up_fails_too_the_reaper_removes_the_upload_once_expired(
     proxy.clear()
     assert listed(files_client) == [] or all(f["awaitingUpload"] for f in listed(files_client))
     assert_tenant_consistent(local_resources, TENANT)  # the live record owns the object
-    runtime = files_client.client.app.state["files_runtime"]
-    later = runtime.reaper._clock() + runtime.settings.upload_intent_seconds + 1
-    runtime.reaper._clock = lambda: later
-    assert runtime.reaper.reap_expired() == 1
+    assert reap_later(files_client) == 1
     assert tenant_violations(local_resources, TENANT) == []
 
 
@@ -171,3 +180,37 @@ def test_a_lost_answer_to_an_index_publish_keeps_the_published_blob(
     assert second.key != first.key
     assert runtime.indexes.pointer(tenant).key == second.key
     assert_tenant_consistent(local_resources, TENANT)  # the blob is there, the old one gone
+
+
+def test_a_delete_cut_short_by_s3_is_finished_by_the_reaper(
+    files_client: FilesClient, proxy: FaultProxy, local_resources: LocalResources
+) -> None:
+    uploaded = files_client.upload(TENANT, "pricing.md", DOCUMENT).json()["id"]
+    files_client.settle()
+    proxy.inject(Fault("s3", THROTTLED["s3"], operation="DeleteObject"))
+    assert_unavailable(files_client.delete(TENANT, f"/api/files/{uploaded}"))
+    proxy.clear()
+    # Gone for users at once, out of the index; its data waits for the reaper.
+    assert listed(files_client) == []
+    assert files_client.search(TENANT, "pro plan") == []
+    # What the failed deletes left (the file, its chunks, the replaced index blob) waits.
+    rules = {v.rule for v in tenant_violations(local_resources, TENANT)}
+    assert rules == {"orphaned_object", "stale_index_blob"}
+    assert reap_later(files_client) == 1
+    assert_tenant_consistent(local_resources, TENANT)
+
+
+def test_a_delete_whose_index_rebuild_fails_is_finished_by_the_reaper(
+    files_client: FilesClient, proxy: FaultProxy, local_resources: LocalResources
+) -> None:
+    kept = files_client.upload(TENANT, "kept.md", b"# Kept\nThe Basic plan is free.\n")
+    uploaded = files_client.upload(TENANT, "pricing.md", DOCUMENT).json()["id"]
+    files_client.settle()
+    proxy.inject(Fault("s3", SERVER_ERROR["s3"], operation="PutObject"))
+    assert_unavailable(files_client.delete(TENANT, f"/api/files/{uploaded}"))
+    proxy.clear()
+    assert [f["id"] for f in listed(files_client)] == [kept.json()["id"]]
+    assert reap_later(files_client) == 1
+    assert_tenant_consistent(local_resources, TENANT)
+    found = {r["fileId"] for r in files_client.search(TENANT, "pro plan basic")}
+    assert found == {kept.json()["id"]}

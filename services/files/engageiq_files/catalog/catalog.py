@@ -34,8 +34,9 @@ whose answer was lost (a dropped connection, a timeout) although it was applied;
 then fails its own condition. Reading the token back tells that apart from a real conflict
 (decision 0092)."""
 UPLOAD_OPEN: Final = "upload"
-"""The `by_ingestion` partition of uploads whose bytes are not verified yet (streamed uploads
-in flight, direct uploads awaiting `complete`): the reaper finds the abandoned ones there."""
+"""The `by_ingestion` partition of records whose data may outlive them: uploads not verified
+yet (streamed uploads in flight, direct uploads awaiting `complete`) and files being deleted.
+The reaper finds the abandoned ones there (decision 0092)."""
 IN_INGESTION: Final = frozenset({FileStatus.PENDING, FileStatus.PROCESSING})
 
 
@@ -57,6 +58,8 @@ class OpenUpload:
     file_id: str
     object_key: str
     expires_at: int
+    retiring: bool = False
+    """A deletion cut short, rather than an upload never verified."""
 
 
 class InvalidCursor(ValueError):
@@ -228,7 +231,13 @@ class FileCatalog:
         if remove:
             names |= {f"#r{i}": name for i, name in enumerate(remove)}
             expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(remove)))
-        conditions = ["attribute_exists(pk)"]
+        # A file being deleted takes no more changes (a late ingestion step, a `complete`).
+        names["#retiring"] = "retiring"
+        values[":false"] = serialize(False)
+        conditions = [
+            "attribute_exists(pk)",
+            "(attribute_not_exists(#retiring) OR #retiring = :false)",
+        ]
         if expect_status is not None:
             names["#status"] = "status"
             values[":expected"] = serialize(expect_status.value)
@@ -265,6 +274,28 @@ class FileCatalog:
     def delete(self, tenant: TenantContext, file_id: str) -> None:
         self._db(tenant).delete_item(TableName=self._table, Key=_typed_key(tenant, file_id))
 
+    def retire(self, tenant: TenantContext, file_id: str) -> None:
+        """The first step of a delete: the record is hidden at once (expired now) and listed
+        for the reaper, which finishes the delete if it is cut short. Idempotent."""
+        now = int(time.time())
+        self._db(tenant).update_item(
+            TableName=self._table,
+            Key=_typed_key(tenant, file_id),
+            UpdateExpression="SET #retiring = :yes, #expires = :now, #open = :open, #u = :u",
+            ExpressionAttributeNames={
+                "#retiring": "retiring",
+                "#expires": "expiresAt",
+                "#open": INGESTION_INDEX.partition_key,
+                "#u": "updatedAt",
+            },
+            ExpressionAttributeValues={
+                ":yes": {"BOOL": True},
+                ":now": {"N": str(now)},
+                ":open": {"S": UPLOAD_OPEN},
+                ":u": {"S": now_iso()},
+            },
+        )
+
     def delete_open_upload(self, tenant: TenantContext, file_id: str) -> bool:
         """Delete a record only while its upload is still unverified (`awaitingUpload`); False
         if it was completed meanwhile or is gone."""
@@ -289,7 +320,7 @@ class FileCatalog:
             TableName=self._table,
             IndexName=INGESTION_INDEX.name,
             KeyConditionExpression="#open = :open AND #updated < :before",
-            ProjectionExpression="pk, sk, objectKey, expiresAt",
+            ProjectionExpression="pk, sk, objectKey, expiresAt, retiring",
             ExpressionAttributeNames={
                 "#open": INGESTION_INDEX.partition_key,
                 "#updated": INGESTION_INDEX.sort_key,
@@ -310,7 +341,10 @@ class FileCatalog:
             expires = item.get("expiresAt", {}).get("N")
             if expires is None:
                 continue  # never written by this code: an open upload always expires
-            uploads.append(OpenUpload(tenant_id, file_id, item["objectKey"]["S"], int(expires)))
+            retiring = bool(item.get("retiring", {}).get("BOOL", False))
+            uploads.append(
+                OpenUpload(tenant_id, file_id, item["objectKey"]["S"], int(expires), retiring)
+            )
         return uploads
 
     def stale_ingestions(self, updated_before: str, limit: int) -> list[IngestionEntry]:

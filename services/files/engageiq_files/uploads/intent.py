@@ -10,7 +10,7 @@ orphan nothing would ever find. Now (decision 0092):
    unverified and unexpired; from then on it is an ordinary file.
 3. Any failure in between calls `discard`: the object (if completed) and the record are
    removed at once. If that fails too (the storage still down) or the process is killed, the
-   record stays and expires, and `UploadReaper` removes it with its object and any open
+   record stays and expires, and `OrphanReaper` removes it with its object and any open
    multipart upload. So every stored byte is always reachable from a record."""
 
 from __future__ import annotations
