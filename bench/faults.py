@@ -67,7 +67,14 @@ def faults(rate: float) -> list[Fault]:
 def settle(client: httpx.Client, bound: float = 120.0) -> list[dict[str, Any]]:
     deadline = time.monotonic() + bound
     while True:
-        files: list[dict[str, Any]] = client.get("/api/files").json()["files"]
+        response = client.get("/api/files")
+        if response.status_code != 200:
+            print(f"listing answered {response.status_code}: {response.text[:200]}")
+            if time.monotonic() > deadline:
+                return []
+            time.sleep(0.5)
+            continue
+        files: list[dict[str, Any]] = response.json()["files"]
         busy = [f for f in files if f["status"] in ("pending", "processing")]
         if not busy or time.monotonic() > deadline:
             return files
