@@ -15,6 +15,7 @@ from engageiq.local.platform import NotAnswering, free_port, service_command, wa
 
 FILES_APP = "engageiq_files.app:create_app"
 CHAT_APP = "engageiq_chat.app:create_app"
+STARTUP_SECONDS = 90.0
 
 
 @dataclass
@@ -39,7 +40,8 @@ def service_process(app: str, env: Mapping[str, str], log_path: Path) -> Iterato
         url = f"http://127.0.0.1:{port}"
         try:
             try:
-                wait_until_answering(f"{url}/health", process=process)
+                # Generous: a restart on a loaded 2-core CI machine can take tens of seconds.
+                wait_until_answering(f"{url}/health", timeout=STARTUP_SECONDS, process=process)
             except NotAnswering as exc:
                 raise RuntimeError(f"{exc}:\n{log_path.read_text()[-3000:]}") from None
             yield RunningService(url, process)
