@@ -42,7 +42,7 @@ from tests.support.invariants import tenant_violations
 from tests.support.service_process import CHAT_APP, FILES_APP, service_process
 
 TENANT = "soak"
-INTENT_SECONDS = 2
+INTENT_SECONDS = 10
 
 
 def faults(rate: float) -> list[Fault]:

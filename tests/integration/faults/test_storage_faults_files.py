@@ -214,3 +214,16 @@ def test_a_delete_whose_index_rebuild_fails_is_finished_by_the_reaper(
     assert_tenant_consistent(local_resources, TENANT)
     found = {r["fileId"] for r in files_client.search(TENANT, "pro plan basic")}
     assert found == {kept.json()["id"]}
+
+
+def test_a_lost_answer_to_starting_a_multipart_upload_leaves_no_stray_upload(
+    files_client: FilesClient, proxy: FaultProxy, local_resources: LocalResources
+) -> None:
+    """S3 opened an upload, its answer was lost, botocore's retry opened a second: the first
+    must not stay open (found by bench/faults.py)."""
+    proxy.inject(Fault("s3", LOST_ANSWER, operation="CreateMultipartUpload", times=1))
+    response = files_client.upload(TENANT, "big.txt", LARGE)
+    assert response.status_code == 201, response.text
+    assert len(proxy.requests("s3", "CreateMultipartUpload")) == 2
+    files_client.settle()
+    assert_tenant_consistent(local_resources, TENANT)

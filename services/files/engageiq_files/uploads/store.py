@@ -54,9 +54,28 @@ class UploadSession:
             UploadId=self.upload_id,
             MultipartUpload={"Parts": parts},
         )
+        self._abort_strays()
 
     def abort(self) -> None:
         self._s3.abort_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=self.upload_id)
+        self._abort_strays()
+
+    def _abort_strays(self) -> None:
+        """Abort every other upload open on this key. The key is this file's alone, so any
+        other is ours too: botocore retried a CreateMultipartUpload whose answer was lost,
+        and S3 had opened one upload per attempt (found by bench/faults.py)."""
+        abort_open_uploads(self._s3, self.bucket, self.key)
+
+
+def abort_open_uploads(s3: Any, bucket: str, key: str) -> int:
+    """Abort every multipart upload still open on exactly `key`; how many."""
+    answer = s3.list_multipart_uploads(Bucket=bucket, Prefix=key)
+    aborted = 0
+    for upload in answer.get("Uploads", []):
+        if upload["Key"] == key:
+            s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload["UploadId"])
+            aborted += 1
+    return aborted
 
 
 class FileStore:
@@ -183,14 +202,7 @@ class FileStore:
 
     def abort_uploads(self, tenant: TenantContext, key: str) -> int:
         """Abort every multipart upload still open on exactly `key`; how many."""
-        s3 = self.s3_for(tenant)
-        answer = s3.list_multipart_uploads(Bucket=self.bucket, Prefix=self._checked(tenant, key))
-        aborted = 0
-        for upload in answer.get("Uploads", []):
-            if upload["Key"] == key:
-                s3.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload["UploadId"])
-                aborted += 1
-        return aborted
+        return abort_open_uploads(self.s3_for(tenant), self.bucket, self._checked(tenant, key))
 
     def open_uploads(self, tenant: TenantContext) -> Iterator[dict[str, Any]]:
         """Multipart uploads still open under the tenant's prefix (tests and operators)."""
