@@ -103,21 +103,22 @@ class UploadIntent:
             if not completed:
                 raise UploadExpired()
         except BaseException:
-            await self.discard(object_stored=True)
+            await self.discard()
             raise
         return msgspec.structs.replace(
             self.record, size=received.size, awaiting_upload=False, expires_at=None
         )
 
-    async def discard(self, *, object_stored: bool) -> None:
+    async def discard(self) -> None:
         """Remove what this upload stored, now; shielded from the request's cancellation.
-        A failure is logged and left to the reaper (the record expires)."""
+        The object is deleted even when the upload seemed to fail before completing it (a
+        completion can succeed and still report a failure). A failure here is logged and
+        left to the reaper (the record expires)."""
         if self.record is None:
             return
         with anyio.CancelScope(shield=True):
             try:
-                if object_stored:
-                    await anyio.to_thread.run_sync(self._store.delete, self._tenant, self._key)
+                await anyio.to_thread.run_sync(self._store.delete, self._tenant, self._key)
                 await anyio.to_thread.run_sync(
                     self._catalog.delete_open_upload, self._tenant, self._file_id
                 )

@@ -187,7 +187,7 @@ def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
             received = await _receive(upload, request, limit)
         except BaseException:
             # The multipart upload is aborted already; the record goes too.
-            await intent.discard(object_stored=False)
+            await intent.discard()
             raise
         record = await intent.complete(received)
         files.worker.submit(tenant, file_id)

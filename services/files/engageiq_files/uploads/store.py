@@ -5,6 +5,7 @@ Blocking (boto3); async callers run it in worker threads."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import IO, Any, Final
 from urllib.parse import quote
@@ -48,16 +49,25 @@ class UploadSession:
 
     def complete(self) -> None:
         parts = [{"PartNumber": n, "ETag": self._etags[n]} for n in sorted(self._etags)]
-        self._s3.complete_multipart_upload(
-            Bucket=self.bucket,
-            Key=self.key,
-            UploadId=self.upload_id,
-            MultipartUpload={"Parts": parts},
-        )
+        try:
+            self._s3.complete_multipart_upload(
+                Bucket=self.bucket,
+                Key=self.key,
+                UploadId=self.upload_id,
+                MultipartUpload={"Parts": parts},
+            )
+        except self._s3.exceptions.NoSuchUpload:
+            # botocore retried a completion whose answer was lost: the first attempt made the
+            # object (this key is this file's alone), and the upload no longer exists.
+            self._s3.head_object(Bucket=self.bucket, Key=self.key)
         self._abort_strays()
 
     def abort(self) -> None:
-        self._s3.abort_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=self.upload_id)
+        # NoSuchUpload: aborted by an earlier attempt whose answer was lost, or completed.
+        with contextlib.suppress(self._s3.exceptions.NoSuchUpload):
+            self._s3.abort_multipart_upload(
+                Bucket=self.bucket, Key=self.key, UploadId=self.upload_id
+            )
         self._abort_strays()
 
     def _abort_strays(self) -> None:
