@@ -119,6 +119,8 @@ def main() -> None:
         conversations: list[str] = []
         for n in range(args.requests):
             kind = pick.choice(["upload", "upload", "list", "delete", "chat", "chat"])
+            if kind == "delete" and not uploaded:
+                kind = "list"
             if kind == "upload":
                 body = f"# Note {n}\nThe plan number {n} costs {n} EUR.\n".encode()
                 response = files.post("/api/upload-file", files={"file": (f"n{n}.md", body)})
@@ -126,7 +128,7 @@ def main() -> None:
                     uploaded.append(response.json()["id"])
             elif kind == "list":
                 response = files.get("/api/files")
-            elif kind == "delete" and uploaded:
+            elif kind == "delete":
                 response = files.delete(f"/api/files/{uploaded.pop(0)}")
             else:
                 payload: dict[str, str] = {"message": f"What does plan {n} cost?"}

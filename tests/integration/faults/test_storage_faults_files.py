@@ -240,3 +240,20 @@ def test_a_lost_answer_to_completing_the_upload_is_not_an_error(
     files_client.settle()
     assert files_client.file(TENANT, response.json()["id"])["status"] == "ready"
     assert_tenant_consistent(local_resources, TENANT)
+
+
+def test_when_the_abort_fails_too_the_record_stays_for_the_reaper(
+    files_client: FilesClient, proxy: FaultProxy, local_resources: LocalResources
+) -> None:
+    """S3 refuses the parts and then the abort: the record must stay (unverified, expiring)
+    so that the reaper finds the open multipart upload (found by bench/faults.py)."""
+    proxy.inject(
+        Fault("s3", THROTTLED["s3"], operation="UploadPart"),
+        Fault("s3", UNAVAILABLE, operation="AbortMultipartUpload"),
+    )
+    assert_unavailable(files_client.upload(TENANT, "big.txt", LARGE))
+    proxy.clear()
+    rules = {v.rule for v in tenant_violations(local_resources, TENANT)}
+    assert rules == {"open_multipart_upload"}
+    assert reap_later(files_client) == 1
+    assert_tenant_consistent(local_resources, TENANT)

@@ -118,6 +118,10 @@ class UploadIntent:
             return
         with anyio.CancelScope(shield=True):
             try:
+                # Any multipart upload still open first (its own abort may have failed too):
+                # the record goes only once nothing of the upload is left, else the reaper
+                # needs it to find what is.
+                await anyio.to_thread.run_sync(self._store.abort_uploads, self._tenant, self._key)
                 await anyio.to_thread.run_sync(self._store.delete, self._tenant, self._key)
                 await anyio.to_thread.run_sync(
                     self._catalog.delete_open_upload, self._tenant, self._file_id
