@@ -6,12 +6,20 @@ touches before it runs, to roll back on failure. A chat turn writes in a transac
 turn cost time proportional to the whole history (about 1.2 s at 20,000 items, see
 /work/shared/guide/platform-facts.md). The replacement below keeps moto's semantics (all or
 nothing, the same errors in the same order) but saves only the items the transaction touches,
-and puts exactly those back on failure. See docs/decisions/0062-local-transactions.md."""
+and puts exactly those back on failure. See docs/decisions/0062-local-transactions.md.
+
+With it, `ClientRequestToken` is honoured as DynamoDB documents (moto ignores it): a
+transaction repeated with the token of one that succeeded in the last 10 minutes succeeds
+again without running twice. botocore retries a transaction whose answer was lost; without
+this the retry failed its own condition locally (decision 0092)."""
 
 from __future__ import annotations
 
 import copy
+import json
 import logging
+import threading
+import time
 from typing import Any, Final
 
 log = logging.getLogger(__name__)
@@ -39,7 +47,53 @@ def patch_transact_write_items() -> bool:
         return False
     setattr(_transact_write_items, _APPLIED_FLAG, True)
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
+    _patch_request_tokens()
     return True
+
+
+TOKEN_LIFETIME_SECONDS: Final = 600.0
+"""How long DynamoDB remembers a transaction's ClientRequestToken (its API reference)."""
+
+
+class _RequestTokens:
+    """Tokens of transactions that succeeded, with the request they came with."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[str, tuple[float, str]] = {}
+
+    def already_done(self, token: str, request: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            self._seen = {k: v for k, v in self._seen.items() if v[0] > now}
+            seen = self._seen.get(token)
+            return seen is not None and seen[1] == request
+
+    def done(self, token: str, request: str) -> None:
+        with self._lock:
+            self._seen[token] = (time.monotonic() + TOKEN_LIFETIME_SECONDS, request)
+
+
+def _patch_request_tokens() -> None:
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = DynamoHandler.transact_write_items
+    tokens = _RequestTokens()
+
+    def transact_write_items(self: Any) -> Any:
+        token = self.body.get("ClientRequestToken")
+        request = json.dumps(self.body.get("TransactItems"), sort_keys=True)
+        if token and tokens.already_done(token, request):
+            # The same answer as the first time; nothing runs again.
+            return original.__globals__["ActionResult"](
+                {"ConsumedCapacity": [], "ItemCollectionMetrics": {}}
+            )
+        result = original(self)
+        if token:
+            tokens.done(token, request)
+        return result
+
+    DynamoHandler.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
 class _ItemJournal:

@@ -220,6 +220,8 @@ class TenantExport:
             key = item.get("objectKey")
             if not key or not item.get("name") or item.get("awaitingUpload"):
                 continue  # the index pointer, or a direct upload that never arrived
+            if item.get("retiring"):
+                continue  # a delete the reaper finishes (decision 0092)
             name = safe_file_name(str(item["name"]), taken)
             path = directory / "documents" / name
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,10 +7,12 @@ no framework wording)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import msgspec
 import structlog
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as AwsConnectionError
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -62,6 +64,68 @@ class ApiError(Exception):
         self.code = code
         self.message = message
         self.headers = headers or {}
+
+
+RETRY_AFTER_SECONDS: Final = 5
+"""What a 503 tells clients to wait (decision 0091): about one more full round of botocore's
+retries (3.5 s on average), and long enough for DynamoDB's adaptive capacity or S3's request
+rate scaling to catch up with a burst, short enough that a person retrying is not kept
+waiting."""
+
+
+class ServiceUnavailable(ApiError):
+    """503 `service_unavailable` with `Retry-After`: a service we depend on (DynamoDB, S3, SQS,
+    Cognito) kept throttling or failing through every retry. The wording never names it."""
+
+    def __init__(
+        self,
+        message: str = "The service is busy or briefly unavailable, and your request was not "
+        "completed. Try again in a few seconds.",
+    ) -> None:
+        super().__init__(
+            503, "service_unavailable", message, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        )
+
+
+# The codes botocore's standard retry mode retries as throttling or transient (botocore
+# `retries/standard.py`), and DynamoDB's transaction conflict, which it documents as retryable.
+TRANSIENT_AWS_CODES: Final = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
+        "RequestLimitExceeded",
+        "BandwidthLimitExceeded",
+        "LimitExceededException",
+        "RequestThrottled",
+        "SlowDown",
+        "PriorRequestNotComplete",
+        "RequestTimeout",
+        "RequestTimeoutException",
+        "InternalServerError",
+        "InternalError",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "TransactionConflictException",
+    }
+)
+
+
+def is_transient_aws_error(exc: BaseException) -> bool:
+    """Whether a botocore failure is the service's passing trouble (throttling, a 5xx, a
+    broken or timed-out connection) rather than a mistake in the request (validation, access
+    denied, missing resource). botocore raises it only after its own retries."""
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        return error.get("Code", "") in TRANSIENT_AWS_CODES or status >= 500 or status == 429
+    # ConnectionError: endpoint unreachable, connect timeout; HTTPClientError: the connection
+    # closed or reset, read timeouts.
+    return isinstance(exc, AwsConnectionError | HTTPClientError)
 
 
 def error_response(
@@ -124,6 +188,20 @@ def _validation_message(exc: ValidationException) -> str:
     return "The request body or parameters are invalid."
 
 
+def _aws_failure(
+    request: Request[Any, Any, Any], exc: ClientError | BotoCoreError
+) -> Response[ErrorBody]:
+    """A botocore error no handler dealt with: the service's passing trouble is a 503 (never a
+    500, never AWS's wording); anything else is our bug, logged as one."""
+    if not is_transient_aws_error(exc):
+        return _unexpected(request, exc)
+    code = exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else ""
+    log.warning(
+        "dependency_unavailable", path=request.url.path, error=type(exc).__name__, code=code
+    )
+    return _api_error(request, ServiceUnavailable())
+
+
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
     log.exception("unhandled_error", path=request.url.path)
     return error_response(
@@ -138,5 +216,7 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ApiError: _api_error,
     HTTPException: _http_exception,
     NotFoundException: _http_exception,
+    ClientError: _aws_failure,
+    BotoCoreError: _aws_failure,
     Exception: _unexpected,
 }

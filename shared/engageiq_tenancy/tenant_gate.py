@@ -18,7 +18,7 @@ import anyio
 from botocore.exceptions import BotoCoreError, ClientError
 
 from engageiq_tenancy.context import TenantContext
-from engageiq_tenancy.errors import ApiError, TokenRefused
+from engageiq_tenancy.errors import ApiError, ServiceUnavailable, TokenRefused
 from engageiq_tenancy.tenants import STATUS_CACHE_SECONDS, TenantStatus, record_key
 from engageiq_tenancy.user_access import (
     ACCESS_ATTRIBUTE,
@@ -67,13 +67,12 @@ class TenantUnavailable(ApiError):
         )
 
 
-class StorageUnavailable(ApiError):
+class StorageUnavailable(ServiceUnavailable):
+    """The tables did not answer through every retry: the one 503 `service_unavailable`."""
+
     def __init__(self) -> None:
         super().__init__(
-            503,
-            "storage_unavailable",
-            "Our storage is not answering right now; nothing was changed. Try again shortly.",
-            {"Retry-After": "5"},
+            "Our storage is not answering right now; nothing was changed. Try again shortly."
         )
 
 

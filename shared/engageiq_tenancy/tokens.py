@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import http.client
 import json
 import time
+import urllib.error
 import urllib.request
 from collections import OrderedDict
 from collections.abc import Callable
@@ -55,12 +57,34 @@ def _invalid(message: str) -> TokenError:
 JwksFetcher = Callable[[str], dict[str, Any]]
 
 
+JWKS_FETCH_ATTEMPTS: Final = 3
+"""Attempts per JWKS fetch: a dropped connection or a 5xx from the key endpoint is retried
+at once (0.1 s, then 0.2 s apart) rather than refusing every sign-in for a window."""
+FIRST_FETCH_RETRY_SECONDS: Final = 5.0
+"""While no key was ever loaded, a failed fetch is tried again after this (the Retry-After
+the 503 `auth_unavailable` gives), not after the whole refetch window."""
+
+
+def _transient(exc: Exception) -> bool:
+    if isinstance(exc, urllib.error.HTTPError):
+        return exc.code >= 500 or exc.code == 429
+    return isinstance(exc, OSError | http.client.HTTPException)
+
+
 def fetch_jwks(url: str) -> dict[str, Any]:
-    """Blocking fetch of a JWKS document; JwksCache runs it in a worker thread."""
+    """Blocking fetch of a JWKS document, with `JWKS_FETCH_ATTEMPTS` attempts on transient
+    failures; JwksCache runs it in a worker thread."""
     if not url.startswith(("https://", "http://")):
         raise ValueError("JWKS URL must be http(s)")
-    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - scheme checked above
-        document = json.load(response)
+    for attempt in range(JWKS_FETCH_ATTEMPTS):
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - checked above
+                document = json.load(response)
+            break
+        except Exception as exc:
+            if attempt == JWKS_FETCH_ATTEMPTS - 1 or not _transient(exc):
+                raise
+            time.sleep(0.1 * 2**attempt)
     if not isinstance(document, dict):
         raise ValueError("JWKS is not a JSON object")
     return document
@@ -80,12 +104,14 @@ class JwksCache:
         fetcher: JwksFetcher = fetch_jwks,
         max_age_seconds: float = 3600.0,
         min_refetch_seconds: float = 30.0,
+        first_retry_seconds: float = FIRST_FETCH_RETRY_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._url = url
         self._fetcher = fetcher
         self._max_age = max_age_seconds
         self._min_refetch = min_refetch_seconds
+        self._first_retry = first_retry_seconds
         self._clock = clock
         self._keys: dict[str, PyJWK] = {}
         self._fetched_at: float | None = None
@@ -113,7 +139,9 @@ class JwksCache:
 
     def _may_refetch(self) -> bool:
         # Failed attempts count too: during an outage, one fetch per window, not one per request.
-        return self._attempted_at is None or self._clock() - self._attempted_at >= self._min_refetch
+        # Without any key every sign-in is refused, so that window is shorter.
+        window = self._min_refetch if self._keys else min(self._min_refetch, self._first_retry)
+        return self._attempted_at is None or self._clock() - self._attempted_at >= window
 
     async def _refresh(self) -> None:
         # urllib blocks; keep it off the event loop so open streams keep flowing.

@@ -9,6 +9,8 @@ out, `default` answers. Every request is recorded."""
 from __future__ import annotations
 
 import json
+import socket
+import struct
 import threading
 import time
 from collections import deque
@@ -31,6 +33,10 @@ class Reply:
     error_type: str = "overloaded_error"
     close_after: int | None = None
     """Close the connection cleanly (no error, no `message_stop`) after this many tokens."""
+    reset_after: int | None = None
+    """Reset the connection (TCP RST, mid-stream) after this many tokens."""
+    malformed_after: int | None = None
+    """Send an event whose data is not JSON after this many tokens, then stop."""
     input_tokens: int = 21
     stop_reason: str = "end_turn"
     stamp: bool = False
@@ -100,6 +106,10 @@ class MessagesServer:
             self._server = None
 
 
+RESET: bytes = b"<reset>"
+"""Marker in an event sequence: reset the connection instead of writing."""
+
+
 def _event(name: str, data: dict[str, Any]) -> bytes:
     return f"event: {name}\ndata: {json.dumps({'type': name, **data})}\n\n".encode()
 
@@ -157,6 +167,12 @@ def _events(reply: Reply, model: str) -> Iterable[tuple[float, bytes | None]]:
             return
         if reply.close_after is not None and n == reply.close_after:
             return  # the body simply ends: a dropped upstream, not an error the API sends
+        if reply.reset_after is not None and n == reply.reset_after:
+            yield 0.0, RESET
+            return
+        if reply.malformed_after is not None and n == reply.malformed_after:
+            yield 0.0, b'event: content_block_delta\ndata: {"type": "content_block_delta", "ind\n\n'
+            return
         delay = reply.first_token_delay if n == 0 else reply.interval
         yield delay, None if reply.stamp else _delta(token)
     yield 0.0, _event("content_block_stop", {"index": 0})
@@ -211,10 +227,21 @@ class _Handler(BaseHTTPRequestHandler):
             for delay, chunk in stream_events(step, str(body.get("model", ""))):
                 if delay:
                     time.sleep(delay)
-                self.wfile.write(chunk())
+                data = chunk()
+                if data == RESET:
+                    self._reset()
+                    return
+                self.wfile.write(data)
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             return  # the client went away (cancelled generation)
+
+    def _reset(self) -> None:
+        # SO_LINGER with a zero timeout makes close() send RST: the peer sees a reset, not
+        # an orderly end of the body.
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+        self.connection.close()
 
     def _json(
         self, status: int, data: dict[str, Any], headers: dict[str, str] | None = None

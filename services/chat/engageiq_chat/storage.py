@@ -13,6 +13,7 @@ import structlog
 from botocore.exceptions import BotoCoreError, ClientError
 
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.errors import is_transient_aws_error
 from engageiq_tenancy.items import serialize
 
 # One 503 for every storage failure, owned by the tenancy library.
@@ -32,16 +33,11 @@ class TransientStorageError(StorageUnavailable):
     """A failure DynamoDB documents as safe to retry (5xx, throttling, transaction conflict)."""
 
 
-_TRANSIENT_CODES: Final = frozenset(
-    {
-        "InternalServerError",
-        "ServiceUnavailable",
-        "ThrottlingException",
-        "ProvisionedThroughputExceededException",
-        "RequestLimitExceeded",
-        "TransactionConflictException",
-    }
-)
+class TransactionConflict(TransientStorageError):
+    """Another transaction held an item: the one transient failure botocore does not retry
+    (it arrives as TransactionCanceledException), so `transact` retries it."""
+
+
 TRANSACTION_ATTEMPTS: Final = 6
 
 
@@ -108,7 +104,9 @@ class DynamoTables:
                 raise ConditionFailed(operation) from None
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
             log.warning("storage_error", operation=operation, code=code, status=status)
-            if code in _TRANSIENT_CODES or status >= 500 or "TransactionConflict" in reasons:
+            if code == "TransactionConflictException" or "TransactionConflict" in reasons:
+                raise TransactionConflict() from exc
+            if is_transient_aws_error(exc):
                 raise TransientStorageError() from exc
             raise StorageUnavailable() from exc
         except BotoCoreError as exc:
@@ -118,17 +116,19 @@ class DynamoTables:
     async def transact(
         self, tenant: TenantContext, items: list[dict[str, Any]], token: str
     ) -> None:
-        """TransactWriteItems, retried with jittered backoff on transient failures beyond
-        boto3's own attempts (concurrent transactions on one conversation conflict; the local
-        emulator fails transactions under load). `token` (ClientRequestToken) makes a retry of
-        a transaction that did commit a no-op instead of a failed condition."""
+        """TransactWriteItems, retried with jittered backoff on transaction conflicts
+        (concurrent transactions on one conversation), which botocore does not retry.
+        Throttling and 5xx are botocore's own retries (decision 0091): retrying them here too
+        multiplied them, and a user waited some 20 s for the 503. `token`
+        (ClientRequestToken) makes a retry of a transaction that did commit a no-op instead of
+        a failed condition."""
         for attempt in range(TRANSACTION_ATTEMPTS):
             try:
                 await self.call(
                     tenant, "transact_write_items", TransactItems=items, ClientRequestToken=token
                 )
                 return
-            except TransientStorageError:
+            except TransactionConflict:
                 if attempt == TRANSACTION_ATTEMPTS - 1:
                     raise
                 await anyio.sleep(random.uniform(0, 0.025 * 2**attempt))  # noqa: S311

@@ -65,11 +65,23 @@ class FilesSettings:
     """Bytes of tenant indexes one process keeps loaded (`ENGAGEIQ_INDEX_CACHE_BYTES`; 0
     caches none). Default: 30% of the instance's memory (cgroup limit, else physical memory;
     `search.cache_budget`). The chat service's retriever reads the same variable."""
+    upload_intent_seconds: int = 600
+    """How long a streamed upload's record may stay unverified (its bytes still arriving)
+    before the reaper takes it for abandoned (a killed instance) and removes it with whatever
+    was stored: five times App Runner's 120 s request bound (decision 0092)."""
 
     def __post_init__(self) -> None:
         if self.part_size < S3_MIN_PART_SIZE:
             raise FilesSettingsError("part_size must be at least 5 MiB (S3's minimum part size)")
-        if self.max_upload_bytes < 1 or self.parts_in_flight < 1 or self.ingestion_workers < 1:
+        if (
+            min(
+                self.max_upload_bytes,
+                self.parts_in_flight,
+                self.ingestion_workers,
+                self.upload_intent_seconds,
+            )
+            < 1
+        ):
             raise FilesSettingsError("limits must be positive")
         if not 1 <= self.ingestion_visibility_seconds <= 43_200:
             raise FilesSettingsError("the ingestion visibility timeout must be 1-43200 seconds")
@@ -101,4 +113,7 @@ class FilesSettings:
                 "ENGAGEIQ_INGESTION_RETRY_SECONDS", d.ingestion_retry_base_seconds
             ),
             index_cache_bytes=int(number("ENGAGEIQ_INDEX_CACHE_BYTES", d.index_cache_bytes)),
+            upload_intent_seconds=int(
+                number("ENGAGEIQ_UPLOAD_INTENT_SECONDS", d.upload_intent_seconds)
+            ),
         )

@@ -22,6 +22,7 @@ from engageiq_files.ingestion.worker import IngestionWorker
 from engageiq_files.search.builder import TenantIndexBuilder
 from engageiq_files.search.index_store import IndexStore
 from engageiq_files.search.service import TenantSearch
+from engageiq_files.uploads.reaper import OrphanReaper
 from engageiq_files.uploads.store import FileStore
 from engageiq_tenancy.aws import client
 from engageiq_tenancy.context import TenantContext
@@ -45,6 +46,7 @@ class FilesRuntime:
     queue: IngestionQueue
     consumer: IngestionConsumer
     sweeper: IngestionSweeper
+    reaper: OrphanReaper
 
     @classmethod
     def create(
@@ -88,8 +90,24 @@ class FilesRuntime:
         sweeper = IngestionSweeper(
             catalog, queue, stale_after_seconds(settings.parse_timeout_seconds)
         )
+
+        async def rebuild(tenant: TenantContext) -> None:
+            generation = await anyio.to_thread.run_sync(indexes.note_change, tenant)
+            await builder.rebuild(tenant, generation)
+
+        reaper = OrphanReaper(catalog, store, rebuild, settings.upload_intent_seconds)
         return cls(
-            settings, catalog, store, indexes, search, builder, worker, queue, consumer, sweeper
+            settings,
+            catalog,
+            store,
+            indexes,
+            search,
+            builder,
+            worker,
+            queue,
+            consumer,
+            sweeper,
+            reaper,
         )
 
     async def enqueue(self, tenant: TenantContext, file_id: str) -> None:
@@ -112,10 +130,12 @@ class FilesRuntime:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """The queue consumers and the sweeper live as long as the app (Litestar lifespan)."""
+        """The queue consumers, the sweeper and the orphan reaper live as long as the app
+        (Litestar lifespan)."""
         async with anyio.create_task_group() as tasks:
             await tasks.start(self.consumer.serve)
             await tasks.start(self.sweeper.serve)
+            await tasks.start(self.reaper.serve)
             try:
                 yield
             finally:

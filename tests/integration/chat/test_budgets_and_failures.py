@@ -175,7 +175,7 @@ def test_storage_failure_is_a_clear_503_and_leaves_nothing_behind(harness: ChatH
         response = client.post("/api/chat", json={"message": "hello"}, headers=harness.headers())
         assert response.status_code == 503
         body = response.json()
-        assert body["code"] == "storage_unavailable"
+        assert body["code"] == "service_unavailable"
         assert response.headers["retry-after"]
         listing = client.get("/api/conversations", headers=harness.headers())
         assert listing.status_code == 503

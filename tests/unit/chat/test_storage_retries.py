@@ -87,22 +87,35 @@ def test_tenant_data_uses_the_tenants_client_and_only_the_tenants_table_the_serv
     assert clients.asked == ["acme:dynamodb"]
 
 
-def test_transient_failures_are_retried_with_the_same_token() -> None:
-    client = FlakyClient(
-        [
-            client_error("500", 500),
-            client_error("TransactionCanceledException", 400, ["None", "TransactionConflict"]),
-        ]
-    )
+CONFLICT = client_error("TransactionCanceledException", 400, ["None", "TransactionConflict"])
+
+
+def test_transaction_conflicts_are_retried_with_the_same_token() -> None:
+    client = FlakyClient([client_error("TransactionConflictException", 400), CONFLICT])
     transact(client)
     assert client.tokens == ["message-1"] * 3
 
 
-def test_persistent_transient_failure_ends_as_storage_unavailable() -> None:
-    client = FlakyClient([client_error("InternalServerError", 500)] * TRANSACTION_ATTEMPTS)
+def test_persistent_conflicts_end_as_service_unavailable() -> None:
+    client = FlakyClient([CONFLICT] * TRANSACTION_ATTEMPTS)
     with pytest.raises(TransientStorageError):
         transact(client)
     assert len(client.tokens) == TRANSACTION_ATTEMPTS
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        client_error("InternalServerError", 500),
+        client_error("ProvisionedThroughputExceededException", 400),
+    ],
+)
+def test_throttling_and_5xx_are_left_to_botocore_retries(error: ClientError) -> None:
+    """botocore already retried them (4 attempts): retrying again multiplied the wait."""
+    client = FlakyClient([error] * TRANSACTION_ATTEMPTS)
+    with pytest.raises(TransientStorageError):
+        transact(client)
+    assert len(client.tokens) == 1
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,13 @@ and a JWKS outage degrades as designed."""
 
 from __future__ import annotations
 
+import contextlib
 import http.server
+import io
 import json
 import threading
+import time
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.tokens import (
+    FIRST_FETCH_RETRY_SECONDS,
     CognitoTokenVerifier,
     JwksCache,
     TokenError,
@@ -444,3 +449,32 @@ def test_the_real_fetcher_refuses_a_document_that_is_not_an_object(
 def test_the_real_fetcher_only_speaks_http(url: str) -> None:
     with pytest.raises(ValueError, match="http"):
         fetch_jwks(url)
+
+
+def test_a_failed_first_fetch_is_tried_again_after_the_retry_after_not_the_whole_window(
+    factory: TokenFactory, jwks_source: FakeJwksSource, clock: FakeClock
+) -> None:
+    """Found by bench/faults.py: one transient failure of the first fetch refused every
+    sign-in for 30 s, while the 503 told clients to come back in 5."""
+    cache = make_cache(jwks_source, clock)
+    jwks_source.error = OSError("connection reset")
+    assert key_outcome(cache, factory.kid) == "auth_unavailable"
+    jwks_source.error = None
+    clock.advance(FIRST_FETCH_RETRY_SECONDS)
+    assert key_outcome(cache, factory.kid) == "found"
+
+
+def test_fetch_jwks_retries_a_dropped_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    answers: list[Exception | bytes] = [ConnectionResetError("reset"), b'{"keys": []}']
+
+    @contextlib.contextmanager
+    def urlopen(url: str, timeout: float) -> Iterator[io.BytesIO]:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        yield io.BytesIO(answer)
+
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    assert fetch_jwks("http://127.0.0.1:1/jwks.json") == {"keys": []}
+    assert answers == []

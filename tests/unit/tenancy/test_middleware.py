@@ -446,7 +446,7 @@ def test_a_storage_outage_while_checking_the_tenant_is_a_503_with_retry_after(
 
     response = client.get("/api/me", headers=bearer(factory.mint()))
 
-    assert_error_shape(response, 503, "storage_unavailable")
+    assert_error_shape(response, 503, "service_unavailable")
     assert response.headers["retry-after"].isdigit()
 
 

@@ -87,4 +87,4 @@ def test_storage_failure_is_a_503_not_a_pass() -> None:
 
     refused = check(TenantGate(broken))
     assert refused is not None
-    assert (refused.status_code, refused.code) == (503, "storage_unavailable")
+    assert (refused.status_code, refused.code) == (503, "service_unavailable")

@@ -5,6 +5,7 @@ Blocking (boto3); async callers run it in a worker thread."""
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
@@ -27,6 +28,15 @@ INGESTION_INDEX: Final = FILES.indexes[0]
 """Sparse: a file is in it (partition "due", sorted by `updatedAt`) exactly while it waits
 for or is in ingestion, so the sweeper finds stranded files without a Scan (decision 0075)."""
 INGESTION_DUE: Final = "due"
+WRITE_TOKEN: Final = "writeToken"  # noqa: S105 - an attribute name, not a secret
+"""Set by every conditional write of a file to a value of its own. botocore retries a write
+whose answer was lost (a dropped connection, a timeout) although it was applied; the retry
+then fails its own condition. Reading the token back tells that apart from a real conflict
+(decision 0092)."""
+UPLOAD_OPEN: Final = "upload"
+"""The `by_ingestion` partition of records whose data may outlive them: uploads not verified
+yet (streamed uploads in flight, direct uploads awaiting `complete`) and files being deleted.
+The reaper finds the abandoned ones there (decision 0092)."""
 IN_INGESTION: Final = frozenset({FileStatus.PENDING, FileStatus.PROCESSING})
 
 
@@ -38,6 +48,18 @@ class IngestionEntry:
     file_id: str
     status: FileStatus
     updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class OpenUpload:
+    """An upload the `by_ingestion` index lists as not verified yet, and when it expires."""
+
+    tenant_id: str
+    file_id: str
+    object_key: str
+    expires_at: int
+    retiring: bool = False
+    """A deletion cut short, rather than an upload never verified."""
 
 
 class InvalidCursor(ValueError):
@@ -92,15 +114,42 @@ class FileCatalog:
         # `updatedAt` is an index key: DynamoDB refuses an empty string there.
         record = msgspec.structs.replace(record, updated_at=record.updated_at or record.created_at)
         item = to_item(record, file_key(tenant, record.id))
-        if record.status in IN_INGESTION and not record.awaiting_upload:
+        if record.awaiting_upload:
+            item[INGESTION_INDEX.partition_key] = {"S": UPLOAD_OPEN}
+        elif record.status in IN_INGESTION:
             item[INGESTION_INDEX.partition_key] = {"S": INGESTION_DUE}
-        self._db(tenant).put_item(
-            TableName=self._table,
-            Item=item,
-            ConditionExpression="attribute_not_exists(pk)",
-        )
+        token = uuid.uuid4().hex
+        item[WRITE_TOKEN] = {"S": token}
+        try:
+            self._db(tenant).put_item(
+                TableName=self._table,
+                Item=item,
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except self._db(tenant).exceptions.ConditionalCheckFailedException:
+            if not self._written_by(tenant, record.id, token):
+                raise
 
-    def get(self, tenant: TenantContext, file_id: str) -> FileRecord | None:
+    def _written_by(self, tenant: TenantContext, file_id: str, token: str) -> bool:
+        """Whether the file's last write carried `token`: a retried write whose first attempt
+        was applied (its answer lost) failed only its own condition."""
+        item = (
+            self._db(tenant)
+            .get_item(
+                TableName=self._table,
+                Key=_typed_key(tenant, file_id),
+                ConsistentRead=True,
+                ProjectionExpression="#t",
+                ExpressionAttributeNames={"#t": WRITE_TOKEN},
+            )
+            .get("Item", {})
+        )
+        return bool(item.get(WRITE_TOKEN, {}).get("S") == token)
+
+    def get(
+        self, tenant: TenantContext, file_id: str, *, include_expired: bool = False
+    ) -> FileRecord | None:
+        """The file's record; an expired one (an abandoned upload) only if `include_expired`."""
         response = self._db(tenant).get_item(
             TableName=self._table, Key=_typed_key(tenant, file_id), ConsistentRead=True
         )
@@ -108,7 +157,7 @@ class FileCatalog:
         if item is None:
             return None
         record = from_item(item)
-        return None if record.expired() else record
+        return None if record.expired() and not include_expired else record
 
     def page(
         self,
@@ -162,12 +211,15 @@ class FileCatalog:
         expect_status: FileStatus | Collection[FileStatus] | None = None,
         expect_awaiting: bool | None = None,
         expect_updated_at: str | None = None,
+        expect_live: bool = False,
         remove: tuple[str, ...] = (),
         **fields: Any,
     ) -> bool:
         """Set `fields` (camelCase attribute names) on an existing file; False if the file is
         gone or not in the expected state (a concurrent delete or a second `complete`).
         `expect_status` is one status or a collection of accepted ones.
+        `expect_live` also refuses a file whose `expiresAt` has passed: an expired upload
+        belongs to the reaper, which may be deleting its object.
 
         A change of `status` also puts the file into or takes it out of the `by_ingestion`
         index, so that index can never disagree with the status."""
@@ -178,14 +230,22 @@ class FileCatalog:
                 remove = (*remove, INGESTION_INDEX.partition_key)
         names = {f"#f{i}": name for i, name in enumerate(fields)}
         values = {f":v{i}": serialize(value) for i, value in enumerate(fields.values())}
-        names |= {"#updated": "updatedAt"}
-        values |= {":updated": serialize(now_iso())}
-        sets = [f"#f{i} = :v{i}" for i in range(len(fields))] + ["#updated = :updated"]
+        token = uuid.uuid4().hex
+        names |= {"#updated": "updatedAt", "#token": WRITE_TOKEN}
+        values |= {":updated": serialize(now_iso()), ":token": serialize(token)}
+        sets = [f"#f{i} = :v{i}" for i in range(len(fields))]
+        sets += ["#updated = :updated", "#token = :token"]
         expression = "SET " + ", ".join(sets)
         if remove:
             names |= {f"#r{i}": name for i, name in enumerate(remove)}
             expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(remove)))
-        conditions = ["attribute_exists(pk)"]
+        # A file being deleted takes no more changes (a late ingestion step, a `complete`).
+        names["#retiring"] = "retiring"
+        values[":false"] = serialize(False)
+        conditions = [
+            "attribute_exists(pk)",
+            "(attribute_not_exists(#retiring) OR #retiring = :false)",
+        ]
         if expect_status is not None:
             accepted = [expect_status] if isinstance(expect_status, FileStatus) else expect_status
             names["#status"] = "status"
@@ -201,6 +261,15 @@ class FileCatalog:
         if expect_updated_at is not None:
             values[":seen"] = serialize(expect_updated_at)
             conditions.append("#updated = :seen")
+        if expect_live:
+            names["#expires"] = "expiresAt"
+            values[":now"] = serialize(int(time.time()))
+            values[":null"] = serialize("NULL")
+            # Records store a cleared `expiresAt` as NULL (every field is written).
+            conditions.append(
+                "(attribute_not_exists(#expires) OR attribute_type(#expires, :null)"
+                " OR #expires > :now)"
+            )
         try:
             self._db(tenant).update_item(
                 TableName=self._table,
@@ -211,11 +280,84 @@ class FileCatalog:
                 ExpressionAttributeValues=values,
             )
         except self._db(tenant).exceptions.ConditionalCheckFailedException:
-            return False
+            return self._written_by(tenant, file_id, token)
         return True
 
     def delete(self, tenant: TenantContext, file_id: str) -> None:
         self._db(tenant).delete_item(TableName=self._table, Key=_typed_key(tenant, file_id))
+
+    def retire(self, tenant: TenantContext, file_id: str) -> None:
+        """The first step of a delete: the record is hidden at once (expired now) and listed
+        for the reaper, which finishes the delete if it is cut short. Idempotent."""
+        now = int(time.time())
+        self._db(tenant).update_item(
+            TableName=self._table,
+            Key=_typed_key(tenant, file_id),
+            UpdateExpression="SET #retiring = :yes, #expires = :now, #open = :open, #u = :u",
+            ExpressionAttributeNames={
+                "#retiring": "retiring",
+                "#expires": "expiresAt",
+                "#open": INGESTION_INDEX.partition_key,
+                "#u": "updatedAt",
+            },
+            ExpressionAttributeValues={
+                ":yes": {"BOOL": True},
+                ":now": {"N": str(now)},
+                ":open": {"S": UPLOAD_OPEN},
+                ":u": {"S": now_iso()},
+            },
+        )
+
+    def delete_open_upload(self, tenant: TenantContext, file_id: str) -> bool:
+        """Delete a record only while its upload is still unverified (`awaitingUpload`); False
+        if it was completed meanwhile or is gone."""
+        try:
+            self._db(tenant).delete_item(
+                TableName=self._table,
+                Key=_typed_key(tenant, file_id),
+                ConditionExpression="#awaiting = :yes",
+                ExpressionAttributeNames={"#awaiting": "awaitingUpload"},
+                ExpressionAttributeValues={":yes": {"BOOL": True}},
+            )
+        except self._db(tenant).exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def open_uploads(self, updated_before: str, limit: int) -> list[OpenUpload]:
+        """Up to `limit` unverified uploads, of any tenant, last written before
+        `updated_before` (ISO, like `updatedAt`), oldest first; the caller checks `expires_at`.
+        One Query page on the sparse index with the service's own client, like
+        `stale_ingestions`. Blocking."""
+        response = self._clients.service_client("dynamodb").query(
+            TableName=self._table,
+            IndexName=INGESTION_INDEX.name,
+            KeyConditionExpression="#open = :open AND #updated < :before",
+            ProjectionExpression="pk, sk, objectKey, expiresAt, retiring",
+            ExpressionAttributeNames={
+                "#open": INGESTION_INDEX.partition_key,
+                "#updated": INGESTION_INDEX.sort_key,
+            },
+            ExpressionAttributeValues={
+                ":open": {"S": UPLOAD_OPEN},
+                ":before": {"S": updated_before},
+            },
+            ScanIndexForward=True,
+            Limit=limit,
+        )
+        uploads: list[OpenUpload] = []
+        for item in response.get("Items", []):
+            tenant_id, _, entity = item["pk"]["S"].partition(KEY_DELIMITER)
+            tag, _, file_id = item["sk"]["S"].partition(KEY_DELIMITER)
+            if entity != FILES_ENTITY or tag != FILE_TAG or not is_valid_tenant_id(tenant_id):
+                continue
+            expires = item.get("expiresAt", {}).get("N")
+            if expires is None:
+                continue  # never written by this code: an open upload always expires
+            retiring = bool(item.get("retiring", {}).get("BOOL", False))
+            uploads.append(
+                OpenUpload(tenant_id, file_id, item["objectKey"]["S"], int(expires), retiring)
+            )
+        return uploads
 
     def stale_ingestions(self, updated_before: str, limit: int) -> list[IngestionEntry]:
         """Up to `limit` files, of any tenant, that entered or last progressed in ingestion

@@ -46,6 +46,9 @@ class FileRecord(msgspec.Struct, rename="camel", kw_only=True):
     awaiting_upload: bool = False
     """A direct upload whose object has not been verified yet (it expires with `expires_at`)."""
     expires_at: int | None = None
+    retiring: bool = False
+    """Being deleted: hidden at once (it expires as it is set), removed with its data by the
+    delete or, if that was cut short, by the reaper (decision 0092)."""
     reason_code: str | None = None
     reason: str | None = None
     chunks_key: str | None = None

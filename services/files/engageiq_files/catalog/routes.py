@@ -158,9 +158,11 @@ async def delete_file(
     Members delete the files they uploaded; tenant admins any file of the tenant (403 else)."""
     record = await find_file(files, tenant, file_id)
     require_change_right(tenant, record, "delete")
-    # Metadata first (the file disappears from listings), then the index without it, and only
-    # then the data: no index entry ever points to a deleted object.
-    await anyio.to_thread.run_sync(files.catalog.delete, tenant, file_id)
+    # The record is retired first (hidden at once, and listed for the reaper, which finishes
+    # a delete cut short by a failure or a kill), then the index is rebuilt without it, and
+    # only then go the data and the record: no index entry ever points to a deleted object,
+    # and no object outlives its record (decision 0092).
+    await anyio.to_thread.run_sync(files.catalog.retire, tenant, file_id)
     promoted = await anyio.to_thread.run_sync(after_delete, files.catalog, tenant, record)
     if record.chunks_key or record.status is FileStatus.PROCESSING or promoted:
         generation = await anyio.to_thread.run_sync(files.indexes.note_change, tenant)
@@ -168,3 +170,4 @@ async def delete_file(
     # The chunks key follows from the id: removed even if ingestion stored it just now.
     await anyio.to_thread.run_sync(files.store.delete, tenant, chunks_object_key(tenant, file_id))
     await anyio.to_thread.run_sync(files.store.delete, tenant, record.object_key)
+    await anyio.to_thread.run_sync(files.catalog.delete, tenant, file_id)

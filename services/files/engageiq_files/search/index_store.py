@@ -13,12 +13,17 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any, Final
 
+import structlog
+from botocore.exceptions import BotoCoreError, ClientError
+
 from engageiq_files.catalog.catalog import FILES_ENTITY
 from engageiq_files.search.tenant_index import TenantIndex
 from engageiq_files.uploads.store import FileStore
 from engageiq_tenancy.context import TenantContext
-from engageiq_tenancy.keys import s3_key, tenant_partition
+from engageiq_tenancy.keys import s3_key, s3_tenant_prefix, tenant_partition
 from engageiq_tenancy.tenant_credentials import TenantClients
+
+log = structlog.get_logger(__name__)
 
 INDEX_AREA: Final = "index"
 POINTER_SORT_KEY: Final = "INDEX"
@@ -114,14 +119,41 @@ class IndexStore:
                 ReturnValues="ALL_OLD",
             )
         except self._db(tenant).exceptions.ConditionalCheckFailedException:
+            published = self.pointer(tenant)
+            if published.key == key:
+                # Our own earlier attempt was applied and only its answer was lost (botocore
+                # retried it): the blob is published, and deleting it would leave the pointer
+                # naming a missing index. The answer named the blob it replaced; without it,
+                # every blob of an older generation goes (none can be published any more).
+                self._delete_blobs_before(tenant, generation)
+                return published
             self._store.delete(tenant, key)
             return None
-        old = response.get("Attributes", {}).get("indexKey", {}).get("S")
-        if old and old != key:
-            # Readers that still hold the old key re-read the pointer when it is gone.
-            self._store.delete(tenant, old)
+        # Readers that still hold an old key re-read the pointer when it is gone. Every older
+        # blob goes, not only the one replaced: a delete that failed before (S3 throttling, a
+        # killed instance) is made good here instead of leaving a blob for good.
+        self._delete_blobs_before(tenant, generation)
         current = int(response.get("Attributes", {}).get("generation", {}).get("N", "0"))
         return IndexPointer(generation=current, built_generation=generation, key=key)
+
+    def _delete_blobs_before(self, tenant: TenantContext, generation: int) -> None:
+        """Best effort: the index is published already, and the next publish retries."""
+        try:
+            self._delete_older_blobs(tenant, generation)
+        except (BotoCoreError, ClientError) as exc:
+            log.warning("old_index_blobs_left", generation=generation, error=type(exc).__name__)
+
+    def _delete_older_blobs(self, tenant: TenantContext, generation: int) -> None:
+        s3 = self._store.s3_for(tenant)
+        prefix = s3_tenant_prefix(tenant) + INDEX_AREA + "/"
+        pages = s3.get_paginator("list_objects_v2").paginate(
+            Bucket=self._store.bucket, Prefix=prefix
+        )
+        for page in pages:
+            for blob in page.get("Contents", []):
+                built = blob["Key"][len(prefix) :].split("-", 1)[0]
+                if built.isdigit() and int(built) < generation:
+                    self._store.delete(tenant, blob["Key"])
 
     def delete_all(self, tenant: TenantContext) -> None:
         pointer = self.pointer(tenant)

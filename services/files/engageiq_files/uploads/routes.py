@@ -38,6 +38,7 @@ from engageiq_files.errors import (
     unsupported_file_type,
 )
 from engageiq_files.runtime import FilesRuntime
+from engageiq_files.uploads.intent import UploadIntent
 from engageiq_files.uploads.names import sanitise_name
 from engageiq_files.uploads.sniffing import (
     CONTENT_TYPES,
@@ -52,6 +53,7 @@ from engageiq_files.uploads.streaming import (
     EmptyFile,
     FileTooLarge,
     MalformedUpload,
+    ReceivedFile,
     StreamedUpload,
 )
 from engageiq_tenancy.context import TenantContext
@@ -167,6 +169,28 @@ def _check_declared_length(request: Request[Any, Any, Any], limit: int) -> None:
         raise file_too_large(limit)
 
 
+async def _receive(
+    upload: StreamedUpload, request: Request[Any, Any, Any], limit: int
+) -> ReceivedFile:
+    """The upload's body, stored; refusals as the API's errors."""
+    try:
+        return await upload.receive(request.stream())
+    except FileTooLarge:
+        raise file_too_large(limit) from None
+    except HTTPException as exc:
+        # Litestar's own body-size guard (request_max_body_size) fires first when a body
+        # arrives in large pieces; it means the same thing.
+        if exc.status_code == 413:
+            raise file_too_large(limit) from None
+        raise
+    except EmptyFile:
+        raise empty_file() from None
+    except MalformedUpload as exc:
+        raise malformed_upload(str(exc)) from None
+    except UnsupportedFileType as exc:
+        raise unsupported_file_type(str(exc)) from None
+
+
 def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
     limit = settings.max_upload_bytes
 
@@ -205,6 +229,17 @@ def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
         versioning = await version_fields(files, tenant, replaces)
         file_id = new_file_id()
         key = file_object_key(tenant, file_id)
+        # The record is written before any byte is stored, so nothing stored is ever out of
+        # a record's reach, even if this process dies mid-upload (decision 0092).
+        intent = UploadIntent(
+            files.catalog,
+            files.store,
+            tenant,
+            file_id,
+            key,
+            versioning,
+            settings.upload_intent_seconds,
+        )
         upload = StreamedUpload(
             files.store,
             tenant,
@@ -214,40 +249,15 @@ def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
             part_size=settings.part_size,
             parts_in_flight=settings.parts_in_flight,
             content_type_of=_content_type_of,
+            before_store=intent.register,
         )
         try:
-            received = await upload.receive(request.stream())
-        except FileTooLarge:
-            raise file_too_large(limit) from None
-        except HTTPException as exc:
-            # Litestar's own body-size guard (request_max_body_size) fires first when a body
-            # arrives in large pieces; it means the same thing.
-            if exc.status_code == 413:
-                raise file_too_large(limit) from None
-            raise
-        except EmptyFile:
-            raise empty_file() from None
-        except MalformedUpload as exc:
-            raise malformed_upload(str(exc)) from None
-        except UnsupportedFileType as exc:
-            raise unsupported_file_type(str(exc)) from None
-        record = FileRecord(
-            id=file_id,
-            name=sanitise_name(received.raw_name),
-            size=received.size,
-            kind=received.kind.value,
-            content_type=CONTENT_TYPES[received.kind],
-            object_key=key,
-            created_at=now_iso(),
-            uploaded_by=tenant.user_id,
-            **versioning,
-        )
-        try:
-            await anyio.to_thread.run_sync(files.catalog.create, tenant, record)
+            received = await _receive(upload, request, limit)
         except BaseException:
-            with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(files.store.delete, tenant, key)
+            # The multipart upload is aborted already; the record goes too.
+            await intent.discard()
             raise
+        record = await intent.complete(received)
         await files.enqueue(tenant, file_id)
         return UploadedFile(
             id=record.id,
@@ -364,7 +374,13 @@ def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
             checked["objectVersion"] = version
         completed = await anyio.to_thread.run_sync(
             lambda: files.catalog.update(
-                tenant, file_id, expect_awaiting=True, remove=("expiresAt",), **checked
+                tenant,
+                file_id,
+                expect_awaiting=True,
+                # Once expired the upload is the reaper's, which may be deleting its object.
+                expect_live=True,
+                remove=("expiresAt",),
+                **checked,
             )
         )
         if not completed:

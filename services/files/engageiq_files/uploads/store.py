@@ -5,6 +5,7 @@ Blocking (boto3); async callers run it in worker threads."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import IO, Any, Final
 from urllib.parse import quote
@@ -48,15 +49,43 @@ class UploadSession:
 
     def complete(self) -> None:
         parts = [{"PartNumber": n, "ETag": self._etags[n]} for n in sorted(self._etags)]
-        self._s3.complete_multipart_upload(
-            Bucket=self.bucket,
-            Key=self.key,
-            UploadId=self.upload_id,
-            MultipartUpload={"Parts": parts},
-        )
+        try:
+            self._s3.complete_multipart_upload(
+                Bucket=self.bucket,
+                Key=self.key,
+                UploadId=self.upload_id,
+                MultipartUpload={"Parts": parts},
+            )
+        except self._s3.exceptions.NoSuchUpload:
+            # botocore retried a completion whose answer was lost: the first attempt made the
+            # object (this key is this file's alone), and the upload no longer exists.
+            self._s3.head_object(Bucket=self.bucket, Key=self.key)
+        self._abort_strays()
 
     def abort(self) -> None:
-        self._s3.abort_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=self.upload_id)
+        # NoSuchUpload: aborted by an earlier attempt whose answer was lost, or completed.
+        with contextlib.suppress(self._s3.exceptions.NoSuchUpload):
+            self._s3.abort_multipart_upload(
+                Bucket=self.bucket, Key=self.key, UploadId=self.upload_id
+            )
+        self._abort_strays()
+
+    def _abort_strays(self) -> None:
+        """Abort every other upload open on this key. The key is this file's alone, so any
+        other is ours too: botocore retried a CreateMultipartUpload whose answer was lost,
+        and S3 had opened one upload per attempt (found by bench/faults.py)."""
+        abort_open_uploads(self._s3, self.bucket, self.key)
+
+
+def abort_open_uploads(s3: Any, bucket: str, key: str) -> int:
+    """Abort every multipart upload still open on exactly `key`; how many."""
+    answer = s3.list_multipart_uploads(Bucket=bucket, Prefix=key)
+    aborted = 0
+    for upload in answer.get("Uploads", []):
+        if upload["Key"] == key:
+            s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload["UploadId"])
+            aborted += 1
+    return aborted
 
 
 class FileStore:
@@ -180,6 +209,10 @@ class FileStore:
             ExpiresIn=expires,
         )
         return result
+
+    def abort_uploads(self, tenant: TenantContext, key: str) -> int:
+        """Abort every multipart upload still open on exactly `key`; how many."""
+        return abort_open_uploads(self.s3_for(tenant), self.bucket, self._checked(tenant, key))
 
     def open_uploads(self, tenant: TenantContext) -> Iterator[dict[str, Any]]:
         """Multipart uploads still open under the tenant's prefix (tests and operators)."""

@@ -3,11 +3,14 @@ as a multipart upload, holding at most a few parts in memory.
 
 The S3 multipart upload is created only once the first bytes are sniffed, so an empty file,
 a refused type or a malformed body leave nothing behind; after that, any failure - oversize,
-a broken body, a client that goes away, an S3 error - aborts it."""
+a broken body, a client that goes away, an S3 error - aborts it. `before_store` runs just
+before the multipart upload is created, with the file's name and sniffed kind: the caller
+records its intent there, so that even a killed process leaves a trace to clean up
+(`engageiq_files.uploads.intent`)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -67,6 +70,7 @@ class StreamedUpload:
         part_size: int,
         parts_in_flight: int,
         content_type_of: Callable[[FileKind], str],
+        before_store: Callable[[str, FileKind], Awaitable[None]] | None = None,
     ) -> None:
         self._store = store
         self._tenant = tenant
@@ -76,6 +80,7 @@ class StreamedUpload:
         self._part_size = part_size
         self._parts_in_flight = parts_in_flight
         self._content_type_of = content_type_of
+        self._before_store = before_store
         self._buffer = bytearray()
         self._size = 0
         self._other_bytes = 0
@@ -161,6 +166,8 @@ class StreamedUpload:
             return  # an empty file; reported once parsing has finished
         self._kind = sniff(bytes(self._buffer[:SNIFF_BYTES]), self._raw_name or "")
         content_type = self._content_type_of(self._kind)
+        if self._before_store is not None:
+            await self._before_store(self._raw_name or "", self._kind)
         self._session = await anyio.to_thread.run_sync(
             self._store.start_upload, self._tenant, self._key, content_type
         )
