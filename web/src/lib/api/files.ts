@@ -721,6 +721,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `upload_not_completed` (`replaces`): the file to replace is a direct upload still awaiting its bytes. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `file_too_large`: over the upload limit. */
             413: {
                 headers: {
@@ -803,6 +812,15 @@ export interface operations {
             };
             /** @description `file_not_found`: no such file in your organisation. (`replaces`) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `upload_not_completed` (`replaces`): the file to replace is a direct upload still awaiting its bytes. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
