@@ -212,7 +212,18 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Err
     )
 
 
+def _too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[ErrorBody]:
+    # msgspec decodes a JSON body recursively: one nested ~1,000 levels deep exhausts the
+    # stack before any validation runs. No body the APIs accept nests beyond a few levels,
+    # so it is the client's malformed request, not our failure (found by the review).
+    log.info("request_nested_too_deeply", path=request.url.path)
+    return error_response(
+        request, 400, "invalid_request", "The request body is nested too deeply to read."
+    )
+
+
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    RecursionError: _too_deep,
     ApiError: _api_error,
     HTTPException: _http_exception,
     NotFoundException: _http_exception,

@@ -48,11 +48,14 @@ class FilesSettings:
     ingestion_queue_url: str | None = None
     """The SQS ingestion queue (`ENGAGEIQ_INGESTION_QUEUE_URL`, set by the Pulumi program and
     `engageiq dev`); None: found by the resource spec's name (tests in process)."""
-    ingestion_visibility_seconds: int = INGESTION.visibility_timeout_seconds
-    """How long a job a consumer took stays hidden from the others (renewed every third of it
-    while a live instance works on it): when an instance dies holding a job, another takes it
-    over within this long. The default is the queue's own, the longest ingestion step (the
-    index build's 600 s bound) plus a margin."""
+    ingestion_visibility_seconds: int = 90
+    """How long a job a consumer took stays hidden from the others, in seconds. A live
+    instance renews it every third of this while it works (`IngestionConsumer._keep_hidden`),
+    so a long index build is never handed to a second consumer; when an instance dies holding
+    a job, another takes it over within this long. Short because the tenant is the message
+    group: until then that tenant's later uploads wait too (the review found 12 minutes with
+    the queue's own 720 s, `INGESTION.visibility_timeout_seconds`, which stays the bound for
+    a consumer that sets none)."""
     ingestion_retry_base_seconds: float = 10.0
     """First backoff after a failed attempt; doubled at each further attempt."""
     ingestion_wait_seconds: int = 5

@@ -167,6 +167,16 @@ def test_disallowed_content_is_refused_whatever_the_name(
         ),
         (multipart_body("a.txt", b"x"), "application/json"),
         (multipart_body("a.txt", b"x"), "multipart/form-data"),
+        # Over the parser's own limits (ParserLimitReached, not a ParserError): a 500 until
+        # the new-user review of issue 15.
+        (multipart_body("a" * 5000 + ".txt", b"x"), None),
+        (
+            f"--{BOUNDARY}\r\n".encode()
+            + b"X-H: v\r\n" * 200
+            + b'Content-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nx\r\n'
+            + f"--{BOUNDARY}--\r\n".encode(),
+            None,
+        ),
     ],
     ids=[
         "unterminated",
@@ -176,6 +186,8 @@ def test_disallowed_content_is_refused_whatever_the_name(
         "two-files",
         "json",
         "no-boundary",
+        "part-header-too-long",
+        "too-many-part-headers",
     ],
 )
 def test_malformed_multipart_is_refused_and_nothing_is_stored(

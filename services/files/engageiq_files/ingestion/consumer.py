@@ -138,18 +138,25 @@ class IngestionConsumer:
                 await self._settle(lambda m: self._queue.retry_later(m, 0), message)
             raise
         except Exception:
-            if last:
-                # Visible again at once: the next receive (any instance's) moves it to the
-                # dead-letter queue, instead of it blocking the tenant's later jobs for the
-                # whole visibility timeout. Its file is already `failed`.
-                bound.exception("ingestion_to_dead_letter_queue")
-                await self._settle(lambda m: self._queue.retry_later(m, 0), message)
-                return
-            delay = backoff_seconds(message.receive_count, self._retry_base)
-            bound.exception("ingestion_retry_later", delay_seconds=delay)
-            await self._settle(lambda m: self._queue.retry_later(m, delay), message)
+            # Settled even if a shutdown arrives meanwhile (shielded): an unsettled message
+            # would hold the tenant's whole message group for the visibility timeout.
+            with anyio.CancelScope(shield=True):
+                if last:
+                    # Visible again at once: the next receive (any instance's) moves it to the
+                    # dead-letter queue, instead of it blocking the tenant's later jobs for the
+                    # whole visibility timeout. Its file is already `failed`.
+                    bound.exception("ingestion_to_dead_letter_queue")
+                    await self._settle(lambda m: self._queue.retry_later(m, 0), message)
+                    return
+                delay = backoff_seconds(message.receive_count, self._retry_base)
+                bound.exception("ingestion_retry_later", delay_seconds=delay)
+                await self._settle(lambda m: self._queue.retry_later(m, delay), message)
             return
-        await self._settle(self._queue.delete, message)
+        # Shielded for the same reason: a stop (Ctrl-C, a deploy) right after the job finished
+        # used to cancel this delete, leaving a done job in flight that blocked the tenant's
+        # later uploads for 720 s after the restart (found by the new-user review).
+        with anyio.CancelScope(shield=True):
+            await self._settle(self._queue.delete, message)
         bound.info("ingestion_job_done")
 
     async def _keep_hidden(self, message: ReceivedJob) -> None:

@@ -17,7 +17,7 @@ from typing import Final
 import anyio
 import anyio.abc
 import anyio.to_thread
-from multipart import MultipartSegment, ParserError, PushMultipartParser
+from multipart import MultipartError, MultipartSegment, PushMultipartParser
 
 from engageiq_files.uploads.sniffing import SNIFF_BYTES, FileKind, sniff
 from engageiq_files.uploads.store import FileStore, UploadSession
@@ -134,7 +134,9 @@ class StreamedUpload:
                     self._other_bytes += len(event)
                     if self._other_bytes > MAX_OTHER_FIELDS_BYTES:
                         raise MalformedUpload("form fields other than 'file' are too large")
-        except ParserError as exc:
+        except MultipartError as exc:
+            # Every refusal of the parser, its limits (a part header too long, too many
+            # headers) included: `ParserLimitReached` is not a `ParserError`.
             raise MalformedUpload(f"the multipart body is malformed ({exc})") from None
 
     def _start_segment(self, segment: MultipartSegment) -> None:
@@ -150,7 +152,7 @@ class StreamedUpload:
     def _finish_parsing(self) -> None:
         try:
             self._parser.close(check_complete=True)
-        except ParserError:
+        except MultipartError:
             raise MalformedUpload("the multipart body ended before its closing boundary") from None
         if self._raw_name is None:
             raise MalformedUpload("the form has no 'file' field")
