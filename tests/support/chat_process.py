@@ -4,22 +4,14 @@ benchmarks): in-process test clients cannot show either."""
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from engageiq.local.aws import LocalResources
-from engageiq.local.platform import (
-    NotAnswering,
-    free_port,
-    service_command,
-    service_environment,
-    wait_until_answering,
-)
-
-HOST = "127.0.0.1"
+from engageiq.local.platform import service_environment
+from tests.support.service_process import CHAT_APP, service_process
 
 
 def chat_environment(resources: LocalResources, **extra: str) -> dict[str, str]:
@@ -45,25 +37,5 @@ def chat_process(
     env: Mapping[str, str], log_path: Path, port: int | None = None
 ) -> Iterator[RunningChat]:
     """Run `uvicorn engageiq_chat.app:create_app --factory` (1 worker) until the block ends."""
-    port = port or free_port()
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            service_command("engageiq_chat.app:create_app", port),
-            env=dict(env),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://{HOST}:{port}"
-        try:
-            try:
-                wait_until_answering(f"{url}/health", process=process)
-            except NotAnswering as exc:
-                raise RuntimeError(f"{exc}:\n{log_path.read_text()[-3000:]}") from None
-            yield RunningChat(url, process.pid)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with service_process(CHAT_APP, env, log_path, port) as running:
+        yield RunningChat(running.url, running.process.pid)

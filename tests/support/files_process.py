@@ -14,15 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from engageiq.local.aws import LocalResources
-from engageiq.local.platform import (
-    NotAnswering,
-    free_port,
-    service_command,
-    service_environment,
-    wait_until_answering,
-)
-
-HOST = "127.0.0.1"
+from engageiq.local.platform import service_environment
+from tests.support.service_process import FILES_APP, service_process
 
 
 def files_environment(resources: LocalResources, **extra: str) -> dict[str, str]:
@@ -77,30 +70,8 @@ class FilesInstance:
 
 @contextmanager
 def files_instance(name: str, env: Mapping[str, str], log_path: Path) -> Iterator[FilesInstance]:
-    port = free_port()
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            service_command("engageiq_files.app:create_app", port),
-            env=dict(env),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://{HOST}:{port}"
-        try:
-            try:
-                wait_until_answering(f"{url}/health", process=process)
-            except NotAnswering as exc:
-                raise RuntimeError(f"{exc}:\n{log_path.read_text()[-3000:]}") from None
-            yield FilesInstance(name, url, process, log_path)
-        finally:
-            if process.poll() is None:
-                process.send_signal(signal.SIGCONT)  # a frozen one could not stop
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+    with service_process(FILES_APP, env, log_path) as running:
+        yield FilesInstance(name, running.url, running.process, log_path)
 
 
 @contextmanager

@@ -30,9 +30,12 @@ class RunningService:
 
 
 @contextmanager
-def service_process(app: str, env: Mapping[str, str], log_path: Path) -> Iterator[RunningService]:
-    """Run `app` (1 worker, a free port) until the block ends or `kill()`."""
-    port = free_port()
+def service_process(
+    app: str, env: Mapping[str, str], log_path: Path, port: int | None = None
+) -> Iterator[RunningService]:
+    """Run `app` (1 worker, on `port` or a free one) until the block ends or `kill()`. The one
+    launcher of the tests' service processes (chat, files instances, the faults suite)."""
+    port = port or free_port()
     with log_path.open("ab") as log:
         process = subprocess.Popen(
             service_command(app, port), env=dict(env), stdout=log, stderr=subprocess.STDOUT
@@ -47,6 +50,7 @@ def service_process(app: str, env: Mapping[str, str], log_path: Path) -> Iterato
             yield RunningService(url, process)
         finally:
             if process.poll() is None:
+                process.send_signal(signal.SIGCONT)  # a frozen (SIGSTOP) one could not stop
                 process.terminate()
                 try:
                     process.wait(timeout=10)
