@@ -84,7 +84,15 @@ export function App() {
         <div class="auth-card">
           <Notice>{problem}</Notice>
           <div class="dialog-actions">
-            <button type="button" class="secondary" onClick={() => { setProblem(null); me.set(null); void loadIdentity().catch((e) => setProblem(asApiError(e).sentence)); }}>
+            <button
+              type="button"
+              class="secondary"
+              onClick={() => {
+                setProblem(null);
+                me.set(null);
+                void loadIdentity().catch((e) => setProblem(asApiError(e).sentence));
+              }}
+            >
               Try again
             </button>
             <button type="button" class="primary" onClick={() => void signOut()}>

@@ -40,13 +40,19 @@ export function Shell({ children }: { children: ComponentChildren }) {
       <header class="topbar">
         <a href="/chat" class="brand" onClick={onLinkClick}>
           {brand.logoUrl && <img src={brand.logoUrl} alt="" class="logo" />}
-          <span class="brand-name" data-testid="brand-name">{brand.displayName}</span>
+          <span class="brand-name" data-testid="brand-name">
+            {brand.displayName}
+          </span>
         </a>
         <nav aria-label="Main">
           <ul>
             {links.map(([href, label]) => (
               <li key={href}>
-                <a href={href} onClick={onLinkClick} aria-current={path === href || path.startsWith(href + "/") ? "page" : undefined}>
+                <a
+                  href={href}
+                  onClick={onLinkClick}
+                  aria-current={path === href || path.startsWith(href + "/") ? "page" : undefined}
+                >
                   {label}
                 </a>
               </li>
@@ -54,7 +60,9 @@ export function Shell({ children }: { children: ComponentChildren }) {
           </ul>
         </nav>
         <div class="user">
-          <span class="user-name" title={who?.username}>{who?.username}</span>
+          <span class="user-name" title={who?.username}>
+            {who?.username}
+          </span>
           <button type="button" class="secondary small" onClick={() => void signOut()}>
             Sign out
           </button>

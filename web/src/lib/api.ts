@@ -16,7 +16,10 @@ function withBody(options: RequestOptions): RequestInit {
   return {
     ...init,
     body: JSON.stringify(json),
-    headers: { "Content-Type": "application/json", ...(init.headers as Record<string, string> | undefined) },
+    headers: {
+      "Content-Type": "application/json",
+      ...(init.headers as Record<string, string> | undefined),
+    },
   };
 }
 

@@ -4,7 +4,11 @@ import type { Branding } from "./types";
 import { apiBase, config } from "./config";
 import { Store } from "./store";
 
-export const DEFAULT_BRANDING: Branding = { displayName: "EngageIQ", primaryColor: "#1f6feb", logoUrl: null };
+export const DEFAULT_BRANDING: Branding = {
+  displayName: "EngageIQ",
+  primaryColor: "#1f6feb",
+  logoUrl: null,
+};
 
 export const branding = new Store<Branding>(DEFAULT_BRANDING);
 
@@ -38,7 +42,11 @@ function luminance(hex: string): number {
 export function applyBranding(value: Branding): void {
   const color = HEX.test(value.primaryColor) ? value.primaryColor : DEFAULT_BRANDING.primaryColor;
   const logo = value.logoUrl && /^https?:\/\//i.test(value.logoUrl) ? value.logoUrl : null;
-  const clean = { displayName: value.displayName || DEFAULT_BRANDING.displayName, primaryColor: color, logoUrl: logo };
+  const clean = {
+    displayName: value.displayName || DEFAULT_BRANDING.displayName,
+    primaryColor: color,
+    logoUrl: logo,
+  };
   const root = document.documentElement.style;
   root.setProperty("--brand", color);
   // Text on the brand colour: white or near-black, whichever reads better (WCAG contrast).

@@ -34,8 +34,10 @@ export interface Feedback {
 
 // Picked, not extended whole: `feedback`, `provider` and `finishReason` are optional here so
 // that this compiles against the documents both before and after the issue 9 API lands.
-export interface MessageView
-  extends Pick<ChatSchemas["MessageView"], "id" | "content" | "createdAt" | "route" | "citations"> {
+export interface MessageView extends Pick<
+  ChatSchemas["MessageView"],
+  "id" | "content" | "createdAt" | "route" | "citations"
+> {
   role: "user" | "assistant";
   status: "complete" | "incomplete" | "failed";
   feedback?: Feedback | null;

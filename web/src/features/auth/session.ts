@@ -57,14 +57,19 @@ export function claims(tokens: Tokens | null = session.get()): Claims | null {
       sub: String(payload.sub ?? ""),
       email: String(payload.email ?? payload["cognito:username"] ?? ""),
       tenantId: String(payload["custom:tenant_id"] ?? ""),
-      groups: Array.isArray(payload["cognito:groups"]) ? (payload["cognito:groups"] as string[]) : [],
+      groups: Array.isArray(payload["cognito:groups"])
+        ? (payload["cognito:groups"] as string[])
+        : [],
     };
   } catch {
     return null;
   }
 }
 
-export function tokensFrom(result: AuthenticationResultType, previousRefresh: string | null = null): Tokens {
+export function tokensFrom(
+  result: AuthenticationResultType,
+  previousRefresh: string | null = null,
+): Tokens {
   if (!result.IdToken || !result.AccessToken) throw new Error("Cognito returned no tokens");
   return {
     idToken: result.IdToken,
@@ -79,7 +84,10 @@ export function accept(tokens: Tokens): void {
   store(tokens);
 }
 
-let clientPromise: Promise<{ client: CognitoIdentityProviderClient; sdk: typeof import("@aws-sdk/client-cognito-identity-provider") }> | null = null;
+let clientPromise: Promise<{
+  client: CognitoIdentityProviderClient;
+  sdk: typeof import("@aws-sdk/client-cognito-identity-provider");
+}> | null = null;
 
 /** The Cognito client, at the configured endpoint (locally the edge's same-origin proxy). */
 export function cognito() {
@@ -87,7 +95,9 @@ export function cognito() {
     const { region, cognitoEndpoint } = config();
     const client = new sdk.CognitoIdentityProviderClient({
       region,
-      ...(cognitoEndpoint ? { endpoint: new URL(cognitoEndpoint, window.location.origin).href } : {}),
+      ...(cognitoEndpoint
+        ? { endpoint: new URL(cognitoEndpoint, window.location.origin).href }
+        : {}),
       maxAttempts: 2,
     });
     return { client, sdk };
@@ -103,8 +113,7 @@ export function preloadCognito(): void {
 }
 
 export type SignInResult =
-  | { kind: "signed_in" }
-  | { kind: "new_password"; username: string; challengeSession: string };
+  { kind: "signed_in" } | { kind: "new_password"; username: string; challengeSession: string };
 
 export async function signIn(username: string, password: string): Promise<SignInResult> {
   const { client, sdk } = await cognito();
@@ -118,12 +127,17 @@ export async function signIn(username: string, password: string): Promise<SignIn
   if (answer.ChallengeName === "NEW_PASSWORD_REQUIRED" && answer.Session) {
     return { kind: "new_password", username, challengeSession: answer.Session };
   }
-  if (!answer.AuthenticationResult) throw new Error(`Unsupported sign-in step ${answer.ChallengeName}`);
+  if (!answer.AuthenticationResult)
+    throw new Error(`Unsupported sign-in step ${answer.ChallengeName}`);
   accept(tokensFrom(answer.AuthenticationResult));
   return { kind: "signed_in" };
 }
 
-export async function completeNewPassword(username: string, challengeSession: string, newPassword: string): Promise<void> {
+export async function completeNewPassword(
+  username: string,
+  challengeSession: string,
+  newPassword: string,
+): Promise<void> {
   const { client, sdk } = await cognito();
   const answer = await client.send(
     new sdk.RespondToAuthChallengeCommand({
@@ -133,17 +147,24 @@ export async function completeNewPassword(username: string, challengeSession: st
       ChallengeResponses: { USERNAME: username, NEW_PASSWORD: newPassword },
     }),
   );
-  if (!answer.AuthenticationResult) throw new Error("Cognito did not sign you in after the new password");
+  if (!answer.AuthenticationResult)
+    throw new Error("Cognito did not sign you in after the new password");
   accept(tokensFrom(answer.AuthenticationResult));
 }
 
 export async function forgotPassword(username: string): Promise<string | null> {
   const { client, sdk } = await cognito();
-  const answer = await client.send(new sdk.ForgotPasswordCommand({ ClientId: config().userPoolClientId, Username: username }));
+  const answer = await client.send(
+    new sdk.ForgotPasswordCommand({ ClientId: config().userPoolClientId, Username: username }),
+  );
   return answer.CodeDeliveryDetails?.Destination ?? null;
 }
 
-export async function confirmForgotPassword(username: string, code: string, password: string): Promise<void> {
+export async function confirmForgotPassword(
+  username: string,
+  code: string,
+  password: string,
+): Promise<void> {
   const { client, sdk } = await cognito();
   await client.send(
     new sdk.ConfirmForgotPasswordCommand({
@@ -209,7 +230,12 @@ export async function signOut(): Promise<void> {
   if (current) {
     try {
       const { client, sdk } = await cognito();
-      await client.send(new sdk.RevokeTokenCommand({ ClientId: config().userPoolClientId, Token: current.refreshToken ?? "" }));
+      await client.send(
+        new sdk.RevokeTokenCommand({
+          ClientId: config().userPoolClientId,
+          Token: current.refreshToken ?? "",
+        }),
+      );
     } catch {
       // Revocation is best effort (moto does not implement it); the tokens are gone here.
     }

@@ -14,7 +14,15 @@ export function downloadHref(file: FileView, location: string): string | null {
   return isPdf && page ? `${file.downloadUrl}#page=${page}` : file.downloadUrl;
 }
 
-export function CitationPanel({ citation, number, onClose }: { citation: Citation; number: number; onClose: () => void }) {
+export function CitationPanel({
+  citation,
+  number,
+  onClose,
+}: {
+  citation: Citation;
+  number: number;
+  onClose: () => void;
+}) {
   const [href, setHref] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
@@ -37,7 +45,13 @@ export function CitationPanel({ citation, number, onClose }: { citation: Citatio
     setProblem(null);
     api<FileView>(`/files/${encodeURIComponent(citation.sourceId)}`)
       .then((file) => setHref(downloadHref(file, citation.location)))
-      .catch((e) => setProblem(asApiError(e).code === "file_not_found" ? "This file has since been deleted." : asApiError(e).sentence));
+      .catch((e) =>
+        setProblem(
+          asApiError(e).code === "file_not_found"
+            ? "This file has since been deleted."
+            : asApiError(e).sentence,
+        ),
+      );
   }, [citation.sourceId, citation.location]);
 
   return (

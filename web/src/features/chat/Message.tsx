@@ -17,11 +17,19 @@ export interface UiMessage extends MessageView {
 
 export function textWithSources(message: UiMessage): string {
   if (!message.citations.length) return message.content;
-  const sources = message.citations.map((c, i) => `[${i + 1}] ${c.title}${c.location ? `, ${c.location}` : ""}`);
+  const sources = message.citations.map(
+    (c, i) => `[${i + 1}] ${c.title}${c.location ? `, ${c.location}` : ""}`,
+  );
   return `${message.content}\n\nSources:\n${sources.join("\n")}`;
 }
 
-function FeedbackControls({ message, conversationId }: { message: UiMessage; conversationId: string }) {
+function FeedbackControls({
+  message,
+  conversationId,
+}: {
+  message: UiMessage;
+  conversationId: string;
+}) {
   const [feedback, setFeedback] = useState<Feedback | null>(message.feedback ?? null);
   const [asking, setAsking] = useState(false);
   const [reason, setReason] = useState("");
@@ -37,7 +45,10 @@ function FeedbackControls({ message, conversationId }: { message: UiMessage; con
         setAsking(false);
         return;
       }
-      const saved = await api<{ rating: Rating; reason: string | null }>(path, { method: "PUT", json: why ? { rating, reason: why } : { rating } });
+      const saved = await api<{ rating: Rating; reason: string | null }>(path, {
+        method: "PUT",
+        json: why ? { rating, reason: why } : { rating },
+      });
       setFeedback({ rating: saved.rating, reason: saved.reason ?? null });
       setAsking(rating === "down" && why === undefined);
       if (why !== undefined) announce("Thank you for the feedback.");
@@ -54,22 +65,43 @@ function FeedbackControls({ message, conversationId }: { message: UiMessage; con
 
   return (
     <span class="feedback">
-      <button type="button" class="icon-button" aria-label="Good answer" aria-pressed={feedback?.rating === "up"} onClick={() => void rate("up")}>
+      <button
+        type="button"
+        class="icon-button"
+        aria-label="Good answer"
+        aria-pressed={feedback?.rating === "up"}
+        onClick={() => void rate("up")}
+      >
         <Icon name="thumbUp" />
       </button>
-      <button type="button" class="icon-button" aria-label="Bad answer" aria-pressed={feedback?.rating === "down"} onClick={() => void rate("down")}>
+      <button
+        type="button"
+        class="icon-button"
+        aria-label="Bad answer"
+        aria-pressed={feedback?.rating === "down"}
+        onClick={() => void rate("down")}
+      >
         <Icon name="thumbDown" />
       </button>
       {asking && (
         <form class="feedback-reason" onSubmit={submitReason}>
           <label for={`reason-${message.id}`}>What was wrong? (optional)</label>
-          <input id={`reason-${message.id}`} value={reason} maxLength={500} onInput={(e) => setReason((e.currentTarget as HTMLInputElement).value)} />
+          <input
+            id={`reason-${message.id}`}
+            value={reason}
+            maxLength={500}
+            onInput={(e) => setReason((e.currentTarget as HTMLInputElement).value)}
+          />
           <button type="submit" class="secondary small">
             Send feedback
           </button>
         </form>
       )}
-      {problem && <span class="hint" role="alert">{problem}</span>}
+      {problem && (
+        <span class="hint" role="alert">
+          {problem}
+        </span>
+      )}
     </span>
   );
 }
@@ -118,10 +150,17 @@ export function Message({ message, conversationId, canContinue, onContinue, onCi
   };
 
   return (
-    <li class="message assistant" aria-busy={message.streaming ? "true" : undefined} data-testid="answer">
+    <li
+      class="message assistant"
+      aria-busy={message.streaming ? "true" : undefined}
+      data-testid="answer"
+    >
       <div class="bubble">
         {message.provider === "offline" && (
-          <span class="badge" title="No model is connected; the built-in offline responder answered from your documents.">
+          <span
+            class="badge"
+            title="No model is connected; the built-in offline responder answered from your documents."
+          >
             Offline responder
           </span>
         )}
@@ -143,13 +182,19 @@ export function Message({ message, conversationId, canContinue, onContinue, onCi
             </ol>
           </div>
         )}
-        {message.problem && <p class="message-problem" role="alert">{message.problem}</p>}
+        {message.problem && (
+          <p class="message-problem" role="alert">
+            {message.problem}
+          </p>
+        )}
         {!message.streaming && (
           <div class="message-actions">
             <button type="button" class="secondary small" onClick={() => void copy()}>
               {copied ? "Copied" : "Copy"}
             </button>
-            {conversationId && message.status !== "failed" && <FeedbackControls message={message} conversationId={conversationId} />}
+            {conversationId && message.status !== "failed" && (
+              <FeedbackControls message={message} conversationId={conversationId} />
+            )}
             {canContinue && (
               <button type="button" class="primary small" onClick={onContinue}>
                 Continue

@@ -50,7 +50,12 @@ export async function streamTurn(
     },
   });
   try {
-    const response = await request("/chat", { method: "POST", json: body, signal, headers: { Accept: "text/event-stream" } });
+    const response = await request("/chat", {
+      method: "POST",
+      json: body,
+      signal,
+      headers: { Accept: "text/event-stream" },
+    });
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
     for (;;) {
       const { value, done } = await reader.read();

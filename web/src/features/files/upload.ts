@@ -9,7 +9,12 @@ import { refresh } from "../auth/session";
 
 export const DIRECT_UPLOAD_BYTES = 10 * 1024 * 1024;
 
-function xhrPost(url: string, form: FormData, onProgress: (fraction: number) => void, token?: string): Promise<XMLHttpRequest> {
+function xhrPost(
+  url: string,
+  form: FormData,
+  onProgress: (fraction: number) => void,
+  token?: string,
+): Promise<XMLHttpRequest> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", url);
@@ -26,10 +31,15 @@ function xhrPost(url: string, form: FormData, onProgress: (fraction: number) => 
 
 function errorOf(xhr: XMLHttpRequest): ApiError {
   try {
-    const body = JSON.parse(xhr.responseText) as { code: string; message: string; requestId?: string };
+    const body = JSON.parse(xhr.responseText) as {
+      code: string;
+      message: string;
+      requestId?: string;
+    };
     return new ApiError(xhr.status, body.code, body.message, body.requestId ?? null);
   } catch {
-    const code = xhr.status >= 502 && xhr.status <= 504 ? "service_unavailable" : `http_${xhr.status}`;
+    const code =
+      xhr.status >= 502 && xhr.status <= 504 ? "service_unavailable" : `http_${xhr.status}`;
     return new ApiError(xhr.status, code, "The upload was refused.");
   }
 }
@@ -46,16 +56,27 @@ async function streamed(file: File, onProgress: (fraction: number) => void): Pro
 }
 
 async function direct(file: File, onProgress: (fraction: number) => void): Promise<void> {
-  const grant = await api<DirectUpload>("/files/uploads", { method: "POST", json: { name: file.name } });
+  const grant = await api<DirectUpload>("/files/uploads", {
+    method: "POST",
+    json: { name: file.name },
+  });
   if (file.size > grant.maxBytes) {
-    throw new ApiError(413, "file_too_large", `This file is larger than the ${Math.round(grant.maxBytes / 1e6)} MB limit.`);
+    throw new ApiError(
+      413,
+      "file_too_large",
+      `This file is larger than the ${Math.round(grant.maxBytes / 1e6)} MB limit.`,
+    );
   }
   const form = new FormData();
   for (const [name, value] of Object.entries(grant.upload.fields)) form.append(name, value);
   form.append("file", file, file.name); // S3 requires the file to be the last field.
   const xhr = await xhrPost(grant.upload.url, form, onProgress);
   if (xhr.status < 200 || xhr.status >= 300) {
-    throw new ApiError(xhr.status, "upload_rejected", "The storage service refused the upload (too large, or the link expired).");
+    throw new ApiError(
+      xhr.status,
+      "upload_rejected",
+      "The storage service refused the upload (too large, or the link expired).",
+    );
   }
   await api<unknown>(`/files/${encodeURIComponent(grant.id)}/complete`, { method: "POST" });
 }
