@@ -2,8 +2,8 @@
  * banner while the browser is offline. */
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { isAdmin, me } from "../features/auth/identity";
-import { signOut } from "../features/auth/session";
+import { isAdmin, me } from "../lib/identity";
+import { signOut } from "../lib/session";
 import { branding } from "../lib/branding";
 import { onLinkClick, usePath } from "../lib/router";
 import { useStore } from "../lib/store";

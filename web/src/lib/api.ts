@@ -1,6 +1,6 @@
 /** The one API client: adds the ID token, refreshes once on a 401 and retries, and turns an
  * error response (`{code, message, requestId}`) into an ApiError with a sentence for people. */
-import { freshIdToken, refresh } from "../features/auth/session";
+import { freshIdToken, refresh } from "./session";
 import { apiBase } from "./config";
 import { ApiError, asApiError, errorFromResponse } from "./errors";
 

@@ -1,8 +1,8 @@
 /** Who is signed in (GET /api/me) and their tenant's branding (GET /api/tenant). */
-import { api } from "../../lib/api";
-import { applyBranding } from "../../lib/branding";
-import { Store } from "../../lib/store";
-import type { Me, TenantView } from "../../lib/types";
+import { api } from "./api";
+import { applyBranding } from "./branding";
+import { Store } from "./store";
+import type { Me, TenantView } from "./types";
 
 export const me = new Store<Me | null>(null);
 

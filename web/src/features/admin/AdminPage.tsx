@@ -9,7 +9,7 @@ import { applyBranding, DEFAULT_BRANDING } from "../../lib/branding";
 import { asApiError } from "../../lib/errors";
 import { useStore } from "../../lib/store";
 import type { Role, TenantUser, TenantView, Usage } from "../../lib/types";
-import { me } from "../auth/identity";
+import { me } from "../../lib/identity";
 import { UsageChart } from "./UsageChart";
 
 function BrandingForm() {

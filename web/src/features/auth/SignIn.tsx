@@ -5,16 +5,15 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { Notice } from "../../components/Notice";
 import { branding } from "../../lib/branding";
 import { useStore } from "../../lib/store";
+import { endReason, preloadCognito } from "../../lib/session";
 import { hostedUiAvailable, startHostedSignIn } from "./hostedUi";
 import {
   authErrorSentence,
   completeNewPassword,
   confirmForgotPassword,
-  endReason,
   forgotPassword,
-  preloadCognito,
   signIn,
-} from "./session";
+} from "./passwordSignIn";
 
 type Step =
   | { kind: "sign_in" }

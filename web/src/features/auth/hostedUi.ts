@@ -2,7 +2,7 @@
  * for the cloud, where the stack writes `hostedUiDomain` to config.json. The verifier and
  * state live in sessionStorage only for the round trip; tokens never appear in a URL. */
 import { config } from "../../lib/config";
-import { accept } from "./session";
+import { accept } from "../../lib/session";
 
 const PENDING_KEY = "eiq.pkce";
 const SCOPES = "openid email profile";

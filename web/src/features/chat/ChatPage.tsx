@@ -11,7 +11,7 @@ import { asApiError } from "../../lib/errors";
 import { navigate } from "../../lib/router";
 import { useStore } from "../../lib/store";
 import type { Citation, HistoryPage } from "../../lib/types";
-import { me } from "../auth/identity";
+import { me } from "../../lib/identity";
 import { CitationPanel } from "./CitationPanel";
 import { ConversationList, touchConversation } from "./ConversationList";
 import { Message, type UiMessage } from "./Message";

@@ -4,7 +4,7 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { request } from "../../lib/api";
 import { ApiError, asApiError } from "../../lib/errors";
 import type { Citation, Done, Meta } from "../../lib/types";
-import { freshIdToken } from "../auth/session";
+import { freshIdToken } from "../../lib/session";
 
 export interface StreamHandlers {
   onMeta(meta: Meta): void;

@@ -10,7 +10,7 @@ import { api } from "../../lib/api";
 import { useStore } from "../../lib/store";
 import { asApiError } from "../../lib/errors";
 import type { FilePage, FileView } from "../../lib/types";
-import { me } from "../auth/identity";
+import { me } from "../../lib/identity";
 import { uploadFile } from "./upload";
 
 const POLL_MS = 1500;

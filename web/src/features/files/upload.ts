@@ -5,7 +5,7 @@ import { api, bearer } from "../../lib/api";
 import { apiBase } from "../../lib/config";
 import { ApiError } from "../../lib/errors";
 import type { DirectUpload } from "../../lib/types";
-import { refresh } from "../auth/session";
+import { refresh } from "../../lib/session";
 
 export const DIRECT_UPLOAD_BYTES = 10 * 1024 * 1024;
 
