@@ -51,7 +51,7 @@ const purifier = DOMPurify(window);
 purifier.addHook("afterSanitizeAttributes", (node) => {
   if (node.tagName === "A") {
     const href = node.getAttribute("href") ?? "";
-    let safe = false;
+    let safe: boolean;
     try {
       const url = new URL(href, window.location.href);
       safe = (url.protocol === "https:" || url.protocol === "http:") && /^https?:/i.test(href);

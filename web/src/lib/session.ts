@@ -48,6 +48,11 @@ function store(tokens: Tokens | null): void {
   scheduleRefresh();
 }
 
+/** A claim's value when it is a string (as Cognito's are); "" when absent or of another type. */
+function text(value: unknown): string {
+  return typeof value === "string" ? value : "";
+}
+
 export function claims(tokens: Tokens | null = session.get()): Claims | null {
   if (!tokens) return null;
   try {
@@ -55,9 +60,9 @@ export function claims(tokens: Tokens | null = session.get()): Claims | null {
     const json = atob(part.replace(/-/g, "+").replace(/_/g, "/"));
     const payload = JSON.parse(json) as Record<string, unknown>;
     return {
-      sub: String(payload.sub ?? ""),
-      email: String(payload.email ?? payload["cognito:username"] ?? ""),
-      tenantId: String(payload["custom:tenant_id"] ?? ""),
+      sub: text(payload.sub),
+      email: text(payload.email) || text(payload["cognito:username"]),
+      tenantId: text(payload["custom:tenant_id"]),
       groups: Array.isArray(payload["cognito:groups"])
         ? (payload["cognito:groups"] as string[])
         : [],

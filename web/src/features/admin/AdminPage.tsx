@@ -72,7 +72,7 @@ function BrandingForm() {
               value={name}
               maxLength={80}
               required
-              onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)}
+              onInput={(e) => setName(e.currentTarget.value)}
             />
           </div>
           <div class="field">
@@ -82,13 +82,13 @@ function BrandingForm() {
                 id="brand-color"
                 type="color"
                 value={color}
-                onInput={(e) => setColor((e.currentTarget as HTMLInputElement).value)}
+                onInput={(e) => setColor(e.currentTarget.value)}
               />
               <input
                 aria-label="Primary colour as hex"
                 value={color}
                 pattern="#[0-9a-fA-F]{6}"
-                onInput={(e) => setColor((e.currentTarget as HTMLInputElement).value)}
+                onInput={(e) => setColor(e.currentTarget.value)}
               />
             </span>
           </div>
@@ -99,7 +99,7 @@ function BrandingForm() {
               type="url"
               value={logo}
               placeholder="https://…"
-              onInput={(e) => setLogo((e.currentTarget as HTMLInputElement).value)}
+              onInput={(e) => setLogo(e.currentTarget.value)}
             />
           </div>
           <button type="submit" class="primary">
@@ -196,7 +196,7 @@ function Users() {
             type="email"
             required
             value={email}
-            onInput={(e) => setEmail((e.currentTarget as HTMLInputElement).value)}
+            onInput={(e) => setEmail(e.currentTarget.value)}
           />
         </div>
         <div class="field">
@@ -204,7 +204,7 @@ function Users() {
           <select
             id="invite-role"
             value={role}
-            onChange={(e) => setRole((e.currentTarget as HTMLSelectElement).value as Role)}
+            onChange={(e) => setRole(e.currentTarget.value as Role)}
           >
             <option value="member">Member</option>
             <option value="tenant_admin">Administrator</option>
@@ -234,9 +234,7 @@ function Users() {
                   <select
                     aria-label={`Role of ${u.email}`}
                     value={u.role}
-                    onChange={(e) =>
-                      void changeRole(u, (e.currentTarget as HTMLSelectElement).value as Role)
-                    }
+                    onChange={(e) => void changeRole(u, e.currentTarget.value as Role)}
                   >
                     <option value="member">Member</option>
                     <option value="tenant_admin">Administrator</option>

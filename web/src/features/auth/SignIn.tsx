@@ -41,7 +41,7 @@ function Field(props: {
         required
         autocomplete={props.autocomplete}
         aria-describedby={props.hint ? `${props.id}-hint` : undefined}
-        onInput={(e) => props.onInput((e.currentTarget as HTMLInputElement).value)}
+        onInput={(e) => props.onInput(e.currentTarget.value)}
       />
       {props.hint && (
         <p class="hint" id={`${props.id}-hint`}>

@@ -343,7 +343,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
             rows={2}
             placeholder="Ask anything… (Enter to send, Shift+Enter for a new line)"
             value={draft}
-            onInput={(e) => updateDraft((e.currentTarget as HTMLTextAreaElement).value)}
+            onInput={(e) => updateDraft(e.currentTarget.value)}
             onKeyDown={onKeyDown}
           />
           {streaming ? (

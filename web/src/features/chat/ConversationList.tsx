@@ -122,7 +122,7 @@ export function ConversationList({
           type="search"
           placeholder="Search titles"
           value={query}
-          onInput={(e) => setQuery((e.currentTarget as HTMLInputElement).value)}
+          onInput={(e) => setQuery(e.currentTarget.value)}
         />
       </div>
       {problem && <Notice onDismiss={() => setProblem(null)}>{problem}</Notice>}
@@ -189,7 +189,7 @@ export function ConversationList({
                 maxLength={120}
                 required
                 autofocus
-                onInput={(e) => setTitle((e.currentTarget as HTMLInputElement).value)}
+                onInput={(e) => setTitle(e.currentTarget.value)}
               />
             </div>
             <div class="dialog-actions">

@@ -90,7 +90,7 @@ function FeedbackControls({
             id={`reason-${message.id}`}
             value={reason}
             maxLength={500}
-            onInput={(e) => setReason((e.currentTarget as HTMLInputElement).value)}
+            onInput={(e) => setReason(e.currentTarget.value)}
           />
           <button type="submit" class="secondary small">
             Send feedback

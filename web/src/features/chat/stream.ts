@@ -22,8 +22,10 @@ export async function streamTurn(
 ): Promise<void> {
   // A stream may last minutes: start it with a token that stays valid well past its end.
   await freshIdToken(5 * 60_000);
-  let failure: ApiError | null = null;
-  let finished = false;
+  // Set in the parser's callback, which TypeScript's narrowing does not follow: the casts keep
+  // the declared types from narrowing to their initial values.
+  let failure = null as ApiError | null;
+  let finished = false as boolean;
   const parser = createParser({
     onEvent(event: EventSourceMessage) {
       const data = JSON.parse(event.data) as unknown;

@@ -164,7 +164,7 @@ export function FilesPage() {
           aria-label="Choose files to upload"
           accept=".pdf,.docx,.txt,.md,.html,.htm,.csv"
           onChange={(e) => {
-            const input = e.currentTarget as HTMLInputElement;
+            const input = e.currentTarget;
             if (input.files) start(input.files);
             input.value = "";
           }}
