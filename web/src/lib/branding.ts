@@ -1,6 +1,8 @@
 /** The tenant's branding (name, colour, logo) applied to the whole app, and which tenant the
  * sign-in page is for: `?tenant=<id>`, `<tenant>.localhost`, or `<tenant>.<tenantDomain>`. */
 import type { Branding } from "./types";
+import { pathFor, type PathWith } from "./api";
+import type { components, paths } from "./api/chat";
 import { apiBase, config } from "./config";
 import { Store } from "./store";
 
@@ -55,13 +57,19 @@ export function applyBranding(value: Branding): void {
   branding.set(clean);
 }
 
+// Asked before anyone signs in, so without the API client (which needs a token).
+const PUBLIC_BRANDING = "/api/branding";
+
 /** The public branding for the sign-in page (unknown tenants get the default). */
 export async function loadPublicBranding(): Promise<void> {
   const tenant = tenantHint();
   if (!tenant) return;
   try {
-    const response = await fetch(`${apiBase()}/branding?tenant=${encodeURIComponent(tenant)}`);
-    if (response.ok) applyBranding((await response.json()) as Branding);
+    const response = await fetch(
+      apiBase() + pathFor(PUBLIC_BRANDING satisfies PathWith<paths, "get">, {}, { tenant }),
+    );
+    if (response.ok)
+      applyBranding((await response.json()) as components["schemas"]["PublicBranding"]);
   } catch {
     // The default branding stays.
   }

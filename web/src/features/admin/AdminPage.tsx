@@ -4,12 +4,22 @@ import { useEffect, useState } from "preact/hooks";
 import { announce } from "../../components/Announcer";
 import { ConfirmDialog } from "../../components/Dialog";
 import { Notice } from "../../components/Notice";
-import { api } from "../../lib/api";
 import { applyBranding, DEFAULT_BRANDING } from "../../lib/branding";
 import { asApiError } from "../../lib/errors";
 import { useStore } from "../../lib/store";
-import type { Role, TenantUser, TenantView, Usage } from "../../lib/types";
 import { me } from "../../lib/identity";
+import {
+  changeUserRole,
+  inviteUser,
+  listUsers,
+  loadTenant,
+  loadUsage,
+  removeUser,
+  saveBranding,
+  type Role,
+  type TenantUser,
+  type Usage,
+} from "./api";
 import { UsageChart } from "./UsageChart";
 
 function BrandingForm() {
@@ -21,7 +31,7 @@ function BrandingForm() {
   const [loaded, setLoaded] = useState(false);
 
   useEffect(() => {
-    api<TenantView>("/tenant")
+    loadTenant()
       .then((t) => {
         setName(t.branding.displayName);
         // A tenant without a colour yet starts from the default one.
@@ -41,9 +51,10 @@ function BrandingForm() {
     setProblem(null);
     setSaved(false);
     try {
-      const t = await api<TenantView>("/tenant", {
-        method: "PATCH",
-        json: { displayName: name.trim(), primaryColor: color, logoUrl: logo.trim() || null },
+      const t = await saveBranding({
+        displayName: name.trim(),
+        primaryColor: color,
+        logoUrl: logo.trim() || null,
       });
       applyBranding(t.branding);
       setSaved(true);
@@ -121,7 +132,7 @@ function Users() {
   const [removing, setRemoving] = useState<TenantUser | null>(null);
 
   const load = () =>
-    api<{ users: TenantUser[] }>("/tenant/users")
+    listUsers()
       .then((r) => setUsers(r.users))
       .catch((e) => setProblem(asApiError(e).sentence));
 
@@ -133,10 +144,7 @@ function Users() {
     event.preventDefault();
     setProblem(null);
     try {
-      const r = await api<{ user: TenantUser; temporaryPassword: string | null }>("/tenant/users", {
-        method: "POST",
-        json: { email: email.trim(), role },
-      });
+      const r = await inviteUser(email.trim(), role);
       setInvited({ email: r.user.email, password: r.temporaryPassword });
       setEmail("");
       void load();
@@ -148,10 +156,7 @@ function Users() {
   const changeRole = async (user: TenantUser, next: Role) => {
     setProblem(null);
     try {
-      await api<TenantUser>(`/tenant/users/${encodeURIComponent(user.userId)}`, {
-        method: "PATCH",
-        json: { role: next },
-      });
+      await changeUserRole(user.userId, next);
       void load();
     } catch (e) {
       setProblem(asApiError(e).sentence);
@@ -164,7 +169,7 @@ function Users() {
     setRemoving(null);
     if (!target) return;
     try {
-      await api<void>(`/tenant/users/${encodeURIComponent(target.userId)}`, { method: "DELETE" });
+      await removeUser(target.userId);
       void load();
     } catch (e) {
       setProblem(asApiError(e).sentence);
@@ -277,7 +282,7 @@ function UsageSection() {
   const [usage, setUsage] = useState<Usage | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   useEffect(() => {
-    api<Usage>("/tenant/usage")
+    loadUsage()
       .then(setUsage)
       .catch((e) => setProblem(asApiError(e).sentence));
   }, []);

@@ -5,13 +5,12 @@ import type { JSX } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { announce } from "../../components/Announcer";
 import { Notice } from "../../components/Notice";
-import { api } from "../../lib/api";
 import { loadDraft, saveDraft } from "../../lib/drafts";
 import { asApiError } from "../../lib/errors";
 import { navigate } from "../../lib/router";
 import { useStore } from "../../lib/store";
-import type { Citation, HistoryPage } from "../../lib/types";
 import { me } from "../../lib/identity";
+import { history, type Citation } from "./api";
 import { CitationPanel } from "./CitationPanel";
 import { ConversationList, touchConversation } from "./ConversationList";
 import { Message, type UiMessage } from "./Message";
@@ -58,9 +57,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
     following.current = true;
     if (!conversationId) return;
     setLoading(true);
-    api<HistoryPage>(
-      `/chat-history?${new URLSearchParams({ conversationId, limit: String(HISTORY_PAGE) })}`,
-    )
+    history({ conversationId, limit: HISTORY_PAGE })
       .then((page) => {
         setMessages(page.messages);
         setOlderCursor(page.nextCursor);
@@ -92,9 +89,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
   const loadOlder = async () => {
     if (!conversationId || !olderCursor) return;
     try {
-      const page = await api<HistoryPage>(
-        `/chat-history?${new URLSearchParams({ conversationId, limit: String(HISTORY_PAGE), cursor: olderCursor })}`,
-      );
+      const page = await history({ conversationId, limit: HISTORY_PAGE, cursor: olderCursor });
       following.current = false;
       setMessages((current) => [...page.messages, ...current]);
       setOlderCursor(page.nextCursor);
@@ -131,6 +126,9 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
         status: "complete",
         route: "",
         citations: [],
+        feedback: null,
+        provider: null,
+        finishReason: null,
       },
       {
         id: assistantId,
@@ -140,6 +138,9 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
         status: "incomplete",
         route: "",
         citations: [],
+        feedback: null,
+        provider: null,
+        finishReason: null,
         streaming: true,
       },
     ]);

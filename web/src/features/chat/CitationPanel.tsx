@@ -3,9 +3,9 @@
  * focus returns to the marker that opened it. */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { Icon } from "../../components/Icons";
-import { api } from "../../lib/api";
 import { asApiError } from "../../lib/errors";
-import type { Citation, FileView } from "../../lib/types";
+import type { FileView } from "../../lib/types";
+import { citedFile, type Citation } from "./api";
 
 export function downloadHref(file: FileView, location: string): string | null {
   if (!file.downloadUrl || !/^https?:\/\//i.test(file.downloadUrl)) return null;
@@ -43,7 +43,7 @@ export function CitationPanel({
   useEffect(() => {
     setHref(null);
     setProblem(null);
-    api<FileView>(`/files/${encodeURIComponent(citation.sourceId)}`)
+    citedFile(citation.sourceId)
       .then((file) => setHref(downloadHref(file, citation.location)))
       .catch((e) =>
         setProblem(

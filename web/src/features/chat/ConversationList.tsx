@@ -5,11 +5,15 @@ import { useEffect, useState } from "preact/hooks";
 import { ConfirmDialog, Dialog } from "../../components/Dialog";
 import { Icon } from "../../components/Icons";
 import { Notice } from "../../components/Notice";
-import { api } from "../../lib/api";
 import { asApiError } from "../../lib/errors";
 import { navigate, onLinkClick } from "../../lib/router";
 import { Store, useStore } from "../../lib/store";
-import type { Conversation, ConversationPage } from "../../lib/types";
+import {
+  deleteConversation,
+  listConversations,
+  renameConversation,
+  type Conversation,
+} from "./api";
 
 const PAGE = 20;
 
@@ -32,9 +36,7 @@ export function touchConversation(conversation: Conversation): void {
 }
 
 async function loadPage(cursor: string | null): Promise<void> {
-  const query = new URLSearchParams({ limit: String(PAGE) });
-  if (cursor) query.set("cursor", cursor);
-  const page = await api<ConversationPage>(`/conversations?${query}`);
+  const page = await listConversations(cursor ? { limit: PAGE, cursor } : { limit: PAGE });
   const state = conversations.get();
   const known = cursor ? state.items : [];
   const ids = new Set(known.map((c) => c.id));
@@ -75,10 +77,7 @@ export function ConversationList({
     const target = renaming;
     if (!target) return;
     void run(
-      api<Conversation>(`/conversations/${encodeURIComponent(target.id)}`, {
-        method: "PATCH",
-        json: { title: title.trim() },
-      }).then((updated) => {
+      renameConversation(target.id, title.trim()).then((updated) => {
         const s = conversations.get();
         conversations.set({ ...s, items: s.items.map((c) => (c.id === updated.id ? updated : c)) });
         setRenaming(null);
@@ -91,13 +90,11 @@ export function ConversationList({
     setDeleting(null);
     if (!target) return;
     void run(
-      api<void>(`/conversations/${encodeURIComponent(target.id)}`, { method: "DELETE" }).then(
-        () => {
-          const s = conversations.get();
-          conversations.set({ ...s, items: s.items.filter((c) => c.id !== target.id) });
-          if (target.id === activeId) navigate("/chat");
-        },
-      ),
+      deleteConversation(target.id).then(() => {
+        const s = conversations.get();
+        conversations.set({ ...s, items: s.items.filter((c) => c.id !== target.id) });
+        if (target.id === activeId) navigate("/chat");
+      }),
     );
   };
 

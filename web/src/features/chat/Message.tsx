@@ -4,10 +4,16 @@ import type { JSX } from "preact";
 import { useMemo, useState } from "preact/hooks";
 import { announce } from "../../components/Announcer";
 import { Icon } from "../../components/Icons";
-import { api } from "../../lib/api";
 import { asApiError } from "../../lib/errors";
 import { renderMarkdown } from "../../lib/markdown";
-import type { Citation, Feedback, MessageView, Rating } from "../../lib/types";
+import {
+  rateMessage,
+  unrateMessage,
+  type Citation,
+  type Feedback,
+  type MessageView,
+  type Rating,
+} from "./api";
 
 export interface UiMessage extends MessageView {
   streaming?: boolean;
@@ -34,22 +40,17 @@ function FeedbackControls({
   const [asking, setAsking] = useState(false);
   const [reason, setReason] = useState("");
   const [problem, setProblem] = useState<string | null>(null);
-  const path = `/conversations/${encodeURIComponent(conversationId)}/messages/${encodeURIComponent(message.id)}/feedback`;
 
   async function rate(rating: Rating, why?: string) {
     setProblem(null);
     try {
       if (feedback?.rating === rating && why === undefined) {
-        await api<void>(path, { method: "DELETE" });
+        await unrateMessage(conversationId, message.id);
         setFeedback(null);
         setAsking(false);
         return;
       }
-      const saved = await api<{ rating: Rating; reason: string | null }>(path, {
-        method: "PUT",
-        json: why ? { rating, reason: why } : { rating },
-      });
-      setFeedback({ rating: saved.rating, reason: saved.reason ?? null });
+      setFeedback(await rateMessage(conversationId, message.id, rating, why));
       setAsking(rating === "down" && why === undefined);
       if (why !== undefined) announce("Thank you for the feedback.");
     } catch (e) {

@@ -1,9 +1,8 @@
 /** POST /api/chat as a stream: fetch (so the Authorization header and AbortController work)
  * with eventsource-parser reading the SSE events meta, delta, citation, done and error. */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
-import { request } from "../../lib/api";
 import { ApiError, asApiError } from "../../lib/errors";
-import type { Citation, Done, Meta } from "../../lib/types";
+import { startTurn, type Citation, type Done, type Meta } from "./api";
 import { freshIdToken } from "../../lib/session";
 
 export interface StreamHandlers {
@@ -52,12 +51,7 @@ export async function streamTurn(
     },
   });
   try {
-    const response = await request("/chat", {
-      method: "POST",
-      json: body,
-      signal,
-      headers: { Accept: "text/event-stream" },
-    });
+    const response = await startTurn(body, signal);
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
     for (;;) {
       const { value, done } = await reader.read();

@@ -6,12 +6,10 @@ import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { announce } from "../../components/Announcer";
 import { ConfirmDialog } from "../../components/Dialog";
 import { Notice } from "../../components/Notice";
-import { api } from "../../lib/api";
 import { useStore } from "../../lib/store";
 import { asApiError } from "../../lib/errors";
-import type { FilePage, FileView } from "../../lib/types";
 import { me } from "../../lib/identity";
-import { uploadFile } from "./upload";
+import { deleteFile, listFiles, uploadFile, type FileView } from "./api";
 
 const POLL_MS = 1500;
 
@@ -57,7 +55,7 @@ export function FilesPage() {
 
   const reload = useCallback(async () => {
     try {
-      const page = await api<FilePage>("/files?limit=50");
+      const page = await listFiles({ limit: 50 });
       setFiles(page.files);
       setCursor(page.nextCursor ?? null);
       setLoaded(true);
@@ -82,7 +80,7 @@ export function FilesPage() {
   const loadMore = async () => {
     if (!cursor) return;
     try {
-      const page = await api<FilePage>(`/files?limit=50&cursor=${encodeURIComponent(cursor)}`);
+      const page = await listFiles({ limit: 50, cursor });
       setFiles((current) => [...current, ...page.files]);
       setCursor(page.nextCursor ?? null);
     } catch (e) {
@@ -126,7 +124,7 @@ export function FilesPage() {
     setDeleting(null);
     if (!target) return;
     try {
-      await api<void>(`/files/${encodeURIComponent(target.id)}`, { method: "DELETE" });
+      await deleteFile(target.id);
       setFiles((current) => current.filter((f) => f.id !== target.id));
       announce(`${target.name} deleted.`);
     } catch (e) {
