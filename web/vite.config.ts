@@ -6,11 +6,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { defineConfig, type Plugin } from "vite";
 
-const SWAGGER_FILES = [
-  "swagger-ui-bundle.js",
-  "swagger-ui-standalone-preset.js",
-  "swagger-ui.css",
-];
+const SWAGGER_FILES = ["swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css"];
 
 function swaggerAssets(): Plugin {
   const root = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));

@@ -6,8 +6,8 @@ import { Notice } from "./components/Notice";
 import { Shell } from "./components/Shell";
 import { AdminPage } from "./features/admin/AdminPage";
 import { Callback } from "./features/auth/Callback";
-import { isAdmin, loadIdentity, me } from "./features/auth/identity";
-import { session, signOut } from "./features/auth/session";
+import { isAdmin, loadIdentity, me } from "./lib/identity";
+import { session, signOut } from "./lib/session";
 import { SignIn } from "./features/auth/SignIn";
 import { ChatPage } from "./features/chat/ChatPage";
 import { FilesPage } from "./features/files/FilesPage";
@@ -84,7 +84,15 @@ export function App() {
         <div class="auth-card">
           <Notice>{problem}</Notice>
           <div class="dialog-actions">
-            <button type="button" class="secondary" onClick={() => { setProblem(null); me.set(null); void loadIdentity().catch((e) => setProblem(asApiError(e).sentence)); }}>
+            <button
+              type="button"
+              class="secondary"
+              onClick={() => {
+                setProblem(null);
+                me.set(null);
+                void loadIdentity().catch((e) => setProblem(asApiError(e).sentence));
+              }}
+            >
               Try again
             </button>
             <button type="button" class="primary" onClick={() => void signOut()}>

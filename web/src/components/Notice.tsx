@@ -2,7 +2,15 @@
 import type { ComponentChildren } from "preact";
 import { Icon } from "./Icons";
 
-export function Notice({ kind = "error", children, onDismiss }: { kind?: "error" | "info"; children: ComponentChildren; onDismiss?: () => void }) {
+export function Notice({
+  kind = "error",
+  children,
+  onDismiss,
+}: {
+  kind?: "error" | "info";
+  children: ComponentChildren;
+  onDismiss?: () => void;
+}) {
   return (
     <div class={`notice notice-${kind}`} role={kind === "error" ? "alert" : "status"}>
       <span>{children}</span>

@@ -2,8 +2,8 @@
  * banner while the browser is offline. */
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { isAdmin, me } from "../features/auth/identity";
-import { signOut } from "../features/auth/session";
+import { isAdmin, me } from "../lib/identity";
+import { signOut } from "../lib/session";
 import { branding } from "../lib/branding";
 import { onLinkClick, usePath } from "../lib/router";
 import { useStore } from "../lib/store";
@@ -40,13 +40,19 @@ export function Shell({ children }: { children: ComponentChildren }) {
       <header class="topbar">
         <a href="/chat" class="brand" onClick={onLinkClick}>
           {brand.logoUrl && <img src={brand.logoUrl} alt="" class="logo" />}
-          <span class="brand-name" data-testid="brand-name">{brand.displayName}</span>
+          <span class="brand-name" data-testid="brand-name">
+            {brand.displayName}
+          </span>
         </a>
         <nav aria-label="Main">
           <ul>
             {links.map(([href, label]) => (
               <li key={href}>
-                <a href={href} onClick={onLinkClick} aria-current={path === href || path.startsWith(href + "/") ? "page" : undefined}>
+                <a
+                  href={href}
+                  onClick={onLinkClick}
+                  aria-current={path === href || path.startsWith(href + "/") ? "page" : undefined}
+                >
                   {label}
                 </a>
               </li>
@@ -54,7 +60,9 @@ export function Shell({ children }: { children: ComponentChildren }) {
           </ul>
         </nav>
         <div class="user">
-          <span class="user-name" title={who?.username}>{who?.username}</span>
+          <span class="user-name" title={who?.username}>
+            {who?.username}
+          </span>
           <button type="button" class="secondary small" onClick={() => void signOut()}>
             Sign out
           </button>

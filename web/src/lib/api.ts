@@ -1,6 +1,6 @@
 /** The one API client: adds the ID token, refreshes once on a 401 and retries, and turns an
  * error response (`{code, message, requestId}`) into an ApiError with a sentence for people. */
-import { freshIdToken, refresh } from "../features/auth/session";
+import { freshIdToken, refresh } from "./session";
 import { apiBase } from "./config";
 import { ApiError, asApiError, errorFromResponse } from "./errors";
 
@@ -16,7 +16,10 @@ function withBody(options: RequestOptions): RequestInit {
   return {
     ...init,
     body: JSON.stringify(json),
-    headers: { "Content-Type": "application/json", ...(init.headers as Record<string, string> | undefined) },
+    headers: {
+      "Content-Type": "application/json",
+      ...(init.headers as Record<string, string> | undefined),
+    },
   };
 }
 
@@ -44,8 +47,8 @@ export async function request(path: string, options: RequestOptions = {}): Promi
   return response;
 }
 
-/** A JSON request; 204 resolves to undefined. */
-export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
+/** A JSON request; 204 resolves to undefined. Features call it through apiClient, typed. */
+async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const response = await request(path, options);
   if (response.status === 204) return undefined as T;
   return (await response.json()) as T;
@@ -56,4 +59,102 @@ export async function bearer(): Promise<string> {
   const token = await freshIdToken();
   if (!token) throw new ApiError(401, "unauthenticated", "Sign in to continue.");
   return token;
+}
+
+// The typed calls below take their paths, parameters, bodies and answers from the generated
+// `paths` of a service (src/lib/api/chat.ts, files.ts), so a request the service does not
+// declare, or an answer read as the wrong shape, fails the type check.
+
+type Method = "get" | "put" | "post" | "patch" | "delete";
+
+/** The paths of a generated `paths` that declare `method`. */
+export type PathWith<Paths, M extends Method> = {
+  [P in keyof Paths]: Paths[P] extends Record<M, unknown> ? P : never;
+}[keyof Paths] &
+  string;
+
+type Operation<Paths, P extends keyof Paths, M extends Method> =
+  Paths[P] extends Record<M, infer Op> ? Op : never;
+
+type JsonOf<T> = T extends { content: { "application/json": infer J } } ? J : never;
+
+/** The JSON of an operation's 2xx answer; undefined for 204 No Content. */
+type Answer<Op> = Op extends { responses: infer R }
+  ? {
+      [S in keyof R]: S extends 200 | 201 | 202 ? JsonOf<R[S]> : S extends 204 ? undefined : never;
+    }[keyof R]
+  : never;
+
+type PathParams<Op> = Op extends { parameters: { path: infer X } } ? X : never;
+type Query<Op> = Op extends { parameters: { query?: infer Q } } ? Exclude<Q, undefined> : never;
+type Body<Op> = Op extends { requestBody: infer B } ? JsonOf<B> : never;
+
+/** What a call passes besides the path: the path's `{name}` parameters, the query, the JSON
+ * body (each only where the operation has them), and an abort signal or extra headers. */
+export type CallOptions<Op> = ([PathParams<Op>] extends [never]
+  ? object
+  : { path: PathParams<Op> }) &
+  ([Query<Op>] extends [never] ? object : { query?: Query<Op> }) &
+  ([Body<Op>] extends [never] ? object : { json: Body<Op> }) &
+  Pick<RequestOptions, "signal" | "headers">;
+
+type CallArgs<Op> =
+  object extends CallOptions<Op> ? [options?: CallOptions<Op>] : [options: CallOptions<Op>];
+
+/** The documents' paths start with the API's own prefix, which apiBase() already ends with. */
+const DOCUMENT_PREFIX = "/api";
+
+/** The URL path for a generated path: `{name}` filled (encoded) from `params`, then the query
+ * (absent and null values left out). */
+export function pathFor(
+  template: string,
+  params: Record<string, string> = {},
+  query: Record<string, string | number | boolean | null | undefined> = {},
+): string {
+  const filled = template
+    .slice(template.startsWith(DOCUMENT_PREFIX + "/") ? DOCUMENT_PREFIX.length : 0)
+    .replace(/\{(\w+)\}/g, (_, name: string) => {
+      const value = params[name];
+      if (value === undefined) throw new Error(`no value for {${name}} in ${template}`);
+      return encodeURIComponent(value);
+    });
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null) search.set(name, String(value));
+  }
+  const text = search.toString();
+  return text ? `${filled}?${text}` : filled;
+}
+
+/** A typed client over one service's generated `paths`, e.g.
+ * `apiClient<paths>().get("/api/conversations", { query: { limit: 50 } })`. Each call is an
+ * authorised request (see `request`); a 2xx answer resolves to its JSON, 204 to undefined,
+ * anything else throws ApiError. */
+export function apiClient<Paths>() {
+  const call =
+    <M extends Method>(method: M) =>
+    async <P extends PathWith<Paths, M>>(
+      path: P,
+      ...[options]: CallArgs<Operation<Paths, P, M>>
+    ): Promise<Answer<Operation<Paths, P, M>>> => {
+      const {
+        path: params,
+        query,
+        ...init
+      } = (options ?? {}) as RequestOptions & {
+        path?: Record<string, string>;
+        query?: Record<string, string | number | boolean | null | undefined>;
+      };
+      return api<Answer<Operation<Paths, P, M>>>(pathFor(path, params, query), {
+        ...init,
+        method: method.toUpperCase(),
+      });
+    };
+  return {
+    get: call("get"),
+    put: call("put"),
+    post: call("post"),
+    patch: call("patch"),
+    delete: call("delete"),
+  };
 }

@@ -1,10 +1,16 @@
 /** The tenant's branding (name, colour, logo) applied to the whole app, and which tenant the
  * sign-in page is for: `?tenant=<id>`, `<tenant>.localhost`, or `<tenant>.<tenantDomain>`. */
 import type { Branding } from "./types";
+import { pathFor, type PathWith } from "./api";
+import type { components, paths } from "./api/chat";
 import { apiBase, config } from "./config";
 import { Store } from "./store";
 
-export const DEFAULT_BRANDING: Branding = { displayName: "EngageIQ", primaryColor: "#1f6feb", logoUrl: null };
+export const DEFAULT_BRANDING: Branding = {
+  displayName: "EngageIQ",
+  primaryColor: "#1f6feb",
+  logoUrl: null,
+};
 
 export const branding = new Store<Branding>(DEFAULT_BRANDING);
 
@@ -38,7 +44,11 @@ function luminance(hex: string): number {
 export function applyBranding(value: Branding): void {
   const color = HEX.test(value.primaryColor) ? value.primaryColor : DEFAULT_BRANDING.primaryColor;
   const logo = value.logoUrl && /^https?:\/\//i.test(value.logoUrl) ? value.logoUrl : null;
-  const clean = { displayName: value.displayName || DEFAULT_BRANDING.displayName, primaryColor: color, logoUrl: logo };
+  const clean = {
+    displayName: value.displayName || DEFAULT_BRANDING.displayName,
+    primaryColor: color,
+    logoUrl: logo,
+  };
   const root = document.documentElement.style;
   root.setProperty("--brand", color);
   // Text on the brand colour: white or near-black, whichever reads better (WCAG contrast).
@@ -47,13 +57,19 @@ export function applyBranding(value: Branding): void {
   branding.set(clean);
 }
 
+// Asked before anyone signs in, so without the API client (which needs a token).
+const PUBLIC_BRANDING = "/api/branding";
+
 /** The public branding for the sign-in page (unknown tenants get the default). */
 export async function loadPublicBranding(): Promise<void> {
   const tenant = tenantHint();
   if (!tenant) return;
   try {
-    const response = await fetch(`${apiBase()}/branding?tenant=${encodeURIComponent(tenant)}`);
-    if (response.ok) applyBranding((await response.json()) as Branding);
+    const response = await fetch(
+      apiBase() + pathFor(PUBLIC_BRANDING satisfies PathWith<paths, "get">, {}, { tenant }),
+    );
+    if (response.ok)
+      applyBranding((await response.json()) as components["schemas"]["PublicBranding"]);
   } catch {
     // The default branding stays.
   }

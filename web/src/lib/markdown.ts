@@ -7,17 +7,51 @@ import DOMPurify from "dompurify";
 import { Marked, type Tokens } from "marked";
 
 const ALLOWED_TAGS = [
-  "a", "p", "br", "hr", "strong", "em", "del", "code", "pre", "blockquote",
-  "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6",
-  "table", "thead", "tbody", "tr", "th", "td", "sup", "button", "span",
+  "a",
+  "p",
+  "br",
+  "hr",
+  "strong",
+  "em",
+  "del",
+  "code",
+  "pre",
+  "blockquote",
+  "ul",
+  "ol",
+  "li",
+  "h1",
+  "h2",
+  "h3",
+  "h4",
+  "h5",
+  "h6",
+  "table",
+  "thead",
+  "tbody",
+  "tr",
+  "th",
+  "td",
+  "sup",
+  "button",
+  "span",
 ];
-const ALLOWED_ATTR = ["href", "title", "data-cite", "type", "class", "aria-label", "start", "align"];
+const ALLOWED_ATTR = [
+  "href",
+  "title",
+  "data-cite",
+  "type",
+  "class",
+  "aria-label",
+  "start",
+  "align",
+];
 
 const purifier = DOMPurify(window);
 purifier.addHook("afterSanitizeAttributes", (node) => {
   if (node.tagName === "A") {
     const href = node.getAttribute("href") ?? "";
-    let safe = false;
+    let safe: boolean;
     try {
       const url = new URL(href, window.location.href);
       safe = (url.protocol === "https:" || url.protocol === "http:") && /^https?:/i.test(href);

@@ -21,7 +21,8 @@ export function usePath(): string {
 
 /** Same-page navigation for plain left clicks; other clicks keep the browser's behaviour. */
 export function onLinkClick(event: JSX.TargetedMouseEvent<HTMLAnchorElement>): void {
-  if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey)
+    return;
   event.preventDefault();
   navigate(event.currentTarget.getAttribute("href") ?? "/");
 }

@@ -4,12 +4,22 @@ import { useEffect, useState } from "preact/hooks";
 import { announce } from "../../components/Announcer";
 import { ConfirmDialog } from "../../components/Dialog";
 import { Notice } from "../../components/Notice";
-import { api } from "../../lib/api";
 import { applyBranding, DEFAULT_BRANDING } from "../../lib/branding";
 import { asApiError } from "../../lib/errors";
 import { useStore } from "../../lib/store";
-import type { Role, TenantUser, TenantView, Usage } from "../../lib/types";
-import { me } from "../auth/identity";
+import { me } from "../../lib/identity";
+import {
+  changeUserRole,
+  inviteUser,
+  listUsers,
+  loadTenant,
+  loadUsage,
+  removeUser,
+  saveBranding,
+  type Role,
+  type TenantUser,
+  type Usage,
+} from "./api";
 import { UsageChart } from "./UsageChart";
 
 function BrandingForm() {
@@ -21,11 +31,15 @@ function BrandingForm() {
   const [loaded, setLoaded] = useState(false);
 
   useEffect(() => {
-    api<TenantView>("/tenant")
+    loadTenant()
       .then((t) => {
         setName(t.branding.displayName);
         // A tenant without a colour yet starts from the default one.
-        setColor(/^#[0-9a-fA-F]{6}$/.test(t.branding.primaryColor) ? t.branding.primaryColor : DEFAULT_BRANDING.primaryColor);
+        setColor(
+          /^#[0-9a-fA-F]{6}$/.test(t.branding.primaryColor)
+            ? t.branding.primaryColor
+            : DEFAULT_BRANDING.primaryColor,
+        );
         setLogo(t.branding.logoUrl ?? "");
         setLoaded(true);
       })
@@ -37,7 +51,11 @@ function BrandingForm() {
     setProblem(null);
     setSaved(false);
     try {
-      const t = await api<TenantView>("/tenant", { method: "PATCH", json: { displayName: name.trim(), primaryColor: color, logoUrl: logo.trim() || null } });
+      const t = await saveBranding({
+        displayName: name.trim(),
+        primaryColor: color,
+        logoUrl: logo.trim() || null,
+      });
       applyBranding(t.branding);
       setSaved(true);
       announce("Branding saved.");
@@ -50,28 +68,56 @@ function BrandingForm() {
     <section class="card" aria-labelledby="branding-title">
       <h2 id="branding-title">Branding</h2>
       {problem && <Notice>{problem}</Notice>}
-      {saved && <Notice kind="info">Saved. Everyone in your organisation sees it on their next page load.</Notice>}
+      {saved && (
+        <Notice kind="info">
+          Saved. Everyone in your organisation sees it on their next page load.
+        </Notice>
+      )}
       {!loaded && !problem && <p role="status">Loading…</p>}
-      {loaded && <form onSubmit={(e) => void submit(e)} class="form-grid">
-        <div class="field">
-          <label for="brand-name">Display name</label>
-          <input id="brand-name" value={name} maxLength={80} required onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)} />
-        </div>
-        <div class="field">
-          <label for="brand-color">Primary colour</label>
-          <span class="color-row">
-            <input id="brand-color" type="color" value={color} onInput={(e) => setColor((e.currentTarget as HTMLInputElement).value)} />
-            <input aria-label="Primary colour as hex" value={color} pattern="#[0-9a-fA-F]{6}" onInput={(e) => setColor((e.currentTarget as HTMLInputElement).value)} />
-          </span>
-        </div>
-        <div class="field">
-          <label for="brand-logo">Logo URL (https)</label>
-          <input id="brand-logo" type="url" value={logo} placeholder="https://…" onInput={(e) => setLogo((e.currentTarget as HTMLInputElement).value)} />
-        </div>
-        <button type="submit" class="primary">
-          Save branding
-        </button>
-      </form>}
+      {loaded && (
+        <form onSubmit={(e) => void submit(e)} class="form-grid">
+          <div class="field">
+            <label for="brand-name">Display name</label>
+            <input
+              id="brand-name"
+              value={name}
+              maxLength={80}
+              required
+              onInput={(e) => setName(e.currentTarget.value)}
+            />
+          </div>
+          <div class="field">
+            <label for="brand-color">Primary colour</label>
+            <span class="color-row">
+              <input
+                id="brand-color"
+                type="color"
+                value={color}
+                onInput={(e) => setColor(e.currentTarget.value)}
+              />
+              <input
+                aria-label="Primary colour as hex"
+                value={color}
+                pattern="#[0-9a-fA-F]{6}"
+                onInput={(e) => setColor(e.currentTarget.value)}
+              />
+            </span>
+          </div>
+          <div class="field">
+            <label for="brand-logo">Logo URL (https)</label>
+            <input
+              id="brand-logo"
+              type="url"
+              value={logo}
+              placeholder="https://…"
+              onInput={(e) => setLogo(e.currentTarget.value)}
+            />
+          </div>
+          <button type="submit" class="primary">
+            Save branding
+          </button>
+        </form>
+      )}
     </section>
   );
 }
@@ -86,7 +132,7 @@ function Users() {
   const [removing, setRemoving] = useState<TenantUser | null>(null);
 
   const load = () =>
-    api<{ users: TenantUser[] }>("/tenant/users")
+    listUsers()
       .then((r) => setUsers(r.users))
       .catch((e) => setProblem(asApiError(e).sentence));
 
@@ -98,7 +144,7 @@ function Users() {
     event.preventDefault();
     setProblem(null);
     try {
-      const r = await api<{ user: TenantUser; temporaryPassword: string | null }>("/tenant/users", { method: "POST", json: { email: email.trim(), role } });
+      const r = await inviteUser(email.trim(), role);
       setInvited({ email: r.user.email, password: r.temporaryPassword });
       setEmail("");
       void load();
@@ -110,7 +156,7 @@ function Users() {
   const changeRole = async (user: TenantUser, next: Role) => {
     setProblem(null);
     try {
-      await api<TenantUser>(`/tenant/users/${encodeURIComponent(user.userId)}`, { method: "PATCH", json: { role: next } });
+      await changeUserRole(user.userId, next);
       void load();
     } catch (e) {
       setProblem(asApiError(e).sentence);
@@ -123,7 +169,7 @@ function Users() {
     setRemoving(null);
     if (!target) return;
     try {
-      await api<void>(`/tenant/users/${encodeURIComponent(target.userId)}`, { method: "DELETE" });
+      await removeUser(target.userId);
       void load();
     } catch (e) {
       setProblem(asApiError(e).sentence);
@@ -139,7 +185,8 @@ function Users() {
           Invited {invited.email}.{" "}
           {invited.password ? (
             <>
-              Temporary password (shown once): <code data-testid="temporary-password">{invited.password}</code>
+              Temporary password (shown once):{" "}
+              <code data-testid="temporary-password">{invited.password}</code>
             </>
           ) : (
             "They will receive an email with their temporary password."
@@ -149,11 +196,21 @@ function Users() {
       <form class="inline-form" onSubmit={(e) => void invite(e)}>
         <div class="field">
           <label for="invite-email">Email</label>
-          <input id="invite-email" type="email" required value={email} onInput={(e) => setEmail((e.currentTarget as HTMLInputElement).value)} />
+          <input
+            id="invite-email"
+            type="email"
+            required
+            value={email}
+            onInput={(e) => setEmail(e.currentTarget.value)}
+          />
         </div>
         <div class="field">
           <label for="invite-role">Role</label>
-          <select id="invite-role" value={role} onChange={(e) => setRole((e.currentTarget as HTMLSelectElement).value as Role)}>
+          <select
+            id="invite-role"
+            value={role}
+            onChange={(e) => setRole(e.currentTarget.value as Role)}
+          >
             <option value="member">Member</option>
             <option value="tenant_admin">Administrator</option>
           </select>
@@ -179,15 +236,26 @@ function Users() {
               <tr key={u.userId}>
                 <td data-label="Email">{u.email}</td>
                 <td data-label="Role">
-                  <select aria-label={`Role of ${u.email}`} value={u.role} onChange={(e) => void changeRole(u, (e.currentTarget as HTMLSelectElement).value as Role)}>
+                  <select
+                    aria-label={`Role of ${u.email}`}
+                    value={u.role}
+                    onChange={(e) => void changeRole(u, e.currentTarget.value as Role)}
+                  >
                     <option value="member">Member</option>
                     <option value="tenant_admin">Administrator</option>
                   </select>
                 </td>
-                <td data-label="Status">{u.enabled ? u.status.replace(/_/g, " ").toLowerCase() : "disabled"}</td>
+                <td data-label="Status">
+                  {u.enabled ? u.status.replace(/_/g, " ").toLowerCase() : "disabled"}
+                </td>
                 <td>
                   {u.userId !== who?.userId && (
-                    <button type="button" class="secondary small" aria-label={`Remove ${u.email}`} onClick={() => setRemoving(u)}>
+                    <button
+                      type="button"
+                      class="secondary small"
+                      aria-label={`Remove ${u.email}`}
+                      onClick={() => setRemoving(u)}
+                    >
                       Remove
                     </button>
                   )}
@@ -214,11 +282,14 @@ function UsageSection() {
   const [usage, setUsage] = useState<Usage | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   useEffect(() => {
-    api<Usage>("/tenant/usage")
+    loadUsage()
       .then(setUsage)
       .catch((e) => setProblem(asApiError(e).sentence));
   }, []);
-  const percent = usage && usage.monthlyTokenBudget > 0 ? Math.min(100, (usage.tokens / usage.monthlyTokenBudget) * 100) : 0;
+  const percent =
+    usage && usage.monthlyTokenBudget > 0
+      ? Math.min(100, (usage.tokens / usage.monthlyTokenBudget) * 100)
+      : 0;
   return (
     <section class="card" aria-labelledby="usage-title">
       <h2 id="usage-title">Usage this month</h2>
@@ -226,9 +297,19 @@ function UsageSection() {
       {usage && (
         <>
           <p>
-            <strong>{usage.tokens.toLocaleString()}</strong> of {usage.monthlyTokenBudget.toLocaleString()} tokens used ({percent.toFixed(1)} %), {usage.requests.toLocaleString()} {usage.requests === 1 ? "request" : "requests"}.
+            <strong>{usage.tokens.toLocaleString()}</strong> of{" "}
+            {usage.monthlyTokenBudget.toLocaleString()} tokens used ({percent.toFixed(1)} %),{" "}
+            {usage.requests.toLocaleString()} {usage.requests === 1 ? "request" : "requests"}.
           </p>
-          <meter min={0} max={100} value={percent} high={80} optimum={0} aria-label="Share of the monthly budget used" class="budget-meter" />
+          <meter
+            min={0}
+            max={100}
+            value={percent}
+            high={80}
+            optimum={0}
+            aria-label="Share of the monthly budget used"
+            class="budget-meter"
+          />
           {usage.daily && <UsageChart month={usage.month} daily={usage.daily} />}
           {usage.topDocuments && (
             <>
@@ -239,7 +320,10 @@ function UsageSection() {
                 <ol class="top-documents">
                   {usage.topDocuments.map((d) => (
                     <li key={d.fileId}>
-                      {d.title} <span class="hint">({d.citations} {d.citations === 1 ? "citation" : "citations"})</span>
+                      {d.title}{" "}
+                      <span class="hint">
+                        ({d.citations} {d.citations === 1 ? "citation" : "citations"})
+                      </span>
                     </li>
                   ))}
                 </ol>

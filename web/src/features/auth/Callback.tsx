@@ -20,7 +20,9 @@ export function Callback() {
         {error ? (
           <>
             <Notice>{error}</Notice>
-            <a href="/" class="button">Back to sign-in</a>
+            <a href="/" class="button">
+              Back to sign-in
+            </a>
           </>
         ) : (
           <p role="status">Signing you in…</p>

@@ -5,16 +5,15 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { Notice } from "../../components/Notice";
 import { branding } from "../../lib/branding";
 import { useStore } from "../../lib/store";
+import { endReason, preloadCognito } from "../../lib/session";
 import { hostedUiAvailable, startHostedSignIn } from "./hostedUi";
 import {
   authErrorSentence,
   completeNewPassword,
   confirmForgotPassword,
-  endReason,
   forgotPassword,
-  preloadCognito,
   signIn,
-} from "./session";
+} from "./passwordSignIn";
 
 type Step =
   | { kind: "sign_in" }
@@ -22,7 +21,15 @@ type Step =
   | { kind: "forgot" }
   | { kind: "reset"; username: string; destination: string | null };
 
-function Field(props: { id: string; label: string; type?: string; value: string; onInput: (v: string) => void; autocomplete: string; hint?: string }) {
+function Field(props: {
+  id: string;
+  label: string;
+  type?: string;
+  value: string;
+  onInput: (v: string) => void;
+  autocomplete: string;
+  hint?: string;
+}) {
   return (
     <div class="field">
       <label for={props.id}>{props.label}</label>
@@ -34,7 +41,7 @@ function Field(props: { id: string; label: string; type?: string; value: string;
         required
         autocomplete={props.autocomplete}
         aria-describedby={props.hint ? `${props.id}-hint` : undefined}
-        onInput={(e) => props.onInput((e.currentTarget as HTMLInputElement).value)}
+        onInput={(e) => props.onInput(e.currentTarget.value)}
       />
       {props.hint && (
         <p class="hint" id={`${props.id}-hint`}>
@@ -45,7 +52,8 @@ function Field(props: { id: string; label: string; type?: string; value: string;
   );
 }
 
-const PASSWORD_HINT = "At least 8 characters, with upper and lower case letters, a number and a symbol.";
+const PASSWORD_HINT =
+  "At least 8 characters, with upper and lower case letters, a number and a symbol.";
 
 export function SignIn() {
   const brand = useStore(branding);
@@ -121,43 +129,105 @@ export function SignIn() {
           {titles[step.kind]}
         </h1>
         {reason === "expired" && step.kind === "sign_in" && (
-          <Notice kind="info">Your session ended. Sign in again; anything you were typing is kept.</Notice>
+          <Notice kind="info">
+            Your session ended. Sign in again; anything you were typing is kept.
+          </Notice>
         )}
         {info && <Notice kind="info">{info}</Notice>}
         {error && <Notice>{error}</Notice>}
         <form onSubmit={submit} class="auth-form" aria-busy={busy}>
           {(step.kind === "sign_in" || step.kind === "forgot") && (
-            <Field id="email" label="Email" type="email" value={email} onInput={setEmail} autocomplete="username" />
+            <Field
+              id="email"
+              label="Email"
+              type="email"
+              value={email}
+              onInput={setEmail}
+              autocomplete="username"
+            />
           )}
           {step.kind === "sign_in" && (
-            <Field id="password" label="Password" type="password" value={password} onInput={setPassword} autocomplete="current-password" />
+            <Field
+              id="password"
+              label="Password"
+              type="password"
+              value={password}
+              onInput={setPassword}
+              autocomplete="current-password"
+            />
           )}
           {step.kind === "new_password" && (
             <>
-              <p>Welcome! You were invited with a temporary password; choose your own to continue.</p>
-              <Field id="new-password" label="New password" type="password" value={newPassword} onInput={setNewPassword} autocomplete="new-password" hint={PASSWORD_HINT} />
+              <p>
+                Welcome! You were invited with a temporary password; choose your own to continue.
+              </p>
+              <Field
+                id="new-password"
+                label="New password"
+                type="password"
+                value={newPassword}
+                onInput={setNewPassword}
+                autocomplete="new-password"
+                hint={PASSWORD_HINT}
+              />
             </>
           )}
           {step.kind === "reset" && (
             <>
               <p>
-                We sent a code{step.destination ? ` to ${step.destination}` : ""}. Enter it with your new password.
+                We sent a code{step.destination ? ` to ${step.destination}` : ""}. Enter it with
+                your new password.
               </p>
-              <Field id="code" label="Code" value={code} onInput={setCode} autocomplete="one-time-code" />
-              <Field id="new-password" label="New password" type="password" value={newPassword} onInput={setNewPassword} autocomplete="new-password" hint={PASSWORD_HINT} />
+              <Field
+                id="code"
+                label="Code"
+                value={code}
+                onInput={setCode}
+                autocomplete="one-time-code"
+              />
+              <Field
+                id="new-password"
+                label="New password"
+                type="password"
+                value={newPassword}
+                onInput={setNewPassword}
+                autocomplete="new-password"
+                hint={PASSWORD_HINT}
+              />
             </>
           )}
           <button type="submit" class="primary" disabled={busy}>
-            {busy ? "Please wait…" : step.kind === "sign_in" ? "Sign in" : step.kind === "forgot" ? "Send code" : "Save password"}
+            {busy
+              ? "Please wait…"
+              : step.kind === "sign_in"
+                ? "Sign in"
+                : step.kind === "forgot"
+                  ? "Send code"
+                  : "Save password"}
           </button>
         </form>
         <div class="auth-links">
           {step.kind === "sign_in" ? (
-            <button type="button" class="link" onClick={() => { setError(null); setInfo(null); setStep({ kind: "forgot" }); }}>
+            <button
+              type="button"
+              class="link"
+              onClick={() => {
+                setError(null);
+                setInfo(null);
+                setStep({ kind: "forgot" });
+              }}
+            >
               Forgot password?
             </button>
           ) : (
-            <button type="button" class="link" onClick={() => { setError(null); setStep({ kind: "sign_in" }); }}>
+            <button
+              type="button"
+              class="link"
+              onClick={() => {
+                setError(null);
+                setStep({ kind: "sign_in" });
+              }}
+            >
               Back to sign-in
             </button>
           )}

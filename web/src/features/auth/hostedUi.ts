@@ -2,7 +2,7 @@
  * for the cloud, where the stack writes `hostedUiDomain` to config.json. The verifier and
  * state live in sessionStorage only for the round trip; tokens never appear in a URL. */
 import { config } from "../../lib/config";
-import { accept } from "./session";
+import { accept } from "../../lib/session";
 
 const PENDING_KEY = "eiq.pkce";
 const SCOPES = "openid email profile";
@@ -28,7 +28,9 @@ export function hostedUiAvailable(): boolean {
 export async function startHostedSignIn(): Promise<void> {
   const verifier = randomString(48);
   const state = randomString(16);
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)),
+  );
   sessionStorage.setItem(PENDING_KEY, JSON.stringify({ verifier, state }));
   const url = new URL(`https://${config().hostedUiDomain}/oauth2/authorize`);
   url.search = new URLSearchParams({
@@ -47,7 +49,10 @@ export async function startHostedSignIn(): Promise<void> {
  * verifier, stores the tokens. Throws with a sentence on any mismatch. */
 export async function completeHostedSignIn(search: string): Promise<void> {
   const params = new URLSearchParams(search);
-  const pending = JSON.parse(sessionStorage.getItem(PENDING_KEY) ?? "null") as { verifier: string; state: string } | null;
+  const pending = JSON.parse(sessionStorage.getItem(PENDING_KEY) ?? "null") as {
+    verifier: string;
+    state: string;
+  } | null;
   sessionStorage.removeItem(PENDING_KEY);
   if (params.get("error")) throw new Error("The sign-in page reported an error. Please try again.");
   const code = params.get("code");
@@ -66,7 +71,12 @@ export async function completeHostedSignIn(search: string): Promise<void> {
     }),
   });
   if (!response.ok) throw new Error("Sign-in could not be completed. Please try again.");
-  const body = (await response.json()) as { id_token: string; access_token: string; refresh_token?: string; expires_in: number };
+  const body = (await response.json()) as {
+    id_token: string;
+    access_token: string;
+    refresh_token?: string;
+    expires_in: number;
+  };
   accept({
     idToken: body.id_token,
     accessToken: body.access_token,

@@ -5,13 +5,12 @@ import type { JSX } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { announce } from "../../components/Announcer";
 import { Notice } from "../../components/Notice";
-import { api } from "../../lib/api";
 import { loadDraft, saveDraft } from "../../lib/drafts";
 import { asApiError } from "../../lib/errors";
 import { navigate } from "../../lib/router";
 import { useStore } from "../../lib/store";
-import type { Citation, HistoryPage } from "../../lib/types";
-import { me } from "../auth/identity";
+import { me } from "../../lib/identity";
+import { history, type Citation } from "./api";
 import { CitationPanel } from "./CitationPanel";
 import { ConversationList, touchConversation } from "./ConversationList";
 import { Message, type UiMessage } from "./Message";
@@ -58,14 +57,18 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
     following.current = true;
     if (!conversationId) return;
     setLoading(true);
-    api<HistoryPage>(`/chat-history?${new URLSearchParams({ conversationId, limit: String(HISTORY_PAGE) })}`)
+    history({ conversationId, limit: HISTORY_PAGE })
       .then((page) => {
         setMessages(page.messages);
         setOlderCursor(page.nextCursor);
       })
       .catch((e) => {
         const error = asApiError(e);
-        setProblem(error.code === "conversation_not_found" ? "This conversation does not exist or was deleted." : error.sentence);
+        setProblem(
+          error.code === "conversation_not_found"
+            ? "This conversation does not exist or was deleted."
+            : error.sentence,
+        );
       })
       .finally(() => setLoading(false));
   }, [conversationId, userId]);
@@ -86,7 +89,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
   const loadOlder = async () => {
     if (!conversationId || !olderCursor) return;
     try {
-      const page = await api<HistoryPage>(`/chat-history?${new URLSearchParams({ conversationId, limit: String(HISTORY_PAGE), cursor: olderCursor })}`);
+      const page = await history({ conversationId, limit: HISTORY_PAGE, cursor: olderCursor });
       following.current = false;
       setMessages((current) => [...page.messages, ...current]);
       setOlderCursor(page.nextCursor);
@@ -115,8 +118,31 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
       setMessages((current) => current.map((m) => (m.id === assistantId ? change(m) : m)));
     setMessages((current) => [
       ...current,
-      { id: userLocal, role: "user", content: message, createdAt: now, status: "complete", route: "", citations: [] },
-      { id: assistantId, role: "assistant", content: "", createdAt: now, status: "incomplete", route: "", citations: [], streaming: true },
+      {
+        id: userLocal,
+        role: "user",
+        content: message,
+        createdAt: now,
+        status: "complete",
+        route: "",
+        citations: [],
+        feedback: null,
+        provider: null,
+        finishReason: null,
+      },
+      {
+        id: assistantId,
+        role: "assistant",
+        content: "",
+        createdAt: now,
+        status: "incomplete",
+        route: "",
+        citations: [],
+        feedback: null,
+        provider: null,
+        finishReason: null,
+        streaming: true,
+      },
     ]);
     if (isDraft) updateDraft("");
     following.current = true;
@@ -131,7 +157,16 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
             assistantId = meta.assistantMessageId;
             setMessages((current) =>
               current.map((m) =>
-                m.id === previous ? { ...m, id: meta.assistantMessageId, provider: meta.provider, route: meta.route } : m.id === userLocal ? { ...m, id: meta.userMessageId } : m,
+                m.id === previous
+                  ? {
+                      ...m,
+                      id: meta.assistantMessageId,
+                      provider: meta.provider,
+                      route: meta.route,
+                    }
+                  : m.id === userLocal
+                    ? { ...m, id: meta.userMessageId }
+                    : m,
               ),
             );
             if (!conversation) {
@@ -156,7 +191,12 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
             patch((m) => ({ ...m, citations: [...m.citations, citation] }));
           },
           onDone(done) {
-            patch((m) => ({ ...m, streaming: false, status: CUT_REASONS.has(done.finishReason) ? "incomplete" : "complete", finishReason: done.finishReason }));
+            patch((m) => ({
+              ...m,
+              streaming: false,
+              status: CUT_REASONS.has(done.finishReason) ? "incomplete" : "complete",
+              finishReason: done.finishReason,
+            }));
           },
         },
         abort.signal,
@@ -171,7 +211,13 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
         if (isDraft) updateDraft(message);
         setProblem(error.sentence);
       } else if (error.code === "aborted") {
-        patch((m) => ({ ...m, streaming: false, status: "incomplete", finishReason: "stopped", problem: "Stopped. The partial answer is saved; Continue picks it up." }));
+        patch((m) => ({
+          ...m,
+          streaming: false,
+          status: "incomplete",
+          finishReason: "stopped",
+          problem: "Stopped. The partial answer is saved; Continue picks it up.",
+        }));
         announce("Answer stopped.");
       } else {
         patch((m) => ({ ...m, streaming: false, status: "incomplete", problem: error.sentence }));
@@ -214,7 +260,12 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
     if (!showList) return;
     const onKey = (event: KeyboardEvent) => {
       // A dialog (rename, delete) handles its own Escape first.
-      if (event.key === "Escape" && !event.defaultPrevented && !document.querySelector("dialog[open]")) closeList();
+      if (
+        event.key === "Escape" &&
+        !event.defaultPrevented &&
+        !document.querySelector("dialog[open]")
+      )
+        closeList();
     };
     document.addEventListener("keydown", onKey);
     return () => document.removeEventListener("keydown", onKey);
@@ -224,7 +275,13 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
     <div class={`chat-layout${panel ? " with-panel" : ""}${showList ? " list-open" : ""}`}>
       <div class="sidebar" id="conversation-sidebar">
         <div class="drawer-head">
-          <button type="button" ref={listClose} class="secondary small drawer-close" aria-label="Close conversations" onClick={closeList}>
+          <button
+            type="button"
+            ref={listClose}
+            class="secondary small drawer-close"
+            aria-label="Close conversations"
+            onClick={closeList}
+          >
             Close
           </button>
         </div>
@@ -232,14 +289,25 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
       </div>
       <main class="chat-main" id="main">
         <div class="chat-head">
-          <button type="button" ref={listToggle} class="secondary small list-toggle" aria-expanded={showList} aria-controls="conversation-sidebar" onClick={() => (showList ? closeList() : openList())}>
+          <button
+            type="button"
+            ref={listToggle}
+            class="secondary small list-toggle"
+            aria-expanded={showList}
+            aria-controls="conversation-sidebar"
+            onClick={() => (showList ? closeList() : openList())}
+          >
             Conversations
           </button>
           <h1 class="visually-hidden">Chat</h1>
         </div>
         <div class="thread" ref={thread} onScroll={onScroll} tabIndex={0} aria-label="Messages">
           {olderCursor && (
-            <button type="button" class="secondary small load-older" onClick={() => void loadOlder()}>
+            <button
+              type="button"
+              class="secondary small load-older"
+              onClick={() => void loadOlder()}
+            >
               Load earlier messages
             </button>
           )}
@@ -247,7 +315,9 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
           {!loading && messages.length === 0 && !problem && (
             <div class="empty">
               <h2>What can I help you with?</h2>
-              <p>Ask about your documents, draft an email, prepare a call, or handle an objection.</p>
+              <p>
+                Ask about your documents, draft an email, prepare a call, or handle an objection.
+              </p>
             </div>
           )}
           <ol class="messages">
@@ -274,7 +344,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
             rows={2}
             placeholder="Ask anything… (Enter to send, Shift+Enter for a new line)"
             value={draft}
-            onInput={(e) => updateDraft((e.currentTarget as HTMLTextAreaElement).value)}
+            onInput={(e) => updateDraft(e.currentTarget.value)}
             onKeyDown={onKeyDown}
           />
           {streaming ? (
@@ -288,7 +358,13 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
           )}
         </form>
       </main>
-      {panel && <CitationPanel citation={panel.citation} number={panel.number} onClose={() => setPanel(null)} />}
+      {panel && (
+        <CitationPanel
+          citation={panel.citation}
+          number={panel.number}
+          onClose={() => setPanel(null)}
+        />
+      )}
     </div>
   );
 }

@@ -3,9 +3,9 @@
  * focus returns to the marker that opened it. */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { Icon } from "../../components/Icons";
-import { api } from "../../lib/api";
 import { asApiError } from "../../lib/errors";
-import type { Citation, FileView } from "../../lib/types";
+import type { FileView } from "../../lib/types";
+import { citedFile, type Citation } from "./api";
 
 export function downloadHref(file: FileView, location: string): string | null {
   if (!file.downloadUrl || !/^https?:\/\//i.test(file.downloadUrl)) return null;
@@ -14,7 +14,15 @@ export function downloadHref(file: FileView, location: string): string | null {
   return isPdf && page ? `${file.downloadUrl}#page=${page}` : file.downloadUrl;
 }
 
-export function CitationPanel({ citation, number, onClose }: { citation: Citation; number: number; onClose: () => void }) {
+export function CitationPanel({
+  citation,
+  number,
+  onClose,
+}: {
+  citation: Citation;
+  number: number;
+  onClose: () => void;
+}) {
   const [href, setHref] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
@@ -35,9 +43,15 @@ export function CitationPanel({ citation, number, onClose }: { citation: Citatio
   useEffect(() => {
     setHref(null);
     setProblem(null);
-    api<FileView>(`/files/${encodeURIComponent(citation.sourceId)}`)
+    citedFile(citation.sourceId)
       .then((file) => setHref(downloadHref(file, citation.location)))
-      .catch((e) => setProblem(asApiError(e).code === "file_not_found" ? "This file has since been deleted." : asApiError(e).sentence));
+      .catch((e) =>
+        setProblem(
+          asApiError(e).code === "file_not_found"
+            ? "This file has since been deleted."
+            : asApiError(e).sentence,
+        ),
+      );
   }, [citation.sourceId, citation.location]);
 
   return (

@@ -5,11 +5,15 @@ import { useEffect, useState } from "preact/hooks";
 import { ConfirmDialog, Dialog } from "../../components/Dialog";
 import { Icon } from "../../components/Icons";
 import { Notice } from "../../components/Notice";
-import { api } from "../../lib/api";
 import { asApiError } from "../../lib/errors";
 import { navigate, onLinkClick } from "../../lib/router";
 import { Store, useStore } from "../../lib/store";
-import type { Conversation, ConversationPage } from "../../lib/types";
+import {
+  deleteConversation,
+  listConversations,
+  renameConversation,
+  type Conversation,
+} from "./api";
 
 const PAGE = 20;
 
@@ -32,9 +36,7 @@ export function touchConversation(conversation: Conversation): void {
 }
 
 async function loadPage(cursor: string | null): Promise<void> {
-  const query = new URLSearchParams({ limit: String(PAGE) });
-  if (cursor) query.set("cursor", cursor);
-  const page = await api<ConversationPage>(`/conversations?${query}`);
+  const page = await listConversations(cursor ? { limit: PAGE, cursor } : { limit: PAGE });
   const state = conversations.get();
   const known = cursor ? state.items : [];
   const ids = new Set(known.map((c) => c.id));
@@ -45,7 +47,13 @@ async function loadPage(cursor: string | null): Promise<void> {
   });
 }
 
-export function ConversationList({ activeId, onPicked }: { activeId: string | null; onPicked: () => void }) {
+export function ConversationList({
+  activeId,
+  onPicked,
+}: {
+  activeId: string | null;
+  onPicked: () => void;
+}) {
   const state = useStore(conversations);
   const [query, setQuery] = useState("");
   const [problem, setProblem] = useState<string | null>(null);
@@ -60,14 +68,16 @@ export function ConversationList({ activeId, onPicked }: { activeId: string | nu
   }, []);
 
   const needle = query.trim().toLowerCase();
-  const shown = needle ? state.items.filter((c) => c.title.toLowerCase().includes(needle)) : state.items;
+  const shown = needle
+    ? state.items.filter((c) => c.title.toLowerCase().includes(needle))
+    : state.items;
 
   const rename = (event: JSX.TargetedEvent<HTMLFormElement>) => {
     event.preventDefault();
     const target = renaming;
     if (!target) return;
     void run(
-      api<Conversation>(`/conversations/${encodeURIComponent(target.id)}`, { method: "PATCH", json: { title: title.trim() } }).then((updated) => {
+      renameConversation(target.id, title.trim()).then((updated) => {
         const s = conversations.get();
         conversations.set({ ...s, items: s.items.map((c) => (c.id === updated.id ? updated : c)) });
         setRenaming(null);
@@ -80,7 +90,7 @@ export function ConversationList({ activeId, onPicked }: { activeId: string | nu
     setDeleting(null);
     if (!target) return;
     void run(
-      api<void>(`/conversations/${encodeURIComponent(target.id)}`, { method: "DELETE" }).then(() => {
+      deleteConversation(target.id).then(() => {
         const s = conversations.get();
         conversations.set({ ...s, items: s.items.filter((c) => c.id !== target.id) });
         if (target.id === activeId) navigate("/chat");
@@ -90,36 +100,78 @@ export function ConversationList({ activeId, onPicked }: { activeId: string | nu
 
   return (
     <nav class="conversations" aria-label="Conversations">
-      <a class="button primary new-chat" href="/chat" onClick={(e) => { onLinkClick(e); onPicked(); }}>
+      <a
+        class="button primary new-chat"
+        href="/chat"
+        onClick={(e) => {
+          onLinkClick(e);
+          onPicked();
+        }}
+      >
         New chat
       </a>
       <div class="field compact">
         <label for="conversation-search" class="visually-hidden">
           Search conversations by title
         </label>
-        <input id="conversation-search" type="search" placeholder="Search titles" value={query} onInput={(e) => setQuery((e.currentTarget as HTMLInputElement).value)} />
+        <input
+          id="conversation-search"
+          type="search"
+          placeholder="Search titles"
+          value={query}
+          onInput={(e) => setQuery(e.currentTarget.value)}
+        />
       </div>
       {problem && <Notice onDismiss={() => setProblem(null)}>{problem}</Notice>}
       <ul class="conversation-items">
         {shown.map((c) => (
           <li key={c.id} class={c.id === activeId ? "active" : undefined}>
-            <a href={`/chat/${encodeURIComponent(c.id)}`} onClick={(e) => { onLinkClick(e); onPicked(); }} aria-current={c.id === activeId ? "page" : undefined} class="conversation-link">
+            <a
+              href={`/chat/${encodeURIComponent(c.id)}`}
+              onClick={(e) => {
+                onLinkClick(e);
+                onPicked();
+              }}
+              aria-current={c.id === activeId ? "page" : undefined}
+              class="conversation-link"
+            >
               {c.title || "Untitled"}
             </a>
             <span class="row-actions">
-              <button type="button" class="icon-button" aria-label={`Rename ${c.title || "conversation"}`} onClick={() => { setTitle(c.title); setRenaming(c); }}>
+              <button
+                type="button"
+                class="icon-button"
+                aria-label={`Rename ${c.title || "conversation"}`}
+                onClick={() => {
+                  setTitle(c.title);
+                  setRenaming(c);
+                }}
+              >
                 <Icon name="pencil" />
               </button>
-              <button type="button" class="icon-button" aria-label={`Delete ${c.title || "conversation"}`} onClick={() => setDeleting(c)}>
+              <button
+                type="button"
+                class="icon-button"
+                aria-label={`Delete ${c.title || "conversation"}`}
+                onClick={() => setDeleting(c)}
+              >
                 <Icon name="trash" />
               </button>
             </span>
           </li>
         ))}
       </ul>
-      {state.loaded && shown.length === 0 && <p class="hint">{needle ? "No loaded conversation has that in its title." : "No conversations yet."}</p>}
+      {state.loaded && shown.length === 0 && (
+        <p class="hint">
+          {needle ? "No loaded conversation has that in its title." : "No conversations yet."}
+        </p>
+      )}
       {state.nextCursor && (
-        <button type="button" class="secondary small" onClick={() => void run(loadPage(state.nextCursor))}>
+        <button
+          type="button"
+          class="secondary small"
+          onClick={() => void run(loadPage(state.nextCursor))}
+        >
           Load more
         </button>
       )}
@@ -128,7 +180,14 @@ export function ConversationList({ activeId, onPicked }: { activeId: string | nu
           <form onSubmit={rename}>
             <div class="field">
               <label for="rename-title">Title</label>
-              <input id="rename-title" value={title} maxLength={120} required autofocus onInput={(e) => setTitle((e.currentTarget as HTMLInputElement).value)} />
+              <input
+                id="rename-title"
+                value={title}
+                maxLength={120}
+                required
+                autofocus
+                onInput={(e) => setTitle(e.currentTarget.value)}
+              />
             </div>
             <div class="dialog-actions">
               <button type="button" class="secondary" onClick={() => setRenaming(null)}>

@@ -4,10 +4,16 @@ import type { JSX } from "preact";
 import { useMemo, useState } from "preact/hooks";
 import { announce } from "../../components/Announcer";
 import { Icon } from "../../components/Icons";
-import { api } from "../../lib/api";
 import { asApiError } from "../../lib/errors";
 import { renderMarkdown } from "../../lib/markdown";
-import type { Citation, Feedback, MessageView, Rating } from "../../lib/types";
+import {
+  rateMessage,
+  unrateMessage,
+  type Citation,
+  type Feedback,
+  type MessageView,
+  type Rating,
+} from "./api";
 
 export interface UiMessage extends MessageView {
   streaming?: boolean;
@@ -17,28 +23,34 @@ export interface UiMessage extends MessageView {
 
 export function textWithSources(message: UiMessage): string {
   if (!message.citations.length) return message.content;
-  const sources = message.citations.map((c, i) => `[${i + 1}] ${c.title}${c.location ? `, ${c.location}` : ""}`);
+  const sources = message.citations.map(
+    (c, i) => `[${i + 1}] ${c.title}${c.location ? `, ${c.location}` : ""}`,
+  );
   return `${message.content}\n\nSources:\n${sources.join("\n")}`;
 }
 
-function FeedbackControls({ message, conversationId }: { message: UiMessage; conversationId: string }) {
+function FeedbackControls({
+  message,
+  conversationId,
+}: {
+  message: UiMessage;
+  conversationId: string;
+}) {
   const [feedback, setFeedback] = useState<Feedback | null>(message.feedback ?? null);
   const [asking, setAsking] = useState(false);
   const [reason, setReason] = useState("");
   const [problem, setProblem] = useState<string | null>(null);
-  const path = `/conversations/${encodeURIComponent(conversationId)}/messages/${encodeURIComponent(message.id)}/feedback`;
 
   async function rate(rating: Rating, why?: string) {
     setProblem(null);
     try {
       if (feedback?.rating === rating && why === undefined) {
-        await api<void>(path, { method: "DELETE" });
+        await unrateMessage(conversationId, message.id);
         setFeedback(null);
         setAsking(false);
         return;
       }
-      const saved = await api<{ rating: Rating; reason: string | null }>(path, { method: "PUT", json: why ? { rating, reason: why } : { rating } });
-      setFeedback({ rating: saved.rating, reason: saved.reason ?? null });
+      setFeedback(await rateMessage(conversationId, message.id, rating, why));
       setAsking(rating === "down" && why === undefined);
       if (why !== undefined) announce("Thank you for the feedback.");
     } catch (e) {
@@ -54,22 +66,43 @@ function FeedbackControls({ message, conversationId }: { message: UiMessage; con
 
   return (
     <span class="feedback">
-      <button type="button" class="icon-button" aria-label="Good answer" aria-pressed={feedback?.rating === "up"} onClick={() => void rate("up")}>
+      <button
+        type="button"
+        class="icon-button"
+        aria-label="Good answer"
+        aria-pressed={feedback?.rating === "up"}
+        onClick={() => void rate("up")}
+      >
         <Icon name="thumbUp" />
       </button>
-      <button type="button" class="icon-button" aria-label="Bad answer" aria-pressed={feedback?.rating === "down"} onClick={() => void rate("down")}>
+      <button
+        type="button"
+        class="icon-button"
+        aria-label="Bad answer"
+        aria-pressed={feedback?.rating === "down"}
+        onClick={() => void rate("down")}
+      >
         <Icon name="thumbDown" />
       </button>
       {asking && (
         <form class="feedback-reason" onSubmit={submitReason}>
           <label for={`reason-${message.id}`}>What was wrong? (optional)</label>
-          <input id={`reason-${message.id}`} value={reason} maxLength={500} onInput={(e) => setReason((e.currentTarget as HTMLInputElement).value)} />
+          <input
+            id={`reason-${message.id}`}
+            value={reason}
+            maxLength={500}
+            onInput={(e) => setReason(e.currentTarget.value)}
+          />
           <button type="submit" class="secondary small">
             Send feedback
           </button>
         </form>
       )}
-      {problem && <span class="hint" role="alert">{problem}</span>}
+      {problem && (
+        <span class="hint" role="alert">
+          {problem}
+        </span>
+      )}
     </span>
   );
 }
@@ -118,10 +151,17 @@ export function Message({ message, conversationId, canContinue, onContinue, onCi
   };
 
   return (
-    <li class="message assistant" aria-busy={message.streaming ? "true" : undefined} data-testid="answer">
+    <li
+      class="message assistant"
+      aria-busy={message.streaming ? "true" : undefined}
+      data-testid="answer"
+    >
       <div class="bubble">
         {message.provider === "offline" && (
-          <span class="badge" title="No model is connected; the built-in offline responder answered from your documents.">
+          <span
+            class="badge"
+            title="No model is connected; the built-in offline responder answered from your documents."
+          >
             Offline responder
           </span>
         )}
@@ -143,13 +183,19 @@ export function Message({ message, conversationId, canContinue, onContinue, onCi
             </ol>
           </div>
         )}
-        {message.problem && <p class="message-problem" role="alert">{message.problem}</p>}
+        {message.problem && (
+          <p class="message-problem" role="alert">
+            {message.problem}
+          </p>
+        )}
         {!message.streaming && (
           <div class="message-actions">
             <button type="button" class="secondary small" onClick={() => void copy()}>
               {copied ? "Copied" : "Copy"}
             </button>
-            {conversationId && message.status !== "failed" && <FeedbackControls message={message} conversationId={conversationId} />}
+            {conversationId && message.status !== "failed" && (
+              <FeedbackControls message={message} conversationId={conversationId} />
+            )}
             {canContinue && (
               <button type="button" class="primary small" onClick={onContinue}>
                 Continue

@@ -1,10 +1,9 @@
 /** POST /api/chat as a stream: fetch (so the Authorization header and AbortController work)
  * with eventsource-parser reading the SSE events meta, delta, citation, done and error. */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
-import { request } from "../../lib/api";
 import { ApiError, asApiError } from "../../lib/errors";
-import type { Citation, Done, Meta } from "../../lib/types";
-import { freshIdToken } from "../auth/session";
+import { startTurn, type Citation, type Done, type Meta } from "./api";
+import { freshIdToken } from "../../lib/session";
 
 export interface StreamHandlers {
   onMeta(meta: Meta): void;
@@ -22,8 +21,10 @@ export async function streamTurn(
 ): Promise<void> {
   // A stream may last minutes: start it with a token that stays valid well past its end.
   await freshIdToken(5 * 60_000);
-  let failure: ApiError | null = null;
-  let finished = false;
+  // Set in the parser's callback, which TypeScript's narrowing does not follow: the casts keep
+  // the declared types from narrowing to their initial values.
+  let failure = null as ApiError | null;
+  let finished = false as boolean;
   const parser = createParser({
     onEvent(event: EventSourceMessage) {
       const data = JSON.parse(event.data) as unknown;
@@ -50,7 +51,7 @@ export async function streamTurn(
     },
   });
   try {
-    const response = await request("/chat", { method: "POST", json: body, signal, headers: { Accept: "text/event-stream" } });
+    const response = await startTurn(body, signal);
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
     for (;;) {
       const { value, done } = await reader.read();

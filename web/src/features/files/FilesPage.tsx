@@ -6,12 +6,10 @@ import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { announce } from "../../components/Announcer";
 import { ConfirmDialog } from "../../components/Dialog";
 import { Notice } from "../../components/Notice";
-import { api } from "../../lib/api";
 import { useStore } from "../../lib/store";
 import { asApiError } from "../../lib/errors";
-import type { FilePage, FileView } from "../../lib/types";
-import { me } from "../auth/identity";
-import { uploadFile } from "./upload";
+import { me } from "../../lib/identity";
+import { deleteFile, listFiles, uploadFile, type FileView } from "./api";
 
 const POLL_MS = 1500;
 
@@ -57,7 +55,7 @@ export function FilesPage() {
 
   const reload = useCallback(async () => {
     try {
-      const page = await api<FilePage>("/files?limit=50");
+      const page = await listFiles({ limit: 50 });
       setFiles(page.files);
       setCursor(page.nextCursor ?? null);
       setLoaded(true);
@@ -70,7 +68,9 @@ export function FilesPage() {
     void reload();
   }, [reload]);
 
-  const unsettled = files.some((f) => (f.status === "pending" && !f.awaitingUpload) || f.status === "processing");
+  const unsettled = files.some(
+    (f) => (f.status === "pending" && !f.awaitingUpload) || f.status === "processing",
+  );
   useEffect(() => {
     if (!unsettled) return;
     const timer = window.setInterval(() => void reload(), POLL_MS);
@@ -80,7 +80,7 @@ export function FilesPage() {
   const loadMore = async () => {
     if (!cursor) return;
     try {
-      const page = await api<FilePage>(`/files?limit=50&cursor=${encodeURIComponent(cursor)}`);
+      const page = await listFiles({ limit: 50, cursor });
       setFiles((current) => [...current, ...page.files]);
       setCursor(page.nextCursor ?? null);
     } catch (e) {
@@ -92,8 +92,17 @@ export function FilesPage() {
     const chosen = Array.from(list);
     if (!chosen.length) return;
     const batch = chosen.map((file, i) => ({ file, key: `${Date.now()}-${i}-${file.name}` }));
-    setUploads((current) => [...batch.map(({ key, file }) => ({ key, name: file.name, progress: 0, state: "uploading" as const })), ...current]);
-    const update = (key: string, change: Partial<Upload>) => setUploads((current) => current.map((u) => (u.key === key ? { ...u, ...change } : u)));
+    setUploads((current) => [
+      ...batch.map(({ key, file }) => ({
+        key,
+        name: file.name,
+        progress: 0,
+        state: "uploading" as const,
+      })),
+      ...current,
+    ]);
+    const update = (key: string, change: Partial<Upload>) =>
+      setUploads((current) => current.map((u) => (u.key === key ? { ...u, ...change } : u)));
     void Promise.all(
       batch.map(({ file, key }) =>
         uploadFile(file, (progress) => update(key, { progress }))
@@ -115,7 +124,7 @@ export function FilesPage() {
     setDeleting(null);
     if (!target) return;
     try {
-      await api<void>(`/files/${encodeURIComponent(target.id)}`, { method: "DELETE" });
+      await deleteFile(target.id);
       setFiles((current) => current.filter((f) => f.id !== target.id));
       announce(`${target.name} deleted.`);
     } catch (e) {
@@ -126,7 +135,10 @@ export function FilesPage() {
   return (
     <main class="page files-page" id="main">
       <h1>Files</h1>
-      <p class="lead">Documents your team's answers are grounded in. Only people in your organisation can see them.</p>
+      <p class="lead">
+        Documents your team's answers are grounded in. Only people in your organisation can see
+        them.
+      </p>
       <div
         class={`dropzone${dragging ? " dragging" : ""}`}
         data-testid="dropzone"
@@ -150,7 +162,7 @@ export function FilesPage() {
           aria-label="Choose files to upload"
           accept=".pdf,.docx,.txt,.md,.html,.htm,.csv"
           onChange={(e) => {
-            const input = e.currentTarget as HTMLInputElement;
+            const input = e.currentTarget;
             if (input.files) start(input.files);
             input.value = "";
           }}
@@ -166,7 +178,13 @@ export function FilesPage() {
               <li key={u.key} class={`upload upload-${u.state}`}>
                 <span class="file-name">{u.name}</span>
                 <progress max={1} value={u.progress} aria-label={`Uploading ${u.name}`} />
-                <span class="upload-state">{u.state === "failed" ? u.problem : u.state === "done" ? "Uploaded" : `${Math.round(u.progress * 100)} %`}</span>
+                <span class="upload-state">
+                  {u.state === "failed"
+                    ? u.problem
+                    : u.state === "done"
+                      ? "Uploaded"
+                      : `${Math.round(u.progress * 100)} %`}
+                </span>
               </li>
             ))}
           </ul>
@@ -174,7 +192,9 @@ export function FilesPage() {
       )}
       <section aria-labelledby="files-title">
         <h2 id="files-title">Your files</h2>
-        {loaded && files.length === 0 && <p class="hint">No files yet. Upload one to ground the answers in it.</p>}
+        {loaded && files.length === 0 && (
+          <p class="hint">No files yet. Upload one to ground the answers in it.</p>
+        )}
         {files.length > 0 && (
           <div class="table-wrap">
             <table class="files-table">
@@ -197,7 +217,9 @@ export function FilesPage() {
                     <td class="uploaded">
                       <time dateTime={f.createdAt}>{uploadedAt(f.createdAt)}</time>
                       {/* Only "you": the API gives other uploaders as bare ids, not names. */}
-                      {who && f.uploadedBy === who.userId && <span class="uploaded-by">by you</span>}
+                      {who && f.uploadedBy === who.userId && (
+                        <span class="uploaded-by">by you</span>
+                      )}
                     </td>
                     <td>
                       <span class={`status status-${f.status}`} data-status={f.status}>
@@ -206,7 +228,12 @@ export function FilesPage() {
                       {f.status === "failed" && f.reason && <span class="reason">{f.reason}</span>}
                     </td>
                     <td>
-                      <button type="button" class="secondary small" aria-label={`Delete ${f.name}`} onClick={() => setDeleting(f)}>
+                      <button
+                        type="button"
+                        class="secondary small"
+                        aria-label={`Delete ${f.name}`}
+                        onClick={() => setDeleting(f)}
+                      >
                         Delete
                       </button>
                     </td>

@@ -1,8 +1,11 @@
 /** Who is signed in (GET /api/me) and their tenant's branding (GET /api/tenant). */
-import { api } from "../../lib/api";
-import { applyBranding } from "../../lib/branding";
-import { Store } from "../../lib/store";
-import type { Me, TenantView } from "../../lib/types";
+import { apiClient } from "./api";
+import type { paths } from "./api/chat";
+import { applyBranding } from "./branding";
+import { Store } from "./store";
+import type { Me } from "./types";
+
+const chat = apiClient<paths>();
 
 export const me = new Store<Me | null>(null);
 
@@ -11,10 +14,11 @@ export function isAdmin(who: Me | null): boolean {
 }
 
 export async function loadIdentity(): Promise<Me> {
-  const who = await api<Me>("/me");
+  const who = await chat.get("/api/me");
   me.set(who);
   // Branding is decoration: a failure here leaves the default and is not an error.
-  api<TenantView>("/tenant")
+  chat
+    .get("/api/tenant")
     .then((tenant) => applyBranding(tenant.branding))
     .catch(() => undefined);
   return who;

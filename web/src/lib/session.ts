@@ -1,12 +1,13 @@
-/** The signed-in session: Cognito calls (the AWS SDK's Cognito client, loaded on first use so
- * the sign-in form does not wait for it), the tokens (sessionStorage, never a URL), and their
- * refresh: on a timer before the ID token expires, before each stream, and once after a 401. */
+/** The signed-in session, shared by the API client, the shell and every feature: the tokens
+ * (sessionStorage, never a URL), the Cognito client (the AWS SDK's, loaded on first use so the
+ * sign-in form does not wait for it), refresh (on a timer before the ID token expires, before
+ * each stream, and once after a 401) and sign-out. Signing in is the auth feature's. */
 import type {
   AuthenticationResultType,
   CognitoIdentityProviderClient,
 } from "@aws-sdk/client-cognito-identity-provider";
-import { config } from "../../lib/config";
-import { Store } from "../../lib/store";
+import { config } from "./config";
+import { Store } from "./store";
 
 export interface Tokens {
   idToken: string;
@@ -47,6 +48,11 @@ function store(tokens: Tokens | null): void {
   scheduleRefresh();
 }
 
+/** A claim's value when it is a string (as Cognito's are); "" when absent or of another type. */
+function text(value: unknown): string {
+  return typeof value === "string" ? value : "";
+}
+
 export function claims(tokens: Tokens | null = session.get()): Claims | null {
   if (!tokens) return null;
   try {
@@ -54,17 +60,22 @@ export function claims(tokens: Tokens | null = session.get()): Claims | null {
     const json = atob(part.replace(/-/g, "+").replace(/_/g, "/"));
     const payload = JSON.parse(json) as Record<string, unknown>;
     return {
-      sub: String(payload.sub ?? ""),
-      email: String(payload.email ?? payload["cognito:username"] ?? ""),
-      tenantId: String(payload["custom:tenant_id"] ?? ""),
-      groups: Array.isArray(payload["cognito:groups"]) ? (payload["cognito:groups"] as string[]) : [],
+      sub: text(payload.sub),
+      email: text(payload.email) || text(payload["cognito:username"]),
+      tenantId: text(payload["custom:tenant_id"]),
+      groups: Array.isArray(payload["cognito:groups"])
+        ? (payload["cognito:groups"] as string[])
+        : [],
     };
   } catch {
     return null;
   }
 }
 
-export function tokensFrom(result: AuthenticationResultType, previousRefresh: string | null = null): Tokens {
+export function tokensFrom(
+  result: AuthenticationResultType,
+  previousRefresh: string | null = null,
+): Tokens {
   if (!result.IdToken || !result.AccessToken) throw new Error("Cognito returned no tokens");
   return {
     idToken: result.IdToken,
@@ -79,7 +90,10 @@ export function accept(tokens: Tokens): void {
   store(tokens);
 }
 
-let clientPromise: Promise<{ client: CognitoIdentityProviderClient; sdk: typeof import("@aws-sdk/client-cognito-identity-provider") }> | null = null;
+let clientPromise: Promise<{
+  client: CognitoIdentityProviderClient;
+  sdk: typeof import("@aws-sdk/client-cognito-identity-provider");
+}> | null = null;
 
 /** The Cognito client, at the configured endpoint (locally the edge's same-origin proxy). */
 export function cognito() {
@@ -87,7 +101,9 @@ export function cognito() {
     const { region, cognitoEndpoint } = config();
     const client = new sdk.CognitoIdentityProviderClient({
       region,
-      ...(cognitoEndpoint ? { endpoint: new URL(cognitoEndpoint, window.location.origin).href } : {}),
+      ...(cognitoEndpoint
+        ? { endpoint: new URL(cognitoEndpoint, window.location.origin).href }
+        : {}),
       maxAttempts: 2,
     });
     return { client, sdk };
@@ -100,59 +116,6 @@ export function preloadCognito(): void {
   void cognito().catch(() => {
     clientPromise = null;
   });
-}
-
-export type SignInResult =
-  | { kind: "signed_in" }
-  | { kind: "new_password"; username: string; challengeSession: string };
-
-export async function signIn(username: string, password: string): Promise<SignInResult> {
-  const { client, sdk } = await cognito();
-  const answer = await client.send(
-    new sdk.InitiateAuthCommand({
-      AuthFlow: "USER_PASSWORD_AUTH",
-      ClientId: config().userPoolClientId,
-      AuthParameters: { USERNAME: username, PASSWORD: password },
-    }),
-  );
-  if (answer.ChallengeName === "NEW_PASSWORD_REQUIRED" && answer.Session) {
-    return { kind: "new_password", username, challengeSession: answer.Session };
-  }
-  if (!answer.AuthenticationResult) throw new Error(`Unsupported sign-in step ${answer.ChallengeName}`);
-  accept(tokensFrom(answer.AuthenticationResult));
-  return { kind: "signed_in" };
-}
-
-export async function completeNewPassword(username: string, challengeSession: string, newPassword: string): Promise<void> {
-  const { client, sdk } = await cognito();
-  const answer = await client.send(
-    new sdk.RespondToAuthChallengeCommand({
-      ClientId: config().userPoolClientId,
-      ChallengeName: "NEW_PASSWORD_REQUIRED",
-      Session: challengeSession,
-      ChallengeResponses: { USERNAME: username, NEW_PASSWORD: newPassword },
-    }),
-  );
-  if (!answer.AuthenticationResult) throw new Error("Cognito did not sign you in after the new password");
-  accept(tokensFrom(answer.AuthenticationResult));
-}
-
-export async function forgotPassword(username: string): Promise<string | null> {
-  const { client, sdk } = await cognito();
-  const answer = await client.send(new sdk.ForgotPasswordCommand({ ClientId: config().userPoolClientId, Username: username }));
-  return answer.CodeDeliveryDetails?.Destination ?? null;
-}
-
-export async function confirmForgotPassword(username: string, code: string, password: string): Promise<void> {
-  const { client, sdk } = await cognito();
-  await client.send(
-    new sdk.ConfirmForgotPasswordCommand({
-      ClientId: config().userPoolClientId,
-      Username: username,
-      ConfirmationCode: code,
-      Password: password,
-    }),
-  );
 }
 
 let refreshing: Promise<boolean> | null = null;
@@ -209,7 +172,12 @@ export async function signOut(): Promise<void> {
   if (current) {
     try {
       const { client, sdk } = await cognito();
-      await client.send(new sdk.RevokeTokenCommand({ ClientId: config().userPoolClientId, Token: current.refreshToken ?? "" }));
+      await client.send(
+        new sdk.RevokeTokenCommand({
+          ClientId: config().userPoolClientId,
+          Token: current.refreshToken ?? "",
+        }),
+      );
     } catch {
       // Revocation is best effort (moto does not implement it); the tokens are gone here.
     }
@@ -227,29 +195,3 @@ function scheduleRefresh(): void {
 }
 
 scheduleRefresh();
-
-/** A sentence for a failed Cognito call (the SDK's exceptions carry a `name`). */
-export function authErrorSentence(error: unknown): string {
-  const name = (error as { name?: string } | null)?.name ?? "";
-  switch (name) {
-    case "NotAuthorizedException":
-    case "UserNotFoundException":
-      return "That email and password do not match. Check them and try again.";
-    case "PasswordResetRequiredException":
-      return "Your password must be reset. Use “Forgot password?” below.";
-    case "InvalidPasswordException":
-      return "That password is too weak: use at least 8 characters with upper and lower case letters, a number and a symbol.";
-    case "CodeMismatchException":
-    case "ExpiredCodeException":
-      return "That code is wrong or has expired. Request a new one.";
-    case "LimitExceededException":
-    case "TooManyRequestsException":
-      return "Too many attempts. Wait a minute, then try again.";
-    case "UserNotConfirmedException":
-      return "Your account is not confirmed yet. Contact your administrator.";
-    case "TypeError":
-      return "The sign-in service cannot be reached. Check your connection and try again.";
-    default:
-      return "Sign-in failed. Please try again in a moment.";
-  }
-}

@@ -1,0 +1,111 @@
+/** Every request of the chat feature, typed by the chat service's generated OpenAPI types
+ * (and the files service's, for a citation's file), through the one client in lib/api. */
+import { apiClient, pathFor, request, type PathWith } from "../../lib/api";
+import type { components, paths } from "../../lib/api/chat";
+import type { paths as FilesPaths } from "../../lib/api/files";
+import type { FileView } from "../../lib/types";
+
+type Schemas = components["schemas"];
+
+const chat = apiClient<paths>();
+const files = apiClient<FilesPaths>();
+
+export type Conversation = Schemas["Conversation"];
+export type ConversationPage = Schemas["ConversationPage"];
+export type Citation = Schemas["Citation"];
+
+// Narrower than the document, where `rating`, `role` and `status` are plain strings.
+export type Rating = "up" | "down";
+
+export interface Feedback extends Omit<Schemas["FeedbackSummary"], "rating"> {
+  rating: Rating;
+}
+
+export interface MessageView extends Omit<Schemas["MessageView"], "role" | "status" | "feedback"> {
+  role: "user" | "assistant";
+  status: "complete" | "incomplete" | "failed";
+  feedback: Feedback | null;
+}
+
+export interface HistoryPage extends Omit<Schemas["HistoryPage"], "messages"> {
+  messages: MessageView[];
+}
+
+// The SSE events of POST /api/chat: a stream, which the OpenAPI document does not describe.
+
+/** The `meta` event, first in every stream. */
+export interface Meta {
+  conversationId: string;
+  userMessageId: string;
+  assistantMessageId: string;
+  route: string;
+  provider: string;
+  model: string;
+}
+
+/** The `done` event, last in a stream that was not cut off. */
+export interface Done {
+  finishReason: string;
+  usage: { inputTokens: number; outputTokens: number };
+}
+
+export function listConversations(query: { limit: number; cursor?: string }) {
+  return chat.get("/api/conversations", { query });
+}
+
+export function renameConversation(id: string, title: string) {
+  return chat.patch("/api/conversations/{conversation_id}", {
+    path: { conversation_id: id },
+    json: { title },
+  });
+}
+
+export function deleteConversation(id: string) {
+  return chat.delete("/api/conversations/{conversation_id}", { path: { conversation_id: id } });
+}
+
+/** A page of a conversation's messages, newest page first; `cursor` reaches older ones. */
+export async function history(query: {
+  conversationId: string;
+  limit: number;
+  cursor?: string;
+}): Promise<HistoryPage> {
+  // The service sends only the roles, statuses and ratings named in MessageView above.
+  return (await chat.get("/api/chat-history", { query })) as HistoryPage;
+}
+
+const FEEDBACK = "/api/conversations/{conversation_id}/messages/{message_id}/feedback";
+
+export async function rateMessage(
+  conversationId: string,
+  messageId: string,
+  rating: Rating,
+  reason?: string,
+): Promise<Feedback> {
+  const saved = await chat.put(FEEDBACK, {
+    path: { conversation_id: conversationId, message_id: messageId },
+    json: reason ? { rating, reason } : { rating },
+  });
+  return { rating: saved.rating as Rating, reason: saved.reason ?? null };
+}
+
+export function unrateMessage(conversationId: string, messageId: string) {
+  return chat.delete(FEEDBACK, {
+    path: { conversation_id: conversationId, message_id: messageId },
+  });
+}
+
+/** A cited document's file, for its download link. */
+export async function citedFile(fileId: string): Promise<FileView> {
+  return files.get("/api/files/{file_id}", { path: { file_id: fileId } });
+}
+
+/** Starts one turn of POST /api/chat; the answer is the SSE stream (see stream.ts). */
+export function startTurn(body: Schemas["ChatRequest"], signal: AbortSignal): Promise<Response> {
+  return request(pathFor("/api/chat" satisfies PathWith<paths, "post">), {
+    method: "POST",
+    json: body,
+    signal,
+    headers: { Accept: "text/event-stream" },
+  });
+}
