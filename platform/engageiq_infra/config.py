@@ -141,7 +141,7 @@ class EnvironmentConfig:
             raise ConfigError("engageiq:minInstances must be >= 1 and <= maxInstances")
         domain_name = cfg.get("domain")
         domain = CustomDomain(domain_name, cfg.require("hostedZoneId")) if domain_name else None
-        service_settings = cfg.get_object(STACK_CONFIG_KEY.removeprefix(f"{PROJECT}:")) or {}
+        service_settings = cfg.get_object("serviceSettings") or {}
         if not isinstance(service_settings, dict):
             raise ConfigError(f"{STACK_CONFIG_KEY} must map variable names to values")
         return cls(

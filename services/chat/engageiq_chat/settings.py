@@ -17,36 +17,38 @@ from engageiq_tenancy.setting_catalog import (
 # Read with the one reader (engageiq_tenancy.setting); names, forms and defaults are
 # ChatVariables'. Re-exported: the router's tests and others import them from here.
 __all__ = ["DEFAULT_TIER_BY_INTENT", "TIERS", "ChatSettings", "Tier"]
-V = ChatVariables
 
 
 @dataclass(frozen=True, slots=True)
 class ChatSettings:
-    anthropic_api_key: str | None = V.ANTHROPIC_API_KEY.default
+    anthropic_api_key: str | None = ChatVariables.ANTHROPIC_API_KEY.default
     """Set: answers come from Anthropic's Messages API. Unset: the offline responder answers."""
     models: Mapping[Tier, str] = field(
-        default_factory=lambda: {"fast": V.MODEL_FAST.default, "strong": V.MODEL_STRONG.default}
+        default_factory=lambda: {
+            "fast": ChatVariables.MODEL_FAST.default,
+            "strong": ChatVariables.MODEL_STRONG.default,
+        }
     )
     """Model name per tier."""
     tier_by_intent: Mapping[str, Tier] = field(default_factory=lambda: dict(DEFAULT_TIER_BY_INTENT))
     """Which tier answers each intent."""
-    default_monthly_token_budget: int = V.DEFAULT_BUDGET.default
+    default_monthly_token_budget: int = ChatVariables.DEFAULT_BUDGET.default
     """Budget for a tenant whose record is missing (records carry their own budget)."""
-    heartbeat_seconds: float = V.HEARTBEAT_SECONDS.default
+    heartbeat_seconds: float = ChatVariables.HEARTBEAT_SECONDS.default
     """Gap after which a comment line keeps proxies (CloudFront: 30 s) from cutting the stream."""
-    stream_max_seconds: float = V.STREAM_MAX_SECONDS.default
+    stream_max_seconds: float = ChatVariables.STREAM_MAX_SECONDS.default
     """A stream ends with finishReason length_limit by then (App Runner cuts at 120 s)."""
-    max_message_chars: int = V.MAX_MESSAGE_CHARS.default
+    max_message_chars: int = ChatVariables.MAX_MESSAGE_CHARS.default
     """Longest user message accepted."""
-    history_token_budget: int = V.HISTORY_TOKEN_BUDGET.default
+    history_token_budget: int = ChatVariables.HISTORY_TOKEN_BUDGET.default
     """Tokens of earlier turns sent with each request."""
-    max_output_tokens: int = V.MAX_OUTPUT_TOKENS.default
+    max_output_tokens: int = ChatVariables.MAX_OUTPUT_TOKENS.default
     """max_tokens of each model request."""
-    provider_timeout_seconds: float = V.PROVIDER_TIMEOUT_SECONDS.default
+    provider_timeout_seconds: float = ChatVariables.PROVIDER_TIMEOUT_SECONDS.default
     """Read timeout per chunk of the model's stream (and overall connect/write bounds)."""
-    provider_max_retries: int = V.PROVIDER_MAX_RETRIES.default
+    provider_max_retries: int = ChatVariables.PROVIDER_MAX_RETRIES.default
     """Retries (with backoff) of a model request refused before it streams: 429, 5xx, 529."""
-    retrieval: Retrieval = V.RETRIEVAL.default
+    retrieval: Retrieval = ChatVariables.RETRIEVAL.default
     """`files`: passages from the files service's search; `off`: none (a kill switch)."""
 
     @property
@@ -60,17 +62,20 @@ class ChatSettings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ChatSettings:
         e = os.environ if environ is None else environ
         return cls(
-            anthropic_api_key=V.ANTHROPIC_API_KEY.read(e),
-            models={"fast": V.MODEL_FAST.read(e), "strong": V.MODEL_STRONG.read(e)},
+            anthropic_api_key=ChatVariables.ANTHROPIC_API_KEY.read(e),
+            models={
+                "fast": ChatVariables.MODEL_FAST.read(e),
+                "strong": ChatVariables.MODEL_STRONG.read(e),
+            },
             # Per-environment overrides of single intents on top of the defaults.
-            tier_by_intent={**DEFAULT_TIER_BY_INTENT, **V.TIERS.read(e)},
-            default_monthly_token_budget=V.DEFAULT_BUDGET.read(e),
-            heartbeat_seconds=V.HEARTBEAT_SECONDS.read(e),
-            stream_max_seconds=V.STREAM_MAX_SECONDS.read(e),
-            max_message_chars=V.MAX_MESSAGE_CHARS.read(e),
-            history_token_budget=V.HISTORY_TOKEN_BUDGET.read(e),
-            max_output_tokens=V.MAX_OUTPUT_TOKENS.read(e),
-            provider_timeout_seconds=V.PROVIDER_TIMEOUT_SECONDS.read(e),
-            provider_max_retries=V.PROVIDER_MAX_RETRIES.read(e),
-            retrieval=V.RETRIEVAL.read(e),
+            tier_by_intent={**DEFAULT_TIER_BY_INTENT, **ChatVariables.TIERS.read(e)},
+            default_monthly_token_budget=ChatVariables.DEFAULT_BUDGET.read(e),
+            heartbeat_seconds=ChatVariables.HEARTBEAT_SECONDS.read(e),
+            stream_max_seconds=ChatVariables.STREAM_MAX_SECONDS.read(e),
+            max_message_chars=ChatVariables.MAX_MESSAGE_CHARS.read(e),
+            history_token_budget=ChatVariables.HISTORY_TOKEN_BUDGET.read(e),
+            max_output_tokens=ChatVariables.MAX_OUTPUT_TOKENS.read(e),
+            provider_timeout_seconds=ChatVariables.PROVIDER_TIMEOUT_SECONDS.read(e),
+            provider_max_retries=ChatVariables.PROVIDER_MAX_RETRIES.read(e),
+            retrieval=ChatVariables.RETRIEVAL.read(e),
         )

@@ -13,15 +13,14 @@ from engageiq_tenancy.setting_catalog import MIB, S3_MIN_PART_SIZE, FilesVariabl
 
 # Read with the one reader (engageiq_tenancy.setting); names, forms and defaults are
 # FilesVariables'.
-V = FilesVariables
 __all__ = ["MIB", "S3_MIN_PART_SIZE", "FilesSettings"]
 
 
 @dataclass(frozen=True, slots=True)
 class FilesSettings:
-    max_upload_bytes: int = V.MAX_UPLOAD_BYTES.default
+    max_upload_bytes: int = FilesVariables.MAX_UPLOAD_BYTES.default
     """Largest file accepted, by either upload path (413 `file_too_large` above it)."""
-    part_size: int = V.UPLOAD_PART_SIZE.default
+    part_size: int = FilesVariables.UPLOAD_PART_SIZE.default
     """S3 multipart part size of the streamed upload (S3 needs >= 5 MiB except the last)."""
     parts_in_flight: int = 3
     """Parts uploaded concurrently while the body is still being read; bounds memory."""
@@ -29,7 +28,7 @@ class FilesSettings:
     """Lifetime of a presigned POST; a pending direct upload expires an hour after it."""
     download_expiry_seconds: int = 300
     """Lifetime of a presigned download URL."""
-    parse_timeout_seconds: float = V.PARSE_TIMEOUT.default
+    parse_timeout_seconds: float = FilesVariables.PARSE_TIMEOUT.default
     """Wall-clock bound for parsing one document (the parser process is killed after it)."""
     parse_memory_bytes: int = 1024 * MIB
     """Address-space bound of the parser process."""
@@ -41,12 +40,12 @@ class FilesSettings:
     """Extracted characters kept per file; the rest is left out of the index."""
     max_docx_uncompressed_bytes: int = 200 * MIB
     """A DOCX whose parts expand beyond this is refused before parsing (zip bombs)."""
-    ingestion_workers: int = V.INGESTION_WORKERS.default
+    ingestion_workers: int = FilesVariables.INGESTION_WORKERS.default
     """Ingestion jobs one service instance works on at once (each its own long poll)."""
-    ingestion_queue_url: str | None = V.INGESTION_QUEUE_URL.default
+    ingestion_queue_url: str | None = FilesVariables.INGESTION_QUEUE_URL.default
     """The SQS ingestion queue (`ENGAGEIQ_INGESTION_QUEUE_URL`, set by the Pulumi program and
     `engageiq dev`); None: found by the resource spec's name (tests in process)."""
-    ingestion_visibility_seconds: int = V.INGESTION_VISIBILITY_SECONDS.default
+    ingestion_visibility_seconds: int = FilesVariables.INGESTION_VISIBILITY_SECONDS.default
     """How long a job a consumer took stays hidden from the others, in seconds. A live
     instance renews it every third of this while it works (`IngestionConsumer._keep_hidden`),
     so a long index build is never handed to a second consumer; when an instance dies holding
@@ -54,7 +53,7 @@ class FilesSettings:
     group: until then that tenant's later uploads wait too (the review found 12 minutes with
     the queue's own 720 s, `INGESTION.visibility_timeout_seconds`, which stays the bound for
     a consumer that sets none)."""
-    ingestion_retry_base_seconds: float = V.INGESTION_RETRY_SECONDS.default
+    ingestion_retry_base_seconds: float = FilesVariables.INGESTION_RETRY_SECONDS.default
     """First backoff after a failed attempt; doubled at each further attempt."""
     ingestion_wait_seconds: int = 5
     """Long-poll wait of one receive (SQS allows up to 20 s). Short, so that a stopping
@@ -66,7 +65,7 @@ class FilesSettings:
     """Bytes of tenant indexes one process keeps loaded (`ENGAGEIQ_INDEX_CACHE_BYTES`; 0
     caches none). Default: 30% of the instance's memory (cgroup limit, else physical memory;
     `search.cache_budget`). The chat service's retriever reads the same variable."""
-    upload_intent_seconds: int = V.UPLOAD_INTENT_SECONDS.default
+    upload_intent_seconds: int = FilesVariables.UPLOAD_INTENT_SECONDS.default
     """How long a streamed upload's record may stay unverified (its bytes still arriving)
     before the reaper takes it for abandoned (a killed instance) and removes it with whatever
     was stored: five times App Runner's 120 s request bound (decision 0092)."""
@@ -74,12 +73,12 @@ class FilesSettings:
     def __post_init__(self) -> None:
         # The reader's bounds, applied to values given in code too (tests, benches).
         for setting, value in (
-            (V.MAX_UPLOAD_BYTES, self.max_upload_bytes),
-            (V.UPLOAD_PART_SIZE, self.part_size),
-            (V.INGESTION_WORKERS, self.ingestion_workers),
-            (V.INGESTION_VISIBILITY_SECONDS, self.ingestion_visibility_seconds),
-            (V.INDEX_CACHE_BYTES, self.index_cache_bytes),
-            (V.UPLOAD_INTENT_SECONDS, self.upload_intent_seconds),
+            (FilesVariables.MAX_UPLOAD_BYTES, self.max_upload_bytes),
+            (FilesVariables.UPLOAD_PART_SIZE, self.part_size),
+            (FilesVariables.INGESTION_WORKERS, self.ingestion_workers),
+            (FilesVariables.INGESTION_VISIBILITY_SECONDS, self.ingestion_visibility_seconds),
+            (FilesVariables.INDEX_CACHE_BYTES, self.index_cache_bytes),
+            (FilesVariables.UPLOAD_INTENT_SECONDS, self.upload_intent_seconds),
         ):
             setting.parse(str(value))
         if self.parts_in_flight < 1:
@@ -88,15 +87,15 @@ class FilesSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> FilesSettings:
         e = os.environ if environ is None else environ
-        cache_bytes = V.INDEX_CACHE_BYTES.read(e)
+        cache_bytes = FilesVariables.INDEX_CACHE_BYTES.read(e)
         return cls(
-            max_upload_bytes=V.MAX_UPLOAD_BYTES.read(e),
-            part_size=V.UPLOAD_PART_SIZE.read(e),
-            parse_timeout_seconds=V.PARSE_TIMEOUT.read(e),
-            ingestion_workers=V.INGESTION_WORKERS.read(e),
-            ingestion_queue_url=V.INGESTION_QUEUE_URL.read(e),
-            ingestion_visibility_seconds=V.INGESTION_VISIBILITY_SECONDS.read(e),
-            ingestion_retry_base_seconds=V.INGESTION_RETRY_SECONDS.read(e),
+            max_upload_bytes=FilesVariables.MAX_UPLOAD_BYTES.read(e),
+            part_size=FilesVariables.UPLOAD_PART_SIZE.read(e),
+            parse_timeout_seconds=FilesVariables.PARSE_TIMEOUT.read(e),
+            ingestion_workers=FilesVariables.INGESTION_WORKERS.read(e),
+            ingestion_queue_url=FilesVariables.INGESTION_QUEUE_URL.read(e),
+            ingestion_visibility_seconds=FilesVariables.INGESTION_VISIBILITY_SECONDS.read(e),
+            ingestion_retry_base_seconds=FilesVariables.INGESTION_RETRY_SECONDS.read(e),
             index_cache_bytes=default_cache_bytes() if cache_bytes is None else cache_bytes,
-            upload_intent_seconds=V.UPLOAD_INTENT_SECONDS.read(e),
+            upload_intent_seconds=FilesVariables.UPLOAD_INTENT_SECONDS.read(e),
         )
