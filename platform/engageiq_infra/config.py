@@ -5,7 +5,8 @@ can change is listed in this file (and set in `environments/Pulumi.<env>.yaml`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -13,6 +14,7 @@ import pulumi
 import yaml
 
 from engageiq_tenancy.resources import CLOUD_ENVIRONMENTS, PROJECT, SERVICES, Environment
+from engageiq_tenancy.setting_catalog import STACK_CONFIG_KEY, stack_service_settings
 
 Compute = Literal["apprunner", "ecs-express"]
 COMPUTE_OPTIONS: Final[tuple[Compute, ...]] = ("apprunner", "ecs-express")
@@ -103,6 +105,10 @@ class EnvironmentConfig:
     """ECS Express only: subnets for tasks and the load balancer; empty uses the default VPC."""
     ecs_security_group_ids: tuple[str, ...] = ()
     """ECS Express only: security groups for the tasks (with ecs_subnet_ids)."""
+    service_settings: Mapping[str, str] = field(default_factory=dict)
+    """`engageiq:serviceSettings`: variable name -> value of service settings this environment
+    changes, checked with the services' own reader (`setting_catalog`) when it is read, so a
+    bad value fails the preview with the SettingsError the service would raise."""
 
     @property
     def web_origin(self) -> str | None:
@@ -135,6 +141,9 @@ class EnvironmentConfig:
             raise ConfigError("engageiq:minInstances must be >= 1 and <= maxInstances")
         domain_name = cfg.get("domain")
         domain = CustomDomain(domain_name, cfg.require("hostedZoneId")) if domain_name else None
+        service_settings = cfg.get_object("serviceSettings") or {}
+        if not isinstance(service_settings, dict):
+            raise ConfigError(f"{STACK_CONFIG_KEY} must map variable names to values")
         return cls(
             environment=stack,
             region=pulumi.Config("aws").require("region"),
@@ -158,6 +167,7 @@ class EnvironmentConfig:
             ses_from_address=cfg.get("sesFromAddress") or None,
             ecs_subnet_ids=tuple(cfg.get_object("ecsSubnetIds") or ()),
             ecs_security_group_ids=tuple(cfg.get_object("ecsSecurityGroupIds") or ()),
+            service_settings=stack_service_settings(service_settings),
         )
 
 

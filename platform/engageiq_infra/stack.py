@@ -115,6 +115,7 @@ def build(config: EnvironmentConfig, web: WebBuild = WEB_BUILD) -> dict[str, pul
         table_names={name: table.name for name, table in data.tables.items()},
         bucket_names={name: stored.bucket.bucket for name, stored in data.buckets.items()},
         queue_urls={name: deployed.queue.url for name, deployed in queues.queues.items()},
+        service_settings=config.service_settings,
     )
     services = Services(
         "services",

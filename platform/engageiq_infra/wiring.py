@@ -1,23 +1,20 @@
 """The services' environment, built from resource outputs with the spec's variable names.
 
 This is the cloud half of `engageiq_tenancy.settings.ServiceSettings.from_env`: every variable
-that reads is set here, and the local-only ones (the moto JWKS URL and endpoint) never are."""
+that reads is set here, and the local-only ones (the moto JWKS URL and endpoint) never are.
+A stack's `engageiq:serviceSettings` (already checked, `EnvironmentConfig.service_settings`)
+reaches only the services that read each setting (`setting_catalog`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Final
+from dataclasses import dataclass, field
+from typing import Literal
 
 import pulumi
 
 from engageiq_tenancy.resources import BUCKETS, SERVICE_DATA, TABLES, Environment, EnvVars
-
-# Variables that make a service trust moto or talk to it; settings.py refuses them outside
-# local mode, and the infrastructure tests assert they are absent.
-LOCAL_ONLY_VARIABLES: Final[frozenset[str]] = frozenset(
-    {EnvVars.LOCAL_JWKS_URL, EnvVars.AWS_ENDPOINT_URL}
-)
+from engageiq_tenancy.setting_catalog import LOCAL_ONLY_VARIABLES, read_by
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +31,21 @@ class ServiceWiring:
     """Logical bucket name -> physical name."""
     queue_urls: Mapping[str, pulumi.Output[str]]
     """Logical queue name -> URL."""
+    service_settings: Mapping[str, str] = field(default_factory=dict)
+    """The stack's checked `engageiq:serviceSettings`: variable name -> value."""
 
-    def service_variables(self, service: str) -> dict[str, pulumi.Input[str]]:
+    def service_variables(self, service: Literal["chat", "files"]) -> dict[str, pulumi.Input[str]]:
         """What only `service` gets on top of `environment_variables`: its queues' URLs
-        (`SERVICE_DATA`), so no other service is even told where they are."""
-        return {q.env_var: self.queue_urls[q.logical_name] for q in SERVICE_DATA[service].queues}
+        (`SERVICE_DATA`), so no other service is even told where they are, and the stack's
+        settings that `service` reads."""
+        variables: dict[str, pulumi.Input[str]] = {
+            q.env_var: self.queue_urls[q.logical_name] for q in SERVICE_DATA[service].queues
+        }
+        variables |= read_by(service, self.service_settings)
+        leaked = LOCAL_ONLY_VARIABLES & variables.keys()
+        if leaked:
+            raise ValueError(f"local-only variables in a cloud environment: {sorted(leaked)}")
+        return variables
 
     def environment_variables(self) -> dict[str, pulumi.Input[str]]:
         variables: dict[str, pulumi.Input[str]] = {
@@ -51,6 +58,8 @@ class ServiceWiring:
         }
         variables |= {t.env_var: self.table_names[t.logical_name] for t in TABLES}
         variables |= {b.env_var: self.bucket_names[b.logical_name] for b in BUCKETS}
+        # They make a service trust moto or talk to it; settings.py refuses them outside
+        # local mode, and the infrastructure tests assert they are absent.
         leaked = LOCAL_ONLY_VARIABLES & variables.keys()
         if leaked:
             raise ValueError(f"local-only variables in a cloud environment: {sorted(leaked)}")

@@ -1,5 +1,5 @@
 """Service settings, read once from the environment (the Pulumi program or `engageiq dev`
-sets these variables; see resources.EnvVars)."""
+sets these variables; see resources.EnvVars and setting_catalog.SharedVariables)."""
 
 from __future__ import annotations
 
@@ -7,21 +7,13 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TypeGuard
 from urllib.parse import urlsplit
 
-from engageiq_tenancy.resources import (
-    BUCKETS,
-    ENVIRONMENTS,
-    TABLES,
-    Environment,
-    EnvVars,
-)
-from engageiq_tenancy.tenants import STATUS_CACHE_SECONDS
+from engageiq_tenancy.resources import BUCKETS, TABLES, Environment, EnvVars
+from engageiq_tenancy.setting import SettingsError, require
+from engageiq_tenancy.setting_catalog import SharedVariables
 
-
-class SettingsError(ValueError):
-    """The environment does not describe a service we are willing to run."""
+__all__ = ["AuthSettings", "ServiceSettings", "SettingsError", "is_loopback_url"]
 
 
 def is_loopback_url(url: str) -> bool:
@@ -34,23 +26,6 @@ def is_loopback_url(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
-    raw = environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a number of seconds, not {raw!r}") from None
-    if not 0 <= value <= 3600:
-        raise SettingsError(f"{name} must be between 0 and 3600 seconds")
-    return value
-
-
-def _is_environment(name: str) -> TypeGuard[Environment]:
-    return name in ENVIRONMENTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +62,9 @@ class ServiceSettings:
     """Logical bucket name -> physical bucket name."""
     tenant_role_arn: str | None = None
     """Cloud only: the ABAC role assumed with a tenant session tag for tenant data."""
-    log_level: str = "INFO"
+    log_level: str = SharedVariables.LOG_LEVEL.default
     """Root log level."""
-    tenant_status_cache_seconds: float = STATUS_CACHE_SECONDS
+    tenant_status_cache_seconds: float = SharedVariables.TENANT_STATUS_CACHE_SECONDS.default
     """How long a tenant's status is reused; a suspension takes effect within this time."""
     origin_secret: str | None = None
     """Cloud only, required there: requests must carry it in ORIGIN_HEADER (set by CloudFront)."""
@@ -101,33 +76,24 @@ class ServiceSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ServiceSettings:
         e = os.environ if environ is None else environ
-
-        def required(name: str) -> str:
-            value = e.get(name, "").strip()
-            if not value:
-                raise SettingsError(f"environment variable {name} is required")
-            return value
-
-        env_name = e.get(EnvVars.ENV, "local")
-        if not _is_environment(env_name):
-            raise SettingsError(f"{EnvVars.ENV} must be one of {', '.join(ENVIRONMENTS)}")
+        shared = SharedVariables
         settings = cls(
-            env=env_name,
+            # Set but blank is refused, not read as the default: a cloud service must not
+            # fall back to local mode's rules.
+            env=shared.ENV.parse(e.get(shared.ENV.name, shared.ENV.default)),
             auth=AuthSettings(
-                region=required(EnvVars.REGION),
-                user_pool_id=required(EnvVars.USER_POOL_ID),
-                client_id=required(EnvVars.USER_POOL_CLIENT_ID),
-                local_jwks_url=e.get(EnvVars.LOCAL_JWKS_URL) or None,
+                region=require(e, EnvVars.REGION),
+                user_pool_id=require(e, EnvVars.USER_POOL_ID),
+                client_id=require(e, EnvVars.USER_POOL_CLIENT_ID),
+                local_jwks_url=shared.LOCAL_JWKS_URL.read(e),
             ),
-            aws_endpoint_url=e.get(EnvVars.AWS_ENDPOINT_URL) or None,
-            tables={t.logical_name: required(t.env_var) for t in TABLES},
-            buckets={b.logical_name: required(b.env_var) for b in BUCKETS},
-            tenant_role_arn=e.get(EnvVars.TENANT_ROLE_ARN) or None,
-            log_level=e.get(EnvVars.LOG_LEVEL, "INFO").upper(),
-            tenant_status_cache_seconds=_seconds(
-                e, EnvVars.TENANT_STATUS_CACHE_SECONDS, STATUS_CACHE_SECONDS
-            ),
-            origin_secret=e.get(EnvVars.ORIGIN_SECRET, "").strip() or None,
+            aws_endpoint_url=shared.AWS_ENDPOINT_URL.read(e),
+            tables={t.logical_name: require(e, t.env_var) for t in TABLES},
+            buckets={b.logical_name: require(e, b.env_var) for b in BUCKETS},
+            tenant_role_arn=shared.TENANT_ROLE_ARN.read(e),
+            log_level=shared.LOG_LEVEL.read(e),
+            tenant_status_cache_seconds=shared.TENANT_STATUS_CACHE_SECONDS.read(e),
+            origin_secret=shared.ORIGIN_SECRET.read(e),
         )
         settings.check_trust_rules()
         return settings

@@ -6,24 +6,21 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Final
 
 from engageiq_files.search.cache_budget import default_cache_bytes
-from engageiq_tenancy.resources import INGESTION
+from engageiq_tenancy.setting import SettingsError
+from engageiq_tenancy.setting_catalog import MIB, S3_MIN_PART_SIZE, FilesVariables
 
-MIB: Final = 1024 * 1024
-S3_MIN_PART_SIZE: Final = 5 * MIB
-
-
-class FilesSettingsError(ValueError):
-    """A files-service variable is set to something we will not run with."""
+# Read with the one reader (engageiq_tenancy.setting); names, forms and defaults are
+# FilesVariables'.
+__all__ = ["MIB", "S3_MIN_PART_SIZE", "FilesSettings"]
 
 
 @dataclass(frozen=True, slots=True)
 class FilesSettings:
-    max_upload_bytes: int = 50 * 1000 * 1000
+    max_upload_bytes: int = FilesVariables.MAX_UPLOAD_BYTES.default
     """Largest file accepted, by either upload path (413 `file_too_large` above it)."""
-    part_size: int = 8 * MIB
+    part_size: int = FilesVariables.UPLOAD_PART_SIZE.default
     """S3 multipart part size of the streamed upload (S3 needs >= 5 MiB except the last)."""
     parts_in_flight: int = 3
     """Parts uploaded concurrently while the body is still being read; bounds memory."""
@@ -31,7 +28,7 @@ class FilesSettings:
     """Lifetime of a presigned POST; a pending direct upload expires an hour after it."""
     download_expiry_seconds: int = 300
     """Lifetime of a presigned download URL."""
-    parse_timeout_seconds: float = 60.0
+    parse_timeout_seconds: float = FilesVariables.PARSE_TIMEOUT.default
     """Wall-clock bound for parsing one document (the parser process is killed after it)."""
     parse_memory_bytes: int = 1024 * MIB
     """Address-space bound of the parser process."""
@@ -43,12 +40,12 @@ class FilesSettings:
     """Extracted characters kept per file; the rest is left out of the index."""
     max_docx_uncompressed_bytes: int = 200 * MIB
     """A DOCX whose parts expand beyond this is refused before parsing (zip bombs)."""
-    ingestion_workers: int = 2
+    ingestion_workers: int = FilesVariables.INGESTION_WORKERS.default
     """Ingestion jobs one service instance works on at once (each its own long poll)."""
-    ingestion_queue_url: str | None = None
+    ingestion_queue_url: str | None = FilesVariables.INGESTION_QUEUE_URL.default
     """The SQS ingestion queue (`ENGAGEIQ_INGESTION_QUEUE_URL`, set by the Pulumi program and
     `engageiq dev`); None: found by the resource spec's name (tests in process)."""
-    ingestion_visibility_seconds: int = 90
+    ingestion_visibility_seconds: int = FilesVariables.INGESTION_VISIBILITY_SECONDS.default
     """How long a job a consumer took stays hidden from the others, in seconds. A live
     instance renews it every third of this while it works (`IngestionConsumer._keep_hidden`),
     so a long index build is never handed to a second consumer; when an instance dies holding
@@ -56,7 +53,7 @@ class FilesSettings:
     group: until then that tenant's later uploads wait too (the review found 12 minutes with
     the queue's own 720 s, `INGESTION.visibility_timeout_seconds`, which stays the bound for
     a consumer that sets none)."""
-    ingestion_retry_base_seconds: float = 10.0
+    ingestion_retry_base_seconds: float = FilesVariables.INGESTION_RETRY_SECONDS.default
     """First backoff after a failed attempt; doubled at each further attempt."""
     ingestion_wait_seconds: int = 5
     """Long-poll wait of one receive (SQS allows up to 20 s). Short, so that a stopping
@@ -68,55 +65,37 @@ class FilesSettings:
     """Bytes of tenant indexes one process keeps loaded (`ENGAGEIQ_INDEX_CACHE_BYTES`; 0
     caches none). Default: 30% of the instance's memory (cgroup limit, else physical memory;
     `search.cache_budget`). The chat service's retriever reads the same variable."""
-    upload_intent_seconds: int = 600
+    upload_intent_seconds: int = FilesVariables.UPLOAD_INTENT_SECONDS.default
     """How long a streamed upload's record may stay unverified (its bytes still arriving)
     before the reaper takes it for abandoned (a killed instance) and removes it with whatever
     was stored: five times App Runner's 120 s request bound (decision 0092)."""
 
     def __post_init__(self) -> None:
-        if self.part_size < S3_MIN_PART_SIZE:
-            raise FilesSettingsError("part_size must be at least 5 MiB (S3's minimum part size)")
-        if (
-            min(
-                self.max_upload_bytes,
-                self.parts_in_flight,
-                self.ingestion_workers,
-                self.upload_intent_seconds,
-            )
-            < 1
+        # The reader's bounds, applied to values given in code too (tests, benches).
+        for setting, value in (
+            (FilesVariables.MAX_UPLOAD_BYTES, self.max_upload_bytes),
+            (FilesVariables.UPLOAD_PART_SIZE, self.part_size),
+            (FilesVariables.INGESTION_WORKERS, self.ingestion_workers),
+            (FilesVariables.INGESTION_VISIBILITY_SECONDS, self.ingestion_visibility_seconds),
+            (FilesVariables.INDEX_CACHE_BYTES, self.index_cache_bytes),
+            (FilesVariables.UPLOAD_INTENT_SECONDS, self.upload_intent_seconds),
         ):
-            raise FilesSettingsError("limits must be positive")
-        if not 1 <= self.ingestion_visibility_seconds <= 43_200:
-            raise FilesSettingsError("the ingestion visibility timeout must be 1-43200 seconds")
-        if self.index_cache_bytes < 0:
-            raise FilesSettingsError("ENGAGEIQ_INDEX_CACHE_BYTES cannot be negative")
+            setting.parse(str(value))
+        if self.parts_in_flight < 1:
+            raise SettingsError("parts_in_flight must be at least 1")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> FilesSettings:
         e = os.environ if environ is None else environ
-
-        def number(name: str, default: float) -> float:
-            raw = e.get(name, "").strip()
-            try:
-                return float(raw) if raw else default
-            except ValueError:
-                raise FilesSettingsError(f"{name} must be a number") from None
-
-        d = cls()
+        cache_bytes = FilesVariables.INDEX_CACHE_BYTES.read(e)
         return cls(
-            max_upload_bytes=int(number("ENGAGEIQ_MAX_UPLOAD_BYTES", d.max_upload_bytes)),
-            part_size=int(number("ENGAGEIQ_UPLOAD_PART_SIZE", d.part_size)),
-            parse_timeout_seconds=number("ENGAGEIQ_PARSE_TIMEOUT", d.parse_timeout_seconds),
-            ingestion_workers=int(number("ENGAGEIQ_INGESTION_WORKERS", d.ingestion_workers)),
-            ingestion_queue_url=e.get(INGESTION.env_var, "").strip() or None,
-            ingestion_visibility_seconds=int(
-                number("ENGAGEIQ_INGESTION_VISIBILITY_SECONDS", d.ingestion_visibility_seconds)
-            ),
-            ingestion_retry_base_seconds=number(
-                "ENGAGEIQ_INGESTION_RETRY_SECONDS", d.ingestion_retry_base_seconds
-            ),
-            index_cache_bytes=int(number("ENGAGEIQ_INDEX_CACHE_BYTES", d.index_cache_bytes)),
-            upload_intent_seconds=int(
-                number("ENGAGEIQ_UPLOAD_INTENT_SECONDS", d.upload_intent_seconds)
-            ),
+            max_upload_bytes=FilesVariables.MAX_UPLOAD_BYTES.read(e),
+            part_size=FilesVariables.UPLOAD_PART_SIZE.read(e),
+            parse_timeout_seconds=FilesVariables.PARSE_TIMEOUT.read(e),
+            ingestion_workers=FilesVariables.INGESTION_WORKERS.read(e),
+            ingestion_queue_url=FilesVariables.INGESTION_QUEUE_URL.read(e),
+            ingestion_visibility_seconds=FilesVariables.INGESTION_VISIBILITY_SECONDS.read(e),
+            ingestion_retry_base_seconds=FilesVariables.INGESTION_RETRY_SECONDS.read(e),
+            index_cache_bytes=default_cache_bytes() if cache_bytes is None else cache_bytes,
+            upload_intent_seconds=FilesVariables.UPLOAD_INTENT_SECONDS.read(e),
         )

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from structlog.testing import capture_logs
 
-from engageiq_files.config import FilesSettings, FilesSettingsError
+from engageiq_files.config import FilesSettings
 from engageiq_files.search import S3Retriever, TenantSearch, index_store
 from engageiq_files.search.cache_budget import (
     CACHE_MEMORY_FRACTION,
@@ -29,7 +29,7 @@ from engageiq_files.search.index_cache import CachedIndex, IndexCache
 from engageiq_files.search.index_store import IndexPointer, IndexStore
 from engageiq_files.search.tenant_index import IndexedChunk, TenantIndex
 from engageiq_tenancy.context import Role, TenantContext
-from engageiq_tenancy.settings import ServiceSettings
+from engageiq_tenancy.settings import ServiceSettings, SettingsError
 
 
 def tenant(tenant_id: str) -> TenantContext:
@@ -329,7 +329,7 @@ def test_the_budget_is_a_setting() -> None:
     settings = FilesSettings.from_env({"ENGAGEIQ_INDEX_CACHE_BYTES": "268435456"})
     assert settings.index_cache_bytes == 256 * 1024**2
     assert FilesSettings.from_env({}).index_cache_bytes == default_cache_bytes()
-    with pytest.raises(FilesSettingsError, match="ENGAGEIQ_INDEX_CACHE_BYTES"):
+    with pytest.raises(SettingsError, match="ENGAGEIQ_INDEX_CACHE_BYTES"):
         FilesSettings.from_env({"ENGAGEIQ_INDEX_CACHE_BYTES": "-1"})
 
 
