@@ -253,7 +253,7 @@ def list_tenants(env: str, outputs: Path | None, as_json: bool) -> None:
     the last day with activity."""
     from engageiq.provisioning.tenants import TenantProvisioner
     from engageiq.provisioning.usage import TenantUsage
-    from engageiq_tenancy.tenant_api import current_month
+    from engageiq_tenancy.usage_keys import current_month
 
     options = _options(env, outputs, as_json)
     target = options.target()

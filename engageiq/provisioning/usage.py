@@ -1,7 +1,7 @@
 """`TenantUsage`: a tenant's chat usage for operators, read with GetItem and Query on the usage
 table (never a scan), in the layout the chat service writes (services/chat/.../usage/meter.py):
 
-- the month:  pk = "<tenant>#USAGE", sk = "<yyyy-mm>"     (`engageiq_tenancy.tenant_api.usage_key`)
+- the month:  pk = "<tenant>#USAGE", sk = "<yyyy-mm>"     (`engageiq_tenancy.usage_keys.usage_key`)
 - each day:   pk = "<tenant>#USAGE", sk = "<yyyy-mm-dd>"  (the per-day counters of the web app's
   usage chart), with the same counters: requests, inputTokens, outputTokens.
 
@@ -18,7 +18,7 @@ from engageiq.provisioning.targets import Target
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.items import from_item, to_item
 from engageiq_tenancy.operation_errors import InvalidInput
-from engageiq_tenancy.tenant_api import current_month, usage_key
+from engageiq_tenancy.usage_keys import current_month, usage_key
 
 _MONTH: Final = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 COUNTERS: Final = ("requests", "inputTokens", "outputTokens")

@@ -101,7 +101,7 @@ def operator_record_key(tenant_id: str) -> dict[str, str]:
 
 def branding_lookup_key(slug: str) -> dict[str, str]:
     """A tenant record addressed by an unauthenticated slug: only the public branding endpoint
-    uses it, and it reads nothing but name, status and branding (public_branding)."""
+    uses it, and it reads nothing but name, status and branding (`engageiq_chat.branding`)."""
     return _record_key(slug)
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from litestar import Litestar
 
 from engageiq_chat.context.retrieval import Retriever
-from engageiq_chat.plugin import ChatPlugin
+from engageiq_chat.plugin import ChatPlugin, TenantApiPlugin
 from engageiq_chat.providers.base import ChatProvider
 from engageiq_chat.services import ChatServices
 from engageiq_chat.settings import ChatSettings
 from engageiq_tenancy.service import TenancyPlugin, create_service_app
 from engageiq_tenancy.settings import ServiceSettings
-from engageiq_tenancy.tenant_api import TenantApiPlugin
 from engageiq_tenancy.tokens import CognitoTokenVerifier
 
 

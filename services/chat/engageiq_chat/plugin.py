@@ -1,4 +1,6 @@
-"""`ChatPlugin`: the chat service's routes and its `chat` dependency, wired in one place."""
+"""The chat service's routes and their dependencies, wired in one place: `ChatPlugin` (chat,
+history, conversations, feedback) and `TenantApiPlugin` (the tenant's record, usage, users and
+public branding)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.plugins import InitPluginProtocol
 
+from engageiq_chat.branding.directory import BrandingDirectory, dynamodb_branding_reader
+from engageiq_chat.branding.routes import public_branding
 from engageiq_chat.conversations.routes import (
     delete_conversation,
     list_conversations,
@@ -17,7 +21,14 @@ from engageiq_chat.feedback.routes import delete_feedback, put_feedback
 from engageiq_chat.messages.routes import chat_history
 from engageiq_chat.providers.anthropic_provider import AnthropicProvider
 from engageiq_chat.services import ChatServices
+from engageiq_chat.tenant.directory import TenantDirectory
+from engageiq_chat.tenant.routes import TenantController
 from engageiq_chat.turns.routes import chat_turn
+from engageiq_chat.users.routes import TenantUserController
+from engageiq_chat.users.service import ServicePool, TenantUsers
+from engageiq_tenancy import aws
+from engageiq_tenancy.settings import ServiceSettings
+from engageiq_tenancy.tenant_users import UserDirectory
 
 
 class ChatPlugin(InitPluginProtocol):
@@ -54,4 +65,49 @@ class ChatPlugin(InitPluginProtocol):
         app_config.signature_namespace["ChatServices"] = ChatServices
         app_config.on_startup = [*app_config.on_startup, freeze_startup_objects]
         app_config.on_shutdown = [*app_config.on_shutdown, close_provider]
+        return app_config
+
+
+class TenantApiPlugin(InitPluginProtocol):
+    """Mounted by the chat service, which the edge routes `/api/tenant*` and `/api/branding`
+    to."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        dynamodb = aws.client("dynamodb", settings)
+        self.users = TenantUsers(
+            UserDirectory(
+                ServicePool(
+                    settings.auth.user_pool_id,
+                    is_local=settings.is_local,
+                    cognito=aws.client("cognito-idp", settings),
+                    dynamodb=dynamodb,
+                    tables=settings.tables,
+                )
+            )
+        )
+        self.directory = TenantDirectory(
+            dynamodb, settings.table("tenants"), settings.table("usage")
+        )
+        self.branding = BrandingDirectory(
+            dynamodb_branding_reader(dynamodb, settings.table("tenants"))
+        )
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        directory = self.directory
+        branding = self.branding
+        users = self.users
+
+        def provide() -> TenantDirectory:
+            return directory
+
+        def provide_branding() -> BrandingDirectory:
+            return branding
+
+        def provide_users() -> TenantUsers:
+            return users
+
+        app_config.route_handlers.extend([TenantController, TenantUserController, public_branding])
+        app_config.dependencies["users"] = Provide(provide_users, sync_to_thread=False)
+        app_config.dependencies["tenants"] = Provide(provide, sync_to_thread=False)
+        app_config.dependencies["branding"] = Provide(provide_branding, sync_to_thread=False)
         return app_config

@@ -16,13 +16,13 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from engageiq.local.aws import LocalResources
-from engageiq_tenancy.items import to_item
-from engageiq_tenancy.public_branding import (
+from engageiq_chat.branding.directory import (
     DEFAULT_BRANDING,
     BrandingDirectory,
     PublicBranding,
     RateLimited,
 )
+from engageiq_tenancy.items import to_item
 from engageiq_tenancy.tenants import Branding, TenantRecord, TenantStatus, record_to_item
 from tests.support.chat import ChatHarness, dynamodb
 from tests.unit.tenancy.helpers import FakeClock, run

@@ -15,9 +15,9 @@ from litestar.testing import TestClient
 
 from engageiq.local.aws import LocalResources, aws_client
 from engageiq.local.seed import local_target, sign_in
+from engageiq_chat.users.service import ServicePool
 from engageiq_tenancy.context import Role, group_name
 from engageiq_tenancy.tenant_users import TENANT_ADMIN_API_ACTIONS, UserDirectory
-from engageiq_tenancy.user_admin_api import ServicePool
 from tests.support.chat import ChatHarness
 
 USERS = "/api/tenant/users"

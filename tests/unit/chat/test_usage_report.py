@@ -16,8 +16,9 @@ from litestar.testing import TestClient
 from engageiq_chat.context.retrieval import Passage
 from engageiq_chat.services import ChatServices
 from engageiq_chat.settings import ChatSettings
+from engageiq_chat.tenant.directory import TenantDirectory
 from engageiq_tenancy.context import Role, TenantContext
-from engageiq_tenancy.tenant_api import TenantDirectory, current_day, current_month
+from engageiq_tenancy.usage_keys import current_day, current_month
 from tests.support.chat import ChatHarness, ScriptedProvider, chat, dynamodb, service_settings
 
 

@@ -62,7 +62,7 @@ def test_usage_refuses_a_bad_month_and_an_unknown_tenant(run: Run) -> None:
 def test_list_shows_users_usage_against_budget_and_last_activity(
     run: Run, local_resources: LocalResources
 ) -> None:
-    from engageiq_tenancy.tenant_api import current_month
+    from engageiq_tenancy.usage_keys import current_month
 
     month = current_month()
     put_usage(local_resources, "demo", month, 4, 1_000)
@@ -109,7 +109,7 @@ def test_operators_read_the_days_the_chat_service_meters(
     from engageiq_chat.services import ChatServices
     from engageiq_chat.settings import ChatSettings
     from engageiq_tenancy.context import Role, TenantContext
-    from engageiq_tenancy.tenant_api import current_day, current_month
+    from engageiq_tenancy.usage_keys import current_day, current_month
     from tests.support.chat import service_settings
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", LOCAL_CREDENTIALS["aws_access_key_id"])

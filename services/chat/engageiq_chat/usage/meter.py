@@ -23,7 +23,7 @@ from engageiq_chat.storage import DynamoTables, values
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.errors import ApiError
 from engageiq_tenancy.items import from_item
-from engageiq_tenancy.tenant_api import (
+from engageiq_tenancy.usage_keys import (
     citation_key,
     current_day,
     current_month,

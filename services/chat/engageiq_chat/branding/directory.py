@@ -1,28 +1,18 @@
-"""`GET /api/branding?tenant=<slug>`: the one unauthenticated read of tenant data.
-
-The sign-in page shows a tenant's name, colour and logo before anyone has a token (opened on
-`<tenant>.<domain>` or with `?tenant=`). So the answer reveals exactly those three and nothing
-else: an unknown, suspended, offboarded or malformed slug answers the same default EngageIQ
-branding, with the same status and shape. Answers are kept per process for `cache_seconds`
-(unknown slugs too, so repeating one costs nothing), the cache is bounded, and reads that miss
-it are rate-bounded per process: one GetItem by key each, never a scan. Past the bound every
-slug alike gets 429 `rate_limited`."""
+"""`BrandingDirectory`: public branding by slug, a bounded expiring cache in front of a
+rate-bounded reader of the tenants table (one GetItem by key per miss, never a scan)."""
 
 from __future__ import annotations
 
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Annotated, Any, Final
+from typing import Any, Final
 
 import anyio
 import msgspec
 from botocore.exceptions import BotoCoreError, ClientError
-from litestar import Response, get
-from litestar.di import NamedDependency
-from litestar.params import QueryParameter
 
-from engageiq_tenancy.errors import ApiError, documented_errors
+from engageiq_tenancy.errors import ApiError
 from engageiq_tenancy.items import from_item
 from engageiq_tenancy.tenant_ids import is_valid_tenant_id
 from engageiq_tenancy.tenants import (
@@ -154,23 +144,3 @@ class BrandingDirectory:
         while len(self._cache) > self._max_entries:
             self._cache.popitem(last=False)
         return branding
-
-
-@get(
-    "/api/branding",
-    opt={"public": True},
-    tags=["tenant"],
-    summary="A tenant's public branding (no sign-in needed)",
-    responses=documented_errors({429: "`rate_limited`: too many lookups; retry after 1 s."}),
-)
-async def public_branding(
-    branding: NamedDependency[BrandingDirectory],
-    # Not named `tenant`: that is the verified caller's dependency, which a public route has not.
-    # No length rule: an over-long slug is malformed like any other and gets the default.
-    slug: Annotated[str, QueryParameter(name="tenant")] = "",
-) -> Response[PublicBranding]:
-    """`{displayName, primaryColor, logoUrl}` of the active tenant `tenant`; the default
-    EngageIQ branding for any other slug (unknown, suspended, offboarded or malformed), with
-    the same status and shape. 429 `rate_limited` (Retry-After: 1) past the read bound."""
-    answer = await branding.branding(slug)
-    return Response(answer, headers={"Cache-Control": f"public, max-age={int(CACHE_SECONDS)}"})

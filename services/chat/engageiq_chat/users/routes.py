@@ -7,27 +7,19 @@ worker threads. Tenant admins only (`requires_tenant_admin`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import partial
-from typing import Any, Literal, TypeVar
+from typing import Literal
 
-import anyio
 import msgspec
-import structlog
-from botocore.exceptions import BotoCoreError, ClientError
 from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
+from engageiq_chat.users.service import TenantUsers
 from engageiq_tenancy.auth import requires_tenant_admin
 from engageiq_tenancy.context import Role, TenantContext
 from engageiq_tenancy.errors import ApiError, documented_errors
-from engageiq_tenancy.operation_errors import Conflict, InvalidInput, NotFound, ProvisioningError
-from engageiq_tenancy.tenant_users import TenantUser, UserDirectory
-
-T = TypeVar("T")
-log = structlog.get_logger(__name__)
+from engageiq_tenancy.tenant_users import TenantUser
 
 _ADMIN_ONLY = "403: `forbidden` (you are not a tenant admin), `tenant_suspended`."
 _NOT_FOUND = "404: `user_not_found`: no such user in your organisation."
@@ -85,68 +77,6 @@ def _role(value: str) -> Role:
         raise ApiError(
             400, "invalid_role", "The role must be 'member' or 'tenant_admin'."
         ) from None
-
-
-class UserNotFound(ApiError):
-    def __init__(self) -> None:
-        super().__init__(404, "user_not_found", "No such user in your organisation.")
-
-
-def _api_error(exc: ProvisioningError) -> ApiError:
-    if isinstance(exc, NotFound):
-        return UserNotFound()
-    if isinstance(exc, Conflict) and exc.code == "user_exists":
-        # The pool is shared, so an address in use anywhere cannot be invited; the message
-        # does not say where it is used.
-        return ApiError(
-            409, "user_exists", "This e-mail address already has an account and cannot be invited."
-        )
-    if isinstance(exc, Conflict):
-        return ApiError(409, exc.code, exc.message)
-    if isinstance(exc, InvalidInput):
-        return ApiError(400, exc.code, exc.message)
-    return ApiError(500, "internal_error", "The user directory refused the change.")
-
-
-@dataclass(frozen=True, slots=True)
-class ServicePool:
-    """The chat service's view of its user pool, in the shape `UserDirectory` takes."""
-
-    user_pool_id: str
-    is_local: bool
-    cognito: Any
-    dynamodb: Any
-    """Writes access changes (revocations) into the tenant record."""
-    tables: Mapping[str, str]
-
-    def client(self, service: str) -> Any:
-        if service == "cognito-idp":
-            return self.cognito
-        if service == "dynamodb":
-            return self.dynamodb
-        raise ValueError(f"only the user pool and DynamoDB clients are available, not {service}")
-
-
-class TenantUsers:
-    """Runs `UserDirectory` operations off the event loop, mapping failures to API errors."""
-
-    def __init__(self, directory: UserDirectory) -> None:
-        self.directory = directory
-
-    async def run(self, operation: Callable[[], T]) -> T:
-        try:
-            return await anyio.to_thread.run_sync(operation)
-        except ProvisioningError as exc:
-            raise _api_error(exc) from None
-        except (BotoCoreError, ClientError) as exc:
-            log.warning("user_directory_error", error=type(exc).__name__)
-            raise ApiError(
-                503,
-                "user_directory_unavailable",
-                "The user directory is not answering right now; nothing was changed. "
-                "Try again shortly.",
-                {"Retry-After": "5"},
-            ) from exc
 
 
 class TenantUserController(Controller):

@@ -1,0 +1,2 @@
+"""Your organisation: its record and branding (`/api/tenant`) and this month's usage report
+(`/api/tenant/usage`)."""

@@ -1,0 +1,138 @@
+"""`TenantDirectory`: the caller's own tenant record (branding) and this month's usage, read
+from the tenants and usage tables (layout: `engageiq_tenancy.usage_keys`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import msgspec
+from botocore.exceptions import BotoCoreError, ClientError
+
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.errors import ApiError
+from engageiq_tenancy.items import from_item
+from engageiq_tenancy.keys import tenant_partition
+from engageiq_tenancy.tenant_gate import StorageUnavailable
+from engageiq_tenancy.tenant_ids import KEY_DELIMITER
+from engageiq_tenancy.tenants import Branding, TenantRecord, record_from_item, record_key
+from engageiq_tenancy.usage_keys import CITATIONS_ENTITY, USAGE_ENTITY, usage_key
+
+TOP_DOCUMENTS = 10
+# Bounds the Query for the most cited files: a month's distinct cited files, 1 MB a page.
+CITATION_PAGES = 5
+
+
+class DailyTokens(msgspec.Struct, rename="camel"):
+    date: str
+    """YYYY-MM-DD (UTC)."""
+    tokens: int
+    """Input plus output tokens of that day's answers."""
+
+
+class CitedDocument(msgspec.Struct, rename="camel"):
+    file_id: str
+    title: str
+    """The file's name when it was last cited (it may since have been deleted)."""
+    citations: int
+    """How many saved answers this month cited the file."""
+
+
+def _typed(key: dict[str, str]) -> dict[str, Any]:
+    return {k: {"S": v} for k, v in key.items()}
+
+
+def _number(item: dict[str, Any], name: str) -> int:
+    return int(item.get(name, {}).get("N", "0"))
+
+
+class TenantDirectory:
+    """Reads and writes the caller's own tenant record; boto3 runs in worker threads."""
+
+    def __init__(self, dynamodb: Any, tenants_table: str, usage_table: str) -> None:
+        self._dynamodb = dynamodb
+        self._tenants = tenants_table
+        self._usage = usage_table
+
+    async def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
+        function = getattr(self._dynamodb, method)
+        try:
+            result: dict[str, Any] = await anyio.to_thread.run_sync(lambda: function(**kwargs))
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageUnavailable() from exc
+        return result
+
+    async def record(self, tenant: TenantContext) -> TenantRecord:
+        answer = await self._call(
+            "get_item", TableName=self._tenants, Key=_typed(record_key(tenant)), ConsistentRead=True
+        )
+        if "Item" not in answer:
+            raise ApiError(404, "not_found", "Your organisation's record was not found.")
+        return record_from_item(from_item(answer["Item"]))
+
+    async def set_branding(self, tenant: TenantContext, branding: Branding) -> None:
+        await self._call(
+            "update_item",
+            TableName=self._tenants,
+            Key=_typed(record_key(tenant)),
+            UpdateExpression="SET branding = :b",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={
+                ":b": {"M": {k: {"S": str(v)} for k, v in msgspec.to_builtins(branding).items()}}
+            },
+        )
+
+    async def usage(self, tenant: TenantContext, month: str) -> dict[str, int]:
+        answer = await self._call(
+            "get_item",
+            TableName=self._usage,
+            Key=_typed(usage_key(tenant, month)),
+            ConsistentRead=True,
+        )
+        item = answer.get("Item", {})
+        return {name: _number(item, name) for name in ("requests", "inputTokens", "outputTokens")}
+
+    async def _query(self, pk: str, prefix: str, max_pages: int) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        start: dict[str, Any] | None = None
+        for _ in range(max_pages):
+            request: dict[str, Any] = {
+                "TableName": self._usage,
+                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+                "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": prefix}},
+            }
+            if start:
+                request["ExclusiveStartKey"] = start
+            answer = await self._call("query", **request)
+            items += [from_item(i) for i in answer.get("Items", [])]
+            start = answer.get("LastEvaluatedKey")
+            if not start:
+                break
+        return items
+
+    async def daily(self, tenant: TenantContext, month: str) -> list[DailyTokens]:
+        """The month's per-day counters (one Query; at most 31 small items)."""
+        items = await self._query(tenant_partition(tenant, USAGE_ENTITY), f"{month}-", 1)
+        return [
+            DailyTokens(
+                date=str(i["sk"]),
+                tokens=int(i.get("inputTokens", 0)) + int(i.get("outputTokens", 0)),
+            )
+            for i in items
+        ]
+
+    async def top_documents(self, tenant: TenantContext, month: str) -> list[CitedDocument]:
+        """The month's most cited files (a bounded Query over the month's cited files)."""
+        items = await self._query(
+            tenant_partition(tenant, CITATIONS_ENTITY), f"{month}{KEY_DELIMITER}", CITATION_PAGES
+        )
+        cited = [
+            CitedDocument(
+                file_id=str(i["sk"]).split(KEY_DELIMITER, 1)[1],
+                title=str(i.get("title", "")),
+                citations=int(i.get("citations", 0)),
+            )
+            for i in items
+        ]
+        cited.sort(key=lambda d: (-d.citations, d.title, d.file_id))
+        return cited[:TOP_DOCUMENTS]

@@ -1,0 +1,132 @@
+"""`GET/PATCH /api/tenant` (branding) and `GET /api/tenant/usage`.
+
+The web app reads branding for everyone in a tenant; only tenant admins change it. Usage is
+this month's counters (written by the chat service) against the tenant's budget."""
+
+from __future__ import annotations
+
+import asyncio
+
+import msgspec
+from litestar import Controller, get, patch
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+
+from engageiq_chat.tenant.directory import CitedDocument, DailyTokens, TenantDirectory
+from engageiq_tenancy.auth import requires_tenant_admin
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.errors import ApiError, documented_errors
+from engageiq_tenancy.tenants import (
+    Branding,
+    InvalidBranding,
+    TenantRecord,
+    clean_name,
+    validate_branding,
+)
+from engageiq_tenancy.usage_keys import current_month
+
+_NO_RECORD = "`not_found`: your organisation's record is missing (being removed)."
+
+
+class TenantView(msgspec.Struct, rename="camel"):
+    tenant_id: str
+    name: str
+    plan: str
+    status: str
+    branding: Branding
+
+
+class BrandingPatch(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    display_name: str | msgspec.UnsetType = msgspec.UNSET
+    primary_color: str | msgspec.UnsetType = msgspec.UNSET
+    logo_url: str | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class UsageView(msgspec.Struct, rename="camel"):
+    month: str
+    requests: int
+    input_tokens: int
+    output_tokens: int
+    tokens: int
+    monthly_token_budget: int
+    remaining_tokens: int
+    daily: list[DailyTokens]
+    """The month's days that had usage, oldest first (days without usage are left out)."""
+    top_documents: list[CitedDocument]
+    """The month's most cited files, most first (at most 10)."""
+
+
+def _view(record: TenantRecord) -> TenantView:
+    return TenantView(record.tenant_id, record.name, record.plan, record.status, record.branding)
+
+
+class TenantController(Controller):
+    path = "/api/tenant"
+    tags = ("tenant",)
+    security = ({"BearerToken": []},)
+
+    @get("/", responses=documented_errors({404: _NO_RECORD}))
+    async def get_tenant(
+        self, tenant: NamedDependency[TenantContext], tenants: NamedDependency[TenantDirectory]
+    ) -> TenantView:
+        """Your organisation's name, plan and branding."""
+        return _view(await tenants.record(tenant))
+
+    @patch(
+        "/",
+        guards=[requires_tenant_admin],
+        responses=documented_errors(
+            {
+                400: "`invalid_display_name`, `invalid_color`, `invalid_logo_url`, "
+                "`invalid_request`.",
+                403: "`forbidden` (you are not a tenant admin), `tenant_suspended`.",
+                404: _NO_RECORD,
+            }
+        ),
+    )
+    async def update_branding(
+        self,
+        tenant: NamedDependency[TenantContext],
+        tenants: NamedDependency[TenantDirectory],
+        data: JSONBody[BrandingPatch],
+    ) -> TenantView:
+        """Change branding (tenant admins only). Omitted fields keep their value."""
+        changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+        try:
+            validate_branding(
+                changes.get("display_name"), changes.get("primary_color"), changes.get("logo_url")
+            )
+        except InvalidBranding as exc:
+            raise ApiError(400, exc.code, exc.message) from None
+        if "display_name" in changes:
+            changes["display_name"] = clean_name(changes["display_name"])
+        record = await tenants.record(tenant)
+        branding = msgspec.structs.replace(record.branding, **changes)
+        await tenants.set_branding(tenant, branding)
+        return _view(msgspec.structs.replace(record, branding=branding))
+
+    @get("/usage", responses=documented_errors({404: _NO_RECORD}))
+    async def get_usage(
+        self, tenant: NamedDependency[TenantContext], tenants: NamedDependency[TenantDirectory]
+    ) -> UsageView:
+        """This month's requests and tokens against the monthly budget, its tokens per day, and
+        its most cited documents. Tenant members may read it; the web app shows it to admins."""
+        month = current_month()
+        record, counters, daily, top = await asyncio.gather(
+            tenants.record(tenant),
+            tenants.usage(tenant, month),
+            tenants.daily(tenant, month),
+            tenants.top_documents(tenant, month),
+        )
+        used = counters["inputTokens"] + counters["outputTokens"]
+        return UsageView(
+            month=month,
+            requests=counters["requests"],
+            input_tokens=counters["inputTokens"],
+            output_tokens=counters["outputTokens"],
+            tokens=used,
+            monthly_token_budget=record.monthly_token_budget,
+            remaining_tokens=max(0, record.monthly_token_budget - used),
+            daily=daily,
+            top_documents=top,
+        )

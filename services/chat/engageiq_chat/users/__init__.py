@@ -1,0 +1,2 @@
+"""The tenant admin's user management (`/api/tenant/users`) over the tenancy library's
+`UserDirectory`."""
