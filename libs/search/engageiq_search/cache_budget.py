@@ -6,6 +6,7 @@ sized to its configured memory)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
@@ -15,6 +16,9 @@ CACHE_MEMORY_FRACTION: Final = 0.3
 again: a load holds ~1x its index), and in the files service the parser and index-build
 child processes. 2 x 0.3 plus the process stays under ~75% of a 2 GB instance
 (docs/search-scale.md)."""
+
+CACHE_BYTES_VARIABLE: Final = "ENGAGEIQ_INDEX_CACHE_BYTES"
+"""Overrides the budget, in bytes (0 caches none); read by both services."""
 
 CGROUP_ROOT: Final = Path("/sys/fs/cgroup")
 _V2_LIMIT: Final = "memory.max"
@@ -54,3 +58,18 @@ def instance_memory_bytes(root: Path = CGROUP_ROOT) -> int:
 def default_cache_bytes(root: Path = CGROUP_ROOT) -> int:
     """`CACHE_MEMORY_FRACTION` of `instance_memory_bytes()`, in bytes."""
     return int(instance_memory_bytes(root) * CACHE_MEMORY_FRACTION)
+
+
+def cache_bytes_from_env(environ: Mapping[str, str] | None = None) -> int:
+    """`CACHE_BYTES_VARIABLE` in bytes if set, else `default_cache_bytes()`. Raises
+    `ValueError` naming the variable if it is not a number or is negative."""
+    raw = (os.environ if environ is None else environ).get(CACHE_BYTES_VARIABLE, "").strip()
+    if not raw:
+        return default_cache_bytes()
+    try:
+        cache_bytes = int(float(raw))
+    except ValueError:
+        raise ValueError(f"{CACHE_BYTES_VARIABLE} must be a number") from None
+    if cache_bytes < 0:
+        raise ValueError(f"{CACHE_BYTES_VARIABLE} cannot be negative")
+    return cache_bytes

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-from engageiq_files.search.cache_budget import default_cache_bytes
+from engageiq_search.cache_budget import CACHE_BYTES_VARIABLE, default_cache_bytes
 from engageiq_tenancy.resources import INGESTION
 
 MIB: Final = 1024 * 1024
@@ -67,7 +67,7 @@ class FilesSettings:
     index_cache_bytes: int = field(default_factory=default_cache_bytes)
     """Bytes of tenant indexes one process keeps loaded (`ENGAGEIQ_INDEX_CACHE_BYTES`; 0
     caches none). Default: 30% of the instance's memory (cgroup limit, else physical memory;
-    `search.cache_budget`). The chat service's retriever reads the same variable."""
+    `engageiq_search.cache_budget`). The chat service's retriever reads the same variable."""
     upload_intent_seconds: int = 600
     """How long a streamed upload's record may stay unverified (its bytes still arriving)
     before the reaper takes it for abandoned (a killed instance) and removes it with whatever
@@ -89,7 +89,7 @@ class FilesSettings:
         if not 1 <= self.ingestion_visibility_seconds <= 43_200:
             raise FilesSettingsError("the ingestion visibility timeout must be 1-43200 seconds")
         if self.index_cache_bytes < 0:
-            raise FilesSettingsError("ENGAGEIQ_INDEX_CACHE_BYTES cannot be negative")
+            raise FilesSettingsError(f"{CACHE_BYTES_VARIABLE} cannot be negative")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> FilesSettings:
@@ -115,7 +115,7 @@ class FilesSettings:
             ingestion_retry_base_seconds=number(
                 "ENGAGEIQ_INGESTION_RETRY_SECONDS", d.ingestion_retry_base_seconds
             ),
-            index_cache_bytes=int(number("ENGAGEIQ_INDEX_CACHE_BYTES", d.index_cache_bytes)),
+            index_cache_bytes=int(number(CACHE_BYTES_VARIABLE, d.index_cache_bytes)),
             upload_intent_seconds=int(
                 number("ENGAGEIQ_UPLOAD_INTENT_SECONDS", d.upload_intent_seconds)
             ),
