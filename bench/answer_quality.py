@@ -52,7 +52,7 @@ from engageiq_files.config import FilesSettings
 from engageiq_files.ingestion.chunking import chunk_sections
 from engageiq_files.ingestion.parsers import parse_document
 from engageiq_files.ingestion.sections import ParseLimits, Section
-from engageiq_files.search.tenant_index import IndexedChunk, TenantIndex
+from engageiq_search.tenant_index import IndexedChunk, TenantIndex
 from tests.support.messages_server import MessagesServer
 
 SETTINGS = FilesSettings()

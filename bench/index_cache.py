@@ -36,10 +36,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import anyio
 
 from bench.retrieval import make_corpus, percentile
-from engageiq_files.search.cache_budget import CACHE_MEMORY_FRACTION
-from engageiq_files.search.index_store import IndexPointer, IndexStore
-from engageiq_files.search.service import TenantSearch
-from engageiq_files.search.tenant_index import IndexedChunk, TenantIndex
+from engageiq_search.cache_budget import CACHE_MEMORY_FRACTION
+from engageiq_search.index_store import IndexPointer, IndexStore
+from engageiq_search.service import TenantSearch
+from engageiq_search.tenant_index import IndexedChunk, TenantIndex
 from engageiq_tenancy.context import Role, TenantContext
 
 MIB: Final = 1024 * 1024

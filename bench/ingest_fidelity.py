@@ -37,7 +37,7 @@ from engageiq_files.ingestion.chunking import chunk_sections
 from engageiq_files.ingestion.parsers import parse_document
 from engageiq_files.ingestion.sandbox import ParserSandbox
 from engageiq_files.ingestion.sections import ParseLimits
-from engageiq_files.search.tenant_index import IndexedChunk, TenantIndex
+from engageiq_search.tenant_index import IndexedChunk, TenantIndex
 from tests.unit.files.documents import docx_package, pptx_bytes, xlsx_bytes
 from tests.unit.files.support import pdf_bytes
 

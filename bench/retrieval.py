@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rank_bm25 import BM25Okapi
 
-from engageiq_files.search.tenant_index import IndexedChunk, TenantIndex
-from engageiq_files.search.tokens import Tokenizer
+from engageiq_search.tenant_index import IndexedChunk, TenantIndex
+from engageiq_search.tokens import Tokenizer
 
 VOCABULARY = 30_000
 WORDS_PER_CHUNK = 150

@@ -7,9 +7,15 @@ live under "tenants/<tenant_id>/", which the role's S3 resource pattern enforces
 
 from __future__ import annotations
 
+from typing import Final
+
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.resources import TENANT_OBJECT_PREFIX
 from engageiq_tenancy.tenant_ids import KEY_DELIMITER, OBJECT_ID_PATTERN
+
+FILES_ENTITY: Final = "FILES"
+"""The tenant's files partition in the files table ("<tenant>#FILES"): the files catalog's
+records and the search index's pointer (`engageiq_search.index_store`) share it."""
 
 
 class InvalidObjectId(ValueError):

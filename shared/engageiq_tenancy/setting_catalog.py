@@ -107,6 +107,14 @@ class SharedVariables:
         BOTH,
         per_environment=False,
     )
+    INDEX_CACHE_BYTES: Final[Setting[int | None]] = Setting(
+        "ENGAGEIQ_INDEX_CACHE_BYTES",
+        WholeNumber(0, unit="bytes"),
+        # Unset: a share of the instance's memory (`engageiq_search.cache_budget`).
+        None,
+        "Bytes of tenant indexes one process keeps loaded (0 caches none).",
+        BOTH,
+    )
 
 
 class ChatVariables:
@@ -258,14 +266,6 @@ class FilesVariables:
         10.0,
         "First backoff after a failed ingestion attempt; doubled at each further attempt.",
         ("files",),
-    )
-    INDEX_CACHE_BYTES: Final[Setting[int | None]] = Setting(
-        "ENGAGEIQ_INDEX_CACHE_BYTES",
-        WholeNumber(0, unit="bytes"),
-        # Unset: a share of the instance's memory, found at start (`search.cache_budget`).
-        None,
-        "Bytes of tenant indexes one process keeps loaded (0 caches none).",
-        BOTH,
     )
     UPLOAD_INTENT_SECONDS: Final[Setting[int]] = Setting(
         "ENGAGEIQ_UPLOAD_INTENT_SECONDS",

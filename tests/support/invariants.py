@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engageiq.local.aws import LocalResources, aws_client
-from engageiq_files.search.tenant_index import TenantIndex
+from engageiq_search.tenant_index import TenantIndex
 from engageiq_tenancy.items import from_item
 
 ANSWER_STATUSES = frozenset({"complete", "incomplete", "failed"})

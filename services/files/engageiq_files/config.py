@@ -7,9 +7,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from engageiq_files.search.cache_budget import default_cache_bytes
+from engageiq_search.cache_budget import cache_bytes_from_env, default_cache_bytes
 from engageiq_tenancy.setting import SettingsError
-from engageiq_tenancy.setting_catalog import MIB, S3_MIN_PART_SIZE, FilesVariables
+from engageiq_tenancy.setting_catalog import MIB, S3_MIN_PART_SIZE, FilesVariables, SharedVariables
 
 # Read with the one reader (engageiq_tenancy.setting); names, forms and defaults are
 # FilesVariables'.
@@ -64,7 +64,7 @@ class FilesSettings:
     index_cache_bytes: int = field(default_factory=default_cache_bytes)
     """Bytes of tenant indexes one process keeps loaded (`ENGAGEIQ_INDEX_CACHE_BYTES`; 0
     caches none). Default: 30% of the instance's memory (cgroup limit, else physical memory;
-    `search.cache_budget`). The chat service's retriever reads the same variable."""
+    `engageiq_search.cache_budget`). The chat service's retriever reads the same variable."""
     upload_intent_seconds: int = FilesVariables.UPLOAD_INTENT_SECONDS.default
     """How long a streamed upload's record may stay unverified (its bytes still arriving)
     before the reaper takes it for abandoned (a killed instance) and removes it with whatever
@@ -77,7 +77,7 @@ class FilesSettings:
             (FilesVariables.UPLOAD_PART_SIZE, self.part_size),
             (FilesVariables.INGESTION_WORKERS, self.ingestion_workers),
             (FilesVariables.INGESTION_VISIBILITY_SECONDS, self.ingestion_visibility_seconds),
-            (FilesVariables.INDEX_CACHE_BYTES, self.index_cache_bytes),
+            (SharedVariables.INDEX_CACHE_BYTES, self.index_cache_bytes),
             (FilesVariables.UPLOAD_INTENT_SECONDS, self.upload_intent_seconds),
         ):
             setting.parse(str(value))
@@ -87,7 +87,6 @@ class FilesSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> FilesSettings:
         e = os.environ if environ is None else environ
-        cache_bytes = FilesVariables.INDEX_CACHE_BYTES.read(e)
         return cls(
             max_upload_bytes=FilesVariables.MAX_UPLOAD_BYTES.read(e),
             part_size=FilesVariables.UPLOAD_PART_SIZE.read(e),
@@ -96,6 +95,6 @@ class FilesSettings:
             ingestion_queue_url=FilesVariables.INGESTION_QUEUE_URL.read(e),
             ingestion_visibility_seconds=FilesVariables.INGESTION_VISIBILITY_SECONDS.read(e),
             ingestion_retry_base_seconds=FilesVariables.INGESTION_RETRY_SECONDS.read(e),
-            index_cache_bytes=default_cache_bytes() if cache_bytes is None else cache_bytes,
+            index_cache_bytes=cache_bytes_from_env(e),
             upload_intent_seconds=FilesVariables.UPLOAD_INTENT_SECONDS.read(e),
         )

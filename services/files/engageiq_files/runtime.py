@@ -20,10 +20,10 @@ from engageiq_files.ingestion.sections import ParseLimits
 from engageiq_files.ingestion.sweeper import IngestionSweeper, stale_after_seconds
 from engageiq_files.ingestion.worker import IngestionWorker
 from engageiq_files.search.builder import TenantIndexBuilder
-from engageiq_files.search.index_store import IndexStore
-from engageiq_files.search.service import TenantSearch
 from engageiq_files.uploads.reaper import OrphanReaper
 from engageiq_files.uploads.store import FileStore
+from engageiq_search.index_store import IndexStore
+from engageiq_search.service import TenantSearch
 from engageiq_tenancy.aws import client
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.resources import INGESTION

@@ -9,7 +9,7 @@ from typing import Any
 
 from engageiq.local.aws import LocalResources
 from engageiq_files.config import MIB
-from engageiq_files.search.tenant_index import TenantIndex
+from engageiq_search.tenant_index import TenantIndex
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.errors import RETRY_AFTER_SECONDS
 from tests.support.fault_proxy import (

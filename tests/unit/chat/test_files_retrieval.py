@@ -6,7 +6,7 @@ import asyncio
 
 from engageiq_chat.context.files_retrieval import FilesRetriever
 from engageiq_chat.context.retrieval import Passage
-from engageiq_files.search import Passage as FilePassage
+from engageiq_search import Passage as FilePassage
 from engageiq_tenancy.context import Role, TenantContext
 
 ACME = TenantContext("acme", "u1", "u1", frozenset({Role.MEMBER}))

@@ -18,10 +18,10 @@ from engageiq_files.catalog.records import FileRecord, FileStatus, new_file_id, 
 from engageiq_files.ingestion.chunking import Chunk
 from engageiq_files.search.build_process import IndexBuildProcess
 from engageiq_files.search.builder import TenantIndexBuilder
-from engageiq_files.search.index_store import IndexStore
-from engageiq_files.search.service import TenantSearch
-from engageiq_files.search.tenant_index import IndexedChunk, TenantIndex
 from engageiq_files.uploads.store import FileStore, chunks_object_key, file_object_key
+from engageiq_search.index_store import IndexStore
+from engageiq_search.service import TenantSearch
+from engageiq_search.tenant_index import IndexedChunk, TenantIndex
 from engageiq_tenancy.context import Role, TenantContext
 from engageiq_tenancy.settings import ServiceSettings
 from engageiq_tenancy.tenant_credentials import TenantClients

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from engageiq_files.ingestion.parsers import parse_document
 from engageiq_files.ingestion.sections import ParsedDocument, ParseFailure, ParseLimits
-from engageiq_files.search.tenant_index import IndexedChunk, TenantIndex
 from engageiq_files.uploads.sniffing import FileKind, sniff
+from engageiq_search.tenant_index import IndexedChunk, TenantIndex
 from tests.unit.files.documents import docx_package, pptx_bytes, xlsx_bytes
 from tests.unit.files.support import pdf_bytes
 

@@ -101,3 +101,26 @@ def test_each_section_is_chunked_on_its_own() -> None:
         ("Pricing", "tiers cost"),
         ("Support", "24/7 help"),
     ]
+
+
+def test_chunks_end_at_line_and_sentence_ends_and_overlap_starts_whole() -> None:
+    sentences = [
+        f"Sentence number {i} says something about plan {i} and its price." for i in range(40)
+    ]
+    text = " ".join(sentences)
+    chunks = chunk_sections([Section("Pricing", text)], size=300, overlap=80)
+    assert len(chunks) > 5
+    for c in chunks:
+        assert text[c.start : c.end].strip() == c.text
+        assert c.text.startswith("Sentence number ")
+        assert c.text.endswith("price.")
+    for before, after in itertools.pairwise(chunks):
+        assert after.start < before.end  # they overlap by a whole sentence
+        assert before.text.split(". ")[-1] in after.text
+
+
+def test_rows_are_never_cut_in_half() -> None:
+    rows = [f"Plan: P{i}; Seats from: {i * 10}; Price per seat (EUR): {50 + i}" for i in range(40)]
+    text = "\n".join(rows)
+    for c in chunk_sections([Section("Prices!A2:C41", text)], size=400, overlap=100):
+        assert all(line in rows for line in c.text.splitlines())

@@ -1,5 +1,6 @@
-"""`FilesRetriever`: the files service's per-tenant search (`engageiq_files.search`, its
-documented retrieval API) as the chat service's `Retriever`."""
+"""`FilesRetriever`: the per-tenant search over the tenant's files (the `engageiq_search`
+library's documented retrieval API, reading the index the files service builds) as the chat
+service's `Retriever`."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import anyio
 import structlog
 
 from engageiq_chat.context.retrieval import Passage
-from engageiq_files.search import Passage as FilePassage
-from engageiq_files.search import S3Retriever
+from engageiq_search import Passage as FilePassage
+from engageiq_search import S3Retriever
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.settings import ServiceSettings
 

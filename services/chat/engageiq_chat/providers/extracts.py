@@ -27,9 +27,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from engageiq_files.search.indexed_text import indexed_text
-from engageiq_files.search.query import query_tokens
-from engageiq_files.search.tokens import Tokenizer
+from engageiq_search.indexed_text import indexed_text
+from engageiq_search.query import query_tokens
+from engageiq_search.tokens import Tokenizer
 
 MAX_EXTRACTS: Final = 3
 RELATIVE_FLOOR: Final = 0.6

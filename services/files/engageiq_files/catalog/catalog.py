@@ -16,12 +16,17 @@ from engageiq_files.catalog.records import FileRecord, FileStatus, from_item, no
 from engageiq_tenancy import cursors
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.items import serialize
-from engageiq_tenancy.keys import InvalidObjectId, object_id, sort_key, tenant_partition
+from engageiq_tenancy.keys import (
+    FILES_ENTITY,
+    InvalidObjectId,
+    object_id,
+    sort_key,
+    tenant_partition,
+)
 from engageiq_tenancy.resources import FILES
 from engageiq_tenancy.tenant_credentials import TenantClients
 from engageiq_tenancy.tenant_ids import KEY_DELIMITER, is_valid_tenant_id
 
-FILES_ENTITY: Final = "FILES"
 FILE_TAG: Final = "FILE"
 
 INGESTION_INDEX: Final = FILES.indexes[0]

@@ -27,8 +27,8 @@ from engageiq_files.ingestion.sandbox import ParserSandbox
 from engageiq_files.ingestion.sections import ParseFailure
 from engageiq_files.search.build_process import IndexBuildFailed
 from engageiq_files.search.builder import TenantIndexBuilder
-from engageiq_files.search.index_store import IndexStore
 from engageiq_files.uploads.store import FileStore, chunks_object_key
+from engageiq_search.index_store import IndexStore
 from engageiq_tenancy.context import TenantContext
 
 log = structlog.get_logger(__name__)

@@ -11,7 +11,7 @@ from typing import Final
 import msgspec
 
 from engageiq_files.ingestion.sandbox import PROCESS_CONTEXT
-from engageiq_files.search.tenant_index import IndexedChunk, TenantIndex
+from engageiq_search.tenant_index import IndexedChunk, TenantIndex
 
 BUILD_MEMORY_BYTES: Final = 4 * 1024 * 1024 * 1024
 BUILD_TIMEOUT_SECONDS: Final = 600.0

@@ -28,10 +28,10 @@ from engageiq_files.catalog.records import FileRecord, FileStatus
 from engageiq_files.catalog.versions import superseded_in_build
 from engageiq_files.ingestion.chunking import Chunk
 from engageiq_files.search.build_process import IndexBuildProcess
-from engageiq_files.search.index_store import IndexPointer, IndexStore
-from engageiq_files.search.service import TenantSearch
-from engageiq_files.search.tenant_index import IndexedChunk, TenantIndex
 from engageiq_files.uploads.store import FileStore
+from engageiq_search.index_store import IndexPointer, IndexStore
+from engageiq_search.service import TenantSearch
+from engageiq_search.tenant_index import IndexedChunk, TenantIndex
 from engageiq_tenancy.context import TenantContext
 
 log = structlog.get_logger(__name__)

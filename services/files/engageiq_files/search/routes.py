@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from engageiq_files.runtime import FilesRuntime
-from engageiq_files.search.service import Passage
+from engageiq_search.service import Passage
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.service import BEARER
 

@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import IO, Any, Final
+from typing import Any, Final
 from urllib.parse import quote
 
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.keys import s3_key, s3_tenant_prefix
-from engageiq_tenancy.tenant_credentials import TenantClients
+from engageiq_tenancy.objects import TenantObjects, version_argument
 
 FILES_AREA: Final = "files"
 CHUNKS_AREA: Final = "chunks"
-DOWNLOAD_CHUNK: Final = 1024 * 1024
 
 
 def file_object_key(tenant: TenantContext, file_id: str) -> str:
@@ -88,22 +87,9 @@ def abort_open_uploads(s3: Any, bucket: str, key: str) -> int:
     return aborted
 
 
-class FileStore:
-    """Every call names the tenant: its client is signed as that tenant in the cloud (IAM
-    limits it to "tenants/<tenant>/"), and keys outside the tenant's prefix are refused here
-    as well."""
-
-    def __init__(self, clients: TenantClients, bucket: str) -> None:
-        self._clients = clients
-        self.bucket = bucket
-
-    def s3_for(self, tenant: TenantContext) -> Any:
-        return self._clients.client(tenant, "s3")
-
-    def _checked(self, tenant: TenantContext, key: str) -> str:
-        if not key.startswith(s3_tenant_prefix(tenant)):
-            raise ValueError("object key outside the tenant's prefix")
-        return key
+class FileStore(TenantObjects):
+    """The tenant's objects (`TenantObjects`: reads, writes, deletes, all under the tenant's
+    prefix) plus what only the files service does with them: uploads and presigned URLs."""
 
     def start_upload(self, tenant: TenantContext, key: str, content_type: str) -> UploadSession:
         return UploadSession(
@@ -129,53 +115,10 @@ class FileStore:
             Bucket=self.bucket,
             Key=self._checked(tenant, key),
             Range=f"bytes=0-{length - 1}",
-            **_version(version),
+            **version_argument(version),
         )
         data: bytes = body["Body"].read()
         return data
-
-    def download_to(
-        self,
-        tenant: TenantContext,
-        key: str,
-        out: IO[bytes],
-        max_bytes: int,
-        version: str | None = None,
-    ) -> int:
-        """Stream an object into `out`; refuses objects above `max_bytes`."""
-        body = self.s3_for(tenant).get_object(
-            Bucket=self.bucket, Key=self._checked(tenant, key), **_version(version)
-        )["Body"]
-        total = 0
-        for chunk in iter(lambda: body.read(DOWNLOAD_CHUNK), b""):
-            total += len(chunk)
-            if total > max_bytes:
-                body.close()
-                raise ValueError("object larger than the upload limit")
-            out.write(chunk)
-        return total
-
-    def put_bytes(self, tenant: TenantContext, key: str, data: bytes, content_type: str) -> None:
-        self.s3_for(tenant).put_object(
-            Bucket=self.bucket, Key=self._checked(tenant, key), Body=data, ContentType=content_type
-        )
-
-    def get_bytes(self, tenant: TenantContext, key: str) -> bytes | None:
-        try:
-            data: bytes = (
-                self.s3_for(tenant)
-                .get_object(Bucket=self.bucket, Key=self._checked(tenant, key))["Body"]
-                .read()
-            )
-        except self.s3_for(tenant).exceptions.NoSuchKey:
-            return None
-        return data
-
-    def delete(self, tenant: TenantContext, key: str) -> None:
-        """Remove the object. The bucket is versioned for recovery: the old version stays
-        restorable by operators until the platform's lifecycle rule expires noncurrent
-        versions (30 days); the tenant role may only delete, not purge versions."""
-        self.s3_for(tenant).delete_object(Bucket=self.bucket, Key=self._checked(tenant, key))
 
     def presigned_download(
         self,
@@ -191,7 +134,7 @@ class FileStore:
                 "Bucket": self.bucket,
                 "Key": self._checked(tenant, key),
                 "ResponseContentDisposition": content_disposition(file_name),
-                **_version(version),
+                **version_argument(version),
             },
             ExpiresIn=expires,
         )
@@ -220,10 +163,6 @@ class FileStore:
             Bucket=self.bucket, Prefix=s3_tenant_prefix(tenant)
         )
         yield from response.get("Uploads", [])
-
-
-def _version(version: str | None) -> dict[str, str]:
-    return {"VersionId": version} if version else {}
 
 
 def content_disposition(file_name: str) -> str:

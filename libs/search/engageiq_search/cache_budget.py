@@ -6,8 +6,11 @@ sized to its configured memory)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
+
+from engageiq_tenancy.setting_catalog import SharedVariables
 
 CACHE_MEMORY_FRACTION: Final = 0.3
 """Share of the instance's memory given to cached indexes. The rest holds the process itself
@@ -54,3 +57,11 @@ def instance_memory_bytes(root: Path = CGROUP_ROOT) -> int:
 def default_cache_bytes(root: Path = CGROUP_ROOT) -> int:
     """`CACHE_MEMORY_FRACTION` of `instance_memory_bytes()`, in bytes."""
     return int(instance_memory_bytes(root) * CACHE_MEMORY_FRACTION)
+
+
+def cache_bytes_from_env(environ: Mapping[str, str] | None = None) -> int:
+    """`ENGAGEIQ_INDEX_CACHE_BYTES` in bytes if set, else `default_cache_bytes()`, read by the
+    one settings reader (`SharedVariables.INDEX_CACHE_BYTES`). Raises `SettingsError` naming
+    the variable and its form if it is not a whole number of bytes, 0 or more."""
+    cache_bytes = SharedVariables.INDEX_CACHE_BYTES.read(os.environ if environ is None else environ)
+    return default_cache_bytes() if cache_bytes is None else cache_bytes

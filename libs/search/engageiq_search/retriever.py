@@ -7,10 +7,11 @@ from __future__ import annotations
 from html import escape
 from typing import Final, Protocol
 
-from engageiq_files.search.index_store import IndexStore
-from engageiq_files.search.service import Passage, TenantSearch
-from engageiq_files.uploads.store import FileStore
+from engageiq_search.cache_budget import cache_bytes_from_env
+from engageiq_search.index_store import IndexStore
+from engageiq_search.service import Passage, TenantSearch
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.objects import TenantObjects
 from engageiq_tenancy.settings import ServiceSettings
 from engageiq_tenancy.tenant_credentials import TenantClients
 
@@ -42,15 +43,13 @@ class S3Retriever:
         """Reads with the calling service's tenant-scoped clients (`service` names the STS
         session, so CloudTrail shows who read). `cache_bytes` bounds the index cache; by
         default `ENGAGEIQ_INDEX_CACHE_BYTES`, else a share of this instance's memory
-        (`FilesSettings.index_cache_bytes`)."""
+        (`cache_budget.cache_bytes_from_env`, as the files service's settings read it).
+        Raises `ValueError` if that variable is not a number or negative."""
         clients = TenantClients.from_settings(settings, service)
-        store = FileStore(clients, settings.bucket("uploads"))
+        store = TenantObjects(clients, settings.bucket("uploads"))
         indexes = IndexStore(clients, settings.table("files"), store)
         if cache_bytes is None:
-            # Imported here: the settings module imports this package's cache budget.
-            from engageiq_files.config import FilesSettings
-
-            cache_bytes = FilesSettings.from_env().index_cache_bytes
+            cache_bytes = cache_bytes_from_env()
         return cls(TenantSearch(indexes, cache_bytes))
 
     async def retrieve(self, tenant: TenantContext, query: str, limit: int) -> list[Passage]:

@@ -1,17 +1,13 @@
 """Retrieval quality: the heading and document name are scored with each chunk, questions
-lose their function words, near-duplicate chunks are collapsed, and chunks are cut at line
-and sentence ends with an overlap that starts whole."""
+lose their function words, and near-duplicate chunks are collapsed. (How chunks are cut is
+the files service's: tests/unit/files/test_names_sniffing_chunking.py.)"""
 
 from __future__ import annotations
 
-import itertools
-
-from engageiq_files.ingestion.chunking import chunk_sections
-from engageiq_files.ingestion.sections import Section
-from engageiq_files.search.indexed_text import document_words, indexed_text, location_words
-from engageiq_files.search.query import query_tokens
-from engageiq_files.search.tenant_index import IndexedChunk, TenantIndex
-from engageiq_files.search.tokens import Tokenizer
+from engageiq_search.indexed_text import document_words, indexed_text, location_words
+from engageiq_search.query import query_tokens
+from engageiq_search.tenant_index import IndexedChunk, TenantIndex
+from engageiq_search.tokens import Tokenizer
 
 
 def chunk(file_id: str, text: str, location: str = "page 1", name: str = "") -> IndexedChunk:
@@ -84,26 +80,3 @@ def test_near_duplicate_chunks_are_collapsed() -> None:
         "pricing",
         "pricing-copy",
     ]
-
-
-def test_chunks_end_at_line_and_sentence_ends_and_overlap_starts_whole() -> None:
-    sentences = [
-        f"Sentence number {i} says something about plan {i} and its price." for i in range(40)
-    ]
-    text = " ".join(sentences)
-    chunks = chunk_sections([Section("Pricing", text)], size=300, overlap=80)
-    assert len(chunks) > 5
-    for c in chunks:
-        assert text[c.start : c.end].strip() == c.text
-        assert c.text.startswith("Sentence number ")
-        assert c.text.endswith("price.")
-    for before, after in itertools.pairwise(chunks):
-        assert after.start < before.end  # they overlap by a whole sentence
-        assert before.text.split(". ")[-1] in after.text
-
-
-def test_rows_are_never_cut_in_half() -> None:
-    rows = [f"Plan: P{i}; Seats from: {i * 10}; Price per seat (EUR): {50 + i}" for i in range(40)]
-    text = "\n".join(rows)
-    for c in chunk_sections([Section("Prices!A2:C41", text)], size=400, overlap=100):
-        assert all(line in rows for line in c.text.splitlines())

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from engageiq_files.search.tenant_index import TenantIndex
+from engageiq_search.tenant_index import TenantIndex
 
 log = structlog.get_logger(__name__)
 

@@ -16,7 +16,7 @@ from typing import Final
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
-from engageiq_files.search.normalise import normalise
+from engageiq_search.normalise import normalise
 
 _WORD: Final = re.compile(r"\w+", re.UNICODE)
 _STOPWORDS: Final = frozenset(STOPWORDS_EN)

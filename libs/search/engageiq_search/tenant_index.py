@@ -24,10 +24,10 @@ import bm25s
 import msgspec
 import numpy as np
 
-from engageiq_files.search.duplicates import distinct
-from engageiq_files.search.indexed_text import indexed_text
-from engageiq_files.search.query import query_tokens
-from engageiq_files.search.tokens import Tokenizer
+from engageiq_search.duplicates import distinct
+from engageiq_search.indexed_text import indexed_text
+from engageiq_search.query import query_tokens
+from engageiq_search.tokens import Tokenizer
 
 FORMAT_VERSION: Final = 2
 LEGACY_FORMAT_VERSION: Final = 1

@@ -16,11 +16,10 @@ from typing import Any, Final
 import structlog
 from botocore.exceptions import BotoCoreError, ClientError
 
-from engageiq_files.catalog.catalog import FILES_ENTITY
-from engageiq_files.search.tenant_index import TenantIndex
-from engageiq_files.uploads.store import FileStore
+from engageiq_search.tenant_index import TenantIndex
 from engageiq_tenancy.context import TenantContext
-from engageiq_tenancy.keys import s3_key, s3_tenant_prefix, tenant_partition
+from engageiq_tenancy.keys import FILES_ENTITY, s3_key, s3_tenant_prefix, tenant_partition
+from engageiq_tenancy.objects import TenantObjects
 from engageiq_tenancy.tenant_credentials import TenantClients
 
 log = structlog.get_logger(__name__)
@@ -54,7 +53,9 @@ def _pointer_key(tenant: TenantContext) -> dict[str, Any]:
 
 
 class IndexStore:
-    def __init__(self, clients: TenantClients, table: str, store: FileStore) -> None:
+    def __init__(self, clients: TenantClients, table: str, store: TenantObjects) -> None:
+        """`store`: the uploads bucket, read and written with the same tenant's clients (the
+        files service passes its `FileStore`)."""
         self._clients = clients
         self._table = table
         self._store = store

@@ -14,8 +14,8 @@ from typing import Final
 
 from bm25s import stopwords
 
-from engageiq_files.search.normalise import normalise
-from engageiq_files.search.tokens import Tokenizer
+from engageiq_search.normalise import normalise
+from engageiq_search.tokens import Tokenizer
 
 _WORD: Final = re.compile(r"\w+", re.UNICODE)
 

@@ -13,10 +13,10 @@ import anyio
 import anyio.to_thread
 import msgspec
 
-from engageiq_files.search.cache_budget import default_cache_bytes
-from engageiq_files.search.index_cache import CachedIndex, IndexCache
-from engageiq_files.search.index_store import IndexPointer, IndexStore
-from engageiq_files.search.tenant_index import TenantIndex
+from engageiq_search.cache_budget import default_cache_bytes
+from engageiq_search.index_cache import CachedIndex, IndexCache
+from engageiq_search.index_store import IndexPointer, IndexStore
+from engageiq_search.tenant_index import TenantIndex
 from engageiq_tenancy.context import TenantContext
 
 MAX_RESULTS: Final = 50

@@ -17,17 +17,17 @@ import numpy as np
 import pytest
 from structlog.testing import capture_logs
 
-from engageiq_files.config import FilesSettings
-from engageiq_files.search import S3Retriever, TenantSearch, index_store
-from engageiq_files.search.cache_budget import (
+from engageiq_search import S3Retriever, TenantSearch, index_store
+from engageiq_search.cache_budget import (
     CACHE_MEMORY_FRACTION,
+    cache_bytes_from_env,
     cgroup_memory_limit,
     default_cache_bytes,
     physical_memory_bytes,
 )
-from engageiq_files.search.index_cache import CachedIndex, IndexCache
-from engageiq_files.search.index_store import IndexPointer, IndexStore
-from engageiq_files.search.tenant_index import IndexedChunk, TenantIndex
+from engageiq_search.index_cache import CachedIndex, IndexCache
+from engageiq_search.index_store import IndexPointer, IndexStore
+from engageiq_search.tenant_index import IndexedChunk, TenantIndex
 from engageiq_tenancy.context import Role, TenantContext
 from engageiq_tenancy.settings import ServiceSettings, SettingsError
 
@@ -325,12 +325,13 @@ def test_an_unlimited_cgroup_falls_back_to_physical_memory(
     assert cgroup_memory_limit(tmp_path / "absent") is None
 
 
-def test_the_budget_is_a_setting() -> None:
-    settings = FilesSettings.from_env({"ENGAGEIQ_INDEX_CACHE_BYTES": "268435456"})
-    assert settings.index_cache_bytes == 256 * 1024**2
-    assert FilesSettings.from_env({}).index_cache_bytes == default_cache_bytes()
-    with pytest.raises(SettingsError, match="ENGAGEIQ_INDEX_CACHE_BYTES"):
-        FilesSettings.from_env({"ENGAGEIQ_INDEX_CACHE_BYTES": "-1"})
+def test_the_budget_is_read_from_the_environment() -> None:
+    assert cache_bytes_from_env({"ENGAGEIQ_INDEX_CACHE_BYTES": "268435456"}) == 256 * 1024**2
+    assert cache_bytes_from_env({"ENGAGEIQ_INDEX_CACHE_BYTES": " "}) == default_cache_bytes()
+    assert cache_bytes_from_env({}) == default_cache_bytes()
+    for bad in ("-1", "lots"):
+        with pytest.raises(SettingsError, match="ENGAGEIQ_INDEX_CACHE_BYTES"):
+            cache_bytes_from_env({"ENGAGEIQ_INDEX_CACHE_BYTES": bad})
 
 
 def test_the_chat_services_retriever_reads_the_same_budget(
