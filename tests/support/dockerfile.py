@@ -193,12 +193,18 @@ class Replayed:
 
 
 def replay(
-    dockerfile: Path, context: Path, root: Path, uv: str, env: Mapping[str, str]
+    dockerfile: Path,
+    context: Path,
+    root: Path,
+    uv: str,
+    env: Mapping[str, str],
+    speed_only: Mapping[str, str] | None = None,
 ) -> Replayed:
     """Copy what the build stage copies from `context` into `root` (an empty folder standing
     for the image's `/`) and run its `uv` commands there with `uv` (the binary to use) and
-    `env` plus the stage's ENV. Raises DockerfileError, or CalledProcessError with uv's
-    output when a command fails."""
+    `env` plus the stage's ENV, then `speed_only` (variables that change how fast uv installs,
+    never what). Raises DockerfileError, or CalledProcessError with uv's output when a
+    command fails."""
     stage = parse(dockerfile.read_text()).build
     visible = build_context_files(context, dockerfile)
     workdir = root / stage.workdir.lstrip("/")
@@ -215,7 +221,7 @@ def replay(
         subprocess.run(
             [uv, *step.argv[1:]],
             cwd=workdir,
-            env={**env, **stage.env},
+            env={**env, **stage.env, **(speed_only or {})},
             check=True,
             capture_output=True,
             text=True,
