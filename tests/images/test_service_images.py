@@ -20,19 +20,8 @@ from typing import Final
 import pytest
 
 from engageiq.local.aws import LocalResources
-from engageiq.local.platform import (
-    HOST,
-    NotAnswering,
-    free_port,
-    service_environment,
-    wait_until_answering,
-)
-from engageiq_infra.access import SERVICE_SECRETS
+from engageiq.local.platform import HOST, NotAnswering, free_port, wait_until_answering
 from engageiq_infra.images import build_context_files, dockerfile_path
-from engageiq_infra.wiring import LOCAL_ONLY_VARIABLES
-from engageiq_tenancy.resources import EnvVars
-from tests.infra.conftest import recorded_stack
-from tests.infra.guardrails import service_environment as wired_environment
 from tests.support.dockerfile import (
     Copy,
     Replayed,
@@ -45,6 +34,7 @@ from tests.support.dockerfile import (
     replay,
     workspace_members,
 )
+from tests.support.image_environment import service_variables
 
 REPOSITORY: Final = Path(__file__).resolve().parents[2]
 SERVICES: Final = ("chat", "files")
@@ -59,8 +49,6 @@ DOCUMENT_PARSERS: Final = (
 # is built once and started many times); here that took over two minutes per image on a busy
 # 2-core machine. Hard links and no bytecode install the very same files.
 SPEED_ONLY: Final = {"UV_LINK_MODE": "hardlink", "UV_COMPILE_BYTECODE": "0"}
-# The stack whose wiring the services start with (every cloud stack wires the same names).
-WIRED_STACK: Final = ("dev", "apprunner")
 
 pytestmark = pytest.mark.image
 
@@ -170,18 +158,9 @@ def service_of(image: Replayed) -> str:
 
 
 def runtime_environment(image: Replayed, resources: LocalResources) -> dict[str, str]:
-    """The variables the Pulumi program gives the service (names from the recorded stack),
-    with the local moto's values where the program's would be AWS resources, dummy secrets,
-    and the runtime stage's PATH; nothing of this machine's environment leaks in."""
-    service = service_of(image)
-    local = service_environment(resources)
-    wired = wired_environment(recorded_stack(*WIRED_STACK), service)
-    env = {name: local.get(name, value) for name, value in wired.items()}
-    env |= {name: local[name] for name in LOCAL_ONLY_VARIABLES}
-    env |= {k: v for k, v in local.items() if k.startswith("AWS_") and k not in env}
-    env |= {secret: "x" * 40 for secret in SERVICE_SECRETS[service]}
-    env[EnvVars.ENV] = "local"  # the only mode that trusts moto (settings.check_trust_rules)
-    return env | {
+    """`service_variables` and the runtime stage's PATH; nothing of this machine's environment
+    leaks in."""
+    return service_variables(service_of(image), resources) | {
         "PATH": f"{image.venv / 'bin'}:/usr/local/bin:/usr/bin:/bin",
         "HOME": str(image.root),
         "PYTHONUNBUFFERED": "1",
