@@ -253,9 +253,12 @@ def workspace_members(context: Path) -> dict[str, str]:
     return members
 
 
-def lock_closure(context: Path, distribution: str) -> set[str]:
+def lock_closure(
+    context: Path, distribution: str, excluding: frozenset[str] = frozenset()
+) -> set[str]:
     """Every distribution `uv sync --package <distribution> --no-dev` installs, by uv.lock's
-    dependency lists (extras' optional dependencies left out, so this may be a subset)."""
+    dependency lists (extras' optional dependencies left out, so this may be a subset), not
+    following `excluding`."""
     lock = tomllib.loads((context / "uv.lock").read_text())
     dependencies = {
         p["name"]: {d["name"] for d in p.get("dependencies", [])} for p in lock["package"]
@@ -264,7 +267,7 @@ def lock_closure(context: Path, distribution: str) -> set[str]:
     todo = [distribution]
     while todo:
         name = todo.pop()
-        if name not in found:
+        if name not in found and name not in excluding:
             found.add(name)
             todo += dependencies.get(name, set())
     return found
