@@ -126,9 +126,82 @@ class _ItemJournal:
                 del table.items[hash_key]
 
 
+def _check_unicity(
+    target_items: set[tuple[str, str]], table_name: str, key: dict[str, Any]
+) -> None:
+    """moto's check that a transaction touches each item once; `target_items` collects them."""
+    from moto.dynamodb.exceptions import MultipleTransactionsException
+
+    item = (str(table_name), str(dict(sorted(key.items()))))
+    if item in target_items:
+        raise MultipleTransactionsException()
+    target_items.add(item)
+
+
+def _operation(item: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A transaction item's one operation: (its type, its parameters)."""
+    op_type, op = next(iter(item.items()))
+    if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
+        raise ValueError("Unsupported transaction operation")
+    return op_type, op
+
+
+def _operation_key(table: Any, op_type: str, op: dict[str, Any]) -> dict[str, Any]:
+    """The key of the item a transaction operation touches: a Put's is within its item."""
+    if op_type == "Put":
+        attrs = op["Item"]
+        key = {table.hash_key_attr: attrs[table.hash_key_attr]}
+        if table.range_key_attr is not None:
+            key[table.range_key_attr] = attrs[table.range_key_attr]
+    else:
+        key = op["Key"]
+    return key
+
+
+def _write(
+    self: Any,
+    op_type: str,
+    op: dict[str, Any],
+    key: dict[str, Any],
+    *,
+    condition_expression: str | None,
+    names: dict[str, str] | None,
+    values: dict[str, Any] | None,
+) -> None:
+    """A transaction's Put, Delete or Update on the backend `self`, as moto applies it (a
+    ConditionCheck writes nothing)."""
+    table_name = op["TableName"]
+    if op_type == "Put":
+        self.put_item(
+            table_name,
+            op["Item"],
+            condition_expression=condition_expression,
+            expression_attribute_names=names,
+            expression_attribute_values=values,
+        )
+    elif op_type == "Delete":
+        self.delete_item(
+            table_name,
+            key,
+            condition_expression=condition_expression,
+            expression_attribute_names=names,
+            expression_attribute_values=values,
+        )
+    elif op_type == "Update":
+        self.update_item(
+            table_name,
+            key,
+            update_expression=op["UpdateExpression"],
+            condition_expression=condition_expression,
+            expression_attribute_names=names,
+            expression_attribute_values=values,
+        )
+
+
 def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
     """moto 5.2's DynamoDBBackend.transact_write_items with a per-item journal instead of a
-    deep copy of every touched table. The control flow below follows moto's line by line."""
+    deep copy of every touched table. The control flow follows moto's line by line; its
+    steps (`_operation`, `_operation_key`, `_check_unicity`, `_write`) are moto's code too."""
     from moto.dynamodb.comparisons import get_filter_expression
     from moto.dynamodb.exceptions import (
         ConditionalCheckFailed,
@@ -143,22 +216,13 @@ def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> No
         raise TooManyTransactionsException()
     journal = _ItemJournal()
     target_items: set[tuple[str, str]] = set()
-
-    def check_unicity(table_name: str, key: dict[str, Any]) -> None:
-        item = (str(table_name), str(dict(sorted(key.items()))))
-        if item in target_items:
-            raise MultipleTransactionsException()
-        target_items.add(item)
-
     errors: list[tuple[str | None, str | None, dict[str, Any] | None]] = []
     for item in transact_items:
         original_item: dict[str, Any] | None = None
         if len(list(item.keys())) > 1:
             raise TransactWriteSingleOpException
         try:
-            op_type, op = next(iter(item.items()))
-            if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
-                raise ValueError("Unsupported transaction operation")
+            op_type, op = _operation(item)
             table_name = op["TableName"]
             condition_expression = op.get("ConditionExpression")
             names = op.get("ExpressionAttributeNames")
@@ -166,14 +230,8 @@ def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> No
             on_failure = op.get("ReturnValuesOnConditionCheckFailure")
 
             table = self.get_table(table_name)
-            if op_type == "Put":
-                attrs = op["Item"]
-                key = {table.hash_key_attr: attrs[table.hash_key_attr]}
-                if table.range_key_attr is not None:
-                    key[table.range_key_attr] = attrs[table.range_key_attr]
-            else:
-                key = op["Key"]
-            check_unicity(table_name, key)
+            key = _operation_key(table, op_type, op)
+            _check_unicity(target_items, table_name, key)
 
             current = self.get_item(table_name, key)
             if condition_expression is not None:
@@ -186,31 +244,15 @@ def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> No
             if op_type != "ConditionCheck":
                 hash_key, range_key = self.get_keys_value(table, key)
                 journal.save(table, hash_key, range_key)
-            if op_type == "Put":
-                self.put_item(
-                    table_name,
-                    op["Item"],
-                    condition_expression=condition_expression,
-                    expression_attribute_names=names,
-                    expression_attribute_values=values,
-                )
-            elif op_type == "Delete":
-                self.delete_item(
-                    table_name,
-                    key,
-                    condition_expression=condition_expression,
-                    expression_attribute_names=names,
-                    expression_attribute_values=values,
-                )
-            elif op_type == "Update":
-                self.update_item(
-                    table_name,
-                    key,
-                    update_expression=op["UpdateExpression"],
-                    condition_expression=condition_expression,
-                    expression_attribute_names=names,
-                    expression_attribute_values=values,
-                )
+            _write(
+                self,
+                op_type,
+                op,
+                key,
+                condition_expression=condition_expression,
+                names=names,
+                values=values,
+            )
             errors.append((None, None, None))
         except (MultipleTransactionsException, MockValidationException):
             journal.restore()

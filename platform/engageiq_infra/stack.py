@@ -5,6 +5,7 @@ under mocks, so what they inspect is exactly what `pulumi up` deploys."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -41,9 +42,37 @@ WEB_BUILD: Final = WebBuild(
 )
 
 
+@dataclass(frozen=True)
+class _Deployed:
+    """The components whose outputs are the stack's outputs."""
+
+    identity: Identity
+    data: Data
+    queues: Queues
+    tenancy: Tenancy
+    services: Services
+    edge: Edge
+    api_url: pulumi.Output[str]
+
+
 def build(config: EnvironmentConfig, web: WebBuild = WEB_BUILD) -> dict[str, pulumi.Output[str]]:
-    env = config.environment
     web_dist = web.prepare()
+    messages, identity = _identity(config)
+    data, queues = _data(config)
+    # Shared by the services (which check it) and the edge (which sends it).
+    origin_secret = OriginSecret("origin-secret")
+    tenancy, services = _compute(config, identity, data, queues, origin_secret)
+    edge = _edge(config, data, services, origin_secret)
+    messages.publish_web_url(identity.user_pool, edge.web_url)
+    api_url = edge.web_url.apply(lambda url: f"{url}/api")
+    _web(config, web_dist, identity, data, edge, api_url)
+    _observability(config, services, queues, edge)
+    return _outputs(config, _Deployed(identity, data, queues, tenancy, services, edge, api_url))
+
+
+def _identity(config: EnvironmentConfig) -> tuple[CognitoMessages, Identity]:
+    """The user pool, and the messages it sends (whose links need the web URL, later)."""
+    env = config.environment
     messages = CognitoMessages(
         "cognito-messages",
         CognitoMessagesArgs(
@@ -67,6 +96,12 @@ def build(config: EnvironmentConfig, web: WebBuild = WEB_BUILD) -> dict[str, pul
             messages=messages.identity_settings(),
         ),
     )
+    return messages, identity
+
+
+def _data(config: EnvironmentConfig) -> tuple[Data, Queues]:
+    """Tables, buckets and the queues between the services."""
+    env = config.environment
     data = Data(
         "data",
         DataArgs(
@@ -76,7 +111,18 @@ def build(config: EnvironmentConfig, web: WebBuild = WEB_BUILD) -> dict[str, pul
         ),
     )
     queues = Queues("queues", QueuesArgs(environment=env))
-    origin_secret = OriginSecret("origin-secret")
+    return data, queues
+
+
+def _compute(
+    config: EnvironmentConfig,
+    identity: Identity,
+    data: Data,
+    queues: Queues,
+    origin_secret: OriginSecret,
+) -> tuple[Tenancy, Services]:
+    """The services, their roles and secrets, and the tenant role they assume per request."""
+    env = config.environment
     table_arns = {name: table.arn for name, table in data.tables.items()}
     bucket_arns = {name: stored.bucket.arn for name, stored in data.buckets.items()}
     access = ServiceAccess(
@@ -140,6 +186,14 @@ def build(config: EnvironmentConfig, web: WebBuild = WEB_BUILD) -> dict[str, pul
             ecs_security_group_ids=config.ecs_security_group_ids,
         ),
     )
+    return tenancy, services
+
+
+def _edge(
+    config: EnvironmentConfig, data: Data, services: Services, origin_secret: OriginSecret
+) -> Edge:
+    """The CDN in front of the web bucket and the services."""
+    env = config.environment
     web_bucket = data.buckets["web"]
     edge = Edge(
         "edge",
@@ -152,8 +206,19 @@ def build(config: EnvironmentConfig, web: WebBuild = WEB_BUILD) -> dict[str, pul
             origin_secret=origin_secret.value,
         ),
     )
-    messages.publish_web_url(identity.user_pool, edge.web_url)
-    api_url = edge.web_url.apply(lambda url: f"{url}/api")
+    return edge
+
+
+def _web(
+    config: EnvironmentConfig,
+    web_dist: Path,
+    identity: Identity,
+    data: Data,
+    edge: Edge,
+    api_url: pulumi.Output[str],
+) -> None:
+    """The web app's files and its config.json, served by the edge."""
+    web_bucket = data.buckets["web"]
     Web(
         "web",
         WebArgs(
@@ -173,6 +238,13 @@ def build(config: EnvironmentConfig, web: WebBuild = WEB_BUILD) -> dict[str, pul
             distribution_id=edge.distribution.id,
         ),
     )
+
+
+def _observability(
+    config: EnvironmentConfig, services: Services, queues: Queues, edge: Edge
+) -> None:
+    """Alarms on the edge, the services and the dead-letter queues."""
+    env = config.environment
     Observability(
         "observability",
         ObservabilityArgs(
@@ -187,6 +259,13 @@ def build(config: EnvironmentConfig, web: WebBuild = WEB_BUILD) -> dict[str, pul
             },
         ),
     )
+
+
+def _outputs(config: EnvironmentConfig, deployed: _Deployed) -> dict[str, pulumi.Output[str]]:
+    """The stack outputs: what the services, the web app and the CLI read (outputs.py)."""
+    identity, data, queues = deployed.identity, deployed.data, deployed.queues
+    tenancy, services, edge = deployed.tenancy, deployed.services, deployed.edge
+    api_url = deployed.api_url
     return {
         OUTPUT_KEYS.web_url: edge.web_url,
         OUTPUT_KEYS.api_url: api_url,

@@ -15,7 +15,11 @@ from engageiq_files.catalog.routes import delete_file, get_file, list_files, res
 from engageiq_files.config import FilesSettings
 from engageiq_files.runtime import FilesRuntime
 from engageiq_files.search.routes import search_files
-from engageiq_files.uploads.routes import upload_route_handlers
+from engageiq_files.uploads.routes import (
+    complete_direct_upload,
+    create_direct_upload,
+    upload_router,
+)
 from engageiq_tenancy.settings import ServiceSettings
 
 STATE_KEY = "files_runtime"
@@ -44,7 +48,9 @@ class FilesPlugin(InitPluginProtocol):
             get_file,
             delete_file,
             restore_version,
-            *upload_route_handlers(self.settings),
+            upload_router(self.settings),
+            create_direct_upload,
+            complete_direct_upload,
         ]
         app_config.dependencies["files"] = Provide(provide_files, sync_to_thread=False)
         app_config.signature_namespace["FilesRuntime"] = FilesRuntime

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -131,6 +131,30 @@ def _as_fields(header: list[str], cells: list[str]) -> str:
     )
 
 
+def _table_row(line: str, header: list[str], in_table: bool) -> tuple[list[str], str]:
+    """(the column names for the rows after it, the row's unit text) of one table row; the
+    text is empty for a pipe table's first row, which only names the columns."""
+    if "|" in line and not in_table:
+        return _cells(line), ""  # a pipe table's first row names its columns
+    if "|" in line:
+        return header, _as_fields(header, _cells(line))
+    return header, line
+
+
+def _quoted_sentences(paragraph: str) -> Iterator[str]:
+    """The sentences of one paragraph, in order, as they are quoted: a sentence the next one
+    refers back to ("This ...") is quoted together with it."""
+    sentences = _SENTENCE_END.split(paragraph)
+    for i, sentence in enumerate(sentences):
+        following = sentences[i + 1] if i + 1 < len(sentences) else ""
+        if following and _REFERS_BACK.match(following):
+            yield f"{sentence} {following}"  # quoted whole: the next one needs this one
+        elif i and _REFERS_BACK.match(sentence):
+            continue  # already quoted with the sentence it refers to
+        else:
+            yield sentence
+
+
 def units_of(text: str, passage: int = 0, about: str = "") -> list[Unit]:
     """The quotable units of one passage's text, in reading order; `about` (the document's
     name and section) is every unit's context."""
@@ -145,15 +169,8 @@ def units_of(text: str, passage: int = 0, about: str = "") -> list[Unit]:
             units.append(Unit(passage, len(units), unit_text[:MAX_UNIT_CHARS], joined))
 
     def end_paragraph() -> None:
-        sentences = _SENTENCE_END.split(" ".join(paragraph))
-        for i, sentence in enumerate(sentences):
-            following = sentences[i + 1] if i + 1 < len(sentences) else ""
-            if following and _REFERS_BACK.match(following):
-                add(f"{sentence} {following}")  # quoted whole: the next one needs this one
-            elif i and _REFERS_BACK.match(sentence):
-                continue  # already quoted with the sentence it refers to
-            else:
-                add(sentence)
+        for sentence in _quoted_sentences(" ".join(paragraph)):
+            add(sentence)
         paragraph.clear()
 
     in_table = False
@@ -166,12 +183,8 @@ def units_of(text: str, passage: int = 0, about: str = "") -> list[Unit]:
             continue
         if _is_row(line):
             end_paragraph()
-            if "|" in line and not in_table:
-                header = _cells(line)  # a pipe table's first row names its columns
-            elif "|" in line:
-                add(_as_fields(header, _cells(line)))
-            else:
-                add(line)
+            header, row = _table_row(line, header, in_table)
+            add(row)
             in_table = True
             continue
         in_table = False

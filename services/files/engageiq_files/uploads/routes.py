@@ -9,10 +9,9 @@ from typing import Annotated, Any
 
 import anyio.to_thread
 import msgspec
-from litestar import Request, post
+from litestar import Request, Router, post
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
-from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import (
     OpenAPIFormat,
     OpenAPIMediaType,
@@ -191,202 +190,213 @@ async def _receive(
         raise unsupported_file_type(str(exc)) from None
 
 
-def upload_route_handlers(settings: FilesSettings) -> list[HTTPRouteHandler]:
+@post(
+    "/api/upload-file",
+    security=[BEARER],
+    tags=["files"],
+    status_code=201,
+    operation_class=MultipartUploadOperation,
+    responses=documented_errors(
+        {
+            400: "`empty_file`, `malformed_upload` (not multipart/form-data with one `file` "
+            "field), `invalid_request`.",
+            403: NOT_YOURS_DOC + " (`replaces`)",
+            404: NOT_FOUND_DOC + " (`replaces`)",
+            409: REPLACES_PENDING_DOC,
+            413: "`file_too_large`: over the upload limit.",
+            415: "`unsupported_file_type`: the content is not an accepted document type.",
+        }
+    ),
+)
+async def upload_file(
+    request: Request[Any, Any, Any],
+    tenant: NamedDependency[TenantContext],
+    files: NamedDependency[FilesRuntime],
+    replaces: Annotated[str | None, QueryParameter(max_length=64)] = None,
+) -> UploadedFile:
+    """Upload one file as multipart/form-data (field `file`), streamed to storage.
+    `?replaces=<file id>` uploads a new version of that file's document: it becomes the
+    current version once it is ready (404 if the id is not one of the tenant's files)."""
+    settings = files.settings
     limit = settings.max_upload_bytes
-
-    @post(
-        "/api/upload-file",
-        security=[BEARER],
-        tags=["files"],
-        status_code=201,
-        # Deliberately the file limit plus form overhead: Litestar's default (10 MB) would
-        # refuse legitimate files, and None would accept anything.
-        request_max_body_size=limit + MULTIPART_OVERHEAD,
-        operation_class=MultipartUploadOperation,
-        responses=documented_errors(
-            {
-                400: "`empty_file`, `malformed_upload` (not multipart/form-data with one `file` "
-                "field), `invalid_request`.",
-                403: NOT_YOURS_DOC + " (`replaces`)",
-                404: NOT_FOUND_DOC + " (`replaces`)",
-                409: REPLACES_PENDING_DOC,
-                413: "`file_too_large`: over the upload limit.",
-                415: "`unsupported_file_type`: the content is not an accepted document type.",
-            }
-        ),
+    _check_declared_length(request, limit)
+    boundary = _boundary_of(request)
+    versioning = await version_fields(files, tenant, replaces)
+    file_id = new_file_id()
+    key = file_object_key(tenant, file_id)
+    # The record is written before any byte is stored, so nothing stored is ever out of
+    # a record's reach, even if this process dies mid-upload (decision 0092).
+    intent = UploadIntent(
+        files.catalog,
+        files.store,
+        tenant,
+        file_id,
+        key,
+        versioning,
+        settings.upload_intent_seconds,
     )
-    async def upload_file(
-        request: Request[Any, Any, Any],
-        tenant: NamedDependency[TenantContext],
-        files: NamedDependency[FilesRuntime],
-        replaces: Annotated[str | None, QueryParameter(max_length=64)] = None,
-    ) -> UploadedFile:
-        """Upload one file as multipart/form-data (field `file`), streamed to storage.
-        `?replaces=<file id>` uploads a new version of that file's document: it becomes the
-        current version once it is ready (404 if the id is not one of the tenant's files)."""
-        _check_declared_length(request, limit)
-        boundary = _boundary_of(request)
-        versioning = await version_fields(files, tenant, replaces)
-        file_id = new_file_id()
-        key = file_object_key(tenant, file_id)
-        # The record is written before any byte is stored, so nothing stored is ever out of
-        # a record's reach, even if this process dies mid-upload (decision 0092).
-        intent = UploadIntent(
-            files.catalog,
-            files.store,
+    upload = StreamedUpload(
+        files.store,
+        tenant,
+        key,
+        boundary,
+        max_bytes=limit,
+        part_size=settings.part_size,
+        parts_in_flight=settings.parts_in_flight,
+        content_type_of=_content_type_of,
+        before_store=intent.register,
+    )
+    try:
+        received = await _receive(upload, request, limit)
+    except BaseException:
+        # The multipart upload is aborted already; the record goes too.
+        await intent.discard()
+        raise
+    record = await intent.complete(received)
+    await files.enqueue(tenant, file_id)
+    return UploadedFile(
+        id=record.id,
+        name=record.name,
+        size=record.size,
+        content_type=record.content_type,
+        status=record.status,
+    )
+
+
+@post(
+    "/api/files/uploads",
+    security=[BEARER],
+    tags=["files"],
+    status_code=201,
+    responses=documented_errors(
+        {
+            403: NOT_YOURS_DOC + " (`replaces`)",
+            404: NOT_FOUND_DOC + " (`replaces`)",
+            409: REPLACES_PENDING_DOC,
+        }
+    ),
+)
+async def create_direct_upload(
+    tenant: NamedDependency[TenantContext],
+    files: NamedDependency[FilesRuntime],
+    data: JSONBody[DirectUploadRequest],
+) -> DirectUpload:
+    """A presigned POST to upload a large file straight to storage; then call `complete`.
+    `replaces` makes the upload a new version of that file's document."""
+    settings = files.settings
+    limit = settings.max_upload_bytes
+    versioning = await version_fields(files, tenant, data.replaces)
+    file_id = new_file_id()
+    key = file_object_key(tenant, file_id)
+    record = FileRecord(
+        id=file_id,
+        name=sanitise_name(data.name),
+        object_key=key,
+        created_at=now_iso(),
+        uploaded_by=tenant.user_id,
+        awaiting_upload=True,
+        expires_at=int(time.time()) + PENDING_DIRECT_UPLOAD_TTL,
+        **versioning,
+    )
+    await anyio.to_thread.run_sync(files.catalog.create, tenant, record)
+    post_form = await anyio.to_thread.run_sync(
+        files.store.presigned_post, tenant, key, limit, settings.presign_expiry_seconds
+    )
+    return DirectUpload(
+        id=file_id,
+        name=record.name,
+        upload=PresignedPost(url=post_form["url"], fields=post_form["fields"]),
+        max_bytes=limit,
+        expires_in=settings.presign_expiry_seconds,
+    )
+
+
+@post(
+    "/api/files/{file_id:str}/complete",
+    security=[BEARER],
+    tags=["files"],
+    status_code=200,
+    responses=documented_errors(
+        {
+            400: "`empty_file`, `invalid_request`.",
+            403: NOT_YOURS_DOC,
+            404: NOT_FOUND_DOC,
+            409: "`already_completed`, `upload_missing` (nothing was posted to the form yet).",
+            413: "`file_too_large`: the uploaded object is over the limit.",
+            415: "`unsupported_file_type`: the uploaded content is not an accepted type.",
+        }
+    ),
+)
+async def complete_direct_upload(
+    tenant: NamedDependency[TenantContext],
+    files: NamedDependency[FilesRuntime],
+    file_id: FileIdPath,
+) -> FileView:
+    """Verify a direct upload (size and sniffed type) and start ingesting it. Only the
+    person who started the upload (or a tenant admin) completes it (403 else)."""
+    limit = files.settings.max_upload_bytes
+    record = await find_file(files, tenant, file_id)
+    require_change_right(tenant, record, "complete the upload of")
+    if not record.awaiting_upload:
+        raise ApiError(409, "already_completed", "This upload was already completed.")
+    head = await anyio.to_thread.run_sync(files.store.head, tenant, record.object_key)
+    if head is None:
+        raise ApiError(409, "upload_missing", "Upload the file to the presigned URL first.")
+    size = int(head["ContentLength"])
+    # Pin the version checked here: the form can post again to the same key until it
+    # expires, and later bytes must never be served or indexed as this file.
+    version: str | None = head.get("VersionId")
+    try:
+        if size > limit:
+            raise file_too_large(limit)
+        if size == 0:
+            raise empty_file()
+        first = await anyio.to_thread.run_sync(
+            files.store.read_head, tenant, record.object_key, SNIFF_BYTES, version
+        )
+        try:
+            kind = sniff(first, record.name)
+        except UnsupportedFileType as exc:
+            raise unsupported_file_type(str(exc)) from None
+    except ApiError:
+        # A refused direct upload leaves nothing: neither the object nor the record.
+        await anyio.to_thread.run_sync(files.store.delete, tenant, record.object_key)
+        await anyio.to_thread.run_sync(files.catalog.delete, tenant, file_id)
+        raise
+    checked: dict[str, Any] = {
+        "awaitingUpload": False,
+        "size": size,
+        "kind": kind.value,
+        "contentType": CONTENT_TYPES[kind],
+        "status": FileStatus.PENDING,
+    }
+    if version:
+        checked["objectVersion"] = version
+    completed = await anyio.to_thread.run_sync(
+        lambda: files.catalog.update(
             tenant,
             file_id,
-            key,
-            versioning,
-            settings.upload_intent_seconds,
+            expect_awaiting=True,
+            # Once expired the upload is the reaper's, which may be deleting its object.
+            expect_live=True,
+            remove=("expiresAt",),
+            **checked,
         )
-        upload = StreamedUpload(
-            files.store,
-            tenant,
-            key,
-            boundary,
-            max_bytes=limit,
-            part_size=settings.part_size,
-            parts_in_flight=settings.parts_in_flight,
-            content_type_of=_content_type_of,
-            before_store=intent.register,
-        )
-        try:
-            received = await _receive(upload, request, limit)
-        except BaseException:
-            # The multipart upload is aborted already; the record goes too.
-            await intent.discard()
-            raise
-        record = await intent.complete(received)
-        await files.enqueue(tenant, file_id)
-        return UploadedFile(
-            id=record.id,
-            name=record.name,
-            size=record.size,
-            content_type=record.content_type,
-            status=record.status,
-        )
-
-    @post(
-        "/api/files/uploads",
-        security=[BEARER],
-        tags=["files"],
-        status_code=201,
-        responses=documented_errors(
-            {
-                403: NOT_YOURS_DOC + " (`replaces`)",
-                404: NOT_FOUND_DOC + " (`replaces`)",
-                409: REPLACES_PENDING_DOC,
-            }
-        ),
     )
-    async def create_direct_upload(
-        tenant: NamedDependency[TenantContext],
-        files: NamedDependency[FilesRuntime],
-        data: JSONBody[DirectUploadRequest],
-    ) -> DirectUpload:
-        """A presigned POST to upload a large file straight to storage; then call `complete`.
-        `replaces` makes the upload a new version of that file's document."""
-        versioning = await version_fields(files, tenant, data.replaces)
-        file_id = new_file_id()
-        key = file_object_key(tenant, file_id)
-        record = FileRecord(
-            id=file_id,
-            name=sanitise_name(data.name),
-            object_key=key,
-            created_at=now_iso(),
-            uploaded_by=tenant.user_id,
-            awaiting_upload=True,
-            expires_at=int(time.time()) + PENDING_DIRECT_UPLOAD_TTL,
-            **versioning,
-        )
-        await anyio.to_thread.run_sync(files.catalog.create, tenant, record)
-        post_form = await anyio.to_thread.run_sync(
-            files.store.presigned_post, tenant, key, limit, settings.presign_expiry_seconds
-        )
-        return DirectUpload(
-            id=file_id,
-            name=record.name,
-            upload=PresignedPost(url=post_form["url"], fields=post_form["fields"]),
-            max_bytes=limit,
-            expires_in=settings.presign_expiry_seconds,
-        )
+    if not completed:
+        raise ApiError(409, "already_completed", "This upload was already completed.")
+    await files.enqueue(tenant, file_id)
+    updated = await find_file(files, tenant, file_id)
+    return FileView.of(updated)
 
-    @post(
-        "/api/files/{file_id:str}/complete",
-        security=[BEARER],
-        tags=["files"],
-        status_code=200,
-        responses=documented_errors(
-            {
-                400: "`empty_file`, `invalid_request`.",
-                403: NOT_YOURS_DOC,
-                404: NOT_FOUND_DOC,
-                409: "`already_completed`, `upload_missing` (nothing was posted to the form yet).",
-                413: "`file_too_large`: the uploaded object is over the limit.",
-                415: "`unsupported_file_type`: the uploaded content is not an accepted type.",
-            }
-        ),
+
+def upload_router(settings: FilesSettings) -> Router:
+    """The streamed upload's route, under its own body limit: the file limit plus form
+    overhead. The other routes keep Litestar's default limit, as their bodies are JSON."""
+    return Router(
+        path="/",
+        route_handlers=[upload_file],
+        # Deliberately the file limit plus form overhead: Litestar's default (10 MB) would
+        # refuse legitimate files, and None would accept anything.
+        request_max_body_size=settings.max_upload_bytes + MULTIPART_OVERHEAD,
     )
-    async def complete_direct_upload(
-        tenant: NamedDependency[TenantContext],
-        files: NamedDependency[FilesRuntime],
-        file_id: FileIdPath,
-    ) -> FileView:
-        """Verify a direct upload (size and sniffed type) and start ingesting it. Only the
-        person who started the upload (or a tenant admin) completes it (403 else)."""
-        record = await find_file(files, tenant, file_id)
-        require_change_right(tenant, record, "complete the upload of")
-        if not record.awaiting_upload:
-            raise ApiError(409, "already_completed", "This upload was already completed.")
-        head = await anyio.to_thread.run_sync(files.store.head, tenant, record.object_key)
-        if head is None:
-            raise ApiError(409, "upload_missing", "Upload the file to the presigned URL first.")
-        size = int(head["ContentLength"])
-        # Pin the version checked here: the form can post again to the same key until it
-        # expires, and later bytes must never be served or indexed as this file.
-        version: str | None = head.get("VersionId")
-        try:
-            if size > limit:
-                raise file_too_large(limit)
-            if size == 0:
-                raise empty_file()
-            first = await anyio.to_thread.run_sync(
-                files.store.read_head, tenant, record.object_key, SNIFF_BYTES, version
-            )
-            try:
-                kind = sniff(first, record.name)
-            except UnsupportedFileType as exc:
-                raise unsupported_file_type(str(exc)) from None
-        except ApiError:
-            # A refused direct upload leaves nothing: neither the object nor the record.
-            await anyio.to_thread.run_sync(files.store.delete, tenant, record.object_key)
-            await anyio.to_thread.run_sync(files.catalog.delete, tenant, file_id)
-            raise
-        checked: dict[str, Any] = {
-            "awaitingUpload": False,
-            "size": size,
-            "kind": kind.value,
-            "contentType": CONTENT_TYPES[kind],
-            "status": FileStatus.PENDING,
-        }
-        if version:
-            checked["objectVersion"] = version
-        completed = await anyio.to_thread.run_sync(
-            lambda: files.catalog.update(
-                tenant,
-                file_id,
-                expect_awaiting=True,
-                # Once expired the upload is the reaper's, which may be deleting its object.
-                expect_live=True,
-                remove=("expiresAt",),
-                **checked,
-            )
-        )
-        if not completed:
-            raise ApiError(409, "already_completed", "This upload was already completed.")
-        await files.enqueue(tenant, file_id)
-        updated = await find_file(files, tenant, file_id)
-        return FileView.of(updated)
-
-    return [upload_file, create_direct_upload, complete_direct_upload]

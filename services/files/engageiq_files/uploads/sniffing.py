@@ -103,6 +103,11 @@ def sniff(head: bytes, name: str = "") -> FileKind:
         raise UnsupportedFileType("binary content that is not PDF, DOCX, PPTX or XLSX")
     if _HTML_START.match(text.removeprefix("\ufeff")):
         return FileKind.HTML
+    return _text_kind(name)
+
+
+def _text_kind(name: str) -> FileKind:
+    """The kind of text content by its name's extension; plain text for any other name."""
     ext = name.rpartition(".")[2].lower() if "." in name else ""
     if ext in {"md", "markdown"}:
         return FileKind.MD
