@@ -15,8 +15,8 @@ from typing import Final
 from engageiq.local.aws import LocalResources, provision
 from engageiq.local.platform import service_environment
 from engageiq_infra.access import SERVICE_SECRETS
-from engageiq_infra.wiring import LOCAL_ONLY_VARIABLES
 from engageiq_tenancy.resources import EnvVars
+from engageiq_tenancy.setting_catalog import LOCAL_ONLY_VARIABLES
 from tests.infra.conftest import recorded_stack
 from tests.infra.guardrails import service_environment as wired_environment
 
