@@ -22,6 +22,7 @@ from litestar import Response, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
+from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError, documented_errors
 from engageiq_tenancy.items import from_item
 from engageiq_tenancy.tenant_ids import is_valid_tenant_id
@@ -91,12 +92,7 @@ def _branding_of(item: dict[str, Any] | None) -> PublicBranding:
 
 class RateLimited(ApiError):
     def __init__(self) -> None:
-        super().__init__(
-            429,
-            "rate_limited",
-            "Too many branding requests right now; try again in a second.",
-            {"Retry-After": "1"},
-        )
+        super().__init__(Errors.BRANDING_RATE_LIMITED, headers={"Retry-After": "1"})
 
 
 class BrandingDirectory:
@@ -161,7 +157,7 @@ class BrandingDirectory:
     opt={"public": True},
     tags=["tenant"],
     summary="A tenant's public branding (no sign-in needed)",
-    responses=documented_errors({429: "`rate_limited`: too many lookups; retry after 1 s."}),
+    responses=documented_errors(Errors.BRANDING_RATE_LIMITED),
 )
 async def public_branding(
     branding: NamedDependency[BrandingDirectory],

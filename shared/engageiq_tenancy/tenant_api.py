@@ -23,6 +23,7 @@ from litestar.plugins import InitPluginProtocol
 from engageiq_tenancy import aws
 from engageiq_tenancy.auth import requires_tenant_admin
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError, documented_errors
 from engageiq_tenancy.items import from_item
 from engageiq_tenancy.keys import object_id, tenant_partition
@@ -56,7 +57,6 @@ CITATIONS_ENTITY = "CITATIONS"
 TOP_DOCUMENTS = 10
 # Bounds the Query for the most cited files: a month's distinct cited files, 1 MB a page.
 CITATION_PAGES = 5
-_NO_RECORD = "`not_found`: your organisation's record is missing (being removed)."
 
 
 def usage_key(tenant: TenantContext, month: str) -> dict[str, str]:
@@ -154,7 +154,7 @@ class TenantDirectory:
             "get_item", TableName=self._tenants, Key=_typed(record_key(tenant)), ConsistentRead=True
         )
         if "Item" not in answer:
-            raise ApiError(404, "not_found", "Your organisation's record was not found.")
+            raise ApiError(Errors.TENANT_RECORD_NOT_FOUND)
         return record_from_item(from_item(answer["Item"]))
 
     async def set_branding(self, tenant: TenantContext, branding: Branding) -> None:
@@ -234,7 +234,7 @@ class TenantController(Controller):
     tags = ("tenant",)
     security = ({"BearerToken": []},)
 
-    @get("/", responses=documented_errors({404: _NO_RECORD}))
+    @get("/", responses=documented_errors(Errors.TENANT_RECORD_NOT_FOUND))
     async def get_tenant(
         self, tenant: NamedDependency[TenantContext], tenants: NamedDependency[TenantDirectory]
     ) -> TenantView:
@@ -245,12 +245,13 @@ class TenantController(Controller):
         "/",
         guards=[requires_tenant_admin],
         responses=documented_errors(
-            {
-                400: "`invalid_display_name`, `invalid_color`, `invalid_logo_url`, "
-                "`invalid_request`.",
-                403: "`forbidden` (you are not a tenant admin), `tenant_suspended`.",
-                404: _NO_RECORD,
-            }
+            Errors.INVALID_DISPLAY_NAME,
+            Errors.INVALID_COLOR,
+            Errors.INVALID_LOGO_URL,
+            Errors.INVALID_REQUEST,
+            Errors.FORBIDDEN.documented(note="you are not a tenant admin"),
+            Errors.TENANT_SUSPENDED,
+            Errors.TENANT_RECORD_NOT_FOUND,
         ),
     )
     async def update_branding(
@@ -266,7 +267,7 @@ class TenantController(Controller):
                 changes.get("display_name"), changes.get("primary_color"), changes.get("logo_url")
             )
         except InvalidBranding as exc:
-            raise ApiError(400, exc.code, exc.message) from None
+            raise ApiError.relaying(exc.code, exc.message) from None
         if "display_name" in changes:
             changes["display_name"] = clean_name(changes["display_name"])
         record = await tenants.record(tenant)
@@ -274,7 +275,7 @@ class TenantController(Controller):
         await tenants.set_branding(tenant, branding)
         return _view(msgspec.structs.replace(record, branding=branding))
 
-    @get("/usage", responses=documented_errors({404: _NO_RECORD}))
+    @get("/usage", responses=documented_errors(Errors.TENANT_RECORD_NOT_FOUND))
     async def get_usage(
         self, tenant: NamedDependency[TenantContext], tenants: NamedDependency[TenantDirectory]
     ) -> UsageView:

@@ -22,6 +22,7 @@ from litestar.params import FromPath, JSONBody
 
 from engageiq_tenancy.auth import requires_tenant_admin
 from engageiq_tenancy.context import Role, TenantContext
+from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError, documented_errors
 from engageiq_tenancy.operation_errors import Conflict, InvalidInput, NotFound, ProvisioningError
 from engageiq_tenancy.tenant_users import TenantUser, UserDirectory
@@ -29,8 +30,10 @@ from engageiq_tenancy.tenant_users import TenantUser, UserDirectory
 T = TypeVar("T")
 log = structlog.get_logger(__name__)
 
-_ADMIN_ONLY = "403: `forbidden` (you are not a tenant admin), `tenant_suspended`."
-_NOT_FOUND = "404: `user_not_found`: no such user in your organisation."
+_ADMIN_ONLY = (
+    Errors.FORBIDDEN.documented(note="you are not a tenant admin"),
+    Errors.TENANT_SUSPENDED,
+)
 
 
 class UserView(msgspec.Struct, rename="camel"):
@@ -82,14 +85,12 @@ def _role(value: str) -> Role:
     try:
         return Role(value)
     except ValueError:
-        raise ApiError(
-            400, "invalid_role", "The role must be 'member' or 'tenant_admin'."
-        ) from None
+        raise ApiError(Errors.INVALID_ROLE) from None
 
 
 class UserNotFound(ApiError):
     def __init__(self) -> None:
-        super().__init__(404, "user_not_found", "No such user in your organisation.")
+        super().__init__(Errors.USER_NOT_FOUND)
 
 
 def _api_error(exc: ProvisioningError) -> ApiError:
@@ -98,14 +99,12 @@ def _api_error(exc: ProvisioningError) -> ApiError:
     if isinstance(exc, Conflict) and exc.code == "user_exists":
         # The pool is shared, so an address in use anywhere cannot be invited; the message
         # does not say where it is used.
-        return ApiError(
-            409, "user_exists", "This e-mail address already has an account and cannot be invited."
-        )
+        return ApiError(Errors.USER_EXISTS)
     if isinstance(exc, Conflict):
-        return ApiError(409, exc.code, exc.message)
+        return ApiError.relaying(exc.code, exc.message)
     if isinstance(exc, InvalidInput):
-        return ApiError(400, exc.code, exc.message)
-    return ApiError(500, "internal_error", "The user directory refused the change.")
+        return ApiError.relaying(exc.code, exc.message)
+    return ApiError(Errors.USER_DIRECTORY_REFUSED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,13 +139,7 @@ class TenantUsers:
             raise _api_error(exc) from None
         except (BotoCoreError, ClientError) as exc:
             log.warning("user_directory_error", error=type(exc).__name__)
-            raise ApiError(
-                503,
-                "user_directory_unavailable",
-                "The user directory is not answering right now; nothing was changed. "
-                "Try again shortly.",
-                {"Retry-After": "5"},
-            ) from exc
+            raise ApiError(Errors.USER_DIRECTORY_UNAVAILABLE, headers={"Retry-After": "5"}) from exc
 
 
 class TenantUserController(Controller):
@@ -155,7 +148,7 @@ class TenantUserController(Controller):
     security = ({"BearerToken": []},)
     guards = (requires_tenant_admin,)
 
-    @get("/", responses=documented_errors({403: _ADMIN_ONLY}))
+    @get("/", responses=documented_errors(*_ADMIN_ONLY))
     async def list_users(
         self, tenant: NamedDependency[TenantContext], users: NamedDependency[TenantUsers]
     ) -> UserList:
@@ -168,11 +161,11 @@ class TenantUserController(Controller):
         status_code=201,
         request_max_body_size=4096,
         responses=documented_errors(
-            {
-                400: "`invalid_email`, `invalid_role`, `invalid_request`.",
-                403: _ADMIN_ONLY,
-                409: "`user_exists`: the address already has an account.",
-            }
+            Errors.INVALID_EMAIL,
+            Errors.INVALID_ROLE,
+            Errors.INVALID_REQUEST,
+            *_ADMIN_ONLY,
+            Errors.USER_EXISTS,
         ),
     )
     async def invite_user(
@@ -194,12 +187,11 @@ class TenantUserController(Controller):
         "/{user_id:str}",
         request_max_body_size=1024,
         responses=documented_errors(
-            {
-                400: "`invalid_role`, `invalid_request`.",
-                403: _ADMIN_ONLY,
-                404: _NOT_FOUND,
-                409: "`last_admin`: demoting the organisation's last admin.",
-            }
+            Errors.INVALID_ROLE,
+            Errors.INVALID_REQUEST,
+            *_ADMIN_ONLY,
+            Errors.USER_NOT_FOUND,
+            Errors.LAST_ADMIN.documented(doc="demoting the organisation's last admin"),
         ),
     )
     async def change_role(
@@ -221,11 +213,9 @@ class TenantUserController(Controller):
         "/{user_id:str}",
         status_code=204,
         responses=documented_errors(
-            {
-                403: _ADMIN_ONLY,
-                404: _NOT_FOUND,
-                409: "`last_admin`: removing the organisation's last admin.",
-            }
+            *_ADMIN_ONLY,
+            Errors.USER_NOT_FOUND,
+            Errors.LAST_ADMIN.documented(doc="removing the organisation's last admin"),
         ),
     )
     async def remove_user(
