@@ -28,7 +28,7 @@ class ErrorCode:
 
     def sentence(self, **detail: str | int) -> str:
         """The message with `detail` filled in; KeyError if a placeholder is not given."""
-        return self.message.format(**detail) if detail or "{" in self.message else self.message
+        return self.message.format(**detail)
 
     def documented(self, *, note: str = "", doc: str | None = None) -> DocumentedError:
         """This entry as one route documents it: `note` in brackets after the code (when, or
