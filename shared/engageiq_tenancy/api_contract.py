@@ -32,6 +32,7 @@ from litestar.routes import HTTPRoute
 
 from engageiq_tenancy.auth import requires_member, requires_tenant_admin
 from engageiq_tenancy.context import Role
+from engageiq_tenancy.error_codes import RETRY_AFTER_DOC, DocumentedError, ErrorCode, Errors
 from engageiq_tenancy.errors import documented_errors
 
 if TYPE_CHECKING:
@@ -43,23 +44,30 @@ RETRY_AFTER_STATUSES: Final = frozenset({"429", "503"})
 """Statuses whose answers carry `Retry-After` (seconds to wait before trying again)."""
 
 SERVICE_UNAVAILABLE: Final = (
-    "`service_unavailable`, `storage_unavailable`, `auth_unavailable`, "
-    "`user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not "
-    "answering after our retries; nothing was changed. Try again after `Retry-After` seconds."
+    Errors.SERVICE_UNAVAILABLE,
+    Errors.STORAGE_UNAVAILABLE,
+    Errors.AUTH_UNAVAILABLE,
+    Errors.USER_DIRECTORY_UNAVAILABLE.documented(doc=RETRY_AFTER_DOC),
 )
 _UNAUTHENTICATED: Final = (
-    "`missing_token`, `invalid_token`, `token_expired`, `token_revoked`: sign in again "
-    "(`WWW-Authenticate: Bearer`)."
+    Errors.MISSING_TOKEN,
+    Errors.INVALID_TOKEN,
+    Errors.TOKEN_EXPIRED,
+    Errors.TOKEN_REVOKED.documented(doc="sign in again (`WWW-Authenticate: Bearer`)"),
 )
 _FORBIDDEN: Final = (
-    "`forbidden` (no role, or not the role this route needs), `tenant_suspended`, "
-    "`tenant_unavailable`, `direct_access_refused` (cloud: not through the web address)."
+    Errors.FORBIDDEN.documented(note="no role, or not the role this route needs"),
+    Errors.TENANT_SUSPENDED,
+    Errors.TENANT_UNAVAILABLE,
+    Errors.DIRECT_ACCESS_REFUSED.documented(note="cloud: not through the web address"),
 )
 _INVALID: Final = (
-    "`invalid_request` (a parameter or the body does not match this document), "
-    "`duplicate_authorization` (several Authorization headers)."
+    Errors.INVALID_REQUEST.documented(note="a parameter or the body does not match this document"),
+    Errors.DUPLICATE_AUTHORIZATION.documented(note="several Authorization headers"),
 )
-_TOO_LARGE: Final = "`payload_too_large`: the body is larger than this route accepts."
+_TOO_LARGE: Final = (
+    Errors.PAYLOAD_TOO_LARGE.documented(doc="the body is larger than this route accepts"),
+)
 
 
 def _is_public(handler: HTTPRouteHandler) -> bool:
@@ -77,12 +85,12 @@ def shared_errors(handler: HTTPRouteHandler) -> dict[int, ResponseSpec]:
     with a body) and 503 for authenticated routes; 400 and 503 for public ones (they read
     DynamoDB too). Every authenticated route reads the tenant record (the tenant gate), so
     every one can meet an AWS outage."""
-    errors: dict[int, str] = {400: _INVALID, 503: SERVICE_UNAVAILABLE}
+    errors: list[ErrorCode | DocumentedError] = [*_INVALID, *SERVICE_UNAVAILABLE]
     if not _is_public(handler):
-        errors |= {401: _UNAUTHENTICATED, 403: _FORBIDDEN}
+        errors += [*_UNAUTHENTICATED, *_FORBIDDEN]
         if _takes_body(handler):
-            errors[413] = _TOO_LARGE
-    return documented_errors(dict(sorted(errors.items())))
+            errors += _TOO_LARGE
+    return documented_errors(*errors)
 
 
 def _with_retry_after(response: OpenAPIResponse | Reference) -> None:

@@ -18,6 +18,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from litestar.types import ASGIApp
 
 from engageiq_tenancy.context import Role, TenantContext
+from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError, TokenRefused
 from engageiq_tenancy.tenant_gate import TenantGate
 from engageiq_tenancy.tokens import CognitoTokenVerifier, TokenError
@@ -31,11 +32,7 @@ def public_paths(service: str) -> list[str]:
 
 class DuplicateAuthorization(ApiError):
     def __init__(self) -> None:
-        super().__init__(
-            400,
-            "duplicate_authorization",
-            "Send one Authorization header; this request has several.",
-        )
+        super().__init__(Errors.DUPLICATE_AUTHORIZATION)
 
 
 def _authorization_header(raw_headers: Iterable[tuple[bytes, bytes]]) -> str:
@@ -67,27 +64,23 @@ class CognitoAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         header = _authorization_header(connection.scope["headers"])
         scheme, _, token = header.partition(" ")
         if not header:
-            raise TokenRefused("missing_token", "Sign in to continue: no bearer token was sent.")
+            raise TokenRefused(Errors.MISSING_TOKEN)
         if scheme.lower() != "bearer" or not token.strip():
-            raise TokenRefused(
-                "invalid_token", "The Authorization header must be 'Bearer <token>'."
-            )
+            raise TokenRefused(Errors.NOT_BEARER)
         try:
             tenant = await self.verifier.verify(token.strip())
         except TokenError as exc:
-            if exc.code == "auth_unavailable":
+            if exc.error.status == 503:
                 # Our outage, not the caller's token: a 503 keeps clients from signing out.
-                raise ApiError(503, exc.code, exc.message, {"Retry-After": "5"}) from None
+                raise ApiError(exc.error, headers={"Retry-After": "5"}, **exc.detail) from None
             structlog.get_logger(__name__).info("token_refused", reason=exc.message)
-            raise TokenRefused(exc.code, exc.message) from None
+            raise TokenRefused(exc.error, **exc.detail) from None
         structlog.contextvars.bind_contextvars(tenant_id=tenant.tenant_id, user_id=tenant.user_id)
         if not tenant.roles:
             # Every API route needs at least membership of the token's tenant, so it is checked
             # once here rather than by a guard on each route (a Litestar guard copies the route
             # handler per call; see docs/decisions/0004-membership-checked-in-middleware.md).
-            raise PermissionDeniedException(
-                detail="Your account has no role in your organisation; ask an admin to add one."
-            )
+            raise PermissionDeniedException(detail=Errors.NO_ROLE.sentence())
         # A user removed or demoted since the token was issued is refused or loses roles here.
         tenant = await self.tenant_gate.check(tenant)
         return AuthenticationResult(user=tenant, auth=None)
@@ -98,7 +91,7 @@ def tenant_of(connection: ASGIConnection[Any, Any, Any, Any]) -> TenantContext:
     user = connection.scope.get("user")
     if not isinstance(user, TenantContext):
         # Only reachable if a public route asks for a tenant: a programming error.
-        raise NotAuthorizedException("Sign in to continue.")
+        raise NotAuthorizedException(Errors.UNAUTHENTICATED.sentence())
     return user
 
 
@@ -117,9 +110,7 @@ def requires_role(role: Role) -> Guard:
     # the check itself on every request.
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         if not tenant_of(connection).has_role(role):
-            raise PermissionDeniedException(
-                detail=f"This needs the '{role.value}' role in your organisation."
-            )
+            raise PermissionDeniedException(detail=Errors.ROLE_REQUIRED.sentence(role=role.value))
 
     guard.__name__ = f"requires_{role.value}"
     return guard

@@ -20,15 +20,14 @@ from collections.abc import Callable, Mapping
 from typing import Final
 
 from engageiq_tenancy.context import TenantContext
-from engageiq_tenancy.errors import ApiError
 
 MAX_CURSOR_CHARS: Final = 512
 _OWNER: Final = "o"
 
 
-class InvalidCursor(ApiError):
-    def __init__(self) -> None:
-        super().__init__(400, "invalid_cursor", "The cursor is not one this listing handed out.")
+class InvalidCursor(ValueError):
+    """A cursor not issued to this caller by this listing, or edited. The services answer it
+    with 400 `invalid_cursor` (engageiq_tenancy.errors maps it; Errors.INVALID_CURSOR)."""
 
 
 def _owner(caller: TenantContext) -> str:

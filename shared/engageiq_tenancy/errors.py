@@ -1,8 +1,9 @@
 """One error shape for every API: `{"code", "message", "requestId"}`.
 
-`code` is stable and machine-readable; `message` is a sentence for a person. Handlers raise
-`ApiError`; framework exceptions are translated here so nothing else leaks (no stack traces,
-no framework wording)."""
+`code` is stable and machine-readable; `message` is a sentence for a person. Both come from
+the one table, engageiq_tenancy.error_codes (decision 0095). Handlers raise
+`ApiError(Errors.X)`; framework exceptions are translated here so nothing else leaks (no stack
+traces, no framework wording)."""
 
 from __future__ import annotations
 
@@ -22,9 +23,10 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
+from engageiq_tenancy.cursors import InvalidCursor
+from engageiq_tenancy.error_codes import DocumentedError, ErrorCode, Errors, describe_status
 from engageiq_tenancy.requests import REQUEST_ID_HEADER, request_id_of
 
 log = structlog.get_logger(__name__)
@@ -36,34 +38,58 @@ class ErrorBody(msgspec.Struct, rename="camel"):
     request_id: str
 
 
-def documented_errors(errors: Mapping[int, str]) -> dict[int, ResponseSpec]:
-    """OpenAPI `responses` for a route's error statuses: each has the one error shape, and its
-    description names the stable codes, e.g. `{404: "`not_found`: no such message."}`."""
+def documented_errors(*errors: ErrorCode | DocumentedError) -> dict[int, ResponseSpec]:
+    """OpenAPI `responses` for a route's own errors, grouped by the table's statuses: each has
+    the one error shape, and its description names the stable codes with the table's
+    explanation, e.g. `documented_errors(Errors.FILE_NOT_FOUND)` gives
+    `{404: "`file_not_found`: no such file in your organisation."}`."""
+    by_status: dict[int, list[DocumentedError]] = {}
+    for error in errors:
+        documented = error.documented() if isinstance(error, ErrorCode) else error
+        by_status.setdefault(documented.error.status, []).append(documented)
     return {
-        status: ResponseSpec(data_container=ErrorBody, description=text, generate_examples=False)
-        for status, text in errors.items()
+        status: ResponseSpec(
+            data_container=ErrorBody,
+            description=describe_status(entries),
+            generate_examples=False,
+        )
+        for status, entries in sorted(by_status.items())
     }
 
 
 class TokenRefused(NotAuthorizedException):
-    """A 401 whose `code` comes from the token verifier."""
+    """A 401 whose code and sentence come from a table entry (the token verifier's, usually)."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(detail=message)
-        self.code = code
+    def __init__(self, error: ErrorCode, **detail: str | int) -> None:
+        super().__init__(detail=error.sentence(**detail))
+        self.code = error.code
 
 
 class ApiError(Exception):
-    """An error a client should see, with its HTTP status and stable code."""
+    """An error a client should see: a table entry (its status, code and sentence, with
+    `detail` filled into the sentence's placeholders) and any extra response `headers`."""
 
     def __init__(
-        self, status_code: int, code: str, message: str, headers: dict[str, str] | None = None
+        self, error: ErrorCode, /, *, headers: dict[str, str] | None = None, **detail: str | int
     ) -> None:
+        self._set(error, error.sentence(**detail), headers)
+
+    def _set(self, error: ErrorCode, message: str, headers: dict[str, str] | None) -> None:
         super().__init__(message)
-        self.status_code = status_code
-        self.code = code
+        self.error = error
+        self.status_code = error.status
+        self.code = error.code
         self.message = message
         self.headers = headers or {}
+
+    @classmethod
+    def relaying(cls, code: str, message: str) -> ApiError:
+        """An operation's failure (engageiq_tenancy.operation_errors, InvalidBranding) with the
+        sentence the operation wrote; its status is the table's for `code` (KeyError, so a 500,
+        if the code is not in the table: tests/unit/tenancy/test_error_codes.py checks)."""
+        relayed = cls.__new__(cls)
+        relayed._set(Errors.with_code(code), message, None)
+        return relayed
 
 
 RETRY_AFTER_SECONDS: Final = 5
@@ -77,14 +103,8 @@ class ServiceUnavailable(ApiError):
     """503 `service_unavailable` with `Retry-After`: a service we depend on (DynamoDB, S3, SQS,
     Cognito) kept throttling or failing through every retry. The wording never names it."""
 
-    def __init__(
-        self,
-        message: str = "The service is busy or briefly unavailable, and your request was not "
-        "completed. Try again in a few seconds.",
-    ) -> None:
-        super().__init__(
-            503, "service_unavailable", message, {"Retry-After": str(RETRY_AFTER_SECONDS)}
-        )
+    def __init__(self, error: ErrorCode = Errors.SERVICE_UNAVAILABLE) -> None:
+        super().__init__(error, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 # The codes botocore's standard retry mode retries as throttling or transient (botocore
@@ -135,6 +155,7 @@ def error_response(
     message: str,
     headers: dict[str, str] | None = None,
 ) -> Response[ErrorBody]:
+    """The one error shape; `status_code`, `code` and `message` come from a table entry."""
     request_id = request_id_of(request.scope)
     # Error responses raised inside middleware bypass RequestIdMiddleware's send wrapper,
     # so the id header is set here as well.
@@ -150,21 +171,25 @@ def _api_error(request: Request[Any, Any, Any], exc: ApiError) -> Response[Error
     return error_response(request, exc.status_code, exc.code, exc.message, exc.headers)
 
 
-# Stable codes for the framework's own refusals.
-_HTTP_CODES: dict[int, tuple[str, str]] = {
-    400: ("invalid_request", "The request could not be understood."),
-    401: ("unauthenticated", "Sign in to continue."),
-    403: ("forbidden", "You do not have permission to do that."),
-    404: ("not_found", "Nothing was found at this address."),
-    405: ("method_not_allowed", "This address does not accept that method."),
-    413: ("payload_too_large", "The request body is larger than this endpoint accepts."),
-    415: ("unsupported_media_type", "This endpoint does not accept that content type."),
-    429: ("rate_limited", "Too many requests; slow down and try again."),
+# The table's entries for the framework's own refusals.
+HTTP_ERRORS: Final[Mapping[int, ErrorCode]] = {
+    error.status: error
+    for error in (
+        Errors.INVALID_REQUEST,
+        Errors.UNAUTHENTICATED,
+        Errors.FORBIDDEN,
+        Errors.NOT_FOUND,
+        Errors.METHOD_NOT_ALLOWED,
+        Errors.PAYLOAD_TOO_LARGE,
+        Errors.UNSUPPORTED_MEDIA_TYPE,
+        Errors.RATE_LIMITED,
+    )
 }
 
 
 def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorBody]:
-    code, message = _HTTP_CODES.get(exc.status_code, ("http_error", "The request failed."))
+    entry = HTTP_ERRORS.get(exc.status_code, Errors.HTTP_ERROR)
+    code, message = entry.code, entry.message
     if isinstance(exc, TokenRefused):
         code = exc.code
     if isinstance(exc, ValidationException):
@@ -184,8 +209,8 @@ def _validation_message(exc: ValidationException) -> str:
             text = item.get("message", "is invalid")
             parts.append(f"{key}: {text}" if key else str(text))
     if parts:
-        return "The request is invalid: " + "; ".join(parts) + "."
-    return "The request body or parameters are invalid."
+        return Errors.INVALID_FIELDS.sentence(problems="; ".join(parts))
+    return Errors.INVALID_BODY.message
 
 
 def _aws_failure(
@@ -204,12 +229,12 @@ def _aws_failure(
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
     log.exception("unhandled_error", path=request.url.path)
-    return error_response(
-        request,
-        HTTP_500_INTERNAL_SERVER_ERROR,
-        "internal_error",
-        "Something went wrong on our side; it has been logged. Try again.",
-    )
+    return _api_error(request, ApiError(Errors.INTERNAL_ERROR))
+
+
+def _invalid_cursor(request: Request[Any, Any, Any], exc: InvalidCursor) -> Response[ErrorBody]:
+    # Both services' listings decode cursors in storage code, which raises the domain error.
+    return _api_error(request, ApiError(Errors.INVALID_CURSOR))
 
 
 def _too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[ErrorBody]:
@@ -217,13 +242,12 @@ def _too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[
     # stack before any validation runs. No body the APIs accept nests beyond a few levels,
     # so it is the client's malformed request, not our failure (found by the review).
     log.info("request_nested_too_deeply", path=request.url.path)
-    return error_response(
-        request, 400, "invalid_request", "The request body is nested too deeply to read."
-    )
+    return _api_error(request, ApiError(Errors.NESTED_TOO_DEEPLY))
 
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     RecursionError: _too_deep,
+    InvalidCursor: _invalid_cursor,
     ApiError: _api_error,
     HTTPException: _http_exception,
     NotFoundException: _http_exception,

@@ -1,6 +1,7 @@
 """Failures of operations on tenants and users, each with a stable code and the exit code
 scripts can rely on. The operator CLI turns them into exit codes; the tenant admin API into
-HTTP statuses (InvalidInput 400, NotFound 404, Conflict 409)."""
+HTTP statuses (InvalidInput 400, NotFound 404, Conflict 409); the codes it relays are entries
+of the one table of API errors (engageiq_tenancy.error_codes, decision 0095)."""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ import hmac
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError
 from engageiq_tenancy.resources import ORIGIN_HEADER
 
@@ -24,11 +25,7 @@ _HEADER = ORIGIN_HEADER.encode()
 
 class DirectAccessRefused(ApiError):
     def __init__(self) -> None:
-        super().__init__(
-            403,
-            "direct_access_refused",
-            "This address only serves requests through the EngageIQ web address.",
-        )
+        super().__init__(Errors.DIRECT_ACCESS_REFUSED)
 
 
 class OriginGuardMiddleware:

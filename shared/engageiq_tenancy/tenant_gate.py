@@ -18,6 +18,7 @@ import anyio
 from botocore.exceptions import BotoCoreError, ClientError
 
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError, ServiceUnavailable, TokenRefused
 from engageiq_tenancy.tenants import STATUS_CACHE_SECONDS, TenantStatus, record_key
 from engageiq_tenancy.user_access import (
@@ -43,37 +44,24 @@ RecordReader = Callable[[TenantContext], GateRecord]
 
 class TokenRevoked(TokenRefused):
     def __init__(self) -> None:
-        super().__init__(
-            "token_revoked",
-            "Your access to this organisation was removed or changed; sign in again.",
-        )
+        super().__init__(Errors.TOKEN_REVOKED)
 
 
 class TenantSuspended(ApiError):
     def __init__(self) -> None:
-        super().__init__(
-            403,
-            "tenant_suspended",
-            "Your organisation's account is suspended. Contact your administrator.",
-        )
+        super().__init__(Errors.TENANT_SUSPENDED)
 
 
 class TenantUnavailable(ApiError):
     def __init__(self) -> None:
-        super().__init__(
-            403,
-            "tenant_unavailable",
-            "Your organisation's account no longer exists or is being removed.",
-        )
+        super().__init__(Errors.TENANT_UNAVAILABLE)
 
 
 class StorageUnavailable(ServiceUnavailable):
     """The tables did not answer through every retry: the one 503 `service_unavailable`."""
 
     def __init__(self) -> None:
-        super().__init__(
-            "Our storage is not answering right now; nothing was changed. Try again shortly."
-        )
+        super().__init__(Errors.STORAGE_NOT_ANSWERING)
 
 
 def dynamodb_status_reader(dynamodb: Any, table: str) -> RecordReader:

@@ -30,6 +30,7 @@ import jwt
 from jwt import PyJWK
 
 from engageiq_tenancy.context import TenantContext, roles_from_groups
+from engageiq_tenancy.error_codes import ErrorCode, Errors
 from engageiq_tenancy.resources import USER_POOL
 from engageiq_tenancy.settings import AuthSettings
 from engageiq_tenancy.tenant_ids import USER_ID_PATTERN, is_valid_tenant_id
@@ -42,16 +43,19 @@ MAX_HEADER_CHARS: Final = 1024
 
 
 class TokenError(Exception):
-    """A token was refused. `code` is stable for clients; `message` is for people."""
+    """A token was refused: `error` is its table entry, `detail` fills its sentence, and
+    `code` and `message` are what clients see."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    def __init__(self, error: ErrorCode, **detail: str) -> None:
+        self.error = error
+        self.detail = detail
+        self.code = error.code
+        self.message = error.sentence(**detail)
+        super().__init__(self.message)
 
 
-def _invalid(message: str) -> TokenError:
-    return TokenError("invalid_token", message)
+def _invalid(reason: str) -> TokenError:
+    return TokenError(Errors.INVALID_TOKEN, reason=reason)
 
 
 JwksFetcher = Callable[[str], dict[str, Any]]
@@ -129,9 +133,7 @@ class JwksCache:
         if kid in self._keys:
             return self._keys[kid]
         if self._fetched_at is None:
-            raise TokenError(
-                "auth_unavailable", "Sign-in keys could not be loaded; try again shortly."
-            )
+            raise TokenError(Errors.AUTH_UNAVAILABLE)
         raise _invalid("The token was signed with a key this service does not know.")
 
     def _is_fresh(self) -> bool:
@@ -154,9 +156,7 @@ class JwksCache:
                 # Keep serving with the keys we have; Cognito keys rotate rarely.
                 self._fetched_at = self._clock()
                 return
-            raise TokenError(
-                "auth_unavailable", "Sign-in keys could not be loaded; try again shortly."
-            ) from exc
+            raise TokenError(Errors.AUTH_UNAVAILABLE) from exc
         self.fetch_count += 1
         self._fetched_at = self._clock()
         self._keys = keys
@@ -275,7 +275,7 @@ class CognitoTokenVerifier:
                 },
             )
         except jwt.ExpiredSignatureError:
-            raise TokenError("token_expired", "The token has expired; sign in again.") from None
+            raise TokenError(Errors.TOKEN_EXPIRED) from None
         except jwt.ImmatureSignatureError:
             raise _invalid("The token is not valid yet.") from None
         except jwt.InvalidIssuerError:

@@ -303,7 +303,8 @@ def test_the_probe_catches_a_lookup_that_reveals_another_tenants_file(
         except ApiError:
             owner = TenantContext(TENANT_A, "someone", "someone", tenant.roles)
             if files.catalog.get(owner, file_id) is not None:
-                raise ApiError(404, "file_not_found", "That file is someone else's.") from None
+                # The table's code with a sentence of its own: the leak the probe must catch.
+                raise ApiError.relaying("file_not_found", "That file is someone else's.") from None
             raise
 
     monkeypatch.setattr(catalog_routes, "find_file", revealing)

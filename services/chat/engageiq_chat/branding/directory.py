@@ -12,6 +12,7 @@ import anyio
 import msgspec
 from botocore.exceptions import BotoCoreError, ClientError
 
+from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError
 from engageiq_tenancy.items import from_item
 from engageiq_tenancy.tenant_ids import is_valid_tenant_id
@@ -81,12 +82,7 @@ def _branding_of(item: dict[str, Any] | None) -> PublicBranding:
 
 class RateLimited(ApiError):
     def __init__(self) -> None:
-        super().__init__(
-            429,
-            "rate_limited",
-            "Too many branding requests right now; try again in a second.",
-            {"Retry-After": "1"},
-        )
+        super().__init__(Errors.BRANDING_RATE_LIMITED, headers={"Retry-After": "1"})
 
 
 class BrandingDirectory:

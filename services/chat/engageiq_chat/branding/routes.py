@@ -17,6 +17,7 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from engageiq_chat.branding.directory import CACHE_SECONDS, BrandingDirectory, PublicBranding
+from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import documented_errors
 
 
@@ -25,7 +26,7 @@ from engageiq_tenancy.errors import documented_errors
     opt={"public": True},
     tags=["tenant"],
     summary="A tenant's public branding (no sign-in needed)",
-    responses=documented_errors({429: "`rate_limited`: too many lookups; retry after 1 s."}),
+    responses=documented_errors(Errors.BRANDING_RATE_LIMITED),
 )
 async def public_branding(
     branding: NamedDependency[BrandingDirectory],

@@ -17,11 +17,11 @@ from engageiq_chat.turns.turn import ConversationNotFound, conversation_id_of
 from engageiq_tenancy.auth import requires_member
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.display_text import clean_display_text
+from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError, documented_errors
 from engageiq_tenancy.service import BEARER
 
 log = structlog.get_logger(__name__)
-NOT_FOUND_DOC = "`conversation_not_found`: no such conversation of yours."
 MAX_TITLE_CHARS = 120
 
 
@@ -39,7 +39,7 @@ class Rename(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     guards=[requires_member],
     security=[BEARER],
     tags=["conversations"],
-    responses=documented_errors({400: "`invalid_cursor`, `invalid_request`."}),
+    responses=documented_errors(Errors.INVALID_CURSOR, Errors.INVALID_REQUEST),
 )
 async def list_conversations(
     tenant: NamedDependency[TenantContext],
@@ -59,10 +59,9 @@ async def list_conversations(
     tags=["conversations"],
     request_max_body_size=4096,
     responses=documented_errors(
-        {
-            400: "`invalid_title` (1 to 120 visible characters), `invalid_request`.",
-            404: NOT_FOUND_DOC,
-        }
+        Errors.INVALID_TITLE.documented(note=f"1 to {MAX_TITLE_CHARS} visible characters"),
+        Errors.INVALID_REQUEST,
+        Errors.CONVERSATION_NOT_FOUND,
     ),
 )
 async def rename_conversation(
@@ -74,11 +73,7 @@ async def rename_conversation(
     # The length rule applies to what is left after cleaning: a title of only U+200B is empty.
     title = clean_display_text(data.title)
     if not title or len(title) > MAX_TITLE_CHARS:
-        raise ApiError(
-            400,
-            "invalid_title",
-            f"A title has 1 to {MAX_TITLE_CHARS} visible characters.",
-        )
+        raise ApiError(Errors.INVALID_TITLE, limit=MAX_TITLE_CHARS)
     renamed = await chat.conversations.rename(tenant, conversation_id_of(conversation_id), title)
     if renamed is None:
         raise ConversationNotFound()
@@ -91,7 +86,7 @@ async def rename_conversation(
     security=[BEARER],
     tags=["conversations"],
     status_code=204,
-    responses=documented_errors({404: NOT_FOUND_DOC}),
+    responses=documented_errors(Errors.CONVERSATION_NOT_FOUND),
 )
 async def delete_conversation(
     conversation_id: FromPath[str],

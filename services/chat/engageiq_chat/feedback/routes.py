@@ -20,6 +20,7 @@ from engageiq_chat.services import ChatServices
 from engageiq_tenancy.auth import requires_member
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.display_text import clean_display_text
+from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError, documented_errors
 from engageiq_tenancy.keys import InvalidObjectId, object_id
 from engageiq_tenancy.service import BEARER
@@ -27,12 +28,12 @@ from engageiq_tenancy.service import BEARER
 MAX_REASON_CHARS: Final = 500
 PATH: Final = "/api/conversations/{conversation_id:str}/messages/{message_id:str}/feedback"
 _ERRORS: Final = documented_errors(
-    {
-        400: "`invalid_rating` (not `up` or `down`), `reason_too_long` (over 500 characters), "
-        "`invalid_request` (not JSON, or unknown fields).",
-        403: "`forbidden`: no role in your organisation; `tenant_suspended`.",
-        404: "`message_not_found`: no such assistant message in your conversation.",
-    }
+    Errors.INVALID_RATING.documented(note="not `up` or `down`"),
+    Errors.REASON_TOO_LONG.documented(note=f"over {MAX_REASON_CHARS} characters"),
+    Errors.INVALID_REQUEST.documented(note="not JSON, or unknown fields"),
+    Errors.FORBIDDEN.documented(doc="no role in your organisation"),
+    Errors.TENANT_SUSPENDED,
+    Errors.MESSAGE_NOT_FOUND,
 )
 
 
@@ -49,7 +50,7 @@ class FeedbackView(msgspec.Struct, rename="camel"):
 
 class NoSuchMessage(ApiError):
     def __init__(self) -> None:
-        super().__init__(404, "message_not_found", "No such answer in this conversation.")
+        super().__init__(Errors.MESSAGE_NOT_FOUND)
 
 
 def clean_reason(raw: str | None) -> str | None:
@@ -59,11 +60,7 @@ def clean_reason(raw: str | None) -> str | None:
         return None
     reason = clean_display_text(raw)
     if len(reason) > MAX_REASON_CHARS:
-        raise ApiError(
-            400,
-            "reason_too_long",
-            f"Keep the reason to {MAX_REASON_CHARS} characters or fewer.",
-        )
+        raise ApiError(Errors.REASON_TOO_LONG, limit=MAX_REASON_CHARS)
     return reason or None
 
 
@@ -103,7 +100,7 @@ async def put_feedback(
     try:
         rating = Rating(data.rating)
     except ValueError:
-        raise ApiError(400, "invalid_rating", "Rate an answer 'up' or 'down'.") from None
+        raise ApiError(Errors.INVALID_RATING) from None
     reason = clean_reason(data.reason)
     await _require_live_conversation(chat, tenant, cid)
     feedback = Feedback(

@@ -14,6 +14,7 @@ from engageiq_chat.services import ChatServices
 from engageiq_chat.turns.turn import ConversationNotFound, conversation_id_of
 from engageiq_tenancy.auth import requires_member
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import documented_errors
 from engageiq_tenancy.service import BEARER
 
@@ -67,10 +68,7 @@ def view(message: StoredMessage) -> MessageView:
     security=[BEARER],
     tags=["chat"],
     responses=documented_errors(
-        {
-            400: "`invalid_cursor`, `invalid_request`.",
-            404: "`conversation_not_found`: no such conversation of yours.",
-        }
+        Errors.INVALID_CURSOR, Errors.INVALID_REQUEST, Errors.CONVERSATION_NOT_FOUND
     ),
 )
 async def chat_history(

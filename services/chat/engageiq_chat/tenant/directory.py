@@ -10,6 +10,7 @@ import msgspec
 from botocore.exceptions import BotoCoreError, ClientError
 
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError
 from engageiq_tenancy.items import from_item
 from engageiq_tenancy.keys import tenant_partition
@@ -67,7 +68,7 @@ class TenantDirectory:
             "get_item", TableName=self._tenants, Key=_typed(record_key(tenant)), ConsistentRead=True
         )
         if "Item" not in answer:
-            raise ApiError(404, "not_found", "Your organisation's record was not found.")
+            raise ApiError(Errors.TENANT_RECORD_NOT_FOUND)
         return record_from_item(from_item(answer["Item"]))
 
     async def set_branding(self, tenant: TenantContext, branding: Branding) -> None:

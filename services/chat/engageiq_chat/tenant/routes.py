@@ -15,6 +15,7 @@ from litestar.params import JSONBody
 from engageiq_chat.tenant.directory import CitedDocument, DailyTokens, TenantDirectory
 from engageiq_tenancy.auth import requires_tenant_admin
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError, documented_errors
 from engageiq_tenancy.tenants import (
     Branding,
@@ -24,8 +25,6 @@ from engageiq_tenancy.tenants import (
     validate_branding,
 )
 from engageiq_tenancy.usage_keys import current_month
-
-_NO_RECORD = "`not_found`: your organisation's record is missing (being removed)."
 
 
 class TenantView(msgspec.Struct, rename="camel"):
@@ -65,7 +64,7 @@ class TenantController(Controller):
     tags = ("tenant",)
     security = ({"BearerToken": []},)
 
-    @get("/", responses=documented_errors({404: _NO_RECORD}))
+    @get("/", responses=documented_errors(Errors.TENANT_RECORD_NOT_FOUND))
     async def get_tenant(
         self, tenant: NamedDependency[TenantContext], tenants: NamedDependency[TenantDirectory]
     ) -> TenantView:
@@ -76,12 +75,13 @@ class TenantController(Controller):
         "/",
         guards=[requires_tenant_admin],
         responses=documented_errors(
-            {
-                400: "`invalid_display_name`, `invalid_color`, `invalid_logo_url`, "
-                "`invalid_request`.",
-                403: "`forbidden` (you are not a tenant admin), `tenant_suspended`.",
-                404: _NO_RECORD,
-            }
+            Errors.INVALID_DISPLAY_NAME,
+            Errors.INVALID_COLOR,
+            Errors.INVALID_LOGO_URL,
+            Errors.INVALID_REQUEST,
+            Errors.FORBIDDEN.documented(note="you are not a tenant admin"),
+            Errors.TENANT_SUSPENDED,
+            Errors.TENANT_RECORD_NOT_FOUND,
         ),
     )
     async def update_branding(
@@ -97,7 +97,7 @@ class TenantController(Controller):
                 changes.get("display_name"), changes.get("primary_color"), changes.get("logo_url")
             )
         except InvalidBranding as exc:
-            raise ApiError(400, exc.code, exc.message) from None
+            raise ApiError.relaying(exc.code, exc.message) from None
         if "display_name" in changes:
             changes["display_name"] = clean_name(changes["display_name"])
         record = await tenants.record(tenant)
@@ -105,7 +105,7 @@ class TenantController(Controller):
         await tenants.set_branding(tenant, branding)
         return _view(msgspec.structs.replace(record, branding=branding))
 
-    @get("/usage", responses=documented_errors({404: _NO_RECORD}))
+    @get("/usage", responses=documented_errors(Errors.TENANT_RECORD_NOT_FOUND))
     async def get_usage(
         self, tenant: NamedDependency[TenantContext], tenants: NamedDependency[TenantDirectory]
     ) -> UsageView:

@@ -17,6 +17,7 @@ from engageiq_chat.turns.events import STREAM_EVENTS, stream_item_schema
 from engageiq_chat.turns.turn import ChatTurns
 from engageiq_tenancy.auth import requires_member
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import documented_errors
 from engageiq_tenancy.service import BEARER
 
@@ -70,13 +71,12 @@ class ChatRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     status_code=200,
     operation_class=ChatStreamOperation,
     responses=documented_errors(
-        {
-            400: "`empty_message`, `invalid_request`.",
-            404: "`conversation_not_found`: no such conversation of yours.",
-            413: "`message_too_long`, `payload_too_large`.",
-            429: "`budget_exceeded`: the organisation's monthly AI budget is spent "
-            "(`Retry-After`: seconds until it renews).",
-        }
+        Errors.EMPTY_MESSAGE,
+        Errors.INVALID_REQUEST,
+        Errors.CONVERSATION_NOT_FOUND,
+        Errors.MESSAGE_TOO_LONG,
+        Errors.PAYLOAD_TOO_LARGE,
+        Errors.BUDGET_EXCEEDED,
     ),
 )
 async def chat_turn(

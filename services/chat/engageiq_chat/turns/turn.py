@@ -31,6 +31,7 @@ from engageiq_chat.routing.intents import Intent
 from engageiq_chat.services import HISTORY_MAX_MESSAGES, ChatServices
 from engageiq_chat.turns import events
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError
 from engageiq_tenancy.keys import InvalidObjectId, object_id
 from engageiq_tenancy.tenant_gate import StorageUnavailable
@@ -45,7 +46,7 @@ _RUNNING: set[asyncio.Task[None]] = set()
 
 class ConversationNotFound(ApiError):
     def __init__(self) -> None:
-        super().__init__(404, "conversation_not_found", "No such conversation.")
+        super().__init__(Errors.CONVERSATION_NOT_FOUND)
 
 
 def conversation_id_of(value: str) -> str:
@@ -65,14 +66,9 @@ class ChatTurns:
         started = time.perf_counter()
         text = message.strip()
         if not text:
-            raise ApiError(400, "empty_message", "Write a message first.")
+            raise ApiError(Errors.EMPTY_MESSAGE)
         if len(text) > chat.settings.max_message_chars:
-            raise ApiError(
-                413,
-                "message_too_long",
-                f"Messages are limited to {chat.settings.max_message_chars} "
-                "characters; shorten it or split it in parts.",
-            )
+            raise ApiError(Errors.MESSAGE_TOO_LONG, limit=chat.settings.max_message_chars)
         cid = conversation_id_of(conversation_id) if conversation_id is not None else None
 
         # Independent reads run concurrently: the added latency is one round trip, not four.
@@ -364,8 +360,7 @@ class Turn:
             return events.sse(
                 "error",
                 events.ErrorEvent(
-                    code="storage_unavailable",
-                    message="The answer could not be saved; it will be missing from the history.",
+                    code=Errors.STORAGE_UNAVAILABLE.code, message=Errors.STORAGE_UNAVAILABLE.message
                 ),
             )
         return events.sse(

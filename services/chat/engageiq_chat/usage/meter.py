@@ -21,6 +21,7 @@ from typing import Any
 
 from engageiq_chat.storage import DynamoTables, values
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError
 from engageiq_tenancy.items import from_item
 from engageiq_tenancy.usage_keys import (
@@ -52,13 +53,7 @@ def seconds_until_next_month(moment: datetime) -> int:
 
 class BudgetExceeded(ApiError):
     def __init__(self, retry_after: int) -> None:
-        super().__init__(
-            429,
-            "budget_exceeded",
-            "Your organisation has used its AI budget for this month. It renews at the start "
-            "of next month; an administrator can raise it sooner.",
-            {"Retry-After": str(retry_after)},
-        )
+        super().__init__(Errors.BUDGET_EXCEEDED, headers={"Retry-After": str(retry_after)})
 
 
 # How long a process trusts the totals it last saw; bounds how late it notices other

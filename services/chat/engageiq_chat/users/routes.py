@@ -18,11 +18,14 @@ from litestar.params import FromPath, JSONBody
 from engageiq_chat.users.service import TenantUsers
 from engageiq_tenancy.auth import requires_tenant_admin
 from engageiq_tenancy.context import Role, TenantContext
+from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError, documented_errors
 from engageiq_tenancy.tenant_users import TenantUser
 
-_ADMIN_ONLY = "403: `forbidden` (you are not a tenant admin), `tenant_suspended`."
-_NOT_FOUND = "404: `user_not_found`: no such user in your organisation."
+_ADMIN_ONLY = (
+    Errors.FORBIDDEN.documented(note="you are not a tenant admin"),
+    Errors.TENANT_SUSPENDED,
+)
 
 
 class UserView(msgspec.Struct, rename="camel"):
@@ -74,9 +77,7 @@ def _role(value: str) -> Role:
     try:
         return Role(value)
     except ValueError:
-        raise ApiError(
-            400, "invalid_role", "The role must be 'member' or 'tenant_admin'."
-        ) from None
+        raise ApiError(Errors.INVALID_ROLE) from None
 
 
 class TenantUserController(Controller):
@@ -85,7 +86,7 @@ class TenantUserController(Controller):
     security = ({"BearerToken": []},)
     guards = (requires_tenant_admin,)
 
-    @get("/", responses=documented_errors({403: _ADMIN_ONLY}))
+    @get("/", responses=documented_errors(*_ADMIN_ONLY))
     async def list_users(
         self, tenant: NamedDependency[TenantContext], users: NamedDependency[TenantUsers]
     ) -> UserList:
@@ -98,11 +99,11 @@ class TenantUserController(Controller):
         status_code=201,
         request_max_body_size=4096,
         responses=documented_errors(
-            {
-                400: "`invalid_email`, `invalid_role`, `invalid_request`.",
-                403: _ADMIN_ONLY,
-                409: "`user_exists`: the address already has an account.",
-            }
+            Errors.INVALID_EMAIL,
+            Errors.INVALID_ROLE,
+            Errors.INVALID_REQUEST,
+            *_ADMIN_ONLY,
+            Errors.USER_EXISTS,
         ),
     )
     async def invite_user(
@@ -124,12 +125,11 @@ class TenantUserController(Controller):
         "/{user_id:str}",
         request_max_body_size=1024,
         responses=documented_errors(
-            {
-                400: "`invalid_role`, `invalid_request`.",
-                403: _ADMIN_ONLY,
-                404: _NOT_FOUND,
-                409: "`last_admin`: demoting the organisation's last admin.",
-            }
+            Errors.INVALID_ROLE,
+            Errors.INVALID_REQUEST,
+            *_ADMIN_ONLY,
+            Errors.USER_NOT_FOUND,
+            Errors.LAST_ADMIN.documented(doc="demoting the organisation's last admin"),
         ),
     )
     async def change_role(
@@ -151,11 +151,9 @@ class TenantUserController(Controller):
         "/{user_id:str}",
         status_code=204,
         responses=documented_errors(
-            {
-                403: _ADMIN_ONLY,
-                404: _NOT_FOUND,
-                409: "`last_admin`: removing the organisation's last admin.",
-            }
+            *_ADMIN_ONLY,
+            Errors.USER_NOT_FOUND,
+            Errors.LAST_ADMIN.documented(doc="removing the organisation's last admin"),
         ),
     )
     async def remove_user(

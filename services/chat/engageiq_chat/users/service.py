@@ -12,6 +12,7 @@ import anyio
 import structlog
 from botocore.exceptions import BotoCoreError, ClientError
 
+from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError
 from engageiq_tenancy.operation_errors import Conflict, InvalidInput, NotFound, ProvisioningError
 from engageiq_tenancy.tenant_users import UserDirectory
@@ -22,7 +23,7 @@ log = structlog.get_logger(__name__)
 
 class UserNotFound(ApiError):
     def __init__(self) -> None:
-        super().__init__(404, "user_not_found", "No such user in your organisation.")
+        super().__init__(Errors.USER_NOT_FOUND)
 
 
 def _api_error(exc: ProvisioningError) -> ApiError:
@@ -31,14 +32,12 @@ def _api_error(exc: ProvisioningError) -> ApiError:
     if isinstance(exc, Conflict) and exc.code == "user_exists":
         # The pool is shared, so an address in use anywhere cannot be invited; the message
         # does not say where it is used.
-        return ApiError(
-            409, "user_exists", "This e-mail address already has an account and cannot be invited."
-        )
+        return ApiError(Errors.USER_EXISTS)
     if isinstance(exc, Conflict):
-        return ApiError(409, exc.code, exc.message)
+        return ApiError.relaying(exc.code, exc.message)
     if isinstance(exc, InvalidInput):
-        return ApiError(400, exc.code, exc.message)
-    return ApiError(500, "internal_error", "The user directory refused the change.")
+        return ApiError.relaying(exc.code, exc.message)
+    return ApiError(Errors.USER_DIRECTORY_REFUSED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +72,4 @@ class TenantUsers:
             raise _api_error(exc) from None
         except (BotoCoreError, ClientError) as exc:
             log.warning("user_directory_error", error=type(exc).__name__)
-            raise ApiError(
-                503,
-                "user_directory_unavailable",
-                "The user directory is not answering right now; nothing was changed. "
-                "Try again shortly.",
-                {"Retry-After": "5"},
-            ) from exc
+            raise ApiError(Errors.USER_DIRECTORY_UNAVAILABLE, headers={"Retry-After": "5"}) from exc

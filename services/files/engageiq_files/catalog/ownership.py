@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from engageiq_files.catalog.records import FileRecord
 from engageiq_tenancy.context import Role, TenantContext
+from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError
 
 
@@ -22,9 +23,4 @@ def may_change(tenant: TenantContext, record: FileRecord) -> bool:
 def require_change_right(tenant: TenantContext, record: FileRecord, action: str) -> None:
     """Raise 403 `forbidden` unless `tenant` may `action` (e.g. "delete") this file."""
     if not may_change(tenant, record):
-        raise ApiError(
-            403,
-            "forbidden",
-            f"Only the person who uploaded '{record.name}' or an admin of your organisation "
-            f"can {action} it.",
-        )
+        raise ApiError(Errors.NOT_YOUR_FILE, name=record.name, action=action)

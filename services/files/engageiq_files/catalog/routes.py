@@ -14,10 +14,10 @@ from engageiq_files.catalog.ownership import require_change_right
 from engageiq_files.catalog.records import FILE_ID_PATTERN, FileRecord, FileStatus
 from engageiq_files.catalog.versions import after_delete, make_current, versions_of
 from engageiq_files.catalog.views import FilePage, FileView
-from engageiq_files.errors import NOT_FOUND_DOC, NOT_YOURS_DOC, file_not_found
 from engageiq_files.runtime import FilesRuntime
 from engageiq_files.uploads.store import chunks_object_key
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError, documented_errors
 from engageiq_tenancy.keys import InvalidObjectId, object_id
 from engageiq_tenancy.service import BEARER
@@ -34,10 +34,10 @@ async def find_file(files: FilesRuntime, tenant: TenantContext, file_id: str) ->
     try:
         object_id(file_id)
     except InvalidObjectId:
-        raise file_not_found() from None
+        raise ApiError(Errors.FILE_NOT_FOUND) from None
     record = await anyio.to_thread.run_sync(files.catalog.get, tenant, file_id)
     if record is None:
-        raise file_not_found()
+        raise ApiError(Errors.FILE_NOT_FOUND)
     return record
 
 
@@ -45,7 +45,7 @@ async def find_file(files: FilesRuntime, tenant: TenantContext, file_id: str) ->
     "/api/files",
     security=[BEARER],
     tags=["files"],
-    responses=documented_errors({400: "`invalid_cursor`, `invalid_request`."}),
+    responses=documented_errors(Errors.INVALID_CURSOR, Errors.INVALID_REQUEST),
 )
 async def list_files(
     tenant: NamedDependency[TenantContext],
@@ -59,7 +59,7 @@ async def list_files(
         try:
             after = decode_cursor(tenant, cursor)
         except InvalidCursor:
-            raise ApiError(400, "invalid_cursor", "The cursor is not valid here.") from None
+            raise ApiError(Errors.INVALID_CURSOR) from None
     records, last = await anyio.to_thread.run_sync(files.catalog.page, tenant, limit, after)
     # Older versions are listed under their current version, not on their own (a page may
     # then hold fewer than `limit` files; `nextCursor` still continues it).
@@ -79,7 +79,7 @@ async def list_files(
     "/api/files/{file_id:str}",
     security=[BEARER],
     tags=["files"],
-    responses=documented_errors({404: NOT_FOUND_DOC}),
+    responses=documented_errors(Errors.FILE_NOT_FOUND),
 )
 async def get_file(
     tenant: NamedDependency[TenantContext],
@@ -112,11 +112,7 @@ async def get_file(
     tags=["files"],
     status_code=200,
     responses=documented_errors(
-        {
-            403: NOT_YOURS_DOC,
-            404: NOT_FOUND_DOC,
-            409: "`not_an_older_version`: the file is current or not ready.",
-        }
+        Errors.NOT_YOUR_FILE, Errors.FILE_NOT_FOUND, Errors.NOT_AN_OLDER_VERSION
     ),
 )
 async def restore_version(
@@ -131,9 +127,7 @@ async def restore_version(
     record = await find_file(files, tenant, file_id)
     require_change_right(tenant, record, "restore")
     if record.superseded_by is None or record.status is not FileStatus.READY:
-        raise ApiError(
-            409, "not_an_older_version", "Only an older, ready version of a file can be restored."
-        )
+        raise ApiError(Errors.NOT_AN_OLDER_VERSION)
     await anyio.to_thread.run_sync(make_current, files.catalog, tenant, record)
     generation = await anyio.to_thread.run_sync(files.indexes.note_change, tenant)
     await files.builder.rebuild(tenant, generation)
@@ -147,7 +141,7 @@ async def restore_version(
     security=[BEARER],
     tags=["files"],
     status_code=204,
-    responses=documented_errors({403: NOT_YOURS_DOC, 404: NOT_FOUND_DOC}),
+    responses=documented_errors(Errors.NOT_YOUR_FILE, Errors.FILE_NOT_FOUND),
 )
 async def delete_file(
     tenant: NamedDependency[TenantContext],

@@ -30,6 +30,7 @@ from engageiq_files.uploads.sniffing import CONTENT_TYPES, FileKind
 from engageiq_files.uploads.store import FileStore
 from engageiq_files.uploads.streaming import ReceivedFile
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError
 
 log = structlog.get_logger(__name__)
@@ -37,11 +38,7 @@ log = structlog.get_logger(__name__)
 
 class UploadExpired(ApiError):
     def __init__(self) -> None:
-        super().__init__(
-            409,
-            "upload_expired",
-            "The upload took too long and was discarded; upload the file again.",
-        )
+        super().__init__(Errors.UPLOAD_EXPIRED)
 
 
 class UploadIntent:

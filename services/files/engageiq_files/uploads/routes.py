@@ -28,14 +28,6 @@ from engageiq_files.catalog.records import FileRecord, FileStatus, new_file_id, 
 from engageiq_files.catalog.routes import FileIdPath, find_file
 from engageiq_files.catalog.views import FileView, UploadedFile
 from engageiq_files.config import FilesSettings
-from engageiq_files.errors import (
-    NOT_FOUND_DOC,
-    NOT_YOURS_DOC,
-    empty_file,
-    file_too_large,
-    malformed_upload,
-    unsupported_file_type,
-)
 from engageiq_files.runtime import FilesRuntime
 from engageiq_files.uploads.intent import UploadIntent
 from engageiq_files.uploads.names import sanitise_name
@@ -56,14 +48,17 @@ from engageiq_files.uploads.streaming import (
     StreamedUpload,
 )
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError, documented_errors
 from engageiq_tenancy.service import BEARER
 
 PENDING_DIRECT_UPLOAD_TTL = 3600
-REPLACES_PENDING_DOC = (
-    "`upload_not_completed` (`replaces`): the file to replace is a direct upload still "
-    "awaiting its bytes."
+REPLACES_ERRORS = (
+    Errors.NOT_YOUR_FILE.documented(note="`replaces`"),
+    Errors.FILE_NOT_FOUND.documented(note="`replaces`"),
+    Errors.UPLOAD_NOT_COMPLETED.documented(note="`replaces`"),
 )
+"""How routes that take `replaces` document its errors."""
 
 
 class DirectUploadRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
@@ -89,11 +84,7 @@ async def version_fields(
         # A version of a document whose first upload never arrived would become a second
         # current version once that upload is completed (found by the isolation property
         # test's version invariant, decision 0089): there is nothing to replace yet.
-        raise ApiError(
-            409,
-            "upload_not_completed",
-            f"'{target.name}' was never uploaded: complete or delete that upload first.",
-        )
+        raise ApiError(Errors.UPLOAD_NOT_COMPLETED, name=target.name)
     if not target.versioned:
         await anyio.to_thread.run_sync(
             lambda: files.catalog.update(tenant, target.id, versioned=True)
@@ -153,7 +144,9 @@ def _boundary_of(request: Request[Any, Any, Any]) -> str:
     media_type, options = parse_options_header(request.headers.get("content-type", ""))
     boundary = options.get("boundary", "")
     if media_type != "multipart/form-data" or not boundary:
-        raise malformed_upload("send multipart/form-data with a 'file' field")
+        raise ApiError(
+            Errors.MALFORMED_UPLOAD, detail="send multipart/form-data with a 'file' field"
+        )
     return str(boundary)
 
 
@@ -163,9 +156,9 @@ def _check_declared_length(request: Request[Any, Any, Any], limit: int) -> None:
     if declared is None:
         return
     if not declared.isdigit():
-        raise malformed_upload("the Content-Length header is not a number")
+        raise ApiError(Errors.MALFORMED_UPLOAD, detail="the Content-Length header is not a number")
     if int(declared) > limit + MULTIPART_OVERHEAD:
-        raise file_too_large(limit)
+        raise ApiError(Errors.FILE_TOO_LARGE, limit=limit)
 
 
 async def _receive(
@@ -175,19 +168,19 @@ async def _receive(
     try:
         return await upload.receive(request.stream())
     except FileTooLarge:
-        raise file_too_large(limit) from None
+        raise ApiError(Errors.FILE_TOO_LARGE, limit=limit) from None
     except HTTPException as exc:
         # Litestar's own body-size guard (request_max_body_size) fires first when a body
         # arrives in large pieces; it means the same thing.
         if exc.status_code == 413:
-            raise file_too_large(limit) from None
+            raise ApiError(Errors.FILE_TOO_LARGE, limit=limit) from None
         raise
     except EmptyFile:
-        raise empty_file() from None
+        raise ApiError(Errors.EMPTY_FILE) from None
     except MalformedUpload as exc:
-        raise malformed_upload(str(exc)) from None
+        raise ApiError(Errors.MALFORMED_UPLOAD, detail=str(exc)) from None
     except UnsupportedFileType as exc:
-        raise unsupported_file_type(str(exc)) from None
+        raise ApiError(Errors.UNSUPPORTED_FILE_TYPE, detail=str(exc)) from None
 
 
 @post(
@@ -197,15 +190,12 @@ async def _receive(
     status_code=201,
     operation_class=MultipartUploadOperation,
     responses=documented_errors(
-        {
-            400: "`empty_file`, `malformed_upload` (not multipart/form-data with one `file` "
-            "field), `invalid_request`.",
-            403: NOT_YOURS_DOC + " (`replaces`)",
-            404: NOT_FOUND_DOC + " (`replaces`)",
-            409: REPLACES_PENDING_DOC,
-            413: "`file_too_large`: over the upload limit.",
-            415: "`unsupported_file_type`: the content is not an accepted document type.",
-        }
+        Errors.EMPTY_FILE,
+        Errors.MALFORMED_UPLOAD.documented(note="not multipart/form-data with one `file` field"),
+        Errors.INVALID_REQUEST,
+        *REPLACES_ERRORS,
+        Errors.FILE_TOO_LARGE,
+        Errors.UNSUPPORTED_FILE_TYPE,
     ),
 )
 async def upload_file(
@@ -268,13 +258,7 @@ async def upload_file(
     security=[BEARER],
     tags=["files"],
     status_code=201,
-    responses=documented_errors(
-        {
-            403: NOT_YOURS_DOC + " (`replaces`)",
-            404: NOT_FOUND_DOC + " (`replaces`)",
-            409: REPLACES_PENDING_DOC,
-        }
-    ),
+    responses=documented_errors(*REPLACES_ERRORS),
 )
 async def create_direct_upload(
     tenant: NamedDependency[TenantContext],
@@ -317,14 +301,14 @@ async def create_direct_upload(
     tags=["files"],
     status_code=200,
     responses=documented_errors(
-        {
-            400: "`empty_file`, `invalid_request`.",
-            403: NOT_YOURS_DOC,
-            404: NOT_FOUND_DOC,
-            409: "`already_completed`, `upload_missing` (nothing was posted to the form yet).",
-            413: "`file_too_large`: the uploaded object is over the limit.",
-            415: "`unsupported_file_type`: the uploaded content is not an accepted type.",
-        }
+        Errors.EMPTY_FILE,
+        Errors.INVALID_REQUEST,
+        Errors.NOT_YOUR_FILE,
+        Errors.FILE_NOT_FOUND,
+        Errors.ALREADY_COMPLETED,
+        Errors.UPLOAD_MISSING.documented(note="nothing was posted to the form yet"),
+        Errors.FILE_TOO_LARGE.documented(doc="the uploaded object is over the limit"),
+        Errors.UNSUPPORTED_FILE_TYPE.documented(doc="the uploaded content is not an accepted type"),
     ),
 )
 async def complete_direct_upload(
@@ -338,26 +322,26 @@ async def complete_direct_upload(
     record = await find_file(files, tenant, file_id)
     require_change_right(tenant, record, "complete the upload of")
     if not record.awaiting_upload:
-        raise ApiError(409, "already_completed", "This upload was already completed.")
+        raise ApiError(Errors.ALREADY_COMPLETED)
     head = await anyio.to_thread.run_sync(files.store.head, tenant, record.object_key)
     if head is None:
-        raise ApiError(409, "upload_missing", "Upload the file to the presigned URL first.")
+        raise ApiError(Errors.UPLOAD_MISSING)
     size = int(head["ContentLength"])
     # Pin the version checked here: the form can post again to the same key until it
     # expires, and later bytes must never be served or indexed as this file.
     version: str | None = head.get("VersionId")
     try:
         if size > limit:
-            raise file_too_large(limit)
+            raise ApiError(Errors.FILE_TOO_LARGE, limit=limit)
         if size == 0:
-            raise empty_file()
+            raise ApiError(Errors.EMPTY_FILE)
         first = await anyio.to_thread.run_sync(
             files.store.read_head, tenant, record.object_key, SNIFF_BYTES, version
         )
         try:
             kind = sniff(first, record.name)
         except UnsupportedFileType as exc:
-            raise unsupported_file_type(str(exc)) from None
+            raise ApiError(Errors.UNSUPPORTED_FILE_TYPE, detail=str(exc)) from None
     except ApiError:
         # A refused direct upload leaves nothing: neither the object nor the record.
         await anyio.to_thread.run_sync(files.store.delete, tenant, record.object_key)
@@ -384,7 +368,7 @@ async def complete_direct_upload(
         )
     )
     if not completed:
-        raise ApiError(409, "already_completed", "This upload was already completed.")
+        raise ApiError(Errors.ALREADY_COMPLETED)
     await files.enqueue(tenant, file_id)
     updated = await find_file(files, tenant, file_id)
     return FileView.of(updated)

@@ -679,7 +679,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description 403: `forbidden` (you are not a tenant admin), `tenant_suspended`. */
+            /** @description `forbidden` (you are not a tenant admin), `tenant_suspended`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -688,7 +688,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description 404: `user_not_found`: no such user in your organisation. */
+            /** @description `user_not_found`: no such user in your organisation. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -761,7 +761,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description 403: `forbidden` (you are not a tenant admin), `tenant_suspended`. */
+            /** @description `forbidden` (you are not a tenant admin), `tenant_suspended`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -770,7 +770,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description 404: `user_not_found`: no such user in your organisation. */
+            /** @description `user_not_found`: no such user in your organisation. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -846,7 +846,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description 403: `forbidden` (you are not a tenant admin), `tenant_suspended`. */
+            /** @description `forbidden` (you are not a tenant admin), `tenant_suspended`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -908,7 +908,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description 403: `forbidden` (you are not a tenant admin), `tenant_suspended`. */
+            /** @description `forbidden` (you are not a tenant admin), `tenant_suspended`. */
             403: {
                 headers: {
                     [name: string]: unknown;

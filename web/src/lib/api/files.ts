@@ -703,7 +703,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: only who uploaded the file, or a tenant admin, may change it. (`replaces`) */
+            /** @description `forbidden` (`replaces`): only who uploaded the file, or a tenant admin, may change it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -712,7 +712,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `file_not_found`: no such file in your organisation. (`replaces`) */
+            /** @description `file_not_found` (`replaces`): no such file in your organisation. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -801,7 +801,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: only who uploaded the file, or a tenant admin, may change it. (`replaces`) */
+            /** @description `forbidden` (`replaces`): only who uploaded the file, or a tenant admin, may change it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -810,7 +810,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `file_not_found`: no such file in your organisation. (`replaces`) */
+            /** @description `file_not_found` (`replaces`): no such file in your organisation. */
             404: {
                 headers: {
                     [name: string]: unknown;

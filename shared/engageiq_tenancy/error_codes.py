@@ -1,0 +1,310 @@
+"""The one table of API errors (decision 0095): every answer in the `{code, message,
+requestId}` shape comes from an entry here, with its HTTP status, its stable code and the
+sentence for people. Raising (`ApiError(Errors.FILE_NOT_FOUND)`) and the OpenAPI documents
+(`documented_errors(Errors.FILE_NOT_FOUND)`) both read the entry, so they cannot disagree.
+
+A code means one thing and has one status. A few codes have several sentences (the framework's
+`invalid_request` and `forbidden`, a storage outage's `service_unavailable`): each sentence is
+its own entry under the same code. `{placeholders}` in a sentence are the detail a raiser adds
+(`Errors.FILE_TOO_LARGE` takes `limit`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Final
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorCode:
+    """One entry of the table: HTTP `status`, stable `code`, `message` for people (a
+    `str.format` template when it has `{placeholders}`) and `doc`, how the OpenAPI documents
+    explain the code after a colon (empty: the code alone)."""
+
+    status: int
+    code: str
+    message: str
+    doc: str = ""
+
+    def sentence(self, **detail: str | int) -> str:
+        """The message with `detail` filled in; KeyError if a placeholder is not given."""
+        return self.message.format(**detail)
+
+    def documented(self, *, note: str = "", doc: str | None = None) -> DocumentedError:
+        """This entry as one route documents it: `note` in brackets after the code (when, or
+        for which field, the route gives it), `doc` instead of the table's explanation."""
+        return DocumentedError(self, note, self.doc if doc is None else doc)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentedError:
+    """An entry in one route's OpenAPI `responses`, rendered "`code` (note): doc"."""
+
+    error: ErrorCode
+    note: str = ""
+    doc: str = ""
+
+    def describe(self) -> str:
+        text = f"`{self.error.code}`"
+        if self.note:
+            text += f" ({self.note})"
+        if self.doc:
+            text += f": {self.doc}"
+        return text
+
+
+def describe_status(errors: list[DocumentedError]) -> str:
+    """One status's OpenAPI description, e.g. "`invalid_cursor`, `invalid_request`." or
+    "`forbidden`: no role in your organisation; `tenant_suspended`.". Codes are joined with
+    commas; with semicolons when an explanation stands between them (an explanation on the
+    last code only reads as the whole list's). Each code appears once."""
+    seen: set[str] = set()
+    unique = []
+    for error in errors:
+        if error.error.code not in seen:
+            seen.add(error.error.code)
+            unique.append(error)
+    separator = "; " if any(error.doc for error in unique[:-1]) else ", "
+    return separator.join(error.describe() for error in unique) + "."
+
+
+RETRY_AFTER_DOC: Final = (
+    "a service we depend on (AWS, the user pool's keys) is not answering after our retries; "
+    "nothing was changed. Try again after `Retry-After` seconds"
+)
+
+
+class Errors:
+    """The table. Attribute names are the entries' names; `Errors.all()` lists them."""
+
+    # The framework's own refusals, and requests the middleware refuses.
+    INVALID_REQUEST = ErrorCode(400, "invalid_request", "The request could not be understood.")
+    INVALID_FIELDS = ErrorCode(400, "invalid_request", "The request is invalid: {problems}.")
+    INVALID_BODY = ErrorCode(400, "invalid_request", "The request body or parameters are invalid.")
+    NESTED_TOO_DEEPLY = ErrorCode(
+        400, "invalid_request", "The request body is nested too deeply to read."
+    )
+    DUPLICATE_AUTHORIZATION = ErrorCode(
+        400, "duplicate_authorization", "Send one Authorization header; this request has several."
+    )
+    UNAUTHENTICATED = ErrorCode(401, "unauthenticated", "Sign in to continue.")
+    FORBIDDEN = ErrorCode(403, "forbidden", "You do not have permission to do that.")
+    NOT_FOUND = ErrorCode(404, "not_found", "Nothing was found at this address.")
+    METHOD_NOT_ALLOWED = ErrorCode(
+        405, "method_not_allowed", "This address does not accept that method."
+    )
+    PAYLOAD_TOO_LARGE = ErrorCode(
+        413, "payload_too_large", "The request body is larger than this endpoint accepts."
+    )
+    UNSUPPORTED_MEDIA_TYPE = ErrorCode(
+        415, "unsupported_media_type", "This endpoint does not accept that content type."
+    )
+    RATE_LIMITED = ErrorCode(429, "rate_limited", "Too many requests; slow down and try again.")
+    HTTP_ERROR = ErrorCode(400, "http_error", "The request failed.")
+    """Any other status the framework refuses with (answered with that status, not 400)."""
+    INTERNAL_ERROR = ErrorCode(
+        500, "internal_error", "Something went wrong on our side; it has been logged. Try again."
+    )
+
+    # Signing in: the token verifier and the tenant gate.
+    MISSING_TOKEN = ErrorCode(
+        401, "missing_token", "Sign in to continue: no bearer token was sent."
+    )
+    INVALID_TOKEN = ErrorCode(401, "invalid_token", "{reason}")
+    """`reason` is the verifier's sentence for the check that failed (one per check)."""
+    NOT_BEARER = ErrorCode(
+        401, "invalid_token", "The Authorization header must be 'Bearer <token>'."
+    )
+    TOKEN_EXPIRED = ErrorCode(401, "token_expired", "The token has expired; sign in again.")
+    TOKEN_REVOKED = ErrorCode(
+        401,
+        "token_revoked",
+        "Your access to this organisation was removed or changed; sign in again.",
+    )
+    NO_ROLE = ErrorCode(
+        403, "forbidden", "Your account has no role in your organisation; ask an admin to add one."
+    )
+    ROLE_REQUIRED = ErrorCode(
+        403, "forbidden", "This needs the '{role}' role in your organisation."
+    )
+    TENANT_SUSPENDED = ErrorCode(
+        403,
+        "tenant_suspended",
+        "Your organisation's account is suspended. Contact your administrator.",
+    )
+    TENANT_UNAVAILABLE = ErrorCode(
+        403,
+        "tenant_unavailable",
+        "Your organisation's account no longer exists or is being removed.",
+    )
+    DIRECT_ACCESS_REFUSED = ErrorCode(
+        403,
+        "direct_access_refused",
+        "This address only serves requests through the EngageIQ web address.",
+    )
+
+    # A service we depend on is not answering (decision 0091).
+    SERVICE_UNAVAILABLE = ErrorCode(
+        503,
+        "service_unavailable",
+        "The service is busy or briefly unavailable, and your request was not completed. "
+        "Try again in a few seconds.",
+    )
+    STORAGE_NOT_ANSWERING = ErrorCode(
+        503,
+        "service_unavailable",
+        "Our storage is not answering right now; nothing was changed. Try again shortly.",
+    )
+    STORAGE_UNAVAILABLE = ErrorCode(
+        503,
+        "storage_unavailable",
+        "The answer could not be saved; it will be missing from the history.",
+    )
+    """Sent as the chat stream's last `error` event, after the answer was streamed."""
+    AUTH_UNAVAILABLE = ErrorCode(
+        503, "auth_unavailable", "Sign-in keys could not be loaded; try again shortly."
+    )
+    USER_DIRECTORY_UNAVAILABLE = ErrorCode(
+        503,
+        "user_directory_unavailable",
+        "The user directory is not answering right now; nothing was changed. Try again shortly.",
+    )
+
+    # Paging (engageiq_tenancy.cursors): both services' listings.
+    INVALID_CURSOR = ErrorCode(
+        400, "invalid_cursor", "The cursor is not one this listing handed out."
+    )
+
+    # Chat.
+    EMPTY_MESSAGE = ErrorCode(400, "empty_message", "Write a message first.")
+    MESSAGE_TOO_LONG = ErrorCode(
+        413,
+        "message_too_long",
+        "Messages are limited to {limit} characters; shorten it or split it in parts.",
+    )
+    CONVERSATION_NOT_FOUND = ErrorCode(
+        404, "conversation_not_found", "No such conversation.", "no such conversation of yours"
+    )
+    INVALID_TITLE = ErrorCode(400, "invalid_title", "A title has 1 to {limit} visible characters.")
+    MESSAGE_NOT_FOUND = ErrorCode(
+        404,
+        "message_not_found",
+        "No such answer in this conversation.",
+        "no such assistant message in your conversation",
+    )
+    INVALID_RATING = ErrorCode(400, "invalid_rating", "Rate an answer 'up' or 'down'.")
+    REASON_TOO_LONG = ErrorCode(
+        400, "reason_too_long", "Keep the reason to {limit} characters or fewer."
+    )
+    BUDGET_EXCEEDED = ErrorCode(
+        429,
+        "budget_exceeded",
+        "Your organisation has used its AI budget for this month. It renews at the start "
+        "of next month; an administrator can raise it sooner.",
+        "the organisation's monthly AI budget is spent (`Retry-After`: seconds until it renews)",
+    )
+
+    # Files.
+    FILE_NOT_FOUND = ErrorCode(
+        404, "file_not_found", "No file with this id exists.", "no such file in your organisation"
+    )
+    NOT_YOUR_FILE = ErrorCode(
+        403,
+        "forbidden",
+        "Only the person who uploaded '{name}' or an admin of your organisation can {action} it.",
+        "only who uploaded the file, or a tenant admin, may change it",
+    )
+    FILE_TOO_LARGE = ErrorCode(
+        413,
+        "file_too_large",
+        "The file is larger than the {limit}-byte limit.",
+        "over the upload limit",
+    )
+    UNSUPPORTED_FILE_TYPE = ErrorCode(
+        415,
+        "unsupported_file_type",
+        "This kind of file is not accepted ({detail}). "
+        "Upload txt, md, html, csv, pdf, docx, pptx or xlsx.",
+        "the content is not an accepted document type",
+    )
+    EMPTY_FILE = ErrorCode(400, "empty_file", "The file is empty.")
+    MALFORMED_UPLOAD = ErrorCode(400, "malformed_upload", "The upload could not be read: {detail}.")
+    ALREADY_COMPLETED = ErrorCode(409, "already_completed", "This upload was already completed.")
+    UPLOAD_MISSING = ErrorCode(409, "upload_missing", "Upload the file to the presigned URL first.")
+    UPLOAD_NOT_COMPLETED = ErrorCode(
+        409,
+        "upload_not_completed",
+        "'{name}' was never uploaded: complete or delete that upload first.",
+        "the file to replace is a direct upload still awaiting its bytes",
+    )
+    UPLOAD_EXPIRED = ErrorCode(
+        409,
+        "upload_expired",
+        "The upload took too long and was discarded; upload the file again.",
+    )
+    NOT_AN_OLDER_VERSION = ErrorCode(
+        409,
+        "not_an_older_version",
+        "Only an older, ready version of a file can be restored.",
+        "the file is current or not ready",
+    )
+
+    # The organisation and its users (the tenant admin API).
+    TENANT_RECORD_NOT_FOUND = ErrorCode(
+        404,
+        "not_found",
+        "Your organisation's record was not found.",
+        "your organisation's record is missing (being removed)",
+    )
+    BRANDING_RATE_LIMITED = ErrorCode(
+        429,
+        "rate_limited",
+        "Too many branding requests right now; try again in a second.",
+        "too many lookups; retry after 1 s",
+    )
+    INVALID_ROLE = ErrorCode(400, "invalid_role", "The role must be 'member' or 'tenant_admin'.")
+    USER_NOT_FOUND = ErrorCode(
+        404,
+        "user_not_found",
+        "No such user in your organisation.",
+        "no such user in your organisation",
+    )
+    USER_EXISTS = ErrorCode(
+        409,
+        "user_exists",
+        "This e-mail address already has an account and cannot be invited.",
+        "the address already has an account",
+    )
+    USER_DIRECTORY_REFUSED = ErrorCode(
+        500, "internal_error", "The user directory refused the change."
+    )
+    # Operation errors (engageiq_tenancy.operation_errors, tenants.InvalidBranding) the admin
+    # API relays with the sentence the operation wrote; listed so their codes have a status.
+    INVALID_EMAIL = ErrorCode(400, "invalid_email", "'{email}' is not a valid email address.")
+    INVALID_DISPLAY_NAME = ErrorCode(
+        400, "invalid_display_name", "The display name must be 1-{limit} visible characters."
+    )
+    INVALID_COLOR = ErrorCode(400, "invalid_color", "The colour must look like #1f6feb.")
+    INVALID_LOGO_URL = ErrorCode(
+        400, "invalid_logo_url", "The logo URL must be an https:// address."
+    )
+    LAST_ADMIN = ErrorCode(
+        409,
+        "last_admin",
+        "This is the organisation's last admin; make someone else an admin first.",
+    )
+
+    @classmethod
+    def all(cls) -> Iterator[tuple[str, ErrorCode]]:
+        """Every entry with its name, in table order."""
+        for name, value in vars(cls).items():
+            if isinstance(value, ErrorCode):
+                yield name, value
+
+    @classmethod
+    def with_code(cls, code: str) -> ErrorCode:
+        """The first entry with `code` (its status is every variant's); KeyError if none."""
+        for _, error in cls.all():
+            if error.code == code:
+                return error
+        raise KeyError(code)
