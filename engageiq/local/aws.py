@@ -13,10 +13,10 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
-import boto3
 from botocore.config import Config
 
 from engageiq.local.state import ChangeCounter, GatedApp, RequestGate
+from engageiq_tenancy.aws import new_client
 from engageiq_tenancy.resources import (
     BUCKETS,
     QUEUES,
@@ -71,12 +71,12 @@ class LocalResources:
 
 
 def aws_client(service: str, endpoint_url: str) -> Any:
-    return boto3.session.Session().client(  # type: ignore[call-overload]
+    return new_client(
         service,
-        region_name=REGION,
+        region=REGION,
         endpoint_url=endpoint_url,
         config=Config(s3={"addressing_style": "path"}, retries={"mode": "standard"}),
-        **LOCAL_CREDENTIALS,
+        credentials=dict(LOCAL_CREDENTIALS),
     )
 
 

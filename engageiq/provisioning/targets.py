@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 from botocore.config import Config
 
 from engageiq.local.aws import LOCAL_CREDENTIALS
 from engageiq.local.paths import default_state_dir, outputs_file
+from engageiq_tenancy.aws import new_client
 from engageiq_tenancy.operation_errors import InvalidInput, NotFound
 from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, TABLES
 
@@ -66,12 +66,12 @@ class Target:
         if self.is_local:
             # moto accepts any credentials; these match the local services'.
             extra = dict(LOCAL_CREDENTIALS)
-        return boto3.session.Session().client(  # type: ignore[call-overload]
+        return new_client(
             service,
-            region_name=self.region,
+            region=self.region,
             endpoint_url=self.endpoint_url,
             config=_CONFIG,
-            **extra,
+            credentials=extra,
         )
 
 

@@ -9,6 +9,7 @@ answered as 503 `service_unavailable` with `Retry-After` (`engageiq_tenancy.erro
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any, Final
 
 import boto3
@@ -31,11 +32,49 @@ CLIENT_CONFIG = Config(
 )
 
 
+_session_lock = threading.Lock()
+_session: boto3.session.Session | None = None
+
+
+def shared_session() -> boto3.session.Session:
+    """The process's one boto3 session, made on first use.
+
+    A session's loader parses botocore's endpoint rules and each service model once and keeps
+    them: about 14 MB for a session with a DynamoDB and an S3 client (tracemalloc, botocore
+    1.40). A session per client (or per tenant's credentials) paid that again every time, so
+    memory grew with the tenants an instance served and with every app a test built. Clients
+    with other credentials come from this session too (`new_client(credentials=...)`)."""
+    global _session
+    with _session_lock:
+        if _session is None:
+            _session = boto3.session.Session()
+        return _session
+
+
+def new_client(
+    service: str,
+    *,
+    region: str | None,
+    endpoint_url: str | None = None,
+    config: Config = CLIENT_CONFIG,
+    credentials: dict[str, str] | None = None,
+) -> Any:
+    """A low-level client of the shared session (thread-safe per boto3's docs); create at
+    start-up (or per tenant's credentials) and reuse. `credentials` are
+    `aws_access_key_id`/`aws_secret_access_key`/`aws_session_token` keyword arguments; without
+    them the default chain (role, environment) signs."""
+    session = shared_session()
+    # boto3 sessions are not thread-safe: clients are created one at a time.
+    with _session_lock:
+        return session.client(  # type: ignore[call-overload]
+            service,
+            region_name=region,
+            endpoint_url=endpoint_url,
+            config=config,
+            **(credentials or {}),
+        )
+
+
 def client(service: str, settings: ServiceSettings) -> Any:
-    """A low-level client (thread-safe per boto3's docs); create at start-up and reuse."""
-    return boto3.session.Session().client(  # type: ignore[call-overload]
-        service,
-        region_name=settings.auth.region,
-        endpoint_url=settings.aws_endpoint_url,
-        config=CLIENT_CONFIG,
-    )
+    """A low-level client for a service's own calls; create at start-up and reuse."""
+    return new_client(service, region=settings.auth.region, endpoint_url=settings.aws_endpoint_url)

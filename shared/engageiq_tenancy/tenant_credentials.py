@@ -19,9 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-import boto3
-
-from engageiq_tenancy.aws import CLIENT_CONFIG, client
+from engageiq_tenancy.aws import client, new_client
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.settings import ServiceSettings
 
@@ -105,15 +103,17 @@ class TenantClients:
             Tags=[{"Key": TENANT_TAG_KEY, "Value": tenant.tenant_id}],
         )
         credentials = answer["Credentials"]
-        session = boto3.session.Session(
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-            region_name=self._region,
-        )
+        signed_as_tenant = {
+            "aws_access_key_id": credentials["AccessKeyId"],
+            "aws_secret_access_key": credentials["SecretAccessKey"],
+            "aws_session_token": credentials["SessionToken"],
+        }
         clients = {
-            name: session.client(  # type: ignore[call-overload]
-                name, config=CLIENT_CONFIG, endpoint_url=self._endpoint_url
+            name: new_client(
+                name,
+                region=self._region,
+                endpoint_url=self._endpoint_url,
+                credentials=signed_as_tenant,
             )
             for name in self._base
         }

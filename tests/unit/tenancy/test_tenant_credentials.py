@@ -7,6 +7,7 @@ signs with. The role's conditions themselves are asserted in tests/infra."""
 from __future__ import annotations
 
 import json
+import tracemalloc
 from typing import Any
 
 from engageiq.local.aws import LocalResources, aws_client
@@ -102,3 +103,21 @@ def test_without_a_role_the_service_clients_are_used(local_resources: LocalResou
     clients = TenantClients("us-east-1", "chat", None, base)
     assert not clients.scoped
     assert clients.client(tenant("acme"), "dynamodb") is base["dynamodb"]
+
+
+def test_many_tenants_clients_share_the_loaded_service_models(
+    local_resources: LocalResources,
+) -> None:
+    # Each boto3 session parses botocore's endpoint rules and service models anew (~14 MB for
+    # DynamoDB and S3); a session per tenant made an instance's memory grow with its tenants.
+    clients, _ = make(local_resources, [1000.0])
+    clients.client(tenant("warmup"), "dynamodb")
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        held = [clients.client(tenant(f"tenant-{i}"), "s3") for i in range(10)]
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert len({access_key(c) for c in held}) == 10
+    assert grown < 10 * 1024 * 1024, f"10 tenants' clients took {grown / 2**20:.1f} MiB"
