@@ -24,6 +24,7 @@ from engageiq_infra.policies import (
     table_resources,
 )
 from engageiq_tenancy.resources import SERVICE_DATA, SERVICES, Environment, EnvVars
+from engageiq_tenancy.setting_catalog import ChatVariables
 from engageiq_tenancy.tenant_users import TENANT_ADMIN_API_ACTIONS
 
 # Who runs the container, and therefore assumes its role.
@@ -34,7 +35,7 @@ COMPUTE_PRINCIPALS: Final[dict[Compute, str]] = {
 # Secrets per service: environment variable -> config value. Stored in Secrets Manager and
 # injected by the platform at start, so they never appear in plain environment variables.
 SERVICE_SECRETS: Final[dict[str, tuple[str, ...]]] = {
-    "chat": ("ANTHROPIC_API_KEY", EnvVars.ORIGIN_SECRET),
+    "chat": (ChatVariables.ANTHROPIC_API_KEY.name, EnvVars.ORIGIN_SECRET),
     "files": (EnvVars.ORIGIN_SECRET,),
 }
 # Cognito admin actions per service, on the platform's user pool only: the chat service serves

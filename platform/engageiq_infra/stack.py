@@ -33,6 +33,7 @@ from engageiq_infra.tenancy import Tenancy, TenancyArgs
 from engageiq_infra.web import Web, WebArgs, WebBuild
 from engageiq_infra.wiring import ServiceWiring
 from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, QUEUES, SERVICES, TABLES, EnvVars
+from engageiq_tenancy.setting_catalog import ChatVariables
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[2]
 WEB_DIST: Final = REPO_ROOT / "web" / "dist"
@@ -133,7 +134,7 @@ def _compute(
             table_arns=table_arns,
             bucket_arns=bucket_arns,
             secret_values={
-                "ANTHROPIC_API_KEY": config.anthropic_api_key,
+                ChatVariables.ANTHROPIC_API_KEY.name: config.anthropic_api_key,
                 EnvVars.ORIGIN_SECRET: origin_secret.value,
             },
             deletion_protection=config.deletion_protection,
