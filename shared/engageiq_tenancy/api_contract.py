@@ -9,6 +9,7 @@ See docs/decisions/0086-openapi-documents-are-the-contract.md."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
@@ -33,7 +34,7 @@ from litestar.routes import HTTPRoute
 from engageiq_tenancy.auth import requires_member, requires_tenant_admin
 from engageiq_tenancy.context import Role
 from engageiq_tenancy.error_codes import RETRY_AFTER_DOC, DocumentedError, ErrorCode, Errors
-from engageiq_tenancy.errors import documented_errors
+from engageiq_tenancy.errors import DocumentedResponses, documented_errors
 
 if TYPE_CHECKING:
     from litestar._openapi.schema_generation import SchemaCreator
@@ -80,7 +81,7 @@ def _takes_body(handler: HTTPRouteHandler) -> bool:
     )
 
 
-def shared_errors(handler: HTTPRouteHandler) -> dict[int, ResponseSpec]:
+def shared_errors(handler: HTTPRouteHandler) -> DocumentedResponses:
     """The error answers `handler` shares with every route like it: 400, 401, 403, 413 (routes
     with a body) and 503 for authenticated routes; 400 and 503 for public ones (they read
     DynamoDB too). Every authenticated route reads the tenant record (the tenant gate), so
@@ -91,6 +92,16 @@ def shared_errors(handler: HTTPRouteHandler) -> dict[int, ResponseSpec]:
         if _takes_body(handler):
             errors += _TOO_LARGE
     return documented_errors(*errors)
+
+
+def _merged(
+    shared: DocumentedResponses, own: Mapping[int, ResponseSpec]
+) -> dict[int, ResponseSpec]:
+    entries = own.entries if isinstance(own, DocumentedResponses) else {}
+    merged: dict[int, ResponseSpec] = {**shared, **own}
+    for status in shared.keys() & entries.keys():
+        merged[status] = documented_errors(*entries[status], *shared.entries[status])[status]
+    return merged
 
 
 def _with_retry_after(response: OpenAPIResponse | Reference) -> None:
@@ -153,15 +164,17 @@ class StrictStructSchemaPlugin(StructSchemaPlugin):
 
 
 def apply_api_contract(app: Litestar) -> None:
-    """Add the shared errors to every documented route of `app` (a route's own description of
-    a status wins) before its OpenAPI document is first built."""
+    """Add the shared errors to every documented route of `app` before its OpenAPI document is
+    first built. Where a route documents a shared status itself (its own 403 `forbidden`,
+    say), the status lists the route's codes first, then the shared ones it did not name: the
+    middleware can still answer them."""
     for route in app.routes:
         if not isinstance(route, HTTPRoute):
             continue
         for handler in route.route_handlers:
             if not handler.resolve_include_in_schema():
                 continue
-            handler.responses = {**shared_errors(handler), **(handler.responses or {})}
+            handler.responses = _merged(shared_errors(handler), handler.responses or {})
             handler.operation_class = _operation_class(
                 handler.operation_class, required_role(handler)
             )

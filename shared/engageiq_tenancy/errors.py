@@ -38,7 +38,27 @@ class ErrorBody(msgspec.Struct, rename="camel"):
     request_id: str
 
 
-def documented_errors(*errors: ErrorCode | DocumentedError) -> dict[int, ResponseSpec]:
+class DocumentedResponses(dict[int, ResponseSpec]):
+    """`documented_errors`' answer: OpenAPI `responses` by status, which keeps the table
+    entries each status was described from (`entries`), so that `api_contract` can merge a
+    route's own codes with the shared ones of the same status instead of replacing them."""
+
+    def __init__(self, entries: dict[int, list[DocumentedError]]) -> None:
+        super().__init__(
+            (
+                status,
+                ResponseSpec(
+                    data_container=ErrorBody,
+                    description=describe_status(listed),
+                    generate_examples=False,
+                ),
+            )
+            for status, listed in sorted(entries.items())
+        )
+        self.entries = entries
+
+
+def documented_errors(*errors: ErrorCode | DocumentedError) -> DocumentedResponses:
     """OpenAPI `responses` for a route's own errors, grouped by the table's statuses: each has
     the one error shape, and its description names the stable codes with the table's
     explanation, e.g. `documented_errors(Errors.FILE_NOT_FOUND)` gives
@@ -47,14 +67,7 @@ def documented_errors(*errors: ErrorCode | DocumentedError) -> dict[int, Respons
     for error in errors:
         documented = error.documented() if isinstance(error, ErrorCode) else error
         by_status.setdefault(documented.error.status, []).append(documented)
-    return {
-        status: ResponseSpec(
-            data_container=ErrorBody,
-            description=describe_status(entries),
-            generate_examples=False,
-        )
-        for status, entries in sorted(by_status.items())
-    }
+    return DocumentedResponses(by_status)
 
 
 class TokenRefused(NotAuthorizedException):

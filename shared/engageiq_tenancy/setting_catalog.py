@@ -310,6 +310,9 @@ def stack_service_settings(values: Mapping[str, object]) -> dict[str, str]:
                 f"{STACK_CONFIG_KEY}: {name} is {why}; settable per environment: "
                 + ", ".join(s.name for s in PER_ENVIRONMENT)
             )
+        if value is None:
+            # YAML's `null` (or a key with no value) would reach the service as "None".
+            raise SettingsError(f"{STACK_CONFIG_KEY}: {name} has no value; remove it or set one")
         # YAML gives numbers as numbers and booleans as booleans; the services get text.
         text = str(value).lower() if isinstance(value, bool) else str(value).strip()
         setting.parse(text)

@@ -185,3 +185,25 @@ def test_every_documented_error_is_a_table_code_under_its_status(
                     )
                     checked += 1
     assert checked > 50
+
+
+@pytest.mark.parametrize("service", ["chat", "files"])
+def test_a_route_documenting_a_shared_status_keeps_its_shared_codes(
+    documents: dict[str, dict[str, Any]], service: str
+) -> None:
+    # The middleware answers these on every signed-in route, whatever the route documents for
+    # the same status itself (its own 403 `forbidden`, its own 400 `invalid_cursor`...).
+    shared = {"400": "duplicate_authorization", "403": "tenant_unavailable"}
+    checked = 0
+    for path, item in documents[service]["paths"].items():
+        for method, operation in item.items():
+            if not operation.get("security"):
+                continue  # public routes: no token, no tenant gate
+            for status, code in shared.items():
+                response = operation["responses"].get(status)
+                assert response is not None, f"{method.upper()} {path} documents no {status}"
+                assert f"`{code}`" in response["description"], (
+                    f"{method.upper()} {path} {status} lost the shared `{code}`"
+                )
+                checked += 1
+    assert checked >= 16  # the files service has 8 signed-in operations, chat more

@@ -126,6 +126,8 @@ def test_stack_settings_are_checked_and_given_as_text() -> None:
         ("ENGAGEIQ_ORIGIN_SECRET", "x" * 40),
         ("ENGAGEIQ_CHAT_MAX_OUTPUT_TOKENS", True),
         ("ENGAGEIQ_CHAT_MAX_OUTPUT_TOKENS", "lots"),
+        # YAML `null`: a text setting would otherwise read it as "None".
+        ("ENGAGEIQ_CHAT_MODEL_FAST", None),
     ],
 )
 def test_stack_settings_refusals_name_the_variable(name: str, value: object) -> None:

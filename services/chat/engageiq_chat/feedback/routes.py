@@ -27,10 +27,12 @@ from engageiq_tenancy.service import BEARER
 
 MAX_REASON_CHARS: Final = 500
 PATH: Final = "/api/conversations/{conversation_id:str}/messages/{message_id:str}/feedback"
-_ERRORS: Final = documented_errors(
+_INVALID_FEEDBACK: Final = (
     Errors.INVALID_RATING.documented(note="not `up` or `down`"),
     Errors.REASON_TOO_LONG.documented(note=f"over {MAX_REASON_CHARS} characters"),
     Errors.INVALID_REQUEST.documented(note="not JSON, or unknown fields"),
+)
+_NOT_YOURS: Final = (
     Errors.FORBIDDEN.documented(doc="no role in your organisation"),
     Errors.TENANT_SUSPENDED,
     Errors.MESSAGE_NOT_FOUND,
@@ -85,7 +87,7 @@ async def _require_live_conversation(
     security=[BEARER],
     tags=["chat"],
     request_max_body_size=8192,
-    responses=_ERRORS,
+    responses=documented_errors(*_INVALID_FEEDBACK, *_NOT_YOURS),
 )
 async def put_feedback(
     conversation_id: FromPath[str],
@@ -119,7 +121,7 @@ async def put_feedback(
     security=[BEARER],
     tags=["chat"],
     status_code=204,
-    responses={k: v for k, v in _ERRORS.items() if k != 400},
+    responses=documented_errors(*_NOT_YOURS),
 )
 async def delete_feedback(
     conversation_id: FromPath[str],

@@ -518,7 +518,7 @@ export interface operations {
                     "application/json": components["schemas"]["TenantView"];
                 };
             };
-            /** @description `invalid_display_name`, `invalid_color`, `invalid_logo_url`, `invalid_request`. */
+            /** @description `invalid_display_name`, `invalid_color`, `invalid_logo_url`, `invalid_request`, `duplicate_authorization` (several Authorization headers). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -536,7 +536,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (you are not a tenant admin), `tenant_suspended`. */
+            /** @description `forbidden` (you are not a tenant admin), `tenant_suspended`, `tenant_unavailable`, `direct_access_refused` (cloud: not through the web address). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -679,7 +679,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (you are not a tenant admin), `tenant_suspended`. */
+            /** @description `forbidden` (you are not a tenant admin), `tenant_suspended`, `tenant_unavailable`, `direct_access_refused` (cloud: not through the web address). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -743,7 +743,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserView"];
                 };
             };
-            /** @description `invalid_role`, `invalid_request`. */
+            /** @description `invalid_role`, `invalid_request`, `duplicate_authorization` (several Authorization headers). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -761,7 +761,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (you are not a tenant admin), `tenant_suspended`. */
+            /** @description `forbidden` (you are not a tenant admin), `tenant_suspended`, `tenant_unavailable`, `direct_access_refused` (cloud: not through the web address). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -846,7 +846,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (you are not a tenant admin), `tenant_suspended`. */
+            /** @description `forbidden` (you are not a tenant admin), `tenant_suspended`, `tenant_unavailable`, `direct_access_refused` (cloud: not through the web address). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -890,7 +890,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invited"];
                 };
             };
-            /** @description `invalid_email`, `invalid_role`, `invalid_request`. */
+            /** @description `invalid_email`, `invalid_role`, `invalid_request`, `duplicate_authorization` (several Authorization headers). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -908,7 +908,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (you are not a tenant admin), `tenant_suspended`. */
+            /** @description `forbidden` (you are not a tenant admin), `tenant_suspended`, `tenant_unavailable`, `direct_access_refused` (cloud: not through the web address). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1023,7 +1023,7 @@ export interface operations {
                     "text/event-stream": unknown;
                 };
             };
-            /** @description `empty_message`, `invalid_request`. */
+            /** @description `empty_message`, `invalid_request`, `duplicate_authorization` (several Authorization headers). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1114,7 +1114,7 @@ export interface operations {
                     "application/json": components["schemas"]["HistoryPage"];
                 };
             };
-            /** @description `invalid_cursor`, `invalid_request`. */
+            /** @description `invalid_cursor`, `invalid_request`, `duplicate_authorization` (several Authorization headers). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1184,7 +1184,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConversationPage"];
                 };
             };
-            /** @description `invalid_cursor`, `invalid_request`. */
+            /** @description `invalid_cursor`, `invalid_request`, `duplicate_authorization` (several Authorization headers). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1315,7 +1315,7 @@ export interface operations {
                     "application/json": components["schemas"]["Conversation"];
                 };
             };
-            /** @description `invalid_title` (1 to 120 visible characters), `invalid_request`. */
+            /** @description `invalid_title` (1 to 120 visible characters), `invalid_request`, `duplicate_authorization` (several Authorization headers). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1398,7 +1398,7 @@ export interface operations {
                     "application/json": components["schemas"]["FeedbackView"];
                 };
             };
-            /** @description `invalid_rating` (not `up` or `down`), `reason_too_long` (over 500 characters), `invalid_request` (not JSON, or unknown fields). */
+            /** @description `invalid_rating` (not `up` or `down`), `reason_too_long` (over 500 characters), `invalid_request` (not JSON, or unknown fields), `duplicate_authorization` (several Authorization headers). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1416,7 +1416,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: no role in your organisation; `tenant_suspended`. */
+            /** @description `forbidden`: no role in your organisation; `tenant_suspended`; `tenant_unavailable`; `direct_access_refused` (cloud: not through the web address). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1493,7 +1493,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: no role in your organisation; `tenant_suspended`. */
+            /** @description `forbidden`: no role in your organisation; `tenant_suspended`; `tenant_unavailable`; `direct_access_refused` (cloud: not through the web address). */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -336,7 +336,7 @@ export interface operations {
                     "application/json": components["schemas"]["FilePage"];
                 };
             };
-            /** @description `invalid_cursor`, `invalid_request`. */
+            /** @description `invalid_cursor`, `invalid_request`, `duplicate_authorization` (several Authorization headers). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -544,7 +544,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: only who uploaded the file, or a tenant admin, may change it. */
+            /** @description `forbidden`: only who uploaded the file, or a tenant admin, may change it; `tenant_suspended`; `tenant_unavailable`; `direct_access_refused` (cloud: not through the web address). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -614,7 +614,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: only who uploaded the file, or a tenant admin, may change it. */
+            /** @description `forbidden`: only who uploaded the file, or a tenant admin, may change it; `tenant_suspended`; `tenant_unavailable`; `direct_access_refused` (cloud: not through the web address). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -685,7 +685,7 @@ export interface operations {
                     "application/json": components["schemas"]["UploadedFile"];
                 };
             };
-            /** @description `empty_file`, `malformed_upload` (not multipart/form-data with one `file` field), `invalid_request`. */
+            /** @description `empty_file`, `malformed_upload` (not multipart/form-data with one `file` field), `invalid_request`, `duplicate_authorization` (several Authorization headers). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -703,7 +703,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (`replaces`): only who uploaded the file, or a tenant admin, may change it. */
+            /** @description `forbidden` (`replaces`): only who uploaded the file, or a tenant admin, may change it; `tenant_suspended`; `tenant_unavailable`; `direct_access_refused` (cloud: not through the web address). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -730,7 +730,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `file_too_large`: over the upload limit. */
+            /** @description `file_too_large`: over the upload limit; `payload_too_large`: the body is larger than this route accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -801,7 +801,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (`replaces`): only who uploaded the file, or a tenant admin, may change it. */
+            /** @description `forbidden` (`replaces`): only who uploaded the file, or a tenant admin, may change it; `tenant_suspended`; `tenant_unavailable`; `direct_access_refused` (cloud: not through the web address). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -871,7 +871,7 @@ export interface operations {
                     "application/json": components["schemas"]["FileView"];
                 };
             };
-            /** @description `empty_file`, `invalid_request`. */
+            /** @description `empty_file`, `invalid_request`, `duplicate_authorization` (several Authorization headers). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -889,7 +889,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: only who uploaded the file, or a tenant admin, may change it. */
+            /** @description `forbidden`: only who uploaded the file, or a tenant admin, may change it; `tenant_suspended`; `tenant_unavailable`; `direct_access_refused` (cloud: not through the web address). */
             403: {
                 headers: {
                     [name: string]: unknown;
