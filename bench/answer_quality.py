@@ -5,6 +5,9 @@ the same run, on a dev split (tune on it) and a test split (never tune on it; de
 
     .venv/bin/python bench/answer_quality.py [--split dev|test|both] [--show-misses]
 
+`--show-misses` prints the dev split's misses, the test split's only with `--split test`: the
+test split is for reporting, and a miss read is a miss tuned for.
+
 The corpus (bench/answer_quality_corpus/) is a fictional company's sales library, 22 files in
 English, German, French, Spanish and Japanese, generated as Markdown, HTML, CSV, text, Word,
 PDF, PowerPoint and Excel files. Each question is `lexical`, `paraphrase` (content-word
@@ -318,7 +321,11 @@ def main() -> None:
         default="both",
         help="dev: tune on it; test: report it, never tune on it (decision 0105)",
     )
-    parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument(
+        "--show-misses",
+        action="store_true",
+        help="print the dev split's misses (the test split's only with --split test)",
+    )
     args = parser.parse_args()
 
     files = corpus()
@@ -346,7 +353,8 @@ def main() -> None:
         print_goals(by_system["baseline"], by_system["ours"])
     if args.show_misses:
         for name, outcomes in systems.items():
-            show_misses(name, outcomes, args.split)
+            # Misses are what tuning looks at: the test split's only when asked by name.
+            show_misses(name, outcomes, "test" if args.split == "test" else "dev")
 
 
 if __name__ == "__main__":

@@ -277,7 +277,7 @@ QUESTIONS: Final = [
     Q("test", "unanswerable", "en", None, None, "Does SCIM provisioning work with OneLogin?"),
     Q("dev", "unanswerable", "en", None, None, "What commission rate do account executives earn on new business?"),
     Q("dev", "unanswerable", "de", None, None, "Bietet Lumora einen Rabatt für Start-ups in Österreich?"),
-    Q("dev", "unanswerable", "fr", None, None, "Combien d'agences Valmont Distribution a-t-elle en Suisse ?"),
+    Q("dev", "unanswerable", "fr", None, None, "Quel est le taux de réussite des commerciaux de Valmont Distribution ?"),
     Q("test", "unanswerable", "es", None, None, "¿Hay un distribuidor autorizado en Argentina?"),
     Q("test", "unanswerable", "ja", None, None, "Starter プランの日本円での価格はいくらですか？"),
 ]
