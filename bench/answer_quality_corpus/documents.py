@@ -397,6 +397,262 @@ PRICE_LIST_SHEETS: Final[dict[str, list[list[object]]]] = {
 }
 
 
+# --- Documents added by decision 0105: more kinds of sales-enablement text, and four
+# languages other than English (each written as a rep in that market would read it).
+
+DISCOVERY_PLAYBOOK_MD: Final = """# Discovery call playbook
+
+Owner: Sales Enablement. For account executives running a first meeting with a qualified lead.
+
+## Before the call
+
+Read the lead's last three activities in the CRM and the company's latest annual report. Book
+45 minutes, never 30: a discovery call that runs short leaves the pain unquantified.
+
+## The questions that qualify
+
+Every opportunity is qualified with the LUMEN checklist before it may enter the Proposal stage:
+
+- Loss: what does a missed forecast cost the prospect, in euros, per quarter?
+- Users: how many sellers and managers would use the forecast every week?
+- Money: is there a budget line this fiscal year, and who owns it?
+- Executive: which executive sponsor will sign, and have we met them?
+- Next step: is a dated next meeting in both calendars before we hang up?
+
+## Exit criteria
+
+An opportunity moves from Discovery to Solution Design only when the champion has agreed to a
+mutual action plan with dates. Opportunities without a sponsor meeting after 45 days are
+moved back to Nurture by Revenue Operations.
+
+## After the call
+
+Log the call notes within 24 hours and send the recap email the same day. The recap restates
+the prospect's pain in their own words and proposes the next meeting.
+"""
+
+PARTNER_PROGRAM_MD: Final = """# Lumora partner program
+
+Lumora sells through resellers and referral partners in addition to its direct team.
+
+## Partner tiers
+
+| Tier | Annual partner-sourced bookings | Reseller margin | Referral fee |
+|---|---|---|---|
+| Registered | no minimum | 10% | 5% of first-year value |
+| Silver | 250,000 EUR | 15% | 8% of first-year value |
+| Gold | 1,000,000 EUR | 20% | 10% of first-year value |
+
+## Deal registration
+
+A partner registers an opportunity in the partner portal before the first meeting with the
+prospect. An approved registration protects the partner's margin for 120 days and can be
+extended once by 60 days if the opportunity is still active. Two partners registering the same
+prospect: the first approved registration wins.
+
+## Channel conflict
+
+When a direct account executive and a registered partner work the same opportunity, the
+regional channel manager decides who leads within three business days. The direct team is
+still paid on partner-led deals at 50% of its normal commission.
+
+## Enablement
+
+Partners must have two certified sales people before reaching Silver. Certification is an
+online course of about six hours, free of charge, renewed every two years.
+"""
+
+RENEWAL_PLAYBOOK_MD: Final = """# Renewal and expansion playbook
+
+Renewals are owned by account managers; customer success supports with usage data.
+
+## Timeline
+
+The renewal process starts 120 days before the end of the subscription term. The account
+manager sends the renewal quote 90 days before the end of term, which leaves time before the
+60-day notice deadline of the master subscription agreement.
+
+## Health score
+
+Each account has a health score from 0 to 100, built from weekly active use, executive
+engagement and open support tickets. Accounts below 60 are flagged at risk and get a save plan
+signed off by the regional director.
+
+## Early signs of churn
+
+- Weekly active use below half of licensed seats for four weeks in a row.
+- The executive sponsor leaves the company.
+- More than three Severity 2 tickets in a quarter.
+
+## Expansion
+
+Account managers propose extra seats when weekly active use stays above 90% of licensed seats
+for a full quarter. Seats added in the middle of a term are prorated to the renewal date and
+priced at the customer's current per-seat price.
+"""
+
+REP_ONBOARDING_TXT: Final = """New account executive onboarding (Lumora Sales Academy)
+
+Week one
+New account executives spend their first week in the Sales Academy: product training, the
+discovery playbook and two shadowed customer calls. Laptop, CRM login and Lumora sandbox are
+ready on day one.
+
+Certification
+By the end of week three every new hire presents a recorded mock demo to their manager. The
+pass mark is 80 points out of 100; a second attempt is allowed after one week of coaching.
+
+Ramp and quota
+Quota ramps over the first two quarters: 25% of full quota in the first quarter and 60% in
+the second. Full quota applies from the third quarter. New hires keep a guaranteed commission
+of 3,000 EUR per month for their first three months.
+
+Mentoring
+Each new hire is paired with a buddy from another region for their first 90 days. Buddies
+meet weekly and receive a 500 EUR bonus when the new hire closes a first deal.
+"""
+
+ROI_BENCHMARKS_CSV: Final = """Segment,Typical seats,Forecast accuracy before,Forecast accuracy after 6 months,Hours saved per manager per week,Payback period
+"Mid-market software","40","68%","89%","2.5","7 months"
+"Logistics and transport","250","71%","92%","3","5 months"
+"Healthcare technology","60","64%","86%","2","9 months"
+"Manufacturing","150","62%","84%","3.5","8 months"
+"""
+
+DPA_PAGES: Final = [
+    [
+        "Lumora Data Processing Agreement - summary for sales",
+        "This summary explains the data processing agreement (DPA) that Lumora signs with",
+        "every customer. The signed DPA prevails over this summary.",
+        "Roles",
+        "The customer is the controller and Lumora is the processor of personal data.",
+        "Categories of data: names, business email addresses and CRM activity of the",
+        "customer's employees and of their business contacts.",
+    ],
+    [
+        "International transfers",
+        "Customer data stays in the hosting region chosen at signature. Support staff in",
+        "the United States may access EU data only under the Standard Contractual Clauses",
+        "of the EU (module three), with a transfer impact assessment on file.",
+        "Audits",
+        "Customers may audit Lumora once every 12 months, on 30 days of written notice,",
+        "at their own cost. The SOC 2 Type II report normally replaces an on-site audit.",
+        "Deletion",
+        "On request, Lumora returns customer data in CSV format before deletion. Deletion",
+        "certificates are issued within 10 business days after deletion is complete.",
+    ],
+]
+
+PREISLISTE_DE_MD: Final = """# Lumora Preisliste und Vertragsbedingungen für Deutschland, Österreich und die Schweiz
+
+Gültig ab 1. Januar 2026. Alle Preise verstehen sich netto zuzüglich Umsatzsteuer.
+
+## Preise
+
+Der Growth-Tarif kostet 59 EUR pro Nutzer und Monat, der Enterprise-Tarif 95 EUR pro Nutzer
+und Monat. Kunden in der Schweiz zahlen in Schweizer Franken: 57 CHF für Growth und 92 CHF
+für Enterprise.
+
+## Zahlungsbedingungen
+
+Rechnungen werden jährlich im Voraus gestellt und sind innerhalb von 14 Tagen ohne Abzug
+fällig. Öffentliche Auftraggeber können eine Zahlung per E-Rechnung im Format XRechnung
+verlangen.
+
+## Kündigung
+
+Der Vertrag verlängert sich automatisch um jeweils zwölf Monate, wenn er nicht mit einer Frist
+von drei Monaten zum Ende der Laufzeit schriftlich gekündigt wird.
+
+## Datenschutz
+
+Lumora schließt mit jedem Kunden einen Auftragsverarbeitungsvertrag nach Artikel 28 DSGVO.
+Die Daten deutscher Kunden werden ausschließlich im Rechenzentrum Frankfurt am Main
+gespeichert. Ein Betriebsrat kann vor der Einführung eine Produktvorführung mit Erläuterung
+der Leistungsdaten erhalten; Lumora bewertet keine einzelnen Mitarbeitenden.
+"""
+
+FICHE_CLIENT_FR_HTML: Final = """<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>Étude de cas : Groupe Valmont Distribution</title></head>
+<body>
+<h1>Étude de cas : Groupe Valmont Distribution</h1>
+<p>Valmont Distribution est un grossiste en matériel électrique basé à Lyon, avec 180
+commerciaux répartis dans 22 agences en France et en Belgique.</p>
+<h2>Le défi</h2>
+<p>Chaque directeur d'agence envoyait sa prévision par courriel le lundi. La direction
+commerciale consolidait le tout à la main et découvrait les écarts trop tard pour agir.</p>
+<h2>La solution</h2>
+<p>Valmont a choisi la formule Enterprise, connectée à Microsoft Dynamics 365. Le déploiement
+a duré huit semaines, formation des 22 directeurs d'agence comprise.</p>
+<h2>Les résultats</h2>
+<p>L'écart entre la prévision et le chiffre d'affaires réalisé est passé de 14 % à 4 % en
+trois trimestres. Les réunions de prévision hebdomadaires sont passées de deux heures à
+quarante minutes.</p>
+<p>« Nous pilotons enfin le trimestre au lieu de le subir. » - Claire Dumoulin, directrice
+commerciale, Valmont Distribution</p>
+</body></html>
+"""
+
+
+def guia_objeciones_es_paragraphs() -> list[tuple[str, str | None]]:
+    """The Spanish objection-handling guide, as (text, Word heading style or None)."""
+    return [
+        ("Guía de objeciones para el mercado español", "Title"),
+        (
+            "Esta guía reúne las objeciones más frecuentes de los clientes en España y "
+            "Latinoamérica y la respuesta recomendada por el equipo de ventas.",
+            None,
+        ),
+        ("«No tenemos presupuesto este año»", "Heading 1"),
+        (
+            "Proponga un piloto de pago de 60 días al 50% del precio de lista; el importe "
+            "del piloto se descuenta íntegramente del primer año si el cliente firma.",
+            None,
+        ),
+        ("«Nuestro equipo no habla inglés»", "Heading 1"),
+        (
+            "La aplicación está disponible en español, y la formación y el soporte en "
+            "español se ofrecen de lunes a viernes de 9 a 18 horas, hora de Madrid.",
+            None,
+        ),
+        ("«Necesitamos facturar en pesos mexicanos»", "Heading 1"),
+        (
+            "Lumora factura en EUR, USD o GBP. Los clientes de México pagan en USD a través "
+            "de nuestro distribuidor autorizado, Nexo Comercial.",
+            None,
+        ),
+        ("«Ya usamos Salesforce para las previsiones»", "Heading 1"),
+        (
+            "Salesforce suma lo que escriben los comerciales; Lumora puntúa cada "
+            "oportunidad con la actividad real. El caso de Harbor Logistics muestra una "
+            "precisión que pasó del 71% al 94%.",
+            None,
+        ),
+    ]
+
+
+JAPANESE_FAQ_MD: Final = """# Lumora 日本市場向けよくある質問
+
+日本のお客様と販売パートナー向けの資料です。
+
+## 価格と請求
+
+日本のお客様には円建ての価格を提示します。Growth プランは1ユーザーあたり月額9,800円、Enterprise プランは1ユーザーあたり月額15,800円です。請求は年1回の前払いで、銀行振込のみ対応しています。
+
+## データの保管場所
+
+日本のお客様のデータは東京リージョンに保管され、国外に移転されることはありません。東京リージョンは2026年4月に提供を開始しました。
+
+## 導入とサポート
+
+日本語のサポートは平日の午前9時から午後6時まで受け付けています。標準的な導入期間は8週間で、販売パートナーの株式会社サクラテックが導入作業を担当します。
+
+## 契約
+
+契約期間は1年単位です。請求書払いの支払期限は請求書発行日の翌月末です。
+"""
+
+
 def pdf_bytes(pages: list[list[str]]) -> bytes:
     """A PDF with one text line per entry (Helvetica, 14 pt leading), written with pypdf."""
     from pypdf import PdfWriter
@@ -501,4 +757,14 @@ def corpus() -> list[CorpusFile]:
         CorpusFile("case-study-peak-dental.pdf", "pdf", pdf_bytes(PEAK_DENTAL_PAGES)),
         CorpusFile("competitive-battlecards.pptx", "pptx", pptx_bytes(BATTLECARD_SLIDES)),
         CorpusFile("price-list-volume-and-services.xlsx", "xlsx", xlsx_bytes(PRICE_LIST_SHEETS)),
+        CorpusFile("discovery-call-playbook.md", "md", DISCOVERY_PLAYBOOK_MD.encode()),
+        CorpusFile("partner-program.md", "md", PARTNER_PROGRAM_MD.encode()),
+        CorpusFile("renewal-playbook.md", "md", RENEWAL_PLAYBOOK_MD.encode()),
+        CorpusFile("new-rep-onboarding.txt", "txt", REP_ONBOARDING_TXT.encode()),
+        CorpusFile("roi-benchmarks.csv", "csv", ROI_BENCHMARKS_CSV.encode()),
+        CorpusFile("data-processing-agreement-summary.pdf", "pdf", pdf_bytes(DPA_PAGES)),
+        CorpusFile("preisliste-dach.md", "md", PREISLISTE_DE_MD.encode()),
+        CorpusFile("etude-de-cas-valmont.html", "html", FICHE_CLIENT_FR_HTML.encode()),
+        CorpusFile("guia-objeciones-es.docx", "docx", docx_bytes(guia_objeciones_es_paragraphs())),
+        CorpusFile("faq-japan.md", "md", JAPANESE_FAQ_MD.encode()),
     ]
