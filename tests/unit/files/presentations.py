@@ -7,6 +7,7 @@ import copy
 import io
 import zipfile
 from collections.abc import Callable
+from typing import NamedTuple
 
 import pptx
 from lxml import etree
@@ -19,6 +20,14 @@ _DIAGRAM_DATA_REL = (
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/diagramData"
 )
 _DIAGRAM_DATA_TYPE = "application/vnd.openxmlformats-officedocument.drawingml.diagramData+xml"
+_CHARTEX_REL = "http://schemas.microsoft.com/office/2014/relationships/chartEx"
+_CHARTEX_TYPE = "application/vnd.ms-office.chartex+xml"
+_FRAME_NAMESPACES = (
+    'xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main" '
+    'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+)
+CHARTEX_FALLBACK = "This chart isn't available in your version of PowerPoint."
 
 
 def _saved(presentation: pptx.presentation.Presentation) -> bytes:
@@ -93,34 +102,84 @@ def smartart_deck(nodes: list[tuple[str, list[str]]]) -> bytes:
         f"<dgm:bg/><dgm:whole/></dgm:dataModel>"
     )
     frame = (
-        '<p:graphicFrame xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main" '
-        f'xmlns:a="{a}" '
-        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        f"<p:graphicFrame {_FRAME_NAMESPACES}>"
         '<p:nvGraphicFramePr><p:cNvPr id="10" name="Diagram 1"/><p:cNvGraphicFramePr/><p:nvPr/>'
         '</p:nvGraphicFramePr><p:xfrm><a:off x="0" y="0"/><a:ext cx="6000000" cy="4000000"/>'
         f'</p:xfrm><a:graphic><a:graphicData uri="{dgm}"><dgm:relIds xmlns:dgm="{dgm}" '
         'r:dm="rId90" r:lo="rId91" r:qs="rId92" r:cs="rId93"/></a:graphicData></a:graphic>'
         "</p:graphicFrame>"
     )
+    part = _AddedPart("ppt/diagrams/data1.xml", data_part, _DIAGRAM_DATA_REL, _DIAGRAM_DATA_TYPE)
+    return _with_frame(content, frame, part)
+
+
+class _AddedPart(NamedTuple):
+    name: str
+    xml: str
+    relationship_type: str
+    content_type: str
+
+
+def _with_frame(content: bytes, frame: str, part: _AddedPart) -> bytes:
+    """The package with `frame` appended to the first slide's shape tree and `part` added,
+    related from that slide as "rId90"."""
     return _edited(
         content,
         {
-            "ppt/diagrams/data1.xml": lambda _: data_part.encode(),
+            part.name: lambda _: part.xml.encode(),
             "ppt/slides/slide1.xml": lambda xml: xml.replace(
                 b"</p:spTree>", frame.encode() + b"</p:spTree>"
             ),
             "ppt/slides/_rels/slide1.xml.rels": lambda xml: xml.replace(
                 b"</Relationships>",
-                f'<Relationship Id="rId90" Type="{_DIAGRAM_DATA_REL}" '
-                f'Target="../diagrams/data1.xml"/></Relationships>'.encode(),
+                f'<Relationship Id="rId90" Type="{part.relationship_type}" '
+                f'Target="../{part.name.removeprefix("ppt/")}"/></Relationships>'.encode(),
             ),
             "[Content_Types].xml": lambda xml: xml.replace(
                 b"</Types>",
-                f'<Override PartName="/ppt/diagrams/data1.xml" ContentType="{_DIAGRAM_DATA_TYPE}"/>'
+                f'<Override PartName="/{part.name}" ContentType="{part.content_type}"/>'
                 "</Types>".encode(),
             ),
         },
     )
+
+
+def chartex_deck(*, title: str, series: str, categories: list[str], values: list[int]) -> bytes:
+    """One slide with an Office 2016 chart (a waterfall, `cx:chart`), as PowerPoint writes it:
+    inside `mc:AlternateContent`, whose fallback is a text box for older readers."""
+    presentation = pptx.Presentation()
+    presentation.slides.add_slide(presentation.slide_layouts[6])  # blank
+    cx = "http://schemas.microsoft.com/office/drawing/2014/chartex"
+    points = "".join(f'<cx:pt idx="{i}">{c}</cx:pt>' for i, c in enumerate(categories))
+    numbers = "".join(f'<cx:pt idx="{i}">{v}</cx:pt>' for i, v in enumerate(values))
+    chart = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><cx:chartSpace xmlns:cx="{cx}">'
+        '<cx:chartData><cx:data id="0">'
+        f'<cx:strDim type="cat"><cx:f>Sheet1!$A$2:$A$4</cx:f><cx:lvl ptCount="{len(categories)}">'
+        f"{points}</cx:lvl></cx:strDim>"
+        f'<cx:numDim type="val"><cx:f>Sheet1!$B$2:$B$4</cx:f><cx:lvl ptCount="{len(values)}" '
+        f'formatCode="General">{numbers}</cx:lvl></cx:numDim></cx:data></cx:chartData>'
+        f'<cx:chart><cx:title pos="t"><cx:tx><cx:txData><cx:v>{title}</cx:v></cx:txData></cx:tx>'
+        '</cx:title><cx:plotArea><cx:plotAreaRegion><cx:series layoutId="waterfall">'
+        f"<cx:tx><cx:txData><cx:f>Sheet1!$B$1</cx:f><cx:v>{series}</cx:v></cx:txData></cx:tx>"
+        '<cx:dataId val="0"/></cx:series></cx:plotAreaRegion></cx:plotArea></cx:chart>'
+        "</cx:chartSpace>"
+    )
+    frame = (
+        '<mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">'
+        '<mc:Choice xmlns:cx1="http://schemas.microsoft.com/office/drawing/2015/9/8/chartex" '
+        f'Requires="cx1"><p:graphicFrame {_FRAME_NAMESPACES}><p:nvGraphicFramePr>'
+        '<p:cNvPr id="11" name="Chart 1"/><p:cNvGraphicFramePr/><p:nvPr/></p:nvGraphicFramePr>'
+        '<p:xfrm><a:off x="0" y="0"/><a:ext cx="6000000" cy="4000000"/></p:xfrm><a:graphic>'
+        f'<a:graphicData uri="{cx}"><cx:chart xmlns:cx="{cx}" r:id="rId90"/></a:graphicData>'
+        "</a:graphic></p:graphicFrame></mc:Choice><mc:Fallback>"
+        f'<p:sp {_FRAME_NAMESPACES}><p:nvSpPr><p:cNvPr id="11" name="Chart 1"/><p:cNvSpPr/>'
+        "<p:nvPr/></p:nvSpPr><p:spPr/><p:txBody><a:bodyPr/><a:p><a:r>"
+        f"<a:t>{CHARTEX_FALLBACK}</a:t></a:r></a:p></p:txBody></p:sp>"
+        "</mc:Fallback></mc:AlternateContent>"
+    )
+    part = _AddedPart("ppt/charts/chartEx1.xml", chart, _CHARTEX_REL, _CHARTEX_TYPE)
+    return _with_frame(_saved(presentation), frame, part)
 
 
 def _point(model_id: str, text: str) -> str:

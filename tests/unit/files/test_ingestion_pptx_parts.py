@@ -13,7 +13,9 @@ import pytest
 from engageiq_files.ingestion.sections import ParseFailure
 from engageiq_files.ingestion.slides import MASTER_LOCATION
 from tests.unit.files.presentations import (
+    CHARTEX_FALLBACK,
     chart_deck,
+    chartex_deck,
     layout_and_master_deck,
     placeholder_prompt_texts,
     smartart_deck,
@@ -39,6 +41,24 @@ def test_a_charts_title_axes_series_and_categories_are_read_on_its_slide(tmp_pat
     assert "slide 1" not in by_slide  # the blank slide before it has no text
     assert "Sheet1" not in chart  # the series' cell references are not text
     assert found(parsed, "kestrel renewals")
+
+
+def test_an_office_2016_chart_is_read_through_its_choice_not_its_fallback(tmp_path: Path) -> None:
+    content = chartex_deck(
+        title="Margin bridge for Osprey account",
+        series="Margin steps",
+        categories=["List price", "Discount", "Net"],
+        values=[100, -15, 85],
+    )
+    parsed = parse(tmp_path, content, "pptx")
+    [slide] = parsed.sections
+    assert slide.location == "slide 1"
+    assert slide.text.splitlines() == [
+        "Margin bridge for Osprey account",
+        "Margin steps: List price 100; Discount -15; Net 85",
+    ]
+    assert CHARTEX_FALLBACK not in slide.text
+    assert found(parsed, "osprey margin bridge")
 
 
 def test_smartart_is_read_from_its_data_model_parents_first(tmp_path: Path) -> None:

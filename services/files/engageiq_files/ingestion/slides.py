@@ -121,6 +121,13 @@ class _ChartText:
 
     def __init__(self) -> None:
         self.lines: list[str] = []
+        self.cx_data: dict[str, str] = {}
+        """`cx:data` id -> its points, "category value; ...": a `cx:chartSpace` holds its
+        data before the chart, whose series name it by `cx:dataId`."""
+
+    def finish(self) -> list[str]:
+        """The lines, then any `cx:` data no series named."""
+        return [*self.lines, *(line for line in self.cx_data.values() if line)]
 
     def visit(self, element: etree._Element) -> None:
         name = local(element)
@@ -157,13 +164,16 @@ class _ChartText:
         categories, outer = _points(category_part)
         values, _ = _points(value_part)
         data = _pairs(categories, values)
+        data_id = _child(series, "dataId")
+        if data_id is not None:
+            data = self.cx_data.pop(attribute(data_id, "val") or "", "")
         line = ": ".join(t for t in (name, data) if t)
         if outer:
             line += f" ({', '.join(dict.fromkeys(outer))})"
         if line.strip():
             self.lines.append(line)
         for child in series:
-            if local(child) not in {"tx", "cat", "xVal", "val", "yVal"}:
+            if local(child) not in {"tx", "cat", "xVal", "val", "yVal", "dataId"}:
                 self.visit(child)  # data labels with their own text
 
     def _cx_data(self, data: etree._Element) -> None:
@@ -179,18 +189,18 @@ class _ChartText:
         line = _pairs(categories, values)
         if outer:
             line += f" ({', '.join(dict.fromkeys(outer))})"
-        if line.strip():
-            self.lines.append(line)
+        self.cx_data[attribute(data, "id") or str(len(self.cx_data))] = line
 
 
 def _chart_lines(archive: zipfile.ZipFile, part: str) -> list[str]:
     reader = _ChartText()
     reader.visit(read_xml(archive, part))
+    lines = reader.finish()
     for rel_type, name in relationships_by_id(archive, part).values():
         # Text boxes drawn over the chart (`c:userShapes`) live in their own drawing part.
         if rel_type.endswith("/chartUserShapes") and name in archive.namelist():
-            reader.lines.extend(_paragraphs(read_xml(archive, name)))
-    return reader.lines
+            lines.extend(_paragraphs(read_xml(archive, name)))
+    return lines
 
 
 def _smartart_lines(archive: zipfile.ZipFile, part: str) -> list[str]:
