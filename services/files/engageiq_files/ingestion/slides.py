@@ -96,10 +96,18 @@ def _points(cache: etree._Element | None) -> tuple[dict[int, str], list[str]]:
             if not text.strip():
                 continue
             if depth == 0:
-                indexed[int(attribute(point, "idx") or len(indexed))] = text.strip()
+                indexed[_number(attribute(point, "idx"), len(indexed))] = text.strip()
             else:
                 outer.append(text.strip())
     return indexed, outer
+
+
+def _number(value: str | None, default: int) -> int:
+    """An index or order attribute; an odd value orders last instead of failing the file."""
+    try:
+        return int(value or default)
+    except ValueError:
+        return default
 
 
 def _pairs(categories: dict[int, str], values: dict[int, str]) -> str:
@@ -218,7 +226,7 @@ def _smartart_lines(archive: zipfile.ZipFile, part: str) -> list[str]:
             order.append(model_id)
         elif name == "cxn" and (attribute(element, "type") or "parOf") == "parOf":
             source = attribute(element, "srcId") or ""
-            position = int(attribute(element, "srcOrd") or 0)
+            position = _number(attribute(element, "srcOrd"), 1 << 30)
             children.setdefault(source, []).append((position, attribute(element, "destId") or ""))
     lines: list[str] = []
     seen: set[str] = set()
