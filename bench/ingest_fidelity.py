@@ -5,12 +5,12 @@ memory on a 50 MB file.
 
 1. Fidelity: a corpus of every supported type is generated from known words, each placed in
    the structures that used to be lost (Word content controls, tracked insertions, fields,
-   text boxes, nested tables, headers, footers, notes; PDF ligatures; slides' groups and
-   notes; sheets' cached formulas; HTML without `</head>`, in cp1251, with tables; CSV with
-   semicolons, extra columns, UTF-16; Markdown setext headings, fenced code, front matter,
-   long tables; text in de, fr, pl, ru, zh, ja, ko). Each file goes through the sandbox, the
-   chunker and a tenant index, and every source word is searched for. Goal: 100% per type;
-   every word not found is listed.
+   text boxes, nested tables, headers, footers, notes; PDF ligatures; slides' groups, notes,
+   charts, SmartArt, layout and master text boxes; sheets' cached formulas; HTML without
+   `</head>`, in cp1251, with tables; CSV with semicolons, extra columns, UTF-16; Markdown
+   setext headings, fenced code, front matter, long tables; text in de, fr, pl, ru, zh, ja,
+   ko). Each file goes through the sandbox, the chunker and a tenant index, and every source
+   word is searched for. Goal: 100% per type; every word not found is listed.
 2. Throughput per type: full ingestion (sandbox parse + chunking + index build) against the
    parse alone (in process), in the same run, as MB/s and the ratio.
 3. Peak resident memory of a sandboxed parse of a 50 MB CSV and a 50 MB text file.
@@ -39,6 +39,7 @@ from engageiq_files.ingestion.sandbox import ParserSandbox
 from engageiq_files.ingestion.sections import ParseLimits
 from engageiq_search.tenant_index import IndexedChunk, TenantIndex
 from tests.unit.files.documents import docx_package, pptx_bytes, xlsx_bytes
+from tests.unit.files.presentations import chart_deck, layout_and_master_deck, smartart_deck
 from tests.unit.files.support import pdf_bytes
 
 CASES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "ingestion_cases"
@@ -116,6 +117,28 @@ def corpus() -> dict[str, tuple[str, bytes, Words]]:
         for i in range(3)
     ]
     out["pptx"] = ("deck.pptx", pptx_bytes(slides), w)
+
+    # Text outside the slides' own text frames (decision 0102).
+    w = Words(21)
+    chart = chart_deck(
+        title=w.take("pptx chart title"),
+        series=w.take("pptx chart series", 1),
+        categories=[w.take("pptx chart category", 1) for _ in range(3)],
+        values=[12, 20, 31],
+        axis_titles=(w.take("pptx chart axis title", 1), w.take("pptx chart axis title", 1)),
+    )
+    out["pptx (chart)"] = ("chart.pptx", chart, w)
+    w = Words(22)
+    nodes = [(w.take("pptx smartart node"), [w.take("pptx smartart child")]) for _ in range(3)]
+    w.placed.update({word: "pptx slide title" for word in ["Onboarding", "process"]})
+    out["pptx (smartart)"] = ("smartart.pptx", smartart_deck(nodes), w)
+    w = Words(23)
+    masters = layout_and_master_deck(
+        master_text=w.take("pptx master text box"),
+        layout_text=w.take("pptx layout text box"),
+        slide_texts=[w.take("pptx slide title") for _ in range(2)],
+    )
+    out["pptx (master)"] = ("masters.pptx", masters, w)
 
     w = Words(3)
     rows: list[list[object]] = [["Plan", "Notes", "Seats"]]

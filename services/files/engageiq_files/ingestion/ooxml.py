@@ -123,6 +123,27 @@ def relationships(archive: zipfile.ZipFile, source: str) -> list[tuple[str, str]
     return found
 
 
+def relationships_by_id(archive: zipfile.ZipFile, source: str) -> dict[str, tuple[str, str]]:
+    """Relationship id -> (type, part name) of part `source`'s internal relationships, for
+    parts that refer to others by id (`r:id`, `r:dm`), such as slides, charts and SmartArt."""
+    folder, _, base = source.rpartition("/")
+    rels_name = f"{folder + '/' if folder else ''}_rels/{base}.rels"
+    if rels_name not in archive.namelist():
+        return {}
+    found = {}
+    for rel in read_xml(archive, rels_name):
+        if attribute(rel, "TargetMode") == "External":
+            continue
+        target = attribute(rel, "Target") or ""
+        name = (
+            target.lstrip("/")
+            if target.startswith("/")
+            else posixpath.normpath(posixpath.join(folder, target))
+        )
+        found[attribute(rel, "Id") or ""] = (attribute(rel, "Type") or "", name)
+    return found
+
+
 def main_part(archive: zipfile.ZipFile, kind: str) -> str:
     for rel_type, name in relationships(archive, ""):
         if rel_type.endswith(OFFICE_DOCUMENT_REL) and name in archive.namelist():

@@ -1,0 +1,135 @@
+"""PowerPoint text outside the slides' own text frames (decision 0102), on generated decks,
+through the parser in process: charts, SmartArt, the shapes of layouts and masters, and never a
+placeholder's prompt."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from engageiq_files.ingestion.sections import ParseFailure
+from engageiq_files.ingestion.slides import MASTER_LOCATION
+from tests.unit.files.presentations import (
+    CHARTEX_FALLBACK,
+    chart_deck,
+    chartex_deck,
+    layout_and_master_deck,
+    placeholder_prompt_texts,
+    smartart_deck,
+)
+from tests.unit.files.test_ingestion_kinds import found, parse, text_of
+
+
+def test_a_charts_title_axes_series_and_categories_are_read_on_its_slide(tmp_path: Path) -> None:
+    content = chart_deck(
+        title="Kestrel region closed 47 renewals",
+        series="Signed renewals",
+        categories=["January", "February", "March"],
+        values=[11, 16, 20],
+        axis_titles=("Fiscal month", "Renewal count"),
+    )
+    parsed = parse(tmp_path, content, "pptx")
+    by_slide = {s.location: s.text for s in parsed.sections}
+    chart = by_slide["slide 2"]
+    assert "Kestrel region closed 47 renewals" in chart
+    assert "Fiscal month" in chart
+    assert "Renewal count" in chart
+    assert "Signed renewals: January 11; February 16; March 20" in chart
+    assert "slide 1" not in by_slide  # the blank slide before it has no text
+    assert "Sheet1" not in chart  # the series' cell references are not text
+    assert found(parsed, "kestrel renewals")
+
+
+def test_an_office_2016_chart_is_read_through_its_choice_not_its_fallback(tmp_path: Path) -> None:
+    content = chartex_deck(
+        title="Margin bridge for Osprey account",
+        series="Margin steps",
+        categories=["List price", "Discount", "Net"],
+        values=[100, -15, 85],
+    )
+    parsed = parse(tmp_path, content, "pptx")
+    [slide] = parsed.sections
+    assert slide.location == "slide 1"
+    assert slide.text.splitlines() == [
+        "Margin bridge for Osprey account",
+        "Margin steps: List price 100; Discount -15; Net 85",
+    ]
+    assert CHARTEX_FALLBACK not in slide.text
+    assert found(parsed, "osprey margin bridge")
+
+
+def test_smartart_is_read_from_its_data_model_parents_first(tmp_path: Path) -> None:
+    content = smartart_deck(
+        [("Discovery workshop", ["Stakeholder map"]), ("Pilot in Lisbon", ["Success criteria"])]
+    )
+    parsed = parse(tmp_path, content, "pptx")
+    [slide] = parsed.sections
+    assert slide.location == "slide 1"
+    assert slide.text.splitlines() == [
+        "Onboarding process",
+        "Discovery workshop",
+        "Stakeholder map",
+        "Pilot in Lisbon",
+        "Success criteria",
+    ]
+    assert found(parsed, "lisbon pilot")
+
+
+def test_layout_and_master_shapes_are_read_once_per_file(tmp_path: Path) -> None:
+    content = layout_and_master_deck(
+        master_text="Confidential: Ocelot Holdings",
+        layout_text="Contract dated 12 May 2027",
+        slide_texts=["Agenda", "Pricing", "Next steps"],
+    )
+    parsed = parse(tmp_path, content, "pptx")
+    assert [s.location for s in parsed.sections] == [
+        "slide 1",
+        "slide 2",
+        "slide 3",
+        MASTER_LOCATION,
+    ]
+    master = parsed.sections[-1].text
+    assert master.splitlines() == ["Contract dated 12 May 2027", "Confidential: Ocelot Holdings"]
+    assert text_of(parsed).count("Confidential") == 1
+    assert found(parsed, "ocelot confidential")
+    assert found(parsed, "contract dated")
+
+
+def test_layout_shapes_hidden_on_every_slide_are_not_read(tmp_path: Path) -> None:
+    content = layout_and_master_deck(
+        master_text="Draft watermark", layout_text="Old footer", slide_texts=["Only"], hide_on=1
+    )
+    parsed = parse(tmp_path, content, "pptx")
+    assert [s.location for s in parsed.sections] == ["slide 1"]
+
+
+def test_placeholder_prompt_text_of_layouts_and_masters_is_never_indexed(tmp_path: Path) -> None:
+    content = layout_and_master_deck(
+        master_text="Confidential", layout_text="Footer", slide_texts=["Agenda"]
+    )
+    prompts = placeholder_prompt_texts(content)
+    assert "Click to edit Master title style" in prompts  # the template has them
+    parsed = parse(tmp_path, content, "pptx")
+    text = text_of(parsed)
+    for prompt in prompts:
+        assert prompt not in text
+    assert "Click to edit" not in text
+    assert not found(parsed, "click edit")  # "master" alone finds the master's own section
+
+
+def test_a_chart_part_that_declares_a_dtd_is_refused(tmp_path: Path) -> None:
+    content = chart_deck(title="t", series="s", categories=["a"], values=[1])
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "ppt/charts/chart1.xml":
+                data = data.replace(b"?>", b'?><!DOCTYPE c [<!ENTITY boom "boom">]>', 1)
+            target.writestr(item, data)
+    with pytest.raises(ParseFailure) as caught:
+        parse(tmp_path, out.getvalue(), "pptx")
+    assert caught.value.code == "corrupt_pptx"
