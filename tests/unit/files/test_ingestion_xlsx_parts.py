@@ -306,3 +306,28 @@ def test_polish_is_never_read_as_western(tmp_path: Path) -> None:
 def test_utf8_files_say_so_and_binary_kinds_have_no_encoding(tmp_path: Path) -> None:
     assert parse(tmp_path, "Muñoz".encode(), "txt").encoding == "utf-8"
     assert parse(tmp_path, saved(pricing_book()), "xlsx").encoding is None
+
+
+def test_a_shared_formula_without_values_gives_each_cell_its_own_formula(
+    tmp_path: Path,
+) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Plan", "Seats", "Yearly"])
+    sheet.append(["Granite", 83, "=B2*12"])
+    sheet.append(["Basalt", 40, "=B3*12"])
+    # Excel stores a filled-down formula once, on its first cell, and shares it by index.
+    content = edited(
+        saved(workbook),
+        {
+            SHEET: lambda xml: xml.replace(
+                "<f>B2*12</f>", '<f t="shared" ref="C2:C3" si="0">B2*12</f>'
+            ).replace("<f>B3*12</f>", '<f t="shared" si="0"/>')
+        },
+        {},
+    )
+    assert b'<f t="shared" si="0"/>' in zipfile.ZipFile(io.BytesIO(content)).read(SHEET)
+    parsed = parse(tmp_path, content, "xlsx")
+    assert "Plan: Basalt; Seats: 40; Yearly: =B3*12" in text_of(parsed)
+    assert "2 formulas" in parsed.warnings[0].message
