@@ -57,6 +57,9 @@ class FileRecord(msgspec.Struct, rename="camel", kw_only=True):
     warnings: list[FileWarning] = msgspec.field(default_factory=list)
     """What ingestion deliberately left out (pages skipped, text beyond a cap), set with the
     chunks; empty when every piece of text is searchable."""
+    encoding: str | None = None
+    """The encoding a text file (txt, md, csv, html) was read with (`windows-1252`, `utf-8`),
+    set with the chunks; None for other kinds and before ingestion. Decision 0103."""
 
     document_id: str = ""
     """The id of the first version of the document this file is a version of ("" for a file

@@ -41,6 +41,10 @@ class FileView(msgspec.Struct, rename="camel", omit_defaults=True):
     """The uploader's user id (their token's `sub`); empty for files from before it was kept.
     The web app shows "you" when it is the signed-in user's id."""
     chunk_count: int = 0
+    encoding: str | None = None
+    """The encoding a text file (txt, md, csv, html) was read with once ingested
+    (`windows-1252`, `utf-8`, `windows-1251`...), so a wrong guess can be seen; absent for
+    other kinds."""
     reason_code: str | None = None
     reason: str | None = None
     awaiting_upload: bool = False
@@ -68,6 +72,7 @@ class FileView(msgspec.Struct, rename="camel", omit_defaults=True):
             updated_at=record.updated_at,
             uploaded_by=record.uploaded_by,
             chunk_count=record.chunk_count,
+            encoding=record.encoding,
             reason_code=record.reason_code,
             reason=record.reason,
             warnings=record.warnings,

@@ -8,7 +8,18 @@ Order of evidence, strongest first:
 3. UTF-8 when the bytes are UTF-8: strictly, or "mostly" (more valid multi-byte sequences than
    stray bytes, as when one Windows-1252 "é" was pasted into a UTF-8 export). Stray bytes are
    then decoded one by one as Windows-1252, so the rest of the file stays UTF-8;
-4. otherwise `charset-normalizer`'s best guess for this file (cp1251, Shift_JIS, GB18030...).
+4. otherwise `charset-normalizer`'s best guess for this file (cp1251, Shift_JIS, GB18030...),
+   except when the evidence is thin (decision 0103): when the bytes read as plausible
+   Windows-1252 text (every byte defined, no symbol inside a word, mostly ASCII letters) and
+   at most `THIN_EVIDENCE` characters would differ from the guess's reading, Windows-1252 is
+   used. A short Spanish or German export has two or three accented letters; the detector's
+   statistics cannot tell cp1250 or mac_roman from cp1252 on so little, but the file almost
+   certainly came from a Western Windows machine. A real Cyrillic or Central European text
+   of some length differs in far more characters (or is not plausible Windows-1252 at all:
+   Polish "ą" reads as "¹") and keeps the detector's guess.
+
+`decode_as` also returns the encoding used, as a label people know (`windows-1252`,
+`utf-8`), which the file shows, so a wrong guess can be seen.
 """
 
 from __future__ import annotations
@@ -43,6 +54,15 @@ _WHATWG_LABELS: Final = {
     "gbk": "gb18030",
     "x-user-defined": "cp1252",
 }
+WESTERN: Final = "cp1252"
+_WESTERN_FAMILY: Final = frozenset({"cp1252", "latin-1", "iso8859-1", "iso8859-15", "ascii"})
+THIN_EVIDENCE: Final = 8
+"""At most this many characters read differently under the detector's guess and under
+Windows-1252: too few to outweigh the prior that a file from a Western office is cp1252."""
+MAX_NON_ASCII_LETTERS: Final = 0.25
+"""Share of letters beyond ASCII in plausible Western text (Cyrillic read as cp1252 is ~100%)."""
+_WORD_INSIDE: Final = re.compile(r"(?<=[^\W\d_])[^\x00-\x7f](?=[^\W\d_])")
+_CP_LABEL: Final = re.compile(r"^cp(125\d|874)$")
 _UTF8_SEQUENCE: Final = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
 )
@@ -114,6 +134,44 @@ def _mostly_utf8(data: bytes) -> bool:
     return valid > 0 and valid >= stray
 
 
+def plausible_western(data: bytes) -> str | None:
+    """`data` read as Windows-1252 when that reading looks like Western European text: every
+    byte defined, no control characters but tab and line ends, no symbol inside a word
+    ("Zaż" in cp1250 reads "Za¿"), and few letters beyond ASCII. None otherwise."""
+    try:
+        text = data.decode(WESTERN)
+    except UnicodeDecodeError:
+        return None
+    if any(ord(c) < 0x20 and c not in "\t\r\n\f" for c in text):
+        return None
+    if any(not c.isalpha() for c in _WORD_INSIDE.findall(text)):
+        return None
+    letters = sum(1 for c in text if c.isalpha())
+    beyond = sum(1 for c in text if c.isalpha() and ord(c) > 0x7F)
+    return text if beyond <= MAX_NON_ASCII_LETTERS * letters else None
+
+
+def _prefer_western(data: bytes, guess: str) -> bool:
+    """Whether the evidence for `guess` (a detector's guess) is too thin against cp1252."""
+    if guess in _WESTERN_FAMILY:
+        return plausible_western(data) is not None or guess == WESTERN
+    western = plausible_western(data)
+    if western is None:
+        return False
+    guessed = data.decode(guess, errors="replace")
+    if len(guessed) != len(western):
+        return False  # a multi-byte guess (Shift_JIS, GB18030): not a Western look-alike
+    differing = sum(1 for a, b in zip(guessed, western, strict=True) if a != b)
+    return differing <= THIN_EVIDENCE
+
+
+def encoding_label(codec: str) -> str:
+    """A codec name as people know it: `cp1252` -> `windows-1252`, `utf_8` -> `utf-8`."""
+    name = codecs.lookup(codec).name
+    match = _CP_LABEL.match(name)
+    return f"windows-{match.group(1)}" if match else name
+
+
 def detect_encoding(data: bytes, *, html: bool = False) -> str:
     """The codec to decode `data` with (see the module docstring for the order of evidence).
     Never fails: bytes no detector recognises are read as UTF-8 with per-byte fallback."""
@@ -134,13 +192,18 @@ def detect_encoding(data: bytes, *, html: bool = False) -> str:
         # Without a BOM or the NUL pattern above, a UTF-16 guess is a misreading of a few
         # 8-bit bytes (charset-normalizer guesses widely on short samples).
         return "cp1252"
-    return name
+    return WESTERN if _prefer_western(data, name) else name
 
 
 def decode(data: bytes, *, html: bool = False, complete: bool = True) -> str:
     """`data` as text, BOM removed. `complete=False` means `data` is a prefix of the file, so a
     multi-byte character cut at its end is dropped rather than shown as U+FFFD; a file read
     whole keeps every character, including its last."""
+    return decode_as(data, html=html, complete=complete)[0]
+
+
+def decode_as(data: bytes, *, html: bool = False, complete: bool = True) -> tuple[str, str]:
+    """(`decode`'s text, the encoding's label, e.g. `windows-1252`)."""
     encoding = detect_encoding(data, html=html)
     decoder = codecs.getincrementaldecoder(encoding)(errors="engageiq_cp1252_per_byte")
     if encoding == "utf-8":
@@ -148,4 +211,4 @@ def decode(data: bytes, *, html: bool = False, complete: bool = True) -> str:
     text: str = decoder.decode(data, final=complete)
     if bom_encoding(data) and text.startswith("\ufeff"):
         text = text[1:]
-    return text
+    return text, encoding_label(encoding)

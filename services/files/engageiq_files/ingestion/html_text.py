@@ -18,7 +18,7 @@ from typing import Final
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from engageiq_files.ingestion.sections import IngestWarning, ParseLimits, Section
+from engageiq_files.ingestion.sections import DecodedAs, IngestWarning, ParseLimits, Section
 from engageiq_files.ingestion.text_formats import read_text, truncated_warning
 
 FURNITURE_LOCATION: Final = "page furniture"
@@ -50,8 +50,9 @@ def _clean(text: str) -> str:
     return re.sub(r"\s*\n\s*", "\n", text).strip()
 
 
-def parse_html(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarning]:
-    text, cut = read_text(path, limits, html=True)
+def parse_html(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarning | DecodedAs]:
+    text, cut, encoding = read_text(path, limits, html=True)
+    yield encoding
     if cut:
         yield truncated_warning("text")
     tree = LexborHTMLParser(_PRIVATE_USE.sub(" ", text))

@@ -1,7 +1,8 @@
 """The parser of each allowed kind, and `parse_document`, which the sandbox runs in a separate,
 resource-limited process, so a hostile document can at worst fail its own ingestion.
 
-A parser yields sections and warnings (`IngestWarning`: what it deliberately left out). It
+A parser yields sections and warnings (`IngestWarning`: what it deliberately left out), and a
+text parser first the encoding it read the bytes with (`DecodedAs`). It
 raises `ParseFailure` only when nothing useful can be read, with a message for people."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from engageiq_files.ingestion.docx_text import parse_docx
 from engageiq_files.ingestion.html_text import parse_html
 from engageiq_files.ingestion.pdf import parse_pdf
 from engageiq_files.ingestion.sections import (
+    DecodedAs,
     IngestWarning,
     ParsedDocument,
     ParseFailure,
@@ -25,7 +27,7 @@ from engageiq_files.ingestion.sheets import parse_xlsx
 from engageiq_files.ingestion.slides import parse_pptx
 from engageiq_files.ingestion.text_formats import parse_csv, parse_md, parse_txt
 
-Parser = Callable[[str, ParseLimits], Iterator[Section | IngestWarning]]
+Parser = Callable[[str, ParseLimits], Iterator[Section | IngestWarning | DecodedAs]]
 
 PARSERS: Final[dict[str, Parser]] = {
     "txt": parse_txt,
@@ -48,8 +50,12 @@ def parse_document(path: str, kind: str, limits: ParseLimits) -> ParsedDocument:
     sections: list[Section] = []
     warnings: list[IngestWarning] = []
     used = 0
+    encoding: str | None = None
     pieces = parser(path, limits)
     for piece in pieces:
+        if isinstance(piece, DecodedAs):
+            encoding = piece.encoding
+            continue
         if isinstance(piece, IngestWarning):
             if piece not in warnings:
                 warnings.append(piece)
@@ -71,4 +77,4 @@ def parse_document(path: str, kind: str, limits: ParseLimits) -> ParsedDocument:
             break
         used += len(text)
         sections.append(Section(piece.location, text))
-    return ParsedDocument(sections, warnings)
+    return ParsedDocument(sections, warnings, encoding)

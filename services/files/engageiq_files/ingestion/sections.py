@@ -22,9 +22,19 @@ class IngestWarning(msgspec.Struct, frozen=True):
     message: str
 
 
+class DecodedAs(msgspec.Struct, frozen=True):
+    """What a text parser (txt, md, csv, html) yields first: the encoding its bytes were read
+    with, as a label people know (`windows-1252`, `utf-8`). The file shows it, so a wrong
+    guess can be seen (decision 0103)."""
+
+    encoding: str
+
+
 class ParsedDocument(msgspec.Struct, frozen=True):
     sections: list[Section]
     warnings: list[IngestWarning] = msgspec.field(default_factory=list)
+    encoding: str | None = None
+    """The encoding a text file was read with (`DecodedAs`); None for binary formats."""
 
 
 class ParseLimits(msgspec.Struct, frozen=True):

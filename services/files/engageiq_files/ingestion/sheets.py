@@ -1,24 +1,67 @@
 """Excel workbooks (.xlsx, .xlsm) with openpyxl in read-only mode (rows are streamed, so a
-large sheet is never held whole). Each sheet's used range becomes sections of rows, each row
-as "header: value" pairs after the sheet's first non-empty row (its header), located like a
-spreadsheet reference (`Pricing!A2:F26`). Formulas give their cached values (`data_only`);
-a formula never calculated by Excel has none and is left out."""
+large sheet is never held whole). Each sheet's rows become sections, each row as
+"header: value" pairs after the sheet's first non-empty row (its header), located like a
+spreadsheet reference (`Pricing!A2:F26`). What is indexed is what a person sees in Excel
+(decision 0103):
+
+- every row the sheet's XML holds, whatever its `<dimension>` claims (writers that never
+  update it make a read-only reader see one cell);
+- values under their number format (`15%`, `00742`, `12.5M`, `1 July 2026`), not the stored
+  number (`number_formats.py`);
+- a merged range's value on every row it spans, so each row reads whole;
+- hidden sheets too, labelled `(hidden)` in their location;
+- text boxes and shapes of the sheet's drawing (`Pricing (drawing)`);
+- formulas give their cached values (`data_only`); one Excel never calculated has none, so
+  its formula text is indexed instead and the file carries `formula_without_value`.
+"""
 
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any, Final
 
 import openpyxl
+from lxml import etree
+from openpyxl.formula.translate import Translator
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 
-from engageiq_files.ingestion.ooxml import check_package, corrupt
+from engageiq_files.ingestion.number_formats import GENERAL, format_value
+from engageiq_files.ingestion.ooxml import (
+    attribute,
+    check_package,
+    corrupt,
+    local,
+    read_xml,
+    relationships,
+)
 from engageiq_files.ingestion.sections import IngestWarning, ParseFailure, ParseLimits, Section
 
 ROWS_PER_SECTION: Final = 25
+MAX_FORMULAS_KEPT: Final = 100_000
+"""Formulas without a value remembered per sheet (their text is indexed); beyond, counted."""
+FORMULAS_NAMED: Final = 5
+HIDDEN_STATES: Final = frozenset({"hidden", "veryHidden"})
 _PLAIN_SHEET_NAME: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
+
+
+@dataclass
+class SheetLayout:
+    """What the cell stream cannot tell in time, read from the sheet's XML first: merged
+    ranges (written after the cells) and formulas with no cached value (openpyxl's `data_only`
+    reads them as empty cells)."""
+
+    merges: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    """first row -> (column, last row) of each merged range spanning more than one row."""
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    """(row, column) -> "=FORMULA" of each formula without a value."""
+    formula_count: int = 0
+    first_formulas: list[str] = field(default_factory=list)
+    """The cell references of the first few, for the warning."""
 
 
 def cell_text(value: Any) -> str:
@@ -31,12 +74,25 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+def shown_text(value: Any, number_format: str = GENERAL) -> str:
+    """A cell's value as Excel shows it under `number_format` (strings as they are)."""
+    if value is None or isinstance(value, str):
+        return cell_text(value)
+    shown = format_value(value, number_format)
+    return cell_text(value) if shown is None else shown
+
+
+def quoted(sheet: str) -> str:
+    """A sheet name as a reference writes it: quoted when not plain (`'Price list'`)."""
+    return sheet if _PLAIN_SHEET_NAME.match(sheet) else "'" + sheet.replace("'", "''") + "'"
+
+
 def reference(
     sheet: str, first_row: int, last_row: int, last_column: int, first_column: int = 1
 ) -> str:
     """An A1-style range (columns counted from 1), the sheet name quoted as Excel does when it
     is not plain: `Pricing!B4:F30`, `'Price list'!A2:C9`."""
-    name = sheet if _PLAIN_SHEET_NAME.match(sheet) else "'" + sheet.replace("'", "''") + "'"
+    name = quoted(sheet)
     start = get_column_letter(first_column)
     end = get_column_letter(max(last_column, first_column))
     return f"{name}!{start}{first_row}:{end}{last_row}"
@@ -52,14 +108,14 @@ def _row_text(header: list[str], row: list[str]) -> str:
     return "; ".join(fields)
 
 
-def _sheet_sections(title: str, rows: Iterator[tuple[Any, ...]]) -> Iterator[Section]:
+def _sheet_sections(title: str, rows: Iterator[list[str]], label: str = "") -> Iterator[Section]:
+    """Sections of a sheet's rows (texts as shown); `label` (" (hidden)") ends each location."""
     header: list[str] | None = None
     header_row = 0
     lines: list[str] = []
     first = last = width = 0
     lead = 1  # the used range's first column (1 = A)
-    for number, values in enumerate(rows, start=1):
-        row = [cell_text(v) for v in values]
+    for number, row in enumerate(rows, start=1):
         while row and not row[-1].strip():
             row.pop()
         if not row:
@@ -73,34 +129,167 @@ def _sheet_sections(title: str, rows: Iterator[tuple[Any, ...]]) -> Iterator[Sec
         lines.append(_row_text(header, row))
         last, width = number, max(width, len(row), len(header))
         if len(lines) == ROWS_PER_SECTION:
-            yield Section(reference(title, first, last, width, lead), "\n".join(lines))
+            yield Section(reference(title, first, last, width, lead) + label, "\n".join(lines))
             lines, width = [], 0
     if lines:
-        yield Section(reference(title, first, last, width, lead), "\n".join(lines))
+        yield Section(reference(title, first, last, width, lead) + label, "\n".join(lines))
     elif header is not None and header_row:
         # A sheet with one row: the row itself is the content.
         yield Section(
-            reference(title, header_row, header_row, len(header), lead), " | ".join(header)
+            reference(title, header_row, header_row, len(header), lead) + label,
+            " | ".join(header),
         )
+
+
+def sheet_layout(archive: zipfile.ZipFile, part: str) -> SheetLayout:
+    """Merged ranges and formulas without a value of the sheet part `part`, streamed (each row
+    is dropped once read, so a large sheet is never held whole)."""
+    layout = SheetLayout()
+    shared: dict[str, Translator] = {}
+    with archive.open(part) as source:
+        events = etree.iterparse(
+            source,
+            events=("end",),
+            resolve_entities=False,
+            load_dtd=False,
+            no_network=True,
+            huge_tree=False,
+            remove_comments=True,
+        )
+        for _, element in events:
+            name = local(element)
+            if name == "c":
+                _note_formula(element, layout, shared)
+            elif name == "row":
+                element.clear()
+                parent = element.getparent()
+                while parent is not None and element.getprevious() is not None:
+                    del parent[0]
+            elif name == "mergeCell":
+                low_col, low_row, _, high_row = range_boundaries(attribute(element, "ref") or "")
+                if low_col and low_row and high_row and high_row > low_row:
+                    layout.merges.setdefault(low_row, []).append((low_col, high_row))
+    return layout
+
+
+def _note_formula(cell: etree._Element, layout: SheetLayout, shared: dict[str, Translator]) -> None:
+    formula = next((child for child in cell if local(child) == "f"), None)
+    if formula is None:
+        return
+    coordinate = attribute(cell, "r") or ""
+    text = "=" + (formula.text or "")
+    index = attribute(formula, "si")
+    if attribute(formula, "t") == "shared" and index is not None and coordinate:
+        # A shared formula's text is on its first cell only; the others translate it.
+        if formula.text:
+            shared[index] = Translator(text, origin=coordinate)
+        elif index in shared:
+            text = shared[index].translate_formula(coordinate)
+    value = next((child for child in cell if local(child) in ("v", "is")), None)
+    if value is not None and "".join(value.itertext()):
+        return
+    layout.formula_count += 1
+    if not coordinate:
+        return
+    if len(layout.formulas) < MAX_FORMULAS_KEPT:
+        layout.formulas[coordinate_to_tuple(coordinate)] = text
+    if len(layout.first_formulas) < FORMULAS_NAMED:
+        layout.first_formulas.append(coordinate)
+
+
+def _row_texts(rows: Iterator[tuple[Any, ...]], layout: SheetLayout) -> Iterator[list[str]]:
+    """Each row's cell texts as shown, with formula texts for formulas without a value and a
+    merged range's value carried down the rows it spans."""
+    carried: dict[int, tuple[int, str]] = {}  # column -> (last row, text)
+    for number, cells in enumerate(rows, start=1):
+        row = []
+        for column, cell in enumerate(cells, start=1):
+            value = getattr(cell, "value", None)
+            if value is None and (number, column) in layout.formulas:
+                row.append(layout.formulas[number, column])
+                continue
+            row.append(shown_text(value, getattr(cell, "number_format", GENERAL) or GENERAL))
+        for column, last_row in layout.merges.get(number, ()):
+            if column <= len(row) and row[column - 1].strip():
+                carried[column] = (last_row, row[column - 1])
+        for column, (last_row, text) in list(carried.items()):
+            if number > last_row:
+                del carried[column]
+                continue
+            if len(row) < column:
+                row.extend([""] * (column - len(row)))
+            if not row[column - 1].strip():
+                row[column - 1] = text
+        yield row
+
+
+def drawing_text(archive: zipfile.ZipFile, part: str) -> str:
+    """The text of the text boxes and shapes on the sheet part `part` (its drawing parts'
+    `txBody` elements), one paragraph a line; a shape's fallback copy is not read twice."""
+    paragraphs: list[str] = []
+    names = set(archive.namelist())
+    for rel_type, name in relationships(archive, part):
+        if not rel_type.endswith("/drawing") or name not in names:
+            continue
+        root = read_xml(archive, name)
+        for body in root.iter():
+            if local(body) != "txBody":
+                continue
+            if any(local(a) == "Fallback" for a in body.iterancestors()):
+                continue
+            for paragraph in body:
+                if local(paragraph) == "p":
+                    text = "".join(
+                        t.text or "" for t in paragraph.iter() if local(t) == "t"
+                    ).strip()
+                    if text:
+                        paragraphs.append(text)
+    return "\n".join(paragraphs)
+
+
+def _formula_warning(count: int, cells: list[str]) -> IngestWarning:
+    named = ", ".join(cells)
+    return IngestWarning(
+        "formula_without_value",
+        f"{count} formula{'s' if count != 1 else ''} had no value saved (the workbook was "
+        f"not recalculated in Excel before it was saved); the formula text was indexed "
+        f"instead: {named}.",
+    )
 
 
 def parse_xlsx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarning]:
     check_package(path, "xlsx", limits)
     # A file object, not the path: openpyxl refuses paths without an Excel extension, and the
     # worker's temporary file has none (the kind was sniffed from the content).
-    with open(path, "rb") as stream:
+    with open(path, "rb") as stream, zipfile.ZipFile(path) as archive:
         try:
             workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
         except Exception:
             raise corrupt("xlsx") from None
         try:
             sheets = workbook.worksheets
+            formula_count = 0
+            formula_cells: list[str] = []
             for sheet in sheets[: limits.max_pages]:
                 if not hasattr(sheet, "iter_rows"):
                     continue  # a chart sheet: no cells
+                part = str(getattr(sheet, "_worksheet_path", ""))
+                layout = sheet_layout(archive, part) if part else SheetLayout()
+                hidden = sheet.sheet_state in HIDDEN_STATES
+                label = " (hidden)" if hidden else ""
+                # The stored <dimension> may lie ("A1" for a full sheet): read every row.
+                sheet.reset_dimensions()
                 yield from _sheet_sections(
-                    sheet.title, sheet.iter_rows(min_row=1, values_only=True)
+                    sheet.title, _row_texts(sheet.iter_rows(min_row=1), layout), label
                 )
+                if part:
+                    drawn = drawing_text(archive, part)
+                    if drawn:
+                        yield Section(f"{sheet.title} (drawing){label}", drawn)
+                formula_count += layout.formula_count
+                formula_cells += [f"{quoted(sheet.title)}!{c}" for c in layout.first_formulas]
+            if formula_count:
+                yield _formula_warning(formula_count, formula_cells[:FORMULAS_NAMED])
             if len(sheets) > limits.max_pages:
                 yield IngestWarning(
                     "truncated",

@@ -12,8 +12,14 @@ from typing import Final
 from markdown_it import MarkdownIt
 
 from engageiq_files.ingestion.chunking import CHUNK_CHARS
-from engageiq_files.ingestion.encodings import decode
-from engageiq_files.ingestion.sections import IngestWarning, ParseFailure, ParseLimits, Section
+from engageiq_files.ingestion.encodings import decode_as
+from engageiq_files.ingestion.sections import (
+    DecodedAs,
+    IngestWarning,
+    ParseFailure,
+    ParseLimits,
+    Section,
+)
 
 TEXT_LINES_PER_SECTION: Final = 50
 CSV_ROWS_PER_SECTION: Final = 25
@@ -24,7 +30,7 @@ _FRONT_MATTER: Final = re.compile(
 )
 _MARKDOWN: Final = MarkdownIt("commonmark").enable("table")
 
-Piece = Section | IngestWarning
+Piece = Section | IngestWarning | DecodedAs
 
 
 def truncated_warning(what: str) -> IngestWarning:
@@ -33,18 +39,21 @@ def truncated_warning(what: str) -> IngestWarning:
     )
 
 
-def read_text(path: str, limits: ParseLimits, *, html: bool = False) -> tuple[str, bool]:
-    """The file's text and whether it was cut at the limit. At most four bytes per character
-    (UTF-8's maximum) are read, enough for `max_text_chars`."""
+def read_text(path: str, limits: ParseLimits, *, html: bool = False) -> tuple[str, bool, DecodedAs]:
+    """The file's text, whether it was cut at the limit, and the encoding it was read with.
+    At most four bytes per character (UTF-8's maximum) are read, enough for
+    `max_text_chars`."""
     budget = limits.max_text_chars * 4
     with open(path, "rb") as f:
         raw = f.read(budget + 1)
     complete = len(raw) <= budget
-    return decode(raw[:budget], html=html, complete=complete), not complete
+    text, encoding = decode_as(raw[:budget], html=html, complete=complete)
+    return text, not complete, DecodedAs(encoding)
 
 
 def parse_txt(path: str, limits: ParseLimits) -> Iterator[Piece]:
-    text, cut = read_text(path, limits)
+    text, cut, encoding = read_text(path, limits)
+    yield encoding
     if cut:
         yield truncated_warning("text")
     lines = text.splitlines()
@@ -81,7 +90,8 @@ def _row_text(header: list[str], row: list[str]) -> str:
 
 
 def parse_csv(path: str, limits: ParseLimits) -> Iterator[Piece]:
-    text, cut = read_text(path, limits)
+    text, cut, encoding = read_text(path, limits)
+    yield encoding
     if cut:
         yield truncated_warning("rows")
     csv.field_size_limit(1024 * 1024)
@@ -138,7 +148,8 @@ def parse_md(path: str, limits: ParseLimits) -> Iterator[Piece]:
     headings are headings, a `#` line inside fenced code is code. Front matter is its own
     section ("front matter"), never body text or a heading. A table longer than a chunk is
     cut into pieces that each repeat its header row."""
-    text, cut = read_text(path, limits)
+    text, cut, encoding = read_text(path, limits)
+    yield encoding
     if cut:
         yield truncated_warning("text")
     front, body = split_front_matter(text)

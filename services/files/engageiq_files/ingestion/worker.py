@@ -158,6 +158,7 @@ class IngestionWorker:
             chunksKey=key,
             chunkCount=len(chunks),
             warnings=[msgspec.to_builtins(w) for w in parsed.warnings],
+            encoding=parsed.encoding,
         )
         if not stored:
             if self._catalog.get(tenant, file_id) is None:

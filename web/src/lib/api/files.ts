@@ -198,6 +198,7 @@ export interface components {
             uploadedBy: string;
             /** @default 0 */
             chunkCount: number;
+            encoding?: string | null;
             reasonCode?: string | null;
             reason?: string | null;
             /** @default false */

@@ -1,0 +1,306 @@
+"""A cell's value as Excel shows it under its number format (ECMA-376 Part 1 §18.8.31): `0.15`
+under `0%` is `15%`, `742` under `00000` is `00742`, `12500000` under `#,##0.0,,"M"` is
+`12.5M`. People search for what they see, so that is what is indexed.
+
+The common formats are rendered: sections (`pos;neg;zero;text`), percent, fixed and optional
+decimals, leading zeros, thousands separators and scaling commas, literals (`"..."`, `\\x`),
+currency brackets (`[$€-407]`), colours and conditions (ignored), scientific notation, and
+dates and times (`yyyy`, `mmm`, `d`, `hh:mm`, `AM/PM`, elapsed `[h]`). Fractions (`# ?/?`) and
+anything not understood fall back to the General rendering (`cell_text`): never an error.
+No PyPI library renders Excel number formats in Python (openpyxl only classifies them), so
+this is ours (decision 0103)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Final
+
+GENERAL: Final = "General"
+BUILTIN_LOCALE_DATE: Final = "mm-dd-yy"
+"""Built-in format 14: Excel shows it in the reader's short-date style, so ISO is kept."""
+
+_BRACKET: Final = re.compile(r"\[([^\]]*)\]")
+_DATE_CODES: Final = re.compile(r"[ymdhs]", re.I)
+_ELAPSED: Final = re.compile(r"^\[(h+|m+|s+)\]$", re.I)
+_MONTHS: Final = (
+    *("January", "February", "March", "April", "May", "June", "July"),
+    *("August", "September", "October", "November", "December"),
+)
+_DAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_DIGIT_PLACEHOLDERS: Final = "0#?"
+
+
+def _sections(code: str) -> list[str]:
+    """`code` split at the `;` that are not quoted, escaped or bracketed."""
+    sections, current, quoted, bracket, escaped = [], [], False, False, False
+    for char in code:
+        if escaped:
+            current.append(char)
+            escaped = False
+        elif char == "\\":
+            current.append(char)
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+            current.append(char)
+        elif not quoted and char == "[":
+            bracket = True
+            current.append(char)
+        elif not quoted and char == "]":
+            bracket = False
+            current.append(char)
+        elif char == ";" and not quoted and not bracket:
+            sections.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    sections.append("".join(current))
+    return sections
+
+
+def _tokens(section: str) -> list[tuple[str, str]]:
+    """("lit", text) and ("code", char) tokens: quotes, escapes, `_x` spaces, `*x` fills and
+    brackets resolved (a currency bracket `[$€-407]` becomes its symbol; colours, conditions
+    and locales vanish)."""
+    tokens: list[tuple[str, str]] = []
+    i = 0
+    while i < len(section):
+        char = section[i]
+        if section[i : i + 5].upper() == "AM/PM":
+            tokens.append(("code", "AM/PM"))
+            i += 5
+        elif section[i : i + 3].upper() == "A/P":
+            tokens.append(("code", "A/P"))
+            i += 3
+        elif char == '"':
+            end = section.find('"', i + 1)
+            end = len(section) if end < 0 else end
+            tokens.append(("lit", section[i + 1 : end]))
+            i = end + 1
+        elif char == "\\" and i + 1 < len(section):
+            tokens.append(("lit", section[i + 1]))
+            i += 2
+        elif char == "_" and i + 1 < len(section):
+            tokens.append(("lit", " "))
+            i += 2
+        elif char == "*" and i + 1 < len(section):
+            i += 2
+        elif char == "[":
+            end = section.find("]", i)
+            end = len(section) if end < 0 else end
+            inner = section[i + 1 : end]
+            if inner.startswith("$"):
+                tokens.append(("lit", inner[1:].split("-", 1)[0]))
+            elif _ELAPSED.match(f"[{inner}]"):
+                tokens.append(("code", f"[{inner.lower()}]"))
+            i = end + 1
+        else:
+            tokens.append(("code", char))
+            i += 1
+    return tokens
+
+
+def _is_date_section(tokens: list[tuple[str, str]]) -> bool:
+    return any(kind == "code" and _DATE_CODES.match(text) for kind, text in tokens)
+
+
+Tokens = list[tuple[str, str]]
+
+
+def _scientific(value: float, tokens: Tokens, exponent: int) -> str:
+    after = "".join(t for k, t in tokens[exponent + 1 :] if k == "code")
+    before = [t for k, t in tokens[:exponent] if k == "code"]
+    decimals = before[before.index(".") + 1 :].count("0") if "." in before else 0
+    mantissa, _, power = f"{value:.{decimals}E}".partition("E")
+    sign = power[0] if power[0] == "-" or after.startswith("+") else ""
+    return f"{mantissa}E{sign}{abs(int(power)):0{max(after.count('0'), 1)}d}"
+
+
+def _number(value: float, tokens: Tokens) -> str | None:
+    codes = [text for kind, text in tokens if kind == "code"]
+    if "/" in codes:
+        return None  # fractions: General
+    value *= 100 ** codes.count("%")
+    exponent = next((i for i, (k, t) in enumerate(tokens) if k == "code" and t in "Ee"), None)
+    if exponent is not None:
+        return _scientific(value, tokens, exponent)
+    placeholders = [i for i, (k, t) in enumerate(tokens) if k == "code" and t in "0#?.,"]
+    digits_at = [i for i in placeholders if tokens[i][1] in _DIGIT_PLACEHOLDERS]
+    if not digits_at:
+        # No digits at all ("Total" as a format): the literal text alone.
+        return "".join(t for k, t in tokens if k == "lit" or t in "%-+ ()$:/")
+    point = next((i for i in placeholders if tokens[i][1] == "."), None)
+    whole = [i for i in digits_at if point is None or i < point]
+    fraction = [tokens[i][1] for i in digits_at if point is not None and i > point]
+    # Commas after the last digit placeholder scale by 1000 each; between digits they group.
+    value /= 1000 ** sum(1 for i in placeholders if i > digits_at[-1] and tokens[i][1] == ",")
+    grouped = bool(whole) and any(
+        tokens[i][1] == "," and whole[0] < i < whole[-1] for i in placeholders
+    )
+    integer, _, decimals = f"{abs(value):.{len(fraction)}f}".partition(".")
+    kept = len("".join(fraction).rstrip("#?"))  # the `0`s of `0.0#` always show
+    decimals = decimals[:kept] + decimals[kept:].rstrip("0")
+    zeros = sum(1 for i in whole if tokens[i][1] == "0")
+    integer = integer.lstrip("0").rjust(zeros, "0")
+    if whole and any(
+        tokens[i][0] == "lit" or tokens[i][1] not in "0#?," for i in range(whole[0], whole[-1] + 1)
+    ):
+        return _filled(integer, decimals, tokens, whole, point)
+    if grouped and integer:
+        integer = f"{int(integer):,}"
+    return _laid_out(integer, decimals, tokens, whole or digits_at[:1], point)
+
+
+def _laid_out(
+    integer: str, decimals: str, tokens: Tokens, whole: list[int], point: int | None
+) -> str:
+    """The number written where its placeholders are, literals and signs around it."""
+    out: list[str] = []
+    placed = False
+    for i, (kind, text) in enumerate(tokens):
+        if kind == "lit":
+            out.append(text)
+        elif i in whole or i == point:
+            if not placed:
+                out.append(integer)
+                placed = True
+            if i == point and decimals:
+                out.append("." + decimals)
+        elif text not in "0#?,.":
+            out.append(text)  # fraction digits come with the point; commas are not shown
+    return "".join(out)
+
+
+def _filled(
+    integer: str, decimals: str, tokens: Tokens, whole: list[int], point: int | None
+) -> str:
+    """Digits placed right to left into the integer placeholders, literals between them kept
+    where they are (`000-0000` shows `555-1234`); digits beyond the placeholders go first."""
+    digits = list(integer)
+    placed: dict[int, str] = {}
+    for i in reversed(whole):
+        placed[i] = digits.pop() if digits else ""
+    placed[whole[0]] = "".join(digits) + placed[whole[0]]
+    out: list[str] = []
+    for i, (kind, text) in enumerate(tokens):
+        if i in placed:
+            out.append(placed[i])
+        elif kind == "lit" or text not in "0#?,.":
+            out.append(text)
+        elif i == point and decimals:
+            out.append("." + decimals)
+    return "".join(out)
+
+
+def _joined(tokens: Tokens) -> Tokens:
+    """Runs of the same date letter as one code (`yyyy`, `mmm`, `dd`)."""
+    codes: Tokens = []
+    for kind, text in tokens:
+        if kind == "code" and codes and codes[-1][0] == "code" and text.isalpha():
+            previous = codes[-1][1]
+            if previous[-1].lower() == text.lower():
+                codes[-1] = ("code", previous + text)
+                continue
+        codes.append((kind, text))
+    return codes
+
+
+def _is_minutes(codes: Tokens, i: int) -> bool:
+    """`m`/`mm` mean minutes right after an hour or right before seconds, months otherwise."""
+    before = [t.lower() for k, t in codes[:i] if k == "code" and (t[0].isalpha() or t[0] == "[")]
+    after = [t.lower() for k, t in codes[i + 1 :] if k == "code" and t[0].isalpha()]
+    return bool(before and before[-1][0] in "h[") or bool(after and after[0][0] == "s")
+
+
+def _date_part(code: str, moment: datetime, minutes: bool, twelve: bool) -> str:
+    if code[0].lower() in "hs" or code in ("AM/PM", "A/P"):
+        return _time_part(code, moment, twelve)
+    low, width = code.lower(), len(code)
+    first = low[0]
+    if first == "y":
+        return f"{moment.year % 100:02d}" if width <= 2 else str(moment.year)
+    if first == "m" and width <= 2:
+        return f"{moment.minute if minutes else moment.month:0{width}d}"
+    if first == "m":
+        name = _MONTHS[moment.month - 1]
+        return {3: name[:3], 5: name[0]}.get(width, name)
+    if first == "d":
+        name = _DAYS[moment.weekday()]
+        return f"{moment.day:0{width}d}" if width <= 2 else name[:3] if width == 3 else name
+    return code
+
+
+def _time_part(code: str, moment: datetime, twelve: bool) -> str:
+    first, width = code[0].lower(), len(code)
+    if first == "h":
+        hour = (moment.hour % 12 or 12) if twelve else moment.hour
+        return f"{hour:0{min(width, 2)}d}"
+    if first == "s":
+        return f"{moment.second:0{min(width, 2)}d}"
+    if code in ("AM/PM", "A/P"):
+        marker = "AM" if moment.hour < 12 else "PM"
+        return marker if code == "AM/PM" else marker[0]
+    return code
+
+
+def _date_text(moment: datetime | timedelta, tokens: Tokens) -> str:
+    codes = _joined(tokens)
+    twelve = any(t in ("AM/PM", "A/P") for _, t in codes)
+    total = int(moment.total_seconds()) if isinstance(moment, timedelta) else 0
+    when = datetime(1900, 1, 1) + moment if isinstance(moment, timedelta) else moment
+    elapsed = {"[h": total // 3600, "[m": total // 60, "[s": total}
+    out: list[str] = []
+    for i, (kind, text) in enumerate(codes):
+        if kind == "lit":
+            out.append(text)
+        elif text[:2].lower() in elapsed:
+            out.append(f"{elapsed[text[:2].lower()]:0{len(text) - 2}d}")
+        else:
+            out.append(_date_part(text, when, _is_minutes(codes, i), twelve))
+    return "".join(out).strip()
+
+
+def _moment(value: datetime | date | time | timedelta, sections: list[str]) -> str | None:
+    tokens = _tokens(sections[0])
+    if not _is_date_section(tokens):
+        return None
+    if isinstance(value, time):
+        value = datetime.combine(date(1900, 1, 1), value)
+    elif not isinstance(value, datetime | timedelta):
+        value = datetime.combine(value, time())
+    return _date_text(value, tokens)
+
+
+def _numeric(value: float, sections: list[str]) -> str | None:
+    if len(sections) >= 3 and value == 0:
+        section, sign = sections[2], ""
+    elif len(sections) >= 2 and value < 0:
+        section, sign, value = sections[1], "", -value
+    else:
+        section, sign = sections[0], "-" if value < 0 else ""
+    tokens = _tokens(section)
+    codes = "".join(t for k, t in tokens if k == "code")
+    if codes.strip().lower() == "general" or "@" in codes or _is_date_section(tokens):
+        return None  # a date format on a plain number: openpyxl converts those itself
+    rendered = _number(value, tokens)
+    if rendered is None:
+        return None
+    return sign + rendered if sign and rendered.strip("0.,% ") else rendered
+
+
+def format_value(value: object, code: str) -> str | None:
+    """`value` (a number, or a date/time openpyxl already converted) as Excel shows it under
+    number format `code`; None when the format is General, text, or not understood, for the
+    caller's plain rendering."""
+    if not code or code in (GENERAL, BUILTIN_LOCALE_DATE) or isinstance(value, bool):
+        return None
+    sections = _sections(code)
+    try:
+        if isinstance(value, datetime | date | time | timedelta):
+            return _moment(value, sections)
+        if isinstance(value, int | float):
+            return _numeric(float(value), sections)
+    except (ValueError, OverflowError, IndexError):
+        pass
+    return None
