@@ -66,6 +66,9 @@ class FilesRuntime:
                 max_pages=settings.max_pages,
                 max_text_chars=settings.max_text_chars,
                 max_docx_uncompressed_bytes=settings.max_docx_uncompressed_bytes,
+                # OCR stops starting pages after two thirds of the parse timeout, so a long
+                # scan ends `ready` with a warning rather than `parse_timeout`.
+                ocr_budget_seconds=settings.parse_timeout_seconds * 2 / 3,
             ),
             timeout=settings.parse_timeout_seconds,
             memory_bytes=settings.parse_memory_bytes,
