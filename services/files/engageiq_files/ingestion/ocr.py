@@ -13,12 +13,12 @@ from __future__ import annotations
 import os
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Final
 
 import pytesseract
-from PIL import Image, ImageSequence, UnidentifiedImageError
+from PIL import Image, ImageSequence
 
 from engageiq_files.ingestion.sections import (
     IngestWarning,
@@ -107,7 +107,10 @@ def open_image(path: str, limits: ParseLimits) -> Image.Image:
         raise ParseFailure(
             "image_too_large", "The image has too many pixels to be read safely."
         ) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except MemoryError:
+        raise
+    except Exception:
+        # UnidentifiedImageError, OSError, SyntaxError, struct.error...: a damaged header.
         raise ParseFailure("corrupt_image", "The image is damaged or not a valid image.") from None
     check_pixels(image.size, limits)
     return image
@@ -169,11 +172,31 @@ def parse_image(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarn
     """OCR of every frame (page) of a PNG, JPEG or TIFF, as `page N` sections, at most
     `limits.max_ocr_pages` pages and `limits.ocr_budget_seconds` of OCR. An image in which
     OCR finds no text yields only a `no_text_found` warning: the file is `ready`, not failed."""
-    image = open_image(path, limits)
     ocr = OcrPages()
-    count = getattr(image, "n_frames", 1)
-    done = 0
+    with open_image(path, limits) as image:
+        count, done = yield from _read_frames(image, ocr, limits)
+    if ocr.failed and not ocr.read and not ocr.empty:
+        raise ParseFailure(
+            "ocr_failed", "Text recognition (OCR) could not finish on this image in time."
+        )
+    yield from ocr.warnings()
+    if not ocr.read and not ocr.failed:
+        yield IngestWarning("no_text_found", "No text was found in the image.")
+    if done < count:
+        yield IngestWarning(
+            "truncated",
+            f"Only the first {done} of {count} pages were read; "
+            f"pages {done + 1}-{count} are not searchable.",
+        )
+
+
+def _read_frames(
+    image: Image.Image, ocr: OcrPages, limits: ParseLimits
+) -> Generator[Section | IngestWarning, None, tuple[int, int]]:
+    """Yields the sections of `image`'s frames; returns (frames in the file, frames read)."""
+    count = done = 0
     try:
+        count = getattr(image, "n_frames", 1)
         for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
             if number > limits.max_ocr_pages or ocr.over_budget(limits):
                 break
@@ -186,7 +209,10 @@ def parse_image(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarn
                 yield Section(f"page {number}", text)
     except ParseFailure:
         raise
-    except (OSError, SyntaxError, ValueError, EOFError):
+    except MemoryError:
+        raise
+    except Exception:
+        # Pillow's decoders raise many types (OSError, SyntaxError, struct.error, ...) on
         # Truncated or corrupt pixel data: what was read so far stays, if anything.
         if not ocr.read and not ocr.empty:
             raise ParseFailure(
@@ -196,12 +222,4 @@ def parse_image(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarn
             "pages_skipped",
             f"The image is damaged after page {done}; the rest is not searchable.",
         )
-    yield from ocr.warnings()
-    if not ocr.read and not ocr.failed:
-        yield IngestWarning("no_text_found", "No text was found in the image.")
-    if done < count:
-        yield IngestWarning(
-            "truncated",
-            f"Only the first {done} of {count} pages were read; "
-            f"pages {done + 1}-{count} are not searchable.",
-        )
+    return count, done
