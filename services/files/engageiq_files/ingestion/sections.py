@@ -3,7 +3,12 @@ warnings that say what was deliberately left out."""
 
 from __future__ import annotations
 
+from typing import Final
+
 import msgspec
+
+OCR_PAGE_TIMEOUT_SECONDS: Final = 20.0
+"""Default wall-clock bound of Tesseract on one page (ParseLimits.ocr_page_timeout_seconds)."""
 
 
 class Section(msgspec.Struct, array_like=True, frozen=True):
@@ -37,7 +42,7 @@ class ParseLimits(msgspec.Struct, frozen=True):
     """Pages OCRed at most per file: image frames (TIFF pages) and PDF pages without a text
     layer. Beyond it the file is `ready` with a `truncated` (image) or `pages_without_text`
     (PDF) warning."""
-    ocr_page_timeout_seconds: float = 20.0
+    ocr_page_timeout_seconds: float = OCR_PAGE_TIMEOUT_SECONDS
     """Wall-clock bound of Tesseract on one page; a page past it is skipped with a warning."""
     ocr_budget_seconds: float = 40.0
     """OCR time per file after which no further page is started, so that a long scan ends
