@@ -168,8 +168,8 @@ export function FilesPage() {
           }}
         />
         <p class="hint">
-          PDF, Word, PowerPoint, Excel, text, Markdown, HTML, CSV, or images (PNG, JPEG, TIFF:
-          their text is read by OCR), up to 50 MB each.
+          PDF, Word, PowerPoint, Excel, text, Markdown, HTML, CSV, or images (PNG, JPEG, TIFF: their
+          text is read by OCR), up to 50 MB each.
         </p>
       </div>
       {problem && <Notice onDismiss={() => setProblem(null)}>{problem}</Notice>}
