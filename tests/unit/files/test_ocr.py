@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
+from pypdf import PdfWriter
 
 from engageiq_files.ingestion import ocr
 from engageiq_files.ingestion.parsers import parse_document
@@ -103,6 +104,24 @@ def test_the_ocr_page_cap_leaves_the_other_scanned_pages_named(tmp_path: Path) -
     assert [s.location for s in parsed.sections] == ["page 1"]
     assert codes(parsed) == ["ocr_used", "pages_without_text"]
     assert "2 and 3" in parsed.warnings[1].message
+
+
+def test_a_pdf_is_still_read_where_tesseract_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ocr.pytesseract.pytesseract, "tesseract_cmd", "/nonexistent/tesseract")
+    scan = drawn("Scanned appendix")
+    writer = PdfWriter()
+    writer.append(io.BytesIO(pdf_bytes(["Enterprise pricing for the whole team"])))
+    writer.append(io.BytesIO(encoded(scan, "PDF")))
+    mixed = io.BytesIO()
+    writer.write(mixed)
+    parsed = parse(tmp_path, mixed.getvalue())
+    assert [s.location for s in parsed.sections] == ["page 1"]
+    assert codes(parsed) == ["pages_without_text"]
+    with pytest.raises(ParseFailure) as failure:
+        parse(tmp_path, encoded(scan, "PNG"))
+    assert failure.value.code == "ocr_unavailable"
 
 
 def test_an_image_without_text_is_ready_with_a_warning(tmp_path: Path) -> None:

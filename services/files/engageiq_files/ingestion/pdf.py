@@ -56,7 +56,13 @@ class _ScannedPages:
         if image is None:
             return text
         self.tried += 1
-        recognised = self.ocr.page(number, image, self._limits)
+        try:
+            recognised = self.ocr.page(number, image, self._limits)
+        except ParseFailure:
+            # No Tesseract on this server: the PDF's text layer is still worth indexing, and
+            # its scanned pages are named in `pages_without_text`.
+            self._broken = True
+            return text
         return recognised if recognised.strip() else text
 
     def _render(self, index: int) -> Image.Image | None:
