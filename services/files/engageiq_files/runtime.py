@@ -61,18 +61,20 @@ class FilesRuntime:
         indexes = IndexStore(clients, table, store)
         search = TenantSearch(indexes, settings.index_cache_bytes)
         builder = TenantIndexBuilder(catalog, store, indexes, search)
+        # One page may take at most a third of the parse timeout (20 s of the default 60 s).
+        ocr_page_timeout = min(OCR_PAGE_TIMEOUT_SECONDS, settings.parse_timeout_seconds / 3)
         sandbox = ParserSandbox(
             ParseLimits(
                 max_pages=settings.max_pages,
                 max_text_chars=settings.max_text_chars,
                 max_docx_uncompressed_bytes=settings.max_docx_uncompressed_bytes,
+                ocr_page_timeout_seconds=ocr_page_timeout,
                 # OCR starts no page once the last one started could not finish (its own
                 # timeout, plus a margin for the rest of the parse) inside the parse
                 # timeout: a long scan ends `ready` with a warning, not `parse_timeout`.
-                ocr_budget_seconds=max(
-                    0.0, settings.parse_timeout_seconds - OCR_PAGE_TIMEOUT_SECONDS - 5
-                ),
-                ocr_page_timeout_seconds=OCR_PAGE_TIMEOUT_SECONDS,
+                ocr_budget_seconds=settings.parse_timeout_seconds
+                - ocr_page_timeout
+                - min(5.0, settings.parse_timeout_seconds / 6),
             ),
             timeout=settings.parse_timeout_seconds,
             memory_bytes=settings.parse_memory_bytes,

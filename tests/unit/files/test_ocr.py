@@ -9,6 +9,7 @@ import struct
 import zlib
 from pathlib import Path
 
+import pytesseract
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 from pypdf import PdfWriter
@@ -109,7 +110,7 @@ def test_the_ocr_page_cap_leaves_the_other_scanned_pages_named(tmp_path: Path) -
 def test_a_pdf_is_still_read_where_tesseract_is_missing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ocr.pytesseract.pytesseract, "tesseract_cmd", "/nonexistent/tesseract")
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", "/nonexistent/tesseract")
     scan = drawn("Scanned appendix")
     writer = PdfWriter()
     writer.append(io.BytesIO(pdf_bytes(["Enterprise pricing for the whole team"])))

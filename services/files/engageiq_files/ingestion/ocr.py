@@ -180,7 +180,7 @@ def parse_image(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarn
             "ocr_failed", "Text recognition (OCR) could not finish on this image in time."
         )
     yield from ocr.warnings()
-    if not ocr.read and not ocr.failed:
+    if ocr.empty and not ocr.read and not ocr.failed:
         yield IngestWarning("no_text_found", "No text was found in the image.")
     if done < count:
         yield IngestWarning(
