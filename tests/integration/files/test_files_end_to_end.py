@@ -102,7 +102,7 @@ def test_bad_input_through_the_edge_gets_its_error_code(dev_platform: DevPlatfor
     token = demo_token(dev_platform)
     response = httpx.post(
         f"{dev_platform.web_url}/api/upload-file",
-        files={"file": ("x.txt", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "text/plain")},
+        files={"file": ("x.png", b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 64, "image/png")},
         headers=auth(token),
         timeout=30,
     )

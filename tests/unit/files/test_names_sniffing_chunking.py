@@ -50,6 +50,12 @@ def test_long_names_keep_their_extension() -> None:
         (b"plain words", "sneaky.pdf", FileKind.TXT),  # the name cannot make text a PDF
         ("Grüße aus Köln".encode(), "de.txt", FileKind.TXT),
         ("Preis;Größe\n40 €;groß\n".encode("cp1252"), "excel.csv", FileKind.CSV),
+        # Images are OCRed (decision 0104), whatever their name says.
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "slide.txt", FileKind.PNG),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF", "photo.png", FileKind.JPEG),
+        (b"II*\x00\x08\x00\x00\x00", "scan.tif", FileKind.TIFF),
+        (b"MM\x00*\x00\x00\x00\x08", "scan.tiff", FileKind.TIFF),
+        (b"%PDF-1.4\n", "slide.png", FileKind.PDF),
     ],
 )
 def test_kind_comes_from_the_content(head: bytes, name: str, kind: FileKind) -> None:
@@ -63,7 +69,6 @@ def test_docx_is_recognised_by_its_parts() -> None:
 @pytest.mark.parametrize(
     "head",
     [
-        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
         b"MZ\x90\x00\x03\x00\x00\x00",  # a Windows executable
         b"\x7fELF\x02\x01\x01",
         b"PK\x03\x04\x14\x00\x00\x00\x08\x00xl/workbook.xml",  # a spreadsheet, not Word
@@ -74,6 +79,8 @@ def test_docx_is_recognised_by_its_parts() -> None:
 def test_disallowed_content_is_refused_whatever_the_name(head: bytes) -> None:
     with pytest.raises(UnsupportedFileType):
         sniff(head, "harmless.txt")
+    with pytest.raises(UnsupportedFileType):
+        sniff(head, "screenshot.png")
 
 
 def test_fixtures_are_what_they_claim() -> None:

@@ -14,6 +14,7 @@ from typing import Final
 # starts with the parsers (and their libraries) already in memory.
 from engageiq_files.ingestion.docx_text import parse_docx
 from engageiq_files.ingestion.html_text import parse_html
+from engageiq_files.ingestion.ocr import parse_image
 from engageiq_files.ingestion.pdf import parse_pdf
 from engageiq_files.ingestion.sections import (
     DecodedAs,
@@ -38,6 +39,9 @@ PARSERS: Final[dict[str, Parser]] = {
     "docx": parse_docx,
     "pptx": parse_pptx,
     "xlsx": parse_xlsx,
+    "png": parse_image,
+    "jpeg": parse_image,
+    "tiff": parse_image,
 }
 
 

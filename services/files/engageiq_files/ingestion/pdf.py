@@ -1,33 +1,127 @@
 """PDF text with pypdf, page by page. A page pypdf cannot read is skipped and named in a
-`pages_skipped` warning; pages beyond the page cap give a `truncated` warning; pages without
-any text (scans, images) give `pages_without_text`. Only a PDF with no readable page fails."""
+`pages_skipped` warning; pages beyond the page cap give a `truncated` warning. A page without
+a text layer (or with almost none: a scan, an image) is rendered with PDFium and OCRed
+(`ocr.py`, at most `max_ocr_pages` of them, `ocr_used`); one still without text gives
+`pages_without_text`. Only a PDF with no readable page fails."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
+from collections.abc import Iterator, Sequence
+from typing import Final
 
-from pypdf import PdfReader
+import pypdfium2
+from PIL import Image
+from pypdf import PageObject, PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
 
-from engageiq_files.ingestion.sections import IngestWarning, ParseFailure, ParseLimits, Section
+from engageiq_files.ingestion.ocr import OcrPages
+from engageiq_files.ingestion.sections import (
+    IngestWarning,
+    ParseFailure,
+    ParseLimits,
+    Section,
+    page_list,
+)
+
+MIN_TEXT_LAYER_CHARS: Final = 20
+"""A page whose text layer has fewer non-space characters than this (none, or a page number
+stamped on a scan) is OCRed."""
+OCR_DPI: Final = 300
+"""Rendering resolution of a page for OCR: Tesseract reads best at about 300 dpi."""
 
 
-def page_list(numbers: list[int], shown: int = 10) -> str:
-    """ "3, 7 and 9" or "3, 7, 9, ... (12 pages)": page numbers for a warning."""
-    if len(numbers) == 1:
-        return str(numbers[0])
-    if len(numbers) <= shown:
-        return ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
-    return ", ".join(map(str, numbers[:shown])) + f", ... ({len(numbers)} pages)"
+class _ScannedPages:
+    """OCR of the pages of one PDF that have (almost) no text layer: each is rendered with
+    PDFium, opened on first use (most PDFs never need it), and read by Tesseract."""
+
+    def __init__(self, path: str, limits: ParseLimits) -> None:
+        self._path = path
+        self._limits = limits
+        self._document: pypdfium2.PdfDocument | None = None
+        self._broken = False
+        self.tried = 0
+        self.ocr = OcrPages()
+
+    def text_of(self, number: int, page: PageObject, text: str) -> str:
+        """The text of page `number`: its text layer `text`, or the OCR text when the page
+        has no text layer, or almost none beside an image (a scan with a stamped page
+        number), and OCR reads more; OCR stops at the page cap and time budget."""
+        visible = len("".join(text.split()))
+        if visible >= MIN_TEXT_LAYER_CHARS or (visible and not _has_image(page)):
+            return text
+        if self.tried >= self._limits.max_ocr_pages or self.ocr.over_budget(self._limits):
+            return text
+        image = self._render(number - 1)
+        if image is None:
+            return text
+        self.tried += 1
+        try:
+            recognised = self.ocr.page(number, image, self._limits)
+        except ParseFailure:
+            # No Tesseract on this server: the PDF's text layer is still worth indexing, and
+            # its scanned pages are named in `pages_without_text`.
+            self._broken = True
+            return text
+        return recognised if recognised.strip() else text
+
+    def _render(self, index: int) -> Image.Image | None:
+        """Page `index` (0-based) in greyscale at OCR_DPI, scaled down to at most
+        `max_image_pixels` (a huge page size must not become a huge bitmap); None when PDFium
+        cannot open or render it."""
+        if self._broken:
+            return None
+        try:
+            if self._document is None:
+                self._document = pypdfium2.PdfDocument(self._path)
+            page = self._document[index]
+            try:
+                width, height = page.get_size()
+                area = max(width * height, 1.0)
+                scale = min(OCR_DPI / 72, math.sqrt(self._limits.max_image_pixels / area))
+                bitmap = page.render(scale=scale, grayscale=True)
+                image: Image.Image = bitmap.to_pil()
+                # Detach from PDFium's buffer before the bitmap is closed.
+                return image.copy()
+            finally:
+                page.close()
+        except pypdfium2.PdfiumError:
+            self._broken = self._document is None
+            return None
+
+    def close(self) -> None:
+        if self._document is not None:
+            self._document.close()
 
 
-def parse_pdf(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarning]:
+def _has_image(page: PageObject) -> bool:
+    """Whether the page draws an image XObject (directly or from a form XObject it uses)."""
+    try:
+        seen = 0
+        pending = [page.get("/Resources")]
+        while pending and seen < 100:  # bounded: forms can nest, and a hostile file loops
+            resources = pending.pop()
+            resources = resources.get_object() if resources is not None else None
+            xobjects = resources.get("/XObject") if resources is not None else None
+            for ref in (xobjects.get_object() if xobjects is not None else {}).values():
+                seen += 1
+                xobject = ref.get_object()
+                if xobject.get("/Subtype") == "/Image":
+                    return True
+                if xobject.get("/Subtype") == "/Form":
+                    pending.append(xobject.get("/Resources"))
+    except Exception:
+        return False  # a broken resource dictionary: trust the text layer
+    return False
+
+
+def _open(path: str) -> tuple[Sequence[PageObject], int]:
+    """The pages of the PDF at `path` (read lazily) and their count."""
     try:
         reader = PdfReader(path, strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
             raise ParseFailure("encrypted_pdf", "The PDF is password-protected.")
-        pages = reader.pages
-        count = len(pages)
+        return reader.pages, len(reader.pages)
     except FileNotDecryptedError:
         raise ParseFailure("encrypted_pdf", "The PDF is password-protected.") from None
     except ParseFailure:
@@ -37,22 +131,44 @@ def parse_pdf(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarnin
         raise ParseFailure(
             "corrupt_pdf", "The PDF's structure is damaged; no page could be read."
         ) from None
+
+
+def parse_pdf(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarning]:
+    pages, count = _open(path)
     skipped: list[int] = []
     empty: list[int] = []
     read = 0
-    for number in range(1, min(count, limits.max_pages) + 1):
-        try:
-            text = pages[number - 1].extract_text()
-        except (PdfReadError, PyPdfError, Exception):
-            # One broken content stream (or font, or image) must not sink the other pages.
-            skipped.append(number)
-            continue
-        read += 1
-        if not text.strip():
-            empty.append(number)
-        yield Section(f"page {number}", text)
+    scans = _ScannedPages(path, limits)
+    try:
+        for number in range(1, min(count, limits.max_pages) + 1):
+            try:
+                layer = pages[number - 1].extract_text()
+            except (PdfReadError, PyPdfError, Exception):
+                # One broken content stream (or font, or image) must not sink the other pages.
+                skipped.append(number)
+                continue
+            read += 1
+            text = scans.text_of(number, pages[number - 1], layer)
+            if not text.strip():
+                empty.append(number)
+            yield Section(f"page {number}", text)
+    finally:
+        scans.close()
     if read == 0 and count > 0:
         raise ParseFailure("corrupt_pdf", "No page of the PDF could be read.")
+    yield from scans.ocr.warnings()
+    yield from _page_warnings(skipped, empty, read, scans.ocr.empty, limits)
+    if count > limits.max_pages:
+        yield IngestWarning(
+            "truncated",
+            f"Only the first {limits.max_pages} of {count} pages were indexed; "
+            f"pages {limits.max_pages + 1}-{count} are not searchable.",
+        )
+
+
+def _page_warnings(
+    skipped: list[int], empty: list[int], read: int, ocr_empty: list[int], limits: ParseLimits
+) -> Iterator[IngestWarning]:
     if skipped:
         yield IngestWarning(
             "pages_skipped",
@@ -62,12 +178,10 @@ def parse_pdf(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarnin
     if empty and len(empty) < read:
         yield IngestWarning(
             "pages_without_text",
-            f"Page {page_list(empty)} has no text layer (a scan or an image); "
+            f"Page {page_list(empty)} has no text layer (a scan or an image) and no text was "
+            f"recognised on it (OCR reads at most {limits.max_ocr_pages} pages of a file); "
             "its content is not searchable.",
         )
-    if count > limits.max_pages:
-        yield IngestWarning(
-            "truncated",
-            f"Only the first {limits.max_pages} of {count} pages were indexed; "
-            f"pages {limits.max_pages + 1}-{count} are not searchable.",
-        )
+    elif empty and len(ocr_empty) == len(empty):
+        # Every page was OCRed and none holds text: ready with this warning, not failed.
+        yield IngestWarning("no_text_found", "No text was found in the PDF, not even by OCR.")

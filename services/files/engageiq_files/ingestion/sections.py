@@ -3,7 +3,12 @@ warnings that say what was deliberately left out."""
 
 from __future__ import annotations
 
+from typing import Final
+
 import msgspec
+
+OCR_PAGE_TIMEOUT_SECONDS: Final = 20.0
+"""Default wall-clock bound of Tesseract on one page (ParseLimits.ocr_page_timeout_seconds)."""
 
 
 class Section(msgspec.Struct, array_like=True, frozen=True):
@@ -43,6 +48,18 @@ class ParseLimits(msgspec.Struct, frozen=True):
     max_text_chars: int
     max_docx_uncompressed_bytes: int
     """Expanded size bound of every OOXML package (docx, pptx, xlsx): zip bombs."""
+    max_ocr_pages: int = 50
+    """Pages OCRed at most per file: image frames (TIFF pages) and PDF pages without a text
+    layer. Beyond it the file is `ready` with a `truncated` (image) or `pages_without_text`
+    (PDF) warning."""
+    ocr_page_timeout_seconds: float = OCR_PAGE_TIMEOUT_SECONDS
+    """Wall-clock bound of Tesseract on one page; a page past it is skipped with a warning."""
+    ocr_budget_seconds: float = 40.0
+    """OCR time per file after which no further page is started, so that a long scan ends
+    `ready` with a warning inside the parse timeout instead of failing `parse_timeout`."""
+    max_image_pixels: int = 40_000_000
+    """Pixels of one image or rendered page at most (decompression bombs): 40 MP is a 300 dpi
+    A3 scan with room to spare, and about 40 MB decoded as greyscale."""
 
 
 class ParseFailure(Exception):
@@ -53,3 +70,12 @@ class ParseFailure(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+def page_list(numbers: list[int], shown: int = 10) -> str:
+    """ "3, 7 and 9" or "3, 7, 9, ... (12 pages)": page numbers for a warning."""
+    if len(numbers) == 1:
+        return str(numbers[0])
+    if len(numbers) <= shown:
+        return ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
+    return ", ".join(map(str, numbers[:shown])) + f", ... ({len(numbers)} pages)"

@@ -147,7 +147,9 @@ class IngestionWorker:
             local.flush()
             parsed = self._sandbox.parse(local.name, record.kind)
         chunks = chunk_sections(parsed.sections)
-        if not chunks:
+        # An image (or scan) in which OCR found nothing is `ready` with its `no_text_found`
+        # warning (decision 0104): the upload worked, the picture just holds no words.
+        if not chunks and not any(w.code == "no_text_found" for w in parsed.warnings):
             raise ParseFailure("no_text", "No text could be extracted from this file.")
         key = chunks_object_key(tenant, file_id)
         self._store.put_bytes(tenant, key, msgspec.json.encode(chunks), "application/json")

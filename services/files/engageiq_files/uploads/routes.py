@@ -127,7 +127,8 @@ class MultipartUploadOperation(Operation):
                                 format=OpenAPIFormat.BINARY,
                                 content_media_type="application/octet-stream",
                                 description="The document (txt, md, html, csv, pdf, docx, "
-                                "pptx or xlsx).",
+                                "pptx or xlsx) or an image whose text is read by OCR (png, "
+                                "jpeg or tiff).",
                             )
                         },
                     )

@@ -25,6 +25,9 @@ class FileKind(enum.StrEnum):
     DOCX = "docx"
     PPTX = "pptx"
     XLSX = "xlsx"
+    PNG = "png"
+    JPEG = "jpeg"
+    TIFF = "tiff"
 
 
 CONTENT_TYPES: Final[dict[FileKind, str]] = {
@@ -36,7 +39,18 @@ CONTENT_TYPES: Final[dict[FileKind, str]] = {
     FileKind.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     FileKind.PPTX: "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     FileKind.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    FileKind.PNG: "image/png",
+    FileKind.JPEG: "image/jpeg",
+    FileKind.TIFF: "image/tiff",
 }
+
+# Images are OCRed (decision 0104); each is recognised by its signature.
+_IMAGE_SIGNATURES: Final = (
+    (b"\x89PNG\r\n\x1a\n", FileKind.PNG),
+    (b"\xff\xd8\xff", FileKind.JPEG),
+    (b"II*\x00", FileKind.TIFF),
+    (b"MM\x00*", FileKind.TIFF),
+)
 
 _HTML_START = re.compile(r"\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)[\s>]", re.I | re.S)
 # C0 controls other than tab, LF, FF and CR never appear in the text formats we accept.
@@ -98,9 +112,14 @@ def sniff(head: bytes, name: str = "") -> FileKind:
         if kind is None:
             raise UnsupportedFileType("a zip archive that is not a Word, PowerPoint or Excel file")
         return kind
+    for signature, image_kind in _IMAGE_SIGNATURES:
+        if head.startswith(signature):
+            return image_kind
     text = _as_text(head[:SNIFF_BYTES])
     if text is None:
-        raise UnsupportedFileType("binary content that is not PDF, DOCX, PPTX or XLSX")
+        raise UnsupportedFileType(
+            "binary content that is not PDF, DOCX, PPTX, XLSX or an image (PNG, JPEG, TIFF)"
+        )
     if _HTML_START.match(text.removeprefix("\ufeff")):
         return FileKind.HTML
     return _text_kind(name)

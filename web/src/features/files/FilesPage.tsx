@@ -160,14 +160,17 @@ export function FilesPage() {
           multiple
           class="visually-hidden"
           aria-label="Choose files to upload"
-          accept=".pdf,.docx,.txt,.md,.html,.htm,.csv"
+          accept=".pdf,.docx,.docm,.pptx,.pptm,.xlsx,.xlsm,.txt,.md,.markdown,.html,.htm,.csv,.tsv,.png,.jpg,.jpeg,.tif,.tiff"
           onChange={(e) => {
             const input = e.currentTarget;
             if (input.files) start(input.files);
             input.value = "";
           }}
         />
-        <p class="hint">PDF, Word (.docx), text, Markdown, HTML or CSV, up to 50 MB each.</p>
+        <p class="hint">
+          PDF, Word, PowerPoint, Excel, text, Markdown, HTML, CSV, or images (PNG, JPEG, TIFF: their
+          text is read by OCR), up to 50 MB each.
+        </p>
       </div>
       {problem && <Notice onDismiss={() => setProblem(null)}>{problem}</Notice>}
       {uploads.length > 0 && (
