@@ -197,7 +197,7 @@ def run(
     `edge`: requests go through the local edge in front of the chat service."""
     results: dict[int, Phase] = {}
     with (
-        tempfile.TemporaryDirectory() as tmp,
+        tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp,
         local_platform(state_file=Path(tmp) / "aws-state.bin") as platform,
     ):
         env = chat_environment(
