@@ -246,9 +246,10 @@ class Turn:
             while True:
                 if outbox.empty():
                     try:
-                        first = await asyncio.wait_for(
-                            outbox.get(), timeout=self.chat.settings.heartbeat_seconds
-                        )
+                        # asyncio.timeout, not wait_for: on 3.11 wait_for wraps the get in a
+                        # new task for every event, a cost per delta of every open stream.
+                        async with asyncio.timeout(self.chat.settings.heartbeat_seconds):
+                            first = await outbox.get()
                     except TimeoutError:
                         yield events.HEARTBEAT
                         continue
