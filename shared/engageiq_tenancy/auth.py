@@ -10,16 +10,16 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import structlog
-from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
-from litestar.types import ASGIApp
+from litestar.types import ASGIApp, Scope
 
 from engageiq_tenancy.context import Role, TenantContext
 from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError, TokenRefused
+from engageiq_tenancy.requests import CALLER_STATE_KEY
 from engageiq_tenancy.tenant_gate import TenantGate
 from engageiq_tenancy.tokens import CognitoTokenVerifier, TokenError
 
@@ -76,6 +76,8 @@ class CognitoAuthenticationMiddleware(AbstractAuthenticationMiddleware):
             structlog.get_logger(__name__).info("token_refused", reason=exc.message)
             raise TokenRefused(exc.error, **exc.detail) from None
         structlog.contextvars.bind_contextvars(tenant_id=tenant.tenant_id, user_id=tenant.user_id)
+        caller = (tenant.tenant_id, tenant.user_id)
+        connection.scope.setdefault("state", {})[CALLER_STATE_KEY] = caller
         if not tenant.roles:
             # Every API route needs at least membership of the token's tenant, so it is checked
             # once here rather than by a guard on each route (a Litestar guard copies the route
@@ -95,9 +97,14 @@ def tenant_of(connection: ASGIConnection[Any, Any, Any, Any]) -> TenantContext:
     return user
 
 
-def provide_tenant(request: Request[Any, Any, Any]) -> TenantContext:
-    """The `tenant` dependency every handler declares to learn who is calling."""
-    return tenant_of(request)
+def provide_tenant(scope: Scope) -> TenantContext:
+    """The `tenant` dependency every handler declares to learn who is calling. It reads the
+    ASGI scope, not a `Request`: the caller is all it needs."""
+    user = scope.get("user")
+    if not isinstance(user, TenantContext):
+        # Only reachable if a public route asks for a tenant: a programming error.
+        raise NotAuthorizedException(Errors.UNAUTHENTICATED.sentence())
+    return user
 
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]

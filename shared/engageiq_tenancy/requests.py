@@ -3,20 +3,25 @@ and bound into every log line of the request."""
 
 from __future__ import annotations
 
+import os
 import re
 import time
-import uuid
-from typing import Final
+from typing import Any, Final
 
 import structlog
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from engageiq_tenancy.logs import access_log
+
 _log = structlog.get_logger("engageiq.requests")
 
 REQUEST_ID_HEADER: Final = "x-request-id"
 _STATE_KEY: Final = "engageiq_request_id"
+CALLER_STATE_KEY: Final = "engageiq_caller"
+"""Where the authentication middleware leaves `(tenant_id, user_id)` of a verified token, for
+the access line (also when the tenant gate then refuses the request)."""
 # Only well-formed ids are propagated, so a client cannot inject text into our logs.
 _ACCEPTABLE_ID: Final = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
@@ -27,8 +32,13 @@ def request_id_of(scope: Scope) -> str:
     state = scope.setdefault("state", {})
     value = state.get(_STATE_KEY)
     if not isinstance(value, str):
-        value = state[_STATE_KEY] = uuid.uuid4().hex
+        value = state[_STATE_KEY] = new_request_id()
     return value
+
+
+def new_request_id() -> str:
+    """32 random hex digits, the shape uuid4().hex had, at a third of its cost."""
+    return os.urandom(16).hex()
 
 
 class RequestIdMiddleware:
@@ -46,7 +56,7 @@ class RequestIdMiddleware:
             if name == b"x-request-id":
                 inbound = value.decode("latin-1")
                 break
-        request_id = inbound if inbound and _ACCEPTABLE_ID.fullmatch(inbound) else uuid.uuid4().hex
+        request_id = inbound if inbound and _ACCEPTABLE_ID.fullmatch(inbound) else new_request_id()
         scope.setdefault("state", {})[_STATE_KEY] = request_id
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
@@ -70,10 +80,27 @@ class RequestIdMiddleware:
             raise
         finally:
             if scope["path"] != "/health":  # the load balancer's probes are not news
-                _log.info(
-                    "request",
-                    method=scope["method"],
-                    path=scope["path"],
-                    status=status,
-                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                self._log_request(
+                    scope["method"], scope["path"], scope["state"], request_id, status, started
                 )
+
+    @staticmethod
+    def _log_request(
+        method: str, path: str, state: dict[str, Any], request_id: str, status: int, started: float
+    ) -> None:
+        duration_ms = round((time.perf_counter() - started) * 1000, 2)
+        writer = access_log()
+        if writer is None:
+            _log.info("request", method=method, path=path, status=status, duration_ms=duration_ms)
+            return
+        caller = state.get(CALLER_STATE_KEY)
+        tenant_id, user_id = caller if caller is not None else (None, None)
+        writer.write(
+            method=method,
+            path=path,
+            status=status,
+            duration_ms=duration_ms,
+            request_id=request_id,
+            tenant_id=tenant_id,
+            user_id=user_id,
+        )

@@ -10,12 +10,13 @@ from typing import Final
 import msgspec
 from litestar import Litestar, get
 from litestar.config.app import AppConfig
-from litestar.di import NamedDependency, Provide
+from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityRequirement, SecurityScheme
 from litestar.plugins import InitPluginProtocol
+from litestar.types import Scope
 
 from engageiq_tenancy import aws
 from engageiq_tenancy.api_contract import StrictStructSchemaPlugin, apply_api_contract
@@ -23,7 +24,6 @@ from engageiq_tenancy.auth import (
     CognitoAuthenticationMiddleware,
     provide_tenant,
 )
-from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.errors import EXCEPTION_HANDLERS
 from engageiq_tenancy.logs import configure_logging
 from engageiq_tenancy.origin_guard import OriginGuardMiddleware
@@ -72,8 +72,10 @@ class Me(msgspec.Struct, rename="camel"):
 
 
 @get("/api/me", security=[BEARER], tags=["identity"], sync_to_thread=False)
-def me(tenant: NamedDependency[TenantContext]) -> Me:
-    """The caller as the verified token describes them."""
+def me(scope: Scope) -> Me:
+    """The caller as the verified token describes them. It reads the caller from the scope as
+    the `tenant` dependency does, without the dependency's resolution per request (0101)."""
+    tenant = provide_tenant(scope)
     return Me(
         tenant_id=tenant.tenant_id,
         user_id=tenant.user_id,

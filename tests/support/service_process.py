@@ -31,10 +31,16 @@ class RunningService:
 
 @contextmanager
 def service_process(
-    app: str, env: Mapping[str, str], log_path: Path, port: int | None = None
+    app: str,
+    env: Mapping[str, str],
+    log_path: Path,
+    port: int | None = None,
+    *,
+    ready_path: str = "/health",
 ) -> Iterator[RunningService]:
     """Run `app` (1 worker, on `port` or a free one) until the block ends or `kill()`. The one
-    launcher of the tests' service processes (chat, files instances, the faults suite)."""
+    launcher of the tests' service processes (chat, files instances, the faults suite, the
+    benchmarks' edge); it is up once `ready_path` answers 2xx."""
     port = port or free_port()
     with log_path.open("ab") as log:
         process = subprocess.Popen(
@@ -44,7 +50,7 @@ def service_process(
         try:
             try:
                 # Generous: a restart on a loaded 2-core CI machine can take tens of seconds.
-                wait_until_answering(f"{url}/health", timeout=STARTUP_SECONDS, process=process)
+                wait_until_answering(f"{url}{ready_path}", timeout=STARTUP_SECONDS, process=process)
             except NotAnswering as exc:
                 raise RuntimeError(f"{exc}:\n{log_path.read_text()[-3000:]}") from None
             yield RunningService(url, process)

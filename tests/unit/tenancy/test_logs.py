@@ -132,3 +132,33 @@ def test_uvicorn_log_config_makes_every_line_json() -> None:
         ("uvicorn.error", "edge"),
         ("httpx", "edge"),
     ]
+
+
+def test_access_line_has_the_fields_of_a_structlog_line() -> None:
+    """The access line skips structlog's chain (decision 0101) but reads the same."""
+    lines = run_logging("""
+        from engageiq_tenancy.logs import access_log
+        writer = access_log()
+        assert writer is not None
+        writer.write(method="GET", path="/api/me", status=200, duration_ms=1.5,
+                     request_id="r-1", tenant_id="acme", user_id="u")
+        writer.write(method="GET", path="/api/me", status=401, duration_ms=0.5,
+                     request_id="r-2", tenant_id=None, user_id=None)
+        log.info("request", status=200)
+    """)
+    assert len(lines) == 3
+    signed_in, anonymous, reference = lines
+    assert set(signed_in) == {
+        "method", "path", "status", "duration_ms", "request_id", "tenant_id", "user_id",
+        "service", "level", "timestamp", "msg",
+    }  # fmt: skip
+    assert signed_in["msg"] == reference["msg"] == "request"
+    assert signed_in["level"] == reference["level"] == "info"
+    assert signed_in["service"] == "chat"
+    assert (signed_in["tenant_id"], signed_in["user_id"]) == ("acme", "u")
+    assert "tenant_id" not in anonymous
+    # The same timestamp form as structlog's TimeStamper(fmt="iso", utc=True).
+    ours, theirs = str(signed_in["timestamp"]), str(reference["timestamp"])
+    assert len(ours) == len(theirs)
+    assert ours.endswith("Z")
+    assert ours[:10] == theirs[:10]

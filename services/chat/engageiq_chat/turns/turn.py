@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import structlog
 
+from engageiq_chat.context.prompt import Persona
 from engageiq_chat.context.retrieval import Passage
 from engageiq_chat.context.tokens import estimate_tokens
 from engageiq_chat.conversations.keys import now_iso
@@ -71,12 +72,59 @@ class ChatTurns:
             raise ApiError(Errors.MESSAGE_TOO_LONG, limit=chat.settings.max_message_chars)
         cid = conversation_id_of(conversation_id) if conversation_id is not None else None
 
-        # Independent reads run concurrently: the added latency is one round trip, not four.
-        profile, usage, conversation, passages = await asyncio.gather(
+        # Retrieval (the index pointer's read and the search) needs nothing else of the turn:
+        # it runs beside the reads, the checks and the user message's write, so the turn
+        # start waits for the longer of the two, not their sum (docs/decisions/0101).
+        retrieving = asyncio.create_task(
+            chat.retriever.retrieve(tenant, text, PASSAGES_PER_TURN), name="retrieval"
+        )
+        try:
+            prepared = await self._prepare(tenant, text, cid)
+            waiting = time.perf_counter()
+            passages = await retrieving
+        finally:
+            # A refused turn (budget, missing conversation, storage) does not wait for it.
+            retrieving.cancel()
+        read_ms, write_ms = prepared.read_ms, prepared.write_ms
+        retrieval_wait_ms = (time.perf_counter() - waiting) * 1000
+        user_message, history, route = prepared.user_message, prepared.history, prepared.route
+        model = chat.settings.model_for(route.value)
+        request = chat.prompts.build(
+            model=model,
+            max_tokens=chat.settings.max_output_tokens,
+            intent=route,
+            persona=prepared.persona,
+            history=history,
+            message=text,
+            passages=passages,
+        )
+        done = time.perf_counter()
+        # Per-phase timings: where a slow turn start spends its time (reads, the write, ours).
+        log.info(
+            "chat_turn_started",
+            conversation_id=user_message.conversation_id,
+            route=route.value,
+            model=model,
+            provider=chat.provider.name,
+            history_messages=len(history),
+            prompt_chars=len(text),
+            read_ms=round(read_ms, 2),
+            write_ms=round(write_ms, 2),
+            retrieval_wait_ms=round(retrieval_wait_ms, 2),
+            total_ms=round((done - started) * 1000, 2),
+        )
+        return Turn(chat, tenant, user_message, request, new_id(), passages, prepared.version)
+
+    async def _prepare(self, tenant: TenantContext, text: str, cid: str | None) -> _Prepared:
+        """Everything of a turn start but retrieval: the reads it checks (tenant record, usage,
+        conversation; concurrent, the first two usually cached), the budget, the history, and
+        the user message's write."""
+        chat = self._chat
+        started = time.perf_counter()
+        profile, usage, conversation = await asyncio.gather(
             chat.profiles.get(tenant),
             chat.usage.current(tenant),
             chat.conversations.get(tenant, cid) if cid else _none(),
-            chat.retriever.retrieve(tenant, text, PASSAGES_PER_TURN),
         )
         chat.usage.check(usage, profile.monthly_token_budget)
         if cid is not None and conversation is None:
@@ -90,21 +138,9 @@ class ChatTurns:
                 chat.history.put(key, conversation.updated_at, history)
             else:
                 history = cached
-
         last_route = conversation.last_route if conversation else None
         previous = Intent(last_route) if last_route in set(Intent) else None
-        read_ms = (time.perf_counter() - started) * 1000
         route = chat.router.classify(text, previous).intent
-        model = chat.settings.model_for(route.value)
-        request = chat.prompts.build(
-            model=model,
-            max_tokens=chat.settings.max_output_tokens,
-            intent=route,
-            persona=profile.persona,
-            history=history,
-            message=text,
-            passages=passages,
-        )
         user_message = StoredMessage(
             id=new_id(),
             conversation_id=cid or new_id(),
@@ -125,21 +161,26 @@ class ChatTurns:
         chat.history.extend(
             key, conversation.updated_at if conversation else None, version, user_message
         )
-        done = time.perf_counter()
-        # Per-phase timings: where a slow turn start spends its time (reads, the write, ours).
-        log.info(
-            "chat_turn_started",
-            conversation_id=user_message.conversation_id,
-            route=route.value,
-            model=model,
-            provider=chat.provider.name,
-            history_messages=len(history),
-            prompt_chars=len(text),
-            read_ms=round(read_ms, 2),
-            write_ms=round((done - writing) * 1000, 2),
-            total_ms=round((done - started) * 1000, 2),
+        return _Prepared(
+            user_message=user_message,
+            history=history,
+            route=route,
+            persona=profile.persona,
+            version=version,
+            read_ms=(writing - started) * 1000,
+            write_ms=(time.perf_counter() - writing) * 1000,
         )
-        return Turn(chat, tenant, user_message, request, new_id(), passages, version)
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    user_message: StoredMessage
+    history: list[StoredMessage]
+    route: Intent
+    persona: Persona
+    version: str
+    read_ms: float
+    write_ms: float
 
 
 async def _none() -> Conversation | None:
@@ -205,9 +246,10 @@ class Turn:
             while True:
                 if outbox.empty():
                     try:
-                        first = await asyncio.wait_for(
-                            outbox.get(), timeout=self.chat.settings.heartbeat_seconds
-                        )
+                        # asyncio.timeout, not wait_for: on 3.11 wait_for wraps the get in a
+                        # new task for every event, a cost per delta of every open stream.
+                        async with asyncio.timeout(self.chat.settings.heartbeat_seconds):
+                            first = await outbox.get()
                     except TimeoutError:
                         yield events.HEARTBEAT
                         continue
