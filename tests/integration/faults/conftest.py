@@ -4,11 +4,9 @@ proxy between them and moto, and the invariant checker after every fault."""
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from collections.abc import Iterator
 
 import pytest
-from litestar.exceptions import LitestarDeprecationWarning
 from litestar.testing import TestClient
 
 from engageiq.local.aws import LOCAL_CREDENTIALS, LocalResources
@@ -45,20 +43,14 @@ def files_client(proxied: LocalResources, monkeypatch: pytest.MonkeyPatch) -> It
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", LOCAL_CREDENTIALS["aws_secret_access_key"])
     tokens = TokenFactory()
     verifier = CognitoTokenVerifier(tokens.auth, JwksCache("x", fetcher=lambda _: tokens.jwks))
-    with warnings.catch_warnings():
-        warnings.filterwarnings(
-            "ignore",
-            message=r"\[paths='/api/me', handler='me'\] Inferred dependency field 'tenant'",
-            category=LitestarDeprecationWarning,
-        )
-        app = create_app(
-            ServiceSettings.from_env(service_environment(proxied)),
-            files_settings=FilesSettings(
-                max_upload_bytes=12 * MIB, part_size=5 * MIB, parse_timeout_seconds=20
-            ),
-            verifier=verifier,
-            tenant_gate=TenantGate(lambda tenant: GateRecord("active"), cache_seconds=0),
-        )
+    app = create_app(
+        ServiceSettings.from_env(service_environment(proxied)),
+        files_settings=FilesSettings(
+            max_upload_bytes=12 * MIB, part_size=5 * MIB, parse_timeout_seconds=20
+        ),
+        verifier=verifier,
+        tenant_gate=TenantGate(lambda tenant: GateRecord("active"), cache_seconds=0),
+    )
     with TestClient(app) as client:
         yield FilesClient(client, tokens)
 

@@ -3,12 +3,10 @@ mint. Limits are small so size tests stay fast."""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from litestar.exceptions import LitestarDeprecationWarning
 from litestar.testing import TestClient
 
 from engageiq.local.aws import LocalResources, aws_client
@@ -61,20 +59,12 @@ def files_client(
     verifier = CognitoTokenVerifier(
         token_factory.auth, JwksCache("x", fetcher=lambda url: token_factory.jwks)
     )
-    with warnings.catch_warnings():
-        # Only the shared /api/me handler's inferred `tenant` dependency (see the tenancy
-        # middleware tests, which assert it); the files routes declare theirs explicitly.
-        warnings.filterwarnings(
-            "ignore",
-            message=r"\[paths='/api/me', handler='me'\] Inferred dependency field 'tenant'",
-            category=LitestarDeprecationWarning,
-        )
-        app = create_app(
-            service_settings,
-            files_settings=files_settings,
-            verifier=verifier,
-            tenant_gate=TenantGate(lambda tenant: GateRecord("active"), cache_seconds=0),
-        )
+    app = create_app(
+        service_settings,
+        files_settings=files_settings,
+        verifier=verifier,
+        tenant_gate=TenantGate(lambda tenant: GateRecord("active"), cache_seconds=0),
+    )
     with TestClient(app) as client:
         yield FilesClient(client, token_factory)
 
