@@ -26,6 +26,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.answer_quality_corpus.documents import pdf_bytes
 from engageiq_files.config import FilesSettings
 from engageiq_files.ingestion.parsers import parse_document
 from engageiq_files.ingestion.sandbox import ParserSandbox
@@ -50,33 +51,6 @@ def page_lines(rng: random.Random, lines: int) -> list[str]:
         ]
         out.append(" ".join(words))
     return out
-
-
-def text_pdf(pages: list[list[str]]) -> bytes:
-    """A PDF whose pages carry `pages`' lines as a text layer (pypdf writes it)."""
-    from pypdf import PdfWriter
-    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
-
-    writer = PdfWriter()
-    font = DictionaryObject(
-        {
-            NameObject("/Type"): NameObject("/Font"),
-            NameObject("/Subtype"): NameObject("/Type1"),
-            NameObject("/BaseFont"): NameObject("/Helvetica"),
-        }
-    )
-    for lines in pages:
-        page = writer.add_blank_page(width=612, height=792)
-        body = " T* ".join(f"({line}) Tj" for line in lines)
-        stream = DecodedStreamObject()
-        stream.set_data(f"BT /F1 12 Tf 16 TL 72 740 Td {body} ET".encode("latin-1"))
-        page[NameObject("/Contents")] = writer._add_object(stream)
-        page[NameObject("/Resources")] = DictionaryObject(
-            {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})}
-        )
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 def scanned_twin(pdf: bytes, dpi: int = 300) -> bytes:
@@ -110,7 +84,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(104)  # noqa: S311 - reproducible benchmark data
     pages = [page_lines(rng, args.lines) for _ in range(args.pages)]
-    text = text_pdf(pages)
+    text = pdf_bytes(pages)
     scan = scanned_twin(text)
     sandbox = ParserSandbox(LIMITS, timeout=900, memory_bytes=SETTINGS.parse_memory_bytes)
 
