@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import click
 
+from engageiq.provisioning.commands import report_failure
+from engageiq_tenancy.operation_errors import EXIT_INVALID
+from engageiq_tenancy.setting import SettingsError
+
 
 @click.command()
 @click.argument("environment", type=click.Choice(["dev", "staging", "prod"]))
@@ -19,4 +23,9 @@ def preview(environment: str, compute: str | None, as_json: bool) -> None:
     # Imported here: pulumi-aws takes about a second to import, and `engageiq dev` never needs it.
     from engageiq_infra.preview import run_preview
 
-    run_preview(environment, compute=compute, as_json=as_json)
+    try:
+        run_preview(environment, compute=compute, as_json=as_json)
+    except SettingsError as exc:
+        # A stack's engageiq:serviceSettings refused by the services' own reader: the operator's
+        # input, so exit 2 with the reader's sentence (which names the variable and its form).
+        report_failure("invalid_service_setting", str(exc), EXIT_INVALID, as_json)

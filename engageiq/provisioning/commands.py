@@ -50,7 +50,9 @@ class Options:
         return load_target(self.env, self.outputs, self.state_dir)
 
 
-def _fail(code: str, message: str, exit_code: int, as_json: bool) -> None:
+def report_failure(code: str, message: str, exit_code: int, as_json: bool) -> None:
+    """Print a refusal the way every operator command does (docs/operators.md: one line
+    `error (code): message` on stderr, or `{"error": {...}}` with `--json`) and exit."""
     if as_json:
         click.echo(json.dumps({"error": {"code": code, "message": message}}))
     else:
@@ -73,7 +75,7 @@ class OperatorGroup(click.Group):
         except click.UsageError as exc:
             if "--json" not in ctx.meta.get("engageiq.words", []):
                 raise
-            _fail("invalid_usage", exc.format_message(), EXIT_INVALID, as_json=True)
+            report_failure("invalid_usage", exc.format_message(), EXIT_INVALID, as_json=True)
 
 
 def _aws_failure(exc: Exception) -> tuple[str, str]:
@@ -131,10 +133,10 @@ def _common(function: Callable[P, R]) -> Callable[P, R]:
         try:
             return function(*args, **kwargs)
         except ProvisioningError as exc:
-            _fail(exc.code, exc.message, exc.exit_code, as_json)
+            report_failure(exc.code, exc.message, exc.exit_code, as_json)
         except Exception as exc:  # botocore failures become coded messages; others re-raise
             code, message = _aws_failure(exc)
-            _fail(code, message, EXIT_FAILED, as_json)
+            report_failure(code, message, EXIT_FAILED, as_json)
         raise AssertionError("unreachable")
 
     return wrapper

@@ -3,6 +3,7 @@ checks it with the services' own reader and sets it only where it is read."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -109,3 +110,37 @@ def test_the_block_must_be_a_mapping() -> None:
 
 def test_the_program_still_runs_after_a_refused_setting() -> None:
     assert run_with({"ENGAGEIQ_CHAT_RETRIEVAL": "off"}).outputs["region"] == "eu-west-1"
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_the_preview_command_refuses_a_bad_value_as_an_operator_error(
+    monkeypatch: pytest.MonkeyPatch, as_json: bool
+) -> None:
+    # The stack file as an operator would have mistyped it; the command answers like every
+    # operator command (docs/operators.md): one coded line, exit 2, never a traceback.
+    from click.testing import CliRunner
+
+    import engageiq_infra.preview
+    from engageiq.preview import preview
+
+    def with_bad_setting(environment: str, *, compute: str | None) -> Inventory:
+        return run_program(
+            environment,
+            compute=compute,
+            config_overrides={STACK_CONFIG_KEY: {"ENGAGEIQ_CHAT_MAX_OUTPUT_TOKENS": "lots"}},
+        )
+
+    monkeypatch.setattr(engageiq_infra.preview, "run_program", with_bad_setting)
+    result = CliRunner().invoke(preview, ["dev", *(["--json"] if as_json else [])])
+    assert result.exit_code == 2
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    said = (
+        "ENGAGEIQ_CHAT_MAX_OUTPUT_TOKENS must be a whole number of tokens, at least 1, not 'lots'"
+    )
+    if as_json:
+        assert json.loads(result.stdout) == {
+            "error": {"code": "invalid_service_setting", "message": said}
+        }
+    else:
+        assert "Traceback" not in result.output
+        assert f"error (invalid_service_setting): {said}" in result.stderr
