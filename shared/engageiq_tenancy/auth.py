@@ -90,11 +90,7 @@ class CognitoAuthenticationMiddleware(AbstractAuthenticationMiddleware):
 
 def tenant_of(connection: ASGIConnection[Any, Any, Any, Any]) -> TenantContext:
     """The verified caller of this connection (set by the authentication middleware)."""
-    user = connection.scope.get("user")
-    if not isinstance(user, TenantContext):
-        # Only reachable if a public route asks for a tenant: a programming error.
-        raise NotAuthorizedException(Errors.UNAUTHENTICATED.sentence())
-    return user
+    return provide_tenant(connection.scope)
 
 
 def provide_tenant(scope: Scope) -> TenantContext:

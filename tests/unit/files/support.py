@@ -55,6 +55,16 @@ class FilesClient:
         runtime = self.client.app.state["files_runtime"]
         portal.call(runtime.drained)
 
+    def ingest(
+        self, tenant: str, name: str, content: bytes, content_type: str = "text/plain"
+    ) -> dict[str, Any]:
+        """Upload `content`, wait until ingestion settles, and return the file's record
+        (`ready` or `failed`)."""
+        response = self.upload(tenant, name, content, content_type)
+        assert response.status_code == 201, response.text
+        self.settle()
+        return self.file(tenant, response.json()["id"])
+
     def search(self, tenant: str, query: str, limit: int = 5) -> list[dict[str, Any]]:
         response = self.get(tenant, "/api/files/search", q=query, limit=limit)
         assert response.status_code == 200, response.text

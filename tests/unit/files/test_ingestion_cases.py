@@ -60,11 +60,7 @@ def test_every_case_file_is_in_the_repository() -> None:
 @pytest.mark.parametrize("case", CASES, ids=[c.file for c in CASES])
 def test_the_fact_of_each_case_is_found(files_client: FilesClient, case: Case) -> None:
     tenant = f"case-{secrets.token_hex(4)}"
-    response = files_client.upload(tenant, case.file, (CASES_DIR / case.file).read_bytes())
-    assert response.status_code == 201, response.text
-    file_id = response.json()["id"]
-    files_client.settle()
-    record = files_client.file(tenant, file_id)
+    record = files_client.ingest(tenant, case.file, (CASES_DIR / case.file).read_bytes())
     assert record["status"] == "ready", record
     assert {w["code"] for w in record["warnings"]} == case.warnings
     for warning in record["warnings"]:

@@ -24,11 +24,7 @@ FACTS = {
 @pytest.mark.parametrize("name", sorted(FACTS))
 def test_the_fact_of_each_presentation_case_is_found(files_client: FilesClient, name: str) -> None:
     tenant = f"case-{secrets.token_hex(4)}"
-    response = files_client.upload(tenant, name, (CASES_DIR / name).read_bytes())
-    assert response.status_code == 201, response.text
-    file_id = response.json()["id"]
-    files_client.settle()
-    record = files_client.file(tenant, file_id)
+    record = files_client.ingest(tenant, name, (CASES_DIR / name).read_bytes())
     assert record["status"] == "ready", record
     assert record["warnings"] == []
     for query, expected in FACTS[name].items():

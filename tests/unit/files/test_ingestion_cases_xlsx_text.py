@@ -49,11 +49,7 @@ def test_the_fact_of_each_case_is_found_as_a_person_sees_it(
     files_client: FilesClient, case: Case
 ) -> None:
     tenant = f"case-{secrets.token_hex(4)}"
-    response = files_client.upload(tenant, case.file, (CASES_DIR / case.file).read_bytes())
-    assert response.status_code == 201, response.text
-    file_id = response.json()["id"]
-    files_client.settle()
-    record = files_client.file(tenant, file_id)
+    record = files_client.ingest(tenant, case.file, (CASES_DIR / case.file).read_bytes())
     assert record["status"] == "ready", record
     assert record["warnings"] == []
     assert record.get("encoding") == case.encoding

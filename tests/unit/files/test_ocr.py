@@ -227,10 +227,7 @@ def test_the_sandbox_bounds_ocr_like_every_parse(tmp_path: Path) -> None:
 def test_hostile_images_fail_and_the_service_keeps_running(
     files_client: FilesClient, name: str, content: bytes, reason_code: str
 ) -> None:
-    response = files_client.upload("acme", name, content, "image/png")
-    assert response.status_code == 201, response.text
-    files_client.settle()
-    failed = files_client.file("acme", response.json()["id"])
+    failed = files_client.ingest("acme", name, content, "image/png")
     assert failed["status"] == "failed"
     assert failed["reasonCode"] == reason_code
     fine = files_client.upload("acme", "board.png", encoded(drawn("Whiteboard kickoff"), "PNG"))
