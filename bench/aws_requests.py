@@ -131,7 +131,8 @@ def publish_index(settings: ServiceSettings, tenant: TenantContext, files: int) 
         for part in range(3)
     ]
     generation = indexes.note_change(tenant)
-    indexes.publish(tenant, TenantIndex.build(chunks).to_bytes(), generation)
+    blob = TenantIndex.build(chunks).to_bytes()
+    indexes.publish_whole(tenant, blob, {f"f{n:08d}": 3 for n in range(files)}, generation)
 
 
 def turn(client: TestClient[Any], headers: dict[str, str], cid: str | None, text: str) -> str:

@@ -122,7 +122,9 @@ class DiskIndexes(IndexStore):
 class WholeBlobIndexes(DiskIndexes):
     """The load this change replaced: the whole blob in memory, then decoded from it."""
 
-    def load(self, tenant: TenantContext, key: str) -> TenantIndex | None:
+    def load(
+        self, tenant: TenantContext, key: str, previous: TenantIndex | None = None
+    ) -> TenantIndex | None:
         store: DiskStore = self._store  # type: ignore[assignment]
         return TenantIndex.from_bytes(store.get_bytes(tenant, key))
 
@@ -181,7 +183,7 @@ def build_templates(root: Path, rng: random.Random) -> tuple[dict[int, list[str]
             ]
             name = f"template-{size}-{v}"
             with (root / name).open("wb") as out:
-                TenantIndex.build(chunks).write(out)
+                out.write(TenantIndex.build(chunks).to_bytes())
             templates.setdefault(size, []).append(name)
     words = [rng.choices(vocab, weights, k=rng.randint(2, 5)) for _ in range(2000)]
     return templates, [" ".join(w) for w in words]

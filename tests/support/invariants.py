@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from engageiq.local.aws import LocalResources, aws_client
+from engageiq_search.index_store import is_manifest_key
+from engageiq_search.manifest import IndexManifest
 from engageiq_search.tenant_index import TenantIndex
 from engageiq_tenancy.items import from_item
 
@@ -130,17 +132,43 @@ def file_violations(resources: LocalResources, tenant_id: str) -> list[Violation
         if area in ("files", "chunks") and key not in owned:
             found.append(Violation("orphaned_object", key))
 
-    index_key = pointer.get("indexKey")
+    found += _index_violations(s3, bucket, prefix, pointer.get("indexKey"), objects, records)
+    return found
+
+
+def _index_violations(
+    s3: Any,
+    bucket: str,
+    prefix: str,
+    index_key: str | None,
+    objects: set[str],
+    records: dict[str, dict[str, Any]],
+) -> list[Violation]:
+    """Every index object is the pointer's manifest or a segment it lists (decision 0100),
+    each listed object exists, and every file the index can return is `ready`."""
     blobs = {k for k in objects if k.startswith(f"{prefix}index/")}
-    found += [Violation("stale_index_blob", k) for k in sorted(blobs - {index_key})]
-    if index_key:
-        if index_key not in blobs:
-            found.append(Violation("index_without_blob", str(index_key)))
-        else:
-            blob = s3.get_object(Bucket=bucket, Key=index_key)["Body"].read()
-            for file_id in sorted(TenantIndex.from_bytes(blob).file_ids()):
-                if records.get(file_id, {}).get("status") != "ready":
-                    found.append(Violation("index_entry_without_file", file_id))
+    if not index_key:
+        return [Violation("stale_index_blob", k) for k in sorted(blobs)]
+    if index_key not in blobs:
+        return [Violation("index_without_blob", index_key)]
+    live: set[str] = set()
+    listed = {index_key}
+    if is_manifest_key(index_key):
+        manifest = IndexManifest.from_json(
+            s3.get_object(Bucket=bucket, Key=index_key)["Body"].read()
+        )
+        listed |= {entry.key for entry in manifest.segments}
+        live = set(manifest.live_files())
+    else:
+        blob = s3.get_object(Bucket=bucket, Key=index_key)["Body"].read()
+        live = TenantIndex.from_bytes(blob).file_ids()
+    found = [Violation("stale_index_blob", k) for k in sorted(blobs - listed)]
+    found += [Violation("index_without_blob", k) for k in sorted(listed - blobs)]
+    found += [
+        Violation("index_entry_without_file", file_id)
+        for file_id in sorted(live)
+        if records.get(file_id, {}).get("status") != "ready"
+    ]
     return found
 
 

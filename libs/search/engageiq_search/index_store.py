@@ -1,22 +1,30 @@
-"""`IndexStore`: where a tenant's index lives. The blob is under the tenant's S3 prefix
-("tenants/<t>/index/<generation>-<random>"); a pointer item in the files table
-(pk "<t>#FILES", sk "INDEX") names the current blob.
+"""`IndexStore`: where a tenant's index lives (decision 0100). Under the tenant's S3 prefix,
+"tenants/<t>/index/": immutable segments ("seg-<generation>-<random>") and manifests
+("manifest-<generation>-<random>", JSON) listing them; a pointer item in the files table
+(pk "<t>#FILES", sk "INDEX") names the current manifest in `indexKey`. Before segments,
+`indexKey` named one blob of format 1 or 2 ("<generation>-<random>"), still read until the
+tenant's next write replaces it.
 
 `generation` counts changes to the tenant's files; `builtGeneration` is the generation the
-current blob was built at. Publishing is conditional on moving `builtGeneration` forward, so a
-slow, stale build (another instance, an older request) never replaces a newer index."""
+current manifest covers. Publishing is one conditional write: it succeeds only if the pointer
+still names the manifest the writer started from and `builtGeneration` does not go back. So
+two instances, a slow stale build or a kill at any moment never lose a segment or publish an
+older index; the loser deletes what it wrote and starts again from the new manifest."""
 
 from __future__ import annotations
 
 import secrets
 import tempfile
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Final
 
 import structlog
 from botocore.exceptions import BotoCoreError, ClientError
 
-from engageiq_search.tenant_index import TenantIndex
+from engageiq_search.manifest import IndexManifest, SegmentEntry
+from engageiq_search.segment import Segment
+from engageiq_search.tenant_index import IndexPart, TenantIndex, read_segment_or_legacy
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.keys import FILES_ENTITY, s3_key, s3_tenant_prefix, tenant_partition
 from engageiq_tenancy.objects import TenantObjects
@@ -26,10 +34,12 @@ log = structlog.get_logger(__name__)
 
 INDEX_AREA: Final = "index"
 POINTER_SORT_KEY: Final = "INDEX"
+SEGMENT_PREFIX: Final = "seg-"
+MANIFEST_PREFIX: Final = "manifest-"
 MAX_INDEX_BLOB_BYTES: Final = 64 * 1024 * 1024 * 1024
-"""A sanity bound on a downloaded index (far above any tenant one instance can hold)."""
+"""A sanity bound on a downloaded segment (far above any tenant one instance can hold)."""
 SPOOL_MEMORY_BYTES: Final = 8 * 1024 * 1024
-"""Blobs up to this size are spooled in memory (a second copy of a small index costs
+"""Blobs up to this size are spooled in memory (a second copy of a small segment costs
 nothing); larger ones roll over to a temporary file."""
 
 
@@ -38,11 +48,29 @@ class IndexPointer:
     generation: int
     built_generation: int
     key: str | None
+    """The current manifest's key (or, before segments, the one index blob's)."""
 
     @property
     def version(self) -> str | None:
-        """What a cache compares: the blob key changes with every published build."""
+        """What a cache compares: the key changes with every publish."""
         return self.key
+
+    @property
+    def segmented(self) -> bool:
+        return is_manifest_key(self.key)
+
+
+def is_manifest_key(key: str | None) -> bool:
+    return key is not None and key.rsplit("/", 1)[-1].startswith(MANIFEST_PREFIX)
+
+
+def key_generation(key: str) -> int | None:
+    """The generation an index object's key was written at (None for a foreign key)."""
+    name = key.rsplit("/", 1)[-1]
+    for prefix in (SEGMENT_PREFIX, MANIFEST_PREFIX):
+        name = name.removeprefix(prefix)
+    built = name.split("-", 1)[0]
+    return int(built) if built.isdigit() else None
 
 
 def _pointer_key(tenant: TenantContext) -> dict[str, Any]:
@@ -87,64 +115,151 @@ class IndexStore:
             key=item.get("indexKey", {}).get("S"),
         )
 
-    def load(self, tenant: TenantContext, key: str) -> TenantIndex | None:
-        """The index stored at `key`, or None if that blob is gone (a newer build replaced
-        it: read the pointer again). Blocking.
+    def manifest(self, tenant: TenantContext, key: str) -> IndexManifest | None:
+        """The manifest at `key`, or None if it is gone (a newer publish replaced it)."""
+        blob = self._store.get_bytes(tenant, key)
+        return None if blob is None else IndexManifest.from_json(blob)
 
-        The blob is streamed to an unlinked temporary file (in memory up to
-        `SPOOL_MEMORY_BYTES`) and decoded from there member by member, so memory peaks at
-        about the decoded index, not blob plus index (decision 0083); the file disappears
-        when closed, even if the process dies."""
+    def load(
+        self, tenant: TenantContext, key: str, previous: TenantIndex | None = None
+    ) -> TenantIndex | None:
+        """The index the manifest (or pre-segment blob) at `key` describes, or None if an
+        object is gone (a newer publish replaced it: read the pointer again). Segments that
+        `previous` holds under the same key are reused, not read again: after an upload a
+        reader loads only the new segment. Blocking."""
+        if not is_manifest_key(key):
+            segment = self._segment(tenant, key, legacy=True)
+            return None if segment is None else TenantIndex([IndexPart(key, segment)])
+        manifest = self.manifest(tenant, key)
+        if manifest is None:
+            return None
+        held = {part.key: part.segment for part in previous.parts} if previous else {}
+        parts: list[IndexPart] = []
+        for entry in manifest.segments:
+            segment = held.get(entry.key) or self._segment(tenant, entry.key)
+            if segment is None:
+                return None
+            parts.append(IndexPart(entry.key, segment, frozenset(entry.dead)))
+        return TenantIndex(parts)
+
+    def _segment(self, tenant: TenantContext, key: str, legacy: bool = False) -> Segment | None:
+        """The segment at `key` (None if gone), streamed to an unlinked temporary file (in
+        memory up to `SPOOL_MEMORY_BYTES`) and decoded from there member by member, so
+        memory peaks at about the decoded segment, not blob plus segment (decision 0083)."""
         with tempfile.SpooledTemporaryFile(SPOOL_MEMORY_BYTES, prefix="engageiq-index-") as spool:
             try:
                 self._store.download_to(tenant, key, spool, MAX_INDEX_BLOB_BYTES)
             except self._store.s3_for(tenant).exceptions.NoSuchKey:
                 return None
             spool.seek(0)
-            return TenantIndex.read(spool)
+            return read_segment_or_legacy(spool) if legacy else Segment.read(spool)
 
-    def publish(self, tenant: TenantContext, blob: bytes, generation: int) -> IndexPointer | None:
-        """Store a serialised index built at `generation`; None if a newer build got there
-        first."""
-        key = s3_key(tenant, INDEX_AREA, f"{generation:012d}-{secrets.token_hex(6)}")
+    def put_segment(self, tenant: TenantContext, blob: bytes, generation: int) -> str:
+        """Store a serialised segment; returns its key (unpublished until a manifest lists it)."""
+        key = s3_key(
+            tenant, INDEX_AREA, f"{SEGMENT_PREFIX}{generation:012d}-{secrets.token_hex(6)}"
+        )
         self._store.put_bytes(tenant, key, blob, "application/octet-stream")
+        return key
+
+    def publish(
+        self,
+        tenant: TenantContext,
+        manifest: IndexManifest,
+        generation: int,
+        base: IndexPointer,
+        written: Collection[str] = (),
+    ) -> IndexPointer | None:
+        """Make `manifest` the tenant's index, covering changes up to `generation`, if the
+        pointer still names `base.key` (the manifest it was derived from). None if another
+        publish got there first; the caller's `written` segments are then deleted (nothing
+        lists them) and the caller starts again from the new pointer.
+
+        After publishing, the objects the new manifest no longer lists are deleted: readers
+        still holding one find it gone and read the pointer again."""
+        key = s3_key(
+            tenant, INDEX_AREA, f"{MANIFEST_PREFIX}{generation:012d}-{secrets.token_hex(6)}"
+        )
+        self._store.put_bytes(tenant, key, manifest.to_json(), "application/json")
+        condition = "(attribute_not_exists(builtGeneration) OR builtGeneration <= :g) AND "
+        values: dict[str, Any] = {":g": {"N": str(generation)}, ":k": {"S": key}}
+        if base.key is None:
+            condition += "attribute_not_exists(indexKey)"
+        else:
+            condition += "indexKey = :base"
+            values[":base"] = {"S": base.key}
+        db = self._db(tenant)
         try:
-            response = self._db(tenant).update_item(
+            response = db.update_item(
                 TableName=self._table,
                 Key=_pointer_key(tenant),
                 UpdateExpression="SET builtGeneration = :g, indexKey = :k",
-                ConditionExpression=(
-                    "attribute_not_exists(builtGeneration) OR builtGeneration < :g"
-                ),
-                ExpressionAttributeValues={":g": {"N": str(generation)}, ":k": {"S": key}},
-                ReturnValues="ALL_OLD",
+                ConditionExpression=condition,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
             )
-        except self._db(tenant).exceptions.ConditionalCheckFailedException:
+        except db.exceptions.ConditionalCheckFailedException:
             published = self.pointer(tenant)
-            if published.key == key:
-                # Our own earlier attempt was applied and only its answer was lost (botocore
-                # retried it): the blob is published, and deleting it would leave the pointer
-                # naming a missing index. The answer named the blob it replaced; without it,
-                # every blob of an older generation goes (none can be published any more).
-                self._delete_blobs_before(tenant, generation)
-                return published
-            self._store.delete(tenant, key)
-            return None
-        # Readers that still hold an old key re-read the pointer when it is gone. Every older
-        # blob goes, not only the one replaced: a delete that failed before (S3 throttling, a
-        # killed instance) is made good here instead of leaving a blob for good.
-        self._delete_blobs_before(tenant, generation)
-        current = int(response.get("Attributes", {}).get("generation", {}).get("N", "0"))
-        return IndexPointer(generation=current, built_generation=generation, key=key)
+            if published.key != key:
+                for lost in (key, *written):
+                    self._store.delete(tenant, lost)
+                return None
+            # Our own earlier attempt was applied and only its answer was lost (botocore
+            # retried it): the manifest is published.
+            current = published
+        else:
+            attributes = response.get("Attributes", {})
+            current = IndexPointer(
+                generation=int(attributes.get("generation", {}).get("N", "0")),
+                built_generation=generation,
+                key=key,
+            )
+        self._delete_unlisted(tenant, manifest, key, generation)
+        return current
 
-    def _delete_blobs_before(self, tenant: TenantContext, generation: int) -> None:
-        """Best effort: the index is published already, and the next publish retries."""
+    def publish_whole(
+        self, tenant: TenantContext, blob: bytes, files: dict[str, int], generation: int
+    ) -> IndexPointer | None:
+        """Replace the tenant's index with the one serialised segment `blob` holding `files`
+        (file id -> chunk count), conditional on the pointer read here: what benchmarks and
+        tests publish to stand a tenant's index up in one step. None if a publish raced."""
+        base = self.pointer(tenant)
+        key = self.put_segment(tenant, blob, generation)
+        manifest = IndexManifest(segments=[SegmentEntry(key, files, bytes=len(blob))])
+        return self.publish(tenant, manifest, generation, base, [key])
+
+    def _delete_unlisted(
+        self, tenant: TenantContext, manifest: IndexManifest, key: str, generation: int
+    ) -> None:
+        """Best effort: every index object neither listed by the published manifest nor
+        possibly in flight (written at `generation` or later by a build that has not
+        published yet) goes, including what a killed build or merge left. The next publish
+        retries what fails here."""
+        listed = {key, *(entry.key for entry in manifest.segments)}
+        s3 = self._store.s3_for(tenant)
+        prefix = s3_tenant_prefix(tenant) + INDEX_AREA + "/"
         try:
-            self._delete_older_blobs(tenant, generation)
+            pages = s3.get_paginator("list_objects_v2").paginate(
+                Bucket=self._store.bucket, Prefix=prefix
+            )
+            for page in pages:
+                for blob in page.get("Contents", []):
+                    written = key_generation(blob["Key"])
+                    if blob["Key"] not in listed and written is not None and written < generation:
+                        self._store.delete(tenant, blob["Key"])
         except (BotoCoreError, ClientError) as exc:
-            log.warning("old_index_blobs_left", generation=generation, error=type(exc).__name__)
+            log.warning("old_index_objects_left", generation=generation, error=type(exc).__name__)
 
-    def _delete_older_blobs(self, tenant: TenantContext, generation: int) -> None:
+    def delete_replaced(self, tenant: TenantContext, keys: Collection[str]) -> None:
+        """Best effort: delete objects a merge replaced (written at the generation it
+        published at, so `_delete_unlisted` leaves them to the next publish otherwise)."""
+        for key in keys:
+            try:
+                self._store.delete(tenant, key)
+            except (BotoCoreError, ClientError) as exc:
+                log.warning("replaced_index_object_left", error=type(exc).__name__)
+
+    def delete_all(self, tenant: TenantContext) -> None:
         s3 = self._store.s3_for(tenant)
         prefix = s3_tenant_prefix(tenant) + INDEX_AREA + "/"
         pages = s3.get_paginator("list_objects_v2").paginate(
@@ -152,12 +267,5 @@ class IndexStore:
         )
         for page in pages:
             for blob in page.get("Contents", []):
-                built = blob["Key"][len(prefix) :].split("-", 1)[0]
-                if built.isdigit() and int(built) < generation:
-                    self._store.delete(tenant, blob["Key"])
-
-    def delete_all(self, tenant: TenantContext) -> None:
-        pointer = self.pointer(tenant)
-        if pointer.key:
-            self._store.delete(tenant, pointer.key)
+                self._store.delete(tenant, blob["Key"])
         self._db(tenant).delete_item(TableName=self._table, Key=_pointer_key(tenant))

@@ -6,6 +6,7 @@ another tenant's queries."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -16,6 +17,7 @@ import msgspec
 from engageiq_search.cache_budget import default_cache_bytes
 from engageiq_search.index_cache import CachedIndex, IndexCache
 from engageiq_search.index_store import IndexPointer, IndexStore
+from engageiq_search.segment import TextEmbedder
 from engageiq_search.tenant_index import TenantIndex
 from engageiq_tenancy.context import TenantContext
 
@@ -51,10 +53,18 @@ class _Load:
 
 
 class TenantSearch:
-    def __init__(self, indexes: IndexStore, cache_bytes: int | None = None) -> None:
+    def __init__(
+        self,
+        indexes: IndexStore,
+        cache_bytes: int | None = None,
+        embedder: TextEmbedder | None = None,
+    ) -> None:
         """`cache_bytes`: the cache's budget; by default a share of the instance's memory
-        (`cache_budget.default_cache_bytes`)."""
+        (`cache_budget.default_cache_bytes`). `embedder`: embeds questions for the dense
+        half of hybrid retrieval (segments carry the same embedder's vectors); None ranks
+        by BM25 alone."""
         self._indexes = indexes
+        self._embedder = embedder
         self.cache = IndexCache(default_cache_bytes() if cache_bytes is None else cache_bytes)
         self._loads: dict[str, _Load] = {}
         self.hits = 0
@@ -80,7 +90,9 @@ class TenantSearch:
         index = await self.current(tenant)
         if index is None:
             return []
-        hits = await anyio.to_thread.run_sync(index.search, query, limit)
+        hits = await anyio.to_thread.run_sync(
+            functools.partial(index.search, query, limit, embedder=self._embedder)
+        )
         return [
             Passage(
                 file_id=chunk.file_id,
@@ -118,13 +130,16 @@ class TenantSearch:
             cached = self.cache.get(tenant_id, version)
             if cached is not None:
                 return cached.index
-        # Whatever the cache holds for this tenant is stale: let it go before its successor
-        # arrives, so one tenant's index is never in memory twice on its account.
+        # Whatever the cache holds for this tenant is stale: its segments still listed are
+        # reused by the load, the rest is let go before its successor arrives.
+        stale = self.cache.peek(tenant_id)
         self.cache.discard(tenant_id)
         load = self._loads[tenant_id] = _Load(version)
         self.loads += 1
         try:
-            load.index = await anyio.to_thread.run_sync(self._indexes.load, tenant, version)
+            load.index = await anyio.to_thread.run_sync(
+                self._indexes.load, tenant, version, stale.index if stale else None
+            )
         except BaseException:
             load.failed = True  # waiters load for themselves
             raise

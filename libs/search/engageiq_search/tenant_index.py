@@ -1,259 +1,308 @@
-"""`TenantIndex`: one tenant's BM25 index (bm25s scoring over a sparse matrix) with the chunk
-texts it returns, serialised as one uncompressed zip archive without pickles:
+"""`TenantIndex`: what a tenant's search runs over: its segments (`Segment`), each with the
+file ids recorded dead in the manifest (deleted or superseded since the segment was written).
 
-- `meta.json`: `{"format": 2, "vocab": [token, ...]}` (a token's id is its position);
-- `chunks.jsonl`: one `IndexedChunk` per line (msgspec, array-like);
-- `data.npy`, `indices.npy`, `indptr.npy`: the CSC score matrix (absent when nothing was
-  indexed).
+BM25 is computed at query time with statistics summed over all the tenant's segments (chunk
+count, average chunk length, each term's document frequency; chunks of dead files count until
+a merge drops them, as in Lucene), so a chunk scores the same whether the tenant's chunks sit
+in one segment or in twenty (decision 0100). The formula and parameters are bm25s's "lucene"
+variant, which earlier formats stored precomputed. With an embedder, chunks are also ranked by
+their embeddings' similarity to the question and both rankings are fused (`fusion`).
 
-Reading decodes member by member and chunk by chunk, so a load holds the decoded index plus a
-few MiB, never the archive and its decoded copy at once (decision 0083). Format 1 (one
-`numpy.savez` archive with the chunks as a single JSON array) is still read."""
+`legacy_chunks` reads the chunks of the single-blob formats 1 and 2 (before segments), so
+that a tenant indexed before segments is served until its next write migrates it."""
 
 from __future__ import annotations
 
 import io
 import json
-import sys
-import threading
+import math
 import zipfile
-from collections.abc import Callable, Iterator
-from typing import IO, Any, Final
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Final
 
-import bm25s
 import msgspec
 import numpy as np
+import numpy.typing as npt
 
 from engageiq_search.duplicates import distinct
-from engageiq_search.indexed_text import indexed_text
+from engageiq_search.fusion import reciprocal_rank_fusion
 from engageiq_search.query import query_tokens
-from engageiq_search.tokens import Tokenizer
+from engageiq_search.segment import (
+    IndexedChunk,
+    Segment,
+    TextEmbedder,
+    json_line_blocks,
+    scored_text,
+    tokenizer,
+)
+from engageiq_search.vectors import dense_scores
 
-FORMAT_VERSION: Final = 2
-LEGACY_FORMAT_VERSION: Final = 1
-META_MEMBER: Final = "meta.json"
-CHUNKS_MEMBER: Final = "chunks.jsonl"
-MATRIX: Final = ("data", "indices", "indptr")
-"""The CSC arrays of bm25s's score matrix, each stored as `<name>.npy`."""
-READ_BLOCK: Final = 1024 * 1024
-"""Bytes of `chunks.jsonl` decoded at a time: what a load holds beyond the index itself."""
-INDEX_OVERHEAD_BYTES: Final = 4 * 1024
-"""Added to each index's estimate for what `getsizeof` does not see (the BM25 object, its
-dicts): keeps the estimate at or above tracemalloc's count (docs/search-scale.md)."""
+__all__ = ["IndexPart", "IndexedChunk", "TenantIndex", "legacy_chunks"]
+
+K1: Final = 1.5
+B: Final = 0.75
+"""BM25 parameters: bm25s's defaults for its "lucene" method (Lucene's own), as before."""
 CANDIDATES_PER_RESULT: Final = 3
-"""Hits scored per result asked for, so that collapsing near-duplicates still fills `k`."""
+"""Hits ranked per result asked for, so that collapsing near-duplicates still fills `k`."""
+INDEX_OVERHEAD_BYTES: Final = 1024
+
+_Hit = tuple[int, int]
+"""(part number, chunk row in that part's segment)."""
 
 
-class IndexedChunk(msgspec.Struct, array_like=True, frozen=True):
+@dataclass(frozen=True, eq=False)
+class IndexPart:
+    """One segment of a tenant's index as its manifest lists it."""
+
+    key: str
+    """Where the segment is stored (its S3 key; "" for one built in memory)."""
+    segment: Segment
+    dead: frozenset[str] = frozenset()
+    """Ids of files in the segment that are no longer searchable."""
+    live: npt.NDArray[np.bool_] = field(init=False)
+
+    def __post_init__(self) -> None:
+        live = ~self.segment.file_mask(self.dead) if self.dead else np.ones(len(self.segment), bool)
+        object.__setattr__(self, "live", live)
+
+
+class TenantIndex:
+    def __init__(self, parts: Sequence[IndexPart] = ()) -> None:
+        self.parts = tuple(parts)
+        self.memory_bytes = INDEX_OVERHEAD_BYTES + sum(p.segment.memory_bytes for p in self.parts)
+        """Estimated bytes this index holds in memory (what the cache budgets); segments
+        shared with another cached index are counted in each."""
+
+    @classmethod
+    def empty(cls) -> TenantIndex:
+        return cls()
+
+    @classmethod
+    def build(
+        cls,
+        chunks: Sequence[IndexedChunk],
+        text_of: Callable[[IndexedChunk], str] | None = None,
+        embedder: TextEmbedder | None = None,
+    ) -> TenantIndex:
+        """An index of one segment holding `chunks` (tests and benchmarks; the files service
+        builds segments). `text_of` is what each chunk is scored on (default: its document's
+        name, heading and text); bench/answer_quality.py passes the bare text."""
+        return cls([IndexPart("", Segment.build(chunks, embedder, text_of or scored_text))])
+
+    @property
+    def chunks(self) -> list[IndexedChunk]:
+        """The live chunks, segment by segment."""
+        return [
+            chunk
+            for part in self.parts
+            for chunk, live in zip(part.segment.chunks, part.live, strict=True)
+            if live
+        ]
+
+    def file_ids(self) -> set[str]:
+        """Ids of the files this index can return."""
+        return {f for part in self.parts for f in part.segment.file_ids if f not in part.dead}
+
+    def search(
+        self,
+        query: str,
+        k: int,
+        *,
+        plain_query: bool = False,
+        collapse: bool = True,
+        embedder: TextEmbedder | None = None,
+        files: Collection[str] | None = None,
+    ) -> list[tuple[IndexedChunk, float]]:
+        """The `k` best chunks for `query`, best first, with their scores: BM25 (question
+        and function words left out of the query: `query_tokens`), fused by reciprocal rank
+        with the embeddings' ranking when `embedder` is given and the segments carry its
+        vectors (the score is then the fused one). Near-duplicate chunks are collapsed
+        (`duplicates.distinct`). `files`, when given, limits the result to those file ids
+        (the filter collections and audiences use). `plain_query` and `collapse=False` turn
+        those steps off (bench/answer_quality.py measures each). Blocking (CPU)."""
+        if k < 1 or not self.parts:
+            return []
+        wanted = k * CANDIDATES_PER_RESULT if collapse else k
+        allowed = [self._allowed(part, files) for part in self.parts]
+        split = tokenizer()
+        tokens = split.tokens(query) if plain_query else query_tokens(split, query)
+        lexical = self._lexical(tokens, allowed, wanted)
+        dense = self._dense(query, embedder, allowed, wanted) if embedder is not None else []
+        if dense:
+            hits = reciprocal_rank_fusion(
+                [[h for h, _ in lexical], [h for h, _ in dense]], limit=wanted
+            )
+        else:
+            hits = lexical[:wanted]
+        found = [(self.parts[p].segment.chunks[row], score) for (p, row), score in hits]
+        if not collapse:
+            return found[:k]
+        return list(distinct(((hit, hit[0].text) for hit in found), k))
+
+    def _allowed(self, part: IndexPart, files: Collection[str] | None) -> npt.NDArray[np.bool_]:
+        if files is None:
+            return part.live
+        return part.live & part.segment.file_mask(set(files))
+
+    def _lexical(
+        self, tokens: list[str], allowed: list[npt.NDArray[np.bool_]], wanted: int
+    ) -> list[tuple[_Hit, float]]:
+        segments = [part.segment for part in self.parts]
+        total = sum(len(s) for s in segments)
+        if not total or not tokens:
+            return []
+        average = max(sum(s.total_tokens for s in segments) / total, 1e-9)
+        idf: dict[str, float] = {}
+        for term in set(tokens):
+            df = sum(_document_frequency(s, term) for s in segments)
+            if df:
+                idf[term] = math.log(1 + (total - df + 0.5) / (df + 0.5))
+        if not idf:
+            return []
+        hits: list[tuple[_Hit, float]] = []
+        for p, segment in enumerate(segments):
+            scores = _bm25(segment, [t for t in tokens if t in idf], idf, average)
+            if scores is None:
+                continue
+            scores[~allowed[p]] = 0.0
+            hits += _top(p, scores, wanted)
+        hits.sort(key=lambda hit: -hit[1])
+        return hits[:wanted]
+
+    def _dense(
+        self,
+        query: str,
+        embedder: TextEmbedder,
+        allowed: list[npt.NDArray[np.bool_]],
+        wanted: int,
+    ) -> list[tuple[_Hit, float]]:
+        embedded = [
+            p
+            for p, part in enumerate(self.parts)
+            if part.segment.vectors is not None and part.segment.vectors.embedder_id == embedder.id
+        ]
+        if not embedded:
+            return []
+        vector = embedder.embed([query])[0]
+        hits: list[tuple[_Hit, float]] = []
+        for p in embedded:
+            vectors = self.parts[p].segment.vectors
+            assert vectors is not None
+            scores = dense_scores(vector, vectors.codes, vectors.scales)
+            scores[~allowed[p]] = -np.inf
+            hits += _top(p, scores, wanted, floor=-np.inf)
+        hits.sort(key=lambda hit: -hit[1])
+        return hits[:wanted]
+
+    def to_bytes(self) -> bytes:
+        """The one segment of an index built by `build` (what the build process returns)."""
+        if len(self.parts) != 1:
+            raise ValueError("only an index of one segment is serialised as one blob")
+        return self.parts[0].segment.to_bytes()
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> TenantIndex:
+        """The index of one serialised segment, or of a blob of the formats before segments
+        (tokenised again). Raises ValueError for anything else."""
+        return cls([IndexPart("", read_segment_or_legacy(io.BytesIO(blob)))])
+
+
+def read_segment_or_legacy(source: IO[bytes]) -> Segment:
+    """A format-3 segment, or the one segment a format-1 or -2 blob becomes (BM25 only: its
+    chunks are tokenised again, not embedded). Raises ValueError for anything else."""
+    start = source.tell()
+    chunks = legacy_chunks(source)
+    if chunks is not None:
+        return Segment.build(chunks)
+    source.seek(start)
+    return Segment.read(source)
+
+
+def _document_frequency(segment: Segment, term: str) -> int:
+    column = segment.vocab.get(term)
+    if column is None:
+        return 0
+    return int(segment.tf.indptr[column + 1] - segment.tf.indptr[column])
+
+
+def _bm25(
+    segment: Segment, tokens: list[str], idf: dict[str, float], average: float
+) -> npt.NDArray[np.float32] | None:
+    """BM25 of every chunk of `segment` ("lucene": idf * tf / (tf + k1 * (1 - b + b * dl /
+    avgdl))), or None when no query term occurs in it. A repeated query term counts again,
+    as bm25s does."""
+    scores: npt.NDArray[np.float32] | None = None
+    indptr, rows_of, data = segment.tf.indptr, segment.tf.rows, segment.tf.data
+    for term in tokens:
+        column = segment.vocab.get(term)
+        if column is None:
+            continue
+        lo, hi = int(indptr[column]), int(indptr[column + 1])
+        rows = rows_of[lo:hi]
+        tf = data[lo:hi].astype(np.float32)
+        norm = K1 * (1 - B + B * segment.doc_len[rows].astype(np.float32) / average)
+        if scores is None:
+            scores = np.zeros(len(segment), dtype=np.float32)
+        scores[rows] += np.float32(idf[term]) * tf / (tf + norm)
+    return scores
+
+
+def _top(
+    part: int, scores: npt.NDArray[np.float32], wanted: int, floor: float = 0.0
+) -> list[tuple[_Hit, float]]:
+    """The `wanted` best rows of `scores` above `floor`, best first (stable for ties)."""
+    n = min(wanted, len(scores))
+    if n < 1:
+        return []
+    top = np.argpartition(-scores, n - 1)[:n]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return [((part, int(row)), float(scores[row])) for row in top if scores[row] > floor]
+
+
+class _LegacyChunk(msgspec.Struct, array_like=True, frozen=True):
     file_id: str
     file_name: str
     location: str
     text: str
     uploaded_at: str = ""
-    """When this version of the file was uploaded (ISO 8601; "" in indexes built before
-    versions existed): citations name it."""
 
 
-_chunks_decoder = msgspec.json.Decoder(list[IndexedChunk])
-_chunk_encoder = msgspec.json.Encoder()
-_local = threading.local()
+_legacy_decoder = msgspec.json.Decoder(list[_LegacyChunk])
 
 
-def _tokenizer() -> Tokenizer:
-    # One tokenizer per thread: builds and queries run in worker threads.
-    tokenizer: Tokenizer | None = getattr(_local, "tokenizer", None)
-    if tokenizer is None:
-        tokenizer = _local.tokenizer = Tokenizer()
-    return tokenizer
-
-
-def _scored_text(chunk: IndexedChunk) -> str:
-    return indexed_text(chunk.file_name, chunk.location, chunk.text)
-
-
-class TenantIndex:
-    def __init__(
-        self, chunks: list[IndexedChunk], vocab: dict[str, int], bm25: bm25s.BM25 | None
-    ) -> None:
-        self.chunks = chunks
-        self.vocab = vocab
-        self._bm25 = bm25
-        self.memory_bytes = _estimated_bytes(chunks, vocab, bm25)
-        """Estimated bytes this index holds in memory (what the cache budgets): exact sizes
-        of its strings, structs, lists and arrays, plus `INDEX_OVERHEAD_BYTES`. Computed once,
-        here, so that it is paid in the worker thread that builds or loads the index
-        (~1.7 us per chunk)."""
-
-    @classmethod
-    def empty(cls) -> TenantIndex:
-        return cls([], {}, None)
-
-    @classmethod
-    def build(
-        cls, chunks: list[IndexedChunk], text_of: Callable[[IndexedChunk], str] | None = None
-    ) -> TenantIndex:
-        """The index of `chunks`, each scored on `text_of(chunk)`: by default its document's
-        name, its heading and its text (`indexed_text`); bench/answer_quality.py passes the
-        bare text to measure what that adds."""
-        text_of = text_of or _scored_text
-        tokenizer = _tokenizer()
-        vocab: dict[str, int] = {}
-        corpus_ids = [
-            [vocab.setdefault(token, len(vocab)) for token in tokenizer.tokens(text_of(chunk))]
-            for chunk in chunks
-        ]
-        if not vocab:
-            return cls(chunks, vocab, None)
-        bm25 = bm25s.BM25(method="lucene")
-        bm25.scores = bm25.build_index_from_ids(
-            unique_token_ids=list(range(len(vocab))),
-            corpus_token_ids=corpus_ids,
-            show_progress=False,
-        )
-        bm25.vocab_dict = vocab
-        return cls(chunks, vocab, bm25)
-
-    def file_ids(self) -> set[str]:
-        return {chunk.file_id for chunk in self.chunks}
-
-    def search(
-        self, query: str, k: int, *, plain_query: bool = False, collapse: bool = True
-    ) -> list[tuple[IndexedChunk, float]]:
-        """The `k` best chunks for `query` with their BM25 scores, best first: question and
-        function words left out of the query (`query_tokens`), near-duplicate chunks
-        collapsed (`duplicates.distinct`). `plain_query` and `collapse=False` turn those off
-        (bench/answer_quality.py measures each)."""
-        if self._bm25 is None or k < 1:
-            return []
-        tokenizer = _tokenizer()
-        tokens = tokenizer.tokens(query) if plain_query else query_tokens(tokenizer, query)
-        ids = [self.vocab[t] for t in tokens if t in self.vocab]
-        if not ids:
-            return []
-        scores = self._bm25.get_scores_from_ids(ids)
-        wanted = min(k * CANDIDATES_PER_RESULT if collapse else k, len(scores))
-        top = np.argpartition(-scores, wanted - 1)[:wanted]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        hits = [(self.chunks[i], float(scores[i])) for i in top if scores[i] > 0]
-        if not collapse:
-            return hits[:k]
-        return list(distinct(((hit, hit[0].text) for hit in hits), k))
-
-    def to_bytes(self) -> bytes:
-        out = io.BytesIO()
-        self.write(out)
-        return out.getvalue()
-
-    def write(self, out: IO[bytes]) -> None:
-        """Serialise into `out` (format 2, see the module docstring)."""
-        meta = {
-            "format": FORMAT_VERSION,
-            "vocab": sorted(self.vocab, key=self.vocab.__getitem__),
-        }
-        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
-            archive.writestr(META_MEMBER, json.dumps(meta))
-            # force_zip64: a member's size is unknown when it is opened for writing.
-            with archive.open(CHUNKS_MEMBER, "w", force_zip64=True) as member:
-                for chunk in self.chunks:
-                    member.write(_chunk_encoder.encode(chunk) + b"\n")
-            if self._bm25 is not None:
-                for name in MATRIX:
-                    with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
-                        np.lib.format.write_array(
-                            member,
-                            np.ascontiguousarray(self._bm25.scores[name]),
-                            allow_pickle=False,
-                        )
-
-    @classmethod
-    def from_bytes(cls, blob: bytes) -> TenantIndex:
-        return cls.read(io.BytesIO(blob))
-
-    @classmethod
-    def read(cls, source: IO[bytes]) -> TenantIndex:
-        """The index serialised in `source` (seekable, positioned at the archive's start).
-
-        Raises ValueError for anything that is not an index of a known format."""
-        start = source.tell()
-        try:
-            with zipfile.ZipFile(source) as archive:
-                names = set(archive.namelist())
-                if "meta.npy" in names:
-                    legacy = True
-                else:
-                    legacy = False
-                    index = cls._read_archive(archive, names)
-        except (zipfile.BadZipFile, KeyError, msgspec.DecodeError) as exc:
-            raise ValueError(f"not a readable index ({exc})") from None
-        if legacy:
-            source.seek(start)
-            return cls._read_legacy(source)
-        return index
-
-    @classmethod
-    def _read_archive(cls, archive: zipfile.ZipFile, names: set[str]) -> TenantIndex:
-        meta = json.loads(archive.read(META_MEMBER))
-        if meta.get("format") != FORMAT_VERSION:
+def legacy_chunks(source: IO[bytes]) -> list[IndexedChunk] | None:
+    """The chunks of a format-1 or format-2 index blob; None if `source` is neither (a
+    segment, for one). Raises ValueError for a blob that is no zip archive."""
+    start = source.tell()
+    try:
+        with zipfile.ZipFile(source) as archive:
+            names = set(archive.namelist())
+            if "meta.npy" in names:
+                legacy_one = True
+            elif "meta.json" in names and "chunks.jsonl" in names and "files.jsonl" not in names:
+                meta = json.loads(archive.read("meta.json"))
+                if meta.get("format") != 2:
+                    raise ValueError("unknown index format")
+                with archive.open("chunks.jsonl") as member:
+                    return [
+                        _chunk(c)
+                        for block in json_line_blocks(member)
+                        for c in _legacy_decoder.decode(block)
+                    ]
+            else:
+                return None
+    except (zipfile.BadZipFile, KeyError, msgspec.DecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"not a readable index ({exc})") from None
+    assert legacy_one
+    source.seek(start)
+    # allow_pickle=False: an index file is data and must never be able to run code.
+    with np.load(source, allow_pickle=False) as archive:
+        meta = json.loads(archive["meta"].tobytes())
+        if meta.get("format") != 1:
             raise ValueError("unknown index format")
-        chunks: list[IndexedChunk] = []
-        with archive.open(CHUNKS_MEMBER) as member:
-            for lines in _line_blocks(member):
-                # One decode per block, as a JSON array: ~3x faster than one per line.
-                chunks += _chunks_decoder.decode(b"[" + b",".join(lines) + b"]")
-        vocab = {token: i for i, token in enumerate(meta["vocab"])}
-        if "data.npy" not in names:
-            return cls(chunks, vocab, None)
-        scores: dict[str, Any] = {"num_docs": len(chunks)}
-        for name in MATRIX:
-            with archive.open(f"{name}.npy") as member:
-                # Read in numpy's 256 KiB pieces straight into the new array: no second copy.
-                scores[name] = np.lib.format.read_array(member, allow_pickle=False)
-        return cls(chunks, vocab, _bm25(scores, vocab))
-
-    @classmethod
-    def _read_legacy(cls, source: IO[bytes]) -> TenantIndex:
-        # allow_pickle=False: an index file is data and must never be able to run code.
-        with np.load(source, allow_pickle=False) as archive:
-            meta = json.loads(archive["meta"].tobytes())
-            if meta.get("format") != LEGACY_FORMAT_VERSION:
-                raise ValueError("unknown index format")
-            chunks = _chunks_decoder.decode(archive["chunks"].tobytes())
-            vocab = {token: i for i, token in enumerate(meta["vocab"])}
-            if "data" not in archive.files:
-                return cls(chunks, vocab, None)
-            scores = {name: archive[name] for name in MATRIX} | {"num_docs": len(chunks)}
-        return cls(chunks, vocab, _bm25(scores, vocab))
+        return [_chunk(c) for c in _legacy_decoder.decode(archive["chunks"].tobytes())]
 
 
-def _bm25(scores: dict[str, Any], vocab: dict[str, int]) -> bm25s.BM25:
-    bm25 = bm25s.BM25(method="lucene")
-    bm25.scores = scores
-    bm25.vocab_dict = vocab
-    bm25.nonoccurrence_array = None
-    return bm25
-
-
-def _line_blocks(member: IO[bytes]) -> Iterator[list[bytes]]:
-    """The non-empty lines of `member`, a list per `READ_BLOCK` bytes read."""
-    rest = b""
-    while block := member.read(READ_BLOCK):
-        *lines, rest = (rest + block).split(b"\n")
-        if lines := [line for line in lines if line]:
-            yield lines
-    if rest:
-        yield [rest]
-
-
-def _estimated_bytes(
-    chunks: list[IndexedChunk], vocab: dict[str, int], bm25: bm25s.BM25 | None
-) -> int:
-    size = sys.getsizeof
-    total = INDEX_OVERHEAD_BYTES + size(chunks) + size(vocab)
-    for c in chunks:
-        total += size(c) + size(c.file_id) + size(c.file_name) + size(c.location)
-        total += size(c.text) + size(c.uploaded_at)
-    # Token ids past 256 are int objects of 28 bytes; smaller ones are shared by CPython.
-    total += sum(size(token) for token in vocab) + 28 * len(vocab)
-    if bm25 is not None:
-        total += sum(int(bm25.scores[name].nbytes) for name in MATRIX)
-    return total
+def _chunk(c: _LegacyChunk) -> IndexedChunk:
+    return IndexedChunk(c.file_id, c.file_name, c.location, c.text, c.uploaded_at)

@@ -20,6 +20,7 @@ from engageiq_files.search.build_process import IndexBuildProcess
 from engageiq_files.search.builder import TenantIndexBuilder
 from engageiq_files.uploads.store import FileStore, chunks_object_key, file_object_key
 from engageiq_search.index_store import IndexStore
+from engageiq_search.manifest import IndexManifest, SegmentEntry
 from engageiq_search.service import TenantSearch
 from engageiq_search.tenant_index import IndexedChunk, TenantIndex
 from engageiq_tenancy.context import Role, TenantContext
@@ -85,7 +86,10 @@ class WinnerPublishesFirst:
     def build(self, chunks: list[IndexedChunk]) -> bytes:
         generation = self.winner.indexes.note_change(ACME)
         covering = [IndexedChunk(f, f"{f}.txt", "", "zebra pricing", "") for f in self.files]
-        assert self.winner.indexes.publish(ACME, TenantIndex.build(covering).to_bytes(), generation)
+        indexes = self.winner.indexes
+        key = indexes.put_segment(ACME, TenantIndex.build(covering).to_bytes(), generation)
+        manifest = IndexManifest(segments=[SegmentEntry(key, dict.fromkeys(self.files, 1))])
+        assert indexes.publish(ACME, manifest, generation, indexes.pointer(ACME), [key])
         return self.real.build(chunks)
 
 

@@ -4,6 +4,8 @@ the files service's: tests/unit/files/test_names_sniffing_chunking.py.)"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from engageiq_search.indexed_text import document_words, indexed_text, location_words
 from engageiq_search.query import query_tokens
 from engageiq_search.tenant_index import IndexedChunk, TenantIndex
@@ -14,7 +16,7 @@ def chunk(file_id: str, text: str, location: str = "page 1", name: str = "") -> 
     return IndexedChunk(file_id, name or f"{file_id}.md", location, text)
 
 
-def ids(index: TenantIndex, query: str, k: int = 5, **options: bool) -> list[str]:
+def ids(index: TenantIndex, query: str, k: int = 5, **options: Any) -> list[str]:
     return [c.file_id for c, _ in index.search(query, k, **options)]
 
 

@@ -50,7 +50,7 @@ def test_the_serialised_index_answers_the_same_and_holds_no_pickle() -> None:
     loaded = TenantIndex.from_bytes(blob)
     assert loaded.search("topic3", 10) == index.search("topic3", 10)
     assert b"pickle" not in blob
-    assert TenantIndex.from_bytes(TenantIndex.empty().to_bytes()).search("x", 3) == []
+    assert TenantIndex.from_bytes(TenantIndex.build([]).to_bytes()).search("x", 3) == []
 
 
 def test_prompt_block_delimits_passages_as_data() -> None:
@@ -85,7 +85,7 @@ class BlockingIndexes:
     def pointer(self, t: TenantContext) -> IndexPointer:
         return IndexPointer(1, 1, f"tenants/{t.tenant_id}/index/1")
 
-    def load(self, t: TenantContext, key: str) -> TenantIndex:
+    def load(self, t: TenantContext, key: str, previous: object = None) -> TenantIndex:
         if key.startswith("tenants/slow/"):
             self.slow_load_started.set()
             self.release.wait()

@@ -1,6 +1,8 @@
-"""`IndexBuildProcess`: builds a tenant index in a child process. Tokenising tens of thousands
-of chunks is seconds of pure Python; in the service it would hold the GIL that every other
-tenant's requests need. The child gets the chunks and returns the serialised index."""
+"""`IndexBuildProcess`: builds and merges index segments in a child process. Tokenising and
+embedding thousands of chunks is seconds of CPU; in the service it would hold the GIL that
+every other tenant's requests need, and a runaway build is bounded by the child's memory
+limit instead of taking the service down. The child gets the chunks (and, for a merge, the
+segments) and returns the serialised segment."""
 
 from __future__ import annotations
 
@@ -11,32 +13,63 @@ from typing import Final
 import msgspec
 
 from engageiq_files.ingestion.sandbox import PROCESS_CONTEXT
-from engageiq_search.tenant_index import IndexedChunk, TenantIndex
+from engageiq_search.embedder import embedder_from_setting
+from engageiq_search.segment import IndexedChunk, Segment
 
 BUILD_MEMORY_BYTES: Final = 4 * 1024 * 1024 * 1024
 BUILD_TIMEOUT_SECONDS: Final = 600.0
 
 
 class IndexBuildFailed(RuntimeError):
-    """The build process died or timed out; the previous index stays published."""
+    """The build process died or timed out; the published index stays as it was."""
+
+
+class SegmentJob(msgspec.Struct, frozen=True):
+    chunks: list[IndexedChunk]
+    """New chunks to tokenise and embed."""
+    merge: list[tuple[bytes, list[str]]] = []
+    """Serialised segments to merge with them, each with its dead file ids."""
+    embedder: str = "none"
+    """The `ENGAGEIQ_EMBEDDER` setting (`embedder.embedder_from_setting`)."""
 
 
 def _child(conn: Connection, memory: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    chunks = msgspec.json.decode(conn.recv_bytes(), type=list[IndexedChunk])
-    conn.send_bytes(TenantIndex.build(chunks).to_bytes())
+    job = msgspec.msgpack.decode(conn.recv_bytes(), type=SegmentJob)
+    embedder = embedder_from_setting(job.embedder)
+    parts = [(Segment.from_bytes(blob), frozenset(dead)) for blob, dead in job.merge]
+    segment = (
+        Segment.merged(parts, embedder, job.chunks)
+        if parts
+        else Segment.build(job.chunks, embedder)
+    )
+    conn.send_bytes(segment.to_bytes())
     conn.close()
 
 
 class IndexBuildProcess:
     def __init__(
-        self, memory_bytes: int = BUILD_MEMORY_BYTES, timeout: float = BUILD_TIMEOUT_SECONDS
+        self,
+        memory_bytes: int = BUILD_MEMORY_BYTES,
+        timeout: float = BUILD_TIMEOUT_SECONDS,
+        embedder: str = "none",
     ) -> None:
+        """`embedder`: the `ENGAGEIQ_EMBEDDER` setting the child embeds with."""
         self.memory_bytes = memory_bytes
         self.timeout = timeout
+        self.embedder = embedder
 
     def build(self, chunks: list[IndexedChunk]) -> bytes:
-        """Blocking: the serialised index of `chunks` (TenantIndex.to_bytes)."""
+        """Blocking: the serialised segment of `chunks` (`Segment.to_bytes`). Raises
+        IndexBuildFailed."""
+        return self._run(SegmentJob(chunks, embedder=self.embedder))
+
+    def merge(self, segments: list[tuple[bytes, list[str]]]) -> bytes:
+        """Blocking: one serialised segment holding the live chunks of `segments`
+        ((serialised segment, its dead file ids)). Raises IndexBuildFailed."""
+        return self._run(SegmentJob([], segments, self.embedder))
+
+    def _run(self, job: SegmentJob) -> bytes:
         parent, child = PROCESS_CONTEXT.Pipe(duplex=True)
         process = PROCESS_CONTEXT.Process(
             target=_child, args=(child, self.memory_bytes), daemon=True
@@ -44,7 +77,7 @@ class IndexBuildProcess:
         process.start()
         child.close()
         try:
-            parent.send_bytes(msgspec.json.encode(chunks))
+            parent.send_bytes(msgspec.msgpack.encode(job))
             if not parent.poll(self.timeout):
                 raise IndexBuildFailed(f"index build took longer than {self.timeout:g} s")
             return parent.recv_bytes()

@@ -1,4 +1,6 @@
-"""`TenantIndexBuilder`: rebuilds a tenant's index after its files change.
+"""`TenantIndexBuilder`: brings a tenant's index up to date after its files change: new files
+become a new segment, deleted and superseded ones are marked dead in the manifest, and the
+merge policy keeps the segment count bounded (decision 0100).
 
 A caller notes its change first (`IndexStore.note_change`, which returns the tenant's new
 generation) and then asks for an index covering that generation. Requests coalesce, within
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import Final
 
 import anyio
 import anyio.to_thread
@@ -30,12 +33,18 @@ from engageiq_files.ingestion.chunking import Chunk
 from engageiq_files.search.build_process import IndexBuildProcess
 from engageiq_files.uploads.store import FileStore
 from engageiq_search.index_store import IndexPointer, IndexStore
+from engageiq_search.manifest import IndexManifest, SegmentEntry
+from engageiq_search.merge_policy import merge_due
+from engageiq_search.segment import IndexedChunk, Segment
 from engageiq_search.service import TenantSearch
-from engageiq_search.tenant_index import IndexedChunk, TenantIndex
+from engageiq_search.tenant_index import IndexPart, TenantIndex
 from engageiq_tenancy.context import TenantContext
 
 log = structlog.get_logger(__name__)
 _chunks_decoder = msgspec.json.Decoder(list[Chunk])
+MAX_MERGES_PER_CHANGE: Final = 4
+"""Merges run after one change at most (a merge can fill the next tier, which merges in
+turn); more wait for the next change, so one message never holds the tenant's queue long."""
 
 
 @dataclass
@@ -62,27 +71,30 @@ class TenantIndexBuilder:
     async def rebuild(
         self, tenant: TenantContext, generation: int, file_ids: Collection[str] = ()
     ) -> None:
-        """Return once the tenant's published index was built at `generation` or later (the
-        generation `IndexStore.note_change` returned for the caller's change) and each of
-        `file_ids` still `processing` is marked `ready`.
+        """Return once the tenant's published index covers `generation` (the generation
+        `IndexStore.note_change` returned for the caller's change) and each of `file_ids`
+        still `processing` is marked `ready`; then merge segments if the merge policy asks
+        for it (the files are searchable and `ready` before a merge starts).
 
-        Builds until that holds: a build that loses the race to publish re-reads the pointer
-        (the winner's generation covers it) instead of giving up. Raises IndexBuildFailed when
-        the build process fails, and boto3's errors."""
+        Publishes until that holds: a publish that loses the race re-reads the pointer (the
+        winner's generation may cover it) and starts from the winner's manifest. Raises
+        IndexBuildFailed when the build process fails, and boto3's errors."""
         state = self._tenants.setdefault(tenant.tenant_id, _TenantBuilds())
         async with state.lock:
             while True:
                 pointer = await anyio.to_thread.run_sync(self._indexes.pointer, tenant)
                 if pointer.built_generation >= generation:
                     break  # built by this process or another instance after our change
-                previous = self._search.cached(tenant)
-                published = await anyio.to_thread.run_sync(
-                    self._rebuild_blocking, tenant, previous.index if previous else None
-                )
+                published = await anyio.to_thread.run_sync(self._add_blocking, tenant)
                 if published is not None:
-                    self._search.remember(tenant, *published)
-        if file_ids:
-            await anyio.to_thread.run_sync(self._mark_ready, tenant, file_ids)
+                    self._remember(tenant, *published)
+            if file_ids:
+                await anyio.to_thread.run_sync(self._mark_ready, tenant, file_ids)
+            for _ in range(MAX_MERGES_PER_CHANGE):
+                merged = await anyio.to_thread.run_sync(self._merge_blocking, tenant)
+                if merged is None:
+                    break
+                self._remember(tenant, *merged)
 
     def _mark_ready(self, tenant: TenantContext, file_ids: Collection[str]) -> None:
         # Safe without re-reading the index: the published build read the generation after
@@ -94,10 +106,19 @@ class TenantIndexBuilder:
                 tenant, file_id, expect_status=FileStatus.PROCESSING, status=FileStatus.READY
             )
 
-    def _rebuild_blocking(
-        self, tenant: TenantContext, previous: TenantIndex | None
-    ) -> tuple[IndexPointer, TenantIndex] | None:
-        generation = self._indexes.pointer(tenant).generation
+    def _add_blocking(self, tenant: TenantContext) -> _Published | None:
+        """Publish a manifest covering the tenant's current files: their new files as one
+        new segment, their deleted and superseded files marked dead. A tenant indexed
+        before segments (or not at all) gets all its files as one segment: the migration.
+        None if another publish got there first."""
+        pointer = self._indexes.pointer(tenant)
+        base = IndexManifest()
+        if pointer.segmented:
+            assert pointer.key is not None
+            found = self._indexes.manifest(tenant, pointer.key)
+            if found is None:
+                return None  # replaced since the pointer was read: read it again
+            base = found
         files = [
             f
             # Consistent: a file whose change was noted before `generation` was read must be
@@ -107,12 +128,29 @@ class TenantIndexBuilder:
         ]
         # Only current versions are searchable (decision 0052).
         superseded = superseded_in_build(files)
-        searchable = [f for f in files if f.superseded_by is None and f.id not in superseded]
-        chunks = self._gather_chunks(tenant, searchable, previous)
-        blob = self._build_process.build(chunks)
-        pointer = self._indexes.publish(tenant, blob, generation)
-        if pointer is None:
-            log.info("index_build_superseded", generation=generation)
+        searchable = {f.id: f for f in files if f.superseded_by is None and f.id not in superseded}
+        indexed = base.live_files()
+        gone = set(indexed) - searchable.keys()
+        entries = [entry.with_dead(gone) for entry in base.segments]
+        # A segment whose every file is dead is dropped now, not left to a merge.
+        entries = [e for e in entries if not set(e.files) <= set(e.dead)]
+        written: list[str] = []
+        new_files = [f for f in searchable.values() if f.id not in indexed]
+        segment: Segment | None = None
+        if new_files:
+            chunks, counts = self._gather_chunks(tenant, new_files)
+            if counts:
+                blob = self._build_process.build(chunks)
+                key = self._indexes.put_segment(tenant, blob, pointer.generation)
+                written.append(key)
+                segment = Segment.from_bytes(blob)
+                entries.append(
+                    SegmentEntry(key, counts, bytes=len(blob), embedder=_embedder_id(segment))
+                )
+        manifest = IndexManifest(segments=entries)
+        published = self._indexes.publish(tenant, manifest, pointer.generation, pointer, written)
+        if published is None:
+            log.info("index_publish_superseded", generation=pointer.generation)
             return None
         for f in files:
             if f.status is FileStatus.PROCESSING:
@@ -121,28 +159,90 @@ class TenantIndexBuilder:
                 )
         for old, current in superseded.items():
             self._catalog.update(tenant, old, supersededBy=current)
-        log.info("index_published", generation=generation, chunks=len(chunks))
-        return pointer, TenantIndex.from_bytes(blob)
+        log.info(
+            "index_published",
+            generation=pointer.generation,
+            segments=len(entries),
+            new_chunks=len(segment) if segment else 0,
+        )
+        return published, manifest, {written[0]: segment} if segment else {}
+
+    def _merge_blocking(self, tenant: TenantContext) -> _Published | None:
+        """Merge the segments the policy names (`merge_policy.merge_due`) into one, if any;
+        None when none is due or another publish got there first (the next change
+        retries). The merge publishes at the generation the index already covers: it
+        changes how chunks are stored, not which are searchable."""
+        pointer = self._indexes.pointer(tenant)
+        if not pointer.segmented or pointer.key is None:
+            return None
+        manifest = self._indexes.manifest(tenant, pointer.key)
+        if manifest is None or not (due := merge_due(manifest.segments)):
+            return None
+        blobs: list[tuple[bytes, list[str]]] = []
+        for entry in due:
+            blob = self._store.get_bytes(tenant, entry.key)
+            if blob is None:
+                return None  # replaced meanwhile
+            blobs.append((blob, entry.dead))
+        merged = self._build_process.merge(blobs)
+        key = self._indexes.put_segment(tenant, merged, pointer.built_generation)
+        segment = Segment.from_bytes(merged)
+        files = {f: n for e in due for f, n in e.files.items() if f not in e.dead}
+        replaced = {entry.key for entry in due}
+        entries = [e for e in manifest.segments if e.key not in replaced]
+        entries.append(SegmentEntry(key, files, bytes=len(merged), embedder=_embedder_id(segment)))
+        result = IndexManifest(segments=entries)
+        published = self._indexes.publish(tenant, result, pointer.built_generation, pointer, [key])
+        if published is None:
+            return None
+        # Written at the generation published, so the sweep of older objects leaves them.
+        self._indexes.delete_replaced(tenant, [*replaced, pointer.key])
+        log.info("index_segments_merged", merged=len(due), chunks=len(segment))
+        return published, result, {key: segment}
+
+    def _remember(
+        self,
+        tenant: TenantContext,
+        pointer: IndexPointer,
+        manifest: IndexManifest,
+        new: dict[str, Segment],
+    ) -> None:
+        """Prime this process's cache with the index just published, when every segment it
+        lists is at hand (the cached index's or just written); otherwise readers load it."""
+        previous = self._search.cached(tenant)
+        held = dict(new)
+        if previous is not None:
+            held |= {part.key: part.segment for part in previous.index.parts}
+        if any(entry.key not in held for entry in manifest.segments):
+            self._search.forget(tenant)
+            return
+        index = TenantIndex(
+            [IndexPart(e.key, held[e.key], frozenset(e.dead)) for e in manifest.segments]
+        )
+        self._search.remember(tenant, pointer, index)
 
     def _gather_chunks(
-        self, tenant: TenantContext, files: list[FileRecord], previous: TenantIndex | None
-    ) -> list[IndexedChunk]:
-        # A file's chunks never change after they are stored (a new upload is a new id), so
-        # the previous index's copy is reused and only new files are read from S3.
-        reusable: dict[str, list[IndexedChunk]] = {}
-        for chunk in previous.chunks if previous else []:
-            reusable.setdefault(chunk.file_id, []).append(chunk)
+        self, tenant: TenantContext, files: list[FileRecord]
+    ) -> tuple[list[IndexedChunk], dict[str, int]]:
+        """The chunks of `files` read from S3, and each file's chunk count (a file deleted
+        meanwhile is left out: no index entry may point to missing data)."""
         gathered: list[IndexedChunk] = []
+        counts: dict[str, int] = {}
         for f in files:
-            if f.id in reusable:
-                gathered += reusable[f.id]
-                continue
             assert f.chunks_key is not None
             blob = self._store.get_bytes(tenant, f.chunks_key)
             if blob is None:
-                continue  # deleted meanwhile: no index entry may point to missing data
+                continue
+            chunks = _chunks_decoder.decode(blob)
             gathered += [
-                IndexedChunk(f.id, f.name, c.location, c.text, f.created_at)
-                for c in _chunks_decoder.decode(blob)
+                IndexedChunk(f.id, f.name, c.location, c.text, f.created_at) for c in chunks
             ]
-        return gathered
+            counts[f.id] = len(chunks)
+        return gathered, counts
+
+
+_Published = tuple[IndexPointer, IndexManifest, dict[str, Segment]]
+
+
+def _embedder_id(segment: Segment) -> str:
+    return segment.vectors.embedder_id if segment.vectors is not None else ""
