@@ -1,0 +1,217 @@
+"""Incremental indexing against moto (issue "Cost that does not grow with the tenant",
+decision 0100): a change builds a segment of its own files only, deletes only mark files dead,
+merges keep the segment count bounded, a tenant indexed before segments is migrated by its
+next write, and an instance killed in the middle of a merge loses nothing and leaves nothing
+behind once the next change is published."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from typing import Any
+
+import anyio
+import msgspec
+import pytest
+
+from engageiq_files.catalog.records import FileStatus
+from engageiq_files.search.build_process import IndexBuildProcess
+from engageiq_search.index_store import IndexPointer, IndexStore, is_manifest_key
+from engageiq_search.manifest import IndexManifest
+from engageiq_search.merge_policy import SEGMENTS_PER_TIER
+from engageiq_search.segment import IndexedChunk
+from engageiq_tenancy.keys import s3_key, s3_tenant_prefix
+from engageiq_tenancy.settings import ServiceSettings
+from tests.unit.files.index_instances import ACME, Instance
+
+
+@pytest.fixture(autouse=True)
+def _local_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
+
+
+class CountingBuilds(IndexBuildProcess):
+    """The real build process, recording the chunks each build and merge was given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.built: list[list[str]] = []
+        self.merges = 0
+
+    def build(self, chunks: list[IndexedChunk]) -> bytes:
+        self.built.append(sorted({c.file_id for c in chunks}))
+        return super().build(chunks)
+
+    def merge(self, segments: list[tuple[bytes, list[str]]]) -> bytes:
+        self.merges += 1
+        return super().merge(segments)
+
+
+def add(instance: Instance, text: str) -> str:
+    file_id = instance.chunked_file(text)
+    generation = instance.indexes.note_change(ACME)
+    anyio.run(lambda: instance.builder.rebuild(ACME, generation, [file_id]))
+    return file_id
+
+
+def manifest(indexes: IndexStore) -> tuple[IndexPointer, IndexManifest]:
+    pointer = indexes.pointer(ACME)
+    assert pointer.key is not None
+    assert is_manifest_key(pointer.key)
+    found = indexes.manifest(ACME, pointer.key)
+    assert found is not None
+    return pointer, found
+
+
+def index_objects(instance: Instance) -> set[str]:
+    s3 = instance.store.s3_for(ACME)
+    listed = s3.list_objects_v2(
+        Bucket=instance.store.bucket, Prefix=s3_tenant_prefix(ACME) + "index/"
+    )
+    return {o["Key"] for o in listed.get("Contents", [])}
+
+
+def searchable(instance: Instance, query: str) -> set[str]:
+    pointer = instance.indexes.pointer(ACME)
+    assert pointer.key is not None
+    index = instance.indexes.load(ACME, pointer.key)
+    assert index is not None
+    return {c.file_id for c, _ in index.search(query, 50, collapse=False)}
+
+
+def assert_only_listed_objects(instance: Instance) -> None:
+    pointer, current = manifest(instance.indexes)
+    assert index_objects(instance) == {pointer.key, *(e.key for e in current.segments)}
+
+
+def test_each_change_indexes_only_its_own_files_and_merges_keep_segments_bounded(
+    service_settings: ServiceSettings,
+) -> None:
+    builds = CountingBuilds()
+    instance = Instance(service_settings, builds)
+    files = [add(instance, f"walrus pricing sheet number{n}") for n in range(3 * SEGMENTS_PER_TIER)]
+
+    assert builds.built == [[f] for f in files]  # never the files indexed before
+    assert builds.merges >= 2
+    _, current = manifest(instance.indexes)
+    assert len(current.segments) <= SEGMENTS_PER_TIER + 1
+    assert set(current.live_files()) == set(files)
+    assert searchable(instance, "walrus") == set(files)
+    assert searchable(instance, "number5") == {files[5]}
+    assert all(instance.status(f).value == "ready" for f in files)
+    assert_only_listed_objects(instance)
+
+
+def test_a_delete_marks_the_file_dead_without_building(service_settings: ServiceSettings) -> None:
+    builds = CountingBuilds()
+    instance = Instance(service_settings, builds)
+    kept, gone = add(instance, "narwhal terms"), add(instance, "narwhal discounts")
+    built = len(builds.built)
+
+    instance.catalog.delete(ACME, gone)
+    generation = instance.indexes.note_change(ACME)
+    anyio.run(lambda: instance.builder.rebuild(ACME, generation))
+
+    assert len(builds.built) == built
+    _, current = manifest(instance.indexes)
+    assert gone in {d for e in current.segments for d in e.dead} or gone not in {
+        f for e in current.segments for f in e.files
+    }
+    assert searchable(instance, "narwhal") == {kept}
+    assert_only_listed_objects(instance)
+
+
+def legacy_blob(chunks: list[IndexedChunk]) -> bytes:
+    """An index as published before segments (format 2): the reader needs only its chunks."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("meta.json", json.dumps({"format": 2, "vocab": []}))
+        archive.writestr("chunks.jsonl", b"\n".join(msgspec.json.encode(c) for c in chunks))
+    return out.getvalue()
+
+
+def test_a_tenant_indexed_before_segments_is_served_and_migrated_by_its_next_write(
+    service_settings: ServiceSettings,
+) -> None:
+    instance = Instance(service_settings)
+    old = instance.chunked_file("okapi renewal clause")
+    instance.catalog.update(ACME, old, status=FileStatus.READY)
+    generation = instance.indexes.note_change(ACME)
+    key = s3_key(ACME, "index", f"{generation:012d}-0123456789ab")
+    instance.store.put_bytes(
+        ACME, key, legacy_blob([IndexedChunk(old, f"{old}.txt", "", "okapi renewal clause")]), ""
+    )
+    db: Any = instance.indexes._db(ACME)
+    db.update_item(
+        TableName=service_settings.table("files"),
+        Key={"pk": {"S": "acme#FILES"}, "sk": {"S": "INDEX"}},
+        UpdateExpression="SET builtGeneration = :g, indexKey = :k",
+        ExpressionAttributeValues={":g": {"N": str(generation)}, ":k": {"S": key}},
+    )
+    assert searchable(instance, "okapi") == {old}  # served as it is
+
+    new = add(instance, "okapi onboarding")
+
+    _, current = manifest(instance.indexes)
+    assert len(current.segments) == 1
+    assert set(current.live_files()) == {old, new}
+    assert searchable(instance, "okapi") == {old, new}
+    assert key not in index_objects(instance)  # the pre-segment blob is gone
+    assert_only_listed_objects(instance)
+
+
+class Killed(BaseException):
+    """The instance dies here (what SIGKILL does to the publish that was to follow)."""
+
+
+class DiesBeforePublishingAMerge(IndexBuildProcess):
+    def __init__(self, indexes: IndexStore) -> None:
+        super().__init__()
+        self.indexes = indexes
+        self.killed = False
+
+    def merge(self, segments: list[tuple[bytes, list[str]]]) -> bytes:
+        merged = super().merge(segments)
+        real_publish = self.indexes.publish
+
+        def publish(*args: Any, **kwargs: Any) -> Any:
+            self.indexes.publish = real_publish  # type: ignore[method-assign]
+            self.killed = True
+            raise Killed
+
+        self.indexes.publish = publish  # type: ignore[method-assign]
+        return merged
+
+
+def add_until_killed(instance: Instance, files: list[str]) -> None:
+    """Add files one by one (each recorded before its build) until the instance dies."""
+    while True:
+        files.append(instance.chunked_file(f"dugong proposal {len(files)}"))
+        generation = instance.indexes.note_change(ACME)
+        anyio.run(instance.builder.rebuild, ACME, generation, files[-1:])
+
+
+def test_a_kill_in_the_middle_of_a_merge_loses_nothing_and_the_next_change_clears_it(
+    service_settings: ServiceSettings,
+) -> None:
+    instance = Instance(service_settings)
+    dying = DiesBeforePublishingAMerge(instance.indexes)
+    instance.builder._build_process = dying
+    files: list[str] = []
+    with pytest.raises(Killed):
+        add_until_killed(instance, files)
+    assert dying.killed
+    # The merged segment was written and never published: the index is the one before.
+    assert searchable(instance, "dugong") == set(files)
+    pointer, before = manifest(instance.indexes)
+    orphans = index_objects(instance) - {pointer.key, *(e.key for e in before.segments)}
+    assert len(orphans) == 1
+
+    restarted = Instance(service_settings)
+    files.append(add(restarted, "dugong renewal"))
+
+    assert searchable(restarted, "dugong") == set(files)
+    assert not orphans & index_objects(restarted)
+    assert_only_listed_objects(restarted)
