@@ -33,7 +33,13 @@ class SegmentJob(msgspec.Struct, frozen=True):
     """The `ENGAGEIQ_EMBEDDER` setting (`embedder.embedder_from_setting`)."""
 
 
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _child(conn: Connection, memory: int) -> None:
+    started = _cpu()
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     job = msgspec.msgpack.decode(conn.recv_bytes(), type=SegmentJob)
     embedder = embedder_from_setting(job.embedder)
@@ -44,6 +50,7 @@ def _child(conn: Connection, memory: int) -> None:
         else Segment.build(job.chunks, embedder)
     )
     conn.send_bytes(segment.to_bytes())
+    conn.send_bytes(msgspec.json.encode(_cpu() - started))
     conn.close()
 
 
@@ -58,6 +65,11 @@ class IndexBuildProcess:
         self.memory_bytes = memory_bytes
         self.timeout = timeout
         self.embedder = embedder
+        self.cpu_seconds = 0.0
+        """CPU the build processes spent on their jobs so far (from receiving the job to
+        sending the segment; not the process start), reported by each child: forkserver
+        children are not this process's children, so `RUSAGE_CHILDREN` does not see them.
+        bench/incremental_index.py adds it to the service's own CPU."""
 
     def build(self, chunks: list[IndexedChunk]) -> bytes:
         """Blocking: the serialised segment of `chunks` (`Segment.to_bytes`). Raises
@@ -80,7 +92,9 @@ class IndexBuildProcess:
             parent.send_bytes(msgspec.msgpack.encode(job))
             if not parent.poll(self.timeout):
                 raise IndexBuildFailed(f"index build took longer than {self.timeout:g} s")
-            return parent.recv_bytes()
+            blob = parent.recv_bytes()
+            self.cpu_seconds += msgspec.json.decode(parent.recv_bytes(), type=float)
+            return blob
         except (EOFError, OSError) as exc:
             raise IndexBuildFailed(f"index build process failed ({exc})") from None
         finally:
