@@ -130,9 +130,9 @@ def publish_index(settings: ServiceSettings, tenant: TenantContext, files: int) 
         for n in range(files)
         for part in range(3)
     ]
-    generation = indexes.note_change(tenant)
+    indexes.note_change(tenant)
     blob = TenantIndex.build(chunks).to_bytes()
-    indexes.publish_whole(tenant, blob, {f"f{n:08d}": 3 for n in range(files)}, generation)
+    indexes.publish_whole(tenant, blob, {f"f{n:08d}": 3 for n in range(files)})
 
 
 def turn(client: TestClient[Any], headers: dict[str, str], cid: str | None, text: str) -> str:

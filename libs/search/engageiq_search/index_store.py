@@ -5,11 +5,16 @@
 `indexKey` named one blob of format 1 or 2 ("<generation>-<random>"), still read until the
 tenant's next write replaces it.
 
-`generation` counts changes to the tenant's files; `builtGeneration` is the generation the
-current manifest covers. Publishing is one conditional write: it succeeds only if the pointer
-still names the manifest the writer started from and `builtGeneration` does not go back. So
-two instances, a slow stale build or a kill at any moment never lose a segment or publish an
-older index; the loser deletes what it wrote and starts again from the new manifest."""
+`generation` counts changes to the tenant's files; `builtGeneration` is the generation up to
+which a full reconcile (every file of the catalog against the index) was published. Publishing
+is one conditional write: it succeeds only if the pointer still names the manifest the writer
+started from (and a full reconcile's `builtGeneration` does not go back). A writer reads the
+pointer before the records it indexes, so a publish that succeeds reflects every record change
+made before it read them, and a change made after that is applied by its own writer, whose
+publish either comes later or fails and starts again. So two instances, a slow stale build or
+a kill at any moment never lose a segment or publish an older index; the loser deletes what
+it wrote and starts again from the new manifest. Objects are named after the generation their
+writer read with its base pointer."""
 
 from __future__ import annotations
 
@@ -166,34 +171,43 @@ class IndexStore:
         self,
         tenant: TenantContext,
         manifest: IndexManifest,
-        generation: int,
         base: IndexPointer,
         written: Collection[str] = (),
+        *,
+        full: bool = False,
     ) -> IndexPointer | None:
-        """Make `manifest` the tenant's index, covering changes up to `generation`, if the
-        pointer still names `base.key` (the manifest it was derived from). None if another
-        publish got there first; the caller's `written` segments are then deleted (nothing
-        lists them) and the caller starts again from the new pointer.
+        """Make `manifest` the tenant's index if the pointer still names `base.key` (the
+        manifest it was derived from, read with `base` before any record it indexes). `full`:
+        the manifest reconciles every file of the catalog, so `builtGeneration` moves to
+        `base.generation`. None if another publish got there first; the caller's `written`
+        segments are then deleted (nothing lists them) and the caller starts again from the
+        new pointer.
 
-        After publishing, the objects the new manifest no longer lists are deleted: readers
+        After publishing, the manifest (or pre-segment blob) it replaced and every unlisted
+        object of an older generation (what a killed build or merge left) are deleted: readers
         still holding one find it gone and read the pointer again."""
+        generation = base.generation
         key = s3_key(
             tenant, INDEX_AREA, f"{MANIFEST_PREFIX}{generation:012d}-{secrets.token_hex(6)}"
         )
         self._store.put_bytes(tenant, key, manifest.to_json(), "application/json")
-        condition = "(attribute_not_exists(builtGeneration) OR builtGeneration <= :g) AND "
-        values: dict[str, Any] = {":g": {"N": str(generation)}, ":k": {"S": key}}
+        values: dict[str, Any] = {":k": {"S": key}}
         if base.key is None:
-            condition += "attribute_not_exists(indexKey)"
+            condition = "attribute_not_exists(indexKey)"
         else:
-            condition += "indexKey = :base"
+            condition = "indexKey = :base"
             values[":base"] = {"S": base.key}
+        update = "SET indexKey = :k"
+        if full:
+            condition += " AND (attribute_not_exists(builtGeneration) OR builtGeneration <= :g)"
+            update += ", builtGeneration = :g"
+            values[":g"] = {"N": str(generation)}
         db = self._db(tenant)
         try:
             response = db.update_item(
                 TableName=self._table,
                 Key=_pointer_key(tenant),
-                UpdateExpression="SET builtGeneration = :g, indexKey = :k",
+                UpdateExpression=update,
                 ConditionExpression=condition,
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
@@ -211,22 +225,24 @@ class IndexStore:
             attributes = response.get("Attributes", {})
             current = IndexPointer(
                 generation=int(attributes.get("generation", {}).get("N", "0")),
-                built_generation=generation,
+                built_generation=int(attributes.get("builtGeneration", {}).get("N", "-1")),
                 key=key,
             )
+        if base.key is not None:
+            self.delete_replaced(tenant, [base.key])
         self._delete_unlisted(tenant, manifest, key, generation)
         return current
 
     def publish_whole(
-        self, tenant: TenantContext, blob: bytes, files: dict[str, int], generation: int
+        self, tenant: TenantContext, blob: bytes, files: dict[str, int]
     ) -> IndexPointer | None:
         """Replace the tenant's index with the one serialised segment `blob` holding `files`
         (file id -> chunk count), conditional on the pointer read here: what benchmarks and
         tests publish to stand a tenant's index up in one step. None if a publish raced."""
         base = self.pointer(tenant)
-        key = self.put_segment(tenant, blob, generation)
+        key = self.put_segment(tenant, blob, base.generation)
         manifest = IndexManifest(segments=[SegmentEntry(key, files, bytes=len(blob))])
-        return self.publish(tenant, manifest, generation, base, [key])
+        return self.publish(tenant, manifest, base, [key], full=True)
 
     def _delete_unlisted(
         self, tenant: TenantContext, manifest: IndexManifest, key: str, generation: int
@@ -251,8 +267,8 @@ class IndexStore:
             log.warning("old_index_objects_left", generation=generation, error=type(exc).__name__)
 
     def delete_replaced(self, tenant: TenantContext, keys: Collection[str]) -> None:
-        """Best effort: delete objects a merge replaced (written at the generation it
-        published at, so `_delete_unlisted` leaves them to the next publish otherwise)."""
+        """Best effort: delete index objects a publish replaced (they may be of the generation
+        it published at, which `_delete_unlisted` leaves alone)."""
         for key in keys:
             try:
                 self._store.delete(tenant, key)

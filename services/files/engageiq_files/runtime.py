@@ -80,7 +80,7 @@ class FilesRuntime:
             memory_bytes=settings.parse_memory_bytes,
         )
         worker = IngestionWorker(
-            catalog, store, indexes, builder, sandbox, max_bytes=settings.max_upload_bytes
+            catalog, store, builder, sandbox, max_bytes=settings.max_upload_bytes
         )
         # The queue is the service's own, never a tenant's: its own client, not TenantClients.
         sqs = client("sqs", service)

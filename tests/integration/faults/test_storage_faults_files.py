@@ -170,11 +170,12 @@ def test_a_lost_answer_to_an_index_publish_keeps_the_published_blob(
     runtime = files_client.client.app.state["files_runtime"]
     tenant = TenantContext(TENANT, "user", "user", frozenset())
     blob = TenantIndex.build([]).to_bytes()
-    first = runtime.indexes.publish_whole(tenant, blob, {}, runtime.indexes.note_change(tenant))
+    runtime.indexes.note_change(tenant)
+    first = runtime.indexes.publish_whole(tenant, blob, {})
     assert first is not None
-    generation = runtime.indexes.note_change(tenant)
+    runtime.indexes.note_change(tenant)
     proxy.inject(Fault("dynamodb", LOST_ANSWER, operation="UpdateItem", times=1))
-    second = runtime.indexes.publish_whole(tenant, blob, {}, generation)
+    second = runtime.indexes.publish_whole(tenant, blob, {})
     assert [s.injected for s in proxy.injected()] == ["lost_answer"]
     assert second is not None
     assert second.key != first.key

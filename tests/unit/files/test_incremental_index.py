@@ -51,8 +51,7 @@ class CountingBuilds(IndexBuildProcess):
 
 def add(instance: Instance, text: str) -> str:
     file_id = instance.chunked_file(text)
-    generation = instance.indexes.note_change(ACME)
-    anyio.run(lambda: instance.builder.rebuild(ACME, generation, [file_id]))
+    anyio.run(instance.builder.apply, ACME, [file_id])
     return file_id
 
 
@@ -111,8 +110,7 @@ def test_a_delete_marks_the_file_dead_without_building(service_settings: Service
     built = len(builds.built)
 
     instance.catalog.delete(ACME, gone)
-    generation = instance.indexes.note_change(ACME)
-    anyio.run(lambda: instance.builder.rebuild(ACME, generation))
+    anyio.run(instance.builder.apply, ACME, [gone])
 
     assert len(builds.built) == built
     _, current = manifest(instance.indexes)
@@ -189,8 +187,7 @@ def add_until_killed(instance: Instance, files: list[str]) -> None:
     """Add files one by one (each recorded before its build) until the instance dies."""
     while True:
         files.append(instance.chunked_file(f"dugong proposal {len(files)}"))
-        generation = instance.indexes.note_change(ACME)
-        anyio.run(instance.builder.rebuild, ACME, generation, files[-1:])
+        anyio.run(instance.builder.apply, ACME, files[-1:])
 
 
 def test_a_kill_in_the_middle_of_a_merge_loses_nothing_and_the_next_change_clears_it(

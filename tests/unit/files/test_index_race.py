@@ -12,7 +12,6 @@ import pytest
 
 from engageiq_files.catalog.records import FileStatus
 from engageiq_files.search.build_process import IndexBuildProcess
-from engageiq_search.manifest import IndexManifest, SegmentEntry
 from engageiq_search.tenant_index import IndexedChunk, TenantIndex
 from engageiq_tenancy.settings import ServiceSettings
 from tests.unit.files.index_instances import ACME, Instance
@@ -34,12 +33,10 @@ class WinnerPublishesFirst:
         self.real = IndexBuildProcess()
 
     def build(self, chunks: list[IndexedChunk]) -> bytes:
-        generation = self.winner.indexes.note_change(ACME)
+        self.winner.indexes.note_change(ACME)
         covering = [IndexedChunk(f, f"{f}.txt", "", "zebra pricing", "") for f in self.files]
-        indexes = self.winner.indexes
-        key = indexes.put_segment(ACME, TenantIndex.build(covering).to_bytes(), generation)
-        manifest = IndexManifest(segments=[SegmentEntry(key, dict.fromkeys(self.files, 1))])
-        assert indexes.publish(ACME, manifest, generation, indexes.pointer(ACME), [key])
+        blob = TenantIndex.build(covering).to_bytes()
+        assert self.winner.indexes.publish_whole(ACME, blob, dict.fromkeys(self.files, 1))
         return self.real.build(chunks)
 
 

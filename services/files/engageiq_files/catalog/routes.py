@@ -158,9 +158,12 @@ async def delete_file(
     # and no object outlives its record (decision 0092).
     await anyio.to_thread.run_sync(files.catalog.retire, tenant, file_id)
     promoted = await anyio.to_thread.run_sync(after_delete, files.catalog, tenant, record)
-    if record.chunks_key or record.status is FileStatus.PROCESSING or promoted:
+    if promoted:
+        # Another version became current: a full reconcile puts it back in the index.
         generation = await anyio.to_thread.run_sync(files.indexes.note_change, tenant)
         await files.builder.rebuild(tenant, generation)
+    elif record.chunks_key or record.status is FileStatus.PROCESSING:
+        await files.builder.apply(tenant, [file_id])
     # The chunks key follows from the id: removed even if ingestion stored it just now.
     await anyio.to_thread.run_sync(files.store.delete, tenant, chunks_object_key(tenant, file_id))
     await anyio.to_thread.run_sync(files.store.delete, tenant, record.object_key)

@@ -28,7 +28,6 @@ from engageiq_files.ingestion.sections import ParseFailure
 from engageiq_files.search.build_process import IndexBuildFailed
 from engageiq_files.search.builder import TenantIndexBuilder
 from engageiq_files.uploads.store import FileStore, chunks_object_key
-from engageiq_search.index_store import IndexStore
 from engageiq_tenancy.context import TenantContext
 
 log = structlog.get_logger(__name__)
@@ -46,14 +45,12 @@ class IngestionWorker:
         self,
         catalog: FileCatalog,
         store: FileStore,
-        indexes: IndexStore,
         builder: TenantIndexBuilder,
         sandbox: ParserSandbox,
         max_bytes: int,
     ) -> None:
         self._catalog = catalog
         self._store = store
-        self._indexes = indexes
         self._builder = builder
         self._sandbox = sandbox
         self._max_bytes = max_bytes
@@ -105,8 +102,7 @@ class IngestionWorker:
             return
         bound.info("ingestion_chunked", chunks=chunk_count)
         try:
-            generation = await anyio.to_thread.run_sync(self._indexes.note_change, tenant)
-            await self._builder.rebuild(tenant, generation, [file_id])
+            await self._builder.apply(tenant, [file_id])
         except Exception as exc:
             if last_attempt:
                 # The previous index stays published; the file is failed rather than left

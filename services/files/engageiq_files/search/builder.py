@@ -2,18 +2,24 @@
 become a new segment, deleted and superseded ones are marked dead in the manifest, and the
 merge policy keeps the segment count bounded (decision 0100).
 
-A caller notes its change first (`IndexStore.note_change`, which returns the tenant's new
-generation) and then asks for an index covering that generation. Requests coalesce, within
-this process and across instances: a request returns as soon as the published index was built
-at or after its generation, whoever built it. A file becomes `ready` only once an index that
-contains it is published, so "ready" always means "searchable".
+Two ways in:
 
-A build can lose the race to publish (another instance published a newer generation first,
-`IndexStore.publish` returns None). The winner's index then covers the loser's files, but the
-loser must not rely on the winner to mark them `ready`: the winner may die between publishing
-and marking. So every request ends by marking its own files `ready` once the published
-generation covers its noted generation (a conditional `processing -> ready`, a no-op when the
-winner already did it)."""
+- `apply(tenant, changed)`: the common case (an ingestion finished, a file was deleted). Only
+  the changed files' records are read, so a change costs the same in a tenant of 10 files as
+  in one of 5,000. The writer reads the pointer, then the records, and always publishes
+  (conditional on the pointer still naming its base manifest), so a concurrent writer that
+  read a record before it changed either published before this one read the pointer (and is
+  corrected here) or fails its publish and starts again (`IndexStore`).
+- `rebuild(tenant, generation)`: a full reconcile of every file of the catalog against the
+  index, for changes whose files are not named (version switches, the reaper) and for a
+  tenant's first index or its migration from the formats before segments. A caller notes its
+  change first (`IndexStore.note_change`, which returns the new generation); requests
+  coalesce within this process and across instances: one returns as soon as a full reconcile
+  read after its note was published, whoever published it.
+
+Either way a file becomes `ready` only once a published index contains it, so "ready" always
+means "searchable"; and a writer that loses the race marks its own files `ready` once the
+index covers them, since the winner may die between publishing and marking."""
 
 from __future__ import annotations
 
@@ -28,7 +34,7 @@ import structlog
 
 from engageiq_files.catalog.catalog import FileCatalog
 from engageiq_files.catalog.records import FileRecord, FileStatus
-from engageiq_files.catalog.versions import superseded_in_build
+from engageiq_files.catalog.versions import superseded_in_build, versions_of
 from engageiq_files.ingestion.chunking import Chunk
 from engageiq_files.search.build_process import IndexBuildProcess
 from engageiq_files.uploads.store import FileStore
@@ -68,33 +74,51 @@ class TenantIndexBuilder:
         self._build_process = build_process or IndexBuildProcess()
         self._tenants: dict[str, _TenantBuilds] = {}
 
+    async def apply(self, tenant: TenantContext, changed: Collection[str]) -> None:
+        """Return once the published index reflects the current records of `changed` (file
+        ids: searchable ones in it, others not) and those still `processing` are `ready`;
+        then merge segments if the policy asks for it. Raises IndexBuildFailed when the build
+        process fails, and boto3's errors."""
+        state = self._tenants.setdefault(tenant.tenant_id, _TenantBuilds())
+        async with state.lock:
+            # A new generation names what this change writes, so that a later publish can
+            # tell what a killed writer left from what one in flight is writing.
+            await anyio.to_thread.run_sync(self._indexes.note_change, tenant)
+            while True:
+                outcome = await anyio.to_thread.run_sync(self._apply_blocking, tenant, changed)
+                if not isinstance(outcome, _Raced):
+                    break
+            self._remember(tenant, *outcome)
+            await self._merge(tenant)
+
     async def rebuild(
         self, tenant: TenantContext, generation: int, file_ids: Collection[str] = ()
     ) -> None:
-        """Return once the tenant's published index covers `generation` (the generation
-        `IndexStore.note_change` returned for the caller's change) and each of `file_ids`
-        still `processing` is marked `ready`; then merge segments if the merge policy asks
-        for it (the files are searchable and `ready` before a merge starts).
-
-        Publishes until that holds: a publish that loses the race re-reads the pointer (the
-        winner's generation may cover it) and starts from the winner's manifest. Raises
-        IndexBuildFailed when the build process fails, and boto3's errors."""
+        """Return once a full reconcile read at `generation` or later (the generation
+        `IndexStore.note_change` returned for the caller's change) is published and each of
+        `file_ids` still `processing` is marked `ready`; then merge if the policy asks for
+        it. Publishes until that holds: a publish that loses the race re-reads the pointer
+        (the winner's reconcile may cover it). Raises IndexBuildFailed when the build process
+        fails, and boto3's errors."""
         state = self._tenants.setdefault(tenant.tenant_id, _TenantBuilds())
         async with state.lock:
             while True:
                 pointer = await anyio.to_thread.run_sync(self._indexes.pointer, tenant)
                 if pointer.built_generation >= generation:
-                    break  # built by this process or another instance after our change
-                published = await anyio.to_thread.run_sync(self._add_blocking, tenant)
-                if published is not None:
+                    break  # reconciled by this process or another instance after our change
+                published = await anyio.to_thread.run_sync(self._reconcile_blocking, tenant)
+                if not isinstance(published, _Raced):
                     self._remember(tenant, *published)
             if file_ids:
                 await anyio.to_thread.run_sync(self._mark_ready, tenant, file_ids)
-            for _ in range(MAX_MERGES_PER_CHANGE):
-                merged = await anyio.to_thread.run_sync(self._merge_blocking, tenant)
-                if merged is None:
-                    break
-                self._remember(tenant, *merged)
+            await self._merge(tenant)
+
+    async def _merge(self, tenant: TenantContext) -> None:
+        for _ in range(MAX_MERGES_PER_CHANGE):
+            merged = await anyio.to_thread.run_sync(self._merge_blocking, tenant)
+            if merged is None:
+                break
+            self._remember(tenant, *merged)
 
     def _mark_ready(self, tenant: TenantContext, file_ids: Collection[str]) -> None:
         # Safe without re-reading the index: the published build read the generation after
@@ -106,31 +130,78 @@ class TenantIndexBuilder:
                 tenant, file_id, expect_status=FileStatus.PROCESSING, status=FileStatus.READY
             )
 
-    def _add_blocking(self, tenant: TenantContext) -> _Published | None:
-        """Publish a manifest covering the tenant's current files: their new files as one
-        new segment, their deleted and superseded files marked dead. A tenant indexed
-        before segments (or not at all) gets all its files as one segment: the migration.
-        None if another publish got there first."""
+    def _base(self, tenant: TenantContext) -> tuple[IndexPointer, IndexManifest | None] | None:
+        """The pointer and the manifest it names (None for none, or a pre-segment blob);
+        None if that manifest was replaced since the pointer was read."""
         pointer = self._indexes.pointer(tenant)
-        base = IndexManifest()
-        if pointer.segmented:
-            assert pointer.key is not None
-            found = self._indexes.manifest(tenant, pointer.key)
-            if found is None:
-                return None  # replaced since the pointer was read: read it again
-            base = found
+        if not pointer.segmented:
+            return pointer, None
+        assert pointer.key is not None
+        manifest = self._indexes.manifest(tenant, pointer.key)
+        return None if manifest is None else (pointer, manifest)
+
+    def _apply_blocking(
+        self, tenant: TenantContext, changed: Collection[str]
+    ) -> _Published | _Raced:
+        """One attempt of `apply`: `_RACED` if another publish got there first."""
+        found = self._base(tenant)
+        if found is None:
+            return _RACED
+        pointer, base = found
+        if base is None:
+            # No index yet, or one from before segments: a full reconcile creates or
+            # migrates it.
+            return self._publish_changes(tenant, pointer, IndexManifest(), self._listing(tenant))
+        files: dict[str, FileRecord] = {}
+        for file_id in changed:
+            record = self._catalog.get(tenant, file_id)
+            if record is None:
+                continue
+            files[file_id] = record
+            if record.replaces and record.status is FileStatus.PROCESSING:
+                # A new version: the versions it replaces leave the index in the same publish.
+                files |= {v.id: v for v in versions_of(self._catalog, tenant, record.document)}
+        considered = set(changed) | files.keys()
+        return self._publish_changes(tenant, pointer, base, list(files.values()), considered)
+
+    def _reconcile_blocking(self, tenant: TenantContext) -> _Published | _Raced:
+        """Publish a manifest reconciling every file of the catalog with the index: what a
+        tenant indexed before segments (or not at all) gets as its first manifest, all its
+        files in one segment (the migration)."""
+        found = self._base(tenant)
+        if found is None:
+            return _RACED
+        pointer, base = found
+        return self._publish_changes(
+            tenant, pointer, base or IndexManifest(), self._listing(tenant)
+        )
+
+    def _listing(self, tenant: TenantContext) -> list[FileRecord]:
+        # Consistent: a file whose change was noted before the pointer was read must be
+        # listed, or the reconcile would miss it (decision 0076).
+        return list(self._catalog.all_files(tenant, consistent=True))
+
+    def _publish_changes(
+        self,
+        tenant: TenantContext,
+        pointer: IndexPointer,
+        base: IndexManifest,
+        records: list[FileRecord],
+        considered: set[str] | None = None,
+    ) -> _Published | _Raced:
+        """Publish `base` brought up to date for `records`: their searchable files not yet
+        indexed as one new segment, the indexed files of `considered` (every indexed file
+        when None: a full reconcile) that are no longer searchable marked dead."""
         files = [
             f
-            # Consistent: a file whose change was noted before `generation` was read must be
-            # listed with its chunks, or the build would miss it (decision 0076).
-            for f in self._catalog.all_files(tenant, consistent=True)
+            for f in records
             if f.chunks_key and f.status in (FileStatus.PROCESSING, FileStatus.READY)
         ]
         # Only current versions are searchable (decision 0052).
         superseded = superseded_in_build(files)
         searchable = {f.id: f for f in files if f.superseded_by is None and f.id not in superseded}
         indexed = base.live_files()
-        gone = set(indexed) - searchable.keys()
+        gone = {f for f in indexed if considered is None or f in considered} - searchable.keys()
         entries = [entry.with_dead(gone) for entry in base.segments]
         # A segment whose every file is dead is dropped now, not left to a merge.
         entries = [e for e in entries if not set(e.files) <= set(e.dead)]
@@ -148,10 +219,11 @@ class TenantIndexBuilder:
                     SegmentEntry(key, counts, bytes=len(blob), embedder=_embedder_id(segment))
                 )
         manifest = IndexManifest(segments=entries)
-        published = self._indexes.publish(tenant, manifest, pointer.generation, pointer, written)
+        full = considered is None
+        published = self._indexes.publish(tenant, manifest, pointer, written, full=full)
         if published is None:
             log.info("index_publish_superseded", generation=pointer.generation)
-            return None
+            return _RACED
         for f in files:
             if f.status is FileStatus.PROCESSING:
                 self._catalog.update(
@@ -162,6 +234,7 @@ class TenantIndexBuilder:
         log.info(
             "index_published",
             generation=pointer.generation,
+            full=full,
             segments=len(entries),
             new_chunks=len(segment) if segment else 0,
         )
@@ -185,18 +258,18 @@ class TenantIndexBuilder:
                 return None  # replaced meanwhile
             blobs.append((blob, entry.dead))
         merged = self._build_process.merge(blobs)
-        key = self._indexes.put_segment(tenant, merged, pointer.built_generation)
+        key = self._indexes.put_segment(tenant, merged, pointer.generation)
         segment = Segment.from_bytes(merged)
         files = {f: n for e in due for f, n in e.files.items() if f not in e.dead}
         replaced = {entry.key for entry in due}
         entries = [e for e in manifest.segments if e.key not in replaced]
         entries.append(SegmentEntry(key, files, bytes=len(merged), embedder=_embedder_id(segment)))
         result = IndexManifest(segments=entries)
-        published = self._indexes.publish(tenant, result, pointer.built_generation, pointer, [key])
+        published = self._indexes.publish(tenant, result, pointer, [key])
         if published is None:
             return None
         # Written at the generation published, so the sweep of older objects leaves them.
-        self._indexes.delete_replaced(tenant, [*replaced, pointer.key])
+        self._indexes.delete_replaced(tenant, replaced)
         log.info("index_segments_merged", merged=len(due), chunks=len(segment))
         return published, result, {key: segment}
 
@@ -242,6 +315,13 @@ class TenantIndexBuilder:
 
 
 _Published = tuple[IndexPointer, IndexManifest, dict[str, Segment]]
+
+
+class _Raced:
+    """Another publish got there first: read the pointer again."""
+
+
+_RACED: Final = _Raced()
 
 
 def _embedder_id(segment: Segment) -> str:
