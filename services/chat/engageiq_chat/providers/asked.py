@@ -12,9 +12,9 @@ close in topic (decision 0107):
   "30 days", "within one business day", "64%". A sentence about call recordings that says
   nothing of how long they are kept does not answer "how long are recordings retained?".
 
-Capitalisation is read from the question as written. German capitalises every noun, so a
-German noun counts as a name: a German question with a noun that no retrieved passage holds
-(not even a compound's stem) is answered "the documents do not say"."""
+Capitalisation is read from the question as written. German capitalises every noun and a
+Title Case question every word, so there only a word with more than one capital is a name.
+A question for a deadline ("by when") asks for no duration: a date answers it."""
 
 from __future__ import annotations
 
@@ -33,21 +33,31 @@ _PARTICLES: Final = frozenset(
     ["de", "del", "di", "da", "du", "des", "la", "le", "of", "the", "von", "van", "der", "den"]
 )
 """Lower-case words inside a name ("Ciudad de México", "Bank of America")."""
+_GERMAN: Final = frozenset(
+    [
+        *("der", "das", "dem", "und", "ist", "sind", "für", "mit", "sich", "nicht", "kann"),
+        *("können", "wie", "welche", "welcher", "welches", "wann", "wer", "ein", "eine"),
+        *("einen", "einem", "einer", "dürfen", "gibt", "werden", "wird", "auch", "oder"),
+    ]
+)
+"""German words no English, French or Spanish question uses: a question holding one is read
+as German, where every noun has a capital."""
 _LETTERS: Final = re.compile(r"[^\W\d_]+")
 _JOINERS: Final = frozenset(["and", "of", "for", "&", "und", "et", "y", "de", "der", "des"])
 """Small words an acronym's letters skip ("Health Insurance Portability and ...")."""
 
 _DURATION_ASKED: Final = re.compile(
-    r"\bhow (?:long|soon|quickly|fast)\b|\bby when\b"
+    r"\bhow (?:long|soon|quickly|fast)\b"
     r"|\bhow many (?:minutes|hours|days|weeks|months|quarters|years)\b"
-    r"|\bwie (?:lange|schnell)\b|\bbis wann\b|\bwelche[rn]? frist\b"
+    r"|\bwie (?:lange|schnell)\b|\bwelche[rn]? frist\b"
     r"|\bwie viele (?:tage|wochen|monate|jahre)\b"
     r"|\bcombien de (?:temps|jours|semaines|mois|années)\b|\bquel(?:le)? (?:délai|durée)\b"
     r"|\bcuánto (?:tiempo|tarda)\b|\bcuántos (?:días|meses|años)\b|\bqué plazo\b"
-    r"|期間|何日|何週間|何か月|何ヶ月|何年|いつまで"
+    r"|期間|何日|何週間|何か月|何ヶ月|何年"
 )
 _NUMBER: Final = (
-    r"(?:\d+(?:[.,]\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+    r"(?:\d+(?:[.,]\d+)?|a|an|same|next|one|two|three|four|five|six|seven|eight|nine|ten"
+    r"|eleven|twelve"
     r"|fifteen|twenty|thirty|forty|fifty|sixty|ninety|hundred|half|ein|eine|einem|einer|zwei"
     r"|drei|vier|fünf|sechs|sieben|acht|neun|zehn|zwölf|dreißig|un|une|deux|trois|quatre|cinq"
     r"|sept|huit|neuf|dix|douze|quinze|trente|soixante|uno|una|dos|tres|cuatro|seis|siete"
@@ -91,13 +101,27 @@ def states(text: str, kind: Kind) -> bool:
     return bool(said.search(normalise(text)))
 
 
+def _capitals_name(question: str) -> bool:
+    """An initial capital marks a name in `question`: not in German, which capitalises every
+    noun (a German noun is as open to paraphrase as an English one: "Behörde" for "öffentliche
+    Auftraggeber"), nor in a question in Title Case."""
+    words = _WORD.findall(question)
+    if _GERMAN.intersection(normalise(word) for word in words):
+        return False
+    # Title Case: every longer word after the first capitalised (acronyms aside).
+    later = [w for w in words[1:] if len(w) > 3 and sum(c.isupper() for c in w) < 2]
+    return len(later) < 3 or not all(word[0].isupper() for word in later)
+
+
 def names_in(question: str) -> list[list[str]]:
     """The names `question` uses, each as its words: runs of capitalised words not at the
     start of a sentence, a lower-case particle joining them ("Ciudad de México"), and each
-    word with more than one capital ("HIPAA", "FedRAMP"), anywhere. "I" is no name."""
+    word with more than one capital ("HIPAA", "FedRAMP"), anywhere. "I" is no name. In German
+    and in Title Case a capital marks no name: there only the words with more than one do."""
     names: list[list[str]] = []
     run: list[str] = []
     pending: list[str] = []  # particles seen after a name word, kept if the name goes on
+    capitals_name = _capitals_name(question)
     for match in _WORD.finditer(question):
         word = match.group()
         capitals = sum(c.isupper() for c in word)
@@ -107,7 +131,7 @@ def names_in(question: str) -> list[list[str]]:
                 names.append(run)
             names.append([word])
             run, pending = [], []
-        elif word != "I" and capitals and word[0].isupper() and not opening:
+        elif capitals_name and word != "I" and word[0].isupper() and not opening:
             run += [*pending, word]
             pending = []
         elif run and word in _PARTICLES:
