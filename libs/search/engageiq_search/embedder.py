@@ -90,9 +90,15 @@ class WordLlamaEmbedder:
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         if not texts:
             return np.zeros((0, self._dimension), dtype=np.float32)
-        pooled = self._model().embed(list(texts), norm=False, batch_size=WORDLLAMA_BATCH)
+        # wordllama pads each batch to its longest text: batches of similar lengths pad less
+        # (measured 1.9x the chunks per second on the answer corpus).
+        order = np.argsort([len(text) for text in texts], kind="stable")
+        pooled = np.empty((len(texts), self._dimension), dtype=np.float32)
+        pooled[order] = self._model().embed(
+            [texts[i] for i in order], norm=False, batch_size=WORDLLAMA_BATCH
+        )
         # Own normalisation: wordllama's divides a text without known tokens by zero.
-        return normalised(np.nan_to_num(np.asarray(pooled, dtype=np.float32)))
+        return normalised(np.nan_to_num(pooled))
 
     def _model(self) -> WordLlamaInference:
         model = self._models.get(self._dimension)
