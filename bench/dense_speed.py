@@ -17,7 +17,8 @@ import argparse
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -45,6 +46,10 @@ def percentiles(run: Callable[[], object], repeats: int = REPEATS) -> tuple[floa
         times.append((time.perf_counter() - start) * 1000)
     times.sort()
     return statistics.median(times), times[int(len(times) * 0.95)]
+
+
+def embed_next(embedder: WordLlamaEmbedder, questions: Iterator[str]) -> object:
+    return embedder.embed([next(questions)])
 
 
 def main() -> None:
@@ -77,12 +82,12 @@ def main() -> None:
         embedder.embed(texts)
         rate = len(texts) / (time.perf_counter() - start)
         cycle = iter(questions * (REPEATS // len(questions) + 1))
-        p50, p95 = percentiles(lambda e=embedder, c=cycle: e.embed([next(c)]))
+        p50, p95 = percentiles(partial(embed_next, embedder, cycle))
         vectors = rng.standard_normal((args.rows, dimension)).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         codes, scales = quantize(vectors)
         query = vectors[0]
-        s50, s95 = percentiles(lambda c=codes, s=scales, q=query: dense_scores(q, c, s))
+        s50, s95 = percentiles(partial(dense_scores, query, codes, scales))
         print(
             f"{embedder.id}: first load {load_seconds:.2f} s; query p50 {p50:.3f} ms "
             f"(p95 {p95:.3f}); {rate:,.0f} chunks/s ({rate / bm25_rate:.2f}x the BM25 build); "

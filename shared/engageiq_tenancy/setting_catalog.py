@@ -90,7 +90,8 @@ class EmbedderForm:
         head, _, tail = model.rpartition(":")
         if head and tail.isdigit() and len(tail) > 1:
             model_id, dimensions = head, int(tail)
-        if dimensions not in BEDROCK_DIMENSIONS or not model_id.strip(":") or " " in model_id:
+        malformed = model_id.startswith(":") or model_id.endswith(":")
+        if dimensions not in BEDROCK_DIMENSIONS or malformed or any(c.isspace() for c in raw):
             raise ValueError(raw)
         return EmbedderChoice("bedrock", model_id, dimensions)
 
