@@ -24,7 +24,12 @@ from engageiq_search.embedder import (
 )
 from engageiq_tenancy.aws import new_client
 from engageiq_tenancy.setting import SettingsError
-from engageiq_tenancy.setting_catalog import EmbedderChoice, SharedVariables
+from engageiq_tenancy.setting_catalog import (
+    EmbedderChoice,
+    SharedVariables,
+    read_by,
+    stack_service_settings,
+)
 
 TITAN = "amazon.titan-embed-text-v2:0"
 
@@ -66,6 +71,13 @@ def test_a_bad_setting_names_the_variable_and_the_forms(value: str) -> None:
     with pytest.raises(ValueError, match="ENGAGEIQ_EMBEDDER must be 'none', 'wordllama' or") as e:
         embedder_from_setting(value)
     assert isinstance(e.value, SettingsError)
+
+
+def test_a_stack_chooses_the_embedder_for_both_services_checked_at_preview() -> None:
+    checked = stack_service_settings({"ENGAGEIQ_EMBEDDER": f"bedrock:{TITAN}:512"})
+    assert read_by("chat", checked) == read_by("files", checked) == checked
+    with pytest.raises(SettingsError, match="ENGAGEIQ_EMBEDDER must be"):
+        stack_service_settings({"ENGAGEIQ_EMBEDDER": "bert"})
 
 
 def test_wordllama_dimensions_are_the_wheels() -> None:
