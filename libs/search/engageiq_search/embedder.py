@@ -68,7 +68,7 @@ class WordLlamaEmbedder:
     """WordLlama's `l2_supercat` static token embeddings (MIT; trained from LLaMA 2 and
     Phi-3 token-embedding codebooks), mean-pooled over the LLaMA 2 tokenizer's tokens
     (`WordPooling`, the same vectors as wordllama's `embed`): about 0.1 ms per query and
-    ~1,500 chunks of 1,000 characters a second on this 2-core machine, no network, ~32 MiB
+    1,250-2,300 chunks of 1,000 characters a second on this 2-core machine, no network, 32 MiB
     of weights per process. Loaded on first use, once per process, from the files inside the
     wheel; it never downloads (`disable_download`), so a missing file is an error, not a
     call to Hugging Face."""

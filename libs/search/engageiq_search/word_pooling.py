@@ -1,5 +1,5 @@
 """`WordPooling`: a text's vector as the mean of its tokens' static vectors, the same numbers
-wordllama computes, 2-4x faster on 1,000-character chunks (decision 0106).
+wordllama computes, 2-3x faster on 1,000-character chunks (decision 0106).
 
 wordllama's LLaMA 2 tokenizer has no pre-tokenizer: it writes spaces as "▁" and runs BPE over
 the whole text, which costs ~1 ms per 1,000 characters here, for every chunk again. But
