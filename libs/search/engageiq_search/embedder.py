@@ -5,8 +5,9 @@ inside it); `BedrockEmbedder` calls Amazon Titan Text Embeddings V2 for a stack 
 it. `ENGAGEIQ_EMBEDDER` picks one (`embedder_from_setting`); each segment stores the
 embedder's `id` and `dimension`, so vectors from another embedder are never compared.
 
-    embedder = embedder_from_setting(os.environ.get("ENGAGEIQ_EMBEDDER", "wordllama"))
-    vectors = embedder.embed(["What do we give for paying three years up front?"])"""
+    embedder = embedder_for(SharedVariables.EMBEDDER.read(os.environ))  # None: BM25 only
+    unit = embedder.embed(["What do we give for paying three years up front?"])
+    codes, scales = quantize(unit)  # engageiq_search.vectors: what a segment stores"""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ WORDLLAMA_DIMENSIONS: Final = (64, 128, 256)
 vector is itself an embedding (512 and 1024 would be downloaded: never)."""
 WORDLLAMA_DEFAULT_DIMENSIONS: Final = 256
 WORDLLAMA_BATCH: Final = 64
-"""Texts per tokenizer and pooling batch (wordllama's own default)."""
+"""Texts per batch when wordllama's own `embed` pools (its default)."""
 TITAN_MAX_CHARS: Final = 50_000
 """Titan Text Embeddings V2 refuses longer input (and more than 8,192 tokens)."""
 
