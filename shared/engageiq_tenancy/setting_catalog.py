@@ -10,6 +10,7 @@ specs' `env_var`s; the program sets those from resource outputs."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Final, Literal
 
@@ -47,6 +48,52 @@ DEFAULT_TIER_BY_INTENT: Final[Mapping[str, Tier]] = MappingProxyType(
     }
 )
 Retrieval = Literal["files", "off"]
+
+EmbedderKind = Literal["none", "wordllama", "bedrock"]
+BEDROCK_DIMENSIONS: Final = (256, 512, 1024)
+"""The output sizes Amazon Titan Text Embeddings V2 offers."""
+BEDROCK_DEFAULT_DIMENSIONS: Final = 256
+"""As many as wordllama's: the same bytes per chunk in the index whichever embedder runs."""
+
+
+@dataclass(frozen=True, slots=True)
+class EmbedderChoice:
+    """Which embedder gives chunks and queries their vectors (`engageiq_search.embedder`)."""
+
+    kind: EmbedderKind
+    model_id: str = ""
+    """Bedrock only: the model id, e.g. `amazon.titan-embed-text-v2:0`."""
+    dimensions: int = 0
+    """Bedrock only: one of `BEDROCK_DIMENSIONS`."""
+
+
+@dataclass(frozen=True, slots=True)
+class EmbedderForm:
+    """`none`, `wordllama` or `bedrock:<modelId>[:<dimensions>]`. Bedrock model ids hold a
+    colon and a one-digit version (`amazon.titan-embed-text-v2:0`), so a last part of two or
+    more digits is the dimension count and a single digit is part of the id."""
+
+    @property
+    def expected(self) -> str:
+        sizes = "|".join(str(d) for d in BEDROCK_DIMENSIONS)
+        return f"'none', 'wordllama' or 'bedrock:<modelId>[:<{sizes}>]'"
+
+    def parse(self, raw: str) -> EmbedderChoice:
+        if raw == "none":
+            return EmbedderChoice("none")
+        if raw == "wordllama":
+            return EmbedderChoice("wordllama")
+        prefix, _, model = raw.partition(":")
+        if prefix != "bedrock" or not model:
+            raise ValueError(raw)
+        model_id, dimensions = model, BEDROCK_DEFAULT_DIMENSIONS
+        head, _, tail = model.rpartition(":")
+        if head and tail.isdigit() and len(tail) > 1:
+            model_id, dimensions = head, int(tail)
+        malformed = model_id.startswith(":") or model_id.endswith(":")
+        if dimensions not in BEDROCK_DIMENSIONS or malformed or any(c.isspace() for c in raw):
+            raise ValueError(raw)
+        return EmbedderChoice("bedrock", model_id, dimensions)
 
 
 class SharedVariables:
@@ -113,6 +160,14 @@ class SharedVariables:
         # Unset: a share of the instance's memory (`engageiq_search.cache_budget`).
         None,
         "Bytes of tenant indexes one process keeps loaded (0 caches none).",
+        BOTH,
+    )
+    EMBEDDER: Final[Setting[EmbedderChoice]] = Setting(
+        "ENGAGEIQ_EMBEDDER",
+        EmbedderForm(),
+        # Runs offline from its wheel; a hosted model is chosen per stack (decision 0106).
+        EmbedderChoice("wordllama"),
+        "Vectors for hybrid search: `wordllama`, `bedrock:<modelId>[:<dimensions>]` or `none`.",
         BOTH,
     )
 

@@ -244,3 +244,19 @@ def test_the_chat_image_carries_no_document_parser(image: Replayed) -> None:
     )
     assert found.returncode == 0, found.stderr
     assert found.stdout.split() == []
+
+
+def test_the_image_embeds_offline_from_its_own_files(image: Replayed) -> None:
+    """wordllama's weights and tokenizer come inside its wheel (decision 0106): the built
+    virtualenv embeds with every connection refused, writing nothing outside it."""
+    code = (
+        "import socket\n"
+        "def refuse(*args, **kwargs):\n"
+        "    raise OSError('network used')\n"
+        "socket.socket.connect = refuse\n"
+        "from engageiq_search.embedder import WordLlamaEmbedder\n"
+        "assert WordLlamaEmbedder().embed(['price list']).shape == (1, 256)\n"
+    )
+    embedded = venv_python(image, code)
+    assert embedded.returncode == 0, embedded.stderr
+    assert not (image.root / ".cache").exists()  # HOME: no download cache was made

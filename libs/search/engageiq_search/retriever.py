@@ -4,14 +4,17 @@ from S3 (through the same cache the files service uses) and returns passages; an
 
 from __future__ import annotations
 
+import os
 from html import escape
 from typing import Final, Protocol
 
 from engageiq_search.cache_budget import cache_bytes_from_env
+from engageiq_search.embedder import embedder_for
 from engageiq_search.index_store import IndexStore
 from engageiq_search.service import Passage, TenantSearch
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.objects import TenantObjects
+from engageiq_tenancy.setting_catalog import SharedVariables
 from engageiq_tenancy.settings import ServiceSettings
 from engageiq_tenancy.tenant_credentials import TenantClients
 
@@ -44,13 +47,15 @@ class S3Retriever:
         session, so CloudTrail shows who read). `cache_bytes` bounds the index cache; by
         default `ENGAGEIQ_INDEX_CACHE_BYTES`, else a share of this instance's memory
         (`cache_budget.cache_bytes_from_env`, as the files service's settings read it).
-        Raises `ValueError` if that variable is not a number or negative."""
+        Questions are embedded by `ENGAGEIQ_EMBEDDER`'s embedder, as the files service embeds
+        chunks. Raises `ValueError` if either variable is malformed."""
         clients = TenantClients.from_settings(settings, service)
         store = TenantObjects(clients, settings.bucket("uploads"))
         indexes = IndexStore(clients, settings.table("files"), store)
         if cache_bytes is None:
             cache_bytes = cache_bytes_from_env()
-        return cls(TenantSearch(indexes, cache_bytes))
+        embedder = embedder_for(SharedVariables.EMBEDDER.read(os.environ))
+        return cls(TenantSearch(indexes, cache_bytes, embedder))
 
     async def retrieve(self, tenant: TenantContext, query: str, limit: int) -> list[Passage]:
         """The caller's tenant's best passages for `query`; never another tenant's (the index

@@ -29,14 +29,16 @@ import threading
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import IO, Any, Final, Protocol
+from typing import IO, Any, Final
 
 import msgspec
 import numpy as np
 import numpy.typing as npt
 
+from engageiq_search.embedder import Embedder
 from engageiq_search.indexed_text import indexed_text
 from engageiq_search.tokens import Tokenizer
+from engageiq_search.vectors import quantize
 
 SEGMENT_FORMAT: Final = 3
 READ_BLOCK: Final = 256 * 1024
@@ -54,18 +56,6 @@ class IndexedChunk(msgspec.Struct, array_like=True, frozen=True):
     uploaded_at: str = ""
     """When this version of the file was uploaded (ISO 8601; "" in indexes built before
     versions existed): citations name it."""
-
-
-class TextEmbedder(Protocol):
-    """What a segment needs of an embedder (`embedder.Embedder`)."""
-
-    @property
-    def id(self) -> str: ...
-
-    @property
-    def dimension(self) -> int: ...
-
-    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]: ...
 
 
 class _FileRow(msgspec.Struct, array_like=True, frozen=True):
@@ -186,7 +176,7 @@ class Segment:
     def build(
         cls,
         chunks: Sequence[IndexedChunk],
-        embedder: TextEmbedder | None = None,
+        embedder: Embedder | None = None,
         text_of: Callable[[IndexedChunk], str] = scored_text,
     ) -> Segment:
         """The segment of `chunks`, each scored on `text_of(chunk)` (by default its
@@ -209,7 +199,7 @@ class Segment:
     def merged(
         cls,
         parts: Sequence[tuple[Segment, frozenset[str]]],
-        embedder: TextEmbedder | None = None,
+        embedder: Embedder | None = None,
         extra: Sequence[IndexedChunk] = (),
     ) -> Segment:
         """One segment holding the live chunks of `parts` ((segment, its dead file ids)) and
@@ -268,9 +258,7 @@ class Segment:
         )
         return np.isin(self.chunk_file, ordinals)
 
-    def vectors_for(
-        self, rows: npt.NDArray[np.int64], embedder: TextEmbedder | None
-    ) -> Vectors | None:
+    def vectors_for(self, rows: npt.NDArray[np.int64], embedder: Embedder | None) -> Vectors | None:
         """The vectors of chunks `rows` by `embedder`: copied when this segment was embedded
         by it, computed otherwise; None without an embedder."""
         if embedder is None:
@@ -404,9 +392,7 @@ def _file_ordinals(chunks: Sequence[IndexedChunk]) -> npt.NDArray[np.int32]:
     )
 
 
-def _embedded(embedder: TextEmbedder, texts: Sequence[str]) -> Vectors:
-    from engageiq_search.vectors import quantize
-
+def _embedded(embedder: Embedder, texts: Sequence[str]) -> Vectors:
     codes, scales = quantize(
         embedder.embed(texts) if texts else np.zeros((0, embedder.dimension), np.float32)
     )

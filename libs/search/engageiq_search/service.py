@@ -15,9 +15,9 @@ import anyio.to_thread
 import msgspec
 
 from engageiq_search.cache_budget import default_cache_bytes
+from engageiq_search.embedder import Embedder
 from engageiq_search.index_cache import CachedIndex, IndexCache
 from engageiq_search.index_store import IndexPointer, IndexStore
-from engageiq_search.segment import TextEmbedder
 from engageiq_search.tenant_index import TenantIndex
 from engageiq_tenancy.context import TenantContext
 
@@ -57,7 +57,7 @@ class TenantSearch:
         self,
         indexes: IndexStore,
         cache_bytes: int | None = None,
-        embedder: TextEmbedder | None = None,
+        embedder: Embedder | None = None,
     ) -> None:
         """`cache_bytes`: the cache's budget; by default a share of the instance's memory
         (`cache_budget.default_cache_bytes`). `embedder`: embeds questions for the dense

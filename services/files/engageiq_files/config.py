@@ -9,7 +9,13 @@ from dataclasses import dataclass, field
 
 from engageiq_search.cache_budget import cache_bytes_from_env, default_cache_bytes
 from engageiq_tenancy.setting import SettingsError
-from engageiq_tenancy.setting_catalog import MIB, S3_MIN_PART_SIZE, FilesVariables, SharedVariables
+from engageiq_tenancy.setting_catalog import (
+    MIB,
+    S3_MIN_PART_SIZE,
+    EmbedderChoice,
+    FilesVariables,
+    SharedVariables,
+)
 
 # Read with the one reader (engageiq_tenancy.setting); names, forms and defaults are
 # FilesVariables'.
@@ -65,6 +71,10 @@ class FilesSettings:
     """Bytes of tenant indexes one process keeps loaded (`ENGAGEIQ_INDEX_CACHE_BYTES`; 0
     caches none). Default: 30% of the instance's memory (cgroup limit, else physical memory;
     `engageiq_search.cache_budget`). The chat service's retriever reads the same variable."""
+    embedder: EmbedderChoice = SharedVariables.EMBEDDER.default
+    """What gives chunks and questions their vectors (`ENGAGEIQ_EMBEDDER`; decision 0106):
+    the build processes embed new segments with it, and `/api/files/search` its questions.
+    The chat service's retriever reads the same variable."""
     upload_intent_seconds: int = FilesVariables.UPLOAD_INTENT_SECONDS.default
     """How long a streamed upload's record may stay unverified (its bytes still arriving)
     before the reaper takes it for abandoned (a killed instance) and removes it with whatever
@@ -97,4 +107,5 @@ class FilesSettings:
             ingestion_retry_base_seconds=FilesVariables.INGESTION_RETRY_SECONDS.read(e),
             index_cache_bytes=cache_bytes_from_env(e),
             upload_intent_seconds=FilesVariables.UPLOAD_INTENT_SECONDS.read(e),
+            embedder=SharedVariables.EMBEDDER.read(e),
         )

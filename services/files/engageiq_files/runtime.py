@@ -19,9 +19,11 @@ from engageiq_files.ingestion.sandbox import ParserSandbox
 from engageiq_files.ingestion.sections import OCR_PAGE_TIMEOUT_SECONDS, ParseLimits
 from engageiq_files.ingestion.sweeper import IngestionSweeper, stale_after_seconds
 from engageiq_files.ingestion.worker import IngestionWorker
+from engageiq_files.search.build_process import IndexBuildProcess
 from engageiq_files.search.builder import TenantIndexBuilder
 from engageiq_files.uploads.reaper import OrphanReaper
 from engageiq_files.uploads.store import FileStore
+from engageiq_search.embedder import embedder_for
 from engageiq_search.index_store import IndexStore
 from engageiq_search.service import TenantSearch
 from engageiq_tenancy.aws import client
@@ -59,8 +61,10 @@ class FilesRuntime:
         catalog = FileCatalog(clients, table)
         store = FileStore(clients, service.bucket("uploads"))
         indexes = IndexStore(clients, table, store)
-        search = TenantSearch(indexes, settings.index_cache_bytes)
-        builder = TenantIndexBuilder(catalog, store, indexes, search)
+        search = TenantSearch(indexes, settings.index_cache_bytes, embedder_for(settings.embedder))
+        builder = TenantIndexBuilder(
+            catalog, store, indexes, search, IndexBuildProcess(embedder=settings.embedder)
+        )
         # One page may take at most a third of the parse timeout (20 s of the default 60 s).
         ocr_page_timeout = min(OCR_PAGE_TIMEOUT_SECONDS, settings.parse_timeout_seconds / 3)
         sandbox = ParserSandbox(

@@ -10,6 +10,7 @@ import itertools
 import json
 import math
 import zipfile
+from typing import Any
 
 import bm25s
 import numpy as np
@@ -30,7 +31,7 @@ WORDS = [
 ]
 
 
-def corpus(draw: st.DrawFn, files: int) -> list[IndexedChunk]:
+def corpus(draw: Any, files: int) -> list[IndexedChunk]:
     chunks = []
     for f in range(files):
         for part in range(draw(st.integers(1, 4))):

@@ -13,11 +13,15 @@ from typing import Final
 import msgspec
 
 from engageiq_files.ingestion.sandbox import PROCESS_CONTEXT
-from engageiq_search.embedder import embedder_from_setting
+from engageiq_search.embedder import embedder_for
 from engageiq_search.segment import IndexedChunk, Segment
+from engageiq_tenancy.setting_catalog import EmbedderChoice
 
 BUILD_MEMORY_BYTES: Final = 4 * 1024 * 1024 * 1024
 BUILD_TIMEOUT_SECONDS: Final = 600.0
+
+
+NO_EMBEDDER: Final = EmbedderChoice("none")
 
 
 class IndexBuildFailed(RuntimeError):
@@ -29,8 +33,8 @@ class SegmentJob(msgspec.Struct, frozen=True):
     """New chunks to tokenise and embed."""
     merge: list[tuple[bytes, list[str]]] = []
     """Serialised segments to merge with them, each with its dead file ids."""
-    embedder: str = "none"
-    """The `ENGAGEIQ_EMBEDDER` setting (`embedder.embedder_from_setting`)."""
+    embedder: EmbedderChoice = NO_EMBEDDER
+    """What embeds the segment's chunks (`ENGAGEIQ_EMBEDDER`)."""
 
 
 def _cpu() -> float:
@@ -42,7 +46,7 @@ def _child(conn: Connection, memory: int) -> None:
     started = _cpu()
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     job = msgspec.msgpack.decode(conn.recv_bytes(), type=SegmentJob)
-    embedder = embedder_from_setting(job.embedder)
+    embedder = embedder_for(job.embedder)
     parts = [(Segment.from_bytes(blob), frozenset(dead)) for blob, dead in job.merge]
     segment = (
         Segment.merged(parts, embedder, job.chunks)
@@ -59,9 +63,10 @@ class IndexBuildProcess:
         self,
         memory_bytes: int = BUILD_MEMORY_BYTES,
         timeout: float = BUILD_TIMEOUT_SECONDS,
-        embedder: str = "none",
+        embedder: EmbedderChoice = NO_EMBEDDER,
     ) -> None:
-        """`embedder`: the `ENGAGEIQ_EMBEDDER` setting the child embeds with."""
+        """`embedder`: what the child embeds chunks with (`ENGAGEIQ_EMBEDDER`; none by
+        default here, the services pass their setting)."""
         self.memory_bytes = memory_bytes
         self.timeout = timeout
         self.embedder = embedder
