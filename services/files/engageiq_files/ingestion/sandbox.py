@@ -15,7 +15,11 @@ from engageiq_files.ingestion.sections import ParsedDocument, ParseFailure, Pars
 # imported, not from this multi-threaded service (forking threads is unsafe), and start fast.
 PROCESS_CONTEXT: Final = multiprocessing.get_context("forkserver")
 PROCESS_CONTEXT.set_forkserver_preload(
-    ["engageiq_files.ingestion.parsers", "engageiq_search.tenant_index"]
+    [
+        "engageiq_files.ingestion.parsers",
+        "engageiq_files.search.build_process",
+        "engageiq_files.search.embedder_warmup",
+    ]
 )
 
 
