@@ -4,11 +4,18 @@ TenantIndex (bm25s) against rank_bm25's BM25Okapi on the same corpus and tokens,
     .venv/bin/python bench/retrieval.py [--chunks 50000] [--queries 300]
 
 Goals (issue 4): p50 <= 5 ms, and at least 20x rank_bm25. The corpus is synthetic but shaped
-like text: a Zipf-distributed vocabulary, ~150 words (~1,000 characters) per chunk."""
+like text: a Zipf-distributed vocabulary, ~150 words (~1,000 characters) per chunk.
+
+Then the same chunks with vectors (`ENGAGEIQ_EMBEDDER=wordllama`, the services' default;
+decisions 0100 and 0106), same run: build rate against the build without vectors (the index's
+share of ingestion), query p50 and p99 with the question's embedding included (goal: p50 under
+5 ms at 50,000 chunks), and index bytes per chunk, serialised and in memory, against the
+format before segments (bm25s's precomputed score matrix over the same tokens)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
 import sys
@@ -17,8 +24,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import bm25s
+import msgspec
 from rank_bm25 import BM25Okapi
 
+from engageiq_search.embedder import WordLlamaEmbedder
+from engageiq_search.segment import scored_text
 from engageiq_search.tenant_index import IndexedChunk, TenantIndex
 from engageiq_search.tokens import Tokenizer
 
@@ -125,6 +136,60 @@ def main() -> None:
         f"goals: p50 <= 5 ms: {'met' if p50 <= 5 else 'NOT met'}; "
         f">= 20x rank_bm25: {'met' if b50 / p50 >= 20 else 'NOT met'}"
     )
+    with_vectors(chunks, queries, index, build_s, len(blob))
+
+
+def with_vectors(
+    chunks: list[IndexedChunk],
+    queries: list[str],
+    plain: TenantIndex,
+    plain_build_s: float,
+    plain_blob: int,
+) -> None:
+    embedder = WordLlamaEmbedder()
+    embedder.warm()  # as the build processes' forkserver does
+    started = time.perf_counter()
+    index = TenantIndex.build(chunks, embedder=embedder)
+    build_s = time.perf_counter() - started
+    blob = len(index.to_bytes())
+    for q in queries[:10]:
+        index.search(q, 10, embedder=embedder)
+    times: list[float] = []
+    for q in queries:
+        t0 = time.perf_counter()
+        index.search(q, 10, embedder=embedder)
+        times.append((time.perf_counter() - t0) * 1000)
+    n = len(chunks)
+    p50, p99 = statistics.median(times), percentile(times, 99)
+    print(f"with vectors ({embedder.id}), same chunks:")
+    print(
+        f"  build {build_s:.2f} s = {n / build_s:,.0f} chunks/s: "
+        f"{plain_build_s / build_s:.2f}x the rate without vectors"
+    )
+    print(f"  query p50 {p50:.2f} ms, p99 {p99:.2f} ms (embedding the question included)")
+    print(f"  goal: p50 under 5 ms at {n:,} chunks: {'met' if p50 < 5 else 'NOT met'}")
+    before = format_2_bytes(chunks)
+    print("index bytes per chunk (serialised / estimated in memory):")
+    print(f"  before segments (format 2): {before / n:,.0f} / n.a.")
+    print(f"  segments, no vectors:       {plain_blob / n:,.0f} / {plain.memory_bytes / n:,.0f}")
+    print(f"  segments with vectors:      {blob / n:,.0f} / {index.memory_bytes / n:,.0f}")
+
+
+def format_2_bytes(chunks: list[IndexedChunk]) -> int:
+    """The size of a format-2 blob of `chunks` (decision 0083: the chunks as JSON lines,
+    the vocabulary, bm25s's score matrix as float32 data, int32 indices and indptr)."""
+    tokenizer = Tokenizer()
+    vocab: dict[str, int] = {}
+    ids = [
+        [vocab.setdefault(t, len(vocab)) for t in tokenizer.tokens(scored_text(c))] for c in chunks
+    ]
+    model = bm25s.BM25(method="lucene")
+    scores = model.build_index_from_ids(
+        unique_token_ids=list(range(len(vocab))), corpus_token_ids=ids, show_progress=False
+    )
+    matrix = sum(int(scores[name].nbytes) for name in ("data", "indices", "indptr"))
+    lines = sum(len(msgspec.json.encode(c)) + 1 for c in chunks)
+    return matrix + lines + len(json.dumps(list(vocab)))
 
 
 if __name__ == "__main__":
