@@ -44,6 +44,7 @@ from engageiq_search.segment import IndexedChunk, Segment
 from engageiq_search.service import TenantSearch
 from engageiq_search.tenant_index import IndexPart, TenantIndex
 from engageiq_tenancy.context import Role, TenantContext
+from engageiq_tenancy.setting_catalog import SharedVariables
 from engageiq_tenancy.settings import ServiceSettings
 from engageiq_tenancy.tenant_credentials import TenantClients
 
@@ -75,7 +76,8 @@ class Files:
         self.store = FileStore(clients, settings.bucket("uploads"))
         self.indexes = IndexStore(clients, settings.table("files"), self.store)
         self.search = TenantSearch(self.indexes)
-        self.process = IndexBuildProcess()
+        # As the service builds: with the embedder `ENGAGEIQ_EMBEDDER` names (wordllama).
+        self.process = IndexBuildProcess(embedder=SharedVariables.EMBEDDER.read(os.environ))
         self.builder = ReadyTimes(self.catalog, self.store, self.indexes, self.search, self.process)
         self.chunks_per_file = chunks_per_file
         self.rng = random.Random(7)  # noqa: S311 (a benchmark's corpus, not a secret)
