@@ -107,8 +107,7 @@ class Files:
         file_id = self.chunked_file(tenant)
         cpu = cpu_seconds(self.process)
         started = time.perf_counter()
-        generation = self.indexes.note_change(tenant)
-        anyio.run(self.builder.rebuild, tenant, generation, [file_id])
+        anyio.run(self.builder.apply, tenant, [file_id])  # as the ingestion worker does
         return self.builder.ready_at - started, cpu_seconds(self.process) - cpu
 
 
@@ -117,9 +116,11 @@ class ReadyTimes(TenantIndexBuilder):
 
     ready_at = 0.0
 
-    def _mark_ready(self, tenant: TenantContext, file_ids: Any) -> None:
-        super()._mark_ready(tenant, file_ids)
+    def _publish_changes(self, *args: Any, **kwargs: Any) -> Any:
+        # Publishes, then marks the change's files `ready`; merges come after.
+        published = super()._publish_changes(*args, **kwargs)
         self.ready_at = time.perf_counter()
+        return published
 
 
 def tenant(name: str) -> TenantContext:
