@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 class BenchPlatform:
     resources: LocalResources
     token: str
+    aws_pid: int
+    """moto's process (its CPU competes with the service's on the same cores)."""
 
     @property
     def headers(self) -> dict[str, str]:
@@ -74,7 +76,7 @@ def local_platform(
         resources = provision(endpoint)
         demo = seed_demo(resources)
         token = sign_in(endpoint, resources.user_pool_client_id, demo.username, demo.password)
-        yield BenchPlatform(resources, token)
+        yield BenchPlatform(resources, token, aws.pid)
     finally:
         aws.terminate()
         aws.wait(timeout=10)

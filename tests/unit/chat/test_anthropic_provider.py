@@ -113,6 +113,28 @@ def test_mid_stream_error_event_raises_after_the_partial_text(server: MessagesSe
     assert len(server.requests) == 1
 
 
+def test_a_malformed_event_fails_the_answer_after_the_partial_text(
+    server: MessagesServer,
+) -> None:
+    server.enqueue(Reply(tokens=("a", "b", "c"), malformed_after=1, input_tokens=40))
+    events, error = collect(AnthropicProvider("k", base_url=server.url, max_retries=3))
+    assert text_of(events) == "a"
+    assert error is not None
+    assert error.code == "model_error"
+    assert error.input_tokens == 40
+    assert len(server.requests) == 1
+
+
+def test_a_body_that_ends_without_message_stop_is_incomplete(server: MessagesServer) -> None:
+    server.enqueue(Reply(tokens=("a", "b", "c"), close_after=2, input_tokens=30))
+    events, error = collect(AnthropicProvider("k", base_url=server.url))
+    assert text_of(events) == "ab"
+    assert error is not None
+    assert error.code == "model_incomplete"
+    assert error.input_tokens == 30
+    assert not any(isinstance(e, Finished) for e in events)
+
+
 def test_slow_first_token_within_the_timeout_is_waited_for(server: MessagesServer) -> None:
     server.enqueue(Reply(tokens=("late",), first_token_delay=0.5))
     events, error = collect(AnthropicProvider("k", base_url=server.url, timeout_seconds=10))
