@@ -6,8 +6,9 @@ the whole text, which costs ~1 ms per 1,000 characters here, for every chunk aga
 every token of its vocabulary is a run of "▁" followed by other characters, so no merge
 crosses a point where "▁" follows another character: cut there, each piece ("▁price",
 "▁▁list") tokenises alone to exactly its part of the whole text's tokens. A piece's tokens
-are cached (a tenant's chunks repeat their words), and the pooling adds up each distinct
-piece's summed vectors instead of a padded (texts x tokens x dimension) array.
+are cached (a tenant's chunks repeat their words), and the pooling multiplies each batch's
+token counts by those tokens' vectors instead of building a padded (texts x tokens x
+dimension) array.
 `WordPooling.matches` checks the equivalence against the whole-text tokenizer on probe texts
 when the model loads; the tests check the vectors against wordllama's own."""
 
@@ -93,28 +94,19 @@ class WordPooling:
         if not distinct:
             return np.zeros((len(batch), self.table.shape[1]), dtype=np.float32)
         ids = self._piece_ids(distinct)
-        lengths = np.array([len(ids[p]) for p in distinct], dtype=np.int64)
-        # Each distinct piece's summed token vectors; every piece has at least one token
-        # ("▁" and byte fallback cover any character), so no reduceat range is empty.
-        starts = np.concatenate(([0], np.cumsum(lengths[:-1])))
-        sums = np.add.reduceat(self.table[np.concatenate([ids[p] for p in distinct])], starts)
-        # Each text's pieces' sums, added up per text. (A count matrix times `sums` is 2x
-        # faster on one BLAS thread but 3x slower when BLAS threads share busy cores.)
-        position = {piece: i for i, piece in enumerate(distinct)}
-        per_text = np.array([len(pieces) for pieces in batch], dtype=np.int64)
-        piece_of = np.fromiter(
-            (position[p] for pieces in batch for p in pieces),
-            dtype=np.int64,
-            count=int(per_text.sum()),
-        )
-        pooled = np.zeros((len(batch), self.table.shape[1]), dtype=np.float32)
-        tokens = np.zeros(len(batch), dtype=np.int64)
-        # reduceat needs non-empty ranges: texts without pieces keep their zeros.
-        holding = per_text > 0
-        text_starts = np.concatenate(([0], np.cumsum(per_text[holding][:-1])))
-        pooled[holding] = np.add.reduceat(sums[piece_of], text_starts)
-        tokens[holding] = np.add.reduceat(lengths[piece_of], text_starts)
-        means = pooled / np.maximum(tokens, 1).astype(np.float32)[:, None]
+        empty = np.zeros(0, dtype=np.int32)
+        per_text = [
+            np.concatenate([ids[p] for p in pieces]) if pieces else empty for pieces in batch
+        ]
+        lengths = np.fromiter((len(t) for t in per_text), dtype=np.int64, count=len(per_text))
+        # A (texts x distinct tokens) count matrix times those tokens' vectors: one small
+        # matrix product (BLAS) instead of summing gathered rows segment by segment with
+        # `np.add.reduceat`, which measured 3.5x slower on 1,000-character chunks.
+        used, local = np.unique(np.concatenate(per_text), return_inverse=True)
+        text_of = np.repeat(np.arange(len(batch)), lengths)
+        counts = np.bincount(text_of * len(used) + local, minlength=len(batch) * len(used))
+        pooled = counts.reshape(len(batch), len(used)).astype(np.float32) @ self.table[used]
+        means: npt.NDArray[np.float32] = pooled / np.maximum(lengths, 1).astype(np.float32)[:, None]
         return means.astype(np.float32, copy=False)
 
     def _piece_ids(self, pieces: Sequence[str]) -> dict[str, npt.NDArray[np.int32]]:
