@@ -2,7 +2,8 @@
 measurement is `bench/index_growth.py`, whose docstring says what is measured.
 
     .venv/bin/python bench/incremental_index.py [--files 5000] [--checkpoints 10,1000,5000]
-        [--chunks-per-file 10] [--query-chunks 50000] [--skip-growth] [--skip-query]
+        [--chunks-per-file 10] [--query-chunks 50000] [--bulk 1000] [--skip-growth]
+        [--skip-query]
 
 This entry point imports nothing at module level on purpose: the build processes start from
 the files service's forkserver, which runs the main module again in every child (as

@@ -1,6 +1,6 @@
 """What adding a file costs as a tenant grows (run through `bench/incremental_index.py`).
 
-Three parts, each with its baseline measured in the same run:
+Four parts, the first three each with its baseline measured in the same run:
 
 1. **Growth.** One tenant's files are added one at a time, each as ingestion leaves it (its
    chunks in S3, its record `processing`) and then indexed by the files service's real
@@ -13,7 +13,10 @@ Three parts, each with its baseline measured in the same run:
    over n = 1..N by linear interpolation, against the measured total CPU of part 1.
 3. **Query latency at `--query-chunks` chunks.** The same chunks as one merged segment and
    as the most segments the merge policy allows (`SEGMENTS_PER_TIER` per tier): p50 and p99
-   over 400 questions, in process."""
+   over 400 questions, in process.
+4. **Bulk load** (`--bulk`, default 1,000): that many files arriving at once in a fresh
+   tenant, indexed change after change as the ingestion worker's per-tenant order does: time
+   until all are `ready`, CPU, and the service side's peak memory."""
 
 from __future__ import annotations
 
@@ -249,6 +252,29 @@ def query_latency(chunks: int) -> None:
     )
 
 
+def bulk_load(files: Files, count: int) -> None:
+    """Part 4: `count` files arrive at once in a fresh tenant (all chunked, `processing`), and
+    are indexed one change after another, as the ingestion worker's per-tenant FIFO order does
+    (parsing, per file and the same at any tenant size, is not included)."""
+    tenant_ = tenant("bulk")
+    ids = [files.chunked_file(tenant_) for _ in range(count)]
+    cpu = cpu_seconds(files.process)
+    started = time.perf_counter()
+    for file_id in ids:
+        anyio.run(files.builder.apply, tenant_, [file_id])
+    elapsed = time.perf_counter() - started
+    ready = sum(
+        1 for f in files.catalog.all_files(tenant_, consistent=True) if f.status is FileStatus.READY
+    )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"4. Bulk load: {count} files at once into a fresh tenant: {ready} ready in "
+        f"{elapsed:.0f} s ({elapsed / count * 1000:.0f} ms a file), CPU "
+        f"{cpu_seconds(files.process) - cpu:.0f} s; peak RSS of the service side {peak:.0f} MiB "
+        "(this process; build processes are bounded apart)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--files", type=int, default=5000)
@@ -257,6 +283,7 @@ def main() -> None:
     parser.add_argument("--query-chunks", type=int, default=50_000)
     parser.add_argument("--skip-growth", action="store_true")
     parser.add_argument("--skip-query", action="store_true")
+    parser.add_argument("--bulk", type=int, default=1000, help="files of part 4 (0: skip)")
     args = parser.parse_args()
     checkpoints = [int(v) for v in args.checkpoints.split(",") if int(v) <= args.files]
     started = time.monotonic()
@@ -268,6 +295,9 @@ def main() -> None:
             os.environ.update({k: v for k, v in env.items() if k.startswith(("AWS_", "ENGAGEIQ_"))})
             os.environ["ENGAGEIQ_LOG_LEVEL"] = "WARNING"
             files = Files(ServiceSettings.from_env(), args.chunks_per_file)
-            measured, building = growth(files, args.files, checkpoints)
-            todays_design(files, args.files, measured, building)
+            if args.bulk:
+                bulk_load(files, args.bulk)
+            if args.files:
+                measured, building = growth(files, args.files, checkpoints)
+                todays_design(files, args.files, measured, building)
     print(f"({time.monotonic() - started:.0f} s)")
