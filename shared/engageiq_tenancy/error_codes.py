@@ -192,6 +192,12 @@ class Errors:
         "No such answer in this conversation.",
         "no such assistant message in your conversation",
     )
+    NOTHING_TO_CONTINUE = ErrorCode(
+        409,
+        "nothing_to_continue",
+        "Only the conversation's last answer, when it was stopped or cut off, can be continued.",
+        "the message is not the conversation's last answer, or that answer is complete",
+    )
     INVALID_RATING = ErrorCode(400, "invalid_rating", "Rate an answer 'up' or 'down'.")
     REASON_TOO_LONG = ErrorCode(
         400, "reason_too_long", "Keep the reason to {limit} characters or fewer."

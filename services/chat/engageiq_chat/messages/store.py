@@ -10,6 +10,7 @@ import msgspec
 
 from engageiq_chat.conversations import keys
 from engageiq_chat.conversations.store import ConversationStore
+from engageiq_chat.ids import new_id
 from engageiq_chat.messages.model import StoredMessage, bounded_citations, bounded_content
 from engageiq_chat.storage import ConditionFailed, DynamoTables, values
 from engageiq_tenancy.context import TenantContext
@@ -82,6 +83,34 @@ class MessageStore:
         try:
             # The message id is unique per write: the transaction's idempotency token.
             await self._tables.transact(tenant, [put, touch], token=message.id)
+        except ConditionFailed:
+            raise ConversationGone(message.conversation_id) from None
+        return version
+
+    async def replace(self, tenant: TenantContext, message: StoredMessage) -> str:
+        """Rewrite an existing message (an answer continued in place) and refresh its
+        conversation, atomically; returns the conversation's new version. ConversationGone
+        when the conversation or the message is gone."""
+        version = keys.now_iso()
+        touch = self._conversations.touch(
+            tenant,
+            message.conversation_id,
+            new=False,
+            title="",
+            route=message.route,
+            added_messages=0,
+            now=version,
+        )
+        put = {
+            "Put": {
+                "TableName": self._tables.conversations,
+                "Item": self._item(tenant, message),
+                "ConditionExpression": "attribute_exists(pk)",
+            }
+        }
+        try:
+            # Each rewrite is a new write: its own idempotency token, not the message id.
+            await self._tables.transact(tenant, [put, touch], token=new_id())
         except ConditionFailed:
             raise ConversationGone(message.conversation_id) from None
         return version

@@ -9,26 +9,69 @@
   simply ends (a dropped connection upstream closed cleanly) is a failure, never a success.
 - Timeouts: one per read, so a stalled stream fails instead of holding a slot forever; the
   first-token wait is covered by the same bound while heartbeats keep the client connection.
+- Citations: the retrieved passages go with the rep's message as `search_result` blocks with
+  citations enabled, one text block per sentence (the smallest unit the model can cite). The
+  answer comes back as text blocks, a cited one carrying `citations_delta` events; each cited
+  block ends in a `Cited` event naming its passages and their cited text (decision 0109).
 - ANTHROPIC_BASE_URL is read by the SDK itself when no base_url is given."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Final
 
 import anthropic
 import httpx2
 import structlog
 
+from engageiq_chat.context.retrieval import Passage
+from engageiq_chat.context.tokens import clip_to_tokens
 from engageiq_chat.providers.base import (
+    Cited,
     Finished,
     ModelRequest,
+    PassageCitation,
     ProviderError,
     ProviderEvent,
     TextDelta,
 )
 
 log = structlog.get_logger(__name__)
+
+MAX_PASSAGE_TOKENS: Final = 800
+# A passage becomes at most this many citable blocks; the rest of it joins the last one.
+MAX_BLOCKS_PER_PASSAGE: Final = 40
+# Sentence ends in Latin and CJK text (the ideographic full stop and full-width marks).
+_SENTENCE_END = re.compile(r"(?<=[.!?\u3002\uff01\uff1f])\s+|\n+")
+
+
+def citable_blocks(text: str) -> list[str]:
+    """`text` cut into sentences and lines, the units a citation can point to; joined back
+    they give `text` up to whitespace. Never empty for non-blank text (the API refuses an
+    empty text block)."""
+    pieces = [p.strip() for p in _SENTENCE_END.split(text) if p.strip()]
+    if len(pieces) > MAX_BLOCKS_PER_PASSAGE:
+        tail = " ".join(pieces[MAX_BLOCKS_PER_PASSAGE - 1 :])
+        pieces = [*pieces[: MAX_BLOCKS_PER_PASSAGE - 1], tail]
+    return pieces
+
+
+def search_result(passage: Passage) -> dict[str, Any]:
+    """One retrieved passage as a `search_result` content block the model can cite."""
+    title = passage.title
+    if passage.location:
+        title += f", {passage.location}"
+    if passage.uploaded_at:
+        title += f" (uploaded {passage.uploaded_at[:10]})"
+    blocks = citable_blocks(clip_to_tokens(passage.text, MAX_PASSAGE_TOKENS)) or ["(empty)"]
+    return {
+        "type": "search_result",
+        "source": passage.source_id,
+        "title": title,
+        "content": [{"type": "text", "text": block} for block in blocks],
+        "citations": {"enabled": True},
+    }
 
 
 def _error_type(exc: anthropic.APIStatusError) -> str:
@@ -55,6 +98,54 @@ def provider_error(exc: anthropic.APIError) -> ProviderError:
                 "model_rate_limited", "The model is rate limited right now. Try again shortly."
             )
     return ProviderError("model_error", "The model failed to answer. Try again.")
+
+
+def citation_of(citation: object, passages: int) -> PassageCitation | None:
+    """The passage a `citations_delta` names, or None for a kind we did not ask for (only
+    search results are sent) or an index outside the request's passages."""
+    if not isinstance(citation, anthropic.types.CitationsSearchResultLocation):
+        return None
+    index = citation.search_result_index
+    if not 0 <= index < passages:
+        return None
+    return PassageCitation(index, citation.cited_text)
+
+
+_BLOCK_EVENTS: Final = frozenset(
+    {"content_block_start", "content_block_delta", "content_block_stop"}
+)
+
+
+class Claims:
+    """Reads one answer's content-block events into our events: its text as `TextDelta`s, and
+    after each cited block (a claim) a `Cited` naming the passages. A block's trailing
+    whitespace waits until it ends, so a claim's marker follows its last word."""
+
+    def __init__(self, passages: int) -> None:
+        self._passages = passages
+        self._cited: list[PassageCitation] = []
+        self._held = ""
+
+    def read(self, event: anthropic.types.RawMessageStreamEvent) -> list[ProviderEvent]:
+        if event.type == "content_block_delta":
+            if event.delta.type == "citations_delta":
+                cited = citation_of(event.delta.citation, self._passages)
+                if cited is not None:
+                    self._cited.append(cited)
+            elif event.delta.type == "text_delta":
+                text = self._held + event.delta.text
+                words = text.rstrip()
+                self._held = text[len(words) :]
+                return [TextDelta(words)] if words else []
+            return []
+        out: list[ProviderEvent] = []
+        if event.type == "content_block_stop":
+            if self._cited:
+                out.append(Cited(tuple(self._cited)))
+            if self._held:
+                out.append(TextDelta(self._held))
+        self._cited, self._held = [], ""
+        return out
 
 
 class AnthropicProvider:
@@ -85,11 +176,22 @@ class AnthropicProvider:
             if block.cache:
                 entry["cache_control"] = {"type": "ephemeral"}
             system.append(entry)
+        messages: list[dict[str, Any]] = [
+            {"role": m.role, "content": m.content} for m in request.messages
+        ]
+        if request.passages and messages:
+            # The passages go with the last user message: search_result_index then counts
+            # them in the request's order, so it is the index into request.passages.
+            last = messages[-1]
+            last["content"] = [
+                *(search_result(p) for p in request.passages),
+                {"type": "text", "text": last["content"]},
+            ]
         return {
             "model": request.model,
             "max_tokens": request.max_tokens,
             "system": system,
-            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "messages": messages,
         }
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[ProviderEvent]:
@@ -97,6 +199,7 @@ class AnthropicProvider:
         # Never a success by default: the stop reason is what message_delta says, if it comes.
         stop_reason = "unknown"
         stopped = False
+        claims = Claims(len(request.passages))
         try:
             stream = await self._client.messages.create(**self._arguments(request), stream=True)
             async with stream:
@@ -109,8 +212,9 @@ class AnthropicProvider:
                             + (usage.cache_read_input_tokens or 0)
                         )
                         output_tokens = usage.output_tokens
-                    elif event.type == "content_block_delta" and event.delta.type == "text_delta":
-                        yield TextDelta(event.delta.text)
+                    elif event.type in _BLOCK_EVENTS:
+                        for out in claims.read(event):
+                            yield out
                     elif event.type == "message_delta":
                         output_tokens = event.usage.output_tokens
                         stop_reason = event.delta.stop_reason or stop_reason

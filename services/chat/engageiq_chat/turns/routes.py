@@ -87,3 +87,38 @@ async def chat_turn(
     """Stream an answer: `meta`, `delta`…, `citation`…, then `done` or `error`."""
     turn = await ChatTurns(chat).start(tenant, data.message, data.conversation_id)
     return Stream(turn.events(), media_type="text/event-stream", headers=STREAM_HEADERS)
+
+
+class ContinueRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    """Continue a cut-off answer in place: the conversation's last message, stopped or cut."""
+
+    conversation_id: str
+    message_id: str
+
+
+@post(
+    "/api/chat/continue",
+    guards=[requires_member],
+    security=[BEARER],
+    tags=["chat"],
+    request_max_body_size=MAX_BODY_BYTES,
+    status_code=200,
+    operation_class=ChatStreamOperation,
+    responses=documented_errors(
+        Errors.INVALID_REQUEST,
+        Errors.CONVERSATION_NOT_FOUND,
+        Errors.NOTHING_TO_CONTINUE,
+        Errors.PAYLOAD_TOO_LARGE,
+        Errors.BUDGET_EXCEEDED,
+    ),
+)
+async def continue_turn(
+    data: JSONBody[ContinueRequest],
+    tenant: NamedDependency[TenantContext],
+    chat: NamedDependency[ChatServices],
+) -> Stream:
+    """Stream the rest of a cut-off answer into the same message: `meta` (the same
+    `assistantMessageId`), `delta`… (only the new text), `citation`… (new or grown sources,
+    numbered on from the answer's), then `done` or `error`."""
+    turn = await ChatTurns(chat).resume(tenant, data.conversation_id, data.message_id)
+    return Stream(turn.events(), media_type="text/event-stream", headers=STREAM_HEADERS)
