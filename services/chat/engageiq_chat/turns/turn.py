@@ -460,8 +460,9 @@ class Turn:
             finish_reason=reason,
             input_tokens=input_tokens + (earlier.input_tokens if earlier else 0),
             output_tokens=output_tokens + (earlier.output_tokens if earlier else 0),
-            # The fallback when the model gave no citations: say so, never cite everything.
-            uncited=bool(content.strip()) and not citations,
+            # The fallback when the model cites none of the passages it was given: say so,
+            # never cite everything. (Without passages there was nothing to cite.)
+            uncited=bool(content.strip() and self.request.passages) and not citations,
         )
         stored = await self._store(message)
         earlier_files = {c.source_id for c in earlier.citations} if earlier else set()
