@@ -1,6 +1,7 @@
 /** /chat and /chat/<id>: the conversation list, the thread with streamed answers (following
- * the stream only while the reader is at the bottom), Stop / Continue, the citation panel,
- * and the composer whose draft is kept per conversation until it is sent. */
+ * the stream only while the reader is at the bottom), Stop / Continue (the same answer grows in
+ * place), the citation panel, and the composer whose draft is kept per conversation until it
+ * is sent. */
 import type { JSX } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { announce } from "../../components/Announcer";
@@ -10,7 +11,7 @@ import { asApiError } from "../../lib/errors";
 import { navigate } from "../../lib/router";
 import { useStore } from "../../lib/store";
 import { me } from "../../lib/identity";
-import { history, type Citation } from "./api";
+import { history, type Citation, type NumberedCitation } from "./api";
 import { CitationPanel } from "./CitationPanel";
 import { ConversationList, touchConversation } from "./ConversationList";
 import { Message, type UiMessage } from "./Message";
@@ -20,6 +21,14 @@ const HISTORY_PAGE = 30;
 /** Within this many pixels of the end counts as "at the bottom" (keeps following). */
 const BOTTOM_SLACK = 48;
 const CUT_REASONS = new Set(["length_limit", "max_tokens"]);
+
+/** `citations` with source `number` in place: a new one appended, a grown one replaced. */
+function withSource(citations: Citation[], { number, ...citation }: NumberedCitation): Citation[] {
+  const next = [...citations];
+  if (number >= 1 && number <= next.length) next[number - 1] = citation;
+  else next.push(citation);
+  return next;
+}
 
 function canContinue(message: UiMessage | undefined): boolean {
   if (!message || message.role !== "assistant" || message.streaming) return false;
@@ -129,6 +138,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
         feedback: null,
         provider: null,
         finishReason: null,
+        uncited: false,
       },
       {
         id: assistantId,
@@ -141,6 +151,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
         feedback: null,
         provider: null,
         finishReason: null,
+        uncited: false,
         streaming: true,
       },
     ]);
@@ -188,7 +199,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
             patch((m) => ({ ...m, content: m.content + delta }));
           },
           onCitation(citation) {
-            patch((m) => ({ ...m, citations: [...m.citations, citation] }));
+            patch((m) => ({ ...m, citations: withSource(m.citations, citation) }));
           },
           onDone(done) {
             patch((m) => ({
@@ -196,6 +207,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
               streaming: false,
               status: CUT_REASONS.has(done.finishReason) ? "incomplete" : "complete",
               finishReason: done.finishReason,
+              uncited: done.uncited ?? false,
             }));
           },
         },
@@ -221,6 +233,68 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
         announce("Answer stopped.");
       } else {
         patch((m) => ({ ...m, streaming: false, status: "incomplete", problem: error.sentence }));
+        announce("The answer did not finish.");
+      }
+    } finally {
+      setStreaming(false);
+      controller.current = null;
+      input.current?.focus();
+    }
+  }
+
+  /** Continue: the rest of a cut-off answer streams into the same bubble, its new sources
+   * numbered on from the answer's (no "continue" message, no second answer). */
+  async function resume(answer: UiMessage) {
+    if (streaming || !conversationId) return;
+    setProblem(null);
+    const abort = new AbortController();
+    controller.current = abort;
+    const patch = (change: (m: UiMessage) => UiMessage) =>
+      setMessages((current) => current.map((m) => (m.id === answer.id ? change(m) : m)));
+    patch((m) => ({ ...m, streaming: true, problem: null }));
+    following.current = true;
+    setStreaming(true);
+    try {
+      // The stored answer is what is continued: it holds what a Stop cut off in transit.
+      const page = await history({ conversationId, limit: 1 });
+      const saved = page.messages.find((m) => m.id === answer.id);
+      if (saved) patch((m) => ({ ...m, content: saved.content, citations: saved.citations }));
+      await streamTurn(
+        { continues: { conversationId, messageId: answer.id } },
+        {
+          onMeta() {},
+          onDelta(delta) {
+            patch((m) => ({ ...m, content: m.content + delta }));
+          },
+          onCitation(citation) {
+            patch((m) => ({ ...m, citations: withSource(m.citations, citation) }));
+          },
+          onDone(done) {
+            patch((m) => ({
+              ...m,
+              streaming: false,
+              status: CUT_REASONS.has(done.finishReason) ? "incomplete" : "complete",
+              finishReason: done.finishReason,
+              uncited: done.uncited ?? false,
+            }));
+          },
+        },
+        abort.signal,
+      );
+      announce("Answer complete.");
+    } catch (e) {
+      const error = asApiError(e);
+      if (error.code === "aborted") {
+        patch((m) => ({
+          ...m,
+          streaming: false,
+          status: "incomplete",
+          finishReason: "stopped",
+          problem: "Stopped. The partial answer is saved; Continue picks it up.",
+        }));
+        announce("Answer stopped.");
+      } else {
+        patch((m) => ({ ...m, streaming: false, problem: error.sentence }));
         announce("The answer did not finish.");
       }
     } finally {
@@ -327,7 +401,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
                 message={m}
                 conversationId={conversationId}
                 canContinue={m === last && canContinue(m)}
-                onContinue={() => void send("continue", false)}
+                onContinue={() => void resume(m)}
                 onCite={(citation, number) => setPanel({ citation, number })}
               />
             ))}

@@ -43,10 +43,18 @@ export interface Meta {
   model: string;
 }
 
-/** The `done` event, last in a stream that was not cut off. */
+/** The `done` event, last in a stream that was not cut off. `uncited`: the answer cites none
+ * of the documents it was given (the message says so; it has no sources). */
 export interface Done {
   finishReason: string;
   usage: { inputTokens: number; outputTokens: number };
+  uncited?: boolean;
+}
+
+/** The `citation` event: source `number` of the answer (1-based, as its `[n]` markers), sent
+ * before the first marker that names it; the same number again replaces it. */
+export interface NumberedCitation extends Citation {
+  number: number;
 }
 
 export function listConversations(query: { limit: number; cursor?: string }) {
@@ -98,6 +106,20 @@ export function unrateMessage(conversationId: string, messageId: string) {
 /** A cited document's file, for its download link. */
 export async function citedFile(fileId: string): Promise<FileView> {
   return files.get("/api/files/{file_id}", { path: { file_id: fileId } });
+}
+
+/** Continues a cut-off answer in place (POST /api/chat/continue): the stream carries only the
+ * new text and the new or grown sources of the same message. */
+export function continueTurn(
+  body: Schemas["ContinueRequest"],
+  signal: AbortSignal,
+): Promise<Response> {
+  return request(pathFor("/api/chat/continue" satisfies PathWith<paths, "post">), {
+    method: "POST",
+    json: body,
+    signal,
+    headers: { Accept: "text/event-stream" },
+  });
 }
 
 /** Starts one turn of POST /api/chat; the answer is the SSE stream (see stream.ts). */
