@@ -37,6 +37,9 @@ class Cite:
     given."""
     block: int = 0
     """The cited text block of each search result (`start_block_index`)."""
+    containing: str = ""
+    """When set, the cited block is instead each result's first block holding this text
+    (case- and space-insensitively), as a model cites the sentence that says it."""
 
 
 @dataclass(frozen=True)
@@ -149,12 +152,20 @@ def search_results(body: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _citation(results: list[dict[str, Any]], index: int, block: int) -> dict[str, Any] | None:
+def _squeezed(text: str) -> str:
+    return "".join(text.lower().split())
+
+
+def _citation(results: list[dict[str, Any]], index: int, cite: Cite) -> dict[str, Any] | None:
     if not 0 <= index < len(results):
         return None
     result = results[index]
     content = result.get("content", [])
-    start = min(max(block, 0), max(len(content) - 1, 0))
+    start = min(max(cite.block, 0), max(len(content) - 1, 0))
+    if cite.containing:
+        wanted = _squeezed(cite.containing)
+        holding = [i for i, b in enumerate(content) if wanted in _squeezed(b.get("text", ""))]
+        start = holding[0] if holding else start
     return {
         "type": "search_result_location",
         "source": result.get("source", ""),
@@ -172,7 +183,7 @@ def _cited_claim(cite: Cite, index: int, results: list[dict[str, Any]]) -> bytes
         "content_block_start",
         {"index": index, "content_block": {"type": "text", "text": "", "citations": []}},
     )
-    citations = [c for r in cite.results if (c := _citation(results, r, cite.block))]
+    citations = [c for r in cite.results if (c := _citation(results, r, cite))]
     deltas = [
         _event(
             "content_block_delta",
