@@ -34,7 +34,7 @@ class Cite:
     results: tuple[int, ...] = (0,)
     """`search_result_index` of each citation: the request's search_result blocks, in order.
     An index the request does not have is left out, as the API never cites what it was not
-    given."""
+    given. Empty with `containing`: every result holding that text."""
     block: int = 0
     """The cited text block of each search result (`start_block_index`)."""
     containing: str = ""
@@ -183,7 +183,13 @@ def _cited_claim(cite: Cite, index: int, results: list[dict[str, Any]]) -> bytes
         "content_block_start",
         {"index": index, "content_block": {"type": "text", "text": "", "citations": []}},
     )
-    citations = [c for r in cite.results if (c := _citation(results, r, cite))]
+    wanted = _squeezed(cite.containing)
+    chosen = cite.results or tuple(
+        i
+        for i, result in enumerate(results)
+        if wanted and any(wanted in _squeezed(b.get("text", "")) for b in result["content"])
+    )
+    citations = [c for r in chosen if (c := _citation(results, r, cite))]
     deltas = [
         _event(
             "content_block_delta",
