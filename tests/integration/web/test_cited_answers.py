@@ -40,8 +40,9 @@ def shown(answer: Locator) -> dict[str, Any]:
 
 def reloaded(page: Page) -> Locator:
     page.reload()
-    expect(last_answer(page).locator(".markdown")).not_to_be_empty()
-    return last_answer(page)
+    answer: Locator = last_answer(page)
+    expect(answer.locator(".markdown")).not_to_be_empty()
+    return answer
 
 
 def test_only_cited_sources_are_shown_and_a_reload_shows_the_same(
