@@ -28,7 +28,7 @@ def shown(answer: Locator) -> dict[str, Any]:
         button.click()
         panel = page.get_by_test_id("citation-panel")
         panels.append(panel.locator(".citation-file, .passage").all_inner_texts())
-        page.keyboard.press("Escape")
+        panel.get_by_role("button", name="Close source").click()
         expect(panel).to_have_count(0)
     return {
         "text": answer.locator(".markdown").inner_html(),
