@@ -45,8 +45,9 @@ class ChatStreamOperation(Operation):
     def __post_init__(self) -> None:
         responses = self.responses or {}
         responses["200"] = OpenAPIResponse(
-            description="`text/event-stream`: `meta` at once, then `delta`..., `citation`... and "
-            "`done` or `error` last; comment lines (`: keep-alive`) are heartbeats. Events: "
+            description="`text/event-stream`: `meta` at once, then `delta`... with each source's "
+            "`citation` before the first `[n]` marker naming it, and `done` or `error` last; "
+            "comment lines (`: keep-alive`) are heartbeats. Events: "
             + ", ".join(f"`{name}`" for name in STREAM_EVENTS)
             + ".",
             headers={},
@@ -84,7 +85,7 @@ async def chat_turn(
     tenant: NamedDependency[TenantContext],
     chat: NamedDependency[ChatServices],
 ) -> Stream:
-    """Stream an answer: `meta`, `delta`…, `citation`…, then `done` or `error`."""
+    """Stream an answer: `meta`, `delta`… and `citation`…, then `done` or `error`."""
     turn = await ChatTurns(chat).start(tenant, data.message, data.conversation_id)
     return Stream(turn.events(), media_type="text/event-stream", headers=STREAM_HEADERS)
 

@@ -1038,7 +1038,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description `text/event-stream`: `meta` at once, then `delta`..., `citation`... and `done` or `error` last; comment lines (`: keep-alive`) are heartbeats. Events: `meta`, `delta`, `citation`, `done`, `error`. */
+            /** @description `text/event-stream`: `meta` at once, then `delta`... with each source's `citation` before the first `[n]` marker naming it, and `done` or `error` last; comment lines (`: keep-alive`) are heartbeats. Events: `meta`, `delta`, `citation`, `done`, `error`. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1129,7 +1129,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description `text/event-stream`: `meta` at once, then `delta`..., `citation`... and `done` or `error` last; comment lines (`: keep-alive`) are heartbeats. Events: `meta`, `delta`, `citation`, `done`, `error`. */
+            /** @description `text/event-stream`: `meta` at once, then `delta`... with each source's `citation` before the first `[n]` marker naming it, and `done` or `error` last; comment lines (`: keep-alive`) are heartbeats. Events: `meta`, `delta`, `citation`, `done`, `error`. */
             200: {
                 headers: {
                     [name: string]: unknown;
