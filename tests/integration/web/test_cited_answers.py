@@ -8,7 +8,13 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.integration.web.conftest import WebPlatform, new_tenant, sign_in
+from tests.integration.web.conftest import (
+    WebPlatform,
+    at_both_sizes,
+    axe_violations,
+    new_tenant,
+    sign_in,
+)
 from tests.integration.web.test_web_app import drop_files, last_answer, send, wait_answered
 from tests.support.messages_server import Cite, Reply, search_results
 
@@ -85,6 +91,8 @@ def test_only_cited_sources_are_shown_and_a_reload_shows_the_same(
         "The Quokka Pro plan costs 55 dollars per seat.",
     ]
     assert shown(reloaded(page)) == live
+    assert axe_violations(page) == []
+    at_both_sizes(page, "chat-cited-sources")
 
     # Stop, then Continue: the same answer grows, and its new part cites a new source.
     web.model.enqueue(
@@ -119,5 +127,15 @@ def test_only_cited_sources_are_shown_and_a_reload_shows_the_same(
         ["[1] quokka-trial.md · Trial", "[2] quokka-pricing.md · Pricing"]
     )
     expect(answer.locator("button.cite")).to_have_text(["1", "2"])
+    live = shown(answer)
+    assert shown(reloaded(page)) == live
+
+    # A reply without citations says so and shows no sources, live and after a reload.
+    web.model.enqueue(Reply(tokens=("Probably ", "yes.")))
+    send(page, "Is Quokka good for a trial with SSO?")
+    wait_answered(page)
+    answer = last_answer(page)
+    expect(answer.get_by_test_id("uncited")).to_contain_text("does not cite your documents")
+    expect(answer.locator(".sources")).to_have_count(0)
     live = shown(answer)
     assert shown(reloaded(page)) == live
