@@ -312,6 +312,7 @@ def test_only_cited_passages_are_sources_and_history_shows_what_the_stream_showe
     names = [e.event if e.event != "delta" else e.data["text"] for e in events]
     assert names.index("citation") < names.index("[1]")
     assert names.index("[2]") > [i for i, n in enumerate(names) if n == "citation"][1]
+    assert events[0].data["passages"] == 3  # what a client whose stream is cut goes by
     done = events[-1]
     assert done.event == "done"
     assert done.data["uncited"] is False

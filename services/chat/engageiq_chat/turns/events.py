@@ -16,6 +16,9 @@ class Meta(msgspec.Struct, rename="camel"):
     route: str
     provider: str
     model: str
+    passages: int = 0
+    """How many retrieved passages the model was given: an answer that ends citing none of
+    them is `uncited` (what `done` says, for a client whose stream was cut before it)."""
 
 
 class Delta(msgspec.Struct):

@@ -288,6 +288,7 @@ class Turn:
                 route=self.request.intent,
                 provider=self.chat.provider.name,
                 model=self.request.model,
+                passages=len(self.request.passages),
             ),
         )
         outbox: asyncio.Queue[bytes | None] = asyncio.Queue()

@@ -30,6 +30,11 @@ function withSource(citations: Citation[], { number, ...citation }: NumberedCita
   return next;
 }
 
+/** The service's rule for `uncited`, for a stream cut before its `done` could say it. */
+function uncitedNow(message: UiMessage, passages: number): boolean {
+  return passages > 0 && message.content.trim() !== "" && message.citations.length === 0;
+}
+
 function canContinue(message: UiMessage | undefined): boolean {
   if (!message || message.role !== "assistant" || message.streaming) return false;
   return message.status === "incomplete" || CUT_REASONS.has(message.finishReason ?? "");
@@ -123,6 +128,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
     let assistantId = `local-assistant-${Date.now()}`;
     let conversation = conversationId;
     let started = false;
+    let passages = 0;
     const patch = (change: (m: UiMessage) => UiMessage) =>
       setMessages((current) => current.map((m) => (m.id === assistantId ? change(m) : m)));
     setMessages((current) => [
@@ -164,6 +170,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
         {
           onMeta(meta) {
             started = true;
+            passages = meta.passages ?? 0;
             const previous = assistantId;
             assistantId = meta.assistantMessageId;
             setMessages((current) =>
@@ -229,10 +236,17 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
           status: "incomplete",
           finishReason: "stopped",
           problem: "Stopped. The partial answer is saved; Continue picks it up.",
+          uncited: uncitedNow(m, passages),
         }));
         announce("Answer stopped.");
       } else {
-        patch((m) => ({ ...m, streaming: false, status: "incomplete", problem: error.sentence }));
+        patch((m) => ({
+          ...m,
+          streaming: false,
+          status: "incomplete",
+          problem: error.sentence,
+          uncited: uncitedNow(m, passages),
+        }));
         announce("The answer did not finish.");
       }
     } finally {
@@ -254,6 +268,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
     patch((m) => ({ ...m, streaming: true, problem: null }));
     following.current = true;
     setStreaming(true);
+    let passages = 0;
     try {
       // The stored answer is what is continued: it holds what a Stop cut off in transit.
       const page = await history({ conversationId, limit: 1 });
@@ -262,7 +277,9 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
       await streamTurn(
         { continues: { conversationId, messageId: answer.id } },
         {
-          onMeta() {},
+          onMeta(meta) {
+            passages = meta.passages ?? 0;
+          },
           onDelta(delta) {
             patch((m) => ({ ...m, content: m.content + delta }));
           },
@@ -291,10 +308,16 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
           status: "incomplete",
           finishReason: "stopped",
           problem: "Stopped. The partial answer is saved; Continue picks it up.",
+          uncited: passages > 0 ? uncitedNow(m, passages) : m.uncited,
         }));
         announce("Answer stopped.");
       } else {
-        patch((m) => ({ ...m, streaming: false, problem: error.sentence }));
+        patch((m) => ({
+          ...m,
+          streaming: false,
+          problem: error.sentence,
+          uncited: passages > 0 ? uncitedNow(m, passages) : m.uncited,
+        }));
         announce("The answer did not finish.");
       }
     } finally {

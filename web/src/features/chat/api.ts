@@ -41,6 +41,8 @@ export interface Meta {
   route: string;
   provider: string;
   model: string;
+  /** How many retrieved passages the model was given (an answer citing none is uncited). */
+  passages?: number;
 }
 
 /** The `done` event, last in a stream that was not cut off. `uncited`: the answer cites none
