@@ -22,9 +22,12 @@ production parsers and chunker; then, per retrieval system and split:
 - offline: the share of offline-responder answers that hold the fact; cites doc: the share
   that cite the question's file; abstains: the share that quote nothing although the
   question is answerable;
-- does not say: on unanswerable questions, the share of offline answers that quote nothing
-  and say no passage answers (the responder's `NO_MATCH`), instead of quoting something
-  loosely related.
+- does not say: on unanswerable questions, the share of offline answers that say the
+  documents do not say (the responder's `NO_MATCH`, or `NO_DOCUMENTS` when nothing was
+  retrieved) and quote and cite nothing, instead of quoting something loosely related.
+  Abstaining is not free: an answer that always says so holds no fact (no question and
+  neither sentence holds one; tests/unit/bench checks it), so it scores 0 on "offline" and 1
+  on "abstains".
 
 `baseline` is bm25s over the parsed files' paragraphs (blank-line separated, a PDF page or a
 sheet's rows without blank lines stay whole) with bm25s's own tokenizer and English stop
@@ -58,7 +61,12 @@ from engageiq_chat.context.retrieval import Passage
 from engageiq_chat.providers.anthropic_provider import AnthropicProvider
 from engageiq_chat.providers.base import ModelRequest
 from engageiq_chat.providers.extracts import ExtractPicker
-from engageiq_chat.providers.offline import OfflineAnswer, offline_answer
+from engageiq_chat.providers.offline import (
+    NO_DOCUMENTS,
+    NO_MATCH,
+    OfflineAnswer,
+    offline_answer,
+)
 from engageiq_chat.routing.intents import IntentRouter
 from engageiq_chat.turns.turn import PASSAGES_PER_TURN
 from engageiq_files.ingestion.chunking import chunk_sections
@@ -75,6 +83,14 @@ Search = Callable[[str], list[Passage]]
 def answers(text: str, question: Question) -> bool:
     """`text` holds the question's fact, as any file of the corpus writes it."""
     return any(holds(text, fact) for fact in question.facts)
+
+
+def says_not_found(answer: OfflineAnswer) -> bool:
+    """`answer` says the documents do not say, and quotes and cites nothing: no passage used
+    and no quoted line ("- ... [source]")."""
+    said = NO_MATCH in answer.text or NO_DOCUMENTS in answer.text
+    quoted = any(line.startswith("- ") for line in answer.text.splitlines())
+    return said and not quoted and not answer.used
 
 
 def check_facts(parsed: dict[str, list[Section]]) -> None:
@@ -165,9 +181,9 @@ class Outcome:
 
     @property
     def says_not_found(self) -> bool:
-        """The offline answer says nothing matched and cites nothing (`NO_MATCH` or
-        `NO_DOCUMENTS`): how it says "the documents do not say"."""
-        return not self.answer.used
+        """The offline answer says the documents do not say (`NO_MATCH`, or `NO_DOCUMENTS`)
+        and quotes and cites nothing."""
+        return says_not_found(self.answer)
 
 
 @dataclass(frozen=True)

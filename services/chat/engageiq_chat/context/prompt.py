@@ -32,6 +32,15 @@ BASE_RULES: Final = (
     "product, prices and customers on them and cite them; citations are attached to your "
     "sentences automatically, so never write source ids, titles or numbers in brackets yourself."
 )
+NOT_IN_DOCUMENTS_RULE: Final = (
+    "When the reference documents do not answer the question, say so plainly: tell the rep "
+    "that the uploaded documents do not say, and cite nothing for it. Do not cite or quote a "
+    "passage that is only close in topic (another plan, product, customer, region or "
+    "period, or the same subject without the figure asked for) as if it answered. Cite a "
+    "document only for what it states."
+)
+"""Decision 0107: an answer that is not in the documents is "the documents do not say", for
+the model as for the offline responder, never the nearest passage cited as if it answered."""
 # One kept turn may use at most this share of the history budget, so one huge paste cannot
 # push every other turn out.
 MAX_TURN_SHARE: Final = 0.5
@@ -73,7 +82,11 @@ class PromptBuilder:
         passages: Sequence[Passage],
     ) -> ModelRequest:
         turns, omitted = self._history(history)
-        stable = [BASE_RULES, f"You work for the sales team of {persona.company}."]
+        stable = [
+            BASE_RULES,
+            NOT_IN_DOCUMENTS_RULE,
+            f"You work for the sales team of {persona.company}.",
+        ]
         if persona.instructions:
             stable.append(f"Company guidance:\n{persona.instructions}")
         stable.append(f"Task: {template_for(intent)}")

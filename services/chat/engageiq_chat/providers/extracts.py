@@ -27,6 +27,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from engageiq_chat.providers.asked import absent_names, expected_kind, states
 from engageiq_search.indexed_text import indexed_text
 from engageiq_search.query import query_tokens
 from engageiq_search.tokens import Tokenizer
@@ -229,6 +230,9 @@ class ExtractPicker:
         }
         tokens = self._tokenizer.tokens
         bags = [(set(tokens(u.text)), set(tokens(u.context)), len(tokens(u.text))) for u in units]
+        said = {t for bag, context, _ in bags for t in bag | context}
+        if absent_names(self._tokenizer, question, said, passages, about):
+            return []  # the question names something no passage mentions
         frequency = Counter(t for bag, context, _ in bags for t in bag | context if t in terms)
         weight = {t: math.log(1 + len(units) / (1 + frequency[t])) for t in terms}
         # fsum: exact whatever the order sets iterate in, so ties break the same in every process.
@@ -253,12 +257,16 @@ class ExtractPicker:
         best, coverage, _ = scored[0]
         if coverage < MIN_COVERAGE:
             return []
+        kind = expected_kind(question)
         picked: list[Extract] = []
         for score, _, unit in scored:
             if len(picked) == MAX_EXTRACTS or score < RELATIVE_FLOOR * best:
                 break
-            if any(unit.text in p.text or p.text in unit.text for p in picked):
-                continue  # the same words twice (overlapping chunks, a sentence pair)
+            # Close in topic but not the duration or rate asked for; or the same words twice
+            # (overlapping chunks, a sentence pair).
+            unsaid = kind is not None and not states(unit.text, kind)
+            if unsaid or any(unit.text in p.text or p.text in unit.text for p in picked):
+                continue
             picked.append(Extract(unit.passage, unit.text, round(score, 4)))
         return picked
 

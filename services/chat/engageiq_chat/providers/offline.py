@@ -37,9 +37,13 @@ NO_DOCUMENTS: Final = (
     "No documents of yours matched this question yet; upload some to ground the answers."
 )
 NO_MATCH: Final = (
-    "None of the passages I found in your documents answers this question, so I am not "
-    "quoting any. Try the product, plan or document's own words."
+    "Your uploaded documents do not say: none of the passages I found answers this question, "
+    "so I am not quoting any. If it should be there, try the product, plan or document's own "
+    "words."
 )
+"""Said, citing nothing, when no passage answers: none quotes enough of the question, the
+question names something no passage mentions, or it asks for a duration or rate that the
+closest passages do not state (`extracts.ExtractPicker.pick`, decision 0107)."""
 
 
 @dataclass(frozen=True, slots=True)
