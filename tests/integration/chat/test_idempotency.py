@@ -1,0 +1,122 @@
+"""`Idempotency-Key` on POST /api/chat: a repeated question is answered once. The repeat gets
+the first request's ids and answer (replayed from storage, after waiting for it if the first
+is still streaming), never a second conversation or model call; another body with the same
+key is refused; keys are per user."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from litestar.testing import TestClient
+
+from engageiq_chat.settings import ChatSettings
+from tests.support.chat import ChatHarness, ScriptedProvider, parse_sse
+
+KEY = "0b6f8a3e-1d2c-4e5f-9a7b-123456789abc"
+
+
+def post(
+    client: TestClient[Any], headers: dict[str, str], body: dict[str, Any], key: str = KEY
+) -> Any:
+    return client.post("/api/chat", json=body, headers={**headers, "Idempotency-Key": key})
+
+
+def answer_of(text: str) -> tuple[dict[str, Any], str, list[dict[str, Any]], str]:
+    events, _ = parse_sse(text)
+    meta = events[0].data
+    answer = "".join(e.data["text"] for e in events if e.event == "delta")
+    citations = [e.data for e in events if e.event == "citation"]
+    return meta, answer, citations, events[-1].event
+
+
+def test_a_repeat_replays_the_first_answer_without_a_second_turn(harness: ChatHarness) -> None:
+    provider = ScriptedProvider(tokens=("The Pro plan ", "costs 30 EUR."))
+    harness.provider = provider
+    with TestClient(harness.app()) as client:
+        headers = harness.headers()
+        first = post(client, headers, {"message": "Pro plan price?"})
+        second = post(client, headers, {"message": "Pro plan price?"})
+        assert first.status_code == second.status_code == 200, second.text
+        meta, answer, citations, last = answer_of(first.text)
+        assert answer_of(second.text) == (meta, answer, citations, last)
+        assert (answer, last) == ("The Pro plan costs 30 EUR.", "done")
+        assert len(provider.requests) == 1
+        listed = client.get("/api/conversations", headers=headers).json()["conversations"]
+        assert [c["id"] for c in listed] == [meta["conversationId"]]
+        history = client.get(
+            "/api/chat-history", params={"conversationId": meta["conversationId"]}, headers=headers
+        ).json()["messages"]
+        assert len(history) == 2
+
+
+def test_a_repeat_while_the_first_streams_waits_for_its_answer(harness: ChatHarness) -> None:
+    provider = ScriptedProvider(tokens=("Slow ", "but ", "once."), pause=0.3)
+    harness.provider = provider
+    with TestClient(harness.app()) as client:
+        headers = harness.headers()
+        results: dict[str, Any] = {}
+
+        def ask(name: str) -> None:
+            results[name] = post(client, headers, {"message": "Tell me slowly"})
+
+        first = threading.Thread(target=ask, args=("first",))
+        first.start()
+        threading.Event().wait(0.4)  # the first turn has started and is streaming
+        ask("second")
+        first.join()
+        assert results["second"].status_code == 200
+        assert answer_of(results["second"].text) == answer_of(results["first"].text)
+        assert len(provider.requests) == 1
+
+
+def test_the_same_key_with_another_body_is_refused(harness: ChatHarness) -> None:
+    harness.provider = ScriptedProvider()
+    with TestClient(harness.app()) as client:
+        headers = harness.headers()
+        assert post(client, headers, {"message": "First question"}).status_code == 200
+        other = post(client, headers, {"message": "Another question"})
+        assert (other.status_code, other.json()["code"]) == (422, "idempotency_key_reused")
+
+
+def test_keys_belong_to_one_user(harness: ChatHarness) -> None:
+    provider = ScriptedProvider()
+    harness.provider = provider
+    with TestClient(harness.app()) as client:
+        mine = answer_of(post(client, harness.headers(), {"message": "Hello"}).text)[0]
+        colleague = harness.headers(user_id="user-2")
+        theirs = answer_of(post(client, colleague, {"message": "Hello"}).text)[0]
+        other_tenant = answer_of(post(client, harness.headers("globex"), {"message": "Hello"}).text)
+        assert (
+            len(
+                {
+                    mine["conversationId"],
+                    theirs["conversationId"],
+                    other_tenant[0]["conversationId"],
+                }
+            )
+            == 3
+        )
+        assert len(provider.requests) == 3
+
+
+def test_a_malformed_key_is_refused(harness: ChatHarness) -> None:
+    with TestClient(harness.app()) as client:
+        for key in ("short", "x" * 129, "has space in it", "slash/inside-key"):
+            response = post(client, harness.headers(), {"message": "Hi"}, key=key)
+            assert (response.status_code, response.json()["code"]) == (
+                400,
+                "invalid_idempotency_key",
+            ), key
+
+
+def test_a_refused_first_request_frees_its_key(harness: ChatHarness) -> None:
+    harness.provider = ScriptedProvider()
+    harness.chat_settings = ChatSettings(max_message_chars=10)
+    with TestClient(harness.app()) as client:
+        headers = harness.headers()
+        refused = post(client, headers, {"message": "Hi", "conversationId": "0" * 26})
+        assert refused.json()["code"] == "conversation_not_found"
+        again = post(client, headers, {"message": "Hi", "conversationId": "0" * 26})
+        # Tried again (not replayed, not "in use"): the same refusal.
+        assert again.json()["code"] == "conversation_not_found"
