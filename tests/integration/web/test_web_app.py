@@ -329,8 +329,8 @@ def test_drag_and_drop_upload_then_a_cited_answer_opens_the_passage(
     panel = page.get_by_test_id("citation-panel")
     expect(panel).to_contain_text("quokka-pricing.md")
     expect(panel.locator(".passage")).to_contain_text("55 dollars per seat")
-    expect(panel.get_by_role("link", name=re.compile("Open the file"))).to_have_attribute(
-        "rel", "noopener noreferrer"
+    expect(panel.get_by_role("link", name="Open at Pricing")).to_have_attribute(
+        "href", re.compile(rf"^/files/{file_id}/view\?at=Pricing&q=")
     )
     last_answer(page).get_by_role("button", name="Copy").click()
     copied = page.evaluate("navigator.clipboard.readText()")

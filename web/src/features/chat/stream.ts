@@ -2,7 +2,7 @@
  * with eventsource-parser reading the SSE events meta, delta, citation, done and error. */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { ApiError, asApiError } from "../../lib/errors";
-import { startTurn, type Citation, type Done, type Meta } from "./api";
+import { newIdempotencyKey, startTurn, type Citation, type Done, type Meta } from "./api";
 import { freshIdToken } from "../../lib/session";
 
 export interface StreamHandlers {
@@ -18,6 +18,7 @@ export async function streamTurn(
   body: { message: string; conversationId?: string },
   handlers: StreamHandlers,
   signal: AbortSignal,
+  idempotencyKey: string = newIdempotencyKey(),
 ): Promise<void> {
   // A stream may last minutes: start it with a token that stays valid well past its end.
   await freshIdToken(5 * 60_000);
@@ -51,7 +52,7 @@ export async function streamTurn(
     },
   });
   try {
-    const response = await startTurn(body, signal);
+    const response = await startTurn(body, signal, idempotencyKey);
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
     for (;;) {
       const { value, done } = await reader.read();
