@@ -71,6 +71,12 @@ function Highlighted({ text, quote }: { text: string; quote: string }) {
 function SheetTable({ location, text, quote }: { location: string; text: string; quote: string }) {
   const { header, rows } = sheetRows(text);
   const lines = text.split("\n").filter((line) => line.trim());
+  // The snippet holds whole rows, and parts of rows at its ends (it is cut at 300 characters).
+  const quoted = quote
+    .split("\n")
+    .map((q) => q.trim())
+    .filter((q) => q.length >= 8);
+  const cited = (line: string) => quoted.some((q) => line.includes(q));
   return (
     <div class="table-wrap">
       <table class="sheet-table">
@@ -86,7 +92,7 @@ function SheetTable({ location, text, quote }: { location: string; text: string;
         </thead>
         <tbody>
           {rows.map((row, i) => (
-            <tr key={i} class={quote && quote.includes(lines[i] ?? "\u0000") ? "cited" : undefined}>
+            <tr key={i} class={cited(lines[i] ?? "") ? "cited" : undefined}>
               {row.map((value, j) => (
                 <td key={j} dir="auto">
                   {value}
