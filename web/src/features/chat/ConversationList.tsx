@@ -172,7 +172,7 @@ export function ConversationList({
               title={c.title || "Untitled"}
               dir="auto"
             >
-              <span class="conversation-title">{c.title || "Untitled"}</span>
+              <span class="conversation-title">{c.title || "Untitled"}</span>{" "}
               <time class="conversation-date" dateTime={c.updatedAt} title={fullDate(c.updatedAt)}>
                 {shortDate(c.updatedAt)}
               </time>
