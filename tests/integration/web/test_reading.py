@@ -7,6 +7,7 @@ answered once, and the sidebar and dialogs say what they should where they shoul
 from __future__ import annotations
 
 import base64
+import io
 import re
 from typing import Any
 
@@ -22,7 +23,13 @@ from tests.integration.web.conftest import (
     new_tenant,
     sign_in,
 )
-from tests.integration.web.test_web_app import last_answer, message_box, send, wait_answered
+from tests.integration.web.test_web_app import (
+    drop_files,
+    last_answer,
+    message_box,
+    send,
+    wait_answered,
+)
 from tests.support.messages_server import Reply
 from tests.unit.files.support import pdf_bytes
 
@@ -54,6 +61,20 @@ def upload(page: Page, name: str, content: bytes, content_type: str) -> str:
             return file_id
         page.wait_for_timeout(250)
     raise AssertionError(f"{name} was not ingested")
+
+
+def deck(slides: list[tuple[str, str]]) -> bytes:
+    """A PowerPoint deck with a title and a body on each slide."""
+    import pptx
+
+    presentation = pptx.Presentation()
+    for title, body in slides:
+        slide = presentation.slides.add_slide(presentation.slide_layouts[1])
+        slide.shapes.title.text = title
+        slide.placeholders[1].text = body
+    out = io.BytesIO()
+    presentation.save(out)
+    return out.getvalue()
 
 
 def served(page: Page, file_id: str) -> dict[str, Any]:
@@ -149,6 +170,14 @@ def test_a_sheet_range_opens_as_a_table_and_text_with_its_passage_marked(
     expect(page.get_by_test_id("cited-passage")).to_have_text("rotate keys yearly")
     expect(page.locator(".source-text")).to_contain_text("AES-256")
     at_both_sizes(page, "viewer-text")
+
+    slides = deck([("Welcome", "Agenda"), ("Pricing", "Pro is 30 EUR")])
+    deck_id = upload(page, "pitch.pptx", slides, "application/octet-stream")
+    page.goto(f"{web.url}/files/{deck_id}/view?at=slide+2&q=Pro+is+30+EUR")
+    slide = page.locator(".source-section.slide")
+    expect(slide.get_by_role("heading", name="slide 2")).to_be_visible()
+    expect(slide.get_by_test_id("cited-passage")).to_have_text("Pro is 30 EUR")
+    at_both_sizes(page, "viewer-slide")
 
 
 def test_answers_read_in_their_direction_and_fit_the_screen(page: Page, web: WebPlatform) -> None:
@@ -320,3 +349,7 @@ def test_a_long_upload_error_leaves_the_file_name_its_width(page: Page, web: Web
         width = failed.locator(".file-name").evaluate("(e) => e.getBoundingClientRect().width")
         assert width > SIZES[size]["width"] * 0.4, (size, width)
     at_both_sizes(page, "files-upload-error")
+    # The next upload starts afresh: the old failure's message goes.
+    drop_files(page, [("fine.md", "# Fine\nA file that works.\n")])
+    expect(page.locator(".upload", has_text="fine.md")).to_contain_text("Uploaded")
+    expect(failed).to_have_count(0)
