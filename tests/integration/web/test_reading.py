@@ -349,6 +349,13 @@ def test_a_long_upload_error_leaves_the_file_name_its_width(page: Page, web: Web
         width = failed.locator(".file-name").evaluate("(e) => e.getBoundingClientRect().width")
         assert width > SIZES[size]["width"] * 0.4, (size, width)
     at_both_sizes(page, "files-upload-error")
+    # A failed file's reason in the list does not squeeze its name either.
+    drop_files(page, [(name.replace(".exe", ".pdf"), "%PDF-1.7\nnot really a PDF\n")])
+    row = page.get_by_test_id("file-row").first
+    expect(row.locator("[data-status]")).to_have_attribute("data-status", "failed", timeout=60_000)
+    page.set_viewport_size(SIZES["desktop"])
+    width = row.locator(".file-name").evaluate("(e) => e.getBoundingClientRect().width")
+    assert width > 350, width
     # The next upload starts afresh: the old failure's message goes.
     drop_files(page, [("fine.md", "# Fine\nA file that works.\n")])
     expect(page.locator(".upload", has_text="fine.md")).to_contain_text("Uploaded")
