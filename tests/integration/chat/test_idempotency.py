@@ -11,7 +11,7 @@ from typing import Any
 from litestar.testing import TestClient
 
 from engageiq_chat.settings import ChatSettings
-from tests.support.chat import ChatHarness, ScriptedProvider, parse_sse
+from tests.support.chat import ChatHarness, ScriptedProvider, dynamodb, parse_sse
 
 KEY = "0b6f8a3e-1d2c-4e5f-9a7b-123456789abc"
 
@@ -120,3 +120,21 @@ def test_a_refused_first_request_frees_its_key(harness: ChatHarness) -> None:
         again = post(client, headers, {"message": "Hi", "conversationId": "0" * 26})
         # Tried again (not replayed, not "in use"): the same refusal.
         assert again.json()["code"] == "conversation_not_found"
+
+
+def test_an_expired_key_is_a_new_question(harness: ChatHarness) -> None:
+    # DynamoDB deletes expired items lazily (moto never does): the claim checks the expiry.
+    provider = ScriptedProvider()
+    harness.provider = provider
+    with TestClient(harness.app()) as client:
+        headers = harness.headers()
+        first = answer_of(post(client, headers, {"message": "Hello"}).text)[0]
+        dynamodb(harness.resources).update_item(
+            TableName=harness.resources.tables["conversations"],
+            Key={"pk": {"S": "acme#USER#user-1"}, "sk": {"S": f"IDEM#{KEY}"}},
+            UpdateExpression="SET expiresAt = :past",
+            ExpressionAttributeValues={":past": {"N": "1"}},
+        )
+        again = answer_of(post(client, headers, {"message": "Hello"}).text)[0]
+        assert again["conversationId"] != first["conversationId"]
+        assert len(provider.requests) == 2

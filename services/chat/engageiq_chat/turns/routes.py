@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Final
 
 import msgspec
+import structlog
 from litestar import post
 from litestar.di import NamedDependency
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation
@@ -22,6 +24,9 @@ from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import documented_errors
 from engageiq_tenancy.service import BEARER
+from engageiq_tenancy.tenant_gate import StorageUnavailable
+
+log = structlog.get_logger(__name__)
 
 # Generous for the longest accepted message (JSON escaping can double it), far below 10 MB.
 MAX_BODY_BYTES: Final = 256 * 1024
@@ -120,19 +125,23 @@ async def chat_turn(
         turn = await ChatTurns(chat).start(tenant, data.message, data.conversation_id)
     except BaseException:
         # Refused before anything was done (budget, a missing conversation...): the key is
-        # free again, so the same question can be retried once the cause is gone.
-        await chat.idempotency.release(tenant, key)
+        # free again, so the same question can be retried once the cause is gone. The
+        # refusal is what the client sees, even if freeing the key failed (it then expires).
+        with contextlib.suppress(StorageUnavailable):
+            await chat.idempotency.release(tenant, key)
         raise
-    await chat.idempotency.record(
-        tenant,
-        key,
-        events.Meta(
-            conversation_id=turn.user_message.conversation_id,
-            user_message_id=turn.user_message.id,
-            assistant_message_id=turn.assistant_id,
-            route=turn.request.intent,
-            provider=chat.provider.name,
-            model=turn.request.model,
-        ),
+    meta = events.Meta(
+        conversation_id=turn.user_message.conversation_id,
+        user_message_id=turn.user_message.id,
+        assistant_message_id=turn.assistant_id,
+        route=turn.request.intent,
+        provider=chat.provider.name,
+        model=turn.request.model,
     )
+    try:
+        await chat.idempotency.record(tenant, key, meta)
+    except StorageUnavailable:
+        # The question is saved and will be answered; only a repeat of it cannot be replayed
+        # (it gets 409 `idempotency_key_in_use`), which is better than no answer at all.
+        log.warning("idempotency_key_not_recorded", conversation_id=meta.conversation_id)
     return Stream(turn.events(), media_type="text/event-stream", headers=STREAM_HEADERS)
