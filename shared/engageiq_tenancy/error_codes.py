@@ -202,6 +202,23 @@ class Errors:
     REASON_TOO_LONG = ErrorCode(
         400, "reason_too_long", "Keep the reason to {limit} characters or fewer."
     )
+    INVALID_IDEMPOTENCY_KEY = ErrorCode(
+        400,
+        "invalid_idempotency_key",
+        "The Idempotency-Key header must be 8 to 128 letters, digits, '-' or '_'.",
+    )
+    IDEMPOTENCY_KEY_REUSED = ErrorCode(
+        422,
+        "idempotency_key_reused",
+        "This Idempotency-Key was already used for a different question; send a new key.",
+        "the key was used before with another body",
+    )
+    IDEMPOTENCY_KEY_IN_USE = ErrorCode(
+        409,
+        "idempotency_key_in_use",
+        "The first request with this Idempotency-Key has not started yet; try again shortly.",
+        "the first request with the key is still starting",
+    )
     BUDGET_EXCEEDED = ErrorCode(
         429,
         "budget_exceeded",

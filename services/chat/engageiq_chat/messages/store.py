@@ -115,6 +115,22 @@ class MessageStore:
             raise ConversationGone(message.conversation_id) from None
         return version
 
+    async def get(
+        self, tenant: TenantContext, conversation_id: str, message_id: str
+    ) -> StoredMessage | None:
+        """One message of the caller's conversation, or None (a strongly consistent read)."""
+        answer = await self._tables.call(
+            tenant,
+            "get_item",
+            TableName=self._tables.conversations,
+            Key=values(
+                {"pk": keys.partition(tenant), "sk": keys.message_sk(conversation_id, message_id)}
+            ),
+            ConsistentRead=True,
+        )
+        item = answer.get("Item")
+        return _message(from_item(item)) if item is not None else None
+
     async def recent(
         self, tenant: TenantContext, conversation_id: str, limit: int
     ) -> list[StoredMessage]:

@@ -11,7 +11,7 @@ import { asApiError } from "../../lib/errors";
 import { navigate } from "../../lib/router";
 import { useStore } from "../../lib/store";
 import { me } from "../../lib/identity";
-import { history, type Citation, type NumberedCitation } from "./api";
+import { history, newIdempotencyKey, type Citation, type NumberedCitation } from "./api";
 import { CitationPanel } from "./CitationPanel";
 import { ConversationList, touchConversation } from "./ConversationList";
 import { Message, type UiMessage } from "./Message";
@@ -21,6 +21,16 @@ const HISTORY_PAGE = 30;
 /** Within this many pixels of the end counts as "at the bottom" (keeps following). */
 const BOTTOM_SLACK = 48;
 const CUT_REASONS = new Set(["length_limit", "max_tokens"]);
+/** Touch screens have no Shift+Enter: there Enter makes a new line and Send sends. */
+const TOUCH = window.matchMedia("(pointer: coarse)");
+
+/** Whether this Enter belongs to an input method's composition (Japanese, Chinese, Korean...)
+ * rather than to the message. Safari fires compositionend *before* the keydown of the Enter
+ * that committed the text, so isComposing is already false there; its keyCode is still 229,
+ * and the composition ended in the same task. */
+export function composingEnter(event: KeyboardEvent, endedAt: number): boolean {
+  return event.isComposing || event.keyCode === 229 || performance.now() - endedAt < 50;
+}
 
 /** `citations` with source `number` in place: a new one appended, a grown one replaced. */
 function withSource(citations: Citation[], { number, ...citation }: NumberedCitation): Citation[] {
@@ -59,6 +69,12 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
   const listClose = useRef<HTMLButtonElement>(null);
   // The conversation this page created by streaming: its history is already on screen.
   const createdHere = useRef<string | null>(null);
+  // The question being asked and its Idempotency-Key: sent again (after a refusal or a
+  // dropped connection), it keeps its key, so the service answers it once.
+  const asking = useRef<{ message: string; conversationId: string | null; key: string } | null>(
+    null,
+  );
+  const compositionEnded = useRef(-Infinity);
 
   useEffect(() => {
     setDraft(loadDraft(userId, conversationId));
@@ -121,6 +137,10 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
     const message = text.trim();
     if (!message || streaming) return;
     setProblem(null);
+    const repeat =
+      asking.current?.message === message && asking.current.conversationId === conversationId;
+    const key = repeat && asking.current ? asking.current.key : newIdempotencyKey();
+    asking.current = { message, conversationId, key };
     const abort = new AbortController();
     controller.current = abort;
     const now = new Date().toISOString();
@@ -132,7 +152,8 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
     const patch = (change: (m: UiMessage) => UiMessage) =>
       setMessages((current) => current.map((m) => (m.id === assistantId ? change(m) : m)));
     setMessages((current) => [
-      ...current,
+      // A new question starts afresh: the notes of earlier answers (stopped, cut) are done.
+      ...current.map((m) => (m.problem ? { ...m, problem: null } : m)),
       {
         id: userLocal,
         role: "user",
@@ -219,7 +240,9 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
           },
         },
         abort.signal,
+        key,
       );
+      asking.current = null;
       announce("Answer complete.");
     } catch (e) {
       const error = asApiError(e);
@@ -333,10 +356,10 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
   };
 
   const onKeyDown = (event: JSX.TargetedKeyboardEvent<HTMLTextAreaElement>) => {
-    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      void send(draft, true);
-    }
+    if (event.key !== "Enter" || event.shiftKey || TOUCH.matches) return;
+    if (composingEnter(event, compositionEnded.current)) return;
+    event.preventDefault();
+    void send(draft, true);
   };
 
   const last = messages[messages.length - 1];
@@ -439,10 +462,19 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
             id="message"
             ref={input}
             rows={2}
-            placeholder="Ask anything… (Enter to send, Shift+Enter for a new line)"
+            dir="auto"
+            placeholder={
+              TOUCH.matches
+                ? "Ask anything…"
+                : "Ask anything… (Enter to send, Shift+Enter for a new line)"
+            }
+            enterkeyhint={TOUCH.matches ? "enter" : "send"}
             value={draft}
             onInput={(e) => updateDraft(e.currentTarget.value)}
             onKeyDown={onKeyDown}
+            onCompositionEnd={() => {
+              compositionEnded.current = performance.now();
+            }}
           />
           {streaming ? (
             <button type="button" class="danger" onClick={() => controller.current?.abort()}>

@@ -127,7 +127,9 @@ export function Message({ message, conversationId, canContinue, onContinue, onCi
   if (message.role === "user") {
     return (
       <li class="message user">
-        <div class="bubble user-text">{message.content}</div>
+        <div class="bubble user-text" dir="auto">
+          {message.content}
+        </div>
       </li>
     );
   }
@@ -167,7 +169,12 @@ export function Message({ message, conversationId, canContinue, onContinue, onCi
           </span>
         )}
         {/* renderMarkdown is the one sanitising path (marked without raw HTML + DOMPurify). */}
-        <div class="markdown" onClick={clickMarker} dangerouslySetInnerHTML={{ __html: html }} />
+        <div
+          class="markdown"
+          dir="auto"
+          onClick={clickMarker}
+          dangerouslySetInnerHTML={{ __html: html }}
+        />
         {message.streaming && !message.content && <span class="typing">Thinking…</span>}
         {message.citations.length > 0 && (
           <div class="sources">

@@ -124,12 +124,24 @@ export function continueTurn(
   });
 }
 
+/** A fresh `Idempotency-Key`: one per question, so a repeated submission of it (a double
+ * send, a retry) is answered once by the service instead of twice. */
+export function newIdempotencyKey(): string {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 /** Starts one turn of POST /api/chat; the answer is the SSE stream (see stream.ts). */
-export function startTurn(body: Schemas["ChatRequest"], signal: AbortSignal): Promise<Response> {
+export function startTurn(
+  body: Schemas["ChatRequest"],
+  signal: AbortSignal,
+  idempotencyKey: string,
+): Promise<Response> {
   return request(pathFor("/api/chat" satisfies PathWith<paths, "post">), {
     method: "POST",
     json: body,
     signal,
-    headers: { Accept: "text/event-stream" },
+    headers: { Accept: "text/event-stream", "Idempotency-Key": idempotencyKey },
   });
 }

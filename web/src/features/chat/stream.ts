@@ -2,7 +2,14 @@
  * with eventsource-parser reading the SSE events meta, delta, citation, done and error. */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { ApiError, asApiError } from "../../lib/errors";
-import { continueTurn, startTurn, type Done, type Meta, type NumberedCitation } from "./api";
+import {
+  continueTurn,
+  newIdempotencyKey,
+  startTurn,
+  type Done,
+  type Meta,
+  type NumberedCitation,
+} from "./api";
 import { freshIdToken } from "../../lib/session";
 
 export interface StreamHandlers {
@@ -23,6 +30,7 @@ export async function streamTurn(
   body: TurnRequest,
   handlers: StreamHandlers,
   signal: AbortSignal,
+  idempotencyKey: string = newIdempotencyKey(),
 ): Promise<void> {
   // A stream may last minutes: start it with a token that stays valid well past its end.
   await freshIdToken(5 * 60_000);
@@ -59,7 +67,7 @@ export async function streamTurn(
     const response =
       "continues" in body
         ? await continueTurn(body.continues, signal)
-        : await startTurn(body, signal);
+        : await startTurn(body, signal, idempotencyKey);
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
     for (;;) {
       const { value, done } = await reader.read();

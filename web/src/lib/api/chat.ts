@@ -1028,7 +1028,10 @@ export interface operations {
     ApiChatChatTurn: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description One per question (8-128 of `A-Za-z0-9_-`, e.g. a UUID). A repeat by the same user with the same body gets the first request's answer (its ids, then the saved answer), not a second turn; with another body, 422 `idempotency_key_reused`. Remembered for 24 hours. */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1047,7 +1050,7 @@ export interface operations {
                     "text/event-stream": unknown;
                 };
             };
-            /** @description `empty_message`, `invalid_request`, `duplicate_authorization` (several Authorization headers). */
+            /** @description `empty_message`, `invalid_request`, `invalid_idempotency_key`, `duplicate_authorization` (several Authorization headers). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1083,8 +1086,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `idempotency_key_in_use`: the first request with the key is still starting. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `message_too_long`, `payload_too_large`. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `idempotency_key_reused`: the key was used before with another body. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
