@@ -319,7 +319,7 @@ def test_drag_and_drop_upload_then_a_cited_answer_opens_the_passage(
     expect(row.locator("[data-status]")).to_have_attribute("data-status", "ready", timeout=60_000)
     at_both_sizes(page, "files")
 
-    assert file_id_named(page, "quokka-pricing.md")
+    file_id = file_id_named(page, "quokka-pricing.md")
     # The model cites the sentence it says (decision 0109): the service numbers the source.
     cited = Cite("The Pro plan costs 55 dollars per seat.", (), containing="55 dollars")
     web.model.enqueue(Reply(tokens=(cited,)))
