@@ -30,7 +30,7 @@ from tests.integration.web.test_web_app import (
     send,
     wait_answered,
 )
-from tests.support.messages_server import Reply
+from tests.support.messages_server import Cite, Reply
 from tests.unit.files.support import pdf_bytes
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -98,7 +98,9 @@ def test_a_pdf_citation_opens_the_browsers_viewer_at_its_page(page: Page, web: W
     sign_in(page, web, new_tenant(web, "pdf"))
     pdf = pdf_bytes(["Welcome to the handbook", "Wombat Enterprise costs 77 euros per seat"])
     file_id = upload(page, "handbook.pdf", pdf, "application/pdf")
-    web.model.enqueue(Reply(tokens=("Wombat Enterprise costs 77 euros ", f"[{file_id}]", ".")))
+    # The model cites the sentence it says (decision 0109): the service numbers the source.
+    cited = Cite("Wombat Enterprise costs 77 euros.", (), containing="77 euros")
+    web.model.enqueue(Reply(tokens=(cited,)))
     send(page, "What does Wombat Enterprise cost per seat?")
     wait_answered(page)
     last_answer(page).locator("button.cite").first.click()
