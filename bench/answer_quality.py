@@ -52,7 +52,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -300,8 +300,18 @@ async def prompt_bodies(requests: list[ModelRequest]) -> list[str]:
     for received in server.requests:
         body = received.body
         system = " ".join(block["text"] for block in body["system"])
-        bodies.append(system + " " + " ".join(m["content"] for m in body["messages"]))
+        bodies.append(system + " " + " ".join(_text(m["content"]) for m in body["messages"]))
     return bodies
+
+
+def _text(content: str | list[dict[str, Any]]) -> str:
+    """A message's text: plain, or its text blocks and search results' (decision 0109)."""
+    if isinstance(content, str):
+        return content
+    return " ".join(
+        _text(block["content"]) if block["type"] == "search_result" else block.get("text", "")
+        for block in content
+    )
 
 
 def run(search: Search) -> list[Outcome]:

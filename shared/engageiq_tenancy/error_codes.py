@@ -192,9 +192,32 @@ class Errors:
         "No such answer in this conversation.",
         "no such assistant message in your conversation",
     )
+    NOTHING_TO_CONTINUE = ErrorCode(
+        409,
+        "nothing_to_continue",
+        "Only the conversation's last answer, when it was stopped or cut off, can be continued.",
+        "the message is not the conversation's last answer, or that answer is complete",
+    )
     INVALID_RATING = ErrorCode(400, "invalid_rating", "Rate an answer 'up' or 'down'.")
     REASON_TOO_LONG = ErrorCode(
         400, "reason_too_long", "Keep the reason to {limit} characters or fewer."
+    )
+    INVALID_IDEMPOTENCY_KEY = ErrorCode(
+        400,
+        "invalid_idempotency_key",
+        "The Idempotency-Key header must be 8 to 128 letters, digits, '-' or '_'.",
+    )
+    IDEMPOTENCY_KEY_REUSED = ErrorCode(
+        422,
+        "idempotency_key_reused",
+        "This Idempotency-Key was already used for a different question; send a new key.",
+        "the key was used before with another body",
+    )
+    IDEMPOTENCY_KEY_IN_USE = ErrorCode(
+        409,
+        "idempotency_key_in_use",
+        "The first request with this Idempotency-Key has not started yet; try again shortly.",
+        "the first request with the key is still starting",
     )
     BUDGET_EXCEEDED = ErrorCode(
         429,

@@ -7,6 +7,7 @@ live under "tenants/<tenant_id>/", which the role's S3 resource pattern enforces
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 from engageiq_tenancy.context import TenantContext
@@ -47,6 +48,24 @@ def sort_key(*parts: str) -> str:
     """A sort key from an entity tag and ids, each validated."""
     head, *ids = parts
     return _join(head, *(object_id(i) for i in ids))
+
+
+IDEMPOTENCY_ENTITY: Final = "IDEM"
+"""The sort key tag of a remembered `Idempotency-Key` in the caller's own partition."""
+IDEMPOTENCY_KEY_PATTERN: Final = re.compile(r"[A-Za-z0-9_-]{8,128}")
+"""What a client may send as an `Idempotency-Key` (a UUID, or any such token of its own)."""
+
+
+class InvalidIdempotencyKey(ValueError):
+    """An `Idempotency-Key` header that cannot be part of a key."""
+
+
+def idempotency_sort_key(key: str) -> str:
+    """ "IDEM#<key>": one remembered request of the caller, kept in their user partition
+    (`user_partition`), so one user's key never meets another user's or tenant's."""
+    if IDEMPOTENCY_KEY_PATTERN.fullmatch(key) is None:
+        raise InvalidIdempotencyKey("not a valid idempotency key")
+    return _join(IDEMPOTENCY_ENTITY, key)
 
 
 def s3_tenant_prefix(tenant: TenantContext) -> str:

@@ -783,6 +783,32 @@ def make_machine(
                 assert httpx.get(url, timeout=30).content == f.content
 
         @rule(actor=actor_or_owner, file=files)
+        def open_a_cited_place(self, actor: str, file: str) -> None:
+            """What a citation opens (decision 0110): the file's bytes and its text at a
+            place, to its own tenant only, as a missing id to any other."""
+            f = self.files_by_id[file]
+            a = self.acting(actor, f.tenant, f.uploader)
+            self.step("open_a_cited_place", a)
+            relation = self.probe("open_a_cited_place", a, f.tenant)
+            for place in ("content", "passages"):
+                response = edge.call(a, "GET", f"/api/files/{f.id}/{place}")
+                if relation == "removed-caller":
+                    self.revoked(response)
+                elif relation == "other-tenant" or f.deleted:
+                    missing = f"/api/files/{new_file_id()}/{place}"
+                    self.like_missing(response, a, "GET", missing, 404, "file_not_found")
+                elif place == "content" and f.awaiting:
+                    assert refusal(response)[:2] == (409, "upload_not_completed"), response.text
+                elif place == "content":
+                    assert response.status_code == 200, response.text
+                    assert response.content == f.content
+                    assert response.headers["x-content-type-options"] == "nosniff"
+                else:
+                    assert response.status_code == 200, response.text
+                    text = " ".join(s["text"] for s in response.json()["sections"])
+                    assert not set(MARKER.findall(text)) & self.markers_of_other_tenants(f.tenant)
+
+        @rule(actor=actor_or_owner, file=files)
         def delete_file(self, actor: str, file: str) -> None:
             f = self.files_by_id[file]
             a = self.acting(actor, f.tenant, f.uploader)

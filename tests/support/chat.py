@@ -19,8 +19,10 @@ from engageiq_chat.app import create_app
 from engageiq_chat.context.retrieval import Retriever
 from engageiq_chat.providers.base import (
     ChatProvider,
+    Cited,
     Finished,
     ModelRequest,
+    PassageCitation,
     ProviderError,
     ProviderEvent,
     TextDelta,
@@ -129,11 +131,17 @@ def chat(
     return parse_sse(response.text)[0]
 
 
+def cites(*passages: int, text: str = "") -> Cited:
+    """A `Cited` event naming `passages` (indices into the request's), quoting `text`."""
+    return Cited(tuple(PassageCitation(i, text or f"passage {i}") for i in passages))
+
+
 @dataclass
 class ScriptedProvider:
-    """Deltas, then a Finished or an error; optionally waits `pause` seconds before each."""
+    """Deltas (and `Cited` events, given among the tokens), then a Finished or an error;
+    optionally waits `pause` seconds before each."""
 
-    tokens: Sequence[str] = ("One", " two", " three.")
+    tokens: Sequence[str | Cited] = ("One", " two", " three.")
     fail_after: int | None = None
     pause: float = 0.0
     stop_reason: str = "end_turn"
@@ -154,7 +162,7 @@ class ScriptedProvider:
                     )
                 if self.pause:
                     await asyncio.sleep(self.pause)
-                yield TextDelta(token)
+                yield TextDelta(token) if isinstance(token, str) else token
         except asyncio.CancelledError:
             self.cancelled = True
             raise

@@ -4,7 +4,12 @@ answered in the documented SSE format (`event:` line + JSON `data:` line per eve
 Scriptable per request, in order: `Reply` streams tokens (optionally slowly, breaking off
 with a mid-stream `error` event, or closing the connection cleanly without `message_stop`),
 `Refuse` answers an HTTP error (429, 529, 500...) the way the API does. When the script runs
-out, `default` answers. Every request is recorded."""
+out, `default` answers. Every request is recorded.
+
+A token may be a `Cite`: a claim supported by search results of the request, streamed as the
+API streams a cited claim - its own text content block, whose `content_block_start` has
+`citations: []`, then one `citations_delta` per cited result (a `search_result_location`
+with the request's source, title and the cited block's text), then its text."""
 
 from __future__ import annotations
 
@@ -22,8 +27,24 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class Cite:
+    """A claim of the answer, cited from the request's search results."""
+
+    text: str
+    results: tuple[int, ...] = (0,)
+    """`search_result_index` of each citation: the request's search_result blocks, in order.
+    An index the request does not have is left out, as the API never cites what it was not
+    given. Empty with `containing`: every result holding that text."""
+    block: int = 0
+    """The cited text block of each search result (`start_block_index`)."""
+    containing: str = ""
+    """When set, the cited block is instead each result's first block holding this text
+    (case- and space-insensitively), as a model cites the sentence that says it."""
+
+
+@dataclass(frozen=True)
 class Reply:
-    tokens: Sequence[str] = ("Hello", " from", " the", " local", " model.")
+    tokens: Sequence[str | Cite] = ("Hello", " from", " the", " local", " model.")
     interval: float = 0.0
     """Seconds between tokens."""
     first_token_delay: float = 0.0
@@ -114,22 +135,87 @@ def _event(name: str, data: dict[str, Any]) -> bytes:
     return f"event: {name}\ndata: {json.dumps({'type': name, **data})}\n\n".encode()
 
 
-def _delta(text: str) -> bytes:
+def _delta(text: str, index: int = 0) -> bytes:
     return _event(
-        "content_block_delta", {"index": 0, "delta": {"type": "text_delta", "text": text}}
+        "content_block_delta", {"index": index, "delta": {"type": "text_delta", "text": text}}
     )
 
 
-def stream_events(reply: Reply, model: str) -> Iterable[tuple[float, Callable[[], bytes]]]:
-    """(delay before, bytes to write then) for each event of a streamed Message."""
-    for delay, chunk in _events(reply, model):
+def search_results(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The request's search_result blocks, in the order the API numbers them."""
+    return [
+        block
+        for message in body.get("messages", [])
+        if isinstance(message.get("content"), list)
+        for block in message["content"]
+        if isinstance(block, dict) and block.get("type") == "search_result"
+    ]
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.lower().split())
+
+
+def _citation(results: list[dict[str, Any]], index: int, cite: Cite) -> dict[str, Any] | None:
+    if not 0 <= index < len(results):
+        return None
+    result = results[index]
+    content = result.get("content", [])
+    start = min(max(cite.block, 0), max(len(content) - 1, 0))
+    if cite.containing:
+        wanted = _squeezed(cite.containing)
+        holding = [i for i, b in enumerate(content) if wanted in _squeezed(b.get("text", ""))]
+        start = holding[0] if holding else start
+    return {
+        "type": "search_result_location",
+        "source": result.get("source", ""),
+        "title": result.get("title"),
+        "cited_text": "".join(b.get("text", "") for b in content[start : start + 1]),
+        "search_result_index": index,
+        "start_block_index": start,
+        "end_block_index": start + 1,
+    }
+
+
+def _cited_claim(cite: Cite, index: int, results: list[dict[str, Any]]) -> bytes:
+    """One cited claim: its own text block, citations first, as the API streams it."""
+    start = _event(
+        "content_block_start",
+        {"index": index, "content_block": {"type": "text", "text": "", "citations": []}},
+    )
+    wanted = _squeezed(cite.containing)
+    chosen = cite.results or tuple(
+        i
+        for i, result in enumerate(results)
+        if wanted and any(wanted in _squeezed(b.get("text", "")) for b in result["content"])
+    )
+    citations = [c for r in chosen if (c := _citation(results, r, cite))]
+    deltas = [
+        _event(
+            "content_block_delta",
+            {"index": index, "delta": {"type": "citations_delta", "citation": citation}},
+        )
+        for citation in citations
+    ]
+    stop = _event("content_block_stop", {"index": index})
+    return start + b"".join(deltas) + _delta(cite.text, index) + stop
+
+
+def stream_events(
+    reply: Reply, model: str, body: dict[str, Any] | None = None
+) -> Iterable[tuple[float, Callable[[], bytes]]]:
+    """(delay before, bytes to write then) for each event of a streamed Message; `body` is the
+    request's, which cited claims quote."""
+    for delay, chunk in _events(reply, model, search_results(body or {})):
         if chunk is None:
             yield delay, lambda: _delta(f"<t={time.monotonic():.6f}>")
         else:
             yield delay, partial(bytes, chunk)
 
 
-def _events(reply: Reply, model: str) -> Iterable[tuple[float, bytes | None]]:
+def _events(
+    reply: Reply, model: str, results: list[dict[str, Any]]
+) -> Iterable[tuple[float, bytes | None]]:
     yield (
         0.0,
         _event(
@@ -153,6 +239,10 @@ def _events(reply: Reply, model: str) -> Iterable[tuple[float, bytes | None]]:
             },
         ),
     )
+    index = 0
+    """The last content block started; `open_block` while it takes plain text (the API starts
+    the first one at once)."""
+    open_block = True
     yield (
         0.0,
         _event("content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}}),
@@ -174,8 +264,23 @@ def _events(reply: Reply, model: str) -> Iterable[tuple[float, bytes | None]]:
             yield 0.0, b'event: content_block_delta\ndata: {"type": "content_block_delta", "ind\n\n'
             return
         delay = reply.first_token_delay if n == 0 else reply.interval
-        yield delay, None if reply.stamp else _delta(token)
-    yield 0.0, _event("content_block_stop", {"index": 0})
+        if isinstance(token, Cite):
+            closing = _event("content_block_stop", {"index": index}) if open_block else b""
+            index += 1
+            yield delay, closing + _cited_claim(token, index, results)
+            open_block = False
+            continue
+        opening = b""
+        if not open_block:
+            index += 1
+            opening = _event(
+                "content_block_start",
+                {"index": index, "content_block": {"type": "text", "text": ""}},
+            )
+            open_block = True
+        yield delay, None if reply.stamp else opening + _delta(token, index)
+    if open_block:
+        yield 0.0, _event("content_block_stop", {"index": index})
     yield (
         0.0,
         _event(
@@ -224,7 +329,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.flush()
         try:
-            for delay, chunk in stream_events(step, str(body.get("model", ""))):
+            for delay, chunk in stream_events(step, str(body.get("model", "")), body):
                 if delay:
                     time.sleep(delay)
                 data = chunk()

@@ -11,6 +11,7 @@ import { session, signOut } from "./lib/session";
 import { SignIn } from "./features/auth/SignIn";
 import { ChatPage } from "./features/chat/ChatPage";
 import { FilesPage } from "./features/files/FilesPage";
+import { SourceViewer } from "./features/files/SourceViewer";
 import { applyBranding, DEFAULT_BRANDING, loadPublicBranding } from "./lib/branding";
 import { asApiError } from "./lib/errors";
 import { navigate, usePath } from "./lib/router";
@@ -28,6 +29,8 @@ function Routes() {
     return <ChatPage conversationId={id || null} />;
   }
   if (path === "/files") return <FilesPage />;
+  const viewed = /^\/files\/([^/]+)\/view$/.exec(path);
+  if (viewed?.[1]) return <SourceViewer fileId={decodeURIComponent(viewed[1])} />;
   if (path === "/admin") {
     return isAdmin(who) ? (
       <AdminPage />

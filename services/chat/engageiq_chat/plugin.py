@@ -23,7 +23,7 @@ from engageiq_chat.providers.anthropic_provider import AnthropicProvider
 from engageiq_chat.services import ChatServices
 from engageiq_chat.tenant.directory import TenantDirectory
 from engageiq_chat.tenant.routes import TenantController
-from engageiq_chat.turns.routes import chat_turn
+from engageiq_chat.turns.routes import chat_turn, continue_turn
 from engageiq_chat.users.routes import TenantUserController
 from engageiq_chat.users.service import ServicePool, TenantUsers
 from engageiq_tenancy import aws
@@ -54,6 +54,7 @@ class ChatPlugin(InitPluginProtocol):
         app_config.route_handlers = [
             *app_config.route_handlers,
             chat_turn,
+            continue_turn,
             chat_history,
             list_conversations,
             rename_conversation,

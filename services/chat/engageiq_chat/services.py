@@ -19,6 +19,7 @@ from engageiq_chat.routing.intents import IntentRouter
 from engageiq_chat.settings import ChatSettings
 from engageiq_chat.storage import DynamoTables
 from engageiq_chat.tenant_profile import TenantProfiles
+from engageiq_chat.turns.idempotency import IdempotencyStore
 from engageiq_chat.usage.meter import UsageMeter
 from engageiq_tenancy import aws
 from engageiq_tenancy.settings import ServiceSettings
@@ -41,6 +42,7 @@ class ChatServices:
     provider: ChatProvider
     history: HistoryCache
     feedback: FeedbackStore
+    idempotency: IdempotencyStore
 
     @classmethod
     def build(
@@ -73,6 +75,7 @@ class ChatServices:
             provider=provider or default_provider(settings),
             history=HistoryCache(keep_messages=HISTORY_MAX_MESSAGES),
             feedback=FeedbackStore(tables),
+            idempotency=IdempotencyStore(tables),
         )
 
 

@@ -13,6 +13,7 @@ from litestar.plugins import InitPluginProtocol
 
 from engageiq_files.catalog.routes import delete_file, get_file, list_files, restore_version
 from engageiq_files.config import FilesSettings
+from engageiq_files.reading.routes import file_content, file_passages
 from engageiq_files.runtime import FilesRuntime
 from engageiq_files.search.routes import search_files
 from engageiq_files.uploads.routes import (
@@ -48,6 +49,8 @@ class FilesPlugin(InitPluginProtocol):
             get_file,
             delete_file,
             restore_version,
+            file_content,
+            file_passages,
             upload_router(self.settings),
             create_direct_upload,
             complete_direct_upload,

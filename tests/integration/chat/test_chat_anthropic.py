@@ -44,6 +44,7 @@ def test_answer_streams_from_the_messages_api_with_the_routed_model(
     assert events[-1].data == {
         "finishReason": "end_turn",
         "usage": {"inputTokens": 400, "outputTokens": 2},
+        "uncited": False,  # no passages were given: nothing to cite
     }
     assert [r.body["model"] for r in messages_api.requests] == ["claude-sonnet-5-5"] * 2
     system = messages_api.requests[-1].body["system"]

@@ -1,6 +1,6 @@
 """Retrieved passages: the offline answer quotes the ones that answer the question, each of
 those (and only those) becomes a citation event and is stored on the answer, and they reach
-the model fenced as data."""
+the model as search results it can cite, apart from the instructions."""
 
 from __future__ import annotations
 
@@ -42,10 +42,10 @@ def test_offline_answer_is_grounded_and_cites_only_what_it_quotes(harness: ChatH
         headers = harness.headers("acme")
         events = chat(client, headers, "How much is the Pro plan?")
         answer = "".join(e.data["text"] for e in events if e.event == "delta")
-        assert "The Pro plan costs 30 EUR per seat and month. [price-list-2026]" in answer
+        assert "The Pro plan costs 30 EUR per seat and month.[1]" in answer
         # The security passage was retrieved but says nothing about the price: not quoted,
         # not cited.
-        assert "[security-faq]" not in answer
+        assert "[2]" not in answer
         citations = [e.data for e in events if e.event == "citation"]
         assert [c["sourceId"] for c in citations] == ["price-list-2026"]
         assert citations[0]["title"] == "Price list 2026"
@@ -69,22 +69,23 @@ def test_offline_answer_says_when_no_passage_answers(harness: ChatHarness) -> No
     assert [e.event for e in events][-1] == "done"
 
 
-def test_passages_reach_the_model_as_fenced_data(harness: ChatHarness) -> None:
+def test_passages_reach_the_model_apart_from_the_instructions(harness: ChatHarness) -> None:
     provider = ScriptedProvider()
     harness.provider, harness.retriever = provider, FakeRetriever()
     with TestClient(harness.app()) as client:
         chat(client, harness.headers(), "Is SSO included?")
     (request,) = provider.requests
-    stable, variable = request.system
+    (stable,) = request.system
     assert "Price list 2026" not in stable.text
-    assert variable.text.startswith("<documents>")
-    assert '<document source_id="security-faq" title="Security FAQ">' in variable.text
+    assert "Price list 2026" not in request.messages[-1].content
+    assert [p.source_id for p in request.passages] == ["price-list-2026", "security-faq"]
 
 
-def test_a_model_that_cannot_say_what_it_used_cites_every_passage(harness: ChatHarness) -> None:
-    # A model's Finished has no cited_passages: every passage it was given may have been used.
+def test_a_model_that_cites_nothing_has_no_sources(harness: ChatHarness) -> None:
+    # Retrieved is not used: without citations from the model, nothing is cited (the answer
+    # says it is uncited instead).
     harness.provider, harness.retriever = ScriptedProvider(), FakeRetriever()
     with TestClient(harness.app()) as client:
         events = chat(client, harness.headers(), "Is SSO included?")
-    citations = [e.data["sourceId"] for e in events if e.event == "citation"]
-    assert citations == ["price-list-2026", "security-faq"]
+    assert [e for e in events if e.event == "citation"] == []
+    assert events[-1].data["uncited"] is True

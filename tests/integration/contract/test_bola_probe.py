@@ -39,6 +39,7 @@ ID_KINDS: dict[str, str] = {
     "conversation_id": "conversation",
     "conversationId": "conversation",
     "message_id": "message",
+    "messageId": "message",
     "file_id": "file",
     "replaces": "file",
     "user_id": "user",
@@ -56,6 +57,7 @@ MISSING_IDS: dict[str, Callable[[], str]] = {
 
 EXAMPLE_BODIES: dict[str, dict[str, Any]] = {
     "ChatRequest": {"message": "What does the Pro plan cost?"},
+    "ContinueRequest": {},
     "Rename": {"title": "Renamed by another tenant"},
     "FeedbackInput": {"rating": "down", "reason": "probe"},
     "RoleChange": {"role": "tenant_admin"},

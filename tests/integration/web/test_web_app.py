@@ -30,7 +30,7 @@ from tests.integration.web.conftest import (
     new_tenant,
     sign_in,
 )
-from tests.support.messages_server import Reply
+from tests.support.messages_server import Cite, Reply
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -280,7 +280,10 @@ def test_stop_ends_the_answer_and_continue_resumes_it(page: Page, web: WebPlatfo
     page.get_by_role("button", name="Continue", exact=True).click()
     wait_answered(page)
     expect(last_answer(page)).to_contain_text("the end.")
-    assert web.model.requests[-1].body["messages"][-1]["content"].endswith("continue")
+    # In place (decision 0109): no "continue" message, one answer holding both parts.
+    expect(page.locator(".message.user")).to_have_count(1)
+    expect(page.get_by_test_id("answer")).to_have_count(1)
+    expect(last_answer(page)).to_contain_text("word5")
 
 
 def test_an_answer_cut_at_the_token_limit_offers_continue(page: Page, web: WebPlatform) -> None:
@@ -317,9 +320,9 @@ def test_drag_and_drop_upload_then_a_cited_answer_opens_the_passage(
     at_both_sizes(page, "files")
 
     file_id = file_id_named(page, "quokka-pricing.md")
-    web.model.enqueue(
-        Reply(tokens=("The Pro plan costs 55 dollars ", f"[{file_id}]", " per seat."))
-    )
+    # The model cites the sentence it says (decision 0109): the service numbers the source.
+    cited = Cite("The Pro plan costs 55 dollars per seat.", (), containing="55 dollars")
+    web.model.enqueue(Reply(tokens=(cited,)))
     page.get_by_role("link", name="Chat", exact=True).click()
     send(page, "How much is the Quokka Pro plan per seat?")
     wait_answered(page)
@@ -329,8 +332,8 @@ def test_drag_and_drop_upload_then_a_cited_answer_opens_the_passage(
     panel = page.get_by_test_id("citation-panel")
     expect(panel).to_contain_text("quokka-pricing.md")
     expect(panel.locator(".passage")).to_contain_text("55 dollars per seat")
-    expect(panel.get_by_role("link", name=re.compile("Open the file"))).to_have_attribute(
-        "rel", "noopener noreferrer"
+    expect(panel.get_by_role("link", name="Open at Pricing")).to_have_attribute(
+        "href", re.compile(rf"^/files/{file_id}/view\?at=Pricing&q=")
     )
     last_answer(page).get_by_role("button", name="Copy").click()
     copied = page.evaluate("navigator.clipboard.readText()")
@@ -385,8 +388,9 @@ def test_conversations_are_renamed_searched_and_deleted(page: Page, web: WebPlat
         send(page, question)
         wait_answered(page)
     conversations = page.get_by_role("navigation", name="Conversations")
+    # Each title is followed by its last activity's time (issue 23).
     expect(conversations.get_by_role("link")).to_have_text(
-        ["New chat", "Objections from Globex", "Pricing for Acme"]
+        ["New chat", re.compile(r"^Objections from Globex \d"), re.compile(r"^Pricing for Acme \d")]
     )
     conversations.get_by_role("button", name="Rename Pricing for Acme").click()
     page.get_by_role("dialog").get_by_label("Title").fill("Acme renewal")
@@ -460,11 +464,12 @@ def test_script_in_a_message_an_answer_a_document_and_a_file_name_stays_inert(
     expect(row.locator(".file-name")).to_have_text(hostile_name)
     expect(row.locator("[data-status]")).to_have_attribute("data-status", "ready", timeout=60_000)
 
-    file_id = file_id_named(page, hostile_name)
+    assert file_id_named(page, hostile_name)
     web.model.enqueue(
         Reply(
             tokens=(
-                f"Walrus costs 77 dollars [{file_id}]. {XSS_IMG} {XSS_SCRIPT} ",
+                Cite("Walrus costs 77 dollars.", (), containing="window.__xss=1"),
+                f" {XSS_IMG} {XSS_SCRIPT} ",
                 "[click me](javascript:window.__xss=1) ",
                 '<a href="javascript:window.__xss=1">raw</a> ',
                 "![pixel](https://tracker.example/p.png) ",

@@ -18,7 +18,7 @@ def abstaining(question: str) -> OfflineAnswer:
 
 def quoting(question: str) -> OfflineAnswer:
     return OfflineAnswer(
-        f"{HEADER.format(question)}\nFrom your documents:\n- Prices are per seat. [pricing]", (0,)
+        f"{HEADER.format(question)}\nFrom your documents:\n- Prices are per seat.", (0,)
     )
 
 

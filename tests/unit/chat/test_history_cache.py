@@ -52,3 +52,13 @@ def test_large_entries_and_old_conversations_are_not_kept() -> None:
         cache.put(("acme", "u", f"c{n}"), "v", [message(n)])
     assert cache.get(("acme", "u", "c0"), "v") is None
     assert cache.get(("acme", "u", "c2"), "v") is not None
+
+
+def test_a_continued_answer_replaces_itself_only_on_an_unbroken_chain() -> None:
+    cache = HistoryCache(keep_messages=10)
+    cache.put(KEY, "v1", [message(1), message(2, "partial")])
+    cache.revise(KEY, "v1", "v2", message(2, "partial and the rest"))
+    assert cache.get(KEY, "v2") == [message(1), message(2, "partial and the rest")]
+    cache.revise(KEY, "v1", "v3", message(2, "from a stale version"))
+    assert cache.get(KEY, "v3") is None
+    assert cache.get(KEY, "v2") is None

@@ -6,7 +6,14 @@ from __future__ import annotations
 import asyncio
 
 from engageiq_chat.context.retrieval import Passage
-from engageiq_chat.providers.base import Finished, ModelRequest, PromptMessage, TextDelta
+from engageiq_chat.providers.base import (
+    Cited,
+    Finished,
+    ModelRequest,
+    PromptMessage,
+    ProviderEvent,
+    TextDelta,
+)
 from engageiq_chat.providers.extracts import ExtractPicker, ranges_of, units_of
 from engageiq_chat.providers.offline import NO_MATCH, OfflineResponder, offline_answer
 
@@ -52,7 +59,11 @@ def ask(question: str, *passages: Passage) -> tuple[str, tuple[int, ...]]:
         passages=passages,
     )
     answer = offline_answer(request)
-    return answer.text, answer.used
+    # Each quote with the id of the passage it cites where its marker goes, to check both.
+    text = answer.text
+    for end, quote in reversed(answer.quotes):
+        text = f"{text[:end]} [{passages[quote.passage].source_id}]{text[end:]}"
+    return text, answer.used
 
 
 def test_the_sentence_with_the_fact_is_quoted_not_the_first_one() -> None:
@@ -134,12 +145,14 @@ def test_the_responder_reports_the_passages_it_quoted() -> None:
         passages=(PRICING, PLANS, SECURITY),
     )
 
-    async def run() -> list[TextDelta | Finished]:
+    async def run() -> list[ProviderEvent]:
         return [event async for event in OfflineResponder().stream(request)]
 
     events = asyncio.run(run())
-    finished = events[-1]
-    assert isinstance(finished, Finished)
-    assert finished.cited_passages == (2,)
-    answer = "".join(e.text for e in events if isinstance(e, TextDelta))
-    assert "Backups are taken every hour. [security]" in answer
+    assert isinstance(events[-1], Finished)
+    cited = [e for e in events if isinstance(e, Cited)]
+    assert [c.passage for e in cited for c in e.citations] == [2]
+    assert cited[0].citations[0].cited_text == "Backups are taken every hour."
+    # The quote's citation follows its last word, before the line ends.
+    before = "".join(e.text for e in events[: events.index(cited[0])] if isinstance(e, TextDelta))
+    assert before.endswith("- Backups are taken every hour.")

@@ -19,7 +19,14 @@ from engageiq_chat.settings import ChatSettings
 from engageiq_chat.tenant.directory import TenantDirectory
 from engageiq_tenancy.context import Role, TenantContext
 from engageiq_tenancy.usage_keys import current_day, current_month
-from tests.support.chat import ChatHarness, ScriptedProvider, chat, dynamodb, service_settings
+from tests.support.chat import (
+    ChatHarness,
+    ScriptedProvider,
+    chat,
+    cites,
+    dynamodb,
+    service_settings,
+)
 
 
 @dataclass
@@ -44,7 +51,8 @@ def retriever() -> FixedPassages:
 
 @pytest.fixture
 def client(harness: ChatHarness, retriever: FixedPassages) -> Iterator[TestClient[Litestar]]:
-    harness.provider = ScriptedProvider()
+    # The answer cites every passage it was given (indices past them are no source).
+    harness.provider = ScriptedProvider(tokens=("One", " two.", cites(0, 1, 2)))
     harness.retriever = retriever
     with TestClient(harness.app()) as test_client:
         yield test_client
@@ -74,6 +82,17 @@ def test_tokens_per_day_add_up_to_the_month_and_cited_files_are_counted(
     assert report["topDocuments"] == [
         {"fileId": "file-battle", "title": "battlecard.docx", "citations": 3},
         {"fileId": "file-pricing", "title": "pricing.pdf", "citations": 2},
+    ]
+
+
+def test_passages_retrieved_but_not_cited_are_not_counted(
+    harness: ChatHarness, client: TestClient[Litestar]
+) -> None:
+    harness.provider = ScriptedProvider(tokens=("We win on support.", cites(2)))
+    with TestClient(harness.app()) as only_battlecard:
+        chat(only_battlecard, harness.headers("acme", "rep-1"), "How do we beat them?")
+    assert usage(client, harness.headers("acme", "rep-1"))["topDocuments"] == [
+        {"fileId": "file-battle", "title": "battlecard.docx", "citations": 1}
     ]
 
 

@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 from engageiq_tenancy.context import Role, TenantContext
 from engageiq_tenancy.keys import (
+    InvalidIdempotencyKey,
     InvalidObjectId,
+    idempotency_sort_key,
     object_id,
     s3_key,
     s3_tenant_prefix,
@@ -202,3 +204,13 @@ def test_valid_tenant_ids_are_safe_in_every_key_and_name(tenant_id: str) -> None
 def test_a_tenant_context_cannot_be_built_for_an_invalid_tenant_id(value: object) -> None:
     with pytest.raises(InvalidTenantId):
         TenantContext(value, "user-1", "someone", frozenset())  # type: ignore[arg-type]
+
+
+def test_an_idempotency_key_is_a_sort_key_of_the_callers_partition_only() -> None:
+    assert idempotency_sort_key("0b6f8a3e-1d2c-4e5f-9a7b-123456789abc") == (
+        "IDEM#0b6f8a3e-1d2c-4e5f-9a7b-123456789abc"
+    )
+    # Nothing that could reach into another key: no delimiter, no slash, no space, bounded.
+    for bad in ("short", "a#bcdefghij", "a/bcdefghij", "with space in", "x" * 129, ""):
+        with pytest.raises(InvalidIdempotencyKey):
+            idempotency_sort_key(bad)

@@ -1,6 +1,9 @@
 /** The ONE place where text becomes HTML: answers are markdown (marked, raw HTML dropped),
  * and the result always goes through DOMPurify with a short allow-list before it reaches the
- * page. Links keep only http(s) targets and open in a new tab with rel="noopener noreferrer".
+ * page. Links keep only http(s) targets and open in a new tab with rel="noopener noreferrer";
+ * a link to another host shows that host beside its text (an answer may carry a link a
+ * document planted, and its text may name another site). Every block reads in its own
+ * direction (dir="auto"), so a right-to-left paragraph is right-to-left in any answer.
  * Citation markers (`[<sourceId>]` as the services write them, or `[n]`) become numbered
  * buttons that the chat view turns into the citation panel. */
 import DOMPurify from "dompurify";
@@ -47,20 +50,38 @@ const ALLOWED_ATTR = [
   "align",
 ];
 
+const BLOCKS = new Set(["P", "LI", "H1", "H2", "H3", "H4", "H5", "H6", "BLOCKQUOTE", "TD", "TH"]);
+
+/** The host a link leads to, when it is not the app's own: punycode as the URL parser gives
+ * it, so a look-alike name shows as what it is. */
+export function foreignHost(url: URL): string | null {
+  return url.host === window.location.host ? null : url.host;
+}
+
 const purifier = DOMPurify(window);
 purifier.addHook("afterSanitizeAttributes", (node) => {
+  if (BLOCKS.has(node.tagName)) node.setAttribute("dir", "auto");
   if (node.tagName === "A") {
     const href = node.getAttribute("href") ?? "";
-    let safe: boolean;
+    let url: URL | null;
     try {
-      const url = new URL(href, window.location.href);
-      safe = (url.protocol === "https:" || url.protocol === "http:") && /^https?:/i.test(href);
+      url = new URL(href, window.location.href);
+      if (!(url.protocol === "https:" || url.protocol === "http:") || !/^https?:/i.test(href))
+        url = null;
     } catch {
-      safe = false;
+      url = null;
     }
-    if (safe) {
+    if (url) {
       node.setAttribute("target", "_blank");
       node.setAttribute("rel", "noopener noreferrer");
+      const host = foreignHost(url);
+      if (host) {
+        node.setAttribute("title", `Opens ${url.href}`);
+        const shown = document.createElement("span");
+        shown.setAttribute("class", "link-host");
+        shown.textContent = ` (${host})`;
+        node.appendChild(shown);
+      }
     } else {
       node.removeAttribute("href");
     }

@@ -56,3 +56,12 @@ class HistoryCache:
             self.put(key, version, [*entry[1], message])
         else:
             self._entries.pop(key, None)
+
+    def revise(self, key: CacheKey, expected: str, version: str, message: StoredMessage) -> None:
+        """Record our own rewrite of `message` (an answer continued in place), which moved the
+        conversation from `expected` to `version`."""
+        entry = self._entries.get(key)
+        if entry is None or entry[0] != expected:
+            self._entries.pop(key, None)
+            return
+        self.put(key, version, [message if m.id == message.id else m for m in entry[1]])

@@ -24,14 +24,23 @@ class MessageStatus(enum.StrEnum):
 MAX_CONTENT_BYTES: Final = 300_000
 MAX_CITATIONS: Final = 20
 MAX_SNIPPET_CHARS: Final = 500
+MAX_TITLE_CHARS: Final = 200
+MAX_LOCATION_CHARS: Final = 200
 TRUNCATION_MARKER: Final = "\n\n[… truncated: this message exceeded the storage limit]"
 
 
 class Citation(msgspec.Struct, rename="camel", kw_only=True):
+    """One source of an answer: a passage the answer cites. An answer's sources are numbered
+    from 1 in the order first cited; its text carries the markers `[n]` (decision 0109)."""
+
     source_id: str
+    """The file id."""
     title: str
+    """The file name."""
     location: str = ""
+    """Page, slide, sheet range or section within the file ("" when it has none)."""
     snippet: str = ""
+    """The cited text: the words of the passage the answer relies on."""
     uploaded_at: str = ""
     """Upload date of the cited file version (files are versioned: decision 0052)."""
 
@@ -65,6 +74,9 @@ class StoredMessage(msgspec.Struct, rename="camel", kw_only=True):
     output_tokens: int = 0
     truncated: bool = False
     feedback: Feedback | None = None
+    uncited: bool = False
+    """An answer with text that cites none of the documents (the model gave no citations):
+    the web says so instead of showing sources."""
 
 
 def bounded_content(content: str) -> tuple[str, bool]:
@@ -77,8 +89,17 @@ def bounded_content(content: str) -> tuple[str, bool]:
     return encoded[:room].decode("utf-8", errors="ignore") + TRUNCATION_MARKER, True
 
 
+def bounded_citation(citation: Citation) -> Citation:
+    """`citation` with its free-text fields cut to their bounds; every field is kept, so a
+    stored answer shows exactly what its stream showed."""
+    return msgspec.structs.replace(
+        citation,
+        title=citation.title[:MAX_TITLE_CHARS],
+        location=citation.location[:MAX_LOCATION_CHARS],
+        snippet=citation.snippet[:MAX_SNIPPET_CHARS],
+        uploaded_at=citation.uploaded_at[:MAX_LOCATION_CHARS],
+    )
+
+
 def bounded_citations(citations: list[Citation]) -> list[Citation]:
-    return [
-        Citation(source_id=c.source_id, title=c.title[:200], snippet=c.snippet[:MAX_SNIPPET_CHARS])
-        for c in citations[:MAX_CITATIONS]
-    ]
+    return [bounded_citation(c) for c in citations[:MAX_CITATIONS]]

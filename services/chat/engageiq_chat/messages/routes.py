@@ -38,6 +38,8 @@ class MessageView(msgspec.Struct, rename="camel"):
     """Who answered (`anthropic`, `offline`, ...); None on user messages."""
     finish_reason: str | None
     """How the answer ended (`end_turn`, `length_limit`, `client_disconnected`, `error`, ...)."""
+    uncited: bool = False
+    """An answer with text citing none of the documents (the web says so)."""
 
 
 class HistoryPage(msgspec.Struct, rename="camel"):
@@ -59,6 +61,7 @@ def view(message: StoredMessage) -> MessageView:
         else None,
         provider=message.provider,
         finish_reason=message.finish_reason,
+        uncited=message.uncited,
     )
 
 

@@ -10,6 +10,7 @@ import msgspec
 
 from engageiq_chat.conversations import keys
 from engageiq_chat.conversations.store import ConversationStore
+from engageiq_chat.ids import new_id
 from engageiq_chat.messages.model import StoredMessage, bounded_citations, bounded_content
 from engageiq_chat.storage import ConditionFailed, DynamoTables, values
 from engageiq_tenancy.context import TenantContext
@@ -85,6 +86,50 @@ class MessageStore:
         except ConditionFailed:
             raise ConversationGone(message.conversation_id) from None
         return version
+
+    async def replace(self, tenant: TenantContext, message: StoredMessage) -> str:
+        """Rewrite an existing message (an answer continued in place) and refresh its
+        conversation, atomically; returns the conversation's new version. ConversationGone
+        when the conversation or the message is gone."""
+        version = keys.now_iso()
+        touch = self._conversations.touch(
+            tenant,
+            message.conversation_id,
+            new=False,
+            title="",
+            route=message.route,
+            added_messages=0,
+            now=version,
+        )
+        put = {
+            "Put": {
+                "TableName": self._tables.conversations,
+                "Item": self._item(tenant, message),
+                "ConditionExpression": "attribute_exists(pk)",
+            }
+        }
+        try:
+            # Each rewrite is a new write: its own idempotency token, not the message id.
+            await self._tables.transact(tenant, [put, touch], token=new_id())
+        except ConditionFailed:
+            raise ConversationGone(message.conversation_id) from None
+        return version
+
+    async def get(
+        self, tenant: TenantContext, conversation_id: str, message_id: str
+    ) -> StoredMessage | None:
+        """One message of the caller's conversation, or None (a strongly consistent read)."""
+        answer = await self._tables.call(
+            tenant,
+            "get_item",
+            TableName=self._tables.conversations,
+            Key=values(
+                {"pk": keys.partition(tenant), "sk": keys.message_sk(conversation_id, message_id)}
+            ),
+            ConsistentRead=True,
+        )
+        item = answer.get("Item")
+        return _message(from_item(item)) if item is not None else None
 
     async def recent(
         self, tenant: TenantContext, conversation_id: str, limit: int

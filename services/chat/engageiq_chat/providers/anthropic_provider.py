@@ -9,6 +9,10 @@
   simply ends (a dropped connection upstream closed cleanly) is a failure, never a success.
 - Timeouts: one per read, so a stalled stream fails instead of holding a slot forever; the
   first-token wait is covered by the same bound while heartbeats keep the client connection.
+- Citations: the retrieved passages go with the rep's message as `search_result` blocks with
+  citations enabled, one text block per sentence (the smallest unit the model can cite). The
+  answer comes back as text blocks, a cited one carrying `citations_delta` events; each cited
+  block ends in a `Cited` event naming its passages and their cited text (decision 0109).
 - ANTHROPIC_BASE_URL is read by the SDK itself when no base_url is given.
 - Events are read as raw Server-Sent Events (the SDK's decoder) and decoded by msgspec into
   the few fields used, not built as the SDK's typed event objects: that construction was the
@@ -16,24 +20,63 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import anthropic
 import httpx2
 import msgspec
 import structlog
 
+from engageiq_chat.context.retrieval import Passage
+from engageiq_chat.context.tokens import clip_to_tokens
 from engageiq_chat.providers.base import (
+    Cited,
     Finished,
     ModelRequest,
+    PassageCitation,
     ProviderError,
     ProviderEvent,
     TextDelta,
 )
 
 log = structlog.get_logger(__name__)
+
+MAX_PASSAGE_TOKENS: Final = 800
+# A passage becomes at most this many citable blocks; the rest of it joins the last one.
+MAX_BLOCKS_PER_PASSAGE: Final = 40
+# Sentence ends in Latin and CJK text (the ideographic full stop and full-width marks).
+_SENTENCE_END = re.compile(r"(?<=[.!?\u3002\uff01\uff1f])\s+|\n+")
+
+
+def citable_blocks(text: str) -> list[str]:
+    """`text` cut into sentences and lines, the units a citation can point to; joined back
+    they give `text` up to whitespace. Never empty for non-blank text (the API refuses an
+    empty text block)."""
+    pieces = [p.strip() for p in _SENTENCE_END.split(text) if p.strip()]
+    if len(pieces) > MAX_BLOCKS_PER_PASSAGE:
+        tail = " ".join(pieces[MAX_BLOCKS_PER_PASSAGE - 1 :])
+        pieces = [*pieces[: MAX_BLOCKS_PER_PASSAGE - 1], tail]
+    return pieces
+
+
+def search_result(passage: Passage) -> dict[str, Any]:
+    """One retrieved passage as a `search_result` content block the model can cite."""
+    title = passage.title
+    if passage.location:
+        title += f", {passage.location}"
+    if passage.uploaded_at:
+        title += f" (uploaded {passage.uploaded_at[:10]})"
+    blocks = citable_blocks(clip_to_tokens(passage.text, MAX_PASSAGE_TOKENS)) or ["(empty)"]
+    return {
+        "type": "search_result",
+        "source": passage.source_id,
+        "title": title,
+        "content": [{"type": "text", "text": block} for block in blocks],
+        "citations": {"enabled": True},
+    }
 
 
 def _error_type(body: object) -> str:
@@ -81,9 +124,17 @@ class _MessageStart(msgspec.Struct):
     message: _Message
 
 
+class _Citation(msgspec.Struct):
+    type: str
+    search_result_index: int = -1
+    cited_text: str = ""
+
+
 class _BlockDelta(msgspec.Struct):
     type: str
     text: str = ""
+    citation: _Citation | None = None
+    """Set in a `citations_delta`."""
 
 
 class _ContentBlockDelta(msgspec.Struct):
@@ -117,12 +168,9 @@ class _Progress:
     stopped: bool = False
     """Only a `message_stop` finishes an answer."""
 
-    def read(self, name: str | None, data: str) -> str | None:
-        """Applies one event (`name`, its JSON `data`); returns the text of a text delta.
-        Raises msgspec.DecodeError on an event whose data is not what the API documents."""
-        if name == "content_block_delta":
-            block = _content_block_delta.decode(data).delta
-            return block.text if block.type == "text_delta" else None
+    def read(self, name: str | None, data: str) -> None:
+        """Applies one message-level event (`name`, its JSON `data`). Raises
+        msgspec.DecodeError on an event whose data is not what the API documents."""
         if name == "message_start":
             usage = _message_start.decode(data).message.usage
             self.input_tokens = (
@@ -138,7 +186,55 @@ class _Progress:
             self.stop_reason = delta.delta.stop_reason or self.stop_reason
         elif name == "message_stop":
             self.stopped = True
+
+
+def citation_of(citation: _Citation | None, passages: int) -> PassageCitation | None:
+    """The passage a `citations_delta` names, or None for a kind we did not ask for (only
+    search results are sent) or an index outside the request's passages."""
+    if citation is None or citation.type != "search_result_location":
         return None
+    index = citation.search_result_index
+    if not 0 <= index < passages:
+        return None
+    return PassageCitation(index, citation.cited_text)
+
+
+_BLOCK_BOUNDARIES: Final = frozenset({"content_block_start", "content_block_stop"})
+
+
+class Claims:
+    """Reads one answer's content-block events into our events: its text as `TextDelta`s, and
+    after each cited block (a claim) a `Cited` naming the passages. A block's trailing
+    whitespace waits until it ends, so a claim's marker follows its last word."""
+
+    def __init__(self, passages: int) -> None:
+        self._passages = passages
+        self._cited: list[PassageCitation] = []
+        self._held = ""
+
+    def delta(self, delta: _BlockDelta) -> list[ProviderEvent]:
+        """A `content_block_delta`'s delta."""
+        if delta.type == "citations_delta":
+            cited = citation_of(delta.citation, self._passages)
+            if cited is not None:
+                self._cited.append(cited)
+        elif delta.type == "text_delta":
+            text = self._held + delta.text
+            words = text.rstrip()
+            self._held = text[len(words) :]
+            return [TextDelta(words)] if words else []
+        return []
+
+    def boundary(self, stop: bool) -> list[ProviderEvent]:
+        """A `content_block_start` (`stop` False) or `content_block_stop`."""
+        out: list[ProviderEvent] = []
+        if stop:
+            if self._cited:
+                out.append(Cited(tuple(self._cited)))
+            if self._held:
+                out.append(TextDelta(self._held))
+        self._cited, self._held = [], ""
+        return out
 
 
 class AnthropicProvider:
@@ -169,24 +265,41 @@ class AnthropicProvider:
             if block.cache:
                 entry["cache_control"] = {"type": "ephemeral"}
             system.append(entry)
+        messages: list[dict[str, Any]] = [
+            {"role": m.role, "content": m.content} for m in request.messages
+        ]
+        if request.passages and messages:
+            # The passages go with the last user message: search_result_index then counts
+            # them in the request's order, so it is the index into request.passages.
+            last = messages[-1]
+            last["content"] = [
+                *(search_result(p) for p in request.passages),
+                {"type": "text", "text": last["content"]},
+            ]
         return {
             "model": request.model,
             "max_tokens": request.max_tokens,
             "system": system,
-            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "messages": messages,
         }
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[ProviderEvent]:
         progress = _Progress()
+        claims = Claims(len(request.passages))
         try:
             stream = await self._client.messages.create(**self._arguments(request), stream=True)
             async with stream:
                 async for sse in anthropic.AsyncStream.raw_events(stream.response):
-                    if sse.event == "error":
+                    if sse.event == "content_block_delta":
+                        for out in claims.delta(_content_block_delta.decode(sse.data).delta):
+                            yield out
+                    elif sse.event in _BLOCK_BOUNDARIES:
+                        for out in claims.boundary(sse.event == "content_block_stop"):
+                            yield out
+                    elif sse.event == "error":
                         raise self._stream_error(request, sse.data, progress)
-                    text = progress.read(sse.event, sse.data)
-                    if text is not None:
-                        yield TextDelta(text)
+                    else:
+                        progress.read(sse.event, sse.data)
         except msgspec.DecodeError as exc:
             log.warning("model_event_malformed", model=request.model, detail=str(exc)[:300])
             raise ProviderError(

@@ -40,17 +40,30 @@ class TextDelta:
 
 
 @dataclass(frozen=True, slots=True)
+class PassageCitation:
+    passage: int
+    """Index into the request's passages."""
+    cited_text: str
+    """The words of the passage that support the claim (the Messages API's `cited_text`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cited:
+    """The text streamed since the previous `Cited` (a claim) is supported by these passages:
+    the answer's citation marker belongs right here, after that text. Providers hold back the
+    claim's trailing whitespace until after this event, so the marker follows its last word."""
+
+    citations: tuple[PassageCitation, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Finished:
     stop_reason: str
     input_tokens: int
     output_tokens: int
-    cited_passages: tuple[int, ...] | None = None
-    """Indices into the request's passages that the answer used, when the provider knows
-    (the offline responder); None when it cannot tell (a model), and every passage given to
-    it is cited."""
 
 
-ProviderEvent = TextDelta | Finished
+ProviderEvent = TextDelta | Cited | Finished
 
 
 class ProviderError(Exception):
@@ -70,5 +83,6 @@ class ChatProvider(Protocol):
     name: str
 
     def stream(self, request: ModelRequest) -> AsyncIterator[ProviderEvent]:
-        """Deltas, then exactly one Finished; raises ProviderError on failure."""
+        """Deltas and citations, then exactly one Finished; raises ProviderError on failure.
+        Only passages named by a `Cited` event are sources of the answer."""
         ...

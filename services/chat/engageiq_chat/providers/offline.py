@@ -1,11 +1,11 @@
 """`OfflineResponder`: a deterministic stand-in for the model, used when no API key is set.
 
 It answers from the retrieved passages: the sentences and table rows that best match the
-question (`extracts.ExtractPicker`), each followed by the id of the document it quotes, and
-it says plainly when none of them answers. Its `Finished` event names the passages it quoted,
-so the turn cites only those. Every answer says it comes from the offline responder, so
-nobody mistakes it for the model. Local development, demos and tests exercise the whole path
-- streaming, storage, citations, budgets - without a network."""
+question (`extracts.ExtractPicker`), each followed by a `Cited` event naming the passage it
+quotes (so the turn cites only those), and it says plainly when none of them answers. Every
+answer says it comes from the offline responder, so nobody mistakes it for the model. Local
+development, demos and tests exercise the whole path - streaming, storage, citations,
+budgets - without a network."""
 
 from __future__ import annotations
 
@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from typing import Final
 
 from engageiq_chat.context.tokens import estimate_tokens
-from engageiq_chat.providers.base import Finished, ModelRequest, ProviderEvent, TextDelta
+from engageiq_chat.providers.base import (
+    Cited,
+    Finished,
+    ModelRequest,
+    PassageCitation,
+    ProviderEvent,
+    TextDelta,
+)
 from engageiq_chat.providers.extracts import ExtractPicker, passage_about
 
 _OPENINGS: Final = {
@@ -44,6 +51,8 @@ class OfflineAnswer:
     text: str
     used: tuple[int, ...]
     """Indices into the request's passages that the answer quotes, in first-quoted order."""
+    quotes: tuple[tuple[int, PassageCitation], ...] = ()
+    """Where each quote ends in `text` (its citation marker goes there) and what it quotes."""
 
 
 def offline_answer(request: ModelRequest, picker: ExtractPicker | None = None) -> OfflineAnswer:
@@ -64,11 +73,13 @@ def offline_answer(request: ModelRequest, picker: ExtractPicker | None = None) -
         return OfflineAnswer("\n".join(lines), ())
     lines.append("From your documents:")
     used: list[int] = []
+    quotes: list[tuple[int, PassageCitation]] = []
     for extract in extracts:
-        lines.append(f"- {extract.text} [{request.passages[extract.passage].source_id}]")
+        lines.append(f"- {extract.text}")
+        quotes.append((len("\n".join(lines)), PassageCitation(extract.passage, extract.text)))
         if extract.passage not in used:
             used.append(extract.passage)
-    return OfflineAnswer("\n".join(lines), tuple(used))
+    return OfflineAnswer("\n".join(lines), tuple(used), tuple(quotes))
 
 
 class OfflineResponder:
@@ -81,11 +92,16 @@ class OfflineResponder:
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[ProviderEvent]:
         answer = offline_answer(request, self._picker)
-        words = re.findall(r"\S+\s*", answer.text)
-        for i in range(0, len(words), self._chunk_words):
-            yield TextDelta("".join(words[i : i + self._chunk_words]))
-            # Let other streams run between chunks, like a network read would.
-            await asyncio.sleep(0)
+        start = 0
+        for end, quote in (*answer.quotes, (len(answer.text), None)):
+            words = re.findall(r"\s*\S+", answer.text[start:end])
+            for i in range(0, len(words), self._chunk_words):
+                yield TextDelta("".join(words[i : i + self._chunk_words]))
+                # Let other streams run between chunks, like a network read would.
+                await asyncio.sleep(0)
+            if quote is not None:
+                yield Cited((quote,))
+            start = end
         prompt = "".join(b.text for b in request.system) + "".join(
             m.content for m in request.messages
         )
@@ -93,5 +109,4 @@ class OfflineResponder:
             "end_turn",
             estimate_tokens(prompt),
             estimate_tokens(answer.text),
-            cited_passages=answer.used,
         )

@@ -16,6 +16,9 @@ class Meta(msgspec.Struct, rename="camel"):
     route: str
     provider: str
     model: str
+    passages: int = 0
+    """How many retrieved passages the model was given: an answer that ends citing none of
+    them is `uncited` (what `done` says, for a client whose stream was cut before it)."""
 
 
 class Delta(msgspec.Struct):
@@ -23,6 +26,11 @@ class Delta(msgspec.Struct):
 
 
 class CitationEvent(msgspec.Struct, rename="camel"):
+    """A source of the answer, sent when first cited (or when its cited text grows), before
+    the marker `[number]` that cites it."""
+
+    number: int
+    """The source's number in the answer (1-based); the same number again replaces it."""
     source_id: str
     """The file id."""
     title: str
@@ -30,6 +38,7 @@ class CitationEvent(msgspec.Struct, rename="camel"):
     location: str
     """Page or section within the file ("" when the file has neither)."""
     snippet: str
+    """The cited text."""
     uploaded_at: str = ""
     """When the cited version of the file was uploaded (ISO 8601; "" when unknown)."""
 
@@ -42,6 +51,8 @@ class Usage(msgspec.Struct, rename="camel"):
 class Done(msgspec.Struct, rename="camel"):
     finish_reason: str
     usage: Usage
+    uncited: bool = False
+    """The answer has text but cites none of the documents (say so; no sources are shown)."""
 
 
 class ErrorEvent(msgspec.Struct):

@@ -6,7 +6,10 @@ Stream policy (docs/decisions/0021-chat-streaming.md):
 - the model runs in its own task feeding a queue, so waiting for it never blocks heartbeats,
   and cancelling it (client gone) or its time limit closes the model connection;
 - at `stream_max_seconds` the answer so far is saved `incomplete` and `done` says
-  `length_limit`; the client continues with a follow-up "continue" message (0023);
+  `length_limit`; the client continues it in place (`ChatTurns.resume`: the same message
+  grows, numbering its sources on; decision 0109), or with a follow-up "continue" (0023);
+- sources are the passages the provider cites, numbered in first-cited order: each new one is
+  sent as a `citation` event before the marker (`[n]`) that follows its claim (0109);
 - whatever ends the turn, the assistant message is saved (complete, incomplete or failed)
   and usage is recorded, shielded from the cancellation of a disconnected client."""
 
@@ -20,17 +23,17 @@ from dataclasses import dataclass, field
 import structlog
 
 from engageiq_chat.context.prompt import Persona
-from engageiq_chat.context.retrieval import Passage
 from engageiq_chat.context.tokens import estimate_tokens
 from engageiq_chat.conversations.keys import now_iso
 from engageiq_chat.conversations.store import Conversation, title_from
 from engageiq_chat.ids import new_id
 from engageiq_chat.messages.model import Citation, MessageStatus, Role, StoredMessage
 from engageiq_chat.messages.store import ConversationGone
-from engageiq_chat.providers.base import Finished, ModelRequest, ProviderError, TextDelta
+from engageiq_chat.providers.base import Cited, Finished, ModelRequest, ProviderError, TextDelta
 from engageiq_chat.routing.intents import Intent
 from engageiq_chat.services import HISTORY_MAX_MESSAGES, ChatServices
 from engageiq_chat.turns import events
+from engageiq_chat.turns.sources import AnswerSources
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError
@@ -42,6 +45,11 @@ log = structlog.get_logger(__name__)
 PASSAGES_PER_TURN = 5
 # A refusal is a finished answer too; max_tokens and our time limit leave it incomplete.
 COMPLETE_REASONS = frozenset({"end_turn", "stop_sequence", "refusal"})
+# What the model is asked when an answer is continued in place; never stored as a message.
+CONTINUE_INSTRUCTION = (
+    "Continue your previous answer exactly where it stopped, without repeating any of it and "
+    "without any preface."
+)
 _RUNNING: set[asyncio.Task[None]] = set()
 
 
@@ -113,7 +121,59 @@ class ChatTurns:
             retrieval_wait_ms=round(retrieval_wait_ms, 2),
             total_ms=round((done - started) * 1000, 2),
         )
-        return Turn(chat, tenant, user_message, request, new_id(), passages, prepared.version)
+        return Turn(
+            chat,
+            tenant,
+            user_message,
+            request,
+            new_id(),
+            AnswerSources(passages),
+            prepared.version,
+        )
+
+    async def resume(self, tenant: TenantContext, conversation_id: str, message_id: str) -> Turn:
+        """A turn that continues the conversation's last answer in place: it must be the
+        newest message and cut off (stopped, at the time limit or the token limit). Nothing
+        is written before the stream: the same message is rewritten when it ends."""
+        chat = self._chat
+        cid = conversation_id_of(conversation_id)
+        profile, usage, conversation = await asyncio.gather(
+            chat.profiles.get(tenant),
+            chat.usage.current(tenant),
+            chat.conversations.get(tenant, cid),
+        )
+        chat.usage.check(usage, profile.monthly_token_budget)
+        if conversation is None:
+            raise ConversationNotFound()
+        history = await chat.messages.recent(tenant, cid, HISTORY_MAX_MESSAGES)
+        answer = history[-1] if history else None
+        if answer is None or answer.id != message_id or not continuable(answer):
+            raise ApiError(Errors.NOTHING_TO_CONTINUE)
+        question = next((m for m in reversed(history) if m.role == Role.USER), None)
+        if question is None:
+            raise ApiError(Errors.NOTHING_TO_CONTINUE)
+        route = Intent(answer.route) if answer.route in set(Intent) else Intent.GENERAL
+        passages = await chat.retriever.retrieve(tenant, question.content, PASSAGES_PER_TURN)
+        request = chat.prompts.build(
+            model=chat.settings.model_for(route.value),
+            max_tokens=chat.settings.max_output_tokens,
+            intent=route,
+            persona=profile.persona,
+            history=history,
+            message=CONTINUE_INSTRUCTION,
+            passages=passages,
+        )
+        log.info("chat_turn_resumed", conversation_id=cid, message_id=answer.id)
+        return Turn(
+            chat,
+            tenant,
+            question,
+            request,
+            answer.id,
+            AnswerSources(passages, answer.citations),
+            conversation.updated_at,
+            continues=answer,
+        )
 
     async def _prepare(self, tenant: TenantContext, text: str, cid: str | None) -> _Prepared:
         """Everything of a turn start but retrieval: the reads it checks (tenant record, usage,
@@ -187,6 +247,13 @@ async def _none() -> Conversation | None:
     return None
 
 
+def continuable(message: StoredMessage) -> bool:
+    """An answer that was cut off: stopped, at the time limit, or at the token limit."""
+    return message.role == Role.ASSISTANT and (
+        message.status == MessageStatus.INCOMPLETE or message.finish_reason == "max_tokens"
+    )
+
+
 @dataclass
 class Turn:
     chat: ChatServices
@@ -194,32 +261,18 @@ class Turn:
     user_message: StoredMessage
     request: ModelRequest
     assistant_id: str
-    passages: list[Passage]
+    sources: AnswerSources
     version: str
     """The conversation's version after the user message: the history cache chains on it."""
+    continues: StoredMessage | None = None
+    """The cut-off answer this turn continues in place (its id is `assistant_id`)."""
     parts: list[str] = field(default_factory=list)
     worker: asyncio.Task[None] | None = None
-    cited: tuple[int, ...] | None = None
-    """The passages the provider says its answer used (None: it cannot tell, cite all)."""
 
     @property
     def citations(self) -> list[Citation]:
-        """Citations of the passages the answer used, in the provider's order."""
-        used = (
-            self.passages
-            if self.cited is None
-            else [self.passages[i] for i in self.cited if 0 <= i < len(self.passages)]
-        )
-        return [
-            Citation(
-                source_id=p.source_id,
-                title=p.title,
-                location=p.location,
-                snippet=p.text[:300],
-                uploaded_at=p.uploaded_at,
-            )
-            for p in used
-        ]
+        """The answer's sources: the passages it cites, numbered in first-cited order."""
+        return self.sources.citations
 
     async def events(self) -> AsyncGenerator[bytes, None]:
         """The response body. Generation runs in its own task (`worker`), which owns the model
@@ -235,6 +288,7 @@ class Turn:
                 route=self.request.intent,
                 provider=self.chat.provider.name,
                 model=self.request.model,
+                passages=len(self.request.passages),
             ),
         )
         outbox: asyncio.Queue[bytes | None] = asyncio.Queue()
@@ -277,11 +331,11 @@ class Turn:
             async with asyncio.timeout(self.chat.settings.stream_max_seconds):
                 async for event in self.chat.provider.stream(self.request):
                     if isinstance(event, TextDelta):
-                        self.parts.append(event.text)
-                        outbox.put_nowait(events.sse("delta", events.Delta(text=event.text)))
+                        self._say(outbox, event.text)
+                    elif isinstance(event, Cited):
+                        self._cite(outbox, event)
                     else:
                         outcome = event
-                        self.cited = event.cited_passages
             if outcome is None:
                 # Every provider promises one Finished; a stream without it is not an answer.
                 outcome = ProviderError(
@@ -301,11 +355,22 @@ class Turn:
             outcome = ProviderError("model_error", "The model failed to answer. Try again.")
         # Shielded: a disconnect arriving while the answer is being saved must not cut the save.
         final = await asyncio.shield(self._finish(outcome))
-        for citation in self.citations:
+        outbox.put_nowait(final)
+        outbox.put_nowait(None)
+
+    def _say(self, outbox: asyncio.Queue[bytes | None], text: str) -> None:
+        self.parts.append(text)
+        outbox.put_nowait(events.sse("delta", events.Delta(text=text)))
+
+    def _cite(self, outbox: asyncio.Queue[bytes | None], cited: Cited) -> None:
+        """A claim's sources go out before its marker, so the marker always has its source."""
+        marker, changed = self.sources.cite(cited.citations)
+        for number, citation in changed:
             outbox.put_nowait(
                 events.sse(
                     "citation",
                     events.CitationEvent(
+                        number=number,
                         source_id=citation.source_id,
                         title=citation.title,
                         location=citation.location,
@@ -314,8 +379,24 @@ class Turn:
                     ),
                 )
             )
-        outbox.put_nowait(final)
-        outbox.put_nowait(None)
+        if marker:
+            self._say(outbox, marker)
+
+    async def _store(self, message: StoredMessage) -> bool:
+        """Add the answer (or rewrite the continued one); False when storage is down."""
+        key = (self.tenant.tenant_id, self.tenant.user_id, message.conversation_id)
+        try:
+            if self.continues is None:
+                version = await self.chat.messages.add(self.tenant, message, new_conversation=False)
+                self.chat.history.extend(key, self.version, version, message)
+            else:
+                version = await self.chat.messages.replace(self.tenant, message)
+                self.chat.history.revise(key, self.version, version, message)
+        except ConversationGone:
+            log.info("answer_dropped_conversation_deleted", message_id=message.id)
+        except StorageUnavailable:
+            return False
+        return True
 
     async def _record_usage(self, input_tokens: int, output_tokens: int) -> None:
         try:
@@ -360,31 +441,38 @@ class Turn:
         else:
             reason = "client_disconnected" if disconnected else "length_limit"
             status = MessageStatus.INCOMPLETE if text else MessageStatus.FAILED
+        earlier = self.continues
+        content = (earlier.content if earlier else "") + text
+        if earlier is not None and status == MessageStatus.FAILED:
+            # A continuation that added nothing leaves the answer as it was: cut off.
+            status = MessageStatus.INCOMPLETE
+        citations = self.citations
         message = StoredMessage(
             id=self.assistant_id,
             conversation_id=self.user_message.conversation_id,
             role=Role.ASSISTANT,
-            content=text,
-            created_at=now_iso(),
+            content=content,
+            created_at=earlier.created_at if earlier else now_iso(),
             status=status,
             route=self.request.intent,
-            citations=self.citations,
+            citations=citations,
             provider=self.chat.provider.name,
             model=self.request.model,
             finish_reason=reason,
-            input_tokens=input_tokens,
-            output_tokens=output_tokens,
+            input_tokens=input_tokens + (earlier.input_tokens if earlier else 0),
+            output_tokens=output_tokens + (earlier.output_tokens if earlier else 0),
+            # The fallback when the model cites none of the passages it was given: say so,
+            # never cite everything. (Without passages there was nothing to cite.)
+            uncited=bool(content.strip() and self.request.passages) and not citations,
         )
-        stored = True
-        key = (self.tenant.tenant_id, self.tenant.user_id, message.conversation_id)
-        try:
-            version = await self.chat.messages.add(self.tenant, message, new_conversation=False)
-            self.chat.history.extend(key, self.version, version, message)
-        except ConversationGone:
-            log.info("answer_dropped_conversation_deleted", message_id=message.id)
-        except StorageUnavailable:
-            stored = False
-        cited = [(c.source_id, c.title) for c in message.citations] if stored and text else []
+        stored = await self._store(message)
+        earlier_files = {c.source_id for c in earlier.citations} if earlier else set()
+        # Only cited files count, and a continuation counts only the files it added.
+        cited = (
+            [(c.source_id, c.title) for c in self.sources.added if c.source_id not in earlier_files]
+            if stored and text
+            else []
+        )
         # Independent writes, sent together: the closing event waits one round trip.
         await asyncio.gather(
             self._record_usage(input_tokens, output_tokens), self._count_citations(cited)
@@ -410,5 +498,6 @@ class Turn:
             events.Done(
                 finish_reason=reason,
                 usage=events.Usage(input_tokens=input_tokens, output_tokens=output_tokens),
+                uncited=message.uncited,
             ),
         )

@@ -8,11 +8,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from typing import Any, Final
-from urllib.parse import quote
 
+from engageiq_files.reading.inline import content_disposition
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.keys import s3_key, s3_tenant_prefix
-from engageiq_tenancy.objects import TenantObjects, version_argument
+from engageiq_tenancy.objects import DOWNLOAD_CHUNK, TenantObjects, version_argument
 
 FILES_AREA: Final = "files"
 CHUNKS_AREA: Final = "chunks"
@@ -120,6 +120,24 @@ class FileStore(TenantObjects):
         data: bytes = body["Body"].read()
         return data
 
+    def open_body(
+        self, tenant: TenantContext, key: str, version: str | None = None
+    ) -> tuple[Iterator[bytes], int]:
+        """An object's bytes as an iterator of pieces (read one by one, so a large file is
+        never held whole) and its length in bytes."""
+        answer = self.s3_for(tenant).get_object(
+            Bucket=self.bucket, Key=self._checked(tenant, key), **version_argument(version)
+        )
+        body = answer["Body"]
+
+        def pieces() -> Iterator[bytes]:
+            try:
+                yield from iter(lambda: body.read(DOWNLOAD_CHUNK), b"")
+            finally:
+                body.close()
+
+        return pieces(), int(answer["ContentLength"])
+
     def presigned_download(
         self,
         tenant: TenantContext,
@@ -163,8 +181,3 @@ class FileStore(TenantObjects):
             Bucket=self.bucket, Prefix=s3_tenant_prefix(tenant)
         )
         yield from response.get("Uploads", [])
-
-
-def content_disposition(file_name: str) -> str:
-    ascii_name = file_name.encode("ascii", "replace").decode().replace('"', "'")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(file_name)}"

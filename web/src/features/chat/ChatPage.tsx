@@ -1,6 +1,7 @@
 /** /chat and /chat/<id>: the conversation list, the thread with streamed answers (following
- * the stream only while the reader is at the bottom), Stop / Continue, the citation panel,
- * and the composer whose draft is kept per conversation until it is sent. */
+ * the stream only while the reader is at the bottom), Stop / Continue (the same answer grows in
+ * place), the citation panel, and the composer whose draft is kept per conversation until it
+ * is sent. */
 import type { JSX } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { announce } from "../../components/Announcer";
@@ -10,7 +11,7 @@ import { asApiError } from "../../lib/errors";
 import { navigate } from "../../lib/router";
 import { useStore } from "../../lib/store";
 import { me } from "../../lib/identity";
-import { history, type Citation } from "./api";
+import { history, newIdempotencyKey, type Citation, type NumberedCitation } from "./api";
 import { CitationPanel } from "./CitationPanel";
 import { ConversationList, touchConversation } from "./ConversationList";
 import { Message, type UiMessage } from "./Message";
@@ -20,6 +21,29 @@ const HISTORY_PAGE = 30;
 /** Within this many pixels of the end counts as "at the bottom" (keeps following). */
 const BOTTOM_SLACK = 48;
 const CUT_REASONS = new Set(["length_limit", "max_tokens"]);
+/** Touch screens have no Shift+Enter: there Enter makes a new line and Send sends. */
+const TOUCH = window.matchMedia("(pointer: coarse)");
+
+/** Whether this Enter belongs to an input method's composition (Japanese, Chinese, Korean...)
+ * rather than to the message. Safari fires compositionend *before* the keydown of the Enter
+ * that committed the text, so isComposing is already false there; its keyCode is still 229,
+ * and the composition ended in the same task. */
+export function composingEnter(event: KeyboardEvent, endedAt: number): boolean {
+  return event.isComposing || event.keyCode === 229 || performance.now() - endedAt < 50;
+}
+
+/** `citations` with source `number` in place: a new one appended, a grown one replaced. */
+function withSource(citations: Citation[], { number, ...citation }: NumberedCitation): Citation[] {
+  const next = [...citations];
+  if (number >= 1 && number <= next.length) next[number - 1] = citation;
+  else next.push(citation);
+  return next;
+}
+
+/** The service's rule for `uncited`, for a stream cut before its `done` could say it. */
+function uncitedNow(message: UiMessage, passages: number): boolean {
+  return passages > 0 && message.content.trim() !== "" && message.citations.length === 0;
+}
 
 function canContinue(message: UiMessage | undefined): boolean {
   if (!message || message.role !== "assistant" || message.streaming) return false;
@@ -45,6 +69,12 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
   const listClose = useRef<HTMLButtonElement>(null);
   // The conversation this page created by streaming: its history is already on screen.
   const createdHere = useRef<string | null>(null);
+  // The question being asked and its Idempotency-Key: sent again (after a refusal or a
+  // dropped connection), it keeps its key, so the service answers it once.
+  const asking = useRef<{ message: string; conversationId: string | null; key: string } | null>(
+    null,
+  );
+  const compositionEnded = useRef(-Infinity);
 
   useEffect(() => {
     setDraft(loadDraft(userId, conversationId));
@@ -107,6 +137,10 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
     const message = text.trim();
     if (!message || streaming) return;
     setProblem(null);
+    const repeat =
+      asking.current?.message === message && asking.current.conversationId === conversationId;
+    const key = repeat && asking.current ? asking.current.key : newIdempotencyKey();
+    asking.current = { message, conversationId, key };
     const abort = new AbortController();
     controller.current = abort;
     const now = new Date().toISOString();
@@ -114,10 +148,12 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
     let assistantId = `local-assistant-${Date.now()}`;
     let conversation = conversationId;
     let started = false;
+    let passages = 0;
     const patch = (change: (m: UiMessage) => UiMessage) =>
       setMessages((current) => current.map((m) => (m.id === assistantId ? change(m) : m)));
     setMessages((current) => [
-      ...current,
+      // A new question starts afresh: the notes of earlier answers (stopped, cut) are done.
+      ...current.map((m) => (m.problem ? { ...m, problem: null } : m)),
       {
         id: userLocal,
         role: "user",
@@ -129,6 +165,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
         feedback: null,
         provider: null,
         finishReason: null,
+        uncited: false,
       },
       {
         id: assistantId,
@@ -141,6 +178,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
         feedback: null,
         provider: null,
         finishReason: null,
+        uncited: false,
         streaming: true,
       },
     ]);
@@ -153,6 +191,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
         {
           onMeta(meta) {
             started = true;
+            passages = meta.passages ?? 0;
             const previous = assistantId;
             assistantId = meta.assistantMessageId;
             setMessages((current) =>
@@ -188,7 +227,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
             patch((m) => ({ ...m, content: m.content + delta }));
           },
           onCitation(citation) {
-            patch((m) => ({ ...m, citations: [...m.citations, citation] }));
+            patch((m) => ({ ...m, citations: withSource(m.citations, citation) }));
           },
           onDone(done) {
             patch((m) => ({
@@ -196,11 +235,14 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
               streaming: false,
               status: CUT_REASONS.has(done.finishReason) ? "incomplete" : "complete",
               finishReason: done.finishReason,
+              uncited: done.uncited ?? false,
             }));
           },
         },
         abort.signal,
+        key,
       );
+      asking.current = null;
       announce("Answer complete.");
     } catch (e) {
       const error = asApiError(e);
@@ -217,10 +259,88 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
           status: "incomplete",
           finishReason: "stopped",
           problem: "Stopped. The partial answer is saved; Continue picks it up.",
+          uncited: uncitedNow(m, passages),
         }));
         announce("Answer stopped.");
       } else {
-        patch((m) => ({ ...m, streaming: false, status: "incomplete", problem: error.sentence }));
+        patch((m) => ({
+          ...m,
+          streaming: false,
+          status: "incomplete",
+          problem: error.sentence,
+          uncited: uncitedNow(m, passages),
+        }));
+        announce("The answer did not finish.");
+      }
+    } finally {
+      setStreaming(false);
+      controller.current = null;
+      input.current?.focus();
+    }
+  }
+
+  /** Continue: the rest of a cut-off answer streams into the same bubble, its new sources
+   * numbered on from the answer's (no "continue" message, no second answer). */
+  async function resume(answer: UiMessage) {
+    if (streaming || !conversationId) return;
+    setProblem(null);
+    const abort = new AbortController();
+    controller.current = abort;
+    const patch = (change: (m: UiMessage) => UiMessage) =>
+      setMessages((current) => current.map((m) => (m.id === answer.id ? change(m) : m)));
+    patch((m) => ({ ...m, streaming: true, problem: null }));
+    following.current = true;
+    setStreaming(true);
+    let passages = 0;
+    try {
+      // The stored answer is what is continued: it holds what a Stop cut off in transit.
+      const page = await history({ conversationId, limit: 1 });
+      const saved = page.messages.find((m) => m.id === answer.id);
+      if (saved) patch((m) => ({ ...m, content: saved.content, citations: saved.citations }));
+      await streamTurn(
+        { continues: { conversationId, messageId: answer.id } },
+        {
+          onMeta(meta) {
+            passages = meta.passages ?? 0;
+          },
+          onDelta(delta) {
+            patch((m) => ({ ...m, content: m.content + delta }));
+          },
+          onCitation(citation) {
+            patch((m) => ({ ...m, citations: withSource(m.citations, citation) }));
+          },
+          onDone(done) {
+            patch((m) => ({
+              ...m,
+              streaming: false,
+              status: CUT_REASONS.has(done.finishReason) ? "incomplete" : "complete",
+              finishReason: done.finishReason,
+              uncited: done.uncited ?? false,
+            }));
+          },
+        },
+        abort.signal,
+      );
+      announce("Answer complete.");
+    } catch (e) {
+      const error = asApiError(e);
+      if (error.code === "aborted") {
+        patch((m) => ({
+          ...m,
+          streaming: false,
+          status: "incomplete",
+          finishReason: "stopped",
+          problem: "Stopped. The partial answer is saved; Continue picks it up.",
+          uncited: passages > 0 ? uncitedNow(m, passages) : m.uncited,
+        }));
+        announce("Answer stopped.");
+      } else {
+        patch((m) => ({
+          ...m,
+          streaming: false,
+          problem: error.sentence,
+          uncited: passages > 0 ? uncitedNow(m, passages) : m.uncited,
+        }));
         announce("The answer did not finish.");
       }
     } finally {
@@ -236,10 +356,10 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
   };
 
   const onKeyDown = (event: JSX.TargetedKeyboardEvent<HTMLTextAreaElement>) => {
-    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      void send(draft, true);
-    }
+    if (event.key !== "Enter" || event.shiftKey || TOUCH.matches) return;
+    if (composingEnter(event, compositionEnded.current)) return;
+    event.preventDefault();
+    void send(draft, true);
   };
 
   const last = messages[messages.length - 1];
@@ -327,7 +447,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
                 message={m}
                 conversationId={conversationId}
                 canContinue={m === last && canContinue(m)}
-                onContinue={() => void send("continue", false)}
+                onContinue={() => void resume(m)}
                 onCite={(citation, number) => setPanel({ citation, number })}
               />
             ))}
@@ -342,10 +462,19 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
             id="message"
             ref={input}
             rows={2}
-            placeholder="Ask anything… (Enter to send, Shift+Enter for a new line)"
+            dir="auto"
+            placeholder={
+              TOUCH.matches
+                ? "Ask anything…"
+                : "Ask anything… (Enter to send, Shift+Enter for a new line)"
+            }
+            enterkeyhint={TOUCH.matches ? "enter" : "send"}
             value={draft}
             onInput={(e) => updateDraft(e.currentTarget.value)}
             onKeyDown={onKeyDown}
+            onCompositionEnd={() => {
+              compositionEnded.current = performance.now();
+            }}
           />
           {streaming ? (
             <button type="button" class="danger" onClick={() => controller.current?.abort()}>

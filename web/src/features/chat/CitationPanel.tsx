@@ -1,17 +1,25 @@
-/** The side panel for one citation: the passage, the file name, its page or section, and a
- * link that opens the file (a presigned download; PDFs at #page=N). Escape closes it and
- * focus returns to the marker that opened it. */
+/** The side panel for one citation: the passage, the file name, its page or section, a
+ * link that opens the file at that place (the files feature's viewer at /files/<id>/view:
+ * a PDF at its page, a sheet's range as a table, text with the passage highlighted) and the
+ * download. Escape closes it and focus returns to the marker that opened it. */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { Icon } from "../../components/Icons";
 import { asApiError } from "../../lib/errors";
+import { onLinkClick } from "../../lib/router";
 import type { FileView } from "../../lib/types";
 import { citedFile, type Citation } from "./api";
 
-export function downloadHref(file: FileView, location: string): string | null {
-  if (!file.downloadUrl || !/^https?:\/\//i.test(file.downloadUrl)) return null;
-  const page = /page\s+(\d+)/i.exec(location)?.[1];
-  const isPdf = file.contentType === "application/pdf" || /\.pdf$/i.test(file.name);
-  return isPdf && page ? `${file.downloadUrl}#page=${page}` : file.downloadUrl;
+export function downloadHref(file: FileView): string | null {
+  return file.downloadUrl && /^https?:\/\//i.test(file.downloadUrl) ? file.downloadUrl : null;
+}
+
+/** The viewer's address for a citation: the file, the location and the passage to mark. */
+export function viewerHref(citation: Citation): string {
+  const query = new URLSearchParams();
+  if (citation.location) query.set("at", citation.location);
+  if (citation.snippet) query.set("q", citation.snippet.slice(0, 300));
+  const search = query.toString();
+  return `/files/${encodeURIComponent(citation.sourceId)}/view${search ? `?${search}` : ""}`;
 }
 
 export function CitationPanel({
@@ -44,7 +52,7 @@ export function CitationPanel({
     setHref(null);
     setProblem(null);
     citedFile(citation.sourceId)
-      .then((file) => setHref(downloadHref(file, citation.location)))
+      .then((file) => setHref(downloadHref(file)))
       .catch((e) =>
         setProblem(
           asApiError(e).code === "file_not_found"
@@ -68,11 +76,20 @@ export function CitationPanel({
         <strong>{citation.title}</strong>
         {citation.location && <span class="citation-location"> · {citation.location}</span>}
       </p>
-      <blockquote class="passage">{citation.snippet || "No passage text was returned."}</blockquote>
-      {href && (
-        <a class="button" href={href} target="_blank" rel="noopener noreferrer">
-          Open the file{/#page=/.test(href) ? ` at ${citation.location}` : ""}
-        </a>
+      <blockquote class="passage" dir="auto">
+        {citation.snippet || "No passage text was returned."}
+      </blockquote>
+      {!problem && (
+        <div class="citation-actions">
+          <a class="button primary" href={viewerHref(citation)} onClick={onLinkClick}>
+            {citation.location ? `Open at ${citation.location}` : "Open the file"}
+          </a>
+          {href && (
+            <a class="button secondary" href={href}>
+              Download
+            </a>
+          )}
+        </div>
       )}
       {problem && <p class="hint">{problem}</p>}
     </aside>

@@ -1,5 +1,6 @@
-/** The caller's conversations (most recently active first, 20 a page), title search over the
- * loaded pages, new chat, rename and delete (with confirm). */
+/** The caller's conversations (most recently active first, 20 a page), each with its last
+ * activity's date and its full title on hover; title search over the loaded pages, new chat,
+ * rename (its errors inside its dialog) and delete (with confirm). */
 import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ConfirmDialog, Dialog } from "../../components/Dialog";
@@ -16,6 +17,28 @@ import {
 } from "./api";
 
 const PAGE = 20;
+
+const TIME = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+const DAY = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short" });
+const DAY_AND_YEAR = new Intl.DateTimeFormat(undefined, {
+  day: "numeric",
+  month: "short",
+  year: "numeric",
+});
+const FULL = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "short" });
+
+/** The service's timestamps have microseconds; Date parses milliseconds everywhere. */
+function dateOf(iso: string): Date {
+  return new Date(iso.replace(/(\.\d{3})\d+/, "$1"));
+}
+
+/** "14:05" today, "5 Dec" this year, "5 Dec 2025" before. */
+export function shortDate(iso: string, now: Date = new Date()): string {
+  const when = dateOf(iso);
+  if (Number.isNaN(when.getTime())) return "";
+  if (when.toDateString() === now.toDateString()) return TIME.format(when);
+  return (when.getFullYear() === now.getFullYear() ? DAY : DAY_AND_YEAR).format(when);
+}
 
 interface ListState {
   items: Conversation[];
@@ -47,6 +70,11 @@ async function loadPage(cursor: string | null): Promise<void> {
   });
 }
 
+function fullDate(iso: string): string {
+  const when = dateOf(iso);
+  return Number.isNaN(when.getTime()) ? "" : `Last active ${FULL.format(when)}`;
+}
+
 export function ConversationList({
   activeId,
   onPicked,
@@ -59,12 +87,17 @@ export function ConversationList({
   const [problem, setProblem] = useState<string | null>(null);
   const [renaming, setRenaming] = useState<Conversation | null>(null);
   const [title, setTitle] = useState("");
+  const [renameProblem, setRenameProblem] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<Conversation | null>(null);
 
-  const run = (action: Promise<unknown>) => action.catch((e) => setProblem(asApiError(e).sentence));
+  // A new action starts without the last one's error (which belonged to that action).
+  const run = (action: () => Promise<unknown>) => {
+    setProblem(null);
+    return action().catch((e) => setProblem(asApiError(e).sentence));
+  };
 
   useEffect(() => {
-    void run(loadPage(null));
+    void run(() => loadPage(null));
   }, []);
 
   const needle = query.trim().toLowerCase();
@@ -76,20 +109,22 @@ export function ConversationList({
     event.preventDefault();
     const target = renaming;
     if (!target) return;
-    void run(
-      renameConversation(target.id, title.trim()).then((updated) => {
+    setRenameProblem(null);
+    // Its error is shown in the dialog, where the title can be corrected.
+    renameConversation(target.id, title.trim())
+      .then((updated) => {
         const s = conversations.get();
         conversations.set({ ...s, items: s.items.map((c) => (c.id === updated.id ? updated : c)) });
         setRenaming(null);
-      }),
-    );
+      })
+      .catch((e) => setRenameProblem(asApiError(e).sentence));
   };
 
   const remove = () => {
     const target = deleting;
     setDeleting(null);
     if (!target) return;
-    void run(
+    void run(() =>
       deleteConversation(target.id).then(() => {
         const s = conversations.get();
         conversations.set({ ...s, items: s.items.filter((c) => c.id !== target.id) });
@@ -134,8 +169,13 @@ export function ConversationList({
               }}
               aria-current={c.id === activeId ? "page" : undefined}
               class="conversation-link"
+              title={c.title || "Untitled"}
+              dir="auto"
             >
-              {c.title || "Untitled"}
+              <span class="conversation-title">{c.title || "Untitled"}</span>{" "}
+              <time class="conversation-date" dateTime={c.updatedAt} title={fullDate(c.updatedAt)}>
+                {shortDate(c.updatedAt)}
+              </time>
             </a>
             <span class="row-actions">
               <button
@@ -143,6 +183,8 @@ export function ConversationList({
                 class="icon-button"
                 aria-label={`Rename ${c.title || "conversation"}`}
                 onClick={() => {
+                  setProblem(null);
+                  setRenameProblem(null);
                   setTitle(c.title);
                   setRenaming(c);
                 }}
@@ -153,7 +195,10 @@ export function ConversationList({
                 type="button"
                 class="icon-button"
                 aria-label={`Delete ${c.title || "conversation"}`}
-                onClick={() => setDeleting(c)}
+                onClick={() => {
+                  setProblem(null);
+                  setDeleting(c);
+                }}
               >
                 <Icon name="trash" />
               </button>
@@ -170,7 +215,7 @@ export function ConversationList({
         <button
           type="button"
           class="secondary small"
-          onClick={() => void run(loadPage(state.nextCursor))}
+          onClick={() => void run(() => loadPage(state.nextCursor))}
         >
           Load more
         </button>
@@ -186,9 +231,15 @@ export function ConversationList({
                 maxLength={120}
                 required
                 autofocus
+                aria-describedby={renameProblem ? "rename-problem" : undefined}
                 onInput={(e) => setTitle(e.currentTarget.value)}
               />
             </div>
+            {renameProblem && (
+              <p id="rename-problem" class="dialog-problem" role="alert">
+                {renameProblem}
+              </p>
+            )}
             <div class="dialog-actions">
               <button type="button" class="secondary" onClick={() => setRenaming(null)}>
                 Cancel

@@ -1,5 +1,6 @@
 /** One message in the thread. Assistant answers are rendered through renderMarkdown (the one
- * HTML path); user messages are plain text. Answers carry their sources, copy, thumbs. */
+ * HTML path); user messages are plain text. Answers carry their sources (only the passages the
+ * answer cites, numbered as its `[n]` markers), or say they cite none; copy, thumbs. */
 import type { JSX } from "preact";
 import { useMemo, useState } from "preact/hooks";
 import { announce } from "../../components/Announcer";
@@ -126,7 +127,9 @@ export function Message({ message, conversationId, canContinue, onContinue, onCi
   if (message.role === "user") {
     return (
       <li class="message user">
-        <div class="bubble user-text">{message.content}</div>
+        <div class="bubble user-text" dir="auto">
+          {message.content}
+        </div>
       </li>
     );
   }
@@ -166,7 +169,12 @@ export function Message({ message, conversationId, canContinue, onContinue, onCi
           </span>
         )}
         {/* renderMarkdown is the one sanitising path (marked without raw HTML + DOMPurify). */}
-        <div class="markdown" onClick={clickMarker} dangerouslySetInnerHTML={{ __html: html }} />
+        <div
+          class="markdown"
+          dir="auto"
+          onClick={clickMarker}
+          dangerouslySetInnerHTML={{ __html: html }}
+        />
         {message.streaming && !message.content && <span class="typing">Thinking…</span>}
         {message.citations.length > 0 && (
           <div class="sources">
@@ -182,6 +190,11 @@ export function Message({ message, conversationId, canContinue, onContinue, onCi
               ))}
             </ol>
           </div>
+        )}
+        {!message.streaming && message.uncited && message.citations.length === 0 && (
+          <p class="hint" data-testid="uncited">
+            No sources: this answer does not cite your documents. Check it before you share it.
+          </p>
         )}
         {message.problem && (
           <p class="message-problem" role="alert">

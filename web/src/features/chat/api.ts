@@ -41,12 +41,22 @@ export interface Meta {
   route: string;
   provider: string;
   model: string;
+  /** How many retrieved passages the model was given (an answer citing none is uncited). */
+  passages?: number;
 }
 
-/** The `done` event, last in a stream that was not cut off. */
+/** The `done` event, last in a stream that was not cut off. `uncited`: the answer cites none
+ * of the documents it was given (the message says so; it has no sources). */
 export interface Done {
   finishReason: string;
   usage: { inputTokens: number; outputTokens: number };
+  uncited?: boolean;
+}
+
+/** The `citation` event: source `number` of the answer (1-based, as its `[n]` markers), sent
+ * before the first marker that names it; the same number again replaces it. */
+export interface NumberedCitation extends Citation {
+  number: number;
 }
 
 export function listConversations(query: { limit: number; cursor?: string }) {
@@ -100,12 +110,38 @@ export async function citedFile(fileId: string): Promise<FileView> {
   return files.get("/api/files/{file_id}", { path: { file_id: fileId } });
 }
 
-/** Starts one turn of POST /api/chat; the answer is the SSE stream (see stream.ts). */
-export function startTurn(body: Schemas["ChatRequest"], signal: AbortSignal): Promise<Response> {
-  return request(pathFor("/api/chat" satisfies PathWith<paths, "post">), {
+/** Continues a cut-off answer in place (POST /api/chat/continue): the stream carries only the
+ * new text and the new or grown sources of the same message. */
+export function continueTurn(
+  body: Schemas["ContinueRequest"],
+  signal: AbortSignal,
+): Promise<Response> {
+  return request(pathFor("/api/chat/continue" satisfies PathWith<paths, "post">), {
     method: "POST",
     json: body,
     signal,
     headers: { Accept: "text/event-stream" },
+  });
+}
+
+/** A fresh `Idempotency-Key`: one per question, so a repeated submission of it (a double
+ * send, a retry) is answered once by the service instead of twice. */
+export function newIdempotencyKey(): string {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Starts one turn of POST /api/chat; the answer is the SSE stream (see stream.ts). */
+export function startTurn(
+  body: Schemas["ChatRequest"],
+  signal: AbortSignal,
+  idempotencyKey: string,
+): Promise<Response> {
+  return request(pathFor("/api/chat" satisfies PathWith<paths, "post">), {
+    method: "POST",
+    json: body,
+    signal,
+    headers: { Accept: "text/event-stream", "Idempotency-Key": idempotencyKey },
   });
 }

@@ -2,22 +2,35 @@
  * with eventsource-parser reading the SSE events meta, delta, citation, done and error. */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { ApiError, asApiError } from "../../lib/errors";
-import { startTurn, type Citation, type Done, type Meta } from "./api";
+import {
+  continueTurn,
+  newIdempotencyKey,
+  startTurn,
+  type Done,
+  type Meta,
+  type NumberedCitation,
+} from "./api";
 import { freshIdToken } from "../../lib/session";
 
 export interface StreamHandlers {
   onMeta(meta: Meta): void;
   onDelta(text: string): void;
-  onCitation(citation: Citation): void;
+  onCitation(citation: NumberedCitation): void;
   onDone(done: Done): void;
 }
+
+/** What a stream answers: a new turn, or the rest of a cut-off answer (the same message). */
+export type TurnRequest =
+  | { message: string; conversationId?: string }
+  | { continues: { conversationId: string; messageId: string } };
 
 /** Streams one turn. Resolves when the stream ends (done), rejects with ApiError on a refusal
  * (before the stream), an `error` event, a dropped connection, or an abort (code "aborted"). */
 export async function streamTurn(
-  body: { message: string; conversationId?: string },
+  body: TurnRequest,
   handlers: StreamHandlers,
   signal: AbortSignal,
+  idempotencyKey: string = newIdempotencyKey(),
 ): Promise<void> {
   // A stream may last minutes: start it with a token that stays valid well past its end.
   await freshIdToken(5 * 60_000);
@@ -36,7 +49,7 @@ export async function streamTurn(
           handlers.onDelta((data as { text: string }).text);
           break;
         case "citation":
-          handlers.onCitation(data as Citation);
+          handlers.onCitation(data as NumberedCitation);
           break;
         case "done":
           finished = true;
@@ -51,7 +64,10 @@ export async function streamTurn(
     },
   });
   try {
-    const response = await startTurn(body, signal);
+    const response =
+      "continues" in body
+        ? await continueTurn(body.continues, signal)
+        : await startTurn(body, signal, idempotencyKey);
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
     for (;;) {
       const { value, done } = await reader.read();

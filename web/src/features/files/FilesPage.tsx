@@ -92,6 +92,8 @@ export function FilesPage() {
     const chosen = Array.from(list);
     if (!chosen.length) return;
     const batch = chosen.map((file, i) => ({ file, key: `${Date.now()}-${i}-${file.name}` }));
+    // A new upload starts afresh: earlier failures' messages and the last error go.
+    setProblem(null);
     setUploads((current) => [
       ...batch.map(({ key, file }) => ({
         key,
@@ -99,7 +101,7 @@ export function FilesPage() {
         progress: 0,
         state: "uploading" as const,
       })),
-      ...current,
+      ...current.filter((u) => u.state !== "failed"),
     ]);
     const update = (key: string, change: Partial<Upload>) =>
       setUploads((current) => current.map((u) => (u.key === key ? { ...u, ...change } : u)));
@@ -123,6 +125,7 @@ export function FilesPage() {
     const target = deleting;
     setDeleting(null);
     if (!target) return;
+    setProblem(null);
     try {
       await deleteFile(target.id);
       setFiles((current) => current.filter((f) => f.id !== target.id));

@@ -4,7 +4,7 @@
  * Uploads with real progress (XMLHttpRequest's upload events; fetch has none). Files up to
  * 10 MB use the streamed upload (POST /api/upload-file); larger ones go straight to S3 with
  * the presigned POST (POST /api/files/uploads, the POST to S3, then .../complete). */
-import { apiClient, bearer, pathFor, type PathWith } from "../../lib/api";
+import { apiClient, bearer, pathFor, request, type PathWith } from "../../lib/api";
 import { apiBase } from "../../lib/config";
 import { ApiError } from "../../lib/errors";
 import { refresh } from "../../lib/session";
@@ -21,6 +21,39 @@ export interface FilePage extends Omit<components["schemas"]["FilePage"], "files
 
 export async function listFiles(query: { limit: number; cursor?: string }): Promise<FilePage> {
   return files.get("/api/files", { query });
+}
+
+export type SourcePassages = components["schemas"]["SourcePassages"];
+
+export function getFile(id: string): Promise<FileView> {
+  return files.get("/api/files/{file_id}", { path: { file_id: id } });
+}
+
+/** The file's extracted text at a citation's location (`page 2`, `slide 3`, `Sheet!A2:F9`). */
+export function passagesAt(id: string, at: string | null): Promise<SourcePassages> {
+  return files.get("/api/files/{file_id}/passages", {
+    path: { file_id: id },
+    query: at ? { at } : {},
+  });
+}
+
+const CONTENT = "/api/files/{file_id}/content" satisfies PathWith<paths, "get">;
+
+/** Types a browser shows without running anything of the file (the service serves only these
+ * inline; see services/files/engageiq_files/reading/inline.py). */
+const INLINE_TYPES = new Set(["application/pdf", "image/png", "image/jpeg"]);
+
+export function showsInline(contentType: string): boolean {
+  return INLINE_TYPES.has(contentType.split(";")[0]!.trim().toLowerCase());
+}
+
+/** The file's bytes as a Blob of its (inline-safe) type: fetched with the token, so the
+ * browser's viewer can show it from a blob: URL. Never called for other types, so no blob of
+ * ours ever holds HTML or SVG that would run as the app. */
+export async function inlineContent(id: string, contentType: string): Promise<Blob> {
+  if (!showsInline(contentType)) throw new Error(`not shown inline: ${contentType}`);
+  const response = await request(pathFor(CONTENT, { file_id: id }));
+  return new Blob([await response.arrayBuffer()], { type: contentType });
 }
 
 export function deleteFile(id: string) {

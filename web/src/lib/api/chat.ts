@@ -126,6 +126,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/chat/continue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** ContinueTurn */
+        post: operations["ApiChatContinueContinueTurn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/chat-history": {
         parameters: {
             query?: never;
@@ -236,6 +253,11 @@ export interface components {
             title: string;
             citations: number;
         };
+        /** ContinueRequest */
+        ContinueRequest: {
+            conversationId: string;
+            messageId: string;
+        };
         /** Conversation */
         Conversation: {
             id: string;
@@ -313,6 +335,8 @@ export interface components {
             feedback: components["schemas"]["FeedbackSummary"] | null;
             provider: string | null;
             finishReason: string | null;
+            /** @default false */
+            uncited: boolean;
         };
         /** PublicBranding */
         PublicBranding: {
@@ -1004,7 +1028,10 @@ export interface operations {
     ApiChatChatTurn: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description One per question (8-128 of `A-Za-z0-9_-`, e.g. a UUID). A repeat by the same user with the same body gets the first request's answer (its ids, then the saved answer), not a second turn; with another body, 422 `idempotency_key_reused`. Remembered for 24 hours. */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1014,7 +1041,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description `text/event-stream`: `meta` at once, then `delta`..., `citation`... and `done` or `error` last; comment lines (`: keep-alive`) are heartbeats. Events: `meta`, `delta`, `citation`, `done`, `error`. */
+            /** @description `text/event-stream`: `meta` at once, then `delta`... with each source's `citation` before the first `[n]` marker naming it, and `done` or `error` last; comment lines (`: keep-alive`) are heartbeats. Events: `meta`, `delta`, `citation`, `done`, `error`. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1023,7 +1050,7 @@ export interface operations {
                     "text/event-stream": unknown;
                 };
             };
-            /** @description `empty_message`, `invalid_request`, `duplicate_authorization` (several Authorization headers). */
+            /** @description `empty_message`, `invalid_request`, `invalid_idempotency_key`, `duplicate_authorization` (several Authorization headers). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1059,7 +1086,125 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `idempotency_key_in_use`: the first request with the key is still starting. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `message_too_long`, `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `idempotency_key_reused`: the key was used before with another body. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `budget_exceeded`: the organisation's monthly AI budget is spent (`Retry-After`: seconds until it renews). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiChatContinueContinueTurn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContinueRequest"];
+            };
+        };
+        responses: {
+            /** @description `text/event-stream`: `meta` at once, then `delta`... with each source's `citation` before the first `[n]` marker naming it, and `done` or `error` last; comment lines (`: keep-alive`) are heartbeats. Events: `meta`, `delta`, `citation`, `done`, `error`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description `invalid_request`, `duplicate_authorization` (several Authorization headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token`, `invalid_token`, `token_expired`, `token_revoked`: sign in again (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (no role, or not the role this route needs), `tenant_suspended`, `tenant_unavailable`, `direct_access_refused` (cloud: not through the web address). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conversation_not_found`: no such conversation of yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `nothing_to_continue`: the message is not the conversation's last answer, or that answer is complete. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`. */
             413: {
                 headers: {
                     [name: string]: unknown;
