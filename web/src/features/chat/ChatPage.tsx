@@ -477,7 +477,15 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
             }}
           />
           {streaming ? (
-            <button type="button" class="danger" onClick={() => controller.current?.abort()}>
+            <button
+              type="button"
+              class="danger"
+              onClick={() => {
+                // A stopped question sent again is asked again, not replayed from its key.
+                asking.current = null;
+                controller.current?.abort();
+              }}
+            >
               Stop
             </button>
           ) : (
