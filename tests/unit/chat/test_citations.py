@@ -6,10 +6,11 @@ same answer."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from typing import Any
 
-import anthropic
+import msgspec
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -18,6 +19,7 @@ from engageiq_chat.context.retrieval import Passage
 from engageiq_chat.messages.model import MAX_CITATIONS, Citation, bounded_citations
 from engageiq_chat.providers.anthropic_provider import (
     AnthropicProvider,
+    RawCitation,
     citable_blocks,
     citation_of,
 )
@@ -145,29 +147,29 @@ def test_a_question_without_passages_is_sent_as_plain_text(server: MessagesServe
 
 
 def test_citations_of_other_kinds_or_outside_the_passages_are_ignored() -> None:
-    def location(index: int) -> object:
-        return anthropic.types.CitationsSearchResultLocation(
-            type="search_result_location",
-            cited_text="x",
-            source="s",
-            title=None,
-            search_result_index=index,
-            start_block_index=0,
-            end_block_index=1,
+    def location(index: int) -> RawCitation:
+        # Decoded as the stream's raw `citations_delta` carries it (extra fields skipped).
+        return msgspec.json.decode(
+            json.dumps(
+                {
+                    "type": "search_result_location",
+                    "cited_text": "x",
+                    "source": "s",
+                    "title": None,
+                    "search_result_index": index,
+                    "start_block_index": 0,
+                    "end_block_index": 1,
+                }
+            ),
+            type=RawCitation,
         )
 
     assert citation_of(location(1), 2) == PassageCitation(1, "x")
     assert citation_of(location(2), 2) is None
     assert citation_of(location(-1), 2) is None
-    char = anthropic.types.CitationCharLocation(
-        type="char_location",
-        cited_text="x",
-        document_index=0,
-        document_title=None,
-        start_char_index=0,
-        end_char_index=1,
-    )
+    char = RawCitation(type="char_location", cited_text="x")
     assert citation_of(char, 2) is None
+    assert citation_of(None, 2) is None
 
 
 # --- numbering -----------------------------------------------------------------------------

@@ -124,7 +124,7 @@ class _MessageStart(msgspec.Struct):
     message: _Message
 
 
-class _Citation(msgspec.Struct):
+class RawCitation(msgspec.Struct):
     type: str
     search_result_index: int = -1
     cited_text: str = ""
@@ -133,7 +133,7 @@ class _Citation(msgspec.Struct):
 class _BlockDelta(msgspec.Struct):
     type: str
     text: str = ""
-    citation: _Citation | None = None
+    citation: RawCitation | None = None
     """Set in a `citations_delta`."""
 
 
@@ -188,7 +188,7 @@ class _Progress:
             self.stopped = True
 
 
-def citation_of(citation: _Citation | None, passages: int) -> PassageCitation | None:
+def citation_of(citation: RawCitation | None, passages: int) -> PassageCitation | None:
     """The passage a `citations_delta` names, or None for a kind we did not ask for (only
     search results are sent) or an index outside the request's passages."""
     if citation is None or citation.type != "search_result_location":
