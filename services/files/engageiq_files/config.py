@@ -72,9 +72,9 @@ class FilesSettings:
     caches none). Default: 30% of the instance's memory (cgroup limit, else physical memory;
     `engageiq_search.cache_budget`). The chat service's retriever reads the same variable."""
     embedder: EmbedderChoice = SharedVariables.EMBEDDER.default
-    """What gives chunks and questions their vectors (`ENGAGEIQ_EMBEDDER`; decision 0106):
-    the build processes embed new segments with it, and `/api/files/search` its questions.
-    The chat service's retriever reads the same variable."""
+    """What gives chunks their vectors (`ENGAGEIQ_EMBEDDER`; decision 0106): the build
+    processes embed new segments with it. The chat service's retriever reads the same
+    variable to embed questions; `/api/files/search` stays a keyword search (BM25)."""
     upload_intent_seconds: int = FilesVariables.UPLOAD_INTENT_SECONDS.default
     """How long a streamed upload's record may stay unverified (its bytes still arriving)
     before the reaper takes it for abandoned (a killed instance) and removes it with whatever

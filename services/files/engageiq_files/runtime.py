@@ -23,7 +23,6 @@ from engageiq_files.search.build_process import IndexBuildProcess
 from engageiq_files.search.builder import TenantIndexBuilder
 from engageiq_files.uploads.reaper import OrphanReaper
 from engageiq_files.uploads.store import FileStore
-from engageiq_search.embedder import embedder_for
 from engageiq_search.index_store import IndexStore
 from engageiq_search.service import TenantSearch
 from engageiq_tenancy.aws import client
@@ -61,7 +60,10 @@ class FilesRuntime:
         catalog = FileCatalog(clients, table)
         store = FileStore(clients, service.bucket("uploads"))
         indexes = IndexStore(clients, table, store)
-        search = TenantSearch(indexes, settings.index_cache_bytes, embedder_for(settings.embedder))
+        # `/api/files/search` is a keyword search box: BM25 alone, so a word no file holds
+        # finds nothing rather than its nearest neighbours. The segments still carry vectors
+        # (the build processes embed them) for the chat's hybrid retrieval.
+        search = TenantSearch(indexes, settings.index_cache_bytes)
         builder = TenantIndexBuilder(
             catalog, store, indexes, search, IndexBuildProcess(embedder=settings.embedder)
         )

@@ -25,7 +25,7 @@ from tests.integration.web.conftest import (
     sign_in,
 )
 from tests.integration.web.test_web_app import drop_files, last_answer, send, wait_answered
-from tests.support.messages_server import Reply
+from tests.support.messages_server import Cite, Reply
 
 pytestmark = [
     pytest.mark.integration,
@@ -106,6 +106,10 @@ def test_usage_chart_and_most_cited_documents(page: Page, web: WebPlatform) -> N
     row = page.get_by_test_id("file-row").first
     expect(row.locator("[data-status]")).to_have_attribute("data-status", "ready", timeout=60_000)
     page.get_by_role("link", name="Chat", exact=True).click()
+    # Only what an answer cites counts as cited (decision 0109): the model cites the terms.
+    web.model.enqueue(
+        Reply(tokens=("They ", Cite("renew every 12 months", (), containing="12 months"), "."))
+    )
     send(page, "How often do Orca contracts renew?")
     wait_answered(page)
 

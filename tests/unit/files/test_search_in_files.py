@@ -106,8 +106,10 @@ def test_an_index_build_that_runs_out_of_memory_fails_cleanly() -> None:
     from engageiq_files.search.build_process import IndexBuildFailed, IndexBuildProcess
 
     starved = IndexBuildProcess(memory_bytes=16 * 1024 * 1024)
+    # ~150 MiB to build: far beyond what the forkserver's heap (the embedder's weights were
+    # loaded there) leaves free for a child to use without asking for more.
     with pytest.raises(IndexBuildFailed):
-        starved.build([chunk(f"word{i} " * 200, f"f{i}") for i in range(2000)])
+        starved.build([chunk(f"word{i} term{i % 97} " * 100, f"f{i}") for i in range(8000)])
     blob = IndexBuildProcess().build([chunk("alpaca pricing")])
     assert TenantIndex.from_bytes(blob).search("alpaca", 1)[0][0].text == "alpaca pricing"
 
