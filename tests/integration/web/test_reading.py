@@ -362,3 +362,42 @@ def test_a_long_upload_error_leaves_the_file_name_its_width(page: Page, web: Web
     drop_files(page, [("fine.md", "# Fine\nA file that works.\n")])
     expect(page.locator(".upload", has_text="fine.md")).to_contain_text("Uploaded")
     expect(failed).to_have_count(0)
+
+
+def test_a_question_sent_again_after_a_failure_is_asked_again_and_after_a_drop_shown_once(
+    page: Page, web: WebPlatform
+) -> None:
+    sign_in(page, web, new_tenant(web, "again"))
+    send(page, "Where are we?")
+    wait_answered(page)
+
+    # The model breaks mid-answer: the service says so, and the rep sends the question again.
+    web.model.enqueue(Reply(tokens=("Half ", "an ", "answer"), error_after=2))
+    send(page, "What does Pro cost?")
+    expect(page.get_by_test_id("announcer")).to_have_text(re.compile("did not finish"))
+    asked = len(web.model.requests)
+    web.model.enqueue(Reply(tokens=("A whole new answer.",)))
+    send(page, "What does Pro cost?")
+    wait_answered(page)
+    assert len(web.model.requests) == asked + 1  # asked again, not the failure replayed
+    expect(last_answer(page)).to_contain_text("A whole new answer.")
+
+    # The connection drops before `done`: sent again, the saved answer replaces the cut copy.
+    web.model.enqueue(Reply(tokens=("Kept ", "once.")))
+
+    def cut_before_done(route: Any) -> None:
+        response = route.fetch()
+        body = response.body()
+        route.fulfill(response=response, body=body[: body.index(b"event: done")])
+
+    page.route("**/api/chat", cut_before_done)
+    send(page, "Say it once")
+    expect(page.get_by_test_id("announcer")).to_have_text(re.compile("did not finish"))
+    page.unroute("**/api/chat")
+    asked = len(web.model.requests)
+    send(page, "Say it once")
+    wait_answered(page)
+    assert len(web.model.requests) == asked  # replayed from the key, no second model call
+    expect(page.locator(".message.user", has_text="Say it once")).to_have_count(1)
+    expect(page.get_by_test_id("answer").filter(has_text="Kept once.")).to_have_count(1)
+    expect(last_answer(page)).not_to_contain_text("Kept once.Kept")
