@@ -130,6 +130,19 @@ def test_a_replayed_uncited_answer_says_so(harness: ChatHarness) -> None:
     assert [event for event, _ in second if event == "citation"] == []
 
 
+def test_a_replayed_answer_that_broke_off_ends_as_it_did(harness: ChatHarness) -> None:
+    # The model failed after some text (saved as incomplete, reason `error`): the first stream
+    # ended with `error`, so the replay does too, not with a `done` that reads as complete.
+    harness.provider = ScriptedProvider(tokens=("Half ", "an ", "answer"), fail_after=2)
+    with TestClient(harness.app()) as client:
+        headers = harness.headers()
+        first = every_event(post(client, headers, {"message": "Pro plan price?"}).text)
+        second = every_event(post(client, headers, {"message": "Pro plan price?"}).text)
+    assert first[-1][0] == "error"
+    assert second[-1][0] == "error"
+    assert "".join(d["text"] for e, d in second if e == "delta") == "Half an "
+
+
 def test_a_repeat_while_the_first_streams_waits_for_its_answer(harness: ChatHarness) -> None:
     provider = ScriptedProvider(tokens=("Slow ", "but ", "once."), pause=0.3)
     harness.provider = provider

@@ -11,6 +11,7 @@ import io
 import re
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -401,3 +402,33 @@ def test_a_question_sent_again_after_a_failure_is_asked_again_and_after_a_drop_s
     expect(page.locator(".message.user", has_text="Say it once")).to_have_count(1)
     expect(page.get_by_test_id("answer").filter(has_text="Kept once.")).to_have_count(1)
     expect(last_answer(page)).not_to_contain_text("Kept once.Kept")
+
+    # The connection drops and the service, seeing it, saves the answer cut off: its replay
+    # is the cut answer, which Continue picks up (not shown as a complete answer).
+    web.model.enqueue(Reply(tokens=("Cut ", "here ", *(["on "] * 30)), interval=0.1))
+
+    def drop_mid_answer(route: Any) -> None:
+        received = b""
+        with httpx.stream(
+            "POST",
+            route.request.url,
+            headers=route.request.headers,
+            content=route.request.post_data_buffer,
+            timeout=30,
+        ) as response:
+            for piece in response.iter_bytes():
+                received += piece
+                if b"here" in received:
+                    break  # the service sees the client go
+        route.fulfill(status=200, headers={"Content-Type": "text/event-stream"}, body=received)
+
+    page.route("**/api/chat", drop_mid_answer)
+    send(page, "Cut me off")
+    expect(page.get_by_test_id("announcer")).to_have_text(re.compile("did not finish"))
+    page.unroute("**/api/chat")
+    page.wait_for_timeout(1000)  # the service saves the cut answer
+    asked = len(web.model.requests)
+    send(page, "Cut me off")
+    expect(last_answer(page)).to_contain_text("Cut here")
+    expect(page.get_by_role("button", name="Continue")).to_be_visible()
+    assert len(web.model.requests) == asked

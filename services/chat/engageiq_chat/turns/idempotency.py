@@ -190,7 +190,7 @@ async def replay(
     """The first request's stream again, from what it saved: `meta` with its ids at once,
     then (once its answer is saved; heartbeats meanwhile) its `citation`s, the answer as one
     `delta` (sources come before the markers naming them, as in the first stream) and `done`,
-    or `error` for a failed answer."""
+    or `error` for an answer the model failed (with or without some text)."""
     yield events.sse(
         "meta",
         events.Meta(
@@ -227,7 +227,9 @@ async def replay(
         yield event
     if answer.content:
         yield events.sse("delta", events.Delta(text=answer.content))
-    if answer.status is MessageStatus.FAILED:
+    # A model error after some text is saved incomplete with reason `error`: the first stream
+    # ended with `error`, and so does its replay (a `done` would read as a complete answer).
+    if answer.status is MessageStatus.FAILED or answer.finish_reason == "error":
         yield events.sse(
             "error",
             events.ErrorEvent(code="model_error", message="The model failed to answer. Try again."),

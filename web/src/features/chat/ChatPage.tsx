@@ -20,7 +20,9 @@ import { streamTurn } from "./stream";
 const HISTORY_PAGE = 30;
 /** Within this many pixels of the end counts as "at the bottom" (keeps following). */
 const BOTTOM_SLACK = 48;
-const CUT_REASONS = new Set(["length_limit", "max_tokens"]);
+// How a saved answer can end cut off; `client_disconnected` reaches a live stream only in the
+// replay of a question whose first stream dropped (the same Idempotency-Key sent again).
+const CUT_REASONS = new Set(["length_limit", "max_tokens", "client_disconnected"]);
 /** Touch screens have no Shift+Enter: there Enter makes a new line and Send sends. */
 const TOUCH = window.matchMedia("(pointer: coarse)");
 
