@@ -365,12 +365,25 @@ def test_a_long_upload_error_leaves_the_file_name_its_width(page: Page, web: Web
     expect(failed).to_have_count(0)
 
 
-def test_a_question_sent_again_after_a_failure_is_asked_again_and_after_a_drop_shown_once(
+def test_a_question_sent_again_after_stop_or_failure_is_asked_again_after_a_drop_replayed(
     page: Page, web: WebPlatform
 ) -> None:
     sign_in(page, web, new_tenant(web, "again"))
     send(page, "Where are we?")
     wait_answered(page)
+
+    # Stopped, then sent again: asked again (decision 0110), not the stopped answer replayed.
+    web.model.enqueue(Reply(tokens=("Slow ", *(["on "] * 40)), interval=0.1))
+    send(page, "Stop me")
+    expect(last_answer(page)).to_contain_text("Slow")
+    page.get_by_role("button", name="Stop").click()
+    expect(last_answer(page)).to_contain_text("Stopped")
+    asked = len(web.model.requests)
+    web.model.enqueue(Reply(tokens=("Asked afresh.",)))
+    send(page, "Stop me")
+    wait_answered(page)
+    assert len(web.model.requests) == asked + 1
+    expect(last_answer(page)).to_contain_text("Asked afresh.")
 
     # The model breaks mid-answer: the service says so, and the rep sends the question again.
     web.model.enqueue(Reply(tokens=("Half ", "an ", "answer"), error_after=2))
