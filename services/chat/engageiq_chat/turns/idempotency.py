@@ -190,7 +190,8 @@ async def replay(
     """The first request's stream again, from what it saved: `meta` with its ids at once,
     then (once its answer is saved; heartbeats meanwhile) its `citation`s, the answer as one
     `delta` (sources come before the markers naming them, as in the first stream) and `done`,
-    or `error` for an answer the model failed (with or without some text)."""
+    or `error` for an answer the model failed (with or without some text) and, at once, for a
+    conversation deleted since (`conversation_not_found`)."""
     yield events.sse(
         "meta",
         events.Meta(
@@ -209,6 +210,17 @@ async def replay(
         answer = await messages.get(tenant, first.conversation_id, first.assistant_message_id)
         if answer is not None:
             break
+        # The question is saved before its turn starts: without it, the conversation was
+        # deleted and the answer will never be saved, so waiting for it is pointless.
+        if await messages.get(tenant, first.conversation_id, first.user_message_id) is None:
+            yield events.sse(
+                "error",
+                events.ErrorEvent(
+                    code=Errors.CONVERSATION_NOT_FOUND.code,
+                    message=Errors.CONVERSATION_NOT_FOUND.message,
+                ),
+            )
+            return
         if time.monotonic() >= deadline:
             yield events.sse(
                 "error",
