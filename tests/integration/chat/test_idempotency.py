@@ -6,6 +6,7 @@ key is refused; keys are per user."""
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,6 +129,38 @@ def test_a_replayed_uncited_answer_says_so(harness: ChatHarness) -> None:
     assert first[-1] == second[-1]
     assert second[-1][1]["uncited"] is True
     assert [event for event, _ in second if event == "citation"] == []
+
+
+def test_a_replayed_answer_that_broke_off_ends_as_it_did(harness: ChatHarness) -> None:
+    # The model failed after some text (saved as incomplete, reason `error`): the first stream
+    # ended with `error`, so the replay does too, not with a `done` that reads as complete.
+    harness.provider = ScriptedProvider(tokens=("Half ", "an ", "answer"), fail_after=2)
+    with TestClient(harness.app()) as client:
+        headers = harness.headers()
+        first = every_event(post(client, headers, {"message": "Pro plan price?"}).text)
+        second = every_event(post(client, headers, {"message": "Pro plan price?"}).text)
+    assert first[-1][0] == "error"
+    assert second[-1][0] == "error"
+    assert "".join(d["text"] for e, d in second if e == "delta") == "Half an "
+
+
+def test_a_repeat_after_its_conversation_was_deleted_says_so_at_once(
+    harness: ChatHarness,
+) -> None:
+    # Its answer will never be saved: the repeat must not wait out the first one's time limit
+    # (with heartbeats, past a proxy's request bound) to say "not saved yet".
+    harness.provider = ScriptedProvider()
+    harness.chat_settings = ChatSettings(stream_max_seconds=3.0)
+    with TestClient(harness.app()) as client:
+        headers = harness.headers()
+        meta = answer_of(post(client, headers, {"message": "Forget me"}).text)[0]
+        deleted = client.delete(f"/api/conversations/{meta['conversationId']}", headers=headers)
+        assert deleted.status_code == 204
+        started = time.monotonic()
+        repeat = every_event(post(client, headers, {"message": "Forget me"}).text)
+    assert time.monotonic() - started < 2
+    assert repeat[-1] == ("error", repeat[-1][1])
+    assert repeat[-1][1]["code"] == "conversation_not_found"
 
 
 def test_a_repeat_while_the_first_streams_waits_for_its_answer(harness: ChatHarness) -> None:

@@ -4,6 +4,7 @@ included; Stop then Continue grows the same answer, whose new part has its sourc
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
@@ -33,7 +34,7 @@ def shown(answer: Locator) -> dict[str, Any]:
     for button in answer.locator(".sources button").all():
         button.click()
         panel = page.get_by_test_id("citation-panel")
-        panels.append(panel.locator(".citation-file, .passage").all_inner_texts())
+        panels.append(panel.locator(".citation-file, .citation-date, .passage").all_inner_texts())
         panel.get_by_role("button", name="Close source").click()
         expect(panel).to_have_count(0)
     return {
@@ -86,10 +87,13 @@ def test_only_cited_sources_are_shown_and_a_reload_shows_the_same(
         ["[1] quokka-pricing.md · Pricing", "[2] quokka-security.md · Security"]
     )
     live = shown(answer)
-    assert live["panels"][0] == [
+    place, uploaded, passage = live["panels"][0]
+    assert (place, passage) == (
         "quokka-pricing.md · Pricing",
         "The Quokka Pro plan costs 55 dollars per seat.",
-    ]
+    )
+    # The version the answer cites: the upload date streamed and stored with the source.
+    assert re.fullmatch(r"Uploaded \w.*\d{4}", uploaded), uploaded
     assert shown(reloaded(page)) == live
     assert axe_violations(page) == []
     at_both_sizes(page, "chat-cited-sources")

@@ -11,6 +11,7 @@ import io
 import re
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -362,3 +363,85 @@ def test_a_long_upload_error_leaves_the_file_name_its_width(page: Page, web: Web
     drop_files(page, [("fine.md", "# Fine\nA file that works.\n")])
     expect(page.locator(".upload", has_text="fine.md")).to_contain_text("Uploaded")
     expect(failed).to_have_count(0)
+
+
+def test_a_question_sent_again_after_stop_or_failure_is_asked_again_after_a_drop_replayed(
+    page: Page, web: WebPlatform
+) -> None:
+    sign_in(page, web, new_tenant(web, "again"))
+    send(page, "Where are we?")
+    wait_answered(page)
+
+    # Stopped, then sent again: asked again (decision 0110), not the stopped answer replayed.
+    web.model.enqueue(Reply(tokens=("Slow ", *(["on "] * 40)), interval=0.1))
+    send(page, "Stop me")
+    expect(last_answer(page)).to_contain_text("Slow")
+    page.get_by_role("button", name="Stop").click()
+    expect(last_answer(page)).to_contain_text("Stopped")
+    asked = len(web.model.requests)
+    web.model.enqueue(Reply(tokens=("Asked afresh.",)))
+    send(page, "Stop me")
+    wait_answered(page)
+    assert len(web.model.requests) == asked + 1
+    expect(last_answer(page)).to_contain_text("Asked afresh.")
+
+    # The model breaks mid-answer: the service says so, and the rep sends the question again.
+    web.model.enqueue(Reply(tokens=("Half ", "an ", "answer"), error_after=2))
+    send(page, "What does Pro cost?")
+    expect(page.get_by_test_id("announcer")).to_have_text(re.compile("did not finish"))
+    asked = len(web.model.requests)
+    web.model.enqueue(Reply(tokens=("A whole new answer.",)))
+    send(page, "What does Pro cost?")
+    wait_answered(page)
+    assert len(web.model.requests) == asked + 1  # asked again, not the failure replayed
+    expect(last_answer(page)).to_contain_text("A whole new answer.")
+
+    # The connection drops before `done`: sent again, the saved answer replaces the cut copy.
+    web.model.enqueue(Reply(tokens=("Kept ", "once.")))
+
+    def cut_before_done(route: Any) -> None:
+        response = route.fetch()
+        body = response.body()
+        route.fulfill(response=response, body=body[: body.index(b"event: done")])
+
+    page.route("**/api/chat", cut_before_done)
+    send(page, "Say it once")
+    expect(page.get_by_test_id("announcer")).to_have_text(re.compile("did not finish"))
+    page.unroute("**/api/chat")
+    asked = len(web.model.requests)
+    send(page, "Say it once")
+    wait_answered(page)
+    assert len(web.model.requests) == asked  # replayed from the key, no second model call
+    expect(page.locator(".message.user", has_text="Say it once")).to_have_count(1)
+    expect(page.get_by_test_id("answer").filter(has_text="Kept once.")).to_have_count(1)
+    expect(last_answer(page)).not_to_contain_text("Kept once.Kept")
+
+    # The connection drops and the service, seeing it, saves the answer cut off: its replay
+    # is the cut answer, which Continue picks up (not shown as a complete answer).
+    web.model.enqueue(Reply(tokens=("Cut ", "here ", *(["on "] * 30)), interval=0.1))
+
+    def drop_mid_answer(route: Any) -> None:
+        received = b""
+        with httpx.stream(
+            "POST",
+            route.request.url,
+            headers=route.request.headers,
+            content=route.request.post_data_buffer,
+            timeout=30,
+        ) as response:
+            for piece in response.iter_bytes():
+                received += piece
+                if b"here" in received:
+                    break  # the service sees the client go
+        route.fulfill(status=200, headers={"Content-Type": "text/event-stream"}, body=received)
+
+    page.route("**/api/chat", drop_mid_answer)
+    send(page, "Cut me off")
+    expect(page.get_by_test_id("announcer")).to_have_text(re.compile("did not finish"))
+    page.unroute("**/api/chat")
+    page.wait_for_timeout(1000)  # the service saves the cut answer
+    asked = len(web.model.requests)
+    send(page, "Cut me off")
+    expect(last_answer(page)).to_contain_text("Cut here")
+    expect(page.get_by_role("button", name="Continue")).to_be_visible()
+    assert len(web.model.requests) == asked

@@ -190,7 +190,8 @@ async def replay(
     """The first request's stream again, from what it saved: `meta` with its ids at once,
     then (once its answer is saved; heartbeats meanwhile) its `citation`s, the answer as one
     `delta` (sources come before the markers naming them, as in the first stream) and `done`,
-    or `error` for a failed answer."""
+    or `error` for an answer the model failed (with or without some text) and, at once, for a
+    conversation deleted since (`conversation_not_found`)."""
     yield events.sse(
         "meta",
         events.Meta(
@@ -209,6 +210,17 @@ async def replay(
         answer = await messages.get(tenant, first.conversation_id, first.assistant_message_id)
         if answer is not None:
             break
+        # The question is saved before its turn starts: without it, the conversation was
+        # deleted and the answer will never be saved, so waiting for it is pointless.
+        if await messages.get(tenant, first.conversation_id, first.user_message_id) is None:
+            yield events.sse(
+                "error",
+                events.ErrorEvent(
+                    code=Errors.CONVERSATION_NOT_FOUND.code,
+                    message=Errors.CONVERSATION_NOT_FOUND.message,
+                ),
+            )
+            return
         if time.monotonic() >= deadline:
             yield events.sse(
                 "error",
@@ -227,7 +239,9 @@ async def replay(
         yield event
     if answer.content:
         yield events.sse("delta", events.Delta(text=answer.content))
-    if answer.status is MessageStatus.FAILED:
+    # A model error after some text is saved incomplete with reason `error`: the first stream
+    # ended with `error`, and so does its replay (a `done` would read as a complete answer).
+    if answer.status is MessageStatus.FAILED or answer.finish_reason == "error":
         yield events.sse(
             "error",
             events.ErrorEvent(code="model_error", message="The model failed to answer. Try again."),

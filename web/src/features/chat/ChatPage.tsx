@@ -7,7 +7,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { announce } from "../../components/Announcer";
 import { Notice } from "../../components/Notice";
 import { loadDraft, saveDraft } from "../../lib/drafts";
-import { asApiError } from "../../lib/errors";
+import { asApiError, NETWORK_ERROR } from "../../lib/errors";
 import { navigate } from "../../lib/router";
 import { useStore } from "../../lib/store";
 import { me } from "../../lib/identity";
@@ -20,7 +20,9 @@ import { streamTurn } from "./stream";
 const HISTORY_PAGE = 30;
 /** Within this many pixels of the end counts as "at the bottom" (keeps following). */
 const BOTTOM_SLACK = 48;
-const CUT_REASONS = new Set(["length_limit", "max_tokens"]);
+// How a saved answer can end cut off; `client_disconnected` reaches a live stream only in the
+// replay of a question whose first stream dropped (the same Idempotency-Key sent again).
+const CUT_REASONS = new Set(["length_limit", "max_tokens", "client_disconnected"]);
 /** Touch screens have no Shift+Enter: there Enter makes a new line and Send sends. */
 const TOUCH = window.matchMedia("(pointer: coarse)");
 
@@ -195,18 +197,22 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
             const previous = assistantId;
             assistantId = meta.assistantMessageId;
             setMessages((current) =>
-              current.map((m) =>
-                m.id === previous
-                  ? {
-                      ...m,
-                      id: meta.assistantMessageId,
-                      provider: meta.provider,
-                      route: meta.route,
-                    }
-                  : m.id === userLocal
-                    ? { ...m, id: meta.userMessageId }
-                    : m,
-              ),
+              current
+                // A replay (the same key after a dropped connection) is a turn already on
+                // screen: its saved answer replaces the cut-off copy instead of doubling it.
+                .filter((m) => m.id !== meta.userMessageId && m.id !== meta.assistantMessageId)
+                .map((m) =>
+                  m.id === previous
+                    ? {
+                        ...m,
+                        id: meta.assistantMessageId,
+                        provider: meta.provider,
+                        route: meta.route,
+                      }
+                    : m.id === userLocal
+                      ? { ...m, id: meta.userMessageId }
+                      : m,
+                ),
             );
             if (!conversation) {
               conversation = meta.conversationId;
@@ -263,6 +269,9 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
         }));
         announce("Answer stopped.");
       } else {
+        // Only a stream cut in transit keeps the key (sent again, the saved answer is
+        // replayed); an answer the service said failed is asked again, not replayed.
+        if (error.code !== NETWORK_ERROR) asking.current = null;
         patch((m) => ({
           ...m,
           streaming: false,

@@ -1,5 +1,5 @@
-/** The side panel for one citation: the passage, the file name, its page or section, a
- * link that opens the file at that place (the files feature's viewer at /files/<id>/view:
+/** The side panel for one citation: the passage, the file name, its page or section, the
+ * day its cited version was uploaded, a link that opens the file at that place (the files feature's viewer at /files/<id>/view:
  * a PDF at its page, a sheet's range as a table, text with the passage highlighted) and the
  * download. Escape closes it and focus returns to the marker that opened it. */
 import { useEffect, useRef, useState } from "preact/hooks";
@@ -22,6 +22,14 @@ export function viewerHref(citation: Citation): string {
   return `/files/${encodeURIComponent(citation.sourceId)}/view${search ? `?${search}` : ""}`;
 }
 
+const UPLOADED = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+
+/** The day the cited version of the file was uploaded, or null when the source has none. */
+function uploadedOn(iso: string | undefined): string | null {
+  const when = iso ? new Date(iso) : null;
+  return when && !Number.isNaN(when.getTime()) ? UPLOADED.format(when) : null;
+}
+
 export function CitationPanel({
   citation,
   number,
@@ -34,6 +42,7 @@ export function CitationPanel({
   const [href, setHref] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
+  const uploaded = uploadedOn(citation.uploadedAt);
 
   useEffect(() => {
     const opener = document.activeElement as HTMLElement | null;
@@ -76,6 +85,7 @@ export function CitationPanel({
         <strong>{citation.title}</strong>
         {citation.location && <span class="citation-location"> · {citation.location}</span>}
       </p>
+      {uploaded && <p class="hint citation-date">Uploaded {uploaded}</p>}
       <blockquote class="passage" dir="auto">
         {citation.snippet || "No passage text was returned."}
       </blockquote>
