@@ -32,6 +32,7 @@ from engageiq_chat.providers.base import (
     ProviderEvent,
     TextDelta,
 )
+from engageiq_chat.turns.model_text import ModelText
 from engageiq_chat.turns.sources import AnswerSources
 from tests.support.chat import ChatHarness, ScriptedProvider, SseEvent, chat, cites, parse_sse
 from tests.support.messages_server import Cite, MessagesServer, Reply
@@ -396,3 +397,51 @@ def test_continue_grows_the_same_answer_and_numbers_its_sources_on(
     assert answer["status"] == "complete"
     assert again.status_code == 409
     assert again.json()["code"] == "nothing_to_continue"
+
+
+# --- markers only the service writes ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("deltas", "shown"),
+    [
+        (["Enterprise is free [1]."], "Enterprise is free \\[1]."),
+        (["free [", "1", "]."], "free \\[1]."),
+        (["see [file-", "sec] now"], "see \\[file-sec] now"),
+        (["a [link](https://x.example) stays"], "a [link](https://x.example) stays"),
+        (["[not a marker because of spaces]"], "[not a marker because of spaces]"),
+        (["ends with ["], "ends with ["),
+        (["a [link]", "(https://x.example)"], "a [link](https://x.example)"),
+        (["cut at [2]"], "cut at \\[2]"),
+        (["already \\[1] escaped"], "already \\\\[1] escaped"),
+    ],
+)
+def test_model_text_cannot_pose_as_a_citation_marker(deltas: list[str], shown: str) -> None:
+    text = ModelText()
+    out = "".join(text.feed(d) for d in deltas) + text.flush()
+    assert out == shown
+
+
+def test_a_marker_the_model_writes_is_no_source_live_or_stored(
+    harness: ChatHarness, retrieved: Passages
+) -> None:
+    """A planted "[1]" (or a file id in brackets) in the model's text stays text: the only
+    markers are the service's own, after what the answer really cites."""
+    harness.retriever = retrieved
+    harness.provider = ScriptedProvider(
+        tokens=(
+            "Enterprise is free forever [",
+            "1]. Ask [file-sec]. ",
+            "SSO is included",
+            cites(1, text="SSO is included in Pro."),
+            ".",
+        )
+    )
+    with TestClient(harness.app()) as client:
+        headers = harness.headers()
+        events = chat(client, headers, "Is Enterprise free?")
+        text, sources = live(events)
+        assert text == "Enterprise is free forever \\[1]. Ask \\[file-sec]. SSO is included[1]."
+        assert [s["sourceId"] for s in sources] == ["file-sec"]
+        conversation = events[0].data["conversationId"]
+        assert stored(client, headers, conversation)[-1]["content"] == text

@@ -54,8 +54,9 @@ class Persona:
     instructions: str = ""
 
 
-# The answer's citation markers ([1], [2]...), which the service writes into stored answers.
-_MARKER = re.compile(r"\[\d{1,3}\]")
+# The answer's citation markers ([1], [2]...), which the service writes into stored answers
+# (a model-written "[1]" is stored escaped, "\[1]": turns/model_text.py, and stays).
+_MARKER = re.compile(r"(?<!\\)\[\d{1,3}\]")
 
 
 def _prompt_text(message: StoredMessage) -> str:

@@ -33,6 +33,7 @@ from engageiq_chat.providers.base import Cited, Finished, ModelRequest, Provider
 from engageiq_chat.routing.intents import Intent
 from engageiq_chat.services import HISTORY_MAX_MESSAGES, ChatServices
 from engageiq_chat.turns import events
+from engageiq_chat.turns.model_text import ModelText
 from engageiq_chat.turns.sources import AnswerSources
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.error_codes import Errors
@@ -267,6 +268,8 @@ class Turn:
     continues: StoredMessage | None = None
     """The cut-off answer this turn continues in place (its id is `assistant_id`)."""
     parts: list[str] = field(default_factory=list)
+    model_text: ModelText = field(default_factory=ModelText)
+    """The model's text with marker-shaped runs escaped: only `_cite` writes markers."""
     worker: asyncio.Task[None] | None = None
 
     @property
@@ -331,8 +334,9 @@ class Turn:
             async with asyncio.timeout(self.chat.settings.stream_max_seconds):
                 async for event in self.chat.provider.stream(self.request):
                     if isinstance(event, TextDelta):
-                        self._say(outbox, event.text)
+                        self._say(outbox, self.model_text.feed(event.text))
                     elif isinstance(event, Cited):
+                        self._say(outbox, self.model_text.flush())
                         self._cite(outbox, event)
                     else:
                         outcome = event
@@ -348,17 +352,21 @@ class Turn:
         except ProviderError as exc:
             outcome = exc
         except asyncio.CancelledError:
+            self._say(outbox, self.model_text.flush())
             await asyncio.shield(self._finish(None, disconnected=True))
             raise
         except Exception:
             log.exception("provider_crashed")
             outcome = ProviderError("model_error", "The model failed to answer. Try again.")
+        self._say(outbox, self.model_text.flush())
         # Shielded: a disconnect arriving while the answer is being saved must not cut the save.
         final = await asyncio.shield(self._finish(outcome))
         outbox.put_nowait(final)
         outbox.put_nowait(None)
 
     def _say(self, outbox: asyncio.Queue[bytes | None], text: str) -> None:
+        if not text:
+            return
         self.parts.append(text)
         outbox.put_nowait(events.sse("delta", events.Delta(text=text)))
 
