@@ -16,7 +16,7 @@ import msgspec
 import pytest
 
 from engageiq_files.catalog.records import FileStatus
-from engageiq_files.search.build_process import IndexBuildProcess
+from engageiq_files.search.build_process import IndexBuildFailed, IndexBuildProcess
 from engageiq_search.index_store import IndexPointer, IndexStore, is_manifest_key
 from engageiq_search.manifest import IndexManifest
 from engageiq_search.merge_policy import SEGMENTS_PER_TIER
@@ -212,3 +212,28 @@ def test_a_kill_in_the_middle_of_a_merge_loses_nothing_and_the_next_change_clear
     assert searchable(restarted, "dugong") == set(files)
     assert not orphans & index_objects(restarted)
     assert_only_listed_objects(restarted)
+
+
+class MergesFail(IndexBuildProcess):
+    def merge(self, segments: list[tuple[bytes, list[str]]]) -> bytes:
+        raise IndexBuildFailed("simulated merge failure")
+
+
+def test_a_failed_merge_fails_no_change_and_is_retried_by_the_next(
+    service_settings: ServiceSettings,
+) -> None:
+    """A change is published and its file `ready` before any merge: a merge that fails must
+    not reach the caller (the ingestion worker would fail a searchable file)."""
+    instance = Instance(service_settings, MergesFail())
+    files = [add(instance, f"manatee clause {n}") for n in range(SEGMENTS_PER_TIER + 2)]
+    assert all(instance.status(f) is FileStatus.READY for f in files)
+    assert searchable(instance, "manatee") == set(files)
+    _, current = manifest(instance.indexes)
+    assert len(current.segments) == len(files)  # nothing merged
+
+    instance.builder._build_process = IndexBuildProcess()
+    files.append(add(instance, "manatee renewal"))
+    _, current = manifest(instance.indexes)
+    assert len(current.segments) < len(files)  # the next change merged
+    assert searchable(instance, "manatee") == set(files)
+    assert_only_listed_objects(instance)

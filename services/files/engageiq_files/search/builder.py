@@ -31,12 +31,13 @@ import anyio
 import anyio.to_thread
 import msgspec
 import structlog
+from botocore.exceptions import BotoCoreError, ClientError
 
 from engageiq_files.catalog.catalog import FileCatalog
 from engageiq_files.catalog.records import FileRecord, FileStatus
 from engageiq_files.catalog.versions import superseded_in_build, versions_of
 from engageiq_files.ingestion.chunking import Chunk
-from engageiq_files.search.build_process import IndexBuildProcess
+from engageiq_files.search.build_process import IndexBuildFailed, IndexBuildProcess
 from engageiq_files.uploads.store import FileStore
 from engageiq_search.index_store import IndexPointer, IndexStore
 from engageiq_search.manifest import IndexManifest, SegmentEntry
@@ -114,10 +115,17 @@ class TenantIndexBuilder:
             await self._merge(tenant)
 
     async def _merge(self, tenant: TenantContext) -> None:
+        """Merges the policy asks for. A merge that fails is logged and left to the next
+        change: the change itself is published and its files are `ready` (a caller that took
+        the failure for its own would fail a file that is searchable)."""
         for _ in range(MAX_MERGES_PER_CHANGE):
-            merged = await anyio.to_thread.run_sync(self._merge_blocking, tenant)
+            try:
+                merged = await anyio.to_thread.run_sync(self._merge_blocking, tenant)
+            except (IndexBuildFailed, BotoCoreError, ClientError) as exc:
+                log.warning("index_merge_failed", error=repr(exc))
+                return
             if merged is None:
-                break
+                return
             self._remember(tenant, *merged)
 
     def _mark_ready(self, tenant: TenantContext, file_ids: Collection[str]) -> None:
