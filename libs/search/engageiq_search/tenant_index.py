@@ -261,13 +261,17 @@ def _bm25(
 def _top(
     part: int, scores: npt.NDArray[np.float32], wanted: int, floor: float = 0.0
 ) -> list[tuple[_Hit, float]]:
-    """The `wanted` best rows of `scores` above `floor`, best first (stable for ties)."""
-    n = min(wanted, len(scores))
-    if n < 1:
+    """The `wanted` best rows of `scores` above `floor`, best first (stable for ties).
+
+    BM25 scores are zero for most chunks (no query term): the rows above the floor are
+    selected first, so the partial sort runs over those few, not over every chunk."""
+    rows = np.flatnonzero(scores > floor)
+    if wanted < 1 or not len(rows):
         return []
-    top = np.argpartition(-scores, n - 1)[:n]
-    top = top[np.argsort(-scores[top], kind="stable")]
-    return [((part, int(row)), float(scores[row])) for row in top if scores[row] > floor]
+    if wanted < len(rows):
+        rows = rows[np.argpartition(-scores[rows], wanted - 1)[:wanted]]
+    rows = rows[np.argsort(-scores[rows], kind="stable")]
+    return [((part, int(row)), float(scores[row])) for row in rows]
 
 
 class _LegacyChunk(msgspec.Struct, array_like=True, frozen=True):
