@@ -15,7 +15,7 @@ import { history, newIdempotencyKey, type Citation, type NumberedCitation } from
 import { CitationPanel } from "./CitationPanel";
 import { ConversationList, touchConversation } from "./ConversationList";
 import { Message, type UiMessage } from "./Message";
-import { streamTurn } from "./stream";
+import { streamTurn, type StreamHandlers } from "./stream";
 
 const HISTORY_PAGE = 30;
 /** Within this many pixels of the end counts as "at the bottom" (keeps following). */
@@ -43,6 +43,30 @@ function withSource(citations: Citation[], { number, ...citation }: NumberedCita
 }
 
 /** The service's rule for `uncited`, for a stream cut before its `done` could say it. */
+/** How a streamed answer's text, sources and end change the message it fills (a new
+ * question's answer and a continued one alike). */
+function answerUpdates(
+  patch: (change: (m: UiMessage) => UiMessage) => void,
+): Pick<StreamHandlers, "onDelta" | "onCitation" | "onDone"> {
+  return {
+    onDelta(delta) {
+      patch((m) => ({ ...m, content: m.content + delta }));
+    },
+    onCitation(citation) {
+      patch((m) => ({ ...m, citations: withSource(m.citations, citation) }));
+    },
+    onDone(done) {
+      patch((m) => ({
+        ...m,
+        streaming: false,
+        status: CUT_REASONS.has(done.finishReason) ? "incomplete" : "complete",
+        finishReason: done.finishReason,
+        uncited: done.uncited ?? false,
+      }));
+    },
+  };
+}
+
 function uncitedNow(message: UiMessage, passages: number): boolean {
   return passages > 0 && message.content.trim() !== "" && message.citations.length === 0;
 }
@@ -229,21 +253,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
               lastRoute: meta.route,
             });
           },
-          onDelta(delta) {
-            patch((m) => ({ ...m, content: m.content + delta }));
-          },
-          onCitation(citation) {
-            patch((m) => ({ ...m, citations: withSource(m.citations, citation) }));
-          },
-          onDone(done) {
-            patch((m) => ({
-              ...m,
-              streaming: false,
-              status: CUT_REASONS.has(done.finishReason) ? "incomplete" : "complete",
-              finishReason: done.finishReason,
-              uncited: done.uncited ?? false,
-            }));
-          },
+          ...answerUpdates(patch),
         },
         abort.signal,
         key,
@@ -312,21 +322,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
           onMeta(meta) {
             passages = meta.passages ?? 0;
           },
-          onDelta(delta) {
-            patch((m) => ({ ...m, content: m.content + delta }));
-          },
-          onCitation(citation) {
-            patch((m) => ({ ...m, citations: withSource(m.citations, citation) }));
-          },
-          onDone(done) {
-            patch((m) => ({
-              ...m,
-              streaming: false,
-              status: CUT_REASONS.has(done.finishReason) ? "incomplete" : "complete",
-              finishReason: done.finishReason,
-              uncited: done.uncited ?? false,
-            }));
-          },
+          ...answerUpdates(patch),
         },
         abort.signal,
       );
