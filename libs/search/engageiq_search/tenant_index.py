@@ -274,15 +274,8 @@ def _top(
     return [((part, int(row)), float(scores[row])) for row in rows]
 
 
-class _LegacyChunk(msgspec.Struct, array_like=True, frozen=True):
-    file_id: str
-    file_name: str
-    location: str
-    text: str
-    uploaded_at: str = ""
-
-
-_legacy_decoder = msgspec.json.Decoder(list[_LegacyChunk])
+# Formats 1 and 2 stored each chunk as `IndexedChunk` encodes it (an array of its fields).
+_legacy_decoder = msgspec.json.Decoder(list[IndexedChunk])
 
 
 def legacy_chunks(source: IO[bytes]) -> list[IndexedChunk] | None:
@@ -293,30 +286,22 @@ def legacy_chunks(source: IO[bytes]) -> list[IndexedChunk] | None:
         with zipfile.ZipFile(source) as archive:
             names = set(archive.namelist())
             if "meta.npy" in names:
-                legacy_one = True
+                pass  # format 1: read below with numpy
             elif "meta.json" in names and "chunks.jsonl" in names and "files.jsonl" not in names:
                 meta = json.loads(archive.read("meta.json"))
                 if meta.get("format") != 2:
                     raise ValueError("unknown index format")
                 with archive.open("chunks.jsonl") as member:
-                    return [
-                        _chunk(c)
-                        for block in json_line_blocks(member)
-                        for c in _legacy_decoder.decode(block)
-                    ]
+                    blocks = json_line_blocks(member)
+                    return [c for block in blocks for c in _legacy_decoder.decode(block)]
             else:
                 return None
     except (zipfile.BadZipFile, KeyError, msgspec.DecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"not a readable index ({exc})") from None
-    assert legacy_one
     source.seek(start)
     # allow_pickle=False: an index file is data and must never be able to run code.
     with np.load(source, allow_pickle=False) as archive:
         meta = json.loads(archive["meta"].tobytes())
         if meta.get("format") != 1:
             raise ValueError("unknown index format")
-        return [_chunk(c) for c in _legacy_decoder.decode(archive["chunks"].tobytes())]
-
-
-def _chunk(c: _LegacyChunk) -> IndexedChunk:
-    return IndexedChunk(c.file_id, c.file_name, c.location, c.text, c.uploaded_at)
+        return _legacy_decoder.decode(archive["chunks"].tobytes())
