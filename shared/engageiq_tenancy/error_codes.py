@@ -272,6 +272,80 @@ class Errors:
         "the file is current or not ready",
     )
 
+    # Governed knowledge (decision 0111): collections, audiences, verification, content issues.
+    COLLECTION_NOT_FOUND = ErrorCode(
+        404,
+        "collection_not_found",
+        "No such collection.",
+        "no such collection that you may see",
+    )
+    INVALID_COLLECTION_NAME = ErrorCode(
+        400,
+        "invalid_collection_name",
+        "A collection needs a name of 1 to {limit} visible characters.",
+    )
+    INVALID_COLLECTION_DESCRIPTION = ErrorCode(
+        400,
+        "invalid_collection_description",
+        "Keep a collection's description to {limit} characters or fewer.",
+    )
+    COLLECTION_NAME_TAKEN = ErrorCode(
+        409,
+        "collection_name_taken",
+        "Your organisation already has a collection called '{name}'.",
+        "another collection has this name (compared ignoring case)",
+    )
+    INVALID_AUDIENCE = ErrorCode(
+        400,
+        "invalid_audience",
+        "The audience is not valid: {detail}.",
+        "unknown roles, users who are not in your organisation, or neither users nor roles",
+    )
+    INVALID_COLLECTION_IDS = ErrorCode(
+        400,
+        "invalid_collection_ids",
+        "A file belongs to at most {limit} collections, each named once.",
+    )
+    INVALID_REVIEW_BY = ErrorCode(
+        400,
+        "invalid_review_by",
+        "The review date must be a real date written YYYY-MM-DD, such as 2027-03-01.",
+    )
+    INVALID_OWNER = ErrorCode(
+        400,
+        "invalid_owner",
+        "The new owner must be a user of your organisation.",
+    )
+    NOT_FILE_STEWARD = ErrorCode(
+        403,
+        "forbidden",
+        "Only the owner of '{name}' or an admin of your organisation can {action} it.",
+        "only the file's owner, or a tenant admin, may change this",
+    )
+    UNKNOWN_SCOPE = ErrorCode(
+        400,
+        "unknown_scope",
+        "The scope names a collection or file that does not exist.",
+        "a collection or file id in the scope does not exist (or is not yours to see)",
+    )
+    CONTENT_ISSUE_NOT_FOUND = ErrorCode(
+        404,
+        "content_issue_not_found",
+        "No such content issue.",
+        "no such content issue that you may see",
+    )
+    CONTENT_ISSUE_RESOLVED = ErrorCode(
+        409,
+        "content_issue_resolved",
+        "This content issue was already resolved.",
+        "the issue was resolved before",
+    )
+    RESOLUTION_NOTE_TOO_LONG = ErrorCode(
+        400,
+        "resolution_note_too_long",
+        "Keep the note to {limit} characters or fewer.",
+    )
+
     # The organisation and its users (the tenant admin API).
     TENANT_RECORD_NOT_FOUND = ErrorCode(
         404,

@@ -96,9 +96,14 @@ FILES: Final = TableSpec(
     logical_name="files",
     description=(
         "File metadata and ingestion status under pk=<tenant>#FILES. by_ingestion is sparse: "
-        "it holds only files waiting for or in ingestion, oldest update first (decision 0075)."
+        "it holds only files waiting for or in ingestion, oldest update first (decision 0075). "
+        "by_governance is sparse: files in a collection, verified or with a reassigned owner, "
+        "under governed=<tenant>#GOVERNED (decision 0111)."
     ),
-    indexes=(GlobalIndex("by_ingestion", "ingestion", "updatedAt"),),
+    indexes=(
+        GlobalIndex("by_ingestion", "ingestion", "updatedAt"),
+        GlobalIndex("by_governance", "governed", "updatedAt"),
+    ),
     ttl_attribute="expiresAt",
 )
 USAGE: Final = TableSpec(

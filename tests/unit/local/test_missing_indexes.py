@@ -1,5 +1,6 @@
 """A local state saved before an index joined the spec gets that index on restore (the files
-table's `by_ingestion`, decision 0075), so a restored platform can sweep stranded files."""
+table's `by_ingestion`, decision 0075, and `by_governance`, decision 0111), so a restored
+platform can sweep stranded files and knows who may see what."""
 
 from __future__ import annotations
 
@@ -33,7 +34,9 @@ def test_a_restored_table_without_an_index_of_the_spec_gets_it(
         },
     )
 
-    assert add_missing_indexes(local_resources.endpoint_url) == [f"{name}/{index.name}"]
+    assert add_missing_indexes(local_resources.endpoint_url) == [
+        f"{name}/{i.name}" for i in FILES.indexes
+    ]
     assert add_missing_indexes(local_resources.endpoint_url) == []
     found = dynamodb.query(
         TableName=name,

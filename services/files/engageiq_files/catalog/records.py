@@ -72,6 +72,23 @@ class FileRecord(msgspec.Struct, rename="camel", kw_only=True):
     versioned: bool = False
     """Whether the document has more than one version (listings look versions up only then)."""
 
+    collection_ids: list[str] = msgspec.field(default_factory=list)
+    """The collections the file belongs to (decision 0111: each restricted one must admit a
+    caller for the file to be visible to them)."""
+    owner: str = ""
+    """The user id answerable for the file's content; "" means its uploader (`uploaded_by`).
+    Tenant admins reassign it."""
+    verified_at: str | None = None
+    """When the owner or an admin last verified the file (ISO 8601); None: unverified."""
+    verified_by: str | None = None
+    review_by: str | None = None
+    """The verification holds until the end of this day (`YYYY-MM-DD`, UTC); then `stale`."""
+
+    @property
+    def owner_id(self) -> str:
+        """Who owns the file: the reassigned owner, else the uploader."""
+        return self.owner or self.uploaded_by
+
     @property
     def document(self) -> str:
         return self.document_id or self.id
