@@ -113,18 +113,20 @@ class TenantIndex:
         collapse: bool = True,
         embedder: Embedder | None = None,
         files: Collection[str] | None = None,
+        exclude: Collection[str] = (),
     ) -> list[tuple[IndexedChunk, float]]:
         """The `k` best chunks for `query`, best first, with their scores: BM25 (question
         and function words left out of the query: `query_tokens`), fused by reciprocal rank
         with the embeddings' ranking when `embedder` is given and the segments carry its
         vectors (the score is then the fused one). Near-duplicate chunks are collapsed
         (`duplicates.distinct`). `files`, when given, limits the result to those file ids
-        (the filter collections and audiences use). `plain_query` and `collapse=False` turn
+        (a conversation's scope); `exclude` leaves those file ids out (the files a caller's
+        audiences hide, decision 0111). `plain_query` and `collapse=False` turn
         those steps off (bench/answer_quality.py measures each). Blocking (CPU)."""
         if k < 1 or not self.parts:
             return []
         wanted = k * CANDIDATES_PER_RESULT if collapse else k
-        allowed = [self._allowed(part, files) for part in self.parts]
+        allowed = [self._allowed(part, files, exclude) for part in self.parts]
         split = tokenizer()
         tokens = split.tokens(query) if plain_query else query_tokens(split, query)
         depth = max(wanted, CANDIDATES) if embedder is not None else wanted
@@ -136,10 +138,15 @@ class TenantIndex:
             return found[:k]
         return list(distinct(((hit, hit[0].text) for hit in found), k))
 
-    def _allowed(self, part: IndexPart, files: Collection[str] | None) -> npt.NDArray[np.bool_]:
-        if files is None:
-            return part.live
-        return part.live & part.segment.file_mask(set(files))
+    def _allowed(
+        self, part: IndexPart, files: Collection[str] | None, exclude: Collection[str]
+    ) -> npt.NDArray[np.bool_]:
+        allowed = part.live
+        if files is not None:
+            allowed = allowed & part.segment.file_mask(set(files))
+        if exclude:
+            allowed = allowed & ~part.segment.file_mask(set(exclude))
+        return allowed
 
     def _lexical(
         self, tokens: list[str], allowed: list[npt.NDArray[np.bool_]], wanted: int

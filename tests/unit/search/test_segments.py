@@ -23,6 +23,8 @@ from engageiq_search.merge_policy import SEGMENTS_PER_TIER, merge_due
 from engageiq_search.query import query_tokens
 from engageiq_search.segment import IndexedChunk, Segment, scored_text, tokenizer
 from engageiq_search.tenant_index import IndexPart, TenantIndex
+from engageiq_search.trust import trusted_first
+from engageiq_tenancy.governance import Freshness
 
 WORDS = [
     *("price", "discount", "renewal", "contract", "annual", "seat", "licence", "support"),
@@ -202,3 +204,39 @@ def test_a_segment_mostly_dead_is_rewritten() -> None:
     mostly_dead = SegmentEntry("b", {"y": 30, "z": 70}, dead=["y"])
     assert merge_due([healthy, mostly_dead]) == [mostly_dead]
     assert merge_due([healthy, SegmentEntry("c", {"y": 10, "z": 90}, dead=["y"])]) == []
+
+
+def test_excluded_files_never_come_back_and_scope_limits_to_its_files() -> None:
+    chunks = [
+        IndexedChunk(
+            file_id=f"f{i}", file_name=f"f{i}.md", location="", text=f"annual discount {i}"
+        )
+        for i in range(4)
+    ]
+    index = TenantIndex.build(chunks)
+    everything = {c.file_id for c, _ in index.search("annual discount", 10, collapse=False)}
+    assert everything == {"f0", "f1", "f2", "f3"}
+    hidden = {
+        c.file_id
+        for c, _ in index.search("annual discount", 10, collapse=False, exclude={"f1", "f2"})
+    }
+    assert hidden == {"f0", "f3"}
+    scoped = {
+        c.file_id
+        for c, _ in index.search(
+            "annual discount", 10, collapse=False, files={"f1", "f2"}, exclude={"f2"}
+        )
+    }
+    assert scoped == {"f1"}
+
+
+def test_trusted_first_keeps_the_order_when_trust_is_equal() -> None:
+    order = ["a", "b", "c", "d"]
+    status = {
+        "a": Freshness.STALE,
+        "b": Freshness.UNVERIFIED,
+        "c": Freshness.VERIFIED,
+        "d": Freshness.UNVERIFIED,
+    }
+    assert trusted_first(order, status.__getitem__) == ["c", "b", "d", "a"]
+    assert trusted_first(order, lambda _: Freshness.UNVERIFIED) == order
