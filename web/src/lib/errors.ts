@@ -57,6 +57,8 @@ function sentenceFor(error: ApiError): string {
       return "You do not have permission to do that.";
     case "last_admin":
       return "Your organisation needs at least one administrator; make someone else an administrator first.";
+    case "unknown_scope":
+      return "Some of the collections or files chosen for this conversation are no longer available to you. Choose the sources again, or clear the scope.";
     default:
       if (error.status >= 500) {
         return "Something went wrong on our side. Please try again in a moment.";

@@ -16,8 +16,58 @@ export type Me = ChatSchemas["Me"];
 /** A tenant's branding (GET /api/tenant); the public one (GET /api/branding) fits it too. */
 export type Branding = ChatSchemas["Branding"];
 
+// Governed knowledge (decision 0111). Written from the issue's contract until
+// scripts/web-api-types regenerates the services' documents with them; the intersections
+// below then only narrow what the generated types already say.
+
+/** A file's trust: verified until the end of its `reviewBy` day (UTC), stale after it,
+ * unverified if never verified or withdrawn. */
+export type Freshness = "verified" | "stale" | "unverified";
+
+/** What a file, a search result or a citation says about its verification. */
+export interface Verification {
+  freshness?: Freshness;
+  /** ISO timestamp of the last verification. */
+  verifiedAt?: string | null;
+  verifiedBy?: string | null;
+  /** `YYYY-MM-DD`, the last day (UTC) the verification holds. */
+  reviewBy?: string | null;
+}
+
+export type AudienceRole = "member" | "tenant_admin";
+
+/** Who a restricted collection admits: its users and the holders of its roles. */
+export interface Audience {
+  users: string[];
+  roles: AudienceRole[];
+}
+
+/** GET /api/collections; no `audience`: open to the whole tenant. */
+export interface Collection {
+  id: string;
+  name: string;
+  description: string;
+  audience?: Audience | null;
+  createdAt: string;
+  updatedAt: string;
+  createdBy: string;
+}
+
+/** What a conversation's answers may draw on (POST /api/chat `scope`); both lists empty or
+ * absent: everything the reader may see. */
+export interface Scope {
+  collectionIds?: string[];
+  fileIds?: string[];
+}
+
 /** A file (GET /api/files/{file_id}): the files feature lists them, chat opens a citation's. */
 export type FileView = OmittingDefaults<
   FilesSchemas["FileView"],
   "updatedAt" | "uploadedBy" | "chunkCount" | "awaitingUpload" | "versions"
->;
+> &
+  Verification & {
+    /** The collections it belongs to that still exist and the reader may see. */
+    collectionIds?: string[];
+    /** The user id answering for the file (the uploader until reassigned). */
+    owner?: string;
+  };

@@ -11,10 +11,14 @@ import { asApiError, NETWORK_ERROR } from "../../lib/errors";
 import { navigate } from "../../lib/router";
 import { useStore } from "../../lib/store";
 import { me } from "../../lib/identity";
-import { history, newIdempotencyKey, type Citation, type NumberedCitation } from "./api";
+import { listCollections } from "../../lib/collections";
+import { chooseFiles, chosenFiles } from "../../lib/scope";
+import type { Collection, Scope } from "../../lib/types";
+import { citedFile, history, newIdempotencyKey, type Citation, type NumberedCitation } from "./api";
 import { CitationPanel } from "./CitationPanel";
-import { ConversationList, touchConversation } from "./ConversationList";
+import { ConversationList, conversations, touchConversation } from "./ConversationList";
 import { Message, type UiMessage } from "./Message";
+import { isScoped, NO_SCOPE, ScopePicker, type ChatScope } from "./ScopePicker";
 import { streamTurn, type StreamHandlers } from "./stream";
 
 const HISTORY_PAGE = 30;
@@ -62,9 +66,24 @@ function answerUpdates(
         status: CUT_REASONS.has(done.finishReason) ? "incomplete" : "complete",
         finishReason: done.finishReason,
         uncited: done.uncited ?? false,
+        notice: done.notice ?? null,
       }));
     },
   };
+}
+
+/** A stored scope as the page shows it: its files by name (a file the reader can no longer
+ * open keeps its place, named as such, so the scope can still be cleared or changed). */
+async function shownScope(scope: Scope | null | undefined): Promise<ChatScope> {
+  const fileIds = scope?.fileIds ?? [];
+  const files = await Promise.all(
+    fileIds.map((id) =>
+      citedFile(id)
+        .then((file) => ({ id, name: file.name }))
+        .catch(() => ({ id, name: "A file no longer available" })),
+    ),
+  );
+  return { collectionIds: scope?.collectionIds ?? [], files };
 }
 
 function uncitedNow(message: UiMessage, passages: number): boolean {
@@ -101,12 +120,29 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
     null,
   );
   const compositionEnded = useRef(-Infinity);
+  const [collections, setCollections] = useState<Collection[]>([]);
+  const [scope, setScope] = useState<ChatScope>(NO_SCOPE);
+  // The scope was changed here since the conversation's last question: the next question
+  // sends it (an unchanged one is not sent, and the conversation keeps what it stored).
+  const [scopeChanged, setScopeChanged] = useState(false);
+
+  useEffect(() => {
+    listCollections()
+      .then(setCollections)
+      // Without the list the picker offers no collections; asking still works.
+      .catch(() => setCollections([]));
+  }, []);
 
   useEffect(() => {
     setDraft(loadDraft(userId, conversationId));
     setPanel(null);
     setProblem(null);
     if (createdHere.current && createdHere.current === conversationId) return;
+    // A new conversation starts from the files chosen on the Files page, if any (once).
+    const chosen = conversationId ? null : chosenFiles.get();
+    if (chosen) chooseFiles(null);
+    setScope(chosen ? { collectionIds: [], files: chosen.files } : NO_SCOPE);
+    setScopeChanged(Boolean(chosen?.files.length));
     controller.current?.abort();
     setMessages([]);
     setOlderCursor(null);
@@ -117,6 +153,9 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
       .then((page) => {
         setMessages(page.messages);
         setOlderCursor(page.nextCursor);
+        const stored =
+          page.scope ?? conversations.get().items.find((c) => c.id === conversationId)?.scope;
+        void shownScope(stored).then(setScope);
       })
       .catch((e) => {
         const error = asApiError(e);
@@ -170,6 +209,10 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
     const abort = new AbortController();
     controller.current = abort;
     const now = new Date().toISOString();
+    const sentScope: Scope | undefined =
+      scopeChanged || (!conversationId && isScoped(scope))
+        ? { collectionIds: scope.collectionIds, fileIds: scope.files.map((f) => f.id) }
+        : undefined;
     const userLocal = `local-user-${Date.now()}`;
     let assistantId = `local-assistant-${Date.now()}`;
     let conversation = conversationId;
@@ -192,6 +235,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
         provider: null,
         finishReason: null,
         uncited: false,
+        notice: null,
       },
       {
         id: assistantId,
@@ -205,6 +249,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
         provider: null,
         finishReason: null,
         uncited: false,
+        notice: null,
         streaming: true,
       },
     ]);
@@ -213,10 +258,16 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
     setStreaming(true);
     try {
       await streamTurn(
-        conversation ? { message, conversationId: conversation } : { message },
+        {
+          message,
+          ...(conversation ? { conversationId: conversation } : {}),
+          ...(sentScope ? { scope: sentScope } : {}),
+        },
         {
           onMeta(meta) {
             started = true;
+            // Stored with the turn: later questions keep it without sending it again.
+            if (sentScope) setScopeChanged(false);
             passages = meta.passages ?? 0;
             const previous = assistantId;
             assistantId = meta.assistantMessageId;
@@ -459,6 +510,16 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
           </ol>
         </div>
         {problem && <Notice onDismiss={() => setProblem(null)}>{problem}</Notice>}
+        <ScopePicker
+          scope={scope}
+          collections={collections}
+          pending={scopeChanged && Boolean(conversationId)}
+          onChange={(next) => {
+            setScope(next);
+            setScopeChanged(true);
+            announce(isScoped(next) ? "Scope changed." : "Scope cleared.");
+          }}
+        />
         <form class="composer" onSubmit={submit}>
           <label for="message" class="visually-hidden">
             Message

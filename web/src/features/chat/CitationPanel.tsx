@@ -3,6 +3,7 @@
  * a PDF at its page, a sheet's range as a table, text with the passage highlighted) and the
  * download. Escape closes it and focus returns to the marker that opened it. */
 import { useEffect, useRef, useState } from "preact/hooks";
+import { FreshnessBadge } from "../../components/FreshnessBadge";
 import { Icon } from "../../components/Icons";
 import { asApiError } from "../../lib/errors";
 import { onLinkClick } from "../../lib/router";
@@ -19,7 +20,13 @@ export function viewerHref(citation: Citation): string {
   if (citation.location) query.set("at", citation.location);
   if (citation.snippet) query.set("q", citation.snippet.slice(0, 300));
   const search = query.toString();
-  return `/files/${encodeURIComponent(citation.sourceId)}/view${search ? `?${search}` : ""}`;
+  return `/files/${encodeURIComponent(citation.sourceId ?? "")}/view${search ? `?${search}` : ""}`;
+}
+
+/** A source the reader may no longer open: withheld by the service (the file was deleted, or
+ * its collections no longer admit the reader) or sent without a file. */
+export function unavailable(citation: Citation): boolean {
+  return Boolean(citation.withheld) || !citation.sourceId;
 }
 
 const UPLOADED = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
@@ -60,6 +67,7 @@ export function CitationPanel({
   useEffect(() => {
     setHref(null);
     setProblem(null);
+    if (!citation.sourceId || citation.withheld) return;
     citedFile(citation.sourceId)
       .then((file) => setHref(downloadHref(file)))
       .catch((e) =>
@@ -81,15 +89,27 @@ export function CitationPanel({
           <Icon name="close" />
         </button>
       </div>
-      <p class="citation-file">
-        <strong>{citation.title}</strong>
-        {citation.location && <span class="citation-location"> · {citation.location}</span>}
-      </p>
-      {uploaded && <p class="hint citation-date">Uploaded {uploaded}</p>}
-      <blockquote class="passage" dir="auto">
-        {citation.snippet || "No passage text was returned."}
-      </blockquote>
-      {!problem && (
+      {unavailable(citation) ? (
+        <p class="hint" data-testid="withheld-source">
+          This source is no longer available to you: the file was removed or is now shared with
+          fewer people.
+        </p>
+      ) : (
+        <>
+          <p class="citation-file">
+            <strong>{citation.title}</strong>
+            {citation.location && <span class="citation-location"> · {citation.location}</span>}
+          </p>
+          {uploaded && <p class="hint citation-date">Uploaded {uploaded}</p>}
+          <p class="citation-freshness">
+            <FreshnessBadge verification={citation} />
+          </p>
+          <blockquote class="passage" dir="auto">
+            {citation.snippet || "No passage text was returned."}
+          </blockquote>
+        </>
+      )}
+      {!problem && !unavailable(citation) && (
         <div class="citation-actions">
           <a class="button primary" href={viewerHref(citation)} onClick={onLinkClick}>
             {citation.location ? `Open at ${citation.location}` : "Open the file"}

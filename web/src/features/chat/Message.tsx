@@ -4,6 +4,7 @@
 import type { JSX } from "preact";
 import { useMemo, useState } from "preact/hooks";
 import { announce } from "../../components/Announcer";
+import { FreshnessBadge, freshnessWords } from "../../components/FreshnessBadge";
 import { Icon } from "../../components/Icons";
 import { asApiError } from "../../lib/errors";
 import { renderMarkdown } from "../../lib/markdown";
@@ -14,7 +15,9 @@ import {
   type Feedback,
   type MessageView,
   type Rating,
+  type SourceNotice,
 } from "./api";
+import { unavailable } from "./CitationPanel";
 
 export interface UiMessage extends MessageView {
   streaming?: boolean;
@@ -24,10 +27,26 @@ export interface UiMessage extends MessageView {
 
 export function textWithSources(message: UiMessage): string {
   if (!message.citations.length) return message.content;
-  const sources = message.citations.map(
-    (c, i) => `[${i + 1}] ${c.title}${c.location ? `, ${c.location}` : ""}`,
+  const sources = message.citations.map((c, i) =>
+    unavailable(c)
+      ? `[${i + 1}] (source no longer available)`
+      : `[${i + 1}] ${c.title}${c.location ? `, ${c.location}` : ""}` +
+        (c.freshness ? ` (${freshnessWords(c)})` : ""),
   );
   return `${message.content}\n\nSources:\n${sources.join("\n")}`;
+}
+
+/** The answer's warning when every source it cites is stale or unverified: our sentence for
+ * the codes we know, the service's otherwise. */
+function noticeSentence(notice: SourceNotice): string {
+  switch (notice.code) {
+    case "stale_sources":
+      return "Every source of this answer is past its review date. Check it is still current before you share it.";
+    case "unverified_sources":
+      return "No source of this answer has been verified by its owner. Check it before you share it.";
+    default:
+      return notice.message;
+  }
 }
 
 function FeedbackControls({
@@ -117,7 +136,11 @@ interface Props {
 }
 
 export function Message({ message, conversationId, canContinue, onContinue, onCite }: Props) {
-  const sourceIds = useMemo(() => message.citations.map((c) => c.sourceId), [message.citations]);
+  // A withheld source keeps its place (its number) without an id a marker could name.
+  const sourceIds = useMemo(
+    () => message.citations.map((c, i) => c.sourceId ?? `withheld-${i + 1}`),
+    [message.citations],
+  );
   const html = useMemo(
     () => (message.role === "assistant" ? renderMarkdown(message.content, sourceIds) : ""),
     [message.content, message.role, sourceIds],
@@ -180,16 +203,28 @@ export function Message({ message, conversationId, canContinue, onContinue, onCi
           <div class="sources">
             <h3 class="sources-title">Sources</h3>
             <ol>
-              {message.citations.map((c, i) => (
-                <li key={`${c.sourceId}-${i}`}>
-                  <button type="button" class="link" onClick={() => onCite(c, i + 1)}>
-                    [{i + 1}] {c.title}
-                    {c.location ? ` · ${c.location}` : ""}
-                  </button>
-                </li>
-              ))}
+              {message.citations.map((c, i) =>
+                unavailable(c) ? (
+                  <li key={`withheld-${i}`} class="source-withheld" data-testid="withheld">
+                    [{i + 1}] Source no longer available
+                  </li>
+                ) : (
+                  <li key={`${c.sourceId}-${i}`}>
+                    <button type="button" class="link" onClick={() => onCite(c, i + 1)}>
+                      [{i + 1}] {c.title}
+                      {c.location ? ` · ${c.location}` : ""}
+                    </button>{" "}
+                    <FreshnessBadge verification={c} />
+                  </li>
+                ),
+              )}
             </ol>
           </div>
+        )}
+        {!message.streaming && message.notice && message.citations.length > 0 && (
+          <p class="source-notice" data-testid="source-notice" data-code={message.notice.code}>
+            {noticeSentence(message.notice)}
+          </p>
         )}
         {!message.streaming && message.uncited && message.citations.length === 0 && (
           <p class="hint" data-testid="uncited">

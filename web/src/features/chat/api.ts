@@ -3,16 +3,31 @@
 import { apiClient, pathFor, request, type PathWith } from "../../lib/api";
 import type { components, paths } from "../../lib/api/chat";
 import type { paths as FilesPaths } from "../../lib/api/files";
-import type { FileView } from "../../lib/types";
+import type { FileView, Scope, Verification } from "../../lib/types";
 
 type Schemas = components["schemas"];
 
 const chat = apiClient<paths>();
 const files = apiClient<FilesPaths>();
 
-export type Conversation = Schemas["Conversation"];
-export type ConversationPage = Schemas["ConversationPage"];
-export type Citation = Schemas["Citation"];
+/** A conversation, with the scope its answers draw on when one is set. */
+export type Conversation = Schemas["Conversation"] & { scope?: Scope | null };
+export interface ConversationPage extends Omit<Schemas["ConversationPage"], "conversations"> {
+  conversations: Conversation[];
+}
+
+/** A source of an answer, with its file's verification when it was cited. `withheld`: the
+ * reader may no longer see the file (or it was deleted); nothing else of it is sent. */
+export type Citation = Partial<Schemas["Citation"]> &
+  Verification & {
+    withheld?: boolean;
+  };
+
+/** What `done` (and the stored answer) says when every cited source is stale or unverified. */
+export interface SourceNotice {
+  code: "stale_sources" | "unverified_sources" | (string & {});
+  message: string;
+}
 
 // Narrower than the document, where `rating`, `role` and `status` are plain strings.
 export type Rating = "up" | "down";
@@ -21,14 +36,21 @@ export interface Feedback extends Omit<Schemas["FeedbackSummary"], "rating"> {
   rating: Rating;
 }
 
-export interface MessageView extends Omit<Schemas["MessageView"], "role" | "status" | "feedback"> {
+export interface MessageView extends Omit<
+  Schemas["MessageView"],
+  "role" | "status" | "feedback" | "citations"
+> {
   role: "user" | "assistant";
   status: "complete" | "incomplete" | "failed";
   feedback: Feedback | null;
+  citations: Citation[];
+  notice?: SourceNotice | null;
 }
 
 export interface HistoryPage extends Omit<Schemas["HistoryPage"], "messages"> {
   messages: MessageView[];
+  /** The conversation's scope, when set. */
+  scope?: Scope | null;
 }
 
 // The SSE events of POST /api/chat: a stream, which the OpenAPI document does not describe.
@@ -51,13 +73,12 @@ export interface Done {
   finishReason: string;
   usage: { inputTokens: number; outputTokens: number };
   uncited?: boolean;
+  notice?: SourceNotice;
 }
 
 /** The `citation` event: source `number` of the answer (1-based, as its `[n]` markers), sent
  * before the first marker that names it; the same number again replaces it. */
-export interface NumberedCitation extends Citation {
-  number: number;
-}
+export type NumberedCitation = Citation & { number: number };
 
 export function listConversations(query: { limit: number; cursor?: string }) {
   return chat.get("/api/conversations", { query });
@@ -132,9 +153,10 @@ export function newIdempotencyKey(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Starts one turn of POST /api/chat; the answer is the SSE stream (see stream.ts). */
+/** Starts one turn of POST /api/chat; the answer is the SSE stream (see stream.ts). `scope`
+ * absent: the conversation keeps its stored scope; both lists empty: cleared. */
 export function startTurn(
-  body: Schemas["ChatRequest"],
+  body: Schemas["ChatRequest"] & { scope?: Scope },
   signal: AbortSignal,
   idempotencyKey: string,
 ): Promise<Response> {

@@ -11,6 +11,7 @@ import {
   type NumberedCitation,
 } from "./api";
 import { freshIdToken } from "../../lib/session";
+import type { Scope } from "../../lib/types";
 
 export interface StreamHandlers {
   onMeta(meta: Meta): void;
@@ -21,7 +22,7 @@ export interface StreamHandlers {
 
 /** What a stream answers: a new turn, or the rest of a cut-off answer (the same message). */
 export type TurnRequest =
-  | { message: string; conversationId?: string }
+  | { message: string; conversationId?: string; scope?: Scope }
   | { continues: { conversationId: string; messageId: string } };
 
 /** Streams one turn. Resolves when the stream ends (done), rejects with ApiError on a refusal
