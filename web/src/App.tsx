@@ -5,11 +5,13 @@ import { Announcer } from "./components/Announcer";
 import { Notice } from "./components/Notice";
 import { Shell } from "./components/Shell";
 import { AdminPage } from "./features/admin/AdminPage";
+import { ContentHealthPage } from "./features/admin/ContentHealthPage";
 import { Callback } from "./features/auth/Callback";
 import { isAdmin, loadIdentity, me } from "./lib/identity";
 import { session, signOut } from "./lib/session";
 import { SignIn } from "./features/auth/SignIn";
 import { ChatPage } from "./features/chat/ChatPage";
+import { ContentIssuesPage } from "./features/files/ContentIssuesPage";
 import { FilesPage } from "./features/files/FilesPage";
 import { SourceViewer } from "./features/files/SourceViewer";
 import { applyBranding, DEFAULT_BRANDING, loadPublicBranding } from "./lib/branding";
@@ -31,10 +33,10 @@ function Routes() {
   if (path === "/files") return <FilesPage />;
   const viewed = /^\/files\/([^/]+)\/view$/.exec(path);
   if (viewed?.[1]) return <SourceViewer fileId={decodeURIComponent(viewed[1])} />;
-  if (path === "/admin") {
-    return isAdmin(who) ? (
-      <AdminPage />
-    ) : (
+  if (path === "/issues") return <ContentIssuesPage />;
+  if (path === "/admin" || path === "/admin/content-health") {
+    if (isAdmin(who)) return path === "/admin" ? <AdminPage /> : <ContentHealthPage />;
+    return (
       <main id="main" class="page">
         <h1>Administration</h1>
         <Notice>Only your organisation's administrators can open this page.</Notice>

@@ -1,4 +1,5 @@
-/** /admin (tenant admins; the services enforce it too): branding, users, usage. */
+/** /admin (tenant admins; the services enforce it too): branding, users, usage, collections,
+ * and the way to the content health report and the content issues. */
 import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { announce } from "../../components/Announcer";
@@ -8,6 +9,8 @@ import { applyBranding, DEFAULT_BRANDING } from "../../lib/branding";
 import { asApiError } from "../../lib/errors";
 import { useStore } from "../../lib/store";
 import { me } from "../../lib/identity";
+import { onLinkClick } from "../../lib/router";
+import { Collections } from "./Collections";
 import {
   changeUserRole,
   inviteUser,
@@ -340,9 +343,18 @@ export function AdminPage() {
   return (
     <main class="page admin-page" id="main">
       <h1>Administration</h1>
+      <nav class="admin-links" aria-label="Content">
+        <a class="button secondary" href="/admin/content-health" onClick={onLinkClick}>
+          Content health
+        </a>
+        <a class="button secondary" href="/issues" onClick={onLinkClick}>
+          Content issues
+        </a>
+      </nav>
       <div class="admin-grid">
         <BrandingForm />
         <UsageSection />
+        <Collections />
         <Users />
       </div>
     </main>

@@ -1,7 +1,8 @@
-/** Every request of the admin page (tenant admins; the services enforce it too), typed by the
+/** Every request of the admin pages (tenant admins; the services enforce it too), typed by the
  * chat service's generated OpenAPI types through the one client in lib/api. */
-import { apiClient } from "../../lib/api";
+import { api, apiClient } from "../../lib/api";
 import type { components, paths } from "../../lib/api/chat";
+import type { Audience, Collection } from "../../lib/types";
 
 type Schemas = components["schemas"];
 
@@ -37,4 +38,44 @@ export function removeUser(userId: string) {
 
 export function loadUsage() {
   return chat.get("/api/tenant/usage");
+}
+
+// Collections and content health (decision 0111): written from the issue's contract until
+// scripts/web-api-types regenerates the services' documents with them.
+
+/** A collection's name, description and audience as the form edits them; `audience: null`
+ * opens it to the whole tenant. */
+export interface CollectionChange {
+  name?: string;
+  description?: string;
+  audience?: Audience | null;
+}
+
+export function createCollection(change: CollectionChange): Promise<Collection> {
+  return api<Collection>("/collections", { method: "POST", json: change });
+}
+
+export function changeCollection(id: string, change: CollectionChange): Promise<Collection> {
+  return api<Collection>(`/collections/${encodeURIComponent(id)}`, {
+    method: "PATCH",
+    json: change,
+  });
+}
+
+export function deleteCollection(id: string): Promise<void> {
+  return api<undefined>(`/collections/${encodeURIComponent(id)}`, { method: "DELETE" });
+}
+
+/** GET /api/tenant/content-health: what an enablement manager fixes first. */
+export interface ContentHealth {
+  generatedAt: string;
+  staleCited: { fileId: string; name: string; citations: number; reviewBy: string }[];
+  unverifiedMostCited: { fileId: string; name: string; citations: number }[];
+  neverCited: { fileId: string; name: string; createdAt: string }[];
+  mostThumbsDown: { fileId: string; name: string; thumbsDown: number }[];
+  unanswered: { question: string; count: number; lastAskedAt: string }[];
+}
+
+export function loadContentHealth(): Promise<ContentHealth> {
+  return api<ContentHealth>("/tenant/content-health");
 }

@@ -1,15 +1,30 @@
 /** /files: the tenant's files with their status (polled until ready or failed, with the
- * reason in words), upload by picker or drag and drop (several at once, each with a progress
- * bar), and delete with confirm. */
+ * reason in words), their collections, owner and freshness; upload by picker or drag and drop
+ * (several at once, each with a progress bar, into the collections chosen above the drop
+ * zone); delete with confirm; the owner's (or an admin's) stewardship dialog; and "Ask about
+ * these files" for the ones ticked. */
 import type { JSX } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { announce } from "../../components/Announcer";
 import { ConfirmDialog } from "../../components/Dialog";
+import { FreshnessBadge } from "../../components/FreshnessBadge";
 import { Notice } from "../../components/Notice";
+import { listCollections, namesById } from "../../lib/collections";
 import { useStore } from "../../lib/store";
 import { asApiError } from "../../lib/errors";
-import { me } from "../../lib/identity";
-import { deleteFile, listFiles, uploadFile, type FileView } from "./api";
+import { isAdmin, me } from "../../lib/identity";
+import { navigate, onLinkClick } from "../../lib/router";
+import { chooseFiles } from "../../lib/scope";
+import type { Collection } from "../../lib/types";
+import {
+  deleteFile,
+  listFiles,
+  tenantUsers,
+  uploadFile,
+  type FileView,
+  type TenantUser,
+} from "./api";
+import { FileStewardship } from "./FileStewardship";
 
 const POLL_MS = 1500;
 
@@ -51,7 +66,44 @@ export function FilesPage() {
   const [problem, setProblem] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
   const [deleting, setDeleting] = useState<FileView | null>(null);
+  const [managing, setManaging] = useState<FileView | null>(null);
+  const [collections, setCollections] = useState<Collection[]>([]);
+  const [uploadInto, setUploadInto] = useState<Set<string>>(new Set());
+  const [users, setUsers] = useState<TenantUser[]>([]);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
   const picker = useRef<HTMLInputElement>(null);
+  const admin = isAdmin(who);
+  const collectionNames = namesById(collections);
+
+  useEffect(() => {
+    listCollections()
+      .then(setCollections)
+      .catch(() => setCollections([]));
+  }, []);
+
+  useEffect(() => {
+    // Owners are user ids; only admins may list the tenant's users to name them.
+    if (!admin) return;
+    tenantUsers()
+      .then(setUsers)
+      .catch(() => setUsers([]));
+  }, [admin]);
+
+  const ownerName = (file: FileView): string => {
+    const owner = file.owner ?? file.uploadedBy;
+    if (!owner) return "";
+    if (owner === who?.userId) return "You";
+    return users.find((u) => u.userId === owner)?.email ?? "Another member";
+  };
+  const steward = (file: FileView): boolean =>
+    admin || (file.owner ?? file.uploadedBy) === who?.userId;
+
+  const askAbout = () => {
+    const chosen = files.filter((f) => selected.has(f.id)).map((f) => ({ id: f.id, name: f.name }));
+    if (!chosen.length) return;
+    chooseFiles({ files: chosen });
+    navigate("/chat");
+  };
 
   const reload = useCallback(async () => {
     try {
@@ -105,9 +157,10 @@ export function FilesPage() {
     ]);
     const update = (key: string, change: Partial<Upload>) =>
       setUploads((current) => current.map((u) => (u.key === key ? { ...u, ...change } : u)));
+    const into = collections.filter((c) => uploadInto.has(c.id)).map((c) => c.id);
     void Promise.all(
       batch.map(({ file, key }) =>
-        uploadFile(file, (progress) => update(key, { progress }))
+        uploadFile(file, into, (progress) => update(key, { progress }))
           .then(() => update(key, { progress: 1, state: "done" }))
           .catch((e) => update(key, { state: "failed", problem: asApiError(e).sentence }))
           .finally(() => void reload()),
@@ -140,8 +193,32 @@ export function FilesPage() {
       <h1>Files</h1>
       <p class="lead">
         Documents your team's answers are grounded in. Only people in your organisation can see
-        them.
+        them, and a file in a restricted collection only that collection's audience.{" "}
+        <a href="/issues" onClick={onLinkClick}>
+          Content issues
+        </a>{" "}
+        lists the answers people marked wrong about your files.
       </p>
+      {collections.length > 0 && (
+        <fieldset class="upload-into">
+          <legend>Upload into collections</legend>
+          {collections.map((c) => (
+            <label key={c.id} class="check">
+              <input
+                type="checkbox"
+                checked={uploadInto.has(c.id)}
+                onChange={(e) => {
+                  const next = new Set(uploadInto);
+                  if (e.currentTarget.checked) next.add(c.id);
+                  else next.delete(c.id);
+                  setUploadInto(next);
+                }}
+              />
+              <span>{c.name}</span>
+            </label>
+          ))}
+        </fieldset>
+      )}
       <div
         class={`dropzone${dragging ? " dragging" : ""}`}
         data-testid="dropzone"
@@ -202,11 +279,34 @@ export function FilesPage() {
           <p class="hint">No files yet. Upload one to ground the answers in it.</p>
         )}
         {files.length > 0 && (
+          <div class="selection-bar">
+            <button
+              type="button"
+              class="primary small"
+              disabled={selected.size === 0}
+              onClick={askAbout}
+            >
+              Ask about these files{selected.size ? ` (${selected.size})` : ""}
+            </button>
+            {selected.size > 0 && (
+              <button type="button" class="secondary small" onClick={() => setSelected(new Set())}>
+                Clear selection
+              </button>
+            )}
+          </div>
+        )}
+        {files.length > 0 && (
           <div class="table-wrap">
             <table class="files-table">
               <thead>
                 <tr>
+                  <th scope="col">
+                    <span class="visually-hidden">Selected</span>
+                  </th>
                   <th scope="col">Name</th>
+                  <th scope="col">Collections</th>
+                  <th scope="col">Trust</th>
+                  <th scope="col">Owner</th>
                   <th scope="col">Size</th>
                   <th scope="col">Uploaded</th>
                   <th scope="col">Status</th>
@@ -218,22 +318,60 @@ export function FilesPage() {
               <tbody>
                 {files.map((f) => (
                   <tr key={f.id} data-testid="file-row">
+                    <td class="select">
+                      <input
+                        type="checkbox"
+                        aria-label={`Select ${f.name}`}
+                        checked={selected.has(f.id)}
+                        onChange={(e) => {
+                          const next = new Set(selected);
+                          if (e.currentTarget.checked) next.add(f.id);
+                          else next.delete(f.id);
+                          setSelected(next);
+                        }}
+                      />
+                    </td>
                     <td class="file-name">{f.name}</td>
-                    <td class="size">{size(f.size)}</td>
-                    <td class="uploaded">
+                    <td class="collections" data-label="Collections">
+                      {(f.collectionIds ?? []).map((id) => (
+                        <span key={id} class="collection-tag">
+                          {collectionNames.get(id) ?? "Collection"}
+                        </span>
+                      ))}
+                    </td>
+                    <td class="trust" data-label="Trust">
+                      <FreshnessBadge verification={f} />
+                    </td>
+                    <td class="owner" data-label="Owner">
+                      {ownerName(f)}
+                    </td>
+                    <td class="size" data-label="Size">
+                      {size(f.size)}
+                    </td>
+                    <td class="uploaded" data-label="Uploaded">
                       <time dateTime={f.createdAt}>{uploadedAt(f.createdAt)}</time>
                       {/* Only "you": the API gives other uploaders as bare ids, not names. */}
                       {who && f.uploadedBy === who.userId && (
                         <span class="uploaded-by">by you</span>
                       )}
                     </td>
-                    <td>
+                    <td data-label="Status">
                       <span class={`status status-${f.status}`} data-status={f.status}>
                         {f.awaitingUpload ? "Waiting for the upload" : STATUS_WORDS[f.status]}
                       </span>
                       {f.status === "failed" && f.reason && <span class="reason">{f.reason}</span>}
                     </td>
-                    <td>
+                    <td class="row-actions">
+                      {steward(f) && (
+                        <button
+                          type="button"
+                          class="secondary small"
+                          aria-label={`Manage ${f.name}`}
+                          onClick={() => setManaging(f)}
+                        >
+                          Manage
+                        </button>
+                      )}
                       <button
                         type="button"
                         class="secondary small"
@@ -255,6 +393,19 @@ export function FilesPage() {
           </button>
         )}
       </section>
+      {managing && (
+        <FileStewardship
+          file={managing}
+          collections={collections}
+          users={users}
+          admin={admin}
+          onSaved={(saved) => {
+            setFiles((current) => current.map((f) => (f.id === saved.id ? { ...f, ...saved } : f)));
+            setManaging((current) => (current ? { ...current, ...saved } : current));
+          }}
+          onClose={() => setManaging(null)}
+        />
+      )}
       {deleting && (
         <ConfirmDialog
           title="Delete file?"

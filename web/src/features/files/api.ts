@@ -4,14 +4,16 @@
  * Uploads with real progress (XMLHttpRequest's upload events; fetch has none). Files up to
  * 10 MB use the streamed upload (POST /api/upload-file); larger ones go straight to S3 with
  * the presigned POST (POST /api/files/uploads, the POST to S3, then .../complete). */
-import { apiClient, bearer, pathFor, request, type PathWith } from "../../lib/api";
+import { api, apiClient, bearer, pathFor, request, type PathWith } from "../../lib/api";
 import { apiBase } from "../../lib/config";
 import { ApiError } from "../../lib/errors";
 import { refresh } from "../../lib/session";
 import type { FileView } from "../../lib/types";
+import type { paths as ChatPaths } from "../../lib/api/chat";
 import type { components, paths } from "../../lib/api/files";
 
 const files = apiClient<paths>();
+const chat = apiClient<ChatPaths>();
 
 export type { FileView };
 
@@ -60,6 +62,64 @@ export function deleteFile(id: string) {
   return files.delete("/api/files/{file_id}", { path: { file_id: id } });
 }
 
+// Stewardship (decision 0111): the file's owner or a tenant admin verifies it until a review
+// date, withdraws that, and changes its collections; admins also change its owner.
+
+/** Verifies the file until the end of `reviewBy` (`YYYY-MM-DD`, UTC); a past day expires it. */
+export function verifyFile(id: string, reviewBy: string): Promise<FileView> {
+  return api<FileView>(`/files/${encodeURIComponent(id)}/verify`, {
+    method: "POST",
+    json: { reviewBy },
+  });
+}
+
+/** Withdraws the verification: the file is unverified again. */
+export function withdrawVerification(id: string): Promise<FileView> {
+  return api<FileView>(`/files/${encodeURIComponent(id)}/verify`, { method: "DELETE" });
+}
+
+export function changeFile(
+  id: string,
+  change: { collectionIds?: string[]; owner?: string },
+): Promise<FileView> {
+  return api<FileView>(`/files/${encodeURIComponent(id)}`, { method: "PATCH", json: change });
+}
+
+export type TenantUser = { userId: string; email: string };
+
+/** The tenant's users, to name owners and pick a new one (tenant admins only). */
+export async function tenantUsers(): Promise<TenantUser[]> {
+  return (await chat.get("/api/tenant/users")).users;
+}
+
+/** A content issue: a thumbs-down on an answer, sent to the owners of the files it cited. */
+export interface ContentIssue {
+  id: string;
+  createdAt: string;
+  status: "open" | "resolved";
+  question: string;
+  answer: string;
+  reason: string;
+  askedBy: string;
+  files: { fileId: string; name: string; versionDate: string }[];
+  ownerIds: string[];
+  resolvedAt?: string | null;
+  resolvedBy?: string | null;
+  resolution?: string | null;
+}
+
+export async function contentIssues(status: "open" | "resolved"): Promise<ContentIssue[]> {
+  const answer = await api<{ issues: ContentIssue[] }>(pathFor("/content-issues", {}, { status }));
+  return answer.issues;
+}
+
+export function resolveIssue(id: string, note: string): Promise<ContentIssue> {
+  return api<ContentIssue>(`/content-issues/${encodeURIComponent(id)}/resolve`, {
+    method: "POST",
+    json: { note },
+  });
+}
+
 const STREAMED_UPLOAD = "/api/upload-file" satisfies PathWith<paths, "post">;
 
 export const DIRECT_UPLOAD_BYTES = 10 * 1024 * 1024;
@@ -99,10 +159,17 @@ function errorOf(xhr: XMLHttpRequest): ApiError {
   }
 }
 
-async function streamed(file: File, onProgress: (fraction: number) => void): Promise<void> {
+async function streamed(
+  file: File,
+  collectionIds: readonly string[],
+  onProgress: (fraction: number) => void,
+): Promise<void> {
   const form = new FormData();
   form.append("file", file, file.name);
-  const url = apiBase() + pathFor(STREAMED_UPLOAD);
+  // `collectionId` repeats, once per collection, which pathFor's query (one value a name)
+  // does not write.
+  const query = new URLSearchParams(collectionIds.map((id) => ["collectionId", id]));
+  const url = apiBase() + pathFor(STREAMED_UPLOAD) + (collectionIds.length ? `?${query}` : "");
   let xhr = await xhrPost(url, form, onProgress, await bearer());
   if (xhr.status === 401 && (await refresh())) {
     onProgress(0);
@@ -111,8 +178,16 @@ async function streamed(file: File, onProgress: (fraction: number) => void): Pro
   if (xhr.status < 200 || xhr.status >= 300) throw errorOf(xhr);
 }
 
-async function direct(file: File, onProgress: (fraction: number) => void): Promise<void> {
-  const grant = await files.post("/api/files/uploads", { json: { name: file.name } });
+async function direct(
+  file: File,
+  collectionIds: readonly string[],
+  onProgress: (fraction: number) => void,
+): Promise<void> {
+  const grant = await files.post("/api/files/uploads", {
+    json: (collectionIds.length
+      ? { name: file.name, collectionIds: [...collectionIds] }
+      : { name: file.name }) as { name: string },
+  });
   if (file.size > grant.maxBytes) {
     throw new ApiError(
       413,
@@ -134,7 +209,14 @@ async function direct(file: File, onProgress: (fraction: number) => void): Promi
   await files.post("/api/files/{file_id}/complete", { path: { file_id: grant.id } });
 }
 
-/** Uploads one file, reporting progress from 0 to 1; throws ApiError with a sentence. */
-export function uploadFile(file: File, onProgress: (fraction: number) => void): Promise<void> {
-  return file.size > DIRECT_UPLOAD_BYTES ? direct(file, onProgress) : streamed(file, onProgress);
+/** Uploads one file into `collectionIds` (none: into no collection), reporting progress from
+ * 0 to 1; throws ApiError with a sentence. */
+export function uploadFile(
+  file: File,
+  collectionIds: readonly string[],
+  onProgress: (fraction: number) => void,
+): Promise<void> {
+  return file.size > DIRECT_UPLOAD_BYTES
+    ? direct(file, collectionIds, onProgress)
+    : streamed(file, collectionIds, onProgress);
 }
