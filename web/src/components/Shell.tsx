@@ -30,7 +30,6 @@ export function Shell({ children }: { children: ComponentChildren }) {
   const links: [string, string][] = [
     ["/chat", "Chat"],
     ["/files", "Files"],
-    ["/issues", "Content issues"],
   ];
   if (isAdmin(who)) links.push(["/admin", "Admin"]);
   return (
