@@ -83,8 +83,12 @@ def test_only_cited_sources_are_shown_and_a_reload_shows_the_same(
     given = search_results(web.model.requests[-1].body)
     assert len(given) == 3, [r["title"] for r in given]  # the trial notes were retrieved too
     expect(answer.locator("button.cite")).to_have_text(["1", "2"])
-    expect(answer.locator(".sources li")).to_have_text(
+    # Each source names its file and place, then its freshness (decision 0111).
+    expect(answer.locator(".sources li button")).to_have_text(
         ["[1] quokka-pricing.md · Pricing", "[2] quokka-security.md · Security"]
+    )
+    expect(answer.locator(".sources li [data-freshness]")).to_have_text(
+        ["Unverified", "Unverified"]
     )
     live = shown(answer)
     place, uploaded, passage = live["panels"][0]
@@ -127,7 +131,7 @@ def test_only_cited_sources_are_shown_and_a_reload_shows_the_same(
     expect(page.get_by_test_id("answer")).to_have_count(2)
     answer = last_answer(page)
     expect(answer).to_contain_text("word5")
-    expect(answer.locator(".sources li")).to_have_text(
+    expect(answer.locator(".sources li button")).to_have_text(
         ["[1] quokka-trial.md · Trial", "[2] quokka-pricing.md · Pricing"]
     )
     expect(answer.locator("button.cite")).to_have_text(["1", "2"])
