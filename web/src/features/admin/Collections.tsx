@@ -242,7 +242,7 @@ export function Collections() {
                     )}
                   </td>
                   <td data-label="Audience">{audienceWords(c.audience, users)}</td>
-                  <td class="row-actions">
+                  <td class="collection-actions">
                     <button
                       type="button"
                       class="secondary small"

@@ -303,8 +303,7 @@ export function FilesPage() {
                   <th scope="col">
                     <span class="visually-hidden">Selected</span>
                   </th>
-                  <th scope="col">Name</th>
-                  <th scope="col">Collections</th>
+                  <th scope="col">Name and collections</th>
                   <th scope="col">Trust</th>
                   <th scope="col">Owner</th>
                   <th scope="col">Size</th>
@@ -331,13 +330,20 @@ export function FilesPage() {
                         }}
                       />
                     </td>
-                    <td class="file-name">{f.name}</td>
-                    <td class="collections" data-label="Collections">
-                      {(f.collectionIds ?? []).map((id) => (
-                        <span key={id} class="collection-tag">
-                          {collectionNames.get(id) ?? "Collection"}
+                    <td class="file-name">
+                      {f.name}
+                      {(f.collectionIds ?? []).length > 0 && (
+                        <span class="visually-hidden">, in </span>
+                      )}
+                      {(f.collectionIds ?? []).length > 0 && (
+                        <span class="collections">
+                          {(f.collectionIds ?? []).map((id) => (
+                            <span key={id} class="collection-tag">
+                              {collectionNames.get(id) ?? "Collection"}
+                            </span>
+                          ))}
                         </span>
-                      ))}
+                      )}
                     </td>
                     <td class="trust" data-label="Trust">
                       <FreshnessBadge verification={f} />
@@ -361,7 +367,7 @@ export function FilesPage() {
                       </span>
                       {f.status === "failed" && f.reason && <span class="reason">{f.reason}</span>}
                     </td>
-                    <td class="row-actions">
+                    <td class="file-actions">
                       {steward(f) && (
                         <button
                           type="button"
