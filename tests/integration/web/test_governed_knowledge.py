@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from engageiq_tenancy.governance import VIEW_TTL_SECONDS
 from tests.integration.web.conftest import (
     SIZES,
     TenantUser,
@@ -76,9 +77,19 @@ def close(dialog: Locator) -> None:
     expect(dialog).to_have_count(0)
 
 
+def until_chat_sees_it(page: Page) -> None:
+    """A verification reaches answers when the chat service's view of the tenant's knowledge,
+    reused for VIEW_TTL_SECONDS, is next read (decision 0111)."""
+    page.wait_for_timeout(VIEW_TTL_SECONDS * 1000 + 500)
+
+
 def titles_given(web: WebPlatform) -> set[str]:
-    """The files whose passages the last model request was given."""
-    return {str(r["title"]) for r in search_results(web.model.requests[-1].body)}
+    """The files whose passages the last model request was given (a result's title is the
+    file name, then its place and status: "name.md, Pricing (uploaded ...)")."""
+    return {
+        re.split(r"[,(]", str(r["title"]), maxsplit=1)[0].strip()
+        for r in search_results(web.model.requests[-1].body)
+    }
 
 
 def sources(answer: Locator) -> Locator:
@@ -164,6 +175,7 @@ def test_scope_badges_and_notices_live_and_after_a_reload(page: Page, web: WebPl
     expect(freshness(dialog)).to_have_attribute("data-freshness", "stale")
     close(dialog)
     expect(freshness(row)).to_have_text(re.compile(r"^Stale since \S"))
+    until_chat_sees_it(page)
     page.go_back()
     web.model.enqueue(
         Reply(tokens=("Still ", Cite("55 dollars per seat", (), containing="55 dollars"), "."))
@@ -312,6 +324,7 @@ def test_owner_resolves_a_content_issue_and_admin_reads_content_health(
     dialog.get_by_role("button", name="Expire now").click()
     expect(freshness(dialog)).to_have_attribute("data-freshness", "stale")
     close(dialog)
+    until_chat_sees_it(page)
 
     page.get_by_role("link", name="Chat", exact=True).click()
     web.model.enqueue(
