@@ -177,6 +177,7 @@ def test_scope_badges_and_notices_live_and_after_a_reload(page: Page, web: WebPl
     expect(freshness(row)).to_have_text(re.compile(r"^Stale since \S"))
     until_chat_sees_it(page)
     page.go_back()
+    expect(page.get_by_test_id("answer")).to_have_count(2)
     web.model.enqueue(
         Reply(tokens=("Still ", Cite("55 dollars per seat", (), containing="55 dollars"), "."))
     )
@@ -313,9 +314,9 @@ def test_owner_resolves_a_content_issue_and_admin_reads_content_health(
 
     # The admin hands the price list to the member, who now answers for it.
     dialog = manage(page, PRICING[0])
-    dialog.get_by_label("Owner").select_option(label=member.email)
+    dialog.get_by_label("Owner", exact=True).select_option(label=member.email)
     dialog.get_by_role("button", name="Change owner").click()
-    expect(dialog.get_by_label("Owner")).to_have_value(re.compile(".+"))
+    expect(dialog.get_by_label("Owner", exact=True)).to_have_value(re.compile(".+"))
     close(dialog)
     expect(file_row(page, PRICING[0]).locator(".owner")).to_have_text(member.email)
 

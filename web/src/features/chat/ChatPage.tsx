@@ -200,7 +200,8 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
 
   async function send(text: string, isDraft: boolean) {
     const message = text.trim();
-    if (!message || streaming) return;
+    // While the conversation loads, its history would replace the new turn on screen.
+    if (!message || streaming || loading) return;
     setProblem(null);
     const repeat =
       asking.current?.message === message && asking.current.conversationId === conversationId;
@@ -555,7 +556,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
               Stop
             </button>
           ) : (
-            <button type="submit" class="primary" disabled={!draft.trim()}>
+            <button type="submit" class="primary" disabled={!draft.trim() || loading}>
               Send
             </button>
           )}

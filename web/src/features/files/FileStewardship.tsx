@@ -170,7 +170,7 @@ export function FileStewardship({
         </section>
         {admin && users.length > 0 && (
           <section aria-labelledby="owner-title">
-            <h3 id="owner-title">Owner</h3>
+            <h3 id="owner-title">Ownership</h3>
             <form class="inline-form" onSubmit={saveOwner}>
               <div class="field">
                 <label for="file-owner">Owner</label>
