@@ -16,13 +16,11 @@ export type Me = ChatSchemas["Me"];
 /** A tenant's branding (GET /api/tenant); the public one (GET /api/branding) fits it too. */
 export type Branding = ChatSchemas["Branding"];
 
-// Governed knowledge (decision 0111). Written from the issue's contract until
-// scripts/web-api-types regenerates the services' documents with them; the intersections
-// below then only narrow what the generated types already say.
+// Governed knowledge (decision 0111).
 
 /** A file's trust: verified until the end of its `reviewBy` day (UTC), stale after it,
  * unverified if never verified or withdrawn. */
-export type Freshness = "verified" | "stale" | "unverified";
+export type Freshness = FilesSchemas["Freshness"];
 
 /** What a file, a search result or a citation says about its verification. */
 export interface Verification {
@@ -34,6 +32,7 @@ export interface Verification {
   reviewBy?: string | null;
 }
 
+// Narrower than the document, where an audience's roles are plain strings.
 export type AudienceRole = "member" | "tenant_admin";
 
 /** Who a restricted collection admits: its users and the holders of its roles. */
@@ -43,14 +42,8 @@ export interface Audience {
 }
 
 /** GET /api/collections; no `audience`: open to the whole tenant. */
-export interface Collection {
-  id: string;
-  name: string;
-  description: string;
-  audience?: Audience | null;
-  createdAt: string;
-  updatedAt: string;
-  createdBy: string;
+export interface Collection extends Omit<FilesSchemas["CollectionView"], "audience"> {
+  audience?: Audience;
 }
 
 /** What a conversation's answers may draw on (POST /api/chat `scope`); both lists empty or
@@ -60,14 +53,10 @@ export interface Scope {
   fileIds?: string[];
 }
 
-/** A file (GET /api/files/{file_id}): the files feature lists them, chat opens a citation's. */
+/** A file (GET /api/files/{file_id}): the files feature lists them, chat opens a citation's.
+ * `collectionIds`: the collections it is in that still exist and the reader may see; `owner`:
+ * the user answering for it (the uploader until an admin reassigns it). */
 export type FileView = OmittingDefaults<
   FilesSchemas["FileView"],
   "updatedAt" | "uploadedBy" | "chunkCount" | "awaitingUpload" | "versions"
-> &
-  Verification & {
-    /** The collections it belongs to that still exist and the reader may see. */
-    collectionIds?: string[];
-    /** The user id answering for the file (the uploader until reassigned). */
-    owner?: string;
-  };
+>;

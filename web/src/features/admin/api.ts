@@ -2,11 +2,13 @@
  * chat service's generated OpenAPI types through the one client in lib/api. */
 import { api, apiClient } from "../../lib/api";
 import type { components, paths } from "../../lib/api/chat";
+import type { paths as FilesPaths } from "../../lib/api/files";
 import type { Audience, Collection } from "../../lib/types";
 
 type Schemas = components["schemas"];
 
 const chat = apiClient<paths>();
+const files = apiClient<FilesPaths>();
 
 export type TenantUser = Schemas["UserView"];
 export type Role = TenantUser["role"];
@@ -40,30 +42,32 @@ export function loadUsage() {
   return chat.get("/api/tenant/usage");
 }
 
-// Collections and content health (decision 0111): written from the issue's contract until
-// scripts/web-api-types regenerates the services' documents with them.
+// Collections (the files service) and content health (decision 0111).
 
 /** A collection's name, description and audience as the form edits them; `audience: null`
- * opens it to the whole tenant. */
+ * opens it to the whole tenant, no `audience` leaves it as it is. */
 export interface CollectionChange {
-  name?: string;
-  description?: string;
+  name: string;
+  description: string;
   audience?: Audience | null;
 }
 
-export function createCollection(change: CollectionChange): Promise<Collection> {
-  return api<Collection>("/collections", { method: "POST", json: change });
+// The service names only the roles `Collection` narrows them to.
+
+export async function createCollection(change: CollectionChange): Promise<Collection> {
+  return (await files.post("/api/collections", { json: change })) as Collection;
 }
 
-export function changeCollection(id: string, change: CollectionChange): Promise<Collection> {
-  return api<Collection>(`/collections/${encodeURIComponent(id)}`, {
-    method: "PATCH",
+export async function changeCollection(id: string, change: CollectionChange): Promise<Collection> {
+  const saved = await files.patch("/api/collections/{collection_id}", {
+    path: { collection_id: id },
     json: change,
   });
+  return saved as Collection;
 }
 
-export function deleteCollection(id: string): Promise<void> {
-  return api<undefined>(`/collections/${encodeURIComponent(id)}`, { method: "DELETE" });
+export function deleteCollection(id: string): Promise<undefined> {
+  return files.delete("/api/collections/{collection_id}", { path: { collection_id: id } });
 }
 
 /** GET /api/tenant/content-health: what an enablement manager fixes first. */

@@ -67,22 +67,22 @@ export function deleteFile(id: string) {
 
 /** Verifies the file until the end of `reviewBy` (`YYYY-MM-DD`, UTC); a past day expires it. */
 export function verifyFile(id: string, reviewBy: string): Promise<FileView> {
-  return api<FileView>(`/files/${encodeURIComponent(id)}/verify`, {
-    method: "POST",
+  return files.post("/api/files/{file_id}/verify", {
+    path: { file_id: id },
     json: { reviewBy },
   });
 }
 
 /** Withdraws the verification: the file is unverified again. */
 export function withdrawVerification(id: string): Promise<FileView> {
-  return api<FileView>(`/files/${encodeURIComponent(id)}/verify`, { method: "DELETE" });
+  return files.delete("/api/files/{file_id}/verify", { path: { file_id: id } });
 }
 
 export function changeFile(
   id: string,
-  change: { collectionIds?: string[]; owner?: string },
+  change: components["schemas"]["FilePatch"],
 ): Promise<FileView> {
-  return api<FileView>(`/files/${encodeURIComponent(id)}`, { method: "PATCH", json: change });
+  return files.patch("/api/files/{file_id}", { path: { file_id: id }, json: change });
 }
 
 export type TenantUser = { userId: string; email: string };
@@ -184,9 +184,9 @@ async function direct(
   onProgress: (fraction: number) => void,
 ): Promise<void> {
   const grant = await files.post("/api/files/uploads", {
-    json: (collectionIds.length
+    json: collectionIds.length
       ? { name: file.name, collectionIds: [...collectionIds] }
-      : { name: file.name }) as { name: string },
+      : { name: file.name },
   });
   if (file.size > grant.maxBytes) {
     throw new ApiError(
