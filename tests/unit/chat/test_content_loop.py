@@ -12,7 +12,9 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from engageiq_chat.content.signals import could_not_answer
 from engageiq_chat.context.retrieval import Passage
+from engageiq_chat.messages.model import Citation, MessageStatus, Role, StoredMessage
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.keys import FILE_TAG, FILES_ENTITY, tenant_partition
 from tests.support.chat import ChatHarness, ScriptedProvider, chat, cites, dynamodb
@@ -218,3 +220,26 @@ def test_content_health_counts_citations_stale_files_and_unanswered_questions(
 
     forbidden = client.get("/api/tenant/content-health", headers=rep)
     assert (forbidden.status_code, forbidden.json()["code"]) == (403, "forbidden")
+
+
+def test_could_not_answer_is_a_finished_answer_without_passages_or_citations() -> None:
+    def answer(status: MessageStatus, *cited: str) -> StoredMessage:
+        return StoredMessage(
+            id="a",
+            conversation_id="c",
+            role=Role.ASSISTANT,
+            content="...",
+            created_at="",
+            status=status,
+            route="general",
+            citations=[Citation(source_id=f, title=f) for f in cited],
+        )
+
+    assert could_not_answer(answer(MessageStatus.COMPLETE), passages=0)
+    assert could_not_answer(
+        answer(MessageStatus.COMPLETE), passages=3
+    )  # "the documents do not say"
+    assert not could_not_answer(answer(MessageStatus.COMPLETE, "f"), passages=3)
+    # Cut off or failed: not an answer yet, so not a gap in the content.
+    assert not could_not_answer(answer(MessageStatus.INCOMPLETE), passages=0)
+    assert not could_not_answer(answer(MessageStatus.FAILED), passages=0)
