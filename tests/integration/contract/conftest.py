@@ -3,8 +3,8 @@
 The apps are the ones `create_app` builds for the cloud (real tenant gate reading DynamoDB, the
 offline chat responder, retrieval from S3); only the token key is the test's, which the real
 verifier checks like Cognito's. Each tenant has an admin and a member in the local user pool,
-and tenant A ("acme") owns a conversation with an answer, feedback on it, and a file with two
-versions, so every kind of id in the documents has a real object behind it."""
+and tenant A ("acme") owns a conversation with an answer, feedback on it (a content issue), and a
+file with two versions, so every kind of id in the documents has a real object behind it."""
 
 from __future__ import annotations
 
@@ -55,7 +55,8 @@ class ContractPlatform:
     tokens: TokenFactory
     people: dict[tuple[str, Role], Person]
     ids: dict[str, dict[str, str]] = field(default_factory=dict)
-    """Each seeded tenant's ids by kind: conversation, message, file, file_version, user."""
+    """Each seeded tenant's ids by kind: conversation, message, content_issue, file,
+    file_version, user."""
 
     @property
     def a_ids(self) -> dict[str, str]:
@@ -130,8 +131,8 @@ def _apps(resources: LocalResources, tokens: TokenFactory) -> dict[str, Litestar
 
 
 def _seed(platform: ContractPlatform, tenant_id: str) -> None:
-    """The tenant's member asks a question (a conversation with an answer), rates the answer,
-    and uploads a file and then a new version of it."""
+    """The tenant's member uploads a file and then a new version of it, asks a question (a
+    conversation with an answer citing it) and rates the answer down with a reason."""
     member = platform.headers(tenant_id, Role.MEMBER)
     chat, files = platform.clients["chat"], platform.clients["files"]
     first = files.post(
@@ -151,15 +152,19 @@ def _seed(platform: ContractPlatform, tenant_id: str) -> None:
     assert turn.status_code == 200, turn.text
     meta = next(e.data for e in parse_sse(turn.text)[0] if e.event == "meta")
     cid, mid = meta["conversationId"], meta["assistantMessageId"]
+    # A thumbs-down with a reason on a cited answer: a content issue (its id is the answer's).
     feedback = chat.put(
         f"/api/conversations/{cid}/messages/{mid}/feedback",
-        json={"rating": "up"},
+        json={"rating": "down", "reason": "The price changed"},
         headers=member,
     )
     assert feedback.status_code == 200, feedback.text
+    issues = chat.get("/api/content-issues", headers=platform.headers(tenant_id, Role.TENANT_ADMIN))
+    assert [i["id"] for i in issues.json()["issues"]] == [mid], issues.text
     platform.ids[tenant_id] = {
         "conversation": cid,
         "message": mid,
+        "content_issue": mid,
         "file": first.json()["id"],
         "file_version": second.json()["id"],
         "user": platform.people[(tenant_id, Role.MEMBER)].user_id,

@@ -43,6 +43,7 @@ ID_KINDS: dict[str, str] = {
     "file_id": "file",
     "replaces": "file",
     "user_id": "user",
+    "issue_id": "content_issue",
 }
 """Every id-bearing parameter or body field of the documents, by the kind of object it names.
 A new kind needs an object of tenant A seeded in conftest.py and an entry in MISSING_IDS."""
@@ -50,6 +51,7 @@ A new kind needs an object of tenant A seeded in conftest.py and an entry in MIS
 MISSING_IDS: dict[str, Callable[[], str]] = {
     "conversation": new_id,
     "message": new_id,
+    "content_issue": new_id,
     "file": new_file_id,
     "user": lambda: str(uuid.uuid4()),
 }
@@ -64,6 +66,7 @@ EXAMPLE_BODIES: dict[str, dict[str, Any]] = {
     "DirectUploadRequest": {"name": "probe.txt"},
     "Invite": {"email": "probe@globex.example"},
     "BrandingPatch": {"displayName": "Globex"},
+    "Resolution": {"note": "probe"},
 }
 """A valid JSON body for each request schema (ids are filled in by the probe)."""
 
@@ -204,12 +207,14 @@ def snapshot(platform: ContractPlatform) -> dict[str, Any]:
     listed = files.get("/api/files", headers=member).json()["files"]
     users = chat.get("/api/tenant/users", headers=admin).json()["users"]
     tenant = chat.get("/api/tenant", headers=admin).json()
+    issues = chat.get("/api/content-issues", headers=admin).json()["issues"]
     return {
         "conversations": [(c["id"], c["title"]) for c in conversations],
         "messages": [(m["id"], m["content"], m["feedback"]) for m in history["messages"]],
         "files": [(f["id"], f["name"], f["status"], f.get("versions")) for f in listed],
         "users": sorted((u["userId"], u["role"], u["enabled"]) for u in users),
         "tenant": tenant,
+        "issues": [(i["id"], i["status"], i["reason"]) for i in issues],
     }
 
 

@@ -271,6 +271,8 @@ class Turn:
     model_text: ModelText = field(default_factory=ModelText)
     """The model's text with marker-shaped runs escaped: only `_cite` writes markers."""
     worker: asyncio.Task[None] | None = None
+    answer: StoredMessage | None = None
+    """The answer as saved when the turn ended (None until then, or if it was not saved)."""
 
     @property
     def citations(self) -> list[Citation]:
@@ -363,6 +365,14 @@ class Turn:
         final = await asyncio.shield(self._finish(outcome))
         outbox.put_nowait(final)
         outbox.put_nowait(None)
+        # After `done`, in a task of its own: the content loop's signals (decision 0111).
+        self.chat.content.signals.turn_finished(
+            self.tenant,
+            self.user_message.content,
+            self.answer,
+            self.continues,
+            len(self.request.passages),
+        )
 
     def _say(self, outbox: asyncio.Queue[bytes | None], text: str) -> None:
         if not text:
@@ -474,6 +484,7 @@ class Turn:
             uncited=bool(content.strip() and self.request.passages) and not citations,
         )
         stored = await self._store(message)
+        self.answer = message if stored else None
         earlier_files = {c.source_id for c in earlier.citations} if earlier else set()
         # Only cited files count, and a continuation counts only the files it added.
         cited = (

@@ -17,6 +17,7 @@ from engageiq_tenancy import cursors
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.items import serialize
 from engageiq_tenancy.keys import (
+    FILE_TAG,
     FILES_ENTITY,
     InvalidObjectId,
     object_id,
@@ -26,8 +27,6 @@ from engageiq_tenancy.keys import (
 from engageiq_tenancy.resources import FILES
 from engageiq_tenancy.tenant_credentials import TenantClients
 from engageiq_tenancy.tenant_ids import KEY_DELIMITER, is_valid_tenant_id
-
-FILE_TAG: Final = "FILE"
 
 INGESTION_INDEX: Final = FILES.indexes[0]
 """Sparse: a file is in it (partition "due", sorted by `updatedAt`) exactly while it waits
