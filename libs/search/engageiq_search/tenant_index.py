@@ -173,7 +173,7 @@ class TenantIndex:
         return masks
 
     def _lexical(
-        self, tokens: list[str], allowed: list[npt.NDArray[np.bool_]], wanted: int
+        self, tokens: list[str], allowed: Sequence[npt.NDArray[np.bool_]], wanted: int
     ) -> list[tuple[_Hit, float]]:
         segments = [part.segment for part in self.parts]
         total = sum(len(s) for s in segments)
@@ -201,7 +201,7 @@ class TenantIndex:
         self,
         query: str,
         embedder: Embedder,
-        allowed: list[npt.NDArray[np.bool_]],
+        allowed: Sequence[npt.NDArray[np.bool_]],
         wanted: int,
     ) -> list[tuple[_Hit, float]]:
         embedded = [
