@@ -48,9 +48,9 @@ B: Final = 0.75
 CANDIDATES_PER_RESULT: Final = 3
 """Hits ranked per result asked for, so that collapsing near-duplicates still fills `k`."""
 INDEX_OVERHEAD_BYTES: Final = 1024
-MASK_CACHE_ENTRIES: Final = 4
+MASK_CACHE_ENTRIES: Final = 8
 """Filters (scope, hidden set) whose per-chunk masks an index keeps: one byte per chunk each,
-outside `memory_bytes` (4 bytes a chunk against ~3,000)."""
+outside `memory_bytes` (at most 8 bytes a chunk against ~3,000)."""
 
 _Hit = tuple[int, int]
 """(part number, chunk row in that part's segment)."""
