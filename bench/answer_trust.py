@@ -13,7 +13,7 @@ without it in the same run, per split (dev: may be tuned on; test: never).
    questions whose right answer is the verified figure. Per system, with and without trust
    ordering of the retrieved passages (the bm25s paragraph baseline as the benchmark runs
    it): the share of questions whose verified document is the first retrieved / in the top
-   3 files, whose offline answer holds the verified figure and not the older one, and whose
+   3 files / among the passages at all, whose offline answer holds the verified figure and not the older one, and whose
    offline answer quotes the older figure at all. The offline responder is not told a
    passage's freshness (the model's prompt is): what moves its answer is the order alone.
 3. **The main questions beside verified documents**: part 2's index, the answer
@@ -201,7 +201,7 @@ def conflicts(
     )
     print(
         f"   {'split':<5} {'system':<16} {'n':>3} {'verified 1st':>12} {'in top 3':>8} "
-        f"{'leads verified':>14} {'verified only':>13} {'quotes older':>12}"
+        f"{'retrieved':>9} {'leads verified':>14} {'verified only':>13} {'quotes older':>12}"
     )
     for split in splits:
         for name, outcomes in systems.items():
@@ -215,6 +215,7 @@ def conflicts(
                 f"   {split:<5} {name:<16} {n:>3} "
                 f"{share([o.rank == 1 for o in chosen]):12.2f} "
                 f"{share([o.rank is not None and o.rank <= 3 for o in chosen]):8.2f} "
+                f"{share([o.rank is not None for o in chosen]):9.2f} "
                 f"{share([o.leads_verified for o in chosen]):14.2f} "
                 f"{share([o.verified_only for o in chosen]):13.2f} "
                 f"{share([o.quotes_older for o in chosen]):12.2f}"
