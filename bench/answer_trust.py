@@ -12,13 +12,17 @@ without it in the same run, per split (dev: may be tuned on; test: never).
    verified current document and a stale or unverified older one with another figure, and
    questions whose right answer is the verified figure. Per system, with and without trust
    ordering of the retrieved passages (the bm25s paragraph baseline as the benchmark runs
-   it): the share of questions whose verified document is the first retrieved / in the top
-   3 files / among the passages at all, whose offline answer holds the verified figure and not the older one, and whose
-   offline answer quotes the older figure at all. The offline responder is not told a
-   passage's freshness (the model's prompt is): what moves its answer is the order alone.
+   it): the share of questions whose verified document is the first retrieved, in the top
+   3 files, or among the passages at all; whose offline answer's first quote holds the
+   verified figure ("leads verified"); whose answer holds it and not the older one ("verified
+   only"); and whose answer quotes the older figure. Passages are also ordered by trust
+   among those that answer only ("+answering": the ones the extract picker would quote from,
+   reordered in the places they hold). The offline responder is not told a passage's
+   freshness (the model's prompt is): what moves its answer is the order alone.
 3. **The main questions beside verified documents**: part 2's index, the answer
    benchmark's own questions (all their files unverified), with and without trust ordering:
-   what a verified but unrelated passage retrieved among the top 5 costs them."""
+   what a verified but unrelated passage retrieved among the top 5 costs them ("+tr": all
+   passages ordered, "+ans": those that answer only)."""
 
 from __future__ import annotations
 
