@@ -40,7 +40,10 @@ words, answered by the same offline responder; `ours` is the index now; with `--
 `before` is our index without decision 0070 (chunk text only, every query word, no
 collapsing). Goals (issue "Benchmark that generalises"), on the test split and each above the
 baseline: recall@3 >= 0.98, recall@3 on paraphrases >= 0.95, fact in offline answers >= 90%,
-"does not say" >= 80%."""
+"does not say" >= 80%.
+
+bench/answer_trust.py runs these questions, and a set of conflicting versions, with trust
+ordering and without (decision 0111)."""
 
 from __future__ import annotations
 
