@@ -153,8 +153,8 @@ class TenantIndex:
         """Per part, per chunk: may `search` return it (live, in `files` when given, not in
         `exclude`)? The ids are made a frozenset once per query (not once per segment), and
         the last `MASK_CACHE_ENTRIES` filters' masks are kept: a tenant's callers share a few
-        hidden sets and scopes, so most queries pay one frozenset comparison. The arrays are
-        read-only (shared between queries)."""
+        hidden sets and scopes, so most queries pay one frozenset comparison. Filtered masks
+        are read-only (shared between queries); without a filter, the parts' `live`."""
         scope = None if files is None else _frozen(files)
         hidden = _frozen(exclude)
         if scope is None and not hidden:
