@@ -47,7 +47,7 @@ async def search_files(
     collection_ids: Annotated[
         list[str] | None,
         QueryParameter(
-            query="collectionId",
+            name="collectionId",
             max_items=MAX_SCOPE_IDS,
             description="Search only the files of this collection (repeatable).",
         ),
@@ -55,7 +55,7 @@ async def search_files(
     file_ids: Annotated[
         list[str] | None,
         QueryParameter(
-            query="fileId",
+            name="fileId",
             max_items=MAX_SCOPE_IDS,
             description="Search only this file (repeatable; with `collectionId`, either).",
         ),
