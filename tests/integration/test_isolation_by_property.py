@@ -350,9 +350,49 @@ def make_machine(
                     waited = time.monotonic() - written
                     assert waited < AUDIENCE_BOUND_SECONDS, (key, fid, expected)
                     time.sleep(0.1)
+            # Whoever gained or lost a file: every read path of it agrees.
+            for key, fid in flipped[:4]:
+                self.check_reads(self.person(key), self.files_by_id[fid])
             if CHAT_HONOURS_AUDIENCES:
                 # The chat service keeps its own view: wait until it has read it again.
                 time.sleep(max(0.0, written + VIEW_TTL_SECONDS + 0.2 - time.monotonic()))
+
+        def check_reads(self, actor: Person, f: FileModel) -> None:
+            """Every read path of one file of the actor's tenant, as the model says: a file
+            hidden from the actor answers like a missing id (details and download URL, content,
+            passages, a search scope) and is neither listed nor found."""
+            if self.probe("read_paths", actor, f.tenant, file=f) == "removed-caller":
+                return
+            visible = self.sees(actor, f) and not f.deleted
+            missing = new_file_id()
+            for place in ("", "/content", "/passages"):
+                response = edge.call(actor, "GET", f"/api/files/{f.id}{place}")
+                if not visible:
+                    path = f"/api/files/{missing}{place}"
+                    self.like_missing(response, actor, "GET", path, 404, "file_not_found")
+                elif place == "/content" and f.awaiting:
+                    assert refusal(response)[:2] == (409, "upload_not_completed"), response.text
+                else:
+                    assert response.status_code == 200, (place, response.text)
+            listed = edge.pages(actor, "/api/files", "files", limit=7)
+            seen = {x["id"] for x in listed} | {
+                v["id"] for x in listed for v in x.get("versions", [])
+            }
+            if not visible:
+                assert f.id not in seen, (actor.key, f.id)
+            params: dict[str, Any] = {"q": f.marker, "limit": 50}
+            hits = edge.call(actor, "GET", "/api/files/search", params=params).json()["results"]
+            if not visible:
+                assert f.id not in {h["fileId"] for h in hits}, (actor.key, hits)
+                assert f.marker not in " ".join(h["text"] for h in hits)
+            scoped = edge.call(actor, "GET", "/api/files/search", params={**params, "fileId": f.id})
+            if visible:
+                assert scoped.status_code == 200, scoped.text
+            else:
+                unknown = edge.call(
+                    actor, "GET", "/api/files/search", params={**params, "fileId": missing}
+                )
+                assert refusal(scoped) == refusal(unknown), scoped.text
 
         def may_change(self, actor: Person, file: FileModel) -> bool:
             return actor.acts_as_admin or file.uploader == actor.user_id
