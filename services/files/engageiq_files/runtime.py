@@ -27,6 +27,7 @@ from engageiq_search.index_store import IndexStore
 from engageiq_search.service import TenantSearch
 from engageiq_tenancy.aws import client
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.governance import KnowledgeReader
 from engageiq_tenancy.resources import INGESTION
 from engageiq_tenancy.settings import ServiceSettings
 from engageiq_tenancy.tenant_credentials import TenantClients
@@ -48,6 +49,9 @@ class FilesRuntime:
     consumer: IngestionConsumer
     sweeper: IngestionSweeper
     reaper: OrphanReaper
+    knowledge: KnowledgeReader
+    """The tenant's collections and governed files (decision 0111), cached per tenant for
+    `VIEW_TTL_SECONDS`: what the audience wall (`catalog.access`) and freshness read."""
 
     @classmethod
     def create(
@@ -123,6 +127,7 @@ class FilesRuntime:
             consumer,
             sweeper,
             reaper,
+            knowledge=KnowledgeReader(clients, table),
         )
 
     async def enqueue(self, tenant: TenantContext, file_id: str) -> None:

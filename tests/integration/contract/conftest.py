@@ -3,12 +3,19 @@
 The apps are the ones `create_app` builds for the cloud (real tenant gate reading DynamoDB, the
 offline chat responder, retrieval from S3); only the token key is the test's, which the real
 verifier checks like Cognito's. Each tenant has an admin and a member in the local user pool,
+<<<<<<< HEAD
 and tenant A ("acme") owns a conversation with an answer, feedback on it (a content issue), and a
 file with two versions, so every kind of id in the documents has a real object behind it."""
+=======
+and tenant A ("acme") owns a conversation with an answer, feedback on it, and a file with two
+versions in an open collection, so every kind of id in the documents has a real object behind
+it."""
+>>>>>>> files-wall
 
 from __future__ import annotations
 
 import urllib.request
+import uuid
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,7 +26,13 @@ from litestar import Litestar
 from litestar.exceptions import LitestarDeprecationWarning
 from litestar.testing import TestClient
 
-from engageiq.local.aws import LOCAL_CREDENTIALS, LocalAwsServer, LocalResources, provision
+from engageiq.local.aws import (
+    LOCAL_CREDENTIALS,
+    LocalAwsServer,
+    LocalResources,
+    aws_client,
+    provision,
+)
 from engageiq.local.seed import local_target
 from engageiq_chat.app import create_app as create_chat_app
 from engageiq_chat.settings import ChatSettings
@@ -29,6 +42,7 @@ from engageiq_tenancy.context import Role, group_name
 from engageiq_tenancy.tenant_users import UserDirectory
 from engageiq_tenancy.tokens import CognitoTokenVerifier, JwksCache
 from tests.support.chat import parse_sse, service_settings, set_tenant
+from tests.support.collections import CollectionWriter
 from tests.support.tokens import TokenFactory
 
 TENANT_A = "acme"
@@ -54,9 +68,16 @@ class ContractPlatform:
     clients: dict[str, TestClient[Litestar]]
     tokens: TokenFactory
     people: dict[tuple[str, Role], Person]
+    collections: CollectionWriter | None = None
+    """Writes collections and memberships (decision 0111) in the files table."""
     ids: dict[str, dict[str, str]] = field(default_factory=dict)
+<<<<<<< HEAD
     """Each seeded tenant's ids by kind: conversation, message, content_issue, file,
     file_version, user."""
+=======
+    """Each seeded tenant's ids by kind: conversation, message, file, file_version, user,
+    collection."""
+>>>>>>> files-wall
 
     @property
     def a_ids(self) -> dict[str, str]:
@@ -159,8 +180,16 @@ def _seed(platform: ContractPlatform, tenant_id: str) -> None:
         headers=member,
     )
     assert feedback.status_code == 200, feedback.text
+<<<<<<< HEAD
     issues = chat.get("/api/content-issues", headers=platform.headers(tenant_id, Role.TENANT_ADMIN))
     assert [i["id"] for i in issues.json()["issues"]] == [mid], issues.text
+=======
+    # An open collection (the whole tenant sees it) holding the current version.
+    collection = uuid.uuid4().hex
+    assert platform.collections is not None
+    platform.collections.save(tenant_id, collection, name="Pricing", restricted=False)
+    platform.collections.file_into(tenant_id, second.json()["id"], [collection])
+>>>>>>> files-wall
     platform.ids[tenant_id] = {
         "conversation": cid,
         "message": mid,
@@ -168,6 +197,7 @@ def _seed(platform: ContractPlatform, tenant_id: str) -> None:
         "file": first.json()["id"],
         "file_version": second.json()["id"],
         "user": platform.people[(tenant_id, Role.MEMBER)].user_id,
+        "collection": collection,
     }
 
 
@@ -185,7 +215,10 @@ def contract_platform(moto_server: LocalAwsServer) -> Iterator[ContractPlatform]
         people = _people(resources)
         apps = _apps(resources, tokens)
         with TestClient(apps["chat"]) as chat, TestClient(apps["files"]) as files:
-            platform = ContractPlatform({"chat": chat, "files": files}, tokens, people)
+            writer = CollectionWriter(
+                aws_client("dynamodb", resources.endpoint_url), resources.tables["files"]
+            )
+            platform = ContractPlatform({"chat": chat, "files": files}, tokens, people, writer)
             _seed(platform, TENANT_A)
             _seed(platform, TENANT_FUZZ)
             yield platform

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -170,9 +170,14 @@ class FileCatalog:
         after: str | None = None,
         *,
         consistent: bool = False,
+        keep: Callable[[FileRecord], bool] | None = None,
     ) -> tuple[list[FileRecord], str | None]:
         """Up to `limit` live files, newest first, and the id to continue after (or None).
-        `consistent` asks DynamoDB for a strongly consistent read (twice the read cost)."""
+        `consistent` asks DynamoDB for a strongly consistent read (twice the read cost).
+        `keep` leaves out the records it refuses (files hidden from the caller, older
+        versions) and reads on until the page is full, so a page is short only at the end;
+        each Query asks for just the records still missing, so the id returned is the last
+        record read and the next page starts right after it."""
         records: list[FileRecord] = []
         start = after
         now = time.time()
@@ -192,7 +197,7 @@ class FileCatalog:
                 request["ExclusiveStartKey"] = _typed_key(tenant, start)
             response = self._db(tenant).query(**request)
             page = [from_item(item) for item in response.get("Items", [])]
-            records += [r for r in page if not r.expired(now)]
+            records += [r for r in page if not r.expired(now) and (keep is None or keep(r))]
             last = response.get("LastEvaluatedKey")
             if last is None:
                 return records, None

@@ -23,9 +23,10 @@ from litestar.openapi.spec import (
 from litestar.params import JSONBody, QueryParameter
 from multipart import parse_options_header
 
+from engageiq_files.catalog.access import find_file
 from engageiq_files.catalog.ownership import require_change_right
 from engageiq_files.catalog.records import FileRecord, FileStatus, new_file_id, now_iso
-from engageiq_files.catalog.routes import FileIdPath, find_file
+from engageiq_files.catalog.routes import FileIdPath
 from engageiq_files.catalog.views import FileView, UploadedFile
 from engageiq_files.config import FilesSettings
 from engageiq_files.runtime import FilesRuntime
