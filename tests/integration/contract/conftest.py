@@ -3,14 +3,9 @@
 The apps are the ones `create_app` builds for the cloud (real tenant gate reading DynamoDB, the
 offline chat responder, retrieval from S3); only the token key is the test's, which the real
 verifier checks like Cognito's. Each tenant has an admin and a member in the local user pool,
-<<<<<<< HEAD
 and tenant A ("acme") owns a conversation with an answer, feedback on it (a content issue), and a
-file with two versions, so every kind of id in the documents has a real object behind it."""
-=======
-and tenant A ("acme") owns a conversation with an answer, feedback on it, and a file with two
-versions in an open collection, so every kind of id in the documents has a real object behind
-it."""
->>>>>>> files-wall
+file with two versions in an open collection, so every kind of id in the documents has a real
+object behind it."""
 
 from __future__ import annotations
 
@@ -71,13 +66,8 @@ class ContractPlatform:
     collections: CollectionWriter | None = None
     """Writes collections and memberships (decision 0111) in the files table."""
     ids: dict[str, dict[str, str]] = field(default_factory=dict)
-<<<<<<< HEAD
     """Each seeded tenant's ids by kind: conversation, message, content_issue, file,
-    file_version, user."""
-=======
-    """Each seeded tenant's ids by kind: conversation, message, file, file_version, user,
-    collection."""
->>>>>>> files-wall
+    file_version, user, collection."""
 
     @property
     def a_ids(self) -> dict[str, str]:
@@ -180,16 +170,13 @@ def _seed(platform: ContractPlatform, tenant_id: str) -> None:
         headers=member,
     )
     assert feedback.status_code == 200, feedback.text
-<<<<<<< HEAD
     issues = chat.get("/api/content-issues", headers=platform.headers(tenant_id, Role.TENANT_ADMIN))
     assert [i["id"] for i in issues.json()["issues"]] == [mid], issues.text
-=======
     # An open collection (the whole tenant sees it) holding the current version.
     collection = uuid.uuid4().hex
     assert platform.collections is not None
     platform.collections.save(tenant_id, collection, name="Pricing", restricted=False)
     platform.collections.file_into(tenant_id, second.json()["id"], [collection])
->>>>>>> files-wall
     platform.ids[tenant_id] = {
         "conversation": cid,
         "message": mid,
