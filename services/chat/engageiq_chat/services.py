@@ -10,6 +10,7 @@ from engageiq_chat.context.prompt import PromptBuilder
 from engageiq_chat.context.retrieval import NoRetriever, Retriever
 from engageiq_chat.conversations.store import ConversationStore
 from engageiq_chat.feedback.store import FeedbackStore
+from engageiq_chat.knowledge.scope import Knowledge
 from engageiq_chat.messages.history_cache import HistoryCache
 from engageiq_chat.messages.store import MessageStore
 from engageiq_chat.providers.anthropic_provider import AnthropicProvider
@@ -22,6 +23,7 @@ from engageiq_chat.tenant_profile import TenantProfiles
 from engageiq_chat.turns.idempotency import IdempotencyStore
 from engageiq_chat.usage.meter import UsageMeter
 from engageiq_tenancy import aws
+from engageiq_tenancy.governance import KnowledgeReader
 from engageiq_tenancy.settings import ServiceSettings
 from engageiq_tenancy.tenant_credentials import TenantClients
 
@@ -43,6 +45,9 @@ class ChatServices:
     history: HistoryCache
     feedback: FeedbackStore
     idempotency: IdempotencyStore
+    knowledge: Knowledge
+    """The tenant's collections, audiences and file freshness (decision 0111), and its file
+    records (a scope's checks)."""
 
     @classmethod
     def build(
@@ -53,8 +58,9 @@ class ChatServices:
         provider: ChatProvider | None = None,
         retriever: Retriever | None = None,
     ) -> ChatServices:
+        tenant_clients = TenantClients.from_settings(service, "chat", names=("dynamodb",))
         tables = DynamoTables(
-            TenantClients.from_settings(service, "chat", names=("dynamodb",)),
+            tenant_clients,
             aws.client("dynamodb", service),
             conversations=service.table("conversations"),
             usage=service.table("usage"),
@@ -76,6 +82,12 @@ class ChatServices:
             history=HistoryCache(keep_messages=HISTORY_MAX_MESSAGES),
             feedback=FeedbackStore(tables),
             idempotency=IdempotencyStore(tables),
+            # One reader per process: its per-tenant cache serves every turn and history read.
+            knowledge=Knowledge(
+                KnowledgeReader(tenant_clients, service.table("files")),
+                tables,
+                service.table("files"),
+            ),
         )
 
 

@@ -19,6 +19,7 @@ from typing import Final
 import msgspec
 
 from engageiq_chat.conversations import keys
+from engageiq_chat.knowledge.scope import ConversationScope
 from engageiq_chat.messages.model import MessageStatus, StoredMessage
 from engageiq_chat.messages.store import MessageStore
 from engageiq_chat.storage import ConditionFailed, DynamoTables, values
@@ -55,10 +56,15 @@ class RememberedTurn(msgspec.Struct, rename="camel", kw_only=True):
         return bool(self.assistant_message_id)
 
 
-def body_hash(message: str, conversation_id: str | None) -> str:
-    """The hash a repeat must match: the question and the conversation it goes to."""
-    encoded = msgspec.json.encode([message, conversation_id])
-    return hashlib.sha256(encoded).hexdigest()
+def body_hash(
+    message: str, conversation_id: str | None, scope: ConversationScope | None = None
+) -> str:
+    """The hash a repeat must match: the question, the conversation it goes to and the scope
+    it sets (a body without `scope` hashes as it did before scopes existed)."""
+    body: list[object] = [message, conversation_id]
+    if scope is not None:
+        body.append(scope.normalised())
+    return hashlib.sha256(msgspec.json.encode(body)).hexdigest()
 
 
 def checked_key(header: str) -> str:
@@ -173,6 +179,9 @@ def citation_events(message: StoredMessage) -> list[bytes]:
                 location=c.location,
                 snippet=c.snippet,
                 uploaded_at=c.uploaded_at,
+                freshness=c.freshness,
+                verified_at=c.verified_at,
+                review_by=c.review_by,
             ),
         )
         for number, c in enumerate(message.citations, start=1)
@@ -255,5 +264,6 @@ async def replay(
                 input_tokens=answer.input_tokens, output_tokens=answer.output_tokens
             ),
             uncited=answer.uncited,
+            notice=answer.notice or msgspec.UNSET,
         ),
     )

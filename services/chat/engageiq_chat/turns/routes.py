@@ -14,6 +14,7 @@ from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation
 from litestar.params import HeaderParameter, JSONBody
 from litestar.response import Stream
 
+from engageiq_chat.knowledge.scope import ConversationScope
 from engageiq_chat.services import ChatServices
 from engageiq_chat.turns import events
 from engageiq_chat.turns.events import STREAM_EVENTS, stream_item_schema
@@ -68,6 +69,10 @@ class ChatRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
 
     message: str
     conversation_id: str | None = None
+    scope: ConversationScope | None = None
+    """The collections and files the answers of this conversation draw on, stored with it;
+    omitted: the conversation's stored scope; both lists empty: cleared (everything the user
+    may see). An id that does not exist or is hidden from the user: 400 `unknown_scope`."""
 
 
 @post(
@@ -85,6 +90,7 @@ class ChatRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
         Errors.MESSAGE_TOO_LONG,
         Errors.PAYLOAD_TOO_LARGE,
         Errors.BUDGET_EXCEEDED,
+        Errors.UNKNOWN_SCOPE,
         Errors.INVALID_IDEMPOTENCY_KEY,
         Errors.IDEMPOTENCY_KEY_REUSED,
         Errors.IDEMPOTENCY_KEY_IN_USE,
@@ -107,10 +113,10 @@ async def chat_turn(
 ) -> Stream:
     """Stream an answer: `meta`, `delta`… and `citation`…, then `done` or `error`."""
     if idempotency_key is None:
-        turn = await ChatTurns(chat).start(tenant, data.message, data.conversation_id)
+        turn = await ChatTurns(chat).start(tenant, data.message, data.conversation_id, data.scope)
         return Stream(turn.events(), media_type="text/event-stream", headers=STREAM_HEADERS)
     key = checked_key(idempotency_key)
-    digest = body_hash(data.message, data.conversation_id)
+    digest = body_hash(data.message, data.conversation_id, data.scope)
     if await chat.idempotency.claim(tenant, key, digest) is not None:
         first = await chat.idempotency.started(tenant, key, digest)
         answer = replay(
@@ -123,7 +129,7 @@ async def chat_turn(
         )
         return Stream(answer, media_type="text/event-stream", headers=STREAM_HEADERS)
     try:
-        turn = await ChatTurns(chat).start(tenant, data.message, data.conversation_id)
+        turn = await ChatTurns(chat).start(tenant, data.message, data.conversation_id, data.scope)
     except BaseException:
         # Refused before anything was done (budget, a missing conversation...): the key is
         # free again, so the same question can be retried once the cause is gone. The
