@@ -330,7 +330,9 @@ def test_only_cited_passages_are_sources_and_history_shows_what_the_stream_showe
 
     conversation = events[0].data["conversationId"]
     answer = stored(client, headers, conversation)[-1]
-    assert (answer["content"], answer["citations"]) == (text, sources)
+    # History shows each source as its `citation` event did, number and all.
+    numbered = [{"number": n, **source} for n, source in enumerate(sources, start=1)]
+    assert (answer["content"], answer["citations"]) == (text, numbered)
 
 
 def test_an_answer_without_citations_says_so_and_cites_nothing(
@@ -401,7 +403,7 @@ def test_continue_grows_the_same_answer_and_numbers_its_sources_on(
     assert answer["id"] == answer_id
     assert answer["content"] == first_text + added_text
     assert [c["sourceId"] for c in answer["citations"]] == ["file-pricing", "file-sec"]
-    assert answer["citations"][0] == first_sources[0]
+    assert answer["citations"][0] == {"number": 1, **first_sources[0]}
     assert answer["status"] == "complete"
     assert again.status_code == 409
     assert again.json()["code"] == "nothing_to_continue"

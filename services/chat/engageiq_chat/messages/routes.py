@@ -12,8 +12,8 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from engageiq_chat.knowledge.scope import ConversationScope
-from engageiq_chat.knowledge.sources import WithheldSource, shown_sources
-from engageiq_chat.messages.model import Citation, Notice, StoredMessage
+from engageiq_chat.knowledge.sources import ShownSource, shown_sources
+from engageiq_chat.messages.model import Notice, StoredMessage
 from engageiq_chat.services import ChatServices
 from engageiq_chat.turns.turn import ConversationNotFound, conversation_id_of
 from engageiq_tenancy.auth import requires_member
@@ -36,9 +36,9 @@ class MessageView(msgspec.Struct, rename="camel"):
     created_at: str
     status: str
     route: str
-    citations: list[Citation | WithheldSource]
-    """Source n at index n - 1; one whose file the reader may no longer see is only
-    `{number, withheld: true}`."""
+    citations: list[ShownSource]
+    """Source n at index n - 1, as its `citation` event showed it (`number` included); one
+    whose file the reader may no longer see is only `{number, withheld: true}`."""
     feedback: FeedbackSummary | None
     """The caller's thumbs up or down on an assistant message, if any."""
     provider: str | None
