@@ -16,6 +16,7 @@ from litestar.testing import TestClient
 
 from engageiq_chat.context.prompt import TRUST_RULE
 from engageiq_chat.context.retrieval import Passage
+from engageiq_chat.knowledge.scope import ConversationScope
 from engageiq_chat.knowledge.sources import shown_sources
 from engageiq_chat.knowledge.trust import (
     STALE_SOURCES,
@@ -28,6 +29,7 @@ from engageiq_chat.messages.model import Citation
 from engageiq_chat.providers.anthropic_provider import search_result
 from engageiq_chat.providers.base import ModelRequest, PromptMessage
 from engageiq_chat.providers.offline import offline_answer
+from engageiq_chat.turns.idempotency import body_hash
 from engageiq_tenancy.context import Role, TenantContext, group_name
 from engageiq_tenancy.governance import (
     Audience,
@@ -381,3 +383,33 @@ def test_history_withholds_a_source_whose_file_was_hidden_since(governed: ChatHa
     assert answer["citations"] == [{"number": 1, "withheld": True}]
     assert "pricing.pdf" not in response.text
     assert "30 EUR" in answer["content"]  # the answer's own words are the reader's
+
+
+def test_continuing_an_answer_keeps_to_the_scope_and_the_audiences(governed: ChatHarness) -> None:
+    recording = governed.retriever
+    assert isinstance(recording, Recording)
+    governed.provider = ScriptedProvider(("Pro costs", " 30 EUR"), stop_reason="max_tokens")
+    headers = governed.headers()
+    with TestClient(governed.app()) as client:
+        scope = {"collectionIds": ["playbooks"]}
+        status, events = post(client, headers, {"message": "What does Pro cost?", "scope": scope})
+        assert status == 200
+        response = client.post(
+            "/api/chat/continue",
+            json={
+                "conversationId": events[0].data["conversationId"],
+                "messageId": events[0].data["assistantMessageId"],
+            },
+            headers=headers,
+        )
+        assert response.status_code == 200, response.text
+    scoped = (frozenset({"f-price"}), frozenset({"f-board"}))
+    assert recording.filters == [scoped, scoped]
+
+
+def test_a_repeated_question_must_repeat_its_scope() -> None:
+    plain = body_hash("Pro?", None)
+    assert body_hash("Pro?", None, None) == plain  # as before scopes existed
+    scoped = body_hash("Pro?", None, ConversationScope(file_ids=("a", "a")))
+    assert scoped != plain
+    assert scoped == body_hash("Pro?", None, ConversationScope(file_ids=("a",)))
