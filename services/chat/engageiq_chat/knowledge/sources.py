@@ -1,5 +1,5 @@
-"""What a reader is shown of an answer's sources when it is read back (`/api/chat-history`, an
-`Idempotency-Key` replay): a source whose file the reader may no longer see (an audience
+"""What a reader is shown of an answer's sources when history is read back
+(`/api/chat-history`): a source whose file the reader may no longer see (an audience
 changed, decision 0111) is replaced by `{number, withheld: true}` - its name, place and
 cited text never leave the service. A deleted file's source is shown as it was stored (the
 citation is a quote of what the answer relied on, and deleting a file hides nothing from
