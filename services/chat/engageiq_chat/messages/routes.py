@@ -96,14 +96,14 @@ async def chat_history(
 ) -> HistoryPage:
     """Newest page first; within a page oldest first. `nextCursor` loads older messages."""
     cid = conversation_id_of(conversation_id)
-    # Independent reads, together; the page of a conversation found missing is not shown.
-    conversation, (messages, next_cursor), knowledge = await asyncio.gather(
-        chat.conversations.get(tenant, cid),
-        chat.messages.page(tenant, cid, limit, cursor),
-        chat.knowledge.view(tenant),
+    # The page is read only once the conversation is known to be the caller's: a missing one
+    # is 404 before any cursor is judged (another caller's cursor would otherwise say 400).
+    conversation, knowledge = await asyncio.gather(
+        chat.conversations.get(tenant, cid), chat.knowledge.view(tenant)
     )
     if conversation is None:
         raise ConversationNotFound()
+    messages, next_cursor = await chat.messages.page(tenant, cid, limit, cursor)
     return HistoryPage(
         messages=[view(m, knowledge, tenant) for m in messages],
         next_cursor=next_cursor,
