@@ -68,8 +68,16 @@ def put_collection(
     )
 
 
-def put_file_record(resources: LocalResources, tenant_id: str, file_id: str, name: str) -> None:
-    """A bare ready file record (for chat tests that run without the files service)."""
+def put_file_record(
+    resources: LocalResources,
+    tenant_id: str,
+    file_id: str,
+    name: str,
+    *,
+    expires_at: int | None = None,
+) -> None:
+    """A bare ready file record (for chat tests that run without the files service);
+    `expires_at` (epoch seconds) marks it as the catalog marks a file being deleted."""
     db, table = _files(resources)
     db.put_item(
         TableName=table,
@@ -82,6 +90,7 @@ def put_file_record(resources: LocalResources, tenant_id: str, file_id: str, nam
                 "objectKey": f"{tenant_id}/uploads/{file_id}",
                 "createdAt": "2026-12-01T00:00:00.000Z",
                 "updatedAt": "2026-12-01T00:00:00.000Z",
+                "expiresAt": expires_at,
             }
         ),
     )

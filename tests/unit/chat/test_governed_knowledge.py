@@ -197,6 +197,7 @@ def governed(harness: ChatHarness) -> ChatHarness:
     resources = harness.resources
     for passage in (PRICE, OLD_PRICE, NOTES, BOARD):
         put_file_record(resources, "acme", passage.source_id, passage.title)
+    put_file_record(resources, "acme", "f-retiring", "retiring.pdf", expires_at=1)
     put_collection(resources, "acme", "playbooks")
     put_collection(resources, "acme", "board", users=["boss"])
     govern_file(resources, "acme", "f-price", collection_ids=["playbooks"])
@@ -279,6 +280,7 @@ def test_a_scope_is_stored_used_by_later_turns_and_cleared(
         {"fileIds": ["missing"]},
         {"fileIds": ["f-board"]},  # in a collection hidden from this member
         {"fileIds": ["not an id!"]},
+        {"fileIds": ["f-retiring"]},  # being deleted
         {"collectionIds": ["playbooks"], "fileIds": ["f-board"]},
     ],
 )
@@ -413,3 +415,16 @@ def test_a_repeated_question_must_repeat_its_scope() -> None:
     scoped = body_hash("Pro?", None, ConversationScope(file_ids=("a", "a")))
     assert scoped != plain
     assert scoped == body_hash("Pro?", None, ConversationScope(file_ids=("a",)))
+
+
+def test_a_collection_created_since_the_view_was_read_is_found(
+    governed: ChatHarness, client: TestClient[Litestar]
+) -> None:
+    headers = governed.headers()
+    status, _ = post(client, headers, {"message": "Hello"})  # the view is read and kept
+    assert status == 200
+    put_collection(governed.resources, "acme", "launch")
+    status, events = post(
+        client, headers, {"message": "Hi", "scope": {"collectionIds": ["launch"]}}
+    )
+    assert status == 200, events
