@@ -428,3 +428,21 @@ def test_a_collection_created_since_the_view_was_read_is_found(
         client, headers, {"message": "Hi", "scope": {"collectionIds": ["launch"]}}
     )
     assert status == 200, events
+
+
+def test_a_replayed_answer_withholds_a_source_hidden_since(governed: ChatHarness) -> None:
+    headers = {**governed.headers(), "Idempotency-Key": "question-0001"}
+    body = {"message": "What does Pro cost?"}
+    with TestClient(governed.app()) as client:
+        first = client.post("/api/chat", json=body, headers=headers)
+    assert [e.data["sourceId"] for e in parse_sse(first.text)[0] if e.event == "citation"] == [
+        "f-price"
+    ]
+    govern_file(governed.resources, "acme", "f-price", collection_ids=["board"])
+    with TestClient(governed.app()) as client:
+        again = client.post("/api/chat", json=body, headers=headers)
+    assert again.status_code == 200, again.text
+    (citation,) = [e.data for e in parse_sse(again.text)[0] if e.event == "citation"]
+    assert citation["withheld"] is True
+    assert (citation["number"], citation["sourceId"], citation["title"]) == (1, "", "")
+    assert "pricing.pdf" not in again.text

@@ -3,7 +3,8 @@
 changed, decision 0111) is replaced by `{number, withheld: true}` - its name, place and
 cited text never leave the service. A deleted file's source is shown as it was stored (the
 citation is a quote of what the answer relied on, and deleting a file hides nothing from
-someone who could read it)."""
+someone who could read it). An `Idempotency-Key` replay withholds such a source the same
+way in its `citation` event (`turns.idempotency.citation_events`)."""
 
 from __future__ import annotations
 

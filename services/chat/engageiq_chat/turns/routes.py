@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Final
@@ -118,7 +119,9 @@ async def chat_turn(
     key = checked_key(idempotency_key)
     digest = body_hash(data.message, data.conversation_id, data.scope)
     if await chat.idempotency.claim(tenant, key, digest) is not None:
-        first = await chat.idempotency.started(tenant, key, digest)
+        first, view = await asyncio.gather(
+            chat.idempotency.started(tenant, key, digest), chat.knowledge.view(tenant)
+        )
         answer = replay(
             chat.messages,
             tenant,
@@ -126,6 +129,7 @@ async def chat_turn(
             heartbeat_seconds=chat.settings.heartbeat_seconds,
             # The first request saves its answer at the latest at its own time limit.
             wait_seconds=chat.settings.stream_max_seconds + 30,
+            view=view,
         )
         return Stream(answer, media_type="text/event-stream", headers=STREAM_HEADERS)
     try:
