@@ -93,9 +93,10 @@ class TenantSearch:
         files: Collection[str] | None = None,
         exclude: Collection[str] = (),
     ) -> list[Passage]:
-        """The tenant's best passages for `query`, best first. `files`, when given, limits
-        them to those file ids (a scope; empty finds nothing); `exclude` leaves those out (the
-        files the caller's audiences hide, decision 0111)."""
+        """The best `limit` (at most `MAX_RESULTS`) passages of `tenant`'s current index for
+        `query`, best first. `files`, when given, limits them to those file ids (a scope);
+        `exclude` leaves those file ids out (files the caller's audiences hide, decision
+        0111): `TenantIndex.search`'s filter."""
         limit = max(0, min(limit, MAX_RESULTS))
         if not query.strip() or limit == 0 or (files is not None and not files):
             return []

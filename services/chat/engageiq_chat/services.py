@@ -11,6 +11,7 @@ from engageiq_chat.context.prompt import PromptBuilder
 from engageiq_chat.context.retrieval import NoRetriever, Retriever
 from engageiq_chat.conversations.store import ConversationStore
 from engageiq_chat.feedback.store import FeedbackStore
+from engageiq_chat.knowledge.scope import Knowledge
 from engageiq_chat.messages.history_cache import HistoryCache
 from engageiq_chat.messages.store import MessageStore
 from engageiq_chat.providers.anthropic_provider import AnthropicProvider
@@ -45,8 +46,9 @@ class ChatServices:
     history: HistoryCache
     feedback: FeedbackStore
     idempotency: IdempotencyStore
-    knowledge: KnowledgeReader
-    """The tenant's collections and governed files (decision 0111), reused for 5 s."""
+    knowledge: Knowledge
+    """The tenant's collections, audiences and file freshness (decision 0111), and its file
+    records (a scope's checks)."""
     content: ContentLoop
 
     @classmethod
@@ -84,7 +86,9 @@ class ChatServices:
             history=HistoryCache(keep_messages=HISTORY_MAX_MESSAGES),
             feedback=FeedbackStore(tables),
             idempotency=IdempotencyStore(tables),
-            knowledge=knowledge,
+            # One reader per process: its per-tenant cache serves every turn, history read and
+            # content-loop read.
+            knowledge=Knowledge(knowledge, tables, service.table("files")),
             content=ContentLoop.build(
                 tables, clients, messages, knowledge, files_table=service.table("files")
             ),

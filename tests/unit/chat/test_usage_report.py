@@ -35,7 +35,9 @@ class FixedPassages:
 
     passages: list[Passage] = field(default_factory=list)
 
-    async def retrieve(self, tenant: TenantContext, query: str, limit: int) -> list[Passage]:
+    async def retrieve(
+        self, tenant: TenantContext, query: str, limit: int, **filters: Any
+    ) -> list[Passage]:
         return self.passages[:limit]
 
 

@@ -11,6 +11,7 @@ import msgspec
 from engageiq_chat.conversations import keys
 from engageiq_chat.conversations.store import ConversationStore
 from engageiq_chat.ids import new_id
+from engageiq_chat.knowledge.scope import ConversationScope
 from engageiq_chat.messages.model import Role, StoredMessage, bounded_citations, bounded_content
 from engageiq_chat.storage import ConditionFailed, DynamoTables, values
 from engageiq_tenancy.context import TenantContext
@@ -67,9 +68,11 @@ class MessageStore:
         *,
         new_conversation: bool,
         title: str = "",
+        scope: ConversationScope | msgspec.UnsetType | None = msgspec.UNSET,
     ) -> str:
         """Store one message and refresh (or create) its conversation, atomically; returns the
-        conversation's new version (`updatedAt`)."""
+        conversation's new version (`updatedAt`). `scope`: set (a checked scope) or cleared
+        (None) on the conversation in the same write; UNSET leaves it."""
         version = keys.now_iso()
         touch = self._conversations.touch(
             tenant,
@@ -79,6 +82,7 @@ class MessageStore:
             route=message.route,
             added_messages=1,
             now=version,
+            scope=scope,
         )
         put = {
             "Put": {
