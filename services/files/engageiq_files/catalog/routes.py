@@ -69,8 +69,12 @@ async def list_files(
         for f in await anyio.to_thread.run_sync(lambda: list(files.catalog.all_files(tenant))):
             if f.versioned:
                 versions.setdefault(f.document, []).append(f)
+    knowledge = await anyio.to_thread.run_sync(files.knowledge.view, tenant)
     return FilePage(
-        files=[FileView.of(r, versions=versions.get(r.document)) for r in current],
+        files=[
+            FileView.of(r, versions=versions.get(r.document), knowledge=knowledge, caller=tenant)
+            for r in current
+        ],
         next_cursor=encode_cursor(tenant, last) if last else None,
     )
 
@@ -103,7 +107,10 @@ async def get_file(
         versions = await anyio.to_thread.run_sync(
             versions_of, files.catalog, tenant, record.document
         )
-    return FileView.of(record, download_url=url, versions=versions)
+    knowledge = await anyio.to_thread.run_sync(files.knowledge.view, tenant)
+    return FileView.of(
+        record, download_url=url, versions=versions, knowledge=knowledge, caller=tenant
+    )
 
 
 @post(
@@ -133,7 +140,8 @@ async def restore_version(
     await files.builder.rebuild(tenant, generation)
     restored = await find_file(files, tenant, file_id)
     versions = await anyio.to_thread.run_sync(versions_of, files.catalog, tenant, restored.document)
-    return FileView.of(restored, versions=versions)
+    knowledge = await anyio.to_thread.run_sync(files.knowledge.view, tenant)
+    return FileView.of(restored, versions=versions, knowledge=knowledge, caller=tenant)
 
 
 @delete(
