@@ -233,7 +233,7 @@ async def upload_file(
     collection_id: Annotated[
         list[str] | None,
         QueryParameter(
-            query="collectionId",
+            name="collectionId",
             max_items=64,
             description="A collection the file goes into (repeat for several).",
         ),
@@ -244,7 +244,7 @@ async def upload_file(
     review_by: Annotated[
         str | None,
         QueryParameter(
-            query="reviewBy",
+            name="reviewBy",
             max_length=32,
             description="With `verify=true`: the verification holds until this day "
             "(YYYY-MM-DD, UTC).",
