@@ -4,7 +4,7 @@ The apps are the ones `create_app` builds for the cloud (real tenant gate readin
 offline chat responder, retrieval from S3); only the token key is the test's, which the real
 verifier checks like Cognito's. Each tenant has an admin and a member in the local user pool,
 and tenant A ("acme") owns a conversation with an answer, feedback on it, and a file with two
-versions, so every kind of id in the documents has a real object behind it."""
+versions in a collection, so every kind of id in the documents has a real object behind it."""
 
 from __future__ import annotations
 
@@ -55,7 +55,8 @@ class ContractPlatform:
     tokens: TokenFactory
     people: dict[tuple[str, Role], Person]
     ids: dict[str, dict[str, str]] = field(default_factory=dict)
-    """Each seeded tenant's ids by kind: conversation, message, file, file_version, user."""
+    """Each seeded tenant's ids by kind: conversation, message, file, file_version, user,
+    collection."""
 
     @property
     def a_ids(self) -> dict[str, str]:
@@ -130,12 +131,19 @@ def _apps(resources: LocalResources, tokens: TokenFactory) -> dict[str, Litestar
 
 
 def _seed(platform: ContractPlatform, tenant_id: str) -> None:
-    """The tenant's member asks a question (a conversation with an answer), rates the answer,
-    and uploads a file and then a new version of it."""
+    """The tenant's admin makes a collection; its member asks a question (a conversation with
+    an answer), rates the answer, and uploads a file into the collection and then a new
+    version of it."""
     member = platform.headers(tenant_id, Role.MEMBER)
     chat, files = platform.clients["chat"], platform.clients["files"]
+    collection = files.post(
+        "/api/collections",
+        json={"name": "Pricing"},
+        headers=platform.headers(tenant_id, Role.TENANT_ADMIN),
+    )
+    assert collection.status_code == 201, collection.text
     first = files.post(
-        "/api/upload-file",
+        f"/api/upload-file?collectionId={collection.json()['id']}",
         files={"file": ("pricing.md", b"# Pricing\nThe Pro plan costs 30 EUR.\n", "text/plain")},
         headers=member,
     )
@@ -163,6 +171,7 @@ def _seed(platform: ContractPlatform, tenant_id: str) -> None:
         "file": first.json()["id"],
         "file_version": second.json()["id"],
         "user": platform.people[(tenant_id, Role.MEMBER)].user_id,
+        "collection": collection.json()["id"],
     }
 
 

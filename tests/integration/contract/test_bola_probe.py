@@ -43,6 +43,8 @@ ID_KINDS: dict[str, str] = {
     "file_id": "file",
     "replaces": "file",
     "user_id": "user",
+    "collection_id": "collection",
+    "collectionId": "collection",
 }
 """Every id-bearing parameter or body field of the documents, by the kind of object it names.
 A new kind needs an object of tenant A seeded in conftest.py and an entry in MISSING_IDS."""
@@ -52,6 +54,7 @@ MISSING_IDS: dict[str, Callable[[], str]] = {
     "message": new_id,
     "file": new_file_id,
     "user": lambda: str(uuid.uuid4()),
+    "collection": lambda: uuid.uuid4().hex,
 }
 """A well-formed id of each kind that names nothing."""
 
@@ -64,6 +67,10 @@ EXAMPLE_BODIES: dict[str, dict[str, Any]] = {
     "DirectUploadRequest": {"name": "probe.txt"},
     "Invite": {"email": "probe@globex.example"},
     "BrandingPatch": {"displayName": "Globex"},
+    "NewCollection": {"name": "Probe"},
+    "CollectionPatch": {"name": "Renamed by another tenant"},
+    "FilePatch": {"collectionIds": []},
+    "Verification": {"reviewBy": "2030-01-01"},
 }
 """A valid JSON body for each request schema (ids are filled in by the probe)."""
 
@@ -204,10 +211,15 @@ def snapshot(platform: ContractPlatform) -> dict[str, Any]:
     listed = files.get("/api/files", headers=member).json()["files"]
     users = chat.get("/api/tenant/users", headers=admin).json()["users"]
     tenant = chat.get("/api/tenant", headers=admin).json()
+    collections = files.get("/api/collections", headers=admin).json()["collections"]
     return {
         "conversations": [(c["id"], c["title"]) for c in conversations],
         "messages": [(m["id"], m["content"], m["feedback"]) for m in history["messages"]],
-        "files": [(f["id"], f["name"], f["status"], f.get("versions")) for f in listed],
+        "files": [
+            (f["id"], f["name"], f["status"], f.get("versions"), f["collectionIds"], f["owner"])
+            for f in listed
+        ],
+        "collections": collections,
         "users": sorted((u["userId"], u["role"], u["enabled"]) for u in users),
         "tenant": tenant,
     }
