@@ -206,8 +206,8 @@ def test_files_are_filed_verified_and_expire_and_only_their_stewards_change_them
         ("DELETE", "/verify", None),
         ("PATCH", "", {"collectionIds": []}),
     )
-    for method, path, body in attempts:
-        foreign = rival.call(method, f"/api/files/{file_id}{path}", body)
+    for method, path, attempt in attempts:
+        foreign = rival.call(method, f"/api/files/{file_id}{path}", attempt)
         assert (foreign.status_code, foreign.json()["code"]) == (404, "file_not_found")
     assert governance_of(owner.file(file_id)) == before
 
