@@ -294,6 +294,9 @@ async def upload_file(
         await intent.discard()
         raise
     record = await intent.complete(received)
+    if record.governed:
+        # Its collections now restrict who sees it: this process reads them again at once.
+        files.knowledge.forget(tenant)
     await files.enqueue(tenant, file_id)
     return UploadedFile(
         id=record.id,
@@ -342,6 +345,8 @@ async def create_direct_upload(
         **versioning,
     )
     await anyio.to_thread.run_sync(files.catalog.create, tenant, record)
+    if record.governed:
+        files.knowledge.forget(tenant)
     post_form = await anyio.to_thread.run_sync(
         files.store.presigned_post, tenant, key, limit, settings.presign_expiry_seconds
     )
