@@ -16,7 +16,6 @@ from datetime import date
 import anyio.to_thread
 import msgspec
 
-from engageiq_files.catalog.catalog import FileCatalog
 from engageiq_files.catalog.records import FileRecord, now_iso
 from engageiq_files.catalog.routes import find_file
 from engageiq_files.collections.store import CollectionStore
@@ -133,6 +132,16 @@ class UploadStewardship:
         return fields
 
 
+async def visible_file(files: FilesRuntime, tenant: TenantContext, file_id: str) -> FileRecord:
+    """The file, or 404 `file_not_found` as for a missing id when it is absent, another
+    tenant's, or hidden from the caller by its collections' audiences."""
+    record = await find_file(files, tenant, file_id)
+    view: KnowledgeView = await anyio.to_thread.run_sync(files.knowledge.view, tenant)
+    if not view.may_see_collections(tenant, record.collection_ids):
+        raise ApiError(Errors.FILE_NOT_FOUND)
+    return record
+
+
 async def change_governance(
     files: FilesRuntime,
     tenant: TenantContext,
@@ -144,16 +153,12 @@ async def change_governance(
     the changed record (or raise), and write the change on condition that nothing wrote the
     record meanwhile; after a concurrent write, read and decide again. Returns the record as
     now stored; the service's knowledge view is forgotten so its next read sees the change."""
-    catalog: FileCatalog = files.catalog
     for _ in range(ATTEMPTS):
-        record = await find_file(files, tenant, file_id)
-        view: KnowledgeView = await anyio.to_thread.run_sync(files.knowledge.view, tenant)
-        if not view.may_see_collections(tenant, record.collection_ids):
-            raise ApiError(Errors.FILE_NOT_FOUND)
+        record = await visible_file(files, tenant, file_id)
         after = decide(record)
         if after == record:
             return record
-        if await anyio.to_thread.run_sync(catalog.govern, tenant, record, after):
+        if await anyio.to_thread.run_sync(files.catalog.govern, tenant, record, after):
             files.knowledge.forget(tenant)
             return await find_file(files, tenant, file_id)
     raise ApiError(Errors.SERVICE_UNAVAILABLE, headers={"Retry-After": "1"})

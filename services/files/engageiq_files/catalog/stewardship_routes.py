@@ -11,7 +11,7 @@ from litestar.params import JSONBody
 from msgspec import UNSET, UnsetType
 
 from engageiq_files.catalog.records import FileRecord
-from engageiq_files.catalog.routes import FileIdPath, find_file
+from engageiq_files.catalog.routes import FileIdPath
 from engageiq_files.catalog.stewardship import (
     change_governance,
     require_steward,
@@ -19,6 +19,7 @@ from engageiq_files.catalog.stewardship import (
     review_date,
     unverified,
     verified,
+    visible_file,
 )
 from engageiq_files.catalog.views import FileView
 from engageiq_files.runtime import FilesRuntime
@@ -70,24 +71,22 @@ async def update_file(
 ) -> FileView:
     """Put the file into other collections (its owner or an admin) or give it another owner
     (admins). 403 `forbidden` for others in the organisation; 404 for a file you cannot see."""
-    is_admin = tenant.has_role(Role.TENANT_ADMIN)
     collection_ids: list[str] | None = None
     owner: str | None = None
-    # Rights that do not depend on the record first, then every input, then the write.
-    if not isinstance(data.owner, UnsetType) and not is_admin:
-        record = await _visible(files, tenant, file_id)
-        raise ApiError(Errors.NOT_FILE_STEWARD, name=record.name, action="reassign")
-    if not isinstance(data.collection_ids, UnsetType):
-        record = await _visible(files, tenant, file_id)
-        require_steward(tenant, record, "change the collections of")
-        collection_ids = await anyio.to_thread.run_sync(
-            resolve_collection_ids, files.collections, tenant, data.collection_ids
-        )
-    if not isinstance(data.owner, UnsetType):
-        await _visible(files, tenant, file_id)
-        if not await anyio.to_thread.run_sync(files.members.is_member, tenant, data.owner):
-            raise ApiError(Errors.INVALID_OWNER)
-        owner = data.owner
+    if not isinstance(data.collection_ids, UnsetType) or not isinstance(data.owner, UnsetType):
+        # Who may, before any input is looked at (a file hidden from the caller is 404).
+        record = await visible_file(files, tenant, file_id)
+        if not isinstance(data.owner, UnsetType) and not tenant.has_role(Role.TENANT_ADMIN):
+            raise ApiError(Errors.NOT_FILE_STEWARD, name=record.name, action="reassign")
+        if not isinstance(data.collection_ids, UnsetType):
+            require_steward(tenant, record, "change the collections of")
+            collection_ids = await anyio.to_thread.run_sync(
+                resolve_collection_ids, files.collections, tenant, data.collection_ids
+            )
+        if not isinstance(data.owner, UnsetType):
+            if not await anyio.to_thread.run_sync(files.members.is_member, tenant, data.owner):
+                raise ApiError(Errors.INVALID_OWNER)
+            owner = data.owner
 
     def decide(record: FileRecord) -> FileRecord:
         changes: dict[str, object] = {}
@@ -100,15 +99,6 @@ async def update_file(
         return msgspec.structs.replace(record, **changes)
 
     return await _shown(files, tenant, await change_governance(files, tenant, file_id, decide))
-
-
-async def _visible(files: FilesRuntime, tenant: TenantContext, file_id: str) -> FileRecord:
-    """The file, or 404 as for a missing id when it is absent or its collections hide it."""
-    record = await find_file(files, tenant, file_id)
-    view = await anyio.to_thread.run_sync(files.knowledge.view, tenant)
-    if not view.may_see_collections(tenant, record.collection_ids):
-        raise ApiError(Errors.FILE_NOT_FOUND)
-    return record
 
 
 @post(
