@@ -236,6 +236,7 @@ class EdgeRoute:
 EDGE_ROUTES: Final[tuple[EdgeRoute, ...]] = (
     EdgeRoute("/api/files*", "files"),
     EdgeRoute("/api/upload-file*", "files"),
+    EdgeRoute("/api/collections*", "files"),
     EdgeRoute("/api/*", "chat"),
 )
 SERVICES: Final[tuple[Literal["chat", "files"], ...]] = ("chat", "files")

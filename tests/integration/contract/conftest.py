@@ -4,13 +4,12 @@ The apps are the ones `create_app` builds for the cloud (real tenant gate readin
 offline chat responder, retrieval from S3); only the token key is the test's, which the real
 verifier checks like Cognito's. Each tenant has an admin and a member in the local user pool,
 and tenant A ("acme") owns a conversation with an answer, feedback on it (a content issue), and a
-file with two versions in an open collection, so every kind of id in the documents has a real
-object behind it."""
+file with two versions in a collection, so every kind of id in the documents has a real object
+behind it."""
 
 from __future__ import annotations
 
 import urllib.request
-import uuid
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -142,12 +141,19 @@ def _apps(resources: LocalResources, tokens: TokenFactory) -> dict[str, Litestar
 
 
 def _seed(platform: ContractPlatform, tenant_id: str) -> None:
-    """The tenant's member uploads a file and then a new version of it, asks a question (a
-    conversation with an answer citing it) and rates the answer down with a reason."""
+    """The tenant's admin makes a collection; its member uploads a file into it and then a new
+    version of it, asks a question (a conversation with an answer citing it) and rates the
+    answer down with a reason (a content issue)."""
     member = platform.headers(tenant_id, Role.MEMBER)
     chat, files = platform.clients["chat"], platform.clients["files"]
+    collection = files.post(
+        "/api/collections",
+        json={"name": "Pricing"},
+        headers=platform.headers(tenant_id, Role.TENANT_ADMIN),
+    )
+    assert collection.status_code == 201, collection.text
     first = files.post(
-        "/api/upload-file",
+        f"/api/upload-file?collectionId={collection.json()['id']}",
         files={"file": ("pricing.md", b"# Pricing\nThe Pro plan costs 30 EUR.\n", "text/plain")},
         headers=member,
     )
@@ -172,11 +178,6 @@ def _seed(platform: ContractPlatform, tenant_id: str) -> None:
     assert feedback.status_code == 200, feedback.text
     issues = chat.get("/api/content-issues", headers=platform.headers(tenant_id, Role.TENANT_ADMIN))
     assert [i["id"] for i in issues.json()["issues"]] == [mid], issues.text
-    # An open collection (the whole tenant sees it) holding the current version.
-    collection = uuid.uuid4().hex
-    assert platform.collections is not None
-    platform.collections.save(tenant_id, collection, name="Pricing", restricted=False)
-    platform.collections.file_into(tenant_id, second.json()["id"], [collection])
     platform.ids[tenant_id] = {
         "conversation": cid,
         "message": mid,
@@ -184,7 +185,7 @@ def _seed(platform: ContractPlatform, tenant_id: str) -> None:
         "file": first.json()["id"],
         "file_version": second.json()["id"],
         "user": platform.people[(tenant_id, Role.MEMBER)].user_id,
-        "collection": collection,
+        "collection": collection.json()["id"],
     }
 
 

@@ -49,6 +49,7 @@ ID_KINDS: dict[str, str] = {
     "user_id": "user",
     "issue_id": "content_issue",
     "fileId": "file",
+    "collection_id": "collection",
     "collectionId": "collection",
 }
 """Every id-bearing parameter or body field of the documents, by the kind of object it names.
@@ -74,6 +75,10 @@ EXAMPLE_BODIES: dict[str, dict[str, Any]] = {
     "Invite": {"email": "probe@globex.example"},
     "BrandingPatch": {"displayName": "Globex"},
     "Resolution": {"note": "probe"},
+    "NewCollection": {"name": "Probe"},
+    "CollectionPatch": {"name": "Renamed by another tenant"},
+    "FilePatch": {"collectionIds": []},
+    "Verification": {"reviewBy": "2030-01-01"},
 }
 """A valid JSON body for each request schema (ids are filled in by the probe)."""
 
@@ -225,10 +230,15 @@ def snapshot(platform: ContractPlatform) -> dict[str, Any]:
     users = chat.get("/api/tenant/users", headers=admin).json()["users"]
     tenant = chat.get("/api/tenant", headers=admin).json()
     issues = chat.get("/api/content-issues", headers=admin).json()["issues"]
+    collections = files.get("/api/collections", headers=admin).json()["collections"]
     return {
         "conversations": [(c["id"], c["title"]) for c in conversations],
         "messages": [(m["id"], m["content"], m["feedback"]) for m in history["messages"]],
-        "files": [(f["id"], f["name"], f["status"], f.get("versions")) for f in listed],
+        "files": [
+            (f["id"], f["name"], f["status"], f.get("versions"), f["collectionIds"], f["owner"])
+            for f in listed
+        ],
+        "collections": collections,
         "users": sorted((u["userId"], u["role"], u["enabled"]) for u in users),
         "tenant": tenant,
         "issues": [(i["id"], i["status"], i["reason"]) for i in issues],

@@ -15,6 +15,7 @@ import msgspec
 from engageiq_files.catalog.records import FileRecord, FileStatus, from_item, now_iso, to_item
 from engageiq_tenancy import cursors
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.governance import GOVERNED_ATTRIBUTE, governed_partition
 from engageiq_tenancy.items import serialize
 from engageiq_tenancy.keys import (
     FILE_TAG,
@@ -122,6 +123,8 @@ class FileCatalog:
             item[INGESTION_INDEX.partition_key] = {"S": UPLOAD_OPEN}
         elif record.status in IN_INGESTION:
             item[INGESTION_INDEX.partition_key] = {"S": INGESTION_DUE}
+        if record.governed:
+            item[GOVERNED_ATTRIBUTE] = {"S": governed_partition(tenant)}
         token = uuid.uuid4().hex
         item[WRITE_TOKEN] = {"S": token}
         try:
@@ -291,6 +294,35 @@ class FileCatalog:
         except self._db(tenant).exceptions.ConditionalCheckFailedException:
             return self._written_by(tenant, file_id, token)
         return True
+
+    def govern(self, tenant: TenantContext, before: FileRecord, after: FileRecord) -> bool:
+        """Write `after`'s governance fields (collections, owner, verification) over `before`,
+        only if the record was not written since `before` was read (False then, or if it is
+        gone: read it again and decide again). The `governed` attribute is set exactly while
+        `after.governed`, so the sparse `by_governance` index lists the file then and only
+        then (decision 0111); the conditional write keeps two concurrent changes from
+        leaving it wrong."""
+        values: dict[str, Any] = {
+            "collectionIds": list(after.collection_ids),
+            "owner": after.owner,
+            "verifiedAt": after.verified_at,
+            "verifiedBy": after.verified_by,
+            "reviewBy": after.review_by,
+        }
+        fields = {name: value for name, value in values.items() if value is not None}
+        remove = tuple(name for name, value in values.items() if value is None)
+        if after.governed:
+            fields[GOVERNED_ATTRIBUTE] = governed_partition(tenant)
+        else:
+            remove = (*remove, GOVERNED_ATTRIBUTE)
+        return self.update(
+            tenant,
+            before.id,
+            # Records from before `updatedAt` was kept: no version to compare with.
+            expect_updated_at=before.updated_at or None,
+            remove=remove,
+            **fields,
+        )
 
     def delete(self, tenant: TenantContext, file_id: str) -> None:
         self._db(tenant).delete_item(TableName=self._table, Key=_typed_key(tenant, file_id))

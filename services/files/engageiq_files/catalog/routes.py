@@ -60,8 +60,12 @@ async def list_files(
         for f in await anyio.to_thread.run_sync(lambda: list(files.catalog.all_files(tenant))):
             if f.versioned and wall.admits(f):
                 versions.setdefault(f.document, []).append(f)
+    knowledge = await anyio.to_thread.run_sync(files.knowledge.view, tenant)
     return FilePage(
-        files=[FileView.of(r, versions=versions.get(r.document)) for r in current],
+        files=[
+            FileView.of(r, versions=versions.get(r.document), knowledge=knowledge, caller=tenant)
+            for r in current
+        ],
         next_cursor=encode_cursor(tenant, last) if last else None,
     )
 
@@ -92,7 +96,10 @@ async def get_file(
     versions = None
     if record.versioned:
         versions = await visible_versions(files, tenant, record.document)
-    return FileView.of(record, download_url=url, versions=versions)
+    knowledge = await anyio.to_thread.run_sync(files.knowledge.view, tenant)
+    return FileView.of(
+        record, download_url=url, versions=versions, knowledge=knowledge, caller=tenant
+    )
 
 
 @post(
@@ -122,7 +129,8 @@ async def restore_version(
     await files.builder.rebuild(tenant, generation)
     restored = await find_file(files, tenant, file_id)
     versions = await visible_versions(files, tenant, restored.document)
-    return FileView.of(restored, versions=versions)
+    knowledge = await anyio.to_thread.run_sync(files.knowledge.view, tenant)
+    return FileView.of(restored, versions=versions, knowledge=knowledge, caller=tenant)
 
 
 @delete(

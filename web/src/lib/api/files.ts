@@ -70,7 +70,8 @@ export interface paths {
         delete: operations["ApiFilesFileIdDeleteFile"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** UpdateFile */
+        patch: operations["ApiFilesFileIdUpdateFile"];
         trace?: never;
     };
     "/api/files/{file_id}/restore": {
@@ -175,10 +176,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/files/{file_id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** VerifyFile */
+        post: operations["ApiFilesFileIdVerifyVerifyFile"];
+        /** WithdrawVerification */
+        delete: operations["ApiFilesFileIdVerifyWithdrawVerification"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/collections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListCollections */
+        get: operations["ApiCollectionsListCollections"];
+        put?: never;
+        /** CreateCollection */
+        post: operations["ApiCollectionsCreateCollection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/collections/{collection_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** DeleteCollection */
+        delete: operations["ApiCollectionsCollectionIdDeleteCollection"];
+        options?: never;
+        head?: never;
+        /** UpdateCollection */
+        patch: operations["ApiCollectionsCollectionIdUpdateCollection"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AudienceBody */
+        AudienceBody: {
+            users?: string[];
+            roles?: string[];
+        };
+        /** AudienceView */
+        AudienceView: {
+            users: string[];
+            roles: string[];
+        };
+        /** CollectionList */
+        CollectionList: {
+            collections: components["schemas"]["CollectionView"][];
+        };
+        /** CollectionPatch */
+        CollectionPatch: {
+            name?: string;
+            description?: string;
+            audience?: components["schemas"]["AudienceBody"] | null;
+        };
+        /** CollectionView */
+        CollectionView: {
+            id: string;
+            name: string;
+            description: string;
+            createdAt: string;
+            updatedAt: string;
+            createdBy: string;
+            audience?: components["schemas"]["AudienceView"];
+        };
         /** DirectUpload */
         DirectUpload: {
             id: string;
@@ -191,6 +276,7 @@ export interface components {
         DirectUploadRequest: {
             name: string;
             replaces?: string | null;
+            collectionIds?: string[] | null;
         };
         /** ErrorBody */
         ErrorBody: {
@@ -202,6 +288,11 @@ export interface components {
         FilePage: {
             files: components["schemas"]["FileView"][];
             nextCursor?: string | null;
+        };
+        /** FilePatch */
+        FilePatch: {
+            collectionIds?: string[];
+            owner?: string;
         };
         /**
          * FileStatus
@@ -226,6 +317,12 @@ export interface components {
             status: components["schemas"]["FileStatus"];
             createdAt: string;
             warnings: components["schemas"]["FileWarning"][];
+            collectionIds: string[];
+            owner: string;
+            freshness: components["schemas"]["Freshness"];
+            verifiedAt?: string | null;
+            verifiedBy?: string | null;
+            reviewBy?: string | null;
             /** @default  */
             updatedAt: string;
             /** @default  */
@@ -247,12 +344,25 @@ export interface components {
             code: string;
             message: string;
         };
+        /**
+         * Freshness
+         * @description Whether a file can be trusted as current.
+         * @enum {string}
+         */
+        Freshness: "verified" | "stale" | "unverified";
         /** Me */
         Me: {
             tenantId: string;
             userId: string;
             username: string;
             roles: string[];
+        };
+        /** NewCollection */
+        NewCollection: {
+            name: string;
+            /** @default  */
+            description: string;
+            audience?: components["schemas"]["AudienceBody"] | null;
         };
         /** Passage */
         Passage: {
@@ -296,6 +406,10 @@ export interface components {
             size: number;
             contentType: string;
             status: components["schemas"]["FileStatus"];
+        };
+        /** Verification */
+        Verification: {
+            reviewBy?: string | null;
         };
     };
     responses: never;
@@ -624,6 +738,89 @@ export interface operations {
             };
         };
     };
+    ApiFilesFileIdUpdateFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A file id. */
+                file_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FilePatch"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileView"];
+                };
+            };
+            /** @description `invalid_collection_ids`, `invalid_owner`, `invalid_request`, `duplicate_authorization` (several Authorization headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token`, `invalid_token`, `token_expired`, `token_revoked`: sign in again (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: only the file's owner, or a tenant admin, may change this; `tenant_suspended`; `tenant_unavailable`; `direct_access_refused` (cloud: not through the web address). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `file_not_found`: no such file in your organisation; `collection_not_found` (`collectionIds`): no such collection that you may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `user_directory_unavailable`, `service_unavailable`, `storage_unavailable`, `auth_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     ApiFilesFileIdRestoreRestoreVersion: {
         parameters: {
             query?: never;
@@ -862,6 +1059,12 @@ export interface operations {
         parameters: {
             query?: {
                 replaces?: string | null;
+                /** @description A collection the file goes into (repeat for several). */
+                collectionId?: string[] | null;
+                /** @description Verify the file as uploaded (owner or admin). */
+                verify?: boolean;
+                /** @description With `verify=true`: the verification holds until this day (YYYY-MM-DD, UTC). */
+                reviewBy?: string | null;
             };
             header?: never;
             path?: never;
@@ -889,7 +1092,7 @@ export interface operations {
                     "application/json": components["schemas"]["UploadedFile"];
                 };
             };
-            /** @description `empty_file`, `malformed_upload` (not multipart/form-data with one `file` field), `invalid_request`, `duplicate_authorization` (several Authorization headers). */
+            /** @description `empty_file`, `malformed_upload` (not multipart/form-data with one `file` field), `invalid_request`, `invalid_collection_ids`, `invalid_review_by`, `duplicate_authorization` (several Authorization headers). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -916,7 +1119,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `file_not_found` (`replaces`): no such file in your organisation. */
+            /** @description `file_not_found` (`replaces`): no such file in your organisation; `collection_not_found` (`collectionId`): no such collection that you may see. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -987,7 +1190,7 @@ export interface operations {
                     "application/json": components["schemas"]["DirectUpload"];
                 };
             };
-            /** @description `invalid_request` (a parameter or the body does not match this document), `duplicate_authorization` (several Authorization headers). */
+            /** @description `invalid_collection_ids`, `invalid_request` (a parameter or the body does not match this document), `duplicate_authorization` (several Authorization headers). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1014,7 +1217,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `file_not_found` (`replaces`): no such file in your organisation. */
+            /** @description `file_not_found` (`replaces`): no such file in your organisation; `collection_not_found` (`collectionIds`): no such collection that you may see. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1139,6 +1342,457 @@ export interface operations {
                 };
             };
             /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiFilesFileIdVerifyVerifyFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A file id. */
+                file_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Verification"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileView"];
+                };
+            };
+            /** @description `invalid_review_by`, `invalid_request`, `duplicate_authorization` (several Authorization headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token`, `invalid_token`, `token_expired`, `token_revoked`: sign in again (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: only the file's owner, or a tenant admin, may change this; `tenant_suspended`; `tenant_unavailable`; `direct_access_refused` (cloud: not through the web address). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `file_not_found`: no such file in your organisation. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiFilesFileIdVerifyWithdrawVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A file id. */
+                file_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileView"];
+                };
+            };
+            /** @description `invalid_request` (a parameter or the body does not match this document), `duplicate_authorization` (several Authorization headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token`, `invalid_token`, `token_expired`, `token_revoked`: sign in again (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: only the file's owner, or a tenant admin, may change this; `tenant_suspended`; `tenant_unavailable`; `direct_access_refused` (cloud: not through the web address). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `file_not_found`: no such file in your organisation. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiCollectionsListCollections: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CollectionList"];
+                };
+            };
+            /** @description `invalid_request` (a parameter or the body does not match this document), `duplicate_authorization` (several Authorization headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token`, `invalid_token`, `token_expired`, `token_revoked`: sign in again (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (no role, or not the role this route needs), `tenant_suspended`, `tenant_unavailable`, `direct_access_refused` (cloud: not through the web address). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiCollectionsCreateCollection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewCollection"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CollectionView"];
+                };
+            };
+            /** @description `invalid_collection_name`; `invalid_collection_description`; `invalid_audience`: unknown roles, users who are not in your organisation, or neither users nor roles; `invalid_request`; `duplicate_authorization` (several Authorization headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token`, `invalid_token`, `token_expired`, `token_revoked`: sign in again (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (you are not a tenant admin), `tenant_suspended`, `tenant_unavailable`, `direct_access_refused` (cloud: not through the web address). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `collection_name_taken`: another collection has this name (compared ignoring case). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `user_directory_unavailable`, `service_unavailable`, `storage_unavailable`, `auth_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiCollectionsCollectionIdDeleteCollection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A collection id. */
+                collection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_request` (a parameter or the body does not match this document), `duplicate_authorization` (several Authorization headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token`, `invalid_token`, `token_expired`, `token_revoked`: sign in again (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (you are not a tenant admin), `tenant_suspended`, `tenant_unavailable`, `direct_access_refused` (cloud: not through the web address). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `collection_not_found`: no such collection that you may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (the collection kept changing meanwhile), `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiCollectionsCollectionIdUpdateCollection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A collection id. */
+                collection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CollectionPatch"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CollectionView"];
+                };
+            };
+            /** @description `invalid_collection_name`; `invalid_collection_description`; `invalid_audience`: unknown roles, users who are not in your organisation, or neither users nor roles; `invalid_request`; `duplicate_authorization` (several Authorization headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token`, `invalid_token`, `token_expired`, `token_revoked`: sign in again (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (you are not a tenant admin), `tenant_suspended`, `tenant_unavailable`, `direct_access_refused` (cloud: not through the web address). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `collection_not_found`: no such collection that you may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `collection_name_taken`: another collection has this name (compared ignoring case). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (the collection kept changing meanwhile), `user_directory_unavailable`, `storage_unavailable`, `auth_unavailable`. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
