@@ -60,7 +60,8 @@ from bench.answer_quality_corpus.documents import corpus
 from bench.answer_quality_corpus.gold import holds, parse_corpus
 from engageiq_chat.context.prompt import PromptBuilder
 from engageiq_chat.context.retrieval import Passage
-from engageiq_chat.providers.extracts import ExtractPicker, passage_about
+from engageiq_chat.knowledge.trust import answering_in_trust_order
+from engageiq_chat.providers.extracts import ExtractPicker
 from engageiq_chat.providers.offline import offline_answer
 from engageiq_chat.routing.intents import IntentRouter
 from engageiq_files.ingestion.sections import Section
@@ -75,25 +76,12 @@ def trusted(search: Search, freshness_of: Callable[[str], Freshness]) -> Search:
 
 
 def trusted_answering(search: Search, freshness_of: Callable[[str], Freshness]) -> Search:
-    """`search` with trust ordering among the passages that answer only, as decision 0111
-    words it: the passages the offline responder's extract picker would quote from (a unit
-    covering enough of the question) are put in trust order in the places they hold; the
-    others stay where retrieval put them. No constant: the picker's own rule says "answers"."""
+    """`search` with trust ordering among the passages that answer only: the chat's own rule
+    (`engageiq_chat.knowledge.trust.answering_in_trust_order`, decision 0111)."""
     picker = ExtractPicker()
-
-    def search_trusted(q: str) -> list[Passage]:
-        passages = search(q)
-        about = [passage_about(p.title, p.location) for p in passages]
-        answering = sorted({e.passage for e in picker.pick(q, [p.text for p in passages], about)})
-        reordered = trusted_first(
-            [passages[i] for i in answering], lambda p: freshness_of(p.source_id)
-        )
-        out = list(passages)
-        for slot, passage in zip(answering, reordered, strict=True):
-            out[slot] = passage
-        return out
-
-    return search_trusted
+    return lambda q: answering_in_trust_order(
+        q, search(q), lambda p: freshness_of(p.source_id), picker
+    )
 
 
 def unverified(_: str) -> Freshness:

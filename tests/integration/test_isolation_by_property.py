@@ -85,9 +85,6 @@ MARKER = re.compile(r"mk[0-9a-f]{8}")
 WALLED = ("other-tenant", "outside-audience")
 """Relations in which a file must answer exactly like a missing id."""
 AUDIENCE_BOUND_SECONDS = 10.0
-CHAT_HONOURS_AUDIENCES = False
-"""Whether chat answers and citations are checked against audiences too. The chat service's
-retrieval applies them in its own branch of issue 20; switch this on once both are merged."""
 
 
 @dataclass
@@ -353,9 +350,8 @@ def make_machine(
             # Whoever gained or lost a file: every read path of it agrees.
             for key, fid in flipped[:4]:
                 self.check_reads(self.person(key), self.files_by_id[fid])
-            if CHAT_HONOURS_AUDIENCES:
-                # The chat service keeps its own view: wait until it has read it again.
-                time.sleep(max(0.0, written + VIEW_TTL_SECONDS + 0.2 - time.monotonic()))
+            # The chat service keeps its own view: wait until it has read it again.
+            time.sleep(max(0.0, written + VIEW_TTL_SECONDS + 0.2 - time.monotonic()))
 
         def check_reads(self, actor: Person, f: FileModel) -> None:
             """Every read path of one file of the actor's tenant, as the model says: a file
@@ -439,10 +435,9 @@ def make_machine(
             quoted = "\n".join(line for line in text.split("\n") if "You asked:" not in line)
             leaked = set(MARKER.findall(quoted)) & self.markers_of_other_tenants(actor.tenant)
             assert not leaked, (actor.key, quoted)
-            if CHAT_HONOURS_AUDIENCES:
-                hidden = set(MARKER.findall(quoted)) & self.markers_hidden_from(actor)
-                assert not hidden, (actor.key, quoted)
-                own = self.visible_files(actor)
+            hidden = set(MARKER.findall(quoted)) & self.markers_hidden_from(actor)
+            assert not hidden, (actor.key, quoted)
+            own = self.visible_files(actor)
             for e in events:
                 if e.event == "citation":
                     assert e.data["sourceId"] in own, (actor.key, e.data)

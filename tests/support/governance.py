@@ -34,7 +34,7 @@ def _files(resources: LocalResources) -> tuple[Any, str]:
 def file_record_key(tenant_id: str, file_id: str) -> dict[str, str]:
     """The key the files catalog stores a file record under: `<tenant>#FILES`, `FILE#<id>`."""
     tenant = _tenant(tenant_id)
-    return {"pk": tenant_partition(tenant, FILES_ENTITY), "sk": sort_key("FILE", file_id)}
+    return {"pk": tenant_partition(tenant, FILES_ENTITY), "sk": sort_key(FILE_TAG, file_id)}
 
 
 def put_collection(

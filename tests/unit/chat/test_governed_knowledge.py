@@ -49,6 +49,7 @@ PRICE = Passage("f-price", "pricing.pdf", "Pro costs 30 EUR per seat.", "page 2"
 OLD_PRICE = Passage("f-old", "old-pricing.pdf", "Pro costs 45 EUR per seat.", "page 1")
 NOTES = Passage("f-notes", "notes.txt", "Pro includes SSO.")
 BOARD = Passage("f-board", "board-deck.pdf", "Pro will cost 60 EUR next year.")
+QUESTION = "What does Pro cost per seat?"
 
 
 # --- the rules, without storage --------------------------------------------------------------
@@ -63,7 +64,7 @@ def test_verified_passages_come_first_and_each_carries_its_freshness() -> None:
         old=FileFacts(id="f-old", verified_at="2026-01-02T10:00:00Z", review_by=PAST),
         price=FileFacts(id="f-price", verified_at="2026-11-03T10:00:00Z", review_by=FUTURE),
     )
-    governed = governed_passages([OLD_PRICE, NOTES, PRICE], view)
+    governed = governed_passages(QUESTION, [OLD_PRICE, NOTES, PRICE], view)
     assert [(p.source_id, p.freshness) for p in governed] == [
         ("f-price", Freshness.VERIFIED),
         ("f-notes", Freshness.UNVERIFIED),
@@ -72,9 +73,25 @@ def test_verified_passages_come_first_and_each_carries_its_freshness() -> None:
     assert (governed[0].verified_at, governed[0].review_by) == ("2026-11-03T10:00:00Z", FUTURE)
     assert (governed[1].verified_at, governed[1].review_by) == (None, None)
     # One freshness throughout: exactly the retrieval order.
-    assert governed_passages([NOTES, PRICE], KnowledgeView()) == [
+    assert governed_passages(QUESTION, [NOTES, PRICE], KnowledgeView()) == [
         NOTES,
         PRICE,
+    ]
+
+
+def test_a_verified_passage_that_does_not_answer_stays_where_retrieval_put_it() -> None:
+    view = view_of(notes=FileFacts(id="f-notes", verified_at="2026-11-03T10:00:00Z"))
+    # NOTES is verified but says nothing of the price: it must not push the answer down.
+    assert [p.source_id for p in governed_passages(QUESTION, [PRICE, NOTES], view)] == [
+        "f-price",
+        "f-notes",
+    ]
+    # Among the passages that answer, the verified one moves up into the first one's place.
+    view = view_of(price=FileFacts(id="f-price", verified_at="2026-11-03T10:00:00Z"))
+    assert [p.source_id for p in governed_passages(QUESTION, [OLD_PRICE, NOTES, PRICE], view)] == [
+        "f-price",
+        "f-notes",
+        "f-old",
     ]
 
 
@@ -83,7 +100,10 @@ def test_the_model_reads_each_passages_status_in_its_search_result_title() -> No
         old=FileFacts(id="f-old", verified_at="2026-01-02T10:00:00Z", review_by=PAST),
         price=FileFacts(id="f-price", verified_at="2026-11-03T10:00:00Z", review_by=FUTURE),
     )
-    titles = [search_result(p)["title"] for p in governed_passages([OLD_PRICE, NOTES, PRICE], view)]
+    titles = [
+        search_result(p)["title"]
+        for p in governed_passages(QUESTION, [OLD_PRICE, NOTES, PRICE], view)
+    ]
     assert titles == [
         "pricing.pdf, page 2 (verified 2026-11-03, review by 2099-12-31)",
         "notes.txt (unverified)",

@@ -23,15 +23,17 @@ from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError
 from engageiq_tenancy.governance import KnowledgeReader, KnowledgeView
 from engageiq_tenancy.items import from_item
-from engageiq_tenancy.keys import FILES_ENTITY, InvalidObjectId, sort_key, tenant_partition
+from engageiq_tenancy.keys import (
+    FILE_TAG,
+    FILES_ENTITY,
+    InvalidObjectId,
+    sort_key,
+    tenant_partition,
+)
 from engageiq_tenancy.tenant_gate import StorageUnavailable
 
 MAX_SCOPE_COLLECTIONS: Final = 20
 MAX_SCOPE_FILES: Final = 50
-FILE_RECORD_TAG: Final = "FILE"
-"""The sort key tag of a file record in the tenant's files partition (`FILE#<id>`), as the
-files catalog writes it (`engageiq_files.catalog.catalog.FILE_TAG`; the chat service does
-not depend on the files service's package)."""
 
 
 class ConversationScope(
@@ -113,7 +115,7 @@ class Knowledge:
         try:
             key = {
                 "pk": tenant_partition(tenant, FILES_ENTITY),
-                "sk": sort_key(FILE_RECORD_TAG, file_id),
+                "sk": sort_key(FILE_TAG, file_id),
             }
         except InvalidObjectId:
             return None

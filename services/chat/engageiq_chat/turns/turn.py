@@ -189,7 +189,7 @@ class ChatTurns:
             files=files_of(view, conversation.scope),
             exclude=view.hidden_files(tenant),
         )
-        passages = governed_passages(found, view)
+        passages = governed_passages(question.content, found, view)
         request = chat.prompts.build(
             model=chat.settings.model_for(route.value),
             max_tokens=chat.settings.max_output_tokens,
@@ -235,7 +235,7 @@ class ChatTurns:
             files=files_of(view, scope),
             exclude=view.hidden_files(tenant),
         )
-        return governed_passages(found, view)
+        return governed_passages(text, found, view)
 
     async def _prepare(
         self,
