@@ -344,9 +344,21 @@ export interface components {
             code: string;
             message: string;
         };
+        /** FoundPassage */
+        FoundPassage: {
+            fileId: string;
+            fileName: string;
+            location: string;
+            text: string;
+            score: number;
+            /** @default  */
+            uploadedAt: string;
+            freshness?: components["schemas"]["Freshness"];
+        };
         /**
          * Freshness
          * @description Whether a file can be trusted as current.
+         * @default unverified
          * @enum {string}
          */
         Freshness: "verified" | "stale" | "unverified";
@@ -364,16 +376,6 @@ export interface components {
             description: string;
             audience?: components["schemas"]["AudienceBody"] | null;
         };
-        /** Passage */
-        Passage: {
-            fileId: string;
-            fileName: string;
-            location: string;
-            text: string;
-            score: number;
-            /** @default  */
-            uploadedAt: string;
-        };
         /** PresignedPost */
         PresignedPost: {
             url: string;
@@ -383,7 +385,7 @@ export interface components {
         };
         /** SearchResults */
         SearchResults: {
-            results: components["schemas"]["Passage"][];
+            results: components["schemas"]["FoundPassage"][];
         };
         /** SourcePassages */
         SourcePassages: {
@@ -544,6 +546,10 @@ export interface operations {
             query: {
                 q: string;
                 limit?: number;
+                /** @description Search only the files of this collection (repeatable). */
+                collectionId?: string[] | null;
+                /** @description Search only this file (repeatable; with `collectionId`, either). */
+                fileId?: string[] | null;
             };
             header?: never;
             path?: never;
@@ -560,7 +566,7 @@ export interface operations {
                     "application/json": components["schemas"]["SearchResults"];
                 };
             };
-            /** @description `invalid_request` (a parameter or the body does not match this document), `duplicate_authorization` (several Authorization headers). */
+            /** @description `unknown_scope`: a collection or file id in the scope does not exist (or is not yours to see); `invalid_request` (a parameter or the body does not match this document); `duplicate_authorization` (several Authorization headers). */
             400: {
                 headers: {
                     [name: string]: unknown;
