@@ -40,7 +40,10 @@ words, answered by the same offline responder; `ours` is the index now; with `--
 `before` is our index without decision 0070 (chunk text only, every query word, no
 collapsing). Goals (issue "Benchmark that generalises"), on the test split and each above the
 baseline: recall@3 >= 0.98, recall@3 on paraphrases >= 0.95, fact in offline answers >= 90%,
-"does not say" >= 80%."""
+"does not say" >= 80%.
+
+bench/answer_trust.py runs these questions, and a set of conflicting versions, with trust
+ordering and without (decision 0111)."""
 
 from __future__ import annotations
 
@@ -314,6 +317,21 @@ def _text(content: str | list[dict[str, Any]]) -> str:
     )
 
 
+def model_request(
+    builder: PromptBuilder, router: IntentRouter, question: str, passages: list[Passage]
+) -> ModelRequest:
+    """The request a chat turn sends for `question` with `passages` (no history)."""
+    return builder.build(
+        model="claude-bench",
+        max_tokens=512,
+        intent=router.classify(question, None).intent,
+        persona=Persona(company="Lumora"),
+        history=[],
+        message=question,
+        passages=passages,
+    )
+
+
 def run(search: Search) -> list[Outcome]:
     """Every question through `search`, the prompt builder and provider, and the offline
     responder."""
@@ -326,17 +344,7 @@ def run(search: Search) -> list[Outcome]:
         passages = search(q.text)
         files = list(dict.fromkeys(p.source_id for p in passages))
         ranks.append(files.index(q.document) + 1 if q.document in files else None)
-        requests.append(
-            builder.build(
-                model="claude-bench",
-                max_tokens=512,
-                intent=router.classify(q.text, None).intent,
-                persona=Persona(company="Lumora"),
-                history=[],
-                message=q.text,
-                passages=passages,
-            )
-        )
+        requests.append(model_request(builder, router, q.text, passages))
     bodies = asyncio.run(prompt_bodies(requests))
     outcomes = []
     for q, request, rank, body in zip(QUESTIONS, requests, ranks, bodies, strict=True):

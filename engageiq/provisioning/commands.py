@@ -366,6 +366,70 @@ def usage(slug: str, month: str | None, env: str, outputs: Path | None, as_json:
     _emit(options, payload, human)
 
 
+@tenants.command("content-health")
+@click.argument("slug")
+@_common
+def content_health(slug: str, env: str, outputs: Path | None, as_json: bool) -> None:
+    """SLUG's content health: stale files still cited, the most cited unverified files, files
+    not cited in 90 days, files with most thumbs-down, and the questions the content could not
+    answer (the report tenant admins get from GET /api/tenant/content-health)."""
+    from engageiq.provisioning.tenants import TenantProvisioner
+    from engageiq.provisioning.usage import operator_context
+    from engageiq_tenancy.content_health import read_content_health
+
+    options = _options(env, outputs, as_json)
+    target = options.target()
+    TenantProvisioner(target).get(slug)  # unknown tenant -> exit 3
+    report = read_content_health(
+        target.client("dynamodb"),
+        operator_context(slug),
+        files_table=target.tables["files"],
+        usage_table=target.tables["usage"],
+    )
+    payload: dict[str, Any] = {"tenantId": slug, **msgspec.to_builtins(report)}
+
+    def section(title: str, rows: list[dict[str, Any]], columns: dict[str, str]) -> None:
+        click.echo(f"{title}:")
+        if not rows:
+            click.echo("  none")
+            return
+        table = Table(*columns.values())
+        for row in rows:
+            # Escaped: file names and questions are people's text, not rich markup.
+            table.add_row(
+                *(f"{row[k]:,}" if isinstance(row[k], int) else escape(row[k]) for k in columns)
+            )
+        _out().print(table)
+
+    def human() -> None:
+        click.echo(f"Content health of {slug}, {payload['generatedAt']}")
+        section(
+            "Stale files still cited",
+            payload["staleCited"],
+            {"name": "file", "citations": "citations while stale", "reviewBy": "review by"},
+        )
+        section(
+            "Most cited unverified files",
+            payload["unverifiedMostCited"],
+            {"name": "file", "citations": "citations"},
+        )
+        section(
+            "Not cited in 90 days", payload["neverCited"], {"name": "file", "createdAt": "uploaded"}
+        )
+        section(
+            "Most thumbs-down",
+            payload["mostThumbsDown"],
+            {"name": "file", "thumbsDown": "thumbs-down"},
+        )
+        section(
+            "Questions the content could not answer",
+            payload["unanswered"],
+            {"question": "question", "count": "asked", "lastAskedAt": "last asked"},
+        )
+
+    _emit(options, payload, human)
+
+
 @tenants.command("show")
 @click.argument("slug")
 @_common

@@ -60,13 +60,13 @@ def validate_month(month: str | None) -> str:
     return month
 
 
-def _operator_context(slug: str) -> TenantContext:
-    # The key functions take a TenantContext; an operator acts on the tenant named.
+def operator_context(slug: str) -> TenantContext:
+    """The key functions take a TenantContext; an operator acts on the tenant named."""
     return TenantContext(tenant_id=slug, user_id="operator", username="operator", roles=frozenset())
 
 
 def usage_partition(slug: str) -> str:
-    return usage_key(_operator_context(slug), "0000-00")["pk"]
+    return usage_key(operator_context(slug), "0000-00")["pk"]
 
 
 class TenantUsage:
@@ -77,7 +77,7 @@ class TenantUsage:
     def month(self, slug: str, month: str) -> Counters:
         answer = self.dynamodb.get_item(
             TableName=self.table,
-            Key=to_item(usage_key(_operator_context(slug), month)),
+            Key=to_item(usage_key(operator_context(slug), month)),
             ConsistentRead=True,
         )
         return Counters.of(from_item(answer.get("Item", {})))

@@ -17,6 +17,9 @@ from engageiq_tenancy.tenant_ids import KEY_DELIMITER, OBJECT_ID_PATTERN
 FILES_ENTITY: Final = "FILES"
 """The tenant's files partition in the files table ("<tenant>#FILES"): the files catalog's
 records and the search index's pointer (`engageiq_search.index_store`) share it."""
+FILE_TAG: Final = "FILE"
+"""Sort key tag of a file's record in the files partition (`FILE#<fileId>`): the files catalog
+writes them; the chat service and the operator CLI read them (content issues and health)."""
 
 
 class InvalidObjectId(ValueError):

@@ -108,7 +108,11 @@ FILES: Final = TableSpec(
 )
 USAGE: Final = TableSpec(
     logical_name="usage",
-    description="Monthly usage counters under pk=<tenant>#USAGE, sk=<yyyy-mm>.",
+    description=(
+        "Usage counters under pk=<tenant>#USAGE and <tenant>#CITATIONS (usage_keys), and the "
+        "content loop under pk=<tenant>#CONTENT: citation signals, unanswered questions and "
+        "content issues (content_keys, decision 0111)."
+    ),
 )
 TABLES: Final[tuple[TableSpec, ...]] = (TENANTS, CONVERSATIONS, FILES, USAGE)
 
@@ -232,6 +236,7 @@ class EdgeRoute:
 EDGE_ROUTES: Final[tuple[EdgeRoute, ...]] = (
     EdgeRoute("/api/files*", "files"),
     EdgeRoute("/api/upload-file*", "files"),
+    EdgeRoute("/api/collections*", "files"),
     EdgeRoute("/api/*", "chat"),
 )
 SERVICES: Final[tuple[Literal["chat", "files"], ...]] = ("chat", "files")

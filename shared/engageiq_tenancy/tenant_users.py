@@ -43,6 +43,10 @@ TENANT_ADMIN_API_ACTIONS: Final[tuple[str, ...]] = (
     "cognito-idp:AdminUserGlobalSignOut",
 )
 
+# What the files service does with the pool: check that a user named in a collection's
+# audience, or made a file's owner, is a user of the caller's tenant (`has_member`).
+MEMBER_LOOKUP_ACTIONS: Final[tuple[str, ...]] = ("cognito-idp:AdminGetUser",)
+
 _EMAIL: Final = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}")
 
 
@@ -64,6 +68,25 @@ class UserPoolTarget(Protocol):
         ...
 
     def client(self, service: str) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ServicePool:
+    """A service's view of its user pool, in the shape `UserDirectory` takes."""
+
+    user_pool_id: str
+    is_local: bool
+    cognito: Any
+    dynamodb: Any
+    """Writes access changes (revocations) into the tenant record."""
+    tables: Mapping[str, str]
+
+    def client(self, service: str) -> Any:
+        if service == "cognito-idp":
+            return self.cognito
+        if service == "dynamodb":
+            return self.dynamodb
+        raise ValueError(f"only the user pool and DynamoDB clients are available, not {service}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,6 +362,15 @@ class UserDirectory:
         if user is None or self._tenant_of(user) != slug:
             raise NotFound("unknown_user", f"Tenant '{slug}' has no such user.")
         return self._member(slug, user)
+
+    def has_member(self, slug: str, user_id: str) -> bool:
+        """Whether `user_id` (a token's `sub`) is a user of `slug`: one AdminGetUser, the only
+        pool action the files service is granted (`MEMBER_LOOKUP_ACTIONS`). False alike for a
+        malformed id, a missing user and another tenant's user."""
+        if USER_ID_PATTERN.fullmatch(user_id) is None:
+            return False
+        user = self._user(user_id)
+        return user is not None and self._tenant_of(user) == slug
 
     def member_by_email(self, slug: str, email: str) -> TenantUser:
         """The user `email` of `slug`; NotFound as `member_by_id`."""

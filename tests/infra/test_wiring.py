@@ -8,7 +8,7 @@ from engageiq_infra.config import COMPUTE_OPTIONS, read_stack_config
 from engageiq_infra.mocks import Inventory
 from engageiq_infra.outputs import LOCAL_ONLY_KEYS, cloud_output_keys
 from engageiq_tenancy.resources import OUTPUT_KEYS, SERVICES, USER_POOL, EnvVars
-from engageiq_tenancy.tenant_users import TENANT_ADMIN_API_ACTIONS
+from engageiq_tenancy.tenant_users import MEMBER_LOOKUP_ACTIONS, TENANT_ADMIN_API_ACTIONS
 
 from . import guardrails as g
 from .conftest import recorded_stack
@@ -77,7 +77,7 @@ def test_services_run_as_their_own_roles(stack: Inventory) -> None:
             assert express.inputs["taskRoleArn"] == role_arn.outputs["arn"]
 
 
-def test_chat_administers_the_users_of_its_own_user_pool_and_nothing_more(
+def test_chat_administers_the_users_of_its_own_user_pool_and_files_only_looks_them_up(
     stack: Inventory,
 ) -> None:
     pool = g.the_one(stack, g.USER_POOL_TYPE)
@@ -90,12 +90,12 @@ def test_chat_administers_the_users_of_its_own_user_pool_and_nothing_more(
             for statement in g.statements(document)
             if any(str(a).startswith("cognito-idp:") for a in g.as_list(statement["Action"]))
         ]
-    assert granted["files"] == []
-    [statement] = granted["chat"]
-    assert statement["Resource"] == pool.outputs["arn"]
-    assert sorted(g.as_list(statement["Action"])) == sorted(TENANT_ADMIN_API_ACTIONS)
-    # The pool the role may administer is the one the service is told about.
-    assert g.service_environment(stack, "chat")[EnvVars.USER_POOL_ID] == pool.outputs["id"]
+    for service, actions in (("chat", TENANT_ADMIN_API_ACTIONS), ("files", MEMBER_LOOKUP_ACTIONS)):
+        [statement] = granted[service]
+        assert statement["Resource"] == pool.outputs["arn"]
+        assert sorted(g.as_list(statement["Action"])) == sorted(actions)
+        # The pool the role may use is the one the service is told about.
+        assert g.service_environment(stack, service)[EnvVars.USER_POOL_ID] == pool.outputs["id"]
 
 
 def test_chat_gets_its_llm_key_as_a_secret_not_a_variable(stack: Inventory) -> None:

@@ -5,16 +5,19 @@ edge, both services, Cognito, DynamoDB and S3 of moto - with real Cognito ID tok
 Every person chats, renames, deletes and reads conversations, rates answers, uploads files and
 new versions, restores and deletes them, completes direct uploads, searches, changes branding
 and manages users, in any order; and every step also tries the same thing on ids that belong
-to another tenant or to another person's conversation. The invariant, checked at every step:
-no response returns, changes, deletes or reveals the existence of another tenant's data or of
-another user's conversation. Concretely:
+to another tenant or to another person's conversation. Files are put into collections whose
+audiences admit some of their tenant's people and not others (the second wall, decision 0111),
+audiences widen, collections open or go. The invariant, checked at every step: no response
+returns, changes, deletes or reveals the existence of another tenant's data, of another user's
+conversation, or of a file the caller's audiences hide. Concretely:
 
 - listings (conversations, files, users) hold exactly what the model says the caller may see;
-- an id of another tenant, or of a colleague's conversation, answers exactly like an id that
-  never existed (same status, `code` and `message`);
+- an id of another tenant, of a colleague's conversation, or of a file hidden from the caller
+  answers exactly like an id that never existed (same status, `code` and `message`);
 - a refused change leaves the owner's view as it was (checked through the owner);
 - search, chat answers, citations and usage figures only ever name the caller's own tenant's
-  files;
+  files, and search only files the caller may see;
+- an audience change is honoured within 10 s (the services keep a tenant's view 5 s);
 - a removed user's token is refused everywhere, a demoted admin's token keeps only `member`.
 
 Ingestion runs in the background: between `settle` steps a file may be `pending`,
@@ -54,11 +57,14 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from engageiq.local.aws import aws_client
 from engageiq_chat.ids import new_id
 from engageiq_files.catalog.records import new_file_id
+from engageiq_tenancy.governance import VIEW_TTL_SECONDS
 from tests.integration.conftest import DevPlatform
 from tests.integration.test_local_platform import resources_of
 from tests.support.chat import parse_sse
+from tests.support.collections import CollectionWriter
 from tests.support.isolation import (
     Accounts,
     Edge,
@@ -76,6 +82,9 @@ COLORS = ("#112233", "#445566", "#778899", "#aabbcc")
 SETTLE_SECONDS = 60.0
 OWNER = "(owner)"
 MARKER = re.compile(r"mk[0-9a-f]{8}")
+WALLED = ("other-tenant", "outside-audience")
+"""Relations in which a file must answer exactly like a missing id."""
+AUDIENCE_BOUND_SECONDS = 10.0
 
 
 @dataclass
@@ -87,6 +96,17 @@ class FileModel:
     marker: str
     content: bytes
     awaiting: bool = False
+    deleted: bool = False
+    collections: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CollectionModel:
+    """A collection as the model knows it: `users` None is open to the whole tenant."""
+
+    id: str
+    tenant: str
+    users: set[str] | None
     deleted: bool = False
 
 
@@ -152,13 +172,18 @@ def profile() -> tuple[str, settings]:
 
 
 def make_machine(
-    accounts: Accounts, tenants: FreshTenants, edge: Edge, tally: Tally
+    accounts: Accounts,
+    tenants: FreshTenants,
+    edge: Edge,
+    tally: Tally,
+    writer: CollectionWriter,
 ) -> type[RuleBasedStateMachine]:
 
     class Isolation(RuleBasedStateMachine):
         people = Bundle("people")
         conversations = Bundle("conversations")
         files = Bundle("files")
+        collections = Bundle("collections")
         # Most draws pair a person with someone else's item; OWNER makes the owner act too.
         actor_or_owner = st.one_of(people, st.just(OWNER))
 
@@ -168,6 +193,7 @@ def make_machine(
             self.people_by_key: dict[str, Person] = {}
             self.conversations_by_id: dict[str, ConversationModel] = {}
             self.files_by_id: dict[str, FileModel] = {}
+            self.collections_by_id: dict[str, CollectionModel] = {}
             self.branding: dict[str, str | None] = {}
             self.turns: Counter[str] = Counter()
             self.month = time.strftime("%Y-%m", time.gmtime())
@@ -191,12 +217,22 @@ def make_machine(
             tally.longest = max(tally.longest, self.steps)
             self.last = actor.key if actor else None
 
-        def probe(self, name: str, actor: Person, tenant: str, owner: str | None = None) -> str:
-            """Name the relation of `actor` to data of `tenant` (and of user `owner`)."""
+        def probe(
+            self,
+            name: str,
+            actor: Person,
+            tenant: str,
+            owner: str | None = None,
+            file: FileModel | None = None,
+        ) -> str:
+            """Name the relation of `actor` to data of `tenant` (and of user `owner`, or to
+            `file`, which the actor's audiences may hide)."""
             if actor.removed:
                 relation = "removed-caller"
             elif actor.tenant != tenant:
                 relation = "other-tenant"
+            elif file is not None and not file.deleted and not self.sees(actor, file):
+                relation = "outside-audience"
             elif owner is not None and owner != actor.user_id:
                 relation = "colleague"
             else:
@@ -247,6 +283,113 @@ def make_machine(
                 f.id: f for f in self.files_by_id.values() if f.tenant == tenant and not f.deleted
             }
 
+        def sees(self, actor: Person, file: FileModel) -> bool:
+            """The audience rule: in the file's tenant, and every restricted collection of the
+            file (of that tenant, not deleted) admits the actor; admins are admitted to all."""
+            if actor.removed or actor.tenant != file.tenant:
+                return False
+            if actor.acts_as_admin:
+                return True
+            for cid in file.collections:
+                c = self.collections_by_id.get(cid)
+                if c is None or c.deleted or c.tenant != file.tenant or c.users is None:
+                    continue
+                if actor.user_id not in c.users:
+                    return False
+            return True
+
+        def visible_files(self, actor: Person) -> dict[str, FileModel]:
+            return {
+                fid: f for fid, f in self.live_files(actor.tenant).items() if self.sees(actor, f)
+            }
+
+        def markers_hidden_from(self, actor: Person) -> set[str]:
+            """Markers of every file the actor may not see (other tenants' and hidden)."""
+            return {f.marker for f in self.files_by_id.values() if not self.sees(actor, f)}
+
+        def viewer(self, tenant: str) -> Person | None:
+            """Someone who sees all of the tenant's files if possible (an admin)."""
+            live = self.tenant_people(tenant)
+            return next((p for p in live if p.acts_as_admin), next(iter(live), None))
+
+        def visibility(self, tenant: str) -> dict[tuple[str, str], bool]:
+            return {
+                (p.key, f.id): self.sees(p, f)
+                for p in self.tenant_people(tenant)
+                for f in self.live_files(tenant).values()
+            }
+
+        def governance_changed(
+            self,
+            tenant: str,
+            before: dict[tuple[str, str], bool],
+            written: float,
+            *,
+            membership: bool = False,
+        ) -> None:
+            """After one write that changes who sees what (`written`: when, monotonic): the
+            change must show within AUDIENCE_BOUND_SECONDS. Once one person's view of one file
+            has changed, the service's view of the tenant was read after the write, so every
+            other check sees it too. A file's own membership (`membership`) is read from its
+            record at once by the routes that take its id, but search excludes by the cached
+            view: wait until that has been read again."""
+            if membership:
+                time.sleep(max(0.0, written + VIEW_TTL_SECONDS + 0.2 - time.monotonic()))
+            after = self.visibility(tenant)
+            flipped = [k for k, v in after.items() if k in before and before[k] != v]
+            if flipped:
+                key, fid = flipped[0]
+                person, expected = self.person(key), after[(key, fid)]
+                tally.rules["audience_change_seen"] += 1
+                while (
+                    edge.call(person, "GET", f"/api/files/{fid}").status_code == 200
+                ) != expected:
+                    waited = time.monotonic() - written
+                    assert waited < AUDIENCE_BOUND_SECONDS, (key, fid, expected)
+                    time.sleep(0.1)
+            # Whoever gained or lost a file: every read path of it agrees.
+            for key, fid in flipped[:4]:
+                self.check_reads(self.person(key), self.files_by_id[fid])
+            # The chat service keeps its own view: wait until it has read it again.
+            time.sleep(max(0.0, written + VIEW_TTL_SECONDS + 0.2 - time.monotonic()))
+
+        def check_reads(self, actor: Person, f: FileModel) -> None:
+            """Every read path of one file of the actor's tenant, as the model says: a file
+            hidden from the actor answers like a missing id (details and download URL, content,
+            passages, a search scope) and is neither listed nor found."""
+            if self.probe("read_paths", actor, f.tenant, file=f) == "removed-caller":
+                return
+            visible = self.sees(actor, f) and not f.deleted
+            missing = new_file_id()
+            for place in ("", "/content", "/passages"):
+                response = edge.call(actor, "GET", f"/api/files/{f.id}{place}")
+                if not visible:
+                    path = f"/api/files/{missing}{place}"
+                    self.like_missing(response, actor, "GET", path, 404, "file_not_found")
+                elif place == "/content" and f.awaiting:
+                    assert refusal(response)[:2] == (409, "upload_not_completed"), response.text
+                else:
+                    assert response.status_code == 200, (place, response.text)
+            listed = edge.pages(actor, "/api/files", "files", limit=7)
+            seen = {x["id"] for x in listed} | {
+                v["id"] for x in listed for v in x.get("versions", [])
+            }
+            if not visible:
+                assert f.id not in seen, (actor.key, f.id)
+            params: dict[str, Any] = {"q": f.marker, "limit": 50}
+            hits = edge.call(actor, "GET", "/api/files/search", params=params).json()["results"]
+            if not visible:
+                assert f.id not in {h["fileId"] for h in hits}, (actor.key, hits)
+                assert f.marker not in " ".join(h["text"] for h in hits)
+            scoped = edge.call(actor, "GET", "/api/files/search", params={**params, "fileId": f.id})
+            if visible:
+                assert scoped.status_code == 200, scoped.text
+            else:
+                unknown = edge.call(
+                    actor, "GET", "/api/files/search", params={**params, "fileId": missing}
+                )
+                assert refusal(scoped) == refusal(unknown), scoped.text
+
         def may_change(self, actor: Person, file: FileModel) -> bool:
             return actor.acts_as_admin or file.uploader == actor.user_id
 
@@ -261,13 +404,24 @@ def make_machine(
             return {f.marker for f in self.files_by_id.values() if f.tenant != tenant}
 
         def check_file_listing(self, actor: Person) -> list[dict[str, Any]]:
+            """The listing never shows a file the actor may not see, and shows every one they
+            may, except that a version is listed only under its current version: where the
+            current version is hidden (a document whose versions are in different collections)
+            the others are not listed."""
             listed = edge.pages(actor, "/api/files", "files", limit=7)
             live = self.live_files(actor.tenant)
+            visible = self.visible_files(actor)
             seen: set[str] = set()
             for f in listed:
                 seen.add(f["id"])
                 seen.update(v["id"] for v in f.get("versions", []))
-            assert seen == set(live), (actor.key, sorted(seen), sorted(live))
+            assert seen <= set(visible), (actor.key, sorted(seen - set(visible)))
+            whole = {
+                fid
+                for fid, f in visible.items()
+                if all(self.sees(actor, v) for v in live.values() if v.document == f.document)
+            }
+            assert whole <= seen, (actor.key, sorted(seen), sorted(whole))
             for f in listed:
                 document = live[f["id"]].document
                 assert {live[v["id"]].document for v in f.get("versions", [])} <= {document}
@@ -281,6 +435,9 @@ def make_machine(
             quoted = "\n".join(line for line in text.split("\n") if "You asked:" not in line)
             leaked = set(MARKER.findall(quoted)) & self.markers_of_other_tenants(actor.tenant)
             assert not leaked, (actor.key, quoted)
+            hidden = set(MARKER.findall(quoted)) & self.markers_hidden_from(actor)
+            assert not hidden, (actor.key, quoted)
+            own = self.visible_files(actor)
             for e in events:
                 if e.event == "citation":
                     assert e.data["sourceId"] in own, (actor.key, e.data)
@@ -344,15 +501,15 @@ def make_machine(
 
         def check_file_by_owner(self, file: FileModel) -> None:
             """A file's tenant still sees it (or its absence) as the model says."""
-            owner = next(iter(self.tenant_people(file.tenant)), None)
+            owner = self.viewer(file.tenant)
             if owner is None:
                 return
             response = edge.call(owner, "GET", f"/api/files/{file.id}")
-            if file.deleted:
+            if file.deleted or not self.sees(owner, file):
                 assert refusal(response)[:2] == (404, "file_not_found")
                 return
             assert response.status_code == 200, response.text
-            live = self.live_files(file.tenant)
+            live = self.visible_files(owner)
             versions = {v["id"] for v in response.json().get("versions", [])}
             expected = {f.id for f in live.values() if f.document == file.document}
             # Versions are listed once a document has had more than one.
@@ -368,6 +525,8 @@ def make_machine(
                 tenant=actor.tenant,
                 uploader=actor.user_id,
                 document=fields.pop("document", fid),
+                # A new version may inherit the collections of the one it replaces.
+                collections=writer.collections_of(actor.tenant, fid),
                 **fields,
             )
             return fid
@@ -637,7 +796,7 @@ def make_machine(
             f = self.files_by_id[file]
             a = self.acting(actor, f.tenant, f.uploader)
             self.step("upload_new_version", a)
-            relation = self.probe("upload_new_version", a, f.tenant, f.uploader)
+            relation = self.probe("upload_new_version", a, f.tenant, f.uploader, f)
             marker, data = self.content(topic)
             upload = {"file": (f"{topic}-{marker}.txt", data, "text/plain")}
             response = edge.call(
@@ -645,7 +804,7 @@ def make_machine(
             )
             if relation == "removed-caller":
                 self.revoked(response)
-            elif relation == "other-tenant" or f.deleted:
+            elif relation in WALLED or f.deleted:
                 self.like_missing(
                     response,
                     a,
@@ -695,13 +854,13 @@ def make_machine(
             f = self.files_by_id[file]
             a = self.acting(actor, f.tenant, f.uploader)
             self.step("start_direct_new_version", a)
-            relation = self.probe("start_direct_new_version", a, f.tenant, f.uploader)
+            relation = self.probe("start_direct_new_version", a, f.tenant, f.uploader, f)
             marker, data = self.content(topic)
             body = {"name": f"{topic}-{marker}.txt", "replaces": f.id}
             response = edge.call(a, "POST", "/api/files/uploads", json=body)
             if relation == "removed-caller":
                 self.revoked(response)
-            elif relation == "other-tenant" or f.deleted:
+            elif relation in WALLED or f.deleted:
                 self.like_missing(
                     response,
                     a,
@@ -735,11 +894,11 @@ def make_machine(
             f = self.files_by_id[file]
             a = self.acting(actor, f.tenant, f.uploader)
             self.step("complete_direct_upload", a)
-            relation = self.probe("complete_direct_upload", a, f.tenant, f.uploader)
+            relation = self.probe("complete_direct_upload", a, f.tenant, f.uploader, f)
             response = edge.call(a, "POST", f"/api/files/{f.id}/complete")
             if relation == "removed-caller":
                 self.revoked(response)
-            elif relation == "other-tenant" or f.deleted:
+            elif relation in WALLED or f.deleted:
                 self.like_missing(
                     response,
                     a,
@@ -763,11 +922,11 @@ def make_machine(
             f = self.files_by_id[file]
             a = self.acting(actor, f.tenant, f.uploader)
             self.step("get_file", a)
-            relation = self.probe("get_file", a, f.tenant)
+            relation = self.probe("get_file", a, f.tenant, file=f)
             response = edge.call(a, "GET", f"/api/files/{f.id}")
             if relation == "removed-caller":
                 self.revoked(response)
-            elif relation == "other-tenant" or f.deleted:
+            elif relation in WALLED or f.deleted:
                 self.like_missing(
                     response, a, "GET", f"/api/files/{new_file_id()}", 404, "file_not_found"
                 )
@@ -789,12 +948,12 @@ def make_machine(
             f = self.files_by_id[file]
             a = self.acting(actor, f.tenant, f.uploader)
             self.step("open_a_cited_place", a)
-            relation = self.probe("open_a_cited_place", a, f.tenant)
+            relation = self.probe("open_a_cited_place", a, f.tenant, file=f)
             for place in ("content", "passages"):
                 response = edge.call(a, "GET", f"/api/files/{f.id}/{place}")
                 if relation == "removed-caller":
                     self.revoked(response)
-                elif relation == "other-tenant" or f.deleted:
+                elif relation in WALLED or f.deleted:
                     missing = f"/api/files/{new_file_id()}/{place}"
                     self.like_missing(response, a, "GET", missing, 404, "file_not_found")
                 elif place == "content" and f.awaiting:
@@ -806,18 +965,18 @@ def make_machine(
                 else:
                     assert response.status_code == 200, response.text
                     text = " ".join(s["text"] for s in response.json()["sections"])
-                    assert not set(MARKER.findall(text)) & self.markers_of_other_tenants(f.tenant)
+                    assert not set(MARKER.findall(text)) & self.markers_hidden_from(a)
 
         @rule(actor=actor_or_owner, file=files)
         def delete_file(self, actor: str, file: str) -> None:
             f = self.files_by_id[file]
             a = self.acting(actor, f.tenant, f.uploader)
             self.step("delete_file", a)
-            relation = self.probe("delete_file", a, f.tenant, f.uploader)
+            relation = self.probe("delete_file", a, f.tenant, f.uploader, f)
             response = edge.call(a, "DELETE", f"/api/files/{f.id}")
             if relation == "removed-caller":
                 self.revoked(response)
-            elif relation == "other-tenant" or f.deleted:
+            elif relation in WALLED or f.deleted:
                 self.like_missing(
                     response, a, "DELETE", f"/api/files/{new_file_id()}", 404, "file_not_found"
                 )
@@ -838,11 +997,11 @@ def make_machine(
             f = self.files_by_id[file]
             a = self.acting(actor, f.tenant, f.uploader)
             self.step("restore_version", a)
-            relation = self.probe("restore_version", a, f.tenant, f.uploader)
+            relation = self.probe("restore_version", a, f.tenant, f.uploader, f)
             response = edge.call(a, "POST", f"/api/files/{f.id}/restore")
             if relation == "removed-caller":
                 self.revoked(response)
-            elif relation == "other-tenant" or f.deleted:
+            elif relation in WALLED or f.deleted:
                 self.like_missing(
                     response,
                     a,
@@ -869,7 +1028,7 @@ def make_machine(
             a = self.person(actor)
             f = self.files_by_id[about]
             self.step("search", a)
-            self.probe("search", a, f.tenant)
+            self.probe("search", a, f.tenant, file=f)
             for q in (f.marker, *TOPICS):
                 response = edge.call(a, "GET", "/api/files/search", params={"q": q, "limit": 50})
                 if a.removed:
@@ -877,10 +1036,89 @@ def make_machine(
                     return
                 assert response.status_code == 200, response.text
                 hits = response.json()["results"]
-                own = self.live_files(a.tenant)
+                own = self.visible_files(a)
                 assert {h["fileId"] for h in hits} <= set(own), (a.key, hits)
                 text = " ".join(h["text"] for h in hits)
-                assert not set(MARKER.findall(text)) & self.markers_of_other_tenants(a.tenant)
+                assert not set(MARKER.findall(text)) & self.markers_hidden_from(a)
+            # Scoped to the file: refused exactly like a missing id unless the actor sees it.
+            scoped = edge.call(
+                a, "GET", "/api/files/search", params={"q": f.marker, "fileId": f.id}
+            )
+            if self.sees(a, f) and not f.deleted:
+                assert scoped.status_code == 200, scoped.text
+                assert {h["fileId"] for h in scoped.json()["results"]} <= {f.id}
+            else:
+                unknown = edge.call(
+                    a, "GET", "/api/files/search", params={"q": f.marker, "fileId": new_file_id()}
+                )
+                assert refusal(scoped) == refusal(unknown), scoped.text
+                assert refusal(scoped)[:2] == (400, "unknown_scope"), scoped.text
+
+        # --- audiences (decision 0111) ---------------------------------------------------
+
+        @rule(target=collections, file=files, admitted=st.lists(people, max_size=2, unique=True))
+        def restrict_a_document(self, file: str, admitted: list[str]) -> Any:
+            """A new collection whose audience names those of `admitted` who are in the file's
+            tenant (none: admins only), holding every live version of the file's document."""
+            f = self.files_by_id[file]
+            self.step("restrict_a_document")
+            live = self.live_files(f.tenant).values()
+            versions = [v for v in live if v.document == f.document]
+            if not versions:
+                return multiple()
+            before = self.visibility(f.tenant)
+            cid = uuid.uuid4().hex
+            users = {self.person(k).user_id for k in admitted if self.person(k).tenant == f.tenant}
+            # The members first (the id names nothing yet), then the collection: the one write
+            # that changes who sees what, so a view holding it holds the members too.
+            for v in versions:
+                v.collections.append(cid)
+                writer.file_into(v.tenant, v.id, v.collections)
+            self.collections_by_id[cid] = CollectionModel(cid, f.tenant, users)
+            writer.save(f.tenant, cid, users=users)
+            self.governance_changed(f.tenant, before, time.monotonic())
+            return cid
+
+        @rule(file=files, collection=collections)
+        def add_to_a_collection(self, file: str, collection: str) -> None:
+            """One version joins a collection, perhaps another tenant's (which restricts
+            nothing in the file's tenant: ids are looked up in the caller's tenant only)."""
+            f = self.files_by_id[file]
+            self.step("add_to_a_collection")
+            if f.deleted or collection in f.collections:
+                return
+            before = self.visibility(f.tenant)
+            f.collections.append(collection)
+            writer.file_into(f.tenant, f.id, f.collections)
+            self.governance_changed(f.tenant, before, time.monotonic(), membership=True)
+
+        @rule(collection=collections, whom=people)
+        def admit_to_a_collection(self, collection: str, whom: str) -> None:
+            c, w = self.collections_by_id[collection], self.person(whom)
+            self.step("admit_to_a_collection")
+            if c.deleted or c.users is None or w.tenant != c.tenant or w.user_id in c.users:
+                return
+            before = self.visibility(c.tenant)
+            c.users.add(w.user_id)
+            writer.save(c.tenant, c.id, users=c.users)
+            self.governance_changed(c.tenant, before, time.monotonic())
+
+        @rule(collection=collections, delete=st.booleans())
+        def open_or_delete_a_collection(self, collection: str, delete: bool) -> None:
+            """Opened to the whole tenant, or deleted: either way it hides nothing any more
+            (and deleting it keeps its files)."""
+            c = self.collections_by_id[collection]
+            self.step("open_or_delete_a_collection")
+            if c.deleted:
+                return
+            before = self.visibility(c.tenant)
+            if delete:
+                c.deleted = True
+                writer.delete(c.tenant, c.id)
+            else:
+                c.users = None
+                writer.save(c.tenant, c.id, restricted=False)
+            self.governance_changed(c.tenant, before, time.monotonic())
 
         @precondition(lambda self: self.unsettled)
         @rule()
@@ -890,7 +1128,7 @@ def make_machine(
             self.step("settle")
             self.unsettled = False
             for tenant in self.tenants:
-                viewer = next(iter(self.tenant_people(tenant)), None)
+                viewer = self.viewer(tenant)
                 if viewer is None:
                     continue
                 listed, live = self.ingested(viewer)
@@ -901,14 +1139,15 @@ def make_machine(
                     if model.awaiting:
                         continue
                     for searcher in self.tenants:
-                        who = next(iter(self.tenant_people(searcher)), None)
+                        who = self.viewer(searcher)
                         if who is None:
                             continue
                         hits = edge.call(
                             who, "GET", "/api/files/search", params={"q": model.marker}
                         ).json()["results"]
                         found = fid in {h["fileId"] for h in hits}
-                        assert found == (searcher == tenant and fid in current), (
+                        expected = searcher == tenant and fid in current and self.sees(who, model)
+                        assert found == expected, (
                             searcher,
                             tenant,
                             fid,
@@ -1195,11 +1434,15 @@ def test_no_sequence_of_calls_crosses_a_tenant_or_reaches_anothers_conversation(
     name, chosen = profile()
     tally = Tally()
     started = time.monotonic()
-    accounts = Accounts(resources_of(dev_platform.outputs))
+    resources = resources_of(dev_platform.outputs)
+    accounts = Accounts(resources)
+    writer = CollectionWriter(
+        aws_client("dynamodb", resources.endpoint_url), resources.tables["files"]
+    )
     edge = Edge(dev_platform.web_url)
     try:
         with FreshTenants(accounts, count=3) as tenants:
-            machine = make_machine(accounts, tenants, edge, tally)
+            machine = make_machine(accounts, tenants, edge, tally, writer)
             run_state_machine_as_test(machine, settings=chosen)
     finally:
         edge.close()

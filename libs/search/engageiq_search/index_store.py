@@ -27,6 +27,7 @@ from typing import Any, Final
 import structlog
 from botocore.exceptions import BotoCoreError, ClientError
 
+from engageiq_search.crash_points import crash_point
 from engageiq_search.manifest import IndexManifest, SegmentEntry
 from engageiq_search.segment import Segment
 from engageiq_search.tenant_index import IndexPart, TenantIndex, read_segment_or_legacy
@@ -228,6 +229,7 @@ class IndexStore:
                 built_generation=int(attributes.get("builtGeneration", {}).get("N", "-1")),
                 key=key,
             )
+        crash_point("published")  # tests only: a kill between the publish and its sweep
         if base.key is not None:
             self.delete_replaced(tenant, [base.key])
         self._delete_unlisted(tenant, manifest, key, generation)

@@ -5,6 +5,7 @@ from S3 (through the same cache the files service uses) and returns passages; an
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from html import escape
 from typing import Final, Protocol
 
@@ -30,7 +31,15 @@ class Retriever(Protocol):
     large for one instance's memory would be served by an implementation over Amazon
     OpenSearch Service instead of `S3Retriever`."""
 
-    async def retrieve(self, tenant: TenantContext, query: str, limit: int) -> list[Passage]: ...
+    async def retrieve(
+        self,
+        tenant: TenantContext,
+        query: str,
+        limit: int,
+        *,
+        files: Collection[str] | None = None,
+        exclude: Collection[str] = (),
+    ) -> list[Passage]: ...
 
 
 class S3Retriever:
@@ -57,10 +66,19 @@ class S3Retriever:
         embedder = embedder_for(SharedVariables.EMBEDDER.read(os.environ))
         return cls(TenantSearch(indexes, cache_bytes, embedder))
 
-    async def retrieve(self, tenant: TenantContext, query: str, limit: int) -> list[Passage]:
+    async def retrieve(
+        self,
+        tenant: TenantContext,
+        query: str,
+        limit: int,
+        *,
+        files: Collection[str] | None = None,
+        exclude: Collection[str] = (),
+    ) -> list[Passage]:
         """The caller's tenant's best passages for `query`; never another tenant's (the index
-        is found through keys built from `tenant`)."""
-        return await self._search.search(tenant, query, limit)
+        is found through keys built from `tenant`). `files` limits them to a scope's file ids
+        (None: no limit); `exclude` leaves out the files the caller may not see."""
+        return await self._search.search(tenant, query, limit, files=files, exclude=exclude)
 
 
 def within_budget(passages: list[Passage], max_chars: int) -> list[Passage]:

@@ -7,6 +7,7 @@ another tenant's queries."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -83,15 +84,29 @@ class TenantSearch:
     def forget(self, tenant: TenantContext) -> None:
         self.cache.discard(tenant.tenant_id)
 
-    async def search(self, tenant: TenantContext, query: str, limit: int) -> list[Passage]:
+    async def search(
+        self,
+        tenant: TenantContext,
+        query: str,
+        limit: int,
+        *,
+        files: Collection[str] | None = None,
+        exclude: Collection[str] = (),
+    ) -> list[Passage]:
+        """The best `limit` (at most `MAX_RESULTS`) passages of `tenant`'s current index for
+        `query`, best first. `files`, when given, limits them to those file ids (a scope);
+        `exclude` leaves those file ids out (files the caller's audiences hide, decision
+        0111): `TenantIndex.search`'s filter."""
         limit = max(0, min(limit, MAX_RESULTS))
-        if not query.strip() or limit == 0:
+        if not query.strip() or limit == 0 or (files is not None and not files):
             return []
         index = await self.current(tenant)
         if index is None:
             return []
         hits = await anyio.to_thread.run_sync(
-            functools.partial(index.search, query, limit, embedder=self._embedder)
+            functools.partial(
+                index.search, query, limit, embedder=self._embedder, files=files, exclude=exclude
+            )
         )
         return [
             Passage(

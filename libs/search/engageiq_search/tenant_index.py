@@ -16,7 +16,9 @@ from __future__ import annotations
 import io
 import json
 import math
+import threading
 import zipfile
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Final
@@ -46,6 +48,9 @@ B: Final = 0.75
 CANDIDATES_PER_RESULT: Final = 3
 """Hits ranked per result asked for, so that collapsing near-duplicates still fills `k`."""
 INDEX_OVERHEAD_BYTES: Final = 1024
+MASK_CACHE_ENTRIES: Final = 8
+"""Filters (scope, hidden set) whose per-chunk masks an index keeps: one byte per chunk each,
+outside `memory_bytes` (at most 8 bytes a chunk against ~3,000)."""
 
 _Hit = tuple[int, int]
 """(part number, chunk row in that part's segment)."""
@@ -73,6 +78,10 @@ class TenantIndex:
         self.memory_bytes = INDEX_OVERHEAD_BYTES + sum(p.segment.memory_bytes for p in self.parts)
         """Estimated bytes this index holds in memory (what the cache budgets); segments
         shared with another cached index are counted in each."""
+        self._masks: OrderedDict[
+            tuple[frozenset[str] | None, frozenset[str]], tuple[npt.NDArray[np.bool_], ...]
+        ] = OrderedDict()
+        self._masks_lock = threading.Lock()
 
     @classmethod
     def empty(cls) -> TenantIndex:
@@ -126,7 +135,7 @@ class TenantIndex:
         if k < 1 or not self.parts:
             return []
         wanted = k * CANDIDATES_PER_RESULT if collapse else k
-        allowed = [self._allowed(part, files, exclude) for part in self.parts]
+        allowed = self.allowed_masks(files, exclude)
         split = tokenizer()
         tokens = split.tokens(query) if plain_query else query_tokens(split, query)
         depth = max(wanted, CANDIDATES) if embedder is not None else wanted
@@ -138,18 +147,33 @@ class TenantIndex:
             return found[:k]
         return list(distinct(((hit, hit[0].text) for hit in found), k))
 
-    def _allowed(
-        self, part: IndexPart, files: Collection[str] | None, exclude: Collection[str]
-    ) -> npt.NDArray[np.bool_]:
-        allowed = part.live
-        if files is not None:
-            allowed = allowed & part.segment.file_mask(set(files))
-        if exclude:
-            allowed = allowed & ~part.segment.file_mask(set(exclude))
-        return allowed
+    def allowed_masks(
+        self, files: Collection[str] | None, exclude: Collection[str]
+    ) -> tuple[npt.NDArray[np.bool_], ...]:
+        """Per part, per chunk: may `search` return it (live, in `files` when given, not in
+        `exclude`)? The ids are made a frozenset once per query (not once per segment), and
+        the last `MASK_CACHE_ENTRIES` filters' masks are kept: a tenant's callers share a few
+        hidden sets and scopes, so most queries pay one frozenset comparison. Filtered masks
+        are read-only (shared between queries); without a filter, the parts' `live`."""
+        scope = None if files is None else _frozen(files)
+        hidden = _frozen(exclude)
+        if scope is None and not hidden:
+            return tuple(part.live for part in self.parts)
+        key = (scope, hidden)
+        with self._masks_lock:
+            cached = self._masks.get(key)
+            if cached is not None:
+                self._masks.move_to_end(key)
+                return cached
+        masks = tuple(_allowed(part, scope, hidden) for part in self.parts)
+        with self._masks_lock:
+            self._masks[key] = masks
+            while len(self._masks) > MASK_CACHE_ENTRIES:
+                self._masks.popitem(last=False)
+        return masks
 
     def _lexical(
-        self, tokens: list[str], allowed: list[npt.NDArray[np.bool_]], wanted: int
+        self, tokens: list[str], allowed: Sequence[npt.NDArray[np.bool_]], wanted: int
     ) -> list[tuple[_Hit, float]]:
         segments = [part.segment for part in self.parts]
         total = sum(len(s) for s in segments)
@@ -177,7 +201,7 @@ class TenantIndex:
         self,
         query: str,
         embedder: Embedder,
-        allowed: list[npt.NDArray[np.bool_]],
+        allowed: Sequence[npt.NDArray[np.bool_]],
         wanted: int,
     ) -> list[tuple[_Hit, float]]:
         embedded = [
@@ -209,6 +233,23 @@ class TenantIndex:
         """The index of one serialised segment, or of a blob of the formats before segments
         (tokenised again). Raises ValueError for anything else."""
         return cls([IndexPart("", read_segment_or_legacy(io.BytesIO(blob)))])
+
+
+def _frozen(ids: Collection[str]) -> frozenset[str]:
+    # frozenset() of a frozenset is the same object: its cached hash is reused.
+    return ids if isinstance(ids, frozenset) else frozenset(ids)
+
+
+def _allowed(
+    part: IndexPart, scope: frozenset[str] | None, hidden: frozenset[str]
+) -> npt.NDArray[np.bool_]:
+    allowed = part.live
+    if scope is not None:
+        allowed = allowed & part.segment.file_mask(scope)
+    if hidden:
+        allowed = allowed & ~part.segment.file_mask(hidden)
+    allowed.setflags(write=False)
+    return allowed
 
 
 def read_segment_or_legacy(source: IO[bytes]) -> Segment:

@@ -12,6 +12,11 @@ from litestar.plugins import InitPluginProtocol
 
 from engageiq_chat.branding.directory import BrandingDirectory, dynamodb_branding_reader
 from engageiq_chat.branding.routes import public_branding
+from engageiq_chat.content.routes import (
+    content_health,
+    list_content_issues,
+    resolve_content_issue,
+)
 from engageiq_chat.conversations.routes import (
     delete_conversation,
     list_conversations,
@@ -51,6 +56,10 @@ class ChatPlugin(InitPluginProtocol):
             if isinstance(services.provider, AnthropicProvider):
                 await services.provider.aclose()
 
+        async def settle_content_signals() -> None:
+            # The last turns' signals are written after their streams; let them land.
+            await services.content.signals.settled()
+
         app_config.route_handlers = [
             *app_config.route_handlers,
             chat_turn,
@@ -61,11 +70,14 @@ class ChatPlugin(InitPluginProtocol):
             delete_conversation,
             put_feedback,
             delete_feedback,
+            list_content_issues,
+            resolve_content_issue,
+            content_health,
         ]
         app_config.dependencies["chat"] = Provide(provide_chat, sync_to_thread=False)
         app_config.signature_namespace["ChatServices"] = ChatServices
         app_config.on_startup = [*app_config.on_startup, freeze_startup_objects]
-        app_config.on_shutdown = [*app_config.on_shutdown, close_provider]
+        app_config.on_shutdown = [*app_config.on_shutdown, settle_content_signals, close_provider]
         return app_config
 
 

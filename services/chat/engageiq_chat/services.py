@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engageiq_chat.content.loop import ContentLoop
 from engageiq_chat.context.files_retrieval import FilesRetriever
 from engageiq_chat.context.prompt import PromptBuilder
 from engageiq_chat.context.retrieval import NoRetriever, Retriever
 from engageiq_chat.conversations.store import ConversationStore
 from engageiq_chat.feedback.store import FeedbackStore
+from engageiq_chat.knowledge.scope import Knowledge
 from engageiq_chat.messages.history_cache import HistoryCache
 from engageiq_chat.messages.store import MessageStore
 from engageiq_chat.providers.anthropic_provider import AnthropicProvider
@@ -22,6 +24,7 @@ from engageiq_chat.tenant_profile import TenantProfiles
 from engageiq_chat.turns.idempotency import IdempotencyStore
 from engageiq_chat.usage.meter import UsageMeter
 from engageiq_tenancy import aws
+from engageiq_tenancy.governance import KnowledgeReader
 from engageiq_tenancy.settings import ServiceSettings
 from engageiq_tenancy.tenant_credentials import TenantClients
 
@@ -43,6 +46,10 @@ class ChatServices:
     history: HistoryCache
     feedback: FeedbackStore
     idempotency: IdempotencyStore
+    knowledge: Knowledge
+    """The tenant's collections, audiences and file freshness (decision 0111), and its file
+    records (a scope's checks)."""
+    content: ContentLoop
 
     @classmethod
     def build(
@@ -53,18 +60,21 @@ class ChatServices:
         provider: ChatProvider | None = None,
         retriever: Retriever | None = None,
     ) -> ChatServices:
+        clients = TenantClients.from_settings(service, "chat", names=("dynamodb",))
         tables = DynamoTables(
-            TenantClients.from_settings(service, "chat", names=("dynamodb",)),
+            clients,
             aws.client("dynamodb", service),
             conversations=service.table("conversations"),
             usage=service.table("usage"),
             tenants=service.table("tenants"),
         )
         conversations = ConversationStore(tables)
+        messages = MessageStore(tables, conversations)
+        knowledge = KnowledgeReader(clients, service.table("files"))
         return cls(
             settings=settings,
             conversations=conversations,
-            messages=MessageStore(tables, conversations),
+            messages=messages,
             usage=UsageMeter(tables),
             profiles=TenantProfiles(
                 tables, settings.default_monthly_token_budget, service.tenant_status_cache_seconds
@@ -76,6 +86,12 @@ class ChatServices:
             history=HistoryCache(keep_messages=HISTORY_MAX_MESSAGES),
             feedback=FeedbackStore(tables),
             idempotency=IdempotencyStore(tables),
+            # One reader per process: its per-tenant cache serves every turn, history read and
+            # content-loop read.
+            knowledge=Knowledge(knowledge, tables, service.table("files")),
+            content=ContentLoop.build(
+                tables, clients, messages, knowledge, files_table=service.table("files")
+            ),
         )
 
 

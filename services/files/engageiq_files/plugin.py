@@ -12,6 +12,17 @@ from litestar.di import Provide
 from litestar.plugins import InitPluginProtocol
 
 from engageiq_files.catalog.routes import delete_file, get_file, list_files, restore_version
+from engageiq_files.catalog.stewardship_routes import (
+    update_file,
+    verify_file,
+    withdraw_verification,
+)
+from engageiq_files.collections.routes import (
+    create_collection,
+    delete_collection,
+    list_collections,
+    update_collection,
+)
 from engageiq_files.config import FilesSettings
 from engageiq_files.reading.routes import file_content, file_passages
 from engageiq_files.runtime import FilesRuntime
@@ -54,6 +65,13 @@ class FilesPlugin(InitPluginProtocol):
             upload_router(self.settings),
             create_direct_upload,
             complete_direct_upload,
+            update_file,
+            verify_file,
+            withdraw_verification,
+            list_collections,
+            create_collection,
+            update_collection,
+            delete_collection,
         ]
         app_config.dependencies["files"] = Provide(provide_files, sync_to_thread=False)
         app_config.signature_namespace["FilesRuntime"] = FilesRuntime

@@ -1,5 +1,6 @@
 """`FilesRuntime`: the files service's long-lived parts (boto3 clients, catalog, store, index,
-the ingestion queue and its consumer), created once at start-up and shared by every request."""
+the ingestion queue and its consumer, the governance reader and collections), created once at
+start-up and shared by every request."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import anyio.to_thread
 import structlog
 
 from engageiq_files.catalog.catalog import FileCatalog
+from engageiq_files.collections.store import CollectionStore
 from engageiq_files.config import FilesSettings
 from engageiq_files.ingestion.consumer import IngestionConsumer
 from engageiq_files.ingestion.queue import IngestionQueue, resolve_url
@@ -21,12 +23,14 @@ from engageiq_files.ingestion.sweeper import IngestionSweeper, stale_after_secon
 from engageiq_files.ingestion.worker import IngestionWorker
 from engageiq_files.search.build_process import IndexBuildProcess
 from engageiq_files.search.builder import TenantIndexBuilder
+from engageiq_files.tenant_members import TenantMembers
 from engageiq_files.uploads.reaper import OrphanReaper
 from engageiq_files.uploads.store import FileStore
 from engageiq_search.index_store import IndexStore
 from engageiq_search.service import TenantSearch
 from engageiq_tenancy.aws import client
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.governance import KnowledgeReader
 from engageiq_tenancy.resources import INGESTION
 from engageiq_tenancy.settings import ServiceSettings
 from engageiq_tenancy.tenant_credentials import TenantClients
@@ -48,6 +52,13 @@ class FilesRuntime:
     consumer: IngestionConsumer
     sweeper: IngestionSweeper
     reaper: OrphanReaper
+    knowledge: KnowledgeReader
+    """The tenant's collections and governed files (decision 0111), cached per tenant for
+    `VIEW_TTL_SECONDS`: what the audience wall (`catalog.access`) and freshness read;
+    forgotten after this process changes them."""
+    collections: CollectionStore
+    members: TenantMembers
+    """Who is a user of a tenant (audiences, file owners)."""
 
     @classmethod
     def create(
@@ -123,6 +134,9 @@ class FilesRuntime:
             consumer,
             sweeper,
             reaper,
+            knowledge=KnowledgeReader(clients, table),
+            collections=CollectionStore(clients, table),
+            members=TenantMembers.from_settings(service),
         )
 
     async def enqueue(self, tenant: TenantContext, file_id: str) -> None:

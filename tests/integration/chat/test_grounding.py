@@ -5,6 +5,7 @@ the model as search results it can cite, apart from the instructions."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from litestar.testing import TestClient
 
@@ -30,7 +31,9 @@ PASSAGES = [
 class FakeRetriever:
     asked: list[tuple[str, str]] = field(default_factory=list)
 
-    async def retrieve(self, tenant: TenantContext, query: str, limit: int) -> list[Passage]:
+    async def retrieve(
+        self, tenant: TenantContext, query: str, limit: int, **filters: Any
+    ) -> list[Passage]:
         self.asked.append((tenant.tenant_id, query))
         return PASSAGES[:limit]
 

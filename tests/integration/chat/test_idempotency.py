@@ -56,7 +56,9 @@ def test_a_repeat_replays_the_first_answer_without_a_second_turn(harness: ChatHa
 
 @dataclass
 class TwoPassages:
-    async def retrieve(self, tenant: TenantContext, query: str, limit: int) -> list[Passage]:
+    async def retrieve(
+        self, tenant: TenantContext, query: str, limit: int, **filters: Any
+    ) -> list[Passage]:
         return [
             Passage(
                 "price-list-2026",
@@ -101,6 +103,9 @@ def test_a_replayed_answer_has_its_sources_as_streamed(harness: ChatHarness) -> 
             "location": "page 2",
             "snippet": "The Pro plan costs 30 EUR per seat and month.",
             "uploadedAt": "2026-11-30T09:00:00Z",
+            "freshness": "unverified",
+            "verifiedAt": None,
+            "reviewBy": None,
         },
         {
             "number": 2,
@@ -109,6 +114,9 @@ def test_a_replayed_answer_has_its_sources_as_streamed(harness: ChatHarness) -> 
             "location": "SSO",
             "snippet": "SSO is included in every plan.",
             "uploadedAt": "",
+            "freshness": "unverified",
+            "verifiedAt": None,
+            "reviewBy": None,
         },
     ]
     answer = "Pro costs 30 EUR.[1] SSO is included.[2]"

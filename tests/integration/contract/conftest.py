@@ -3,8 +3,9 @@
 The apps are the ones `create_app` builds for the cloud (real tenant gate reading DynamoDB, the
 offline chat responder, retrieval from S3); only the token key is the test's, which the real
 verifier checks like Cognito's. Each tenant has an admin and a member in the local user pool,
-and tenant A ("acme") owns a conversation with an answer, feedback on it, and a file with two
-versions, so every kind of id in the documents has a real object behind it."""
+and tenant A ("acme") owns a conversation with an answer, feedback on it (a content issue), and a
+file with two versions in a collection, so every kind of id in the documents has a real object
+behind it."""
 
 from __future__ import annotations
 
@@ -19,7 +20,13 @@ from litestar import Litestar
 from litestar.exceptions import LitestarDeprecationWarning
 from litestar.testing import TestClient
 
-from engageiq.local.aws import LOCAL_CREDENTIALS, LocalAwsServer, LocalResources, provision
+from engageiq.local.aws import (
+    LOCAL_CREDENTIALS,
+    LocalAwsServer,
+    LocalResources,
+    aws_client,
+    provision,
+)
 from engageiq.local.seed import local_target
 from engageiq_chat.app import create_app as create_chat_app
 from engageiq_chat.settings import ChatSettings
@@ -29,6 +36,7 @@ from engageiq_tenancy.context import Role, group_name
 from engageiq_tenancy.tenant_users import UserDirectory
 from engageiq_tenancy.tokens import CognitoTokenVerifier, JwksCache
 from tests.support.chat import parse_sse, service_settings, set_tenant
+from tests.support.collections import CollectionWriter
 from tests.support.tokens import TokenFactory
 
 TENANT_A = "acme"
@@ -54,8 +62,11 @@ class ContractPlatform:
     clients: dict[str, TestClient[Litestar]]
     tokens: TokenFactory
     people: dict[tuple[str, Role], Person]
+    collections: CollectionWriter | None = None
+    """Writes collections and memberships (decision 0111) in the files table."""
     ids: dict[str, dict[str, str]] = field(default_factory=dict)
-    """Each seeded tenant's ids by kind: conversation, message, file, file_version, user."""
+    """Each seeded tenant's ids by kind: conversation, message, content_issue, file,
+    file_version, user, collection."""
 
     @property
     def a_ids(self) -> dict[str, str]:
@@ -130,12 +141,19 @@ def _apps(resources: LocalResources, tokens: TokenFactory) -> dict[str, Litestar
 
 
 def _seed(platform: ContractPlatform, tenant_id: str) -> None:
-    """The tenant's member asks a question (a conversation with an answer), rates the answer,
-    and uploads a file and then a new version of it."""
+    """The tenant's admin makes a collection; its member uploads a file into it and then a new
+    version of it, asks a question (a conversation with an answer citing it) and rates the
+    answer down with a reason (a content issue)."""
     member = platform.headers(tenant_id, Role.MEMBER)
     chat, files = platform.clients["chat"], platform.clients["files"]
+    collection = files.post(
+        "/api/collections",
+        json={"name": "Pricing"},
+        headers=platform.headers(tenant_id, Role.TENANT_ADMIN),
+    )
+    assert collection.status_code == 201, collection.text
     first = files.post(
-        "/api/upload-file",
+        f"/api/upload-file?collectionId={collection.json()['id']}",
         files={"file": ("pricing.md", b"# Pricing\nThe Pro plan costs 30 EUR.\n", "text/plain")},
         headers=member,
     )
@@ -151,18 +169,23 @@ def _seed(platform: ContractPlatform, tenant_id: str) -> None:
     assert turn.status_code == 200, turn.text
     meta = next(e.data for e in parse_sse(turn.text)[0] if e.event == "meta")
     cid, mid = meta["conversationId"], meta["assistantMessageId"]
+    # A thumbs-down with a reason on a cited answer: a content issue (its id is the answer's).
     feedback = chat.put(
         f"/api/conversations/{cid}/messages/{mid}/feedback",
-        json={"rating": "up"},
+        json={"rating": "down", "reason": "The price changed"},
         headers=member,
     )
     assert feedback.status_code == 200, feedback.text
+    issues = chat.get("/api/content-issues", headers=platform.headers(tenant_id, Role.TENANT_ADMIN))
+    assert [i["id"] for i in issues.json()["issues"]] == [mid], issues.text
     platform.ids[tenant_id] = {
         "conversation": cid,
         "message": mid,
+        "content_issue": mid,
         "file": first.json()["id"],
         "file_version": second.json()["id"],
         "user": platform.people[(tenant_id, Role.MEMBER)].user_id,
+        "collection": collection.json()["id"],
     }
 
 
@@ -180,7 +203,10 @@ def contract_platform(moto_server: LocalAwsServer) -> Iterator[ContractPlatform]
         people = _people(resources)
         apps = _apps(resources, tokens)
         with TestClient(apps["chat"]) as chat, TestClient(apps["files"]) as files:
-            platform = ContractPlatform({"chat": chat, "files": files}, tokens, people)
+            writer = CollectionWriter(
+                aws_client("dynamodb", resources.endpoint_url), resources.tables["files"]
+            )
+            platform = ContractPlatform({"chat": chat, "files": files}, tokens, people, writer)
             _seed(platform, TENANT_A)
             _seed(platform, TENANT_FUZZ)
             yield platform

@@ -7,7 +7,11 @@ Every operation the documents list is classified from the document alone:
   `code` and `message` as a never-existing id;
 - `x-required-role: tenant_admin`: a member's token is refused with 403 `forbidden`;
 - the rest act on the caller's own tenant: called by B, no answer may contain any of A's ids.
-Afterwards A's data must be exactly as it was. A new route is probed without editing this
+Afterwards A's data must be exactly as it was.
+
+The same probe runs inside tenant A against its second wall (decision 0111): to a member whom
+a collection's audience leaves out, every operation naming the hidden file or collection
+answers like a missing id, and no read names it. A new route is probed without editing this
 file; one the probe cannot classify (an id parameter of an unknown kind, a request body it
 has no example for, an unknown role) fails with a message saying what to add
 (docs/decisions/0088-bola-probe-from-the-documents.md)."""
@@ -43,6 +47,10 @@ ID_KINDS: dict[str, str] = {
     "file_id": "file",
     "replaces": "file",
     "user_id": "user",
+    "issue_id": "content_issue",
+    "fileId": "file",
+    "collection_id": "collection",
+    "collectionId": "collection",
 }
 """Every id-bearing parameter or body field of the documents, by the kind of object it names.
 A new kind needs an object of tenant A seeded in conftest.py and an entry in MISSING_IDS."""
@@ -50,8 +58,10 @@ A new kind needs an object of tenant A seeded in conftest.py and an entry in MIS
 MISSING_IDS: dict[str, Callable[[], str]] = {
     "conversation": new_id,
     "message": new_id,
+    "content_issue": new_id,
     "file": new_file_id,
     "user": lambda: str(uuid.uuid4()),
+    "collection": lambda: uuid.uuid4().hex,
 }
 """A well-formed id of each kind that names nothing."""
 
@@ -64,11 +74,21 @@ EXAMPLE_BODIES: dict[str, dict[str, Any]] = {
     "DirectUploadRequest": {"name": "probe.txt"},
     "Invite": {"email": "probe@globex.example"},
     "BrandingPatch": {"displayName": "Globex"},
+    "Resolution": {"note": "probe"},
+    "NewCollection": {"name": "Probe"},
+    "CollectionPatch": {"name": "Renamed by another tenant"},
+    "FilePatch": {"collectionIds": []},
+    "Verification": {"reviewBy": "2030-01-01"},
 }
 """A valid JSON body for each request schema (ids are filled in by the probe)."""
 
 MULTIPART_FILE = ("probe.txt", b"A probe of the Pro plan price.\n", "text/plain")
 LOOKS_LIKE_AN_ID = re.compile(r"(^id$|_id$|Id$|^replaces$)")
+SCOPE_IDS = {("query", "collectionId"), ("query", "fileId")}
+"""A search scope's ids: an id the caller may not name answers 400 `unknown_scope` (a scope is
+a request to refuse, not an object to find), the same for a missing one."""
+AUDIENCE_WALLED = ("files", "chat")
+"""Services whose every operation the intra-tenant probe covers."""
 ROLES = {None, Role.MEMBER.value, Role.TENANT_ADMIN.value}
 
 
@@ -90,6 +110,11 @@ class Operation:
     @property
     def public(self) -> bool:
         return not self.spec.get("security")
+
+    @property
+    def not_found_status(self) -> int:
+        """What a missing id answers: 404, or 400 where the only ids are a search scope."""
+        return 400 if self.ids and set(self.ids) <= SCOPE_IDS else 404
 
     @property
     def role(self) -> str | None:
@@ -204,12 +229,19 @@ def snapshot(platform: ContractPlatform) -> dict[str, Any]:
     listed = files.get("/api/files", headers=member).json()["files"]
     users = chat.get("/api/tenant/users", headers=admin).json()["users"]
     tenant = chat.get("/api/tenant", headers=admin).json()
+    issues = chat.get("/api/content-issues", headers=admin).json()["issues"]
+    collections = files.get("/api/collections", headers=admin).json()["collections"]
     return {
         "conversations": [(c["id"], c["title"]) for c in conversations],
         "messages": [(m["id"], m["content"], m["feedback"]) for m in history["messages"]],
-        "files": [(f["id"], f["name"], f["status"], f.get("versions")) for f in listed],
+        "files": [
+            (f["id"], f["name"], f["status"], f.get("versions"), f["collectionIds"], f["owner"])
+            for f in listed
+        ],
+        "collections": collections,
         "users": sorted((u["userId"], u["role"], u["enabled"]) for u in users),
         "tenant": tenant,
+        "issues": [(i["id"], i["status"], i["reason"]) for i in issues],
     }
 
 
@@ -238,8 +270,9 @@ def test_every_operation_of_both_documents_is_probed(
         if op.ids:
             for headers in attackers:
                 # Missing first: a route that deletes must not have deleted A's object yet.
-                missing = _assert_error(call(platform, op, headers, missing_ids()), 404, op.label)
-                cross = _assert_error(call(platform, op, headers, a_ids), 404, op.label)
+                status, label = op.not_found_status, op.label
+                missing = _assert_error(call(platform, op, headers, missing_ids()), status, label)
+                cross = _assert_error(call(platform, op, headers, a_ids), status, label)
                 assert (cross["code"], cross["message"]) == (
                     missing["code"],
                     missing["message"],
@@ -312,3 +345,69 @@ def test_the_probe_catches_a_lookup_that_reveals_another_tenants_file(
     monkeypatch.setattr(catalog_routes, "find_file", revealing)
     with pytest.raises(AssertionError, match="unlike a missing one"):
         test_every_operation_of_both_documents_is_probed(contract_platform, record_property)
+
+
+def test_a_file_an_audience_hides_is_missing_to_a_colleague_on_every_operation(
+    contract_platform: ContractPlatform,
+) -> None:
+    """The second wall (decision 0111), probed from the same documents: tenant A's member,
+    whom a collection's audience leaves out, gets for every operation naming the hidden file
+    or that collection exactly what a missing id gets, and no read of theirs names either.
+    A's admin (admitted everywhere) does see the file, so the probe is not vacuous."""
+    platform = contract_platform
+    assert platform.collections is not None
+    admin = platform.headers(TENANT_A, Role.TENANT_ADMIN)
+    member = platform.headers(TENANT_A, Role.MEMBER)
+    files = platform.clients["files"]
+    uploaded = files.post(
+        "/api/upload-file",
+        files={"file": ("board.md", b"# Board\nThe Pro plan will cost 50 EUR.\n", "text/plain")},
+        headers=admin,
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    hidden = uploaded.json()["id"]
+    platform.settle_files()
+    closed = uuid.uuid4().hex
+    platform.collections.save(TENANT_A, closed, name="Board", roles=[Role.TENANT_ADMIN])
+    platform.collections.file_into(TENANT_A, hidden, [closed])
+    knowledge = files.app.state["files_runtime"].knowledge
+    anyone = TenantContext(TENANT_A, "probe", "probe", frozenset({Role.MEMBER}))
+    knowledge.forget(anyone)  # written behind the service's back; its view is kept 5 s
+    walled_ids = {**platform.a_ids, "file": hidden, "collection": closed}
+    probed: dict[str, list[str]] = {"ids": [], "reads": []}
+    try:
+        for op in operations(platform):
+            if op.public or op.service not in AUDIENCE_WALLED:
+                continue
+            if op.role == Role.TENANT_ADMIN.value:
+                continue  # admins are admitted everywhere; members are refused before lookup
+            if {"file", "collection"} & set(op.ids.values()):
+                absent = {**walled_ids, "file": new_file_id(), "collection": uuid.uuid4().hex}
+                status = op.not_found_status
+                missing = _assert_error(call(platform, op, member, absent), status, op.label)
+                walled = _assert_error(call(platform, op, member, walled_ids), status, op.label)
+                assert (walled["code"], walled["message"]) == (
+                    missing["code"],
+                    missing["message"],
+                ), f"{op.label}: a hidden file answers unlike a missing one"
+                probed["ids"].append(op.label)
+            elif op.method == "get" and not op.ids:
+                response = call(platform, op, member, {})
+                assert response.status_code < 500, f"{op.label}: {response.text}"
+                assert hidden not in response.text, f"{op.label}: names the hidden file"
+                assert closed not in response.text, f"{op.label}: names the hidden collection"
+                probed["reads"].append(op.label)
+        searched = files.get(
+            "/api/files/search", params={"q": "Pro plan", "limit": 50}, headers=member
+        )
+        assert searched.status_code == 200, searched.text
+        assert hidden not in searched.text, searched.text
+        # The control: the file is there, and found, for whom the audience admits.
+        assert hidden in files.get("/api/files", headers=admin).text
+        found = files.get("/api/files/search", params={"q": "Pro plan", "limit": 50}, headers=admin)
+        assert hidden in {r["fileId"] for r in found.json()["results"]}, found.text
+        assert len(probed["ids"]) >= 8, probed
+    finally:
+        assert files.delete(f"/api/files/{hidden}", headers=admin).status_code == 204
+        platform.collections.delete(TENANT_A, closed)
+        knowledge.forget(anyone)

@@ -6,23 +6,39 @@ user was told was stored is lost, and the service answers.
   unverified and expiring; once it expires the restarted instance's reaper aborts the
   multipart upload and removes the record;
 - chat, in the middle of a streamed answer: the question (confirmed by `meta`) stays, no
-  half-written answer is stored, and the conversation goes on.
+  half-written answer is stored, and the conversation goes on;
+- files, inside a segment merge (decision 0100), at the two steps where a kill leaves
+  something behind: after the merged segment is written and before its manifest is
+  published, then after the publish and before the sweep. The test-only crash points
+  (`engageiq_search.crash_points`) make the process SIGKILL itself at exactly that step.
+  Every file stays `ready` with the same search results, and once the killed job is
+  delivered again no index object is left that the manifest does not list.
 Killing an instance in the middle of an ingestion is the durable-ingestion suite's."""
 
 from __future__ import annotations
 
 import contextlib
+import signal
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from botocore.exceptions import ClientError
 
 from engageiq.local.aws import LocalResources, aws_client
-from engageiq.local.platform import service_environment
+from engageiq.local.platform import free_port, service_command, service_environment
 from engageiq.local.seed import create_tenant, sign_in
+from engageiq_search.crash_points import CRASH_AT_VARIABLE
+from engageiq_search.manifest import IndexManifest
+from engageiq_search.merge_policy import SEGMENTS_PER_TIER, tier
+from engageiq_search.segment import Segment
+from engageiq_search.tenant_index import IndexPart, TenantIndex
 from tests.support.chat import parse_sse
 from tests.support.invariants import Violation, assert_tenant_consistent, tenant_violations
 from tests.support.messages_server import MessagesServer, Reply
@@ -178,6 +194,180 @@ def test_chat_killed_mid_stream_keeps_the_question_and_goes_on(
         assert_tenant_consistent(local_resources, TENANT)
     finally:
         model.stop()
+
+
+WORDS = ("aardvark", "bison", "caracal", "dingo", "echidna", "ferret")[: SEGMENTS_PER_TIER + 1]
+"""One small file each, uploaded one at a time: each is a segment of the lowest tier, and the
+last makes that tier hold one more than `SEGMENTS_PER_TIER`: a merge is due."""
+QUERIES = (*WORDS, "renewal discount", "proposal")
+MERGE_VISIBILITY_SECONDS = 4
+"""How long the killed merge's job stays hidden before it is delivered again."""
+DEATH_BOUND_SECONDS = 180.0
+"""Stops a hung test; never a measurement."""
+
+
+def _document(n: int, word: str) -> bytes:
+    # Equal lengths, different counts of the shared words: a ranking with no ties.
+    return (
+        f"# The {word} proposal\nThe {word} account asks for a renewal. "
+        + "Renewal discount. " * (n + 1)
+        + "Terms follow. " * (len(WORDS) - n)
+    ).encode()
+
+
+@dataclass
+class _Index:
+    key: str
+    manifest: IndexManifest
+    objects: set[str]
+    """Every object under the tenant's `index/` prefix."""
+
+    @property
+    def unlisted(self) -> set[str]:
+        return self.objects - {self.key, *(e.key for e in self.manifest.segments)}
+
+
+def _index(resources: LocalResources) -> _Index:
+    """The tenant's index as stored, read straight from moto."""
+    dynamodb = aws_client("dynamodb", resources.endpoint_url)
+    s3 = aws_client("s3", resources.endpoint_url)
+    bucket = resources.buckets["uploads"]
+    pointer = dynamodb.get_item(
+        TableName=resources.tables["files"],
+        Key={"pk": {"S": f"{TENANT}#FILES"}, "sk": {"S": "INDEX"}},
+        ConsistentRead=True,
+    )["Item"]
+    key = pointer["indexKey"]["S"]
+    manifest = IndexManifest.from_json(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    objects: set[str] = set()
+    for page in s3.get_paginator("list_objects_v2").paginate(
+        Bucket=bucket, Prefix=f"tenants/{TENANT}/index/"
+    ):
+        objects |= {o["Key"] for o in page.get("Contents", [])}
+    return _Index(key, manifest, objects)
+
+
+def _swept(resources: LocalResources) -> bool:
+    """Whether the tenant's index holds no object its manifest does not list."""
+    try:
+        return _index(resources).unlisted == set()
+    except ClientError:
+        return False  # a publish replaced the manifest between the two reads
+
+
+def _results(resources: LocalResources, manifest: IndexManifest) -> dict[str, list[Any]]:
+    """Each query's hits (file, text, score to 9 places) over the segments `manifest` lists,
+    searched as the services search them."""
+    s3 = aws_client("s3", resources.endpoint_url)
+    bucket = resources.buckets["uploads"]
+    index = TenantIndex(
+        [
+            IndexPart(
+                e.key,
+                Segment.from_bytes(s3.get_object(Bucket=bucket, Key=e.key)["Body"].read()),
+                frozenset(e.dead),
+            )
+            for e in manifest.segments
+        ]
+    )
+    return {
+        q: [(c.file_id, c.text, round(score, 9)) for c, score in index.search(q, 50)]
+        for q in QUERIES
+    }
+
+
+def _killed_by_its_crash_point(process: subprocess.Popen[bytes]) -> None:
+    """Wait for `process` to die, and check it died of its SIGKILL."""
+    try:
+        code = process.wait(DEATH_BOUND_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise AssertionError("the crash point was never reached") from None
+    assert code == -signal.SIGKILL
+
+
+def test_files_killed_inside_a_merge_lose_nothing_and_leave_no_segment_behind(
+    local_resources: LocalResources, tmp_path: Path
+) -> None:
+    headers = signed_in(local_resources)
+    env = {
+        **service_environment(local_resources),
+        "ENGAGEIQ_LOG_LEVEL": "WARNING",
+        "ENGAGEIQ_INGESTION_VISIBILITY_SECONDS": str(MERGE_VISIBILITY_SECONDS),
+    }
+    log = tmp_path / "files.log"
+
+    # 1. Killed with the merged segment written and its manifest not yet published.
+    with (
+        service_process(FILES_APP, {**env, CRASH_AT_VARIABLE: "merge_written"}, log) as files,
+        httpx.Client(base_url=files.url, timeout=30, headers=headers) as client,
+    ):
+        ids: list[str] = []
+        for n, word in enumerate(WORDS):
+            stored = client.post(
+                "/api/upload-file", files={"file": (f"{word}.md", _document(n, word))}
+            )
+            assert stored.status_code == 201, stored.text
+            ids.append(stored.json()["id"])
+            if n < len(WORDS) - 1:
+                wait_for(
+                    lambda: client.get(f"/api/files/{ids[-1]}").json()["status"] == "ready",
+                    attempts=2400,
+                )
+        _killed_by_its_crash_point(files.process)
+
+    before = _index(local_resources)
+    assert len(before.manifest.segments) == len(WORDS)  # not merged
+    assert {tier(e) for e in before.manifest.segments} == {0}
+    assert set(before.manifest.live_files()) == set(ids)
+    (merged,) = before.unlisted  # the merged segment, never published
+    assert merged.rsplit("/", 1)[-1].startswith("seg-")
+    assert {v.rule for v in tenant_violations(local_resources, TENANT)} == {"stale_index_blob"}
+    expected = _results(local_resources, before.manifest)
+    assert all(expected[word] for word in WORDS)
+
+    # 2. The job comes back to a restarted instance, which applies the ready file again
+    # (sweeping the segment above) and merges; killed with the merged manifest published and
+    # nothing it replaced deleted yet. No request is needed: it need not be answering.
+    with log.open("ab") as output:
+        restarted = subprocess.Popen(
+            service_command(FILES_APP, free_port()),
+            env={**env, CRASH_AT_VARIABLE: "merge_published"},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        _killed_by_its_crash_point(restarted)
+
+    published = _index(local_resources)
+    assert len(published.manifest.segments) == 1  # the merge is published
+    assert set(published.manifest.live_files()) == set(ids)
+    assert merged not in published.objects  # the first kill's segment was swept
+    replaced = {e.key for e in before.manifest.segments}
+    assert replaced <= published.unlisted  # the second kill came before the sweep
+    assert _results(local_resources, published.manifest) == expected
+
+    # 3. Restarted again: the job comes back once more and its publish sweeps the rest.
+    with (
+        service_process(FILES_APP, env, log) as files,
+        httpx.Client(base_url=files.url, timeout=30, headers=headers) as client,
+    ):
+        wait_for(lambda: _swept(local_resources), attempts=2400)
+        listed = client.get("/api/files").json()["files"]
+        assert sorted((f["id"], f["status"]) for f in listed) == sorted(
+            (file_id, "ready") for file_id in ids
+        )
+        for word, file_id in zip(WORDS, ids, strict=True):
+            found = client.get("/api/files/search", params={"q": word}).json()["results"]
+            assert {hit["fileId"] for hit in found} == {file_id}, word
+
+    after = _index(local_resources)
+    assert len(after.manifest.segments) == 1
+    assert after.unlisted == set()  # every seg-* object is one the manifest lists
+    assert {k for k in after.objects if k.rsplit("/", 1)[-1].startswith("seg-")} == {
+        e.key for e in after.manifest.segments
+    }
+    assert _results(local_resources, after.manifest) == expected
+    assert_tenant_consistent(local_resources, TENANT)
 
 
 def test_violations_name_their_rule() -> None:

@@ -2,7 +2,9 @@
 bucket, one SQS FIFO ingestion queue - as instances share AWS in the cloud.
 
 - Concurrent uploads to one tenant, through both instances, all end `ready` and searchable
-  from either instance.
+  from either instance; the tenant's jobs run one at a time, each file its own segment, so
+  the fifth makes a merge due (decision 0100), run by whichever instance holds that job,
+  and the other instance's readers follow it.
 - An instance killed with SIGKILL in the middle of a job never deletes its message; SQS hands
   it to the other instance once the visibility timeout (a setting, short here) has passed,
   and every file still ends `ready`.
@@ -23,6 +25,7 @@ import pytest
 from engageiq.local.aws import LocalResources
 from engageiq.local.seed import create_tenant, create_user, sign_in
 from tests.support.files_process import FilesInstance, files_environment, files_instances
+from tests.support.invariants import assert_tenant_consistent
 
 pytestmark = pytest.mark.integration
 
@@ -109,6 +112,10 @@ def test_concurrent_uploads_through_two_instances_all_end_ready_and_searchable(
         # Both instances consumed: any instance takes any job.
         worked = {i.name: len(i.events("ingestion_job_done")) for i in instances}
         assert sum(worked.values()) == len(WORDS), worked
+        merges = [e for i in instances for e in i.events("index_segments_merged")]
+        assert merges, "no merge ran"
+    # Nothing either instance wrote is left unlisted by the manifest.
+    assert_tenant_consistent(local_resources, "demo")
 
 
 def _catch_in_the_middle(

@@ -34,6 +34,7 @@ from engageiq_chat.providers.base import (
 )
 from engageiq_chat.turns.model_text import ModelText
 from engageiq_chat.turns.sources import AnswerSources
+from engageiq_tenancy.governance import Freshness
 from tests.support.chat import ChatHarness, ScriptedProvider, SseEvent, chat, cites, parse_sse
 from tests.support.messages_server import Cite, MessagesServer, Reply
 
@@ -112,7 +113,7 @@ def test_passages_go_as_citable_search_results_and_citations_come_back_per_claim
     assert question == {"type": "text", "text": "What does Pro cost?"}
     assert [r["type"] for r in results] == ["search_result", "search_result"]
     assert results[0]["source"] == "file-pricing"
-    assert results[0]["title"] == "pricing.pdf, page 2 (uploaded 2026-11-02)"
+    assert results[0]["title"] == "pricing.pdf, page 2 (uploaded 2026-11-02; unverified)"
     assert results[0]["citations"] == {"enabled": True}
     assert [b["text"] for b in results[0]["content"]] == [
         "Pro costs 30 EUR per seat.",
@@ -201,6 +202,7 @@ def test_sources_are_the_cited_passages_numbered_in_first_cited_order() -> None:
         location="page 2",
         snippet="Pro costs 30 EUR per seat.",
         uploaded_at="2026-11-02T10:00:00Z",
+        freshness=Freshness.UNVERIFIED,
     )
 
 
@@ -238,7 +240,7 @@ class Passages:
     def __init__(self, *passages: Passage) -> None:
         self.passages = list(passages)
 
-    async def retrieve(self, tenant: Any, query: str, limit: int) -> list[Passage]:
+    async def retrieve(self, tenant: Any, query: str, limit: int, **filters: Any) -> list[Passage]:
         return self.passages[:limit]
 
 
@@ -302,6 +304,9 @@ def test_only_cited_passages_are_sources_and_history_shows_what_the_stream_showe
             "location": "",
             "snippet": "SSO is included in Pro.",
             "uploadedAt": "",
+            "freshness": "unverified",
+            "verifiedAt": None,
+            "reviewBy": None,
         },
         {
             "sourceId": "file-pricing",
@@ -309,6 +314,9 @@ def test_only_cited_passages_are_sources_and_history_shows_what_the_stream_showe
             "location": "page 2",
             "snippet": "Pro costs 30 EUR per seat.",
             "uploadedAt": "2026-11-02T10:00:00Z",
+            "freshness": "unverified",
+            "verifiedAt": None,
+            "reviewBy": None,
         },
     ]
     # Every source is announced before the first marker that names it.
@@ -322,7 +330,9 @@ def test_only_cited_passages_are_sources_and_history_shows_what_the_stream_showe
 
     conversation = events[0].data["conversationId"]
     answer = stored(client, headers, conversation)[-1]
-    assert (answer["content"], answer["citations"]) == (text, sources)
+    # History shows each source as its `citation` event did, number and all.
+    numbered = [{"number": n, **source} for n, source in enumerate(sources, start=1)]
+    assert (answer["content"], answer["citations"]) == (text, numbered)
 
 
 def test_an_answer_without_citations_says_so_and_cites_nothing(
@@ -393,7 +403,7 @@ def test_continue_grows_the_same_answer_and_numbers_its_sources_on(
     assert answer["id"] == answer_id
     assert answer["content"] == first_text + added_text
     assert [c["sourceId"] for c in answer["citations"]] == ["file-pricing", "file-sec"]
-    assert answer["citations"][0] == first_sources[0]
+    assert answer["citations"][0] == {"number": 1, **first_sources[0]}
     assert answer["status"] == "complete"
     assert again.status_code == 409
     assert again.json()["code"] == "nothing_to_continue"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 
 from engageiq_chat.context.files_retrieval import FilesRetriever
 from engageiq_chat.context.retrieval import Passage
@@ -16,9 +17,19 @@ class FakeSearch:
     def __init__(self, found: list[FilePassage] | None = None) -> None:
         self.found = found
         self.asked: list[tuple[str, str, int]] = []
+        self.filters: list[tuple[Collection[str] | None, Collection[str]]] = []
 
-    async def retrieve(self, tenant: TenantContext, query: str, limit: int) -> list[FilePassage]:
+    async def retrieve(
+        self,
+        tenant: TenantContext,
+        query: str,
+        limit: int,
+        *,
+        files: Collection[str] | None = None,
+        exclude: Collection[str] = (),
+    ) -> list[FilePassage]:
         self.asked.append((tenant.tenant_id, query, limit))
+        self.filters.append((files, exclude))
         if self.found is None:
             raise RuntimeError("index unreadable")
         return self.found
@@ -56,3 +67,11 @@ def test_file_passages_are_mapped_with_their_location() -> None:
 
 def test_a_failing_search_means_no_passages() -> None:
     assert asyncio.run(FilesRetriever(FakeSearch(None)).retrieve(ACME, "price", 5)) == []
+
+
+def test_the_scope_and_the_hidden_files_reach_the_search() -> None:
+    search = FakeSearch([])
+    retriever = FilesRetriever(search)
+    asyncio.run(retriever.retrieve(ACME, "price", 5, files={"f1"}, exclude={"f2"}))
+    asyncio.run(retriever.retrieve(ACME, "price", 5))
+    assert search.filters == [({"f1"}, {"f2"}), (None, ())]

@@ -27,6 +27,7 @@ from tests.support.chat import (
     dynamodb,
     service_settings,
 )
+from tests.support.governance import govern_file, put_collection, put_file_record
 
 
 @dataclass
@@ -35,7 +36,9 @@ class FixedPassages:
 
     passages: list[Passage] = field(default_factory=list)
 
-    async def retrieve(self, tenant: TenantContext, query: str, limit: int) -> list[Passage]:
+    async def retrieve(
+        self, tenant: TenantContext, query: str, limit: int, **filters: Any
+    ) -> list[Passage]:
         return self.passages[:limit]
 
 
@@ -94,6 +97,21 @@ def test_passages_retrieved_but_not_cited_are_not_counted(
     assert usage(client, harness.headers("acme", "rep-1"))["topDocuments"] == [
         {"fileId": "file-battle", "title": "battlecard.docx", "citations": 1}
     ]
+
+
+def test_a_file_an_audience_hides_is_not_among_the_top_documents(
+    harness: ChatHarness, client: TestClient[Litestar]
+) -> None:
+    put_collection(harness.resources, "acme", "battle", users=("rep-1",))
+    put_file_record(harness.resources, "acme", "file-battle", "battlecard.docx")
+    govern_file(harness.resources, "acme", "file-battle", collection_ids=("battle",))
+    chat(client, harness.headers("acme", "rep-1"), "What does Pro cost?")  # rep-1 may cite it
+
+    def cited(user: str) -> set[str]:
+        return {d["fileId"] for d in usage(client, harness.headers("acme", user))["topDocuments"]}
+
+    assert cited("rep-2") == {"file-pricing"}
+    assert cited("rep-1") == {"file-pricing", "file-battle"}
 
 
 def test_another_tenant_sees_none_of_it(harness: ChatHarness, client: TestClient[Litestar]) -> None:

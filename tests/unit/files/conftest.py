@@ -17,6 +17,7 @@ from engageiq_tenancy.settings import ServiceSettings
 from engageiq_tenancy.tenant_gate import GateRecord, TenantGate
 from engageiq_tenancy.tokens import CognitoTokenVerifier, JwksCache
 from tests.support.tokens import TokenFactory
+from tests.unit.files.governance_support import Governance
 from tests.unit.files.support import FilesClient
 
 LIMIT = 12 * MIB
@@ -77,3 +78,10 @@ def s3(local_resources: LocalResources) -> Any:
 @pytest.fixture
 def dynamodb(local_resources: LocalResources) -> Any:
     return aws_client("dynamodb", local_resources.endpoint_url)
+
+
+@pytest.fixture
+def governance(
+    files_client: FilesClient, local_resources: LocalResources, service_settings: ServiceSettings
+) -> Governance:
+    return Governance(files_client, local_resources, service_settings.table("files"))

@@ -9,13 +9,16 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 import anyio
 import msgspec
 import pytest
 
 from engageiq_files.catalog.records import FileStatus
+from engageiq_files.ingestion.sandbox import ParserSandbox
+from engageiq_files.ingestion.worker import IngestionWorker
 from engageiq_files.search.build_process import IndexBuildFailed, IndexBuildProcess
 from engageiq_search.index_store import IndexPointer, IndexStore, is_manifest_key
 from engageiq_search.manifest import IndexManifest
@@ -24,6 +27,9 @@ from engageiq_search.segment import IndexedChunk
 from engageiq_tenancy.keys import s3_key, s3_tenant_prefix
 from engageiq_tenancy.settings import ServiceSettings
 from tests.unit.files.index_instances import ACME, Instance
+
+NO_PARSING = cast(ParserSandbox, None)
+"""A job for a file already chunked never parses."""
 
 
 @pytest.fixture(autouse=True)
@@ -209,6 +215,36 @@ def test_a_kill_in_the_middle_of_a_merge_loses_nothing_and_the_next_change_clear
     restarted = Instance(service_settings)
     files.append(add(restarted, "dugong renewal"))
 
+    assert searchable(restarted, "dugong") == set(files)
+    assert not orphans & index_objects(restarted)
+    assert_only_listed_objects(restarted)
+
+
+def test_the_job_delivered_again_after_a_kill_in_a_merge_finishes_it_without_a_next_change(
+    service_settings: ServiceSettings,
+) -> None:
+    """The kill above as the queue sees it: the job whose file became `ready` died in the
+    merge, so SQS delivers it again. That delivery finds the file `ready` and applies it
+    again: the merged segment the kill left goes and the merge runs, even if the tenant
+    never changes again (before, the job was skipped and the segment stayed)."""
+    instance = Instance(service_settings)
+    instance.builder._build_process = DiesBeforePublishingAMerge(instance.indexes)
+    files: list[str] = []
+    with pytest.raises(Killed):
+        add_until_killed(instance, files)
+    assert instance.status(files[-1]) is FileStatus.READY
+    pointer, before = manifest(instance.indexes)
+    orphans = index_objects(instance) - {pointer.key, *(e.key for e in before.segments)}
+    assert len(orphans) == 1  # the merged segment, never published
+
+    restarted = Instance(service_settings)
+    worker = IngestionWorker(
+        restarted.catalog, restarted.store, restarted.builder, NO_PARSING, max_bytes=1
+    )
+    anyio.run(partial(worker.ingest, ACME, files[-1], last_attempt=False))
+
+    _, current = manifest(restarted.indexes)
+    assert len(current.segments) < len(files)  # the merge the kill cut short ran
     assert searchable(restarted, "dugong") == set(files)
     assert not orphans & index_objects(restarted)
     assert_only_listed_objects(restarted)

@@ -69,6 +69,8 @@ def test_search_results_carry_citation_fields(files_client: FilesClient) -> None
         "score": hit["score"],
         # Added with versions (decision 0052): the cited version's upload time.
         "uploadedAt": files_client.file("acme", file_id)["createdAt"],
+        # Added with governed knowledge (decision 0111): never verified.
+        "freshness": "unverified",
     }
 
 

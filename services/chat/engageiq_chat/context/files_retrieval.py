@@ -4,6 +4,7 @@ service's `Retriever`."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Protocol
 
 import anyio
@@ -20,7 +21,13 @@ log = structlog.get_logger(__name__)
 
 class FileSearch(Protocol):
     async def retrieve(
-        self, tenant: TenantContext, query: str, limit: int
+        self,
+        tenant: TenantContext,
+        query: str,
+        limit: int,
+        *,
+        files: Collection[str] | None = None,
+        exclude: Collection[str] = (),
     ) -> list[FilePassage]: ...
 
 
@@ -50,10 +57,21 @@ class FilesRetriever:
         # Reads with the chat service's tenant-scoped clients (STS session name "chat").
         return cls(S3Retriever.from_settings(settings, service="chat"))
 
-    async def retrieve(self, tenant: TenantContext, query: str, limit: int) -> list[Passage]:
+    async def retrieve(
+        self,
+        tenant: TenantContext,
+        query: str,
+        limit: int,
+        *,
+        files: Collection[str] | None = None,
+        exclude: Collection[str] = (),
+    ) -> list[Passage]:
+        """The tenant's best passages: of `files` only when given, never of `exclude`."""
         try:
             async with self._slots:
-                found = await self._search.retrieve(tenant, query, limit)
+                found = await self._search.retrieve(
+                    tenant, query, limit, files=files, exclude=exclude
+                )
         except Exception:
             # An answer without documents beats no answer: the turn goes on, the log says why.
             log.warning("retrieval_failed", exc_info=True)

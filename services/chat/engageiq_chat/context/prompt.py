@@ -5,7 +5,8 @@ Order and policy (docs/decisions/0024-chat-context-budget.md):
 - system, per request: a note on omitted turns;
 - messages: the newest turns that fit the history budget, then the new message. The retrieved
   passages travel in the request's `passages`: the provider gives them to the model in the form
-  it cites from (search results with the new message, decision 0109). Older turns are
+  it cites from (search results with the new message, decision 0109), verified ones first and
+  each with its status, which `TRUST_RULE` explains (decision 0111). Older turns are
   dropped whole (never cut mid-turn), each kept turn is clipped to a share of the budget, and
   the list is normalised to what the Messages API accepts (starts with user, roles alternate)."""
 
@@ -41,6 +42,16 @@ NOT_IN_DOCUMENTS_RULE: Final = (
 )
 """Decision 0107: an answer that is not in the documents is "the documents do not say", for
 the model as for the offline responder, never the nearest passage cited as if it answered."""
+TRUST_RULE: Final = (
+    "Each search result's title ends with its status: verified (with the date it was "
+    "verified and the date its review is due), stale (verified once, but its review date has "
+    "passed) or unverified (nobody has verified it). Verified results come first. When "
+    "results disagree, prefer the verified one. When your answer rests on stale or unverified "
+    "content, say so in one short sentence (for example that the document's review date has "
+    "passed, or that it is not verified), so the rep checks it before relying on it."
+)
+"""Decision 0111: the model knows each passage's freshness and says when an answer rests on
+content that is not verified as current."""
 # One kept turn may use at most this share of the history budget, so one huge paste cannot
 # push every other turn out.
 MAX_TURN_SHARE: Final = 0.5
@@ -86,6 +97,7 @@ class PromptBuilder:
         stable = [
             BASE_RULES,
             NOT_IN_DOCUMENTS_RULE,
+            TRUST_RULE,
             f"You work for the sales team of {persona.company}.",
         ]
         if persona.instructions:

@@ -3,10 +3,12 @@ search plugs in through `files_retrieval.FilesRetriever`; `NoRetriever` retrieve
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
 
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.governance import Freshness
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,16 +22,40 @@ class Passage:
     """Where in the document: a page ("page 3") or a heading, when the source has one."""
     uploaded_at: str = ""
     """When the cited version of the document was uploaded (ISO 8601), when known."""
+    freshness: Freshness = Freshness.UNVERIFIED
+    """Whether the file is verified as current (decision 0111); set after retrieval from the
+    tenant's `KnowledgeView` (`knowledge.trust.governed_passages`)."""
+    verified_at: str | None = None
+    """When the file was last verified (ISO 8601); None when never."""
+    review_by: str | None = None
+    """The day (`YYYY-MM-DD`) the verification holds until; None when never verified."""
 
 
 class Retriever(Protocol):
-    async def retrieve(self, tenant: TenantContext, query: str, limit: int) -> list[Passage]:
-        """Passages of `tenant`'s own documents only, best first."""
+    async def retrieve(
+        self,
+        tenant: TenantContext,
+        query: str,
+        limit: int,
+        *,
+        files: Collection[str] | None = None,
+        exclude: Collection[str] = (),
+    ) -> list[Passage]:
+        """Passages of `tenant`'s own documents only, best first: only of `files` when given
+        (a conversation's scope), never of `exclude` (files the caller may not see)."""
         ...
 
 
 class NoRetriever:
     """Retrieves nothing (tests and benchmarks that leave documents out)."""
 
-    async def retrieve(self, tenant: TenantContext, query: str, limit: int) -> list[Passage]:
+    async def retrieve(
+        self,
+        tenant: TenantContext,
+        query: str,
+        limit: int,
+        *,
+        files: Collection[str] | None = None,
+        exclude: Collection[str] = (),
+    ) -> list[Passage]:
         return []

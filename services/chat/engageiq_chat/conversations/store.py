@@ -7,6 +7,7 @@ from typing import Any, Final
 import msgspec
 
 from engageiq_chat.conversations import keys
+from engageiq_chat.knowledge.scope import ConversationScope, scope_from_item, scope_to_item
 from engageiq_chat.storage import ConditionFailed, DynamoTables, values
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.cursors import decode_cursor, encode_cursor
@@ -27,6 +28,8 @@ class Conversation(msgspec.Struct, rename="camel", kw_only=True):
     updated_at: str
     message_count: int = 0
     last_route: str | None = None
+    scope: ConversationScope | None = None
+    """The collections and files its answers draw on; None: everything the user may see."""
 
 
 UNTITLED: Final = "New conversation"
@@ -46,6 +49,7 @@ def _conversation(item: dict[str, Any]) -> Conversation:
         updated_at=item["updatedAt"],
         message_count=item.get("messageCount", 0),
         last_route=item.get("lastRoute"),
+        scope=scope_from_item(item.get("scope")),
     )
 
 
@@ -165,10 +169,12 @@ class ConversationStore:
         route: str | None,
         added_messages: int,
         now: str,
+        scope: ConversationScope | msgspec.UnsetType | None = msgspec.UNSET,
     ) -> dict[str, Any]:
         """The transaction part that creates or refreshes the conversation item as messages are
         added, so a message never exists without its conversation being live. `now` becomes
-        the conversation's `updatedAt`: its version."""
+        the conversation's `updatedAt`: its version. `scope` is stored with it (a checked
+        one), None removes it, UNSET keeps what is stored."""
         pk = keys.partition(tenant)
         names = {"#status": "status"}
         vals: dict[str, Any] = {
@@ -190,6 +196,13 @@ class ConversationStore:
             condition = "attribute_not_exists(pk)"
         else:
             condition = "#status = :active"
+        if isinstance(scope, ConversationScope) and not scope.empty:
+            expression = expression.replace(" ADD", ", #scope = :scope ADD")
+            names["#scope"] = "scope"
+            vals[":scope"] = scope_to_item(scope)
+        elif scope is None or isinstance(scope, ConversationScope):
+            expression += " REMOVE #scope"
+            names["#scope"] = "scope"
         return {
             "Update": {
                 "TableName": self._tables.conversations,

@@ -6,6 +6,7 @@ the same 404 `message_not_found` as an id that never existed."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Final
 
@@ -15,7 +16,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from engageiq_chat.feedback.store import MessageNotFound
-from engageiq_chat.messages.model import Feedback, Rating
+from engageiq_chat.messages.model import Feedback, Rating, StoredMessage
 from engageiq_chat.services import ChatServices
 from engageiq_tenancy.auth import requires_member
 from engageiq_tenancy.context import TenantContext
@@ -81,6 +82,18 @@ async def _require_live_conversation(
         raise NoSuchMessage()
 
 
+async def _follow(
+    chat: ChatServices, tenant: TenantContext, before: StoredMessage, after: Feedback | None
+) -> None:
+    """The content loop follows the rating (decision 0111): the cited files' thumbs-down and,
+    for a thumbs-down with a reason, a content issue for their owners. Rating again repeats
+    this idempotently, so a retry after a failure here leaves one issue."""
+    await asyncio.gather(
+        chat.content.signals.rated(tenant, before, after),
+        chat.content.issues.rated(tenant, before, after),
+    )
+
+
 @put(
     PATH,
     guards=[requires_member],
@@ -97,7 +110,9 @@ async def put_feedback(
     chat: NamedDependency[ChatServices],
 ) -> FeedbackView:
     """Rate an answer `up` or `down`, with an optional reason (at most 500 characters, shown
-    as one line of plain text). Replaces earlier feedback on the same message."""
+    as one line of plain text). Replaces earlier feedback on the same message. A `down` with
+    a reason on an answer with sources raises a content issue for the owners of the cited
+    files and the tenant's admins (`GET /api/content-issues`); rating again updates it."""
     cid, mid = _ids(conversation_id, message_id)
     try:
         rating = Rating(data.rating)
@@ -109,9 +124,10 @@ async def put_feedback(
         rating=rating, reason=reason, updated_at=datetime.now(UTC).isoformat(timespec="seconds")
     )
     try:
-        await chat.feedback.put(tenant, cid, mid, feedback)
+        before = await chat.feedback.put(tenant, cid, mid, feedback)
     except MessageNotFound:
         raise NoSuchMessage() from None
+    await _follow(chat, tenant, before, feedback)
     return FeedbackView(message_id=mid, rating=rating.value, reason=reason)
 
 
@@ -129,10 +145,12 @@ async def delete_feedback(
     tenant: NamedDependency[TenantContext],
     chat: NamedDependency[ChatServices],
 ) -> None:
-    """Withdraw the feedback on an answer (204 whether or not there was any)."""
+    """Withdraw the feedback on an answer (204 whether or not there was any); an open content
+    issue it raised is withdrawn too."""
     cid, mid = _ids(conversation_id, message_id)
     await _require_live_conversation(chat, tenant, cid)
     try:
-        await chat.feedback.clear(tenant, cid, mid)
+        before = await chat.feedback.clear(tenant, cid, mid)
     except MessageNotFound:
         raise NoSuchMessage() from None
+    await _follow(chat, tenant, before, None)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import msgspec
 
 from engageiq_chat.conversations import keys
-from engageiq_chat.messages.model import Feedback, Role
+from engageiq_chat.messages.model import Feedback, Role, StoredMessage
+from engageiq_chat.messages.store import message_from_item
 from engageiq_chat.storage import ConditionFailed, DynamoTables, values
 from engageiq_tenancy.context import TenantContext
 
@@ -32,9 +33,10 @@ class FeedbackStore:
 
     async def put(
         self, tenant: TenantContext, conversation_id: str, message_id: str, feedback: Feedback
-    ) -> None:
-        """Set (or replace) the feedback; raises MessageNotFound."""
-        await self._update(
+    ) -> StoredMessage:
+        """Set (or replace) the feedback; returns the message as it was before (its earlier
+        feedback, text and sources: the content loop's input). Raises MessageNotFound."""
+        return await self._update(
             tenant,
             conversation_id,
             message_id,
@@ -42,9 +44,12 @@ class FeedbackStore:
             {":feedback": msgspec.to_builtins(feedback)},
         )
 
-    async def clear(self, tenant: TenantContext, conversation_id: str, message_id: str) -> None:
-        """Remove the feedback (a no-op if there is none); raises MessageNotFound."""
-        await self._update(tenant, conversation_id, message_id, "REMOVE feedback", {})
+    async def clear(
+        self, tenant: TenantContext, conversation_id: str, message_id: str
+    ) -> StoredMessage:
+        """Remove the feedback (a no-op if there is none); returns the message as it was
+        before. Raises MessageNotFound."""
+        return await self._update(tenant, conversation_id, message_id, "REMOVE feedback", {})
 
     async def _update(
         self,
@@ -53,9 +58,9 @@ class FeedbackStore:
         message_id: str,
         expression: str,
         extra_values: dict[str, object],
-    ) -> None:
+    ) -> StoredMessage:
         try:
-            await self._tables.call(
+            answer = await self._tables.call(
                 tenant,
                 "update_item",
                 TableName=self._tables.conversations,
@@ -66,6 +71,9 @@ class FeedbackStore:
                 ExpressionAttributeValues=values(
                     {":assistant": Role.ASSISTANT.value, **extra_values}
                 ),
+                # The old item comes back with the write, at no extra request.
+                ReturnValues="ALL_OLD",
             )
         except ConditionFailed:
             raise MessageNotFound(message_id) from None
+        return message_from_item(answer["Attributes"])

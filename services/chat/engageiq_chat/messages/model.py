@@ -7,6 +7,8 @@ from typing import Final
 
 import msgspec
 
+from engageiq_tenancy.governance import Freshness
+
 
 class Role(enum.StrEnum):
     USER = "user"
@@ -43,6 +45,21 @@ class Citation(msgspec.Struct, rename="camel", kw_only=True):
     """The cited text: the words of the passage the answer relies on."""
     uploaded_at: str = ""
     """Upload date of the cited file version (files are versioned: decision 0052)."""
+    freshness: Freshness | None = None
+    """Whether the file was verified as current when the answer cited it (decision 0111);
+    None on answers saved before files had a freshness."""
+    verified_at: str | None = None
+    """When the file had last been verified (ISO 8601); None when never."""
+    review_by: str | None = None
+    """The day (`YYYY-MM-DD`) its verification held until; None when never verified."""
+
+
+class Notice(msgspec.Struct, frozen=True):
+    """What an answer's reader should know about its sources (`knowledge.trust.notice_for`):
+    `stale_sources` or `unverified_sources`, and a sentence for people."""
+
+    code: str
+    message: str
 
 
 class Rating(enum.StrEnum):
@@ -77,6 +94,8 @@ class StoredMessage(msgspec.Struct, rename="camel", kw_only=True):
     uncited: bool = False
     """An answer with text that cites none of the documents (the model gave no citations):
     the web says so instead of showing sources."""
+    notice: Notice | None = None
+    """Set when every source the answer cites is stale or unverified (decision 0111)."""
 
 
 def bounded_content(content: str) -> tuple[str, bool]:
@@ -98,6 +117,8 @@ def bounded_citation(citation: Citation) -> Citation:
         location=citation.location[:MAX_LOCATION_CHARS],
         snippet=citation.snippet[:MAX_SNIPPET_CHARS],
         uploaded_at=citation.uploaded_at[:MAX_LOCATION_CHARS],
+        verified_at=citation.verified_at[:MAX_LOCATION_CHARS] if citation.verified_at else None,
+        review_by=citation.review_by[:MAX_LOCATION_CHARS] if citation.review_by else None,
     )
 
 

@@ -1,7 +1,9 @@
-"""GET /api/chat-history: a conversation's messages, a page at a time."""
+"""GET /api/chat-history: a conversation's messages, a page at a time, and its scope. Sources
+are shown as the reader may see them now (`knowledge.sources.shown_sources`)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 import msgspec
@@ -9,13 +11,16 @@ from litestar import get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
-from engageiq_chat.messages.model import Citation, StoredMessage
+from engageiq_chat.knowledge.scope import ConversationScope
+from engageiq_chat.knowledge.sources import ShownSource, shown_sources
+from engageiq_chat.messages.model import Notice, StoredMessage
 from engageiq_chat.services import ChatServices
 from engageiq_chat.turns.turn import ConversationNotFound, conversation_id_of
 from engageiq_tenancy.auth import requires_member
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import documented_errors
+from engageiq_tenancy.governance import KnowledgeView
 from engageiq_tenancy.service import BEARER
 
 
@@ -31,7 +36,9 @@ class MessageView(msgspec.Struct, rename="camel"):
     created_at: str
     status: str
     route: str
-    citations: list[Citation]
+    citations: list[ShownSource]
+    """Source n at index n - 1, as its `citation` event showed it (`number` included); one
+    whose file the reader may no longer see is only `{number, withheld: true}`."""
     feedback: FeedbackSummary | None
     """The caller's thumbs up or down on an assistant message, if any."""
     provider: str | None
@@ -40,14 +47,19 @@ class MessageView(msgspec.Struct, rename="camel"):
     """How the answer ended (`end_turn`, `length_limit`, `client_disconnected`, `error`, ...)."""
     uncited: bool = False
     """An answer with text citing none of the documents (the web says so)."""
+    notice: Notice | None = None
+    """Set when every source the answer cited was stale or unverified (decision 0111)."""
 
 
 class HistoryPage(msgspec.Struct, rename="camel"):
     messages: list[MessageView]
     next_cursor: str | None
+    scope: ConversationScope | None = None
+    """The conversation's scope; None: everything the user may see."""
 
 
-def view(message: StoredMessage) -> MessageView:
+def view(message: StoredMessage, knowledge: KnowledgeView, reader: TenantContext) -> MessageView:
+    """`message` as `reader` is shown it (sources they may no longer see withheld)."""
     return MessageView(
         id=message.id,
         role=message.role.value,
@@ -55,13 +67,14 @@ def view(message: StoredMessage) -> MessageView:
         created_at=message.created_at,
         status=message.status.value,
         route=message.route,
-        citations=message.citations,
+        citations=shown_sources(message.citations, knowledge, reader),
         feedback=FeedbackSummary(message.feedback.rating.value, message.feedback.reason)
         if message.feedback
         else None,
         provider=message.provider,
         finish_reason=message.finish_reason,
         uncited=message.uncited,
+        notice=message.notice,
     )
 
 
@@ -83,7 +96,16 @@ async def chat_history(
 ) -> HistoryPage:
     """Newest page first; within a page oldest first. `nextCursor` loads older messages."""
     cid = conversation_id_of(conversation_id)
-    if await chat.conversations.get(tenant, cid) is None:
+    # The page is read only once the conversation is known to be the caller's: a missing one
+    # is 404 before any cursor is judged (another caller's cursor would otherwise say 400).
+    conversation, knowledge = await asyncio.gather(
+        chat.conversations.get(tenant, cid), chat.knowledge.view(tenant)
+    )
+    if conversation is None:
         raise ConversationNotFound()
     messages, next_cursor = await chat.messages.page(tenant, cid, limit, cursor)
-    return HistoryPage(messages=[view(m) for m in messages], next_cursor=next_cursor)
+    return HistoryPage(
+        messages=[view(m, knowledge, tenant) for m in messages],
+        next_cursor=next_cursor,
+        scope=conversation.scope,
+    )

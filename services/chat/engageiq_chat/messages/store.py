@@ -11,7 +11,8 @@ import msgspec
 from engageiq_chat.conversations import keys
 from engageiq_chat.conversations.store import ConversationStore
 from engageiq_chat.ids import new_id
-from engageiq_chat.messages.model import StoredMessage, bounded_citations, bounded_content
+from engageiq_chat.knowledge.scope import ConversationScope
+from engageiq_chat.messages.model import Role, StoredMessage, bounded_citations, bounded_content
 from engageiq_chat.storage import ConditionFailed, DynamoTables, values
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.cursors import InvalidCursor, decode_cursor, encode_cursor
@@ -20,6 +21,8 @@ from engageiq_tenancy.tenant_gate import StorageUnavailable
 from engageiq_tenancy.tenant_ids import OBJECT_ID_PATTERN
 
 BATCH_WRITE_MAX = 25
+# An answer follows its question directly; a few more cover turns sent at once.
+QUESTION_LOOKBACK = 4
 _MESSAGE_SK = re.compile(rf"MSG#({OBJECT_ID_PATTERN.pattern})#({OBJECT_ID_PATTERN.pattern})")
 
 
@@ -30,6 +33,11 @@ class ConversationGone(Exception):
 def _message(item: dict[str, Any]) -> StoredMessage:
     data = {k: v for k, v in item.items() if k not in ("pk", "sk")}
     return msgspec.convert(data, StoredMessage)
+
+
+def message_from_item(item: dict[str, Any]) -> StoredMessage:
+    """A message from its typed DynamoDB item (as GetItem or an update's old values give it)."""
+    return _message(from_item(item))
 
 
 class MessageStore:
@@ -60,9 +68,11 @@ class MessageStore:
         *,
         new_conversation: bool,
         title: str = "",
+        scope: ConversationScope | msgspec.UnsetType | None = msgspec.UNSET,
     ) -> str:
         """Store one message and refresh (or create) its conversation, atomically; returns the
-        conversation's new version (`updatedAt`)."""
+        conversation's new version (`updatedAt`). `scope`: set (a checked scope) or cleared
+        (None) on the conversation in the same write; UNSET leaves it."""
         version = keys.now_iso()
         touch = self._conversations.touch(
             tenant,
@@ -72,6 +82,7 @@ class MessageStore:
             route=message.route,
             added_messages=1,
             now=version,
+            scope=scope,
         )
         put = {
             "Put": {
@@ -130,6 +141,29 @@ class MessageStore:
         )
         item = answer.get("Item")
         return _message(from_item(item)) if item is not None else None
+
+    async def question_of(
+        self, tenant: TenantContext, conversation_id: str, answer_id: str
+    ) -> StoredMessage | None:
+        """The user message an answer answers: the latest user message before it (ids are
+        time-ordered). One Query of a few items, newest first."""
+        answer = await self._tables.call(
+            tenant,
+            "query",
+            TableName=self._tables.conversations,
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :first AND :answer",
+            ExpressionAttributeValues=values(
+                {
+                    ":pk": keys.partition(tenant),
+                    ":first": keys.message_prefix(conversation_id),
+                    ":answer": keys.message_sk(conversation_id, answer_id),
+                }
+            ),
+            ScanIndexForward=False,
+            Limit=QUESTION_LOOKBACK,
+        )
+        messages = [_message(from_item(i)) for i in answer.get("Items", [])]
+        return next((m for m in messages if m.role == Role.USER), None)
 
     async def recent(
         self, tenant: TenantContext, conversation_id: str, limit: int

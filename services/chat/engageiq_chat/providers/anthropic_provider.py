@@ -32,6 +32,7 @@ import structlog
 
 from engageiq_chat.context.retrieval import Passage
 from engageiq_chat.context.tokens import clip_to_tokens
+from engageiq_chat.knowledge.trust import passage_status
 from engageiq_chat.providers.base import (
     Cited,
     Finished,
@@ -63,12 +64,17 @@ def citable_blocks(text: str) -> list[str]:
 
 
 def search_result(passage: Passage) -> dict[str, Any]:
-    """One retrieved passage as a `search_result` content block the model can cite."""
+    """One retrieved passage as a `search_result` content block the model can cite; its title
+    names the file, the place, the version's date and its status (the prompt's `TRUST_RULE`):
+    `pricing.pdf, page 2 (uploaded 2026-11-02; verified 2026-11-03, review by 2027-03-01)`."""
     title = passage.title
     if passage.location:
         title += f", {passage.location}"
+    status = passage_status(passage.freshness, passage.verified_at, passage.review_by)
     if passage.uploaded_at:
-        title += f" (uploaded {passage.uploaded_at[:10]})"
+        title += f" (uploaded {passage.uploaded_at[:10]}; {status})"
+    else:
+        title += f" ({status})"
     blocks = citable_blocks(clip_to_tokens(passage.text, MAX_PASSAGE_TOKENS)) or ["(empty)"]
     return {
         "type": "search_result",

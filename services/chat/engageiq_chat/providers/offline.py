@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from engageiq_chat.context.retrieval import Passage
 from engageiq_chat.context.tokens import estimate_tokens
 from engageiq_chat.providers.base import (
     Cited,
@@ -25,6 +26,7 @@ from engageiq_chat.providers.base import (
     TextDelta,
 )
 from engageiq_chat.providers.extracts import ExtractPicker, passage_about
+from engageiq_tenancy.governance import Freshness
 
 _OPENINGS: Final = {
     "product_question": "Here is what I can tell you about the product",
@@ -79,7 +81,25 @@ def offline_answer(request: ModelRequest, picker: ExtractPicker | None = None) -
         quotes.append((len("\n".join(lines)), PassageCitation(extract.passage, extract.text)))
         if extract.passage not in used:
             used.append(extract.passage)
+    lines.extend(stale_notes([request.passages[i] for i in used]))
     return OfflineAnswer("\n".join(lines), tuple(used), tuple(quotes))
+
+
+def stale_notes(quoted: Sequence[Passage]) -> list[str]:
+    """A line for each stale document the answer quotes (once per file), as the model is told
+    to say it (decision 0111): its review date has passed, so the rep checks it first."""
+    notes: list[str] = []
+    seen: set[str] = set()
+    for passage in quoted:
+        if passage.freshness is not Freshness.STALE or passage.source_id in seen:
+            continue
+        seen.add(passage.source_id)
+        due = f" ({passage.review_by[:10]})" if passage.review_by else ""
+        notes.append(
+            f'Note: "{passage.title}" is stale: its review date{due} has passed, so check it '
+            "is still current before you rely on it."
+        )
+    return notes
 
 
 class OfflineResponder:

@@ -12,6 +12,7 @@ from litestar import Controller, get, patch
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
+from engageiq_chat.services import ChatServices
 from engageiq_chat.tenant.directory import CitedDocument, DailyTokens, TenantDirectory
 from engageiq_tenancy.auth import requires_tenant_admin
 from engageiq_tenancy.context import TenantContext
@@ -107,17 +108,24 @@ class TenantController(Controller):
 
     @get("/usage", responses=documented_errors(Errors.TENANT_RECORD_NOT_FOUND))
     async def get_usage(
-        self, tenant: NamedDependency[TenantContext], tenants: NamedDependency[TenantDirectory]
+        self,
+        tenant: NamedDependency[TenantContext],
+        tenants: NamedDependency[TenantDirectory],
+        chat: NamedDependency[ChatServices],
     ) -> UsageView:
         """This month's requests and tokens against the monthly budget, its tokens per day, and
-        its most cited documents. Tenant members may read it; the web app shows it to admins."""
+        its most cited documents: only those the caller may see (decision 0111: a file an
+        audience hides leaves no trace, not even its name). Tenant members may read it; the
+        web app shows it to admins."""
         month = current_month()
-        record, counters, daily, top = await asyncio.gather(
+        record, counters, daily, top, view = await asyncio.gather(
             tenants.record(tenant),
             tenants.usage(tenant, month),
             tenants.daily(tenant, month),
             tenants.top_documents(tenant, month),
+            chat.knowledge.view(tenant),
         )
+        top = [d for d in top if view.may_see_file(tenant, d.file_id)]
         used = counters["inputTokens"] + counters["outputTokens"]
         return UsageView(
             month=month,

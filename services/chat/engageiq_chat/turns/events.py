@@ -6,6 +6,9 @@ from typing import Any, Final
 
 import msgspec
 
+from engageiq_chat.messages.model import Notice
+from engageiq_tenancy.governance import Freshness
+
 HEARTBEAT: Final = b": keep-alive\n\n"
 
 
@@ -41,6 +44,16 @@ class CitationEvent(msgspec.Struct, rename="camel"):
     """The cited text."""
     uploaded_at: str = ""
     """When the cited version of the file was uploaded (ISO 8601; "" when unknown)."""
+    freshness: Freshness | None = None
+    """`verified`, `stale` (its review date passed) or `unverified` (decision 0111); None
+    only in replays of answers saved before files had a freshness."""
+    verified_at: str | None = None
+    """When the file was last verified (ISO 8601); None when never."""
+    review_by: str | None = None
+    """The day (`YYYY-MM-DD`) the verification holds until; None when never verified."""
+    withheld: bool | msgspec.UnsetType = msgspec.UNSET
+    """Only in a replay (`Idempotency-Key`), true for a source whose file the reader may no
+    longer see: its other fields are then empty (decision 0111)."""
 
 
 class Usage(msgspec.Struct, rename="camel"):
@@ -53,6 +66,9 @@ class Done(msgspec.Struct, rename="camel"):
     usage: Usage
     uncited: bool = False
     """The answer has text but cites none of the documents (say so; no sources are shown)."""
+    notice: Notice | msgspec.UnsetType = msgspec.UNSET
+    """Present when every source the answer cites is stale (`stale_sources`, if any is) or
+    unverified (`unverified_sources`): show it with the answer (decision 0111)."""
 
 
 class ErrorEvent(msgspec.Struct):

@@ -19,6 +19,7 @@ from typing import Final
 import msgspec
 
 from engageiq_chat.conversations import keys
+from engageiq_chat.knowledge.scope import ConversationScope
 from engageiq_chat.messages.model import MessageStatus, StoredMessage
 from engageiq_chat.messages.store import MessageStore
 from engageiq_chat.storage import ConditionFailed, DynamoTables, values
@@ -26,6 +27,7 @@ from engageiq_chat.turns import events
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError
+from engageiq_tenancy.governance import KnowledgeView
 from engageiq_tenancy.items import from_item
 from engageiq_tenancy.keys import InvalidIdempotencyKey, idempotency_sort_key
 
@@ -55,10 +57,15 @@ class RememberedTurn(msgspec.Struct, rename="camel", kw_only=True):
         return bool(self.assistant_message_id)
 
 
-def body_hash(message: str, conversation_id: str | None) -> str:
-    """The hash a repeat must match: the question and the conversation it goes to."""
-    encoded = msgspec.json.encode([message, conversation_id])
-    return hashlib.sha256(encoded).hexdigest()
+def body_hash(
+    message: str, conversation_id: str | None, scope: ConversationScope | None = None
+) -> str:
+    """The hash a repeat must match: the question, the conversation it goes to and the scope
+    it sets (a body without `scope` hashes as it did before scopes existed)."""
+    body: list[object] = [message, conversation_id]
+    if scope is not None:
+        body.append(scope.normalised())
+    return hashlib.sha256(msgspec.json.encode(body)).hexdigest()
 
 
 def checked_key(header: str) -> str:
@@ -160,9 +167,12 @@ class IdempotencyStore:
             await asyncio.sleep(POLL_SECONDS / 5)
 
 
-def citation_events(message: StoredMessage) -> list[bytes]:
+def citation_events(
+    message: StoredMessage, view: KnowledgeView, reader: TenantContext
+) -> list[bytes]:
     """The stored answer's sources as the stream sent them: numbered from 1 in the order
-    stored (first cited, decision 0109), every field kept."""
+    stored (first cited, decision 0109), every field kept; a source whose file `reader` may
+    no longer see (decision 0111) only as its number, `withheld`, every other field empty."""
     return [
         events.sse(
             "citation",
@@ -173,6 +183,13 @@ def citation_events(message: StoredMessage) -> list[bytes]:
                 location=c.location,
                 snippet=c.snippet,
                 uploaded_at=c.uploaded_at,
+                freshness=c.freshness,
+                verified_at=c.verified_at,
+                review_by=c.review_by,
+            )
+            if view.may_see_file(reader, c.source_id)
+            else events.CitationEvent(
+                number=number, source_id="", title="", location="", snippet="", withheld=True
             ),
         )
         for number, c in enumerate(message.citations, start=1)
@@ -186,12 +203,14 @@ async def replay(
     *,
     heartbeat_seconds: float,
     wait_seconds: float,
+    view: KnowledgeView,
 ) -> AsyncGenerator[bytes, None]:
     """The first request's stream again, from what it saved: `meta` with its ids at once,
     then (once its answer is saved; heartbeats meanwhile) its `citation`s, the answer as one
     `delta` (sources come before the markers naming them, as in the first stream) and `done`,
     or `error` for an answer the model failed (with or without some text) and, at once, for a
-    conversation deleted since (`conversation_not_found`)."""
+    conversation deleted since (`conversation_not_found`). Sources are shown as `view` lets
+    the caller see them now (`citation_events`)."""
     yield events.sse(
         "meta",
         events.Meta(
@@ -235,7 +254,7 @@ async def replay(
             quiet_since = time.monotonic()
             yield events.HEARTBEAT
         await asyncio.sleep(POLL_SECONDS)
-    for event in citation_events(answer):
+    for event in citation_events(answer, view, tenant):
         yield event
     if answer.content:
         yield events.sse("delta", events.Delta(text=answer.content))
@@ -255,5 +274,6 @@ async def replay(
                 input_tokens=answer.input_tokens, output_tokens=answer.output_tokens
             ),
             uncited=answer.uncited,
+            notice=answer.notice or msgspec.UNSET,
         ),
     )

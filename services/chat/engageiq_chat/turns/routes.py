@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Final
@@ -14,6 +15,7 @@ from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation
 from litestar.params import HeaderParameter, JSONBody
 from litestar.response import Stream
 
+from engageiq_chat.knowledge.scope import ConversationScope
 from engageiq_chat.services import ChatServices
 from engageiq_chat.turns import events
 from engageiq_chat.turns.events import STREAM_EVENTS, stream_item_schema
@@ -68,6 +70,10 @@ class ChatRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
 
     message: str
     conversation_id: str | None = None
+    scope: ConversationScope | None = None
+    """The collections and files the answers of this conversation draw on, stored with it;
+    omitted: the conversation's stored scope; both lists empty: cleared (everything the user
+    may see). An id that does not exist or is hidden from the user: 400 `unknown_scope`."""
 
 
 @post(
@@ -85,6 +91,7 @@ class ChatRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
         Errors.MESSAGE_TOO_LONG,
         Errors.PAYLOAD_TOO_LARGE,
         Errors.BUDGET_EXCEEDED,
+        Errors.UNKNOWN_SCOPE,
         Errors.INVALID_IDEMPOTENCY_KEY,
         Errors.IDEMPOTENCY_KEY_REUSED,
         Errors.IDEMPOTENCY_KEY_IN_USE,
@@ -107,12 +114,14 @@ async def chat_turn(
 ) -> Stream:
     """Stream an answer: `meta`, `delta`… and `citation`…, then `done` or `error`."""
     if idempotency_key is None:
-        turn = await ChatTurns(chat).start(tenant, data.message, data.conversation_id)
+        turn = await ChatTurns(chat).start(tenant, data.message, data.conversation_id, data.scope)
         return Stream(turn.events(), media_type="text/event-stream", headers=STREAM_HEADERS)
     key = checked_key(idempotency_key)
-    digest = body_hash(data.message, data.conversation_id)
+    digest = body_hash(data.message, data.conversation_id, data.scope)
     if await chat.idempotency.claim(tenant, key, digest) is not None:
-        first = await chat.idempotency.started(tenant, key, digest)
+        first, view = await asyncio.gather(
+            chat.idempotency.started(tenant, key, digest), chat.knowledge.view(tenant)
+        )
         answer = replay(
             chat.messages,
             tenant,
@@ -120,10 +129,11 @@ async def chat_turn(
             heartbeat_seconds=chat.settings.heartbeat_seconds,
             # The first request saves its answer at the latest at its own time limit.
             wait_seconds=chat.settings.stream_max_seconds + 30,
+            view=view,
         )
         return Stream(answer, media_type="text/event-stream", headers=STREAM_HEADERS)
     try:
-        turn = await ChatTurns(chat).start(tenant, data.message, data.conversation_id)
+        turn = await ChatTurns(chat).start(tenant, data.message, data.conversation_id, data.scope)
     except BaseException:
         # Refused before anything was done (budget, a missing conversation...): the key is
         # free again, so the same question can be retried once the cause is gone. The

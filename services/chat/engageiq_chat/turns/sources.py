@@ -66,6 +66,9 @@ class AnswerSources:
                             location=passage.location,
                             snippet=citation.cited_text.strip(),
                             uploaded_at=passage.uploaded_at,
+                            freshness=passage.freshness,
+                            verified_at=passage.verified_at,
+                            review_by=passage.review_by,
                         )
                     )
                 )

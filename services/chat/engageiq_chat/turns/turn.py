@@ -10,6 +10,9 @@ Stream policy (docs/decisions/0021-chat-streaming.md):
   grows, numbering its sources on; decision 0109), or with a follow-up "continue" (0023);
 - sources are the passages the provider cites, numbered in first-cited order: each new one is
   sent as a `citation` event before the marker (`[n]`) that follows its claim (0109);
+- retrieval leaves out the files the caller's audiences hide and keeps to the conversation's
+  scope; the passages go to the model verified first, each with its freshness, and an answer
+  citing only stale or unverified sources ends with a `notice` (0111);
 - whatever ends the turn, the assistant message is saved (complete, incomplete or failed)
   and usage is recorded, shielded from the cancellation of a disconnected client."""
 
@@ -20,13 +23,17 @@ import time
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 
+import msgspec
 import structlog
 
 from engageiq_chat.context.prompt import Persona
+from engageiq_chat.context.retrieval import Passage
 from engageiq_chat.context.tokens import estimate_tokens
 from engageiq_chat.conversations.keys import now_iso
 from engageiq_chat.conversations.store import Conversation, title_from
 from engageiq_chat.ids import new_id
+from engageiq_chat.knowledge.scope import ConversationScope, files_of
+from engageiq_chat.knowledge.trust import governed_passages, notice_for
 from engageiq_chat.messages.model import Citation, MessageStatus, Role, StoredMessage
 from engageiq_chat.messages.store import ConversationGone
 from engageiq_chat.providers.base import Cited, Finished, ModelRequest, ProviderError, TextDelta
@@ -38,6 +45,7 @@ from engageiq_chat.turns.sources import AnswerSources
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError
+from engageiq_tenancy.governance import KnowledgeView
 from engageiq_tenancy.keys import InvalidObjectId, object_id
 from engageiq_tenancy.tenant_gate import StorageUnavailable
 
@@ -71,7 +79,16 @@ class ChatTurns:
     def __init__(self, chat: ChatServices) -> None:
         self._chat = chat
 
-    async def start(self, tenant: TenantContext, message: str, conversation_id: str | None) -> Turn:
+    async def start(
+        self,
+        tenant: TenantContext,
+        message: str,
+        conversation_id: str | None,
+        scope: ConversationScope | None = None,
+    ) -> Turn:
+        """Check and save the question, and prepare its answer. `scope` None: the
+        conversation's stored scope applies; given, it is checked (400 `unknown_scope`) and
+        stored with the question (both lists empty: the stored scope is cleared)."""
         chat = self._chat
         started = time.perf_counter()
         text = message.strip()
@@ -80,20 +97,28 @@ class ChatTurns:
         if len(text) > chat.settings.max_message_chars:
             raise ApiError(Errors.MESSAGE_TOO_LONG, limit=chat.settings.max_message_chars)
         cid = conversation_id_of(conversation_id) if conversation_id is not None else None
+        requested = scope.normalised() if scope is not None else None
 
-        # Retrieval (the index pointer's read and the search) needs nothing else of the turn:
-        # it runs beside the reads, the checks and the user message's write, so the turn
-        # start waits for the longer of the two, not their sum (docs/decisions/0101).
+        # Retrieval (the index pointer's read and the search) needs only the knowledge view
+        # (which files the caller may not see) and the scope (the request's, else the stored
+        # one): it starts as soon as those two reads are back and runs beside the other
+        # checks and the user message's write, so the turn start waits for the longer of the
+        # two, not their sum (docs/decisions/0101).
+        viewing = asyncio.create_task(chat.knowledge.view(tenant), name="knowledge")
+        reading = asyncio.create_task(
+            chat.conversations.get(tenant, cid) if cid else _none(), name="conversation"
+        )
         retrieving = asyncio.create_task(
-            chat.retriever.retrieve(tenant, text, PASSAGES_PER_TURN), name="retrieval"
+            self._retrieve(tenant, text, viewing, reading, requested), name="retrieval"
         )
         try:
-            prepared = await self._prepare(tenant, text, cid)
+            prepared = await self._prepare(tenant, text, cid, viewing, reading, requested)
             waiting = time.perf_counter()
             passages = await retrieving
         finally:
-            # A refused turn (budget, missing conversation, storage) does not wait for it.
-            retrieving.cancel()
+            # A refused turn (budget, missing conversation, storage) does not wait for them.
+            for task in (retrieving, viewing, reading):
+                _drop(task)
         read_ms, write_ms = prepared.read_ms, prepared.write_ms
         retrieval_wait_ms = (time.perf_counter() - waiting) * 1000
         user_message, history, route = prepared.user_message, prepared.history, prepared.route
@@ -138,15 +163,18 @@ class ChatTurns:
         is written before the stream: the same message is rewritten when it ends."""
         chat = self._chat
         cid = conversation_id_of(conversation_id)
-        profile, usage, conversation = await asyncio.gather(
+        # Independent reads, together (the history of a conversation that turns out missing
+        # is an empty Query of the caller's own partition).
+        profile, usage, conversation, view, history = await asyncio.gather(
             chat.profiles.get(tenant),
             chat.usage.current(tenant),
             chat.conversations.get(tenant, cid),
+            chat.knowledge.view(tenant),
+            chat.messages.recent(tenant, cid, HISTORY_MAX_MESSAGES),
         )
         chat.usage.check(usage, profile.monthly_token_budget)
         if conversation is None:
             raise ConversationNotFound()
-        history = await chat.messages.recent(tenant, cid, HISTORY_MAX_MESSAGES)
         answer = history[-1] if history else None
         if answer is None or answer.id != message_id or not continuable(answer):
             raise ApiError(Errors.NOTHING_TO_CONTINUE)
@@ -154,7 +182,14 @@ class ChatTurns:
         if question is None:
             raise ApiError(Errors.NOTHING_TO_CONTINUE)
         route = Intent(answer.route) if answer.route in set(Intent) else Intent.GENERAL
-        passages = await chat.retriever.retrieve(tenant, question.content, PASSAGES_PER_TURN)
+        found = await chat.retriever.retrieve(
+            tenant,
+            question.content,
+            PASSAGES_PER_TURN,
+            files=files_of(view, conversation.scope),
+            exclude=view.hidden_files(tenant),
+        )
+        passages = governed_passages(question.content, found, view)
         request = chat.prompts.build(
             model=chat.settings.model_for(route.value),
             max_tokens=chat.settings.max_output_tokens,
@@ -176,20 +211,63 @@ class ChatTurns:
             continues=answer,
         )
 
-    async def _prepare(self, tenant: TenantContext, text: str, cid: str | None) -> _Prepared:
+    async def _retrieve(
+        self,
+        tenant: TenantContext,
+        text: str,
+        viewing: asyncio.Task[KnowledgeView],
+        reading: asyncio.Task[Conversation | None],
+        requested: ConversationScope | None,
+    ) -> list[Passage]:
+        """The turn's passages: of the scope's files only (the request's scope, else the
+        conversation's), never of a file the caller may not see, verified ones first."""
+        # Shielded: cancelling retrieval must not cancel the reads `_prepare` also awaits.
+        view = await asyncio.shield(viewing)
+        if requested is not None:
+            scope = None if requested.empty else requested
+        else:
+            conversation = await asyncio.shield(reading)
+            scope = conversation.scope if conversation is not None else None
+        found = await self._chat.retriever.retrieve(
+            tenant,
+            text,
+            PASSAGES_PER_TURN,
+            files=files_of(view, scope),
+            exclude=view.hidden_files(tenant),
+        )
+        return governed_passages(text, found, view)
+
+    async def _prepare(
+        self,
+        tenant: TenantContext,
+        text: str,
+        cid: str | None,
+        viewing: asyncio.Task[KnowledgeView],
+        reading: asyncio.Task[Conversation | None],
+        requested: ConversationScope | None,
+    ) -> _Prepared:
         """Everything of a turn start but retrieval: the reads it checks (tenant record, usage,
-        conversation; concurrent, the first two usually cached), the budget, the history, and
-        the user message's write."""
+        conversation, knowledge view, the scope's file records; concurrent, the first two
+        usually cached), the budget, the scope, the history, and the user message's write
+        (with the scope when one was given)."""
         chat = self._chat
         started = time.perf_counter()
-        profile, usage, conversation = await asyncio.gather(
+        file_ids = requested.file_ids if requested is not None else ()
+        profile, usage, conversation, view, scoped_files = await asyncio.gather(
             chat.profiles.get(tenant),
             chat.usage.current(tenant),
-            chat.conversations.get(tenant, cid) if cid else _none(),
+            reading,
+            viewing,
+            chat.knowledge.file_collections(tenant, file_ids),
         )
         chat.usage.check(usage, profile.monthly_token_budget)
         if cid is not None and conversation is None:
             raise ConversationNotFound()
+        scope_change: ConversationScope | msgspec.UnsetType | None = msgspec.UNSET
+        if requested is not None:
+            if not requested.empty:
+                await chat.knowledge.check(tenant, requested, view, scoped_files)
+            scope_change = None if requested.empty else requested
         history: list[StoredMessage] = []
         if conversation is not None:
             key = (tenant.tenant_id, tenant.user_id, conversation.id)
@@ -215,7 +293,11 @@ class ChatTurns:
         writing = time.perf_counter()
         try:
             version = await chat.messages.add(
-                tenant, user_message, new_conversation=cid is None, title=title_from(text)
+                tenant,
+                user_message,
+                new_conversation=cid is None,
+                title=title_from(text),
+                scope=scope_change,
             )
         except ConversationGone:
             raise ConversationNotFound() from None
@@ -248,6 +330,14 @@ async def _none() -> Conversation | None:
     return None
 
 
+def _drop(task: asyncio.Task[object]) -> None:
+    """Cancel `task`; if it already failed, its error was raised elsewhere (the reads it
+    shares with `_prepare`), so it is marked seen rather than logged as never retrieved."""
+    task.cancel()
+    if task.done() and not task.cancelled():
+        task.exception()
+
+
 def continuable(message: StoredMessage) -> bool:
     """An answer that was cut off: stopped, at the time limit, or at the token limit."""
     return message.role == Role.ASSISTANT and (
@@ -271,6 +361,8 @@ class Turn:
     model_text: ModelText = field(default_factory=ModelText)
     """The model's text with marker-shaped runs escaped: only `_cite` writes markers."""
     worker: asyncio.Task[None] | None = None
+    answer: StoredMessage | None = None
+    """The answer as saved when the turn ended (None until then, or if it was not saved)."""
 
     @property
     def citations(self) -> list[Citation]:
@@ -363,6 +455,14 @@ class Turn:
         final = await asyncio.shield(self._finish(outcome))
         outbox.put_nowait(final)
         outbox.put_nowait(None)
+        # After `done`, in a task of its own: the content loop's signals (decision 0111).
+        self.chat.content.signals.turn_finished(
+            self.tenant,
+            self.user_message.content,
+            self.answer,
+            self.continues,
+            len(self.request.passages),
+        )
 
     def _say(self, outbox: asyncio.Queue[bytes | None], text: str) -> None:
         if not text:
@@ -384,6 +484,9 @@ class Turn:
                         location=citation.location,
                         snippet=citation.snippet,
                         uploaded_at=citation.uploaded_at,
+                        freshness=citation.freshness,
+                        verified_at=citation.verified_at,
+                        review_by=citation.review_by,
                     ),
                 )
             )
@@ -472,8 +575,10 @@ class Turn:
             # The fallback when the model cites none of the passages it was given: say so,
             # never cite everything. (Without passages there was nothing to cite.)
             uncited=bool(content.strip() and self.request.passages) and not citations,
+            notice=notice_for(citations),
         )
         stored = await self._store(message)
+        self.answer = message if stored else None
         earlier_files = {c.source_id for c in earlier.citations} if earlier else set()
         # Only cited files count, and a continuation counts only the files it added.
         cited = (
@@ -507,5 +612,6 @@ class Turn:
                 finish_reason=reason,
                 usage=events.Usage(input_tokens=input_tokens, output_tokens=output_tokens),
                 uncited=message.uncited,
+                notice=message.notice or msgspec.UNSET,
             ),
         )

@@ -1,12 +1,11 @@
 """`TenantUsers`: the tenancy library's `UserDirectory` run off the event loop for the user
-routes, with its refusals mapped to API errors; `ServicePool`: the chat service's user pool in
-the shape `UserDirectory` takes."""
+routes, with its refusals mapped to API errors. `ServicePool` (a service's user pool in the
+shape `UserDirectory` takes) now lives in the tenancy library: the files service uses it too."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 import anyio
 import structlog
@@ -15,7 +14,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError
 from engageiq_tenancy.operation_errors import Conflict, InvalidInput, NotFound, ProvisioningError
-from engageiq_tenancy.tenant_users import UserDirectory
+from engageiq_tenancy.tenant_users import ServicePool, UserDirectory
+
+__all__ = ["ServicePool", "TenantUsers", "UserNotFound"]
 
 T = TypeVar("T")
 log = structlog.get_logger(__name__)
@@ -38,25 +39,6 @@ def _api_error(exc: ProvisioningError) -> ApiError:
     if isinstance(exc, InvalidInput):
         return ApiError.relaying(exc.code, exc.message)
     return ApiError(Errors.USER_DIRECTORY_REFUSED)
-
-
-@dataclass(frozen=True, slots=True)
-class ServicePool:
-    """The chat service's view of its user pool, in the shape `UserDirectory` takes."""
-
-    user_pool_id: str
-    is_local: bool
-    cognito: Any
-    dynamodb: Any
-    """Writes access changes (revocations) into the tenant record."""
-    tables: Mapping[str, str]
-
-    def client(self, service: str) -> Any:
-        if service == "cognito-idp":
-            return self.cognito
-        if service == "dynamodb":
-            return self.dynamodb
-        raise ValueError(f"only the user pool and DynamoDB clients are available, not {service}")
 
 
 class TenantUsers:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -15,8 +15,10 @@ import msgspec
 from engageiq_files.catalog.records import FileRecord, FileStatus, from_item, now_iso, to_item
 from engageiq_tenancy import cursors
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.governance import GOVERNED_ATTRIBUTE, governed_partition
 from engageiq_tenancy.items import serialize
 from engageiq_tenancy.keys import (
+    FILE_TAG,
     FILES_ENTITY,
     InvalidObjectId,
     object_id,
@@ -26,8 +28,6 @@ from engageiq_tenancy.keys import (
 from engageiq_tenancy.resources import FILES
 from engageiq_tenancy.tenant_credentials import TenantClients
 from engageiq_tenancy.tenant_ids import KEY_DELIMITER, is_valid_tenant_id
-
-FILE_TAG: Final = "FILE"
 
 INGESTION_INDEX: Final = FILES.indexes[0]
 """Sparse: a file is in it (partition "due", sorted by `updatedAt`) exactly while it waits
@@ -123,6 +123,8 @@ class FileCatalog:
             item[INGESTION_INDEX.partition_key] = {"S": UPLOAD_OPEN}
         elif record.status in IN_INGESTION:
             item[INGESTION_INDEX.partition_key] = {"S": INGESTION_DUE}
+        if record.governed:
+            item[GOVERNED_ATTRIBUTE] = {"S": governed_partition(tenant)}
         token = uuid.uuid4().hex
         item[WRITE_TOKEN] = {"S": token}
         try:
@@ -171,9 +173,14 @@ class FileCatalog:
         after: str | None = None,
         *,
         consistent: bool = False,
+        keep: Callable[[FileRecord], bool] | None = None,
     ) -> tuple[list[FileRecord], str | None]:
         """Up to `limit` live files, newest first, and the id to continue after (or None).
-        `consistent` asks DynamoDB for a strongly consistent read (twice the read cost)."""
+        `consistent` asks DynamoDB for a strongly consistent read (twice the read cost).
+        `keep` leaves out the records it refuses (files hidden from the caller, older
+        versions) and reads on until the page is full, so a page is short only at the end;
+        each Query asks for just the records still missing, so the id returned is the last
+        record read and the next page starts right after it."""
         records: list[FileRecord] = []
         start = after
         now = time.time()
@@ -193,7 +200,7 @@ class FileCatalog:
                 request["ExclusiveStartKey"] = _typed_key(tenant, start)
             response = self._db(tenant).query(**request)
             page = [from_item(item) for item in response.get("Items", [])]
-            records += [r for r in page if not r.expired(now)]
+            records += [r for r in page if not r.expired(now) and (keep is None or keep(r))]
             last = response.get("LastEvaluatedKey")
             if last is None:
                 return records, None
@@ -287,6 +294,35 @@ class FileCatalog:
         except self._db(tenant).exceptions.ConditionalCheckFailedException:
             return self._written_by(tenant, file_id, token)
         return True
+
+    def govern(self, tenant: TenantContext, before: FileRecord, after: FileRecord) -> bool:
+        """Write `after`'s governance fields (collections, owner, verification) over `before`,
+        only if the record was not written since `before` was read (False then, or if it is
+        gone: read it again and decide again). The `governed` attribute is set exactly while
+        `after.governed`, so the sparse `by_governance` index lists the file then and only
+        then (decision 0111); the conditional write keeps two concurrent changes from
+        leaving it wrong."""
+        values: dict[str, Any] = {
+            "collectionIds": list(after.collection_ids),
+            "owner": after.owner,
+            "verifiedAt": after.verified_at,
+            "verifiedBy": after.verified_by,
+            "reviewBy": after.review_by,
+        }
+        fields = {name: value for name, value in values.items() if value is not None}
+        remove = tuple(name for name, value in values.items() if value is None)
+        if after.governed:
+            fields[GOVERNED_ATTRIBUTE] = governed_partition(tenant)
+        else:
+            remove = (*remove, GOVERNED_ATTRIBUTE)
+        return self.update(
+            tenant,
+            before.id,
+            # Records from before `updatedAt` was kept: no version to compare with.
+            expect_updated_at=before.updated_at or None,
+            remove=remove,
+            **fields,
+        )
 
     def delete(self, tenant: TenantContext, file_id: str) -> None:
         self._db(tenant).delete_item(TableName=self._table, Key=_typed_key(tenant, file_id))

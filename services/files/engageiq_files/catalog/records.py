@@ -10,6 +10,7 @@ from typing import Any, Final
 
 import msgspec
 
+from engageiq_tenancy.governance import Freshness, freshness, is_governed
 from engageiq_tenancy.items import from_item as plain_item
 from engageiq_tenancy.items import serialize
 
@@ -92,6 +93,16 @@ class FileRecord(msgspec.Struct, rename="camel", kw_only=True):
     @property
     def document(self) -> str:
         return self.document_id or self.id
+
+    @property
+    def governed(self) -> bool:
+        """Whether the record belongs in the `by_governance` index (decision 0111): it is in a
+        collection, verified (even if since expired), or owned by someone else than its
+        uploader. Every write of a record keeps its `governed` attribute equal to this."""
+        return is_governed(self.collection_ids, self.owner, self.verified_at, self.review_by)
+
+    def freshness(self) -> Freshness:
+        return freshness(self.verified_at, self.review_by)
 
     def expired(self, now: float | None = None) -> bool:
         # DynamoDB deletes TTL-expired items lazily (and moto never does), so reads filter.

@@ -9,17 +9,18 @@ from litestar import delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 
+from engageiq_files.catalog.access import audience_wall, visible_versions
+from engageiq_files.catalog.access import find_file as find_file  # where routes look it up
 from engageiq_files.catalog.catalog import InvalidCursor, decode_cursor, encode_cursor
 from engageiq_files.catalog.ownership import require_change_right
 from engageiq_files.catalog.records import FILE_ID_PATTERN, FileRecord, FileStatus
-from engageiq_files.catalog.versions import after_delete, make_current, versions_of
+from engageiq_files.catalog.versions import after_delete, make_current
 from engageiq_files.catalog.views import FilePage, FileView
 from engageiq_files.runtime import FilesRuntime
 from engageiq_files.uploads.store import chunks_object_key
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError, documented_errors
-from engageiq_tenancy.keys import InvalidObjectId, object_id
 from engageiq_tenancy.service import BEARER
 
 FileIdPath = Annotated[
@@ -27,18 +28,6 @@ FileIdPath = Annotated[
     # Documented, not enforced: any other value is simply an id that does not exist (404).
     PathParameter(description="A file id.", schema_extra={"pattern": FILE_ID_PATTERN}),
 ]
-
-
-async def find_file(files: FilesRuntime, tenant: TenantContext, file_id: str) -> FileRecord:
-    """The caller's file, or 404 (for malformed ids and other tenants' ids alike)."""
-    try:
-        object_id(file_id)
-    except InvalidObjectId:
-        raise ApiError(Errors.FILE_NOT_FOUND) from None
-    record = await anyio.to_thread.run_sync(files.catalog.get, tenant, file_id)
-    if record is None:
-        raise ApiError(Errors.FILE_NOT_FOUND)
-    return record
 
 
 @get(
@@ -60,17 +49,23 @@ async def list_files(
             after = decode_cursor(tenant, cursor)
         except InvalidCursor:
             raise ApiError(Errors.INVALID_CURSOR) from None
-    records, last = await anyio.to_thread.run_sync(files.catalog.page, tenant, limit, after)
-    # Older versions are listed under their current version, not on their own (a page may
-    # then hold fewer than `limit` files; `nextCursor` still continues it).
-    current = [r for r in records if r.superseded_by is None]
+    # Older versions are listed under their current version, not on their own, and files the
+    # caller's audiences hide not at all: the catalog reads on until the page is full.
+    wall = await audience_wall(files, tenant)
+    current, last = await anyio.to_thread.run_sync(
+        lambda: files.catalog.page(tenant, limit, after, keep=wall.lists)
+    )
     versions: dict[str, list[FileRecord]] = {}
     if any(r.versioned for r in current):
         for f in await anyio.to_thread.run_sync(lambda: list(files.catalog.all_files(tenant))):
-            if f.versioned:
+            if f.versioned and wall.admits(f):
                 versions.setdefault(f.document, []).append(f)
+    knowledge = await anyio.to_thread.run_sync(files.knowledge.view, tenant)
     return FilePage(
-        files=[FileView.of(r, versions=versions.get(r.document)) for r in current],
+        files=[
+            FileView.of(r, versions=versions.get(r.document), knowledge=knowledge, caller=tenant)
+            for r in current
+        ],
         next_cursor=encode_cursor(tenant, last) if last else None,
     )
 
@@ -100,10 +95,11 @@ async def get_file(
         )
     versions = None
     if record.versioned:
-        versions = await anyio.to_thread.run_sync(
-            versions_of, files.catalog, tenant, record.document
-        )
-    return FileView.of(record, download_url=url, versions=versions)
+        versions = await visible_versions(files, tenant, record.document)
+    knowledge = await anyio.to_thread.run_sync(files.knowledge.view, tenant)
+    return FileView.of(
+        record, download_url=url, versions=versions, knowledge=knowledge, caller=tenant
+    )
 
 
 @post(
@@ -132,8 +128,9 @@ async def restore_version(
     generation = await anyio.to_thread.run_sync(files.indexes.note_change, tenant)
     await files.builder.rebuild(tenant, generation)
     restored = await find_file(files, tenant, file_id)
-    versions = await anyio.to_thread.run_sync(versions_of, files.catalog, tenant, restored.document)
-    return FileView.of(restored, versions=versions)
+    versions = await visible_versions(files, tenant, restored.document)
+    knowledge = await anyio.to_thread.run_sync(files.knowledge.view, tenant)
+    return FileView.of(restored, versions=versions, knowledge=knowledge, caller=tenant)
 
 
 @delete(

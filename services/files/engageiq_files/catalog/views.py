@@ -5,6 +5,8 @@ from __future__ import annotations
 import msgspec
 
 from engageiq_files.catalog.records import FileRecord, FileStatus, FileWarning
+from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.governance import Freshness, KnowledgeView
 
 
 class UploadedFile(msgspec.Struct, rename="camel"):
@@ -36,6 +38,18 @@ class FileView(msgspec.Struct, rename="camel", omit_defaults=True):
     warnings: list[FileWarning]
     """What was left out of a `ready` file, `{code, message}` each (docs/files.md); always
     present, empty when every piece of text is searchable."""
+    collection_ids: list[str]
+    """The collections the file belongs to that still exist and that the caller may see
+    (always present; decision 0111)."""
+    owner: str
+    """The user id answerable for the file: its uploader unless an admin reassigned it."""
+    freshness: Freshness
+    """`verified` until the end of `reviewBy`, `stale` after it, `unverified` if never
+    verified (or withdrawn)."""
+    verified_at: str | None = None
+    verified_by: str | None = None
+    review_by: str | None = None
+    """`YYYY-MM-DD`: the verification holds until the end of this day (UTC)."""
     updated_at: str = ""
     uploaded_by: str = ""
     """The uploader's user id (their token's `sub`); empty for files from before it was kept.
@@ -61,7 +75,19 @@ class FileView(msgspec.Struct, rename="camel", omit_defaults=True):
         record: FileRecord,
         download_url: str | None = None,
         versions: list[FileRecord] | None = None,
+        *,
+        knowledge: KnowledgeView | None = None,
+        caller: TenantContext | None = None,
     ) -> FileView:
+        """The file as `caller` is shown it: `collectionIds` keeps the collections of
+        `knowledge` (the tenant's view) that admit `caller`; none without both."""
+        shown: list[str] = []
+        if knowledge is not None and caller is not None:
+            shown = [
+                c
+                for c in record.collection_ids
+                if (found := knowledge.collections.get(c)) is not None and found.admits(caller)
+            ]
         return cls(
             id=record.id,
             name=record.name,
@@ -76,6 +102,12 @@ class FileView(msgspec.Struct, rename="camel", omit_defaults=True):
             reason_code=record.reason_code,
             reason=record.reason,
             warnings=record.warnings,
+            collection_ids=shown,
+            owner=record.owner_id,
+            freshness=record.freshness(),
+            verified_at=record.verified_at,
+            verified_by=record.verified_by,
+            review_by=record.review_by,
             awaiting_upload=record.awaiting_upload,
             download_url=download_url,
             replaces=record.replaces,

@@ -57,7 +57,8 @@ class IngestionWorker:
 
     async def ingest(self, tenant: TenantContext, file_id: str, *, last_attempt: bool) -> None:
         """Ingest `file_id` of `tenant`; returns when the file is `ready`, `failed` for a
-        reason in the file itself, or no longer there to ingest (deleted, already done).
+        reason in the file itself, or no longer there to ingest (deleted, already done; a
+        file already `ready` has its index change applied again, see below).
 
         Raises on any other failure (S3, DynamoDB, the index build process): the caller
         retries the job. With `last_attempt`, the file is first marked `failed`
@@ -74,7 +75,15 @@ class IngestionWorker:
             )
         )
         if not claimed:
-            bound.info("ingestion_skipped")  # deleted, or already ready or failed
+            if await anyio.to_thread.run_sync(self._ready, tenant, file_id):
+                # Delivered again once its file is `ready`: the delivery that made it ready
+                # may have died after that, in the merge or before the sweep (decision 0100).
+                # Applied again, the file publishes as it is, the publish sweeps what that
+                # delivery left and the merge it did not finish runs; no next change needed.
+                bound.info("ingestion_index_finished_again")
+                await self._builder.apply(tenant, [file_id])
+                return
+            bound.info("ingestion_skipped")  # deleted, failed, or awaiting its upload
             return
         try:
             chunk_count = await anyio.to_thread.run_sync(self._parse_and_store, tenant, file_id)
@@ -115,6 +124,10 @@ class IngestionWorker:
             elif isinstance(exc, IndexBuildFailed):
                 bound.warning("index_build_failed", error=str(exc))
             raise
+
+    def _ready(self, tenant: TenantContext, file_id: str) -> bool:
+        record = self._catalog.get(tenant, file_id)
+        return record is not None and record.status is FileStatus.READY
 
     async def _give_up(self, tenant: TenantContext, file_id: str, code: str, reason: str) -> None:
         log.warning("ingestion_gave_up", tenant_id=tenant.tenant_id, file_id=file_id, code=code)

@@ -1,8 +1,9 @@
 """GET /api/files/{id}/content (the file itself, inline when safe) and
 GET /api/files/{id}/passages (its extracted text at a location): what a citation opens.
 
-Both find the file exactly as the download does (`find_file`: the caller's tenant only,
-404 for another tenant's id), so whoever may download a file may read it, and nobody else."""
+Both find the file exactly as the download does (`catalog.access.find_file`: the caller's
+tenant only, 404 for another tenant's id and for a file the caller's audiences hide), so
+whoever may download a file may read it, and nobody else."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from litestar.params import QueryParameter
 from litestar.response import Stream
 
+from engageiq_files.catalog.access import find_file
 from engageiq_files.catalog.records import FileStatus
-from engageiq_files.catalog.routes import FileIdPath, find_file
+from engageiq_files.catalog.routes import FileIdPath
 from engageiq_files.reading.inline import served_file_headers
 from engageiq_files.reading.passages import SourceSection, sections_of
 from engageiq_files.runtime import FilesRuntime

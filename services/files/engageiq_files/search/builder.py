@@ -39,6 +39,7 @@ from engageiq_files.catalog.versions import superseded_in_build, versions_of
 from engageiq_files.ingestion.chunking import Chunk
 from engageiq_files.search.build_process import IndexBuildFailed, IndexBuildProcess
 from engageiq_files.uploads.store import FileStore
+from engageiq_search.crash_points import crash_point, crash_stage
 from engageiq_search.index_store import IndexPointer, IndexStore
 from engageiq_search.manifest import IndexManifest, SegmentEntry
 from engageiq_search.merge_policy import merge_due
@@ -267,13 +268,15 @@ class TenantIndexBuilder:
             blobs.append((blob, entry.dead))
         merged = self._build_process.merge(blobs)
         key = self._indexes.put_segment(tenant, merged, pointer.generation)
+        crash_point("merge_written")  # tests only: the faults suite's kill points
         segment = Segment.from_bytes(merged)
         files = {f: n for e in due for f, n in e.files.items() if f not in e.dead}
         replaced = {entry.key for entry in due}
         entries = [e for e in manifest.segments if e.key not in replaced]
         entries.append(SegmentEntry(key, files, bytes=len(merged), embedder=_embedder_id(segment)))
         result = IndexManifest(segments=entries)
-        published = self._indexes.publish(tenant, result, pointer, [key])
+        with crash_stage("merge"):
+            published = self._indexes.publish(tenant, result, pointer, [key])
         if published is None:
             return None
         # Written at the generation published, so the sweep of older objects leaves them.

@@ -23,9 +23,11 @@ from litestar.openapi.spec import (
 from litestar.params import JSONBody, QueryParameter
 from multipart import parse_options_header
 
+from engageiq_files.catalog.access import find_file
 from engageiq_files.catalog.ownership import require_change_right
 from engageiq_files.catalog.records import FileRecord, FileStatus, new_file_id, now_iso
-from engageiq_files.catalog.routes import FileIdPath, find_file
+from engageiq_files.catalog.routes import FileIdPath
+from engageiq_files.catalog.stewardship import UploadStewardship
 from engageiq_files.catalog.views import FileView, UploadedFile
 from engageiq_files.config import FilesSettings
 from engageiq_files.runtime import FilesRuntime
@@ -61,22 +63,40 @@ REPLACES_ERRORS = (
 """How routes that take `replaces` document its errors."""
 
 
+STEWARDSHIP_ERRORS = (
+    Errors.INVALID_COLLECTION_IDS,
+    Errors.INVALID_REVIEW_BY,
+    Errors.NOT_FILE_STEWARD.documented(note="`verify`"),
+    Errors.COLLECTION_NOT_FOUND.documented(note="`collectionId`"),
+)
+"""How upload routes document their governance parameters' errors (decision 0111)."""
+
+
 class DirectUploadRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     name: str
     replaces: str | None = None
     """The id of a file this upload is a new version of (decision 0052)."""
+    collection_ids: list[str] | None = None
+    """The collections the file goes into (each one you can see); a new version keeps the
+    replaced file's when left out (decision 0111)."""
 
 
 async def version_fields(
-    files: FilesRuntime, tenant: TenantContext, replaces: str | None
+    files: FilesRuntime,
+    tenant: TenantContext,
+    replaces: str | None,
+    stewardship: UploadStewardship | None = None,
 ) -> dict[str, Any]:
     """The record fields of an upload that replaces file `replaces` (404 `file_not_found` if
     it is not one of the tenant's files; 403 `forbidden` unless the caller uploaded it or is a
     tenant admin, the rule of deleting it; 409 `upload_not_completed` if it is a direct upload
     still awaiting its bytes), or none for a new document. Both files are marked
-    `versioned` so listings know to look their versions up."""
+    `versioned` so listings know to look their versions up. With them the governance fields
+    `stewardship` asks for (collections and owner inherited from the replaced file unless
+    given), checked before anything is written."""
+    stewardship = stewardship or UploadStewardship()
     if not replaces:
-        return {}
+        return await stewardship.fields(files, tenant, None)
     target = await find_file(files, tenant, replaces)
     # A new version changes what everyone's answers cite: the same right as deleting it.
     require_change_right(tenant, target, "replace")
@@ -85,11 +105,17 @@ async def version_fields(
         # current version once that upload is completed (found by the isolation property
         # test's version invariant, decision 0089): there is nothing to replace yet.
         raise ApiError(Errors.UPLOAD_NOT_COMPLETED, name=target.name)
+    governance = await stewardship.fields(files, tenant, target)
     if not target.versioned:
         await anyio.to_thread.run_sync(
             lambda: files.catalog.update(tenant, target.id, versioned=True)
         )
-    return {"document_id": target.document, "replaces": target.id, "versioned": True}
+    return {
+        "document_id": target.document,
+        "replaces": target.id,
+        "versioned": True,
+        **governance,
+    }
 
 
 class PresignedPost(msgspec.Struct):
@@ -195,6 +221,7 @@ async def _receive(
         Errors.MALFORMED_UPLOAD.documented(note="not multipart/form-data with one `file` field"),
         Errors.INVALID_REQUEST,
         *REPLACES_ERRORS,
+        *STEWARDSHIP_ERRORS,
         Errors.FILE_TOO_LARGE,
         Errors.UNSUPPORTED_FILE_TYPE,
     ),
@@ -204,15 +231,39 @@ async def upload_file(
     tenant: NamedDependency[TenantContext],
     files: NamedDependency[FilesRuntime],
     replaces: Annotated[str | None, QueryParameter(max_length=64)] = None,
+    collection_id: Annotated[
+        list[str] | None,
+        QueryParameter(
+            name="collectionId",
+            max_items=64,
+            description="A collection the file goes into (repeat for several).",
+        ),
+    ] = None,
+    verify: Annotated[
+        bool, QueryParameter(description="Verify the file as uploaded (owner or admin).")
+    ] = False,
+    review_by: Annotated[
+        str | None,
+        QueryParameter(
+            name="reviewBy",
+            max_length=32,
+            description="With `verify=true`: the verification holds until this day "
+            "(YYYY-MM-DD, UTC).",
+        ),
+    ] = None,
 ) -> UploadedFile:
     """Upload one file as multipart/form-data (field `file`), streamed to storage.
     `?replaces=<file id>` uploads a new version of that file's document: it becomes the
-    current version once it is ready (404 if the id is not one of the tenant's files)."""
+    current version once it is ready (404 if the id is not one of the tenant's files), and
+    keeps that file's collections and owner unless `collectionId`s are given.
+    `collectionId` (repeatable) puts the file into collections you can see;
+    `verify=true&reviewBy=YYYY-MM-DD` verifies it at once (its owner or an admin)."""
     settings = files.settings
     limit = settings.max_upload_bytes
     _check_declared_length(request, limit)
     boundary = _boundary_of(request)
-    versioning = await version_fields(files, tenant, replaces)
+    stewardship = UploadStewardship(collection_id, verify, review_by)
+    versioning = await version_fields(files, tenant, replaces, stewardship)
     file_id = new_file_id()
     key = file_object_key(tenant, file_id)
     # The record is written before any byte is stored, so nothing stored is ever out of
@@ -244,6 +295,9 @@ async def upload_file(
         await intent.discard()
         raise
     record = await intent.complete(received)
+    if record.governed:
+        # Its collections now restrict who sees it: this process reads them again at once.
+        files.knowledge.forget(tenant)
     await files.enqueue(tenant, file_id)
     return UploadedFile(
         id=record.id,
@@ -259,7 +313,11 @@ async def upload_file(
     security=[BEARER],
     tags=["files"],
     status_code=201,
-    responses=documented_errors(*REPLACES_ERRORS),
+    responses=documented_errors(
+        *REPLACES_ERRORS,
+        Errors.INVALID_COLLECTION_IDS,
+        Errors.COLLECTION_NOT_FOUND.documented(note="`collectionIds`"),
+    ),
 )
 async def create_direct_upload(
     tenant: NamedDependency[TenantContext],
@@ -267,10 +325,14 @@ async def create_direct_upload(
     data: JSONBody[DirectUploadRequest],
 ) -> DirectUpload:
     """A presigned POST to upload a large file straight to storage; then call `complete`.
-    `replaces` makes the upload a new version of that file's document."""
+    `replaces` makes the upload a new version of that file's document; `collectionIds` puts
+    the file into collections you can see (a new version keeps the replaced file's
+    collections when left out)."""
     settings = files.settings
     limit = settings.max_upload_bytes
-    versioning = await version_fields(files, tenant, data.replaces)
+    versioning = await version_fields(
+        files, tenant, data.replaces, UploadStewardship(data.collection_ids)
+    )
     file_id = new_file_id()
     key = file_object_key(tenant, file_id)
     record = FileRecord(
@@ -284,6 +346,8 @@ async def create_direct_upload(
         **versioning,
     )
     await anyio.to_thread.run_sync(files.catalog.create, tenant, record)
+    if record.governed:
+        files.knowledge.forget(tenant)
     post_form = await anyio.to_thread.run_sync(
         files.store.presigned_post, tenant, key, limit, settings.presign_expiry_seconds
     )
@@ -372,7 +436,8 @@ async def complete_direct_upload(
         raise ApiError(Errors.ALREADY_COMPLETED)
     await files.enqueue(tenant, file_id)
     updated = await find_file(files, tenant, file_id)
-    return FileView.of(updated)
+    knowledge = await anyio.to_thread.run_sync(files.knowledge.view, tenant)
+    return FileView.of(updated, knowledge=knowledge, caller=tenant)
 
 
 def upload_router(settings: FilesSettings) -> Router:

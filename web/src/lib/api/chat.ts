@@ -213,6 +213,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/content-issues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListContentIssues */
+        get: operations["ApiContentIssuesListContentIssues"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/content-issues/{issue_id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** ResolveContentIssue */
+        post: operations["ApiContentIssuesIssueIdResolveResolveContentIssue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tenant/content-health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ContentHealth */
+        get: operations["ApiTenantContentHealthContentHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -235,23 +286,41 @@ export interface components {
         ChatRequest: {
             message: string;
             conversationId?: string | null;
-        };
-        /** Citation */
-        Citation: {
-            sourceId: string;
-            title: string;
-            /** @default  */
-            location: string;
-            /** @default  */
-            snippet: string;
-            /** @default  */
-            uploadedAt: string;
+            scope?: components["schemas"]["ConversationScope"] | null;
         };
         /** CitedDocument */
         CitedDocument: {
             fileId: string;
             title: string;
             citations: number;
+        };
+        /** ContentHealth */
+        ContentHealth: {
+            generatedAt: string;
+            staleCited: components["schemas"]["StaleCited"][];
+            unverifiedMostCited: components["schemas"]["UnverifiedCited"][];
+            neverCited: components["schemas"]["NeverCited"][];
+            mostThumbsDown: components["schemas"]["ThumbsDown"][];
+            unanswered: components["schemas"]["Unanswered"][];
+        };
+        /** ContentIssue */
+        ContentIssue: {
+            id: string;
+            createdAt: string;
+            status: string;
+            question: string;
+            answer: string;
+            reason: string;
+            askedBy: string;
+            files: components["schemas"]["IssueFileView"][];
+            ownerIds: string[];
+            resolvedAt?: string | null;
+            resolvedBy?: string | null;
+            resolution?: string | null;
+        };
+        /** ContentIssueList */
+        ContentIssueList: {
+            issues: components["schemas"]["ContentIssue"][];
         };
         /** ContinueRequest */
         ContinueRequest: {
@@ -267,11 +336,19 @@ export interface components {
             /** @default 0 */
             messageCount: number;
             lastRoute?: string | null;
+            scope?: components["schemas"]["ConversationScope"] | null;
         };
         /** ConversationPage */
         ConversationPage: {
             conversations: components["schemas"]["Conversation"][];
             nextCursor: string | null;
+        };
+        /** ConversationScope */
+        ConversationScope: {
+            /** @default [] */
+            collectionIds: (string | unknown)[];
+            /** @default [] */
+            fileIds: (string | unknown)[];
         };
         /** DailyTokens */
         DailyTokens: {
@@ -300,10 +377,17 @@ export interface components {
             rating: string;
             reason: string | null;
         };
+        /**
+         * Freshness
+         * @description Whether a file can be trusted as current.
+         * @enum {string}
+         */
+        Freshness: "verified" | "stale" | "unverified";
         /** HistoryPage */
         HistoryPage: {
             messages: components["schemas"]["MessageView"][];
             nextCursor: string | null;
+            scope?: components["schemas"]["ConversationScope"] | null;
         };
         /** Invite */
         Invite: {
@@ -315,6 +399,12 @@ export interface components {
         Invited: {
             user: components["schemas"]["UserView"];
             temporaryPassword: string | null;
+        };
+        /** IssueFileView */
+        IssueFileView: {
+            fileId: string;
+            name: string;
+            versionDate: string;
         };
         /** Me */
         Me: {
@@ -331,12 +421,24 @@ export interface components {
             createdAt: string;
             status: string;
             route: string;
-            citations: components["schemas"]["Citation"][];
+            citations: components["schemas"]["ShownSource"][];
             feedback: components["schemas"]["FeedbackSummary"] | null;
             provider: string | null;
             finishReason: string | null;
             /** @default false */
             uncited: boolean;
+            notice?: components["schemas"]["Notice"] | null;
+        };
+        /** NeverCited */
+        NeverCited: {
+            fileId: string;
+            name: string;
+            createdAt: string;
+        };
+        /** Notice */
+        Notice: {
+            code: string;
+            message: string;
         };
         /** PublicBranding */
         PublicBranding: {
@@ -348,9 +450,34 @@ export interface components {
         Rename: {
             title: string;
         };
+        /** Resolution */
+        Resolution: {
+            /** @default  */
+            note: string;
+        };
         /** RoleChange */
         RoleChange: {
             role: string;
+        };
+        /** ShownSource */
+        ShownSource: {
+            number: number;
+            withheld?: boolean;
+            sourceId?: string;
+            title?: string;
+            location?: string;
+            snippet?: string;
+            uploadedAt?: string;
+            freshness?: components["schemas"]["Freshness"] | null;
+            verifiedAt?: string | null;
+            reviewBy?: string | null;
+        };
+        /** StaleCited */
+        StaleCited: {
+            fileId: string;
+            name: string;
+            citations: number;
+            reviewBy: string;
         };
         /** TenantView */
         TenantView: {
@@ -359,6 +486,24 @@ export interface components {
             plan: string;
             status: string;
             branding: components["schemas"]["Branding"];
+        };
+        /** ThumbsDown */
+        ThumbsDown: {
+            fileId: string;
+            name: string;
+            thumbsDown: number;
+        };
+        /** Unanswered */
+        Unanswered: {
+            question: string;
+            count: number;
+            lastAskedAt: string;
+        };
+        /** UnverifiedCited */
+        UnverifiedCited: {
+            fileId: string;
+            name: string;
+            citations: number;
         };
         /** UsageView */
         UsageView: {
@@ -1050,7 +1195,7 @@ export interface operations {
                     "text/event-stream": unknown;
                 };
             };
-            /** @description `empty_message`, `invalid_request`, `invalid_idempotency_key`, `duplicate_authorization` (several Authorization headers). */
+            /** @description `empty_message`; `invalid_request`; `unknown_scope`: a collection or file id in the scope does not exist (or is not yours to see); `invalid_idempotency_key`; `duplicate_authorization` (several Authorization headers). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1649,6 +1794,215 @@ export interface operations {
             };
             /** @description `message_not_found`: no such assistant message in your conversation. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiContentIssuesListContentIssues: {
+        parameters: {
+            query?: {
+                status?: "open" | "resolved";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContentIssueList"];
+                };
+            };
+            /** @description `invalid_request` (unknown status), `duplicate_authorization` (several Authorization headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token`, `invalid_token`, `token_expired`, `token_revoked`: sign in again (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (no role, or not the role this route needs), `tenant_suspended`, `tenant_unavailable`, `direct_access_refused` (cloud: not through the web address). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiContentIssuesIssueIdResolveResolveContentIssue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                issue_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Resolution"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContentIssue"];
+                };
+            };
+            /** @description `resolution_note_too_long` (over 1000 characters), `invalid_request` (not JSON, or unknown fields), `duplicate_authorization` (several Authorization headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token`, `invalid_token`, `token_expired`, `token_revoked`: sign in again (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (no role, or not the role this route needs), `tenant_suspended`, `tenant_unavailable`, `direct_access_refused` (cloud: not through the web address). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `content_issue_not_found`: no such content issue that you may see. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `content_issue_resolved`: the issue was resolved before. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiTenantContentHealthContentHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContentHealth"];
+                };
+            };
+            /** @description `invalid_request` (a parameter or the body does not match this document), `duplicate_authorization` (several Authorization headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token`, `invalid_token`, `token_expired`, `token_revoked`: sign in again (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (you are not a tenant admin), `tenant_suspended`, `tenant_unavailable`, `direct_access_refused` (cloud: not through the web address). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,151 @@
+"""PATCH /api/files/{id} (collections, owner), POST and DELETE /api/files/{id}/verify
+(decision 0111). A file the caller may not see answers 404 like a missing id."""
+
+from __future__ import annotations
+
+import anyio.to_thread
+import msgspec
+from litestar import delete, patch, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+from msgspec import UNSET, UnsetType
+
+from engageiq_files.catalog.records import FileRecord
+from engageiq_files.catalog.routes import FileIdPath
+from engageiq_files.catalog.stewardship import (
+    change_governance,
+    require_steward,
+    resolve_collection_ids,
+    review_date,
+    unverified,
+    verified,
+    visible_file,
+)
+from engageiq_files.catalog.views import FileView
+from engageiq_files.runtime import FilesRuntime
+from engageiq_tenancy.context import Role, TenantContext
+from engageiq_tenancy.error_codes import Errors
+from engageiq_tenancy.errors import ApiError, documented_errors
+from engageiq_tenancy.service import BEARER
+
+
+class FilePatch(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    """`PATCH /api/files/{id}`: fields left out keep their value."""
+
+    collection_ids: list[str] | UnsetType = UNSET
+    """Replaces the file's collections (owner or admin); each must be one you can see."""
+    owner: str | UnsetType = UNSET
+    """A user of your organisation who answers for the file from now on (admins only)."""
+
+
+class Verification(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    review_by: str | None = None
+    """`YYYY-MM-DD`: the verification holds until the end of this day (UTC); a past day
+    expires it at once."""
+
+
+async def _shown(files: FilesRuntime, tenant: TenantContext, record: FileRecord) -> FileView:
+    knowledge = await anyio.to_thread.run_sync(files.knowledge.view, tenant)
+    return FileView.of(record, knowledge=knowledge, caller=tenant)
+
+
+@patch(
+    "/api/files/{file_id:str}",
+    security=[BEARER],
+    tags=["files"],
+    responses=documented_errors(
+        Errors.INVALID_COLLECTION_IDS,
+        Errors.INVALID_OWNER,
+        Errors.INVALID_REQUEST,
+        Errors.NOT_FILE_STEWARD,
+        Errors.FILE_NOT_FOUND,
+        Errors.COLLECTION_NOT_FOUND.documented(note="`collectionIds`"),
+        Errors.USER_DIRECTORY_UNAVAILABLE,
+    ),
+)
+async def update_file(
+    tenant: NamedDependency[TenantContext],
+    files: NamedDependency[FilesRuntime],
+    file_id: FileIdPath,
+    data: JSONBody[FilePatch],
+) -> FileView:
+    """Put the file into other collections (its owner or an admin) or give it another owner
+    (admins). 403 `forbidden` for others in the organisation; 404 for a file you cannot see."""
+    collection_ids: list[str] | None = None
+    owner: str | None = None
+    if not isinstance(data.collection_ids, UnsetType) or not isinstance(data.owner, UnsetType):
+        # Who may, before any input is looked at (a file hidden from the caller is 404).
+        record = await visible_file(files, tenant, file_id)
+        if not isinstance(data.owner, UnsetType) and not tenant.has_role(Role.TENANT_ADMIN):
+            raise ApiError(Errors.NOT_FILE_STEWARD, name=record.name, action="reassign")
+        if not isinstance(data.collection_ids, UnsetType):
+            require_steward(tenant, record, "change the collections of")
+            collection_ids = await anyio.to_thread.run_sync(
+                resolve_collection_ids, files.collections, tenant, data.collection_ids
+            )
+        if not isinstance(data.owner, UnsetType):
+            if not await anyio.to_thread.run_sync(files.members.is_member, tenant, data.owner):
+                raise ApiError(Errors.INVALID_OWNER)
+            owner = data.owner
+
+    def decide(record: FileRecord) -> FileRecord:
+        changes: dict[str, object] = {}
+        if collection_ids is not None:
+            require_steward(tenant, record, "change the collections of")
+            changes["collection_ids"] = collection_ids
+        if owner is not None:
+            # The uploader owning it again is the default: nothing to keep in the index.
+            changes["owner"] = "" if owner == record.uploaded_by else owner
+        return msgspec.structs.replace(record, **changes)
+
+    return await _shown(files, tenant, await change_governance(files, tenant, file_id, decide))
+
+
+@post(
+    "/api/files/{file_id:str}/verify",
+    security=[BEARER],
+    tags=["files"],
+    status_code=200,
+    responses=documented_errors(
+        Errors.INVALID_REVIEW_BY,
+        Errors.INVALID_REQUEST,
+        Errors.NOT_FILE_STEWARD,
+        Errors.FILE_NOT_FOUND,
+    ),
+)
+async def verify_file(
+    tenant: NamedDependency[TenantContext],
+    files: NamedDependency[FilesRuntime],
+    file_id: FileIdPath,
+    data: JSONBody[Verification],
+) -> FileView:
+    """Verify the file until the end of `reviewBy` (its owner or an admin): `verified` until
+    then, `stale` after. Verifying again replaces the date."""
+    review_by = review_date(data.review_by)
+
+    def decide(record: FileRecord) -> FileRecord:
+        require_steward(tenant, record, "verify")
+        return verified(record, tenant, review_by)
+
+    return await _shown(files, tenant, await change_governance(files, tenant, file_id, decide))
+
+
+@delete(
+    "/api/files/{file_id:str}/verify",
+    security=[BEARER],
+    tags=["files"],
+    status_code=200,
+    responses=documented_errors(Errors.NOT_FILE_STEWARD, Errors.FILE_NOT_FOUND),
+)
+async def withdraw_verification(
+    tenant: NamedDependency[TenantContext],
+    files: NamedDependency[FilesRuntime],
+    file_id: FileIdPath,
+) -> FileView:
+    """Withdraw the file's verification (its owner or an admin): it is `unverified` again."""
+
+    def decide(record: FileRecord) -> FileRecord:
+        require_steward(tenant, record, "withdraw the verification of")
+        return unverified(record)
+
+    return await _shown(files, tenant, await change_governance(files, tenant, file_id, decide))

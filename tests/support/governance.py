@@ -1,0 +1,159 @@
+"""Governed knowledge written straight into the files table (decision 0111's layout), for tests
+of the chat service that need collections, audiences and verified files before (or without)
+the files service's routes that write them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+
+from engageiq.local.aws import LocalResources, aws_client
+from engageiq_tenancy.context import Role, TenantContext
+from engageiq_tenancy.governance import (
+    GOVERNED_ATTRIBUTE,
+    Audience,
+    CollectionRecord,
+    collection_key,
+    governed_partition,
+)
+from engageiq_tenancy.items import serialize, to_item
+from engageiq_tenancy.keys import FILE_TAG, FILES_ENTITY, sort_key, tenant_partition
+
+
+def _tenant(tenant_id: str) -> TenantContext:
+    # Keys depend on the tenant id only.
+    return TenantContext(tenant_id, "test-support", "test-support", frozenset({Role.MEMBER}))
+
+
+def _files(resources: LocalResources) -> tuple[Any, str]:
+    return aws_client("dynamodb", resources.endpoint_url), resources.tables["files"]
+
+
+def file_record_key(tenant_id: str, file_id: str) -> dict[str, str]:
+    """The key the files catalog stores a file record under: `<tenant>#FILES`, `FILE#<id>`."""
+    tenant = _tenant(tenant_id)
+    return {"pk": tenant_partition(tenant, FILES_ENTITY), "sk": sort_key(FILE_TAG, file_id)}
+
+
+def put_collection(
+    resources: LocalResources,
+    tenant_id: str,
+    collection_id: str,
+    *,
+    users: Sequence[str] = (),
+    roles: Sequence[Role] = (),
+    restricted: bool = False,
+) -> None:
+    """A collection item; restricted to `users` and `roles` when any is given (or
+    `restricted`), else open to the whole tenant."""
+    audience = (
+        Audience(users=tuple(users), roles=tuple(roles)) if users or roles or restricted else None
+    )
+    record = CollectionRecord(
+        id=collection_id,
+        name=collection_id.title(),
+        audience=audience,
+        created_at="2026-12-01T00:00:00.000Z",
+        updated_at="2026-12-01T00:00:00.000Z",
+        created_by="test-support",
+    )
+    db, table = _files(resources)
+    db.put_item(
+        TableName=table,
+        Item=to_item(
+            {**collection_key(_tenant(tenant_id), collection_id), **msgspec.to_builtins(record)}
+        ),
+    )
+
+
+def put_file_record(
+    resources: LocalResources,
+    tenant_id: str,
+    file_id: str,
+    name: str,
+    *,
+    expires_at: int | None = None,
+) -> None:
+    """A bare ready file record (for chat tests that run without the files service);
+    `expires_at` (epoch seconds) marks it as the catalog marks a file being deleted."""
+    db, table = _files(resources)
+    db.put_item(
+        TableName=table,
+        Item=to_item(
+            {
+                **file_record_key(tenant_id, file_id),
+                "id": file_id,
+                "name": name,
+                "status": "ready",
+                "objectKey": f"{tenant_id}/uploads/{file_id}",
+                "createdAt": "2026-12-01T00:00:00.000Z",
+                "updatedAt": "2026-12-01T00:00:00.000Z",
+                "expiresAt": expires_at,
+            }
+        ),
+    )
+
+
+def govern_file(
+    resources: LocalResources,
+    tenant_id: str,
+    file_id: str,
+    *,
+    collection_ids: Sequence[str] = (),
+    verified_at: str | None = None,
+    review_by: str | None = None,
+) -> None:
+    """Set an existing file record's collections and verification as the files service's
+    routes do (decision 0111): the attributes, and `governed` so `by_governance` lists it."""
+    db, table = _files(resources)
+    attributes: dict[str, Any] = {
+        "collectionIds": list(collection_ids),
+        "verifiedAt": verified_at,
+        "verifiedBy": "test-support" if verified_at else None,
+        "reviewBy": review_by,
+        GOVERNED_ATTRIBUTE: governed_partition(_tenant(tenant_id)),
+        "updatedAt": "2026-12-02T00:00:00.000Z",
+    }
+    names = {f"#a{i}": name for i, name in enumerate(attributes)}
+    db.update_item(
+        TableName=table,
+        Key=to_item(file_record_key(tenant_id, file_id)),
+        UpdateExpression="SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(attributes))),
+        ConditionExpression="attribute_exists(pk)",
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues={
+            f":v{i}": serialize(value) for i, value in enumerate(attributes.values())
+        },
+    )
+
+
+def mark_stale(
+    dynamodb: Any,
+    files_table: str,
+    tenant: TenantContext,
+    file_id: str,
+    review_by: str = "2026-01-31",
+    verified_by: str = "tester",
+) -> None:
+    """Make a file verified once and stale since `review_by` (a past date): its record's
+    `verifiedAt`, `verifiedBy`, `reviewBy`, and `governed`, which puts it in `by_governance`
+    where `KnowledgeReader` finds it."""
+    dynamodb.update_item(
+        TableName=files_table,
+        Key={
+            "pk": {"S": tenant_partition(tenant, FILES_ENTITY)},
+            "sk": {"S": f"{FILE_TAG}#{file_id}"},
+        },
+        UpdateExpression=(
+            "SET verifiedAt = :at, verifiedBy = :by, reviewBy = :review, governed = :governed"
+        ),
+        ConditionExpression="attribute_exists(pk)",
+        ExpressionAttributeValues={
+            ":at": {"S": "2025-12-01T00:00:00.000Z"},
+            ":by": {"S": verified_by},
+            ":review": {"S": review_by},
+            ":governed": {"S": governed_partition(tenant)},
+        },
+    )
