@@ -47,10 +47,8 @@ export async function request(path: string, options: RequestOptions = {}): Promi
   return response;
 }
 
-/** A JSON request; 204 resolves to undefined. Features call it through apiClient, typed; a
- * route the committed OpenAPI types do not declare yet (scripts/web-api-types regenerates
- * them from the running services) calls it directly with its shape from lib/types.ts. */
-export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
+/** A JSON request; 204 resolves to undefined. Features call it through apiClient, typed. */
+async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const response = await request(path, options);
   if (response.status === 204) return undefined as T;
   return (await response.json()) as T;

@@ -46,11 +46,12 @@ export interface Collection extends Omit<FilesSchemas["CollectionView"], "audien
   audience?: Audience;
 }
 
-/** What a conversation's answers may draw on (POST /api/chat `scope`); both lists empty or
- * absent: everything the reader may see. */
+/** What a conversation's answers may draw on (POST /api/chat `scope`, a conversation's
+ * `scope`); both lists empty: everything the reader may see. Narrower than the document,
+ * which leaves the ids' type open. */
 export interface Scope {
-  collectionIds?: string[];
-  fileIds?: string[];
+  collectionIds: string[];
+  fileIds: string[];
 }
 
 /** A file (GET /api/files/{file_id}): the files feature lists them, chat opens a citation's.

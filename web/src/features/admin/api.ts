@@ -1,6 +1,6 @@
 /** Every request of the admin pages (tenant admins; the services enforce it too), typed by the
  * chat service's generated OpenAPI types through the one client in lib/api. */
-import { api, apiClient } from "../../lib/api";
+import { apiClient } from "../../lib/api";
 import type { components, paths } from "../../lib/api/chat";
 import type { paths as FilesPaths } from "../../lib/api/files";
 import type { Audience, Collection } from "../../lib/types";
@@ -71,15 +71,8 @@ export function deleteCollection(id: string): Promise<undefined> {
 }
 
 /** GET /api/tenant/content-health: what an enablement manager fixes first. */
-export interface ContentHealth {
-  generatedAt: string;
-  staleCited: { fileId: string; name: string; citations: number; reviewBy: string }[];
-  unverifiedMostCited: { fileId: string; name: string; citations: number }[];
-  neverCited: { fileId: string; name: string; createdAt: string }[];
-  mostThumbsDown: { fileId: string; name: string; thumbsDown: number }[];
-  unanswered: { question: string; count: number; lastAskedAt: string }[];
-}
+export type ContentHealth = Schemas["ContentHealth"];
 
 export function loadContentHealth(): Promise<ContentHealth> {
-  return api<ContentHealth>("/tenant/content-health");
+  return chat.get("/api/tenant/content-health");
 }

@@ -114,7 +114,11 @@ export function ConversationList({
     renameConversation(target.id, title.trim())
       .then((updated) => {
         const s = conversations.get();
-        conversations.set({ ...s, items: s.items.map((c) => (c.id === updated.id ? updated : c)) });
+        // The listed conversation's scope is typed narrower than the answer's (string ids).
+        conversations.set({
+          ...s,
+          items: s.items.map((c) => (c.id === updated.id ? { ...updated, scope: c.scope } : c)),
+        });
         setRenaming(null);
       })
       .catch((e) => setRenameProblem(asApiError(e).sentence));

@@ -10,17 +10,21 @@ type Schemas = components["schemas"];
 const chat = apiClient<paths>();
 const files = apiClient<FilesPaths>();
 
-/** A conversation, with the scope its answers draw on when one is set. */
-export type Conversation = Schemas["Conversation"] & { scope?: Scope | null };
+/** A conversation, with the scope its answers draw on when one is set (its ids are strings:
+ * the document leaves their type open). */
+export interface Conversation extends Omit<Schemas["Conversation"], "scope"> {
+  scope?: Scope | null;
+}
 export interface ConversationPage extends Omit<Schemas["ConversationPage"], "conversations"> {
   conversations: Conversation[];
 }
 
-/** A source of an answer, with its file's verification when it was cited. `withheld`: the
- * reader may no longer see the file (or it was deleted); nothing else of it is sent. */
-export type Citation = Partial<Schemas["Citation"]> &
+/** A source of an answer (a stream's `citation` event, or history's `ShownSource`), with its
+ * file's verification when it was cited. `withheld`: the reader may no longer see the file;
+ * only its number is sent. */
+export type Citation = Partial<Omit<Schemas["ShownSource"], "number">> &
   Verification & {
-    withheld?: boolean;
+    number?: number;
   };
 
 /** What `done` (and the stored answer) says when every cited source is stale or unverified. */
@@ -47,7 +51,7 @@ export interface MessageView extends Omit<
   notice?: SourceNotice | null;
 }
 
-export interface HistoryPage extends Omit<Schemas["HistoryPage"], "messages"> {
+export interface HistoryPage extends Omit<Schemas["HistoryPage"], "messages" | "scope"> {
   messages: MessageView[];
   /** The conversation's scope, when set. */
   scope?: Scope | null;
@@ -80,8 +84,11 @@ export interface Done {
  * before the first marker that names it; the same number again replaces it. */
 export type NumberedCitation = Citation & { number: number };
 
-export function listConversations(query: { limit: number; cursor?: string }) {
-  return chat.get("/api/conversations", { query });
+export async function listConversations(query: {
+  limit: number;
+  cursor?: string;
+}): Promise<ConversationPage> {
+  return (await chat.get("/api/conversations", { query })) as ConversationPage;
 }
 
 export function renameConversation(id: string, title: string) {
@@ -156,7 +163,7 @@ export function newIdempotencyKey(): string {
 /** Starts one turn of POST /api/chat; the answer is the SSE stream (see stream.ts). `scope`
  * absent: the conversation keeps its stored scope; both lists empty: cleared. */
 export function startTurn(
-  body: Schemas["ChatRequest"] & { scope?: Scope },
+  body: Schemas["ChatRequest"],
   signal: AbortSignal,
   idempotencyKey: string,
 ): Promise<Response> {

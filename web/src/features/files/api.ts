@@ -4,12 +4,12 @@
  * Uploads with real progress (XMLHttpRequest's upload events; fetch has none). Files up to
  * 10 MB use the streamed upload (POST /api/upload-file); larger ones go straight to S3 with
  * the presigned POST (POST /api/files/uploads, the POST to S3, then .../complete). */
-import { api, apiClient, bearer, pathFor, request, type PathWith } from "../../lib/api";
+import { apiClient, bearer, pathFor, request, type PathWith } from "../../lib/api";
 import { apiBase } from "../../lib/config";
 import { ApiError } from "../../lib/errors";
 import { refresh } from "../../lib/session";
 import type { FileView } from "../../lib/types";
-import type { paths as ChatPaths } from "../../lib/api/chat";
+import type { components as ChatApi, paths as ChatPaths } from "../../lib/api/chat";
 import type { components, paths } from "../../lib/api/files";
 
 const files = apiClient<paths>();
@@ -92,32 +92,25 @@ export async function tenantUsers(): Promise<TenantUser[]> {
   return (await chat.get("/api/tenant/users")).users;
 }
 
-/** A content issue: a thumbs-down on an answer, sent to the owners of the files it cited. */
-export interface ContentIssue {
-  id: string;
-  createdAt: string;
-  status: "open" | "resolved";
-  question: string;
-  answer: string;
-  reason: string;
-  askedBy: string;
-  files: { fileId: string; name: string; versionDate: string }[];
-  ownerIds: string[];
-  resolvedAt?: string | null;
-  resolvedBy?: string | null;
-  resolution?: string | null;
+export type IssueStatus = "open" | "resolved";
+
+/** A content issue: a thumbs-down with a reason on an answer, sent to the owners of the files
+ * it cited (narrower than the document, where `status` is a plain string). */
+export interface ContentIssue extends Omit<ChatApi["schemas"]["ContentIssue"], "status"> {
+  status: IssueStatus;
 }
 
-export async function contentIssues(status: "open" | "resolved"): Promise<ContentIssue[]> {
-  const answer = await api<{ issues: ContentIssue[] }>(pathFor("/content-issues", {}, { status }));
-  return answer.issues;
+export async function contentIssues(status: IssueStatus): Promise<ContentIssue[]> {
+  const answer = await chat.get("/api/content-issues", { query: { status } });
+  return answer.issues as ContentIssue[];
 }
 
-export function resolveIssue(id: string, note: string): Promise<ContentIssue> {
-  return api<ContentIssue>(`/content-issues/${encodeURIComponent(id)}/resolve`, {
-    method: "POST",
+export async function resolveIssue(id: string, note: string): Promise<ContentIssue> {
+  const resolved = await chat.post("/api/content-issues/{issue_id}/resolve", {
+    path: { issue_id: id },
     json: { note },
   });
+  return resolved as ContentIssue;
 }
 
 const STREAMED_UPLOAD = "/api/upload-file" satisfies PathWith<paths, "post">;
