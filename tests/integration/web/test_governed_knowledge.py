@@ -24,6 +24,7 @@ from tests.integration.web.conftest import (
     new_tenant,
     sign_in,
 )
+from tests.integration.web.test_phone_review import inside_viewport
 from tests.integration.web.test_web_app import drop_files, last_answer, send, wait_answered
 from tests.support.messages_server import Cite, Reply, search_results
 
@@ -65,8 +66,12 @@ def freshness(where: Locator) -> Locator:
     return where.locator("[data-freshness]")
 
 
+def manage_button(page: Page, name: str) -> Locator:
+    return page.get_by_role("button", name=f"Manage {name}")
+
+
 def manage(page: Page, name: str) -> Locator:
-    page.get_by_role("button", name=f"Manage {name}").click()
+    manage_button(page, name).click()
     dialog = page.get_by_role("dialog", name=f"Manage {name}")
     expect(dialog).to_be_visible()
     return dialog
@@ -120,6 +125,10 @@ def test_scope_badges_and_notices_live_and_after_a_reload(page: Page, web: WebPl
     expect(freshness(row)).to_have_text(re.compile(r"^Verified · review by \S"))
     assert axe_violations(page) == []
     at_both_sizes(page, "governed-files")
+    page.set_viewport_size(SIZES["phone"])
+    for control in (page.get_by_label(f"Select {PRICING[0]}"), manage_button(page, PRICING[0])):
+        inside_viewport(page, control)
+    page.set_viewport_size(SIZES["desktop"])
 
     # Chat scoped to the collection: only its file is retrieved; the source is verified.
     page.get_by_role("link", name="Chat", exact=True).click()
@@ -283,6 +292,10 @@ def test_an_audience_change_withholds_a_cited_source_from_a_member(
         "Administrators"
     )
     at_both_sizes(page, "governed-admin-collections")
+    page.set_viewport_size(SIZES["phone"])
+    for action in ("Edit", "Delete"):
+        inside_viewport(page, section.get_by_role("button", name=f"{action} Board"))
+    page.set_viewport_size(SIZES["desktop"])
 
     # The member's answer keeps its number but no longer shows the file (the view refreshes
     # within 5 s), and the file is gone from their list.
