@@ -51,14 +51,5 @@ def withheld(number: int) -> ShownSource:
 
 
 def _shown(number: int, citation: Citation) -> ShownSource:
-    return ShownSource(
-        number=number,
-        source_id=citation.source_id,
-        title=citation.title,
-        location=citation.location,
-        snippet=citation.snippet,
-        uploaded_at=citation.uploaded_at,
-        freshness=citation.freshness,
-        verified_at=citation.verified_at,
-        review_by=citation.review_by,
-    )
+    # Every field of the stored citation, as its `citation` event showed it.
+    return ShownSource(number=number, **msgspec.structs.asdict(citation))

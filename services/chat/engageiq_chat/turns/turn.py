@@ -477,17 +477,7 @@ class Turn:
             outbox.put_nowait(
                 events.sse(
                     "citation",
-                    events.CitationEvent(
-                        number=number,
-                        source_id=citation.source_id,
-                        title=citation.title,
-                        location=citation.location,
-                        snippet=citation.snippet,
-                        uploaded_at=citation.uploaded_at,
-                        freshness=citation.freshness,
-                        verified_at=citation.verified_at,
-                        review_by=citation.review_by,
-                    ),
+                    events.CitationEvent(number=number, **msgspec.structs.asdict(citation)),
                 )
             )
         if marker:
