@@ -6,7 +6,8 @@
 <dir>/users.json                    users: id, email, roles, status, enabled
 <dir>/conversations/<email>.json    each user's conversations with their messages, oldest first
 <dir>/documents/<original name>     each uploaded document under the name it was uploaded with
-<dir>/documents.json                the file records, each with the path of its document
+<dir>/documents.json                the file records, each with the path of its document and
+                                    the names of its collections
 <dir>/data/<table>.json             every item under the tenant's keys, as plain JSON (for import)
 <dir>/objects/<key>                 the tenant's other objects (chunks, search index), by key
 
@@ -27,6 +28,7 @@ from typing import Any, Final
 from engageiq.provisioning.footprint import TenantData, tenant_object_prefix
 from engageiq.provisioning.targets import Target
 from engageiq.provisioning.tenants import TenantProvisioner
+from engageiq_tenancy.governance import COLLECTION_TAG
 from engageiq_tenancy.items import from_item
 from engageiq_tenancy.resources import TABLES, USER_POOL
 from engageiq_tenancy.tenant_ids import KEY_DELIMITER
@@ -47,6 +49,7 @@ class ExportReport:
     documents: int = 0
     document_bytes: int = 0
     objects: int = 0
+    collections: int = 0
     items: dict[str, int] = field(default_factory=dict)
 
     def counts(self) -> dict[str, Any]:
@@ -57,6 +60,7 @@ class ExportReport:
             "documents": self.documents,
             "documentBytes": self.document_bytes,
             "objects": self.objects,
+            "collections": self.collections,
             "items": dict(self.items),
         }
 
@@ -68,6 +72,7 @@ class ExportReport:
             f"  conversations:  {self.conversations} ({self.messages} messages)\n"
             f"  documents:      {self.documents} ({self.document_bytes:,} bytes)\n"
             f"  other objects:  {self.objects} (chunks and search index)\n"
+            f"  collections:    {self.collections}\n"
             f"  items:          {items}\n"
             f"  manifest:       {Path(self.directory) / MANIFEST} (counts, SHA-256 of each file)"
         )
@@ -100,6 +105,26 @@ def safe_file_name(name: str, taken: set[str]) -> str:
         candidate = f"{stem} ({n}){suffix}"
     taken.add(candidate.lower())
     return candidate
+
+
+def collection_names(files: list[dict[str, Any]]) -> dict[str, str]:
+    """{collection id: name} of the collections among the files table's items (decision
+    0111: `sk = COLLECTION#<id>` in the tenant's files partition; the name locks beside them,
+    `COLLECTIONNAME#...`, are not collections)."""
+    tag = f"{COLLECTION_TAG}{KEY_DELIMITER}"
+    return {
+        str(item["id"]): str(item.get("name", ""))
+        for item in files
+        if str(item.get("sk", "")).startswith(tag) and item.get("id")
+    }
+
+
+def readable_record(item: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """A file record as documents.json shows it: without keys, plus `collections`, the names
+    of the collections it belongs to (an id whose collection was deleted is left out: it
+    restricts nothing)."""
+    ids = item.get("collectionIds") or []
+    return {**_plain(item), "collections": [names[i] for i in ids if i in names]}
 
 
 def user_id_of_partition(pk: str) -> str | None:
@@ -137,7 +162,10 @@ class TenantExport:
         progress("exporting conversations")
         self._conversations(directory, items.get("conversations", []), users, report)
         progress("exporting documents")
-        document_keys = self._documents(slug, directory, items.get("files", []), report)
+        files = items.get("files", [])
+        names = collection_names(files)
+        report.collections = len(names)
+        document_keys = self._documents(slug, directory, files, names, report)
         progress("exporting the search index")
         self._objects(slug, directory, document_keys, report)
 
@@ -211,7 +239,12 @@ class TenantExport:
             )
 
     def _documents(
-        self, slug: str, directory: Path, files: list[dict[str, Any]], report: ExportReport
+        self,
+        slug: str,
+        directory: Path,
+        files: list[dict[str, Any]],
+        names: dict[str, str],
+        report: ExportReport,
     ) -> set[str]:
         """Each file's bytes under its uploaded name; returns the object keys written."""
         taken: set[str] = set()
@@ -230,7 +263,7 @@ class TenantExport:
             with path.open("wb") as out:
                 shutil.copyfileobj(body, out, 1 << 20)
             keys.add(str(key))
-            records.append({**_plain(item), "document": f"documents/{name}"})
+            records.append({**readable_record(item, names), "document": f"documents/{name}"})
             report.documents += 1
             report.document_bytes += path.stat().st_size
         write_json(directory / "documents.json", records)

@@ -5,7 +5,10 @@ What cannot be carried over, and what is done instead:
 - Passwords: Cognito never reveals them. Each user is invited again with the same email and
   roles (a temporary password locally, printed; an invitation email in the cloud).
 - User ids: Cognito assigns a new `sub` to each new user. Every stored reference to the old id
-  (the conversations' partition keys, `uploadedBy`...) is rewritten to the new one.
+  (the conversations' partition keys, `uploadedBy`, a file's `owner` and `verifiedBy`,
+  collection audiences, content issues' `askedBy` and `ownerIds`...) is rewritten to the new
+  one, so restricted collections admit the same people (decision 0111). The tenant id is kept,
+  so keys and `governed = <tenant>#GOVERNED` are restored as they were.
 - S3 version ids: a put creates a new version; file records pinned to a version are re-pinned.
 
 Refused (nothing written): a folder whose manifest is missing, of another format or whose

@@ -1,21 +1,28 @@
 """Export -> purge -> import -> export gives the same content, through the CLI against the
 running local platform: documents under their names, users with their roles, conversations
 per user, every item and object. The imported tenant works: its admin signs in (with a new
-password), finds the conversation, and the document is still searched and cited."""
+password), finds the conversation, and the document is still searched and cited. Governed
+knowledge comes along (decision 0111): a restricted collection still hides its file from a
+member outside its audience, now named by the re-created users' new ids."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from engageiq_tenancy.governance import today
+from tests.integration.chat.test_chat_with_files import DOCUMENT as PRICING
+from tests.integration.chat.test_chat_with_files import QUESTION, ask
 from tests.integration.conftest import DevPlatform
 from tests.integration.files.test_files_end_to_end import auth, search, wait_until_settled
+from tests.integration.files.test_governance_end_to_end import governed_ids
 from tests.integration.test_tenant_lifecycle import NEW_PASSWORD
 
 pytestmark = pytest.mark.integration
@@ -164,3 +171,103 @@ def test_import_refuses_a_damaged_export_and_a_tenant_that_exists(
     (directory / "tenant.json").write_text("{}")
     assert failing(str(directory))["code"] == "export_damaged"
     assert failing(str(tmp_path))["code"] == "not_an_export"
+
+
+def call(platform: DevPlatform, token: str, method: str, path: str, body: Any = None) -> Any:
+    return httpx.request(
+        method, f"{platform.web_url}{path}", json=body, headers=auth(token), timeout=30
+    )
+
+
+def test_a_restricted_collection_stays_closed_after_export_and_import(
+    dev_platform: DevPlatform, tmp_path: Path
+) -> None:
+    created = cli(dev_platform, "tenants", "create", "bilby", "--name", "Bilby Ltd",
+                  "--admin-email", "admin@bilby.example")  # fmt: skip
+    temporary = {"admin@bilby.example": created["adminTemporaryPassword"]}
+    for email in ("insider@bilby.example", "outsider@bilby.example"):
+        temporary[email] = cli(dev_platform, "users", "invite", "bilby", email)["temporaryPassword"]
+    token = {e: first_token(dev_platform, e, p, NEW_PASSWORD) for e, p in temporary.items()}
+    admin, insider, outsider = (
+        token[f"{who}@bilby.example"] for who in ("admin", "insider", "outsider")
+    )
+    insider_id = call(dev_platform, insider, "GET", "/api/me").json()["userId"]
+
+    legal = call(
+        dev_platform, admin, "POST", "/api/collections",
+        {"name": "Legal", "audience": {"users": [insider_id]}},
+    )  # fmt: skip
+    assert legal.status_code == 201, legal.text
+    legal_id = legal.json()["id"]
+    uploaded = httpx.post(
+        f"{dev_platform.web_url}/api/upload-file",
+        params={"collectionId": legal_id},
+        files={"file": ("quokka-pricing.md", PRICING, "text/markdown")},
+        headers=auth(admin),
+        timeout=30,
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    file_id = uploaded.json()["id"]
+    assert wait_until_settled(dev_platform, admin, file_id)["status"] == "ready"
+    review_by = (today() + timedelta(days=90)).isoformat()
+    for method, path, body in (
+        ("PATCH", "", {"owner": insider_id}),
+        ("POST", "/verify", {"reviewBy": review_by}),
+    ):
+        changed = call(dev_platform, admin, method, f"/api/files/{file_id}{path}", body)
+        assert changed.status_code == 200, changed.text
+    # The insider's thumbs-down raises a content issue for the file's owner (the insider).
+    events = ask(dev_platform, insider, QUESTION)
+    assert [e.data["sourceId"] for e in events if e.event == "citation"] == [file_id]
+    meta = events[0].data
+    rated = call(
+        dev_platform, insider, "PUT",
+        f"/api/conversations/{meta['conversationId']}/messages/{meta['assistantMessageId']}"
+        "/feedback",
+        {"rating": "down", "reason": "The price went up"},
+    )  # fmt: skip
+    assert rated.status_code == 200, rated.text
+
+    first = tmp_path / "first"
+    exported = cli(dev_platform, "tenants", "export", "bilby", str(first))
+    assert exported["counts"]["collections"] == 1
+    (document,) = json.loads((first / "documents.json").read_text())
+    assert document["collections"] == ["Legal"]
+    cli(dev_platform, "tenants", "delete", "bilby", "--purge", "--yes")
+    imported = cli(dev_platform, "tenants", "import", str(first))
+    second = tmp_path / "second"
+    cli(dev_platform, "tenants", "export", "bilby", str(second))
+    assert content(second) == content(first)
+
+    token = {
+        e: first_token(dev_platform, e, p, NEW_PASSWORD)
+        for e, p in imported["temporaryPasswords"].items()
+    }
+    admin, insider, outsider = (
+        token[f"{who}@bilby.example"] for who in ("admin", "insider", "outsider")
+    )
+    new_insider = call(dev_platform, insider, "GET", "/api/me").json()["userId"]
+    assert new_insider != insider_id
+    assert file_id in governed_ids(dev_platform, "bilby")
+
+    # Outside the audience: the file answers as a missing id does and is listed nowhere.
+    hidden = call(dev_platform, outsider, "GET", f"/api/files/{file_id}")
+    assert (hidden.status_code, hidden.json()["code"]) == (404, "file_not_found")
+    listed = call(dev_platform, outsider, "GET", "/api/files").json()["files"]
+    assert file_id not in {f["id"] for f in listed}
+    assert call(dev_platform, outsider, "GET", "/api/collections").json()["collections"] == []
+    assert search(dev_platform, outsider, "Quokka plan") == []
+
+    # Inside it: the file with its collection, owner (the new id) and verification.
+    shown = call(dev_platform, insider, "GET", f"/api/files/{file_id}")
+    assert shown.status_code == 200, shown.text
+    assert (
+        shown.json()["collectionIds"], shown.json()["owner"], shown.json()["freshness"],
+        shown.json()["reviewBy"],
+    ) == ([legal_id], new_insider, "verified", review_by)  # fmt: skip
+    listed = call(dev_platform, insider, "GET", "/api/files").json()["files"]
+    assert file_id in {f["id"] for f in listed}
+    (collection,) = call(dev_platform, insider, "GET", "/api/collections").json()["collections"]
+    assert (collection["name"], collection["audience"]["users"]) == ("Legal", [new_insider])
+    (issue,) = call(dev_platform, insider, "GET", "/api/content-issues").json()["issues"]
+    assert (issue["askedBy"], issue["ownerIds"]) == (new_insider, [new_insider])

@@ -5,12 +5,12 @@ from S3 (through the same cache the files service uses) and returns passages; an
 from __future__ import annotations
 
 import os
-from collections.abc import Collection
 from html import escape
 from typing import Final, Protocol
 
 from engageiq_search.cache_budget import cache_bytes_from_env
 from engageiq_search.embedder import embedder_for
+from engageiq_search.file_filter import EVERY_FILE, FileFilter
 from engageiq_search.index_store import IndexStore
 from engageiq_search.service import Passage, TenantSearch
 from engageiq_tenancy.context import TenantContext
@@ -32,13 +32,7 @@ class Retriever(Protocol):
     OpenSearch Service instead of `S3Retriever`."""
 
     async def retrieve(
-        self,
-        tenant: TenantContext,
-        query: str,
-        limit: int,
-        *,
-        files: Collection[str] | None = None,
-        exclude: Collection[str] = (),
+        self, tenant: TenantContext, query: str, limit: int, only: FileFilter = EVERY_FILE
     ) -> list[Passage]: ...
 
 
@@ -67,18 +61,11 @@ class S3Retriever:
         return cls(TenantSearch(indexes, cache_bytes, embedder))
 
     async def retrieve(
-        self,
-        tenant: TenantContext,
-        query: str,
-        limit: int,
-        *,
-        files: Collection[str] | None = None,
-        exclude: Collection[str] = (),
+        self, tenant: TenantContext, query: str, limit: int, only: FileFilter = EVERY_FILE
     ) -> list[Passage]:
         """The caller's tenant's best passages for `query`; never another tenant's (the index
-        is found through keys built from `tenant`). `files` limits them to a scope's file ids
-        (None: no limit); `exclude` leaves out the files the caller may not see."""
-        return await self._search.search(tenant, query, limit, files=files, exclude=exclude)
+        is found through keys built from `tenant`), of the files `only` lets through."""
+        return await self._search.search(tenant, query, limit, only)
 
 
 def within_budget(passages: list[Passage], max_chars: int) -> list[Passage]:

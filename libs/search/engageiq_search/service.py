@@ -7,7 +7,6 @@ another tenant's queries."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -17,6 +16,7 @@ import msgspec
 
 from engageiq_search.cache_budget import default_cache_bytes
 from engageiq_search.embedder import Embedder
+from engageiq_search.file_filter import EVERY_FILE, FileFilter
 from engageiq_search.index_cache import CachedIndex, IndexCache
 from engageiq_search.index_store import IndexPointer, IndexStore
 from engageiq_search.tenant_index import TenantIndex
@@ -89,23 +89,25 @@ class TenantSearch:
         tenant: TenantContext,
         query: str,
         limit: int,
-        *,
-        files: Collection[str] | None = None,
-        exclude: Collection[str] = (),
+        only: FileFilter = EVERY_FILE,
     ) -> list[Passage]:
         """The best `limit` (at most `MAX_RESULTS`) passages of `tenant`'s current index for
-        `query`, best first. `files`, when given, limits them to those file ids (a scope);
-        `exclude` leaves those file ids out (files the caller's audiences hide, decision
-        0111): `TenantIndex.search`'s filter."""
+        `query`, best first, of the files `only` lets through (a scope, minus the files the
+        caller's audiences hide; decision 0111)."""
         limit = max(0, min(limit, MAX_RESULTS))
-        if not query.strip() or limit == 0 or (files is not None and not files):
+        if not query.strip() or limit == 0 or only.matches_nothing:
             return []
         index = await self.current(tenant)
         if index is None:
             return []
         hits = await anyio.to_thread.run_sync(
             functools.partial(
-                index.search, query, limit, embedder=self._embedder, files=files, exclude=exclude
+                index.search,
+                query,
+                limit,
+                embedder=self._embedder,
+                files=only.within,
+                exclude=only.hidden,
             )
         )
         return [

@@ -5,11 +5,11 @@ the model as search results it can cite, apart from the instructions."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from litestar.testing import TestClient
 
 from engageiq_chat.context.retrieval import Passage
+from engageiq_search.file_filter import EVERY_FILE, FileFilter
 from engageiq_tenancy.context import TenantContext
 from tests.support.chat import ChatHarness, ScriptedProvider, chat
 
@@ -32,7 +32,7 @@ class FakeRetriever:
     asked: list[tuple[str, str]] = field(default_factory=list)
 
     async def retrieve(
-        self, tenant: TenantContext, query: str, limit: int, **filters: Any
+        self, tenant: TenantContext, query: str, limit: int, only: FileFilter = EVERY_FILE
     ) -> list[Passage]:
         self.asked.append((tenant.tenant_id, query))
         return PASSAGES[:limit]

@@ -14,6 +14,7 @@ from litestar.testing import TestClient
 
 from engageiq_chat.context.retrieval import Passage
 from engageiq_chat.settings import ChatSettings
+from engageiq_search.file_filter import EVERY_FILE, FileFilter
 from engageiq_tenancy.context import TenantContext
 from tests.support.chat import ChatHarness, ScriptedProvider, cites, dynamodb, parse_sse
 
@@ -57,7 +58,7 @@ def test_a_repeat_replays_the_first_answer_without_a_second_turn(harness: ChatHa
 @dataclass
 class TwoPassages:
     async def retrieve(
-        self, tenant: TenantContext, query: str, limit: int, **filters: Any
+        self, tenant: TenantContext, query: str, limit: int, only: FileFilter = EVERY_FILE
     ) -> list[Passage]:
         return [
             Passage(

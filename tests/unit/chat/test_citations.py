@@ -34,6 +34,7 @@ from engageiq_chat.providers.base import (
 )
 from engageiq_chat.turns.model_text import ModelText
 from engageiq_chat.turns.sources import AnswerSources
+from engageiq_search.file_filter import EVERY_FILE, FileFilter
 from engageiq_tenancy.governance import Freshness
 from tests.support.chat import ChatHarness, ScriptedProvider, SseEvent, chat, cites, parse_sse
 from tests.support.messages_server import Cite, MessagesServer, Reply
@@ -240,7 +241,9 @@ class Passages:
     def __init__(self, *passages: Passage) -> None:
         self.passages = list(passages)
 
-    async def retrieve(self, tenant: Any, query: str, limit: int, **filters: Any) -> list[Passage]:
+    async def retrieve(
+        self, tenant: Any, query: str, limit: int, only: FileFilter = EVERY_FILE
+    ) -> list[Passage]:
         return self.passages[:limit]
 
 

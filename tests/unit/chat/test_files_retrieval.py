@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection
 
 from engageiq_chat.context.files_retrieval import FilesRetriever
 from engageiq_chat.context.retrieval import Passage
 from engageiq_search import Passage as FilePassage
+from engageiq_search.file_filter import EVERY_FILE, FileFilter
 from engageiq_tenancy.context import Role, TenantContext
 
 ACME = TenantContext("acme", "u1", "u1", frozenset({Role.MEMBER}))
@@ -17,19 +17,13 @@ class FakeSearch:
     def __init__(self, found: list[FilePassage] | None = None) -> None:
         self.found = found
         self.asked: list[tuple[str, str, int]] = []
-        self.filters: list[tuple[Collection[str] | None, Collection[str]]] = []
+        self.filters: list[FileFilter] = []
 
     async def retrieve(
-        self,
-        tenant: TenantContext,
-        query: str,
-        limit: int,
-        *,
-        files: Collection[str] | None = None,
-        exclude: Collection[str] = (),
+        self, tenant: TenantContext, query: str, limit: int, only: FileFilter = EVERY_FILE
     ) -> list[FilePassage]:
         self.asked.append((tenant.tenant_id, query, limit))
-        self.filters.append((files, exclude))
+        self.filters.append(only)
         if self.found is None:
             raise RuntimeError("index unreadable")
         return self.found
@@ -72,6 +66,7 @@ def test_a_failing_search_means_no_passages() -> None:
 def test_the_scope_and_the_hidden_files_reach_the_search() -> None:
     search = FakeSearch([])
     retriever = FilesRetriever(search)
-    asyncio.run(retriever.retrieve(ACME, "price", 5, files={"f1"}, exclude={"f2"}))
+    scoped = FileFilter(frozenset({"f1"}), frozenset({"f2"}))
+    asyncio.run(retriever.retrieve(ACME, "price", 5, scoped))
     asyncio.run(retriever.retrieve(ACME, "price", 5))
-    assert search.filters == [({"f1"}, {"f2"}), (None, ())]
+    assert search.filters == [scoped, EVERY_FILE]

@@ -5,7 +5,7 @@ a notice; a source the reader may no longer see is withheld when history is read
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,7 @@ from engageiq_chat.providers.anthropic_provider import search_result
 from engageiq_chat.providers.base import ModelRequest, PromptMessage
 from engageiq_chat.providers.offline import offline_answer
 from engageiq_chat.turns.idempotency import body_hash
+from engageiq_search.file_filter import EVERY_FILE, FileFilter
 from engageiq_tenancy.context import Role, TenantContext, group_name
 from engageiq_tenancy.governance import (
     Audience,
@@ -191,22 +192,17 @@ class Recording:
     """Retrieves from a fixed list, as the index filter would, and records each filter."""
 
     passages: list[Passage]
-    filters: list[tuple[frozenset[str] | None, frozenset[str]]] = field(default_factory=list)
+    filters: list[FileFilter] = field(default_factory=list)
 
     async def retrieve(
-        self,
-        tenant: TenantContext,
-        query: str,
-        limit: int,
-        *,
-        files: Collection[str] | None = None,
-        exclude: Collection[str] = (),
+        self, tenant: TenantContext, query: str, limit: int, only: FileFilter = EVERY_FILE
     ) -> list[Passage]:
-        self.filters.append((None if files is None else frozenset(files), frozenset(exclude)))
+        self.filters.append(only)
         return [
             p
             for p in self.passages
-            if (files is None or p.source_id in files) and p.source_id not in exclude
+            if (only.within is None or p.source_id in only.within)
+            and p.source_id not in only.hidden
         ][:limit]
 
 
@@ -285,10 +281,10 @@ def test_a_scope_is_stored_used_by_later_turns_and_cleared(
     status, _ = post(client, headers, {"message": "Again?", "conversationId": cid})
     hidden = frozenset({"f-board"})
     assert recording.filters == [
-        (frozenset({"f-price", "f-notes"}), hidden),
-        (frozenset({"f-price", "f-notes"}), hidden),
-        (None, hidden),
-        (None, hidden),
+        FileFilter(frozenset({"f-price", "f-notes"}), hidden),
+        FileFilter(frozenset({"f-price", "f-notes"}), hidden),
+        FileFilter(None, hidden),
+        FileFilter(None, hidden),
     ]
 
 
@@ -335,7 +331,7 @@ def test_admins_may_scope_to_any_collection_and_see_every_file(
     assert status == 200
     status, _ = post(client, governed.headers("acme", "boss"), {"message": "Next year?"})
     assert status == 200
-    assert recording.filters == [(frozenset({"f-board"}), frozenset()), (None, frozenset())]
+    assert recording.filters == [FileFilter(frozenset({"f-board"})), EVERY_FILE]
 
 
 def test_sources_carry_their_freshness_and_the_answer_a_notice(governed: ChatHarness) -> None:
@@ -425,7 +421,7 @@ def test_continuing_an_answer_keeps_to_the_scope_and_the_audiences(governed: Cha
             headers=headers,
         )
         assert response.status_code == 200, response.text
-    scoped = (frozenset({"f-price"}), frozenset({"f-board"}))
+    scoped = FileFilter(frozenset({"f-price"}), frozenset({"f-board"}))
     assert recording.filters == [scoped, scoped]
 
 

@@ -17,6 +17,7 @@ from engageiq_chat.context.retrieval import Passage
 from engageiq_chat.services import ChatServices
 from engageiq_chat.settings import ChatSettings
 from engageiq_chat.tenant.directory import TenantDirectory
+from engageiq_search.file_filter import EVERY_FILE, FileFilter
 from engageiq_tenancy.context import Role, TenantContext
 from engageiq_tenancy.usage_keys import current_day, current_month
 from tests.support.chat import (
@@ -37,7 +38,7 @@ class FixedPassages:
     passages: list[Passage] = field(default_factory=list)
 
     async def retrieve(
-        self, tenant: TenantContext, query: str, limit: int, **filters: Any
+        self, tenant: TenantContext, query: str, limit: int, only: FileFilter = EVERY_FILE
     ) -> list[Passage]:
         return self.passages[:limit]
 

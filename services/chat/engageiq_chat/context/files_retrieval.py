@@ -4,7 +4,6 @@ service's `Retriever`."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from typing import Protocol
 
 import anyio
@@ -13,6 +12,7 @@ import structlog
 from engageiq_chat.context.retrieval import Passage
 from engageiq_search import Passage as FilePassage
 from engageiq_search import S3Retriever
+from engageiq_search.file_filter import EVERY_FILE, FileFilter
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.settings import ServiceSettings
 
@@ -21,13 +21,7 @@ log = structlog.get_logger(__name__)
 
 class FileSearch(Protocol):
     async def retrieve(
-        self,
-        tenant: TenantContext,
-        query: str,
-        limit: int,
-        *,
-        files: Collection[str] | None = None,
-        exclude: Collection[str] = (),
+        self, tenant: TenantContext, query: str, limit: int, only: FileFilter = EVERY_FILE
     ) -> list[FilePassage]: ...
 
 
@@ -58,20 +52,12 @@ class FilesRetriever:
         return cls(S3Retriever.from_settings(settings, service="chat"))
 
     async def retrieve(
-        self,
-        tenant: TenantContext,
-        query: str,
-        limit: int,
-        *,
-        files: Collection[str] | None = None,
-        exclude: Collection[str] = (),
+        self, tenant: TenantContext, query: str, limit: int, only: FileFilter = EVERY_FILE
     ) -> list[Passage]:
-        """The tenant's best passages: of `files` only when given, never of `exclude`."""
+        """The tenant's best passages, of the files `only` lets through."""
         try:
             async with self._slots:
-                found = await self._search.retrieve(
-                    tenant, query, limit, files=files, exclude=exclude
-                )
+                found = await self._search.retrieve(tenant, query, limit, only)
         except Exception:
             # An answer without documents beats no answer: the turn goes on, the log says why.
             log.warning("retrieval_failed", exc_info=True)

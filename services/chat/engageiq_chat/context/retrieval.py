@@ -3,10 +3,10 @@ search plugs in through `files_retrieval.FilesRetriever`; `NoRetriever` retrieve
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
 
+from engageiq_search.file_filter import EVERY_FILE, FileFilter
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.governance import Freshness
 
@@ -33,16 +33,10 @@ class Passage:
 
 class Retriever(Protocol):
     async def retrieve(
-        self,
-        tenant: TenantContext,
-        query: str,
-        limit: int,
-        *,
-        files: Collection[str] | None = None,
-        exclude: Collection[str] = (),
+        self, tenant: TenantContext, query: str, limit: int, only: FileFilter = EVERY_FILE
     ) -> list[Passage]:
-        """Passages of `tenant`'s own documents only, best first: only of `files` when given
-        (a conversation's scope), never of `exclude` (files the caller may not see)."""
+        """Passages of `tenant`'s own documents only, best first, of the files `only` lets
+        through (a conversation's scope, never a file the caller may not see)."""
         ...
 
 
@@ -50,12 +44,6 @@ class NoRetriever:
     """Retrieves nothing (tests and benchmarks that leave documents out)."""
 
     async def retrieve(
-        self,
-        tenant: TenantContext,
-        query: str,
-        limit: int,
-        *,
-        files: Collection[str] | None = None,
-        exclude: Collection[str] = (),
+        self, tenant: TenantContext, query: str, limit: int, only: FileFilter = EVERY_FILE
     ) -> list[Passage]:
         return []

@@ -18,6 +18,7 @@ import msgspec
 from botocore.exceptions import BotoCoreError, ClientError
 
 from engageiq_chat.storage import DynamoTables, values
+from engageiq_search.file_filter import FileFilter
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError
@@ -74,12 +75,15 @@ def scope_to_item(scope: ConversationScope) -> dict[str, Any]:
     return {"collectionIds": list(scope.collection_ids), "fileIds": list(scope.file_ids)}
 
 
-def files_of(view: KnowledgeView, scope: ConversationScope | None) -> frozenset[str] | None:
-    """The file ids retrieval is limited to: the scope's collections' files and its files;
-    None without a scope (every file the caller may see)."""
-    if scope is None:
-        return None
-    return view.files_in(scope.collection_ids) | frozenset(scope.file_ids)
+def file_filter(
+    view: KnowledgeView, caller: TenantContext, scope: ConversationScope | None
+) -> FileFilter:
+    """What retrieval may return for `caller`: never the files their audiences hide; with a
+    scope, only the scope's collections' files and its files."""
+    within = (
+        None if scope is None else view.files_in(scope.collection_ids) | frozenset(scope.file_ids)
+    )
+    return FileFilter(within, view.hidden_files(caller))
 
 
 class Knowledge:

@@ -32,7 +32,7 @@ from engageiq_chat.context.tokens import estimate_tokens
 from engageiq_chat.conversations.keys import now_iso
 from engageiq_chat.conversations.store import Conversation, title_from
 from engageiq_chat.ids import new_id
-from engageiq_chat.knowledge.scope import ConversationScope, files_of
+from engageiq_chat.knowledge.scope import ConversationScope, file_filter
 from engageiq_chat.knowledge.trust import governed_passages, notice_for
 from engageiq_chat.messages.model import Citation, MessageStatus, Role, StoredMessage
 from engageiq_chat.messages.store import ConversationGone
@@ -186,8 +186,7 @@ class ChatTurns:
             tenant,
             question.content,
             PASSAGES_PER_TURN,
-            files=files_of(view, conversation.scope),
-            exclude=view.hidden_files(tenant),
+            file_filter(view, tenant, conversation.scope),
         )
         passages = governed_passages(question.content, found, view)
         request = chat.prompts.build(
@@ -232,8 +231,7 @@ class ChatTurns:
             tenant,
             text,
             PASSAGES_PER_TURN,
-            files=files_of(view, scope),
-            exclude=view.hidden_files(tenant),
+            file_filter(view, tenant, scope),
         )
         return governed_passages(text, found, view)
 

@@ -12,6 +12,7 @@ from litestar.params import QueryParameter
 
 from engageiq_files.catalog.access import audience_wall, search_scope
 from engageiq_files.runtime import FilesRuntime
+from engageiq_search.file_filter import FileFilter
 from engageiq_search.service import Passage
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.error_codes import Errors
@@ -65,7 +66,7 @@ async def search_files(
     id that does not exist or that the caller may not see."""
     wall = await audience_wall(files, tenant)
     scope = await search_scope(files, wall, collection_ids or (), file_ids or ())
-    hits = await files.search.search(tenant, q, limit, files=scope, exclude=wall.hidden_files())
+    hits = await files.search.search(tenant, q, limit, FileFilter(scope, wall.hidden_files()))
     return SearchResults(
         results=[
             FoundPassage(**msgspec.structs.asdict(p), freshness=wall.view.freshness_of(p.file_id))
