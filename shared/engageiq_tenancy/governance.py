@@ -211,8 +211,9 @@ class KnowledgeView:
         )
 
     def files_in(self, collection_ids: Iterable[str]) -> frozenset[str]:
-        """Ids of files that belong to any of `collection_ids` (audiences not applied)."""
-        wanted = set(collection_ids)
+        """Ids of files that belong to any of `collection_ids` that still exist (audiences not
+        applied): a conversation scoped to a collection deleted since covers nothing of it."""
+        wanted = set(collection_ids) & self.collections.keys()
         return frozenset(f.id for f in self.files.values() if wanted & set(f.collection_ids))
 
     def freshness_of(self, file_id: str, on: date | None = None) -> Freshness:

@@ -114,3 +114,9 @@ def test_review_dates_must_be_real_days(bad: str) -> None:
 
 def test_a_past_review_date_is_allowed() -> None:
     assert parse_review_by("2001-01-01") == date(2001, 1, 1)
+
+
+def test_a_deleted_collection_scopes_to_nothing() -> None:
+    v = view({"open": None}, {"f1": ("open",), "f2": ("gone",)})
+    assert v.files_in(["open", "gone"]) == frozenset({"f1"})
+    assert v.files_in(["gone"]) == frozenset()

@@ -70,6 +70,8 @@ def check_audience(
     for user in unique_users:
         if not is_tenant_user(user):
             raise ApiError(
-                Errors.INVALID_AUDIENCE, detail="a user named is not a user of your organisation"
+                Errors.INVALID_AUDIENCE,
+                detail=f"{user!r} is not a user of your organisation (removed users must be "
+                "taken out of the audience)",
             )
     return Audience(users=unique_users, roles=unique_roles)
