@@ -70,7 +70,7 @@ async def list_content_issues(
     status_code=200,
     request_max_body_size=8192,
     responses=documented_errors(
-        Errors.RESOLUTION_NOTE_REQUIRED.documented(note="no note, or a blank one"),
+        Errors.RESOLUTION_NOTE_REQUIRED,
         Errors.RESOLUTION_NOTE_TOO_LONG.documented(note=f"over {MAX_NOTE_CHARS} characters"),
         Errors.INVALID_REQUEST.documented(note="not JSON, or unknown fields"),
         Errors.CONTENT_ISSUE_NOT_FOUND,
