@@ -95,8 +95,9 @@ def file_filter(
 
 class Knowledge:
     """The chat service's reads of governed knowledge: the tenant's `KnowledgeView` (one
-    `KnowledgeReader` per process, cached per tenant) and file records, both with the chat
-    service's tenant-scoped clients."""
+    `KnowledgeReader` per process, cached per tenant) and file records (a scope's checks,
+    and which cited files still exist when history is shown), both with the chat service's
+    tenant-scoped clients."""
 
     def __init__(self, reader: KnowledgeReader, tables: DynamoTables, files_table: str) -> None:
         self._reader = reader
