@@ -102,7 +102,8 @@ def _aws_failure(exc: Exception) -> tuple[str, str]:
 
 
 def _common(function: Callable[P, R]) -> Callable[P, R]:
-    """--env/--outputs/--json on every command, and provisioning errors as exit codes."""
+    """--env/--outputs/--json on every command, a malformed SLUG refused (`invalid_slug`,
+    exit 2), and provisioning errors as exit codes."""
 
     @click.option(
         "--env",
@@ -128,9 +129,15 @@ def _common(function: Callable[P, R]) -> Callable[P, R]:
     @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
     @wraps(function)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        from engageiq.provisioning.tenants import well_formed_slug
+
         click.get_current_context().meta[_STATE_DIR_KEY] = kwargs.pop("state_dir", None)
         as_json = bool(kwargs.get("as_json"))
         try:
+            # Every SLUG argument is checked before it reaches a key builder, whose refusal
+            # (InvalidTenantId) would otherwise be a traceback.
+            if "slug" in kwargs:
+                well_formed_slug(str(kwargs["slug"]))
             return function(*args, **kwargs)
         except ProvisioningError as exc:
             report_failure(exc.code, exc.message, exc.exit_code, as_json)

@@ -56,13 +56,22 @@ RESERVED_SLUGS: Final = frozenset(
 PLANS: Final = ("trial", "standard", "enterprise")
 
 
-def validate_slug(slug: str) -> str:
+def well_formed_slug(slug: str) -> str:
+    """`slug` if it can name a tenant at all, else InvalidInput `invalid_slug` (exit 2): what
+    every command checks before a slug becomes part of a key (`engageiq tenants show 'A B'`
+    is refused like `create`, never a traceback)."""
     if not is_valid_tenant_id(slug):
         raise InvalidInput(
             "invalid_slug",
             f"'{slug}' is not a valid tenant slug: use 3-32 lowercase letters, digits and single "
             "hyphens, starting with a letter.",
         )
+    return slug
+
+
+def validate_slug(slug: str) -> str:
+    """A slug for a new tenant: well formed and not reserved."""
+    well_formed_slug(slug)
     if slug in RESERVED_SLUGS:
         raise InvalidInput("reserved_slug", f"'{slug}' is reserved; choose another slug.")
     return slug

@@ -345,6 +345,12 @@ class Errors:
         "resolution_note_too_long",
         "Keep the note to {limit} characters or fewer.",
     )
+    RESOLUTION_NOTE_REQUIRED = ErrorCode(
+        400,
+        "resolution_note_required",
+        "Say what was done: a note of 1 to {limit} visible characters.",
+        "no note, or one with no visible characters",
+    )
 
     # The organisation and its users (the tenant admin API).
     TENANT_RECORD_NOT_FOUND = ErrorCode(

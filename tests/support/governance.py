@@ -4,6 +4,7 @@ the files service's routes that write them."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -156,4 +157,22 @@ def mark_stale(
             ":review": {"S": review_by},
             ":governed": {"S": governed_partition(tenant)},
         },
+    )
+
+
+def delete_file_record(resources: LocalResources, tenant_id: str, file_id: str) -> None:
+    """The file record gone, as at the end of a delete (the reaper's last step)."""
+    db, table = _files(resources)
+    db.delete_item(TableName=table, Key=to_item(file_record_key(tenant_id, file_id)))
+
+
+def retire_file_record(resources: LocalResources, tenant_id: str, file_id: str) -> None:
+    """The first step of a delete as the files catalog writes it (`FileCatalog.retire`): the
+    record stays, `retiring` and expired at once, until the reaper finishes."""
+    db, table = _files(resources)
+    db.update_item(
+        TableName=table,
+        Key=to_item(file_record_key(tenant_id, file_id)),
+        UpdateExpression="SET retiring = :yes, expiresAt = :now",
+        ExpressionAttributeValues=to_item({":yes": True, ":now": int(time.time())}),
     )

@@ -12,6 +12,7 @@ from engageiq_chat.context.retrieval import Passage
 from engageiq_search.file_filter import EVERY_FILE, FileFilter
 from engageiq_tenancy.context import TenantContext
 from tests.support.chat import ChatHarness, ScriptedProvider, chat
+from tests.support.governance import put_file_record
 
 PASSAGES = [
     Passage(
@@ -41,6 +42,8 @@ class FakeRetriever:
 def test_offline_answer_is_grounded_and_cites_only_what_it_quotes(harness: ChatHarness) -> None:
     retriever = FakeRetriever()
     harness.retriever = retriever
+    for passage in PASSAGES:  # history withholds the sources of files that do not exist
+        put_file_record(harness.resources, "acme", passage.source_id, passage.title)
     with TestClient(harness.app()) as client:
         headers = harness.headers("acme")
         events = chat(client, headers, "How much is the Pro plan?")

@@ -17,6 +17,7 @@ from engageiq_chat.settings import ChatSettings
 from engageiq_search.file_filter import EVERY_FILE, FileFilter
 from engageiq_tenancy.context import TenantContext
 from tests.support.chat import ChatHarness, ScriptedProvider, cites, dynamodb, parse_sse
+from tests.support.governance import put_file_record
 
 KEY = "0b6f8a3e-1d2c-4e5f-9a7b-123456789abc"
 
@@ -89,6 +90,9 @@ def test_a_replayed_answer_has_its_sources_as_streamed(harness: ChatHarness) -> 
         )
     )
     harness.provider, harness.retriever = provider, TwoPassages()
+    # The files exist: a replay withholds the sources of files that do not (decision 0111).
+    put_file_record(harness.resources, "acme", "price-list-2026", "Price list 2026")
+    put_file_record(harness.resources, "acme", "security-faq", "Security FAQ")
     with TestClient(harness.app()) as client:
         headers = harness.headers()
         first = every_event(post(client, headers, {"message": "Pro price, SSO?"}).text)

@@ -37,6 +37,7 @@ from engageiq_chat.turns.sources import AnswerSources
 from engageiq_search.file_filter import EVERY_FILE, FileFilter
 from engageiq_tenancy.governance import Freshness
 from tests.support.chat import ChatHarness, ScriptedProvider, SseEvent, chat, cites, parse_sse
+from tests.support.governance import put_file_record
 from tests.support.messages_server import Cite, MessagesServer, Reply
 
 PRICING = Passage(
@@ -270,7 +271,10 @@ def stored(
 
 
 @pytest.fixture
-def retrieved() -> Passages:
+def retrieved(harness: ChatHarness) -> Passages:
+    # The files exist: history withholds the sources of files that do not (decision 0111).
+    for passage in (PRICING, SECURITY, NOTES):
+        put_file_record(harness.resources, "acme", passage.source_id, passage.title)
     return Passages(PRICING, SECURITY, NOTES)
 
 

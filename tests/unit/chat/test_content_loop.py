@@ -4,6 +4,8 @@ it; each finished turn records citations and unanswered questions for the conten
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -15,10 +17,22 @@ from litestar.testing import TestClient
 from engageiq_chat.content.signals import could_not_answer
 from engageiq_chat.context.retrieval import Passage
 from engageiq_chat.messages.model import Citation, MessageStatus, Role, StoredMessage
+from engageiq_chat.services import ChatServices
+from engageiq_chat.settings import ChatSettings
+from engageiq_chat.turns.turn import ChatTurns
+from engageiq_tenancy.content_health import ContentHealth
+from engageiq_tenancy.context import Role as TenantRole
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.keys import FILE_TAG, FILES_ENTITY, tenant_partition
-from tests.support.chat import ChatHarness, ScriptedProvider, chat, cites, dynamodb
-from tests.support.governance import mark_stale
+from tests.support.chat import (
+    ChatHarness,
+    ScriptedProvider,
+    chat,
+    cites,
+    dynamodb,
+    service_settings,
+)
+from tests.support.governance import govern_file, mark_stale, put_collection
 from tests.unit.chat.test_citations import Passages
 
 PRICING = Passage(
@@ -166,6 +180,47 @@ def test_a_thumbs_down_with_a_reason_reaches_the_owners_and_is_resolved_once(
     assert (bad.status_code, bad.json()["code"]) == (400, "invalid_request")
 
 
+def test_an_issue_citing_a_restricted_file_is_shown_only_to_those_who_may_see_it(
+    harness: ChatHarness, client: TestClient[Litestar]
+) -> None:
+    # pricing.md is in a collection only alice may see; security.md (bob's) is open.
+    put_collection(harness.resources, "acme", "deals", users=["alice"])
+    govern_file(harness.resources, "acme", "pricing-file", collection_ids=["deals"])
+    alice = harness.headers("acme", "alice")
+    meta = chat(client, alice, "What does Pro cost?")[0].data
+    rate(client, alice, meta, rating="down", reason="Wrong price")
+
+    # Bob owns a cited file, but the answer quotes the restricted one: no trace of the issue.
+    bob = harness.headers("acme", "bob")
+    assert issues(client, bob) == []
+    refused = resolve(client, bob, meta["assistantMessageId"])
+    assert (refused.status_code, refused.json()["code"]) == (404, "content_issue_not_found")
+    # Alice (the owner of pricing.md, who may see both) and admins see it whole.
+    for reader in (alice, admin(harness)):
+        (issue,) = issues(client, reader)
+        assert [f["fileId"] for f in issue["files"]] == ["pricing-file", "security-file"]
+        assert issue["answer"] == "Pro costs 30 EUR[1] and includes SSO[2]."
+    done = resolve(client, alice, meta["assistantMessageId"], "New price list")
+    assert done.status_code == 200, done.text
+    assert issues(client, bob, "resolved") == []
+
+
+def test_a_resolution_needs_a_note(harness: ChatHarness, client: TestClient[Litestar]) -> None:
+    rep = harness.headers("acme", "rep")
+    meta = chat(client, rep, "What does Pro cost?")[0].data
+    rate(client, rep, meta, rating="down", reason="Wrong price")
+    path = f"/api/content-issues/{meta['assistantMessageId']}/resolve"
+    alice = harness.headers("acme", "alice")
+    for body in ({}, {"note": ""}, {"note": "  \u200b\n "}):
+        refused = client.post(path, json=body, headers=alice)
+        assert (refused.status_code, refused.json()["code"]) == (400, "resolution_note_required")
+        assert "1 to 1000" in refused.json()["message"]
+    assert len(issues(client, alice)) == 1  # still open
+    assert resolve(client, alice, meta["assistantMessageId"], " Fixed ").json()["resolution"] == (
+        "Fixed"
+    )
+
+
 def test_taking_the_thumbs_down_back_withdraws_the_issue_and_the_count(
     harness: ChatHarness, client: TestClient[Litestar]
 ) -> None:
@@ -220,6 +275,52 @@ def test_content_health_counts_citations_stale_files_and_unanswered_questions(
 
     forbidden = client.get("/api/tenant/content-health", headers=rep)
     assert (forbidden.status_code, forbidden.json()["code"]) == (403, "forbidden")
+
+
+@pytest.mark.parametrize("provider_pause", [0.0, 0.05])
+def test_a_client_gone_after_the_first_delta_still_counts_the_answers_citations(
+    harness: ChatHarness, provider_pause: float
+) -> None:
+    """Without a pause the model is done before the client leaves (the answer is saved
+    complete while the worker is cancelled); with one the client leaves mid-answer (saved
+    incomplete). Either way the signals are recorded where the answer is saved, once."""
+    for file_id, uploader in UPLOADERS.items():
+        put_file(harness, file_id, file_id.replace("-file", ".md"), uploader)
+    provider = ScriptedProvider(
+        tokens=("Pro costs 30 EUR", cites(0), " and includes SSO", cites(1), "."),
+        pause=provider_pause,
+    )
+    services = ChatServices.build(
+        service_settings(harness.resources), ChatSettings(), provider=provider
+    )
+    services = dataclasses.replace(services, retriever=Passages(PRICING, SECURITY))
+    rep = TenantContext("acme", "rep", "rep", frozenset({TenantRole.MEMBER}))
+
+    async def ask_and_leave() -> ContentHealth:
+        turn = await ChatTurns(services).start(rep, "What does Pro cost?", None)
+        stream = turn.events()
+        seen = b""
+        async for chunk in stream:
+            seen += chunk
+            if b"event: citation" in seen and b"event: delta" in chunk:
+                break  # the client stops reading after the first delta (once a source came)
+        await stream.aclose()
+        assert turn.worker is not None
+        await asyncio.gather(turn.worker, return_exceptions=True)
+        deadline = time.monotonic() + 10
+        while True:
+            await services.content.signals.settled()
+            report = await services.content.health.report(rep)
+            cited = {f.file_id for f in report.unverified_most_cited}
+            if "pricing-file" in cited or time.monotonic() > deadline:
+                return report
+            await asyncio.sleep(0.05)
+
+    report = asyncio.run(ask_and_leave())
+    assert [(f.file_id, f.citations) for f in report.unverified_most_cited][:1] == [
+        ("pricing-file", 1)
+    ]
+    assert "pricing-file" not in {f.file_id for f in report.never_cited}
 
 
 def test_could_not_answer_is_a_finished_answer_without_passages_or_citations() -> None:

@@ -17,7 +17,7 @@ from litestar.testing import TestClient
 from engageiq_chat.context.prompt import TRUST_RULE
 from engageiq_chat.context.retrieval import Passage
 from engageiq_chat.knowledge.scope import ConversationScope
-from engageiq_chat.knowledge.sources import shown_sources
+from engageiq_chat.knowledge.sources import SourceWall, shown_sources
 from engageiq_chat.knowledge.trust import (
     STALE_SOURCES,
     UNVERIFIED_SOURCES,
@@ -29,6 +29,7 @@ from engageiq_chat.messages.model import Citation
 from engageiq_chat.providers.anthropic_provider import search_result
 from engageiq_chat.providers.base import ModelRequest, PromptMessage
 from engageiq_chat.providers.offline import offline_answer
+from engageiq_chat.storage import DynamoTables
 from engageiq_chat.turns.idempotency import body_hash
 from engageiq_search.file_filter import EVERY_FILE, FileFilter
 from engageiq_tenancy.context import Role, TenantContext, group_name
@@ -40,7 +41,13 @@ from engageiq_tenancy.governance import (
     KnowledgeView,
 )
 from tests.support.chat import ChatHarness, ScriptedProvider, cites, parse_sse
-from tests.support.governance import govern_file, put_collection, put_file_record
+from tests.support.governance import (
+    delete_file_record,
+    govern_file,
+    put_collection,
+    put_file_record,
+    retire_file_record,
+)
 
 MEMBER = TenantContext("acme", "user-1", "user-1", frozenset({Role.MEMBER}))
 PAST = "2026-01-31"
@@ -129,7 +136,7 @@ def test_the_notice_says_when_every_cited_source_is_stale_or_unverified() -> Non
     assert UNVERIFIED_SOURCES.code == "unverified_sources"
 
 
-def test_a_source_the_reader_may_no_longer_see_is_withheld() -> None:
+def test_a_source_the_reader_may_no_longer_see_or_whose_file_is_gone_is_withheld() -> None:
     view = KnowledgeView(
         collections={"board": CollectionRecord(id="board", name="Board", audience=Audience())},
         files={"f-board": FileFacts(id="f-board", collection_ids=("board",))},
@@ -137,8 +144,11 @@ def test_a_source_the_reader_may_no_longer_see_is_withheld() -> None:
     citations = [
         Citation(source_id="f-price", title="pricing.pdf"),
         Citation(source_id="f-board", title="board-deck.pdf", snippet="60 EUR"),
+        Citation(source_id="f-gone", title="deleted.pdf", snippet="55 EUR"),
     ]
-    shown = [msgspec.to_builtins(s) for s in shown_sources(citations, view, MEMBER)]
+    existing = frozenset({"f-price", "f-board"})
+    wall = SourceWall(view, MEMBER, existing)
+    shown = [msgspec.to_builtins(s) for s in shown_sources(citations, wall)]
     assert shown == [
         {
             "number": 1,
@@ -152,12 +162,12 @@ def test_a_source_the_reader_may_no_longer_see_is_withheld() -> None:
             "reviewBy": None,
         },
         {"number": 2, "withheld": True},
+        # A deleted file answers exactly as a hidden one: nothing tells them apart.
+        {"number": 3, "withheld": True},
     ]
     admin = TenantContext("acme", "a", "a", frozenset({Role.MEMBER, Role.TENANT_ADMIN}))
-    assert [s.title for s in shown_sources(citations, view, admin)] == [
-        "pricing.pdf",
-        "board-deck.pdf",
-    ]
+    shown_to_admin = shown_sources(citations, SourceWall(view, admin, existing))
+    assert [s.title for s in shown_to_admin] == ["pricing.pdf", "board-deck.pdf", msgspec.UNSET]
 
 
 def test_the_offline_responder_says_when_it_quotes_stale_content() -> None:
@@ -401,6 +411,74 @@ def test_history_withholds_a_source_whose_file_was_hidden_since(governed: ChatHa
     assert answer["citations"] == [{"number": 1, "withheld": True}]
     assert "pricing.pdf" not in response.text
     assert "30 EUR" in answer["content"]  # the answer's own words are the reader's
+
+
+@pytest.fixture
+def storage_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
+    """Every tenant-scoped DynamoDB call the chat app makes: (operation, arguments)."""
+    calls: list[tuple[str, dict[str, Any]]] = []
+    original = DynamoTables.call
+
+    async def recording(
+        self: DynamoTables, tenant: TenantContext, operation: str, **kwargs: Any
+    ) -> dict[str, Any]:
+        calls.append((operation, kwargs))
+        return await original(self, tenant, operation, **kwargs)
+
+    monkeypatch.setattr(DynamoTables, "call", recording)
+    return calls
+
+
+def test_a_source_whose_file_is_gone_is_withheld_like_a_hidden_one(
+    governed: ChatHarness, storage_calls: list[tuple[str, dict[str, Any]]]
+) -> None:
+    # pricing.pdf, old-pricing.pdf and notes.txt answer; all three are cited.
+    governed.provider = ScriptedProvider(("Pro costs 30 EUR, once 45, with SSO.", cites(0, 1, 2)))
+    headers = {**governed.headers(), "Idempotency-Key": "question-0002"}
+    body = {"message": "What does Pro cost?"}
+    with TestClient(governed.app()) as client:
+        first = client.post("/api/chat", json=body, headers=headers)
+        status, admins = post(client, admin_headers(governed), body)
+        assert status == 200
+    events = parse_sse(first.text)[0]
+    cited = [e.data["sourceId"] for e in events if e.event == "citation"]
+    assert cited == ["f-price", "f-old", "f-notes"]
+    cid = events[0].data["conversationId"]
+    # pricing.pdf is hidden from the reader since; notes.txt was deleted; old-pricing.pdf is
+    # being deleted (the catalog's first step of a delete).
+    govern_file(governed.resources, "acme", "f-price", collection_ids=["board"])
+    delete_file_record(governed.resources, "acme", "f-notes")
+    retire_file_record(governed.resources, "acme", "f-old")
+    every_source_withheld = [{"number": n, "withheld": True} for n in (1, 2, 3)]
+    with TestClient(governed.app()) as client:
+        storage_calls.clear()
+        page = history(client, governed.headers(), cid)
+        # The page's cited files are read in one BatchGetItem: key, expiry and `retiring`.
+        files_reads = [
+            (operation, kwargs)
+            for operation, kwargs in storage_calls
+            if governed.resources.tables["files"] in str(kwargs)
+        ]
+        assert [operation for operation, _ in files_reads] == ["batch_get_item"]
+        (request,) = files_reads[0][1]["RequestItems"].values()
+        assert len(request["Keys"]) == 3
+        assert request["ProjectionExpression"] == "pk, sk, expiresAt, retiring"
+        assert page["messages"][-1]["citations"] == every_source_withheld
+        for name in ("pricing.pdf", "old-pricing.pdf", "notes.txt"):
+            assert name not in str(page)
+        # An admin may see pricing.pdf; the two files that are gone are withheld from them too.
+        admin_cid = admins[0].data["conversationId"]
+        shown = history(client, admin_headers(governed), admin_cid)["messages"][-1]["citations"]
+        assert [s.get("title") for s in shown] == ["pricing.pdf", None, None]
+        assert shown[1:] == every_source_withheld[1:]
+        # A replay answers alike.
+        again = client.post("/api/chat", json=body, headers=headers)
+    replayed = [e.data for e in parse_sse(again.text)[0] if e.event == "citation"]
+    assert [(c["number"], c.get("withheld"), c["sourceId"]) for c in replayed] == [
+        (1, True, ""),
+        (2, True, ""),
+        (3, True, ""),
+    ]
 
 
 def test_continuing_an_answer_keeps_to_the_scope_and_the_audiences(governed: ChatHarness) -> None:

@@ -146,6 +146,30 @@ def test_an_unknown_tenant_is_unknown_tenant_for_every_command(
     assert error_of(result)["code"] == "unknown_tenant"
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["tenants", "show", "BAD SLUG"],
+        ["tenants", "usage", "BAD SLUG"],
+        ["tenants", "content-health", "BAD SLUG"],
+        ["tenants", "update", "BAD SLUG", "--name", "Bad"],
+        ["tenants", "suspend", "BAD SLUG"],
+        ["tenants", "export", "BAD SLUG", "exported"],
+        ["users", "list", "BAD SLUG"],
+        ["users", "invite", "BAD SLUG", "a@b.example"],
+    ],
+)
+def test_a_malformed_slug_is_invalid_slug_for_every_command(run: Run, command: list[str]) -> None:
+    result = run(*command, "--json")
+    assert result.exit_code == 2
+    assert error_of(result)["code"] == "invalid_slug"
+    human = run(*command)
+    assert human.exit_code == 2
+    assert "Traceback" not in human.output
+    assert human.stderr.startswith("error (invalid_slug): 'BAD SLUG' is not a valid tenant slug")
+    assert human.stderr.count("\n") == 1
+
+
 def test_tenants_show_is_text_without_json(run: Run) -> None:
     result = run("tenants", "show", "demo")
     assert result.exit_code == 0

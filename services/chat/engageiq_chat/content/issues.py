@@ -7,8 +7,11 @@ admins.
   resolved issue stays resolved, whatever the answer's rating does later.
 - Stored tenant-wide (`<tenant>#CONTENT`), never in the rater's partition: the owners read it.
 - Who sees an issue is decided when it is read (`issue_seen_by`): the file owners of today
-  (an admin may have reassigned a file since) and the audience rule of today. A file the
-  reader may not see is left out of the issue; an issue with no file left is not theirs."""
+  (an admin may have reassigned a file since) and the audience rule of today. An issue is
+  shown, and may be resolved, only by a reader who may see EVERY file it cites: its question
+  and answer quote all of them (and the answer's markers count them), so leaving a hidden
+  file out of `files` would still show its text. Nothing is partially redacted. Admins are
+  admitted everywhere, so they see every issue."""
 
 from __future__ import annotations
 
@@ -96,7 +99,7 @@ class ContentIssue(msgspec.Struct, rename="camel", kw_only=True, omit_defaults=T
     asked_by: str
     """The user id of the member who asked and rated."""
     files: list[IssueFileView]
-    """The cited files the reader may see."""
+    """Every cited file (the reader may see them all, or is not shown the issue)."""
     owner_ids: list[str]
     """Today's owners of those files."""
     resolved_at: str | None = None
@@ -125,10 +128,12 @@ def current_owner(file: IssueFile, view: KnowledgeView) -> str:
 def issue_seen_by(
     caller: TenantContext, issue: StoredIssue, view: KnowledgeView
 ) -> ContentIssue | None:
-    """The issue as `caller` may see it, or None. Files the caller may not see are left out;
-    an admin sees every issue with a file left, anyone else only issues naming a file they
-    own (among those they may see)."""
-    files = [f for f in issue.files if view.may_see_file(caller, f.file_id)]
+    """The issue as `caller` may see it, or None. Only a caller who may see every cited file
+    is shown it (its question and answer are the hidden file's text too); then an admin sees
+    it, anyone else only when they own one of its files."""
+    if not all(view.may_see_file(caller, f.file_id) for f in issue.files):
+        return None
+    files = issue.files
     owners = list(dict.fromkeys(o for o in (current_owner(f, view) for f in files) if o))
     if not files or not (caller.has_role(Role.TENANT_ADMIN) or caller.user_id in owners):
         return None

@@ -27,12 +27,17 @@ class ContentIssueList(msgspec.Struct, rename="camel"):
 
 class Resolution(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     note: str = ""
-    """What was done (at most 1,000 characters, kept as one line of plain text)."""
+    """What was done (1 to 1,000 visible characters, kept as one line of plain text)."""
 
 
 def clean_note(raw: str) -> str:
-    """The note as one line of visible text; 400 `resolution_note_too_long` past the limit."""
+    """The note as one line of visible text; 400 `resolution_note_required` when nothing
+    visible is left (a missing, empty or blank note), `resolution_note_too_long` past the
+    limit."""
     note = clean_display_text(raw)
+    if not note:
+        # Absent and blank alike: a resolution says what was done.
+        raise ApiError(Errors.RESOLUTION_NOTE_REQUIRED, limit=MAX_NOTE_CHARS)
     if len(note) > MAX_NOTE_CHARS:
         raise ApiError(Errors.RESOLUTION_NOTE_TOO_LONG, limit=MAX_NOTE_CHARS)
     return note
@@ -51,9 +56,9 @@ async def list_content_issues(
     status: Annotated[Literal["open", "resolved"], QueryParameter()] = "open",
 ) -> ContentIssueList:
     """Answers rated down with a reason, for the people who can fix the content: the owners
-    of the cited files see the issues naming a file they own, tenant admins all. Files the
-    caller may not see are left out of an issue (and an issue with none left is not shown).
-    Newest first, at most 200."""
+    of the cited files see the issues naming a file they own, tenant admins all. An issue
+    citing any file the caller may not see is not shown to them at all (its question and
+    answer quote it). Newest first, at most 200."""
     return ContentIssueList(issues=await chat.content.issues.listed(tenant, IssueStatus(status)))
 
 
@@ -65,6 +70,7 @@ async def list_content_issues(
     status_code=200,
     request_max_body_size=8192,
     responses=documented_errors(
+        Errors.RESOLUTION_NOTE_REQUIRED,
         Errors.RESOLUTION_NOTE_TOO_LONG.documented(note=f"over {MAX_NOTE_CHARS} characters"),
         Errors.INVALID_REQUEST.documented(note="not JSON, or unknown fields"),
         Errors.CONTENT_ISSUE_NOT_FOUND,
@@ -77,7 +83,8 @@ async def resolve_content_issue(
     tenant: NamedDependency[TenantContext],
     chat: NamedDependency[ChatServices],
 ) -> ContentIssue:
-    """Resolve an open issue with a note (an owner of a cited file, or a tenant admin)."""
+    """Resolve an open issue with a note (an owner of a cited file, or a tenant admin; either
+    may see every file it cites, else 404 as for an unknown id)."""
     return await chat.content.issues.resolve(tenant, issue_id, clean_note(data.note))
 
 

@@ -6,8 +6,9 @@
   nothing), grouped by its normalised text with a count and the last time it was asked.
 - Per cited file of an answer rated down: thumbs-down (taken back when the rating is).
 
-A turn's signals are written after its `done` event, in a task of their own: never on the
-stream's path, and never able to fail the turn (failures are logged). A fixed number of
+A turn's signals are recorded where its answer is saved (`Turn._finish`, once per turn, also
+when the client is gone), written in a task of their own: never on the stream's path, and
+never able to fail the turn (failures are logged). A fixed number of
 requests: one UpdateItem per cited file, one for an unanswered question, and the tenant's
 knowledge view when a file was cited (usually reused: `VIEW_TTL_SECONDS`)."""
 

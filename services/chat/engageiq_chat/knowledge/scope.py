@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Annotated, Any, Final
 
 import anyio.to_thread
 import msgspec
 from botocore.exceptions import BotoCoreError, ClientError
 
+from engageiq_chat.knowledge.sources import SourceWall
+from engageiq_chat.messages.model import Citation
 from engageiq_chat.storage import DynamoTables, values
 from engageiq_search.file_filter import FileFilter
 from engageiq_tenancy.context import TenantContext
@@ -32,9 +34,14 @@ from engageiq_tenancy.keys import (
     tenant_partition,
 )
 from engageiq_tenancy.tenant_gate import StorageUnavailable
+from engageiq_tenancy.tenant_ids import KEY_DELIMITER
 
 MAX_SCOPE_COLLECTIONS: Final = 20
 MAX_SCOPE_FILES: Final = 50
+BATCH_GET_KEYS: Final = 100
+"""DynamoDB's limit of keys per BatchGetItem."""
+_BATCH_GET_ATTEMPTS: Final = 4
+_BATCH_GET_BACKOFF_SECONDS: Final = 0.05
 
 
 class ConversationScope(
@@ -88,8 +95,9 @@ def file_filter(
 
 class Knowledge:
     """The chat service's reads of governed knowledge: the tenant's `KnowledgeView` (one
-    `KnowledgeReader` per process, cached per tenant) and file records, both with the chat
-    service's tenant-scoped clients."""
+    `KnowledgeReader` per process, cached per tenant) and file records (a scope's checks,
+    and which cited files still exist when history is shown), both with the chat service's
+    tenant-scoped clients."""
 
     def __init__(self, reader: KnowledgeReader, tables: DynamoTables, files_table: str) -> None:
         self._reader = reader
@@ -139,6 +147,70 @@ class Knowledge:
         if expires is not None and float(expires) <= time.time():
             return None
         return tuple(str(c) for c in record.get("collectionIds") or ())
+
+    async def source_wall(
+        self, reader: TenantContext, view: KnowledgeView, citations: Iterable[Citation]
+    ) -> SourceWall:
+        """What `reader` is shown of `citations` (a page's, or one answer's) now: the cited
+        files that still exist (one read of their records, `existing_files`) and that `view`
+        lets them see."""
+        cited = [c.source_id for c in citations]
+        existing = await self.existing_files(reader, cited) if cited else frozenset[str]()
+        return SourceWall(view, reader, existing)
+
+    async def existing_files(
+        self, tenant: TenantContext, file_ids: Sequence[str]
+    ) -> frozenset[str]:
+        """Of `file_ids`, those naming a file that still exists: a record neither retiring
+        (being deleted) nor expired (an abandoned upload, or a delete under way), as
+        `_collections_of` judges a scope's files. One BatchGetItem for up to
+        `BATCH_GET_KEYS` distinct ids (a history page's sources: usually one request), its
+        unprocessed keys retried; StorageUnavailable when some stay unread, since a source
+        whose file was not read can be neither shown nor withheld with certainty."""
+        keys: dict[str, dict[str, Any]] = {}
+        for file_id in dict.fromkeys(file_ids):
+            try:
+                sk = sort_key(FILE_TAG, file_id)
+            except InvalidObjectId:
+                continue  # never a file
+            keys[sk] = values({"pk": tenant_partition(tenant, FILES_ENTITY), "sk": sk})
+        batches = list(keys.values())
+        read = await asyncio.gather(
+            *(
+                self._records(tenant, batches[at : at + BATCH_GET_KEYS])
+                for at in range(0, len(batches), BATCH_GET_KEYS)
+            )
+        )
+        now = time.time()
+        existing = set()
+        for record in (r for found in read for r in found):
+            expires = record.get("expiresAt")
+            if record.get("retiring") or (expires is not None and float(expires) <= now):
+                continue
+            # `FILE#<id>`: the id is what follows the tag.
+            existing.add(str(record["sk"]).partition(KEY_DELIMITER)[2])
+        return frozenset(existing)
+
+    async def _records(
+        self, tenant: TenantContext, keys: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The records of `keys` (at most `BATCH_GET_KEYS`): key, `expiresAt`, `retiring`."""
+        request: dict[str, Any] = {
+            self._files_table: {
+                "Keys": keys,
+                "ProjectionExpression": "pk, sk, expiresAt, retiring",
+            }
+        }
+        found: list[dict[str, Any]] = []
+        for attempt in range(_BATCH_GET_ATTEMPTS):
+            if attempt:
+                await asyncio.sleep(_BATCH_GET_BACKOFF_SECONDS * attempt)
+            answer = await self._tables.call(tenant, "batch_get_item", RequestItems=request)
+            found += [from_item(i) for i in answer.get("Responses", {}).get(self._files_table, [])]
+            request = answer.get("UnprocessedKeys") or {}
+            if not request:
+                return found
+        raise StorageUnavailable()
 
     async def check(
         self,

@@ -1,5 +1,6 @@
 """GET /api/chat-history: a conversation's messages, a page at a time, and its scope. Sources
-are shown as the reader may see them now (`knowledge.sources.shown_sources`)."""
+are shown as the reader may see them now (`knowledge.sources.shown_sources`): a source whose
+file is gone or hidden from the reader is withheld."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from engageiq_chat.knowledge.scope import ConversationScope
-from engageiq_chat.knowledge.sources import ShownSource, shown_sources
+from engageiq_chat.knowledge.sources import ShownSource, SourceWall, shown_sources
 from engageiq_chat.messages.model import Notice, StoredMessage
 from engageiq_chat.services import ChatServices
 from engageiq_chat.turns.turn import ConversationNotFound, conversation_id_of
@@ -20,7 +21,6 @@ from engageiq_tenancy.auth import requires_member
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import documented_errors
-from engageiq_tenancy.governance import KnowledgeView
 from engageiq_tenancy.service import BEARER
 
 
@@ -38,7 +38,8 @@ class MessageView(msgspec.Struct, rename="camel"):
     route: str
     citations: list[ShownSource]
     """Source n at index n - 1, as its `citation` event showed it (`number` included); one
-    whose file the reader may no longer see is only `{number, withheld: true}`."""
+    whose file is gone (deleted) or that the reader may no longer see is only
+    `{number, withheld: true}`, the two alike."""
     feedback: FeedbackSummary | None
     """The caller's thumbs up or down on an assistant message, if any."""
     provider: str | None
@@ -58,8 +59,8 @@ class HistoryPage(msgspec.Struct, rename="camel"):
     """The conversation's scope; None: everything the user may see."""
 
 
-def view(message: StoredMessage, knowledge: KnowledgeView, reader: TenantContext) -> MessageView:
-    """`message` as `reader` is shown it (sources they may no longer see withheld)."""
+def view(message: StoredMessage, wall: SourceWall) -> MessageView:
+    """`message` as the wall's reader is shown it (sources gone or hidden from them withheld)."""
     return MessageView(
         id=message.id,
         role=message.role.value,
@@ -67,7 +68,7 @@ def view(message: StoredMessage, knowledge: KnowledgeView, reader: TenantContext
         created_at=message.created_at,
         status=message.status.value,
         route=message.route,
-        citations=shown_sources(message.citations, knowledge, reader),
+        citations=shown_sources(message.citations, wall),
         feedback=FeedbackSummary(message.feedback.rating.value, message.feedback.reason)
         if message.feedback
         else None,
@@ -104,8 +105,12 @@ async def chat_history(
     if conversation is None:
         raise ConversationNotFound()
     messages, next_cursor = await chat.messages.page(tenant, cid, limit, cursor)
+    # One read of the page's cited files' records: which still exist.
+    wall = await chat.knowledge.source_wall(
+        tenant, knowledge, (c for m in messages for c in m.citations)
+    )
     return HistoryPage(
-        messages=[view(m, knowledge, tenant) for m in messages],
+        messages=[view(m, wall) for m in messages],
         next_cursor=next_cursor,
         scope=conversation.scope,
     )

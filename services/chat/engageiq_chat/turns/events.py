@@ -52,8 +52,9 @@ class CitationEvent(msgspec.Struct, rename="camel"):
     review_by: str | None = None
     """The day (`YYYY-MM-DD`) the verification holds until; None when never verified."""
     withheld: bool | msgspec.UnsetType = msgspec.UNSET
-    """Only in a replay (`Idempotency-Key`), true for a source whose file the reader may no
-    longer see: its other fields are then empty (decision 0111)."""
+    """Only in a replay (`Idempotency-Key`), true for a source whose file is gone (deleted)
+    or that the reader may no longer see, the two alike: its other fields are then empty
+    (decision 0111)."""
 
 
 class Usage(msgspec.Struct, rename="camel"):

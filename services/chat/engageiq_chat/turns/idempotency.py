@@ -19,7 +19,8 @@ from typing import Final
 import msgspec
 
 from engageiq_chat.conversations import keys
-from engageiq_chat.knowledge.scope import ConversationScope
+from engageiq_chat.knowledge.scope import ConversationScope, Knowledge
+from engageiq_chat.knowledge.sources import SourceWall
 from engageiq_chat.messages.model import MessageStatus, StoredMessage
 from engageiq_chat.messages.store import MessageStore
 from engageiq_chat.storage import ConditionFailed, DynamoTables, values
@@ -167,12 +168,11 @@ class IdempotencyStore:
             await asyncio.sleep(POLL_SECONDS / 5)
 
 
-def citation_events(
-    message: StoredMessage, view: KnowledgeView, reader: TenantContext
-) -> list[bytes]:
+def citation_events(message: StoredMessage, wall: SourceWall) -> list[bytes]:
     """The stored answer's sources as the stream sent them: numbered from 1 in the order
-    stored (first cited, decision 0109), every field kept; a source whose file `reader` may
-    no longer see (decision 0111) only as its number, `withheld`, every other field empty."""
+    stored (first cited, decision 0109), every field kept; a source whose file is gone or
+    that the wall's reader may no longer see (decision 0111) only as its number,
+    `withheld`, every other field empty."""
     return [
         events.sse(
             "citation",
@@ -187,7 +187,7 @@ def citation_events(
                 verified_at=c.verified_at,
                 review_by=c.review_by,
             )
-            if view.may_see_file(reader, c.source_id)
+            if wall.shows(c.source_id)
             else events.CitationEvent(
                 number=number, source_id="", title="", location="", snippet="", withheld=True
             ),
@@ -204,13 +204,15 @@ async def replay(
     heartbeat_seconds: float,
     wait_seconds: float,
     view: KnowledgeView,
+    knowledge: Knowledge,
 ) -> AsyncGenerator[bytes, None]:
     """The first request's stream again, from what it saved: `meta` with its ids at once,
     then (once its answer is saved; heartbeats meanwhile) its `citation`s, the answer as one
     `delta` (sources come before the markers naming them, as in the first stream) and `done`,
     or `error` for an answer the model failed (with or without some text) and, at once, for a
-    conversation deleted since (`conversation_not_found`). Sources are shown as `view` lets
-    the caller see them now (`citation_events`)."""
+    conversation deleted since (`conversation_not_found`). Sources are shown as the caller may
+    see them now: withheld when their file is gone or `view` hides it (`citation_events`;
+    `knowledge` reads which cited files still exist)."""
     yield events.sse(
         "meta",
         events.Meta(
@@ -254,7 +256,8 @@ async def replay(
             quiet_since = time.monotonic()
             yield events.HEARTBEAT
         await asyncio.sleep(POLL_SECONDS)
-    for event in citation_events(answer, view, tenant):
+    wall = await knowledge.source_wall(tenant, view, answer.citations)
+    for event in citation_events(answer, wall):
         yield event
     if answer.content:
         yield events.sse("delta", events.Delta(text=answer.content))

@@ -130,6 +130,7 @@ async def chat_turn(
             # The first request saves its answer at the latest at its own time limit.
             wait_seconds=chat.settings.stream_max_seconds + 30,
             view=view,
+            knowledge=chat.knowledge,
         )
         return Stream(answer, media_type="text/event-stream", headers=STREAM_HEADERS)
     try:

@@ -14,7 +14,8 @@ Stream policy (docs/decisions/0021-chat-streaming.md):
   scope; the passages go to the model verified first, each with its freshness, and an answer
   citing only stale or unverified sources ends with a `notice` (0111);
 - whatever ends the turn, the assistant message is saved (complete, incomplete or failed)
-  and usage is recorded, shielded from the cancellation of a disconnected client."""
+  and usage and the content signals are recorded, shielded from the cancellation of a
+  disconnected client."""
 
 from __future__ import annotations
 
@@ -453,14 +454,6 @@ class Turn:
         final = await asyncio.shield(self._finish(outcome))
         outbox.put_nowait(final)
         outbox.put_nowait(None)
-        # After `done`, in a task of its own: the content loop's signals (decision 0111).
-        self.chat.content.signals.turn_finished(
-            self.tenant,
-            self.user_message.content,
-            self.answer,
-            self.continues,
-            len(self.request.passages),
-        )
 
     def _say(self, outbox: asyncio.Queue[bytes | None], text: str) -> None:
         if not text:
@@ -517,7 +510,8 @@ class Turn:
     async def _finish(
         self, outcome: Finished | ProviderError | None, *, disconnected: bool = False
     ) -> bytes:
-        """Save the assistant message and usage; returns the closing event."""
+        """Save the assistant message, usage and the content signals; returns the closing
+        event. Called exactly once per turn (shielded from a disconnect's cancellation)."""
         text = "".join(self.parts)
         input_tokens = estimate_tokens(
             "".join(b.text for b in self.request.system)
@@ -573,6 +567,12 @@ class Turn:
             [(c.source_id, c.title) for c in self.sources.added if c.source_id not in earlier_files]
             if stored and text
             else []
+        )
+        # The content loop's signals (decision 0111), in a task of their own, beside the usage
+        # counters and on the same path: `_finish` runs once per turn, however it ends (a
+        # client gone mid-stream or while the answer is being saved included).
+        self.chat.content.signals.turn_finished(
+            self.tenant, self.user_message.content, self.answer, earlier, len(self.request.passages)
         )
         # Independent writes, sent together: the closing event waits one round trip.
         await asyncio.gather(

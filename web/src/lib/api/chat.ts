@@ -1898,7 +1898,7 @@ export interface operations {
                     "application/json": components["schemas"]["ContentIssue"];
                 };
             };
-            /** @description `resolution_note_too_long` (over 1000 characters), `invalid_request` (not JSON, or unknown fields), `duplicate_authorization` (several Authorization headers). */
+            /** @description `resolution_note_required`: no note, or one with no visible characters; `resolution_note_too_long` (over 1000 characters); `invalid_request` (not JSON, or unknown fields); `duplicate_authorization` (several Authorization headers). */
             400: {
                 headers: {
                     [name: string]: unknown;
