@@ -4,8 +4,8 @@ admins reassign the owner. The checks here run before anything is written, so a 
 changes nothing, and `change_governance` writes the result so the `by_governance` index
 always agrees with the record.
 
-Rights differ from `ownership` (the uploader's, for deleting and replacing a version): the
-steward is the owner, who may have been reassigned."""
+The right is `ownership`'s, the one for every change of a file: its owner (who may have been
+reassigned) or a tenant admin."""
 
 from __future__ import annotations
 
@@ -16,29 +16,19 @@ from datetime import date
 import anyio.to_thread
 import msgspec
 
+from engageiq_files.catalog.access import find_file
+from engageiq_files.catalog.ownership import is_steward
 from engageiq_files.catalog.records import FileRecord, now_iso
-from engageiq_files.catalog.routes import find_file
 from engageiq_files.collections.store import CollectionStore
 from engageiq_files.runtime import FilesRuntime
-from engageiq_tenancy.context import Role, TenantContext
+from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError
-from engageiq_tenancy.governance import MAX_COLLECTIONS_PER_FILE, KnowledgeView, parse_review_by
+from engageiq_tenancy.governance import MAX_COLLECTIONS_PER_FILE, parse_review_by
 from engageiq_tenancy.keys import InvalidObjectId, object_id
 
 ATTEMPTS = 5
 """Governance writes retried after a concurrent write of the same record (each re-reads)."""
-
-
-def is_steward(tenant: TenantContext, owner_id: str) -> bool:
-    """The owner, or a tenant admin."""
-    return tenant.has_role(Role.TENANT_ADMIN) or (bool(owner_id) and owner_id == tenant.user_id)
-
-
-def require_steward(tenant: TenantContext, record: FileRecord, action: str) -> None:
-    """403 `forbidden` (`NOT_FILE_STEWARD`) unless `tenant` owns the file or is an admin."""
-    if not is_steward(tenant, record.owner_id):
-        raise ApiError(Errors.NOT_FILE_STEWARD, name=record.name, action=action)
 
 
 def review_date(raw: str | None) -> str:
@@ -134,12 +124,8 @@ class UploadStewardship:
 
 async def visible_file(files: FilesRuntime, tenant: TenantContext, file_id: str) -> FileRecord:
     """The file, or 404 `file_not_found` as for a missing id when it is absent, another
-    tenant's, or hidden from the caller by its collections' audiences."""
-    record = await find_file(files, tenant, file_id)
-    view: KnowledgeView = await anyio.to_thread.run_sync(files.knowledge.view, tenant)
-    if not view.may_see_collections(tenant, record.collection_ids):
-        raise ApiError(Errors.FILE_NOT_FOUND)
-    return record
+    tenant's, or hidden from the caller (`access.find_file`, the one place that decides)."""
+    return await find_file(files, tenant, file_id)
 
 
 async def change_governance(
