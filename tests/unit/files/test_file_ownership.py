@@ -1,6 +1,6 @@
 """Who may delete (or complete) a file: its owner (the uploader unless reassigned) and the
-tenant's admins; other members of
-the tenant get 403 `forbidden` with a sentence saying who can; other tenants keep getting 404."""
+tenant's admins; other members of the tenant get 403 `forbidden` with a sentence saying who
+can; other tenants keep getting 404."""
 
 from __future__ import annotations
 
