@@ -60,6 +60,8 @@ def test_an_older_version_whose_current_version_is_hidden_answers_like_a_missing
     board = governance.create(admin, "Board", audience={"users": [insider.user_id]})
     v1 = upload(governance, bob, b"v1 ocelot")
     v2 = upload(governance, admin, b"v2 ocelot", replaces=v1, collectionId=board["id"])
+    # Bob, outside Board, could not answer for v2: its uploader owns it, not v1's owner.
+    assert details(governance, admin, v2)["owner"] == admin.user_id
     client = governance.files.client
     missing = new_file_id()
     for method, path in (

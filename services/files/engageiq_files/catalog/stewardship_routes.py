@@ -16,6 +16,7 @@ from engageiq_files.catalog.records import FileRecord
 from engageiq_files.catalog.routes import FileIdPath
 from engageiq_files.catalog.stewardship import (
     change_governance,
+    owner_outside,
     resolve_collection_ids,
     review_date,
     unverified,
@@ -27,7 +28,6 @@ from engageiq_files.runtime import FilesRuntime
 from engageiq_tenancy.context import Role, TenantContext
 from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError, documented_errors
-from engageiq_tenancy.governance import KnowledgeView
 from engageiq_tenancy.service import BEARER
 
 
@@ -50,30 +50,15 @@ def require_owner_admitted(
     """400 `invalid_owner` unless the file's owner after this change (`owner`, else the
     current one) is admitted by every restricted collection the file will be in
     (`collection_ids`, else its current ones): an owner the audience leaves out could
-    neither see nor verify it. The collections are read consistently; the owner's roles are
-    looked up only when a restricted collection is involved. A file without an owner (stored
-    before uploaders were recorded) or whose owner has left the organisation has nobody to
-    check. Blocking."""
+    neither see nor verify it (`owner_outside`). Blocking."""
     if collection_ids is None and owner is None:
         return
     target_ids = record.collection_ids if collection_ids is None else collection_ids
-    existing = files.collections.all(tenant)
-    restricted = [
-        c for c in target_ids if (found := existing.get(c)) is not None and found.audience
-    ]
     owner_id = owner if owner is not None else record.owner_id
-    if not restricted or not owner_id:
-        return
-    person = files.members.as_audience_member(tenant, owner_id)
-    if person is None:
-        return  # `owner` was found a user just now; a departed current owner sees nothing
-    rule = KnowledgeView(collections=existing)
-    for collection_id in restricted:
-        if not rule.may_see_collections(person, [collection_id]):
-            refusal = (
-                Errors.OWNER_OUTSIDE_AUDIENCE if owner is not None else (Errors.MOVE_EXCLUDES_OWNER)
-            )
-            raise ApiError(refusal, name=record.name, collection=existing[collection_id].name)
+    refusing = owner_outside(files, tenant, target_ids, owner_id)
+    if refusing is not None:
+        refusal = Errors.OWNER_OUTSIDE_AUDIENCE if owner is not None else Errors.MOVE_EXCLUDES_OWNER
+        raise ApiError(refusal, name=record.name, collection=refusing)
 
 
 class Verification(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
