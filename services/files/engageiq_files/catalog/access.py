@@ -5,8 +5,10 @@ The first wall is the tenant: every lookup is keyed by the caller's verified ten
 second, inside it: a file in a restricted collection whose audience does not admit the caller
 answers every `/api/files/{id}...` route exactly as an id that never existed (404
 `file_not_found`), is absent from listings (versions listed under a document included) and is
-never found by search. The rule itself is `engageiq_tenancy.governance.KnowledgeView`; this
-module only applies it to the catalog's records."""
+never found by search. The rule holds per document: an older version is visible only with
+its document's current version, and no view names a version the caller may not see. The rule
+itself is `engageiq_tenancy.governance.KnowledgeView`; this module only applies it to the
+catalog's records."""
 
 from __future__ import annotations
 
