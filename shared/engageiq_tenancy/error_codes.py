@@ -231,12 +231,6 @@ class Errors:
     FILE_NOT_FOUND = ErrorCode(
         404, "file_not_found", "No file with this id exists.", "no such file in your organisation"
     )
-    NOT_YOUR_FILE = ErrorCode(
-        403,
-        "forbidden",
-        "Only the person who uploaded '{name}' or an admin of your organisation can {action} it.",
-        "only who uploaded the file, or a tenant admin, may change it",
-    )
     FILE_TOO_LARGE = ErrorCode(
         413,
         "file_too_large",
@@ -350,6 +344,21 @@ class Errors:
         "resolution_note_required",
         "Say what was done: a note of 1 to {limit} visible characters.",
         "no note, or one with no visible characters",
+    )
+    OWNER_OUTSIDE_AUDIENCE = ErrorCode(
+        400,
+        "invalid_owner",
+        "The new owner is not in the audience of the collection '{collection}', so they could"
+        " neither see nor verify '{name}'. Choose someone its collections admit.",
+        "the new owner is not admitted by every collection of the file",
+    )
+    MOVE_EXCLUDES_OWNER = ErrorCode(
+        400,
+        "invalid_owner",
+        "The owner of '{name}' is not in the audience of the collection '{collection}', so they"
+        " could no longer see or verify it. An admin can move it and give it an owner the"
+        " collection admits in the same request.",
+        "the file's owner is not admitted by a collection it would move into",
     )
 
     # The organisation and its users (the tenant admin API).

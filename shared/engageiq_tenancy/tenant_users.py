@@ -44,8 +44,13 @@ TENANT_ADMIN_API_ACTIONS: Final[tuple[str, ...]] = (
 )
 
 # What the files service does with the pool: check that a user named in a collection's
-# audience, or made a file's owner, is a user of the caller's tenant (`has_member`).
-MEMBER_LOOKUP_ACTIONS: Final[tuple[str, ...]] = ("cognito-idp:AdminGetUser",)
+# audience, or made a file's owner, is a user of the caller's tenant (`has_member`), and read
+# an owner's roles to ask whether a restricted collection's audience admits them
+# (`member_by_id`). Reads only.
+MEMBER_LOOKUP_ACTIONS: Final[tuple[str, ...]] = (
+    "cognito-idp:AdminGetUser",
+    "cognito-idp:AdminListGroupsForUser",
+)
 
 _EMAIL: Final = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}")
 

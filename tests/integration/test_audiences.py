@@ -134,3 +134,78 @@ def test_an_audience_hides_a_file_on_every_path_and_changes_within_ten_seconds(
         )
     finally:
         edge.close()
+
+
+def test_an_older_version_of_a_hidden_current_version_is_a_missing_id(
+    dev_platform: DevPlatform,
+) -> None:
+    """The rule holds per document (found by review): a member's own first version, replaced by
+    an admin's restricted one, answers every route, restore and `replaces=` included, exactly
+    like a missing id, and is named nowhere; those the audience admits still see both."""
+    accounts = Accounts(resources_of(dev_platform.outputs))
+    edge = Edge(dev_platform.web_url)
+    try:
+        slug = new_slug("ver")
+        admin = accounts.new_tenant(slug)
+        insider = accounts.new_user(slug, "insider", Role.MEMBER)
+        bob = accounts.new_user(slug, "bob", Role.MEMBER)
+        board = edge.call(
+            admin,
+            "POST",
+            "/api/collections",
+            json={"name": "Board", "audience": {"users": [insider.user_id]}},
+        )
+        assert board.status_code == 201, board.text
+
+        def ready(file_id: str) -> bool:
+            return bool(
+                edge.call(admin, "GET", f"/api/files/{file_id}").json()["status"] == "ready"
+            )
+
+        def upload(person: Person, text: str, **params: str) -> str:
+            response = edge.call(
+                person,
+                "POST",
+                "/api/upload-file",
+                params=params or None,
+                files={"file": ("plan.txt", text.encode(), "text/plain")},
+            )
+            assert response.status_code == 201, response.text
+            file_id: str = response.json()["id"]
+            within(INGESTION_BOUND_SECONDS, time.monotonic(), lambda: ready(file_id), "ingest")
+            return file_id
+
+        v1 = upload(bob, "The plan, first draft.")
+        v2 = upload(admin, "The plan, board edition.", replaces=v1, collectionId=board.json()["id"])
+        within(
+            INGESTION_BOUND_SECONDS,
+            time.monotonic(),
+            lambda: edge.call(insider, "GET", f"/api/files/{v1}").json().get("supersededBy") == v2,
+            "v2 becomes current",
+        )
+        missing = new_file_id()
+        for method, path in (
+            ("GET", ""),
+            ("GET", "/content"),
+            ("GET", "/passages"),
+            ("POST", "/restore"),
+            ("DELETE", ""),
+        ):
+            walled = edge.call(bob, method, f"/api/files/{v1}{path}")
+            absent = edge.call(bob, method, f"/api/files/{missing}{path}")
+            assert refusal(walled) == refusal(absent), (method, path, walled.text)
+            assert refusal(walled)[:2] == (404, "file_not_found")
+        replaced = edge.call(
+            bob,
+            "POST",
+            "/api/upload-file",
+            params={"replaces": v1},
+            files={"file": ("plan.txt", b"Bob's edition.", "text/plain")},
+        )
+        assert refusal(replaced)[:2] == (404, "file_not_found")
+        assert not {v1, v2} & {f["id"] for f in edge.pages(bob, "/api/files", "files", limit=2)}
+        # Nothing changed for those the audience admits.
+        shown = edge.call(insider, "GET", f"/api/files/{v2}").json()
+        assert (shown["replaces"], [v["id"] for v in shown["versions"]]) == (v1, [v2, v1])
+    finally:
+        edge.close()

@@ -1,5 +1,6 @@
-"""Who may delete (or complete) a file: its uploader and the tenant's admins; other members of
-the tenant get 403 `forbidden` with a sentence saying who can; other tenants keep getting 404."""
+"""Who may delete (or complete) a file: its owner (the uploader unless reassigned) and the
+tenant's admins; other members of the tenant get 403 `forbidden` with a sentence saying who
+can; other tenants keep getting 404."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def test_a_member_cannot_delete_a_file_someone_else_uploaded(files_client: Files
     refused = delete(files_client, member, admins_file)
     body: dict[str, Any] = refused.json()
     assert (refused.status_code, body["code"]) == (403, "forbidden")
-    assert "uploaded 'pricing.md'" in body["message"]
+    assert "owner of 'pricing.md'" in body["message"]
     # Nothing changed: the file is still there for everyone.
     assert files_client.client.get(f"/api/files/{admins_file}", headers=member).status_code == 200
 

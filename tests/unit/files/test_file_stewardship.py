@@ -225,8 +225,12 @@ def test_uploads_go_into_collections_and_new_versions_inherit(governance: Govern
     assert first in governance.governed_ids("acme")
     governance.call(admin, "PATCH", f"/api/files/{first}", {"owner": steward.user_id})
 
-    # The uploader replaces it; the new version keeps collections and owner, unverified.
-    second = upload(governance, member, replaces=first)
+    # The uploader no longer changes it (one right for every change: the owner's or an
+    # admin's); its owner replaces it, and the new version keeps collections and owner,
+    # unverified.
+    refused = governance.upload(member, replaces=first)
+    assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
+    second = upload(governance, steward, replaces=first)
     body = shown(governance, member, second)
     assert sorted(body["collectionIds"]) == sorted([pricing["id"], legal["id"]])
     assert (body["owner"], body["freshness"]) == (steward.user_id, "unverified")

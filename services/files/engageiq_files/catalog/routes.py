@@ -9,7 +9,7 @@ from litestar import delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 
-from engageiq_files.catalog.access import audience_wall, visible_versions
+from engageiq_files.catalog.access import audience_wall, file_view
 from engageiq_files.catalog.access import find_file as find_file  # where routes look it up
 from engageiq_files.catalog.catalog import InvalidCursor, decode_cursor, encode_cursor
 from engageiq_files.catalog.ownership import require_change_right
@@ -55,11 +55,12 @@ async def list_files(
     current, last = await anyio.to_thread.run_sync(
         lambda: files.catalog.page(tenant, limit, after, keep=wall.lists)
     )
-    versions: dict[str, list[FileRecord]] = {}
+    documents: dict[str, list[FileRecord]] = {}
     if any(r.versioned for r in current):
         for f in await anyio.to_thread.run_sync(lambda: list(files.catalog.all_files(tenant))):
-            if f.versioned and wall.admits(f):
-                versions.setdefault(f.document, []).append(f)
+            if f.versioned:
+                documents.setdefault(f.document, []).append(f)
+    versions = {d: wall.versions_shown(found) for d, found in documents.items()}
     knowledge = await anyio.to_thread.run_sync(files.knowledge.view, tenant)
     return FilePage(
         files=[
@@ -93,13 +94,7 @@ async def get_file(
             files.settings.download_expiry_seconds,
             record.object_version,
         )
-    versions = None
-    if record.versioned:
-        versions = await visible_versions(files, tenant, record.document)
-    knowledge = await anyio.to_thread.run_sync(files.knowledge.view, tenant)
-    return FileView.of(
-        record, download_url=url, versions=versions, knowledge=knowledge, caller=tenant
-    )
+    return await file_view(files, tenant, record, download_url=url)
 
 
 @post(
@@ -108,7 +103,7 @@ async def get_file(
     tags=["files"],
     status_code=200,
     responses=documented_errors(
-        Errors.NOT_YOUR_FILE, Errors.FILE_NOT_FOUND, Errors.NOT_AN_OLDER_VERSION
+        Errors.NOT_FILE_STEWARD, Errors.FILE_NOT_FOUND, Errors.NOT_AN_OLDER_VERSION
     ),
 )
 async def restore_version(
@@ -118,8 +113,8 @@ async def restore_version(
 ) -> FileView:
     """Make an older, ready version the current one again: search and chat cite it from now
     on, and the version that was current is listed under it. 409 `not_an_older_version` for
-    a current or not ready file; 403 `forbidden` unless the caller uploaded that version or
-    is a tenant admin."""
+    a current or not ready file; 403 `forbidden` unless the caller owns that version (its
+    reassigned owner, else its uploader) or is a tenant admin."""
     record = await find_file(files, tenant, file_id)
     require_change_right(tenant, record, "restore")
     if record.superseded_by is None or record.status is not FileStatus.READY:
@@ -127,10 +122,7 @@ async def restore_version(
     await anyio.to_thread.run_sync(make_current, files.catalog, tenant, record)
     generation = await anyio.to_thread.run_sync(files.indexes.note_change, tenant)
     await files.builder.rebuild(tenant, generation)
-    restored = await find_file(files, tenant, file_id)
-    versions = await visible_versions(files, tenant, restored.document)
-    knowledge = await anyio.to_thread.run_sync(files.knowledge.view, tenant)
-    return FileView.of(restored, versions=versions, knowledge=knowledge, caller=tenant)
+    return await file_view(files, tenant, await find_file(files, tenant, file_id))
 
 
 @delete(
@@ -138,7 +130,7 @@ async def restore_version(
     security=[BEARER],
     tags=["files"],
     status_code=204,
-    responses=documented_errors(Errors.NOT_YOUR_FILE, Errors.FILE_NOT_FOUND),
+    responses=documented_errors(Errors.NOT_FILE_STEWARD, Errors.FILE_NOT_FOUND),
 )
 async def delete_file(
     tenant: NamedDependency[TenantContext],
@@ -146,7 +138,8 @@ async def delete_file(
     file_id: FileIdPath,
 ) -> None:
     """Removes the metadata, the file's chunks from the index, the object and its chunks.
-    Members delete the files they uploaded; tenant admins any file of the tenant (403 else)."""
+    Members delete the files they own (uploaded, unless an admin reassigned the owner);
+    tenant admins any file of the tenant (403 else)."""
     record = await find_file(files, tenant, file_id)
     require_change_right(tenant, record, "delete")
     # The record is retired first (hidden at once, and listed for the reaper, which finishes

@@ -4,8 +4,8 @@ admins reassign the owner. The checks here run before anything is written, so a 
 changes nothing, and `change_governance` writes the result so the `by_governance` index
 always agrees with the record.
 
-Rights differ from `ownership` (the uploader's, for deleting and replacing a version): the
-steward is the owner, who may have been reassigned."""
+The right is `ownership`'s, the one for every change of a file: its owner (who may have been
+reassigned) or a tenant admin."""
 
 from __future__ import annotations
 
@@ -16,29 +16,23 @@ from datetime import date
 import anyio.to_thread
 import msgspec
 
+from engageiq_files.catalog.access import find_file
+from engageiq_files.catalog.ownership import is_steward
 from engageiq_files.catalog.records import FileRecord, now_iso
-from engageiq_files.catalog.routes import find_file
 from engageiq_files.collections.store import CollectionStore
 from engageiq_files.runtime import FilesRuntime
-from engageiq_tenancy.context import Role, TenantContext
+from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError
-from engageiq_tenancy.governance import MAX_COLLECTIONS_PER_FILE, KnowledgeView, parse_review_by
+from engageiq_tenancy.governance import (
+    MAX_COLLECTIONS_PER_FILE,
+    KnowledgeView,
+    parse_review_by,
+)
 from engageiq_tenancy.keys import InvalidObjectId, object_id
 
 ATTEMPTS = 5
 """Governance writes retried after a concurrent write of the same record (each re-reads)."""
-
-
-def is_steward(tenant: TenantContext, owner_id: str) -> bool:
-    """The owner, or a tenant admin."""
-    return tenant.has_role(Role.TENANT_ADMIN) or (bool(owner_id) and owner_id == tenant.user_id)
-
-
-def require_steward(tenant: TenantContext, record: FileRecord, action: str) -> None:
-    """403 `forbidden` (`NOT_FILE_STEWARD`) unless `tenant` owns the file or is an admin."""
-    if not is_steward(tenant, record.owner_id):
-        raise ApiError(Errors.NOT_FILE_STEWARD, name=record.name, action=action)
 
 
 def review_date(raw: str | None) -> str:
@@ -77,6 +71,33 @@ def resolve_collection_ids(
     return list(ids)
 
 
+def owner_outside(
+    files: FilesRuntime, tenant: TenantContext, collection_ids: Sequence[str], owner_id: str
+) -> str | None:
+    """The name of a restricted collection among `collection_ids` whose audience does not
+    admit `owner_id`, or None when every one does (the audience rule, `KnowledgeView`, asked
+    for the owner). The collections are read consistently; the owner's roles are looked up
+    only when a restricted collection is involved. An empty owner (a file stored before
+    uploaders were recorded) or one who has left the organisation has nothing to check.
+    Blocking."""
+    if not collection_ids or not owner_id:
+        return None
+    existing = files.collections.all(tenant)
+    restricted = [
+        c for c in collection_ids if (found := existing.get(c)) is not None and found.audience
+    ]
+    if not restricted:
+        return None
+    person = files.members.as_audience_member(tenant, owner_id)
+    if person is None:
+        return None
+    rule = KnowledgeView(collections=existing)
+    for collection_id in restricted:
+        if not rule.may_see_collections(person, [collection_id]):
+            return existing[collection_id].name
+    return None
+
+
 def verified(record: FileRecord, tenant: TenantContext, review_by: str) -> FileRecord:
     """`record` verified now by the caller until the end of `review_by`."""
     return msgspec.structs.replace(
@@ -101,8 +122,9 @@ class UploadStewardship:
         self, files: FilesRuntime, tenant: TenantContext, replaced: FileRecord | None
     ) -> dict[str, object]:
         """The new record's governance fields (FileRecord keyword arguments): a new version
-        keeps the replaced file's collections and owner unless collections are given, and
-        starts unverified unless `verify`. Raises the API's errors before anything is
+        keeps the replaced file's collections and owner unless collections are given (and
+        its uploader owns it when those leave the previous owner out), and starts unverified
+        unless `verify`. Raises the API's errors before anything is
         written: `invalid_collection_ids`, `collection_not_found`, `invalid_review_by`, and
         403 `forbidden` when the caller asks to verify a version they do not look after."""
         if self.review_by is not None and not self.verify:
@@ -116,9 +138,18 @@ class UploadStewardship:
                 # admin) uploads its next version.
                 fields["owner"] = replaced.owner_id
         if self.collection_ids is not None:
-            fields["collection_ids"] = await anyio.to_thread.run_sync(
+            chosen = await anyio.to_thread.run_sync(
                 resolve_collection_ids, files.collections, tenant, list(self.collection_ids)
             )
+            fields["collection_ids"] = chosen
+            inherited = str(fields.get("owner", ""))
+            outside: str | None = await anyio.to_thread.run_sync(
+                owner_outside, files, tenant, chosen, inherited
+            )
+            if outside is not None:
+                # The document's owner could not see this version: whoever uploads it (an
+                # admin, or an owner moving their own document) answers for it instead.
+                del fields["owner"]
         if review_by is not None:
             owner_id = str(fields.get("owner") or tenant.user_id)
             if not is_steward(tenant, owner_id):
@@ -134,12 +165,8 @@ class UploadStewardship:
 
 async def visible_file(files: FilesRuntime, tenant: TenantContext, file_id: str) -> FileRecord:
     """The file, or 404 `file_not_found` as for a missing id when it is absent, another
-    tenant's, or hidden from the caller by its collections' audiences."""
-    record = await find_file(files, tenant, file_id)
-    view: KnowledgeView = await anyio.to_thread.run_sync(files.knowledge.view, tenant)
-    if not view.may_see_collections(tenant, record.collection_ids):
-        raise ApiError(Errors.FILE_NOT_FOUND)
-    return record
+    tenant's, or hidden from the caller (`access.find_file`, the one place that decides)."""
+    return await find_file(files, tenant, file_id)
 
 
 async def change_governance(

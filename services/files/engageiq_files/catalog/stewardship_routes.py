@@ -10,11 +10,13 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from msgspec import UNSET, UnsetType
 
+from engageiq_files.catalog.access import file_view
+from engageiq_files.catalog.ownership import require_change_right
 from engageiq_files.catalog.records import FileRecord
 from engageiq_files.catalog.routes import FileIdPath
 from engageiq_files.catalog.stewardship import (
     change_governance,
-    require_steward,
+    owner_outside,
     resolve_collection_ids,
     review_date,
     unverified,
@@ -38,6 +40,27 @@ class FilePatch(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     """A user of your organisation who answers for the file from now on (admins only)."""
 
 
+def require_owner_admitted(
+    files: FilesRuntime,
+    tenant: TenantContext,
+    record: FileRecord,
+    collection_ids: list[str] | None,
+    owner: str | None,
+) -> None:
+    """400 `invalid_owner` unless the file's owner after this change (`owner`, else the
+    current one) is admitted by every restricted collection the file will be in
+    (`collection_ids`, else its current ones): an owner the audience leaves out could
+    neither see nor verify it (`owner_outside`). Blocking."""
+    if collection_ids is None and owner is None:
+        return
+    target_ids = record.collection_ids if collection_ids is None else collection_ids
+    owner_id = owner if owner is not None else record.owner_id
+    refusing = owner_outside(files, tenant, target_ids, owner_id)
+    if refusing is not None:
+        refusal = Errors.OWNER_OUTSIDE_AUDIENCE if owner is not None else Errors.MOVE_EXCLUDES_OWNER
+        raise ApiError(refusal, name=record.name, collection=refusing)
+
+
 class Verification(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     review_by: str | None = None
     """`YYYY-MM-DD`: the verification holds until the end of this day (UTC); a past day
@@ -45,8 +68,7 @@ class Verification(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
 
 
 async def _shown(files: FilesRuntime, tenant: TenantContext, record: FileRecord) -> FileView:
-    knowledge = await anyio.to_thread.run_sync(files.knowledge.view, tenant)
-    return FileView.of(record, knowledge=knowledge, caller=tenant)
+    return await file_view(files, tenant, record)
 
 
 @patch(
@@ -56,6 +78,8 @@ async def _shown(files: FilesRuntime, tenant: TenantContext, record: FileRecord)
     responses=documented_errors(
         Errors.INVALID_COLLECTION_IDS,
         Errors.INVALID_OWNER,
+        Errors.OWNER_OUTSIDE_AUDIENCE,
+        Errors.MOVE_EXCLUDES_OWNER,
         Errors.INVALID_REQUEST,
         Errors.NOT_FILE_STEWARD,
         Errors.FILE_NOT_FOUND,
@@ -70,7 +94,10 @@ async def update_file(
     data: JSONBody[FilePatch],
 ) -> FileView:
     """Put the file into other collections (its owner or an admin) or give it another owner
-    (admins). 403 `forbidden` for others in the organisation; 404 for a file you cannot see."""
+    (admins). 403 `forbidden` for others in the organisation; 404 for a file you cannot see.
+    The owner must stay someone the file's collections admit (400 `invalid_owner`): a new
+    owner outside them is refused, and so is a move into a collection that does not admit
+    the current owner, unless an admin gives it an owner that collection admits at once."""
     collection_ids: list[str] | None = None
     owner: str | None = None
     if not isinstance(data.collection_ids, UnsetType) or not isinstance(data.owner, UnsetType):
@@ -79,7 +106,7 @@ async def update_file(
         if not isinstance(data.owner, UnsetType) and not tenant.has_role(Role.TENANT_ADMIN):
             raise ApiError(Errors.NOT_FILE_STEWARD, name=record.name, action="reassign")
         if not isinstance(data.collection_ids, UnsetType):
-            require_steward(tenant, record, "change the collections of")
+            require_change_right(tenant, record, "change the collections of")
             collection_ids = await anyio.to_thread.run_sync(
                 resolve_collection_ids, files.collections, tenant, data.collection_ids
             )
@@ -87,11 +114,14 @@ async def update_file(
             if not await anyio.to_thread.run_sync(files.members.is_member, tenant, data.owner):
                 raise ApiError(Errors.INVALID_OWNER)
             owner = data.owner
+        await anyio.to_thread.run_sync(
+            require_owner_admitted, files, tenant, record, collection_ids, owner
+        )
 
     def decide(record: FileRecord) -> FileRecord:
         changes: dict[str, object] = {}
         if collection_ids is not None:
-            require_steward(tenant, record, "change the collections of")
+            require_change_right(tenant, record, "change the collections of")
             changes["collection_ids"] = collection_ids
         if owner is not None:
             # The uploader owning it again is the default: nothing to keep in the index.
@@ -124,7 +154,7 @@ async def verify_file(
     review_by = review_date(data.review_by)
 
     def decide(record: FileRecord) -> FileRecord:
-        require_steward(tenant, record, "verify")
+        require_change_right(tenant, record, "verify")
         return verified(record, tenant, review_by)
 
     return await _shown(files, tenant, await change_governance(files, tenant, file_id, decide))
@@ -145,7 +175,7 @@ async def withdraw_verification(
     """Withdraw the file's verification (its owner or an admin): it is `unverified` again."""
 
     def decide(record: FileRecord) -> FileRecord:
-        require_steward(tenant, record, "withdraw the verification of")
+        require_change_right(tenant, record, "withdraw the verification of")
         return unverified(record)
 
     return await _shown(files, tenant, await change_governance(files, tenant, file_id, decide))

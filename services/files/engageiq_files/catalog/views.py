@@ -64,10 +64,13 @@ class FileView(msgspec.Struct, rename="camel", omit_defaults=True):
     awaiting_upload: bool = False
     download_url: str | None = None
     replaces: str | None = None
+    """The id of the version this one replaced, when the caller may see that version."""
     superseded_by: str | None = None
-    """Set on an older version: the id of the version that replaced it."""
+    """Set on an older version: the id of the version that replaced it, when the caller may
+    see that version."""
     versions: list[FileVersion] = msgspec.field(default_factory=list)
-    """Every version of the document, newest first, when it has more than one."""
+    """Every version of the document the caller may see, newest first, when they may see
+    more than one."""
 
     @classmethod
     def of(
@@ -80,7 +83,12 @@ class FileView(msgspec.Struct, rename="camel", omit_defaults=True):
         caller: TenantContext | None = None,
     ) -> FileView:
         """The file as `caller` is shown it: `collectionIds` keeps the collections of
-        `knowledge` (the tenant's view) that admit `caller`; none without both."""
+        `knowledge` (the tenant's view) that admit `caller`; none without both. `versions`
+        are the document's versions the caller may see (`access.visible_versions`): `replaces`
+        and `supersededBy` name only those, so a version hidden from the caller is never
+        named (without `versions`, neither is shown)."""
+        linked = {v.id for v in versions or []}
+        shown_versions = versions if versions is not None and len(versions) > 1 else []
         shown: list[str] = []
         if knowledge is not None and caller is not None:
             shown = [
@@ -110,8 +118,8 @@ class FileView(msgspec.Struct, rename="camel", omit_defaults=True):
             review_by=record.review_by,
             awaiting_upload=record.awaiting_upload,
             download_url=download_url,
-            replaces=record.replaces,
-            superseded_by=record.superseded_by,
+            replaces=record.replaces if record.replaces in linked else None,
+            superseded_by=record.superseded_by if record.superseded_by in linked else None,
             versions=[
                 FileVersion(
                     id=v.id,
@@ -121,7 +129,7 @@ class FileView(msgspec.Struct, rename="camel", omit_defaults=True):
                     created_at=v.created_at,
                     current=v.superseded_by is None,
                 )
-                for v in versions or []
+                for v in shown_versions
             ],
         )
 

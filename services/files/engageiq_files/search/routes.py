@@ -45,18 +45,17 @@ async def search_files(
     files: NamedDependency[FilesRuntime],
     q: Annotated[str, QueryParameter(min_length=1, max_length=500)],
     limit: Annotated[int, QueryParameter(ge=1, le=50)] = 5,
-    collection_ids: Annotated[
+    # Named as the API names them: a refused value (51 ids) is reported under the Python name.
+    collectionId: Annotated[
         list[str] | None,
         QueryParameter(
-            name="collectionId",
             max_items=MAX_SCOPE_IDS,
             description="Search only the files of this collection (repeatable).",
         ),
     ] = None,
-    file_ids: Annotated[
+    fileId: Annotated[
         list[str] | None,
         QueryParameter(
-            name="fileId",
             max_items=MAX_SCOPE_IDS,
             description="Search only this file (repeatable; with `collectionId`, either).",
         ),
@@ -65,7 +64,7 @@ async def search_files(
     """Passages best first, each with its file's `freshness`. 400 `unknown_scope` for a scope
     id that does not exist or that the caller may not see."""
     wall = await audience_wall(files, tenant)
-    scope = await search_scope(files, wall, collection_ids or (), file_ids or ())
+    scope = await search_scope(files, wall, collectionId or (), fileId or ())
     hits = await files.search.search(tenant, q, limit, FileFilter(scope, wall.hidden_files()))
     return SearchResults(
         results=[

@@ -23,7 +23,7 @@ from litestar.openapi.spec import (
 from litestar.params import JSONBody, QueryParameter
 from multipart import parse_options_header
 
-from engageiq_files.catalog.access import find_file
+from engageiq_files.catalog.access import file_view, find_file
 from engageiq_files.catalog.ownership import require_change_right
 from engageiq_files.catalog.records import FileRecord, FileStatus, new_file_id, now_iso
 from engageiq_files.catalog.routes import FileIdPath
@@ -56,7 +56,7 @@ from engageiq_tenancy.service import BEARER
 
 PENDING_DIRECT_UPLOAD_TTL = 3600
 REPLACES_ERRORS = (
-    Errors.NOT_YOUR_FILE.documented(note="`replaces`"),
+    Errors.NOT_FILE_STEWARD.documented(note="`replaces`"),
     Errors.FILE_NOT_FOUND.documented(note="`replaces`"),
     Errors.UPLOAD_NOT_COMPLETED.documented(note="`replaces`"),
 )
@@ -88,12 +88,12 @@ async def version_fields(
     stewardship: UploadStewardship | None = None,
 ) -> dict[str, Any]:
     """The record fields of an upload that replaces file `replaces` (404 `file_not_found` if
-    it is not one of the tenant's files; 403 `forbidden` unless the caller uploaded it or is a
-    tenant admin, the rule of deleting it; 409 `upload_not_completed` if it is a direct upload
-    still awaiting its bytes), or none for a new document. Both files are marked
-    `versioned` so listings know to look their versions up. With them the governance fields
-    `stewardship` asks for (collections and owner inherited from the replaced file unless
-    given), checked before anything is written."""
+    it is not one of the tenant's files the caller may see; 403 `forbidden` unless the caller
+    owns it or is a tenant admin, the one right of every change of a file; 409
+    `upload_not_completed` if it is a direct upload still awaiting its bytes), or none for a
+    new document. Both files are marked `versioned` so listings know to look their versions
+    up. With them the governance fields `stewardship` asks for (collections and owner
+    inherited from the replaced file unless given), checked before anything is written."""
     stewardship = stewardship or UploadStewardship()
     if not replaces:
         return await stewardship.fields(files, tenant, None)
@@ -368,7 +368,7 @@ async def create_direct_upload(
     responses=documented_errors(
         Errors.EMPTY_FILE,
         Errors.INVALID_REQUEST,
-        Errors.NOT_YOUR_FILE,
+        Errors.NOT_FILE_STEWARD,
         Errors.FILE_NOT_FOUND,
         Errors.ALREADY_COMPLETED,
         Errors.UPLOAD_MISSING.documented(note="nothing was posted to the form yet"),
@@ -382,7 +382,8 @@ async def complete_direct_upload(
     file_id: FileIdPath,
 ) -> FileView:
     """Verify a direct upload (size and sniffed type) and start ingesting it. Only the
-    person who started the upload (or a tenant admin) completes it (403 else)."""
+    file's owner (who started the upload, unless an admin reassigned it) or a tenant admin
+    completes it (403 else)."""
     limit = files.settings.max_upload_bytes
     record = await find_file(files, tenant, file_id)
     require_change_right(tenant, record, "complete the upload of")
@@ -435,9 +436,7 @@ async def complete_direct_upload(
     if not completed:
         raise ApiError(Errors.ALREADY_COMPLETED)
     await files.enqueue(tenant, file_id)
-    updated = await find_file(files, tenant, file_id)
-    knowledge = await anyio.to_thread.run_sync(files.knowledge.view, tenant)
-    return FileView.of(updated, knowledge=knowledge, caller=tenant)
+    return await file_view(files, tenant, await find_file(files, tenant, file_id))
 
 
 def upload_router(settings: FilesSettings) -> Router:

@@ -713,7 +713,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: only who uploaded the file, or a tenant admin, may change it; `tenant_suspended`; `tenant_unavailable`; `direct_access_refused` (cloud: not through the web address). */
+            /** @description `forbidden`: only the file's owner, or a tenant admin, may change this; `tenant_suspended`; `tenant_unavailable`; `direct_access_refused` (cloud: not through the web address). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -866,7 +866,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: only who uploaded the file, or a tenant admin, may change it; `tenant_suspended`; `tenant_unavailable`; `direct_access_refused` (cloud: not through the web address). */
+            /** @description `forbidden`: only the file's owner, or a tenant admin, may change this; `tenant_suspended`; `tenant_unavailable`; `direct_access_refused` (cloud: not through the web address). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1116,7 +1116,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (`replaces`): only who uploaded the file, or a tenant admin, may change it; `tenant_suspended`; `tenant_unavailable`; `direct_access_refused` (cloud: not through the web address). */
+            /** @description `forbidden` (`replaces`): only the file's owner, or a tenant admin, may change this; `tenant_suspended`; `tenant_unavailable`; `direct_access_refused` (cloud: not through the web address). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1214,7 +1214,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (`replaces`): only who uploaded the file, or a tenant admin, may change it; `tenant_suspended`; `tenant_unavailable`; `direct_access_refused` (cloud: not through the web address). */
+            /** @description `forbidden` (`replaces`): only the file's owner, or a tenant admin, may change this; `tenant_suspended`; `tenant_unavailable`; `direct_access_refused` (cloud: not through the web address). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1302,7 +1302,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: only who uploaded the file, or a tenant admin, may change it; `tenant_suspended`; `tenant_unavailable`; `direct_access_refused` (cloud: not through the web address). */
+            /** @description `forbidden`: only the file's owner, or a tenant admin, may change this; `tenant_suspended`; `tenant_unavailable`; `direct_access_refused` (cloud: not through the web address). */
             403: {
                 headers: {
                     [name: string]: unknown;
