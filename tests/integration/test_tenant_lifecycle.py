@@ -244,14 +244,14 @@ def test_full_lifecycle_and_verified_purge(dev_platform: DevPlatform, tmp_path: 
     assert me_status(dev_platform, admin_token)[0] == 200
 
     # Export: planted items plus what the APIs wrote (a conversation with two messages; the
-    # file's record and index pointer; the month's and the day's usage and the cited file's
-    # counter), and the objects behind them.
+    # file's record and index pointer; the month's and the day's usage, the cited file's
+    # counter and its content signal, decision 0111), and the objects behind them.
     exported = ok(engageiq(dev_platform, "tenants", "export", "acme", str(tmp_path / "x")))[
         "counts"
     ]
     assert exported["items"]["conversations"] == 30 + 3
     assert exported["items"]["files"] > 30
-    assert exported["items"]["usage"] == 30 + 3
+    assert exported["items"]["usage"] == 30 + 4
     assert exported["documents"] == 1  # the upload, under its own name
     assert exported["objects"] > 2  # the planted objects, the upload's chunks, its index
     assert (tmp_path / "x" / "objects" / "files" / "f1").read_bytes() == b"version two"
