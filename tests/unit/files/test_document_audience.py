@@ -167,6 +167,36 @@ def test_every_change_is_the_owners_or_an_admins_after_a_reassignment(
     assert governance.call(admin, "DELETE", f"/api/files/{v3}").status_code == 204
 
 
+def test_the_document_is_owned_by_its_current_versions_owner(governance: Governance) -> None:
+    """Found by the second review: reassigning the current version left the old uploader
+    owning the older one, so `replaces=<older id>` or restoring it took the document back."""
+    admin = governance.person("acme", admin=True)
+    uploader, owner = governance.person("acme"), governance.person("acme")
+    v1 = upload(governance, uploader, b"v1")
+    v2 = upload(governance, uploader, b"v2", replaces=v1)
+    moved = governance.call(admin, "PATCH", f"/api/files/{v2}", {"owner": owner.user_id})
+    assert moved.status_code == 200, moved.text
+    client = governance.files.client
+    as_uploader = governance.headers(uploader)
+    for response in (
+        client.post(
+            "/api/upload-file",
+            params={"replaces": v1},
+            files={"file": ("plan.txt", b"v3", "text/plain")},
+            headers=as_uploader,
+        ),
+        client.post(f"/api/files/{v1}/restore", headers=as_uploader),
+        client.delete(f"/api/files/{v1}", headers=as_uploader),
+        governance.call(uploader, "PATCH", f"/api/files/{v1}", {"collectionIds": []}),
+        governance.call(uploader, "POST", f"/api/files/{v1}/verify", {"reviewBy": "2030-01-01"}),
+    ):
+        assert refusal(response)[:2] == (403, "forbidden"), response.text
+    assert details(governance, owner, v2)["owner"] == owner.user_id  # nothing changed
+    assert governance.call(owner, "POST", f"/api/files/{v1}/restore").status_code == 200
+    v3 = upload(governance, owner, b"v3", replaces=v2)
+    assert details(governance, owner, v3)["owner"] == owner.user_id
+
+
 def test_an_owner_must_be_someone_the_files_collections_admit(governance: Governance) -> None:
     admin = governance.person("acme", admin=True)
     insider, outsider = governance.person("acme"), governance.person("acme")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import anyio.to_thread
 
+from engageiq_files.catalog.ownership import require_change_right
 from engageiq_files.catalog.records import FileRecord
 from engageiq_files.catalog.versions import versions_of
 from engageiq_files.catalog.views import FileView
@@ -89,6 +90,21 @@ def current_of(files: FilesRuntime, tenant: TenantContext, record: FileRecord) -
         seen.add(newer.id)
         current = newer
     return current
+
+
+async def require_steward(
+    files: FilesRuntime, tenant: TenantContext, record: FileRecord, action: str
+) -> FileRecord:
+    """Raise 403 `forbidden` unless `tenant` may `action` `record` (`ownership`'s one right),
+    and return the record whose owner decided: ownership belongs to the document, so for an
+    older version the document's current version's owner decides. Otherwise an admin's
+    reassignment of the current version left the old uploader owning the older versions, and
+    replacing or restoring one of them took the document back (found by review)."""
+    steward = record
+    if record.superseded_by is not None:
+        steward = await anyio.to_thread.run_sync(current_of, files, tenant, record)
+    require_change_right(tenant, steward, action)
+    return steward
 
 
 async def visible_record(

@@ -34,3 +34,12 @@ def require_change_right(tenant: TenantContext, record: FileRecord, action: str)
     "delete") this file."""
     if not may_change(tenant, record):
         raise ApiError(Errors.NOT_FILE_STEWARD, name=record.name, action=action)
+
+
+def still_steward(tenant: TenantContext, record: FileRecord, action: str) -> None:
+    """The right checked again on the record a conditional write is about to change (an
+    owner reassigned meanwhile is honoured). Only a current version carries the document's
+    owner; an older version's right was checked on its current version
+    (`access.require_steward`)."""
+    if record.superseded_by is None:
+        require_change_right(tenant, record, action)

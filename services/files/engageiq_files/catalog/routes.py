@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 import anyio.to_thread
+import msgspec
 from litestar import delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 
-from engageiq_files.catalog.access import audience_wall, file_view
+from engageiq_files.catalog.access import audience_wall, file_view, require_steward
 from engageiq_files.catalog.access import find_file as find_file  # where routes look it up
 from engageiq_files.catalog.catalog import InvalidCursor, decode_cursor, encode_cursor
-from engageiq_files.catalog.ownership import require_change_right
 from engageiq_files.catalog.records import FILE_ID_PATTERN, FileRecord, FileStatus
+from engageiq_files.catalog.stewardship import change_governance
 from engageiq_files.catalog.versions import after_delete, make_current
 from engageiq_files.catalog.views import FilePage, FileView
 from engageiq_files.runtime import FilesRuntime
@@ -113,13 +114,20 @@ async def restore_version(
 ) -> FileView:
     """Make an older, ready version the current one again: search and chat cite it from now
     on, and the version that was current is listed under it. 409 `not_an_older_version` for
-    a current or not ready file; 403 `forbidden` unless the caller owns that version (its
-    reassigned owner, else its uploader) or is a tenant admin."""
+    a current or not ready file; 403 `forbidden` unless the caller owns the document (its
+    current version's owner: reassigned, else its uploader) or is a tenant admin."""
     record = await find_file(files, tenant, file_id)
-    require_change_right(tenant, record, "restore")
+    document = await require_steward(files, tenant, record, "restore")
     if record.superseded_by is None or record.status is not FileStatus.READY:
         raise ApiError(Errors.NOT_AN_OLDER_VERSION)
     await anyio.to_thread.run_sync(make_current, files.catalog, tenant, record)
+    if record.owner_id != document.owner_id:
+        # The document keeps its owner: restoring a version its old uploader owns must not
+        # hand the document back to them.
+        owner = "" if document.owner_id == record.uploaded_by else document.owner_id
+        await change_governance(
+            files, tenant, record.id, lambda r: msgspec.structs.replace(r, owner=owner)
+        )
     generation = await anyio.to_thread.run_sync(files.indexes.note_change, tenant)
     await files.builder.rebuild(tenant, generation)
     return await file_view(files, tenant, await find_file(files, tenant, file_id))
@@ -138,10 +146,11 @@ async def delete_file(
     file_id: FileIdPath,
 ) -> None:
     """Removes the metadata, the file's chunks from the index, the object and its chunks.
-    Members delete the files they own (uploaded, unless an admin reassigned the owner);
-    tenant admins any file of the tenant (403 else)."""
+    Members delete the files whose document they own (its current version's owner: the
+    uploader, unless an admin reassigned it); tenant admins any file of the tenant (403
+    else)."""
     record = await find_file(files, tenant, file_id)
-    require_change_right(tenant, record, "delete")
+    await require_steward(files, tenant, record, "delete")
     # The record is retired first (hidden at once, and listed for the reaper, which finishes
     # a delete cut short by a failure or a kill), then the index is rebuilt without it, and
     # only then go the data and the record: no index entry ever points to a deleted object,

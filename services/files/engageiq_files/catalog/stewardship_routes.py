@@ -10,8 +10,8 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from msgspec import UNSET, UnsetType
 
-from engageiq_files.catalog.access import file_view
-from engageiq_files.catalog.ownership import require_change_right
+from engageiq_files.catalog.access import file_view, require_steward
+from engageiq_files.catalog.ownership import still_steward
 from engageiq_files.catalog.records import FileRecord
 from engageiq_files.catalog.routes import FileIdPath
 from engageiq_files.catalog.stewardship import (
@@ -106,7 +106,7 @@ async def update_file(
         if not isinstance(data.owner, UnsetType) and not tenant.has_role(Role.TENANT_ADMIN):
             raise ApiError(Errors.NOT_FILE_STEWARD, name=record.name, action="reassign")
         if not isinstance(data.collection_ids, UnsetType):
-            require_change_right(tenant, record, "change the collections of")
+            await require_steward(files, tenant, record, "change the collections of")
             collection_ids = await anyio.to_thread.run_sync(
                 resolve_collection_ids, files.collections, tenant, data.collection_ids
             )
@@ -121,7 +121,7 @@ async def update_file(
     def decide(record: FileRecord) -> FileRecord:
         changes: dict[str, object] = {}
         if collection_ids is not None:
-            require_change_right(tenant, record, "change the collections of")
+            still_steward(tenant, record, "change the collections of")
             changes["collection_ids"] = collection_ids
         if owner is not None:
             # The uploader owning it again is the default: nothing to keep in the index.
@@ -152,9 +152,10 @@ async def verify_file(
     """Verify the file until the end of `reviewBy` (its owner or an admin): `verified` until
     then, `stale` after. Verifying again replaces the date."""
     review_by = review_date(data.review_by)
+    await require_steward(files, tenant, await visible_file(files, tenant, file_id), "verify")
 
     def decide(record: FileRecord) -> FileRecord:
-        require_change_right(tenant, record, "verify")
+        still_steward(tenant, record, "verify")
         return verified(record, tenant, review_by)
 
     return await _shown(files, tenant, await change_governance(files, tenant, file_id, decide))
@@ -173,9 +174,11 @@ async def withdraw_verification(
     file_id: FileIdPath,
 ) -> FileView:
     """Withdraw the file's verification (its owner or an admin): it is `unverified` again."""
+    action = "withdraw the verification of"
+    await require_steward(files, tenant, await visible_file(files, tenant, file_id), action)
 
     def decide(record: FileRecord) -> FileRecord:
-        require_change_right(tenant, record, "withdraw the verification of")
+        still_steward(tenant, record, action)
         return unverified(record)
 
     return await _shown(files, tenant, await change_governance(files, tenant, file_id, decide))

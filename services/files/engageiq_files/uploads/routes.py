@@ -23,7 +23,7 @@ from litestar.openapi.spec import (
 from litestar.params import JSONBody, QueryParameter
 from multipart import parse_options_header
 
-from engageiq_files.catalog.access import file_view, find_file
+from engageiq_files.catalog.access import file_view, find_file, require_steward
 from engageiq_files.catalog.ownership import require_change_right
 from engageiq_files.catalog.records import FileRecord, FileStatus, new_file_id, now_iso
 from engageiq_files.catalog.routes import FileIdPath
@@ -98,14 +98,16 @@ async def version_fields(
     if not replaces:
         return await stewardship.fields(files, tenant, None)
     target = await find_file(files, tenant, replaces)
-    # A new version changes what everyone's answers cite: the same right as deleting it.
-    require_change_right(tenant, target, "replace")
+    # A new version changes what everyone's answers cite: the same right as deleting it, the
+    # document's (its current version's owner decides, whichever version is named).
+    document = await require_steward(files, tenant, target, "replace")
     if target.awaiting_upload:
         # A version of a document whose first upload never arrived would become a second
         # current version once that upload is completed (found by the isolation property
         # test's version invariant, decision 0089): there is nothing to replace yet.
         raise ApiError(Errors.UPLOAD_NOT_COMPLETED, name=target.name)
-    governance = await stewardship.fields(files, tenant, target)
+    # Collections and owner come from the document as it is now (its current version).
+    governance = await stewardship.fields(files, tenant, document)
     if not target.versioned:
         await anyio.to_thread.run_sync(
             lambda: files.catalog.update(tenant, target.id, versioned=True)
