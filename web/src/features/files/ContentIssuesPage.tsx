@@ -113,11 +113,17 @@ export function ContentIssuesPage() {
   const [problem, setProblem] = useState<string | null>(null);
 
   useEffect(() => {
+    // A list asked for before the last change of `status` may answer after it: only the
+    // answer for the status shown now is used (otherwise "open" could replace "resolved").
+    let current = true;
     setIssues(null);
     setProblem(null);
     contentIssues(status)
-      .then(setIssues)
-      .catch((e) => setProblem(asApiError(e).sentence));
+      .then((found) => current && setIssues(found))
+      .catch((e) => current && setProblem(asApiError(e).sentence));
+    return () => {
+      current = false;
+    };
   }, [status]);
 
   return (
