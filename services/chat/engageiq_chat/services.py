@@ -70,7 +70,11 @@ class ChatServices:
         )
         conversations = ConversationStore(tables)
         messages = MessageStore(tables, conversations)
-        knowledge = KnowledgeReader(clients, service.table("files"))
+        # One per process: its per-tenant cache serves every turn, history read and content-loop
+        # read, and it alone reads the files' records for the chat service.
+        knowledge = Knowledge(
+            KnowledgeReader(clients, service.table("files")), tables, service.table("files")
+        )
         return cls(
             settings=settings,
             conversations=conversations,
@@ -86,9 +90,7 @@ class ChatServices:
             history=HistoryCache(keep_messages=HISTORY_MAX_MESSAGES),
             feedback=FeedbackStore(tables),
             idempotency=IdempotencyStore(tables),
-            # One reader per process: its per-tenant cache serves every turn, history read and
-            # content-loop read.
-            knowledge=Knowledge(knowledge, tables, service.table("files")),
+            knowledge=knowledge,
             content=ContentLoop.build(
                 tables, clients, messages, knowledge, files_table=service.table("files")
             ),

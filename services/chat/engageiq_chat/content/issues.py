@@ -21,8 +21,8 @@ from typing import Any, Final
 
 import msgspec
 
-from engageiq_chat.content.knowledge import knowledge_view
 from engageiq_chat.conversations.keys import now_iso
+from engageiq_chat.knowledge.scope import Knowledge
 from engageiq_chat.messages.model import Citation, Feedback, Rating, StoredMessage
 from engageiq_chat.messages.store import MessageStore
 from engageiq_chat.storage import ConditionFailed, DynamoTables, values
@@ -30,10 +30,9 @@ from engageiq_tenancy.content_keys import content_partition, issue_key, issue_pr
 from engageiq_tenancy.context import Role, TenantContext
 from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError
-from engageiq_tenancy.governance import KnowledgeReader, KnowledgeView
+from engageiq_tenancy.governance import KnowledgeView
 from engageiq_tenancy.items import from_item
-from engageiq_tenancy.keys import FILE_TAG, FILES_ENTITY, InvalidObjectId, sort_key
-from engageiq_tenancy.keys import tenant_partition as partition_of
+from engageiq_tenancy.keys import InvalidObjectId
 
 MAX_NOTE_CHARS: Final = 1000
 MAX_ISSUE_TEXT: Final = 4000
@@ -42,7 +41,6 @@ conversation)."""
 MAX_LISTED: Final = 200
 LIST_PAGES: Final = 10
 """Pages (1 MB each) of the tenant's issues read per listing, newest first."""
-_BATCH_GET_ATTEMPTS: Final = 3
 
 
 class IssueStatus(enum.StrEnum):
@@ -172,19 +170,13 @@ def _issue(item: dict[str, Any]) -> StoredIssue:
 
 class ContentIssues:
     """Raises, lists and resolves the tenant's content issues (usage table, tenant-scoped
-    clients); reads the cited files' records from the files table for names and owners."""
+    clients); the cited files' names and owners, and who may see them, come from the chat
+    service's `Knowledge`."""
 
-    def __init__(
-        self,
-        tables: DynamoTables,
-        messages: MessageStore,
-        knowledge: KnowledgeReader,
-        files_table: str,
-    ) -> None:
+    def __init__(self, tables: DynamoTables, messages: MessageStore, knowledge: Knowledge) -> None:
         self._tables = tables
         self._messages = messages
         self._knowledge = knowledge
-        self._files_table = files_table
 
     async def rated(
         self, tenant: TenantContext, before: StoredMessage, feedback: Feedback | None
@@ -258,7 +250,9 @@ class ContentIssues:
         cited: dict[str, Citation] = {}
         for citation in citations:
             cited.setdefault(citation.source_id, citation)
-        records = await self._records(tenant, list(cited))
+        records = await self._knowledge.file_records(
+            tenant, list(cited), ("name", "owner", "uploadedBy", "createdAt")
+        )
         files = []
         for file_id, citation in cited.items():
             record = records.get(file_id, {})
@@ -274,38 +268,9 @@ class ContentIssues:
             )
         return files
 
-    async def _records(self, tenant: TenantContext, file_ids: list[str]) -> dict[str, Any]:
-        keys = []
-        for file_id in file_ids:
-            try:
-                sk = sort_key(FILE_TAG, file_id)
-            except InvalidObjectId:
-                continue
-            keys.append(values({"pk": partition_of(tenant, FILES_ENTITY), "sk": sk}))
-        found: dict[str, Any] = {}
-        request: dict[str, Any] = {
-            self._files_table: {
-                "Keys": keys,
-                "ProjectionExpression": "id, #name, #owner, uploadedBy, createdAt",
-                "ExpressionAttributeNames": {"#name": "name", "#owner": "owner"},
-            }
-        }
-        # A message has at most 20 sources: one BatchGetItem (up to 100 keys) reads them all.
-        for _ in range(_BATCH_GET_ATTEMPTS):
-            if not keys:
-                break
-            answer = await self._tables.call(tenant, "batch_get_item", RequestItems=request)
-            for item in answer.get("Responses", {}).get(self._files_table, []):
-                record = from_item(item)
-                found[str(record.get("id"))] = record
-            request = answer.get("UnprocessedKeys") or {}
-            if not request:
-                break
-        return found
-
     async def listed(self, caller: TenantContext, status: IssueStatus) -> list[ContentIssue]:
         """The caller's issues of one status, newest first (at most `MAX_LISTED`)."""
-        view = await knowledge_view(self._knowledge, caller)
+        view = await self._knowledge.view(caller)
         request: dict[str, Any] = {
             "TableName": self._tables.usage,
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
@@ -350,7 +315,7 @@ class ContentIssues:
         if "Item" not in answer:
             raise ContentIssueNotFound()
         issue = _issue(answer["Item"])
-        view = await knowledge_view(self._knowledge, caller)
+        view = await self._knowledge.view(caller)
         if issue_seen_by(caller, issue, view) is None:
             raise ContentIssueNotFound()
         if issue.status == IssueStatus.RESOLVED:

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from engageiq_chat.content.health import TenantContentHealth
 from engageiq_chat.content.issues import ContentIssues
 from engageiq_chat.content.signals import ContentSignals
+from engageiq_chat.knowledge.scope import Knowledge
 from engageiq_chat.messages.store import MessageStore
 from engageiq_chat.storage import DynamoTables, TenantDataClients
-from engageiq_tenancy.governance import KnowledgeReader
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,11 +25,11 @@ class ContentLoop:
         tables: DynamoTables,
         clients: TenantDataClients,
         messages: MessageStore,
-        knowledge: KnowledgeReader,
+        knowledge: Knowledge,
         files_table: str,
     ) -> ContentLoop:
         return cls(
-            issues=ContentIssues(tables, messages, knowledge, files_table),
+            issues=ContentIssues(tables, messages, knowledge),
             signals=ContentSignals(tables, knowledge),
             health=TenantContentHealth(clients, files_table, tables.usage),
         )

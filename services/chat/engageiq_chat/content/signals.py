@@ -21,7 +21,7 @@ from typing import Final
 
 import structlog
 
-from engageiq_chat.content.knowledge import knowledge_view
+from engageiq_chat.knowledge.scope import Knowledge
 from engageiq_chat.messages.model import Feedback, MessageStatus, Rating, StoredMessage
 from engageiq_chat.storage import DynamoTables, values
 from engageiq_tenancy.content_keys import (
@@ -33,7 +33,7 @@ from engageiq_tenancy.content_keys import (
 )
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.display_text import clean_display_text
-from engageiq_tenancy.governance import Freshness, KnowledgeReader
+from engageiq_tenancy.governance import Freshness
 from engageiq_tenancy.keys import InvalidObjectId
 from engageiq_tenancy.usage_keys import current_month
 
@@ -49,7 +49,7 @@ def could_not_answer(answer: StoredMessage, passages: int) -> bool:
 
 
 class ContentSignals:
-    def __init__(self, tables: DynamoTables, knowledge: KnowledgeReader) -> None:
+    def __init__(self, tables: DynamoTables, knowledge: Knowledge) -> None:
         self._tables = tables
         self._knowledge = knowledge
         self._running: set[asyncio.Task[None]] = set()
@@ -96,7 +96,7 @@ class ContentSignals:
                     cited.setdefault(citation.source_id, citation.title)
             writes: list[Awaitable[object]] = []
             if cited:
-                view = await knowledge_view(self._knowledge, tenant)
+                view = await self._knowledge.view(tenant)
                 writes += [
                     self._cited(tenant, file_id, title, view.freshness_of(file_id), now)
                     for file_id, title in cited.items()

@@ -163,10 +163,25 @@ class Knowledge:
     ) -> frozenset[str]:
         """Of `file_ids`, those naming a file that still exists: a record neither retiring
         (being deleted) nor expired (an abandoned upload, or a delete under way), as
-        `_collections_of` judges a scope's files. One BatchGetItem for up to
-        `BATCH_GET_KEYS` distinct ids (a history page's sources: usually one request), its
-        unprocessed keys retried; StorageUnavailable when some stay unread, since a source
-        whose file was not read can be neither shown nor withheld with certainty."""
+        `_collections_of` judges a scope's files (`file_records`: a history page's sources
+        are usually one request)."""
+        records = await self.file_records(tenant, file_ids, ("expiresAt", "retiring"))
+        now = time.time()
+        return frozenset(
+            file_id
+            for file_id, record in records.items()
+            if not record.get("retiring")
+            and (record.get("expiresAt") is None or float(record["expiresAt"]) > now)
+        )
+
+    async def file_records(
+        self, tenant: TenantContext, file_ids: Sequence[str], attributes: Sequence[str]
+    ) -> dict[str, dict[str, Any]]:
+        """The stored records of `file_ids` (plain values, only `attributes`), by id; ids
+        that are malformed or name no record are absent. One BatchGetItem per
+        `BATCH_GET_KEYS` distinct ids, sent together, unprocessed keys retried;
+        StorageUnavailable when some stay unread, since a file that was not read can be
+        neither shown nor withheld with certainty."""
         keys: dict[str, dict[str, Any]] = {}
         for file_id in dict.fromkeys(file_ids):
             try:
@@ -175,30 +190,30 @@ class Knowledge:
                 continue  # never a file
             keys[sk] = values({"pk": tenant_partition(tenant, FILES_ENTITY), "sk": sk})
         batches = list(keys.values())
+        names = {f"#a{i}": name for i, name in enumerate(attributes)}
         read = await asyncio.gather(
             *(
-                self._records(tenant, batches[at : at + BATCH_GET_KEYS])
+                self._records(tenant, batches[at : at + BATCH_GET_KEYS], names)
                 for at in range(0, len(batches), BATCH_GET_KEYS)
             )
         )
-        now = time.time()
-        existing = set()
-        for record in (r for found in read for r in found):
-            expires = record.get("expiresAt")
-            if record.get("retiring") or (expires is not None and float(expires) <= now):
-                continue
-            # `FILE#<id>`: the id is what follows the tag.
-            existing.add(str(record["sk"]).partition(KEY_DELIMITER)[2])
-        return frozenset(existing)
+        # `FILE#<id>`: the id is what follows the tag.
+        return {
+            str(record["sk"]).partition(KEY_DELIMITER)[2]: record
+            for found in read
+            for record in found
+        }
 
     async def _records(
-        self, tenant: TenantContext, keys: list[dict[str, Any]]
+        self, tenant: TenantContext, keys: list[dict[str, Any]], names: dict[str, str]
     ) -> list[dict[str, Any]]:
-        """The records of `keys` (at most `BATCH_GET_KEYS`): key, `expiresAt`, `retiring`."""
+        """The records of `keys` (at most `BATCH_GET_KEYS`): their key and `names` (every
+        attribute by placeholder: `name` and `owner` are DynamoDB reserved words)."""
         request: dict[str, Any] = {
             self._files_table: {
                 "Keys": keys,
-                "ProjectionExpression": "pk, sk, expiresAt, retiring",
+                "ProjectionExpression": ", ".join(["pk", "sk", *names]),
+                **({"ExpressionAttributeNames": names} if names else {}),
             }
         }
         found: list[dict[str, Any]] = []
