@@ -8,19 +8,15 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-import msgspec
-
 from engageiq.local.aws import LocalResources, aws_client
 from engageiq_tenancy.context import Role, TenantContext
 from engageiq_tenancy.governance import (
     GOVERNED_ATTRIBUTE,
-    Audience,
-    CollectionRecord,
-    collection_key,
     governed_partition,
 )
 from engageiq_tenancy.items import serialize, to_item
 from engageiq_tenancy.keys import FILE_TAG, FILES_ENTITY, sort_key, tenant_partition
+from tests.support.collections import CollectionWriter
 
 
 def _tenant(tenant_id: str) -> TenantContext:
@@ -47,25 +43,15 @@ def put_collection(
     roles: Sequence[Role] = (),
     restricted: bool = False,
 ) -> None:
-    """A collection item; restricted to `users` and `roles` when any is given (or
-    `restricted`), else open to the whole tenant."""
-    audience = (
-        Audience(users=tuple(users), roles=tuple(roles)) if users or roles or restricted else None
-    )
-    record = CollectionRecord(
-        id=collection_id,
+    """A collection item (`CollectionWriter.save`, named after its id); restricted to `users`
+    and `roles` when any is given (or `restricted`), else open to the whole tenant."""
+    CollectionWriter(*_files(resources)).save(
+        tenant_id,
+        collection_id,
         name=collection_id.title(),
-        audience=audience,
-        created_at="2026-12-01T00:00:00.000Z",
-        updated_at="2026-12-01T00:00:00.000Z",
-        created_by="test-support",
-    )
-    db, table = _files(resources)
-    db.put_item(
-        TableName=table,
-        Item=to_item(
-            {**collection_key(_tenant(tenant_id), collection_id), **msgspec.to_builtins(record)}
-        ),
+        users=users,
+        roles=roles,
+        restricted=bool(users or roles or restricted),
     )
 
 
@@ -117,10 +103,17 @@ def govern_file(
         GOVERNED_ATTRIBUTE: governed_partition(_tenant(tenant_id)),
         "updatedAt": "2026-12-02T00:00:00.000Z",
     }
+    _set_attributes(db, table, _tenant(tenant_id), file_id, attributes)
+
+
+def _set_attributes(
+    db: Any, table: str, tenant: TenantContext, file_id: str, attributes: dict[str, Any]
+) -> None:
+    """SET `attributes` on an existing file record (a missing one fails the condition)."""
     names = {f"#a{i}": name for i, name in enumerate(attributes)}
     db.update_item(
         TableName=table,
-        Key=to_item(file_record_key(tenant_id, file_id)),
+        Key=to_item(file_record_key(tenant.tenant_id, file_id)),
         UpdateExpression="SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(attributes))),
         ConditionExpression="attribute_exists(pk)",
         ExpressionAttributeNames=names,
@@ -141,21 +134,16 @@ def mark_stale(
     """Make a file verified once and stale since `review_by` (a past date): its record's
     `verifiedAt`, `verifiedBy`, `reviewBy`, and `governed`, which puts it in `by_governance`
     where `KnowledgeReader` finds it."""
-    dynamodb.update_item(
-        TableName=files_table,
-        Key={
-            "pk": {"S": tenant_partition(tenant, FILES_ENTITY)},
-            "sk": {"S": f"{FILE_TAG}#{file_id}"},
-        },
-        UpdateExpression=(
-            "SET verifiedAt = :at, verifiedBy = :by, reviewBy = :review, governed = :governed"
-        ),
-        ConditionExpression="attribute_exists(pk)",
-        ExpressionAttributeValues={
-            ":at": {"S": "2025-12-01T00:00:00.000Z"},
-            ":by": {"S": verified_by},
-            ":review": {"S": review_by},
-            ":governed": {"S": governed_partition(tenant)},
+    _set_attributes(
+        dynamodb,
+        files_table,
+        tenant,
+        file_id,
+        {
+            "verifiedAt": "2025-12-01T00:00:00.000Z",
+            "verifiedBy": verified_by,
+            "reviewBy": review_by,
+            GOVERNED_ATTRIBUTE: governed_partition(tenant),
         },
     )
 
