@@ -397,6 +397,14 @@ class Errors:
         400, "invalid_display_name", "The display name must be 1-{limit} visible characters."
     )
     INVALID_COLOR = ErrorCode(400, "invalid_color", "The colour must look like #1f6feb.")
+    # Brand colour contrast (engageiq_tenancy.brand_colour, decision 0117).
+    BRAND_COLOUR_LOW_CONTRAST = ErrorCode(
+        400,
+        "brand_colour_low_contrast",
+        "{colour} reaches only {ratio}:1 against the page; at least {minimum}:1 is needed to "
+        "see buttons, underlines and charts in it (WCAG 2.1, 1.4.11). Choose a darker shade.",
+        "the colour would make buttons, underlines or charts unreadable",
+    )
     INVALID_LOGO_URL = ErrorCode(
         400, "invalid_logo_url", "The logo URL must be an https:// address."
     )

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
+from engageiq_tenancy.brand_colour import check_brand_colour
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.display_text import clean_display_text
 from engageiq_tenancy.tenant_ids import validate_tenant_id
@@ -65,12 +66,19 @@ def _is_https_url(url: str) -> bool:
 def validate_branding(
     display_name: str | None = None, primary_color: str | None = None, logo_url: str | None = None
 ) -> None:
-    """The one set of branding rules, for the operator CLI and the tenant admin API alike.
-    Store the display name as `clean_name` returns it."""
+    """The one set of branding rules, for the operator CLI and the tenant admin API alike:
+    raises InvalidBranding with `invalid_display_name`, `invalid_color`,
+    `brand_colour_low_contrast` (a colour that makes buttons or the page's marks unreadable) or
+    `invalid_logo_url`. Store the display name as `clean_name` returns it."""
     if display_name is not None:
         clean_name(display_name)
-    if primary_color is not None and not _COLOR.fullmatch(primary_color):
-        raise InvalidBranding("invalid_color", "The colour must look like #1f6feb.")
+    if primary_color is not None:
+        if not _COLOR.fullmatch(primary_color):
+            raise InvalidBranding("invalid_color", "The colour must look like #1f6feb.")
+        # Buttons, underlines and charts are drawn in it (engageiq_tenancy.brand_colour).
+        problem = check_brand_colour(primary_color).problem()
+        if problem is not None:
+            raise InvalidBranding("brand_colour_low_contrast", problem)
     if logo_url is not None and not _is_https_url(logo_url):
         raise InvalidBranding("invalid_logo_url", "The logo URL must be an https:// address.")
 

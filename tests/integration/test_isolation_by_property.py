@@ -78,7 +78,7 @@ pytestmark = pytest.mark.integration
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "isolation"
 TOPICS = ("pricing", "renewal", "objection")
-COLORS = ("#112233", "#445566", "#778899", "#aabbcc")
+COLORS = ("#112233", "#445566", "#778899", "#0b7a75")
 SETTLE_SECONDS = 60.0
 OWNER = "(owner)"
 MARKER = re.compile(r"mk[0-9a-f]{8}")

@@ -43,6 +43,15 @@ def test_a_blank_name_is_refused_by_create_and_update_alike(run: Run, command: l
     assert error_of(result)["code"] == "invalid_name"
 
 
+def test_an_unreadable_brand_colour_is_refused_naming_its_ratio(run: Run) -> None:
+    # The branding rules are the admin API's (engageiq_tenancy.brand_colour, decision 0117).
+    result = run("tenants", "update", "demo", "--color", "#ffffff", "--json")
+    assert result.exit_code == 2
+    error = error_of(result)
+    assert error["code"] == "brand_colour_low_contrast"
+    assert "#ffffff reaches only 1.00:1 against the page" in error["message"]
+
+
 def test_an_identical_create_is_a_no_op(run: Run) -> None:
     first = run(*CREATE, "--json")
     assert first.exit_code == 0, first.output

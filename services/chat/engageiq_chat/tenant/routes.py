@@ -78,6 +78,7 @@ class TenantController(Controller):
         responses=documented_errors(
             Errors.INVALID_DISPLAY_NAME,
             Errors.INVALID_COLOR,
+            Errors.BRAND_COLOUR_LOW_CONTRAST,
             Errors.INVALID_LOGO_URL,
             Errors.INVALID_REQUEST,
             Errors.FORBIDDEN.documented(note="you are not a tenant admin"),
@@ -91,7 +92,9 @@ class TenantController(Controller):
         tenants: NamedDependency[TenantDirectory],
         data: JSONBody[BrandingPatch],
     ) -> TenantView:
-        """Change branding (tenant admins only). Omitted fields keep their value."""
+        """Change branding (tenant admins only). Omitted fields keep their value. A colour the
+        web app could not draw readably (below 3:1 against the light page, WCAG 2.1 1.4.11)
+        is refused with `brand_colour_low_contrast`, whose message names its ratio."""
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         try:
             validate_branding(
