@@ -5,8 +5,10 @@ Every counter is added atomically by the chat service:
   pk=<tenant>#USAGE      sk=<yyyy-mm>            the month: requests, inputTokens, outputTokens
   pk=<tenant>#USAGE      sk=<yyyy-mm-dd>         one day of it: the same three counters
   pk=<tenant>#CITATIONS  sk=<yyyy-mm>#<fileId>   answers that cited the file: citations, title
-A month's days and its cited files are each one Query on their partition, never a Scan.
-Months and days are UTC."""
+A month's item and its days are one Query on their partition (sort keys beginning with the
+month: "2026-12" sorts before "2026-12-01"), and its cited files another; never a Scan.
+Months and days are UTC, both taken from the same instant (`current_month`, `current_day`), so
+a turn's tokens land in the month whose days they are added to."""
 
 from __future__ import annotations
 
@@ -39,11 +41,19 @@ def citation_key(tenant: TenantContext, month: str, file_id: str) -> dict[str, s
     }
 
 
+def _utc(now: datetime | None) -> datetime:
+    """`now` in UTC (default: the current instant); a naive datetime is taken as UTC already.
+    Without it, an instant with another offset counted in its local day and month."""
+    if now is None:
+        return datetime.now(UTC)
+    return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+
+
 def current_month(now: datetime | None = None) -> str:
     """`yyyy-mm` of `now` (default: the current instant), in UTC."""
-    return (now or datetime.now(UTC)).strftime("%Y-%m")
+    return _utc(now).strftime("%Y-%m")
 
 
 def current_day(now: datetime | None = None) -> str:
     """`yyyy-mm-dd` of `now` (default: the current instant), in UTC."""
-    return (now or datetime.now(UTC)).strftime("%Y-%m-%d")
+    return _utc(now).strftime("%Y-%m-%d")

@@ -3,9 +3,11 @@ the chat service meters usage and saves answers, read with Queries of the caller
 
 from __future__ import annotations
 
+import random
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import anyio
@@ -16,7 +18,7 @@ from litestar.testing import TestClient
 from engageiq_chat.context.retrieval import Passage
 from engageiq_chat.services import ChatServices
 from engageiq_chat.settings import ChatSettings
-from engageiq_chat.tenant.directory import TenantDirectory
+from engageiq_chat.tenant.directory import MonthUsage, TenantDirectory
 from engageiq_search.file_filter import EVERY_FILE, FileFilter
 from engageiq_tenancy.context import Role, TenantContext
 from engageiq_tenancy.usage_keys import current_day, current_month
@@ -161,9 +163,57 @@ def test_the_report_reads_by_key_and_query_never_scan(harness: ChatHarness) -> N
     month = current_month()
 
     async def read() -> None:
-        await directory.daily(tenant, month)
+        await directory.month_usage(tenant, month)
         await directory.top_documents(tenant, month)
-        await directory.usage(tenant, month)
 
     anyio.run(read)
-    assert set(recording.operations) == {"query", "get_item"}
+    assert set(recording.operations) == {"query"}
+
+
+# Turns around two month ends, stamped in several offsets: the meter's days and months are UTC.
+OFFSETS = [timezone(timedelta(hours=h)) for h in (-10, -8, 0, 1, 5.5, 14)]
+STARTS = [datetime(2026, 11, 30, 20, tzinfo=UTC), datetime(2026, 12, 31, 20, tzinfo=UTC)]
+
+
+def test_the_days_add_up_to_the_months_total_across_month_ends_and_offsets(
+    harness: ChatHarness,
+) -> None:
+    services = ChatServices.build(service_settings(harness.resources), ChatSettings())
+    directory = TenantDirectory(
+        dynamodb(harness.resources),
+        harness.resources.tables["tenants"],
+        harness.resources.tables["usage"],
+    )
+    tenant_id = f"gen{uuid.uuid4().hex[:8]}"
+    tenant = TenantContext(tenant_id, "rep-1", "rep-1", frozenset({Role.MEMBER}))
+    generate = random.Random(24)  # noqa: S311 - test data, seeded to repeat
+    turns = [
+        (
+            (start + timedelta(minutes=generate.randrange(0, 8 * 60))).astimezone(
+                generate.choice(OFFSETS)
+            ),
+            generate.randrange(0, 5000),
+            generate.randrange(0, 2000),
+        )
+        for start in STARTS
+        for _ in range(40)
+    ]
+    expected: dict[str, int] = {}
+    for moment, input_tokens, output_tokens in turns:
+        day = moment.astimezone(UTC).strftime("%Y-%m-%d")
+        expected[day] = expected.get(day, 0) + input_tokens + output_tokens
+
+    async def spend_and_read() -> dict[str, MonthUsage]:
+        for moment, input_tokens, output_tokens in turns:
+            await services.usage.record(tenant, input_tokens, output_tokens, now=moment)
+        months = ("2026-11", "2026-12", "2027-01")
+        return {m: await directory.month_usage(tenant, m) for m in months}
+
+    report = anyio.run(spend_and_read)
+    for month, usage in report.items():
+        days = {d.date: d.tokens for d in usage.daily}
+        assert days == {d: t for d, t in expected.items() if d.startswith(f"{month}-")}
+        assert sum(days.values()) == usage.input_tokens + usage.output_tokens
+        assert usage.requests == sum(1 for moment, _, _ in turns if current_month(moment) == month)
+    # The generated turns did cross both month ends, in UTC.
+    assert all(report[m].daily for m in report)

@@ -1,8 +1,9 @@
-"""`TenantDirectory`: the caller's own tenant record (branding) and this month's usage, read
-from the tenants and usage tables (layout: `engageiq_tenancy.usage_keys`)."""
+"""`TenantDirectory`: the caller's own tenant record (branding) and a month's usage, read from
+the tenants and usage tables (layout: `engageiq_tenancy.usage_keys`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -17,7 +18,7 @@ from engageiq_tenancy.keys import tenant_partition
 from engageiq_tenancy.tenant_gate import StorageUnavailable
 from engageiq_tenancy.tenant_ids import KEY_DELIMITER
 from engageiq_tenancy.tenants import Branding, TenantRecord, record_from_item, record_key
-from engageiq_tenancy.usage_keys import CITATIONS_ENTITY, USAGE_ENTITY, usage_key
+from engageiq_tenancy.usage_keys import CITATIONS_ENTITY, USAGE_ENTITY
 
 TOP_DOCUMENTS = 10
 # Bounds the Query for the most cited files: a month's distinct cited files, 1 MB a page.
@@ -43,8 +44,19 @@ def _typed(key: dict[str, str]) -> dict[str, Any]:
     return {k: {"S": v} for k, v in key.items()}
 
 
-def _number(item: dict[str, Any], name: str) -> int:
-    return int(item.get(name, {}).get("N", "0"))
+def _tokens(item: dict[str, Any]) -> int:
+    """A counter item's tokens: input plus output, the unit of budgets and of the chart."""
+    return int(item.get("inputTokens", 0)) + int(item.get("outputTokens", 0))
+
+
+@dataclass(frozen=True, slots=True)
+class MonthUsage:
+    """A month's counters and its days that had usage (oldest first), read together."""
+
+    requests: int
+    input_tokens: int
+    output_tokens: int
+    daily: list[DailyTokens]
 
 
 class TenantDirectory:
@@ -83,17 +95,28 @@ class TenantDirectory:
             },
         )
 
-    async def usage(self, tenant: TenantContext, month: str) -> dict[str, int]:
-        answer = await self._call(
-            "get_item",
-            TableName=self._usage,
-            Key=_typed(usage_key(tenant, month)),
-            ConsistentRead=True,
+    async def month_usage(self, tenant: TenantContext, month: str) -> MonthUsage:
+        """The month's counters and its days, read together: one strongly consistent Query of
+        the usage partition for the sort keys beginning with `month` (the month's item, then
+        its days; layout: `engageiq_tenancy.usage_keys`). One read, so the total and the days
+        are of the same moment (the days were read eventually consistent, apart from it)."""
+        items = await self._query(tenant_partition(tenant, USAGE_ENTITY), month, 1, consistent=True)
+        counters = next((i for i in items if i["sk"] == month), {})
+        daily = [
+            DailyTokens(date=str(i["sk"]), tokens=_tokens(i))
+            for i in items
+            if str(i["sk"]).startswith(f"{month}-")
+        ]
+        return MonthUsage(
+            requests=int(counters.get("requests", 0)),
+            input_tokens=int(counters.get("inputTokens", 0)),
+            output_tokens=int(counters.get("outputTokens", 0)),
+            daily=daily,
         )
-        item = answer.get("Item", {})
-        return {name: _number(item, name) for name in ("requests", "inputTokens", "outputTokens")}
 
-    async def _query(self, pk: str, prefix: str, max_pages: int) -> list[dict[str, Any]]:
+    async def _query(
+        self, pk: str, prefix: str, max_pages: int, *, consistent: bool = False
+    ) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         start: dict[str, Any] | None = None
         for _ in range(max_pages):
@@ -101,6 +124,7 @@ class TenantDirectory:
                 "TableName": self._usage,
                 "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
                 "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": prefix}},
+                "ConsistentRead": consistent,
             }
             if start:
                 request["ExclusiveStartKey"] = start
@@ -110,17 +134,6 @@ class TenantDirectory:
             if not start:
                 break
         return items
-
-    async def daily(self, tenant: TenantContext, month: str) -> list[DailyTokens]:
-        """The month's per-day counters (one Query; at most 31 small items)."""
-        items = await self._query(tenant_partition(tenant, USAGE_ENTITY), f"{month}-", 1)
-        return [
-            DailyTokens(
-                date=str(i["sk"]),
-                tokens=int(i.get("inputTokens", 0)) + int(i.get("outputTokens", 0)),
-            )
-            for i in items
-        ]
 
     async def top_documents(self, tenant: TenantContext, month: str) -> list[CitedDocument]:
         """The month's most cited files (a bounded Query over the month's cited files)."""

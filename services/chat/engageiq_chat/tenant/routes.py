@@ -44,6 +44,7 @@ class BrandingPatch(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
 
 class UsageView(msgspec.Struct, rename="camel"):
     month: str
+    """YYYY-MM (UTC): the period of every figure below."""
     requests: int
     input_tokens: int
     output_tokens: int
@@ -51,7 +52,8 @@ class UsageView(msgspec.Struct, rename="camel"):
     monthly_token_budget: int
     remaining_tokens: int
     daily: list[DailyTokens]
-    """The month's days that had usage, oldest first (days without usage are left out)."""
+    """The month's days that had usage, oldest first (days without usage are left out); read
+    with the month's counters in one read, in the same unit: their tokens add up to `tokens`."""
     top_documents: list[CitedDocument]
     """The month's most cited files, most first (at most 10)."""
 
@@ -121,23 +123,22 @@ class TenantController(Controller):
         audience hides leaves no trace, not even its name). Tenant members may read it; the
         web app shows it to admins."""
         month = current_month()
-        record, counters, daily, top, view = await asyncio.gather(
+        record, usage, top, view = await asyncio.gather(
             tenants.record(tenant),
-            tenants.usage(tenant, month),
-            tenants.daily(tenant, month),
+            tenants.month_usage(tenant, month),
             tenants.top_documents(tenant, month),
             chat.knowledge.view(tenant),
         )
         top = [d for d in top if view.may_see_file(tenant, d.file_id)]
-        used = counters["inputTokens"] + counters["outputTokens"]
+        used = usage.input_tokens + usage.output_tokens
         return UsageView(
             month=month,
-            requests=counters["requests"],
-            input_tokens=counters["inputTokens"],
-            output_tokens=counters["outputTokens"],
+            requests=usage.requests,
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
             tokens=used,
             monthly_token_budget=record.monthly_token_budget,
             remaining_tokens=max(0, record.monthly_token_budget - used),
-            daily=daily,
+            daily=usage.daily,
             top_documents=top,
         )
