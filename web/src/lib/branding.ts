@@ -3,6 +3,7 @@
 import type { Branding } from "./types";
 import { pathFor, type PathWith } from "./api";
 import type { components, paths } from "./api/chat";
+import { checkBrandColour, HEX_COLOUR, textOn } from "./brandColour";
 import { apiBase, config } from "./config";
 import { Store } from "./store";
 
@@ -13,8 +14,6 @@ export const DEFAULT_BRANDING: Branding = {
 };
 
 export const branding = new Store<Branding>(DEFAULT_BRANDING);
-
-const HEX = /^#[0-9a-fA-F]{6}$/;
 
 export function tenantHint(): string | null {
   const param = new URLSearchParams(window.location.search).get("tenant");
@@ -32,17 +31,19 @@ export function tenantHint(): string | null {
   return null;
 }
 
-function luminance(hex: string): number {
-  const channel = (i: number) => {
-    const c = parseInt(hex.slice(i, i + 2), 16) / 255;
-    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-  };
-  return 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+/** The colour the app draws with: the tenant's, unless it is malformed or was stored before
+ * the contrast rule and fails it (white on a white card): then the default, so the app stays
+ * readable until an admin chooses another (the admin page warns about the stored one). */
+export function usableBrandColour(colour: string): string {
+  return HEX_COLOUR.test(colour) && checkBrandColour(colour).readable
+    ? colour
+    : DEFAULT_BRANDING.primaryColor;
 }
 
-/** Applies branding: only a #rrggbb colour and an https/http logo are used, as text values. */
+/** Applies branding: only a readable #rrggbb colour and an https/http logo are used, as text
+ * values. */
 export function applyBranding(value: Branding): void {
-  const color = HEX.test(value.primaryColor) ? value.primaryColor : DEFAULT_BRANDING.primaryColor;
+  const color = usableBrandColour(value.primaryColor);
   const logo = value.logoUrl && /^https?:\/\//i.test(value.logoUrl) ? value.logoUrl : null;
   const clean = {
     displayName: value.displayName || DEFAULT_BRANDING.displayName,
@@ -51,8 +52,8 @@ export function applyBranding(value: Branding): void {
   };
   const root = document.documentElement.style;
   root.setProperty("--brand", color);
-  // Text on the brand colour: white or near-black, whichever reads better (WCAG contrast).
-  root.setProperty("--on-brand", luminance(color) > 0.35 ? "#111418" : "#ffffff");
+  // Text on the brand colour: white or black, whichever reads better (the server's rule).
+  root.setProperty("--on-brand", textOn(color));
   document.title = clean.displayName;
   branding.set(clean);
 }

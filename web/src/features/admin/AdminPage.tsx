@@ -10,6 +10,7 @@ import { asApiError } from "../../lib/errors";
 import { useStore } from "../../lib/store";
 import { me } from "../../lib/identity";
 import { onLinkClick } from "../../lib/router";
+import { BrandColourField } from "./BrandColourField";
 import { Collections } from "./Collections";
 import {
   changeUserRole,
@@ -89,23 +90,7 @@ function BrandingForm() {
               onInput={(e) => setName(e.currentTarget.value)}
             />
           </div>
-          <div class="field">
-            <label for="brand-color">Primary colour</label>
-            <span class="color-row">
-              <input
-                id="brand-color"
-                type="color"
-                value={color}
-                onInput={(e) => setColor(e.currentTarget.value)}
-              />
-              <input
-                aria-label="Primary colour as hex"
-                value={color}
-                pattern="#[0-9a-fA-F]{6}"
-                onInput={(e) => setColor(e.currentTarget.value)}
-              />
-            </span>
-          </div>
+          <BrandColourField value={color} onInput={setColor} />
           <div class="field">
             <label for="brand-logo">Logo URL (https)</label>
             <input
