@@ -687,7 +687,7 @@ export interface operations {
                     "application/json": components["schemas"]["TenantView"];
                 };
             };
-            /** @description `invalid_display_name`, `invalid_color`, `invalid_logo_url`, `invalid_request`, `duplicate_authorization` (several Authorization headers). */
+            /** @description `invalid_display_name`; `invalid_color`; `brand_colour_low_contrast`: the colour would make buttons, underlines or charts unreadable; `invalid_logo_url`; `invalid_request`; `duplicate_authorization` (several Authorization headers). */
             400: {
                 headers: {
                     [name: string]: unknown;
