@@ -286,7 +286,7 @@ function UsageSection() {
         <>
           <p>
             <strong>{usage.tokens.toLocaleString()}</strong> of{" "}
-            {usage.monthlyTokenBudget.toLocaleString()} tokens used ({percent.toFixed(1)} %),{" "}
+            {usage.monthlyTokenBudget.toLocaleString()} tokens used ({percent.toFixed(1)}&nbsp;%),{" "}
             {usage.requests.toLocaleString()} {usage.requests === 1 ? "request" : "requests"}.
           </p>
           <meter
