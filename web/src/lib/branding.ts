@@ -34,7 +34,7 @@ export function tenantHint(): string | null {
 /** The colour the app draws with: the tenant's, unless it is malformed or was stored before
  * the contrast rule and fails it (white on a white card): then the default, so the app stays
  * readable until an admin chooses another (the admin page warns about the stored one). */
-export function usableBrandColour(colour: string): string {
+function usableBrandColour(colour: string): string {
   return HEX_COLOUR.test(colour) && checkBrandColour(colour).readable
     ? colour
     : DEFAULT_BRANDING.primaryColor;

@@ -99,7 +99,7 @@ class TenantDirectory:
         """The month's counters and its days, read together: one strongly consistent Query of
         the usage partition for the sort keys beginning with `month` (the month's item, then
         its days; layout: `engageiq_tenancy.usage_keys`). One read, so the total and the days
-        are of the same moment (the days were read eventually consistent, apart from it)."""
+        that add up to it are of the same moment."""
         items = await self._query(tenant_partition(tenant, USAGE_ENTITY), month, 1, consistent=True)
         counters = next((i for i in items if i["sk"] == month), {})
         daily = [
