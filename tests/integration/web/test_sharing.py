@@ -67,7 +67,7 @@ def test_share_open_as_a_colleague_continue_as_own_export_and_revoke(
     dialog = page.get_by_role("dialog", name="Share this conversation")
     expect(dialog.get_by_text("You are not sharing any conversation.")).to_be_visible()
     dialog.get_by_role("button", name="Create link").click()
-    address = dialog.get_by_label("Link")
+    address = dialog.get_by_label("Link", exact=True)
     expect(address).to_have_value(re.compile(r"/shared/[A-Za-z0-9_-]{43}$"))
     link = address.input_value()
     dialog.get_by_role("button", name="Copy link").click()
