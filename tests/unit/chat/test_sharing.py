@@ -16,6 +16,7 @@ from engageiq_chat.context.retrieval import Passage
 from engageiq_chat.sharing.keys import token_hash
 from engageiq_search.file_filter import EVERY_FILE, FileFilter
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.requests import logged_path
 from tests.support.chat import ChatHarness, ScriptedProvider, cites, dynamodb, parse_sse
 from tests.support.governance import govern_file, put_collection, put_file_record
 
@@ -167,6 +168,10 @@ def test_the_owner_lists_and_revokes_at_once_and_only_the_hash_is_stored(
     stored = str(table["Items"])
     assert first["token"] not in stored
     assert token_hash(first["token"]) in stored
+    # Nor is it logged: the access line names the route, not the link.
+    logged = logged_path(f"/api/shared/{first['token']}/copy")
+    assert logged == "/api/shared/<token>/copy"
+    assert logged_path(f"/api/conversations/{cid}/share") == f"/api/conversations/{cid}/share"
 
     # Another user cannot revoke it; its owner revokes one link, then the rest.
     assert client.delete(f"/api/shares/{first['share']['id']}", headers=viewer).status_code == 404
