@@ -227,6 +227,18 @@ class Errors:
         "the organisation's monthly AI budget is spent (`Retry-After`: seconds until it renews)",
     )
 
+    # Sharing and export of conversations (decision 0113).
+    SHARE_NOT_FOUND = ErrorCode(
+        404,
+        "share_not_found",
+        "This shared conversation is not available: the link may be mistyped or no longer shared.",
+        "no such link in your organisation (never made, revoked, or of another organisation, "
+        "all alike)",
+    )
+    UNKNOWN_EXPORT_FORMAT = ErrorCode(
+        400, "unknown_export_format", "Export as 'md' (Markdown) or 'json'."
+    )
+
     # Files.
     FILE_NOT_FOUND = ErrorCode(
         404, "file_not_found", "No file with this id exists.", "no such file in your organisation"

@@ -24,6 +24,13 @@ CALLER_STATE_KEY: Final = "engageiq_caller"
 the access line (also when the tenant gate then refuses the request)."""
 # Only well-formed ids are propagated, so a client cannot inject text into our logs.
 _ACCEPTABLE_ID: Final = re.compile(r"[A-Za-z0-9._-]{8,64}")
+# A shared link's token is a secret of the tenant (decision 0113): it is never logged.
+_SHARED_LINK: Final = re.compile(r"^/api/shared/[^/]+")
+
+
+def logged_path(path: str) -> str:
+    """`path` as access lines show it: a shared link's token replaced by `<token>`."""
+    return _SHARED_LINK.sub("/api/shared/<token>", path)
 
 
 def request_id_of(scope: Scope) -> str:
@@ -81,7 +88,12 @@ class RequestIdMiddleware:
         finally:
             if scope["path"] != "/health":  # the load balancer's probes are not news
                 self._log_request(
-                    scope["method"], scope["path"], scope["state"], request_id, status, started
+                    scope["method"],
+                    logged_path(scope["path"]),
+                    scope["state"],
+                    request_id,
+                    status,
+                    started,
                 )
 
     @staticmethod

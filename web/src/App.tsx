@@ -11,6 +11,7 @@ import { isAdmin, loadIdentity, me } from "./lib/identity";
 import { session, signOut } from "./lib/session";
 import { SignIn } from "./features/auth/SignIn";
 import { ChatPage } from "./features/chat/ChatPage";
+import { SharedPage } from "./features/chat/SharedPage";
 import { ContentIssuesPage } from "./features/files/ContentIssuesPage";
 import { FilesPage } from "./features/files/FilesPage";
 import { SourceViewer } from "./features/files/SourceViewer";
@@ -30,6 +31,8 @@ function Routes() {
     const id = path.startsWith("/chat/") ? decodeURIComponent(path.slice(6)) : null;
     return <ChatPage conversationId={id || null} />;
   }
+  const shared = /^\/shared\/([^/]+)$/.exec(path);
+  if (shared?.[1]) return <SharedPage token={decodeURIComponent(shared[1])} />;
   if (path === "/files") return <FilesPage />;
   const viewed = /^\/files\/([^/]+)\/view$/.exec(path);
   if (viewed?.[1]) return <SourceViewer fileId={decodeURIComponent(viewed[1])} />;

@@ -17,6 +17,7 @@ from engageiq_chat.content.routes import (
     list_content_issues,
     resolve_content_issue,
 )
+from engageiq_chat.conversations.export_routes import export_conversation
 from engageiq_chat.conversations.routes import (
     delete_conversation,
     list_conversations,
@@ -26,6 +27,14 @@ from engageiq_chat.feedback.routes import delete_feedback, put_feedback
 from engageiq_chat.messages.routes import chat_history
 from engageiq_chat.providers.anthropic_provider import AnthropicProvider
 from engageiq_chat.services import ChatServices
+from engageiq_chat.sharing.routes import (
+    copy_shared_conversation,
+    list_shares,
+    read_shared,
+    revoke_share,
+    share_conversation,
+    unshare_conversation,
+)
 from engageiq_chat.tenant.directory import TenantDirectory
 from engageiq_chat.tenant.routes import TenantController
 from engageiq_chat.turns.routes import chat_turn, continue_turn
@@ -73,6 +82,13 @@ class ChatPlugin(InitPluginProtocol):
             list_content_issues,
             resolve_content_issue,
             content_health,
+            export_conversation,
+            share_conversation,
+            unshare_conversation,
+            list_shares,
+            revoke_share,
+            read_shared,
+            copy_shared_conversation,
         ]
         app_config.dependencies["chat"] = Provide(provide_chat, sync_to_thread=False)
         app_config.signature_namespace["ChatServices"] = ChatServices

@@ -19,6 +19,7 @@ from engageiq_chat.providers.base import ChatProvider
 from engageiq_chat.providers.offline import OfflineResponder
 from engageiq_chat.routing.intents import IntentRouter
 from engageiq_chat.settings import ChatSettings
+from engageiq_chat.sharing.store import ShareStore
 from engageiq_chat.storage import DynamoTables
 from engageiq_chat.tenant_profile import TenantProfiles
 from engageiq_chat.turns.idempotency import IdempotencyStore
@@ -50,6 +51,9 @@ class ChatServices:
     """The tenant's collections, audiences and file freshness (decision 0111), and its file
     records (a scope's checks)."""
     content: ContentLoop
+    tables: DynamoTables
+    """The tables and tenant-scoped clients (transcripts read by export and shared links)."""
+    shares: ShareStore
 
     @classmethod
     def build(
@@ -94,6 +98,8 @@ class ChatServices:
             content=ContentLoop.build(
                 tables, clients, messages, knowledge, files_table=service.table("files")
             ),
+            tables=tables,
+            shares=ShareStore(tables),
         )
 
 

@@ -66,7 +66,7 @@ class ContractPlatform:
     """Writes collections and memberships (decision 0111) in the files table."""
     ids: dict[str, dict[str, str]] = field(default_factory=dict)
     """Each seeded tenant's ids by kind: conversation, message, content_issue, file,
-    file_version, user, collection."""
+    file_version, user, collection, share, share_token."""
 
     @property
     def a_ids(self) -> dict[str, str]:
@@ -178,7 +178,12 @@ def _seed(platform: ContractPlatform, tenant_id: str) -> None:
     assert feedback.status_code == 200, feedback.text
     issues = chat.get("/api/content-issues", headers=platform.headers(tenant_id, Role.TENANT_ADMIN))
     assert [i["id"] for i in issues.json()["issues"]] == [mid], issues.text
+    # A shared link to the conversation (decision 0113): its share id and its token.
+    shared = chat.post(f"/api/conversations/{cid}/share", headers=member)
+    assert shared.status_code == 201, shared.text
     platform.ids[tenant_id] = {
+        "share": shared.json()["share"]["id"],
+        "share_token": shared.json()["token"],
         "conversation": cid,
         "message": mid,
         "content_issue": mid,

@@ -28,6 +28,7 @@ import httpx
 import pytest
 
 from engageiq_chat.ids import new_id
+from engageiq_chat.sharing.keys import new_token
 from engageiq_files.catalog import routes as catalog_routes
 from engageiq_files.catalog.records import new_file_id
 from engageiq_tenancy.context import Role, TenantContext
@@ -51,6 +52,8 @@ ID_KINDS: dict[str, str] = {
     "fileId": "file",
     "collection_id": "collection",
     "collectionId": "collection",
+    "share_id": "share",
+    "token": "share_token",
 }
 """Every id-bearing parameter or body field of the documents, by the kind of object it names.
 A new kind needs an object of tenant A seeded in conftest.py and an entry in MISSING_IDS."""
@@ -62,6 +65,8 @@ MISSING_IDS: dict[str, Callable[[], str]] = {
     "file": new_file_id,
     "user": lambda: str(uuid.uuid4()),
     "collection": lambda: uuid.uuid4().hex,
+    "share": new_id,
+    "share_token": new_token,
 }
 """A well-formed id of each kind that names nothing."""
 
@@ -231,7 +236,9 @@ def snapshot(platform: ContractPlatform) -> dict[str, Any]:
     tenant = chat.get("/api/tenant", headers=admin).json()
     issues = chat.get("/api/content-issues", headers=admin).json()["issues"]
     collections = files.get("/api/collections", headers=admin).json()["collections"]
+    shares = chat.get("/api/shares", headers=member).json()["shares"]
     return {
+        "shares": shares,
         "conversations": [(c["id"], c["title"]) for c in conversations],
         "messages": [(m["id"], m["content"], m["feedback"]) for m in history["messages"]],
         "files": [
@@ -295,16 +302,16 @@ def test_every_operation_of_both_documents_is_probed(
 
 def test_an_unclassifiable_route_fails_the_probe(contract_platform: ContractPlatform) -> None:
     document = contract_platform.document("files")
-    document["paths"]["/api/files/{file_id}/shares/{share_id}"] = {
+    document["paths"]["/api/files/{file_id}/stamps/{stamp_id}"] = {
         "get": {
             "security": [{"BearerToken": []}],
             "parameters": [
                 {"name": "file_id", "in": "path", "required": True},
-                {"name": "share_id", "in": "path", "required": True},
+                {"name": "stamp_id", "in": "path", "required": True},
             ],
         }
     }
-    with pytest.raises(Unclassifiable, match=r"'share_id'.*ID_KINDS"):
+    with pytest.raises(Unclassifiable, match=r"'stamp_id'.*ID_KINDS"):
         list(classify("files", document))
 
 

@@ -99,6 +99,8 @@ async def delete_conversation(
     expires_at = int(time.time()) + DELETED_TTL_SECONDS
     if not await chat.conversations.mark_deleted(tenant, cid, expires_at):
         raise ConversationNotFound()
+    # Its links stop resolving with the mark already; this removes them (decision 0113).
+    await chat.shares.revoke_conversation(tenant, cid)
     removed = await chat.messages.purge(tenant, cid)
     await chat.conversations.remove(tenant, cid)
     log.info("conversation_deleted", conversation_id=cid, messages=removed)

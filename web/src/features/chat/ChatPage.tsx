@@ -16,6 +16,7 @@ import { chooseFiles, chosenFiles } from "../../lib/scope";
 import type { Collection, Scope } from "../../lib/types";
 import { citedFile, history, newIdempotencyKey, type Citation, type NumberedCitation } from "./api";
 import { CitationPanel } from "./CitationPanel";
+import { ConversationActions } from "./ConversationActions";
 import { ConversationList, conversations, touchConversation } from "./ConversationList";
 import { Message, type UiMessage } from "./Message";
 import { isScoped, NO_SCOPE, ScopePicker, type ChatScope } from "./ScopePicker";
@@ -478,6 +479,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
           </button>
           <h1 class="visually-hidden">Chat</h1>
         </div>
+        {conversationId && <ConversationActions conversationId={conversationId} />}
         <div class="thread" ref={thread} onScroll={onScroll} tabIndex={0} aria-label="Messages">
           {olderCursor && (
             <button

@@ -1,0 +1,194 @@
+"""A conversation as a file (decision 0113): Markdown that reads well pasted into an e-mail or
+a CRM note, or JSON of the documented shape below. Both are produced a page of messages at a
+time (`transcript.pages`), so an export of thousands of messages never holds them all.
+
+Markdown: a title line, then each question and answer under a bold label with its time; under
+each answer its sources as numbered lines matching the answer's `[n]` markers:
+`[1] pricing.pdf, page 3 (version of 2026-11-02)`, or `[2] (source unavailable)` for a file
+the caller may no longer see or that is gone.
+
+JSON (`"format": "engageiq.conversation.v1"`)::
+
+    {"format": "engageiq.conversation.v1", "exportedAt": "<ISO 8601>",
+     "conversation": {"id", "title", "createdAt", "updatedAt"},
+     "messages": [{"id", "role": "user"|"assistant", "createdAt", "status": "complete"|
+                   "incomplete"|"failed", "content", "citations": [
+                     {"number", "available": true, "fileId", "fileName", "location",
+                      "versionDate", "quote"} | {"number", "available": false}]}]}
+
+`location` is the page, slide, sheet range or section as stored ("" when none);
+`versionDate` the cited file version's upload time; `quote` the cited words."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Final, Literal
+
+import msgspec
+
+from engageiq_chat.conversations import keys
+from engageiq_chat.conversations.keys import now_iso
+from engageiq_chat.conversations.store import Conversation
+from engageiq_chat.conversations.transcript import PAGE_MESSAGES, Transcript, pages
+from engageiq_chat.knowledge.sources import SourceWall
+from engageiq_chat.messages.model import MessageStatus, Role, StoredMessage
+from engageiq_chat.services import ChatServices
+from engageiq_tenancy.context import TenantContext
+
+ExportFormat = Literal["md", "json"]
+FORMATS: Final[dict[str, tuple[str, str]]] = {
+    "md": ("text/markdown; charset=utf-8", "md"),
+    "json": ("application/json", "json"),
+}
+"""Each format's media type and file extension."""
+JSON_FORMAT: Final = "engageiq.conversation.v1"
+FILE_NAME_CHARS: Final = 60
+UNAVAILABLE: Final = "(source unavailable)"
+
+
+class ExportedCitation(msgspec.Struct, rename="camel", kw_only=True, omit_defaults=True):
+    number: int
+    available: bool
+    file_id: str | msgspec.UnsetType = msgspec.UNSET
+    file_name: str | msgspec.UnsetType = msgspec.UNSET
+    location: str | msgspec.UnsetType = msgspec.UNSET
+    version_date: str | msgspec.UnsetType = msgspec.UNSET
+    quote: str | msgspec.UnsetType = msgspec.UNSET
+
+
+class ExportedMessage(msgspec.Struct, rename="camel", kw_only=True):
+    id: str
+    role: str
+    created_at: str
+    status: str
+    content: str
+    citations: list[ExportedCitation]
+
+
+class ExportedConversation(msgspec.Struct, rename="camel", kw_only=True):
+    id: str
+    title: str
+    created_at: str
+    updated_at: str
+
+
+def exported_citations(message: StoredMessage, wall: SourceWall) -> list[ExportedCitation]:
+    """The message's sources as the caller may see them now (the wall of history)."""
+    return [
+        ExportedCitation(
+            number=n,
+            available=True,
+            file_id=c.source_id,
+            file_name=c.title,
+            location=c.location,
+            version_date=c.uploaded_at,
+            quote=c.snippet,
+        )
+        if wall.shows(c.source_id)
+        else ExportedCitation(number=n, available=False)
+        for n, c in enumerate(message.citations, start=1)
+    ]
+
+
+def file_name(conversation: Conversation, extension: str) -> str:
+    """A name safe in any file system and header: ASCII letters, digits and '-' from the
+    title, then the export's date, e.g. `pricing-for-acme-2026-12-06.md`."""
+    folded = unicodedata.normalize("NFKD", conversation.title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")[:FILE_NAME_CHARS].strip("-")
+    return f"{slug or 'conversation'}-{datetime.now(UTC):%Y-%m-%d}.{extension}"
+
+
+def _when(iso: str) -> str:
+    """`2026-12-01T10:22:31.123456Z` as `2026-12-01 10:22 UTC`."""
+    return f"{iso[:10]} {iso[11:16]} UTC" if len(iso) >= 16 else iso
+
+
+def _markdown_message(message: StoredMessage, wall: SourceWall) -> str:
+    label = "Question" if message.role == Role.USER else "Answer"
+    lines = [f"**{label}** · {_when(message.created_at)}", "", message.content.strip()]
+    if message.role == Role.ASSISTANT and message.status != MessageStatus.COMPLETE:
+        lines += ["", f"_(This answer is {message.status.value}.)_"]
+    citations = exported_citations(message, wall)
+    if citations:
+        lines += ["", "Sources:"]
+        for c in citations:
+            if not c.available:
+                lines.append(f"[{c.number}] {UNAVAILABLE}")
+                continue
+            where = f", {c.location}" if c.location else ""
+            version = f" (version of {str(c.version_date)[:10]})" if c.version_date else ""
+            lines.append(f"[{c.number}] {c.file_name}{where}{version}")
+    return "\n".join(lines) + "\n\n"
+
+
+def _markdown_entry(message: StoredMessage, wall: SourceWall, _first: bool) -> bytes:
+    return _markdown_message(message, wall).encode()
+
+
+def _json_entry(message: StoredMessage, wall: SourceWall, first: bool) -> bytes:
+    encoded = msgspec.json.encode(
+        ExportedMessage(
+            id=message.id,
+            role=message.role.value,
+            created_at=message.created_at,
+            status=message.status.value,
+            content=message.content,
+            citations=exported_citations(message, wall),
+        )
+    )
+    return encoded if first else b"," + encoded
+
+
+def _head(conversation: Conversation, export_format: ExportFormat) -> bytes:
+    if export_format == "md":
+        return (
+            f"# {conversation.title}\n\nExported from EngageIQ on {_when(now_iso())}.\n\n---\n\n"
+        ).encode()
+    summary = ExportedConversation(
+        id=conversation.id,
+        title=conversation.title,
+        created_at=conversation.created_at,
+        updated_at=conversation.updated_at,
+    )
+    return b"".join(
+        (
+            b'{"format":',
+            msgspec.json.encode(JSON_FORMAT),
+            b',"exportedAt":',
+            msgspec.json.encode(now_iso()),
+            b',"conversation":',
+            msgspec.json.encode(summary),
+            b',"messages":[',
+        )
+    )
+
+
+async def export_chunks(
+    chat: ChatServices,
+    tenant: TenantContext,
+    conversation: Conversation,
+    export_format: ExportFormat,
+    *,
+    page_messages: int = PAGE_MESSAGES,
+) -> AsyncIterator[bytes]:
+    """The export of the caller's `conversation`, one chunk per page of messages: each page
+    is read, its cited files checked (one read of their records) and rendered before the
+    next page is read."""
+    transcript = Transcript(keys.partition(tenant), conversation.id)
+    view = await chat.knowledge.view(tenant)
+    render = _markdown_entry if export_format == "md" else _json_entry
+    yield _head(conversation, export_format)
+    first = True
+    async for page in pages(chat.tables, tenant, transcript, limit=page_messages):
+        cited = (c for m in page for c in m.citations)
+        wall = await chat.knowledge.source_wall(tenant, view, cited)
+        chunk = bytearray()
+        for message in page:
+            chunk += render(message, wall, first)
+            first = False
+        yield bytes(chunk)
+    if export_format == "json":
+        yield b"]}"

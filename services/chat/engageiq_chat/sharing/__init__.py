@@ -1,0 +1,1 @@
+"""Shared links to conversations and "continue as my own" (decision 0113)."""
