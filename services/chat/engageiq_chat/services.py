@@ -14,6 +14,7 @@ from engageiq_chat.feedback.store import FeedbackStore
 from engageiq_chat.knowledge.scope import Knowledge
 from engageiq_chat.messages.history_cache import HistoryCache
 from engageiq_chat.messages.store import MessageStore
+from engageiq_chat.plays.store import PlayStore
 from engageiq_chat.providers.anthropic_provider import AnthropicProvider
 from engageiq_chat.providers.base import ChatProvider
 from engageiq_chat.providers.offline import OfflineResponder
@@ -50,6 +51,8 @@ class ChatServices:
     """The tenant's collections, audiences and file freshness (decision 0111), and its file
     records (a scope's checks)."""
     content: ContentLoop
+    plays: PlayStore
+    """The tenant's shared plays and each user's own (decision 0115)."""
 
     @classmethod
     def build(
@@ -94,6 +97,7 @@ class ChatServices:
             content=ContentLoop.build(
                 tables, clients, messages, knowledge, files_table=service.table("files")
             ),
+            plays=PlayStore(tables),
         )
 
 
