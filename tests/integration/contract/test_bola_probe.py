@@ -51,6 +51,7 @@ ID_KINDS: dict[str, str] = {
     "fileId": "file",
     "collection_id": "collection",
     "collectionId": "collection",
+    "play_id": "play",
 }
 """Every id-bearing parameter or body field of the documents, by the kind of object it names.
 A new kind needs an object of tenant A seeded in conftest.py and an entry in MISSING_IDS."""
@@ -62,6 +63,7 @@ MISSING_IDS: dict[str, Callable[[], str]] = {
     "file": new_file_id,
     "user": lambda: str(uuid.uuid4()),
     "collection": lambda: uuid.uuid4().hex,
+    "play": new_id,
 }
 """A well-formed id of each kind that names nothing."""
 
@@ -79,6 +81,8 @@ EXAMPLE_BODIES: dict[str, dict[str, Any]] = {
     "CollectionPatch": {"name": "Renamed by another tenant"},
     "FilePatch": {"collectionIds": []},
     "Verification": {"reviewBy": "2030-01-01"},
+    "NewPlay": {"name": "Probe", "template": "Call prep for {account}"},
+    "PlayChange": {"name": "Renamed by another tenant"},
 }
 """A valid JSON body for each request schema (ids are filled in by the probe)."""
 
@@ -231,6 +235,7 @@ def snapshot(platform: ContractPlatform) -> dict[str, Any]:
     tenant = chat.get("/api/tenant", headers=admin).json()
     issues = chat.get("/api/content-issues", headers=admin).json()["issues"]
     collections = files.get("/api/collections", headers=admin).json()["collections"]
+    plays = chat.get("/api/plays", headers=member).json()["plays"]
     return {
         "conversations": [(c["id"], c["title"]) for c in conversations],
         "messages": [(m["id"], m["content"], m["feedback"]) for m in history["messages"]],
@@ -242,6 +247,7 @@ def snapshot(platform: ContractPlatform) -> dict[str, Any]:
         "users": sorted((u["userId"], u["role"], u["enabled"]) for u in users),
         "tenant": tenant,
         "issues": [(i["id"], i["status"], i["reason"]) for i in issues],
+        "plays": plays,
     }
 
 

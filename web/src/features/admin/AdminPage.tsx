@@ -1,5 +1,5 @@
 /** /admin (tenant admins; the services enforce it too): branding, users, usage, collections,
- * and the way to the content health report and the content issues. */
+ * the team's plays, and the way to the content health report and the content issues. */
 import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { announce } from "../../components/Announcer";
@@ -11,6 +11,7 @@ import { useStore } from "../../lib/store";
 import { me } from "../../lib/identity";
 import { onLinkClick } from "../../lib/router";
 import { Collections } from "./Collections";
+import { Plays } from "./Plays";
 import {
   changeUserRole,
   inviteUser,
@@ -355,6 +356,7 @@ export function AdminPage() {
         <BrandingForm />
         <UsageSection />
         <Collections />
+        <Plays />
         <Users />
       </div>
     </main>

@@ -18,6 +18,7 @@ import { citedFile, history, newIdempotencyKey, type Citation, type NumberedCita
 import { CitationPanel } from "./CitationPanel";
 import { ConversationList, conversations, touchConversation } from "./ConversationList";
 import { Message, type UiMessage } from "./Message";
+import { PlaysBar, usePlayPicker } from "./PlayPicker";
 import { isScoped, NO_SCOPE, ScopePicker, type ChatScope } from "./ScopePicker";
 import { streamTurn, type StreamHandlers } from "./stream";
 
@@ -197,6 +198,12 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
     setDraft(text);
     saveDraft(userId, conversationId, text);
   };
+  const picker = usePlayPicker(draft, ({ text, collectionIds }) => {
+    updateDraft(text);
+    if (!collectionIds) return;
+    setScope({ collectionIds, files: [] });
+    setScopeChanged(true);
+  });
 
   async function send(text: string, isDraft: boolean) {
     const message = text.trim();
@@ -267,6 +274,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
         {
           onMeta(meta) {
             started = true;
+            picker.sent();
             // Stored with the turn: later questions keep it without sending it again.
             if (sentScope) setScopeChanged(false);
             passages = meta.passages ?? 0;
@@ -413,6 +421,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
   };
 
   const onKeyDown = (event: JSX.TargetedKeyboardEvent<HTMLTextAreaElement>) => {
+    if (picker.onKeyDown(event)) return;
     if (event.key !== "Enter" || event.shiftKey || TOUCH.matches) return;
     if (composingEnter(event, compositionEnded.current)) return;
     event.preventDefault();
@@ -521,12 +530,14 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
             announce(isScoped(next) ? "Scope changed." : "Scope cleared.");
           }}
         />
+        {picker.popup}
         <form class="composer" onSubmit={submit}>
           <label for="message" class="visually-hidden">
             Message
           </label>
           <textarea
             id="message"
+            {...picker.inputProps}
             ref={input}
             rows={2}
             dir="auto"
@@ -561,6 +572,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
             </button>
           )}
         </form>
+        <PlaysBar collections={collections} />
       </main>
       {panel && (
         <CitationPanel
