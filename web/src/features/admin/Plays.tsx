@@ -22,12 +22,22 @@ export function Plays() {
   const [editing, setEditing] = useState<Play | null>(null);
   const [removing, setRemoving] = useState<Play | null>(null);
 
-  useEffect(() => {
-    loadPlays().catch((e) => setProblem(asApiError(e).sentence));
+  const loadCollections = () =>
     listCollections()
       .then(setCollections)
       .catch(() => setCollections([]));
+
+  useEffect(() => {
+    loadPlays().catch((e) => setProblem(asApiError(e).sentence));
+    void loadCollections();
   }, []);
+
+  // A collection made a moment ago in the section above is offered as soon as the admin
+  // comes to this one.
+  const onFocusIn = (event: FocusEvent) => {
+    const from = event.relatedTarget as Node | null;
+    if (!from || !(event.currentTarget as HTMLElement).contains(from)) void loadCollections();
+  };
 
   const publish = async (draft: PlayDraft) => {
     const made = await createPlay({ ...draft, shared: true });
@@ -54,7 +64,7 @@ export function Plays() {
   };
 
   return (
-    <section class="card" aria-labelledby="plays-title">
+    <section class="card" aria-labelledby="plays-title" onFocusIn={onFocusIn}>
       <h2 id="plays-title">Plays</h2>
       <p class="hint">
         Prompt templates for the whole team. Reps type / in the chat to pick one, fill in its

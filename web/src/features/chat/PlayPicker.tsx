@@ -105,6 +105,10 @@ export function usePlayPicker(draft: string, onFilled: (filled: FilledPlay) => v
   const current = Math.min(active, Math.max(matches.length - 1, 0));
 
   useEffect(() => setActive(0), [query]);
+  // Escape closes the list for this text only: typing on, or typing `/` again, opens it.
+  useEffect(() => {
+    if (dismissed !== null && dismissed !== draft) setDismissed(null);
+  }, [draft, dismissed]);
 
   const fill = (play: Play, values: Record<string, string>) => {
     setPicked(null);
