@@ -1,8 +1,8 @@
-"""Plays in the browser (issue 24, decision 0115): an admin publishes a play with variables
-and a default collection on /admin; a rep types `/` in the composer, moves through the list
-with the keyboard, picks the play, fills its variables, sends it and gets the answer; the
-admin sees the use counted. Again at phone size by tapping, and a rep's own play from
-"My plays". Each screen at desktop and phone sizes with axe clean."""
+"""Plays in the browser (issue 24, decision 0115): an admin publishes a play with variables,
+a default collection and an intent on /admin; a rep types `/` in the composer, moves through
+the list with the keyboard, picks the play, fills its variables, sends it and gets the answer
+(routed by the play's intent); the admin sees the use counted. Again at phone size by
+tapping, and a rep's own play from "My plays". Each screen at both sizes with axe clean."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from playwright.sync_api import Locator, Page, expect
 from tests.integration.web.conftest import (
     SIZES,
     WebPlatform,
+    api_as,
     at_both_sizes,
     axe_violations,
     invite,
@@ -25,7 +26,8 @@ from tests.integration.web.test_web_app import last_answer, message_box, wait_an
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
-CALL_PREP = "Call prep for {account} in {industry}"
+CALL_PREP = "Brief me on {account} in {industry}"
+"""The router alone would call this `general`: the play's intent makes it `call_prep`."""
 
 
 def plays_section(page: Page) -> Locator:
@@ -112,12 +114,15 @@ def test_an_admin_publishes_a_play_and_a_rep_uses_it_from_the_composer(
     at_both_sizes(rep, "plays-picker")
     box.press("Enter")
     fill_variables(rep, {"account": "Acme", "industry": "retail"})
-    expect(box).to_have_value("Call prep for Acme in retail")
+    expect(box).to_have_value("Brief me on Acme in retail")
     expect(rep.get_by_test_id("scope")).to_contain_text("Pricing")
     rep.get_by_role("button", name="Send").click()
     wait_answered(rep)
     expect(last_answer(rep)).to_contain_text("local model")
-    assert "Call prep for Acme in retail" in last_question(web)
+    assert "Brief me on Acme in retail" in last_question(web)
+    conversation = rep.url.rsplit("/", 1)[1]
+    shown = api_as(rep, "GET", f"/chat-history?conversationId={conversation}")["body"]
+    assert [m["route"] for m in shown["messages"]] == ["call_prep", "call_prep"]
 
     page.reload()
     expect(uses_of(page, "Call prep")).to_have_text("1 use")
@@ -127,10 +132,10 @@ def test_an_admin_publishes_a_play_and_a_rep_uses_it_from_the_composer(
     box.fill("/")
     rep.get_by_role("option", name=re.compile("^Call prep")).click()
     fill_variables(rep, {"account": "Globex", "industry": "energy"})
-    expect(box).to_have_value("Call prep for Globex in energy")
+    expect(box).to_have_value("Brief me on Globex in energy")
     rep.get_by_role("button", name="Send").click()
     wait_answered(rep)
-    assert "Call prep for Globex in energy" in last_question(web)
+    assert "Brief me on Globex in energy" in last_question(web)
     assert axe_violations(rep) == []
     rep.set_viewport_size(SIZES["desktop"])
 

@@ -22,11 +22,13 @@ from engageiq_chat.plays.template import (
     fill,
     template_variables,
 )
+from engageiq_chat.routing.intents import Intent
 from engageiq_chat.storage import DynamoTables
+from engageiq_chat.turns.idempotency import body_hash
 from engageiq_tenancy import aws
 from engageiq_tenancy.context import Role, TenantContext, group_name
 from engageiq_tenancy.tenant_credentials import TenantClients
-from tests.support.chat import ChatHarness, service_settings
+from tests.support.chat import ChatHarness, parse_sse, service_settings
 from tests.support.governance import put_collection
 
 # --- the template rules ----------------------------------------------------------------------
@@ -355,3 +357,25 @@ def test_two_plays_created_at_once_with_one_name_leave_exactly_one(harness: Chat
     ]
     assert all(o is None or isinstance(o, PlayNameTaken) for o in outcomes)
     assert len(asyncio.run(store.library(boss))) == 1
+
+
+def test_a_plays_intent_sent_with_the_question_is_the_turns_route(
+    harness: ChatHarness, client: TestClient[Litestar]
+) -> None:
+    question = "What does the Pro plan cost per seat?"
+    routes = []
+    for extra in ({}, {"intent": "email_draft"}):
+        answer = client.post(
+            "/api/chat", json={"message": question, **extra}, headers=harness.headers()
+        )
+        assert answer.status_code == 200, answer.text
+        meta = next(e.data for e in parse_sse(answer.text)[0] if e.event == "meta")
+        routes.append(meta["route"])
+    assert routes == ["product_question", "email_draft"]
+    refused = client.post(
+        "/api/chat", json={"message": question, "intent": "poetry"}, headers=harness.headers()
+    )
+    assert error(refused)[:2] == (400, "invalid_request")
+    # A repeat of the question under the same Idempotency-Key must ask for the same route.
+    assert body_hash(question, None) != body_hash(question, None, None, Intent.EMAIL_DRAFT)
+    assert body_hash(question, None, None, None) == body_hash(question, None)

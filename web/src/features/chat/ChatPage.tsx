@@ -270,11 +270,12 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
           message,
           ...(conversation ? { conversationId: conversation } : {}),
           ...(sentScope ? { scope: sentScope } : {}),
+          ...picker.turnFields(message),
         },
         {
           onMeta(meta) {
             started = true;
-            picker.sent();
+            picker.sent(message);
             // Stored with the turn: later questions keep it without sending it again.
             if (sentScope) setScopeChanged(false);
             passages = meta.passages ?? 0;

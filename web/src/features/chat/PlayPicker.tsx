@@ -3,7 +3,8 @@
  * closes. The message box stays the focus (a textbox with a listbox popup:
  * `aria-activedescendant` names the highlighted play). Picking one asks for its variables in a
  * dialog, then fills the message box and applies the play's default scope; the reader sends
- * as usual, and the use is counted once the answer has started. */
+ * as usual (with the play's intent as the turn's route), and the use is counted once the
+ * answer has started. */
 import type { JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { announce } from "../../components/Announcer";
@@ -19,6 +20,7 @@ import {
   fillTemplate,
   loadPlays,
   plays,
+  type Intent,
   type Play,
 } from "../../lib/plays";
 import { useStore } from "../../lib/store";
@@ -91,8 +93,11 @@ export function usePlayPicker(draft: string, onFilled: (filled: FilledPlay) => v
   const [active, setActive] = useState(0);
   const [dismissed, setDismissed] = useState<string | null>(null);
   const [picked, setPicked] = useState<Play | null>(null);
-  // The play that filled the message box, counted when the question is sent.
-  const filledBy = useRef<string | null>(null);
+  // The play that filled the message box, until a question is sent; then the question it
+  // went with: a repeat of that question (a dropped stream sent again under its
+  // Idempotency-Key) carries the same intent, and its use is counted once.
+  const filledBy = useRef<Play | null>(null);
+  const asked = useRef<{ message: string; play: Play; counted: boolean } | null>(null);
 
   useEffect(() => {
     // Without the list the picker offers nothing; asking still works.
@@ -105,6 +110,10 @@ export function usePlayPicker(draft: string, onFilled: (filled: FilledPlay) => v
   const current = Math.min(active, Math.max(matches.length - 1, 0));
 
   useEffect(() => setActive(0), [query]);
+  // A message box emptied by hand drops the play it was filled from.
+  useEffect(() => {
+    if (!draft.trim()) filledBy.current = null;
+  }, [draft]);
   // Escape closes the list for this text only: typing on, or typing `/` again, opens it.
   useEffect(() => {
     if (dismissed !== null && dismissed !== draft) setDismissed(null);
@@ -112,7 +121,7 @@ export function usePlayPicker(draft: string, onFilled: (filled: FilledPlay) => v
 
   const fill = (play: Play, values: Record<string, string>) => {
     setPicked(null);
-    filledBy.current = play.id;
+    filledBy.current = play;
     onFilled({
       text: fillTemplate(play.template, values),
       collectionIds: play.scope?.collectionIds.length ? play.scope.collectionIds : null,
@@ -204,12 +213,26 @@ export function usePlayPicker(draft: string, onFilled: (filled: FilledPlay) => v
     </>
   );
 
-  const sent = () => {
-    if (filledBy.current) countUse(filledBy.current);
-    filledBy.current = null;
+  /** What the turn asking `message` adds to its request: the intent of the play that
+   * filled it in (which from now on goes with that question). */
+  const turnFields = (message: string): { intent?: Intent } => {
+    if (filledBy.current) {
+      asked.current = { message, play: filledBy.current, counted: false };
+      filledBy.current = null;
+    }
+    const intent = asked.current?.message === message ? asked.current.play.intent : null;
+    return intent ? { intent } : {};
   };
 
-  return { inputProps, onKeyDown, popup, sent };
+  /** The answer to `message` started: count the play that filled it in, once. */
+  const sent = (message: string) => {
+    const question = asked.current;
+    if (!question || question.message !== message || question.counted) return;
+    question.counted = true;
+    countUse(question.play.id);
+  };
+
+  return { inputProps, onKeyDown, popup, turnFields, sent };
 }
 
 /** Under the composer: how to use a play, and the reader's own plays. */

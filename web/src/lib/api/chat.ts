@@ -340,6 +340,7 @@ export interface components {
             message: string;
             conversationId?: string | null;
             scope?: components["schemas"]["ConversationScope"] | null;
+            intent?: components["schemas"]["Intent"] | null;
         };
         /** CitedDocument */
         CitedDocument: {
