@@ -51,8 +51,8 @@ def last_question(web: WebPlatform) -> str:
     return " ".join(str(block.get("text", "")) for block in content if isinstance(block, dict))
 
 
-def fill_variables(page: Page, values: dict[str, str]) -> None:
-    dialog = page.get_by_role("dialog", name="Call prep")
+def fill_variables(page: Page, values: dict[str, str], play: str = "Call prep") -> None:
+    dialog = page.get_by_role("dialog", name=play)
     expect(dialog).to_be_visible()
     assert axe_violations(page) == []
     for name, value in values.items():
@@ -88,7 +88,7 @@ def test_an_admin_publishes_a_play_and_a_rep_uses_it_from_the_composer(
     rep.get_by_role("button", name="My plays").click()
     mine = rep.get_by_role("dialog", name="My plays")
     mine.get_by_label("Name", exact=True).fill("Follow-up")
-    mine.get_by_label("Template", exact=True).fill("Follow-up e-mail after {meeting}")
+    mine.get_by_label("Template", exact=True).fill("Follow-up e-mail after {meeting} {{draft}}")
     mine.get_by_role("button", name="Save play").click()
     expect(mine.get_by_text("Follow-up", exact=True)).to_be_visible()
     assert axe_violations(rep) == []
@@ -106,6 +106,11 @@ def test_an_admin_publishes_a_play_and_a_rep_uses_it_from_the_composer(
     expect(listbox.get_by_role("option", selected=True)).to_contain_text("Follow-up")
     box.press("ArrowDown")  # wraps around
     expect(listbox.get_by_role("option", selected=True)).to_contain_text("Call prep")
+    box.press("ArrowUp")
+    box.press("Enter")
+    fill_variables(rep, {"meeting": "the demo"}, play="Follow-up")
+    expect(box).to_have_value("Follow-up e-mail after the demo {draft}")
+    box.fill("/")
     box.press("Escape")
     expect(listbox).to_have_count(0)
     box.fill("/call")
