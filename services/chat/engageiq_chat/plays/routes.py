@@ -167,7 +167,7 @@ async def list_plays(
     tags=["plays"],
     status_code=201,
     request_max_body_size=MAX_BODY_BYTES,
-    responses=documented_errors(*_WRITE_ERRORS),
+    responses=documented_errors(*_WRITE_ERRORS, Errors.PLAY_CHANGED),
 )
 async def create_play(
     data: JSONBody[NewPlay],
@@ -194,11 +194,18 @@ async def create_play(
         scope=scope,
         intent=data.intent,
     )
-    try:
-        await chat.plays.create(tenant, play)
-    except PlayNameTaken:
-        raise ApiError(Errors.PLAY_NAME_TAKEN, name=name) from None
-    return play
+    for attempt in range(_WRITE_ATTEMPTS):
+        try:
+            await chat.plays.create(tenant, play)
+        except PlayNameTaken:
+            raise ApiError(Errors.PLAY_NAME_TAKEN, name=name) from None
+        except PlayChanged:
+            # Refused, yet no other play holds the name now: it was let go meanwhile.
+            if attempt == _WRITE_ATTEMPTS - 1:
+                raise ApiError(Errors.PLAY_CHANGED) from None
+            continue
+        return play
+    raise ApiError(Errors.PLAY_CHANGED)  # not reached: the loop returns or raises
 
 
 @patch(

@@ -2230,7 +2230,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `play_name_taken`: a play you see (yours or your organisation's) has this name (compared ignoring case). */
+            /** @description `play_name_taken`: a play you see (yours or your organisation's) has this name (compared ignoring case); `play_changed`: the play changed while this request was being applied. */
             409: {
                 headers: {
                     [name: string]: unknown;
