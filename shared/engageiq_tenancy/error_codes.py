@@ -393,6 +393,12 @@ class Errors:
         "too_many_play_variables",
         "A play has at most {limit} different variables.",
     )
+    TOO_MANY_PLAYS = ErrorCode(
+        409,
+        "too_many_plays",
+        "There are already {limit} plays here; delete one you no longer use first.",
+        "the caller's own plays, or the organisation's, number the limit already",
+    )
     SHARED_PLAYS_ADMIN_ONLY = ErrorCode(
         403,
         "forbidden",

@@ -13,6 +13,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from engageiq_chat.ids import new_id
+from engageiq_chat.plays import routes as play_routes
 from engageiq_chat.plays.store import Play, PlayNameTaken, PlayStore
 from engageiq_chat.plays.template import (
     MAX_TEMPLATE_CHARS,
@@ -379,3 +380,21 @@ def test_a_plays_intent_sent_with_the_question_is_the_turns_route(
     # A repeat of the question under the same Idempotency-Key must ask for the same route.
     assert body_hash(question, None) != body_hash(question, None, None, Intent.EMAIL_DRAFT)
     assert body_hash(question, None, None, None) == body_hash(question, None)
+
+
+def test_a_library_has_a_bounded_number_of_plays(
+    harness: ChatHarness, client: TestClient[Litestar], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(play_routes, "MAX_PLAYS", 2)
+    rep = harness.headers()
+    for name in ("One", "Two"):
+        assert create(client, rep, name=name, template="x")[0] == 201
+    refused = client.post("/api/plays", json={"name": "Three", "template": "x"}, headers=rep)
+    assert error(refused) == (
+        409,
+        "too_many_plays",
+        "There are already 2 plays here; delete one you no longer use first.",
+    )
+    # The team's plays and another rep's are counted apart.
+    assert create(client, admin(harness), name="Three", template="x", shared=True)[0] == 201
+    assert create(client, harness.headers(user_id="user-2"), name="Four", template="x")[0] == 201

@@ -32,6 +32,9 @@ from engageiq_tenancy.service import BEARER
 MAX_NAME_CHARS = 80
 MAX_BODY_BYTES = 32 * 1024
 """A template of 4,000 characters, every one escaped in JSON, and the rest."""
+MAX_PLAYS = 200
+"""Per user's own plays and per tenant's shared ones: one list stays small enough to load
+whole. Checked before a create, not in its transaction: a race may pass it by a play or two."""
 _WRITE_ATTEMPTS = 3
 """A PATCH rereads and reapplies after a concurrent change this many times in all."""
 
@@ -167,7 +170,7 @@ async def list_plays(
     tags=["plays"],
     status_code=201,
     request_max_body_size=MAX_BODY_BYTES,
-    responses=documented_errors(*_WRITE_ERRORS, Errors.PLAY_CHANGED),
+    responses=documented_errors(*_WRITE_ERRORS, Errors.PLAY_CHANGED, Errors.TOO_MANY_PLAYS),
 )
 async def create_play(
     data: JSONBody[NewPlay],
@@ -181,6 +184,8 @@ async def create_play(
     template = clean_template(data.template)
     variables = template_variables(template)
     scope = await _checked_scope(tenant, chat, data.scope)
+    if await chat.plays.count(tenant, shared=data.shared) >= MAX_PLAYS:
+        raise ApiError(Errors.TOO_MANY_PLAYS, limit=MAX_PLAYS)
     now = now_iso()
     play = Play(
         id=new_id(),

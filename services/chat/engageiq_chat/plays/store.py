@@ -121,6 +121,25 @@ class PlayStore:
                 return plays
             request["ExclusiveStartKey"] = last
 
+    async def count(self, tenant: TenantContext, *, shared: bool) -> int:
+        """How many plays the tenant shares, or the caller keeps (keys only)."""
+        request: dict[str, Any] = {
+            "TableName": self._tables.conversations,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :tag)",
+            "ExpressionAttributeValues": values(
+                {":pk": keys.partition(tenant, shared=shared), ":tag": keys.play_prefix()}
+            ),
+            "Select": "COUNT",
+        }
+        total = 0
+        while True:
+            answer = await self._tables.call(tenant, "query", **request)
+            total += int(answer.get("Count", 0))
+            last = answer.get("LastEvaluatedKey")
+            if not last:
+                return total
+            request["ExclusiveStartKey"] = last
+
     async def get(self, tenant: TenantContext, play_id: str) -> Play | None:
         """The shared play or the caller's own play with this id, or None (an id that cannot
         be a key raises `InvalidObjectId`)."""

@@ -2230,7 +2230,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `play_name_taken`: a play you see (yours or your organisation's) has this name (compared ignoring case); `play_changed`: the play changed while this request was being applied. */
+            /** @description `play_name_taken`: a play you see (yours or your organisation's) has this name (compared ignoring case); `play_changed`: the play changed while this request was being applied; `too_many_plays`: the caller's own plays, or the organisation's, number the limit already. */
             409: {
                 headers: {
                     [name: string]: unknown;
