@@ -373,6 +373,57 @@ class Errors:
         "the file's owner is not admitted by a collection it would move into",
     )
 
+    # Plays: the team's prompt templates (decision 0115).
+    PLAY_NOT_FOUND = ErrorCode(
+        404, "play_not_found", "No such play.", "no such play of yours or of your organisation"
+    )
+    INVALID_PLAY_NAME = ErrorCode(
+        400, "invalid_play_name", "A play needs a name of 1 to {limit} visible characters."
+    )
+    PLAY_NAME_TAKEN = ErrorCode(
+        409,
+        "play_name_taken",
+        "You already have a play called '{name}' among your own and your organisation's plays.",
+        "a play you see (yours or your organisation's) has this name (compared ignoring case)",
+    )
+    INVALID_PLAY_TEMPLATE = ErrorCode(
+        400,
+        "invalid_play_template",
+        "A play's template has 1 to {limit} characters; shorten it or split it in two plays.",
+        "empty, or over the size limit",
+    )
+    UNKNOWN_PLAY_VARIABLE = ErrorCode(
+        400,
+        "unknown_play_variable",
+        "'{found}' is not a variable. Write a variable as {{name}}: a letter, then letters,"
+        " digits, '_' or single spaces, {limit} characters at most; write {{{{ or }}}} for a"
+        " brace itself.",
+        "a {…} that is not a well-formed variable name, or a brace that opens or closes nothing",
+    )
+    TOO_MANY_PLAY_VARIABLES = ErrorCode(
+        400,
+        "too_many_play_variables",
+        "A play has at most {limit} different variables.",
+    )
+    TOO_MANY_PLAYS = ErrorCode(
+        409,
+        "too_many_plays",
+        "There are already {limit} plays here; delete one you no longer use first.",
+        "the caller's own plays, or the organisation's, number the limit already",
+    )
+    SHARED_PLAYS_ADMIN_ONLY = ErrorCode(
+        403,
+        "forbidden",
+        "Only an admin of your organisation can publish, change or delete the team's plays.",
+        "only tenant admins publish, change or delete shared plays",
+    )
+    PLAY_CHANGED = ErrorCode(
+        409,
+        "play_changed",
+        "The play was changed by someone else at the same moment; reload it and try again.",
+        "the play changed while this request was being applied",
+    )
+
     # The organisation and its users (the tenant admin API).
     TENANT_RECORD_NOT_FOUND = ErrorCode(
         404,

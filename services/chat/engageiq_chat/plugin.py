@@ -1,6 +1,6 @@
 """The chat service's routes and their dependencies, wired in one place: `ChatPlugin` (chat,
-history, conversations, feedback) and `TenantApiPlugin` (the tenant's record, usage, users and
-public branding)."""
+history, conversations, feedback, plays) and `TenantApiPlugin` (the tenant's record, usage,
+users and public branding)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,13 @@ from engageiq_chat.conversations.routes import (
 )
 from engageiq_chat.feedback.routes import delete_feedback, put_feedback
 from engageiq_chat.messages.routes import chat_history
+from engageiq_chat.plays.routes import (
+    change_play,
+    count_play_use,
+    create_play,
+    delete_play,
+    list_plays,
+)
 from engageiq_chat.providers.anthropic_provider import AnthropicProvider
 from engageiq_chat.services import ChatServices
 from engageiq_chat.sharing.routes import (
@@ -89,6 +96,11 @@ class ChatPlugin(InitPluginProtocol):
             revoke_share,
             read_shared,
             copy_shared_conversation,
+            list_plays,
+            create_play,
+            change_play,
+            delete_play,
+            count_play_use,
         ]
         app_config.dependencies["chat"] = Provide(provide_chat, sync_to_thread=False)
         app_config.signature_namespace["ChatServices"] = ChatServices

@@ -14,6 +14,7 @@ from engageiq_chat.feedback.store import FeedbackStore
 from engageiq_chat.knowledge.scope import Knowledge
 from engageiq_chat.messages.history_cache import HistoryCache
 from engageiq_chat.messages.store import MessageStore
+from engageiq_chat.plays.store import PlayStore
 from engageiq_chat.providers.anthropic_provider import AnthropicProvider
 from engageiq_chat.providers.base import ChatProvider
 from engageiq_chat.providers.offline import OfflineResponder
@@ -54,6 +55,8 @@ class ChatServices:
     tables: DynamoTables
     """The tables and tenant-scoped clients (transcripts read by export and shared links)."""
     shares: ShareStore
+    plays: PlayStore
+    """The tenant's shared plays and each user's own (decision 0115)."""
 
     @classmethod
     def build(
@@ -100,6 +103,7 @@ class ChatServices:
             ),
             tables=tables,
             shares=ShareStore(tables),
+            plays=PlayStore(tables),
         )
 
 

@@ -143,7 +143,7 @@ def _apps(resources: LocalResources, tokens: TokenFactory) -> dict[str, Litestar
 def _seed(platform: ContractPlatform, tenant_id: str) -> None:
     """The tenant's admin makes a collection; its member uploads a file into it and then a new
     version of it, asks a question (a conversation with an answer citing it) and rates the
-    answer down with a reason (a content issue)."""
+    answer down with a reason (a content issue); its admin publishes a play."""
     member = platform.headers(tenant_id, Role.MEMBER)
     chat, files = platform.clients["chat"], platform.clients["files"]
     collection = files.post(
@@ -181,6 +181,12 @@ def _seed(platform: ContractPlatform, tenant_id: str) -> None:
     # A shared link to the conversation (decision 0113): its share id and its token.
     shared = chat.post(f"/api/conversations/{cid}/share", headers=member)
     assert shared.status_code == 201, shared.text
+    play = chat.post(
+        "/api/plays",
+        json={"name": "Call prep", "template": "Call prep for {account}", "shared": True},
+        headers=platform.headers(tenant_id, Role.TENANT_ADMIN),
+    )
+    assert play.status_code == 201, play.text
     platform.ids[tenant_id] = {
         "share": shared.json()["share"]["id"],
         "share_token": shared.json()["token"],
@@ -191,6 +197,7 @@ def _seed(platform: ContractPlatform, tenant_id: str) -> None:
         "file_version": second.json()["id"],
         "user": platform.people[(tenant_id, Role.MEMBER)].user_id,
         "collection": collection.json()["id"],
+        "play": play.json()["id"],
     }
 
 

@@ -54,6 +54,7 @@ ID_KINDS: dict[str, str] = {
     "collectionId": "collection",
     "share_id": "share",
     "token": "share_token",
+    "play_id": "play",
 }
 """Every id-bearing parameter or body field of the documents, by the kind of object it names.
 A new kind needs an object of tenant A seeded in conftest.py and an entry in MISSING_IDS."""
@@ -67,6 +68,7 @@ MISSING_IDS: dict[str, Callable[[], str]] = {
     "collection": lambda: uuid.uuid4().hex,
     "share": new_id,
     "share_token": new_token,
+    "play": new_id,
 }
 """A well-formed id of each kind that names nothing."""
 
@@ -84,6 +86,8 @@ EXAMPLE_BODIES: dict[str, dict[str, Any]] = {
     "CollectionPatch": {"name": "Renamed by another tenant"},
     "FilePatch": {"collectionIds": []},
     "Verification": {"reviewBy": "2030-01-01"},
+    "NewPlay": {"name": "Probe", "template": "Call prep for {account}"},
+    "PlayChange": {"name": "Renamed by another tenant"},
 }
 """A valid JSON body for each request schema (ids are filled in by the probe)."""
 
@@ -237,6 +241,7 @@ def snapshot(platform: ContractPlatform) -> dict[str, Any]:
     issues = chat.get("/api/content-issues", headers=admin).json()["issues"]
     collections = files.get("/api/collections", headers=admin).json()["collections"]
     shares = chat.get("/api/shares", headers=member).json()["shares"]
+    plays = chat.get("/api/plays", headers=member).json()["plays"]
     return {
         "shares": shares,
         "conversations": [(c["id"], c["title"]) for c in conversations],
@@ -249,6 +254,7 @@ def snapshot(platform: ContractPlatform) -> dict[str, Any]:
         "users": sorted((u["userId"], u["role"], u["enabled"]) for u in users),
         "tenant": tenant,
         "issues": [(i["id"], i["status"], i["reason"]) for i in issues],
+        "plays": plays,
     }
 
 

@@ -23,6 +23,7 @@ from engageiq_chat.knowledge.scope import ConversationScope, Knowledge
 from engageiq_chat.knowledge.sources import SourceWall
 from engageiq_chat.messages.model import MessageStatus, StoredMessage
 from engageiq_chat.messages.store import MessageStore
+from engageiq_chat.routing.intents import Intent
 from engageiq_chat.storage import ConditionFailed, DynamoTables, values
 from engageiq_chat.turns import events
 from engageiq_tenancy.context import TenantContext
@@ -59,13 +60,19 @@ class RememberedTurn(msgspec.Struct, rename="camel", kw_only=True):
 
 
 def body_hash(
-    message: str, conversation_id: str | None, scope: ConversationScope | None = None
+    message: str,
+    conversation_id: str | None,
+    scope: ConversationScope | None = None,
+    intent: Intent | None = None,
 ) -> str:
-    """The hash a repeat must match: the question, the conversation it goes to and the scope
-    it sets (a body without `scope` hashes as it did before scopes existed)."""
+    """The hash a repeat must match: the question, the conversation it goes to, the scope
+    it sets and the route it asks for (a body without `scope` or `intent` hashes as it did
+    before they existed)."""
     body: list[object] = [message, conversation_id]
     if scope is not None:
         body.append(scope.normalised())
+    if intent is not None:
+        body.append({"intent": intent.value})
     return hashlib.sha256(msgspec.json.encode(body)).hexdigest()
 
 

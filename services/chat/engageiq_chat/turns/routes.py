@@ -16,6 +16,7 @@ from litestar.params import HeaderParameter, JSONBody
 from litestar.response import Stream
 
 from engageiq_chat.knowledge.scope import ConversationScope
+from engageiq_chat.routing.intents import Intent
 from engageiq_chat.services import ChatServices
 from engageiq_chat.turns import events
 from engageiq_chat.turns.events import STREAM_EVENTS, stream_item_schema
@@ -74,6 +75,9 @@ class ChatRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     """The collections and files the answers of this conversation draw on, stored with it;
     omitted: the conversation's stored scope; both lists empty: cleared (everything the user
     may see). An id that does not exist or is hidden from the user: 400 `unknown_scope`."""
+    intent: Intent | None = None
+    """The route this turn takes instead of the router's guess: a play's intent (decision
+    0115). Omitted: the router decides."""
 
 
 @post(
@@ -114,10 +118,12 @@ async def chat_turn(
 ) -> Stream:
     """Stream an answer: `meta`, `delta`… and `citation`…, then `done` or `error`."""
     if idempotency_key is None:
-        turn = await ChatTurns(chat).start(tenant, data.message, data.conversation_id, data.scope)
+        turn = await ChatTurns(chat).start(
+            tenant, data.message, data.conversation_id, data.scope, intent=data.intent
+        )
         return Stream(turn.events(), media_type="text/event-stream", headers=STREAM_HEADERS)
     key = checked_key(idempotency_key)
-    digest = body_hash(data.message, data.conversation_id, data.scope)
+    digest = body_hash(data.message, data.conversation_id, data.scope, data.intent)
     if await chat.idempotency.claim(tenant, key, digest) is not None:
         first, view = await asyncio.gather(
             chat.idempotency.started(tenant, key, digest), chat.knowledge.view(tenant)
@@ -134,7 +140,9 @@ async def chat_turn(
         )
         return Stream(answer, media_type="text/event-stream", headers=STREAM_HEADERS)
     try:
-        turn = await ChatTurns(chat).start(tenant, data.message, data.conversation_id, data.scope)
+        turn = await ChatTurns(chat).start(
+            tenant, data.message, data.conversation_id, data.scope, intent=data.intent
+        )
     except BaseException:
         # Refused before anything was done (budget, a missing conversation...): the key is
         # free again, so the same question can be retried once the cause is gone. The

@@ -86,10 +86,13 @@ class ChatTurns:
         message: str,
         conversation_id: str | None,
         scope: ConversationScope | None = None,
+        *,
+        intent: Intent | None = None,
     ) -> Turn:
         """Check and save the question, and prepare its answer. `scope` None: the
         conversation's stored scope applies; given, it is checked (400 `unknown_scope`) and
-        stored with the question (both lists empty: the stored scope is cleared)."""
+        stored with the question (both lists empty: the stored scope is cleared). `intent`
+        given (a play's): the turn's route, instead of the router's guess."""
         chat = self._chat
         started = time.perf_counter()
         text = message.strip()
@@ -113,7 +116,7 @@ class ChatTurns:
             self._retrieve(tenant, text, viewing, reading, requested), name="retrieval"
         )
         try:
-            prepared = await self._prepare(tenant, text, cid, viewing, reading, requested)
+            prepared = await self._prepare(tenant, text, cid, viewing, reading, requested, intent)
             waiting = time.perf_counter()
             passages = await retrieving
         finally:
@@ -244,6 +247,7 @@ class ChatTurns:
         viewing: asyncio.Task[KnowledgeView],
         reading: asyncio.Task[Conversation | None],
         requested: ConversationScope | None,
+        intent: Intent | None = None,
     ) -> _Prepared:
         """Everything of a turn start but retrieval: the reads it checks (tenant record, usage,
         conversation, knowledge view, the scope's file records; concurrent, the first two
@@ -278,7 +282,7 @@ class ChatTurns:
                 history = cached
         last_route = conversation.last_route if conversation else None
         previous = Intent(last_route) if last_route in set(Intent) else None
-        route = chat.router.classify(text, previous).intent
+        route = intent or chat.router.classify(text, previous).intent
         user_message = StoredMessage(
             id=new_id(),
             conversation_id=cid or new_id(),

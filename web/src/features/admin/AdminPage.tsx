@@ -1,5 +1,5 @@
 /** /admin (tenant admins; the services enforce it too): branding, users, usage, collections,
- * and the way to the content health report and the content issues. */
+ * the team's plays, and the way to the content health report and the content issues. */
 import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { announce } from "../../components/Announcer";
@@ -12,6 +12,7 @@ import { me } from "../../lib/identity";
 import { onLinkClick } from "../../lib/router";
 import { BrandColourField } from "./BrandColourField";
 import { Collections } from "./Collections";
+import { Plays } from "./Plays";
 import {
   changeUserRole,
   inviteUser,
@@ -340,6 +341,7 @@ export function AdminPage() {
         <BrandingForm />
         <UsageSection />
         <Collections />
+        <Plays />
         <Users />
       </div>
     </main>

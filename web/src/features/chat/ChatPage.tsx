@@ -19,6 +19,7 @@ import { CitationPanel } from "./CitationPanel";
 import { ConversationActions } from "./ConversationActions";
 import { ConversationList, conversations, touchConversation } from "./ConversationList";
 import { Message, type UiMessage } from "./Message";
+import { PlaysBar, usePlayPicker } from "./PlayPicker";
 import { isScoped, NO_SCOPE, ScopePicker, type ChatScope } from "./ScopePicker";
 import { streamTurn, type StreamHandlers } from "./stream";
 
@@ -198,6 +199,12 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
     setDraft(text);
     saveDraft(userId, conversationId, text);
   };
+  const picker = usePlayPicker(draft, ({ text, collectionIds }) => {
+    updateDraft(text);
+    if (!collectionIds) return;
+    setScope({ collectionIds, files: [] });
+    setScopeChanged(true);
+  });
 
   async function send(text: string, isDraft: boolean) {
     const message = text.trim();
@@ -264,10 +271,12 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
           message,
           ...(conversation ? { conversationId: conversation } : {}),
           ...(sentScope ? { scope: sentScope } : {}),
+          ...picker.turnFields(message),
         },
         {
           onMeta(meta) {
             started = true;
+            picker.sent(message);
             // Stored with the turn: later questions keep it without sending it again.
             if (sentScope) setScopeChanged(false);
             passages = meta.passages ?? 0;
@@ -414,6 +423,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
   };
 
   const onKeyDown = (event: JSX.TargetedKeyboardEvent<HTMLTextAreaElement>) => {
+    if (picker.onKeyDown(event)) return;
     if (event.key !== "Enter" || event.shiftKey || TOUCH.matches) return;
     if (composingEnter(event, compositionEnded.current)) return;
     event.preventDefault();
@@ -523,12 +533,14 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
             announce(isScoped(next) ? "Scope changed." : "Scope cleared.");
           }}
         />
+        {picker.popup}
         <form class="composer" onSubmit={submit}>
           <label for="message" class="visually-hidden">
             Message
           </label>
           <textarea
             id="message"
+            {...picker.inputProps}
             ref={input}
             rows={2}
             dir="auto"
@@ -563,6 +575,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
             </button>
           )}
         </form>
+        <PlaysBar collections={collections} />
       </main>
       {panel && (
         <CitationPanel

@@ -264,59 +264,25 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/conversations/{conversation_id}/export": {
+    "/api/plays": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** ExportConversation */
-        get: operations["ApiConversationsConversationIdExportExportConversation"];
+        /** ListPlays */
+        get: operations["ApiPlaysListPlays"];
         put?: never;
-        post?: never;
+        /** CreatePlay */
+        post: operations["ApiPlaysCreatePlay"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/conversations/{conversation_id}/share": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** ShareConversation */
-        post: operations["ApiConversationsConversationIdShareShareConversation"];
-        /** UnshareConversation */
-        delete: operations["ApiConversationsConversationIdShareUnshareConversation"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/shares": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** ListShares */
-        get: operations["ApiSharesListShares"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/shares/{share_id}": {
+    "/api/plays/{play_id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -326,31 +292,15 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** RevokeShare */
-        delete: operations["ApiSharesShareIdRevokeShare"];
+        /** DeletePlay */
+        delete: operations["ApiPlaysPlayIdDeletePlay"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** ChangePlay */
+        patch: operations["ApiPlaysPlayIdChangePlay"];
         trace?: never;
     };
-    "/api/shared/{token}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** ReadShared */
-        get: operations["ApiSharedTokenReadShared"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/shared/{token}/copy": {
+    "/api/plays/{play_id}/used": {
         parameters: {
             query?: never;
             header?: never;
@@ -359,8 +309,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** CopySharedConversation */
-        post: operations["ApiSharedTokenCopyCopySharedConversation"];
+        /** CountPlayUse */
+        post: operations["ApiPlaysPlayIdUsedCountPlayUse"];
         delete?: never;
         options?: never;
         head?: never;
@@ -390,6 +340,7 @@ export interface components {
             message: string;
             conversationId?: string | null;
             scope?: components["schemas"]["ConversationScope"] | null;
+            intent?: components["schemas"]["Intent"] | null;
         };
         /** CitedDocument */
         CitedDocument: {
@@ -492,6 +443,11 @@ export interface components {
             nextCursor: string | null;
             scope?: components["schemas"]["ConversationScope"] | null;
         };
+        /**
+         * Intent
+         * @enum {string}
+         */
+        Intent: "email_draft" | "objection_handling" | "call_prep" | "product_question" | "general";
         /** Invite */
         Invite: {
             email: string;
@@ -538,10 +494,51 @@ export interface components {
             name: string;
             createdAt: string;
         };
+        /** NewPlay */
+        NewPlay: {
+            name: string;
+            template: string;
+            /** @default false */
+            shared: boolean;
+            scope?: components["schemas"]["PlayScope"] | null;
+            intent?: components["schemas"]["Intent"] | null;
+        };
         /** Notice */
         Notice: {
             code: string;
             message: string;
+        };
+        /** Play */
+        Play: {
+            id: string;
+            name: string;
+            template: string;
+            shared: boolean;
+            variables: string[];
+            owner: string;
+            createdAt: string;
+            updatedAt: string;
+            /** @default 0 */
+            uses: number;
+            scope?: components["schemas"]["PlayScope"] | null;
+            intent?: components["schemas"]["Intent"] | null;
+        };
+        /** PlayChange */
+        PlayChange: {
+            name?: string;
+            template?: string;
+            shared?: boolean;
+            scope?: components["schemas"]["PlayScope"] | null;
+            intent?: components["schemas"]["Intent"] | null;
+        };
+        /** PlayList */
+        PlayList: {
+            plays: components["schemas"]["Play"][];
+        };
+        /** PlayScope */
+        PlayScope: {
+            /** @default [] */
+            collectionIds: (string | unknown)[];
         };
         /** PublicBranding */
         PublicBranding: {
@@ -561,45 +558,6 @@ export interface components {
         /** RoleChange */
         RoleChange: {
             role: string;
-        };
-        /** Share */
-        Share: {
-            id: string;
-            conversationId: string;
-            title: string;
-            messageCount: number;
-            createdAt: string;
-        };
-        /** ShareLink */
-        ShareLink: {
-            token: string;
-            url: string;
-            share: components["schemas"]["Share"];
-        };
-        /** SharePage */
-        SharePage: {
-            shares: components["schemas"]["Share"][];
-            nextCursor: string | null;
-        };
-        /** SharedConversation */
-        SharedConversation: {
-            title: string;
-            sharedAt: string;
-            messageCount: number;
-            messages: components["schemas"]["SharedMessage"][];
-            nextCursor: string | null;
-        };
-        /** SharedMessage */
-        SharedMessage: {
-            id: string;
-            role: string;
-            content: string;
-            createdAt: string;
-            status: string;
-            citations: components["schemas"]["ShownSource"][];
-            /** @default false */
-            uncited: boolean;
-            notice?: components["schemas"]["Notice"] | null;
         };
         /** ShownSource */
         ShownSource: {
@@ -829,7 +787,7 @@ export interface operations {
                     "application/json": components["schemas"]["TenantView"];
                 };
             };
-            /** @description `invalid_display_name`; `invalid_color`; `brand_colour_low_contrast`: the colour would make buttons, underlines or charts unreadable; `invalid_logo_url`; `invalid_request`; `duplicate_authorization` (several Authorization headers). */
+            /** @description `invalid_display_name`, `invalid_color`, `invalid_logo_url`, `invalid_request`, `duplicate_authorization` (several Authorization headers). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2165,219 +2123,9 @@ export interface operations {
             };
         };
     };
-    ApiConversationsConversationIdExportExportConversation: {
-        parameters: {
-            query?: {
-                format?: string;
-            };
-            header?: never;
-            path: {
-                conversation_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Stream Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/markdown": unknown;
-                };
-            };
-            /** @description `unknown_export_format`, `invalid_request`, `duplicate_authorization` (several Authorization headers). */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `missing_token`, `invalid_token`, `token_expired`, `token_revoked`: sign in again (`WWW-Authenticate: Bearer`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `forbidden` (no role, or not the role this route needs), `tenant_suspended`, `tenant_unavailable`, `direct_access_refused` (cloud: not through the web address). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `conversation_not_found`: no such conversation of yours. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    ApiConversationsConversationIdShareShareConversation: {
+    ApiPlaysListPlays: {
         parameters: {
             query?: never;
-            header?: never;
-            path: {
-                conversation_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Document created, URL follows */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ShareLink"];
-                };
-            };
-            /** @description `invalid_request` (a parameter or the body does not match this document), `duplicate_authorization` (several Authorization headers). */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `missing_token`, `invalid_token`, `token_expired`, `token_revoked`: sign in again (`WWW-Authenticate: Bearer`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `forbidden` (no role, or not the role this route needs), `tenant_suspended`, `tenant_unavailable`, `direct_access_refused` (cloud: not through the web address). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `conversation_not_found`: no such conversation of yours. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    ApiConversationsConversationIdShareUnshareConversation: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                conversation_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Request fulfilled, nothing follows */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description `invalid_request` (a parameter or the body does not match this document), `duplicate_authorization` (several Authorization headers). */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `missing_token`, `invalid_token`, `token_expired`, `token_revoked`: sign in again (`WWW-Authenticate: Bearer`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `forbidden` (no role, or not the role this route needs), `tenant_suspended`, `tenant_unavailable`, `direct_access_refused` (cloud: not through the web address). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `conversation_not_found`: no such conversation of yours. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    ApiSharesListShares: {
-        parameters: {
-            query?: {
-                cursor?: string | null;
-                limit?: number;
-            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2390,10 +2138,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SharePage"];
+                    "application/json": components["schemas"]["PlayList"];
                 };
             };
-            /** @description `invalid_cursor`, `invalid_request`, `duplicate_authorization` (several Authorization headers). */
+            /** @description `invalid_request` (a parameter or the body does not match this document), `duplicate_authorization` (several Authorization headers). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2433,12 +2181,250 @@ export interface operations {
             };
         };
     };
-    ApiSharesShareIdRevokeShare: {
+    ApiPlaysCreatePlay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewPlay"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Play"];
+                };
+            };
+            /** @description `invalid_play_name` (1 to 80 visible characters); `invalid_play_template`: empty, or over the size limit; `unknown_play_variable`: a {…} that is not a well-formed variable name, or a brace that opens or closes nothing; `too_many_play_variables`; `unknown_scope`: a collection or file id in the scope does not exist (or is not yours to see); `invalid_request`; `duplicate_authorization` (several Authorization headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token`, `invalid_token`, `token_expired`, `token_revoked`: sign in again (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: only tenant admins publish, change or delete shared plays; `tenant_suspended`; `tenant_unavailable`; `direct_access_refused` (cloud: not through the web address). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `play_name_taken`: a play you see (yours or your organisation's) has this name (compared ignoring case); `play_changed`: the play changed while this request was being applied; `too_many_plays`: the caller's own plays, or the organisation's, number the limit already. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiPlaysPlayIdDeletePlay: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                share_id: string;
+                play_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_request` (a parameter or the body does not match this document), `duplicate_authorization` (several Authorization headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token`, `invalid_token`, `token_expired`, `token_revoked`: sign in again (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: only tenant admins publish, change or delete shared plays; `tenant_suspended`; `tenant_unavailable`; `direct_access_refused` (cloud: not through the web address). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `play_not_found`: no such play of yours or of your organisation. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiPlaysPlayIdChangePlay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                play_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlayChange"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Play"];
+                };
+            };
+            /** @description `invalid_play_name` (1 to 80 visible characters); `invalid_play_template`: empty, or over the size limit; `unknown_play_variable`: a {…} that is not a well-formed variable name, or a brace that opens or closes nothing; `too_many_play_variables`; `unknown_scope`: a collection or file id in the scope does not exist (or is not yours to see); `invalid_request`; `duplicate_authorization` (several Authorization headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token`, `invalid_token`, `token_expired`, `token_revoked`: sign in again (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: only tenant admins publish, change or delete shared plays; `tenant_suspended`; `tenant_unavailable`; `direct_access_refused` (cloud: not through the web address). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `play_not_found`: no such play of yours or of your organisation. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `play_name_taken`: a play you see (yours or your organisation's) has this name (compared ignoring case); `play_changed`: the play changed while this request was being applied. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiPlaysPlayIdUsedCountPlayUse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                play_id: string;
             };
             cookie?: never;
         };
@@ -2478,148 +2464,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `share_not_found`: no such link in your organisation (never made, revoked, or of another organisation, all alike). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    ApiSharedTokenReadShared: {
-        parameters: {
-            query?: {
-                cursor?: string | null;
-                limit?: number;
-            };
-            header?: never;
-            path: {
-                token: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Request fulfilled, document follows */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SharedConversation"];
-                };
-            };
-            /** @description `invalid_cursor`, `invalid_request`, `duplicate_authorization` (several Authorization headers). */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `missing_token`, `invalid_token`, `token_expired`, `token_revoked`: sign in again (`WWW-Authenticate: Bearer`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `forbidden` (no role, or not the role this route needs), `tenant_suspended`, `tenant_unavailable`, `direct_access_refused` (cloud: not through the web address). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `share_not_found`: no such link in your organisation (never made, revoked, or of another organisation, all alike). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    ApiSharedTokenCopyCopySharedConversation: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                token: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Document created, URL follows */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Conversation"];
-                };
-            };
-            /** @description `invalid_request` (a parameter or the body does not match this document), `duplicate_authorization` (several Authorization headers). */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `missing_token`, `invalid_token`, `token_expired`, `token_revoked`: sign in again (`WWW-Authenticate: Bearer`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `forbidden` (no role, or not the role this route needs), `tenant_suspended`, `tenant_unavailable`, `direct_access_refused` (cloud: not through the web address). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `share_not_found`: no such link in your organisation (never made, revoked, or of another organisation, all alike). */
+            /** @description `play_not_found`: no such play of yours or of your organisation. */
             404: {
                 headers: {
                     [name: string]: unknown;
