@@ -29,7 +29,7 @@ class FileVersion(msgspec.Struct, rename="camel"):
     current: bool
 
 
-class FileRights(msgspec.Struct, rename="camel"):
+class FileRights(msgspec.Struct, rename="camel", frozen=True):
     """What the caller may do to a file, by the rule the service enforces
     (`ownership.may_change`: its document's owner, or a tenant admin), so the web app offers
     only what would be accepted."""
