@@ -66,7 +66,8 @@ export function FileVersions({
             <span class="file-name">{v.name}</span>
             <time dateTime={v.createdAt}>{uploadedAt(v.createdAt)}</time>
             <span class={`status status-${v.status}`}>
-              {v.current ? "Current" : STATUS_WORDS[v.status]}
+              {/* While a new version is processed both are current: the ready one is cited. */}
+              {v.current && v.status === "ready" ? "Current" : STATUS_WORDS[v.status]}
             </span>
             {!v.current && v.status === "ready" && may?.restore && (
               <button

@@ -22,6 +22,7 @@ import { FileStewardship } from "./FileStewardship";
 import { FileVersions } from "./FileVersions";
 import { UploadPanel } from "./UploadPanel";
 import { useFileListing, type Listing } from "./useFileListing";
+import "./files.css";
 
 export function FilesPage() {
   const who = useStore(me);
