@@ -12,7 +12,7 @@ import secrets
 from typing import Any
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import FilePayload, Locator, Page, expect
 
 from engageiq.local.aws import aws_client
 from engageiq_files.catalog.catalog import file_key
@@ -57,9 +57,12 @@ def test_a_new_version_and_a_restore_from_the_files_page(page: Page, web: WebPla
     page.get_by_role("button", name="Versions of narwhal-deck.md").click()
     dialog = page.get_by_role("dialog", name="Versions of narwhal-deck.md")
     expect(dialog.get_by_test_id("version")).to_have_count(1)
-    dialog.get_by_label("Choose the new version of narwhal-deck.md").set_input_files(
-        files=[{"name": "narwhal-deck.md", "mimeType": "text/markdown", "buffer": DECK_V2.encode()}]
-    )
+    second: FilePayload = {
+        "name": "narwhal-deck.md",
+        "mimeType": "text/markdown",
+        "buffer": DECK_V2.encode(),
+    }
+    dialog.get_by_label("Choose the new version of narwhal-deck.md").set_input_files(second)
     expect(dialog.get_by_test_id("upload")).to_contain_text("Uploaded", timeout=30_000)
     # The new version shares its document's row; the dialog follows it as it becomes current.
     expect(dialog.get_by_test_id("version")).to_have_count(2, timeout=60_000)
@@ -137,6 +140,7 @@ def seed_files(web: WebPlatform, tenant: str, uploader: str) -> list[str]:
             kind="md",
             object_key=f"{tenant}/files/{file_id}",
             created_at=now_iso(),
+            updated_at=now_iso(),
             uploaded_by=uploader,
         )
         items.append(to_item(record, file_key(caller, file_id)))

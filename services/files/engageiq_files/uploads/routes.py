@@ -55,7 +55,6 @@ from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError, documented_errors
 from engageiq_tenancy.service import BEARER
 
-PENDING_DIRECT_UPLOAD_TTL = 3600
 REPLACES_ERRORS = (
     Errors.NOT_FILE_STEWARD.documented(note="`replaces`"),
     Errors.FILE_NOT_FOUND.documented(note="`replaces`"),
@@ -396,7 +395,13 @@ async def create_direct_upload(
         created_at=now_iso(),
         uploaded_by=tenant.user_id,
         awaiting_upload=True,
-        expires_at=int(time.time()) + PENDING_DIRECT_UPLOAD_TTL,
+        # No upload can start once the form expires; one started just before has as long as
+        # a streamed upload to finish. A record still awaiting its bytes after that was
+        # abandoned (a closed tab): it expires, leaves the listing and is the reaper's,
+        # instead of showing "waiting for the upload" for an hour as it did.
+        expires_at=int(time.time())
+        + settings.presign_expiry_seconds
+        + settings.upload_intent_seconds,
         **versioning,
     )
     await anyio.to_thread.run_sync(files.catalog.create, tenant, record)
