@@ -69,9 +69,9 @@ export function acceptFilter(known: UploadLimits): string {
   return known.types.flatMap((t) => [...t.extensions, t.contentType]).join(",");
 }
 
-/** In the unit the page's sizes use (1 MB = 1024 kB, as `size` in FilesTable). */
+/** The limit as the service's setting states it (decimal: 50 000 000 bytes is "50 MB"). */
 function megabytes(bytes: number): string {
-  return `${Math.round(bytes / 1024 / 1024)} MB`;
+  return `${Math.round(bytes / 1e6)} MB`;
 }
 
 /** "PDF, Word, PowerPoint, ... or images (PNG, JPEG, TIFF: their text is read by OCR), up to
