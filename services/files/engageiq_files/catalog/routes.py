@@ -109,8 +109,9 @@ async def list_files(
         )
         if not any(r.versioned or listing_rows.in_ingestion(r) for r in current):
             shown = [listing_rows.ListedRow(r) for r in current]
-            return await _file_page(files, tenant, shown, (last,) if last else None, None)
-    records = await anyio.to_thread.run_sync(lambda: list(files.catalog.all_files(tenant)))
+            last_key: listing_rows.SortKey | None = (last,) if last else None
+            return await _file_page(files, tenant, shown, last_key, None, whole=True)
+    records = await anyio.to_thread.run_sync(files.catalog.summaries, tenant)
     every_row = listing_rows.rows(records, wall)
     progress = listing_rows.batch_progress(every_row)
     if listing.ids is not None:
@@ -221,8 +222,21 @@ async def _file_page(
     shown: list[listing_rows.ListedRow],
     last: listing_rows.SortKey | None,
     progress: listing_rows.BatchProgress | None,
+    *,
+    whole: bool = False,
 ) -> FilePage:
-    """The rows as the caller is shown them, each uploader named once."""
+    """The rows as the caller is shown them, each uploader named once. A row found from the
+    catalog's summaries (not `whole`) is read whole first (its warnings, reason,
+    verification...); one deleted meanwhile is left out."""
+    if not whole:
+        whole_records = await anyio.to_thread.run_sync(
+            files.catalog.get_many, tenant, [row.record.id for row in shown]
+        )
+        shown = [
+            listing_rows.ListedRow(whole_records[row.record.id], row.versions)
+            for row in shown
+            if row.record.id in whole_records
+        ]
     knowledge = await anyio.to_thread.run_sync(files.knowledge.view, tenant)
     emails = await anyio.to_thread.run_sync(
         files.members.emails, tenant, [row.record.uploaded_by for row in shown]

@@ -69,6 +69,8 @@ export function useFileListing(listing: Listing) {
   shown.current = files;
   // Answers to an earlier search that arrive late are dropped.
   const generation = useRef(0);
+  const refreshing = useRef(false);
+  const again = useRef(false);
 
   const query = (extra: { cursor?: string } = {}) => ({
     limit: PAGE_SIZE,
@@ -117,6 +119,14 @@ export function useFileListing(listing: Listing) {
    * date order; other orders place them where they belong only on a new search), then the
    * rows still moving, by id. The pages loaded stay loaded. */
   const refresh = useCallback(async () => {
+    // One refresh at a time: a slow answer must not pile up the timer's next ones. A change
+    // (an upload ending) during one asks for one more after it.
+    if (refreshing.current) {
+      again.current = true;
+      return;
+    }
+    refreshing.current = true;
+    again.current = false;
     const mine = generation.current;
     try {
       const first = await listFiles(query());
@@ -134,8 +144,12 @@ export function useFileListing(listing: Listing) {
       setProgress(first.progress ?? null);
     } catch (e) {
       setProblem(asApiError(e).sentence);
+    } finally {
+      refreshing.current = false;
+      if (again.current) void refreshRef.current();
     }
   }, []);
+  const refreshRef = useRef(refresh);
 
   // While a batch is processed, rows not loaded yet are moving too: keep asking for progress.
   const moving = files.some(unsettled) || progress !== null;
