@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from typing import Any
 
 import pytest
@@ -133,6 +134,9 @@ def seed_files(web: WebPlatform, tenant: str, uploader: str) -> list[str]:
     names = ["work in progress.md", *reports, "zebra quarterly review.md"]
     items: list[dict[str, Any]] = []
     for i, name in enumerate(names):
+        if i == 1:
+            # Ids order by the millisecond first: the oldest must be older than all others.
+            time.sleep(0.002)
         file_id = new_file_id()
         record = FileRecord(
             id=file_id,

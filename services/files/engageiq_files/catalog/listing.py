@@ -4,7 +4,8 @@ batch being processed.
 
 `GET /api/files` reads DynamoDB's pages directly for the plain listing (newest first, no name,
 no status filter, no version or ingestion on the page). Anything else is answered from the
-tenant's whole catalog read once (`FileCatalog.all_files`): the partition is ordered by id
+tenant's whole catalog read once (`FileCatalog.summaries`, a projection of the listing's
+fields; the rows shown are then read whole): the partition is ordered by id
 only, a name or status order needs every row, and a document with a replacement in progress
 has two current versions that must make one row. A tenant's catalog is thousands of small
 items, a few Query pages; past that, a name index would be the next step (decision 0116).

@@ -155,8 +155,22 @@ export function useFileListing(listing: Listing) {
   const moving = files.some(unsettled) || progress !== null;
   useEffect(() => {
     if (!moving) return;
-    const timer = window.setInterval(() => void refresh(), POLL_MS);
-    return () => window.clearInterval(timer);
+    // Every POLL_MS, or twice as long as the last refresh took: a large catalog answered
+    // slowly is not asked again before it has caught its breath.
+    let timer = 0;
+    let stopped = false;
+    const tick = async () => {
+      const started = performance.now();
+      await refresh();
+      if (stopped) return;
+      const wait = Math.max(POLL_MS, 2 * (performance.now() - started));
+      timer = window.setTimeout(() => void tick(), wait);
+    };
+    timer = window.setTimeout(() => void tick(), POLL_MS);
+    return () => {
+      stopped = true;
+      window.clearTimeout(timer);
+    };
   }, [moving, refresh]);
 
   /** After an upload or a restore: the shown rows refreshed, new arrivals on top. */
