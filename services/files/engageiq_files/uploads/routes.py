@@ -79,7 +79,7 @@ class DirectUploadRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=
     collection_ids: list[str] | None = None
     """The collections the file goes into (each one you can see); a new version keeps the
     replaced file's when left out (decision 0111)."""
-    size: int | None = None
+    size: Annotated[int, msgspec.Meta(ge=0)] | None = None
     """The file's size in bytes, when known: one over the limit is refused (413
     `file_too_large`) before anything is recorded. `complete` checks the stored size
     whatever this says."""
