@@ -186,7 +186,7 @@ def test_a_thousand_files_found_sorted_paged_and_refreshed(page: Page, web: WebP
         expect(rows).to_have_count(loaded, timeout=SLOW)
     expect(more).to_have_count(0)
     # The processing row, now loaded, is refreshed by id rather than by paging again.
-    with page.expect_request(re.compile(r"/api/files\?id="), timeout=SLOW):
+    with page.expect_request(re.compile(r"/api/files\?fileId="), timeout=SLOW):
         pass
     expect(rows).to_have_count(THOUSAND, timeout=SLOW)
     page.get_by_label(f"Select {names[0]}").check()

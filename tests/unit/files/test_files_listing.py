@@ -78,7 +78,7 @@ def test_bad_listing_input_gets_coded_400s(files_client: FilesClient) -> None:
         ({"sort": "name", "order": "up"}, "invalid_file_sort"),
         ({"status": "done"}, "invalid_file_status"),
         ({"q": "x" * 201}, "file_query_too_long"),
-        ({"id": [ids["b.txt"]] * 101}, "too_many_file_ids"),
+        ({"fileId": [ids["b.txt"]] * 101}, "too_many_file_ids"),
         # A cursor of one order is no cursor of another.
         ({"cursor": name_cursor}, "invalid_cursor"),
         ({"cursor": name_cursor, "sort": "status"}, "invalid_cursor"),
@@ -99,10 +99,10 @@ def test_bad_listing_input_gets_coded_400s(files_client: FilesClient) -> None:
 def test_refresh_by_id_answers_the_rows_asked_for(files_client: FilesClient) -> None:
     tenant, ids = tenant_with_files(files_client)
     asked = [ids["b.txt"], ids["Pricing 2024.md"]]
-    refreshed = files_client.get(tenant, "/api/files", id=asked).json()["files"]
+    refreshed = files_client.get(tenant, "/api/files", fileId=asked).json()["files"]
     assert sorted(f["id"] for f in refreshed) == sorted(asked)
     # Another tenant asking for them gets nothing.
-    assert files_client.get("other-tenant", "/api/files", id=asked).json()["files"] == []
+    assert files_client.get("other-tenant", "/api/files", fileId=asked).json()["files"] == []
 
 
 def test_a_new_version_shares_its_document_row(files_client: FilesClient) -> None:

@@ -27,7 +27,7 @@ from engageiq_search.normalise import normalise
 MAX_QUERY_CHARS: Final = 200
 """Longest name search `GET /api/files?q=` takes (400 `file_query_too_long` above it)."""
 MAX_IDS: Final = 100
-"""Most files `GET /api/files?id=...` refreshes at once (400 `too_many_file_ids`)."""
+"""Most files `GET /api/files?fileId=...` refreshes at once (400 `too_many_file_ids`)."""
 
 
 class FileSort(enum.StrEnum):

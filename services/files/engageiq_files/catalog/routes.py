@@ -85,7 +85,7 @@ async def list_files(
     file_ids: Annotated[
         list[str] | None,
         QueryParameter(
-            name="id",
+            name="fileId",
             description=f"Only these files (at most {MAX_IDS}; repeat the parameter), each as "
             "the row that shows its document now: how the web app refreshes the rows it shows.",
         ),

@@ -45,8 +45,8 @@ const FILES = "/api/files" satisfies PathWith<paths, "get">;
 /** The rows showing these files' documents now (each id may be a version of the row's
  * document): how the page refreshes the rows it shows without paging again. At most 100. */
 export async function refreshFiles(ids: readonly string[]): Promise<FilePage> {
-  // `id` repeats, which pathFor's query (one value a name) does not write.
-  const query = new URLSearchParams(ids.map((id) => ["id", id]));
+  // `fileId` repeats, which pathFor's query (one value a name) does not write.
+  const query = new URLSearchParams(ids.map((id) => ["fileId", id]));
   const response = await request(`${pathFor(FILES)}?${query}`);
   return (await response.json()) as FilePage;
 }
