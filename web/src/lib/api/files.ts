@@ -548,7 +548,7 @@ export interface operations {
                 /** @description Only files of this status (`pending`, `processing`, ...). */
                 status?: string | null;
                 /** @description Only these files (at most 100; repeat the parameter), each as the row that shows its document now: how the web app refreshes the rows it shows. */
-                id?: string[] | null;
+                fileId?: string[] | null;
             };
             header?: never;
             path?: never;
