@@ -278,6 +278,32 @@ class Errors:
         "the file is current or not ready",
     )
 
+    # The files page at scale (decision 0116): finding, sorting and filtering the listing.
+    INVALID_FILE_SORT = ErrorCode(
+        400,
+        "invalid_file_sort",
+        "Sort files by one of: {allowed}.",
+        "`sort` or `order` is not one of the documented values",
+    )
+    INVALID_FILE_STATUS = ErrorCode(
+        400,
+        "invalid_file_status",
+        "Filter files by one of these statuses: {allowed}.",
+        "`status` is not a file status",
+    )
+    FILE_QUERY_TOO_LONG = ErrorCode(
+        400,
+        "file_query_too_long",
+        "Search file names with at most {limit} characters.",
+        "`q` is longer than the limit",
+    )
+    TOO_MANY_FILE_IDS = ErrorCode(
+        400,
+        "too_many_file_ids",
+        "Ask for at most {limit} files by id at once.",
+        "more `id`s than the limit",
+    )
+
     # Governed knowledge (decision 0111): collections, audiences, verification, content issues.
     COLLECTION_NOT_FOUND = ErrorCode(
         404,

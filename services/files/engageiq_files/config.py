@@ -31,7 +31,8 @@ class FilesSettings:
     parts_in_flight: int = 3
     """Parts uploaded concurrently while the body is still being read; bounds memory."""
     presign_expiry_seconds: int = 600
-    """Lifetime of a presigned POST; a pending direct upload expires an hour after it."""
+    """Lifetime of a presigned POST; a direct upload still awaiting its bytes expires
+    `upload_intent_seconds` after it."""
     download_expiry_seconds: int = 300
     """Lifetime of a presigned download URL."""
     parse_timeout_seconds: float = FilesVariables.PARSE_TIMEOUT.default

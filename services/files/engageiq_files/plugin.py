@@ -30,6 +30,7 @@ from engageiq_files.search.routes import search_files
 from engageiq_files.uploads.routes import (
     complete_direct_upload,
     create_direct_upload,
+    upload_limits,
     upload_router,
 )
 from engageiq_tenancy.settings import ServiceSettings
@@ -65,6 +66,7 @@ class FilesPlugin(InitPluginProtocol):
             upload_router(self.settings),
             create_direct_upload,
             complete_direct_upload,
+            upload_limits,
             update_file,
             verify_file,
             withdraw_verification,

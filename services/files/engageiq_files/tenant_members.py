@@ -6,6 +6,11 @@ for a file's new owner, and an owner's roles for the audience rule; its role may
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Final
+
 import structlog
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -19,12 +24,22 @@ from engageiq_tenancy.tenant_users import ServicePool, UserDirectory
 
 log = structlog.get_logger(__name__)
 
+EMAIL_TTL_SECONDS: Final = 300.0
+"""How long an uploader's email is kept per process: the files page names the same few
+uploaders on every refresh, and an email changes rarely (a renamed user shows within this)."""
+MAX_CACHED_EMAILS: Final = 10_000
+
 
 class TenantMembers:
     """Blocking (boto3); async callers run it in a worker thread."""
 
-    def __init__(self, directory: UserDirectory) -> None:
+    def __init__(
+        self, directory: UserDirectory, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._directory = directory
+        self._clock = clock
+        self._emails: dict[tuple[str, str], tuple[str | None, float]] = {}
+        self._lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings) -> TenantMembers:
@@ -67,3 +82,36 @@ class TenantMembers:
         known = {role.value for role in Role}
         roles = frozenset(Role(r) for r in user.roles if r in known)
         return TenantContext(tenant.tenant_id, user.user_id, user.email, roles)
+
+    def emails(self, tenant: TenantContext, user_ids: Iterable[str]) -> dict[str, str]:
+        """{user id: email} of those of `user_ids` who are users of the caller's tenant, to
+        name uploaders. Each is asked of the user pool at most once per `EMAIL_TTL_SECONDS`
+        (AdminGetUser and AdminListGroupsForUser); an id the pool does not know, or cannot
+        answer for now, is left out (the listing never fails for a name)."""
+        now = self._clock()
+        found: dict[str, str] = {}
+        for user_id in {u for u in user_ids if u}:
+            key = (tenant.tenant_id, user_id)
+            with self._lock:
+                cached = self._emails.get(key)
+            if cached is not None and cached[1] > now:
+                email = cached[0]
+            else:
+                try:
+                    email = self._directory.member_by_id(tenant.tenant_id, user_id).email
+                except NotFound:
+                    email = None
+                except (BotoCoreError, ClientError) as exc:
+                    log.warning(
+                        "user_directory_error",
+                        tenant_id=tenant.tenant_id,
+                        error=type(exc).__name__,
+                    )
+                    continue  # not cached: asked again next time
+                with self._lock:
+                    if len(self._emails) >= MAX_CACHED_EMAILS:
+                        self._emails.clear()
+                    self._emails[key] = (email, now + EMAIL_TTL_SECONDS)
+            if email:
+                found[user_id] = email
+        return found

@@ -96,6 +96,10 @@ LOOKS_LIKE_AN_ID = re.compile(r"(^id$|_id$|Id$|^replaces$)")
 SCOPE_IDS = {("query", "collectionId"), ("query", "fileId")}
 """A search scope's ids: an id the caller may not name answers 400 `unknown_scope` (a scope is
 a request to refuse, not an object to find), the same for a missing one."""
+LISTING_FILTERS = {("GET", "/api/files"): {("query", "fileId")}}
+"""A listing narrowed to ids (the files page's refresh, decision 0116): an id the caller may
+not see leaves the page without it, exactly as a missing id does (200, the same body), and the
+answer never names it."""
 AUDIENCE_WALLED = ("files", "chat")
 """Services whose every operation the intra-tenant probe covers."""
 ROLES = {None, Role.MEMBER.value, Role.TENANT_ADMIN.value}
@@ -124,6 +128,12 @@ class Operation:
     def not_found_status(self) -> int:
         """What a missing id answers: 404, or 400 where the only ids are a search scope."""
         return 400 if self.ids and set(self.ids) <= SCOPE_IDS else 404
+
+    @property
+    def filters_only(self) -> bool:
+        """Whether every id of the operation only narrows a listing (`LISTING_FILTERS`)."""
+        filters = LISTING_FILTERS.get((self.method.upper(), self.path), set())
+        return bool(self.ids) and set(self.ids) <= filters
 
     @property
     def role(self) -> str | None:
@@ -220,6 +230,16 @@ def missing_ids() -> dict[str, str]:
     return {kind: make() for kind, make in MISSING_IDS.items()}
 
 
+def _assert_same_listing(
+    missing: httpx.Response, other: httpx.Response, named: str, label: str
+) -> None:
+    """A listing filtered by an id the caller may not see answers as one filtered by a missing
+    id, and never names the object."""
+    assert missing.status_code == other.status_code == 200, f"{label}: {other.text}"
+    assert other.json() == missing.json(), f"{label}: an unseen id answers unlike a missing one"
+    assert named not in other.text, f"{label}: names {named}"
+
+
 def _assert_error(response: httpx.Response, status: int, label: str) -> dict[str, Any]:
     assert response.status_code == status, f"{label}: {response.status_code} {response.text}"
     body: dict[str, Any] = response.json()
@@ -280,7 +300,13 @@ def test_every_operation_of_both_documents_is_probed(
             probed["admin"].append(op.label)
         # B's member and admin alike; admin routes refuse B's member before any lookup.
         attackers = b_tokens[1:] if op.role == Role.TENANT_ADMIN.value else b_tokens
-        if op.ids:
+        if op.filters_only:
+            for headers in attackers:
+                missing_page = call(platform, op, headers, missing_ids())
+                cross_page = call(platform, op, headers, a_ids)
+                _assert_same_listing(missing_page, cross_page, a_ids["file"], op.label)
+            probed["ids"].append(op.label)
+        elif op.ids:
             for headers in attackers:
                 # Missing first: a route that deletes must not have deleted A's object yet.
                 status, label = op.not_found_status, op.label
@@ -394,7 +420,13 @@ def test_a_file_an_audience_hides_is_missing_to_a_colleague_on_every_operation(
                 continue
             if op.role == Role.TENANT_ADMIN.value:
                 continue  # admins are admitted everywhere; members are refused before lookup
-            if {"file", "collection"} & set(op.ids.values()):
+            if op.filters_only:
+                absent = {**walled_ids, "file": new_file_id()}
+                missing_page = call(platform, op, member, absent)
+                walled_page = call(platform, op, member, walled_ids)
+                _assert_same_listing(missing_page, walled_page, hidden, op.label)
+                probed["ids"].append(op.label)
+            elif {"file", "collection"} & set(op.ids.values()):
                 absent = {**walled_ids, "file": new_file_id(), "collection": uuid.uuid4().hex}
                 status = op.not_found_status
                 missing = _assert_error(call(platform, op, member, absent), status, op.label)

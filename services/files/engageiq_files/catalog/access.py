@@ -170,13 +170,24 @@ async def file_view(
     download_url: str | None = None,
 ) -> FileView:
     """`record` (found with `find_file`) as the caller is shown it: its collections they may
-    see, and the versions of its document they may see (read only for a versioned file)."""
+    see, the versions of its document they may see (read only for a versioned file), what
+    they may do to it (`can`, by its document's owner) and its uploader's email."""
     versions = None
     if record.versioned:
         versions = await visible_versions(files, tenant, record.document)
     knowledge = await anyio.to_thread.run_sync(files.knowledge.view, tenant)
+    steward = record
+    if record.superseded_by is not None:
+        steward = await anyio.to_thread.run_sync(current_of, files, tenant, record)
+    emails = await anyio.to_thread.run_sync(files.members.emails, tenant, [record.uploaded_by])
     return FileView.of(
-        record, download_url=download_url, versions=versions, knowledge=knowledge, caller=tenant
+        record,
+        download_url=download_url,
+        versions=versions,
+        knowledge=knowledge,
+        caller=tenant,
+        steward=steward,
+        uploader_email=emails.get(record.uploaded_by),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
+from engageiq_files.catalog.ownership import may_change
 from engageiq_files.catalog.records import FileRecord, FileStatus, FileWarning
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.governance import Freshness, KnowledgeView
@@ -26,6 +27,28 @@ class FileVersion(msgspec.Struct, rename="camel"):
     status: FileStatus
     created_at: str
     current: bool
+
+
+class FileRights(msgspec.Struct, rename="camel", frozen=True):
+    """What the caller may do to a file, by the rule the service enforces
+    (`ownership.may_change`: its document's owner, or a tenant admin), so the web app offers
+    only what would be accepted."""
+
+    delete: bool
+    new_version: bool
+    """Upload a new version (`replaces=`)."""
+    restore: bool
+    """Make an older version of its document current (`POST .../restore`)."""
+    manage: bool
+    """Change its collections and verification (`PATCH`, `verify`)."""
+
+    @classmethod
+    def of(cls, caller: TenantContext, steward: FileRecord) -> FileRights:
+        allowed = may_change(caller, steward)
+        return cls(delete=allowed, new_version=allowed, restore=allowed, manage=allowed)
+
+
+NO_RIGHTS = FileRights(delete=False, new_version=False, restore=False, manage=False)
 
 
 class FileView(msgspec.Struct, rename="camel", omit_defaults=True):
@@ -54,6 +77,11 @@ class FileView(msgspec.Struct, rename="camel", omit_defaults=True):
     uploaded_by: str = ""
     """The uploader's user id (their token's `sub`); empty for files from before it was kept.
     The web app shows "you" when it is the signed-in user's id."""
+    uploaded_by_email: str | None = None
+    """The uploader's email as the tenant's user directory gives it; absent when the
+    directory does not know them (any more) or did not answer."""
+    can: FileRights = NO_RIGHTS
+    """What the caller may do to the file (the same rule the routes enforce)."""
     chunk_count: int = 0
     encoding: str | None = None
     """The encoding a text file (txt, md, csv, html) was read with once ingested
@@ -81,12 +109,16 @@ class FileView(msgspec.Struct, rename="camel", omit_defaults=True):
         *,
         knowledge: KnowledgeView | None = None,
         caller: TenantContext | None = None,
+        steward: FileRecord | None = None,
+        uploader_email: str | None = None,
     ) -> FileView:
         """The file as `caller` is shown it: `collectionIds` keeps the collections of
         `knowledge` (the tenant's view) that admit `caller`; none without both. `versions`
         are the document's versions the caller may see (`access.visible_versions`): `replaces`
         and `supersededBy` name only those, so a version hidden from the caller is never
-        named (without `versions`, neither is shown)."""
+        named (without `versions`, neither is shown). `can` is the caller's rights by the
+        owner of `steward`, the document's current version (`record` itself by default: an
+        older version's rights are its current version's, `access.require_steward`)."""
         linked = {v.id for v in versions or []}
         shown_versions = versions if versions is not None and len(versions) > 1 else []
         shown: list[str] = []
@@ -105,6 +137,8 @@ class FileView(msgspec.Struct, rename="camel", omit_defaults=True):
             created_at=record.created_at,
             updated_at=record.updated_at,
             uploaded_by=record.uploaded_by,
+            uploaded_by_email=uploader_email,
+            can=FileRights.of(caller, steward or record) if caller is not None else NO_RIGHTS,
             chunk_count=record.chunk_count,
             encoding=record.encoding,
             reason_code=record.reason_code,
@@ -134,6 +168,16 @@ class FileView(msgspec.Struct, rename="camel", omit_defaults=True):
         )
 
 
+class BatchProgressView(msgspec.Struct, rename="camel"):
+    """ "87 of 316 processed": the files uploaded since the oldest one still being processed,
+    and how many of them are `ready` or `failed`."""
+
+    processed: int
+    total: int
+
+
 class FilePage(msgspec.Struct, rename="camel", omit_defaults=True):
     files: list[FileView]
     next_cursor: str | None = None
+    progress: BatchProgressView | None = None
+    """Present while files the caller may see are being processed."""

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import anyio.to_thread
 import msgspec
-from litestar import Request, Router, post
+from litestar import Request, Router, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 from litestar.openapi.spec import (
@@ -34,6 +34,7 @@ from engageiq_files.runtime import FilesRuntime
 from engageiq_files.uploads.intent import UploadIntent
 from engageiq_files.uploads.names import sanitise_name
 from engageiq_files.uploads.sniffing import (
+    ACCEPTED,
     CONTENT_TYPES,
     SNIFF_BYTES,
     FileKind,
@@ -54,7 +55,6 @@ from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError, documented_errors
 from engageiq_tenancy.service import BEARER
 
-PENDING_DIRECT_UPLOAD_TTL = 3600
 REPLACES_ERRORS = (
     Errors.NOT_FILE_STEWARD.documented(note="`replaces`"),
     Errors.FILE_NOT_FOUND.documented(note="`replaces`"),
@@ -79,6 +79,10 @@ class DirectUploadRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=
     collection_ids: list[str] | None = None
     """The collections the file goes into (each one you can see); a new version keeps the
     replaced file's when left out (decision 0111)."""
+    size: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    """The file's size in bytes, when known: one over the limit is refused (413
+    `file_too_large`) before anything is recorded. `complete` checks the stored size
+    whatever this says."""
 
 
 async def version_fields(
@@ -118,6 +122,47 @@ async def version_fields(
         "versioned": True,
         **governance,
     }
+
+
+class AcceptedType(msgspec.Struct, rename="camel"):
+    """One kind of file uploads accept (`sniffing.ACCEPTED`)."""
+
+    kind: str
+    label: str
+    """How people call it: "PDF", "Word", "PowerPoint", "PNG"..."""
+    content_type: str
+    extensions: list[str]
+    """File name extensions a file picker offers for it, with the dot (".pptx")."""
+    ocr: bool
+    """An image whose text is read by OCR."""
+
+
+class UploadLimits(msgspec.Struct, rename="camel"):
+    max_bytes: int
+    """The largest file either upload path accepts."""
+    types: list[AcceptedType]
+    """Every kind accepted: the content is sniffed, and any other text is read as plain
+    text."""
+
+
+@get("/api/files/upload-limits", security=[BEARER], tags=["files"], responses=documented_errors())
+async def upload_limits(files: NamedDependency[FilesRuntime]) -> UploadLimits:
+    """What an upload may be: the size limit and the accepted kinds, from the very list the
+    service sniffs against, so the web app's accepted-types text and file picker say what is
+    accepted and an oversize file is refused before its upload starts."""
+    return UploadLimits(
+        max_bytes=files.settings.max_upload_bytes,
+        types=[
+            AcceptedType(
+                kind=kind.value,
+                label=accepted.label,
+                content_type=CONTENT_TYPES[kind],
+                extensions=list(accepted.extensions),
+                ocr=accepted.ocr,
+            )
+            for kind, accepted in ACCEPTED.items()
+        ],
+    )
 
 
 class PresignedPost(msgspec.Struct):
@@ -319,6 +364,7 @@ async def upload_file(
         *REPLACES_ERRORS,
         Errors.INVALID_COLLECTION_IDS,
         Errors.COLLECTION_NOT_FOUND.documented(note="`collectionIds`"),
+        Errors.FILE_TOO_LARGE.documented(doc="the declared `size` is over the limit"),
     ),
 )
 async def create_direct_upload(
@@ -326,12 +372,17 @@ async def create_direct_upload(
     files: NamedDependency[FilesRuntime],
     data: JSONBody[DirectUploadRequest],
 ) -> DirectUpload:
-    """A presigned POST to upload a large file straight to storage; then call `complete`.
+    """A presigned POST to upload a large file straight to storage; then call `complete`
+    (or `DELETE /api/files/{id}` if the upload to storage fails: the record goes at once).
+    `size`, when given, is checked against the limit before anything is recorded.
     `replaces` makes the upload a new version of that file's document; `collectionIds` puts
     the file into collections you can see (a new version keeps the replaced file's
     collections when left out)."""
     settings = files.settings
     limit = settings.max_upload_bytes
+    if data.size is not None and data.size > limit:
+        # Refused before anything is recorded: no "waiting for the upload" row is left behind.
+        raise ApiError(Errors.FILE_TOO_LARGE, limit=limit)
     versioning = await version_fields(
         files, tenant, data.replaces, UploadStewardship(data.collection_ids)
     )
@@ -344,7 +395,13 @@ async def create_direct_upload(
         created_at=now_iso(),
         uploaded_by=tenant.user_id,
         awaiting_upload=True,
-        expires_at=int(time.time()) + PENDING_DIRECT_UPLOAD_TTL,
+        # No upload can start once the form expires; one started just before has as long as
+        # a streamed upload to finish. A record still awaiting its bytes after that was
+        # abandoned (a closed tab): it expires, leaves the listing and is the reaper's,
+        # instead of showing "waiting for the upload" for an hour as it did.
+        expires_at=int(time.time())
+        + settings.presign_expiry_seconds
+        + settings.upload_intent_seconds,
         **versioning,
     )
     await anyio.to_thread.run_sync(files.catalog.create, tenant, record)

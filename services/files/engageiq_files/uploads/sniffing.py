@@ -8,6 +8,7 @@ import enum
 import re
 import struct
 import zlib
+from dataclasses import dataclass
 from typing import Final
 
 from engageiq_files.ingestion.encodings import bom_encoding, utf16_without_bom
@@ -43,6 +44,36 @@ CONTENT_TYPES: Final[dict[FileKind, str]] = {
     FileKind.JPEG: "image/jpeg",
     FileKind.TIFF: "image/tiff",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptedKind:
+    """How people and file pickers name an accepted kind: `label` ("PowerPoint"), the file
+    name `extensions` a picker offers (lower case, with the dot; the first is the usual one)
+    and whether its text is read by OCR (images)."""
+
+    label: str
+    extensions: tuple[str, ...]
+    ocr: bool = False
+
+
+ACCEPTED: Final[dict[FileKind, AcceptedKind]] = {
+    FileKind.PDF: AcceptedKind("PDF", (".pdf",)),
+    FileKind.DOCX: AcceptedKind("Word", (".docx", ".docm", ".dotx", ".dotm")),
+    FileKind.PPTX: AcceptedKind("PowerPoint", (".pptx", ".pptm", ".ppsx", ".ppsm", ".potx")),
+    FileKind.XLSX: AcceptedKind("Excel", (".xlsx", ".xlsm", ".xltx", ".xltm")),
+    FileKind.TXT: AcceptedKind("text", (".txt", ".text", ".log")),
+    FileKind.MD: AcceptedKind("Markdown", (".md", ".markdown")),
+    FileKind.HTML: AcceptedKind("HTML", (".html", ".htm")),
+    FileKind.CSV: AcceptedKind("CSV", (".csv", ".tsv")),
+    FileKind.PNG: AcceptedKind("PNG", (".png",), ocr=True),
+    FileKind.JPEG: AcceptedKind("JPEG", (".jpg", ".jpeg"), ocr=True),
+    FileKind.TIFF: AcceptedKind("TIFF", (".tif", ".tiff"), ocr=True),
+}
+"""The one list of what uploads accept, as people and pickers see it: the upload-limits
+route serves it to the web app, whose accepted-types text and picker filter come from it,
+and the name of text content picks its kind by these extensions (`_text_kind`). The type
+itself is always sniffed from the content; any other text is accepted as plain text."""
 
 # Images are OCRed (decision 0104); each is recognised by its signature.
 _IMAGE_SIGNATURES: Final = (
@@ -127,13 +158,10 @@ def sniff(head: bytes, name: str = "") -> FileKind:
 
 def _text_kind(name: str) -> FileKind:
     """The kind of text content by its name's extension; plain text for any other name."""
-    ext = name.rpartition(".")[2].lower() if "." in name else ""
-    if ext in {"md", "markdown"}:
-        return FileKind.MD
-    if ext in {"csv", "tsv"}:
-        return FileKind.CSV
-    if ext in {"html", "htm"}:
-        return FileKind.HTML
+    ext = "." + name.rpartition(".")[2].lower() if "." in name else ""
+    for kind in (FileKind.MD, FileKind.CSV, FileKind.HTML):
+        if ext in ACCEPTED[kind].extensions:
+            return kind
     return FileKind.TXT
 
 

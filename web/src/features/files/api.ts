@@ -1,5 +1,6 @@
 /** Every request of the files feature, typed by the files service's generated OpenAPI types
- * through the one client in lib/api: the list, delete, and uploads.
+ * through the one client in lib/api: the list (searched and sorted by the service), its
+ * refresh, the upload limits, delete, restore, and uploads (new versions too).
  *
  * Uploads with real progress (XMLHttpRequest's upload events; fetch has none). Files up to
  * 10 MB use the streamed upload (POST /api/upload-file); larger ones go straight to S3 with
@@ -21,8 +22,81 @@ export interface FilePage extends Omit<components["schemas"]["FilePage"], "files
   files: FileView[];
 }
 
-export async function listFiles(query: { limit: number; cursor?: string }): Promise<FilePage> {
-  return files.get("/api/files", { query });
+export type FileSort = "date" | "name" | "status";
+export type SortOrder = "asc" | "desc";
+
+/** What the files page asks for: a name search (server-side, so every file is searched, not
+ * just the rows loaded), an order, and the page after `cursor`. */
+export interface FileQuery {
+  limit: number;
+  cursor?: string;
+  q?: string;
+  sort?: FileSort;
+  order?: SortOrder;
+}
+
+export async function listFiles(query: FileQuery): Promise<FilePage> {
+  const { q, ...rest } = query;
+  return files.get("/api/files", { query: q?.trim() ? { ...rest, q: q.trim() } : rest });
+}
+
+const FILES = "/api/files" satisfies PathWith<paths, "get">;
+
+/** The rows showing these files' documents now (each id may be a version of the row's
+ * document): how the page refreshes the rows it shows without paging again. At most 100. */
+export async function refreshFiles(ids: readonly string[]): Promise<FilePage> {
+  // `fileId` repeats, which pathFor's query (one value a name) does not write.
+  const query = new URLSearchParams(ids.map((id) => ["fileId", id]));
+  const response = await request(`${pathFor(FILES)}?${query}`);
+  return (await response.json()) as FilePage;
+}
+
+export type UploadLimits = components["schemas"]["UploadLimits"];
+
+let limits: Promise<UploadLimits> | null = null;
+
+/** The size limit and accepted kinds, as the service sniffs them (asked once a session). */
+export function uploadLimits(): Promise<UploadLimits> {
+  limits ??= files.get("/api/files/upload-limits").catch((e: unknown) => {
+    limits = null;
+    throw e;
+  });
+  return limits;
+}
+
+/** The picker's `accept` filter: every accepted extension and content type. */
+export function acceptFilter(known: UploadLimits): string {
+  return known.types.flatMap((t) => [...t.extensions, t.contentType]).join(",");
+}
+
+/** The limit as the service's setting states it (decimal: 50 000 000 bytes is "50 MB"). */
+function megabytes(bytes: number): string {
+  return `${Math.round(bytes / 1e6)} MB`;
+}
+
+/** "PDF, Word, PowerPoint, ... or images (PNG, JPEG, TIFF: their text is read by OCR), up to
+ * 50 MB each", from the service's list. */
+export function acceptedText(known: UploadLimits): string {
+  const documents = known.types.filter((t) => !t.ocr).map((t) => t.label);
+  const images = known.types.filter((t) => t.ocr).map((t) => t.label);
+  const kinds = images.length
+    ? `${documents.join(", ")}, or images (${images.join(", ")}: their text is read by OCR)`
+    : documents.join(", ");
+  return `${kinds}, up to ${megabytes(known.maxBytes)} each.`;
+}
+
+/** Why `file` cannot be uploaded before a byte is sent, or null: over the size limit, or empty. */
+export function refusedBeforeUpload(file: File, known: UploadLimits): string | null {
+  if (file.size > known.maxBytes) {
+    return `${file.name} is larger than the ${megabytes(known.maxBytes)} limit.`;
+  }
+  if (file.size === 0) return `${file.name} is empty.`;
+  return null;
+}
+
+/** Makes an older version of a document its current one again (its owner or an admin). */
+export function restoreVersion(id: string): Promise<FileView> {
+  return files.post("/api/files/{file_id}/restore", { path: { file_id: id } });
 }
 
 export type SourcePassages = components["schemas"]["SourcePassages"];
@@ -152,17 +226,26 @@ function errorOf(xhr: XMLHttpRequest): ApiError {
   }
 }
 
+/** Where an upload goes: into collections (none: into no collection), or as a new version
+ * of the document of file `replaces` (which keeps that document's collections). */
+export interface UploadTarget {
+  collectionIds: readonly string[];
+  replaces?: string;
+}
+
 async function streamed(
   file: File,
-  collectionIds: readonly string[],
+  target: UploadTarget,
   onProgress: (fraction: number) => void,
 ): Promise<void> {
   const form = new FormData();
   form.append("file", file, file.name);
   // `collectionId` repeats, once per collection, which pathFor's query (one value a name)
   // does not write.
-  const query = new URLSearchParams(collectionIds.map((id) => ["collectionId", id]));
-  const url = apiBase() + pathFor(STREAMED_UPLOAD) + (collectionIds.length ? `?${query}` : "");
+  const query = new URLSearchParams(target.collectionIds.map((id) => ["collectionId", id]));
+  if (target.replaces) query.set("replaces", target.replaces);
+  const search = query.toString();
+  const url = apiBase() + pathFor(STREAMED_UPLOAD) + (search ? `?${search}` : "");
   let xhr = await xhrPost(url, form, onProgress, await bearer());
   if (xhr.status === 401 && (await refresh())) {
     onProgress(0);
@@ -173,43 +256,48 @@ async function streamed(
 
 async function direct(
   file: File,
-  collectionIds: readonly string[],
+  target: UploadTarget,
   onProgress: (fraction: number) => void,
 ): Promise<void> {
+  // The size goes with the request: one over the limit is refused before anything is
+  // recorded, so no "waiting for the upload" row is ever left by it.
   const grant = await files.post("/api/files/uploads", {
-    json: collectionIds.length
-      ? { name: file.name, collectionIds: [...collectionIds] }
-      : { name: file.name },
+    json: {
+      name: file.name,
+      size: file.size,
+      ...(target.collectionIds.length ? { collectionIds: [...target.collectionIds] } : {}),
+      ...(target.replaces ? { replaces: target.replaces } : {}),
+    },
   });
-  if (file.size > grant.maxBytes) {
-    throw new ApiError(
-      413,
-      "file_too_large",
-      `This file is larger than the ${Math.round(grant.maxBytes / 1e6)} MB limit.`,
-    );
+  try {
+    const form = new FormData();
+    for (const [name, value] of Object.entries(grant.upload.fields)) form.append(name, value);
+    form.append("file", file, file.name); // S3 requires the file to be the last field.
+    const xhr = await xhrPost(grant.upload.url, form, onProgress);
+    if (xhr.status < 200 || xhr.status >= 300) {
+      throw new ApiError(
+        xhr.status,
+        "upload_rejected",
+        "The storage service refused the upload (too large, or the link expired).",
+      );
+    }
+  } catch (e) {
+    // Nothing arrived: the record the grant made goes now rather than when it expires.
+    await deleteFile(grant.id).catch(() => undefined);
+    throw e;
   }
-  const form = new FormData();
-  for (const [name, value] of Object.entries(grant.upload.fields)) form.append(name, value);
-  form.append("file", file, file.name); // S3 requires the file to be the last field.
-  const xhr = await xhrPost(grant.upload.url, form, onProgress);
-  if (xhr.status < 200 || xhr.status >= 300) {
-    throw new ApiError(
-      xhr.status,
-      "upload_rejected",
-      "The storage service refused the upload (too large, or the link expired).",
-    );
-  }
+  // `complete` removes the record itself when it refuses the stored file.
   await files.post("/api/files/{file_id}/complete", { path: { file_id: grant.id } });
 }
 
-/** Uploads one file into `collectionIds` (none: into no collection), reporting progress from
- * 0 to 1; throws ApiError with a sentence. */
+/** Uploads one file to `target`, reporting progress from 0 to 1; throws ApiError with a
+ * sentence. Check `refusedBeforeUpload` first: a file over the limit is refused here too. */
 export function uploadFile(
   file: File,
-  collectionIds: readonly string[],
+  target: UploadTarget,
   onProgress: (fraction: number) => void,
 ): Promise<void> {
   return file.size > DIRECT_UPLOAD_BYTES
-    ? direct(file, collectionIds, onProgress)
-    : streamed(file, collectionIds, onProgress);
+    ? direct(file, target, onProgress)
+    : streamed(file, target, onProgress);
 }

@@ -176,6 +176,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/files/upload-limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** UploadLimits */
+        get: operations["ApiFilesUploadLimitsUploadLimits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/files/{file_id}/verify": {
         parameters: {
             query?: never;
@@ -234,6 +251,14 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AcceptedType */
+        AcceptedType: {
+            kind: string;
+            label: string;
+            contentType: string;
+            extensions: string[];
+            ocr: boolean;
+        };
         /** AudienceBody */
         AudienceBody: {
             users?: string[];
@@ -243,6 +268,11 @@ export interface components {
         AudienceView: {
             users: string[];
             roles: string[];
+        };
+        /** BatchProgressView */
+        BatchProgressView: {
+            processed: number;
+            total: number;
         };
         /** CollectionList */
         CollectionList: {
@@ -277,6 +307,7 @@ export interface components {
             name: string;
             replaces?: string | null;
             collectionIds?: string[] | null;
+            size?: number | null;
         };
         /** ErrorBody */
         ErrorBody: {
@@ -288,11 +319,27 @@ export interface components {
         FilePage: {
             files: components["schemas"]["FileView"][];
             nextCursor?: string | null;
+            progress?: components["schemas"]["BatchProgressView"] | null;
         };
         /** FilePatch */
         FilePatch: {
             collectionIds?: string[];
             owner?: string;
+        };
+        /**
+         * FileRights
+         * @default {
+         *       "delete": false,
+         *       "newVersion": false,
+         *       "restore": false,
+         *       "manage": false
+         *     }
+         */
+        FileRights: {
+            delete: boolean;
+            newVersion: boolean;
+            restore: boolean;
+            manage: boolean;
         };
         /**
          * FileStatus
@@ -327,6 +374,8 @@ export interface components {
             updatedAt: string;
             /** @default  */
             uploadedBy: string;
+            uploadedByEmail?: string | null;
+            can?: components["schemas"]["FileRights"];
             /** @default 0 */
             chunkCount: number;
             encoding?: string | null;
@@ -400,6 +449,11 @@ export interface components {
         SourceSection: {
             location: string;
             text: string;
+        };
+        /** UploadLimits */
+        UploadLimits: {
+            maxBytes: number;
+            types: components["schemas"]["AcceptedType"][];
         };
         /** UploadedFile */
         UploadedFile: {
@@ -485,6 +539,16 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string | null;
+                /** @description Only files whose name holds every word of this (compared as search compares text: case, width and compatibility forms; at most 200 characters). */
+                q?: string | null;
+                /** @description `date` (upload time), `name` or `status`. */
+                sort?: string;
+                /** @description `asc` or `desc`; by default newest first, A to Z, and failed then in-progress files first. */
+                order?: string | null;
+                /** @description Only files of this status (`pending`, `processing`, ...). */
+                status?: string | null;
+                /** @description Only these files (at most 100; repeat the parameter), each as the row that shows its document now: how the web app refreshes the rows it shows. */
+                fileId?: string[] | null;
             };
             header?: never;
             path?: never;
@@ -501,7 +565,7 @@ export interface operations {
                     "application/json": components["schemas"]["FilePage"];
                 };
             };
-            /** @description `invalid_cursor`, `invalid_request`, `duplicate_authorization` (several Authorization headers). */
+            /** @description `invalid_cursor`; `invalid_file_sort`: `sort` or `order` is not one of the documented values; `invalid_file_status`: `status` is not a file status; `file_query_too_long`: `q` is longer than the limit; `too_many_file_ids`: more `id`s than the limit; `invalid_request`; `duplicate_authorization` (several Authorization headers). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1241,7 +1305,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the body is larger than this route accepts. */
+            /** @description `file_too_large`: the declared `size` is over the limit; `payload_too_large`: the body is larger than this route accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1340,6 +1404,64 @@ export interface operations {
             };
             /** @description `unsupported_file_type`: the uploaded content is not an accepted type. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiFilesUploadLimitsUploadLimits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadLimits"];
+                };
+            };
+            /** @description `invalid_request` (a parameter or the body does not match this document), `duplicate_authorization` (several Authorization headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token`, `invalid_token`, `token_expired`, `token_revoked`: sign in again (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (no role, or not the role this route needs), `tenant_suspended`, `tenant_unavailable`, `direct_access_refused` (cloud: not through the web address). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,195 @@
+/** The files page's rows: the service finds them by name and sorts them (so every file is
+ * searched, not only the rows loaded), "Load more" appends the next page, and while files are
+ * being processed the rows already shown are refreshed in place (the first page for new
+ * arrivals, and the unsettled rows by id), never reset to the first page. */
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { asApiError } from "../../lib/errors";
+import {
+  listFiles,
+  refreshFiles,
+  type FilePage,
+  type FileSort,
+  type FileView,
+  type SortOrder,
+} from "./api";
+
+export const PAGE_SIZE = 50;
+const POLL_MS = 1500;
+/** Most rows the refresh asks for by id in one request (the service takes 100). */
+const REFRESH_BATCH = 100;
+
+export interface Listing {
+  q: string;
+  sort: FileSort;
+  order: SortOrder;
+}
+
+export type Progress = NonNullable<FilePage["progress"]>;
+
+/** A row still moving: uploaded and not yet ready or failed. */
+export function unsettled(file: FileView): boolean {
+  return (file.status === "pending" && !file.awaitingUpload) || file.status === "processing";
+}
+
+/** Whether `row` shows the document `fresh` now shows (the same file, or a version of it). */
+function sameDocument(row: FileView, fresh: FileView): boolean {
+  return (
+    row.id === fresh.id ||
+    (fresh.versions ?? []).some((v) => v.id === row.id) ||
+    (row.versions ?? []).some((v) => v.id === fresh.id)
+  );
+}
+
+/** `rows` with each of `fresh` in the place of the row showing its document; fresh rows no
+ * row shows yet are put first when `arrivals` (new uploads, on the first page). */
+export function merge(rows: FileView[], fresh: FileView[], arrivals: boolean): FileView[] {
+  const placed = new Set<string>();
+  const merged = rows.map((row) => {
+    const update = fresh.find((f) => sameDocument(row, f));
+    if (!update) return row;
+    placed.add(update.id);
+    return update;
+  });
+  // One row per document: a version that became current may now stand in two places.
+  const seen = new Set<string>();
+  const unique = merged.filter((row) => !seen.has(row.id) && seen.add(row.id));
+  if (!arrivals) return unique;
+  return [...fresh.filter((f) => !placed.has(f.id)), ...unique];
+}
+
+export function useFileListing(listing: Listing) {
+  const [files, setFiles] = useState<FileView[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [loaded, setLoaded] = useState(false);
+  const [progress, setProgress] = useState<Progress | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const current = useRef(listing);
+  current.current = listing;
+  const shown = useRef<FileView[]>([]);
+  shown.current = files;
+  // Answers to an earlier search that arrive late are dropped.
+  const generation = useRef(0);
+  const refreshing = useRef(false);
+  const again = useRef(false);
+
+  const query = (extra: { cursor?: string } = {}) => ({
+    limit: PAGE_SIZE,
+    q: current.current.q,
+    sort: current.current.sort,
+    order: current.current.order,
+    ...extra,
+  });
+
+  /** The first page afresh (a new search or order). */
+  const reload = useCallback(async () => {
+    const mine = ++generation.current;
+    try {
+      const page = await listFiles(query());
+      if (mine !== generation.current) return;
+      setFiles(page.files);
+      setCursor(page.nextCursor ?? null);
+      setProgress(page.progress ?? null);
+      setLoaded(true);
+    } catch (e) {
+      if (mine === generation.current) setProblem(asApiError(e).sentence);
+    }
+  }, []);
+
+  useEffect(() => {
+    void reload();
+  }, [listing.q, listing.sort, listing.order, reload]);
+
+  const loadMore = async () => {
+    if (!cursor) return;
+    const mine = generation.current;
+    try {
+      const page = await listFiles(query({ cursor }));
+      if (mine !== generation.current) return;
+      setFiles((rows) => [
+        ...merge(rows, page.files, false),
+        ...page.files.filter((f) => !rows.some((row) => sameDocument(row, f))),
+      ]);
+      setCursor(page.nextCursor ?? null);
+    } catch (e) {
+      setProblem(asApiError(e).sentence);
+    }
+  };
+
+  /** The rows shown, refreshed in place: the first page (new uploads appear on it in the
+   * date order; other orders place them where they belong only on a new search), then the
+   * rows still moving, by id. The pages loaded stay loaded. */
+  const refresh = useCallback(async () => {
+    // One refresh at a time: a slow answer must not pile up the timer's next ones. A change
+    // (an upload ending) during one asks for one more after it.
+    if (refreshing.current) {
+      again.current = true;
+      return;
+    }
+    refreshing.current = true;
+    again.current = false;
+    const mine = generation.current;
+    try {
+      const first = await listFiles(query());
+      if (mine !== generation.current) return;
+      const newest = current.current.sort === "date" && current.current.order === "desc";
+      const onFirst = new Set(first.files.map((f) => f.id));
+      const moving = shown.current.filter((f) => unsettled(f) && !onFirst.has(f.id));
+      const fresh = [...first.files];
+      for (let i = 0; i < moving.length; i += REFRESH_BATCH) {
+        const batch = await refreshFiles(moving.slice(i, i + REFRESH_BATCH).map((f) => f.id));
+        fresh.push(...batch.files);
+      }
+      if (mine !== generation.current) return;
+      setFiles((rows) => merge(rows, fresh, newest && !current.current.q.trim()));
+      setProgress(first.progress ?? null);
+    } catch (e) {
+      setProblem(asApiError(e).sentence);
+    } finally {
+      refreshing.current = false;
+      if (again.current) void refreshRef.current();
+    }
+  }, []);
+  const refreshRef = useRef(refresh);
+
+  // While a batch is processed, rows not loaded yet are moving too: keep asking for progress.
+  const moving = files.some(unsettled) || progress !== null;
+  useEffect(() => {
+    if (!moving) return;
+    // Every POLL_MS, or twice as long as the last refresh took: a large catalog answered
+    // slowly is not asked again before it has caught its breath.
+    let timer = 0;
+    let stopped = false;
+    const tick = async () => {
+      const started = performance.now();
+      await refresh();
+      if (stopped) return;
+      const wait = Math.max(POLL_MS, 2 * (performance.now() - started));
+      timer = window.setTimeout(() => void tick(), wait);
+    };
+    timer = window.setTimeout(() => void tick(), POLL_MS);
+    return () => {
+      stopped = true;
+      window.clearTimeout(timer);
+    };
+  }, [moving, refresh]);
+
+  /** After an upload or a restore: the shown rows refreshed, new arrivals on top. */
+  const changed = () => void refresh();
+
+  const replace = (file: FileView) =>
+    setFiles((rows) => rows.map((row) => (sameDocument(row, file) ? { ...row, ...file } : row)));
+  const remove = (id: string) => setFiles((rows) => rows.filter((f) => f.id !== id));
+
+  return {
+    files,
+    cursor,
+    loaded,
+    progress,
+    problem,
+    setProblem,
+    loadMore,
+    changed,
+    replace,
+    remove,
+  };
+}
