@@ -3,7 +3,7 @@ handlers as the `chat` dependency."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from engageiq_chat.content.loop import ContentLoop
 from engageiq_chat.context.files_retrieval import FilesRetriever
@@ -21,6 +21,7 @@ from engageiq_chat.routing.intents import IntentRouter
 from engageiq_chat.settings import ChatSettings
 from engageiq_chat.storage import DynamoTables
 from engageiq_chat.tenant_profile import TenantProfiles
+from engageiq_chat.turns.follow import LiveAnswers
 from engageiq_chat.turns.idempotency import IdempotencyStore
 from engageiq_chat.usage.meter import UsageMeter
 from engageiq_tenancy import aws
@@ -50,6 +51,8 @@ class ChatServices:
     """The tenant's collections, audiences and file freshness (decision 0111), and its file
     records (a scope's checks)."""
     content: ContentLoop
+    live: LiveAnswers = field(default_factory=LiveAnswers)
+    """The answers this process is generating (a resume or a Stop here reaches them)."""
 
     @classmethod
     def build(

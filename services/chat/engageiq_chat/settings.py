@@ -38,6 +38,9 @@ class ChatSettings:
     """Gap after which a comment line keeps proxies (CloudFront: 30 s) from cutting the stream."""
     stream_max_seconds: float = ChatVariables.STREAM_MAX_SECONDS.default
     """A stream ends with finishReason length_limit by then (App Runner cuts at 120 s)."""
+    checkpoint_seconds: float = 1.0
+    """How often a growing answer's text is written to its item (decision 0114): what a
+    resume on another instance, or after this one dies, can lose at most."""
     max_message_chars: int = ChatVariables.MAX_MESSAGE_CHARS.default
     """Longest user message accepted."""
     history_token_budget: int = ChatVariables.HISTORY_TOKEN_BUDGET.default

@@ -19,6 +19,9 @@ class MessageStatus(enum.StrEnum):
     COMPLETE = "complete"
     INCOMPLETE = "incomplete"
     FAILED = "failed"
+    STREAMING = "streaming"
+    """Being written: the generating instance checkpoints it (content, citations,
+    `checkpointAt`) as it goes, and rewrites it whole when it ends (decision 0114)."""
 
 
 # DynamoDB refuses items over 400 KB. Content is the only unbounded attribute, so it is capped
@@ -29,6 +32,13 @@ MAX_SNIPPET_CHARS: Final = 500
 MAX_TITLE_CHARS: Final = 200
 MAX_LOCATION_CHARS: Final = 200
 TRUNCATION_MARKER: Final = "\n\n[… truncated: this message exceeded the storage limit]"
+LEASE_SECONDS: Final = 20.0
+"""A `streaming` answer whose last checkpoint is older than this was left by a generator that
+died (its instance killed): readers see it `incomplete`, `finishReason` `interrupted`, and it
+can be continued. A live generator checkpoints at least every `RENEW_SECONDS`."""
+RENEW_SECONDS: Final = 3.0
+"""The longest a live generator goes without a checkpoint, text or not (decision 0114)."""
+INTERRUPTED: Final = "interrupted"
 
 
 class Citation(msgspec.Struct, rename="camel", kw_only=True):
@@ -96,6 +106,31 @@ class StoredMessage(msgspec.Struct, rename="camel", kw_only=True):
     the web says so instead of showing sources."""
     notice: Notice | None = None
     """Set when every source the answer cites is stale or unverified (decision 0111)."""
+    passages: int = 0
+    """How many retrieved passages the model was given (a resumed stream's `meta` says it)."""
+    checkpoint_at: int | None = None
+    """While `streaming`: when its generator last checkpointed it (epoch milliseconds)."""
+    stream_id: str | None = None
+    """While `streaming`: the generation that owns it (a fencing token: a checkpoint or final
+    write of another generation, such as one resumed after its first died, fails)."""
+
+
+def epoch_ms(seconds: float) -> int:
+    """A `time.time()` as the whole milliseconds a checkpoint stores (DynamoDB numbers)."""
+    return int(seconds * 1000)
+
+
+def as_read(message: StoredMessage, now: float) -> StoredMessage:
+    """`message` as readers see it at `now` (epoch seconds): a `streaming` answer without a
+    checkpoint for `LEASE_SECONDS` lost its generator, so it reads as `incomplete`
+    (`interrupted`)."""
+    if message.status is not MessageStatus.STREAMING:
+        return message
+    if (message.checkpoint_at or 0) >= epoch_ms(now - LEASE_SECONDS):
+        return message
+    return msgspec.structs.replace(
+        message, status=MessageStatus.INCOMPLETE, finish_reason=INTERRUPTED
+    )
 
 
 def bounded_content(content: str) -> tuple[str, bool]:
