@@ -12,7 +12,7 @@ from typing import Annotated
 import msgspec
 from litestar import get, post
 from litestar.di import NamedDependency
-from litestar.params import HeaderParameter, QueryParameter
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.response import Stream
 
 from engageiq_chat.messages.model import Role, StoredMessage
@@ -77,8 +77,8 @@ def _event_id(header: str | None, after: int | None) -> int:
     ),
 )
 async def resume_answer(
-    conversation_id: str,
-    message_id: str,
+    conversation_id: FromPath[str],
+    message_id: FromPath[str],
     tenant: NamedDependency[TenantContext],
     chat: NamedDependency[ChatServices],
     last_event_id: Annotated[
@@ -147,7 +147,7 @@ class StopRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     ),
 )
 async def stop_answer(
-    data: StopRequest,
+    data: JSONBody[StopRequest],
     tenant: NamedDependency[TenantContext],
     chat: NamedDependency[ChatServices],
 ) -> None:
