@@ -72,7 +72,7 @@ class ChatServices:
             tenants=service.table("tenants"),
         )
         conversations = ConversationStore(tables)
-        messages = MessageStore(tables, conversations)
+        messages = MessageStore(tables, conversations, settings.answer_lease_seconds)
         # One per process: its per-tenant cache serves every turn, history read and content-loop
         # read, and it alone reads the files' records for the chat service.
         knowledge = Knowledge(

@@ -35,9 +35,11 @@ TRUNCATION_MARKER: Final = "\n\n[… truncated: this message exceeded the storag
 LEASE_SECONDS: Final = 20.0
 """A `streaming` answer whose last checkpoint is older than this was left by a generator that
 died (its instance killed): readers see it `incomplete`, `finishReason` `interrupted`, and it
-can be continued. A live generator checkpoints at least every `RENEW_SECONDS`."""
+can be continued (`ENGAGEIQ_CHAT_ANSWER_LEASE_SECONDS`; this is its default). A live
+generator checkpoints at least every `renew_seconds(lease)`."""
 RENEW_SECONDS: Final = 3.0
-"""The longest a live generator goes without a checkpoint, text or not (decision 0114)."""
+"""The longest a live generator goes without a checkpoint, text or not (decision 0114), for
+a lease of 12 s or more."""
 INTERRUPTED: Final = "interrupted"
 
 
@@ -120,17 +122,23 @@ def epoch_ms(seconds: float) -> int:
     return int(seconds * 1000)
 
 
-def as_read(message: StoredMessage, now: float) -> StoredMessage:
+def renew_seconds(lease_seconds: float) -> float:
+    """How often a live generator renews its lease at the least: four times per lease."""
+    return min(RENEW_SECONDS, lease_seconds / 4)
+
+
+def as_read(
+    message: StoredMessage, now: float, lease_seconds: float = LEASE_SECONDS
+) -> StoredMessage:
     """`message` as readers see it at `now` (epoch seconds): a `streaming` answer without a
-    checkpoint for `LEASE_SECONDS` lost its generator, so it reads as `incomplete`
-    (`interrupted`)."""
+    checkpoint for `lease_seconds` lost its generator, so it reads as `incomplete`
+    (`interrupted`), or `failed` when it has no text (there is nothing to continue)."""
     if message.status is not MessageStatus.STREAMING:
         return message
-    if (message.checkpoint_at or 0) >= epoch_ms(now - LEASE_SECONDS):
+    if (message.checkpoint_at or 0) >= epoch_ms(now - lease_seconds):
         return message
-    return msgspec.structs.replace(
-        message, status=MessageStatus.INCOMPLETE, finish_reason=INTERRUPTED
-    )
+    status = MessageStatus.INCOMPLETE if message.content.strip() else MessageStatus.FAILED
+    return msgspec.structs.replace(message, status=status, finish_reason=INTERRUPTED)
 
 
 def bounded_content(content: str) -> tuple[str, bool]:

@@ -50,10 +50,10 @@ class NotStreaming(Exception):
     """A Stop for an answer that is not being written (finished, or its generator died)."""
 
 
-def _message(item: dict[str, Any]) -> StoredMessage:
+def _message(item: dict[str, Any], lease_seconds: float = LEASE_SECONDS) -> StoredMessage:
     data = {k: v for k, v in item.items() if k not in ("pk", "sk", "stopRequested")}
     # Every read sees an answer whose generator died as incomplete (decision 0114).
-    return as_read(msgspec.convert(data, StoredMessage), time.time())
+    return as_read(msgspec.convert(data, StoredMessage), time.time(), lease_seconds)
 
 
 def message_from_item(item: dict[str, Any]) -> StoredMessage:
@@ -62,9 +62,16 @@ def message_from_item(item: dict[str, Any]) -> StoredMessage:
 
 
 class MessageStore:
-    def __init__(self, tables: DynamoTables, conversations: ConversationStore) -> None:
+    def __init__(
+        self,
+        tables: DynamoTables,
+        conversations: ConversationStore,
+        lease_seconds: float = LEASE_SECONDS,
+    ) -> None:
         self._tables = tables
         self._conversations = conversations
+        self.lease_seconds = lease_seconds
+        """An answer without a checkpoint for this long lost its generator (decision 0114)."""
 
     def _item(self, tenant: TenantContext, message: StoredMessage) -> dict[str, Any]:
         content, cut = bounded_content(message.content)
@@ -228,7 +235,7 @@ class MessageStore:
                         ":streaming": MessageStatus.STREAMING.value,
                         ":owner": owner,
                         ":at": at,
-                        ":stale": at - epoch_ms(LEASE_SECONDS),
+                        ":stale": at - epoch_ms(self.lease_seconds),
                     }
                 ),
             )
@@ -255,7 +262,7 @@ class MessageStore:
                     {
                         ":yes": True,
                         ":streaming": MessageStatus.STREAMING.value,
-                        ":stale": epoch_ms(time.time() - LEASE_SECONDS),
+                        ":stale": epoch_ms(time.time() - self.lease_seconds),
                     }
                 ),
             )
@@ -276,7 +283,7 @@ class MessageStore:
             ConsistentRead=True,
         )
         item = answer.get("Item")
-        return _message(from_item(item)) if item is not None else None
+        return _message(from_item(item), self.lease_seconds) if item is not None else None
 
     async def question_of(
         self, tenant: TenantContext, conversation_id: str, answer_id: str
@@ -298,7 +305,7 @@ class MessageStore:
             ScanIndexForward=False,
             Limit=QUESTION_LOOKBACK,
         )
-        messages = [_message(from_item(i)) for i in answer.get("Items", [])]
+        messages = [_message(from_item(i), self.lease_seconds) for i in answer.get("Items", [])]
         return next((m for m in messages if m.role == Role.USER), None)
 
     async def recent(
@@ -319,7 +326,9 @@ class MessageStore:
             ScanIndexForward=False,
             Limit=limit,
         )
-        return [_message(from_item(i)) for i in reversed(answer.get("Items", []))]
+        return [
+            _message(from_item(i), self.lease_seconds) for i in reversed(answer.get("Items", []))
+        ]
 
     async def page(
         self, tenant: TenantContext, conversation_id: str, limit: int, cursor: str | None
@@ -345,7 +354,9 @@ class MessageStore:
                 raise InvalidCursor()
             request["ExclusiveStartKey"] = values({"pk": pk, "sk": start["sk"]})
         answer = await self._tables.call(tenant, "query", **request)
-        messages = [_message(from_item(i)) for i in reversed(answer.get("Items", []))]
+        messages = [
+            _message(from_item(i), self.lease_seconds) for i in reversed(answer.get("Items", []))
+        ]
         last = answer.get("LastEvaluatedKey")
         next_cursor = encode_cursor(tenant, {"sk": from_item(last)["sk"]}) if last else None
         return messages, next_cursor

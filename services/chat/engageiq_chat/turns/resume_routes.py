@@ -104,9 +104,9 @@ async def resume_answer(
     until `done` or `error`; a finished answer as stored. Ends without `done` after
     `ENGAGEIQ_CHAT_STREAM_MAX_SECONDS` (resume again from the last `id`)."""
     start = _event_id(last_event_id, after)
-    answer, question, view = await asyncio.gather(
-        own_answer(chat, tenant, conversation_id, message_id),
-        chat.messages.question_of(tenant, conversation_id_of(conversation_id), message_id),
+    answer = await own_answer(chat, tenant, conversation_id, message_id)
+    question, view = await asyncio.gather(
+        chat.messages.question_of(tenant, answer.conversation_id, answer.id),
         chat.knowledge.view(tenant),
     )
     source = source_of(chat.live, chat.messages, tenant, answer.conversation_id, answer.id)

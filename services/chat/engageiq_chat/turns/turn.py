@@ -15,7 +15,7 @@ Stream policy (docs/decisions/0021-chat-streaming.md):
   citing only stale or unverified sources ends with a `notice` (0111);
 - the answer does not depend on its connection (decision 0114): its item is written
   `streaming` with the question, checkpointed as it grows (`checkpoint_seconds`; a lease
-  renewed at least every `RENEW_SECONDS`), and generated to its end when the client is gone;
+  renewed at least every `renew_seconds`), and generated to its end when the client is gone;
   events carry `id:` (the answer's length so far) so a client resumes where it was
   (`turns.follow`); only an explicit Stop (`stop`, or a flag on the item that refuses the
   next checkpoint) stops the model;
@@ -43,12 +43,12 @@ from engageiq_chat.knowledge.scope import ConversationScope, file_filter
 from engageiq_chat.knowledge.trust import governed_passages, notice_for
 from engageiq_chat.messages.model import (
     INTERRUPTED,
-    RENEW_SECONDS,
     Citation,
     MessageStatus,
     Role,
     StoredMessage,
     epoch_ms,
+    renew_seconds,
 )
 from engageiq_chat.messages.store import CheckpointRefused, ConversationGone
 from engageiq_chat.providers.base import Cited, Finished, ModelRequest, ProviderError, TextDelta
@@ -555,6 +555,7 @@ class Turn:
             outcome = exc
         except asyncio.CancelledError:
             self._say(outbox, self.model_text.flush())
+            self._finishing = True
             final = await asyncio.shield(
                 self._finish(None, cut="stopped" if self.stopping else INTERRUPTED)
             )
@@ -568,7 +569,9 @@ class Turn:
             log.exception("provider_crashed")
             outcome = ProviderError("model_error", "The model failed to answer. Try again.")
         self._say(outbox, self.model_text.flush())
-        # Shielded: a disconnect arriving while the answer is being saved must not cut the save.
+        # From here a Stop has nothing left to stop (set before the shielded task starts).
+        self._finishing = True
+        # Shielded: a cancellation arriving while the answer is being saved must not cut it.
         final = await asyncio.shield(self._finish(outcome))
         outbox.put_nowait(final)
         outbox.put_nowait(None)
@@ -599,14 +602,15 @@ class Turn:
 
     async def _checkpoints(self) -> None:
         """Write the answer so far every `checkpoint_seconds` while it grows, and at least
-        every `RENEW_SECONDS` (its lease); a refused write is a Stop (asked for on another
+        every `renew_seconds` (its lease); a refused write is a Stop (asked for on another
         instance), or the answer is no longer this generation's: the model is stopped."""
         interval = self.chat.settings.checkpoint_seconds
+        renew = renew_seconds(self.chat.messages.lease_seconds)
         written, renewed = self.revision, time.monotonic()
         while True:
             await asyncio.sleep(interval)
             revision = self.revision
-            if revision == written and time.monotonic() - renewed < RENEW_SECONDS:
+            if revision == written and time.monotonic() - renewed < renew:
                 continue
             try:
                 await self.chat.messages.checkpoint(
@@ -667,7 +671,6 @@ class Turn:
         """Save the assistant message, usage and the content signals; returns the closing
         event. Called exactly once per turn (shielded from a Stop's cancellation). `cut`: the
         finish reason without an outcome (`length_limit`, `stopped`, `interrupted`)."""
-        self._finishing = True
         if self._checkpointer is not None:
             # No checkpoint after (or during) the final write: it would be refused anyway.
             self._checkpointer.cancel()
