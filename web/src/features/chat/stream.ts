@@ -162,7 +162,7 @@ export async function streamTurn(
       if (finished || failure || !answer) break;
       if (progressed) attempt = 0;
       if (attempt >= REATTACH_DELAYS_MS.length) break;
-      await pause(REATTACH_DELAYS_MS[attempt++], signal);
+      await pause(REATTACH_DELAYS_MS[attempt++] ?? 0, signal);
       progressed = false;
       reattached = true;
       const { conversationId, messageId } = answer;
