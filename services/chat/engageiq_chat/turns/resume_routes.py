@@ -15,7 +15,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.response import Stream
 
-from engageiq_chat.messages.model import Role, StoredMessage
+from engageiq_chat.messages.model import MessageStatus, Role, StoredMessage
 from engageiq_chat.messages.store import NotStreaming
 from engageiq_chat.services import ChatServices
 from engageiq_chat.turns.follow import Reader, follow, meta_event, source_of
@@ -30,6 +30,10 @@ from engageiq_tenancy.service import BEARER
 
 # An event id is a length in characters: far below this for any stored answer.
 MAX_EVENT_ID = 10_000_000
+STOP_WAIT_SECONDS = 10.0
+"""How long a Stop waits for the answer to be saved stopped (normally well under a second on
+the generating instance, a checkpoint interval and a save elsewhere)."""
+STOP_POLL_SECONDS = 0.2
 
 
 class MessageNotFound(ApiError):
@@ -154,14 +158,24 @@ async def stop_answer(
     """The user's Stop (closing the stream no longer stops the model). On the generating
     instance the model stops at once; elsewhere a flag on the answer refuses its generator's
     next checkpoint (within `checkpoint_seconds` while text flows, 3 s at most otherwise).
-    204 also for an answer already finished: there is nothing left to stop. Its readers get
-    `done` with `finishReason` `stopped`; `POST /api/chat/continue` picks it up."""
+    Answers 204 once the answer is saved stopped (so Continue can follow at once), or after
+    `STOP_WAIT_SECONDS` at most; 204 also for an answer already finished: there is nothing
+    left to stop. Its readers get `done` with `finishReason` `stopped`;
+    `POST /api/chat/continue` picks it up."""
     turn = chat.live.get(tenant, data.message_id)
     if turn is not None and turn.user_message.conversation_id == data.conversation_id:
         turn.stop()
+        if turn.worker is not None:
+            await asyncio.wait({turn.worker}, timeout=STOP_WAIT_SECONDS)
         return
     answer = await own_answer(chat, tenant, data.conversation_id, data.message_id)
     try:
         await chat.messages.request_stop(tenant, answer.conversation_id, answer.id)
     except NotStreaming:
         return
+    deadline = time.monotonic() + STOP_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        await asyncio.sleep(STOP_POLL_SECONDS)
+        saved = await chat.messages.get(tenant, answer.conversation_id, answer.id)
+        if saved is None or saved.status is not MessageStatus.STREAMING:
+            return

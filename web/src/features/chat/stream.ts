@@ -127,10 +127,12 @@ export async function streamTurn(
       }
     }
   };
+  // The service answers the Stop once the answer is saved stopped: the stream ends after
+  // it, so Continue right after finds the answer cut off. A Stop that fails leaves it to end.
+  let stopping: Promise<void> = Promise.resolve();
   const onAbort = () => {
     if (signal.reason === STOP && answer && !finished && !failure) {
-      // The model stops wherever it runs; a Stop that fails leaves the answer to finish.
-      stopAnswer(answer.conversationId, answer.messageId).catch(() => undefined);
+      stopping = stopAnswer(answer.conversationId, answer.messageId).catch(() => undefined);
     }
   };
   signal.addEventListener("abort", onAbort);
@@ -170,7 +172,9 @@ export async function streamTurn(
       open = () => followAnswer(conversationId, messageId, after, signal);
     }
   } catch (error) {
-    throw signal.aborted ? aborted() : asApiError(error);
+    if (!signal.aborted) throw asApiError(error);
+    await stopping;
+    throw aborted();
   } finally {
     signal.removeEventListener("abort", onAbort);
   }
