@@ -9,7 +9,9 @@ from typing import Any
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.integration.web.conftest import (
+    NEW_PASSWORD,
     SIZES,
+    TenantUser,
     WebPlatform,
     api_as,
     at_both_sizes,
@@ -85,7 +87,7 @@ def test_a_second_tab_sees_the_same_answer_and_stop_stops_it(
     conversation = conversation_of(page)
     # The tokens live in each tab's sessionStorage: the second tab signs in on its own.
     second = context.new_page()
-    sign_in(second, web, user, f"/chat/{conversation}")
+    sign_in(second, web, TenantUser(user.tenant, user.email, NEW_PASSWORD), f"/chat/{conversation}")
     expect(last_answer(second)).to_contain_text("tab5 ")
     wait_answered(page)
     wait_answered(second)
