@@ -15,8 +15,10 @@ off (an interval longer than the turn): what the answer costs when it is written
 from __future__ import annotations
 
 import argparse
+import asyncio
 import math
 import sys
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,9 +32,25 @@ from bench.aws_requests import AwsCounter
 from bench.chat_fixture import local_platform
 from engageiq.local.platform import service_environment
 from engageiq_chat.app import create_app
+from engageiq_chat.providers.base import ModelRequest, ProviderEvent
 from engageiq_chat.settings import ChatSettings
 from engageiq_tenancy.settings import ServiceSettings
 from tests.support.chat import ScriptedProvider
+
+
+class SlowStart(ScriptedProvider):
+    """The scripted provider, silent for `ttft` seconds before its first token (the model's
+    time to first token: the lease is renewed then, without text)."""
+
+    def __init__(self, ttft: float, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ttft = ttft
+
+    async def stream(self, request: ModelRequest) -> AsyncIterator[ProviderEvent]:
+        await asyncio.sleep(self.ttft)
+        async for event in super().stream(request):
+            yield event
+
 
 ITEM_OVERHEAD_BYTES = 400
 """Keys, ids, status, route, provider, model, lease: the item besides its text and sources."""
@@ -58,7 +76,7 @@ def turn_cost(
     settings: ServiceSettings, headers: dict[str, str], chat_settings: ChatSettings, args: Any
 ) -> tuple[AwsCounter, Checkpoints, int]:
     tokens = [f"w{n:03d} " for n in range(args.tokens)]
-    provider = ScriptedProvider(tokens=tokens, pause=1 / args.rate)
+    provider = SlowStart(args.ttft, tokens=tokens, pause=1 / args.rate)
     counter, checkpoints = AwsCounter(), Checkpoints()
     original = botocore.session.Session.create_client
 
@@ -76,7 +94,6 @@ def turn_cost(
                 client.post("/api/chat", json={"message": "warm up"}, headers=headers)
                 counter.reset()
                 checkpoints.count = checkpoints.capacity_units = 0
-                provider.tokens = [f"{' ' * 0}"] if False else tokens
                 answer = client.post("/api/chat", json={"message": "count"}, headers=headers)
                 assert "event: done" in answer.text, answer.text[-300:]
     finally:
