@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import os
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -109,7 +110,11 @@ def main() -> None:
     parser.add_argument("--intervals", default="1.0,0.5")
     args = parser.parse_args()
     with local_platform() as platform:
-        settings = ServiceSettings.from_env(service_environment(platform.resources))
+        env = service_environment(platform.resources)
+        # The services' boto3 clients read the local credentials from the environment.
+        os.environ.update({k: v for k, v in env.items() if k.startswith(("AWS_", "ENGAGEIQ_"))})
+        os.environ["ENGAGEIQ_LOG_LEVEL"] = "WARNING"
+        settings = ServiceSettings.from_env(env)
         headers = platform.headers
         seconds = args.ttft + args.tokens / args.rate
         print(f"one answer: {args.tokens} tokens over {seconds:.1f} s")
