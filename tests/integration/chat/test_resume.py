@@ -329,3 +329,30 @@ def test_checkpoints_are_bounded_by_the_interval(harness: ChatHarness) -> None:
 
     checkpoints, seconds = asyncio.run(run())
     assert 1 <= checkpoints <= seconds / 0.5 + 1
+
+
+def test_at_shutdown_the_answers_being_written_are_saved_to_be_continued(
+    harness: ChatHarness,
+) -> None:
+    provider = slow(pause=0.05, tokens=[f"tick{i} " for i in range(200)])
+    services = ChatServices.build(
+        service_settings(harness.resources), ChatSettings(), provider=provider
+    )
+
+    async def run() -> str:
+        turn = await ChatTurns(services).start(ACME, "count", None)
+        stream = turn.events()
+        async for chunk in stream:
+            if b"tick3 " in chunk:
+                break
+        await stream.aclose()  # the client is gone; the answer goes on
+        assert len(services.live) == 1
+        await services.live.settle(0.2)
+        assert len(services.live) == 0
+        return turn.user_message.conversation_id
+
+    cid = asyncio.run(run())
+    answer = asyncio.run(services.messages.recent(ACME, cid, 2))[-1]
+    assert provider.cancelled
+    assert (answer.status, answer.finish_reason) == (MessageStatus.INCOMPLETE, "interrupted")
+    assert answer.content.startswith("tick0 tick1 tick2 tick3")

@@ -26,7 +26,13 @@ import msgspec
 
 from engageiq_chat.knowledge.scope import Knowledge
 from engageiq_chat.knowledge.sources import SourceWall
-from engageiq_chat.messages.model import Citation, MessageStatus, Role, StoredMessage
+from engageiq_chat.messages.model import (
+    INTERRUPTED,
+    Citation,
+    MessageStatus,
+    Role,
+    StoredMessage,
+)
 from engageiq_chat.messages.store import MessageStore
 from engageiq_chat.turns import events
 from engageiq_chat.turns.idempotency import RememberedTurn
@@ -72,7 +78,7 @@ class LiveAnswers:
             return
         _, pending = await asyncio.wait(workers, timeout=grace_seconds)
         for turn in list(self._turns.values()):
-            turn.stop()
+            turn.stop(INTERRUPTED)
         if pending:
             await asyncio.wait(pending, timeout=grace_seconds)
 
@@ -99,21 +105,24 @@ class AnswerSource(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class InMemory:
     """The answer in the turn generating it, in this process."""
 
     turn: Turn
+    seen: int = -1
+    """The turn's revision at the last read: a change since wakes the next wait at once."""
 
     async def read(self, after: int) -> Progress | None:
         turn = self.turn
+        self.seen = turn.revision
         ended: StoredMessage | bytes | None = None
         if turn.closing is not None:
             ended = turn.answer if turn.answer is not None else turn.closing
         return Progress(turn.text_after(after), turn.length, list(turn.citations), ended)
 
     async def wait(self, seconds: float) -> None:
-        await self.turn.changed(seconds)
+        await self.turn.changed(seconds, self.seen)
 
 
 @dataclass(frozen=True, slots=True)

@@ -423,6 +423,7 @@ class Turn:
     _finishing: bool = False
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
     _checkpointer: asyncio.Task[None] | None = None
+    _stop_reason: str = "stopped"
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -450,8 +451,10 @@ class Turn:
         begins = self.ends[first - 1] if first else self.start
         return self.parts[first][offset - begins :] + "".join(self.parts[first + 1 :])
 
-    async def changed(self, seconds: float) -> None:
-        """Wait until the answer grows or ends, at most `seconds`."""
+    async def changed(self, seconds: float, since: int) -> None:
+        """Wait until the answer grows or ends after revision `since`, at most `seconds`."""
+        if self.revision != since:
+            return  # it changed while the reader was busy
         event = self._changed
         try:
             async with asyncio.timeout(seconds):
@@ -465,12 +468,14 @@ class Turn:
         self._changed.set()
         self._changed = asyncio.Event()
 
-    def stop(self) -> None:
-        """The user's Stop: the model is stopped and the answer saved `incomplete`
-        (`stopped`), whoever is reading it. Nothing happens once the answer is being saved."""
+    def stop(self, reason: str = "stopped") -> None:
+        """The user's Stop: the model is stopped and the answer saved `incomplete` with
+        finish reason `reason` (`interrupted` at shutdown), whoever is reading it. Nothing
+        happens once the answer is being saved."""
         if self.worker is None or self._finishing or self.stopping:
             return
         self.stopping = True
+        self._stop_reason = reason
         self.worker.cancel()
 
     @property
@@ -484,6 +489,15 @@ class Turn:
         heartbeats. However the response ends - finished, cancelled on disconnect, or closed
         by the garbage collector - the worker goes on to the answer's end and saves it
         (decision 0114); a client that left comes back through `turns.follow`."""
+        # The worker starts first: a client gone right after `meta` still gets its answer.
+        outbox: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self.worker = asyncio.create_task(self._generate(outbox))
+        # The event loop holds tasks weakly; this keeps a detached worker alive until it saves.
+        _RUNNING.add(self.worker)
+        self.worker.add_done_callback(_RUNNING.discard)
+        # Readers of this process (a resume, a second tab, a Stop) find it here.
+        self.chat.live.add(self)
+        self.worker.add_done_callback(lambda _: self.chat.live.discard(self))
         yield events.sse(
             "meta",
             events.Meta(
@@ -495,16 +509,8 @@ class Turn:
                 model=self.request.model,
                 passages=len(self.request.passages),
             ),
-            self.length,
+            self.start,
         )
-        outbox: asyncio.Queue[bytes | None] = asyncio.Queue()
-        self.worker = asyncio.create_task(self._generate(outbox))
-        # The event loop holds tasks weakly; this keeps a detached worker alive until it saves.
-        _RUNNING.add(self.worker)
-        self.worker.add_done_callback(_RUNNING.discard)
-        # Readers of this process (a resume, a second tab, a Stop) find it here.
-        self.chat.live.add(self)
-        self.worker.add_done_callback(lambda _: self.chat.live.discard(self))
         while True:
             if outbox.empty():
                 try:
@@ -557,7 +563,7 @@ class Turn:
             self._say(outbox, self.model_text.flush())
             self._finishing = True
             final = await asyncio.shield(
-                self._finish(None, cut="stopped" if self.stopping else INTERRUPTED)
+                self._finish(None, cut=self._stop_reason if self.stopping else INTERRUPTED)
             )
             outbox.put_nowait(final)
             outbox.put_nowait(None)
