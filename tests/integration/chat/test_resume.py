@@ -118,10 +118,15 @@ def test_two_readers_and_the_first_stream_see_the_same_answer_as_stored(
     headers = harness.headers()
     with TestClient(harness.app()) as client:
         first, original = in_thread(lambda: post_chat(client, headers, "count for me"))
-        cid, mid, _ = streaming_answer(harness)
+        cid, mid, seen = streaming_answer(harness, min_chars=20)
         readers = [in_thread(lambda: get_resume(client, headers, cid, mid)) for _ in range(2)]
+        # From memory, from a point inside a delta (not where an event ended).
+        inside = seen + 3
+        later = in_thread(
+            lambda: get_resume(client, headers, cid, mid, **{"Last-Event-ID": str(inside)})
+        )
         first.join()
-        for thread, _ in readers:
+        for thread, _ in [*readers, later]:
             thread.join()
         stored = stored_answer(client, headers, cid)
     streams = [original[0], readers[0][1][0], readers[1][1][0]]
@@ -132,6 +137,7 @@ def test_two_readers_and_the_first_stream_see_the_same_answer_as_stored(
         assert events[-1].data["finishReason"] == "end_turn"
         # Every event but heartbeats says where the text stands: the last is its length.
         assert events[-1].id == str(len(stored["content"]))
+    assert text_of(later[1][0]) == stored["content"][inside:]
     for events in streams[1:]:
         assert events[0].data["assistantMessageId"] == mid
         # Followed live: the text arrived in more than one piece.
