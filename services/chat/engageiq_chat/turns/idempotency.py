@@ -31,8 +31,8 @@ KEY_TTL_SECONDS: Final = 24 * 3600
 """How long a key is remembered: far longer than any client retries a question."""
 STARTING_WAIT_SECONDS: Final = 10.0
 """How long a repeat waits for the first request to finish starting (normally milliseconds)."""
-POLL_SECONDS: Final = 0.5
-"""How often a replay looks for the first request's saved answer."""
+POLL_SECONDS: Final = 0.1
+"""How often a repeat looks whether the first request has started."""
 
 
 class RememberedTurn(msgspec.Struct, rename="camel", kw_only=True):
@@ -160,4 +160,4 @@ class IdempotencyStore:
                 return remembered
             if time.monotonic() >= deadline:
                 raise ApiError(Errors.IDEMPOTENCY_KEY_IN_USE)
-            await asyncio.sleep(POLL_SECONDS / 5)
+            await asyncio.sleep(POLL_SECONDS)
