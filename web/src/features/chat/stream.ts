@@ -46,6 +46,8 @@ export function stopStream(controller: AbortController): void {
 
 /** Waits before each reattachment; a reattachment that brought events starts them over. */
 const REATTACH_DELAYS_MS = [300, 1000, 2000, 4000, 8000];
+/** The longest a Stop pressed before `meta` keeps the connection open for it. */
+const STOP_WAIT_MS = 10_000;
 /** The longest a reattachment waits for the browser to be back online. */
 const OFFLINE_WAIT_MS = 60_000;
 
@@ -98,6 +100,17 @@ export async function streamTurn(
   let reattached = false;
   let answer = "follows" in body ? body.follows : null;
   let lastEventId = 0;
+  // The connection's own controller: the caller's abort closes it, except a Stop pressed
+  // before `meta` named the answer, which keeps it open until then so the Stop can name it.
+  const connection = new AbortController();
+  let stopOnMeta = false;
+  // The service answers the Stop once the answer is saved stopped: the stream ends after
+  // it, so Continue right after finds the answer cut off. A Stop that fails leaves it to end.
+  let stopping: Promise<void> = Promise.resolve();
+  const stop = (named: { conversationId: string; messageId: string }) => {
+    stopping = stopAnswer(named.conversationId, named.messageId).catch(() => undefined);
+    connection.abort(STOP);
+  };
   const onEvent = (event: EventSourceMessage) => {
     const data = JSON.parse(event.data) as unknown;
     if (event.id !== undefined && /^\d+$/.test(event.id)) lastEventId = Number(event.id);
@@ -108,6 +121,7 @@ export async function streamTurn(
         answer = { conversationId: meta.conversationId, messageId: meta.assistantMessageId };
         // A reattachment's meta repeats what the page already has.
         if (!reattached) handlers.onMeta(meta);
+        if (stopOnMeta) stop(answer);
         break;
       }
       case "delta":
@@ -127,21 +141,23 @@ export async function streamTurn(
       }
     }
   };
-  // The service answers the Stop once the answer is saved stopped: the stream ends after
-  // it, so Continue right after finds the answer cut off. A Stop that fails leaves it to end.
-  let stopping: Promise<void> = Promise.resolve();
   const onAbort = () => {
-    if (signal.reason === STOP && answer && !finished && !failure) {
-      stopping = stopAnswer(answer.conversationId, answer.messageId).catch(() => undefined);
+    if (signal.reason !== STOP || finished || failure) connection.abort(signal.reason);
+    else if (answer) stop(answer);
+    else {
+      stopOnMeta = true;
+      // A stream that never names its answer is closed all the same.
+      window.setTimeout(() => connection.abort(STOP), STOP_WAIT_MS);
     }
   };
   signal.addEventListener("abort", onAbort);
+  const own = connection.signal;
   let open = (): Promise<Response> =>
     "continues" in body
-      ? continueTurn(body.continues, signal)
+      ? continueTurn(body.continues, own)
       : "follows" in body
-        ? followAnswer(body.follows.conversationId, body.follows.messageId, 0, signal)
-        : startTurn(body, signal, idempotencyKey);
+        ? followAnswer(body.follows.conversationId, body.follows.messageId, 0, own)
+        : startTurn(body, own, idempotencyKey);
   let attempt = 0;
   try {
     for (;;) {
@@ -154,6 +170,7 @@ export async function streamTurn(
           const { value, done } = await reader.read();
           if (done) break;
           parser.feed(value);
+          if (own.aborted) throw aborted(); // stopped at `meta`
         }
       } catch (error) {
         if (signal.aborted) throw aborted();
@@ -164,12 +181,12 @@ export async function streamTurn(
       if (finished || failure || !answer) break;
       if (progressed) attempt = 0;
       if (attempt >= REATTACH_DELAYS_MS.length) break;
-      await pause(REATTACH_DELAYS_MS[attempt++] ?? 0, signal);
+      await pause(REATTACH_DELAYS_MS[attempt++] ?? 0, own);
       progressed = false;
       reattached = true;
       const { conversationId, messageId } = answer;
       const after = lastEventId;
-      open = () => followAnswer(conversationId, messageId, after, signal);
+      open = () => followAnswer(conversationId, messageId, after, own);
     }
   } catch (error) {
     if (!signal.aborted) throw asApiError(error);
