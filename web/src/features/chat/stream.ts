@@ -151,6 +151,7 @@ export async function streamTurn(
     }
   };
   signal.addEventListener("abort", onAbort);
+  if (signal.aborted) onAbort(); // while the token was being refreshed
   const own = connection.signal;
   let open = (): Promise<Response> =>
     "continues" in body
