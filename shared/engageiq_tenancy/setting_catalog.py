@@ -223,6 +223,21 @@ class ChatVariables:
         "A stream ends with finishReason length_limit by then.",
         ("chat",),
     )
+    CHECKPOINT_SECONDS: Final[Setting[float]] = Setting(
+        "ENGAGEIQ_CHAT_CHECKPOINT_SECONDS",
+        Number(0.05, below=10, unit="seconds"),
+        1.0,
+        "How often a growing answer is written to its message (decision 0114).",
+        ("chat",),
+    )
+    ANSWER_LEASE_SECONDS: Final[Setting[float]] = Setting(
+        "ENGAGEIQ_CHAT_ANSWER_LEASE_SECONDS",
+        # Far above the checkpoint interval and the 3 s renewal, or live answers read as dead.
+        Number(1, below=120, unit="seconds"),
+        20.0,
+        "An answer without a checkpoint for this long lost its generator: it reads incomplete.",
+        ("chat",),
+    )
     MAX_MESSAGE_CHARS: Final[Setting[int]] = Setting(
         "ENGAGEIQ_CHAT_MAX_MESSAGE_CHARS",
         WholeNumber(1, unit="characters"),

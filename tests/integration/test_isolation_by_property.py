@@ -755,6 +755,41 @@ def make_machine(
                 )
                 self.check_conversation_by_owner(c)
 
+        @rule(actor=actor_or_owner, conversation=conversations, stop=st.booleans())
+        def resume_or_stop_answer(self, actor: str, conversation: str, stop: bool) -> None:
+            """An answer followed again (or stopped) by id (decision 0114): only its owner
+            reaches it; for anyone else it is a message that never existed."""
+            c = self.conversations_by_id[conversation]
+            a = self.acting(actor, c.tenant, c.owner)
+            message = c.answers[-1]
+            name = "stop_answer" if stop else "resume_answer"
+            self.step(name, a)
+            relation = self.probe(name, a, c.tenant, c.owner)
+            path, method, body = (
+                ("/api/chat/stop", "POST", {"conversationId": c.id, "messageId": message})
+                if stop
+                else (f"/api/conversations/{c.id}/messages/{message}/stream", "GET", None)
+            )
+            response = edge.call(a, method, path, **({"json": body} if body else {}))
+            if relation == "removed-caller":
+                self.revoked(response)
+            elif relation == "own" and not c.deleted:
+                # Its answers are finished here: nothing to stop, the stored answer to follow.
+                assert response.status_code == (204 if stop else 200), response.text
+                assert stop or "event: done" in response.text, response.text
+            else:
+                missing = {"conversationId": c.id, "messageId": new_id()}
+                never = f"/api/conversations/{c.id}/messages/{new_id()}/stream"
+                self.like_missing(
+                    response,
+                    a,
+                    method,
+                    "/api/chat/stop" if stop else never,
+                    404,
+                    "message_not_found",
+                    **({"json": missing} if stop else {}),
+                )
+
         @rule(actor=people, other=people)
         def use_anothers_cursor(self, actor: str, other: str) -> None:
             """A listing cursor is bound to whoever it was issued to."""

@@ -135,6 +135,28 @@ def test_a_session_works_whichever_replica_answers(api: httpx.Client) -> None:
     assert seen_by == set(REPLICAS["files"])
 
 
+def test_an_answer_resumes_alike_on_either_replica(api: httpx.Client) -> None:
+    """Decision 0114: the resume endpoint reads the answer's item, so either chat replica
+    streams the same answer, identical to the stored one."""
+    conversation = chat_turn(api, "What does the Enterprise plan include?")
+    answer = api.get("/chat-history", params={"conversationId": conversation}).json()["messages"][
+        -1
+    ]
+    path = f"/conversations/{conversation}/messages/{answer['id']}/stream"
+    streams: dict[str, str] = {}
+    for _ in range(2):  # round robin: one request each
+        response = api.get(path)
+        assert response.status_code == 200, response.text
+        streams[response.headers[REPLICA_HEADER]] = response.text
+    assert set(streams) == set(REPLICAS["chat"])
+    first, second = streams.values()
+    assert first == second
+    events = [b for b in first.split("\n\n") if b.startswith("id: ")]
+    delta = next(b for b in events if "event: delta" in b)
+    assert json.loads(delta.split("data: ", 1)[1])["text"] == answer["content"]
+    assert "event: done" in events[-1]
+
+
 def test_killing_a_replica_keeps_the_platform_serving(
     two_of_each: DevPlatform, api: httpx.Client
 ) -> None:

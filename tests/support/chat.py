@@ -38,6 +38,8 @@ from tests.support.tokens import TokenFactory
 class SseEvent:
     event: str
     data: dict[str, Any]
+    id: str | None = None
+    """The event's `id:` (the answer's length after it, decision 0114)."""
 
 
 def parse_sse(text: str) -> tuple[list[SseEvent], int]:
@@ -47,16 +49,18 @@ def parse_sse(text: str) -> tuple[list[SseEvent], int]:
     for block in text.split("\n\n"):
         if not block.strip():
             continue
-        name, data = "message", ""
+        name, data, event_id = "message", "", None
         for line in block.split("\n"):
             if line.startswith(":"):
                 comments += 1
+            elif line.startswith("id: "):
+                event_id = line[len("id: ") :]
             elif line.startswith("event: "):
                 name = line[len("event: ") :]
             elif line.startswith("data: "):
                 data += line[len("data: ") :]
         if data:
-            events.append(SseEvent(name, json.loads(data)))
+            events.append(SseEvent(name, json.loads(data), event_id))
     return events, comments
 
 

@@ -44,12 +44,16 @@ from engageiq_chat.sharing.routes import (
 )
 from engageiq_chat.tenant.directory import TenantDirectory
 from engageiq_chat.tenant.routes import TenantController
+from engageiq_chat.turns.resume_routes import resume_answer, stop_answer
 from engageiq_chat.turns.routes import chat_turn, continue_turn
 from engageiq_chat.users.routes import TenantUserController
 from engageiq_chat.users.service import ServicePool, TenantUsers
 from engageiq_tenancy import aws
 from engageiq_tenancy.settings import ServiceSettings
 from engageiq_tenancy.tenant_users import UserDirectory
+
+# App Runner waits 30 s after SIGTERM before it kills: answers get a part of it to end.
+SHUTDOWN_GRACE_SECONDS = 10.0
 
 
 class ChatPlugin(InitPluginProtocol):
@@ -72,6 +76,11 @@ class ChatPlugin(InitPluginProtocol):
             if isinstance(services.provider, AnthropicProvider):
                 await services.provider.aclose()
 
+        async def settle_answers() -> None:
+            # Answers outlive their connections (decision 0114): at shutdown they get a
+            # moment to end, and the rest are stopped and saved to be continued.
+            await services.live.settle(SHUTDOWN_GRACE_SECONDS)
+
         async def settle_content_signals() -> None:
             # The last turns' signals are written after their streams; let them land.
             await services.content.signals.settled()
@@ -80,6 +89,8 @@ class ChatPlugin(InitPluginProtocol):
             *app_config.route_handlers,
             chat_turn,
             continue_turn,
+            resume_answer,
+            stop_answer,
             chat_history,
             list_conversations,
             rename_conversation,
@@ -105,7 +116,12 @@ class ChatPlugin(InitPluginProtocol):
         app_config.dependencies["chat"] = Provide(provide_chat, sync_to_thread=False)
         app_config.signature_namespace["ChatServices"] = ChatServices
         app_config.on_startup = [*app_config.on_startup, freeze_startup_objects]
-        app_config.on_shutdown = [*app_config.on_shutdown, settle_content_signals, close_provider]
+        app_config.on_shutdown = [
+            *app_config.on_shutdown,
+            settle_answers,
+            settle_content_signals,
+            close_provider,
+        ]
         return app_config
 
 

@@ -3,7 +3,7 @@ handlers as the `chat` dependency."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from engageiq_chat.content.loop import ContentLoop
 from engageiq_chat.context.files_retrieval import FilesRetriever
@@ -23,6 +23,7 @@ from engageiq_chat.settings import ChatSettings
 from engageiq_chat.sharing.store import ShareStore
 from engageiq_chat.storage import DynamoTables
 from engageiq_chat.tenant_profile import TenantProfiles
+from engageiq_chat.turns.follow import LiveAnswers
 from engageiq_chat.turns.idempotency import IdempotencyStore
 from engageiq_chat.usage.meter import UsageMeter
 from engageiq_tenancy import aws
@@ -57,6 +58,8 @@ class ChatServices:
     shares: ShareStore
     plays: PlayStore
     """The tenant's shared plays and each user's own (decision 0115)."""
+    live: LiveAnswers = field(default_factory=LiveAnswers)
+    """The answers this process is generating (a resume or a Stop here reaches them)."""
 
     @classmethod
     def build(
@@ -76,7 +79,7 @@ class ChatServices:
             tenants=service.table("tenants"),
         )
         conversations = ConversationStore(tables)
-        messages = MessageStore(tables, conversations)
+        messages = MessageStore(tables, conversations, settings.answer_lease_seconds)
         # One per process: its per-tenant cache serves every turn, history read and content-loop
         # read, and it alone reads the files' records for the chat service.
         knowledge = Knowledge(

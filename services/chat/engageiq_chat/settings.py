@@ -38,6 +38,12 @@ class ChatSettings:
     """Gap after which a comment line keeps proxies (CloudFront: 30 s) from cutting the stream."""
     stream_max_seconds: float = ChatVariables.STREAM_MAX_SECONDS.default
     """A stream ends with finishReason length_limit by then (App Runner cuts at 120 s)."""
+    checkpoint_seconds: float = ChatVariables.CHECKPOINT_SECONDS.default
+    """How often a growing answer's text is written to its item (decision 0114): what a
+    resume on another instance, or after this one dies, can lose at most."""
+    answer_lease_seconds: float = ChatVariables.ANSWER_LEASE_SECONDS.default
+    """An answer being written without a checkpoint for this long lost its generator (its
+    instance died): readers see it incomplete, and it can be continued."""
     max_message_chars: int = ChatVariables.MAX_MESSAGE_CHARS.default
     """Longest user message accepted."""
     history_token_budget: int = ChatVariables.HISTORY_TOKEN_BUDGET.default
@@ -72,6 +78,8 @@ class ChatSettings:
             default_monthly_token_budget=ChatVariables.DEFAULT_BUDGET.read(e),
             heartbeat_seconds=ChatVariables.HEARTBEAT_SECONDS.read(e),
             stream_max_seconds=ChatVariables.STREAM_MAX_SECONDS.read(e),
+            checkpoint_seconds=ChatVariables.CHECKPOINT_SECONDS.read(e),
+            answer_lease_seconds=ChatVariables.ANSWER_LEASE_SECONDS.read(e),
             max_message_chars=ChatVariables.MAX_MESSAGE_CHARS.read(e),
             history_token_budget=ChatVariables.HISTORY_TOKEN_BUDGET.read(e),
             max_output_tokens=ChatVariables.MAX_OUTPUT_TOKENS.read(e),

@@ -75,6 +75,7 @@ MISSING_IDS: dict[str, Callable[[], str]] = {
 EXAMPLE_BODIES: dict[str, dict[str, Any]] = {
     "ChatRequest": {"message": "What does the Pro plan cost?"},
     "ContinueRequest": {},
+    "StopRequest": {},
     "Rename": {"title": "Renamed by another tenant"},
     "FeedbackInput": {"rating": "down", "reason": "probe"},
     "RoleChange": {"role": "tenant_admin"},

@@ -5,6 +5,7 @@ marker, the next turn works, and the stored data stays consistent."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from tests.support.chat import ChatHarness, chat
 from tests.support.fault_proxy import DROP, LOST_ANSWER, THROTTLED, UNAVAILABLE, Fault, FaultProxy
 from tests.support.invariants import assert_tenant_consistent
 from tests.support.messages_server import MessagesServer, Refuse, Reply
+from tests.unit.files.support import wait_for
 
 QUESTION = "What integrations do we support?"
 
@@ -167,6 +169,10 @@ def test_a_lost_answer_to_the_turn_write_does_not_store_the_message_twice(
 def test_when_the_answer_cannot_be_saved_the_stream_says_so_and_the_question_stays(
     chat_harness: ChatHarness, proxy: FaultProxy, local_resources: LocalResources
 ) -> None:
+    # A short lease: the answer whose final save failed is seen as cut off within the test.
+    chat_harness.chat_settings = dataclasses.replace(
+        chat_harness.chat_settings, answer_lease_seconds=1.0
+    )
     with TestClient(chat_harness.app()) as client:
         headers = chat_harness.headers()
         # The turn's first transaction (the question) passes; the answer's save fails.
@@ -179,7 +185,12 @@ def test_when_the_answer_cannot_be_saved_the_stream_says_so_and_the_question_sta
         assert "done" not in [e.event for e in events]
         assert events[-1].data["code"] == "storage_unavailable"
         conversation = events[0].data["conversationId"]
-        # What the user was told was stored (the question, in `meta`) is there.
-        assert history(client, headers, conversation) == [("user", "complete", QUESTION, None)]
+        # What the user was told was stored (the question, in `meta`) is there; the answer
+        # as last checkpointed (decision 0114) reads as cut off once its lease has run out.
+        wait_for(lambda: history(client, headers, conversation)[-1][1] != "streaming")
+        question, answer = history(client, headers, conversation)
+        assert question == ("user", "complete", QUESTION, None)
+        assert answer[0] == "assistant"
+        assert (answer[1], answer[3]) in {("failed", "interrupted"), ("incomplete", "interrupted")}
         assert chat(client, headers, "again", conversation_id=conversation)[-1].event == "done"
     assert_tenant_consistent(local_resources, "acme")

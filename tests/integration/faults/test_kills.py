@@ -5,8 +5,9 @@ user was told was stored is lost, and the service answers.
 - files, in the middle of a streamed upload (parts already in S3): the upload's record is
   unverified and expiring; once it expires the restarted instance's reaper aborts the
   multipart upload and removes the record;
-- chat, in the middle of a streamed answer: the question (confirmed by `meta`) stays, no
-  half-written answer is stored, and the conversation goes on;
+- chat, in the middle of a streamed answer: the question (confirmed by `meta`) stays, the
+  answer's last checkpoint reads as `incomplete` (`interrupted`) once its lease runs out, and
+  it can be continued (decision 0114); the conversation goes on;
 - files, inside a segment merge (decision 0100), at the two steps where a kill leaves
   something behind: after the merged segment is written and before its manifest is
   published, then after the publish and before the sweep. The test-only crash points
@@ -145,16 +146,19 @@ def test_files_killed_mid_upload_leaves_nothing_after_restart(
     assert_tenant_consistent(local_resources, TENANT)
 
 
-def test_chat_killed_mid_stream_keeps_the_question_and_goes_on(
+def test_chat_killed_mid_stream_keeps_the_question_and_the_answer_so_far_and_goes_on(
     local_resources: LocalResources, tmp_path: Path
 ) -> None:
     headers = signed_in(local_resources)
-    model = MessagesServer(default=Reply(tokens=("Part",) * 40, interval=0.1)).start()
+    model = MessagesServer(default=Reply(tokens=("Part ",) * 40, interval=0.1)).start()
     env = {
         **service_environment(local_resources),
         "ENGAGEIQ_LOG_LEVEL": "WARNING",
         "ANTHROPIC_API_KEY": "test-key",
         "ANTHROPIC_BASE_URL": model.url,
+        # A short lease, so the dead generator's answer is seen as such within the test.
+        "ENGAGEIQ_CHAT_CHECKPOINT_SECONDS": "0.1",
+        "ENGAGEIQ_CHAT_ANSWER_LEASE_SECONDS": "2",
     }
     log = tmp_path / "chat.log"
     try:
@@ -167,8 +171,9 @@ def test_chat_killed_mid_stream_keeps_the_question_and_goes_on(
             received = ""
             for piece in r.iter_text():
                 received += piece
-                if "event: delta" in received:
+                if received.count("event: delta") >= 5:
                     break
+            time.sleep(0.3)  # a checkpoint holds those deltas
             chat.kill()
         meta = parse_sse(received.split("event: delta")[0])[0][0]
         assert meta.event == "meta"
@@ -180,12 +185,24 @@ def test_chat_killed_mid_stream_keeps_the_question_and_goes_on(
             service_process(CHAT_APP, env, log) as chat,
             httpx.Client(base_url=chat.url, timeout=30, headers=headers) as client,
         ):
-            history = client.get("/api/chat-history", params={"conversationId": conversation})
-            messages = history.json()["messages"]
-            # The question the stream confirmed is there; no answer was half-written.
-            assert [(m["role"], m["content"]) for m in messages] == [
-                ("user", "Tell me about pricing")
-            ]
+
+            def answer_so_far() -> Any:
+                history = client.get("/api/chat-history", params={"conversationId": conversation})
+                return history.json()["messages"]
+
+            wait_for(lambda: answer_so_far()[-1]["status"] != "streaming")
+            question, answer = answer_so_far()
+            # The question the stream confirmed is there, and the answer as last checkpointed.
+            assert (question["role"], question["content"]) == ("user", "Tell me about pricing")
+            assert (answer["status"], answer["finishReason"]) == ("incomplete", "interrupted")
+            assert answer["content"].startswith("Part Part Part Part Part")
+            assert answer["content"].count("Part") < 40
+            continued = client.post(
+                "/api/chat/continue",
+                json={"conversationId": conversation, "messageId": answer["id"]},
+            )
+            assert parse_sse(continued.text)[0][-1].event == "done"
+            assert answer_so_far()[-1]["content"] == answer["content"] + "Done."
             more = client.post(
                 "/api/chat", json={"message": "And in euros?", "conversationId": conversation}
             )

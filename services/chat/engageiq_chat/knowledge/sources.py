@@ -1,5 +1,5 @@
 """What a reader is shown of an answer's sources when history is read back
-(`/api/chat-history`) or replayed (`Idempotency-Key`, `turns.idempotency.citation_events`):
+(`/api/chat-history`) or replayed (`Idempotency-Key`, `turns.follow.citation_event`):
 a source whose file the reader may no longer see (an audience changed, decision 0111) and
 a source whose file no longer exists (deleted, or being deleted) are both replaced by
 `{number, withheld: true}` - its name, place and cited text never leave the service. The

@@ -19,6 +19,9 @@ class MessageStatus(enum.StrEnum):
     COMPLETE = "complete"
     INCOMPLETE = "incomplete"
     FAILED = "failed"
+    STREAMING = "streaming"
+    """Being written: the generating instance checkpoints it (content, citations,
+    `checkpointAt`) as it goes, and rewrites it whole when it ends (decision 0114)."""
 
 
 # DynamoDB refuses items over 400 KB. Content is the only unbounded attribute, so it is capped
@@ -29,6 +32,15 @@ MAX_SNIPPET_CHARS: Final = 500
 MAX_TITLE_CHARS: Final = 200
 MAX_LOCATION_CHARS: Final = 200
 TRUNCATION_MARKER: Final = "\n\n[… truncated: this message exceeded the storage limit]"
+LEASE_SECONDS: Final = 20.0
+"""A `streaming` answer whose last checkpoint is older than this was left by a generator that
+died (its instance killed): readers see it `incomplete`, `finishReason` `interrupted`, and it
+can be continued (`ENGAGEIQ_CHAT_ANSWER_LEASE_SECONDS`; this is its default). A live
+generator checkpoints at least every `renew_seconds(lease)`."""
+RENEW_SECONDS: Final = 3.0
+"""The longest a live generator goes without a checkpoint, text or not (decision 0114), for
+a lease of 12 s or more."""
+INTERRUPTED: Final = "interrupted"
 
 
 class Citation(msgspec.Struct, rename="camel", kw_only=True):
@@ -96,6 +108,37 @@ class StoredMessage(msgspec.Struct, rename="camel", kw_only=True):
     the web says so instead of showing sources."""
     notice: Notice | None = None
     """Set when every source the answer cites is stale or unverified (decision 0111)."""
+    passages: int = 0
+    """How many retrieved passages the model was given (a resumed stream's `meta` says it)."""
+    checkpoint_at: int | None = None
+    """While `streaming`: when its generator last checkpointed it (epoch milliseconds)."""
+    stream_id: str | None = None
+    """While `streaming`: the generation that owns it (a fencing token: a checkpoint or final
+    write of another generation, such as one resumed after its first died, fails)."""
+
+
+def epoch_ms(seconds: float) -> int:
+    """A `time.time()` as the whole milliseconds a checkpoint stores (DynamoDB numbers)."""
+    return int(seconds * 1000)
+
+
+def renew_seconds(lease_seconds: float) -> float:
+    """How often a live generator renews its lease at the least: four times per lease."""
+    return min(RENEW_SECONDS, lease_seconds / 4)
+
+
+def as_read(
+    message: StoredMessage, now: float, lease_seconds: float = LEASE_SECONDS
+) -> StoredMessage:
+    """`message` as readers see it at `now` (epoch seconds): a `streaming` answer without a
+    checkpoint for `lease_seconds` lost its generator, so it reads as `incomplete`
+    (`interrupted`), or `failed` when it has no text (there is nothing to continue)."""
+    if message.status is not MessageStatus.STREAMING:
+        return message
+    if (message.checkpoint_at or 0) >= epoch_ms(now - lease_seconds):
+        return message
+    status = MessageStatus.INCOMPLETE if message.content.strip() else MessageStatus.FAILED
+    return msgspec.structs.replace(message, status=status, finish_reason=INTERRUPTED)
 
 
 def bounded_content(content: str) -> tuple[str, bool]:

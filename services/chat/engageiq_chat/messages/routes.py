@@ -45,7 +45,9 @@ class MessageView(msgspec.Struct, rename="camel"):
     provider: str | None
     """Who answered (`anthropic`, `offline`, ...); None on user messages."""
     finish_reason: str | None
-    """How the answer ended (`end_turn`, `length_limit`, `client_disconnected`, `error`, ...)."""
+    """How the answer ended (`end_turn`, `length_limit`, `stopped`, `interrupted` (its
+    generator died), `error`, ...). An answer being written has `status` `streaming` and
+    none yet: follow it with `GET /api/conversations/{id}/messages/{id}/stream`."""
     uncited: bool = False
     """An answer with text citing none of the documents (the web says so)."""
     notice: Notice | None = None

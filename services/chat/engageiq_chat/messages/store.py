@@ -4,6 +4,7 @@ with the conversation item (one transaction: never a message without its live co
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import msgspec
@@ -12,7 +13,17 @@ from engageiq_chat.conversations import keys
 from engageiq_chat.conversations.store import ConversationStore
 from engageiq_chat.ids import new_id
 from engageiq_chat.knowledge.scope import ConversationScope
-from engageiq_chat.messages.model import Role, StoredMessage, bounded_citations, bounded_content
+from engageiq_chat.messages.model import (
+    LEASE_SECONDS,
+    Citation,
+    MessageStatus,
+    Role,
+    StoredMessage,
+    as_read,
+    bounded_citations,
+    bounded_content,
+    epoch_ms,
+)
 from engageiq_chat.storage import ConditionFailed, DynamoTables, values
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.cursors import InvalidCursor, decode_cursor, encode_cursor
@@ -30,9 +41,19 @@ class ConversationGone(Exception):
     """The conversation was deleted (or never existed) when a message was to be added."""
 
 
-def _message(item: dict[str, Any]) -> StoredMessage:
-    data = {k: v for k, v in item.items() if k not in ("pk", "sk")}
-    return msgspec.convert(data, StoredMessage)
+class CheckpointRefused(Exception):
+    """A checkpoint of a streaming answer was refused: its Stop was asked for, another
+    generation owns it now, or it is gone (its conversation deleted). The generator stops."""
+
+
+class NotStreaming(Exception):
+    """A Stop for an answer that is not being written (finished, or its generator died)."""
+
+
+def _message(item: dict[str, Any], lease_seconds: float = LEASE_SECONDS) -> StoredMessage:
+    data = {k: v for k, v in item.items() if k not in ("pk", "sk", "stopRequested")}
+    # Every read sees an answer whose generator died as incomplete (decision 0114).
+    return as_read(msgspec.convert(data, StoredMessage), time.time(), lease_seconds)
 
 
 def message_from_item(item: dict[str, Any]) -> StoredMessage:
@@ -41,9 +62,16 @@ def message_from_item(item: dict[str, Any]) -> StoredMessage:
 
 
 class MessageStore:
-    def __init__(self, tables: DynamoTables, conversations: ConversationStore) -> None:
+    def __init__(
+        self,
+        tables: DynamoTables,
+        conversations: ConversationStore,
+        lease_seconds: float = LEASE_SECONDS,
+    ) -> None:
         self._tables = tables
         self._conversations = conversations
+        self.lease_seconds = lease_seconds
+        """An answer without a checkpoint for this long lost its generator (decision 0114)."""
 
     def _item(self, tenant: TenantContext, message: StoredMessage) -> dict[str, Any]:
         content, cut = bounded_content(message.content)
@@ -69,39 +97,48 @@ class MessageStore:
         new_conversation: bool,
         title: str = "",
         scope: ConversationScope | msgspec.UnsetType | None = msgspec.UNSET,
+        answer: StoredMessage | None = None,
     ) -> str:
         """Store one message and refresh (or create) its conversation, atomically; returns the
         conversation's new version (`updatedAt`). `scope`: set (a checked scope) or cleared
-        (None) on the conversation in the same write; UNSET leaves it."""
+        (None) on the conversation in the same write; UNSET leaves it. `answer`: its answer's
+        `streaming` item, written in the same transaction (decision 0114)."""
         version = keys.now_iso()
+        added = [message] if answer is None else [message, answer]
         touch = self._conversations.touch(
             tenant,
             message.conversation_id,
             new=new_conversation,
             title=title,
             route=message.route,
-            added_messages=1,
+            added_messages=len(added),
             now=version,
             scope=scope,
         )
-        put = {
-            "Put": {
-                "TableName": self._tables.conversations,
-                "Item": self._item(tenant, message),
-                "ConditionExpression": "attribute_not_exists(pk)",
+        puts = [
+            {
+                "Put": {
+                    "TableName": self._tables.conversations,
+                    "Item": self._item(tenant, m),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
             }
-        }
+            for m in added
+        ]
         try:
             # The message id is unique per write: the transaction's idempotency token.
-            await self._tables.transact(tenant, [put, touch], token=message.id)
+            await self._tables.transact(tenant, [*puts, touch], token=message.id)
         except ConditionFailed:
             raise ConversationGone(message.conversation_id) from None
         return version
 
-    async def replace(self, tenant: TenantContext, message: StoredMessage) -> str:
-        """Rewrite an existing message (an answer continued in place) and refresh its
-        conversation, atomically; returns the conversation's new version. ConversationGone
-        when the conversation or the message is gone."""
+    async def replace(
+        self, tenant: TenantContext, message: StoredMessage, *, owner: str | None = None
+    ) -> str:
+        """Rewrite an existing message (an answer when it ends, or continued in place) and
+        refresh its conversation, atomically; returns the conversation's new version.
+        ConversationGone when the conversation or the message is gone, or (`owner` given)
+        when another generation than `owner` holds the message now."""
         version = keys.now_iso()
         touch = self._conversations.touch(
             tenant,
@@ -112,19 +149,125 @@ class MessageStore:
             added_messages=0,
             now=version,
         )
-        put = {
+        put: dict[str, Any] = {
             "Put": {
                 "TableName": self._tables.conversations,
                 "Item": self._item(tenant, message),
                 "ConditionExpression": "attribute_exists(pk)",
             }
         }
+        if owner is not None:
+            put["Put"]["ConditionExpression"] = "attribute_exists(pk) AND streamId = :owner"
+            put["Put"]["ExpressionAttributeValues"] = values({":owner": owner})
         try:
             # Each rewrite is a new write: its own idempotency token, not the message id.
             await self._tables.transact(tenant, [put, touch], token=new_id())
         except ConditionFailed:
             raise ConversationGone(message.conversation_id) from None
         return version
+
+    def _key(self, tenant: TenantContext, conversation_id: str, message_id: str) -> dict[str, Any]:
+        return values(
+            {"pk": keys.partition(tenant), "sk": keys.message_sk(conversation_id, message_id)}
+        )
+
+    async def checkpoint(
+        self,
+        tenant: TenantContext,
+        conversation_id: str,
+        message_id: str,
+        *,
+        owner: str,
+        content: str,
+        citations: list[Citation],
+        passages: int,
+        at: int,
+    ) -> None:
+        """Write a streaming answer's text and sources so far, and renew its lease (`at`,
+        epoch milliseconds). CheckpointRefused when its Stop was asked for, another generation
+        than `owner` holds it, or it is gone."""
+        bounded, cut = bounded_content(content)
+        try:
+            await self._tables.call(
+                tenant,
+                "update_item",
+                TableName=self._tables.conversations,
+                Key=self._key(tenant, conversation_id, message_id),
+                UpdateExpression="SET content = :content, citations = :citations, "
+                "truncated = :cut, passages = :passages, checkpointAt = :at",
+                ConditionExpression="#status = :streaming AND streamId = :owner "
+                "AND attribute_not_exists(stopRequested)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=values(
+                    {
+                        ":content": bounded,
+                        ":citations": msgspec.to_builtins(bounded_citations(citations)),
+                        ":cut": cut,
+                        ":passages": passages,
+                        ":at": at,
+                        ":streaming": MessageStatus.STREAMING.value,
+                        ":owner": owner,
+                    }
+                ),
+            )
+        except ConditionFailed:
+            raise CheckpointRefused(message_id) from None
+
+    async def claim(
+        self, tenant: TenantContext, message: StoredMessage, *, owner: str, at: int
+    ) -> bool:
+        """Mark a cut-off answer `streaming` for the generation `owner` that continues it; False
+        when it is being written already (a live generation holds it) or is gone."""
+        try:
+            await self._tables.call(
+                tenant,
+                "update_item",
+                TableName=self._tables.conversations,
+                Key=self._key(tenant, message.conversation_id, message.id),
+                UpdateExpression="SET #status = :streaming, streamId = :owner, checkpointAt = :at "
+                "REMOVE stopRequested",
+                # A dead generation's answer (no checkpoint within the lease) is claimable.
+                ConditionExpression="attribute_exists(pk) AND "
+                "(#status <> :streaming OR checkpointAt < :stale)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=values(
+                    {
+                        ":streaming": MessageStatus.STREAMING.value,
+                        ":owner": owner,
+                        ":at": at,
+                        ":stale": at - epoch_ms(self.lease_seconds),
+                    }
+                ),
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+    async def request_stop(
+        self, tenant: TenantContext, conversation_id: str, message_id: str
+    ) -> None:
+        """Ask the generator of a streaming answer, wherever it runs, to stop: its next
+        checkpoint is refused. NotStreaming when the answer is not being written (finished,
+        or its generator died); None of it tells whether the message exists (`get` does)."""
+        try:
+            await self._tables.call(
+                tenant,
+                "update_item",
+                TableName=self._tables.conversations,
+                Key=self._key(tenant, conversation_id, message_id),
+                UpdateExpression="SET stopRequested = :yes",
+                ConditionExpression="#status = :streaming AND checkpointAt >= :stale",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=values(
+                    {
+                        ":yes": True,
+                        ":streaming": MessageStatus.STREAMING.value,
+                        ":stale": epoch_ms(time.time() - self.lease_seconds),
+                    }
+                ),
+            )
+        except ConditionFailed:
+            raise NotStreaming(message_id) from None
 
     async def get(
         self, tenant: TenantContext, conversation_id: str, message_id: str
@@ -140,7 +283,7 @@ class MessageStore:
             ConsistentRead=True,
         )
         item = answer.get("Item")
-        return _message(from_item(item)) if item is not None else None
+        return _message(from_item(item), self.lease_seconds) if item is not None else None
 
     async def question_of(
         self, tenant: TenantContext, conversation_id: str, answer_id: str
@@ -162,7 +305,7 @@ class MessageStore:
             ScanIndexForward=False,
             Limit=QUESTION_LOOKBACK,
         )
-        messages = [_message(from_item(i)) for i in answer.get("Items", [])]
+        messages = [_message(from_item(i), self.lease_seconds) for i in answer.get("Items", [])]
         return next((m for m in messages if m.role == Role.USER), None)
 
     async def recent(
@@ -183,7 +326,9 @@ class MessageStore:
             ScanIndexForward=False,
             Limit=limit,
         )
-        return [_message(from_item(i)) for i in reversed(answer.get("Items", []))]
+        return [
+            _message(from_item(i), self.lease_seconds) for i in reversed(answer.get("Items", []))
+        ]
 
     async def page(
         self, tenant: TenantContext, conversation_id: str, limit: int, cursor: str | None
@@ -209,7 +354,9 @@ class MessageStore:
                 raise InvalidCursor()
             request["ExclusiveStartKey"] = values({"pk": pk, "sk": start["sk"]})
         answer = await self._tables.call(tenant, "query", **request)
-        messages = [_message(from_item(i)) for i in reversed(answer.get("Items", []))]
+        messages = [
+            _message(from_item(i), self.lease_seconds) for i in reversed(answer.get("Items", []))
+        ]
         last = answer.get("LastEvaluatedKey")
         next_cursor = encode_cursor(tenant, {"sk": from_item(last)["sk"]}) if last else None
         return messages, next_cursor

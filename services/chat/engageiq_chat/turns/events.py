@@ -80,9 +80,12 @@ class ErrorEvent(msgspec.Struct):
 _encoder: Final = msgspec.json.Encoder()
 
 
-def sse(event: str, data: msgspec.Struct) -> bytes:
+def sse(event: str, data: msgspec.Struct, event_id: int | None = None) -> bytes:
+    """One event. `event_id`: where the answer's text stands after it (characters of the
+    stored answer): a client resumes after the last one it read (`Last-Event-ID`)."""
     # JSON never contains a raw newline, so one `data:` line carries the whole payload.
-    return b"event: " + event.encode() + b"\ndata: " + _encoder.encode(data) + b"\n\n"
+    head = b"" if event_id is None else b"id: " + str(event_id).encode() + b"\n"
+    return head + b"event: " + event.encode() + b"\ndata: " + _encoder.encode(data) + b"\n\n"
 
 
 STREAM_EVENTS: Final[dict[str, type[msgspec.Struct]]] = {

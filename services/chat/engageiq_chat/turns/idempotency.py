@@ -1,7 +1,7 @@
 """`Idempotency-Key` on POST /api/chat: a question sent twice (a double click, a retry after a
 dropped connection) is answered once. The first request claims the key with a conditional
-put; a repeat by the same user with the same body gets the first one's answer replayed from
-the stored messages (waiting for it while it is still being written), never a second
+put; a repeat by the same user with the same body gets the first one's answer replayed
+(`turns.follow.replay`: followed live while it is still being written), never a second
 conversation or model call; the same key with another body is refused (422). Decision 0110.
 
 The claim lives in the caller's own partition (`<tenant>#USER#<user>`, sort key
@@ -13,23 +13,18 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import AsyncGenerator
 from typing import Final
 
 import msgspec
 
 from engageiq_chat.conversations import keys
-from engageiq_chat.knowledge.scope import ConversationScope, Knowledge
-from engageiq_chat.knowledge.sources import SourceWall
-from engageiq_chat.messages.model import MessageStatus, StoredMessage
-from engageiq_chat.messages.store import MessageStore
+from engageiq_chat.knowledge.scope import ConversationScope
 from engageiq_chat.routing.intents import Intent
 from engageiq_chat.storage import ConditionFailed, DynamoTables, values
 from engageiq_chat.turns import events
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError
-from engageiq_tenancy.governance import KnowledgeView
 from engageiq_tenancy.items import from_item
 from engageiq_tenancy.keys import InvalidIdempotencyKey, idempotency_sort_key
 
@@ -37,8 +32,8 @@ KEY_TTL_SECONDS: Final = 24 * 3600
 """How long a key is remembered: far longer than any client retries a question."""
 STARTING_WAIT_SECONDS: Final = 10.0
 """How long a repeat waits for the first request to finish starting (normally milliseconds)."""
-POLL_SECONDS: Final = 0.5
-"""How often a replay looks for the first request's saved answer."""
+POLL_SECONDS: Final = 0.1
+"""How often a repeat looks whether the first request has started."""
 
 
 class RememberedTurn(msgspec.Struct, rename="camel", kw_only=True):
@@ -172,118 +167,4 @@ class IdempotencyStore:
                 return remembered
             if time.monotonic() >= deadline:
                 raise ApiError(Errors.IDEMPOTENCY_KEY_IN_USE)
-            await asyncio.sleep(POLL_SECONDS / 5)
-
-
-def citation_events(message: StoredMessage, wall: SourceWall) -> list[bytes]:
-    """The stored answer's sources as the stream sent them: numbered from 1 in the order
-    stored (first cited, decision 0109), every field kept; a source whose file is gone or
-    that the wall's reader may no longer see (decision 0111) only as its number,
-    `withheld`, every other field empty."""
-    return [
-        events.sse(
-            "citation",
-            events.CitationEvent(
-                number=number,
-                source_id=c.source_id,
-                title=c.title,
-                location=c.location,
-                snippet=c.snippet,
-                uploaded_at=c.uploaded_at,
-                freshness=c.freshness,
-                verified_at=c.verified_at,
-                review_by=c.review_by,
-            )
-            if wall.shows(c.source_id)
-            else events.CitationEvent(
-                number=number, source_id="", title="", location="", snippet="", withheld=True
-            ),
-        )
-        for number, c in enumerate(message.citations, start=1)
-    ]
-
-
-async def replay(
-    messages: MessageStore,
-    tenant: TenantContext,
-    first: RememberedTurn,
-    *,
-    heartbeat_seconds: float,
-    wait_seconds: float,
-    view: KnowledgeView,
-    knowledge: Knowledge,
-) -> AsyncGenerator[bytes, None]:
-    """The first request's stream again, from what it saved: `meta` with its ids at once,
-    then (once its answer is saved; heartbeats meanwhile) its `citation`s, the answer as one
-    `delta` (sources come before the markers naming them, as in the first stream) and `done`,
-    or `error` for an answer the model failed (with or without some text) and, at once, for a
-    conversation deleted since (`conversation_not_found`). Sources are shown as the caller may
-    see them now: withheld when their file is gone or `view` hides it (`citation_events`;
-    `knowledge` reads which cited files still exist)."""
-    yield events.sse(
-        "meta",
-        events.Meta(
-            conversation_id=first.conversation_id,
-            user_message_id=first.user_message_id,
-            assistant_message_id=first.assistant_message_id,
-            route=first.route,
-            provider=first.provider,
-            model=first.model,
-            passages=first.passages,
-        ),
-    )
-    deadline = time.monotonic() + wait_seconds
-    quiet_since = time.monotonic()
-    while True:
-        answer = await messages.get(tenant, first.conversation_id, first.assistant_message_id)
-        if answer is not None:
-            break
-        # The question is saved before its turn starts: without it, the conversation was
-        # deleted and the answer will never be saved, so waiting for it is pointless.
-        if await messages.get(tenant, first.conversation_id, first.user_message_id) is None:
-            yield events.sse(
-                "error",
-                events.ErrorEvent(
-                    code=Errors.CONVERSATION_NOT_FOUND.code,
-                    message=Errors.CONVERSATION_NOT_FOUND.message,
-                ),
-            )
-            return
-        if time.monotonic() >= deadline:
-            yield events.sse(
-                "error",
-                events.ErrorEvent(
-                    code="model_incomplete",
-                    message="The first request's answer is not saved yet; reload the "
-                    "conversation in a moment.",
-                ),
-            )
-            return
-        if time.monotonic() - quiet_since >= heartbeat_seconds:
-            quiet_since = time.monotonic()
-            yield events.HEARTBEAT
-        await asyncio.sleep(POLL_SECONDS)
-    wall = await knowledge.source_wall(tenant, view, answer.citations)
-    for event in citation_events(answer, wall):
-        yield event
-    if answer.content:
-        yield events.sse("delta", events.Delta(text=answer.content))
-    # A model error after some text is saved incomplete with reason `error`: the first stream
-    # ended with `error`, and so does its replay (a `done` would read as a complete answer).
-    if answer.status is MessageStatus.FAILED or answer.finish_reason == "error":
-        yield events.sse(
-            "error",
-            events.ErrorEvent(code="model_error", message="The model failed to answer. Try again."),
-        )
-        return
-    yield events.sse(
-        "done",
-        events.Done(
-            finish_reason=answer.finish_reason or "end_turn",
-            usage=events.Usage(
-                input_tokens=answer.input_tokens, output_tokens=answer.output_tokens
-            ),
-            uncited=answer.uncited,
-            notice=answer.notice or msgspec.UNSET,
-        ),
-    )
+            await asyncio.sleep(POLL_SECONDS)

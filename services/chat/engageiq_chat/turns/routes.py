@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Final
 
@@ -20,7 +21,8 @@ from engageiq_chat.routing.intents import Intent
 from engageiq_chat.services import ChatServices
 from engageiq_chat.turns import events
 from engageiq_chat.turns.events import STREAM_EVENTS, stream_item_schema
-from engageiq_chat.turns.idempotency import body_hash, checked_key, replay
+from engageiq_chat.turns.follow import Reader, replay, source_of
+from engageiq_chat.turns.idempotency import body_hash, checked_key
 from engageiq_chat.turns.turn import ChatTurns
 from engageiq_tenancy.auth import requires_member
 from engageiq_tenancy.context import TenantContext
@@ -57,9 +59,10 @@ class ChatStreamOperation(Operation):
         responses["200"] = OpenAPIResponse(
             description="`text/event-stream`: `meta` at once, then `delta`... with each source's "
             "`citation` before the first `[n]` marker naming it, and `done` or `error` last; "
-            "comment lines (`: keep-alive`) are heartbeats. Events: "
-            + ", ".join(f"`{name}`" for name in STREAM_EVENTS)
-            + ".",
+            "comment lines (`: keep-alive`) are heartbeats. Each event's `id` is the answer's "
+            "length so far: after a dropped connection, `GET /api/conversations/{id}/messages/"
+            "{id}/stream` with `Last-Event-ID` resumes it (the answer goes on meanwhile; "
+            "decision 0114). Events: " + ", ".join(f"`{name}`" for name in STREAM_EVENTS) + ".",
             headers={},
             content={"text/event-stream": EventStreamMediaType(item_schema=stream_item_schema())},
         )
@@ -129,14 +132,18 @@ async def chat_turn(
             chat.idempotency.started(tenant, key, digest), chat.knowledge.view(tenant)
         )
         answer = replay(
-            chat.messages,
-            tenant,
+            source_of(
+                chat.live,
+                chat.messages,
+                tenant,
+                first.conversation_id,
+                first.assistant_message_id,
+            ),
             first,
+            Reader(tenant, view, chat.knowledge),
             heartbeat_seconds=chat.settings.heartbeat_seconds,
-            # The first request saves its answer at the latest at its own time limit.
-            wait_seconds=chat.settings.stream_max_seconds + 30,
-            view=view,
-            knowledge=chat.knowledge,
+            # Within App Runner's request bound; the client resumes after the last `id`.
+            until=time.monotonic() + chat.settings.stream_max_seconds,
         )
         return Stream(answer, media_type="text/event-stream", headers=STREAM_HEADERS)
     try:

@@ -13,13 +13,19 @@ Stream policy (docs/decisions/0021-chat-streaming.md):
 - retrieval leaves out the files the caller's audiences hide and keeps to the conversation's
   scope; the passages go to the model verified first, each with its freshness, and an answer
   citing only stale or unverified sources ends with a `notice` (0111);
+- the answer does not depend on its connection (decision 0114): its item is written
+  `streaming` with the question, checkpointed as it grows (`checkpoint_seconds`; a lease
+  renewed at least every `renew_seconds`), and generated to its end when the client is gone;
+  events carry `id:` (the answer's length so far) so a client resumes where it was
+  (`turns.follow`); only an explicit Stop (`stop`, or a flag on the item that refuses the
+  next checkpoint) stops the model;
 - whatever ends the turn, the assistant message is saved (complete, incomplete or failed)
-  and usage and the content signals are recorded, shielded from the cancellation of a
-  disconnected client."""
+  and usage and the content signals are recorded."""
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import time
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
@@ -35,8 +41,16 @@ from engageiq_chat.conversations.store import Conversation, title_from
 from engageiq_chat.ids import new_id
 from engageiq_chat.knowledge.scope import ConversationScope, file_filter
 from engageiq_chat.knowledge.trust import governed_passages, notice_for
-from engageiq_chat.messages.model import Citation, MessageStatus, Role, StoredMessage
-from engageiq_chat.messages.store import ConversationGone
+from engageiq_chat.messages.model import (
+    INTERRUPTED,
+    Citation,
+    MessageStatus,
+    Role,
+    StoredMessage,
+    epoch_ms,
+    renew_seconds,
+)
+from engageiq_chat.messages.store import CheckpointRefused, ConversationGone
 from engageiq_chat.providers.base import Cited, Finished, ModelRequest, ProviderError, TextDelta
 from engageiq_chat.routing.intents import Intent
 from engageiq_chat.services import HISTORY_MAX_MESSAGES, ChatServices
@@ -156,9 +170,11 @@ class ChatTurns:
             tenant,
             user_message,
             request,
-            new_id(),
+            prepared.answer.id,
             AnswerSources(passages),
             prepared.version,
+            owner=prepared.answer.stream_id or "",
+            created_at=prepared.answer.created_at,
         )
 
     async def resume(self, tenant: TenantContext, conversation_id: str, message_id: str) -> Turn:
@@ -184,6 +200,11 @@ class ChatTurns:
             raise ApiError(Errors.NOTHING_TO_CONTINUE)
         question = next((m for m in reversed(history) if m.role == Role.USER), None)
         if question is None:
+            raise ApiError(Errors.NOTHING_TO_CONTINUE)
+        # The answer is this generation's from here (a second Continue, or one of an answer
+        # still being written, is refused): checkpoints and the final write are fenced by it.
+        owner = new_id()
+        if not await chat.messages.claim(tenant, answer, owner=owner, at=epoch_ms(time.time())):
             raise ApiError(Errors.NOTHING_TO_CONTINUE)
         route = Intent(answer.route) if answer.route in set(Intent) else Intent.GENERAL
         found = await chat.retriever.retrieve(
@@ -211,6 +232,8 @@ class ChatTurns:
             answer.id,
             AnswerSources(passages, answer.citations),
             conversation.updated_at,
+            owner=owner,
+            created_at=answer.created_at,
             continues=answer,
         )
 
@@ -292,6 +315,21 @@ class ChatTurns:
             status=MessageStatus.COMPLETE,
             route=route.value,
         )
+        # The answer's item exists from the start, `streaming` (decision 0114): a resume, a
+        # Stop or a second tab finds it at once, and a generator that dies leaves it behind.
+        answer = StoredMessage(
+            id=new_id(),
+            conversation_id=user_message.conversation_id,
+            role=Role.ASSISTANT,
+            content="",
+            created_at=user_message.created_at,
+            status=MessageStatus.STREAMING,
+            route=route.value,
+            provider=chat.provider.name,
+            model=chat.settings.model_for(route.value),
+            checkpoint_at=epoch_ms(time.time()),
+            stream_id=new_id(),
+        )
         key = (tenant.tenant_id, tenant.user_id, user_message.conversation_id)
         writing = time.perf_counter()
         try:
@@ -301,14 +339,17 @@ class ChatTurns:
                 new_conversation=cid is None,
                 title=title_from(text),
                 scope=scope_change,
+                answer=answer,
             )
         except ConversationGone:
             raise ConversationNotFound() from None
         chat.history.extend(
             key, conversation.updated_at if conversation else None, version, user_message
         )
+        chat.history.extend(key, version, version, answer)
         return _Prepared(
             user_message=user_message,
+            answer=answer,
             history=history,
             route=route,
             persona=profile.persona,
@@ -321,6 +362,8 @@ class ChatTurns:
 @dataclass(frozen=True, slots=True)
 class _Prepared:
     user_message: StoredMessage
+    answer: StoredMessage
+    """The answer's `streaming` item, written with the question."""
     history: list[StoredMessage]
     route: Intent
     persona: Persona
@@ -358,14 +401,86 @@ class Turn:
     sources: AnswerSources
     version: str
     """The conversation's version after the user message: the history cache chains on it."""
+    owner: str = ""
+    """This generation's `streamId`: its checkpoints and final write are refused once the
+    answer is another's (a continuation after this one was taken for dead)."""
+    created_at: str = ""
+    """The answer's `createdAt`, kept by every write."""
     continues: StoredMessage | None = None
     """The cut-off answer this turn continues in place (its id is `assistant_id`)."""
     parts: list[str] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+    """Where the answer's text stands after each part (characters, the continued answer's
+    included): the `id:` of the part's event."""
     model_text: ModelText = field(default_factory=ModelText)
     """The model's text with marker-shaped runs escaped: only `_cite` writes markers."""
     worker: asyncio.Task[None] | None = None
     answer: StoredMessage | None = None
     """The answer as saved when the turn ended (None until then, or if it was not saved)."""
+    closing: bytes | None = None
+    """The stream's last event (`done` or `error`), once the turn has ended."""
+    checkpoints: int = 0
+    """Checkpoint writes made (the extra writes of a turn, decision 0114)."""
+    stopping: bool = False
+    revision: int = 0
+    """How often the answer changed (text or sources): a checkpoint is due when it moved."""
+    _finishing: bool = False
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+    _checkpointer: asyncio.Task[None] | None = None
+    _stop_reason: str = "stopped"
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """The live answers' key: tenant, user and message (`turns.follow.LiveAnswers`)."""
+        return (self.tenant.tenant_id, self.tenant.user_id, self.assistant_id)
+
+    @property
+    def start(self) -> int:
+        """Where this turn's text starts in the answer (after a continued answer's)."""
+        return len(self.continues.content) if self.continues else 0
+
+    @property
+    def length(self) -> int:
+        """The answer's length so far (characters): the last event's `id`."""
+        return self.ends[-1] if self.ends else self.start
+
+    def text_after(self, offset: int) -> str:
+        """The answer's text past `offset` (characters), from memory."""
+        if offset < self.start:
+            earlier = self.continues.content if self.continues else ""
+            return earlier[offset:] + "".join(self.parts)
+        first = bisect.bisect_right(self.ends, offset)
+        if first >= len(self.parts):
+            return ""
+        begins = self.ends[first - 1] if first else self.start
+        return self.parts[first][offset - begins :] + "".join(self.parts[first + 1 :])
+
+    async def changed(self, seconds: float, since: int) -> None:
+        """Wait until the answer grows or ends after revision `since`, at most `seconds`."""
+        if self.revision != since:
+            return  # it changed while the reader was busy
+        event = self._changed
+        try:
+            async with asyncio.timeout(seconds):
+                await event.wait()
+        except TimeoutError:
+            pass
+
+    def _touch(self) -> None:
+        # Each waiter holds the event of its time: set it, and start a new one for the next.
+        self.revision += 1
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def stop(self, reason: str = "stopped") -> None:
+        """The user's Stop: the model is stopped and the answer saved `incomplete` with
+        finish reason `reason` (`interrupted` at shutdown), whoever is reading it. Nothing
+        happens once the answer is being saved."""
+        if self.worker is None or self._finishing or self.stopping:
+            return
+        self.stopping = True
+        self._stop_reason = reason
+        self.worker.cancel()
 
     @property
     def citations(self) -> list[Citation]:
@@ -376,7 +491,17 @@ class Turn:
         """The response body. Generation runs in its own task (`worker`), which owns the model
         stream, the time limit and the saving; this generator only relays its events and adds
         heartbeats. However the response ends - finished, cancelled on disconnect, or closed
-        by the garbage collector - the worker still saves the answer."""
+        by the garbage collector - the worker goes on to the answer's end and saves it
+        (decision 0114); a client that left comes back through `turns.follow`."""
+        # The worker starts first: a client gone right after `meta` still gets its answer.
+        outbox: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self.worker = asyncio.create_task(self._generate(outbox))
+        # The event loop holds tasks weakly; this keeps a detached worker alive until it saves.
+        _RUNNING.add(self.worker)
+        self.worker.add_done_callback(_RUNNING.discard)
+        # Readers of this process (a resume, a second tab, a Stop) find it here.
+        self.chat.live.add(self)
+        self.worker.add_done_callback(lambda _: self.chat.live.discard(self))
         yield events.sse(
             "meta",
             events.Meta(
@@ -388,43 +513,35 @@ class Turn:
                 model=self.request.model,
                 passages=len(self.request.passages),
             ),
+            self.start,
         )
-        outbox: asyncio.Queue[bytes | None] = asyncio.Queue()
-        self.worker = asyncio.create_task(self._generate(outbox))
-        # The event loop holds tasks weakly; this keeps a detached worker alive until it saves.
-        _RUNNING.add(self.worker)
-        self.worker.add_done_callback(_RUNNING.discard)
-        try:
-            while True:
-                if outbox.empty():
-                    try:
-                        # asyncio.timeout, not wait_for: on 3.11 wait_for wraps the get in a
-                        # new task for every event, a cost per delta of every open stream.
-                        async with asyncio.timeout(self.chat.settings.heartbeat_seconds):
-                            first = await outbox.get()
-                    except TimeoutError:
-                        yield events.HEARTBEAT
-                        continue
-                else:
-                    first = outbox.get_nowait()
-                # Under load several events wait here at once: one write for all of them
-                # costs the server one send instead of many.
-                chunks = [first]
-                while chunks[-1] is not None and not outbox.empty():
-                    chunks.append(outbox.get_nowait())
-                finished = chunks[-1] is None
-                body = b"".join(c for c in chunks if c is not None)
-                if body:
-                    yield body
-                if finished:
-                    return
-        finally:
-            if not self.worker.done():
-                # The client is gone: stop the model; the worker saves the partial answer.
-                self.worker.cancel()
+        while True:
+            if outbox.empty():
+                try:
+                    # asyncio.timeout, not wait_for: on 3.11 wait_for wraps the get in a
+                    # new task for every event, a cost per delta of every open stream.
+                    async with asyncio.timeout(self.chat.settings.heartbeat_seconds):
+                        first = await outbox.get()
+                except TimeoutError:
+                    yield events.HEARTBEAT
+                    continue
+            else:
+                first = outbox.get_nowait()
+            # Under load several events wait here at once: one write for all of them
+            # costs the server one send instead of many.
+            chunks = [first]
+            while chunks[-1] is not None and not outbox.empty():
+                chunks.append(outbox.get_nowait())
+            finished = chunks[-1] is None
+            body = b"".join(c for c in chunks if c is not None)
+            if body:
+                yield body
+            if finished:
+                return
 
     async def _generate(self, outbox: asyncio.Queue[bytes | None]) -> None:
         outcome: Finished | ProviderError | None = None
+        self._checkpointer = asyncio.create_task(self._checkpoints())
         try:
             async with asyncio.timeout(self.chat.settings.stream_max_seconds):
                 async for event in self.chat.provider.stream(self.request):
@@ -448,13 +565,23 @@ class Turn:
             outcome = exc
         except asyncio.CancelledError:
             self._say(outbox, self.model_text.flush())
-            await asyncio.shield(self._finish(None, disconnected=True))
+            self._finishing = True
+            final = await asyncio.shield(
+                self._finish(None, cut=self._stop_reason if self.stopping else INTERRUPTED)
+            )
+            outbox.put_nowait(final)
+            outbox.put_nowait(None)
+            task = asyncio.current_task()
+            if self.stopping and task is not None and task.uncancel() == 0:
+                return  # our own Stop, handled: the answer is saved and its readers told
             raise
         except Exception:
             log.exception("provider_crashed")
             outcome = ProviderError("model_error", "The model failed to answer. Try again.")
         self._say(outbox, self.model_text.flush())
-        # Shielded: a disconnect arriving while the answer is being saved must not cut the save.
+        # From here a Stop has nothing left to stop (set before the shielded task starts).
+        self._finishing = True
+        # Shielded: a cancellation arriving while the answer is being saved must not cut it.
         final = await asyncio.shield(self._finish(outcome))
         outbox.put_nowait(final)
         outbox.put_nowait(None)
@@ -463,7 +590,9 @@ class Turn:
         if not text:
             return
         self.parts.append(text)
-        outbox.put_nowait(events.sse("delta", events.Delta(text=text)))
+        self.ends.append(self.length + len(text))
+        outbox.put_nowait(events.sse("delta", events.Delta(text=text), self.length))
+        self._touch()
 
     def _cite(self, outbox: asyncio.Queue[bytes | None], cited: Cited) -> None:
         """A claim's sources go out before its marker, so the marker always has its source."""
@@ -473,23 +602,58 @@ class Turn:
                 events.sse(
                     "citation",
                     events.CitationEvent(number=number, **msgspec.structs.asdict(citation)),
+                    self.length,
                 )
             )
+        if changed:
+            self._touch()
         if marker:
             self._say(outbox, marker)
 
+    async def _checkpoints(self) -> None:
+        """Write the answer so far every `checkpoint_seconds` while it grows, and at least
+        every `renew_seconds` (its lease); a refused write is a Stop (asked for on another
+        instance), or the answer is no longer this generation's: the model is stopped."""
+        interval = self.chat.settings.checkpoint_seconds
+        renew = renew_seconds(self.chat.messages.lease_seconds)
+        written, renewed = self.revision, time.monotonic()
+        while True:
+            await asyncio.sleep(interval)
+            revision = self.revision
+            if revision == written and time.monotonic() - renewed < renew:
+                continue
+            try:
+                await self.chat.messages.checkpoint(
+                    self.tenant,
+                    self.user_message.conversation_id,
+                    self.assistant_id,
+                    owner=self.owner,
+                    content=(self.continues.content if self.continues else "")
+                    + "".join(self.parts),
+                    citations=list(self.citations),
+                    passages=len(self.request.passages),
+                    at=epoch_ms(time.time()),
+                )
+            except CheckpointRefused:
+                log.info("answer_stop_requested", message_id=self.assistant_id)
+                self.stop()
+                return
+            except StorageUnavailable:
+                # The next checkpoint tries again; the lease is far longer than one miss.
+                log.warning("answer_checkpoint_failed", message_id=self.assistant_id)
+                continue
+            self.checkpoints += 1
+            written, renewed = revision, time.monotonic()
+
     async def _store(self, message: StoredMessage) -> bool:
-        """Add the answer (or rewrite the continued one); False when storage is down."""
+        """Rewrite the answer's item with the whole answer; False when storage is down."""
         key = (self.tenant.tenant_id, self.tenant.user_id, message.conversation_id)
         try:
-            if self.continues is None:
-                version = await self.chat.messages.add(self.tenant, message, new_conversation=False)
-                self.chat.history.extend(key, self.version, version, message)
-            else:
-                version = await self.chat.messages.replace(self.tenant, message)
-                self.chat.history.revise(key, self.version, version, message)
+            version = await self.chat.messages.replace(self.tenant, message, owner=self.owner)
+            self.chat.history.revise(key, self.version, version, message)
         except ConversationGone:
-            log.info("answer_dropped_conversation_deleted", message_id=message.id)
+            # Deleted since, or (after a pause longer than the lease) continued by another.
+            log.info("answer_dropped", message_id=message.id)
         except StorageUnavailable:
             return False
         return True
@@ -512,10 +676,21 @@ class Turn:
             log.warning("citations_not_counted", message_id=self.assistant_id)
 
     async def _finish(
-        self, outcome: Finished | ProviderError | None, *, disconnected: bool = False
+        self, outcome: Finished | ProviderError | None, *, cut: str = "length_limit"
     ) -> bytes:
         """Save the assistant message, usage and the content signals; returns the closing
-        event. Called exactly once per turn (shielded from a disconnect's cancellation)."""
+        event. Called exactly once per turn (shielded from a Stop's cancellation). `cut`: the
+        finish reason without an outcome (`length_limit`, `stopped`, `interrupted`)."""
+        if self._checkpointer is not None:
+            # No checkpoint after (or during) the final write: it would be refused anyway.
+            self._checkpointer.cancel()
+            await asyncio.gather(self._checkpointer, return_exceptions=True)
+        closing = await self._save(outcome, cut)
+        self.closing = closing
+        self._touch()
+        return closing
+
+    async def _save(self, outcome: Finished | ProviderError | None, cut: str) -> bytes:
         text = "".join(self.parts)
         input_tokens = estimate_tokens(
             "".join(b.text for b in self.request.system)
@@ -536,7 +711,7 @@ class Turn:
             output_tokens = outcome.output_tokens or output_tokens
             status = MessageStatus.INCOMPLETE if text else MessageStatus.FAILED
         else:
-            reason = "client_disconnected" if disconnected else "length_limit"
+            reason = cut
             status = MessageStatus.INCOMPLETE if text else MessageStatus.FAILED
         earlier = self.continues
         content = (earlier.content if earlier else "") + text
@@ -549,7 +724,7 @@ class Turn:
             conversation_id=self.user_message.conversation_id,
             role=Role.ASSISTANT,
             content=content,
-            created_at=earlier.created_at if earlier else now_iso(),
+            created_at=self.created_at or (earlier.created_at if earlier else now_iso()),
             status=status,
             route=self.request.intent,
             citations=citations,
@@ -562,6 +737,7 @@ class Turn:
             # never cite everything. (Without passages there was nothing to cite.)
             uncited=bool(content.strip() and self.request.passages) and not citations,
             notice=notice_for(citations),
+            passages=len(self.request.passages),
         )
         stored = await self._store(message)
         self.answer = message if stored else None
@@ -588,15 +764,19 @@ class Turn:
             status=status.value,
             input_tokens=input_tokens,
             output_tokens=output_tokens,
+            checkpoints=self.checkpoints,
         )
         if error is not None:
-            return events.sse("error", events.ErrorEvent(code=error.code, message=error.message))
+            return events.sse(
+                "error", events.ErrorEvent(code=error.code, message=error.message), self.length
+            )
         if not stored:
             return events.sse(
                 "error",
                 events.ErrorEvent(
                     code=Errors.STORAGE_UNAVAILABLE.code, message=Errors.STORAGE_UNAVAILABLE.message
                 ),
+                self.length,
             )
         return events.sse(
             "done",
@@ -606,4 +786,5 @@ class Turn:
                 uncited=message.uncited,
                 notice=message.notice or msgspec.UNSET,
             ),
+            self.length,
         )

@@ -21,14 +21,21 @@ import { ConversationList, conversations, touchConversation } from "./Conversati
 import { Message, type UiMessage } from "./Message";
 import { PlaysBar, usePlayPicker } from "./PlayPicker";
 import { isScoped, NO_SCOPE, ScopePicker, type ChatScope } from "./ScopePicker";
-import { streamTurn, type StreamHandlers } from "./stream";
+import { stopStream, streamTurn, type StreamHandlers } from "./stream";
+import { useFollowAnswer } from "./useFollowAnswer";
 
 const HISTORY_PAGE = 30;
 /** Within this many pixels of the end counts as "at the bottom" (keeps following). */
 const BOTTOM_SLACK = 48;
-// How a saved answer can end cut off; `client_disconnected` reaches a live stream only in the
-// replay of a question whose first stream dropped (the same Idempotency-Key sent again).
-const CUT_REASONS = new Set(["length_limit", "max_tokens", "client_disconnected"]);
+// How a saved answer can end cut off: stopped, its generator gone (`interrupted`), at a
+// limit; `client_disconnected` only on answers saved before they outlived connections.
+const CUT_REASONS = new Set([
+  "length_limit",
+  "max_tokens",
+  "stopped",
+  "interrupted",
+  "client_disconnected",
+]);
 /** Touch screens have no Shift+Enter: there Enter makes a new line and Send sends. */
 const TOUCH = window.matchMedia("(pointer: coarse)");
 
@@ -171,6 +178,17 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
   }, [conversationId, userId]);
 
   useEffect(() => () => controller.current?.abort(), []);
+
+  // An answer still being written when the conversation opens (a reload, a second tab).
+  useFollowAnswer({
+    conversationId,
+    messages,
+    busy: streaming || loading,
+    setMessages,
+    setStreaming,
+    controller,
+    updates: answerUpdates,
+  });
 
   useLayoutEffect(() => {
     const el = thread.current;
@@ -564,7 +582,7 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
               onClick={() => {
                 // A stopped question sent again is asked again, not replayed from its key.
                 asking.current = null;
-                controller.current?.abort();
+                if (controller.current) stopStream(controller.current);
               }}
             >
               Stop

@@ -45,7 +45,8 @@ export interface MessageView extends Omit<
   "role" | "status" | "feedback" | "citations"
 > {
   role: "user" | "assistant";
-  status: "complete" | "incomplete" | "failed";
+  /** `streaming`: being written (follow it with `followAnswer`; decision 0114). */
+  status: "complete" | "incomplete" | "failed" | "streaming";
   feedback: Feedback | null;
   citations: Citation[];
   notice?: SourceNotice | null;
@@ -150,6 +151,34 @@ export function continueTurn(
     signal,
     headers: { Accept: "text/event-stream" },
   });
+}
+
+const FOLLOW = "/api/conversations/{conversation_id}/messages/{message_id}/stream";
+
+/** Follows an answer from `after` (the `id` of the last event read; 0: the whole answer),
+ * while it is being written or after: the same events as the stream that wrote it, from there
+ * on (decision 0114). */
+export function followAnswer(
+  conversationId: string,
+  messageId: string,
+  after: number,
+  signal: AbortSignal,
+): Promise<Response> {
+  const path = pathFor(
+    FOLLOW satisfies PathWith<paths, "get">,
+    { conversation_id: conversationId, message_id: messageId },
+    { after },
+  );
+  return request(path, {
+    signal,
+    headers: { Accept: "text/event-stream" },
+  });
+}
+
+/** The user's Stop: the model stops wherever the answer is being written (closing the
+ * stream does not stop it); the answer is saved cut off, to be continued. */
+export async function stopAnswer(conversationId: string, messageId: string): Promise<void> {
+  await chat.post("/api/chat/stop", { json: { conversationId, messageId } });
 }
 
 /** A fresh `Idempotency-Key`: one per question, so a repeated submission of it (a double

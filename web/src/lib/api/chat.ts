@@ -143,6 +143,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/conversations/{conversation_id}/messages/{message_id}/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ResumeAnswer */
+        get: operations["ApiConversationsConversationIdMessagesMessageIdStreamResumeAnswer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chat/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** StopAnswer */
+        post: operations["ApiChatStopStopAnswer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/chat-history": {
         parameters: {
             query?: never;
@@ -578,6 +612,11 @@ export interface components {
             name: string;
             citations: number;
             reviewBy: string;
+        };
+        /** StopRequest */
+        StopRequest: {
+            conversationId: string;
+            messageId: string;
         };
         /** TenantView */
         TenantView: {
@@ -1286,7 +1325,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description `text/event-stream`: `meta` at once, then `delta`... with each source's `citation` before the first `[n]` marker naming it, and `done` or `error` last; comment lines (`: keep-alive`) are heartbeats. Events: `meta`, `delta`, `citation`, `done`, `error`. */
+            /** @description `text/event-stream`: `meta` at once, then `delta`... with each source's `citation` before the first `[n]` marker naming it, and `done` or `error` last; comment lines (`: keep-alive`) are heartbeats. Each event's `id` is the answer's length so far: after a dropped connection, `GET /api/conversations/{id}/messages/{id}/stream` with `Last-Event-ID` resumes it (the answer goes on meanwhile; decision 0114). Events: `meta`, `delta`, `citation`, `done`, `error`. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1395,7 +1434,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description `text/event-stream`: `meta` at once, then `delta`... with each source's `citation` before the first `[n]` marker naming it, and `done` or `error` last; comment lines (`: keep-alive`) are heartbeats. Events: `meta`, `delta`, `citation`, `done`, `error`. */
+            /** @description `text/event-stream`: `meta` at once, then `delta`... with each source's `citation` before the first `[n]` marker naming it, and `done` or `error` last; comment lines (`: keep-alive`) are heartbeats. Each event's `id` is the answer's length so far: after a dropped connection, `GET /api/conversations/{id}/messages/{id}/stream` with `Last-Event-ID` resumes it (the answer goes on meanwhile; decision 0114). Events: `meta`, `delta`, `citation`, `done`, `error`. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1463,6 +1502,160 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again. */
                     "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiConversationsConversationIdMessagesMessageIdStreamResumeAnswer: {
+        parameters: {
+            query?: {
+                /** @description Like `Last-Event-ID` (which it overrides); 0 or neither: the whole answer. */
+                after?: number | null;
+            };
+            header?: {
+                /** @description The `id` of the last event the client read (the answer's length then); the stream goes on after it. */
+                "Last-Event-ID"?: string | null;
+            };
+            path: {
+                conversation_id: string;
+                message_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `text/event-stream`: `meta` at once, then `delta`... with each source's `citation` before the first `[n]` marker naming it, and `done` or `error` last; comment lines (`: keep-alive`) are heartbeats. Each event's `id` is the answer's length so far: after a dropped connection, `GET /api/conversations/{id}/messages/{id}/stream` with `Last-Event-ID` resumes it (the answer goes on meanwhile; decision 0114). Events: `meta`, `delta`, `citation`, `done`, `error`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description `invalid_request`, `duplicate_authorization` (several Authorization headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token`, `invalid_token`, `token_expired`, `token_revoked`: sign in again (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (no role, or not the role this route needs), `tenant_suspended`, `tenant_unavailable`, `direct_access_refused` (cloud: not through the web address). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conversation_not_found`: no such conversation of yours; `message_not_found`: no such assistant message in your conversation. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiChatStopStopAnswer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StopRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_request`, `duplicate_authorization` (several Authorization headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token`, `invalid_token`, `token_expired`, `token_revoked`: sign in again (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (no role, or not the role this route needs), `tenant_suspended`, `tenant_unavailable`, `direct_access_refused` (cloud: not through the web address). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conversation_not_found`: no such conversation of yours; `message_not_found`: no such assistant message in your conversation. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`. */
+            413: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
