@@ -9,6 +9,7 @@ from engageiq_chat.content.loop import ContentLoop
 from engageiq_chat.context.files_retrieval import FilesRetriever
 from engageiq_chat.context.prompt import PromptBuilder
 from engageiq_chat.context.retrieval import NoRetriever, Retriever
+from engageiq_chat.conversation_search.search import ConversationSearch
 from engageiq_chat.conversations.store import ConversationStore
 from engageiq_chat.feedback.store import FeedbackStore
 from engageiq_chat.knowledge.scope import Knowledge
@@ -50,6 +51,8 @@ class ChatServices:
     """The tenant's collections, audiences and file freshness (decision 0111), and its file
     records (a scope's checks)."""
     content: ContentLoop
+    conversation_search: ConversationSearch
+    """The caller's own conversations by words (decision 0112)."""
 
     @classmethod
     def build(
@@ -94,6 +97,7 @@ class ChatServices:
             content=ContentLoop.build(
                 tables, clients, messages, knowledge, files_table=service.table("files")
             ),
+            conversation_search=ConversationSearch(tables),
         )
 
 
