@@ -74,10 +74,14 @@ class Tokenizer:
         """Each index term of `text` with the span of `text` (code point offsets, end
         exclusive) it comes from: a word's stem spans the word, a CJK bigram its two characters.
         What a highlighter marks, so that it marks exactly what `tokens` would match."""
+        seen: dict[str, list[str]] = {}  # words repeat: each is tokenised once
         for match in _WORD.finditer(text):
             word, start = match.group(), match.start()
             if not _CJK_SPLIT.search(word):
-                for term in self.tokens(word):
+                terms = seen.get(word)
+                if terms is None:
+                    terms = seen[word] = self.tokens(word)
+                for term in terms:
                     yield start, match.end(), term
                 continue
             for i, piece in enumerate(_CJK_SPLIT.split(word)):

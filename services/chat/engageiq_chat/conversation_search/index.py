@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Final
 
 import msgspec
@@ -162,15 +162,21 @@ def _spans(
     tokenizer: Tokenizer, text: str, terms: frozenset[str], start: int, end: int
 ) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
-    for first, last, term in tokenizer.spans(text[start:end]):
-        if term not in terms:
-            continue
-        first, last = first + start, last + start
+    for first, last in _matches(tokenizer, text, terms, start, end):
         if spans and first <= spans[-1][1]:
             spans[-1] = (spans[-1][0], max(last, spans[-1][1]))
         else:
             spans.append((first, last))
     return spans
+
+
+def _matches(
+    tokenizer: Tokenizer, text: str, terms: frozenset[str], start: int, end: int
+) -> Iterator[tuple[int, int]]:
+    """The spans of `text[start:end]` whose terms are in `terms`, lazily, in text order."""
+    for first, last, term in tokenizer.spans(text[start:end]):
+        if term in terms:
+            yield first + start, last + start
 
 
 def _as_utf16(text: str, spans: Iterable[tuple[int, int]]) -> list[Highlight]:
@@ -192,7 +198,8 @@ def snippet(
     if best is None:
         return None
     text = best.text
-    first = next(iter(_spans(tokenizer, text, wanted, 0, len(text))), None)
+    # Only as far as the first match: a long answer is not tokenised to its end.
+    first = next(_matches(tokenizer, text, wanted, 0, len(text)), None)
     if first is None:
         return None
     start = max(0, first[0] - SNIPPET_LEAD_CHARS)
