@@ -163,7 +163,9 @@ export function ConversationList({
         />
       </div>
       {problem && <Notice onDismiss={() => setProblem(null)}>{problem}</Notice>}
-      {needle && <ConversationSearchResults query={needle} activeId={activeId} onPicked={onPicked} />}
+      {needle && (
+        <ConversationSearchResults query={needle} activeId={activeId} onPicked={onPicked} />
+      )}
       <ul class="conversation-items">
         {shown.map((c) => (
           <li key={c.id} class={c.id === activeId ? "active" : undefined}>
@@ -212,9 +214,7 @@ export function ConversationList({
           </li>
         ))}
       </ul>
-      {state.loaded && !needle && shown.length === 0 && (
-        <p class="hint">No conversations yet.</p>
-      )}
+      {state.loaded && !needle && shown.length === 0 && <p class="hint">No conversations yet.</p>}
       {state.nextCursor && !needle && (
         <button
           type="button"

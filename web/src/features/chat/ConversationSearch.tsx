@@ -8,7 +8,12 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { Notice } from "../../components/Notice";
 import { asApiError } from "../../lib/errors";
 import { onLinkClick } from "../../lib/router";
-import { searchConversations, type Conversation, type ConversationMatch, type Highlight } from "./api";
+import {
+  searchConversations,
+  type Conversation,
+  type ConversationMatch,
+  type Highlight,
+} from "./api";
 
 const PAGE = 20;
 /** How long the typing must pause before the service is asked. */
@@ -111,7 +116,10 @@ export function ConversationSearchResults({
                   dir="auto"
                 >
                   <span class="conversation-title">
-                    <Highlighted text={c.title || "Untitled"} ranges={match?.titleHighlights ?? []} />
+                    <Highlighted
+                      text={c.title || "Untitled"}
+                      ranges={match?.titleHighlights ?? []}
+                    />
                   </span>
                   {snippet && (
                     <span class="conversation-snippet">
