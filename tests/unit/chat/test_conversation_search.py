@@ -4,6 +4,7 @@ two instances keeping one user's index."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +13,14 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from engageiq_chat.conversation_search import keys as search_keys
-from tests.support.chat import ChatHarness, ScriptedProvider, chat, dynamodb
+from engageiq_chat.conversations.keys import now_iso
+from engageiq_chat.ids import new_id
+from engageiq_chat.messages.model import MessageStatus, Role, StoredMessage
+from engageiq_chat.services import ChatServices
+from engageiq_chat.settings import ChatSettings
+from engageiq_tenancy.context import Role as TenantRole
+from engageiq_tenancy.context import TenantContext
+from tests.support.chat import ChatHarness, ScriptedProvider, chat, dynamodb, service_settings
 
 OWNER = ("acme", "owner-1")
 OTHERS = [("acme", "colleague-2"), ("globex", "owner-1")]
@@ -193,3 +201,60 @@ def test_two_instances_keep_one_index_and_lose_no_conversation(
         # Instance one's cached index is behind two's publish: it loads it, then catches up.
         assert set(ids(search(one, owner, "hooli"))) == {a, b, c}
         assert set(ids(search(two, owner, "hooli"))) == {a, b, c}
+
+
+def test_a_publish_that_loses_the_race_retries_and_leaves_nothing_behind(
+    harness: ChatHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one = ChatServices.build(service_settings(harness.resources), ChatSettings())
+    two = ChatServices.build(service_settings(harness.resources), ChatSettings())
+    tenant = TenantContext("acme", "racer-1", "racer-1", frozenset({TenantRole.MEMBER}))
+
+    async def conversation(services: ChatServices, text: str) -> str:
+        message = StoredMessage(
+            id=new_id(),
+            conversation_id=new_id(),
+            role=Role.USER,
+            content=text,
+            created_at=now_iso(),
+            status=MessageStatus.COMPLETE,
+            route="general",
+        )
+        await services.messages.add(tenant, message, new_conversation=True, title=text)
+        return message.conversation_id
+
+    async def scenario() -> None:
+        made = {await conversation(one, "Walrus pricing"), await conversation(one, "Walrus SSO")}
+        store = one.conversation_search._segments
+        publish = store.publish
+        raced: list[bool] = []
+
+        async def other_instance_first(*args: Any, **kwargs: Any) -> bool:
+            if not raced:
+                raced.append(True)
+                # Instance two catches up the same conversations and publishes first.
+                await two.conversation_search.search(tenant, "walrus", 20, None)
+            return await publish(*args, **kwargs)
+
+        monkeypatch.setattr(store, "publish", other_instance_first)
+        page = await one.conversation_search.search(tenant, "walrus", 20, None)
+        assert raced
+        assert {c.id for c in page.conversations} == made
+        made.add(await conversation(two, "Walrus onboarding"))
+        for services in (one, two):
+            found = await services.conversation_search.search(tenant, "walrus", 20, None)
+            assert {c.id for c in found.conversations} == made
+        head = await store.head(tenant)
+        assert head.version == 2
+        # The loser removed the segment it wrote: only the head's segments are stored.
+        stored = dynamodb(harness.resources).query(
+            TableName=harness.resources.tables["conversations"],
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :seg)",
+            ExpressionAttributeValues={
+                ":pk": {"S": "acme#USER#racer-1"},
+                ":seg": {"S": f"{search_keys.TAG}#SEG#"},
+            },
+        )["Items"]
+        assert {item["sk"]["S"].split("#")[2] for item in stored} == {s.id for s in head.segments}
+
+    asyncio.run(scenario())

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
+from weakref import WeakValueDictionary
 
 import anyio
 import msgspec
@@ -147,7 +148,8 @@ class ConversationSearch:
         self._tables = tables
         self._segments = SegmentStore(tables)
         self._cache = cache or IndexCache()
-        self._locks: defaultdict[str, anyio.Lock] = defaultdict(anyio.Lock)
+        # Held only while a search of that user runs: no lock is kept per user ever seen.
+        self._locks: WeakValueDictionary[str, anyio.Lock] = WeakValueDictionary()
         # Used on the event loop only (the tokenizer is not thread-safe).
         self._tokenizer = Tokenizer()
 
@@ -244,7 +246,10 @@ class ConversationSearch:
         """The caller's index caught up with their conversations, and the ids known deleted."""
         partition = keys.partition(tenant)
         # One catch-up per user per instance at a time; other instances race through `publish`.
-        async with self._locks[partition]:
+        lock = self._locks.get(partition)
+        if lock is None:
+            lock = self._locks[partition] = anyio.Lock()
+        async with lock:
             return await self._catch_up(tenant, partition)
 
     async def _catch_up(
