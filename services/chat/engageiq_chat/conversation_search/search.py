@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -69,7 +70,7 @@ SWEEP_THRESHOLD: Final = 200
 """Conversations to re-read above which one sweep of the user's messages beats a query per
 conversation (a user's first search)."""
 MAX_OFFSET: Final = 10_000
-CACHE_BYTES: Final = 256 * 1024 * 1024
+CACHE_BYTES: Final = 128 * 1024 * 1024
 """Memory one instance gives to cached user indexes (least recently searched leave first)."""
 _MESSAGE_PREFIX: Final = "MSG#"
 
@@ -132,14 +133,42 @@ def _catch_up_from(mark: str) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+_THREAD: Final = threading.local()
+
+
+def _tokenizer() -> Tokenizer:
+    """This thread's tokenizer (one is not safe to share between threads)."""
+    tokenizer: Tokenizer | None = getattr(_THREAD, "tokenizer", None)
+    if tokenizer is None:
+        tokenizer = _THREAD.tokenizer = Tokenizer()
+    return tokenizer
+
+
+# Tokenising, ranking and snippets are CPU work: they run in worker threads, so that a search
+# never holds up the event loop that relays other users' answers token by token.
+
+
 def _build(
     stubs: Sequence[tuple[str, str, str]], texts: dict[str, list[IndexedMessage]]
 ) -> list[IndexedConversation]:
-    """In a worker thread (tokenising is CPU work): its own tokenizer, not shared."""
-    tokenizer = Tokenizer()
+    tokenizer = _tokenizer()
     return [
         indexed_conversation(tokenizer, cid, updated_at, title, texts.get(cid, []))
         for cid, updated_at, title in stubs
+    ]
+
+
+def _matches(
+    index: ConversationIndex, conversations: Sequence[Conversation], terms: Sequence[str]
+) -> list[ConversationMatch]:
+    tokenizer = _tokenizer()
+    return [
+        ConversationMatch(
+            conversation_id=c.id,
+            title_highlights=highlights(tokenizer, c.title, terms),
+            snippet=snippet(tokenizer, index.conversations[c.id], terms),
+        )
+        for c in conversations
     ]
 
 
@@ -150,8 +179,6 @@ class ConversationSearch:
         self._cache = cache or IndexCache()
         # Held only while a search of that user runs: no lock is kept per user ever seen.
         self._locks: WeakValueDictionary[str, anyio.Lock] = WeakValueDictionary()
-        # Used on the event loop only (the tokenizer is not thread-safe).
-        self._tokenizer = Tokenizer()
 
     async def renamed(self, tenant: TenantContext, conversation_id: str) -> None:
         """Called after a rename: the next search re-reads the title."""
@@ -167,7 +194,7 @@ class ConversationSearch:
         """One page of the caller's conversations matching `query` (1..MAX_QUERY_CHARS
         characters, checked by the route), best first. InvalidCursor (400) for a cursor not
         issued to this caller for this query."""
-        terms = search_terms(self._tokenizer, query)
+        terms = search_terms(_tokenizer(), query)  # a few words: cheap enough on the loop
         fingerprint = _fingerprint(terms)
         offset = 0
         if cursor:
@@ -183,19 +210,12 @@ class ConversationSearch:
         if not terms:
             return SearchPage([], [], None)
         index, dead = await self.current(tenant)
-        ranked = index.ranked(terms, excluded=dead)
+        ranked = await anyio.to_thread.run_sync(index.ranked, terms, dead)
         conversations, position, gone = await self._live(tenant, ranked, offset, limit)
         for conversation_id in gone:
             # Deleted, its note lost (or the index's lag): the next publish drops it.
             await self.deleted(tenant, conversation_id)
-        matches = [
-            ConversationMatch(
-                conversation_id=c.id,
-                title_highlights=highlights(self._tokenizer, c.title, terms),
-                snippet=snippet(self._tokenizer, index.conversations[c.id], terms),
-            )
-            for c in conversations
-        ]
+        matches = await anyio.to_thread.run_sync(_matches, index, conversations, terms)
         next_cursor = None
         if position < len(ranked) and position <= MAX_OFFSET:
             next_cursor = encode_cursor(tenant, {"q": fingerprint, "n": str(position)})
