@@ -43,7 +43,7 @@ class Rename(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     security=[BEARER],
     tags=["conversations"],
     responses=documented_errors(
-        Errors.INVALID_CURSOR.documented(note="also: a cursor of another query, or of none"),
+        Errors.INVALID_CURSOR.documented(note="also: a cursor of another query, or of the listing"),
         Errors.INVALID_QUERY.documented(note=f"`q` over {MAX_QUERY_CHARS} characters"),
         Errors.INVALID_REQUEST,
     ),

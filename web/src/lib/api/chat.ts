@@ -1495,7 +1495,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConversationPage"];
                 };
             };
-            /** @description `invalid_cursor` (also: a cursor of another query, or of none), `invalid_query` (`q` over 200 characters), `invalid_request`, `duplicate_authorization` (several Authorization headers). */
+            /** @description `invalid_cursor` (also: a cursor of another query, or of the listing), `invalid_query` (`q` over 200 characters), `invalid_request`, `duplicate_authorization` (several Authorization headers). */
             400: {
                 headers: {
                     [name: string]: unknown;
