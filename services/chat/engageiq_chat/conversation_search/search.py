@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -286,12 +287,16 @@ class ConversationSearch:
             dead = head.dead | gone
             if not stale and not dead:
                 return index, dead
+            started = time.perf_counter()
             changed = await self._read(tenant, stale)
+            read = time.perf_counter()
             updated = index.with_changes(changed, removed=dead)
             fallback = (updated, dead)
             merge = bool(dead) or len(head.segments) >= MAX_SEGMENTS
             written = updated.conversations.values() if merge else changed
-            segment = await self._segments.write(tenant, encode_segment(list(written)))
+            # Compressing a merged index is ~0.1 s of CPU at 2,000 conversations: off the loop.
+            parts = await anyio.to_thread.run_sync(encode_segment, list(written))
+            segment = await self._segments.write(tenant, parts)
             segments = (segment,) if merge else (*head.segments, segment)
             marks = [head.mark, *(c.updated_at for c in changed)]
             published = await self._segments.publish(
@@ -311,6 +316,8 @@ class ConversationSearch:
                     changed=len(changed),
                     merged=merge,
                     conversations=len(updated.conversations),
+                    read_ms=round((read - started) * 1000, 1),
+                    write_ms=round((time.perf_counter() - read) * 1000, 1),
                 )
                 return updated, frozenset()
             await self._segments.remove(tenant, [segment])
