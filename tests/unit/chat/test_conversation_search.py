@@ -258,3 +258,24 @@ def test_a_publish_that_loses_the_race_retries_and_leaves_nothing_behind(
         assert {item["sk"]["S"].split("#")[2] for item in stored} == {s.id for s in head.segments}
 
     asyncio.run(scenario())
+
+
+def test_a_first_build_sweeps_key_ranges_of_the_users_messages(
+    harness: ChatHarness, client: TestClient[Litestar], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engageiq_chat.conversation_search import search as module
+
+    # As for a rep with thousands of conversations: ranges of several conversations each.
+    monkeypatch.setattr(module, "SWEEP_THRESHOLD", 1)
+    monkeypatch.setattr(module, "READ_CONCURRENCY", 2)
+    owner = harness.headers(*OWNER)
+    made = {chat(client, owner, f"Okapi call {n}")[0].data["conversationId"] for n in range(5)}
+    chat(client, harness.headers("acme", "colleague-2"), "Okapi call of a colleague")
+    page = search(client, owner, "okapi zanzibar")
+    assert set(ids(page)) == made
+    for match in page["matches"]:
+        # Each message holds one of the words: the snippet is the first, the question, so
+        # the sweep kept every conversation's messages in time order.
+        snippet = match["snippet"]
+        assert snippet["role"] == "user"
+        assert marked(snippet["text"], snippet["highlights"]) == ["Okapi"]

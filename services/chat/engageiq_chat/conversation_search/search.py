@@ -68,12 +68,11 @@ MAX_SEGMENTS: Final = 8
 PUBLISH_ATTEMPTS: Final = 3
 READ_CONCURRENCY: Final = 8
 SWEEP_THRESHOLD: Final = 200
-"""Conversations to re-read above which one sweep of the user's messages beats a query per
-conversation (a user's first search)."""
+"""Conversations to re-read above which sweeps of the user's messages over key ranges beat a
+Query per conversation (a user's first search)."""
 MAX_OFFSET: Final = 10_000
 CACHE_BYTES: Final = 128 * 1024 * 1024
 """Memory one instance gives to cached user indexes (least recently searched leave first)."""
-_MESSAGE_PREFIX: Final = "MSG#"
 
 
 class ConversationMatch(msgspec.Struct, rename="camel", kw_only=True):
@@ -387,32 +386,46 @@ class ConversationSearch:
         if not stale:
             return []
         wanted = {cid for cid, _, _ in stale}
-        texts: dict[str, list[IndexedMessage]] = {}
-        if len(stale) > SWEEP_THRESHOLD:
-            await self._messages(tenant, _MESSAGE_PREFIX, texts, wanted)
+        ordered = sorted(wanted)
+        if len(ordered) > SWEEP_THRESHOLD:
+            # Sweeps of the user's messages over READ_CONCURRENCY disjoint key ranges at once
+            # (a Query pages 1 MB at a time; one sweep would read ~20 pages in a row).
+            size = -(-len(ordered) // READ_CONCURRENCY)
+            ranges = [ordered[i : i + size] for i in range(0, len(ordered), size)]
         else:
-            limiter = anyio.CapacityLimiter(READ_CONCURRENCY)
+            ranges = [[cid] for cid in ordered]
+        texts: dict[str, list[IndexedMessage]] = {}
+        limiter = anyio.CapacityLimiter(READ_CONCURRENCY)
 
-            async def one(cid: str) -> None:
-                async with limiter:
-                    await self._messages(tenant, keys.message_prefix(cid), texts, wanted)
+        async def read(first: str, last: str) -> None:
+            async with limiter:
+                await self._messages(tenant, first, last, texts, wanted)
 
-            async with anyio.create_task_group() as group:
-                for cid in wanted:
-                    group.start_soon(one, cid)
+        async with anyio.create_task_group() as group:
+            for part in ranges:
+                group.start_soon(read, part[0], part[-1])
         return await anyio.to_thread.run_sync(_build, list(stale), texts)
 
     async def _messages(
         self,
         tenant: TenantContext,
-        prefix: str,
+        first: str,
+        last: str,
         texts: dict[str, list[IndexedMessage]],
         wanted: set[str],
     ) -> None:
+        """The messages of conversations `first` to `last` (ids, in key order) that are
+        `wanted`, appended to `texts` in time order."""
+        bounds = {
+            ":pk": keys.partition(tenant),
+            ":first": keys.message_prefix(first),
+            # "~" sorts after every id character: the last conversation's every message.
+            ":last": keys.message_prefix(last) + "~",
+        }
         request: dict[str, Any] = {
             "TableName": self._tables.conversations,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": values({":pk": keys.partition(tenant), ":prefix": prefix}),
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :first AND :last",
+            "ExpressionAttributeValues": values(bounds),
             "ProjectionExpression": "id, conversationId, #role, content",
             "ExpressionAttributeNames": {"#role": "role"},
         }
