@@ -175,6 +175,11 @@ class Errors:
         400, "invalid_cursor", "The cursor is not one this listing handed out."
     )
 
+    # Conversation search (issue 24, Find: GET /api/conversations?q=).
+    INVALID_QUERY = ErrorCode(
+        400, "invalid_query", "A search is at most {limit} characters; shorten it."
+    )
+
     # Chat.
     EMPTY_MESSAGE = ErrorCode(400, "empty_message", "Write a message first.")
     MESSAGE_TOO_LONG = ErrorCode(

@@ -11,6 +11,7 @@ length."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Final
 
 import Stemmer
@@ -68,3 +69,26 @@ class Tokenizer:
                 elif piece not in _STOPWORDS:
                     plain.append(piece)
         return out + list(self._stemmer.stemWords(plain))
+
+    def spans(self, text: str) -> Iterator[tuple[int, int, str]]:
+        """Each index term of `text` with the span of `text` (code point offsets, end
+        exclusive) it comes from: a word's stem spans the word, a CJK bigram its two characters.
+        What a highlighter marks, so that it marks exactly what `tokens` would match."""
+        seen: dict[str, list[str]] = {}  # words repeat: each is tokenised once
+        for match in _WORD.finditer(text):
+            word, start = match.group(), match.start()
+            if not _CJK_SPLIT.search(word):
+                terms = seen.get(word)
+                if terms is None:
+                    terms = seen[word] = self.tokens(word)
+                for term in terms:
+                    yield start, match.end(), term
+                continue
+            for i, piece in enumerate(_CJK_SPLIT.split(word)):
+                if i % 2:
+                    for offset, gram in enumerate(cjk_bigrams(piece)):
+                        yield start + offset, start + offset + len(gram), normalise(gram)
+                elif piece:
+                    for term in self.tokens(piece):
+                        yield start, start + len(piece), term
+                start += len(piece)

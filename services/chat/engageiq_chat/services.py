@@ -9,6 +9,7 @@ from engageiq_chat.content.loop import ContentLoop
 from engageiq_chat.context.files_retrieval import FilesRetriever
 from engageiq_chat.context.prompt import PromptBuilder
 from engageiq_chat.context.retrieval import NoRetriever, Retriever
+from engageiq_chat.conversation_search.search import ConversationSearch
 from engageiq_chat.conversations.store import ConversationStore
 from engageiq_chat.feedback.store import FeedbackStore
 from engageiq_chat.knowledge.scope import Knowledge
@@ -58,6 +59,8 @@ class ChatServices:
     shares: ShareStore
     plays: PlayStore
     """The tenant's shared plays and each user's own (decision 0115)."""
+    conversation_search: ConversationSearch
+    """The caller's own conversations by words (decision 0112)."""
     live: LiveAnswers = field(default_factory=LiveAnswers)
     """The answers this process is generating (a resume or a Stop here reaches them)."""
 
@@ -107,6 +110,7 @@ class ChatServices:
             tables=tables,
             shares=ShareStore(tables),
             plays=PlayStore(tables),
+            conversation_search=ConversationSearch(tables),
         )
 
 

@@ -396,9 +396,9 @@ def test_conversations_are_renamed_searched_and_deleted(page: Page, web: WebPlat
     page.get_by_role("dialog").get_by_label("Title").fill("Acme renewal")
     page.get_by_role("button", name="Save").click()
     expect(conversations.get_by_role("link", name="Acme renewal")).to_be_visible()
-    conversations.get_by_label("Search conversations by title").fill("renewal")
+    conversations.get_by_label("Search conversations").fill("renewal")
     expect(conversations.get_by_role("listitem")).to_have_count(1)
-    conversations.get_by_label("Search conversations by title").fill("")
+    conversations.get_by_label("Search conversations").fill("")
     page.reload()
     expect(conversations.get_by_role("link", name="Acme renewal")).to_be_visible()
 

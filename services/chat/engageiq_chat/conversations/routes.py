@@ -11,6 +11,7 @@ from litestar import delete, get, patch
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from engageiq_chat.conversation_search.search import MAX_QUERY_CHARS, ConversationMatch
 from engageiq_chat.conversations.store import DELETED_TTL_SECONDS, Conversation
 from engageiq_chat.services import ChatServices
 from engageiq_chat.turns.turn import ConversationNotFound, conversation_id_of
@@ -25,9 +26,11 @@ log = structlog.get_logger(__name__)
 MAX_TITLE_CHARS = 120
 
 
-class ConversationPage(msgspec.Struct, rename="camel"):
+class ConversationPage(msgspec.Struct, rename="camel", omit_defaults=True):
     conversations: list[Conversation]
     next_cursor: str | None
+    matches: list[ConversationMatch] | None = None
+    """With `q` only: why each conversation of the page matched, in the same order."""
 
 
 class Rename(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
@@ -39,15 +42,37 @@ class Rename(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     guards=[requires_member],
     security=[BEARER],
     tags=["conversations"],
-    responses=documented_errors(Errors.INVALID_CURSOR, Errors.INVALID_REQUEST),
+    responses=documented_errors(
+        Errors.INVALID_CURSOR.documented(note="also: a cursor of another query, or of the listing"),
+        Errors.INVALID_QUERY.documented(note=f"`q` over {MAX_QUERY_CHARS} characters"),
+        Errors.INVALID_REQUEST,
+    ),
 )
 async def list_conversations(
     tenant: NamedDependency[TenantContext],
     chat: NamedDependency[ChatServices],
     cursor: Annotated[str | None, QueryParameter(max_length=512)] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+    q: Annotated[
+        str | None,
+        QueryParameter(
+            description="Search the caller's conversations (titles and message text): "
+            "conversations holding every word, best first, with `matches`. Blank: no search."
+        ),
+    ] = None,
 ) -> ConversationPage:
-    """The caller's conversations, most recently active first."""
+    """The caller's conversations, most recently active first; with `q`, those matching it,
+    best first, each with its match in `matches` (decision 0112)."""
+    query = q.strip() if q else ""
+    if len(query) > MAX_QUERY_CHARS:
+        raise ApiError(Errors.INVALID_QUERY, limit=MAX_QUERY_CHARS)
+    if query:
+        found = await chat.conversation_search.search(tenant, query, limit, cursor)
+        return ConversationPage(
+            conversations=found.conversations,
+            next_cursor=found.next_cursor,
+            matches=found.matches,
+        )
     conversations, next_cursor = await chat.conversations.list(tenant, limit, cursor)
     return ConversationPage(conversations=conversations, next_cursor=next_cursor)
 
@@ -77,6 +102,7 @@ async def rename_conversation(
     renamed = await chat.conversations.rename(tenant, conversation_id_of(conversation_id), title)
     if renamed is None:
         raise ConversationNotFound()
+    await chat.conversation_search.renamed(tenant, renamed.id)
     return renamed
 
 
@@ -101,6 +127,8 @@ async def delete_conversation(
         raise ConversationNotFound()
     # Its links stop resolving with the mark already; this removes them (decision 0113).
     await chat.shares.revoke_conversation(tenant, cid)
+    # Before the purge: a search from now on drops its text (hits are checked live anyway).
+    await chat.conversation_search.deleted(tenant, cid)
     removed = await chat.messages.purge(tenant, cid)
     await chat.conversations.remove(tenant, cid)
     log.info("conversation_deleted", conversation_id=cid, messages=removed)

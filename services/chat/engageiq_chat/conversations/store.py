@@ -53,6 +53,11 @@ def _conversation(item: dict[str, Any]) -> Conversation:
     )
 
 
+def conversation_from_item(item: dict[str, Any]) -> Conversation:
+    """A conversation from its plain item (as a listing or a batch read gives it)."""
+    return _conversation(item)
+
+
 class ConversationStore:
     def __init__(self, tables: DynamoTables) -> None:
         self._tables = tables

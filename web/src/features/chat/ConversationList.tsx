@@ -1,12 +1,14 @@
 /** The caller's conversations (most recently active first, 20 a page), each with its last
- * activity's date and its full title on hover; title search over the loaded pages, new chat,
- * rename (its errors inside its dialog) and delete (with confirm). */
+ * activity's date and its full title on hover; a search of titles and messages by the service
+ * (ConversationSearch), new chat, rename (its errors inside its dialog) and delete (with
+ * confirm). */
 import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ConfirmDialog, Dialog } from "../../components/Dialog";
 import { Icon } from "../../components/Icons";
 import { Notice } from "../../components/Notice";
 import { asApiError } from "../../lib/errors";
+import { ConversationSearchResults } from "./ConversationSearch";
 import { navigate, onLinkClick } from "../../lib/router";
 import { Store, useStore } from "../../lib/store";
 import {
@@ -100,10 +102,8 @@ export function ConversationList({
     void run(() => loadPage(null));
   }, []);
 
-  const needle = query.trim().toLowerCase();
-  const shown = needle
-    ? state.items.filter((c) => c.title.toLowerCase().includes(needle))
-    : state.items;
+  const needle = query.trim();
+  const shown = needle ? [] : state.items;
 
   const rename = (event: JSX.TargetedEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -151,17 +151,21 @@ export function ConversationList({
       </a>
       <div class="field compact">
         <label for="conversation-search" class="visually-hidden">
-          Search conversations by title
+          Search conversations
         </label>
         <input
           id="conversation-search"
           type="search"
-          placeholder="Search titles"
+          placeholder="Search conversations"
+          maxLength={200}
           value={query}
           onInput={(e) => setQuery(e.currentTarget.value)}
         />
       </div>
       {problem && <Notice onDismiss={() => setProblem(null)}>{problem}</Notice>}
+      {needle && (
+        <ConversationSearchResults query={needle} activeId={activeId} onPicked={onPicked} />
+      )}
       <ul class="conversation-items">
         {shown.map((c) => (
           <li key={c.id} class={c.id === activeId ? "active" : undefined}>
@@ -210,12 +214,8 @@ export function ConversationList({
           </li>
         ))}
       </ul>
-      {state.loaded && shown.length === 0 && (
-        <p class="hint">
-          {needle ? "No loaded conversation has that in its title." : "No conversations yet."}
-        </p>
-      )}
-      {state.nextCursor && (
+      {state.loaded && !needle && shown.length === 0 && <p class="hint">No conversations yet.</p>}
+      {state.nextCursor && !needle && (
         <button
           type="button"
           class="secondary small"

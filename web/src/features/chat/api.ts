@@ -18,6 +18,10 @@ export interface Conversation extends Omit<Schemas["Conversation"], "scope"> {
 export interface ConversationPage extends Omit<Schemas["ConversationPage"], "conversations"> {
   conversations: Conversation[];
 }
+/** Why a conversation matched a search: its title's and its best message's matched ranges. */
+export type ConversationMatch = Schemas["ConversationMatch"];
+/** A matched range: [start, end) in UTF-16 code units (`String.slice`'s offsets). */
+export type Highlight = Schemas["Highlight"];
 
 /** A source of an answer (a stream's `citation` event, or history's `ShownSource`), with its
  * file's verification when it was cited. `withheld`: the reader may no longer see the file;
@@ -89,6 +93,16 @@ export async function listConversations(query: {
   limit: number;
   cursor?: string;
 }): Promise<ConversationPage> {
+  return (await chat.get("/api/conversations", { query })) as ConversationPage;
+}
+
+/** The caller's conversations matching `q` (titles and message text), best first. */
+export async function searchConversations(
+  q: string,
+  limit: number,
+  cursor: string | null,
+): Promise<ConversationPage> {
+  const query = cursor ? { q, limit, cursor } : { q, limit };
   return (await chat.get("/api/conversations", { query })) as ConversationPage;
 }
 

@@ -426,10 +426,17 @@ export interface components {
             lastRoute?: string | null;
             scope?: components["schemas"]["ConversationScope"] | null;
         };
+        /** ConversationMatch */
+        ConversationMatch: {
+            conversationId: string;
+            titleHighlights: components["schemas"]["Highlight"][];
+            snippet: components["schemas"]["Snippet"] | null;
+        };
         /** ConversationPage */
         ConversationPage: {
             conversations: components["schemas"]["Conversation"][];
             nextCursor: string | null;
+            matches?: components["schemas"]["ConversationMatch"][] | null;
         };
         /** ConversationScope */
         ConversationScope: {
@@ -471,6 +478,11 @@ export interface components {
          * @enum {string}
          */
         Freshness: "verified" | "stale" | "unverified";
+        /** Highlight */
+        Highlight: {
+            start: number;
+            end: number;
+        };
         /** HistoryPage */
         HistoryPage: {
             messages: components["schemas"]["MessageView"][];
@@ -605,6 +617,13 @@ export interface components {
             freshness?: components["schemas"]["Freshness"] | null;
             verifiedAt?: string | null;
             reviewBy?: string | null;
+        };
+        /** Snippet */
+        Snippet: {
+            messageId: string;
+            role: string;
+            text: string;
+            highlights: components["schemas"]["Highlight"][];
         };
         /** StaleCited */
         StaleCited: {
@@ -1751,6 +1770,8 @@ export interface operations {
             query?: {
                 cursor?: string | null;
                 limit?: number;
+                /** @description Search the caller's conversations (titles and message text): conversations holding every word, best first, with `matches`. Blank: no search. */
+                q?: string | null;
             };
             header?: never;
             path?: never;
@@ -1767,7 +1788,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConversationPage"];
                 };
             };
-            /** @description `invalid_cursor`, `invalid_request`, `duplicate_authorization` (several Authorization headers). */
+            /** @description `invalid_cursor` (also: a cursor of another query, or of the listing), `invalid_query` (`q` over 200 characters), `invalid_request`, `duplicate_authorization` (several Authorization headers). */
             400: {
                 headers: {
                     [name: string]: unknown;
