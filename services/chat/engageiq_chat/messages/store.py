@@ -34,6 +34,14 @@ from engageiq_tenancy.tenant_ids import OBJECT_ID_PATTERN
 BATCH_WRITE_MAX = 25
 # An answer follows its question directly; a few more cover turns sent at once.
 QUESTION_LOOKBACK = 4
+_KEY_ATTRIBUTES = ("pk", "sk")
+FEEDBACK = "feedback"
+"""The one attribute of an answer that its user writes, not its generator (`FeedbackStore`)."""
+_REWRITTEN_ATTRIBUTES: tuple[str, ...] = (
+    *(f.encode_name for f in msgspec.structs.fields(StoredMessage) if f.encode_name != FEEDBACK),
+    "stopRequested",
+)
+"""What a rewrite sets or removes: every attribute of a message but its keys and feedback."""
 _MESSAGE_SK = re.compile(rf"MSG#({OBJECT_ID_PATTERN.pattern})#({OBJECT_ID_PATTERN.pattern})")
 
 
@@ -149,22 +157,46 @@ class MessageStore:
             added_messages=0,
             now=version,
         )
-        put: dict[str, Any] = {
-            "Put": {
-                "TableName": self._tables.conversations,
-                "Item": self._item(tenant, message),
-                "ConditionExpression": "attribute_exists(pk)",
-            }
-        }
-        if owner is not None:
-            put["Put"]["ConditionExpression"] = "attribute_exists(pk) AND streamId = :owner"
-            put["Put"]["ExpressionAttributeValues"] = values({":owner": owner})
         try:
             # Each rewrite is a new write: its own idempotency token, not the message id.
-            await self._tables.transact(tenant, [put, touch], token=new_id())
+            await self._tables.transact(
+                tenant, [self._rewrite(tenant, message, owner), touch], token=new_id()
+            )
         except ConditionFailed:
             raise ConversationGone(message.conversation_id) from None
         return version
+
+    def _rewrite(
+        self, tenant: TenantContext, message: StoredMessage, owner: str | None
+    ) -> dict[str, Any]:
+        """The transaction's update that makes the stored message `message`, attribute by
+        attribute, except its feedback: a rating given while the answer was being written
+        (the user may rate it before its end) is the user's, and the generator never held it.
+        Every other attribute the item has and `message` lacks goes (`stopRequested`, the
+        `streaming` answer's lease)."""
+        item = self._item(tenant, message)
+        kept = {k: v for k, v in item.items() if k not in (*_KEY_ATTRIBUTES, FEEDBACK)}
+        gone = [a for a in _REWRITTEN_ATTRIBUTES if a not in kept]
+        names = {f"#a{i}": name for i, name in enumerate([*kept, *gone])}
+        placeholder = {name: key for key, name in names.items()}
+        expression = "SET " + ", ".join(f"{placeholder[a]} = :a{i}" for i, a in enumerate(kept))
+        if gone:
+            expression += " REMOVE " + ", ".join(placeholder[a] for a in gone)
+        attribute_values = {f":a{i}": v for i, v in enumerate(kept.values())}
+        condition = "attribute_exists(pk)"
+        if owner is not None:
+            condition += " AND streamId = :owner"
+            attribute_values[":owner"] = values({":owner": owner})[":owner"]
+        return {
+            "Update": {
+                "TableName": self._tables.conversations,
+                "Key": self._key(tenant, message.conversation_id, message.id),
+                "UpdateExpression": expression,
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": attribute_values,
+            }
+        }
 
     def _key(self, tenant: TenantContext, conversation_id: str, message_id: str) -> dict[str, Any]:
         return values(
