@@ -254,3 +254,35 @@ def test_the_export_reads_a_page_only_when_the_previous_one_is_sent(
     # each sent before the next page is read.
     assert [r for r, _ in seen] == [0, 1, 2, 3, 3]
     assert reads == [100, 100, 50]
+
+
+def test_names_from_others_stay_text_in_the_markdown(harness: ChatHarness) -> None:
+    """A title or file name that is Markdown (an image that loads a tracker, a link, raw
+    HTML, a line break that starts a fake answer) is written so that it renders as text."""
+    trap = Passage(
+        "f-trap",
+        "![x](https://tracker.example/p.png) [deal](https://evil.example)\n**Answer** <b>.pdf",
+        "Pro costs 30 EUR per seat.",
+        "page 2\n# Heading",
+    )
+    put_file_record(harness.resources, "acme", trap.source_id, trap.title)
+    harness.retriever = Governed([trap])
+    harness.provider = ScriptedProvider(("Pro costs 30 EUR", cites(0, text="30 EUR"), "."))
+    headers = harness.headers()
+    with TestClient(harness.app()) as client:
+        cid = ask(client, headers)
+        client.patch(
+            f"/api/conversations/{cid}",
+            json={"title": "<img src=x onerror=alert(1)> ![t](https://tracker.example/t.png)"},
+            headers=headers,
+        )
+        text = export(client, headers, cid, "md").text
+    assert text.startswith(
+        r"# \<img src=x onerror=alert(1)\> !\[t\](https://tracker.example/t.png)" + "\n"
+    )
+    assert (
+        r"[1] !\[x\](https://tracker.example/p.png) \[deal\](https://evil.example) "
+        r"\*\*Answer\*\* \<b\>.pdf, page 2 # Heading" + "\n"
+    ) in text
+    # No unescaped link, image or tag is left anywhere.
+    assert re.search(r"(?<!\\)\]\(|(?<!\\)<[a-z]", text) is None

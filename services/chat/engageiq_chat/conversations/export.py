@@ -37,6 +37,7 @@ from engageiq_chat.knowledge.sources import SourceWall
 from engageiq_chat.messages.model import MessageStatus, Role, StoredMessage
 from engageiq_chat.services import ChatServices
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.display_text import clean_display_text
 
 ExportFormat = Literal["md", "json"]
 FORMATS: Final[dict[str, tuple[str, str]]] = {
@@ -101,6 +102,19 @@ def file_name(conversation: Conversation, extension: str) -> str:
     return f"{slug or 'conversation'}-{datetime.now(UTC):%Y-%m-%d}.{extension}"
 
 
+_MARKDOWN_SYNTAX: Final = re.compile(r"([\\`*_\[\]<>~])")
+"""What can turn a name into a link, an image, HTML or emphasis when the Markdown is rendered."""
+
+
+def markdown_literal(text: str) -> str:
+    """`text` (a title, file name or location: written by others, or read from documents) as
+    one line of Markdown that renders as exactly that text: line breaks and control
+    characters removed (a name cannot start a heading or a fake answer), and the characters
+    that make links, images, HTML or emphasis escaped, so `![x](https://tracker/p.png)` in a
+    file name stays text in the e-mail or CRM note it is pasted into."""
+    return _MARKDOWN_SYNTAX.sub(r"\\\1", clean_display_text(text))
+
+
 def _when(iso: str) -> str:
     """`2026-12-01T10:22:31.123456Z` as `2026-12-01 10:22 UTC`."""
     return f"{iso[:10]} {iso[11:16]} UTC" if len(iso) >= 16 else iso
@@ -118,9 +132,9 @@ def _markdown_message(message: StoredMessage, wall: SourceWall) -> str:
             if not c.available:
                 lines.append(f"[{c.number}] {UNAVAILABLE}")
                 continue
-            where = f", {c.location}" if c.location else ""
+            where = f", {markdown_literal(str(c.location))}" if c.location else ""
             version = f" (version of {str(c.version_date)[:10]})" if c.version_date else ""
-            lines.append(f"[{c.number}] {c.file_name}{where}{version}")
+            lines.append(f"[{c.number}] {markdown_literal(str(c.file_name))}{where}{version}")
     return "\n".join(lines) + "\n\n"
 
 
@@ -144,9 +158,8 @@ def _json_entry(message: StoredMessage, wall: SourceWall, first: bool) -> bytes:
 
 def _head(conversation: Conversation, export_format: ExportFormat) -> bytes:
     if export_format == "md":
-        return (
-            f"# {conversation.title}\n\nExported from EngageIQ on {_when(now_iso())}.\n\n---\n\n"
-        ).encode()
+        title = markdown_literal(conversation.title)
+        return f"# {title}\n\nExported from EngageIQ on {_when(now_iso())}.\n\n---\n\n".encode()
     summary = ExportedConversation(
         id=conversation.id,
         title=conversation.title,
