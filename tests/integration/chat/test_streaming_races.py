@@ -7,6 +7,7 @@ import pytest
 from litestar.testing import TestClient
 
 from engageiq_chat.settings import ChatSettings
+from engageiq_tenancy.items import from_item
 from tests.integration.chat.test_resume import (
     in_thread,
     post_chat,
@@ -14,7 +15,7 @@ from tests.integration.chat.test_resume import (
     stored_answer,
     streaming_answer,
 )
-from tests.support.chat import ChatHarness
+from tests.support.chat import ChatHarness, dynamodb
 
 
 @pytest.fixture
@@ -44,3 +45,41 @@ def test_a_rating_given_while_the_answer_is_written_survives_its_final_save(
     assert stored["status"] == "complete"
     assert stored["feedback"]["rating"] == "down"
     assert stored["feedback"]["reason"] == "too slow"
+
+
+def test_an_answer_searched_while_written_is_found_by_its_last_words_once_finished(
+    fast_checkpoints: ChatHarness,
+) -> None:
+    harness = fast_checkpoints
+    harness.provider = slow()
+    headers = harness.headers()
+    with TestClient(harness.app()) as client:
+        thread, _ = in_thread(lambda: post_chat(client, headers, "count for me"))
+        cid, _, _ = streaming_answer(harness, min_chars=20)
+        during = client.get("/api/conversations", params={"q": "word39"}, headers=headers)
+        thread.join(timeout=30)
+        after = client.get("/api/conversations", params={"q": "word39"}, headers=headers)
+    assert during.status_code == 200, during.text
+    assert during.json()["conversations"] == []
+    assert [c["id"] for c in after.json()["conversations"]] == [cid]
+
+
+def test_a_conversation_deleted_while_its_answer_is_written_leaves_nothing(
+    fast_checkpoints: ChatHarness,
+) -> None:
+    harness = fast_checkpoints
+    harness.provider = slow()
+    headers = harness.headers()
+    with TestClient(harness.app()) as client:
+        thread, _ = in_thread(lambda: post_chat(client, headers, "count for me"))
+        cid, _, _ = streaming_answer(harness)
+        deleted = client.delete(f"/api/conversations/{cid}", headers=headers)
+        thread.join(timeout=30)
+        listed = client.get("/api/conversations", headers=headers)
+        searched = client.get("/api/conversations", params={"q": "word1"}, headers=headers)
+    assert deleted.status_code == 204, deleted.text
+    items = dynamodb(harness.resources).scan(TableName=harness.resources.tables["conversations"])
+    left = [i for i in map(from_item, items["Items"]) if cid in str(i.get("sk", ""))]
+    assert left == []
+    assert listed.json()["conversations"] == []
+    assert searched.json()["conversations"] == []
