@@ -398,3 +398,34 @@ def test_a_library_has_a_bounded_number_of_plays(
     # The team's plays and another rep's are counted apart.
     assert create(client, admin(harness), name="Three", template="x", shared=True)[0] == 201
     assert create(client, harness.headers(user_id="user-2"), name="Four", template="x")[0] == 201
+
+
+def test_a_play_deleted_as_read_before_a_rename_frees_its_new_name(
+    harness: ChatHarness, client: TestClient[Litestar]
+) -> None:
+    """A delete racing a rename: the delete read the play under its old name, the rename moved
+    its lock to the new one. The play goes with the lock it holds now, so the new name is
+    free again (it was taken for good by a lock of no play)."""
+    settings = service_settings(harness.resources)
+    tables = DynamoTables(
+        TenantClients.from_settings(settings, "chat", names=("dynamodb",)),
+        aws.client("dynamodb", settings),
+        conversations=settings.table("conversations"),
+        usage=settings.table("usage"),
+        tenants=settings.table("tenants"),
+    )
+    store = PlayStore(tables)
+    rep = TenantContext("acme", "rep-1", "rep-1", frozenset({Role.MEMBER}))
+    headers = harness.headers("acme", "rep-1")
+    status, made = create(client, headers, name="Alpha", template="x")
+    assert status == 201, made
+    read = asyncio.run(store.get(rep, made["id"]))
+    assert read is not None
+    renamed = client.patch(f"/api/plays/{made['id']}", json={"name": "Beta"}, headers=headers)
+    assert renamed.status_code == 200, renamed.text
+
+    assert asyncio.run(store.delete(rep, read)) is True
+
+    assert library(client, headers) == []
+    status, again = create(client, headers, name="Beta", template="y")
+    assert status == 201, again

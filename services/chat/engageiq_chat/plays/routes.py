@@ -266,7 +266,9 @@ async def change_play(
     security=[BEARER],
     tags=["plays"],
     status_code=204,
-    responses=documented_errors(Errors.PLAY_NOT_FOUND, Errors.SHARED_PLAYS_ADMIN_ONLY),
+    responses=documented_errors(
+        Errors.PLAY_NOT_FOUND, Errors.SHARED_PLAYS_ADMIN_ONLY, Errors.PLAY_CHANGED
+    ),
 )
 async def delete_play(
     play_id: FromPath[str],
@@ -275,7 +277,11 @@ async def delete_play(
 ) -> None:
     play = await _play_of(tenant, chat, play_id)
     _may_change(tenant, play)
-    if not await chat.plays.delete(tenant, play):
+    try:
+        deleted = await chat.plays.delete(tenant, play)
+    except PlayChanged:
+        raise ApiError(Errors.PLAY_CHANGED) from None
+    if not deleted:
         raise PlayNotFound()
 
 

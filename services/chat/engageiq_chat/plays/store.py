@@ -22,6 +22,9 @@ from engageiq_chat.storage import ConditionFailed, DynamoTables, values
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.items import from_item, to_item
 
+DELETE_ATTEMPTS = 3
+"""A delete reads the play again after a concurrent change this many times in all."""
+
 
 class PlayScope(
     msgspec.Struct, rename="camel", kw_only=True, frozen=True, forbid_unknown_fields=True
@@ -229,25 +232,38 @@ class PlayStore:
         await self._transact(tenant, steps, before, after)
 
     async def delete(self, tenant: TenantContext, play: Play) -> bool:
-        """Delete the play and its name lock; False when it was already gone."""
-        try:
-            await self._tables.transact(
-                tenant,
-                [
-                    {
-                        "Delete": {
-                            "TableName": self._tables.conversations,
-                            "Key": values(keys.play_key(tenant, play.id, shared=play.shared)),
-                            "ConditionExpression": "attribute_exists(pk)",
-                        }
-                    },
-                    self._release(tenant, play),
-                ],
-                uuid.uuid4().hex,
-            )
-        except ConditionFailed:
-            return False
-        return True
+        """Delete the play and its name lock; False when it was already gone. The play is
+        deleted only as it was read (its `updatedAt`): one renamed meanwhile holds another
+        name's lock, which must go with it (else that name stays taken by no play), so the
+        play is read again and the delete retried with the lock it holds now. Raises
+        `PlayChanged` after `DELETE_ATTEMPTS` changes in a row."""
+        for _ in range(DELETE_ATTEMPTS):
+            try:
+                await self._tables.transact(
+                    tenant,
+                    [
+                        {
+                            "Delete": {
+                                "TableName": self._tables.conversations,
+                                "Key": values(keys.play_key(tenant, play.id, shared=play.shared)),
+                                "ConditionExpression": "updatedAt = :seen",
+                                "ExpressionAttributeValues": values({":seen": play.updated_at}),
+                            }
+                        },
+                        self._release(tenant, play),
+                    ],
+                    uuid.uuid4().hex,
+                )
+            except ConditionFailed:
+                # The same place only: a play moved to (or from) the shared ones is another
+                # play to its caller's rights, and the route checked them for this one.
+                now = await self._get(tenant, play.id, shared=play.shared)
+                if now is None:
+                    return False
+                play = now
+                continue
+            return True
+        raise PlayChanged()
 
     async def count_use(self, tenant: TenantContext, play_id: str) -> bool:
         """Add one to the play's `uses`; False when the caller sees no such play. Both places
