@@ -4,6 +4,7 @@ link that does not resolve for the caller answers alike."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -271,3 +272,44 @@ def test_a_long_shared_conversation_is_read_a_page_at_a_time(
     )
     assert other.status_code == 400
     assert other.json()["code"] == "invalid_cursor"
+
+
+def test_a_copy_of_an_answer_still_being_written_is_the_viewers_cut_off_answer(
+    harness: ChatHarness, client: TestClient[Litestar]
+) -> None:
+    """Shared while its answer streams: the copy holds the text so far as an `incomplete`
+    answer of the viewer's (to continue), never one `streaming` under the owner's generation."""
+    owner, viewer = harness.headers(user_id=OWNER), harness.headers(user_id=VIEWER)
+    cid = ask(client, owner)
+    table = harness.resources.tables["conversations"]
+    db = dynamodb(harness.resources)
+    answer = next(
+        i
+        for i in db.scan(TableName=table)["Items"]
+        if i.get("role", {}).get("S") == "assistant" and f"#USER#{OWNER}" in i["pk"]["S"]
+    )
+    db.update_item(
+        TableName=table,
+        Key={"pk": answer["pk"], "sk": answer["sk"]},
+        UpdateExpression="SET #status = :streaming, streamId = :owner, checkpointAt = :now",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={
+            ":streaming": {"S": "streaming"},
+            ":owner": {"S": "generation-1"},
+            ":now": {"N": str(int(time.time() * 1000))},
+        },
+    )
+    token = share(client, owner, cid)["token"]
+    copied = client.post(f"/api/shared/{token}/copy", headers=viewer)
+    assert copied.status_code == 201, copied.text
+    history = client.get(
+        "/api/chat-history", params={"conversationId": copied.json()["id"]}, headers=viewer
+    ).json()["messages"]
+    assert [m["status"] for m in history] == ["complete", "incomplete"]
+    copies = [
+        i
+        for i in db.scan(TableName=table)["Items"]
+        if f"#USER#{VIEWER}" in i["pk"]["S"] and i["sk"]["S"].startswith("MSG#")
+    ]
+    assert len(copies) == 2
+    assert all("streamId" not in i and "checkpointAt" not in i for i in copies)

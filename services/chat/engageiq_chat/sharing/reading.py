@@ -16,7 +16,13 @@ from engageiq_chat.conversations.store import Conversation
 from engageiq_chat.conversations.transcript import Transcript, pages, read_page
 from engageiq_chat.ids import new_id
 from engageiq_chat.knowledge.sources import ShownSource, SourceWall, shown_sources
-from engageiq_chat.messages.model import Citation, Notice, StoredMessage
+from engageiq_chat.messages.model import (
+    INTERRUPTED,
+    Citation,
+    MessageStatus,
+    Notice,
+    StoredMessage,
+)
 from engageiq_chat.services import ChatServices
 from engageiq_chat.sharing.keys import owner_partition
 from engageiq_chat.sharing.store import ResolvedShare
@@ -115,7 +121,8 @@ async def copy_shared(
     chat: ChatServices, viewer: TenantContext, resolved: ResolvedShare
 ) -> Conversation:
     """A new conversation of `viewer`'s holding the snapshot's messages (new ids, the same
-    order and times; no feedback, no token counts, no scope: those were the owner's), with
+    order and times; no feedback, no token counts, no scope: those were the owner's; an answer
+    still being written is copied cut off, `incomplete`), with
     each source the viewer may not see kept only as `WITHHELD_CITATION`. The messages are
     written first and the conversation item last, so an interrupted copy leaves nothing
     visible."""
@@ -158,6 +165,14 @@ async def copy_shared(
 
 
 def _copy(message: StoredMessage, cid: str, wall: SourceWall) -> StoredMessage:
+    if message.status is MessageStatus.STREAMING:
+        # The owner's answer still being written: the copy has its text so far, and no
+        # generator of the viewer's will ever write it, so it is cut off (to continue), as
+        # an answer whose generator died reads; the owner's generation id stays theirs.
+        cut = MessageStatus.INCOMPLETE if message.content.strip() else MessageStatus.FAILED
+        message = msgspec.structs.replace(
+            message, status=cut, finish_reason=INTERRUPTED, stream_id=None, checkpoint_at=None
+        )
     return msgspec.structs.replace(
         message,
         id=new_id(),
