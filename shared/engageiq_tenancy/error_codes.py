@@ -232,6 +232,15 @@ class Errors:
         "the organisation's monthly AI budget is spent (`Retry-After`: seconds until it renews)",
     )
 
+    # Answers that outlive their connection (decision 0114).
+    TOO_MANY_READERS = ErrorCode(
+        429,
+        "too_many_readers",
+        "Too many windows are following answers at once; close some and try again.",
+        "the caller already has that many answers being followed on this instance "
+        "(`Retry-After`: seconds)",
+    )
+
     # Sharing and export of conversations (decision 0113).
     SHARE_NOT_FOUND = ErrorCode(
         404,

@@ -7,6 +7,9 @@ import pytest
 from litestar.testing import TestClient
 
 from engageiq_chat.settings import ChatSettings
+from engageiq_chat.turns import follow
+from engageiq_tenancy.context import Role as TenantRole
+from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.items import from_item
 from tests.integration.chat.test_resume import (
     in_thread,
@@ -83,3 +86,39 @@ def test_a_conversation_deleted_while_its_answer_is_written_leaves_nothing(
     assert left == []
     assert listed.json()["conversations"] == []
     assert searched.json()["conversations"] == []
+
+
+def test_a_user_follows_a_bounded_number_of_answers_at_once_and_gets_slots_back(
+    fast_checkpoints: ChatHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the bound a resume is 429 `too_many_readers` with Retry-After (each reader may
+    poll storage twice a second); a reader that ends gives its slot back."""
+    monkeypatch.setattr(follow, "MAX_READERS_PER_USER", 1)
+    harness = fast_checkpoints
+    harness.provider = slow()
+    headers = harness.headers()
+    with TestClient(harness.app()) as client:
+        thread, _ = in_thread(lambda: post_chat(client, headers, "count for me"))
+        cid, mid, _ = streaming_answer(harness)
+        url = f"/api/conversations/{cid}/messages/{mid}/stream"
+        readers = [in_thread(lambda: client.get(url, headers=headers)) for _ in range(2)]
+        for reader, _ in readers:
+            reader.join(timeout=30)
+        thread.join(timeout=30)
+        again = client.get(url, headers=headers)
+    answers = sorted((r[0] for _, r in readers), key=lambda r: r.status_code)
+    assert [r.status_code for r in answers] == [200, 429]
+    assert answers[1].json()["code"] == "too_many_readers"
+    assert answers[1].headers["retry-after"] == "5"
+    assert again.status_code == 200, again.text
+
+
+def test_a_slot_never_given_back_lapses() -> None:
+    slots = follow.ReaderSlots(limit=1)
+    acme = TenantContext("acme", "user-1", "user-1", frozenset({TenantRole.MEMBER}))
+    slots.take(acme, lapse_seconds=0.0)  # its response never started: never given back
+    slots.take(acme, lapse_seconds=60.0)
+    with pytest.raises(follow.TooManyReaders):
+        slots.take(acme, lapse_seconds=60.0)
+    other = TenantContext("acme", "user-2", "user-2", frozenset({TenantRole.MEMBER}))
+    slots.take(other, lapse_seconds=60.0)

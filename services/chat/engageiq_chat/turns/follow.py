@@ -49,12 +49,57 @@ LiveKey = tuple[str, str, str]
 """Tenant, user and assistant message id."""
 
 
+MAX_READERS_PER_USER: Final = 8
+"""Readers one user may have following answers on one instance at once: tabs and devices
+to spare, while a script opening hundreds of resumes cannot make this instance poll
+DynamoDB hundreds of times a second for one user."""
+
+
+class TooManyReaders(Exception):
+    """The user already has `MAX_READERS_PER_USER` readers on this instance."""
+
+
+class ReaderSlots:
+    """The readers each user has on this instance. A slot is held for a reader's life and
+    given back when it ends; one never given back (a response never started) lapses after
+    `lapse_seconds`, so a user is never locked out for good."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = MAX_READERS_PER_USER if limit is None else limit
+        self._held: dict[tuple[str, str], dict[object, float]] = {}
+
+    def take(self, tenant: TenantContext, lapse_seconds: float) -> object:
+        """A slot for one reader of the caller's: hand it to `give_back`. Raises
+        `TooManyReaders` when they hold `limit` live slots already."""
+        user = (tenant.tenant_id, tenant.user_id)
+        now = time.monotonic()
+        held = {k: v for k, v in self._held.get(user, {}).items() if v > now}
+        if len(held) >= self.limit:
+            self._held[user] = held
+            raise TooManyReaders()
+        slot = object()
+        held[slot] = now + lapse_seconds
+        self._held[user] = held
+        return slot
+
+    def give_back(self, tenant: TenantContext, slot: object) -> None:
+        user = (tenant.tenant_id, tenant.user_id)
+        held = self._held.get(user)
+        if held is None:
+            return
+        held.pop(slot, None)
+        if not held:
+            del self._held[user]
+
+
 class LiveAnswers:
     """The turns this process is generating, by tenant, user and message: a reader or a Stop
-    of the same process reaches the turn itself (no polling, no flag to wait for)."""
+    of the same process reaches the turn itself (no polling, no flag to wait for). `readers`:
+    the resume readers each user has here."""
 
     def __init__(self) -> None:
         self._turns: dict[LiveKey, Turn] = {}
+        self.readers = ReaderSlots()
 
     def add(self, turn: Turn) -> None:
         self._turns[turn.key] = turn

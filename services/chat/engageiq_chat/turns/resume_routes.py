@@ -18,7 +18,13 @@ from litestar.response import Stream
 from engageiq_chat.messages.model import MessageStatus, Role, StoredMessage
 from engageiq_chat.messages.store import NotStreaming
 from engageiq_chat.services import ChatServices
-from engageiq_chat.turns.follow import Reader, follow, meta_event, source_of
+from engageiq_chat.turns.follow import (
+    Reader,
+    TooManyReaders,
+    follow,
+    meta_event,
+    source_of,
+)
 from engageiq_chat.turns.routes import MAX_BODY_BYTES, STREAM_HEADERS, ChatStreamOperation
 from engageiq_chat.turns.turn import conversation_id_of
 from engageiq_tenancy.auth import requires_member
@@ -34,6 +40,8 @@ STOP_WAIT_SECONDS = 10.0
 """How long a Stop waits for the answer to be saved stopped (normally well under a second on
 the generating instance, a checkpoint interval and a save elsewhere)."""
 STOP_POLL_SECONDS = 0.2
+READER_SLOT_GRACE_SECONDS = 10.0
+"""A reader's slot outlives its time bound by this much before it lapses unreturned."""
 
 
 class MessageNotFound(ApiError):
@@ -77,7 +85,10 @@ def _event_id(header: str | None, after: int | None) -> int:
     status_code=200,
     operation_class=ChatStreamOperation,
     responses=documented_errors(
-        Errors.INVALID_FIELDS, Errors.CONVERSATION_NOT_FOUND, Errors.MESSAGE_NOT_FOUND
+        Errors.INVALID_FIELDS,
+        Errors.CONVERSATION_NOT_FOUND,
+        Errors.MESSAGE_NOT_FOUND,
+        Errors.TOO_MANY_READERS,
     ),
 )
 async def resume_answer(
@@ -114,17 +125,25 @@ async def resume_answer(
         chat.knowledge.view(tenant),
     )
     source = source_of(chat.live, chat.messages, tenant, answer.conversation_id, answer.id)
+    max_seconds = chat.settings.stream_max_seconds
+    try:
+        slot = chat.live.readers.take(tenant, max_seconds + READER_SLOT_GRACE_SECONDS)
+    except TooManyReaders:
+        raise ApiError(Errors.TOO_MANY_READERS, headers={"Retry-After": "5"}) from None
 
     async def body() -> AsyncGenerator[bytes, None]:
-        yield meta_event(answer, question.id if question else "")
-        async for chunk in follow(
-            source,
-            start,
-            Reader(tenant, view, chat.knowledge),
-            heartbeat_seconds=chat.settings.heartbeat_seconds,
-            until=time.monotonic() + chat.settings.stream_max_seconds,
-        ):
-            yield chunk
+        try:
+            yield meta_event(answer, question.id if question else "")
+            async for chunk in follow(
+                source,
+                start,
+                Reader(tenant, view, chat.knowledge),
+                heartbeat_seconds=chat.settings.heartbeat_seconds,
+                until=time.monotonic() + max_seconds,
+            ):
+                yield chunk
+        finally:
+            chat.live.readers.give_back(tenant, slot)
 
     return Stream(body(), media_type="text/event-stream", headers=STREAM_HEADERS)
 
