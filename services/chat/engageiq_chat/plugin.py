@@ -82,8 +82,10 @@ class ChatPlugin(InitPluginProtocol):
             await services.live.settle(SHUTDOWN_GRACE_SECONDS)
 
         async def settle_content_signals() -> None:
-            # The last turns' signals are written after their streams; let them land.
+            # The last turns' signals are written after their streams; let them land, and the
+            # merges that drop deleted conversations from search indexes.
             await services.content.signals.settled()
+            await services.conversation_search.settled()
 
         app_config.route_handlers = [
             *app_config.route_handlers,

@@ -5,6 +5,7 @@ two instances keeping one user's index."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -279,3 +280,23 @@ def test_a_first_build_sweeps_key_ranges_of_the_users_messages(
         snippet = match["snippet"]
         assert snippet["role"] == "user"
         assert marked(snippet["text"], snippet["highlights"]) == ["Okapi"]
+
+
+def test_a_deleted_conversations_text_leaves_the_stored_index_without_another_search(
+    harness: ChatHarness, client: TestClient[Litestar]
+) -> None:
+    """A user who deletes a conversation and never searches again: its words must not stay
+    in their stored index for good."""
+    owner = harness.headers(*OWNER)
+    gone = chat(client, owner, "Our Quetzalcoatl deal terms")[0].data["conversationId"]
+    kept = chat(client, owner, "Kickoff with Initech")[0].data["conversationId"]
+    assert ids(search(client, owner, "quetzalcoatl")) == [gone]
+    assert "Quetzalcoatl" in stored_index_text(harness, OWNER)
+    assert client.delete(f"/api/conversations/{gone}", headers=owner).status_code == 204
+    deadline = time.monotonic() + 10
+    while "Quetzalcoatl" in stored_index_text(harness, OWNER) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    text = stored_index_text(harness, OWNER)
+    assert "Quetzalcoatl" not in text
+    assert "Initech" in text
+    assert ids(search(client, owner, "initech")) == [kept]

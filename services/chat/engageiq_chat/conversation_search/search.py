@@ -15,6 +15,7 @@ head read and the catch-up listing, then works in memory."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import threading
@@ -179,14 +180,34 @@ class ConversationSearch:
         self._cache = cache or IndexCache()
         # Held only while a search of that user runs: no lock is kept per user ever seen.
         self._locks: WeakValueDictionary[str, anyio.Lock] = WeakValueDictionary()
+        self._merges: set[asyncio.Task[None]] = set()
 
     async def renamed(self, tenant: TenantContext, conversation_id: str) -> None:
         """Called after a rename: the next search re-reads the title."""
         await self._segments.note(tenant, "renamed", f"{conversation_id}@{keys.now_iso()}")
 
     async def deleted(self, tenant: TenantContext, conversation_id: str) -> None:
-        """Called after a delete: the next search drops the conversation's text."""
-        await self._segments.note(tenant, "dead", conversation_id)
+        """Called at a delete: searches stop matching the conversation at once, and a merge
+        started in the background drops its text from the stored index (waiting for the
+        user's next search would keep a deleted conversation's words for good in the index
+        of a user who never searches again). A user without an index has nothing to drop."""
+        if await self._segments.note(tenant, "dead", conversation_id):
+            task = asyncio.create_task(self._compact(tenant), name="conversation_index_merge")
+            # The loop holds tasks weakly: keep each until it is done.
+            self._merges.add(task)
+            task.add_done_callback(self._merges.discard)
+
+    async def _compact(self, tenant: TenantContext) -> None:
+        try:
+            await self.current(tenant)
+        except Exception:
+            # The `dead` note stays: searches exclude the conversation, the next one merges.
+            log.warning("conversation_index_merge_failed", exc_info=True)
+
+    async def settled(self) -> None:
+        """Wait for the merges started by deletes (tests, and a graceful shutdown)."""
+        while self._merges:
+            await asyncio.gather(*self._merges, return_exceptions=True)
 
     async def search(
         self, tenant: TenantContext, query: str, limit: int, cursor: str | None

@@ -9,7 +9,6 @@ them, reads the head again). A writer that loses the race deletes the segment it
 
 from __future__ import annotations
 
-import contextlib
 import secrets
 import zlib
 from collections.abc import Sequence
@@ -232,10 +231,11 @@ class SegmentStore:
             return False
         return True
 
-    async def note(self, tenant: TenantContext, attribute: str, entry: str) -> None:
+    async def note(self, tenant: TenantContext, attribute: str, entry: str) -> bool:
         """Add `entry` to the head's `renamed` or `dead` set: the next search applies it. A user
-        without an index (never searched) has nothing to correct: no head is created."""
-        with contextlib.suppress(ConditionFailed):
+        without an index (never searched) has nothing to correct: no head is created, and
+        False says so."""
+        try:
             await self._tables.call(
                 tenant,
                 "update_item",
@@ -246,3 +246,6 @@ class SegmentStore:
                 ExpressionAttributeNames={"#set": attribute},
                 ExpressionAttributeValues=values({":entry": {entry}}),
             )
+        except ConditionFailed:
+            return False
+        return True
