@@ -181,6 +181,7 @@ class ConversationSearch:
         # Held only while a search of that user runs: no lock is kept per user ever seen.
         self._locks: WeakValueDictionary[str, anyio.Lock] = WeakValueDictionary()
         self._merges: set[asyncio.Task[None]] = set()
+        self._merge_due: set[str] = set()
 
     async def renamed(self, tenant: TenantContext, conversation_id: str) -> None:
         """Called after a rename: the next search re-reads the title."""
@@ -191,7 +192,12 @@ class ConversationSearch:
         started in the background drops its text from the stored index (waiting for the
         user's next search would keep a deleted conversation's words for good in the index
         of a user who never searches again). A user without an index has nothing to drop."""
-        if await self._segments.note(tenant, "dead", conversation_id):
+        partition = keys.partition(tenant)
+        noted = await self._segments.note(tenant, "dead", conversation_id)
+        # A merge waiting for the user's lock reads the head when it gets it: it drops this
+        # one too (a user deleting fifty conversations gets a few merges, not fifty).
+        if noted and partition not in self._merge_due:
+            self._merge_due.add(partition)
             task = asyncio.create_task(self._compact(tenant), name="conversation_index_merge")
             # The loop holds tasks weakly: keep each until it is done.
             self._merges.add(task)
@@ -203,6 +209,9 @@ class ConversationSearch:
         except Exception:
             # The `dead` note stays: searches exclude the conversation, the next one merges.
             log.warning("conversation_index_merge_failed", exc_info=True)
+        finally:
+            # A merge that failed before its head read lets the next delete start another.
+            self._merge_due.discard(keys.partition(tenant))
 
     async def settled(self) -> None:
         """Wait for the merges started by deletes (tests, and a graceful shutdown)."""
@@ -298,6 +307,8 @@ class ConversationSearch:
     ) -> tuple[ConversationIndex, frozenset[str]]:
         fallback: tuple[ConversationIndex, frozenset[str]] | None = None
         for _ in range(PUBLISH_ATTEMPTS):
+            # From here the head read sees every delete noted so far (`deleted`).
+            self._merge_due.discard(partition)
             head = await self._segments.head(tenant)
             try:
                 index = await self._view(tenant, partition, head)
