@@ -1745,6 +1745,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `too_many_readers`: the caller already has that many answers being followed on this instance (`Retry-After`: seconds). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
             503: {
                 headers: {
@@ -3140,6 +3151,15 @@ export interface operations {
             };
             /** @description `play_not_found`: no such play of yours or of your organisation. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `play_changed`: the play changed while this request was being applied. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
