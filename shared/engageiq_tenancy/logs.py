@@ -21,9 +21,10 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     handler.setFormatter(json_formatter(service))
     logging.basicConfig(handlers=[handler], level=level, force=True)
     # uvicorn installs its own plain-text handlers when no --log-config is given.
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
+    silence_uvicorn_access()
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
 
@@ -159,6 +160,16 @@ def _drop_keys(*keys: str) -> Any:
     return drop
 
 
+def silence_uvicorn_access() -> None:
+    """Drop uvicorn's own access line, whatever uvicorn was started with: the services write
+    theirs (`AccessLog`, with the request's ids), and uvicorn's holds the raw path and query,
+    a shared link's token and a user's search words included (decision 0113)."""
+    access = logging.getLogger("uvicorn.access")
+    access.handlers.clear()
+    access.propagate = False
+    access.disabled = True
+
+
 # Loggers that are chatty at INFO and say nothing the services' own lines do not.
 QUIET_LOGGERS: Final = ("botocore", "boto3", "urllib3", "httpx", "httpcore")
 
@@ -181,7 +192,8 @@ def uvicorn_log_config(service: str, level: str = "INFO") -> dict[str, Any]:
         "loggers": {
             "uvicorn": {"handlers": [], "propagate": True},
             "uvicorn.error": {"handlers": [], "propagate": True},
-            "uvicorn.access": {"handlers": [], "propagate": True},
+            # Never shown: see `silence_uvicorn_access`.
+            "uvicorn.access": {"handlers": [], "propagate": False},
             **{name: {"level": "WARNING"} for name in QUIET_LOGGERS},
         },
     }

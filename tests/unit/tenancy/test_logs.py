@@ -162,3 +162,30 @@ def test_access_line_has_the_fields_of_a_structlog_line() -> None:
     assert len(ours) == len(theirs)
     assert ours.endswith("Z")
     assert ours[:10] == theirs[:10]
+
+
+def test_uvicorns_own_access_line_never_shows_a_links_token_or_a_query() -> None:
+    """The services write their own access line (the token replaced, no query); uvicorn's,
+    with the raw path, is dropped however uvicorn was configured (`--log-config` or not)."""
+    access = """
+        import logging
+        logging.getLogger("uvicorn.access").info(
+            '%s - "%s %s HTTP/%s" %d', "127.0.0.1:0", "GET",
+            "/api/shared/aSaVRiUEyqqZSEvmbTOI-YBDqThA9bPZyUCXw7QoaxU?q=acme+merger", "1.1", 200
+        )
+        logging.getLogger("uvicorn.error").info("still shown")
+    """
+    after_app = run_logging(access)
+    script = textwrap.dedent("""
+        import logging.config
+        from engageiq_tenancy.logs import uvicorn_log_config
+        logging.config.dictConfig(uvicorn_log_config("chat"))
+    """) + textwrap.dedent(access)
+    before_app = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    ).stdout
+    assert [line["msg"] for line in after_app] == ["still shown"]
+    assert "still shown" in before_app
+    for output in (json.dumps(after_app), before_app):
+        assert "aSaVRiUEyqqZSEvmbTOI" not in output
+        assert "merger" not in output
