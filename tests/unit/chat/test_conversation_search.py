@@ -300,3 +300,39 @@ def test_a_deleted_conversations_text_leaves_the_stored_index_without_another_se
     assert "Quetzalcoatl" not in text
     assert "Initech" in text
     assert ids(search(client, owner, "initech")) == [kept]
+
+
+def test_an_answer_indexed_half_written_is_found_whole_once_its_generator_died(
+    harness: ChatHarness, client: TestClient[Litestar]
+) -> None:
+    """A search indexes an answer being written; its generator checkpoints more text, then
+    dies (its instance killed): nothing rewrites the conversation, yet its last text is
+    found by the next search, not only what the index read mid-answer."""
+    owner = harness.headers(*OWNER)
+    cid = chat(client, owner, "Where does Acme keep its data?")[0].data["conversationId"]
+    table = harness.resources.tables["conversations"]
+    db = dynamodb(harness.resources)
+    answer = next(
+        i
+        for i in db.scan(TableName=table)["Items"]
+        if i.get("role", {}).get("S") == "assistant" and i["conversationId"]["S"] == cid
+    )
+
+    def checkpoint(content: str, at_ms: int) -> None:
+        db.update_item(
+            TableName=table,
+            Key={"pk": answer["pk"], "sk": answer["sk"]},
+            UpdateExpression="SET #status = :streaming, content = :content, checkpointAt = :at",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":streaming": {"S": "streaming"},
+                ":content": {"S": content},
+                ":at": {"N": str(at_ms)},
+            },
+        )
+
+    now_ms = int(time.time() * 1000)
+    checkpoint("Acme keeps", now_ms)  # being written: the search reads it half done
+    assert ids(search(client, owner, "acme")) == [cid]
+    checkpoint("Acme keeps its data in Oaxaca", now_ms - 60_000)  # then it died
+    assert ids(search(client, owner, "oaxaca")) == [cid]

@@ -52,6 +52,7 @@ from engageiq_chat.conversation_search.segments import (
 )
 from engageiq_chat.conversations import keys
 from engageiq_chat.conversations.store import ACTIVE, Conversation, conversation_from_item
+from engageiq_chat.messages.model import LEASE_SECONDS, MessageStatus, epoch_ms
 from engageiq_chat.storage import DynamoTables, values
 from engageiq_search.tokens import Tokenizer
 from engageiq_tenancy.context import TenantContext
@@ -319,7 +320,8 @@ class ConversationSearch:
             if not stale and not dead:
                 return index, dead
             started = time.perf_counter()
-            changed = await self._read(tenant, stale)
+            unsettled: set[str] = set()
+            changed = await self._read(tenant, stale, unsettled)
             read = time.perf_counter()
             updated = index.with_changes(changed, removed=dead)
             fallback = (updated, dead)
@@ -340,6 +342,13 @@ class ConversationSearch:
             )
             if published:
                 self._cache.put(partition, _Cached(head.version + 1, segments, updated))
+                for conversation_id in unsettled:
+                    # Indexed with an answer half written: re-read at the next search (as a
+                    # rename is), until it is whole. A generator that dies never rewrites
+                    # the conversation, so its last checkpoint would otherwise stay unfound.
+                    await self._segments.note(
+                        tenant, "renamed", f"{conversation_id}@{keys.now_iso()}"
+                    )
                 if merge:
                     await self._segments.remove(tenant, head.segments)
                 log.info(
@@ -412,9 +421,10 @@ class ConversationSearch:
         return list(stale.values()), head.renamed, frozenset(gone)
 
     async def _read(
-        self, tenant: TenantContext, stale: Sequence[tuple[str, str, str]]
+        self, tenant: TenantContext, stale: Sequence[tuple[str, str, str]], unsettled: set[str]
     ) -> list[IndexedConversation]:
-        """The stale conversations indexed from their messages as stored now."""
+        """The stale conversations indexed from their messages as stored now; those with an
+        answer still being written are added to `unsettled`."""
         if not stale:
             return []
         wanted = {cid for cid, _, _ in stale}
@@ -431,7 +441,7 @@ class ConversationSearch:
 
         async def read(first: str, last: str) -> None:
             async with limiter:
-                await self._messages(tenant, first, last, texts, wanted)
+                await self._messages(tenant, first, last, texts, wanted, unsettled)
 
         async with anyio.create_task_group() as group:
             for part in ranges:
@@ -445,9 +455,11 @@ class ConversationSearch:
         last: str,
         texts: dict[str, list[IndexedMessage]],
         wanted: set[str],
+        unsettled: set[str],
     ) -> None:
         """The messages of conversations `first` to `last` (ids, in key order) that are
-        `wanted`, appended to `texts` in time order."""
+        `wanted`, appended to `texts` in time order; the conversations with an answer still
+        being written (by a live generator) added to `unsettled`."""
         bounds = {
             ":pk": keys.partition(tenant),
             ":first": keys.message_prefix(first),
@@ -458,9 +470,11 @@ class ConversationSearch:
             "TableName": self._tables.conversations,
             "KeyConditionExpression": "pk = :pk AND sk BETWEEN :first AND :last",
             "ExpressionAttributeValues": values(bounds),
-            "ProjectionExpression": "id, conversationId, #role, content",
-            "ExpressionAttributeNames": {"#role": "role"},
+            "ProjectionExpression": "id, conversationId, #role, content, #status, checkpointAt",
+            "ExpressionAttributeNames": {"#role": "role", "#status": "status"},
         }
+        # An answer being written grows by checkpoints, which leave `updatedAt` alone.
+        live_since = epoch_ms(time.time() - LEASE_SECONDS)
         while True:
             answer = await self._tables.call(tenant, "query", **request)
             for item in map(from_item, answer.get("Items", [])):
@@ -469,6 +483,11 @@ class ConversationSearch:
                     texts.setdefault(cid, []).append(
                         IndexedMessage(item["id"], item["role"], item.get("content", ""))
                     )
+                    if (
+                        item.get("status") == MessageStatus.STREAMING.value
+                        and int(item.get("checkpointAt") or 0) >= live_since
+                    ):
+                        unsettled.add(cid)
             if "LastEvaluatedKey" not in answer:
                 return
             request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
