@@ -18,8 +18,10 @@ from engageiq_chat.plays.store import Play, PlayNameTaken, PlayStore
 from engageiq_chat.plays.template import (
     MAX_TEMPLATE_CHARS,
     MAX_VARIABLES,
+    InvalidTemplate,
     TooManyVariables,
     UnknownVariable,
+    clean_template,
     fill,
     template_variables,
 )
@@ -70,6 +72,14 @@ def test_anything_else_in_braces_is_an_unknown_variable(template: str, found: st
     assert refused.value.code == "unknown_play_variable"
     assert f"'{found}" in refused.value.message
     assert "{name}" in refused.value.message
+
+
+def test_a_template_keeps_no_control_characters_but_keeps_its_lines() -> None:
+    assert clean_template("Call\x00 prep\x1b[31m for {account}\r\n\tthen\x85 send") == (
+        "Call prep[31m for {account}\n\tthen send"
+    )
+    with pytest.raises(InvalidTemplate):
+        clean_template("\x00\x07 \x7f")
 
 
 def test_a_template_has_a_bounded_number_of_variables() -> None:

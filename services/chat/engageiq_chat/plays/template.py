@@ -23,6 +23,9 @@ MAX_VARIABLE_CHARS: Final = 40
 # Shown in an error: enough of what was found to recognise it.
 _FOUND_CHARS: Final = 50
 
+# C0 and C1 controls and DEL, except tab and line feed: invisible in the composer and the admin
+# list, and nothing a person writes into a prompt (a NUL pasted from another tool, ESC codes).
+_CONTROLS: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _TOKEN: Final = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 VARIABLE_NAME: Final = re.compile(r"[^\W\d_]\w*(?: \w+)*")
 """A letter first; then letters, digits and `_`, with single spaces only between words (each
@@ -51,9 +54,11 @@ def is_variable_name(name: str) -> bool:
 
 
 def clean_template(raw: str) -> str:
-    """`raw` as stored: NFC, line ends as `\\n`, no white space at either end. Raises
-    `InvalidTemplate` when that is empty or longer than `MAX_TEMPLATE_CHARS`."""
-    text = unicodedata.normalize("NFC", raw).replace("\r\n", "\n").replace("\r", "\n").strip()
+    """`raw` as stored: NFC, line ends as `\\n`, control characters other than tab and line
+    feed dropped, no white space at either end. Raises `InvalidTemplate` when that is empty or
+    longer than `MAX_TEMPLATE_CHARS`."""
+    text = unicodedata.normalize("NFC", raw).replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROLS.sub("", text).strip()
     if not text or len(text) > MAX_TEMPLATE_CHARS:
         raise InvalidTemplate()
     return text
