@@ -20,6 +20,7 @@ from engageiq_chat.services import ChatServices
 from engageiq_chat.settings import ChatSettings
 from engageiq_tenancy.context import Role as TenantRole
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.tenant_gate import StorageUnavailable
 from tests.support.chat import ChatHarness, ScriptedProvider, chat, dynamodb, service_settings
 
 OWNER = ("acme", "owner-1")
@@ -279,3 +280,26 @@ def test_a_first_build_sweeps_key_ranges_of_the_users_messages(
         snippet = match["snippet"]
         assert snippet["role"] == "user"
         assert marked(snippet["text"], snippet["highlights"]) == ["Okapi"]
+
+
+def test_a_sweep_that_storage_fails_answers_503_like_any_storage_failure(
+    harness: ChatHarness, client: TestClient[Litestar], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engageiq_chat.conversation_search import search as module
+
+    # A rep's first search reads ranges in a task group; one range timing out (as against a
+    # busy local moto) must be the coded, retryable 503, not an ExceptionGroup's 500.
+    monkeypatch.setattr(module, "SWEEP_THRESHOLD", 1)
+    monkeypatch.setattr(module, "READ_CONCURRENCY", 2)
+    owner = harness.headers(*OWNER)
+    for n in range(3):
+        chat(client, owner, f"Quokka call {n}")
+
+    async def timed_out(*args: Any, **kwargs: Any) -> None:
+        raise StorageUnavailable()
+
+    monkeypatch.setattr(module.ConversationSearch, "_messages", timed_out)
+    response = client.get("/api/conversations", params={"q": "quokka"}, headers=owner)
+    assert response.status_code == 503, response.text
+    assert response.json()["code"] == "service_unavailable"
+    assert "Retry-After" in response.headers

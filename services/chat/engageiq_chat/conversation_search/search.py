@@ -401,9 +401,14 @@ class ConversationSearch:
             async with limiter:
                 await self._messages(tenant, first, last, texts, wanted)
 
-        async with anyio.create_task_group() as group:
-            for part in ranges:
-                group.start_soon(read, part[0], part[-1])
+        try:
+            async with anyio.create_task_group() as group:
+                for part in ranges:
+                    group.start_soon(read, part[0], part[-1])
+        except ExceptionGroup as failed:
+            # A sweep's failure is the request's (a StorageUnavailable is the coded 503 the
+            # error handler knows); the group around it would be an unhandled 500.
+            raise _first_leaf(failed) from failed
         return await anyio.to_thread.run_sync(_build, list(stale), texts)
 
     async def _messages(
@@ -440,3 +445,9 @@ class ConversationSearch:
             if "LastEvaluatedKey" not in answer:
                 return
             request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+
+def _first_leaf(group: ExceptionGroup[Exception]) -> Exception:
+    """The first exception raised inside `group`, nested groups unwrapped."""
+    first = group.exceptions[0]
+    return _first_leaf(first) if isinstance(first, ExceptionGroup) else first
