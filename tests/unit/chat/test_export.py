@@ -254,3 +254,19 @@ def test_the_export_reads_a_page_only_when_the_previous_one_is_sent(
     # each sent before the next page is read.
     assert [r for r, _ in seen] == [0, 1, 2, 3, 3]
     assert reads == [100, 100, 50]
+
+
+def test_markdown_sources_stay_one_per_line_when_the_note_is_rendered(
+    governed: ChatHarness,
+) -> None:
+    from markdown_it import MarkdownIt
+
+    # A CRM note or a Markdown mail renders CommonMark, which joins plain consecutive lines:
+    # the sources must be list items to stay one per line.
+    headers = governed.headers()
+    with TestClient(governed.app()) as client:
+        cid = ask(client, headers)
+        markdown = export(client, headers, cid, "md")
+    rendered = MarkdownIt("commonmark").render(markdown.text)
+    assert "<li>[1] pricing.pdf, page 2 (version of 2026-11-02)</li>" in rendered
+    assert "<li>[2] notes.txt</li>" in rendered

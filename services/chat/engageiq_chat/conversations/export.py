@@ -3,8 +3,8 @@ a CRM note, or JSON of the documented shape below. Both are produced a page of m
 time (`transcript.pages`), so an export of thousands of messages never holds them all.
 
 Markdown: a title line, then each question and answer under a bold label with its time; under
-each answer its sources as numbered lines matching the answer's `[n]` markers:
-`[1] pricing.pdf, page 3 (version of 2026-11-02)`, or `[2] (source unavailable)` for a file
+each answer its sources as a list matching the answer's `[n]` markers:
+`- [1] pricing.pdf, page 3 (version of 2026-11-02)`, or `- [2] (source unavailable)` for a file
 the caller may no longer see or that is gone.
 
 JSON (`"format": "engageiq.conversation.v1"`)::
@@ -113,14 +113,15 @@ def _markdown_message(message: StoredMessage, wall: SourceWall) -> str:
         lines += ["", f"_(This answer is {message.status.value}.)_"]
     citations = exported_citations(message, wall)
     if citations:
-        lines += ["", "Sources:"]
+        # A list, not bare lines: rendered Markdown (a CRM note) joins consecutive lines.
+        lines += ["", "Sources:", ""]
         for c in citations:
             if not c.available:
-                lines.append(f"[{c.number}] {UNAVAILABLE}")
+                lines.append(f"- [{c.number}] {UNAVAILABLE}")
                 continue
             where = f", {c.location}" if c.location else ""
             version = f" (version of {str(c.version_date)[:10]})" if c.version_date else ""
-            lines.append(f"[{c.number}] {c.file_name}{where}{version}")
+            lines.append(f"- [{c.number}] {c.file_name}{where}{version}")
     return "\n".join(lines) + "\n\n"
 
 
