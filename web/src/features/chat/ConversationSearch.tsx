@@ -86,8 +86,11 @@ export function ConversationSearchResults({
 
   const shown = results && results.query === query ? results : null;
   const count = shown?.items.length ?? 0;
+  // A failed search says so (its notice says why) rather than "Searching…" for ever.
   const status = !shown
-    ? "Searching…"
+    ? problem && !searching
+      ? "The search did not finish."
+      : "Searching…"
     : count === 0
       ? `No conversation mentions “${query}”.`
       : `${count}${shown.nextCursor ? "+" : ""} conversation${count === 1 ? "" : "s"} found.`;
