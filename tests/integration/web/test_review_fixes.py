@@ -1,5 +1,6 @@
 """Found by using issue 24's features as a new user would (the review after the merge): a
-conversation search that fails says so instead of "Searching…" for ever."""
+conversation search that fails says so instead of "Searching…" for ever, and a slow one (a
+rep's first search builds their index) says why it takes a while."""
 
 from __future__ import annotations
 
@@ -36,3 +37,25 @@ def test_a_failed_search_stops_saying_searching(page: Page, web: WebPlatform) ->
     expect(results.get_by_role("alert")).to_be_visible()
     expect(results.get_by_role("status")).to_have_text("The search did not finish.")
     assert axe_violations(page) == []
+
+
+def test_a_slow_first_search_says_why_it_takes_a_while(page: Page, web: WebPlatform) -> None:
+    sign_in(page, web, new_tenant(web, "srchslow"))
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        # Not answered yet, as while a rep's first search reads 20,000 messages.
+        held.append(route)
+
+    page.route("**/api/conversations?q=*", hold)
+    results = search(page, "quetzal")
+    status = results.get_by_role("status")
+    expect(status).to_have_text("Searching…")
+    expect(status).to_contain_text("a first search reads all your conversations", timeout=10_000)
+    assert axe_violations(page) == []
+    held[0].fulfill(
+        status=200,
+        headers={"Content-Type": "application/json"},
+        body=json.dumps({"conversations": [], "nextCursor": None, "matches": []}),
+    )
+    expect(status).to_have_text("No conversation mentions “quetzal”.")
