@@ -303,3 +303,34 @@ def test_a_sweep_that_storage_fails_answers_503_like_any_storage_failure(
     assert response.status_code == 503, response.text
     assert response.json()["code"] == "service_unavailable"
     assert "Retry-After" in response.headers
+
+
+def test_a_first_build_against_the_local_moto_reads_one_range_at_a_time(
+    harness: ChatHarness, client: TestClient[Litestar], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engageiq_chat.conversation_search import search as module
+
+    # moto answers one request at a time: eight ranges at once only slowed each other into
+    # read timeouts (a rep's first search at 2,000 conversations failed after 52 s).
+    monkeypatch.setattr(module, "SWEEP_THRESHOLD", 1)
+    owner = harness.headers(*OWNER)
+    made = {chat(client, owner, f"Wombat call {n}")[0].data["conversationId"] for n in range(5)}
+    reading = module.ConversationSearch._messages
+    in_flight: list[int] = [0]
+    most: list[int] = [0]
+
+    async def counted(self: Any, *args: Any) -> None:
+        in_flight[0] += 1
+        most[0] = max(most[0], in_flight[0])
+        try:
+            await asyncio.sleep(0.02)
+            await reading(self, *args)
+        finally:
+            in_flight[0] -= 1
+
+    monkeypatch.setattr(module.ConversationSearch, "_messages", counted)
+    local = ChatServices.build(service_settings(harness.resources), ChatSettings())
+    tenant = TenantContext("acme", OWNER[1], OWNER[1], frozenset({TenantRole.MEMBER}))
+    page = asyncio.run(local.conversation_search.search(tenant, "wombat", 20, None))
+    assert {c.id for c in page.conversations} == made
+    assert most[0] == 1

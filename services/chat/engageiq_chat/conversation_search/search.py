@@ -67,6 +67,9 @@ MAX_SEGMENTS: Final = 8
 """Past this many segments a publish merges them all into one."""
 PUBLISH_ATTEMPTS: Final = 3
 READ_CONCURRENCY: Final = 8
+"""Key ranges of a first build read at once on DynamoDB; the local platform's moto answers one
+request at a time, where parallel pages only slow each other into read timeouts (one at a
+time there)."""
 SWEEP_THRESHOLD: Final = 200
 """Conversations to re-read above which sweeps of the user's messages over key ranges beat a
 Query per conversation (a user's first search)."""
@@ -173,8 +176,15 @@ def _matches(
 
 
 class ConversationSearch:
-    def __init__(self, tables: DynamoTables, cache: IndexCache | None = None) -> None:
+    def __init__(
+        self,
+        tables: DynamoTables,
+        cache: IndexCache | None = None,
+        *,
+        readers: int = READ_CONCURRENCY,
+    ) -> None:
         self._tables = tables
+        self._readers = readers
         self._segments = SegmentStore(tables)
         self._cache = cache or IndexCache()
         # Held only while a search of that user runs: no lock is kept per user ever seen.
@@ -395,7 +405,7 @@ class ConversationSearch:
         else:
             ranges = [[cid] for cid in ordered]
         texts: dict[str, list[IndexedMessage]] = {}
-        limiter = anyio.CapacityLimiter(READ_CONCURRENCY)
+        limiter = anyio.CapacityLimiter(self._readers)
 
         async def read(first: str, last: str) -> None:
             async with limiter:
