@@ -12,7 +12,7 @@ JSON (`"format": "engageiq.conversation.v1"`)::
     {"format": "engageiq.conversation.v1", "exportedAt": "<ISO 8601>",
      "conversation": {"id", "title", "createdAt", "updatedAt"},
      "messages": [{"id", "role": "user"|"assistant", "createdAt", "status": "complete"|
-                   "incomplete"|"failed", "content", "citations": [
+                   "incomplete"|"failed"|"streaming", "content", "citations": [
                      {"number", "available": true, "fileId", "fileName", "location",
                       "versionDate", "quote"} | {"number", "available": false}]}]}
 
@@ -47,6 +47,12 @@ FORMATS: Final[dict[str, tuple[str, str]]] = {
 JSON_FORMAT: Final = "engageiq.conversation.v1"
 FILE_NAME_CHARS: Final = 60
 UNAVAILABLE: Final = "(source unavailable)"
+UNFINISHED: Final[dict[MessageStatus, str]] = {
+    MessageStatus.INCOMPLETE: "This answer is incomplete.",
+    MessageStatus.FAILED: "This answer failed.",
+    MessageStatus.STREAMING: "This answer was still being written when exported.",
+}
+"""The line under an answer that did not end normally, in Markdown."""
 
 
 class ExportedCitation(msgspec.Struct, rename="camel", kw_only=True, omit_defaults=True):
@@ -109,8 +115,9 @@ def _when(iso: str) -> str:
 def _markdown_message(message: StoredMessage, wall: SourceWall) -> str:
     label = "Question" if message.role == Role.USER else "Answer"
     lines = [f"**{label}** · {_when(message.created_at)}", "", message.content.strip()]
-    if message.role == Role.ASSISTANT and message.status != MessageStatus.COMPLETE:
-        lines += ["", f"_(This answer is {message.status.value}.)_"]
+    note = UNFINISHED.get(message.status)
+    if message.role == Role.ASSISTANT and note:
+        lines += ["", f"_({note})_"]
     citations = exported_citations(message, wall)
     if citations:
         # A list, not bare lines: rendered Markdown (a CRM note) joins consecutive lines.
