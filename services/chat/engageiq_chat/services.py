@@ -9,7 +9,7 @@ from engageiq_chat.content.loop import ContentLoop
 from engageiq_chat.context.files_retrieval import FilesRetriever
 from engageiq_chat.context.prompt import PromptBuilder
 from engageiq_chat.context.retrieval import NoRetriever, Retriever
-from engageiq_chat.conversation_search.search import ConversationSearch
+from engageiq_chat.conversation_search.search import READ_CONCURRENCY, ConversationSearch
 from engageiq_chat.conversations.store import ConversationStore
 from engageiq_chat.feedback.store import FeedbackStore
 from engageiq_chat.knowledge.scope import Knowledge
@@ -110,7 +110,10 @@ class ChatServices:
             tables=tables,
             shares=ShareStore(tables),
             plays=PlayStore(tables),
-            conversation_search=ConversationSearch(tables),
+            # A local endpoint is moto (ServiceSettings refuses one elsewhere): one reader.
+            conversation_search=ConversationSearch(
+                tables, readers=1 if service.aws_endpoint_url else READ_CONCURRENCY
+            ),
         )
 
 

@@ -121,7 +121,7 @@ def test_share_open_as_a_colleague_continue_as_own_export_and_revoke(
     assert "**Question**" in text
     assert "It costs 65 dollars per seat[1] and gets offline mode[2]." in text
     assert re.search(
-        rf"\n\[1\] {re.escape(PRICING[0])}[^\n]* \(version of \d{{4}}-\d\d-\d\d\)\n", text
+        rf"\n- \[1\] {re.escape(PRICING[0])}[^\n]* \(version of \d{{4}}-\d\d-\d\d\)\n", text
     )
     assert f"[2] {BOARD[0]}" in text  # the admin may see it
     menu.click()

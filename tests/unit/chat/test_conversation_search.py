@@ -21,6 +21,7 @@ from engageiq_chat.services import ChatServices
 from engageiq_chat.settings import ChatSettings
 from engageiq_tenancy.context import Role as TenantRole
 from engageiq_tenancy.context import TenantContext
+from engageiq_tenancy.tenant_gate import StorageUnavailable
 from tests.support.chat import ChatHarness, ScriptedProvider, chat, dynamodb, service_settings
 
 OWNER = ("acme", "owner-1")
@@ -336,3 +337,57 @@ def test_an_answer_indexed_half_written_is_found_whole_once_its_generator_died(
     assert ids(search(client, owner, "acme")) == [cid]
     checkpoint("Acme keeps its data in Oaxaca", now_ms - 60_000)  # then it died
     assert ids(search(client, owner, "oaxaca")) == [cid]
+
+
+def test_a_sweep_that_storage_fails_answers_503_like_any_storage_failure(
+    harness: ChatHarness, client: TestClient[Litestar], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engageiq_chat.conversation_search import search as module
+
+    # A rep's first search reads ranges in a task group; one range timing out (as against a
+    # busy local moto) must be the coded, retryable 503, not an ExceptionGroup's 500.
+    monkeypatch.setattr(module, "SWEEP_THRESHOLD", 1)
+    monkeypatch.setattr(module, "READ_CONCURRENCY", 2)
+    owner = harness.headers(*OWNER)
+    for n in range(3):
+        chat(client, owner, f"Quokka call {n}")
+
+    async def timed_out(*args: Any, **kwargs: Any) -> None:
+        raise StorageUnavailable()
+
+    monkeypatch.setattr(module.ConversationSearch, "_messages", timed_out)
+    response = client.get("/api/conversations", params={"q": "quokka"}, headers=owner)
+    assert response.status_code == 503, response.text
+    assert response.json()["code"] == "service_unavailable"
+    assert "Retry-After" in response.headers
+
+
+def test_a_first_build_against_the_local_moto_reads_one_range_at_a_time(
+    harness: ChatHarness, client: TestClient[Litestar], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engageiq_chat.conversation_search import search as module
+
+    # moto answers one request at a time: eight ranges at once only slowed each other into
+    # read timeouts (a rep's first search at 2,000 conversations failed after 52 s).
+    monkeypatch.setattr(module, "SWEEP_THRESHOLD", 1)
+    owner = harness.headers(*OWNER)
+    made = {chat(client, owner, f"Wombat call {n}")[0].data["conversationId"] for n in range(5)}
+    reading = module.ConversationSearch._messages
+    in_flight: list[int] = [0]
+    most: list[int] = [0]
+
+    async def counted(self: Any, *args: Any) -> None:
+        in_flight[0] += 1
+        most[0] = max(most[0], in_flight[0])
+        try:
+            await asyncio.sleep(0.02)
+            await reading(self, *args)
+        finally:
+            in_flight[0] -= 1
+
+    monkeypatch.setattr(module.ConversationSearch, "_messages", counted)
+    local = ChatServices.build(service_settings(harness.resources), ChatSettings())
+    tenant = TenantContext("acme", OWNER[1], OWNER[1], frozenset({TenantRole.MEMBER}))
+    page = asyncio.run(local.conversation_search.search(tenant, "wombat", 20, None))
+    assert {c.id for c in page.conversations} == made
+    assert most[0] == 1

@@ -19,6 +19,7 @@ from engageiq_chat.context.retrieval import Passage
 from engageiq_chat.conversations import keys
 from engageiq_chat.conversations.export import export_chunks
 from engageiq_chat.ids import new_id
+from engageiq_chat.knowledge.sources import SourceWall
 from engageiq_chat.messages.model import Citation, MessageStatus, Role, StoredMessage
 from engageiq_chat.plugin import ChatPlugin
 from engageiq_chat.services import ChatServices
@@ -308,3 +309,44 @@ def test_an_answers_images_and_raw_html_show_as_text_as_in_the_web_app(
         r"**Pro** costs 30 EUR. !\[chart](https://tracker.example/x?d=secret) "
         "&lt;img src=https://t.example/p.png> a < b `<kbd>`\n```\n<div>![kept](code)</div>\n```"
     ) in text
+
+
+def test_markdown_sources_stay_one_per_line_when_the_note_is_rendered(
+    governed: ChatHarness,
+) -> None:
+    from markdown_it import MarkdownIt
+
+    # A CRM note or a Markdown mail renders CommonMark, which joins plain consecutive lines:
+    # the sources must be list items to stay one per line.
+    headers = governed.headers()
+    with TestClient(governed.app()) as client:
+        cid = ask(client, headers)
+        markdown = export(client, headers, cid, "md")
+    rendered = MarkdownIt("commonmark").render(markdown.text)
+    assert "<li>[1] pricing.pdf, page 2 (version of 2026-11-02)</li>" in rendered
+    assert "<li>[2] notes.txt</li>" in rendered
+
+
+@pytest.mark.parametrize(
+    ("status", "note"),
+    [
+        (MessageStatus.INCOMPLETE, "_(This answer is incomplete.)_"),
+        (MessageStatus.FAILED, "_(This answer failed.)_"),
+        (MessageStatus.STREAMING, "_(This answer was still being written when exported.)_"),
+    ],
+)
+def test_an_unfinished_answer_says_so_in_words(status: MessageStatus, note: str) -> None:
+    from engageiq_chat.conversations.export import _markdown_message
+
+    # Exported while the answer is written (or after it failed): a sentence, not "is streaming".
+    answer = StoredMessage(
+        id="m1",
+        conversation_id="c1",
+        role=Role.ASSISTANT,
+        content="Pro costs",
+        created_at="2026-12-06T09:00:00.000000Z",
+        status=status,
+        route="general",
+    )
+    wall = SourceWall(view=None, reader=None, existing=frozenset())  # type: ignore[arg-type]
+    assert note in _markdown_message(answer, wall)

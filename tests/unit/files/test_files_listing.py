@@ -190,14 +190,19 @@ def test_a_refused_direct_upload_leaves_no_record(
     assert governance.raw_partition(tenant) == []
 
 
-def record(file_id: str, status: FileStatus, awaiting: bool = False) -> ListedRow:
+def record(
+    file_id: str,
+    status: FileStatus,
+    awaiting: bool = False,
+    created_at: str = "2026-12-06T10:00:00Z",
+) -> ListedRow:
     return ListedRow(
         FileRecord(
             id=file_id,
             name=file_id,
             status=status,
             object_key="k",
-            created_at="2026-12-06T00:00:00Z",
+            created_at=created_at,
             awaiting_upload=awaiting,
         )
     )
@@ -207,7 +212,7 @@ def test_batch_progress_counts_the_uploads_since_the_oldest_in_progress() -> Non
     ready, done, failed = FileStatus.READY, FileStatus.READY, FileStatus.FAILED
     assert batch_progress([record("01", ready)]) is None
     rows = [
-        record("01", ready),  # before the batch
+        record("01", ready, created_at="2026-12-06T09:00:00Z"),  # an hour before the batch
         record("02", FileStatus.PROCESSING),
         record("03", done),
         record("04", failed),
@@ -215,3 +220,32 @@ def test_batch_progress_counts_the_uploads_since_the_oldest_in_progress() -> Non
         record("06", FileStatus.PENDING, awaiting=True),  # its bytes never arrived
     ]
     assert batch_progress(rows) == BatchProgress(processed=2, total=4)
+
+
+def test_batch_progress_only_grows_while_the_batch_finishes_out_of_order() -> None:
+    # 40 files uploaded a second apart; workers finish them in any order. The batch is the
+    # run of uploads around the oldest file still waiting: it must not shrink (and its count
+    # go back, "2 of 39" then "1 of 32") as the files at its start are done.
+    def batch(done: set[int]) -> list[ListedRow]:
+        return [
+            record(
+                f"{n:02d}",
+                FileStatus.READY if n in done else FileStatus.PENDING,
+                created_at=f"2026-12-06T10:00:{n:02d}Z",
+            )
+            for n in range(40)
+        ]
+
+    seen = [
+        batch(set()),
+        batch({0, 1, 5}),
+        batch(set(range(0, 10)) | {20}),
+        batch(set(range(0, 39))),
+    ]
+    assert [batch_progress(rows) for rows in seen] == [
+        BatchProgress(processed=0, total=40),
+        BatchProgress(processed=3, total=40),
+        BatchProgress(processed=11, total=40),
+        BatchProgress(processed=39, total=40),
+    ]
+    assert batch_progress(batch(set(range(40)))) is None

@@ -69,6 +69,9 @@ MAX_SEGMENTS: Final = 8
 """Past this many segments a publish merges them all into one."""
 PUBLISH_ATTEMPTS: Final = 3
 READ_CONCURRENCY: Final = 8
+"""Key ranges of a first build read at once on DynamoDB; the local platform's moto answers one
+request at a time, where parallel pages only slow each other into read timeouts (one at a
+time there)."""
 SWEEP_THRESHOLD: Final = 200
 """Conversations to re-read above which sweeps of the user's messages over key ranges beat a
 Query per conversation (a user's first search)."""
@@ -175,8 +178,15 @@ def _matches(
 
 
 class ConversationSearch:
-    def __init__(self, tables: DynamoTables, cache: IndexCache | None = None) -> None:
+    def __init__(
+        self,
+        tables: DynamoTables,
+        cache: IndexCache | None = None,
+        *,
+        readers: int = READ_CONCURRENCY,
+    ) -> None:
         self._tables = tables
+        self._readers = readers
         self._segments = SegmentStore(tables)
         self._cache = cache or IndexCache()
         # Held only while a search of that user runs: no lock is kept per user ever seen.
@@ -437,15 +447,20 @@ class ConversationSearch:
         else:
             ranges = [[cid] for cid in ordered]
         texts: dict[str, list[IndexedMessage]] = {}
-        limiter = anyio.CapacityLimiter(READ_CONCURRENCY)
+        limiter = anyio.CapacityLimiter(self._readers)
 
         async def read(first: str, last: str) -> None:
             async with limiter:
                 await self._messages(tenant, first, last, texts, wanted, unsettled)
 
-        async with anyio.create_task_group() as group:
-            for part in ranges:
-                group.start_soon(read, part[0], part[-1])
+        try:
+            async with anyio.create_task_group() as group:
+                for part in ranges:
+                    group.start_soon(read, part[0], part[-1])
+        except ExceptionGroup as failed:
+            # A sweep's failure is the request's (a StorageUnavailable is the coded 503 the
+            # error handler knows); the group around it would be an unhandled 500.
+            raise _first_leaf(failed) from failed
         return await anyio.to_thread.run_sync(_build, list(stale), texts)
 
     async def _messages(
@@ -491,3 +506,9 @@ class ConversationSearch:
             if "LastEvaluatedKey" not in answer:
                 return
             request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+
+def _first_leaf(group: ExceptionGroup[Exception]) -> Exception:
+    """The first exception raised inside `group`, nested groups unwrapped."""
+    first = group.exceptions[0]
+    return _first_leaf(first) if isinstance(first, ExceptionGroup) else first

@@ -3,8 +3,8 @@ a CRM note, or JSON of the documented shape below. Both are produced a page of m
 time (`transcript.pages`), so an export of thousands of messages never holds them all.
 
 Markdown: a title line, then each question and answer under a bold label with its time; under
-each answer its sources as numbered lines matching the answer's `[n]` markers:
-`[1] pricing.pdf, page 3 (version of 2026-11-02)`, or `[2] (source unavailable)` for a file
+each answer its sources as a list matching the answer's `[n]` markers:
+`- [1] pricing.pdf, page 3 (version of 2026-11-02)`, or `- [2] (source unavailable)` for a file
 the caller may no longer see or that is gone.
 
 JSON (`"format": "engageiq.conversation.v1"`)::
@@ -12,7 +12,7 @@ JSON (`"format": "engageiq.conversation.v1"`)::
     {"format": "engageiq.conversation.v1", "exportedAt": "<ISO 8601>",
      "conversation": {"id", "title", "createdAt", "updatedAt"},
      "messages": [{"id", "role": "user"|"assistant", "createdAt", "status": "complete"|
-                   "incomplete"|"failed", "content", "citations": [
+                   "incomplete"|"failed"|"streaming", "content", "citations": [
                      {"number", "available": true, "fileId", "fileName", "location",
                       "versionDate", "quote"} | {"number", "available": false}]}]}
 
@@ -48,6 +48,12 @@ FORMATS: Final[dict[str, tuple[str, str]]] = {
 JSON_FORMAT: Final = "engageiq.conversation.v1"
 FILE_NAME_CHARS: Final = 60
 UNAVAILABLE: Final = "(source unavailable)"
+UNFINISHED: Final[dict[MessageStatus, str]] = {
+    MessageStatus.INCOMPLETE: "This answer is incomplete.",
+    MessageStatus.FAILED: "This answer failed.",
+    MessageStatus.STREAMING: "This answer was still being written when exported.",
+}
+"""The line under an answer that did not end normally, in Markdown."""
 
 
 class ExportedCitation(msgspec.Struct, rename="camel", kw_only=True, omit_defaults=True):
@@ -173,18 +179,20 @@ def _markdown_message(message: StoredMessage, wall: SourceWall) -> str:
     label = "Question" if message.role == Role.USER else "Answer"
     content = markdown_content(message.content.strip())
     lines = [f"**{label}** · {_when(message.created_at)}", "", content]
-    if message.role == Role.ASSISTANT and message.status != MessageStatus.COMPLETE:
-        lines += ["", f"_(This answer is {message.status.value}.)_"]
+    note = UNFINISHED.get(message.status)
+    if message.role == Role.ASSISTANT and note:
+        lines += ["", f"_({note})_"]
     citations = exported_citations(message, wall)
     if citations:
-        lines += ["", "Sources:"]
+        # A list, not bare lines: rendered Markdown (a CRM note) joins consecutive lines.
+        lines += ["", "Sources:", ""]
         for c in citations:
             if not c.available:
-                lines.append(f"[{c.number}] {UNAVAILABLE}")
+                lines.append(f"- [{c.number}] {UNAVAILABLE}")
                 continue
             where = f", {markdown_literal(str(c.location))}" if c.location else ""
             version = f" (version of {str(c.version_date)[:10]})" if c.version_date else ""
-            lines.append(f"[{c.number}] {markdown_literal(str(c.file_name))}{where}{version}")
+            lines.append(f"- [{c.number}] {markdown_literal(str(c.file_name))}{where}{version}")
     return "\n".join(lines) + "\n\n"
 
 

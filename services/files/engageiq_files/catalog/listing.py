@@ -18,6 +18,7 @@ import enum
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Final
 
 from engageiq_files.catalog.access import AudienceWall
@@ -26,6 +27,8 @@ from engageiq_search.normalise import normalise
 
 MAX_QUERY_CHARS: Final = 200
 """Longest name search `GET /api/files?q=` takes (400 `file_query_too_long` above it)."""
+BATCH_GAP: Final = timedelta(minutes=2)
+"""Uploads this close to the one before belong to the same batch (its progress)."""
 MAX_IDS: Final = 100
 """Most files `GET /api/files?fileId=...` refreshes at once (400 `too_many_file_ids`)."""
 
@@ -178,13 +181,27 @@ def page(
 
 
 def batch_progress(listed: Iterable[ListedRow]) -> BatchProgress | None:
-    """How far the processing of the latest uploads is: the rows uploaded since the oldest
+    """How far the processing of the latest uploads is: the rows uploaded since the start of
+    the run of uploads (each at most `BATCH_GAP` after the one before) that holds the oldest
     one still in ingestion, and how many of them are done ("87 of 316 processed"); None when
-    nothing is being processed."""
-    uploaded = [row.record for row in listed if not row.record.awaiting_upload]
+    nothing is being processed. The run's start depends on upload times only, so while a
+    batch is processed (in any order) its total stays and its count only grows."""
+    uploaded = sorted(
+        (row.record for row in listed if not row.record.awaiting_upload), key=lambda r: r.id
+    )  # ids are time-ordered
     waiting = [r for r in uploaded if in_ingestion(r)]
     if not waiting:
         return None
-    start = min(r.id for r in waiting)  # ids are time-ordered
-    batch = [r for r in uploaded if r.id >= start]
+    start = uploaded.index(waiting[0])
+    while start > 0 and _uploaded_within_gap(uploaded[start - 1], uploaded[start]):
+        start -= 1
+    batch = uploaded[start:]
     return BatchProgress(processed=len(batch) - len(waiting), total=len(batch))
+
+
+def _uploaded_within_gap(earlier: FileRecord, later: FileRecord) -> bool:
+    try:
+        gap = datetime.fromisoformat(later.created_at) - datetime.fromisoformat(earlier.created_at)
+    except ValueError:
+        return False
+    return gap <= BATCH_GAP

@@ -18,6 +18,9 @@ import {
 const PAGE = 20;
 /** How long the typing must pause before the service is asked. */
 export const SEARCH_DEBOUNCE_MS = 300;
+/** After this long a search says why it takes a while (a rep's first search builds their
+ * index from every message: seconds on DynamoDB, up to a minute on the local platform). */
+const SLOW_SEARCH_MS = 3000;
 
 /** `text` with its `ranges` (UTF-16 offsets, as `String.slice` takes them) in <mark>. */
 export function Highlighted({ text, ranges }: { text: string; ranges: Highlight[] }): JSX.Element {
@@ -54,8 +57,15 @@ export function ConversationSearchResults({
   const [results, setResults] = useState<Results | null>(null);
   const [searching, setSearching] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
+  const [slow, setSlow] = useState(false);
   // Only the latest request's answer is shown (an earlier one may arrive later).
   const latest = useRef(0);
+
+  useEffect(() => {
+    if (!searching) return setSlow(false);
+    const timer = setTimeout(() => setSlow(true), SLOW_SEARCH_MS);
+    return () => clearTimeout(timer);
+  }, [searching]);
 
   const load = (q: string, cursor: string | null, known: Results | null) => {
     const request = ++latest.current;
@@ -86,8 +96,13 @@ export function ConversationSearchResults({
 
   const shown = results && results.query === query ? results : null;
   const count = shown?.items.length ?? 0;
+  // A failed search says so (its notice says why) rather than "Searching…" for ever.
   const status = !shown
-    ? "Searching…"
+    ? problem && !searching
+      ? "The search did not finish."
+      : slow
+        ? "Still searching: a first search reads all your conversations once, which takes a while."
+        : "Searching…"
     : count === 0
       ? `No conversation mentions “${query}”.`
       : `${count}${shown.nextCursor ? "+" : ""} conversation${count === 1 ? "" : "s"} found.`;

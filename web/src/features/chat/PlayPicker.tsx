@@ -99,9 +99,14 @@ export function usePlayPicker(draft: string, onFilled: (filled: FilledPlay) => v
   const filledBy = useRef<Play | null>(null);
   const asked = useRef<{ message: string; play: Play; counted: boolean } | null>(null);
 
+  // Until the list arrives, Enter on "/call" waits for it rather than sending "/call" as a
+  // question; a list that fails to load lets the text be sent as it is.
+  const [listed, setListed] = useState(false);
   useEffect(() => {
     // Without the list the picker offers nothing; asking still works.
-    loadPlays().catch(() => undefined);
+    loadPlays()
+      .catch(() => undefined)
+      .finally(() => setListed(true));
   }, []);
 
   const query = queryOf(draft);
@@ -135,6 +140,12 @@ export function usePlayPicker(draft: string, onFilled: (filled: FilledPlay) => v
   };
 
   const onKeyDown = (event: JSX.TargetedKeyboardEvent<HTMLTextAreaElement>): boolean => {
+    if (open && !listed && matches.length === 0) {
+      if (event.key === "Escape") setDismissed(draft);
+      else if (event.key !== "Enter" || event.shiftKey) return false;
+      event.preventDefault();
+      return true;
+    }
     if (!open || matches.length === 0) {
       if (open && event.key === "Escape") {
         setDismissed(draft);
@@ -198,7 +209,11 @@ export function usePlayPicker(draft: string, onFilled: (filled: FilledPlay) => v
             </ul>
           ) : (
             <p class="hint" role="status" id={LIST_ID}>
-              {all.length ? "No play matches." : "No plays yet. Add your own with My plays."}
+              {!listed
+                ? "Loading plays…"
+                : all.length
+                  ? "No play matches."
+                  : "No plays yet. Add your own with My plays."}
             </p>
           )}
         </div>
