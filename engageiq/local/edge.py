@@ -31,6 +31,9 @@ EDGE_ORIGINS_ENV: Final = "ENGAGEIQ_EDGE_ORIGINS"
 """JSON: each service's replica URLs, `{"chat": ["http://127.0.0.1:41001", ...], ...}`."""
 EDGE_WEB_ROOT_ENV: Final = "ENGAGEIQ_EDGE_WEB_ROOT"
 
+SET_BY_THE_EDGE: Final = frozenset({b"date", b"server"})
+"""Response headers the edge's own server (uvicorn) writes: the service's copies are dropped,
+or a response would carry two of each (CloudFront likewise answers with one of each)."""
 HOP_BY_HOP: Final = frozenset(
     {
         b"connection",
@@ -164,7 +167,11 @@ class Edge:
                     "type": "http.response.start",
                     "status": response.status_code,
                     "headers": [
-                        *((k, v) for k, v in response.headers.raw if k.lower() not in HOP_BY_HOP),
+                        *(
+                            (k, v)
+                            for k, v in response.headers.raw
+                            if k.lower() not in HOP_BY_HOP and k.lower() not in SET_BY_THE_EDGE
+                        ),
                         answered_by,
                     ],
                 }

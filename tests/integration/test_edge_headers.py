@@ -1,5 +1,6 @@
 """The local edge refuses a request with two Authorization headers itself (400), as the
-services do, instead of passing an ambiguous credential on."""
+services do, instead of passing an ambiguous credential on; and it answers with one `date` and
+one `server` header, not its own and the service's."""
 
 from __future__ import annotations
 
@@ -35,6 +36,19 @@ def test_two_authorization_headers_answer_400_at_the_edge(
         f"{dev_platform.web_url}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=10
     )
     assert single.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/health", "/api/me", "/api/files"])
+def test_a_response_through_the_edge_has_one_date_and_one_server_header(
+    dev_platform: DevPlatform, path: str
+) -> None:
+    token = demo_token(dev_platform)
+    response = httpx.get(
+        f"{dev_platform.web_url}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    assert response.status_code == 200, response.text
+    names = [name.lower() for name, _ in response.headers.raw]
+    assert (names.count(b"date"), names.count(b"server")) == (1, 1), names
 
 
 def test_two_authorization_headers_answer_400_from_the_service_itself(
