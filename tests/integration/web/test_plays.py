@@ -148,3 +148,29 @@ def test_an_admin_publishes_a_play_and_a_rep_uses_it_from_the_composer(
     expect(uses_of(page, "Call prep")).to_have_text("2 uses")
     # The rep's own play is theirs alone: the admin's page does not list it.
     expect(plays_section(page).get_by_test_id("play-row")).to_have_count(1)
+
+    # The rep renames their own play, then deletes it; the admin renames the team's, then
+    # deletes it: each list is left as the service has it.
+    rep.get_by_role("button", name="My plays").click()
+    mine = rep.get_by_role("dialog", name="My plays")
+    mine.get_by_role("button", name="Edit Follow-up").click()
+    edit = rep.get_by_role("dialog", name="Edit Follow-up")
+    edit.get_by_label("Name", exact=True).fill("Follow-up mail")
+    edit.get_by_role("button", name="Save", exact=True).click()
+    expect(edit).to_have_count(0)
+    expect(mine.get_by_text("Follow-up mail", exact=True)).to_be_visible()
+    mine.get_by_role("button", name="Delete Follow-up mail").click()
+    rep.get_by_role("dialog", name="Delete play?").get_by_role("button", name="Delete").click()
+    expect(mine.get_by_text("Follow-up mail", exact=True)).to_have_count(0)
+    assert [p["name"] for p in api_as(rep, "GET", "/plays")["body"]["plays"]] == ["Call prep"]
+
+    section = plays_section(page)
+    section.get_by_role("button", name="Edit Call prep").click()
+    edit = page.get_by_role("dialog", name="Edit Call prep")
+    edit.get_by_label("Name", exact=True).fill("Call prep v2")
+    edit.get_by_role("button", name="Save", exact=True).click()
+    expect(uses_of(page, "Call prep v2")).to_have_text("2 uses")
+    section.get_by_role("button", name="Delete Call prep v2").click()
+    page.get_by_role("dialog", name="Delete play?").get_by_role("button", name="Delete").click()
+    expect(section.get_by_test_id("play-row")).to_have_count(0)
+    assert api_as(rep, "GET", "/plays")["body"]["plays"] == []

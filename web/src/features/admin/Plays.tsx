@@ -5,9 +5,10 @@ import { announce } from "../../components/Announcer";
 import { ConfirmDialog, Dialog } from "../../components/Dialog";
 import { Notice } from "../../components/Notice";
 import { PlayEditor, type PlayDraft } from "../../components/PlayEditor";
+import { usePlayChanges } from "../../components/usePlayChanges";
 import { listCollections } from "../../lib/collections";
 import { asApiError } from "../../lib/errors";
-import { changePlay, createPlay, deletePlay, loadPlays, plays, type Play } from "../../lib/plays";
+import { createPlay, loadPlays, plays } from "../../lib/plays";
 import { useStore } from "../../lib/store";
 import type { Collection } from "../../lib/types";
 
@@ -18,9 +19,8 @@ function uses(count: number): string {
 export function Plays() {
   const shared = useStore(plays).filter((p) => p.shared);
   const [collections, setCollections] = useState<Collection[]>([]);
-  const [problem, setProblem] = useState<string | null>(null);
-  const [editing, setEditing] = useState<Play | null>(null);
-  const [removing, setRemoving] = useState<Play | null>(null);
+  const { editing, setEditing, removing, setRemoving, problem, setProblem, save, remove } =
+    usePlayChanges();
 
   const loadCollections = () =>
     listCollections()
@@ -42,25 +42,6 @@ export function Plays() {
   const publish = async (draft: PlayDraft) => {
     const made = await createPlay({ ...draft, shared: true });
     announce(`Play ${made.name} published.`);
-  };
-
-  const save = async (draft: PlayDraft) => {
-    if (!editing) return;
-    const saved = await changePlay(editing.id, draft);
-    setEditing(null);
-    announce(`Play ${saved.name} saved.`);
-  };
-
-  const remove = async () => {
-    const target = removing;
-    setRemoving(null);
-    if (!target) return;
-    try {
-      await deletePlay(target.id);
-      announce(`Play ${target.name} deleted.`);
-    } catch (e) {
-      setProblem(asApiError(e).sentence);
-    }
   };
 
   return (

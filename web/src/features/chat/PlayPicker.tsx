@@ -11,12 +11,10 @@ import { announce } from "../../components/Announcer";
 import { ConfirmDialog, Dialog } from "../../components/Dialog";
 import { Notice } from "../../components/Notice";
 import { PlayEditor, type PlayDraft } from "../../components/PlayEditor";
-import { asApiError } from "../../lib/errors";
+import { usePlayChanges } from "../../components/usePlayChanges";
 import {
-  changePlay,
   countUse,
   createPlay,
-  deletePlay,
   fillTemplate,
   loadPlays,
   plays,
@@ -264,30 +262,12 @@ export function PlaysBar({ collections }: { collections: Collection[] }) {
 function MyPlays({ collections }: { collections: Collection[] }) {
   const own = useStore(plays).filter((p) => !p.shared);
   const [open, setOpen] = useState(false);
-  const [editing, setEditing] = useState<Play | null>(null);
-  const [removing, setRemoving] = useState<Play | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
+  const { editing, setEditing, removing, setRemoving, problem, setProblem, save, remove } =
+    usePlayChanges();
 
   const create = async (draft: PlayDraft) => {
     const made = await createPlay({ ...draft, shared: false });
     announce(`Play ${made.name} saved.`);
-  };
-  const save = async (draft: PlayDraft) => {
-    if (!editing) return;
-    const saved = await changePlay(editing.id, draft);
-    setEditing(null);
-    announce(`Play ${saved.name} saved.`);
-  };
-  const remove = async () => {
-    const target = removing;
-    setRemoving(null);
-    if (!target) return;
-    try {
-      await deletePlay(target.id);
-      announce(`Play ${target.name} deleted.`);
-    } catch (e) {
-      setProblem(asApiError(e).sentence);
-    }
   };
 
   return (
