@@ -6,6 +6,7 @@ import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { announce } from "../../components/Announcer";
 import { ConfirmDialog, Dialog } from "../../components/Dialog";
+import { EditDeleteButtons } from "../../components/EditDeleteButtons";
 import { Notice } from "../../components/Notice";
 import { listCollections } from "../../lib/collections";
 import { asApiError } from "../../lib/errors";
@@ -243,22 +244,11 @@ export function Collections() {
                   </td>
                   <td data-label="Audience">{audienceWords(c.audience, users)}</td>
                   <td class="collection-actions">
-                    <button
-                      type="button"
-                      class="secondary small"
-                      aria-label={`Edit ${c.name}`}
-                      onClick={() => setEditing(c)}
-                    >
-                      Edit
-                    </button>
-                    <button
-                      type="button"
-                      class="secondary small"
-                      aria-label={`Delete ${c.name}`}
-                      onClick={() => setRemoving(c)}
-                    >
-                      Delete
-                    </button>
+                    <EditDeleteButtons
+                      name={c.name}
+                      onEdit={() => setEditing(c)}
+                      onDelete={() => setRemoving(c)}
+                    />
                   </td>
                 </tr>
               ))}

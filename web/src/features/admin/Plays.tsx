@@ -3,6 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { announce } from "../../components/Announcer";
 import { ConfirmDialog, Dialog } from "../../components/Dialog";
+import { EditDeleteButtons } from "../../components/EditDeleteButtons";
 import { Notice } from "../../components/Notice";
 import { PlayEditor, type PlayDraft } from "../../components/PlayEditor";
 import { usePlayChanges } from "../../components/usePlayChanges";
@@ -77,22 +78,11 @@ export function Plays() {
                     {uses(p.uses)}
                   </td>
                   <td class="collection-actions">
-                    <button
-                      type="button"
-                      class="secondary small"
-                      aria-label={`Edit ${p.name}`}
-                      onClick={() => setEditing(p)}
-                    >
-                      Edit
-                    </button>
-                    <button
-                      type="button"
-                      class="secondary small"
-                      aria-label={`Delete ${p.name}`}
-                      onClick={() => setRemoving(p)}
-                    >
-                      Delete
-                    </button>
+                    <EditDeleteButtons
+                      name={p.name}
+                      onEdit={() => setEditing(p)}
+                      onDelete={() => setRemoving(p)}
+                    />
                   </td>
                 </tr>
               ))}

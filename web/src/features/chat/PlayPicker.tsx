@@ -9,6 +9,7 @@ import type { JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { announce } from "../../components/Announcer";
 import { ConfirmDialog, Dialog } from "../../components/Dialog";
+import { EditDeleteButtons } from "../../components/EditDeleteButtons";
 import { Notice } from "../../components/Notice";
 import { PlayEditor, type PlayDraft } from "../../components/PlayEditor";
 import { usePlayChanges } from "../../components/usePlayChanges";
@@ -292,22 +293,11 @@ function MyPlays({ collections }: { collections: Collection[] }) {
                 <li key={p.id} class="my-play">
                   <span class="play-name">{p.name}</span>
                   <span class="my-play-actions">
-                    <button
-                      type="button"
-                      class="secondary small"
-                      aria-label={`Edit ${p.name}`}
-                      onClick={() => setEditing(p)}
-                    >
-                      Edit
-                    </button>
-                    <button
-                      type="button"
-                      class="secondary small"
-                      aria-label={`Delete ${p.name}`}
-                      onClick={() => setRemoving(p)}
-                    >
-                      Delete
-                    </button>
+                    <EditDeleteButtons
+                      name={p.name}
+                      onEdit={() => setEditing(p)}
+                      onDelete={() => setRemoving(p)}
+                    />
                   </span>
                 </li>
               ))}
