@@ -733,3 +733,9 @@ def set_role(
         {"email": email, "role": role},
         lambda: click.echo(f"{email} is now {role} in {slug}."),
     )
+
+
+# Subcommand groups in their own modules, which import the helpers above (so, at the end).
+from engageiq.provisioning.sso_commands import sso  # noqa: E402
+
+tenants.add_command(sso)

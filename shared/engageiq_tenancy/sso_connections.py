@@ -21,6 +21,7 @@ transaction; it can be repeated after a failure. The client secret goes to Cogni
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -28,7 +29,6 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 import msgspec
-import structlog
 from botocore.exceptions import ClientError
 
 from engageiq_tenancy.items import from_item, to_item
@@ -56,7 +56,8 @@ from engageiq_tenancy.sso_documents import (
 )
 from engageiq_tenancy.tenants import TenantStatus, operator_record_key
 
-log = structlog.get_logger(__name__)
+# stdlib logging: the CLI prints JSON on stdout, which structlog's default output would break.
+log = logging.getLogger(__name__)
 
 # What the chat service's role may do on its user pool for this module (the tenant admin's
 # OIDC connection): exactly these, on the one pool (platform/engageiq_infra/access.py).
@@ -258,9 +259,8 @@ class SsoConnections:
                 try:
                     step()
                 except Exception as exc:  # keep undoing the rest; say what could not be
-                    log.error("sso_undo_failed", tenant_id=tenant_id, error=repr(exc))
+                    log.error("sso_undo_failed tenant_id=%s error=%r", tenant_id, exc)
             raise
-        log.info("sso_connected", tenant_id=tenant_id, type=config.type, domains=len(domains))
         return config
 
     def _require_tenant(self, tenant_id: str) -> None:
@@ -538,7 +538,6 @@ class SsoConnections:
                 }
             )
         self._transact(steps)
-        log.info("sso_removed", tenant_id=tenant_id)
         return config
 
     def _tenant_exists(self, tenant_id: str) -> bool:
