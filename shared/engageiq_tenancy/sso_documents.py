@@ -22,6 +22,7 @@ import json
 import socket
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urlsplit
@@ -177,6 +178,7 @@ def fetch(url: str, policy: FetchPolicy, *, accept: str) -> bytes:
     def unreachable(why: str) -> DocumentRefused:
         return DocumentRefused("sso_document_unreachable", f"{url[:200]} {why}.")
 
+    response: http.client.HTTPResponse | None = None
     try:
         connection.request(
             "GET", destination.path, headers={"Accept": accept, "User-Agent": "EngageIQ-SSO"}
@@ -185,22 +187,33 @@ def fetch(url: str, policy: FetchPolicy, *, accept: str) -> bytes:
         if response.status != 200:
             # Redirects are not followed: the next hop would escape the address check.
             raise unreachable(f"answered HTTP {response.status}, not 200")
-        body = bytearray()
-        while len(body) <= policy.max_bytes:
-            if time.monotonic() > deadline:
-                raise unreachable(f"took longer than {policy.timeout_seconds:g} s to answer")
-            chunk = response.read(min(65536, policy.max_bytes + 1 - len(body)))
-            if not chunk:
-                break
-            body += chunk
-        if len(body) > policy.max_bytes:
-            raise unreachable(f"sent more than {policy.max_bytes // 1024} KiB")
-        return bytes(body)
+        return _read_bounded(response, policy, deadline, unreachable)
     except (OSError, http.client.HTTPException) as exc:
         reason = "did not answer in time" if isinstance(exc, TimeoutError) else "could not be read"
         raise unreachable(reason) from None
     finally:
+        if response is not None:
+            response.close()
         connection.close()
+
+
+def _read_bounded(
+    response: http.client.HTTPResponse,
+    policy: FetchPolicy,
+    deadline: float,
+    unreachable: Callable[[str], DocumentRefused],
+) -> bytes:
+    body = bytearray()
+    while len(body) <= policy.max_bytes:
+        if time.monotonic() > deadline:
+            raise unreachable(f"took longer than {policy.timeout_seconds:g} s to answer")
+        chunk = response.read(min(65536, policy.max_bytes + 1 - len(body)))
+        if not chunk:
+            break
+        body += chunk
+    if len(body) > policy.max_bytes:
+        raise unreachable(f"sent more than {policy.max_bytes // 1024} KiB")
+    return bytes(body)
 
 
 def _child_urls(descriptor: Element) -> tuple[str, ...]:
