@@ -134,3 +134,16 @@ def test_bad_input_has_a_code_and_leaves_nothing(
     assert "globex.example" in error["message"]
     assert "'globex'" not in error["message"]
     assert _show(run) == {"configured": False, "providerOnPool": False, "offeredByClient": False}
+
+
+def test_purging_a_tenant_removes_its_single_sign_on(run: Run, idp: IdpServer) -> None:
+    connected = run(
+        "tenants", "sso", "set", "demo", "--saml-metadata-url", idp.saml(),
+        "--domain", "demo.example", "--json",
+    )  # fmt: skip
+    assert connected.exit_code == 0, connected.output
+    purged = run("tenants", "delete", "demo", "--purge", "--yes", "--json")
+    assert purged.exit_code == 0, purged.output
+    assert json.loads(purged.stdout)["sso"] is True
+    shown = _show(run)
+    assert shown == {"configured": False, "providerOnPool": False, "offeredByClient": False}
