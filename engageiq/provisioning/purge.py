@@ -78,7 +78,7 @@ class TenantPurge:
         progress("removing files")
         self._purge_objects(slug, report)
         for table in TABLES:
-            if table.tenant_scoped:
+            if table.tenant_scoped and not table.survives_purge:
                 progress(f"removing {table.logical_name} items")
                 report.items[table.logical_name] = self._purge_items(slug, table.logical_name)
         progress("removing the tenant record")
