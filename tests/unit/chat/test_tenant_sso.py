@@ -76,6 +76,15 @@ def test_admin_connects_reads_and_removes_oidc_never_seeing_the_secret(
     assert provider["ProviderDetails"]["client_secret"] == SECRET
     assert client.delete(SSO, headers=admin).status_code == 204
     assert client.get(SSO, headers=admin).json() == {"configured": False}
+    # Both changes are in the audit log with the admin as actor, never the secret.
+    audit = client.get("/api/tenant/audit", headers=admin)
+    assert audit.status_code == 200, audit.text
+    assert SECRET not in audit.text
+    entries = [e for e in audit.json()["entries"] if e["target"]["kind"] == "sso"]
+    assert [(e["action"], e["outcome"], e["actor"]["kind"]) for e in entries] == [
+        ("sso.removed", "succeeded", "user"),
+        ("sso.set", "succeeded", "user"),
+    ]
     again = client.delete(SSO, headers=admin)
     assert (again.status_code, again.json()["code"]) == (404, "sso_not_configured")
 

@@ -54,6 +54,15 @@ def test_saml_connect_show_and_remove(run: Run, idp: IdpServer) -> None:
     again = run("tenants", "sso", "remove", "demo", "--json")
     assert again.exit_code == 3
     assert error_of(again)["code"] == "sso_not_configured"
+    # Both changes are in the tenant's audit log, the operator named (decision 0118).
+    log = json.loads(run("tenants", "audit", "demo", "--json").stdout)["entries"]
+    sso = [
+        (e["action"], e["outcome"], e["actor"]["kind"]) for e in log if e["target"]["kind"] == "sso"
+    ]
+    assert sso == [
+        ("sso.removed", "succeeded", "operator"),
+        ("sso.set", "succeeded", "operator"),
+    ]
 
 
 def test_oidc_secret_comes_from_a_file_and_is_never_printed(
@@ -129,6 +138,11 @@ def test_bad_input_has_a_code_and_leaves_nothing(
         "--domain", "GLOBEX.example", "--json",
     )  # fmt: skip
     assert claimed.exit_code == 4
+    # The refused attempt is in the log: written before, then failed with the refusal's code.
+    log = json.loads(run("tenants", "audit", "demo", "--json").stdout)["entries"]
+    assert [(e["outcome"], e["detail"].get("error")) for e in log if e["action"] == "sso.set"][
+        :2
+    ] == [("failed", "sso_domain_claimed"), ("succeeded", None)]
     error = error_of(claimed)
     assert error["code"] == "sso_domain_claimed"
     assert "globex.example" in error["message"]
