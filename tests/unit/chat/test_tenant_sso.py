@@ -147,13 +147,21 @@ def test_require_sso_refuses_password_tokens_and_admits_federated_ones(
     client: TestClient[Litestar], harness: ChatHarness, idp: IdpServer
 ) -> None:
     admin = _headers(harness)
-    put = client.put(SSO, json=_body(idp.oidc(), "acme.example", require_sso=True), headers=admin)
+    issuer = idp.oidc()
+    # From a password session, requiring SSO would lock the admin out: refused, nothing set.
+    unproven = client.put(SSO, json=_body(issuer, "acme.example", require_sso=True), headers=admin)
+    assert (unproven.status_code, unproven.json()["code"]) == (409, "sso_unproven")
+    assert client.get(SSO, headers=admin).json() == {"configured": False}
+    identities = [{"providerName": provider_name("acme"), "providerType": "OIDC"}]
+    federated_admin = _headers(harness, identities=identities)
+    put = client.put(
+        SSO, json=_body(issuer, "acme.example", require_sso=True), headers=federated_admin
+    )
     assert put.status_code == 200, put.text
     # A fresh app: the gate's cached record predates the change.
     with TestClient(app=harness.app()) as fresh:
         refused = fresh.get("/api/conversations", headers=_headers(harness, admin=False))
         assert (refused.status_code, refused.json()["code"]) == (401, "sso_required")
-        identities = [{"providerName": provider_name("acme"), "providerType": "OIDC"}]
         federated = _headers(harness, admin=False, identities=identities)
         assert fresh.get("/api/conversations", headers=federated).status_code == 200
         # Another tenant is untouched.

@@ -160,6 +160,7 @@ class TenantSsoController(Controller):
             Errors.SSO_DOMAIN_CLAIMED,
             Errors.SSO_TYPE_CHANGE,
             Errors.SSO_CHANGED,
+            Errors.SSO_UNPROVEN,
             _UNAVAILABLE,
             Errors.AUDIT_UNAVAILABLE,
         ),
@@ -174,7 +175,11 @@ class TenantSsoController(Controller):
         """Connect your organisation to its OIDC identity provider, or change the connection:
         the issuer's discovery document is checked first, and a domain another organisation
         claimed is refused; nothing is half-configured after a refusal. With `requireSso`,
-        password sign-in is refused for your users (signed-in sessions end within minutes)."""
+        password sign-in is refused for your users (signed-in sessions end within seconds); it
+        can only be turned on from a session signed in through the provider (409
+        `sso_unproven`), so a provider that does not work cannot lock everyone out."""
+        if data.require_sso and not tenant.federated:
+            raise ApiError(Errors.SSO_UNPROVEN)
         oidc = data.oidc
         wanted = SsoRequest(
             OidcSource(oidc.issuer, oidc.client_id, oidc.client_secret),
