@@ -156,6 +156,9 @@ class TenantImport:
 
         progress("creating the tenant")
         record = _load(directory, "tenant.json")
+        # The SSO connection is not exported (Cognito alone keeps its secret): requiring it
+        # would lock every restored user out until `engageiq tenants sso set` (decision 0120).
+        record.pop("requireSso", None)
         self.dynamodb.put_item(
             TableName=self.target.tables["tenants"],
             Item=typed(record),
@@ -184,7 +187,8 @@ class TenantImport:
 
         for table in TABLES:
             path = directory / "data" / f"{table.logical_name}.json"
-            if not table.tenant_scoped or not path.is_file():
+            # An audit log is never imported (decision 0118): a chain belongs to one tenant id.
+            if not table.tenant_scoped or table.survives_purge or not path.is_file():
                 continue
             progress(f"restoring {table.logical_name}")
             items = [remap_ids(item, ids) for item in json.loads(path.read_text())]

@@ -10,6 +10,7 @@ from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.plugins import InitPluginProtocol
 
+from engageiq_chat.audit_log.routes import export_audit_entries, list_audit_entries
 from engageiq_chat.branding.directory import BrandingDirectory, dynamodb_branding_reader
 from engageiq_chat.branding.routes import public_branding
 from engageiq_chat.content.routes import (
@@ -42,6 +43,7 @@ from engageiq_chat.sharing.routes import (
     share_conversation,
     unshare_conversation,
 )
+from engageiq_chat.sso.routes import SsoApi
 from engageiq_chat.tenant.directory import TenantDirectory
 from engageiq_chat.tenant.routes import TenantController
 from engageiq_chat.turns.resume_routes import resume_answer, stop_answer
@@ -150,6 +152,7 @@ class TenantApiPlugin(InitPluginProtocol):
         self.branding = BrandingDirectory(
             dynamodb_branding_reader(dynamodb, settings.table("tenants"))
         )
+        self.sso = SsoApi(settings, dynamodb)
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         directory = self.directory
@@ -166,7 +169,9 @@ class TenantApiPlugin(InitPluginProtocol):
             return users
 
         app_config.route_handlers.extend([TenantController, TenantUserController, public_branding])
+        app_config.route_handlers.extend([list_audit_entries, export_audit_entries])
         app_config.dependencies["users"] = Provide(provide_users, sync_to_thread=False)
         app_config.dependencies["tenants"] = Provide(provide, sync_to_thread=False)
         app_config.dependencies["branding"] = Provide(provide_branding, sync_to_thread=False)
+        self.sso.register(app_config)
         return app_config
