@@ -20,10 +20,9 @@ import pulumi
 import pytest
 
 from engageiq_tenancy.resources import CLOUD_ENVIRONMENTS
-from tests.infra import guardrails as g
 from tests.infra.conftest import recorded_stack
 
-FUNCTION: Final = "aws:lambda/function:Function"
+FUNCTION: Final = "cognito-messages-function"
 RUN_HANDLER: Final = """
 import importlib, json, os, sys
 sys.path.insert(0, os.getcwd())
@@ -70,7 +69,7 @@ def invitation(tenant: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("environment", CLOUD_ENVIRONMENTS)
 def test_the_packaged_handler_words_an_invitation(environment: str, tmp_path: Path) -> None:
-    function = g.the_one(recorded_stack(environment, "apprunner"), FUNCTION)
+    function = recorded_stack(environment, "apprunner").named(FUNCTION)
     package = zip_archive(function.inputs["code"], tmp_path / "package.zip")
     unpacked = tmp_path / "task"
     unpacked.mkdir()
