@@ -44,7 +44,7 @@ MEMBER_ROLE: Final = "member"
 GROUP_DELIMITER: Final = "--"
 # Tenant ids are lowercase slugs (engageiq_tenancy.tenant_ids); provider names are what
 # engageiq_tenancy.sso.provider_name gives ("sso-" and 28 hex digits). A test keeps both equal.
-TENANT_ID: Final = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
+TENANT_ID: Final = re.compile(r"[a-z][a-z0-9-]{1,30}[a-z0-9]")
 PROVIDER_NAME: Final = re.compile(r"sso-[0-9a-f]{28}")
 # The tenants table's keys (engageiq_tenancy.sso, .tenants and .user_access; a test keeps
 # them equal): this package cannot import the repository's modules.
