@@ -241,14 +241,17 @@ class UserDirectory:
         email = self.validate_email(email)
         user = self._require_member(slug, email)
         self.ensure_not_last_admin(slug, user["Username"])
-        self._void_older_tokens(slug, email, user, frozenset())
-        if federated_provider(user) is not None:
+        federated = federated_provider(user) is not None
+        # A federated user signs in as `<provider>_<subject>`, never by their email.
+        name = user["Username"] if federated else email
+        self._void_older_tokens(slug, name, user, frozenset())
+        if federated:
             # Cognito recreates a deleted federated user at their next sign-in through the
             # IdP; this record is what keeps them out (the pre-token-generation trigger).
             record_federated_removal(
                 self.dynamodb, self.target.tables[TENANTS.logical_name], slug, user["Username"]
             )
-        self.cognito.admin_delete_user(UserPoolId=self.pool, Username=email)
+        self.cognito.admin_delete_user(UserPoolId=self.pool, Username=name)
 
     def _admins(self, slug: str) -> set[str]:
         paginator = self.cognito.get_paginator("list_users_in_group")
