@@ -14,6 +14,7 @@ from typing import Any, Final
 
 import pytest
 
+from engageiq_infra.lambdas import tenant_claims
 from engageiq_infra.lambdas.tenant_claims import (
     REFRESH_TRIGGER,
     SignInRefused,
@@ -404,4 +405,23 @@ def test_every_refusal_code_is_in_the_table() -> None:
         "tenant_unavailable",
         "user_removed",
         "sso_required",
+    }
+
+
+def test_the_handler_logs_each_refusal_and_lets_cognito_see_it(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    records = FakeRecords()
+    monkeypatch.setattr(tenant_claims, "_records", records)
+    with pytest.raises(SignInRefused):
+        tenant_claims.handler(federated(INITECH), None)
+    [line] = [json.loads(r.getMessage()) for r in caplog.records]
+    assert line == {
+        "refused": "sso_provider_unknown",
+        "trigger": SIGN_IN,
+        "userName": f"{INITECH}_00u1abcdEFGH",
+    }
+    answer = tenant_claims.handler(federated(), None)
+    assert answer["response"]["claimsAndScopeOverrideDetails"]["idTokenGeneration"] == {
+        "claimsToAddOrOverride": {"custom:tenant_id": "acme"}
     }

@@ -79,7 +79,7 @@ def seed(dynamodb: Any, table: str, *, require_sso: bool = False) -> None:
 
 
 def records(dynamodb: Any, table: str, cognito: Any = None) -> trigger.AwsTenantRecords:
-    return trigger.AwsTenantRecords(dynamodb, cognito, table)
+    return trigger.AwsTenantRecords(table, dynamodb, cognito)
 
 
 def test_the_reader_finds_the_mapping_the_record_and_access_changes(
@@ -225,7 +225,7 @@ def test_the_member_group_is_added_in_the_user_pool(local_resources: LocalResour
     cognito.admin_create_user(
         UserPoolId=pool, Username="ana@acme.example", MessageAction="SUPPRESS"
     )
-    reader = trigger.AwsTenantRecords(None, cognito, "unused")
+    reader = trigger.AwsTenantRecords("unused", None, cognito)
     reader.add_to_group(pool, "ana@acme.example", "acme--member")
     groups = cognito.admin_list_groups_for_user(UserPoolId=pool, Username="ana@acme.example")
     assert [g["GroupName"] for g in groups["Groups"]] == ["acme--member"]

@@ -275,12 +275,30 @@ def _plain(value: Mapping[str, Any]) -> Any:
 
 class AwsTenantRecords:
     """The tenants table (GetItem only) and the user pool (AdminAddUserToGroup only): exactly
-    what the function's role allows (engageiq_infra.tenant_claims)."""
+    what the function's role allows (engageiq_infra.tenant_claims). Without clients given, it
+    makes the Lambda runtime's boto3 clients on first use, so a malformed event is refused
+    before anything is asked of AWS."""
 
-    def __init__(self, dynamodb: Any, cognito: Any, table: str) -> None:
-        self.dynamodb = dynamodb
-        self.cognito = cognito
+    def __init__(self, table: str, dynamodb: Any = None, cognito: Any = None) -> None:
         self.table = table
+        self._dynamodb = dynamodb
+        self._cognito = cognito
+
+    @property
+    def dynamodb(self) -> Any:
+        if self._dynamodb is None:
+            import boto3  # the Lambda runtime's; imported lazily (see above)
+
+            self._dynamodb = boto3.client("dynamodb")
+        return self._dynamodb
+
+    @property
+    def cognito(self) -> Any:
+        if self._cognito is None:
+            import boto3
+
+            self._cognito = boto3.client("cognito-idp")
+        return self._cognito
 
     def _get(self, pk: str, sk: str, **request: Any) -> dict[str, Any] | None:
         answer = self.dynamodb.get_item(
@@ -326,14 +344,6 @@ class AwsTenantRecords:
         )
 
 
-def _aws_records() -> AwsTenantRecords:
-    import boto3  # the Lambda runtime's; imported lazily so the decision logic needs no AWS
-
-    return AwsTenantRecords(
-        boto3.client("dynamodb"), boto3.client("cognito-idp"), os.environ[TABLE_VARIABLE]
-    )
-
-
 _records: AwsTenantRecords | None = None
 
 
@@ -343,7 +353,8 @@ def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     global _records
     try:
         if _records is None:
-            _records = _aws_records()
+            # Made once per container, so warm invocations reuse the clients' connections.
+            _records = AwsTenantRecords(os.environ[TABLE_VARIABLE])
         return decide(event, _records)
     except SignInRefused as refused:
         # One line per refusal for the operators' logs: who, through what, and why.
