@@ -172,3 +172,22 @@ def record_federated_removal(
     moment = time.time() if now is None else now
     item = {**federated_removal_key(tenant_id, user_name), "removedAt": math.floor(moment)}
     dynamodb.put_item(TableName=table, Item={k: serialize(v) for k, v in item.items()})
+
+
+def forget_federated_removals(dynamodb: Any, table: str, tenant_id: str) -> int:
+    """Delete every federated removal of `tenant_id` (the tenant's purge: its provider is gone,
+    and a new tenant of the same id must not inherit them). Returns how many. Blocking."""
+    key = federated_removal_key(tenant_id, "")
+    paginator = dynamodb.get_paginator("query")
+    removed = 0
+    for page in paginator.paginate(
+        TableName=table,
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :removed)",
+        ExpressionAttributeValues={":pk": {"S": key["pk"]}, ":removed": {"S": key["sk"]}},
+        ProjectionExpression="pk, sk",
+        ConsistentRead=True,
+    ):
+        for item in page["Items"]:
+            dynamodb.delete_item(TableName=table, Key=item)
+            removed += 1
+    return removed

@@ -16,6 +16,7 @@ import pytest
 
 from engageiq_infra.mocks import Inventory, RecordedResource
 from engageiq_infra.tenant_claims import HANDLER_SOURCE
+from engageiq_tenancy.sso_connections import OIDC_ATTRIBUTE_MAPPING, SAML_ATTRIBUTE_MAPPING
 
 from . import guardrails as g
 from . import tenant_claims_guardrails as tc
@@ -180,3 +181,11 @@ def test_a_broken_trigger_guardrail_fails_its_check(breakage: Breakage, check: C
     breakage(broken)
     with pytest.raises(g.GuardrailViolation):
         check(broken)
+
+
+def test_providers_made_at_run_time_never_map_the_tenant() -> None:
+    """Tenants' providers are created by `engageiq tenants sso set` and the tenant admin API,
+    not by the stack: their attribute mappings fill no custom attribute, the tenant's least."""
+    for mapping in (SAML_ATTRIBUTE_MAPPING, OIDC_ATTRIBUTE_MAPPING):
+        assert "email" in mapping
+        assert [name for name in mapping if name.startswith("custom:")] == []

@@ -28,7 +28,11 @@ from engageiq_tenancy.sso import (
 from engageiq_tenancy.tenant_ids import TENANT_ID_PATTERN
 from engageiq_tenancy.tenant_users import ServicePool, UserDirectory
 from engageiq_tenancy.tenants import TenantRecord, TenantStatus, record_to_item
-from engageiq_tenancy.user_access import record_access_change
+from engageiq_tenancy.user_access import (
+    forget_federated_removals,
+    record_access_change,
+    record_federated_removal,
+)
 
 from .test_tenant_claims_handler import federated
 
@@ -229,3 +233,15 @@ def test_the_member_group_is_added_in_the_user_pool(local_resources: LocalResour
     reader.add_to_group(pool, "ana@acme.example", "acme--member")
     groups = cognito.admin_list_groups_for_user(UserPoolId=pool, Username="ana@acme.example")
     assert [g["GroupName"] for g in groups["Groups"]] == ["acme--member"]
+
+
+def test_a_purge_forgets_the_tenants_removals_only(dynamodb: Any, table: str) -> None:
+    for tenant, user_name in (("acme", FEDERATED_NAME), ("acme", f"{ACME}_other"), ("globex", "x")):
+        record_federated_removal(dynamodb, table, tenant, user_name)
+    seed(dynamodb, table)
+    assert forget_federated_removals(dynamodb, table, "acme") == 2
+    reader = records(dynamodb, table)
+    assert not reader.is_removed("acme", FEDERATED_NAME)
+    assert reader.is_removed("globex", "x")
+    assert reader.provider_tenant(ACME) == "acme"  # the record and mapping are not removals
+    assert reader.tenant("acme", OLD_SUB) is not None
