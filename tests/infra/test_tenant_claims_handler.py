@@ -343,6 +343,11 @@ CASES: Final[list[tuple[str, dict[str, Any], Outcome]]] = [
     ),
     # Password users: their operator-set tenant, unless the tenant requires SSO.
     ("password-user", password(), Issued("acme", None)),
+    (
+        "password-user-named-with-an-underscore",
+        replaced(password(), "jo_doe@acme.example", "userName"),
+        Issued("acme", None),
+    ),
     ("password-user-demoted-a-moment-ago", password(sub=PASSWORD_SUB), Issued("acme", None)),
     ("password-user-of-require-sso-tenant", password("umbrella"), Refused("sso_required")),
     (

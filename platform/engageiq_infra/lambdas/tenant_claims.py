@@ -46,6 +46,7 @@ GROUP_DELIMITER: Final = "--"
 # engageiq_tenancy.sso.provider_name gives ("sso-" and 28 hex digits). A test keeps both equal.
 TENANT_ID: Final = re.compile(r"[a-z][a-z0-9-]{1,30}[a-z0-9]")
 PROVIDER_NAME: Final = re.compile(r"sso-[0-9a-f]{28}")
+FEDERATED_USER_NAME: Final = re.compile(r"sso-[0-9a-f]{28}_", re.IGNORECASE)
 # The tenants table's keys (engageiq_tenancy.sso, .tenants and .user_access; a test keeps
 # them equal): this package cannot import the repository's modules.
 PROVIDER_PARTITION_PREFIX: Final = "SSO_PROVIDER#"
@@ -137,8 +138,8 @@ def federated_identity(user_name: str, attributes: Mapping[str, Any]) -> Federat
     raw = attributes.get(IDENTITIES_ATTRIBUTE)
     external = attributes.get(USER_STATUS_ATTRIBUTE) == EXTERNAL_PROVIDER_STATUS
     if raw is None:
-        if external or "_" in user_name:
-            # Password users' names are their sub (a UUID); an underscore is a federated name.
+        if external or FEDERATED_USER_NAME.match(user_name):
+            # Only Cognito names users `<one of our providers>_...`: never a password user.
             raise _malformed()
         return None
     try:
