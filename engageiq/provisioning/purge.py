@@ -29,6 +29,7 @@ from engageiq_tenancy.operation_errors import NotFound
 from engageiq_tenancy.resources import TABLES
 from engageiq_tenancy.tenant_ids import validate_tenant_id
 from engageiq_tenancy.tenants import TenantStatus, operator_record_key
+from engageiq_tenancy.user_access import forget_federated_removals
 
 Progress = Callable[[str], None]
 
@@ -80,6 +81,8 @@ class TenantPurge:
             report.groups += 1
         progress("removing single sign-on")
         report.sso = self._remove_sso(slug)
+        # Removals of federated users (decision 0121) go with the provider they kept out.
+        forget_federated_removals(self.data.dynamodb, self.target.tables["tenants"], slug)
         progress("removing files")
         self._purge_objects(slug, report)
         for table in TABLES:

@@ -26,6 +26,7 @@ REFRESH_TOKEN_DAYS: Final = 7
 OAUTH_SCOPES: Final[tuple[str, ...]] = ("openid", "email", "profile")
 # Tenant ids are short slugs (see engageiq_tenancy.tenant_ids); the bound stops oversized claims.
 TENANT_ID_MAX_LENGTH: Final = 64
+USER_POOL_TIER: Final = "ESSENTIALS"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,9 @@ class IdentityArgs:
     messages: Mapping[str, Any] = field(default_factory=dict)
     """From CognitoMessages.identity_settings(): the message trigger, the fallback templates
     and the e-mail sender."""
+    pre_token_generation: Mapping[str, Any] | None = None
+    """From TenantClaims.pre_token_generation_config(): the trigger that sets every token's
+    tenant (decision 0121)."""
 
 
 class Identity(pulumi.ComponentResource):
@@ -68,7 +72,9 @@ class Identity(pulumi.ComponentResource):
                     else {}
                 ),
             },
-            lambda_config=args.messages.get("lambda_config"),
+            lambda_config=_lambda_config(args),
+            # Essentials: pre-token-generation events V2_0 (and the password history below).
+            user_pool_tier=USER_POOL_TIER,
             verification_message_template=args.messages.get("verification_message_template"),
             email_configuration=args.messages.get("email_configuration"),
             password_policy={
@@ -153,3 +159,17 @@ class Identity(pulumi.ComponentResource):
                 "hostedUiDomain": self.hosted_ui_domain,
             }
         )
+
+
+def _lambda_config(args: IdentityArgs) -> aws.cognito.UserPoolLambdaConfigArgsDict | None:
+    """The pool's triggers: the messages' and the tenant claims'."""
+    config: aws.cognito.UserPoolLambdaConfigArgsDict = {}
+    messages = args.messages.get("lambda_config") or {}
+    if "custom_message" in messages:
+        config["custom_message"] = messages["custom_message"]
+    if args.pre_token_generation is not None:
+        config["pre_token_generation_config"] = {
+            "lambda_arn": args.pre_token_generation["lambda_arn"],
+            "lambda_version": args.pre_token_generation["lambda_version"],
+        }
+    return config or None

@@ -30,9 +30,18 @@ from engageiq_infra.outputs import (
 from engageiq_infra.queues import Queues, QueuesArgs
 from engageiq_infra.services import Services, ServicesArgs
 from engageiq_infra.tenancy import Tenancy, TenancyArgs
+from engageiq_infra.tenant_claims import TenantClaims, TenantClaimsArgs
 from engageiq_infra.web import Web, WebArgs, WebBuild
 from engageiq_infra.wiring import ServiceWiring
-from engageiq_tenancy.resources import BUCKETS, OUTPUT_KEYS, QUEUES, SERVICES, TABLES, EnvVars
+from engageiq_tenancy.resources import (
+    BUCKETS,
+    OUTPUT_KEYS,
+    QUEUES,
+    SERVICES,
+    TABLES,
+    TENANTS,
+    EnvVars,
+)
 from engageiq_tenancy.setting_catalog import ChatVariables
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[2]
@@ -58,22 +67,37 @@ class _Deployed:
 
 def build(config: EnvironmentConfig, web: WebBuild = WEB_BUILD) -> dict[str, pulumi.Output[str]]:
     web_dist = web.prepare()
-    messages, identity = _identity(config)
+    # The tables first: the tenant claims trigger reads the tenants table, and the pool needs it.
     data, queues = _data(config)
+    messages, tenant_claims, identity = _identity(config, data)
     # Shared by the services (which check it) and the edge (which sends it).
     origin_secret = OriginSecret("origin-secret")
     tenancy, services = _compute(config, identity, data, queues, origin_secret)
     edge = _edge(config, data, services, origin_secret)
     messages.publish_web_url(identity.user_pool, edge.web_url)
+    tenant_claims.allow_pool(identity.user_pool)
     api_url = edge.web_url.apply(lambda url: f"{url}/api")
     _web(config, web_dist, identity, data, edge, api_url)
     _observability(config, services, queues, edge)
     return _outputs(config, _Deployed(identity, data, queues, tenancy, services, edge, api_url))
 
 
-def _identity(config: EnvironmentConfig) -> tuple[CognitoMessages, Identity]:
-    """The user pool, and the messages it sends (whose links need the web URL, later)."""
+def _identity(
+    config: EnvironmentConfig, data: Data
+) -> tuple[CognitoMessages, TenantClaims, Identity]:
+    """The user pool, the messages it sends (whose links need the web URL, later) and the
+    trigger that sets every token's tenant (decision 0121)."""
     env = config.environment
+    tenants = data.tables[TENANTS.logical_name]
+    tenant_claims = TenantClaims(
+        "tenant-claims",
+        TenantClaimsArgs(
+            environment=env,
+            tenants_table_name=tenants.name,
+            tenants_table_arn=tenants.arn,
+            log_retention_days=config.log_retention_days,
+        ),
+    )
     messages = CognitoMessages(
         "cognito-messages",
         CognitoMessagesArgs(
@@ -95,9 +119,10 @@ def _identity(config: EnvironmentConfig) -> tuple[CognitoMessages, Identity]:
             callback_urls=_with_domain(config, config.callback_urls, "/auth/callback"),
             logout_urls=_with_domain(config, config.logout_urls, "/"),
             messages=messages.identity_settings(),
+            pre_token_generation=tenant_claims.pre_token_generation_config(),
         ),
     )
-    return messages, identity
+    return messages, tenant_claims, identity
 
 
 def _data(config: EnvironmentConfig) -> tuple[Data, Queues]:

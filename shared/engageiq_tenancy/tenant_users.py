@@ -13,6 +13,7 @@ keeps one admin (`ensure_not_last_admin`)."""
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from collections.abc import Iterator, Mapping
@@ -25,8 +26,9 @@ from botocore.exceptions import ClientError
 from engageiq_tenancy.context import Role, group_name
 from engageiq_tenancy.operation_errors import Conflict, InvalidInput, NotFound
 from engageiq_tenancy.resources import TENANTS, USER_POOL
+from engageiq_tenancy.sso import IDENTITIES_CLAIM, provider_name
 from engageiq_tenancy.tenant_ids import USER_ID_PATTERN
-from engageiq_tenancy.user_access import record_access_change
+from engageiq_tenancy.user_access import record_access_change, record_federated_removal
 
 # The Cognito actions the tenant admin API causes through this class (tenant_members,
 # member_by_id/_by_email, invite, set_role, remove with the last-admin rule and the global
@@ -157,9 +159,19 @@ class UserDirectory:
                 return str(attribute["Value"])
         return None
 
+    @staticmethod
+    def _belongs_to(user: dict[str, Any], slug: str) -> bool:
+        """A federated user belongs to the tenant whose identity provider they came through
+        (their `custom:tenant_id` is never set: decision 0121); anyone else to the tenant
+        their immutable `custom:tenant_id` names."""
+        provider = federated_provider(user)
+        if provider is not None:
+            return provider == provider_name(slug)
+        return UserDirectory._tenant_of(user) == slug
+
     def _require_member(self, slug: str, email: str) -> dict[str, Any]:
         user = self._user(email)
-        if user is None or self._tenant_of(user) != slug:
+        if user is None or not self._belongs_to(user, slug):
             # The same answer whether the user is absent or belongs to another tenant.
             raise NotFound("unknown_user", f"Tenant '{slug}' has no user {email}.")
         return user
@@ -168,7 +180,7 @@ class UserDirectory:
         email = self.validate_email(email)
         existing = self._user(email)
         if existing is not None:
-            if self._tenant_of(existing) != slug:
+            if not self._belongs_to(existing, slug):
                 raise Conflict("user_exists", f"{email} already has an account elsewhere.")
             if not exist_ok:
                 raise Conflict("user_exists", f"{email} is already a user of '{slug}'.")
@@ -229,8 +241,17 @@ class UserDirectory:
         email = self.validate_email(email)
         user = self._require_member(slug, email)
         self.ensure_not_last_admin(slug, user["Username"])
-        self._void_older_tokens(slug, email, user, frozenset())
-        self.cognito.admin_delete_user(UserPoolId=self.pool, Username=email)
+        federated = federated_provider(user) is not None
+        # A federated user signs in as `<provider>_<subject>`, never by their email.
+        name = user["Username"] if federated else email
+        self._void_older_tokens(slug, name, user, frozenset())
+        if federated:
+            # Cognito recreates a deleted federated user at their next sign-in through the
+            # IdP; this record is what keeps them out (the pre-token-generation trigger).
+            record_federated_removal(
+                self.dynamodb, self.target.tables[TENANTS.logical_name], slug, user["Username"]
+            )
+        self.cognito.admin_delete_user(UserPoolId=self.pool, Username=name)
 
     def _admins(self, slug: str) -> set[str]:
         paginator = self.cognito.get_paginator("list_users_in_group")
@@ -264,12 +285,11 @@ class UserDirectory:
         raise RuntimeError("the Cognito user has no 'sub' attribute")
 
     def members(self, slug: str) -> list[TenantUser]:
-        users = [self._describe(u) for u in self.users_of(slug)]
+        users = [self._describe(u, slug) for u in self.users_of(slug)]
         return sorted(users, key=lambda u: u.email)
 
-    def _describe(self, user: dict[str, Any]) -> TenantUser:
+    def _describe(self, user: dict[str, Any], slug: str) -> TenantUser:
         username = user["Username"]
-        slug = self._tenant_of(user) or ""
         groups = self.cognito.admin_list_groups_for_user(UserPoolId=self.pool, Username=username)[
             "Groups"
         ]
@@ -302,7 +322,7 @@ class UserDirectory:
         paginator = self.cognito.get_paginator("list_users")
         for page in paginator.paginate(UserPoolId=self.pool):
             for user in page["Users"]:
-                if self._tenant_of(user) == slug:
+                if self._belongs_to(user, slug):
                     yield user
 
     def groups_of(self, slug: str) -> list[str]:
@@ -325,7 +345,7 @@ class UserDirectory:
         admins = {
             u["Username"]
             for u in self.users_in_group(group_name(slug, Role.TENANT_ADMIN))
-            if u.get("Enabled", True) and self._tenant_of(u) == slug
+            if u.get("Enabled", True) and self._belongs_to(u, slug)
         }
         if username in admins and not admins - {username}:
             raise Conflict(
@@ -351,7 +371,7 @@ class UserDirectory:
         members = {u["Username"]: u for u in self.users_in_group(group_name(slug, Role.MEMBER))}
         users = []
         for username, user in {**members, **admins}.items():
-            if self._tenant_of(user) != slug:
+            if not self._belongs_to(user, slug):
                 continue
             roles = [Role.MEMBER.value] if username in members else []
             roles += [Role.TENANT_ADMIN.value] if username in admins else []
@@ -364,7 +384,7 @@ class UserDirectory:
         if USER_ID_PATTERN.fullmatch(user_id) is None:
             raise NotFound("unknown_user", f"Tenant '{slug}' has no such user.")
         user = self._user(user_id)
-        if user is None or self._tenant_of(user) != slug:
+        if user is None or not self._belongs_to(user, slug):
             raise NotFound("unknown_user", f"Tenant '{slug}' has no such user.")
         return self._member(slug, user)
 
@@ -375,7 +395,7 @@ class UserDirectory:
         if USER_ID_PATTERN.fullmatch(user_id) is None:
             return False
         user = self._user(user_id)
-        return user is not None and self._tenant_of(user) == slug
+        return user is not None and self._belongs_to(user, slug)
 
     def member_by_email(self, slug: str, email: str) -> TenantUser:
         """The user `email` of `slug`; NotFound as `member_by_id`."""
@@ -408,6 +428,24 @@ class UserDirectory:
             user_id=user["Username"],
             created_at=_iso(user.get("UserCreateDate")),
         )
+
+
+def federated_provider(user: Mapping[str, Any]) -> str | None:
+    """The identity provider a Cognito user (AdminGetUser or ListUsers shape) signs in
+    through, from Cognito's `identities` attribute; None for a password user. A user Cognito
+    marks as external without a readable provider gets "" (belongs to no tenant)."""
+    attributes = user.get("UserAttributes") or user.get("Attributes") or []
+    raw = next((a["Value"] for a in attributes if a["Name"] == IDENTITIES_CLAIM), None)
+    if raw is None:
+        return "" if user.get("UserStatus") == "EXTERNAL_PROVIDER" else None
+    try:
+        entries = json.loads(raw)
+    except ValueError:
+        return ""
+    if not isinstance(entries, list) or len(entries) != 1 or not isinstance(entries[0], dict):
+        return ""
+    provider = entries[0].get("providerName")
+    return provider if isinstance(provider, str) else ""
 
 
 def _iso(moment: object) -> str:

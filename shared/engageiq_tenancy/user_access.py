@@ -143,3 +143,50 @@ def record_access_change(
         ExpressionAttributeValues={":e": entry},
     )
     return change
+
+
+# Federated users ------------------------------------------------------------------------------
+
+FEDERATED_REMOVAL_SORT_KEY_PREFIX: Final = "SSO_REMOVED#"
+"""`pk=TENANT#<id>, sk=SSO_REMOVED#<user name>`: a federated user a tenant admin removed."""
+
+
+def federated_removal_key(tenant_id: str, user_name: str) -> dict[str, str]:
+    """The removal of a federated user, by Cognito user name (`<providerName>_<subject>`).
+
+    Cognito recreates a deleted federated user at their next sign-in through the identity
+    provider (same user name, new sub), so the access change above, keyed by sub and kept for
+    one token lifetime, cannot keep them out: this item, kept until an operator lifts it, does.
+    The pre-token-generation trigger reads it (engageiq_infra/lambdas/tenant_claims.py).
+    Raises InvalidTenantId."""
+    record = operator_record_key(tenant_id)
+    return {"pk": record["pk"], "sk": FEDERATED_REMOVAL_SORT_KEY_PREFIX + user_name}
+
+
+def record_federated_removal(
+    dynamodb: Any, table: str, tenant_id: str, user_name: str, now: float | None = None
+) -> None:
+    """Keep the federated user `user_name` out of `tenant_id` from now on (an operator or
+    tenant admin action, before the Cognito user is deleted). Blocking (boto3)."""
+    moment = time.time() if now is None else now
+    item = {**federated_removal_key(tenant_id, user_name), "removedAt": math.floor(moment)}
+    dynamodb.put_item(TableName=table, Item={k: serialize(v) for k, v in item.items()})
+
+
+def forget_federated_removals(dynamodb: Any, table: str, tenant_id: str) -> int:
+    """Delete every federated removal of `tenant_id` (the tenant's purge: its provider is gone,
+    and a new tenant of the same id must not inherit them). Returns how many. Blocking."""
+    key = federated_removal_key(tenant_id, "")
+    paginator = dynamodb.get_paginator("query")
+    removed = 0
+    for page in paginator.paginate(
+        TableName=table,
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :removed)",
+        ExpressionAttributeValues={":pk": {"S": key["pk"]}, ":removed": {"S": key["sk"]}},
+        ProjectionExpression="pk, sk",
+        ConsistentRead=True,
+    ):
+        for item in page["Items"]:
+            dynamodb.delete_item(TableName=table, Key=item)
+            removed += 1
+    return removed

@@ -20,10 +20,9 @@ import pulumi
 import pytest
 
 from engageiq_tenancy.resources import CLOUD_ENVIRONMENTS
-from tests.infra import guardrails as g
 from tests.infra.conftest import recorded_stack
 
-FUNCTION: Final = "aws:lambda/function:Function"
+FUNCTION: Final = "cognito-messages-function"
 RUN_HANDLER: Final = """
 import importlib, json, os, sys
 sys.path.insert(0, os.getcwd())
@@ -70,7 +69,7 @@ def invitation(tenant: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("environment", CLOUD_ENVIRONMENTS)
 def test_the_packaged_handler_words_an_invitation(environment: str, tmp_path: Path) -> None:
-    function = g.the_one(recorded_stack(environment, "apprunner"), FUNCTION)
+    function = recorded_stack(environment, "apprunner").named(FUNCTION)
     package = zip_archive(function.inputs["code"], tmp_path / "package.zip")
     unpacked = tmp_path / "task"
     unpacked.mkdir()
@@ -99,3 +98,62 @@ def test_the_packaged_handler_words_an_invitation(environment: str, tmp_path: Pa
     assert "{username}" in message
     if variables["ENGAGEIQ_TENANT_DOMAIN"]:
         assert f"https://acme.{variables['ENGAGEIQ_TENANT_DOMAIN']}/" in message
+
+
+TENANT_CLAIMS_FUNCTION: Final = "tenant-claims-function"
+RUN_REFUSING_HANDLER: Final = """
+import importlib, json, os, sys
+sys.path.insert(0, os.getcwd())
+module_name, function_name = sys.argv[1].rsplit(".", 1)
+handler = getattr(importlib.import_module(module_name), function_name)
+try:
+    handler(json.loads(sys.stdin.read()), None)
+    answer = {"raised": None}
+except Exception as exc:
+    answer = {"raised": type(exc).__name__, "message": str(exc)}
+answer["repository_modules"] = sorted(m for m in sys.modules if m.startswith("engageiq"))
+answer["boto3_loaded"] = "boto3" in sys.modules
+print(json.dumps(answer))
+"""
+
+
+@pytest.mark.parametrize("environment", CLOUD_ENVIRONMENTS)
+def test_the_packaged_trigger_refuses_a_forged_event_on_its_own(
+    environment: str, tmp_path: Path
+) -> None:
+    """The archive holds the whole trigger: it loads in a bare Python and refuses an event
+    whose identities disagree with its user name, before it asks AWS anything."""
+    function = recorded_stack(environment, "apprunner").named(TENANT_CLAIMS_FUNCTION)
+    package = zip_archive(function.inputs["code"], tmp_path / "package.zip")
+    unpacked = tmp_path / "task"
+    unpacked.mkdir()
+    with zipfile.ZipFile(package) as archive:
+        archive.extractall(unpacked)
+    forged = {
+        "version": "2",
+        "triggerSource": "TokenGeneration_HostedAuth",
+        "userPoolId": "eu-west-1_example",
+        "userName": "sso-0123456789abcdef0123456789ab_00u1",
+        "request": {
+            "userAttributes": {
+                "identities": '[{"providerName": "sso-ffffffffffffffffffffffffffff"}]',
+                "custom:tenant_id": "acme",
+            }
+        },
+        "response": {},
+    }
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", RUN_REFUSING_HANDLER, function.inputs["handler"]],
+        cwd=unpacked,
+        env={"PATH": "/usr/bin:/bin", **function.inputs["environment"]["variables"]},
+        input=json.dumps(forged),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answer["raised"] == "SignInRefused"
+    assert answer["message"].startswith("invalid_identity: ")
+    assert answer["repository_modules"] == []
+    assert answer["boto3_loaded"] is False

@@ -15,7 +15,7 @@ from engageiq_infra.mocks import Inventory, RecordedResource, run_program
 
 from . import guardrails as g
 
-FUNCTION: Final = "aws:lambda/function:Function"
+FUNCTION: Final = "cognito-messages-function"
 SES_FROM: Final = "EngageIQ <no-reply@engageiq.example>"
 
 
@@ -24,14 +24,14 @@ def pool(stack: Inventory) -> RecordedResource:
 
 
 def function_environment(stack: Inventory) -> dict[str, str]:
-    variables: dict[str, str] = g.the_one(stack, FUNCTION).inputs["environment"]["variables"]
+    variables: dict[str, str] = stack.named(FUNCTION).inputs["environment"]["variables"]
     return variables
 
 
 def test_the_pool_words_its_messages_through_the_function(stack: Inventory) -> None:
     inputs = pool(stack).inputs
-    function = g.the_one(stack, FUNCTION)
-    assert inputs["lambdaConfig"] == {"customMessage": function.outputs["arn"]}
+    function = stack.named(FUNCTION)
+    assert inputs["lambdaConfig"]["customMessage"] == function.outputs["arn"]
     invite = inputs["adminCreateUserConfig"]["inviteMessageTemplate"]
     assert inputs["adminCreateUserConfig"]["allowAdminCreateUserOnly"] is True
     assert PRODUCT_NAME in invite["emailSubject"]
@@ -40,7 +40,7 @@ def test_the_pool_words_its_messages_through_the_function(stack: Inventory) -> N
     reset = inputs["verificationMessageTemplate"]
     assert PRODUCT_NAME in reset["emailSubject"]
     assert "{####}" in reset["emailMessage"]
-    [permission] = stack.of_type("aws:lambda/permission:Permission")
+    permission = stack.named("cognito-messages-invoked-by-cognito")
     assert permission.inputs["principal"] == "cognito-idp.amazonaws.com"
     assert permission.inputs["sourceArn"] == pool(stack).outputs["arn"]
     assert permission.inputs["function"] == function.outputs["name"]
@@ -62,7 +62,7 @@ def test_links_go_to_the_tenant_subdomain_or_to_the_web_url_in_ssm(stack: Invent
     # pulumi-aws marks a parameter's value secret; the mocks see the wrapped value.
     value = parameter.inputs["value"]
     assert (value["value"] if isinstance(value, dict) else value) == stack.outputs["webUrl"]
-    function_role = g.the_one(stack, FUNCTION).inputs["role"]
+    function_role = stack.named(FUNCTION).inputs["role"]
     role = next(r for r in stack.of_type(g.ROLE) if r.outputs["arn"] == function_role)
     reads = [
         s

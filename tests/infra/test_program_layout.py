@@ -19,6 +19,7 @@ ROOT: Final = Path(__file__).resolve().parents[2]
 COMPONENTS: Final = {
     "Identity",
     "CognitoMessages",
+    "TenantClaims",
     "Data",
     "ServiceAccess",
     "Tenancy",
