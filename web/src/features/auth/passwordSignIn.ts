@@ -2,6 +2,7 @@
  * and the forgotten-password code included), and sentences for its failures. The tokens it
  * gets go to the shared session (lib/session), which keeps and refreshes them. */
 import { config } from "../../lib/config";
+import { SSO_REQUIRED_SENTENCE } from "../../lib/errors";
 import { accept, cognito, tokensFrom } from "../../lib/session";
 
 export type SignInResult =
@@ -70,7 +71,7 @@ export async function confirmForgotPassword(
 
 /** A sentence for a failed Cognito call (the SDK's exceptions carry a `name`). */
 export function authErrorSentence(error: unknown): string {
-  const name = (error as { name?: string } | null)?.name ?? "";
+  const { name = "", message = "" } = (error ?? {}) as { name?: string; message?: string };
   switch (name) {
     case "NotAuthorizedException":
     case "UserNotFoundException":
@@ -85,6 +86,12 @@ export function authErrorSentence(error: unknown): string {
     case "LimitExceededException":
     case "TooManyRequestsException":
       return "Too many attempts. Wait a minute, then try again.";
+    case "UserLambdaValidationException":
+      // The pre-token-generation trigger refused the tokens (decision 0121); Cognito passes
+      // its reason on in the message, and a tenant that requires SSO names `sso_required`.
+      return message.includes("sso_required")
+        ? SSO_REQUIRED_SENTENCE
+        : "Your organisation does not allow this sign-in. Contact your administrator.";
     case "UserNotConfirmedException":
       return "Your account is not confirmed yet. Contact your administrator.";
     case "TypeError":
