@@ -91,6 +91,9 @@ class TenantRecord(msgspec.Struct, rename="camel", kw_only=True):
     monthly_token_budget: int = DEFAULT_MONTHLY_TOKEN_BUDGET
     branding: Branding = msgspec.field(default_factory=Branding)
     created_at: str = ""
+    require_sso: bool = False
+    """Password sign-in is refused for the tenant's users: only ID tokens with Cognito's
+    `identities` claim are accepted (`engageiq_tenancy.sso`, decision 0120)."""
 
 
 def _record_key(tenant_id: str) -> dict[str, str]:
