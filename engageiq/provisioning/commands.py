@@ -614,6 +614,7 @@ def delete(
         rows = [
             ("users removed", report.users),
             ("groups removed", report.groups),
+            ("single sign-on removed", "yes" if report.sso else "no"),
             ("object versions removed", report.object_versions),
             ("multipart uploads aborted", report.multipart_uploads),
             *((f"{table} items removed", count) for table, count in report.items.items()),
@@ -733,3 +734,9 @@ def set_role(
         {"email": email, "role": role},
         lambda: click.echo(f"{email} is now {role} in {slug}."),
     )
+
+
+# Subcommand groups in their own modules, which import the helpers above (so, at the end).
+from engageiq.provisioning.sso_commands import sso  # noqa: E402
+
+tenants.add_command(sso)
