@@ -29,26 +29,12 @@ from tests.integration.web.conftest import (
     fill_sign_in,
     new_tenant,
 )
+from tests.support.idp_documents import SAML_METADATA
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.browser,
 ]
-
-# The smallest SAML 2.0 IdP metadata Cognito takes: an entity id, a signing key and a
-# single-sign-on endpoint (the certificate is a placeholder; nobody signs in through it here).
-SAML_METADATA = """<?xml version="1.0" encoding="UTF-8"?>
-<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata"
-    xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="https://idp.{domain}/saml">
-  <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
-    <md:KeyDescriptor use="signing">
-      <ds:KeyInfo><ds:X509Data><ds:X509Certificate>MIIBszCCAVmgAwIBAgIUFakeCert</ds:X509Certificate></ds:X509Data></ds:KeyInfo>
-    </md:KeyDescriptor>
-    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
-        Location="https://idp.{domain}/saml/sso"/>
-  </md:IDPSSODescriptor>
-</md:EntityDescriptor>
-"""
 
 
 @dataclass(frozen=True)
@@ -78,8 +64,11 @@ def sso_tenant(web: WebPlatform, tmp_path_factory: pytest.TempPathFactory) -> It
     admin = new_tenant(web, "sso")
     domain = f"corp{secrets.token_hex(3)}.example"
     metadata = tmp_path_factory.mktemp("saml") / "metadata.xml"
-    metadata.write_text(SAML_METADATA.format(domain=domain))
-    sso_cli(web, "set", admin.tenant, "--saml-metadata-file", str(metadata), "--domain", domain)
+    metadata.write_text(SAML_METADATA)
+    connected = sso_cli(
+        web, "set", admin.tenant, "--saml-metadata-file", str(metadata), "--domain", domain
+    )
+    assert connected["providerName"] == provider_name(admin.tenant)
     yield SsoTenant(admin, domain)
     sso_cli(web, "remove", admin.tenant)
 
@@ -172,7 +161,7 @@ def test_a_tenant_that_requires_sso_ends_a_password_session_with_a_sentence(
 ) -> None:
     admin = sso_tenant.admin
     metadata = tmp_path / "metadata.xml"
-    metadata.write_text(SAML_METADATA.format(domain=sso_tenant.domain))
+    metadata.write_text(SAML_METADATA)
     sso_cli(
         web, "set", admin.tenant, "--saml-metadata-file", str(metadata),
         "--domain", sso_tenant.domain, "--require-sso",
