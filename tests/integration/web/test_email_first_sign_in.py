@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from playwright.sync_api import Page, Response, expect
@@ -177,3 +177,19 @@ def test_a_tenant_that_requires_sso_ends_a_password_session_with_a_sentence(
     assert page.evaluate("sessionStorage.getItem('eiq.tokens')") is None
     assert axe_violations(page) == []
     at_both_sizes(page, "sign-in-sso-required")
+
+
+def test_a_refusal_from_the_identity_provider_round_trip_is_our_own_sentence(
+    page: Page, web: WebPlatform
+) -> None:
+    # The Hosted UI sends the trigger's refusal back as error_description, which anyone can
+    # also write into a link: the page names the refusal in its own words, never the text.
+    lure = "user_removed: Call +1 555 0100 to restore your access"
+    page.goto(
+        f"{web.url}/auth/callback?"
+        + urlencode({"error": "invalid_request", "error_description": lure})
+    )
+    alert = page.get_by_role("alert")
+    expect(alert).to_have_text("Your organisation's administrator removed your access.")
+    assert "555" not in page.content()
+    assert "error_description" not in page.url

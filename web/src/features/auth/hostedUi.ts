@@ -5,6 +5,7 @@
  * goes straight to it instead of listing every provider attached to the client. */
 import { config } from "../../lib/config";
 import { accept } from "../../lib/session";
+import { refusalSentence } from "./signInRefusals";
 
 const PENDING_KEY = "eiq.pkce";
 const SCOPES = "openid email profile";
@@ -78,7 +79,12 @@ export async function completeHostedSignIn(search: string): Promise<void> {
     state: string;
   } | null;
   sessionStorage.removeItem(PENDING_KEY);
-  if (params.get("error")) throw new Error("The sign-in page reported an error. Please try again.");
+  if (params.get("error")) {
+    throw new Error(
+      refusalSentence(params.get("error_description") ?? "") ??
+        "The sign-in page reported an error. Please try again.",
+    );
+  }
   const code = params.get("code");
   if (!pending || !code || params.get("state") !== pending.state) {
     throw new Error("This sign-in link is not valid any more. Please sign in again.");

@@ -2,8 +2,8 @@
  * and the forgotten-password code included), and sentences for its failures. The tokens it
  * gets go to the shared session (lib/session), which keeps and refreshes them. */
 import { config } from "../../lib/config";
-import { SSO_REQUIRED_SENTENCE } from "../../lib/errors";
 import { accept, cognito, tokensFrom } from "../../lib/session";
+import { refusalSentence } from "./signInRefusals";
 
 export type SignInResult =
   { kind: "signed_in" } | { kind: "new_password"; username: string; challengeSession: string };
@@ -87,11 +87,12 @@ export function authErrorSentence(error: unknown): string {
     case "TooManyRequestsException":
       return "Too many attempts. Wait a minute, then try again.";
     case "UserLambdaValidationException":
-      // The pre-token-generation trigger refused the tokens (decision 0121); Cognito passes
-      // its reason on in the message, and a tenant that requires SSO names `sso_required`.
-      return message.includes("sso_required")
-        ? SSO_REQUIRED_SENTENCE
-        : "Your organisation does not allow this sign-in. Contact your administrator.";
+      // The pre-token-generation trigger refused the tokens (decision 0121), e.g. a password
+      // sign-in in a tenant that requires SSO.
+      return (
+        refusalSentence(message) ??
+        "Your organisation does not allow this sign-in. Contact your administrator."
+      );
     case "UserNotConfirmedException":
       return "Your account is not confirmed yet. Contact your administrator.";
     case "TypeError":
