@@ -64,6 +64,7 @@ def test_the_web_app_marks_answers_of_the_offline_responder(
     page = browser.new_page()
     page.goto(dev_platform.web_url + "/chat")
     page.get_by_label("Email").fill(o["demoUsername"])
+    page.get_by_role("button", name="Continue", exact=True).click()
     page.get_by_label("Password", exact=True).fill(o["demoPassword"])
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("textbox", name="Message", exact=True).fill("What can you do offline?")

@@ -168,7 +168,13 @@ def sign_in(page: Page, web: WebPlatform, user: TenantUser, path: str = "/chat")
 
 
 def fill_sign_in(page: Page, email: str, password: str) -> None:
+    """Email first (Continue routes it to the password step), then the password; from the
+    password step of an earlier attempt, back to the email step first."""
+    different = page.get_by_role("button", name="Use a different email")
+    if different.is_visible():
+        different.click()
     page.get_by_label("Email").fill(email)
+    page.get_by_role("button", name="Continue", exact=True).click()
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
 

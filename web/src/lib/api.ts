@@ -1,6 +1,6 @@
 /** The one API client: adds the ID token, refreshes once on a 401 and retries, and turns an
  * error response (`{code, message, requestId}`) into an ApiError with a sentence for people. */
-import { freshIdToken, refresh } from "./session";
+import { freshIdToken, refresh, signOut, SSO_REQUIRED } from "./session";
 import { apiBase } from "./config";
 import { ApiError, asApiError, errorFromResponse } from "./errors";
 
@@ -39,9 +39,18 @@ export async function request(path: string, options: RequestOptions = {}): Promi
   const token = await freshIdToken();
   if (!token) throw new ApiError(401, "unauthenticated", "Sign in to continue.");
   let response = await send(path, init, token);
-  if (response.status === 401 && (await refresh())) {
-    const again = await freshIdToken();
-    if (again) response = await send(path, init, again);
+  if (response.status === 401) {
+    const refused = await errorFromResponse(response.clone());
+    // A tenant that requires single sign-on refuses password sessions; new tokens would be
+    // refused alike, so the session ends and the sign-in page says why (decision 0123).
+    if (refused.code === SSO_REQUIRED) {
+      void signOut(SSO_REQUIRED);
+      throw refused;
+    }
+    if (await refresh()) {
+      const again = await freshIdToken();
+      if (again) response = await send(path, init, again);
+    }
   }
   if (!response.ok) throw await errorFromResponse(response);
   return response;

@@ -32,6 +32,10 @@ export class ApiError extends Error {
 
 export const NETWORK_ERROR = "network_error";
 
+/** Why a password session ended in a tenant that requires single sign-on (decision 0123). */
+export const SSO_REQUIRED_SENTENCE =
+  "Your organisation requires single sign-on, so a password cannot be used. Enter your work email to go to your organisation's sign-in page, or ask your administrator.";
+
 function resetTime(seconds: number | null): string {
   if (seconds === null) return "at the start of next month (UTC)";
   const when = new Date(Date.now() + seconds * 1000);
@@ -53,6 +57,8 @@ function sentenceFor(error: ApiError): string {
     case "invalid_token":
     case "token_expired":
       return "Your session has ended. Please sign in again.";
+    case "sso_required":
+      return SSO_REQUIRED_SENTENCE;
     case "forbidden":
       return "You do not have permission to do that.";
     case "last_admin":

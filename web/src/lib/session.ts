@@ -29,8 +29,10 @@ const STORAGE_KEY = "eiq.tokens";
 const REFRESH_MARGIN_MS = 120_000;
 
 export const session = new Store<Tokens | null>(readStored());
-/** Why the last session ended, for the sign-in page ("expired", "signed_out"). */
+/** Why the last session ended, for the sign-in page ("expired", "signed_out", SSO_REQUIRED). */
 export const endReason = new Store<string | null>(null);
+/** The API's code (401) for a password session in a tenant that requires single sign-on. */
+export const SSO_REQUIRED = "sso_required";
 
 function readStored(): Tokens | null {
   try {
@@ -165,9 +167,10 @@ export async function freshIdToken(minValidityMs = REFRESH_MARGIN_MS): Promise<s
   return (await refresh()) ? (session.get()?.idToken ?? null) : null;
 }
 
-export async function signOut(): Promise<void> {
+/** Ends the session and revokes its refresh token; `reason` is what the sign-in page says. */
+export async function signOut(reason = "signed_out"): Promise<void> {
   const current = session.get();
-  endReason.set("signed_out");
+  endReason.set(reason);
   store(null);
   if (current) {
     try {

@@ -1,12 +1,14 @@
-/** The sign-in page: email + password, the new-password step for invited users, forgotten
- * password (code by email, then a new password), and the Hosted UI button in the cloud. */
+/** The sign-in page: the email first, which the API routes to the password step or to the
+ * tenant's single sign-on (decision 0123); the new-password step for invited users; forgotten
+ * password (code by email, then a new password); and why the last session ended. */
 import type { JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
+import { announce } from "../../components/Announcer";
 import { Notice } from "../../components/Notice";
 import { branding } from "../../lib/branding";
+import { ApiError, SSO_REQUIRED_SENTENCE } from "../../lib/errors";
 import { useStore } from "../../lib/store";
-import { endReason, preloadCognito } from "../../lib/session";
-import { hostedUiAvailable, startHostedSignIn } from "./hostedUi";
+import { endReason, preloadCognito, SSO_REQUIRED } from "../../lib/session";
 import {
   authErrorSentence,
   completeNewPassword,
@@ -14,9 +16,13 @@ import {
   forgotPassword,
   signIn,
 } from "./passwordSignIn";
+import { routeSignIn } from "./signInRoute";
+import { SsoStep } from "./SsoStep";
 
 type Step =
-  | { kind: "sign_in" }
+  | { kind: "email" }
+  | { kind: "password" }
+  | { kind: "sso"; provider: string }
   | { kind: "new_password"; username: string; challengeSession: string }
   | { kind: "forgot" }
   | { kind: "reset"; username: string; destination: string | null };
@@ -29,6 +35,7 @@ function Field(props: {
   onInput: (v: string) => void;
   autocomplete: string;
   hint?: string;
+  readOnly?: boolean;
 }) {
   return (
     <div class="field">
@@ -39,6 +46,7 @@ function Field(props: {
         type={props.type ?? "text"}
         value={props.value}
         required
+        readOnly={props.readOnly}
         autocomplete={props.autocomplete}
         aria-describedby={props.hint ? `${props.id}-hint` : undefined}
         onInput={(e) => props.onInput(e.currentTarget.value)}
@@ -58,7 +66,7 @@ const PASSWORD_HINT =
 export function SignIn() {
   const brand = useStore(branding);
   const reason = useStore(endReason);
-  const [step, setStep] = useState<Step>({ kind: "sign_in" });
+  const [step, setStep] = useState<Step>({ kind: "email" });
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [newPassword, setNewPassword] = useState("");
@@ -67,13 +75,26 @@ export function SignIn() {
   const [info, setInfo] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
+  const firstStep = useRef(true);
 
   useEffect(() => {
     preloadCognito();
   }, []);
+  // Each new step takes the focus: its field where it asks for one, else its heading. The
+  // page's first step does not (the page has just opened).
   useEffect(() => {
-    if (step.kind !== "sign_in") heading.current?.focus();
+    if (firstStep.current) {
+      firstStep.current = false;
+      return;
+    }
+    // The email and password fields' ids are their steps' names.
+    if (step.kind === "email" || step.kind === "password") {
+      document.getElementById(step.kind)?.focus();
+    } else heading.current?.focus();
   }, [step.kind]);
+
+  const failed = (e: unknown) =>
+    setError(e instanceof ApiError ? e.sentence : authErrorSentence(e));
 
   async function run(action: () => Promise<void>) {
     setBusy(true);
@@ -81,16 +102,37 @@ export function SignIn() {
     try {
       await action();
     } catch (e) {
-      setError(authErrorSentence(e));
+      failed(e);
     } finally {
       setBusy(false);
     }
   }
 
+  /** Back to the email step with the address kept, to correct it or route another. */
+  const differentEmail = () => {
+    setError(null);
+    setInfo(null);
+    setPassword("");
+    setStep({ kind: "email" });
+  };
+
   const submit = (event: JSX.TargetedEvent<HTMLFormElement>) => {
     event.preventDefault();
     void run(async () => {
-      if (step.kind === "sign_in") {
+      if (step.kind === "email") {
+        const address = email.trim();
+        const route = await routeSignIn(address);
+        setInfo(null);
+        if (route.method === "sso") {
+          setStep({ kind: "sso", provider: route.provider });
+        } else {
+          setEmail(address);
+          setStep({ kind: "password" });
+          announce(`Enter the password for ${address}.`);
+        }
+      } else if (step.kind === "sso") {
+        // Nothing to submit: the step leaves for the Hosted UI (or, locally, explains).
+      } else if (step.kind === "password") {
         const result = await signIn(email.trim(), password);
         if (result.kind === "new_password") {
           setInfo(null);
@@ -105,18 +147,30 @@ export function SignIn() {
         await confirmForgotPassword(step.username, code.trim(), newPassword);
         setPassword("");
         setNewPassword("");
-        setStep({ kind: "sign_in" });
+        setEmail(step.username);
+        setStep({ kind: "password" });
         setInfo("Your password was changed. Sign in with the new one.");
       }
     });
   };
 
   const titles: Record<Step["kind"], string> = {
-    sign_in: "Sign in",
+    email: "Sign in",
+    password: "Sign in",
+    sso: "Sign in with your organisation",
     new_password: "Choose a new password",
     forgot: "Reset your password",
     reset: "Enter the code and a new password",
   };
+
+  const submitLabels: Record<Exclude<Step["kind"], "sso">, string> = {
+    email: "Continue",
+    password: "Sign in",
+    new_password: "Save password",
+    forgot: "Send code",
+    reset: "Save password",
+  };
+  const signingIn = step.kind === "email" || step.kind === "password";
 
   return (
     <main class="auth-page" id="main">
@@ -128,15 +182,16 @@ export function SignIn() {
         <h1 ref={heading} tabIndex={-1}>
           {titles[step.kind]}
         </h1>
-        {reason === "expired" && step.kind === "sign_in" && (
+        {reason === "expired" && signingIn && (
           <Notice kind="info">
             Your session ended. Sign in again; anything you were typing is kept.
           </Notice>
         )}
+        {reason === SSO_REQUIRED && signingIn && <Notice>{SSO_REQUIRED_SENTENCE}</Notice>}
         {info && <Notice kind="info">{info}</Notice>}
         {error && <Notice>{error}</Notice>}
         <form onSubmit={submit} class="auth-form" aria-busy={busy}>
-          {(step.kind === "sign_in" || step.kind === "forgot") && (
+          {(step.kind === "email" || step.kind === "forgot") && (
             <Field
               id="email"
               label="Email"
@@ -146,7 +201,27 @@ export function SignIn() {
               autocomplete="username"
             />
           )}
-          {step.kind === "sign_in" && (
+          {step.kind === "password" && (
+            <>
+              {/* Read-only, in the same form as the password, so password managers pair them. */}
+              <Field
+                id="email"
+                label="Email"
+                type="email"
+                value={email}
+                onInput={setEmail}
+                autocomplete="username"
+                readOnly
+              />
+              <button type="button" class="link different-email" onClick={differentEmail}>
+                Use a different email
+              </button>
+            </>
+          )}
+          {step.kind === "sso" && (
+            <SsoStep email={email.trim()} provider={step.provider} onError={failed} />
+          )}
+          {step.kind === "password" && (
             <Field
               id="password"
               label="Password"
@@ -196,18 +271,18 @@ export function SignIn() {
               />
             </>
           )}
-          <button type="submit" class="primary" disabled={busy}>
-            {busy
-              ? "Please wait…"
-              : step.kind === "sign_in"
-                ? "Sign in"
-                : step.kind === "forgot"
-                  ? "Send code"
-                  : "Save password"}
-          </button>
+          {step.kind !== "sso" && (
+            <button type="submit" class="primary" disabled={busy}>
+              {busy ? "Please wait…" : submitLabels[step.kind]}
+            </button>
+          )}
         </form>
         <div class="auth-links">
-          {step.kind === "sign_in" ? (
+          {step.kind === "sso" ? (
+            <button type="button" class="link" onClick={differentEmail}>
+              Use a different email
+            </button>
+          ) : signingIn ? (
             <button
               type="button"
               class="link"
@@ -225,15 +300,10 @@ export function SignIn() {
               class="link"
               onClick={() => {
                 setError(null);
-                setStep({ kind: "sign_in" });
+                setStep({ kind: "email" });
               }}
             >
               Back to sign-in
-            </button>
-          )}
-          {step.kind === "sign_in" && hostedUiAvailable() && (
-            <button type="button" class="secondary" onClick={() => void startHostedSignIn()}>
-              Sign in with your organisation
             </button>
           )}
         </div>

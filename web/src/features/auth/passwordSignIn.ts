@@ -3,6 +3,7 @@
  * gets go to the shared session (lib/session), which keeps and refreshes them. */
 import { config } from "../../lib/config";
 import { accept, cognito, tokensFrom } from "../../lib/session";
+import { refusalSentence } from "./signInRefusals";
 
 export type SignInResult =
   { kind: "signed_in" } | { kind: "new_password"; username: string; challengeSession: string };
@@ -70,7 +71,7 @@ export async function confirmForgotPassword(
 
 /** A sentence for a failed Cognito call (the SDK's exceptions carry a `name`). */
 export function authErrorSentence(error: unknown): string {
-  const name = (error as { name?: string } | null)?.name ?? "";
+  const { name = "", message = "" } = (error ?? {}) as { name?: string; message?: string };
   switch (name) {
     case "NotAuthorizedException":
     case "UserNotFoundException":
@@ -85,6 +86,13 @@ export function authErrorSentence(error: unknown): string {
     case "LimitExceededException":
     case "TooManyRequestsException":
       return "Too many attempts. Wait a minute, then try again.";
+    case "UserLambdaValidationException":
+      // The pre-token-generation trigger refused the tokens (decision 0121), e.g. a password
+      // sign-in in a tenant that requires SSO.
+      return (
+        refusalSentence(message) ??
+        "Your organisation does not allow this sign-in. Contact your administrator."
+      );
     case "UserNotConfirmedException":
       return "Your account is not confirmed yet. Contact your administrator.";
     case "TypeError":
