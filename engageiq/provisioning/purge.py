@@ -22,6 +22,7 @@ from botocore.exceptions import ClientError
 
 from engageiq.provisioning.audit_log import OperatorAudit
 from engageiq.provisioning.footprint import Footprint, TenantData
+from engageiq.provisioning.sso_target import connections
 from engageiq.provisioning.targets import Target
 from engageiq_tenancy.audit import AuditAction, AuditTarget
 from engageiq_tenancy.items import to_item
@@ -112,8 +113,6 @@ class TenantPurge:
         return report
 
     def _remove_sso(self, slug: str) -> bool:
-        from engageiq.provisioning.sso_commands import connections
-
         try:
             connections(self.target).disconnect(slug)
         except NotFound:

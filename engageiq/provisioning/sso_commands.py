@@ -15,6 +15,7 @@ import click
 
 from engageiq.provisioning.audit_log import OperatorAudit
 from engageiq.provisioning.commands import OperatorGroup, _common, _emit, _options, _out
+from engageiq.provisioning.sso_target import connections
 from engageiq.provisioning.targets import Target
 from engageiq_tenancy.audit import AuditAction, AuditOutcome, AuditTarget
 from engageiq_tenancy.operation_errors import InvalidInput
@@ -22,30 +23,13 @@ from engageiq_tenancy.sso import SsoConfig, provider_name
 from engageiq_tenancy.sso_connections import (
     OidcSource,
     SamlSource,
-    SsoConnections,
     SsoRequest,
     SsoStatus,
 )
-from engageiq_tenancy.sso_documents import MAX_DOCUMENT_BYTES, FetchPolicy
+from engageiq_tenancy.sso_documents import MAX_DOCUMENT_BYTES
 
 MAX_SECRET_FILE_BYTES: Final = 4096
 T = TypeVar("T")
-
-
-def connections(target: Target) -> SsoConnections:
-    """The target's SSO connections; the local platform may fetch from loopback http."""
-    if not target.user_pool_client_id:
-        raise InvalidInput(
-            "outputs_incomplete", f"The {target.env} outputs have no userPoolClientId key."
-        )
-    return SsoConnections(
-        cognito=target.client("cognito-idp"),
-        dynamodb=target.client("dynamodb"),
-        user_pool_id=target.user_pool_id,
-        client_id=target.user_pool_client_id,
-        tenants_table=target.tables["tenants"],
-        policy=FetchPolicy.for_environment(target.is_local),
-    )
 
 
 def _read_file(path: Path, what: str, code: str, limit: int) -> bytes:
