@@ -517,6 +517,14 @@ class Errors:
         "This is the organisation's last admin; make someone else an admin first.",
     )
 
+    # retention (issue 25, decision 0122)
+    INVALID_RETENTION = ErrorCode(
+        400,
+        "invalid_retention",
+        "{field} must be {allowed} days, or null ({unset}).",
+        "a retention value outside the allowed set",
+    )
+
     @classmethod
     def all(cls) -> Iterator[tuple[str, ErrorCode]]:
         """Every entry with its name, in table order."""
