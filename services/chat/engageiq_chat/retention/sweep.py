@@ -218,9 +218,16 @@ class RetentionSweep:
                 if record.retention.empty or record.status == TenantStatus.DELETING:
                     continue
                 try:
-                    reports.append(await self.run(record.tenant_id, record.retention, as_of))
+                    report = await self.run(record.tenant_id, record.retention, as_of)
                 except Exception:
                     log.exception("retention_failed", tenant_id=record.tenant_id)
+                    continue
+                reports.append(report)
+                log.info(
+                    "retention_swept",
+                    tenant_id=record.tenant_id,
+                    **msgspec.to_builtins(report.counts),
+                )
             if "LastEvaluatedKey" not in answer:
                 return reports
             request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
@@ -252,9 +259,6 @@ class RetentionSweep:
             conversations_before=conversations_before,
             deleted_files_before=files_before,
             counts=counts,
-        )
-        log.info(
-            "retention_swept", tenant_id=tenant_id, dry_run=dry_run, **msgspec.to_builtins(counts)
         )
         return report
 
