@@ -36,7 +36,7 @@ import anyio
 import msgspec
 import structlog
 
-from engageiq_chat.conversation_search.search import ConversationSearch
+from engageiq_chat.conversation_search.search import ConversationSearch, IndexCache
 from engageiq_chat.conversation_search.segments import SegmentStore
 from engageiq_chat.conversations import keys
 from engageiq_chat.conversations.store import (
@@ -177,7 +177,8 @@ class RetentionSweep:
         self._conversations = ConversationStore(tables)
         self._messages = MessageStore(tables, self._conversations)
         self._shares = ShareStore(tables)
-        self._search = ConversationSearch(tables, readers=1)
+        # The sweep merges indexes but never searches: it keeps one user's in memory at most.
+        self._search = ConversationSearch(tables, IndexCache(max_bytes=0), readers=1)
         self._segments = SegmentStore(tables)
         self._objects = objects
         self._bucket = bucket
