@@ -207,8 +207,10 @@ def test_a_conversation_active_since_the_scan_is_kept(
     age(harness, REP, conversation)
     found = RetentionSweep._due
 
-    async def found_then_answered(self: RetentionSweep, tenant_id: str, before: str) -> list[Any]:
-        due = await found(self, tenant_id, before)
+    async def found_then_answered(
+        self: RetentionSweep, tenant_id: str, before: str, limit: int | None = None
+    ) -> list[Any]:
+        due = await found(self, tenant_id, before, limit)
         ask_again = {"message": "And now?", "conversationId": conversation}
         assert client.post("/api/chat", json=ask_again, headers=harness.headers()).is_success
         return due
@@ -251,7 +253,7 @@ def test_admins_set_retention_and_bad_values_are_refused(
 ) -> None:
     assert client.get("/api/tenant", headers=harness.headers()).json()["retention"] == {
         "conversationsDays": None,
-        "deletedFilesDays": None,
+        "deletedFilesDays": 90,
     }
     body = set_retention(client, harness, conversationsDays=365, deletedFilesDays=7)
     assert body["retention"] == {"conversationsDays": 365, "deletedFilesDays": 7}
@@ -271,13 +273,15 @@ def test_admins_set_retention_and_bad_values_are_refused(
         {"conversationsDays": 31},
         {"deletedFilesDays": 365},
         {"conversationsDays": 0},
+        # The bucket keeps deleted files 90 days at most: "for ever" is not on offer.
+        {"deletedFilesDays": None},
     ):
         refused = client.patch("/api/tenant", json={"retention": retention}, headers=admin(harness))
         assert refused.status_code == 400, refused.text
         assert refused.json()["code"] == "invalid_retention"
-        assert (
-            "30, 90 or 365" in refused.json()["message"]
-            or "7, 30 or 90" in refused.json()["message"]
+        assert refused.json()["message"] in (
+            "conversationsDays must be 30, 90 or 365 days, or null (kept for ever).",
+            "deletedFilesDays must be 7, 30 or 90 days.",
         )
     unknown = client.patch(
         "/api/tenant", json={"retention": {"messagesDays": 30}}, headers=admin(harness)
