@@ -31,13 +31,18 @@ OLD = "2026-01-05T09:00:00.000000Z"
 REP, OTHER = "user-1", "user-2"
 
 
-@pytest.fixture
-def client(harness: ChatHarness) -> Iterator[TestClient[Litestar]]:
+def with_answers(harness: ChatHarness) -> ChatHarness:
+    """The harness with files, passages and a provider that cites them."""
     for file_id, uploader in UPLOADERS.items():
         put_file(harness, file_id, file_id.replace("-file", ".md"), uploader)
     harness.retriever = Passages(PRICING, SECURITY)
     harness.provider = ScriptedProvider(tokens=("Pro costs 30 EUR", cites(0), "."))
-    with TestClient(harness.app()) as test_client:
+    return harness
+
+
+@pytest.fixture
+def client(harness: ChatHarness) -> Iterator[TestClient[Litestar]]:
+    with TestClient(with_answers(harness).app()) as test_client:
         yield test_client
 
 

@@ -26,7 +26,8 @@ from engageiq_chat.storage import ConditionFailed, DynamoTables, values
 log = structlog.get_logger(__name__)
 
 LEASE_KEY: Final = {"pk": "RETENTION#SWEEP", "sk": "LEASE"}
-"""The tenants table's lease item: `holder` (a replica's id) and `until` (epoch seconds)."""
+"""The tenants table's lease item: `holder` (a replica's id) and `until` (epoch milliseconds:
+DynamoDB numbers from boto3 are whole or Decimal, and periods may be below a second)."""
 LEASE_SHARE: Final = 0.9
 """Of the period, how long a lease lasts: its holder's next tick finds it expired and renews
 it, even with timer jitter."""
@@ -55,12 +56,12 @@ class SweepLease:
     async def acquire(self, seconds: float) -> bool:
         """Take the lease for `seconds` if nobody holds it (never taken, or expired); False
         when another replica holds it. Storage failures raise."""
-        now = self._clock()
+        now = round(self._clock() * 1000)
         try:
             await self._tables.call_as_service(
                 "put_item",
                 TableName=self._tables.tenants,
-                Item=values({**LEASE_KEY, "holder": self.holder, "until": now + seconds}),
+                Item=values({**LEASE_KEY, "holder": self.holder, "until": now + round(seconds * 1000)}),
                 ConditionExpression="attribute_not_exists(pk) OR #until <= :now",
                 ExpressionAttributeNames={"#until": "until"},
                 ExpressionAttributeValues=values({":now": now}),
