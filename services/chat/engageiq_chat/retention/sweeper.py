@@ -57,11 +57,12 @@ class SweepLease:
         """Take the lease for `seconds` if nobody holds it (never taken, or expired); False
         when another replica holds it. Storage failures raise."""
         now = round(self._clock() * 1000)
+        until = now + round(seconds * 1000)
         try:
             await self._tables.call_as_service(
                 "put_item",
                 TableName=self._tables.tenants,
-                Item=values({**LEASE_KEY, "holder": self.holder, "until": now + round(seconds * 1000)}),
+                Item=values({**LEASE_KEY, "holder": self.holder, "until": until}),
                 ConditionExpression="attribute_not_exists(pk) OR #until <= :now",
                 ExpressionAttributeNames={"#until": "until"},
                 ExpressionAttributeValues=values({":now": now}),
