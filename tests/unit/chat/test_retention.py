@@ -18,7 +18,12 @@ from litestar.testing import TestClient
 from engageiq.local.aws import aws_client
 from engageiq_chat.conversation_search.segments import decode_segment
 from engageiq_chat.messages.store import MessageStore
-from engageiq_chat.retention.sweep import RetentionReport, RetentionSweep, trail_audit
+from engageiq_chat.retention.sweep import (
+    RetentionReport,
+    RetentionSweep,
+    SweepBudget,
+    trail_audit,
+)
 from engageiq_tenancy.audit import AuditTrail
 from engageiq_tenancy.items import from_item
 from engageiq_tenancy.retention import RetentionPolicy
@@ -213,9 +218,9 @@ def test_a_conversation_active_since_the_scan_is_kept(
     found = RetentionSweep._due
 
     async def found_then_answered(
-        self: RetentionSweep, tenant_id: str, before: str, limit: int | None = None
+        self: RetentionSweep, tenant_id: str, before: str, budget: SweepBudget | None = None
     ) -> list[Any]:
-        due = await found(self, tenant_id, before, limit)
+        due = await found(self, tenant_id, before, budget)
         ask_again = {"message": "And now?", "conversationId": conversation}
         assert client.post("/api/chat", json=ask_again, headers=harness.headers()).is_success
         return due

@@ -4,16 +4,18 @@ one replica at a time (a lease in the tenants table that lapses when its holder 
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import partial
 
 import anyio
 from litestar.testing import TestClient
 
-from engageiq_chat.retention.sweep import RetentionReport, SweepBudget
+from engageiq_chat.retention.sweep import RetentionReport, RetentionSweep, SweepBudget
 from engageiq_chat.retention.sweeper import RetentionSweeper, SweepLease
 from engageiq_chat.services import ChatServices
 from engageiq_chat.settings import ChatSettings
 from engageiq_chat.storage import DynamoTables
+from engageiq_tenancy.retention import RetentionPolicy
 from tests.support.chat import ChatHarness, dynamodb, service_settings
 from tests.unit.chat.test_retention import (
     OLD,
@@ -25,6 +27,7 @@ from tests.unit.chat.test_retention import (
     tenant_items,
     with_answers,
 )
+from tests.unit.provisioning.test_retention_cli import put_conversation
 
 
 def tables(harness: ChatHarness) -> DynamoTables:
@@ -111,3 +114,17 @@ def test_the_service_sweeps_by_itself_at_start_up(harness: ChatHarness) -> None:
             time.sleep(0.1)
     assert mentioning(tenant_items(harness), old) == [], f"idle since {OLD}, still stored"
     assert mentioning(tenant_items(harness), kept)
+
+
+def test_a_run_stops_at_its_budget_and_the_next_goes_on(harness: ChatHarness) -> None:
+    for conversation_id in ("c-1", "c-2", "c-3"):
+        put_conversation(harness.resources, conversation_id, OLD)
+    sweep = RetentionSweep.with_clients(dynamodb(harness.resources), harness.resources.tables)
+    policy = RetentionPolicy(conversations_days=30)
+
+    def run() -> int:
+        budget = SweepBudget(conversations=2)
+        report = anyio.run(partial(sweep.run, "demo", policy, datetime.now(UTC), budget=budget))
+        return report.counts.conversations
+
+    assert [run(), run(), run()] == [2, 1, 0]

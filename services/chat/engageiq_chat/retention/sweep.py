@@ -141,7 +141,7 @@ class RetentionReport(msgspec.Struct, rename="camel", kw_only=True):
     conversations_before: str | None
     """Conversations last active before this moment go (None: kept for ever)."""
     deleted_files_before: str | None
-    """Files deleted before this moment are purged (None: left to the platform's bound)."""
+    """Files deleted before this moment are purged (None: no uploads bucket was given)."""
     counts: RetentionCounts
 
 
@@ -360,10 +360,11 @@ class RetentionSweep:
     # Conversations -----------------------------------------------------------------------
 
     async def _due(
-        self, tenant_id: str, before: str, limit: int | None = None
+        self, tenant_id: str, before: str, budget: SweepBudget | None = None
     ) -> list[_Conversation]:
         """The tenant's conversations last active before `before`, and those a sweep marked
-        but did not finish (at most `limit`). A Scan of the sparse `by_updated` index: it
+        but did not finish (at most what `budget` has left, and no page read after its
+        deadline). A Scan of the sparse `by_updated` index: it
         holds conversation items only (never messages), including those of users removed
         since, whose conversations the policy covers too; no table or index lists a tenant's
         users (decision 0122)."""
@@ -393,8 +394,10 @@ class RetentionSweep:
                 match = keys.CONVERSATION_SK.fullmatch(str(item["sk"]))
                 if user_id and match:
                     due.append(_Conversation(user_id, match.group(1), str(item.get("status"))))
-            if "LastEvaluatedKey" not in answer or (limit is not None and len(due) >= limit):
-                return due[:limit] if limit is not None else due
+            if budget is not None and (budget.exhausted or len(due) >= budget.conversations):
+                return due[: max(budget.conversations, 0)]
+            if "LastEvaluatedKey" not in answer:
+                return due
             request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
 
     async def _conversations_of(
@@ -407,9 +410,8 @@ class RetentionSweep:
     ) -> None:
         if budget is not None and budget.exhausted:
             return
-        limit = None if budget is None else budget.conversations
         by_user: dict[str, list[_Conversation]] = defaultdict(list)
-        for conversation in await self._due(tenant_id, before, limit):
+        for conversation in await self._due(tenant_id, before, budget):
             by_user[conversation.user_id].append(conversation)
         for user_id, conversations in sorted(by_user.items()):
             user = TenantContext(
