@@ -128,3 +128,13 @@ def test_a_run_stops_at_its_budget_and_the_next_goes_on(harness: ChatHarness) ->
         return report.counts.conversations
 
     assert [run(), run(), run()] == [2, 1, 0]
+
+
+def test_a_purged_tenant_leaves_the_list_of_policies(harness: ChatHarness) -> None:
+    db, table = dynamodb(harness.resources), harness.resources.tables["tenants"]
+    db.put_item(
+        TableName=table, Item={"pk": {"S": "RETENTION#POLICIES"}, "sk": {"S": "TENANT#ghost"}}
+    )
+    sweep = RetentionSweep.with_clients(db, harness.resources.tables)
+    assert anyio.run(sweep.apply_all, datetime.now(UTC)) == []
+    assert anyio.run(sweep.policy_tenants) == []

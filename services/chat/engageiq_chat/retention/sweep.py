@@ -62,6 +62,7 @@ from engageiq_tenancy.retention import (
     POLICIES_PARTITION,
     RetentionPolicy,
     cutoff,
+    policy_key,
     timestamp,
 )
 from engageiq_tenancy.tenant_ids import KEY_DELIMITER
@@ -308,7 +309,15 @@ class RetentionSweep:
                 break
             try:
                 record = await self._record(tenant_id)
-                if record is None or record.retention.empty:
+                if record is None:
+                    # Purged since: its entry in the list is all that is left of it here.
+                    await self._tables.call_as_service(
+                        "delete_item",
+                        TableName=self._tables.tenants,
+                        Key=values(policy_key(tenant_id)),
+                    )
+                    continue
+                if record.retention.empty:
                     continue
                 if record.status == TenantStatus.DELETING:
                     continue
