@@ -748,3 +748,7 @@ tenants.add_command(audit)
 from engageiq.provisioning.sso_commands import sso  # noqa: E402
 
 tenants.add_command(sso)
+
+from engageiq.provisioning.retention_commands import retention  # noqa: E402
+
+tenants.add_command(retention)

@@ -614,6 +614,14 @@ class Errors:
         "too many lookups; retry after 1 s",
     )
 
+    # retention (issue 25, decision 0122)
+    INVALID_RETENTION = ErrorCode(
+        400,
+        "invalid_retention",
+        "{field} must be {allowed}.",
+        "a retention value outside the allowed set",
+    )
+
     @classmethod
     def all(cls) -> Iterator[tuple[str, ErrorCode]]:
         """Every entry with its name, in table order."""
