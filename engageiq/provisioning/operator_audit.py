@@ -88,6 +88,13 @@ class OperatorAudit:
                 "when the platform's tables answer.",
             ) from exc
 
+    def failed(self, slug: str, action: AuditAction, target: AuditTarget, error: str) -> None:
+        """A `failed` entry after the effect went wrong without raising (best effort)."""
+        try:
+            self.record(slug, action, target, AuditOutcome.FAILED, {"error": error})
+        except ProvisioningError:
+            log.warning("audit_failure_unrecorded", action=action.value)
+
     @contextmanager
     def recorded(
         self, slug: str, action: AuditAction, target: AuditTarget, detail: Detail | None = None
@@ -98,10 +105,5 @@ class OperatorAudit:
             yield
         except BaseException as exc:
             code = exc.code if isinstance(exc, ProvisioningError) else error_code(exc)
-            try:
-                self.record(
-                    slug, action, target, AuditOutcome.FAILED, {**(detail or {}), "error": code}
-                )
-            except ProvisioningError:
-                log.warning("audit_failure_unrecorded", action=action.value)
+            self.failed(slug, action, target, code)
             raise

@@ -17,7 +17,7 @@ import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Final
 
 import anyio.to_thread
 import structlog
@@ -63,19 +63,17 @@ def marker_key(tenant: TenantContext) -> dict[str, dict[str, str]]:
 
 
 class DynamoDbSessionClaims:
-    """Claims and releases sessions with conditional writes to the audit table."""
+    """Claims and releases sessions with conditional writes to `trail`'s table, with the
+    clients its entries are written with (the tenant's role in the cloud)."""
 
-    def __init__(
-        self, client_for: Callable[[str], Any], table: str, clock: Callable[[], float] = time.time
-    ) -> None:
-        self._client_for = client_for
-        self._table = table
+    def __init__(self, trail: AuditTrail, clock: Callable[[], float] = time.time) -> None:
+        self._trail = trail
         self._clock = clock
 
     def claim(self, tenant: TenantContext) -> bool:
         try:
-            self._client_for(tenant.tenant_id).put_item(
-                TableName=self._table,
+            self._trail.client_for(tenant.tenant_id).put_item(
+                TableName=self._trail.table_name,
                 Item={
                     **marker_key(tenant),
                     "expiresAt": {"N": str(int(self._clock()) + MARKER_SECONDS)},
@@ -85,20 +83,24 @@ class DynamoDbSessionClaims:
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 return False
-            raise AuditUnavailable(str(exc)) from exc
+            raise AuditUnavailable(_code(exc)) from exc
         except BotoCoreError as exc:
-            raise AuditUnavailable(str(exc)) from exc
+            raise AuditUnavailable(type(exc).__name__) from exc
         return True
 
     def release(self, tenant: TenantContext) -> None:
-        self._client_for(tenant.tenant_id).delete_item(
-            TableName=self._table, Key=marker_key(tenant)
+        self._trail.client_for(tenant.tenant_id).delete_item(
+            TableName=self._trail.table_name, Key=marker_key(tenant)
         )
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", "ClientError"))
 
 
 def trail_sign_ins(trail: AuditTrail, service: str, *, behind_cloudfront: bool) -> SignInRecorder:
     """The recorder of a service: markers and entries in `trail`'s table, with its clients."""
-    claims = DynamoDbSessionClaims(trail.client_for, trail.table_name)
+    claims = DynamoDbSessionClaims(trail)
 
     def record(tenant: TenantContext, source: AuditSource) -> object:
         return trail.record(

@@ -6,14 +6,17 @@ this month's counters (written by the chat service) against the tenant's budget.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import msgspec
-from litestar import Controller, get, patch
+from litestar import Controller, Request, get, patch
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from engageiq_chat.services import ChatServices
 from engageiq_chat.tenant.directory import CitedDocument, DailyTokens, TenantDirectory
+from engageiq_tenancy.audit import AuditAction, AuditTarget
+from engageiq_tenancy.audit.write_ahead import recorded, records_denial
 from engageiq_tenancy.auth import requires_tenant_admin
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.error_codes import Errors
@@ -76,7 +79,10 @@ class TenantController(Controller):
 
     @patch(
         "/",
-        guards=[requires_tenant_admin],
+        guards=[
+            records_denial(AuditAction.TENANT_BRANDING_CHANGED, "tenant"),
+            requires_tenant_admin,
+        ],
         responses=documented_errors(
             Errors.INVALID_DISPLAY_NAME,
             Errors.INVALID_COLOR,
@@ -90,6 +96,7 @@ class TenantController(Controller):
     )
     async def update_branding(
         self,
+        request: Request[Any, Any, Any],
         tenant: NamedDependency[TenantContext],
         tenants: NamedDependency[TenantDirectory],
         data: JSONBody[BrandingPatch],
@@ -108,7 +115,11 @@ class TenantController(Controller):
             changes["display_name"] = clean_name(changes["display_name"])
         record = await tenants.record(tenant)
         branding = msgspec.structs.replace(record.branding, **changes)
-        await tenants.set_branding(tenant, branding)
+        # The entry names the fields changed, not their values (a logo URL is the tenant's).
+        changed = {"fields": ",".join(sorted(changes))}
+        target = AuditTarget("tenant", tenant.tenant_id, record.name)
+        async with recorded(request, AuditAction.TENANT_BRANDING_CHANGED, target, changed):
+            await tenants.set_branding(tenant, branding)
         return _view(msgspec.structs.replace(record, branding=branding))
 
     @get("/usage", responses=documented_errors(Errors.TENANT_RECORD_NOT_FOUND))
