@@ -10,9 +10,10 @@ code (best effort: a warning if that one cannot be written either, since the act
 error is what the caller must see). So an action that happened is always in the log, and one
 that failed says so after its first entry.
 
-`denied(...)` records a refused attempt at an admin action: best effort, never a 503 (the
-answer is a refusal anyway), and at most once a minute per person and action per process, so
-a script cannot fill the log with refusals."""
+`denied(...)` records a refused attempt at an admin action (`records_denial(...)` is the
+guard that calls it before `requires_tenant_admin`): best effort, never a 503 (the answer is
+a refusal anyway), and at most once a minute per person and action per process, so a script
+cannot fill the log with refusals."""
 
 from __future__ import annotations
 
