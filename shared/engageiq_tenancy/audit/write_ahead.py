@@ -154,15 +154,15 @@ async def denied(
         log.warning("audit_denial_unrecorded", action=action.value, error=type(exc).__name__)
 
 
-def records_denial(action: AuditAction, kind: str, id_param: str | None = None) -> Guard:
+def records_denial(action: AuditAction, kind: str) -> Guard:
     """A guard placed just before `requires_tenant_admin` on an audited admin action: a caller
-    without the role is recorded as `denied` on `kind` (its id from the path parameter
-    `id_param`, if any), and the next guard refuses them as it always did (403 `forbidden`)."""
+    without the role is recorded as `denied` on `kind`, and the next guard refuses them as it
+    always did (403 `forbidden`). The id in the path is not recorded: it is unchecked input
+    (another tenant's id, say), and the log holds only ids of the tenant's own objects."""
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         if not tenant_of(connection).has_role(Role.TENANT_ADMIN):
-            target_id = str(connection.path_params.get(id_param, "")) if id_param else ""
-            await denied(connection, action, AuditTarget(kind, target_id))
+            await denied(connection, action, AuditTarget(kind, ""))
 
     guard.__name__ = f"records_denied_{action.name.lower()}"
     return guard
