@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, Final
 
+import anyio
 import anyio.to_thread
 import structlog
 from litestar import Request
@@ -67,7 +68,9 @@ async def recorded(
     try:
         yield
     except BaseException as exc:
-        await _record_failure(request, action, target, detail, exc)
+        # Shielded: a request cancelled mid-effect (the client went away) still says so.
+        with anyio.CancelScope(shield=True):
+            await _record_failure(request, action, target, detail, exc)
         raise
 
 
