@@ -66,6 +66,10 @@ _INVALID: Final = (
     Errors.INVALID_REQUEST.documented(note="a parameter or the body does not match this document"),
     Errors.DUPLICATE_AUTHORIZATION.documented(note="several Authorization headers"),
 )
+_AUDITED: Final = Errors.AUDIT_UNAVAILABLE.documented(
+    note="the sign-in of a session's first request, or this route's action, could not be "
+    "recorded in the audit log (decision 0119)"
+)
 _TOO_LARGE: Final = (
     Errors.PAYLOAD_TOO_LARGE.documented(doc="the body is larger than this route accepts"),
 )
@@ -76,8 +80,11 @@ def _is_public(handler: HTTPRouteHandler) -> bool:
 
 
 def _takes_body(handler: HTTPRouteHandler) -> bool:
-    return "data" in handler.parsed_fn_signature.parameters or "request" in (
-        handler.parsed_fn_signature.parameters
+    # A handler may take `request` for its headers alone (the audit log's, decision 0119):
+    # only a method with a body reads one from it (the streamed upload).
+    return "data" in handler.parsed_fn_signature.parameters or (
+        "request" in handler.parsed_fn_signature.parameters
+        and bool(handler.http_methods & {"POST", "PUT", "PATCH"})
     )
 
 
@@ -88,7 +95,7 @@ def shared_errors(handler: HTTPRouteHandler) -> DocumentedResponses:
     every one can meet an AWS outage."""
     errors: list[ErrorCode | DocumentedError] = [*_INVALID, *SERVICE_UNAVAILABLE]
     if not _is_public(handler):
-        errors += [*_UNAUTHENTICATED, *_FORBIDDEN]
+        errors += [*_UNAUTHENTICATED, *_FORBIDDEN, _AUDITED]
         if _takes_body(handler):
             errors += _TOO_LARGE
     return documented_errors(*errors)

@@ -25,6 +25,7 @@ from litestar.params import JSONBody
 from engageiq_chat.sso.service import SignInRouting, TenantSso, dynamodb_claim_reader
 from engageiq_tenancy.audit import AuditAction, AuditOutcome, AuditTarget
 from engageiq_tenancy.audit.requests import record_audit
+from engageiq_tenancy.audit.write_ahead import records_denial
 from engageiq_tenancy.auth import requires_tenant_admin
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.error_codes import Errors
@@ -141,9 +142,8 @@ class TenantSsoController(Controller):
     path = "/api/tenant/sso"
     tags = ("tenant",)
     security = ({"BearerToken": []},)
-    guards = (requires_tenant_admin,)
 
-    @get("/", responses=documented_errors(*_ADMIN_ONLY, _UNAVAILABLE))
+    @get("/", guards=[requires_tenant_admin], responses=documented_errors(*_ADMIN_ONLY, _UNAVAILABLE))
     async def get_sso(
         self, tenant: NamedDependency[TenantContext], sso: NamedDependency[TenantSso]
     ) -> SsoView:
@@ -153,6 +153,8 @@ class TenantSsoController(Controller):
 
     @put(
         "/",
+        # A member's attempt is recorded as denied before the admin guard refuses it.
+        guards=[records_denial(AuditAction.SSO_SET, "tenant"), requires_tenant_admin],
         request_max_body_size=16_384,
         responses=documented_errors(
             *_BAD_SETTINGS,
@@ -198,6 +200,7 @@ class TenantSsoController(Controller):
 
     @delete(
         "/",
+        guards=[records_denial(AuditAction.SSO_REMOVED, "tenant"), requires_tenant_admin],
         status_code=204,
         responses=documented_errors(
             *_ADMIN_ONLY, Errors.SSO_NOT_CONFIGURED, _UNAVAILABLE, Errors.AUDIT_UNAVAILABLE
