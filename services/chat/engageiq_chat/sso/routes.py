@@ -143,7 +143,9 @@ class TenantSsoController(Controller):
     tags = ("tenant",)
     security = ({"BearerToken": []},)
 
-    @get("/", guards=[requires_tenant_admin], responses=documented_errors(*_ADMIN_ONLY, _UNAVAILABLE))
+    @get(
+        "/", guards=[requires_tenant_admin], responses=documented_errors(*_ADMIN_ONLY, _UNAVAILABLE)
+    )
     async def get_sso(
         self, tenant: NamedDependency[TenantContext], sso: NamedDependency[TenantSso]
     ) -> SsoView:
