@@ -187,6 +187,16 @@ def _journey(p: Platform) -> list[Expected]:
     rows.append(Expected("user.removed", BOSS, "user", newcomer))
     _ok(chat.patch("/api/tenant", json={"displayName": "Acme Sales"}, headers=boss))
     rows.append(Expected("tenant.branding_changed", BOSS, "tenant", TENANT))
+    retention = {"retention": {"conversationsDays": 90}}
+    _ok(chat.patch("/api/tenant", json=retention, headers=boss))
+    rows.append(Expected("tenant.retention_changed", BOSS, "tenant", TENANT))
+    refused = chat.patch("/api/tenant", json=retention, headers=rep)
+    assert refused.status_code == 403, refused.text
+    rows.append(Expected("tenant.branding_changed", REP, "tenant", "", outcome="denied"))
+    sso = {"oidc": {"issuer": "https://idp.example", "clientId": "c", "clientSecret": "s"}}
+    refused = chat.put("/api/tenant/sso", json={**sso, "domains": ["acme.example"]}, headers=rep)
+    assert refused.status_code == 403, refused.text
+    rows.append(Expected("sso.set", REP, "tenant", "", outcome="denied"))
 
     answer = chat.post("/api/chat", json={"message": "Hello?"}, headers=rep)
     conversation = parse_sse(_ok_text(answer))[0][0].data["conversationId"]
