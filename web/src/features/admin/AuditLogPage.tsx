@@ -4,6 +4,7 @@
 import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { announce } from "../../components/Announcer";
+import { Icon } from "../../components/Icons";
 import { Notice } from "../../components/Notice";
 import { asApiError, type ApiError } from "../../lib/errors";
 import { onLinkClick } from "../../lib/router";
@@ -19,7 +20,8 @@ import {
 } from "./enterpriseApi";
 import "./enterprise.css";
 
-const LOCAL = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+const DAY = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+const TIME = new Intl.DateTimeFormat(undefined, { timeStyle: "medium" });
 
 function instant(iso: string): Date | null {
   // Python writes microseconds; Date reads milliseconds.
@@ -37,7 +39,8 @@ function When({ iso }: { iso: string }) {
     .replace(/\.\d+Z$/, " UTC");
   return (
     <time dateTime={iso} title={utc}>
-      {LOCAL.format(date)}
+      <span class="audit-day">{DAY.format(date)}</span>{" "}
+      <span class="audit-day">{TIME.format(date)}</span>
     </time>
   );
 }
@@ -60,19 +63,23 @@ function ActorName({ actor }: { actor: AuditActor }) {
   );
 }
 
-const OUTCOMES: Record<AuditOutcome, { label: string; mark: string }> = {
-  succeeded: { label: "Succeeded", mark: "" },
-  denied: { label: "Denied", mark: "⛔" },
-  failed: { label: "Failed", mark: "!" },
+const OUTCOMES: Record<AuditOutcome, string> = {
+  succeeded: "Succeeded",
+  denied: "Denied",
+  failed: "Failed",
 };
 
 /** Denied and failed stand out by their word, a mark and a frame, not by colour alone. */
 function Outcome({ outcome }: { outcome: AuditOutcome }) {
-  const shown = OUTCOMES[outcome] ?? { label: outcome, mark: "" };
   return (
     <span class={`outcome outcome-${outcome}`}>
-      {shown.mark && <span aria-hidden="true">{shown.mark} </span>}
-      {shown.label}
+      {outcome === "denied" && <Icon name="close" />}
+      {outcome === "failed" && (
+        <span class="outcome-mark" aria-hidden="true">
+          !
+        </span>
+      )}
+      {OUTCOMES[outcome] ?? outcome}
     </span>
   );
 }
@@ -282,18 +289,20 @@ export function AuditLogPage() {
           </div>
         </form>
         <p class="hint">Dates are days in UTC; both ends are included.</p>
-        <button
-          type="button"
-          class="secondary"
-          disabled={exporting}
-          onClick={() => void exportLog()}
-        >
-          {exporting ? "Exporting…" : "Export (JSON Lines)"}
-        </button>
-        <span class="hint audit-export-hint">
-          {" "}
-          The export holds every entry of the chosen dates, oldest first.
-        </span>
+        <div class="audit-export">
+          <button
+            type="button"
+            class="secondary"
+            disabled={exporting}
+            aria-describedby="audit-export-hint"
+            onClick={() => void exportLog()}
+          >
+            {exporting ? "Exporting…" : "Export (JSON Lines)"}
+          </button>
+          <p class="hint" id="audit-export-hint">
+            Every entry from the chosen dates, oldest first, one JSON object a line.
+          </p>
+        </div>
       </section>
       {problem && problem.field === null && (
         <Notice onDismiss={() => setProblem(null)}>{problem.sentence}</Notice>
@@ -309,7 +318,9 @@ export function AuditLogPage() {
                 : "Nothing has been recorded yet."}
             </p>
           ) : (
-            <div class="table-wrap">
+            // Focusable, so a keyboard can scroll it when a long email or id makes it wider
+            // than the page.
+            <div class="table-wrap" tabIndex={0} role="region" aria-label="Entries table">
               <table class="audit-table">
                 <thead>
                   <tr>
@@ -344,10 +355,10 @@ export function AuditLogPage() {
                       <td data-label="Outcome">
                         <Outcome outcome={e.outcome} />
                       </td>
-                      <td data-label="Source IP" class="audit-code">
+                      <td data-label="Source IP" class="audit-code audit-ip">
                         {e.sourceIp || "—"}
                       </td>
-                      <td data-label="Request id" class="audit-code">
+                      <td data-label="Request id" class="audit-code audit-request">
                         {e.requestId || "—"}
                       </td>
                     </tr>

@@ -121,7 +121,7 @@ export function RetentionSettings() {
   };
 
   return (
-    <section class="card" aria-labelledby="retention-title">
+    <section class="card admin-wide" aria-labelledby="retention-title">
       <h2 id="retention-title">Retention</h2>
       <p class="hint">
         How long your organisation's data is kept. Shorter periods delete older data for everyone;
@@ -136,7 +136,7 @@ export function RetentionSettings() {
       )}
       {!draft && !problem && <p role="status">Loading…</p>}
       {draft && (
-        <form onSubmit={submit}>
+        <form onSubmit={submit} class="inline-form retention-form">
           <Choice
             id="retention-conversations"
             label="Keep conversations"
@@ -146,7 +146,7 @@ export function RetentionSettings() {
           />
           <Choice
             id="retention-files"
-            label="Deleted files can be recovered for"
+            label="Recover deleted files for"
             value={draft.deletedFilesDays}
             options={DELETED_FILE_DAYS}
             onChange={(deletedFilesDays) => setDraft({ ...draft, deletedFilesDays })}

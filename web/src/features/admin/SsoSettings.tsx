@@ -149,7 +149,7 @@ export function SsoSettings() {
   const slug = who?.tenantId ?? "SLUG";
 
   return (
-    <section class="card" aria-labelledby="sso-title">
+    <section class="card admin-wide" aria-labelledby="sso-title">
       <h2 id="sso-title">Single sign-on</h2>
       <p class="hint">
         Your people sign in with your identity provider when their email is in one of its domains.
@@ -162,100 +162,104 @@ export function SsoSettings() {
         </Notice>
       )}
       {!status && !problem && <p role="status">Loading…</p>}
-      {status && <Status status={status} />}
-      {status && draft && !saml && (
-        <form onSubmit={submit} class="sso-form">
-          <h3>{status.configured ? "Change the OIDC provider" : "Connect an OIDC provider"}</h3>
-          <div class="field">
-            <label for="sso-issuer">Issuer URL</label>
-            <input
-              id="sso-issuer"
-              type="url"
-              required
-              placeholder="https://login.example.com"
-              value={draft.issuer}
-              onInput={edit("issuer")}
-            />
-          </div>
-          <div class="field">
-            <label for="sso-client-id">Client id</label>
-            <input
-              id="sso-client-id"
-              required
-              autocomplete="off"
-              value={draft.clientId}
-              onInput={edit("clientId")}
-            />
-          </div>
-          <div class="field">
-            <label for="sso-client-secret">Client secret</label>
-            <input
-              id="sso-client-secret"
-              type="password"
-              required
-              autocomplete="new-password"
-              aria-describedby="sso-secret-hint"
-              value={draft.clientSecret}
-              onInput={edit("clientSecret")}
-            />
-            <p class="hint" id="sso-secret-hint">
-              Sent once to the sign-in service and never shown again
-              {status.configured ? "; enter it again to save a change" : ""}.
-            </p>
-          </div>
-          <div class="field">
-            <label for="sso-domains">Email domains</label>
-            <input
-              id="sso-domains"
-              required
-              placeholder="example.com, example.co.uk"
-              aria-describedby="sso-domains-hint"
-              value={draft.domains}
-              onInput={edit("domains")}
-            />
-            <p class="hint" id="sso-domains-hint">
-              Separated by commas. A domain can belong to one organisation only.
-            </p>
-          </div>
-          <div class="field">
-            <label class="check">
+      <div class="sso-layout">
+        <div>
+          {status && <Status status={status} />}
+          {status?.configured && (
+            <button
+              type="button"
+              class="secondary sso-remove"
+              onClick={() => {
+                setProblem(null);
+                setConfirming("remove");
+              }}
+            >
+              Remove single sign-on
+            </button>
+          )}
+          <p class="hint">
+            SAML providers are connected by EngageIQ's operators, not here. Ask them to run{" "}
+            <code class="sso-command">
+              engageiq tenants sso set {slug} --saml-metadata-url URL --domain example.com
+            </code>
+            .
+          </p>
+        </div>
+        {status && draft && !saml && (
+          <form onSubmit={submit} class="sso-form">
+            <h3>{status.configured ? "Change the OIDC provider" : "Connect an OIDC provider"}</h3>
+            <div class="field">
+              <label for="sso-issuer">Issuer URL</label>
               <input
-                type="checkbox"
-                checked={draft.requireSso}
-                aria-describedby="sso-require-warning"
-                onChange={(e) => setDraft({ ...draft, requireSso: e.currentTarget.checked })}
+                id="sso-issuer"
+                type="url"
+                required
+                placeholder="https://login.example.com"
+                value={draft.issuer}
+                onInput={edit("issuer")}
               />
-              <span>Require single sign-on</span>
-            </label>
-            <p class="hint sso-warning" id="sso-require-warning">
-              <strong>Warning:</strong> people who sign in with a password are signed out and can
-              then sign in only through your identity provider.
-            </p>
-          </div>
-          <button type="submit" class="primary">
-            {status.configured ? "Save single sign-on" : "Connect"}
-          </button>
-        </form>
-      )}
-      {status?.configured && (
-        <button
-          type="button"
-          class="secondary sso-remove"
-          onClick={() => {
-            setProblem(null);
-            setConfirming("remove");
-          }}
-        >
-          Remove single sign-on
-        </button>
-      )}
-      <p class="hint">
-        SAML providers are connected by EngageIQ's operators, not here. Ask them to run{" "}
-        <code class="sso-command">
-          engageiq tenants sso set {slug} --saml-metadata-url URL --domain example.com
-        </code>
-        .
-      </p>
+            </div>
+            <div class="field">
+              <label for="sso-client-id">Client id</label>
+              <input
+                id="sso-client-id"
+                required
+                autocomplete="off"
+                value={draft.clientId}
+                onInput={edit("clientId")}
+              />
+            </div>
+            <div class="field">
+              <label for="sso-client-secret">Client secret</label>
+              <input
+                id="sso-client-secret"
+                type="password"
+                required
+                autocomplete="new-password"
+                aria-describedby="sso-secret-hint"
+                value={draft.clientSecret}
+                onInput={edit("clientSecret")}
+              />
+              <p class="hint" id="sso-secret-hint">
+                Sent once to the sign-in service and never shown again
+                {status.configured ? "; enter it again to save a change" : ""}.
+              </p>
+            </div>
+            <div class="field">
+              <label for="sso-domains">Email domains</label>
+              <input
+                id="sso-domains"
+                required
+                placeholder="example.com, example.co.uk"
+                aria-describedby="sso-domains-hint"
+                value={draft.domains}
+                onInput={edit("domains")}
+              />
+              <p class="hint" id="sso-domains-hint">
+                Separated by commas. A domain can belong to one organisation only.
+              </p>
+            </div>
+            <div class="field">
+              <label class="check">
+                <input
+                  type="checkbox"
+                  checked={draft.requireSso}
+                  aria-describedby="sso-require-warning"
+                  onChange={(e) => setDraft({ ...draft, requireSso: e.currentTarget.checked })}
+                />
+                <span>Require single sign-on</span>
+              </label>
+              <p class="hint sso-warning" id="sso-require-warning">
+                <strong>Warning:</strong> people who sign in with a password are signed out and can
+                then sign in only through your identity provider.
+              </p>
+            </div>
+            <button type="submit" class="primary">
+              {status.configured ? "Save single sign-on" : "Connect"}
+            </button>
+          </form>
+        )}
+      </div>
       {confirming === "require" && (
         <ConfirmDialog
           title="Require single sign-on?"
