@@ -48,7 +48,7 @@ function When({ iso }: { iso: string }) {
 /** An operator is named by their AWS identity's ARN; its last part names the person or role. */
 function ActorName({ actor }: { actor: AuditActor }) {
   if (actor.kind === "user") return <>{actor.email || actor.userId || "Unknown user"}</>;
-  const name = actor.operator || actor.userId || "";
+  const name = actor.operator || actor.system || "";
   if (actor.kind === "operator") {
     return (
       <span title={name}>

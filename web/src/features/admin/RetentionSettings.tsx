@@ -1,6 +1,7 @@
-/** Retention on /admin: how long conversations are kept and how long deleted files can be
- * recovered (null: for ever, the default). Shortening either deletes data for everyone, so the
- * admin confirms a sentence that says what goes. */
+/** Retention on /admin (decision 0122): how long conversations are kept (null: for ever, the
+ * default) and how long deleted files can be recovered (null: the platform's 90 days, also the
+ * longest). Shortening either deletes data for everyone, so the admin confirms a sentence that
+ * says what goes. */
 import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { announce } from "../../components/Announcer";
@@ -10,6 +11,7 @@ import { asApiError } from "../../lib/errors";
 import {
   CONVERSATION_DAYS,
   DELETED_FILE_DAYS,
+  DELETED_FILES_PLATFORM_DAYS,
   loadRetention,
   saveRetention,
   type Retention,
@@ -19,7 +21,12 @@ import "./enterprise.css";
 const FOR_EVER = "forever";
 
 function days(n: number | null): string {
-  return n === null ? "for ever" : `${n} days`;
+  return n === null ? "for ever" : `for ${n} days`;
+}
+
+/** Deleted files' window in days: null is the platform's own bound. */
+function filesDays(n: number | null): number {
+  return n ?? DELETED_FILES_PLATFORM_DAYS;
 }
 
 /** True when `next` keeps less than `now` (null is for ever, longer than any number). */
@@ -35,25 +42,28 @@ function consequences(next: Retention, now: Retention): string {
       `Conversations older than ${next.conversationsDays} days will be deleted for everyone in your organisation.`,
     );
   }
-  if (next.deletedFilesDays !== null && shorter(next.deletedFilesDays, now.deletedFilesDays)) {
+  if (filesDays(next.deletedFilesDays) < filesDays(now.deletedFilesDays)) {
     parts.push(
-      `Deleted files older than ${next.deletedFilesDays} days can no longer be recovered by anyone.`,
+      `Files deleted more than ${filesDays(next.deletedFilesDays)} days ago can no longer be recovered.`,
     );
   }
   return [...parts, "This cannot be undone."].join(" ");
 }
 
+/** A select of `options` days, with "For ever" (null) when `forEver`. */
 function Choice<T extends number>({
   id,
   label,
   value,
   options,
+  forEver,
   onChange,
 }: {
   id: string;
   label: string;
   value: T | null;
   options: readonly T[];
+  forEver: boolean;
   onChange: (value: T | null) => void;
 }) {
   return (
@@ -72,7 +82,7 @@ function Choice<T extends number>({
             {n} days
           </option>
         ))}
-        <option value={FOR_EVER}>For ever</option>
+        {forEver && <option value={FOR_EVER}>For ever</option>}
       </select>
     </div>
   );
@@ -115,7 +125,7 @@ export function RetentionSettings() {
     setDone(false);
     const cuts =
       shorter(draft.conversationsDays, saved.conversationsDays) ||
-      shorter(draft.deletedFilesDays, saved.deletedFilesDays);
+      filesDays(draft.deletedFilesDays) < filesDays(saved.deletedFilesDays);
     if (cuts) setConfirming(true);
     else void save();
   };
@@ -131,7 +141,7 @@ export function RetentionSettings() {
       {done && saved && (
         <Notice kind="info" onDismiss={() => setDone(false)}>
           Saved: conversations are kept {days(saved.conversationsDays)}; deleted files can be
-          recovered {days(saved.deletedFilesDays)}.
+          recovered for {filesDays(saved.deletedFilesDays)} days.
         </Notice>
       )}
       {!draft && !problem && <p role="status">Loading…</p>}
@@ -142,13 +152,15 @@ export function RetentionSettings() {
             label="Keep conversations"
             value={draft.conversationsDays}
             options={CONVERSATION_DAYS}
+            forEver
             onChange={(conversationsDays) => setDraft({ ...draft, conversationsDays })}
           />
           <Choice
             id="retention-files"
-            label="Recover deleted files for"
-            value={draft.deletedFilesDays}
+            label="Deleted files recoverable for"
+            value={draft.deletedFilesDays ?? DELETED_FILES_PLATFORM_DAYS}
             options={DELETED_FILE_DAYS}
+            forEver={false}
             onChange={(deletedFilesDays) => setDraft({ ...draft, deletedFilesDays })}
           />
           <button type="submit" class="primary">

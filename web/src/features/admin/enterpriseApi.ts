@@ -17,6 +17,8 @@ export interface AuditActor {
   userId?: string | null;
   email?: string | null;
   operator?: string | null;
+  /** The part of the platform, e.g. "retention". */
+  system?: string | null;
 }
 
 export interface AuditTarget {
@@ -103,10 +105,12 @@ export async function downloadAuditExport(filter: Pick<AuditFilter, "since" | "u
   window.setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-// Retention (GET and PATCH /api/tenant). null keeps for ever (the default).
+// Retention (GET and PATCH /api/tenant; decision 0122). `conversationsDays` null: kept for
+// ever (the default); `deletedFilesDays` null: the platform's 90 days (the longest there is).
 
 export const CONVERSATION_DAYS = [30, 90, 365] as const;
 export const DELETED_FILE_DAYS = [7, 30, 90] as const;
+export const DELETED_FILES_PLATFORM_DAYS = 90;
 
 export interface Retention {
   conversationsDays: (typeof CONVERSATION_DAYS)[number] | null;
