@@ -215,6 +215,20 @@ def _create_table(dynamodb: Any, spec: TableSpec, name: str) -> None:
         )
 
 
+def add_missing_tables(endpoint_url: str) -> list[str]:
+    """Create the tables of the spec that a restored state lacks (saved by an older version,
+    e.g. before the audit table, decision 0118); their names."""
+    dynamodb = aws_client("dynamodb", endpoint_url)
+    present = set(dynamodb.list_tables()["TableNames"])
+    added: list[str] = []
+    for spec in TABLES:
+        name = spec.physical_name(LOCAL_ENV)
+        if name not in present:
+            _create_table(dynamodb, spec, name)
+            added.append(name)
+    return added
+
+
 def add_missing_indexes(endpoint_url: str) -> list[str]:
     """Create the indexes of the spec that a restored table lacks (state saved by an older
     version, e.g. before the files table's `by_ingestion`, decision 0075); their names."""

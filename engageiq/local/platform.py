@@ -31,6 +31,7 @@ from engageiq.local.aws import (
     LocalAwsServer,
     LocalResources,
     add_missing_indexes,
+    add_missing_tables,
     dead_letter_key,
     ensure_ports_free,
     ensure_queues,
@@ -223,7 +224,10 @@ def _restore_facts(saved: SavedState, endpoint_url: str) -> tuple[LocalResources
     facts = saved.platform
     expected_tables = {t.logical_name: t.physical_name(LOCAL_ENV) for t in TABLES}
     expected_buckets = {b.logical_name: b.physical_name(LOCAL_ENV) for b in BUCKETS}
-    if facts.get("tables") != expected_tables or facts.get("buckets") != expected_buckets:
+    saved_tables: dict[str, str] = facts.get("tables", {})
+    # A state saved before a table was added is fine: `add_missing_tables` creates it.
+    same_tables = saved_tables.items() <= expected_tables.items()
+    if not same_tables or facts.get("buckets") != expected_buckets:
         raise IncompatibleState(
             "The saved local state has other tables or buckets than this version's resource "
             f"spec (saved: {sorted(facts.get('tables', {}).values())})."
@@ -310,6 +314,7 @@ class LocalPlatform:
                 resources, demo = _restore_facts(saved, self.aws.endpoint_url)
             except IncompatibleState as exc:
                 raise self._incompatible(exc) from None
+            add_missing_tables(self.aws.endpoint_url)
             add_missing_indexes(self.aws.endpoint_url)
             # Queue URLs carry this run's port; a state saved before the queue gets it now.
             resources = replace(resources, queues=ensure_queues(self.aws.endpoint_url))

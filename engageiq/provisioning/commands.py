@@ -733,3 +733,8 @@ def set_role(
         {"email": email, "role": role},
         lambda: click.echo(f"{email} is now {role} in {slug}."),
     )
+
+
+from engageiq.provisioning.retention_commands import retention  # noqa: E402 - needs the above
+
+tenants.add_command(retention)

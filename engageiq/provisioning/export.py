@@ -151,7 +151,9 @@ class TenantExport:
 
         items: dict[str, list[dict[str, Any]]] = {}
         for table in TABLES:
-            if not table.tenant_scoped:
+            # The audit log is the platform's record of the tenant, chained to its tenant id:
+            # not copied to another (decision 0118).
+            if not table.tenant_scoped or table.survives_purge:
                 continue
             progress(f"exporting {table.logical_name}")
             found = [from_item(item) for item in self.data.items(slug, table.logical_name)]

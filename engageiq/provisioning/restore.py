@@ -184,7 +184,8 @@ class TenantImport:
 
         for table in TABLES:
             path = directory / "data" / f"{table.logical_name}.json"
-            if not table.tenant_scoped or not path.is_file():
+            # An audit log is never imported (decision 0118): a chain belongs to one tenant id.
+            if not table.tenant_scoped or table.survives_purge or not path.is_file():
                 continue
             progress(f"restoring {table.logical_name}")
             items = [remap_ids(item, ids) for item in json.loads(path.read_text())]

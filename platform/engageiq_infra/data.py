@@ -15,11 +15,14 @@ import pulumi_aws as aws
 
 from engageiq_infra.policies import deny_insecure_transport, document
 from engageiq_tenancy.resources import BUCKETS, TABLES, BucketSpec, Environment, TableSpec
+from engageiq_tenancy.retention import DELETED_FILES_PLATFORM_DAYS
 
 # Abandoned multipart uploads are invisible but billed; a day is ample for any upload.
 ABORT_INCOMPLETE_UPLOADS_DAYS: Final = 1
-# The uploads bucket is versioned for recovery, not history: old versions expire.
-NONCURRENT_VERSION_DAYS: Final = 30
+# The uploads bucket is versioned for recovery, not history: old versions expire. The longest
+# window a tenant may keep deleted files (decision 0122); the retention sweep purges a
+# tenant's sooner when it chose a shorter one.
+NONCURRENT_VERSION_DAYS: Final = DELETED_FILES_PLATFORM_DAYS
 
 
 @dataclass(frozen=True, slots=True)

@@ -516,6 +516,25 @@ class Errors:
         "last_admin",
         "This is the organisation's last admin; make someone else an admin first.",
     )
+    # audit-core (issue 25, decision 0118): the tenant's audit log.
+    AUDIT_UNAVAILABLE = ErrorCode(
+        503,
+        "audit_unavailable",
+        "This action is recorded in your organisation's audit log, which could not be written "
+        "just now. Try again in a few seconds.",
+        "the action is audited and its entry could not be written",
+    )
+    INVALID_AUDIT_FILTER = ErrorCode(
+        400, "invalid_audit_filter", "{reason}", "a filter is malformed (the sentence says which)"
+    )
+
+    # retention (issue 25, decision 0122)
+    INVALID_RETENTION = ErrorCode(
+        400,
+        "invalid_retention",
+        "{field} must be {allowed} days, or null ({unset}).",
+        "a retention value outside the allowed set",
+    )
 
     @classmethod
     def all(cls) -> Iterator[tuple[str, ErrorCode]]:

@@ -77,5 +77,6 @@ class TenantObjects:
     def delete(self, tenant: TenantContext, key: str) -> None:
         """Remove the object. The bucket is versioned for recovery: the old version stays
         restorable by operators until the platform's lifecycle rule expires noncurrent
-        versions (30 days); the tenant role may only delete, not purge versions."""
+        versions (90 days, or sooner by the tenant's retention: decision 0122); the tenant
+        role may only delete, not purge versions."""
         self.s3_for(tenant).delete_object(Bucket=self.bucket, Key=self._checked(tenant, key))

@@ -37,6 +37,10 @@ class TableSpec:
     # Tenant-scoped tables have partition keys that start with "<tenant_id>#", which is what
     # the IAM LeadingKeys condition of the tenant role relies on.
     tenant_scoped: bool = True
+    survives_purge: bool = False
+    """The audit log only (decision 0118): a record *about* the tenant's data, not of it. A
+    tenant purge leaves its items to expire by TTL, and a tenant export or import neither
+    copies nor writes them (a chain belongs to one tenant id)."""
 
     def physical_name(self, env: Environment) -> str:
         return f"{PROJECT}-{env}-{self.logical_name}"
@@ -114,7 +118,17 @@ USAGE: Final = TableSpec(
         "content issues (content_keys, decision 0111)."
     ),
 )
-TABLES: Final[tuple[TableSpec, ...]] = (TENANTS, CONVERSATIONS, FILES, USAGE)
+AUDIT: Final = TableSpec(
+    logical_name="audit",
+    description=(
+        "The tenant's tamper-evident audit log under pk=<tenant>#AUDIT: entries sk=E#<seq>, "
+        "hash-chained, and the chain's head sk=HEAD (engageiq_tenancy.audit, decision 0118). "
+        "Items expire by TTL; a tenant purge keeps them."
+    ),
+    ttl_attribute="expiresAt",
+    survives_purge=True,
+)
+TABLES: Final[tuple[TableSpec, ...]] = (TENANTS, CONVERSATIONS, FILES, USAGE, AUDIT)
 
 TENANT_OBJECT_PREFIX: Final = "tenants/"
 UPLOADS: Final = BucketSpec(
@@ -316,8 +330,8 @@ class ServiceDataAccess:
 
 
 SERVICE_DATA: Final[dict[str, ServiceDataAccess]] = {
-    "chat": ServiceDataAccess(tables=(TENANTS, CONVERSATIONS, USAGE), buckets=(UPLOADS,)),
+    "chat": ServiceDataAccess(tables=(TENANTS, CONVERSATIONS, USAGE, AUDIT), buckets=(UPLOADS,)),
     "files": ServiceDataAccess(
-        tables=(TENANTS, FILES, USAGE), buckets=(UPLOADS,), queues=(INGESTION,)
+        tables=(TENANTS, FILES, USAGE, AUDIT), buckets=(UPLOADS,), queues=(INGESTION,)
     ),
 }

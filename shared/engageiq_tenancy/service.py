@@ -20,6 +20,8 @@ from litestar.types import Scope
 
 from engageiq_tenancy import aws
 from engageiq_tenancy.api_contract import StrictStructSchemaPlugin, apply_api_contract
+from engageiq_tenancy.audit.requests import AUDIT_STATE_KEY
+from engageiq_tenancy.audit.trail import AuditTrail
 from engageiq_tenancy.auth import (
     CognitoAuthenticationMiddleware,
     provide_tenant,
@@ -28,7 +30,9 @@ from engageiq_tenancy.errors import EXCEPTION_HANDLERS
 from engageiq_tenancy.logs import configure_logging
 from engageiq_tenancy.origin_guard import OriginGuardMiddleware
 from engageiq_tenancy.requests import RequestIdMiddleware
+from engageiq_tenancy.resources import AUDIT
 from engageiq_tenancy.settings import ServiceSettings
+from engageiq_tenancy.tenant_credentials import TenantClients
 from engageiq_tenancy.tenant_gate import TenantGate, dynamodb_status_reader
 from engageiq_tenancy.tokens import CognitoTokenVerifier
 
@@ -91,6 +95,7 @@ class TenancyPlugin(InitPluginProtocol):
         settings: ServiceSettings,
         verifier: CognitoTokenVerifier | None = None,
         tenant_gate: TenantGate | None = None,
+        audit: AuditTrail | None = None,
     ) -> None:
         self.service = service
         self.settings = settings
@@ -98,6 +103,12 @@ class TenancyPlugin(InitPluginProtocol):
         self.tenant_gate = tenant_gate or TenantGate(
             dynamodb_status_reader(aws.client("dynamodb", settings), settings.table("tenants")),
             cache_seconds=settings.tenant_status_cache_seconds,
+        )
+        # Settings built by hand (tests) may name no audit table; from_env always does.
+        self.audit = audit or (
+            service_audit_trail(service, settings)
+            if AUDIT.logical_name in settings.tables
+            else None
         )
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
@@ -111,6 +122,8 @@ class TenancyPlugin(InitPluginProtocol):
         app_config.exception_handlers = {**EXCEPTION_HANDLERS, **app_config.exception_handlers}
         app_config.dependencies["tenant"] = Provide(provide_tenant, sync_to_thread=False)
         app_config.state["settings"] = self.settings
+        # `engageiq_tenancy.audit.requests.record_audit` finds it here, in every handler.
+        app_config.state[AUDIT_STATE_KEY] = self.audit
         return app_config
 
     def _configure_middleware(self, app_config: AppConfig) -> None:
@@ -164,6 +177,19 @@ class TenancyPlugin(InitPluginProtocol):
                 }
             ),
         )
+
+
+def service_audit_trail(service: str, settings: ServiceSettings) -> AuditTrail:
+    """The service's audit trail (decision 0118): entries are tenant data, written with the
+    tenant's credentials like every other (the tenant role in the cloud, so IAM's LeadingKeys
+    refuses another tenant's partition)."""
+    clients = TenantClients.from_settings(settings, f"{service}-audit", names=("dynamodb",))
+    return AuditTrail(
+        clients.service_client("dynamodb"),
+        settings.table(AUDIT.logical_name),
+        tenant_clients=clients,
+        retention_days=settings.audit_retention_days,
+    )
 
 
 def create_service_app(plugin: TenancyPlugin, *more: InitPluginProtocol) -> Litestar:

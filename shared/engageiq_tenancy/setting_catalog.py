@@ -170,6 +170,14 @@ class SharedVariables:
         "Vectors for hybrid search: `wordllama`, `bedrock:<modelId>[:<dimensions>]` or `none`.",
         BOTH,
     )
+    AUDIT_RETENTION_DAYS: Final[Setting[int]] = Setting(
+        "ENGAGEIQ_AUDIT_RETENTION_DAYS",
+        # At least a year: security reviews ask for twelve months of history (decision 0118).
+        WholeNumber(365, 3650, unit="days"),
+        400,
+        "How long an audit log entry is kept (DynamoDB TTL expiresAt) after it is written.",
+        BOTH,
+    )
 
 
 class ChatVariables:

@@ -68,6 +68,8 @@ class ServiceSettings:
     """How long a tenant's status is reused; a suspension takes effect within this time."""
     origin_secret: str | None = None
     """Cloud only, required there: requests must carry it in ORIGIN_HEADER (set by CloudFront)."""
+    audit_retention_days: int = SharedVariables.AUDIT_RETENTION_DAYS.default
+    """Days an audit log entry is kept after it is written (its TTL, decision 0118)."""
 
     @property
     def is_local(self) -> bool:
@@ -94,6 +96,7 @@ class ServiceSettings:
             log_level=shared.LOG_LEVEL.read(e),
             tenant_status_cache_seconds=shared.TENANT_STATUS_CACHE_SECONDS.read(e),
             origin_secret=shared.ORIGIN_SECRET.read(e),
+            audit_retention_days=shared.AUDIT_RETENTION_DAYS.read(e),
         )
         settings.check_trust_rules()
         return settings

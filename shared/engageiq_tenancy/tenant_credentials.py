@@ -22,6 +22,7 @@ from typing import Any, Final
 from engageiq_tenancy.aws import client, new_client
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.settings import ServiceSettings
+from engageiq_tenancy.tenant_ids import validate_tenant_id
 
 TENANT_TAG_KEY: Final = "tenant_id"
 REFRESH_MARGIN_SECONDS: Final = 300.0
@@ -86,21 +87,27 @@ class TenantClients:
     def client(self, tenant: TenantContext, name: str) -> Any:
         """The `name` client ("dynamodb", "s3") to use for `tenant`'s data. Blocking (STS);
         call it where boto3 calls already run: in a worker thread."""
+        return self.for_tenant(tenant.tenant_id, name)
+
+    def for_tenant(self, tenant_id: str, name: str) -> Any:
+        """`client` by tenant id, for writers that hold the id of a verified caller or of the
+        tenant a system task works on, not a `TenantContext` (the audit trail, decision
+        0118). The id becomes the session tag, so IAM confines the client to that tenant."""
         if self._role_arn is None:
             return self._base[name]
         with self._lock:
-            session = self._sessions.get(tenant.tenant_id)
+            session = self._sessions.get(tenant_id)
             if session is None or self._clock() >= session.expires_at - REFRESH_MARGIN_SECONDS:
-                session = self._sessions[tenant.tenant_id] = self._assume(tenant)
+                session = self._sessions[tenant_id] = self._assume(tenant_id)
         return session.clients[name]
 
-    def _assume(self, tenant: TenantContext) -> _Session:
+    def _assume(self, tenant_id: str) -> _Session:
         answer = self._sts.assume_role(
             RoleArn=self._role_arn,
             # The session name shows in CloudTrail next to every call made with it.
-            RoleSessionName=f"{self._service}-{tenant.tenant_id}"[:64],
+            RoleSessionName=f"{self._service}-{tenant_id}"[:64],
             DurationSeconds=SESSION_SECONDS,
-            Tags=[{"Key": TENANT_TAG_KEY, "Value": tenant.tenant_id}],
+            Tags=[{"Key": TENANT_TAG_KEY, "Value": validate_tenant_id(tenant_id)}],
         )
         credentials = answer["Credentials"]
         signed_as_tenant = {

@@ -13,6 +13,7 @@ import msgspec
 from engageiq_tenancy.brand_colour import check_brand_colour
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.display_text import clean_display_text
+from engageiq_tenancy.retention import RetentionPolicy
 from engageiq_tenancy.tenant_ids import validate_tenant_id
 
 DEFAULT_MONTHLY_TOKEN_BUDGET: Final = 2_000_000
@@ -91,6 +92,8 @@ class TenantRecord(msgspec.Struct, rename="camel", kw_only=True):
     monthly_token_budget: int = DEFAULT_MONTHLY_TOKEN_BUDGET
     branding: Branding = msgspec.field(default_factory=Branding)
     created_at: str = ""
+    retention: RetentionPolicy = msgspec.field(default_factory=RetentionPolicy)
+    """What the tenant's admins chose to keep (decision 0122); defaults keep everything."""
 
 
 def _record_key(tenant_id: str) -> dict[str, str]:

@@ -13,8 +13,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError
-from engageiq_tenancy.items import from_item
+from engageiq_tenancy.items import from_item, serialize
 from engageiq_tenancy.keys import tenant_partition
+from engageiq_tenancy.retention import RetentionPolicy
 from engageiq_tenancy.tenant_gate import StorageUnavailable
 from engageiq_tenancy.tenant_ids import KEY_DELIMITER
 from engageiq_tenancy.tenants import Branding, TenantRecord, record_from_item, record_key
@@ -93,6 +94,17 @@ class TenantDirectory:
             ExpressionAttributeValues={
                 ":b": {"M": {k: {"S": str(v)} for k, v in msgspec.to_builtins(branding).items()}}
             },
+        )
+
+    async def set_retention(self, tenant: TenantContext, retention: RetentionPolicy) -> None:
+        """Store the tenant's retention policy (checked by the caller: `validate_retention`)."""
+        await self._call(
+            "update_item",
+            TableName=self._tenants,
+            Key=_typed(record_key(tenant)),
+            UpdateExpression="SET retention = :r",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":r": serialize(msgspec.to_builtins(retention))},
         )
 
     async def month_usage(self, tenant: TenantContext, month: str) -> MonthUsage:

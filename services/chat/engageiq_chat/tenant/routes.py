@@ -18,6 +18,7 @@ from engageiq_tenancy.auth import requires_tenant_admin
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError, documented_errors
+from engageiq_tenancy.retention import InvalidRetention, RetentionPolicy, validate_retention
 from engageiq_tenancy.tenants import (
     Branding,
     InvalidBranding,
@@ -34,12 +35,23 @@ class TenantView(msgspec.Struct, rename="camel"):
     plan: str
     status: str
     branding: Branding
+    retention: RetentionPolicy
+    """How long conversations are kept and deleted files stay recoverable (decision 0122)."""
+
+
+class RetentionPatch(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    conversations_days: int | msgspec.UnsetType | None = msgspec.UNSET
+    """30, 90 or 365; null: kept for ever. Omitted: unchanged."""
+    deleted_files_days: int | msgspec.UnsetType | None = msgspec.UNSET
+    """7, 30 or 90; null: the platform's 90 days. Omitted: unchanged."""
 
 
 class BrandingPatch(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     display_name: str | msgspec.UnsetType = msgspec.UNSET
     primary_color: str | msgspec.UnsetType = msgspec.UNSET
     logo_url: str | msgspec.UnsetType | None = msgspec.UNSET
+    retention: RetentionPatch | msgspec.UnsetType = msgspec.UNSET
+    """Tenant admins' retention settings (decision 0122); omitted fields keep their value."""
 
 
 class UsageView(msgspec.Struct, rename="camel"):
@@ -59,7 +71,25 @@ class UsageView(msgspec.Struct, rename="camel"):
 
 
 def _view(record: TenantRecord) -> TenantView:
-    return TenantView(record.tenant_id, record.name, record.plan, record.status, record.branding)
+    return TenantView(
+        record.tenant_id,
+        record.name,
+        record.plan,
+        record.status,
+        record.branding,
+        record.retention,
+    )
+
+
+def _retention(record: TenantRecord, patch: RetentionPatch) -> RetentionPolicy:
+    """The record's policy with `patch` applied; 400 `invalid_retention` for a value outside
+    the allowed set."""
+    changes = {k: v for k, v in msgspec.structs.asdict(patch).items() if v is not msgspec.UNSET}
+    try:
+        validate_retention(changes.get("conversations_days"), changes.get("deleted_files_days"))
+    except InvalidRetention as exc:
+        raise ApiError.relaying(exc.code, exc.message) from None
+    return msgspec.structs.replace(record.retention, **changes)
 
 
 class TenantController(Controller):
@@ -71,7 +101,7 @@ class TenantController(Controller):
     async def get_tenant(
         self, tenant: NamedDependency[TenantContext], tenants: NamedDependency[TenantDirectory]
     ) -> TenantView:
-        """Your organisation's name, plan and branding."""
+        """Your organisation's name, plan, branding and retention settings."""
         return _view(await tenants.record(tenant))
 
     @patch(
@@ -82,6 +112,7 @@ class TenantController(Controller):
             Errors.INVALID_COLOR,
             Errors.BRAND_COLOUR_LOW_CONTRAST,
             Errors.INVALID_LOGO_URL,
+            Errors.INVALID_RETENTION,
             Errors.INVALID_REQUEST,
             Errors.FORBIDDEN.documented(note="you are not a tenant admin"),
             Errors.TENANT_SUSPENDED,
@@ -94,10 +125,14 @@ class TenantController(Controller):
         tenants: NamedDependency[TenantDirectory],
         data: JSONBody[BrandingPatch],
     ) -> TenantView:
-        """Change branding (tenant admins only). Omitted fields keep their value. A colour the
-        web app could not draw readably (below 3:1 against the light page, WCAG 2.1 1.4.11)
-        is refused with `brand_colour_low_contrast`, whose message names its ratio."""
+        """Change branding or retention (tenant admins only). Omitted fields keep their value.
+        A colour the web app could not draw readably (below 3:1 against the light page, WCAG
+        2.1 1.4.11) is refused with `brand_colour_low_contrast`, whose message names its
+        ratio. `retention`: `conversationsDays` 30, 90, 365 or null (kept for ever),
+        `deletedFilesDays` 7, 30, 90 or null (the platform's 90 days); anything else is
+        `invalid_retention` (decision 0122)."""
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+        retention_patch = changes.pop("retention", None)
         try:
             validate_branding(
                 changes.get("display_name"), changes.get("primary_color"), changes.get("logo_url")
@@ -107,9 +142,15 @@ class TenantController(Controller):
         if "display_name" in changes:
             changes["display_name"] = clean_name(changes["display_name"])
         record = await tenants.record(tenant)
+        retention = record.retention
+        if retention_patch is not None:
+            retention = _retention(record, retention_patch)
         branding = msgspec.structs.replace(record.branding, **changes)
-        await tenants.set_branding(tenant, branding)
-        return _view(msgspec.structs.replace(record, branding=branding))
+        if changes:
+            await tenants.set_branding(tenant, branding)
+        if retention != record.retention:
+            await tenants.set_retention(tenant, retention)
+        return _view(msgspec.structs.replace(record, branding=branding, retention=retention))
 
     @get("/usage", responses=documented_errors(Errors.TENANT_RECORD_NOT_FOUND))
     async def get_usage(
