@@ -10,6 +10,7 @@ from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.plugins import InitPluginProtocol
 
+from engageiq_chat.audit_log.routes import export_audit_entries, list_audit_entries
 from engageiq_chat.branding.directory import BrandingDirectory, dynamodb_branding_reader
 from engageiq_chat.branding.routes import public_branding
 from engageiq_chat.content.routes import (
@@ -166,6 +167,7 @@ class TenantApiPlugin(InitPluginProtocol):
             return users
 
         app_config.route_handlers.extend([TenantController, TenantUserController, public_branding])
+        app_config.route_handlers.extend([list_audit_entries, export_audit_entries])
         app_config.dependencies["users"] = Provide(provide_users, sync_to_thread=False)
         app_config.dependencies["tenants"] = Provide(provide, sync_to_thread=False)
         app_config.dependencies["branding"] = Provide(provide_branding, sync_to_thread=False)
