@@ -104,12 +104,25 @@ type FilterField = keyof AuditFilter;
 
 /** Which field an `invalid_audit_filter` sentence is about, so it is shown beside it. */
 function fieldOf(error: ApiError): FilterField | null {
-  const text = error.message.toLowerCase();
-  if (/\bsince\b|\bfrom\b|start/.test(text)) return "since";
-  if (/\buntil\b|\bend\b/.test(text)) return "until";
-  if (/\baction\b/.test(text)) return "action";
-  if (/\bactor\b/.test(text)) return "actor";
-  return null;
+  // The sentence names the parameter first, e.g. "`since` is after `until`."
+  const named = /`(actor|action|since|until)`/.exec(error.message);
+  if (named) return named[1] as FilterField;
+  return /\baudited action\b/.test(error.message) ? "action" : null;
+}
+
+/** The service names the query's parameters (`since`); a person knows the fields' labels. */
+const LABELS: Record<FilterField, string> = {
+  actor: "Actor",
+  action: "Action",
+  since: "From",
+  until: "To",
+};
+
+function forPeople(sentence: string): string {
+  return sentence.replace(
+    /`(actor|action|since|until)`/g,
+    (_, name: FilterField) => `“${LABELS[name]}”`,
+  );
 }
 
 interface FilterProblem {
@@ -144,8 +157,11 @@ export function AuditLogPage() {
 
   const failed = (e: unknown) => {
     const error = asApiError(e);
-    const field = error.code === "invalid_audit_filter" ? fieldOf(error) : null;
-    setProblem({ field, sentence: error.sentence });
+    if (error.code === "invalid_audit_filter") {
+      setProblem({ field: fieldOf(error), sentence: forPeople(error.sentence) });
+    } else {
+      setProblem({ field: null, sentence: error.sentence });
+    }
   };
 
   const loadFirst = async (shown: AuditFilter) => {
