@@ -17,7 +17,7 @@ import msgspec
 from engageiq.provisioning.commands import _common, _emit, _options
 from engageiq.provisioning.targets import Target
 from engageiq_tenancy.operation_errors import InvalidInput, NotFound
-from engageiq_tenancy.resources import UPLOADS
+from engageiq_tenancy.resources import AUDIT, UPLOADS
 
 # What the human output calls each count, in the order it prints them.
 KINDS: dict[str, str] = {
@@ -48,13 +48,18 @@ def as_of_date(value: str) -> datetime:
 
 def sweep_report(target: Target, slug: str, as_of: datetime, dry_run: bool) -> dict[str, Any]:
     """The sweep's report as the CLI prints it (camelCase JSON)."""
-    from engageiq_chat.retention.sweep import NoSuchTenant, RetentionSweep
+    from engageiq_chat.retention.sweep import NoSuchTenant, RetentionSweep, trail_audit
+    from engageiq_tenancy.audit import AuditTrail
 
+    dynamodb = target.client("dynamodb")
     sweep = RetentionSweep.with_clients(
-        target.client("dynamodb"),
+        dynamodb,
         target.tables,
         objects=target.client("s3"),
         bucket=target.buckets[UPLOADS.logical_name],
+        # Each deletion is the tenant's `retention.deleted` entry (system actor): the same
+        # sweep, whoever starts it.
+        audit=trail_audit(AuditTrail(dynamodb, target.tables[AUDIT.logical_name])),
     )
     try:
         report = asyncio.run(sweep.apply(slug, as_of, dry_run=dry_run))

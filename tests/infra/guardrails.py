@@ -45,6 +45,7 @@ from engageiq_tenancy.resources import (
     WEB,
     EnvVars,
 )
+from engageiq_tenancy.retention import DELETED_FILES_PLATFORM_DAYS
 from engageiq_tenancy.web_policy import CLOUD_CONTENT_SECURITY_POLICY
 
 BUCKET: Final = "aws:s3/bucket:Bucket"
@@ -261,6 +262,16 @@ def check_uploads_lifecycle_and_cors(inventory: Inventory) -> None:
             r.get("status") == "Enabled" and r.get("abortIncompleteMultipartUpload") for r in rules
         ),
         "uploads: incomplete multipart uploads are never aborted",
+    )
+    # The longest window a tenant may keep deleted files recoverable (decision 0122).
+    require(
+        any(
+            r.get("status") == "Enabled"
+            and (r.get("noncurrentVersionExpiration") or {}).get("noncurrentDays")
+            == DELETED_FILES_PLATFORM_DAYS
+            for r in rules
+        ),
+        f"uploads: noncurrent versions do not expire after {DELETED_FILES_PLATFORM_DAYS} days",
     )
     cors = [
         rule

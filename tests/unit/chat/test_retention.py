@@ -17,7 +17,8 @@ from litestar.testing import TestClient
 
 from engageiq.local.aws import aws_client
 from engageiq_chat.conversation_search.segments import decode_segment
-from engageiq_chat.retention.sweep import RetentionReport, RetentionSweep
+from engageiq_chat.retention.sweep import RetentionReport, RetentionSweep, trail_audit
+from engageiq_tenancy.audit import AuditTrail
 from engageiq_tenancy.items import from_item
 from engageiq_tenancy.retention import RetentionPolicy
 from tests.support.chat import ChatHarness, ScriptedProvider, cites, dynamodb, parse_sse
@@ -98,6 +99,14 @@ def indexed_ids(harness: ChatHarness, user_id: str) -> set[str]:
     }
 
 
+def trail(harness: ChatHarness) -> AuditTrail:
+    return AuditTrail(dynamodb(harness.resources), harness.resources.tables["audit"])
+
+
+def audited(harness: ChatHarness, action: str) -> list[dict[str, Any]]:
+    return [e for e in trail(harness).export("acme") if e["action"] == action]
+
+
 def sweep(harness: ChatHarness) -> RetentionSweep:
     resources = harness.resources
     return RetentionSweep.with_clients(
@@ -105,6 +114,7 @@ def sweep(harness: ChatHarness) -> RetentionSweep:
         resources.tables,
         objects=aws_client("s3", resources.endpoint_url),
         bucket=resources.buckets["uploads"],
+        audit=trail_audit(trail(harness)),
     )
 
 
@@ -175,11 +185,16 @@ def test_retention_as_of_a_future_date_deletes_exactly_the_old_conversations(
     token = shared.json()["token"]
     assert client.get(f"/api/shared/{token}", headers=other).status_code == 404
 
+    deleted = audited(harness, "retention.deleted")
+    assert sorted(e["target"]["id"] for e in deleted) == sorted([old_id, other_id])
+    assert {e["actor"]["kind"] for e in deleted} == {"system"}
+
     # Idempotent: a second run finds nothing left to delete.
     again = apply(harness, 30)
     assert again.counts.conversations == 0
     assert again.counts.messages == 0
     assert tenant_items(harness) == after
+    assert len(audited(harness, "retention.deleted")) == 2
 
 
 def test_a_conversation_active_since_the_scan_is_kept(
@@ -239,6 +254,11 @@ def test_admins_set_retention_and_bad_values_are_refused(
     }
     body = set_retention(client, harness, conversationsDays=365, deletedFilesDays=7)
     assert body["retention"] == {"conversationsDays": 365, "deletedFilesDays": 7}
+    (changed,) = audited(harness, "tenant.retention_changed")
+    assert (changed["actor"]["userId"], changed["detail"]) == (
+        "boss",
+        {"conversationsDays": 365, "deletedFilesDays": 7},
+    )
     # Omitted fields keep their value; null restores the default.
     body = set_retention(client, harness, conversationsDays=None)
     assert body["retention"] == {"conversationsDays": None, "deletedFilesDays": 7}
@@ -270,3 +290,4 @@ def test_admins_set_retention_and_bad_values_are_refused(
         "conversationsDays": None,
         "deletedFilesDays": 7,
     }
+    assert len(audited(harness, "tenant.retention_changed")) == 2, "refusals change nothing"

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from engageiq.local.aws import LocalResources, aws_client
+from engageiq_tenancy.audit import AuditTrail
 from engageiq_tenancy.items import from_item
 from tests.unit.provisioning.conftest import Run, error_of
 
@@ -84,6 +85,11 @@ def test_preview_then_apply_the_tenants_policy(run: Run, local_resources: LocalR
 
     again = run("tenants", "retention", "demo", "--as-of", "2026-12-15", "--json")
     assert json.loads(again.stdout)["counts"]["conversations"] == 0
+    trail = AuditTrail(
+        aws_client("dynamodb", local_resources.endpoint_url), local_resources.tables["audit"]
+    )
+    deleted = [e for e in trail.export("demo") if e["action"] == "retention.deleted"]
+    assert [(e["target"]["id"], e["actor"]["kind"]) for e in deleted] == [("old1", "system")]
 
 
 def test_bad_input_is_refused(run: Run) -> None:

@@ -49,6 +49,7 @@ from engageiq_chat.messages.store import MessageStore
 from engageiq_chat.sharing import keys as share_keys
 from engageiq_chat.sharing.store import ShareStore
 from engageiq_chat.storage import ConditionFailed, DynamoTables, values
+from engageiq_tenancy.audit import AuditAction, AuditActor, AuditOutcome, AuditTarget, AuditTrail
 from engageiq_tenancy.content_keys import UNANSWERED_TAG, content_partition, issue_key
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.items import from_item
@@ -103,11 +104,29 @@ class RetentionReport(msgspec.Struct, rename="camel", kw_only=True):
 
 
 class RetentionAudit(Protocol):
-    """Records one deletion the sweep made (`retention.deleted`, system actor)."""
+    """Records one deletion the sweep makes (`retention.deleted`, system actor); blocking.
+    Raises when the entry cannot be written: the sweep then stops before that deletion's
+    data goes, and the next run resumes it."""
 
     def __call__(
         self, tenant_id: str, kind: str, target_id: str, detail: dict[str, int]
     ) -> None: ...
+
+
+def trail_audit(trail: AuditTrail) -> RetentionAudit:
+    """`RetentionAudit` onto the tenant's audit log (decision 0118)."""
+
+    def record(tenant_id: str, kind: str, target_id: str, detail: dict[str, int]) -> None:
+        trail.record(
+            tenant_id,
+            AuditActor.system(SYSTEM_USER),
+            AuditAction.RETENTION_DELETED,
+            AuditTarget(kind, target_id),
+            AuditOutcome.SUCCEEDED,
+            detail,
+        )
+
+    return record
 
 
 @dataclass
@@ -352,12 +371,17 @@ class RetentionSweep:
         counts.content_issues += await self._content_issues(user, rated, dry_run)
         if dry_run:
             return True
+        audit = self._audit
+        if audit is not None:
+            # Before anything is gone for good: a log that cannot be written stops the sweep
+            # here, the conversation stays marked (invisible) and the next run resumes it.
+            await anyio.to_thread.run_sync(
+                lambda: audit(user.tenant_id, "conversation", cid, detail)
+            )
         await self._shares.revoke_conversation(user, cid)
         await self._search.deleted(user, cid)
         await self._messages.purge(user, cid)
         await self._conversations.remove(user, cid)
-        if self._audit is not None:
-            self._audit(user.tenant_id, "conversation", cid, detail)
         return True
 
     async def _mark(self, user: TenantContext, conversation_id: str, before: str) -> bool:
@@ -538,6 +562,9 @@ class RetentionSweep:
             batch += versions[key]
         if dry_run:
             return
+        if self._audit is not None:
+            for key in sorted(due):
+                self._audit(tenant_id, "object", key, {"versions": len(versions[key])})
         for start in range(0, len(batch), DELETE_OBJECTS_MAX):
             answer = self._objects.delete_objects(
                 Bucket=self._bucket,
@@ -546,6 +573,3 @@ class RetentionSweep:
             if answer.get("Errors"):
                 first = answer["Errors"][0]
                 raise RuntimeError(f"S3 refused to delete {first['Key']}: {first['Message']}")
-        if self._audit is not None:
-            for key in sorted(due):
-                self._audit(tenant_id, "object", key, {"versions": len(versions[key])})

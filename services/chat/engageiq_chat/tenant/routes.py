@@ -6,14 +6,17 @@ this month's counters (written by the chat service) against the tenant's budget.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import msgspec
-from litestar import Controller, get, patch
+from litestar import Controller, Request, get, patch
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from engageiq_chat.services import ChatServices
 from engageiq_chat.tenant.directory import CitedDocument, DailyTokens, TenantDirectory
+from engageiq_tenancy.audit import AuditAction, AuditTarget
+from engageiq_tenancy.audit.requests import record_audit
 from engageiq_tenancy.auth import requires_tenant_admin
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.error_codes import Errors
@@ -117,10 +120,12 @@ class TenantController(Controller):
             Errors.FORBIDDEN.documented(note="you are not a tenant admin"),
             Errors.TENANT_SUSPENDED,
             Errors.TENANT_RECORD_NOT_FOUND,
+            Errors.AUDIT_UNAVAILABLE,
         ),
     )
     async def update_branding(
         self,
+        request: Request[Any, Any, Any],
         tenant: NamedDependency[TenantContext],
         tenants: NamedDependency[TenantDirectory],
         data: JSONBody[BrandingPatch],
@@ -150,6 +155,15 @@ class TenantController(Controller):
             await tenants.set_branding(tenant, branding)
         if retention != record.retention:
             await tenants.set_retention(tenant, retention)
+            await record_audit(
+                request,
+                AuditAction.TENANT_RETENTION_CHANGED,
+                AuditTarget("tenant", tenant.tenant_id, record.name),
+                detail={
+                    "conversationsDays": retention.conversations_days,
+                    "deletedFilesDays": retention.deleted_files_days,
+                },
+            )
         return _view(msgspec.structs.replace(record, branding=branding, retention=retention))
 
     @get("/usage", responses=documented_errors(Errors.TENANT_RECORD_NOT_FOUND))
