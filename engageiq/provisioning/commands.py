@@ -22,6 +22,7 @@ from rich.table import Table
 
 from engageiq.local.paths import STATE_DIR_ENV
 from engageiq.provisioning.targets import Target, load_target
+from engageiq_tenancy.audit import AuditUnavailable
 from engageiq_tenancy.context import Role
 from engageiq_tenancy.operation_errors import EXIT_FAILED, EXIT_INVALID, ProvisioningError
 from engageiq_tenancy.tenants import STATUS_CACHE_SECONDS, TenantRecord, TenantStatus
@@ -141,6 +142,8 @@ def _common(function: Callable[P, R]) -> Callable[P, R]:
             return function(*args, **kwargs)
         except ProvisioningError as exc:
             report_failure(exc.code, exc.message, exc.exit_code, as_json)
+        except AuditUnavailable as exc:
+            report_failure(exc.code, exc.message, EXIT_FAILED, as_json)
         except Exception as exc:  # botocore failures become coded messages; others re-raise
             code, message = _aws_failure(exc)
             report_failure(code, message, EXIT_FAILED, as_json)
@@ -618,6 +621,7 @@ def delete(
             ("multipart uploads aborted", report.multipart_uploads),
             *((f"{table} items removed", count) for table, count in report.items.items()),
             ("tenant record removed", "yes" if report.record else "no"),
+            ("audit log kept, purge entry", f"seq {report.audit_seq}"),
         ]
         click.echo(f"Purged tenant {slug}:")
         for label, value in rows:
@@ -735,6 +739,9 @@ def set_role(
     )
 
 
+# Subcommands in their own modules, imported last: they build on the helpers above.
+from engageiq.provisioning.audit_commands import audit  # noqa: E402
 from engageiq.provisioning.retention_commands import retention  # noqa: E402 - needs the above
 
+tenants.add_command(audit)
 tenants.add_command(retention)

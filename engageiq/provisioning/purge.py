@@ -5,8 +5,12 @@ again:
 1. the record is marked `deleting` (every API refuses the tenant from then on);
 2. Cognito users, then groups (nobody can sign in or hold a role);
 3. S3: multipart uploads aborted, every object version and delete marker removed;
-4. DynamoDB: every item whose partition key starts with "<tenant>#", in every tenant table;
-5. the record itself, last, so a resumed purge still finds the tenant marked `deleting`."""
+4. DynamoDB: every item whose partition key starts with "<tenant>#", in every tenant table
+   but the audit log, which outlives the tenant (decision 0118);
+5. the record itself, so a resumed purge still finds the tenant marked `deleting`;
+6. a final `tenant.purged` entry in the audit log, with the operator named. A purge
+   interrupted before it is finished by running it again: a tenant with nothing left but a
+   log whose newest entry is not `tenant.purged` is a purge still to be recorded."""
 
 from __future__ import annotations
 
@@ -15,8 +19,10 @@ from dataclasses import dataclass, field
 
 from botocore.exceptions import ClientError
 
+from engageiq.provisioning.audit_log import OperatorAudit
 from engageiq.provisioning.footprint import Footprint, TenantData
 from engageiq.provisioning.targets import Target
+from engageiq_tenancy.audit import AuditAction, AuditTarget
 from engageiq_tenancy.items import to_item
 from engageiq_tenancy.operation_errors import NotFound
 from engageiq_tenancy.resources import TABLES
@@ -36,17 +42,24 @@ class PurgeReport:
     items: dict[str, int] = field(default_factory=dict)
     record: bool = False
     remaining: Footprint | None = None
+    audit_seq: int | None = None
+    """The seq of the `tenant.purged` entry in the tenant's audit log, which remains."""
 
 
 class TenantPurge:
-    def __init__(self, target: Target) -> None:
+    def __init__(self, target: Target, audit: OperatorAudit | None = None) -> None:
         self.data = TenantData(target)
         self.target = target
+        self.audit = audit or OperatorAudit(target)
 
     def run(self, slug: str, progress: Progress = lambda _: None) -> PurgeReport:
         validate_tenant_id(slug)
         report = PurgeReport(slug)
-        if not self.data.record_exists(slug) and self.data.footprint(slug).empty:
+        if (
+            not self.data.record_exists(slug)
+            and self.data.footprint(slug).empty
+            and self._purge_recorded(slug)
+        ):
             raise NotFound("unknown_tenant", f"There is no tenant '{slug}'.")
         progress("marking the tenant as deleting")
         self._mark_deleting(slug)
@@ -65,7 +78,7 @@ class TenantPurge:
         progress("removing files")
         self._purge_objects(slug, report)
         for table in TABLES:
-            if table.tenant_scoped:
+            if table.tenant_scoped and not table.survives_purge:
                 progress(f"removing {table.logical_name} items")
                 report.items[table.logical_name] = self._purge_items(slug, table.logical_name)
         progress("removing the tenant record")
@@ -75,7 +88,26 @@ class TenantPurge:
         report.record = True
         progress("verifying that nothing remains")
         report.remaining = self.data.footprint(slug)
+        progress("recording the purge in the audit log")
+        entry = self.audit.record(
+            slug,
+            AuditAction.TENANT_PURGED,
+            AuditTarget("tenant", slug),
+            detail={
+                "users": report.users,
+                "objectVersions": report.object_versions,
+                "items": sum(report.items.values()),
+                "nothingRemains": report.remaining.empty,
+            },
+        )
+        report.audit_seq = int(entry["seq"])
         return report
+
+    def _purge_recorded(self, slug: str) -> bool:
+        """True when the newest entry of the log is `tenant.purged`, or there is no log (a
+        tenant that never existed): nothing is left to do."""
+        newest = self.audit.trail.page(slug, limit=1).entries
+        return not newest or newest[0].get("action") == AuditAction.TENANT_PURGED.value
 
     def _mark_deleting(self, slug: str) -> None:
         try:
