@@ -32,6 +32,7 @@ def local_target(resources: LocalResources) -> Target:
         tables=dict(resources.tables),
         buckets=dict(resources.buckets),
         endpoint_url=resources.endpoint_url,
+        user_pool_client_id=resources.user_pool_client_id,
     )
 
 

@@ -742,6 +742,8 @@ def set_role(
 # Subcommands in their own modules, imported last: they build on the helpers above.
 from engageiq.provisioning.audit_commands import audit  # noqa: E402
 from engageiq.provisioning.retention_commands import retention  # noqa: E402 - needs the above
+from engageiq.provisioning.sso_commands import sso  # noqa: E402
 
 tenants.add_command(audit)
 tenants.add_command(retention)
+tenants.add_command(sso)

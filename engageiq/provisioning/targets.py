@@ -39,6 +39,8 @@ class Target:
     buckets: dict[str, str]
     endpoint_url: str | None = None
     """Only for the local platform (moto)."""
+    user_pool_client_id: str = ""
+    """The web app's client, whose identity providers SSO connections change."""
 
     @property
     def is_local(self) -> bool:
@@ -55,6 +57,7 @@ class Target:
                 tables={t.logical_name: outputs[t.output_key] for t in TABLES},
                 buckets={b.logical_name: outputs[b.output_key] for b in BUCKETS},
                 endpoint_url=outputs.get(k.aws_endpoint_url) if env == "local" else None,
+                user_pool_client_id=str(outputs.get(k.user_pool_client_id, "")),
             )
         except KeyError as missing:
             raise InvalidInput(

@@ -25,6 +25,7 @@ from engageiq_infra.policies import (
 )
 from engageiq_tenancy.resources import SERVICE_DATA, SERVICES, Environment, EnvVars
 from engageiq_tenancy.setting_catalog import ChatVariables
+from engageiq_tenancy.sso_connections import SSO_CONNECTION_ACTIONS
 from engageiq_tenancy.tenant_users import MEMBER_LOOKUP_ACTIONS, TENANT_ADMIN_API_ACTIONS
 
 # Who runs the container, and therefore assumes its role.
@@ -39,10 +40,12 @@ SERVICE_SECRETS: Final[dict[str, tuple[str, ...]]] = {
     "files": (EnvVars.ORIGIN_SECRET,),
 }
 # Cognito admin actions per service, on the platform's user pool only: the chat service serves
-# the tenant admin's user management (/api/tenant/users); the files service only looks users
-# up, to check the users a collection's audience names and a file's new owner (decision 0111).
+# the tenant admin's user management (/api/tenant/users) and OIDC connection (/api/tenant/sso:
+# the tenant's identity provider and the web client's list of them, decision 0120); the files
+# service only looks users up, to check the users a collection's audience names and a file's
+# new owner (decision 0111).
 SERVICE_USER_POOL_ACTIONS: Final[dict[str, tuple[str, ...]]] = {
-    "chat": TENANT_ADMIN_API_ACTIONS,
+    "chat": (*TENANT_ADMIN_API_ACTIONS, *SSO_CONNECTION_ACTIONS),
     "files": MEMBER_LOOKUP_ACTIONS,
 }
 

@@ -132,7 +132,10 @@ class Identity(pulumi.ComponentResource):
             callback_urls=list(args.callback_urls) or None,
             logout_urls=list(args.logout_urls) or None,
             supported_identity_providers=["COGNITO"],
-            opts=child,
+            # Tenants' identity providers are data: `engageiq tenants sso set` and the tenant
+            # admin API add them to this list at run time (decision 0120), so a deployment
+            # must not reset it to COGNITO alone and cut every SSO tenant off.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["supportedIdentityProviders"]),
         )
         self.domain = aws.cognito.UserPoolDomain(
             f"{name}-domain",

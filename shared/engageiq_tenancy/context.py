@@ -51,6 +51,9 @@ class TenantContext:
     roles: frozenset[Role]
     issued_at: int = 0
     """The token's `iat` (epoch seconds): access changes void tokens issued before them."""
+    federated: bool = False
+    """The token carries Cognito's `identities` claim: the user signed in through their
+    organisation's identity provider, not with a password (require-SSO, decision 0120)."""
 
     def __post_init__(self) -> None:
         validate_tenant_id(self.tenant_id)

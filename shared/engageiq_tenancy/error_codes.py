@@ -536,6 +536,86 @@ class Errors:
         "a retention value outside the allowed set",
     )
 
+    # sso-backend: single sign-on per tenant (engageiq_tenancy.sso_connections, decision 0120).
+    # The 400s and 409s are relayed with the operation's own sentence, which names the URL or
+    # domain at fault (never another tenant).
+    SSO_REQUIRED = ErrorCode(
+        401,
+        "sso_required",
+        "Your organisation signs in with its identity provider; sign in with single sign-on.",
+    )
+    SSO_NOT_CONFIGURED = ErrorCode(
+        404, "sso_not_configured", "This organisation has no single sign-on."
+    )
+    SSO_URL_NOT_ALLOWED = ErrorCode(
+        400,
+        "sso_url_not_allowed",
+        "That address cannot be used; give an https:// address of the identity provider on "
+        "the public internet.",
+        "not https, or the host is a private, loopback or reserved address",
+    )
+    SSO_DOCUMENT_UNREACHABLE = ErrorCode(
+        400,
+        "sso_document_unreachable",
+        "The identity provider's document could not be fetched.",
+        "no answer, not 200, a redirect, too slow or too large",
+    )
+    SSO_METADATA_INVALID = ErrorCode(
+        400, "sso_metadata_invalid", "The SAML metadata is not usable: {reason}."
+    )
+    SSO_DISCOVERY_MISSING = ErrorCode(
+        400,
+        "sso_discovery_missing",
+        "No OpenID Connect discovery document was found for that issuer; check the issuer.",
+    )
+    SSO_DISCOVERY_INVALID = ErrorCode(
+        400,
+        "sso_discovery_invalid",
+        "The issuer's discovery document is not usable: {reason}.",
+        "it names another issuer, or lacks an https endpoint",
+    )
+    INVALID_SSO_DOMAIN = ErrorCode(
+        400,
+        "invalid_sso_domain",
+        "Give 1 to 20 email domains such as acme.com (not a public mail service's).",
+    )
+    INVALID_SSO_CLIENT = ErrorCode(
+        400, "invalid_sso_client", "The client id or secret is missing or malformed."
+    )
+    INVALID_SSO_SOURCE = ErrorCode(
+        400,
+        "invalid_sso_source",
+        "Give the identity provider as SAML metadata (a URL or a file) or an OIDC issuer.",
+    )
+    SSO_ATTRIBUTE_MAPPING_REFUSED = ErrorCode(
+        400,
+        "sso_attribute_mapping_refused",
+        "An identity provider may only fill email and name.",
+    )
+    SSO_DOMAIN_CLAIMED = ErrorCode(
+        409,
+        "sso_domain_claimed",
+        "The domain {domain} is already claimed by another organisation.",
+        "another organisation claimed a domain (which one is not said)",
+    )
+    SSO_TYPE_CHANGE = ErrorCode(
+        409,
+        "sso_type_change",
+        "Remove the current single sign-on connection before connecting another kind.",
+        "connected with SAML by an operator; remove it first",
+    )
+    SSO_CHANGED = ErrorCode(
+        409,
+        "sso_changed",
+        "The single sign-on connection was changed at the same time; try again.",
+    )
+    SIGN_IN_ROUTE_RATE_LIMITED = ErrorCode(
+        429,
+        "rate_limited",
+        "Too many sign-in lookups right now; try again in a second.",
+        "too many lookups; retry after 1 s",
+    )
+
     @classmethod
     def all(cls) -> Iterator[tuple[str, ErrorCode]]:
         """Every entry with its name, in table order."""

@@ -36,6 +36,8 @@ class GateRecord:
 
     status: str | None
     access: Mapping[str, AccessChange] = field(default_factory=dict)
+    require_sso: bool = False
+    """Only tokens of users who signed in through the tenant's IdP are accepted."""
 
 
 RecordReader = Callable[[TenantContext], GateRecord]
@@ -45,6 +47,13 @@ RecordReader = Callable[[TenantContext], GateRecord]
 class TokenRevoked(TokenRefused):
     def __init__(self) -> None:
         super().__init__(Errors.TOKEN_REVOKED)
+
+
+class SsoRequired(TokenRefused):
+    """A password user's token for a tenant that requires single sign-on (decision 0120)."""
+
+    def __init__(self) -> None:
+        super().__init__(Errors.SSO_REQUIRED)
 
 
 class TenantSuspended(ApiError):
@@ -69,12 +78,16 @@ def dynamodb_status_reader(dynamodb: Any, table: str) -> RecordReader:
         item = dynamodb.get_item(
             TableName=table,
             Key={k: {"S": v} for k, v in record_key(tenant).items()},
-            ProjectionExpression="#s, #a",
-            ExpressionAttributeNames={"#s": "status", "#a": ACCESS_ATTRIBUTE},
+            ProjectionExpression="#s, #a, #r",
+            ExpressionAttributeNames={"#s": "status", "#a": ACCESS_ATTRIBUTE, "#r": "requireSso"},
         ).get("Item")
         if item is None:
             return GateRecord(None)
-        return GateRecord(str(item.get("status", {}).get("S", "")), access_changes_from_item(item))
+        return GateRecord(
+            str(item.get("status", {}).get("S", "")),
+            access_changes_from_item(item),
+            require_sso=item.get("requireSso", {}).get("BOOL") is True,
+        )
 
     return read
 
@@ -93,13 +106,17 @@ class TenantGate:
 
     async def check(self, tenant: TenantContext) -> TenantContext:
         """The caller as their tenant's record allows them: raises 403 unless the tenant is
-        active, 401 `token_revoked` if the user was removed since the token was issued; a user
+        active, 401 `sso_required` for a password user's token when the tenant requires single
+        sign-on, 401 `token_revoked` if the user was removed since the token was issued; a user
         demoted since then comes back with the roles they still hold."""
         record = await self._record(tenant)
         if record.status != TenantStatus.ACTIVE:
             if record.status == TenantStatus.SUSPENDED:
                 raise TenantSuspended()
             raise TenantUnavailable()
+        if record.require_sso and not tenant.federated:
+            # Read with the status, from the same cached record: no extra round trip.
+            raise SsoRequired()
         if not record.access:
             return tenant  # the common case: nobody's access changed in the last hour
         allowed = restricted(tenant, record.access.get(tenant.user_id))

@@ -94,6 +94,9 @@ class TenantRecord(msgspec.Struct, rename="camel", kw_only=True):
     created_at: str = ""
     retention: RetentionPolicy = msgspec.field(default_factory=RetentionPolicy)
     """What the tenant's admins chose to keep (decision 0122); defaults keep everything."""
+    require_sso: bool = False
+    """Password sign-in is refused for the tenant's users: only ID tokens with Cognito's
+    `identities` claim are accepted (`engageiq_tenancy.sso`, decision 0120)."""
 
 
 def _record_key(tenant_id: str) -> dict[str, str]:

@@ -33,6 +33,7 @@ from engageiq_tenancy.context import TenantContext, roles_from_groups
 from engageiq_tenancy.error_codes import ErrorCode, Errors
 from engageiq_tenancy.resources import USER_POOL
 from engageiq_tenancy.settings import AuthSettings
+from engageiq_tenancy.sso import has_federated_identity
 from engageiq_tenancy.tenant_ids import USER_ID_PATTERN, is_valid_tenant_id
 
 ALGORITHM: Final = "RS256"
@@ -308,4 +309,5 @@ class CognitoTokenVerifier:
             username=str(username),
             roles=roles_from_groups(tenant_id, claims.get("cognito:groups")),
             issued_at=int(claims["iat"]),
+            federated=has_federated_identity(claims),
         )

@@ -15,6 +15,7 @@ docs/decisions/0055-revocation-in-the-tenant-record.md)."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Mapping
@@ -57,7 +58,8 @@ def restricted(tenant: TenantContext, change: AccessChange | None) -> TenantCont
         return None
     if roles == tenant.roles:
         return tenant
-    return TenantContext(tenant.tenant_id, tenant.user_id, tenant.username, roles, tenant.issued_at)
+    # replace(), so whatever else the token said (its federation, say) stays with the caller.
+    return dataclasses.replace(tenant, roles=roles)
 
 
 def access_changes_from_item(item: Mapping[str, Any]) -> dict[str, AccessChange]:

@@ -8,6 +8,7 @@ from engageiq_infra.config import COMPUTE_OPTIONS, read_stack_config
 from engageiq_infra.mocks import Inventory
 from engageiq_infra.outputs import LOCAL_ONLY_KEYS, cloud_output_keys
 from engageiq_tenancy.resources import OUTPUT_KEYS, SERVICES, USER_POOL, EnvVars
+from engageiq_tenancy.sso_connections import SSO_CONNECTION_ACTIONS
 from engageiq_tenancy.tenant_users import MEMBER_LOOKUP_ACTIONS, TENANT_ADMIN_API_ACTIONS
 
 from . import guardrails as g
@@ -90,7 +91,8 @@ def test_chat_administers_the_users_of_its_own_user_pool_and_files_only_looks_th
             for statement in g.statements(document)
             if any(str(a).startswith("cognito-idp:") for a in g.as_list(statement["Action"]))
         ]
-    for service, actions in (("chat", TENANT_ADMIN_API_ACTIONS), ("files", MEMBER_LOOKUP_ACTIONS)):
+    chat_actions = (*TENANT_ADMIN_API_ACTIONS, *SSO_CONNECTION_ACTIONS)
+    for service, actions in (("chat", chat_actions), ("files", MEMBER_LOOKUP_ACTIONS)):
         [statement] = granted[service]
         assert statement["Resource"] == pool.outputs["arn"]
         assert sorted(g.as_list(statement["Action"])) == sorted(actions)

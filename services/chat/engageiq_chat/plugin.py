@@ -43,6 +43,7 @@ from engageiq_chat.sharing.routes import (
     share_conversation,
     unshare_conversation,
 )
+from engageiq_chat.sso.routes import SsoApi
 from engageiq_chat.tenant.directory import TenantDirectory
 from engageiq_chat.tenant.routes import TenantController
 from engageiq_chat.turns.resume_routes import resume_answer, stop_answer
@@ -151,6 +152,7 @@ class TenantApiPlugin(InitPluginProtocol):
         self.branding = BrandingDirectory(
             dynamodb_branding_reader(dynamodb, settings.table("tenants"))
         )
+        self.sso = SsoApi(settings, dynamodb)
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         directory = self.directory
@@ -171,4 +173,5 @@ class TenantApiPlugin(InitPluginProtocol):
         app_config.dependencies["users"] = Provide(provide_users, sync_to_thread=False)
         app_config.dependencies["tenants"] = Provide(provide, sync_to_thread=False)
         app_config.dependencies["branding"] = Provide(provide_branding, sync_to_thread=False)
+        self.sso.register(app_config)
         return app_config

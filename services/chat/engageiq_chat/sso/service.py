@@ -1,0 +1,165 @@
+"""`TenantSso` (the tenancy library's `SsoConnections` off the event loop, its refusals as API
+errors) and `SignInRouting` (which sign-in method an email's domain uses: a bounded, expiring
+cache in front of a rate-bounded reader of the domain claims, one GetItem by key per miss)."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final, TypeVar
+
+import anyio
+import structlog
+from botocore.exceptions import BotoCoreError, ClientError
+
+from engageiq_tenancy import aws
+from engageiq_tenancy.error_codes import Errors
+from engageiq_tenancy.errors import ApiError, ServiceUnavailable
+from engageiq_tenancy.items import from_item, to_item
+from engageiq_tenancy.operation_errors import NotFound, ProvisioningError
+from engageiq_tenancy.settings import ServiceSettings
+from engageiq_tenancy.sso import DOMAIN_CLAIM_SORT_KEY, domain_claim_key, email_domain
+from engageiq_tenancy.sso_connections import SsoConnections
+from engageiq_tenancy.sso_documents import FetchPolicy
+
+T = TypeVar("T")
+log = structlog.get_logger(__name__)
+
+CACHE_SECONDS: Final = 60.0
+CACHE_ENTRIES: Final = 4096
+READS_PER_SECOND: Final = 20.0
+READ_BURST: Final = 40.0
+
+
+def _api_error(exc: ProvisioningError) -> ApiError:
+    if isinstance(exc, NotFound):
+        if exc.code == "sso_not_configured":
+            return ApiError(Errors.SSO_NOT_CONFIGURED)
+        # The caller's own tenant vanished between the gate and here.
+        return ApiError(Errors.TENANT_UNAVAILABLE)
+    return ApiError.relaying(exc.code, exc.message)
+
+
+class TenantSso:
+    """Runs `SsoConnections` operations in worker threads, mapping failures to API errors."""
+
+    def __init__(self, connections: SsoConnections) -> None:
+        self.connections = connections
+
+    @classmethod
+    def from_settings(cls, settings: ServiceSettings, dynamodb: Any) -> TenantSso:
+        return cls(
+            SsoConnections(
+                cognito=aws.client("cognito-idp", settings),
+                dynamodb=dynamodb,
+                user_pool_id=settings.auth.user_pool_id,
+                client_id=settings.auth.client_id,
+                tenants_table=settings.table("tenants"),
+                # Loopback http only on the local platform (ServiceSettings.env).
+                policy=FetchPolicy.for_environment(settings.is_local),
+            )
+        )
+
+    async def run(self, operation: Callable[[], T]) -> T:
+        try:
+            return await anyio.to_thread.run_sync(operation)
+        except ProvisioningError as exc:
+            raise _api_error(exc) from None
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code")
+            if code in ("InvalidParameterException", "UnsupportedIdentityProviderException"):
+                # Cognito checks the provider too (it fetches the discovery document itself).
+                raise ApiError(Errors.INVALID_SSO_SOURCE) from None
+            log.warning("sso_directory_error", error=code)
+            raise ApiError(Errors.USER_DIRECTORY_UNAVAILABLE, headers={"Retry-After": "5"}) from exc
+        except BotoCoreError as exc:
+            log.warning("sso_directory_error", error=type(exc).__name__)
+            raise ApiError(Errors.USER_DIRECTORY_UNAVAILABLE, headers={"Retry-After": "5"}) from exc
+
+
+ClaimReader = Callable[[str], str | None]
+"""A domain's provider name (None: unclaimed). Blocking (boto3)."""
+
+
+def dynamodb_claim_reader(dynamodb: Any, table: str) -> ClaimReader:
+    def read(domain: str) -> str | None:
+        item = dynamodb.get_item(
+            TableName=table,
+            Key=to_item(domain_claim_key(domain)),
+            # The provider alone: the claim's tenant never leaves the table here.
+            ProjectionExpression="providerName, sk",
+        ).get("Item")
+        if item is None:
+            return None
+        data = from_item(item)
+        name = data.get("providerName")
+        return name if data.get("sk") == DOMAIN_CLAIM_SORT_KEY and isinstance(name, str) else None
+
+    return read
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    provider: str | None
+    """The IdP's provider name for the Hosted UI; None: sign in with a password."""
+
+
+class RoutingRateLimited(ApiError):
+    def __init__(self) -> None:
+        super().__init__(Errors.SIGN_IN_ROUTE_RATE_LIMITED, headers={"Retry-After": "1"})
+
+
+class SignInRouting:
+    """Which way an email signs in. Never says which tenant: only an opaque provider name."""
+
+    def __init__(
+        self,
+        read: ClaimReader,
+        *,
+        cache_seconds: float = CACHE_SECONDS,
+        max_entries: int = CACHE_ENTRIES,
+        reads_per_second: float = READS_PER_SECOND,
+        burst: float = READ_BURST,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._read = read
+        self._cache_seconds = cache_seconds
+        self._max_entries = max_entries
+        self._rate = reads_per_second
+        self._burst = burst
+        self._tokens = burst
+        self._clock = clock
+        self._refilled = clock()
+        self._cache: OrderedDict[str, tuple[float, Route]] = OrderedDict()
+
+    async def route(self, email: str) -> Route:
+        """The route for `email`'s domain; a malformed address or an unclaimed domain signs in
+        with a password. Raises RoutingRateLimited past the read bound, ServiceUnavailable if
+        the claims cannot be read (guessing "password" would mislead a require-SSO user)."""
+        domain = email_domain(email)
+        if domain is None:
+            return Route(None)
+        now = self._clock()
+        cached = self._cache.get(domain)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        self._take_read_token(now)
+        try:
+            provider = await anyio.to_thread.run_sync(self._read, domain)
+        except (BotoCoreError, ClientError) as exc:
+            raise ServiceUnavailable() from exc
+        route = Route(provider)
+        self._cache[domain] = (now + self._cache_seconds, route)
+        self._cache.move_to_end(domain)
+        while len(self._cache) > self._max_entries:
+            self._cache.popitem(last=False)
+        return route
+
+    def _take_read_token(self, now: float) -> None:
+        self._tokens = min(self._burst, self._tokens + (now - self._refilled) * self._rate)
+        self._refilled = now
+        if self._tokens < 1:
+            raise RoutingRateLimited()
+        self._tokens -= 1

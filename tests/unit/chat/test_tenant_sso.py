@@ -1,0 +1,153 @@
+"""/api/tenant/sso (a tenant admin's OIDC connection), POST /api/sign-in/route (email-first,
+no token, never the tenant) and require-SSO in the tenant gate, on the chat app in process
+against moto, with the IdP's discovery document served from 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from engageiq.local.aws import aws_client
+from engageiq_tenancy.sso import provider_name
+from tests.support.chat import ChatHarness
+from tests.support.idp_documents import IdpServer, idp_server
+
+SSO = "/api/tenant/sso"
+ROUTE = "/api/sign-in/route"
+SECRET = "the-oidc-client-secret"
+
+
+@pytest.fixture
+def idp() -> Iterator[IdpServer]:
+    with idp_server() as server:
+        yield server
+
+
+@pytest.fixture
+def client(harness: ChatHarness) -> Iterator[TestClient[Litestar]]:
+    with TestClient(app=harness.app()) as test_client:
+        yield test_client
+
+
+def _headers(
+    harness: ChatHarness, tenant_id: str = "acme", *, admin: bool = True, **claims: Any
+) -> dict[str, str]:
+    groups = [f"{tenant_id}--member", *([f"{tenant_id}--tenant_admin"] if admin else [])]
+    token = harness.tokens.mint(harness.tokens.claims(tenant_id, cognito__groups=groups, **claims))
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _body(issuer: str, *domains: str, require_sso: bool = False) -> dict[str, Any]:
+    return {
+        "oidc": {"issuer": issuer, "clientId": "engageiq", "clientSecret": SECRET},
+        "domains": list(domains),
+        "requireSso": require_sso,
+    }
+
+
+def test_admin_connects_reads_and_removes_oidc_never_seeing_the_secret(
+    client: TestClient[Litestar], harness: ChatHarness, idp: IdpServer
+) -> None:
+    admin = _headers(harness)
+    assert client.get(SSO, headers=admin).json() == {"configured": False}
+    issuer = idp.oidc()
+    put = client.put(SSO, json=_body(issuer, "acme.example"), headers=admin)
+    assert put.status_code == 200, put.text
+    assert SECRET not in put.text
+    view = client.get(SSO, headers=admin).json()
+    assert view == {
+        "configured": True,
+        "type": "OIDC",
+        "providerName": provider_name("acme"),
+        "domains": ["acme.example"],
+        "issuer": issuer,
+        "clientId": "engageiq",
+    }
+    # The secret went to Cognito, and only there.
+    cognito = aws_client("cognito-idp", harness.resources.endpoint_url)
+    provider = cognito.describe_identity_provider(
+        UserPoolId=harness.resources.user_pool_id, ProviderName=provider_name("acme")
+    )["IdentityProvider"]
+    assert provider["ProviderDetails"]["client_secret"] == SECRET
+    assert client.delete(SSO, headers=admin).status_code == 204
+    assert client.get(SSO, headers=admin).json() == {"configured": False}
+    again = client.delete(SSO, headers=admin)
+    assert (again.status_code, again.json()["code"]) == (404, "sso_not_configured")
+
+
+def test_members_are_refused_and_bad_settings_have_codes(
+    client: TestClient[Litestar], harness: ChatHarness, idp: IdpServer
+) -> None:
+    member = _headers(harness, admin=False)
+    assert client.get(SSO, headers=member).status_code == 403
+    assert client.put(SSO, json=_body(idp.oidc(), "a.example"), headers=member).status_code == 403
+    admin = _headers(harness)
+    cases = [
+        (_body(idp.base_url + "/none", "a.example"), 400, "sso_discovery_missing"),
+        (_body("http://10.1.2.3/", "a.example"), 400, "sso_url_not_allowed"),
+        (_body(idp.oidc(), "gmail.com"), 400, "invalid_sso_domain"),
+        ({**_body(idp.oidc(), "a.example"), "tenantId": "globex"}, 400, "invalid_request"),
+    ]
+    for body, status, code in cases:
+        answer = client.put(SSO, json=body, headers=admin)
+        assert (answer.status_code, answer.json()["code"]) == (status, code), answer.text
+    assert client.get(SSO, headers=admin).json() == {"configured": False}
+
+
+def test_a_domain_of_another_tenant_is_refused_without_naming_it(
+    client: TestClient[Litestar], harness: ChatHarness, idp: IdpServer
+) -> None:
+    issuer = idp.oidc()
+    assert (
+        client.put(
+            SSO, json=_body(issuer, "globex.example"), headers=_headers(harness, "globex")
+        ).status_code
+        == 200
+    )
+    answer = client.put(SSO, json=_body(issuer, "globex.example"), headers=_headers(harness))
+    assert (answer.status_code, answer.json()["code"]) == (409, "sso_domain_claimed")
+    assert "globex'" not in answer.text
+    assert client.get(SSO, headers=_headers(harness)).json() == {"configured": False}
+
+
+def test_sign_in_route_names_the_provider_never_the_tenant(
+    client: TestClient[Litestar], harness: ChatHarness, idp: IdpServer
+) -> None:
+    put = client.put(SSO, json=_body(idp.oidc(), "acme.example"), headers=_headers(harness))
+    assert put.status_code == 200, put.text
+    sso = client.post(ROUTE, json={"email": "Rep@ACME.example"})
+    assert sso.status_code == 200
+    assert sso.json() == {"method": "sso", "provider": provider_name("acme")}
+    assert 'acme"' not in sso.text
+    for email in ("rep@other.example", "not-an-email", "", "a@gmail.com"):
+        assert client.post(ROUTE, json={"email": email}).json() == {"method": "password"}
+    assert client.post(ROUTE, json={"email": "a" * 400 + "@acme.example"}).status_code == 400
+    assert client.post(ROUTE, json={"email": "a@acme.example", "tenant": "x"}).status_code == 400
+    too_big = client.post(ROUTE, content=json.dumps({"email": "x" * 5000}))
+    assert too_big.status_code in (400, 413)
+    operation = client.get("/api/chat/docs/openapi.json").json()["paths"][ROUTE]["post"]
+    assert not operation.get("security")
+
+
+def test_require_sso_refuses_password_tokens_and_admits_federated_ones(
+    client: TestClient[Litestar], harness: ChatHarness, idp: IdpServer
+) -> None:
+    admin = _headers(harness)
+    put = client.put(SSO, json=_body(idp.oidc(), "acme.example", require_sso=True), headers=admin)
+    assert put.status_code == 200, put.text
+    # A fresh app: the gate's cached record predates the change.
+    with TestClient(app=harness.app()) as fresh:
+        refused = fresh.get("/api/conversations", headers=_headers(harness, admin=False))
+        assert (refused.status_code, refused.json()["code"]) == (401, "sso_required")
+        identities = [{"providerName": provider_name("acme"), "providerType": "OIDC"}]
+        federated = _headers(harness, admin=False, identities=identities)
+        assert fresh.get("/api/conversations", headers=federated).status_code == 200
+        # Another tenant is untouched.
+        assert (
+            fresh.get("/api/conversations", headers=_headers(harness, "globex")).status_code == 200
+        )
