@@ -124,7 +124,7 @@ export function SsoSettings() {
     setConfirming(null);
     try {
       await removeSso();
-      show({ configured: false });
+      show({ configured: false, requireSso: false });
       announce("Single sign-on removed.");
     } catch (e) {
       setProblem(asApiError(e).sentence);

@@ -1,49 +1,31 @@
-/** The requests of the enterprise pages on /admin (issue 25): the audit log, retention and
- * single sign-on. Tenant admins only; the services enforce it too (a member gets 403).
- *
- * The shapes are the ones issue 25 agreed (audit-core, retention, sso-backend), written here by
- * hand until the generated `lib/api/chat.ts` carries them; then these types are aliases of its
- * schemas and the calls go through `apiClient<paths>()` like `./api.ts`. */
-import { pathFor, request } from "../../lib/api";
+/** The requests of the enterprise pages on /admin (issue 25): the audit log (decision 0118),
+ * retention (0122) and single sign-on (0120). Tenant admins only; the services enforce it too
+ * (a member gets 403). Typed by the chat service's generated OpenAPI types, narrowed here where
+ * the document states a field loosely (an outcome as `string`). */
+import { apiClient, pathFor, request } from "../../lib/api";
+import type { components, paths } from "../../lib/api/chat";
+
+type Schemas = components["schemas"];
+
+const chat = apiClient<paths>();
 
 // Audit log (GET /api/tenant/audit, /api/tenant/audit/export).
 
 export type AuditOutcome = "succeeded" | "denied" | "failed";
 
-/** Who acted: a signed-in user, an operator through the CLI (named by their AWS identity's
- * ARN), or the platform itself (e.g. the retention sweeper). */
-export interface AuditActor {
+/** Who acted: a signed-in user (`userId`, `email`), an operator through the CLI (`operator`:
+ * their AWS identity's ARN), or a part of the platform (`system`, e.g. "retention"). */
+export type AuditActor = Omit<Schemas["ActorView"], "kind"> & {
   kind: "user" | "operator" | "system";
-  userId?: string | null;
-  email?: string | null;
-  operator?: string | null;
-  /** The part of the platform, e.g. "retention". */
-  system?: string | null;
-}
-
-export interface AuditTarget {
-  kind: string;
-  id: string;
-  name: string;
-}
+};
 
 /** One entry of the log; `at` is ISO-8601 UTC, `seq` grows by one per entry of the tenant. */
-export interface AuditEntry {
-  seq: number;
-  at: string;
+export type AuditEntry = Omit<Schemas["AuditEntryView"], "actor" | "outcome"> & {
   actor: AuditActor;
-  action: string;
-  target: AuditTarget;
   outcome: AuditOutcome;
-  requestId: string;
-  sourceIp: string;
-  userAgent: string;
-  detail: Record<string, string | number | boolean | null>;
-  hash: string;
-  prevHash: string;
-}
+};
 
-/** One page, newest first; `nextCursor` null on the last page. */
+/** One page, newest first; `nextCursor` null when there is nothing older. */
 export interface AuditPage {
   entries: AuditEntry[];
   nextCursor: string | null;
@@ -60,39 +42,34 @@ export interface AuditFilter {
 
 export const NO_AUDIT_FILTER: AuditFilter = { actor: "", action: "", since: "", until: "" };
 
-function auditQuery(filter: Partial<AuditFilter>): Record<string, string | undefined> {
-  const query: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(filter)) {
-    const text = value?.trim();
+function auditQuery(filter: Partial<AuditFilter>): Partial<AuditFilter> {
+  const query: Partial<AuditFilter> = {};
+  for (const [name, value] of Object.entries(filter) as [keyof AuditFilter, string][]) {
+    const text = value.trim();
     if (text) query[name] = text;
   }
   return query;
 }
 
 /** A page of the log; pass the previous page's `nextCursor` for the next one.
- * Throws ApiError: 400 `invalid_audit_filter` (a malformed date or filter), 403 `forbidden`. */
+ * Throws ApiError: 400 `invalid_audit_filter` (its sentence names the parameter at fault, e.g.
+ * "`since` is after `until`."), 403 `forbidden`, 503 `audit_unavailable`. */
 export async function loadAuditPage(
   filter: AuditFilter,
   cursor: string | null = null,
   limit = 50,
 ): Promise<AuditPage> {
-  const path = pathFor(
-    "/api/tenant/audit",
-    {},
-    { ...auditQuery(filter), cursor: cursor ?? undefined, limit },
-  );
-  return (await (await request(path)).json()) as AuditPage;
+  const page = await chat.get("/api/tenant/audit", {
+    query: { ...auditQuery(filter), cursor, limit },
+  });
+  return page as AuditPage;
 }
 
 /** Downloads the log (JSON Lines, oldest first) for the filter's dates under the service's
- * file name. The service records the export itself (`audit.exported`). */
+ * file name. The service records the export itself (`audit.exported`) before it starts. */
 export async function downloadAuditExport(filter: Pick<AuditFilter, "since" | "until">) {
-  const path = pathFor(
-    "/api/tenant/audit/export",
-    {},
-    auditQuery({ since: filter.since, until: filter.until }),
-  );
-  const response = await request(path);
+  const query = auditQuery({ since: filter.since, until: filter.until });
+  const response = await request(pathFor("/api/tenant/audit/export", {}, query));
   const named = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "");
   const url = URL.createObjectURL(await response.blob());
   const link = document.createElement("a");
@@ -117,58 +94,40 @@ export interface Retention {
   deletedFilesDays: (typeof DELETED_FILE_DAYS)[number] | null;
 }
 
-export const KEEP_FOR_EVER: Retention = { conversationsDays: null, deletedFilesDays: null };
-
-async function json<T>(path: string, init: Parameters<typeof request>[1] = {}): Promise<T> {
-  const response = await request(pathFor(path), init);
-  return (response.status === 204 ? undefined : await response.json()) as T;
+/** The retention of a tenant as the service answers it (missing fields: the defaults). */
+function retentionOf(answer: Schemas["RetentionPolicy"]): Retention {
+  return {
+    conversationsDays: (answer.conversationsDays ?? null) as Retention["conversationsDays"],
+    deletedFilesDays: (answer.deletedFilesDays ?? null) as Retention["deletedFilesDays"],
+  };
 }
 
-/** The tenant's retention; a tenant the service answers without one keeps everything. */
 export async function loadRetention(): Promise<Retention> {
-  const tenant = await json<{ retention?: Partial<Retention> | null }>("/api/tenant");
-  return { ...KEEP_FOR_EVER, ...(tenant.retention ?? {}) };
+  return retentionOf((await chat.get("/api/tenant")).retention);
 }
 
 /** Throws ApiError: 400 `invalid_retention` (a value outside the allowed set). */
 export async function saveRetention(retention: Retention): Promise<Retention> {
-  const tenant = await json<{ retention?: Partial<Retention> | null }>("/api/tenant", {
-    method: "PATCH",
-    json: { retention },
-  });
-  return { ...KEEP_FOR_EVER, ...(tenant.retention ?? retention) };
+  return retentionOf((await chat.patch("/api/tenant", { json: { retention } })).retention);
 }
 
 // Single sign-on (GET, PUT and DELETE /api/tenant/sso). Tenant admins connect OIDC; SAML is
 // connected by an operator (`engageiq tenants sso set`). The client secret is never answered.
 
-export interface SsoStatus {
-  configured: boolean;
-  type?: "OIDC" | "SAML" | null;
-  providerName?: string | null;
-  domains?: string[];
-  requireSso?: boolean;
-  issuer?: string | null;
-  clientId?: string | null;
-  metadataUrl?: string | null;
-}
-
-export interface OidcConnection {
-  oidc: { issuer: string; clientId: string; clientSecret: string };
-  domains: string[];
-  requireSso: boolean;
-}
+export type SsoStatus = Schemas["SsoView"];
+export type OidcConnection = Schemas["SsoSettings"];
 
 export function loadSso(): Promise<SsoStatus> {
-  return json<SsoStatus>("/api/tenant/sso");
+  return chat.get("/api/tenant/sso");
 }
 
-/** Connects or changes the tenant's OIDC provider. Throws ApiError with the service's code
- * (e.g. an issuer without a discovery document, a domain another organisation has claimed). */
+/** Connects or changes the tenant's OIDC provider; the secret is needed each time. Throws
+ * ApiError with the service's code and sentence (e.g. `sso_discovery_missing` for an issuer
+ * without a discovery document, `sso_domain_claimed`, `sso_type_change` over SAML). */
 export function saveSso(connection: OidcConnection): Promise<SsoStatus> {
-  return json<SsoStatus>("/api/tenant/sso", { method: "PUT", json: connection });
+  return chat.put("/api/tenant/sso", { json: connection });
 }
 
 export function removeSso(): Promise<undefined> {
-  return json<undefined>("/api/tenant/sso", { method: "DELETE" });
+  return chat.delete("/api/tenant/sso");
 }
