@@ -2,7 +2,7 @@
  * actor, action and dates, "Load more" pages with the service's cursor, and an export of the
  * log as JSON Lines (which the log records too). */
 import type { JSX } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { announce } from "../../components/Announcer";
 import { Icon } from "../../components/Icons";
 import { Notice } from "../../components/Notice";
@@ -24,12 +24,12 @@ const DAY = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
 const TIME = new Intl.DateTimeFormat(undefined, { timeStyle: "medium" });
 
 function instant(iso: string): Date | null {
-  // Python writes microseconds; Date reads milliseconds.
+  // Entries carry milliseconds; a longer fraction is cut to what Date reads.
   const date = new Date(iso.replace(/(\.\d{3})\d+/, "$1"));
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
-/** Local time shown, UTC in the title (what the export and the CLI print). */
+/** Local time shown, UTC (the log's own time) in the title. */
 function When({ iso }: { iso: string }) {
   const date = instant(iso);
   if (!date) return <>{iso}</>;
@@ -154,6 +154,9 @@ export function AuditLogPage() {
   const [loading, setLoading] = useState(false);
   const [problem, setProblem] = useState<FilterProblem | null>(null);
   const [exporting, setExporting] = useState(false);
+  // Each first page starts a new listing: a page that answers after a newer one began (a
+  // quick second "Filter", "Load more" before it) is dropped rather than mixed in.
+  const listing = useRef(0);
 
   const failed = (e: unknown) => {
     const error = asApiError(e);
@@ -165,10 +168,12 @@ export function AuditLogPage() {
   };
 
   const loadFirst = async (shown: AuditFilter) => {
+    const mine = ++listing.current;
     setLoading(true);
     setProblem(null);
     try {
       const page = await loadAuditPage(shown);
+      if (mine !== listing.current) return;
       setEntries(page.entries);
       setCursor(page.nextCursor);
     } catch (e) {
@@ -184,10 +189,12 @@ export function AuditLogPage() {
 
   const loadMore = async () => {
     if (!cursor) return;
+    const mine = listing.current;
     setLoading(true);
     setProblem(null);
     try {
       const page = await loadAuditPage(filter, cursor);
+      if (mine !== listing.current) return;
       setEntries((shown) => [...(shown ?? []), ...page.entries]);
       setCursor(page.nextCursor);
       announce(`${page.entries.length} more ${page.entries.length === 1 ? "entry" : "entries"}.`);
