@@ -22,6 +22,7 @@ from engageiq_tenancy.audit import (
     AuditTrail,
 )
 from engageiq_tenancy.audit.entries import Detail
+from engageiq_tenancy.operation_errors import Conflict
 from engageiq_tenancy.requests import new_request_id
 from engageiq_tenancy.resources import AUDIT
 from engageiq_tenancy.setting_catalog import SharedVariables
@@ -88,3 +89,15 @@ def record_operator_action(
     their AWS caller identity ARN; the entry as stored. For a command that records several,
     keep one `OperatorAudit`. Raises AuditUnavailable if the entry cannot be written."""
     return OperatorAudit(target).record(slug, action, audit_target, outcome, detail)
+
+
+def refuse_retained_slug(target: Target, slug: str) -> None:
+    """Conflict `slug_retained` when `slug` still has an audit log but no tenant: a purged
+    tenant's log outlives it (decision 0118), and a new tenant under the same slug would read
+    it as its own. An import (`tenants import`) of the same tenant's export may continue it."""
+    if audit_trail(target).has_entries(slug):
+        raise Conflict(
+            "slug_retained",
+            f"'{slug}' belonged to a tenant that was purged; its audit log is kept for "
+            "400 days after the purge, and a new tenant must not read it. Choose another slug.",
+        )

@@ -9,6 +9,7 @@ from typing import Any, Final
 import msgspec
 from botocore.exceptions import ClientError
 
+from engageiq.provisioning.audit_log import refuse_retained_slug
 from engageiq.provisioning.targets import Target
 from engageiq_tenancy.context import Role, group_name
 from engageiq_tenancy.items import from_item, to_item
@@ -177,6 +178,8 @@ class TenantProvisioner:
             created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         created = True
+        if not self._exists(slug):
+            refuse_retained_slug(self.target, slug)
         try:
             # Conditional: of two runs at once, exactly one creates the record.
             self.dynamodb.put_item(
@@ -225,6 +228,12 @@ class TenantProvisioner:
                 + "; ".join(differences)
                 + ". Use `engageiq tenants update` or `engageiq users invite` to change it.",
             )
+
+    def _exists(self, slug: str) -> bool:
+        answer = self.dynamodb.get_item(
+            TableName=self._table, Key=to_item(operator_record_key(slug)), ConsistentRead=True
+        )
+        return "Item" in answer
 
     def get(self, slug: str) -> TenantRecord:
         answer = self.dynamodb.get_item(

@@ -109,6 +109,10 @@ def test_a_purge_keeps_the_log_and_ends_it_with_the_operator_named(
     again = run("tenants", "delete", acme, "--purge", "--yes", "--json")
     assert again.exit_code == 3
     assert error_of(again)["code"] == "unknown_tenant"
+    # A new tenant under the slug would read the purged one's log as its own.
+    reused = run(*CREATE, "--json")
+    assert reused.exit_code == 4
+    assert error_of(reused)["code"] == "slug_retained"
 
 
 def test_a_tenant_without_record_or_log_is_unknown(run: Run) -> None:
