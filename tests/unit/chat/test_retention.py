@@ -17,6 +17,7 @@ from litestar.testing import TestClient
 
 from engageiq.local.aws import aws_client
 from engageiq_chat.conversation_search.segments import decode_segment
+from engageiq_chat.messages.store import MessageStore
 from engageiq_chat.retention.sweep import RetentionReport, RetentionSweep, trail_audit
 from engageiq_tenancy.audit import AuditTrail
 from engageiq_tenancy.items import from_item
@@ -291,3 +292,26 @@ def test_admins_set_retention_and_bad_values_are_refused(
         "deletedFilesDays": 7,
     }
     assert len(audited(harness, "tenant.retention_changed")) == 2, "refusals change nothing"
+
+
+def test_a_sweep_cut_short_leaves_nothing_visible_and_the_next_one_finishes(
+    harness: ChatHarness, client: TestClient[Litestar], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conversation = ask(client, harness.headers(), "What does Pro cost?")["conversationId"]
+    age(harness, REP, conversation)
+    policy = RetentionPolicy(conversations_days=30)
+
+    async def killed(*_: object) -> int:
+        raise RuntimeError("the sweep's process died here")
+
+    monkeypatch.setattr(MessageStore, "purge", killed)
+    with pytest.raises(RuntimeError):
+        asyncio.run(sweep(harness).run("acme", policy, datetime.now(UTC)))
+    # Marked, not yet purged: gone from every route, its messages still stored.
+    assert client.get("/api/conversations", headers=harness.headers()).json()["conversations"] == []
+    assert mentioning(tenant_items(harness), conversation)
+    monkeypatch.undo()
+
+    report = asyncio.run(sweep(harness).run("acme", policy, datetime.now(UTC)))
+    assert (report.counts.conversations, report.counts.messages) == (1, 2)
+    assert mentioning(tenant_items(harness), conversation) == []

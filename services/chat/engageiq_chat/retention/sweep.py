@@ -36,7 +36,7 @@ import anyio
 import msgspec
 import structlog
 
-from engageiq_chat.conversation_search.search import ConversationSearch
+from engageiq_chat.conversation_search.search import ConversationSearch, IndexCache
 from engageiq_chat.conversation_search.segments import SegmentStore
 from engageiq_chat.conversations import keys
 from engageiq_chat.conversations.store import (
@@ -62,6 +62,8 @@ log = structlog.get_logger(__name__)
 
 SYSTEM_USER: Final = "retention"
 """The `username` of the context the sweep acts in (the user id is each partition's owner)."""
+CONVERSATION_PREFIX: Final = "CONV" + KEY_DELIMITER
+"""Sort keys of conversation items (`conversations.keys.conversation_sk`)."""
 DELETE_OBJECTS_MAX: Final = 1000
 """S3 DeleteObjects takes at most 1,000 keys."""
 
@@ -175,7 +177,8 @@ class RetentionSweep:
         self._conversations = ConversationStore(tables)
         self._messages = MessageStore(tables, self._conversations)
         self._shares = ShareStore(tables)
-        self._search = ConversationSearch(tables, readers=1)
+        # The sweep merges indexes but never searches: it keeps one user's in memory at most.
+        self._search = ConversationSearch(tables, IndexCache(max_bytes=0), readers=1)
         self._segments = SegmentStore(tables)
         self._objects = objects
         self._bucket = bucket
@@ -297,7 +300,7 @@ class RetentionSweep:
             "ExpressionAttributeValues": values(
                 {
                     ":tenant": f"{tenant_id}{KEY_DELIMITER}{keys.USER_ENTITY}{KEY_DELIMITER}",
-                    ":conv": keys.conversation_sk("x")[: -len("x")],
+                    ":conv": CONVERSATION_PREFIX,
                     ":deleted": DELETED,
                     ":before": before,
                 }
@@ -326,14 +329,18 @@ class RetentionSweep:
                 tenant_id=tenant_id, user_id=user_id, username=SYSTEM_USER, roles=frozenset()
             )
             indexed = (await self._segments.head(user)).version > 0
-            gone: set[str] = set()
+            remembered = await self._remembered(user)
+            gone = 0
             for conversation in conversations:
-                if await self._conversation(user, conversation, before, dry_run, counts):
-                    gone.add(conversation.conversation_id)
-            if not gone:
-                continue
-            counts.idempotency_keys += await self._idempotency_keys(user, gone, dry_run)
-            if indexed:
+                gone += await self._conversation(
+                    user,
+                    conversation,
+                    before,
+                    dry_run,
+                    counts,
+                    remembered.get(conversation.conversation_id, []),
+                )
+            if gone and indexed:
                 counts.search_indexes += 1
         # The merges the deletes started: the text leaves the stored indexes before we answer.
         await self._search.settled()
@@ -345,8 +352,10 @@ class RetentionSweep:
         before: str,
         dry_run: bool,
         counts: RetentionCounts,
+        remembered: list[dict[str, Any]],
     ) -> bool:
-        """One conversation, completely; False if it is no longer due (it became newer)."""
+        """One conversation, completely; False if it is no longer due (it became newer).
+        `remembered`: the keys of the user's remembered requests that name it."""
         cid = conversation.conversation_id
         if (
             not dry_run
@@ -368,8 +377,9 @@ class RetentionSweep:
         counts.feedback += detail["feedback"]
         counts.citations += detail["citations"]
         counts.shares += shares
-        counts.content_issues += await self._content_issues(user, rated, dry_run)
+        counts.idempotency_keys += len(remembered)
         if dry_run:
+            counts.content_issues += await self._content_issues(user, rated, dry_run=True)
             return True
         audit = self._audit
         if audit is not None:
@@ -378,8 +388,13 @@ class RetentionSweep:
             await anyio.to_thread.run_sync(
                 lambda: audit(user.tenant_id, "conversation", cid, detail)
             )
+        counts.content_issues += await self._content_issues(user, rated, dry_run=False)
         await self._shares.revoke_conversation(user, cid)
         await self._search.deleted(user, cid)
+        for key in remembered:
+            await self._tables.call(
+                user, "delete_item", TableName=self._tables.conversations, Key=values(key)
+            )
         await self._messages.purge(user, cid)
         await self._conversations.remove(user, cid)
         return True
@@ -451,7 +466,7 @@ class RetentionSweep:
         )
         return sum(1 for s in owned if s.get("conversationId") == conversation_id)
 
-    async def _content_issues(self, user: TenantContext, rated: list[str], dry_run: bool) -> int:
+    async def _content_issues(self, user: TenantContext, rated: list[str], *, dry_run: bool) -> int:
         """The issues raised by rating these answers (keyed by the answer's id)."""
         found = 0
         for message_id in rated:
@@ -472,26 +487,21 @@ class RetentionSweep:
             found += "Attributes" in answer
         return found
 
-    async def _idempotency_keys(self, user: TenantContext, gone: set[str], dry_run: bool) -> int:
-        """Remembered requests that point at a conversation that went (their ids only, but a
-        replay of one would name a conversation that no longer exists)."""
-        remembered = await self._query(
+    async def _remembered(self, user: TenantContext) -> dict[str, list[dict[str, Any]]]:
+        """The user's remembered requests (`Idempotency-Key`s) by the conversation they name:
+        only ids, but a replay of one would point at a conversation that no longer exists."""
+        remembered: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        items = await self._query(
             user,
             self._tables.conversations,
             keys.partition(user),
             f"{IDEMPOTENCY_ENTITY}{KEY_DELIMITER}",
             "pk, sk, conversationId",
         )
-        stale = [r for r in remembered if r.get("conversationId") in gone]
-        if not dry_run:
-            for item in stale:
-                await self._tables.call(
-                    user,
-                    "delete_item",
-                    TableName=self._tables.conversations,
-                    Key=values({"pk": item["pk"], "sk": item["sk"]}),
-                )
-        return len(stale)
+        for item in items:
+            if item.get("conversationId"):
+                remembered[str(item["conversationId"])].append({"pk": item["pk"], "sk": item["sk"]})
+        return remembered
 
     async def _unanswered(
         self, tenant_id: str, before: str, dry_run: bool, counts: RetentionCounts
