@@ -617,6 +617,7 @@ def delete(
         rows = [
             ("users removed", report.users),
             ("groups removed", report.groups),
+            ("single sign-on removed", "yes" if report.sso else "no"),
             ("object versions removed", report.object_versions),
             ("multipart uploads aborted", report.multipart_uploads),
             *((f"{table} items removed", count) for table, count in report.items.items()),

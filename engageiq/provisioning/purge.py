@@ -3,7 +3,8 @@
 Order matters, and every step is idempotent, so an interrupted purge is finished by running it
 again:
 1. the record is marked `deleting` (every API refuses the tenant from then on);
-2. Cognito users, then groups (nobody can sign in or hold a role);
+2. Cognito users, then groups (nobody can sign in or hold a role), then the tenant's identity
+   provider, its mapping and domain claims (decision 0120);
 3. S3: multipart uploads aborted, every object version and delete marker removed;
 4. DynamoDB: every item whose partition key starts with "<tenant>#", in every tenant table
    but the audit log, which outlives the tenant (decision 0118);
@@ -41,6 +42,8 @@ class PurgeReport:
     object_versions: int = 0
     items: dict[str, int] = field(default_factory=dict)
     record: bool = False
+    sso: bool = False
+    """An SSO connection (or a leftover provider) was removed."""
     remaining: Footprint | None = None
     audit_seq: int | None = None
     """The seq of the `tenant.purged` entry in the tenant's audit log, which remains."""
@@ -75,6 +78,8 @@ class TenantPurge:
                 UserPoolId=self.target.user_pool_id, GroupName=group
             )
             report.groups += 1
+        progress("removing single sign-on")
+        report.sso = self._remove_sso(slug)
         progress("removing files")
         self._purge_objects(slug, report)
         for table in TABLES:
@@ -102,6 +107,15 @@ class TenantPurge:
         )
         report.audit_seq = int(entry["seq"])
         return report
+
+    def _remove_sso(self, slug: str) -> bool:
+        from engageiq.provisioning.sso_commands import connections
+
+        try:
+            connections(self.target).disconnect(slug)
+        except NotFound:
+            return False
+        return True
 
     def _purge_recorded(self, slug: str) -> bool:
         """True when the newest entry of the log is `tenant.purged`, or there is no log (a

@@ -156,6 +156,9 @@ class TenantImport:
 
         progress("creating the tenant")
         record = _load(directory, "tenant.json")
+        # The SSO connection is not exported (Cognito alone keeps its secret): requiring it
+        # would lock every restored user out until `engageiq tenants sso set` (decision 0120).
+        record.pop("requireSso", None)
         self.dynamodb.put_item(
             TableName=self.target.tables["tenants"],
             Item=typed(record),

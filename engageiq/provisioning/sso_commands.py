@@ -6,15 +6,19 @@ lists keep) and never printed; a missing or empty file is refused before anythin
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import click
 
+from engageiq.provisioning.audit_log import OperatorAudit
 from engageiq.provisioning.commands import OperatorGroup, _common, _emit, _options, _out
 from engageiq.provisioning.targets import Target
+from engageiq_tenancy.audit import AuditAction, AuditOutcome, AuditTarget
 from engageiq_tenancy.operation_errors import InvalidInput
-from engageiq_tenancy.sso import SsoConfig
+from engageiq_tenancy.sso import SsoConfig, provider_name
 from engageiq_tenancy.sso_connections import (
     OidcSource,
     SamlSource,
@@ -25,6 +29,7 @@ from engageiq_tenancy.sso_connections import (
 from engageiq_tenancy.sso_documents import MAX_DOCUMENT_BYTES, FetchPolicy
 
 MAX_SECRET_FILE_BYTES: Final = 4096
+T = TypeVar("T")
 
 
 def connections(target: Target) -> SsoConnections:
@@ -127,6 +132,29 @@ def _source(
     return OidcSource(issuer, client_id, read_secret_file(secret_file))
 
 
+def _audited(
+    target: Target,
+    slug: str,
+    action: AuditAction,
+    detail: dict[str, str | int | bool | None],
+    effect: Callable[[], T],
+) -> T:
+    """The operator's change in the tenant's audit log (decisions 0118, 0119): `succeeded`
+    before the effect (nothing changes if it cannot be written: `audit_unavailable`), then
+    `failed` with the refusal's code if the effect fails (best effort)."""
+    audit = OperatorAudit(target)
+    record = AuditTarget("sso", provider_name(slug))
+    audit.record(slug, action, record, AuditOutcome.SUCCEEDED, detail)
+    try:
+        return effect()
+    except Exception as exc:
+        failed = {**detail, "error": str(getattr(exc, "code", type(exc).__name__))}
+        # Best effort: the effect's own error is the one to report.
+        with contextlib.suppress(Exception):
+            audit.record(slug, action, record, AuditOutcome.FAILED, failed)
+        raise
+
+
 @click.group("sso", cls=OperatorGroup)
 def sso() -> None:
     """Connect a tenant to its identity provider (SAML 2.0 or OIDC), show or remove it."""
@@ -175,7 +203,16 @@ def set_sso(
     options = _options(env, outputs, as_json)
     # The source's five options, by name (`_source`'s parameters).
     request = SsoRequest(_source(**source), domains, require_sso)
-    config = connections(options.target()).connect(slug, request)
+    target = options.target()
+    chosen = connections(target)
+    detail: dict[str, str | int | bool | None] = {
+        "type": "SAML" if isinstance(request.source, SamlSource) else "OIDC",
+        "domains": ",".join(domains)[:256],
+        "requireSso": require_sso,
+    }
+    config = _audited(
+        target, slug, AuditAction.SSO_SET, detail, lambda: chosen.connect(slug, request)
+    )
 
     def human() -> None:
         click.echo(
@@ -212,7 +249,16 @@ def show_sso(slug: str, env: str, outputs: Path | None, as_json: bool) -> None:
 def remove_sso(slug: str, env: str, outputs: Path | None, as_json: bool) -> None:
     """Remove tenant SLUG's IdP from the pool and its records; password sign-in works again."""
     options = _options(env, outputs, as_json)
-    removed = connections(options.target()).disconnect(slug)
+    target = options.target()
+    chosen = connections(target)
+    if chosen.config(slug) is None:
+        # Nothing recorded for a tenant without a connection (a leftover provider alone is
+        # still removed, without an entry: there was no connection to end).
+        removed = chosen.disconnect(slug)
+    else:
+        removed = _audited(
+            target, slug, AuditAction.SSO_REMOVED, {}, lambda: chosen.disconnect(slug)
+        )
 
     def human() -> None:
         click.echo(f"Removed tenant {slug}'s single sign-on.")

@@ -609,6 +609,13 @@ class Errors:
         "sso_changed",
         "The single sign-on connection was changed at the same time; try again.",
     )
+    SSO_UNPROVEN = ErrorCode(
+        409,
+        "sso_unproven",
+        "Sign in through your identity provider before requiring it: you are signed in with a "
+        "password, and requiring single sign-on would end this session.",
+        "requiring SSO from a password session",
+    )
     SIGN_IN_ROUTE_RATE_LIMITED = ErrorCode(
         429,
         "rate_limited",

@@ -32,6 +32,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from engageiq_tenancy.operation_errors import InvalidInput
+from engageiq_tenancy.settings import is_loopback_url
 
 MAX_URL_LENGTH: Final = 2048
 MAX_DOCUMENT_BYTES: Final = 512 * 1024
@@ -121,6 +122,9 @@ def check_url(url: str, policy: FetchPolicy) -> _Destination:
         raise _refuse_url(url, "it has no host, or carries a user name or password")
     if parts.scheme != "https" and not (parts.scheme == "http" and policy.allow_loopback_http):
         raise _refuse_url(url, "only https:// is allowed")
+    if parts.scheme == "http" and not is_loopback_url(url):
+        # Decided before any lookup: plain http is for the local platform's own loopback.
+        raise _refuse_url(url, "only https:// is allowed")
     port = port or (443 if parts.scheme == "https" else 80)
     try:
         found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
@@ -132,7 +136,7 @@ def check_url(url: str, policy: FetchPolicy) -> _Destination:
     if not addresses or not all(_address_allowed(a, policy) for a in addresses):
         raise _refuse_url(url, "its host is a private, loopback or reserved address")
     if parts.scheme == "http" and not all(ipaddress.ip_address(a).is_loopback for a in addresses):
-        raise _refuse_url(url, "only https:// is allowed")
+        raise _refuse_url(url, "only https:// is allowed")  # "localhost" resolved elsewhere
     path = parts.path or "/"
     if parts.query:
         path += f"?{parts.query}"

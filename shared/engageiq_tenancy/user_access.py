@@ -58,7 +58,6 @@ def restricted(tenant: TenantContext, change: AccessChange | None) -> TenantCont
         return None
     if roles == tenant.roles:
         return tenant
-    # replace(), so whatever else the token said (its federation, say) stays with the caller.
     return dataclasses.replace(tenant, roles=roles)
 
 

@@ -76,6 +76,15 @@ def test_admin_connects_reads_and_removes_oidc_never_seeing_the_secret(
     assert provider["ProviderDetails"]["client_secret"] == SECRET
     assert client.delete(SSO, headers=admin).status_code == 204
     assert client.get(SSO, headers=admin).json() == {"configured": False}
+    # Both changes are in the audit log with the admin as actor, never the secret.
+    audit = client.get("/api/tenant/audit", headers=admin)
+    assert audit.status_code == 200, audit.text
+    assert SECRET not in audit.text
+    entries = [e for e in audit.json()["entries"] if e["target"]["kind"] == "sso"]
+    assert [(e["action"], e["outcome"], e["actor"]["kind"]) for e in entries] == [
+        ("sso.removed", "succeeded", "user"),
+        ("sso.set", "succeeded", "user"),
+    ]
     again = client.delete(SSO, headers=admin)
     assert (again.status_code, again.json()["code"]) == (404, "sso_not_configured")
 
@@ -138,13 +147,21 @@ def test_require_sso_refuses_password_tokens_and_admits_federated_ones(
     client: TestClient[Litestar], harness: ChatHarness, idp: IdpServer
 ) -> None:
     admin = _headers(harness)
-    put = client.put(SSO, json=_body(idp.oidc(), "acme.example", require_sso=True), headers=admin)
+    issuer = idp.oidc()
+    # From a password session, requiring SSO would lock the admin out: refused, nothing set.
+    unproven = client.put(SSO, json=_body(issuer, "acme.example", require_sso=True), headers=admin)
+    assert (unproven.status_code, unproven.json()["code"]) == (409, "sso_unproven")
+    assert client.get(SSO, headers=admin).json() == {"configured": False}
+    identities = [{"providerName": provider_name("acme"), "providerType": "OIDC"}]
+    federated_admin = _headers(harness, identities=identities)
+    put = client.put(
+        SSO, json=_body(issuer, "acme.example", require_sso=True), headers=federated_admin
+    )
     assert put.status_code == 200, put.text
     # A fresh app: the gate's cached record predates the change.
     with TestClient(app=harness.app()) as fresh:
         refused = fresh.get("/api/conversations", headers=_headers(harness, admin=False))
         assert (refused.status_code, refused.json()["code"]) == (401, "sso_required")
-        identities = [{"providerName": provider_name("acme"), "providerType": "OIDC"}]
         federated = _headers(harness, admin=False, identities=identities)
         assert fresh.get("/api/conversations", headers=federated).status_code == 200
         # Another tenant is untouched.

@@ -54,6 +54,15 @@ def test_saml_connect_show_and_remove(run: Run, idp: IdpServer) -> None:
     again = run("tenants", "sso", "remove", "demo", "--json")
     assert again.exit_code == 3
     assert error_of(again)["code"] == "sso_not_configured"
+    # Both changes are in the tenant's audit log, the operator named (decision 0118).
+    log = json.loads(run("tenants", "audit", "demo", "--json").stdout)["entries"]
+    sso = [
+        (e["action"], e["outcome"], e["actor"]["kind"]) for e in log if e["target"]["kind"] == "sso"
+    ]
+    assert sso == [
+        ("sso.removed", "succeeded", "operator"),
+        ("sso.set", "succeeded", "operator"),
+    ]
 
 
 def test_oidc_secret_comes_from_a_file_and_is_never_printed(
@@ -129,8 +138,26 @@ def test_bad_input_has_a_code_and_leaves_nothing(
         "--domain", "GLOBEX.example", "--json",
     )  # fmt: skip
     assert claimed.exit_code == 4
+    # The refused attempt is in the log: written before, then failed with the refusal's code.
+    log = json.loads(run("tenants", "audit", "demo", "--json").stdout)["entries"]
+    assert [(e["outcome"], e["detail"].get("error")) for e in log if e["action"] == "sso.set"][
+        :2
+    ] == [("failed", "sso_domain_claimed"), ("succeeded", None)]
     error = error_of(claimed)
     assert error["code"] == "sso_domain_claimed"
     assert "globex.example" in error["message"]
     assert "'globex'" not in error["message"]
     assert _show(run) == {"configured": False, "providerOnPool": False, "offeredByClient": False}
+
+
+def test_purging_a_tenant_removes_its_single_sign_on(run: Run, idp: IdpServer) -> None:
+    connected = run(
+        "tenants", "sso", "set", "demo", "--saml-metadata-url", idp.saml(),
+        "--domain", "demo.example", "--json",
+    )  # fmt: skip
+    assert connected.exit_code == 0, connected.output
+    purged = run("tenants", "delete", "demo", "--purge", "--yes", "--json")
+    assert purged.exit_code == 0, purged.output
+    assert json.loads(purged.stdout)["sso"] is True
+    shown = _show(run)
+    assert shown == {"configured": False, "providerOnPool": False, "offeredByClient": False}

@@ -11,22 +11,26 @@ The routing answer never names the tenant: an opaque provider name or "password"
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, TypeVar
 
 import msgspec
-from litestar import Controller, Response, delete, get, post, put
+import structlog
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.config.app import AppConfig
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
 from engageiq_chat.sso.service import SignInRouting, TenantSso, dynamodb_claim_reader
+from engageiq_tenancy.audit import AuditAction, AuditOutcome, AuditTarget
+from engageiq_tenancy.audit.requests import record_audit
 from engageiq_tenancy.auth import requires_tenant_admin
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.error_codes import Errors
-from engageiq_tenancy.errors import documented_errors
+from engageiq_tenancy.errors import ApiError, documented_errors
 from engageiq_tenancy.settings import ServiceSettings
-from engageiq_tenancy.sso import MAX_DOMAIN_LENGTH, MAX_DOMAINS, SsoConfig
+from engageiq_tenancy.sso import MAX_DOMAIN_LENGTH, MAX_DOMAINS, SsoConfig, provider_name
 from engageiq_tenancy.sso_connections import (
     MAX_CLIENT_ID,
     MAX_CLIENT_SECRET,
@@ -36,6 +40,8 @@ from engageiq_tenancy.sso_connections import (
 from engageiq_tenancy.sso_documents import MAX_URL_LENGTH
 
 MAX_EMAIL: Final = 320
+T = TypeVar("T")
+log = structlog.get_logger(__name__)
 
 _ADMIN_ONLY = (
     Errors.FORBIDDEN.documented(note="you are not a tenant admin"),
@@ -95,6 +101,30 @@ def _view(config: SsoConfig | None) -> SsoView:
     )
 
 
+async def _audited(
+    request: Request[Any, Any, Any],
+    action: AuditAction,
+    detail: dict[str, str | int | bool | None],
+    effect: Callable[[], Awaitable[T]],
+) -> T:
+    """The audit log's rule for a change (decision 0119): the `succeeded` entry before the
+    effect (503 `audit_unavailable` and no change if it cannot be written), a `failed` one
+    with the error's code (best effort) if the effect then fails. Never the client secret."""
+    tenant_id = request.scope["user"].tenant_id
+    target = AuditTarget("sso", provider_name(tenant_id))
+    await record_audit(request, action, target, AuditOutcome.SUCCEEDED, detail)
+    try:
+        return await effect()
+    except Exception as exc:
+        code = getattr(exc, "code", type(exc).__name__)
+        try:
+            failed = {**detail, "error": str(code)}
+            await record_audit(request, action, target, AuditOutcome.FAILED, failed)
+        except Exception as failure:  # the effect's own error is the one to answer with
+            log.warning("audit_failure_unrecorded", action=action.value, error=repr(failure))
+        raise
+
+
 _BAD_SETTINGS = (
     Errors.SSO_URL_NOT_ALLOWED,
     Errors.SSO_DOCUMENT_UNREACHABLE,
@@ -130,11 +160,14 @@ class TenantSsoController(Controller):
             Errors.SSO_DOMAIN_CLAIMED,
             Errors.SSO_TYPE_CHANGE,
             Errors.SSO_CHANGED,
+            Errors.SSO_UNPROVEN,
             _UNAVAILABLE,
+            Errors.AUDIT_UNAVAILABLE,
         ),
     )
     async def put_sso(
         self,
+        request: Request[Any, Any, Any],
         tenant: NamedDependency[TenantContext],
         sso: NamedDependency[TenantSso],
         data: JSONBody[SsoSettings],
@@ -142,26 +175,49 @@ class TenantSsoController(Controller):
         """Connect your organisation to its OIDC identity provider, or change the connection:
         the issuer's discovery document is checked first, and a domain another organisation
         claimed is refused; nothing is half-configured after a refusal. With `requireSso`,
-        password sign-in is refused for your users (signed-in sessions end within minutes)."""
+        password sign-in is refused for your users (signed-in sessions end within seconds); it
+        can only be turned on from a session signed in through the provider (409
+        `sso_unproven`), so a provider that does not work cannot lock everyone out."""
+        if data.require_sso and not tenant.federated:
+            raise ApiError(Errors.SSO_UNPROVEN)
         oidc = data.oidc
-        request = SsoRequest(
+        wanted = SsoRequest(
             OidcSource(oidc.issuer, oidc.client_id, oidc.client_secret),
             tuple(data.domains),
             data.require_sso,
         )
-        config = await sso.run(partial(sso.connections.connect, tenant.tenant_id, request))
+        detail: dict[str, str | int | bool | None] = {
+            "type": "OIDC",
+            "issuer": oidc.issuer[:256],
+            "domains": ",".join(data.domains)[:256],
+            "requireSso": data.require_sso,
+        }
+        connect = partial(sso.connections.connect, tenant.tenant_id, wanted)
+        config = await _audited(request, AuditAction.SSO_SET, detail, partial(sso.run, connect))
         return _view(config)
 
     @delete(
         "/",
         status_code=204,
-        responses=documented_errors(*_ADMIN_ONLY, Errors.SSO_NOT_CONFIGURED, _UNAVAILABLE),
+        responses=documented_errors(
+            *_ADMIN_ONLY, Errors.SSO_NOT_CONFIGURED, _UNAVAILABLE, Errors.AUDIT_UNAVAILABLE
+        ),
     )
     async def delete_sso(
-        self, tenant: NamedDependency[TenantContext], sso: NamedDependency[TenantSso]
+        self,
+        request: Request[Any, Any, Any],
+        tenant: NamedDependency[TenantContext],
+        sso: NamedDependency[TenantSso],
     ) -> None:
         """Remove the connection; your users sign in with passwords again."""
-        await sso.run(partial(sso.connections.disconnect, tenant.tenant_id))
+        config = await sso.run(partial(sso.connections.config, tenant.tenant_id))
+        if config is None:
+            # Nothing to remove, so nothing to record (a leftover provider alone is an
+            # operator's to clean up with `engageiq tenants sso remove`).
+            raise ApiError(Errors.SSO_NOT_CONFIGURED)
+        disconnect = partial(sso.connections.disconnect, tenant.tenant_id)
+        detail: dict[str, str | int | bool | None] = {"type": config.type.value}
+        await _audited(request, AuditAction.SSO_REMOVED, detail, partial(sso.run, disconnect))
 
 
 @post(
