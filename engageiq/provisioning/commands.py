@@ -9,7 +9,7 @@ import dataclasses
 import json
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -226,17 +226,23 @@ def create(
 
     Re-running the identical command is safe (it completes an interrupted run); the same SLUG
     with another name, plan, budget or admin is a conflict (exit 4) naming the difference."""
-    from engageiq.provisioning.tenants import TenantProvisioner
+    from engageiq.provisioning.operator_audit import OperatorAudit, tenant_target
+    from engageiq.provisioning.tenants import TenantOptions, TenantProvisioner, validate_options
+    from engageiq_tenancy.audit.actions import AuditAction
+    from engageiq_tenancy.tenant_users import UserDirectory
     from engageiq_tenancy.tenants import DEFAULT_MONTHLY_TOKEN_BUDGET
 
     options = _options(env, outputs, as_json)
-    result = TenantProvisioner(options.target()).create(
-        slug,
-        name,
-        admin_email,
-        plan,
-        budget if budget is not None else DEFAULT_MONTHLY_TOKEN_BUDGET,
-    )
+    target = options.target()
+    monthly = budget if budget is not None else DEFAULT_MONTHLY_TOKEN_BUDGET
+    # Input checked before anything is recorded (exit 2, no entry).
+    validate_options(TenantOptions(name, plan, monthly))
+    UserDirectory.validate_email(admin_email)
+    detail: dict[str, str | int] = {"plan": plan, "budget": monthly, "admin": admin_email}
+    with OperatorAudit(target).recorded(
+        slug, AuditAction.TENANT_CREATED, tenant_target(slug, name), detail
+    ):
+        result = TenantProvisioner(target).create(slug, name, admin_email, plan, monthly)
     payload = {
         "tenant": _record(result.record),
         "created": result.created,
@@ -490,25 +496,58 @@ def update(
     as_json: bool,
 ) -> None:
     """Change a tenant's name, plan, budget or branding."""
-    from engageiq.provisioning.tenants import TenantProvisioner
+    from engageiq.provisioning.operator_audit import OperatorAudit, tenant_target
+    from engageiq.provisioning.tenants import TenantOptions, TenantProvisioner, validate_options
+    from engageiq_tenancy.audit.actions import AuditAction
 
     options = _options(env, outputs, as_json)
-    record = TenantProvisioner(options.target()).update(
-        slug,
-        name=name,
-        plan=plan,
-        monthly_token_budget=budget,
-        display_name=display_name,
-        primary_color=color,
-        logo_url=logo_url,
-    )
+    target = options.target()
+    provisioner = TenantProvisioner(target)
+    # Input and the tenant checked before anything is recorded (exit 2 or 3, no entry).
+    validate_options(TenantOptions(name, plan, budget, display_name, color, logo_url))
+    provisioner.get(slug)
+    settings = {"name": name, "plan": plan, "budget": budget}
+    branding = {"display_name": display_name, "primary_color": color, "logo_url": logo_url}
+    with ExitStack() as recording:
+        # One entry per kind of change asked for, each before the change (decision 0119).
+        for action, fields in (
+            (AuditAction.TENANT_SETTINGS_CHANGED, settings),
+            (AuditAction.TENANT_BRANDING_CHANGED, branding),
+        ):
+            asked = ",".join(k for k, v in fields.items() if v is not None)
+            if asked:
+                recording.enter_context(
+                    OperatorAudit(target).recorded(
+                        slug, action, tenant_target(slug), {"fields": asked}
+                    )
+                )
+        record = provisioner.update(
+            slug,
+            name=name,
+            plan=plan,
+            monthly_token_budget=budget,
+            display_name=display_name,
+            primary_color=color,
+            logo_url=logo_url,
+        )
     _emit(options, _record(record), lambda: click.echo(f"Updated tenant {slug}."))
 
 
 def _set_status(slug: str, status: TenantStatus, options: Options) -> None:
+    from engageiq.provisioning.operator_audit import OperatorAudit, tenant_target
     from engageiq.provisioning.tenants import TenantProvisioner
+    from engageiq_tenancy.audit.actions import AuditAction
 
-    record = TenantProvisioner(options.target()).set_status(slug, status)
+    target = options.target()
+    provisioner = TenantProvisioner(target)
+    provisioner.get(slug)  # unknown tenant -> exit 3 before anything is recorded
+    action = (
+        AuditAction.TENANT_SUSPENDED
+        if status == TenantStatus.SUSPENDED
+        else AuditAction.TENANT_RESUMED
+    )
+    with OperatorAudit(target).recorded(slug, action, tenant_target(slug)):
+        record = provisioner.set_status(slug, status)
     # Services reuse a tenant's status for a few seconds (TenantGate), so say when it lands.
     _emit(
         options,
@@ -544,10 +583,18 @@ def export(slug: str, directory: Path, env: str, outputs: Path | None, as_json: 
     """Write SLUG's users, conversations (per user), documents (under their original names),
     search index and a manifest with counts and checksums to DIRECTORY."""
     from engageiq.provisioning.export import TenantExport
+    from engageiq.provisioning.operator_audit import OperatorAudit, tenant_target
+    from engageiq_tenancy.audit.actions import AuditAction
 
     options = _options(env, outputs, as_json)
-    with _progress(options, f"Exporting {slug}") as progress:
-        report = TenantExport(options.target()).run(slug, directory, progress)
+    target = options.target()
+    with (
+        OperatorAudit(target).recorded(
+            slug, AuditAction.TENANT_EXPORTED, tenant_target(slug), {"directory": str(directory)}
+        ),
+        _progress(options, f"Exporting {slug}") as progress,
+    ):
+        report = TenantExport(target).run(slug, directory, progress)
     _emit(
         options,
         {"tenantId": slug, "directory": str(directory), "counts": report.counts()},
@@ -561,11 +608,22 @@ def export(slug: str, directory: Path, env: str, outputs: Path | None, as_json: 
 def import_(directory: Path, env: str, outputs: Path | None, as_json: bool) -> None:
     """Restore an export (DIRECTORY, from `tenants export`) into an empty tenant of the same
     slug, here or on another platform. Users are invited again and choose new passwords."""
-    from engageiq.provisioning.restore import TenantImport
+    from engageiq.provisioning.operator_audit import OperatorAudit, tenant_target
+    from engageiq.provisioning.restore import TenantImport, read_manifest
+    from engageiq.provisioning.tenants import validate_slug
+    from engageiq_tenancy.audit.actions import AuditAction
 
     options = _options(env, outputs, as_json)
-    with _progress(options, f"Importing {directory}") as progress:
-        report = TenantImport(options.target()).run(directory, progress)
+    target = options.target()
+    # The slug is the export's: read (and its manifest checked) before anything is recorded.
+    slug = validate_slug(str(read_manifest(directory)["tenantId"]))
+    with (
+        OperatorAudit(target).recorded(
+            slug, AuditAction.TENANT_IMPORTED, tenant_target(slug), {"directory": str(directory)}
+        ),
+        _progress(options, f"Importing {directory}") as progress,
+    ):
+        report = TenantImport(target).run(directory, progress)
     _emit(
         options,
         {
@@ -594,7 +652,9 @@ def delete(
     slug: str, purge: bool, yes: bool, env: str, outputs: Path | None, as_json: bool
 ) -> None:
     """Offboard SLUG: remove everything it has, and prove nothing remains. Safe to re-run."""
+    from engageiq.provisioning.operator_audit import OperatorAudit, tenant_target
     from engageiq.provisioning.purge import TenantPurge
+    from engageiq_tenancy.audit.actions import AuditAction
 
     options = _options(env, outputs, as_json)
     target = options.target()
@@ -608,9 +668,16 @@ def delete(
             lambda: click.echo(f"Cancelled: nothing of {slug} was deleted."),
         )
         return
-    with _progress(options, f"Purging {slug}") as progress:
+    # The entry outlives the purge: the log is the one thing a purge leaves (decision 0118).
+    audit = OperatorAudit(target)
+    with (
+        audit.recorded(slug, AuditAction.TENANT_PURGED, tenant_target(slug)),
+        _progress(options, f"Purging {slug}") as progress,
+    ):
         report = TenantPurge(target).run(slug, progress)
     remaining = report.remaining
+    if remaining is None or not remaining.empty:
+        audit.failed(slug, AuditAction.TENANT_PURGED, tenant_target(slug), "something_remains")
     payload = dataclasses.asdict(report)
 
     def human() -> None:
@@ -658,13 +725,20 @@ ROLE_CHOICE = click.Choice([r.value for r in Role])
 @_common
 def invite(slug: str, email: str, role: str, env: str, outputs: Path | None, as_json: bool) -> None:
     """Invite EMAIL to tenant SLUG."""
+    from engageiq.provisioning.operator_audit import OperatorAudit, user_target
     from engageiq.provisioning.tenants import TenantProvisioner
+    from engageiq_tenancy.audit.actions import AuditAction
     from engageiq_tenancy.tenant_users import UserDirectory
 
     options = _options(env, outputs, as_json)
     target = options.target()
     TenantProvisioner(target).get(slug)  # unknown tenant -> exit 3 before touching Cognito
-    invitation = UserDirectory(target).invite(slug, email, _role(role))
+    directory = UserDirectory(target)
+    email = directory.validate_email(email)
+    with OperatorAudit(target).recorded(
+        slug, AuditAction.USER_INVITED, user_target(email), {"role": role}
+    ):
+        invitation = directory.invite(slug, email, _role(role))
     payload = {
         "email": invitation.email,
         "role": role,
@@ -707,13 +781,16 @@ def list_users(slug: str, env: str, outputs: Path | None, as_json: bool) -> None
 @_common
 def remove(slug: str, email: str, env: str, outputs: Path | None, as_json: bool) -> None:
     """Delete EMAIL's account from tenant SLUG."""
+    from engageiq.provisioning.operator_audit import OperatorAudit, user_target
     from engageiq.provisioning.tenants import TenantProvisioner
+    from engageiq_tenancy.audit.actions import AuditAction
     from engageiq_tenancy.tenant_users import UserDirectory
 
     options = _options(env, outputs, as_json)
     target = options.target()
     TenantProvisioner(target).get(slug)  # unknown tenant: unknown_tenant, as for every command
-    UserDirectory(target).remove(slug, email)
+    with OperatorAudit(target).recorded(slug, AuditAction.USER_REMOVED, user_target(email)):
+        UserDirectory(target).remove(slug, email)
     _emit(options, {"removed": email}, lambda: click.echo(f"Removed {email} from {slug}."))
 
 
@@ -726,13 +803,18 @@ def set_role(
     slug: str, email: str, role: str, env: str, outputs: Path | None, as_json: bool
 ) -> None:
     """Make EMAIL a member or tenant_admin of SLUG."""
+    from engageiq.provisioning.operator_audit import OperatorAudit, user_target
     from engageiq.provisioning.tenants import TenantProvisioner
+    from engageiq_tenancy.audit.actions import AuditAction
     from engageiq_tenancy.tenant_users import UserDirectory
 
     options = _options(env, outputs, as_json)
     target = options.target()
     TenantProvisioner(target).get(slug)  # unknown tenant: unknown_tenant, as for every command
-    UserDirectory(target).set_role(slug, email, _role(role))
+    with OperatorAudit(target).recorded(
+        slug, AuditAction.USER_ROLE_CHANGED, user_target(email), {"role": role}
+    ):
+        UserDirectory(target).set_role(slug, email, _role(role))
     _emit(
         options,
         {"email": email, "role": role},

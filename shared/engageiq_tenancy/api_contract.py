@@ -66,6 +66,10 @@ _INVALID: Final = (
     Errors.INVALID_REQUEST.documented(note="a parameter or the body does not match this document"),
     Errors.DUPLICATE_AUTHORIZATION.documented(note="several Authorization headers"),
 )
+_AUDITED: Final = Errors.AUDIT_UNAVAILABLE.documented(
+    note="the sign-in of a session's first request, or this route's action, could not be "
+    "recorded in the audit log (decision 0119)"
+)
 _TOO_LARGE: Final = (
     Errors.PAYLOAD_TOO_LARGE.documented(doc="the body is larger than this route accepts"),
 )
@@ -88,7 +92,7 @@ def shared_errors(handler: HTTPRouteHandler) -> DocumentedResponses:
     every one can meet an AWS outage."""
     errors: list[ErrorCode | DocumentedError] = [*_INVALID, *SERVICE_UNAVAILABLE]
     if not _is_public(handler):
-        errors += [*_UNAUTHENTICATED, *_FORBIDDEN]
+        errors += [*_UNAUTHENTICATED, *_FORBIDDEN, _AUDITED]
         if _takes_body(handler):
             errors += _TOO_LARGE
     return documented_errors(*errors)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from litestar.connection import ASGIConnection
@@ -22,6 +22,9 @@ from engageiq_tenancy.errors import ApiError, TokenRefused
 from engageiq_tenancy.requests import CALLER_STATE_KEY
 from engageiq_tenancy.tenant_gate import TenantGate
 from engageiq_tenancy.tokens import CognitoTokenVerifier, TokenError
+
+if TYPE_CHECKING:  # the audit package imports this module (record_audit reads the caller)
+    from engageiq_tenancy.audit.sign_ins import SignInRecorder
 
 
 def public_paths(service: str) -> list[str]:
@@ -52,11 +55,17 @@ def _authorization_header(raw_headers: Iterable[tuple[bytes, bytes]]) -> str:
 
 class CognitoAuthenticationMiddleware(AbstractAuthenticationMiddleware):
     def __init__(
-        self, app: ASGIApp, service: str, verifier: CognitoTokenVerifier, tenant_gate: TenantGate
+        self,
+        app: ASGIApp,
+        service: str,
+        verifier: CognitoTokenVerifier,
+        tenant_gate: TenantGate,
+        sign_ins: SignInRecorder | None = None,
     ) -> None:
         super().__init__(app, exclude=public_paths(service), exclude_from_auth_key="public")
         self.verifier = verifier
         self.tenant_gate = tenant_gate
+        self.sign_ins = sign_ins
 
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
@@ -85,6 +94,10 @@ class CognitoAuthenticationMiddleware(AbstractAuthenticationMiddleware):
             raise PermissionDeniedException(detail=Errors.NO_ROLE.sentence())
         # A user removed or demoted since the token was issued is refused or loses roles here.
         tenant = await self.tenant_gate.check(tenant)
+        if self.sign_ins is not None:
+            # A session's first request is its sign-in in the audit log (decision 0119): a
+            # dictionary lookup on every later request; 503 if it cannot be recorded.
+            await self.sign_ins.seen(tenant, connection.scope)
         return AuthenticationResult(user=tenant, auth=None)
 
 

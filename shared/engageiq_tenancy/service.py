@@ -21,6 +21,7 @@ from litestar.types import Scope
 from engageiq_tenancy import aws
 from engageiq_tenancy.api_contract import StrictStructSchemaPlugin, apply_api_contract
 from engageiq_tenancy.audit.requests import AUDIT_STATE_KEY
+from engageiq_tenancy.audit.sign_ins import trail_sign_ins
 from engageiq_tenancy.audit.trail import AuditTrail
 from engageiq_tenancy.auth import (
     CognitoAuthenticationMiddleware,
@@ -96,7 +97,11 @@ class TenancyPlugin(InitPluginProtocol):
         verifier: CognitoTokenVerifier | None = None,
         tenant_gate: TenantGate | None = None,
         audit: AuditTrail | None = None,
+        *,
+        record_sign_ins: bool = True,
     ) -> None:
+        """`record_sign_ins=False`: no `session.signed_in` entries (decision 0119), for tests
+        of the tenancy wiring whose settings point at no DynamoDB."""
         self.service = service
         self.settings = settings
         self.verifier = verifier or CognitoTokenVerifier(settings.auth)
@@ -108,6 +113,11 @@ class TenancyPlugin(InitPluginProtocol):
         self.audit = audit or (
             service_audit_trail(service, settings)
             if AUDIT.logical_name in settings.tables
+            else None
+        )
+        self.sign_ins = (
+            trail_sign_ins(self.audit, service, behind_cloudfront=not settings.is_local)
+            if self.audit is not None and record_sign_ins
             else None
         )
 
@@ -141,6 +151,7 @@ class TenancyPlugin(InitPluginProtocol):
                 service=self.service,
                 verifier=self.verifier,
                 tenant_gate=self.tenant_gate,
+                sign_ins=self.sign_ins,
             ),
             *app_config.middleware,
         ]

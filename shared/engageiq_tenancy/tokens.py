@@ -34,7 +34,7 @@ from engageiq_tenancy.error_codes import ErrorCode, Errors
 from engageiq_tenancy.resources import USER_POOL
 from engageiq_tenancy.settings import AuthSettings
 from engageiq_tenancy.sso import has_federated_identity
-from engageiq_tenancy.tenant_ids import USER_ID_PATTERN, is_valid_tenant_id
+from engageiq_tenancy.tenant_ids import OBJECT_ID_PATTERN, USER_ID_PATTERN, is_valid_tenant_id
 
 ALGORITHM: Final = "RS256"
 EXPECTED_TOKEN_USE: Final = "id"  # noqa: S105 - a claim value
@@ -197,6 +197,19 @@ def _unverified_header(token: str) -> dict[str, Any]:
     return header
 
 
+def _session_of(claims: dict[str, Any]) -> str:
+    """The sign-in a token comes from (`TenantContext.session`): Cognito's `origin_jti`, the
+    same for every token refreshed from one sign-in, else `auth_time` (moto's tokens, which
+    have no `origin_jti`); "" when neither is usable."""
+    origin = claims.get("origin_jti")
+    if isinstance(origin, str) and OBJECT_ID_PATTERN.fullmatch(origin):
+        return origin
+    auth_time = claims.get("auth_time")
+    if isinstance(auth_time, int) and not isinstance(auth_time, bool) and auth_time > 0:
+        return str(auth_time)
+    return ""
+
+
 class VerifiedTokenCache:
     """Tokens already verified, so a browser's repeated requests with the same token skip RS256.
 
@@ -310,4 +323,5 @@ class CognitoTokenVerifier:
             roles=roles_from_groups(tenant_id, claims.get("cognito:groups")),
             issued_at=int(claims["iat"]),
             federated=has_federated_identity(claims),
+            session=_session_of(claims),
         )

@@ -148,6 +148,11 @@ class AuditTrail:
             return self._tenant_clients.for_tenant(tenant_id, "dynamodb")
         return self._client
 
+    def client_for(self, tenant_id: str) -> Any:
+        """The DynamoDB client `tenant_id`'s entries are written with: the sign-in markers
+        (`audit.sign_ins`, decision 0119) are written with the same credentials."""
+        return self._dynamodb(tenant_id)
+
     # -- writing ------------------------------------------------------------------------------
 
     def record(

@@ -38,7 +38,10 @@ def as_role(
     harness: ChatHarness, role: Role, tenant_id: str = "acme", email: str = "boss@acme.example"
 ) -> dict[str, str]:
     groups = [group_name(tenant_id, Role.MEMBER), group_name(tenant_id, role)]
-    claims = harness.tokens.claims(tenant_id, sub="u-boss", email=email, cognito__groups=groups)
+    # No `auth_time`: no sign-in entry (decision 0119) among the ones these tests count.
+    claims = harness.tokens.claims(
+        tenant_id, sub="u-boss", email=email, cognito__groups=groups, auth_time=None
+    )
     return {"Authorization": f"Bearer {harness.tokens.mint(claims)}"}
 
 

@@ -104,7 +104,9 @@ def tenant_statuses() -> TenantStatuses:
 def build_app(jwks_source: FakeJwksSource, statuses: TenantStatuses) -> Litestar:
     verifier = CognitoTokenVerifier(LOCAL_AUTH, JwksCache(LOCAL_AUTH.jwks_url, fetcher=jwks_source))
     gate = TenantGate(statuses, cache_seconds=0)
-    plugin = TenancyPlugin("chat", SETTINGS, verifier=verifier, tenant_gate=gate)
+    plugin = TenancyPlugin(
+        "chat", SETTINGS, verifier=verifier, tenant_gate=gate, record_sign_ins=False
+    )
     return create_service_app(plugin, ExtraRoutes())
 
 

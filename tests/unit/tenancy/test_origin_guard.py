@@ -32,7 +32,9 @@ CLOUD = ServiceSettings(
 def app_for(settings: ServiceSettings, jwks_source: FakeJwksSource) -> Litestar:
     verifier = CognitoTokenVerifier(AUTH, JwksCache(AUTH.jwks_url, fetcher=jwks_source))
     gate = TenantGate(lambda _: GateRecord("active"), cache_seconds=0)
-    return create_service_app(TenancyPlugin("chat", settings, verifier=verifier, tenant_gate=gate))
+    return create_service_app(
+        TenancyPlugin("chat", settings, verifier=verifier, tenant_gate=gate, record_sign_ins=False)
+    )
 
 
 @pytest.fixture

@@ -67,7 +67,23 @@ def test_a_valid_id_token_yields_the_callers_tenant_context(
         username="user-of-acme",
         roles=frozenset({Role.MEMBER}),
         issued_at=claims["iat"],
+        session=str(claims["auth_time"]),
     )
+
+
+def test_a_sign_in_is_named_by_origin_jti_kept_through_refreshes(
+    verifier: CognitoTokenVerifier, factory: TokenFactory
+) -> None:
+    # Cognito keeps `origin_jti` through refreshes (moto's tokens only have `auth_time`).
+    origin = "0b6c4f5e-9d1a-4e2b-8c3d-7f6a5b4c3d2e"
+    first = verify(verifier, factory.mint(factory.claims("acme", origin_jti=origin)))
+    refreshed = factory.claims(
+        "acme", sub=first.user_id, origin_jti=origin, iat=first.issued_at + 1
+    )
+
+    assert first.session == origin
+    assert verify(verifier, factory.mint(refreshed)).session == origin
+    assert verify(verifier, factory.mint(factory.claims("acme", auth_time=None))).session == ""
 
 
 def test_a_tenant_admin_group_grants_admin_and_member(

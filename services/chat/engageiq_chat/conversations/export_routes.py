@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
-from litestar import get
+from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream
@@ -13,6 +13,8 @@ from litestar.response import Stream
 from engageiq_chat.conversations.export import FORMATS, ExportFormat, export_chunks, file_name
 from engageiq_chat.services import ChatServices
 from engageiq_chat.turns.turn import ConversationNotFound, conversation_id_of
+from engageiq_tenancy.audit import AuditAction, AuditTarget
+from engageiq_tenancy.audit.requests import record_audit
 from engageiq_tenancy.auth import requires_member
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.error_codes import Errors
@@ -31,6 +33,7 @@ from engageiq_tenancy.service import BEARER
     ),
 )
 async def export_conversation(
+    request: Request[Any, Any, Any],
     conversation_id: FromPath[str],
     tenant: NamedDependency[TenantContext],
     chat: NamedDependency[ChatServices],
@@ -46,6 +49,12 @@ async def export_conversation(
     if conversation is None:
         raise ConversationNotFound()
     media_type, extension = FORMATS[chosen]
+    # Recorded before a byte is sent (decision 0119). Conversations are named by id only: their
+    # titles quote the rep's questions, which the admins reading the log need not see.
+    target = AuditTarget("conversation", conversation.id)
+    await record_audit(
+        request, AuditAction.CONVERSATION_EXPORTED, target, detail={"format": chosen}
+    )
     return Stream(
         export_chunks(chat, tenant, conversation, chosen),
         media_type=media_type,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 import structlog
-from litestar import delete, get, patch
+from litestar import Request, delete, get, patch
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
@@ -15,6 +15,8 @@ from engageiq_chat.conversation_search.search import MAX_QUERY_CHARS, Conversati
 from engageiq_chat.conversations.store import DELETED_TTL_SECONDS, Conversation
 from engageiq_chat.services import ChatServices
 from engageiq_chat.turns.turn import ConversationNotFound, conversation_id_of
+from engageiq_tenancy.audit import AuditAction, AuditTarget
+from engageiq_tenancy.audit.write_ahead import recorded
 from engageiq_tenancy.auth import requires_member
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.display_text import clean_display_text
@@ -115,6 +117,7 @@ async def rename_conversation(
     responses=documented_errors(Errors.CONVERSATION_NOT_FOUND),
 )
 async def delete_conversation(
+    request: Request[Any, Any, Any],
     conversation_id: FromPath[str],
     tenant: NamedDependency[TenantContext],
     chat: NamedDependency[ChatServices],
@@ -123,6 +126,16 @@ async def delete_conversation(
     (docs/decisions/0026-chat-conversation-delete.md). A retry resumes an interrupted purge."""
     cid = conversation_id_of(conversation_id)
     expires_at = int(time.time()) + DELETED_TTL_SECONDS
+    if await chat.conversations.get(tenant, cid) is None:
+        # Missing (404), or marked deleted by an earlier attempt, which was recorded: resumed.
+        await _delete(chat, tenant, cid, expires_at)
+        return
+    target = AuditTarget("conversation", cid)
+    async with recorded(request, AuditAction.CONVERSATION_DELETED, target):
+        await _delete(chat, tenant, cid, expires_at)
+
+
+async def _delete(chat: ChatServices, tenant: TenantContext, cid: str, expires_at: int) -> None:
     if not await chat.conversations.mark_deleted(tenant, cid, expires_at):
         raise ConversationNotFound()
     # Its links stop resolving with the mark already; this removes them (decision 0113).

@@ -8,8 +8,11 @@ their own plays; only tenant admins publish (`shared: true`), change or delete s
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager, nullcontext
+from typing import Any
+
 import msgspec
-from litestar import delete, get, patch, post
+from litestar import Request, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
@@ -20,6 +23,8 @@ from engageiq_chat.plays.store import Play, PlayChanged, PlayNameTaken, PlayScop
 from engageiq_chat.plays.template import clean_template, template_variables
 from engageiq_chat.routing.intents import Intent
 from engageiq_chat.services import ChatServices
+from engageiq_tenancy.audit import AuditAction, AuditTarget
+from engageiq_tenancy.audit.write_ahead import denied, recorded
 from engageiq_tenancy.auth import requires_member
 from engageiq_tenancy.context import Role, TenantContext
 from engageiq_tenancy.display_text import clean_display_text
@@ -126,10 +131,29 @@ async def _play_of(tenant: TenantContext, chat: ChatServices, play_id: str) -> P
     return play
 
 
-def _may_change(tenant: TenantContext, play: Play) -> None:
+async def _may_change(
+    request: Request[Any, Any, Any], tenant: TenantContext, play: Play, action: AuditAction
+) -> None:
     # A private play found is the caller's own (it lives in their partition).
     if play.shared and not _is_admin(tenant):
+        await denied(request, action, _target(play))
         raise SharedPlaysAdminOnly()
+
+
+def _target(play: Play) -> AuditTarget:
+    return AuditTarget("play", play.id, play.name)
+
+
+def _audited(
+    request: Request[Any, Any, Any],
+    shared: bool,
+    action: AuditAction,
+    play: Play,
+    detail: dict[str, str] | None = None,
+) -> AbstractAsyncContextManager[None]:
+    """The team's plays are audited (decision 0119); a rep's private play is their own note,
+    like their conversations, and is not."""
+    return recorded(request, action, _target(play), detail) if shared else nullcontext()
 
 
 _WRITE_ERRORS = (
@@ -173,12 +197,14 @@ async def list_plays(
     responses=documented_errors(*_WRITE_ERRORS, Errors.PLAY_CHANGED, Errors.TOO_MANY_PLAYS),
 )
 async def create_play(
+    request: Request[Any, Any, Any],
     data: JSONBody[NewPlay],
     tenant: NamedDependency[TenantContext],
     chat: NamedDependency[ChatServices],
 ) -> Play:
     """A new play: the caller's own, or with `shared: true` the tenant's (admins only)."""
     if data.shared and not _is_admin(tenant):
+        await denied(request, AuditAction.PLAY_CREATED, AuditTarget("play", ""))
         raise SharedPlaysAdminOnly()
     name = _name(data.name)
     template = clean_template(data.template)
@@ -199,17 +225,23 @@ async def create_play(
         scope=scope,
         intent=data.intent,
     )
+    async with _audited(request, play.shared, AuditAction.PLAY_CREATED, play):
+        await _create(tenant, chat, play)
+    return play
+
+
+async def _create(tenant: TenantContext, chat: ChatServices, play: Play) -> None:
     for attempt in range(_WRITE_ATTEMPTS):
         try:
             await chat.plays.create(tenant, play)
         except PlayNameTaken:
-            raise ApiError(Errors.PLAY_NAME_TAKEN, name=name) from None
+            raise ApiError(Errors.PLAY_NAME_TAKEN, name=play.name) from None
         except PlayChanged:
             # Refused, yet no other play holds the name now: it was let go meanwhile.
             if attempt == _WRITE_ATTEMPTS - 1:
                 raise ApiError(Errors.PLAY_CHANGED) from None
             continue
-        return play
+        return
     raise ApiError(Errors.PLAY_CHANGED)  # not reached: the loop returns or raises
 
 
@@ -222,6 +254,7 @@ async def create_play(
     responses=documented_errors(*_WRITE_ERRORS, Errors.PLAY_NOT_FOUND, Errors.PLAY_CHANGED),
 )
 async def change_play(
+    request: Request[Any, Any, Any],
     play_id: FromPath[str],
     data: JSONBody[PlayChange],
     tenant: NamedDependency[TenantContext],
@@ -230,6 +263,7 @@ async def change_play(
     """Change a play. `shared` moves it: an admin publishes their own play to the team, or
     takes a shared one back as their own."""
     if data.shared is True and not _is_admin(tenant):
+        await denied(request, AuditAction.PLAY_CHANGED, AuditTarget("play", play_id))
         raise SharedPlaysAdminOnly()
     changes: dict[str, object] = {}
     if data.name is not msgspec.UNSET:
@@ -241,13 +275,30 @@ async def change_play(
         changes["scope"] = await _checked_scope(tenant, chat, data.scope)
     if data.intent is not msgspec.UNSET:
         changes["intent"] = data.intent
+    first = await _play_of(tenant, chat, play_id)
+    await _may_change(request, tenant, first, AuditAction.PLAY_CHANGED)
+    shared = first.shared or data.shared is True
+    fields = sorted(changes) + ([] if data.shared is msgspec.UNSET else ["shared"])
+    detail = {"fields": ",".join(fields)}
+    async with _audited(request, shared, AuditAction.PLAY_CHANGED, first, detail):
+        return await _change(request, tenant, chat, play_id, data.shared, changes)
+
+
+async def _change(
+    request: Request[Any, Any, Any],
+    tenant: TenantContext,
+    chat: ChatServices,
+    play_id: str,
+    shared: bool | msgspec.UnsetType,
+    changes: dict[str, object],
+) -> Play:
     for attempt in range(_WRITE_ATTEMPTS):
         before = await _play_of(tenant, chat, play_id)
-        _may_change(tenant, before)
+        await _may_change(request, tenant, before, AuditAction.PLAY_CHANGED)
         after = msgspec.structs.replace(before, **changes, updated_at=now_iso())
-        if data.shared is not msgspec.UNSET and data.shared != before.shared:
+        if shared is not msgspec.UNSET and shared != before.shared:
             # Either way the caller wrote it or takes it: a private play is its owner's own.
-            after = msgspec.structs.replace(after, shared=data.shared, owner=tenant.user_id)
+            after = msgspec.structs.replace(after, shared=shared, owner=tenant.user_id)
         try:
             await chat.plays.replace(tenant, before, after)
         except PlayNameTaken:
@@ -271,18 +322,20 @@ async def change_play(
     ),
 )
 async def delete_play(
+    request: Request[Any, Any, Any],
     play_id: FromPath[str],
     tenant: NamedDependency[TenantContext],
     chat: NamedDependency[ChatServices],
 ) -> None:
     play = await _play_of(tenant, chat, play_id)
-    _may_change(tenant, play)
-    try:
-        deleted = await chat.plays.delete(tenant, play)
-    except PlayChanged:
-        raise ApiError(Errors.PLAY_CHANGED) from None
-    if not deleted:
-        raise PlayNotFound()
+    await _may_change(request, tenant, play, AuditAction.PLAY_DELETED)
+    async with _audited(request, play.shared, AuditAction.PLAY_DELETED, play):
+        try:
+            deleted = await chat.plays.delete(tenant, play)
+        except PlayChanged:
+            raise ApiError(Errors.PLAY_CHANGED) from None
+        if not deleted:
+            raise PlayNotFound()
 
 
 @post(

@@ -6,11 +6,11 @@ the 401 every route gives, whatever the token."""
 
 from __future__ import annotations
 
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
 import msgspec
 import structlog
-from litestar import delete, get, post
+from litestar import Request, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
@@ -19,6 +19,8 @@ from engageiq_chat.services import ChatServices
 from engageiq_chat.sharing.reading import SharedConversation, copy_shared, shared_page
 from engageiq_chat.sharing.store import ResolvedShare, Share
 from engageiq_chat.turns.turn import ConversationNotFound, conversation_id_of
+from engageiq_tenancy.audit import AuditAction, AuditTarget
+from engageiq_tenancy.audit.write_ahead import recorded
 from engageiq_tenancy.auth import requires_member
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.error_codes import Errors
@@ -58,6 +60,7 @@ class SharePage(msgspec.Struct, rename="camel"):
     responses=documented_errors(Errors.CONVERSATION_NOT_FOUND),
 )
 async def share_conversation(
+    request: Request[Any, Any, Any],
     conversation_id: FromPath[str],
     tenant: NamedDependency[TenantContext],
     chat: NamedDependency[ChatServices],
@@ -70,7 +73,10 @@ async def share_conversation(
     latest = await chat.messages.recent(tenant, cid, 1) if conversation else []
     if conversation is None or not latest:
         raise ConversationNotFound()
-    token, share = await chat.shares.create(tenant, conversation, latest[-1].id)
+    # Conversations are named by id only in the log (their titles quote the rep's questions).
+    target = AuditTarget("conversation", cid)
+    async with recorded(request, AuditAction.SHARE_CREATED, target):
+        token, share = await chat.shares.create(tenant, conversation, latest[-1].id)
     log.info("conversation_shared", conversation_id=cid, share_id=share.id)
     return ShareLink(token=token, url=f"{SHARED_PAGE_PATH}{token}", share=share)
 
@@ -84,6 +90,7 @@ async def share_conversation(
     responses=documented_errors(Errors.CONVERSATION_NOT_FOUND),
 )
 async def unshare_conversation(
+    request: Request[Any, Any, Any],
     conversation_id: FromPath[str],
     tenant: NamedDependency[TenantContext],
     chat: NamedDependency[ChatServices],
@@ -92,7 +99,9 @@ async def unshare_conversation(
     cid = conversation_id_of(conversation_id)
     if await chat.conversations.get(tenant, cid) is None:
         raise ConversationNotFound()
-    revoked = await chat.shares.revoke_conversation(tenant, cid)
+    target = AuditTarget("conversation", cid)
+    async with recorded(request, AuditAction.SHARE_REVOKED, target, {"every_link": True}):
+        revoked = await chat.shares.revoke_conversation(tenant, cid)
     log.info("conversation_unshared", conversation_id=cid, revoked=revoked)
 
 
@@ -123,6 +132,7 @@ async def list_shares(
     responses=documented_errors(Errors.SHARE_NOT_FOUND),
 )
 async def revoke_share(
+    request: Request[Any, Any, Any],
     share_id: FromPath[str],
     tenant: NamedDependency[TenantContext],
     chat: NamedDependency[ChatServices],
@@ -132,8 +142,9 @@ async def revoke_share(
         sid = object_id(share_id)
     except InvalidObjectId:
         raise ShareNotFound() from None
-    if not await chat.shares.revoke(tenant, sid):
-        raise ShareNotFound()
+    async with recorded(request, AuditAction.SHARE_REVOKED, AuditTarget("share", sid)):
+        if not await chat.shares.revoke(tenant, sid):
+            raise ShareNotFound()
     log.info("share_revoked", share_id=sid)
 
 
@@ -175,6 +186,7 @@ async def read_shared(
     responses=documented_errors(Errors.SHARE_NOT_FOUND),
 )
 async def copy_shared_conversation(
+    request: Request[Any, Any, Any],
     token: FromPath[str],
     tenant: NamedDependency[TenantContext],
     chat: NamedDependency[ChatServices],
@@ -182,7 +194,10 @@ async def copy_shared_conversation(
     """ "Continue as my own": a new conversation of the caller's holding the shared messages
     (sources the caller may not see kept only as withheld); chat on in it as in any other."""
     resolved = await _resolve(chat, tenant, token)
-    conversation = await copy_shared(chat, tenant, resolved)
+    # The link's share id, never its token (a secret of the tenant, decision 0113).
+    target = AuditTarget("share", resolved.share.id)
+    async with recorded(request, AuditAction.SHARE_COPIED, target):
+        conversation = await copy_shared(chat, tenant, resolved)
     log.info(
         "shared_conversation_copied",
         share_id=resolved.share.id,

@@ -16,7 +16,7 @@ from litestar.params import JSONBody
 from engageiq_chat.services import ChatServices
 from engageiq_chat.tenant.directory import CitedDocument, DailyTokens, TenantDirectory
 from engageiq_tenancy.audit import AuditAction, AuditTarget
-from engageiq_tenancy.audit.requests import record_audit
+from engageiq_tenancy.audit.write_ahead import recorded, records_denial
 from engageiq_tenancy.auth import requires_tenant_admin
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.error_codes import Errors
@@ -109,7 +109,10 @@ class TenantController(Controller):
 
     @patch(
         "/",
-        guards=[requires_tenant_admin],
+        guards=[
+            records_denial(AuditAction.TENANT_BRANDING_CHANGED, "tenant"),
+            requires_tenant_admin,
+        ],
         responses=documented_errors(
             Errors.INVALID_DISPLAY_NAME,
             Errors.INVALID_COLOR,
@@ -151,19 +154,19 @@ class TenantController(Controller):
         if retention_patch is not None:
             retention = _retention(record, retention_patch)
         branding = msgspec.structs.replace(record.branding, **changes)
+        target = AuditTarget("tenant", tenant.tenant_id, record.name)
         if changes:
-            await tenants.set_branding(tenant, branding)
+            # The entry names the fields changed, not their values (a logo URL is the tenant's).
+            changed = {"fields": ",".join(sorted(changes))}
+            async with recorded(request, AuditAction.TENANT_BRANDING_CHANGED, target, changed):
+                await tenants.set_branding(tenant, branding)
         if retention != record.retention:
-            await tenants.set_retention(tenant, retention)
-            await record_audit(
-                request,
-                AuditAction.TENANT_RETENTION_CHANGED,
-                AuditTarget("tenant", tenant.tenant_id, record.name),
-                detail={
-                    "conversationsDays": retention.conversations_days,
-                    "deletedFilesDays": retention.deleted_files_days,
-                },
-            )
+            policy = {
+                "conversationsDays": retention.conversations_days,
+                "deletedFilesDays": retention.deleted_files_days,
+            }
+            async with recorded(request, AuditAction.TENANT_RETENTION_CHANGED, target, policy):
+                await tenants.set_retention(tenant, retention)
         return _view(msgspec.structs.replace(record, branding=branding, retention=retention))
 
     @get("/usage", responses=documented_errors(Errors.TENANT_RECORD_NOT_FOUND))

@@ -8,14 +8,16 @@ worker threads. Tenant admins only (`requires_tenant_admin`)."""
 from __future__ import annotations
 
 from functools import partial
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from engageiq_chat.users.service import TenantUsers
+from engageiq_tenancy.audit import AuditAction, AuditTarget
+from engageiq_tenancy.audit.write_ahead import recorded, records_denial
 from engageiq_tenancy.auth import requires_tenant_admin
 from engageiq_tenancy.context import Role, TenantContext
 from engageiq_tenancy.error_codes import Errors
@@ -84,9 +86,10 @@ class TenantUserController(Controller):
     path = "/api/tenant/users"
     tags = ("tenant",)
     security = ({"BearerToken": []},)
-    guards = (requires_tenant_admin,)
 
-    @get("/", responses=documented_errors(*_ADMIN_ONLY))
+    # Guards per route: a member's attempt at a change is recorded as `denied` first
+    # (decision 0119), which a guard of the controller would refuse before.
+    @get("/", guards=[requires_tenant_admin], responses=documented_errors(*_ADMIN_ONLY))
     async def list_users(
         self, tenant: NamedDependency[TenantContext], users: NamedDependency[TenantUsers]
     ) -> UserList:
@@ -96,6 +99,7 @@ class TenantUserController(Controller):
 
     @post(
         "/",
+        guards=[records_denial(AuditAction.USER_INVITED, "user"), requires_tenant_admin],
         status_code=201,
         request_max_body_size=4096,
         responses=documented_errors(
@@ -108,6 +112,7 @@ class TenantUserController(Controller):
     )
     async def invite_user(
         self,
+        request: Request[Any, Any, Any],
         tenant: NamedDependency[TenantContext],
         users: NamedDependency[TenantUsers],
         data: JSONBody[Invite],
@@ -117,12 +122,21 @@ class TenantUserController(Controller):
         role = _role(data.role)
         directory = users.directory
         slug = tenant.tenant_id
-        invitation = await users.run(partial(directory.invite, slug, data.email, role))
+        # Checked before the entry (a malformed address is a 400, not an attempt); the user
+        # has no id before the invitation, so the entry names them by their email.
+        email = await users.run(partial(directory.validate_email, data.email))
+        target = AuditTarget("user", email, email)
+        async with recorded(request, AuditAction.USER_INVITED, target, {"role": role.value}):
+            invitation = await users.run(partial(directory.invite, slug, data.email, role))
         created = await users.run(partial(directory.member_by_email, slug, invitation.email))
         return Invited(user=_view(created), temporary_password=invitation.temporary_password)
 
     @patch(
         "/{user_id:str}",
+        guards=[
+            records_denial(AuditAction.USER_ROLE_CHANGED, "user", "user_id"),
+            requires_tenant_admin,
+        ],
         request_max_body_size=1024,
         responses=documented_errors(
             Errors.INVALID_ROLE,
@@ -134,6 +148,7 @@ class TenantUserController(Controller):
     )
     async def change_role(
         self,
+        request: Request[Any, Any, Any],
         user_id: FromPath[str],
         tenant: NamedDependency[TenantContext],
         users: NamedDependency[TenantUsers],
@@ -143,12 +158,18 @@ class TenantUserController(Controller):
         role = _role(data.role)
         directory = users.directory
         user = await users.run(partial(directory.member_by_id, tenant.tenant_id, user_id))
-        await users.run(partial(directory.set_role, tenant.tenant_id, user.email, role))
+        target = AuditTarget("user", user.user_id, user.email)
+        async with recorded(request, AuditAction.USER_ROLE_CHANGED, target, {"role": role.value}):
+            await users.run(partial(directory.set_role, tenant.tenant_id, user.email, role))
         changed = await users.run(partial(directory.member_by_id, tenant.tenant_id, user_id))
         return _view(changed)
 
     @delete(
         "/{user_id:str}",
+        guards=[
+            records_denial(AuditAction.USER_REMOVED, "user", "user_id"),
+            requires_tenant_admin,
+        ],
         status_code=204,
         responses=documented_errors(
             *_ADMIN_ONLY,
@@ -158,6 +179,7 @@ class TenantUserController(Controller):
     )
     async def remove_user(
         self,
+        request: Request[Any, Any, Any],
         user_id: FromPath[str],
         tenant: NamedDependency[TenantContext],
         users: NamedDependency[TenantUsers],
@@ -165,4 +187,6 @@ class TenantUserController(Controller):
         """Delete the user's account. The last admin cannot be removed."""
         directory = users.directory
         user = await users.run(partial(directory.member_by_id, tenant.tenant_id, user_id))
-        await users.run(partial(directory.remove, tenant.tenant_id, user.email))
+        target = AuditTarget("user", user.user_id, user.email)
+        async with recorded(request, AuditAction.USER_REMOVED, target):
+            await users.run(partial(directory.remove, tenant.tenant_id, user.email))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio.to_thread
 import msgspec
-from litestar import delete, get, post
+from litestar import Request, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 
@@ -22,13 +22,16 @@ from engageiq_files.catalog.listing import (
     FileSort,
     SortOrder,
 )
-from engageiq_files.catalog.records import FILE_ID_PATTERN, FileStatus
+from engageiq_files.catalog.records import FILE_ID_PATTERN, FileRecord, FileStatus
 from engageiq_files.catalog.stewardship import change_governance
 from engageiq_files.catalog.versions import after_delete, make_current
 from engageiq_files.catalog.views import BatchProgressView, FilePage, FileView
 from engageiq_files.runtime import FilesRuntime
 from engageiq_files.uploads.store import chunks_object_key
 from engageiq_tenancy import cursors
+from engageiq_tenancy.audit import AuditAction, AuditTarget
+from engageiq_tenancy.audit.requests import record_audit
+from engageiq_tenancy.audit.write_ahead import recorded
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError, documented_errors
@@ -264,14 +267,23 @@ async def _file_page(
     responses=documented_errors(Errors.FILE_NOT_FOUND),
 )
 async def get_file(
+    request: Request[Any, Any, Any],
     tenant: NamedDependency[TenantContext],
     files: NamedDependency[FilesRuntime],
     file_id: FileIdPath,
 ) -> FileView:
-    """Metadata and a short-lived download URL."""
+    """Metadata and a short-lived download URL (each URL issued is a download in the audit
+    log: the service never sees the download itself, which goes straight to storage)."""
     record = await find_file(files, tenant, file_id)
     url = None
     if not record.awaiting_upload:
+        expiry = files.settings.download_expiry_seconds
+        await record_audit(
+            request,
+            AuditAction.FILE_DOWNLOADED,
+            AuditTarget("file", record.id, record.name),
+            detail={"via": "link", "expires_in": expiry},
+        )
         url = await anyio.to_thread.run_sync(
             files.store.presigned_download,
             tenant,
@@ -293,6 +305,7 @@ async def get_file(
     ),
 )
 async def restore_version(
+    request: Request[Any, Any, Any],
     tenant: NamedDependency[TenantContext],
     files: NamedDependency[FilesRuntime],
     file_id: FileIdPath,
@@ -305,14 +318,16 @@ async def restore_version(
     document = await require_steward(files, tenant, record, "restore")
     if record.superseded_by is None or record.status is not FileStatus.READY:
         raise ApiError(Errors.NOT_AN_OLDER_VERSION)
-    await anyio.to_thread.run_sync(make_current, files.catalog, tenant, record)
-    if record.owner_id != document.owner_id:
-        # The document keeps its owner: restoring a version its old uploader owns must not
-        # hand the document back to them.
-        owner = "" if document.owner_id == record.uploaded_by else document.owner_id
-        await change_governance(
-            files, tenant, record.id, lambda r: msgspec.structs.replace(r, owner=owner)
-        )
+    target = AuditTarget("file", record.id, record.name)
+    async with recorded(request, AuditAction.FILE_RESTORED, target):
+        await anyio.to_thread.run_sync(make_current, files.catalog, tenant, record)
+        if record.owner_id != document.owner_id:
+            # The document keeps its owner: restoring a version its old uploader owns must not
+            # hand the document back to them.
+            owner = "" if document.owner_id == record.uploaded_by else document.owner_id
+            await change_governance(
+                files, tenant, record.id, lambda r: msgspec.structs.replace(r, owner=owner)
+            )
     generation = await anyio.to_thread.run_sync(files.indexes.note_change, tenant)
     await files.builder.rebuild(tenant, generation)
     return await file_view(files, tenant, await find_file(files, tenant, file_id))
@@ -326,6 +341,7 @@ async def restore_version(
     responses=documented_errors(Errors.NOT_FILE_STEWARD, Errors.FILE_NOT_FOUND),
 )
 async def delete_file(
+    request: Request[Any, Any, Any],
     tenant: NamedDependency[TenantContext],
     files: NamedDependency[FilesRuntime],
     file_id: FileIdPath,
@@ -336,6 +352,14 @@ async def delete_file(
     else)."""
     record = await find_file(files, tenant, file_id)
     await require_steward(files, tenant, record, "delete")
+    async with recorded(
+        request, AuditAction.FILE_DELETED, AuditTarget("file", file_id, record.name)
+    ):
+        await _delete(files, tenant, record)
+
+
+async def _delete(files: FilesRuntime, tenant: TenantContext, record: FileRecord) -> None:
+    file_id = record.id
     # The record is retired first (hidden at once, and listed for the reaper, which finishes
     # a delete cut short by a failure or a kill), then the index is rebuilt without it, and
     # only then go the data and the record: no index entry ever points to a deleted object,

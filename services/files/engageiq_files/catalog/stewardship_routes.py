@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import anyio.to_thread
 import msgspec
-from litestar import delete, patch, post
+from litestar import Request, delete, patch, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from msgspec import UNSET, UnsetType
@@ -25,6 +27,8 @@ from engageiq_files.catalog.stewardship import (
 )
 from engageiq_files.catalog.views import FileView
 from engageiq_files.runtime import FilesRuntime
+from engageiq_tenancy.audit import AuditAction, AuditTarget
+from engageiq_tenancy.audit.write_ahead import recorded
 from engageiq_tenancy.context import Role, TenantContext
 from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError, documented_errors
@@ -88,6 +92,7 @@ async def _shown(files: FilesRuntime, tenant: TenantContext, record: FileRecord)
     ),
 )
 async def update_file(
+    request: Request[Any, Any, Any],
     tenant: NamedDependency[TenantContext],
     files: NamedDependency[FilesRuntime],
     file_id: FileIdPath,
@@ -100,6 +105,7 @@ async def update_file(
     the current owner, unless an admin gives it an owner that collection admits at once."""
     collection_ids: list[str] | None = None
     owner: str | None = None
+    record: FileRecord | None = None
     if not isinstance(data.collection_ids, UnsetType) or not isinstance(data.owner, UnsetType):
         # Who may, before any input is looked at (a file hidden from the caller is 404).
         record = await visible_file(files, tenant, file_id)
@@ -128,7 +134,18 @@ async def update_file(
             changes["owner"] = "" if owner == record.uploaded_by else owner
         return msgspec.structs.replace(record, **changes)
 
-    return await _shown(files, tenant, await change_governance(files, tenant, file_id, decide))
+    if record is None:  # nothing asked: nothing changes, nothing to record
+        return await _shown(files, tenant, await change_governance(files, tenant, file_id, decide))
+    # Who may see the file (its collections) or who answers for it: the ids, never names.
+    detail: dict[str, str] = {}
+    if collection_ids is not None:
+        detail["collections"] = ",".join(collection_ids)
+    if owner is not None:
+        detail["owner"] = owner
+    target = AuditTarget("file", record.id, record.name)
+    async with recorded(request, AuditAction.FILE_CHANGED, target, detail):
+        changed = await change_governance(files, tenant, file_id, decide)
+    return await _shown(files, tenant, changed)
 
 
 @post(
@@ -144,6 +161,7 @@ async def update_file(
     ),
 )
 async def verify_file(
+    request: Request[Any, Any, Any],
     tenant: NamedDependency[TenantContext],
     files: NamedDependency[FilesRuntime],
     file_id: FileIdPath,
@@ -152,13 +170,17 @@ async def verify_file(
     """Verify the file until the end of `reviewBy` (its owner or an admin): `verified` until
     then, `stale` after. Verifying again replaces the date."""
     review_by = review_date(data.review_by)
-    await require_steward(files, tenant, await visible_file(files, tenant, file_id), "verify")
+    record = await visible_file(files, tenant, file_id)
+    await require_steward(files, tenant, record, "verify")
 
     def decide(record: FileRecord) -> FileRecord:
         still_steward(tenant, record, "verify")
         return verified(record, tenant, review_by)
 
-    return await _shown(files, tenant, await change_governance(files, tenant, file_id, decide))
+    target = AuditTarget("file", record.id, record.name)
+    async with recorded(request, AuditAction.FILE_VERIFIED, target, {"review_by": str(review_by)}):
+        changed = await change_governance(files, tenant, file_id, decide)
+    return await _shown(files, tenant, changed)
 
 
 @delete(
@@ -169,16 +191,21 @@ async def verify_file(
     responses=documented_errors(Errors.NOT_FILE_STEWARD, Errors.FILE_NOT_FOUND),
 )
 async def withdraw_verification(
+    request: Request[Any, Any, Any],
     tenant: NamedDependency[TenantContext],
     files: NamedDependency[FilesRuntime],
     file_id: FileIdPath,
 ) -> FileView:
     """Withdraw the file's verification (its owner or an admin): it is `unverified` again."""
     action = "withdraw the verification of"
-    await require_steward(files, tenant, await visible_file(files, tenant, file_id), action)
+    record = await visible_file(files, tenant, file_id)
+    await require_steward(files, tenant, record, action)
 
     def decide(record: FileRecord) -> FileRecord:
         still_steward(tenant, record, action)
         return unverified(record)
 
-    return await _shown(files, tenant, await change_governance(files, tenant, file_id, decide))
+    target = AuditTarget("file", record.id, record.name)
+    async with recorded(request, AuditAction.FILE_VERIFICATION_WITHDRAWN, target):
+        changed = await change_governance(files, tenant, file_id, decide)
+    return await _shown(files, tenant, changed)

@@ -7,11 +7,11 @@ refused request changes nothing."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio.to_thread
 import msgspec
-from litestar import delete, get, patch, post
+from litestar import Request, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter
 
@@ -26,6 +26,8 @@ from engageiq_files.collections.views import (
     NewCollection,
 )
 from engageiq_files.runtime import FilesRuntime
+from engageiq_tenancy.audit import AuditAction, AuditTarget
+from engageiq_tenancy.audit.write_ahead import recorded, records_denial
 from engageiq_tenancy.auth import requires_tenant_admin
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.error_codes import Errors
@@ -51,6 +53,17 @@ async def _audience(
             body.users, body.roles, lambda user: files.members.is_member(tenant, user)
         )
     )
+
+
+def _audience_detail(audience: Audience | None) -> dict[str, str | int | bool]:
+    """Who the collection admits, as ids and roles (never names): what a reviewer asks."""
+    if audience is None:
+        return {"restricted": False}
+    return {
+        "restricted": True,
+        "users": ",".join(audience.users),
+        "roles": ",".join(r.value for r in audience.roles),
+    }
 
 
 async def _find(files: FilesRuntime, tenant: TenantContext, collection_id: str) -> CollectionRecord:
@@ -79,7 +92,7 @@ async def list_collections(
     security=[BEARER],
     tags=["collections"],
     status_code=201,
-    guards=[requires_tenant_admin],
+    guards=[records_denial(AuditAction.COLLECTION_CREATED, "collection"), requires_tenant_admin],
     responses=documented_errors(
         Errors.INVALID_COLLECTION_NAME,
         Errors.INVALID_COLLECTION_DESCRIPTION,
@@ -91,6 +104,7 @@ async def list_collections(
     ),
 )
 async def create_collection(
+    request: Request[Any, Any, Any],
     tenant: NamedDependency[TenantContext],
     files: NamedDependency[FilesRuntime],
     data: JSONBody[NewCollection],
@@ -110,24 +124,31 @@ async def create_collection(
         updated_at=now,
         created_by=tenant.user_id,
     )
-    for _ in range(ATTEMPTS):
-        try:
-            await anyio.to_thread.run_sync(files.collections.create, tenant, record)
-        except CollectionNameTaken:
-            raise ApiError(Errors.COLLECTION_NAME_TAKEN, name=name) from None
-        except CollectionChanged:
-            # A concurrent transaction on the same name lock: the next attempt sees its result.
-            continue
-        files.knowledge.forget(tenant)
-        return CollectionView.of(record)
-    raise ApiError(Errors.SERVICE_UNAVAILABLE, headers={"Retry-After": "1"})
+    target = AuditTarget("collection", record.id, name)
+    async with recorded(
+        request, AuditAction.COLLECTION_CREATED, target, _audience_detail(audience)
+    ):
+        for _ in range(ATTEMPTS):
+            try:
+                await anyio.to_thread.run_sync(files.collections.create, tenant, record)
+            except CollectionNameTaken:
+                raise ApiError(Errors.COLLECTION_NAME_TAKEN, name=name) from None
+            except CollectionChanged:
+                # A concurrent transaction on the same name lock: the next attempt sees it.
+                continue
+            files.knowledge.forget(tenant)
+            return CollectionView.of(record)
+        raise ApiError(Errors.SERVICE_UNAVAILABLE, headers={"Retry-After": "1"})
 
 
 @patch(
     "/api/collections/{collection_id:str}",
     security=[BEARER],
     tags=["collections"],
-    guards=[requires_tenant_admin],
+    guards=[
+        records_denial(AuditAction.COLLECTION_CHANGED, "collection", "collection_id"),
+        requires_tenant_admin,
+    ],
     responses=documented_errors(
         Errors.INVALID_COLLECTION_NAME,
         Errors.INVALID_COLLECTION_DESCRIPTION,
@@ -141,6 +162,7 @@ async def create_collection(
     ),
 )
 async def update_collection(
+    request: Request[Any, Any, Any],
     tenant: NamedDependency[TenantContext],
     files: NamedDependency[FilesRuntime],
     collection_id: CollectionIdPath,
@@ -153,20 +175,30 @@ async def update_collection(
         changes["name"] = clean_name(data.name)
     if not isinstance(data.description, msgspec.UnsetType):
         changes["description"] = clean_description(data.description)
+    audience: Audience | None = None
     if not isinstance(data.audience, msgspec.UnsetType):
-        changes["audience"] = await _audience(files, tenant, data.audience)
-    for _ in range(ATTEMPTS):
-        before = await _find(files, tenant, collection_id)
-        after = msgspec.structs.replace(before, **changes, updated_at=now_iso())
-        try:
-            await anyio.to_thread.run_sync(files.collections.replace, tenant, before, after)
-        except CollectionNameTaken:
-            raise ApiError(Errors.COLLECTION_NAME_TAKEN, name=after.name) from None
-        except CollectionChanged:
-            continue
-        files.knowledge.forget(tenant)
-        return CollectionView.of(after)
-    raise ApiError(Errors.SERVICE_UNAVAILABLE, headers={"Retry-After": "1"})
+        changes["audience"] = audience = await _audience(files, tenant, data.audience)
+    found = await _find(files, tenant, collection_id)
+    # A new audience changes who sees the collection's files: its own action (decision 0119).
+    action = (
+        AuditAction.AUDIENCE_CHANGED if "audience" in changes else AuditAction.COLLECTION_CHANGED
+    )
+    detail: dict[str, str | int | bool] = {"fields": ",".join(sorted(changes))}
+    if "audience" in changes:
+        detail |= _audience_detail(audience)
+    async with recorded(request, action, AuditTarget("collection", found.id, found.name), detail):
+        for _ in range(ATTEMPTS):
+            before = await _find(files, tenant, collection_id)
+            after = msgspec.structs.replace(before, **changes, updated_at=now_iso())
+            try:
+                await anyio.to_thread.run_sync(files.collections.replace, tenant, before, after)
+            except CollectionNameTaken:
+                raise ApiError(Errors.COLLECTION_NAME_TAKEN, name=after.name) from None
+            except CollectionChanged:
+                continue
+            files.knowledge.forget(tenant)
+            return CollectionView.of(after)
+        raise ApiError(Errors.SERVICE_UNAVAILABLE, headers={"Retry-After": "1"})
 
 
 @delete(
@@ -174,22 +206,29 @@ async def update_collection(
     security=[BEARER],
     tags=["collections"],
     status_code=204,
-    guards=[requires_tenant_admin],
+    guards=[
+        records_denial(AuditAction.COLLECTION_DELETED, "collection", "collection_id"),
+        requires_tenant_admin,
+    ],
     responses=documented_errors(ADMIN_ONLY, Errors.COLLECTION_NOT_FOUND, BUSY),
 )
 async def delete_collection(
+    request: Request[Any, Any, Any],
     tenant: NamedDependency[TenantContext],
     files: NamedDependency[FilesRuntime],
     collection_id: CollectionIdPath,
 ) -> None:
     """Delete a collection (tenant admins). Its files are kept, unchanged: an id that no
     longer exists restricts nobody and is no longer shown."""
-    for _ in range(ATTEMPTS):
-        record = await _find(files, tenant, collection_id)
-        try:
-            await anyio.to_thread.run_sync(files.collections.delete, tenant, record)
-        except CollectionChanged:
-            continue
-        files.knowledge.forget(tenant)
-        return
-    raise ApiError(Errors.SERVICE_UNAVAILABLE, headers={"Retry-After": "1"})
+    found = await _find(files, tenant, collection_id)
+    target = AuditTarget("collection", found.id, found.name)
+    async with recorded(request, AuditAction.COLLECTION_DELETED, target):
+        for _ in range(ATTEMPTS):
+            record = await _find(files, tenant, collection_id)
+            try:
+                await anyio.to_thread.run_sync(files.collections.delete, tenant, record)
+            except CollectionChanged:
+                continue
+            files.knowledge.forget(tenant)
+            return
+        raise ApiError(Errors.SERVICE_UNAVAILABLE, headers={"Retry-After": "1"})

@@ -8,11 +8,11 @@ whoever may download a file may read it, and nobody else."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio.to_thread
 import msgspec
-from litestar import get
+from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation, Schema
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
@@ -25,6 +25,8 @@ from engageiq_files.catalog.routes import FileIdPath
 from engageiq_files.reading.inline import served_file_headers
 from engageiq_files.reading.passages import SourceSection, sections_of
 from engageiq_files.runtime import FilesRuntime
+from engageiq_tenancy.audit import AuditAction, AuditTarget
+from engageiq_tenancy.audit.requests import record_audit
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError, documented_errors
@@ -73,6 +75,7 @@ class FileContentOperation(Operation):
     ),
 )
 async def file_content(
+    request: Request[Any, Any, Any],
     tenant: NamedDependency[TenantContext],
     files: NamedDependency[FilesRuntime],
     file_id: FileIdPath,
@@ -90,6 +93,13 @@ async def file_content(
     record = await find_file(files, tenant, file_id)
     if record.awaiting_upload:
         raise ApiError(Errors.UPLOAD_NOT_COMPLETED, name=record.name)
+    # Recorded before a byte is read (decision 0119): shown inline or saved, it is a download.
+    await record_audit(
+        request,
+        AuditAction.FILE_DOWNLOADED,
+        AuditTarget("file", record.id, record.name),
+        detail={"via": "content", "disposition": disposition},
+    )
     pieces, length = await anyio.to_thread.run_sync(
         files.store.open_body, tenant, record.object_key, record.object_version
     )

@@ -50,6 +50,8 @@ from engageiq_files.uploads.streaming import (
     ReceivedFile,
     StreamedUpload,
 )
+from engageiq_tenancy.audit import AuditAction, AuditTarget, AuditUnavailable
+from engageiq_tenancy.audit.write_ahead import recorded
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError, documented_errors
@@ -341,7 +343,20 @@ async def upload_file(
         # The multipart upload is aborted already; the record goes too.
         await intent.discard()
         raise
-    record = await intent.complete(received)
+    # Recorded once the bytes are stored, before the file becomes visible (decision 0119); if
+    # the entry cannot be written the upload is discarded and answers 503.
+    name = intent.record.name if intent.record is not None else received.raw_name
+    try:
+        async with recorded(
+            request,
+            AuditAction.FILE_VERSION_ADDED if replaces else AuditAction.FILE_UPLOADED,
+            AuditTarget("file", file_id, name),
+            _upload_detail(versioning, received.size),
+        ):
+            record = await intent.complete(received)
+    except AuditUnavailable:
+        await intent.discard()
+        raise
     if record.governed:
         # Its collections now restrict who sees it: this process reads them again at once.
         files.knowledge.forget(tenant)
@@ -436,6 +451,7 @@ async def create_direct_upload(
     ),
 )
 async def complete_direct_upload(
+    request: Request[Any, Any, Any],
     tenant: NamedDependency[TenantContext],
     files: NamedDependency[FilesRuntime],
     file_id: FileIdPath,
@@ -481,21 +497,33 @@ async def complete_direct_upload(
     }
     if version:
         checked["objectVersion"] = version
-    completed = await anyio.to_thread.run_sync(
-        lambda: files.catalog.update(
-            tenant,
-            file_id,
-            expect_awaiting=True,
-            # Once expired the upload is the reaper's, which may be deleting its object.
-            expect_live=True,
-            remove=("expiresAt",),
-            **checked,
+    async with recorded(
+        request,
+        AuditAction.FILE_VERSION_ADDED if record.replaces else AuditAction.FILE_UPLOADED,
+        AuditTarget("file", file_id, record.name),
+        {**_upload_detail({"replaces": record.replaces}, size), "direct": True},
+    ):
+        completed = await anyio.to_thread.run_sync(
+            lambda: files.catalog.update(
+                tenant,
+                file_id,
+                expect_awaiting=True,
+                # Once expired the upload is the reaper's, which may be deleting its object.
+                expect_live=True,
+                remove=("expiresAt",),
+                **checked,
+            )
         )
-    )
-    if not completed:
-        raise ApiError(Errors.ALREADY_COMPLETED)
+        if not completed:
+            raise ApiError(Errors.ALREADY_COMPLETED)
     await files.enqueue(tenant, file_id)
     return await file_view(files, tenant, await find_file(files, tenant, file_id))
+
+
+def _upload_detail(versioning: dict[str, Any], size: int) -> dict[str, str | int]:
+    """What an upload's entry says besides its file: its size, and the file it replaces."""
+    replaces = versioning.get("replaces")
+    return {"size": size, **({"replaces": str(replaces)} if replaces else {})}
 
 
 def upload_router(settings: FilesSettings) -> Router:
