@@ -80,6 +80,11 @@ def sso_cli(web: WebPlatform, *args: str) -> None:
 def test_an_admin_shortens_retention_and_reads_the_audit_log(page: Page, web: WebPlatform) -> None:
     admin = new_tenant(web, "audit")
     sign_in(page, web, admin, "/admin")
+    invitee = f"rep-{secrets.token_hex(3)}@{admin.tenant}.example"
+    users = region(page, "Users")
+    users.get_by_label("Email").fill(invitee)
+    users.get_by_role("button", name="Invite").click()
+    expect(users.get_by_text(f"Invited {invitee}")).to_be_visible()
 
     # Retention: shortening asks first, with the sentence that says what goes.
     retention = region(page, "Retention")
@@ -140,6 +145,9 @@ def test_an_admin_shortens_retention_and_reads_the_audit_log(page: Page, web: We
     expect(page.get_by_role("button", name="Load more")).to_have_count(0)
     retention_entry = entries(page).filter(has_text="Retention changed").last
     expect(retention_entry).to_contain_text(admin.email)
+    expect(retention_entry).to_contain_text("conversationsDays: 30")
+    expect(entries(page).filter(has_text="User invited")).to_contain_text(invitee)
+    expect(entries(page).filter(has_text="Signed in")).to_contain_text(admin.email)
     assert axe_violations(page) == []
     at_both_sizes(page, "audit-log")
 
@@ -223,6 +231,17 @@ def test_an_admin_connects_oidc_and_sees_an_operators_saml_connection(
     expect(status).to_contain_text("No: passwords work too")
     # The secret went to the sign-in service once; nothing shows it back.
     expect(secret).to_have_value("")
+    # Requiring SSO from this password session would lock the admin out: refused, and said.
+    secret.fill(client_secret)
+    panel.get_by_label("Require single sign-on").check()
+    panel.get_by_role("button", name="Save single sign-on").click()
+    page.get_by_role("dialog", name="Require single sign-on?").get_by_role(
+        "button", name="Require and sign them out"
+    ).click()
+    expect(panel.get_by_role("alert")).to_contain_text(
+        "Sign in through your identity provider before requiring it"
+    )
+    expect(status).to_contain_text("No: passwords work too")
     answer = api_as(page, "GET", "/tenant/sso")
     assert answer["body"]["type"] == "OIDC"
     assert client_secret not in json.dumps(answer["body"])
@@ -254,3 +273,14 @@ def test_an_admin_connects_oidc_and_sees_an_operators_saml_connection(
     expect(status).to_contain_text("Not connected")
     page.reload()
     expect(status).to_contain_text("Not connected")
+
+    # Each change is in the audit log, the refused issuer as a failed attempt.
+    page.get_by_role("link", name="Audit log").click()
+    expect(page.get_by_test_id("audit-action")).to_contain_text(
+        ["Single sign-on removed", "Single sign-on connected or changed", "Single sign-on removed"]
+    )
+    expect(entries(page).filter(has_text="Operator").first).to_contain_text(
+        "Single sign-on connected or changed"
+    )
+    failed = entries(page).filter(has=page.get_by_text("Failed", exact=True))
+    expect(failed.last).to_contain_text("sso_discovery_missing")

@@ -251,7 +251,8 @@ export function SsoSettings() {
               </label>
               <p class="hint sso-warning" id="sso-require-warning">
                 <strong>Warning:</strong> people who sign in with a password are signed out and can
-                then sign in only through your identity provider.
+                then sign in only through your identity provider. Turn it on while you are signed in
+                through it yourself.
               </p>
             </div>
             <button type="submit" class="primary">

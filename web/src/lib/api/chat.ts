@@ -1040,7 +1040,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1107,7 +1107,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1254,7 +1254,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1330,7 +1330,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `payload_too_large`: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1421,7 +1430,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1479,7 +1488,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1559,7 +1568,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1820,7 +1829,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `user_directory_unavailable`, `service_unavailable`, `storage_unavailable`, `auth_unavailable`. */
+            /** @description `user_directory_unavailable`, `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1882,7 +1891,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `sso_domain_claimed`: another organisation claimed a domain (which one is not said); `sso_type_change`: connected with SAML by an operator; remove it first; `sso_changed`. */
+            /** @description `sso_domain_claimed`: another organisation claimed a domain (which one is not said); `sso_type_change`: connected with SAML by an operator; remove it first; `sso_changed`; `sso_unproven`: requiring SSO from a password session. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1900,7 +1909,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `user_directory_unavailable`, `service_unavailable`, `storage_unavailable`, `auth_unavailable`. */
+            /** @description `user_directory_unavailable`; `audit_unavailable`: the action is audited and its entry could not be written; `service_unavailable`; `storage_unavailable`; `auth_unavailable`. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1965,7 +1974,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `user_directory_unavailable`, `service_unavailable`, `storage_unavailable`, `auth_unavailable`. */
+            /** @description `payload_too_large`: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `user_directory_unavailable`; `audit_unavailable`: the action is audited and its entry could not be written; `service_unavailable`; `storage_unavailable`; `auth_unavailable`. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2132,7 +2150,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2232,7 +2250,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2319,7 +2337,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2397,7 +2415,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2468,7 +2486,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2531,7 +2549,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2598,7 +2616,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `payload_too_large`: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2680,7 +2707,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2763,7 +2790,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2831,7 +2858,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2891,7 +2918,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2982,7 +3009,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3040,7 +3067,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3111,7 +3138,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `payload_too_large`: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3180,7 +3216,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `payload_too_large`: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3247,7 +3292,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `payload_too_large`: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3308,7 +3362,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3375,7 +3429,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `payload_too_large`: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3447,7 +3510,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3516,7 +3579,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `payload_too_large`: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3574,7 +3646,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3654,7 +3726,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3730,7 +3802,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `payload_too_large`: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3821,7 +3902,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3888,7 +3969,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
