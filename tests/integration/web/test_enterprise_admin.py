@@ -282,5 +282,5 @@ def test_an_admin_connects_oidc_and_sees_an_operators_saml_connection(
     expect(entries(page).filter(has_text="Operator").first).to_contain_text(
         "Single sign-on connected or changed"
     )
-    failed = entries(page).filter(has=page.get_by_text("Failed", exact=True))
-    expect(failed.last).to_contain_text("sso_discovery_missing")
+    refused = entries(page).filter(has_text="error: sso_discovery_missing")
+    expect(refused.get_by_role("cell").nth(4)).to_have_text("Failed")

@@ -74,11 +74,6 @@ function Outcome({ outcome }: { outcome: AuditOutcome }) {
   return (
     <span class={`outcome outcome-${outcome}`}>
       {outcome === "denied" && <Icon name="close" />}
-      {outcome === "failed" && (
-        <span class="outcome-mark" aria-hidden="true">
-          !
-        </span>
-      )}
       {OUTCOMES[outcome] ?? outcome}
     </span>
   );
