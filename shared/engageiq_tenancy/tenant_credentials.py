@@ -87,6 +87,8 @@ class TenantClients:
     def client(self, tenant: TenantContext, name: str) -> Any:
         """The `name` client ("dynamodb", "s3") to use for `tenant`'s data. Blocking (STS);
         call it where boto3 calls already run: in a worker thread."""
+        if self._role_arn is None:
+            return self._base[name]
         return self.for_tenant(tenant.tenant_id, name)
 
     def for_tenant(self, tenant_id: str, name: str) -> Any:

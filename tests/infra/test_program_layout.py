@@ -13,7 +13,7 @@ import yaml
 
 from engageiq_infra.mocks import Inventory
 from engageiq_infra.preview import run_preview, short_type
-from engageiq_tenancy.resources import CLOUD_ENVIRONMENTS, SERVICES
+from engageiq_tenancy.resources import CLOUD_ENVIRONMENTS, SERVICES, TABLES
 
 ROOT: Final = Path(__file__).resolve().parents[2]
 COMPONENTS: Final = {
@@ -74,7 +74,7 @@ def test_preview_prints_the_inventory_as_json(
     assert "aws:ecs/expressGatewayService:ExpressGatewayService" in types
     tables = [r for r in printed["resources"] if r["type"] == "aws:dynamodb/table:Table"]
     assert all(t["settings"]["pitr"] is True for t in tables)
-    assert len(tables) == 4
+    assert len(tables) == len(TABLES)
     assert printed["outputs"]["region"]
 
 

@@ -360,3 +360,28 @@ def test_outcome_and_operator_and_system_actors_are_stored(trail: AuditTrail) ->
         "failed",
     )
     assert trail.page(tenant, AuditQuery(actor="retention")).entries == [newest]
+
+
+def test_the_newest_entry_replaced_consistently_is_caught_by_the_head(
+    trail: AuditTrail, dynamodb: Any, table: str
+) -> None:
+    tenant = new_tenant()
+    append(trail, tenant, 3)
+    forged = {**stored(dynamodb, table, tenant, 3), "outcome": "denied"}
+    put(dynamodb, table, {**forged, "hash": entry_hash(forged)})
+    report = trail.verify(tenant)
+    assert (report.broken_seq, report.problem) == (
+        3,
+        "Entry 3 is not the newest entry the chain recorded.",
+    )
+
+
+def test_an_entry_copied_from_another_tenants_chain_is_named(
+    trail: AuditTrail, dynamodb: Any, table: str
+) -> None:
+    ours, theirs = new_tenant(), new_tenant()
+    append(trail, ours, 2)
+    append(trail, theirs, 2)
+    copied = {**stored(dynamodb, table, theirs, 2), **entry_key(ours, 2)}
+    put(dynamodb, table, copied)
+    assert trail.verify(ours).broken_seq == 2
