@@ -40,7 +40,6 @@ from engageiq.local.aws import (
 from engageiq.local.edge import EDGE_ORIGINS_ENV, EDGE_WEB_ROOT_ENV
 from engageiq.local.paths import outputs_file, repo_root
 from engageiq.local.replicas import replica_name
-from engageiq.local.retention import RetentionSweeper, sweep_period_from_env
 from engageiq.local.seed import SeededUser, seed_demo
 from engageiq.local.state import (
     IncompatibleState,
@@ -277,10 +276,6 @@ class LocalPlatform:
     """True when this run loaded the saved state instead of provisioning a new one."""
     outputs: dict[str, str] = field(default_factory=dict)
     """The stack's outputs with local values, once started (`build_outputs`)."""
-    retention_sweep_seconds: float | None = None
-    """Seconds between retention sweeps (decision 0122; 0: none); None: from
-    ENGAGEIQ_RETENTION_SWEEP_SECONDS, else an hour."""
-    retention: RetentionSweeper | None = None
 
     def start(self) -> dict[str, str]:
         """Bring everything up; returns the outputs (also written to outputs.json).
@@ -303,9 +298,6 @@ class LocalPlatform:
             requested=f"--port {self.ports.edge} --aws-port {self.ports.aws}",
         )
         self._refuse_if_running()
-        sweep_seconds = self.retention_sweep_seconds
-        if sweep_seconds is None:
-            sweep_seconds = sweep_period_from_env()  # a bad value is refused before anything
         self.state_dir.mkdir(parents=True, exist_ok=True)
         logs_dir = self.state_dir / "logs"
         logs_dir.mkdir(exist_ok=True)
@@ -370,9 +362,6 @@ class LocalPlatform:
             },
         )
         self._wait_until_ready()
-        # moto never expires items: the sweep is how retention happens here (decision 0122).
-        self.retention = RetentionSweeper(resources, sweep_seconds, self.report)
-        self.retention.start()
 
         self.outputs = build_outputs(resources, web_url, demo)
         self._write_outputs()
@@ -523,9 +512,6 @@ class LocalPlatform:
 
     def stop(self) -> None:
         """Stop the processes, then moto after a last save of its state."""
-        if self.retention is not None:
-            self.retention.stop()
-            self.retention = None
         for running in reversed(self.processes):
             if running.process.poll() is None:
                 running.process.send_signal(signal.SIGTERM)

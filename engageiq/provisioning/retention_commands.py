@@ -1,8 +1,8 @@
 """`engageiq tenants retention SLUG --as-of YYYY-MM-DD [--dry-run] [--json]`: apply (or preview)
 a tenant's retention policy as of a date, with what went (or would go) per kind.
 
-The same sweep the local platform runs periodically (`engageiq_chat.retention`, decision 0122),
-with the operator's own credentials: finding every user's conversations is a Scan."""
+The same sweep the chat service runs periodically in every environment
+(`engageiq_chat.retention`, decision 0122), with the operator's own credentials."""
 
 from __future__ import annotations
 

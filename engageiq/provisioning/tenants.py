@@ -254,7 +254,14 @@ class TenantProvisioner:
         records: list[TenantRecord] = []
         paginator = self.dynamodb.get_paginator("scan")
         for page in paginator.paginate(TableName=self._table):
-            records += [record_from_item(from_item(item)) for item in page["Items"]]
+            # Only the records: the table also holds other control-plane items (the retention
+            # sweep's lease and its list of tenants with a policy, decision 0122).
+            plain = [from_item(item) for item in page["Items"]]
+            records += [
+                record_from_item(item)
+                for item in plain
+                if item["sk"] == "PROFILE" and str(item["pk"]).startswith("TENANT#")
+            ]
         return sorted(records, key=lambda r: r.tenant_id)
 
     def update(

@@ -23,7 +23,14 @@ from engageiq_infra.policies import (
     document,
     table_resources,
 )
-from engageiq_tenancy.resources import SERVICE_DATA, SERVICES, Environment, EnvVars
+from engageiq_tenancy.resources import (
+    CONVERSATIONS,
+    SERVICE_DATA,
+    SERVICES,
+    Environment,
+    EnvVars,
+    TableSpec,
+)
 from engageiq_tenancy.setting_catalog import ChatVariables
 from engageiq_tenancy.sso_connections import SSO_CONNECTION_ACTIONS
 from engageiq_tenancy.tenant_users import MEMBER_LOOKUP_ACTIONS, TENANT_ADMIN_API_ACTIONS
@@ -47,6 +54,15 @@ SERVICE_SECRETS: Final[dict[str, tuple[str, ...]]] = {
 SERVICE_USER_POOL_ACTIONS: Final[dict[str, tuple[str, ...]]] = {
     "chat": (*TENANT_ADMIN_API_ACTIONS, *SSO_CONNECTION_ACTIONS),
     "files": MEMBER_LOOKUP_ACTIONS,
+}
+
+# The only Scans on the platform, each on one sparse index (decision 0122): the chat service's
+# retention sweep finds the conversations idle past a tenant's window in `by_updated`, which
+# holds conversation items only (never messages, never the table), including those of users
+# removed since; nothing lists a tenant's users. Tenant writes still go through the tenant role.
+SERVICE_INDEX_SCANS: Final[dict[str, tuple[tuple[TableSpec, str], ...]]] = {
+    "chat": ((CONVERSATIONS, "by_updated"),),
+    "files": (),
 }
 
 
@@ -136,6 +152,16 @@ class ServiceAccess(pulumi.ComponentResource):
                 ),
             }
         ]
+        for table, index in SERVICE_INDEX_SCANS[service]:
+            table_arn = self._args.table_arns[table.logical_name]
+            statements.append(
+                {
+                    "Sid": f"Scan{table.logical_name.capitalize()}{index.title().replace('_', '')}",
+                    "Effect": "Allow",
+                    "Action": "dynamodb:Scan",
+                    "Resource": pulumi.Output.concat(table_arn, f"/index/{index}"),
+                }
+            )
         for bucket in access.buckets:
             arn = self._args.bucket_arns[bucket.logical_name]
             statements += [

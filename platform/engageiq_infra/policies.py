@@ -13,7 +13,8 @@ import pulumi
 Statement = dict[str, Any]
 
 # Item-level DynamoDB actions. No table management (CreateTable, DeleteTable, ...) and no Scan:
-# services read by key, and a Scan would cross tenant partitions.
+# services read by key, and a Scan would cross tenant partitions. The one exception is
+# `engageiq_infra.access.SERVICE_INDEX_SCANS` (the retention sweep, decision 0122).
 DYNAMODB_ITEM_ACTIONS: Final[tuple[str, ...]] = (
     "dynamodb:GetItem",
     "dynamodb:BatchGetItem",
@@ -31,6 +32,10 @@ S3_OBJECT_ACTIONS: Final[tuple[str, ...]] = (
     "s3:AbortMultipartUpload",
     "s3:ListMultipartUploadParts",
 )
+# What the retention sweep does with a deleted file's stored versions, as the tenant role on
+# the tenant's prefix only (decision 0122): list them, and remove them for good.
+S3_VERSION_LISTING_ACTIONS: Final[tuple[str, ...]] = ("s3:ListBucket", "s3:ListBucketVersions")
+S3_VERSION_PURGE_ACTIONS: Final[tuple[str, ...]] = ("s3:DeleteObjectVersion",)
 # What a service does with its own queues: produce and consume jobs, nothing else (no purge,
 # no attribute changes, no queue management).
 SQS_QUEUE_ACTIONS: Final[tuple[str, ...]] = (

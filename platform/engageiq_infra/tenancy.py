@@ -16,6 +16,8 @@ import pulumi_aws as aws
 from engageiq_infra.policies import (
     DYNAMODB_ITEM_ACTIONS,
     S3_OBJECT_ACTIONS,
+    S3_VERSION_LISTING_ACTIONS,
+    S3_VERSION_PURGE_ACTIONS,
     TENANT_TAG,
     Statement,
     document,
@@ -120,9 +122,16 @@ class Tenancy(pulumi.ComponentResource):
                 "Resource": bucket.apply(lambda a: f"{a}/{prefix}*"),
             },
             {
+                # Deleted files past the tenant's retention window are purged for good.
+                "Sid": "TenantObjectVersions",
+                "Effect": "Allow",
+                "Action": list(S3_VERSION_PURGE_ACTIONS),
+                "Resource": bucket.apply(lambda a: f"{a}/{prefix}*"),
+            },
+            {
                 "Sid": "TenantListing",
                 "Effect": "Allow",
-                "Action": "s3:ListBucket",
+                "Action": list(S3_VERSION_LISTING_ACTIONS),
                 "Resource": bucket,
                 "Condition": {"StringLike": {"s3:prefix": [f"{prefix}*"]}},
             },

@@ -532,7 +532,7 @@ class Errors:
     INVALID_RETENTION = ErrorCode(
         400,
         "invalid_retention",
-        "{field} must be {allowed} days, or null ({unset}).",
+        "{field} must be {allowed}.",
         "a retention value outside the allowed set",
     )
 

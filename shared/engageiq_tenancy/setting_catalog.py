@@ -288,6 +288,14 @@ class ChatVariables:
         "`files`: passages from the files search; `off`: none (a kill switch).",
         ("chat",),
     )
+    RETENTION_SWEEP_SECONDS: Final[Setting[float]] = Setting(
+        "ENGAGEIQ_RETENTION_SWEEP_SECONDS",
+        Number(0, unit="seconds"),
+        3600.0,
+        "How often the chat service applies tenants' retention policies (decision 0122); "
+        "one replica at a time (a lease); 0: never.",
+        ("chat",),
+    )
 
 
 class FilesVariables:

@@ -13,7 +13,7 @@ import msgspec
 from engageiq_tenancy.brand_colour import check_brand_colour
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.display_text import clean_display_text
-from engageiq_tenancy.retention import RetentionPolicy
+from engageiq_tenancy.retention import RetentionPolicy, policy_from_item
 from engageiq_tenancy.tenant_ids import validate_tenant_id
 
 DEFAULT_MONTHLY_TOKEN_BUDGET: Final = 2_000_000
@@ -129,5 +129,8 @@ def record_to_item(record: TenantRecord) -> dict[str, Any]:
 def record_from_item(item: dict[str, Any]) -> TenantRecord:
     """A record from a plain item (`items.from_item`); unknown attributes, such as ones a
     service adds, are ignored."""
-    data = {k: v for k, v in item.items() if k not in ("pk", "sk")}
-    return msgspec.convert(data, TenantRecord, strict=False)
+    data = {k: v for k, v in item.items() if k not in ("pk", "sk", "retention")}
+    record = msgspec.convert(data, TenantRecord, strict=False)
+    if "retention" in item:
+        record.retention = policy_from_item(item["retention"])
+    return record

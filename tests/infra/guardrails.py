@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
-from engageiq_infra.access import SERVICE_SECRETS, SERVICE_USER_POOL_ACTIONS
+from engageiq_infra.access import SERVICE_INDEX_SCANS, SERVICE_SECRETS, SERVICE_USER_POOL_ACTIONS
 from engageiq_infra.config import read_stack_config
 from engageiq_infra.edge import (
     ALL_VIEWER_EXCEPT_HOST_HEADER,
@@ -28,7 +28,7 @@ from engageiq_infra.outputs import (
     TENANT_ROLE_ARN,
     service_url_key,
 )
-from engageiq_infra.policies import SQS_QUEUE_ACTIONS
+from engageiq_infra.policies import S3_VERSION_LISTING_ACTIONS, SQS_QUEUE_ACTIONS
 from engageiq_infra.services import HEALTH_CHECK_PATH, MANAGED_POLICIES
 from engageiq_infra.web import CONFIG_OBJECT_KEY
 from engageiq_tenancy.resources import (
@@ -640,8 +640,11 @@ def check_service_roles_own_data(inventory: Inventory) -> None:
             for spec in SERVICE_DATA[service].queues
             for arn in queue_arns(inventory, spec.logical_name)
         }
+        scans = {
+            f"{tables[t.logical_name]}/index/{index}" for t, index in SERVICE_INDEX_SCANS[service]
+        }
         allowed = {
-            "dynamodb": own_tables | {f"{arn}/index/*" for arn in own_tables},
+            "dynamodb": own_tables | {f"{arn}/index/*" for arn in own_tables} | scans,
             "s3": own_buckets | {f"{arn}/*" for arn in own_buckets},
             "sts": {tenant_role},
             "secretsmanager": {r for r in _all_secret_arns(inventory, service)},
@@ -678,6 +681,32 @@ def check_service_roles_own_data(inventory: Inventory) -> None:
             )
         require(granted["dynamodb"] == allowed["dynamodb"], f"{service}: own tables not granted")
         require(granted["sts"] == {tenant_role}, f"{service}: cannot assume the tenant role")
+
+
+def check_scans(inventory: Inventory) -> None:
+    """No role may Scan, except each service on exactly the sparse indexes
+    `SERVICE_INDEX_SCANS` names (the chat service's retention sweep on `by_updated`, decision
+    0122), in a statement that grants nothing else: never a table, never another role."""
+    tables = {
+        t.inputs["tags"]["engageiq:table"]: t.outputs["arn"] for t in inventory.of_type(TABLE)
+    }
+    expected = {
+        role_named(inventory, f"engageiq-{inventory.environment}-{service}-service").outputs[
+            "id"
+        ]: {f"{tables[t.logical_name]}/index/{index}" for t, index in scans}
+        for service, scans in SERVICE_INDEX_SCANS.items()
+    }
+    granted: dict[str, set[str]] = {role: set() for role in expected}
+    for policy in inventory.of_type(ROLE_POLICY):
+        role = policy.inputs.get("role")
+        for statement in statements(json.loads(policy.inputs["policy"])):
+            actions = as_list(statement.get("Action"))
+            if not any(a in ("dynamodb:Scan", "dynamodb:*", "*") for a in actions):
+                continue
+            require(actions == ["dynamodb:Scan"], f"a Scan granted with {actions}")
+            require(role in expected, f"role {role} may Scan")
+            granted.setdefault(str(role), set()).update(_resources(statement))
+    require(granted == expected, f"Scans granted {granted}, expected {expected}")
 
 
 QUEUE: Final = "aws:sqs/queue:Queue"
@@ -857,13 +886,13 @@ def check_tenant_role(inventory: Inventory) -> None:
                 require(leading == [TENANT_LEADING_KEY], f"LeadingKeys condition is {leading}")
                 tables = {r.removesuffix("/index/*") for r in _resources(statement)}
                 require(tables <= scoped, f"tenant role reaches unscoped tables {tables - scoped}")
-            if any(a.startswith("s3:") and a != "s3:ListBucket" for a in actions):
+            if any(a.startswith("s3:") and a not in S3_VERSION_LISTING_ACTIONS for a in actions):
                 saw_objects = True
                 require(
                     _resources(statement) == {f"{uploads}/{TENANT_OBJECTS}"},
                     f"tenant objects outside the tenant prefix: {_resources(statement)}",
                 )
-            if "s3:ListBucket" in actions:
+            if set(actions) & set(S3_VERSION_LISTING_ACTIONS):
                 prefix = statement.get("Condition", {}).get("StringLike", {}).get("s3:prefix")
                 require(prefix == [TENANT_OBJECTS], f"listing not limited to the tenant: {prefix}")
     require(saw_items and saw_objects, "tenant role grants no tenant data")

@@ -420,6 +420,34 @@ CASES: list[tuple[str, str, Breakage, Check]] = [
     ),
     (
         "dev",
+        "chat-scans-the-conversations-table",
+        add_statement(
+            "access-chat-own-data",
+            {
+                "Effect": "Allow",
+                "Action": "dynamodb:Scan",
+                "Resource": "arn:aws:dynamodb:eu-west-1:123456789012:table/"
+                "engageiq-dev-conversations-deployed",
+            },
+        ),
+        g.check_scans,
+    ),
+    (
+        "dev",
+        "files-scans-the-by-updated-index",
+        add_statement(
+            "access-files-own-data",
+            {
+                "Effect": "Allow",
+                "Action": "dynamodb:Scan",
+                "Resource": "arn:aws:dynamodb:eu-west-1:123456789012:table/"
+                "engageiq-dev-conversations-deployed/index/by_updated",
+            },
+        ),
+        g.check_scans,
+    ),
+    (
+        "dev",
         "files-cannot-assume-tenant-role",
         lambda s: drop(s, "tenancy-files-assume-tenant"),
         g.check_service_roles_own_data,

@@ -109,6 +109,10 @@ def test_queues_are_fifo_encrypted_with_a_dead_letter_queue_and_one_writer(
     g.check_queues(stack)
 
 
+def test_only_the_chat_service_scans_and_only_the_by_updated_index(stack: Inventory) -> None:
+    g.check_scans(stack)
+
+
 def test_tenant_role_is_scoped_by_leading_keys_and_the_tenant_prefix(stack: Inventory) -> None:
     g.check_tenant_role(stack)
 

@@ -5,7 +5,11 @@ users and public branding)."""
 from __future__ import annotations
 
 import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+import anyio
+from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.plugins import InitPluginProtocol
@@ -83,6 +87,17 @@ class ChatPlugin(InitPluginProtocol):
             # moment to end, and the rest are stopped and saved to be continued.
             await services.live.settle(SHUTDOWN_GRACE_SECONDS)
 
+        @asynccontextmanager
+        async def background_tasks(_: Litestar) -> AsyncIterator[None]:
+            # The retention sweep lives as long as the app (decision 0122).
+            async with anyio.create_task_group() as tasks:
+                if services.retention is not None:
+                    await tasks.start(services.retention.serve)
+                try:
+                    yield
+                finally:
+                    tasks.cancel_scope.cancel()
+
         async def settle_content_signals() -> None:
             # The last turns' signals are written after their streams; let them land, and the
             # merges that drop deleted conversations from search indexes.
@@ -120,6 +135,7 @@ class ChatPlugin(InitPluginProtocol):
         app_config.dependencies["chat"] = Provide(provide_chat, sync_to_thread=False)
         app_config.signature_namespace["ChatServices"] = ChatServices
         app_config.on_startup = [*app_config.on_startup, freeze_startup_objects]
+        app_config.lifespan = [*app_config.lifespan, background_tasks]
         app_config.on_shutdown = [
             *app_config.on_shutdown,
             settle_answers,

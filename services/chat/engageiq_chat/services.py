@@ -19,6 +19,8 @@ from engageiq_chat.plays.store import PlayStore
 from engageiq_chat.providers.anthropic_provider import AnthropicProvider
 from engageiq_chat.providers.base import ChatProvider
 from engageiq_chat.providers.offline import OfflineResponder
+from engageiq_chat.retention.sweep import RetentionSweep, trail_audit
+from engageiq_chat.retention.sweeper import RetentionSweeper, SweepLease
 from engageiq_chat.routing.intents import IntentRouter
 from engageiq_chat.settings import ChatSettings
 from engageiq_chat.sharing.store import ShareStore
@@ -29,6 +31,8 @@ from engageiq_chat.turns.idempotency import IdempotencyStore
 from engageiq_chat.usage.meter import UsageMeter
 from engageiq_tenancy import aws
 from engageiq_tenancy.governance import KnowledgeReader
+from engageiq_tenancy.resources import AUDIT, UPLOADS
+from engageiq_tenancy.service import service_audit_trail
 from engageiq_tenancy.settings import ServiceSettings
 from engageiq_tenancy.tenant_credentials import TenantClients
 
@@ -63,6 +67,8 @@ class ChatServices:
     """The caller's own conversations by words (decision 0112)."""
     live: LiveAnswers = field(default_factory=LiveAnswers)
     """The answers this process is generating (a resume or a Stop here reaches them)."""
+    retention: RetentionSweeper | None = None
+    """Applies tenants' retention policies in the background (decision 0122); None: off."""
 
     @classmethod
     def build(
@@ -114,7 +120,34 @@ class ChatServices:
             conversation_search=ConversationSearch(
                 tables, readers=1 if service.aws_endpoint_url else READ_CONCURRENCY
             ),
+            retention=retention_sweeper(service, tables, settings.retention_sweep_seconds),
         )
+
+
+def retention_sweeper(
+    service: ServiceSettings, tables: DynamoTables, period: float
+) -> RetentionSweeper | None:
+    """The service's periodic retention sweep (decision 0122), or None when `period` is 0.
+    Tenant data is written with the tenant's credentials (`tables`, an S3 client per tenant);
+    only the lease, the list of tenants with a policy and the Scan of the `by_updated` index
+    use the service's own role."""
+    if period <= 0:
+        return None
+    uploads = service.buckets.get(UPLOADS.logical_name)
+    audit = (
+        service_audit_trail("chat-retention", service)
+        if AUDIT.logical_name in service.tables
+        else None
+    )
+    sweep = RetentionSweep(
+        tables,
+        objects=TenantClients.from_settings(service, "chat-retention", names=("s3",))
+        if uploads
+        else None,
+        bucket=uploads,
+        audit=trail_audit(audit) if audit else None,
+    )
+    return RetentionSweeper(sweep, SweepLease(tables), period)
 
 
 def default_retriever(service: ServiceSettings, settings: ChatSettings) -> Retriever:

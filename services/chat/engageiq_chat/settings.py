@@ -56,6 +56,10 @@ class ChatSettings:
     """Retries (with backoff) of a model request refused before it streams: 429, 5xx, 529."""
     retrieval: Retrieval = ChatVariables.RETRIEVAL.default
     """`files`: passages from the files service's search; `off`: none (a kill switch)."""
+    retention_sweep_seconds: float = 0.0
+    """Seconds between the service's retention sweeps (decision 0122); 0: none. `from_env`
+    reads ENGAGEIQ_RETENTION_SWEEP_SECONDS (an hour by default); settings built by hand
+    (tests) run no background sweep unless they ask for one."""
 
     @property
     def provider_name(self) -> str:
@@ -86,4 +90,5 @@ class ChatSettings:
             provider_timeout_seconds=ChatVariables.PROVIDER_TIMEOUT_SECONDS.read(e),
             provider_max_retries=ChatVariables.PROVIDER_MAX_RETRIES.read(e),
             retrieval=ChatVariables.RETRIEVAL.read(e),
+            retention_sweep_seconds=ChatVariables.RETENTION_SWEEP_SECONDS.read(e),
         )

@@ -18,7 +18,12 @@ from litestar.testing import TestClient
 from engageiq.local.aws import aws_client
 from engageiq_chat.conversation_search.segments import decode_segment
 from engageiq_chat.messages.store import MessageStore
-from engageiq_chat.retention.sweep import RetentionReport, RetentionSweep, trail_audit
+from engageiq_chat.retention.sweep import (
+    RetentionReport,
+    RetentionSweep,
+    SweepBudget,
+    trail_audit,
+)
 from engageiq_tenancy.audit import AuditTrail
 from engageiq_tenancy.items import from_item
 from engageiq_tenancy.retention import RetentionPolicy
@@ -31,13 +36,18 @@ OLD = "2026-01-05T09:00:00.000000Z"
 REP, OTHER = "user-1", "user-2"
 
 
-@pytest.fixture
-def client(harness: ChatHarness) -> Iterator[TestClient[Litestar]]:
+def with_answers(harness: ChatHarness) -> ChatHarness:
+    """The harness with files, passages and a provider that cites them."""
     for file_id, uploader in UPLOADERS.items():
         put_file(harness, file_id, file_id.replace("-file", ".md"), uploader)
     harness.retriever = Passages(PRICING, SECURITY)
     harness.provider = ScriptedProvider(tokens=("Pro costs 30 EUR", cites(0), "."))
-    with TestClient(harness.app()) as test_client:
+    return harness
+
+
+@pytest.fixture
+def client(harness: ChatHarness) -> Iterator[TestClient[Litestar]]:
+    with TestClient(with_answers(harness).app()) as test_client:
         yield test_client
 
 
@@ -207,8 +217,10 @@ def test_a_conversation_active_since_the_scan_is_kept(
     age(harness, REP, conversation)
     found = RetentionSweep._due
 
-    async def found_then_answered(self: RetentionSweep, tenant_id: str, before: str) -> list[Any]:
-        due = await found(self, tenant_id, before)
+    async def found_then_answered(
+        self: RetentionSweep, tenant_id: str, before: str, budget: SweepBudget | None = None
+    ) -> list[Any]:
+        due = await found(self, tenant_id, before, budget)
         ask_again = {"message": "And now?", "conversationId": conversation}
         assert client.post("/api/chat", json=ask_again, headers=harness.headers()).is_success
         return due
@@ -251,7 +263,7 @@ def test_admins_set_retention_and_bad_values_are_refused(
 ) -> None:
     assert client.get("/api/tenant", headers=harness.headers()).json()["retention"] == {
         "conversationsDays": None,
-        "deletedFilesDays": None,
+        "deletedFilesDays": 90,
     }
     body = set_retention(client, harness, conversationsDays=365, deletedFilesDays=7)
     assert body["retention"] == {"conversationsDays": 365, "deletedFilesDays": 7}
@@ -271,13 +283,15 @@ def test_admins_set_retention_and_bad_values_are_refused(
         {"conversationsDays": 31},
         {"deletedFilesDays": 365},
         {"conversationsDays": 0},
+        # The bucket keeps deleted files 90 days at most: "for ever" is not on offer.
+        {"deletedFilesDays": None},
     ):
         refused = client.patch("/api/tenant", json={"retention": retention}, headers=admin(harness))
         assert refused.status_code == 400, refused.text
         assert refused.json()["code"] == "invalid_retention"
-        assert (
-            "30, 90 or 365" in refused.json()["message"]
-            or "7, 30 or 90" in refused.json()["message"]
+        assert refused.json()["message"] in (
+            "conversationsDays must be 30, 90 or 365 days, or null (kept for ever).",
+            "deletedFilesDays must be 7, 30 or 90 days.",
         )
     unknown = client.patch(
         "/api/tenant", json={"retention": {"messagesDays": 30}}, headers=admin(harness)

@@ -99,3 +99,16 @@ def test_bad_input_is_refused(run: Run) -> None:
     unknown = run("tenants", "retention", "nobody", "--as-of", "2026-12-15", "--json")
     assert unknown.exit_code == 3
     assert error_of(unknown)["code"] == "unknown_tenant"
+
+
+def test_tenants_list_skips_the_sweeps_own_items(run: Run, local_resources: LocalResources) -> None:
+    """The tenants table also holds the sweep's lease and its list of tenants with a policy."""
+    db = aws_client("dynamodb", local_resources.endpoint_url)
+    for pk, sk in (("RETENTION#SWEEP", "LEASE"), ("RETENTION#POLICIES", "TENANT#demo")):
+        db.put_item(
+            TableName=local_resources.tables["tenants"],
+            Item={"pk": {"S": pk}, "sk": {"S": sk}, "until": {"N": "1"}},
+        )
+    listed = run("tenants", "list", "--json")
+    assert listed.exit_code == 0, listed.output
+    assert [t["tenantId"] for t in json.loads(listed.stdout)] == ["demo"]

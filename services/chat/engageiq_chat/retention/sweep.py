@@ -7,7 +7,8 @@ leaves nothing visible and the next one finishes it:
 1. the conversation item is marked deleted FIRST, on condition that it is still live and
    still older than the cut-off (a message added meanwhile makes it newer: it stays). From
    here every route answers 404, the listing drops it, its links stop resolving and a turn
-   racing it fails;
+   racing it fails. The mark moves it in the `by_updated` index from the user's listing to
+   the user's retiring partition (`retiring_partition`), where the next run finds it;
 2. its links (both items of each share), its text in the user's stored search index (noted
    dead, then merged away before the sweep ends), its messages (with their feedback and
    citations, which live on the message items), the content issues raised by rating its
@@ -21,14 +22,17 @@ cut-off go too. Deleted files: every object under the tenant's prefix whose curr
 a delete marker older than the files cut-off has all its versions removed (the bytes an
 operator could otherwise still recover).
 
-A dry run reads the same things and counts them; it writes nothing. Nothing newer than the
-cut-off is touched, so running twice deletes nothing the second time."""
+Finding the due conversations reads the sparse `by_updated` index (conversation items only,
+never messages), not the table. A dry run reads the same things and counts them; it writes
+nothing. Nothing newer than the cut-off is touched, so running twice deletes nothing the
+second time."""
 
 from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, Protocol
 
@@ -48,24 +52,61 @@ from engageiq_chat.conversations.store import (
 from engageiq_chat.messages.store import MessageStore
 from engageiq_chat.sharing import keys as share_keys
 from engageiq_chat.sharing.store import ShareStore
-from engageiq_chat.storage import ConditionFailed, DynamoTables, values
+from engageiq_chat.storage import ConditionFailed, DynamoTables, TenantDataClients, values
 from engageiq_tenancy.audit import AuditAction, AuditActor, AuditOutcome, AuditTarget, AuditTrail
 from engageiq_tenancy.content_keys import UNANSWERED_TAG, content_partition, issue_key
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.items import from_item
 from engageiq_tenancy.keys import IDEMPOTENCY_ENTITY, s3_tenant_prefix
-from engageiq_tenancy.retention import RetentionPolicy, cutoff, timestamp
+from engageiq_tenancy.retention import (
+    POLICIES_PARTITION,
+    RetentionPolicy,
+    cutoff,
+    policy_key,
+    timestamp,
+)
 from engageiq_tenancy.tenant_ids import KEY_DELIMITER
-from engageiq_tenancy.tenants import TenantStatus, operator_record_key, record_from_item
+from engageiq_tenancy.tenants import (
+    TenantRecord,
+    TenantStatus,
+    operator_record_key,
+    record_from_item,
+)
 
 log = structlog.get_logger(__name__)
 
 SYSTEM_USER: Final = "retention"
 """The `username` of the context the sweep acts in (the user id is each partition's owner)."""
-CONVERSATION_PREFIX: Final = "CONV" + KEY_DELIMITER
-"""Sort keys of conversation items (`conversations.keys.conversation_sk`)."""
 DELETE_OBJECTS_MAX: Final = 1000
 """S3 DeleteObjects takes at most 1,000 keys."""
+RETIRING: Final = "RETIRING"
+"""The `by_updated` partition suffix of the conversations a sweep marked (`retiring_partition`)."""
+SCAN_PAGE_ITEMS: Final = 500
+"""Index items read per Scan page while finding due conversations."""
+
+
+def retiring_partition(user_partition: str) -> str:
+    """The `by_updated` partition (gsi1pk) a conversation moves to when the sweep marks it:
+    out of the user's listing (`gsi1pk = <tenant>#USER#<user>`), still in the index, so a
+    sweep cut short is finished by the next one without reading the table."""
+    return f"{user_partition}{KEY_DELIMITER}{RETIRING}"
+
+
+@dataclass
+class SweepBudget:
+    """Bounded work per run (the service's periodic sweep): at most `conversations`
+    conversations deleted, and none started after `deadline` (a `clock()` value). What is
+    left is due at the next run; a conversation is never left half-done by the budget."""
+
+    conversations: int
+    deadline: float | None = None
+    clock: Callable[[], float] = field(default=time.monotonic)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.conversations <= 0 or (
+            self.deadline is not None and self.clock() >= self.deadline
+        )
 
 
 class RetentionCounts(msgspec.Struct, rename="camel", kw_only=True):
@@ -101,7 +142,7 @@ class RetentionReport(msgspec.Struct, rename="camel", kw_only=True):
     conversations_before: str | None
     """Conversations last active before this moment go (None: kept for ever)."""
     deleted_files_before: str | None
-    """Files deleted before this moment are purged (None: left to the platform's bound)."""
+    """Files deleted before this moment are purged (None: no uploads bucket was given)."""
     counts: RetentionCounts
 
 
@@ -143,8 +184,8 @@ class NoSuchTenant(LookupError):
 
 
 class PlatformClients:
-    """The same clients for every tenant: the operator's (CLI) or the local platform's own.
-    Tenant data is still addressed only by keys built from the tenant id the sweep was given."""
+    """The same clients for every tenant: the operator's (CLI). Tenant data is still addressed
+    only by keys built from the tenant id the sweep was given."""
 
     def __init__(self, clients: dict[str, Any]) -> None:
         self._clients = clients
@@ -155,21 +196,26 @@ class PlatformClients:
 
 def _user_of(tenant_id: str, pk: str) -> str | None:
     prefix = f"{tenant_id}{KEY_DELIMITER}{keys.USER_ENTITY}{KEY_DELIMITER}"
-    return pk.removeprefix(prefix) if pk.startswith(prefix) else None
+    user = pk.removeprefix(prefix) if pk.startswith(prefix) else None
+    # A user id never holds the delimiter (OBJECT_ID_PATTERN): anything longer is not a user's.
+    return user if user and KEY_DELIMITER not in user else None
 
 
 class RetentionSweep:
     """One tenant's sweep over the chat tables (and the uploads bucket, when given).
 
-    `tables` must reach every user partition of the tenant (the operator's or the platform's
-    own credentials: finding the partitions is a Scan, which the tenant role cannot make).
-    `objects` is a boto3 S3 client for the uploads `bucket`; without it files are left alone."""
+    Finding the due conversations is a Scan of the `by_updated` index, made with
+    `tables.call_as_service` (the chat service's own role may Scan that index and nothing
+    else; the operator's credentials in the CLI); every other read and write goes through
+    `tables.call` with the tenant's credentials (the tenant role in the cloud). `objects`
+    gives the S3 client for a tenant's data in the uploads `bucket` (`client(tenant, "s3")`:
+    the tenant role in the cloud); without it files are left alone."""
 
     def __init__(
         self,
         tables: DynamoTables,
         *,
-        objects: Any = None,
+        objects: TenantDataClients | None = None,
         bucket: str | None = None,
         audit: RetentionAudit | None = None,
     ) -> None:
@@ -194,7 +240,8 @@ class RetentionSweep:
         bucket: str | None = None,
         audit: RetentionAudit | None = None,
     ) -> RetentionSweep:
-        """A sweep over plain boto3 clients; `tables` maps logical names to physical ones."""
+        """A sweep over plain boto3 clients (the operator's); `tables` maps logical names to
+        physical ones, `objects` is an S3 client."""
         return cls(
             DynamoTables(
                 PlatformClients({"dynamodb": dynamodb}),
@@ -203,22 +250,26 @@ class RetentionSweep:
                 usage=tables["usage"],
                 tenants=tables["tenants"],
             ),
-            objects=objects,
+            objects=None if objects is None else PlatformClients({"s3": objects}),
             bucket=bucket,
             audit=audit,
         )
 
-    async def policy(self, tenant_id: str) -> RetentionPolicy:
-        """The tenant's policy from its record; NoSuchTenant if there is none."""
+    async def _record(self, tenant_id: str) -> TenantRecord | None:
         answer = await self._tables.call_as_service(
             "get_item",
             TableName=self._tables.tenants,
             Key=values(operator_record_key(tenant_id)),
             ConsistentRead=True,
         )
-        if "Item" not in answer:
+        return record_from_item(from_item(answer["Item"])) if "Item" in answer else None
+
+    async def policy(self, tenant_id: str) -> RetentionPolicy:
+        """The tenant's policy from its record; NoSuchTenant if there is none."""
+        record = await self._record(tenant_id)
+        if record is None:
             raise NoSuchTenant(tenant_id)
-        return record_from_item(from_item(answer["Item"])).retention
+        return record.retention
 
     async def apply(
         self, tenant_id: str, as_of: datetime, *, dry_run: bool = False
@@ -226,45 +277,76 @@ class RetentionSweep:
         """The tenant's own policy, as of `as_of`."""
         return await self.run(tenant_id, await self.policy(tenant_id), as_of, dry_run=dry_run)
 
-    async def apply_all(self, as_of: datetime) -> list[RetentionReport]:
-        """Every tenant with a policy (what the periodic sweeper runs); a tenant being
-        purged is left to its purge. One tenant's failure is logged, the others still run."""
-        reports: list[RetentionReport] = []
-        request: dict[str, Any] = {"TableName": self._tables.tenants, "ConsistentRead": True}
+    async def policy_tenants(self) -> list[str]:
+        """The tenants whose policy is not the default (`retention.policy_key` items, written
+        with the policy): one Query, so tenants without a policy cost nothing."""
+        tenant_ids: list[str] = []
+        request: dict[str, Any] = {
+            "TableName": self._tables.tenants,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": values({":pk": POLICIES_PARTITION}),
+            "ProjectionExpression": "sk",
+            "ConsistentRead": True,
+        }
         while True:
-            answer = await self._tables.call_as_service("scan", **request)
-            for item in (from_item(i) for i in answer.get("Items", [])):
-                if not str(item.get("pk", "")).startswith("TENANT#") or item.get("sk") != "PROFILE":
-                    continue
-                record = record_from_item(item)
-                if record.retention.empty or record.status == TenantStatus.DELETING:
-                    continue
-                try:
-                    report = await self.run(record.tenant_id, record.retention, as_of)
-                except Exception:
-                    log.exception("retention_failed", tenant_id=record.tenant_id)
-                    continue
-                reports.append(report)
-                log.info(
-                    "retention_swept",
-                    tenant_id=record.tenant_id,
-                    **msgspec.to_builtins(report.counts),
-                )
+            answer = await self._tables.call_as_service("query", **request)
+            tenant_ids += [
+                str(from_item(i)["sk"]).removeprefix("TENANT#") for i in answer.get("Items", [])
+            ]
             if "LastEvaluatedKey" not in answer:
-                return reports
+                return tenant_ids
             request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
 
+    async def apply_all(
+        self, as_of: datetime, budget: SweepBudget | None = None
+    ) -> list[RetentionReport]:
+        """Every tenant with a policy (what the service's periodic sweeper runs), within
+        `budget`; a tenant being purged is left to its purge. One tenant's failure is logged,
+        the others still run."""
+        reports: list[RetentionReport] = []
+        for tenant_id in await self.policy_tenants():
+            if budget is not None and budget.exhausted:
+                break
+            try:
+                record = await self._record(tenant_id)
+                if record is None:
+                    # Purged since: its entry in the list is all that is left of it here.
+                    await self._tables.call_as_service(
+                        "delete_item",
+                        TableName=self._tables.tenants,
+                        Key=values(policy_key(tenant_id)),
+                    )
+                    continue
+                if record.retention.empty:
+                    continue
+                if record.status == TenantStatus.DELETING:
+                    continue
+                report = await self.run(tenant_id, record.retention, as_of, budget=budget)
+            except Exception:
+                log.exception("retention_failed", tenant_id=tenant_id)
+                continue
+            reports.append(report)
+            log.info("retention_swept", tenant_id=tenant_id, **msgspec.to_builtins(report.counts))
+        return reports
+
     async def run(
-        self, tenant_id: str, policy: RetentionPolicy, as_of: datetime, *, dry_run: bool = False
+        self,
+        tenant_id: str,
+        policy: RetentionPolicy,
+        as_of: datetime,
+        *,
+        dry_run: bool = False,
+        budget: SweepBudget | None = None,
     ) -> RetentionReport:
-        """Apply `policy` to `tenant_id` as of `as_of` (timezone-aware); a dry run counts only."""
+        """Apply `policy` to `tenant_id` as of `as_of` (timezone-aware); a dry run counts only.
+        With a `budget`, conversations beyond it are left for the next run."""
         counts = RetentionCounts()
         conversations_before = files_before = None
         if policy.conversations_days is not None:
             conversations_before = timestamp(cutoff(as_of, policy.conversations_days))
-            await self._conversations_of(tenant_id, conversations_before, dry_run, counts)
+            await self._conversations_of(tenant_id, conversations_before, dry_run, counts, budget)
             await self._unanswered(tenant_id, conversations_before, dry_run, counts)
-        if policy.deleted_files_days is not None and self._objects is not None:
+        if self._objects is not None:
             files_before = timestamp(cutoff(as_of, policy.deleted_files_days))
             await anyio.to_thread.run_sync(
                 self._deleted_files,
@@ -286,26 +368,33 @@ class RetentionSweep:
 
     # Conversations -----------------------------------------------------------------------
 
-    async def _due(self, tenant_id: str, before: str) -> list[_Conversation]:
-        """The tenant's conversations last active before `before`, and any marked deleted (a
-        delete or a sweep cut short). A Scan: the only way to find every user's partition,
-        including users removed since, whose conversations the policy covers too."""
+    async def _due(
+        self, tenant_id: str, before: str, budget: SweepBudget | None = None
+    ) -> list[_Conversation]:
+        """The tenant's conversations last active before `before`, and those a sweep marked
+        but did not finish (at most what `budget` has left, and no page read after its
+        deadline). A Scan of the sparse `by_updated` index: it
+        holds conversation items only (never messages), including those of users removed
+        since, whose conversations the policy covers too; no table or index lists a tenant's
+        users (decision 0122)."""
         due: list[_Conversation] = []
         request: dict[str, Any] = {
             "TableName": self._tables.conversations,
-            "FilterExpression": "begins_with(pk, :tenant) AND begins_with(sk, :conv) "
-            "AND (#status = :deleted OR updatedAt < :before)",
+            "IndexName": keys.BY_UPDATED,
+            "FilterExpression": "begins_with(gsi1pk, :tenant) "
+            "AND (#status = :deleted OR gsi1sk < :before)",
             "ProjectionExpression": "pk, sk, #status",
             "ExpressionAttributeNames": {"#status": "status"},
             "ExpressionAttributeValues": values(
                 {
                     ":tenant": f"{tenant_id}{KEY_DELIMITER}{keys.USER_ENTITY}{KEY_DELIMITER}",
-                    ":conv": CONVERSATION_PREFIX,
                     ":deleted": DELETED,
+                    # gsi1sk is "<updatedAt>#<id>": below the bare cut-off exactly when
+                    # updatedAt is.
                     ":before": before,
                 }
             ),
-            "ConsistentRead": True,
+            "Limit": SCAN_PAGE_ITEMS,
         }
         while True:
             answer = await self._tables.call_as_service("scan", **request)
@@ -314,15 +403,24 @@ class RetentionSweep:
                 match = keys.CONVERSATION_SK.fullmatch(str(item["sk"]))
                 if user_id and match:
                     due.append(_Conversation(user_id, match.group(1), str(item.get("status"))))
+            if budget is not None and (budget.exhausted or len(due) >= budget.conversations):
+                return due[: max(budget.conversations, 0)]
             if "LastEvaluatedKey" not in answer:
                 return due
             request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
 
     async def _conversations_of(
-        self, tenant_id: str, before: str, dry_run: bool, counts: RetentionCounts
+        self,
+        tenant_id: str,
+        before: str,
+        dry_run: bool,
+        counts: RetentionCounts,
+        budget: SweepBudget | None = None,
     ) -> None:
+        if budget is not None and budget.exhausted:
+            return
         by_user: dict[str, list[_Conversation]] = defaultdict(list)
-        for conversation in await self._due(tenant_id, before):
+        for conversation in await self._due(tenant_id, before, budget):
             by_user[conversation.user_id].append(conversation)
         for user_id, conversations in sorted(by_user.items()):
             user = TenantContext(
@@ -332,6 +430,10 @@ class RetentionSweep:
             remembered = await self._remembered(user)
             gone = 0
             for conversation in conversations:
+                if budget is not None:
+                    if budget.exhausted:
+                        break
+                    budget.conversations -= 1
                 gone += await self._conversation(
                     user,
                     conversation,
@@ -409,13 +511,14 @@ class RetentionSweep:
                 Key=values(
                     {"pk": keys.partition(user), "sk": keys.conversation_sk(conversation_id)}
                 ),
-                UpdateExpression="SET #status = :deleted, expiresAt = :expires "
-                "REMOVE gsi1pk, gsi1sk",
+                # Out of the listing (its gsi1pk), still in the index for the next run.
+                UpdateExpression="SET #status = :deleted, expiresAt = :expires, gsi1pk = :retiring",
                 ConditionExpression="#status = :active AND updatedAt < :before",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues=values(
                     {
                         ":deleted": DELETED,
+                        ":retiring": retiring_partition(keys.partition(user)),
                         ":active": ACTIVE,
                         ":before": before,
                         ":expires": int(time.time()) + DELETED_TTL_SECONDS,
@@ -550,9 +653,11 @@ class RetentionSweep:
         tenant = TenantContext(
             tenant_id=tenant_id, user_id=SYSTEM_USER, username=SYSTEM_USER, roles=frozenset()
         )
+        assert self._objects is not None  # run() calls this only with object clients
+        objects = self._objects.client(tenant, "s3")
         versions: dict[str, list[dict[str, str]]] = defaultdict(list)
         deleted_at: dict[str, datetime] = {}
-        paginator = self._objects.get_paginator("list_object_versions")
+        paginator = objects.get_paginator("list_object_versions")
         for page in paginator.paginate(Bucket=self._bucket, Prefix=s3_tenant_prefix(tenant)):
             for entry in page.get("DeleteMarkers", []):
                 versions[entry["Key"]].append(
@@ -576,7 +681,7 @@ class RetentionSweep:
             for key in sorted(due):
                 self._audit(tenant_id, "object", key, {"versions": len(versions[key])})
         for start in range(0, len(batch), DELETE_OBJECTS_MAX):
-            answer = self._objects.delete_objects(
+            answer = objects.delete_objects(
                 Bucket=self._bucket,
                 Delete={"Objects": batch[start : start + DELETE_OBJECTS_MAX], "Quiet": True},
             )

@@ -15,7 +15,7 @@ from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError
 from engageiq_tenancy.items import from_item, serialize
 from engageiq_tenancy.keys import tenant_partition
-from engageiq_tenancy.retention import RetentionPolicy
+from engageiq_tenancy.retention import RetentionPolicy, policy_key
 from engageiq_tenancy.tenant_gate import StorageUnavailable
 from engageiq_tenancy.tenant_ids import KEY_DELIMITER
 from engageiq_tenancy.tenants import Branding, TenantRecord, record_from_item, record_key
@@ -97,14 +97,28 @@ class TenantDirectory:
         )
 
     async def set_retention(self, tenant: TenantContext, retention: RetentionPolicy) -> None:
-        """Store the tenant's retention policy (checked by the caller: `validate_retention`)."""
+        """Store the tenant's retention policy (checked by the caller: `validate_retention`),
+        and, in the same transaction, whether the periodic sweep has work for the tenant (its
+        `policy_key` item exists only while the policy is not the default)."""
+        listed = _typed(policy_key(tenant.tenant_id))
         await self._call(
-            "update_item",
-            TableName=self._tenants,
-            Key=_typed(record_key(tenant)),
-            UpdateExpression="SET retention = :r",
-            ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeValues={":r": serialize(msgspec.to_builtins(retention))},
+            "transact_write_items",
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": self._tenants,
+                        "Key": _typed(record_key(tenant)),
+                        "UpdateExpression": "SET retention = :r",
+                        "ConditionExpression": "attribute_exists(pk)",
+                        "ExpressionAttributeValues": {
+                            ":r": serialize(msgspec.to_builtins(retention))
+                        },
+                    }
+                },
+                {"Delete": {"TableName": self._tenants, "Key": listed}}
+                if retention.empty
+                else {"Put": {"TableName": self._tenants, "Item": listed}},
+            ],
         )
 
     async def month_usage(self, tenant: TenantContext, month: str) -> MonthUsage:

@@ -21,7 +21,12 @@ from engageiq_tenancy.auth import requires_tenant_admin
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError, documented_errors
-from engageiq_tenancy.retention import InvalidRetention, RetentionPolicy, validate_retention
+from engageiq_tenancy.retention import (
+    UNCHANGED,
+    InvalidRetention,
+    RetentionPolicy,
+    validate_retention,
+)
 from engageiq_tenancy.tenants import (
     Branding,
     InvalidBranding,
@@ -46,7 +51,8 @@ class RetentionPatch(msgspec.Struct, rename="camel", forbid_unknown_fields=True)
     conversations_days: int | msgspec.UnsetType | None = msgspec.UNSET
     """30, 90 or 365; null: kept for ever. Omitted: unchanged."""
     deleted_files_days: int | msgspec.UnsetType | None = msgspec.UNSET
-    """7, 30 or 90; null: the platform's 90 days. Omitted: unchanged."""
+    """7, 30 or 90 (the default); null is refused (the bucket keeps deleted files 90 days at
+    most, for every tenant). Omitted: unchanged."""
 
 
 class BrandingPatch(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
@@ -89,7 +95,10 @@ def _retention(record: TenantRecord, patch: RetentionPatch) -> RetentionPolicy:
     the allowed set."""
     changes = {k: v for k, v in msgspec.structs.asdict(patch).items() if v is not msgspec.UNSET}
     try:
-        validate_retention(changes.get("conversations_days"), changes.get("deleted_files_days"))
+        validate_retention(
+            changes.get("conversations_days", UNCHANGED),
+            changes.get("deleted_files_days", UNCHANGED),
+        )
     except InvalidRetention as exc:
         raise ApiError.relaying(exc.code, exc.message) from None
     return msgspec.structs.replace(record.retention, **changes)
@@ -137,7 +146,7 @@ class TenantController(Controller):
         A colour the web app could not draw readably (below 3:1 against the light page, WCAG
         2.1 1.4.11) is refused with `brand_colour_low_contrast`, whose message names its
         ratio. `retention`: `conversationsDays` 30, 90, 365 or null (kept for ever),
-        `deletedFilesDays` 7, 30, 90 or null (the platform's 90 days); anything else is
+        `deletedFilesDays` 7, 30 or 90 (the default, never null); anything else is
         `invalid_retention` (decision 0122)."""
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         retention_patch = changes.pop("retention", None)
