@@ -226,7 +226,8 @@ def create(
 
     Re-running the identical command is safe (it completes an interrupted run); the same SLUG
     with another name, plan, budget or admin is a conflict (exit 4) naming the difference."""
-    from engageiq.provisioning.operator_audit import OperatorAudit, tenant_target
+    from engageiq.provisioning.audit_log import OperatorAudit
+    from engageiq.provisioning.operator_actions import tenant_target
     from engageiq.provisioning.tenants import TenantOptions, TenantProvisioner, validate_options
     from engageiq_tenancy.audit.actions import AuditAction
     from engageiq_tenancy.tenant_users import UserDirectory
@@ -239,10 +240,16 @@ def create(
     validate_options(TenantOptions(name, plan, monthly))
     UserDirectory.validate_email(admin_email)
     detail: dict[str, str | int] = {"plan": plan, "budget": monthly, "admin": admin_email}
-    with OperatorAudit(target).recorded(
-        slug, AuditAction.TENANT_CREATED, tenant_target(slug, name), detail
-    ):
-        result = TenantProvisioner(target).create(slug, name, admin_email, plan, monthly)
+    result = TenantProvisioner(target).create(slug, name, admin_email, plan, monthly)
+    # After the effect, unlike every other action (decision 0119): a slug with a log is a purged
+    # tenant's and is refused (decision 0118), so the log's first entry follows the record. If
+    # it cannot be written the command fails, and re-running it (idempotent) records it.
+    OperatorAudit(target).record(
+        slug,
+        AuditAction.TENANT_CREATED,
+        tenant_target(slug, name),
+        detail={**detail, "created": result.created},
+    )
     payload = {
         "tenant": _record(result.record),
         "created": result.created,
@@ -496,7 +503,8 @@ def update(
     as_json: bool,
 ) -> None:
     """Change a tenant's name, plan, budget or branding."""
-    from engageiq.provisioning.operator_audit import OperatorAudit, tenant_target
+    from engageiq.provisioning.audit_log import OperatorAudit
+    from engageiq.provisioning.operator_actions import recorded, tenant_target
     from engageiq.provisioning.tenants import TenantOptions, TenantProvisioner, validate_options
     from engageiq_tenancy.audit.actions import AuditAction
 
@@ -508,6 +516,7 @@ def update(
     provisioner.get(slug)
     settings = {"name": name, "plan": plan, "budget": budget}
     branding = {"display_name": display_name, "primary_color": color, "logo_url": logo_url}
+    audit = OperatorAudit(target)
     with ExitStack() as recording:
         # One entry per kind of change asked for, each before the change (decision 0119).
         for action, fields in (
@@ -517,9 +526,7 @@ def update(
             asked = ",".join(k for k, v in fields.items() if v is not None)
             if asked:
                 recording.enter_context(
-                    OperatorAudit(target).recorded(
-                        slug, action, tenant_target(slug), {"fields": asked}
-                    )
+                    recorded(audit, slug, action, tenant_target(slug), {"fields": asked})
                 )
         record = provisioner.update(
             slug,
@@ -534,7 +541,8 @@ def update(
 
 
 def _set_status(slug: str, status: TenantStatus, options: Options) -> None:
-    from engageiq.provisioning.operator_audit import OperatorAudit, tenant_target
+    from engageiq.provisioning.audit_log import OperatorAudit
+    from engageiq.provisioning.operator_actions import recorded, tenant_target
     from engageiq.provisioning.tenants import TenantProvisioner
     from engageiq_tenancy.audit.actions import AuditAction
 
@@ -546,7 +554,7 @@ def _set_status(slug: str, status: TenantStatus, options: Options) -> None:
         if status == TenantStatus.SUSPENDED
         else AuditAction.TENANT_RESUMED
     )
-    with OperatorAudit(target).recorded(slug, action, tenant_target(slug)):
+    with recorded(OperatorAudit(target), slug, action, tenant_target(slug)):
         record = provisioner.set_status(slug, status)
     # Services reuse a tenant's status for a few seconds (TenantGate), so say when it lands.
     _emit(
@@ -582,15 +590,20 @@ def resume(slug: str, env: str, outputs: Path | None, as_json: bool) -> None:
 def export(slug: str, directory: Path, env: str, outputs: Path | None, as_json: bool) -> None:
     """Write SLUG's users, conversations (per user), documents (under their original names),
     search index and a manifest with counts and checksums to DIRECTORY."""
+    from engageiq.provisioning.audit_log import OperatorAudit
     from engageiq.provisioning.export import TenantExport
-    from engageiq.provisioning.operator_audit import OperatorAudit, tenant_target
+    from engageiq.provisioning.operator_actions import recorded, tenant_target
     from engageiq_tenancy.audit.actions import AuditAction
 
     options = _options(env, outputs, as_json)
     target = options.target()
     with (
-        OperatorAudit(target).recorded(
-            slug, AuditAction.TENANT_EXPORTED, tenant_target(slug), {"directory": str(directory)}
+        recorded(
+            OperatorAudit(target),
+            slug,
+            AuditAction.TENANT_EXPORTED,
+            tenant_target(slug),
+            {"directory": str(directory)},
         ),
         _progress(options, f"Exporting {slug}") as progress,
     ):
@@ -608,7 +621,8 @@ def export(slug: str, directory: Path, env: str, outputs: Path | None, as_json: 
 def import_(directory: Path, env: str, outputs: Path | None, as_json: bool) -> None:
     """Restore an export (DIRECTORY, from `tenants export`) into an empty tenant of the same
     slug, here or on another platform. Users are invited again and choose new passwords."""
-    from engageiq.provisioning.operator_audit import OperatorAudit, tenant_target
+    from engageiq.provisioning.audit_log import OperatorAudit
+    from engageiq.provisioning.operator_actions import recorded, tenant_target
     from engageiq.provisioning.restore import TenantImport, read_manifest
     from engageiq.provisioning.tenants import validate_slug
     from engageiq_tenancy.audit.actions import AuditAction
@@ -618,8 +632,12 @@ def import_(directory: Path, env: str, outputs: Path | None, as_json: bool) -> N
     # The slug is the export's: read (and its manifest checked) before anything is recorded.
     slug = validate_slug(str(read_manifest(directory)["tenantId"]))
     with (
-        OperatorAudit(target).recorded(
-            slug, AuditAction.TENANT_IMPORTED, tenant_target(slug), {"directory": str(directory)}
+        recorded(
+            OperatorAudit(target),
+            slug,
+            AuditAction.TENANT_IMPORTED,
+            tenant_target(slug),
+            {"directory": str(directory)},
         ),
         _progress(options, f"Importing {directory}") as progress,
     ):
@@ -652,9 +670,7 @@ def delete(
     slug: str, purge: bool, yes: bool, env: str, outputs: Path | None, as_json: bool
 ) -> None:
     """Offboard SLUG: remove everything it has, and prove nothing remains. Safe to re-run."""
-    from engageiq.provisioning.operator_audit import OperatorAudit, tenant_target
     from engageiq.provisioning.purge import TenantPurge
-    from engageiq_tenancy.audit.actions import AuditAction
 
     options = _options(env, outputs, as_json)
     target = options.target()
@@ -668,16 +684,9 @@ def delete(
             lambda: click.echo(f"Cancelled: nothing of {slug} was deleted."),
         )
         return
-    # The entry outlives the purge: the log is the one thing a purge leaves (decision 0118).
-    audit = OperatorAudit(target)
-    with (
-        audit.recorded(slug, AuditAction.TENANT_PURGED, tenant_target(slug)),
-        _progress(options, f"Purging {slug}") as progress,
-    ):
+    with _progress(options, f"Purging {slug}") as progress:
         report = TenantPurge(target).run(slug, progress)
     remaining = report.remaining
-    if remaining is None or not remaining.empty:
-        audit.failed(slug, AuditAction.TENANT_PURGED, tenant_target(slug), "something_remains")
     payload = dataclasses.asdict(report)
 
     def human() -> None:
@@ -725,7 +734,8 @@ ROLE_CHOICE = click.Choice([r.value for r in Role])
 @_common
 def invite(slug: str, email: str, role: str, env: str, outputs: Path | None, as_json: bool) -> None:
     """Invite EMAIL to tenant SLUG."""
-    from engageiq.provisioning.operator_audit import OperatorAudit, user_target
+    from engageiq.provisioning.audit_log import OperatorAudit
+    from engageiq.provisioning.operator_actions import recorded, user_target
     from engageiq.provisioning.tenants import TenantProvisioner
     from engageiq_tenancy.audit.actions import AuditAction
     from engageiq_tenancy.tenant_users import UserDirectory
@@ -735,8 +745,8 @@ def invite(slug: str, email: str, role: str, env: str, outputs: Path | None, as_
     TenantProvisioner(target).get(slug)  # unknown tenant -> exit 3 before touching Cognito
     directory = UserDirectory(target)
     email = directory.validate_email(email)
-    with OperatorAudit(target).recorded(
-        slug, AuditAction.USER_INVITED, user_target(email), {"role": role}
+    with recorded(
+        OperatorAudit(target), slug, AuditAction.USER_INVITED, user_target(email), {"role": role}
     ):
         invitation = directory.invite(slug, email, _role(role))
     payload = {
@@ -781,7 +791,8 @@ def list_users(slug: str, env: str, outputs: Path | None, as_json: bool) -> None
 @_common
 def remove(slug: str, email: str, env: str, outputs: Path | None, as_json: bool) -> None:
     """Delete EMAIL's account from tenant SLUG."""
-    from engageiq.provisioning.operator_audit import OperatorAudit, user_target
+    from engageiq.provisioning.audit_log import OperatorAudit
+    from engageiq.provisioning.operator_actions import recorded, user_target
     from engageiq.provisioning.tenants import TenantProvisioner
     from engageiq_tenancy.audit.actions import AuditAction
     from engageiq_tenancy.tenant_users import UserDirectory
@@ -789,7 +800,7 @@ def remove(slug: str, email: str, env: str, outputs: Path | None, as_json: bool)
     options = _options(env, outputs, as_json)
     target = options.target()
     TenantProvisioner(target).get(slug)  # unknown tenant: unknown_tenant, as for every command
-    with OperatorAudit(target).recorded(slug, AuditAction.USER_REMOVED, user_target(email)):
+    with recorded(OperatorAudit(target), slug, AuditAction.USER_REMOVED, user_target(email)):
         UserDirectory(target).remove(slug, email)
     _emit(options, {"removed": email}, lambda: click.echo(f"Removed {email} from {slug}."))
 
@@ -803,7 +814,8 @@ def set_role(
     slug: str, email: str, role: str, env: str, outputs: Path | None, as_json: bool
 ) -> None:
     """Make EMAIL a member or tenant_admin of SLUG."""
-    from engageiq.provisioning.operator_audit import OperatorAudit, user_target
+    from engageiq.provisioning.audit_log import OperatorAudit
+    from engageiq.provisioning.operator_actions import recorded, user_target
     from engageiq.provisioning.tenants import TenantProvisioner
     from engageiq_tenancy.audit.actions import AuditAction
     from engageiq_tenancy.tenant_users import UserDirectory
@@ -811,8 +823,12 @@ def set_role(
     options = _options(env, outputs, as_json)
     target = options.target()
     TenantProvisioner(target).get(slug)  # unknown tenant: unknown_tenant, as for every command
-    with OperatorAudit(target).recorded(
-        slug, AuditAction.USER_ROLE_CHANGED, user_target(email), {"role": role}
+    with recorded(
+        OperatorAudit(target),
+        slug,
+        AuditAction.USER_ROLE_CHANGED,
+        user_target(email),
+        {"role": role},
     ):
         UserDirectory(target).set_role(slug, email, _role(role))
     _emit(

@@ -80,8 +80,11 @@ def _is_public(handler: HTTPRouteHandler) -> bool:
 
 
 def _takes_body(handler: HTTPRouteHandler) -> bool:
-    return "data" in handler.parsed_fn_signature.parameters or "request" in (
-        handler.parsed_fn_signature.parameters
+    # A handler may take `request` for its headers alone (the audit log's, decision 0119):
+    # only a method with a body reads one from it (the streamed upload).
+    return "data" in handler.parsed_fn_signature.parameters or (
+        "request" in handler.parsed_fn_signature.parameters
+        and bool(handler.http_methods & {"POST", "PUT", "PATCH"})
     )
 
 

@@ -116,7 +116,10 @@ class ChatHarness:
         )
 
     def headers(self, tenant_id: str = "acme", user_id: str = "user-1") -> dict[str, str]:
-        token = self.tokens.mint(self.tokens.claims(tenant_id, sub=user_id))
+        # One sign-in per person, as a browser's tokens share it: the audit log records it on
+        # the first request only (decision 0119).
+        claims = self.tokens.claims(tenant_id, sub=user_id, origin_jti=f"s-{tenant_id}-{user_id}")
+        token = self.tokens.mint(claims)
         return {"Authorization": f"Bearer {token}"}
 
 

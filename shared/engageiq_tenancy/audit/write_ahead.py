@@ -10,9 +10,10 @@ code (best effort: a warning if that one cannot be written either, since the act
 error is what the caller must see). So an action that happened is always in the log, and one
 that failed says so after its first entry.
 
-`denied(...)` records a refused attempt at an admin action: best effort, never a 503 (the
-answer is a refusal anyway), and at most once a minute per person and action per process, so
-a script cannot fill the log with refusals."""
+`denied(...)` records a refused attempt at an admin action (`records_denial(...)` is the
+guard that calls it before `requires_tenant_admin`): best effort, never a 503 (the answer is
+a refusal anyway), and at most once a minute per person and action per process, so a script
+cannot fill the log with refusals."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, Final
 
+import anyio
 import anyio.to_thread
 import structlog
 from litestar import Request
@@ -66,7 +68,9 @@ async def recorded(
     try:
         yield
     except BaseException as exc:
-        await _record_failure(request, action, target, detail, exc)
+        # Shielded: a request cancelled mid-effect (the client went away) still says so.
+        with anyio.CancelScope(shield=True):
+            await _record_failure(request, action, target, detail, exc)
         raise
 
 
@@ -153,15 +157,15 @@ async def denied(
         log.warning("audit_denial_unrecorded", action=action.value, error=type(exc).__name__)
 
 
-def records_denial(action: AuditAction, kind: str, id_param: str | None = None) -> Guard:
+def records_denial(action: AuditAction, kind: str) -> Guard:
     """A guard placed just before `requires_tenant_admin` on an audited admin action: a caller
-    without the role is recorded as `denied` on `kind` (its id from the path parameter
-    `id_param`, if any), and the next guard refuses them as it always did (403 `forbidden`)."""
+    without the role is recorded as `denied` on `kind`, and the next guard refuses them as it
+    always did (403 `forbidden`). The id in the path is not recorded: it is unchecked input
+    (another tenant's id, say), and the log holds only ids of the tenant's own objects."""
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         if not tenant_of(connection).has_role(Role.TENANT_ADMIN):
-            target_id = str(connection.path_params.get(id_param, "")) if id_param else ""
-            await denied(connection, action, AuditTarget(kind, target_id))
+            await denied(connection, action, AuditTarget(kind, ""))
 
     guard.__name__ = f"records_denied_{action.name.lower()}"
     return guard

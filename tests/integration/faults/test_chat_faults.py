@@ -9,6 +9,7 @@ import dataclasses
 from typing import Any
 
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from engageiq.local.aws import LocalResources
@@ -109,6 +110,12 @@ def test_a_stream_broken_mid_answer_saves_the_part_with_its_marker(
     assert_tenant_consistent(local_resources, "acme")
 
 
+def signed_in(client: TestClient[Litestar], headers: dict[str, str]) -> None:
+    """The session's first request, its sign-in in the audit log (decision 0119), made before
+    a fault is injected: the faults below are meant for the turn's own writes."""
+    assert client.get("/api/me", headers=headers).status_code == 200
+
+
 def assert_unavailable(response: Any) -> None:
     assert response.status_code == 503, response.text
     assert response.headers["retry-after"] == str(RETRY_AFTER_SECONDS)
@@ -123,6 +130,7 @@ def test_storage_throttling_before_the_turn_is_a_503_and_stores_nothing(
 ) -> None:
     with TestClient(chat_harness.app()) as client:
         headers = chat_harness.headers()
+        signed_in(client, headers)
         proxy.inject(Fault("dynamodb", THROTTLED["dynamodb"], operation="TransactWriteItems"))
         response = client.post("/api/chat", json={"message": QUESTION}, headers=headers)
         assert_unavailable(response)
@@ -175,6 +183,7 @@ def test_when_the_answer_cannot_be_saved_the_stream_says_so_and_the_question_sta
     )
     with TestClient(chat_harness.app()) as client:
         headers = chat_harness.headers()
+        signed_in(client, headers)
         # The turn's first transaction (the question) passes; the answer's save fails.
         proxy.inject(
             Fault("dynamodb", UNAVAILABLE, operation="TransactWriteItems", skip=1, times=24)

@@ -96,6 +96,8 @@ def test_lost_answers_to_writes_are_retried_without_harm(
 def test_throttling_that_outlasts_the_retries_is_a_503_and_stores_nothing(
     files_client: FilesClient, proxy: FaultProxy, local_resources: LocalResources
 ) -> None:
+    # Signed in before the fault (the sign-in's marker is a PutItem too, decision 0119).
+    assert files_client.get(TENANT, "/api/files").status_code == 200
     proxy.inject(Fault("dynamodb", THROTTLED["dynamodb"], operation="PutItem"))
     assert_unavailable(files_client.upload(TENANT, "pricing.md", DOCUMENT))
     assert len(proxy.injected("dynamodb", "PutItem")) == 4  # the first attempt and 3 retries

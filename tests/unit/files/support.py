@@ -21,7 +21,8 @@ class FilesClient:
     factory: TokenFactory
 
     def headers(self, tenant: str) -> dict[str, str]:
-        claims = self.factory.claims(tenant, sub=f"user-{tenant}")
+        # One sign-in per tenant's user, as a browser's tokens share it (decision 0119).
+        claims = self.factory.claims(tenant, sub=f"user-{tenant}", origin_jti=f"s-{tenant}")
         return {"Authorization": f"Bearer {self.factory.mint(claims)}"}
 
     def upload(

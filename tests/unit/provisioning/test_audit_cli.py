@@ -44,7 +44,12 @@ def test_the_log_lists_newest_first_and_verifies(run: Run, acme: str) -> None:
     listed = run("tenants", "audit", acme, "--json")
     assert listed.exit_code == 0
     entries = as_json(listed)["entries"]
-    assert [(e["seq"], e["action"]) for e in entries] == [(2, "file.deleted"), (1, "file.uploaded")]
+    # `tenants create` began the log (decision 0119), then the two entries above.
+    assert [(e["seq"], e["action"]) for e in entries] == [
+        (3, "file.deleted"),
+        (2, "file.uploaded"),
+        (1, "tenant.created"),
+    ]
     assert entries[0]["actor"] == {"kind": "user", "userId": "u-ana", "email": "ana@acme.example"}
     assert entries[0]["prevHash"] == entries[1]["hash"]
     human = run("tenants", "audit", acme)
@@ -55,15 +60,15 @@ def test_the_log_lists_newest_first_and_verifies(run: Run, acme: str) -> None:
     assert as_json(verified) | {"tenantId": acme} == {
         "tenantId": acme,
         "intact": True,
-        "entries": 2,
+        "entries": 3,
         "firstSeq": 1,
-        "lastSeq": 2,
-        "headSeq": 2,
+        "lastSeq": 3,
+        "headSeq": 3,
         "expiredBefore": 0,
         "brokenSeq": None,
         "problem": None,
     }
-    assert "is intact: 2 entries" in run("tenants", "audit", "verify", acme).stdout
+    assert "is intact: 3 entries" in run("tenants", "audit", "verify", acme).stdout
 
 
 def test_since_filters_and_a_malformed_date_is_refused(run: Run, acme: str) -> None:
@@ -98,10 +103,10 @@ def test_a_purge_keeps_the_log_and_ends_it_with_the_operator_named(
     assert purged.exit_code == 0, purged.output
     report = as_json(purged)
     assert report["remaining"]["items"] == {"conversations": 0, "files": 0, "usage": 0}
-    assert report["audit_seq"] == 3
+    assert report["audit_seq"] == 4
     entries = as_json(run("tenants", "audit", acme, "--json"))["entries"]
     newest = entries[0]
-    assert (newest["seq"], newest["action"], newest["target"]["id"]) == (3, "tenant.purged", acme)
+    assert (newest["seq"], newest["action"], newest["target"]["id"]) == (4, "tenant.purged", acme)
     arn = target.client("sts").get_caller_identity()["Arn"]
     assert newest["actor"] == {"kind": "operator", "operator": arn}
     assert newest["detail"]["nothingRemains"] is True

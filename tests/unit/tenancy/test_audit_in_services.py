@@ -33,8 +33,14 @@ def app(
 ) -> Litestar:
     verifier = CognitoTokenVerifier(tokens.auth, JwksCache("x", fetcher=lambda _: tokens.jwks))
     gate = TenantGate(lambda _: GateRecord("active"), cache_seconds=0)
+    # Sign-ins off: these tests count the handler's own entries (sign-ins: decision 0119).
     plugin = TenancyPlugin(
-        "files", service_settings(resources), verifier=verifier, tenant_gate=gate, audit=audit
+        "files",
+        service_settings(resources),
+        verifier=verifier,
+        tenant_gate=gate,
+        audit=audit,
+        record_sign_ins=False,
     )
     built = create_service_app(plugin)
     built.register(delete_it)

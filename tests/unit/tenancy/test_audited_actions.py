@@ -400,4 +400,22 @@ def test_a_refused_denial_is_recorded_at_most_once_a_minute(platform: Platform) 
         if e["outcome"] == "denied" and e["action"] == "collection.deleted"
     ]
     assert len(denials) == 1
-    assert denials[0]["target"] == {"kind": "collection", "id": "nope", "name": ""}
+    # The id asked for is unchecked input (another tenant's, say): never in the log.
+    assert denials[0]["target"] == {"kind": "collection", "id": "", "name": ""}
+
+
+def test_an_effect_that_fails_after_its_entry_is_followed_by_a_failed_entry(
+    platform: Platform,
+) -> None:
+    boss = platform.headers(BOSS, session="failing")
+    _ok(platform.chat.get("/api/me", headers=boss))
+    refused = platform.chat.post("/api/tenant/users", json={"email": REP}, headers=boss)
+    assert refused.status_code == 409, refused.text
+    attempt, failure = platform.entries()[-2:]
+    assert [(e["action"], e["outcome"]) for e in (attempt, failure)] == [
+        ("user.invited", "succeeded"),
+        ("user.invited", "failed"),
+    ]
+    assert attempt["requestId"] == failure["requestId"] == refused.json()["requestId"]
+    assert failure["target"] == attempt["target"]
+    assert failure["detail"] == {"role": "member", "error": "user_exists"}

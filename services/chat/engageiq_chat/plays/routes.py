@@ -263,7 +263,8 @@ async def change_play(
     """Change a play. `shared` moves it: an admin publishes their own play to the team, or
     takes a shared one back as their own."""
     if data.shared is True and not _is_admin(tenant):
-        await denied(request, AuditAction.PLAY_CHANGED, AuditTarget("play", play_id))
+        # The id is unchecked input here: not recorded (only the tenant's own ids are).
+        await denied(request, AuditAction.PLAY_CHANGED, AuditTarget("play", ""))
         raise SharedPlaysAdminOnly()
     changes: dict[str, object] = {}
     if data.name is not msgspec.UNSET:

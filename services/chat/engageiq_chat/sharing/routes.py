@@ -142,9 +142,13 @@ async def revoke_share(
         sid = object_id(share_id)
     except InvalidObjectId:
         raise ShareNotFound() from None
+    # Found first: an id that is not the caller's link (another tenant's, say) is a 404 that
+    # leaves no entry, so no log ever holds an id its reader does not own.
+    hashed = await chat.shares.owned_hash(tenant, sid)
+    if hashed is None:
+        raise ShareNotFound()
     async with recorded(request, AuditAction.SHARE_REVOKED, AuditTarget("share", sid)):
-        if not await chat.shares.revoke(tenant, sid):
-            raise ShareNotFound()
+        await chat.shares.revoke(tenant, sid, hashed)
     log.info("share_revoked", share_id=sid)
 
 

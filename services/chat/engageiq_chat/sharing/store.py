@@ -161,8 +161,8 @@ class ShareStore:
         next_cursor = encode_cursor(tenant, {"sk": from_item(last)["sk"]}) if last else None
         return shares, next_cursor
 
-    async def revoke(self, tenant: TenantContext, share_id: str) -> bool:
-        """Revoke the caller's link `share_id` at once; False if they have no such link."""
+    async def owned_hash(self, tenant: TenantContext, share_id: str) -> str | None:
+        """The token hash of the caller's link `share_id`; None if they have no such link."""
         answer = await self._tables.call(
             tenant,
             "get_item",
@@ -172,9 +172,15 @@ class ShareStore:
             ProjectionExpression="tokenHash",
         )
         item = from_item(answer.get("Item", {}))
-        if not item:
+        return str(item["tokenHash"]) if item else None
+
+    async def revoke(self, tenant: TenantContext, share_id: str, hashed: str | None = None) -> bool:
+        """Revoke the caller's link `share_id` at once (`hashed`: its token hash, if already
+        read with `owned_hash`); False if they have no such link."""
+        hashed = hashed or await self.owned_hash(tenant, share_id)
+        if hashed is None:
             return False
-        await self._delete(tenant, share_id, str(item["tokenHash"]))
+        await self._delete(tenant, share_id, hashed)
         return True
 
     async def revoke_conversation(self, tenant: TenantContext, conversation_id: str) -> int:

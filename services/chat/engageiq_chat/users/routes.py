@@ -134,7 +134,7 @@ class TenantUserController(Controller):
     @patch(
         "/{user_id:str}",
         guards=[
-            records_denial(AuditAction.USER_ROLE_CHANGED, "user", "user_id"),
+            records_denial(AuditAction.USER_ROLE_CHANGED, "user"),
             requires_tenant_admin,
         ],
         request_max_body_size=1024,
@@ -167,7 +167,7 @@ class TenantUserController(Controller):
     @delete(
         "/{user_id:str}",
         guards=[
-            records_denial(AuditAction.USER_REMOVED, "user", "user_id"),
+            records_denial(AuditAction.USER_REMOVED, "user"),
             requires_tenant_admin,
         ],
         status_code=204,

@@ -146,7 +146,7 @@ async def create_collection(
     security=[BEARER],
     tags=["collections"],
     guards=[
-        records_denial(AuditAction.COLLECTION_CHANGED, "collection", "collection_id"),
+        records_denial(AuditAction.COLLECTION_CHANGED, "collection"),
         requires_tenant_admin,
     ],
     responses=documented_errors(
@@ -207,7 +207,7 @@ async def update_collection(
     tags=["collections"],
     status_code=204,
     guards=[
-        records_denial(AuditAction.COLLECTION_DELETED, "collection", "collection_id"),
+        records_denial(AuditAction.COLLECTION_DELETED, "collection"),
         requires_tenant_admin,
     ],
     responses=documented_errors(ADMIN_ONLY, Errors.COLLECTION_NOT_FOUND, BUSY),
