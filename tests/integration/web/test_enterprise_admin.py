@@ -105,7 +105,7 @@ def test_an_admin_shortens_retention_and_reads_the_audit_log(page: Page, web: We
     expect(retention.get_by_role("status")).to_contain_text("conversations are kept for 30 days")
     assert api_as(page, "GET", "/tenant")["body"]["retention"] == {
         "conversationsDays": 30,
-        "deletedFilesDays": None,
+        "deletedFilesDays": 90,
     }
     retention.get_by_label("Deleted files recoverable for").select_option(label="30 days")
     retention.get_by_role("button", name="Save retention").click()

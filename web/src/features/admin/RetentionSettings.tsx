@@ -1,5 +1,5 @@
 /** Retention on /admin (decision 0122): how long conversations are kept (null: for ever, the
- * default) and how long deleted files can be recovered (null: the platform's 90 days, also the
+ * default) and how long deleted files can be recovered (7, 30 or 90 days, the default and the
  * longest). Shortening either deletes data for everyone, so the admin confirms a sentence that
  * says what goes. */
 import type { JSX } from "preact";
@@ -11,7 +11,7 @@ import { asApiError } from "../../lib/errors";
 import {
   CONVERSATION_DAYS,
   DELETED_FILE_DAYS,
-  DELETED_FILES_PLATFORM_DAYS,
+  DELETED_FILES_DEFAULT_DAYS,
   loadRetention,
   saveRetention,
   type Retention,
@@ -22,11 +22,6 @@ const FOR_EVER = "forever";
 
 function days(n: number | null): string {
   return n === null ? "for ever" : `for ${n} days`;
-}
-
-/** Deleted files' window in days: null is the platform's own bound. */
-function filesDays(n: number | null): number {
-  return n ?? DELETED_FILES_PLATFORM_DAYS;
 }
 
 /** True when `next` keeps less than `now` (null is for ever, longer than any number). */
@@ -42,9 +37,9 @@ function consequences(next: Retention, now: Retention): string {
       `Conversations older than ${next.conversationsDays} days will be deleted for everyone in your organisation.`,
     );
   }
-  if (filesDays(next.deletedFilesDays) < filesDays(now.deletedFilesDays)) {
+  if (next.deletedFilesDays < now.deletedFilesDays) {
     parts.push(
-      `Files deleted more than ${filesDays(next.deletedFilesDays)} days ago can no longer be recovered.`,
+      `Files deleted more than ${next.deletedFilesDays} days ago can no longer be recovered.`,
     );
   }
   return [...parts, "This cannot be undone."].join(" ");
@@ -125,7 +120,7 @@ export function RetentionSettings() {
     setDone(false);
     const cuts =
       shorter(draft.conversationsDays, saved.conversationsDays) ||
-      filesDays(draft.deletedFilesDays) < filesDays(saved.deletedFilesDays);
+      draft.deletedFilesDays < saved.deletedFilesDays;
     if (cuts) setConfirming(true);
     else void save();
   };
@@ -141,7 +136,7 @@ export function RetentionSettings() {
       {done && saved && (
         <Notice kind="info" onDismiss={() => setDone(false)}>
           Saved: conversations are kept {days(saved.conversationsDays)}; deleted files can be
-          recovered for {filesDays(saved.deletedFilesDays)} days.
+          recovered for {saved.deletedFilesDays} days.
         </Notice>
       )}
       {!draft && !problem && <p role="status">Loading…</p>}
@@ -158,10 +153,12 @@ export function RetentionSettings() {
           <Choice
             id="retention-files"
             label="Deleted files recoverable for"
-            value={draft.deletedFilesDays ?? DELETED_FILES_PLATFORM_DAYS}
+            value={draft.deletedFilesDays}
             options={DELETED_FILE_DAYS}
             forEver={false}
-            onChange={(deletedFilesDays) => setDraft({ ...draft, deletedFilesDays })}
+            onChange={(days) =>
+              setDraft({ ...draft, deletedFilesDays: days ?? DELETED_FILES_DEFAULT_DAYS })
+            }
           />
           <button type="submit" class="primary">
             Save retention

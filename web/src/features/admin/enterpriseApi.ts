@@ -83,22 +83,24 @@ export async function downloadAuditExport(filter: Pick<AuditFilter, "since" | "u
 }
 
 // Retention (GET and PATCH /api/tenant; decision 0122). `conversationsDays` null: kept for
-// ever (the default); `deletedFilesDays` null: the platform's 90 days (the longest there is).
+// ever (the default); `deletedFilesDays` 7, 30 or 90 (the default, and the longest: the uploads
+// bucket keeps deleted versions 90 days whatever a tenant chose), never null.
 
 export const CONVERSATION_DAYS = [30, 90, 365] as const;
 export const DELETED_FILE_DAYS = [7, 30, 90] as const;
-export const DELETED_FILES_PLATFORM_DAYS = 90;
+export const DELETED_FILES_DEFAULT_DAYS = 90;
 
 export interface Retention {
   conversationsDays: (typeof CONVERSATION_DAYS)[number] | null;
-  deletedFilesDays: (typeof DELETED_FILE_DAYS)[number] | null;
+  deletedFilesDays: (typeof DELETED_FILE_DAYS)[number];
 }
 
 /** The retention of a tenant as the service answers it (missing fields: the defaults). */
 function retentionOf(answer: Schemas["RetentionPolicy"]): Retention {
   return {
     conversationsDays: (answer.conversationsDays ?? null) as Retention["conversationsDays"],
-    deletedFilesDays: (answer.deletedFilesDays ?? null) as Retention["deletedFilesDays"],
+    deletedFilesDays: (answer.deletedFilesDays ??
+      DELETED_FILES_DEFAULT_DAYS) as Retention["deletedFilesDays"],
   };
 }
 

@@ -819,7 +819,8 @@ export interface components {
         /** RetentionPolicy */
         RetentionPolicy: {
             conversationsDays?: number | null;
-            deletedFilesDays?: number | null;
+            /** @default 90 */
+            deletedFilesDays: number;
         };
         /** RoleChange */
         RoleChange: {
@@ -1330,15 +1331,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the body is larger than this route accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
@@ -1690,15 +1682,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the body is larger than this route accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description `audit_unavailable`: the audit log could not be read; `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
             503: {
                 headers: {
@@ -1755,15 +1738,6 @@ export interface operations {
             };
             /** @description `forbidden` (you are not a tenant admin), `tenant_suspended`, `tenant_unavailable`, `direct_access_refused` (cloud: not through the web address). */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `payload_too_large`: the body is larger than this route accepts. */
-            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1967,15 +1941,6 @@ export interface operations {
             };
             /** @description `sso_not_configured`. */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `payload_too_large`: the body is larger than this route accepts. */
-            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2616,15 +2581,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the body is larger than this route accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
@@ -3138,15 +3094,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the body is larger than this route accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
@@ -3292,15 +3239,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the body is larger than this route accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
@@ -3422,15 +3360,6 @@ export interface operations {
             };
             /** @description `share_not_found`: no such link in your organisation (never made, revoked, or of another organisation, all alike). */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `payload_too_large`: the body is larger than this route accepts. */
-            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3795,15 +3724,6 @@ export interface operations {
             };
             /** @description `play_changed`: the play changed while this request was being applied. */
             409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `payload_too_large`: the body is larger than this route accepts. */
-            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -727,15 +727,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the body is larger than this route accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
@@ -797,15 +788,6 @@ export interface operations {
             };
             /** @description `file_not_found`: no such file in your organisation. */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `payload_too_large`: the body is larger than this route accepts. */
-            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1059,15 +1041,6 @@ export interface operations {
             };
             /** @description `upload_not_completed`: the direct upload never sent its bytes. */
             409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `payload_too_large`: the body is larger than this route accepts. */
-            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1658,15 +1631,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the body is larger than this route accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
@@ -1866,15 +1830,6 @@ export interface operations {
             };
             /** @description `collection_not_found`: no such collection that you may see. */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `payload_too_large`: the body is larger than this route accepts. */
-            413: {
                 headers: {
                     [name: string]: unknown;
                 };
