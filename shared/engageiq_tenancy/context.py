@@ -51,13 +51,13 @@ class TenantContext:
     roles: frozenset[Role]
     issued_at: int = 0
     """The token's `iat` (epoch seconds): access changes void tokens issued before them."""
-    federated: bool = False
-    """The token carries Cognito's `identities` claim: the user signed in through their
-    organisation's identity provider, not with a password (require-SSO, decision 0120)."""
     session: str = ""
     """The sign-in this token comes from: Cognito's `origin_jti` (kept through refreshes),
     else its `auth_time` in epoch seconds; "" for a context not made from a token. The audit
     log records a session's first request as its sign-in (decision 0119)."""
+    federated: bool = False
+    """The token carries Cognito's `identities` claim: the user signed in through their
+    organisation's identity provider, not with a password (require-SSO, decision 0120)."""
 
     def __post_init__(self) -> None:
         validate_tenant_id(self.tenant_id)
