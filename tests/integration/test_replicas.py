@@ -133,6 +133,11 @@ def test_a_session_works_whichever_replica_answers(api: httpx.Client) -> None:
         assert file_id in {f["id"] for f in listing.json()["files"]}
         seen_by.add(listing.headers[REPLICA_HEADER])
     assert seen_by == set(REPLICAS["files"])
+    # Four replicas of two services saw this session: its sign-in is in the log once
+    # (decision 0119; the demo user is the tenant's admin, who reads the log).
+    signed_in = api.get("/tenant/audit", params={"action": "session.signed_in"})
+    assert signed_in.status_code == 200, signed_in.text
+    assert len(signed_in.json()["entries"]) == 1
 
 
 def test_an_answer_resumes_alike_on_either_replica(api: httpx.Client) -> None:
