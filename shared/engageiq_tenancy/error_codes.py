@@ -527,6 +527,15 @@ class Errors:
     INVALID_AUDIT_FILTER = ErrorCode(
         400, "invalid_audit_filter", "{reason}", "a filter is malformed (the sentence says which)"
     )
+
+    # retention (issue 25, decision 0122)
+    INVALID_RETENTION = ErrorCode(
+        400,
+        "invalid_retention",
+        "{field} must be {allowed}.",
+        "a retention value outside the allowed set",
+    )
+
     # sso-backend: single sign-on per tenant (engageiq_tenancy.sso_connections, decision 0120).
     # The 400s and 409s are relayed with the operation's own sentence, which names the URL or
     # domain at fault (never another tenant).
@@ -612,14 +621,6 @@ class Errors:
         "rate_limited",
         "Too many sign-in lookups right now; try again in a second.",
         "too many lookups; retry after 1 s",
-    )
-
-    # retention (issue 25, decision 0122)
-    INVALID_RETENTION = ErrorCode(
-        400,
-        "invalid_retention",
-        "{field} must be {allowed}.",
-        "a retention value outside the allowed set",
     )
 
     @classmethod

@@ -5,6 +5,7 @@ import { Announcer } from "./components/Announcer";
 import { Notice } from "./components/Notice";
 import { Shell } from "./components/Shell";
 import { AdminPage } from "./features/admin/AdminPage";
+import { AuditLogPage } from "./features/admin/AuditLogPage";
 import { ContentHealthPage } from "./features/admin/ContentHealthPage";
 import { Callback } from "./features/auth/Callback";
 import { isAdmin, loadIdentity, me } from "./lib/identity";
@@ -37,8 +38,14 @@ function Routes() {
   const viewed = /^\/files\/([^/]+)\/view$/.exec(path);
   if (viewed?.[1]) return <SourceViewer fileId={decodeURIComponent(viewed[1])} />;
   if (path === "/issues") return <ContentIssuesPage />;
-  if (path === "/admin" || path === "/admin/content-health") {
-    if (isAdmin(who)) return path === "/admin" ? <AdminPage /> : <ContentHealthPage />;
+  const adminPages = {
+    "/admin": AdminPage,
+    "/admin/content-health": ContentHealthPage,
+    "/admin/audit": AuditLogPage,
+  };
+  if (Object.hasOwn(adminPages, path)) {
+    const Page = adminPages[path as keyof typeof adminPages];
+    if (isAdmin(who)) return <Page />;
     return (
       <main id="main" class="page">
         <h1>Administration</h1>

@@ -13,6 +13,8 @@ import { onLinkClick } from "../../lib/router";
 import { BrandColourField } from "./BrandColourField";
 import { Collections } from "./Collections";
 import { Plays } from "./Plays";
+import { RetentionSettings } from "./RetentionSettings";
+import { SsoSettings } from "./SsoSettings";
 import {
   changeUserRole,
   inviteUser,
@@ -329,12 +331,15 @@ export function AdminPage() {
   return (
     <main class="page admin-page" id="main">
       <h1>Administration</h1>
-      <nav class="admin-links" aria-label="Content">
+      <nav class="admin-links" aria-label="Administration pages">
         <a class="button secondary" href="/admin/content-health" onClick={onLinkClick}>
           Content health
         </a>
         <a class="button secondary" href="/issues" onClick={onLinkClick}>
           Content issues
+        </a>
+        <a class="button secondary" href="/admin/audit" onClick={onLinkClick}>
+          Audit log
         </a>
       </nav>
       <div class="admin-grid">
@@ -342,6 +347,8 @@ export function AdminPage() {
         <UsageSection />
         <Collections />
         <Plays />
+        <RetentionSettings />
+        <SsoSettings />
         <Users />
       </div>
     </main>

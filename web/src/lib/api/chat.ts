@@ -109,6 +109,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tenant/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListAuditEntries */
+        get: operations["ApiTenantAuditListAuditEntries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tenant/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ExportAuditEntries */
+        get: operations["ApiTenantAuditExportExportAuditEntries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tenant/sso": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetSso */
+        get: operations["ApiTenantSsoGetSso"];
+        /** PutSso */
+        put: operations["ApiTenantSsoPutSso"];
+        post?: never;
+        /** DeleteSso */
+        delete: operations["ApiTenantSsoDeleteSso"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sign-in/route": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** How an email address signs in (no sign-in needed) */
+        post: operations["ApiSignInRouteRouteSignIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/chat": {
         parameters: {
             query?: never;
@@ -458,6 +528,36 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** ActorView */
+        ActorView: {
+            kind: string;
+            userId?: string | null;
+            email?: string | null;
+            operator?: string | null;
+            system?: string | null;
+        };
+        /** AuditEntryView */
+        AuditEntryView: {
+            seq: number;
+            at: string;
+            actor: components["schemas"]["ActorView"];
+            action: string;
+            target: components["schemas"]["TargetView"];
+            outcome: string;
+            requestId: string;
+            sourceIp: string;
+            userAgent: string;
+            detail: {
+                [key: string]: string | number | boolean | null;
+            };
+            hash: string;
+            prevHash: string;
+        };
+        /** AuditLogPage */
+        AuditLogPage: {
+            entries: components["schemas"]["AuditEntryView"][];
+            nextCursor: string | null;
+        };
         /** Branding */
         Branding: {
             /** @default  */
@@ -471,6 +571,7 @@ export interface components {
             displayName?: string;
             primaryColor?: string;
             logoUrl?: string | null;
+            retention?: components["schemas"]["RetentionPatch"];
         };
         /** ChatRequest */
         ChatRequest: {
@@ -657,6 +758,12 @@ export interface components {
             code: string;
             message: string;
         };
+        /** OidcSettings */
+        OidcSettings: {
+            issuer: string;
+            clientId: string;
+            clientSecret: string;
+        };
         /** Play */
         Play: {
             id: string;
@@ -703,6 +810,17 @@ export interface components {
         Resolution: {
             /** @default  */
             note: string;
+        };
+        /** RetentionPatch */
+        RetentionPatch: {
+            conversationsDays?: number | null;
+            deletedFilesDays?: number | null;
+        };
+        /** RetentionPolicy */
+        RetentionPolicy: {
+            conversationsDays?: number | null;
+            /** @default 90 */
+            deletedFilesDays: number;
         };
         /** RoleChange */
         RoleChange: {
@@ -760,12 +878,42 @@ export interface components {
             verifiedAt?: string | null;
             reviewBy?: string | null;
         };
+        /** SignInLookup */
+        SignInLookup: {
+            email: string;
+        };
+        /** SignInRoute */
+        SignInRoute: {
+            /** @enum {string} */
+            method: "password" | "sso";
+            provider?: string | null;
+        };
         /** Snippet */
         Snippet: {
             messageId: string;
             role: string;
             text: string;
             highlights: components["schemas"]["Highlight"][];
+        };
+        /** SsoSettings */
+        SsoSettings: {
+            oidc: components["schemas"]["OidcSettings"];
+            domains: string[];
+            /** @default false */
+            requireSso: boolean;
+        };
+        /** SsoView */
+        SsoView: {
+            configured: boolean;
+            /** @enum {null|string} */
+            type?: "SAML" | "OIDC" | null;
+            providerName?: string | null;
+            domains?: string[];
+            /** @default false */
+            requireSso: boolean;
+            issuer?: string | null;
+            clientId?: string | null;
+            metadataUrl?: string | null;
         };
         /** StaleCited */
         StaleCited: {
@@ -779,6 +927,13 @@ export interface components {
             conversationId: string;
             messageId: string;
         };
+        /** TargetView */
+        TargetView: {
+            kind: string;
+            id: string;
+            /** @default  */
+            name: string;
+        };
         /** TenantView */
         TenantView: {
             tenantId: string;
@@ -786,6 +941,7 @@ export interface components {
             plan: string;
             status: string;
             branding: components["schemas"]["Branding"];
+            retention: components["schemas"]["RetentionPolicy"];
         };
         /** ThumbsDown */
         ThumbsDown: {
@@ -885,7 +1041,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -952,7 +1108,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -987,7 +1143,7 @@ export interface operations {
                     "application/json": components["schemas"]["TenantView"];
                 };
             };
-            /** @description `invalid_display_name`; `invalid_color`; `brand_colour_low_contrast`: the colour would make buttons, underlines or charts unreadable; `invalid_logo_url`; `invalid_request`; `duplicate_authorization` (several Authorization headers). */
+            /** @description `invalid_display_name`; `invalid_color`; `brand_colour_low_contrast`: the colour would make buttons, underlines or charts unreadable; `invalid_logo_url`; `invalid_retention`: a retention value outside the allowed set; `invalid_request`; `duplicate_authorization` (several Authorization headers). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1032,7 +1188,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `audit_unavailable`: the action is audited and its entry could not be written; `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1099,7 +1255,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1175,7 +1331,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1266,7 +1422,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1324,7 +1480,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1404,7 +1560,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1438,6 +1594,396 @@ export interface operations {
                 };
             };
             /** @description `invalid_request` (a parameter or the body does not match this document), `duplicate_authorization` (several Authorization headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited`: too many lookups; retry after 1 s. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiTenantAuditListAuditEntries: {
+        parameters: {
+            query?: {
+                /** @description A user id or email, an operator ARN. */
+                actor?: string | null;
+                /** @description e.g. `file.deleted`. */
+                action?: string | null;
+                /** @description YYYY-MM-DD (UTC), included. */
+                since?: string | null;
+                /** @description YYYY-MM-DD (UTC), included. */
+                until?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditLogPage"];
+                };
+            };
+            /** @description `invalid_cursor`; `invalid_audit_filter`: a filter is malformed (the sentence says which); `invalid_request`; `duplicate_authorization` (several Authorization headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token`, `invalid_token`, `token_expired`, `token_revoked`: sign in again (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (you are not a tenant admin), `tenant_suspended`, `tenant_unavailable`, `direct_access_refused` (cloud: not through the web address). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `audit_unavailable`: the audit log could not be read; `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiTenantAuditExportExportAuditEntries: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD (UTC), included. */
+                since?: string | null;
+                /** @description YYYY-MM-DD (UTC), included. */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stream Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/jsonl": unknown;
+                };
+            };
+            /** @description `invalid_audit_filter`: a filter is malformed (the sentence says which); `invalid_request`; `duplicate_authorization` (several Authorization headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token`, `invalid_token`, `token_expired`, `token_revoked`: sign in again (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (you are not a tenant admin), `tenant_suspended`, `tenant_unavailable`, `direct_access_refused` (cloud: not through the web address). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `audit_unavailable`: the audit log could not be read; `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiTenantSsoGetSso: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoView"];
+                };
+            };
+            /** @description `invalid_request` (a parameter or the body does not match this document), `duplicate_authorization` (several Authorization headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token`, `invalid_token`, `token_expired`, `token_revoked`: sign in again (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (you are not a tenant admin), `tenant_suspended`, `tenant_unavailable`, `direct_access_refused` (cloud: not through the web address). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `user_directory_unavailable`, `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiTenantSsoPutSso: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SsoSettings"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoView"];
+                };
+            };
+            /** @description `sso_url_not_allowed`: not https, or the host is a private, loopback or reserved address; `sso_document_unreachable`: no answer, not 200, a redirect, too slow or too large; `sso_discovery_missing`; `sso_discovery_invalid`: it names another issuer, or lacks an https endpoint; `invalid_sso_domain`; `invalid_sso_client`; `invalid_sso_source`; `invalid_request`; `duplicate_authorization` (several Authorization headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token`, `invalid_token`, `token_expired`, `token_revoked`: sign in again (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (you are not a tenant admin), `tenant_suspended`, `tenant_unavailable`, `direct_access_refused` (cloud: not through the web address). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `sso_domain_claimed`: another organisation claimed a domain (which one is not said); `sso_type_change`: connected with SAML by an operator; remove it first; `sso_changed`; `sso_unproven`: requiring SSO from a password session. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `user_directory_unavailable`; `audit_unavailable`: the action is audited and its entry could not be written; `service_unavailable`; `storage_unavailable`; `auth_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiTenantSsoDeleteSso: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_request` (a parameter or the body does not match this document), `duplicate_authorization` (several Authorization headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token`, `invalid_token`, `token_expired`, `token_revoked`: sign in again (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (you are not a tenant admin), `tenant_suspended`, `tenant_unavailable`, `direct_access_refused` (cloud: not through the web address). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `sso_not_configured`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `user_directory_unavailable`; `audit_unavailable`: the action is audited and its entry could not be written; `service_unavailable`; `storage_unavailable`; `auth_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiSignInRouteRouteSignIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignInLookup"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInRoute"];
+                };
+            };
+            /** @description `invalid_request`, `duplicate_authorization` (several Authorization headers). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1569,7 +2115,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1669,7 +2215,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1756,7 +2302,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1834,7 +2380,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1905,7 +2451,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1968,7 +2514,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2035,7 +2581,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2117,7 +2663,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2200,7 +2746,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2268,7 +2814,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2328,7 +2874,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2419,7 +2965,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2477,7 +3023,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2548,7 +3094,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2617,7 +3163,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `payload_too_large`: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2684,7 +3239,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2745,7 +3300,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2812,7 +3367,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2884,7 +3439,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2953,7 +3508,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `payload_too_large`: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3011,7 +3575,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3091,7 +3655,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3167,7 +3731,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3258,7 +3822,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3325,7 +3889,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */

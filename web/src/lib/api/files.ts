@@ -521,7 +521,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -592,7 +592,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -657,7 +657,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -727,7 +727,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -795,7 +795,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -878,7 +878,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `user_directory_unavailable`, `service_unavailable`, `storage_unavailable`, `auth_unavailable`. */
+            /** @description `user_directory_unavailable`, `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -957,7 +957,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `payload_too_large`: the body is larger than this route accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1039,7 +1048,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1112,7 +1121,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1225,7 +1234,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1314,7 +1323,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1393,7 +1402,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `file_too_large`: the uploaded object is over the limit. */
+            /** @description `file_too_large`: the uploaded object is over the limit; `payload_too_large`: the body is larger than this route accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1411,7 +1420,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1469,7 +1478,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1552,7 +1561,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1622,7 +1631,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1680,7 +1689,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable`; `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1760,7 +1769,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `user_directory_unavailable`, `service_unavailable`, `storage_unavailable`, `auth_unavailable`. */
+            /** @description `user_directory_unavailable`, `service_unavailable`, `storage_unavailable`, `auth_unavailable`, `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1828,7 +1837,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable` (the collection kept changing meanwhile), `storage_unavailable`, `auth_unavailable`, `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds. */
+            /** @description `service_unavailable` (the collection kept changing meanwhile); `storage_unavailable`; `auth_unavailable`; `user_directory_unavailable`: a service we depend on (AWS, the user pool's keys) is not answering after our retries; nothing was changed. Try again after `Retry-After` seconds; `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1920,7 +1929,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable` (the collection kept changing meanwhile), `user_directory_unavailable`, `storage_unavailable`, `auth_unavailable`. */
+            /** @description `service_unavailable` (the collection kept changing meanwhile), `user_directory_unavailable`, `storage_unavailable`, `auth_unavailable`, `audit_unavailable` (the sign-in of a session's first request, or this route's action, could not be recorded in the audit log (decision 0119)): the action is audited and its entry could not be written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
