@@ -14,7 +14,8 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from engageiq_tenancy.audit import AuditAction, AuditActor, AuditTarget, AuditTrail
-from engageiq_tenancy.context import Role, group_name
+from engageiq_tenancy.context import Role, TenantContext, group_name
+from engageiq_tenancy.cursors import encode_cursor
 from tests.support.chat import ChatHarness, dynamodb
 
 AUDIT = "/api/tenant/audit"
@@ -128,6 +129,19 @@ def test_members_are_refused_and_another_tenant_sees_nothing(
         AUDIT, params={"cursor": cursor}, headers=as_role(harness, Role.TENANT_ADMIN, "globex")
     )
     assert (stolen.status_code, stolen.json()["code"]) == (400, "invalid_cursor")
+
+
+@pytest.mark.parametrize("before", ["\u00b2", "\u0661\u0662", "0"])
+def test_a_forged_cursor_with_odd_digits_is_a_400(
+    harness: ChatHarness, client: TestClient[Litestar], before: str
+) -> None:
+    # A cursor is base64 JSON anyone can build for themselves (decisions 0028, 0057): "²" and
+    # Arabic-Indic digits pass str.isdigit, and int("²") raises, which was a 500.
+    admin = as_role(harness, Role.TENANT_ADMIN)
+    caller = TenantContext(tenant_id="acme", user_id="u-boss", username="", roles=frozenset())
+    forged = encode_cursor(caller, {"b": before})
+    answer = client.get(AUDIT, params={"cursor": forged}, headers=admin)
+    assert (answer.status_code, answer.json()["code"]) == (400, "invalid_cursor")
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,8 @@ from engageiq_tenancy.errors import ApiError, documented_errors
 from engageiq_tenancy.service import BEARER
 
 _DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+# ASCII only: str.isdigit also takes "²" (which int() refuses: a 500) and other scripts' digits.
+_SEQ: Final = re.compile(r"[1-9][0-9]{0,11}")
 _ACTIONS: Final = frozenset(a.value for a in AuditAction)
 EXPORT_BATCH: Final = 200
 """Entries per chunk of the export stream (one Query page's worth)."""
@@ -92,7 +94,7 @@ def audit_query(
 def _before(tenant: TenantContext, cursor: str | None) -> int | None:
     if not cursor:
         return None
-    fields = decode_cursor(tenant, cursor, {"b": lambda v: v.isdigit() and len(v) <= 12})
+    fields = decode_cursor(tenant, cursor, {"b": lambda v: _SEQ.fullmatch(v) is not None})
     return int(fields["b"])
 
 
