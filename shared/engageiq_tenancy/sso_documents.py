@@ -5,9 +5,10 @@ issuer's discovery document.
 Both URLs come from a tenant admin or an operator, and the chat service fetches the OIDC one
 from inside the platform, so fetching is guarded against server-side request forgery
 (`FetchPolicy`): https only, every address the host resolves to must be public (no private,
-loopback, link-local or reserved ranges, IPv4-mapped ones included), the connection goes to the
-address that was checked (no second lookup a rebinding DNS server could answer differently),
-no redirects, no proxies, a short deadline and a size limit. The local platform alone may
+loopback, link-local or reserved ranges, nor IPv6 addresses carrying one: IPv4-mapped,
+IPv4-compatible, NAT64, 6to4), the connection goes to the address that was checked (no second
+lookup a rebinding DNS server could answer differently), no redirects, no proxies, a short
+deadline and a size limit. The local platform alone may
 fetch plain http from a loopback address (`FetchPolicy.local()`), which is how tests serve
 documents without the internet.
 
@@ -89,10 +90,22 @@ def _refuse_url(url: str, why: str) -> DocumentRefused:
     )
 
 
+# IPv6 ranges that carry an IPv4 address, which Python 3.11 calls global whatever it carries:
+# NAT64's well-known prefix (RFC 6052, the IPv4 address in the last 32 bits), the deprecated
+# IPv4-compatible ::/96, and NAT64's local-use prefix (RFC 8215, never global).
+_NAT64: Final = ipaddress.IPv6Network("64:ff9b::/96")
+_REFUSED_V6: Final = (ipaddress.IPv6Network("::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+
+
 def _address_allowed(address: str, policy: FetchPolicy) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address) and not ip.is_loopback:
+        if any(ip in network for network in _REFUSED_V6):
+            return False
+        if ip in _NAT64:
+            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        else:
+            ip = ip.ipv4_mapped or ip.sixtofour or ip
     if ip.is_loopback:
         return policy.allow_loopback_http
     return ip.is_global and not ip.is_multicast

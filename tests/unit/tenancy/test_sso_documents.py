@@ -46,6 +46,35 @@ def test_the_cloud_refuses_anything_but_https_to_a_public_address(url: str) -> N
     assert refused.value.code == "sso_url_not_allowed"
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        # IPv6 forms that carry a private IPv4 address, which Python 3.11 calls global:
+        "https://[::127.0.0.1]/m",  # IPv4-compatible (deprecated)
+        "https://[::a9fe:a9fe]/m",
+        "https://[2002:a9fe:a9fe::1]/m",  # 6to4 of 169.254.169.254
+        "https://[2002:0a00:0001::]/m",  # 6to4 of 10.0.0.1
+        "https://[64:ff9b::a9fe:a9fe]/m",  # NAT64 of 169.254.169.254
+        "https://[64:ff9b::10.0.0.1]/m",
+        "https://[64:ff9b:1::10.0.0.1]/m",  # local-use NAT64
+        # Other spellings of loopback and "this host" (resolved without DNS).
+        "https://2130706433/m",
+        "https://0x7f.1/m",
+        "https://0/m",
+        "https://[::]/m",
+    ],
+)
+def test_ipv6_and_numeric_spellings_of_private_addresses_are_refused(url: str) -> None:
+    with pytest.raises(DocumentRefused) as refused:
+        check_url(url, CLOUD)
+    assert refused.value.code == "sso_url_not_allowed"
+
+
+def test_nat64_and_6to4_of_a_public_address_are_allowed() -> None:
+    assert check_url("https://[64:ff9b::5db8:d70e]/m", CLOUD).address == "64:ff9b::5db8:d70e"
+    assert check_url("https://[2002:5db8:d70e::1]/m", CLOUD).address == "2002:5db8:d70e::1"
+
+
 def test_a_public_address_is_pinned_for_the_connection() -> None:
     destination = check_url("https://93.184.215.14:8443/idp/metadata?x=1", CLOUD)
     assert (destination.address, destination.port, destination.path) == (
