@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import click
 import msgspec
 from rich.table import Table
+from rich.text import Text
 
 from engageiq.provisioning.audit_log import audit_trail
 from engageiq.provisioning.commands import (
@@ -60,6 +62,19 @@ def _since(value: str | None) -> date | None:
         ) from None
 
 
+def _printable(text: str) -> Text:
+    """A table cell of text from the log, which users and identity providers wrote: never read
+    as Rich markup, and control and format characters (escape sequences, bidi overrides) shown
+    as `\\x1b` / `\\u202e`, not obeyed by the operator's terminal."""
+    shown = "".join(
+        c
+        if unicodedata.category(c) not in ("Cc", "Cf")
+        else (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+        for c in text
+    )
+    return Text(shown)
+
+
 def _known(trail: AuditTrail, data: TenantData, slug: str) -> None:
     """NotFound unless the tenant exists or has left a log (a purged tenant has)."""
     if not data.record_exists(slug) and not trail.has_entries(slug):
@@ -100,9 +115,8 @@ def list_entries(
         for view in views:
             actor = view.actor.email or view.actor.operator or view.actor.system or ""
             name = f"{view.target.kind} {view.target.name or view.target.id}".strip()
-            table.add_row(
-                str(view.seq), view.at, actor, view.action, name, view.outcome, view.source_ip
-            )
+            cells = (view.at, actor, view.action, name, view.outcome, view.source_ip)
+            table.add_row(str(view.seq), *(_printable(cell) for cell in cells))
         _out().print(table)
 
     _emit(options, {"tenantId": slug, "entries": msgspec.to_builtins(views)}, human)

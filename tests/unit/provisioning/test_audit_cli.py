@@ -125,3 +125,22 @@ def test_a_tenant_without_record_or_log_is_unknown(run: Run) -> None:
         result = run(*command, "--json")
         assert result.exit_code == 3
         assert error_of(result)["code"] == "unknown_tenant"
+
+
+def test_names_in_the_log_cannot_restyle_or_break_the_operators_table(
+    run: Run, acme: str, target: Target
+) -> None:
+    # A member names a file, a federated user's IdP names their email: Rich markup in either
+    # crashed the listing ("[/x]") or hid text ("[bold]"), and escape sequences reached the
+    # operator's terminal.
+    eve = AuditActor.user("u-eve", "[/x]eve@acme.example")
+    name = "[bold]q3[/bold]\x1b[2J\x1b]8;;https://evil.example\x07deck\u202efdp.exe"
+    audit_trail(target).record(
+        acme, eve, AuditAction.FILE_UPLOADED, AuditTarget("file", "f2", name)
+    )
+    human = run("tenants", "audit", acme)
+    assert human.exit_code == 0, human.output
+    assert "[/x]eve@acme.example" in human.stdout
+    assert "[bold]q3[/bold]\\x1b[2J" in human.stdout
+    assert "\\u202efdp.exe" in human.stdout
+    assert not {"\x1b", "\x07", "\u202e"} & set(human.stdout)
