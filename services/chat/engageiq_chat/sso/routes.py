@@ -24,7 +24,7 @@ from litestar.params import JSONBody
 
 from engageiq_chat.sso.service import SignInRouting, TenantSso, dynamodb_claim_reader
 from engageiq_tenancy.audit import AuditAction, AuditOutcome, AuditTarget
-from engageiq_tenancy.audit.requests import record_audit
+from engageiq_tenancy.audit.requests import record_audit, request_source
 from engageiq_tenancy.audit.write_ahead import records_denial
 from engageiq_tenancy.auth import requires_tenant_admin
 from engageiq_tenancy.context import TenantContext
@@ -237,12 +237,14 @@ class TenantSsoController(Controller):
     ),
 )
 async def route_sign_in(
-    sign_in_routing: NamedDependency[SignInRouting], data: JSONBody[SignInLookup]
+    request: Request[Any, Any, Any],
+    sign_in_routing: NamedDependency[SignInRouting],
+    data: JSONBody[SignInLookup],
 ) -> Response[SignInRoute]:
     """`{"method": "sso", "provider": "<name>"}` when the address's domain signs in with its
     organisation's identity provider (open the Hosted UI with `identity_provider=<name>`),
     else `{"method": "password"}`. Never names the organisation."""
-    route = await sign_in_routing.route(data.email)
+    route = await sign_in_routing.route(data.email, request_source(request).source_ip)
     answer = SignInRoute("sso", route.provider) if route.provider else SignInRoute("password")
     return Response(answer, headers={"Cache-Control": "no-store"})
 

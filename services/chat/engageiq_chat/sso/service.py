@@ -31,6 +31,11 @@ CACHE_SECONDS: Final = 60.0
 CACHE_ENTRIES: Final = 4096
 READS_PER_SECOND: Final = 20.0
 READ_BURST: Final = 40.0
+CLIENT_READS_PER_SECOND: Final = 1.0
+CLIENT_READ_BURST: Final = 10.0
+"""Per client address (as the edge reports it): one client sending made-up domains takes at
+most this share of the process's bound, not all of it (everyone's sign-in needs the rest)."""
+CLIENTS_REMEMBERED: Final = 4096
 
 
 def _api_error(exc: ProvisioningError) -> ApiError:
@@ -133,10 +138,13 @@ class SignInRouting:
         self._clock = clock
         self._refilled = clock()
         self._cache: OrderedDict[str, tuple[float, Route]] = OrderedDict()
+        # Per client: (tokens, last refill); the least recently seen are forgotten first.
+        self._clients: OrderedDict[str, tuple[float, float]] = OrderedDict()
 
-    async def route(self, email: str) -> Route:
+    async def route(self, email: str, client: str = "") -> Route:
         """The route for `email`'s domain; a malformed address or an unclaimed domain signs in
-        with a password. Raises RoutingRateLimited past the read bound, ServiceUnavailable if
+        with a password. `client`: the caller's address ("" when unknown). Raises
+        RoutingRateLimited past the client's or the process's read bound, ServiceUnavailable if
         the claims cannot be read (guessing "password" would mislead a require-SSO user)."""
         domain = email_domain(email)
         if domain is None:
@@ -145,6 +153,7 @@ class SignInRouting:
         cached = self._cache.get(domain)
         if cached is not None and cached[0] > now:
             return cached[1]
+        self._take_client_token(client, now)
         self._take_read_token(now)
         try:
             provider = await anyio.to_thread.run_sync(self._read, domain)
@@ -156,6 +165,15 @@ class SignInRouting:
         while len(self._cache) > self._max_entries:
             self._cache.popitem(last=False)
         return route
+
+    def _take_client_token(self, client: str, now: float) -> None:
+        tokens, refilled = self._clients.pop(client, (CLIENT_READ_BURST, now))
+        tokens = min(CLIENT_READ_BURST, tokens + (now - refilled) * CLIENT_READS_PER_SECOND)
+        self._clients[client] = (tokens - 1 if tokens >= 1 else tokens, now)
+        while len(self._clients) > CLIENTS_REMEMBERED:
+            self._clients.popitem(last=False)
+        if tokens < 1:
+            raise RoutingRateLimited()
 
     def _take_read_token(self, now: float) -> None:
         self._tokens = min(self._burst, self._tokens + (now - self._refilled) * self._rate)
