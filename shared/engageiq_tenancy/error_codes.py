@@ -598,6 +598,14 @@ class Errors:
         "The domain {domain} is already claimed by another organisation.",
         "another organisation claimed a domain (which one is not said)",
     )
+    SSO_DOMAIN_NOT_YOURS = ErrorCode(
+        403,
+        "sso_domain_not_yours",
+        "You can add {domain} only through EngageIQ support: a tenant admin may add their own "
+        "sign-in email's domain; any other domain is added by an operator, who checks that "
+        "your organisation owns it.",
+        "a domain that is neither the tenant's already nor the admin's own email's",
+    )
     SSO_TYPE_CHANGE = ErrorCode(
         409,
         "sso_type_change",

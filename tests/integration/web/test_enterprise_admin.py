@@ -198,7 +198,8 @@ def test_an_admin_connects_oidc_and_sees_an_operators_saml_connection(
     expect(panel.get_by_text(f"engageiq tenants sso set {admin.tenant}")).to_be_visible()
     secret = panel.get_by_label("Client secret")
     expect(secret).to_have_attribute("type", "password")
-    domain = f"corp{secrets.token_hex(3)}.example"
+    # The admin's own email domain: the only new one a tenant admin may claim (decision 0120).
+    domain = admin.email.rpartition("@")[2]
     client_secret = f"secret-{secrets.token_hex(8)}"
 
     # OIDC, from an issuer served on 127.0.0.1 (the local platform fetches loopback http).

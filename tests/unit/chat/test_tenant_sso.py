@@ -38,6 +38,8 @@ def _headers(
     harness: ChatHarness, tenant_id: str = "acme", *, admin: bool = True, **claims: Any
 ) -> dict[str, str]:
     groups = [f"{tenant_id}--member", *([f"{tenant_id}--tenant_admin"] if admin else [])]
+    # A password admin of their own company's domain (the only new domain they may claim).
+    claims.setdefault("email", f"boss@{tenant_id}.example")
     token = harness.tokens.mint(harness.tokens.claims(tenant_id, cognito__groups=groups, **claims))
     return {"Authorization": f"Bearer {token}"}
 
@@ -97,10 +99,10 @@ def test_members_are_refused_and_bad_settings_have_codes(
     assert client.put(SSO, json=_body(idp.oidc(), "a.example"), headers=member).status_code == 403
     admin = _headers(harness)
     cases = [
-        (_body(idp.base_url + "/none", "a.example"), 400, "sso_discovery_missing"),
-        (_body("http://10.1.2.3/", "a.example"), 400, "sso_url_not_allowed"),
+        (_body(idp.base_url + "/none", "acme.example"), 400, "sso_discovery_missing"),
+        (_body("http://10.1.2.3/", "acme.example"), 400, "sso_url_not_allowed"),
         (_body(idp.oidc(), "gmail.com"), 400, "invalid_sso_domain"),
-        ({**_body(idp.oidc(), "a.example"), "tenantId": "globex"}, 400, "invalid_request"),
+        ({**_body(idp.oidc(), "acme.example"), "tenantId": "globex"}, 400, "invalid_request"),
     ]
     for body, status, code in cases:
         answer = client.put(SSO, json=body, headers=admin)
@@ -118,7 +120,9 @@ def test_a_domain_of_another_tenant_is_refused_without_naming_it(
         ).status_code
         == 200
     )
-    answer = client.put(SSO, json=_body(issuer, "globex.example"), headers=_headers(harness))
+    # acme's admin has an address at globex.example (a consultant, say): may try, is refused.
+    consultant = _headers(harness, email="consultant@globex.example")
+    answer = client.put(SSO, json=_body(issuer, "globex.example"), headers=consultant)
     assert (answer.status_code, answer.json()["code"]) == (409, "sso_domain_claimed")
     assert "globex'" not in answer.text
     assert client.get(SSO, headers=_headers(harness)).json() == {"configured": False}
@@ -152,6 +156,8 @@ def test_require_sso_refuses_password_tokens_and_admits_federated_ones(
     unproven = client.put(SSO, json=_body(issuer, "acme.example", require_sso=True), headers=admin)
     assert (unproven.status_code, unproven.json()["code"]) == (409, "sso_unproven")
     assert client.get(SSO, headers=admin).json() == {"configured": False}
+    # Connected first from the password session, then required from one through the provider.
+    assert client.put(SSO, json=_body(issuer, "acme.example"), headers=admin).status_code == 200
     identities = [{"providerName": provider_name("acme"), "providerType": "OIDC"}]
     federated_admin = _headers(harness, identities=identities)
     put = client.put(
@@ -168,3 +174,25 @@ def test_require_sso_refuses_password_tokens_and_admits_federated_ones(
         assert (
             fresh.get("/api/conversations", headers=_headers(harness, "globex")).status_code == 200
         )
+
+
+def test_an_admin_may_claim_only_their_own_email_domain_or_the_tenants_own(
+    client: TestClient[Litestar], harness: ChatHarness, idp: IdpServer
+) -> None:
+    """An unclaimed domain of another company is refused: else any tenant's admin could claim
+    bigcorp.example first and send bigcorp's people to a provider of their own."""
+    issuer = idp.oidc()
+    admin = _headers(harness)
+    answer = client.put(SSO, json=_body(issuer, "acme.example", "bigcorp.example"), headers=admin)
+    assert (answer.status_code, answer.json()["code"]) == (403, "sso_domain_not_yours")
+    assert "bigcorp.example" in answer.json()["message"]
+    assert client.get(SSO, headers=admin).json() == {"configured": False}
+    # An identity provider asserts any email it likes: a federated admin's address is no proof.
+    federated = _headers(harness, email="it@bigcorp.example", identities='[{"providerName":"x"}]')
+    answer = client.put(SSO, json=_body(issuer, "bigcorp.example"), headers=federated)
+    assert (answer.status_code, answer.json()["code"]) == (403, "sso_domain_not_yours")
+    # Their own domain, then (an operator added another) keeping both, is fine.
+    assert client.put(SSO, json=_body(issuer, "acme.example"), headers=admin).status_code == 200
+    operator_added = _body(issuer, "acme.example", "acme-sales.example")
+    refused = client.put(SSO, json=operator_added, headers=admin)
+    assert refused.json()["code"] == "sso_domain_not_yours"

@@ -31,7 +31,15 @@ from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError, documented_errors
 from engageiq_tenancy.settings import ServiceSettings
-from engageiq_tenancy.sso import MAX_DOMAIN_LENGTH, MAX_DOMAINS, SsoConfig, provider_name
+from engageiq_tenancy.sso import (
+    MAX_DOMAIN_LENGTH,
+    MAX_DOMAINS,
+    InvalidDomain,
+    SsoConfig,
+    email_domain,
+    normalise_domain,
+    provider_name,
+)
 from engageiq_tenancy.sso_connections import (
     MAX_CLIENT_ID,
     MAX_CLIENT_SECRET,
@@ -138,6 +146,31 @@ _BAD_SETTINGS = (
 )
 
 
+def _domains_not_yours(
+    tenant: TenantContext, domains: list[str], existing: SsoConfig | None
+) -> list[str]:
+    """The domains a tenant admin may not claim themselves: any but those the tenant holds
+    already and their own sign-in email's, when Cognito verified that mailbox (a password
+    user: the invitation's temporary password went there). An identity provider can assert
+    any email, so a federated admin's does not count. Otherwise any tenant's admin could claim
+    another company's domain first and send its people to their own provider; a new domain
+    is added by an operator (`engageiq tenants sso set`), who checks ownership. Malformed
+    domains are left to `clean_domains` (400 `invalid_sso_domain`)."""
+    allowed = set(existing.domains) if existing else set()
+    own = None if tenant.federated else email_domain(tenant.username)
+    if own is not None:
+        allowed.add(own)
+    refused = []
+    for raw in domains:
+        try:
+            domain = normalise_domain(raw)
+        except InvalidDomain:
+            continue
+        if domain not in allowed:
+            refused.append(domain)
+    return refused
+
+
 class TenantSsoController(Controller):
     path = "/api/tenant/sso"
     tags = ("tenant",)
@@ -162,6 +195,7 @@ class TenantSsoController(Controller):
             *_BAD_SETTINGS,
             *_ADMIN_ONLY,
             Errors.SSO_DOMAIN_CLAIMED,
+            Errors.SSO_DOMAIN_NOT_YOURS,
             Errors.SSO_TYPE_CHANGE,
             Errors.SSO_CHANGED,
             Errors.SSO_UNPROVEN,
@@ -184,6 +218,9 @@ class TenantSsoController(Controller):
         `sso_unproven`), so a provider that does not work cannot lock everyone out."""
         if data.require_sso and not tenant.federated:
             raise ApiError(Errors.SSO_UNPROVEN)
+        existing = await sso.run(partial(sso.connections.config, tenant.tenant_id))
+        if refused := _domains_not_yours(tenant, data.domains, existing):
+            raise ApiError(Errors.SSO_DOMAIN_NOT_YOURS, domain=refused[0])
         oidc = data.oidc
         wanted = SsoRequest(
             OidcSource(oidc.issuer, oidc.client_id, oidc.client_secret),

@@ -236,7 +236,9 @@ export function SsoSettings() {
                 onInput={edit("domains")}
               />
               <p class="hint" id="sso-domains-hint">
-                Separated by commas. A domain can belong to one organisation only.
+                Separated by commas. A domain can belong to one organisation only. You can add your
+                own email&apos;s domain; EngageIQ support adds any other, once it has checked that
+                it is yours.
               </p>
             </div>
             <div class="field">
