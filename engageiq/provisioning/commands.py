@@ -593,10 +593,14 @@ def export(slug: str, directory: Path, env: str, outputs: Path | None, as_json: 
     from engageiq.provisioning.audit_log import OperatorAudit
     from engageiq.provisioning.export import TenantExport
     from engageiq.provisioning.operator_actions import recorded, tenant_target
+    from engageiq.provisioning.tenants import TenantProvisioner
     from engageiq_tenancy.audit.actions import AuditAction
 
     options = _options(env, outputs, as_json)
     target = options.target()
+    # Before the entry: a log of a slug with no tenant would make `tenants create` refuse it
+    # as a purged tenant's (`slug_retained`).
+    TenantProvisioner(target).get(slug)  # unknown tenant: unknown_tenant, as for every command
     with (
         recorded(
             OperatorAudit(target),

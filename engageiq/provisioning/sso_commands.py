@@ -17,6 +17,7 @@ from engageiq.provisioning.audit_log import OperatorAudit
 from engageiq.provisioning.commands import OperatorGroup, _common, _emit, _options, _out
 from engageiq.provisioning.sso_target import connections
 from engageiq.provisioning.targets import Target
+from engageiq.provisioning.tenants import TenantProvisioner
 from engageiq_tenancy.audit import AuditAction, AuditOutcome, AuditTarget
 from engageiq_tenancy.operation_errors import InvalidInput
 from engageiq_tenancy.sso import SsoConfig, provider_name
@@ -188,6 +189,9 @@ def set_sso(
     # The source's five options, by name (`_source`'s parameters).
     request = SsoRequest(_source(**source), domains, require_sso)
     target = options.target()
+    # Before the entry: a log of a slug with no tenant would make `tenants create` refuse it
+    # as a purged tenant's (`slug_retained`).
+    TenantProvisioner(target).get(slug)  # unknown tenant: unknown_tenant, as for every command
     chosen = connections(target)
     detail: dict[str, str | int | bool | None] = {
         "type": "SAML" if isinstance(request.source, SamlSource) else "OIDC",
@@ -234,6 +238,7 @@ def remove_sso(slug: str, env: str, outputs: Path | None, as_json: bool) -> None
     """Remove tenant SLUG's IdP from the pool and its records; password sign-in works again."""
     options = _options(env, outputs, as_json)
     target = options.target()
+    TenantProvisioner(target).get(slug)  # unknown tenant: unknown_tenant, as for every command
     chosen = connections(target)
     if chosen.config(slug) is None:
         # Nothing recorded for a tenant without a connection (a leftover provider alone is

@@ -67,6 +67,7 @@ def test_admin_connects_reads_and_removes_oidc_never_seeing_the_secret(
         "type": "OIDC",
         "providerName": provider_name("acme"),
         "domains": ["acme.example"],
+        "requireSso": False,
         "issuer": issuer,
         "clientId": "engageiq",
     }

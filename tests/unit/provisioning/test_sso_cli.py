@@ -161,3 +161,26 @@ def test_purging_a_tenant_removes_its_single_sign_on(run: Run, idp: IdpServer) -
     assert json.loads(purged.stdout)["sso"] is True
     shown = _show(run)
     assert shown == {"configured": False, "providerOnPool": False, "offeredByClient": False}
+
+
+def test_a_mistyped_slug_leaves_no_audit_log_that_would_block_creating_it(
+    run: Run, idp: IdpServer, tmp_path: Path
+) -> None:
+    # An operator who connects SSO (or exports) before `tenants create`, or mistypes the
+    # slug, gets unknown_tenant, and the slug stays free: a log of a tenant that never existed
+    # would make `create` refuse it as a purged tenant's (`slug_retained`) for 400 days.
+    url = idp.saml()
+    set_sso = run("tenants", "sso", "set", "ghost", "--saml-metadata-url", url,
+                  "--domain", "ghost.example", "--json")  # fmt: skip
+    assert set_sso.exit_code == 3, set_sso.output
+    assert error_of(set_sso)["code"] == "unknown_tenant"
+    removed = run("tenants", "sso", "remove", "ghost", "--json")
+    assert removed.exit_code == 3, removed.output
+    assert error_of(removed)["code"] == "unknown_tenant"
+    exported = run("tenants", "export", "ghost", str(tmp_path / "out"), "--json")
+    assert exported.exit_code == 3, exported.output
+    assert error_of(exported)["code"] == "unknown_tenant"
+    assert error_of(run("tenants", "audit", "ghost", "--json"))["code"] == "unknown_tenant"
+    created = run("tenants", "create", "ghost", "--name", "Ghost",
+                  "--admin-email", "admin@ghost.example", "--json")  # fmt: skip
+    assert created.exit_code == 0, created.output

@@ -82,7 +82,7 @@ def audit_query(
     if action and action not in _ACTIONS:
         raise ApiError(
             Errors.INVALID_AUDIT_FILTER,
-            reason=f"'{action[:64]}' is not an audited action; see docs/security.md.",
+            reason=f"'{action[:64]}' is not an audited action; docs/audit.md lists them.",
         )
     first, last = _day("since", since), _day("until", until)
     if first is not None and last is not None and first > last:

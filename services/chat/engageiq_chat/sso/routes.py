@@ -64,7 +64,9 @@ class SsoView(msgspec.Struct, rename="camel", omit_defaults=True):
     type: Literal["SAML", "OIDC"] | None = None
     provider_name: str | None = None
     domains: list[str] = msgspec.field(default_factory=list)
-    require_sso: bool = False
+    # None only when not configured: a connection always states `requireSso`, false included
+    # (omit_defaults would drop a plain `False`, and clients reading the field would break).
+    require_sso: bool | None = None
     issuer: str | None = None
     client_id: str | None = None
     metadata_url: str | None = None

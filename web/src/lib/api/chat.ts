@@ -909,8 +909,7 @@ export interface components {
             type?: "SAML" | "OIDC" | null;
             providerName?: string | null;
             domains?: string[];
-            /** @default false */
-            requireSso: boolean;
+            requireSso?: boolean | null;
             issuer?: string | null;
             clientId?: string | null;
             metadataUrl?: string | null;
