@@ -158,7 +158,7 @@ class TenantImport:
         record = _load(directory, "tenant.json")
         # The SSO connection is not exported (Cognito alone keeps its secret): requiring it
         # would lock every restored user out until `engageiq tenants sso set` (decision 0120).
-        record.pop("requireSso", None)
+        record["requireSso"] = False
         self.dynamodb.put_item(
             TableName=self.target.tables["tenants"],
             Item=typed(record),

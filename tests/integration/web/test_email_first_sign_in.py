@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
-from playwright.sync_api import Page, Response, expect
+from playwright.sync_api import Page, expect
 
 from engageiq_tenancy.sso import provider_name
 from tests.integration.web.conftest import (
@@ -73,23 +73,18 @@ def sso_tenant(web: WebPlatform, tmp_path_factory: pytest.TempPathFactory) -> It
     sso_cli(web, "remove", admin.tenant)
 
 
-def route_answers(page: Page) -> list[object]:
-    """The JSON of every `POST /api/sign-in/route` the page makes from now on."""
-    answers: list[object] = []
-
-    def keep(response: Response) -> None:
-        if response.url.endswith("/api/sign-in/route"):
-            answers.append(response.json())
-
-    page.on("response", keep)
-    return answers
+def continue_and_route(page: Page) -> object:
+    """Click Continue and return the JSON of the `POST /api/sign-in/route` it made (waited
+    for: a response listener can run after the page has already moved on)."""
+    with page.expect_response(lambda r: r.url.endswith("/api/sign-in/route")) as routed:
+        page.get_by_role("button", name="Continue", exact=True).click()
+    return routed.value.json()
 
 
 def test_email_first_routes_a_password_user_to_the_password_step(
     page: Page, web: WebPlatform
 ) -> None:
     demo = demo_user(web)
-    answers = route_answers(page)
     page.goto(web.url + "/chat")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(page.get_by_label("Password", exact=True)).to_have_count(0)
@@ -97,14 +92,13 @@ def test_email_first_routes_a_password_user_to_the_password_step(
     at_both_sizes(page, "sign-in-email")
 
     page.get_by_label("Email").fill(f"  {demo.email} ")
-    page.get_by_role("button", name="Continue", exact=True).click()
+    assert continue_and_route(page) == {"method": "password"}
     password = page.get_by_label("Password", exact=True)
     expect(password).to_be_focused()
     expect(page.get_by_test_id("announcer")).to_have_text(f"Enter the password for {demo.email}.")
     # The address stays in the form (read-only, for password managers) and can be changed.
     expect(page.get_by_label("Email")).to_have_value(demo.email)
     expect(page.get_by_label("Email")).not_to_be_editable()
-    assert answers == [{"method": "password"}]
     assert axe_violations(page) == []
     at_both_sizes(page, "sign-in-password")
 
@@ -120,15 +114,14 @@ def test_email_first_routes_a_password_user_to_the_password_step(
 def test_an_sso_domain_shows_the_page_the_cloud_would_open(
     page: Page, web: WebPlatform, sso_tenant: SsoTenant
 ) -> None:
-    answers = route_answers(page)
     page.goto(web.url + "/")
     page.get_by_label("Email").fill(f"Rep@{sso_tenant.domain.upper()}")
-    page.get_by_role("button", name="Continue", exact=True).click()
+    answer = continue_and_route(page)
     heading = page.get_by_role("heading", name="Sign in with your organisation")
     expect(heading).to_be_focused()
     provider = provider_name(sso_tenant.admin.tenant)
     # The answer names the provider, never the tenant.
-    assert answers == [{"method": "sso", "provider": provider}]
+    assert answer == {"method": "sso", "provider": provider}
     expect(page.get_by_test_id("sso-provider")).to_have_text(provider)
     expect(page.get_by_text("no Hosted UI")).to_be_visible()
     expect(page.get_by_label("Password", exact=True)).to_have_count(0)
