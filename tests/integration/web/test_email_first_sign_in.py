@@ -144,6 +144,12 @@ def test_an_sso_domain_shows_the_page_the_cloud_would_open(
     assert axe_violations(page) == []
     at_both_sizes(page, "sign-in-sso")
 
+    # An organisation that has not required SSO keeps its password users (the admin who
+    # connected it, say): they go on to the password step with the address kept.
+    page.get_by_role("button", name="Sign in with a password instead").click()
+    expect(page.get_by_label("Password", exact=True)).to_be_focused()
+    expect(page.get_by_label("Email")).to_have_value(f"Rep@{sso_tenant.domain.upper()}")
+
     page.get_by_role("button", name="Use a different email").click()
     expect(page.get_by_label("Email")).to_be_focused()
     expect(page.get_by_label("Email")).to_have_value(f"Rep@{sso_tenant.domain.upper()}")

@@ -116,6 +116,16 @@ export function SignIn() {
     setStep({ kind: "email" });
   };
 
+  /** From the SSO step to the password step, the address kept. */
+  const passwordInstead = () => {
+    const address = email.trim();
+    setError(null);
+    setInfo(null);
+    setEmail(address);
+    setStep({ kind: "password" });
+    announce(`Enter the password for ${address}.`);
+  };
+
   const submit = (event: JSX.TargetedEvent<HTMLFormElement>) => {
     event.preventDefault();
     void run(async () => {
@@ -279,9 +289,17 @@ export function SignIn() {
         </form>
         <div class="auth-links">
           {step.kind === "sso" ? (
-            <button type="button" class="link" onClick={differentEmail}>
-              Use a different email
-            </button>
+            <>
+              <button type="button" class="link" onClick={differentEmail}>
+                Use a different email
+              </button>
+              {/* An organisation that has not required single sign-on keeps its password
+                  users (an admin who connected it, say); one that has, refuses the password
+                  with a sentence (decision 0123). */}
+              <button type="button" class="link" onClick={passwordInstead}>
+                Sign in with a password instead
+              </button>
+            </>
           ) : signingIn ? (
             <button
               type="button"

@@ -18,9 +18,7 @@ export function SsoStep(props: { email: string; provider: string; onError: (e: u
   const [localUrl, setLocalUrl] = useState<string | null>(null);
 
   useEffect(() => {
-    if (cloud) {
-      startHostedSignIn(props.provider).catch(props.onError);
-    } else {
+    if (!cloud) {
       // The same request the cloud makes, with a fresh verifier and state that nothing keeps.
       authorizeRequest(cloudDomain(), props.provider)
         .then((request) => setLocalUrl(request.url))
@@ -28,7 +26,25 @@ export function SsoStep(props: { email: string; provider: string; onError: (e: u
     }
   }, [cloud, props.provider]);
 
-  if (cloud) return <p role="status">Opening your organisation's sign-in page…</p>;
+  // A button rather than an automatic redirect: a person whose organisation has not required
+  // single sign-on may still sign in with a password (the link below the form).
+  if (cloud)
+    return (
+      <div class="sso-step">
+        <p>
+          <strong>{props.email}</strong> belongs to an organisation that signs in with single
+          sign-on.
+        </p>
+        <button
+          type="button"
+          class="primary"
+          autoFocus
+          onClick={() => void startHostedSignIn(props.provider).catch(props.onError)}
+        >
+          Continue to your organisation's sign-in
+        </button>
+      </div>
+    );
   return (
     <div class="sso-step">
       <p>
