@@ -4,7 +4,6 @@ rate-bounded reader of the tenants table (one GetItem by key per miss, never a s
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -12,6 +11,7 @@ import anyio
 import msgspec
 from botocore.exceptions import BotoCoreError, ClientError
 
+from engageiq_chat.public_lookup import ExpiringCache, TokenBucket
 from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError
 from engageiq_tenancy.items import from_item
@@ -99,14 +99,9 @@ class BrandingDirectory:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._read = read
-        self._cache_seconds = cache_seconds
-        self._max_entries = max_entries
-        self._rate = reads_per_second
-        self._burst = burst
-        self._tokens = burst
         self._clock = clock
-        self._refilled = clock()
-        self._cache: OrderedDict[str, tuple[float, PublicBranding]] = OrderedDict()
+        self._reads = TokenBucket(reads_per_second, burst, clock())
+        self._cache: ExpiringCache[PublicBranding] = ExpiringCache(cache_seconds, max_entries)
 
     async def branding(self, slug: str) -> PublicBranding:
         """The slug's branding, or DEFAULT_BRANDING. Raises RateLimited past the read bound; a
@@ -114,29 +109,16 @@ class BrandingDirectory:
         # Malformed slugs share one cache entry, so they behave like any cached unknown slug.
         key = slug if is_valid_tenant_id(slug) else ""
         now = self._clock()
-        cached = self._cache.get(key)
-        if cached is not None and cached[0] > now:
-            return cached[1]
+        cached = self._cache.get(key, now)
+        if cached is not None:
+            return cached
         if not key:
-            return self._remember(key, DEFAULT_BRANDING, now)
-        self._take_read_token(now)
+            return self._cache.put(key, DEFAULT_BRANDING, now)
+        if not self._reads.take(now):
+            raise RateLimited()
         try:
             item = await anyio.to_thread.run_sync(self._read, key)
         except (BotoCoreError, ClientError):
             # The sign-in page must still render; the default reveals nothing.
             return DEFAULT_BRANDING
-        return self._remember(key, _branding_of(item), now)
-
-    def _take_read_token(self, now: float) -> None:
-        self._tokens = min(self._burst, self._tokens + (now - self._refilled) * self._rate)
-        self._refilled = now
-        if self._tokens < 1:
-            raise RateLimited()
-        self._tokens -= 1
-
-    def _remember(self, key: str, branding: PublicBranding, now: float) -> PublicBranding:
-        self._cache[key] = (now + self._cache_seconds, branding)
-        self._cache.move_to_end(key)
-        while len(self._cache) > self._max_entries:
-            self._cache.popitem(last=False)
-        return branding
+        return self._cache.put(key, _branding_of(item), now)

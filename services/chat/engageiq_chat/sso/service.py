@@ -5,7 +5,6 @@ cache in front of a rate-bounded reader of the domain claims, one GetItem by key
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
@@ -14,6 +13,7 @@ import anyio
 import structlog
 from botocore.exceptions import BotoCoreError, ClientError
 
+from engageiq_chat.public_lookup import BucketsPerKey, ExpiringCache, TokenBucket
 from engageiq_tenancy import aws
 from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError, ServiceUnavailable
@@ -133,16 +133,12 @@ class SignInRouting:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._read = read
-        self._cache_seconds = cache_seconds
-        self._max_entries = max_entries
-        self._rate = reads_per_second
-        self._burst = burst
-        self._tokens = burst
         self._clock = clock
-        self._refilled = clock()
-        self._cache: OrderedDict[str, tuple[float, Route]] = OrderedDict()
-        # Per client: (tokens, last refill); the least recently seen are forgotten first.
-        self._clients: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._reads = TokenBucket(reads_per_second, burst, clock())
+        self._clients = BucketsPerKey(
+            CLIENT_READS_PER_SECOND, CLIENT_READ_BURST, CLIENTS_REMEMBERED
+        )
+        self._cache: ExpiringCache[Route] = ExpiringCache(cache_seconds, max_entries)
 
     async def route(self, email: str, client: str = "") -> Route:
         """The route for `email`'s domain; a malformed address or an unclaimed domain signs in
@@ -153,34 +149,14 @@ class SignInRouting:
         if domain is None:
             return Route(None)
         now = self._clock()
-        cached = self._cache.get(domain)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        self._take_client_token(client, now)
-        self._take_read_token(now)
+        cached = self._cache.get(domain, now)
+        if cached is not None:
+            return cached
+        # The client's own bucket first: a refused flood takes nothing from everyone's.
+        if not self._clients.take(client, now) or not self._reads.take(now):
+            raise RoutingRateLimited()
         try:
             provider = await anyio.to_thread.run_sync(self._read, domain)
         except (BotoCoreError, ClientError) as exc:
             raise ServiceUnavailable() from exc
-        route = Route(provider)
-        self._cache[domain] = (now + self._cache_seconds, route)
-        self._cache.move_to_end(domain)
-        while len(self._cache) > self._max_entries:
-            self._cache.popitem(last=False)
-        return route
-
-    def _take_client_token(self, client: str, now: float) -> None:
-        tokens, refilled = self._clients.pop(client, (CLIENT_READ_BURST, now))
-        tokens = min(CLIENT_READ_BURST, tokens + (now - refilled) * CLIENT_READS_PER_SECOND)
-        self._clients[client] = (tokens - 1 if tokens >= 1 else tokens, now)
-        while len(self._clients) > CLIENTS_REMEMBERED:
-            self._clients.popitem(last=False)
-        if tokens < 1:
-            raise RoutingRateLimited()
-
-    def _take_read_token(self, now: float) -> None:
-        self._tokens = min(self._burst, self._tokens + (now - self._refilled) * self._rate)
-        self._refilled = now
-        if self._tokens < 1:
-            raise RoutingRateLimited()
-        self._tokens -= 1
+        return self._cache.put(domain, Route(provider), now)
