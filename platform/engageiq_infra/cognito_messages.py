@@ -14,20 +14,25 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from email.utils import parseaddr
-from pathlib import Path
 from typing import Any, Final
 
 import pulumi
 import pulumi_aws as aws
 
+from engageiq_infra.cognito_triggers import (
+    HANDLERS,
+    LAMBDA_RUNTIME,
+    LAMBDA_TIMEOUT_SECONDS,
+    invoked_by_pool,
+    logs_and_role,
+    write_own_logs,
+)
 from engageiq_infra.config import CustomDomain
-from engageiq_infra.policies import assume_role_by_service, document
+from engageiq_infra.policies import document
 from engageiq_tenancy.resources import Environment
 
 PRODUCT_NAME: Final = "EngageIQ"
-HANDLER_SOURCE: Final = Path(__file__).with_name("lambdas") / "custom_message.py"
-LAMBDA_RUNTIME: Final = "python3.12"
-LAMBDA_TIMEOUT_SECONDS: Final = 5  # Cognito waits at most 5 s for a trigger
+HANDLER_SOURCE: Final = HANDLERS / "custom_message.py"
 # Fallback templates, used if the function cannot be reached. Cognito requires {####} in
 # both and {username} in the invitation.
 INVITATION_SUBJECT: Final = f"You are invited to {PRODUCT_NAME}"
@@ -67,31 +72,13 @@ class CognitoMessages(pulumi.ComponentResource):
         self._args = args
         child = pulumi.ResourceOptions(parent=self)
         function_name = f"engageiq-{args.environment}-cognito-messages"
-        self.log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs",
-            name=f"/aws/lambda/{function_name}",
-            retention_in_days=args.log_retention_days,
-            opts=child,
-        )
-        self.role = aws.iam.Role(
-            f"{name}-role",
-            name=function_name,
-            assume_role_policy=assume_role_by_service("lambda.amazonaws.com"),
-            opts=child,
+        self.log_group, self.role = logs_and_role(
+            name, function_name, args.log_retention_days, child
         )
         logs = aws.iam.RolePolicy(
             f"{name}-logs-policy",
             role=self.role.id,
-            policy=document(
-                [
-                    {
-                        "Sid": "WriteOwnLogs",
-                        "Effect": "Allow",
-                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                        "Resource": self.log_group.arn.apply(lambda arn: f"{arn}:*"),
-                    }
-                ]
-            ),
+            policy=document([write_own_logs(self.log_group)]),
             opts=child,
         )
         self.function = aws.lambda_.Function(
@@ -154,14 +141,7 @@ class CognitoMessages(pulumi.ComponentResource):
         """After the user pool and the distribution exist: Cognito may invoke the function,
         and (without a custom domain) the function may read the web URL from SSM."""
         child = pulumi.ResourceOptions(parent=self)
-        aws.lambda_.Permission(
-            f"{self._name}-invoked-by-cognito",
-            action="lambda:InvokeFunction",
-            function=self.function.name,
-            principal="cognito-idp.amazonaws.com",
-            source_arn=user_pool.arn,
-            opts=child,
-        )
+        invoked_by_pool(self._name, self.function, user_pool, child)
         if self._args.domain:
             return
         parameter = aws.ssm.Parameter(

@@ -12,19 +12,23 @@ provider -> tenant mapping, never from an identity provider (decision 0121).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Final
 
 import pulumi
 import pulumi_aws as aws
 
-from engageiq_infra.policies import assume_role_by_service, document
+from engageiq_infra.cognito_triggers import (
+    HANDLERS,
+    LAMBDA_RUNTIME,
+    LAMBDA_TIMEOUT_SECONDS,
+    invoked_by_pool,
+    logs_and_role,
+    write_own_logs,
+)
+from engageiq_infra.policies import document
 from engageiq_tenancy.resources import Environment
 
-HANDLER_SOURCE: Final = Path(__file__).with_name("lambdas") / "tenant_claims.py"
-LAMBDA_RUNTIME: Final = "python3.12"
-# Cognito waits at most 5 s for a trigger; three reads and one group change take milliseconds.
-LAMBDA_TIMEOUT_SECONDS: Final = 5
+HANDLER_SOURCE: Final = HANDLERS / "tenant_claims.py"
 EVENT_VERSION: Final = "V2_0"
 TABLE_VARIABLE: Final = "ENGAGEIQ_TENANTS_TABLE"
 """Read by the handler (its `TABLE_VARIABLE`; a test keeps them equal)."""
@@ -52,29 +56,15 @@ class TenantClaims(pulumi.ComponentResource):
         self._name = name
         child = pulumi.ResourceOptions(parent=self)
         function_name = f"engageiq-{args.environment}-tenant-claims"
-        self.log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs",
-            name=f"/aws/lambda/{function_name}",
-            retention_in_days=args.log_retention_days,
-            opts=child,
-        )
-        self.role = aws.iam.Role(
-            f"{name}-role",
-            name=function_name,
-            assume_role_policy=assume_role_by_service("lambda.amazonaws.com"),
-            opts=child,
+        self.log_group, self.role = logs_and_role(
+            name, function_name, args.log_retention_days, child
         )
         reads = aws.iam.RolePolicy(
             f"{name}-reads",
             role=self.role.id,
             policy=document(
                 [
-                    {
-                        "Sid": "WriteOwnLogs",
-                        "Effect": "Allow",
-                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                        "Resource": self.log_group.arn.apply(lambda arn: f"{arn}:*"),
-                    },
+                    write_own_logs(self.log_group),
                     {
                         # The mapping, the tenant record and removals, by key: no query, no
                         # scan, no write.
@@ -109,14 +99,7 @@ class TenantClaims(pulumi.ComponentResource):
         """After the pool exists (its ARN depends on this function's): Cognito may invoke the
         function for this pool only, and the function may add this pool's users to groups."""
         child = pulumi.ResourceOptions(parent=self)
-        aws.lambda_.Permission(
-            f"{self._name}-invoked-by-cognito",
-            action="lambda:InvokeFunction",
-            function=self.function.name,
-            principal="cognito-idp.amazonaws.com",
-            source_arn=user_pool.arn,
-            opts=child,
-        )
+        invoked_by_pool(self._name, self.function, user_pool, child)
         aws.iam.RolePolicy(
             f"{self._name}-membership",
             role=self.role.id,
