@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from engageiq_tenancy.audit.entries import (
     AuditSource,
     AuditTarget,
     Detail,
+    DetailValue,
     audit_partition,
     check_detail,
     entry_hash,
@@ -46,8 +48,11 @@ from engageiq_tenancy.tenant_ids import KEY_DELIMITER
 log = logging.getLogger("engageiq.audit")
 
 DEFAULT_RETENTION_DAYS: Final = SharedVariables.AUDIT_RETENTION_DAYS.default
-APPEND_ATTEMPTS: Final = 8
-"""Writers of one tenant racing for the head; each loss costs one read and one transaction."""
+APPEND_ATTEMPTS: Final = 12
+"""Writers of one tenant in different processes racing for the head (one process's writers
+take turns, `AuditTrail._turn`); each loss costs one read and one transaction."""
+MAX_PAUSE_SECONDS: Final = 0.4
+"""The longest pause between two attempts: 12 attempts wait about 2 s in all at worst."""
 READ_PAGE: Final = 200
 """Entries read per Query while paging with filters."""
 MAX_EXAMINED: Final = 2_000
@@ -142,6 +147,15 @@ class AuditTrail:
         self._clock = clock
         self._attempts = attempts
         self._pause = pause
+        # One lock per tenant: this process's writers of a tenant append in turn instead of
+        # racing each other for the head (a batch upload is many at once); only writers in
+        # other processes can still lose a race.
+        self._turns: dict[str, threading.Lock] = {}
+        self._turns_lock = threading.Lock()
+
+    def _turn(self, tenant_id: str) -> threading.Lock:
+        with self._turns_lock:
+            return self._turns.setdefault(tenant_id, threading.Lock())
 
     def _dynamodb(self, tenant_id: str) -> Any:
         if self._tenant_clients is not None:
@@ -171,6 +185,20 @@ class AuditTrail:
         checked = check_detail(detail)
         source = source or AuditSource()
         client = self._dynamodb(tenant_id)
+        with self._turn(tenant_id):
+            return self._record(client, tenant_id, actor, action, target, outcome, checked, source)
+
+    def _record(
+        self,
+        client: Any,
+        tenant_id: str,
+        actor: AuditActor,
+        action: AuditAction,
+        target: AuditTarget,
+        outcome: AuditOutcome,
+        checked: dict[str, DetailValue],
+        source: AuditSource,
+    ) -> dict[str, Any]:
         for attempt in range(self._attempts):
             try:
                 head = self._read_head(client, tenant_id)
@@ -180,7 +208,8 @@ class AuditTrail:
                 self._append(client, tenant_id, head, entry)
             except _LostRace:
                 # Another writer of this tenant took the seq; jitter spreads the retries.
-                self._pause(random.uniform(0, 0.02 * (2**attempt)))  # noqa: S311 - jitter
+                pause = min(MAX_PAUSE_SECONDS, 0.02 * (2**attempt))
+                self._pause(random.uniform(0, pause))  # noqa: S311 - jitter
                 continue
             except (ClientError, BotoCoreError) as exc:
                 log.warning(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import urllib.request
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -385,3 +386,23 @@ def test_an_entry_copied_from_another_tenants_chain_is_named(
     copied = {**stored(dynamodb, table, theirs, 2), **entry_key(ours, 2)}
     put(dynamodb, table, copied)
     assert trail.verify(ours).broken_seq == 2
+
+
+def test_one_processs_writers_of_a_tenant_take_turns_instead_of_racing(
+    dynamodb: Any, table: str
+) -> None:
+    """A batch upload is many appends at once in one process: with one attempt each, every
+    one still lands, because they wait for their turn rather than lose a race for the head."""
+    tenant = new_tenant()
+    trail = AuditTrail(dynamodb, table, attempts=1)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        stored_seqs = list(
+            pool.map(
+                lambda n: trail.record(
+                    tenant, BEN, AuditAction.FILE_UPLOADED, AuditTarget("file", f"f{n}")
+                )["seq"],
+                range(16),
+            )
+        )
+    assert sorted(stored_seqs) == list(range(1, 17))
+    assert trail.verify(tenant).intact
