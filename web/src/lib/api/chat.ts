@@ -1855,7 +1855,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (you are not a tenant admin), `tenant_suspended`, `tenant_unavailable`, `direct_access_refused` (cloud: not through the web address). */
+            /** @description `forbidden` (you are not a tenant admin); `tenant_suspended`; `sso_domain_not_yours`: a domain that is neither the tenant's already nor the admin's own email's; `tenant_unavailable`; `direct_access_refused` (cloud: not through the web address). */
             403: {
                 headers: {
                     [name: string]: unknown;
