@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any, Final
 
 import msgspec
@@ -150,6 +151,37 @@ class ConversationStore:
                 ConditionExpression="attribute_exists(pk)",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues=values({":deleted": DELETED, ":expires": expires_at}),
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+    async def retire(self, tenant: TenantContext, conversation_id: str, idle_before: str) -> bool:
+        """Step 1 of a retention deletion (decision 0122): like `mark_deleted`, but only if the
+        conversation is still live and its last activity (`updatedAt`, ISO-8601) is still
+        before `idle_before`, so a message added meanwhile keeps it; it moves to the retiring
+        partition of by_updated (`keys.retiring_partition`), where the next sweep finds it
+        if this one is cut short. False if the condition failed."""
+        try:
+            await self._tables.call(
+                tenant,
+                "update_item",
+                TableName=self._tables.conversations,
+                Key=values(
+                    {"pk": keys.partition(tenant), "sk": keys.conversation_sk(conversation_id)}
+                ),
+                UpdateExpression="SET #status = :deleted, expiresAt = :expires, gsi1pk = :retiring",
+                ConditionExpression="#status = :active AND updatedAt < :before",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=values(
+                    {
+                        ":deleted": DELETED,
+                        ":retiring": keys.retiring_partition(keys.partition(tenant)),
+                        ":active": ACTIVE,
+                        ":before": idle_before,
+                        ":expires": int(time.time()) + DELETED_TTL_SECONDS,
+                    }
+                ),
             )
         except ConditionFailed:
             return False

@@ -8,7 +8,8 @@ leaves nothing visible and the next one finishes it:
    still older than the cut-off (a message added meanwhile makes it newer: it stays). From
    here every route answers 404, the listing drops it, its links stop resolving and a turn
    racing it fails. The mark moves it in the `by_updated` index from the user's listing to
-   the user's retiring partition (`retiring_partition`), where the next run finds it;
+   the user's retiring partition (`conversations.keys.retiring_partition`), where the next
+   run finds it;
 2. its links (both items of each share), its text in the user's stored search index (noted
    dead, then merged away before the sweep ends), its messages (with their feedback and
    citations, which live on the message items), the content issues raised by rating its
@@ -46,7 +47,6 @@ from engageiq_chat.conversations import keys
 from engageiq_chat.conversations.store import (
     ACTIVE,
     DELETED,
-    DELETED_TTL_SECONDS,
     ConversationStore,
 )
 from engageiq_chat.messages.store import MessageStore
@@ -79,17 +79,8 @@ SYSTEM_USER: Final = "retention"
 """The `username` of the context the sweep acts in (the user id is each partition's owner)."""
 DELETE_OBJECTS_MAX: Final = 1000
 """S3 DeleteObjects takes at most 1,000 keys."""
-RETIRING: Final = "RETIRING"
-"""The `by_updated` partition suffix of the conversations a sweep marked (`retiring_partition`)."""
 SCAN_PAGE_ITEMS: Final = 500
 """Index items read per Scan page while finding due conversations."""
-
-
-def retiring_partition(user_partition: str) -> str:
-    """The `by_updated` partition (gsi1pk) a conversation moves to when the sweep marks it:
-    out of the user's listing (`gsi1pk = <tenant>#USER#<user>`), still in the index, so a
-    sweep cut short is finished by the next one without reading the table."""
-    return f"{user_partition}{KEY_DELIMITER}{RETIRING}"
 
 
 @dataclass
@@ -462,7 +453,7 @@ class RetentionSweep:
         if (
             not dry_run
             and conversation.status == ACTIVE
-            and not await self._mark(user, cid, before)
+            and not await self._conversations.retire(user, cid, before)
         ):
             return False
         messages = await self._message_items(user, cid)
@@ -499,34 +490,6 @@ class RetentionSweep:
             )
         await self._messages.purge(user, cid)
         await self._conversations.remove(user, cid)
-        return True
-
-    async def _mark(self, user: TenantContext, conversation_id: str, before: str) -> bool:
-        """Step 1: invisible at once, only if still live and still older than the cut-off."""
-        try:
-            await self._tables.call(
-                user,
-                "update_item",
-                TableName=self._tables.conversations,
-                Key=values(
-                    {"pk": keys.partition(user), "sk": keys.conversation_sk(conversation_id)}
-                ),
-                # Out of the listing (its gsi1pk), still in the index for the next run.
-                UpdateExpression="SET #status = :deleted, expiresAt = :expires, gsi1pk = :retiring",
-                ConditionExpression="#status = :active AND updatedAt < :before",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=values(
-                    {
-                        ":deleted": DELETED,
-                        ":retiring": retiring_partition(keys.partition(user)),
-                        ":active": ACTIVE,
-                        ":before": before,
-                        ":expires": int(time.time()) + DELETED_TTL_SECONDS,
-                    }
-                ),
-            )
-        except ConditionFailed:
-            return False
         return True
 
     async def _query(
