@@ -670,6 +670,7 @@ def main() -> None:
         "baseline": run(baseline(parsed)),
         "ours": run(ours(chunks)),
         "hybrid": run(ours_hybrid(chunks)),
+        "hybrid wordllama": run(ours_hybrid(chunks, WordLlamaEmbedder())),
     }
     if args.before:
         systems = {"baseline": systems["baseline"], "before": run(before(chunks)), **systems}
