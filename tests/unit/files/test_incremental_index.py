@@ -25,6 +25,7 @@ from engageiq_search.manifest import IndexManifest
 from engageiq_search.merge_policy import SEGMENTS_PER_TIER
 from engageiq_search.segment import IndexedChunk
 from engageiq_tenancy.keys import s3_key, s3_tenant_prefix
+from engageiq_tenancy.setting_catalog import EmbedderChoice
 from engageiq_tenancy.settings import ServiceSettings
 from tests.unit.files.index_instances import ACME, Instance
 
@@ -273,3 +274,28 @@ def test_a_failed_merge_fails_no_change_and_is_retried_by_the_next(
     assert len(current.segments) < len(files)  # the next change merged
     assert searchable(instance, "manatee") == set(files)
     assert_only_listed_objects(instance)
+
+
+def test_a_change_of_embedder_reembeds_the_older_segments_over_the_next_changes(
+    service_settings: ServiceSettings,
+) -> None:
+    """Decision 0125: segments embedded otherwise than `ENGAGEIQ_EMBEDDER` says are moved into
+    segments embedded as it says, one per change, with no command; every file stays
+    searchable throughout and nothing unlisted is left."""
+    before = Instance(service_settings, IndexBuildProcess(embedder=EmbedderChoice("wordllama")))
+    old = [add(before, "walrus pricing"), add(before, "walrus terms")]
+    _, current = manifest(before.indexes)
+    assert {e.embedder for e in current.segments} == {"wordllama-l2-256"}
+
+    after = Instance(service_settings, IndexBuildProcess(embedder=EmbedderChoice("none")))
+    new = add(after, "walrus discounts")
+    _, current = manifest(after.indexes)
+    assert sorted(e.embedder for e in current.segments) == ["", "", "wordllama-l2-256"]
+    assert searchable(after, "walrus") == {*old, new}
+
+    newer = add(after, "walrus renewals")
+    _, current = manifest(after.indexes)
+    assert {e.embedder for e in current.segments} == {""}
+    assert set(current.live_files()) == {*old, new, newer}
+    assert searchable(after, "walrus") == {*old, new, newer}
+    assert_only_listed_objects(after)

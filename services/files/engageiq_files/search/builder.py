@@ -37,7 +37,11 @@ from engageiq_files.catalog.catalog import FileCatalog
 from engageiq_files.catalog.records import FileRecord, FileStatus
 from engageiq_files.catalog.versions import superseded_in_build, versions_of
 from engageiq_files.ingestion.chunking import Chunk
-from engageiq_files.search.build_process import IndexBuildFailed, IndexBuildProcess
+from engageiq_files.search.build_process import (
+    NO_EMBEDDER,
+    IndexBuildFailed,
+    IndexBuildProcess,
+)
 from engageiq_files.uploads.store import FileStore
 from engageiq_search.crash_points import crash_point, crash_stage
 from engageiq_search.embedder import embedder_for
@@ -75,9 +79,16 @@ class TenantIndexBuilder:
         self._indexes = indexes
         self._search = search
         self._build_process = build_process or IndexBuildProcess()
-        embedder = embedder_for(self._build_process.embedder)
+        # What the build process embeds with: a stand-in for it (tests) embeds nothing.
+        choice = (
+            self._build_process.embedder
+            if isinstance(self._build_process, IndexBuildProcess)
+            else NO_EMBEDDER
+        )
+        embedder = embedder_for(choice)
         self._embedder_id = embedder.id if embedder is not None else ""
-        """The id segments' vectors must carry; others are embedded again (`_reembed`)."""
+        """The id segments' vectors must carry; others are embedded again
+        (`_reembed_blocking`)."""
         self._tenants: dict[str, _TenantBuilds] = {}
 
     async def apply(self, tenant: TenantContext, changed: Collection[str]) -> None:
