@@ -29,10 +29,13 @@ production parsers and chunker; then, per retrieval system and split:
   neither sentence holds one; tests/unit/bench checks it), so it scores 0 on "offline" and 1
   on "abstains".
 
-`hybrid` is our index's BM25 ranking fused with a dense ranking of the same chunks (wordllama
-vectors of each chunk's indexed text, int8 as a segment stores them) by reciprocal rank fusion
-with `engageiq_search.fusion`'s constants (decision 0106); `--tune` prints the dev split's
-retrieval figures over a grid of those constants and embedders instead (dev only, always).
+`hybrid` is our index as the services search it by default: BM25 fused with a dense ranking
+of e5 vectors of each chunk and its two-sentence windows (decision 0125), int8 as a segment
+stores them, by reciprocal rank fusion with `engageiq_search.fusion`'s constants for e5;
+`hybrid wordllama` the same with wordllama's vectors and constants (decision 0106). `--tune`
+prints the dev split's retrieval figures over a grid of embedders, window sizes, ways of
+scoring a chunk, fusion constants and a score-level blend instead (dev only, always;
+`--tune-only NAME` runs one embedder of `TUNE_EMBEDDERS`).
 
 `baseline` is bm25s over the parsed files' paragraphs (blank-line separated, a PDF page or a
 sheet's rows without blank lines stay whole) with bm25s's own tokenizer and English stop

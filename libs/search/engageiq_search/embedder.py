@@ -193,11 +193,12 @@ class E5Embedder:
     files of the package, loaded once per process (the weights are mapped, shared by every
     process that maps them).
 
-    Cost on this 2-core machine (bench/dense_speed.py): a question 12-30 ms, chunks of 1,000
-    characters 2-6 a second; hundreds of times wordllama's. The engine runs outside the GIL
-    (ctypes releases it), on OpenMP threads told to sleep rather than spin while they wait
-    (`OMP_WAIT_POLICY=PASSIVE`, unless the environment says otherwise): spinning threads on
-    busy shared cores measured 10x slower p50."""
+    Cost on this shared 2-core machine (bench/retrieval.py, bench/ingestion_embedders.py): a
+    question ~12 ms quiet, 27-46 ms p50 under load; 0.7-3 chunks of ~1,000 characters a
+    second with their sentence windows: hundreds of times wordllama's. The engine runs
+    outside the GIL (ctypes releases it), on OpenMP threads told to sleep rather than spin
+    while they wait (`OMP_WAIT_POLICY=PASSIVE`, unless the environment says otherwise):
+    spinning threads on busy shared cores measured 10x slower p50."""
 
     _lock: Final = threading.Lock()
     _model: E5 | None = None
