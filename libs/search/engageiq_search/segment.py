@@ -28,7 +28,7 @@ reads these segments (it ignores what it does not know, and their embedder id is
 own, so it ranks them by BM25 until it is replaced), so instances of both ages can serve one
 tenant during a deploy. Which vectors a segment holds is named by the embedder id, which
 includes the window size: a segment embedded otherwise than the configured embedder is
-embedded again by a merge (`merge_policy.merge_due`)."""
+embedded again, a bounded share per change (`merge_policy.reembed_due`)."""
 
 from __future__ import annotations
 
@@ -429,6 +429,8 @@ class Segment:
                 )
                 if len(windows.owner) != embedder.get("windows", 0):
                     raise ValueError("index segment members disagree")
+            elif embedder.get("windows"):
+                raise ValueError("index segment members disagree")
             vectors = Vectors(
                 str(embedder["id"]),
                 _read_array(archive, "vectors"),

@@ -5,6 +5,9 @@ otherwise is embedded again by a merge, and which segment the policy re-embeds n
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 import zlib
 from collections.abc import Sequence
 
@@ -154,3 +157,28 @@ def test_the_smallest_stale_segment_is_reembedded_first_a_bounded_share_at_a_tim
     assert reembed_due([big], current) == (big, ["x"])  # up to the bound, at least one file
     assert reembed_due([entry("s4", {"f": 2}, "")], "") is None  # BM25 only: nothing to do
     assert reembed_due([entry("s5", {"f": 2}, current)], "") is not None  # drop the vectors
+
+
+def test_a_segment_missing_its_windows_or_miscounting_them_is_refused() -> None:
+    blob = Segment.build(CHUNKS, SentenceVectors()).to_bytes()
+    with zipfile.ZipFile(io.BytesIO(blob)) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    meta = json.loads(members["meta.json"])
+    assert meta["embedder"]["windows"] == 6
+
+    def rewritten(drop: str = "", windows: int = 6) -> bytes:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as archive:
+            for name, data in members.items():
+                if name == "meta.json":
+                    data = json.dumps(
+                        meta | {"embedder": meta["embedder"] | {"windows": windows}}
+                    ).encode()
+                if name != drop:
+                    archive.writestr(name, data)
+        return out.getvalue()
+
+    assert Segment.from_bytes(rewritten()).vectors is not None
+    for broken in (rewritten(drop="window_owner.npy"), rewritten(windows=5)):
+        with pytest.raises(ValueError, match="disagree"):
+            Segment.from_bytes(broken)
