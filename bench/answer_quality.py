@@ -89,7 +89,7 @@ from engageiq_search.fusion import CANDIDATES, DENSE_WEIGHT, RRF_K, reciprocal_r
 from engageiq_search.indexed_text import indexed_text
 from engageiq_search.segment import Segment
 from engageiq_search.tenant_index import IndexedChunk, TenantIndex
-from engageiq_search.vectors import dense_scores, windowed_scores
+from engageiq_search.vectors import WindowVectors, dense_scores, windowed_scores
 from engageiq_tenancy.setting_catalog import SharedVariables
 from tests.support.messages_server import MessagesServer
 
@@ -188,7 +188,10 @@ class Fusion:
 
 DenseMode = str
 """How a chunk's dense score is made: "chunk" (its own vector's cosine), "windows" (its best
-sentence window's), "windows+chunk" (both added: what `TenantIndex` does, decision 0125)."""
+sentence window's), "windows+chunk" (both added: what `TenantIndex` does, decision 0125);
+"pairs" and "pairs+chunk" the same over every other stored window and each chunk's last:
+decision 0125 measured with it, while segments stored overlapping windows, that windows
+which do not overlap lose nothing, and segments store those since."""
 
 
 class Hybrid:
@@ -223,9 +226,11 @@ class Hybrid:
         scores = dense_scores(vector, self.vectors.codes, self.vectors.scales)
         windows = self.vectors.windows
         if mode != "chunk" and windows is not None:
+            if mode.startswith("pairs"):
+                windows = every_other(windows)
             rows = np.arange(len(scores), dtype=np.int64)
             combined = windowed_scores(vector, scores, windows, rows)
-            scores = combined - scores if mode == "windows" else combined
+            scores = combined if mode.endswith("+chunk") else combined - scores
         return scores
 
     def bm25_all(self, query: str) -> Any:
@@ -262,6 +267,17 @@ class Hybrid:
             return [as_passage(c) for c in distinct(hits, TOP_K)]
 
         return search
+
+
+def every_other(windows: WindowVectors) -> WindowVectors:
+    """Each chunk's windows 0, 2, 4, ... and its last: overlapping pairs of sentences thinned
+    to pairs that do not overlap (every sentence still in one)."""
+    place = np.arange(len(windows.owner)) - windows.starts[windows.owner]
+    last = np.r_[windows.owner[1:] != windows.owner[:-1], True] if len(windows.owner) else place
+    keep = (place % 2 == 0) | last.astype(bool)
+    return WindowVectors(
+        windows.codes[keep], windows.scales[keep], windows.owner[keep], windows.chunks
+    )
 
 
 def baseline(parsed: dict[str, list[Section]]) -> Search:
@@ -551,7 +567,13 @@ def tune(chunks: list[IndexedChunk], only: str | None = None) -> None:
         embedder = make()
         hybrid = Hybrid(chunks, embedder, scored_text, index)
         bm25 = [hybrid.bm25(q.text, most) for q in dev]
-        modes = ["chunk", "windows", "windows+chunk"] if embedder.window_sentences else ["chunk"]
+        modes = (
+            ["chunk", "windows", "windows+chunk", "pairs", "pairs+chunk"]
+            if embedder.window_sentences == 2
+            else ["chunk", "windows", "windows+chunk"]
+            if embedder.window_sentences
+            else ["chunk"]
+        )
         for mode in modes:
             label = f"{name}, {mode}"
             dense = [hybrid.dense(q.text, most, mode) for q in dev]

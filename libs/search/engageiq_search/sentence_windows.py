@@ -38,12 +38,20 @@ def sentences(text: str) -> list[str]:
 
 
 def sentence_windows(text: str, size: int) -> list[str]:
-    """Every run of `size` consecutive sentences of `text` (overlapping: one starts at each
-    sentence), or [] when `text` has no more than `size` sentences (the chunk's own vector is
-    then its one window) or `size` is 0."""
+    """`text`'s sentences in runs of `size` that do not overlap, the last run ending at the
+    last sentence (so it may share sentences with the one before): every sentence is in a
+    window and every window has `size` sentences. [] when `text` has no more than `size`
+    sentences (the chunk's own vector is then its one window) or `size` is 0.
+
+    Overlapping runs (one starting at each sentence) scored the same recall@3 on the answer
+    benchmark's dev split with about twice the windows to embed and store, and a lower MRR
+    (0.899 against 0.905, decision 0125)."""
     if size < 1:
         return []
     found = sentences(text)
     if len(found) <= size:
         return []
-    return [" ".join(found[i : i + size]) for i in range(len(found) - size + 1)]
+    starts = list(range(0, len(found) - size + 1, size))
+    if starts[-1] != len(found) - size:
+        starts.append(len(found) - size)
+    return [" ".join(found[i : i + size]) for i in starts]

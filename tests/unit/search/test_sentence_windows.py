@@ -65,6 +65,8 @@ def test_sentences_end_at_stops_line_breaks_and_ideographic_stops() -> None:
         "価格表です。",
         "割引。",
     ]
+    # Runs that do not overlap, the last ending at the last sentence: each sentence in one.
+    assert sentence_windows("A b. C d. E f. G h.", 2) == ["A b. C d.", "E f. G h."]
     assert sentence_windows("A b. C d. E f.", 2) == ["A b. C d.", "C d. E f."]
     assert sentence_windows("A b. C d.", 2) == []  # the chunk is its own window
     assert sentence_windows("A b. C d. E f.", 0) == []
