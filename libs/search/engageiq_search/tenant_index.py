@@ -55,8 +55,8 @@ CANDIDATES_PER_RESULT: Final = 3
 INDEX_OVERHEAD_BYTES: Final = 1024
 WINDOW_SHORTLIST: Final = 200
 """Chunks per segment whose sentence windows are scored (decision 0125): the best by their
-own vector's cosine. Scoring every window of 50,000 chunks (~7 each) would be ~7x the chunk
-scan; the windows of the shortlist cost ~0.1 ms."""
+own vector's cosine. Scoring every window of 50,000 chunks (~5 each in prose) would be ~5x
+the chunk scan; the windows of the shortlist cost ~0.1 ms."""
 MASK_CACHE_ENTRIES: Final = 8
 """Filters (scope, hidden set) whose per-chunk masks an index keeps: one byte per chunk each,
 outside `memory_bytes` (at most 8 bytes a chunk against ~3,000)."""
