@@ -39,10 +39,11 @@ def merge_due(segments: list[SegmentEntry]) -> list[SegmentEntry]:
     return []
 
 
-REEMBED_CHUNKS: Final = 1_000
-"""Live chunks re-embedded at most by one change (decision 0125): e5 embeds ~4 chunks of 1,000
-characters a second with their windows on this machine, so ~4 minutes of a build process,
-within its 600 s limit; a tenant's older segments are re-embedded over its next changes."""
+REEMBED_CHUNKS: Final = 200
+"""Live chunks re-embedded at most by one change (decision 0125): e5 embeds 0.6-3 chunks of
+1,000 characters a second with their windows on this busy 2-core machine, so 1-6 minutes of a
+build process, within its 600 s limit; a tenant's older segments are re-embedded over its
+next changes."""
 
 
 def reembed_due(
