@@ -19,6 +19,11 @@ from engageiq_tenancy.setting_catalog import EmbedderChoice
 
 BUILD_MEMORY_BYTES: Final = 4 * 1024 * 1024 * 1024
 BUILD_TIMEOUT_SECONDS: Final = 600.0
+EMBED_SECONDS_PER_CHUNK: Final = {"e5": 2.0}
+"""Added to a build's time limit per new chunk, by embedder kind (decision 0125): e5 embeds
+0.6-3 chunks of ~1,000 characters a second with their windows on a busy 2-core machine, so a
+large file (a 500-page PDF is ~1,500 chunks) would otherwise time out and fail. Static
+vectors need nothing added."""
 
 
 NO_EMBEDDER: Final = EmbedderChoice("none")
@@ -79,14 +84,15 @@ class IndexBuildProcess:
     def build(self, chunks: list[IndexedChunk]) -> bytes:
         """Blocking: the serialised segment of `chunks` (`Segment.to_bytes`). Raises
         IndexBuildFailed."""
-        return self._run(SegmentJob(chunks, embedder=self.embedder))
+        extra = len(chunks) * EMBED_SECONDS_PER_CHUNK.get(self.embedder.kind, 0.0)
+        return self._run(SegmentJob(chunks, embedder=self.embedder), self.timeout + extra)
 
     def merge(self, segments: list[tuple[bytes, list[str]]]) -> bytes:
         """Blocking: one serialised segment holding the live chunks of `segments`
         ((serialised segment, its dead file ids)). Raises IndexBuildFailed."""
-        return self._run(SegmentJob([], segments, self.embedder))
+        return self._run(SegmentJob([], segments, self.embedder), self.timeout)
 
-    def _run(self, job: SegmentJob) -> bytes:
+    def _run(self, job: SegmentJob, timeout: float) -> bytes:
         parent, child = PROCESS_CONTEXT.Pipe(duplex=True)
         process = PROCESS_CONTEXT.Process(
             target=_child, args=(child, self.memory_bytes), daemon=True
@@ -95,8 +101,8 @@ class IndexBuildProcess:
         child.close()
         try:
             parent.send_bytes(msgspec.msgpack.encode(job))
-            if not parent.poll(self.timeout):
-                raise IndexBuildFailed(f"index build took longer than {self.timeout:g} s")
+            if not parent.poll(timeout):
+                raise IndexBuildFailed(f"index build took longer than {timeout:g} s")
             blob = parent.recv_bytes()
             self.cpu_seconds += msgspec.json.decode(parent.recv_bytes(), type=float)
             return blob
