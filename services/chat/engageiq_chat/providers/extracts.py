@@ -27,7 +27,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from engageiq_chat.providers.asked import absent_names, expected_kind, states
+from engageiq_chat.providers.asked import Kind, absent_names, expected_kind, states
+from engageiq_search.embedder import Embedder
 from engageiq_search.indexed_text import indexed_text
 from engageiq_search.query import query_tokens
 from engageiq_search.tokens import Tokenizer
@@ -42,6 +43,9 @@ MAX_UNIT_CHARS: Final = 400
 RANK_DECAY: Final = 0.2
 """Each place down the retrieval ranking costs a unit this share of its score: search has
 weighed the whole passage (its document, heading and every term), the unit only itself."""
+SEMANTIC_WEIGHT = 2.0
+"""How much a unit's closeness in meaning to the question (with an embedder) counts beside
+its words, each scaled to 0..1 over the units at hand."""
 CONTEXT_WEIGHT: Final = 0.5
 """Terms found only in a unit's context (header row, document name, section, the sentence a
 pronoun refers to) count half: they say what the unit is about, not the answer."""
@@ -201,10 +205,17 @@ def units_of(text: str, passage: int = 0, about: str = "") -> list[Unit]:
 
 
 class ExtractPicker:
-    """Not thread-safe (one tokenizer with its stem cache); one per responder."""
+    """Not thread-safe (one tokenizer with its stem cache); one per responder.
 
-    def __init__(self) -> None:
+    With an `embedder`, each unit is also scored by meaning: its cosine with the question,
+    scaled within the units at hand (the best unit 1, the least like the question 0, so an
+    embedder whose cosines crowd into 0.8-0.9 weighs as much as one that spreads them), at
+    `SEMANTIC_WEIGHT` beside the lexical score scaled the same way. A unit then answers by
+    meaning alone when it shares no word with the question (a paraphrase)."""
+
+    def __init__(self, embedder: Embedder | None = None) -> None:
         self._tokenizer = Tokenizer()
+        self._embedder = embedder
 
     def pick(
         self, question: str, passages: Sequence[str], about: Sequence[str] = ()
@@ -222,26 +233,46 @@ class ExtractPicker:
         ]
         if not units:
             return []
+        tokens = self._tokenizer.tokens
+        bags = [(set(tokens(u.text)), set(tokens(u.context)), len(tokens(u.text))) for u in units]
+        said = {t for bag, context, _ in bags for t in bag | context}
+        if absent_names(self._tokenizer, question, said, passages, about):
+            return []  # the question names something no passage mentions
+        lexical = self._lexical(question, terms, units, bags)
+        if max(coverage for _, coverage in lexical) < MIN_COVERAGE:
+            return []
+        scores = self._combined(question, units, [score for score, _ in lexical])
+        scored = sorted(
+            zip(scores, units, strict=True), key=lambda s: (-s[0], s[1].passage, s[1].order)
+        )
+        return _chosen(scored, expected_kind(question))
+
+    def _lexical(
+        self,
+        question: str,
+        terms: set[str],
+        units: list[Unit],
+        bags: list[tuple[set[str], set[str], int]],
+    ) -> list[tuple[float, float]]:
+        """(score, coverage) of each unit by the question's words: the IDF-weighted terms it
+        holds over a mild length normalisation, and their share of the question's weight; (0,
+        0) for a unit that holds only context or a number in a range."""
         numbers = {
             token: _number(match)
             for match in _NUMBER.findall(question)
             for token in self._tokenizer.tokens(match)[:1]
             if token in terms
         }
-        tokens = self._tokenizer.tokens
-        bags = [(set(tokens(u.text)), set(tokens(u.context)), len(tokens(u.text))) for u in units]
-        said = {t for bag, context, _ in bags for t in bag | context}
-        if absent_names(self._tokenizer, question, said, passages, about):
-            return []  # the question names something no passage mentions
         frequency = Counter(t for bag, context, _ in bags for t in bag | context if t in terms)
         weight = {t: math.log(1 + len(units) / (1 + frequency[t])) for t in terms}
         # fsum: exact whatever the order sets iterate in, so ties break the same in every process.
         total = math.fsum(weight.values())
-        scored: list[tuple[float, float, Unit]] = []
+        scored: list[tuple[float, float]] = []
         for unit, (bag, context, length) in zip(units, bags, strict=True):
             held = {t for t in terms if t in bag}
             if not held - numbers.keys():
-                continue  # context, or a number in a range, alone never makes an answer
+                scored.append((0.0, 0.0))  # context, or a number in a range, alone never answers
+                continue
             if numbers:
                 spans = ranges_of(unit.text)
                 held |= {
@@ -249,26 +280,49 @@ class ExtractPicker:
                 }
             matched = math.fsum(weight[t] for t in held)
             matched += CONTEXT_WEIGHT * math.fsum(weight[t] for t in (terms & context) - held)
-            prior = 1 / (1 + RANK_DECAY * unit.passage)  # passages come best first
-            scored.append((prior * matched / (1 + length / 60) ** 0.3, matched / total, unit))
-        if not scored:
-            return []
-        scored.sort(key=lambda s: (-s[0], s[2].passage, s[2].order))
-        best, coverage, _ = scored[0]
-        if coverage < MIN_COVERAGE:
-            return []
-        kind = expected_kind(question)
-        picked: list[Extract] = []
-        for score, _, unit in scored:
-            if len(picked) == MAX_EXTRACTS or score < RELATIVE_FLOOR * best:
-                break
-            # Close in topic but not the duration or rate asked for; or the same words twice
-            # (overlapping chunks, a sentence pair).
-            unsaid = kind is not None and not states(unit.text, kind)
-            if unsaid or any(unit.text in p.text or p.text in unit.text for p in picked):
-                continue
-            picked.append(Extract(unit.passage, unit.text, round(score, 4)))
-        return picked
+            prior = _prior(unit)
+            scored.append((prior * matched / (1 + length / 60) ** 0.3, matched / total))
+        return scored
+
+    def _combined(self, question: str, units: list[Unit], lexical: list[float]) -> list[float]:
+        """Each unit's score: lexical alone without an embedder, else the lexical score and
+        the cosine with the question, each scaled to 0..1 over the units, the cosine at
+        `SEMANTIC_WEIGHT` and discounted by retrieval rank as the lexical score is."""
+        best = max(lexical)
+        scaled = [score / best for score in lexical]
+        if self._embedder is None or len(units) < 2:
+            return scaled
+        vectors = self._embedder.embed([question, *(u.text for u in units)])
+        cosines = vectors[1:] @ vectors[0]
+        low, high = float(cosines.min()), float(cosines.max())
+        if high - low < 1e-6:
+            return scaled
+        return [
+            lex + SEMANTIC_WEIGHT * _prior(unit) * (float(cos) - low) / (high - low)
+            for lex, cos, unit in zip(scaled, cosines, units, strict=True)
+        ]
+
+
+def _prior(unit: Unit) -> float:
+    """Each place down the retrieval ranking costs `RANK_DECAY` (passages come best first)."""
+    return 1 / (1 + RANK_DECAY * unit.passage)
+
+
+def _chosen(scored: list[tuple[float, Unit]], kind: Kind | None) -> list[Extract]:
+    """The extracts among `scored` (best first): at most `MAX_EXTRACTS` within
+    `RELATIVE_FLOOR` of the best, never one that misses the duration or rate asked for."""
+    best = scored[0][0]
+    picked: list[Extract] = []
+    for score, unit in scored:
+        if len(picked) == MAX_EXTRACTS or score <= 0 or score < RELATIVE_FLOOR * best:
+            break
+        # Close in topic but not the duration or rate asked for; or the same words twice
+        # (overlapping chunks, a sentence pair).
+        unsaid = kind is not None and not states(unit.text, kind)
+        if unsaid or any(unit.text in p.text or p.text in unit.text for p in picked):
+            continue
+        picked.append(Extract(unit.passage, unit.text, round(score, 4)))
+    return picked
 
 
 def passage_about(file_name: str, location: str) -> str:
