@@ -49,11 +49,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
@@ -81,11 +83,12 @@ from engageiq_chat.turns.turn import PASSAGES_PER_TURN
 from engageiq_files.ingestion.chunking import chunk_sections
 from engageiq_files.ingestion.sections import Section
 from engageiq_search.duplicates import distinct
-from engageiq_search.embedder import Embedder, WordLlamaEmbedder
+from engageiq_search.embedder import Embedder, WordLlamaEmbedder, embedder_for
 from engageiq_search.fusion import CANDIDATES, DENSE_WEIGHT, RRF_K, reciprocal_rank_fusion
 from engageiq_search.indexed_text import indexed_text
 from engageiq_search.tenant_index import IndexedChunk, TenantIndex
 from engageiq_search.vectors import dense_scores, quantize
+from engageiq_tenancy.setting_catalog import SharedVariables
 from tests.support.messages_server import MessagesServer
 
 TOP_K = PASSAGES_PER_TURN  # what a chat turn retrieves
@@ -332,12 +335,20 @@ def model_request(
     )
 
 
+@cache
+def answer_picker() -> ExtractPicker:
+    """The offline responder's picker, shared by every system's run (it keeps the vectors of
+    the sentences it has scored): with the embedder `ENGAGEIQ_EMBEDDER` names, as the
+    services configure it, so the responder also picks sentences by meaning (decision 0126)."""
+    return ExtractPicker(embedder_for(SharedVariables.EMBEDDER.read(os.environ)))
+
+
 def run(search: Search) -> list[Outcome]:
     """Every question through `search`, the prompt builder and provider, and the offline
     responder."""
     builder = PromptBuilder(history_token_budget=4000)
     router = IntentRouter()
-    picker = ExtractPicker()
+    picker = answer_picker()
     ranks: list[int | None] = []
     requests: list[ModelRequest] = []
     for q in QUESTIONS:

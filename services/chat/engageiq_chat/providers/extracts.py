@@ -22,10 +22,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final
+
+import numpy as np
+import numpy.typing as npt
 
 from engageiq_chat.providers.asked import Kind, absent_names, expected_kind, states
 from engageiq_search.embedder import Embedder
@@ -46,6 +49,8 @@ weighed the whole passage (its document, heading and every term), the unit only 
 SEMANTIC_WEIGHT = 2.0
 """How much a unit's closeness in meaning to the question (with an embedder) counts beside
 its words, each scaled to 0..1 over the units at hand."""
+UNIT_VECTORS_KEPT: Final = 4096
+"""Unit vectors a picker keeps (1.5 MiB at 384 float32 dimensions)."""
 CONTEXT_WEIGHT: Final = 0.5
 """Terms found only in a unit's context (header row, document name, section, the sentence a
 pronoun refers to) count half: they say what the unit is about, not the answer."""
@@ -216,6 +221,7 @@ class ExtractPicker:
     def __init__(self, embedder: Embedder | None = None) -> None:
         self._tokenizer = Tokenizer()
         self._embedder = embedder
+        self._vectors: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
 
     def pick(
         self, question: str, passages: Sequence[str], about: Sequence[str] = ()
@@ -246,6 +252,20 @@ class ExtractPicker:
             zip(scores, units, strict=True), key=lambda s: (-s[0], s[1].passage, s[1].order)
         )
         return _chosen(scored, expected_kind(question))
+
+    def _unit_vectors(self, embedder: Embedder, texts: list[str]) -> npt.NDArray[np.float32]:
+        """The embedder's vectors of `texts`, (len(texts), dimension); each text embedded once
+        per picker while it stays among the `UNIT_VECTORS_KEPT` last used (the same passages
+        come back turn after turn, and a contextual model takes milliseconds per sentence)."""
+        kept = self._vectors
+        missing = list(dict.fromkeys(t for t in texts if t not in kept))
+        if missing:
+            kept.update(zip(missing, embedder.embed(missing), strict=True))
+        for text in texts:
+            kept.move_to_end(text)
+        while len(kept) > UNIT_VECTORS_KEPT:
+            kept.popitem(last=False)
+        return np.stack([kept[t] for t in texts])
 
     def _lexical(
         self,
@@ -290,10 +310,12 @@ class ExtractPicker:
         `SEMANTIC_WEIGHT` and discounted by retrieval rank as the lexical score is."""
         best = max(lexical)
         scaled = [score / best for score in lexical]
-        if self._embedder is None or len(units) < 2:
+        embedder = self._embedder
+        if embedder is None or len(units) < 2:
             return scaled
-        vectors = self._embedder.embed([question, *(u.text for u in units)])
-        cosines = vectors[1:] @ vectors[0]
+        cosines = self._unit_vectors(embedder, [u.text for u in units]) @ embedder.embed_query(
+            question
+        )
         low, high = float(cosines.min()), float(cosines.max())
         if high - low < 1e-6:
             return scaled
