@@ -6,17 +6,20 @@ A passage is cut into units: a table row (Markdown `| a | b |`, a slide table's 
 CSV or spreadsheet row's `column: value; ...`), a list item, or a sentence of prose. Lines
 are joined into one paragraph only when the next line continues a sentence (starts in lower
 case, with a digit or a bracket after a line without final punctuation): PDF text wraps
-mid-sentence, while a heading line stays a unit of its own. A sentence that starts by
-referring back ("It costs 18 EUR ...") is quoted together with the one before it.
+mid-sentence. A heading line (short, no figure, no sentence end) is no unit: it answers
+nothing, and becomes the context of the units under it. A sentence that starts by referring
+back ("It costs 18 EUR ...") is quoted together with the one before it.
 
 Each unit is scored by the question's terms it holds (the search tokenizer's terms, so
 "pricing" meets "price"), each weighted by its rarity among the units at hand (inverse
 document frequency, as BM25 does), over a mild length normalisation. Context counts at half
-weight: the passage's document name and section. A pipe-table row is read with its header
-row as "column: value" pairs, like CSV and spreadsheet rows. A number in the
-question also matches a range that holds it ("from 21% to 30%", "Seats from: 250; Seats to:
-999", "above 30%"), which is how price tiers and approval levels are written. Deterministic:
-ties keep passage order, then reading order."""
+weight: the passage's document name and section, and the heading above the unit. With an
+embedder (decision 0126), each unit is also scored by meaning, its cosine with the question,
+so that a sentence that answers in other words than the question's is quoted. A pipe-table
+row is read with its header row as "column: value" pairs, like CSV and spreadsheet rows. A
+number in the question also matches a range that holds it ("from 21% to 30%", "Seats from:
+250; Seats to: 999", "above 30%"), which is how price tiers and approval levels are written.
+Deterministic: ties keep passage order, then reading order."""
 
 from __future__ import annotations
 
@@ -40,15 +43,20 @@ MAX_EXTRACTS: Final = 3
 RELATIVE_FLOOR: Final = 0.6
 """A further extract is kept only if it scores at least this share of the best one."""
 MIN_COVERAGE: Final = 0.1
-"""The best extract must hold at least this share of the question's term weight; below it,
-nothing in the passages answers the question (said plainly instead of quoting noise)."""
+"""Without an embedder, some unit must hold at least this share of the question's term
+weight; below it, nothing in the passages answers the question (said plainly instead of
+quoting noise). With one, any shared term is enough: meaning stands in for words, and a
+paraphrase shares few (decision 0126)."""
 MAX_UNIT_CHARS: Final = 400
+HEADING_MAX_CHARS: Final = 80
+"""A longer line without a sentence end is text (a slide's bullet, a wrapped line)."""
 RANK_DECAY: Final = 0.2
 """Each place down the retrieval ranking costs a unit this share of its score: search has
 weighed the whole passage (its document, heading and every term), the unit only itself."""
-SEMANTIC_WEIGHT = 2.0
+SEMANTIC_WEIGHT: Final = 2.0
 """How much a unit's closeness in meaning to the question (with an embedder) counts beside
-its words, each scaled to 0..1 over the units at hand."""
+its words, each scaled to 0..1 over the units at hand (decision 0126: dev figures are flat
+from 1 to 3)."""
 UNIT_VECTORS_KEPT: Final = 4096
 """Unit vectors a picker keeps (1.5 MiB at 384 float32 dimensions)."""
 CONTEXT_WEIGHT: Final = 0.5
@@ -59,6 +67,7 @@ _ROW_SEPARATOR: Final = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$
 _FIELDS: Final = re.compile(r"^[^:;]{1,60}: [^;]*(; [^:;]{1,60}: [^;]*)+$")
 _BULLET: Final = re.compile(r"^(?:[-*•▪◦]|\d{1,2}[.)])\s+")
 _SENTENCE_END: Final = re.compile(r"(?<=[.!?])[\"”')\]]?\s+(?=[\"“(\[]?[A-Z0-9])")
+_HEADING_END: Final = re.compile(r"[.!?:;\u3002\uff01\uff1f]$")
 _CONTINUES: Final = re.compile(r"^[a-z0-9(\[\"“]")
 _ENDS: Final = re.compile(r"[.!?:;]$")
 _REFERS_BACK: Final = re.compile(
@@ -121,6 +130,17 @@ def ranges_of(text: str) -> list[tuple[float, float]]:
     return found
 
 
+def _is_heading(line: str) -> bool:
+    """A line that titles what follows: short, no number, no sentence end ("Incidents and
+    privacy", "«Ya usamos Salesforce»", "Étude de cas : Groupe Valmont"). A figure is never a
+    heading, whatever its punctuation."""
+    return (
+        len(line) <= HEADING_MAX_CHARS
+        and not _HEADING_END.search(line)
+        and not any(c.isdigit() for c in line)
+    )
+
+
 def _is_row(line: str) -> bool:
     return "|" in line or bool(_FIELDS.match(line))
 
@@ -171,16 +191,21 @@ def units_of(text: str, passage: int = 0, about: str = "") -> list[Unit]:
     units: list[Unit] = []
     paragraph: list[str] = []
     header: list[str] = []
+    heading = ""
 
-    def add(unit_text: str, context: str = "") -> None:
+    def add(unit_text: str) -> None:
         unit_text = " ".join(unit_text.split())
         if unit_text:
-            joined = f"{about}\n{context}" if context else about
+            joined = f"{about}\n{heading}" if heading else about
             units.append(Unit(passage, len(units), unit_text[:MAX_UNIT_CHARS], joined))
 
     def end_paragraph() -> None:
-        for sentence in _quoted_sentences(" ".join(paragraph)):
-            add(sentence)
+        nonlocal heading
+        if len(paragraph) == 1 and _is_heading(paragraph[0]):
+            heading = paragraph[0]  # what the units after it are about; it answers nothing
+        else:
+            for sentence in _quoted_sentences(" ".join(paragraph)):
+                add(sentence)
         paragraph.clear()
 
     in_table = False
@@ -227,8 +252,12 @@ class ExtractPicker:
         self, question: str, passages: Sequence[str], about: Sequence[str] = ()
     ) -> list[Extract]:
         """The best units of `passages` for `question`, best first: at most `MAX_EXTRACTS`,
-        each within `RELATIVE_FLOOR` of the best; [] when none reaches `MIN_COVERAGE`.
-        `about[i]` names passage i's document and section (scored as context)."""
+        each within `RELATIVE_FLOOR` of the best; [] when none reaches `MIN_COVERAGE` (with
+        an embedder: when none shares a term with the question), when the question names
+        something no passage mentions, or when none within the floor states the duration or
+        rate asked for. `about[i]` names passage i's document and section (scored as
+        context). With an embedder this embeds the question and each unit not yet seen:
+        blocking, milliseconds a sentence with a contextual model."""
         terms = set(query_tokens(self._tokenizer, question))
         if not terms:
             return []
@@ -245,7 +274,10 @@ class ExtractPicker:
         if absent_names(self._tokenizer, question, said, passages, about):
             return []  # the question names something no passage mentions
         lexical = self._lexical(question, terms, units, bags)
-        if max(coverage for _, coverage in lexical) < MIN_COVERAGE:
+        # Without an embedder, a unit must hold a tenth of the question's term weight; with
+        # one, meaning stands in for words (a paraphrase shares few), so one shared term does.
+        coverage = max(share for _, share in lexical)
+        if coverage <= 0 or (self._embedder is None and coverage < MIN_COVERAGE):
             return []
         scores = self._combined(question, units, [score for score, _ in lexical])
         scored = sorted(
