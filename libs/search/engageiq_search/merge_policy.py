@@ -37,3 +37,35 @@ def merge_due(segments: list[SegmentEntry]) -> list[SegmentEntry]:
         if entry.chunks and entry.chunks - entry.live_chunks > MAX_DEAD_SHARE * entry.chunks:
             return [entry]
     return []
+
+
+REEMBED_CHUNKS: Final = 1_000
+"""Live chunks re-embedded at most by one change (decision 0125): e5 embeds ~4 chunks of 1,000
+characters a second with their windows on this machine, so ~4 minutes of a build process,
+within its 600 s limit; a tenant's older segments are re-embedded over its next changes."""
+
+
+def reembed_due(
+    segments: list[SegmentEntry], embedder_id: str
+) -> tuple[SegmentEntry, list[str]] | None:
+    """The segment to embed again next and which of its live files to move into a new
+    segment now, or None when every segment carries `embedder_id`'s vectors ("" for none).
+    The smallest such segment first; its files in order up to `REEMBED_CHUNKS` live chunks (at
+    least one file). A segment embedded by another embedder, or with other windows, is
+    searched by BM25 alone until then: this is how a change of `ENGAGEIQ_EMBEDDER` reaches
+    existing tenants, with no command to run."""
+    stale = [e for e in segments if e.embedder != embedder_id and e.live_chunks]
+    if not stale:
+        return None
+    entry = min(stale, key=lambda e: (e.live_chunks, e.key))
+    dead = set(entry.dead)
+    moved: list[str] = []
+    total = 0
+    for file_id, count in entry.files.items():
+        if file_id in dead:
+            continue
+        if moved and total + count > REEMBED_CHUNKS:
+            break
+        moved.append(file_id)
+        total += count
+    return entry, moved

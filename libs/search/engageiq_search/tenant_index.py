@@ -29,7 +29,12 @@ import numpy.typing as npt
 
 from engageiq_search.duplicates import distinct
 from engageiq_search.embedder import Embedder
-from engageiq_search.fusion import CANDIDATES, DENSE_WEIGHT, fused_scores, reciprocal_rank_fusion
+from engageiq_search.fusion import (
+    FusionConstants,
+    fused_scores,
+    fusion_for,
+    reciprocal_rank_fusion,
+)
 from engageiq_search.query import query_tokens
 from engageiq_search.segment import (
     IndexedChunk,
@@ -142,10 +147,14 @@ class TenantIndex:
         allowed = self.allowed_masks(files, exclude)
         split = tokenizer()
         tokens = split.tokens(query) if plain_query else query_tokens(split, query)
-        depth = max(wanted, CANDIDATES) if embedder is not None else wanted
+        constants = fusion_for(embedder.id) if embedder is not None else None
+        depth = max(wanted, constants.candidates) if constants is not None else wanted
         lexical = self._lexical(tokens, allowed, depth)
         dense = self._dense(query, embedder, allowed, depth) if embedder is not None else []
-        hits = _fused(lexical, dense, wanted) if dense else lexical[:wanted]
+        if dense and constants is not None:
+            hits = _fused(lexical, dense, wanted, constants)
+        else:
+            hits = lexical[:wanted]
         found = [(self.parts[p].segment.chunks[row], score) for (p, row), score in hits]
         if not collapse:
             return found[:k]
@@ -276,16 +285,19 @@ def read_segment_or_legacy(source: IO[bytes]) -> Segment:
 
 
 def _fused(
-    lexical: list[tuple[_Hit, float]], dense: list[tuple[_Hit, float]], limit: int
+    lexical: list[tuple[_Hit, float]],
+    dense: list[tuple[_Hit, float]],
+    limit: int,
+    constants: FusionConstants,
 ) -> list[tuple[_Hit, float]]:
-    """The two rankings fused by reciprocal rank (`fusion`, tuned on the answer benchmark's
-    dev split, decision 0106), each hit with its fused score."""
+    """The two rankings fused by reciprocal rank (`fusion`, tuned per embedder on the answer
+    benchmark's dev split, decisions 0106 and 0125), each hit with its fused score."""
     hits = list(dict.fromkeys(hit for hit, _ in (*lexical, *dense)))
     number = {hit: n for n, hit in enumerate(hits)}
     rankings = [[number[h] for h, _ in lexical], [number[h] for h, _ in dense]]
-    weights = (1.0, DENSE_WEIGHT)
-    scores = fused_scores(rankings, weights=weights)
-    best = reciprocal_rank_fusion(rankings, weights=weights, limit=limit)
+    weights = (1.0, constants.dense_weight)
+    scores = fused_scores(rankings, k=constants.k, weights=weights)
+    best = reciprocal_rank_fusion(rankings, k=constants.k, weights=weights, limit=limit)
     return [(hits[n], scores[n]) for n in best]
 
 

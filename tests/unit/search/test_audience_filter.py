@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engageiq_search.fusion import fusion_for
 from engageiq_search.query import query_tokens
 from engageiq_search.segment import IndexedChunk, Segment, tokenizer
 from engageiq_search.tenant_index import MASK_CACHE_ENTRIES, IndexPart, TenantIndex, _fused
@@ -41,6 +42,12 @@ class WordVectors:
                 rows[i] += np.random.default_rng(seed).standard_normal(self.dimension)
         lengths = np.linalg.norm(rows, axis=1, keepdims=True)
         return (rows / np.where(lengths > 0, lengths, 1)).astype(np.float32)
+
+    window_sentences = 0
+
+    def embed_query(self, text: str) -> npt.NDArray[np.float32]:
+        vector: npt.NDArray[np.float32] = self.embed([text])[0]
+        return vector
 
 
 @st.composite
@@ -121,7 +128,7 @@ def test_hybrid_filtered_is_unfiltered_without_the_hidden_files(
             h for h in hits if index.parts[h[0][0]].segment.chunks[h[0][1]].file_id not in hidden
         ]
 
-    expected = _fused(shown(lexical), shown(dense), EVERYTHING)
+    expected = _fused(shown(lexical), shown(dense), EVERYTHING, fusion_for(embedder.id))
     assert [(index.parts[p].segment.chunks[row], s) for (p, row), s in expected] == filtered
 
 

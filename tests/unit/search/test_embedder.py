@@ -1,5 +1,5 @@
-"""Embedders (`engageiq_search.embedder`): the setting that picks one, wordllama offline from
-its wheel, and the Bedrock requests (against botocore's Stubber: no AWS here)."""
+"""Embedders (`engageiq_search.embedder`): the setting that picks one, e5 and wordllama offline
+from their wheels, and the Bedrock requests (against botocore's Stubber: no AWS here)."""
 
 from __future__ import annotations
 
@@ -18,10 +18,13 @@ from botocore.stub import Stubber
 
 from engageiq_search.embedder import (
     BedrockEmbedder,
+    E5Embedder,
     WordLlamaEmbedder,
     _load_wordllama,
     embedder_from_setting,
 )
+from engageiq_search.segment import IndexedChunk
+from engageiq_search.tenant_index import TenantIndex
 from engageiq_tenancy.aws import new_client
 from engageiq_tenancy.setting import SettingsError
 from engageiq_tenancy.setting_catalog import (
@@ -36,6 +39,9 @@ TITAN = "amazon.titan-embed-text-v2:0"
 
 def test_the_setting_names_each_embedder() -> None:
     assert embedder_from_setting("none") is None
+    e5 = embedder_from_setting("e5")
+    assert isinstance(e5, E5Embedder)
+    assert (e5.id, e5.dimension, e5.window_sentences) == ("e5-small-q4-384-w2", 384, 2)
     wordllama = embedder_from_setting("wordllama")
     assert isinstance(wordllama, WordLlamaEmbedder)
     assert (wordllama.id, wordllama.dimension) == ("wordllama-l2-256", 256)
@@ -48,8 +54,11 @@ def test_the_setting_names_each_embedder() -> None:
     assert (wide.model_id, wide.dimension) == (TITAN, 1024)
 
 
-def test_wordllama_is_the_default() -> None:
-    assert SharedVariables.EMBEDDER.read({}) == EmbedderChoice("wordllama")
+def test_e5_is_the_default() -> None:
+    assert SharedVariables.EMBEDDER.read({}) == EmbedderChoice("e5")
+    assert SharedVariables.EMBEDDER.read({"ENGAGEIQ_EMBEDDER": "wordllama"}) == EmbedderChoice(
+        "wordllama"
+    )
     assert SharedVariables.EMBEDDER.read({"ENGAGEIQ_EMBEDDER": "none"}) == EmbedderChoice("none")
 
 
@@ -68,7 +77,9 @@ def test_wordllama_is_the_default() -> None:
     ],
 )
 def test_a_bad_setting_names_the_variable_and_the_forms(value: str) -> None:
-    with pytest.raises(ValueError, match="ENGAGEIQ_EMBEDDER must be 'none', 'wordllama' or") as e:
+    with pytest.raises(
+        ValueError, match="ENGAGEIQ_EMBEDDER must be 'none', 'e5', 'wordllama' or"
+    ) as e:
         embedder_from_setting(value)
     assert isinstance(e.value, SettingsError)
 
@@ -102,6 +113,47 @@ def test_wordllama_loads_from_its_wheel_without_the_network() -> None:
     # A fresh load, whatever other tests loaded before: nothing is fetched or cached.
     model = _load_wordllama(128)
     assert model.embedding.shape == (32000, 128)
+
+
+@pytest.mark.usefixtures("no_network")
+def test_e5_embeds_questions_and_passages_from_its_wheel_without_the_network() -> None:
+    e5 = E5Embedder()
+    passages = e5.embed(["Prepaying three years earns 12% off the list price.", " ", "Rabatt"])
+    assert passages.shape == (3, 384)
+    assert passages.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(passages, axis=1), [1, 0, 1], atol=1e-5)
+    question = e5.embed_query("What do we give for paying three years up front?")
+    assert question.shape == (384,)
+    assert not np.allclose(
+        question, e5.embed(["What do we give for paying three years up front?"])[0]
+    )
+    assert float(passages[0] @ question) > float(passages[2] @ question)
+    assert not e5.embed_query(" ").any()
+
+
+def test_search_by_meaning_finds_a_paraphrase_that_bm25_misses() -> None:
+    chunks = [
+        IndexedChunk(
+            "security",
+            "security.md",
+            "Incidents",
+            "Our SOC is staffed around the clock. A breach is notified to affected customers "
+            "within 72 hours. Penetration tests run every quarter.",
+        ),
+        IndexedChunk(
+            "pricing",
+            "pricing.md",
+            "Seats",
+            "The Growth plan costs 40 euros per seat a month. Volume discounts start at 50 "
+            "seats. Support is included in every plan.",
+        ),
+    ]
+    question = "how soon will clients hear from us if we get hacked"
+    e5 = E5Embedder()
+    index = TenantIndex.build(chunks, embedder=e5)
+    assert index.search(question, 1) == []  # no word in common: BM25 finds nothing
+    found = index.search(question, 1, embedder=e5)
+    assert [chunk.file_id for chunk, _ in found] == ["security"]
 
 
 @pytest.mark.parametrize("dimension", [64, 256])

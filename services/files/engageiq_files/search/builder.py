@@ -40,9 +40,10 @@ from engageiq_files.ingestion.chunking import Chunk
 from engageiq_files.search.build_process import IndexBuildFailed, IndexBuildProcess
 from engageiq_files.uploads.store import FileStore
 from engageiq_search.crash_points import crash_point, crash_stage
+from engageiq_search.embedder import embedder_for
 from engageiq_search.index_store import IndexPointer, IndexStore
 from engageiq_search.manifest import IndexManifest, SegmentEntry
-from engageiq_search.merge_policy import merge_due
+from engageiq_search.merge_policy import merge_due, reembed_due
 from engageiq_search.segment import IndexedChunk, Segment
 from engageiq_search.service import TenantSearch
 from engageiq_search.tenant_index import IndexPart, TenantIndex
@@ -74,6 +75,9 @@ class TenantIndexBuilder:
         self._indexes = indexes
         self._search = search
         self._build_process = build_process or IndexBuildProcess()
+        embedder = embedder_for(self._build_process.embedder)
+        self._embedder_id = embedder.id if embedder is not None else ""
+        """The id segments' vectors must carry; others are embedded again (`_reembed`)."""
         self._tenants: dict[str, _TenantBuilds] = {}
 
     async def apply(self, tenant: TenantContext, changed: Collection[str]) -> None:
@@ -126,8 +130,17 @@ class TenantIndexBuilder:
                 log.warning("index_merge_failed", error=repr(exc))
                 return
             if merged is None:
-                return
+                break
             self._remember(tenant, *merged)
+        # One re-embedding per change at most (merge_policy.REEMBED_CHUNKS): a contextual
+        # model embeds a few chunks a second, and the tenant's next upload waits for it.
+        try:
+            reembedded = await anyio.to_thread.run_sync(self._reembed_blocking, tenant)
+        except (IndexBuildFailed, BotoCoreError, ClientError) as exc:
+            log.warning("index_reembed_failed", error=repr(exc))
+            return
+        if reembedded is not None:
+            self._remember(tenant, *reembedded)
 
     def _mark_ready(self, tenant: TenantContext, file_ids: Collection[str]) -> None:
         # Safe without re-reading the index: the published build read the generation after
@@ -282,6 +295,43 @@ class TenantIndexBuilder:
         # Written at the generation published, so the sweep of older objects leaves them.
         self._indexes.delete_replaced(tenant, replaced)
         log.info("index_segments_merged", merged=len(due), chunks=len(segment))
+        return published, result, {key: segment}
+
+    def _reembed_blocking(self, tenant: TenantContext) -> _Published | None:
+        """Move some live files of a segment embedded otherwise than `ENGAGEIQ_EMBEDDER` says
+        into a new segment embedded as it says (`merge_policy.reembed_due`; the old segment
+        keeps them as dead, or leaves the manifest when none is left); None when none is
+        stale or another publish got there first. Publishes at the generation the index
+        already covers, as a merge does."""
+        pointer = self._indexes.pointer(tenant)
+        if not pointer.segmented or pointer.key is None:
+            return None
+        manifest = self._indexes.manifest(tenant, pointer.key)
+        if manifest is None or (plan := reembed_due(manifest.segments, self._embedder_id)) is None:
+            return None
+        entry, moved = plan
+        blob = self._store.get_bytes(tenant, entry.key)
+        if blob is None:
+            return None
+        kept = sorted(set(entry.files) - set(moved))
+        rewritten = self._build_process.merge([(blob, kept)])
+        key = self._indexes.put_segment(tenant, rewritten, pointer.generation)
+        segment = Segment.from_bytes(rewritten)
+        old = entry.with_dead(set(moved))
+        entries = [e for e in manifest.segments if e.key != entry.key]
+        if old.live_chunks:
+            entries.append(old)
+        files = {f: entry.files[f] for f in moved}
+        entries.append(
+            SegmentEntry(key, files, bytes=len(rewritten), embedder=_embedder_id(segment))
+        )
+        result = IndexManifest(segments=entries)
+        published = self._indexes.publish(tenant, result, pointer, [key])
+        if published is None:
+            return None
+        if not old.live_chunks:
+            self._indexes.delete_replaced(tenant, [entry.key])
+        log.info("index_segment_reembedded", files=len(moved), chunks=len(segment))
         return published, result, {key: segment}
 
     def _remember(
