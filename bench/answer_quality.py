@@ -21,7 +21,9 @@ production parsers and chunker; then, per retrieval system and split:
   Messages stub (tests/support/messages_server.py), whose body holds the fact;
 - offline: the share of offline-responder answers that hold the fact; cites doc: the share
   that cite the question's file; abstains: the share that quote nothing although the
-  question is answerable;
+  question is answerable. Every system is answered by the same responder, which picks
+  sentences by meaning too with the embedder `ENGAGEIQ_EMBEDDER` names (default e5;
+  `ENGAGEIQ_EMBEDDER=none` measures the words-only responder; decision 0126);
 - does not say: on unanswerable questions, the share of offline answers that say the
   documents do not say (the responder's `NO_MATCH`, or `NO_DOCUMENTS` when nothing was
   retrieved) and quote and cite nothing, instead of quoting something loosely related.
