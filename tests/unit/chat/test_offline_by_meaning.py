@@ -120,6 +120,24 @@ def test_a_duration_asked_for_is_still_required_by_meaning() -> None:
     assert NO_MATCH in answer.text  # close in meaning, but no "N days" in it
 
 
+def test_a_question_in_the_documents_is_not_an_answer_by_meaning() -> None:
+    checklist = Passage(
+        "playbook",
+        "discovery-call-playbook.md",
+        "Users: how many sellers will use it every week?\n\n"
+        "On request, Lumora returns customer data in CSV format before deletion.\n\n"
+        "Backups are taken every hour.",
+        "Checklist",
+    )
+    # The embedder rates the checklist's question as close as the answer (e5 does: a
+    # question is close to any question); only the answer is quoted.
+    answer = answer_to(
+        "Will we get our data back before it is wiped?", SameTopic(("?", "CSV")), checklist
+    )
+    assert "CSV format" in answer.text
+    assert "how many sellers" not in answer.text
+
+
 def test_a_heading_is_context_never_the_quote() -> None:
     answer = answer_to("What about audits?", None, AUDITS)
     assert "- Audits\n" not in answer.text + "\n"

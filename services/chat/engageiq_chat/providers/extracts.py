@@ -68,6 +68,7 @@ _FIELDS: Final = re.compile(r"^[^:;]{1,60}: [^;]*(; [^:;]{1,60}: [^;]*)+$")
 _BULLET: Final = re.compile(r"^(?:[-*•▪◦]|\d{1,2}[.)])\s+")
 _SENTENCE_END: Final = re.compile(r"(?<=[.!?])[\"”')\]]?\s+(?=[\"“(\[]?[A-Z0-9])")
 _HEADING_END: Final = re.compile(r"[.!?:;\u3002\uff01\uff1f]$")
+_ASKS: Final = re.compile(r"[?\uff1f][\"”»')\]]*$")
 _CONTINUES: Final = re.compile(r"^[a-z0-9(\[\"“]")
 _ENDS: Final = re.compile(r"[.!?:;]$")
 _REFERS_BACK: Final = re.compile(
@@ -351,8 +352,14 @@ class ExtractPicker:
         low, high = float(cosines.min()), float(cosines.max())
         if high - low < 1e-6:
             return scaled
+        # A question in the documents (a checklist's, an FAQ's) asks rather than answers, and a
+        # question is close in meaning to any question: only its words count.
         return [
-            lex + SEMANTIC_WEIGHT * _prior(unit) * (float(cos) - low) / (high - low)
+            lex
+            + (0 if _ASKS.search(unit.text) else SEMANTIC_WEIGHT)
+            * _prior(unit)
+            * (float(cos) - low)
+            / (high - low)
             for lex, cos, unit in zip(scaled, cosines, units, strict=True)
         ]
 
