@@ -21,7 +21,9 @@ production parsers and chunker; then, per retrieval system and split:
   Messages stub (tests/support/messages_server.py), whose body holds the fact;
 - offline: the share of offline-responder answers that hold the fact; cites doc: the share
   that cite the question's file; abstains: the share that quote nothing although the
-  question is answerable;
+  question is answerable. Every system is answered by the same responder, which picks
+  sentences by meaning too with the embedder `ENGAGEIQ_EMBEDDER` names (default e5;
+  `ENGAGEIQ_EMBEDDER=none` measures the words-only responder; decision 0126);
 - does not say: on unanswerable questions, the share of offline answers that say the
   documents do not say (the responder's `NO_MATCH`, or `NO_DOCUMENTS` when nothing was
   retrieved) and quote and cite nothing, instead of quoting something loosely related.
@@ -52,11 +54,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
@@ -391,12 +395,20 @@ def model_request(
     )
 
 
+@cache
+def answer_picker() -> ExtractPicker:
+    """The offline responder's picker, shared by every system's run (it keeps the vectors of
+    the sentences it has scored): with the embedder `ENGAGEIQ_EMBEDDER` names, as the
+    services configure it, so the responder also picks sentences by meaning (decision 0126)."""
+    return ExtractPicker(embedder_for(SharedVariables.EMBEDDER.read(os.environ)))
+
+
 def run(search: Search) -> list[Outcome]:
     """Every question through `search`, the prompt builder and provider, and the offline
     responder."""
     builder = PromptBuilder(history_token_budget=4000)
     router = IntentRouter()
-    picker = ExtractPicker()
+    picker = answer_picker()
     ranks: list[int | None] = []
     requests: list[ModelRequest] = []
     for q in QUESTIONS:

@@ -137,3 +137,6 @@ def test_every_prompt_tells_the_model_to_say_the_documents_do_not_say(intent: In
     assert "the uploaded documents do not say" in stable
     assert "cite nothing for it" in stable
     assert "only close in topic" in stable
+    # Decision 0126: what is checked before citing, and partial answers say what is missing.
+    assert "same plan, product, customer, region and period" in stable
+    assert "answer the parts the documents state and say which they do not" in stable

@@ -35,13 +35,17 @@ BASE_RULES: Final = (
 )
 NOT_IN_DOCUMENTS_RULE: Final = (
     "When the reference documents do not answer the question, say so plainly: tell the rep "
-    "that the uploaded documents do not say, and cite nothing for it. Do not cite or quote a "
-    "passage that is only close in topic (another plan, product, customer, region or "
-    "period, or the same subject without the figure asked for) as if it answered. Cite a "
-    "document only for what it states."
+    "that the uploaded documents do not say, and cite nothing for it. Before you cite a "
+    "passage, check that it is about the same plan, product, customer, region and period as "
+    "the question and states what was asked (the figure, date, duration or name); a passage "
+    "that is only close in topic does not answer, so do not cite or quote it as if it did. "
+    "A passage may answer in other words than the rep's: that is an answer. When a question "
+    "has several parts, answer the parts the documents state and say which they do not. Cite "
+    "a document only for what it states."
 )
-"""Decision 0107: an answer that is not in the documents is "the documents do not say", for
-the model as for the offline responder, never the nearest passage cited as if it answered."""
+"""Decisions 0107 and 0126: an answer that is not in the documents is "the documents do not
+say", for the model as for the offline responder, never the nearest passage cited as if it
+answered; a paraphrase that states the fact does answer."""
 TRUST_RULE: Final = (
     "Each search result's title ends with its status: verified (with the date it was "
     "verified and the date its review is due), stale (verified once, but its review date has "

@@ -6,28 +6,35 @@ A passage is cut into units: a table row (Markdown `| a | b |`, a slide table's 
 CSV or spreadsheet row's `column: value; ...`), a list item, or a sentence of prose. Lines
 are joined into one paragraph only when the next line continues a sentence (starts in lower
 case, with a digit or a bracket after a line without final punctuation): PDF text wraps
-mid-sentence, while a heading line stays a unit of its own. A sentence that starts by
-referring back ("It costs 18 EUR ...") is quoted together with the one before it.
+mid-sentence. A heading line (short, no figure, no sentence end) is no unit: it answers
+nothing, and becomes the context of the units under it. A sentence that starts by referring
+back ("It costs 18 EUR ...") is quoted together with the one before it.
 
 Each unit is scored by the question's terms it holds (the search tokenizer's terms, so
 "pricing" meets "price"), each weighted by its rarity among the units at hand (inverse
 document frequency, as BM25 does), over a mild length normalisation. Context counts at half
-weight: the passage's document name and section. A pipe-table row is read with its header
-row as "column: value" pairs, like CSV and spreadsheet rows. A number in the
-question also matches a range that holds it ("from 21% to 30%", "Seats from: 250; Seats to:
-999", "above 30%"), which is how price tiers and approval levels are written. Deterministic:
-ties keep passage order, then reading order."""
+weight: the passage's document name and section, and the heading above the unit. With an
+embedder (decision 0126), each unit is also scored by meaning, its cosine with the question,
+so that a sentence that answers in other words than the question's is quoted. A pipe-table
+row is read with its header row as "column: value" pairs, like CSV and spreadsheet rows. A
+number in the question also matches a range that holds it ("from 21% to 30%", "Seats from:
+250; Seats to: 999", "above 30%"), which is how price tiers and approval levels are written.
+Deterministic: ties keep passage order, then reading order."""
 
 from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from engageiq_chat.providers.asked import absent_names, expected_kind, states
+import numpy as np
+import numpy.typing as npt
+
+from engageiq_chat.providers.asked import Kind, absent_names, expected_kind, states
+from engageiq_search.embedder import Embedder
 from engageiq_search.indexed_text import indexed_text
 from engageiq_search.query import query_tokens
 from engageiq_search.tokens import Tokenizer
@@ -36,12 +43,22 @@ MAX_EXTRACTS: Final = 3
 RELATIVE_FLOOR: Final = 0.6
 """A further extract is kept only if it scores at least this share of the best one."""
 MIN_COVERAGE: Final = 0.1
-"""The best extract must hold at least this share of the question's term weight; below it,
-nothing in the passages answers the question (said plainly instead of quoting noise)."""
+"""Without an embedder, some unit must hold at least this share of the question's term
+weight; below it, nothing in the passages answers the question (said plainly instead of
+quoting noise). With one, any shared term is enough: meaning stands in for words, and a
+paraphrase shares few (decision 0126)."""
 MAX_UNIT_CHARS: Final = 400
+HEADING_MAX_CHARS: Final = 80
+"""A longer line without a sentence end is text (a slide's bullet, a wrapped line)."""
 RANK_DECAY: Final = 0.2
 """Each place down the retrieval ranking costs a unit this share of its score: search has
 weighed the whole passage (its document, heading and every term), the unit only itself."""
+SEMANTIC_WEIGHT: Final = 2.0
+"""How much a unit's closeness in meaning to the question (with an embedder) counts beside
+its words, each scaled to 0..1 over the units at hand (decision 0126: dev figures are flat
+from 1 to 3)."""
+UNIT_VECTORS_KEPT: Final = 4096
+"""Unit vectors a picker keeps (1.5 MiB at 384 float32 dimensions)."""
 CONTEXT_WEIGHT: Final = 0.5
 """Terms found only in a unit's context (header row, document name, section, the sentence a
 pronoun refers to) count half: they say what the unit is about, not the answer."""
@@ -50,6 +67,8 @@ _ROW_SEPARATOR: Final = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$
 _FIELDS: Final = re.compile(r"^[^:;]{1,60}: [^;]*(; [^:;]{1,60}: [^;]*)+$")
 _BULLET: Final = re.compile(r"^(?:[-*•▪◦]|\d{1,2}[.)])\s+")
 _SENTENCE_END: Final = re.compile(r"(?<=[.!?])[\"”')\]]?\s+(?=[\"“(\[]?[A-Z0-9])")
+_HEADING_END: Final = re.compile(r"[.!?:;\u3002\uff01\uff1f]$")
+_ASKS: Final = re.compile(r"[?\uff1f][\"”»')\]]*$")
 _CONTINUES: Final = re.compile(r"^[a-z0-9(\[\"“]")
 _ENDS: Final = re.compile(r"[.!?:;]$")
 _REFERS_BACK: Final = re.compile(
@@ -112,6 +131,17 @@ def ranges_of(text: str) -> list[tuple[float, float]]:
     return found
 
 
+def _is_heading(line: str) -> bool:
+    """A line that titles what follows: short, no number, no sentence end ("Incidents and
+    privacy", "«Ya usamos Salesforce»", "Étude de cas : Groupe Valmont"). A figure is never a
+    heading, whatever its punctuation."""
+    return (
+        len(line) <= HEADING_MAX_CHARS
+        and not _HEADING_END.search(line)
+        and not any(c.isdigit() for c in line)
+    )
+
+
 def _is_row(line: str) -> bool:
     return "|" in line or bool(_FIELDS.match(line))
 
@@ -162,16 +192,21 @@ def units_of(text: str, passage: int = 0, about: str = "") -> list[Unit]:
     units: list[Unit] = []
     paragraph: list[str] = []
     header: list[str] = []
+    heading = ""
 
-    def add(unit_text: str, context: str = "") -> None:
+    def add(unit_text: str) -> None:
         unit_text = " ".join(unit_text.split())
         if unit_text:
-            joined = f"{about}\n{context}" if context else about
+            joined = f"{about}\n{heading}" if heading else about
             units.append(Unit(passage, len(units), unit_text[:MAX_UNIT_CHARS], joined))
 
     def end_paragraph() -> None:
-        for sentence in _quoted_sentences(" ".join(paragraph)):
-            add(sentence)
+        nonlocal heading
+        if len(paragraph) == 1 and _is_heading(paragraph[0]):
+            heading = paragraph[0]  # what the units after it are about; it answers nothing
+        else:
+            for sentence in _quoted_sentences(" ".join(paragraph)):
+                add(sentence)
         paragraph.clear()
 
     in_table = False
@@ -201,17 +236,29 @@ def units_of(text: str, passage: int = 0, about: str = "") -> list[Unit]:
 
 
 class ExtractPicker:
-    """Not thread-safe (one tokenizer with its stem cache); one per responder."""
+    """Not thread-safe (one tokenizer with its stem cache); one per responder.
 
-    def __init__(self) -> None:
+    With an `embedder`, each unit is also scored by meaning: its cosine with the question,
+    scaled within the units at hand (the best unit 1, the least like the question 0, so an
+    embedder whose cosines crowd into 0.8-0.9 weighs as much as one that spreads them), at
+    `SEMANTIC_WEIGHT` beside the lexical score scaled the same way. A unit then answers by
+    meaning alone when it shares no word with the question (a paraphrase)."""
+
+    def __init__(self, embedder: Embedder | None = None) -> None:
         self._tokenizer = Tokenizer()
+        self._embedder = embedder
+        self._vectors: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
 
     def pick(
         self, question: str, passages: Sequence[str], about: Sequence[str] = ()
     ) -> list[Extract]:
         """The best units of `passages` for `question`, best first: at most `MAX_EXTRACTS`,
-        each within `RELATIVE_FLOOR` of the best; [] when none reaches `MIN_COVERAGE`.
-        `about[i]` names passage i's document and section (scored as context)."""
+        each within `RELATIVE_FLOOR` of the best; [] when none reaches `MIN_COVERAGE` (with
+        an embedder: when none shares a term with the question), when the question names
+        something no passage mentions, or when none within the floor states the duration or
+        rate asked for. `about[i]` names passage i's document and section (scored as
+        context). With an embedder this embeds the question and each unit not yet seen:
+        blocking, milliseconds a sentence with a contextual model."""
         terms = set(query_tokens(self._tokenizer, question))
         if not terms:
             return []
@@ -222,26 +269,63 @@ class ExtractPicker:
         ]
         if not units:
             return []
+        tokens = self._tokenizer.tokens
+        bags = [(set(tokens(u.text)), set(tokens(u.context)), len(tokens(u.text))) for u in units]
+        said = {t for bag, context, _ in bags for t in bag | context}
+        if absent_names(self._tokenizer, question, said, passages, about):
+            return []  # the question names something no passage mentions
+        lexical = self._lexical(question, terms, units, bags)
+        # Without an embedder, a unit must hold a tenth of the question's term weight; with
+        # one, meaning stands in for words (a paraphrase shares few), so one shared term does.
+        coverage = max(share for _, share in lexical)
+        if coverage <= 0 or (self._embedder is None and coverage < MIN_COVERAGE):
+            return []
+        scores = self._combined(question, units, [score for score, _ in lexical])
+        scored = sorted(
+            zip(scores, units, strict=True), key=lambda s: (-s[0], s[1].passage, s[1].order)
+        )
+        return _chosen(scored, expected_kind(question))
+
+    def _unit_vectors(self, embedder: Embedder, texts: list[str]) -> npt.NDArray[np.float32]:
+        """The embedder's vectors of `texts`, (len(texts), dimension); each text embedded once
+        per picker while it stays among the `UNIT_VECTORS_KEPT` last used (the same passages
+        come back turn after turn, and a contextual model takes milliseconds per sentence)."""
+        kept = self._vectors
+        missing = list(dict.fromkeys(t for t in texts if t not in kept))
+        if missing:
+            kept.update(zip(missing, embedder.embed(missing), strict=True))
+        for text in texts:
+            kept.move_to_end(text)
+        while len(kept) > UNIT_VECTORS_KEPT:
+            kept.popitem(last=False)
+        return np.stack([kept[t] for t in texts])
+
+    def _lexical(
+        self,
+        question: str,
+        terms: set[str],
+        units: list[Unit],
+        bags: list[tuple[set[str], set[str], int]],
+    ) -> list[tuple[float, float]]:
+        """(score, coverage) of each unit by the question's words: the IDF-weighted terms it
+        holds over a mild length normalisation, and their share of the question's weight; (0,
+        0) for a unit that holds only context or a number in a range."""
         numbers = {
             token: _number(match)
             for match in _NUMBER.findall(question)
             for token in self._tokenizer.tokens(match)[:1]
             if token in terms
         }
-        tokens = self._tokenizer.tokens
-        bags = [(set(tokens(u.text)), set(tokens(u.context)), len(tokens(u.text))) for u in units]
-        said = {t for bag, context, _ in bags for t in bag | context}
-        if absent_names(self._tokenizer, question, said, passages, about):
-            return []  # the question names something no passage mentions
         frequency = Counter(t for bag, context, _ in bags for t in bag | context if t in terms)
         weight = {t: math.log(1 + len(units) / (1 + frequency[t])) for t in terms}
         # fsum: exact whatever the order sets iterate in, so ties break the same in every process.
         total = math.fsum(weight.values())
-        scored: list[tuple[float, float, Unit]] = []
+        scored: list[tuple[float, float]] = []
         for unit, (bag, context, length) in zip(units, bags, strict=True):
             held = {t for t in terms if t in bag}
             if not held - numbers.keys():
-                continue  # context, or a number in a range, alone never makes an answer
+                scored.append((0.0, 0.0))  # context, or a number in a range, alone never answers
+                continue
             if numbers:
                 spans = ranges_of(unit.text)
                 held |= {
@@ -249,26 +333,57 @@ class ExtractPicker:
                 }
             matched = math.fsum(weight[t] for t in held)
             matched += CONTEXT_WEIGHT * math.fsum(weight[t] for t in (terms & context) - held)
-            prior = 1 / (1 + RANK_DECAY * unit.passage)  # passages come best first
-            scored.append((prior * matched / (1 + length / 60) ** 0.3, matched / total, unit))
-        if not scored:
-            return []
-        scored.sort(key=lambda s: (-s[0], s[2].passage, s[2].order))
-        best, coverage, _ = scored[0]
-        if coverage < MIN_COVERAGE:
-            return []
-        kind = expected_kind(question)
-        picked: list[Extract] = []
-        for score, _, unit in scored:
-            if len(picked) == MAX_EXTRACTS or score < RELATIVE_FLOOR * best:
-                break
-            # Close in topic but not the duration or rate asked for; or the same words twice
-            # (overlapping chunks, a sentence pair).
-            unsaid = kind is not None and not states(unit.text, kind)
-            if unsaid or any(unit.text in p.text or p.text in unit.text for p in picked):
-                continue
-            picked.append(Extract(unit.passage, unit.text, round(score, 4)))
-        return picked
+            prior = _prior(unit)
+            scored.append((prior * matched / (1 + length / 60) ** 0.3, matched / total))
+        return scored
+
+    def _combined(self, question: str, units: list[Unit], lexical: list[float]) -> list[float]:
+        """Each unit's score: lexical alone without an embedder, else the lexical score and
+        the cosine with the question, each scaled to 0..1 over the units, the cosine at
+        `SEMANTIC_WEIGHT` and discounted by retrieval rank as the lexical score is."""
+        best = max(lexical)
+        scaled = [score / best for score in lexical]
+        embedder = self._embedder
+        if embedder is None or len(units) < 2:
+            return scaled
+        cosines = self._unit_vectors(embedder, [u.text for u in units]) @ embedder.embed_query(
+            question
+        )
+        low, high = float(cosines.min()), float(cosines.max())
+        if high - low < 1e-6:
+            return scaled
+        # A question in the documents (a checklist's, an FAQ's) asks rather than answers, and a
+        # question is close in meaning to any question: only its words count.
+        return [
+            lex
+            + (0 if _ASKS.search(unit.text) else SEMANTIC_WEIGHT)
+            * _prior(unit)
+            * (float(cos) - low)
+            / (high - low)
+            for lex, cos, unit in zip(scaled, cosines, units, strict=True)
+        ]
+
+
+def _prior(unit: Unit) -> float:
+    """Each place down the retrieval ranking costs `RANK_DECAY` (passages come best first)."""
+    return 1 / (1 + RANK_DECAY * unit.passage)
+
+
+def _chosen(scored: list[tuple[float, Unit]], kind: Kind | None) -> list[Extract]:
+    """The extracts among `scored` (best first): at most `MAX_EXTRACTS` within
+    `RELATIVE_FLOOR` of the best, never one that misses the duration or rate asked for."""
+    best = scored[0][0]
+    picked: list[Extract] = []
+    for score, unit in scored:
+        if len(picked) == MAX_EXTRACTS or score <= 0 or score < RELATIVE_FLOOR * best:
+            break
+        # Close in topic but not the duration or rate asked for; or the same words twice
+        # (overlapping chunks, a sentence pair).
+        unsaid = kind is not None and not states(unit.text, kind)
+        if unsaid or any(unit.text in p.text or p.text in unit.text for p in picked):
+            continue
+        picked.append(Extract(unit.passage, unit.text, round(score, 4)))
+    return picked
 
 
 def passage_about(file_name: str, location: str) -> str:

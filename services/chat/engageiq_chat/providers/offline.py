@@ -1,7 +1,8 @@
 """`OfflineResponder`: a deterministic stand-in for the model, used when no API key is set.
 
 It answers from the retrieved passages: the sentences and table rows that best match the
-question (`extracts.ExtractPicker`), each followed by a `Cited` event naming the passage it
+question (`extracts.ExtractPicker`; by their words, and by meaning too when it is given an
+embedder), each followed by a `Cited` event naming the passage it
 quotes (so the turn cites only those), and it says plainly when none of them answers. Every
 answer says it comes from the offline responder, so nobody mistakes it for the model. Local
 development, demos and tests exercise the whole path - streaming, storage, citations,
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -26,6 +28,7 @@ from engageiq_chat.providers.base import (
     TextDelta,
 )
 from engageiq_chat.providers.extracts import ExtractPicker, passage_about
+from engageiq_search.embedder import Embedder
 from engageiq_tenancy.governance import Freshness
 
 _OPENINGS: Final = {
@@ -43,9 +46,10 @@ NO_MATCH: Final = (
     "so I am not quoting any. If it should be there, try the product, plan or document's own "
     "words."
 )
-"""Said, citing nothing, when no passage answers: none quotes enough of the question, the
-question names something no passage mentions, or it asks for a duration or rate that the
-closest passages do not state (`extracts.ExtractPicker.pick`, decision 0107)."""
+"""Said, citing nothing, when no passage answers: none quotes enough of the question (with an
+embedder: none shares a word with it), the question names something no passage mentions, or
+it asks for a duration or rate that the closest passages do not state
+(`extracts.ExtractPicker.pick`, decisions 0107 and 0126)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,15 +107,29 @@ def stale_notes(quoted: Sequence[Passage]) -> list[str]:
 
 
 class OfflineResponder:
+    """`embedder`: when given, sentences are also picked by meaning (decision 0126); a
+    contextual model takes milliseconds a sentence, so answers are then built in a worker
+    thread, one at a time (the picker is not thread-safe), off the event loop."""
+
     name = "offline"
 
-    def __init__(self, chunk_words: int = 3) -> None:
+    def __init__(self, chunk_words: int = 3, embedder: Embedder | None = None) -> None:
         self._chunk_words = chunk_words
-        # One picker (one tokenizer) per event-loop thread: answers are built synchronously.
-        self._picker = ExtractPicker()
+        self._picker = ExtractPicker(embedder)
+        self._threaded = embedder is not None
+        self._lock = threading.Lock()
+
+    def _answer(self, request: ModelRequest) -> OfflineAnswer:
+        with self._lock:
+            return offline_answer(request, self._picker)
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[ProviderEvent]:
-        answer = offline_answer(request, self._picker)
+        # Without an embedder an answer takes well under a millisecond: built in place.
+        answer = (
+            await asyncio.to_thread(self._answer, request)
+            if self._threaded
+            else offline_answer(request, self._picker)
+        )
         start = 0
         for end, quote in (*answer.quotes, (len(answer.text), None)):
             words = re.findall(r"\s*\S+", answer.text[start:end])
