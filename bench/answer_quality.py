@@ -21,9 +21,9 @@ production parsers and chunker; then, per retrieval system and split:
   Messages stub (tests/support/messages_server.py), whose body holds the fact;
 - offline: the share of offline-responder answers that hold the fact; cites doc: the share
   that cite the question's file; abstains: the share that quote nothing although the
-  question is answerable. Every system is answered by the same responder, which picks
-  sentences by meaning too with the embedder `ENGAGEIQ_EMBEDDER` names (default e5;
-  `ENGAGEIQ_EMBEDDER=none` measures the words-only responder; decision 0126);
+  question is answerable. Each system is answered by the responder the chat service runs
+  with its embedder: by words for the default (wordllama) and the baselines, by meaning too
+  for `hybrid e5` (`answer_embedder`, decision 0126);
 - does not say: on unanswerable questions, the share of offline answers that say the
   documents do not say (the responder's `NO_MATCH`, or `NO_DOCUMENTS` when nothing was
   retrieved) and quote and cite nothing, instead of quoting something loosely related.
@@ -32,9 +32,10 @@ production parsers and chunker; then, per retrieval system and split:
   on "abstains".
 
 `hybrid` is our index as the services search it by default: BM25 fused with a dense ranking
-of e5 vectors of each chunk and its two-sentence windows (decision 0125), int8 as a segment
-stores them, by reciprocal rank fusion with `engageiq_search.fusion`'s constants for e5;
-`hybrid wordllama` the same with wordllama's vectors and constants (decision 0106). `--tune`
+of wordllama vectors of each chunk, int8 as a segment stores them, by reciprocal rank fusion
+with `engageiq_search.fusion`'s constants for wordllama (decision 0106); `hybrid e5` the same
+with `ENGAGEIQ_EMBEDDER=e5`: e5 vectors of each chunk and its two-sentence windows, and e5's
+constants (decision 0125). `--tune`
 prints the dev split's retrieval figures over a grid of embedders, window sizes, ways of
 scoring a chunk, fusion constants and a score-level blend instead (dev only, always;
 `--tune-only NAME` runs one embedder of `TUNE_EMBEDDERS`).
@@ -54,7 +55,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import re
 import sys
 from collections import Counter
@@ -81,6 +81,7 @@ from engageiq_chat.providers.offline import (
     NO_DOCUMENTS,
     NO_MATCH,
     OfflineAnswer,
+    answer_embedder,
     offline_answer,
 )
 from engageiq_chat.routing.intents import IntentRouter
@@ -94,7 +95,7 @@ from engageiq_search.indexed_text import indexed_text
 from engageiq_search.segment import Segment
 from engageiq_search.tenant_index import IndexedChunk, TenantIndex
 from engageiq_search.vectors import WindowVectors, dense_scores, windowed_scores
-from engageiq_tenancy.setting_catalog import SharedVariables
+from engageiq_tenancy.setting_catalog import EmbedderChoice, SharedVariables
 from tests.support.messages_server import MessagesServer
 
 TOP_K = PASSAGES_PER_TURN  # what a chat turn retrieves
@@ -153,15 +154,16 @@ def ours(chunks: list[IndexedChunk]) -> Search:
 
 
 def default_embedder() -> Embedder:
-    """What the services embed with when `ENGAGEIQ_EMBEDDER` is not set (e5, decision 0125)."""
+    """What the services embed with when `ENGAGEIQ_EMBEDDER` is not set (wordllama; decisions
+    0106, 0125)."""
     embedder = embedder_for(SharedVariables.EMBEDDER.default)
     assert embedder is not None
     return embedder
 
 
 def ours_hybrid(chunks: list[IndexedChunk], embedder: Embedder | None = None) -> Search:
-    """Our index as the services build and search it (`ENGAGEIQ_EMBEDDER`, by default e5 with
-    sentence windows): segment vectors, BM25 and dense rankings fused in
+    """Our index as the services build and search it (`ENGAGEIQ_EMBEDDER`, by default wordllama;
+    e5 with sentence windows when chosen): segment vectors, BM25 and dense rankings fused in
     `TenantIndex.search`."""
     embedder = embedder or default_embedder()
     index = TenantIndex.build(chunks, embedder=embedder)
@@ -396,19 +398,20 @@ def model_request(
 
 
 @cache
-def answer_picker() -> ExtractPicker:
-    """The offline responder's picker, shared by every system's run (it keeps the vectors of
-    the sentences it has scored): with the embedder `ENGAGEIQ_EMBEDDER` names, as the
-    services configure it, so the responder also picks sentences by meaning (decision 0126)."""
-    return ExtractPicker(embedder_for(SharedVariables.EMBEDDER.read(os.environ)))
+def answer_picker(choice: EmbedderChoice) -> ExtractPicker:
+    """The offline responder's picker for a stack whose `ENGAGEIQ_EMBEDDER` is `choice`, as
+    the chat service builds it (`answer_embedder`: by meaning too with e5, by words
+    otherwise; decision 0126), shared by the runs of that choice (it keeps the vectors of the
+    sentences it has scored)."""
+    return ExtractPicker(answer_embedder(choice))
 
 
-def run(search: Search) -> list[Outcome]:
+def run(search: Search, choice: EmbedderChoice | None = None) -> list[Outcome]:
     """Every question through `search`, the prompt builder and provider, and the offline
-    responder."""
+    responder of a stack whose embedder is `choice` (default: the services' default)."""
     builder = PromptBuilder(history_token_budget=4000)
     router = IntentRouter()
-    picker = answer_picker()
+    picker = answer_picker(choice or SharedVariables.EMBEDDER.default)
     ranks: list[int | None] = []
     requests: list[ModelRequest] = []
     for q in QUESTIONS:
@@ -707,7 +710,7 @@ def main() -> None:
         "baseline": run(baseline(parsed)),
         "ours": run(ours(chunks)),
         "hybrid": run(ours_hybrid(chunks)),
-        "hybrid wordllama": run(ours_hybrid(chunks, WordLlamaEmbedder())),
+        "hybrid e5": run(ours_hybrid(chunks, E5Embedder()), EmbedderChoice("e5")),
     }
     if args.before:
         systems = {"baseline": systems["baseline"], "before": run(before(chunks)), **systems}
@@ -718,6 +721,7 @@ def main() -> None:
         by_system = {f.system: f for f in rows if f.split == split}
         print_goals(by_system["baseline"], by_system["ours"])
         print_goals(by_system["baseline"], by_system["hybrid"])
+        print_goals(by_system["baseline"], by_system["hybrid e5"])
     if args.show_misses:
         for name, outcomes in systems.items():
             # Misses are what tuning looks at: the test split's only when asked by name.

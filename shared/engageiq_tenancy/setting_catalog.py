@@ -167,9 +167,10 @@ class SharedVariables:
     EMBEDDER: Final[Setting[EmbedderChoice]] = Setting(
         "ENGAGEIQ_EMBEDDER",
         EmbedderForm(),
-        # Runs offline from its wheel; a hosted model is chosen per stack (decisions 0106,
-        # 0125: e5 finds paraphrases wordllama misses, at ~100x its embedding cost).
-        EmbedderChoice("e5"),
+        # Runs offline from its wheel; a hosted model is chosen per stack (decision 0106). e5
+        # finds paraphrases wordllama misses but embeds ~300x slower: a choice, not the
+        # default (decision 0125).
+        EmbedderChoice("wordllama"),
         "Vectors for hybrid search: `e5`, `wordllama`, `bedrock:<modelId>[:<dimensions>]` or "
         "`none`.",
         BOTH,

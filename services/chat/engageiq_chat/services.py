@@ -3,6 +3,7 @@ handlers as the `chat` dependency."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from engageiq_chat.content.loop import ContentLoop
@@ -18,7 +19,7 @@ from engageiq_chat.messages.store import MessageStore
 from engageiq_chat.plays.store import PlayStore
 from engageiq_chat.providers.anthropic_provider import AnthropicProvider
 from engageiq_chat.providers.base import ChatProvider
-from engageiq_chat.providers.offline import OfflineResponder
+from engageiq_chat.providers.offline import OfflineResponder, answer_embedder
 from engageiq_chat.retention.sweep import RetentionSweep, trail_audit
 from engageiq_chat.retention.sweeper import RetentionSweeper, SweepLease
 from engageiq_chat.routing.intents import IntentRouter
@@ -33,6 +34,7 @@ from engageiq_tenancy import aws
 from engageiq_tenancy.governance import KnowledgeReader
 from engageiq_tenancy.resources import AUDIT, UPLOADS
 from engageiq_tenancy.service import service_audit_trail
+from engageiq_tenancy.setting_catalog import SharedVariables
 from engageiq_tenancy.settings import ServiceSettings
 from engageiq_tenancy.tenant_credentials import TenantClients
 
@@ -165,4 +167,4 @@ def default_provider(settings: ChatSettings) -> ChatProvider:
             timeout_seconds=settings.provider_timeout_seconds,
             max_retries=settings.provider_max_retries,
         )
-    return OfflineResponder()
+    return OfflineResponder(embedder=answer_embedder(SharedVariables.EMBEDDER.read(os.environ)))
