@@ -97,12 +97,18 @@ class AccessLog:
         self._stream.flush()
 
 
+_second: tuple[int, str] = (0, "")
+"""The last whole second formatted (`_utc_timestamp`): requests of one second share it."""
+
+
 def _utc_timestamp(moment: float) -> str:
     """structlog's `TimeStamper(fmt="iso", utc=True)` form: 2026-12-06T01:05:51.270392Z."""
+    global _second
     whole = int(moment)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + (
-        f".{int((moment - whole) * 1_000_000):06d}Z"
-    )
+    if _second[0] != whole:
+        # strftime and gmtime once a second, not on every access line (decision 0124).
+        _second = (whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)))
+    return f"{_second[1]}.{int((moment - whole) * 1_000_000):06d}Z"
 
 
 _access_log: AccessLog | None = None
