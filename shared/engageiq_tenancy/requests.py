@@ -30,6 +30,8 @@ _SHARED_LINK: Final = re.compile(r"^/api/shared/[^/]+")
 
 def logged_path(path: str) -> str:
     """`path` as access lines show it: a shared link's token replaced by `<token>`."""
+    if not path.startswith("/api/shared/"):
+        return path  # most paths: no regular expression on every access line
     return _SHARED_LINK.sub("/api/shared/<token>", path)
 
 

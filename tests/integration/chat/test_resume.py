@@ -20,6 +20,7 @@ from engageiq_chat.conversations.keys import now_iso
 from engageiq_chat.ids import new_id
 from engageiq_chat.messages.model import (
     LEASE_SECONDS,
+    Citation,
     MessageStatus,
     Role,
     StoredMessage,
@@ -335,6 +336,62 @@ def test_checkpoints_are_bounded_by_the_interval(harness: ChatHarness) -> None:
 
     checkpoints, seconds = asyncio.run(run())
     assert 1 <= checkpoints <= seconds / 0.5 + 1
+
+
+def test_a_checkpoint_without_sources_keeps_the_stored_ones(harness: ChatHarness) -> None:
+    """Checkpoints write the sources only after they changed (decision 0124): one without
+    them renews the text and the lease and leaves the sources and passage count as stored."""
+    services = ChatServices.build(service_settings(harness.resources), ChatSettings())
+    owner, cid = new_id(), new_id()
+    source = Citation(source_id=new_id(), title="pricing.pdf", snippet="Seats cost 10.")
+    question = StoredMessage(
+        id=new_id(),
+        conversation_id=cid,
+        role=Role.USER,
+        content="price?",
+        created_at=now_iso(),
+        status=MessageStatus.COMPLETE,
+        route="general",
+    )
+    answer = StoredMessage(
+        id=new_id(),
+        conversation_id=cid,
+        role=Role.ASSISTANT,
+        content="",
+        created_at=question.created_at,
+        status=MessageStatus.STREAMING,
+        route="general",
+        checkpoint_at=epoch_ms(time.time()),
+        stream_id=owner,
+    )
+    at = epoch_ms(time.time())
+
+    async def run() -> tuple[StoredMessage | None, StoredMessage | None]:
+        messages = services.messages
+        await messages.add(ACME, question, new_conversation=True, title="t", answer=answer)
+        await messages.checkpoint(
+            ACME,
+            cid,
+            answer.id,
+            owner=owner,
+            content="Seats",
+            at=at,
+            citations=[source],
+            passages=3,
+        )
+        first = await messages.get(ACME, cid, answer.id)
+        await messages.checkpoint(
+            ACME, cid, answer.id, owner=owner, content="Seats cost 10 [1]", at=at + 1
+        )
+        return first, await messages.get(ACME, cid, answer.id)
+
+    first, second = asyncio.run(run())
+    assert first is not None
+    assert second is not None
+    assert (first.content, first.citations, first.passages) == ("Seats", [source], 3)
+    assert (second.content, second.citations, second.passages) == ("Seats cost 10 [1]", [source], 3)
+    assert (first.checkpoint_at, second.checkpoint_at) == (at, at + 1)
+    assert second.status == MessageStatus.STREAMING
 
 
 def test_at_shutdown_the_answers_being_written_are_saved_to_be_continued(

@@ -424,8 +424,12 @@ class Turn:
     stopping: bool = False
     revision: int = 0
     """How often the answer changed (text or sources): a checkpoint is due when it moved."""
+    sources_revision: int = 0
+    """How often its sources changed: a checkpoint writes them only when this moved."""
     _finishing: bool = False
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
+    _watched: bool = False
+    """A reader waits on `_changed` (`changed`): the next change must set it."""
     _checkpointer: asyncio.Task[None] | None = None
     _stop_reason: str = "stopped"
 
@@ -460,6 +464,7 @@ class Turn:
         if self.revision != since:
             return  # it changed while the reader was busy
         event = self._changed
+        self._watched = True
         try:
             async with asyncio.timeout(seconds):
                 await event.wait()
@@ -467,10 +472,14 @@ class Turn:
             pass
 
     def _touch(self) -> None:
-        # Each waiter holds the event of its time: set it, and start a new one for the next.
         self.revision += 1
-        self._changed.set()
-        self._changed = asyncio.Event()
+        if self._watched:
+            # Each waiter holds the event of its time: set it, and start a new one for the
+            # next. Unwatched (the usual turn: nobody follows it but its own stream), a delta
+            # costs no event.
+            self._changed.set()
+            self._changed = asyncio.Event()
+            self._watched = False
 
     def stop(self, reason: str = "stopped") -> None:
         """The user's Stop: the model is stopped and the answer saved `incomplete` with
@@ -606,6 +615,7 @@ class Turn:
                 )
             )
         if changed:
+            self.sources_revision += 1
             self._touch()
         if marker:
             self._say(outbox, marker)
@@ -613,15 +623,21 @@ class Turn:
     async def _checkpoints(self) -> None:
         """Write the answer so far every `checkpoint_seconds` while it grows, and at least
         every `renew_seconds` (its lease); a refused write is a Stop (asked for on another
-        instance), or the answer is no longer this generation's: the model is stopped."""
+        instance), or the answer is no longer this generation's: the model is stopped. The
+        sources (and the passage count) go only into the checkpoints after they changed: most
+        checkpoints carry the text and the lease alone (decision 0124)."""
         interval = self.chat.settings.checkpoint_seconds
         renew = renew_seconds(self.chat.messages.lease_seconds)
         written, renewed = self.revision, time.monotonic()
+        # The placeholder holds no passage count and (a new answer) no sources: the first
+        # checkpoint writes both; a continued answer's item holds its earlier sources.
+        sources_written: int | None = None
         while True:
             await asyncio.sleep(interval)
-            revision = self.revision
+            revision, sources = self.revision, self.sources_revision
             if revision == written and time.monotonic() - renewed < renew:
                 continue
+            first = sources_written is None
             try:
                 await self.chat.messages.checkpoint(
                     self.tenant,
@@ -630,8 +646,8 @@ class Turn:
                     owner=self.owner,
                     content=(self.continues.content if self.continues else "")
                     + "".join(self.parts),
-                    citations=list(self.citations),
-                    passages=len(self.request.passages),
+                    citations=list(self.citations) if sources != sources_written else None,
+                    passages=len(self.request.passages) if first else None,
                     at=epoch_ms(time.time()),
                 )
             except CheckpointRefused:
@@ -643,7 +659,7 @@ class Turn:
                 log.warning("answer_checkpoint_failed", message_id=self.assistant_id)
                 continue
             self.checkpoints += 1
-            written, renewed = revision, time.monotonic()
+            written, renewed, sources_written = revision, time.monotonic(), sources
 
     async def _store(self, message: StoredMessage) -> bool:
         """Rewrite the answer's item with the whole answer; False when storage is down."""
