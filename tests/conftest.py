@@ -3,6 +3,8 @@ for each test that asks for it."""
 
 from __future__ import annotations
 
+import functools
+import io
 import pickle
 import urllib.request
 from collections.abc import Iterator
@@ -13,7 +15,7 @@ import pytest
 
 from engageiq.local.aws import LocalAwsServer, LocalResources, provision
 from engageiq.local.platform import free_port
-from engageiq.local.state import capture_backends, install_backends
+from engageiq.local.state import _load_private_key, capture_backends, install_backends
 from tests.support.scheduling import PlatformScheduling, path_of, start_order
 
 
@@ -61,9 +63,25 @@ def local_resources(
     tables, user pool and client ids in every test; nothing a test wrote survives it)."""
     reset_moto(moto_server)
     with moto_server.gate.exclusive():
-        install_backends(pickle.loads(provisioned_state.backends))  # noqa: S301 - made above
+        install_backends(_BackendsUnpickler(io.BytesIO(provisioned_state.backends)).load())
         _register_buckets()
     return provisioned_state.resources
+
+
+@functools.cache
+def _private_key(pem: bytes) -> Any:
+    """moto's signing keys, loaded once: loading (and checking) an RSA key takes ~0.1 s, twice
+    per restore. The key objects are immutable, so every test's backends may share them."""
+    return _load_private_key(pem)
+
+
+class _BackendsUnpickler(pickle.Unpickler):
+    """`pickle.loads` of the backends (our own bytes, made above), with the keys cached."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == (_load_private_key.__module__, _load_private_key.__name__):
+            return _private_key
+        return super().find_class(module, name)
 
 
 def _register_buckets() -> None:
