@@ -37,11 +37,20 @@ def proxied(local_resources: LocalResources, proxy: FaultProxy) -> LocalResource
     return dataclasses.replace(local_resources, endpoint_url=proxy.url)
 
 
+@pytest.fixture(scope="session")
+def fault_tokens() -> TokenFactory:
+    """One signing key for the session: generating a 2048-bit RSA key takes 0.1-0.5 s, and
+    each test verifies only the tokens its own app was given."""
+    return TokenFactory()
+
+
 @pytest.fixture
-def files_client(proxied: LocalResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[FilesClient]:
+def files_client(
+    proxied: LocalResources, monkeypatch: pytest.MonkeyPatch, fault_tokens: TokenFactory
+) -> Iterator[FilesClient]:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", LOCAL_CREDENTIALS["aws_access_key_id"])
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", LOCAL_CREDENTIALS["aws_secret_access_key"])
-    tokens = TokenFactory()
+    tokens = fault_tokens
     verifier = CognitoTokenVerifier(tokens.auth, JwksCache("x", fetcher=lambda _: tokens.jwks))
     app = create_app(
         ServiceSettings.from_env(service_environment(proxied)),
@@ -69,12 +78,13 @@ def chat_harness(
     proxied: LocalResources,
     messages_api: MessagesServer,
     monkeypatch: pytest.MonkeyPatch,
+    fault_tokens: TokenFactory,
 ) -> ChatHarness:
     """The chat app in process, its AWS calls through the proxy, its model the local
     Messages API through the real SDK."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", LOCAL_CREDENTIALS["aws_access_key_id"])
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", LOCAL_CREDENTIALS["aws_secret_access_key"])
     set_tenant(local_resources, "acme")
-    harness = ChatHarness(proxied)
+    harness = ChatHarness(proxied, tokens=fault_tokens)
     harness.chat_settings = ChatSettings(anthropic_api_key="test-key")
     return harness

@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import secrets
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -26,6 +26,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from engageiq.cli import cli
 from engageiq.local.paths import repo_root
 from engageiq.local.platform import free_port
 from engageiq.provisioning.targets import Target
@@ -137,16 +138,19 @@ def new_tenant(web: WebPlatform, prefix: str = "t", budget: int | None = None) -
 
 
 def invite(web: WebPlatform, tenant: str, role: Role = Role.MEMBER) -> TenantUser:
-    """`engageiq users invite`, as an operator runs it (its JSON names the temporary password)."""
+    """`engageiq users invite`, as an operator runs it (its JSON names the temporary password).
+    The same click command in this process (click's CliRunner): a new interpreter would spend
+    2-3 s importing the CLI for what is set-up here; the command as a process is run by the
+    tenant lifecycle tests, and its every outcome by tests/unit/provisioning."""
     email = f"user-{secrets.token_hex(3)}@{tenant}.example"
-    result = subprocess.run(
+    result = CliRunner().invoke(
+        cli,
         [
-            sys.executable, "-m", "engageiq.cli", "users", "invite", tenant, email,
+            "users", "invite", tenant, email,
             "--role", role.value, "--outputs", str(web.dev.state_dir / "outputs.json"), "--json",
         ],
-        capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.exit_code == 0, result.output
     password = json.loads(result.stdout)["temporaryPassword"]
     assert password
     return TenantUser(tenant, email, password)
