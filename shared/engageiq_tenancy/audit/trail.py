@@ -48,11 +48,15 @@ from engageiq_tenancy.tenant_ids import KEY_DELIMITER
 log = logging.getLogger("engageiq.audit")
 
 DEFAULT_RETENTION_DAYS: Final = SharedVariables.AUDIT_RETENTION_DAYS.default
-APPEND_ATTEMPTS: Final = 12
+APPEND_ATTEMPTS: Final = 48
 """Writers of one tenant in different processes racing for the head (one process's writers
-take turns, `AuditTrail._turn`); each loss costs one read and one transaction."""
-MAX_PAUSE_SECONDS: Final = 0.4
-"""The longest pause between two attempts: 12 attempts wait about 2 s in all at worst."""
+take turns, `AuditTrail._turn`); each loss costs one read and one transaction, and means a
+rival appended (the chain moved on). Many and short: another instance's writers of a batch
+follow each other with no pause, so a writer that sleeps long between attempts starves (12
+attempts with pauses up to 0.4 s answered 503 under two instances' batch uploads)."""
+MAX_PAUSE_SECONDS: Final = 0.05
+"""The longest pause between two attempts: 48 attempts pause at most ~2.2 s in all, half of
+that on average (jitter), besides their requests."""
 READ_PAGE: Final = 200
 """Entries read per Query while paging with filters."""
 MAX_EXAMINED: Final = 2_000
@@ -208,7 +212,7 @@ class AuditTrail:
                 self._append(client, tenant_id, head, entry)
             except _LostRace:
                 # Another writer of this tenant took the seq; jitter spreads the retries.
-                pause = min(MAX_PAUSE_SECONDS, 0.02 * (2**attempt))
+                pause = min(MAX_PAUSE_SECONDS, 0.005 * (2**attempt))
                 self._pause(random.uniform(0, pause))  # noqa: S311 - jitter
                 continue
             except (ClientError, BotoCoreError) as exc:

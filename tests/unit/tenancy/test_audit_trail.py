@@ -28,6 +28,7 @@ from engageiq_tenancy.audit import (
     AuditUnavailable,
 )
 from engageiq_tenancy.audit.entries import entry_hash, entry_key, head_key
+from engageiq_tenancy.audit.trail import MAX_PAUSE_SECONDS
 from engageiq_tenancy.items import from_item, to_item
 from engageiq_tenancy.resources import AUDIT
 
@@ -277,6 +278,30 @@ def test_racing_writers_keep_the_chain_gapless(
     assert report.last_seq == appends + racing.lost == report.entries
     mine = [e for e in writer.export(tenant) if e["actor"]["userId"] == "u-ana"]
     assert len(mine) == appends
+
+
+def test_a_writer_outlasts_a_busy_rival_process_with_short_pauses(
+    dynamodb: Any, table: str
+) -> None:
+    # Another instance's writers take turns with no pause between them (a batch upload),
+    # so this one loses many races in a row; each loss means the rival made progress, and
+    # the writer must keep trying, briefly, rather than answer 503 (found in the
+    # many-instances suite: 12 attempts with pauses up to 0.4 s starved).
+    tenant = new_tenant()
+    rival = AuditTrail(dynamodb, table)
+
+    def rival_appends() -> None:
+        rival.record(tenant, BEN, AuditAction.FILE_DELETED, AuditTarget("file", "f"))
+
+    losses = 30
+    racing = RacingClient(dynamodb, [True] * losses, rival_appends)
+    pauses: list[float] = []
+    writer = AuditTrail(racing, table, pause=pauses.append)
+    writer.record(tenant, ANA, AuditAction.FILE_UPLOADED, AuditTarget("file", "f"))
+    assert racing.lost == losses
+    assert writer.verify(tenant).intact
+    assert max(pauses) <= MAX_PAUSE_SECONDS
+    assert sum(pauses) <= 3.0
 
 
 def test_a_writer_that_always_loses_gives_up_with_audit_unavailable(
