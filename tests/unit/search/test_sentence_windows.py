@@ -16,7 +16,7 @@ import numpy.typing as npt
 import pytest
 
 from engageiq_search.manifest import SegmentEntry
-from engageiq_search.merge_policy import REEMBED_CHUNKS, reembed_due
+from engageiq_search.merge_policy import REEMBED_CHUNKS, SEGMENTS_PER_TIER, merge_due, reembed_due
 from engageiq_search.segment import IndexedChunk, Segment
 from engageiq_search.sentence_windows import sentence_windows, sentences
 from engageiq_search.tenant_index import IndexPart, TenantIndex
@@ -184,3 +184,17 @@ def test_a_segment_missing_its_windows_or_miscounting_them_is_refused() -> None:
     for broken in (rewritten(drop="window_owner.npy"), rewritten(windows=5)):
         with pytest.raises(ValueError, match="disagree"):
             Segment.from_bytes(broken)
+
+
+def test_a_segment_of_another_embedder_is_never_merged_only_reembedded() -> None:
+    """A merge embeds the stale segment's live chunks again in one build process: a tier of
+    them (or one mostly moved out) would outrun its time limit on every change with e5."""
+    current, old = "e5-small-q4-384-w2", "wordllama-l2-256"
+    stale = [entry(f"s{i}", {f"f{i}": 2}, old) for i in range(SEGMENTS_PER_TIER + 1)]
+    assert merge_due(stale) == stale  # the policy alone would merge them
+    assert merge_due(stale, current) == []
+    fresh = [entry(f"n{i}", {f"g{i}": 2}, current) for i in range(SEGMENTS_PER_TIER + 1)]
+    assert merge_due([*stale, *fresh], current) == fresh
+    moved_out = entry("m", {"a": 5, "b": 5}, old, dead=["a"])
+    assert merge_due([moved_out], current) == []
+    assert merge_due([moved_out], old) == [moved_out]
