@@ -198,3 +198,31 @@ def test_a_segment_of_another_embedder_is_never_merged_only_reembedded() -> None
     moved_out = entry("m", {"a": 5, "b": 5}, old, dead=["a"])
     assert merge_due([moved_out], current) == []
     assert merge_due([moved_out], old) == [moved_out]
+
+
+def test_a_segment_whose_vectors_do_not_fit_its_chunks_is_refused_at_load() -> None:
+    """Loaded, such a segment made every dense search of its tenant raise (`dense_scores`)."""
+    blob = Segment.build(CHUNKS, SentenceVectors()).to_bytes()
+    with zipfile.ZipFile(io.BytesIO(blob)) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+
+    def with_member(name: str, array: npt.NDArray[np.generic]) -> bytes:
+        data = io.BytesIO()
+        np.save(data, array)
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as archive:
+            for member, content in members.items():
+                archive.writestr(member, data.getvalue() if member == name else content)
+        return out.getvalue()
+
+    assert Segment.from_bytes(with_member("scales.npy", np.ones(4, np.float32))).vectors
+    for broken in (
+        with_member("window_vectors.npy", np.zeros((6, 8), np.int8)),  # another dimension
+        with_member("window_vectors.npy", np.zeros(6, np.int8)),
+        with_member("window_vectors.npy", np.zeros((6, 16), np.float64)),
+        with_member("window_scales.npy", np.full(6, np.nan, np.float32)),
+        with_member("vectors.npy", np.zeros((2, 16), np.int8)),  # fewer rows than chunks
+        with_member("scales.npy", np.ones(2, np.float32)),
+    ):
+        with pytest.raises(ValueError, match="disagree"):
+            Segment.from_bytes(broken)
