@@ -18,7 +18,7 @@ import pytest
 from engageiq_search.manifest import SegmentEntry
 from engageiq_search.merge_policy import REEMBED_CHUNKS, SEGMENTS_PER_TIER, merge_due, reembed_due
 from engageiq_search.segment import IndexedChunk, Segment
-from engageiq_search.sentence_windows import sentence_windows, sentences
+from engageiq_search.sentence_windows import MAX_WINDOWS, sentence_windows, sentences
 from engageiq_search.tenant_index import IndexPart, TenantIndex
 from engageiq_search.vectors import WindowVectors, quantize, windowed_scores
 
@@ -226,3 +226,15 @@ def test_a_segment_whose_vectors_do_not_fit_its_chunks_is_refused_at_load() -> N
     ):
         with pytest.raises(ValueError, match="disagree"):
             Segment.from_bytes(broken)
+
+
+def test_a_chunk_of_many_short_lines_makes_at_most_max_windows_covering_every_line() -> None:
+    """A CSV of short rows made ~100 windows a chunk: ~2.7 s of e5 each, past the time a
+    build is given per chunk, so a large such file failed to index."""
+    rows = [f"r{i}, x" for i in range(200)]
+    windows = sentence_windows("\n".join(rows), 2)
+    assert len(windows) <= MAX_WINDOWS
+    covered = " ".join(windows)
+    assert all(f"{row} " in f"{covered} " for row in rows)
+    prose = " ".join(f"Sentence number {i} ends here." for i in range(20))
+    assert len(sentence_windows(prose, 2)) == 10  # prose keeps windows of two sentences
