@@ -144,6 +144,21 @@ def test_a_heading_is_context_never_the_quote() -> None:
     assert "- The customer may audit Lumora" in answer.text
 
 
+def test_a_sentence_under_a_heading_naming_the_subject_answers_by_it() -> None:
+    # A playbook's section: the heading names the objection, the sentence handles it without
+    # repeating its words. Found by the tenant lifecycle test: the answer cited nothing.
+    section = "# Pricing objection\nWhen a prospect says we are too expensive, show the table.\n"
+    picked = ExtractPicker().pick("How do we answer the pricing objection?", [section])
+    assert [e.text for e in picked] == [
+        "When a prospect says we are too expensive, show the table."
+    ]
+
+
+def test_a_document_name_alone_never_makes_an_answer() -> None:
+    text = "When a prospect says we are too expensive, show the table.\n"
+    assert ExtractPicker().pick("What is the pricing objection?", [text], ["pricing.md"]) == []
+
+
 def test_each_sentence_is_embedded_once_per_picker() -> None:
     embedder = SameTopic(("audit",))
     picker = ExtractPicker(embedder)

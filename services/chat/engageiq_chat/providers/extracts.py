@@ -95,6 +95,10 @@ class Unit:
     text: str
     context: str = ""
     """What the unit is about but does not say: scored at `CONTEXT_WEIGHT`, never quoted."""
+    heading: str = ""
+    """The heading line above it (also in `context`): a unit under a heading that names what
+    the question asks about answers by it, at `CONTEXT_WEIGHT` ("# Pricing objection" over
+    the sentence that handles it); a document's name alone never makes a unit an answer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +202,7 @@ def units_of(text: str, passage: int = 0, about: str = "") -> list[Unit]:
         unit_text = " ".join(unit_text.split())
         if unit_text:
             joined = f"{about}\n{heading}" if heading else about
-            units.append(Unit(passage, len(units), unit_text[:MAX_UNIT_CHARS], joined))
+            units.append(Unit(passage, len(units), unit_text[:MAX_UNIT_CHARS], joined, heading))
 
     def end_paragraph() -> None:
         nonlocal heading
@@ -323,8 +327,11 @@ class ExtractPicker:
         scored: list[tuple[float, float]] = []
         for unit, (bag, context, length) in zip(units, bags, strict=True):
             held = {t for t in terms if t in bag}
-            if not held - numbers.keys():
-                scored.append((0.0, 0.0))  # context, or a number in a range, alone never answers
+            titled = set(self._tokenizer.tokens(unit.heading)) & terms if unit.heading else set()
+            if not (held | titled) - numbers.keys():
+                # The document's name or a header row, or a number in a range, alone never
+                # answers; a heading that names the question's subject does (`Unit.heading`).
+                scored.append((0.0, 0.0))
                 continue
             if numbers:
                 spans = ranges_of(unit.text)
