@@ -22,7 +22,7 @@ from engageiq_files.runtime import FilesRuntime
 from engageiq_files.search.build_process import BUILD_TIMEOUT_SECONDS
 from engageiq_files.uploads.store import chunks_object_key
 from engageiq_tenancy.resources import INGESTION, INGESTION_STEP_SECONDS
-from tests.unit.files.support import FilesClient
+from tests.unit.files.support import FilesClient, wait_for
 
 
 def _runtime(files_client: FilesClient) -> FilesRuntime:
@@ -161,8 +161,19 @@ def test_a_job_failing_every_attempt_fails_its_file_and_lands_in_the_dead_letter
 
     real_download = runtime.worker._store.download_to
     runtime.worker._store.download_to = unavailable  # type: ignore[method-assign]
+    moved: list[dict[str, Any]] = []
+
+    def dead_lettered() -> bool:
+        found = sqs.receive_message(QueueUrl=dead, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+        moved.extend(found.get("Messages", []))
+        return bool(moved)
+
     try:
         file_id = files_client.upload("acme", "a.txt", b"quoll pricing").json()["id"]
+        # S3 stays unreachable until the job has reached the dead-letter queue: the queue's
+        # counts (what `settle` polls) can read empty between a retry's hand-back and its
+        # next receive on moto, and a download restored then let the second attempt succeed.
+        wait_for(dead_lettered)
         files_client.settle()
     finally:
         runtime.worker._store.download_to = real_download  # type: ignore[method-assign]
@@ -170,7 +181,6 @@ def test_a_job_failing_every_attempt_fails_its_file_and_lands_in_the_dead_letter
     assert failed["status"] == "failed"
     assert failed["reasonCode"] == "ingestion_error"
     assert "several attempts" in failed["reason"]
-    moved = sqs.receive_message(QueueUrl=dead, MaxNumberOfMessages=10)["Messages"]
     assert [json.loads(m["Body"]) for m in moved] == [{"tenantId": "acme", "fileId": file_id}]
 
 
