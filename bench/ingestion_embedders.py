@@ -6,7 +6,7 @@
 The answer corpus's 22 files (bench/answer_quality_corpus: Markdown, HTML, CSV, text, Word,
 PDF, PowerPoint and Excel, five languages) go through the production parsers and chunker
 (`parse_corpus`, `chunk_index`) and become one segment (`Segment.build`, what the build
-process runs) with no vectors, with wordllama's (today's default, decision 0106) and with e5's
+process runs) with no vectors, with wordllama's (the default, decision 0106) and with e5's
 and its sentence windows' (`ENGAGEIQ_EMBEDDER=e5`). Each is timed from the files' bytes to the
 serialised segment; reported as files and chunks a second, and as a ratio to wordllama's and
 to no vectors'. Storage, queues and the sandbox process are left out: they cost the same

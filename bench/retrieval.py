@@ -7,7 +7,7 @@ Goals (issue 4): p50 <= 5 ms, and at least 20x rank_bm25. The corpus is syntheti
 like text: a Zipf-distributed vocabulary, ~150 words (~1,000 characters) per chunk.
 
 Then the same chunks with vectors, same run, per embedder: wordllama (decision 0106) and e5
-with sentence windows (`ENGAGEIQ_EMBEDDER=e5`, the default since decision 0125): build rate
+with sentence windows (`ENGAGEIQ_EMBEDDER=e5`, a stack's choice since decision 0125): build rate
 against the build without vectors (the index's share of ingestion), query p50 and p99 with
 the question's embedding included (goal: p50 under 5 ms at 50,000 chunks) and without it, and
 index bytes per chunk, serialised and in memory, against the format before segments (bm25s's

