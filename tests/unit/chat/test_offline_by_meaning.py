@@ -22,6 +22,7 @@ from engageiq_chat.providers.offline import (
     OfflineResponder,
     offline_answer,
 )
+from tests.unit.chat.offline_requests import offline_request
 
 
 class SameTopic:
@@ -65,14 +66,7 @@ PAYMENT = Passage(
 
 
 def answer_to(question: str, embedder: SameTopic | None, *passages: Passage) -> OfflineAnswer:
-    request = ModelRequest(
-        model="offline",
-        system=(),
-        messages=(PromptMessage("user", question),),
-        max_tokens=100,
-        passages=passages,
-    )
-    return offline_answer(request, ExtractPicker(embedder))
+    return offline_answer(offline_request(question, *passages), ExtractPicker(embedder))
 
 
 def test_a_sentence_that_answers_in_other_words_is_quoted_first() -> None:

@@ -10,8 +10,8 @@ import pytest
 
 from engageiq_chat.context.retrieval import Passage
 from engageiq_chat.providers.asked import expected_kind, names_in, states
-from engageiq_chat.providers.base import ModelRequest, PromptMessage
 from engageiq_chat.providers.offline import NO_MATCH, OfflineAnswer, offline_answer
+from tests.unit.chat.offline_requests import offline_request
 
 CONNECTORS = Passage(
     "release-notes",
@@ -70,14 +70,7 @@ JAPAN = Passage(
 
 
 def answer_to(question: str, *passages: Passage) -> OfflineAnswer:
-    request = ModelRequest(
-        model="offline",
-        system=(),
-        messages=(PromptMessage("user", question),),
-        max_tokens=100,
-        passages=passages,
-    )
-    return offline_answer(request)
+    return offline_answer(offline_request(question, *passages))
 
 
 def ask(question: str, *passages: Passage) -> tuple[str, tuple[int, ...]]:

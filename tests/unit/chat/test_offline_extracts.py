@@ -16,6 +16,7 @@ from engageiq_chat.providers.base import (
 )
 from engageiq_chat.providers.extracts import ExtractPicker, ranges_of, units_of
 from engageiq_chat.providers.offline import NO_MATCH, OfflineResponder, offline_answer
+from tests.unit.chat.offline_requests import offline_request
 
 PRICING = Passage(
     "pricing",
@@ -51,14 +52,7 @@ APPROVALS = Passage(
 
 
 def ask(question: str, *passages: Passage) -> tuple[str, tuple[int, ...]]:
-    request = ModelRequest(
-        model="offline",
-        system=(),
-        messages=(PromptMessage("user", question),),
-        max_tokens=100,
-        passages=passages,
-    )
-    answer = offline_answer(request)
+    answer = offline_answer(offline_request(question, *passages))
     # Each quote with the id of the passage it cites where its marker goes, to check both.
     text = answer.text
     for end, quote in reversed(answer.quotes):

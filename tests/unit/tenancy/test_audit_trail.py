@@ -280,6 +280,16 @@ def test_racing_writers_keep_the_chain_gapless(
     assert len(mine) == appends
 
 
+def losing_to_a_rival(dynamodb: Any, table: str, tenant: str, losses: int) -> RacingClient:
+    """A client whose next `losses` appends each lose the race to another writer's."""
+    rival = AuditTrail(dynamodb, table)
+
+    def rival_appends() -> None:
+        rival.record(tenant, BEN, AuditAction.FILE_DELETED, AuditTarget("file", "f"))
+
+    return RacingClient(dynamodb, [True] * losses, rival_appends)
+
+
 def test_a_writer_outlasts_a_busy_rival_process_with_short_pauses(
     dynamodb: Any, table: str
 ) -> None:
@@ -288,13 +298,8 @@ def test_a_writer_outlasts_a_busy_rival_process_with_short_pauses(
     # the writer must keep trying, briefly, rather than answer 503 (found in the
     # many-instances suite: 12 attempts with pauses up to 0.4 s starved).
     tenant = new_tenant()
-    rival = AuditTrail(dynamodb, table)
-
-    def rival_appends() -> None:
-        rival.record(tenant, BEN, AuditAction.FILE_DELETED, AuditTarget("file", "f"))
-
     losses = 30
-    racing = RacingClient(dynamodb, [True] * losses, rival_appends)
+    racing = losing_to_a_rival(dynamodb, table, tenant, losses)
     pauses: list[float] = []
     writer = AuditTrail(racing, table, pause=pauses.append)
     writer.record(tenant, ANA, AuditAction.FILE_UPLOADED, AuditTarget("file", "f"))
@@ -308,12 +313,7 @@ def test_a_writer_that_always_loses_gives_up_with_audit_unavailable(
     dynamodb: Any, table: str
 ) -> None:
     tenant = new_tenant()
-    rival = AuditTrail(dynamodb, table)
-
-    def rival_appends() -> None:
-        rival.record(tenant, BEN, AuditAction.FILE_DELETED, AuditTarget("file", "f"))
-
-    racing = RacingClient(dynamodb, [True] * 3, rival_appends)
+    racing = losing_to_a_rival(dynamodb, table, tenant, 3)
     writer = AuditTrail(racing, table, pause=lambda _: None, attempts=3)
     with pytest.raises(AuditUnavailable) as refused:
         writer.record(tenant, ANA, AuditAction.FILE_UPLOADED, AuditTarget("file", "f"))
