@@ -555,6 +555,13 @@ def print_retrieval(label: str, ranks: list[int | None], questions: list[Questio
     return recall3
 
 
+def paraphrased_recall3(ranks: list[int | None], questions: list[Question]) -> float:
+    """Recall@3 over the paraphrased questions among `questions` (ranks in the same order)."""
+    return _share(
+        [r is not None and r <= 3 for r, q in zip(ranks, questions, strict=True) if q.paraphrased]
+    )
+
+
 def fused_rank(hybrid: Hybrid, ranking: list[int], question: Question) -> int | None:
     """The question's file's rank among the first `TOP_K` distinct chunks of `ranking`."""
     hits = ((hybrid.chunks[i], hybrid.chunks[i].text) for i in ranking)
@@ -616,13 +623,7 @@ def tune(chunks: list[IndexedChunk], only: str | None = None) -> None:
                         ]
                         setting = f"{label}: k={k} w={weight} c={candidates}"
                         recall = print_retrieval(setting, ranks, dev)
-                        paraphrased = _share(
-                            [
-                                r is not None and r <= 3
-                                for r, q in zip(ranks, dev, strict=True)
-                                if q.paraphrased
-                            ]
-                        )
+                        paraphrased = paraphrased_recall3(ranks, dev)
                         grid.append((recall, paraphrased))
                         best.append((recall, paraphrased, setting))
             averages.append(
@@ -645,13 +646,7 @@ def tune(chunks: list[IndexedChunk], only: str | None = None) -> None:
                 ]
                 setting = f"{label}: dense + {share} x bm25/max"
                 recall = print_retrieval(setting, ranks, dev)
-                paraphrased = _share(
-                    [
-                        r is not None and r <= 3
-                        for r, q in zip(ranks, dev, strict=True)
-                        if q.paraphrased
-                    ]
-                )
+                paraphrased = paraphrased_recall3(ranks, dev)
                 best.append((recall, paraphrased, setting))
     print(
         "best recall@3 on dev (recall@3, paraphrased):",

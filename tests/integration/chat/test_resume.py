@@ -253,16 +253,16 @@ def test_stop_stops_the_model_and_continue_picks_the_answer_up(
     assert len(whole["content"]) > len(stopped["content"])
 
 
-def dead_generator_answer(harness: ChatHarness, *, seconds_ago: float) -> tuple[str, str]:
-    """A question and its answer left `streaming` by a generator whose last checkpoint was
-    `seconds_ago` (as an instance killed mid-answer leaves it)."""
-    services = ChatServices.build(service_settings(harness.resources), ChatSettings())
-    cid = new_id()
+def question_and_streaming_answer(
+    cid: str, asked: str, answered: str, **answer_fields: Any
+) -> tuple[StoredMessage, StoredMessage]:
+    """A question and its answer as a turn stores them while the answer is `streaming`;
+    `answer_fields` (checkpoint, stream id, provider) are the answer's."""
     question = StoredMessage(
         id=new_id(),
         conversation_id=cid,
         role=Role.USER,
-        content="tell me a story",
+        content=asked,
         created_at=now_iso(),
         status=MessageStatus.COMPLETE,
         route="general",
@@ -271,10 +271,24 @@ def dead_generator_answer(harness: ChatHarness, *, seconds_ago: float) -> tuple[
         id=new_id(),
         conversation_id=cid,
         role=Role.ASSISTANT,
-        content="Once upon a time",
+        content=answered,
         created_at=question.created_at,
         status=MessageStatus.STREAMING,
         route="general",
+        **answer_fields,
+    )
+    return question, answer
+
+
+def dead_generator_answer(harness: ChatHarness, *, seconds_ago: float) -> tuple[str, str]:
+    """A question and its answer left `streaming` by a generator whose last checkpoint was
+    `seconds_ago` (as an instance killed mid-answer leaves it)."""
+    services = ChatServices.build(service_settings(harness.resources), ChatSettings())
+    cid = new_id()
+    question, answer = question_and_streaming_answer(
+        cid,
+        "tell me a story",
+        "Once upon a time",
         provider="offline",
         checkpoint_at=epoch_ms(time.time() - seconds_ago),
         stream_id=new_id(),
@@ -344,25 +358,8 @@ def test_a_checkpoint_without_sources_keeps_the_stored_ones(harness: ChatHarness
     services = ChatServices.build(service_settings(harness.resources), ChatSettings())
     owner, cid = new_id(), new_id()
     source = Citation(source_id=new_id(), title="pricing.pdf", snippet="Seats cost 10.")
-    question = StoredMessage(
-        id=new_id(),
-        conversation_id=cid,
-        role=Role.USER,
-        content="price?",
-        created_at=now_iso(),
-        status=MessageStatus.COMPLETE,
-        route="general",
-    )
-    answer = StoredMessage(
-        id=new_id(),
-        conversation_id=cid,
-        role=Role.ASSISTANT,
-        content="",
-        created_at=question.created_at,
-        status=MessageStatus.STREAMING,
-        route="general",
-        checkpoint_at=epoch_ms(time.time()),
-        stream_id=owner,
+    question, answer = question_and_streaming_answer(
+        cid, "price?", "", checkpoint_at=epoch_ms(time.time()), stream_id=owner
     )
     at = epoch_ms(time.time())
 
