@@ -31,7 +31,7 @@ from litestar.openapi.spec import (
 )
 from litestar.routes import HTTPRoute
 
-from engageiq_tenancy.auth import requires_member, requires_tenant_admin
+from engageiq_tenancy.auth import PUBLIC_OPT_KEY, requires_member, requires_tenant_admin
 from engageiq_tenancy.context import Role
 from engageiq_tenancy.error_codes import RETRY_AFTER_DOC, DocumentedError, ErrorCode, Errors
 from engageiq_tenancy.errors import DocumentedResponses, documented_errors
@@ -76,7 +76,7 @@ _TOO_LARGE: Final = (
 
 
 def _is_public(handler: HTTPRouteHandler) -> bool:
-    return bool(handler.opt.get("public")) or not handler.resolve_security()
+    return bool(handler.opt.get(PUBLIC_OPT_KEY)) or not handler.resolve_security()
 
 
 def _takes_body(handler: HTTPRouteHandler) -> bool:

@@ -4,6 +4,7 @@ caller is verified (bound as contextvars by the middlewares)."""
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
 import sys
 import time
@@ -36,6 +37,8 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     # One writer per process, set where logging is configured.
     global _access_log
     at_info = logging.getLevelName(level) <= logging.INFO
+    if _access_log is not None:
+        _access_log.flush()  # configured again (tests): what the old writer holds goes out
     _access_log = AccessLog(service, sys.stdout.buffer) if at_info else None
     structlog.configure(
         processors=[
@@ -61,24 +64,31 @@ class AccessLog:
     """The one line per API request (`msg: "request"`), written without structlog's processor
     chain: the same JSON fields as a structlog line with the request's bound ids, at a third of
     the cost (bench/auth_overhead.py: the chain was ~25 us of an authenticated request's ~90 us
-    of its own; docs/decisions/0101). Only this fixed-shape line takes the short cut."""
+    of its own; docs/decisions/0101). Only this fixed-shape line takes the short cut.
+
+    Lines are held here and written together, in one `write` system call, once the event-loop
+    pass that produced them is done (decision 0127). The buffer must be ours: the images run
+    with `PYTHONUNBUFFERED=1`, which makes `sys.stdout.buffer` write every line through at once,
+    so relying on its buffer cost one system call per request. Lines still held at exit are
+    written by `flush` from this module's `atexit` hook."""
 
     def __init__(self, service: str, stream: BinaryIO) -> None:
         self._service = service
         self._stream = stream
-        self._flush_due = False
+        self._held: list[bytes] = []
 
     def write(
         self,
-        *,
         method: str,
         path: str,
         status: int,
         duration_ms: float,
         request_id: str,
-        tenant_id: str | None,
-        user_id: str | None,
+        caller: tuple[str, str] | None,
+        /,
     ) -> None:
+        """Hold one access line; `caller` is `(tenant_id, user_id)` once a token verified.
+        (Positional: this runs on every request, and keywords cost more to pass.)"""
         line: dict[str, Any] = {
             "method": method,
             "path": path,
@@ -86,31 +96,34 @@ class AccessLog:
             "duration_ms": duration_ms,
             "request_id": request_id,
         }
-        if tenant_id is not None:
-            line["tenant_id"] = tenant_id
-            line["user_id"] = user_id
+        if caller is not None:
+            line["tenant_id"], line["user_id"] = caller
         line["service"] = self._service
         line["level"] = "info"
         line["timestamp"] = _utc_timestamp(time.time())
         line["msg"] = "request"
-        # One write call of the whole line: a buffered writer never interleaves it with
-        # another thread's line.
-        self._stream.write(orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE))
-        if self._flush_due:
-            return  # the lines of one event-loop pass go out together
+        self._held.append(orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE))
+        if len(self._held) > 1:
+            return  # a flush is already due at the end of this pass
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            self._stream.flush()
+            self.flush()  # no event loop (a script, a test): at once
             return
-        # Flushed once the requests of this pass are done, not once per line: one write
-        # system call for all of them (decision 0124); a line waits no longer than the pass.
-        self._flush_due = True
-        loop.call_soon(self._flush)
+        loop.call_soon(self.flush)
 
-    def _flush(self) -> None:
-        self._flush_due = False
-        self._stream.flush()
+    def flush(self) -> None:
+        """Write the held lines (whole lines, in order) in one call. Safe to call at any time."""
+        if not self._held:
+            return
+        data = b"".join(self._held)
+        self._held.clear()
+        try:
+            self._stream.write(data)
+            self._stream.flush()
+        except (OSError, ValueError):
+            # stdout closed or gone (the process is ending): a log line is not worth a crash.
+            pass
 
 
 _second: tuple[int, str] = (0, "")
@@ -128,6 +141,14 @@ def _utc_timestamp(moment: float) -> str:
 
 
 _access_log: AccessLog | None = None
+
+
+@atexit.register
+def _flush_access_log() -> None:
+    # A clean exit (uvicorn's shutdown, SIGTERM) writes the lines of the last event-loop pass;
+    # the loop may be closed before its scheduled flush runs.
+    if _access_log is not None:
+        _access_log.flush()
 
 
 def access_log() -> AccessLog | None:

@@ -16,7 +16,6 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityRequirement, SecurityScheme
 from litestar.plugins import InitPluginProtocol
-from litestar.types import Scope
 
 from engageiq_tenancy import aws
 from engageiq_tenancy.api_contract import StrictStructSchemaPlugin, apply_api_contract
@@ -24,7 +23,9 @@ from engageiq_tenancy.audit.requests import AUDIT_STATE_KEY
 from engageiq_tenancy.audit.sign_ins import trail_sign_ins
 from engageiq_tenancy.audit.trail import AuditTrail
 from engageiq_tenancy.auth import (
+    PUBLIC_OPT_KEY,
     CognitoAuthenticationMiddleware,
+    current_caller,
     provide_tenant,
 )
 from engageiq_tenancy.errors import EXCEPTION_HANDLERS
@@ -77,15 +78,15 @@ class Me(msgspec.Struct, rename="camel"):
 
 
 @get("/api/me", security=[BEARER], tags=["identity"], sync_to_thread=False)
-def me(scope: Scope) -> Me:
-    """The caller as the verified token describes them. It reads the caller from the scope as
-    the `tenant` dependency does, without the dependency's resolution per request (0101)."""
-    tenant = provide_tenant(scope)
+def me() -> Me:
+    """The caller as the verified token describes them."""
+    tenant = current_caller()
     return Me(
         tenant_id=tenant.tenant_id,
         user_id=tenant.user_id,
         username=tenant.username,
-        roles=sorted(role.value for role in tenant.roles),
+        # Roles are StrEnum members: sorted by, and encoded as, their values.
+        roles=sorted(tenant.roles),
     )
 
 
@@ -161,7 +162,7 @@ class TenancyPlugin(InitPluginProtocol):
 
         @get(
             "/health",
-            opt={"public": True},
+            opt={PUBLIC_OPT_KEY: True},
             tags=["operations"],
             sync_to_thread=False,
             include_in_schema=False,

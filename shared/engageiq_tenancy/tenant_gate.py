@@ -109,7 +109,13 @@ class TenantGate:
         active, 401 `sso_required` for a password user's token when the tenant requires single
         sign-on, 401 `token_revoked` if the user was removed since the token was issued; a user
         demoted since then comes back with the roles they still hold."""
-        record = await self._record(tenant)
+        cached = self._cache.get(tenant.tenant_id)
+        # The cached record without another coroutine: this runs on every request.
+        record = (
+            cached[1]
+            if cached is not None and cached[0] > self._clock()
+            else await self._read(tenant)
+        )
         if record.status != TenantStatus.ACTIVE:
             if record.status == TenantStatus.SUSPENDED:
                 raise TenantSuspended()
@@ -124,11 +130,8 @@ class TenantGate:
             raise TokenRevoked()
         return allowed
 
-    async def _record(self, tenant: TenantContext) -> GateRecord:
-        cached = self._cache.get(tenant.tenant_id)
+    async def _read(self, tenant: TenantContext) -> GateRecord:
         now = self._clock()
-        if cached is not None and cached[0] > now:
-            return cached[1]
         try:
             record = await anyio.to_thread.run_sync(self._read_status, tenant)
         except (BotoCoreError, ClientError) as exc:

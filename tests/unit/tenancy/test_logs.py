@@ -140,10 +140,8 @@ def test_access_line_has_the_fields_of_a_structlog_line() -> None:
         from engageiq_tenancy.logs import access_log
         writer = access_log()
         assert writer is not None
-        writer.write(method="GET", path="/api/me", status=200, duration_ms=1.5,
-                     request_id="r-1", tenant_id="acme", user_id="u")
-        writer.write(method="GET", path="/api/me", status=401, duration_ms=0.5,
-                     request_id="r-2", tenant_id=None, user_id=None)
+        writer.write("GET", "/api/me", 200, 1.5, "r-1", ("acme", "u"))
+        writer.write("GET", "/api/me", 401, 0.5, "r-2", None)
         log.info("request", status=200)
     """)
     assert len(lines) == 3

@@ -17,13 +17,14 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from engageiq_chat.branding.directory import CACHE_SECONDS, BrandingDirectory, PublicBranding
+from engageiq_tenancy.auth import PUBLIC_OPT_KEY
 from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import documented_errors
 
 
 @get(
     "/api/branding",
-    opt={"public": True},
+    opt={PUBLIC_OPT_KEY: True},
     tags=["tenant"],
     summary="A tenant's public branding (no sign-in needed)",
     responses=documented_errors(Errors.BRANDING_RATE_LIMITED),

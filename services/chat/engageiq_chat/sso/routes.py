@@ -26,7 +26,7 @@ from engageiq_chat.sso.service import SignInRouting, TenantSso, dynamodb_claim_r
 from engageiq_tenancy.audit import AuditAction, AuditOutcome, AuditTarget
 from engageiq_tenancy.audit.requests import record_audit, request_source
 from engageiq_tenancy.audit.write_ahead import records_denial
-from engageiq_tenancy.auth import requires_tenant_admin
+from engageiq_tenancy.auth import PUBLIC_OPT_KEY, requires_tenant_admin
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.errors import ApiError, documented_errors
@@ -266,7 +266,7 @@ class TenantSsoController(Controller):
 
 @post(
     "/api/sign-in/route",
-    opt={"public": True},
+    opt={PUBLIC_OPT_KEY: True},
     tags=["tenant"],
     status_code=200,
     request_max_body_size=1024,
