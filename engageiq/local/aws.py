@@ -116,8 +116,12 @@ class LocalAwsServer:
         )
         from werkzeug.serving import make_server
 
-        from engageiq.local.moto_patches import patch_transact_write_items
+        from engageiq.local.moto_patches import (
+            isolate_dynamodb_requests,
+            patch_transact_write_items,
+        )
 
+        isolate_dynamodb_requests()
         if self.fast_transactions:
             patch_transact_write_items()
         app = GatedApp(DomainDispatcherApplication(create_backend_app), self.gate, self.changes)

@@ -11,7 +11,13 @@ and puts exactly those back on failure. See docs/decisions/0062-local-transactio
 With it, `ClientRequestToken` is honoured as DynamoDB documents (moto ignores it): a
 transaction repeated with the token of one that succeeded in the last 10 minutes succeeds
 again without running twice. botocore retries a transaction whose answer was lost; without
-this the retry failed its own condition locally (decision 0092)."""
+this the retry failed its own condition locally (decision 0092).
+
+And every DynamoDB request runs alone (`isolate_dynamodb_requests`): DynamoDB isolates each
+request (serializable between a transaction and any single-item read or write), while moto's
+threaded server ran them side by side. A transaction that lost its condition check rolled
+back items that a rival had just written, which left the audit chain with an entry past its
+head: every later append failed, and uploads answered 503 (decision 0127)."""
 
 from __future__ import annotations
 
@@ -49,6 +55,28 @@ def patch_transact_write_items() -> bool:
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
     _patch_request_tokens()
     return True
+
+
+_ISOLATED_FLAG: Final = "_engageiq_isolated"
+_dynamodb_lock = threading.RLock()
+
+
+def isolate_dynamodb_requests() -> None:
+    """Run moto's DynamoDB requests one at a time; idempotent. moto keeps its tables in
+    Python objects under the GIL, so this costs no parallelism that moto had; only the
+    interleaving of one request's steps with another's goes."""
+    from moto.dynamodb.responses import DynamoHandler
+
+    if getattr(DynamoHandler.call_action, _ISOLATED_FLAG, False):
+        return
+    original = DynamoHandler.call_action
+
+    def call_action(self: Any) -> Any:
+        with _dynamodb_lock:
+            return original(self)
+
+    setattr(call_action, _ISOLATED_FLAG, True)
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
 
 
 TOKEN_LIFETIME_SECONDS: Final = 600.0

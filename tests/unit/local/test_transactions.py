@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from engageiq.local.aws import LocalResources, aws_client
-from engageiq.local.moto_patches import patch_transact_write_items
+from engageiq.local.moto_patches import isolate_dynamodb_requests, patch_transact_write_items
 
 
 @pytest.fixture
@@ -61,6 +61,10 @@ def test_the_patch_is_installed_in_the_local_endpoint() -> None:
 
     assert patch_transact_write_items()
     assert DynamoDBBackend.transact_write_items.__module__ == "engageiq.local.moto_patches"
+    from moto.dynamodb.responses import DynamoHandler
+
+    isolate_dynamodb_requests()
+    assert DynamoHandler.call_action.__module__ == "engageiq.local.moto_patches"
 
 
 def test_a_failed_condition_at_the_end_leaves_every_item_as_it_was(
@@ -125,3 +129,84 @@ def test_two_writes_to_one_item_are_refused_and_change_nothing(table: tuple[Any,
         dynamodb.transact_write_items(TransactItems=[items[0], items[2], items[2]])
     assert failure.value.response["Error"]["Code"] == "ValidationException"
     assert everything(dynamodb, name) == before
+
+
+def test_racing_transactions_on_one_chain_never_leave_it_stuck(
+    local_resources: LocalResources,
+) -> None:
+    """The audit chain's append (decision 0118) from many threads at once: read the head, then
+    put entry seq+1 if its key is free and move the head if it still holds seq. DynamoDB runs
+    each request in isolation, so every append lands exactly once. moto's threaded server did
+    not: a losing transaction's rollback could put back a head that a winning one had just
+    moved, leaving an entry past the head that every later append failed on, for ever (503
+    `audit_unavailable` under two instances' uploads)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    dynamodb = aws_client("dynamodb", local_resources.endpoint_url)
+    name = local_resources.tables["usage"]
+    pk = {"S": "race#CHAIN"}
+    writers, appends = 6, 15
+
+    def head() -> int:
+        item = dynamodb.get_item(
+            TableName=name, Key={"pk": pk, "sk": {"S": "head"}}, ConsistentRead=True
+        ).get("Item")
+        return int(item["seq"]["N"]) if item else 0
+
+    def append(writer: int) -> int:
+        losses = 0
+        for n in range(appends):
+            while True:
+                seq = head()
+                assert losses < 2_000, f"writer {writer} stuck at seq {seq}"
+                try:
+                    dynamodb.transact_write_items(
+                        TransactItems=[
+                            {
+                                "Put": {
+                                    "TableName": name,
+                                    "Item": {"pk": pk, "sk": {"S": f"e#{seq + 1:05d}"}},
+                                    "ConditionExpression": "attribute_not_exists(pk)",
+                                }
+                            },
+                            {
+                                "Put": {
+                                    "TableName": name,
+                                    "Item": {
+                                        "pk": pk,
+                                        "sk": {"S": "head"},
+                                        "seq": {"N": str(seq + 1)},
+                                        "by": {"S": f"{writer}.{n}"},
+                                    },
+                                    "ConditionExpression": "attribute_not_exists(pk) OR seq = :s",
+                                    "ExpressionAttributeValues": {":s": {"N": str(seq)}},
+                                }
+                            },
+                        ]
+                    )
+                    break
+                except ClientError as exc:
+                    if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                        raise
+                    losses += 1
+        return losses
+
+    import sys
+
+    # Threads switch every 5 ms by default; switching far more often makes the interleavings
+    # of moto's request threads that used to go wrong common enough to see in one run.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        with ThreadPoolExecutor(writers) as pool:
+            list(pool.map(append, range(writers)))
+    finally:
+        sys.setswitchinterval(interval)
+    entries = dynamodb.query(
+        TableName=name,
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :e)",
+        ExpressionAttributeValues={":pk": pk, ":e": {"S": "e#"}},
+        ConsistentRead=True,
+    )["Items"]
+    assert head() == writers * appends
+    assert len(entries) == writers * appends
