@@ -53,7 +53,8 @@ class Reply:
     """Send an `error` event (and stop) after this many tokens."""
     error_type: str = "overloaded_error"
     close_after: int | None = None
-    """Close the connection cleanly (no error, no `message_stop`) after this many tokens."""
+    """End the body in good order (its last chunk sent: no error, no `message_stop`) after
+    this many tokens."""
     reset_after: int | None = None
     """Reset the connection (TCP RST, mid-stream) after this many tokens."""
     malformed_after: int | None = None
@@ -256,7 +257,9 @@ def _events(
             )
             return
         if reply.close_after is not None and n == reply.close_after:
-            return  # the body simply ends: a dropped upstream, not an error the API sends
+            # The body ends in good order without a message_stop: what a proxy that gives up
+            # sends; not an error the API sends, and not a broken connection.
+            return
         if reply.reset_after is not None and n == reply.reset_after:
             yield 0.0, RESET
             return
@@ -296,7 +299,10 @@ def _events(
 
 class _Handler(BaseHTTPRequestHandler):
     server_owner: MessagesServer
-    protocol_version = "HTTP/1.0"  # close-delimited bodies: no chunked encoding to write
+    # As the API answers: HTTP/1.1, a stream's body in chunked encoding, so a client tells a
+    # body that ended in good order from a connection that broke (a close-delimited body
+    # cannot say which, and clients differ on how they read a reset then).
+    protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:
         return
@@ -326,6 +332,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("content-type", "text/event-stream")
         self.send_header("cache-control", "no-cache")
+        self.send_header("transfer-encoding", "chunked")
         self.end_headers()
         self.wfile.flush()
         try:
@@ -336,9 +343,13 @@ class _Handler(BaseHTTPRequestHandler):
                 if data == RESET:
                     self._reset()
                     return
-                self.wfile.write(data)
-                self.wfile.flush()
+                if data:  # an empty chunk would end the body
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                    self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
             return  # the client went away (cancelled generation)
 
     def _reset(self) -> None:
