@@ -4,6 +4,8 @@ JWKS), and Litestar's TestClient. Every refusal has one shape: 401/403/404 with 
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 import time
 import warnings
@@ -20,6 +22,7 @@ from litestar.config.app import AppConfig
 from litestar.di import NamedDependency
 from litestar.plugins import InitPluginProtocol
 from litestar.testing import TestClient
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from engageiq_tenancy.auth import requires_member, requires_tenant_admin
 from engageiq_tenancy.context import TenantContext
@@ -101,13 +104,31 @@ def tenant_statuses() -> TenantStatuses:
     return TenantStatuses()
 
 
-def build_app(jwks_source: FakeJwksSource, statuses: TenantStatuses) -> Litestar:
+class YieldAfterAuthentication(InitPluginProtocol):
+    """A middleware inside authentication that gives the event loop to other requests before
+    the handler runs, as any later middleware awaiting I/O would."""
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        def middleware(app: ASGIApp) -> ASGIApp:
+            async def call(scope: Scope, receive: Receive, send: Send) -> None:
+                await asyncio.sleep(0.001)
+                await app(scope, receive, send)
+
+            return call
+
+        app_config.middleware = [*app_config.middleware, middleware]
+        return app_config
+
+
+def build_app(
+    jwks_source: FakeJwksSource, statuses: TenantStatuses, *more: InitPluginProtocol
+) -> Litestar:
     verifier = CognitoTokenVerifier(LOCAL_AUTH, JwksCache(LOCAL_AUTH.jwks_url, fetcher=jwks_source))
     gate = TenantGate(statuses, cache_seconds=0)
     plugin = TenancyPlugin(
         "chat", SETTINGS, verifier=verifier, tenant_gate=gate, record_sign_ins=False
     )
-    return create_service_app(plugin, ExtraRoutes())
+    return create_service_app(plugin, ExtraRoutes(), *more)
 
 
 @pytest.fixture
@@ -199,6 +220,57 @@ def test_me_describes_the_caller_from_the_token(
         "username": "user-of-acme",
         "roles": ["member", "tenant_admin"],
     }
+
+
+def test_concurrent_callers_each_see_only_themselves(
+    jwks_source: FakeJwksSource, tenant_statuses: TenantStatuses, factory: TokenFactory
+) -> None:
+    """`/api/me` reads the caller from a context variable (decision 0127), not from its
+    request: 60 requests of 12 users in 3 tenants in flight at once, each suspended between
+    authentication and its handler while the others run, each answered with its own caller."""
+    tenants = ("acme", "globex", "initech")
+    callers = [factory.claims(tenants[n % 3]) for n in range(12)]
+    tokens = [factory.mint(claims) for claims in callers]
+
+    app = build_app(jwks_source, tenant_statuses, YieldAfterAuthentication())
+
+    async def get_me(token: str) -> tuple[int, dict[str, Any]]:
+        # The ASGI app called directly, so that the requests really run at once (a test
+        # client's transport serves one request at a time).
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+            "method": "GET", "scheme": "http", "path": "/api/me", "raw_path": b"/api/me",
+            "root_path": "", "query_string": b"", "server": ("testserver", 80),
+            "client": ("127.0.0.1", 5000), "state": {},
+            "headers": [(b"host", b"testserver"), (b"authorization", f"Bearer {token}".encode())],
+        }  # fmt: skip
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        await app(scope, receive, send)  # type: ignore[arg-type]
+        body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+        return sent[0]["status"], json.loads(body)
+
+    async def run() -> list[tuple[int, dict[str, Any]]]:
+        return await asyncio.gather(*(get_me(tokens[n % 12]) for n in range(60)))
+
+    for n, (status, body) in enumerate(asyncio.run(run())):
+        expected = callers[n % 12]
+        assert status == 200
+        assert (body["tenantId"], body["userId"]) == (expected["custom:tenant_id"], expected["sub"])
+
+
+def test_a_cors_preflight_passes_authentication(client: TestClient[Litestar]) -> None:
+    """OPTIONS carries no credentials (the Fetch standard), so it is never refused for the
+    lack of a token: Litestar's authentication middleware let it through, and so does ours."""
+    response = client.options("/api/members-only")
+
+    assert response.status_code != 401
 
 
 def test_the_bearer_scheme_is_case_insensitive(
