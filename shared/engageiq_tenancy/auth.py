@@ -111,13 +111,14 @@ class CognitoAuthenticationMiddleware:
         Raises `TokenRefused` (401), `DuplicateAuthorization` (400), `ApiError` 503 when
         the keys or the tenant's status cannot be read, `PermissionDeniedException` (403)."""
         header = _authorization_header(scope["headers"])
-        scheme, _, token = header.partition(" ")
         if not header:
             raise TokenRefused(Errors.MISSING_TOKEN)
-        if scheme.lower() != "bearer" or not token.strip():
+        scheme, _, token = header.partition(" ")
+        token = token.strip()
+        if not token or scheme.lower() != "bearer":
             raise TokenRefused(Errors.NOT_BEARER)
         try:
-            tenant = await self.verifier.verify(token.strip())
+            tenant = await self.verifier.verify(token)
         except TokenError as exc:
             if exc.error.status == 503:
                 # Our outage, not the caller's token: a 503 keeps clients from signing out.
@@ -134,9 +135,9 @@ class CognitoAuthenticationMiddleware:
             raise PermissionDeniedException(detail=Errors.NO_ROLE.sentence())
         # A user removed or demoted since the token was issued is refused or loses roles here.
         tenant = await self.tenant_gate.check(tenant)
-        if self.sign_ins is not None:
-            # A session's first request is its sign-in in the audit log (decision 0119): a
-            # dictionary lookup on every later request; 503 if it cannot be recorded.
+        if self.sign_ins is not None and not self.sign_ins.recorded(tenant):
+            # A session's first request is its sign-in in the audit log (decision 0119); 503
+            # if it cannot be recorded. Every later request stops at the dictionary lookup.
             await self.sign_ins.seen(tenant, scope)
         return tenant
 

@@ -137,6 +137,13 @@ class SignInRecorder:
         self._seen: OrderedDict[SessionKey, None] = OrderedDict()
         self._pending: dict[SessionKey, asyncio.Future[None]] = {}
 
+    def recorded(self, tenant: TenantContext) -> bool:
+        """Whether nothing is left to record for this caller's session: a token without a
+        sign-in, or a session this process has recorded. Synchronous, for the request path:
+        every later request of a session stops here, without a coroutine."""
+        key = (tenant.tenant_id, tenant.user_id, tenant.session)
+        return not tenant.session or key in self._seen
+
     async def seen(self, tenant: TenantContext, scope: Scope) -> None:
         """Record the sign-in if this is the session's first request anywhere. Raises
         `AuditUnavailable` (the request answers 503) if it could not be recorded; the next
