@@ -5,7 +5,10 @@ kills only that child. The service stays up and the file is marked failed."""
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
+import os
 import resource
+import threading
 from multiprocessing.connection import Connection
 from typing import Any, Final
 
@@ -23,9 +26,30 @@ PROCESS_CONTEXT.set_forkserver_preload(
 )
 
 
+def exit_with_service() -> None:
+    """Called first in every child of `PROCESS_CONTEXT`: the child ends when the service that
+    started it dies (SIGKILL included), instead of working on for nobody; a killed service's
+    build child went on embedding for its whole job (decision 0127).
+
+    The child's parent is the forkserver, which does not end while a child of it runs, so
+    Linux's parent-death signal would never come. multiprocessing gives the child a sentinel
+    of the service itself (`parent_process().sentinel`, ready once the service is gone); a
+    daemon thread waits on it."""
+    service = multiprocessing.parent_process()
+    if service is None:
+        return  # not a multiprocessing child: nothing to watch
+
+    def watch() -> None:
+        multiprocessing.connection.wait([service.sentinel])
+        os._exit(1)  # no clean-up: the result has nobody to go to
+
+    threading.Thread(target=watch, name="exit-with-service", daemon=True).start()
+
+
 def _child(
     conn: Connection, path: str, kind: str, limits: ParseLimits, memory: int, cpu: int
 ) -> None:
+    exit_with_service()
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
     from engageiq_files.ingestion.parsers import parse_document

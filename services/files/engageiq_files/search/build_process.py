@@ -12,7 +12,7 @@ from typing import Final
 
 import msgspec
 
-from engageiq_files.ingestion.sandbox import PROCESS_CONTEXT
+from engageiq_files.ingestion.sandbox import PROCESS_CONTEXT, exit_with_service
 from engageiq_search.embedder import embedder_for
 from engageiq_search.segment import IndexedChunk, Segment
 from engageiq_tenancy.setting_catalog import EmbedderChoice
@@ -48,6 +48,7 @@ def _cpu() -> float:
 
 
 def _child(conn: Connection, memory: int) -> None:
+    exit_with_service()
     started = _cpu()
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     job = msgspec.msgpack.decode(conn.recv_bytes(), type=SegmentJob)
