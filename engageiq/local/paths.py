@@ -36,3 +36,9 @@ def default_state_dir() -> Path:
 
 def outputs_file(state_dir: Path) -> Path:
     return state_dir / "outputs.json"
+
+
+def starting_file(state_dir: Path) -> Path:
+    """Holds the pid of an `engageiq dev` that is starting on `state_dir` and has not yet
+    written outputs.json: readers of the outputs wait for it instead of failing."""
+    return state_dir / "starting.pid"

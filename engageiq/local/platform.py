@@ -38,7 +38,7 @@ from engageiq.local.aws import (
     provision,
 )
 from engageiq.local.edge import EDGE_ORIGINS_ENV, EDGE_WEB_ROOT_ENV
-from engageiq.local.paths import outputs_file, repo_root
+from engageiq.local.paths import outputs_file, repo_root, starting_file
 from engageiq.local.replicas import replica_name
 from engageiq.local.seed import SeededUser, seed_demo
 from engageiq.local.state import (
@@ -299,6 +299,8 @@ class LocalPlatform:
         )
         self._refuse_if_running()
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        starting_file(self.state_dir).write_text(f"{os.getpid()}\n")
+        self.state_dir.mkdir(parents=True, exist_ok=True)
         logs_dir = self.state_dir / "logs"
         logs_dir.mkdir(exist_ok=True)
         rotate_logs(logs_dir, [*self._process_names(), "edge"])
@@ -391,6 +393,7 @@ class LocalPlatform:
         written.chmod(0o600)  # it holds the demo password
         written.replace(path)  # a reader never sees half a file
         self.wrote_outputs = True
+        starting_file(self.state_dir).unlink(missing_ok=True)
 
     def _saved_state(self) -> SavedState | None:
         if not self.persist:
@@ -535,6 +538,8 @@ class LocalPlatform:
         if self.wrote_outputs:
             outputs_file(self.state_dir).unlink(missing_ok=True)
             self.wrote_outputs = False
+        if _starting_pid(self.state_dir) == os.getpid():
+            starting_file(self.state_dir).unlink(missing_ok=True)  # a start that failed
 
     def _refuse_if_running(self) -> None:
         path = outputs_file(self.state_dir)
@@ -560,13 +565,41 @@ def running_platform(state_dir: Path, ports: DevPorts) -> Iterator[dict[str, str
         platform.stop()
 
 
-def read_outputs(state_dir: Path) -> dict[str, Any]:
+STARTING_WAIT_SECONDS: Final = 180.0
+"""How long a reader of the outputs waits for a platform that is still starting."""
+
+
+def read_outputs(state_dir: Path, wait_seconds: float = STARTING_WAIT_SECONDS) -> dict[str, Any]:
+    """The running local platform's outputs.json. While an `engageiq dev` on `state_dir` is
+    still starting (its services answer before it writes the outputs), waits for them, up
+    to `wait_seconds`. Raises LocalAwsError if no platform is running or starting there."""
     path = outputs_file(state_dir)
-    if not path.is_file():
-        raise LocalAwsError(
-            f"No local platform is running ({path} does not exist). Start it with `./scripts/dev`; "
-            f"if it runs with another state directory, name it with --state-dir or "
-            f"ENGAGEIQ_STATE_DIR."
-        )
+    deadline = time.monotonic() + wait_seconds
+    while not path.is_file():
+        starting = _starting_pid(state_dir)
+        if starting is None or not _alive(starting) or time.monotonic() > deadline:
+            raise LocalAwsError(
+                f"No local platform is running ({path} does not exist). Start it with "
+                "`./scripts/dev`; if it runs with another state directory, name it with "
+                "--state-dir or ENGAGEIQ_STATE_DIR."
+            )
+        time.sleep(0.2)
     data: dict[str, Any] = json.loads(path.read_text())
     return data
+
+
+def _starting_pid(state_dir: Path) -> int | None:
+    try:
+        return int(starting_file(state_dir).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: it exists
+    return True
