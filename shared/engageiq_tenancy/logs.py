@@ -116,10 +116,10 @@ class AccessLog:
         """Write the held lines (whole lines, in order) in one call. Safe to call at any time."""
         if not self._held:
             return
-        data = b"".join(self._held)
-        self._held.clear()
+        # Swapped, not cleared after the join: a line held meanwhile waits for the next flush.
+        held, self._held = self._held, []
         try:
-            self._stream.write(data)
+            self._stream.write(b"".join(held))
             self._stream.flush()
         except (OSError, ValueError):
             # stdout closed or gone (the process is ending): a log line is not worth a crash.
