@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 
 def run_logging(code: str) -> list[dict[str, object]]:
@@ -187,3 +189,35 @@ def test_uvicorns_own_access_line_never_shows_a_links_token_or_a_query() -> None
     for output in (json.dumps(after_app), before_app):
         assert "aSaVRiUEyqqZSEvmbTOI" not in output
         assert "merger" not in output
+
+
+def test_access_lines_of_one_event_loop_pass_go_out_in_one_write() -> None:
+    """Held by `AccessLog` itself, not by stdout's buffer, which `PYTHONUNBUFFERED=1` (set in
+    the images) turns off: one system call per pass, not per request (decision 0127)."""
+    import asyncio
+
+    from engageiq_tenancy.logs import AccessLog
+
+    class Stream(io.BytesIO):
+        writes = 0
+
+        def write(self, data: Any) -> int:
+            self.writes += 1
+            return super().write(data)
+
+    stream = Stream()
+    writer = AccessLog("chat", stream)
+
+    async def one_pass() -> int:
+        for n in range(5):
+            writer.write("GET", "/api/me", 200, 1.0, f"r-{n}", ("acme", "u"))
+        held = stream.writes
+        await asyncio.sleep(0)  # the pass ends; the flush runs
+        return held
+
+    assert asyncio.run(one_pass()) == 0
+    assert stream.writes == 1
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [line["request_id"] for line in lines] == [f"r-{n}" for n in range(5)]
+    writer.write("GET", "/api/me", 200, 1.0, "r-5", None)  # no event loop: written at once
+    assert stream.writes == 2
