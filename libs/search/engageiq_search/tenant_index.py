@@ -333,16 +333,30 @@ def _bm25(
 def _top(
     part: int, scores: npt.NDArray[np.float32], wanted: int, floor: float = 0.0
 ) -> list[tuple[_Hit, float]]:
-    """The `wanted` best rows of `scores` above `floor`, best first (stable for ties).
+    """The `wanted` best rows of `scores` above `floor`, best first.
 
     BM25 scores are zero for most chunks (no query term): the rows above the floor are
     selected first, so the partial sort runs over those few, not over every chunk."""
-    rows = np.flatnonzero(scores > floor)
-    if wanted < 1 or not len(rows):
+    if wanted < 1:
         return []
-    if wanted < len(rows):
-        rows = rows[np.argpartition(-scores[rows], wanted - 1)[:wanted]]
-    rows = rows[np.argsort(-scores[rows], kind="stable")]
+    if floor == -np.inf:
+        # Dense scores: every row has one (a row the caller may not see is -inf), so the
+        # `wanted`-th best score is found by partitioning the values themselves, without
+        # gathering rows first and at about half an argpartition's cost (the two were a
+        # tenth of a hybrid query at 50,000 chunks); rows that tie with it are cut below,
+        # in row order.
+        rows = np.arange(len(scores))
+        if wanted < len(scores):
+            kth = len(scores) - wanted
+            rows = np.flatnonzero(scores >= np.partition(scores, kth)[kth])
+        rows = rows[scores[rows] > floor]
+    else:
+        rows = np.flatnonzero(scores > floor)
+        if wanted < len(rows):
+            rows = rows[np.argpartition(-scores[rows], wanted - 1)[:wanted]]
+    if not len(rows):
+        return []
+    rows = rows[np.argsort(-scores[rows], kind="stable")][:wanted]
     return [((part, int(row)), float(scores[row])) for row in rows]
 
 

@@ -76,3 +76,26 @@ def test_dense_scores_refuse_shapes_that_do_not_agree() -> None:
         dense_scores(np.zeros(9, np.float32), codes, scales)
     with pytest.raises(ValueError, match="do not agree"):
         dense_scores(np.zeros(8, np.float32), codes, scales[:3])
+
+
+@given(
+    scores=st.lists(
+        st.sampled_from([-np.inf, -1.0, -0.5, 0.0, 0.25, 0.5, 0.75, 1.0]), min_size=1, max_size=60
+    ),
+    wanted=st.integers(1, 70),
+)
+def test_the_best_dense_rows_are_the_highest_scores_ties_in_row_order(
+    scores: list[float], wanted: int
+) -> None:
+    """`_top` over dense scores (a partition of the values, decision 0127) against sorting
+    every row: the same rows in the same order, rows the caller may not see (-inf) never,
+    ties (the values above repeat often) cut in row order."""
+    from engageiq_search.tenant_index import _top
+
+    array = np.array(scores, dtype=np.float32)
+    expected = sorted(
+        (row for row, score in enumerate(scores) if score > -np.inf),
+        key=lambda row: (-scores[row], row),
+    )[:wanted]
+
+    assert [row for (_, row), _ in _top(0, array, wanted, floor=-np.inf)] == expected
