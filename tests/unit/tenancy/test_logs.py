@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
 import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+from engageiq_tenancy.logs import AccessLog
 
 
 def run_logging(code: str) -> list[dict[str, object]]:
@@ -187,3 +191,31 @@ def test_uvicorns_own_access_line_never_shows_a_links_token_or_a_query() -> None
     for output in (json.dumps(after_app), before_app):
         assert "aSaVRiUEyqqZSEvmbTOI" not in output
         assert "merger" not in output
+
+
+def test_access_lines_still_go_out_after_a_loop_stopped_before_its_flush() -> None:
+    """A loop stopped (and closed) before the pass that would write its held line leaves that
+    line behind: the next loop's lines must still go out, the held one first, rather than
+    wait behind a flush that will never run (and pile up until the process exits)."""
+    stream = io.BytesIO()
+    writer = AccessLog("chat", stream)
+
+    async def write_as_the_loop_stops(request_id: str) -> None:
+        asyncio.get_running_loop().stop()  # this pass is the loop's last
+        writer.write("GET", "/api/me", 200, 1.0, request_id, None)
+
+    first = asyncio.new_event_loop()
+    try:
+        first.run_until_complete(write_as_the_loop_stops("r-1"))
+    finally:
+        first.close()
+    assert stream.getvalue() == b""  # held: its flush was due in a pass that never ran
+
+    async def write_and_finish_the_pass(request_id: str) -> None:
+        writer.write("GET", "/api/me", 200, 1.0, request_id, None)
+        await asyncio.sleep(0)  # the pass that wrote the line ends
+
+    asyncio.run(write_and_finish_the_pass("r-2"))
+
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [line["request_id"] for line in lines] == ["r-1", "r-2"]
