@@ -9,7 +9,7 @@ import json
 import re
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -18,10 +18,12 @@ from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from litestar import Litestar, get
+from litestar.background_tasks import BackgroundTask
 from litestar.config.app import AppConfig
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 from litestar.plugins import InitPluginProtocol
+from litestar.response import Stream
 from litestar.testing import TestClient
 from litestar.types import ASGIApp, Receive, Scope, Send
 
@@ -307,6 +309,45 @@ def test_the_caller_does_not_outlive_its_request_in_the_task_that_served_it(
         return signed_in, anonymous
 
     assert asyncio.run(run()) == (200, 401)
+
+
+@get("/api/caller-stream", sync_to_thread=False)
+def caller_stream() -> Stream:
+    """A streamed body and a background task, both read after the handler returned."""
+
+    async def body() -> AsyncIterator[str]:
+        await asyncio.sleep(0)
+        yield current_caller().tenant_id
+
+    async def after() -> None:
+        SEEN_AFTER.append(current_caller().tenant_id)
+
+    return Stream(body(), background=BackgroundTask(after))
+
+
+SEEN_AFTER: list[str] = []
+
+
+class CallerStreamRoute(InitPluginProtocol):
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        app_config.route_handlers = [*app_config.route_handlers, caller_stream]
+        return app_config
+
+
+def test_a_streamed_body_and_a_background_task_still_see_their_caller(
+    jwks_source: FakeJwksSource, tenant_statuses: TenantStatuses, factory: TokenFactory
+) -> None:
+    """The caller is reset only once the response is sent: a streamed answer and a task run
+    after it are still the request's own."""
+    app = build_app(jwks_source, tenant_statuses, CallerStreamRoute())
+    SEEN_AFTER.clear()
+    with TestClient(app) as client:
+        response = client.get(
+            "/api/caller-stream", headers=bearer(factory.mint(factory.claims("acme")))
+        )
+
+    assert (response.status_code, response.text) == (200, "acme")
+    assert SEEN_AFTER == ["acme"]
 
 
 def test_a_cors_preflight_passes_authentication(client: TestClient[Litestar]) -> None:
