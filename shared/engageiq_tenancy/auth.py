@@ -83,14 +83,23 @@ class CognitoAuthenticationMiddleware:
         self.sign_ins = sign_ins
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        caller: TenantContext | None = None
         if self._needs_caller(scope):
             caller = await self.authenticate(scope)
             scope["user"] = caller
             scope["auth"] = None
-            # Each request runs in its own task, with its own copy of the context: the value
-            # is this request's caller, never another's.
-            _current_caller.set(caller)
-        await self.app(scope, receive, send)
+        elif scope["type"] not in _AUTHENTICATED_SCOPES:
+            await self.app(scope, receive, send)  # lifespan: no request, no caller
+            return
+        # Set for public requests too (to None), and reset afterwards: a server or transport
+        # that serves several requests in one task, or an app called from inside another
+        # request, must not leave one request's caller for the next (uvicorn gives each
+        # request a task of its own, httpx's ASGITransport does not).
+        reset = _current_caller.set(caller)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _current_caller.reset(reset)
 
     def _needs_caller(self, scope: Scope) -> bool:
         if scope["type"] not in _AUTHENTICATED_SCOPES:

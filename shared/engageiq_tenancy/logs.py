@@ -76,6 +76,7 @@ class AccessLog:
         self._service = service
         self._stream = stream
         self._held: list[bytes] = []
+        self._flush_due_on: asyncio.AbstractEventLoop | None = None
 
     def write(
         self,
@@ -103,17 +104,21 @@ class AccessLog:
         line["timestamp"] = _utc_timestamp(time.time())
         line["msg"] = "request"
         self._held.append(orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE))
-        if len(self._held) > 1:
-            return  # a flush is already due at the end of this pass
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             self.flush()  # no event loop (a script, a test): at once
             return
+        # Compared by loop, not by "lines are held": a loop stopped before the pass that was
+        # to flush never runs it, and the lines would then wait for the process to exit.
+        if loop is self._flush_due_on:
+            return  # a flush is already due at the end of this pass
+        self._flush_due_on = loop
         loop.call_soon(self.flush)
 
     def flush(self) -> None:
         """Write the held lines (whole lines, in order) in one call. Safe to call at any time."""
+        self._flush_due_on = None
         if not self._held:
             return
         # Swapped, not cleared after the join: a line held meanwhile waits for the next flush.

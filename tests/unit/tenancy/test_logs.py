@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import os
@@ -11,6 +12,8 @@ import sys
 import textwrap
 from pathlib import Path
 from typing import Any
+
+from engageiq_tenancy.logs import AccessLog
 
 
 def run_logging(code: str) -> list[dict[str, object]]:
@@ -194,9 +197,6 @@ def test_uvicorns_own_access_line_never_shows_a_links_token_or_a_query() -> None
 def test_access_lines_of_one_event_loop_pass_go_out_in_one_write() -> None:
     """Held by `AccessLog` itself, not by stdout's buffer, which `PYTHONUNBUFFERED=1` (set in
     the images) turns off: one system call per pass, not per request (decision 0127)."""
-    import asyncio
-
-    from engageiq_tenancy.logs import AccessLog
 
     class Stream(io.BytesIO):
         writes = 0
@@ -221,3 +221,31 @@ def test_access_lines_of_one_event_loop_pass_go_out_in_one_write() -> None:
     assert [line["request_id"] for line in lines] == [f"r-{n}" for n in range(5)]
     writer.write("GET", "/api/me", 200, 1.0, "r-5", None)  # no event loop: written at once
     assert stream.writes == 2
+
+
+def test_access_lines_still_go_out_after_a_loop_stopped_before_its_flush() -> None:
+    """A loop stopped (and closed) before the pass that would write its held line leaves that
+    line behind: the next loop's lines must still go out, the held one first, rather than
+    wait behind a flush that will never run (and pile up until the process exits)."""
+    stream = io.BytesIO()
+    writer = AccessLog("chat", stream)
+
+    async def write_as_the_loop_stops(request_id: str) -> None:
+        asyncio.get_running_loop().stop()  # this pass is the loop's last
+        writer.write("GET", "/api/me", 200, 1.0, request_id, None)
+
+    first = asyncio.new_event_loop()
+    try:
+        first.run_until_complete(write_as_the_loop_stops("r-1"))
+    finally:
+        first.close()
+    assert stream.getvalue() == b""  # held: its flush was due in a pass that never ran
+
+    async def write_and_finish_the_pass(request_id: str) -> None:
+        writer.write("GET", "/api/me", 200, 1.0, request_id, None)
+        await asyncio.sleep(0)  # the pass that wrote the line ends
+
+    asyncio.run(write_and_finish_the_pass("r-2"))
+
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [line["request_id"] for line in lines] == ["r-1", "r-2"]

@@ -9,7 +9,7 @@ import json
 import re
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -18,13 +18,21 @@ from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from litestar import Litestar, get
+from litestar.background_tasks import BackgroundTask
 from litestar.config.app import AppConfig
 from litestar.di import NamedDependency
+from litestar.exceptions import NotAuthorizedException
 from litestar.plugins import InitPluginProtocol
+from litestar.response import Stream
 from litestar.testing import TestClient
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from engageiq_tenancy.auth import requires_member, requires_tenant_admin
+from engageiq_tenancy.auth import (
+    PUBLIC_OPT_KEY,
+    current_caller,
+    requires_member,
+    requires_tenant_admin,
+)
 from engageiq_tenancy.context import TenantContext
 from engageiq_tenancy.resources import BUCKETS, TABLES
 from engageiq_tenancy.service import TenancyPlugin, create_service_app
@@ -118,6 +126,30 @@ class YieldAfterAuthentication(InitPluginProtocol):
 
         app_config.middleware = [*app_config.middleware, middleware]
         return app_config
+
+
+async def call_directly(app: Litestar, path: str, token: str | None) -> tuple[int, dict[str, Any]]:
+    """GET `path` by calling the ASGI app in the calling task; the status and JSON body."""
+    headers = [(b"host", b"testserver")]
+    if token is not None:
+        headers.append((b"authorization", f"Bearer {token}".encode()))
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+        "method": "GET", "scheme": "http", "path": path, "raw_path": path.encode(),
+        "root_path": "", "query_string": b"", "server": ("testserver", 80),
+        "client": ("127.0.0.1", 5000), "state": {}, "headers": headers,
+    }  # fmt: skip
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)  # type: ignore[arg-type]
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return sent[0]["status"], json.loads(body)
 
 
 def build_app(
@@ -234,35 +266,88 @@ def test_concurrent_callers_each_see_only_themselves(
 
     app = build_app(jwks_source, tenant_statuses, YieldAfterAuthentication())
 
-    async def get_me(token: str) -> tuple[int, dict[str, Any]]:
+    async def run() -> list[tuple[int, dict[str, Any]]]:
         # The ASGI app called directly, so that the requests really run at once (a test
         # client's transport serves one request at a time).
-        scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-            "method": "GET", "scheme": "http", "path": "/api/me", "raw_path": b"/api/me",
-            "root_path": "", "query_string": b"", "server": ("testserver", 80),
-            "client": ("127.0.0.1", 5000), "state": {},
-            "headers": [(b"host", b"testserver"), (b"authorization", f"Bearer {token}".encode())],
-        }  # fmt: skip
-        sent: list[dict[str, Any]] = []
-
-        async def receive() -> dict[str, Any]:
-            return {"type": "http.request", "body": b"", "more_body": False}
-
-        async def send(message: dict[str, Any]) -> None:
-            sent.append(message)
-
-        await app(scope, receive, send)  # type: ignore[arg-type]
-        body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
-        return sent[0]["status"], json.loads(body)
-
-    async def run() -> list[tuple[int, dict[str, Any]]]:
-        return await asyncio.gather(*(get_me(tokens[n % 12]) for n in range(60)))
+        requests = (call_directly(app, "/api/me", tokens[n % 12]) for n in range(60))
+        return await asyncio.gather(*requests)
 
     for n, (status, body) in enumerate(asyncio.run(run())):
         expected = callers[n % 12]
         assert status == 200
         assert (body["tenantId"], body["userId"]) == (expected["custom:tenant_id"], expected["sub"])
+
+
+@get("/api/public-caller", opt={PUBLIC_OPT_KEY: True}, sync_to_thread=False)
+def public_caller() -> dict[str, str]:
+    """A public route that (wrongly) asks for the caller: it must be refused, never answered
+    with somebody else's."""
+    return {"tenantId": current_caller().tenant_id}
+
+
+class PublicCallerRoute(InitPluginProtocol):
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        app_config.route_handlers = [*app_config.route_handlers, public_caller]
+        return app_config
+
+
+def test_the_caller_does_not_outlive_its_request_in_the_task_that_served_it(
+    jwks_source: FakeJwksSource, tenant_statuses: TenantStatuses, factory: TokenFactory
+) -> None:
+    """A server or transport may serve several requests in one task, one after the other
+    (httpx's ASGITransport does): the next request, and the task itself, must not find the
+    previous request's caller in `current_caller()`."""
+    app = build_app(jwks_source, tenant_statuses, PublicCallerRoute())
+    token = factory.mint(factory.claims("acme"))
+
+    async def run() -> tuple[int, int]:
+        # Awaited in this task, not wrapped in a task of its own, as such a transport does.
+        signed_in, _ = await call_directly(app, "/api/me", token)
+        anonymous, _ = await call_directly(app, "/api/public-caller", None)
+        with pytest.raises(NotAuthorizedException):
+            current_caller()
+        return signed_in, anonymous
+
+    assert asyncio.run(run()) == (200, 401)
+
+
+@get("/api/caller-stream", sync_to_thread=False)
+def caller_stream() -> Stream:
+    """A streamed body and a background task, both read after the handler returned."""
+
+    async def body() -> AsyncIterator[str]:
+        await asyncio.sleep(0)
+        yield current_caller().tenant_id
+
+    async def after() -> None:
+        SEEN_AFTER.append(current_caller().tenant_id)
+
+    return Stream(body(), background=BackgroundTask(after))
+
+
+SEEN_AFTER: list[str] = []
+
+
+class CallerStreamRoute(InitPluginProtocol):
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        app_config.route_handlers = [*app_config.route_handlers, caller_stream]
+        return app_config
+
+
+def test_a_streamed_body_and_a_background_task_still_see_their_caller(
+    jwks_source: FakeJwksSource, tenant_statuses: TenantStatuses, factory: TokenFactory
+) -> None:
+    """The caller is reset only once the response is sent: a streamed answer and a task run
+    after it are still the request's own."""
+    app = build_app(jwks_source, tenant_statuses, CallerStreamRoute())
+    SEEN_AFTER.clear()
+    with TestClient(app) as client:
+        response = client.get(
+            "/api/caller-stream", headers=bearer(factory.mint(factory.claims("acme")))
+        )
+
+    assert (response.status_code, response.text) == (200, "acme")
+    assert SEEN_AFTER == ["acme"]
 
 
 def test_a_cors_preflight_passes_authentication(client: TestClient[Litestar]) -> None:
