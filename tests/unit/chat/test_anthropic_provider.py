@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -158,3 +161,60 @@ def test_anthropic_base_url_from_the_environment_is_honoured(
     _, error = collect(AnthropicProvider("k"))
     assert error is None
     assert len(server.requests) == 1
+
+
+# aiohttp warns that a body over 1 MB in one piece may hold the event loop; this one must be
+# larger than the sockets' buffers to stall.
+@pytest.mark.filterwarnings("ignore:Sending a large body directly:ResourceWarning")
+def test_a_model_that_never_reads_the_request_times_out() -> None:
+    """A server that accepts the connection and never reads: the request's body (a long
+    conversation with its passages, larger than the sockets' buffers) cannot be written.
+    aiohttp bounds reads, not writes, so the turn hung for good; httpx failed it as a write
+    timeout (decision 0127)."""
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.listen()
+    accepted: list[socket.socket] = []
+    try:
+        port = listener.getsockname()[1]
+        big = ModelRequest(
+            model=REQUEST.model,
+            system=REQUEST.system,
+            messages=(PromptMessage("user", "Pro plan? " + "x" * 8_000_000),),
+            max_tokens=256,
+        )
+        provider = AnthropicProvider(
+            "test-key", base_url=f"http://127.0.0.1:{port}", timeout_seconds=1.0, max_retries=0
+        )
+        listener.settimeout(10)
+
+        def accept() -> None:
+            connection, _ = listener.accept()
+            accepted.append(connection)  # held open, never read
+
+        threading.Thread(target=accept, daemon=True).start()
+
+        async def run() -> ProviderError | None:
+            try:
+                async for _ in provider.stream(big):
+                    pass
+            except ProviderError as exc:
+                return exc
+            finally:
+                # The stalled connection is closed gracefully, so it waits for its unsent
+                # bytes until the server goes: the server goes before this loop ends.
+                for connection in accepted:
+                    connection.close()
+                await asyncio.sleep(0.2)
+                await provider.aclose()
+            return None
+
+        started = time.monotonic()
+        error = asyncio.run(run())
+        assert error is not None
+        assert error.code == "model_timeout"
+        assert time.monotonic() - started < 10
+    finally:
+        for connection in accepted:
+            connection.close()
+        listener.close()

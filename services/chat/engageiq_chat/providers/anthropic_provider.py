@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -30,6 +31,10 @@ import anthropic
 import httpx2
 import msgspec
 import structlog
+
+# The transport of the SDK's `aiohttp` extra (`anthropic.DefaultAioHttpClient` builds the same),
+# named here so that it can be wrapped; the SDK keeps it under `_vendor`.
+from anthropic._vendor.httpx_aiohttp import AiohttpTransport
 
 from engageiq_chat.context.retrieval import Passage
 from engageiq_chat.context.tokens import clip_to_tokens
@@ -244,6 +249,36 @@ class Claims:
         return out
 
 
+class AnswerStartsInTime(httpx2.AsyncBaseTransport):
+    """A transport whose every attempt has its response's headers within the request's own
+    write and read timeouts added together (60 + 60 s by default), or fails with
+    `httpx2.WriteTimeout`, which the SDK retries and then reports as a timeout.
+
+    aiohttp bounds each read of the answer but not the writing of the request: a model
+    endpoint that accepted the connection and stopped reading a large request (a long
+    conversation with its passages) held the turn for ever (decision 0127). Once the headers
+    are in, the stream's reads keep their own per-read bound."""
+
+    def __init__(self, inner: httpx2.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        timeouts = request.extensions.get("timeout", {})
+        bound = sum(timeouts.get(name) or 0.0 for name in ("write", "read"))
+        if not bound:
+            return await self._inner.handle_async_request(request)
+        try:
+            async with asyncio.timeout(bound):
+                return await self._inner.handle_async_request(request)
+        except TimeoutError:
+            raise httpx2.WriteTimeout(
+                f"no answer within {bound:g} s of sending the request", request=request
+            ) from None
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
 class AnthropicProvider:
     name = "anthropic"
 
@@ -264,7 +299,13 @@ class AnthropicProvider:
             # (httpx on anyio) opened a cancel scope for every read, 14% of the time spent per
             # delta under 100 streams (decision 0127). It maps aiohttp's errors to httpx2's,
             # so a stalled or dropped stream is still an httpx2.HTTPError below.
-            http_client=anthropic.DefaultAioHttpClient(),
+            http_client=anthropic.DefaultAioHttpClient(
+                # The SDK's own pool limits, which DefaultAioHttpClient gives the transport it
+                # builds (aiohttp's would cap this instance at 100 concurrent answers).
+                transport=AnswerStartsInTime(
+                    AiohttpTransport(limits=anthropic.DEFAULT_CONNECTION_LIMITS)
+                )
+            ),
         )
 
     async def aclose(self) -> None:
