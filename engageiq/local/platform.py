@@ -300,7 +300,6 @@ class LocalPlatform:
         self._refuse_if_running()
         self.state_dir.mkdir(parents=True, exist_ok=True)
         starting_file(self.state_dir).write_text(f"{os.getpid()}\n")
-        self.state_dir.mkdir(parents=True, exist_ok=True)
         logs_dir = self.state_dir / "logs"
         logs_dir.mkdir(exist_ok=True)
         rotate_logs(logs_dir, [*self._process_names(), "edge"])
