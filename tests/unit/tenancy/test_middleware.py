@@ -285,9 +285,14 @@ def public_caller() -> dict[str, str]:
     return {"tenantId": current_caller().tenant_id}
 
 
-class PublicCallerRoute(InitPluginProtocol):
+class WithRoutes(InitPluginProtocol):
+    """Adds a test's own route handlers the way a service adds its routes: by a plugin."""
+
+    def __init__(self, *handlers: Any) -> None:
+        self.handlers = handlers
+
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
-        app_config.route_handlers = [*app_config.route_handlers, public_caller]
+        app_config.route_handlers = [*app_config.route_handlers, *self.handlers]
         return app_config
 
 
@@ -297,7 +302,7 @@ def test_the_caller_does_not_outlive_its_request_in_the_task_that_served_it(
     """A server or transport may serve several requests in one task, one after the other
     (httpx's ASGITransport does): the next request, and the task itself, must not find the
     previous request's caller in `current_caller()`."""
-    app = build_app(jwks_source, tenant_statuses, PublicCallerRoute())
+    app = build_app(jwks_source, tenant_statuses, WithRoutes(public_caller))
     token = factory.mint(factory.claims("acme"))
 
     async def run() -> tuple[int, int]:
@@ -328,18 +333,12 @@ def caller_stream() -> Stream:
 SEEN_AFTER: list[str] = []
 
 
-class CallerStreamRoute(InitPluginProtocol):
-    def on_app_init(self, app_config: AppConfig) -> AppConfig:
-        app_config.route_handlers = [*app_config.route_handlers, caller_stream]
-        return app_config
-
-
 def test_a_streamed_body_and_a_background_task_still_see_their_caller(
     jwks_source: FakeJwksSource, tenant_statuses: TenantStatuses, factory: TokenFactory
 ) -> None:
     """The caller is reset only once the response is sent: a streamed answer and a task run
     after it are still the request's own."""
-    app = build_app(jwks_source, tenant_statuses, CallerStreamRoute())
+    app = build_app(jwks_source, tenant_statuses, WithRoutes(caller_stream))
     SEEN_AFTER.clear()
     with TestClient(app) as client:
         response = client.get(
