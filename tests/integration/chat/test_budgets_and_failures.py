@@ -121,6 +121,10 @@ def disconnect_after_three_deltas(services: ChatServices, how: str) -> str:
             await stream.aclose()
         assert turn.worker is not None
         await asyncio.gather(turn.worker, return_exceptions=True)
+        if isinstance(services.provider, AnthropicProvider):
+            # Its aiohttp session belongs to this event loop: closed here, as the service
+            # closes it at shutdown, not left to the garbage collector in a later test.
+            await services.provider.aclose()
         return turn.user_message.conversation_id
 
     return asyncio.run(run())
