@@ -21,9 +21,9 @@ production parsers and chunker; then, per retrieval system and split:
   Messages stub (tests/support/messages_server.py), whose body holds the fact;
 - offline: the share of offline-responder answers that hold the fact; cites doc: the share
   that cite the question's file; abstains: the share that quote nothing although the
-  question is answerable. Each system is answered by the responder the chat service runs
-  with its embedder: by words for the default (wordllama) and the baselines, by meaning too
-  for `hybrid e5` (`answer_embedder`, decision 0126);
+  question is answerable. Every system is answered by the responder the chat service runs
+  without an API key: by meaning (e5) and words (`ENGAGEIQ_CHAT_OFFLINE_READER`, decisions
+  0126, 0128), or by words alone with `--offline-reader words`;
 - does not say: on unanswerable questions, the share of offline answers that say the
   documents do not say (the responder's `NO_MATCH`, or `NO_DOCUMENTS` when nothing was
   retrieved) and quote and cite nothing, instead of quoting something loosely related.
@@ -95,7 +95,7 @@ from engageiq_search.indexed_text import indexed_text
 from engageiq_search.segment import Segment
 from engageiq_search.tenant_index import IndexedChunk, TenantIndex
 from engageiq_search.vectors import WindowVectors, dense_scores, windowed_scores
-from engageiq_tenancy.setting_catalog import EmbedderChoice, SharedVariables
+from engageiq_tenancy.setting_catalog import ChatVariables, OfflineReader, SharedVariables
 from tests.support.messages_server import MessagesServer
 
 TOP_K = PASSAGES_PER_TURN  # what a chat turn retrieves
@@ -398,20 +398,19 @@ def model_request(
 
 
 @cache
-def answer_picker(choice: EmbedderChoice) -> ExtractPicker:
-    """The offline responder's picker for a stack whose `ENGAGEIQ_EMBEDDER` is `choice`, as
-    the chat service builds it (`answer_embedder`: by meaning too with e5, by words
-    otherwise; decision 0126), shared by the runs of that choice (it keeps the vectors of the
-    sentences it has scored)."""
-    return ExtractPicker(answer_embedder(choice))
+def answer_picker(reader: OfflineReader) -> ExtractPicker:
+    """The offline responder's picker as the chat service builds it for `reader`
+    (`answer_embedder`: by meaning too, or by words; decision 0128), shared by every run
+    (it keeps the vectors of the sentences it has scored)."""
+    return ExtractPicker(answer_embedder(reader))
 
 
-def run(search: Search, choice: EmbedderChoice | None = None) -> list[Outcome]:
+def run(search: Search, reader: OfflineReader | None = None) -> list[Outcome]:
     """Every question through `search`, the prompt builder and provider, and the offline
-    responder of a stack whose embedder is `choice` (default: the services' default)."""
+    responder reading as `reader` says (default: the chat service's default)."""
     builder = PromptBuilder(history_token_budget=4000)
     router = IntentRouter()
-    picker = answer_picker(choice or SharedVariables.EMBEDDER.default)
+    picker = answer_picker(reader or ChatVariables.OFFLINE_READER.default)
     ranks: list[int | None] = []
     requests: list[ModelRequest] = []
     for q in QUESTIONS:
@@ -678,6 +677,12 @@ def main() -> None:
         help="print the dev split's retrieval figures over the hybrid's constants and stop",
     )
     parser.add_argument(
+        "--offline-reader",
+        choices=["meaning", "words"],
+        default=None,
+        help="how the offline responder reads, for every system (default: the service's)",
+    )
+    parser.add_argument(
         "--tune-only", default=None, help="with --tune: one embedder of TUNE_EMBEDDERS by name"
     )
     args = parser.parse_args()
@@ -701,14 +706,16 @@ def main() -> None:
     if args.tune:
         tune(chunks, args.tune_only)
         return
+    reader = args.offline_reader
     systems = {
-        "baseline": run(baseline(parsed)),
-        "ours": run(ours(chunks)),
-        "hybrid": run(ours_hybrid(chunks)),
-        "hybrid e5": run(ours_hybrid(chunks, E5Embedder()), EmbedderChoice("e5")),
+        "baseline": run(baseline(parsed), reader),
+        "ours": run(ours(chunks), reader),
+        "hybrid": run(ours_hybrid(chunks), reader),
+        "hybrid e5": run(ours_hybrid(chunks, E5Embedder()), reader),
     }
     if args.before:
-        systems = {"baseline": systems["baseline"], "before": run(before(chunks)), **systems}
+        earlier = run(before(chunks), reader)
+        systems = {"baseline": systems["baseline"], "before": earlier, **systems}
     splits = ["dev", "test"] if args.split == "both" else [args.split]
     rows = [figures(name, split, systems[name]) for split in splits for name in systems]
     print_table(rows)

@@ -3,7 +3,6 @@ handlers as the `chat` dependency."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 from engageiq_chat.content.loop import ContentLoop
@@ -34,7 +33,6 @@ from engageiq_tenancy import aws
 from engageiq_tenancy.governance import KnowledgeReader
 from engageiq_tenancy.resources import AUDIT, UPLOADS
 from engageiq_tenancy.service import service_audit_trail
-from engageiq_tenancy.setting_catalog import SharedVariables
 from engageiq_tenancy.settings import ServiceSettings
 from engageiq_tenancy.tenant_credentials import TenantClients
 
@@ -167,4 +165,4 @@ def default_provider(settings: ChatSettings) -> ChatProvider:
             timeout_seconds=settings.provider_timeout_seconds,
             max_retries=settings.provider_max_retries,
         )
-    return OfflineResponder(embedder=answer_embedder(SharedVariables.EMBEDDER.read(os.environ)))
+    return OfflineResponder(embedder=answer_embedder(settings.offline_reader))

@@ -10,6 +10,7 @@ from engageiq_tenancy.setting_catalog import (
     DEFAULT_TIER_BY_INTENT,
     TIERS,
     ChatVariables,
+    OfflineReader,
     Retrieval,
     Tier,
 )
@@ -56,6 +57,9 @@ class ChatSettings:
     """Retries (with backoff) of a model request refused before it streams: 429, 5xx, 529."""
     retrieval: Retrieval = ChatVariables.RETRIEVAL.default
     """`files`: passages from the files service's search; `off`: none (a kill switch)."""
+    offline_reader: OfflineReader = ChatVariables.OFFLINE_READER.default
+    """How the offline responder picks sentences without an API key (decision 0128): by
+    meaning (e5) and words, or by words alone."""
     retention_sweep_seconds: float = 0.0
     """Seconds between the service's retention sweeps (decision 0122); 0: none. `from_env`
     reads ENGAGEIQ_RETENTION_SWEEP_SECONDS (an hour by default); settings built by hand
@@ -90,5 +94,6 @@ class ChatSettings:
             provider_timeout_seconds=ChatVariables.PROVIDER_TIMEOUT_SECONDS.read(e),
             provider_max_retries=ChatVariables.PROVIDER_MAX_RETRIES.read(e),
             retrieval=ChatVariables.RETRIEVAL.read(e),
+            offline_reader=ChatVariables.OFFLINE_READER.read(e),
             retention_sweep_seconds=ChatVariables.RETENTION_SWEEP_SECONDS.read(e),
         )
