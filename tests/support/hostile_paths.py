@@ -49,6 +49,9 @@ NAMELESS_SEGMENTS: Final[tuple[str, ...]] = (
 
 HOSTILE_SEGMENTS: Final = UNREADABLE_SEGMENTS + NAMELESS_SEGMENTS
 
+OVERLONG_SEGMENT: Final = "b" * 100_000
+"""Far over any key or URL limit; the edge stops it (414), the services must cope alone."""
+
 
 @dataclass(frozen=True, slots=True)
 class Answer:
@@ -125,7 +128,7 @@ def hostile_requests(app: Litestar) -> list[tuple[str, bytes]]:
     requests = []
     for route in app.routes:
         for method in sorted(set(getattr(route, "methods", ())) - {"OPTIONS"}):
-            for segment in HOSTILE_SEGMENTS:
+            for segment in (*HOSTILE_SEGMENTS, OVERLONG_SEGMENT):
                 path = _PARAMETER.sub(segment, route.path)
                 if path == route.path:
                     path = f"{route.path.rstrip('/')}/{segment}"
