@@ -6,6 +6,8 @@ Bodies are streamed both ways, so uploads are never buffered and SSE events arri
 Each service may run as several replicas (`engageiq dev --replicas N`): requests take them in
 turn, and one that cannot reach a replica goes to the next when that is safe
 (engageiq/local/replicas.py); the answer names its replica in `x-engageiq-replica`.
+A path the edge cannot read (engageiq/local/request_paths.py) is answered by the edge itself
+(400 `invalid_path`, 414 `path_too_long`), as is one with dot segments (404 `not_found`).
 Served with `uvicorn engageiq.local.edge:create_app --factory`."""
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPScope, Receive, Scope, Send
 
 from engageiq.local.replicas import REPLICA_HEADER, ReplicaPool, may_try_another, pools_from_json
+from engageiq.local.request_paths import UnreadablePath, has_dot_segment, read_path
 from engageiq.local.web import website_from_environment
+from engageiq_tenancy.error_codes import Errors
 from engageiq_tenancy.resources import route_for
 
 EDGE_ORIGINS_ENV: Final = "ENGAGEIQ_EDGE_ORIGINS"
@@ -102,12 +106,14 @@ class Edge:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == ScopeType.HTTP and scope["path"].startswith("/api/"):
-            await self._proxy(scope, receive, send)
+            path = await _path_to_forward(scope, send)
+            if path is not None:
+                await self._proxy(scope, path, receive, send)
         else:
             await self.static_app(scope, receive, send)
 
-    async def _proxy(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
-        service = route_for(scope["path"])
+    async def _proxy(self, scope: HTTPScope, path: str, receive: Receive, send: Send) -> None:
+        service = route_for(path)
         pool = self.pools.get(service) if service else None
         if pool is None:
             await _bad_gateway(send, service or "api")
@@ -196,6 +202,22 @@ class Edge:
         finally:
             # Closing the origin connection is how a browser's disconnect reaches the service.
             await response.aclose()
+
+
+async def _path_to_forward(scope: HTTPScope, send: Send) -> str | None:
+    """The API path, decoded, to route on; None once the edge has refused it itself."""
+    try:
+        path = read_path(scope)
+    except UnreadablePath as refusal:
+        await _refuse(send, refusal.error.status, refusal.error.code, refusal.message)
+        return None
+    if has_dot_segment(path):
+        # httpx would resolve them (`/api/files/../me` is sent as `/api/me`): the service
+        # would answer an address the client did not ask for, so the edge answers.
+        error = Errors.NOT_FOUND
+        await _refuse(send, error.status, error.code, error.message)
+        return None
+    return path
 
 
 async def _bad_gateway(send: Send, service: str) -> None:

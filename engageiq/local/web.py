@@ -9,7 +9,10 @@
   `connect-src` needs no Cognito origin locally; only the unauthenticated user-pool actions
   a sign-in page makes are forwarded (moto checks no credentials, so admin actions must not
   be reachable from a browser);
-- cache lifetimes and the Content-Security-Policy from `engageiq_tenancy.web_policy`."""
+- cache lifetimes and the Content-Security-Policy from `engageiq_tenancy.web_policy`;
+- a path it cannot read (engageiq/local/request_paths.py: broken '%' escapes, bytes that are
+  not UTF-8, control characters, over 8,192 bytes) is a plain-text 400 or 414, and one with
+  dot segments or backslashes a 404: no such path reaches the file system unchecked."""
 
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ import httpx
 from litestar.enums import ScopeType
 from litestar.types import HTTPScope, Receive, Scope, Send
 
+from engageiq.local.request_paths import UnreadablePath, has_dot_segment, read_path
 from engageiq_tenancy.resources import OUTPUT_KEYS
 
 if TYPE_CHECKING:
@@ -87,7 +91,12 @@ class WebSite:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
             return
-        path = scope["path"]
+        try:
+            path = read_path(scope)
+        except UnreadablePath as refusal:
+            status, sentence = refusal.error.status, refusal.message.encode()
+            await self._send(send, status, sentence, "text/plain", REVALIDATE_CACHE, scope)
+            return
         if path.rstrip("/") == COGNITO_PROXY_PATH:
             await self._cognito(scope, receive, send)
         elif scope["method"] not in ("GET", "HEAD"):
@@ -97,7 +106,7 @@ class WebSite:
                 send, 200, self._config(scope), "application/json", REVALIDATE_CACHE, scope
             )
         else:
-            await self._static(scope, send)
+            await self._static(scope, path, send)
 
     def _config(self, scope: HTTPScope) -> bytes:
         # The API on the origin the page was opened at (127.0.0.1, localhost or
@@ -111,27 +120,39 @@ class WebSite:
         }
         return json.dumps(config).encode()
 
-    async def _static(self, scope: HTTPScope, send: Send) -> None:
+    async def _static(self, scope: HTTPScope, path: str, send: Send) -> None:
         index = self.root / "index.html"
         if not index.is_file():
             await self._send(send, 200, NOT_BUILT_PAGE, "text/html", REVALIDATE_CACHE, scope)
             return
-        relative = scope["path"].lstrip("/")
-        candidate = (self.root / relative).resolve() if relative else index
-        hidden = any(part.startswith(".") for part in Path(relative).parts)
-        if candidate.is_relative_to(self.root) and candidate.is_file() and not hidden:
-            cache = (
-                IMMUTABLE_CACHE
-                if scope["path"].startswith(HASHED_ASSETS_PREFIX)
-                else REVALIDATE_CACHE
-            )
-            kind = mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"
-            await self._send(send, 200, candidate.read_bytes(), kind, cache, scope)
-        elif "." in scope["path"].rsplit("/", 1)[-1]:
-            # A missing file (an old hashed asset, say) is a 404, never the app's HTML.
+        found = self._file(path) if path != "/" else (index, index.read_bytes())
+        if found is not None:
+            file, content = found
+            cache = IMMUTABLE_CACHE if path.startswith(HASHED_ASSETS_PREFIX) else REVALIDATE_CACHE
+            kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+            await self._send(send, 200, content, kind, cache, scope)
+        elif "." in path.rsplit("/", 1)[-1] or has_dot_segment(path) or "\\" in path:
+            # A missing file (an old hashed asset, say) is a 404, never the app's HTML; nor is
+            # a path with dot segments or backslashes, which no browser sends for a page.
             await self._send(send, 404, b"Not found", "text/plain", REVALIDATE_CACHE, scope)
         else:
             await self._send(send, 200, index.read_bytes(), "text/html", REVALIDATE_CACHE, scope)
+
+    def _file(self, path: str) -> tuple[Path, bytes] | None:
+        """The web root's regular file at `path` (read strictly, engageiq/local/request_paths.py)
+        and its content; None for anything else: a hidden name or a dot segment, a backslash
+        (a file name character on Linux, never a separator in a URL), a directory, a name the
+        file system refuses (too long, a NUL), or a symbolic link out of the web root."""
+        segments = path.split("/")[1:]
+        if any(segment.startswith(".") or "\\" in segment for segment in segments):
+            return None
+        try:
+            file = self.root.joinpath(*segments).resolve(strict=True)
+            if not file.is_relative_to(self.root) or not file.is_file():
+                return None
+            return file, file.read_bytes()
+        except (OSError, ValueError):
+            return None
 
     async def _send(
         self,

@@ -106,6 +106,14 @@ class Errors:
         500, "internal_error", "Something went wrong on our side; it has been logged. Try again."
     )
 
+    # The local edge's own refusals (engageiq/local/request_paths.py): a request path it
+    # cannot read is answered there, never sent on to a service.
+    INVALID_PATH = ErrorCode(400, "invalid_path", "This address could not be read: {reason}.")
+    """`reason` says what is wrong with the path (a broken '%' escape, a control character)."""
+    PATH_TOO_LONG = ErrorCode(
+        414, "path_too_long", "This address is longer than the {limit}-byte limit."
+    )
+
     # Signing in: the token verifier and the tenant gate.
     MISSING_TOKEN = ErrorCode(
         401, "missing_token", "Sign in to continue: no bearer token was sent."
