@@ -33,8 +33,10 @@ def test_meaning_is_e5_whatever_the_stack_searches_with_and_words_is_none() -> N
 def test_the_service_without_a_key_builds_the_responder_that_reads_as_configured() -> None:
     by_meaning = default_provider(ChatSettings.from_env({"ENGAGEIQ_EMBEDDER": "wordllama"}))
     by_words = default_provider(ChatSettings.from_env({"ENGAGEIQ_CHAT_OFFLINE_READER": "words"}))
-    assert isinstance(by_meaning, OfflineResponder) and by_meaning.reads_by_meaning
-    assert isinstance(by_words, OfflineResponder) and not by_words.reads_by_meaning
+    assert isinstance(by_meaning, OfflineResponder)
+    assert by_meaning.reads_by_meaning
+    assert isinstance(by_words, OfflineResponder)
+    assert not by_words.reads_by_meaning
 
 
 TRIAL = Passage(
