@@ -37,7 +37,6 @@ from engageiq_chat.plays.routes import (
     delete_play,
     list_plays,
 )
-from engageiq_chat.providers.anthropic_provider import AnthropicProvider
 from engageiq_chat.services import ChatServices
 from engageiq_chat.sharing.routes import (
     copy_shared_conversation,
@@ -79,8 +78,11 @@ class ChatPlugin(InitPluginProtocol):
             gc.freeze()
 
         async def close_provider() -> None:
-            if isinstance(services.provider, AnthropicProvider):
-                await services.provider.aclose()
+            # Only the Anthropic provider holds connections; its class is not imported here,
+            # so that a service without a key never loads the SDK (`default_provider`).
+            aclose = getattr(services.provider, "aclose", None)
+            if aclose is not None:
+                await aclose()
 
         async def settle_answers() -> None:
             # Answers outlive their connections (decision 0114): at shutdown they get a

@@ -16,7 +16,6 @@ from engageiq_chat.knowledge.scope import Knowledge
 from engageiq_chat.messages.history_cache import HistoryCache
 from engageiq_chat.messages.store import MessageStore
 from engageiq_chat.plays.store import PlayStore
-from engageiq_chat.providers.anthropic_provider import AnthropicProvider
 from engageiq_chat.providers.base import ChatProvider
 from engageiq_chat.providers.offline import OfflineResponder, answer_embedder
 from engageiq_chat.retention.sweep import RetentionSweep, trail_audit
@@ -160,6 +159,10 @@ def default_retriever(service: ServiceSettings, settings: ChatSettings) -> Retri
 def default_provider(settings: ChatSettings) -> ChatProvider:
     """Anthropic when ANTHROPIC_API_KEY is set, else the offline responder."""
     if settings.anthropic_api_key:
+        # Imported only here: the SDK's import takes about 2 s of CPU, which a service
+        # without a key (`engageiq dev` offline, each of its replicas and restarts) never needs.
+        from engageiq_chat.providers.anthropic_provider import AnthropicProvider
+
         return AnthropicProvider(
             settings.anthropic_api_key,
             timeout_seconds=settings.provider_timeout_seconds,
