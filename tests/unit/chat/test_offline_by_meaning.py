@@ -12,8 +12,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
+import pytest
 
 from engageiq_chat.context.retrieval import Passage
+from engageiq_chat.providers import extracts
 from engageiq_chat.providers.base import ModelRequest, PromptMessage, TextDelta
 from engageiq_chat.providers.extracts import ExtractPicker
 from engageiq_chat.providers.offline import (
@@ -179,3 +181,16 @@ def test_the_responder_answers_by_meaning_off_the_event_loop() -> None:
     text = asyncio.run(run())
     assert "offline responder" in text
     assert "30 days of written notice" in text
+
+
+def test_a_turn_with_more_sentences_than_the_picker_keeps_is_still_answered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The cache was trimmed before the turn's own vectors were read back: a KeyError for a
+    # turn whose passages hold more units than `UNIT_VECTORS_KEPT`.
+    monkeypatch.setattr(extracts, "UNIT_VECTORS_KEPT", 2)
+    embedder = SameTopic(("audit",))
+    picker = ExtractPicker(embedder)
+    quoted = [e.text for e in picker.pick("Who may audit Lumora?", [AUDITS.text, PAYMENT.text])]
+    assert quoted[0] == "The customer may audit Lumora once a year with 30 days of written notice."
+    assert len(picker._vectors) == 2  # still bounded once the turn is answered

@@ -58,7 +58,8 @@ SEMANTIC_WEIGHT: Final = 2.0
 its words, each scaled to 0..1 over the units at hand (decision 0126: dev figures are flat
 from 1 to 3)."""
 UNIT_VECTORS_KEPT: Final = 4096
-"""Unit vectors a picker keeps (1.5 MiB at 384 float32 dimensions)."""
+"""Unit vectors a picker keeps: 6 MiB at e5's 384 float32 dimensions, and their texts (up to
+`MAX_UNIT_CHARS` each)."""
 CONTEXT_WEIGHT: Final = 0.5
 """Terms found only in a unit's context (header row, document name, section, the sentence a
 pronoun refers to) count half: they say what the unit is about, not the answer."""
@@ -300,9 +301,11 @@ class ExtractPicker:
             kept.update(zip(missing, embedder.embed(missing), strict=True))
         for text in texts:
             kept.move_to_end(text)
+        # Read before trimming: a turn may hold more units than are kept.
+        vectors = np.stack([kept[t] for t in texts])
         while len(kept) > UNIT_VECTORS_KEPT:
             kept.popitem(last=False)
-        return np.stack([kept[t] for t in texts])
+        return vectors
 
     def _lexical(
         self,
