@@ -198,7 +198,7 @@ def test_a_turn_with_more_sentences_than_the_picker_keeps_is_still_answered(
 
 def test_passages_of_more_units_than_meaning_reads_are_read_by_words_alone() -> None:
     # Five 1,000-character passages of short lines hold ~500 units: e5 took 3-4 s of CPU for
-    # one such turn, under the responder's one lock, while a turn of prose holds ~50.
+    # one such turn, under the responder's one lock, where a turn of prose holds ~45.
     lines = [f"Audit window {i} opens on day {i}." for i in range(extracts.MAX_UNITS_BY_MEANING)]
     at_the_cap, over_it = "\n".join(lines), "\n".join([*lines, "Audits are yearly."])
     question = "Which audit window opens on day 7?"

@@ -57,11 +57,11 @@ SEMANTIC_WEIGHT: Final = 2.0
 """How much a unit's closeness in meaning to the question (with an embedder) counts beside
 its words, each scaled to 0..1 over the units at hand (decision 0126: dev figures are flat
 from 1 to 3)."""
-MAX_UNITS_BY_MEANING: Final = 256
-"""A turn whose passages hold more units is read by words alone: e5 costs milliseconds of CPU
-a unit, under the responder's one lock (five full passages of prose hold ~50 units; of
-one-line rows ~150; of short numbered lines up to ~500, 3-4 s of CPU and more of wall time
-on 2 shared cores)."""
+MAX_UNITS_BY_MEANING: Final = 128
+"""A turn whose passages hold more units is read by words alone: e5 costs ~30 ms of CPU a
+unit here, under the responder's one lock. Five full passages (1,000 characters) of prose hold
+~45 units (1.3 s of CPU); of one-line rows ~150; of short numbered lines ~500 (3-4 s of CPU,
+7.6 s of wall time on 2 shared cores). The benchmark's turns hold at most 39."""
 UNIT_VECTORS_KEPT: Final = 4096
 """Unit vectors a picker keeps: 6 MiB at e5's 384 float32 dimensions, and their texts (up to
 `MAX_UNIT_CHARS` each)."""
