@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import signal
 import threading
 import time
@@ -115,7 +116,7 @@ def dev(
         f"  Demo sign-in: {outputs['demoUsername']} / {outputs['demoPassword']}\n"
         f"  Outputs:      {ctx.obj['state_dir'] / 'outputs.json'}\n"
         f"  Logs:         {ctx.obj['state_dir'] / 'logs'}\n\n"
-        "Get a token for curl:  .venv/bin/engageiq dev token\n"
+        f"Get a token for curl:  .venv/bin/engageiq dev token{naming_the_state_dir(state_dir)}\n"
         "Press Ctrl-C to stop.",
     )
     failure: PlatformFailed | None = None
@@ -129,7 +130,16 @@ def dev(
     platform.stop()
     if failure is not None:
         raise SystemExit(1)
-    click.echo("Stopped (state saved; `./scripts/dev --fresh` starts empty).")
+    click.echo(
+        f"Stopped (state saved; `./scripts/dev{naming_the_state_dir(state_dir)} --fresh` "
+        "starts empty)."
+    )
+
+
+def naming_the_state_dir(state_dir: Path | None) -> str:
+    """The `--state-dir` to repeat in a command the banner suggests, when `engageiq dev` was
+    given one: " --state-dir /tmp/eiq" ("" for the default, which every command finds)."""
+    return "" if state_dir is None else f" --state-dir {shlex.quote(str(state_dir))}"
 
 
 def _replica_lines(platform: LocalPlatform) -> str:

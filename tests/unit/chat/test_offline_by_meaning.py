@@ -12,8 +12,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
+import pytest
 
 from engageiq_chat.context.retrieval import Passage
+from engageiq_chat.providers import extracts
 from engageiq_chat.providers.base import ModelRequest, PromptMessage, TextDelta
 from engageiq_chat.providers.extracts import ExtractPicker
 from engageiq_chat.providers.offline import (
@@ -179,3 +181,32 @@ def test_the_responder_answers_by_meaning_off_the_event_loop() -> None:
     text = asyncio.run(run())
     assert "offline responder" in text
     assert "30 days of written notice" in text
+
+
+def test_a_turn_with_more_sentences_than_the_picker_keeps_is_still_answered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The cache was trimmed before the turn's own vectors were read back: a KeyError for a
+    # turn whose passages hold more units than `UNIT_VECTORS_KEPT`.
+    monkeypatch.setattr(extracts, "UNIT_VECTORS_KEPT", 2)
+    embedder = SameTopic(("audit",))
+    picker = ExtractPicker(embedder)
+    quoted = [e.text for e in picker.pick("Who may audit Lumora?", [AUDITS.text, PAYMENT.text])]
+    assert quoted[0] == "The customer may audit Lumora once a year with 30 days of written notice."
+    assert len(picker._vectors) == 2  # still bounded once the turn is answered
+
+
+def test_passages_of_more_units_than_meaning_reads_are_read_by_words_alone() -> None:
+    # Five 1,000-character passages of short lines hold ~500 units: e5 took 3-4 s of CPU for
+    # one such turn, under the responder's one lock, where a turn of prose holds ~45.
+    lines = [f"Audit window {i} opens on day {i}." for i in range(extracts.MAX_UNITS_BY_MEANING)]
+    at_the_cap, over_it = "\n".join(lines), "\n".join([*lines, "Audits are yearly."])
+    question = "Which audit window opens on day 7?"
+    embedder = SameTopic(("audit",))
+    ExtractPicker(embedder).pick(question, [at_the_cap])
+    assert len(embedder.embedded) == extracts.MAX_UNITS_BY_MEANING
+    embedder = SameTopic(("audit",))
+    quoted = ExtractPicker(embedder).pick(question, [over_it])
+    assert embedder.embedded == []
+    assert quoted  # by words, as without a model
+    assert quoted == ExtractPicker().pick(question, [over_it])

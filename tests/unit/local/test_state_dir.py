@@ -44,3 +44,13 @@ def test_a_state_of_another_version_is_refused_with_the_way_out(tmp_path: Path) 
     assert "scripts/dev --fresh" in message
     assert "Nothing was changed" in message
     assert saved.read_bytes().endswith(b"\n...")  # left exactly as it was
+
+
+def test_the_banner_repeats_a_state_dir_it_was_given() -> None:
+    # `./scripts/dev --state-dir /tmp/r28state` said "engageiq dev token", which then looked in
+    # the default state directory and found no platform.
+    from engageiq.local.commands import naming_the_state_dir
+
+    assert naming_the_state_dir(None) == ""
+    assert naming_the_state_dir(Path("/tmp/r28state")) == " --state-dir /tmp/r28state"
+    assert naming_the_state_dir(Path("/tmp/my state")) == " --state-dir '/tmp/my state'"

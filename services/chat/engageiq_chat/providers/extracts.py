@@ -57,8 +57,14 @@ SEMANTIC_WEIGHT: Final = 2.0
 """How much a unit's closeness in meaning to the question (with an embedder) counts beside
 its words, each scaled to 0..1 over the units at hand (decision 0126: dev figures are flat
 from 1 to 3)."""
+MAX_UNITS_BY_MEANING: Final = 128
+"""A turn whose passages hold more units is read by words alone: e5 costs ~30 ms of CPU a
+unit here, under the responder's one lock. Five full passages (1,000 characters) of prose hold
+~45 units (1.3 s of CPU); of one-line rows ~150; of short numbered lines ~500 (3-4 s of CPU,
+7.6 s of wall time on 2 shared cores). The benchmark's turns hold at most 39."""
 UNIT_VECTORS_KEPT: Final = 4096
-"""Unit vectors a picker keeps (1.5 MiB at 384 float32 dimensions)."""
+"""Unit vectors a picker keeps: 6 MiB at e5's 384 float32 dimensions, and their texts (up to
+`MAX_UNIT_CHARS` each)."""
 CONTEXT_WEIGHT: Final = 0.5
 """Terms found only in a unit's context (header row, document name, section, the sentence a
 pronoun refers to) count half: they say what the unit is about, not the answer."""
@@ -262,7 +268,8 @@ class ExtractPicker:
         something no passage mentions, or when none within the floor states the duration or
         rate asked for. `about[i]` names passage i's document and section (scored as
         context). With an embedder this embeds the question and each unit not yet seen:
-        blocking, milliseconds a sentence with a contextual model."""
+        blocking, milliseconds a sentence with a contextual model; passages of more than
+        `MAX_UNITS_BY_MEANING` units are read by words alone."""
         terms = set(query_tokens(self._tokenizer, question))
         if not terms:
             return []
@@ -279,12 +286,13 @@ class ExtractPicker:
         if absent_names(self._tokenizer, question, said, passages, about):
             return []  # the question names something no passage mentions
         lexical = self._lexical(question, terms, units, bags)
+        embedder = self._embedder if len(units) <= MAX_UNITS_BY_MEANING else None
         # Without an embedder, a unit must hold a tenth of the question's term weight; with
         # one, meaning stands in for words (a paraphrase shares few), so one shared term does.
         coverage = max(share for _, share in lexical)
-        if coverage <= 0 or (self._embedder is None and coverage < MIN_COVERAGE):
+        if coverage <= 0 or (embedder is None and coverage < MIN_COVERAGE):
             return []
-        scores = self._combined(question, units, [score for score, _ in lexical])
+        scores = self._combined(question, units, [score for score, _ in lexical], embedder)
         scored = sorted(
             zip(scores, units, strict=True), key=lambda s: (-s[0], s[1].passage, s[1].order)
         )
@@ -300,9 +308,11 @@ class ExtractPicker:
             kept.update(zip(missing, embedder.embed(missing), strict=True))
         for text in texts:
             kept.move_to_end(text)
+        # Read before trimming: a turn may hold more units than are kept.
+        vectors = np.stack([kept[t] for t in texts])
         while len(kept) > UNIT_VECTORS_KEPT:
             kept.popitem(last=False)
-        return np.stack([kept[t] for t in texts])
+        return vectors
 
     def _lexical(
         self,
@@ -344,13 +354,14 @@ class ExtractPicker:
             scored.append((prior * matched / (1 + length / 60) ** 0.3, matched / total))
         return scored
 
-    def _combined(self, question: str, units: list[Unit], lexical: list[float]) -> list[float]:
+    def _combined(
+        self, question: str, units: list[Unit], lexical: list[float], embedder: Embedder | None
+    ) -> list[float]:
         """Each unit's score: lexical alone without an embedder, else the lexical score and
         the cosine with the question, each scaled to 0..1 over the units, the cosine at
         `SEMANTIC_WEIGHT` and discounted by retrieval rank as the lexical score is."""
         best = max(lexical)
         scaled = [score / best for score in lexical]
-        embedder = self._embedder
         if embedder is None or len(units) < 2:
             return scaled
         cosines = self._unit_vectors(embedder, [u.text for u in units]) @ embedder.embed_query(
