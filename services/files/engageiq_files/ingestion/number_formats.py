@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
 GENERAL: Final = "General"
@@ -29,6 +30,33 @@ _MONTHS: Final = (
 )
 _DAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _DIGIT_PLACEHOLDERS: Final = "0#?"
+SIGNIFICANT_DIGITS: Final = 15
+"""Excel keeps and shows at most 15 significant digits: `0.1 + 0.2` is stored as
+0.30000000000000004 and shown as 0.3."""
+
+
+def _decimal(value: float) -> Decimal:
+    """`value` cut to the 15 significant digits Excel shows, exactly (no binary noise)."""
+    return Decimal(f"{value:.{SIGNIFICANT_DIGITS}g}")
+
+
+def _rounded(value: float, places: int) -> str:
+    """`value` with `places` decimals, halves away from zero as Excel rounds (`2.5` -> `3`,
+    where Python's `round` gives `2`)."""
+    return f"{_decimal(value).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP):f}"
+
+
+def general(value: float) -> str:
+    """A number as Excel's General format shows it in a wide column: integers whole, other
+    numbers with at most 15 significant digits, in plain notation between 1e-9 and 1e15."""
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if abs(value) >= 1e15 or abs(value) < 1e-9:
+        mantissa, _, power = f"{value:.5E}".partition("E")
+        mantissa = mantissa.rstrip("0").rstrip(".")
+        return f"{mantissa}E{power[0]}{int(power[1:]):02d}"
+    text = f"{_decimal(value):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _sections(code: str) -> list[str]:
@@ -138,7 +166,7 @@ def _number(value: float, tokens: Tokens) -> str | None:
     grouped = bool(whole) and any(
         tokens[i][1] == "," and whole[0] < i < whole[-1] for i in placeholders
     )
-    integer, _, decimals = f"{abs(value):.{len(fraction)}f}".partition(".")
+    integer, _, decimals = _rounded(abs(value), len(fraction)).partition(".")
     kept = len("".join(fraction).rstrip("#?"))  # the `0`s of `0.0#` always show
     decimals = decimals[:kept] + decimals[kept:].rstrip("0")
     zeros = sum(1 for i in whole if tokens[i][1] == "0")

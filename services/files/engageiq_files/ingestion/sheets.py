@@ -30,7 +30,7 @@ from openpyxl.formula.translate import Translator
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 
-from engageiq_files.ingestion.number_formats import GENERAL, format_value
+from engageiq_files.ingestion.number_formats import GENERAL, format_value, general
 from engageiq_files.ingestion.ooxml import (
     attribute,
     check_package,
@@ -47,6 +47,9 @@ MAX_FORMULAS_KEPT: Final = 100_000
 FORMULAS_NAMED: Final = 5
 HIDDEN_STATES: Final = frozenset({"hidden", "veryHidden"})
 _PLAIN_SHEET_NAME: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
+_ESCAPED: Final = re.compile(r"_x([0-9A-Fa-f]{4})_")
+"""OOXML's escape of a character XML cannot hold (`_x000D_` for a carriage return, `_x005F_`
+for an underscore that starts one), ECMA-376 Part 1 §22.9.2.19; openpyxl leaves them."""
 
 
 @dataclass
@@ -65,21 +68,36 @@ class SheetLayout:
 
 
 def cell_text(value: Any) -> str:
+    """A value as Excel's General format shows it: `TRUE`, `0.3` (not 0.30000000000000004),
+    dates in ISO form (`2027-03-14`, the time only when there is one)."""
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return general(value)
+    if isinstance(value, datetime) and value.time() == time():
+        return value.date().isoformat()
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     return str(value)
 
 
+def unescaped(text: str) -> str:
+    """`text` with OOXML's `_xHHHH_` escapes replaced by their characters, left to right, so
+    `_x005F_x000D_` is the literal `_x000D_`."""
+    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
 def shown_text(value: Any, number_format: str = GENERAL) -> str:
-    """A cell's value as Excel shows it under `number_format` (strings as they are)."""
-    if value is None or isinstance(value, str):
-        return cell_text(value)
+    """A cell's value as Excel shows it under `number_format` (strings as they are, escapes
+    resolved)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return unescaped(value)
     shown = format_value(value, number_format)
-    return cell_text(value) if shown is None else shown
+    return cell_text(value) if shown is None else shown.strip()
 
 
 def quoted(sheet: str) -> str:

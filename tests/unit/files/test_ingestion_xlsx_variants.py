@@ -1,0 +1,92 @@
+"""Workbooks as other writers save them (Excel, XlsxWriter, LibreOffice, Google Sheets, report
+generators), each variant of a kind of fault of decision 0103: what a person sees in Excel
+must be what is indexed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engageiq_files.ingestion.number_formats import format_value
+from tests.unit.files.test_ingestion_xlsx_parts import parse, text_of
+from tests.unit.files.workbooks import inline, workbook_package
+
+
+def _one_value(value: str, cell_type: str = "", style: int = 0) -> str:
+    kind = f' t="{cell_type}"' if cell_type else ""
+    styled = f' s="{style}"' if style else ""
+    return (
+        f'<row r="1">{inline("A1", "Field")}{inline("B1", "Value")}</row>'
+        f'<row r="2">{inline("A2", "Figure")}<c r="B2"{kind}{styled}><v>{value}</v></c></row>'
+    )
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("0.30000000000000004", "0.3"),  # a sum's binary noise: Excel shows 15 digits at most
+        ("1234.5600000000002", "1234.56"),
+        ("83.000000000000014", "83"),
+        ("0.1", "0.1"),
+        ("1E-3", "0.001"),
+        ("-2.5", "-2.5"),
+    ],
+)
+def test_general_numbers_show_at_most_fifteen_digits(
+    tmp_path: Path, stored: str, shown: str
+) -> None:
+    parsed = parse(tmp_path, workbook_package(_one_value(stored)), "xlsx")
+    assert f"Value: {shown}" in text_of(parsed).splitlines()[0].split("; ")
+
+
+@pytest.mark.parametrize(
+    ("value", "code", "shown"),
+    [
+        (1234.5, "#,##0", "1,235"),  # half away from zero, as Excel rounds
+        (2.5, "0", "3"),
+        (-2.5, "0", "-3"),
+        (0.145, "0%", "15%"),  # 14.499999999999998 after scaling: 15 digits first
+        (2.675, "0.00", "2.68"),
+        (0.125, "0.0%", "12.5%"),
+    ],
+)
+def test_formatted_numbers_round_half_away_from_zero(value: float, code: str, shown: str) -> None:
+    assert format_value(value, code) == shown
+
+
+@pytest.mark.parametrize(("stored", "shown"), [("1", "TRUE"), ("0", "FALSE")])
+def test_booleans_read_as_excel_shows_them(tmp_path: Path, stored: str, shown: str) -> None:
+    parsed = parse(tmp_path, workbook_package(_one_value(stored, "b")), "xlsx")
+    assert f"Value: {shown}" in text_of(parsed)
+
+
+def test_errors_read_as_excel_shows_them(tmp_path: Path) -> None:
+    parsed = parse(tmp_path, workbook_package(_one_value("#DIV/0!", "e")), "xlsx")
+    assert "Value: #DIV/0!" in text_of(parsed)
+
+
+@pytest.mark.parametrize("where", ["shared", "inline"])
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("Line one_x000D_\nLine two", "Line one\r\nLine two"),  # Excel's escaped carriage return
+        ("Tab_x0009_stop", "Tab\tstop"),
+    ],
+)
+def test_escaped_characters_in_strings_are_unescaped(
+    tmp_path: Path, where: str, stored: str, shown: str
+) -> None:
+    if where == "shared":
+        cell = '<c r="A1" t="s"><v>0</v></c>'
+        content = workbook_package(f'<row r="1">{cell}</row>', shared=[f"<t>{stored}</t>"])
+    else:
+        content = workbook_package(f'<row r="1">{inline("A1", stored)}</row>')
+    assert text_of(parse(tmp_path, content, "xlsx")) == shown
+
+
+def test_an_escaped_underscore_keeps_the_escape_literal(tmp_path: Path) -> None:
+    # Inline only: openpyxl drops `x005F_` from shared strings before we see them, so there
+    # the literal and the escape cannot be told apart (and a literal "_x000D_" is rare).
+    content = workbook_package(f'<row r="1">{inline("A1", "Literal _x005F_x000D_ kept")}</row>')
+    assert text_of(parse(tmp_path, content, "xlsx")) == "Literal _x000D_ kept"
