@@ -1,0 +1,138 @@
+"""The text of a chart part (decision 0102), for the charts of slides, slide layouts and the
+drawings of sheets: `c:chartSpace` (the classic kinds) and `cx:chartSpace` (the Office 2016
+kinds: waterfall, funnel, treemap...). Titles, axis titles, data labels with their own text,
+text boxes drawn on the chart (`c:userShapes`), and each series as "name: category value; ..."
+from the cached data; formulas (`Sheet1!$B$1`) are not text."""
+
+from __future__ import annotations
+
+import zipfile
+
+from lxml import etree
+
+from engageiq_files.ingestion.ooxml import (
+    attribute,
+    first_child,
+    local,
+    number_attribute,
+    paragraphs,
+    read_xml,
+    relationships_by_id,
+)
+
+
+def _points(cache: etree._Element | None) -> tuple[dict[int, str], list[str]]:
+    """(index -> label, labels of outer levels) of a chart's cached data: `c:strCache`,
+    `c:numCache`, `c:multiLvlStrCache` (first level indexed, outer levels listed), or a
+    `cx:strDim`/`cx:numDim`."""
+    if cache is None:
+        return {}, []
+    levels = [e for e in cache.iter() if local(e) == "lvl"] or [cache]
+    indexed: dict[int, str] = {}
+    outer: list[str] = []
+    for depth, level in enumerate(levels):
+        for point in level.iter():
+            if local(point) != "pt":
+                continue
+            text = "".join(v.text or "" for v in point if local(v) == "v") or point.text or ""
+            if not text.strip():
+                continue
+            if depth == 0:
+                indexed[number_attribute(attribute(point, "idx"), len(indexed))] = text.strip()
+            else:
+                outer.append(text.strip())
+    return indexed, outer
+
+
+def _pairs(categories: dict[int, str], values: dict[int, str]) -> str:
+    keys = sorted(set(categories) | set(values))
+    return "; ".join(
+        " ".join(t for t in (categories.get(k, ""), values.get(k, "")) if t) for k in keys
+    )
+
+
+class _ChartText:
+    """Lines of text of a chart part (`c:chartSpace` or `cx:chartSpace`), in document order."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.cx_data: dict[str, str] = {}
+        """`cx:data` id -> its points, "category value; ...": a `cx:chartSpace` holds its
+        data before the chart, whose series name it by `cx:dataId`."""
+
+    def finish(self) -> list[str]:
+        """The lines, then any `cx:` data no series named."""
+        return [*self.lines, *(line for line in self.cx_data.values() if line)]
+
+    def visit(self, element: etree._Element) -> None:
+        name = local(element)
+        if name in {"f", "txPr", "extLst", "Fallback"}:
+            return  # formulas (sheet references), text styles, extensions, fallback copies
+        if name == "title":
+            text_part = first_child(element, "tx")
+            rich = first_child(text_part if text_part is not None else element, "rich")
+            texts = paragraphs(rich) if rich is not None else self._values(element)
+            self.lines.extend(texts)
+            return
+        if name in {"ser", "series"}:
+            self._series(element)
+            return
+        if name == "data" and any(local(c) in {"strDim", "numDim"} for c in element):
+            self._cx_data(element)
+            return
+        if name == "rich":
+            self.lines.extend(paragraphs(element))
+            return
+        for child in element:
+            self.visit(child)
+
+    @staticmethod
+    def _values(element: etree._Element) -> list[str]:
+        """Cached strings (`c:v`) not inside formulas: a title or series name from a cell."""
+        return [v.text for v in element.iter() if local(v) == "v" and v.text and v.text.strip()]
+
+    def _series(self, series: etree._Element) -> None:
+        name_part = first_child(series, "tx")
+        name = " ".join(self._values(name_part)) if name_part is not None else ""
+        category_part = first_child(series, "cat", "xVal")
+        value_part = first_child(series, "val", "yVal")
+        categories, outer = _points(category_part)
+        values, _ = _points(value_part)
+        data = _pairs(categories, values)
+        data_id = first_child(series, "dataId")
+        if data_id is not None:
+            data = self.cx_data.pop(attribute(data_id, "val") or "", "")
+        line = ": ".join(t for t in (name, data) if t)
+        if outer:
+            line += f" ({', '.join(dict.fromkeys(outer))})"
+        if line.strip():
+            self.lines.append(line)
+        for child in series:
+            if local(child) not in {"tx", "cat", "xVal", "val", "yVal", "dataId"}:
+                self.visit(child)  # data labels with their own text
+
+    def _cx_data(self, data: etree._Element) -> None:
+        categories: dict[int, str] = {}
+        values: dict[int, str] = {}
+        outer: list[str] = []
+        for dimension in data:
+            indexed, more = _points(dimension)
+            if local(dimension) == "strDim" and not categories:
+                categories, outer = indexed, more
+            elif local(dimension) == "numDim" and not values:
+                values = indexed
+        line = _pairs(categories, values)
+        if outer:
+            line += f" ({', '.join(dict.fromkeys(outer))})"
+        self.cx_data[attribute(data, "id") or str(len(self.cx_data))] = line
+
+
+def chart_lines(archive: zipfile.ZipFile, part: str) -> list[str]:
+    reader = _ChartText()
+    reader.visit(read_xml(archive, part))
+    lines = reader.finish()
+    for rel_type, name in relationships_by_id(archive, part).values():
+        # Text boxes drawn over the chart (`c:userShapes`) live in their own drawing part.
+        if rel_type.endswith("/chartUserShapes") and name in archive.namelist():
+            lines.extend(paragraphs(read_xml(archive, name)))
+    return lines
