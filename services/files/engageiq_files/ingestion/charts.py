@@ -7,9 +7,11 @@ from the cached data; formulas (`Sheet1!$B$1`) are not text."""
 from __future__ import annotations
 
 import zipfile
+from typing import Final
 
 from lxml import etree
 
+from engageiq_files.ingestion.number_formats import GENERAL, format_number
 from engageiq_files.ingestion.ooxml import (
     attribute,
     first_child,
@@ -20,28 +22,48 @@ from engageiq_files.ingestion.ooxml import (
     relationships_by_id,
 )
 
+_NUMBERS: Final = frozenset({"numCache", "numLit", "numDim"})
+"""Cached data whose points are numbers, shown under their format code (a category axis of
+dates caches serials: `46023` is what Excel stores, `Jan-26` what the chart shows)."""
 
-def _points(cache: etree._Element | None) -> tuple[dict[int, str], list[str]]:
+
+def _points(
+    cache: etree._Element | None, *, date1904: bool = False
+) -> tuple[dict[int, str], list[str]]:
     """(index -> label, labels of outer levels) of a chart's cached data: `c:strCache`,
     `c:numCache`, `c:multiLvlStrCache` (first level indexed, outer levels listed), or a
-    `cx:strDim`/`cx:numDim`."""
+    `cx:strDim`/`cx:numDim`. Numbers read as the chart shows them, under the format code of
+    the point, else of the level (`cx:lvl`), else of the cache (`c:formatCode`)."""
     if cache is None:
         return {}, []
+    numeric = local(cache) in _NUMBERS or any(local(e) in _NUMBERS for e in cache.iter())
+    code = next((e.text or "" for e in cache.iter() if local(e) == "formatCode"), GENERAL)
     levels = [e for e in cache.iter() if local(e) == "lvl"] or [cache]
     indexed: dict[int, str] = {}
     outer: list[str] = []
     for depth, level in enumerate(levels):
+        level_code = attribute(level, "formatCode") or code
         for point in level.iter():
             if local(point) != "pt":
                 continue
             text = "".join(v.text or "" for v in point if local(v) == "v") or point.text or ""
             if not text.strip():
                 continue
+            if numeric:
+                text = _shown(text, attribute(point, "formatCode") or level_code, date1904)
             if depth == 0:
                 indexed[number_attribute(attribute(point, "idx"), len(indexed))] = text.strip()
             else:
                 outer.append(text.strip())
     return indexed, outer
+
+
+def _shown(text: str, code: str, date1904: bool) -> str:
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return format_number(value, code, date1904=date1904)
 
 
 def _pairs(categories: dict[int, str], values: dict[int, str]) -> str:
@@ -59,6 +81,8 @@ class _ChartText:
         self.cx_data: dict[str, str] = {}
         """`cx:data` id -> its points, "category value; ...": a `cx:chartSpace` holds its
         data before the chart, whose series name it by `cx:dataId`."""
+        self.date1904 = False
+        """`c:date1904`, written before the chart: its serials count from 1904."""
 
     def finish(self) -> list[str]:
         """The lines, then any `cx:` data no series named."""
@@ -68,6 +92,9 @@ class _ChartText:
         name = local(element)
         if name in {"f", "txPr", "extLst", "Fallback"}:
             return  # formulas (sheet references), text styles, extensions, fallback copies
+        if name == "date1904":
+            self.date1904 = attribute(element, "val") in {"1", "true"}
+            return
         if name == "title":
             text_part = first_child(element, "tx")
             rich = first_child(text_part if text_part is not None else element, "rich")
@@ -96,8 +123,8 @@ class _ChartText:
         name = " ".join(self._values(name_part)) if name_part is not None else ""
         category_part = first_child(series, "cat", "xVal")
         value_part = first_child(series, "val", "yVal")
-        categories, outer = _points(category_part)
-        values, _ = _points(value_part)
+        categories, outer = _points(category_part, date1904=self.date1904)
+        values, _ = _points(value_part, date1904=self.date1904)
         data = _pairs(categories, values)
         data_id = first_child(series, "dataId")
         if data_id is not None:
@@ -116,7 +143,7 @@ class _ChartText:
         values: dict[int, str] = {}
         outer: list[str] = []
         for dimension in data:
-            indexed, more = _points(dimension)
+            indexed, more = _points(dimension, date1904=self.date1904)
             if local(dimension) == "strDim" and not categories:
                 categories, outer = indexed, more
             elif local(dimension) == "numDim" and not values:

@@ -17,6 +17,9 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
+from openpyxl.styles.numbers import is_date_format, is_timedelta_format
+from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel
+
 GENERAL: Final = "General"
 BUILTIN_LOCALE_DATE: Final = "mm-dd-yy"
 """Built-in format 14: Excel shows it in the reader's short-date style, so ISO is kept."""
@@ -332,3 +335,23 @@ def format_value(value: object, code: str) -> str | None:
     except (ValueError, OverflowError, IndexError):
         pass
     return None
+
+
+def format_number(value: float, code: str, *, date1904: bool = False) -> str:
+    """A number stored outside a cell (a chart's cached category or value) as Excel shows it
+    under `code`: a serial under a date format is that date (`46023` under `mmm-yy` is
+    `Jan-26`; `date1904`: the workbook's 1904 date system), other numbers as `format_value`
+    renders them, General otherwise. Never raises."""
+    try:
+        if code and is_date_format(code):
+            epoch = MAC_EPOCH if date1904 else WINDOWS_EPOCH
+            moment = from_excel(value, epoch, timedelta=is_timedelta_format(code))
+            shown = format_value(moment, code)
+            if shown is None and isinstance(moment, datetime | date | time):
+                # Built-in format 14 (the reader's short date): ISO, as in cells.
+                return moment.date().isoformat() if isinstance(moment, datetime) else str(moment)
+        else:
+            shown = format_value(value, code)
+    except (ValueError, OverflowError, TypeError):
+        shown = None
+    return general(value) if shown is None else shown.strip()

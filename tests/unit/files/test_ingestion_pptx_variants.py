@@ -1,0 +1,105 @@
+"""Presentations as PowerPoint, python-pptx and other writers save them, each variant of a kind
+of fault of decision 0102: the text a viewer sees on a slide must be what is indexed."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pptx
+import pytest
+from pptx.chart.data import CategoryChartData
+from pptx.enum.chart import XL_CHART_TYPE
+from pptx.util import Inches
+
+from tests.unit.files.test_ingestion_kinds import parse, text_of
+
+
+def _chart_deck(data: CategoryChartData, kind: XL_CHART_TYPE = XL_CHART_TYPE.LINE) -> bytes:
+    presentation = pptx.Presentation()
+    slide = presentation.slides.add_slide(presentation.slide_layouts[6])
+    slide.shapes.add_chart(kind, Inches(1), Inches(1), Inches(6), Inches(4), data)
+    out = io.BytesIO()
+    presentation.save(out)
+    return out.getvalue()
+
+
+def _with_chart_xml(content: bytes, edit: dict[str, str]) -> bytes:
+    """The deck with each `old` -> `new` replacement made in its first chart part."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "ppt/charts/chart1.xml":
+                text = data.decode()
+                for old, new in edit.items():
+                    assert old in text, old
+                    text = text.replace(old, new)
+                data = text.encode()
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+def _monthly(series: str, values: tuple[float, ...]) -> CategoryChartData:
+    data = CategoryChartData()  # type: ignore[no-untyped-call]
+    data.categories = [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)][: len(values)]
+    data.add_series(series, values)  # type: ignore[no-untyped-call]
+    return data
+
+
+@pytest.mark.parametrize(
+    ("code", "date1904", "shown"),
+    [
+        ("yyyy\\-mm\\-dd", False, "2026-01-01 10; 2026-02-01 20"),  # python-pptx's own
+        ("mmm\\-yy", False, "Jan-26 10; Feb-26 20"),  # what PowerPoint writes for months
+        ("mmmm yyyy", False, "January 2026 10; February 2026 20"),
+        ("m/d/yyyy", False, "1/1/2026 10; 2/1/2026 20"),
+        ("mmm\\-yy", True, "Jan-30 10; Feb-30 20"),  # the same serials, 1904 date system
+    ],
+)
+def test_date_categories_read_as_the_axis_shows_them(
+    tmp_path: Path, code: str, date1904: bool, shown: str
+) -> None:
+    content = _with_chart_xml(
+        _chart_deck(_monthly("Bookings", (10, 20))),
+        {
+            "<c:formatCode>yyyy\\-mm\\-dd</c:formatCode>": f"<c:formatCode>{code}</c:formatCode>",
+            '<c:date1904 val="0"/>': f'<c:date1904 val="{int(date1904)}"/>',
+        },
+    )
+    text = text_of(parse(tmp_path, content, "pptx"))
+    assert f"Bookings: {shown}" in text
+    assert "46023" not in text
+
+
+@pytest.mark.parametrize(
+    ("code", "values", "shown"),
+    [
+        ("0%", (0.15, 0.4), "North 15%; South 40%"),
+        ('"$"#,##0', (1200, 3400), "North $1,200; South $3,400"),
+        ("#,##0.0", (1234.56, 7), "North 1,234.6; South 7.0"),
+        ("General", (0.30000000000000004, 12.0), "North 0.3; South 12"),
+    ],
+)
+def test_chart_values_read_under_their_number_format(
+    tmp_path: Path, code: str, values: tuple[float, ...], shown: str
+) -> None:
+    data = CategoryChartData(number_format=code)  # type: ignore[no-untyped-call]
+    data.categories = ["North", "South"]
+    data.add_series("Win rate", values)  # type: ignore[no-untyped-call]
+    text = text_of(parse(tmp_path, _chart_deck(data, XL_CHART_TYPE.PIE), "pptx"))
+    assert f"Win rate: {shown}" in text
+
+
+def test_a_point_of_its_own_format_reads_under_it(tmp_path: Path) -> None:
+    data = CategoryChartData(number_format="0%")  # type: ignore[no-untyped-call]
+    data.categories = ["North", "South"]
+    data.add_series("Win rate", (0.15, 0.4))  # type: ignore[no-untyped-call]
+    content = _with_chart_xml(
+        _chart_deck(data, XL_CHART_TYPE.PIE),
+        {'<c:pt idx="1">': '<c:pt idx="1" formatCode="0.0%">'},
+    )
+    assert "Win rate: North 15%; South 40.0%" in text_of(parse(tmp_path, content, "pptx"))
