@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 
+# python-pptx brings XlsxWriter (it writes chart data with it); it ships no type stubs.
+import xlsxwriter  # type: ignore[import-untyped]
+
 from engageiq_files.ingestion.number_formats import format_value
 from tests.unit.files.test_ingestion_xlsx_parts import parse, text_of
-from tests.unit.files.workbooks import inline, workbook_package
+from tests.unit.files.workbooks import inline, workbook_package, xlsxwriter_book
 
 
 def _one_value(value: str, cell_type: str = "", style: int = 0) -> str:
@@ -90,3 +93,75 @@ def test_an_escaped_underscore_keeps_the_escape_literal(tmp_path: Path) -> None:
     # the literal and the escape cannot be told apart (and a literal "_x000D_" is rare).
     content = workbook_package(f'<row r="1">{inline("A1", "Literal _x005F_x000D_ kept")}</row>')
     assert text_of(parse(tmp_path, content, "xlsx")) == "Literal _x000D_ kept"
+
+
+def _pipeline(workbook: xlsxwriter.Workbook) -> xlsxwriter.worksheet.Worksheet:
+    sheet = workbook.add_worksheet("Pipeline")
+    sheet.write_row(0, 0, ["Quarter", "Closed deals"])
+    sheet.write_column(1, 0, ["Q1", "Q2", "Q3"])
+    sheet.write_column(1, 1, [10, 20, 31])
+    return sheet
+
+
+def _heron_chart(workbook: xlsxwriter.Workbook, kind: str) -> xlsxwriter.chart.Chart:
+    chart = workbook.add_chart({"type": kind})
+    chart.add_series(
+        {
+            "name": "=Pipeline!$B$1",
+            "categories": "=Pipeline!$A$2:$A$4",
+            "values": "=Pipeline!$B$2:$B$4",
+        }
+    )
+    chart.set_title({"name": "Heron pipeline closed 31 deals"})
+    if kind != "pie":
+        chart.set_x_axis({"name": "Fiscal quarter"})
+        chart.set_y_axis({"name": "Deal count"})
+    return chart
+
+
+@pytest.mark.parametrize("kind", ["column", "line", "pie", "bar", "scatter"])
+def test_a_chart_drawn_on_a_sheet_is_read_with_the_sheets_drawing(
+    tmp_path: Path, kind: str
+) -> None:
+    def build(workbook: xlsxwriter.Workbook) -> None:
+        _pipeline(workbook).insert_chart("D2", _heron_chart(workbook, kind))
+
+    parsed = parse(tmp_path, xlsxwriter_book(build), "xlsx")
+    drawing = {s.location: s.text for s in parsed.sections}["Pipeline (drawing)"]
+    assert "Heron pipeline closed 31 deals" in drawing
+    assert "Closed deals:" in drawing
+    if kind != "pie":
+        assert "Fiscal quarter" in drawing
+        assert "Deal count" in drawing
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_a_chart_sheet_is_read_as_its_own_section(tmp_path: Path, hidden: bool) -> None:
+    def build(workbook: xlsxwriter.Workbook) -> None:
+        _pipeline(workbook)
+        sheet = workbook.add_chartsheet("Summary chart")
+        sheet.set_chart(_heron_chart(workbook, "pie"))
+        if hidden:
+            sheet.hide()
+
+    parsed = parse(tmp_path, xlsxwriter_book(build), "xlsx")
+    label = " (hidden)" if hidden else ""
+    by_location = {s.location: s.text for s in parsed.sections}
+    chart = by_location[f"Summary chart (chart){label}"]
+    assert chart.splitlines() == [
+        "Heron pipeline closed 31 deals",
+        "Closed deals: Q1 10; Q2 20; Q3 31",
+    ]
+
+
+def test_text_boxes_and_charts_on_one_sheet_are_both_read(tmp_path: Path) -> None:
+    def build(workbook: xlsxwriter.Workbook) -> None:
+        sheet = _pipeline(workbook)
+        sheet.insert_textbox("D2", "Callout: Heron renews in June")
+        sheet.insert_chart("D8", _heron_chart(workbook, "column"))
+
+    parsed = parse(tmp_path, xlsxwriter_book(build), "xlsx")
+    drawing = {s.location: s.text for s in parsed.sections}["Pipeline (drawing)"]
+    lines = drawing.splitlines()
+    assert "Callout: Heron renews in June" in lines
+    assert "Heron pipeline closed 31 deals" in lines

@@ -10,7 +10,8 @@ spreadsheet reference (`Pricing!A2:F26`). What is indexed is what a person sees 
   number (`number_formats.py`);
 - a merged range's value on every row it spans, so each row reads whole;
 - hidden sheets too, labelled `(hidden)` in their location;
-- text boxes and shapes of the sheet's drawing (`Pricing (drawing)`);
+- text boxes, shapes and charts of the sheet's drawing (`Pricing (drawing)`), and the chart
+  of a chart sheet (`Summary (chart)`), read as on slides (`charts.py`);
 - formulas give their cached values (`data_only`); one Excel never calculated has none, so
   its formula text is indexed instead and the file carries `formula_without_value`.
 """
@@ -30,14 +31,19 @@ from openpyxl.formula.translate import Translator
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 
+from engageiq_files.ingestion.charts import chart_lines
 from engageiq_files.ingestion.number_formats import GENERAL, format_value, general
 from engageiq_files.ingestion.ooxml import (
     attribute,
     check_package,
     corrupt,
     local,
+    main_part,
+    paragraphs,
     read_xml,
+    relationship_id,
     relationships,
+    relationships_by_id,
 )
 from engageiq_files.ingestion.sections import IngestWarning, ParseFailure, ParseLimits, Section
 
@@ -242,27 +248,57 @@ def _row_texts(rows: Iterator[tuple[Any, ...]], layout: SheetLayout) -> Iterator
 
 
 def drawing_text(archive: zipfile.ZipFile, part: str) -> str:
-    """The text of the text boxes and shapes on the sheet part `part` (its drawing parts'
-    `txBody` elements), one paragraph a line; a shape's fallback copy is not read twice."""
-    paragraphs: list[str] = []
+    """The text of what is drawn on the sheet or chart sheet part `part` (its drawing parts),
+    in drawing order: text boxes, shapes and grouped shapes (`txBody`, one paragraph a line)
+    and charts (`c:chart`, `cx:chart`: titles, axis titles, series, as on slides). A shape's
+    `mc:Fallback` copy is not read twice."""
+    lines: list[str] = []
     names = set(archive.namelist())
     for rel_type, name in relationships(archive, part):
-        if not rel_type.endswith("/drawing") or name not in names:
+        if rel_type.endswith("/drawing") and name in names:
+            charts = relationships_by_id(archive, name)
+            _drawn(archive, read_xml(archive, name), charts, lines)
+    return "\n".join(lines)
+
+
+def _drawn(
+    archive: zipfile.ZipFile,
+    root: etree._Element,
+    charts: dict[str, tuple[str, str]],
+    lines: list[str],
+) -> None:
+    # An explicit stack: a hostile drawing may nest groups deeply.
+    stack = [root]
+    while stack:
+        element = stack.pop()
+        name = local(element)
+        if name == "Fallback":
             continue
-        root = read_xml(archive, name)
-        for body in root.iter():
-            if local(body) != "txBody":
-                continue
-            if any(local(a) == "Fallback" for a in body.iterancestors()):
-                continue
-            for paragraph in body:
-                if local(paragraph) == "p":
-                    text = "".join(
-                        t.text or "" for t in paragraph.iter() if local(t) == "t"
-                    ).strip()
-                    if text:
-                        paragraphs.append(text)
-    return "\n".join(paragraphs)
+        if name == "txBody":
+            lines.extend(text.strip() for text in paragraphs(element))
+            continue
+        if name == "chart":
+            rel_type, target = charts.get(relationship_id(element, "id"), ("", ""))
+            if rel_type.endswith(("/chart", "/chartEx")) and target in archive.namelist():
+                lines.extend(chart_lines(archive, target))
+            continue
+        stack.extend(reversed(element))
+
+
+def chart_sheet_parts(archive: zipfile.ZipFile) -> dict[str, tuple[str, bool]]:
+    """Sheet name -> (part, hidden) of each chart sheet (a sheet that is one chart, no cells),
+    from the workbook part's sheet list (openpyxl reads no chart sheet's state)."""
+    workbook = main_part(archive, "xlsx")
+    rels = relationships_by_id(archive, workbook)
+    parts = {}
+    for sheet in read_xml(archive, workbook).iter():
+        if local(sheet) != "sheet":
+            continue
+        rel_type, name = rels.get(relationship_id(sheet, "id"), ("", ""))
+        if rel_type.endswith("/chartsheet"):
+            hidden = attribute(sheet, "state") in HIDDEN_STATES
+            parts[attribute(sheet, "name") or ""] = (name, hidden)
+    return parts
 
 
 def _formula_warning(count: int, cells: list[str]) -> IngestWarning:
@@ -285,16 +321,24 @@ def parse_xlsx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarni
         except Exception:
             raise corrupt("xlsx") from None
         try:
-            sheets = workbook.worksheets
+            # Worksheets and chart sheets, in the workbook's order.
+            sheets = [workbook[name] for name in workbook.sheetnames]
+            chart_sheets = chart_sheet_parts(archive)
             formula_count = 0
             formula_cells: list[str] = []
             for sheet in sheets[: limits.max_pages]:
                 if not hasattr(sheet, "iter_rows"):
-                    continue  # a chart sheet: no cells
-                part = str(getattr(sheet, "_worksheet_path", ""))
-                layout = sheet_layout(archive, part) if part else SheetLayout()
+                    # A chart sheet: no cells, one chart (its title, axes, series).
+                    part, hidden = chart_sheets.get(sheet.title, ("", False))
+                    drawn = drawing_text(archive, part) if part in archive.namelist() else ""
+                    if drawn:
+                        label = " (hidden)" if hidden else ""
+                        yield Section(f"{sheet.title} (chart){label}", drawn)
+                    continue
                 hidden = sheet.sheet_state in HIDDEN_STATES
                 label = " (hidden)" if hidden else ""
+                part = str(getattr(sheet, "_worksheet_path", ""))
+                layout = sheet_layout(archive, part) if part else SheetLayout()
                 # The stored <dimension> may lie ("A1" for a full sheet): read every row.
                 sheet.reset_dimensions()
                 yield from _sheet_sections(
