@@ -165,3 +165,60 @@ def test_text_boxes_and_charts_on_one_sheet_are_both_read(tmp_path: Path) -> Non
     lines = drawing.splitlines()
     assert "Callout: Heron renews in June" in lines
     assert "Heron pipeline closed 31 deals" in lines
+
+
+@pytest.mark.parametrize(
+    ("value", "code", "shown"),
+    [
+        (0.5, "# ?/?", "1/2"),
+        (1.25, "# ?/?", "1 1/4"),
+        (0.333, "# ??/??", "1/3"),
+        (3.0, "# ?/?", "3"),
+        (2.5, "?/?", "5/2"),
+        (0.3, "# ?/8", "2/8"),  # a fixed denominator (eighths)
+        (-1.75, "# ?/?", "-1 3/4"),
+        (12.5, '# ?/? "inch"', "12 1/2 inch"),
+        (0.25, "# ?/?;-# ?/?;0", "1/4"),
+    ],
+)
+def test_fractions_read_as_excel_shows_them(value: float, code: str, shown: str) -> None:
+    assert format_value(value, code) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "code", "shown"),
+    [
+        (1500, '[>=1000]#,##0,"K";0', "2K"),
+        (500, '[>=1000]#,##0,"K";0', "500"),
+        (1500000, '[>=1000000]0.0,,"M";[>=1000]0.0,"K";0', "1.5M"),
+        (2500, '[>=1000000]0.0,,"M";[>=1000]0.0,"K";0', "2.5K"),
+        (42, '[>=1000000]0.0,,"M";[>=1000]0.0,"K";0', "42"),
+        (7, '[Red][<=9]"Low "0;[Blue]"High "0', "Low 7"),
+        (12, '[Red][<=9]"Low "0;[Blue]"High "0', "High 12"),
+        (5551234, "[<=9999999]###-####;(###) ###-####", "555-1234"),
+        (4155551234, "[<=9999999]###-####;(###) ###-####", "(415) 555-1234"),
+    ],
+)
+def test_conditional_sections_are_chosen_by_their_conditions(
+    value: float, code: str, shown: str
+) -> None:
+    assert format_value(value, code) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "code", "shown"),
+    [
+        (12345, "##0.0E+0", "12.3E+3"),
+        (0.00012, "##0.0E+0", "120.0E-6"),
+        (1234, "0.0E+00", "1.2E+03"),
+    ],
+)
+def test_engineering_notation_groups_exponents_by_three(
+    value: float, code: str, shown: str
+) -> None:
+    assert format_value(value, code) == shown
+
+
+def test_a_fraction_formatted_cell_reads_as_a_fraction(tmp_path: Path) -> None:
+    content = workbook_package(_one_value("0.75", style=1), number_format=(12, ""))
+    assert "Value: 3/4" in text_of(parse(tmp_path, content, "xlsx"))

@@ -23,7 +23,8 @@ _STYLES: Final = (
     '<fonts count="1"><font/></fonts><fills count="1"><fill><patternFill patternType="none"/>'
     '</fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf/>'
     '</cellStyleXfs><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="{id}" '
-    'applyNumberFormat="1"/></cellXfs>'
+    'applyNumberFormat="1"/></cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" '
+    'builtinId="0"/></cellStyles>'
 )
 
 

@@ -4,17 +4,23 @@ under `0%` is `15%`, `742` under `00000` is `00742`, `12500000` under `#,##0.0,,
 
 The common formats are rendered: sections (`pos;neg;zero;text`), percent, fixed and optional
 decimals, leading zeros, thousands separators and scaling commas, literals (`"..."`, `\\x`),
-currency brackets (`[$€-407]`), colours and conditions (ignored), scientific notation, and
-dates and times (`yyyy`, `mmm`, `d`, `hh:mm`, `AM/PM`, elapsed `[h]`). Fractions (`# ?/?`) and
-anything not understood fall back to the General rendering (`cell_text`): never an error.
+currency brackets (`[$€-407]`), colours (ignored), conditional sections (`[>=1000]0,"K";0`),
+scientific and engineering notation, fractions (`# ?/?`, `# ?/8`), and dates and times
+(`yyyy`, `mmm`, `d`, `hh:mm`, `AM/PM`, elapsed `[h]`); numbers round halves away from zero
+from their 15 significant digits, as Excel does. Anything not understood falls back to the
+General rendering (`general`): never an error.
 No PyPI library renders Excel number formats in Python (openpyxl only classifies them), so
 this is ours (decision 0103)."""
 
 from __future__ import annotations
 
+import math
+import operator
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Final
 
 from openpyxl.styles.numbers import is_date_format, is_timedelta_format
@@ -33,6 +39,15 @@ _MONTHS: Final = (
 )
 _DAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _DIGIT_PLACEHOLDERS: Final = "0#?"
+_CONDITION: Final = re.compile(r"\[(<=|>=|<>|<|>|=)\s*(-?\d+(?:\.\d+)?)\]")
+_COMPARISONS: Final[dict[str, Callable[[float, float], bool]]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "=": operator.eq,
+    "<>": operator.ne,
+}
 SIGNIFICANT_DIGITS: Final = 15
 """Excel keeps and shows at most 15 significant digits: `0.1 + 0.2` is stored as
 0.30000000000000004 and shown as 0.3."""
@@ -52,6 +67,8 @@ def _rounded(value: float, places: int) -> str:
 def general(value: float) -> str:
     """A number as Excel's General format shows it in a wide column: integers whole, other
     numbers with at most 15 significant digits, in plain notation between 1e-9 and 1e15."""
+    if not math.isfinite(value):
+        return str(value)
     if value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     if abs(value) >= 1e15 or abs(value) < 1e-9:
@@ -143,6 +160,15 @@ def _scientific(value: float, tokens: Tokens, exponent: int) -> str:
     after = "".join(t for k, t in tokens[exponent + 1 :] if k == "code")
     before = [t for k, t in tokens[:exponent] if k == "code"]
     decimals = before[before.index(".") + 1 :].count("0") if "." in before else 0
+    whole = before[: before.index(".")] if "." in before else before
+    group = sum(1 for t in whole if t in _DIGIT_PLACEHOLDERS)
+    if group > 1 and "#" in whole and value:
+        # Engineering notation (`##0.0E+0`): the exponent a multiple of the integer digits.
+        power_of_ten = math.floor(math.log10(abs(value)))
+        shift = power_of_ten - power_of_ten % group
+        mantissa = _rounded(value / 10**shift, decimals)
+        sign = "-" if shift < 0 else "+" if after.startswith("+") else ""
+        return f"{mantissa}E{sign}{abs(shift):0{max(after.count('0'), 1)}d}"
     mantissa, _, power = f"{value:.{decimals}E}".partition("E")
     sign = power[0] if power[0] == "-" or after.startswith("+") else ""
     return f"{mantissa}E{sign}{abs(int(power)):0{max(after.count('0'), 1)}d}"
@@ -151,11 +177,11 @@ def _scientific(value: float, tokens: Tokens, exponent: int) -> str:
 def _number(value: float, tokens: Tokens) -> str | None:
     codes = [text for kind, text in tokens if kind == "code"]
     if "/" in codes:
-        return None  # fractions: General
+        return _fraction(value, tokens)
     value *= 100 ** codes.count("%")
     exponent = next((i for i, (k, t) in enumerate(tokens) if k == "code" and t in "Ee"), None)
     if exponent is not None:
-        return _scientific(value, tokens, exponent)
+        return _scientific(abs(value), tokens, exponent)  # the sign is the caller's
     placeholders = [i for i, (k, t) in enumerate(tokens) if k == "code" and t in "0#?.,"]
     digits_at = [i for i in placeholders if tokens[i][1] in _DIGIT_PLACEHOLDERS]
     if not digits_at:
@@ -181,6 +207,39 @@ def _number(value: float, tokens: Tokens) -> str | None:
     if grouped and integer:
         integer = f"{int(integer):,}"
     return _laid_out(integer, decimals, tokens, whole or digits_at[:1], point)
+
+
+def _fraction(value: float, tokens: Tokens) -> str | None:
+    """`# ?/?` (whole part and the nearest fraction with one-digit denominators), `?/?` (no
+    whole part: `5/2`), `# ??/??` (two digits), `# ?/8` (eighths); literals around kept."""
+    slash = next(i for i, (k, t) in enumerate(tokens) if k == "code" and t == "/")
+    start = slash
+    while start > 0 and tokens[start - 1][0] == "code" and tokens[start - 1][1] in "0#?":
+        start -= 1
+    end = slash + 1
+    while end < len(tokens) and tokens[end][0] == "code" and tokens[end][1] in "0#?0123456789":
+        end += 1
+    denominator = "".join(t for _, t in tokens[slash + 1 : end])
+    if start == slash or not denominator:
+        return None
+    leading = [i for i in range(start) if tokens[i][0] == "code" and tokens[i][1] in "0#?"]
+    prefix = "".join(t for i, (_, t) in enumerate(tokens[:start]) if not leading or i < leading[0])
+    suffix = "".join(t for _, t in tokens[end:])
+    number = abs(value)
+    whole = int(number) if leading else 0
+    rest = number - whole
+    if denominator.isdigit():
+        below = max(int(denominator), 1)
+        above = int(_rounded(rest * below, 0))
+    else:
+        nearest = Fraction(rest).limit_denominator(10 ** len(denominator) - 1)
+        above, below = nearest.numerator, nearest.denominator
+    if leading and above == below:
+        whole, above = whole + 1, 0
+    parts = [str(whole)] if leading and (whole or not above) else []
+    if above or not parts:
+        parts.append(f"{above}/{below}")
+    return (prefix.strip() + " " + " ".join(parts) + suffix).strip()
 
 
 def _laid_out(
@@ -303,8 +362,34 @@ def _moment(value: datetime | date | time | timedelta, sections: list[str]) -> s
     return _date_text(value, tokens)
 
 
+def _condition(section: str) -> Callable[[float], bool] | None:
+    """The test of a conditional section (`[>=1000]#,##0,"K"`), if it has one."""
+    match = _CONDITION.search(section.split('"', 1)[0])
+    if match is None:
+        return None
+    compare, limit = _COMPARISONS[match.group(1)], float(match.group(2))
+    return lambda value: compare(value, limit)
+
+
+def _conditional(value: float, sections: list[str]) -> tuple[str, str, float] | None:
+    """(section, sign, value) when the first sections carry conditions: the first whose
+    condition holds, else the first without one (Excel's "otherwise")."""
+    conditions = [_condition(section) for section in sections]
+    if not any(conditions[:2]):
+        return None
+    sign = "-" if value < 0 else ""
+    for section, condition in zip(sections, conditions, strict=True):
+        if condition is not None and condition(value):
+            return section, sign, value
+    otherwise = [s for s, c in zip(sections, conditions, strict=True) if c is None]
+    return (otherwise[0] if otherwise else sections[-1]), sign, value
+
+
 def _numeric(value: float, sections: list[str]) -> str | None:
-    if len(sections) >= 3 and value == 0:
+    chosen = _conditional(value, sections)
+    if chosen is not None:
+        section, sign, value = chosen
+    elif len(sections) >= 3 and value == 0:
         section, sign = sections[2], ""
     elif len(sections) >= 2 and value < 0:
         section, sign, value = sections[1], "", -value
@@ -332,8 +417,8 @@ def format_value(value: object, code: str) -> str | None:
             return _moment(value, sections)
         if isinstance(value, int | float):
             return _numeric(float(value), sections)
-    except (ValueError, OverflowError, IndexError):
-        pass
+    except (ValueError, ArithmeticError, IndexError):
+        pass  # decimal's InvalidOperation on infinities is an ArithmeticError
     return None
 
 
@@ -352,6 +437,6 @@ def format_number(value: float, code: str, *, date1904: bool = False) -> str:
                 return moment.date().isoformat() if isinstance(moment, datetime) else str(moment)
         else:
             shown = format_value(value, code)
-    except (ValueError, OverflowError, TypeError):
+    except (ValueError, ArithmeticError, TypeError):
         shown = None
     return general(value) if shown is None else shown.strip()
