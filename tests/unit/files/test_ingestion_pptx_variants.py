@@ -4,6 +4,7 @@ of fault of decision 0102: the text a viewer sees on a slide must be what is ind
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -14,6 +15,7 @@ from pptx.chart.data import CategoryChartData
 from pptx.enum.chart import XL_CHART_TYPE
 from pptx.util import Inches
 
+from tests.unit.files.presentations import _edited, smartart_deck
 from tests.unit.files.test_ingestion_kinds import parse, text_of
 
 
@@ -103,3 +105,69 @@ def test_a_point_of_its_own_format_reads_under_it(tmp_path: Path) -> None:
         {'<c:pt idx="1">': '<c:pt idx="1" formatCode="0.0%">'},
     )
     assert "Win rate: North 15%; South 40.0%" in text_of(parse(tmp_path, content, "pptx"))
+
+
+_DSP = "http://schemas.microsoft.com/office/drawing/2008/diagram"
+_DIAGRAM_DRAWING_REL = "http://schemas.microsoft.com/office/2007/relationships/diagramDrawing"
+
+
+def _with_drawing_cache(content: bytes, texts: list[str], *, empty_model: bool) -> bytes:
+    """A SmartArt deck with the drawing cache PowerPoint writes (`ppt/diagrams/drawing1.xml`,
+    named by the data model's `dsp:dataModelExt relId`); with `empty_model`, the data model's
+    points hold no text, as some converters leave it, and only the cache has the words."""
+    shapes = "".join(
+        f'<dsp:sp modelId="s{i}"><dsp:nvSpPr><dsp:cNvPr id="0" name=""/><dsp:cNvSpPr/>'
+        f"</dsp:nvSpPr><dsp:spPr/><dsp:txBody><a:bodyPr/><a:p><a:r><a:t>{text}</a:t></a:r>"
+        "</a:p></dsp:txBody></dsp:sp>"
+        for i, text in enumerate(texts)
+    )
+    drawing = (
+        f'<dsp:drawing xmlns:dsp="{_DSP}" xmlns:a="http://schemas.openxmlformats.org/drawingml/'
+        f'2006/main"><dsp:spTree><dsp:nvGrpSpPr><dsp:cNvPr id="0" name=""/><dsp:cNvGrpSpPr/>'
+        f"</dsp:nvGrpSpPr><dsp:grpSpPr/>{shapes}</dsp:spTree></dsp:drawing>"
+    )
+    extension = (
+        '<dgm:extLst><a:ext uri="http://schemas.microsoft.com/office/drawing/2008/diagram">'
+        f'<dsp:dataModelExt xmlns:dsp="{_DSP}" relId="rId94" minVer="http://schemas.'
+        'openxmlformats.org/drawingml/2006/diagram"/></a:ext></dgm:extLst></dgm:dataModel>'
+    )
+
+    def model(xml: bytes) -> bytes:
+        text = xml.decode().replace("</dgm:dataModel>", extension)
+        if empty_model:
+            text = re.sub(r"<a:p><a:r>.*?</a:p>", "<a:p/>", text)
+        return text.encode()
+
+    return _edited(
+        content,
+        {
+            "ppt/diagrams/drawing1.xml": lambda _: drawing.encode(),
+            "ppt/diagrams/data1.xml": model,
+            "ppt/slides/_rels/slide1.xml.rels": lambda xml: xml.replace(
+                b"</Relationships>",
+                f'<Relationship Id="rId94" Type="{_DIAGRAM_DRAWING_REL}" '
+                'Target="../diagrams/drawing1.xml"/></Relationships>'.encode(),
+            ),
+        },
+    )
+
+
+@pytest.mark.parametrize("empty_model", [False, True])
+def test_smartart_reads_its_drawing_cache_only_when_the_model_has_no_text(
+    tmp_path: Path, empty_model: bool
+) -> None:
+    words = ["Discovery workshop", "Pilot in Lisbon"]
+    content = _with_drawing_cache(
+        smartart_deck([(word, []) for word in words]),
+        ["Cached " + word for word in words],
+        empty_model=empty_model,
+    )
+    lines = text_of(parse(tmp_path, content, "pptx")).splitlines()
+    if empty_model:
+        assert lines == [
+            "Onboarding process",
+            "Cached Discovery workshop",
+            "Cached Pilot in Lisbon",
+        ]
+    else:
+        assert lines == ["Onboarding process", "Discovery workshop", "Pilot in Lisbon"]

@@ -8,7 +8,8 @@ sees is found (decision 0102):
   titles, axis titles, data labels, text boxes drawn on the chart, and each series as
   "name: category value; ..." from the cached data;
 - SmartArt, read from its data model (`dgm:pt` text, parents before children), not from the
-  drawing cache, which PowerPoint may not have written;
+  drawing cache, which PowerPoint may not have written; the cache only when the model has
+  no text (some converters write the words there alone);
 - speaker notes (the notes page's body placeholder);
   all of which make one section per slide, located "slide N";
 - shapes of the slide layouts and masters that the slides show, except placeholders (their
@@ -123,10 +124,22 @@ class _ShapeTree:
         if name == "relIds":
             target = self._target(relationship_id(element, "dm"), ("/diagramData",))
             if target:
-                self.texts.extend(_smartart_lines(self.archive, target))
+                lines = _smartart_lines(self.archive, target)
+                self.texts.extend(lines or self._smartart_cache(target))
             return
         for child in element:
             self.visit(child)
+
+    def _smartart_cache(self, model_part: str) -> list[str]:
+        """The text of a SmartArt's drawing cache (`dsp:drawing`), for a data model whose
+        points hold none (as some converters write it): named by the model's
+        `dsp:dataModelExt relId`, a relationship of the slide, not of the model."""
+        for element in read_xml(self.archive, model_part).iter():
+            if local(element) == "dataModelExt":
+                drawing = self._target(attribute(element, "relId") or "", ("/diagramDrawing",))
+                if drawing:
+                    return paragraphs(read_xml(self.archive, drawing))
+        return []
 
     def _target(self, rel_id: str, types: tuple[str, ...]) -> str | None:
         rel_type, name = self.rels.get(rel_id, ("", ""))
