@@ -222,3 +222,38 @@ def test_engineering_notation_groups_exponents_by_three(
 def test_a_fraction_formatted_cell_reads_as_a_fraction(tmp_path: Path) -> None:
     content = workbook_package(_one_value("0.75", style=1), number_format=(12, ""))
     assert "Value: 3/4" in text_of(parse(tmp_path, content, "xlsx"))
+
+
+def _yearly(workbook: xlsxwriter.Workbook) -> None:
+    sheet = workbook.add_worksheet("Totals")
+    sheet.write_row(0, 0, ["Plan", "Seats", "Yearly"])
+    sheet.write_row(1, 0, ["Granite", 83])
+    sheet.write_formula(1, 2, "=B2*12")  # XlsxWriter caches 0 unless told the value
+    sheet.write_row(2, 0, ["Basalt", 40])
+    sheet.write_formula(2, 2, "=B3*12", None, 480)  # the value, as the script computed it
+
+
+def test_a_placeholder_zero_of_a_workbook_never_calculated_is_not_its_value(
+    tmp_path: Path,
+) -> None:
+    # XlsxWriter (and openpyxl) mark the workbook fullCalcOnLoad: Excel recalculates it on
+    # opening, so a cached 0 is the writer's placeholder, not what Excel shows.
+    parsed = parse(tmp_path, xlsxwriter_book(_yearly), "xlsx")
+    rows = text_of(parsed).splitlines()
+    assert rows == [
+        "Plan: Granite; Seats: 83; Yearly: =B2*12",
+        "Plan: Basalt; Seats: 40; Yearly: 480",
+    ]
+    [warning] = parsed.warnings
+    assert warning.code == "formula_without_value"
+    assert "Totals!C2" in warning.message
+
+
+def test_a_calculated_zero_stays_zero(tmp_path: Path) -> None:
+    sheet = (
+        f'<row r="1">{inline("A1", "Plan")}{inline("B1", "Balance")}</row>'
+        f'<row r="2">{inline("A2", "Granite")}<c r="B2"><f>10-10</f><v>0</v></c></row>'
+    )
+    parsed = parse(tmp_path, workbook_package(sheet), "xlsx")
+    assert text_of(parsed) == "Plan: Granite; Balance: 0"
+    assert parsed.warnings == []

@@ -12,8 +12,9 @@ spreadsheet reference (`Pricing!A2:F26`). What is indexed is what a person sees 
 - hidden sheets too, labelled `(hidden)` in their location;
 - text boxes, shapes and charts of the sheet's drawing (`Pricing (drawing)`), and the chart
   of a chart sheet (`Summary (chart)`), read as on slides (`charts.py`);
-- formulas give their cached values (`data_only`); one Excel never calculated has none, so
-  its formula text is indexed instead and the file carries `formula_without_value`.
+- formulas give their cached values (`data_only`); one Excel never calculated has none (or,
+  in a workbook marked for recalculation on opening, the writer's placeholder `0`), so its
+  formula text is indexed instead and the file carries `formula_without_value`.
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ class SheetLayout:
     formula_count: int = 0
     first_formulas: list[str] = field(default_factory=list)
     """The cell references of the first few, for the warning."""
+    never_calculated: bool = False
+    """The workbook is recalculated on opening: a formula's cached `0` is no value."""
 
 
 def cell_text(value: Any) -> str:
@@ -165,10 +168,14 @@ def _sheet_sections(title: str, rows: Iterator[list[str]], label: str = "") -> I
         )
 
 
-def sheet_layout(archive: zipfile.ZipFile, part: str) -> SheetLayout:
+def sheet_layout(
+    archive: zipfile.ZipFile, part: str, *, never_calculated: bool = False
+) -> SheetLayout:
     """Merged ranges and formulas without a value of the sheet part `part`, streamed (each row
-    is dropped once read, so a large sheet is never held whole)."""
-    layout = SheetLayout()
+    is dropped once read, so a large sheet is never held whole). `never_calculated`: the
+    workbook asks to be recalculated on opening (`fullCalcOnLoad`, what XlsxWriter and
+    openpyxl write), so a cached `0` is the writer's placeholder and counts as no value."""
+    layout = SheetLayout(never_calculated=never_calculated)
     shared: dict[str, Translator] = {}
     with archive.open(part) as source:
         events = etree.iterparse(
@@ -210,7 +217,9 @@ def _note_formula(cell: etree._Element, layout: SheetLayout, shared: dict[str, T
         elif index in shared:
             text = shared[index].translate_formula(coordinate)
     value = next((child for child in cell if local(child) in ("v", "is")), None)
-    if value is not None and "".join(value.itertext()):
+    cached = "".join(value.itertext()) if value is not None else ""
+    placeholder = layout.never_calculated and cached == "0" and attribute(cell, "t") in {None, "n"}
+    if cached and not placeholder:
         return
     layout.formula_count += 1
     if not coordinate:
@@ -229,7 +238,7 @@ def _row_texts(rows: Iterator[tuple[Any, ...]], layout: SheetLayout) -> Iterator
         row = []
         for column, cell in enumerate(cells, start=1):
             value = getattr(cell, "value", None)
-            if value is None and (number, column) in layout.formulas:
+            if (number, column) in layout.formulas:  # only formulas without a true value
                 row.append(layout.formulas[number, column])
                 continue
             row.append(shown_text(value, getattr(cell, "number_format", GENERAL) or GENERAL))
@@ -324,6 +333,8 @@ def parse_xlsx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarni
             # Worksheets and chart sheets, in the workbook's order.
             sheets = [workbook[name] for name in workbook.sheetnames]
             chart_sheets = chart_sheet_parts(archive)
+            calculation = getattr(workbook, "calculation", None)
+            never_calculated = bool(getattr(calculation, "fullCalcOnLoad", False))
             formula_count = 0
             formula_cells: list[str] = []
             for sheet in sheets[: limits.max_pages]:
@@ -338,7 +349,11 @@ def parse_xlsx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarni
                 hidden = sheet.sheet_state in HIDDEN_STATES
                 label = " (hidden)" if hidden else ""
                 part = str(getattr(sheet, "_worksheet_path", ""))
-                layout = sheet_layout(archive, part) if part else SheetLayout()
+                layout = (
+                    sheet_layout(archive, part, never_calculated=never_calculated)
+                    if part
+                    else SheetLayout()
+                )
                 # The stored <dimension> may lie ("A1" for a full sheet): read every row.
                 sheet.reset_dimensions()
                 yield from _sheet_sections(
