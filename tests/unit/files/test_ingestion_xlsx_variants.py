@@ -12,7 +12,7 @@ import pytest
 import xlsxwriter  # type: ignore[import-untyped]
 
 from engageiq_files.ingestion.number_formats import format_value
-from tests.unit.files.test_ingestion_xlsx_parts import parse, text_of
+from tests.unit.files.test_ingestion_xlsx_parts import edited, parse, text_of
 from tests.unit.files.workbooks import inline, workbook_package, xlsxwriter_book
 
 
@@ -257,3 +257,54 @@ def test_a_calculated_zero_stays_zero(tmp_path: Path) -> None:
     parsed = parse(tmp_path, workbook_package(sheet), "xlsx")
     assert text_of(parsed) == "Plan: Granite; Balance: 0"
     assert parsed.warnings == []
+
+
+def test_cell_notes_are_read_with_their_cells(tmp_path: Path) -> None:
+    def build(workbook: xlsxwriter.Workbook) -> None:
+        sheet = workbook.add_worksheet("Deals")
+        sheet.write_row(0, 0, ["Deal", "Value"])
+        sheet.write_row(1, 0, ["Kestrel", 100])
+        sheet.write_comment("B2", "Discount approved by Priya\nuntil 30 June", {"author": "Dana"})
+
+    parsed = parse(tmp_path, xlsxwriter_book(build), "xlsx")
+    by_location = {s.location: s.text for s in parsed.sections}
+    assert by_location["Deals (comments)"] == "B2: Discount approved by Priya\nuntil 30 June"
+
+
+_THREADED_REL = "http://schemas.microsoft.com/office/2017/10/relationships/threadedComment"
+_THREADED = "http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments"
+_LEGACY_COPY = (
+    "[Threaded comment]\n\nYour version of Excel allows you to read this threaded comment; "
+    "however, any edits to it will get removed if the file is opened in a newer version of "
+    "Excel.\n\nComment:\n    Renewal blocked on legal review\nReply:\n    Legal cleared it"
+)
+
+
+def test_threaded_comments_are_read_instead_of_their_legacy_copy(tmp_path: Path) -> None:
+    def build(workbook: xlsxwriter.Workbook) -> None:
+        sheet = workbook.add_worksheet("Deals")
+        sheet.write_row(0, 0, ["Deal", "Value"])
+        sheet.write_row(1, 0, ["Kestrel", 100])
+        sheet.write_comment("B2", "LEGACY")
+
+    threads = (
+        f'<ThreadedComments xmlns="{_THREADED}"><threadedComment ref="B2" id="{{1}}" '
+        'personId="{9}"><text>Renewal blocked on legal review</text></threadedComment>'
+        '<threadedComment ref="B2" id="{2}" parentId="{1}" personId="{9}"><text>Legal '
+        "cleared it</text></threadedComment></ThreadedComments>"
+    )
+    content = edited(
+        xlsxwriter_book(build),
+        {
+            "xl/comments1.xml": lambda xml: xml.replace("LEGACY", _LEGACY_COPY),
+            "xl/worksheets/_rels/sheet1.xml.rels": lambda xml: xml.replace(
+                "</Relationships>",
+                f'<Relationship Id="rId9" Type="{_THREADED_REL}" '
+                'Target="../threadedComments/threadedComment1.xml"/></Relationships>',
+            ),
+        },
+        {"xl/threadedComments/threadedComment1.xml": threads},
+    )
+    parsed = parse(tmp_path, content, "xlsx")
+    comments = {s.location: s.text for s in parsed.sections}["Deals (comments)"]
+    assert comments == "B2: Renewal blocked on legal review\nB2: Legal cleared it"

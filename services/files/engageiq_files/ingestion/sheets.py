@@ -10,6 +10,7 @@ spreadsheet reference (`Pricing!A2:F26`). What is indexed is what a person sees 
   number (`number_formats.py`);
 - a merged range's value on every row it spans, so each row reads whole;
 - hidden sheets too, labelled `(hidden)` in their location;
+- the comments and notes on cells (`Deals (comments)`, "B2: text" a line);
 - text boxes, shapes and charts of the sheet's drawing (`Pricing (drawing)`), and the chart
   of a chart sheet (`Summary (chart)`), read as on slides (`charts.py`);
 - formulas give their cached values (`data_only`); one Excel never calculated has none (or,
@@ -38,6 +39,7 @@ from engageiq_files.ingestion.ooxml import (
     attribute,
     check_package,
     corrupt,
+    first_child,
     local,
     main_part,
     paragraphs,
@@ -294,6 +296,37 @@ def _drawn(
         stack.extend(reversed(element))
 
 
+def comment_text(archive: zipfile.ZipFile, part: str) -> str:
+    """The comments on the cells of the sheet part `part`, "B2: text" a line: threaded
+    comments (Excel 365, replies after their comment) and notes (the legacy comments part).
+    Excel writes a legacy copy of each threaded comment, prefixed "[Threaded comment] Your
+    version of Excel...": a note on a cell that has a thread is that copy and is not read."""
+    threads: list[tuple[str, str]] = []
+    notes: list[tuple[str, str]] = []
+    names = set(archive.namelist())
+    for rel_type, name in relationships(archive, part):
+        if name not in names:
+            continue
+        if rel_type.endswith("/threadedComment"):
+            for element in read_xml(archive, name).iter():
+                if local(element) == "threadedComment":
+                    body = first_child(element, "text")
+                    text = "".join(body.itertext()) if body is not None else ""
+                    threads.append((attribute(element, "ref") or "", text))
+        elif rel_type.endswith("/comments"):
+            for element in read_xml(archive, name).iter():
+                if local(element) == "comment":
+                    text = "".join(
+                        t.text or ""
+                        for t in element.iter()
+                        if local(t) == "t" and not any(local(a) == "rPh" for a in t.iterancestors())
+                    )
+                    notes.append((attribute(element, "ref") or "", text))
+    threaded = {ref for ref, _ in threads}
+    lines = [*threads, *((ref, text) for ref, text in notes if ref not in threaded)]
+    return "\n".join(f"{ref}: {unescaped(text).strip()}" for ref, text in lines if text.strip())
+
+
 def chart_sheet_parts(archive: zipfile.ZipFile) -> dict[str, tuple[str, bool]]:
     """Sheet name -> (part, hidden) of each chart sheet (a sheet that is one chart, no cells),
     from the workbook part's sheet list (openpyxl reads no chart sheet's state)."""
@@ -363,6 +396,9 @@ def parse_xlsx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarni
                     drawn = drawing_text(archive, part)
                     if drawn:
                         yield Section(f"{sheet.title} (drawing){label}", drawn)
+                    comments = comment_text(archive, part)
+                    if comments:
+                        yield Section(f"{sheet.title} (comments){label}", comments)
                 formula_count += layout.formula_count
                 formula_cells += [f"{quoted(sheet.title)}!{c}" for c in layout.first_formulas]
             if formula_count:
