@@ -171,3 +171,57 @@ def test_smartart_reads_its_drawing_cache_only_when_the_model_has_no_text(
         ]
     else:
         assert lines == ["Onboarding process", "Discovery workshop", "Pilot in Lisbon"]
+
+
+_C15 = "http://schemas.microsoft.com/office/drawing/2012/chart"
+
+
+def _labelled_deck(label_runs: str, label_range: list[str]) -> bytes:
+    """A column chart whose first point's data label is `label_runs` (DrawingML runs and
+    fields, as PowerPoint writes a label edited to mix text with [VALUE] or [CELLRANGE]) and
+    whose series takes "Value From Cells" labels `label_range` (`c15:datalabelsRange`)."""
+    data = CategoryChartData()  # type: ignore[no-untyped-call]
+    data.categories = ["Q1", "Q2"]
+    data.add_series("Bookings", (5, 9))  # type: ignore[no-untyped-call]
+    points = "".join(
+        f'<c:pt idx="{i}"><c:v>{text}</c:v></c:pt>' for i, text in enumerate(label_range)
+    )
+    label = (
+        '<c:dLbls><c:dLbl><c:idx val="0"/><c:tx><c:rich><a:bodyPr/><a:p>'
+        f'{label_runs}</a:p></c:rich></c:tx><c:showVal val="1"/></c:dLbl>'
+        '<c:showVal val="1"/></c:dLbls>'
+    )
+    cells = (
+        f'<c:extLst><c:ext uri="{{02D57815-91ED-43cb-92C2-25804820EDAC}}" xmlns:c15="{_C15}">'
+        "<c15:datalabelsRange><c15:f>Sheet1!$C$2:$C$3</c15:f><c15:dlblRangeCache>"
+        f'<c:ptCount val="{len(label_range)}"/>{points}</c15:dlblRangeCache>'
+        "</c15:datalabelsRange></c:ext></c:extLst></c:ser>"
+    )
+    return _with_chart_xml(
+        _chart_deck(data, XL_CHART_TYPE.COLUMN_CLUSTERED),
+        {"<c:cat>": label + "<c:cat>", "</c:ser>": cells},
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "placeholder"),
+    [
+        ("CELLRANGE", "[CELLRANGE]"),
+        ("VALUE", "[VALUE]"),
+        ("SERIESNAME", "[SERIES NAME]"),
+        ("CATEGORYNAME", "[CATEGORY NAME]"),
+    ],
+)
+def test_data_label_fields_are_not_read_as_their_placeholders(
+    tmp_path: Path, field: str, placeholder: str
+) -> None:
+    runs = (
+        '<a:r><a:t>Record quarter: </a:t></a:r><a:fld id="{5A1E1D2C-0000-4000-8000-000000000001}" '
+        f'type="{field}"><a:t>{placeholder}</a:t></a:fld>'
+    )
+    content = _labelled_deck(runs, ["Numbat launch", "Renewals"])
+    text = text_of(parse(tmp_path, content, "pptx"))
+    assert "Record quarter:" in text
+    assert placeholder not in text
+    assert "Numbat launch" in text  # the labels taken from cells
+    assert "Bookings: Q1 5; Q2 9" in text

@@ -2,11 +2,14 @@
 drawings of sheets: `c:chartSpace` (the classic kinds) and `cx:chartSpace` (the Office 2016
 kinds: waterfall, funnel, treemap...). Titles, axis titles, data labels with their own text,
 text boxes drawn on the chart (`c:userShapes`), and each series as "name: category value; ..."
-from the cached data; formulas (`Sheet1!$B$1`) are not text."""
+from the cached data, numbers as the chart shows them; labels taken from cells ("Value From
+Cells"). Formulas (`Sheet1!$B$1`) and the placeholders of data label fields ("[CELLRANGE]")
+are not text."""
 
 from __future__ import annotations
 
 import zipfile
+from copy import deepcopy
 from typing import Final
 
 from lxml import etree
@@ -25,6 +28,23 @@ from engageiq_files.ingestion.ooxml import (
 _NUMBERS: Final = frozenset({"numCache", "numLit", "numDim"})
 """Cached data whose points are numbers, shown under their format code (a category axis of
 dates caches serials: `46023` is what Excel stores, `Jan-26` what the chart shows)."""
+
+
+_CHART_FIELDS: Final = frozenset(
+    {
+        "VALUE",
+        "YVALUE",
+        "XVALUE",
+        "CELLRANGE",
+        "CELLREF",
+        "SERIESNAME",
+        "CATEGORYNAME",
+        "PERCENTAGE",
+        "BUBBLESIZE",
+        "TXLINK",
+    }
+)
+"""Data label fields whose `a:t` is a placeholder, not the text the chart shows."""
 
 
 def _points(
@@ -56,6 +76,24 @@ def _points(
             else:
                 outer.append(text.strip())
     return indexed, outer
+
+
+def _label_paragraphs(rich: etree._Element) -> list[str]:
+    """The paragraphs of a chart's rich text without its data fields (`a:fld` of type
+    `VALUE`, `CELLRANGE`, `SERIESNAME`...): their text is a placeholder ("[CELLRANGE]"), the
+    value itself is in the series data or its label range."""
+    if not any(
+        local(e) == "fld" and (attribute(e, "type") or "").upper() in _CHART_FIELDS
+        for e in rich.iter()
+    ):
+        return paragraphs(rich)
+    copy = deepcopy(rich)  # a label's few runs; the parsed part is left as it is
+    for field in [e for e in copy.iter() if local(e) == "fld"]:
+        if (attribute(field, "type") or "").upper() in _CHART_FIELDS:
+            parent = field.getparent()
+            if parent is not None:
+                parent.remove(field)
+    return paragraphs(copy)
 
 
 def _shown(text: str, code: str, date1904: bool) -> str:
@@ -98,7 +136,7 @@ class _ChartText:
         if name == "title":
             text_part = first_child(element, "tx")
             rich = first_child(text_part if text_part is not None else element, "rich")
-            texts = paragraphs(rich) if rich is not None else self._values(element)
+            texts = _label_paragraphs(rich) if rich is not None else self._values(element)
             self.lines.extend(texts)
             return
         if name in {"ser", "series"}:
@@ -108,7 +146,7 @@ class _ChartText:
             self._cx_data(element)
             return
         if name == "rich":
-            self.lines.extend(paragraphs(element))
+            self.lines.extend(_label_paragraphs(element))
             return
         for child in element:
             self.visit(child)
@@ -134,6 +172,12 @@ class _ChartText:
             line += f" ({', '.join(dict.fromkeys(outer))})"
         if line.strip():
             self.lines.append(line)
+        # "Value From Cells" labels (Office 2013+): cached in the series' extension list.
+        for element in series.iter():
+            if local(element) == "dlblRangeCache":
+                labels, _ = _points(element)
+                if labels:
+                    self.lines.append("; ".join(labels[k] for k in sorted(labels)))
         for child in series:
             if local(child) not in {"tx", "cat", "xVal", "val", "yVal", "dataId"}:
                 self.visit(child)  # data labels with their own text
