@@ -4,6 +4,9 @@ must be what is indexed."""
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -308,3 +311,43 @@ def test_threaded_comments_are_read_instead_of_their_legacy_copy(tmp_path: Path)
     parsed = parse(tmp_path, content, "xlsx")
     comments = {s.location: s.text for s in parsed.sections}["Deals (comments)"]
     assert comments == "B2: Renewal blocked on legal review\nB2: Legal cleared it"
+
+
+def _strict(content: bytes) -> bytes:
+    """The workbook as Excel's "Strict Open XML Spreadsheet" saves it: the same parts, in
+    the ISO namespaces (`http://purl.oclc.org/ooxml/...`)."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.endswith((".xml", ".rels")):
+                data = re.sub(
+                    rb"http://schemas\.openxmlformats\.org/(\w+)/2006/",
+                    rb"http://purl.oclc.org/ooxml/\1/",
+                    data,
+                )
+                # Package relationships and content types keep their OPC namespaces.
+                data = data.replace(
+                    b"http://purl.oclc.org/ooxml/package/",
+                    b"http://schemas.openxmlformats.org/package/2006/",
+                )
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+def test_a_strict_workbook_reads_like_a_transitional_one(tmp_path: Path) -> None:
+    def build(workbook: xlsxwriter.Workbook) -> None:
+        sheet = _pipeline(workbook)
+        sheet.write("C1", "Rate")
+        sheet.write("C2", 0.15, workbook.add_format({"num_format": "0%"}))
+        sheet.insert_textbox("E2", "Callout: Heron renews in June")
+
+    content = _strict(xlsxwriter_book(build))
+    assert b"http://purl.oclc.org/ooxml/spreadsheetml/main" in zipfile.ZipFile(
+        io.BytesIO(content)
+    ).read("xl/workbook.xml")
+    text = text_of(parse(tmp_path, content, "xlsx"))
+    assert "Quarter: Q1; Closed deals: 10; Rate: 15%" in text
+    assert "Quarter: Q3; Closed deals: 31" in text
+    assert "Callout: Heron renews in June" in text

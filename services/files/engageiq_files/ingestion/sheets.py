@@ -4,6 +4,8 @@ large sheet is never held whole). Each sheet's rows become sections, each row as
 spreadsheet reference (`Pricing!A2:F26`). What is indexed is what a person sees in Excel
 (decision 0103):
 
+- Strict OOXML workbooks too (Excel's "Strict Open XML Spreadsheet"), through a transitional
+  copy, since openpyxl reads only the transitional namespaces;
 - every row the sheet's XML holds, whatever its `<dimension>` claims (writers that never
   update it make a read-only reader see one cell);
 - values under their number format (`15%`, `00742`, `12.5M`, `1 July 2026`), not the stored
@@ -21,11 +23,13 @@ spreadsheet reference (`Pricing!A2:F26`). What is indexed is what a person sees 
 from __future__ import annotations
 
 import re
+import tempfile
 import zipfile
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any, Final
+from typing import IO, Any, Final
 
 import openpyxl
 from lxml import etree
@@ -56,6 +60,10 @@ MAX_FORMULAS_KEPT: Final = 100_000
 FORMULAS_NAMED: Final = 5
 HIDDEN_STATES: Final = frozenset({"hidden", "veryHidden"})
 _PLAIN_SHEET_NAME: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
+_STRICT_NAMESPACE: Final = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+_STRICT_URI: Final = re.compile(rb"http://purl\.oclc\.org/ooxml/(\w+)/")
+"""Strict OOXML's namespaces and relationship types: `.../ooxml/<area>/<name>` is the
+transitional `http://schemas.openxmlformats.org/<area>/2006/<name>` (ECMA-376 Part 1, §A)."""
 _ESCAPED: Final = re.compile(r"_x([0-9A-Fa-f]{4})_")
 """OOXML's escape of a character XML cannot hold (`_x000D_` for a carriage return, `_x005F_`
 for an underscore that starts one), ECMA-376 Part 1 §22.9.2.19; openpyxl leaves them."""
@@ -353,12 +361,69 @@ def _formula_warning(count: int, cells: list[str]) -> IngestWarning:
     )
 
 
+def _chart_sheet_sections(
+    archive: zipfile.ZipFile, title: str, chart_sheets: dict[str, tuple[str, bool]]
+) -> Iterator[Section]:
+    """A chart sheet: no cells, one chart (its title, axes, series)."""
+    part, hidden = chart_sheets.get(title, ("", False))
+    drawn = drawing_text(archive, part) if part in archive.namelist() else ""
+    if drawn:
+        yield Section(f"{title} (chart){' (hidden)' if hidden else ''}", drawn)
+
+
+def _worksheet_sections(
+    archive: zipfile.ZipFile, sheet: Any, part: str, layout: SheetLayout
+) -> Iterator[Section]:
+    """A worksheet's rows, then what is drawn on it, then the comments on its cells."""
+    label = " (hidden)" if sheet.sheet_state in HIDDEN_STATES else ""
+    # The stored <dimension> may lie ("A1" for a full sheet): read every row.
+    sheet.reset_dimensions()
+    yield from _sheet_sections(sheet.title, _row_texts(sheet.iter_rows(min_row=1), layout), label)
+    if part:
+        drawn = drawing_text(archive, part)
+        if drawn:
+            yield Section(f"{sheet.title} (drawing){label}", drawn)
+        comments = comment_text(archive, part)
+        if comments:
+            yield Section(f"{sheet.title} (comments){label}", comments)
+
+
+def transitional_copy(archive: zipfile.ZipFile) -> IO[bytes] | None:
+    """A transitional copy (a temporary file) of a Strict OOXML workbook, which openpyxl
+    cannot read: every XML part with its ISO namespaces (`http://purl.oclc.org/ooxml/
+    spreadsheetml/main`) renamed to the transitional ones they stand for
+    (`http://schemas.openxmlformats.org/spreadsheetml/2006/main`). None for a transitional
+    workbook. The parts are as large as `check_package` allowed, one at a time in memory."""
+    with archive.open(main_part(archive, "xlsx")) as part:
+        if _STRICT_NAMESPACE not in part.read(4096):
+            return None
+    copy = tempfile.TemporaryFile()  # noqa: SIM115  (the caller closes it)
+    try:
+        with zipfile.ZipFile(copy, "w", zipfile.ZIP_STORED) as target:
+            for item in archive.infolist():
+                data = archive.read(item)
+                if item.filename.endswith((".xml", ".rels")):
+                    data = _STRICT_URI.sub(rb"http://schemas.openxmlformats.org/\1/2006/", data)
+                target.writestr(item.filename, data)
+    except BaseException:
+        copy.close()
+        raise
+    copy.seek(0)
+    return copy
+
+
 def parse_xlsx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarning]:
     check_package(path, "xlsx", limits)
-    # A file object, not the path: openpyxl refuses paths without an Excel extension, and the
-    # worker's temporary file has none (the kind was sniffed from the content).
-    with open(path, "rb") as stream, zipfile.ZipFile(path) as archive:
+    with ExitStack() as resources:
+        # A file object, not the path: openpyxl refuses paths without an Excel extension, and
+        # the worker's temporary file has none (the kind was sniffed from the content).
+        stream: IO[bytes] = resources.enter_context(open(path, "rb"))
+        archive = resources.enter_context(zipfile.ZipFile(stream))
         try:
+            transitional = transitional_copy(archive)
+            if transitional is not None:
+                stream = resources.enter_context(transitional)
+                archive = resources.enter_context(zipfile.ZipFile(stream))
             workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
         except Exception:
             raise corrupt("xlsx") from None
@@ -372,33 +437,15 @@ def parse_xlsx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarni
             formula_cells: list[str] = []
             for sheet in sheets[: limits.max_pages]:
                 if not hasattr(sheet, "iter_rows"):
-                    # A chart sheet: no cells, one chart (its title, axes, series).
-                    part, hidden = chart_sheets.get(sheet.title, ("", False))
-                    drawn = drawing_text(archive, part) if part in archive.namelist() else ""
-                    if drawn:
-                        label = " (hidden)" if hidden else ""
-                        yield Section(f"{sheet.title} (chart){label}", drawn)
+                    yield from _chart_sheet_sections(archive, sheet.title, chart_sheets)
                     continue
-                hidden = sheet.sheet_state in HIDDEN_STATES
-                label = " (hidden)" if hidden else ""
                 part = str(getattr(sheet, "_worksheet_path", ""))
                 layout = (
                     sheet_layout(archive, part, never_calculated=never_calculated)
                     if part
                     else SheetLayout()
                 )
-                # The stored <dimension> may lie ("A1" for a full sheet): read every row.
-                sheet.reset_dimensions()
-                yield from _sheet_sections(
-                    sheet.title, _row_texts(sheet.iter_rows(min_row=1), layout), label
-                )
-                if part:
-                    drawn = drawing_text(archive, part)
-                    if drawn:
-                        yield Section(f"{sheet.title} (drawing){label}", drawn)
-                    comments = comment_text(archive, part)
-                    if comments:
-                        yield Section(f"{sheet.title} (comments){label}", comments)
+                yield from _worksheet_sections(archive, sheet, part, layout)
                 formula_count += layout.formula_count
                 formula_cells += [f"{quoted(sheet.title)}!{c}" for c in layout.first_formulas]
             if formula_count:
