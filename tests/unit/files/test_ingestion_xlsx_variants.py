@@ -233,7 +233,7 @@ def _yearly(workbook: xlsxwriter.Workbook) -> None:
     sheet.write_row(1, 0, ["Granite", 83])
     sheet.write_formula(1, 2, "=B2*12")  # XlsxWriter caches 0 unless told the value
     sheet.write_row(2, 0, ["Basalt", 40])
-    sheet.write_formula(2, 2, "=B3*12", None, 480)  # the value, as the script computed it
+    sheet.write_formula(2, 2, "=B3*12")
 
 
 def test_a_placeholder_zero_of_a_workbook_never_calculated_is_not_its_value(
@@ -245,11 +245,29 @@ def test_a_placeholder_zero_of_a_workbook_never_calculated_is_not_its_value(
     rows = text_of(parsed).splitlines()
     assert rows == [
         "Plan: Granite; Seats: 83; Yearly: =B2*12",
-        "Plan: Basalt; Seats: 40; Yearly: 480",
+        "Plan: Basalt; Seats: 40; Yearly: =B3*12",
     ]
     [warning] = parsed.warnings
     assert warning.code == "formula_without_value"
+    assert "2 formulas" in warning.message
     assert "Totals!C2" in warning.message
+
+
+def test_zeros_beside_computed_values_are_real_zeros(tmp_path: Path) -> None:
+    def build(workbook: xlsxwriter.Workbook) -> None:
+        sheet = workbook.add_worksheet("Totals")
+        sheet.write_row(0, 0, ["Plan", "Seats", "Yearly"])
+        sheet.write_row(1, 0, ["Granite", 0])
+        sheet.write_formula(1, 2, "=B2*12", None, 0)  # the script computed these
+        sheet.write_row(2, 0, ["Basalt", 40])
+        sheet.write_formula(2, 2, "=B3*12", None, 480)
+
+    parsed = parse(tmp_path, xlsxwriter_book(build), "xlsx")
+    assert text_of(parsed).splitlines() == [
+        "Plan: Granite; Seats: 0; Yearly: 0",
+        "Plan: Basalt; Seats: 40; Yearly: 480",
+    ]
+    assert parsed.warnings == []
 
 
 def test_a_calculated_zero_stays_zero(tmp_path: Path) -> None:

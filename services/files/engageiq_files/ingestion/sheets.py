@@ -16,8 +16,9 @@ spreadsheet reference (`Pricing!A2:F26`). What is indexed is what a person sees 
 - text boxes, shapes and charts of the sheet's drawing (`Pricing (drawing)`), and the chart
   of a chart sheet (`Summary (chart)`), read as on slides (`charts.py`);
 - formulas give their cached values (`data_only`); one Excel never calculated has none (or,
-  in a workbook marked for recalculation on opening, the writer's placeholder `0`), so its
-  formula text is indexed instead and the file carries `formula_without_value`.
+  in a workbook marked for recalculation on opening whose formulas all cache `0`, the
+  writer's placeholder), so its formula text is indexed instead and the file carries
+  `formula_without_value`.
 """
 
 from __future__ import annotations
@@ -83,7 +84,13 @@ class SheetLayout:
     first_formulas: list[str] = field(default_factory=list)
     """The cell references of the first few, for the warning."""
     never_calculated: bool = False
-    """The workbook is recalculated on opening: a formula's cached `0` is no value."""
+    """The workbook is recalculated on opening (`fullCalcOnLoad`)."""
+    zeros: list[tuple[str, str]] = field(default_factory=list)
+    """(cell, "=FORMULA") of formulas caching `0` in such a workbook: without a value when
+    no formula of the sheet caches anything else (XlsxWriter's placeholders)."""
+    zero_count: int = 0
+    calculated: bool = False
+    """Some formula of the sheet caches a value other than `0`: the zeros are real."""
 
 
 def cell_text(value: Any) -> str:
@@ -184,7 +191,8 @@ def sheet_layout(
     """Merged ranges and formulas without a value of the sheet part `part`, streamed (each row
     is dropped once read, so a large sheet is never held whole). `never_calculated`: the
     workbook asks to be recalculated on opening (`fullCalcOnLoad`, what XlsxWriter and
-    openpyxl write), so a cached `0` is the writer's placeholder and counts as no value."""
+    openpyxl write); if then every formula of the sheet caches `0`, those are the writer's
+    placeholders (XlsxWriter's default) and count as no value."""
     layout = SheetLayout(never_calculated=never_calculated)
     shared: dict[str, Translator] = {}
     with archive.open(part) as source:
@@ -210,6 +218,11 @@ def sheet_layout(
                 low_col, low_row, _, high_row = range_boundaries(attribute(element, "ref") or "")
                 if low_col and low_row and high_row and high_row > low_row:
                     layout.merges.setdefault(low_row, []).append((low_col, high_row))
+    if layout.zero_count and not layout.calculated:
+        # Every formula of the sheet caches 0: the writer's placeholders, not values.
+        for coordinate, text in layout.zeros:
+            _without_value(layout, coordinate, text)
+        layout.formula_count += layout.zero_count - len(layout.zeros)
     return layout
 
 
@@ -228,9 +241,17 @@ def _note_formula(cell: etree._Element, layout: SheetLayout, shared: dict[str, T
             text = shared[index].translate_formula(coordinate)
     value = next((child for child in cell if local(child) in ("v", "is")), None)
     cached = "".join(value.itertext()) if value is not None else ""
-    placeholder = layout.never_calculated and cached == "0" and attribute(cell, "t") in {None, "n"}
-    if cached and not placeholder:
-        return
+    if not cached:
+        _without_value(layout, coordinate, text)
+    elif layout.never_calculated and cached == "0" and attribute(cell, "t") in {None, "n"}:
+        layout.zero_count += 1
+        if len(layout.zeros) < MAX_FORMULAS_KEPT:
+            layout.zeros.append((coordinate, text))
+    else:
+        layout.calculated = True
+
+
+def _without_value(layout: SheetLayout, coordinate: str, text: str) -> None:
     layout.formula_count += 1
     if not coordinate:
         return
