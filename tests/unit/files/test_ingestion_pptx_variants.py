@@ -225,3 +225,51 @@ def test_data_label_fields_are_not_read_as_their_placeholders(
     assert placeholder not in text
     assert "Numbat launch" in text  # the labels taken from cells
     assert "Bookings: Q1 5; Q2 9" in text
+
+
+@pytest.mark.parametrize(
+    ("placeholder", "read"),
+    [
+        ('<p:ph type="body" idx="1"/>', True),  # PowerPoint, Google Slides, LibreOffice
+        ('<p:ph idx="1"/>', True),  # no type: an object placeholder, as some generators write
+        ('<p:ph type="obj" idx="1"/>', True),
+        ('<p:ph type="hdr" idx="1"/>', False),  # the notes page's header, not the notes
+    ],
+)
+def test_speaker_notes_are_read_whatever_their_placeholder_says(
+    tmp_path: Path, placeholder: str, read: bool
+) -> None:
+    presentation = pptx.Presentation()
+    slide = presentation.slides.add_slide(presentation.slide_layouts[6])
+    slide.notes_slide.notes_text_frame.text = "Mention the Kiwi pilot"
+    out = io.BytesIO()
+    presentation.save(out)
+    content = _edited(
+        out.getvalue(),
+        {
+            "ppt/notesSlides/notesSlide1.xml": lambda xml: re.sub(
+                rb'<p:ph type="body"[^>]*/>', placeholder.encode(), xml
+            )
+        },
+    )
+    assert ("Kiwi pilot" in text_of(parse(tmp_path, content, "pptx"))) is read
+
+
+def test_a_text_box_added_to_a_notes_page_is_read(tmp_path: Path) -> None:
+    presentation = pptx.Presentation()
+    slide = presentation.slides.add_slide(presentation.slide_layouts[6])
+    slide.notes_slide.notes_text_frame.text = "Main notes"
+    out = io.BytesIO()
+    presentation.save(out)
+    box = (
+        '<p:sp><p:nvSpPr><p:cNvPr id="9" name="TextBox 8"/><p:cNvSpPr txBox="1"/><p:nvPr/>'
+        "</p:nvSpPr><p:spPr/><p:txBody><a:bodyPr/><a:p><a:r><a:t>Handout remark: Kiwi pricing "
+        "is final</a:t></a:r></a:p></p:txBody></p:sp></p:spTree>"
+    )
+    content = _edited(
+        out.getvalue(),
+        {"ppt/notesSlides/notesSlide1.xml": lambda xml: xml.replace(b"</p:spTree>", box.encode())},
+    )
+    text = text_of(parse(tmp_path, content, "pptx"))
+    assert "Main notes" in text
+    assert "Kiwi pricing is final" in text

@@ -45,6 +45,9 @@ _SHAPES: Final = frozenset({"sp", "grpSp", "graphicFrame", "cxnSp", "pic", "cont
 # Data model points without text of their own: presentation points and connector transitions.
 _LAYOUT_POINTS: Final = frozenset({"pres", "parTrans", "sibTrans"})
 MASTER_LOCATION: Final = "slide master"
+_NOTES_PAGE_FURNITURE: Final = frozenset({"sldImg", "sldNum", "hdr", "ftr", "dt"})
+"""Placeholders of a notes page that are not the notes (the slide image, number, header,
+footer and date)."""
 
 
 def _is_placeholder(shape: etree._Element) -> bool:
@@ -159,13 +162,15 @@ def _shape_texts(
 
 
 def _notes(archive: zipfile.ZipFile, part: str) -> str:
-    """The notes page's body placeholder: not the slide image, number, header or date."""
+    """The text of a notes page: its notes placeholder (`body`, or one without a type, which
+    is an object placeholder, as some generators write it) and any text box added to the
+    page; not the slide image, number, header, footer or date."""
     texts = []
     for shape in read_xml(archive, part).iter():
-        if local(shape) != "sp" or not _is_placeholder(shape):
+        if local(shape) != "sp":
             continue
-        ph = next(e for e in shape.iter() if local(e) == "ph")
-        if attribute(ph, "type") == "body":
+        ph = next((e for e in shape.iter() if local(e) == "ph"), None)
+        if ph is None or attribute(ph, "type") not in _NOTES_PAGE_FURNITURE:
             texts.extend(paragraphs(shape))
     return "\n".join(texts)
 
