@@ -369,3 +369,26 @@ def test_a_strict_workbook_reads_like_a_transitional_one(tmp_path: Path) -> None
     assert "Quarter: Q1; Closed deals: 10; Rate: 15%" in text
     assert "Quarter: Q3; Closed deals: 31" in text
     assert "Callout: Heron renews in June" in text
+
+
+@pytest.mark.parametrize(
+    ("code", "shown"),
+    [
+        ('"Account: "@', "Account: ACME-742"),  # one section with @: it applies to text
+        ('@" (EMEA)"', "ACME-742 (EMEA)"),
+        ('0;-0;0;"Ref "@', "Ref ACME-742"),  # the fourth section is text's
+        ('_(* #,##0_);_(* (#,##0);_(* "-"_);_(@_)', "ACME-742"),  # accounting: padding only
+        ("0.00", "ACME-742"),  # no text section: the text as it is
+        ("@", "ACME-742"),
+    ],
+)
+def test_text_is_shown_through_the_formats_text_section(
+    tmp_path: Path, code: str, shown: str
+) -> None:
+    sheet = (
+        f'<row r="1">{inline("A1", "Field")}{inline("B1", "Value")}</row>'
+        f'<row r="2">{inline("A2", "Customer")}<c r="B2" t="inlineStr" s="1"><is><t>ACME-742</t>'
+        "</is></c></row>"
+    )
+    content = workbook_package(sheet, number_format=(164, code))
+    assert text_of(parse(tmp_path, content, "xlsx")) == f"Field: Customer; Value: {shown}"

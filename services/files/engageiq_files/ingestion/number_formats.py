@@ -422,6 +422,22 @@ def format_value(value: object, code: str) -> str | None:
     return None
 
 
+def format_text(text: str, code: str) -> str:
+    """A text cell as Excel shows it under number format `code`: through the text section
+    (the fourth, or the only one when it holds `@`), `@` standing for the text
+    (`"Account: "@` shows `Account: ACME-742`). A format without a text section, or whose
+    text section has no `@`, leaves the text as it is (the text stays searchable)."""
+    if "@" not in code:
+        return text
+    sections = _sections(code)
+    section = sections[3] if len(sections) >= 4 else sections[0] if len(sections) == 1 else ""
+    tokens = _tokens(section)
+    if not any(kind == "code" and value == "@" for kind, value in tokens):
+        return text
+    shown = "".join(text if (kind, value) == ("code", "@") else value for kind, value in tokens)
+    return shown.strip()  # the padding of `_(@_)` is alignment, not text
+
+
 def format_number(value: float, code: str, *, date1904: bool = False) -> str:
     """A number stored outside a cell (a chart's cached category or value) as Excel shows it
     under `code`: a serial under a date format is that date (`46023` under `mmm-yy` is

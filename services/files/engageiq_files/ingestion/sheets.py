@@ -39,7 +39,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 
 from engageiq_files.ingestion.charts import chart_lines
-from engageiq_files.ingestion.number_formats import GENERAL, format_value, general
+from engageiq_files.ingestion.number_formats import GENERAL, format_text, format_value, general
 from engageiq_files.ingestion.ooxml import (
     attribute,
     check_package,
@@ -116,12 +116,12 @@ def unescaped(text: str) -> str:
 
 
 def shown_text(value: Any, number_format: str = GENERAL) -> str:
-    """A cell's value as Excel shows it under `number_format` (strings as they are, escapes
-    resolved)."""
+    """A cell's value as Excel shows it under `number_format` (strings through the format's
+    text section, `"Account: "@`, escapes resolved)."""
     if value is None:
         return ""
     if isinstance(value, str):
-        return unescaped(value)
+        return format_text(unescaped(value), number_format)
     shown = format_value(value, number_format)
     return cell_text(value) if shown is None else shown.strip()
 
