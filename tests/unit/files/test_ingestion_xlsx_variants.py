@@ -392,3 +392,29 @@ def test_text_is_shown_through_the_formats_text_section(
     )
     content = workbook_package(sheet, number_format=(164, code))
     assert text_of(parse(tmp_path, content, "xlsx")) == f"Field: Customer; Value: {shown}"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('<fill><patternFill patternType="none"/></fill>', "<fill/>"),  # an empty fill
+        ("<font/>", '<font><family val="20"/></font>'),  # a family beyond openpyxl's 14
+        ("<font/>", '<font><color rgb="nothex"/></font>'),
+        ("<border/>", '<border><left style="superthick"/></border>'),
+    ],
+)
+def test_styles_openpyxl_refuses_do_not_lose_the_workbook(
+    tmp_path: Path, old: str, new: str
+) -> None:
+    sheet = (
+        f'<row r="1">{inline("A1", "Plan")}{inline("B1", "Discount")}</row>'
+        f'<row r="2">{inline("A2", "Granite")}<c r="B2" s="1"><v>0.15</v></c></row>'
+    )
+    content = edited(
+        workbook_package(sheet, number_format=(164, "0%")),
+        {"xl/styles.xml": lambda xml: xml.replace(old, new)},
+        {},
+    )
+    assert new in zipfile.ZipFile(io.BytesIO(content)).read("xl/styles.xml").decode()
+    # The number formats are kept: only fonts, fills and borders are dropped.
+    assert text_of(parse(tmp_path, content, "xlsx")) == "Plan: Granite; Discount: 15%"

@@ -6,6 +6,8 @@ spreadsheet reference (`Pricing!A2:F26`). What is indexed is what a person sees 
 
 - Strict OOXML workbooks too (Excel's "Strict Open XML Spreadsheet"), through a transitional
   copy, since openpyxl reads only the transitional namespaces;
+- workbooks whose styles openpyxl refuses (an empty fill, a font family of 20), through a
+  copy whose stylesheet keeps only the number formats;
 - every row the sheet's XML holds, whatever its `<dimension>` claims (writers that never
   update it make a read-only reader see one cell);
 - values under their number format (`15%`, `00742`, `12.5M`, `1 July 2026`), not the stored
@@ -61,6 +63,7 @@ MAX_FORMULAS_KEPT: Final = 100_000
 FORMULAS_NAMED: Final = 5
 HIDDEN_STATES: Final = frozenset({"hidden", "veryHidden"})
 _PLAIN_SHEET_NAME: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
+_MAIN: Final = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _STRICT_NAMESPACE: Final = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
 _STRICT_URI: Final = re.compile(rb"http://purl\.oclc\.org/ooxml/(\w+)/")
 """Strict OOXML's namespaces and relationship types: `.../ooxml/<area>/<name>` is the
@@ -409,22 +412,29 @@ def _worksheet_sections(
             yield Section(f"{sheet.title} (comments){label}", comments)
 
 
-def transitional_copy(archive: zipfile.ZipFile) -> IO[bytes] | None:
-    """A transitional copy (a temporary file) of a Strict OOXML workbook, which openpyxl
-    cannot read: every XML part with its ISO namespaces (`http://purl.oclc.org/ooxml/
-    spreadsheetml/main`) renamed to the transitional ones they stand for
-    (`http://schemas.openxmlformats.org/spreadsheetml/2006/main`). None for a transitional
-    workbook. The parts are as large as `check_package` allowed, one at a time in memory."""
+def is_strict(archive: zipfile.ZipFile) -> bool:
+    """Whether the workbook is Strict OOXML (ISO namespaces), which openpyxl cannot read."""
     with archive.open(main_part(archive, "xlsx")) as part:
-        if _STRICT_NAMESPACE not in part.read(4096):
-            return None
+        return _STRICT_NAMESPACE in part.read(4096)
+
+
+def rewritten_copy(
+    archive: zipfile.ZipFile, replaced: dict[str, bytes], *, transitional: bool
+) -> IO[bytes]:
+    """A copy of the package (a temporary file, the caller closes it) with the `replaced`
+    parts' contents swapped, and with `transitional`, every XML part's Strict namespaces
+    (`http://purl.oclc.org/ooxml/spreadsheetml/main`) renamed to the transitional ones they
+    stand for (`http://schemas.openxmlformats.org/spreadsheetml/2006/main`). The parts are as
+    large as `check_package` allowed, one at a time in memory."""
     copy = tempfile.TemporaryFile()  # noqa: SIM115  (the caller closes it)
     try:
         with zipfile.ZipFile(copy, "w", zipfile.ZIP_STORED) as target:
             for item in archive.infolist():
-                data = archive.read(item)
-                if item.filename.endswith((".xml", ".rels")):
-                    data = _STRICT_URI.sub(rb"http://schemas.openxmlformats.org/\1/2006/", data)
+                data = replaced.get(item.filename)
+                if data is None:
+                    data = archive.read(item)
+                    if transitional and item.filename.endswith((".xml", ".rels")):
+                        data = _STRICT_URI.sub(rb"http://schemas.openxmlformats.org/\1/2006/", data)
                 target.writestr(item.filename, data)
     except BaseException:
         copy.close()
@@ -433,21 +443,75 @@ def transitional_copy(archive: zipfile.ZipFile) -> IO[bytes] | None:
     return copy
 
 
+def plain_styles(archive: zipfile.ZipFile) -> dict[str, bytes]:
+    """{styles part: a minimal stylesheet} keeping only what is read of the workbook's styles,
+    its number formats (`numFmt`, each cell style's `numFmtId`): openpyxl refuses a whole
+    workbook for a font family of 20 or an empty fill, which other writers produce and Excel
+    shows. Empty when the workbook has no styles part."""
+    workbook = main_part(archive, "xlsx")
+    name = next((n for t, n in relationships(archive, workbook) if t.endswith("/styles")), None)
+    if name is None or name not in archive.namelist():
+        return {}
+    original = read_xml(archive, name)
+    sheet = etree.Element(f"{{{_MAIN}}}styleSheet", nsmap={None: _MAIN})
+    formats = etree.SubElement(sheet, f"{{{_MAIN}}}numFmts")
+    cell_formats: list[str] = []
+    for element in original.iter():
+        if local(element) == "numFmt":
+            etree.SubElement(
+                formats,
+                f"{{{_MAIN}}}numFmt",
+                numFmtId=attribute(element, "numFmtId") or "0",
+                formatCode=attribute(element, "formatCode") or GENERAL,
+            )
+        elif local(element) == "xf":
+            parent = element.getparent()
+            if parent is not None and local(parent) == "cellXfs":
+                cell_formats.append(attribute(element, "numFmtId") or "0")
+    for group, child in (("fonts", "font"), ("borders", "border"), ("cellStyleXfs", "xf")):
+        etree.SubElement(etree.SubElement(sheet, f"{{{_MAIN}}}{group}"), f"{{{_MAIN}}}{child}")
+    fills = etree.SubElement(sheet, f"{{{_MAIN}}}fills")
+    etree.SubElement(etree.SubElement(fills, f"{{{_MAIN}}}fill"), f"{{{_MAIN}}}patternFill")
+    cell_xfs = etree.SubElement(sheet, f"{{{_MAIN}}}cellXfs")
+    for format_id in cell_formats or ["0"]:
+        etree.SubElement(cell_xfs, f"{{{_MAIN}}}xf", numFmtId=format_id, applyNumberFormat="1")
+    normal = etree.SubElement(
+        etree.SubElement(sheet, f"{{{_MAIN}}}cellStyles"), f"{{{_MAIN}}}cellStyle"
+    )
+    normal.attrib.update({"name": "Normal", "xfId": "0", "builtinId": "0"})
+    return {name: etree.tostring(sheet, xml_declaration=True, encoding="UTF-8")}
+
+
+def _opened(path: str, resources: ExitStack) -> tuple[zipfile.ZipFile, Any]:
+    """(package, openpyxl read-only workbook) of the workbook at `path`, through a rewritten
+    copy when openpyxl cannot read it as it is: a Strict workbook, or one whose styles it
+    refuses. Raises ParseFailure `corrupt_xlsx`."""
+    # A file object, not the path: openpyxl refuses paths without an Excel extension, and the
+    # worker's temporary file has none (the kind was sniffed from the content).
+    stream: IO[bytes] = resources.enter_context(open(path, "rb"))  # noqa: SIM115  (closed by resources)
+    archive = resources.enter_context(zipfile.ZipFile(stream))
+    try:
+        strict = is_strict(archive)
+        if strict:
+            stream = resources.enter_context(rewritten_copy(archive, {}, transitional=True))
+            archive = resources.enter_context(zipfile.ZipFile(stream))
+        try:
+            return archive, openpyxl.load_workbook(stream, read_only=True, data_only=True)
+        except Exception:
+            styles = plain_styles(archive)
+            if not styles:
+                raise
+        stream = resources.enter_context(rewritten_copy(archive, styles, transitional=False))
+        archive = resources.enter_context(zipfile.ZipFile(stream))
+        return archive, openpyxl.load_workbook(stream, read_only=True, data_only=True)
+    except Exception:
+        raise corrupt("xlsx") from None
+
+
 def parse_xlsx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarning]:
     check_package(path, "xlsx", limits)
     with ExitStack() as resources:
-        # A file object, not the path: openpyxl refuses paths without an Excel extension, and
-        # the worker's temporary file has none (the kind was sniffed from the content).
-        stream: IO[bytes] = resources.enter_context(open(path, "rb"))
-        archive = resources.enter_context(zipfile.ZipFile(stream))
-        try:
-            transitional = transitional_copy(archive)
-            if transitional is not None:
-                stream = resources.enter_context(transitional)
-                archive = resources.enter_context(zipfile.ZipFile(stream))
-            workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
-        except Exception:
-            raise corrupt("xlsx") from None
+        archive, workbook = _opened(path, resources)
         try:
             # Worksheets and chart sheets, in the workbook's order.
             sheets = [workbook[name] for name in workbook.sheetnames]
