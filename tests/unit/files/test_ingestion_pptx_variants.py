@@ -273,3 +273,24 @@ def test_a_text_box_added_to_a_notes_page_is_read(tmp_path: Path) -> None:
     text = text_of(parse(tmp_path, content, "pptx"))
     assert "Main notes" in text
     assert "Kiwi pricing is final" in text
+
+
+@pytest.mark.parametrize(
+    ("labels", "shown"),
+    [
+        ('<c:numFmt formatCode="0%" sourceLinked="0"/><c:showVal val="1"/>', "North 15%"),
+        ('<c:numFmt formatCode="0%" sourceLinked="1"/><c:showVal val="1"/>', "North 0.15"),
+        ('<c:numFmt formatCode="0%" sourceLinked="0"/><c:showVal val="0"/>', "North 0.15"),
+    ],
+)
+def test_values_read_as_their_data_labels_show_them(
+    tmp_path: Path, labels: str, shown: str
+) -> None:
+    data = CategoryChartData()  # type: ignore[no-untyped-call]
+    data.categories = ["North", "South"]
+    data.add_series("Win rate", (0.15, 0.4))  # type: ignore[no-untyped-call]
+    content = _with_chart_xml(
+        _chart_deck(data, XL_CHART_TYPE.COLUMN_CLUSTERED),
+        {"<c:cat>": f"<c:dLbls>{labels}</c:dLbls><c:cat>"},
+    )
+    assert f"Win rate: {shown}" in text_of(parse(tmp_path, content, "pptx"))

@@ -48,12 +48,13 @@ _CHART_FIELDS: Final = frozenset(
 
 
 def _points(
-    cache: etree._Element | None, *, date1904: bool = False
+    cache: etree._Element | None, *, date1904: bool = False, shown_as: str | None = None
 ) -> tuple[dict[int, str], list[str]]:
     """(index -> label, labels of outer levels) of a chart's cached data: `c:strCache`,
     `c:numCache`, `c:multiLvlStrCache` (first level indexed, outer levels listed), or a
-    `cx:strDim`/`cx:numDim`. Numbers read as the chart shows them, under the format code of
-    the point, else of the level (`cx:lvl`), else of the cache (`c:formatCode`)."""
+    `cx:strDim`/`cx:numDim`. Numbers read as the chart shows them: under `shown_as` (the data
+    labels' own format), else the format code of the point, else of the level (`cx:lvl`),
+    else of the cache (`c:formatCode`)."""
     if cache is None:
         return {}, []
     numeric = local(cache) in _NUMBERS or any(local(e) in _NUMBERS for e in cache.iter())
@@ -70,7 +71,8 @@ def _points(
             if not text.strip():
                 continue
             if numeric:
-                text = _shown(text, attribute(point, "formatCode") or level_code, date1904)
+                own = shown_as or attribute(point, "formatCode") or level_code
+                text = _shown(text, own, date1904)
             if depth == 0:
                 indexed[number_attribute(attribute(point, "idx"), len(indexed))] = text.strip()
             else:
@@ -94,6 +96,22 @@ def _label_paragraphs(rich: etree._Element) -> list[str]:
             if parent is not None:
                 parent.remove(field)
     return paragraphs(copy)
+
+
+def _label_format(series: etree._Element) -> str | None:
+    """The number format a series' data labels show its values in, when they show them
+    (`c:showVal`) under a format of their own (`c:numFmt sourceLinked="0"`): a win rate
+    cached as 0.15 with labels formatted `0%` reads 15% on the slide."""
+    labels = first_child(series, "dLbls")
+    if labels is None:
+        return None
+    shown = first_child(labels, "showVal")
+    own = first_child(labels, "numFmt")
+    if shown is None or attribute(shown, "val") not in {"1", "true"} or own is None:
+        return None
+    if attribute(own, "sourceLinked") in {"1", "true"}:
+        return None
+    return attribute(own, "formatCode")
 
 
 def _shown(text: str, code: str, date1904: bool) -> str:
@@ -162,7 +180,7 @@ class _ChartText:
         category_part = first_child(series, "cat", "xVal")
         value_part = first_child(series, "val", "yVal")
         categories, outer = _points(category_part, date1904=self.date1904)
-        values, _ = _points(value_part, date1904=self.date1904)
+        values, _ = _points(value_part, date1904=self.date1904, shown_as=_label_format(series))
         data = _pairs(categories, values)
         data_id = first_child(series, "dataId")
         if data_id is not None:
