@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -418,3 +419,23 @@ def test_styles_openpyxl_refuses_do_not_lose_the_workbook(
     assert new in zipfile.ZipFile(io.BytesIO(content)).read("xl/styles.xml").decode()
     # The number formats are kept: only fonts, fills and borders are dropped.
     assert text_of(parse(tmp_path, content, "xlsx")) == "Plan: Granite; Discount: 15%"
+
+
+@pytest.mark.parametrize(
+    ("code", "shown"),
+    [
+        ("[$-407]d. mmmm yyyy", "14. März 2027"),  # German, by LCID
+        ("[$-de-DE]dddd, d. mmmm yyyy", "Sonntag, 14. März 2027"),  # by language tag
+        ("[$-C07]d. mmmm yyyy", "14. März 2027"),  # Austrian German: the same language
+        ("[$-40C]d mmmm yyyy", "14 mars 2027"),
+        ("[$-C0A]d \\d\\e mmmm \\d\\e yyyy", "14 de marzo de 2027"),
+        ("[$-410]dddd d mmmm yyyy", "domenica 14 marzo 2027"),
+        ("[$-413]d mmmm yyyy", "14 maart 2027"),
+        ("[$-416]d \\de mmmm \\de yyyy", "14 de março de 2027"),
+        ("[$-409]d mmmm yyyy", "14 March 2027"),
+        ("[$-F800]dddd, mmmm dd, yyyy", "Sunday, March 14, 2027"),  # the system's long date
+        ("d mmmm yyyy", "14 March 2027"),
+    ],
+)
+def test_month_and_day_names_follow_the_formats_language(code: str, shown: str) -> None:
+    assert format_value(datetime(2027, 3, 14), code) == shown

@@ -38,6 +38,63 @@ _MONTHS: Final = (
     *("August", "September", "October", "November", "December"),
 )
 _DAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_LOCALE: Final = re.compile(r"\[\$[^\]-]*-([0-9A-Fa-f]{3,8}|[A-Za-z]{2,3}(?:-[A-Za-z0-9-]+)?)\]")
+"""A locale in a format (`[$-407]`, `[$€-407]`, `[$-de-DE]`): its LCID (hex) or language tag."""
+_LANGUAGES: Final = {"de": 0x07, "es": 0x0A, "fr": 0x0C, "it": 0x10, "nl": 0x13, "pt": 0x16}
+"""Language tag -> Windows primary language id, for the Western languages named below."""
+_NAMES: Final[dict[int, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]] = {
+    0x07: (
+        ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli"),
+        ("August", "September", "Oktober", "November", "Dezember"),
+        ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"),
+    ),
+    0x0A: (
+        ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio"),
+        ("agosto", "septiembre", "octubre", "noviembre", "diciembre"),
+        ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
+    ),
+    0x0C: (
+        ("janvier", "février", "mars", "avril", "mai", "juin", "juillet"),
+        ("août", "septembre", "octobre", "novembre", "décembre"),
+        ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    ),
+    0x10: (
+        ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio"),
+        ("agosto", "settembre", "ottobre", "novembre", "dicembre"),
+        ("lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica"),
+    ),
+    0x13: (
+        ("januari", "februari", "maart", "april", "mei", "juni", "juli"),
+        ("augustus", "september", "oktober", "november", "december"),
+        ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
+    ),
+    0x16: (
+        ("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho"),
+        ("agosto", "setembro", "outubro", "novembro", "dezembro"),
+        ("segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira"),
+    ),
+}
+"""Month and day names of the Western languages a format may name by locale (`[$-407]`
+shows `März`, not `March`); English otherwise. Portuguese weekdays end with the weekend."""
+_WEEKEND_PT: Final = ("sábado", "domingo")
+
+
+def _names(section: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(months, weekdays) in the language of the section's locale, English by default."""
+    match = _LOCALE.search(section)
+    language = 0x09
+    if match is not None:
+        tag = match.group(1)
+        if tag.isalpha() or "-" in tag:
+            language = _LANGUAGES.get(tag.split("-", 1)[0].lower(), 0x09)
+        else:
+            language = int(tag, 16) & 0x3FF
+    if language not in _NAMES:
+        return _MONTHS, _DAYS
+    first, second, days = _NAMES[language]
+    return (*first, *second), (days + _WEEKEND_PT if language == 0x16 else days)
+
+
 _DIGIT_PLACEHOLDERS: Final = "0#?"
 _CONDITION: Final = re.compile(r"\[(<=|>=|<>|<|>|=)\s*(-?\d+(?:\.\d+)?)\]")
 _COMPARISONS: Final[dict[str, Callable[[float, float], bool]]] = {
@@ -303,7 +360,13 @@ def _is_minutes(codes: Tokens, i: int) -> bool:
     return bool(before and before[-1][0] in "h[") or bool(after and after[0][0] == "s")
 
 
-def _date_part(code: str, moment: datetime, minutes: bool, twelve: bool) -> str:
+def _date_part(
+    code: str,
+    moment: datetime,
+    minutes: bool,
+    twelve: bool,
+    names: tuple[tuple[str, ...], tuple[str, ...]] = (_MONTHS, _DAYS),
+) -> str:
     if code[0].lower() in "hs" or code in ("AM/PM", "A/P"):
         return _time_part(code, moment, twelve)
     low, width = code.lower(), len(code)
@@ -313,10 +376,10 @@ def _date_part(code: str, moment: datetime, minutes: bool, twelve: bool) -> str:
     if first == "m" and width <= 2:
         return f"{moment.minute if minutes else moment.month:0{width}d}"
     if first == "m":
-        name = _MONTHS[moment.month - 1]
+        name = names[0][moment.month - 1]
         return {3: name[:3], 5: name[0]}.get(width, name)
     if first == "d":
-        name = _DAYS[moment.weekday()]
+        name = names[1][moment.weekday()]
         return f"{moment.day:0{width}d}" if width <= 2 else name[:3] if width == 3 else name
     return code
 
@@ -334,7 +397,11 @@ def _time_part(code: str, moment: datetime, twelve: bool) -> str:
     return code
 
 
-def _date_text(moment: datetime | timedelta, tokens: Tokens) -> str:
+def _date_text(
+    moment: datetime | timedelta,
+    tokens: Tokens,
+    names: tuple[tuple[str, ...], tuple[str, ...]] = (_MONTHS, _DAYS),
+) -> str:
     codes = _joined(tokens)
     twelve = any(t in ("AM/PM", "A/P") for _, t in codes)
     total = int(moment.total_seconds()) if isinstance(moment, timedelta) else 0
@@ -347,7 +414,7 @@ def _date_text(moment: datetime | timedelta, tokens: Tokens) -> str:
         elif text[:2].lower() in elapsed:
             out.append(f"{elapsed[text[:2].lower()]:0{len(text) - 2}d}")
         else:
-            out.append(_date_part(text, when, _is_minutes(codes, i), twelve))
+            out.append(_date_part(text, when, _is_minutes(codes, i), twelve, names))
     return "".join(out).strip()
 
 
@@ -359,7 +426,7 @@ def _moment(value: datetime | date | time | timedelta, sections: list[str]) -> s
         value = datetime.combine(date(1900, 1, 1), value)
     elif not isinstance(value, datetime | timedelta):
         value = datetime.combine(value, time())
-    return _date_text(value, tokens)
+    return _date_text(value, tokens, _names(sections[0]))
 
 
 def _condition(section: str) -> Callable[[float], bool] | None:
