@@ -294,3 +294,18 @@ def test_values_read_as_their_data_labels_show_them(
         {"<c:cat>": f"<c:dLbls>{labels}</c:dLbls><c:cat>"},
     )
     assert f"Win rate: {shown}" in text_of(parse(tmp_path, content, "pptx"))
+
+
+@pytest.mark.parametrize(
+    ("axis", "shown"),
+    [
+        ('<c:numFmt formatCode="mmm yy" sourceLinked="0"/>', "Jan 26 10; Feb 26 20"),
+        ('<c:numFmt formatCode="mmm yy" sourceLinked="1"/>', "2026-01-01 10; 2026-02-01 20"),
+    ],
+)
+def test_date_categories_read_in_the_axis_own_format(tmp_path: Path, axis: str, shown: str) -> None:
+    content = _with_chart_xml(
+        _chart_deck(_monthly("Bookings", (10, 20))),
+        {'<c:numFmt formatCode="yyyy\\-mm\\-dd" sourceLinked="1"/>': axis},
+    )
+    assert f"Bookings: {shown}" in text_of(parse(tmp_path, content, "pptx"))

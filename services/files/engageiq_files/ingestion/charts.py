@@ -139,6 +139,9 @@ class _ChartText:
         data before the chart, whose series name it by `cx:dataId`."""
         self.date1904 = False
         """`c:date1904`, written before the chart: its serials count from 1904."""
+        self.category_format: str | None = None
+        """The number format of a date or category axis of its own (`sourceLinked="0"`):
+        the format its numeric categories are shown in."""
 
     def finish(self) -> list[str]:
         """The lines, then any `cx:` data no series named."""
@@ -179,7 +182,9 @@ class _ChartText:
         name = " ".join(self._values(name_part)) if name_part is not None else ""
         category_part = first_child(series, "cat", "xVal")
         value_part = first_child(series, "val", "yVal")
-        categories, outer = _points(category_part, date1904=self.date1904)
+        categories, outer = _points(
+            category_part, date1904=self.date1904, shown_as=self.category_format
+        )
         values, _ = _points(value_part, date1904=self.date1904, shown_as=_label_format(series))
         data = _pairs(categories, values)
         data_id = first_child(series, "dataId")
@@ -216,9 +221,23 @@ class _ChartText:
         self.cx_data[attribute(data, "id") or str(len(self.cx_data))] = line
 
 
+def _axis_format(root: etree._Element) -> str | None:
+    """The format of the chart's date or category axis, when it has one of its own."""
+    for axis in root.iter():
+        if local(axis) in {"dateAx", "catAx"}:
+            own = first_child(axis, "numFmt")
+            if own is not None and attribute(own, "sourceLinked") not in {"1", "true"}:
+                return attribute(own, "formatCode")
+    return None
+
+
 def chart_lines(archive: zipfile.ZipFile, part: str) -> list[str]:
+    """The lines of text of the chart part `part` (see the module's docstring)."""
     reader = _ChartText()
-    reader.visit(read_xml(archive, part))
+    root = read_xml(archive, part)
+    # Axes are written after the series, but their format decides how categories read.
+    reader.category_format = _axis_format(root)
+    reader.visit(root)
     lines = reader.finish()
     for rel_type, name in relationships_by_id(archive, part).values():
         # Text boxes drawn over the chart (`c:userShapes`) live in their own drawing part.
