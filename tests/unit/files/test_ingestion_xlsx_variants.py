@@ -16,6 +16,7 @@ import pytest
 import xlsxwriter  # type: ignore[import-untyped]
 
 from engageiq_files.ingestion.number_formats import format_value
+from engageiq_files.ingestion.sheets import rewritten_copy
 from tests.unit.files.test_ingestion_xlsx_parts import edited, parse, text_of
 from tests.unit.files.workbooks import inline, workbook_package, xlsxwriter_book
 
@@ -439,3 +440,18 @@ def test_styles_openpyxl_refuses_do_not_lose_the_workbook(
 )
 def test_month_and_day_names_follow_the_formats_language(code: str, shown: str) -> None:
     assert format_value(datetime(2027, 3, 14), code) == shown
+
+
+def test_strict_namespaces_are_renamed_across_the_copys_chunks() -> None:
+    # Parts are copied a megabyte at a time: a namespace near a chunk's end must not be split.
+    strict = b'<x:e xmlns:x="http://purl.oclc.org/ooxml/spreadsheetml/main" v="'
+    part = b"".join(strict + b"p" * size + b'"/>' for size in range(1_048_400, 1_048_700, 37))
+    source = io.BytesIO()
+    with zipfile.ZipFile(source, "w") as archive:
+        archive.writestr("xl/big.xml", part)
+    with zipfile.ZipFile(source) as archive, rewritten_copy(archive, {}, transitional=True) as copy:
+        copied = zipfile.ZipFile(copy).read("xl/big.xml")
+    assert copied == part.replace(
+        b"http://purl.oclc.org/ooxml/spreadsheetml/main",
+        b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    )

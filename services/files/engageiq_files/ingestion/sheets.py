@@ -66,6 +66,7 @@ _PLAIN_SHEET_NAME: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 _MAIN: Final = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _STRICT_NAMESPACE: Final = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
 _STRICT_URI: Final = re.compile(rb"http://purl\.oclc\.org/ooxml/(\w+)/")
+_TRANSITIONAL_URI: Final = rb"http://schemas.openxmlformats.org/\1/2006/"
 """Strict OOXML's namespaces and relationship types: `.../ooxml/<area>/<name>` is the
 transitional `http://schemas.openxmlformats.org/<area>/2006/<name>` (ECMA-376 Part 1, §A)."""
 _ESCAPED: Final = re.compile(r"_x([0-9A-Fa-f]{4})_")
@@ -199,15 +200,7 @@ def sheet_layout(
     layout = SheetLayout(never_calculated=never_calculated)
     shared: dict[str, Translator] = {}
     with archive.open(part) as source:
-        events = etree.iterparse(
-            source,
-            events=("end",),
-            resolve_entities=False,
-            load_dtd=False,
-            no_network=True,
-            huge_tree=False,
-            remove_comments=True,
-        )
+        events = _streamed(source)
         for _, element in events:
             name = local(element)
             if name == "c":
@@ -340,23 +333,50 @@ def comment_text(archive: zipfile.ZipFile, part: str) -> str:
         if name not in names:
             continue
         if rel_type.endswith("/threadedComment"):
-            for element in read_xml(archive, name).iter():
-                if local(element) == "threadedComment":
-                    body = first_child(element, "text")
-                    text = "".join(body.itertext()) if body is not None else ""
-                    threads.append((attribute(element, "ref") or "", text))
+            threads.extend(_comments(archive, name, "threadedComment"))
         elif rel_type.endswith("/comments"):
-            for element in read_xml(archive, name).iter():
-                if local(element) == "comment":
-                    text = "".join(
-                        t.text or ""
-                        for t in element.iter()
-                        if local(t) == "t" and not any(local(a) == "rPh" for a in t.iterancestors())
-                    )
-                    notes.append((attribute(element, "ref") or "", text))
+            notes.extend(_comments(archive, name, "comment"))
     threaded = {ref for ref, _ in threads}
     lines = [*threads, *((ref, text) for ref, text in notes if ref not in threaded)]
     return "\n".join(f"{ref}: {unescaped(text).strip()}" for ref, text in lines if text.strip())
+
+
+def _comments(archive: zipfile.ZipFile, part: str, tag: str) -> Iterator[tuple[str, str]]:
+    """(cell, text) of each `tag` element of the comments part `part` (a note's runs, a
+    threaded comment's `text`), streamed: each comment is dropped once read, since a comments
+    part may be as large as the package allows. Phonetic guides (`rPh`) are not text."""
+    with archive.open(part) as source:
+        for _, element in _streamed(source):
+            if local(element) != tag:
+                continue
+            body = first_child(element, "text") if tag == "threadedComment" else None
+            text = "".join(
+                body.itertext()
+                if body is not None
+                else (
+                    t.text or ""
+                    for t in element.iter()
+                    if local(t) == "t" and not any(local(a) == "rPh" for a in t.iterancestors())
+                )
+            )
+            yield attribute(element, "ref") or "", text
+            element.clear()
+            parent = element.getparent()
+            while parent is not None and element.getprevious() is not None:
+                del parent[0]
+
+
+def _streamed(source: IO[bytes]) -> Iterator[tuple[str, etree._Element]]:
+    """The project's safe XML reading (no DTD, no entities, no network), element by element."""
+    return etree.iterparse(
+        source,
+        events=("end",),
+        resolve_entities=False,
+        load_dtd=False,
+        no_network=True,
+        huge_tree=False,
+        remove_comments=True,
+    )
 
 
 def chart_sheet_parts(archive: zipfile.ZipFile) -> dict[str, tuple[str, bool]]:
@@ -424,23 +444,38 @@ def rewritten_copy(
     """A copy of the package (a temporary file, the caller closes it) with the `replaced`
     parts' contents swapped, and with `transitional`, every XML part's Strict namespaces
     (`http://purl.oclc.org/ooxml/spreadsheetml/main`) renamed to the transitional ones they
-    stand for (`http://schemas.openxmlformats.org/spreadsheetml/2006/main`). The parts are as
-    large as `check_package` allowed, one at a time in memory."""
+    stand for (`http://schemas.openxmlformats.org/spreadsheetml/2006/main`), streamed."""
     copy = tempfile.TemporaryFile()  # noqa: SIM115  (the caller closes it)
     try:
         with zipfile.ZipFile(copy, "w", zipfile.ZIP_STORED) as target:
             for item in archive.infolist():
-                data = replaced.get(item.filename)
-                if data is None:
-                    data = archive.read(item)
-                    if transitional and item.filename.endswith((".xml", ".rels")):
-                        data = _STRICT_URI.sub(rb"http://schemas.openxmlformats.org/\1/2006/", data)
-                target.writestr(item.filename, data)
+                if item.filename in replaced:
+                    target.writestr(item.filename, replaced[item.filename])
+                    continue
+                renamed = transitional and item.filename.endswith((".xml", ".rels"))
+                with archive.open(item) as source, target.open(item.filename, "w") as sink:
+                    _copied(source, sink, renamed=renamed)
     except BaseException:
         copy.close()
         raise
     copy.seek(0)
     return copy
+
+
+def _copied(source: IO[bytes], sink: IO[bytes], *, renamed: bool) -> None:
+    """`source` into `sink` a megabyte at a time, Strict namespaces renamed when `renamed`. A
+    namespace is an attribute's quoted value, so a chunk is cut after its last quote (far
+    enough from its end) and no name is split."""
+    pending = b""
+    while chunk := source.read(1 << 20):
+        if not renamed:
+            sink.write(chunk)
+            continue
+        pending += chunk
+        cut = pending.rfind(b'"', 0, max(len(pending) - 256, 0)) + 1
+        sink.write(_STRICT_URI.sub(_TRANSITIONAL_URI, pending[:cut]))
+        pending = pending[cut:]
+    sink.write(_STRICT_URI.sub(_TRANSITIONAL_URI, pending))
 
 
 def plain_styles(archive: zipfile.ZipFile) -> dict[str, bytes]:
