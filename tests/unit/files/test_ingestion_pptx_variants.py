@@ -309,3 +309,52 @@ def test_date_categories_read_in_the_axis_own_format(tmp_path: Path, axis: str, 
         {'<c:numFmt formatCode="yyyy\\-mm\\-dd" sourceLinked="1"/>': axis},
     )
     assert f"Bookings: {shown}" in text_of(parse(tmp_path, content, "pptx"))
+
+
+_LEGACY_COMMENTS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments"
+_MODERN_COMMENTS = "http://schemas.microsoft.com/office/2018/10/relationships/comments"
+_P188 = "http://schemas.microsoft.com/office/powerpoint/2018/8/main"
+
+
+@pytest.mark.parametrize("kind", ["legacy", "modern"])
+def test_review_comments_on_a_slide_are_read_with_it(tmp_path: Path, kind: str) -> None:
+    presentation = pptx.Presentation()
+    slide = presentation.slides.add_slide(presentation.slide_layouts[5])
+    slide.shapes.title.text = "Pricing"
+    out = io.BytesIO()
+    presentation.save(out)
+    if kind == "legacy":
+        name, rel = "ppt/comments/comment1.xml", _LEGACY_COMMENTS
+        part = (
+            '<p:cmLst xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main">'
+            '<p:cm authorId="0" idx="1"><p:pos x="10" y="10"/><p:text>Check the Kiwi discount '
+            "with legal</p:text></p:cm></p:cmLst>"
+        )
+    else:
+        name, rel = "ppt/comments/modernComment_100_1.xml", _MODERN_COMMENTS
+        body = "<p188:txBody><a:bodyPr/><a:p><a:r><a:t>{}</a:t></a:r></a:p></p188:txBody>"
+        part = (
+            f'<p188:cmLst xmlns:p188="{_P188}" xmlns:a="http://schemas.openxmlformats.org/'
+            'drawingml/2006/main"><p188:cm id="{1}" authorId="{2}">'
+            + body.format("Check the Kiwi discount with legal")
+            + '<p188:replyLst><p188:reply id="{3}" authorId="{2}">'
+            + body.format("Legal agreed")
+            + "</p188:reply></p188:replyLst></p188:cm></p188:cmLst>"
+        )
+    content = _edited(
+        out.getvalue(),
+        {
+            name: lambda _: part.encode(),
+            "ppt/slides/_rels/slide1.xml.rels": lambda xml: xml.replace(
+                b"</Relationships>",
+                f'<Relationship Id="rId77" Type="{rel}" Target="../comments/'
+                f'{name.rsplit("/", 1)[1]}"/></Relationships>'.encode(),
+            ),
+        },
+    )
+    [slide_section] = parse(tmp_path, content, "pptx").sections
+    lines = slide_section.text.splitlines()
+    assert lines[0] == "Pricing"
+    assert "Comment: Check the Kiwi discount with legal" in lines
+    if kind == "modern":
+        assert "Comment: Legal agreed" in lines

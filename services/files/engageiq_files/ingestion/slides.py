@@ -10,7 +10,7 @@ sees is found (decision 0102):
 - SmartArt, read from its data model (`dgm:pt` text, parents before children), not from the
   drawing cache, which PowerPoint may not have written; the cache only when the model has
   no text (some converters write the words there alone);
-- speaker notes (the notes page's body placeholder);
+- speaker notes (the notes page's body placeholder) and review comments;
   all of which make one section per slide, located "slide N";
 - shapes of the slide layouts and masters that the slides show, except placeholders (their
   text is the prompt, "Click to edit Master title style", or is repeated on the slide
@@ -175,6 +175,22 @@ def _notes(archive: zipfile.ZipFile, part: str) -> str:
     return "\n".join(texts)
 
 
+def _comments(archive: zipfile.ZipFile, slide: str) -> list[str]:
+    """The review comments on a slide, replies after their comment: the legacy comments part
+    (`p:cm`, plain `p:text`) and the modern one (PowerPoint 365: `p188:cm` and its replies,
+    DrawingML text)."""
+    found = []
+    for rel_type, name in relationships_by_id(archive, slide).values():
+        if not rel_type.endswith("/comments") or name not in archive.namelist():
+            continue
+        for element in read_xml(archive, name).iter():
+            if local(element) == "text":
+                found.append((element.text or "").strip())
+            elif local(element) == "txBody":
+                found.append("\n".join(paragraphs(element)).strip())
+    return [text for text in found if text]
+
+
 def _shows_master_shapes(root: etree._Element) -> bool:
     """`showMasterSp="0"` on a slide ("Hide background graphics") hides its layout's and
     master's shapes; on a layout, its master's."""
@@ -213,6 +229,7 @@ def parse_pptx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarni
                 notes_text = _notes(archive, notes) if notes else ""
                 if notes_text.strip():
                     texts.append(f"Speaker notes: {notes_text}")
+                texts.extend(f"Comment: {comment}" for comment in _comments(archive, slide))
                 yield Section(f"slide {number}", "\n".join(texts))
                 layout = _related(archive, slide, "/slideLayout")
                 if layout and _shows_master_shapes(root):
