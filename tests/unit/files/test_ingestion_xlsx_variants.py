@@ -455,3 +455,43 @@ def test_strict_namespaces_are_renamed_across_the_copys_chunks() -> None:
         b"http://purl.oclc.org/ooxml/spreadsheetml/main",
         b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
     )
+
+
+def test_title_rows_above_the_header_are_read_once_not_as_the_header(tmp_path: Path) -> None:
+    sheet = (
+        f'<row r="1">{inline("A1", "Q3 pricing, confidential")}</row>'
+        f'<row r="2">{inline("A2", "Prepared by Dana")}</row>'
+        f'<row r="4">{inline("A4", "Plan")}{inline("B4", "Seats")}{inline("C4", "Region")}</row>'
+        f'<row r="5">{inline("A5", "Granite")}<c r="B5"><v>83</v></c>{inline("C5", "EMEA")}</row>'
+        f'<row r="6">{inline("A6", "Basalt")}<c r="B6"><v>40</v></c></row>'
+    )
+    [section] = parse(tmp_path, workbook_package(sheet), "xlsx").sections
+    assert section.location == "Data!A1:C6"
+    assert section.text.splitlines() == [
+        "Q3 pricing, confidential",
+        "Prepared by Dana",
+        "Plan: Granite; Seats: 83; Region: EMEA",
+        "Plan: Basalt; Seats: 40",
+    ]
+
+
+def test_a_one_column_sheet_keeps_its_first_row_as_the_header(tmp_path: Path) -> None:
+    rows = ["Note", "Renewal in March", "Kiwi pilot in May"]
+    sheet = "".join(
+        f'<row r="{i}">{inline(f"A{i}", text)}</row>' for i, text in enumerate(rows, start=1)
+    )
+    [section] = parse(tmp_path, workbook_package(sheet), "xlsx").sections
+    assert section.location == "Data!A2:A3"
+    assert section.text.splitlines() == ["Note: Renewal in March", "Note: Kiwi pilot in May"]
+
+
+def test_a_sheet_of_exactly_one_sections_rows_has_no_extra_header_section(
+    tmp_path: Path,
+) -> None:
+    rows = "".join(
+        f'<row r="{i}">{inline(f"A{i}", f"Plan{i}")}<c r="B{i}"><v>{i}</v></c></row>'
+        for i in range(2, 27)
+    )
+    sheet = f'<row r="1">{inline("A1", "Plan")}{inline("B1", "Seats")}</row>{rows}'
+    parsed = parse(tmp_path, workbook_package(sheet), "xlsx")
+    assert [s.location for s in parsed.sections] == ["Data!A2:B26"]

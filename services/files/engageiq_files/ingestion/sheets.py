@@ -1,7 +1,8 @@
 """Excel workbooks (.xlsx, .xlsm) with openpyxl in read-only mode (rows are streamed, so a
 large sheet is never held whole). Each sheet's rows become sections, each row as
-"header: value" pairs after the sheet's first non-empty row (its header), located like a
-spreadsheet reference (`Pricing!A2:F26`). What is indexed is what a person sees in Excel
+"header: value" pairs after the sheet's header (its first row of two or more cells; one-cell
+title rows above it are read once), located like a spreadsheet reference
+(`Pricing!A2:F26`). What is indexed is what a person sees in Excel
 (decision 0103):
 
 - Strict OOXML workbooks too (Excel's "Strict Open XML Spreadsheet"), through a transitional
@@ -25,6 +26,7 @@ spreadsheet reference (`Pricing!A2:F26`). What is indexed is what a person sees 
 
 from __future__ import annotations
 
+import itertools
 import re
 import tempfile
 import zipfile
@@ -58,6 +60,8 @@ from engageiq_files.ingestion.ooxml import (
 from engageiq_files.ingestion.sections import IngestWarning, ParseFailure, ParseLimits, Section
 
 ROWS_PER_SECTION: Final = 25
+MAX_TITLE_ROWS: Final = 5
+"""One-cell rows above a sheet's header read as its titles; beyond, the first is the header."""
 MAX_FORMULAS_KEPT: Final = 100_000
 """Formulas without a value remembered per sheet (their text is indexed); beyond, counted."""
 FORMULAS_NAMED: Final = 5
@@ -156,22 +160,44 @@ def _row_text(header: list[str], row: list[str]) -> str:
     return "; ".join(fields)
 
 
+def _filled(cells: list[str]) -> int:
+    return sum(1 for cell in cells if cell.strip())
+
+
+def _header(
+    rows: Iterator[tuple[int, list[str]]],
+) -> tuple[
+    list[tuple[int, list[str]]], tuple[int, list[str]] | None, Iterator[tuple[int, list[str]]]
+]:
+    """(title rows, header row, the rows after it) of a sheet's non-empty rows. The header is
+    the first row of two or more cells; the one-cell rows above it (at most
+    `MAX_TITLE_ROWS`: a report's title, "Prepared by ...") are titles, read once, not labels
+    of every row. A sheet whose first rows all have one cell keeps its first row as the
+    header (a one-column list)."""
+    titles: list[tuple[int, list[str]]] = []
+    for number, row in rows:
+        if _filled(row) >= 2:
+            return titles, (number, row), rows
+        titles.append((number, row))
+        if len(titles) > MAX_TITLE_ROWS:
+            break
+    if not titles:
+        return [], None, rows
+    return [], titles[0], itertools.chain(titles[1:], rows)
+
+
 def _sheet_sections(title: str, rows: Iterator[list[str]], label: str = "") -> Iterator[Section]:
     """Sections of a sheet's rows (texts as shown); `label` (" (hidden)") ends each location."""
-    header: list[str] | None = None
-    header_row = 0
-    lines: list[str] = []
-    first = last = width = 0
-    lead = 1  # the used range's first column (1 = A)
-    for number, row in enumerate(rows, start=1):
-        while row and not row[-1].strip():
-            row.pop()
-        if not row:
-            continue
-        if header is None:
-            header, header_row = row, number
-            lead = next(i for i, v in enumerate(row) if v.strip()) + 1
-            continue
+    numbered = ((n, row) for n, row in enumerate(rows, start=1) if _trimmed(row))
+    titles, found, data = _header(numbered)
+    if found is None:
+        return
+    header_row, header = found
+    lines = [" | ".join(cell for cell in row if cell.strip()) for _, row in titles]
+    first = titles[0][0] if titles else 0
+    last = width = 0
+    lead = min(next(i for i, v in enumerate(row) if v.strip()) for _, row in [*titles, found]) + 1
+    for number, row in data:
         if not lines:
             first = number
         lines.append(_row_text(header, row))
@@ -179,14 +205,22 @@ def _sheet_sections(title: str, rows: Iterator[list[str]], label: str = "") -> I
         if len(lines) == ROWS_PER_SECTION:
             yield Section(reference(title, first, last, width, lead) + label, "\n".join(lines))
             lines, width = [], 0
-    if lines:
+    if lines and last:
         yield Section(reference(title, first, last, width, lead) + label, "\n".join(lines))
-    elif header is not None and header_row:
-        # A sheet with one row: the row itself is the content.
+    elif not last:
+        # A sheet with one row (under its titles, if any): the row itself is the content.
+        lines.append(" | ".join(header))
+        first = first or header_row
         yield Section(
-            reference(title, header_row, header_row, len(header), lead) + label,
-            " | ".join(header),
+            reference(title, first, header_row, len(header), lead) + label, "\n".join(lines)
         )
+
+
+def _trimmed(row: list[str]) -> bool:
+    """Drops the row's empty trailing cells; whether any cell is left."""
+    while row and not row[-1].strip():
+        row.pop()
+    return bool(row)
 
 
 def sheet_layout(
