@@ -337,8 +337,10 @@ def _drawn(
     charts: dict[str, tuple[str, str]],
     lines: list[str],
 ) -> None:
-    # An explicit stack: a hostile drawing may nest groups deeply.
+    # An explicit stack: a hostile drawing may nest groups deeply; and each chart part is read
+    # once, however many frames name it.
     stack = [root]
+    read: set[str] = set()
     while stack:
         element = stack.pop()
         name = local(element)
@@ -349,7 +351,9 @@ def _drawn(
             continue
         if name == "chart":
             rel_type, target = charts.get(relationship_id(element, "id"), ("", ""))
-            if rel_type.endswith(("/chart", "/chartEx")) and target in archive.namelist():
+            named = rel_type.endswith(("/chart", "/chartEx")) and target in archive.namelist()
+            if named and target not in read:
+                read.add(target)
                 lines.extend(chart_lines(archive, target))
             continue
         stack.extend(reversed(element))

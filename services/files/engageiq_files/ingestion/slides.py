@@ -103,6 +103,9 @@ class _ShapeTree:
         self.placeholders = placeholders
         self.rels = relationships_by_id(archive, part)
         self.texts: list[str] = []
+        self.read: set[str] = set()
+        """Chart and SmartArt parts already read: a hostile slide may name one from thousands
+        of frames."""
 
     def visit(self, element: etree._Element) -> None:
         name = local(element)
@@ -145,8 +148,11 @@ class _ShapeTree:
         return []
 
     def _target(self, rel_id: str, types: tuple[str, ...]) -> str | None:
+        """The part `rel_id` names if it has one of the relationship `types` and is not read
+        yet (then it counts as read)."""
         rel_type, name = self.rels.get(rel_id, ("", ""))
-        if rel_type.endswith(types) and name in self.archive.namelist():
+        if rel_type.endswith(types) and name in self.archive.namelist() and name not in self.read:
+            self.read.add(name)
             return name
         return None
 
