@@ -495,3 +495,19 @@ def test_a_sheet_of_exactly_one_sections_rows_has_no_extra_header_section(
     sheet = f'<row r="1">{inline("A1", "Plan")}{inline("B1", "Seats")}</row>{rows}'
     parsed = parse(tmp_path, workbook_package(sheet), "xlsx")
     assert [s.location for s in parsed.sections] == ["Data!A2:B26"]
+
+
+@pytest.mark.parametrize(
+    ("code", "shown"),
+    [
+        ("NN", "46460"),  # LibreOffice's weekday code, unknown to Excel: General, not nothing
+        ("DD.MM.YYYY", "14.03.2027"),  # LibreOffice writes codes in capitals
+        ("MMMM D, YYYY", "March 14, 2027"),
+        ('"Total"', "Total"),  # no placeholder: the literal alone, as Excel shows it
+    ],
+)
+def test_formats_other_writers_use_never_hide_the_value(
+    tmp_path: Path, code: str, shown: str
+) -> None:
+    content = workbook_package(_one_value("46460", style=1), number_format=(164, code))
+    assert f"Value: {shown}" in text_of(parse(tmp_path, content, "xlsx"))

@@ -242,7 +242,9 @@ def _number(value: float, tokens: Tokens) -> str | None:
     placeholders = [i for i, (k, t) in enumerate(tokens) if k == "code" and t in "0#?.,"]
     digits_at = [i for i in placeholders if tokens[i][1] in _DIGIT_PLACEHOLDERS]
     if not digits_at:
-        # No digits at all ("Total" as a format): the literal text alone.
+        if any(kind == "code" and text.isalpha() for kind, text in tokens):
+            return None  # codes not understood (LibreOffice's `NN`): General, never nothing
+        # No digits at all (`"Total"` as a format, `;;;` to hide): the literal text alone.
         return "".join(t for k, t in tokens if k == "lit" or t in "%-+ ()$:/")
     point = next((i for i in placeholders if tokens[i][1] == "."), None)
     whole = [i for i in digits_at if point is None or i < point]
