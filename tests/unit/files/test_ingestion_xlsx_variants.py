@@ -11,11 +11,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+import xlsxwriter  # type: ignore[import-untyped]  # no stubs; python-pptx brings it
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-# python-pptx brings XlsxWriter (it writes chart data with it); it ships no type stubs.
-import xlsxwriter  # type: ignore[import-untyped]
-
-from engageiq_files.ingestion.number_formats import format_value
+from engageiq_files.ingestion.number_formats import format_number, format_text, format_value
 from engageiq_files.ingestion.sheets import rewritten_copy
 from tests.unit.files.test_ingestion_xlsx_parts import edited, parse, text_of
 from tests.unit.files.workbooks import inline, workbook_package, xlsxwriter_book
@@ -511,3 +511,27 @@ def test_formats_other_writers_use_never_hide_the_value(
 ) -> None:
     content = workbook_package(_one_value("46460", style=1), number_format=(164, code))
     assert f"Value: {shown}" in text_of(parse(tmp_path, content, "xlsx"))
+
+
+_FORMAT_PIECES = [
+    *'0#?.,%E+-/ "@;[]$<>=dmyhsAMP\\_*x',
+    *("[Red]", "[>=100]", "[$€-407]", "[h]", "AM/PM", '"Seats: "', "?/?", "E+00", "[<0]"),
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    code=st.lists(st.sampled_from(_FORMAT_PIECES), min_size=1, max_size=14).map("".join),
+    value=st.one_of(
+        st.integers(-(10**20), 10**20),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.datetimes(),
+    ),
+)
+def test_no_format_and_value_fails_a_workbook(code: str, value: object) -> None:
+    # Whatever a writer puts in a format, a cell reads as something or as General.
+    shown = format_value(value, code)
+    assert shown is None or isinstance(shown, str)
+    if isinstance(value, int | float):
+        assert isinstance(format_number(float(value), code), str)
+    assert isinstance(format_text("ACME-742", code), str)

@@ -10,8 +10,7 @@ import zipfile
 from collections.abc import Callable
 from typing import Final
 
-# python-pptx brings XlsxWriter (it writes chart data with it); it ships no type stubs.
-import xlsxwriter  # type: ignore[import-untyped]
+import xlsxwriter  # type: ignore[import-untyped]  # no stubs; python-pptx brings it
 
 MAIN: Final = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS: Final = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

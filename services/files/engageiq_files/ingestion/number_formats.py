@@ -124,6 +124,7 @@ def _rounded(value: float, places: int) -> str:
 def general(value: float) -> str:
     """A number as Excel's General format shows it in a wide column: integers whole, other
     numbers with at most 15 significant digits, in plain notation between 1e-9 and 1e15."""
+    value = float(value)  # an int is a float here (`is_integer` is 3.12's on int)
     if not math.isfinite(value):
         return str(value)
     if value.is_integer() and abs(value) < 1e15:
