@@ -535,3 +535,21 @@ def test_no_format_and_value_fails_a_workbook(code: str, value: object) -> None:
     if isinstance(value, int | float):
         assert isinstance(format_number(float(value), code), str)
     assert isinstance(format_text("ACME-742", code), str)
+
+
+@pytest.mark.parametrize(
+    ("cell", "shown"),
+    [
+        ('<c r="B2" s="1"><v>0.15</v></c>', "Rate: 0.15"),  # style 1 names format 170, undefined
+        ('<c r="B2" s="9"><v>0.15</v></c>', "Rate: 0.15"),  # style 9 of 2
+    ],
+)
+def test_a_cell_style_that_names_nothing_reads_as_general(
+    tmp_path: Path, cell: str, shown: str
+) -> None:
+    sheet = (
+        f'<row r="1">{inline("A1", "Plan")}{inline("B1", "Rate")}</row>'
+        f'<row r="2">{inline("A2", "Granite")}{cell}</row>'
+    )
+    content = workbook_package(sheet, number_format=(170, ""))
+    assert text_of(parse(tmp_path, content, "xlsx")) == f"Plan: Granite; {shown}"

@@ -291,6 +291,16 @@ def _without_value(layout: SheetLayout, coordinate: str, text: str) -> None:
         layout.first_formulas.append(coordinate)
 
 
+def _number_format(cell: Any) -> str:
+    """A cell's number format, General when its style names none that exists: openpyxl
+    raises for a style index beyond the stylesheet or a format id it does not define, which
+    would otherwise fail the whole workbook for one cell."""
+    try:
+        return str(getattr(cell, "number_format", GENERAL) or GENERAL)
+    except (IndexError, KeyError, TypeError, ValueError):
+        return GENERAL
+
+
 def _row_texts(rows: Iterator[tuple[Any, ...]], layout: SheetLayout) -> Iterator[list[str]]:
     """Each row's cell texts as shown, with formula texts for formulas without a value and a
     merged range's value carried down the rows it spans."""
@@ -302,7 +312,7 @@ def _row_texts(rows: Iterator[tuple[Any, ...]], layout: SheetLayout) -> Iterator
             if (number, column) in layout.formulas:  # only formulas without a true value
                 row.append(layout.formulas[number, column])
                 continue
-            row.append(shown_text(value, getattr(cell, "number_format", GENERAL) or GENERAL))
+            row.append(shown_text(value, _number_format(cell)))
         for column, last_row in layout.merges.get(number, ()):
             if column <= len(row) and row[column - 1].strip():
                 carried[column] = (last_row, row[column - 1])
