@@ -553,3 +553,19 @@ def test_a_cell_style_that_names_nothing_reads_as_general(
     )
     content = workbook_package(sheet, number_format=(170, ""))
     assert text_of(parse(tmp_path, content, "xlsx")) == f"Plan: Granite; {shown}"
+
+
+def test_a_malformed_cell_keeps_the_rows_before_it_and_says_so(tmp_path: Path) -> None:
+    # A shared string index beyond the table (a truncated sharedStrings part): openpyxl
+    # stops the sheet there; the rows read before it, and the other sheets, are kept.
+    sheet = (
+        f'<row r="1">{inline("A1", "Plan")}{inline("B1", "Seats")}</row>'
+        f'<row r="2">{inline("A2", "Granite")}<c r="B2"><v>83</v></c></row>'
+        '<row r="3"><c r="A3" t="s"><v>7</v></c><c r="B3"><v>40</v></c></row>'
+    )
+    parsed = parse(tmp_path, workbook_package(sheet, shared=["<t>only</t>"]), "xlsx")
+    assert text_of(parsed) == "Plan: Granite; Seats: 83"
+    [warning] = parsed.warnings
+    assert warning.code == "sheet_partly_read"
+    assert "Data" in warning.message
+    assert "row 2" in warning.message

@@ -463,14 +463,41 @@ def _chart_sheet_sections(
         yield Section(f"{title} (chart){' (hidden)' if hidden else ''}", drawn)
 
 
+def _until_malformed(
+    rows: Iterator[tuple[Any, ...]], stopped: list[int]
+) -> Iterator[tuple[Any, ...]]:
+    """`rows` until openpyxl fails on a malformed cell (a shared string index beyond the
+    table, a number that is not one), which ends its row stream: the rows before are kept,
+    and `stopped` gets the last row read, for a warning, instead of the whole workbook
+    failing. Memory errors still fail the parse."""
+    number = 0
+    try:
+        for number, row in enumerate(rows, start=1):  # noqa: B007  (read after the loop)
+            yield row
+    except MemoryError:
+        raise
+    except Exception:
+        stopped.append(number)
+
+
 def _worksheet_sections(
     archive: zipfile.ZipFile, sheet: Any, part: str, layout: SheetLayout
-) -> Iterator[Section]:
-    """A worksheet's rows, then what is drawn on it, then the comments on its cells."""
+) -> Iterator[Section | IngestWarning]:
+    """A worksheet's rows, then what is drawn on it, then the comments on its cells; a
+    `sheet_partly_read` warning when a malformed cell stopped its rows."""
     label = " (hidden)" if sheet.sheet_state in HIDDEN_STATES else ""
     # The stored <dimension> may lie ("A1" for a full sheet): read every row.
     sheet.reset_dimensions()
-    yield from _sheet_sections(sheet.title, _row_texts(sheet.iter_rows(min_row=1), layout), label)
+    stopped: list[int] = []
+    rows = _until_malformed(sheet.iter_rows(min_row=1), stopped)
+    yield from _sheet_sections(sheet.title, _row_texts(rows, layout), label)
+    if stopped:
+        yield IngestWarning(
+            "sheet_partly_read",
+            f"Sheet {sheet.title} could be read only to row {stopped[0]}: a cell after it is "
+            "malformed (the workbook was damaged or written wrongly); the rest of the sheet "
+            "is not searchable.",
+        )
     if part:
         drawn = drawing_text(archive, part)
         if drawn:
