@@ -116,7 +116,7 @@ def test_numbers_are_indexed_as_their_format_shows_them(
 def test_general_and_text_formats_keep_the_plain_rendering() -> None:
     assert format_value(42.0, "General") is None
     assert format_value(7, "@") is None
-    assert format_value(0.5, "# ?/?") is None  # fractions: General, never an error
+    assert format_value(0.5, "# ?/") is None  # not understood: General, never an error
     assert format_value(True, "0%") is None
 
 

@@ -149,3 +149,47 @@ def main_part(archive: zipfile.ZipFile, kind: str) -> str:
         if rel_type.endswith(OFFICE_DOCUMENT_REL) and name in archive.namelist():
             return name
     raise ParseFailure(_NOT_A[kind], f"The archive is not a {_NAMES[kind]}.")
+
+
+def paragraphs(element: etree._Element) -> list[str]:
+    """The text of each DrawingML paragraph (`a:p`) under `element`, line breaks kept."""
+    found = []
+    for paragraph in element.iter():
+        if local(paragraph) != "p":
+            continue
+        pieces = []
+        for node in paragraph.iter():
+            name = local(node)
+            if name == "t":
+                pieces.append(node.text or "")
+            elif name == "br":
+                pieces.append("\n")
+        text = "".join(pieces)
+        if text.strip():
+            found.append(text)
+    return found
+
+
+def relationship_id(element: etree._Element, name: str) -> str:
+    """A relationship reference (`r:id`, `r:dm`): a namespaced attribute, unlike `p:sldId`'s
+    own unqualified `id`, so the two are told apart."""
+    for key, value in element.attrib.items():
+        if str(key).startswith("{") and str(key).rpartition("}")[2] == name:
+            return str(value)
+    return ""
+
+
+def first_child(element: etree._Element, *names: str) -> etree._Element | None:
+    """The first child of `element` with one of the local `names`, or None."""
+    for child in element:
+        if local(child) in names:
+            return child
+    return None
+
+
+def number_attribute(value: str | None, default: int) -> int:
+    """An index or order attribute; an odd value orders last instead of failing the file."""
+    try:
+        return int(value or default)
+    except ValueError:
+        return default

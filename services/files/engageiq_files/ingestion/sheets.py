@@ -1,28 +1,40 @@
 """Excel workbooks (.xlsx, .xlsm) with openpyxl in read-only mode (rows are streamed, so a
 large sheet is never held whole). Each sheet's rows become sections, each row as
-"header: value" pairs after the sheet's first non-empty row (its header), located like a
-spreadsheet reference (`Pricing!A2:F26`). What is indexed is what a person sees in Excel
+"header: value" pairs after the sheet's header (its first row of two or more cells; one-cell
+title rows above it are read once), located like a spreadsheet reference
+(`Pricing!A2:F26`). What is indexed is what a person sees in Excel
 (decision 0103):
 
+- Strict OOXML workbooks too (Excel's "Strict Open XML Spreadsheet"), through a transitional
+  copy, since openpyxl reads only the transitional namespaces;
+- workbooks whose styles openpyxl refuses (an empty fill, a font family of 20), through a
+  copy whose stylesheet keeps only the number formats;
 - every row the sheet's XML holds, whatever its `<dimension>` claims (writers that never
   update it make a read-only reader see one cell);
 - values under their number format (`15%`, `00742`, `12.5M`, `1 July 2026`), not the stored
   number (`number_formats.py`);
 - a merged range's value on every row it spans, so each row reads whole;
 - hidden sheets too, labelled `(hidden)` in their location;
-- text boxes and shapes of the sheet's drawing (`Pricing (drawing)`);
-- formulas give their cached values (`data_only`); one Excel never calculated has none, so
-  its formula text is indexed instead and the file carries `formula_without_value`.
+- the comments and notes on cells (`Deals (comments)`, "B2: text" a line);
+- text boxes, shapes and charts of the sheet's drawing (`Pricing (drawing)`), and the chart
+  of a chart sheet (`Summary (chart)`), read as on slides (`charts.py`);
+- formulas give their cached values (`data_only`); one Excel never calculated has none (or,
+  in a workbook marked for recalculation on opening whose formulas all cache `0`, the
+  writer's placeholder), so its formula text is indexed instead and the file carries
+  `formula_without_value`.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
+import tempfile
 import zipfile
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any, Final
+from typing import IO, Any, Final
 
 import openpyxl
 from lxml import etree
@@ -30,23 +42,40 @@ from openpyxl.formula.translate import Translator
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 
-from engageiq_files.ingestion.number_formats import GENERAL, format_value
+from engageiq_files.ingestion.charts import chart_lines
+from engageiq_files.ingestion.number_formats import GENERAL, format_text, format_value, general
 from engageiq_files.ingestion.ooxml import (
     attribute,
     check_package,
     corrupt,
+    first_child,
     local,
+    main_part,
+    paragraphs,
     read_xml,
+    relationship_id,
     relationships,
+    relationships_by_id,
 )
 from engageiq_files.ingestion.sections import IngestWarning, ParseFailure, ParseLimits, Section
 
 ROWS_PER_SECTION: Final = 25
+MAX_TITLE_ROWS: Final = 5
+"""One-cell rows above a sheet's header read as its titles; beyond, the first is the header."""
 MAX_FORMULAS_KEPT: Final = 100_000
 """Formulas without a value remembered per sheet (their text is indexed); beyond, counted."""
 FORMULAS_NAMED: Final = 5
 HIDDEN_STATES: Final = frozenset({"hidden", "veryHidden"})
 _PLAIN_SHEET_NAME: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
+_MAIN: Final = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_STRICT_NAMESPACE: Final = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+_STRICT_URI: Final = re.compile(rb"http://purl\.oclc\.org/ooxml/(\w+)/")
+_TRANSITIONAL_URI: Final = rb"http://schemas.openxmlformats.org/\1/2006/"
+"""Strict OOXML's namespaces and relationship types: `.../ooxml/<area>/<name>` is the
+transitional `http://schemas.openxmlformats.org/<area>/2006/<name>` (ECMA-376 Part 1, §A)."""
+_ESCAPED: Final = re.compile(r"_x([0-9A-Fa-f]{4})_")
+"""OOXML's escape of a character XML cannot hold (`_x000D_` for a carriage return, `_x005F_`
+for an underscore that starts one), ECMA-376 Part 1 §22.9.2.19; openpyxl leaves them."""
 
 
 @dataclass
@@ -62,24 +91,47 @@ class SheetLayout:
     formula_count: int = 0
     first_formulas: list[str] = field(default_factory=list)
     """The cell references of the first few, for the warning."""
+    never_calculated: bool = False
+    """The workbook is recalculated on opening (`fullCalcOnLoad`)."""
+    zeros: list[tuple[str, str]] = field(default_factory=list)
+    """(cell, "=FORMULA") of formulas caching `0` in such a workbook: without a value when
+    no formula of the sheet caches anything else (XlsxWriter's placeholders)."""
+    zero_count: int = 0
+    calculated: bool = False
+    """Some formula of the sheet caches a value other than `0`: the zeros are real."""
 
 
 def cell_text(value: Any) -> str:
+    """A value as Excel's General format shows it: `TRUE`, `0.3` (not 0.30000000000000004),
+    dates in ISO form (`2027-03-14`, the time only when there is one)."""
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return general(value)
+    if isinstance(value, datetime) and value.time() == time():
+        return value.date().isoformat()
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     return str(value)
 
 
+def unescaped(text: str) -> str:
+    """`text` with OOXML's `_xHHHH_` escapes replaced by their characters, left to right, so
+    `_x005F_x000D_` is the literal `_x000D_`."""
+    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
 def shown_text(value: Any, number_format: str = GENERAL) -> str:
-    """A cell's value as Excel shows it under `number_format` (strings as they are)."""
-    if value is None or isinstance(value, str):
-        return cell_text(value)
+    """A cell's value as Excel shows it under `number_format` (strings through the format's
+    text section, `"Account: "@`, escapes resolved)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return format_text(unescaped(value), number_format)
     shown = format_value(value, number_format)
-    return cell_text(value) if shown is None else shown
+    return cell_text(value) if shown is None else shown.strip()
 
 
 def quoted(sheet: str) -> str:
@@ -108,22 +160,44 @@ def _row_text(header: list[str], row: list[str]) -> str:
     return "; ".join(fields)
 
 
+def _filled(cells: list[str]) -> int:
+    return sum(1 for cell in cells if cell.strip())
+
+
+def _header(
+    rows: Iterator[tuple[int, list[str]]],
+) -> tuple[
+    list[tuple[int, list[str]]], tuple[int, list[str]] | None, Iterator[tuple[int, list[str]]]
+]:
+    """(title rows, header row, the rows after it) of a sheet's non-empty rows. The header is
+    the first row of two or more cells; the one-cell rows above it (at most
+    `MAX_TITLE_ROWS`: a report's title, "Prepared by ...") are titles, read once, not labels
+    of every row. A sheet whose first rows all have one cell keeps its first row as the
+    header (a one-column list)."""
+    titles: list[tuple[int, list[str]]] = []
+    for number, row in rows:
+        if _filled(row) >= 2:
+            return titles, (number, row), rows
+        titles.append((number, row))
+        if len(titles) > MAX_TITLE_ROWS:
+            break
+    if not titles:
+        return [], None, rows
+    return [], titles[0], itertools.chain(titles[1:], rows)
+
+
 def _sheet_sections(title: str, rows: Iterator[list[str]], label: str = "") -> Iterator[Section]:
     """Sections of a sheet's rows (texts as shown); `label` (" (hidden)") ends each location."""
-    header: list[str] | None = None
-    header_row = 0
-    lines: list[str] = []
-    first = last = width = 0
-    lead = 1  # the used range's first column (1 = A)
-    for number, row in enumerate(rows, start=1):
-        while row and not row[-1].strip():
-            row.pop()
-        if not row:
-            continue
-        if header is None:
-            header, header_row = row, number
-            lead = next(i for i, v in enumerate(row) if v.strip()) + 1
-            continue
+    numbered = ((n, row) for n, row in enumerate(rows, start=1) if _trimmed(row))
+    titles, found, data = _header(numbered)
+    if found is None:
+        return
+    header_row, header = found
+    lines = [" | ".join(cell for cell in row if cell.strip()) for _, row in titles]
+    first = titles[0][0] if titles else 0
+    last = width = 0
+    lead = min(next(i for i, v in enumerate(row) if v.strip()) for _, row in [*titles, found]) + 1
+    for number, row in data:
         if not lines:
             first = number
         lines.append(_row_text(header, row))
@@ -131,31 +205,36 @@ def _sheet_sections(title: str, rows: Iterator[list[str]], label: str = "") -> I
         if len(lines) == ROWS_PER_SECTION:
             yield Section(reference(title, first, last, width, lead) + label, "\n".join(lines))
             lines, width = [], 0
-    if lines:
+    if lines and last:
         yield Section(reference(title, first, last, width, lead) + label, "\n".join(lines))
-    elif header is not None and header_row:
-        # A sheet with one row: the row itself is the content.
+    elif not last:
+        # A sheet with one row (under its titles, if any): the row itself is the content.
+        lines.append(" | ".join(header))
+        first = first or header_row
         yield Section(
-            reference(title, header_row, header_row, len(header), lead) + label,
-            " | ".join(header),
+            reference(title, first, header_row, len(header), lead) + label, "\n".join(lines)
         )
 
 
-def sheet_layout(archive: zipfile.ZipFile, part: str) -> SheetLayout:
+def _trimmed(row: list[str]) -> bool:
+    """Drops the row's empty trailing cells; whether any cell is left."""
+    while row and not row[-1].strip():
+        row.pop()
+    return bool(row)
+
+
+def sheet_layout(
+    archive: zipfile.ZipFile, part: str, *, never_calculated: bool = False
+) -> SheetLayout:
     """Merged ranges and formulas without a value of the sheet part `part`, streamed (each row
-    is dropped once read, so a large sheet is never held whole)."""
-    layout = SheetLayout()
+    is dropped once read, so a large sheet is never held whole). `never_calculated`: the
+    workbook asks to be recalculated on opening (`fullCalcOnLoad`, what XlsxWriter and
+    openpyxl write); if then every formula of the sheet caches `0`, those are the writer's
+    placeholders (XlsxWriter's default) and count as no value."""
+    layout = SheetLayout(never_calculated=never_calculated)
     shared: dict[str, Translator] = {}
     with archive.open(part) as source:
-        events = etree.iterparse(
-            source,
-            events=("end",),
-            resolve_entities=False,
-            load_dtd=False,
-            no_network=True,
-            huge_tree=False,
-            remove_comments=True,
-        )
+        events = _streamed(source)
         for _, element in events:
             name = local(element)
             if name == "c":
@@ -169,6 +248,11 @@ def sheet_layout(archive: zipfile.ZipFile, part: str) -> SheetLayout:
                 low_col, low_row, _, high_row = range_boundaries(attribute(element, "ref") or "")
                 if low_col and low_row and high_row and high_row > low_row:
                     layout.merges.setdefault(low_row, []).append((low_col, high_row))
+    if layout.zero_count and not layout.calculated:
+        # Every formula of the sheet caches 0: the writer's placeholders, not values.
+        for coordinate, text in layout.zeros:
+            _without_value(layout, coordinate, text)
+        layout.formula_count += layout.zero_count - len(layout.zeros)
     return layout
 
 
@@ -186,8 +270,18 @@ def _note_formula(cell: etree._Element, layout: SheetLayout, shared: dict[str, T
         elif index in shared:
             text = shared[index].translate_formula(coordinate)
     value = next((child for child in cell if local(child) in ("v", "is")), None)
-    if value is not None and "".join(value.itertext()):
-        return
+    cached = "".join(value.itertext()) if value is not None else ""
+    if not cached:
+        _without_value(layout, coordinate, text)
+    elif layout.never_calculated and cached == "0" and attribute(cell, "t") in {None, "n"}:
+        layout.zero_count += 1
+        if len(layout.zeros) < MAX_FORMULAS_KEPT:
+            layout.zeros.append((coordinate, text))
+    else:
+        layout.calculated = True
+
+
+def _without_value(layout: SheetLayout, coordinate: str, text: str) -> None:
     layout.formula_count += 1
     if not coordinate:
         return
@@ -195,6 +289,16 @@ def _note_formula(cell: etree._Element, layout: SheetLayout, shared: dict[str, T
         layout.formulas[coordinate_to_tuple(coordinate)] = text
     if len(layout.first_formulas) < FORMULAS_NAMED:
         layout.first_formulas.append(coordinate)
+
+
+def _number_format(cell: Any) -> str:
+    """A cell's number format, General when its style names none that exists: openpyxl
+    raises for a style index beyond the stylesheet or a format id it does not define, which
+    would otherwise fail the whole workbook for one cell."""
+    try:
+        return str(getattr(cell, "number_format", GENERAL) or GENERAL)
+    except (IndexError, KeyError, TypeError, ValueError):
+        return GENERAL
 
 
 def _row_texts(rows: Iterator[tuple[Any, ...]], layout: SheetLayout) -> Iterator[list[str]]:
@@ -205,10 +309,10 @@ def _row_texts(rows: Iterator[tuple[Any, ...]], layout: SheetLayout) -> Iterator
         row = []
         for column, cell in enumerate(cells, start=1):
             value = getattr(cell, "value", None)
-            if value is None and (number, column) in layout.formulas:
+            if (number, column) in layout.formulas:  # only formulas without a true value
                 row.append(layout.formulas[number, column])
                 continue
-            row.append(shown_text(value, getattr(cell, "number_format", GENERAL) or GENERAL))
+            row.append(shown_text(value, _number_format(cell)))
         for column, last_row in layout.merges.get(number, ()):
             if column <= len(row) and row[column - 1].strip():
                 carried[column] = (last_row, row[column - 1])
@@ -224,27 +328,119 @@ def _row_texts(rows: Iterator[tuple[Any, ...]], layout: SheetLayout) -> Iterator
 
 
 def drawing_text(archive: zipfile.ZipFile, part: str) -> str:
-    """The text of the text boxes and shapes on the sheet part `part` (its drawing parts'
-    `txBody` elements), one paragraph a line; a shape's fallback copy is not read twice."""
-    paragraphs: list[str] = []
+    """The text of what is drawn on the sheet or chart sheet part `part` (its drawing parts),
+    in drawing order: text boxes, shapes and grouped shapes (`txBody`, one paragraph a line)
+    and charts (`c:chart`, `cx:chart`: titles, axis titles, series, as on slides). A shape's
+    `mc:Fallback` copy is not read twice."""
+    lines: list[str] = []
     names = set(archive.namelist())
     for rel_type, name in relationships(archive, part):
-        if not rel_type.endswith("/drawing") or name not in names:
+        if rel_type.endswith("/drawing") and name in names:
+            charts = relationships_by_id(archive, name)
+            _drawn(archive, read_xml(archive, name), charts, lines)
+    return "\n".join(lines)
+
+
+def _drawn(
+    archive: zipfile.ZipFile,
+    root: etree._Element,
+    charts: dict[str, tuple[str, str]],
+    lines: list[str],
+) -> None:
+    # An explicit stack: a hostile drawing may nest groups deeply; and each chart part is read
+    # once, however many frames name it.
+    stack = [root]
+    read: set[str] = set()
+    while stack:
+        element = stack.pop()
+        name = local(element)
+        if name == "Fallback":
             continue
-        root = read_xml(archive, name)
-        for body in root.iter():
-            if local(body) != "txBody":
+        if name == "txBody":
+            lines.extend(text.strip() for text in paragraphs(element))
+            continue
+        if name == "chart":
+            rel_type, target = charts.get(relationship_id(element, "id"), ("", ""))
+            named = rel_type.endswith(("/chart", "/chartEx")) and target in archive.namelist()
+            if named and target not in read:
+                read.add(target)
+                lines.extend(chart_lines(archive, target))
+            continue
+        stack.extend(reversed(element))
+
+
+def comment_text(archive: zipfile.ZipFile, part: str) -> str:
+    """The comments on the cells of the sheet part `part`, "B2: text" a line: threaded
+    comments (Excel 365, replies after their comment) and notes (the legacy comments part).
+    Excel writes a legacy copy of each threaded comment, prefixed "[Threaded comment] Your
+    version of Excel...": a note on a cell that has a thread is that copy and is not read."""
+    threads: list[tuple[str, str]] = []
+    notes: list[tuple[str, str]] = []
+    names = set(archive.namelist())
+    for rel_type, name in relationships(archive, part):
+        if name not in names:
+            continue
+        if rel_type.endswith("/threadedComment"):
+            threads.extend(_comments(archive, name, "threadedComment"))
+        elif rel_type.endswith("/comments"):
+            notes.extend(_comments(archive, name, "comment"))
+    threaded = {ref for ref, _ in threads}
+    lines = [*threads, *((ref, text) for ref, text in notes if ref not in threaded)]
+    return "\n".join(f"{ref}: {unescaped(text).strip()}" for ref, text in lines if text.strip())
+
+
+def _comments(archive: zipfile.ZipFile, part: str, tag: str) -> Iterator[tuple[str, str]]:
+    """(cell, text) of each `tag` element of the comments part `part` (a note's runs, a
+    threaded comment's `text`), streamed: each comment is dropped once read, since a comments
+    part may be as large as the package allows. Phonetic guides (`rPh`) are not text."""
+    with archive.open(part) as source:
+        for _, element in _streamed(source):
+            if local(element) != tag:
                 continue
-            if any(local(a) == "Fallback" for a in body.iterancestors()):
-                continue
-            for paragraph in body:
-                if local(paragraph) == "p":
-                    text = "".join(
-                        t.text or "" for t in paragraph.iter() if local(t) == "t"
-                    ).strip()
-                    if text:
-                        paragraphs.append(text)
-    return "\n".join(paragraphs)
+            body = first_child(element, "text") if tag == "threadedComment" else None
+            text = "".join(
+                body.itertext()
+                if body is not None
+                else (
+                    t.text or ""
+                    for t in element.iter()
+                    if local(t) == "t" and not any(local(a) == "rPh" for a in t.iterancestors())
+                )
+            )
+            yield attribute(element, "ref") or "", text
+            element.clear()
+            parent = element.getparent()
+            while parent is not None and element.getprevious() is not None:
+                del parent[0]
+
+
+def _streamed(source: IO[bytes]) -> Iterator[tuple[str, etree._Element]]:
+    """The project's safe XML reading (no DTD, no entities, no network), element by element."""
+    return etree.iterparse(
+        source,
+        events=("end",),
+        resolve_entities=False,
+        load_dtd=False,
+        no_network=True,
+        huge_tree=False,
+        remove_comments=True,
+    )
+
+
+def chart_sheet_parts(archive: zipfile.ZipFile) -> dict[str, tuple[str, bool]]:
+    """Sheet name -> (part, hidden) of each chart sheet (a sheet that is one chart, no cells),
+    from the workbook part's sheet list (openpyxl reads no chart sheet's state)."""
+    workbook = main_part(archive, "xlsx")
+    rels = relationships_by_id(archive, workbook)
+    parts = {}
+    for sheet in read_xml(archive, workbook).iter():
+        if local(sheet) != "sheet":
+            continue
+        rel_type, name = rels.get(relationship_id(sheet, "id"), ("", ""))
+        if rel_type.endswith("/chartsheet"):
+            hidden = attribute(sheet, "state") in HIDDEN_STATES
+            parts[attribute(sheet, "name") or ""] = (name, hidden)
+    return parts
 
 
 def _formula_warning(count: int, cells: list[str]) -> IngestWarning:
@@ -257,35 +453,194 @@ def _formula_warning(count: int, cells: list[str]) -> IngestWarning:
     )
 
 
-def parse_xlsx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarning]:
-    check_package(path, "xlsx", limits)
+def _chart_sheet_sections(
+    archive: zipfile.ZipFile, title: str, chart_sheets: dict[str, tuple[str, bool]]
+) -> Iterator[Section]:
+    """A chart sheet: no cells, one chart (its title, axes, series)."""
+    part, hidden = chart_sheets.get(title, ("", False))
+    drawn = drawing_text(archive, part) if part in archive.namelist() else ""
+    if drawn:
+        yield Section(f"{title} (chart){' (hidden)' if hidden else ''}", drawn)
+
+
+def _until_malformed(
+    rows: Iterator[tuple[Any, ...]], stopped: list[int]
+) -> Iterator[tuple[Any, ...]]:
+    """`rows` until openpyxl fails on a malformed cell (a shared string index beyond the
+    table, a number that is not one), which ends its row stream: the rows before are kept,
+    and `stopped` gets the last row read, for a warning, instead of the whole workbook
+    failing. Memory errors still fail the parse."""
+    number = 0
+    try:
+        for number, row in enumerate(rows, start=1):  # noqa: B007  (read after the loop)
+            yield row
+    except MemoryError:
+        raise
+    except Exception:
+        stopped.append(number)
+
+
+def _worksheet_sections(
+    archive: zipfile.ZipFile, sheet: Any, part: str, layout: SheetLayout
+) -> Iterator[Section | IngestWarning]:
+    """A worksheet's rows, then what is drawn on it, then the comments on its cells; a
+    `sheet_partly_read` warning when a malformed cell stopped its rows."""
+    label = " (hidden)" if sheet.sheet_state in HIDDEN_STATES else ""
+    # The stored <dimension> may lie ("A1" for a full sheet): read every row.
+    sheet.reset_dimensions()
+    stopped: list[int] = []
+    rows = _until_malformed(sheet.iter_rows(min_row=1), stopped)
+    yield from _sheet_sections(sheet.title, _row_texts(rows, layout), label)
+    if stopped:
+        yield IngestWarning(
+            "sheet_partly_read",
+            f"Sheet {sheet.title} could be read only to row {stopped[0]}: a cell after it is "
+            "malformed (the workbook was damaged or written wrongly); the rest of the sheet "
+            "is not searchable.",
+        )
+    if part:
+        drawn = drawing_text(archive, part)
+        if drawn:
+            yield Section(f"{sheet.title} (drawing){label}", drawn)
+        comments = comment_text(archive, part)
+        if comments:
+            yield Section(f"{sheet.title} (comments){label}", comments)
+
+
+def is_strict(archive: zipfile.ZipFile) -> bool:
+    """Whether the workbook is Strict OOXML (ISO namespaces), which openpyxl cannot read."""
+    with archive.open(main_part(archive, "xlsx")) as part:
+        return _STRICT_NAMESPACE in part.read(4096)
+
+
+def rewritten_copy(
+    archive: zipfile.ZipFile, replaced: dict[str, bytes], *, transitional: bool
+) -> IO[bytes]:
+    """A copy of the package (a temporary file, the caller closes it) with the `replaced`
+    parts' contents swapped, and with `transitional`, every XML part's Strict namespaces
+    (`http://purl.oclc.org/ooxml/spreadsheetml/main`) renamed to the transitional ones they
+    stand for (`http://schemas.openxmlformats.org/spreadsheetml/2006/main`), streamed."""
+    copy = tempfile.TemporaryFile()  # noqa: SIM115  (the caller closes it)
+    try:
+        with zipfile.ZipFile(copy, "w", zipfile.ZIP_STORED) as target:
+            for item in archive.infolist():
+                if item.filename in replaced:
+                    target.writestr(item.filename, replaced[item.filename])
+                    continue
+                renamed = transitional and item.filename.endswith((".xml", ".rels"))
+                with archive.open(item) as source, target.open(item.filename, "w") as sink:
+                    _copied(source, sink, renamed=renamed)
+    except BaseException:
+        copy.close()
+        raise
+    copy.seek(0)
+    return copy
+
+
+def _copied(source: IO[bytes], sink: IO[bytes], *, renamed: bool) -> None:
+    """`source` into `sink` a megabyte at a time, Strict namespaces renamed when `renamed`. A
+    namespace is an attribute's quoted value, so a chunk is cut after its last quote (far
+    enough from its end) and no name is split."""
+    pending = b""
+    while chunk := source.read(1 << 20):
+        if not renamed:
+            sink.write(chunk)
+            continue
+        pending += chunk
+        cut = pending.rfind(b'"', 0, max(len(pending) - 256, 0)) + 1
+        sink.write(_STRICT_URI.sub(_TRANSITIONAL_URI, pending[:cut]))
+        pending = pending[cut:]
+    sink.write(_STRICT_URI.sub(_TRANSITIONAL_URI, pending))
+
+
+def plain_styles(archive: zipfile.ZipFile) -> dict[str, bytes]:
+    """{styles part: a minimal stylesheet} keeping only what is read of the workbook's styles,
+    its number formats (`numFmt`, each cell style's `numFmtId`): openpyxl refuses a whole
+    workbook for a font family of 20 or an empty fill, which other writers produce and Excel
+    shows. Empty when the workbook has no styles part."""
+    workbook = main_part(archive, "xlsx")
+    name = next((n for t, n in relationships(archive, workbook) if t.endswith("/styles")), None)
+    if name is None or name not in archive.namelist():
+        return {}
+    original = read_xml(archive, name)
+    sheet = etree.Element(f"{{{_MAIN}}}styleSheet", nsmap={None: _MAIN})
+    formats = etree.SubElement(sheet, f"{{{_MAIN}}}numFmts")
+    cell_formats: list[str] = []
+    for element in original.iter():
+        if local(element) == "numFmt":
+            etree.SubElement(
+                formats,
+                f"{{{_MAIN}}}numFmt",
+                numFmtId=attribute(element, "numFmtId") or "0",
+                formatCode=attribute(element, "formatCode") or GENERAL,
+            )
+        elif local(element) == "xf":
+            parent = element.getparent()
+            if parent is not None and local(parent) == "cellXfs":
+                cell_formats.append(attribute(element, "numFmtId") or "0")
+    for group, child in (("fonts", "font"), ("borders", "border"), ("cellStyleXfs", "xf")):
+        etree.SubElement(etree.SubElement(sheet, f"{{{_MAIN}}}{group}"), f"{{{_MAIN}}}{child}")
+    fills = etree.SubElement(sheet, f"{{{_MAIN}}}fills")
+    etree.SubElement(etree.SubElement(fills, f"{{{_MAIN}}}fill"), f"{{{_MAIN}}}patternFill")
+    cell_xfs = etree.SubElement(sheet, f"{{{_MAIN}}}cellXfs")
+    for format_id in cell_formats or ["0"]:
+        etree.SubElement(cell_xfs, f"{{{_MAIN}}}xf", numFmtId=format_id, applyNumberFormat="1")
+    normal = etree.SubElement(
+        etree.SubElement(sheet, f"{{{_MAIN}}}cellStyles"), f"{{{_MAIN}}}cellStyle"
+    )
+    normal.attrib.update({"name": "Normal", "xfId": "0", "builtinId": "0"})
+    return {name: etree.tostring(sheet, xml_declaration=True, encoding="UTF-8")}
+
+
+def _opened(path: str, resources: ExitStack) -> tuple[zipfile.ZipFile, Any]:
+    """(package, openpyxl read-only workbook) of the workbook at `path`, through a rewritten
+    copy when openpyxl cannot read it as it is: a Strict workbook, or one whose styles it
+    refuses. Raises ParseFailure `corrupt_xlsx`."""
     # A file object, not the path: openpyxl refuses paths without an Excel extension, and the
     # worker's temporary file has none (the kind was sniffed from the content).
-    with open(path, "rb") as stream, zipfile.ZipFile(path) as archive:
+    stream: IO[bytes] = resources.enter_context(open(path, "rb"))  # noqa: SIM115  (closed by resources)
+    archive = resources.enter_context(zipfile.ZipFile(stream))
+    try:
+        strict = is_strict(archive)
+        if strict:
+            stream = resources.enter_context(rewritten_copy(archive, {}, transitional=True))
+            archive = resources.enter_context(zipfile.ZipFile(stream))
         try:
-            workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
+            return archive, openpyxl.load_workbook(stream, read_only=True, data_only=True)
         except Exception:
-            raise corrupt("xlsx") from None
+            styles = plain_styles(archive)
+            if not styles:
+                raise
+        stream = resources.enter_context(rewritten_copy(archive, styles, transitional=False))
+        archive = resources.enter_context(zipfile.ZipFile(stream))
+        return archive, openpyxl.load_workbook(stream, read_only=True, data_only=True)
+    except Exception:
+        raise corrupt("xlsx") from None
+
+
+def parse_xlsx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarning]:
+    check_package(path, "xlsx", limits)
+    with ExitStack() as resources:
+        archive, workbook = _opened(path, resources)
         try:
-            sheets = workbook.worksheets
+            # Worksheets and chart sheets, in the workbook's order.
+            sheets = [workbook[name] for name in workbook.sheetnames]
+            chart_sheets = chart_sheet_parts(archive)
+            calculation = getattr(workbook, "calculation", None)
+            never_calculated = bool(getattr(calculation, "fullCalcOnLoad", False))
             formula_count = 0
             formula_cells: list[str] = []
             for sheet in sheets[: limits.max_pages]:
                 if not hasattr(sheet, "iter_rows"):
-                    continue  # a chart sheet: no cells
+                    yield from _chart_sheet_sections(archive, sheet.title, chart_sheets)
+                    continue
                 part = str(getattr(sheet, "_worksheet_path", ""))
-                layout = sheet_layout(archive, part) if part else SheetLayout()
-                hidden = sheet.sheet_state in HIDDEN_STATES
-                label = " (hidden)" if hidden else ""
-                # The stored <dimension> may lie ("A1" for a full sheet): read every row.
-                sheet.reset_dimensions()
-                yield from _sheet_sections(
-                    sheet.title, _row_texts(sheet.iter_rows(min_row=1), layout), label
+                layout = (
+                    sheet_layout(archive, part, never_calculated=never_calculated)
+                    if part
+                    else SheetLayout()
                 )
-                if part:
-                    drawn = drawing_text(archive, part)
-                    if drawn:
-                        yield Section(f"{sheet.title} (drawing){label}", drawn)
+                yield from _worksheet_sections(archive, sheet, part, layout)
                 formula_count += layout.formula_count
                 formula_cells += [f"{quoted(sheet.title)}!{c}" for c in layout.first_formulas]
             if formula_count:

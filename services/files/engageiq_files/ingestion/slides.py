@@ -8,8 +8,9 @@ sees is found (decision 0102):
   titles, axis titles, data labels, text boxes drawn on the chart, and each series as
   "name: category value; ..." from the cached data;
 - SmartArt, read from its data model (`dgm:pt` text, parents before children), not from the
-  drawing cache, which PowerPoint may not have written;
-- speaker notes (the notes page's body placeholder);
+  drawing cache, which PowerPoint may not have written; the cache only when the model has
+  no text (some converters write the words there alone);
+- speaker notes (the notes page's body placeholder) and review comments;
   all of which make one section per slide, located "slide N";
 - shapes of the slide layouts and masters that the slides show, except placeholders (their
   text is the prompt, "Click to edit Master title style", or is repeated on the slide
@@ -24,13 +25,18 @@ from typing import Final
 
 from lxml import etree
 
+from engageiq_files.ingestion.charts import chart_lines
 from engageiq_files.ingestion.ooxml import (
     attribute,
     check_package,
     corrupt,
+    first_child,
     local,
     main_part,
+    number_attribute,
+    paragraphs,
     read_xml,
+    relationship_id,
     relationships_by_id,
 )
 from engageiq_files.ingestion.sections import IngestWarning, ParseFailure, ParseLimits, Section
@@ -39,34 +45,9 @@ _SHAPES: Final = frozenset({"sp", "grpSp", "graphicFrame", "cxnSp", "pic", "cont
 # Data model points without text of their own: presentation points and connector transitions.
 _LAYOUT_POINTS: Final = frozenset({"pres", "parTrans", "sibTrans"})
 MASTER_LOCATION: Final = "slide master"
-
-
-def _paragraphs(element: etree._Element) -> list[str]:
-    """The text of each DrawingML paragraph (`a:p`) under `element`, line breaks kept."""
-    found = []
-    for paragraph in element.iter():
-        if local(paragraph) != "p":
-            continue
-        pieces = []
-        for node in paragraph.iter():
-            name = local(node)
-            if name == "t":
-                pieces.append(node.text or "")
-            elif name == "br":
-                pieces.append("\n")
-        text = "".join(pieces)
-        if text.strip():
-            found.append(text)
-    return found
-
-
-def _relationship_id(element: etree._Element, name: str) -> str:
-    """A relationship reference (`r:id`, `r:dm`): a namespaced attribute, unlike `p:sldId`'s
-    own unqualified `id`, so the two are told apart."""
-    for key, value in element.attrib.items():
-        if str(key).startswith("{") and str(key).rpartition("}")[2] == name:
-            return str(value)
-    return ""
+_NOTES_PAGE_FURNITURE: Final = frozenset({"sldImg", "sldNum", "hdr", "ftr", "dt"})
+"""Placeholders of a notes page that are not the notes (the slide image, number, header,
+footer and date)."""
 
 
 def _is_placeholder(shape: etree._Element) -> bool:
@@ -79,138 +60,6 @@ def _is_placeholder(shape: etree._Element) -> bool:
     return False
 
 
-def _points(cache: etree._Element | None) -> tuple[dict[int, str], list[str]]:
-    """(index -> label, labels of outer levels) of a chart's cached data: `c:strCache`,
-    `c:numCache`, `c:multiLvlStrCache` (first level indexed, outer levels listed), or a
-    `cx:strDim`/`cx:numDim`."""
-    if cache is None:
-        return {}, []
-    levels = [e for e in cache.iter() if local(e) == "lvl"] or [cache]
-    indexed: dict[int, str] = {}
-    outer: list[str] = []
-    for depth, level in enumerate(levels):
-        for point in level.iter():
-            if local(point) != "pt":
-                continue
-            text = "".join(v.text or "" for v in point if local(v) == "v") or point.text or ""
-            if not text.strip():
-                continue
-            if depth == 0:
-                indexed[_number(attribute(point, "idx"), len(indexed))] = text.strip()
-            else:
-                outer.append(text.strip())
-    return indexed, outer
-
-
-def _number(value: str | None, default: int) -> int:
-    """An index or order attribute; an odd value orders last instead of failing the file."""
-    try:
-        return int(value or default)
-    except ValueError:
-        return default
-
-
-def _pairs(categories: dict[int, str], values: dict[int, str]) -> str:
-    keys = sorted(set(categories) | set(values))
-    return "; ".join(
-        " ".join(t for t in (categories.get(k, ""), values.get(k, "")) if t) for k in keys
-    )
-
-
-def _child(element: etree._Element, *names: str) -> etree._Element | None:
-    for child in element:
-        if local(child) in names:
-            return child
-    return None
-
-
-class _ChartText:
-    """Lines of text of a chart part (`c:chartSpace` or `cx:chartSpace`), in document order."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.cx_data: dict[str, str] = {}
-        """`cx:data` id -> its points, "category value; ...": a `cx:chartSpace` holds its
-        data before the chart, whose series name it by `cx:dataId`."""
-
-    def finish(self) -> list[str]:
-        """The lines, then any `cx:` data no series named."""
-        return [*self.lines, *(line for line in self.cx_data.values() if line)]
-
-    def visit(self, element: etree._Element) -> None:
-        name = local(element)
-        if name in {"f", "txPr", "extLst", "Fallback"}:
-            return  # formulas (sheet references), text styles, extensions, fallback copies
-        if name == "title":
-            text_part = _child(element, "tx")
-            rich = _child(text_part if text_part is not None else element, "rich")
-            texts = _paragraphs(rich) if rich is not None else self._values(element)
-            self.lines.extend(texts)
-            return
-        if name in {"ser", "series"}:
-            self._series(element)
-            return
-        if name == "data" and any(local(c) in {"strDim", "numDim"} for c in element):
-            self._cx_data(element)
-            return
-        if name == "rich":
-            self.lines.extend(_paragraphs(element))
-            return
-        for child in element:
-            self.visit(child)
-
-    @staticmethod
-    def _values(element: etree._Element) -> list[str]:
-        """Cached strings (`c:v`) not inside formulas: a title or series name from a cell."""
-        return [v.text for v in element.iter() if local(v) == "v" and v.text and v.text.strip()]
-
-    def _series(self, series: etree._Element) -> None:
-        name_part = _child(series, "tx")
-        name = " ".join(self._values(name_part)) if name_part is not None else ""
-        category_part = _child(series, "cat", "xVal")
-        value_part = _child(series, "val", "yVal")
-        categories, outer = _points(category_part)
-        values, _ = _points(value_part)
-        data = _pairs(categories, values)
-        data_id = _child(series, "dataId")
-        if data_id is not None:
-            data = self.cx_data.pop(attribute(data_id, "val") or "", "")
-        line = ": ".join(t for t in (name, data) if t)
-        if outer:
-            line += f" ({', '.join(dict.fromkeys(outer))})"
-        if line.strip():
-            self.lines.append(line)
-        for child in series:
-            if local(child) not in {"tx", "cat", "xVal", "val", "yVal", "dataId"}:
-                self.visit(child)  # data labels with their own text
-
-    def _cx_data(self, data: etree._Element) -> None:
-        categories: dict[int, str] = {}
-        values: dict[int, str] = {}
-        outer: list[str] = []
-        for dimension in data:
-            indexed, more = _points(dimension)
-            if local(dimension) == "strDim" and not categories:
-                categories, outer = indexed, more
-            elif local(dimension) == "numDim" and not values:
-                values = indexed
-        line = _pairs(categories, values)
-        if outer:
-            line += f" ({', '.join(dict.fromkeys(outer))})"
-        self.cx_data[attribute(data, "id") or str(len(self.cx_data))] = line
-
-
-def _chart_lines(archive: zipfile.ZipFile, part: str) -> list[str]:
-    reader = _ChartText()
-    reader.visit(read_xml(archive, part))
-    lines = reader.finish()
-    for rel_type, name in relationships_by_id(archive, part).values():
-        # Text boxes drawn over the chart (`c:userShapes`) live in their own drawing part.
-        if rel_type.endswith("/chartUserShapes") and name in archive.namelist():
-            lines.extend(_paragraphs(read_xml(archive, name)))
-    return lines
-
-
 def _smartart_lines(archive: zipfile.ZipFile, part: str) -> list[str]:
     """Each point's text of a SmartArt data model, parents before children in their order."""
     model = read_xml(archive, part)
@@ -221,12 +70,12 @@ def _smartart_lines(archive: zipfile.ZipFile, part: str) -> list[str]:
         name = local(element)
         if name == "pt" and (attribute(element, "type") or "node") not in _LAYOUT_POINTS:
             model_id = attribute(element, "modelId") or ""
-            body = _child(element, "t")
-            texts[model_id] = "\n".join(_paragraphs(body)) if body is not None else ""
+            body = first_child(element, "t")
+            texts[model_id] = "\n".join(paragraphs(body)) if body is not None else ""
             order.append(model_id)
         elif name == "cxn" and (attribute(element, "type") or "parOf") == "parOf":
             source = attribute(element, "srcId") or ""
-            position = _number(attribute(element, "srcOrd"), 1 << 30)
+            position = number_attribute(attribute(element, "srcOrd"), 1 << 30)
             children.setdefault(source, []).append((position, attribute(element, "destId") or ""))
     lines: list[str] = []
     seen: set[str] = set()
@@ -254,6 +103,9 @@ class _ShapeTree:
         self.placeholders = placeholders
         self.rels = relationships_by_id(archive, part)
         self.texts: list[str] = []
+        self.read: set[str] = set()
+        """Chart and SmartArt parts already read: a hostile slide may name one from thousands
+        of frames."""
 
     def visit(self, element: etree._Element) -> None:
         name = local(element)
@@ -262,30 +114,45 @@ class _ShapeTree:
         if name in _SHAPES and not self.placeholders and _is_placeholder(element):
             return
         if name == "txBody":
-            self.texts.append("\n".join(_paragraphs(element)))
+            self.texts.append("\n".join(paragraphs(element)))
             return
         if name == "tbl":
             for row in element:
                 if local(row) == "tr":
-                    cells = [" ".join(_paragraphs(c)) for c in row if local(c) == "tc"]
+                    cells = [" ".join(paragraphs(c)) for c in row if local(c) == "tc"]
                     self.texts.append(" | ".join(cells))
             return
         if name == "chart":
-            target = self._target(_relationship_id(element, "id"), ("/chart", "/chartEx"))
+            target = self._target(relationship_id(element, "id"), ("/chart", "/chartEx"))
             if target:
-                self.texts.extend(_chart_lines(self.archive, target))
+                self.texts.extend(chart_lines(self.archive, target))
             return
         if name == "relIds":
-            target = self._target(_relationship_id(element, "dm"), ("/diagramData",))
+            target = self._target(relationship_id(element, "dm"), ("/diagramData",))
             if target:
-                self.texts.extend(_smartart_lines(self.archive, target))
+                lines = _smartart_lines(self.archive, target)
+                self.texts.extend(lines or self._smartart_cache(target))
             return
         for child in element:
             self.visit(child)
 
+    def _smartart_cache(self, model_part: str) -> list[str]:
+        """The text of a SmartArt's drawing cache (`dsp:drawing`), for a data model whose
+        points hold none (as some converters write it): named by the model's
+        `dsp:dataModelExt relId`, a relationship of the slide, not of the model."""
+        for element in read_xml(self.archive, model_part).iter():
+            if local(element) == "dataModelExt":
+                drawing = self._target(attribute(element, "relId") or "", ("/diagramDrawing",))
+                if drawing:
+                    return paragraphs(read_xml(self.archive, drawing))
+        return []
+
     def _target(self, rel_id: str, types: tuple[str, ...]) -> str | None:
+        """The part `rel_id` names if it has one of the relationship `types` and is not read
+        yet (then it counts as read)."""
         rel_type, name = self.rels.get(rel_id, ("", ""))
-        if rel_type.endswith(types) and name in self.archive.namelist():
+        if rel_type.endswith(types) and name in self.archive.namelist() and name not in self.read:
+            self.read.add(name)
             return name
         return None
 
@@ -301,15 +168,33 @@ def _shape_texts(
 
 
 def _notes(archive: zipfile.ZipFile, part: str) -> str:
-    """The notes page's body placeholder: not the slide image, number, header or date."""
+    """The text of a notes page: its notes placeholder (`body`, or one without a type, which
+    is an object placeholder, as some generators write it) and any text box added to the
+    page; not the slide image, number, header, footer or date."""
     texts = []
     for shape in read_xml(archive, part).iter():
-        if local(shape) != "sp" or not _is_placeholder(shape):
+        if local(shape) != "sp":
             continue
-        ph = next(e for e in shape.iter() if local(e) == "ph")
-        if attribute(ph, "type") == "body":
-            texts.extend(_paragraphs(shape))
+        ph = next((e for e in shape.iter() if local(e) == "ph"), None)
+        if ph is None or attribute(ph, "type") not in _NOTES_PAGE_FURNITURE:
+            texts.extend(paragraphs(shape))
     return "\n".join(texts)
+
+
+def _comments(archive: zipfile.ZipFile, slide: str) -> list[str]:
+    """The review comments on a slide, replies after their comment: the legacy comments part
+    (`p:cm`, plain `p:text`) and the modern one (PowerPoint 365: `p188:cm` and its replies,
+    DrawingML text)."""
+    found = []
+    for rel_type, name in relationships_by_id(archive, slide).values():
+        if not rel_type.endswith("/comments") or name not in archive.namelist():
+            continue
+        for element in read_xml(archive, name).iter():
+            if local(element) == "text":
+                found.append((element.text or "").strip())
+            elif local(element) == "txBody":
+                found.append("\n".join(paragraphs(element)).strip())
+    return [text for text in found if text]
 
 
 def _shows_master_shapes(root: etree._Element) -> bool:
@@ -331,7 +216,7 @@ def _slide_parts(archive: zipfile.ZipFile, presentation: str) -> list[str]:
     slides = []
     for element in read_xml(archive, presentation).iter():
         if local(element) == "sldId":
-            rel_type, name = rels.get(_relationship_id(element, "id"), ("", ""))
+            rel_type, name = rels.get(relationship_id(element, "id"), ("", ""))
             if rel_type.endswith("/slide") and name in archive.namelist():
                 slides.append(name)
     return slides
@@ -350,6 +235,7 @@ def parse_pptx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarni
                 notes_text = _notes(archive, notes) if notes else ""
                 if notes_text.strip():
                     texts.append(f"Speaker notes: {notes_text}")
+                texts.extend(f"Comment: {comment}" for comment in _comments(archive, slide))
                 yield Section(f"slide {number}", "\n".join(texts))
                 layout = _related(archive, slide, "/slideLayout")
                 if layout and _shows_master_shapes(root):
