@@ -127,6 +127,74 @@ def test_non_western_text_keeps_its_encoding(text: str, codec: str, label: str) 
     assert decode_as(text.encode(codec)) == (text, label)
 
 
+PARAGRAPHS = {
+    "russian-csv": ("Клиент;Сумма\n" + "Иванов;1 234,50\n" * 300, "cp1251"),
+    "bulgarian": (
+        "Здравейте, изпращаме ви ценова оферта за следващата година. Цената на "
+        "потребител е 40 лева на месец.\n",
+        "cp1251",
+    ),
+    "ukrainian": (
+        "Доброго дня! Надсилаємо вам комерційну пропозицію на наступний рік. Вартість "
+        "за користувача становить 400 гривень на місяць.\n",
+        "cp1251",
+    ),
+    "czech": (
+        "Dobrý den, posíláme vám cenovou nabídku na příští rok. Cena za uživatele je "
+        "400 Kč měsíčně, smlouva se uzavírá na dva roky. Prosíme o potvrzení do konce "
+        "měsíce. Děkujeme za spolupráci a přejeme hezký den. Obchodní oddělení.\n",
+        "cp1250",
+    ),
+    "polish": (
+        "Dzień dobry, przesyłamy ofertę cenową na przyszły rok. Cena za użytkownika "
+        "wynosi 40 zł miesięcznie, umowa zawierana jest na dwa lata.\n",
+        "cp1250",
+    ),
+    "turkish": (
+        "Merhaba, gelecek yıl için fiyat teklifimizi gönderiyoruz. Kullanıcı başına "
+        "ücret aylık 40 lira, sözleşme iki yıllıktır. Lütfen ay sonuna kadar "
+        "onaylayınız. İşbirliğiniz için teşekkür ederiz.\n",
+        "cp1254",
+    ),
+    "greek": (
+        "Καλημέρα σας, σας στέλνουμε την προσφορά τιμών για το επόμενο έτος. Η τιμή ανά"
+        " χρήστη είναι 40 ευρώ τον μήνα.\n",
+        "cp1253",
+    ),
+    "hebrew": (
+        "שלום, אנו שולחים לכם הצעת מחיר לשנה הבאה. המחיר למשתמש הוא 40 שקלים לחודש, "
+        "החוזה נחתם לשנתיים.\n",
+        "cp1255",
+    ),
+    "arabic": (
+        "مرحبا، نرسل لكم عرض الأسعار للعام القادم. السعر لكل مستخدم هو 40 دينارا شهريا.\n",
+        "cp1256",
+    ),
+    "icelandic": (
+        "Góðan dag, við sendum ykkur verðtilboð fyrir næsta ár. Verðið á hvern notanda "
+        "er 40 evrur á mánuði og samningurinn er gerður til tveggja ára.\n",
+        "cp1252",
+    ),
+    "german": (
+        "Sehr geehrte Damen und Herren, anbei erhalten Sie unser Preisangebot für das "
+        "nächste Jahr. Der Preis pro Nutzer beträgt 40 € monatlich, der Vertrag läuft "
+        "über zwei Jahre. Mit freundlichen Grüßen, Ihr Vertriebsteam.\n",
+        "cp1252",
+    ),
+    "spanish": (
+        "Buenos días, les enviamos nuestra propuesta de precios para el próximo año. El"
+        " precio por usuario es de 40 € al mes y el contrato se firma por dos años. "
+        "Atentamente, el equipo comercial de España.\n",
+        "cp1252",
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "codec"), PARAGRAPHS.values(), ids=PARAGRAPHS.keys())
+def test_a_paragraph_is_read_in_its_own_code_page(text: str, codec: str) -> None:
+    assert decode_as(text.encode(codec)) == (text, f"windows-{codec.removeprefix('cp')}")
+
+
 @pytest.mark.parametrize(
     "content",
     [

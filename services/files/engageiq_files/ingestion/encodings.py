@@ -37,6 +37,7 @@ import unicodedata
 from typing import Final
 
 from charset_normalizer import CharsetMatches, from_bytes
+from charset_normalizer.utils import is_multi_byte_encoding
 
 _BOMS: Final = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -95,13 +96,15 @@ Windows code pages come first, Hebrew before Cyrillic (Hebrew has a test of its 
 letters end words, while every Hebrew letter is also a Cyrillic one): a CJK reading of a few
 8-bit letters is nearly always valid (any two high bytes make an ideograph), while an 8-bit
 reading of CJK text is not plausible."""
-_MULTI_BYTE: Final = frozenset({"gb18030", "cp932", "big5", "cp949", "euc_jp"})
-"""Ranked among the detector's candidates, never added to them: a CJK text's own encoding is
-always among them, and any CJK encoding reads another's bytes as valid ideographs."""
-_TIE_CHAOS: Final = 0.05
+_TIE_CHAOS: Final = 0.15
+_TIE_CHAOS_MULTI_BYTE: Final = 0.05
 _TIE_COHERENCE: Final = 0.01
 """Two detector scores (chaos, coherence: 0-1) this close are a tie: a French paragraph in
-cp1252 scores chaos 0.025 as cp1252 and 0 as cp1257 (Baltic), both read as "Estonian"."""
+cp1252 scores chaos 0.025 as cp1252 and 0 as cp1257 (Baltic), both read as "Estonian"; a
+Russian CSV 0.11 as cp1251 and 0 as mac_cyrillic. Multi-byte candidates tie more narrowly:
+any CJK encoding reads another's bytes as valid ideographs, so their plausibility cannot
+tell them apart, and the detector's order stands. They are never added to its candidates
+either (a CJK text's own encoding is always among them)."""
 _WORD: Final = re.compile(r"[^\W\d_]+")
 _WORD_INSIDE: Final = re.compile(r"(?<=[^\W\d_])[^\x00-\x7f](?=[^\W\d_])")
 _INSIDE_A_WORD: Final = frozenset("\u2019\u00b7")
@@ -305,11 +308,13 @@ def _likeliest(data: bytes, matches: CharsetMatches, guess: str | None) -> str:
         codecs.lookup(m.encoding).name
         for m in matches
         if best is not None
-        and m.chaos <= best.chaos + _TIE_CHAOS
+        and m.chaos
+        <= best.chaos
+        + (_TIE_CHAOS_MULTI_BYTE if is_multi_byte_encoding(m.encoding) else _TIE_CHAOS)
         and m.coherence >= best.coherence - _TIE_COHERENCE
     ]
     if best is None or best.coherence < _TIE_COHERENCE:
-        candidates += [c for c in COMMON_ENCODINGS if c not in _MULTI_BYTE]
+        candidates += [c for c in COMMON_ENCODINGS if not is_multi_byte_encoding(c)]
     rank = {name: i for i, name in enumerate(COMMON_ENCODINGS)}
     ordered = sorted(dict.fromkeys(candidates), key=lambda c: rank.get(c, len(rank)))
     for codec in ordered:
