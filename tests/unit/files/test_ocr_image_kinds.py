@@ -81,6 +81,14 @@ def camera_photo(orientation: int, turn: Image.Transpose) -> bytes:
     return encoded(upright.transpose(turn), "JPEG", exif=exif.tobytes())
 
 
+def scanner_tiff(orientation: int, turn: Image.Transpose, compression: str) -> bytes:
+    """A TIFF page stored turned (`turn`), with the Orientation tag that tells a viewer how
+    to show it upright, as a copier's scan-to-file writes."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return encoded(slide().transpose(turn), "TIFF", exif=exif, compression=compression)
+
+
 READABLE: dict[str, Callable[[], bytes]] = {
     "sans": lambda: encoded(slide(), "PNG"),
     "serif": lambda: encoded(slide(face="DejaVuSerif.ttf"), "PNG"),
@@ -117,6 +125,11 @@ READABLE: dict[str, Callable[[], bytes]] = {
     "exif-rotated-90": lambda: camera_photo(6, Image.Transpose.ROTATE_90),
     "exif-rotated-270": lambda: camera_photo(8, Image.Transpose.ROTATE_270),
     "exif-upside-down": lambda: camera_photo(3, Image.Transpose.ROTATE_180),
+    "tiff-oriented-90": lambda: scanner_tiff(6, Image.Transpose.ROTATE_90, "raw"),
+    "tiff-oriented-270-lzw": lambda: scanner_tiff(8, Image.Transpose.ROTATE_270, "tiff_lzw"),
+    "tiff-oriented-180-deflate": lambda: scanner_tiff(
+        3, Image.Transpose.ROTATE_180, "tiff_deflate"
+    ),
     "sideways-scan": lambda: encoded(slide().rotate(90, expand=True), "PNG"),
     "upside-down-scan": lambda: encoded(slide().rotate(180), "TIFF"),
     "tiff-group4": lambda: encoded(slide().convert("1"), "TIFF", compression="group4"),

@@ -15,7 +15,7 @@ import time
 import warnings
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from typing import Final
+from typing import BinaryIO, Final
 
 import pytesseract
 from PIL import Image, ImageFile, ImageOps, ImageSequence, ImageStat
@@ -141,16 +141,21 @@ def check_pixels(size: tuple[int, int], limits: ParseLimits) -> None:
         )
 
 
-def open_image(path: str, limits: ParseLimits) -> Image.Image:
-    """The image at `path`, opened (header read, pixels not yet decoded). Raises ParseFailure
-    `image_too_large` (decompression bombs) or `corrupt_image`."""
+def open_image(file: BinaryIO, limits: ParseLimits) -> Image.Image:
+    """The image in `file` (open for reading; the caller closes it), opened (header read,
+    pixels not yet decoded). Raises ParseFailure `image_too_large` (decompression bombs) or
+    `corrupt_image`.
+
+    A file, not its path: given a path, Pillow 13 decodes a TIFF page whose Orientation tag
+    turns it (a copier's sideways scan) at the stored size instead of the turned one, and
+    the pixels come out sheared; given an open file, it turns the page right."""
     # Pillow warns above MAX_IMAGE_PIXELS and raises above twice that; both are refused. The
     # setting is per process, and each parse has its own sandbox process.
     Image.MAX_IMAGE_PIXELS = limits.max_image_pixels
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(path)
+            image = Image.open(file)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ParseFailure(
             "image_too_large", "The image has too many pixels to be read safely."
@@ -236,7 +241,7 @@ def parse_image(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarn
     An image cut short (an upload or a copy that stopped) is read as far as it arrived, with
     a `truncated` warning, when that part holds text."""
     ocr = OcrPages()
-    with open_image(path, limits) as image:
+    with open(path, "rb") as file, open_image(file, limits) as image:
         frames = _FrameReader(ocr, limits)
         yield from frames.read(image)
     if ocr.failed and not ocr.read and not ocr.empty:
