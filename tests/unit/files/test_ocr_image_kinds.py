@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter, Transformation
 
 from engageiq_files.ingestion import ocr
 from engageiq_files.ingestion.parsers import parse_document
@@ -267,3 +267,41 @@ def test_a_sideways_scan_between_text_pages_is_read_and_cited_by_its_page(
     assert "countersigned" in pages["page 2"]
     assert [w.code for w in parsed.warnings] == ["ocr_used"]
     assert "page 2" in parsed.warnings[0].message
+
+
+def stamped_scan(stamp: str, picture: Image.Image) -> bytes:
+    """A one-page PDF: `picture` as an image page (a scan) with `stamp` as its text layer,
+    as a scanning app or copier stamps a footer or watermark onto the page."""
+    scan = PdfWriter(clone_from=io.BytesIO(encoded(picture, "PDF", resolution=200)))
+    scan.pages[0].merge_page(PdfReader(io.BytesIO(pdf_bytes([stamp]))).pages[0])
+    out = io.BytesIO()
+    scan.write(out)
+    return out.getvalue()
+
+
+SCAN = (("Signed renewal appendix", "Countersigned by legal"), (1700, 2200))
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    ["Scanned with CamScanner", "Page 3 of 12 - Confidential - ACME Corporation"],
+    ids=["scanning-app-watermark", "copier-footer"],
+)
+def test_a_scan_with_a_stamped_text_layer_is_still_ocred(tmp_path: Path, stamp: str) -> None:
+    lines, box = SCAN
+    parsed = parse(tmp_path, stamped_scan(stamp, slide(lines, size=60, box=box)))
+    text = text_of(parsed)
+    assert stamp.lower() in text
+    assert "renewal appendix" in text
+    assert [w.code for w in parsed.warnings] == ["ocr_used"]
+
+
+def test_a_text_page_with_a_small_logo_is_not_ocred(tmp_path: Path) -> None:
+    page = PdfWriter(clone_from=io.BytesIO(pdf_bytes(["Pricing for the whole team, per seat"])))
+    logo = PdfReader(io.BytesIO(encoded(slide(("ACME",), box=(200, 80)), "PDF")))
+    page.pages[0].merge_transformed_page(logo.pages[0], Transformation().translate(380, 680))
+    out = io.BytesIO()
+    page.write(out)
+    parsed = parse(tmp_path, out.getvalue())
+    assert text_of(parsed) == "pricing for the whole team, per seat"
+    assert parsed.warnings == []
