@@ -25,6 +25,14 @@ WESTERN_EXPORTS = {
     "de-single-quotes": "‚Gut‘ sagt er\n",
     "fr-apostrophes": "L’offre « Prestige » coûte 1 200 € — œuvre à façon…\n",
     "fr-oe": "Cœur de l'offre : sœur\n",
+    "fr-typographic": (
+        "Voilà, c’est déjà fait — merci beaucoup…\r\nNotes:\r\n"
+        "EngageIQ™ Pro — „Premium“ ‚Gold‘ edition.\r\n"
+    ),
+    "it-typographic": (
+        "Notes:\nPerché la città è più cara? Però è così.\n"
+        "EngageIQ™ Pro — „Premium“ ‚Gold‘ edition.\n"
+    ),
     "fr-long": (
         "Le prix par siège et par mois est payable à réception. L’équipe commerciale "
         "prévoit une remise de 15 % à la signature ; la société s’engage à régler "
@@ -63,6 +71,7 @@ def test_a_short_western_export_reads_as_windows_1252(text: str) -> None:
         ("Café crème, señor Muñoz\n", "latin-1", "windows-1252"),
         ("Prix : 40 €, une œuvre\n", "iso8859-15", "iso8859-15"),
         ("Cœur de l'offre : sœur, 12 €\n", "iso8859-15", "iso8859-15"),
+        ("Artikel;Betrag;Währung\nLizenz;1234,50;€\n", "iso8859-15", "iso8859-15"),
         ("El señor Muñoz — 40 €\n", "utf-8", "utf-8"),
         ("\ufeffEl señor Muñoz — 40 €\n", "utf-8", "utf-8"),
         ("\ufeffName\tCity\nMüller\tMünchen\n", "utf-16-le", "utf-16-le"),
@@ -70,12 +79,16 @@ def test_a_short_western_export_reads_as_windows_1252(text: str) -> None:
         ("Name\tCity\nMüller\tMünchen\n", "utf-16-le", "utf-16-le"),
         ("Name\tCity\nMüller\tMünchen\n", "utf-16-be", "utf-16-be"),
         ("Café crème, señor Muñoz, Größe\n", "mac_roman", "mac-roman"),
+        ("Kunde;Straße;Betrag\nMüller;Hauptstraße 5;1.234,50 €\n", "mac_roman", "mac-roman"),
+        ("Client;Montant\nSociété Générale;12 500,00 €\n", "mac_roman", "mac-roman"),
+        ("Bitte bestätigen Sie den Termin übermorgen.\r\n", "mac_roman", "mac-roman"),
         ("Plain ASCII notes\r\nand nothing else\n", "ascii", "utf-8"),
     ],
     ids=[
         "latin-1",
         "latin-9-euro",
         "latin-9-oe",
+        "latin-9-csv-currency-column",
         "utf-8",
         "utf-8-bom",
         "utf-16-le-bom",
@@ -83,6 +96,9 @@ def test_a_short_western_export_reads_as_windows_1252(text: str) -> None:
         "utf-16-le",
         "utf-16-be",
         "mac-roman",
+        "mac-roman-excel-csv-de",
+        "mac-roman-excel-csv-fr",
+        "mac-roman-one-line",
         "ascii",
     ],
 )

@@ -96,6 +96,9 @@ Windows code pages come first, Hebrew before Cyrillic (Hebrew has a test of its 
 letters end words, while every Hebrew letter is also a Cyrillic one): a CJK reading of a few
 8-bit letters is nearly always valid (any two high bytes make an ideograph), while an 8-bit
 reading of CJK text is not plausible."""
+_DETECTOR_CHAOS: Final = 0.35
+"""charset-normalizer's bound on a candidate's chaos (its default is 0.2): a French text dense
+with „“‚‘…™ scores 0.22 as cp1252 (0.16 as cp1257) and cp1252 was not even offered."""
 _TIE_CHAOS: Final = 0.15
 _TIE_CHAOS_MULTI_BYTE: Final = 0.05
 _TIE_COHERENCE: Final = 0.01
@@ -125,10 +128,10 @@ _HEBREW_POINTS: Final = re.compile(
 """Hebrew writes five letters in a final form at the end of a word and only there; Cyrillic or
 Greek read as cp1255 puts them anywhere, and reads capitals as vowel points that stand
 alone or pile up (a real letter carries at most three)."""
-_LATIN_9_ONLY: Final = re.compile(r"¤(?=\s?\d)|(?<=\d)\s?¤|[¼½¾](?=[^\W\d_])|(?<=[^\W\d_])[¼½¾¦¨¸]")
-"""Where a Windows-1252 reading shows an ISO-8859-15 file: "40 ¤" is "40 €", "s½ur" is
-"sœur", "¦" and "¨" inside a word are "Š" and "š". (Not "´": people type it as an
-apostrophe.)"""
+_LATIN_9_ONLY: Final = re.compile(r"¤|[¼½¾](?=[^\W\d_])|(?<=[^\W\d_])[¼½¾¦¨¸]")
+"""Where a Windows-1252 reading shows an ISO-8859-15 file: "40 ¤" (or a CSV field "¤") is
+"40 €" (nobody writes the generic currency sign), "s½ur" is "sœur", "¦" and "¨" inside a
+word are "Š" and "š". (Not "´": people type it as an apostrophe.)"""
 _ADJACENT_HIGH: Final = re.compile(rb"[\x80-\xff]{2}")
 _EVIDENCE_BYTES: Final = 256 * 1024
 """How much of a file the plausibility of a reading is judged on."""
@@ -287,22 +290,42 @@ def _latin_9(data: bytes) -> bool:
 
 def _prefer_western(data: bytes, guess: str) -> bool:
     """Whether the evidence for `guess` (a detector's guess) is too thin against cp1252."""
-    western = plausible_western(data)
-    if western is None:
+    if plausible_western(data) is None:
         return False
-    if guess in _WESTERN_FAMILY:
-        return True
-    guessed = data.decode(guess, errors="replace")
-    if len(guessed) != len(western):
+    return guess in _WESTERN_FAMILY or _thin(data, guess, WESTERN)
+
+
+def _thin(data: bytes, guess: str, common: str) -> bool:
+    """Whether `data` read as `guess` differs from its reading as `common` (a plausible
+    reading) in at most `THIN_EVIDENCE` characters: too few to prefer a rare code page
+    (mac_turkish, cp850) to a common one that reads almost the same (Mac Roman)."""
+    guessed = _reading(data, guess)
+    reading = _reading(data, common)
+    if guessed is None or reading is None or len(guessed) != len(reading):
         return False  # a multi-byte guess: weighed against the others in `_likeliest`
-    differing = sum(1 for a, b in zip(guessed, western, strict=True) if a != b)
+    differing = sum(1 for a, b in zip(guessed, reading, strict=True) if a != b)
     return differing <= THIN_EVIDENCE
+
+
+def _common_near(data: bytes, guess: str) -> str | None:
+    """The first common single-byte encoding (after cp1252, whose reading is not plausible)
+    whose reading of `data` is plausible and thinly different from `guess`'s, if any."""
+    for common in COMMON_ENCODINGS[1:]:
+        if is_multi_byte_encoding(common) or common == guess:
+            continue
+        text = _reading(data, common)
+        if text is not None and _plausible(text) and _thin(data, guess, common):
+            return common
+    return None
 
 
 def _likeliest(data: bytes, matches: CharsetMatches, guess: str | None) -> str:
     """The encoding among the detector's best-scoring candidates (and, when it found no
     language to tell them apart, the common single-byte encodings) that comes first in
-    `COMMON_ENCODINGS` and reads `data` plausibly; the detector's guess when none does."""
+    `COMMON_ENCODINGS` and reads `data` plausibly; when none does, the first common
+    single-byte encoding that does (the detector drops cp1252 from its candidates on a
+    text dense with typographic quotes and dashes, and offers mac_latin2, whose reading
+    "PerÚ" is not text); the detector's guess when nothing reads plausibly."""
     best = matches.best()
     candidates = [
         codecs.lookup(m.encoding).name
@@ -313,11 +336,12 @@ def _likeliest(data: bytes, matches: CharsetMatches, guess: str | None) -> str:
         + (_TIE_CHAOS_MULTI_BYTE if is_multi_byte_encoding(m.encoding) else _TIE_CHAOS)
         and m.coherence >= best.coherence - _TIE_COHERENCE
     ]
+    common = [c for c in COMMON_ENCODINGS if not is_multi_byte_encoding(c)]
     if best is None or best.coherence < _TIE_COHERENCE:
-        candidates += [c for c in COMMON_ENCODINGS if not is_multi_byte_encoding(c)]
+        candidates += common
     rank = {name: i for i, name in enumerate(COMMON_ENCODINGS)}
     ordered = sorted(dict.fromkeys(candidates), key=lambda c: rank.get(c, len(rank)))
-    for codec in ordered:
+    for codec in [*ordered, *common]:
         text = _reading(data, codec)
         if text is not None and _plausible(text):
             return codec
@@ -347,7 +371,7 @@ def detect_encoding(data: bytes, *, html: bool = False) -> str:
     sample = data[:_EVIDENCE_BYTES]
     if _latin_9(sample):
         return LATIN_9
-    matches = from_bytes(data[: 1024 * 1024])
+    matches = from_bytes(data[: 1024 * 1024], threshold=_DETECTOR_CHAOS)
     best = matches.best()
     guess = None if best is None else codecs.lookup(best.encoding).name
     if guess is not None and guess.startswith(("utf-16", "utf-32")):
@@ -356,7 +380,10 @@ def detect_encoding(data: bytes, *, html: bool = False) -> str:
         guess = None
     if _prefer_western(sample, guess or WESTERN):
         return WESTERN
-    return _likeliest(sample, matches, guess)
+    # A plausible cp1252 reading is weighed in `_likeliest`, before any other common one.
+    western = plausible_western(sample) is not None
+    near = _common_near(sample, guess) if guess is not None and not western else None
+    return near or _likeliest(sample, matches, guess)
 
 
 def decode(data: bytes, *, html: bool = False, complete: bool = True) -> str:
