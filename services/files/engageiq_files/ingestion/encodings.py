@@ -116,6 +116,13 @@ _INSIDE_A_WORD: Final = frozenset("\u2019\u00b7")
 _NOT_TEXT: Final = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd\u2500-\u259f\ue000-\uf8ff]")
 """Control characters, U+FFFD, DOS box drawing and private use: no text file holds these,
 but the wrong code page reads them (cp866 or cp1125 for a Windows Cyrillic file)."""
+_SIGNS: Final = "±¶¼½¾²³¹×÷¬¦¨¯¸¤¢§"
+_SIGN_BY_LETTER: Final = re.compile(
+    rf"[{_SIGNS}](?=[^\W\d_\x00-\x7f])|(?<=[^\W\d_\x00-\x7f])[{_SIGNS}]"
+)
+"""A sign that people write beside digits or spaces ("±5", "½", "§ 3"), touching a letter
+beyond ASCII: Korean in cp949 read as cp1255 gives "±טֳ¶¼צ". (Not "°": Russian writes
+"25°С" with a Cyrillic С.)"""
 _SCRIPTS: Final = frozenset(
     {"LATIN", "CYRILLIC", "GREEK", "HEBREW", "ARABIC", "THAI", "HANGUL", "HALFWIDTH"}
 )
@@ -231,16 +238,24 @@ def _not_hebrew(text: str) -> bool:
     return any(p.search(text) for p in (_HEBREW_FINAL, _HEBREW_NOT_FINAL, _HEBREW_POINTS))
 
 
+def _cjk_mark(char: str) -> bool:
+    """Whether `char` is CJK punctuation or a full-width form ("，", "：", "・"): text written
+    without spaces puts them between letters."""
+    return "\u3000" <= char <= "\u303f" or "\uff00" <= char <= "\uff65" or char == "\u30fb"
+
+
 def _plausible(text: str) -> bool:
     """Whether `text`, one reading of a file's bytes, looks like text people write: no
-    control characters, box drawing or U+FFFD; no symbol inside a word ("Zaż" in cp1250
+    control characters, box drawing or U+FFFD; no sign such as "±" or "¶" touching a letter
+    beyond ASCII; no symbol inside a word ("Zaż" in cp1250
     read as cp1252 is "Za¿"); each word in one script ("Muñoz" in cp1252 read as cp1251 is
     "Muсoz"); Hebrew final letters only at a word's end; no capital after a small letter
     beyond ASCII (KOI8-R read as cp1251: "фБТЙЖ"); and few Latin letters beyond ASCII
     (Cyrillic read as cp1252 is all "Ïðèâåò")."""
-    if _NOT_TEXT.search(text) or _not_hebrew(text):
+    if _NOT_TEXT.search(text) or _SIGN_BY_LETTER.search(text) or _not_hebrew(text):
         return False
-    if any(c not in _INSIDE_A_WORD and not c.isalpha() for c in _WORD_INSIDE.findall(text)):
+    inside = _WORD_INSIDE.findall(text)
+    if any(c not in _INSIDE_A_WORD and not c.isalpha() and not _cjk_mark(c) for c in inside):
         return False
     latin = beyond = 0
     for word in _WORD.findall(text):
@@ -322,11 +337,16 @@ def _common_near(data: bytes, guess: str) -> str | None:
 def _likeliest(data: bytes, matches: CharsetMatches, guess: str | None) -> str:
     """The encoding among the detector's best-scoring candidates (and, when it found no
     language to tell them apart, the common single-byte encodings) that comes first in
-    `COMMON_ENCODINGS` and reads `data` plausibly; when none does, the first common
-    single-byte encoding that does (the detector drops cp1252 from its candidates on a
-    text dense with typographic quotes and dashes, and offers mac_latin2, whose reading
-    "PerÚ" is not text); the detector's guess when nothing reads plausibly."""
+    `COMMON_ENCODINGS` and reads `data` plausibly. Common CJK encodings share one place in
+    that order, the lower chaos first (any of them reads another's bytes as ideographs:
+    Korean "고객" scores 0 as cp949 and 0.04 as gb18030), and rare ones (johab,
+    big5hkscs) come last. When none of those reads plausibly, the first common single-byte
+    encoding that does (the detector can drop cp1252 and offer mac_latin2, whose reading
+    "PerÚ" is not text); then any candidate of the detector's that does; else its guess."""
     best = matches.best()
+    chaos: dict[str, float] = {}
+    for m in matches:
+        chaos.setdefault(codecs.lookup(m.encoding).name, m.chaos)
     candidates = [
         codecs.lookup(m.encoding).name
         for m in matches
@@ -340,8 +360,16 @@ def _likeliest(data: bytes, matches: CharsetMatches, guess: str | None) -> str:
     if best is None or best.coherence < _TIE_COHERENCE:
         candidates += common
     rank = {name: i for i, name in enumerate(COMMON_ENCODINGS)}
-    ordered = sorted(dict.fromkeys(candidates), key=lambda c: rank.get(c, len(rank)))
-    for codec in [*ordered, *common]:
+    cjk = rank["gb18030"]
+
+    def order(codec: str) -> tuple[int, float, int]:
+        place = rank.get(codec, len(rank))
+        if not is_multi_byte_encoding(codec):
+            return (place, 0.0, place)
+        return (cjk if codec in rank else len(rank), chaos.get(codec, 0.0), place)
+
+    ordered = sorted(dict.fromkeys(candidates), key=order)
+    for codec in [*ordered, *common, *chaos]:
         text = _reading(data, codec)
         if text is not None and _plausible(text):
             return codec
