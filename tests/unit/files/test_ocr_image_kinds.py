@@ -7,7 +7,9 @@ hostile files. Each is read (cited by page, with `ocr_used`) or refused with its
 from __future__ import annotations
 
 import io
+import random
 import struct
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -323,3 +325,50 @@ def test_a_text_page_with_a_small_logo_is_not_ocred(tmp_path: Path) -> None:
     parsed = parse(tmp_path, out.getvalue())
     assert text_of(parsed) == "pricing for the whole team, per seat"
     assert parsed.warnings == []
+
+
+def speckled(share: float) -> Image.Image:
+    """A slide scanned with `share` of its pixels flipped to black or white (a fax, a dusty
+    scanner glass)."""
+    image = slide()
+    pixels = image.load()
+    assert pixels is not None
+    noise = random.Random(1)  # noqa: S311  (a repeatable picture, not a secret)
+    for _ in range(int(share * image.width * image.height)):
+        xy = (noise.randrange(image.width), noise.randrange(image.height))
+        pixels[xy] = noise.choice((0, 255))
+    return image
+
+
+@pytest.mark.parametrize("share", [0.08, 0.17], ids=["speckled", "heavily-speckled"])
+def test_a_speckled_scan_is_read(tmp_path: Path, share: float) -> None:
+    text = text_of(parse(tmp_path, encoded(speckled(share), "PNG")))
+    assert "pricing review" in text
+    assert "renewal discount" in text
+
+
+def test_second_looks_at_a_weak_page_stay_inside_its_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    timeouts: list[float] = []
+
+    def slow_and_unsure(image: Image.Image, timeout: float) -> ocr.Recognised:
+        timeouts.append(timeout)
+        time.sleep(0.3)
+        return ocr.Recognised("bl0rry", 20.0)
+
+    monkeypatch.setattr(ocr, "recognise", slow_and_unsure)
+    monkeypatch.setattr(ocr, "upright", lambda image, timeout: image.rotate(90, expand=True))
+    hurried = ParseLimits(
+        max_pages=50,
+        max_text_chars=10_000,
+        max_docx_uncompressed_bytes=1,
+        ocr_page_timeout_seconds=1.0,
+    )
+    parsed = parse(tmp_path, encoded(slide(), "PNG"), hurried)
+    # The first reading has the page's whole timeout, the despeckled one what is left; the
+    # turned one would start with less than MIN_SECOND_LOOK_SECONDS and is not tried.
+    assert len(timeouts) == 2
+    assert timeouts[0] == 1.0
+    assert timeouts[1] <= 0.7
+    assert [w.code for w in parsed.warnings] == ["ocr_used", "ocr_low_confidence"]

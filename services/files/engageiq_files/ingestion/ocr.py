@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Final
 
 import pytesseract
-from PIL import Image, ImageFile, ImageOps, ImageSequence, ImageStat
+from PIL import Image, ImageFile, ImageFilter, ImageOps, ImageSequence, ImageStat
 
 from engageiq_files.ingestion.sections import (
     IngestWarning,
@@ -44,6 +44,8 @@ class Recognised:
     """Mean confidence (0-100) of the words read; None when no word was read."""
 
 
+MIN_SECOND_LOOK_SECONDS: Final = 0.5
+"""Time a second look at a weak page needs left of the page's timeout to be tried."""
 MIN_TURN_CONFIDENCE: Final = 1.0
 """Tesseract's orientation confidence (OSD) above which a weak page is read again turned."""
 
@@ -169,6 +171,27 @@ def open_image(file: BinaryIO, limits: ParseLimits) -> Image.Image:
     return image
 
 
+def _weak(result: Recognised) -> bool:
+    """Whether a reading found no words or only uncertain ones."""
+    return result.confidence is None or result.confidence < LOW_CONFIDENCE
+
+
+def _second_looks(gray: Image.Image, first: Recognised, deadline: float) -> Iterator[Image.Image]:
+    """Other versions of a page whose first reading was weak, most likely first: with
+    speckle removed (a 3x3 median: a fax or a dusty scanner glass hides the letters from
+    Tesseract's layout analysis), then turned upright when Tesseract's orientation
+    detection says it lies sideways or upside down. Nothing for a confident reading."""
+    if not _weak(first):
+        return
+    yield gray.filter(ImageFilter.MedianFilter(3))
+    left = deadline - time.monotonic()
+    if left < MIN_SECOND_LOOK_SECONDS:
+        return
+    turned = upright(gray, left)
+    if turned is not None:
+        yield turned
+
+
 class OcrPages:
     """Collects what OCR did over the pages of one file and turns it into warnings."""
 
@@ -181,22 +204,29 @@ class OcrPages:
 
     def page(self, number: int, image: Image.Image, limits: ParseLimits) -> str:
         """The OCR text of page `number` ("" when none or when the page failed). A blank page
-        is not sent to Tesseract; a page read with low confidence (or not at all) is read
-        again turned upright when OSD says it lies sideways, and the better reading kept."""
+        is not sent to Tesseract; a page read with low confidence (or not at all) gets
+        second looks (`_second_looks`) within the same page timeout, and the most confident
+        reading is kept."""
         gray = for_ocr(image)
         if blank(gray):
             self.empty.append(number)
             return ""
         started = time.monotonic()
-        timeout = limits.ocr_page_timeout_seconds
+        deadline = started + limits.ocr_page_timeout_seconds
         try:
-            result = recognise(gray, timeout)
-            if result.confidence is None or result.confidence < LOW_CONFIDENCE:
-                turned = upright(gray, timeout)
-                if turned is not None:
-                    again = recognise(turned, timeout)
-                    if (again.confidence or 0.0) > (result.confidence or 0.0):
-                        result = again
+            result = recognise(gray, limits.ocr_page_timeout_seconds)
+            for candidate in _second_looks(gray, result, deadline):
+                left = deadline - time.monotonic()
+                if left < MIN_SECOND_LOOK_SECONDS:
+                    break
+                try:
+                    again = recognise(candidate, left)
+                except OcrPageFailed:
+                    break  # out of time for this page: the first reading stands
+                if (again.confidence or 0.0) > (result.confidence or 0.0):
+                    result = again
+                if not _weak(result):
+                    break
         except OcrPageFailed:
             self.failed.append(number)
             return ""
@@ -206,7 +236,7 @@ class OcrPages:
             self.empty.append(number)
             return ""
         self.read.append(number)
-        if result.confidence is not None and result.confidence < LOW_CONFIDENCE:
+        if _weak(result):
             self.low.append(number)
         return result.text
 
