@@ -21,7 +21,7 @@ from engageiq_files.ingestion import ocr
 from engageiq_files.ingestion.parsers import parse_document
 from engageiq_files.ingestion.sections import ParsedDocument, ParseFailure, ParseLimits
 from engageiq_files.uploads.sniffing import UnsupportedFileType, sniff
-from tests.unit.files.support import pdf_bytes
+from tests.unit.files.support import FilesClient, pdf_bytes
 
 LIMITS = ParseLimits(max_pages=50, max_text_chars=1_000_000, max_docx_uncompressed_bytes=1)
 FONTS = Path("/usr/share/fonts/truetype/dejavu")
@@ -372,3 +372,39 @@ def test_second_looks_at_a_weak_page_stay_inside_its_timeout(
     assert timeouts[0] == 1.0
     assert timeouts[1] <= 0.7
     assert [w.code for w in parsed.warnings] == ["ocr_used", "ocr_low_confidence"]
+
+
+def test_a_phone_photo_and_a_transparent_slide_graphic_are_found_by_page(
+    files_client: FilesClient,
+) -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    photo = slide(
+        ("Whiteboard kickoff plan", "Onboarding in March"),
+        mode="RGB",
+        ink=(0, 0, 0),
+        paper=(255, 255, 255),
+    )
+    title = slide(
+        ("Heron pipeline review", "Closed deals this quarter"),
+        mode="RGBA",
+        ink=(255, 255, 255, 255),
+        paper=(255, 255, 255, 0),
+    )
+    uploads = {
+        "whiteboard.jpg": (
+            encoded(photo.transpose(Image.Transpose.ROTATE_90), "JPEG", exif=exif.tobytes()),
+            "image/jpeg",
+        ),
+        "title.png": (encoded(title, "PNG"), "image/png"),
+    }
+    for name, (content, content_type) in uploads.items():
+        record = files_client.ingest("acme", name, content, content_type)
+        assert record["status"] == "ready", record
+        assert [w["code"] for w in record["warnings"]] == ["ocr_used"]
+    for query, name in (
+        ("whiteboard onboarding", "whiteboard.jpg"),
+        ("heron pipeline", "title.png"),
+    ):
+        hits = files_client.search("acme", query)
+        assert (hits[0]["fileName"], hits[0]["location"]) == (name, "page 1")
