@@ -132,6 +132,18 @@ READABLE: dict[str, Callable[[], bytes]] = {
     "tiff-oriented-180-deflate": lambda: scanner_tiff(
         3, Image.Transpose.ROTATE_180, "tiff_deflate"
     ),
+    "small-sideways-jpeg": lambda: encoded(
+        slide(face="DejaVuSansCondensed-Bold.ttf", size=22, box=(352, 179)).rotate(
+            90, expand=True, fillcolor=255
+        ),
+        "JPEG",
+    ),
+    "small-type-upside-down": lambda: encoded(
+        slide(face="DejaVuSerif-Italic.ttf", size=12, ink=255, paper=0, box=(192, 134)).rotate(
+            180, fillcolor=0
+        ),
+        "PNG",
+    ),
     "sideways-scan": lambda: encoded(slide().rotate(90, expand=True), "PNG"),
     "upside-down-scan": lambda: encoded(slide().rotate(180), "TIFF"),
     "tiff-group4": lambda: encoded(slide().convert("1"), "TIFF", compression="group4"),

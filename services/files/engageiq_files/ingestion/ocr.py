@@ -46,8 +46,9 @@ class Recognised:
 
 MIN_SECOND_LOOK_SECONDS: Final = 0.5
 """Time a second look at a weak page needs left of the page's timeout to be tried."""
-MIN_TURN_CONFIDENCE: Final = 1.0
-"""Tesseract's orientation confidence (OSD) above which a weak page is read again turned."""
+SMALL_IMAGE_PIXELS: Final = 1_000_000
+"""A weak page at most this large (a screenshot crop, a thumbnail) is also read at twice its
+size, and turned every way rather than as orientation detection suggests."""
 
 
 class OcrPageFailed(Exception):
@@ -90,15 +91,17 @@ def recognise(image: Image.Image, timeout: float) -> Recognised:
 
 
 def upright(image: Image.Image, timeout: float) -> Image.Image | None:
-    """`image` turned upright when Tesseract's orientation detection (OSD) is confident it
-    lies sideways or upside down (a scan fed the wrong way, a photo without EXIF); None when
-    it is upright, has too little text to tell, or OSD fails."""
+    """`image` turned upright as Tesseract's orientation detection (OSD) suggests (a scan fed
+    the wrong way, a photo without EXIF); None when it finds the image upright, has too
+    little text to tell, or fails. Its confidence is not trusted either way: on a small
+    sideways slide it was 0.25 for the right turn, so the caller reads the turned image and
+    keeps whichever reading is more confident."""
     try:
         osd = pytesseract.image_to_osd(image, timeout=timeout, output_type=pytesseract.Output.DICT)
     except (RuntimeError, pytesseract.TesseractError):
         return None  # "Too few characters": nothing to turn
     turn = int(osd.get("rotate", 0)) % 360
-    if turn == 0 or float(osd.get("orientation_conf", 0.0)) < MIN_TURN_CONFIDENCE:
+    if turn == 0:
         return None
     # OSD's `rotate` is clockwise; Pillow's rotate is counter-clockwise.
     return image.rotate(-turn, expand=True)
@@ -179,11 +182,20 @@ def _weak(result: Recognised) -> bool:
 def _second_looks(gray: Image.Image, first: Recognised, deadline: float) -> Iterator[Image.Image]:
     """Other versions of a page whose first reading was weak, most likely first: with
     speckle removed (a 3x3 median: a fax or a dusty scanner glass hides the letters from
-    Tesseract's layout analysis), then turned upright when Tesseract's orientation
-    detection says it lies sideways or upside down. Nothing for a confident reading."""
+    Tesseract's layout analysis); then turned upright. A large page is turned as Tesseract's
+    orientation detection suggests; a small one (a screenshot crop, a thumbnail: too few
+    letters for that detection) is read at twice its size (Tesseract misreads letters under
+    about 20 pixels) and in each of the other three orientations. Nothing for a confident
+    reading; the caller stops once a reading is confident or the page's time is up."""
     if not _weak(first):
         return
     yield gray.filter(ImageFilter.MedianFilter(3))
+    if gray.width * gray.height <= SMALL_IMAGE_PIXELS:
+        larger = gray.resize((gray.width * 2, gray.height * 2), Image.Resampling.LANCZOS)
+        yield larger
+        for angle in (180, 90, 270):
+            yield larger.rotate(angle, expand=True)
+        return
     left = deadline - time.monotonic()
     if left < MIN_SECOND_LOOK_SECONDS:
         return
