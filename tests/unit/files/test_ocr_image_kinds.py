@@ -339,10 +339,10 @@ def test_a_text_page_with_a_small_logo_is_not_ocred(tmp_path: Path) -> None:
     assert parsed.warnings == []
 
 
-def speckled(share: float) -> Image.Image:
+def speckled(share: float, size: int = 40, box: tuple[int, int] = (1200, 300)) -> Image.Image:
     """A slide scanned with `share` of its pixels flipped to black or white (a fax, a dusty
     scanner glass)."""
-    image = slide()
+    image = slide(size=size, box=box)
     pixels = image.load()
     assert pixels is not None
     noise = random.Random(1)  # noqa: S311  (a repeatable picture, not a secret)
@@ -352,9 +352,15 @@ def speckled(share: float) -> Image.Image:
     return image
 
 
-@pytest.mark.parametrize("share", [0.08, 0.17], ids=["speckled", "heavily-speckled"])
-def test_a_speckled_scan_is_read(tmp_path: Path, share: float) -> None:
-    text = text_of(parse(tmp_path, encoded(speckled(share), "PNG")))
+@pytest.mark.parametrize(
+    ("share", "size", "box"),
+    [(0.08, 40, (1200, 300)), (0.17, 40, (1200, 300)), (0.17, 90, (2600, 700))],
+    ids=["speckled", "heavily-speckled", "large-heavily-speckled"],
+)
+def test_a_speckled_scan_is_read(
+    tmp_path: Path, share: float, size: int, box: tuple[int, int]
+) -> None:
+    text = text_of(parse(tmp_path, encoded(speckled(share, size, box), "PNG")))
     assert "pricing review" in text
     assert "renewal discount" in text
 

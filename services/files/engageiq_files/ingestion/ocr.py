@@ -180,28 +180,32 @@ def _weak(result: Recognised) -> bool:
 
 
 def _second_looks(gray: Image.Image, first: Recognised, deadline: float) -> Iterator[Image.Image]:
-    """Other versions of a page whose first reading was weak, most likely first: with
-    speckle removed (a 3x3 median: a fax or a dusty scanner glass hides the letters from
-    Tesseract's layout analysis); then turned upright. A large page is turned as Tesseract's
-    orientation detection suggests; a small one (a screenshot crop, a thumbnail: too few
-    letters for that detection) is read at twice its size (Tesseract misreads letters under
-    about 20 pixels) and in each of the other three orientations. Nothing for a confident
-    reading; the caller stops once a reading is confident or the page's time is up."""
+    """Other versions of a page whose first reading was weak, most likely first. A small page
+    (a screenshot crop, a thumbnail) with speckle removed (a 3x3 median: a fax or a dusty
+    scanner glass hides the letters from Tesseract's layout analysis), at twice its size
+    (Tesseract misreads letters under about 20 pixels), and in each other orientation (too
+    few letters for orientation detection). A large page turned as Tesseract's orientation
+    detection suggests (cheap beside a reading), then with speckle removed. Nothing for a
+    confident reading; the caller stops once a reading is confident or the page's time is
+    up."""
     if not _weak(first):
         return
-    yield gray.filter(ImageFilter.MedianFilter(3))
     if gray.width * gray.height <= SMALL_IMAGE_PIXELS:
+        yield _despeckled(gray)
         larger = gray.resize((gray.width * 2, gray.height * 2), Image.Resampling.LANCZOS)
         yield larger
         for angle in (180, 90, 270):
             yield larger.rotate(angle, expand=True)
         return
     left = deadline - time.monotonic()
-    if left < MIN_SECOND_LOOK_SECONDS:
-        return
-    turned = upright(gray, left)
+    turned = upright(gray, left) if left >= MIN_SECOND_LOOK_SECONDS else None
     if turned is not None:
         yield turned
+    yield _despeckled(gray)
+
+
+def _despeckled(gray: Image.Image) -> Image.Image:
+    return gray.filter(ImageFilter.MedianFilter(3))
 
 
 class OcrPages:
