@@ -15,10 +15,10 @@ import time
 import warnings
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from typing import Final
+from typing import BinaryIO, Final
 
 import pytesseract
-from PIL import Image, ImageSequence
+from PIL import Image, ImageFile, ImageFilter, ImageOps, ImageSequence, ImageStat
 
 from engageiq_files.ingestion.sections import (
     IngestWarning,
@@ -28,8 +28,11 @@ from engageiq_files.ingestion.sections import (
     page_list,
 )
 
-LANGUAGES: Final = "eng+deu+fra+spa"
-"""Tesseract's language data used for every page: English, German, French, Spanish."""
+LANGUAGES: Final = "fra+spa+deu+eng"
+"""Tesseract's language data used for every page: French, Spanish, German, English. The
+first is Tesseract's main model: with English first, "für" and "Bestätigung" lost their
+umlauts; this order read the most words of a French, Spanish, German and English set (the
+English words all the same)."""
 LOW_CONFIDENCE: Final = 60.0
 """Mean word confidence (0-100) below which a page gets `ocr_low_confidence`."""
 
@@ -39,6 +42,13 @@ class Recognised:
     text: str
     confidence: float | None
     """Mean confidence (0-100) of the words read; None when no word was read."""
+
+
+MIN_SECOND_LOOK_SECONDS: Final = 0.5
+"""Time a second look at a weak page needs left of the page's timeout to be tried."""
+SMALL_IMAGE_PIXELS: Final = 1_000_000
+"""A weak page at most this large (a screenshot crop, a thumbnail) is also read at twice its
+size, and turned every way rather than as orientation detection suggests."""
 
 
 class OcrPageFailed(Exception):
@@ -80,6 +90,49 @@ def recognise(image: Image.Image, timeout: float) -> Recognised:
     return Recognised(text, mean)
 
 
+def upright(image: Image.Image, timeout: float) -> Image.Image | None:
+    """`image` turned upright as Tesseract's orientation detection (OSD) suggests (a scan fed
+    the wrong way, a photo without EXIF); None when it finds the image upright, has too
+    little text to tell, or fails. Its confidence is not trusted either way: on a small
+    sideways slide it was 0.25 for the right turn, so the caller reads the turned image and
+    keeps whichever reading is more confident."""
+    try:
+        osd = pytesseract.image_to_osd(image, timeout=timeout, output_type=pytesseract.Output.DICT)
+    except (RuntimeError, pytesseract.TesseractError):
+        return None  # "Too few characters": nothing to turn
+    turn = int(osd.get("rotate", 0)) % 360
+    if turn == 0:
+        return None
+    # OSD's `rotate` is clockwise; Pillow's rotate is counter-clockwise.
+    return image.rotate(-turn, expand=True)
+
+
+def for_ocr(image: Image.Image) -> Image.Image:
+    """`image` as Tesseract should see it: upright by its EXIF orientation (a phone photo is
+    stored as the sensor saw it), and greyscale with any transparency flattened onto a
+    background that contrasts with the ink. A slide graphic is often black or white text on
+    a transparent background, whose hidden colour is usually black: converted naively,
+    black text on transparent black becomes black on black."""
+    image = ImageOps.exif_transpose(image)
+    transparent = image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info
+    )
+    if not transparent:
+        return image.convert("L")
+    luminance, alpha = image.convert("LA").split()
+    if alpha.getextrema()[1] == 0:
+        return Image.new("L", image.size, 255)  # fully transparent: nothing drawn
+    ink = ImageStat.Stat(luminance, mask=alpha).mean[0]
+    paper = Image.new("L", image.size, 255 if ink < 128 else 0)
+    return Image.composite(luminance, paper, alpha)
+
+
+def blank(image: Image.Image) -> bool:
+    """Whether every pixel of greyscale `image` has the same value: no text to recognise."""
+    low, high = image.getextrema()
+    return bool(low == high)
+
+
 def check_pixels(size: tuple[int, int], limits: ParseLimits) -> None:
     """Raise ParseFailure `image_too_large` when an image of `size` (width, height) holds
     more than `limits.max_image_pixels`: decoding it could need gigabytes (a few-KB PNG can
@@ -93,16 +146,21 @@ def check_pixels(size: tuple[int, int], limits: ParseLimits) -> None:
         )
 
 
-def open_image(path: str, limits: ParseLimits) -> Image.Image:
-    """The image at `path`, opened (header read, pixels not yet decoded). Raises ParseFailure
-    `image_too_large` (decompression bombs) or `corrupt_image`."""
+def open_image(file: BinaryIO, limits: ParseLimits) -> Image.Image:
+    """The image in `file` (open for reading; the caller closes it), opened (header read,
+    pixels not yet decoded). Raises ParseFailure `image_too_large` (decompression bombs) or
+    `corrupt_image`.
+
+    A file, not its path: given a path, Pillow 13 decodes a TIFF page whose Orientation tag
+    turns it (a copier's sideways scan) at the stored size instead of the turned one, and
+    the pixels come out sheared; given an open file, it turns the page right."""
     # Pillow warns above MAX_IMAGE_PIXELS and raises above twice that; both are refused. The
     # setting is per process, and each parse has its own sandbox process.
     Image.MAX_IMAGE_PIXELS = limits.max_image_pixels
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(path)
+            image = Image.open(file)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ParseFailure(
             "image_too_large", "The image has too many pixels to be read safely."
@@ -116,6 +174,40 @@ def open_image(path: str, limits: ParseLimits) -> Image.Image:
     return image
 
 
+def _weak(result: Recognised) -> bool:
+    """Whether a reading found no words or only uncertain ones."""
+    return result.confidence is None or result.confidence < LOW_CONFIDENCE
+
+
+def _second_looks(gray: Image.Image, first: Recognised, deadline: float) -> Iterator[Image.Image]:
+    """Other versions of a page whose first reading was weak, most likely first. A small page
+    (a screenshot crop, a thumbnail) with speckle removed (a 3x3 median: a fax or a dusty
+    scanner glass hides the letters from Tesseract's layout analysis), at twice its size
+    (Tesseract misreads letters under about 20 pixels), and in each other orientation (too
+    few letters for orientation detection). A large page turned as Tesseract's orientation
+    detection suggests (cheap beside a reading), then with speckle removed. Nothing for a
+    confident reading; the caller stops once a reading is confident or the page's time is
+    up."""
+    if not _weak(first):
+        return
+    if gray.width * gray.height <= SMALL_IMAGE_PIXELS:
+        yield _despeckled(gray)
+        larger = gray.resize((gray.width * 2, gray.height * 2), Image.Resampling.LANCZOS)
+        yield larger
+        for angle in (180, 90, 270):
+            yield larger.rotate(angle, expand=True)
+        return
+    left = deadline - time.monotonic()
+    turned = upright(gray, left) if left >= MIN_SECOND_LOOK_SECONDS else None
+    if turned is not None:
+        yield turned
+    yield _despeckled(gray)
+
+
+def _despeckled(gray: Image.Image) -> Image.Image:
+    return gray.filter(ImageFilter.MedianFilter(3))
+
+
 class OcrPages:
     """Collects what OCR did over the pages of one file and turns it into warnings."""
 
@@ -127,10 +219,30 @@ class OcrPages:
         self.seconds = 0.0
 
     def page(self, number: int, image: Image.Image, limits: ParseLimits) -> str:
-        """The OCR text of page `number` ("" when none or when the page failed)."""
+        """The OCR text of page `number` ("" when none or when the page failed). A blank page
+        is not sent to Tesseract; a page read with low confidence (or not at all) gets
+        second looks (`_second_looks`) within the same page timeout, and the most confident
+        reading is kept."""
+        gray = for_ocr(image)
+        if blank(gray):
+            self.empty.append(number)
+            return ""
         started = time.monotonic()
+        deadline = started + limits.ocr_page_timeout_seconds
         try:
-            result = recognise(image, limits.ocr_page_timeout_seconds)
+            result = recognise(gray, limits.ocr_page_timeout_seconds)
+            for candidate in _second_looks(gray, result, deadline):
+                left = deadline - time.monotonic()
+                if left < MIN_SECOND_LOOK_SECONDS:
+                    break
+                try:
+                    again = recognise(candidate, left)
+                except OcrPageFailed:
+                    break  # out of time for this page: the first reading stands
+                if (again.confidence or 0.0) > (result.confidence or 0.0):
+                    result = again
+                if not _weak(result):
+                    break
         except OcrPageFailed:
             self.failed.append(number)
             return ""
@@ -140,7 +252,7 @@ class OcrPages:
             self.empty.append(number)
             return ""
         self.read.append(number)
-        if result.confidence is not None and result.confidence < LOW_CONFIDENCE:
+        if _weak(result):
             self.low.append(number)
         return result.text
 
@@ -171,10 +283,13 @@ class OcrPages:
 def parse_image(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarning]:
     """OCR of every frame (page) of a PNG, JPEG or TIFF, as `page N` sections, at most
     `limits.max_ocr_pages` pages and `limits.ocr_budget_seconds` of OCR. An image in which
-    OCR finds no text yields only a `no_text_found` warning: the file is `ready`, not failed."""
+    OCR finds no text yields only a `no_text_found` warning: the file is `ready`, not failed.
+    An image cut short (an upload or a copy that stopped) is read as far as it arrived, with
+    a `truncated` warning, when that part holds text."""
     ocr = OcrPages()
-    with open_image(path, limits) as image:
-        count, done = yield from _read_frames(image, ocr, limits)
+    with open(path, "rb") as file, open_image(file, limits) as image:
+        frames = _FrameReader(ocr, limits)
+        yield from frames.read(image)
     if ocr.failed and not ocr.read and not ocr.empty:
         raise ParseFailure(
             "ocr_failed", "Text recognition (OCR) could not finish on this image in time."
@@ -182,44 +297,84 @@ def parse_image(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarn
     yield from ocr.warnings()
     if ocr.empty and not ocr.read and not ocr.failed:
         yield IngestWarning("no_text_found", "No text was found in the image.")
-    if done < count:
+    if frames.cut_short:
         yield IngestWarning(
             "truncated",
-            f"Only the first {done} of {count} pages were read; "
-            f"pages {done + 1}-{count} are not searchable.",
+            f"The file ends early, inside page {page_list(frames.cut_short)}; only the part "
+            "of the picture that arrived was read.",
         )
-
-
-def _read_frames(
-    image: Image.Image, ocr: OcrPages, limits: ParseLimits
-) -> Generator[Section | IngestWarning, None, tuple[int, int]]:
-    """Yields the sections of `image`'s frames; returns (frames in the file, frames read)."""
-    count = done = 0
-    try:
-        count = getattr(image, "n_frames", 1)
-        for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
-            if number > limits.max_ocr_pages or ocr.over_budget(limits):
-                break
-            # A later TIFF page can be far larger than the first, which Pillow checked.
-            check_pixels(frame.size, limits)
-            frame.load()
-            text = ocr.page(number, frame, limits)
-            done = number
-            if text:
-                yield Section(f"page {number}", text)
-    except ParseFailure:
-        raise
-    except MemoryError:
-        raise
-    except Exception:
-        # Pillow's decoders raise many types (OSError, SyntaxError, struct.error, ...) on
-        # Truncated or corrupt pixel data: what was read so far stays, if anything.
-        if not ocr.read and not ocr.empty:
-            raise ParseFailure(
-                "corrupt_image", "The image is damaged or not a valid image."
-            ) from None
+    if frames.done < frames.count:
         yield IngestWarning(
-            "pages_skipped",
-            f"The image is damaged after page {done}; the rest is not searchable.",
+            "truncated",
+            f"Only the first {frames.done} of {frames.count} pages were read; "
+            f"pages {frames.done + 1}-{frames.count} are not searchable.",
         )
-    return count, done
+
+
+class _FrameReader:
+    """Reads the frames (pages) of one image: how many it has, how many were read, and which
+    were cut short by the end of the file."""
+
+    def __init__(self, ocr: OcrPages, limits: ParseLimits) -> None:
+        self.ocr = ocr
+        self.limits = limits
+        self.count = 0
+        self.done = 0
+        self.cut_short: list[int] = []
+
+    def read(self, image: Image.Image) -> Generator[Section | IngestWarning, None, None]:
+        """Yields the sections of `image`'s frames."""
+        ocr, limits = self.ocr, self.limits
+        try:
+            self.count = getattr(image, "n_frames", 1)
+            for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
+                if number > limits.max_ocr_pages or ocr.over_budget(limits):
+                    break
+                # A later TIFF page can be far larger than the first, which Pillow checked.
+                check_pixels(frame.size, limits)
+                text = ocr.page(number, self._load(number, frame), limits)
+                self.done = number
+                if text:
+                    yield Section(f"page {number}", text)
+        except ParseFailure:
+            raise
+        except MemoryError:
+            raise
+        except Exception:
+            # Pillow's decoders raise many types (OSError, SyntaxError, struct.error, ...) on
+            # corrupt pixel data: what was read so far stays, if anything.
+            if not ocr.read and not ocr.empty:
+                raise ParseFailure(
+                    "corrupt_image", "The image is damaged or not a valid image."
+                ) from None
+            yield IngestWarning(
+                "pages_skipped",
+                f"The image is damaged after page {self.done}; the rest is not searchable.",
+            )
+        if self.cut_short and not ocr.read:
+            # What arrived holds no text: most likely a header and little else.
+            raise ParseFailure("corrupt_image", "The image is damaged or not a valid image.")
+
+    def _load(self, number: int, frame: Image.Image) -> Image.Image:
+        """`frame` with its pixels decoded. A frame whose data ends early is decoded as far as
+        it goes, noted in `cut_short`, and cropped above the rows that never arrived (Pillow
+        leaves them black, and a black block hides the text above it from Tesseract's page
+        layout). Other damage raises."""
+        try:
+            frame.load()
+            return frame
+        except OSError as exc:
+            if "truncated" not in str(exc):
+                raise
+            # Pillow's switch is per process; each parse has its own sandbox process, and it
+            # is switched off again at once.
+            ImageFile.LOAD_TRUNCATED_IMAGES = True
+            try:
+                frame.load()
+            finally:
+                ImageFile.LOAD_TRUNCATED_IMAGES = False
+            self.cut_short.append(number)
+            arrived = frame.convert("L").getbbox()
+            if arrived is None:
+                return frame
+            return frame.crop((0, 0, frame.width, arrived[3]))

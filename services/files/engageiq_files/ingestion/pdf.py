@@ -1,6 +1,7 @@
 """PDF text with pypdf, page by page. A page pypdf cannot read is skipped and named in a
 `pages_skipped` warning; pages beyond the page cap give a `truncated` warning. A page without
-a text layer (or with almost none: a scan, an image) is rendered with PDFium and OCRed
+a text layer (or with almost none: a scan, an image, or a scan with a stamp) is rendered with
+PDFium and OCRed
 (`ocr.py`, at most `max_ocr_pages` of them, `ocr_used`); one still without text gives
 `pages_without_text`. Only a PDF with no readable page fails."""
 
@@ -27,6 +28,12 @@ from engageiq_files.ingestion.sections import (
 MIN_TEXT_LAYER_CHARS: Final = 20
 """A page whose text layer has fewer non-space characters than this (none, or a page number
 stamped on a scan) is OCRed."""
+STAMP_CHARS: Final = 100
+"""A page whose text layer has fewer non-space characters than this, drawn over an image that
+covers most of the page, is a scan with a stamp (a copier's footer, "Scanned with
+CamScanner"): it is OCRed too, and its text layer kept before the OCR text."""
+SCAN_COVERAGE: Final = 0.5
+"""Share of the page one image must cover for the page to count as a scan."""
 OCR_DPI: Final = 300
 """Rendering resolution of a page for OCR: Tesseract reads best at about 300 dpi."""
 
@@ -44,14 +51,14 @@ class _ScannedPages:
         self.ocr = OcrPages()
 
     def text_of(self, number: int, page: PageObject, text: str) -> str:
-        """The text of page `number`: its text layer `text`, or the OCR text when the page
+        """The text of page `number`: its text layer `text`; or the OCR text when the page
         has no text layer, or almost none beside an image (a scan with a stamped page
-        number), and OCR reads more; OCR stops at the page cap and time budget."""
+        number), and OCR reads more; or the layer followed by the OCR text when the layer
+        is a stamp on a scan (`STAMP_CHARS`). OCR stops at the page cap and time budget."""
         visible = len("".join(text.split()))
-        if visible >= MIN_TEXT_LAYER_CHARS or (visible and not _has_image(page)):
+        if not self._needs_ocr(number, page, visible):
             return text
-        if self.tried >= self._limits.max_ocr_pages or self.ocr.over_budget(self._limits):
-            return text
+        stamp = visible >= MIN_TEXT_LAYER_CHARS
         image = self._render(number - 1)
         if image is None:
             return text
@@ -63,31 +70,72 @@ class _ScannedPages:
             # its scanned pages are named in `pages_without_text`.
             self._broken = True
             return text
-        return recognised if recognised.strip() else text
+        if not recognised.strip():
+            return text
+        return f"{text.strip()}\n{recognised}" if stamp else recognised
 
-    def _render(self, index: int) -> Image.Image | None:
-        """Page `index` (0-based) in greyscale at OCR_DPI, scaled down to at most
-        `max_image_pixels` (a huge page size must not become a huge bitmap); None when PDFium
-        cannot open or render it."""
+    def _needs_ocr(self, number: int, page: PageObject, visible: int) -> bool:
+        """Whether page `number`, whose text layer has `visible` non-space characters, is
+        to be OCRed (see `text_of`), within the page cap and time budget."""
+        if visible >= STAMP_CHARS or (visible and not _has_image(page)):
+            return False
+        if self.tried >= self._limits.max_ocr_pages or self.ocr.over_budget(self._limits):
+            return False
+        return visible < MIN_TEXT_LAYER_CHARS or self._scanned(number - 1)
+
+    def _open_page(self, index: int) -> pypdfium2.PdfPage | None:
+        """Page `index` (0-based) opened with PDFium (the caller closes it), or None when
+        PDFium cannot open the document."""
         if self._broken:
             return None
         try:
             if self._document is None:
                 self._document = pypdfium2.PdfDocument(self._path)
-            page = self._document[index]
-            try:
-                width, height = page.get_size()
-                area = max(width * height, 1.0)
-                scale = min(OCR_DPI / 72, math.sqrt(self._limits.max_image_pixels / area))
-                bitmap = page.render(scale=scale, grayscale=True)
-                image: Image.Image = bitmap.to_pil()
-                # Detach from PDFium's buffer before the bitmap is closed.
-                return image.copy()
-            finally:
-                page.close()
+            return self._document[index]
         except pypdfium2.PdfiumError:
             self._broken = self._document is None
             return None
+
+    def _scanned(self, index: int) -> bool:
+        """Whether one image covers at least `SCAN_COVERAGE` of page `index`."""
+        page = self._open_page(index)
+        if page is None:
+            return False
+        try:
+            width, height = page.get_size()
+            area = max(width * height, 1.0)
+            for image in page.get_objects(filter=[pypdfium2.raw.FPDF_PAGEOBJ_IMAGE], max_depth=3):
+                left, bottom, right, top = image.get_bounds()
+                shown = max(0.0, min(right, width) - max(left, 0.0)) * max(
+                    0.0, min(top, height) - max(bottom, 0.0)
+                )
+                if shown >= SCAN_COVERAGE * area:
+                    return True
+            return False
+        except pypdfium2.PdfiumError:
+            return False
+        finally:
+            page.close()
+
+    def _render(self, index: int) -> Image.Image | None:
+        """Page `index` (0-based) in greyscale at OCR_DPI, scaled down to at most
+        `max_image_pixels` (a huge page size must not become a huge bitmap); None when PDFium
+        cannot open or render it."""
+        page = self._open_page(index)
+        if page is None:
+            return None
+        try:
+            width, height = page.get_size()
+            area = max(width * height, 1.0)
+            scale = min(OCR_DPI / 72, math.sqrt(self._limits.max_image_pixels / area))
+            bitmap = page.render(scale=scale, grayscale=True)
+            image: Image.Image = bitmap.to_pil()
+            # Detach from PDFium's buffer before the bitmap is closed.
+            return image.copy()
+        except pypdfium2.PdfiumError:
+            return None
+        finally:
+            page.close()
 
     def close(self) -> None:
         if self._document is not None:
