@@ -15,13 +15,11 @@ from PIL import Image, ImageDraw, ImageFont
 from pypdf import PdfWriter
 
 from engageiq_files.ingestion import ocr
-from engageiq_files.ingestion.parsers import parse_document
 from engageiq_files.ingestion.sandbox import ParserSandbox
 from engageiq_files.ingestion.sections import ParsedDocument, ParseFailure, ParseLimits
 from engageiq_files.uploads.sniffing import FileKind, sniff
+from tests.unit.files.scans import LIMITS, encoded, parse
 from tests.unit.files.support import FilesClient, pdf_bytes
-
-LIMITS = ParseLimits(max_pages=50, max_text_chars=1_000_000, max_docx_uncompressed_bytes=1)
 
 
 def drawn(*lines: str, size: tuple[int, int] = (1400, 400)) -> Image.Image:
@@ -32,19 +30,6 @@ def drawn(*lines: str, size: tuple[int, int] = (1400, 400)) -> Image.Image:
     for i, line in enumerate(lines):
         draw.text((40, 40 + i * 110), line, fill=0, font=font)
     return image
-
-
-def encoded(image: Image.Image, fmt: str, **options: object) -> bytes:
-    out = io.BytesIO()
-    image.save(out, fmt, **options)
-    return out.getvalue()
-
-
-def parse(tmp_path: Path, content: bytes, limits: ParseLimits = LIMITS) -> ParsedDocument:
-    # The kind comes from the content, as in the upload path; the file has no extension.
-    path = tmp_path / "upload"
-    path.write_bytes(content)
-    return parse_document(str(path), sniff(content[:65536]).value, limits)
 
 
 def codes(parsed: ParsedDocument) -> list[str]:

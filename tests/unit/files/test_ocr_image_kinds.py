@@ -18,12 +18,11 @@ from PIL import Image, ImageDraw, ImageFont
 from pypdf import PdfReader, PdfWriter, Transformation
 
 from engageiq_files.ingestion import ocr
-from engageiq_files.ingestion.parsers import parse_document
 from engageiq_files.ingestion.sections import ParsedDocument, ParseFailure, ParseLimits
 from engageiq_files.uploads.sniffing import UnsupportedFileType, sniff
+from tests.unit.files.scans import encoded, parse
 from tests.unit.files.support import FilesClient, pdf_bytes
 
-LIMITS = ParseLimits(max_pages=50, max_text_chars=1_000_000, max_docx_uncompressed_bytes=1)
 FONTS = Path("/usr/share/fonts/truetype/dejavu")
 LINES = ("Quarterly pricing review", "Renewal discount applies")
 Colour = int | tuple[int, ...]
@@ -52,18 +51,6 @@ def slide(
     for i, line in enumerate(lines):
         draw.text((40, 40 + i * int(size * 1.6)), line, fill=ink, font=font(face, size))
     return image
-
-
-def encoded(image: Image.Image, fmt: str, **options: object) -> bytes:
-    out = io.BytesIO()
-    image.save(out, fmt, **options)
-    return out.getvalue()
-
-
-def parse(tmp_path: Path, content: bytes, limits: ParseLimits = LIMITS) -> ParsedDocument:
-    path = tmp_path / "upload"
-    path.write_bytes(content)
-    return parse_document(str(path), sniff(content[:65536]).value, limits)
 
 
 def text_of(parsed: ParsedDocument) -> str:
