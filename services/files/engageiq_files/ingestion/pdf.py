@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Final
 
 import pypdfium2
@@ -56,10 +57,14 @@ class _ScannedPages:
         number), and OCR reads more; or the layer followed by the OCR text when the layer
         is a stamp on a scan (`STAMP_CHARS`). OCR stops at the page cap and time budget."""
         visible = len("".join(text.split()))
-        if not self._needs_ocr(number, page, visible):
+        if not self._may_need_ocr(page, visible):
             return text
         stamp = visible >= MIN_TEXT_LAYER_CHARS
-        image = self._render(number - 1)
+        # One PDFium page serves both the scan check and the rendering.
+        with self._pdfium_page(number - 1) as pdfium_page:
+            if pdfium_page is None or (stamp and not self._scanned(pdfium_page)):
+                return text
+            image = self._render(pdfium_page)
         if image is None:
             return text
         self.tried += 1
@@ -74,33 +79,35 @@ class _ScannedPages:
             return text
         return f"{text.strip()}\n{recognised}" if stamp else recognised
 
-    def _needs_ocr(self, number: int, page: PageObject, visible: int) -> bool:
-        """Whether page `number`, whose text layer has `visible` non-space characters, is
-        to be OCRed (see `text_of`), within the page cap and time budget."""
+    def _may_need_ocr(self, page: PageObject, visible: int) -> bool:
+        """Whether a page whose text layer has `visible` non-space characters may be OCRed
+        (see `text_of`; a stamp page only when `_scanned`), within the page cap and time
+        budget."""
         if visible >= STAMP_CHARS or (visible and not _has_image(page)):
             return False
-        if self.tried >= self._limits.max_ocr_pages or self.ocr.over_budget(self._limits):
-            return False
-        return visible < MIN_TEXT_LAYER_CHARS or self._scanned(number - 1)
+        return self.tried < self._limits.max_ocr_pages and not self.ocr.over_budget(self._limits)
 
-    def _open_page(self, index: int) -> pypdfium2.PdfPage | None:
-        """Page `index` (0-based) opened with PDFium (the caller closes it), or None when
-        PDFium cannot open the document."""
-        if self._broken:
-            return None
+    @contextmanager
+    def _pdfium_page(self, index: int) -> Iterator[pypdfium2.PdfPage | None]:
+        """Page `index` (0-based) opened with PDFium and closed after use; None when PDFium
+        cannot open it or the document."""
+        page = None
+        if not self._broken:
+            try:
+                if self._document is None:
+                    self._document = pypdfium2.PdfDocument(self._path)
+                page = self._document[index]
+            except pypdfium2.PdfiumError:
+                self._broken = self._document is None
         try:
-            if self._document is None:
-                self._document = pypdfium2.PdfDocument(self._path)
-            return self._document[index]
-        except pypdfium2.PdfiumError:
-            self._broken = self._document is None
-            return None
+            yield page
+        finally:
+            if page is not None:
+                page.close()
 
-    def _scanned(self, index: int) -> bool:
-        """Whether one image covers at least `SCAN_COVERAGE` of page `index`."""
-        page = self._open_page(index)
-        if page is None:
-            return False
+    @staticmethod
+    def _scanned(page: pypdfium2.PdfPage) -> bool:
+        """Whether one image covers at least `SCAN_COVERAGE` of `page`."""
         try:
             width, height = page.get_size()
             area = max(width * height, 1.0)
@@ -114,16 +121,10 @@ class _ScannedPages:
             return False
         except pypdfium2.PdfiumError:
             return False
-        finally:
-            page.close()
 
-    def _render(self, index: int) -> Image.Image | None:
-        """Page `index` (0-based) in greyscale at OCR_DPI, scaled down to at most
-        `max_image_pixels` (a huge page size must not become a huge bitmap); None when PDFium
-        cannot open or render it."""
-        page = self._open_page(index)
-        if page is None:
-            return None
+    def _render(self, page: pypdfium2.PdfPage) -> Image.Image | None:
+        """`page` in greyscale at OCR_DPI, scaled down to at most `max_image_pixels` (a huge
+        page size must not become a huge bitmap); None when PDFium cannot render it."""
         try:
             width, height = page.get_size()
             area = max(width * height, 1.0)
@@ -134,8 +135,6 @@ class _ScannedPages:
             return image.copy()
         except pypdfium2.PdfiumError:
             return None
-        finally:
-            page.close()
 
     def close(self) -> None:
         if self._document is not None:
