@@ -214,8 +214,7 @@ def _mostly_utf8(data: bytes) -> bool:
         return True
     except UnicodeDecodeError:
         pass
-    valid = len(_UTF8_SEQUENCE.findall(data))
-    rest = _UTF8_SEQUENCE.sub(b"a", data)
+    rest, valid = _UTF8_SEQUENCE.subn(b"a", data)
     stray = sum(1 for b in rest if b >= 0x80)
     if not 0 < stray <= valid or _ADJACENT_HIGH.search(rest):
         return False
@@ -304,9 +303,8 @@ def _latin_9(data: bytes) -> bool:
 
 
 def _prefer_western(data: bytes, guess: str) -> bool:
-    """Whether the evidence for `guess` (a detector's guess) is too thin against cp1252."""
-    if plausible_western(data) is None:
-        return False
+    """Whether the evidence for `guess` (a detector's guess) is too thin against cp1252,
+    whose reading of `data` is plausible."""
     return guess in _WESTERN_FAMILY or _thin(data, guess, WESTERN)
 
 
@@ -406,10 +404,10 @@ def detect_encoding(data: bytes, *, html: bool = False) -> str:
         # Without a BOM or the NUL pattern above, a UTF-16 guess is a misreading of a few
         # 8-bit bytes (charset-normalizer guesses widely on short samples).
         guess = None
-    if _prefer_western(sample, guess or WESTERN):
+    western = plausible_western(sample) is not None
+    if western and _prefer_western(sample, guess or WESTERN):
         return WESTERN
     # A plausible cp1252 reading is weighed in `_likeliest`, before any other common one.
-    western = plausible_western(sample) is not None
     near = _common_near(sample, guess) if guess is not None and not western else None
     return near or _likeliest(sample, matches, guess)
 
