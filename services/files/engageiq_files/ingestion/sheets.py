@@ -337,12 +337,13 @@ def drawing_text(archive: zipfile.ZipFile, part: str) -> str:
     for rel_type, name in relationships(archive, part):
         if rel_type.endswith("/drawing") and name in names:
             charts = relationships_by_id(archive, name)
-            _drawn(archive, read_xml(archive, name), charts, lines)
+            _drawn(archive, names, read_xml(archive, name), charts, lines)
     return "\n".join(lines)
 
 
 def _drawn(
     archive: zipfile.ZipFile,
+    names: set[str],
     root: etree._Element,
     charts: dict[str, tuple[str, str]],
     lines: list[str],
@@ -361,7 +362,7 @@ def _drawn(
             continue
         if name == "chart":
             rel_type, target = charts.get(relationship_id(element, "id"), ("", ""))
-            named = rel_type.endswith(("/chart", "/chartEx")) and target in archive.namelist()
+            named = rel_type.endswith(("/chart", "/chartEx")) and target in names
             if named and target not in read:
                 read.add(target)
                 lines.extend(chart_lines(archive, target))
