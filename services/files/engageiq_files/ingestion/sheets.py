@@ -240,10 +240,7 @@ def sheet_layout(
             if name == "c":
                 _note_formula(element, layout, shared)
             elif name == "row":
-                element.clear()
-                parent = element.getparent()
-                while parent is not None and element.getprevious() is not None:
-                    del parent[0]
+                _dropped(element)
             elif name == "mergeCell":
                 low_col, low_row, _, high_row = range_boundaries(attribute(element, "ref") or "")
                 if low_col and low_row and high_row and high_row > low_row:
@@ -409,10 +406,7 @@ def _comments(archive: zipfile.ZipFile, part: str, tag: str) -> Iterator[tuple[s
                 )
             )
             yield attribute(element, "ref") or "", text
-            element.clear()
-            parent = element.getparent()
-            while parent is not None and element.getprevious() is not None:
-                del parent[0]
+            _dropped(element)
 
 
 def _streamed(source: IO[bytes]) -> Iterator[tuple[str, etree._Element]]:
@@ -426,6 +420,15 @@ def _streamed(source: IO[bytes]) -> Iterator[tuple[str, etree._Element]]:
         huge_tree=False,
         remove_comments=True,
     )
+
+
+def _dropped(element: etree._Element) -> None:
+    """Frees a streamed element once read, with the siblings read before it (the parser keeps
+    every element it built under their parent until then)."""
+    element.clear()
+    parent = element.getparent()
+    while parent is not None and element.getprevious() is not None:
+        del parent[0]
 
 
 def chart_sheet_parts(archive: zipfile.ZipFile) -> dict[str, tuple[str, bool]]:
