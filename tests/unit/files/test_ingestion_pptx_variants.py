@@ -3,9 +3,7 @@ of fault of decision 0102: the text a viewer sees on a slide must be what is ind
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +13,7 @@ from pptx.chart.data import CategoryChartData
 from pptx.enum.chart import XL_CHART_TYPE
 from pptx.util import Inches
 
-from tests.unit.files.presentations import _edited, smartart_deck
+from tests.unit.files.presentations import _edited, _saved, smartart_deck
 from tests.unit.files.test_ingestion_kinds import parse, text_of
 
 
@@ -23,26 +21,20 @@ def _chart_deck(data: CategoryChartData, kind: XL_CHART_TYPE = XL_CHART_TYPE.LIN
     presentation = pptx.Presentation()
     slide = presentation.slides.add_slide(presentation.slide_layouts[6])
     slide.shapes.add_chart(kind, Inches(1), Inches(1), Inches(6), Inches(4), data)
-    out = io.BytesIO()
-    presentation.save(out)
-    return out.getvalue()
+    return _saved(presentation)
 
 
 def _with_chart_xml(content: bytes, edit: dict[str, str]) -> bytes:
     """The deck with each `old` -> `new` replacement made in its first chart part."""
-    source = zipfile.ZipFile(io.BytesIO(content))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename == "ppt/charts/chart1.xml":
-                text = data.decode()
-                for old, new in edit.items():
-                    assert old in text, old
-                    text = text.replace(old, new)
-                data = text.encode()
-            target.writestr(item, data)
-    return out.getvalue()
+
+    def replaced(data: bytes) -> bytes:
+        text = data.decode()
+        for old, new in edit.items():
+            assert old in text, old
+            text = text.replace(old, new)
+        return text.encode()
+
+    return _edited(content, {"ppt/charts/chart1.xml": replaced})
 
 
 def _monthly(series: str, values: tuple[float, ...]) -> CategoryChartData:
@@ -242,10 +234,8 @@ def test_speaker_notes_are_read_whatever_their_placeholder_says(
     presentation = pptx.Presentation()
     slide = presentation.slides.add_slide(presentation.slide_layouts[6])
     slide.notes_slide.notes_text_frame.text = "Mention the Kiwi pilot"
-    out = io.BytesIO()
-    presentation.save(out)
     content = _edited(
-        out.getvalue(),
+        _saved(presentation),
         {
             "ppt/notesSlides/notesSlide1.xml": lambda xml: re.sub(
                 rb'<p:ph type="body"[^>]*/>', placeholder.encode(), xml
@@ -259,15 +249,13 @@ def test_a_text_box_added_to_a_notes_page_is_read(tmp_path: Path) -> None:
     presentation = pptx.Presentation()
     slide = presentation.slides.add_slide(presentation.slide_layouts[6])
     slide.notes_slide.notes_text_frame.text = "Main notes"
-    out = io.BytesIO()
-    presentation.save(out)
     box = (
         '<p:sp><p:nvSpPr><p:cNvPr id="9" name="TextBox 8"/><p:cNvSpPr txBox="1"/><p:nvPr/>'
         "</p:nvSpPr><p:spPr/><p:txBody><a:bodyPr/><a:p><a:r><a:t>Handout remark: Kiwi pricing "
         "is final</a:t></a:r></a:p></p:txBody></p:sp></p:spTree>"
     )
     content = _edited(
-        out.getvalue(),
+        _saved(presentation),
         {"ppt/notesSlides/notesSlide1.xml": lambda xml: xml.replace(b"</p:spTree>", box.encode())},
     )
     text = text_of(parse(tmp_path, content, "pptx"))
@@ -321,8 +309,6 @@ def test_review_comments_on_a_slide_are_read_with_it(tmp_path: Path, kind: str) 
     presentation = pptx.Presentation()
     slide = presentation.slides.add_slide(presentation.slide_layouts[5])
     slide.shapes.title.text = "Pricing"
-    out = io.BytesIO()
-    presentation.save(out)
     if kind == "legacy":
         name, rel = "ppt/comments/comment1.xml", _LEGACY_COMMENTS
         part = (
@@ -342,7 +328,7 @@ def test_review_comments_on_a_slide_are_read_with_it(tmp_path: Path, kind: str) 
             + "</p188:reply></p188:replyLst></p188:cm></p188:cmLst>"
         )
     content = _edited(
-        out.getvalue(),
+        _saved(presentation),
         {
             name: lambda _: part.encode(),
             "ppt/slides/_rels/slide1.xml.rels": lambda xml: xml.replace(

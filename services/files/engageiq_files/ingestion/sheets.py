@@ -240,10 +240,7 @@ def sheet_layout(
             if name == "c":
                 _note_formula(element, layout, shared)
             elif name == "row":
-                element.clear()
-                parent = element.getparent()
-                while parent is not None and element.getprevious() is not None:
-                    del parent[0]
+                _dropped(element)
             elif name == "mergeCell":
                 low_col, low_row, _, high_row = range_boundaries(attribute(element, "ref") or "")
                 if low_col and low_row and high_row and high_row > low_row:
@@ -337,12 +334,13 @@ def drawing_text(archive: zipfile.ZipFile, part: str) -> str:
     for rel_type, name in relationships(archive, part):
         if rel_type.endswith("/drawing") and name in names:
             charts = relationships_by_id(archive, name)
-            _drawn(archive, read_xml(archive, name), charts, lines)
+            _drawn(archive, names, read_xml(archive, name), charts, lines)
     return "\n".join(lines)
 
 
 def _drawn(
     archive: zipfile.ZipFile,
+    names: set[str],
     root: etree._Element,
     charts: dict[str, tuple[str, str]],
     lines: list[str],
@@ -361,7 +359,7 @@ def _drawn(
             continue
         if name == "chart":
             rel_type, target = charts.get(relationship_id(element, "id"), ("", ""))
-            named = rel_type.endswith(("/chart", "/chartEx")) and target in archive.namelist()
+            named = rel_type.endswith(("/chart", "/chartEx")) and target in names
             if named and target not in read:
                 read.add(target)
                 lines.extend(chart_lines(archive, target))
@@ -408,10 +406,7 @@ def _comments(archive: zipfile.ZipFile, part: str, tag: str) -> Iterator[tuple[s
                 )
             )
             yield attribute(element, "ref") or "", text
-            element.clear()
-            parent = element.getparent()
-            while parent is not None and element.getprevious() is not None:
-                del parent[0]
+            _dropped(element)
 
 
 def _streamed(source: IO[bytes]) -> Iterator[tuple[str, etree._Element]]:
@@ -425,6 +420,15 @@ def _streamed(source: IO[bytes]) -> Iterator[tuple[str, etree._Element]]:
         huge_tree=False,
         remove_comments=True,
     )
+
+
+def _dropped(element: etree._Element) -> None:
+    """Frees a streamed element once read, with the siblings read before it (the parser keeps
+    every element it built under their parent until then)."""
+    element.clear()
+    parent = element.getparent()
+    while parent is not None and element.getprevious() is not None:
+        del parent[0]
 
 
 def chart_sheet_parts(archive: zipfile.ZipFile) -> dict[str, tuple[str, bool]]:

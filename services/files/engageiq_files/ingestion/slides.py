@@ -151,7 +151,8 @@ class _ShapeTree:
         """The part `rel_id` names if it has one of the relationship `types` and is not read
         yet (then it counts as read)."""
         rel_type, name = self.rels.get(rel_id, ("", ""))
-        if rel_type.endswith(types) and name in self.archive.namelist() and name not in self.read:
+        # `namelist()` builds a list of every part: asked only once per part, not per frame.
+        if rel_type.endswith(types) and name not in self.read and name in self.archive.namelist():
             self.read.add(name)
             return name
         return None
