@@ -45,6 +45,9 @@ if TYPE_CHECKING:
 
 POLL_SECONDS: Final = 0.5
 """How often a reader on another instance than the generator's reads the answer's item."""
+SAVE_SECONDS: Final = 10.0
+"""At shutdown, how long the stopped answers get to be saved: with the chat plugin's 10 s
+grace this stays inside App Runner's 30 s between SIGTERM and SIGKILL."""
 LiveKey = tuple[str, str, str]
 """Tenant, user and assistant message id."""
 
@@ -115,9 +118,11 @@ class LiveAnswers:
     def __len__(self) -> int:
         return len(self._turns)
 
-    async def settle(self, grace_seconds: float) -> None:
+    async def settle(self, grace_seconds: float, save_seconds: float = SAVE_SECONDS) -> None:
         """At shutdown: let the answers being written end, for up to `grace_seconds`, then
-        stop the rest (saved `incomplete`, to be continued) rather than lose them."""
+        stop the rest (saved `incomplete`, to be continued) rather than lose them. Saving the
+        stopped answers gets its own bound, `save_seconds`: a short grace must not cut the
+        save short too (a loaded store took more than a 0.2 s grace in CI)."""
         workers = [t.worker for t in self._turns.values() if t.worker is not None]
         if not workers:
             return
@@ -125,7 +130,7 @@ class LiveAnswers:
         for turn in list(self._turns.values()):
             turn.stop(INTERRUPTED)
         if pending:
-            await asyncio.wait(pending, timeout=grace_seconds)
+            await asyncio.wait(pending, timeout=save_seconds)
 
 
 @dataclass(frozen=True, slots=True)
