@@ -46,8 +46,9 @@ if TYPE_CHECKING:
 POLL_SECONDS: Final = 0.5
 """How often a reader on another instance than the generator's reads the answer's item."""
 SAVE_SECONDS: Final = 10.0
-"""At shutdown, how long the stopped answers get to be saved: with the chat plugin's 10 s
-grace this stays inside App Runner's 30 s between SIGTERM and SIGKILL."""
+"""At shutdown, the most the stopped answers get to be saved (a save takes milliseconds; the
+bound is for a store that does not answer). The same 10 s the grace gave the save before it
+had its own bound, so the worst case of a shutdown is unchanged."""
 LiveKey = tuple[str, str, str]
 """Tenant, user and assistant message id."""
 
