@@ -17,6 +17,7 @@ from PIL import Image
 from pypdf import PageObject, PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
 
+from engageiq_files.ingestion import pdf_annotations, pdf_text
 from engageiq_files.ingestion.ocr import OcrPages
 from engageiq_files.ingestion.sections import (
     IngestWarning,
@@ -50,19 +51,33 @@ class _ScannedPages:
         self._broken = False
         self.tried = 0
         self.ocr = OcrPages()
+        self.unreadable: list[int] = []
+        """Pages whose text layer is not text (`pdf_text.unreadable`)."""
 
     def text_of(self, number: int, page: PageObject, text: str) -> str:
         """The text of page `number`: its text layer `text`; or the OCR text when the page
         has no text layer, or almost none beside an image (a scan with a stamped page
         number), and OCR reads more; or the layer followed by the OCR text when the layer
-        is a stamp on a scan (`STAMP_CHARS`). OCR stops at the page cap and time budget."""
+        is a stamp on a scan (`STAMP_CHARS`). A layer that is not text (`unreadable`: a
+        font without a character map) is replaced by the OCR text, or by nothing, and the
+        page is named in `unreadable`. OCR stops at the page cap and time budget."""
+        if pdf_text.unreadable(text):
+            self.unreadable.append(number)
+            return self._ocr(number, stamp=False, check_scan=False, text="")
         visible = len("".join(text.split()))
         if not self._may_need_ocr(page, visible):
             return text
         stamp = visible >= MIN_TEXT_LAYER_CHARS
+        return self._ocr(number, stamp=stamp, check_scan=stamp, text=text)
+
+    def _ocr(self, number: int, *, stamp: bool, check_scan: bool, text: str) -> str:
+        """Page `number` rendered and OCRed (see `text_of`), or `text` when that cannot be
+        done or reads nothing; with `check_scan`, only a page that `_scanned` is OCRed."""
+        if self.tried >= self._limits.max_ocr_pages or self.ocr.over_budget(self._limits):
+            return text
         # One PDFium page serves both the scan check and the rendering.
         with self._pdfium_page(number - 1) as pdfium_page:
-            if pdfium_page is None or (stamp and not self._scanned(pdfium_page)):
+            if pdfium_page is None or (check_scan and not self._scanned(pdfium_page)):
                 return text
             image = self._render(pdfium_page)
         if image is None:
@@ -81,11 +96,8 @@ class _ScannedPages:
 
     def _may_need_ocr(self, page: PageObject, visible: int) -> bool:
         """Whether a page whose text layer has `visible` non-space characters may be OCRed
-        (see `text_of`; a stamp page only when `_scanned`), within the page cap and time
-        budget."""
-        if visible >= STAMP_CHARS or (visible and not _has_image(page)):
-            return False
-        return self.tried < self._limits.max_ocr_pages and not self.ocr.over_budget(self._limits)
+        (see `text_of`; a stamp page only when `_scanned`)."""
+        return visible < STAMP_CHARS and (not visible or _has_image(page))
 
     @contextmanager
     def _pdfium_page(self, index: int) -> Iterator[pypdfium2.PdfPage | None]:
@@ -188,15 +200,19 @@ def parse_pdf(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarnin
     scans = _ScannedPages(path, limits)
     try:
         for number in range(1, min(count, limits.max_pages) + 1):
+            page = pages[number - 1]
             try:
-                layer = pages[number - 1].extract_text()
+                layer = _layer(page)
             except (PdfReadError, PyPdfError, Exception):
                 # One broken content stream (or font, or image) must not sink the other pages.
                 skipped.append(number)
                 continue
             read += 1
-            text = scans.text_of(number, pages[number - 1], layer)
-            if not text.strip():
+            text = pdf_text.searchable(scans.text_of(number, page, layer))
+            notes = pdf_annotations.text_of(page)
+            if notes:
+                text = f"{text.rstrip()}\n{notes}" if text.strip() else notes
+            if not text.strip() and number not in scans.unreadable:
                 empty.append(number)
             yield Section(f"page {number}", text)
     finally:
@@ -204,6 +220,8 @@ def parse_pdf(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarnin
     if read == 0 and count > 0:
         raise ParseFailure("corrupt_pdf", "No page of the PDF could be read.")
     yield from scans.ocr.warnings()
+    if scans.unreadable:
+        yield _unreadable_warning(scans.unreadable, scans.ocr.read)
     yield from _page_warnings(skipped, empty, read, scans.ocr.empty, limits)
     if count > limits.max_pages:
         yield IngestWarning(
@@ -211,6 +229,31 @@ def parse_pdf(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarnin
             f"Only the first {limits.max_pages} of {count} pages were indexed; "
             f"pages {limits.max_pages + 1}-{count} are not searchable.",
         )
+
+
+def _layer(page: PageObject) -> str:
+    """The text layer of `page`. pypdf's plain extraction reads words right even when each
+    glyph is placed on its own; only where glyphs stand further apart than a space (a
+    letter-spaced heading: it gives "P r i c e") is the layout extraction, which keeps gap
+    widths, used to tell the letters of a word from the words (`pdf_text.from_layout`)."""
+    layer = page.extract_text()
+    if pdf_text.letter_spaced(layer):
+        return pdf_text.from_layout(page.extract_text(extraction_mode="layout"))
+    return layer
+
+
+def _unreadable_warning(pages: list[int], ocr_read: list[int]) -> IngestWarning:
+    recognised = [n for n in pages if n in ocr_read]
+    lost = [n for n in pages if n not in ocr_read]
+    message = (
+        f"The text layer of page {page_list(pages)} is not readable text (a font without a "
+        "character map)"
+    )
+    if recognised:
+        message += f"; the text of page {page_list(recognised)} was recognised from its image"
+    if lost:
+        message += f"; page {page_list(lost)} could not be recognised and is not searchable"
+    return IngestWarning("text_layer_unreadable", message + ".")
 
 
 def _page_warnings(
