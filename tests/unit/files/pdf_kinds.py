@@ -322,6 +322,24 @@ def empty_pages_pdf(count: int, text_at: int) -> bytes:
     return written(writer)
 
 
+def many_pages_pdf(count: int, text: str) -> bytes:
+    """`count` pages in one flat page tree, all empty but the first, which shows `text`: a
+    report export padded with blank pages, or a hostile file (a few MB per 100,000 pages)."""
+    first = 5
+    kids = b" ".join(b"%d 0 R" % (first + n) for n in range(count))
+    empty = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>"
+    return raw_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Count %d /Kids [%s] >>" % (count, kids),
+            HELVETICA_RAW,
+            text_stream(text),
+            b"<< " + PAGE_BODY.replace(b"4 0 R", b"3 0 R") + b" /Parent 2 0 R /Contents 4 0 R >>",
+        ]
+        + [empty] * (count - 1)
+    )
+
+
 def raw_pdf(objects: list[bytes], root: int = 1, xref: bool = True) -> bytes:
     """A PDF of numbered `objects` (object n is objects[n-1], its body without `obj` and
     `endobj`) with a correct cross-reference table, or none when not `xref`."""

@@ -8,14 +8,15 @@ PDFium and OCRed
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Final
+from typing import Any, Final
 
 import pypdfium2
 from PIL import Image
 from pypdf import PageObject, PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 from engageiq_files.ingestion import pdf_annotations, pdf_text
 from engageiq_files.ingestion.ocr import OcrPages
@@ -69,6 +70,10 @@ class _ScannedPages:
             return text
         stamp = visible >= MIN_TEXT_LAYER_CHARS
         return self._ocr(number, stamp=stamp, check_scan=stamp, text=text)
+
+    def ocr_only(self, number: int) -> str:
+        """The OCR text of page `number` ("" when none), within the page cap and budget."""
+        return self._ocr(number, stamp=False, check_scan=False, text="")
 
     def _ocr(self, number: int, *, stamp: bool, check_scan: bool, text: str) -> str:
         """Page `number` rendered and OCRed (see `text_of`), or `text` when that cannot be
@@ -174,13 +179,23 @@ def _has_image(page: PageObject) -> bool:
     return False
 
 
-def _open(path: str) -> tuple[Sequence[PageObject], int]:
-    """The pages of the PDF at `path` (read lazily) and their count."""
+INHERITED: Final = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
+"""Page attributes a page takes from its ancestors in the page tree (ISO 32000-1, 7.7.3.4)."""
+MAX_DECLARED_PAGES: Final = 10_000_000
+"""A tree's /Count above this is not believed in a warning (a hostile file claims 2**31)."""
+MAX_TREE_NODES: Final = 1_000_000
+"""Page tree nodes visited at most, whatever the page cap: a tree of empty branches ends."""
+
+
+def _open(path: str, limit: int) -> tuple[list[PageObject], int]:
+    """The first `limit` pages of the PDF at `path` (their content read lazily) and its page
+    count (see `_first_pages`). Raises ParseFailure `encrypted_pdf` (a user password is
+    needed; an owner password alone is not) or `corrupt_pdf`."""
     try:
         reader = PdfReader(path, strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
             raise ParseFailure("encrypted_pdf", "The PDF is password-protected.")
-        return reader.pages, len(reader.pages)
+        return _first_pages(reader, limit)
     except FileNotDecryptedError:
         raise ParseFailure("encrypted_pdf", "The PDF is password-protected.") from None
     except ParseFailure:
@@ -192,8 +207,67 @@ def _open(path: str) -> tuple[Sequence[PageObject], int]:
         ) from None
 
 
+def _first_pages(reader: PdfReader, limit: int) -> tuple[list[PageObject], int]:
+    """The first `limit` pages of `reader`'s page tree, in order, and the page count.
+
+    pypdf's `reader.pages` builds every page of the tree first (24 s for 100,000 empty
+    pages here, past the parse timeout at a few hundred thousand) and refuses a tree with
+    a cycle outright. This walk stops at `limit` pages, skips a node already visited (a
+    cycle, or a page listed twice) and gives each page the attributes it inherits. The
+    count is the pages walked when the walk ended, else the tree's /Count when that is
+    larger (it is not trusted to be exact)."""
+    root_ref = reader.root_object.raw_get("/Pages")
+    root = root_ref.get_object()
+    pages: list[PageObject] = []
+    visited: set[tuple[int, int]] = set()  # /Pages nodes: a page listed twice is kept
+    pending: list[tuple[Any, Any, dict[str, Any]]] = [
+        (root, root_ref if isinstance(root_ref, IndirectObject) else None, {})
+    ]
+    nodes = 0
+    while pending and len(pages) < limit and nodes < MAX_TREE_NODES:
+        node, ref, inherited = pending.pop()
+        nodes += 1
+        if not isinstance(node, DictionaryObject):
+            continue
+        kids = node.get("/Kids")
+        if node.get("/Type") == "/Pages" or (node.get("/Type") is None and kids is not None):
+            if ref is not None:
+                if (ref.idnum, ref.generation) in visited:
+                    continue  # a cycle: its pages were walked already
+                visited.add((ref.idnum, ref.generation))
+            inherit = dict(inherited)
+            inherit.update({a: node[a] for a in INHERITED if a in node})
+            kids = kids.get_object() if kids is not None else None
+            if isinstance(kids, ArrayObject):
+                for kid in reversed(kids):
+                    kid_ref = kid if isinstance(kid, IndirectObject) else None
+                    pending.append((kid.get_object(), kid_ref, inherit))
+            continue
+        page = PageObject(reader, ref)
+        page.update(node)
+        for attribute, value in inherited.items():
+            if attribute not in page:
+                page[NameObject(attribute)] = value
+        pages.append(page)
+    declared = root.get("/Count")
+    if not pages and isinstance(declared, int) and declared > 0:
+        raise PdfReadError("a page tree without pages")
+    count = len(pages)
+    if pending and isinstance(declared, int) and declared > count:
+        count = min(declared, MAX_DECLARED_PAGES)
+    elif pending:
+        count = len(pages) + 1  # more than the cap; how many more is unknown
+    return pages, count
+
+
 def parse_pdf(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarning]:
-    pages, count = _open(path)
+    try:
+        pages, count = _open(path, limits.max_pages)
+    except ParseFailure as failure:
+        if failure.code != "corrupt_pdf":
+            raise
+        yield from _parse_with_pdfium(path, limits, failure)
+        return
     skipped: list[int] = []
     empty: list[int] = []
     read = 0
@@ -208,6 +282,10 @@ def parse_pdf(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarnin
                 skipped.append(number)
                 continue
             read += 1
+            if not layer.strip() and _blank(page):
+                # Nothing drawn (a padding page of an export): nothing to OCR or to miss.
+                yield Section(f"page {number}", "")
+                continue
             text = pdf_text.searchable(scans.text_of(number, page, layer))
             notes = pdf_annotations.text_of(page)
             if notes:
@@ -224,11 +302,79 @@ def parse_pdf(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarnin
         yield _unreadable_warning(scans.unreadable, scans.ocr.read)
     yield from _page_warnings(skipped, empty, read, scans.ocr.empty, limits)
     if count > limits.max_pages:
-        yield IngestWarning(
-            "truncated",
-            f"Only the first {limits.max_pages} of {count} pages were indexed; "
-            f"pages {limits.max_pages + 1}-{count} are not searchable.",
-        )
+        yield _truncated(count, limits)
+
+
+def _truncated(count: int, limits: ParseLimits) -> IngestWarning:
+    return IngestWarning(
+        "truncated",
+        f"Only the first {limits.max_pages} of {count} pages were indexed; "
+        f"pages {limits.max_pages + 1}-{count} are not searchable.",
+    )
+
+
+def _parse_with_pdfium(
+    path: str, limits: ParseLimits, failure: ParseFailure
+) -> Iterator[Section | IngestWarning]:
+    """A PDF pypdf cannot open (an object stream inside itself, a damaged trailer), read
+    with PDFium, which rebuilds a damaged file's structure as Acrobat does: each page's text
+    layer, or its OCR text. Form fields and comments are not read. Raises `failure` when
+    PDFium cannot open it either."""
+    try:
+        document = pypdfium2.PdfDocument(path)
+    except pypdfium2.PdfiumError:
+        raise failure from None
+    scans = _ScannedPages(path, limits)
+    empty: list[int] = []
+    try:
+        count = len(document)
+        for number in range(1, min(count, limits.max_pages) + 1):
+            try:
+                page = document[number - 1]
+                textpage = page.get_textpage()
+                layer = textpage.get_text_range()
+                textpage.close()
+                page.close()
+            except pypdfium2.PdfiumError:
+                layer = ""
+            layer = layer.replace("\r\n", "\n")
+            if pdf_text.unreadable(layer):
+                scans.unreadable.append(number)
+                text = scans.ocr_only(number)
+            elif not layer.strip():
+                text = scans.ocr_only(number)
+            else:
+                text = layer
+            text = pdf_text.searchable(text)
+            if not text.strip() and number not in scans.unreadable:
+                empty.append(number)
+            yield Section(f"page {number}", text)
+    finally:
+        document.close()
+        scans.close()
+    if count == 0:
+        raise failure
+    yield IngestWarning(
+        "structure_repaired",
+        "The PDF's structure is damaged; its text was read after repairing it, and its form "
+        "fields and comments could not be read.",
+    )
+    yield from scans.ocr.warnings()
+    if scans.unreadable:
+        yield _unreadable_warning(scans.unreadable, scans.ocr.read)
+    read = min(count, limits.max_pages)
+    yield from _page_warnings([], empty, read, scans.ocr.empty, limits)
+    if count > limits.max_pages:
+        yield _truncated(count, limits)
+
+
+def _blank(page: PageObject) -> bool:
+    """Whether `page` draws nothing: no content stream, or an empty one, and no annotation."""
+    try:
+        contents = page.get_contents()
+        return (contents is None or not contents.get_data().strip()) and "/Annots" not in page
+    except Exception:
+        return False
 
 
 def _layer(page: PageObject) -> str:
