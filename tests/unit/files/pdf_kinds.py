@@ -310,7 +310,7 @@ def empty_pages_pdf(count: int, text_at: int) -> bytes:
     """`count` empty pages sharing one content stream, and text on page `text_at` (1-based):
     an export that padded a report with blank pages."""
     writer = PdfWriter()
-    for n in range(1, count + 1):
+    for _ in range(count):
         writer.add_blank_page(width=612, height=792)
     stream = DecodedStreamObject()
     stream.set_data(b"BT /F1 12 Tf 72 720 Td (Renewal terms appendix) Tj ET")

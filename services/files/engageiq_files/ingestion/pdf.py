@@ -220,28 +220,19 @@ def _first_pages(reader: PdfReader, limit: int) -> tuple[list[PageObject], int]:
     root = root_ref.get_object()
     pages: list[PageObject] = []
     visited: set[tuple[int, int]] = set()  # /Pages nodes: a page listed twice is kept
-    pending: list[tuple[Any, Any, dict[str, Any]]] = [
-        (root, root_ref if isinstance(root_ref, IndirectObject) else None, {})
-    ]
+    # Kids are resolved when their turn comes: a node can list 100,000 pages.
+    pending: list[tuple[Any, dict[str, Any]]] = [(root_ref, {})]
     nodes = 0
     while pending and len(pages) < limit and nodes < MAX_TREE_NODES:
-        node, ref, inherited = pending.pop()
+        kid, inherited = pending.pop()
+        ref = kid if isinstance(kid, IndirectObject) else None
+        node = kid.get_object()
         nodes += 1
         if not isinstance(node, DictionaryObject):
             continue
         kids = node.get("/Kids")
         if node.get("/Type") == "/Pages" or (node.get("/Type") is None and kids is not None):
-            if ref is not None:
-                if (ref.idnum, ref.generation) in visited:
-                    continue  # a cycle: its pages were walked already
-                visited.add((ref.idnum, ref.generation))
-            inherit = dict(inherited)
-            inherit.update({a: node[a] for a in INHERITED if a in node})
-            kids = kids.get_object() if kids is not None else None
-            if isinstance(kids, ArrayObject):
-                for kid in reversed(kids):
-                    kid_ref = kid if isinstance(kid, IndirectObject) else None
-                    pending.append((kid.get_object(), kid_ref, inherit))
+            pending.extend(_kids(node, ref, inherited, visited))
             continue
         page = PageObject(reader, ref)
         page.update(node)
@@ -366,6 +357,23 @@ def _parse_with_pdfium(
     yield from _page_warnings([], empty, read, scans.ocr.empty, limits)
     if count > limits.max_pages:
         yield _truncated(count, limits)
+
+
+def _kids(
+    node: DictionaryObject, ref: Any, inherited: dict[str, Any], visited: set[tuple[int, int]]
+) -> list[tuple[Any, dict[str, Any]]]:
+    """The kids of page tree node `node` (reached by `ref`), last first, each with the
+    attributes it inherits; none when `node` was `visited` already (a cycle)."""
+    if ref is not None:
+        if (ref.idnum, ref.generation) in visited:
+            return []
+        visited.add((ref.idnum, ref.generation))
+    inherit = dict(inherited)
+    inherit.update({a: node[a] for a in INHERITED if a in node})
+    kids = node["/Kids"].get_object() if "/Kids" in node else None
+    if not isinstance(kids, ArrayObject):
+        return []
+    return [(kid, inherit) for kid in reversed(kids)]
 
 
 def _blank(page: PageObject) -> bool:

@@ -45,7 +45,7 @@ def text_of(page: PageObject) -> str:
         try:
             line = _line(ref.get_object())
         except Exception:
-            continue  # one damaged annotation must not hide the others
+            line = None  # one damaged annotation must not hide the others
         if line and line not in seen:
             seen.add(line)
             lines.append(line)
