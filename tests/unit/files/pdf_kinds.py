@@ -11,9 +11,10 @@ import inspect
 import io
 import re
 from functools import cache
+from typing import cast
 
 import pypdfium2
-import pypdfium2.raw as pdfium_c
+import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped]
 from PIL import Image, ImageFont
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
@@ -113,8 +114,9 @@ def without_tounicode(content: bytes, private_use: bool = False) -> bytes:
     every code into the Private Use Area (as some subset fonts do)."""
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(content)))
     for page in writer.pages:
-        for font in page["/Resources"]["/Font"].values():
-            font = font.get_object()
+        fonts = cast(DictionaryObject, page["/Resources"].get_object())["/Font"]
+        for ref in cast(DictionaryObject, fonts.get_object()).values():
+            font = cast(DictionaryObject, ref.get_object())
             if private_use:
                 cmap = DecodedStreamObject()
                 cmap.set_data(
@@ -215,7 +217,7 @@ def form_pdf(fields: dict[str, str], comments: list[tuple[str, str]], body: str)
                 parents[parent_name] = parent
                 top_fields.append(writer._add_object(parent))
             widget[NameObject("/Parent")] = parents[parent_name].indirect_reference
-            parent["/Kids"].append(ref)
+            cast(ArrayObject, parent["/Kids"]).append(ref)
         else:
             top_fields.append(ref)
         annots.append(ref)
@@ -403,7 +405,6 @@ def self_extending_object_stream_pdf(text: str) -> bytes:
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< " + PAGE_BODY + b" /Parent 2 0 R /Contents 5 0 R >>",
     ]
-    header = " ".join(f"{n} {0}" for n in (1, 2, 3))
     offsets = []
     body = b""
     for obj in page_objs:

@@ -100,6 +100,22 @@ def test_updated_damaged_and_padded_files_are_read(tmp_path: Path) -> None:
     assert "Trailing bytes quote" in text(parse(tmp_path, trailing))
 
 
+@pytest.mark.parametrize("damage", ["no table", "no end marker", "start pointer lost"])
+def test_a_file_whose_structure_pypdf_cannot_rebuild_is_repaired(
+    tmp_path: Path, damage: str
+) -> None:
+    whole = kinds.lines_pdf(["Truncated download quote", "Second line of the quote"])
+    content = {
+        # A download or a mail export that stopped before the cross-reference table.
+        "no table": whole[: whole.rindex(b"xref")],
+        "no end marker": whole.replace(b"%%EOF", b""),
+        "start pointer lost": whole.replace(b"startxref\n", b"startxref\n0\n%"),
+    }[damage]
+    parsed = parse(tmp_path, content)
+    assert text(parsed) == "Truncated download quote\nSecond line of the quote"
+    assert codes(parsed) == ["structure_repaired"]
+
+
 def test_a_pdf_behind_a_mail_header_is_a_pdf(tmp_path: Path) -> None:
     content = b"X-Mailer: gateway\r\nContent-Type: application/pdf\r\n\r\n" + kinds.lines_pdf(
         ["Leading junk quote"]
