@@ -127,7 +127,7 @@ def test_a_pdf_behind_a_mail_header_is_a_pdf(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("own_matrix", [False, True])
-@pytest.mark.parametrize("tracking", [0.0, 1.5, 4.0])
+@pytest.mark.parametrize("tracking", [0.0, 1.5, 4.0, 6.0, 12.0])
 def test_text_drawn_glyph_by_glyph_reads_as_words(
     tmp_path: Path, own_matrix: bool, tracking: float
 ) -> None:

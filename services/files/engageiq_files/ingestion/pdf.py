@@ -71,6 +71,38 @@ class _ScannedPages:
         stamp = visible >= MIN_TEXT_LAYER_CHARS
         return self._ocr(number, stamp=stamp, check_scan=stamp, text=text)
 
+    def respaced(self, number: int) -> str | None:
+        """The text of page `number` as PDFium reads it, its letter-spaced lines put back
+        into words from the glyphs' positions (`pdf_text.words_from_boxes`); None when PDFium
+        cannot read the page."""
+        with self._pdfium_page(number - 1) as pdfium_page:
+            if pdfium_page is None:
+                return None
+            try:
+                textpage = pdfium_page.get_textpage()
+            except pypdfium2.PdfiumError:
+                return None
+            try:
+                text = textpage.get_text_range()
+                lines: list[str] = []
+                start = 0
+                for line in text.split("\n"):
+                    end = start + len(line) + 1
+                    if pdf_text.letter_spaced(line):
+                        glyphs = [
+                            (text[i], box[0], box[2])
+                            for i in range(start, start + len(line))
+                            if not text[i].isspace()
+                            for box in (textpage.get_charbox(i),)
+                        ]
+                        lines.append(pdf_text.words_from_boxes(glyphs))
+                    else:
+                        lines.append(line.strip())
+                    start = end
+            finally:
+                textpage.close()
+        return "\n".join(line for line in lines if line)
+
     def ocr_only(self, number: int) -> str:
         """The OCR text of page `number` ("" when none), within the page cap and budget."""
         return self._ocr(number, stamp=False, check_scan=False, text="")
@@ -267,7 +299,7 @@ def parse_pdf(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarnin
         for number in range(1, min(count, limits.max_pages) + 1):
             page = pages[number - 1]
             try:
-                layer = _layer(page)
+                layer = _layer(page, number, scans)
             except (PdfReadError, PyPdfError, Exception):
                 # One broken content stream (or font, or image) must not sink the other pages.
                 skipped.append(number)
@@ -385,13 +417,18 @@ def _blank(page: PageObject) -> bool:
         return False
 
 
-def _layer(page: PageObject) -> str:
-    """The text layer of `page`. pypdf's plain extraction reads words right even when each
-    glyph is placed on its own; only where glyphs stand further apart than a space (a
-    letter-spaced heading: it gives "P r i c e") is the layout extraction, which keeps gap
-    widths, used to tell the letters of a word from the words (`pdf_text.from_layout`)."""
+def _layer(page: PageObject, number: int, scans: _ScannedPages) -> str:
+    """The text layer of `page` (page `number`). pypdf's plain extraction reads words right
+    even when each glyph is placed on its own; only where glyphs stand further apart than a
+    space (a letter-spaced heading: it gives "P r i c e") are the glyphs' positions used to
+    tell the letters of a word from the words: PDFium's (`_ScannedPages.respaced`), else
+    pypdf's layout extraction, which keeps gap widths (`pdf_text.from_layout`). pypdf's
+    layout mode alone misplaced letters from a tracking of 6 pt up ("Pri ce pe r")."""
     layer = page.extract_text()
     if pdf_text.letter_spaced(layer):
+        respaced = scans.respaced(number)
+        if respaced is not None and not pdf_text.letter_spaced(respaced):
+            return respaced
         return pdf_text.from_layout(page.extract_text(extraction_mode="layout"))
     return layer
 

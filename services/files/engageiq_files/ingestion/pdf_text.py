@@ -5,6 +5,7 @@ other presentation-form characters, soft hyphens, and words hyphenated at a line
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from typing import Final
@@ -77,6 +78,29 @@ def letter_spaced(text: str) -> bool:
     """Whether a line of `text` is letter-spaced: its glyphs were drawn one by one further
     apart than a space, and plain extraction put a space between every two ("P r i c e")."""
     return any(_letter_spaced(line) for line in text.splitlines())
+
+
+WORD_GAP_FACTOR: Final = 1.6
+"""A gap between two glyphs of a letter-spaced line wider than this many times the line's
+median gap (plus `WORD_GAP_POINTS`) is a word gap: letters stand a tracking apart, words a
+tracking plus a space apart."""
+WORD_GAP_POINTS: Final = 1.0
+
+
+def words_from_boxes(glyphs: list[tuple[str, float, float]]) -> str:
+    """One letter-spaced line as words, from its glyphs (character, left and right edge in
+    points, in reading order; spaces left out): a gap much wider than the line's median gap
+    between glyphs is a word gap (`WORD_GAP_FACTOR`). "P r i c e p e r" drawn with a
+    tracking of 4 pt becomes "Price per"."""
+    if len(glyphs) < 2:
+        return "".join(g for g, _, _ in glyphs)
+    gaps = [b[1] - a[2] for a, b in itertools.pairwise(glyphs)]
+    median = sorted(gaps)[len(gaps) // 2]
+    wide = max(median, 0.0) * WORD_GAP_FACTOR + WORD_GAP_POINTS
+    out = [glyphs[0][0]]
+    for gap, (glyph, _, _) in zip(gaps, glyphs[1:], strict=True):
+        out.append(f" {glyph}" if gap > wide else glyph)
+    return "".join(out)
 
 
 def from_layout(layout: str) -> str:
