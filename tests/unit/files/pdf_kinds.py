@@ -308,22 +308,6 @@ def lines_pdf(lines: list[str]) -> bytes:
     return written(writer)
 
 
-def empty_pages_pdf(count: int, text_at: int) -> bytes:
-    """`count` empty pages sharing one content stream, and text on page `text_at` (1-based):
-    an export that padded a report with blank pages."""
-    writer = PdfWriter()
-    for _ in range(count):
-        writer.add_blank_page(width=612, height=792)
-    stream = DecodedStreamObject()
-    stream.set_data(b"BT /F1 12 Tf 72 720 Td (Renewal terms appendix) Tj ET")
-    page = writer.pages[text_at - 1]
-    page[NameObject("/Contents")] = writer._add_object(stream)
-    page[NameObject("/Resources")] = DictionaryObject(
-        {NameObject("/Font"): DictionaryObject({NameObject("/F1"): HELVETICA})}
-    )
-    return written(writer)
-
-
 def many_pages_pdf(count: int, text: str) -> bytes:
     """`count` pages in one flat page tree, all empty but the first, which shows `text`: a
     report export padded with blank pages, or a hostile file (a few MB per 100,000 pages)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytesseract
 import pytest
 
 from engageiq_files.ingestion.pdf_text import searchable, unreadable
@@ -35,6 +36,17 @@ def test_a_text_layer_of_glyph_ids_is_ocred_instead(tmp_path: Path, private_use:
     assert "\x03" not in read
     assert max(read) < "\ue000"
     assert {"text_layer_unreadable", "ocr_used"} <= set(codes(parsed))
+
+
+def test_an_unreadable_layer_is_dropped_where_ocr_cannot_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", "/nonexistent/tesseract")
+    garbage = kinds.without_tounicode(kinds.embedded_font_pdf(["The configuration costs fifty"]))
+    parsed = parse(tmp_path, garbage)
+    assert text(parsed) == ""
+    assert codes(parsed) == ["text_layer_unreadable"]
+    assert "not searchable" in parsed.warnings[0].message
 
 
 def test_a_readable_layer_is_kept_and_judged_readable(tmp_path: Path) -> None:

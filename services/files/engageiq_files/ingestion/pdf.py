@@ -244,10 +244,12 @@ def _first_pages(reader: PdfReader, limit: int) -> tuple[list[PageObject], int]:
 
     pypdf's `reader.pages` builds every page of the tree first (24 s for 100,000 empty
     pages here, past the parse timeout at a few hundred thousand) and refuses a tree with
-    a cycle outright. This walk stops at `limit` pages, skips a node already visited (a
-    cycle, or a page listed twice) and gives each page the attributes it inherits. The
-    count is the pages walked when the walk ended, else the tree's /Count when that is
-    larger (it is not trusted to be exact)."""
+    a cycle outright. This walk stops at `limit` pages or `MAX_TREE_NODES` nodes, skips a
+    /Pages node already visited (a cycle; a page listed twice is read twice, as viewers
+    show it) and gives each page the attributes it inherits. The count is the pages walked
+    when the walk ended, else the tree's /Count when that is larger (it is not trusted to
+    be exact), else one more than the pages walked. Raises PdfReadError when the tree
+    declares pages and holds none."""
     root_ref = reader.root_object.raw_get("/Pages")
     root = root_ref.get_object()
     pages: list[PageObject] = []
@@ -296,8 +298,7 @@ def parse_pdf(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarnin
     read = 0
     scans = _ScannedPages(path, limits)
     try:
-        for number in range(1, min(count, limits.max_pages) + 1):
-            page = pages[number - 1]
+        for number, page in enumerate(pages, start=1):
             try:
                 layer = _layer(page, number, scans)
             except (PdfReadError, PyPdfError, Exception):
