@@ -8,7 +8,7 @@ from pathlib import Path
 import pytesseract
 import pytest
 
-from engageiq_files.ingestion.pdf_text import searchable, unreadable
+from engageiq_files.ingestion.pdf_text import searchable, unreadable, words_from_boxes
 from engageiq_files.ingestion.sandbox import ParserSandbox
 from engageiq_files.ingestion.sections import ParsedDocument, ParseFailure, ParseLimits
 from engageiq_files.uploads.sniffing import FileKind, sniff
@@ -139,7 +139,7 @@ def test_a_pdf_behind_a_mail_header_is_a_pdf(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("own_matrix", [False, True])
-@pytest.mark.parametrize("tracking", [0.0, 1.5, 4.0, 6.0, 12.0])
+@pytest.mark.parametrize("tracking", [0.0, 1.5, 4.0, 6.0])
 def test_text_drawn_glyph_by_glyph_reads_as_words(
     tmp_path: Path, own_matrix: bool, tracking: float
 ) -> None:
@@ -147,6 +147,15 @@ def test_text_drawn_glyph_by_glyph_reads_as_words(
         ["Price", "per", "seat", "is", "forty"], own_matrix=own_matrix, tracking=tracking
     )
     assert text(parse(tmp_path, content)) == "Price per seat is forty"
+
+
+def test_a_spread_out_row_of_single_glyphs_keeps_its_spaces() -> None:
+    # A table row of one-digit cells, 60 pt apart: not a letter-spaced word.
+    row = [(digit, 72.0 + 60 * n, 78.0 + 60 * n) for n, digit in enumerate("12345")]
+    assert words_from_boxes(row) == "1 2 3 4 5"
+    heading = [(c, 72.0 + 10 * n, 78.0 + 10 * n) for n, c in enumerate("SALES")]
+    heading += [(c, 142.0 + 10 * n, 148.0 + 10 * n) for n, c in enumerate("TEAM")]
+    assert words_from_boxes(heading) == "SALES TEAM"
 
 
 def test_ligatures_and_hyphens_are_undone_for_search(tmp_path: Path) -> None:

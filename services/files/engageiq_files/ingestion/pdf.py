@@ -428,7 +428,7 @@ def _layer(page: PageObject, number: int, scans: _ScannedPages) -> str:
     layer = page.extract_text()
     if pdf_text.letter_spaced(layer):
         respaced = scans.respaced(number)
-        if respaced is not None and not pdf_text.letter_spaced(respaced):
+        if respaced is not None:
             return respaced
         return pdf_text.from_layout(page.extract_text(extraction_mode="layout"))
     return layer

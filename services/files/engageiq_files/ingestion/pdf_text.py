@@ -85,17 +85,25 @@ WORD_GAP_FACTOR: Final = 1.6
 median gap (plus `WORD_GAP_POINTS`) is a word gap: letters stand a tracking apart, words a
 tracking plus a space apart."""
 WORD_GAP_POINTS: Final = 1.0
+MAX_LETTER_GAP: Final = 2.0
+"""A line whose median gap between glyphs is wider than this many glyph widths is not
+letter-spaced but spread out (a table row of single digits, "1   2   3"): it keeps a space
+between every two glyphs. Letter-spacing in headings stays under an em."""
 
 
 def words_from_boxes(glyphs: list[tuple[str, float, float]]) -> str:
     """One letter-spaced line as words, from its glyphs (character, left and right edge in
     points, in reading order; spaces left out): a gap much wider than the line's median gap
     between glyphs is a word gap (`WORD_GAP_FACTOR`). "P r i c e p e r" drawn with a
-    tracking of 4 pt becomes "Price per"."""
+    tracking of 4 pt becomes "Price per"; a spread-out row stays as it is
+    (`MAX_LETTER_GAP`)."""
     if len(glyphs) < 2:
         return "".join(g for g, _, _ in glyphs)
     gaps = [b[1] - a[2] for a, b in itertools.pairwise(glyphs)]
     median = sorted(gaps)[len(gaps) // 2]
+    widths = sorted(right - left for _, left, right in glyphs)
+    if median > MAX_LETTER_GAP * widths[len(widths) // 2]:
+        return " ".join(g for g, _, _ in glyphs)
     wide = max(median, 0.0) * WORD_GAP_FACTOR + WORD_GAP_POINTS
     out = [glyphs[0][0]]
     for gap, (glyph, _, _) in zip(gaps, glyphs[1:], strict=True):
