@@ -177,6 +177,12 @@ def test_padding_pages_are_bounded_and_not_ocred(tmp_path: Path) -> None:
     assert parsed.sections[0].text == "Renewal terms appendix"
     assert codes(parsed) == ["truncated"]
     assert "3000 of 20000" in parsed.warnings[0].message
+    # Past pypdf's 100,000 elements of an array: PDFium reads it, as fast.
+    limits = ParseLimits(max_pages=100, max_text_chars=1_000_000, max_docx_uncompressed_bytes=1)
+    parsed = parse(tmp_path, kinds.many_pages_pdf(150_000, "Renewal terms appendix"), limits)
+    assert parsed.sections[0].text == "Renewal terms appendix"
+    assert codes(parsed) == ["structure_repaired", "truncated"]
+    assert "100 of 150000" in parsed.warnings[1].message
 
 
 def test_hostile_page_trees_end_with_text_or_a_reason(tmp_path: Path) -> None:

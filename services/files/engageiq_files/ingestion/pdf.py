@@ -353,15 +353,10 @@ def _parse_with_pdfium(
     try:
         count = len(document)
         for number in range(1, min(count, limits.max_pages) + 1):
-            try:
-                page = document[number - 1]
-                textpage = page.get_textpage()
-                layer = textpage.get_text_range()
-                textpage.close()
-                page.close()
-            except pypdfium2.PdfiumError:
-                layer = ""
-            layer = layer.replace("\r\n", "\n")
+            layer, drawn = _pdfium_layer(document, number - 1)
+            if not layer.strip() and not drawn:
+                yield Section(f"page {number}", "")  # a blank page: nothing to OCR or miss
+                continue
             if pdf_text.unreadable(layer):
                 scans.unreadable.append(number)
                 text = scans.ocr_only(number)
@@ -380,8 +375,8 @@ def _parse_with_pdfium(
         raise failure
     yield IngestWarning(
         "structure_repaired",
-        "The PDF's structure is damaged; its text was read after repairing it, and its form "
-        "fields and comments could not be read.",
+        "The PDF's structure is damaged or unusually large; its text was read after "
+        "repairing it, and its form fields and comments could not be read.",
     )
     yield from scans.ocr.warnings()
     if scans.unreadable:
@@ -390,6 +385,26 @@ def _parse_with_pdfium(
     yield from _page_warnings([], empty, read, scans.ocr.empty, limits)
     if count > limits.max_pages:
         yield _truncated(count, limits)
+
+
+def _pdfium_layer(document: pypdfium2.PdfDocument, index: int) -> tuple[str, bool]:
+    """The text layer of page `index` (0-based) as PDFium reads it, and whether the page
+    draws anything at all; ("", True) when PDFium cannot read the page (it may be a scan)."""
+    try:
+        page = document[index]
+    except pypdfium2.PdfiumError:
+        return "", True
+    try:
+        drawn = pypdfium2.raw.FPDFPage_CountObjects(page) > 0
+        textpage = page.get_textpage()
+        try:
+            return textpage.get_text_range().replace("\r\n", "\n"), drawn
+        finally:
+            textpage.close()
+    except pypdfium2.PdfiumError:
+        return "", True
+    finally:
+        page.close()
 
 
 def _kids(
