@@ -8,15 +8,17 @@ PDFium and OCRed
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Final
+from typing import Any, Final
 
 import pypdfium2
 from PIL import Image
 from pypdf import PageObject, PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
+from engageiq_files.ingestion import pdf_annotations, pdf_text
 from engageiq_files.ingestion.ocr import OcrPages
 from engageiq_files.ingestion.sections import (
     IngestWarning,
@@ -50,19 +52,69 @@ class _ScannedPages:
         self._broken = False
         self.tried = 0
         self.ocr = OcrPages()
+        self.unreadable: list[int] = []
+        """Pages whose text layer is not text (`pdf_text.unreadable`)."""
 
     def text_of(self, number: int, page: PageObject, text: str) -> str:
         """The text of page `number`: its text layer `text`; or the OCR text when the page
         has no text layer, or almost none beside an image (a scan with a stamped page
         number), and OCR reads more; or the layer followed by the OCR text when the layer
-        is a stamp on a scan (`STAMP_CHARS`). OCR stops at the page cap and time budget."""
+        is a stamp on a scan (`STAMP_CHARS`). A layer that is not text (`unreadable`: a
+        font without a character map) is replaced by the OCR text, or by nothing, and the
+        page is named in `unreadable`. OCR stops at the page cap and time budget."""
+        if pdf_text.unreadable(text):
+            self.unreadable.append(number)
+            return self._ocr(number, stamp=False, check_scan=False, text="")
         visible = len("".join(text.split()))
         if not self._may_need_ocr(page, visible):
             return text
         stamp = visible >= MIN_TEXT_LAYER_CHARS
+        return self._ocr(number, stamp=stamp, check_scan=stamp, text=text)
+
+    def respaced(self, number: int) -> str | None:
+        """The text of page `number` as PDFium reads it, its letter-spaced lines put back
+        into words from the glyphs' positions (`pdf_text.words_from_boxes`); None when PDFium
+        cannot read the page."""
+        with self._pdfium_page(number - 1) as pdfium_page:
+            if pdfium_page is None:
+                return None
+            try:
+                textpage = pdfium_page.get_textpage()
+            except pypdfium2.PdfiumError:
+                return None
+            try:
+                text = textpage.get_text_range()
+                lines: list[str] = []
+                start = 0
+                for line in text.split("\n"):
+                    end = start + len(line) + 1
+                    if pdf_text.letter_spaced(line):
+                        glyphs = [
+                            (text[i], box[0], box[2])
+                            for i in range(start, start + len(line))
+                            if not text[i].isspace()
+                            for box in (textpage.get_charbox(i),)
+                        ]
+                        lines.append(pdf_text.words_from_boxes(glyphs))
+                    else:
+                        lines.append(line.strip())
+                    start = end
+            finally:
+                textpage.close()
+        return "\n".join(line for line in lines if line)
+
+    def ocr_only(self, number: int) -> str:
+        """The OCR text of page `number` ("" when none), within the page cap and budget."""
+        return self._ocr(number, stamp=False, check_scan=False, text="")
+
+    def _ocr(self, number: int, *, stamp: bool, check_scan: bool, text: str) -> str:
+        """Page `number` rendered and OCRed (see `text_of`), or `text` when that cannot be
+        done or reads nothing; with `check_scan`, only a page that `_scanned` is OCRed."""
+        if self.tried >= self._limits.max_ocr_pages or self.ocr.over_budget(self._limits):
+            return text
         # One PDFium page serves both the scan check and the rendering.
         with self._pdfium_page(number - 1) as pdfium_page:
-            if pdfium_page is None or (stamp and not self._scanned(pdfium_page)):
+            if pdfium_page is None or (check_scan and not self._scanned(pdfium_page)):
                 return text
             image = self._render(pdfium_page)
         if image is None:
@@ -81,11 +133,8 @@ class _ScannedPages:
 
     def _may_need_ocr(self, page: PageObject, visible: int) -> bool:
         """Whether a page whose text layer has `visible` non-space characters may be OCRed
-        (see `text_of`; a stamp page only when `_scanned`), within the page cap and time
-        budget."""
-        if visible >= STAMP_CHARS or (visible and not _has_image(page)):
-            return False
-        return self.tried < self._limits.max_ocr_pages and not self.ocr.over_budget(self._limits)
+        (see `text_of`; a stamp page only when `_scanned`)."""
+        return visible < STAMP_CHARS and (not visible or _has_image(page))
 
     @contextmanager
     def _pdfium_page(self, index: int) -> Iterator[pypdfium2.PdfPage | None]:
@@ -162,13 +211,23 @@ def _has_image(page: PageObject) -> bool:
     return False
 
 
-def _open(path: str) -> tuple[Sequence[PageObject], int]:
-    """The pages of the PDF at `path` (read lazily) and their count."""
+INHERITED: Final = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
+"""Page attributes a page takes from its ancestors in the page tree (ISO 32000-1, 7.7.3.4)."""
+MAX_DECLARED_PAGES: Final = 10_000_000
+"""A tree's /Count above this is not believed in a warning (a hostile file claims 2**31)."""
+MAX_TREE_NODES: Final = 1_000_000
+"""Page tree nodes visited at most, whatever the page cap: a tree of empty branches ends."""
+
+
+def _open(path: str, limit: int) -> tuple[list[PageObject], int]:
+    """The first `limit` pages of the PDF at `path` (their content read lazily) and its page
+    count (see `_first_pages`). Raises ParseFailure `encrypted_pdf` (a user password is
+    needed; an owner password alone is not) or `corrupt_pdf`."""
     try:
         reader = PdfReader(path, strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
             raise ParseFailure("encrypted_pdf", "The PDF is password-protected.")
-        return reader.pages, len(reader.pages)
+        return _first_pages(reader, limit)
     except FileNotDecryptedError:
         raise ParseFailure("encrypted_pdf", "The PDF is password-protected.") from None
     except ParseFailure:
@@ -180,23 +239,82 @@ def _open(path: str) -> tuple[Sequence[PageObject], int]:
         ) from None
 
 
+def _first_pages(reader: PdfReader, limit: int) -> tuple[list[PageObject], int]:
+    """The first `limit` pages of `reader`'s page tree, in order, and the page count.
+
+    pypdf's `reader.pages` builds every page of the tree first (24 s for 100,000 empty
+    pages here, past the parse timeout at a few hundred thousand) and refuses a tree with
+    a cycle outright. This walk stops at `limit` pages or `MAX_TREE_NODES` nodes, skips a
+    /Pages node already visited (a cycle; a page listed twice is read twice, as viewers
+    show it) and gives each page the attributes it inherits. The count is the pages walked
+    when the walk ended, else the tree's /Count when that is larger (it is not trusted to
+    be exact), else one more than the pages walked. Raises PdfReadError when the tree
+    declares pages and holds none."""
+    root_ref = reader.root_object.raw_get("/Pages")
+    root = root_ref.get_object()
+    pages: list[PageObject] = []
+    visited: set[tuple[int, int]] = set()  # /Pages nodes: a page listed twice is kept
+    # Kids are resolved when their turn comes: a node can list 100,000 pages.
+    pending: list[tuple[Any, dict[str, Any]]] = [(root_ref, {})]
+    nodes = 0
+    while pending and len(pages) < limit and nodes < MAX_TREE_NODES:
+        kid, inherited = pending.pop()
+        ref = kid if isinstance(kid, IndirectObject) else None
+        node = kid.get_object()
+        nodes += 1
+        if not isinstance(node, DictionaryObject):
+            continue
+        kids = node.get("/Kids")
+        if node.get("/Type") == "/Pages" or (node.get("/Type") is None and kids is not None):
+            pending.extend(_kids(node, ref, inherited, visited))
+            continue
+        page = PageObject(reader, ref)
+        page.update(node)
+        for attribute, value in inherited.items():
+            if attribute not in page:
+                page[NameObject(attribute)] = value
+        pages.append(page)
+    declared = root.get("/Count")
+    if not pages and isinstance(declared, int) and declared > 0:
+        raise PdfReadError("a page tree without pages")
+    count = len(pages)
+    if pending and isinstance(declared, int) and declared > count:
+        count = min(declared, MAX_DECLARED_PAGES)
+    elif pending:
+        count = len(pages) + 1  # more than the cap; how many more is unknown
+    return pages, count
+
+
 def parse_pdf(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarning]:
-    pages, count = _open(path)
+    try:
+        pages, count = _open(path, limits.max_pages)
+    except ParseFailure as failure:
+        if failure.code != "corrupt_pdf":
+            raise
+        yield from _parse_with_pdfium(path, limits, failure)
+        return
     skipped: list[int] = []
     empty: list[int] = []
     read = 0
     scans = _ScannedPages(path, limits)
     try:
-        for number in range(1, min(count, limits.max_pages) + 1):
+        for number, page in enumerate(pages, start=1):
             try:
-                layer = pages[number - 1].extract_text()
+                layer = _layer(page, number, scans)
             except (PdfReadError, PyPdfError, Exception):
                 # One broken content stream (or font, or image) must not sink the other pages.
                 skipped.append(number)
                 continue
             read += 1
-            text = scans.text_of(number, pages[number - 1], layer)
-            if not text.strip():
+            if not layer.strip() and _blank(page):
+                # Nothing drawn (a padding page of an export): nothing to OCR or to miss.
+                yield Section(f"page {number}", "")
+                continue
+            text = pdf_text.searchable(scans.text_of(number, page, layer))
+            notes = pdf_annotations.text_of(page)
+            if notes:
+                text = f"{text.rstrip()}\n{notes}" if text.strip() else notes
+            if not text.strip() and number not in scans.unreadable:
                 empty.append(number)
             yield Section(f"page {number}", text)
     finally:
@@ -204,13 +322,145 @@ def parse_pdf(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarnin
     if read == 0 and count > 0:
         raise ParseFailure("corrupt_pdf", "No page of the PDF could be read.")
     yield from scans.ocr.warnings()
+    if scans.unreadable:
+        yield _unreadable_warning(scans.unreadable, scans.ocr.read)
     yield from _page_warnings(skipped, empty, read, scans.ocr.empty, limits)
     if count > limits.max_pages:
-        yield IngestWarning(
-            "truncated",
-            f"Only the first {limits.max_pages} of {count} pages were indexed; "
-            f"pages {limits.max_pages + 1}-{count} are not searchable.",
-        )
+        yield _truncated(count, limits)
+
+
+def _truncated(count: int, limits: ParseLimits) -> IngestWarning:
+    return IngestWarning(
+        "truncated",
+        f"Only the first {limits.max_pages} of {count} pages were indexed; "
+        f"pages {limits.max_pages + 1}-{count} are not searchable.",
+    )
+
+
+def _parse_with_pdfium(
+    path: str, limits: ParseLimits, failure: ParseFailure
+) -> Iterator[Section | IngestWarning]:
+    """A PDF pypdf cannot open (an object stream inside itself, a damaged trailer), read
+    with PDFium, which rebuilds a damaged file's structure as Acrobat does: each page's text
+    layer, or its OCR text. Form fields and comments are not read. Raises `failure` when
+    PDFium cannot open it either."""
+    try:
+        document = pypdfium2.PdfDocument(path)
+    except pypdfium2.PdfiumError:
+        raise failure from None
+    scans = _ScannedPages(path, limits)
+    empty: list[int] = []
+    try:
+        count = len(document)
+        for number in range(1, min(count, limits.max_pages) + 1):
+            layer, drawn = _pdfium_layer(document, number - 1)
+            if not layer.strip() and not drawn:
+                yield Section(f"page {number}", "")  # a blank page: nothing to OCR or miss
+                continue
+            if pdf_text.unreadable(layer):
+                scans.unreadable.append(number)
+                text = scans.ocr_only(number)
+            elif not layer.strip():
+                text = scans.ocr_only(number)
+            else:
+                text = layer
+            text = pdf_text.searchable(text)
+            if not text.strip() and number not in scans.unreadable:
+                empty.append(number)
+            yield Section(f"page {number}", text)
+    finally:
+        document.close()
+        scans.close()
+    if count == 0:
+        raise failure
+    yield IngestWarning(
+        "structure_repaired",
+        "The PDF's structure is damaged or unusually large; its text was read after "
+        "repairing it, and its form fields and comments could not be read.",
+    )
+    yield from scans.ocr.warnings()
+    if scans.unreadable:
+        yield _unreadable_warning(scans.unreadable, scans.ocr.read)
+    read = min(count, limits.max_pages)
+    yield from _page_warnings([], empty, read, scans.ocr.empty, limits)
+    if count > limits.max_pages:
+        yield _truncated(count, limits)
+
+
+def _pdfium_layer(document: pypdfium2.PdfDocument, index: int) -> tuple[str, bool]:
+    """The text layer of page `index` (0-based) as PDFium reads it, and whether the page
+    draws anything at all; ("", True) when PDFium cannot read the page (it may be a scan)."""
+    try:
+        page = document[index]
+    except pypdfium2.PdfiumError:
+        return "", True
+    try:
+        drawn = pypdfium2.raw.FPDFPage_CountObjects(page) > 0
+        textpage = page.get_textpage()
+        try:
+            return textpage.get_text_range().replace("\r\n", "\n"), drawn
+        finally:
+            textpage.close()
+    except pypdfium2.PdfiumError:
+        return "", True
+    finally:
+        page.close()
+
+
+def _kids(
+    node: DictionaryObject, ref: Any, inherited: dict[str, Any], visited: set[tuple[int, int]]
+) -> list[tuple[Any, dict[str, Any]]]:
+    """The kids of page tree node `node` (reached by `ref`), last first, each with the
+    attributes it inherits; none when `node` was `visited` already (a cycle)."""
+    if ref is not None:
+        if (ref.idnum, ref.generation) in visited:
+            return []
+        visited.add((ref.idnum, ref.generation))
+    inherit = dict(inherited)
+    inherit.update({a: node[a] for a in INHERITED if a in node})
+    kids = node["/Kids"].get_object() if "/Kids" in node else None
+    if not isinstance(kids, ArrayObject):
+        return []
+    return [(kid, inherit) for kid in reversed(kids)]
+
+
+def _blank(page: PageObject) -> bool:
+    """Whether `page` draws nothing: no content stream, or an empty one, and no annotation."""
+    try:
+        contents = page.get_contents()
+        return (contents is None or not contents.get_data().strip()) and "/Annots" not in page
+    except Exception:
+        return False
+
+
+def _layer(page: PageObject, number: int, scans: _ScannedPages) -> str:
+    """The text layer of `page` (page `number`). pypdf's plain extraction reads words right
+    even when each glyph is placed on its own; only where glyphs stand further apart than a
+    space (a letter-spaced heading: it gives "P r i c e") are the glyphs' positions used to
+    tell the letters of a word from the words: PDFium's (`_ScannedPages.respaced`), else
+    pypdf's layout extraction, which keeps gap widths (`pdf_text.from_layout`). pypdf's
+    layout mode alone misplaced letters from a tracking of 6 pt up ("Pri ce pe r")."""
+    layer = page.extract_text()
+    if pdf_text.letter_spaced(layer):
+        respaced = scans.respaced(number)
+        if respaced is not None:
+            return respaced
+        return pdf_text.from_layout(page.extract_text(extraction_mode="layout"))
+    return layer
+
+
+def _unreadable_warning(pages: list[int], ocr_read: list[int]) -> IngestWarning:
+    recognised = [n for n in pages if n in ocr_read]
+    lost = [n for n in pages if n not in ocr_read]
+    message = (
+        f"The text layer of page {page_list(pages)} is not readable text (a font without a "
+        "character map)"
+    )
+    if recognised:
+        message += f"; the text of page {page_list(recognised)} was recognised from its image"
+    if lost:
+        message += f"; page {page_list(lost)} could not be recognised and is not searchable"
+    return IngestWarning("text_layer_unreadable", message + ".")
 
 
 def _page_warnings(

@@ -136,7 +136,7 @@ class UnsupportedFileType(ValueError):
 def sniff(head: bytes, name: str = "") -> FileKind:
     """The kind of a file from its first bytes (`head`, up to SNIFF_BYTES). The name's
     extension only chooses among text kinds, which are parsed as safely as each other."""
-    if head.startswith(b"%PDF-"):
+    if head.startswith(b"%PDF-") or _late_pdf_header(head):
         return FileKind.PDF
     if head.startswith(_LOCAL_HEADER):
         kind = package_kind(head[:SNIFF_BYTES])
@@ -154,6 +154,22 @@ def sniff(head: bytes, name: str = "") -> FileKind:
     if _HTML_START.match(text.removeprefix("\ufeff")):
         return FileKind.HTML
     return _text_kind(name)
+
+
+PDF_HEADER_WINDOW: Final = 1024
+"""Bytes before `%PDF-` that readers accept: the PDF specification (ISO 32000, annex H)
+lets Acrobat find the header within the first 1024 bytes, and mail gateways and some
+archive exports put a header of their own in front of it."""
+_PDF_HEADER: Final = re.compile(rb"%PDF-\d\.\d")
+_PDF_OBJECT: Final = re.compile(rb"\d+ \d+ obj\b")
+
+
+def _late_pdf_header(head: bytes) -> bool:
+    """Whether `head` is a PDF with bytes before its header: `%PDF-1.x` within
+    `PDF_HEADER_WINDOW` bytes and an indirect object (`12 0 obj`) after it. A text that
+    merely quotes a PDF header has no object after it."""
+    found = _PDF_HEADER.search(head, 0, PDF_HEADER_WINDOW + 8)
+    return found is not None and _PDF_OBJECT.search(head, found.end()) is not None
 
 
 def _text_kind(name: str) -> FileKind:
