@@ -78,6 +78,42 @@ _ESCAPED: Final = re.compile(r"_x([0-9A-Fa-f]{4})_")
 for an underscore that starts one), ECMA-376 Part 1 §22.9.2.19; openpyxl leaves them."""
 
 
+_HEADER_FOOTER_KINDS: Final = frozenset(
+    {"oddHeader", "oddFooter", "evenHeader", "evenFooter", "firstHeader", "firstFooter"}
+)
+_HEADER_FOOTER_CODE: Final = re.compile(
+    r'&(?:"[^"]*"?|K(?:[0-9A-Fa-f]{6}|\d\d[+-]\d{3})|\d{1,3}|.)', re.DOTALL
+)
+"""A code of a printed header or footer (ECMA-376 Part 1 §18.3.1.39, headerFooter): `&L`,
+`&C`, `&R` start the left, centre and right parts; `&&` is an ampersand; the others are
+fields and formatting (`&P` page, `&N` pages, `&D` date, `&T` time, `&F` file, `&A` sheet,
+`&Z` path, `&G` picture, `&"Arial,Bold"` font, `&14` size, `&KFF0000` colour, `&B` bold...)."""
+
+
+def header_footer_line(kind: str, code: str) -> str:
+    """ "Header: left | centre | right" (or "Footer: ...") of a header or footer element
+    (`oddFooter`...) whose text is `code`: its parts' text with the codes removed, `&&` an
+    ampersand. Empty when no text is left."""
+    parts: list[list[str]] = [[]]
+    position = 0
+    for match in _HEADER_FOOTER_CODE.finditer(code):
+        parts[-1].append(code[position : match.start()])
+        position = match.end()
+        found = match.group(0)
+        if found == "&&":
+            parts[-1].append("&")
+        elif found.upper() in ("&L", "&C", "&R"):
+            parts.append([])
+        else:
+            parts[-1].append(" ")  # a field (page number, date) leaves a gap, not a join
+    parts[-1].append(code[position:])
+    texts = [" ".join("".join(part).split()) for part in parts]
+    shown = " | ".join(text for text in texts if text)
+    if not shown:
+        return ""
+    return f"{'Footer' if kind.endswith('Footer') else 'Header'}: {shown}"
+
+
 @dataclass
 class SheetLayout:
     """What the cell stream cannot tell in time, read from the sheet's XML first: merged
@@ -99,6 +135,8 @@ class SheetLayout:
     zero_count: int = 0
     calculated: bool = False
     """Some formula of the sheet caches a value other than `0`: the zeros are real."""
+    headers_footers: list[str] = field(default_factory=list)
+    """"Header: text" and "Footer: text" lines of the sheet's printed page, each once."""
 
 
 def cell_text(value: Any) -> str:
@@ -241,6 +279,10 @@ def sheet_layout(
                 _note_formula(element, layout, shared)
             elif name == "row":
                 _dropped(element)
+            elif name in _HEADER_FOOTER_KINDS:
+                line = header_footer_line(name, element.text or "")
+                if line and line not in layout.headers_footers:
+                    layout.headers_footers.append(line)
             elif name == "mergeCell":
                 low_col, low_row, _, high_row = range_boundaries(attribute(element, "ref") or "")
                 if low_col and low_row and high_row and high_row > low_row:
@@ -288,12 +330,23 @@ def _without_value(layout: SheetLayout, coordinate: str, text: str) -> None:
         layout.first_formulas.append(coordinate)
 
 
+EXCEL_BUILTIN_FORMATS: Final = {22: "m/d/yyyy h:mm", 47: "mm:ss.0"}
+"""Built-in formats Excel shows otherwise than ECMA-376 lists them (and openpyxl names them,
+`m/d/yy h:mm`, `mmss.0`): [MS-OI29500] §2.1.712 (Part 1 §18.8.30, numFmt), "Excel defines
+built-in format ID ... 22: "m/d/yyyy h:mm"; ... 47: "mm:ss.0"" (en-US). Format 14 is the
+reader's short date and stays ISO (`number_formats.BUILTIN_LOCALE_DATE`)."""
+
+
 def _number_format(cell: Any) -> str:
     """A cell's number format, General when its style names none that exists: openpyxl
     raises for a style index beyond the stylesheet or a format id it does not define, which
-    would otherwise fail the whole workbook for one cell."""
+    would otherwise fail the whole workbook for one cell. A built-in format is the code Excel
+    shows it by (`EXCEL_BUILTIN_FORMATS`), told by its id, since a workbook may define the
+    same code as a format of its own."""
     try:
-        return str(getattr(cell, "number_format", GENERAL) or GENERAL)
+        style = getattr(cell, "style_array", None)
+        builtin = EXCEL_BUILTIN_FORMATS.get(getattr(style, "numFmtId", -1))
+        return builtin or str(getattr(cell, "number_format", GENERAL) or GENERAL)
     except (IndexError, KeyError, TypeError, ValueError):
         return GENERAL
 
@@ -509,6 +562,10 @@ def _worksheet_sections(
         comments = comment_text(archive, part)
         if comments:
             yield Section(f"{sheet.title} (comments){label}", comments)
+    if layout.headers_footers:
+        # Printed on every page, read once: "Confidential - prices valid until 30 June".
+        text = "\n".join(layout.headers_footers)
+        yield Section(f"{sheet.title} (header/footer){label}", text)
 
 
 def is_strict(archive: zipfile.ZipFile) -> bool:
