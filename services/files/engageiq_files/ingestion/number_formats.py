@@ -493,6 +493,7 @@ _SERIAL_ORIGIN: Final = datetime(1899, 12, 30)
 _DURATION_ORIGIN: Final = datetime(1899, 12, 31)
 """Where a duration's calendar parts count from: serial 1.5 (`d h:mm`) is day 1, 12:00."""
 _MICROSECOND: Final = timedelta(microseconds=1)
+_FIRST_MARCH_1900: Final = datetime(1900, 3, 1)
 
 
 def _date_text(
@@ -500,7 +501,7 @@ def _date_text(
     tokens: Tokens,
     names: _Names = _ENGLISH,
     *,
-    origin: datetime = _SERIAL_ORIGIN,
+    origin: datetime | None = None,
 ) -> str:
     """The section's codes filled from `moment`. Excel rounds the value to the precision the
     section shows (whole seconds, or its `.0`-`.000` fractions) before taking any part, so
@@ -510,6 +511,9 @@ def _date_text(
     twelve = any(t in ("AM/PM", "A/P") for _, t in codes)
     places = max((len(t) - 1 for k, t in codes if k == "code" and t.startswith(".")), default=0)
     when = _DURATION_ORIGIN + moment if isinstance(moment, timedelta) else moment
+    if origin is None:
+        # Excel counts 1900-02-29, which never was: serials from 1900-03-01 on are a day more.
+        origin = _SERIAL_ORIGIN if when >= _FIRST_MARCH_1900 else _DURATION_ORIGIN
     span = moment if isinstance(moment, timedelta) else moment - origin
     micros = span // _MICROSECOND
     unit = 10 ** (6 - places)
@@ -534,7 +538,7 @@ def _moment(value: datetime | date | time | timedelta, sections: list[str]) -> s
     tokens = _tokens(sections[0])
     if not _is_date_section(tokens):
         return None
-    origin = _SERIAL_ORIGIN
+    origin = None
     if isinstance(value, time):
         # A time of day (a serial below 1): elapsed codes count from its midnight.
         value = datetime.combine(date(1900, 1, 1), value)

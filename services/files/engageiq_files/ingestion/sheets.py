@@ -337,21 +337,48 @@ built-in format ID ... 22: "m/d/yyyy h:mm"; ... 47: "mm:ss.0"" (en-US). Format 1
 reader's short date and stays ISO (`number_formats.BUILTIN_LOCALE_DATE`)."""
 
 
-def _number_format(cell: Any) -> str:
+def builtin_styles(archive: zipfile.ZipFile) -> dict[int, str]:
+    """Cell style index -> the code Excel shows, for the cell styles (`cellXfs`) naming a
+    built-in format of `EXCEL_BUILTIN_FORMATS` the workbook does not define itself. Read
+    from the styles part, since openpyxl maps a workbook's own `m/d/yy h:mm` (id 164) to
+    built-in 22 and the two can no longer be told apart from the cell."""
+    workbook = main_part(archive, "xlsx")
+    name = next((n for t, n in relationships(archive, workbook) if t.endswith("/styles")), None)
+    if name is None or name not in archive.namelist():
+        return {}
+    defined: set[str] = set()
+    formats: list[str] = []
+    for element in read_xml(archive, name).iter():
+        if local(element) == "numFmt":
+            defined.add(attribute(element, "numFmtId") or "")
+        elif local(element) == "xf":
+            parent = element.getparent()
+            if parent is not None and local(parent) == "cellXfs":
+                formats.append(attribute(element, "numFmtId") or "0")
+    return {
+        index: EXCEL_BUILTIN_FORMATS[int(format_id)]
+        for index, format_id in enumerate(formats)
+        if format_id.isdigit()
+        and int(format_id) in EXCEL_BUILTIN_FORMATS
+        and format_id not in defined
+    }
+
+
+def _number_format(cell: Any, builtin: dict[int, str]) -> str:
     """A cell's number format, General when its style names none that exists: openpyxl
     raises for a style index beyond the stylesheet or a format id it does not define, which
     would otherwise fail the whole workbook for one cell. A built-in format is the code Excel
-    shows it by (`EXCEL_BUILTIN_FORMATS`), told by its id, since a workbook may define the
-    same code as a format of its own."""
+    shows it by (`builtin`, from `builtin_styles`)."""
     try:
-        style = getattr(cell, "style_array", None)
-        builtin = EXCEL_BUILTIN_FORMATS.get(getattr(style, "numFmtId", -1))
-        return builtin or str(getattr(cell, "number_format", GENERAL) or GENERAL)
+        shown = builtin.get(getattr(cell, "_style_id", -1)) if builtin else None
+        return shown or str(getattr(cell, "number_format", GENERAL) or GENERAL)
     except (IndexError, KeyError, TypeError, ValueError):
         return GENERAL
 
 
-def _row_texts(rows: Iterator[tuple[Any, ...]], layout: SheetLayout) -> Iterator[list[str]]:
+def _row_texts(
+    rows: Iterator[tuple[Any, ...]], layout: SheetLayout, builtin: dict[int, str]
+) -> Iterator[list[str]]:
     """Each row's cell texts as shown, with formula texts for formulas without a value and a
     merged range's value carried down the rows it spans."""
     carried: dict[int, tuple[int, str]] = {}  # column -> (last row, text)
@@ -362,7 +389,7 @@ def _row_texts(rows: Iterator[tuple[Any, ...]], layout: SheetLayout) -> Iterator
             if (number, column) in layout.formulas:  # only formulas without a true value
                 row.append(layout.formulas[number, column])
                 continue
-            row.append(shown_text(value, _number_format(cell)))
+            row.append(shown_text(value, _number_format(cell, builtin)))
         for column, last_row in layout.merges.get(number, ()):
             if column <= len(row) and row[column - 1].strip():
                 carried[column] = (last_row, row[column - 1])
@@ -538,16 +565,21 @@ def _until_malformed(
 
 
 def _worksheet_sections(
-    archive: zipfile.ZipFile, sheet: Any, part: str, layout: SheetLayout
+    archive: zipfile.ZipFile,
+    sheet: Any,
+    part: str,
+    layout: SheetLayout,
+    builtin: dict[int, str] | None = None,
 ) -> Iterator[Section | IngestWarning]:
-    """A worksheet's rows, then what is drawn on it, then the comments on its cells; a
-    `sheet_partly_read` warning when a malformed cell stopped its rows."""
+    """A worksheet's rows, then what is drawn on it, the comments on its cells and its
+    printed headers and footers; a `sheet_partly_read` warning when a malformed cell stopped
+    its rows. `builtin`: the cell styles Excel shows by its own built-in codes."""
     label = " (hidden)" if sheet.sheet_state in HIDDEN_STATES else ""
     # The stored <dimension> may lie ("A1" for a full sheet): read every row.
     sheet.reset_dimensions()
     stopped: list[int] = []
     rows = _until_malformed(sheet.iter_rows(min_row=1), stopped)
-    yield from _sheet_sections(sheet.title, _row_texts(rows, layout), label)
+    yield from _sheet_sections(sheet.title, _row_texts(rows, layout, builtin or {}), label)
     if stopped:
         yield IngestWarning(
             "sheet_partly_read",
@@ -687,6 +719,7 @@ def parse_xlsx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarni
             # Worksheets and chart sheets, in the workbook's order.
             sheets = [workbook[name] for name in workbook.sheetnames]
             chart_sheets = chart_sheet_parts(archive)
+            builtin = builtin_styles(archive)
             calculation = getattr(workbook, "calculation", None)
             never_calculated = bool(getattr(calculation, "fullCalcOnLoad", False))
             formula_count = 0
@@ -701,7 +734,7 @@ def parse_xlsx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarni
                     if part
                     else SheetLayout()
                 )
-                yield from _worksheet_sections(archive, sheet, part, layout)
+                yield from _worksheet_sections(archive, sheet, part, layout, builtin)
                 formula_count += layout.formula_count
                 formula_cells += [f"{quoted(sheet.title)}!{c}" for c in layout.first_formulas]
             if formula_count:
