@@ -67,6 +67,10 @@ _LOSS_GAIN = '[<0]"Loss "0;"Gain "0'
             "1,234.50 €",
         ),
         (5, "0*-", "5"),
+        # Optional decimals leave the point (Excel shows `1.`); zeros group with commas.
+        (1, "#,##0.##", "1."),
+        (1234.5, "#,##0.##", "1,234.5"),
+        (12.345, "00,000.00", "00,012.35"),
         # A text section is not a number's: `0.00;@` shows -5 by its first section.
         (-5, "0.00;@", "-5.00"),
         (0, '"foo";"bar";@', "foo"),

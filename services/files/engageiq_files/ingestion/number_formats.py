@@ -334,7 +334,11 @@ def _number(value: float, tokens: Tokens) -> str | None:
     ):
         return _filled(integer, decimals, tokens, whole, point)
     if grouped and integer:
-        integer = f"{int(integer):,}"
+        # Leading zeros group too: `00,000` shows 12 as `00,012`.
+        head = len(integer) % 3 or 3
+        integer = ",".join(
+            [integer[:head]] + [integer[i : i + 3] for i in range(head, len(integer), 3)]
+        )
     return _laid_out(integer, decimals, tokens, whole or digits_at[:1], point)
 
 
@@ -384,8 +388,8 @@ def _laid_out(
             if not placed:
                 out.append(integer)
                 placed = True
-            if i == point and decimals:
-                out.append("." + decimals)
+            if i == point:
+                out.append("." + decimals)  # `0.##` shows 1 as `1.`, as Excel does
         elif text not in "0#?,.":
             out.append(text)  # fraction digits come with the point; commas are not shown
     return "".join(out)
@@ -407,7 +411,7 @@ def _filled(
             out.append(placed[i])
         elif kind == "lit" or text not in "0#?,.":
             out.append(text)
-        elif i == point and decimals:
+        elif i == point:
             out.append("." + decimals)
     return "".join(out)
 
@@ -580,13 +584,13 @@ def _conditional(value: float, sections: list[str]) -> tuple[str, bool] | None:
     conditions = [_condition(section) for section in sections[:3]]
     if not any(conditions):
         return None
-    if conditions[0] is None:
-        conditions[0] = (">", 0.0)
+    first = conditions[0] or (">", 0.0)
+    conditions[0] = first
     for index, (section, condition) in enumerate(zip(sections, conditions, strict=False)):
         if not _holds(condition, value):
             continue
         if index == 1 and condition is None and len(conditions) < 3:
-            operator, limit = conditions[0]
+            operator, limit = first
             return section, operator == "=" or (limit >= 0 and operator in (">", ">="))
         return section, not _signless(condition)
     return None

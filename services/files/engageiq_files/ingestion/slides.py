@@ -171,9 +171,9 @@ class _ShapeTree:
         ]
         unclaimed.sort(key=lambda pair: not set(_PART_NUMBER.findall(pair[1])) & numbers)
         for rel_id, _ in unclaimed:
-            target = self._target(rel_id, ("/diagramDrawing",))
-            if target:
-                return target
+            claimed = self._target(rel_id, ("/diagramDrawing",))
+            if claimed:
+                return claimed
         return None
 
     def _xml(self, part: str) -> etree._Element | None:
