@@ -120,6 +120,21 @@ def test_fractional_seconds_and_elapsed_time_read_as_shown(
 
 
 @pytest.mark.parametrize(
+    ("serial", "code", "shown"),
+    [
+        (1.5, "[<1]h:mm;[h]:mm", "36:00"),  # the section is chosen by the condition
+        (0.5, "[<1]h:mm;[h]:mm", "12:00"),
+        (46095.5, "dd/mm/yyyy;@", "14/03/2026"),
+        (46095.5, "[$-409]d-mmm-yy;@", "14-Mar-26"),
+    ],
+)
+def test_date_sections_are_chosen_as_excel_chooses_them(
+    serial: float, code: str, shown: str
+) -> None:
+    assert format_number(serial, code) == shown
+
+
+@pytest.mark.parametrize(
     ("value", "code", "shown"),
     [
         (
@@ -275,6 +290,24 @@ def test_headers_and_footers_are_read_once_per_sheet(tmp_path: Path) -> None:
         "Footer: Confidential - prices valid until 30 June 2026",
     ]
     assert by_location["Pricing!A2:B2"] == "Plan: Granite; Seats: 83"
+
+
+def test_a_chart_sheets_header_and_footer_are_read(tmp_path: Path) -> None:
+    def build(workbook: xlsxwriter.Workbook) -> None:
+        data = workbook.add_worksheet("Pipeline")
+        data.write_row(0, 0, ["Quarter", "Deals"])
+        data.write_column(1, 0, ["Q1", "Q2"])
+        data.write_column(1, 1, [10, 20])
+        chart = workbook.add_chart({"type": "column"})
+        chart.add_series({"categories": "=Pipeline!$A$2:$A$3", "values": "=Pipeline!$B$2:$B$3"})
+        sheet = workbook.add_chartsheet("Summary")
+        sheet.set_chart(chart)
+        sheet.set_footer("&LBoard pack && appendix&RPage &P")
+
+    by_location = {
+        s.location: s.text for s in parse(tmp_path, xlsxwriter_book(build), "xlsx").sections
+    }
+    assert by_location["Summary (header/footer)"] == "Footer: Board pack & appendix | Page"
 
 
 def test_a_sheet_without_header_or_footer_has_no_such_section(tmp_path: Path) -> None:

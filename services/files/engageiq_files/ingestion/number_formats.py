@@ -539,7 +539,18 @@ def _date_text(
 
 
 def _moment(value: datetime | date | time | timedelta, sections: list[str]) -> str | None:
-    tokens = _tokens(sections[0])
+    """A date, time or duration under the section Excel picks for it: by the sections'
+    conditions when they have any (`[<1]h:mm;[h]:mm` shows 1.5 days as `36:00`), a negative
+    duration by the second section, otherwise the first."""
+    section = sections[0]
+    if isinstance(value, timedelta) or any(_condition(s) for s in sections[:3]):
+        serial = _serial(value)
+        chosen = _conditional(serial, _numeric_sections(";".join(sections)))
+        if chosen is not None:
+            section = chosen[0]
+        elif serial < 0 and len(sections) >= 2 and not _has_text_code(sections[1]):
+            section, value = sections[1], -value if isinstance(value, timedelta) else value
+    tokens = _tokens(section)
     if not _is_date_section(tokens):
         return None
     origin = None
@@ -549,7 +560,20 @@ def _moment(value: datetime | date | time | timedelta, sections: list[str]) -> s
         origin = datetime(1900, 1, 1)
     elif not isinstance(value, datetime | timedelta):
         value = datetime.combine(value, time())
-    return _date_text(value, tokens, _names(sections[0]), origin=origin)
+    return _date_text(value, tokens, _names(section), origin=origin)
+
+
+def _serial(value: datetime | date | time | timedelta) -> float:
+    """The value as Excel's serial number (days; a time of day is the fraction of one)."""
+    if isinstance(value, timedelta):
+        return value / timedelta(days=1)
+    if isinstance(value, time):
+        return (datetime.combine(date(1900, 1, 1), value) - datetime(1900, 1, 1)) / timedelta(
+            days=1
+        )
+    moment = value if isinstance(value, datetime) else datetime.combine(value, time())
+    origin = _SERIAL_ORIGIN if moment >= _FIRST_MARCH_1900 else _DURATION_ORIGIN
+    return (moment - origin) / timedelta(days=1)
 
 
 def _condition(section: str) -> tuple[str, float] | None:

@@ -540,11 +540,23 @@ def _formula_warning(count: int, cells: list[str]) -> IngestWarning:
 def _chart_sheet_sections(
     archive: zipfile.ZipFile, title: str, chart_sheets: dict[str, tuple[str, bool]]
 ) -> Iterator[Section]:
-    """A chart sheet: no cells, one chart (its title, axes, series)."""
+    """A chart sheet: no cells, one chart (its title, axes, series), and its printed header
+    and footer."""
     part, hidden = chart_sheets.get(title, ("", False))
-    drawn = drawing_text(archive, part) if part in archive.namelist() else ""
+    exists = part in archive.namelist()
+    drawn = drawing_text(archive, part) if exists else ""
+    label = " (hidden)" if hidden else ""
     if drawn:
-        yield Section(f"{title} (chart){' (hidden)' if hidden else ''}", drawn)
+        yield Section(f"{title} (chart){label}", drawn)
+    # A chart sheet prints with its own header and footer too (a small part, read whole).
+    lines: list[str] = []
+    for element in read_xml(archive, part).iter() if exists else ():
+        if local(element) in _HEADER_FOOTER_KINDS:
+            line = header_footer_line(local(element), element.text or "")
+            if line and line not in lines:
+                lines.append(line)
+    if lines:
+        yield Section(f"{title} (header/footer){label}", "\n".join(lines))
 
 
 def _until_malformed(
