@@ -4,11 +4,13 @@ under `0%` is `15%`, `742` under `00000` is `00742`, `12500000` under `#,##0.0,,
 
 The common formats are rendered: sections (`pos;neg;zero;text`), percent, fixed and optional
 decimals, leading zeros, thousands separators and scaling commas, literals (`"..."`, `\\x`),
-currency brackets (`[$€-407]`), colours (ignored), conditional sections (`[>=1000]0,"K";0`),
-scientific and engineering notation, fractions (`# ?/?`, `# ?/8`), and dates and times
-(`yyyy`, `mmm`, `d`, `hh:mm`, `AM/PM`, elapsed `[h]`); numbers round halves away from zero
-from their 15 significant digits, as Excel does. Anything not understood falls back to the
-General rendering (`general`): never an error.
+currency brackets (`[$€-407]`), colours (ignored), conditional sections (`[>=1000]0,"K";0`;
+`[<0]"Loss "0` shows -5 as `Loss 5`, decision 0130), scientific and engineering notation,
+fractions (`# ?/?`, `# ?/8`), and dates and times (`yyyy`, `mmm`, `d`, `hh:mm`, `AM/PM`,
+fractions of a second `ss.000`, elapsed `[h]`, `[mm]`, `[ss]`), with month and day names in
+the format's language (`[$-407]mmm` is `Mär`); numbers round halves away from zero from
+their 15 significant digits, and times to the precision shown, as Excel does. Anything not
+understood falls back to the General rendering (`general`): never an error.
 No PyPI library renders Excel number formats in Python (openpyxl only classifies them), so
 this is ours (decision 0103)."""
 

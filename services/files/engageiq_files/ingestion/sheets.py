@@ -16,6 +16,8 @@ title rows above it are read once), located like a spreadsheet reference
 - a merged range's value on every row it spans, so each row reads whole;
 - hidden sheets too, labelled `(hidden)` in their location;
 - the comments and notes on cells (`Deals (comments)`, "B2: text" a line);
+- the printed headers and footers of each sheet, codes removed (`Deals (header/footer)`,
+  "Footer: Confidential | Page of" a line, each once; decision 0130);
 - text boxes, shapes and charts of the sheet's drawing (`Pricing (drawing)`), and the chart
   of a chart sheet (`Summary (chart)`), read as on slides (`charts.py`);
 - formulas give their cached values (`data_only`); one Excel never calculated has none (or,

@@ -9,7 +9,8 @@ sees is found (decision 0102):
   "name: category value; ..." from the cached data;
 - SmartArt, read from its data model (`dgm:pt` text, parents before children), not from the
   drawing cache, which PowerPoint may not have written; the cache only when the model has
-  no text (some converters write the words there alone);
+  no text (some converters write the words there alone) or is missing or damaged (decision
+  0130);
 - speaker notes (the notes page's body placeholder) and review comments;
   all of which make one section per slide, located "slide N";
 - shapes of the slide layouts and masters that the slides show, except placeholders (their
