@@ -317,3 +317,34 @@ def test_a_sheet_without_header_or_footer_has_no_such_section(tmp_path: Path) ->
     )
     content = workbook_package(sheet)
     assert [s.location for s in parse(tmp_path, content, "xlsx").sections] == ["Data!A2:B2"]
+
+
+@pytest.mark.parametrize(
+    ("format_id", "stored", "shown"),
+    [
+        (31, "46095", "2026-03-14"),  # yyyy"年"m"月"d"日" in Japanese and Chinese Excel
+        (57, "46095", "2026-03-14"),
+        (32, "0.5451388888888889", "13:05"),  # h"時"mm"分"
+        (33, "0.5451388888888889", "13:05:00"),
+    ],
+)
+def test_east_asian_built_in_dates_read_as_dates_not_serials(
+    tmp_path: Path, format_id: int, stored: str, shown: str
+) -> None:
+    # openpyxl knows no built-in beyond 0-22 and 37-49: it read these as General, `46095`.
+    sheet = (
+        f'<row r="1">{inline("A1", "Event")}{inline("B1", "When")}</row>'
+        f'<row r="2">{inline("A2", "Kickoff")}<c r="B2" s="1"><v>{stored}</v></c></row>'
+    )
+    content = workbook_package(sheet, number_format=(format_id, ""))
+    assert text_of(parse(tmp_path, content, "xlsx")) == f"Event: Kickoff; When: {shown}"
+
+
+@pytest.mark.parametrize(
+    ("value", "code", "shown"),
+    [(1.5, "[hhh]:mm", "036:00"), (1, "[hhh]", "024"), (0.75, "[mm]", "1080")],
+)
+def test_a_number_under_a_time_format_openpyxl_misses_is_a_serial(
+    value: float, code: str, shown: str
+) -> None:
+    assert format_value(value, code) == shown

@@ -622,6 +622,16 @@ def _conditional(value: float, sections: list[str]) -> tuple[str, bool] | None:
     return None
 
 
+def _serial_section(section: str) -> bool:
+    """Whether a section shows only date and time parts (no digit placeholders but the
+    zeros of fractions of a second), so a number under it is a date serial."""
+    tokens = _tokens(section)
+    codes = _with_fractions(_joined(tokens))
+    return _is_date_section(tokens) and not any(
+        kind == "code" and text in ("0", "#", "?", "%", "@") for kind, text in codes
+    )
+
+
 def _numeric_sections(code: str) -> list[str]:
     """The sections a number may be shown by: the first three, without a text section
     (`0.00;@` shows -5 as `-5.00`, by its first section)."""
@@ -670,6 +680,12 @@ def format_value(value: object, code: str) -> str | None:
         if isinstance(value, datetime | date | time | timedelta):
             return _moment(value, sections)
         if isinstance(value, int | float):
+            if _serial_section(sections[0]):
+                # A date or time format openpyxl did not take for one (`[hhh]:mm`, a
+                # built-in East Asian date): the number is its serial.
+                elapsed = any(_ELAPSED.match(t) for k, t in _tokens(sections[0]) if k == "code")
+                moment = from_excel(float(value), WINDOWS_EPOCH, timedelta=elapsed)
+                return _moment(moment, sections)
             return _numeric(float(value), _numeric_sections(code))
     except (ValueError, ArithmeticError, IndexError):
         pass  # decimal's InvalidOperation on infinities is an ArithmeticError

@@ -332,11 +332,23 @@ def _without_value(layout: SheetLayout, coordinate: str, text: str) -> None:
         layout.first_formulas.append(coordinate)
 
 
-EXCEL_BUILTIN_FORMATS: Final = {22: "m/d/yyyy h:mm", 47: "mm:ss.0"}
+_ISO_DATE: Final = "yyyy-mm-dd"
+EXCEL_BUILTIN_FORMATS: Final = {
+    22: "m/d/yyyy h:mm",
+    47: "mm:ss.0",
+    **dict.fromkeys((27, 28, 29, 30, 31, 36, 50, 51, 52, 53, 54, 57, 58), _ISO_DATE),
+    32: "h:mm",
+    33: "h:mm:ss",
+    **dict.fromkeys((34, 35, 55, 56), f"{_ISO_DATE} h:mm"),
+}
 """Built-in formats Excel shows otherwise than ECMA-376 lists them (and openpyxl names them,
 `m/d/yy h:mm`, `mmss.0`): [MS-OI29500] §2.1.712 (Part 1 §18.8.30, numFmt), "Excel defines
 built-in format ID ... 22: "m/d/yyyy h:mm"; ... 47: "mm:ss.0"" (en-US). Format 14 is the
-reader's short date and stays ISO (`number_formats.BUILTIN_LOCALE_DATE`)."""
+reader's short date and stays ISO (`number_formats.BUILTIN_LOCALE_DATE`). The East Asian
+built-ins (27-36, 50-58: dates in era, `yyyy"年"m"月"d"日"`, times in `h"時"mm"分"`), which
+openpyxl reads as General (a date became its serial, `46095`), read as ISO dates and times:
+their codes differ by the reader's language (34 is a month in Japanese, a time in Chinese), so
+they show both parts."""
 
 
 def builtin_styles(archive: zipfile.ZipFile) -> dict[int, str]:
