@@ -16,6 +16,7 @@ this is ours (decision 0103)."""
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 import re
@@ -29,6 +30,10 @@ from openpyxl.styles.numbers import is_date_format, is_timedelta_format
 from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel
 
 GENERAL: Final = "General"
+_CODES_CACHED: Final = 4096
+"""What is read from a format's code alone (sections, tokens, conditions, language) is read
+once per code, not once per cell: a sheet has a handful of formats and a million cells. The
+cached results are never changed by their callers."""
 BUILTIN_LOCALE_DATE: Final = "mm-dd-yy"
 """Built-in format 14: Excel shows it in the reader's short-date style, so ISO is kept."""
 
@@ -149,6 +154,7 @@ LOCALE_SMONTHNAME1.., LOCALE_SABBREVMONTHNAME1.., LOCALE_SDAYNAME1.., LOCALE_SAB
 English otherwise."""
 
 
+@functools.lru_cache(maxsize=_CODES_CACHED)
 def _names(section: str) -> _Names:
     """The month and day names in the language of the section's locale, English by default."""
     match = _LOCALE.search(section)
@@ -163,6 +169,7 @@ def _names(section: str) -> _Names:
 
 
 _DIGIT_PLACEHOLDERS: Final = "0#?"
+
 _CONDITION: Final = re.compile(r"\[(<=|>=|<>|<|>|=)\s*(-?(?:\d+\.?\d*|\.\d+))\]")
 _COMPARISONS: Final[dict[str, Callable[[float, float], bool]]] = {
     "<": operator.lt,
@@ -204,6 +211,7 @@ def general(value: float) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+@functools.lru_cache(maxsize=_CODES_CACHED)
 def _sections(code: str) -> list[str]:
     """`code` split at the `;` that are not quoted, escaped or bracketed."""
     sections, current, quoted, bracket, escaped = [], [], False, False, False
@@ -232,6 +240,7 @@ def _sections(code: str) -> list[str]:
     return sections
 
 
+@functools.lru_cache(maxsize=_CODES_CACHED)
 def _tokens(section: str) -> list[tuple[str, str]]:
     """("lit", text) and ("code", char) tokens: quotes, escapes, `_x` spaces, `*x` fills and
     brackets resolved (a currency bracket `[$€-407]` becomes its symbol; colours, conditions
@@ -578,6 +587,7 @@ def _serial(value: datetime | date | time | timedelta) -> float:
     return (moment - origin) / timedelta(days=1)
 
 
+@functools.lru_cache(maxsize=_CODES_CACHED)
 def _condition(section: str) -> tuple[str, float] | None:
     """The (operator, limit) of a conditional section (`[>=1000]#,##0,"K"`), if it has one."""
     match = _CONDITION.search(section.split('"', 1)[0])
@@ -622,6 +632,7 @@ def _conditional(value: float, sections: list[str]) -> tuple[str, bool] | None:
     return None
 
 
+@functools.lru_cache(maxsize=_CODES_CACHED)
 def _serial_section(section: str) -> bool:
     """Whether a section shows only date and time parts (no digit placeholders but the
     zeros of fractions of a second), so a number under it is a date serial."""
@@ -632,6 +643,7 @@ def _serial_section(section: str) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=_CODES_CACHED)
 def _numeric_sections(code: str) -> list[str]:
     """The sections a number may be shown by: the first three, without a text section
     (`0.00;@` shows -5 as `-5.00`, by its first section)."""
@@ -641,6 +653,7 @@ def _numeric_sections(code: str) -> list[str]:
     return [s for s in sections if not _has_text_code(s)] or sections[:1]
 
 
+@functools.lru_cache(maxsize=_CODES_CACHED)
 def _has_text_code(section: str) -> bool:
     return any(kind == "code" and text == "@" for kind, text in _tokens(section))
 
