@@ -111,6 +111,8 @@ def test_a_conditional_section_reads_as_shown_in_a_workbook(tmp_path: Path) -> N
         (2.1278435, "[h]:mm:ss.000", "51:04:05.678"),
         (2.1278435, "[hh]:mm", "51:04"),
         (46095.54321, "yyyy-mm-dd hh:mm:ss.00", "2026-03-14 13:02:13.34"),
+        (0.55, "h:mm a/p", "1:12 p"),
+        (0.25, "h:mm A/P", "6:00 A"),
     ],
 )
 def test_fractional_seconds_and_elapsed_time_read_as_shown(

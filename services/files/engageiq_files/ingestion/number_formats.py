@@ -169,6 +169,7 @@ def _names(section: str) -> _Names:
 
 
 _DIGIT_PLACEHOLDERS: Final = "0#?"
+_MARKERS: Final = ("AM/PM", "A/P")
 
 _CONDITION: Final = re.compile(r"\[(<=|>=|<>|<|>|=)\s*(-?(?:\d+\.?\d*|\.\d+))\]")
 _COMPARISONS: Final[dict[str, Callable[[float, float], bool]]] = {
@@ -250,10 +251,10 @@ def _tokens(section: str) -> list[tuple[str, str]]:
     while i < len(section):
         char = section[i]
         if section[i : i + 5].upper() == "AM/PM":
-            tokens.append(("code", "AM/PM"))
+            tokens.append(("code", section[i : i + 5]))  # its case is the marker's
             i += 5
         elif section[i : i + 3].upper() == "A/P":
-            tokens.append(("code", "A/P"))
+            tokens.append(("code", section[i : i + 3]))
             i += 3
         elif char == '"':
             end = section.find('"', i + 1)
@@ -454,7 +455,7 @@ def _date_part(
     twelve: bool,
     names: _Names = _ENGLISH,
 ) -> str:
-    if code[0].lower() in "hs" or code in ("AM/PM", "A/P"):
+    if code[0].lower() in "hs" or code.upper() in _MARKERS:
         return _time_part(code, moment, twelve)
     low, width = code.lower(), len(code)
     first = low[0]
@@ -483,9 +484,14 @@ def _time_part(code: str, moment: datetime, twelve: bool) -> str:
         return f"{hour:0{min(width, 2)}d}"
     if first == "s":
         return f"{moment.second:0{min(width, 2)}d}"
-    if code in ("AM/PM", "A/P"):
+    if code.upper() in _MARKERS:
+        # `AM/PM` and `am/pm` show `PM` (Excel keeps the long marker in capitals, as numfmt's
+        # Excel-checked tests have it); `A/P` shows `P` and `a/p` `p` (Microsoft's "Number
+        # format codes": "A, or a ... P, or p").
         marker = "AM" if moment.hour < 12 else "PM"
-        return marker if code == "AM/PM" else marker[0]
+        if code.upper() == "AM/PM":
+            return marker
+        return marker[0].lower() if code[0].islower() else marker[0]
     return code
 
 
@@ -523,7 +529,7 @@ def _date_text(
     0.864 s shows `1` under `s` and `00.86` under `ss.00`; elapsed codes (`[h]`, `[mm]`,
     `[ss]`) count whole units of the time since `origin` (serial 0, or midnight for a time)."""
     codes = _with_fractions(_joined(tokens))
-    twelve = any(t in ("AM/PM", "A/P") for _, t in codes)
+    twelve = any(t.upper() in _MARKERS for _, t in codes)
     places = max((len(t) - 1 for k, t in codes if k == "code" and t.startswith(".")), default=0)
     when = _DURATION_ORIGIN + moment if isinstance(moment, timedelta) else moment
     if origin is None:
