@@ -3,7 +3,10 @@ of fault of decision 0102: the text a viewer sees on a slide must be what is ind
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -344,3 +347,83 @@ def test_review_comments_on_a_slide_are_read_with_it(tmp_path: Path, kind: str) 
     assert "Comment: Check the Kiwi discount with legal" in lines
     if kind == "modern":
         assert "Comment: Legal agreed" in lines
+
+
+def _without(content: bytes, parts: set[str]) -> bytes:
+    """The package without `parts`, as a converter that drops what it does not know writes it."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            if item.filename not in parts:
+                target.writestr(item, source.read(item.filename))
+    return out.getvalue()
+
+
+def _without_relationship(rel_id: str) -> Callable[[bytes], bytes]:
+    return lambda xml: re.sub(rf'<Relationship Id="{rel_id}"[^>]*/>'.encode(), b"", xml)
+
+
+@pytest.mark.parametrize(
+    "variant", ["no data part", "no data relationship", "damaged data part", "empty data part"]
+)
+def test_smartart_without_a_readable_data_model_reads_its_drawing_cache(
+    tmp_path: Path, variant: str
+) -> None:
+    words = ["Discovery workshop", "Pilot in Lisbon"]
+    content = _with_drawing_cache(
+        smartart_deck([(word, []) for word in words]),
+        ["Cached " + word for word in words],
+        empty_model=False,
+    )
+    data = "ppt/diagrams/data1.xml"
+    if variant == "no data part":
+        content = _without(content, {data})
+    elif variant == "no data relationship":
+        rels = "ppt/slides/_rels/slide1.xml.rels"
+        content = _edited(content, {rels: _without_relationship("rId90")})
+    elif variant == "damaged data part":
+        content = _edited(content, {data: lambda xml: xml[: len(xml) // 2]})
+    else:
+        content = _edited(content, {data: lambda _: b""})
+    lines = text_of(parse(tmp_path, content, "pptx")).splitlines()
+    assert lines == ["Onboarding process", "Cached Discovery workshop", "Cached Pilot in Lisbon"]
+
+
+@pytest.mark.parametrize("variant", ["layout only", "no parts at all", "damaged drawing"])
+def test_smartart_with_nothing_to_read_keeps_the_rest_of_the_slide(
+    tmp_path: Path, variant: str
+) -> None:
+    content = _with_drawing_cache(
+        smartart_deck([("Discovery workshop", [])]), ["Cached"], empty_model=False
+    )
+    if variant == "damaged drawing":
+        content = _edited(
+            content,
+            {
+                "ppt/diagrams/data1.xml": lambda _: b"<broken",
+                "ppt/diagrams/drawing1.xml": lambda _: b"<broken",
+            },
+        )
+    else:
+        # The frame names a layout part (r:lo) only, or no part at all that exists.
+        content = _without(content, {"ppt/diagrams/data1.xml", "ppt/diagrams/drawing1.xml"})
+        if variant == "layout only":
+            content = _edited(
+                content,
+                {
+                    "ppt/diagrams/layout1.xml": lambda _: (
+                        b'<dgm:layoutDef xmlns:dgm="http://schemas.openxmlformats.org/'
+                        b'drawingml/2006/diagram"><dgm:sampData><dgm:dataModel/></dgm:sampData>'
+                        b"</dgm:layoutDef>"
+                    ),
+                    "ppt/slides/_rels/slide1.xml.rels": lambda xml: xml.replace(
+                        b"</Relationships>",
+                        b'<Relationship Id="rId91" Type="http://schemas.openxmlformats.org/'
+                        b'officeDocument/2006/relationships/diagramLayout" '
+                        b'Target="../diagrams/layout1.xml"/></Relationships>',
+                    ),
+                },
+            )
+    parsed = parse(tmp_path, content, "pptx")
+    assert text_of(parsed).splitlines() == ["Onboarding process"]

@@ -4,16 +4,19 @@ under `0%` is `15%`, `742` under `00000` is `00742`, `12500000` under `#,##0.0,,
 
 The common formats are rendered: sections (`pos;neg;zero;text`), percent, fixed and optional
 decimals, leading zeros, thousands separators and scaling commas, literals (`"..."`, `\\x`),
-currency brackets (`[$€-407]`), colours (ignored), conditional sections (`[>=1000]0,"K";0`),
-scientific and engineering notation, fractions (`# ?/?`, `# ?/8`), and dates and times
-(`yyyy`, `mmm`, `d`, `hh:mm`, `AM/PM`, elapsed `[h]`); numbers round halves away from zero
-from their 15 significant digits, as Excel does. Anything not understood falls back to the
-General rendering (`general`): never an error.
+currency brackets (`[$€-407]`), colours (ignored), conditional sections (`[>=1000]0,"K";0`;
+`[<0]"Loss "0` shows -5 as `Loss 5`, decision 0130), scientific and engineering notation,
+fractions (`# ?/?`, `# ?/8`), and dates and times (`yyyy`, `mmm`, `d`, `hh:mm`, `AM/PM`,
+fractions of a second `ss.000`, elapsed `[h]`, `[mm]`, `[ss]`), with month and day names in
+the format's language (`[$-407]mmm` is `Mär`); numbers round halves away from zero from
+their 15 significant digits, and times to the precision shown, as Excel does. Anything not
+understood falls back to the General rendering (`general`): never an error.
 No PyPI library renders Excel number formats in Python (openpyxl only classifies them), so
 this is ours (decision 0103)."""
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 import re
@@ -21,66 +24,139 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from typing import Final
+from typing import Final, NamedTuple
 
 from openpyxl.styles.numbers import is_date_format, is_timedelta_format
 from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel
 
 GENERAL: Final = "General"
+_CODES_CACHED: Final = 4096
+"""What is read from a format's code alone (sections, tokens, conditions, language) is read
+once per code, not once per cell: a sheet has a handful of formats and a million cells. The
+cached results are never changed by their callers."""
 BUILTIN_LOCALE_DATE: Final = "mm-dd-yy"
 """Built-in format 14: Excel shows it in the reader's short-date style, so ISO is kept."""
 
 _BRACKET: Final = re.compile(r"\[([^\]]*)\]")
 _DATE_CODES: Final = re.compile(r"[ymdhs]", re.I)
 _ELAPSED: Final = re.compile(r"^\[(h+|m+|s+)\]$", re.I)
-_MONTHS: Final = (
-    *("January", "February", "March", "April", "May", "June", "July"),
-    *("August", "September", "October", "November", "December"),
-)
-_DAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _LOCALE: Final = re.compile(r"\[\$[^\]-]*-([0-9A-Fa-f]{3,8}|[A-Za-z]{2,3}(?:-[A-Za-z0-9-]+)?)\]")
 """A locale in a format (`[$-407]`, `[$€-407]`, `[$-de-DE]`): its LCID (hex) or language tag."""
-_LANGUAGES: Final = {"de": 0x07, "es": 0x0A, "fr": 0x0C, "it": 0x10, "nl": 0x13, "pt": 0x16}
-"""Language tag -> Windows primary language id, for the Western languages named below."""
-_NAMES: Final[dict[int, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]] = {
-    0x07: (
-        ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli"),
-        ("August", "September", "Oktober", "November", "Dezember"),
-        ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"),
+_LANGUAGES: Final = {
+    **{"de": 0x07, "es": 0x0A, "fr": 0x0C, "it": 0x10, "nl": 0x13, "pt": 0x16},
+    **{"da": 0x06, "sv": 0x1D, "nb": 0x14, "nn": 0x14, "no": 0x14},
+}
+"""Language tag -> Windows primary language id (the low 10 bits of an LCID), for the
+languages named below."""
+
+
+class _Names(NamedTuple):
+    """Month and weekday names of one language (Monday first), full and abbreviated."""
+
+    months: tuple[str, ...]
+    short_months: tuple[str, ...]
+    days: tuple[str, ...]
+    short_days: tuple[str, ...]
+
+
+def _split(names: str) -> tuple[str, ...]:
+    return tuple(names.split())
+
+
+_ENGLISH: Final = _Names(
+    _split("January February March April May June July August September October November December"),
+    _split("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec"),
+    _split("Monday Tuesday Wednesday Thursday Friday Saturday Sunday"),
+    _split("Mon Tue Wed Thu Fri Sat Sun"),
+)
+_NAMES: Final[dict[int, _Names]] = {
+    0x07: _Names(
+        _split(
+            "Januar Februar März April Mai Juni Juli August September Oktober November Dezember"
+        ),
+        _split("Jan Feb Mär Apr Mai Jun Jul Aug Sep Okt Nov Dez"),
+        _split("Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag"),
+        _split("Mo Di Mi Do Fr Sa So"),
     ),
-    0x0A: (
-        ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio"),
-        ("agosto", "septiembre", "octubre", "noviembre", "diciembre"),
-        ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
+    0x0A: _Names(
+        _split(
+            "enero febrero marzo abril mayo junio"
+            " julio agosto septiembre octubre noviembre diciembre"
+        ),
+        _split("ene feb mar abr may jun jul ago sep oct nov dic"),
+        _split("lunes martes miércoles jueves viernes sábado domingo"),
+        _split("lun mar mié jue vie sáb dom"),
     ),
-    0x0C: (
-        ("janvier", "février", "mars", "avril", "mai", "juin", "juillet"),
-        ("août", "septembre", "octobre", "novembre", "décembre"),
-        ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    0x0C: _Names(
+        _split(
+            "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
+        ),
+        _split("janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc."),
+        _split("lundi mardi mercredi jeudi vendredi samedi dimanche"),
+        _split("lun. mar. mer. jeu. ven. sam. dim."),
     ),
-    0x10: (
-        ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio"),
-        ("agosto", "settembre", "ottobre", "novembre", "dicembre"),
-        ("lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica"),
+    0x10: _Names(
+        _split(
+            "gennaio febbraio marzo aprile maggio giugno"
+            " luglio agosto settembre ottobre novembre dicembre"
+        ),
+        _split("gen feb mar apr mag giu lug ago set ott nov dic"),
+        _split("lunedì martedì mercoledì giovedì venerdì sabato domenica"),
+        _split("lun mar mer gio ven sab dom"),
     ),
-    0x13: (
-        ("januari", "februari", "maart", "april", "mei", "juni", "juli"),
-        ("augustus", "september", "oktober", "november", "december"),
-        ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
+    0x13: _Names(
+        _split(
+            "januari februari maart april mei juni"
+            " juli augustus september oktober november december"
+        ),
+        _split("jan feb mrt apr mei jun jul aug sep okt nov dec"),
+        _split("maandag dinsdag woensdag donderdag vrijdag zaterdag zondag"),
+        _split("ma di wo do vr za zo"),
     ),
-    0x16: (
-        ("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho"),
-        ("agosto", "setembro", "outubro", "novembro", "dezembro"),
-        ("segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira"),
+    0x16: _Names(
+        _split(
+            "janeiro fevereiro março abril maio junho"
+            " julho agosto setembro outubro novembro dezembro"
+        ),
+        _split("jan fev mar abr mai jun jul ago set out nov dez"),
+        _split("segunda-feira terça-feira quarta-feira quinta-feira sexta-feira sábado domingo"),
+        _split("seg ter qua qui sex sáb dom"),
+    ),
+    0x06: _Names(
+        _split(
+            "januar februar marts april maj juni juli august september oktober november december"
+        ),
+        _split("jan feb mar apr maj jun jul aug sep okt nov dec"),
+        _split("mandag tirsdag onsdag torsdag fredag lørdag søndag"),
+        _split("man tir ons tor fre lør søn"),
+    ),
+    0x1D: _Names(
+        _split(
+            "januari februari mars april maj juni juli augusti september oktober november december"
+        ),
+        _split("jan feb mar apr maj jun jul aug sep okt nov dec"),
+        _split("måndag tisdag onsdag torsdag fredag lördag söndag"),
+        _split("mån tis ons tor fre lör sön"),
+    ),
+    0x14: _Names(
+        _split(
+            "januar februar mars april mai juni juli august september oktober november desember"
+        ),
+        _split("jan feb mar apr mai jun jul aug sep okt nov des"),
+        _split("mandag tirsdag onsdag torsdag fredag lørdag søndag"),
+        _split("man tir ons tor fre lør søn"),
     ),
 }
-"""Month and day names of the Western languages a format may name by locale (`[$-407]`
-shows `März`, not `March`); English otherwise. Portuguese weekdays end with the weekend."""
-_WEEKEND_PT: Final = ("sábado", "domingo")
+"""Month and day names of the languages a format may name by locale (`[$-407]mmm` shows
+`Mär`, `[$-40C]ddd` shows `sam.`, `[$-413]mmm` shows `mrt`), as Excel for Windows shows them
+from the system's locale data (the full and abbreviated names of `GetLocaleInfoEx`,
+LOCALE_SMONTHNAME1.., LOCALE_SABBREVMONTHNAME1.., LOCALE_SDAYNAME1.., LOCALE_SABBREVDAYNAME1..);
+English otherwise."""
 
 
-def _names(section: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(months, weekdays) in the language of the section's locale, English by default."""
+@functools.lru_cache(maxsize=_CODES_CACHED)
+def _names(section: str) -> _Names:
+    """The month and day names in the language of the section's locale, English by default."""
     match = _LOCALE.search(section)
     language = 0x09
     if match is not None:
@@ -89,14 +165,13 @@ def _names(section: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
             language = _LANGUAGES.get(tag.split("-", 1)[0].lower(), 0x09)
         else:
             language = int(tag, 16) & 0x3FF
-    if language not in _NAMES:
-        return _MONTHS, _DAYS
-    first, second, days = _NAMES[language]
-    return (*first, *second), (days + _WEEKEND_PT if language == 0x16 else days)
+    return _NAMES.get(language, _ENGLISH)
 
 
 _DIGIT_PLACEHOLDERS: Final = "0#?"
-_CONDITION: Final = re.compile(r"\[(<=|>=|<>|<|>|=)\s*(-?\d+(?:\.\d+)?)\]")
+_MARKERS: Final = ("AM/PM", "A/P")
+
+_CONDITION: Final = re.compile(r"\[(<=|>=|<>|<|>|=)\s*(-?(?:\d+\.?\d*|\.\d+))\]")
 _COMPARISONS: Final[dict[str, Callable[[float, float], bool]]] = {
     "<": operator.lt,
     "<=": operator.le,
@@ -137,6 +212,7 @@ def general(value: float) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+@functools.lru_cache(maxsize=_CODES_CACHED)
 def _sections(code: str) -> list[str]:
     """`code` split at the `;` that are not quoted, escaped or bracketed."""
     sections, current, quoted, bracket, escaped = [], [], False, False, False
@@ -165,6 +241,7 @@ def _sections(code: str) -> list[str]:
     return sections
 
 
+@functools.lru_cache(maxsize=_CODES_CACHED)
 def _tokens(section: str) -> list[tuple[str, str]]:
     """("lit", text) and ("code", char) tokens: quotes, escapes, `_x` spaces, `*x` fills and
     brackets resolved (a currency bracket `[$€-407]` becomes its symbol; colours, conditions
@@ -174,10 +251,10 @@ def _tokens(section: str) -> list[tuple[str, str]]:
     while i < len(section):
         char = section[i]
         if section[i : i + 5].upper() == "AM/PM":
-            tokens.append(("code", "AM/PM"))
+            tokens.append(("code", section[i : i + 5]))  # its case is the marker's
             i += 5
         elif section[i : i + 3].upper() == "A/P":
-            tokens.append(("code", "A/P"))
+            tokens.append(("code", section[i : i + 3]))
             i += 3
         elif char == '"':
             end = section.find('"', i + 1)
@@ -208,7 +285,11 @@ def _tokens(section: str) -> list[tuple[str, str]]:
 
 
 def _is_date_section(tokens: list[tuple[str, str]]) -> bool:
-    return any(kind == "code" and _DATE_CODES.match(text) for kind, text in tokens)
+    """Whether a section shows a date or time: a date letter, or elapsed time (`[ss]`)."""
+    return any(
+        kind == "code" and (_DATE_CODES.match(text) or _ELAPSED.match(text))
+        for kind, text in tokens
+    )
 
 
 Tokens = list[tuple[str, str]]
@@ -265,7 +346,11 @@ def _number(value: float, tokens: Tokens) -> str | None:
     ):
         return _filled(integer, decimals, tokens, whole, point)
     if grouped and integer:
-        integer = f"{int(integer):,}"
+        # Leading zeros group too: `00,000` shows 12 as `00,012`.
+        head = len(integer) % 3 or 3
+        integer = ",".join(
+            [integer[:head]] + [integer[i : i + 3] for i in range(head, len(integer), 3)]
+        )
     return _laid_out(integer, decimals, tokens, whole or digits_at[:1], point)
 
 
@@ -315,8 +400,8 @@ def _laid_out(
             if not placed:
                 out.append(integer)
                 placed = True
-            if i == point and decimals:
-                out.append("." + decimals)
+            if i == point:
+                out.append("." + decimals)  # `0.##` shows 1 as `1.`, as Excel does
         elif text not in "0#?,.":
             out.append(text)  # fraction digits come with the point; commas are not shown
     return "".join(out)
@@ -338,7 +423,7 @@ def _filled(
             out.append(placed[i])
         elif kind == "lit" or text not in "0#?,.":
             out.append(text)
-        elif i == point and decimals:
+        elif i == point:
             out.append("." + decimals)
     return "".join(out)
 
@@ -368,9 +453,9 @@ def _date_part(
     moment: datetime,
     minutes: bool,
     twelve: bool,
-    names: tuple[tuple[str, ...], tuple[str, ...]] = (_MONTHS, _DAYS),
+    names: _Names = _ENGLISH,
 ) -> str:
-    if code[0].lower() in "hs" or code in ("AM/PM", "A/P"):
+    if code[0].lower() in "hs" or code.upper() in _MARKERS:
         return _time_part(code, moment, twelve)
     low, width = code.lower(), len(code)
     first = low[0]
@@ -379,12 +464,17 @@ def _date_part(
     if first == "m" and width <= 2:
         return f"{moment.minute if minutes else moment.month:0{width}d}"
     if first == "m":
-        name = names[0][moment.month - 1]
-        return {3: name[:3], 5: name[0]}.get(width, name)
+        name = names.months[moment.month - 1]
+        return {3: names.short_months[moment.month - 1], 5: name[0]}.get(width, name)
     if first == "d":
-        name = names[1][moment.weekday()]
-        return f"{moment.day:0{width}d}" if width <= 2 else name[:3] if width == 3 else name
+        day = moment.weekday()
+        return _day(moment.day, width) or (names.short_days if width == 3 else names.days)[day]
     return code
+
+
+def _day(day: int, width: int) -> str:
+    """`d` and `dd`: the day of the month; empty for the names (`ddd`, `dddd`)."""
+    return f"{day:0{width}d}" if width <= 2 else ""
 
 
 def _time_part(code: str, moment: datetime, twelve: bool) -> str:
@@ -394,71 +484,194 @@ def _time_part(code: str, moment: datetime, twelve: bool) -> str:
         return f"{hour:0{min(width, 2)}d}"
     if first == "s":
         return f"{moment.second:0{min(width, 2)}d}"
-    if code in ("AM/PM", "A/P"):
+    if code.upper() in _MARKERS:
+        # `AM/PM` and `am/pm` show `PM` (Excel keeps the long marker in capitals, as numfmt's
+        # Excel-checked tests have it); `A/P` shows `P` and `a/p` `p` (Microsoft's "Number
+        # format codes": "A, or a ... P, or p").
         marker = "AM" if moment.hour < 12 else "PM"
-        return marker if code == "AM/PM" else marker[0]
+        if code.upper() == "AM/PM":
+            return marker
+        return marker[0].lower() if code[0].islower() else marker[0]
     return code
+
+
+def _with_fractions(codes: Tokens) -> Tokens:
+    """A point followed by zeros in a date or time section as one code (`.000`): fractions of
+    a second (`hh:mm:ss.000`, `mm:ss.0`, `[h]:mm:ss.00`), which Excel shows to three digits."""
+    out: Tokens = []
+    for kind, text in codes:
+        if kind == "code" and text == "0" and out and out[-1][0] == "code":
+            previous = out[-1][1]
+            if previous.startswith(".") and set(previous[1:]) <= {"0"} and len(previous) < 4:
+                out[-1] = ("code", previous + "0")
+                continue
+        out.append((kind, text))
+    return out
+
+
+_SERIAL_ORIGIN: Final = datetime(1899, 12, 30)
+"""Serial 0 of the 1900 date system as openpyxl counts it (Excel's 1900-01-00, a day on)."""
+_DURATION_ORIGIN: Final = datetime(1899, 12, 31)
+"""Where a duration's calendar parts count from: serial 1.5 (`d h:mm`) is day 1, 12:00."""
+_MICROSECOND: Final = timedelta(microseconds=1)
+_FIRST_MARCH_1900: Final = datetime(1900, 3, 1)
 
 
 def _date_text(
     moment: datetime | timedelta,
     tokens: Tokens,
-    names: tuple[tuple[str, ...], tuple[str, ...]] = (_MONTHS, _DAYS),
+    names: _Names = _ENGLISH,
+    *,
+    origin: datetime | None = None,
 ) -> str:
-    codes = _joined(tokens)
-    twelve = any(t in ("AM/PM", "A/P") for _, t in codes)
-    total = int(moment.total_seconds()) if isinstance(moment, timedelta) else 0
-    when = datetime(1900, 1, 1) + moment if isinstance(moment, timedelta) else moment
+    """The section's codes filled from `moment`. Excel rounds the value to the precision the
+    section shows (whole seconds, or its `.0`-`.000` fractions) before taking any part, so
+    0.864 s shows `1` under `s` and `00.86` under `ss.00`; elapsed codes (`[h]`, `[mm]`,
+    `[ss]`) count whole units of the time since `origin` (serial 0, or midnight for a time)."""
+    codes = _with_fractions(_joined(tokens))
+    twelve = any(t.upper() in _MARKERS for _, t in codes)
+    places = max((len(t) - 1 for k, t in codes if k == "code" and t.startswith(".")), default=0)
+    when = _DURATION_ORIGIN + moment if isinstance(moment, timedelta) else moment
+    if origin is None:
+        # Excel counts 1900-02-29, which never was: serials from 1900-03-01 on are a day more.
+        origin = _SERIAL_ORIGIN if when >= _FIRST_MARCH_1900 else _DURATION_ORIGIN
+    span = moment if isinstance(moment, timedelta) else moment - origin
+    micros = span // _MICROSECOND
+    unit = 10 ** (6 - places)
+    rounded = (abs(micros) + unit // 2) // unit * unit * (1 if micros >= 0 else -1)
+    when += (rounded - micros) * _MICROSECOND
+    total = abs(rounded) // 1_000_000
     elapsed = {"[h": total // 3600, "[m": total // 60, "[s": total}
-    out: list[str] = []
+    out: list[str] = ["-"] if rounded < 0 and any(t[:1] == "[" for _, t in codes) else []
     for i, (kind, text) in enumerate(codes):
         if kind == "lit":
             out.append(text)
         elif text[:2].lower() in elapsed:
             out.append(f"{elapsed[text[:2].lower()]:0{len(text) - 2}d}")
+        elif text.startswith(".") and len(text) > 1:
+            out.append("." + f"{when.microsecond:06d}"[: len(text) - 1])
         else:
             out.append(_date_part(text, when, _is_minutes(codes, i), twelve, names))
     return "".join(out).strip()
 
 
 def _moment(value: datetime | date | time | timedelta, sections: list[str]) -> str | None:
-    tokens = _tokens(sections[0])
+    """A date, time or duration under the section Excel picks for it: by the sections'
+    conditions when they have any (`[<1]h:mm;[h]:mm` shows 1.5 days as `36:00`), a negative
+    duration by the second section, otherwise the first."""
+    section = sections[0]
+    if isinstance(value, timedelta) or any(_condition(s) for s in sections[:3]):
+        serial = _serial(value)
+        chosen = _conditional(serial, _numeric_sections(";".join(sections)))
+        if chosen is not None:
+            section = chosen[0]
+        elif serial < 0 and len(sections) >= 2 and not _has_text_code(sections[1]):
+            section, value = sections[1], -value if isinstance(value, timedelta) else value
+    tokens = _tokens(section)
     if not _is_date_section(tokens):
         return None
+    origin = None
     if isinstance(value, time):
+        # A time of day (a serial below 1): elapsed codes count from its midnight.
         value = datetime.combine(date(1900, 1, 1), value)
+        origin = datetime(1900, 1, 1)
     elif not isinstance(value, datetime | timedelta):
         value = datetime.combine(value, time())
-    return _date_text(value, tokens, _names(sections[0]))
+    return _date_text(value, tokens, _names(section), origin=origin)
 
 
-def _condition(section: str) -> Callable[[float], bool] | None:
-    """The test of a conditional section (`[>=1000]#,##0,"K"`), if it has one."""
+def _serial(value: datetime | date | time | timedelta) -> float:
+    """The value as Excel's serial number (days; a time of day is the fraction of one)."""
+    if isinstance(value, timedelta):
+        return value / timedelta(days=1)
+    if isinstance(value, time):
+        return (datetime.combine(date(1900, 1, 1), value) - datetime(1900, 1, 1)) / timedelta(
+            days=1
+        )
+    moment = value if isinstance(value, datetime) else datetime.combine(value, time())
+    origin = _SERIAL_ORIGIN if moment >= _FIRST_MARCH_1900 else _DURATION_ORIGIN
+    return (moment - origin) / timedelta(days=1)
+
+
+@functools.lru_cache(maxsize=_CODES_CACHED)
+def _condition(section: str) -> tuple[str, float] | None:
+    """The (operator, limit) of a conditional section (`[>=1000]#,##0,"K"`), if it has one."""
     match = _CONDITION.search(section.split('"', 1)[0])
-    if match is None:
-        return None
-    compare, limit = _COMPARISONS[match.group(1)], float(match.group(2))
-    return lambda value: compare(value, limit)
+    return None if match is None else (match.group(1), float(match.group(2)))
 
 
-def _conditional(value: float, sections: list[str]) -> tuple[str, str, float] | None:
-    """(section, sign, value) when the first sections carry conditions: the first whose
-    condition holds, else the first without one (Excel's "otherwise")."""
-    conditions = [_condition(section) for section in sections]
-    if not any(conditions[:2]):
+def _holds(condition: tuple[str, float] | None, value: float) -> bool:
+    return condition is None or _COMPARISONS[condition[0]](value, condition[1])
+
+
+def _signless(condition: tuple[str, float] | None) -> bool:
+    """Whether a conditional section shows a negative number without its minus: its condition
+    already says the number is negative (`[<0]`, `[<=-5]`, `[=-5]`), so the section's own
+    text ("Loss ") stands for the sign."""
+    if condition is None:
+        return False
+    operator, limit = condition
+    return (limit < 0 and operator in ("<", "<=", "=")) or (limit == 0 and operator == "<")
+
+
+def _conditional(value: float, sections: list[str]) -> tuple[str, bool] | None:
+    """(section, whether a negative number keeps its minus) when a numeric section carries a
+    condition: the first of the first three whose condition holds, one without a condition
+    always holding, the first defaulting to `[>0]`. None when none holds (Excel shows
+    `####`; the caller shows General). Which sections keep the minus is Excel's observed
+    behaviour (the `conditionals` tests of numfmt, checked against Excel 16): a section whose
+    condition implies a negative number drops it; in a two-section format, the second
+    section without a condition keeps it only after a first condition of `=` or of `>`/`>=`
+    a limit at or above zero."""
+    conditions = [_condition(section) for section in sections[:3]]
+    if not any(conditions):
         return None
-    sign = "-" if value < 0 else ""
-    for section, condition in zip(sections, conditions, strict=True):
-        if condition is not None and condition(value):
-            return section, sign, value
-    otherwise = [s for s, c in zip(sections, conditions, strict=True) if c is None]
-    return (otherwise[0] if otherwise else sections[-1]), sign, value
+    first = conditions[0] or (">", 0.0)
+    conditions[0] = first
+    for index, (section, condition) in enumerate(zip(sections, conditions, strict=False)):
+        if not _holds(condition, value):
+            continue
+        if index == 1 and condition is None and len(conditions) < 3:
+            operator, limit = first
+            return section, operator == "=" or (limit >= 0 and operator in (">", ">="))
+        return section, not _signless(condition)
+    return None
+
+
+@functools.lru_cache(maxsize=_CODES_CACHED)
+def _serial_section(section: str) -> bool:
+    """Whether a section shows only date and time parts (no digit placeholders but the
+    zeros of fractions of a second), so a number under it is a date serial."""
+    tokens = _tokens(section)
+    codes = _with_fractions(_joined(tokens))
+    return _is_date_section(tokens) and not any(
+        kind == "code" and text in ("0", "#", "?", "%", "@") for kind, text in codes
+    )
+
+
+@functools.lru_cache(maxsize=_CODES_CACHED)
+def _numeric_sections(code: str) -> list[str]:
+    """The sections a number may be shown by: the first three, without a text section
+    (`0.00;@` shows -5 as `-5.00`, by its first section)."""
+    sections = _sections(code)
+    if len(sections) >= 4:
+        return sections[:3]
+    return [s for s in sections if not _has_text_code(s)] or sections[:1]
+
+
+@functools.lru_cache(maxsize=_CODES_CACHED)
+def _has_text_code(section: str) -> bool:
+    return any(kind == "code" and text == "@" for kind, text in _tokens(section))
 
 
 def _numeric(value: float, sections: list[str]) -> str | None:
     chosen = _conditional(value, sections)
     if chosen is not None:
-        section, sign, value = chosen
+        section, keeps_minus = chosen
+        sign = "-" if value < 0 and keeps_minus else ""
+        value = abs(value)
+    elif any(_condition(section) for section in sections[:3]):
+        return None  # no section's condition holds: Excel shows ####, General here
     elif len(sections) >= 3 and value == 0:
         section, sign = sections[2], ""
     elif len(sections) >= 2 and value < 0:
@@ -486,7 +699,13 @@ def format_value(value: object, code: str) -> str | None:
         if isinstance(value, datetime | date | time | timedelta):
             return _moment(value, sections)
         if isinstance(value, int | float):
-            return _numeric(float(value), sections)
+            if _serial_section(sections[0]):
+                # A date or time format openpyxl did not take for one (`[hhh]:mm`, a
+                # built-in East Asian date): the number is its serial.
+                elapsed = any(_ELAPSED.match(t) for k, t in _tokens(sections[0]) if k == "code")
+                moment = from_excel(float(value), WINDOWS_EPOCH, timedelta=elapsed)
+                return _moment(moment, sections)
+            return _numeric(float(value), _numeric_sections(code))
     except (ValueError, ArithmeticError, IndexError):
         pass  # decimal's InvalidOperation on infinities is an ArithmeticError
     return None

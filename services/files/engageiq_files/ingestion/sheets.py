@@ -16,6 +16,8 @@ title rows above it are read once), located like a spreadsheet reference
 - a merged range's value on every row it spans, so each row reads whole;
 - hidden sheets too, labelled `(hidden)` in their location;
 - the comments and notes on cells (`Deals (comments)`, "B2: text" a line);
+- the printed headers and footers of each sheet, codes removed (`Deals (header/footer)`,
+  "Footer: Confidential | Page of" a line, each once; decision 0130);
 - text boxes, shapes and charts of the sheet's drawing (`Pricing (drawing)`), and the chart
   of a chart sheet (`Summary (chart)`), read as on slides (`charts.py`);
 - formulas give their cached values (`data_only`); one Excel never calculated has none (or,
@@ -78,6 +80,42 @@ _ESCAPED: Final = re.compile(r"_x([0-9A-Fa-f]{4})_")
 for an underscore that starts one), ECMA-376 Part 1 §22.9.2.19; openpyxl leaves them."""
 
 
+_HEADER_FOOTER_KINDS: Final = frozenset(
+    {"oddHeader", "oddFooter", "evenHeader", "evenFooter", "firstHeader", "firstFooter"}
+)
+_HEADER_FOOTER_CODE: Final = re.compile(
+    r'&(?:"[^"]*"?|K(?:[0-9A-Fa-f]{6}|\d\d[+-]\d{3})|\d{1,3}|.)', re.DOTALL
+)
+"""A code of a printed header or footer (ECMA-376 Part 1 §18.3.1.39, headerFooter): `&L`,
+`&C`, `&R` start the left, centre and right parts; `&&` is an ampersand; the others are
+fields and formatting (`&P` page, `&N` pages, `&D` date, `&T` time, `&F` file, `&A` sheet,
+`&Z` path, `&G` picture, `&"Arial,Bold"` font, `&14` size, `&KFF0000` colour, `&B` bold...)."""
+
+
+def header_footer_line(kind: str, code: str) -> str:
+    """ "Header: left | centre | right" (or "Footer: ...") of a header or footer element
+    (`oddFooter`...) whose text is `code`: its parts' text with the codes removed, `&&` an
+    ampersand. Empty when no text is left."""
+    parts: list[list[str]] = [[]]
+    position = 0
+    for match in _HEADER_FOOTER_CODE.finditer(code):
+        parts[-1].append(code[position : match.start()])
+        position = match.end()
+        found = match.group(0)
+        if found == "&&":
+            parts[-1].append("&")
+        elif found.upper() in ("&L", "&C", "&R"):
+            parts.append([])
+        else:
+            parts[-1].append(" ")  # a field (page number, date) leaves a gap, not a join
+    parts[-1].append(code[position:])
+    texts = [" ".join("".join(part).split()) for part in parts]
+    shown = " | ".join(text for text in texts if text)
+    if not shown:
+        return ""
+    return f"{'Footer' if kind.endswith('Footer') else 'Header'}: {shown}"
+
+
 @dataclass
 class SheetLayout:
     """What the cell stream cannot tell in time, read from the sheet's XML first: merged
@@ -99,6 +137,8 @@ class SheetLayout:
     zero_count: int = 0
     calculated: bool = False
     """Some formula of the sheet caches a value other than `0`: the zeros are real."""
+    headers_footers: list[str] = field(default_factory=list)
+    """"Header: text" and "Footer: text" lines of the sheet's printed page, each once."""
 
 
 def cell_text(value: Any) -> str:
@@ -241,6 +281,10 @@ def sheet_layout(
                 _note_formula(element, layout, shared)
             elif name == "row":
                 _dropped(element)
+            elif name in _HEADER_FOOTER_KINDS:
+                line = header_footer_line(name, element.text or "")
+                if line and line not in layout.headers_footers:
+                    layout.headers_footers.append(line)
             elif name == "mergeCell":
                 low_col, low_row, _, high_row = range_boundaries(attribute(element, "ref") or "")
                 if low_col and low_row and high_row and high_row > low_row:
@@ -288,17 +332,67 @@ def _without_value(layout: SheetLayout, coordinate: str, text: str) -> None:
         layout.first_formulas.append(coordinate)
 
 
-def _number_format(cell: Any) -> str:
+_ISO_DATE: Final = "yyyy-mm-dd"
+EXCEL_BUILTIN_FORMATS: Final = {
+    22: "m/d/yyyy h:mm",
+    47: "mm:ss.0",
+    **dict.fromkeys((27, 28, 29, 30, 31, 36, 50, 51, 52, 53, 54, 57, 58), _ISO_DATE),
+    32: "h:mm",
+    33: "h:mm:ss",
+    **dict.fromkeys((34, 35, 55, 56), f"{_ISO_DATE} h:mm"),
+}
+"""Built-in formats Excel shows otherwise than ECMA-376 lists them (and openpyxl names them,
+`m/d/yy h:mm`, `mmss.0`): [MS-OI29500] §2.1.712 (Part 1 §18.8.30, numFmt), "Excel defines
+built-in format ID ... 22: "m/d/yyyy h:mm"; ... 47: "mm:ss.0"" (en-US). Format 14 is the
+reader's short date and stays ISO (`number_formats.BUILTIN_LOCALE_DATE`). The East Asian
+built-ins (27-36, 50-58: dates in era, `yyyy"年"m"月"d"日"`, times in `h"時"mm"分"`), which
+openpyxl reads as General (a date became its serial, `46095`), read as ISO dates and times:
+their codes differ by the reader's language (34 is a month in Japanese, a time in Chinese), so
+they show both parts."""
+
+
+def builtin_styles(archive: zipfile.ZipFile) -> dict[int, str]:
+    """Cell style index -> the code Excel shows, for the cell styles (`cellXfs`) naming a
+    built-in format of `EXCEL_BUILTIN_FORMATS` the workbook does not define itself. Read
+    from the styles part, since openpyxl maps a workbook's own `m/d/yy h:mm` (id 164) to
+    built-in 22 and the two can no longer be told apart from the cell."""
+    workbook = main_part(archive, "xlsx")
+    name = next((n for t, n in relationships(archive, workbook) if t.endswith("/styles")), None)
+    if name is None or name not in archive.namelist():
+        return {}
+    defined: set[str] = set()
+    formats: list[str] = []
+    for element in read_xml(archive, name).iter():
+        if local(element) == "numFmt":
+            defined.add(attribute(element, "numFmtId") or "")
+        elif local(element) == "xf":
+            parent = element.getparent()
+            if parent is not None and local(parent) == "cellXfs":
+                formats.append(attribute(element, "numFmtId") or "0")
+    return {
+        index: EXCEL_BUILTIN_FORMATS[int(format_id)]
+        for index, format_id in enumerate(formats)
+        if format_id.isdigit()
+        and int(format_id) in EXCEL_BUILTIN_FORMATS
+        and format_id not in defined
+    }
+
+
+def _number_format(cell: Any, builtin: dict[int, str]) -> str:
     """A cell's number format, General when its style names none that exists: openpyxl
     raises for a style index beyond the stylesheet or a format id it does not define, which
-    would otherwise fail the whole workbook for one cell."""
+    would otherwise fail the whole workbook for one cell. A built-in format is the code Excel
+    shows it by (`builtin`, from `builtin_styles`)."""
     try:
-        return str(getattr(cell, "number_format", GENERAL) or GENERAL)
+        shown = builtin.get(getattr(cell, "_style_id", -1)) if builtin else None
+        return shown or str(getattr(cell, "number_format", GENERAL) or GENERAL)
     except (IndexError, KeyError, TypeError, ValueError):
         return GENERAL
 
 
-def _row_texts(rows: Iterator[tuple[Any, ...]], layout: SheetLayout) -> Iterator[list[str]]:
+def _row_texts(
+    rows: Iterator[tuple[Any, ...]], layout: SheetLayout, builtin: dict[int, str]
+) -> Iterator[list[str]]:
     """Each row's cell texts as shown, with formula texts for formulas without a value and a
     merged range's value carried down the rows it spans."""
     carried: dict[int, tuple[int, str]] = {}  # column -> (last row, text)
@@ -309,7 +403,7 @@ def _row_texts(rows: Iterator[tuple[Any, ...]], layout: SheetLayout) -> Iterator
             if (number, column) in layout.formulas:  # only formulas without a true value
                 row.append(layout.formulas[number, column])
                 continue
-            row.append(shown_text(value, _number_format(cell)))
+            row.append(shown_text(value, _number_format(cell, builtin)))
         for column, last_row in layout.merges.get(number, ()):
             if column <= len(row) and row[column - 1].strip():
                 carried[column] = (last_row, row[column - 1])
@@ -460,11 +554,23 @@ def _formula_warning(count: int, cells: list[str]) -> IngestWarning:
 def _chart_sheet_sections(
     archive: zipfile.ZipFile, title: str, chart_sheets: dict[str, tuple[str, bool]]
 ) -> Iterator[Section]:
-    """A chart sheet: no cells, one chart (its title, axes, series)."""
+    """A chart sheet: no cells, one chart (its title, axes, series), and its printed header
+    and footer."""
     part, hidden = chart_sheets.get(title, ("", False))
-    drawn = drawing_text(archive, part) if part in archive.namelist() else ""
+    exists = part in archive.namelist()
+    drawn = drawing_text(archive, part) if exists else ""
+    label = " (hidden)" if hidden else ""
     if drawn:
-        yield Section(f"{title} (chart){' (hidden)' if hidden else ''}", drawn)
+        yield Section(f"{title} (chart){label}", drawn)
+    # A chart sheet prints with its own header and footer too (a small part, read whole).
+    lines: list[str] = []
+    for element in read_xml(archive, part).iter() if exists else ():
+        if local(element) in _HEADER_FOOTER_KINDS:
+            line = header_footer_line(local(element), element.text or "")
+            if line and line not in lines:
+                lines.append(line)
+    if lines:
+        yield Section(f"{title} (header/footer){label}", "\n".join(lines))
 
 
 def _until_malformed(
@@ -485,16 +591,21 @@ def _until_malformed(
 
 
 def _worksheet_sections(
-    archive: zipfile.ZipFile, sheet: Any, part: str, layout: SheetLayout
+    archive: zipfile.ZipFile,
+    sheet: Any,
+    part: str,
+    layout: SheetLayout,
+    builtin: dict[int, str] | None = None,
 ) -> Iterator[Section | IngestWarning]:
-    """A worksheet's rows, then what is drawn on it, then the comments on its cells; a
-    `sheet_partly_read` warning when a malformed cell stopped its rows."""
+    """A worksheet's rows, then what is drawn on it, the comments on its cells and its
+    printed headers and footers; a `sheet_partly_read` warning when a malformed cell stopped
+    its rows. `builtin`: the cell styles Excel shows by its own built-in codes."""
     label = " (hidden)" if sheet.sheet_state in HIDDEN_STATES else ""
     # The stored <dimension> may lie ("A1" for a full sheet): read every row.
     sheet.reset_dimensions()
     stopped: list[int] = []
     rows = _until_malformed(sheet.iter_rows(min_row=1), stopped)
-    yield from _sheet_sections(sheet.title, _row_texts(rows, layout), label)
+    yield from _sheet_sections(sheet.title, _row_texts(rows, layout, builtin or {}), label)
     if stopped:
         yield IngestWarning(
             "sheet_partly_read",
@@ -509,6 +620,10 @@ def _worksheet_sections(
         comments = comment_text(archive, part)
         if comments:
             yield Section(f"{sheet.title} (comments){label}", comments)
+    if layout.headers_footers:
+        # Printed on every page, read once: "Confidential - prices valid until 30 June".
+        text = "\n".join(layout.headers_footers)
+        yield Section(f"{sheet.title} (header/footer){label}", text)
 
 
 def is_strict(archive: zipfile.ZipFile) -> bool:
@@ -630,6 +745,7 @@ def parse_xlsx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarni
             # Worksheets and chart sheets, in the workbook's order.
             sheets = [workbook[name] for name in workbook.sheetnames]
             chart_sheets = chart_sheet_parts(archive)
+            builtin = builtin_styles(archive)
             calculation = getattr(workbook, "calculation", None)
             never_calculated = bool(getattr(calculation, "fullCalcOnLoad", False))
             formula_count = 0
@@ -644,7 +760,7 @@ def parse_xlsx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarni
                     if part
                     else SheetLayout()
                 )
-                yield from _worksheet_sections(archive, sheet, part, layout)
+                yield from _worksheet_sections(archive, sheet, part, layout, builtin)
                 formula_count += layout.formula_count
                 formula_cells += [f"{quoted(sheet.title)}!{c}" for c in layout.first_formulas]
             if formula_count:

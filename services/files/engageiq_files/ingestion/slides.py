@@ -9,7 +9,8 @@ sees is found (decision 0102):
   "name: category value; ..." from the cached data;
 - SmartArt, read from its data model (`dgm:pt` text, parents before children), not from the
   drawing cache, which PowerPoint may not have written; the cache only when the model has
-  no text (some converters write the words there alone);
+  no text (some converters write the words there alone) or is missing or damaged (decision
+  0130);
 - speaker notes (the notes page's body placeholder) and review comments;
   all of which make one section per slide, located "slide N";
 - shapes of the slide layouts and masters that the slides show, except placeholders (their
@@ -19,7 +20,9 @@ sees is found (decision 0102):
 
 from __future__ import annotations
 
+import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from typing import Final
 
@@ -45,6 +48,7 @@ _SHAPES: Final = frozenset({"sp", "grpSp", "graphicFrame", "cxnSp", "pic", "cont
 # Data model points without text of their own: presentation points and connector transitions.
 _LAYOUT_POINTS: Final = frozenset({"pres", "parTrans", "sibTrans"})
 MASTER_LOCATION: Final = "slide master"
+_PART_NUMBER: Final = re.compile(r"(\d+)\.xml$")
 _NOTES_PAGE_FURNITURE: Final = frozenset({"sldImg", "sldNum", "hdr", "ftr", "dt"})
 """Placeholders of a notes page that are not the notes (the slide image, number, header,
 footer and date)."""
@@ -60,9 +64,8 @@ def _is_placeholder(shape: etree._Element) -> bool:
     return False
 
 
-def _smartart_lines(archive: zipfile.ZipFile, part: str) -> list[str]:
+def _smartart_lines(model: etree._Element) -> list[str]:
     """Each point's text of a SmartArt data model, parents before children in their order."""
-    model = read_xml(archive, part)
     texts: dict[str, str] = {}
     order: list[str] = []
     children: dict[str, list[tuple[int, str]]] = {}
@@ -128,24 +131,59 @@ class _ShapeTree:
                 self.texts.extend(chart_lines(self.archive, target))
             return
         if name == "relIds":
-            target = self._target(relationship_id(element, "dm"), ("/diagramData",))
-            if target:
-                lines = _smartart_lines(self.archive, target)
-                self.texts.extend(lines or self._smartart_cache(target))
+            self.texts.extend(self._smartart(element))
             return
         for child in element:
             self.visit(child)
 
-    def _smartart_cache(self, model_part: str) -> list[str]:
-        """The text of a SmartArt's drawing cache (`dsp:drawing`), for a data model whose
-        points hold none (as some converters write it): named by the model's
-        `dsp:dataModelExt relId`, a relationship of the slide, not of the model."""
-        for element in read_xml(self.archive, model_part).iter():
+    def _smartart(self, frame: etree._Element) -> list[str]:
+        """The text of a SmartArt graphic frame (`dgm:relIds`): its data model's points, else
+        its drawing cache (`dsp:drawing`, which some converters alone fill). The cache is the
+        one the model names (`dsp:dataModelExt relId`, a relationship of the slide); without
+        a model (no data part, or a damaged one) it is a cache of the slide no other frame
+        has claimed, the one numbered as the frame's other parts (`data2.xml`,
+        `drawing2.xml`) first. The layout, style and colour parts hold no text of the deck
+        (a layout's sample text is the template's). Nothing read: no lines, never an error."""
+        model = self._target(relationship_id(frame, "dm"), ("/diagramData",))
+        root = self._xml(model) if model else None
+        lines = _smartart_lines(root) if root is not None else []
+        drawing = self._named_cache(root) if root is not None else None
+        if lines:
+            return lines
+        drawing = drawing or self._unclaimed_cache(frame)
+        cache = self._xml(drawing) if drawing else None
+        return paragraphs(cache) if cache is not None else []
+
+    def _named_cache(self, model: etree._Element) -> str | None:
+        for element in model.iter():
             if local(element) == "dataModelExt":
-                drawing = self._target(attribute(element, "relId") or "", ("/diagramDrawing",))
-                if drawing:
-                    return paragraphs(read_xml(self.archive, drawing))
-        return []
+                return self._target(attribute(element, "relId") or "", ("/diagramDrawing",))
+        return None
+
+    def _unclaimed_cache(self, frame: etree._Element) -> str | None:
+        numbers = set()
+        for name in ("dm", "lo", "qs", "cs"):
+            _, target = self.rels.get(relationship_id(frame, name), ("", ""))
+            numbers.update(_PART_NUMBER.findall(target))
+        unclaimed = [
+            (rel_id, target)
+            for rel_id, (rel_type, target) in self.rels.items()
+            if rel_type.endswith("/diagramDrawing") and target not in self.read
+        ]
+        unclaimed.sort(key=lambda pair: not set(_PART_NUMBER.findall(pair[1])) & numbers)
+        for rel_id, _ in unclaimed:
+            claimed = self._target(rel_id, ("/diagramDrawing",))
+            if claimed:
+                return claimed
+        return None
+
+    def _xml(self, part: str) -> etree._Element | None:
+        """A SmartArt part, or None when it is damaged (not XML, a broken entry): the rest of
+        the slide is still read."""
+        try:
+            return read_xml(self.archive, part)
+        except (etree.LxmlError, zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError):
+            return None
 
     def _target(self, rel_id: str, types: tuple[str, ...]) -> str | None:
         """The part `rel_id` names if it has one of the relationship `types` and is not read
