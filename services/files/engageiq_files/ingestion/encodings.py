@@ -39,6 +39,8 @@ from typing import Final
 from charset_normalizer import CharsetMatches, from_bytes
 from charset_normalizer.utils import is_multi_byte_encoding
 
+from engageiq_files.ingestion.orthography import spelled
+
 _BOMS: Final = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
     (codecs.BOM_UTF32_BE, "utf-32-be"),
@@ -65,6 +67,7 @@ _WHATWG_LABELS: Final = {
 }
 WESTERN: Final = "cp1252"
 LATIN_9: Final = "iso8859-15"
+GREEK_ISO: Final = "iso8859-7"
 _WESTERN_FAMILY: Final = frozenset({"cp1252", "latin-1", "iso8859-1", "iso8859-15", "ascii"})
 THIN_EVIDENCE: Final = 8
 """At most this many characters read differently under the detector's guess and under
@@ -96,6 +99,21 @@ Windows code pages come first, Hebrew before Cyrillic (Hebrew has a test of its 
 letters end words, while every Hebrew letter is also a Cyrillic one): a CJK reading of a few
 8-bit letters is nearly always valid (any two high bytes make an ideograph), while an 8-bit
 reading of CJK text is not plausible."""
+RESPELLED: Final = (
+    "cp1252",
+    "cp1250",
+    "cp1254",
+    "cp1257",
+    "mac-roman",
+    "cp1253",
+    "cp1251",
+    "gb18030",
+    "cp932",
+    "big5",
+    "cp949",
+)
+"""The encodings a misspelled reading is replaced with, most common first; the first whose
+reading is plausible and spelled is used."""
 _DETECTOR_CHAOS: Final = 0.35
 """charset-normalizer's bound on a candidate's chaos (its default is 0.2): a French text dense
 with „“‚‘…™ scores 0.22 as cp1252 (0.16 as cp1257) and cp1252 was not even offered."""
@@ -243,14 +261,15 @@ def _cjk_mark(char: str) -> bool:
     return "\u3000" <= char <= "\u303f" or "\uff00" <= char <= "\uff65" or char == "\u30fb"
 
 
-def _plausible(text: str) -> bool:
+def _plausible(text: str, *, dense: bool = False) -> bool:
     """Whether `text`, one reading of a file's bytes, looks like text people write: no
     control characters, box drawing or U+FFFD; no sign such as "±" or "¶" touching a letter
     beyond ASCII; no symbol inside a word ("Zaż" in cp1250
     read as cp1252 is "Za¿"); each word in one script ("Muñoz" in cp1252 read as cp1251 is
     "Muсoz"); Hebrew final letters only at a word's end; no capital after a small letter
     beyond ASCII (KOI8-R read as cp1251: "фБТЙЖ"); and few Latin letters beyond ASCII
-    (Cyrillic read as cp1252 is all "Ïðèâåò")."""
+    (Cyrillic read as cp1252 is all "Ïðèâåò"), unless `dense` (a reading spelled as one
+    language: Czech "měsíčně, Kříž" has as many)."""
     if _NOT_TEXT.search(text) or _SIGN_BY_LETTER.search(text) or _not_hebrew(text):
         return False
     inside = _WORD_INSIDE.findall(text)
@@ -272,7 +291,7 @@ def _plausible(text: str) -> bool:
         if scripts == {"LATIN"}:
             latin += len(word)
             beyond += sum(1 for c in word if ord(c) > 0x7F)
-    return beyond <= MAX_NON_ASCII_LETTERS * latin + NON_ASCII_LETTERS_SLACK
+    return dense or beyond <= MAX_NON_ASCII_LETTERS * latin + NON_ASCII_LETTERS_SLACK
 
 
 def _reading(data: bytes, codec: str) -> str | None:
@@ -300,6 +319,15 @@ def _latin_9(data: bytes) -> bool:
     if not _LATIN_9_ONLY.search(latin_1):
         return False
     return _plausible(data.decode(LATIN_9))
+
+
+def _greek_iso(data: bytes) -> bool:
+    """Whether Greek `data` is ISO-8859-7 rather than Windows-1253: it has none of cp1253's own
+    bytes (0x80-0x9F) and shows "¤" where ISO-8859-7 has "€" (0xA4), as `_latin_9`."""
+    if _CP1252_ONLY.search(data):
+        return False
+    text = _reading(data, GREEK_ISO)
+    return b"\xa4" in data and text is not None and _plausible(text)
 
 
 def _prefer_western(data: bytes, guess: str) -> bool:
@@ -396,7 +424,7 @@ def detect_encoding(data: bytes, *, html: bool = False) -> str:
         return "utf-8"
     sample = data[:_EVIDENCE_BYTES]
     if _latin_9(sample):
-        return LATIN_9
+        return _better_spelled(sample, LATIN_9)
     matches = from_bytes(data[: 1024 * 1024], threshold=_DETECTOR_CHAOS)
     best = matches.best()
     guess = None if best is None else codecs.lookup(best.encoding).name
@@ -406,10 +434,29 @@ def detect_encoding(data: bytes, *, html: bool = False) -> str:
         guess = None
     western = plausible_western(sample) is not None
     if western and _prefer_western(sample, guess or WESTERN):
-        return WESTERN
+        return _better_spelled(sample, WESTERN)
     # A plausible cp1252 reading is weighed in `_likeliest`, before any other common one.
     near = _common_near(sample, guess) if guess is not None and not western else None
-    return near or _likeliest(sample, matches, guess)
+    chosen = _better_spelled(sample, near or _likeliest(sample, matches, guess))
+    return GREEK_ISO if chosen == "cp1253" and _greek_iso(sample) else chosen
+
+
+def _better_spelled(data: bytes, chosen: str) -> str:
+    """`chosen`, unless its reading of `data` is spelled as no language writes
+    (`orthography.spelled`: "Gyõr", "Dìkujeme", "MŸller") and a common encoding's plausible
+    reading is: then the first such in `RESPELLED` (Hungarian, Czech, Turkish or Lithuanian
+    in their Windows code page; Mac Roman; Greek read as Cyrillic; CJK read as another CJK
+    encoding's rare characters)."""
+    text = _reading(data, chosen)
+    if text is None or spelled(text, chosen):
+        return chosen
+    for codec in RESPELLED:
+        if codec == chosen:
+            continue
+        other = _reading(data, codec)
+        if other is not None and _plausible(other, dense=True) and spelled(other, codec):
+            return codec
+    return chosen
 
 
 def decode(data: bytes, *, html: bool = False, complete: bool = True) -> str:

@@ -1,0 +1,204 @@
+# ruff: noqa: RUF001, RUF002, RUF003  (the look-alike letters are what this module tells apart)
+"""Whether one reading of a file's bytes is spelled as some language is written: the
+evidence `encodings` weighs when a short text's code page cannot be told from statistics.
+
+A wrong single-byte code page swaps letters for others of the same script, so each reading
+looks like text on its own ("Győr" in Windows-1250 read as Windows-1252 is "Gyõr"). What
+gives it away is which letters appear together and where: no language writes "õ" beside "é"
+and "ő"-like positions ("Gyõr": Portuguese writes "õ" only before "e", Estonian has no "é"),
+"ì" inside a word (Italian accents only a final vowel), "ø" beside "á" (Danish has no "á"),
+"þ" after a vowel (Icelandic) or "ð" starting a word. `spelled` says whether the letters
+beyond ASCII of a whole text fit the alphabet and the placement rules of one language in
+`ALPHABETS` (a mixed-language export may fail; the caller only moves to another code page
+whose reading does fit). Alphabets are the languages' own (standard orthographies, as in each
+language's Wikipedia article on its alphabet); placement rules are those a real text does
+not break in a handful of words.
+
+Other scripts: a Cyrillic word of four letters or more without a vowel, or starting with a
+soft or hard sign, is not Russian, Ukrainian or Bulgarian (Greek in Windows-1253 read as
+Windows-1251: "Рбрбдьрпхлпт"); Greek writes "ς" only at the end of a word and "σ" never
+there; a CJK reading is spelled when most of its characters are from its character set's
+common level (GB2312 for GB18030, JIS level 1 and kana for Shift_JIS, Big5 level 1,
+KS X 1001 Hangul for cp949): any two high bytes make an ideograph in each of them, but
+another CJK encoding's bytes fall on its rare characters (Japanese in cp949 is all rare
+Hangul such as "궟뭾빒").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Final
+
+_LATIN_VOWELS: Final = "aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿœ"
+_V: Final = _LATIN_VOWELS
+_L: Final = r"[^\W\d_]"
+ALPHABETS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
+    # language: (letters beyond ASCII, lower case; patterns no word of it with one matches)
+    "English": ("", ()),
+    "German": ("äöüßé", ()),
+    "French": (
+        "àâçéèêëîïôùûüÿœ",
+        (rf"(?<![{_V}])[ëïü]", rf"(?<!o)ù|ù{_L}", r"è(?![^\W\d_aeiouy])", "sz|cs|zs|gy"),
+    ),
+    "Spanish": ("áéíóúñü", (r"ñ\b",)),
+    "Catalan": ("àçéèíïòóúü", (rf"(?<![{_V}])[ïü]", rf"è(?=[{_V}])", "[kwy]")),
+    "Portuguese": ("áàâãçéêíóôõúü", (r"õ(?!e)", rf"ã(?={_L})(?![oes])", "[kwy]")),
+    "Italian": ("àèéìíòóùú", (rf"[àèéìíòóùú](?={_L})", "[jkwxy]")),
+    "Dutch": ("éèëïöüáóíú", (rf"(?<![{_V}])[ëïö]", r"è(?![^\W\d_aeiouy])")),
+    "Danish-Norwegian": ("æøåéóü", (rf"(?<=[{_V}])æ",)),
+    "Swedish": ("åäöéü", ()),
+    "Finnish": ("äöåšž", ("[cqwxz]",)),
+    "Icelandic": ("áðéíóúýþæö", (r"\bð", rf"(?<=[{_V}])[þæ]", "[cqwz]|aa")),
+    "Estonian": ("õäöüšž", ("[cqwxyz]",)),
+    "Irish": ("áéíóú", ()),
+    "Hungarian": ("áéíóöőúüű", ()),
+    "Czech": ("áčďéěíňóřšťúůýž", ()),
+    "Slovak": ("áäčďéíĺľňóôŕšťúýž", ()),
+    "Polish": ("ąćęłńóśźż", (r"(?<=[bcfghjklmnpqrstvxzł])[ćńśź]|[ćńśź](?=[aeiouyąęó])",)),
+    "Croatian-Slovenian": ("čćđšž", ()),
+    "Romanian": ("ăâîșțşţ", ()),
+    "Turkish": ("çğıöşüâîû", (r"\bğ", "[qwx]", "(?<![kgl])û")),
+    "Lithuanian": ("ąčęėįšųūž", ()),
+    "Latvian": ("āčēģīķļņšūž", ()),
+}
+"""Each language's letters beyond ASCII, and what its words that have one never show. French
+and Dutch write a diaeresis only after a vowel ("Noël", "geïnteresseerd"; Lithuanian "ė" read
+as "ë" follows consonants), "ù" only in "où", "è" only before a consonant ("Lefèvre"; Czech
+"Kč" read as "Kè"), and no Hungarian "sz", "cs", "gy" ("Szûcs" for "Szűcs"); Italian accents
+only a word's final vowel ("città", "Niccolò"); Portuguese writes "õ" only before "e"
+("ações") and "ã" before "o", "e", "s" or at the end; Spanish "ñ" never ends a word (Polish
+"Poznań" does); Icelandic "ð" never starts one and "þ" follows no vowel ("Hafþór", but
+Turkish "Ayşe" read as "Ayþe"); Danish, Norwegian and Icelandic "æ" follows no vowel
+(Croatian "Jurić" read as "Juriæ"); Polish writes "ć", "ń", "ś", "ź" never before a vowel
+("zi", "ni" instead) nor after most consonants (Mac Roman "Müller" read as Windows-1250
+"Mźller"); Turkish "û" follows only "k", "g" or "l" ("mahkûm"; Hungarian "Szűcs" read as
+"Szûcs"). Native Estonian, Finnish, Icelandic, Italian and Portuguese words have no
+"c", "q", "w", "x", "y" or "z" as listed ("Gyõr" is not Estonian)."""
+_LONE_LETTERS: Final = frozenset("àáéèóíôåöøőį")
+"""Letters beyond ASCII that are words on their own (French "à", Italian "è", Swedish "ö",
+Hungarian "ő", Lithuanian "į"); "Û" alone is Mac Roman's "€" read as Windows-1252."""
+_APOSTROPHE: Final = re.compile(r"([^\W\d_]+)’(?=([^\W\d_]+))")
+_CONTRACTED: Final = frozenset("s t re ll ve d m n".split())
+"""A typographic apostrophe inside a word ends a French or Italian elided word before a
+vowel or "h" ("l’offre", "quest’anno", "aujourd’hui", "l’a"), starts an English ending
+("don’t", "it’s", "rock’n’roll") or follows an Irish "O" ("O’Neill"). Before another
+consonant ("Mart’nez", "Dom’nguez") or one letter after a longer word ("Mar’a", "Env’o") it
+is Mac Roman's "í" read as Windows-1252."""
+_CLOSING_QUOTE: Final = re.compile(r"^[^„‚]*[^\W\d_]“", re.M)
+"""German closes a quotation with "“" after a word, having opened it with "„"; a "“" after a
+word with no "„" before it on the line is Mac Roman's "ì" ("venerd“" for "venerdì")."""
+_CYRILLIC_LONE: Final = frozenset("авиксуояізйж")
+"""Cyrillic letters that are words on their own ("в", "и", "с"); "Џ" alone in Latin text is
+Mac Roman "è" read as Windows-1251."""
+_COMPILED: Final = {
+    name: (frozenset(letters), tuple(re.compile(p) for p in rules))
+    for name, (letters, rules) in ALPHABETS.items()
+}
+_WORD: Final = re.compile(r"[^\W\d_]+")
+_SIGNS: Final = "£¥§¶¹¼½¾¤¢±×÷¬¦¨¯¸ˆ˜≈∞∫∂∆∑∏√≤≥◊‰"
+_STUCK_SIGN: Final = re.compile(
+    rf"[{_SIGNS}]{_L}|(?<={_L})[{_SIGNS}°]|(?<=[^\W\d_m])[²³]|{_L}·(?![lL])|(?<![lL])·{_L}"
+)
+"""A sign glued to a letter, where a wrong code page leaves one of its letters ("z³" for
+Polish "zł", "£ukasz", "Gro§" and "Cittˆ" for Mac Roman "Groß" and "Città"). "m²", "m³",
+"25°C" and Catalan "l·l" are written."""
+_CYRILLIC_VOWELS: Final = frozenset("аеёиоуыэюяіїєў")
+_CYRILLIC_BAD_START: Final = re.compile(r"\b[ьъыЬЪЫ]")
+_CYRILLIC_ALPHABETS: Final = (
+    frozenset("абвгдеёжзийклмнопрстуфхцчшщъыьэюя"),  # Russian
+    frozenset("абвгґдеєжзиіїйклмнопрстуфхцчшщьюя"),  # Ukrainian
+    frozenset("абвгдеёжзійклмнопрстуўфхцчшыьэюя"),  # Belarusian
+    frozenset("абвгдежзийклмнопрстуфхцчшщъьюя"),  # Bulgarian
+    frozenset("абвгдђежзијклљмнњопрстћуфхцчџш"),  # Serbian
+    frozenset("абвгдѓежзѕијклљмнњопрстќуфхцчџш"),  # Macedonian
+    frozenset("абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһі"),  # Kazakh
+)
+_GREEK_MISPLACED: Final = re.compile(r"ς(?=[^\W\d_])|σ(?![^\W\d_])|(?<![αεηιουω])[ϊϋΐΰ]")
+_RARE_SHARE: Final = 1 / 3
+"""A CJK reading with more than this share of rare characters is another encoding's bytes."""
+
+
+def _mixed_case(word: str) -> bool:
+    """Whether `word` has a capital beyond ASCII after its first letter but is not all
+    capitals ("MŸller", "BŠrbel": Mac Roman "ü" and "ä" read as Windows-1252)."""
+    return not word.isupper() and any(not c.isascii() and c.isupper() for c in word[1:])
+
+
+def _latin_spelled(text: str) -> bool:
+    """Whether each line of `text` is spelled as one language (an export's rows may each be
+    a different country's customer)."""
+    lower = unicodedata.normalize("NFC", text.replace("İ", "i").lower())
+    for before, after in _APOSTROPHE.findall(lower):
+        if before == "o" or after in _CONTRACTED:
+            continue
+        if after[0] not in _V + "h" or (len(after) == 1 and len(before) > 2):
+            return False
+    if _CLOSING_QUOTE.search(text):
+        return False
+    for line in lower.splitlines():
+        words = [w for w in _WORD.findall(line) if not w.isascii()]
+        if any(len(w) == 1 and w not in _LONE_LETTERS for w in words):
+            return False
+        letters = {
+            c
+            for w in words
+            for c in w
+            if not c.isascii() and unicodedata.name(c, "").startswith("LATIN")
+        }
+        if letters and not any(
+            letters <= alphabet and not any(rule.search(w) for w in words for rule in rules)
+            for alphabet, rules in _COMPILED.values()
+        ):
+            return False
+    return True
+
+
+def _cyrillic_spelled(words: list[str]) -> bool:
+    letters: set[str] = set()
+    for word in words:
+        lower = word.lower()
+        letters.update(lower)
+        if len(lower) >= 4 and not word.isupper() and not _CYRILLIC_VOWELS.intersection(lower):
+            return False
+    return any(letters <= alphabet for alphabet in _CYRILLIC_ALPHABETS)
+
+
+def _common_cjk(char: str, codec: str) -> bool:
+    """Whether `char` is in the common level of `codec`'s character set."""
+    try:
+        if codec == "gb18030":
+            return len(char.encode("gb2312")) == 2
+        if codec in {"cp932", "shift_jis", "euc_jp"}:
+            code = int.from_bytes(char.encode("cp932"), "big")
+            return 0x8140 <= code <= 0x84BE or 0x889F <= code <= 0x9872
+        if codec in {"big5", "big5hkscs", "cp950"}:
+            return 0xA140 <= int.from_bytes(char.encode("big5"), "big") <= 0xC67E
+        if codec in {"cp949", "euc_kr"}:
+            return len(char.encode("euc_kr")) == 2 and "\uac00" <= char <= "\ud7a3"
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def spelled(text: str, codec: str) -> bool:
+    """Whether `text` (a reading of a file's bytes with `codec`) is spelled as one language
+    writes: see the module docstring. Scripts without rules here (Hebrew, Arabic, Thai) are
+    always spelled."""
+    if _STUCK_SIGN.search("".join(c for c in text if unicodedata.category(c) != "Mn")):
+        return False
+    cjk = [c for c in text if ord(c) >= 0x2E80 and c.isalpha() or "\uff61" <= c <= "\uff9f"]
+    if cjk:
+        rare = sum(1 for c in cjk if not _common_cjk(c, codec))
+        return rare <= _RARE_SHARE * len(cjk)
+    words = [w for w in _WORD.findall(text) if not w.isascii()]
+    if any(_mixed_case(w) for w in words):
+        return False
+    cyrillic = [w for w in words if "\u0400" <= w[0] <= "\u04ff" or "\u0400" <= w[-1] <= "\u04ff"]
+    if any(len(w) == 1 and w.lower() not in _CYRILLIC_LONE for w in cyrillic):
+        return False
+    if cyrillic:
+        return _cyrillic_spelled(cyrillic) and not _CYRILLIC_BAD_START.search(text)
+    if any("\u0370" <= c <= "\u03ff" for c in text):
+        return not _GREEK_MISPLACED.search(text.lower())
+    return _latin_spelled(text)
