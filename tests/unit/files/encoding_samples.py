@@ -43,7 +43,8 @@ VOCABULARIES: Final[dict[str, tuple[Vocabulary, Vocabulary]]] = {
     "es": (
         _v(
             "Cliente;Ciudad;Importe|Nombre;Población;Precio",
-            "José Muñoz|María Pérez|Íñigo Ibáñez|Ángela Núñez|Raúl Gómez|Begoña Sáenz",
+            "José Muñoz|María Pérez|Íñigo Ibáñez|Ángela Núñez|Raúl Gómez|Begoña Sáenz|Andrés García|"
+            "Inés Martínez|Víctor Ruíz|Álvaro Díaz",
             "Málaga|Córdoba|León|Cádiz|Logroño|A Coruña",
             "Propuesta para el próximo año|Gracias por su pedido|Pago a 30 días|"
             "El precio incluye la instalación|Reunión el miércoles",
@@ -59,7 +60,8 @@ VOCABULARIES: Final[dict[str, tuple[Vocabulary, Vocabulary]]] = {
     "de": (
         _v(
             "Kunde;Ort;Betrag|Firma;Stadt;Preis",
-            "Jürgen Müller|Günther Schäfer|Käthe Weiß|Jörg Köhler|Bärbel Groß|Müller GmbH",
+            "Jürgen Müller|Günther Schäfer|Käthe Weiß|Jörg Köhler|Bärbel Groß|Müller GmbH|Möbel Hübner|"
+            "Frank Schröder|Lütke & Söhne|Renée Bauer",
             "München|Köln|Düsseldorf|Nürnberg|Göttingen|Lübeck",
             "Angebot für das nächste Jahr|Vielen Dank für Ihre Bestellung|Zahlbar in 30 Tagen|"
             "Größe und Gewicht|Gültig bis Ende März",
@@ -75,7 +77,8 @@ VOCABULARIES: Final[dict[str, tuple[Vocabulary, Vocabulary]]] = {
     "fr": (
         _v(
             "Client;Ville;Montant|Société;Région;Prix",
-            "François Lefèvre|Hélène Dupré|Jérôme Bénard|Cécile Gaëtan|Noël Brûlé",
+            "François Lefèvre|Hélène Dupré|Jérôme Bénard|Cécile Gaëtan|Noël Brûlé|Amélie Dubœuf|"
+            "Benoît Lévêque|Élodie Masson|Agnès Crépin",
             "Besançon|Orléans|Nîmes|Périgueux|Béziers|Saint-Étienne",
             "Offre pour l’année prochaine|Merci pour votre commande|Payable à réception|"
             "Cœur de gamme, très demandé|Réunion prévue à 14 h",
@@ -138,7 +141,8 @@ VOCABULARIES: Final[dict[str, tuple[Vocabulary, Vocabulary]]] = {
     "nordic": (
         _v(
             "Kunde;By;Beløp|Kund;Ort;Belopp",
-            "Bjørn Ødegård|Søren Kierkegård|Åsa Öberg|Jörgen Ström|Kjærsti Ås|Pär Löfgren",
+            "Bjørn Ødegård|Søren Kierkegård|Åsa Öberg|Jörgen Ström|Kjærsti Ås|Pär Löfgren|Jonas Hägglund|"
+            "Märta Öst|Ingrid Sørensen|Lasse Mäkelä",
             "Århus|Tromsø|Malmö|Göteborg|Ålesund|Jyväskylä",
             "Tilbud for neste år|Tack för din beställning|Betaling innen 30 dager|"
             "Møte på tirsdag|Påminnelse om fakturaen",
@@ -169,10 +173,13 @@ VOCABULARIES: Final[dict[str, tuple[Vocabulary, Vocabulary]]] = {
         _v(
             "Ügyfél;Város;Összeg|Név;Település;Ár",
             "Kovács Péter|Szőke Anna|Nagy Zsófia|Tóth Gergő|Horváth Ildikó|Szűcs Bence|"
-            "Fekete Lőrinc|Varga Júlia",
-            "Győr|Pécs|Debrecen|Székesfehérvár|Nyíregyháza|Kőszeg",
+            "Fekete Lőrinc|Varga Júlia|Bíró Ágnes|Szabó István|Farkas Dóra|Balogh Tamás|Takács Eszter|"
+            "Juhász Levente|Mészáros Zoltán|Vörös Ödön|Kelemen Győző|Fülöp Anikó",
+            "Győr|Pécs|Debrecen|Székesfehérvár|Nyíregyháza|Kőszeg|Budapest|Eger|Szolnok|Veszprém|Gödöllő|"
+            "Érd|Nagykőrös",
             "Árajánlat a következő évre|Köszönjük a megrendelést|Fizetési határidő 30 nap|"
-            "Szállítási cím|Üdvözlettel|A szerződés két évre szól",
+            "Szállítási cím|Üdvözlettel|A szerződés két évre szól|Árajánlatunkat mellékelten küldjük|"
+            "Szállítás két héten belül|Kedvezmény tíz százalék|Fizetés átutalással",
         ),
         _v(
             "Partner;Helység;Végösszeg|Vevő;Cím;Nettó ár",
@@ -245,10 +252,13 @@ VOCABULARIES: Final[dict[str, tuple[Vocabulary, Vocabulary]]] = {
     "tr": (
         _v(
             "Müşteri;Şehir;Tutar|Firma;İl;Fiyat",
-            "Ayşe Yılmaz|Mehmet Öztürk|Şükrü Doğan|Gülşen Çelik|İsmail Kılıç|Ağaoğlu İnşaat",
-            "İstanbul|Eskişehir|Muğla|Kırşehir|Şanlıurfa|Bağcılar",
+            "Ayşe Yılmaz|Mehmet Öztürk|Şükrü Doğan|Gülşen Çelik|İsmail Kılıç|Ağaoğlu İnşaat|Emre Şen|Zeynep Koç|"
+            "Burak Yıldırım|Elif Aksoy|Selin Güneş|Murat Kaplan|Derya Işık|Cem Başaran|Nur Ağca|Kerem Akın",
+            "İstanbul|Eskişehir|Muğla|Kırşehir|Şanlıurfa|Bağcılar|Ankara|İzmir|Bursa|Antalya|Aydın|"
+            "Balıkesir|Niğde|Uşak",
             "Gelecek yıl için teklif|Siparişiniz için teşekkürler|Ödeme 30 gün içinde|"
-            "Kullanıcı başına ücret|Toplantı çarşamba",
+            "Kullanıcı başına ücret|Toplantı çarşamba|Fiyat teklifi ektedir|Teslimat süresi iki hafta|"
+            "Saygılarımızla|İndirim oranı yüzde on|Ödeme planı",
         ),
         _v(
             "İlgili kişi;İlçe;Toplam|Şirket;Bölge;Aylık ücret",
@@ -261,10 +271,12 @@ VOCABULARIES: Final[dict[str, tuple[Vocabulary, Vocabulary]]] = {
     "lt": (
         _v(
             "Klientas;Miestas;Suma|Įmonė;Apskritis;Kaina",
-            "Jonas Žukauskas|Rūta Petrauskienė|Šarūnas Kazlauskas|Aušra Vaitkutė",
-            "Šiauliai|Panevėžys|Klaipėda|Kėdainiai",
+            "Jonas Žukauskas|Rūta Petrauskienė|Šarūnas Kazlauskas|Aušra Vaitkutė|Vytautas Kazlauskas|"
+            "Ieva Jonaitienė|Darius Šimkus|Laura Žilinskaitė|Agnė Butkutė|Žygimantas Rimkus|Dovilė Mockutė",
+            "Šiauliai|Panevėžys|Klaipėda|Kėdainiai|Vilnius|Kaunas|Palanga|Druskininkai|Telšiai|Biržai",
             "Pasiūlymas kitiems metams|Ačiū už užsakymą|Apmokėjimas per 30 dienų|"
-            "Kaina vienam naudotojui",
+            "Kaina vienam naudotojui|Siunčiame kainų pasiūlymą|Pagarbiai|Pristatymas per dvi savaites|"
+            "Nuolaida dešimt procentų|Sąskaita faktūra",
         ),
         _v(
             "Kontaktas;Savivaldybė;Iš viso|Pirkėjas;Gatvė;Mokestis",
@@ -304,10 +316,12 @@ VOCABULARIES: Final[dict[str, tuple[Vocabulary, Vocabulary]]] = {
     "el": (
         _v(
             "Πελάτης;Πόλη;Ποσό|Εταιρεία;Νομός;Τιμή",
-            "Γιώργος Παπαδόπουλος|Μαρία Ιωάννου|Νίκος Κωνσταντίνου|Ελένη Δημητρίου",
-            "Αθήνα|Θεσσαλονίκη|Πάτρα|Ηράκλειο|Λάρισα|Βόλος",
+            "Γιώργος Παπαδόπουλος|Μαρία Ιωάννου|Νίκος Κωνσταντίνου|Ελένη Δημητρίου|Παναγιώτης Οικονόμου|"
+            "Βασιλική Μακρή|Σπύρος Αλεξίου|Χρήστος Ζαφειρίου|Ευαγγελία Σταύρου",
+            "Αθήνα|Θεσσαλονίκη|Πάτρα|Ηράκλειο|Λάρισα|Βόλος|Κέρκυρα|Τρίκαλα|Αλεξανδρούπολη|Ξάνθη",
             "Προσφορά για το επόμενο έτος|Ευχαριστούμε για την παραγγελία|"
-            "Πληρωμή σε 30 ημέρες|Τιμή ανά χρήστη",
+            "Πληρωμή σε 30 ημέρες|Τιμή ανά χρήστη|Σας αποστέλλουμε την προσφορά|Με εκτίμηση|"
+            "Έκπτωση δέκα τοις εκατό",
         ),
         _v(
             "Επαφή;Δήμος;Σύνολο|Αγοραστής;Οδός;Συνδρομή",
@@ -334,9 +348,10 @@ VOCABULARIES: Final[dict[str, tuple[Vocabulary, Vocabulary]]] = {
     "zh": (
         _v(
             "客户,城市,金额|公司,省份,价格",
-            "张伟|王芳|李娜|刘洋|陈静|北京科技有限公司",
-            "上海|广州|深圳|成都|杭州|武汉",
-            "明年的报价|感谢您的订单|三十天内付款|每位用户每月价格|周三开会",
+            "张伟|王芳|李娜|刘洋|陈静|北京科技有限公司|黄磊|林峰|马丽|胡军|高翔|徐静|何敏|上海华贸电子公司",
+            "上海|广州|深圳|成都|杭州|武汉|长沙|郑州|济南|沈阳|厦门|福州|合肥|昆明",
+            "明年的报价|感谢您的订单|三十天内付款|每位用户每月价格|周三开会|报价单见附件|交货期两周|"
+            "此致敬礼|折扣百分之十|请尽快付款|软件许可证",
         ),
         _v(
             "联系人,地区,合计|采购方,地址,年费",
@@ -348,10 +363,11 @@ VOCABULARIES: Final[dict[str, tuple[Vocabulary, Vocabulary]]] = {
     "ja": (
         _v(
             "顧客,都市,金額|会社,都道府県,価格",
-            "田中太郎|佐藤花子|鈴木一郎|高橋美咲|株式会社山田商事",
-            "東京|大阪|名古屋|札幌|福岡|横浜",
+            "田中太郎|佐藤花子|鈴木一郎|高橋美咲|株式会社山田商事|加藤大輔|吉田さくら|山口健太|松本恵|井上商店",
+            "東京|大阪|名古屋|札幌|福岡|横浜|奈良|金沢|熊本|静岡",
             "来年の見積もり|ご注文ありがとうございます|三十日以内にお支払い|"
-            "ユーザー一人あたりの月額|水曜日に打ち合わせ",
+            "ユーザー一人あたりの月額|水曜日に打ち合わせ|見積書を添付します|納期は二週間です|"
+            "割引は一割です|お世話になっております",
         ),
         _v(
             "担当者,地域,合計|購入者,住所,年会費",

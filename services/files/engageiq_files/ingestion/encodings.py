@@ -39,7 +39,7 @@ from typing import Final
 from charset_normalizer import CharsetMatches, from_bytes
 from charset_normalizer.utils import is_multi_byte_encoding
 
-from engageiq_files.ingestion.orthography import spelled
+from engageiq_files.ingestion.orthography import spelled, typical
 
 _BOMS: Final = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -99,6 +99,11 @@ Windows code pages come first, Hebrew before Cyrillic (Hebrew has a test of its 
 letters end words, while every Hebrew letter is also a Cyrillic one): a CJK reading of a few
 8-bit letters is nearly always valid (any two high bytes make an ideograph), while an 8-bit
 reading of CJK text is not plausible."""
+TYPICAL_MARGIN: Final = 2.0
+"""A spelled reading outside the Western code pages gives way only to one this many times as
+typical (`orthography.typical`): Turkish "Akın" (0.77) over Slovak-looking "Akýn" (0.15),
+but not Lithuanian-looking "Šuršica Kovačevię" (0.38) over Croatian "Đurđica Kovačević"
+(0.31)."""
 RESPELLED: Final = (
     "cp1252",
     "cp1250",
@@ -107,6 +112,7 @@ RESPELLED: Final = (
     "mac-roman",
     "cp1253",
     "cp1251",
+    "cp1256",
     "gb18030",
     "cp932",
     "big5",
@@ -442,21 +448,34 @@ def detect_encoding(data: bytes, *, html: bool = False) -> str:
 
 
 def _better_spelled(data: bytes, chosen: str) -> str:
-    """`chosen`, unless its reading of `data` is spelled as no language writes
+    """`chosen`, unless its reading of `data` is spelled as no language it writes
     (`orthography.spelled`: "Gyõr", "Dìkujeme", "MŸller") and a common encoding's plausible
-    reading is: then the first such in `RESPELLED` (Hungarian, Czech, Turkish or Lithuanian
-    in their Windows code page; Mac Roman; Greek read as Cyrillic; CJK read as another CJK
-    encoding's rare characters)."""
+    reading is, as one language: then, of those in `RESPELLED`, the one whose letters beyond
+    ASCII are most often among its language's frequent letters (`orthography.typical`): a
+    later one only when `TYPICAL_MARGIN` times as typical as the one before. A spelled reading in a code page other than Western (Windows-1252,
+    Latin-9, Mac Roman) gives way too, to one with more such letters (Hungarian, Czech, Turkish or Lithuanian in their Windows code page; Mac
+    Roman; Greek read as Cyrillic; CJK read as another CJK encoding's rare characters)."""
     text = _reading(data, chosen)
-    if text is None or spelled(text, chosen):
+    if text is None:
         return chosen
+    best, bar = chosen, -1.0
+    if spelled(text, chosen):
+        if chosen in _WESTERN_FAMILY or chosen == "mac_roman":
+            return chosen
+        # Another code page's spelled reading is weighed against this one's: Turkish "Akın"
+        # read as Windows-1250 is Slovak-looking "Akýn", but "ý" is a rare Slovak letter.
+        bar = TYPICAL_MARGIN * typical(text, chosen)
     for codec in RESPELLED:
-        if codec == chosen:
-            continue
-        other = _reading(data, codec)
-        if other is not None and _plausible(other, dense=True) and spelled(other, codec):
-            return codec
-    return chosen
+        other = _reading(data, codec) if codec != chosen else None
+        if (
+            other is not None
+            and _plausible(other, dense=True)
+            and spelled(other, codec, strict=True)
+            and (score := typical(other, codec)) > bar
+        ):
+            # A later (less common) code page must be more typical by the margin again.
+            best, bar = codec, TYPICAL_MARGIN * score
+    return best
 
 
 def decode(data: bytes, *, html: bool = False, complete: bool = True) -> str:
