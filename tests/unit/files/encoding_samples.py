@@ -253,7 +253,9 @@ VOCABULARIES: Final[dict[str, tuple[Vocabulary, Vocabulary]]] = {
         _v(
             "Müşteri;Şehir;Tutar|Firma;İl;Fiyat",
             "Ayşe Yılmaz|Mehmet Öztürk|Şükrü Doğan|Gülşen Çelik|İsmail Kılıç|Ağaoğlu İnşaat|Emre Şen|Zeynep Koç|"
-            "Burak Yıldırım|Elif Aksoy|Selin Güneş|Murat Kaplan|Derya Işık|Cem Başaran|Nur Ağca|Kerem Akın",
+            "Burak Yıldırım|Elif Aksoy|Selin Güneş|Murat Kaplan|Derya Işık|Cem Başaran|Nur Ağca|Kerem Akın|"
+            "Yılmaz İnşaat San. ve Tic. Ltd. Şti.|Doğuş Otomotiv A.Ş.|Işıklar Tekstil Ltd. Şti.|"
+            "Sağlam Gıda A.Ş.|Hülya Şahinoğlu|Tarık Ertuğrul|Sıla Dağdelen",
             "İstanbul|Eskişehir|Muğla|Kırşehir|Şanlıurfa|Bağcılar|Ankara|İzmir|Bursa|Antalya|Aydın|"
             "Balıkesir|Niğde|Uşak",
             "Gelecek yıl için teklif|Siparişiniz için teşekkürler|Ödeme 30 gün içinde|"

@@ -61,7 +61,7 @@ ALPHABETS: Final[dict[str, tuple[str, tuple[str, ...], str]]] = {
     ),
     "Italian": ("àèéìíòóùú", (rf"[àèéìíòóùú](?={_L})", "[jkwxy]"), ""),
     "Dutch": ("éèëïöüáóíú", (rf"(?<![{_V}])[ëïö]", r"è(?![^\W\d_²³¹¼½¾aeiouy])"), ""),
-    "Nordic": ("æøåäöéü", (rf"(?<=[{_V}])[æø]",), ""),
+    "Nordic": ("æøåäöéü", (rf"(?<=[{_V}])æ|(?<=[{_V}])ø(?=[{_V.replace('y', '')}])",), ""),
     "Finnish": ("äöåšž", ("[cqwxz]",), "äöå"),
     "Icelandic": (
         "áðéíóúýþæö",
@@ -71,7 +71,12 @@ ALPHABETS: Final[dict[str, tuple[str, tuple[str, ...], str]]] = {
     "Estonian": ("õäöüšž", ("[cqwxyz]", r"õ\b"), "õäöü"),
     "Faroese": (
         "áíóúýðæø",
-        (r"\bð", "[cqwxz]", rf"(?<=[{_V}])[æø]", rf"{_L}{{3,}}ý\b"),
+        (
+            r"\bð",
+            "[cqwxz]",
+            rf"(?<=[{_V}])æ|(?<=[{_V}])ø(?=[{_V.replace('y', '')}])",
+            rf"{_L}{{3,}}ý\b",
+        ),
         "áíóúðæø",
     ),
     "Irish": ("áéíóú", (), ""),
@@ -110,12 +115,13 @@ only a word's final vowel ("città", "Niccolò"); Portuguese writes "õ" only be
 "Poznań" does); French writes "à" only at a word's end, Portuguese only in "às" and
 "àquele"; French, Catalan and Portuguese "ç" never starts one (Mac Roman "Á" read as
 Windows-1252: "çlvaro"); Icelandic "ð" never starts one and "þ" follows no vowel ("Hafþór", but
-Turkish "Ayşe" read as "Ayþe"); Nordic and Faroese "æ" and "ø" follow no vowel
-(Croatian "Jurić" read as "Juriæ", Czech "Dvořák" as "Dvoøák"), nor does Icelandic "æ"; Polish writes "ć", "ń", "ś", "ź" never before a vowel
+Turkish "Ayşe" read as "Ayþe"); Nordic and Faroese "æ" follows no vowel, nor does "ø"
+between vowels (Croatian "Jurić" read as "Juriæ", Czech "Dvořák" as "Dvoøák"; but a
+compound's "øy", island, does: "Heidiøy"), nor does Icelandic "æ"; Polish writes "ć", "ń", "ś", "ź" never before a vowel
 ("zi", "ni" instead) nor after most consonants (Mac Roman "Müller" read as Windows-1250
 "Mźller"); Turkish "û" follows only "k", "g" or "l" ("mahkûm"; Hungarian "Szűcs" read as
-"Szûcs"), "ğ" only a vowel, and "ç", "ğ", "ş" start no cluster of consonants, "ğ" precedes
-at most one consonant, and no vowels pair as in Lithuanian "ai", "au", "ie" ("Biržai" read
+"Szûcs"), "ğ" only a vowel, and "ç", "ğ", "ş" start no cluster of consonants
+("Şy" for Lithuanian "Žy"), "ğ" precedes at most one consonant, and no vowels pair as in Lithuanian "ai", "au", "ie" ("Biržai" read
 as Windows-1254 "Birşai"); Estonian "õ"
 ends no word (Hungarian "Gödöllő" does). Icelandic and Faroese end no long word in "ý" (Turkish
 "planı" read as "planý"). A text with Icelandic or Faroese letters has one beyond "ý"
@@ -171,6 +177,9 @@ word with no "„" before it on the line is Mac Roman's "ì" ("venerd“" for "v
 _CYRILLIC_LONE: Final = frozenset("авиксуояізйж")
 """Cyrillic letters that are words on their own ("в", "и", "с"); "Џ" alone in Latin text is
 Mac Roman "è" read as Windows-1251."""
+_ABBREVIATION: Final = 4
+_LONE_LETTER: Final = re.compile(rf"(?<!{_L})(?![\x00-\x7f]){_L}(?!\.|{_L})")
+"""A letter beyond ASCII standing alone, not as an abbreviation ("A.Ş.")."""
 _COMPILED: Final = {
     name: (frozenset(letters), tuple(re.compile(p) for p in rules), frozenset(needs))
     for name, (letters, rules, needs) in ALPHABETS.items()
@@ -207,6 +216,17 @@ def _mixed_case(word: str) -> bool:
     """Whether `word` has a capital beyond ASCII after its first letter but is not all
     capitals ("MŸller", "BŠrbel": Mac Roman "ü" and "ä" read as Windows-1252)."""
     return not word.isupper() and any(not c.isascii() and c.isupper() for c in word[1:])
+
+
+def _spelled_words(text: str) -> list[str]:
+    """The words of `text` with a letter beyond ASCII, but not abbreviations (at most four
+    letters and a full stop: Turkish "Ltd. Şti.", "A.Ş."), which no spelling rule binds."""
+    return [
+        m.group()
+        for m in _WORD.finditer(text)
+        if not m.group().isascii()
+        and not (len(m.group()) <= _ABBREVIATION and text[m.end() : m.end() + 1] == ".")
+    ]
 
 
 def _languages(words: list[str]) -> list[str]:
@@ -246,15 +266,15 @@ def _latin_spelled(text: str, codec: str, *, strict: bool) -> bool:
             return False
     if _CLOSING_QUOTE.search(text):
         return False
-    words = [w for w in _WORD.findall(lower) if not w.isascii()]
-    if any(len(w) == 1 and w not in _LONE_LETTERS for w in words):
+    words = _spelled_words(lower)
+    if any(lone not in _LONE_LETTERS for lone in _LONE_LETTER.findall(lower)):
         return False
     if not words or any(_writes(codec, name) for name in _languages(words)):
         return True
     if strict:
         return False
     for line in lower.splitlines():
-        in_line = [w for w in _WORD.findall(line) if not w.isascii()]
+        in_line = _spelled_words(line)
         if in_line and not any(_writes(codec, name) for name in _languages(in_line)):
             return False
     return True
@@ -293,8 +313,9 @@ def typical(text: str, codec: str) -> float:
     are (the sum of their weights in `_FREQUENT`, for the language that gives the most): the
     evidence weighed between two spelled readings ("Akın" has Turkish's 7th letter, "Akýn"
     Slovak's 23rd)."""
-    lower = unicodedata.normalize("NFC", text.replace("İ", "i").lower())
-    words = [w for w in _WORD.findall(lower) if not w.isascii()]
+    # Turkish "İ" is Turkish's alone: it weighs as its "ı" does ("İzmir" is no ASCII word).
+    lower = unicodedata.normalize("NFC", text.replace("İ", "ı").lower())
+    words = _spelled_words(lower)
     letters = [c for w in words for c in w if not c.isascii()]
     return max(
         (
