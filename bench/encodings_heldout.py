@@ -29,8 +29,20 @@ from engageiq_files.ingestion.encodings import decode_as
 from tests.unit.files.encoding_samples import KINDS, samples
 
 FAKER_KINDS = {
-    "cp1252": ("es_ES", "de_DE", "fr_FR", "pt_PT", "pt_BR", "it_IT", "nl_NL", "sv_SE", "da_DK",
-               "no_NO", "fi_FI", "is_IS"),
+    "cp1252": (
+        "es_ES",
+        "de_DE",
+        "fr_FR",
+        "pt_PT",
+        "pt_BR",
+        "it_IT",
+        "nl_NL",
+        "sv_SE",
+        "da_DK",
+        "no_NO",
+        "fi_FI",
+        "is_IS",
+    ),
     "iso8859-15": ("fr_FR", "de_DE", "es_ES", "fi_FI"),
     "mac_roman": ("de_DE", "fr_FR", "es_ES", "pt_PT", "it_IT", "sv_SE", "no_NO"),
     "cp1250": ("hu_HU", "cs_CZ", "sk_SK", "pl_PL", "hr_HR", "sl_SI"),
@@ -46,7 +58,7 @@ FAKER_KINDS = {
 
 def faker_rows(codec: str, locale: str, count: int, seed: int) -> list[tuple[str, bytes]]:
     """`count` short exports of Faker's `locale` in `codec` (texts it cannot write skipped)."""
-    from faker import Faker  # noqa: PLC0415  (optional: only this section needs it)
+    from faker import Faker
 
     fake = Faker(locale)
     fake.seed_instance(seed)
@@ -69,7 +81,7 @@ def faker_rows(codec: str, locale: str, count: int, seed: int) -> list[tuple[str
 
 def faker_table(count: int, seed: int, show: int) -> None:
     try:
-        import faker  # noqa: F401, PLC0415
+        import faker  # noqa: F401
     except ImportError:
         print("(Faker not installed: no third set)")
         return

@@ -450,11 +450,10 @@ def detect_encoding(data: bytes, *, html: bool = False) -> str:
 def _better_spelled(data: bytes, chosen: str) -> str:
     """`chosen`, unless its reading of `data` is spelled as no language it writes
     (`orthography.spelled`: "Gyõr", "Dìkujeme", "MŸller") and a common encoding's plausible
-    reading is, as one language: then, of those in `RESPELLED`, the one whose letters beyond
-    ASCII are most often among its language's frequent letters (`orthography.typical`): a
-    later one only when `TYPICAL_MARGIN` times as typical as the one before. A spelled reading in a code page other than Western (Windows-1252,
-    Latin-9, Mac Roman) gives way too, to one with more such letters (Hungarian, Czech, Turkish or Lithuanian in their Windows code page; Mac
-    Roman; Greek read as Cyrillic; CJK read as another CJK encoding's rare characters)."""
+    reading is, as one language: then the first such in `RESPELLED`, or a later one
+    `TYPICAL_MARGIN` times as typical (`orthography.typical`). A spelled reading in a code
+    page other than the Western ones (Windows-1252, Latin-9, Mac Roman) gives way, too, to a
+    reading that margin more typical (Turkish "Akın" over Windows-1250 "Akýn")."""
     text = _reading(data, chosen)
     if text is None:
         return chosen
@@ -462,8 +461,8 @@ def _better_spelled(data: bytes, chosen: str) -> str:
     if spelled(text, chosen):
         if chosen in _WESTERN_FAMILY or chosen == "mac_roman":
             return chosen
-        # Another code page's spelled reading is weighed against this one's: Turkish "Akın"
-        # read as Windows-1250 is Slovak-looking "Akýn", but "ý" is a rare Slovak letter.
+        # Another code page's spelled reading is weighed against this one's: Turkish read as
+        # Windows-1250 is Slovak-looking ("Akýn"), but "ý" is a rare Slovak letter.
         bar = TYPICAL_MARGIN * typical(text, chosen)
     for codec in RESPELLED:
         other = _reading(data, codec) if codec != chosen else None

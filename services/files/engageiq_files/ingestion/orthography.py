@@ -36,6 +36,7 @@ _LATIN_VOWELS: Final = "aeiouyàáâãäåæèéêëìíîïòóôõöøùúûü
 _V: Final = _LATIN_VOWELS
 _L: Final = r"[^\W\d_²³¹¼½¾]"
 """A letter (Python's `\\w` also takes the numerals "½" and "²")."""
+_NORDIC_BETWEEN_VOWELS: Final = rf"(?<=[{_V}])æ|(?<=[{_V}])ø(?=[{_V.replace('y', '')}])"
 ALPHABETS: Final[dict[str, tuple[str, tuple[str, ...], str]]] = {
     # language: (letters beyond ASCII, lower case; patterns no word of it with one of them
     # matches; letters one of which a text in it has, if any)
@@ -61,7 +62,7 @@ ALPHABETS: Final[dict[str, tuple[str, tuple[str, ...], str]]] = {
     ),
     "Italian": ("àèéìíòóùú", (rf"[àèéìíòóùú](?={_L})", "[jkwxy]"), ""),
     "Dutch": ("éèëïöüáóíú", (rf"(?<![{_V}])[ëïö]", r"è(?![^\W\d_²³¹¼½¾aeiouy])"), ""),
-    "Nordic": ("æøåäöéü", (rf"(?<=[{_V}])æ|(?<=[{_V}])ø(?=[{_V.replace('y', '')}])",), ""),
+    "Nordic": ("æøåäöéü", (_NORDIC_BETWEEN_VOWELS,), ""),
     "Finnish": ("äöåšž", ("[cqwxz]",), "äöå"),
     "Icelandic": (
         "áðéíóúýþæö",
@@ -74,7 +75,7 @@ ALPHABETS: Final[dict[str, tuple[str, tuple[str, ...], str]]] = {
         (
             r"\bð",
             "[cqwxz]",
-            rf"(?<=[{_V}])æ|(?<=[{_V}])ø(?=[{_V.replace('y', '')}])",
+            _NORDIC_BETWEEN_VOWELS,
             rf"{_L}{{3,}}ý\b",
         ),
         "áíóúðæø",
@@ -106,29 +107,31 @@ ALPHABETS: Final[dict[str, tuple[str, tuple[str, ...], str]]] = {
     "Lithuanian": ("ąčęėįšųūž", (), ""),
     "Latvian": ("āčēģīķļņšūž", (), ""),
 }
-"""Each language's letters beyond ASCII, and what its words that have one never show. French
-and Dutch write a diaeresis only after a vowel ("Noël", "geïnteresseerd"; Lithuanian "ė" read
-as "ë" follows consonants), "ù" only in "où", "è" only before a consonant ("Lefèvre"; Czech
-"Kč" read as "Kè"), and no Hungarian "sz", "cs", "gy" ("Szûcs" for "Szűcs"); Italian accents
-only a word's final vowel ("città", "Niccolò"); Portuguese writes "õ" only before "e"
-("ações") and "ã" before "o", "e", "s" or at the end; Spanish "ñ" never ends a word (Polish
-"Poznań" does); French writes "à" only at a word's end, Portuguese only in "às" and
-"àquele"; French, Catalan and Portuguese "ç" never starts one (Mac Roman "Á" read as
-Windows-1252: "çlvaro"); Icelandic "ð" never starts one and "þ" follows no vowel ("Hafþór", but
-Turkish "Ayşe" read as "Ayþe"); Nordic and Faroese "æ" follows no vowel, nor does "ø"
-between vowels (Croatian "Jurić" read as "Juriæ", Czech "Dvořák" as "Dvoøák"; but a
-compound's "øy", island, does: "Heidiøy"), nor does Icelandic "æ"; Polish writes "ć", "ń", "ś", "ź" never before a vowel
-("zi", "ni" instead) nor after most consonants (Mac Roman "Müller" read as Windows-1250
-"Mźller"); Turkish "û" follows only "k", "g" or "l" ("mahkûm"; Hungarian "Szűcs" read as
-"Szûcs"), "ğ" only a vowel, and "ç", "ğ", "ş" start no cluster of consonants
-("Şy" for Lithuanian "Žy"), "ğ" precedes at most one consonant, and no vowels pair as in Lithuanian "ai", "au", "ie" ("Biržai" read
-as Windows-1254 "Birşai"); Estonian "õ"
-ends no word (Hungarian "Gödöllő" does). Icelandic and Faroese end no long word in "ý" (Turkish
-"planı" read as "planý"). A text with Icelandic or Faroese letters has one beyond "ý"
-and "þ" (Turkish "Şen" read as "Þen" has none), a Croatian one has one beyond "đ" (Lithuanian
-"Šimkus" read as Windows-1250 "Đimkus"), a Romanian one "ă", "â" or "î", a Finnish one "ä", "ö" or "å" and an Estonian one "õ",
-"ä", "ö" or "ü" ("š" alone is a loanword's, or Mac Roman "ö" read as Windows-1252). Native Estonian, Finnish, Icelandic, Italian and Portuguese words have no
-"c", "q", "w", "x", "y" or "z" as listed ("Gyõr" is not Estonian)."""
+"""Each language's letters beyond ASCII, what its words that have one never show, and the
+letters one of which a text in it has. The rules are each language's standard orthography:
+- French and Dutch write a diaeresis only after a vowel ("Noël"; Lithuanian "ė" read as "ë"
+  follows consonants), "ù" only in "où", "è" only before a consonant ("Lefèvre"; Czech "Kč"
+  read as "Kè"), "à" only at a word's end, and no Hungarian "sz", "cs", "gy" ("Szûcs");
+- Italian accents only a word's final vowel ("città", "Niccolò"; Czech "Dìkujeme");
+- Portuguese writes "õ" only before "e" ("ações"), "ã" before "o", "e", "s" or at the end,
+  "à" only in "às" and "àquele"; French, Catalan and Portuguese "ç" starts no word (Mac
+  Roman "Á" read as Windows-1252: "çlvaro"); Spanish "ñ" ends none (Polish "Poznań" does);
+- Icelandic and Faroese "ð" starts no word, "þ" follows no vowel ("Hafþór"; Turkish "Ayşe"
+  read as "Ayþe"), "æ" follows no vowel, nor "ø" stands between vowels (Croatian "Jurić"
+  read as "Juriæ", Czech "Dvořák" as "Dvoøák"; a compound's "øy", island, does:
+  "Heidiøy"), and no long word ends in "ý" (Turkish "planı" read as "planý");
+- Polish writes "ć", "ń", "ś", "ź" never before a vowel ("zi", "ni" instead) nor after most
+  consonants (Mac Roman "Müller" read as Windows-1250 "Mźller");
+- Turkish "û" follows only "k", "g" or "l" ("mahkûm"; Hungarian "Szűcs"), "ğ" only a vowel
+  and precedes at most one consonant, "ç", "ğ", "ş" start no cluster ("Şy" for Lithuanian
+  "Žy"), and no vowels pair as Lithuanian "ai", "au", "ie" do ("Biržai" read as "Birşai");
+- Estonian "õ" ends no word (Hungarian "Gödöllő" does); native Estonian, Finnish,
+  Icelandic, Italian and Portuguese words have none of "c", "q", "w", "x", "y", "z" as
+  listed ("Gyõr" is not Estonian);
+- a text with Icelandic or Faroese letters has one beyond "ý" and "þ" (Turkish "Şen" read as
+  "Þen" has none), a Croatian one one beyond "đ" (Lithuanian "Šimkus" read as Windows-1250
+  "Đimkus"), a Romanian one "ă", "â" or "î", a Finnish one "ä", "ö" or "å", an Estonian one
+  "õ", "ä", "ö" or "ü" ("š" alone is a loanword's, or Mac Roman "ö" read as Windows-1252)."""
 _FREQUENCY_TABLES: Final = {
     "German": ("German",),
     "French": ("French",),
@@ -150,8 +153,11 @@ _FREQUENCY_TABLES: Final = {
 }
 _FREQUENT: Final = {
     name: {
-        c: max((len(FREQUENCIES[t]) - FREQUENCIES[t].index(c)) / len(FREQUENCIES[t])
-               for t in tables if c in FREQUENCIES.get(t, ()))
+        c: max(
+            (len(FREQUENCIES[t]) - FREQUENCIES[t].index(c)) / len(FREQUENCIES[t])
+            for t in tables
+            if c in FREQUENCIES.get(t, ())
+        )
         for t0 in tables
         for c in FREQUENCIES.get(t0, ())
         if not c.isascii()
@@ -165,7 +171,7 @@ _LONE_LETTERS: Final = frozenset("àáéèóíôåöøőį")
 """Letters beyond ASCII that are words on their own (French "à", Italian "è", Swedish "ö",
 Hungarian "ő", Lithuanian "į"); "Û" alone is Mac Roman's "€" read as Windows-1252."""
 _APOSTROPHE: Final = re.compile(rf"({_L}+)’(?=({_L}+))")
-_CONTRACTED: Final = frozenset("s t re ll ve d m n".split())
+_CONTRACTED: Final = frozenset(["s", "t", "re", "ll", "ve", "d", "m", "n"])
 """A typographic apostrophe inside a word ends a French or Italian elided word before a
 vowel or "h" ("l’offre", "quest’anno", "aujourd’hui", "l’a"), starts an English ending
 ("don’t", "it’s", "rock’n’roll") or follows an Irish "O" ("O’Neill"). Before another
@@ -233,7 +239,10 @@ def _languages(words: list[str]) -> list[str]:
     """The languages of `ALPHABETS` whose spelling `words` (lower case, each with a letter
     beyond ASCII) fit."""
     letters = {
-        c for w in words for c in w if not c.isascii() and unicodedata.name(c, "").startswith("LATIN")
+        c
+        for w in words
+        for c in w
+        if not c.isascii() and unicodedata.name(c, "").startswith("LATIN")
     }
     return [
         name
@@ -254,33 +263,42 @@ def _writes(codec: str, language: str) -> bool:
     return True
 
 
+def _marks_misplaced(text: str, lower: str) -> bool:
+    """Whether an apostrophe, a closing quote or a lone letter in `text` (and `lower`, its
+    lower case) stands where Mac Roman's letters do (`_APOSTROPHE`, `_CLOSING_QUOTE`,
+    `_LONE_LETTERS`)."""
+    for before, after in _APOSTROPHE.findall(lower):
+        if before == "o" or after in _CONTRACTED:
+            continue
+        if after[0] not in _V + "h" or (len(after) == 1 and len(before) > 2):
+            return True
+    return bool(_CLOSING_QUOTE.search(text)) or any(
+        lone not in _LONE_LETTERS for lone in _LONE_LETTER.findall(lower)
+    )
+
+
 def _latin_spelled(text: str, codec: str, *, strict: bool) -> bool:
     """Whether `text` is spelled as one language that `codec` writes (Czech read as
     Windows-1252 is not: a Czech machine writes Windows-1250); or, unless `strict`, each of
     its lines is (an export's rows may each be a different country's customer)."""
     lower = unicodedata.normalize("NFC", text.replace("İ", "i").lower())
-    for before, after in _APOSTROPHE.findall(lower):
-        if before == "o" or after in _CONTRACTED:
-            continue
-        if after[0] not in _V + "h" or (len(after) == 1 and len(before) > 2):
-            return False
-    if _CLOSING_QUOTE.search(text):
+    if _marks_misplaced(text, lower):
         return False
     words = _spelled_words(lower)
-    if any(lone not in _LONE_LETTERS for lone in _LONE_LETTER.findall(lower)):
-        return False
     if not words or any(_writes(codec, name) for name in _languages(words)):
         return True
-    if strict:
-        return False
-    for line in lower.splitlines():
-        in_line = _spelled_words(line)
-        if in_line and not any(_writes(codec, name) for name in _languages(in_line)):
-            return False
-    return True
+    return not strict and all(
+        any(_writes(codec, name) for name in _languages(in_line))
+        for in_line in map(_spelled_words, lower.splitlines())
+        if in_line
+    )
 
 
 def _cyrillic_spelled(words: list[str]) -> bool:
+    """Whether Cyrillic `words` are spelled as one language (`_CYRILLIC_ALPHABETS`): no lone
+    letter that is no word, no lower-case word of four letters without a vowel."""
+    if any(len(w) == 1 and w.lower() not in _CYRILLIC_LONE for w in words):
+        return False
     letters: set[str] = set()
     for word in words:
         lower = word.lower()
@@ -335,20 +353,16 @@ def spelled(text: str, codec: str, *, strict: bool = False) -> bool:
     are always spelled."""
     if _STUCK_SIGN.search("".join(c for c in text if unicodedata.category(c) != "Mn")):
         return False
-    cjk = [c for c in text if ord(c) >= 0x2E80 and c.isalpha() or "\uff61" <= c <= "\uff9f"]
+    cjk = [c for c in text if (ord(c) >= 0x2E80 and c.isalpha()) or "\uff61" <= c <= "\uff9f"]
     if cjk:
         rare = sum(1 for c in cjk if not _common_cjk(c, codec))
         return rare <= _RARE_SHARE * len(cjk)
     words = [w for w in _WORD.findall(text) if not w.isascii()]
-    if any(_mixed_case(w) for w in words):
+    if any(_mixed_case(w) for w in words) or _ARABIC_MISSPELLED.search(text):
         return False
     cyrillic = [w for w in words if "\u0400" <= w[0] <= "\u04ff" or "\u0400" <= w[-1] <= "\u04ff"]
-    if any(len(w) == 1 and w.lower() not in _CYRILLIC_LONE for w in cyrillic):
-        return False
     if cyrillic:
         return _cyrillic_spelled(cyrillic) and not _CYRILLIC_BAD_START.search(text)
     if any("\u0370" <= c <= "\u03ff" for c in text):
         return not _GREEK_MISPLACED.search(text.lower())
-    if _ARABIC_MISSPELLED.search(text):
-        return False
     return _latin_spelled(text, codec, strict=strict)
