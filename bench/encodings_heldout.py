@@ -90,7 +90,7 @@ def faker_table(count: int, seed: int, show: int) -> None:
         for locale in locales:
             pairs = faker_rows(codec, locale, count, seed)
             labels: Counter[str] = Counter()
-            shown = []
+            shown: list[str] = []
             for text, data in pairs:
                 decoded, label = decode_as(data)
                 if decoded != text:

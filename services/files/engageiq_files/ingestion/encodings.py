@@ -22,7 +22,17 @@ Order of evidence, strongest first:
 6. and among candidates the detector scores alike (on a short text it finds no language, and
    cp1125, cp1251 and cp1255 tie for "Привет, мир"), the most common encoding whose reading
    is plausible (`COMMON_ENCODINGS`): a DOS or Mac code page, or a CJK reading of two 8-bit
-   letters, is used only when nothing more common reads the bytes as text.
+   letters, is used only when nothing more common reads the bytes as text;
+7. and last, spelling (decision 0129, `orthography`): a reading whose letters no language
+   writes together or in those places ("Gyõr", "Dìkujeme", "Kè", "Þen", "MŸller", "Cittˆ",
+   Greek read as Cyrillic "Рбрбдьрпхлпт", Japanese read as rare Hangul), or spelled only as
+   a language its code page does not write (Czech letters in Windows-1252), gives way to
+   the first reading in `RESPELLED` spelled as one language that code page writes (a later
+   one only when `TYPICAL_MARGIN` times as typical: its letters frequent in the language,
+   charset-normalizer's tables). A Western reading (Windows-1252, Latin-9, Mac Roman) that
+   is spelled, line by line as one Western language each, always stands: Muñoz stays Muñoz.
+   A reading elsewhere gives way to one that margin more typical (Turkish "Akın" read as
+   Windows-1250 "Akýn"). ISO-8859-7 is told from Windows-1253 by "¤" where it has "€".
 
 `decode_as` also returns the encoding used, as a label people know (`windows-1252`,
 `utf-8`), which the file shows, so a wrong guess can be seen.
