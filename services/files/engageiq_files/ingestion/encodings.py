@@ -176,6 +176,9 @@ word are "Š" and "š". (Not "´": people type it as an apostrophe.)"""
 _ADJACENT_HIGH: Final = re.compile(rb"[\x80-\xff]{2}")
 _EVIDENCE_BYTES: Final = 256 * 1024
 """How much of a file the plausibility of a reading is judged on."""
+_SPELLING_BYTES: Final = 16 * 1024
+"""How much of a file its spelling is judged on (`_better_spelled`): a few hundred lines
+show a language's letters as well as more, and a dozen readings of them are weighed."""
 _CP1252_ONLY: Final = re.compile(rb"[\x80-\x9f]")
 _CP_LABEL: Final = re.compile(r"^cp(125\d|874)$")
 _UTF8_SEQUENCE: Final = re.compile(
@@ -464,6 +467,7 @@ def _better_spelled(data: bytes, chosen: str) -> str:
     `TYPICAL_MARGIN` times as typical (`orthography.typical`). A spelled reading in a code
     page other than the Western ones (Windows-1252, Latin-9, Mac Roman) gives way, too, to a
     reading that margin more typical (Turkish "Akın" over Windows-1250 "Akýn")."""
+    data = data[:_SPELLING_BYTES]
     text = _reading(data, chosen)
     if text is None:
         return chosen
@@ -478,8 +482,8 @@ def _better_spelled(data: bytes, chosen: str) -> str:
         other = _reading(data, codec) if codec != chosen else None
         if (
             other is not None
-            and _plausible(other, dense=True)
             and spelled(other, codec, strict=True)
+            and _plausible(other, dense=True)
             and (score := typical(other, codec)) > bar
         ):
             # A later (less common) code page must be more typical by the margin again.

@@ -26,6 +26,7 @@ Hangul such as "궟뭾빒").
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Final
@@ -224,33 +225,39 @@ def _mixed_case(word: str) -> bool:
     return not word.isupper() and any(not c.isascii() and c.isupper() for c in word[1:])
 
 
-def _spelled_words(text: str) -> list[str]:
-    """The words of `text` with a letter beyond ASCII, but not abbreviations (at most four
-    letters and a full stop: Turkish "Ltd. Şti.", "A.Ş."), which no spelling rule binds."""
-    return [
-        m.group()
-        for m in _WORD.finditer(text)
-        if not m.group().isascii()
-        and not (len(m.group()) <= _ABBREVIATION and text[m.end() : m.end() + 1] == ".")
-    ]
+def _spelled_words(text: str) -> tuple[str, ...]:
+    """The distinct words of `text` with a letter beyond ASCII, sorted, but not
+    abbreviations (at most four letters and a full stop: Turkish "Ltd. Şti.", "A.Ş."), which
+    no spelling rule binds."""
+    return tuple(
+        sorted(
+            {
+                m.group()
+                for m in _WORD.finditer(text)
+                if not m.group().isascii()
+                and not (len(m.group()) <= _ABBREVIATION and text[m.end() : m.end() + 1] == ".")
+            }
+        )
+    )
 
 
-def _languages(words: list[str]) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def _languages(words: tuple[str, ...]) -> tuple[str, ...]:
     """The languages of `ALPHABETS` whose spelling `words` (lower case, each with a letter
-    beyond ASCII) fit."""
+    beyond ASCII) fit. Cached: an export's lines repeat the same few words."""
     letters = {
         c
         for w in words
         for c in w
         if not c.isascii() and unicodedata.name(c, "").startswith("LATIN")
     }
-    return [
+    return tuple(
         name
         for name, (alphabet, rules, needs) in _COMPILED.items()
         if letters <= alphabet
         and not any(rule.search(w) for w in words for rule in rules)
         and (not needs or bool(letters & needs) or not letters)
-    ]
+    )
 
 
 def _writes(codec: str, language: str) -> bool:
