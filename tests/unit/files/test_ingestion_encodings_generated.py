@@ -85,6 +85,8 @@ def test_short_exports_in_other_code_pages_keep_their_letters(kind: str, split: 
         ("王芳,上海,1234元\n", "gb18030", "gb18030"),
         ("请尽快付款，刘洋，福州\r\n", "gb18030", "gb18030"),
         ("ご注文ありがとうございます，鈴木一郎，横浜\n", "shift_jis", "cp932"),
+        ("مرحبا و شكرا، السعر 900 ريال\n", "cp1256", "windows-1256"),
+        ("Тариф Профи, ООО «Ромашка», ИНН 7701234567\n", "cp1251", "windows-1251"),
     ],
 )
 def test_a_short_text_keeps_its_code_page(text: str, codec: str, label: str) -> None:

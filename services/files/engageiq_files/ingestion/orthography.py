@@ -186,7 +186,8 @@ _CYRILLIC_LONE: Final = frozenset("авиксуояізйж")
 Mac Roman "è" read as Windows-1251."""
 _ABBREVIATION: Final = 4
 _LONE_LETTER: Final = re.compile(rf"(?<!{_L})(?![\x00-\x7f]){_L}(?!\.|{_L})")
-"""A letter beyond ASCII standing alone, not as an abbreviation ("A.Ş.")."""
+"""A letter beyond ASCII standing alone, not as an abbreviation ("A.Ş."); only Latin ones
+are weighed (Arabic "و", and, stands alone)."""
 _COMPILED: Final = {
     name: (frozenset(letters), tuple(re.compile(p) for p in rules), frozenset(needs))
     for name, (letters, rules, needs) in ALPHABETS.items()
@@ -280,7 +281,8 @@ def _marks_misplaced(text: str, lower: str) -> bool:
         if after[0] not in _V + "h" or (len(after) == 1 and len(before) > 2):
             return True
     return bool(_CLOSING_QUOTE.search(text)) or any(
-        lone not in _LONE_LETTERS for lone in _LONE_LETTER.findall(lower)
+        lone not in _LONE_LETTERS and unicodedata.name(lone, "").startswith("LATIN")
+        for lone in _LONE_LETTER.findall(lower)
     )
 
 
