@@ -22,7 +22,17 @@ Order of evidence, strongest first:
 6. and among candidates the detector scores alike (on a short text it finds no language, and
    cp1125, cp1251 and cp1255 tie for "Привет, мир"), the most common encoding whose reading
    is plausible (`COMMON_ENCODINGS`): a DOS or Mac code page, or a CJK reading of two 8-bit
-   letters, is used only when nothing more common reads the bytes as text.
+   letters, is used only when nothing more common reads the bytes as text;
+7. and last, spelling (decision 0129, `orthography`): a reading whose letters no language
+   writes together or in those places ("Gyõr", "Dìkujeme", "Kè", "Þen", "MŸller", "Cittˆ",
+   Greek read as Cyrillic "Рбрбдьрпхлпт", Japanese read as rare Hangul), or spelled only as
+   a language its code page does not write (Czech letters in Windows-1252), gives way to
+   the first reading in `RESPELLED` spelled as one language that code page writes (a later
+   one only when `TYPICAL_MARGIN` times as typical: its letters frequent in the language,
+   charset-normalizer's tables). A Western reading (Windows-1252, Latin-9, Mac Roman) that
+   is spelled, line by line as one Western language each, always stands: Muñoz stays Muñoz.
+   A reading elsewhere gives way to one that margin more typical (Turkish "Akın" read as
+   Windows-1250 "Akýn"). ISO-8859-7 is told from Windows-1253 by "¤" where it has "€".
 
 `decode_as` also returns the encoding used, as a label people know (`windows-1252`,
 `utf-8`), which the file shows, so a wrong guess can be seen.
@@ -38,6 +48,8 @@ from typing import Final
 
 from charset_normalizer import CharsetMatches, from_bytes
 from charset_normalizer.utils import is_multi_byte_encoding
+
+from engageiq_files.ingestion.orthography import spelled, typical
 
 _BOMS: Final = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -65,6 +77,7 @@ _WHATWG_LABELS: Final = {
 }
 WESTERN: Final = "cp1252"
 LATIN_9: Final = "iso8859-15"
+GREEK_ISO: Final = "iso8859-7"
 _WESTERN_FAMILY: Final = frozenset({"cp1252", "latin-1", "iso8859-1", "iso8859-15", "ascii"})
 THIN_EVIDENCE: Final = 8
 """At most this many characters read differently under the detector's guess and under
@@ -96,6 +109,27 @@ Windows code pages come first, Hebrew before Cyrillic (Hebrew has a test of its 
 letters end words, while every Hebrew letter is also a Cyrillic one): a CJK reading of a few
 8-bit letters is nearly always valid (any two high bytes make an ideograph), while an 8-bit
 reading of CJK text is not plausible."""
+TYPICAL_MARGIN: Final = 2.0
+"""A spelled reading outside the Western code pages gives way only to one this many times as
+typical (`orthography.typical`): Turkish "Akın" (0.77) over Slovak-looking "Akýn" (0.15),
+but not Lithuanian-looking "Šuršica Kovačevię" (0.38) over Croatian "Đurđica Kovačević"
+(0.31)."""
+RESPELLED: Final = (
+    "cp1252",
+    "cp1250",
+    "cp1254",
+    "cp1257",
+    "mac-roman",
+    "cp1253",
+    "cp1251",
+    "cp1256",
+    "gb18030",
+    "cp932",
+    "big5",
+    "cp949",
+)
+"""The encodings a misspelled reading is replaced with, most common first; the first whose
+reading is plausible and spelled is used."""
 _DETECTOR_CHAOS: Final = 0.35
 """charset-normalizer's bound on a candidate's chaos (its default is 0.2): a French text dense
 with „“‚‘…™ scores 0.22 as cp1252 (0.16 as cp1257) and cp1252 was not even offered."""
@@ -142,6 +176,9 @@ word are "Š" and "š". (Not "´": people type it as an apostrophe.)"""
 _ADJACENT_HIGH: Final = re.compile(rb"[\x80-\xff]{2}")
 _EVIDENCE_BYTES: Final = 256 * 1024
 """How much of a file the plausibility of a reading is judged on."""
+_SPELLING_BYTES: Final = 16 * 1024
+"""How much of a file its spelling is judged on (`_better_spelled`): a few hundred lines
+show a language's letters as well as more, and a dozen readings of them are weighed."""
 _CP1252_ONLY: Final = re.compile(rb"[\x80-\x9f]")
 _CP_LABEL: Final = re.compile(r"^cp(125\d|874)$")
 _UTF8_SEQUENCE: Final = re.compile(
@@ -243,14 +280,15 @@ def _cjk_mark(char: str) -> bool:
     return "\u3000" <= char <= "\u303f" or "\uff00" <= char <= "\uff65" or char == "\u30fb"
 
 
-def _plausible(text: str) -> bool:
+def _plausible(text: str, *, dense: bool = False) -> bool:
     """Whether `text`, one reading of a file's bytes, looks like text people write: no
     control characters, box drawing or U+FFFD; no sign such as "±" or "¶" touching a letter
     beyond ASCII; no symbol inside a word ("Zaż" in cp1250
     read as cp1252 is "Za¿"); each word in one script ("Muñoz" in cp1252 read as cp1251 is
     "Muсoz"); Hebrew final letters only at a word's end; no capital after a small letter
     beyond ASCII (KOI8-R read as cp1251: "фБТЙЖ"); and few Latin letters beyond ASCII
-    (Cyrillic read as cp1252 is all "Ïðèâåò")."""
+    (Cyrillic read as cp1252 is all "Ïðèâåò"), unless `dense` (a reading spelled as one
+    language: Czech "měsíčně, Kříž" has as many)."""
     if _NOT_TEXT.search(text) or _SIGN_BY_LETTER.search(text) or _not_hebrew(text):
         return False
     inside = _WORD_INSIDE.findall(text)
@@ -272,7 +310,7 @@ def _plausible(text: str) -> bool:
         if scripts == {"LATIN"}:
             latin += len(word)
             beyond += sum(1 for c in word if ord(c) > 0x7F)
-    return beyond <= MAX_NON_ASCII_LETTERS * latin + NON_ASCII_LETTERS_SLACK
+    return dense or beyond <= MAX_NON_ASCII_LETTERS * latin + NON_ASCII_LETTERS_SLACK
 
 
 def _reading(data: bytes, codec: str) -> str | None:
@@ -300,6 +338,15 @@ def _latin_9(data: bytes) -> bool:
     if not _LATIN_9_ONLY.search(latin_1):
         return False
     return _plausible(data.decode(LATIN_9))
+
+
+def _greek_iso(data: bytes) -> bool:
+    """Whether Greek `data` is ISO-8859-7 rather than Windows-1253: it has none of cp1253's own
+    bytes (0x80-0x9F) and shows "¤" where ISO-8859-7 has "€" (0xA4), as `_latin_9`."""
+    if _CP1252_ONLY.search(data):
+        return False
+    text = _reading(data, GREEK_ISO)
+    return b"\xa4" in data and text is not None and _plausible(text)
 
 
 def _prefer_western(data: bytes, guess: str) -> bool:
@@ -396,7 +443,7 @@ def detect_encoding(data: bytes, *, html: bool = False) -> str:
         return "utf-8"
     sample = data[:_EVIDENCE_BYTES]
     if _latin_9(sample):
-        return LATIN_9
+        return _better_spelled(sample, LATIN_9)
     matches = from_bytes(data[: 1024 * 1024], threshold=_DETECTOR_CHAOS)
     best = matches.best()
     guess = None if best is None else codecs.lookup(best.encoding).name
@@ -406,10 +453,42 @@ def detect_encoding(data: bytes, *, html: bool = False) -> str:
         guess = None
     western = plausible_western(sample) is not None
     if western and _prefer_western(sample, guess or WESTERN):
-        return WESTERN
+        return _better_spelled(sample, WESTERN)
     # A plausible cp1252 reading is weighed in `_likeliest`, before any other common one.
     near = _common_near(sample, guess) if guess is not None and not western else None
-    return near or _likeliest(sample, matches, guess)
+    chosen = _better_spelled(sample, near or _likeliest(sample, matches, guess))
+    return GREEK_ISO if chosen == "cp1253" and _greek_iso(sample) else chosen
+
+
+def _better_spelled(data: bytes, chosen: str) -> str:
+    """`chosen`, unless its reading of `data` is spelled as no language it writes
+    (`orthography.spelled`: "Gyõr", "Dìkujeme", "MŸller") and a common encoding's plausible
+    reading is, as one language: then the first such in `RESPELLED`, or a later one
+    `TYPICAL_MARGIN` times as typical (`orthography.typical`). A spelled reading in a code
+    page other than the Western ones (Windows-1252, Latin-9, Mac Roman) gives way, too, to a
+    reading that margin more typical (Turkish "Akın" over Windows-1250 "Akýn")."""
+    data = data[:_SPELLING_BYTES]
+    text = _reading(data, chosen)
+    if text is None:
+        return chosen
+    best, bar = chosen, -1.0
+    if spelled(text, chosen):
+        if chosen in _WESTERN_FAMILY or chosen == "mac_roman":
+            return chosen
+        # Another code page's spelled reading is weighed against this one's: Turkish read as
+        # Windows-1250 is Slovak-looking ("Akýn"), but "ý" is a rare Slovak letter.
+        bar = TYPICAL_MARGIN * typical(text, chosen)
+    for codec in RESPELLED:
+        other = _reading(data, codec) if codec != chosen else None
+        if (
+            other is not None
+            and spelled(other, codec, strict=True)
+            and _plausible(other, dense=True)
+            and (score := typical(other, codec)) > bar
+        ):
+            # A later (less common) code page must be more typical by the margin again.
+            best, bar = codec, TYPICAL_MARGIN * score
+    return best
 
 
 def decode(data: bytes, *, html: bool = False, complete: bool = True) -> str:
