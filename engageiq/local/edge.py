@@ -115,13 +115,15 @@ class Edge:
         return self._client
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # The behaviour is chosen on the path as CloudFront matches it, never on uvicorn's
-        # decoded `path`: that one reads `/api%2fme` as `/api/me`.
-        service = route_for(behaviour_path(scope)) if scope["type"] == ScopeType.HTTP else None
-        if service is None:
-            await self.static_app(scope, receive, send)
-        elif await _readable(scope, send):
-            await self._proxy(scope, service, receive, send)
+        if scope["type"] == ScopeType.HTTP:
+            # The behaviour is chosen on the path as CloudFront matches it, never on uvicorn's
+            # decoded `path`: that one reads `/api%2fme` as `/api/me`.
+            service = route_for(behaviour_path(scope))
+            if service is not None:
+                if await _readable(scope, send):
+                    await self._proxy(scope, service, receive, send)
+                return
+        await self.static_app(scope, receive, send)
 
     async def _proxy(self, scope: HTTPScope, service: str, receive: Receive, send: Send) -> None:
         pool = self.pools.get(service)
