@@ -1,13 +1,17 @@
 """The local edge: what CloudFront does in the cloud, on one loopback port.
 
 `/api/*` is proxied to the chat or files service by the same `EDGE_ROUTES` the CloudFront
-behaviours are generated from; everything else is the built web app (engageiq/local/web.py).
+behaviours are generated from, matched as CloudFront matches them (`behaviour_path`: a
+percent-encoded '/' is not a separator, so `/api%2fme` is the web app's, decision 0131);
+everything else is the built web app (engageiq/local/web.py).
 Bodies are streamed both ways, so uploads are never buffered and SSE events arrive as they are sent.
 Each service may run as several replicas (`engageiq dev --replicas N`): requests take them in
 turn, and one that cannot reach a replica goes to the next when that is safe
 (engageiq/local/replicas.py); the answer names its replica in `x-engageiq-replica`.
 A path the edge cannot read (engageiq/local/request_paths.py) is answered by the edge itself
-(400 `invalid_path`, 414 `path_too_long`), as is one with dot segments (404 `not_found`).
+(400 `invalid_path`, 414 `path_too_long`), as is one with dot segments (404 `not_found`), and
+a request no replica of its service took (503 `service_unavailable` with Retry-After). Every
+answer of the edge's own is an entry of the error table (`engageiq_tenancy.error_codes`).
 Served with `uvicorn engageiq.local.edge:create_app --factory`."""
 
 from __future__ import annotations
@@ -26,9 +30,15 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPScope, Receive, Scope, Send
 
 from engageiq.local.replicas import REPLICA_HEADER, ReplicaPool, may_try_another, pools_from_json
-from engageiq.local.request_paths import UnreadablePath, has_dot_segment, read_path
+from engageiq.local.request_paths import (
+    UnreadablePath,
+    behaviour_path,
+    has_dot_segment,
+    read_path,
+)
 from engageiq.local.web import website_from_environment
-from engageiq_tenancy.error_codes import Errors
+from engageiq_tenancy.error_codes import ErrorCode, Errors
+from engageiq_tenancy.errors import RETRY_AFTER_SECONDS
 from engageiq_tenancy.resources import route_for
 
 EDGE_ORIGINS_ENV: Final = "ENGAGEIQ_EDGE_ORIGINS"
@@ -105,27 +115,24 @@ class Edge:
         return self._client
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == ScopeType.HTTP and scope["path"].startswith("/api/"):
-            path = await _path_to_forward(scope, send)
-            if path is not None:
-                await self._proxy(scope, path, receive, send)
-        else:
-            await self.static_app(scope, receive, send)
+        if scope["type"] == ScopeType.HTTP:
+            # The behaviour is chosen on the path as CloudFront matches it, never on uvicorn's
+            # decoded `path`: that one reads `/api%2fme` as `/api/me`.
+            service = route_for(behaviour_path(scope))
+            if service is not None:
+                if await _readable(scope, send):
+                    await self._proxy(scope, service, receive, send)
+                return
+        await self.static_app(scope, receive, send)
 
-    async def _proxy(self, scope: HTTPScope, path: str, receive: Receive, send: Send) -> None:
-        service = route_for(path)
-        pool = self.pools.get(service) if service else None
+    async def _proxy(self, scope: HTTPScope, service: str, receive: Receive, send: Send) -> None:
+        pool = self.pools.get(service)
         if pool is None:
-            await _bad_gateway(send, service or "api")
+            await _service_unavailable(send, service)
             return
         if sum(1 for k, _ in scope["headers"] if k.lower() == b"authorization") > 1:
             # As the services do: which of several credentials counts is ambiguous.
-            await _refuse(
-                send,
-                400,
-                "duplicate_authorization",
-                "Send one Authorization header; this request has several.",
-            )
+            await _refuse(send, Errors.DUPLICATE_AUTHORIZATION)
             return
         raw_path = scope.get("raw_path") or scope["path"].encode()
         query = scope.get("query_string", b"")
@@ -154,7 +161,7 @@ class Edge:
                         "error": type(exc).__name__,
                         "method": scope["method"],
                         "path": scope["path"],
-                        "next": "another replica" if retry else "502 to the client",
+                        "next": "another replica" if retry else "503 to the client",
                     },
                 )
                 if not retry:
@@ -163,7 +170,7 @@ class Edge:
             pool.answered(replica)
             break
         if response is None:
-            await _bad_gateway(send, service or "api")
+            await _service_unavailable(send, service)
             return
         answered_by = (REPLICA_HEADER.encode(), replica.name.encode())
 
@@ -204,42 +211,49 @@ class Edge:
             await response.aclose()
 
 
-async def _path_to_forward(scope: HTTPScope, send: Send) -> str | None:
-    """The API path, decoded, to route on; None once the edge has refused it itself."""
+async def _readable(scope: HTTPScope, send: Send) -> bool:
+    """Whether the API path may be sent on; False once the edge has refused it itself."""
     try:
         path = read_path(scope)
     except UnreadablePath as refusal:
-        await _refuse(send, refusal.error.status, refusal.error.code, refusal.message)
-        return None
+        await _refuse(send, refusal.error, refusal.message)
+        return False
     if has_dot_segment(path):
         # httpx would resolve them (`/api/files/../me` is sent as `/api/me`): the service
         # would answer an address the client did not ask for, so the edge answers.
-        error = Errors.NOT_FOUND
-        await _refuse(send, error.status, error.code, error.message)
-        return None
-    return path
+        await _refuse(send, Errors.NOT_FOUND)
+        return False
+    return True
 
 
-async def _bad_gateway(send: Send, service: str) -> None:
-    await _refuse(
-        send,
-        502,
-        "service_unavailable",
-        f"The {service} service is not answering; try again shortly.",
-    )
+async def _service_unavailable(send: Send, service: str) -> None:
+    # The table's one status for the code (503), and the Retry-After every 503
+    # `service_unavailable` of the services carries (decision 0091).
+    retry_after = (b"retry-after", str(RETRY_AFTER_SECONDS).encode())
+    error = Errors.SERVICE_NOT_ANSWERING
+    await _refuse(send, error, error.sentence(service=service), headers=[retry_after])
 
 
-async def _refuse(send: Send, status: int, code: str, message: str) -> None:
-    """An answer of the edge itself, in the services' error shape."""
+async def _refuse(
+    send: Send,
+    error: ErrorCode,
+    message: str | None = None,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    """An answer of the edge itself: an entry of the error table (its status and code; its
+    sentence unless `message` fills in its detail), in the services' error shape."""
     request_id = uuid.uuid4().hex
-    body = json.dumps({"code": code, "message": message, "requestId": request_id}).encode()
+    body = json.dumps(
+        {"code": error.code, "message": message or error.message, "requestId": request_id}
+    ).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": status,
+            "status": error.status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"x-request-id", request_id.encode()),
+                *(headers or []),
             ],
         }
     )

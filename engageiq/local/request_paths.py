@@ -13,11 +13,16 @@ and refused when it cannot be one a browser sends for a page, a file or an API c
   `Errors.INVALID_PATH`, 400.
 
 Dot segments and backslashes decode cleanly; whether they name anything is the web app's and
-the proxy's question (engageiq/local/web.py, engageiq/local/edge.py)."""
+the proxy's question (engageiq/local/web.py, engageiq/local/edge.py).
+
+Which behaviour a path takes (the API's or the web app's) is decided on another form of it,
+`behaviour_path`: the one CloudFront compares with its path patterns, where a percent-encoded
+'/' is not a separator (decision 0131)."""
 
 from __future__ import annotations
 
 import re
+import string
 import urllib.parse
 from typing import Final
 
@@ -29,6 +34,9 @@ MAX_PATH_BYTES: Final = 8192
 """CloudFront's maximum URL length; the edge measures the path as sent (percent-encoded)."""
 
 _BROKEN_ESCAPE: Final = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+_ESCAPE: Final = re.compile(r"%([0-9A-Fa-f]{2})")
+UNRESERVED: Final = frozenset(string.ascii_letters + string.digits + "-._~")
+"""RFC 3986 section 2.3: the characters whose percent-encoding means the character itself."""
 _CONTROL_CHARACTER: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 DOT_SEGMENTS: Final = frozenset({".", ".."})
 
@@ -76,3 +84,47 @@ def has_dot_segment(path: str) -> bool:
     A browser resolves them before it sends a request, so a path with one names no page, no
     file and no API address."""
     return any(segment in DOT_SEGMENTS for segment in path.split("/"))
+
+
+def behaviour_path(scope: HTTPScope) -> str:
+    """The path as CloudFront compares it with its behaviours' path patterns (`EDGE_ROUTES`).
+
+    "CloudFront normalizes URI paths consistent with RFC 3986 and then matches the path with
+    the correct cache behavior. Once the cache behavior is matched, CloudFront sends the raw
+    URI path to the origin" (CloudFront Developer Guide, cache behavior settings, "Path
+    pattern"). RFC 3986 section 6.2.2's normalisation: a percent-encoded unreserved character
+    is the character (`/%61pi/me` is `/api/me`), other escapes stay encoded with upper-case hex
+    digits, and dot segments are removed (section 5.2.4). A percent-encoded reserved character
+    is data, not syntax: `/api%2fme` is `/api%2Fme`, which `/api/*` does not match, so it takes
+    the default (web app) behaviour, while its decoded form `/api/me` would be the API's.
+
+    Never raises: a broken escape stays as sent (`read_path` refuses it afterwards), and bytes
+    outside ASCII are read one character each (Latin-1), which no path pattern names."""
+    raw = (
+        scope.get("raw_path")
+        or urllib.parse.quote(scope["path"], safe="/", errors="surrogatepass").encode()
+    )
+    path = _ESCAPE.sub(_normal_escape, raw.decode("latin-1"))
+    return _without_dot_segments(path)
+
+
+def _normal_escape(escape: re.Match[str]) -> str:
+    character = chr(int(escape.group(1), 16))
+    return character if character in UNRESERVED else f"%{escape.group(1).upper()}"
+
+
+def _without_dot_segments(path: str) -> str:
+    """RFC 3986 section 5.2.4 for a path: `/a/b/../c` is `/a/c`, `/a/./b/` is `/a/b/`, and
+    `..` never climbs above the root (`/../x` is `/x`)."""
+    kept: list[str] = []
+    for segment in path.split("/"):
+        if segment == "..":
+            if kept:
+                kept.pop()
+        elif segment != ".":
+            kept.append(segment)
+    if path.startswith("/") and (not kept or kept[0]):
+        kept.insert(0, "")
+    if path.endswith(("/.", "/..")):
+        kept.append("")
+    return "/".join(kept)

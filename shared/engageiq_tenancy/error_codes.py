@@ -158,6 +158,13 @@ class Errors:
         "The service is busy or briefly unavailable, and your request was not completed. "
         "Try again in a few seconds.",
     )
+    SERVICE_NOT_ANSWERING = ErrorCode(
+        503,
+        "service_unavailable",
+        "The {service} service is not answering; try again in a few seconds.",
+    )
+    """The local edge's own answer when no replica of the service took the request (decision
+    0131); `service` is `chat` or `files`."""
     STORAGE_NOT_ANSWERING = ErrorCode(
         503,
         "service_unavailable",

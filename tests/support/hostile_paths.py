@@ -49,6 +49,23 @@ NAMELESS_SEGMENTS: Final[tuple[str, ...]] = (
 
 HOSTILE_SEGMENTS: Final = UNREADABLE_SEGMENTS + NAMELESS_SEGMENTS
 
+ENCODED_SEPARATOR_PATHS: Final[tuple[str, ...]] = (
+    "/api%2fme",
+    "/api%2Fme",
+    "/api%2ffiles",
+    "/api%2Ffiles%2Fabc",
+    "/api%2fupload-file",
+    "/api%2Fcollections%2Fx",
+    "/api%2fchat%2fconversations",
+    "/%61pi%2fme",  # the unreserved 'a' is decoded, the reserved '/' is not
+    "/api%252fme",  # a double-encoded '/': '%25' is a '%' sign, never decoded twice
+    "/%2fapi/me",
+)
+"""Paths a decoder reads as an API address (`/api/me`, once or twice decoded) but which
+CloudFront's `/api/...` path patterns do not match: a percent-encoded '/' is data, not a
+separator (RFC 3986 section 2.2; decision 0131). CloudFront gives them the default (web app)
+behaviour; so must the edge."""
+
 OVERLONG_SEGMENT: Final = "b" * 100_000
 """Far over any key or URL limit; the edge stops it (414), the services must cope alone."""
 

@@ -3,13 +3,18 @@ an older one restored from the page (one row per document), the accepted types a
 from the service's list (PowerPoint and Excel in the picker, an oversize file refused before
 any byte is sent, with no row left), and a tenant of 1,000 files found by name, sorted, loaded
 page after page and refreshed without losing the pages loaded, with Delete offered only where
-the reader may delete; each screen at desktop and phone sizes with axe clean."""
+the reader may delete; each screen at desktop and phone sizes with axe clean. With every
+listing answer held back in the browser, "Load more" is never queued behind the refresh: the
+refresh in flight stops, none starts while the page loads, and one click is one page."""
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -124,13 +129,13 @@ def test_accepted_types_come_from_the_service_and_oversize_is_refused_before_upl
     at_both_sizes(page, "files-oversize")
 
 
-def seed_files(web: WebPlatform, tenant: str, uploader: str) -> list[str]:
-    """THOUSAND files written straight into the catalog, as 1,000 uploads would leave them:
+def seed_files(web: WebPlatform, tenant: str, uploader: str, count: int = THOUSAND) -> list[str]:
+    """`count` files written straight into the catalog, as that many uploads would leave them:
     ready, but for the newest and the oldest, still processing (so the page keeps refreshing,
     and the oldest row is refreshed by id once loaded); their names, oldest first."""
     caller = TenantContext(tenant, uploader, "", frozenset({Role.MEMBER}))
     dynamodb = aws_client("dynamodb", web.outputs["awsEndpointUrl"])
-    reports = [f"report-{i:04d}.md" for i in range(1, THOUSAND - 1)]
+    reports = [f"report-{i:04d}.md" for i in range(1, count - 1)]
     names = ["work in progress.md", *reports, "zebra quarterly review.md"]
     items: list[dict[str, Any]] = []
     for i, name in enumerate(names):
@@ -141,7 +146,7 @@ def seed_files(web: WebPlatform, tenant: str, uploader: str) -> list[str]:
         record = FileRecord(
             id=file_id,
             name=name,
-            status=FileStatus.PROCESSING if i in (0, THOUSAND - 1) else FileStatus.READY,
+            status=FileStatus.PROCESSING if i in (0, count - 1) else FileStatus.READY,
             size=100 + i,
             content_type="text/markdown",
             kind="md",
@@ -225,3 +230,91 @@ def test_a_thousand_files_found_sorted_paged_and_refreshed(page: Page, web: WebP
     assert all(f["can"]["delete"] is False for f in listed)
     other.set_viewport_size(SIZES["phone"])
     assert axe_violations(other) == []
+
+
+HELD_ANSWERS = """(held) => {
+  // Each answer of GET /api/files reaches the app late by its kind's `held` ms, as from a
+  // loaded service (an abort still ends it at once, as it ends a slow request); each request
+  // is logged with its kind, start, end and whether it was stopped.
+  const send = window.fetch.bind(window);
+  const log = (window.__listing = []);
+  window.fetch = async (input, init) => {
+    const url = String(input instanceof Request ? input.url : input);
+    if (!url.includes("/api/files?")) return send(input, init);
+    const kind = url.includes("cursor=") ? "page" : url.includes("fileId=") ? "ids" : "first";
+    const entry = { kind, url, start: performance.now(), end: null, stopped: false };
+    log.push(entry);
+    const signal = init?.signal;
+    try {
+      const response = await send(input, init);
+      await new Promise((resolve, reject) => {
+        const timer = setTimeout(resolve, held[kind]);
+        signal?.addEventListener("abort", () => {
+          clearTimeout(timer);
+          reject(new DOMException("stopped", "AbortError"));
+        });
+      });
+      return response;
+    } catch (error) {
+      entry.stopped = signal?.aborted ?? false;
+      throw error;
+    } finally {
+      entry.end = performance.now();
+    }
+  };
+}"""
+HELD_MS = {"page": 2500, "first": 15_000, "ids": 15_000}
+"""A refresh answers far later than a page: a click lands while one is in flight, surely."""
+Entry = dict[str, Any]
+
+
+def listing_log(page: Page) -> list[Entry]:
+    """The held answers' log; a request still in flight ends at infinity."""
+    log: list[Entry] = page.evaluate("window.__listing")
+    return [{**r, "end": math.inf if r["end"] is None else r["end"]} for r in log]
+
+
+def wait_for_request(page: Page, wanted: Callable[[Entry], bool]) -> None:
+    """Returns once the log holds a request `wanted` (the app's CSP refuses
+    `wait_for_function`'s evaluated strings, so the log is polled)."""
+    deadline = time.monotonic() + SLOW / 1000
+    while not any(wanted(r) for r in listing_log(page)):
+        assert time.monotonic() < deadline, "no such request"
+        page.wait_for_timeout(50)
+
+
+def test_load_more_goes_first_one_page_a_click_never_behind_the_refresh(
+    page: Page, web: WebPlatform
+) -> None:
+    admin = new_tenant(web, "first")
+    sign_in(page, web, admin, "/files")
+    seed_files(web, admin.tenant, f"someone-{secrets.token_hex(3)}", count=200)
+    page.add_init_script(f"({HELD_ANSWERS})({json.dumps(HELD_MS)})")
+    page.reload()
+    rows = page.get_by_test_id("file-row")
+    expect(rows).to_have_count(50, timeout=SLOW)
+    more = page.get_by_role("button", name="Load more")
+
+    clicks: list[float] = []
+    for loaded in (100, 150):
+        # A refresh of the first page in flight (a file is processing: it runs all along).
+        wait_for_request(page, lambda r: r["kind"] == "first" and r["end"] == math.inf)
+        clicks.append(page.evaluate("performance.now()"))
+        more.click()
+        more.click()  # a second click while the page loads: no second request, no stale cursor
+        expect(rows).to_have_count(loaded, timeout=SLOW)
+    log = listing_log(page)
+    pages = [r for r in log if r["kind"] == "page"]
+    assert len(pages) == 2, pages  # one request a page, each with its own cursor
+    assert len({r["url"] for r in pages}) == 2
+    for clicked, answered in zip(clicks, pages, strict=True):
+        assert not answered["stopped"]
+        # The refresh in flight at the click stopped there, before the page was answered...
+        in_flight = [r for r in log if r["kind"] != "page" and r["start"] < clicked < r["end"]]
+        assert in_flight, "a refresh was in flight when Load more was clicked"
+        assert all(r["stopped"] and r["end"] < answered["end"] for r in in_flight), in_flight
+        # ...and none started while the page loaded.
+        assert not [r for r in log if answered["start"] < r["start"] < answered["end"]]
+    # The refresh goes on after the pages (the stopped one is asked again), the pages stay.
+    wait_for_request(page, lambda r: r["kind"] == "first" and r["start"] > pages[-1]["end"])
+    expect(rows).to_have_count(150)

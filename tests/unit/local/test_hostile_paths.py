@@ -8,7 +8,9 @@ review's `GET /health%00`, "embedded null byte"), and keeps serving afterwards:
 - a path longer than CloudFront's 8,192-byte URL limit: 414;
 - a static path naming no file (dot segments, backslashes, directories, names too long for the
   file system): the web app's rules, 404 for a file name, index.html for a client route, and
-  never a file outside the web root."""
+  never a file outside the web root;
+- a path whose `/api/` is spelt with an encoded slash (`/api%2fme`): the web app's, as
+  CloudFront's behaviours match it (decision 0131), never sent to a service as `/api/me`."""
 
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from engageiq.local.edge import Edge
 from engageiq.local.replicas import pools_from_json
 from engageiq.local.web import WebSite
 from tests.support.hostile_paths import (
+    ENCODED_SEPARATOR_PATHS,
     HOSTILE_SEGMENTS,
     NAMELESS_SEGMENTS,
     UNREADABLE_SEGMENTS,
@@ -42,15 +45,18 @@ TOO_LONG = "a" * 9000
 
 
 class Origin:
-    """The services behind the edge: records each raw path it is sent, answers 404 as the
-    services answer an unknown address."""
+    """The services behind the edge: records each raw path it is sent and the service it was
+    sent to, answers 404 as the services answer an unknown address."""
 
     def __init__(self) -> None:
         self.paths: list[str] = []
+        self.services: list[str] = []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         assert scope["type"] == ScopeType.HTTP
         self.paths.append(scope["raw_path"].decode("ascii"))
+        host = dict(scope["headers"])[b"host"].decode("ascii")
+        self.services.append(host.removesuffix(".test"))
         body = json.dumps({"code": "not_found", "message": "Nothing.", "requestId": "r"})
         await send(
             {
@@ -224,3 +230,38 @@ def test_the_config_and_sign_in_paths_are_not_reached_by_a_hostile_suffix(
     for target in (f"/config.json{segment}", f"/_aws/cognito-idp{segment}"):
         answer = get_raw(edge_url, target)
         assert 400 <= answer.status < 500 or answer.body == INDEX, (target, answer)
+
+
+@pytest.mark.parametrize("target", ENCODED_SEPARATOR_PATHS)
+def test_an_encoded_slash_after_api_is_the_web_apps_path_as_on_cloudfront(
+    edge_url: str, origin: Origin, target: str
+) -> None:
+    # CloudFront matches `/api/*` on the path with `%2F` still encoded: the default behaviour,
+    # whose spa_routes function answers index.html for a last segment without an extension.
+    sent_before = len(origin.paths)
+    answer = get_raw(edge_url, target)
+    assert (answer.status, answer.body) == (200, INDEX), target
+    assert "content-security-policy" in answer.headers  # the web app's answer, not an API's
+    # The web app's behaviour takes only GET and HEAD: a write is refused, not sent on.
+    assert get_raw(edge_url, target, method="POST").status == 405
+    assert len(origin.paths) == sent_before
+    still_serving(edge_url)
+
+
+@pytest.mark.parametrize(
+    ("target", "service"),
+    [
+        ("/%61pi/me", "chat"),  # an encoded unreserved character is the character itself
+        ("/api/%66iles", "files"),
+        ("/api/files%2Fabc", "files"),  # an encoded slash past the pattern's prefix
+        ("/api/upload-file%2fx", "files"),
+        ("/api/chat%2Fx", "chat"),
+    ],
+)
+def test_a_path_cloudfront_matches_to_the_api_reaches_its_service_as_sent(
+    edge_url: str, origin: Origin, target: str, service: str
+) -> None:
+    answer = get_raw(edge_url, target)
+    assert answer.json()["code"] == "not_found"  # the origin's own answer
+    # As CloudFront: the behaviour chosen on the normalised path, the raw path sent on.
+    assert (origin.services[-1], origin.paths[-1]) == (service, target)

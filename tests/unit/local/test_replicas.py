@@ -20,6 +20,8 @@ from engageiq.local.replicas import (
     may_try_another,
     pools_from_json,
 )
+from engageiq_tenancy.error_codes import Errors
+from engageiq_tenancy.errors import RETRY_AFTER_SECONDS
 
 Handler = Callable[[httpx.Request], Awaitable[httpx.Response]]
 
@@ -204,8 +206,7 @@ async def test_a_post_whose_body_reached_a_dying_replica_is_not_sent_again() -> 
     _, client = edge_over(handler, [A, B])
     async with client:
         response = await client.post("/api/upload-file", content=b"a document")
-    assert response.status_code == 502
-    assert response.json()["code"] == "service_unavailable"
+    assert_edge_service_unavailable(response, "files")
     assert REPLICA_HEADER not in response.headers
     assert calls == ["7001 POST"]
 
@@ -228,17 +229,42 @@ async def test_an_idempotent_request_without_a_body_is_retried_after_a_dropped_c
 
 
 @pytest.mark.anyio
-async def test_when_every_replica_refuses_the_client_gets_the_edge_502() -> None:
+async def test_when_every_replica_refuses_the_client_gets_the_edge_503() -> None:
     async def handler(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused", request=request)
 
     _, client = edge_over(handler, [A, B])
     async with client:
-        response = await client.get("/api/files")
-    assert response.status_code == 502
-    assert set(response.json()) == {"code", "message", "requestId"}
+        chat = await client.get("/api/conversations")
+        files = await client.get("/api/files")
+    assert_edge_service_unavailable(chat, "chat")
+    assert_edge_service_unavailable(files, "files")
+
+
+def assert_edge_service_unavailable(response: httpx.Response, service: str) -> None:
+    """The edge's own answer is the error table's `service_unavailable`: its one status (503,
+    not a 502 of its own), the services' error shape and their Retry-After."""
+    body = response.json()
+    assert (response.status_code, body["code"]) == (503, "service_unavailable")
+    assert Errors.with_code(body["code"]).status == response.status_code
+    assert set(body) == {"code", "message", "requestId"}
+    assert body["message"] == Errors.SERVICE_NOT_ANSWERING.sentence(service=service)
+    assert response.headers["retry-after"] == str(RETRY_AFTER_SECONDS)
+    assert response.headers["x-request-id"] == body["requestId"]
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_a_service_the_edge_has_no_origin_for_is_503_too() -> None:
+    async def handler(request: httpx.Request) -> httpx.Response:
+        raise AssertionError("nothing is sent on")
+
+    upstream = httpx.AsyncClient(transport=Origins(handler))
+    app: Any = Edge(pools_from_json(json.dumps({"files": [A]})), no_static, client=upstream)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://e") as c:
+        response = await c.get("/api/conversations")
+    assert_edge_service_unavailable(response, "chat")

@@ -164,7 +164,12 @@ export function FilesPage() {
           />
         )}
         {rows.cursor && (
-          <button type="button" class="secondary small" onClick={() => void rows.loadMore()}>
+          <button
+            type="button"
+            class="secondary small"
+            aria-busy={rows.loadingMore || undefined}
+            onClick={() => void rows.loadMore()}
+          >
             Load more
           </button>
         )}

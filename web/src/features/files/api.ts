@@ -35,19 +35,25 @@ export interface FileQuery {
   order?: SortOrder;
 }
 
-export async function listFiles(query: FileQuery): Promise<FilePage> {
+export async function listFiles(query: FileQuery, signal?: AbortSignal): Promise<FilePage> {
   const { q, ...rest } = query;
-  return files.get("/api/files", { query: q?.trim() ? { ...rest, q: q.trim() } : rest });
+  return files.get("/api/files", {
+    query: q?.trim() ? { ...rest, q: q.trim() } : rest,
+    signal,
+  });
 }
 
 const FILES = "/api/files" satisfies PathWith<paths, "get">;
 
 /** The rows showing these files' documents now (each id may be a version of the row's
  * document): how the page refreshes the rows it shows without paging again. At most 100. */
-export async function refreshFiles(ids: readonly string[]): Promise<FilePage> {
+export async function refreshFiles(
+  ids: readonly string[],
+  signal?: AbortSignal,
+): Promise<FilePage> {
   // `fileId` repeats, which pathFor's query (one value a name) does not write.
   const query = new URLSearchParams(ids.map((id) => ["fileId", id]));
-  const response = await request(`${pathFor(FILES)}?${query}`);
+  const response = await request(`${pathFor(FILES)}?${query}`, { signal });
   return (await response.json()) as FilePage;
 }
 

@@ -1,7 +1,14 @@
 /** The files page's rows: the service finds them by name and sorts them (so every file is
  * searched, not only the rows loaded), "Load more" appends the next page, and while files are
  * being processed the rows already shown are refreshed in place (the first page for new
- * arrivals, and the unsettled rows by id), never reset to the first page. */
+ * arrivals, and the unsettled rows by id), never reset to the first page.
+ *
+ * A page asked for goes first: one page load at a time (a click while one loads adds nothing,
+ * so a late answer never puts back an older cursor), a refresh in flight is stopped when
+ * "Load more" is clicked and asked again after the page lands, and no refresh starts while a
+ * page loads. A refresh of a batch in progress reads the tenant's whole catalog (decision
+ * 0116), the service's dearest answer: side by side with it, the page the reader asked for
+ * waited behind the page nobody asked for. */
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { asApiError } from "../../lib/errors";
 import {
@@ -71,6 +78,10 @@ export function useFileListing(listing: Listing) {
   const generation = useRef(0);
   const refreshing = useRef(false);
   const again = useRef(false);
+  // The page load in flight (its promise never rejects), and the stop of the refresh's.
+  const paging = useRef<Promise<void> | null>(null);
+  const stopRefresh = useRef<AbortController | null>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
 
   const query = (extra: { cursor?: string } = {}) => ({
     limit: PAGE_SIZE,
@@ -99,53 +110,72 @@ export function useFileListing(listing: Listing) {
     void reload();
   }, [listing.q, listing.sort, listing.order, reload]);
 
+  /** The page after the rows shown, appended; a click while one loads adds nothing. */
   const loadMore = async () => {
-    if (!cursor) return;
+    if (!cursor || paging.current) return;
+    const after = cursor;
     const mine = generation.current;
-    try {
-      const page = await listFiles(query({ cursor }));
-      if (mine !== generation.current) return;
-      setFiles((rows) => [
-        ...merge(rows, page.files, false),
-        ...page.files.filter((f) => !rows.some((row) => sameDocument(row, f))),
-      ]);
-      setCursor(page.nextCursor ?? null);
-    } catch (e) {
-      setProblem(asApiError(e).sentence);
-    }
+    // The reader's page first: the refresh in flight stops (and runs again after it).
+    stopRefresh.current?.abort();
+    setLoadingMore(true);
+    const load = (async () => {
+      try {
+        const page = await listFiles(query({ cursor: after }));
+        if (mine !== generation.current) return;
+        setFiles((rows) => [
+          ...merge(rows, page.files, false),
+          ...page.files.filter((f) => !rows.some((row) => sameDocument(row, f))),
+        ]);
+        setCursor(page.nextCursor ?? null);
+      } catch (e) {
+        if (mine === generation.current) setProblem(asApiError(e).sentence);
+      } finally {
+        paging.current = null;
+        setLoadingMore(false);
+      }
+    })();
+    paging.current = load;
+    await load;
   };
 
   /** The rows shown, refreshed in place: the first page (new uploads appear on it in the
    * date order; other orders place them where they belong only on a new search), then the
    * rows still moving, by id. The pages loaded stay loaded. */
-  const refresh = useCallback(async () => {
+  const refresh = useCallback(async (change = true) => {
     // One refresh at a time: a slow answer must not pile up the timer's next ones. A change
-    // (an upload ending) during one asks for one more after it.
+    // (an upload ending) during one asks for one more after it; the timer's tick does not.
     if (refreshing.current) {
-      again.current = true;
+      if (change) again.current = true;
       return;
     }
     refreshing.current = true;
     again.current = false;
+    // A page being loaded goes first; the refresh reads the rows shown once it has landed.
+    while (paging.current) await paging.current;
+    const stop = new AbortController();
+    stopRefresh.current = stop;
     const mine = generation.current;
     try {
-      const first = await listFiles(query());
+      const first = await listFiles(query(), stop.signal);
       if (mine !== generation.current) return;
       const newest = current.current.sort === "date" && current.current.order === "desc";
       const onFirst = new Set(first.files.map((f) => f.id));
       const moving = shown.current.filter((f) => unsettled(f) && !onFirst.has(f.id));
       const fresh = [...first.files];
       for (let i = 0; i < moving.length; i += REFRESH_BATCH) {
-        const batch = await refreshFiles(moving.slice(i, i + REFRESH_BATCH).map((f) => f.id));
-        fresh.push(...batch.files);
+        const ids = moving.slice(i, i + REFRESH_BATCH).map((f) => f.id);
+        fresh.push(...(await refreshFiles(ids, stop.signal)).files);
       }
-      if (mine !== generation.current) return;
+      if (mine !== generation.current || stop.signal.aborted) return;
       setFiles((rows) => merge(rows, fresh, newest && !current.current.q.trim()));
       setProgress(first.progress ?? null);
     } catch (e) {
-      setProblem(asApiError(e).sentence);
+      if (!stop.signal.aborted) setProblem(asApiError(e).sentence);
     } finally {
+      stopRefresh.current = null;
       refreshing.current = false;
+      // Stopped for a page (an upload's arrival may be in it): asked again after that page.
+      if (stop.signal.aborted) again.current = true;
       if (again.current) void refreshRef.current();
     }
   }, []);
@@ -161,7 +191,7 @@ export function useFileListing(listing: Listing) {
     let stopped = false;
     const tick = async () => {
       const started = performance.now();
-      await refresh();
+      await refresh(false);
       if (stopped) return;
       const wait = Math.max(POLL_MS, 2 * (performance.now() - started));
       timer = window.setTimeout(() => void tick(), wait);
@@ -188,6 +218,7 @@ export function useFileListing(listing: Listing) {
     problem,
     setProblem,
     loadMore,
+    loadingMore,
     changed,
     replace,
     remove,
