@@ -34,6 +34,11 @@ _CODES_CACHED: Final = 4096
 """What is read from a format's code alone (sections, tokens, conditions, language) is read
 once per code, not once per cell: a sheet has a handful of formats and a million cells. The
 cached results are never changed by their callers."""
+MAX_CODE_CHARS: Final = 255
+"""A longer format code is shown as General: Excel takes at most 255 characters in a code
+(its Format Cells dialog refuses more), and a code is partly read per cell (a hostile
+file's 100,000-character code took seconds a cell; 255 characters take under a
+millisecond)."""
 BUILTIN_LOCALE_DATE: Final = "mm-dd-yy"
 """Built-in format 14: Excel shows it in the reader's short-date style, so ISO is kept."""
 
@@ -171,7 +176,8 @@ def _names(section: str) -> _Names:
 _DIGIT_PLACEHOLDERS: Final = "0#?"
 _MARKERS: Final = ("AM/PM", "A/P")
 
-_CONDITION: Final = re.compile(r"\[(<=|>=|<>|<|>|=)\s*(-?(?:\d+\.?\d*|\.\d+))\]")
+# `\d+(?:\.\d*)?`, not `\d+\.?\d*`: the latter split a run of digits every way before failing.
+_CONDITION: Final = re.compile(r"\[(<=|>=|<>|<|>|=)\s*(-?(?:\d+(?:\.\d*)?|\.\d+))\]")
 _COMPARISONS: Final[dict[str, Callable[[float, float], bool]]] = {
     "<": operator.lt,
     "<=": operator.le,
@@ -239,6 +245,27 @@ def _sections(code: str) -> list[str]:
             current.append(char)
     sections.append("".join(current))
     return sections
+
+
+@functools.lru_cache(maxsize=_CODES_CACHED)
+def _unclosed(code: str) -> bool:
+    """Whether a `[` of `code` outside quotes is never closed (`[Red0`, `[<5 0`): Excel
+    refuses such a code; read as it stands, the bracket hid the rest and a number showed as
+    nothing."""
+    quoted = escaped = False
+    opened = False
+    for char in code:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif not quoted and char == "[":
+            opened = True
+        elif not quoted and char == "]":
+            opened = False
+    return opened
 
 
 @functools.lru_cache(maxsize=_CODES_CACHED)
@@ -393,10 +420,11 @@ def _laid_out(
     """The number written where its placeholders are, literals and signs around it."""
     out: list[str] = []
     placed = False
+    integer_at = set(whole)  # a set: a code of many placeholders is read in linear time
     for i, (kind, text) in enumerate(tokens):
         if kind == "lit":
             out.append(text)
-        elif i in whole or i == point:
+        elif i in integer_at or i == point:
             if not placed:
                 out.append(integer)
                 placed = True
@@ -441,11 +469,24 @@ def _joined(tokens: Tokens) -> Tokens:
     return codes
 
 
-def _is_minutes(codes: Tokens, i: int) -> bool:
-    """`m`/`mm` mean minutes right after an hour or right before seconds, months otherwise."""
-    before = [t.lower() for k, t in codes[:i] if k == "code" and (t[0].isalpha() or t[0] == "[")]
-    after = [t.lower() for k, t in codes[i + 1 :] if k == "code" and t[0].isalpha()]
-    return bool(before and before[-1][0] in "h[") or bool(after and after[0][0] == "s")
+def _minutes(codes: Tokens) -> list[bool]:
+    """For each code, whether an `m`/`mm` there means minutes: right after an hour (or an
+    elapsed code) or right before seconds; months otherwise. One pass each way, so a long
+    code is read in linear time."""
+    after_hour: list[bool] = []
+    last = ""  # the first letter of the last letter or elapsed code before this one
+    for kind, text in codes:
+        after_hour.append(last in ("h", "["))
+        if kind == "code" and (text[0].isalpha() or text[0] == "["):
+            last = text[0].lower()
+    before_second: list[bool] = []
+    following = ""  # the first letter of the next letter code after this one
+    for kind, text in reversed(codes):
+        before_second.append(following == "s")
+        if kind == "code" and text[0].isalpha():
+            following = text[0].lower()
+    before_second.reverse()
+    return [a or b for a, b in zip(after_hour, before_second, strict=True)]
 
 
 def _date_part(
@@ -543,6 +584,7 @@ def _date_text(
     total = abs(rounded) // 1_000_000
     elapsed = {"[h": total // 3600, "[m": total // 60, "[s": total}
     out: list[str] = ["-"] if rounded < 0 and any(t[:1] == "[" for _, t in codes) else []
+    minutes = _minutes(codes)
     for i, (kind, text) in enumerate(codes):
         if kind == "lit":
             out.append(text)
@@ -551,7 +593,7 @@ def _date_text(
         elif text.startswith(".") and len(text) > 1:
             out.append("." + f"{when.microsecond:06d}"[: len(text) - 1])
         else:
-            out.append(_date_part(text, when, _is_minutes(codes, i), twelve, names))
+            out.append(_date_part(text, when, minutes[i], twelve, names))
     return "".join(out).strip()
 
 
@@ -694,6 +736,10 @@ def format_value(value: object, code: str) -> str | None:
     caller's plain rendering."""
     if not code or code in (GENERAL, BUILTIN_LOCALE_DATE) or isinstance(value, bool):
         return None
+    if len(code) > MAX_CODE_CHARS or _unclosed(code):
+        return None
+    if isinstance(value, int | float) and not math.isfinite(value):
+        return None  # Excel shows #NUM!; General names it
     sections = _sections(code)
     try:
         if isinstance(value, datetime | date | time | timedelta):
@@ -716,7 +762,7 @@ def format_text(text: str, code: str) -> str:
     (the fourth, or the only one when it holds `@`), `@` standing for the text
     (`"Account: "@` shows `Account: ACME-742`). A format without a text section, or whose
     text section has no `@`, leaves the text as it is (the text stays searchable)."""
-    if "@" not in code:
+    if "@" not in code or len(code) > MAX_CODE_CHARS:
         return text
     sections = _sections(code)
     section = sections[3] if len(sections) >= 4 else sections[0] if len(sections) == 1 else ""

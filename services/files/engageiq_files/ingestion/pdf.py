@@ -297,6 +297,7 @@ def parse_pdf(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarnin
     empty: list[int] = []
     read = 0
     scans = _ScannedPages(path, limits)
+    annotations = pdf_annotations.Budget()
     try:
         for number, page in enumerate(pages, start=1):
             try:
@@ -311,7 +312,7 @@ def parse_pdf(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarnin
                 yield Section(f"page {number}", "")
                 continue
             text = pdf_text.searchable(scans.text_of(number, page, layer))
-            notes = pdf_annotations.text_of(page)
+            notes = pdf_annotations.text_of(page, annotations)
             if notes:
                 text = f"{text.rstrip()}\n{notes}" if text.strip() else notes
             if not text.strip() and number not in scans.unreadable:
@@ -325,6 +326,12 @@ def parse_pdf(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarnin
     if scans.unreadable:
         yield _unreadable_warning(scans.unreadable, scans.ocr.read)
     yield from _page_warnings(skipped, empty, read, scans.ocr.empty, limits)
+    if annotations.spent:
+        yield IngestWarning(
+            "annotations_truncated",
+            "The PDF has more form fields and comments than are read in one file; "
+            "those of the later pages are not searchable.",
+        )
     if count > limits.max_pages:
         yield _truncated(count, limits)
 
