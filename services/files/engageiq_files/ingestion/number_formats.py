@@ -778,6 +778,8 @@ def format_number(value: float, code: str, *, date1904: bool = False) -> str:
     under `code`: a serial under a date format is that date (`46023` under `mmm-yy` is
     `Jan-26`; `date1904`: the workbook's 1904 date system), other numbers as `format_value`
     renders them, General otherwise. Never raises."""
+    if len(code) > MAX_CODE_CHARS or _unclosed(code):
+        return general(value)  # not a code Excel takes (openpyxl took `[Red` for a date)
     try:
         if code and is_date_format(code):
             epoch = MAC_EPOCH if date1904 else WINDOWS_EPOCH

@@ -38,8 +38,8 @@ reads 45,000."""
 class Budget:
     """What is left of a document's `MAX_DOCUMENT_READS`; `spent` once it ran out."""
 
-    def __init__(self, reads: int = MAX_DOCUMENT_READS) -> None:
-        self.left = reads
+    def __init__(self, reads: int | None = None) -> None:
+        self.left = MAX_DOCUMENT_READS if reads is None else reads
         self.spent = False
 
     def take(self) -> None:
