@@ -734,12 +734,15 @@ def format_value(value: object, code: str) -> str | None:
     """`value` (a number, or a date/time openpyxl already converted) as Excel shows it under
     number format `code`; None when the format is General, text, or not understood, for the
     caller's plain rendering."""
-    if not code or code in (GENERAL, BUILTIN_LOCALE_DATE) or isinstance(value, bool):
+    if (
+        not code
+        or code in (GENERAL, BUILTIN_LOCALE_DATE)
+        or isinstance(value, bool)
+        or len(code) > MAX_CODE_CHARS
+        or _unclosed(code)
+        or (isinstance(value, float) and not math.isfinite(value))  # Excel: #NUM!
+    ):
         return None
-    if len(code) > MAX_CODE_CHARS or _unclosed(code):
-        return None
-    if isinstance(value, int | float) and not math.isfinite(value):
-        return None  # Excel shows #NUM!; General names it
     sections = _sections(code)
     try:
         if isinstance(value, datetime | date | time | timedelta):

@@ -70,11 +70,7 @@ def _symbol(char: str) -> bool:
     sheet) is text. ASCII's symbols (`$+<=>|~`) are among the first glyph ids a font without
     a character map gives, and bullets and boxes (`_SHAPES`) are a symbol font's, so they
     prove nothing."""
-    return (
-        ord(char) > 0x7F
-        and ord(char) not in _SHAPES
-        and unicodedata.category(char) in _SYMBOLS
-    )
+    return ord(char) > 0x7F and ord(char) not in _SHAPES and unicodedata.category(char) in _SYMBOLS
 
 
 def _not_text(char: str) -> bool:
