@@ -20,7 +20,7 @@ from engageiq_files.ingestion import number_formats, pdf_annotations
 from engageiq_files.ingestion.number_formats import format_number, format_value
 from engageiq_files.ingestion.pdf_text import searchable, unreadable
 from engageiq_files.ingestion.slides import _ShapeTree
-from engageiq_files.uploads.sniffing import SNIFF_BYTES, FileKind, sniff
+from engageiq_files.uploads.sniffing import SNIFF_BYTES, FileKind, UnsupportedFileType, sniff
 from tests.unit.files.pdf_kinds import HELVETICA_RAW, PAGE_BODY, raw_pdf, text_stream
 from tests.unit.files.scans import parse
 from tests.unit.files.test_ingestion_xlsx_parts import edited
@@ -51,6 +51,17 @@ def test_a_run_of_html_comments_is_sniffed_in_linear_time(comment: str) -> None:
     assert sniff(b"<!-- one --><!-- two -->\n<!DOCTYPE html>", "p.txt") == FileKind.HTML
     # An unclosed comment hides what follows it.
     assert sniff(b"<!-- not closed <html>", "p.txt") == FileKind.TXT
+
+
+def test_a_pdf_inside_a_zip_or_an_image_does_not_make_it_a_pdf() -> None:
+    pdf = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"
+    stored = io.BytesIO()
+    with zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("quote.pdf", pdf)
+    with pytest.raises(UnsupportedFileType):
+        sniff(stored.getvalue(), "quote.zip")
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\x1ftEXtComment\x00" + pdf
+    assert sniff(png, "scan.png") == FileKind.PNG
 
 
 # The search clean-up of a page's text.

@@ -142,7 +142,7 @@ class UnsupportedFileType(ValueError):
 def sniff(head: bytes, name: str = "") -> FileKind:
     """The kind of a file from its first bytes (`head`, up to SNIFF_BYTES). The name's
     extension only chooses among text kinds, which are parsed as safely as each other."""
-    if head.startswith(b"%PDF-") or _late_pdf_header(head):
+    if head.startswith(b"%PDF-"):
         return FileKind.PDF
     if head.startswith(_LOCAL_HEADER):
         kind = package_kind(head[:SNIFF_BYTES])
@@ -152,6 +152,10 @@ def sniff(head: bytes, name: str = "") -> FileKind:
     for signature, image_kind in _IMAGE_SIGNATURES:
         if head.startswith(signature):
             return image_kind
+    # A late header only after the signatures: a zip whose first entry is a PDF stored
+    # uncompressed, or an image whose metadata quotes one, is not a PDF.
+    if _late_pdf_header(head):
+        return FileKind.PDF
     text = _as_text(head[:SNIFF_BYTES])
     if text is None:
         raise UnsupportedFileType(
