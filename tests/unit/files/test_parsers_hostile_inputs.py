@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -251,6 +252,23 @@ def test_an_unclosed_bracket_reads_as_general_not_as_nothing(code: str) -> None:
 def test_values_that_are_not_numbers_read_as_general(value: float, code: str) -> None:
     assert format_value(value, code) is None
     assert format_number(value, code) in ("nan", "inf", "-inf")
+
+
+@pytest.mark.parametrize(
+    ("value", "code", "shown"),
+    [
+        # Past the calendar's year 9999: elapsed codes still count (the timedelta's own text
+        # was indexed, "3000000 days, 0:00:00").
+        (timedelta(days=3_000_000), "[h]:mm", "72000000:00"),
+        (timedelta(days=3_000_000, hours=5), "[mm]", "4320000300"),
+        # Excel's last moment rounds to the second past it: the day stays 9999-12-31.
+        (datetime(9999, 12, 31, 23, 59, 59, 999_900), "yyyy-mm-dd", "9999-12-31"),
+    ],
+)
+def test_moments_at_the_calendars_end_read_as_excel_shows_them(
+    value: object, code: str, shown: str
+) -> None:
+    assert format_value(value, code) == shown
 
 
 # Headers and footers of a sheet.

@@ -16,6 +16,7 @@ this is ours (decision 0103)."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import operator
@@ -572,7 +573,12 @@ def _date_text(
     codes = _with_fractions(_joined(tokens))
     twelve = any(t.upper() in _MARKERS for _, t in codes)
     places = max((len(t) - 1 for k, t in codes if k == "code" and t.startswith(".")), default=0)
-    when = _DURATION_ORIGIN + moment if isinstance(moment, timedelta) else moment
+    try:
+        when = _DURATION_ORIGIN + moment if isinstance(moment, timedelta) else moment
+    except OverflowError:
+        # A duration past the calendar's year 9999 (3,000,000 days under `[h]:mm`): only its
+        # elapsed codes mean anything, and they count from `span`.
+        when = _DURATION_ORIGIN
     if origin is None:
         # Excel counts 1900-02-29, which never was: serials from 1900-03-01 on are a day more.
         origin = _SERIAL_ORIGIN if when >= _FIRST_MARCH_1900 else _DURATION_ORIGIN
@@ -580,7 +586,9 @@ def _date_text(
     micros = span // _MICROSECOND
     unit = 10 ** (6 - places)
     rounded = (abs(micros) + unit // 2) // unit * unit * (1 if micros >= 0 else -1)
-    when += (rounded - micros) * _MICROSECOND
+    # 9999-12-31 23:59:59.9999 rounds past the calendar: Excel shows that day.
+    with contextlib.suppress(OverflowError):
+        when += (rounded - micros) * _MICROSECOND
     total = abs(rounded) // 1_000_000
     elapsed = {"[h": total // 3600, "[m": total // 60, "[s": total}
     out: list[str] = ["-"] if rounded < 0 and any(t[:1] == "[" for _, t in codes) else []
