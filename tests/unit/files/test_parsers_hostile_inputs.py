@@ -22,7 +22,7 @@ from engageiq_files.ingestion.number_formats import format_number, format_value
 from engageiq_files.ingestion.pdf_text import searchable, unreadable
 from engageiq_files.ingestion.slides import _ShapeTree
 from engageiq_files.uploads.sniffing import SNIFF_BYTES, FileKind, UnsupportedFileType, sniff
-from tests.unit.files.pdf_kinds import HELVETICA_RAW, PAGE_BODY, raw_pdf, text_stream
+from tests.unit.files.pdf_kinds import HELVETICA_RAW, PAGE_BODY, lines_pdf, raw_pdf, text_stream
 from tests.unit.files.scans import parse
 from tests.unit.files.test_ingestion_xlsx_parts import edited
 from tests.unit.files.test_ingestion_xlsx_parts import parse as parse_kind
@@ -139,6 +139,43 @@ def test_pages_of_other_scripts_and_symbols_are_readable(page: str) -> None:
 )
 def test_glyph_id_layers_are_still_unreadable(layer: str) -> None:
     assert unreadable(layer)
+
+
+def test_ordinary_lines_read_as_written_beside_a_letter_spaced_one(tmp_path: Path) -> None:
+    # Lines of single characters with typed spaces, and words broken at a line end, on a
+    # page whose rows of single glyphs send it through PDFium's reading.
+    lines = [
+        "Rate us on a scale:",
+        "1 2 3 4 5",
+        "1 2 3 4 5 6 7 8 9 10",
+        "A B C D E F",
+        "Call me at 555-",
+        "1234 or mail e-",
+        "mail: https://example.com/price-",
+        "list today",
+    ]
+    text = parse(tmp_path, lines_pdf(lines)).sections[0].text
+    assert text.splitlines() == [
+        "Rate us on a scale:",
+        "1 2 3 4 5",
+        "1 2 3 4 5 6 7 8 9 10",
+        "A B C D E F",
+        "Call me at 555-",
+        "1234 or mail email: https://example.com/price-",
+        "list today",
+    ]
+    assert not unreadable(text)
+
+
+def test_a_repaired_files_line_end_hyphens_are_judged_as_pypdfs(tmp_path: Path) -> None:
+    content = lines_pdf(["We sent the e-", "mail to https://example.com/price-", "list now"])
+    damaged = content.replace(b"startxref", b"startxrf").replace(b"xref", b"xrfe")
+    parsed = parse(tmp_path, damaged)
+    assert "structure_repaired" in [w.code for w in parsed.warnings]
+    assert parsed.sections[0].text.splitlines() == [
+        "We sent the email to https://example.com/price-",
+        "list now",
+    ]
 
 
 # Form fields and comments of a PDF page.
