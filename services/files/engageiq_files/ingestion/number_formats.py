@@ -16,6 +16,7 @@ this is ours (decision 0103)."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import operator
@@ -34,6 +35,11 @@ _CODES_CACHED: Final = 4096
 """What is read from a format's code alone (sections, tokens, conditions, language) is read
 once per code, not once per cell: a sheet has a handful of formats and a million cells. The
 cached results are never changed by their callers."""
+MAX_CODE_CHARS: Final = 255
+"""A longer format code is shown as General: Excel takes at most 255 characters in a code
+(its Format Cells dialog refuses more), and a code is partly read per cell (a hostile
+file's 100,000-character code took seconds a cell; 255 characters take under a
+millisecond)."""
 BUILTIN_LOCALE_DATE: Final = "mm-dd-yy"
 """Built-in format 14: Excel shows it in the reader's short-date style, so ISO is kept."""
 
@@ -171,7 +177,8 @@ def _names(section: str) -> _Names:
 _DIGIT_PLACEHOLDERS: Final = "0#?"
 _MARKERS: Final = ("AM/PM", "A/P")
 
-_CONDITION: Final = re.compile(r"\[(<=|>=|<>|<|>|=)\s*(-?(?:\d+\.?\d*|\.\d+))\]")
+# `\d+(?:\.\d*)?`, not `\d+\.?\d*`: the latter split a run of digits every way before failing.
+_CONDITION: Final = re.compile(r"\[(<=|>=|<>|<|>|=)\s*(-?(?:\d+(?:\.\d*)?|\.\d+))\]")
 _COMPARISONS: Final[dict[str, Callable[[float, float], bool]]] = {
     "<": operator.lt,
     "<=": operator.le,
@@ -239,6 +246,27 @@ def _sections(code: str) -> list[str]:
             current.append(char)
     sections.append("".join(current))
     return sections
+
+
+@functools.lru_cache(maxsize=_CODES_CACHED)
+def _unclosed(code: str) -> bool:
+    """Whether a `[` of `code` outside quotes is never closed (`[Red0`, `[<5 0`): Excel
+    refuses such a code; read as it stands, the bracket hid the rest and a number showed as
+    nothing."""
+    quoted = escaped = False
+    opened = False
+    for char in code:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif not quoted and char == "[":
+            opened = True
+        elif not quoted and char == "]":
+            opened = False
+    return opened
 
 
 @functools.lru_cache(maxsize=_CODES_CACHED)
@@ -393,10 +421,11 @@ def _laid_out(
     """The number written where its placeholders are, literals and signs around it."""
     out: list[str] = []
     placed = False
+    integer_at = set(whole)  # a set: a code of many placeholders is read in linear time
     for i, (kind, text) in enumerate(tokens):
         if kind == "lit":
             out.append(text)
-        elif i in whole or i == point:
+        elif i in integer_at or i == point:
             if not placed:
                 out.append(integer)
                 placed = True
@@ -441,11 +470,24 @@ def _joined(tokens: Tokens) -> Tokens:
     return codes
 
 
-def _is_minutes(codes: Tokens, i: int) -> bool:
-    """`m`/`mm` mean minutes right after an hour or right before seconds, months otherwise."""
-    before = [t.lower() for k, t in codes[:i] if k == "code" and (t[0].isalpha() or t[0] == "[")]
-    after = [t.lower() for k, t in codes[i + 1 :] if k == "code" and t[0].isalpha()]
-    return bool(before and before[-1][0] in "h[") or bool(after and after[0][0] == "s")
+def _minutes(codes: Tokens) -> list[bool]:
+    """For each code, whether an `m`/`mm` there means minutes: right after an hour (or an
+    elapsed code) or right before seconds; months otherwise. One pass each way, so a long
+    code is read in linear time."""
+    after_hour: list[bool] = []
+    last = ""  # the first letter of the last letter or elapsed code before this one
+    for kind, text in codes:
+        after_hour.append(last in ("h", "["))
+        if kind == "code" and (text[0].isalpha() or text[0] == "["):
+            last = text[0].lower()
+    before_second: list[bool] = []
+    following = ""  # the first letter of the next letter code after this one
+    for kind, text in reversed(codes):
+        before_second.append(following == "s")
+        if kind == "code" and text[0].isalpha():
+            following = text[0].lower()
+    before_second.reverse()
+    return [a or b for a, b in zip(after_hour, before_second, strict=True)]
 
 
 def _date_part(
@@ -531,7 +573,12 @@ def _date_text(
     codes = _with_fractions(_joined(tokens))
     twelve = any(t.upper() in _MARKERS for _, t in codes)
     places = max((len(t) - 1 for k, t in codes if k == "code" and t.startswith(".")), default=0)
-    when = _DURATION_ORIGIN + moment if isinstance(moment, timedelta) else moment
+    try:
+        when = _DURATION_ORIGIN + moment if isinstance(moment, timedelta) else moment
+    except OverflowError:
+        # A duration past the calendar's year 9999 (3,000,000 days under `[h]:mm`): only its
+        # elapsed codes mean anything, and they count from `span`.
+        when = _DURATION_ORIGIN
     if origin is None:
         # Excel counts 1900-02-29, which never was: serials from 1900-03-01 on are a day more.
         origin = _SERIAL_ORIGIN if when >= _FIRST_MARCH_1900 else _DURATION_ORIGIN
@@ -539,10 +586,13 @@ def _date_text(
     micros = span // _MICROSECOND
     unit = 10 ** (6 - places)
     rounded = (abs(micros) + unit // 2) // unit * unit * (1 if micros >= 0 else -1)
-    when += (rounded - micros) * _MICROSECOND
+    # 9999-12-31 23:59:59.9999 rounds past the calendar: Excel shows that day.
+    with contextlib.suppress(OverflowError):
+        when += (rounded - micros) * _MICROSECOND
     total = abs(rounded) // 1_000_000
     elapsed = {"[h": total // 3600, "[m": total // 60, "[s": total}
     out: list[str] = ["-"] if rounded < 0 and any(t[:1] == "[" for _, t in codes) else []
+    minutes = _minutes(codes)
     for i, (kind, text) in enumerate(codes):
         if kind == "lit":
             out.append(text)
@@ -551,7 +601,7 @@ def _date_text(
         elif text.startswith(".") and len(text) > 1:
             out.append("." + f"{when.microsecond:06d}"[: len(text) - 1])
         else:
-            out.append(_date_part(text, when, _is_minutes(codes, i), twelve, names))
+            out.append(_date_part(text, when, minutes[i], twelve, names))
     return "".join(out).strip()
 
 
@@ -692,7 +742,14 @@ def format_value(value: object, code: str) -> str | None:
     """`value` (a number, or a date/time openpyxl already converted) as Excel shows it under
     number format `code`; None when the format is General, text, or not understood, for the
     caller's plain rendering."""
-    if not code or code in (GENERAL, BUILTIN_LOCALE_DATE) or isinstance(value, bool):
+    if (
+        not code
+        or code in (GENERAL, BUILTIN_LOCALE_DATE)
+        or isinstance(value, bool)
+        or len(code) > MAX_CODE_CHARS
+        or _unclosed(code)
+        or (isinstance(value, float) and not math.isfinite(value))  # Excel: #NUM!
+    ):
         return None
     sections = _sections(code)
     try:
@@ -716,7 +773,7 @@ def format_text(text: str, code: str) -> str:
     (the fourth, or the only one when it holds `@`), `@` standing for the text
     (`"Account: "@` shows `Account: ACME-742`). A format without a text section, or whose
     text section has no `@`, leaves the text as it is (the text stays searchable)."""
-    if "@" not in code:
+    if "@" not in code or len(code) > MAX_CODE_CHARS:
         return text
     sections = _sections(code)
     section = sections[3] if len(sections) >= 4 else sections[0] if len(sections) == 1 else ""
@@ -732,6 +789,8 @@ def format_number(value: float, code: str, *, date1904: bool = False) -> str:
     under `code`: a serial under a date format is that date (`46023` under `mmm-yy` is
     `Jan-26`; `date1904`: the workbook's 1904 date system), other numbers as `format_value`
     renders them, General otherwise. Never raises."""
+    if len(code) > MAX_CODE_CHARS or _unclosed(code):
+        return general(value)  # not a code Excel takes (openpyxl took `[Red` for a date)
     try:
         if code and is_date_format(code):
             epoch = MAC_EPOCH if date1904 else WINDOWS_EPOCH

@@ -88,7 +88,7 @@ class _ScannedPages:
                 start = 0
                 for line in text.split("\n"):
                     end = start + len(line) + 1
-                    if pdf_text.letter_spaced(line):
+                    if pdf_text.letter_spaced(line) and not _drawn_spaces(textpage, start, line):
                         glyphs = [
                             (text[i], box[0], box[2])
                             for i in range(start, start + len(line))
@@ -101,7 +101,7 @@ class _ScannedPages:
                     start = end
             finally:
                 textpage.close()
-        return "\n".join(line for line in lines if line)
+        return _hyphens_restored("\n".join(line for line in lines if line))
 
     def ocr_only(self, number: int) -> str:
         """The OCR text of page `number` ("" when none), within the page cap and budget."""
@@ -297,6 +297,7 @@ def parse_pdf(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarnin
     empty: list[int] = []
     read = 0
     scans = _ScannedPages(path, limits)
+    annotations = pdf_annotations.Budget()
     try:
         for number, page in enumerate(pages, start=1):
             try:
@@ -311,7 +312,7 @@ def parse_pdf(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarnin
                 yield Section(f"page {number}", "")
                 continue
             text = pdf_text.searchable(scans.text_of(number, page, layer))
-            notes = pdf_annotations.text_of(page)
+            notes = pdf_annotations.text_of(page, annotations)
             if notes:
                 text = f"{text.rstrip()}\n{notes}" if text.strip() else notes
             if not text.strip() and number not in scans.unreadable:
@@ -325,6 +326,12 @@ def parse_pdf(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarnin
     if scans.unreadable:
         yield _unreadable_warning(scans.unreadable, scans.ocr.read)
     yield from _page_warnings(skipped, empty, read, scans.ocr.empty, limits)
+    if annotations.spent:
+        yield IngestWarning(
+            "annotations_truncated",
+            "The PDF has more form fields and comments than are read in one file; "
+            "those of the later pages are not searchable.",
+        )
     if count > limits.max_pages:
         yield _truncated(count, limits)
 
@@ -398,13 +405,33 @@ def _pdfium_layer(document: pypdfium2.PdfDocument, index: int) -> tuple[str, boo
         drawn = pypdfium2.raw.FPDFPage_CountObjects(page) > 0
         textpage = page.get_textpage()
         try:
-            return textpage.get_text_range().replace("\r\n", "\n"), drawn
+            return _hyphens_restored(textpage.get_text_range().replace("\r\n", "\n")), drawn
         finally:
             textpage.close()
     except pypdfium2.PdfiumError:
         return "", True
     finally:
         page.close()
+
+
+def _drawn_spaces(textpage: pypdfium2.PdfTextPage, start: int, line: str) -> bool:
+    """Whether the spaces of `line` (PDFium's characters from index `start`) are drawn in
+    the page's content, not put in by PDFium for a gap: a line whose author typed its spaces
+    ("1 2 3 4 5", a row of grades "A B C D E") is read as written. Only a line whose gaps
+    PDFium alone saw is letter-spaced; read from its glyph boxes, "1 2 3 4 5" with a real
+    space between each became "12345"."""
+    return any(
+        char == " " and pypdfium2.raw.FPDFText_IsGenerated(textpage.raw, start + offset) == 0
+        for offset, char in enumerate(line)
+    )
+
+
+def _hyphens_restored(text: str) -> str:
+    """PDFium's text with each line-end hyphen it marked (U+FFFE, the line break taken out)
+    put back as a hyphen and a line break, for `pdf_text.searchable` to judge: PDFium gave
+    "e\ufffemail" and "https://example.com/a\ufffeb", neither findable, and U+FFFE, a
+    noncharacter, counted against the page in `pdf_text.unreadable`."""
+    return text.replace("\ufffe", "-\n")
 
 
 def _kids(

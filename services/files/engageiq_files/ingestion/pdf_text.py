@@ -31,7 +31,13 @@ _NOT_TEXT: Final = frozenset({"Cc", "Co", "Cs", "Cn"})
 # forms) and the Arabic presentation forms: typesetters' glyph choices, not letters.
 _PRESENTATION: Final = re.compile("[\ufb00-\ufdff\ufe70-\ufefe]+")
 _SOFT_HYPHEN: Final = re.compile("\u00ad[ \t]*\n?[ \t]*")
-_LINE_END_HYPHEN: Final = re.compile(r"(\w+)-[ \t]*\n[ \t]*(\w+)")
+# `\b` first: without it every start inside a long word was tried, each running to the
+# word's end (work growing with the square of its length: 40,000 letters took 28 s).
+_LINE_END_HYPHEN: Final = re.compile(r"\b(\w+)-[ \t]*\n[ \t]*(\w+)")
+_OPENING: Final = "([{\"'\u2018\u201c\u00ab"
+"""What may stand before a hyphenated word in prose: brackets and opening quotes."""
+_CLOSING: Final = ")]}\"'\u2019\u201d\u00bb.,;:!?"
+"""What may follow it: brackets, closing quotes and sentence punctuation."""
 
 
 def unreadable(text: str) -> bool:
@@ -42,10 +48,40 @@ def unreadable(text: str) -> bool:
     visible = [c for c in text if not c.isspace()]
     if len(visible) < MIN_JUDGED_CHARS:
         return False
-    bad = sum(c == "\ufffd" or unicodedata.category(c) in _NOT_TEXT for c in visible)
+    bad = sum(_not_text(c) for c in _SYMBOL_TOKEN.sub(" ", text) if not c.isspace())
     if bad > UNREADABLE_SHARE * len(visible):
         return True
-    return not any(c.isalnum() for c in visible)
+    return not any(c.isalnum() or _symbol(c) for c in visible)
+
+
+_SYMBOL_TOKEN: Final = re.compile(r"(?<!\S)[\ue000-\uf8ff](?!\S)")
+"""A private-use character standing alone: a bullet or check box of a symbol font (Word's
+Symbol and Wingdings bullets are U+F0B7, U+F0A7, U+F0FE...), one per item however short the
+items. A glyph-id layer's private-use characters come in runs, as words do."""
+_SYMBOLS: Final = frozenset({"Sm", "So", "Sc"})
+_SHAPES: Final = range(0x2500, 0x2600)
+"""Box drawing, block elements and geometric shapes (bullets, squares, circles): what a
+decorative font's glyphs are mapped to, not a page's content."""
+
+
+def _symbol(char: str) -> bool:
+    """Whether `char` is a math, other (emoji, arrows, stars, check marks) or currency
+    symbol beyond ASCII and the shapes: a page of only these (a rating table, a formula
+    sheet) is text. ASCII's symbols (`$+<=>|~`) are among the first glyph ids a font without
+    a character map gives, and bullets and boxes (`_SHAPES`) are a symbol font's, so they
+    prove nothing."""
+    return ord(char) > 0x7F and ord(char) not in _SHAPES and unicodedata.category(char) in _SYMBOLS
+
+
+def _not_text(char: str) -> bool:
+    """Whether `char` is no character of any script: U+FFFD, a control, a private-use or a
+    surrogate code point, or one unassigned in the Basic Multilingual Plane. Code points
+    of the other planes unassigned in this Python's Unicode tables (14.0 for 3.11) are
+    mostly newer emoji and CJK ideographs (U+1FA77, U+1FAE8): glyph ids map into the BMP."""
+    category = unicodedata.category(char)
+    if category == "Cn":
+        return ord(char) <= 0xFFFF
+    return char == "\ufffd" or category in _NOT_TEXT
 
 
 def searchable(text: str) -> str:
@@ -63,9 +99,33 @@ def searchable(text: str) -> str:
 
 def _joined(match: re.Match[str]) -> str:
     head, tail = match.group(1), match.group(2)
-    if head.isalpha() and tail.isalpha() and head[-1].islower() and tail[0].islower():
+    if (
+        head.isalpha()
+        and tail.isalpha()
+        and head[-1].islower()
+        and tail[0].islower()
+        and _in_prose(match)
+    ):
         return head + tail
     return match.group()
+
+
+def _in_prose(match: re.Match[str]) -> bool:
+    """Whether the hyphenated word of `match` stands in prose: the whole run of non-space
+    characters it is part of is letters and hyphens (a compound), brackets, quotes and
+    sentence punctuation around. A URL, path, address or identifier broken at its own
+    hyphen (`https://example.com/a-` `b`, `user.first-` `name@example.com`) keeps it: its
+    hyphen is part of what people search for."""
+    text = match.string
+    start = match.start()
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    end = match.end()
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    before = text[start : match.start()].lstrip(_OPENING)
+    after = text[match.end() : end].rstrip(_CLOSING)
+    return all(c.isalpha() or c == "-" for c in before + after)
 
 
 def _letter_spaced(line: str) -> bool:

@@ -116,6 +116,17 @@ def header_footer_line(kind: str, code: str) -> str:
     return f"{'Footer' if kind.endswith('Footer') else 'Header'}: {shown}"
 
 
+def _add_header_footer(lines: list[str], kind: str, code: str) -> None:
+    """`lines` with the line of header or footer `kind` whose text is `code` added, unless it
+    is empty or there already. A sheet has one `headerFooter` of at most six parts
+    (`_HEADER_FOOTER_KINDS`); a hostile one repeating it 100,000 times adds nothing more:
+    each new line was compared with all before it, and every line kept."""
+    if len(lines) < len(_HEADER_FOOTER_KINDS):
+        line = header_footer_line(kind, code)
+        if line and line not in lines:
+            lines.append(line)
+
+
 @dataclass
 class SheetLayout:
     """What the cell stream cannot tell in time, read from the sheet's XML first: merged
@@ -282,9 +293,7 @@ def sheet_layout(
             elif name == "row":
                 _dropped(element)
             elif name in _HEADER_FOOTER_KINDS:
-                line = header_footer_line(name, element.text or "")
-                if line and line not in layout.headers_footers:
-                    layout.headers_footers.append(line)
+                _add_header_footer(layout.headers_footers, name, element.text or "")
             elif name == "mergeCell":
                 low_col, low_row, _, high_row = range_boundaries(attribute(element, "ref") or "")
                 if low_col and low_row and high_row and high_row > low_row:
@@ -566,9 +575,7 @@ def _chart_sheet_sections(
     lines: list[str] = []
     for element in read_xml(archive, part).iter() if exists else ():
         if local(element) in _HEADER_FOOTER_KINDS:
-            line = header_footer_line(local(element), element.text or "")
-            if line and line not in lines:
-                lines.append(line)
+            _add_header_footer(lines, local(element), element.text or "")
     if lines:
         yield Section(f"{title} (header/footer){label}", "\n".join(lines))
 

@@ -83,7 +83,13 @@ _IMAGE_SIGNATURES: Final = (
     (b"MM\x00*", FileKind.TIFF),
 )
 
-_HTML_START = re.compile(r"\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)[\s>]", re.I | re.S)
+# A comment ends at its first `-->` (atomic groups): a lazy `.*?` could also end at a later
+# one, and a run of n comments gave the matcher 2**n ways to fail (30 of `<!---->` held the
+# service's event loop for minutes).
+_HTML_START = re.compile(
+    r"(?>\s*)(?>(?><!--(?:(?!-->).)*-->)(?>\s*))*<(!doctype\s+html|html|head|body)[\s>]",
+    re.I | re.S,
+)
 # C0 controls other than tab, LF, FF and CR never appear in the text formats we accept.
 _BINARY_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 # Decoded UTF-16/32 text has no C1 controls either: binary data read as UTF-16 produces them.
@@ -136,7 +142,7 @@ class UnsupportedFileType(ValueError):
 def sniff(head: bytes, name: str = "") -> FileKind:
     """The kind of a file from its first bytes (`head`, up to SNIFF_BYTES). The name's
     extension only chooses among text kinds, which are parsed as safely as each other."""
-    if head.startswith(b"%PDF-") or _late_pdf_header(head):
+    if head.startswith(b"%PDF-"):
         return FileKind.PDF
     if head.startswith(_LOCAL_HEADER):
         kind = package_kind(head[:SNIFF_BYTES])
@@ -146,6 +152,10 @@ def sniff(head: bytes, name: str = "") -> FileKind:
     for signature, image_kind in _IMAGE_SIGNATURES:
         if head.startswith(signature):
             return image_kind
+    # A late header only after the signatures: a zip whose first entry is a PDF stored
+    # uncompressed, or an image whose metadata quotes one, is not a PDF.
+    if _late_pdf_header(head):
+        return FileKind.PDF
     text = _as_text(head[:SNIFF_BYTES])
     if text is None:
         raise UnsupportedFileType(
@@ -161,7 +171,11 @@ PDF_HEADER_WINDOW: Final = 1024
 lets Acrobat find the header within the first 1024 bytes, and mail gateways and some
 archive exports put a header of their own in front of it."""
 _PDF_HEADER: Final = re.compile(rb"%PDF-\d\.\d")
-_PDF_OBJECT: Final = re.compile(rb"\d+ \d+ obj\b")
+_PDF_OBJECT: Final = re.compile(rb"(?<!\d)\d{1,10} \d{1,5} obj\b")
+"""An indirect object's header: an object number (at most 10 digits) and a generation (at
+most 65535, ISO 32000 7.3.10). Bounded runs, starting where a run of digits starts: `\\d+`
+tried every start of a long run of digits, work growing with its square (64 KB of digits
+after a header held the service's event loop for 25 s)."""
 
 
 def _late_pdf_header(head: bytes) -> bool:
