@@ -45,9 +45,13 @@ def unreadable(text: str) -> bool:
     visible characters are not characters of any script, or it has no letter and no digit.
     Layers under `MIN_JUDGED_CHARS` visible characters are not judged (False)."""
     text = _CID.sub("\ufffd", text)
-    visible = [c for c in text if not c.isspace()]
+    visible = "".join(text.split())
     if len(visible) < MIN_JUDGED_CHARS:
         return False
+    if visible.isprintable() and "\ufffd" not in visible:
+        # The common page, judged at C speed: a printable character is never a control,
+        # private-use, surrogate or unassigned one (Python's definition of printable).
+        return not any(c.isalnum() for c in visible) and not any(map(_symbol, visible))
     bad = sum(_not_text(c) for c in _SYMBOL_TOKEN.sub(" ", text) if not c.isspace())
     if bad > UNREADABLE_SHARE * len(visible):
         return True
