@@ -52,7 +52,9 @@ def test_a_full_cache_starts_over_with_the_same_vectors(
     before = pooling.pool(LONG_TEXTS)
     monkeypatch.setattr(word_pooling, "CACHED_PIECES", 50)
     assert np.array_equal(pooling.pool(LONG_TEXTS), before)
-    assert np.array_equal(pooling.pool(LONG_TEXTS[::-1])[::-1], before)
+    # In another order the same texts sit in other rows of BLAS's matrix product, whose edge
+    # rows may sum in another order: equal to float32 rounding, not bit for bit (CI saw it).
+    np.testing.assert_allclose(pooling.pool(LONG_TEXTS[::-1])[::-1], before, rtol=0, atol=1e-6)
 
 
 def test_a_tokenizer_that_cuts_elsewhere_does_not_match(wordllama_model: Any) -> None:

@@ -148,9 +148,13 @@ export function useFileListing(listing: Listing) {
       if (change) again.current = true;
       return;
     }
+    // A page being loaded goes first. The timer's tick skips this turn (its next one comes
+    // soon enough); a change waits for the page and then reads the rows shown. A tick that
+    // waited would start the catalog's dearest read the moment each page lands, and the
+    // reader's next "Load more" would wait behind it, page after page.
+    if (paging.current && !change) return;
     refreshing.current = true;
     again.current = false;
-    // A page being loaded goes first; the refresh reads the rows shown once it has landed.
     while (paging.current) await paging.current;
     const stop = new AbortController();
     stopRefresh.current = stop;
@@ -174,8 +178,9 @@ export function useFileListing(listing: Listing) {
     } finally {
       stopRefresh.current = null;
       refreshing.current = false;
-      // Stopped for a page (an upload's arrival may be in it): asked again after that page.
-      if (stop.signal.aborted) again.current = true;
+      // A change stopped for a page (an upload's arrival may be in it) is asked again after
+      // that page; a tick's refresh is the timer's to run again.
+      if (stop.signal.aborted && change) again.current = true;
       if (again.current) void refreshRef.current();
     }
   }, []);
