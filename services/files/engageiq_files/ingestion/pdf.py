@@ -45,10 +45,13 @@ class _ScannedPages:
     """OCR of the pages of one PDF that have (almost) no text layer: each is rendered with
     PDFium, opened on first use (most PDFs never need it), and read by Tesseract."""
 
-    def __init__(self, path: str, limits: ParseLimits) -> None:
+    def __init__(
+        self, path: str, limits: ParseLimits, document: pypdfium2.PdfDocument | None = None
+    ) -> None:
         self._path = path
         self._limits = limits
-        self._document: pypdfium2.PdfDocument | None = None
+        # A PDF read with PDFium from the start hands its open document over: opened once.
+        self._document: pypdfium2.PdfDocument | None = document
         self._broken = False
         self.tried = 0
         self.ocr = OcrPages()
@@ -355,7 +358,7 @@ def _parse_with_pdfium(
         document = pypdfium2.PdfDocument(path)
     except pypdfium2.PdfiumError:
         raise failure from None
-    scans = _ScannedPages(path, limits)
+    scans = _ScannedPages(path, limits, document)  # closes it
     empty: list[int] = []
     try:
         count = len(document)
@@ -376,7 +379,6 @@ def _parse_with_pdfium(
                 empty.append(number)
             yield Section(f"page {number}", text)
     finally:
-        document.close()
         scans.close()
     if count == 0:
         raise failure
