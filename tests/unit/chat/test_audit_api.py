@@ -21,7 +21,6 @@ from tests.support.chat import ChatHarness, dynamodb
 AUDIT = "/api/tenant/audit"
 ANA = AuditActor.user("u-ana", "ana@acme.example")
 BEN = AuditActor.user("u-ben", "ben@acme.example")
-TODAY = datetime.now(UTC).date()
 
 
 @pytest.fixture
@@ -98,7 +97,10 @@ def test_filters_by_actor_action_and_dates(
     assert seqs(client.get(AUDIT, params={"actor": "u-ben"}, headers=admin)) == [5, 3, 1]
     uploads = client.get(AUDIT, params={"action": "file.uploaded"}, headers=admin)
     assert seqs(uploads) == [3, 1]
-    today = TODAY.isoformat()
+    # The day the fixture wrote the entries, not the day the module was imported: a run that
+    # crosses midnight UTC (CI did) would ask for the day before theirs.
+    day = datetime.now(UTC).date()
+    today = day.isoformat()
     assert seqs(client.get(AUDIT, params={"since": today, "until": today}, headers=admin)) == [
         5,
         4,
@@ -106,9 +108,9 @@ def test_filters_by_actor_action_and_dates(
         2,
         1,
     ]
-    tomorrow = (TODAY + timedelta(days=1)).isoformat()
+    tomorrow = (day + timedelta(days=1)).isoformat()
     assert seqs(client.get(AUDIT, params={"since": tomorrow}, headers=admin)) == []
-    yesterday = (TODAY - timedelta(days=1)).isoformat()
+    yesterday = (day - timedelta(days=1)).isoformat()
     assert seqs(client.get(AUDIT, params={"until": yesterday}, headers=admin)) == []
 
 
