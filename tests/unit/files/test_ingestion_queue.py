@@ -221,3 +221,29 @@ def test_a_job_interrupted_by_shutdown_is_handed_back_at_once(
     assert [(r.job, r.receive_count) for r in again] == [
         (IngestionJob("acme", "0123456789abcdef"), 2)
     ]
+
+
+class _CountsAtTheBoundary:
+    """An SQS client whose first count of a queue straddles the moment a retried job's
+    backoff ends (hidden when `ApproximateNumberOfMessages` was counted, visible by the
+    time `...NotVisible` was: in neither), as moto counts against the clock."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    def get_queue_attributes(self, **_: Any) -> dict[str, Any]:
+        self.reads += 1
+        waiting = "0" if self.reads == 1 else "1"
+        return {
+            "Attributes": {
+                "ApproximateNumberOfMessages": waiting,
+                "ApproximateNumberOfMessagesNotVisible": "0",
+                "ApproximateNumberOfMessagesDelayed": "0",
+            }
+        }
+
+
+def test_a_job_coming_out_of_its_backoff_while_counted_still_keeps_the_queue_busy() -> None:
+    sqs = _CountsAtTheBoundary()
+    assert not IngestionQueue(sqs, "https://queue").idle()
+    assert sqs.reads == 2

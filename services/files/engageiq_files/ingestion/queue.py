@@ -106,7 +106,17 @@ class IngestionQueue:
 
     def idle(self) -> bool:
         """True when no job is waiting, delayed or being worked on (tests and benchmarks wait
-        for it; SQS's counts are approximate in the cloud)."""
+        for it; SQS's counts are approximate in the cloud).
+
+        Two reads, both empty: a job whose hidden time (a retry's backoff) runs out while one
+        read counts can be missed by it. Moto counts `ApproximateNumberOfMessages` before
+        `...NotVisible`, each against the clock, so a job still hidden at the first count and
+        visible by the second is in neither; found when a test's wait returned while a
+        retried job was in flight. It cannot be missed by the next read too: once visible it
+        stays counted until received, and a receive moves it between counts at once."""
+        return self._read_idle() and self._read_idle()
+
+    def _read_idle(self) -> bool:
         attributes = self._sqs.get_queue_attributes(
             QueueUrl=self._url,
             AttributeNames=[
