@@ -84,12 +84,21 @@ class LocalAwsServer:
     """moto's WSGI app served by werkzeug on 127.0.0.1 only (what moto's ThreadedMotoServer
     does), behind the request gate that lets `Snapshotter` save a consistent state."""
 
-    def __init__(self, port: int, host: str = "127.0.0.1", *, fast_transactions: bool = True):
-        """`fast_transactions=False` keeps moto's own TransactWriteItems (for the benchmark's
-        comparison only; see engageiq.local.moto_patches)."""
+    def __init__(
+        self,
+        port: int,
+        host: str = "127.0.0.1",
+        *,
+        fast_transactions: bool = True,
+        spare_work: bool = True,
+    ):
+        """`fast_transactions=False` keeps moto's own TransactWriteItems, `spare_work=False`
+        moto's repeated work (each for a benchmark's comparison only, in a process of its
+        own: the patches are moto-wide; see engageiq.local.moto_patches)."""
         self.host = host
         self.port = port
         self.fast_transactions = fast_transactions
+        self.spare_work = spare_work
         self.gate = RequestGate()
         self.changes = ChangeCounter()
         self._server: BaseWSGIServer | None = None
@@ -119,9 +128,12 @@ class LocalAwsServer:
         from engageiq.local.moto_patches import (
             isolate_dynamodb_requests,
             patch_transact_write_items,
+            spare_repeated_work,
         )
 
         isolate_dynamodb_requests()
+        if self.spare_work:
+            spare_repeated_work()
         if self.fast_transactions:
             patch_transact_write_items()
         app = GatedApp(DomainDispatcherApplication(create_backend_app), self.gate, self.changes)

@@ -293,3 +293,74 @@ def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> No
     if any(code is not None for code, _, _ in errors):
         journal.restore()
         raise TransactionCanceledException(errors)
+
+
+_SPARED_FLAG: Final = "_engageiq_spared"
+
+
+def spare_repeated_work() -> bool:
+    """Stop moto redoing, on every request or every new resource, work whose result never
+    changes; idempotent. Returns False (and changes nothing) on a moto release it was not
+    written for. Found by profiling the tests' per-test provisioning (0.3-0.6 s a test, most
+    of it here; `bench/local_aws.py` measures it):
+
+    - Each request's routing listed moto's package folder (`list_of_moto_modules`: a listdir
+      and ~60 `isdir` calls, twice a request). The folder does not change while it runs: it
+      is listed once.
+    - Each Cognito user pool imported moto's one fixed signing key from its JWK file (RSA
+      prime recovery, ~0.15 s of CPU). The key is the same for every pool (moto signs every
+      pool's tokens with it and publishes it as every pool's JWKS); it is imported once.
+    - The first encrypted DynamoDB table after a reset made an AWS-managed KMS key, which
+      generated a 2,048-bit RSA key pair (~0.05 s) that a symmetric key never uses (its
+      `key_material` is what encrypts). Symmetric keys share one such unused pair; keys of an
+      asymmetric spec still get their own."""
+    import moto
+    from moto import backends
+    from moto.cognitoidp import models as cognito_models
+    from moto.kms import models as kms_models
+
+    if getattr(backends.list_of_moto_modules, _SPARED_FLAG, False):
+        return True
+    if not moto.__version__.startswith(PATCHED_MOTO_SERIES):
+        return False
+
+    modules = tuple(backends.list_of_moto_modules())
+
+    def list_of_moto_modules() -> tuple[str, ...]:
+        return modules
+
+    setattr(list_of_moto_modules, _SPARED_FLAG, True)
+    backends.list_of_moto_modules = list_of_moto_modules
+    cognito_models.jwk = _OnceImportedKeys(cognito_models.jwk)  # type: ignore[attr-defined,assignment]
+
+    generate = kms_models.generate_private_key  # type: ignore[attr-defined]
+    unused: list[Any] = []
+
+    def generate_private_key(key_spec: str) -> Any:
+        if key_spec != "SYMMETRIC_DEFAULT":
+            return generate(key_spec)
+        if not unused:
+            unused.append(generate(key_spec))
+        return unused[0]
+
+    kms_models.generate_private_key = generate_private_key  # type: ignore[attr-defined]
+    return True
+
+
+class _OnceImportedKeys:
+    """joserfc's `jwk` module as moto's Cognito uses it (`jwk.RSAKey.import_key(data)`), with
+    each distinct key imported once: a key object is immutable, so pools may share it."""
+
+    def __init__(self, jwk: Any) -> None:
+        self._jwk = jwk
+        self.RSAKey = self  # moto reaches the importer as `jwk.RSAKey.import_key`
+        self._imported: dict[str, Any] = {}
+
+    def import_key(self, data: Any) -> Any:
+        key = json.dumps(data, sort_keys=True)
+        if key not in self._imported:
+            self._imported[key] = self._jwk.RSAKey.import_key(data)
+        return self._imported[key]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._jwk, name)

@@ -1,0 +1,95 @@
+"""Benchmark: the local AWS endpoint (moto) with and without its spared repeated work
+(engageiq.local.moto_patches.spare_repeated_work, decision 0134), in the same run: what every
+test that asks for fresh resources pays (moto reset, then every table, bucket, queue and the
+user pool of the spec made again: `engageiq.local.aws.provision`), and one small request
+(DynamoDB GetItem of a missing item), median over the rounds.
+
+    .venv/bin/python bench/local_aws.py [--rounds 20] [--requests 300]
+
+Each side runs in a process of its own (the patches change moto for the whole process), one
+after the other, on the same machine; the figures are wall-clock seconds of that process's
+client, with moto serving in the same process as the tests have it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from engageiq.local.aws import LocalAwsServer, aws_client, provision
+from engageiq.local.platform import free_port
+
+
+def measure(spare: bool, rounds: int, requests: int) -> dict[str, float]:
+    """Median seconds of one reset-and-provision and of one GetItem, in this process."""
+    server = LocalAwsServer(free_port(), spare_work=spare)
+    server.start()
+    try:
+        provisions: list[float] = []
+        resources = None
+        for _ in range(rounds + 1):  # the first warms imports and caches up: not counted
+            started = time.perf_counter()
+            reset = urllib.request.Request(f"{server.endpoint_url}/moto-api/reset", method="POST")
+            urllib.request.urlopen(reset, timeout=5).close()
+            resources = provision(server.endpoint_url)
+            provisions.append(time.perf_counter() - started)
+        assert resources is not None
+        dynamodb = aws_client("dynamodb", server.endpoint_url)
+        table = resources.tables["files"]
+        key = {"pk": {"S": "t#acme"}, "sk": {"S": "missing"}}
+        dynamodb.get_item(TableName=table, Key=key)
+        reads: list[float] = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            dynamodb.get_item(TableName=table, Key=key)
+            reads.append(time.perf_counter() - started)
+        return {
+            "provision_s": statistics.median(provisions[1:]),
+            "get_item_ms": statistics.median(reads) * 1000,
+        }
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--side", choices=["moto", "spared"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.side:
+        print(json.dumps(measure(args.side == "spared", args.rounds, args.requests)))
+        return
+    figures: dict[str, dict[str, float]] = {}
+    for side in ("moto", "spared"):
+        done = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--side",
+                side,
+                f"--rounds={args.rounds}",
+                f"--requests={args.requests}",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        figures[side] = json.loads(done.stdout.strip().splitlines()[-1])
+    moto, spared = figures["moto"], figures["spared"]
+    print(f"{'':28s}{'moto':>10s}{'spared':>10s}{'ratio':>8s}")
+    for name, unit in (("provision_s", "s"), ("get_item_ms", "ms")):
+        label = f"{'reset + provision' if name == 'provision_s' else 'GetItem'} ({unit})"
+        ratio = spared[name] / moto[name]
+        print(f"{label:28s}{moto[name]:10.3f}{spared[name]:10.3f}{ratio:8.2f}")
+
+
+if __name__ == "__main__":
+    main()
