@@ -17,7 +17,11 @@ And every DynamoDB request runs alone (`isolate_dynamodb_requests`): DynamoDB is
 request (serializable between a transaction and any single-item read or write), while moto's
 threaded server ran them side by side. A transaction that lost its condition check rolled
 back items that a rival had just written, which left the audit chain with an entry past its
-head: every later append failed, and uploads answered 503 (decision 0127)."""
+head: every later append failed, and uploads answered 503 (decision 0127).
+
+And work moto redid on every request or new resource with a result that never changes is done
+once (`spare_repeated_work`, decision 0134): each test's fresh resources cost 0.16 s, not
+0.39 s."""
 
 from __future__ import annotations
 
