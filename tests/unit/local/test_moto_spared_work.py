@@ -104,3 +104,122 @@ def test_a_symmetric_key_generates_no_key_pair_and_an_asymmetric_one_its_own(
     assert kms.verify(KeyId=signing[0], Signature=signature, **one)["SignatureValid"]
     other = kms.get_public_key(KeyId=signing[1])["PublicKey"]
     assert other != kms.get_public_key(KeyId=signing[0])["PublicKey"]
+
+
+STORED = {
+    "pk": {"S": "t#acme"},
+    "sk": {"S": "FILE#1"},
+    "name": {"S": "Preisliste 2026 \u2013 Straße.xlsx"},
+    "size": {"N": "1.50"},
+    "big": {"N": "123456789012345678901234567890"},
+    "tags": {"SS": ["pricing", "emea"]},
+    "sizes": {"NS": ["1", "2.5"]},
+    "bytes": {"B": b"\x00\xffbytes"},
+    "flags": {"BOOL": True},
+    "none": {"NULL": True},
+    "meta": {"M": {"owner": {"S": "rep"}, "pages": {"L": [{"N": "1"}, {"S": "two"}]}}},
+    "parts": {"L": [{"M": {"n": {"N": "1"}}}, {"S": "x"}]},
+}
+
+
+@pytest.mark.parametrize(
+    "projection",
+    [
+        "pk, sk, #n, #s, big, tags, sizes, #b, flags, #none, meta, parts",
+        "#n, absent, #s",
+        "meta.owner, parts[1], #n",  # nested paths: moto's own code
+        "sk",
+    ],
+)
+def test_a_projected_item_reads_as_moto_projects_it(
+    local_resources: LocalResources, projection: str
+) -> None:
+    """Each projection read with the spared code and with moto's own, on the same item."""
+    from moto.dynamodb.models.dynamo_type import Item
+
+    assert spare_repeated_work()
+    dynamodb = aws_client("dynamodb", local_resources.endpoint_url)
+    table = local_resources.tables["usage"]
+    dynamodb.put_item(TableName=table, Item=STORED)
+    asked = {
+        "TableName": table,
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": "t#acme"}},
+        "ProjectionExpression": projection,
+    }
+    names = {
+        "#n": "name",
+        "#s": "size",
+        "#none": "none",
+        "#b": "bytes",
+    }  # reserved words in DynamoDB
+    if used := {k: v for k, v in names.items() if k in projection.split(", ")}:
+        asked["ExpressionAttributeNames"] = used
+    spared = dynamodb.query(**asked)["Items"]
+    patched = Item.project
+    Item.project = patched.__wrapped__  # type: ignore[attr-defined,method-assign]
+    try:
+        own = dynamodb.query(**asked)["Items"]
+    finally:
+        Item.project = patched  # type: ignore[method-assign]
+    assert spared == own
+    assert spared
+    assert spared[0]
+    stored = dynamodb.get_item(TableName=table, Key={"pk": STORED["pk"], "sk": STORED["sk"]})
+    assert stored["Item"] == STORED  # the stored item is untouched
+
+
+EDGES = {
+    "pk": {"S": "t#acme"},
+    "sk": {"S": "FILE#2"},
+    "empty": {"S": ""},
+    "nothing": {"L": []},
+    "bare": {"M": {}},
+    "binaries": {"BS": [b"\x00", b"\xff\xfe"]},
+    "deep": {"M": {"l": {"L": [{"M": {"b": {"B": b"\x01"}}}, {"NULL": True}, {"BOOL": False}]}}},
+}
+
+
+def test_items_are_written_as_moto_writes_them_on_every_read(
+    local_resources: LocalResources,
+) -> None:
+    """GetItem, Query, Scan and BatchGetItem answers, written with the spared code and with
+    moto's own, compared as the bytes botocore received."""
+    from moto.core.serialize import BaseJSONSerializer
+
+    assert spare_repeated_work()
+    dynamodb = aws_client("dynamodb", local_resources.endpoint_url)
+    table = local_resources.tables["usage"]
+    for item in (STORED, EDGES):
+        dynamodb.put_item(TableName=table, Item=item)
+    keys = [{"pk": i["pk"], "sk": i["sk"]} for i in (STORED, EDGES)]
+    raw: list[bytes] = []
+    dynamodb.meta.events.register(
+        "after-call.dynamodb.*", lambda http_response, **_: raw.append(http_response.content)
+    )
+
+    def answers() -> list[Any]:
+        raw.clear()
+        got = [
+            dynamodb.get_item(TableName=table, Key=keys[0])["Item"],
+            dynamodb.get_item(TableName=table, Key=keys[1])["Item"],
+            dynamodb.query(
+                TableName=table,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": "t#acme"}},
+            )["Items"],
+            dynamodb.scan(TableName=table)["Items"],
+            dynamodb.batch_get_item(RequestItems={table: {"Keys": keys}})["Responses"],
+        ]
+        return [got, list(raw)]
+
+    spared = answers()
+    patched = BaseJSONSerializer._serialize_type_map
+    BaseJSONSerializer._serialize_type_map = patched.__wrapped__  # type: ignore[attr-defined,method-assign]
+    try:
+        own = answers()
+    finally:
+        BaseJSONSerializer._serialize_type_map = patched  # type: ignore[method-assign]
+    assert spared[0][0] == STORED
+    assert spared[0][1] == EDGES
+    assert spared == own
