@@ -235,3 +235,15 @@ def test_items_are_written_as_moto_writes_them_on_every_read(
     assert spared[0][0] == STORED
     assert spared[0][1] == EDGES
     assert spared == own
+
+
+def test_each_handler_s_actions_are_those_moto_lists() -> None:
+    from moto.core import responses
+    from moto.dynamodb.responses import DynamoHandler
+    from moto.s3.responses import S3Response
+
+    assert spare_repeated_work()
+    listed: Any = responses.method_names_from_class  # type: ignore[attr-defined]
+    for handler in (DynamoHandler, S3Response):
+        assert listed(handler) == listed.__wrapped__(handler)
+        assert "query" in listed(DynamoHandler)
