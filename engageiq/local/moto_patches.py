@@ -20,8 +20,8 @@ back items that a rival had just written, which left the audit chain with an ent
 head: every later append failed, and uploads answered 503 (decision 0127).
 
 And work moto redid on every request or new resource with a result that never changes is done
-once (`spare_repeated_work`, decision 0134): each test's fresh resources cost 0.16 s, not
-0.39 s."""
+once (`spare_repeated_work`, decision 0134): each test's fresh resources cost 0.12 s, not
+0.38 s, and a 1,000-file catalog read 0.5 s, not 2.8 s."""
 
 from __future__ import annotations
 
@@ -321,7 +321,12 @@ def spare_repeated_work() -> bool:
       asymmetric spec still get their own.
     - Each projected item was rebuilt through plain Python values
       (`_project_top_level_names_directly`), and each item of an answer written member by
-      member of botocore's model (`_serialize_items_directly`)."""
+      member of botocore's model (`_serialize_items_directly`): a projected Query of a
+      1,000-file catalog took 2.8 s.
+    - Each request listed its handler class's methods again (`_list_handler_methods_once`).
+
+    Shared state here is only ever filled with the same value, so two threads racing to fill
+    it first cost one repeat of the work, never a wrong answer."""
     import moto
     from moto import backends
     from moto.cognitoidp import models as cognito_models
