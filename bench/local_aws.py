@@ -19,7 +19,6 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -87,8 +86,7 @@ def measure(spare: bool, rounds: int, requests: int) -> dict[str, float]:
         resources = None
         for _ in range(rounds + 1):  # the first warms imports and caches up: not counted
             started = time.perf_counter()
-            reset = urllib.request.Request(f"{server.endpoint_url}/moto-api/reset", method="POST")
-            urllib.request.urlopen(reset, timeout=5).close()
+            server.reset()
             resources = provision(server.endpoint_url)
             provisions.append(time.perf_counter() - started)
         assert resources is not None

@@ -3,7 +3,6 @@ for each test that asks for it."""
 
 from __future__ import annotations
 
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,8 +23,7 @@ def moto_server() -> Iterator[LocalAwsServer]:
 
 def reset_moto(server: LocalAwsServer) -> None:
     """Every backend of `server` emptied (moto's own reset)."""
-    reset = urllib.request.Request(f"{server.endpoint_url}/moto-api/reset", method="POST")
-    urllib.request.urlopen(reset, timeout=5).close()
+    server.reset()
 
 
 @pytest.fixture

@@ -108,6 +108,12 @@ class LocalAwsServer:
     def endpoint_url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    def reset(self) -> None:
+        """Every backend emptied (moto's own reset): tables, buckets, queues and user pools
+        are gone until `provision` makes them again (tests and benchmarks)."""
+        request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")  # noqa: S310 (loopback moto)
+        urllib.request.urlopen(request, timeout=5).close()  # noqa: S310 (loopback moto)
+
     def start(self, timeout: float = 10.0) -> None:
         # moto's werkzeug server logs every request to stderr; the services log their own.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)

@@ -9,7 +9,6 @@ behind it."""
 
 from __future__ import annotations
 
-import urllib.request
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -99,8 +98,7 @@ class ContractPlatform:
 
 
 def _reset(moto: LocalAwsServer) -> LocalResources:
-    request = urllib.request.Request(f"{moto.endpoint_url}/moto-api/reset", method="POST")
-    urllib.request.urlopen(request, timeout=5).close()
+    moto.reset()
     return provision(moto.endpoint_url)
 
 

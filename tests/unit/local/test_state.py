@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -26,8 +25,7 @@ from engageiq.local.state import (
 
 
 def reset(server: LocalAwsServer) -> None:
-    request = urllib.request.Request(f"{server.endpoint_url}/moto-api/reset", method="POST")
-    urllib.request.urlopen(request, timeout=5).close()
+    server.reset()
 
 
 def test_a_snapshot_brings_back_tables_objects_and_users(

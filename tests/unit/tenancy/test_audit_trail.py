@@ -5,7 +5,6 @@ prefix), gapless appends when writers race, paging and export with filters."""
 from __future__ import annotations
 
 import itertools
-import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
@@ -51,8 +50,7 @@ class Clock:
 
 @pytest.fixture(scope="module")
 def table(moto_server: LocalAwsServer) -> str:
-    reset = urllib.request.Request(f"{moto_server.endpoint_url}/moto-api/reset", method="POST")
-    urllib.request.urlopen(reset, timeout=5).close()
+    moto_server.reset()
     return provision(moto_server.endpoint_url).tables[AUDIT.logical_name]
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,8 +102,7 @@ class Platform:
 def platform(
     moto_server: LocalAwsServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Platform]:
-    reset = urllib.request.Request(f"{moto_server.endpoint_url}/moto-api/reset", method="POST")
-    urllib.request.urlopen(reset, timeout=5).close()
+    moto_server.reset()
     resources = provision_local(moto_server.endpoint_url)
     saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
     os.environ["AWS_ACCESS_KEY_ID"] = LOCAL_CREDENTIALS["aws_access_key_id"]
