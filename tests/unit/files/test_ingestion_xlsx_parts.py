@@ -331,3 +331,69 @@ def test_a_shared_formula_without_values_gives_each_cell_its_own_formula(
     parsed = parse(tmp_path, content, "xlsx")
     assert "Plan: Basalt; Seats: 40; Yearly: =B3*12" in text_of(parsed)
     assert "2 formulas" in parsed.warnings[0].message
+
+
+def test_an_empty_text_result_is_a_value_not_a_formula_without_one(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Plan", "Owner", "Label"])
+    sheet.append(["Granite", None, '=IF(B2="","",B2)'])
+    sheet.append(["Basalt", "Dana", '=IF(B3="","",B3)'])
+    # As Excel and LibreOffice save text results: `t="str"`, the empty one an empty <v/>.
+    content = edited(
+        saved(workbook),
+        {
+            SHEET: lambda xml: re.sub(
+                r'<c r="C(\d)"><f>(.*?)</f><v(?:\s*/>|></v>)',
+                lambda m: (
+                    f'<c r="C{m.group(1)}" t="str"><f>{m.group(2)}</f>'
+                    f"<v>{'' if m.group(1) == '2' else 'Dana'}</v>"
+                ),
+                xml,
+            )
+        },
+        {},
+    )
+    assert b'<c r="C2" t="str"><f>IF(B2="","",B2)</f><v></v>' in (
+        zipfile.ZipFile(io.BytesIO(content)).read(SHEET)
+    )
+    parsed = parse(tmp_path, content, "xlsx")
+    assert text_of(parsed).splitlines() == [
+        "Plan: Granite",
+        "Plan: Basalt; Owner: Dana; Label: Dana",
+    ]
+    assert parsed.warnings == []
+
+
+def test_rows_and_cells_without_references_place_formulas_without_values(
+    tmp_path: Path,
+) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Totals"
+    sheet.append(["Plan", "Seats", "Yearly"])
+    sheet.append(["Granite", 83, "=B2*12"])
+    sheet.append([])
+    sheet.append(["Basalt", 40, "=B4*12"])
+    # `r` is optional on rows and cells (ECMA-376 Part 1 §18.3.1.4); streaming writers omit
+    # it, and the empty row 3 is then a `<row/>` of its own.
+    content = edited(
+        saved(workbook),
+        {
+            SHEET: lambda xml: re.sub(r' r="[A-Z]*\d+"', "", xml).replace(
+                '</row><row><c t="inlineStr"><is><t>Basalt',
+                '</row><row/><row><c t="inlineStr"><is><t>Basalt',
+            )
+        },
+        {},
+    )
+    assert b"<row/>" in zipfile.ZipFile(io.BytesIO(content)).read(SHEET)
+    parsed = parse(tmp_path, content, "xlsx")
+    assert text_of(parsed).splitlines() == [
+        "Plan: Granite; Seats: 83; Yearly: =B2*12",
+        "Plan: Basalt; Seats: 40; Yearly: =B4*12",
+    ]
+    [warning] = parsed.warnings
+    assert "Totals!C2, Totals!C4" in warning.message

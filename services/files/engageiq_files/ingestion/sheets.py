@@ -23,11 +23,14 @@ title rows above it are read once), located like a spreadsheet reference
 - formulas give their cached values (`data_only`); one Excel never calculated has none (or,
   in a workbook marked for recalculation on opening whose formulas all cache `0`, the
   writer's placeholder), so its formula text is indexed instead and the file carries
-  `formula_without_value`.
+  `formula_without_value`. An empty text result (`t="str"` and an empty `<v/>`, as Excel
+  and LibreOffice save `=IF(A2="","",A2)`) is a value, shown empty; and a formula is found
+  in its row and column when the writer left out the rows' and cells' optional `r`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 import tempfile
@@ -67,6 +70,8 @@ MAX_TITLE_ROWS: Final = 5
 MAX_FORMULAS_KEPT: Final = 100_000
 """Formulas without a value remembered per sheet (their text is indexed); beyond, counted."""
 FORMULAS_NAMED: Final = 5
+MAX_COLUMNS: Final = 16_384
+"""Excel's last column (XFD), ECMA-376 Part 1 §18.3.1.4."""
 HIDDEN_STATES: Final = frozenset({"hidden", "veryHidden"})
 _PLAIN_SHEET_NAME: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 _MAIN: Final = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -284,13 +289,15 @@ def sheet_layout(
     placeholders (XlsxWriter's default) and count as no value."""
     layout = SheetLayout(never_calculated=never_calculated)
     shared: dict[str, Translator] = {}
+    position = CellPosition()
     with archive.open(part) as source:
         events = _streamed(source)
         for _, element in events:
             name = local(element)
             if name == "c":
-                _note_formula(element, layout, shared)
+                _note_formula(element, position.of(element), layout, shared)
             elif name == "row":
+                position.enter(element)  # a row without cells still counts
                 _dropped(element)
             elif name in _HEADER_FOOTER_KINDS:
                 _add_header_footer(layout.headers_footers, name, element.text or "")
@@ -306,11 +313,59 @@ def sheet_layout(
     return layout
 
 
-def _note_formula(cell: etree._Element, layout: SheetLayout, shared: dict[str, Translator]) -> None:
+@dataclass
+class CellPosition:
+    """Where the cells of a sheet's XML are, counted as openpyxl counts them: a row without
+    `r` follows the row before, a cell without `r` the cell before in its row (ECMA-376 Part 1
+    §18.3.1.4 makes both optional; some streaming writers leave them out), so a formula
+    without a value is found in the row openpyxl gives."""
+
+    row: int = 0
+    column: int = 0
+    current: etree._Element | None = None
+    """The row element being read: cells end before their row, so a cell's row is entered
+    through its parent."""
+
+    def enter(self, row: etree._Element) -> None:
+        if row is self.current:
+            return
+        self.current = row
+        self.row = _position_number(attribute(row, "r")) or self.row + 1
+        self.column = 0
+
+    def of(self, cell: etree._Element) -> str:
+        """The cell's reference ("B7"): its own `r`, else counted; "" beyond the sheet's
+        last column (a hostile row of 20,000 cells)."""
+        parent = cell.getparent()
+        if parent is not None:
+            self.enter(parent)
+        own = attribute(cell, "r")
+        if own:
+            with contextlib.suppress(ValueError):
+                self.column = coordinate_to_tuple(own)[1]
+                return own
+        self.column += 1
+        if self.column > MAX_COLUMNS or self.row < 1:
+            return ""
+        return f"{get_column_letter(self.column)}{self.row}"
+
+
+def _position_number(text: str | None) -> int:
+    """A row's `r` ("7", or "7.0" from some writers, as openpyxl reads it); 0 if none."""
+    try:
+        number = float(text or 0)
+    except ValueError:
+        return 0
+    return int(number) if number.is_integer() and number > 0 else 0
+
+
+def _note_formula(
+    cell: etree._Element, coordinate: str, layout: SheetLayout, shared: dict[str, Translator]
+) -> None:
+    """Notes the formula of `cell` (at `coordinate`, "" if unknown) when it has no value."""
     formula = next((child for child in cell if local(child) == "f"), None)
     if formula is None:
         return
-    coordinate = attribute(cell, "r") or ""
     text = "=" + (formula.text or "")
     index = attribute(formula, "si")
     if attribute(formula, "t") == "shared" and index is not None and coordinate:
@@ -321,6 +376,10 @@ def _note_formula(cell: etree._Element, layout: SheetLayout, shared: dict[str, T
             text = shared[index].translate_formula(coordinate)
     value = next((child for child in cell if local(child) in ("v", "is")), None)
     cached = "".join(value.itertext()) if value is not None else ""
+    if not cached and value is not None and attribute(cell, "t") == "str":
+        # An empty text result (`=IF(A2="","",A2)`), as Excel and LibreOffice save it:
+        # `t="str"` and an empty `<v/>`. A formula never calculated has no typed value.
+        return
     if not cached:
         _without_value(layout, coordinate, text)
     elif layout.never_calculated and cached == "0" and attribute(cell, "t") in {None, "n"}:
