@@ -106,6 +106,51 @@ def test_layout_shapes_hidden_on_every_slide_are_not_read(tmp_path: Path) -> Non
     assert [s.location for s in parsed.sections] == ["slide 1"]
 
 
+def _slide_number_field(content: bytes, marker: str, stored: str) -> bytes:
+    """The deck with `marker`, ending a run, replaced by a slide number field after it storing
+    `stored`, as PowerPoint (`\u2039#\u203a`) and LibreOffice (`<number>`) write one."""
+    field = (
+        '<a:fld id="{B6F15528-21DE-4FAA-801E-634DDDAF4B2B}" type="slidenum"><a:rPr lang="en-US"/>'
+        f"<a:t>{stored}</a:t></a:fld>"
+    )
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.endswith(".xml"):
+                edited = data.decode().replace(f"{marker}</a:t></a:r>", f"</a:t></a:r>{field}")
+                data = edited.encode()
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+def test_slide_number_fields_of_layouts_and_masters_read_without_their_stand_in(
+    tmp_path: Path,
+) -> None:
+    content = layout_and_master_deck(
+        master_text="Ocelot Holdings, page MASTER_NUMBER",
+        layout_text="Seite LAYOUT_NUMBER",
+        slide_texts=["Agenda"],
+    )
+    content = _slide_number_field(content, "MASTER_NUMBER", "\u2039#\u203a")
+    content = _slide_number_field(content, "LAYOUT_NUMBER", "&lt;number&gt;")
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        master = archive.read("ppt/slideMasters/slideMaster1.xml").decode()
+    assert '<a:t>Ocelot Holdings, page </a:t></a:r><a:fld id="' in master
+    parsed = parse(tmp_path, content, "pptx")
+    assert parsed.sections[-1].location == MASTER_LOCATION
+    # Each slide shows its own number there; the stored stand-ins are seen on no slide.
+    lines = [line.strip() for line in parsed.sections[-1].text.splitlines()]
+    assert lines == ["Seite", "Ocelot Holdings, page"]
+
+
+def test_a_slides_own_slide_number_field_keeps_its_number(tmp_path: Path) -> None:
+    content = layout_and_master_deck(master_text="", layout_text="", slide_texts=["Slide NUMBER"])
+    parsed = parse(tmp_path, _slide_number_field(content, "NUMBER", "1"), "pptx")
+    assert parsed.sections[0].text == "Slide 1"
+
+
 def test_placeholder_prompt_text_of_layouts_and_masters_is_never_indexed(tmp_path: Path) -> None:
     content = layout_and_master_deck(
         master_text="Confidential", layout_text="Footer", slide_texts=["Agenda"]

@@ -151,8 +151,12 @@ def main_part(archive: zipfile.ZipFile, kind: str) -> str:
     raise ParseFailure(_NOT_A[kind], f"The archive is not a {_NAMES[kind]}.")
 
 
-def paragraphs(element: etree._Element) -> list[str]:
-    """The text of each DrawingML paragraph (`a:p`) under `element`, line breaks kept."""
+def paragraphs(
+    element: etree._Element, *, without_fields: frozenset[str] = frozenset()
+) -> list[str]:
+    """The text of each DrawingML paragraph (`a:p`) under `element`, line breaks kept.
+    `without_fields`: field types (`a:fld type`, lower case, such as "slidenum") whose stored
+    text is not what is shown, left out."""
     found = []
     for paragraph in element.iter():
         if local(paragraph) != "p":
@@ -161,6 +165,8 @@ def paragraphs(element: etree._Element) -> list[str]:
         for node in paragraph.iter():
             name = local(node)
             if name == "t":
+                if without_fields and _field_type(node) in without_fields:
+                    continue
                 pieces.append(node.text or "")
             elif name == "br":
                 pieces.append("\n")
@@ -168,6 +174,14 @@ def paragraphs(element: etree._Element) -> list[str]:
         if text.strip():
             found.append(text)
     return found
+
+
+def _field_type(text: etree._Element) -> str:
+    """The type of the field (`a:fld`) whose text `text` is, lower case; "" for a run's."""
+    parent = text.getparent()
+    if parent is None or local(parent) != "fld":
+        return ""
+    return (attribute(parent, "type") or "").lower()
 
 
 def relationship_id(element: etree._Element, name: str) -> str:

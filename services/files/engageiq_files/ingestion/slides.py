@@ -15,7 +15,8 @@ sees is found (decision 0102):
   all of which make one section per slide, located "slide N";
 - shapes of the slide layouts and masters that the slides show, except placeholders (their
   text is the prompt, "Click to edit Master title style", or is repeated on the slide
-  itself): once per file, as one section located "slide master".
+  itself) and slide number fields (they store a stand-in, `#` in angle quotes): once per
+  file, as one section located "slide master".
 """
 
 from __future__ import annotations
@@ -50,6 +51,11 @@ _SHAPES: Final = frozenset({"sp", "grpSp", "graphicFrame", "cxnSp", "pic", "cont
 _LAYOUT_POINTS: Final = frozenset({"pres", "parTrans", "sibTrans"})
 MASTER_LOCATION: Final = "slide master"
 _PART_NUMBER: Final = re.compile(r"(\d+)\.xml$")
+_INHERITED_FIELDS: Final = frozenset({"slidenum"})
+"""Fields (DrawingML `a:fld`) of a layout's or master's shapes whose stored text is not
+shown: a slide number field shows each slide's own number and stores a stand-in, `#` in
+single angle quotes (PowerPoint) or `<number>` (LibreOffice), so "Page <field>" on the
+master reads "Page". A date field stores the date it last showed, which is kept."""
 _NOTES_PAGE_FURNITURE: Final = frozenset({"sldImg", "sldNum", "hdr", "ftr", "dt"})
 """Placeholders of a notes page that are not the notes (the slide image, number, header,
 footer and date)."""
@@ -115,6 +121,8 @@ class _ShapeTree:
     def __init__(self, archive: zipfile.ZipFile, part: str, *, placeholders: bool) -> None:
         self.archive = archive
         self.placeholders = placeholders
+        self.without_fields = frozenset() if placeholders else _INHERITED_FIELDS
+        """A slide's own shapes store its field texts; a layout's or master's do not."""
         self.rels = relationships_by_id(archive, part)
         self.texts: list[str] = []
         self.read: set[str] = set()
@@ -133,12 +141,16 @@ class _ShapeTree:
         if name in _SHAPES and not self.placeholders and _is_placeholder(element):
             return
         if name == "txBody":
-            self.texts.append("\n".join(paragraphs(element)))
+            self.texts.append("\n".join(paragraphs(element, without_fields=self.without_fields)))
             return
         if name == "tbl":
             for row in element:
                 if local(row) == "tr":
-                    cells = [" ".join(paragraphs(c)) for c in row if local(c) == "tc"]
+                    cells = [
+                        " ".join(paragraphs(c, without_fields=self.without_fields))
+                        for c in row
+                        if local(c) == "tc"
+                    ]
                     self.texts.append(" | ".join(cells))
             return
         if name == "chart":
