@@ -350,3 +350,34 @@ def test_a_number_under_a_time_format_openpyxl_misses_is_a_serial(
     value: float, code: str, shown: str
 ) -> None:
     assert format_value(value, code) == shown
+
+
+@pytest.mark.parametrize(
+    ("when", "code", "shown"),
+    [
+        # Japanese eras (和暦), as SpreadJS and Aspose.Cells document Excel's display.
+        (datetime(2026, 7, 2), '[$-411]ggge"年"m"月"d"日"', "令和8年7月2日"),
+        (datetime(2019, 5, 1), '[$-411]ggge"年"m"月"d"日"', "令和1年5月1日"),
+        (datetime(2019, 4, 30), '[$-411]ggge"年"m"月"d"日"', "平成31年4月30日"),
+        (datetime(1989, 1, 7), "[$-411]ge.m.d", "S64.1.7"),
+        (datetime(2026, 7, 2), "[$-ja-JP]gg ee/mm/dd", "令 08/07/02"),
+        (datetime(2019, 5, 1), '[$-ja-JP-x-gannen]ggg e"年"m"月"d"日"', "令和 元年5月1日"),
+        (datetime(2026, 7, 2), '[$-411]ggg yy"年"m"月"', "令和 08年7月"),  # y after g: era
+        (datetime(2026, 7, 2), "[$-411]yyyy/m/d", "2026/7/2"),  # y alone: Gregorian
+        (datetime(2026, 7, 2), 'ggge"年"m"月"', "令和8年7月"),  # an era name: Japanese
+        # Buddhist years (Thai), Gregorian + 543.
+        (datetime(2026, 7, 2), "[$-41E]d/m/bbbb", "2/7/2569"),
+        (datetime(2026, 7, 2), "[$-41E]dd/mm/bb", "02/07/69"),
+    ],
+)
+def test_era_and_buddhist_years_read_as_shown(when: datetime, code: str, shown: str) -> None:
+    assert format_value(when, code) == shown
+
+
+def test_a_japanese_era_date_reads_as_shown_in_a_workbook(tmp_path: Path) -> None:
+    sheet = (
+        f'<row r="1">{inline("A1", "Contract")}{inline("B1", "Signed")}</row>'
+        f'<row r="2">{inline("A2", "Kestrel")}<c r="B2" s="1"><v>46205</v></c></row>'
+    )
+    content = workbook_package(sheet, number_format=(164, '[$-411]ggge"年"m"月"d"日"'))
+    assert text_of(parse(tmp_path, content, "xlsx")) == "Contract: Kestrel; Signed: 令和8年7月2日"

@@ -8,7 +8,8 @@ currency brackets (`[$€-407]`), colours (ignored), conditional sections (`[>=1
 `[<0]"Loss "0` shows -5 as `Loss 5`, decision 0130), scientific and engineering notation,
 fractions (`# ?/?`, `# ?/8`), and dates and times (`yyyy`, `mmm`, `d`, `hh:mm`, `AM/PM`,
 fractions of a second `ss.000`, elapsed `[h]`, `[mm]`, `[ss]`), with month and day names in
-the format's language (`[$-407]mmm` is `Mär`); numbers round halves away from zero from
+the format's language (`[$-407]mmm` is `Mär`), Japanese eras (`[$-411]ggge"年"` is `令和8年`)
+and Buddhist years (`bbbb`); numbers round halves away from zero from
 their 15 significant digits, and times to the precision shown, as Excel does. Anything not
 understood falls back to the General rendering (`general`): never an error.
 No PyPI library renders Excel number formats in Python (openpyxl only classifies them), so
@@ -172,6 +173,67 @@ def _names(section: str) -> _Names:
         else:
             language = int(tag, 16) & 0x3FF
     return _NAMES.get(language, _ENGLISH)
+
+
+class _Era(NamedTuple):
+    start: date
+    name: str
+    letter: str
+
+
+_JAPANESE_ERAS: Final = (
+    _Era(date(2019, 5, 1), "令和", "R"),
+    _Era(date(1989, 1, 8), "平成", "H"),
+    _Era(date(1926, 12, 25), "昭和", "S"),
+    _Era(date(1912, 7, 30), "大正", "T"),
+    _Era(date(1868, 9, 8), "明治", "M"),
+)
+"""The Japanese eras from the latest, with the days they began (Excel's, as SpreadJS and
+Aspose.Cells document its `[$-411]ggge"年"m"月"d"日"`: 2019-05-01 is 令和1年5月1日)."""
+_JAPANESE: Final = 0x11
+_GANNEN: Final = "x-gannen"
+"""A locale's extension (`[$-ja-JP-x-gannen]`) showing an era's first year as 元, not 1."""
+
+
+@functools.lru_cache(maxsize=_CODES_CACHED)
+def _calendar(section: str) -> str:
+    """ "japanese" when the section shows Japanese eras: its locale is Japanese (`[$-411]`,
+    `[$-ja-JP]`) or it names an era (`g`, which no other calendar has, as a Japanese system
+    writes `ggge"年"` without a locale); "japanese-gannen" when the locale names the
+    first-year extension; "" otherwise, where `e` stays a letter (`d \\de mmmm` in
+    Portuguese shows "14 de março")."""
+    match = _LOCALE.search(section)
+    tag = match.group(1) if match is not None else ""
+    if tag.isalpha() or "-" in tag:
+        japanese = tag.split("-", 1)[0].lower() == "ja"
+    else:
+        japanese = bool(tag) and int(tag, 16) & 0x3FF == _JAPANESE
+    if not japanese and not any(k == "code" and t in "gG" for k, t in _tokens(section)):
+        return ""
+    return "japanese-gannen" if _GANNEN in tag.lower() else "japanese"
+
+
+def _era_part(code: str, moment: datetime, calendar: str, after_era: bool) -> str | None:
+    """The text of an era or Buddhist-year code, None for any other code. In a Japanese
+    `calendar`, `g`, `gg`, `ggg`: the era's letter, first character and name (`R`, `令`,
+    `令和`); `e`, `ee`: the year in the era (`8`, `08`; 元 for the first with the gannen
+    extension), and so `y`, `yy` after an era name. `bb`, `bbbb`: the Buddhist year
+    (Gregorian + 543; `B1`, `B2`, calendars, stay as they are)."""
+    first, width = code[0].lower(), len(code)
+    if first == "b" and width >= 2:
+        year = moment.year + 543
+        return f"{year % 100:02d}" if width == 2 else str(year)
+    if not calendar or first not in "gey" or (first == "y" and not after_era):
+        return None
+    era = next((e for e in _JAPANESE_ERAS if moment.date() >= e.start), None)
+    if era is None:  # before Meiji: the Gregorian year
+        return "" if first == "g" else str(moment.year)
+    if first == "g":
+        return era.letter if width == 1 else era.name[0] if width == 2 else era.name
+    year = moment.year - era.start.year + 1
+    if year == 1 and calendar.endswith("gannen"):
+        return "元"
+    return str(year) if width == 1 else f"{year:02d}"
 
 
 _DIGIT_PLACEHOLDERS: Final = "0#?"
@@ -565,6 +627,7 @@ def _date_text(
     names: _Names = _ENGLISH,
     *,
     origin: datetime | None = None,
+    calendar: str = "",
 ) -> str:
     """The section's codes filled from `moment`. Excel rounds the value to the precision the
     section shows (whole seconds, or its `.0`-`.000` fractions) before taking any part, so
@@ -593,9 +656,14 @@ def _date_text(
     elapsed = {"[h": total // 3600, "[m": total // 60, "[s": total}
     out: list[str] = ["-"] if rounded < 0 and any(t[:1] == "[" for _, t in codes) else []
     minutes = _minutes(codes)
+    after_era = False
     for i, (kind, text) in enumerate(codes):
+        era = _era_part(text, when, calendar, after_era) if kind == "code" else None
         if kind == "lit":
             out.append(text)
+        elif era is not None:
+            out.append(era)
+            after_era = after_era or text[0] in "gG"
         elif text[:2].lower() in elapsed:
             out.append(f"{elapsed[text[:2].lower()]:0{len(text) - 2}d}")
         elif text.startswith(".") and len(text) > 1:
@@ -627,7 +695,7 @@ def _moment(value: datetime | date | time | timedelta, sections: list[str]) -> s
         origin = datetime(1900, 1, 1)
     elif not isinstance(value, datetime | timedelta):
         value = datetime.combine(value, time())
-    return _date_text(value, tokens, _names(section), origin=origin)
+    return _date_text(value, tokens, _names(section), origin=origin, calendar=_calendar(section))
 
 
 def _serial(value: datetime | date | time | timedelta) -> float:
