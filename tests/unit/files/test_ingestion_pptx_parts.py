@@ -106,6 +106,19 @@ def test_layout_shapes_hidden_on_every_slide_are_not_read(tmp_path: Path) -> Non
     assert [s.location for s in parsed.sections] == ["slide 1"]
 
 
+def _with_xml_replaced(content: bytes, old: str, new: str) -> bytes:
+    """The deck with `old` replaced by `new` in every XML part."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.endswith(".xml"):
+                data = data.decode().replace(old, new).encode()
+            target.writestr(item, data)
+    return out.getvalue()
+
+
 def _slide_number_field(content: bytes, marker: str, stored: str) -> bytes:
     """The deck with `marker`, ending a run, replaced by a slide number field after it storing
     `stored`, as PowerPoint (`\u2039#\u203a`) and LibreOffice (`<number>`) write one."""
@@ -113,16 +126,7 @@ def _slide_number_field(content: bytes, marker: str, stored: str) -> bytes:
         '<a:fld id="{B6F15528-21DE-4FAA-801E-634DDDAF4B2B}" type="slidenum"><a:rPr lang="en-US"/>'
         f"<a:t>{stored}</a:t></a:fld>"
     )
-    source = zipfile.ZipFile(io.BytesIO(content))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename.endswith(".xml"):
-                edited = data.decode().replace(f"{marker}</a:t></a:r>", f"</a:t></a:r>{field}")
-                data = edited.encode()
-            target.writestr(item, data)
-    return out.getvalue()
+    return _with_xml_replaced(content, f"{marker}</a:t></a:r>", f"</a:t></a:r>{field}")
 
 
 def test_slide_number_fields_of_layouts_and_masters_read_without_their_stand_in(
@@ -149,6 +153,29 @@ def test_a_slides_own_slide_number_field_keeps_its_number(tmp_path: Path) -> Non
     content = layout_and_master_deck(master_text="", layout_text="", slide_texts=["Slide NUMBER"])
     parsed = parse(tmp_path, _slide_number_field(content, "NUMBER", "1"), "pptx")
     assert parsed.sections[0].text == "Slide 1"
+
+
+def test_hidden_shapes_of_layouts_and_masters_are_not_read(tmp_path: Path) -> None:
+    content = layout_and_master_deck(
+        master_text="Draft - not for circulation",
+        layout_text="Contract dated 12 May 2027",
+        slide_texts=["Agenda"],
+    )
+    # Hidden in the selection pane, as a template's switched-off watermark is.
+    content = _with_xml_replaced(
+        content,
+        '<p:cNvPr id="3" name="TextBox 2"/><p:cNvSpPr txBox="1"/><p:nvPr/></p:nvSpPr>'
+        '<p:spPr><a:xfrm><a:off x="457200" y="6400800"/>',
+        '<p:cNvPr id="3" name="TextBox 2" hidden="1"/><p:cNvSpPr txBox="1"/><p:nvPr/>'
+        '</p:nvSpPr><p:spPr><a:xfrm><a:off x="457200" y="6400800"/>',
+    )
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        master = archive.read("ppt/slideMasters/slideMaster1.xml").decode()
+    assert 'name="TextBox 2" hidden="1"' in master
+    assert "Draft - not for circulation" in master
+    parsed = parse(tmp_path, content, "pptx")
+    assert parsed.sections[-1].location == MASTER_LOCATION
+    assert parsed.sections[-1].text == "Contract dated 12 May 2027"
 
 
 def test_placeholder_prompt_text_of_layouts_and_masters_is_never_indexed(tmp_path: Path) -> None:

@@ -15,8 +15,8 @@ sees is found (decision 0102):
   all of which make one section per slide, located "slide N";
 - shapes of the slide layouts and masters that the slides show, except placeholders (their
   text is the prompt, "Click to edit Master title style", or is repeated on the slide
-  itself) and slide number fields (they store a stand-in, `#` in angle quotes): once per
-  file, as one section located "slide master".
+  itself), hidden shapes (a switched-off watermark) and slide number fields (they store a
+  stand-in, `#` in angle quotes): once per file, as one section located "slide master".
 """
 
 from __future__ import annotations
@@ -59,6 +59,17 @@ master reads "Page". A date field stores the date it last showed, which is kept.
 _NOTES_PAGE_FURNITURE: Final = frozenset({"sldImg", "sldNum", "hdr", "ftr", "dt"})
 """Placeholders of a notes page that are not the notes (the slide image, number, header,
 footer and date)."""
+
+
+def _is_hidden(shape: etree._Element) -> bool:
+    """Whether the shape is hidden (`hidden="1"` on its `p:cNvPr`, the selection pane's eye):
+    a template's switched-off watermark shows on no slide."""
+    for properties in shape:
+        if local(properties).startswith("nv"):
+            for child in properties:
+                if local(child) == "cNvPr" and attribute(child, "hidden") in {"1", "true"}:
+                    return True
+    return False
 
 
 def _is_placeholder(shape: etree._Element) -> bool:
@@ -138,7 +149,11 @@ class _ShapeTree:
         name = local(element)
         if name == "Fallback":
             return  # mc:AlternateContent: the mc:Choice holds the same content
-        if name in _SHAPES and not self.placeholders and _is_placeholder(element):
+        if (
+            name in _SHAPES
+            and not self.placeholders
+            and (_is_placeholder(element) or _is_hidden(element))
+        ):
             return
         if name == "txBody":
             self.texts.append("\n".join(paragraphs(element, without_fields=self.without_fields)))
