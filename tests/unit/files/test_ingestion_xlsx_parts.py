@@ -397,3 +397,21 @@ def test_rows_and_cells_without_references_place_formulas_without_values(
     ]
     [warning] = parsed.warnings
     assert "Totals!C2, Totals!C4" in warning.message
+
+
+def test_formulas_without_values_read_as_the_formula_bar_shows_them(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Plan", "Owner"])
+    # The file format's prefixes, which XlsxWriter and openpyxl users must write themselves.
+    sheet.append(["Granite", "=_xlfn.XLOOKUP(A2,Owners!A:A,Owners!B:B)"])
+    sheet.append(["Basalt", '=_xlfn._xlws.FILTER(A2:A3,A2:A3<>"_xlfn.")'])
+    sheet.append(["Slate", "=_xlfn.LET(_xlpm.seats,5,_xlpm.seats*12)"])
+    parsed = parse(tmp_path, saved(workbook), "xlsx")
+    assert text_of(parsed).splitlines() == [
+        "Plan: Granite; Owner: =XLOOKUP(A2,Owners!A:A,Owners!B:B)",
+        'Plan: Basalt; Owner: =FILTER(A2:A3,A2:A3<>"_xlfn.")',
+        "Plan: Slate; Owner: =LET(seats,5,seats*12)",
+    ]
+    assert parsed.warnings[0].code == "formula_without_value"

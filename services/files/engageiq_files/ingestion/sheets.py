@@ -22,7 +22,8 @@ title rows above it are read once), located like a spreadsheet reference
   of a chart sheet (`Summary (chart)`), read as on slides (`charts.py`);
 - formulas give their cached values (`data_only`); one Excel never calculated has none (or,
   in a workbook marked for recalculation on opening whose formulas all cache `0`, the
-  writer's placeholder), so its formula text is indexed instead and the file carries
+  writer's placeholder), so its formula text is indexed instead, as the formula bar shows it
+  (`=XLOOKUP(...)`, not the stored `=_xlfn.XLOOKUP(...)`), and the file carries
   `formula_without_value`. An empty text result (`t="str"` and an empty `<v/>`, as Excel
   and LibreOffice save `=IF(A2="","",A2)`) is a value, shown empty; and a formula is found
   in its row and column when the writer left out the rows' and cells' optional `r`.
@@ -80,6 +81,7 @@ _STRICT_URI: Final = re.compile(rb"http://purl\.oclc\.org/ooxml/(\w+)/")
 _TRANSITIONAL_URI: Final = rb"http://schemas.openxmlformats.org/\1/2006/"
 """Strict OOXML's namespaces and relationship types: `.../ooxml/<area>/<name>` is the
 transitional `http://schemas.openxmlformats.org/<area>/2006/<name>` (ECMA-376 Part 1, §A)."""
+_STORAGE_PREFIX: Final = re.compile(r"\b_xl(?:fn|ws|pm|udf)\.", re.IGNORECASE)
 _ESCAPED: Final = re.compile(r"_x([0-9A-Fa-f]{4})_")
 """OOXML's escape of a character XML cannot hold (`_x000D_` for a carriage return, `_x005F_`
 for an underscore that starts one), ECMA-376 Part 1 §22.9.2.19; openpyxl leaves them."""
@@ -390,12 +392,27 @@ def _note_formula(
         layout.calculated = True
 
 
+def formula_shown(text: str) -> str:
+    """A formula as Excel's formula bar shows it: without the prefixes the file format adds to
+    functions newer than Excel 2007 (`_xlfn.XLOOKUP`, `_xlfn._xlws.FILTER`), to LAMBDA and
+    LET parameters (`_xlpm.x`) and to functions Excel does not know (`_xludf.`), which
+    [MS-XLSX]'s formula grammar stores and Excel never shows; string literals ("...",
+    quotes doubled inside) are left as written."""
+    if "_xl" not in text:
+        return text
+    parts = text.split('"')
+    # Even pieces are outside string literals; a doubled quote yields an empty odd piece.
+    return '"'.join(
+        _STORAGE_PREFIX.sub("", part) if i % 2 == 0 else part for i, part in enumerate(parts)
+    )
+
+
 def _without_value(layout: SheetLayout, coordinate: str, text: str) -> None:
     layout.formula_count += 1
     if not coordinate:
         return
     if len(layout.formulas) < MAX_FORMULAS_KEPT:
-        layout.formulas[coordinate_to_tuple(coordinate)] = text
+        layout.formulas[coordinate_to_tuple(coordinate)] = formula_shown(text)
     if len(layout.first_formulas) < FORMULAS_NAMED:
         layout.first_formulas.append(coordinate)
 
