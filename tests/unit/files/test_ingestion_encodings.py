@@ -247,3 +247,23 @@ def test_excels_unicode_text_export_is_read_as_a_table(tmp_path: Path) -> None:
     parsed = parse_document(str(path), "csv", LIMITS)
     assert parsed.encoding == "utf-16-le"
     assert parsed.sections[0].text == "Kunde: Muñoz; Ort: Málaga"
+
+
+@pytest.mark.parametrize(
+    ("content", "encoding"),
+    [
+        ("sep=;\r\nKunde;Ort;Plätze\r\nMüller GmbH;Köln;12\r\n".encode("cp1252"), "windows-1252"),
+        (codecs.BOM_UTF8 + "SEP=,\nKunde,Ort,Plätze\nMüller GmbH,Köln,12\n".encode(), "utf-8"),
+        (codecs.BOM_UTF8 + "sep=|\nKunde|Ort|Plätze\nMüller GmbH|Köln|12\n".encode(), "utf-8"),
+    ],
+)
+def test_excels_delimiter_line_names_the_delimiter_and_is_not_a_row(
+    tmp_path: Path, content: bytes, encoding: str
+) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(content)
+    parsed = parse_document(str(path), "csv", LIMITS)
+    assert parsed.encoding == encoding
+    assert [(s.location, s.text) for s in parsed.sections] == [
+        ("rows 2-2", "Kunde: Müller GmbH; Ort: Köln; Plätze: 12")
+    ]

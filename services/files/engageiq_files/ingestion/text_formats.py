@@ -1,5 +1,6 @@
 """Plain text, CSV and Markdown. Each reads its bytes through `encodings.decode` (per-file
-detection) and says, with a `truncated` warning, when the text limit cut the file short."""
+detection) and says, with a `truncated` warning, when the text limit cut the file short. A
+CSV's delimiter is sniffed, or named by Excel's `sep=;` first line, which is not a row."""
 
 from __future__ import annotations
 
@@ -29,6 +30,10 @@ _FRONT_MATTER: Final = re.compile(
     r"\A(?:\ufeff)?---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S
 )
 _MARKDOWN: Final = MarkdownIt("commonmark").enable("table")
+_SEPARATOR_LINE: Final = re.compile(r"\A\ufeff?sep=([^\"\r\n])[ \t]*(?:\r\n|\r|\n|\Z)", re.I)
+"""Excel's delimiter line (`sep=;`), which Excel's own exports and many tools write first so
+that Excel splits the columns whatever the reader's list separator: Excel takes the
+delimiter from it and does not show it as a row."""
 
 Piece = Section | IngestWarning | DecodedAs
 
@@ -95,7 +100,14 @@ def parse_csv(path: str, limits: ParseLimits) -> Iterator[Piece]:
     if cut:
         yield truncated_warning("rows")
     csv.field_size_limit(1024 * 1024)
-    reader = csv.reader(io.StringIO(text, newline=""), _dialect(text[:CSV_SNIFF_CHARS]))
+    hint = _SEPARATOR_LINE.match(text)
+    dialect: type[csv.Dialect] | csv.Dialect
+    if hint is not None:
+        text = text[hint.end() :]
+        dialect = type("Delimited", (csv.excel,), {"delimiter": hint.group(1)})
+    else:
+        dialect = _dialect(text[:CSV_SNIFF_CHARS])
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
     try:
         header = next(reader, [])
         rows: list[str] = []
