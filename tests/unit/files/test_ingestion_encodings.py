@@ -267,3 +267,23 @@ def test_excels_delimiter_line_names_the_delimiter_and_is_not_a_row(
     assert [(s.location, s.text) for s in parsed.sections] == [
         ("rows 2-2", "Kunde: Müller GmbH; Ort: Köln; Plätze: 12")
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "El señor Muñoz firmó el plan.\r\n",  # read as Shift_JIS: "El se､or Mu､oz firm｢"
+        "Nombre;Ciudad\r\nMuñoz;Málaga\r\n",
+        "Größe: 12\r\nStraße 5\r\n",
+    ],
+)
+def test_a_dos_western_export_keeps_its_letters(text: str) -> None:
+    # A command-line tool or an old ERP on a Western Windows writes its OEM code page, 850.
+    decoded, label = decode_as(text.encode("cp850"))
+    assert decoded == text
+    assert label in {"cp850", "cp437"}  # the same letters in both
+
+
+def test_half_width_katakana_stays_japanese() -> None:
+    text = "ｱﾝｹｰﾄ結果: 回答ABC社\r\n"
+    assert decode_as(text.encode("cp932")) == (text, "cp932")

@@ -127,9 +127,11 @@ RESPELLED: Final = (
     "cp932",
     "big5",
     "cp949",
+    "cp850",
 )
 """The encodings a misspelled reading is replaced with, most common first; the first whose
-reading is plausible and spelled is used."""
+reading is plausible and spelled is used. Last, DOS Western (cp850), which command-line
+tools and old ERPs on Western Windows write."""
 _DETECTOR_CHAOS: Final = 0.35
 """charset-normalizer's bound on a candidate's chaos (its default is 0.2): a French text dense
 with „“‚‘…™ scores 0.22 as cp1252 (0.16 as cp1257) and cp1252 was not even offered."""
@@ -274,6 +276,12 @@ def _not_hebrew(text: str) -> bool:
     return any(p.search(text) for p in (_HEBREW_FINAL, _HEBREW_NOT_FINAL, _HEBREW_POINTS))
 
 
+_HALFWIDTH_IN_LATIN: Final = re.compile(r"[A-Za-z][\uff61-\uff9f][A-Za-z]")
+"""A half-width katakana letter or mark between two ASCII letters: no Japanese text writes
+one inside a Latin word, but a DOS Western file (cp850, cp437) read as Shift_JIS shows its
+"ñ" and "ó" so ("se､or", "firm｢"): bytes 0xA1-0xDF are half-width katakana there."""
+
+
 def _cjk_mark(char: str) -> bool:
     """Whether `char` is CJK punctuation or a full-width form ("，", "：", "・"): text written
     without spaces puts them between letters."""
@@ -286,10 +294,13 @@ def _plausible(text: str, *, dense: bool = False) -> bool:
     beyond ASCII; no symbol inside a word ("Zaż" in cp1250
     read as cp1252 is "Za¿"); each word in one script ("Muñoz" in cp1252 read as cp1251 is
     "Muсoz"); Hebrew final letters only at a word's end; no capital after a small letter
-    beyond ASCII (KOI8-R read as cp1251: "фБТЙЖ"); and few Latin letters beyond ASCII
+    beyond ASCII (KOI8-R read as cp1251: "фБТЙЖ"); no half-width katakana inside a Latin
+    word (DOS cp850 read as Shift_JIS: "se､or"); and few Latin letters beyond ASCII
     (Cyrillic read as cp1252 is all "Ïðèâåò"), unless `dense` (a reading spelled as one
     language: Czech "měsíčně, Kříž" has as many)."""
     if _NOT_TEXT.search(text) or _SIGN_BY_LETTER.search(text) or _not_hebrew(text):
+        return False
+    if _HALFWIDTH_IN_LATIN.search(text):
         return False
     inside = _WORD_INSIDE.findall(text)
     if any(c not in _INSIDE_A_WORD and not c.isalpha() and not _cjk_mark(c) for c in inside):
