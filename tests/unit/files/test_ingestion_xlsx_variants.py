@@ -255,6 +255,28 @@ def test_a_placeholder_zero_of_a_workbook_never_calculated_is_not_its_value(
     assert "Totals!C2" in warning.message
 
 
+def test_an_array_formulas_placeholder_zeros_are_not_its_values(tmp_path: Path) -> None:
+    def build(workbook: xlsxwriter.Workbook) -> None:
+        sheet = workbook.add_worksheet("Totals")
+        sheet.write_row(0, 0, ["Plan", "Seats", "Yearly"])
+        sheet.write_column(1, 0, ["Granite", "Basalt", "Slate"])
+        sheet.write_column(1, 1, [83, 40, 25])
+        # XlsxWriter caches 0 on every cell of the range, the first holding the formula.
+        sheet.write_array_formula("C2:C4", "{=B2:B4*12}")
+
+    content = xlsxwriter_book(build)
+    assert b'<c r="C3"><v>0</v></c>' in zipfile.ZipFile(io.BytesIO(content)).read(
+        "xl/worksheets/sheet1.xml"
+    )
+    parsed = parse(tmp_path, content, "xlsx")
+    assert text_of(parsed).splitlines() == [
+        "Plan: Granite; Seats: 83; Yearly: =B2:B4*12",
+        "Plan: Basalt; Seats: 40",
+        "Plan: Slate; Seats: 25",
+    ]
+    assert "1 formula had no value" in parsed.warnings[0].message
+
+
 def test_zeros_beside_computed_values_are_real_zeros(tmp_path: Path) -> None:
     def build(workbook: xlsxwriter.Workbook) -> None:
         sheet = workbook.add_worksheet("Totals")

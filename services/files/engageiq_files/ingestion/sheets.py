@@ -22,7 +22,8 @@ title rows above it are read once), located like a spreadsheet reference
   of a chart sheet (`Summary (chart)`), read as on slides (`charts.py`);
 - formulas give their cached values (`data_only`); one Excel never calculated has none (or,
   in a workbook marked for recalculation on opening whose formulas all cache `0`, the
-  writer's placeholder), so its formula text is indexed instead, as the formula bar shows it
+  writer's placeholder, on an array formula's whole range), so its formula text is indexed
+  instead (the range's other cells show nothing), as the formula bar shows it
   (`=XLOOKUP(...)`, not the stored `=_xlfn.XLOOKUP(...)`), and the file carries
   `formula_without_value`. An empty text result (`t="str"` and an empty `<v/>`, as Excel
   and LibreOffice save `=IF(A2="","",A2)`) is a value, shown empty; and a formula is found
@@ -72,7 +73,9 @@ MAX_FORMULAS_KEPT: Final = 100_000
 """Formulas without a value remembered per sheet (their text is indexed); beyond, counted."""
 FORMULAS_NAMED: Final = 5
 MAX_COLUMNS: Final = 16_384
-"""Excel's last column (XFD), ECMA-376 Part 1 §18.3.1.4."""
+"""Excel's last column (XFD)."""
+MAX_ARRAY_CELLS: Final = 10_000
+"""An array formula's range blanked when it has no value (`_blank_array`); beyond, left."""
 HIDDEN_STATES: Final = frozenset({"hidden", "veryHidden"})
 _PLAIN_SHEET_NAME: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 _MAIN: Final = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -149,9 +152,10 @@ class SheetLayout:
     """The cell references of the first few, for the warning."""
     never_calculated: bool = False
     """The workbook is recalculated on opening (`fullCalcOnLoad`)."""
-    zeros: list[tuple[str, str]] = field(default_factory=list)
-    """(cell, "=FORMULA") of formulas caching `0` in such a workbook: without a value when
-    no formula of the sheet caches anything else (XlsxWriter's placeholders)."""
+    zeros: list[tuple[str, str, str]] = field(default_factory=list)
+    """(cell, "=FORMULA", its array's range or "") of formulas caching `0` in such a
+    workbook: without a value when no formula of the sheet caches anything else (XlsxWriter's
+    placeholders, on every cell of an array formula's range too)."""
     zero_count: int = 0
     calculated: bool = False
     """Some formula of the sheet caches a value other than `0`: the zeros are real."""
@@ -309,8 +313,8 @@ def sheet_layout(
                     layout.merges.setdefault(low_row, []).append((low_col, high_row))
     if layout.zero_count and not layout.calculated:
         # Every formula of the sheet caches 0: the writer's placeholders, not values.
-        for coordinate, text in layout.zeros:
-            _without_value(layout, coordinate, text)
+        for coordinate, text, array in layout.zeros:
+            _without_value(layout, coordinate, text, array)
         layout.formula_count += layout.zero_count - len(layout.zeros)
     return layout
 
@@ -318,9 +322,9 @@ def sheet_layout(
 @dataclass
 class CellPosition:
     """Where the cells of a sheet's XML are, counted as openpyxl counts them: a row without
-    `r` follows the row before, a cell without `r` the cell before in its row (ECMA-376 Part 1
-    §18.3.1.4 makes both optional; some streaming writers leave them out), so a formula
-    without a value is found in the row openpyxl gives."""
+    `r` follows the row before, a cell without `r` the cell before in its row (ECMA-376
+    Part 1 makes both optional; some streaming writers leave them out), so a formula without
+    a value is found in the row openpyxl gives."""
 
     row: int = 0
     column: int = 0
@@ -370,6 +374,7 @@ def _note_formula(
         return
     text = "=" + (formula.text or "")
     index = attribute(formula, "si")
+    array = (attribute(formula, "ref") or "") if attribute(formula, "t") == "array" else ""
     if attribute(formula, "t") == "shared" and index is not None and coordinate:
         # A shared formula's text is on its first cell only; the others translate it.
         if formula.text:
@@ -383,11 +388,11 @@ def _note_formula(
         # `t="str"` and an empty `<v/>`. A formula never calculated has no typed value.
         return
     if not cached:
-        _without_value(layout, coordinate, text)
+        _without_value(layout, coordinate, text, array)
     elif layout.never_calculated and cached == "0" and attribute(cell, "t") in {None, "n"}:
         layout.zero_count += 1
         if len(layout.zeros) < MAX_FORMULAS_KEPT:
-            layout.zeros.append((coordinate, text))
+            layout.zeros.append((coordinate, text, array))
     else:
         layout.calculated = True
 
@@ -407,7 +412,10 @@ def formula_shown(text: str) -> str:
     )
 
 
-def _without_value(layout: SheetLayout, coordinate: str, text: str) -> None:
+def _without_value(layout: SheetLayout, coordinate: str, text: str, array: str = "") -> None:
+    """Notes a formula without a value at `coordinate`; `array`: the range of the array
+    formula it starts (`C3:C5`), whose other cells then show nothing either, not the
+    writer's placeholder `0` each holds."""
     layout.formula_count += 1
     if not coordinate:
         return
@@ -415,6 +423,25 @@ def _without_value(layout: SheetLayout, coordinate: str, text: str) -> None:
         layout.formulas[coordinate_to_tuple(coordinate)] = formula_shown(text)
     if len(layout.first_formulas) < FORMULAS_NAMED:
         layout.first_formulas.append(coordinate)
+    if array:
+        _blank_array(layout, array, coordinate_to_tuple(coordinate))
+
+
+def _blank_array(layout: SheetLayout, array: str, first: tuple[int, int]) -> None:
+    """The cells of array formula range `array` other than its `first` as showing nothing,
+    for a range of at most `MAX_ARRAY_CELLS` (a hostile `A1:XFD1048576` is left alone)."""
+    try:
+        low_col, low_row, high_col, high_row = range_boundaries(array)
+    except (ValueError, TypeError):
+        return
+    if low_col is None or low_row is None or high_col is None or high_row is None:
+        return  # a whole row or column ("C:C"): not a range a formula fills
+    if (high_row - low_row + 1) * (high_col - low_col + 1) > MAX_ARRAY_CELLS:
+        return
+    for row in range(low_row, high_row + 1):
+        for column in range(low_col, high_col + 1):
+            if (row, column) != first and len(layout.formulas) < MAX_FORMULAS_KEPT:
+                layout.formulas.setdefault((row, column), "")
 
 
 _ISO_DATE: Final = "yyyy-mm-dd"
