@@ -20,6 +20,7 @@ from lxml import etree
 from engageiq_files.ingestion import number_formats, pdf_annotations
 from engageiq_files.ingestion.number_formats import format_number, format_value
 from engageiq_files.ingestion.pdf_text import searchable, unreadable
+from engageiq_files.ingestion.sheets import MAX_FORMULAS_KEPT, sheet_layout
 from engageiq_files.ingestion.slides import _ShapeTree
 from engageiq_files.uploads.sniffing import SNIFF_BYTES, FileKind, UnsupportedFileType, sniff
 from tests.unit.files.pdf_kinds import HELVETICA_RAW, PAGE_BODY, lines_pdf, raw_pdf, text_stream
@@ -376,3 +377,24 @@ def test_frames_without_models_claim_drawing_caches_in_linear_time() -> None:
     )
     tree.visit(root)
     assert tree.texts == ["Second", "Seventh"]
+
+
+def test_array_ranges_blanked_are_bounded_over_the_sheet() -> None:
+    # 2,000 never-calculated array formulas over one 100x100 range: each would walk it again.
+    rows = "".join(
+        f'<row r="{r}"><c r="A{r}"><f t="array" ref="A1:CV100">1</f></c></row>'
+        for r in range(1, 2001)
+    )
+    sheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"<sheetData>{rows}</sheetData></worksheet>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("sheet.xml", sheet)
+    with zipfile.ZipFile(out) as archive:
+        layout = sheet_layout(archive, "sheet.xml")
+    assert layout.formula_count == 2000
+    assert layout.array_cells == MAX_FORMULAS_KEPT  # ten ranges walked, then none
+    assert layout.formulas[1, 1] == "=1"
+    assert layout.formulas[100, 100] == ""

@@ -157,6 +157,8 @@ class SheetLayout:
     workbook: without a value when no formula of the sheet caches anything else (XlsxWriter's
     placeholders, on every cell of an array formula's range too)."""
     zero_count: int = 0
+    array_cells: int = 0
+    """Cells of array formula ranges blanked so far (`_blank_array`)."""
     calculated: bool = False
     """Some formula of the sheet caches a value other than `0`: the zeros are real."""
     headers_footers: list[str] = field(default_factory=list)
@@ -429,15 +431,20 @@ def _without_value(layout: SheetLayout, coordinate: str, text: str, array: str =
 
 def _blank_array(layout: SheetLayout, array: str, first: tuple[int, int]) -> None:
     """The cells of array formula range `array` other than its `first` as showing nothing,
-    for a range of at most `MAX_ARRAY_CELLS` (a hostile `A1:XFD1048576` is left alone)."""
+    for a range of at most `MAX_ARRAY_CELLS` (a hostile `A1:XFD1048576` is left alone), and
+    at most `MAX_FORMULAS_KEPT` cells over the sheet's arrays."""
     try:
         low_col, low_row, high_col, high_row = range_boundaries(array)
     except (ValueError, TypeError):
         return
     if low_col is None or low_row is None or high_col is None or high_row is None:
         return  # a whole row or column ("C:C"): not a range a formula fills
-    if (high_row - low_row + 1) * (high_col - low_col + 1) > MAX_ARRAY_CELLS:
+    size = (high_row - low_row + 1) * (high_col - low_col + 1)
+    if size > MAX_ARRAY_CELLS or layout.array_cells + size > MAX_FORMULAS_KEPT:
         return
+    # Counted per range, not per new cell: a hostile sheet's thousands of arrays over one
+    # range would each walk it again.
+    layout.array_cells += size
     for row in range(low_row, high_row + 1):
         for column in range(low_col, high_col + 1):
             if (row, column) != first and len(layout.formulas) < MAX_FORMULAS_KEPT:
