@@ -415,3 +415,87 @@ def test_formulas_without_values_read_as_the_formula_bar_shows_them(tmp_path: Pa
         "Plan: Slate; Owner: =LET(seats,5,seats*12)",
     ]
     assert parsed.warnings[0].code == "formula_without_value"
+
+
+DGM = "http://schemas.openxmlformats.org/drawingml/2006/diagram"
+RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _smartart_workbook(model_points: list[str], cache_text: str) -> bytes:
+    """The pricing book with a SmartArt graphic on its sheet, as Excel writes one: a graphic
+    frame in the drawing naming its data model (`r:dm`), whose extension names the drawing
+    cache; the model's points are `model_points` (node text, the first the parent)."""
+    points = ['<dgm:pt modelId="0" type="doc"><dgm:prSet/><dgm:spPr/></dgm:pt>']
+    links = []
+    for number, text in enumerate(model_points, start=1):
+        body = f"<dgm:t><a:bodyPr/><a:p><a:r><a:t>{text}</a:t></a:r></a:p></dgm:t>" if text else ""
+        points.append(f'<dgm:pt modelId="{number}"><dgm:prSet/><dgm:spPr/>{body}</dgm:pt>')
+        parent = 0 if number == 1 else 1
+        links.append(
+            f'<dgm:cxn modelId="c{number}" srcId="{parent}" destId="{number}" srcOrd="{number}"'
+            ' destOrd="0"/>'
+        )
+    model = (
+        f'<dgm:dataModel xmlns:dgm="{DGM}" xmlns:a="{A}"><dgm:ptLst>{"".join(points)}'
+        f"</dgm:ptLst><dgm:cxnLst>{''.join(links)}</dgm:cxnLst><dgm:extLst><a:ext uri="
+        '"http://schemas.microsoft.com/office/drawing/2008/diagram"><dsp:dataModelExt '
+        'xmlns:dsp="http://schemas.microsoft.com/office/drawing/2008/diagram" relId="rId5"/>'
+        "</a:ext></dgm:extLst></dgm:dataModel>"
+    )
+    cache = (
+        '<dsp:drawing xmlns:dsp="http://schemas.microsoft.com/office/drawing/2008/diagram" '
+        f'xmlns:a="{A}"><dsp:spTree><dsp:sp><dsp:txBody><a:p><a:r><a:t>{cache_text}</a:t>'
+        "</a:r></a:p></dsp:txBody></dsp:sp></dsp:spTree></dsp:drawing>"
+    )
+    frame = (
+        '<xdr:graphicFrame macro=""><xdr:nvGraphicFramePr><xdr:cNvPr id="2" name="Diagram 1"/>'
+        "<xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr><xdr:xfrm/><a:graphic>"
+        f'<a:graphicData uri="{DGM}"><dgm:relIds xmlns:dgm="{DGM}" xmlns:r="{RELATIONSHIPS}" '
+        'r:dm="rId1" r:lo="rId2" r:qs="rId3" r:cs="rId4"/></a:graphicData></a:graphic>'
+        "</xdr:graphicFrame>"
+    )
+    return edited(
+        saved(pricing_book()),
+        {
+            SHEET: lambda xml: xml.replace(
+                "</worksheet>", f'<drawing xmlns:r="{RELATIONSHIPS}" r:id="rId1"/></worksheet>'
+            ),
+        },
+        {
+            "xl/worksheets/_rels/sheet1.xml.rels": (
+                '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                f'relationships"><Relationship Id="rId1" Type="{DRAWING_REL}" '
+                'Target="../drawings/drawing1.xml"/></Relationships>'
+            ),
+            "xl/drawings/drawing1.xml": (
+                f'<xdr:wsDr xmlns:xdr="{XDR}" xmlns:a="{A}">{_anchor(frame)}</xdr:wsDr>'
+            ),
+            "xl/drawings/_rels/drawing1.xml.rels": (
+                '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                f'relationships"><Relationship Id="rId1" Type="{RELATIONSHIPS}/diagramData" '
+                'Target="../diagrams/data1.xml"/><Relationship Id="rId5" Type="http://schemas.'
+                'microsoft.com/office/2007/relationships/diagramDrawing" '
+                'Target="../diagrams/drawing1.xml"/></Relationships>'
+            ),
+            "xl/diagrams/data1.xml": model,
+            "xl/diagrams/drawing1.xml": cache,
+        },
+    )
+
+
+def test_smartart_on_a_sheet_is_read_from_its_data_model(tmp_path: Path) -> None:
+    content = _smartart_workbook(
+        ["Escalation path", "Account manager", "Regional director"], "stale cache"
+    )
+    parsed = parse(tmp_path, content, "xlsx")
+    by_location = {s.location: s.text for s in parsed.sections}
+    assert by_location["Pricing (drawing)"] == (
+        "Escalation path\nAccount manager\nRegional director"
+    )
+
+
+def test_smartart_on_a_sheet_whose_model_has_no_text_reads_its_cache(tmp_path: Path) -> None:
+    content = _smartart_workbook(["", ""], "Escalation path: account manager")
+    parsed = parse(tmp_path, content, "xlsx")
+    by_location = {s.location: s.text for s in parsed.sections}
+    assert by_location["Pricing (drawing)"] == "Escalation path: account manager"

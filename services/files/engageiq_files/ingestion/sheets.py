@@ -18,8 +18,9 @@ title rows above it are read once), located like a spreadsheet reference
 - the comments and notes on cells (`Deals (comments)`, "B2: text" a line);
 - the printed headers and footers of each sheet, codes removed (`Deals (header/footer)`,
   "Footer: Confidential | Page of" a line, each once; decision 0130);
-- text boxes, shapes and charts of the sheet's drawing (`Pricing (drawing)`), and the chart
-  of a chart sheet (`Summary (chart)`), read as on slides (`charts.py`);
+- text boxes, shapes, charts and SmartArt of the sheet's drawing (`Pricing (drawing)`), and
+  the chart of a chart sheet (`Summary (chart)`), read as on slides (`charts.py`,
+  `smartart.py`);
 - formulas give their cached values (`data_only`); one Excel never calculated has none (or,
   in a workbook marked for recalculation on opening whose formulas all cache `0`, the
   writer's placeholder, on an array formula's whole range), so its formula text is indexed
@@ -65,6 +66,7 @@ from engageiq_files.ingestion.ooxml import (
     relationships_by_id,
 )
 from engageiq_files.ingestion.sections import IngestWarning, ParseFailure, ParseLimits, Section
+from engageiq_files.ingestion.smartart import drawing_smartart_lines
 
 ROWS_PER_SECTION: Final = 25
 MAX_TITLE_ROWS: Final = 5
@@ -539,9 +541,10 @@ def _row_texts(
 
 def drawing_text(archive: zipfile.ZipFile, part: str) -> str:
     """The text of what is drawn on the sheet or chart sheet part `part` (its drawing parts),
-    in drawing order: text boxes, shapes and grouped shapes (`txBody`, one paragraph a line)
-    and charts (`c:chart`, `cx:chart`: titles, axis titles, series, as on slides). A shape's
-    `mc:Fallback` copy is not read twice."""
+    in drawing order: text boxes, shapes and grouped shapes (`txBody`, one paragraph a line),
+    charts (`c:chart`, `cx:chart`: titles, axis titles, series, as on slides) and SmartArt
+    (`dgm:relIds`: its data model, parents first). A shape's `mc:Fallback` copy is not read
+    twice."""
     lines: list[str] = []
     names = set(archive.namelist())
     for rel_type, name in relationships(archive, part):
@@ -558,8 +561,8 @@ def _drawn(
     charts: dict[str, tuple[str, str]],
     lines: list[str],
 ) -> None:
-    # An explicit stack: a hostile drawing may nest groups deeply; and each chart part is read
-    # once, however many frames name it.
+    # An explicit stack: a hostile drawing may nest groups deeply; and each chart or SmartArt
+    # part is read once, however many frames name it.
     stack = [root]
     read: set[str] = set()
     while stack:
@@ -576,6 +579,13 @@ def _drawn(
             if named and target not in read:
                 read.add(target)
                 lines.extend(chart_lines(archive, target))
+            continue
+        if name == "relIds":
+            # SmartArt, read once however many frames name its data model.
+            _, model = charts.get(relationship_id(element, "dm"), ("", ""))
+            if model in names and model not in read:
+                read.add(model)
+                lines.extend(t.strip() for t in drawing_smartart_lines(archive, charts, element))
             continue
         stack.extend(reversed(element))
 

@@ -35,20 +35,17 @@ from engageiq_files.ingestion.ooxml import (
     attribute,
     check_package,
     corrupt,
-    first_child,
     local,
     main_part,
-    number_attribute,
     paragraphs,
     read_xml,
     relationship_id,
     relationships_by_id,
 )
 from engageiq_files.ingestion.sections import IngestWarning, ParseFailure, ParseLimits, Section
+from engageiq_files.ingestion.smartart import smartart_lines
 
 _SHAPES: Final = frozenset({"sp", "grpSp", "graphicFrame", "cxnSp", "pic", "contentPart"})
-# Data model points without text of their own: presentation points and connector transitions.
-_LAYOUT_POINTS: Final = frozenset({"pres", "parTrans", "sibTrans"})
 MASTER_LOCATION: Final = "slide master"
 _PART_NUMBER: Final = re.compile(r"(\d+)\.xml$")
 _INHERITED_FIELDS: Final = frozenset({"slidenum"})
@@ -80,40 +77,6 @@ def _is_placeholder(shape: etree._Element) -> bool:
                 if local(child) == "nvPr" and any(local(ph) == "ph" for ph in child):
                     return True
     return False
-
-
-def _smartart_lines(model: etree._Element) -> list[str]:
-    """Each point's text of a SmartArt data model, parents before children in their order."""
-    texts: dict[str, str] = {}
-    order: list[str] = []
-    children: dict[str, list[tuple[int, str]]] = {}
-    for element in model.iter():
-        name = local(element)
-        if name == "pt" and (attribute(element, "type") or "node") not in _LAYOUT_POINTS:
-            model_id = attribute(element, "modelId") or ""
-            body = first_child(element, "t")
-            texts[model_id] = "\n".join(paragraphs(body)) if body is not None else ""
-            order.append(model_id)
-        elif name == "cxn" and (attribute(element, "type") or "parOf") == "parOf":
-            source = attribute(element, "srcId") or ""
-            position = number_attribute(attribute(element, "srcOrd"), 1 << 30)
-            children.setdefault(source, []).append((position, attribute(element, "destId") or ""))
-    lines: list[str] = []
-    seen: set[str] = set()
-    targets = {child for pairs in children.values() for _, child in pairs}
-    roots = [m for m in order if m not in targets]
-    for start in [*roots, *order]:
-        # Depth first with an explicit stack: a hostile model may be deep or cyclic.
-        stack = [start]
-        while stack:
-            model_id = stack.pop()
-            if model_id in seen or model_id not in texts:
-                continue
-            seen.add(model_id)
-            if texts[model_id].strip():
-                lines.append(texts[model_id])
-            stack.extend(child for _, child in sorted(children.get(model_id, []), reverse=True))
-    return lines
 
 
 def _exists(archive: zipfile.ZipFile, name: str) -> bool:
@@ -189,7 +152,7 @@ class _ShapeTree:
         (a layout's sample text is the template's). Nothing read: no lines, never an error."""
         model = self._target(relationship_id(frame, "dm"), ("/diagramData",))
         root = self._xml(model) if model else None
-        lines = _smartart_lines(root) if root is not None else []
+        lines = smartart_lines(root) if root is not None else []
         drawing = self._named_cache(root) if root is not None else None
         if lines:
             return lines
