@@ -427,3 +427,16 @@ def test_smartart_with_nothing_to_read_keeps_the_rest_of_the_slide(
             )
     parsed = parse(tmp_path, content, "pptx")
     assert text_of(parsed).splitlines() == ["Onboarding process"]
+
+
+def test_a_damaged_chart_part_loses_only_the_chart(tmp_path: Path) -> None:
+    presentation = pptx.Presentation()
+    slide = presentation.slides.add_slide(presentation.slide_layouts[5])  # title only
+    slide.shapes.title.text = "Heron pipeline review"
+    data = CategoryChartData()  # type: ignore[no-untyped-call]
+    data.categories = ["Q1", "Q2"]
+    data.add_series("Closed deals", (12, 31))  # type: ignore[no-untyped-call]
+    slide.shapes.add_chart(XL_CHART_TYPE.LINE, Inches(1), Inches(2), Inches(6), Inches(4), data)
+    content = _edited(_saved(presentation), {"ppt/charts/chart1.xml": lambda _: b"<c:chartSp"})
+    parsed = parse(tmp_path, content, "pptx")
+    assert [(s.location, s.text) for s in parsed.sections] == [("slide 1", "Heron pipeline review")]

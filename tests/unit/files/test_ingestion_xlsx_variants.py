@@ -172,6 +172,19 @@ def test_text_boxes_and_charts_on_one_sheet_are_both_read(tmp_path: Path) -> Non
     assert "Heron pipeline closed 31 deals" in lines
 
 
+def test_a_damaged_chart_loses_only_itself(tmp_path: Path) -> None:
+    def build(workbook: xlsxwriter.Workbook) -> None:
+        sheet = _pipeline(workbook)
+        sheet.insert_textbox("D2", "Callout: Heron renews in June")
+        sheet.insert_chart("D8", _heron_chart(workbook, "column"))
+
+    content = edited(xlsxwriter_book(build), {"xl/charts/chart1.xml": lambda _: "<c:chartSp"}, {})
+    parsed = parse(tmp_path, content, "xlsx")
+    by_location = {s.location: s.text for s in parsed.sections}
+    assert by_location["Pipeline (drawing)"] == "Callout: Heron renews in June"
+    assert "Q3" in text_of(parsed)  # the sheet's rows
+
+
 @pytest.mark.parametrize(
     ("value", "code", "shown"),
     [

@@ -9,6 +9,7 @@ are not text."""
 from __future__ import annotations
 
 import zipfile
+import zlib
 from copy import deepcopy
 from typing import Final
 
@@ -231,16 +232,32 @@ def _axis_format(root: etree._Element) -> str | None:
     return None
 
 
+def _xml(archive: zipfile.ZipFile, part: str) -> etree._Element | None:
+    """A chart's part, or None when it is damaged (not XML, a broken entry)."""
+    try:
+        return read_xml(archive, part)
+    except (etree.LxmlError, zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError):
+        return None
+
+
 def chart_lines(archive: zipfile.ZipFile, part: str) -> list[str]:
-    """The lines of text of the chart part `part` (see the module's docstring)."""
+    """The lines of text of the chart part `part` (see the module's docstring); none when the
+    part is damaged, so the rest of the slide or sheet is still read (as SmartArt's, 0130)."""
     reader = _ChartText()
-    root = read_xml(archive, part)
+    root = _xml(archive, part)
+    if root is None:
+        return []
     # Axes are written after the series, but their format decides how categories read.
     reader.category_format = _axis_format(root)
     reader.visit(root)
     lines = reader.finish()
-    for rel_type, name in relationships_by_id(archive, part).values():
+    try:
+        rels = relationships_by_id(archive, part)
+    except (etree.LxmlError, zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError):
+        rels = {}
+    for rel_type, name in rels.values():
         # Text boxes drawn over the chart (`c:userShapes`) live in their own drawing part.
-        if rel_type.endswith("/chartUserShapes") and name in archive.namelist():
-            lines.extend(paragraphs(read_xml(archive, name)))
+        shapes = _xml(archive, name) if rel_type.endswith("/chartUserShapes") else None
+        if shapes is not None:
+            lines.extend(paragraphs(shapes))
     return lines
