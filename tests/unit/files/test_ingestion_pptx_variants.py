@@ -16,6 +16,7 @@ from pptx.chart.data import CategoryChartData
 from pptx.enum.chart import XL_CHART_TYPE
 from pptx.util import Inches
 
+from engageiq_files.ingestion.sections import ParseFailure
 from tests.unit.files.presentations import _edited, _saved, smartart_deck
 from tests.unit.files.test_ingestion_kinds import parse, text_of
 
@@ -440,3 +441,37 @@ def test_a_damaged_chart_part_loses_only_the_chart(tmp_path: Path) -> None:
     content = _edited(_saved(presentation), {"ppt/charts/chart1.xml": lambda _: b"<c:chartSp"})
     parsed = parse(tmp_path, content, "pptx")
     assert [(s.location, s.text) for s in parsed.sections] == [("slide 1", "Heron pipeline review")]
+
+
+@pytest.mark.parametrize(
+    ("part", "named"),
+    [
+        ("ppt/notesSlides/notesSlide1.xml", "the notes of slide 1"),
+        ("ppt/slideLayouts/slideLayout6.xml", "a slide layout or master"),
+        ("ppt/slideMasters/slideMaster1.xml", "a slide layout or master"),
+        ("ppt/slides/slide2.xml", "slide 2"),
+    ],
+)
+def test_a_damaged_part_loses_only_itself_and_is_named(
+    tmp_path: Path, part: str, named: str
+) -> None:
+    presentation = pptx.Presentation()
+    for title in ("Heron pipeline review", "Next steps"):
+        slide = presentation.slides.add_slide(presentation.slide_layouts[5])  # title only
+        slide.shapes.title.text = title
+        slide.notes_slide.notes_text_frame.text = f"Notes: {title}"
+    content = _edited(_saved(presentation), {part: lambda _: b"<p:sld"})
+    parsed = parse(tmp_path, content, "pptx")
+    assert "Heron pipeline review" in parsed.sections[0].text
+    [warning] = parsed.warnings
+    assert warning.code == "parts_unreadable"
+    assert f"({named})" in warning.message
+
+
+def test_a_deck_whose_every_slide_is_damaged_fails(tmp_path: Path) -> None:
+    presentation = pptx.Presentation()
+    presentation.slides.add_slide(presentation.slide_layouts[5]).shapes.title.text = "Only"
+    content = _edited(_saved(presentation), {"ppt/slides/slide1.xml": lambda _: b"<p:sld"})
+    with pytest.raises(ParseFailure) as failure:
+        parse(tmp_path, content, "pptx")
+    assert failure.value.code == "corrupt_pptx"

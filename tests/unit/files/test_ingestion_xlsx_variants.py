@@ -186,6 +186,28 @@ def test_a_damaged_chart_loses_only_itself(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("part", "named"),
+    [
+        ("xl/drawings/drawing1.xml", "the drawing on sheet Pipeline"),
+        ("xl/comments1.xml", "the comments on sheet Pipeline"),
+    ],
+)
+def test_a_damaged_drawing_or_comments_part_loses_only_itself(
+    tmp_path: Path, part: str, named: str
+) -> None:
+    def build(workbook: xlsxwriter.Workbook) -> None:
+        sheet = _pipeline(workbook)
+        sheet.insert_textbox("D2", "Callout: Heron renews in June")
+        sheet.write_comment("A2", "Checked by Dana")
+
+    parsed = parse(tmp_path, edited(xlsxwriter_book(build), {part: lambda _: "<x"}, {}), "xlsx")
+    assert "Q3" in text_of(parsed)  # the sheet's rows
+    [warning] = parsed.warnings
+    assert warning.code == "parts_unreadable"
+    assert f"({named})" in warning.message
+
+
+@pytest.mark.parametrize(
     ("value", "code", "shown"),
     [
         (0.5, "# ?/?", "1/2"),

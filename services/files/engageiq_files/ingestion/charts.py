@@ -9,7 +9,6 @@ are not text."""
 from __future__ import annotations
 
 import zipfile
-import zlib
 from copy import deepcopy
 from typing import Final
 
@@ -17,6 +16,7 @@ from lxml import etree
 
 from engageiq_files.ingestion.number_formats import GENERAL, format_number
 from engageiq_files.ingestion.ooxml import (
+    DAMAGED_PART_ERRORS,
     attribute,
     first_child,
     local,
@@ -236,7 +236,7 @@ def _xml(archive: zipfile.ZipFile, part: str) -> etree._Element | None:
     """A chart's part, or None when it is damaged (not XML, a broken entry)."""
     try:
         return read_xml(archive, part)
-    except (etree.LxmlError, zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError):
+    except DAMAGED_PART_ERRORS:
         return None
 
 
@@ -253,7 +253,7 @@ def chart_lines(archive: zipfile.ZipFile, part: str) -> list[str]:
     lines = reader.finish()
     try:
         rels = relationships_by_id(archive, part)
-    except (etree.LxmlError, zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError):
+    except DAMAGED_PART_ERRORS:
         rels = {}
     for rel_type, name in rels.values():
         # Text boxes drawn over the chart (`c:userShapes`) live in their own drawing part.

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import posixpath
 import zipfile
+import zlib
 from typing import Final
 
 from lxml import etree
 
-from engageiq_files.ingestion.sections import ParseFailure, ParseLimits
+from engageiq_files.ingestion.sections import IngestWarning, ParseFailure, ParseLimits
 
 MAX_PARTS: Final = 10_000
 _PARSER: Final = etree.XMLParser(
@@ -35,6 +36,16 @@ _NAMES: Final = {
     "pptx": "PowerPoint presentation",
     "xlsx": "Excel workbook",
 }
+DAMAGED_PART_ERRORS: Final = (
+    etree.LxmlError,
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    ValueError,
+)
+"""What reading a damaged part raises (not XML, a broken entry, a missing part)."""
+DAMAGED_NAMED: Final = 5
 OFFICE_DOCUMENT_REL: Final = "/officeDocument"
 """Relationship types end with this in both the transitional and the Strict namespaces."""
 
@@ -207,3 +218,15 @@ def number_attribute(value: str | None, default: int) -> int:
         return int(value or default)
     except ValueError:
         return default
+
+
+def parts_unreadable(damaged: list[str]) -> IngestWarning:
+    """The warning for parts of a file that are damaged and were not read, the rest being
+    indexed (`damaged`: "the notes of slide 3", "the drawing on sheet Pricing"), the first
+    `DAMAGED_NAMED` named."""
+    named = ", ".join(damaged[:DAMAGED_NAMED]) + (", ..." if len(damaged) > DAMAGED_NAMED else "")
+    return IngestWarning(
+        "parts_unreadable",
+        f"Some parts of the file are damaged and could not be read ({named}); the rest is "
+        "searchable.",
+    )

@@ -53,6 +53,7 @@ from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 from engageiq_files.ingestion.charts import chart_lines
 from engageiq_files.ingestion.number_formats import GENERAL, format_text, format_value, general
 from engageiq_files.ingestion.ooxml import (
+    DAMAGED_PART_ERRORS,
     attribute,
     check_package,
     corrupt,
@@ -60,6 +61,7 @@ from engageiq_files.ingestion.ooxml import (
     local,
     main_part,
     paragraphs,
+    parts_unreadable,
     read_xml,
     relationship_id,
     relationships,
@@ -723,10 +725,13 @@ def _worksheet_sections(
     part: str,
     layout: SheetLayout,
     builtin: dict[int, str] | None = None,
+    damaged: list[str] | None = None,
 ) -> Iterator[Section | IngestWarning]:
     """A worksheet's rows, then what is drawn on it, the comments on its cells and its
     printed headers and footers; a `sheet_partly_read` warning when a malformed cell stopped
-    its rows. `builtin`: the cell styles Excel shows by its own built-in codes."""
+    its rows. `builtin`: the cell styles Excel shows by its own built-in codes. A damaged
+    drawing or comments part is left out and named in `damaged`."""
+    damaged = [] if damaged is None else damaged
     label = " (hidden)" if sheet.sheet_state in HIDDEN_STATES else ""
     # The stored <dimension> may lie ("A1" for a full sheet): read every row.
     sheet.reset_dimensions()
@@ -741,10 +746,18 @@ def _worksheet_sections(
             "is not searchable.",
         )
     if part:
-        drawn = drawing_text(archive, part)
+        try:
+            drawn = drawing_text(archive, part)
+        except DAMAGED_PART_ERRORS:
+            drawn = ""
+            damaged.append(f"the drawing on sheet {sheet.title}")
         if drawn:
             yield Section(f"{sheet.title} (drawing){label}", drawn)
-        comments = comment_text(archive, part)
+        try:
+            comments = comment_text(archive, part)
+        except DAMAGED_PART_ERRORS:
+            comments = ""
+            damaged.append(f"the comments on sheet {sheet.title}")
         if comments:
             yield Section(f"{sheet.title} (comments){label}", comments)
     if layout.headers_footers:
@@ -877,6 +890,7 @@ def parse_xlsx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarni
             never_calculated = bool(getattr(calculation, "fullCalcOnLoad", False))
             formula_count = 0
             formula_cells: list[str] = []
+            damaged: list[str] = []
             for sheet in sheets[: limits.max_pages]:
                 if not hasattr(sheet, "iter_rows"):
                     yield from _chart_sheet_sections(archive, sheet.title, chart_sheets)
@@ -887,11 +901,13 @@ def parse_xlsx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarni
                     if part
                     else SheetLayout()
                 )
-                yield from _worksheet_sections(archive, sheet, part, layout, builtin)
+                yield from _worksheet_sections(archive, sheet, part, layout, builtin, damaged)
                 formula_count += layout.formula_count
                 formula_cells += [f"{quoted(sheet.title)}!{c}" for c in layout.first_formulas]
             if formula_count:
                 yield _formula_warning(formula_count, formula_cells[:FORMULAS_NAMED])
+            if damaged:
+                yield parts_unreadable(damaged)
             if len(sheets) > limits.max_pages:
                 yield IngestWarning(
                     "truncated",

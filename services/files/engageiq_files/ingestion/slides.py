@@ -17,13 +17,16 @@ sees is found (decision 0102):
   text is the prompt, "Click to edit Master title style", or is repeated on the slide
   itself), hidden shapes (a switched-off watermark) and slide number fields (they store a
   stand-in, `#` in angle quotes): once per file, as one section located "slide master".
+
+A damaged part (not XML, a broken entry) loses only itself: a chart or SmartArt reads as
+nothing; a slide, its notes or comments, a layout or master is named in a
+`parts_unreadable` warning.
 """
 
 from __future__ import annotations
 
 import re
 import zipfile
-import zlib
 from collections import deque
 from collections.abc import Iterator
 from typing import Final
@@ -32,12 +35,14 @@ from lxml import etree
 
 from engageiq_files.ingestion.charts import chart_lines
 from engageiq_files.ingestion.ooxml import (
+    DAMAGED_PART_ERRORS,
     attribute,
     check_package,
     corrupt,
     local,
     main_part,
     paragraphs,
+    parts_unreadable,
     read_xml,
     relationship_id,
     relationships_by_id,
@@ -209,7 +214,7 @@ class _ShapeTree:
         the slide is still read."""
         try:
             return read_xml(self.archive, part)
-        except (etree.LxmlError, zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError):
+        except DAMAGED_PART_ERRORS:
             return None
 
     def _target(self, rel_id: str, types: tuple[str, ...]) -> str | None:
@@ -287,32 +292,76 @@ def _slide_parts(archive: zipfile.ZipFile, presentation: str) -> list[str]:
     return slides
 
 
+def _slide_extras(
+    archive: zipfile.ZipFile, slide: str, number: int, damaged: list[str]
+) -> list[str]:
+    """The speaker notes and review comments of slide `slide` (numbered `number`), each left
+    out, and named in `damaged`, when its part is damaged."""
+    texts: list[str] = []
+    try:
+        notes = _related(archive, slide, "/notesSlide")
+        notes_text = _notes(archive, notes) if notes else ""
+    except DAMAGED_PART_ERRORS:
+        damaged.append(f"the notes of slide {number}")
+        notes_text = ""
+    if notes_text.strip():
+        texts.append(f"Speaker notes: {notes_text}")
+    try:
+        texts.extend(f"Comment: {comment}" for comment in _comments(archive, slide))
+    except DAMAGED_PART_ERRORS:
+        damaged.append(f"the comments on slide {number}")
+    return texts
+
+
+def _inherited(archive: zipfile.ZipFile, slide: str, root: etree._Element) -> list[str]:
+    """The layout and master whose shapes slide `slide` (its XML `root`) shows."""
+    parts: list[str] = []
+    layout = _related(archive, slide, "/slideLayout")
+    if layout and _shows_master_shapes(root):
+        parts.append(layout)
+        master = _related(archive, layout, "/slideMaster")
+        if master and _shows_master_shapes(read_xml(archive, layout)):
+            parts.append(master)
+    return parts
+
+
 def parse_pptx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarning]:
+    """Each slide's section, then the layouts' and masters' ("slide master"). A damaged part
+    (a slide, its notes, comments, layout or master) is left out with a `parts_unreadable`
+    warning; the file fails (`corrupt_pptx`) only when no slide can be read."""
     check_package(path, "pptx", limits)
+    damaged: list[str] = []
     try:
         with zipfile.ZipFile(path) as archive:
             slides = _slide_parts(archive, main_part(archive, "pptx"))
             inherited: list[str] = []  # layouts and masters some slide shows, in first use
+            read = 0
             for number, slide in enumerate(slides[: limits.max_pages], start=1):
-                root = read_xml(archive, slide)
-                texts = _shape_texts(archive, slide, root, placeholders=True)
-                notes = _related(archive, slide, "/notesSlide")
-                notes_text = _notes(archive, notes) if notes else ""
-                if notes_text.strip():
-                    texts.append(f"Speaker notes: {notes_text}")
-                texts.extend(f"Comment: {comment}" for comment in _comments(archive, slide))
+                try:
+                    root = read_xml(archive, slide)
+                    texts = _shape_texts(archive, slide, root, placeholders=True)
+                except DAMAGED_PART_ERRORS:
+                    damaged.append(f"slide {number}")
+                    continue
+                texts.extend(_slide_extras(archive, slide, number, damaged))
+                read += 1
                 yield Section(f"slide {number}", "\n".join(texts))
-                layout = _related(archive, slide, "/slideLayout")
-                if layout and _shows_master_shapes(root):
-                    inherited.append(layout)
-                    master = _related(archive, layout, "/slideMaster")
-                    if master and _shows_master_shapes(read_xml(archive, layout)):
-                        inherited.append(master)
+                try:
+                    inherited.extend(_inherited(archive, slide, root))
+                except DAMAGED_PART_ERRORS:
+                    damaged.append("a slide layout or master")
+            if slides and not read:
+                raise corrupt("pptx")  # no slide could be read
             # Once per file, not per slide: a banner on forty slides would otherwise be forty
             # identical passages crowding out the slides' own text (decision 0102).
             master_texts: dict[str, None] = {}
             for part in dict.fromkeys(inherited):
-                texts = _shape_texts(archive, part, read_xml(archive, part), placeholders=False)
+                try:
+                    root = read_xml(archive, part)
+                    texts = _shape_texts(archive, part, root, placeholders=False)
+                except DAMAGED_PART_ERRORS:
+                    damaged.append("a slide layout or master")
+                    continue
                 master_texts.update(dict.fromkeys(texts))
             yield Section(MASTER_LOCATION, "\n".join(master_texts))
     except ParseFailure:
@@ -320,6 +369,8 @@ def parse_pptx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarni
     except Exception:
         # zipfile, zlib and lxml raise many types on damaged parts; none is shown to users.
         raise corrupt("pptx") from None
+    if damaged:
+        yield parts_unreadable(list(dict.fromkeys(damaged)))
     if len(slides) > limits.max_pages:
         yield IngestWarning(
             "truncated",

@@ -7,12 +7,12 @@ hold no text of the document (a layout's sample text is the template's)."""
 from __future__ import annotations
 
 import zipfile
-import zlib
 from typing import Final
 
 from lxml import etree
 
 from engageiq_files.ingestion.ooxml import (
+    DAMAGED_PART_ERRORS,
     attribute,
     first_child,
     local,
@@ -88,5 +88,5 @@ def _part(
         return None
     try:
         return read_xml(archive, name)
-    except (etree.LxmlError, zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError):
+    except DAMAGED_PART_ERRORS:
         return None
