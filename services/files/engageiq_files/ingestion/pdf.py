@@ -8,6 +8,7 @@ PDFium and OCRed
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Final
@@ -39,6 +40,20 @@ SCAN_COVERAGE: Final = 0.5
 """Share of the page one image must cover for the page to count as a scan."""
 OCR_DPI: Final = 300
 """Rendering resolution of a page for OCR: Tesseract reads best at about 300 dpi."""
+IMAGE_PIXELS_FACTOR: Final = 2
+"""A page is rendered only when no image on it holds more than this many times
+`max_image_pixels`: PDFium decodes an image whole, whatever size it is drawn at. A 600 dpi
+A3 scan (70 MP) is read; a page image declaring 50,000 x 50,000 1-bit pixels (400 KB
+compressed) took PDFium 12 s and 300 MB to render, and a file can hold many."""
+INVISIBLE_TEXT: Final = (
+    pypdfium2.raw.FPDF_TEXTRENDERMODE_INVISIBLE,
+    pypdfium2.raw.FPDF_TEXTRENDERMODE_CLIP,
+)
+"""Text render modes that draw nothing (ISO 32000-1, 9.3.6: modes 3 and 7): the text layer
+that OCR programs (Tesseract's PDF output, OCRmyPDF, scanners' "searchable PDF") lay under
+a scan."""
+MAX_TEXT_OBJECTS: Final = 10_000
+"""Text objects of one page looked at, at most, for an invisible one."""
 
 
 class _ScannedPages:
@@ -57,6 +72,9 @@ class _ScannedPages:
         self.ocr = OcrPages()
         self.unreadable: list[int] = []
         """Pages whose text layer is not text (`pdf_text.unreadable`)."""
+        self.too_large: list[tuple[int, tuple[int, int]]] = []
+        """Pages not rendered, each with the size (width, height) of the image too large to
+        decode (`IMAGE_PIXELS_FACTOR`)."""
 
     def text_of(self, number: int, page: PageObject, text: str) -> str:
         """The text of page `number`: its text layer `text`; or the OCR text when the page
@@ -119,7 +137,16 @@ class _ScannedPages:
         with self._pdfium_page(number - 1) as pdfium_page:
             if pdfium_page is None or (check_scan and not self._scanned(pdfium_page)):
                 return text
+            if text.strip() and _ocr_layer(pdfium_page):
+                return text  # recognised already: read again, its words would count twice
+            largest = _largest_image(pdfium_page)
+            if largest[0] * largest[1] > IMAGE_PIXELS_FACTOR * self._limits.max_image_pixels:
+                self.too_large.append((number, largest))
+                return text
+            started = time.monotonic()
             image = self._render(pdfium_page)
+            # Rendering is part of the page's OCR time: the budget bounds the whole file.
+            self.ocr.seconds += time.monotonic() - started
         if image is None:
             return text
         self.tried += 1
@@ -188,9 +215,41 @@ class _ScannedPages:
         except pypdfium2.PdfiumError:
             return None
 
+    def too_large_pages(self) -> list[int]:
+        return [number for number, _ in self.too_large]
+
     def close(self) -> None:
         if self._document is not None:
             self._document.close()
+
+
+def _ocr_layer(page: pypdfium2.PdfPage) -> bool:
+    """Whether `page` draws invisible text (`INVISIBLE_TEXT`): its text layer is an earlier
+    recognition of its scan, kept as it is."""
+    try:
+        texts = page.get_objects(filter=[pypdfium2.raw.FPDF_PAGEOBJ_TEXT], max_depth=3)
+        for seen, text in enumerate(texts):
+            if seen >= MAX_TEXT_OBJECTS:
+                return False
+            if pypdfium2.raw.FPDFTextObj_GetTextRenderMode(text.raw) in INVISIBLE_TEXT:
+                return True
+    except pypdfium2.PdfiumError:
+        pass
+    return False
+
+
+def _largest_image(page: pypdfium2.PdfPage) -> tuple[int, int]:
+    """The (width, height) in pixels of the image on `page` holding the most pixels, as its
+    dictionary declares them (nothing is decoded); (0, 0) when it has none."""
+    largest = (0, 0)
+    try:
+        for image in page.get_objects(filter=[pypdfium2.raw.FPDF_PAGEOBJ_IMAGE], max_depth=3):
+            width, height = image.get_px_size()
+            if width * height > largest[0] * largest[1]:
+                largest = (width, height)
+    except pypdfium2.PdfiumError:
+        pass
+    return largest
 
 
 def _has_image(page: PageObject) -> bool:
@@ -301,6 +360,7 @@ def parse_pdf(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarnin
     read = 0
     scans = _ScannedPages(path, limits)
     annotations = pdf_annotations.Budget()
+    found = False
     try:
         for number, page in enumerate(pages, start=1):
             try:
@@ -318,13 +378,15 @@ def parse_pdf(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarnin
             notes = pdf_annotations.text_of(page, annotations)
             if notes:
                 text = f"{text.rstrip()}\n{notes}" if text.strip() else notes
-            if not text.strip() and number not in scans.unreadable:
+            found = found or bool(text.strip())
+            if not text.strip() and number not in scans.unreadable + scans.too_large_pages():
                 empty.append(number)
             yield Section(f"page {number}", text)
     finally:
         scans.close()
     if read == 0 and count > 0:
         raise ParseFailure("corrupt_pdf", "No page of the PDF could be read.")
+    yield from _too_large(scans, found, limits)
     yield from scans.ocr.warnings()
     if scans.unreadable:
         yield _unreadable_warning(scans.unreadable, scans.ocr.read)
@@ -337,6 +399,27 @@ def parse_pdf(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarnin
         )
     if count > limits.max_pages:
         yield _truncated(count, limits)
+
+
+def _too_large(scans: _ScannedPages, found: bool, limits: ParseLimits) -> Iterator[IngestWarning]:
+    """A `pages_skipped` warning naming the pages whose image was too large to render; when
+    no page has any text, the PDF fails `image_too_large` as such an image would."""
+    if not scans.too_large:
+        return
+    bound = IMAGE_PIXELS_FACTOR * limits.max_image_pixels
+    number, (width, height) = scans.too_large[0]
+    if not found:
+        raise ParseFailure(
+            "image_too_large",
+            f"The image on page {number} is {width:,} x {height:,} pixels; at most "
+            f"{bound:,} pixels can be read.",
+        )
+    pages = scans.too_large_pages()
+    yield IngestWarning(
+        "pages_skipped",
+        f"Page {page_list(pages)} holds an image of more than {bound:,} pixels, too large "
+        f"to be read safely; {'it is' if len(pages) == 1 else 'they are'} not searchable.",
+    )
 
 
 def _truncated(count: int, limits: ParseLimits) -> IngestWarning:
@@ -360,6 +443,7 @@ def _parse_with_pdfium(
         raise failure from None
     scans = _ScannedPages(path, limits, document)  # closes it
     empty: list[int] = []
+    found = False
     try:
         count = len(document)
         for number in range(1, min(count, limits.max_pages) + 1):
@@ -375,13 +459,15 @@ def _parse_with_pdfium(
             else:
                 text = layer
             text = pdf_text.searchable(text)
-            if not text.strip() and number not in scans.unreadable:
+            found = found or bool(text.strip())
+            if not text.strip() and number not in scans.unreadable + scans.too_large_pages():
                 empty.append(number)
             yield Section(f"page {number}", text)
     finally:
         scans.close()
     if count == 0:
         raise failure
+    yield from _too_large(scans, found, limits)
     yield IngestWarning(
         "structure_repaired",
         "The PDF's structure is damaged or unusually large; its text was read after "

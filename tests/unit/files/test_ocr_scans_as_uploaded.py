@@ -1,0 +1,205 @@
+"""Scans and pictures as reps upload them, and hostile ones, found failing by a hostile review
+of OCR (issue 21, decision 0104), each made here: full pages scanned sideways with no
+orientation tag, phone JPEGs that carry a second picture (MPO) and animated PNGs, scans that
+an OCR program already gave an invisible text layer, and PDF pages whose image declares
+billions of pixels. Each is parsed as the upload path parses it (kind sniffed from the
+content)."""
+
+from __future__ import annotations
+
+import io
+import re
+import zlib
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+from pypdf import PdfWriter
+
+from engageiq_files.ingestion.sandbox import ParserSandbox
+from engageiq_files.ingestion.sections import ParsedDocument, ParseFailure
+from tests.unit.files.scans import LIMITS, encoded, parse
+from tests.unit.files.support import pdf_bytes
+
+FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def face(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    if FONT.exists():
+        return ImageFont.truetype(str(FONT), size)
+    return ImageFont.load_default(size=size)
+
+
+def a4_page(lines: list[str], size: int = 34) -> Image.Image:
+    """An A4 page at 200 dpi (3.9 MP) holding `lines`, as a scanner's glass sees it."""
+    page = Image.new("L", (1654, 2339), 255)
+    draw = ImageDraw.Draw(page)
+    for i, line in enumerate(lines):
+        draw.text((100, 100 + i * int(size * 1.8)), line, fill=0, font=face(size))
+    return page
+
+
+def text_of(parsed: ParsedDocument) -> str:
+    return "\n".join(s.text for s in parsed.sections).lower()
+
+
+CLAUSES = [f"Clause {i}: the customer renews the subscription" for i in range(20)]
+
+
+@pytest.mark.parametrize("turn", [90, 180, 270])
+def test_a_full_page_scanned_sideways_is_read_line_by_line(tmp_path: Path, turn: int) -> None:
+    """No EXIF tag says how to turn it: fed the wrong way into a scanner. Turned 270 degrees,
+    Tesseract read it with a mean confidence of 94 but lost half the clause numbers and
+    broke every line."""
+    parsed = parse(tmp_path, encoded(a4_page(CLAUSES).rotate(turn, expand=True), "PNG"))
+    text = text_of(parsed)
+    assert sorted(int(n) for n in set(re.findall(r"clause (\d+)", text))) == list(range(20))
+    assert text.count("the customer renews the subscription") == 20
+    assert [w.code for w in parsed.warnings] == ["ocr_used"]
+
+
+def mpo(first: Image.Image, second: Image.Image) -> bytes:
+    out = io.BytesIO()
+    first.save(out, "MPO", save_all=True, append_images=[second])
+    return out.getvalue()
+
+
+def slide(*lines: str) -> Image.Image:
+    image = Image.new("RGB", (1200, 300), (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    for i, line in enumerate(lines):
+        draw.text((40, 40 + i * 64), line, fill=(0, 0, 0), font=face(40))
+    return image
+
+
+PICTURE = ("Quarterly pricing review", "Renewal discount applies")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        mpo(slide(*PICTURE), slide("Depth map preview", "Second picture")),
+        encoded(
+            slide(*PICTURE),
+            "PNG",
+            save_all=True,
+            append_images=[slide(f"Animation frame {i}", "Looping banner") for i in range(3)],
+        ),
+    ],
+    ids=["phone-jpeg-with-a-second-picture", "animated-png"],
+)
+def test_a_jpeg_or_png_is_one_page_whatever_frames_it_carries(
+    tmp_path: Path, content: bytes
+) -> None:
+    parsed = parse(tmp_path, content)
+    assert [s.location for s in parsed.sections] == ["page 1"]
+    text = text_of(parsed)
+    assert "pricing review" in text
+    assert "second picture" not in text
+    assert "looping banner" not in text
+    assert [w.code for w in parsed.warnings] == ["ocr_used"]
+
+
+def one_page_pdf(image: tuple[int, int, int, bytes], content: bytes) -> bytes:
+    """A one-page PDF (612 x 792 pt) drawing `image` (width, height, bits per component, its
+    Flate-compressed grey samples) over the whole page, then `content`, with Helvetica as
+    /F1; written object by object so that any size can be declared."""
+    width, height, bits, samples = image
+    draw = b"q 612 0 0 792 0 0 cm /Im0 Do Q " + content
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 5 0 R"
+        b" /Resources << /XObject << /Im0 4 0 R >> /Font << /F1 6 0 R >> >> >>",
+        b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray"
+        b" /BitsPerComponent %d /Filter /FlateDecode /Length %d >>\nstream\n%b\nendstream"
+        % (width, height, bits, len(samples), samples),
+        b"<< /Length %d >>\nstream\n%b\nendstream" % (len(draw), draw),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%b\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return out
+
+
+def scan_image(lines: list[str]) -> tuple[int, int, int, bytes]:
+    page = a4_page(lines, size=60)
+    return (page.width, page.height, 8, zlib.compress(page.tobytes()))
+
+
+@pytest.mark.parametrize(
+    ("lines", "mode"),
+    [
+        (["Receipt 4471", "Total due 90 EUR"], 3),
+        (["Invoice 88", "Paid"], 3),
+        (["Delivery note 5512", "Signed on arrival"], 7),
+    ],
+    ids=["short-receipt", "fewer-than-20-letters", "clipping-mode"],
+)
+def test_a_scan_with_an_invisible_ocr_layer_is_not_recognised_again(
+    tmp_path: Path, lines: list[str], mode: int
+) -> None:
+    """A scanner's "searchable PDF" (or OCRmyPDF, or Tesseract's PDF output) lays the text it
+    recognised under the scan, drawn invisibly (render mode 3 or 7). A short layer was
+    recognised again and every word indexed twice, with an `ocr_used` warning."""
+    layer = b" ".join(
+        b"1 0 0 1 72 %d Tm (%b) Tj" % (700 - 40 * i, line.encode()) for i, line in enumerate(lines)
+    )
+    content = b"BT %d Tr /F1 24 Tf %b ET" % (mode, layer)
+    parsed = parse(tmp_path, one_page_pdf(scan_image(lines), content))
+    text = text_of(parsed)
+    for line in lines:
+        assert text.count(line.lower()) == 1, text
+    assert parsed.warnings == []
+
+
+def declaring(width: int, height: int, bits: int) -> tuple[int, int, int, bytes]:
+    """Image samples that declare `width` x `height` pixels; their data is one white row,
+    a few bytes (a decoder that trusted the size would still allocate it all)."""
+    return (width, height, bits, zlib.compress(b"\xff" * (width * bits // 8)))
+
+
+@pytest.mark.parametrize(
+    "image",
+    [declaring(50_000, 50_000, 1), declaring(20_000, 20_000, 8), declaring(100_000, 1_000, 8)],
+    ids=["1-bit-50000-square", "grey-20000-square", "long-strip"],
+)
+def test_a_pdf_page_image_declaring_too_many_pixels_is_not_rendered(
+    tmp_path: Path, image: tuple[int, int, int, bytes]
+) -> None:
+    bomb = one_page_pdf(image, b"")
+    with pytest.raises(ParseFailure) as failure:
+        parse(tmp_path, bomb)
+    assert failure.value.code == "image_too_large"
+    assert f"{image[0]:,} x {image[1]:,} pixels" in failure.value.message
+
+    writer = PdfWriter()
+    writer.append(io.BytesIO(pdf_bytes(["Enterprise pricing for the whole team"])))
+    writer.append(io.BytesIO(bomb))
+    out = io.BytesIO()
+    writer.write(out)
+    parsed = parse(tmp_path, out.getvalue())
+    assert [(s.location, s.text) for s in parsed.sections if s.text] == [
+        ("page 1", "Enterprise pricing for the whole team")
+    ]
+    assert [w.code for w in parsed.warnings] == ["pages_skipped"]
+    assert "Page 2 holds an image" in parsed.warnings[0].message
+
+
+def test_a_pdf_image_bomb_fails_with_its_reason_through_the_sandbox(tmp_path: Path) -> None:
+    path = tmp_path / "upload"
+    path.write_bytes(one_page_pdf(declaring(50_000, 50_000, 1), b""))
+    sandbox = ParserSandbox(LIMITS, timeout=20, memory_bytes=1024 * 1024 * 1024)
+    with pytest.raises(ParseFailure) as failure:
+        sandbox.parse(str(path), "pdf")
+    assert failure.value.code == "image_too_large"
