@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zlib
 from pathlib import Path
 
@@ -203,3 +204,33 @@ def test_a_pdf_image_bomb_fails_with_its_reason_through_the_sandbox(tmp_path: Pa
     with pytest.raises(ParseFailure) as failure:
         sandbox.parse(str(path), "pdf")
     assert failure.value.code == "image_too_large"
+
+
+def png_chunk(kind: bytes, data: bytes, crc: int) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+
+@pytest.mark.parametrize(
+    ("kind", "data"),
+    [
+        (b"tEXt", b"Software\x00Scanner firmware 2.1"),
+        (b"pHYs", struct.pack(">IIB", 11811, 11811, 1)),
+        (b"gAMA", struct.pack(">I", 45455)),
+    ],
+    ids=["text", "resolution", "gamma"],
+)
+def test_a_png_whose_ancillary_chunk_has_a_wrong_checksum_is_read(
+    tmp_path: Path, kind: bytes, data: bytes
+) -> None:
+    """Viewers drop such a chunk and show the picture (libpng warns only); it failed
+    `corrupt_image`. A wrong checksum on a critical chunk still fails."""
+    png = encoded(slide(*PICTURE), "PNG")
+    bad = zlib.crc32(kind + data) ^ 0xFFFF
+    parsed = parse(tmp_path, png[:33] + png_chunk(kind, data, bad) + png[33:])
+    assert "pricing review" in text_of(parsed)
+    assert [w.code for w in parsed.warnings] == ["ocr_used"]
+
+    header = png[:29] + struct.pack(">I", zlib.crc32(png[12:29]) ^ 1) + png[33:]
+    with pytest.raises(ParseFailure) as failure:
+        parse(tmp_path, header)
+    assert failure.value.code == "corrupt_image"

@@ -169,9 +169,30 @@ def open_image(file: BinaryIO, limits: ParseLimits) -> Image.Image:
     # setting is per process, and each parse has its own sandbox process.
     Image.MAX_IMAGE_PIXELS = limits.max_image_pixels
     try:
+        image = _header(file, lenient=False)
+    except ParseFailure as failure:
+        if failure.code != "corrupt_image":
+            raise
+        # A PNG one of whose ancillary chunks before the pixels (text, colour profile, EXIF)
+        # has a wrong checksum: viewers (libpng) drop that chunk and show the picture;
+        # Pillow skips it only when told to tolerate damage. Critical chunks stay checked.
+        file.seek(0)
+        image = _header(file, lenient=True)
+    check_pixels(image.size, limits)
+    return image
+
+
+def _header(file: BinaryIO, *, lenient: bool) -> Image.Image:
+    """`file` opened by Pillow (see `open_image`), tolerating damage Pillow can skip when
+    `lenient` (switched on only while the header is read)."""
+    try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(file)
+            ImageFile.LOAD_TRUNCATED_IMAGES = lenient
+            try:
+                return Image.open(file)
+            finally:
+                ImageFile.LOAD_TRUNCATED_IMAGES = False
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ParseFailure(
             "image_too_large", "The image has too many pixels to be read safely."
@@ -181,8 +202,6 @@ def open_image(file: BinaryIO, limits: ParseLimits) -> Image.Image:
     except Exception:
         # UnidentifiedImageError, OSError, SyntaxError, struct.error...: a damaged header.
         raise ParseFailure("corrupt_image", "The image is damaged or not a valid image.") from None
-    check_pixels(image.size, limits)
-    return image
 
 
 def _weak(result: Recognised) -> bool:
