@@ -234,3 +234,32 @@ def test_a_png_whose_ancillary_chunk_has_a_wrong_checksum_is_read(
     with pytest.raises(ParseFailure) as failure:
         parse(tmp_path, header)
     assert failure.value.code == "corrupt_image"
+
+
+def long_capture(size: tuple[int, int], lines: list[str]) -> bytes:
+    """A scrolling screenshot or a banner longer than Tesseract's 32,767 pixels per side
+    (and within the pixel bound), with `lines` spread from its start to its end."""
+    image = Image.new("L", size, 255)
+    draw = ImageDraw.Draw(image)
+    tall = size[1] > size[0]
+    for i, line in enumerate(lines):
+        at = 100 + i * (max(size) - 1200) // (len(lines) - 1)
+        draw.text((60, at) if tall else (at, 100), line, fill=0, font=face(44))
+    return encoded(image, "PNG")
+
+
+SCROLLED = ["Opening offer for Heron", "Midway pricing table", "Closing terms signed"]
+
+
+@pytest.mark.parametrize(
+    "size", [(1000, 36_000), (36_000, 400)], ids=["scrolling-screenshot", "long-banner"]
+)
+def test_an_image_longer_than_tesseract_reads_is_read_whole(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """It failed `ocr_failed` ("could not finish in time") within a second: Tesseract
+    refuses any side over 32,767 pixels."""
+    parsed = parse(tmp_path, long_capture(size, SCROLLED))
+    text = text_of(parsed)
+    assert [line for line in SCROLLED if line.lower() not in text] == []
+    assert [w.code for w in parsed.warnings] == ["ocr_used"]

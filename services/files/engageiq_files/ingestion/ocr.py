@@ -51,6 +51,10 @@ SMALL_IMAGE_PIXELS: Final = 1_000_000
 size, and turned every way rather than as orientation detection suggests."""
 
 
+TESSERACT_MAX_SIDE: Final = 32767
+"""Pixels along either side of an image Tesseract reads at most: past it, it fails with
+"Image too large" (Tesseract 5). A phone's scrolling screenshot or a long banner, within
+`max_image_pixels`, can be longer."""
 OSD_TIMEOUT_SECONDS: Final = 5.0
 """Time orientation detection may take on one page (at most a quarter of the page's timeout);
 it took 0.4-0.8 s on an A4 page at 200 dpi."""
@@ -136,6 +140,17 @@ def for_ocr(image: Image.Image) -> Image.Image:
     ink = ImageStat.Stat(luminance, mask=alpha).mean[0]
     paper = Image.new("L", image.size, 255 if ink < 128 else 0)
     return Image.composite(luminance, paper, alpha)
+
+
+def within_tesseract(gray: Image.Image, scale: float = 1.0) -> Image.Image:
+    """`gray` scaled by `scale`, less where needed for its longer side to fit
+    `TESSERACT_MAX_SIDE`. A 1,000 x 36,000 screenshot is read at 91% of its size (letters of
+    40 px become 36 px, still well read) rather than not at all: it failed `ocr_failed`."""
+    scale = min(scale, TESSERACT_MAX_SIDE / max(gray.size))
+    if scale == 1.0:
+        return gray
+    size = (max(1, int(gray.width * scale)), max(1, int(gray.height * scale)))
+    return gray.resize(size, Image.Resampling.LANCZOS)
 
 
 def blank(image: Image.Image) -> bool:
@@ -225,7 +240,7 @@ def _second_looks(
         return
     if gray.width * gray.height <= SMALL_IMAGE_PIXELS:
         yield _despeckled(gray)
-        larger = gray.resize((gray.width * 2, gray.height * 2), Image.Resampling.LANCZOS)
+        larger = within_tesseract(gray, 2.0)
         yield larger
         for angle in (180, 90, 270):
             yield larger.rotate(angle, expand=True)
@@ -270,7 +285,7 @@ class OcrPages:
         suggests (`page_upright`); a page read with low confidence (or not at all) gets
         second looks (`_second_looks`) within the same page timeout, and the most confident
         reading is kept."""
-        gray = for_ocr(image)
+        gray = within_tesseract(for_ocr(image))
         if blank(gray):
             self.empty.append(number)
             return ""
