@@ -263,3 +263,30 @@ def test_an_image_longer_than_tesseract_reads_is_read_whole(
     text = text_of(parsed)
     assert [line for line in SCROLLED if line.lower() not in text] == []
     assert [w.code for w in parsed.warnings] == ["ocr_used"]
+
+
+def empty_pages_tiff(count: int) -> bytes:
+    """A little-endian TIFF of `count` pages of one white pixel, each page a bare directory
+    (about 100 bytes): 200,000 pages fit in 20 MB."""
+    tags = ((256, 1), (257, 1), (258, 1), (259, 1), (262, 0), (273, 8), (278, 1), (279, 1))
+    out = bytearray(b"II*\x00" + struct.pack("<I", 9) + b"\x00")
+    size = 2 + 12 * len(tags) + 4
+    for page in range(count):
+        following = len(out) + size if page < count - 1 else 0
+        out += struct.pack("<H", len(tags))
+        for tag, value in tags:
+            out += struct.pack("<HHII", tag, 4, 1, value)
+        out += struct.pack("<I", following)
+    return bytes(out)
+
+
+def test_a_tiff_of_200000_pages_is_ready_inside_the_parse_timeout(tmp_path: Path) -> None:
+    """Counting its pages (Pillow's `n_frames` reads every directory) outlasted the parse
+    timeout before a page was read: the file failed `parse_timeout`."""
+    path = tmp_path / "upload"
+    path.write_bytes(empty_pages_tiff(200_000))
+    parsed = ParserSandbox(LIMITS, timeout=30, memory_bytes=1024 * 1024 * 1024).parse(
+        str(path), "tiff"
+    )
+    assert [w.code for w in parsed.warnings] == ["no_text_found", "truncated"]
+    assert "of more than 10,000 pages" in parsed.warnings[1].message

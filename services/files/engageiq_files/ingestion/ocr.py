@@ -371,19 +371,46 @@ def parse_image(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarn
             "of the picture that arrived was read.",
         )
     if frames.done < frames.count:
+        if frames.counted_all:
+            total, rest = f"{frames.count}", f"pages {frames.done + 1}-{frames.count}"
+        else:
+            total, rest = f"more than {frames.count:,}", f"page {frames.done + 1} and later"
         yield IngestWarning(
             "truncated",
-            f"Only the first {frames.done} of {frames.count} pages were read; "
-            f"pages {frames.done + 1}-{frames.count} are not searchable.",
+            f"Only the first {frames.done} of {total} pages were read; {rest} "
+            "are not searchable.",
         )
 
 
-def pages(image: Image.Image) -> int:
-    """How many pages `image` holds: a TIFF's frames, one for any other kind. The further
-    frames of a JPEG or a PNG are not pages: a phone's JPEG (MPO) carries a preview or a
-    depth map of the same picture after it, read as a "page 2" repeating page 1, and an
-    animated PNG's frames are moments of one picture."""
-    return int(getattr(image, "n_frames", 1)) if image.format == "TIFF" else 1
+MAX_COUNTED_PAGES: Final = 10_000
+"""TIFF pages counted at most (about 0.3 s of directory reading); a warning says "more than"
+beyond it. Pillow's `n_frames` reads every page's directory: a 20 MB TIFF of 200,000 empty
+pages took longer than the whole parse timeout before the first page was read."""
+
+
+def pages(image: Image.Image) -> tuple[int, bool]:
+    """How many pages `image` holds, and whether that is all of them: a TIFF's frames,
+    counted up to `MAX_COUNTED_PAGES` (or up to a page whose directory is damaged, where
+    reading will stop too), and one for any other kind. The further frames of a JPEG or a
+    PNG are not pages: a phone's JPEG (MPO) carries a preview or a depth map of the same
+    picture after it, read as a "page 2" repeating page 1, and an animated PNG's frames are
+    moments of one picture."""
+    if image.format != "TIFF":
+        return 1, True
+    count = 1
+    try:
+        while count <= MAX_COUNTED_PAGES:
+            image.seek(count)
+            count += 1
+        return MAX_COUNTED_PAGES, False
+    except EOFError:
+        return count, True
+    except MemoryError:
+        raise
+    except Exception:
+        return count, True  # a damaged directory: the pages before it are read
+    finally:
+        image.seek(0)
 
 
 class _FrameReader:
@@ -394,6 +421,7 @@ class _FrameReader:
         self.ocr = ocr
         self.limits = limits
         self.count = 0
+        self.counted_all = True
         self.done = 0
         self.cut_short: list[int] = []
 
@@ -401,7 +429,7 @@ class _FrameReader:
         """Yields the sections of `image`'s frames."""
         ocr, limits = self.ocr, self.limits
         try:
-            self.count = pages(image)
+            self.count, self.counted_all = pages(image)
             for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
                 if number > self.count or number > limits.max_ocr_pages:
                     break
