@@ -107,17 +107,29 @@ def one_page_pdf(image: tuple[int, int, int, bytes], content: bytes) -> bytes:
     /F1; written object by object so that any size can be declared."""
     width, height, bits, samples = image
     draw = b"q 612 0 0 792 0 0 cm /Im0 Do Q " + content
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 5 0 R"
-        b" /Resources << /XObject << /Im0 4 0 R >> /Font << /F1 6 0 R >> >> >>",
+    return written_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 5 0 R"
+            b" /Resources << /XObject << /Im0 4 0 R >> /Font << /F1 6 0 R >> >> >>",
+            image_object(width, height, bits, samples),
+            b"<< /Length %d >>\nstream\n%b\nendstream" % (len(draw), draw),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ]
+    )
+
+
+def image_object(width: int, height: int, bits: int, samples: bytes) -> bytes:
+    return (
         b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray"
         b" /BitsPerComponent %d /Filter /FlateDecode /Length %d >>\nstream\n%b\nendstream"
-        % (width, height, bits, len(samples), samples),
-        b"<< /Length %d >>\nstream\n%b\nendstream" % (len(draw), draw),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
+        % (width, height, bits, len(samples), samples)
+    )
+
+
+def written_pdf(objects: list[bytes]) -> bytes:
+    """A PDF of `objects` (numbered from 1; the first is the catalog), with its xref."""
     out = b"%PDF-1.4\n"
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -290,3 +302,35 @@ def test_a_tiff_of_200000_pages_is_ready_inside_the_parse_timeout(tmp_path: Path
     )
     assert [w.code for w in parsed.warnings] == ["no_text_found", "truncated"]
     assert "of more than 10,000 pages" in parsed.warnings[1].message
+
+
+@pytest.mark.parametrize("bands", [4, 8])
+def test_a_stamped_scan_stored_in_bands_is_ocred(tmp_path: Path, bands: int) -> None:
+    """A page stored as `bands` images of a few hundred rows (as many scanners and PDF
+    writers store it) under a scanning app's stamp: none covers half of the page alone, and
+    only the stamp was indexed, with no warning."""
+    page = a4_page(CLAUSES[:12], size=50)
+    height = page.height // bands
+    draws = b" ".join(
+        b"q 612 0 0 %.3f 0 %.3f cm /Im%d Do Q" % (792 / bands, 792 - (i + 1) * 792 / bands, i)
+        for i in range(bands)
+    )
+    draws += b" BT /F1 9 Tf 40 20 Td (Scanned with CamScanner) Tj ET"
+    named = b" ".join(b"/Im%d %d 0 R" % (i, 6 + i) for i in range(bands))
+    strips = [page.crop((0, i * height, page.width, (i + 1) * height)) for i in range(bands)]
+    pdf = written_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+            b" /Resources << /XObject << %b >> /Font << /F1 5 0 R >> >> >>" % named,
+            b"<< /Length %d >>\nstream\n%b\nendstream" % (len(draws), draws),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ]
+        + [image_object(s.width, s.height, 8, zlib.compress(s.tobytes())) for s in strips]
+    )
+    parsed = parse(tmp_path, pdf)
+    text = text_of(parsed)
+    assert "scanned with camscanner" in text
+    assert text.count("the customer renews the subscription") >= 10
+    assert [w.code for w in parsed.warnings] == ["ocr_used"]

@@ -37,7 +37,9 @@ STAMP_CHARS: Final = 100
 covers most of the page, is a scan with a stamp (a copier's footer, "Scanned with
 CamScanner"): it is OCRed too, and its text layer kept before the OCR text."""
 SCAN_COVERAGE: Final = 0.5
-"""Share of the page one image must cover for the page to count as a scan."""
+"""Share of the page its images must cover together for the page to count as a scan. Together,
+not one: scanners and PDF writers store a page as bands of a few hundred rows each, and a
+stamped scan in 4 or 8 bands was indexed as its stamp alone, without a warning."""
 OCR_DPI: Final = 300
 """Rendering resolution of a page for OCR: Tesseract reads best at about 300 dpi."""
 IMAGE_PIXELS_FACTOR: Final = 2
@@ -186,16 +188,18 @@ class _ScannedPages:
 
     @staticmethod
     def _scanned(page: pypdfium2.PdfPage) -> bool:
-        """Whether one image covers at least `SCAN_COVERAGE` of `page`."""
+        """Whether the images on `page` cover at least `SCAN_COVERAGE` of it together."""
         try:
             width, height = page.get_size()
             area = max(width * height, 1.0)
+            covered = 0.0
             for image in page.get_objects(filter=[pypdfium2.raw.FPDF_PAGEOBJ_IMAGE], max_depth=3):
                 left, bottom, right, top = image.get_bounds()
                 shown = max(0.0, min(right, width) - max(left, 0.0)) * max(
                     0.0, min(top, height) - max(bottom, 0.0)
                 )
-                if shown >= SCAN_COVERAGE * area:
+                covered += shown
+                if covered >= SCAN_COVERAGE * area:
                     return True
             return False
         except pypdfium2.PdfiumError:
