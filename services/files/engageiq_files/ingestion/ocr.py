@@ -377,8 +377,7 @@ def parse_image(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarn
             total, rest = f"more than {frames.count:,}", f"page {frames.done + 1} and later"
         yield IngestWarning(
             "truncated",
-            f"Only the first {frames.done} of {total} pages were read; {rest} "
-            "are not searchable.",
+            f"Only the first {frames.done} of {total} pages were read; {rest} are not searchable.",
         )
 
 

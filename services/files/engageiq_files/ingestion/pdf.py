@@ -135,20 +135,7 @@ class _ScannedPages:
         done or reads nothing; with `check_scan`, only a page that `_scanned` is OCRed."""
         if self.tried >= self._limits.max_ocr_pages or self.ocr.over_budget(self._limits):
             return text
-        # One PDFium page serves both the scan check and the rendering.
-        with self._pdfium_page(number - 1) as pdfium_page:
-            if pdfium_page is None or (check_scan and not self._scanned(pdfium_page)):
-                return text
-            if text.strip() and _ocr_layer(pdfium_page):
-                return text  # recognised already: read again, its words would count twice
-            largest = _largest_image(pdfium_page)
-            if largest[0] * largest[1] > IMAGE_PIXELS_FACTOR * self._limits.max_image_pixels:
-                self.too_large.append((number, largest))
-                return text
-            started = time.monotonic()
-            image = self._render(pdfium_page)
-            # Rendering is part of the page's OCR time: the budget bounds the whole file.
-            self.ocr.seconds += time.monotonic() - started
+        image = self._page_image(number, check_scan=check_scan, layer=bool(text.strip()))
         if image is None:
             return text
         self.tried += 1
@@ -162,6 +149,27 @@ class _ScannedPages:
         if not recognised.strip():
             return text
         return f"{text.strip()}\n{recognised}" if stamp else recognised
+
+    def _page_image(self, number: int, *, check_scan: bool, layer: bool) -> Image.Image | None:
+        """Page `number` rendered for OCR; None when PDFium cannot open or render it, when
+        `check_scan` and it is not `_scanned`, when its text `layer` is drawn invisibly (an
+        earlier recognition: read again, its words would count twice), or when an image on
+        it is too large to decode (named in `too_large`)."""
+        # One PDFium page serves the checks and the rendering.
+        with self._pdfium_page(number - 1) as page:
+            if page is None or (check_scan and not self._scanned(page)):
+                return None
+            if layer and _ocr_layer(page):
+                return None
+            largest = _largest_image(page)
+            if largest[0] * largest[1] > IMAGE_PIXELS_FACTOR * self._limits.max_image_pixels:
+                self.too_large.append((number, largest))
+                return None
+            started = time.monotonic()
+            image = self._render(page)
+            # Rendering is part of the page's OCR time: the budget bounds the whole file.
+            self.ocr.seconds += time.monotonic() - started
+            return image
 
     def _may_need_ocr(self, page: PageObject, visible: int) -> bool:
         """Whether a page whose text layer has `visible` non-space characters may be OCRed
