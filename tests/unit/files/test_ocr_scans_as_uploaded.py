@@ -334,3 +334,30 @@ def test_a_stamped_scan_stored_in_bands_is_ocred(tmp_path: Path, bands: int) -> 
     assert "scanned with camscanner" in text
     assert text.count("the customer renews the subscription") >= 10
     assert [w.code for w in parsed.warnings] == ["ocr_used"]
+
+
+def three_page_scan() -> bytes:
+    writer = PdfWriter()
+    for name in ("alpha", "bravo", "charlie"):
+        page = Image.new("L", (1275, 1650), 255)
+        ImageDraw.Draw(page).text((100, 150), f"Chapter {name} contract", fill=0, font=face(44))
+        writer.append(io.BytesIO(encoded(page, "PDF", resolution=150)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("share", [0.7, 0.99], ids=["cut-in-page-3", "cut-in-its-table"])
+def test_a_scanned_pdf_cut_short_keeps_the_pages_that_arrived(tmp_path: Path, share: float) -> None:
+    """Its cross-reference table and trailer, written last, were lost with its end: neither
+    pypdf nor PDFium opened it, and it failed `corrupt_pdf` with two whole pages in it."""
+    whole = three_page_scan()
+    parsed = parse(tmp_path, whole[: int(len(whole) * share)])
+    pages = {s.location: s.text.lower() for s in parsed.sections if s.text}
+    assert "chapter alpha contract" in pages["page 1"]
+    assert "chapter bravo contract" in pages["page 2"]
+    assert "truncated" in [w.code for w in parsed.warnings]
+
+    with pytest.raises(ParseFailure) as failure:
+        parse(tmp_path, whole[: len(whole) // 5])  # inside page 1's image: nothing arrived
+    assert failure.value.code == "corrupt_pdf"

@@ -19,7 +19,7 @@ from pypdf import PageObject, PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
-from engageiq_files.ingestion import pdf_annotations, pdf_text
+from engageiq_files.ingestion import pdf_annotations, pdf_repair, pdf_text
 from engageiq_files.ingestion.ocr import OcrPages
 from engageiq_files.ingestion.sections import (
     IngestWarning,
@@ -365,7 +365,7 @@ def parse_pdf(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarnin
     except ParseFailure as failure:
         if failure.code != "corrupt_pdf":
             raise
-        yield from _parse_with_pdfium(path, limits, failure)
+        yield from _parse_damaged(path, limits, failure)
         return
     skipped: list[int] = []
     empty: list[int] = []
@@ -431,6 +431,46 @@ def _too_large(scans: _ScannedPages, found: bool, limits: ParseLimits) -> Iterat
         "pages_skipped",
         f"Page {page_list(pages)} holds an image of more than {bound:,} pixels, too large "
         f"to be read safely; {'it is' if len(pages) == 1 else 'they are'} not searchable.",
+    )
+
+
+def _parse_damaged(
+    path: str, limits: ParseLimits, failure: ParseFailure
+) -> Iterator[Section | IngestWarning]:
+    """A PDF pypdf cannot open: cut short (`_parse_cut_short`) or otherwise damaged
+    (`_parse_with_pdfium`)."""
+    if pdf_repair.cut_short(path):
+        yield from _parse_cut_short(path, limits, failure)
+    else:
+        yield from _parse_with_pdfium(path, limits, failure)
+
+
+def _parse_cut_short(
+    path: str, limits: ParseLimits, failure: ParseFailure
+) -> Iterator[Section | IngestWarning]:
+    """A PDF whose end never arrived (no `%%EOF`), read from a copy given back the table
+    and trailer it lost (`pdf_repair`), with a `truncated` warning; PDFium is tried on the
+    file as it is first (a linearised file has its table at the start). Raises `failure`
+    when neither reads it, or when no text arrived."""
+    try:
+        sections = list(_parse_with_pdfium(path, limits, failure))
+    except ParseFailure as again:
+        if again is not failure:
+            raise
+    else:
+        yield from sections
+        return
+    with pdf_repair.repaired_copy(path) as repaired:
+        if repaired is None:
+            raise failure
+        pieces = list(parse_pdf(repaired, limits))
+    if not any(isinstance(p, Section) and p.text.strip() for p in pieces):
+        raise failure  # only the pages' outline arrived, none of their content
+    yield from pieces
+    yield IngestWarning(
+        "truncated",
+        "The PDF ends early (an upload or a copy that stopped); the pages that arrived "
+        "were read, and what was cut off is not searchable.",
     )
 
 
