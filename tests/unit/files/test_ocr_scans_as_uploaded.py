@@ -20,7 +20,7 @@ from pypdf import PdfWriter
 from engageiq_files.ingestion.sandbox import ParserSandbox
 from engageiq_files.ingestion.sections import ParsedDocument, ParseFailure
 from tests.unit.files.scans import LIMITS, encoded, parse
-from tests.unit.files.support import pdf_bytes
+from tests.unit.files.support import FilesClient, pdf_bytes
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
@@ -361,3 +361,28 @@ def test_a_scanned_pdf_cut_short_keeps_the_pages_that_arrived(tmp_path: Path, sh
     with pytest.raises(ParseFailure) as failure:
         parse(tmp_path, whole[: len(whole) // 5])  # inside page 1's image: nothing arrived
     assert failure.value.code == "corrupt_pdf"
+
+
+def test_what_a_rep_sees_for_a_pdf_bomb_a_cut_short_scan_and_a_phone_photo(
+    files_client: FilesClient,
+) -> None:
+    """Through the upload route, the worker and the sandbox: the bomb fails with its reason
+    and sentence, the service goes on, and the other two are found by page."""
+    bomb = files_client.ingest(
+        "acme", "scan.pdf", one_page_pdf(declaring(50_000, 50_000, 1), b""), "application/pdf"
+    )
+    assert bomb["status"] == "failed"
+    assert bomb["reasonCode"] == "image_too_large"
+    assert "50,000 x 50,000 pixels" in bomb["reason"]
+    whole = three_page_scan()
+    cut = files_client.ingest("acme", "contract.pdf", whole[: len(whole) * 7 // 10])
+    assert cut["status"] == "ready", cut
+    assert [w["code"] for w in cut["warnings"]] == ["ocr_used", "truncated"]
+    photo = files_client.ingest(
+        "acme", "IMG_2041.jpg", mpo(slide(*PICTURE), slide("Depth map", "Second")), "image/jpeg"
+    )
+    assert photo["status"] == "ready", photo
+    for query, name in (("bravo contract", "contract.pdf"), ("pricing review", "IMG_2041.jpg")):
+        hits = files_client.search("acme", query)
+        location = "page 2" if name == "contract.pdf" else "page 1"
+        assert (hits[0]["fileName"], hits[0]["location"]) == (name, location)
