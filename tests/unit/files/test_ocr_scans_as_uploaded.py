@@ -13,6 +13,7 @@ import struct
 import zlib
 from pathlib import Path
 
+import pytesseract
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 from pypdf import PdfWriter
@@ -386,3 +387,16 @@ def test_what_a_rep_sees_for_a_pdf_bomb_a_cut_short_scan_and_a_phone_photo(
         hits = files_client.search("acme", query)
         location = "page 2" if name == "contract.pdf" else "page 1"
         assert (hits[0]["fileName"], hits[0]["location"]) == (name, location)
+
+
+def test_a_tesseract_error_is_not_told_as_a_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(*args: object, **kwargs: object) -> object:
+        raise pytesseract.TesseractError(1, "Error during processing.")
+
+    monkeypatch.setattr(pytesseract, "image_to_data", failing)
+    with pytest.raises(ParseFailure) as failure:
+        parse(tmp_path, encoded(slide(*PICTURE), "PNG"))
+    assert failure.value.code == "ocr_failed"
+    assert failure.value.message == "Text recognition (OCR) stopped with an error on this image."

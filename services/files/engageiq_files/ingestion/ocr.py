@@ -63,6 +63,10 @@ it took 0.4-0.8 s on an A4 page at 200 dpi."""
 class OcrPageFailed(Exception):
     """One page could not be OCRed (timeout, Tesseract error); the other pages go on."""
 
+    def __init__(self, *, timed_out: bool) -> None:
+        super().__init__("timed out" if timed_out else "Tesseract failed")
+        self.timed_out = timed_out
+
 
 def recognise(image: Image.Image, timeout: float) -> Recognised:
     """Text of `image` in reading order (lines joined by newlines) and its mean confidence.
@@ -80,9 +84,11 @@ def recognise(image: Image.Image, timeout: float) -> Recognised:
         raise ParseFailure(
             "ocr_unavailable", "Text recognition (OCR) is not available on this server."
         ) from None
-    except (RuntimeError, pytesseract.TesseractError) as exc:
-        # pytesseract raises RuntimeError on its timeout; neither text reaches people.
-        raise OcrPageFailed from exc
+    except pytesseract.TesseractError as exc:  # a RuntimeError too: caught first
+        raise OcrPageFailed(timed_out=False) from exc
+    except RuntimeError as exc:
+        # pytesseract raises RuntimeError on its timeout; its text does not reach people.
+        raise OcrPageFailed(timed_out=True) from exc
     lines: dict[tuple[int, int, int], list[str]] = {}
     confidences: list[float] = []
     for i, word in enumerate(data["text"]):
@@ -276,6 +282,8 @@ class OcrPages:
         self.read: list[int] = []
         self.low: list[int] = []
         self.failed: list[int] = []
+        self.timed_out = False
+        """Whether a page in `failed` ran out of time (else Tesseract stopped with an error)."""
         self.empty: list[int] = []
         self.seconds = 0.0
 
@@ -309,8 +317,9 @@ class OcrPages:
                     result = again
                 if not _weak(result):
                     break
-        except OcrPageFailed:
+        except OcrPageFailed as failure:
             self.failed.append(number)
+            self.timed_out = self.timed_out or failure.timed_out
             return ""
         finally:
             self.seconds += time.monotonic() - started
@@ -358,8 +367,12 @@ def parse_image(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarn
         frames = _FrameReader(ocr, limits)
         yield from frames.read(image)
     if ocr.failed and not ocr.read and not ocr.empty:
+        # A Tesseract error is not a timeout: said as one, it sent people to retry later.
         raise ParseFailure(
-            "ocr_failed", "Text recognition (OCR) could not finish on this image in time."
+            "ocr_failed",
+            "Text recognition (OCR) could not finish on this image in time."
+            if ocr.timed_out
+            else "Text recognition (OCR) stopped with an error on this image.",
         )
     yield from ocr.warnings()
     if ocr.empty and not ocr.read and not ocr.failed:
