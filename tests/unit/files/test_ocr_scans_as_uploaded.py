@@ -400,3 +400,13 @@ def test_a_tesseract_error_is_not_told_as_a_timeout(
         parse(tmp_path, encoded(slide(*PICTURE), "PNG"))
     assert failure.value.code == "ocr_failed"
     assert failure.value.message == "Text recognition (OCR) stopped with an error on this image."
+
+
+def test_a_bigtiff_scan_is_read(tmp_path: Path) -> None:
+    """A BigTIFF (64-bit offsets, from large-format and archive scanners) was refused at
+    upload as "not ... an image (PNG, JPEG, TIFF)"."""
+    content = encoded(slide(*PICTURE).convert("L"), "TIFF", big_tiff=True)
+    assert content.startswith(b"II+\x00")
+    parsed = parse(tmp_path, content)
+    assert "pricing review" in text_of(parsed)
+    assert [w.code for w in parsed.warnings] == ["ocr_used"]
