@@ -410,3 +410,33 @@ def test_a_bigtiff_scan_is_read(tmp_path: Path) -> None:
     parsed = parse(tmp_path, content)
     assert "pricing review" in text_of(parsed)
     assert [w.code for w in parsed.warnings] == ["ocr_used"]
+
+
+def test_an_image_bomb_drawn_by_forms_inside_forms_is_not_rendered(tmp_path: Path) -> None:
+    """Five forms down, the bomb was not looked at (only three were) and PDFium decoded it."""
+    width, height, bits, samples = declaring(50_000, 50_000, 1)
+    forms = [
+        b"<< /Type /XObject /Subtype /Form /BBox [0 0 612 792]"
+        b" /Resources << /XObject << /X %d 0 R >> >> /Length 4 >>\nstream\n/X Do\nendstream"
+        % (6 + level)
+        for level in range(4)
+    ]
+    forms.append(
+        b"<< /Type /XObject /Subtype /Form /BBox [0 0 612 792]"
+        b" /Resources << /XObject << /Im0 10 0 R >> >> /Length 30 >>\nstream\n"
+        b"q 612 0 0 792 0 0 cm /Im0 Do Q\nendstream"
+    )
+    pdf = written_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+            b" /Resources << /XObject << /X 5 0 R >> >> >>",
+            b"<< /Length 4 >>\nstream\n/X Do\nendstream",
+            *forms,
+            image_object(width, height, bits, samples),
+        ]
+    )
+    with pytest.raises(ParseFailure) as failure:
+        parse(tmp_path, pdf)
+    assert failure.value.code == "image_too_large"

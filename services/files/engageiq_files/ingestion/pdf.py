@@ -54,6 +54,8 @@ INVISIBLE_TEXT: Final = (
 """Text render modes that draw nothing (ISO 32000-1, 9.3.6: modes 3 and 7): the text layer
 that OCR programs (Tesseract's PDF output, OCRmyPDF, scanners' "searchable PDF") lay under
 a scan."""
+MAX_FORM_DEPTH: Final = 16
+"""Forms inside forms looked into for a page's images."""
 MAX_TEXT_OBJECTS: Final = 10_000
 """Text objects of one page looked at, at most, for an invisible one."""
 
@@ -255,7 +257,12 @@ def _largest_image(page: pypdfium2.PdfPage) -> tuple[int, int]:
     dictionary declares them (nothing is decoded); (0, 0) when it has none."""
     largest = (0, 0)
     try:
-        for image in page.get_objects(filter=[pypdfium2.raw.FPDF_PAGEOBJ_IMAGE], max_depth=3):
+        # Forms inside forms: a bomb five forms down was rendered when only three were
+        # looked into. Bounded: a form can draw another many times over.
+        found = page.get_objects(
+            filter=[pypdfium2.raw.FPDF_PAGEOBJ_IMAGE], max_depth=MAX_FORM_DEPTH
+        )
+        for image in found:
             width, height = image.get_px_size()
             if width * height > largest[0] * largest[1]:
                 largest = (width, height)
