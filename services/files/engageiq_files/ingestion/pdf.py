@@ -7,6 +7,7 @@ PDFium and OCRed
 
 from __future__ import annotations
 
+import io
 import math
 import time
 from collections.abc import Iterator
@@ -65,7 +66,7 @@ class _ScannedPages:
     PDFium, opened on first use (most PDFs never need it), and read by Tesseract."""
 
     def __init__(
-        self, path: str, limits: ParseLimits, document: pypdfium2.PdfDocument | None = None
+        self, path: Source, limits: ParseLimits, document: pypdfium2.PdfDocument | None = None
     ) -> None:
         self._path = path
         self._limits = limits
@@ -292,6 +293,9 @@ def _has_image(page: PageObject) -> bool:
     return False
 
 
+Source = str | bytes
+"""A PDF's path, or its bytes (a repaired copy of a PDF cut short)."""
+
 INHERITED: Final = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
 """Page attributes a page takes from its ancestors in the page tree (ISO 32000-1, 7.7.3.4)."""
 MAX_DECLARED_PAGES: Final = 10_000_000
@@ -300,12 +304,12 @@ MAX_TREE_NODES: Final = 1_000_000
 """Page tree nodes visited at most, whatever the page cap: a tree of empty branches ends."""
 
 
-def _open(path: str, limit: int) -> tuple[list[PageObject], int]:
+def _open(path: Source, limit: int) -> tuple[list[PageObject], int]:
     """The first `limit` pages of the PDF at `path` (their content read lazily) and its page
     count (see `_first_pages`). Raises ParseFailure `encrypted_pdf` (a user password is
     needed; an owner password alone is not) or `corrupt_pdf`."""
     try:
-        reader = PdfReader(path, strict=False)
+        reader = PdfReader(io.BytesIO(path) if isinstance(path, bytes) else path, strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
             raise ParseFailure("encrypted_pdf", "The PDF is password-protected.")
         return _first_pages(reader, limit)
@@ -366,7 +370,9 @@ def _first_pages(reader: PdfReader, limit: int) -> tuple[list[PageObject], int]:
     return pages, count
 
 
-def parse_pdf(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarning]:
+def parse_pdf(path: Source, limits: ParseLimits) -> Iterator[Section | IngestWarning]:
+    """The sections and warnings of the PDF at `path` (or in `path`'s bytes: a repaired
+    copy, `_parse_cut_short`)."""
     try:
         pages, count = _open(path, limits.max_pages)
     except ParseFailure as failure:
@@ -442,11 +448,11 @@ def _too_large(scans: _ScannedPages, found: bool, limits: ParseLimits) -> Iterat
 
 
 def _parse_damaged(
-    path: str, limits: ParseLimits, failure: ParseFailure
+    path: Source, limits: ParseLimits, failure: ParseFailure
 ) -> Iterator[Section | IngestWarning]:
     """A PDF pypdf cannot open: cut short (`_parse_cut_short`) or otherwise damaged
     (`_parse_with_pdfium`)."""
-    if pdf_repair.cut_short(path):
+    if isinstance(path, str) and pdf_repair.cut_short(path):
         yield from _parse_cut_short(path, limits, failure)
     else:
         yield from _parse_with_pdfium(path, limits, failure)
@@ -467,10 +473,13 @@ def _parse_cut_short(
     else:
         yield from sections
         return
-    with pdf_repair.repaired_copy(path) as repaired:
-        if repaired is None:
-            raise failure
-        pieces = list(parse_pdf(repaired, limits))
+    # In memory, not in a file: a parse killed at its timeout would leave a copy of the
+    # customer's document behind.
+    repaired = pdf_repair.repaired(path)
+    if repaired is None:
+        raise failure
+    pieces = list(parse_pdf(repaired, limits))
+    del repaired
     if not any(isinstance(p, Section) and p.text.strip() for p in pieces):
         raise failure  # only the pages' outline arrived, none of their content
     yield from pieces
@@ -490,7 +499,7 @@ def _truncated(count: int, limits: ParseLimits) -> IngestWarning:
 
 
 def _parse_with_pdfium(
-    path: str, limits: ParseLimits, failure: ParseFailure
+    path: Source, limits: ParseLimits, failure: ParseFailure
 ) -> Iterator[Section | IngestWarning]:
     """A PDF pypdf cannot open (an object stream inside itself, a damaged trailer), read
     with PDFium, which rebuilds a damaged file's structure as Acrobat does: each page's text

@@ -1,7 +1,7 @@
 """A PDF cut short (an upload or a copy that stopped) made readable again: its
 cross-reference table and trailer, written last, are lost with its end, and neither pypdf
 nor PDFium opened such a file even when every page but the last had arrived whole (a
-three-page scan cut at 99% failed `corrupt_pdf`). `repaired_copy` writes a copy with a new
+three-page scan cut at 99% failed `corrupt_pdf`). `repaired` gives its bytes back with a new
 table listing every object that arrived whole, and a trailer naming its catalog."""
 
 from __future__ import annotations
@@ -9,11 +9,6 @@ from __future__ import annotations
 import itertools
 import mmap
 import re
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Final
 
 EOF_WINDOW: Final = 1024
@@ -36,18 +31,17 @@ def cut_short(path: str) -> bool:
         return b"%%EOF" not in file.read()
 
 
-@contextmanager
-def repaired_copy(path: str) -> Iterator[str | None]:
-    """The path of a repaired copy of the PDF at `path` (deleted on exit), or None when it
-    has no catalog object that arrived whole (nothing names its pages) or more than
-    `MAX_OBJECTS` objects."""
+def repaired(path: str) -> bytes | None:
+    """The PDF at `path` up to its last whole object, followed by a new cross-reference
+    table (every object whose `endobj` arrived) and a trailer naming its catalog; None when
+    no catalog arrived whole (nothing names its pages) or it holds more than `MAX_OBJECTS`
+    objects."""
     offsets: dict[int, tuple[int, int]] = {}
     root: tuple[int, int] | None = None
     with open(path, "rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
         whole = data.rfind(_END) + len(_END)
         if whole < len(_END):
-            yield None
-            return
+            return None
         # Each header is judged once the next is found: the headers are not all kept (a
         # hostile file can hold millions).
         previous: re.Match[bytes] | None = None
@@ -56,29 +50,20 @@ def repaired_copy(path: str) -> Iterator[str | None]:
                 end = header.start() if header is not None else whole
                 root = _arrived(data, previous, end, offsets) or root
                 if len(offsets) > MAX_OBJECTS:
-                    root = None
-                    break
+                    return None
             previous = header
-    if root is None:
-        yield None
-        return
-    with tempfile.TemporaryDirectory(prefix="engageiq-pdf-repair-") as folder:
-        copy = Path(folder) / "repaired.pdf"
-        shutil.copyfile(path, copy)
-        with copy.open("r+b") as out:
-            out.truncate(whole)
-            out.seek(whole)
-            out.write(b"\n")
-            table = out.tell()
-            lines = [b"xref\n0 1\n0000000000 65535 f \n"]
-            for number, (offset, generation) in sorted(offsets.items()):
-                lines.append(b"%d 1\n%010d %05d n \n" % (number, offset, generation))
-            out.write(b"".join(lines))
-            out.write(
-                b"trailer\n<< /Size %d /Root %d %d R >>\nstartxref\n%d\n%%%%EOF\n"
-                % (max(offsets) + 1, root[0], root[1], table)
-            )
-        yield str(copy)
+        if root is None:
+            return None
+        lines = [data[:whole], b"\n"]
+    table = len(lines[0]) + 1
+    lines.append(b"xref\n0 1\n0000000000 65535 f \n")
+    for number, (offset, generation) in sorted(offsets.items()):
+        lines.append(b"%d 1\n%010d %05d n \n" % (number, offset, generation))
+    lines.append(
+        b"trailer\n<< /Size %d /Root %d %d R >>\nstartxref\n%d\n%%%%EOF\n"
+        % (max(offsets) + 1, root[0], root[1], table)
+    )
+    return b"".join(lines)
 
 
 def _arrived(
