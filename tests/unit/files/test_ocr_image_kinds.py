@@ -133,6 +133,9 @@ READABLE: dict[str, Callable[[], bytes]] = {
     ),
     "sideways-scan": lambda: encoded(slide().rotate(90, expand=True), "PNG"),
     "upside-down-scan": lambda: encoded(slide().rotate(180), "TIFF"),
+    "cielab-tiff": lambda: encoded(
+        slide(mode="RGB", ink=(0, 0, 0), paper=(255, 255, 255)).convert("LAB"), "TIFF"
+    ),
     "tiff-group4": lambda: encoded(slide().convert("1"), "TIFF", compression="group4"),
     "tiff-jpeg": lambda: encoded(
         slide(mode="RGB", ink=(0, 0, 0), paper=(255, 255, 255)), "TIFF", compression="jpeg"

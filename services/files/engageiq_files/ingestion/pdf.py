@@ -7,7 +7,9 @@ PDFium and OCRed
 
 from __future__ import annotations
 
+import io
 import math
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Final
@@ -18,7 +20,7 @@ from pypdf import PageObject, PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
-from engageiq_files.ingestion import pdf_annotations, pdf_text
+from engageiq_files.ingestion import pdf_annotations, pdf_repair, pdf_text
 from engageiq_files.ingestion.ocr import OcrPages
 from engageiq_files.ingestion.sections import (
     IngestWarning,
@@ -36,9 +38,27 @@ STAMP_CHARS: Final = 100
 covers most of the page, is a scan with a stamp (a copier's footer, "Scanned with
 CamScanner"): it is OCRed too, and its text layer kept before the OCR text."""
 SCAN_COVERAGE: Final = 0.5
-"""Share of the page one image must cover for the page to count as a scan."""
+"""Share of the page its images must cover together for the page to count as a scan. Together,
+not one: scanners and PDF writers store a page as bands of a few hundred rows each, and a
+stamped scan in 4 or 8 bands was indexed as its stamp alone, without a warning."""
 OCR_DPI: Final = 300
 """Rendering resolution of a page for OCR: Tesseract reads best at about 300 dpi."""
+IMAGE_PIXELS_FACTOR: Final = 2
+"""A page is rendered only when no image on it holds more than this many times
+`max_image_pixels`: PDFium decodes an image whole, whatever size it is drawn at. A 600 dpi
+A3 scan (70 MP) is read; a page image declaring 50,000 x 50,000 1-bit pixels (400 KB
+compressed) took PDFium 12 s and 300 MB to render, and a file can hold many."""
+INVISIBLE_TEXT: Final = (
+    pypdfium2.raw.FPDF_TEXTRENDERMODE_INVISIBLE,
+    pypdfium2.raw.FPDF_TEXTRENDERMODE_CLIP,
+)
+"""Text render modes that draw nothing (ISO 32000-1, 9.3.6: modes 3 and 7): the text layer
+that OCR programs (Tesseract's PDF output, OCRmyPDF, scanners' "searchable PDF") lay under
+a scan."""
+MAX_FORM_DEPTH: Final = 16
+"""Forms inside forms looked into for a page's images."""
+MAX_TEXT_OBJECTS: Final = 10_000
+"""Text objects of one page looked at, at most, for an invisible one."""
 
 
 class _ScannedPages:
@@ -46,7 +66,7 @@ class _ScannedPages:
     PDFium, opened on first use (most PDFs never need it), and read by Tesseract."""
 
     def __init__(
-        self, path: str, limits: ParseLimits, document: pypdfium2.PdfDocument | None = None
+        self, path: Source, limits: ParseLimits, document: pypdfium2.PdfDocument | None = None
     ) -> None:
         self._path = path
         self._limits = limits
@@ -57,6 +77,9 @@ class _ScannedPages:
         self.ocr = OcrPages()
         self.unreadable: list[int] = []
         """Pages whose text layer is not text (`pdf_text.unreadable`)."""
+        self.too_large: list[tuple[int, tuple[int, int]]] = []
+        """Pages not rendered, each with the size (width, height) of the image too large to
+        decode (`IMAGE_PIXELS_FACTOR`)."""
 
     def text_of(self, number: int, page: PageObject, text: str) -> str:
         """The text of page `number`: its text layer `text`; or the OCR text when the page
@@ -115,11 +138,7 @@ class _ScannedPages:
         done or reads nothing; with `check_scan`, only a page that `_scanned` is OCRed."""
         if self.tried >= self._limits.max_ocr_pages or self.ocr.over_budget(self._limits):
             return text
-        # One PDFium page serves both the scan check and the rendering.
-        with self._pdfium_page(number - 1) as pdfium_page:
-            if pdfium_page is None or (check_scan and not self._scanned(pdfium_page)):
-                return text
-            image = self._render(pdfium_page)
+        image = self._page_image(number, check_scan=check_scan, layer=bool(text.strip()))
         if image is None:
             return text
         self.tried += 1
@@ -133,6 +152,27 @@ class _ScannedPages:
         if not recognised.strip():
             return text
         return f"{text.strip()}\n{recognised}" if stamp else recognised
+
+    def _page_image(self, number: int, *, check_scan: bool, layer: bool) -> Image.Image | None:
+        """Page `number` rendered for OCR; None when PDFium cannot open or render it, when
+        `check_scan` and it is not `_scanned`, when its text `layer` is drawn invisibly (an
+        earlier recognition: read again, its words would count twice), or when an image on
+        it is too large to decode (named in `too_large`)."""
+        # One PDFium page serves the checks and the rendering.
+        with self._pdfium_page(number - 1) as page:
+            if page is None or (check_scan and not self._scanned(page)):
+                return None
+            if layer and _ocr_layer(page):
+                return None
+            largest = _largest_image(page)
+            if largest[0] * largest[1] > IMAGE_PIXELS_FACTOR * self._limits.max_image_pixels:
+                self.too_large.append((number, largest))
+                return None
+            started = time.monotonic()
+            image = self._render(page)
+            # Rendering is part of the page's OCR time: the budget bounds the whole file.
+            self.ocr.seconds += time.monotonic() - started
+            return image
 
     def _may_need_ocr(self, page: PageObject, visible: int) -> bool:
         """Whether a page whose text layer has `visible` non-space characters may be OCRed
@@ -159,16 +199,18 @@ class _ScannedPages:
 
     @staticmethod
     def _scanned(page: pypdfium2.PdfPage) -> bool:
-        """Whether one image covers at least `SCAN_COVERAGE` of `page`."""
+        """Whether the images on `page` cover at least `SCAN_COVERAGE` of it together."""
         try:
             width, height = page.get_size()
             area = max(width * height, 1.0)
+            covered = 0.0
             for image in page.get_objects(filter=[pypdfium2.raw.FPDF_PAGEOBJ_IMAGE], max_depth=3):
                 left, bottom, right, top = image.get_bounds()
                 shown = max(0.0, min(right, width) - max(left, 0.0)) * max(
                     0.0, min(top, height) - max(bottom, 0.0)
                 )
-                if shown >= SCAN_COVERAGE * area:
+                covered += shown
+                if covered >= SCAN_COVERAGE * area:
                     return True
             return False
         except pypdfium2.PdfiumError:
@@ -188,9 +230,46 @@ class _ScannedPages:
         except pypdfium2.PdfiumError:
             return None
 
+    def too_large_pages(self) -> list[int]:
+        return [number for number, _ in self.too_large]
+
     def close(self) -> None:
         if self._document is not None:
             self._document.close()
+
+
+def _ocr_layer(page: pypdfium2.PdfPage) -> bool:
+    """Whether `page` draws invisible text (`INVISIBLE_TEXT`): its text layer is an earlier
+    recognition of its scan, kept as it is."""
+    try:
+        texts = page.get_objects(filter=[pypdfium2.raw.FPDF_PAGEOBJ_TEXT], max_depth=3)
+        for seen, text in enumerate(texts):
+            if seen >= MAX_TEXT_OBJECTS:
+                return False
+            if pypdfium2.raw.FPDFTextObj_GetTextRenderMode(text.raw) in INVISIBLE_TEXT:
+                return True
+    except pypdfium2.PdfiumError:
+        pass
+    return False
+
+
+def _largest_image(page: pypdfium2.PdfPage) -> tuple[int, int]:
+    """The (width, height) in pixels of the image on `page` holding the most pixels, as its
+    dictionary declares them (nothing is decoded); (0, 0) when it has none."""
+    largest = (0, 0)
+    try:
+        # Forms inside forms: a bomb five forms down was rendered when only three were
+        # looked into. Bounded: a form can draw another many times over.
+        found = page.get_objects(
+            filter=[pypdfium2.raw.FPDF_PAGEOBJ_IMAGE], max_depth=MAX_FORM_DEPTH
+        )
+        for image in found:
+            width, height = image.get_px_size()
+            if width * height > largest[0] * largest[1]:
+                largest = (width, height)
+    except pypdfium2.PdfiumError:
+        pass
+    return largest
 
 
 def _has_image(page: PageObject) -> bool:
@@ -214,6 +293,9 @@ def _has_image(page: PageObject) -> bool:
     return False
 
 
+Source = str | bytes
+"""A PDF's path, or its bytes (a repaired copy of a PDF cut short)."""
+
 INHERITED: Final = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
 """Page attributes a page takes from its ancestors in the page tree (ISO 32000-1, 7.7.3.4)."""
 MAX_DECLARED_PAGES: Final = 10_000_000
@@ -222,12 +304,12 @@ MAX_TREE_NODES: Final = 1_000_000
 """Page tree nodes visited at most, whatever the page cap: a tree of empty branches ends."""
 
 
-def _open(path: str, limit: int) -> tuple[list[PageObject], int]:
+def _open(path: Source, limit: int) -> tuple[list[PageObject], int]:
     """The first `limit` pages of the PDF at `path` (their content read lazily) and its page
     count (see `_first_pages`). Raises ParseFailure `encrypted_pdf` (a user password is
     needed; an owner password alone is not) or `corrupt_pdf`."""
     try:
-        reader = PdfReader(path, strict=False)
+        reader = PdfReader(io.BytesIO(path) if isinstance(path, bytes) else path, strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
             raise ParseFailure("encrypted_pdf", "The PDF is password-protected.")
         return _first_pages(reader, limit)
@@ -288,19 +370,22 @@ def _first_pages(reader: PdfReader, limit: int) -> tuple[list[PageObject], int]:
     return pages, count
 
 
-def parse_pdf(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarning]:
+def parse_pdf(path: Source, limits: ParseLimits) -> Iterator[Section | IngestWarning]:
+    """The sections and warnings of the PDF at `path` (or in `path`'s bytes: a repaired
+    copy, `_parse_cut_short`)."""
     try:
         pages, count = _open(path, limits.max_pages)
     except ParseFailure as failure:
         if failure.code != "corrupt_pdf":
             raise
-        yield from _parse_with_pdfium(path, limits, failure)
+        yield from _parse_damaged(path, limits, failure)
         return
     skipped: list[int] = []
     empty: list[int] = []
     read = 0
     scans = _ScannedPages(path, limits)
     annotations = pdf_annotations.Budget()
+    found = False
     try:
         for number, page in enumerate(pages, start=1):
             try:
@@ -318,13 +403,15 @@ def parse_pdf(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarnin
             notes = pdf_annotations.text_of(page, annotations)
             if notes:
                 text = f"{text.rstrip()}\n{notes}" if text.strip() else notes
-            if not text.strip() and number not in scans.unreadable:
+            found = found or bool(text.strip())
+            if not text.strip() and number not in scans.unreadable + scans.too_large_pages():
                 empty.append(number)
             yield Section(f"page {number}", text)
     finally:
         scans.close()
     if read == 0 and count > 0:
         raise ParseFailure("corrupt_pdf", "No page of the PDF could be read.")
+    yield from _too_large(scans, found, limits)
     yield from scans.ocr.warnings()
     if scans.unreadable:
         yield _unreadable_warning(scans.unreadable, scans.ocr.read)
@@ -339,6 +426,70 @@ def parse_pdf(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarnin
         yield _truncated(count, limits)
 
 
+def _too_large(scans: _ScannedPages, found: bool, limits: ParseLimits) -> Iterator[IngestWarning]:
+    """A `pages_skipped` warning naming the pages whose image was too large to render; when
+    no page has any text, the PDF fails `image_too_large` as such an image would."""
+    if not scans.too_large:
+        return
+    bound = IMAGE_PIXELS_FACTOR * limits.max_image_pixels
+    number, (width, height) = scans.too_large[0]
+    if not found:
+        raise ParseFailure(
+            "image_too_large",
+            f"The image on page {number} is {width:,} x {height:,} pixels; at most "
+            f"{bound:,} pixels can be read.",
+        )
+    pages = scans.too_large_pages()
+    yield IngestWarning(
+        "pages_skipped",
+        f"Page {page_list(pages)} holds an image of more than {bound:,} pixels, too large "
+        f"to be read safely; {'it is' if len(pages) == 1 else 'they are'} not searchable.",
+    )
+
+
+def _parse_damaged(
+    path: Source, limits: ParseLimits, failure: ParseFailure
+) -> Iterator[Section | IngestWarning]:
+    """A PDF pypdf cannot open: cut short (`_parse_cut_short`) or otherwise damaged
+    (`_parse_with_pdfium`)."""
+    if isinstance(path, str) and pdf_repair.cut_short(path):
+        yield from _parse_cut_short(path, limits, failure)
+    else:
+        yield from _parse_with_pdfium(path, limits, failure)
+
+
+def _parse_cut_short(
+    path: str, limits: ParseLimits, failure: ParseFailure
+) -> Iterator[Section | IngestWarning]:
+    """A PDF whose end never arrived (no `%%EOF`), read from a copy given back the table
+    and trailer it lost (`pdf_repair`), with a `truncated` warning; PDFium is tried on the
+    file as it is first (a linearised file has its table at the start). Raises `failure`
+    when neither reads it, or when no text arrived."""
+    try:
+        sections = list(_parse_with_pdfium(path, limits, failure))
+    except ParseFailure as again:
+        if again is not failure:
+            raise
+    else:
+        yield from sections
+        return
+    # In memory, not in a file: a parse killed at its timeout would leave a copy of the
+    # customer's document behind.
+    repaired = pdf_repair.repaired(path)
+    if repaired is None:
+        raise failure
+    pieces = list(parse_pdf(repaired, limits))
+    del repaired
+    if not any(isinstance(p, Section) and p.text.strip() for p in pieces):
+        raise failure  # only the pages' outline arrived, none of their content
+    yield from pieces
+    yield IngestWarning(
+        "truncated",
+        "The PDF ends early (an upload or a copy that stopped); the pages that arrived "
+        "were read, and what was cut off is not searchable.",
+    )
+
+
 def _truncated(count: int, limits: ParseLimits) -> IngestWarning:
     return IngestWarning(
         "truncated",
@@ -348,7 +499,7 @@ def _truncated(count: int, limits: ParseLimits) -> IngestWarning:
 
 
 def _parse_with_pdfium(
-    path: str, limits: ParseLimits, failure: ParseFailure
+    path: Source, limits: ParseLimits, failure: ParseFailure
 ) -> Iterator[Section | IngestWarning]:
     """A PDF pypdf cannot open (an object stream inside itself, a damaged trailer), read
     with PDFium, which rebuilds a damaged file's structure as Acrobat does: each page's text
@@ -360,6 +511,7 @@ def _parse_with_pdfium(
         raise failure from None
     scans = _ScannedPages(path, limits, document)  # closes it
     empty: list[int] = []
+    found = False
     try:
         count = len(document)
         for number in range(1, min(count, limits.max_pages) + 1):
@@ -375,13 +527,15 @@ def _parse_with_pdfium(
             else:
                 text = layer
             text = pdf_text.searchable(text)
-            if not text.strip() and number not in scans.unreadable:
+            found = found or bool(text.strip())
+            if not text.strip() and number not in scans.unreadable + scans.too_large_pages():
                 empty.append(number)
             yield Section(f"page {number}", text)
     finally:
         scans.close()
     if count == 0:
         raise failure
+    yield from _too_large(scans, found, limits)
     yield IngestWarning(
         "structure_repaired",
         "The PDF's structure is damaged or unusually large; its text was read after "

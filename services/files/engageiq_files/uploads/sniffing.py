@@ -81,6 +81,10 @@ _IMAGE_SIGNATURES: Final = (
     (b"\xff\xd8\xff", FileKind.JPEG),
     (b"II*\x00", FileKind.TIFF),
     (b"MM\x00*", FileKind.TIFF),
+    # BigTIFF (64-bit offsets: large-format and archive scanners), which Pillow reads; it
+    # was refused as "not ... an image (PNG, JPEG, TIFF)".
+    (b"II+\x00", FileKind.TIFF),
+    (b"MM\x00+", FileKind.TIFF),
 )
 
 # A comment ends at its first `-->` (atomic groups): a lazy `.*?` could also end at a later
