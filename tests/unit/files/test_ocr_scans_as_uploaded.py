@@ -18,6 +18,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 from pypdf import PdfWriter
 
+from engageiq_files.ingestion import pdf_repair
+from engageiq_files.ingestion.parsers import parse_document
 from engageiq_files.ingestion.sandbox import ParserSandbox
 from engageiq_files.ingestion.sections import ParsedDocument, ParseFailure
 from tests.unit.files.scans import LIMITS, encoded, parse
@@ -362,6 +364,18 @@ def test_a_scanned_pdf_cut_short_keeps_the_pages_that_arrived(tmp_path: Path, sh
     with pytest.raises(ParseFailure) as failure:
         parse(tmp_path, whole[: len(whole) // 5])  # inside page 1's image: nothing arrived
     assert failure.value.code == "corrupt_pdf"
+
+
+@pytest.mark.parametrize("content", [b"", b"%PDF-1.7\n", b"%PDF-1.7\n1 0 obj\n<<"])
+def test_a_pdf_cut_before_any_object_fails_as_corrupt(tmp_path: Path, content: bytes) -> None:
+    """Nothing to repair: an empty file (which `mmap` refuses to map: it raised ValueError
+    and the parse failed without a reason), a header alone, an object cut in its header."""
+    path = tmp_path / "cut.pdf"
+    path.write_bytes(content)
+    assert pdf_repair.repaired(str(path)) is None
+    with pytest.raises(ParseFailure) as failure:
+        parse_document(str(path), "pdf", LIMITS)
+    assert failure.value.code in {"corrupt_pdf", "empty_file"}
 
 
 def test_what_a_rep_sees_for_a_pdf_bomb_a_cut_short_scan_and_a_phone_photo(

@@ -36,25 +36,33 @@ def repaired(path: str) -> bytes | None:
     table (every object whose `endobj` arrived) and a trailer naming its catalog; None when
     no catalog arrived whole (nothing names its pages) or it holds more than `MAX_OBJECTS`
     objects."""
+    with open(path, "rb") as file:
+        if not file.seek(0, 2):
+            return None  # an empty file: mmap refuses to map nothing
+        with mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return _repaired(data)
+
+
+def _repaired(data: mmap.mmap) -> bytes | None:
+    """`repaired` over the file's bytes, mapped."""
     offsets: dict[int, tuple[int, int]] = {}
     root: tuple[int, int] | None = None
-    with open(path, "rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        whole = data.rfind(_END) + len(_END)
-        if whole < len(_END):
-            return None
-        # Each header is judged once the next is found: the headers are not all kept (a
-        # hostile file can hold millions).
-        previous: re.Match[bytes] | None = None
-        for header in itertools.chain(_OBJECT.finditer(data, 0, whole), [None]):
-            if previous is not None:
-                end = header.start() if header is not None else whole
-                root = _arrived(data, previous, end, offsets) or root
-                if len(offsets) > MAX_OBJECTS:
-                    return None
-            previous = header
-        if root is None:
-            return None
-        lines = [data[:whole], b"\n"]
+    whole = data.rfind(_END) + len(_END)
+    if whole < len(_END):
+        return None
+    # Each header is judged once the next is found: the headers are not all kept (a
+    # hostile file can hold millions).
+    previous: re.Match[bytes] | None = None
+    for header in itertools.chain(_OBJECT.finditer(data, 0, whole), [None]):
+        if previous is not None:
+            end = header.start() if header is not None else whole
+            root = _arrived(data, previous, end, offsets) or root
+            if len(offsets) > MAX_OBJECTS:
+                return None
+        previous = header
+    if root is None:
+        return None
+    lines = [data[:whole], b"\n"]
     table = len(lines[0]) + 1
     lines.append(b"xref\n0 1\n0000000000 65535 f \n")
     for number, (offset, generation) in sorted(offsets.items()):
