@@ -1,10 +1,10 @@
+# ruff: noqa: E501  (package XML is clearer on one line per structure)
 """Word text that is drawn or computed rather than stored in the runs (decision 0137), on
 generated packages through the parser in process: charts and SmartArt wherever a drawing may
 stand, automatic numbering as Word computes it, and symbol fonts."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -32,7 +32,9 @@ from tests.unit.files.word_packages import (
     word_package,
 )
 
-CHART = chart_part("Harrier pipeline by quarter", "Qualified deals", ["Q1", "Q2", "Q3"], [14, 22, 31])
+CHART = chart_part(
+    "Harrier pipeline by quarter", "Qualified deals", ["Q1", "Q2", "Q3"], [14, 22, 31]
+)
 CHART_LINE = "Qualified deals: Q1 14; Q2 22; Q3 31"
 SMARTART = smartart_part([("Discovery call", ["Budget confirmed"]), ("Pilot", [])])
 
@@ -58,7 +60,9 @@ PLACES = ["inline", "anchored", "table cell", "text box", "header", "footer"]
 
 
 def _source(place: str) -> str:
-    return {"header": "word/header1.xml", "footer": "word/footer1.xml"}.get(place, "word/document.xml")
+    return {"header": "word/header1.xml", "footer": "word/footer1.xml"}.get(
+        place, "word/document.xml"
+    )
 
 
 def _section_of(parsed_text: dict[str, str], place: str) -> str:
@@ -83,7 +87,11 @@ def test_a_chart_is_read_where_it_is_drawn(tmp_path: Path, place: str) -> None:
     if place not in {"header", "footer"}:
         # At its place: after the paragraph before it, before the one after it.
         whole = text_of(parsed)
-        assert whole.index("Opening paragraph") < whole.index(CHART_LINE) < whole.index("Closing paragraph")
+        assert (
+            whole.index("Opening paragraph")
+            < whole.index(CHART_LINE)
+            < whole.index("Closing paragraph")
+        )
 
 
 @pytest.mark.parametrize("place", PLACES)
@@ -93,7 +101,9 @@ def test_smartart_is_read_where_it_is_drawn(tmp_path: Path, place: str) -> None:
         body,
         header=header,
         footer=footer,
-        parts=(Part("word/diagrams/data1.xml", SMARTART, DIAGRAM_DATA_REL, "rIdData", _source(place)),),
+        parts=(
+            Part("word/diagrams/data1.xml", SMARTART, DIAGRAM_DATA_REL, "rIdData", _source(place)),
+        ),
     )
     parsed = parse(tmp_path, content, "docx")
     text = _section_of({s.location: s.text for s in parsed.sections}, place)
@@ -108,8 +118,12 @@ def test_an_office_2016_chart_is_read_through_its_choice_not_its_fallback(tmp_pa
         "</mc:Choice><mc:Fallback><w:t>This chart isn't available in your version of Word.</w:t>"
         "</mc:Fallback></mc:AlternateContent></w:r></w:p>"
     )
-    chart = chartex_part("Bridge from plan to forecast", ["Plan", "Churn", "Expansion"], [100, -12, 30])
-    content = word_package(graphic, parts=(Part("word/charts/chartEx1.xml", chart, CHARTEX_REL, "rIdEx"),))
+    chart = chartex_part(
+        "Bridge from plan to forecast", ["Plan", "Churn", "Expansion"], [100, -12, 30]
+    )
+    content = word_package(
+        graphic, parts=(Part("word/charts/chartEx1.xml", chart, CHARTEX_REL, "rIdEx"),)
+    )
     text = text_of(parse(tmp_path, content, "docx"))
     assert "Bridge from plan to forecast" in text
     assert "Plan 100; Churn -12; Expansion 30" in text
@@ -120,7 +134,9 @@ def test_a_damaged_chart_loses_only_itself_and_one_named_a_thousand_times_is_rea
     tmp_path: Path,
 ) -> None:
     frames = "".join(f"<w:p>{drawing(chart_graphic('rIdChart'))}</w:p>" for _ in range(1000))
-    body = paragraph("Before the charts") + frames + f"<w:p>{drawing(chart_graphic('rIdBad'))}</w:p>"
+    body = (
+        paragraph("Before the charts") + frames + f"<w:p>{drawing(chart_graphic('rIdBad'))}</w:p>"
+    )
     content = word_package(
         body + paragraph("After the charts"),
         parts=(
@@ -197,7 +213,9 @@ def test_each_number_format_reads_as_word_shows_it(
 ) -> None:
     definitions = numbering_part({1: level(0, "%1)", number_format, start)}, {1: uses(1)})
     body = "".join(numbered(f"Item {n}", 1) for n in range(3))
-    assert _lines(tmp_path, body, definitions) == [f"{label} Item {n}" for n, label in enumerate(labels)]
+    assert _lines(tmp_path, body, definitions) == [
+        f"{label} Item {n}" for n, label in enumerate(labels)
+    ]
 
 
 def test_headings_numbered_through_their_style_and_its_base(tmp_path: Path) -> None:
@@ -217,7 +235,10 @@ def test_headings_numbered_through_their_style_and_its_base(tmp_path: Path) -> N
         paragraph("Scope", '<w:pStyle w:val="Heading1"/>')
         + paragraph("Services", '<w:pStyle w:val="Heading2"/>')
         + paragraph("Schedules", '<w:pStyle w:val="ScheduleHeading"/>')
-        + paragraph("Unnumbered heading", '<w:pStyle w:val="Heading1"/><w:numPr><w:numId w:val="0"/></w:numPr>')
+        + paragraph(
+            "Unnumbered heading",
+            '<w:pStyle w:val="Heading1"/><w:numPr><w:numId w:val="0"/></w:numPr>',
+        )
         + paragraph("Fees", '<w:pStyle w:val="Heading1"/>')
     )
     content = word_package(body, numbering=definitions, styles=styles)
@@ -232,7 +253,8 @@ def test_lists_restart_continue_and_cite_in_legal_form(tmp_path: Path) -> None:
     definitions = numbering_part(
         {
             1: level(0, "%1.", "upperRoman") + level(1, "%1.%2", extra="<w:isLgl/>"),
-            2: level(0, "Step %1:") + level(1, "%2.", "lowerRoman", extra='<w:lvlRestart w:val="0"/>'),
+            2: level(0, "Step %1:")
+            + level(1, "%2.", "lowerRoman", extra='<w:lvlRestart w:val="0"/>'),
         },
         {
             1: uses(1),
@@ -303,7 +325,9 @@ HOSTILE: list[tuple[str, str, str, str]] = [
         f'<w:numbering xmlns:w="{"http://schemas.openxmlformats.org/wordprocessingml/2006/main"}">'
         '<w:abstractNum w:abstractNumId="1"><w:numStyleLink w:val="L"/></w:abstractNum>'
         '<w:num w:numId="1"><w:abstractNumId w:val="1"/></w:num></w:numbering>',
-        styles_part('<w:style w:styleId="L"><w:pPr><w:numPr><w:numId w:val="1"/></w:numPr></w:pPr></w:style>'),
+        styles_part(
+            '<w:style w:styleId="L"><w:pPr><w:numPr><w:numId w:val="1"/></w:numPr></w:pPr></w:style>'
+        ),
         numbered("Linked", 1),
     ),
     (
@@ -316,7 +340,9 @@ HOSTILE: list[tuple[str, str, str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("name", "definitions", "styles", "body"), HOSTILE, ids=[h[0] for h in HOSTILE])
+@pytest.mark.parametrize(
+    ("name", "definitions", "styles", "body"), HOSTILE, ids=[h[0] for h in HOSTILE]
+)
 def test_hostile_numbering_is_bounded_and_keeps_the_text(
     tmp_path: Path, name: str, definitions: str, styles: str, body: str
 ) -> None:
@@ -335,11 +361,11 @@ def test_twenty_thousand_numbered_paragraphs_count_on(tmp_path: Path) -> None:
 
 # Symbol fonts ------------------------------------------------------------------------------
 
-SymbolCase = tuple[str, str, Callable[[str], bool]]
-
 
 def _run(text: str, font: str) -> str:
-    return f'<w:r><w:rPr><w:rFonts w:ascii="{font}" w:hAnsi="{font}"/></w:rPr><w:t>{text}</w:t></w:r>'
+    return (
+        f'<w:r><w:rPr><w:rFonts w:ascii="{font}" w:hAnsi="{font}"/></w:rPr><w:t>{text}</w:t></w:r>'
+    )
 
 
 @pytest.mark.parametrize(

@@ -129,7 +129,7 @@ def chart_part(title: str, series: str, categories: list[str], values: list[int]
     return (
         f'<c:chartSpace xmlns:c="{C}" xmlns:a="{A}"><c:chart><c:title><c:tx><c:rich><a:bodyPr/>'
         f"<a:p><a:r><a:t>{title}</a:t></a:r></a:p></c:rich></c:tx></c:title><c:plotArea><c:barChart>"
-        f"<c:ser><c:idx val=\"0\"/><c:tx><c:strRef><c:f>Sheet1!$B$1</c:f><c:strCache><c:pt idx=\"0\"><c:v>{series}</c:v></c:pt></c:strCache></c:strRef></c:tx>"
+        f'<c:ser><c:idx val="0"/><c:tx><c:strRef><c:f>Sheet1!$B$1</c:f><c:strCache><c:pt idx="0"><c:v>{series}</c:v></c:pt></c:strCache></c:strRef></c:tx>'
         f'<c:cat><c:strRef><c:f>Sheet1!$A$2:$A$4</c:f><c:strCache><c:ptCount val="{len(categories)}"/>{points}</c:strCache></c:strRef></c:cat>'
         f'<c:val><c:numRef><c:f>Sheet1!$B$2:$B$4</c:f><c:numCache><c:formatCode>General</c:formatCode><c:ptCount val="{len(values)}"/>{numbers}</c:numCache></c:numRef></c:val>'
         "</c:ser></c:barChart></c:plotArea></c:chart></c:chartSpace>"
@@ -156,7 +156,9 @@ def smartart_part(nodes: list[tuple[str, list[str]]]) -> str:
     connections = []
     for number, (text, children) in enumerate(nodes, start=1):
         points.append(_point(f"{number}", text))
-        connections.append(f'<dgm:cxn modelId="c{number}" srcId="0" destId="{number}" srcOrd="{number}" destOrd="0"/>')
+        connections.append(
+            f'<dgm:cxn modelId="c{number}" srcId="0" destId="{number}" srcOrd="{number}" destOrd="0"/>'
+        )
         for order, child in enumerate(children):
             points.append(_point(f"{number}.{order}", child))
             connections.append(
@@ -186,7 +188,9 @@ def word_package(
 ) -> bytes:
     """A Word package whose body is `body` (paragraphs and tables), with a header, footer,
     numbering and styles part when given, and `parts` related from their source."""
-    documents = {"word/document.xml": f"<w:document {NAMESPACES}><w:body>{body}</w:body></w:document>"}
+    documents = {
+        "word/document.xml": f"<w:document {NAMESPACES}><w:body>{body}</w:body></w:document>"
+    }
     rels: dict[str, list[str]] = {"word/document.xml": []}
     for name, root, content, kind in (
         ("word/header1.xml", "hdr", header, "header"),
@@ -194,12 +198,19 @@ def word_package(
     ):
         if content:
             documents[name] = f"<w:{root} {NAMESPACES}>{content}</w:{root}>"
-            rels["word/document.xml"].append(f'<Relationship Id="rId{kind}" Type="{R}/{kind}" Target="{name.removeprefix("word/")}"/>')
+            rels["word/document.xml"].append(
+                f'<Relationship Id="rId{kind}" Type="{R}/{kind}" Target="{name.removeprefix("word/")}"/>'
+            )
             rels[name] = []
-    for name, content, kind in (("word/numbering.xml", numbering, "numbering"), ("word/styles.xml", styles, "styles")):
+    for name, content, kind in (
+        ("word/numbering.xml", numbering, "numbering"),
+        ("word/styles.xml", styles, "styles"),
+    ):
         if content:
             documents[name] = content
-            rels["word/document.xml"].append(f'<Relationship Id="rId{kind}" Type="{R}/{kind}" Target="{name.removeprefix("word/")}"/>')
+            rels["word/document.xml"].append(
+                f'<Relationship Id="rId{kind}" Type="{R}/{kind}" Target="{name.removeprefix("word/")}"/>'
+            )
     for part in parts:
         documents[part.name] = part.xml
         rels.setdefault(part.source, []).append(
