@@ -382,6 +382,7 @@ def _run(text: str, font: str) -> str:
         (_run("l n", "Wingdings"), "SSO ● ■"),
         (_run("p", "Symbol"), "SSO π"),
         (_run("³ 5", "Symbol"), "SSO ≥ 5"),
+        (_run("\u03b2 ✓", "Symbol"), "SSO \u03b2 ✓"),
         # Unknown symbols and stray private-use characters are left out, not indexed as junk.
         ('<w:r><w:sym w:font="Wingdings" w:char="F001"/></w:r>', "SSO"),
         ('<w:r><w:sym w:font="Wingdings" w:char="zz"/></w:r>', "SSO"),

@@ -22,6 +22,7 @@ and counters shown in decimal beyond `_MAX_SHOWN` in other formats, templates cu
 
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import dataclass, field
 from typing import Final
@@ -43,6 +44,7 @@ _MAX_SHOWN: Final = 3999
 ones read in decimal, so a hostile start of 10^9 never builds a billion-character label."""
 _MAX_TEMPLATE: Final = 64
 _MAX_CHAIN: Final = 16
+_CITED_LEVEL: Final = re.compile("%([1-9])")
 _ROMAN: Final = (
     (1000, "m"),
     (900, "cm"),
@@ -72,6 +74,10 @@ class Level:
     """`w:lvlRestart`: restarts when a level shallower than this (1-based) is used; None
     for any shallower level, 0 never."""
     style: str = ""
+
+
+_UNDEFINED: Final = Level()
+"""What a level the definition leaves out reads as."""
 
 
 @dataclass
@@ -120,11 +126,13 @@ class Numbering:
                 for cleared in range(restarted, LEVELS):
                     counters[cleared] = None
                 pending[restarted] = start
-        definition = instance.levels.get(level, Level())
+        definition = instance.levels.get(level, _UNDEFINED)
         current = counters[level]
         counters[level] = pending.pop(level, definition.start) if current is None else current + 1
         for deeper in range(level + 1, LEVELS):
-            restart = instance.levels.get(deeper, Level()).restart_after
+            if counters[deeper] is None:
+                continue
+            restart = instance.levels.get(deeper, _UNDEFINED).restart_after
             if restart is None or level < restart:
                 counters[deeper] = None
         if definition.format == "bullet":
@@ -149,24 +157,16 @@ class Numbering:
 def _label(level: Level, levels: dict[int, Level], counters: list[int | None]) -> str:
     """`level`'s template with each "%N" replaced by level N's counter in its format (in
     decimal under legal numbering); a level not used yet shows its start."""
-    pieces = []
-    template = level.template[:_MAX_TEMPLATE]
-    index = 0
-    while index < len(template):
-        character = template[index]
-        following = template[index + 1] if index + 1 < len(template) else ""
-        if character == "%" and following.isdigit() and 1 <= int(following) <= LEVELS:
-            cited = int(following) - 1
-            definition = levels.get(cited, Level())
-            value = counters[cited]
-            number = definition.start if value is None else value
-            shown = "decimal" if level.legal and definition.format != "none" else definition.format
-            pieces.append(formatted(number, shown))
-            index += 2
-            continue
-        pieces.append(character)
-        index += 1
-    return "".join(pieces)
+
+    def cited(match: re.Match[str]) -> str:
+        index = int(match.group(1)) - 1
+        definition = levels.get(index, _UNDEFINED)
+        value = counters[index]
+        number = definition.start if value is None else value
+        shown = "decimal" if level.legal and definition.format != "none" else definition.format
+        return formatted(number, shown)
+
+    return _CITED_LEVEL.sub(cited, level.template[:_MAX_TEMPLATE])
 
 
 def formatted(number: int, number_format: str) -> str:

@@ -20,7 +20,7 @@ from typing import Final
 from lxml import etree
 
 from engageiq_files.ingestion.sections import IngestWarning, ParseFailure, ParseLimits
-from engageiq_files.ingestion.symbol_fonts import is_symbol_font, symbol_text
+from engageiq_files.ingestion.symbol_fonts import PRIVATE_SYMBOLS, is_symbol_font, symbol_text
 
 MAX_PARTS: Final = 10_000
 _PARSER: Final = etree.XMLParser(
@@ -212,7 +212,7 @@ def run_text(text: etree._Element) -> str:
 
 
 def _has_private_symbols(value: str) -> bool:
-    return any(0xF000 <= ord(c) <= 0xF0FF for c in value)
+    return PRIVATE_SYMBOLS.search(value) is not None
 
 
 def _field_type(text: etree._Element) -> str:

@@ -20,6 +20,7 @@ private-use code point, which no search matches.
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 _ARROWS: Final = {0xDF: "←", 0xE0: "→", 0xE1: "↑", 0xE2: "↓"}
@@ -191,6 +192,8 @@ _FONTS: Final[dict[str, dict[int, str]]] = {
     "symbol": _SYMBOL,
 }
 _PRIVATE_SYMBOL_PAGE: Final = 0xF000
+PRIVATE_SYMBOLS: Final = re.compile("[\uf000-\uf0ff]")
+"""The private-use page Windows maps symbol fonts' codes to."""
 
 
 def is_symbol_font(font: str | None) -> bool:
@@ -207,17 +210,17 @@ def symbol_text(text: str, font: str | None) -> str:
     and no search matches: they are left out."""
     table = _FONTS.get((font or "").strip().lower())
     if table is None:
-        if not any(0xF000 <= ord(c) <= 0xF0FF for c in text):
-            return text
-        return "".join(c for c in text if not 0xF000 <= ord(c) <= 0xF0FF)
+        return PRIVATE_SYMBOLS.sub("", text)
     shown = []
     for character in text:
         code = ord(character)
         if _PRIVATE_SYMBOL_PAGE <= code <= _PRIVATE_SYMBOL_PAGE + 0xFF:
             code -= _PRIVATE_SYMBOL_PAGE
-        if character.isspace():
+        if character.isspace() or code > 0xFF:
+            # Beyond the font's 256 codes the character is itself (Word draws a Greek "beta" or "✓"
+            # typed into a Symbol run from another font).
             shown.append(character)
-        elif code <= 0xFF and code in table:
+        elif code in table:
             shown.append(table[code])
     return "".join(shown)
 
