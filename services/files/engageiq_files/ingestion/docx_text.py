@@ -80,6 +80,7 @@ class _Paragraphs:
         of frames."""
         self._style = ""
         self._label = ""
+        self._font: str | None = None
         self._text: list[str] = []
 
     def visit(self, element: etree._Element) -> None:
@@ -87,7 +88,15 @@ class _Paragraphs:
         if name in _SKIPPED:
             return
         if name == "t":
-            self._text.append(symbol_text(element.text or "", _run_font(element)))
+            self._text.append(symbol_text(element.text or "", self._font))
+            return
+        if name == "r":
+            # The run's font decides how its text reads (a symbol font); a text box inside
+            # the run has runs of its own.
+            outer, self._font = self._font, _run_font(element)
+            for child in element:
+                self.visit(child)
+            self._font = outer
             return
         if name == "sym":
             symbol = symbol_character(attribute(element, "font"), attribute(element, "char"))
@@ -104,8 +113,9 @@ class _Paragraphs:
             # cell ends the text before it: cells never run together.
             self._end()
             if name == "p":
-                self._style = _style_of(element)
-                self._label = self._numbering.label(first_child(element, "pPr"), self._style)
+                properties = first_child(element, "pPr")
+                self._style = _style_of(properties)
+                self._label = self._numbering.label(properties, self._style)
         for child in element:
             self.visit(child)
         if name in {"p", "tc"}:
@@ -156,24 +166,20 @@ def _exists(archive: zipfile.ZipFile, name: str) -> bool:
     return True
 
 
-def _run_font(text: etree._Element) -> str | None:
-    """The font of the run holding `text` (`w:rPr/w:rFonts`, its ASCII or high-ANSI face, the
-    ones Word draws Latin-1 codes in), None when the run sets none."""
-    run = text.getparent()
-    properties = first_child(run, "rPr") if run is not None else None
+def _run_font(run: etree._Element) -> str | None:
+    """The font of `run` (`w:rPr/w:rFonts`, its ASCII or high-ANSI face, the ones Word draws
+    Latin-1 codes in), None when the run sets none."""
+    properties = first_child(run, "rPr")
     fonts = first_child(properties, "rFonts") if properties is not None else None
     if fonts is None:
         return None
     return attribute(fonts, "ascii") or attribute(fonts, "hAnsi")
 
 
-def _style_of(paragraph: etree._Element) -> str:
-    for child in paragraph:
-        if local(child) == "pPr":
-            for prop in child:
-                if local(prop) == "pStyle":
-                    return attribute(prop, "val") or ""
-    return ""
+def _style_of(properties: etree._Element | None) -> str:
+    """The style id a paragraph's properties (`w:pPr`) name, "" for none."""
+    style = first_child(properties, "pStyle") if properties is not None else None
+    return (attribute(style, "val") or "") if style is not None else ""
 
 
 def _heading_styles(archive: zipfile.ZipFile, main: str) -> set[str]:

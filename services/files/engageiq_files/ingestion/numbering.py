@@ -107,6 +107,8 @@ class Numbering:
     def label(self, paragraph_properties: etree._Element | None, style: str) -> str:
         """The label Word shows before the paragraph ("7.3", "(b)"), "" when it has none or a
         bullet; counts the paragraph in its list."""
+        if not self.instances:
+            return ""  # no numbering part: nothing to count
         num_id, level = self._numbered(paragraph_properties, style)
         if num_id is None or num_id == "0":
             return ""
@@ -117,6 +119,16 @@ class Numbering:
             level = self.style_levels.get((instance.abstract, style), 0)
         if not 0 <= level < LEVELS:
             return ""
+        counters = self._count(instance, level)
+        definition = instance.levels.get(level, _UNDEFINED)
+        if definition.format == "bullet":
+            return ""
+        return _label(definition, instance.levels, counters).strip()
+
+    def _count(self, instance: _Instance, level: int) -> list[int | None]:
+        """Counts a paragraph at `level` of `instance`'s list: that level's counter goes on
+        (or starts), deeper levels restart as their `w:lvlRestart` says. Returns the list's
+        counters."""
         counters = self.counters.setdefault(instance.abstract, [None] * LEVELS)
         pending = self.pending.setdefault(instance.abstract, {})
         if not instance.used:
@@ -126,31 +138,30 @@ class Numbering:
                 for cleared in range(restarted, LEVELS):
                     counters[cleared] = None
                 pending[restarted] = start
-        definition = instance.levels.get(level, _UNDEFINED)
         current = counters[level]
-        counters[level] = pending.pop(level, definition.start) if current is None else current + 1
+        if current is None:
+            counters[level] = pending.pop(level, instance.levels.get(level, _UNDEFINED).start)
+        else:
+            counters[level] = current + 1
         for deeper in range(level + 1, LEVELS):
             if counters[deeper] is None:
                 continue
             restart = instance.levels.get(deeper, _UNDEFINED).restart_after
             if restart is None or level < restart:
                 counters[deeper] = None
-        if definition.format == "bullet":
-            return ""
-        return _label(definition, instance.levels, counters).strip()
+        return counters
 
     def _numbered(
         self, properties: etree._Element | None, style: str
     ) -> tuple[str | None, int | None]:
         num_id, level = self.styles.get(style, (None, None))
         own = first_child(properties, "numPr") if properties is not None else None
-        if own is not None:
-            own_id = first_child(own, "numId")
-            own_level = first_child(own, "ilvl")
-            if own_id is not None:
-                num_id = attribute(own_id, "val")
-            if own_level is not None:
-                level = _integer(attribute(own_level, "val"), 0)
+        for child in own if own is not None else ():
+            name = local(child)
+            if name == "numId":
+                num_id = attribute(child, "val")
+            elif name == "ilvl":
+                level = _integer(attribute(child, "val"), 0)
         return num_id, level
 
 
