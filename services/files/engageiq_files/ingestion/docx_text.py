@@ -9,7 +9,14 @@ so that every piece of text is found, not only top-level paragraphs and tables:
   `mc:Fallback` repeats the same text for old readers);
 - nested tables: every cell's paragraphs, in order;
 - headers, footers, footnotes, endnotes and comments, found through the main part's
-  relationships, each its own section (identical headers of several sections once).
+  relationships, each its own section (identical headers of several sections once);
+- automatic numbering: the label Word computes for a numbered paragraph ("7.3", "(b)") before
+  its text, so "clause 7.3" is found (`numbering.py`); bullets are not content;
+- symbol fonts: `w:sym` and runs set in Wingdings, Webdings or Symbol read as the symbols
+  they show (a check mark, not "ü"; `symbol_fonts.py`);
+- charts (`c:chart`, `cx:chart`) and SmartArt (`dgm:relIds`) in drawings, inline or anchored,
+  in the body, tables, text boxes, headers and footers: read where they stand with the
+  readers slides and sheets share (`charts.py`, `smartart.py`; decision 0137).
 
 Paragraphs styled as headings (style id or name "Heading N" or "Title") start sections.
 """
@@ -23,16 +30,24 @@ from typing import Final
 
 from lxml import etree
 
+from engageiq_files.ingestion.charts import chart_lines
+from engageiq_files.ingestion.numbering import Numbering, read_numbering
 from engageiq_files.ingestion.ooxml import (
+    DAMAGED_PART_ERRORS,
     attribute,
     check_package,
     corrupt,
+    first_child,
     local,
     main_part,
     read_xml,
+    relationship_id,
     relationships,
+    relationships_by_id,
 )
 from engageiq_files.ingestion.sections import ParseFailure, ParseLimits, Section
+from engageiq_files.ingestion.smartart import drawing_smartart_lines
+from engageiq_files.ingestion.symbol_fonts import symbol_character, symbol_text
 
 _SKIPPED: Final = frozenset(
     {"del", "delText", "moveFrom", "instrText", "Fallback", "rPrChange", "pPrChange", "sdtPr"}
@@ -50,11 +65,22 @@ _SIDE_PARTS: Final = (
 
 
 class _Paragraphs:
-    """Collects (style id, text) paragraphs from a part, in document order."""
+    """Collects (style id, text) paragraphs from a part, in document order: each numbered
+    paragraph's label before its text, symbol-font characters as their symbols, and the text
+    of charts and SmartArt where they are drawn."""
 
-    def __init__(self) -> None:
+    def __init__(self, archive: zipfile.ZipFile, part: str, numbering: Numbering) -> None:
         self.paragraphs: list[tuple[str, str]] = []
+        self._archive = archive
+        self._part = part
+        self._numbering = numbering
+        self._rels: dict[str, tuple[str, str]] | None = None
+        self._read: set[str] = set()
+        """Chart and SmartArt parts already read: a hostile part may name one from thousands
+        of frames."""
         self._style = ""
+        self._label = ""
+        self._font: str | None = None
         self._text: list[str] = []
 
     def visit(self, element: etree._Element) -> None:
@@ -62,17 +88,34 @@ class _Paragraphs:
         if name in _SKIPPED:
             return
         if name == "t":
-            self._text.append(element.text or "")
+            self._text.append(symbol_text(element.text or "", self._font))
+            return
+        if name == "r":
+            # The run's font decides how its text reads (a symbol font); a text box inside
+            # the run has runs of its own.
+            outer, self._font = self._font, _run_font(element)
+            for child in element:
+                self.visit(child)
+            self._font = outer
+            return
+        if name == "sym":
+            symbol = symbol_character(attribute(element, "font"), attribute(element, "char"))
+            self._text.append(symbol)
             return
         if name in _BREAKS:
             self._text.append(_BREAKS[name])
+            return
+        if name in {"chart", "relIds"}:
+            self._drawn(element)
             return
         if name in {"p", "tc"}:
             # A paragraph (also one inside a text box within another paragraph) or a table
             # cell ends the text before it: cells never run together.
             self._end()
             if name == "p":
-                self._style = _style_of(element)
+                properties = first_child(element, "pPr")
+                self._style = _style_of(properties)
+                self._label = self._numbering.label(properties, self._style)
         for child in element:
             self.visit(child)
         if name in {"p", "tc"}:
@@ -85,17 +128,58 @@ class _Paragraphs:
     def _end(self) -> None:
         text = "".join(self._text)
         if text.strip():
+            if self._label:
+                text = f"{self._label} {text.lstrip()}"
             self.paragraphs.append((self._style, text))
-        self._text, self._style = [], ""
+        self._text, self._style, self._label = [], "", ""
+
+    def _drawn(self, frame: etree._Element) -> None:
+        """A chart (`c:chart`, `cx:chart`) or SmartArt (`dgm:relIds`) drawn in the paragraph:
+        its lines, read by the readers slides and sheets share, where it stands."""
+        if self._rels is None:
+            try:
+                self._rels = relationships_by_id(self._archive, self._part)
+            except DAMAGED_PART_ERRORS:
+                self._rels = {}
+        key = relationship_id(frame, "id" if local(frame) == "chart" else "dm")
+        rel_type, target = self._rels.get(key, ("", ""))
+        if not key or target in self._read:
+            return
+        self._read.add(target)
+        if local(frame) == "chart":
+            lines = (
+                chart_lines(self._archive, target)
+                if rel_type.endswith(("/chart", "/chartEx")) and _exists(self._archive, target)
+                else []
+            )
+        else:
+            lines = drawing_smartart_lines(self._archive, self._rels, frame)
+        if lines:
+            self._text.append("\n" + "\n".join(lines) + "\n")
 
 
-def _style_of(paragraph: etree._Element) -> str:
-    for child in paragraph:
-        if local(child) == "pPr":
-            for prop in child:
-                if local(prop) == "pStyle":
-                    return attribute(prop, "val") or ""
-    return ""
+def _exists(archive: zipfile.ZipFile, name: str) -> bool:
+    try:
+        archive.getinfo(name)
+    except KeyError:
+        return False
+    return True
+
+
+def _run_font(run: etree._Element) -> str | None:
+    """The font of `run` (`w:rPr/w:rFonts`, its ASCII or high-ANSI face, the ones Word draws
+    Latin-1 codes in), None when the run sets none."""
+    properties = first_child(run, "rPr")
+    fonts = first_child(properties, "rFonts") if properties is not None else None
+    if fonts is None:
+        return None
+    return attribute(fonts, "ascii") or attribute(fonts, "hAnsi")
+
+
+def _style_of(properties: etree._Element | None) -> str:
+    """The style id a paragraph's properties (`w:pPr`) name, "" for none."""
+    style = first_child(properties, "pStyle") if properties is not None else None
+    return (attribute(style, "val") or "") if style is not None else ""
 
 
 def _heading_styles(archive: zipfile.ZipFile, main: str) -> set[str]:
@@ -112,8 +196,8 @@ def _heading_styles(archive: zipfile.ZipFile, main: str) -> set[str]:
     return ids
 
 
-def _paragraphs(archive: zipfile.ZipFile, name: str) -> list[tuple[str, str]]:
-    collector = _Paragraphs()
+def _paragraphs(archive: zipfile.ZipFile, name: str, numbering: Numbering) -> list[tuple[str, str]]:
+    collector = _Paragraphs(archive, name, numbering)
     collector.visit(read_xml(archive, name))
     collector.finish()
     return collector.paragraphs
@@ -125,8 +209,9 @@ def parse_docx(path: str, limits: ParseLimits) -> Iterator[Section]:
         with zipfile.ZipFile(path) as archive:
             main = main_part(archive, "docx")
             headings = _heading_styles(archive, main)
+            numbering = read_numbering(archive, main)
             heading, parts = "Introduction", list[str]()
-            for style, text in _paragraphs(archive, main):
+            for style, text in _paragraphs(archive, main, numbering):
                 if (style in headings or _HEADING_ID.match(style)) and text.strip():
                     yield Section(heading, "\n".join(parts))
                     heading, parts = text.strip(), [text.strip()]
@@ -137,7 +222,7 @@ def parse_docx(path: str, limits: ParseLimits) -> Iterator[Section]:
             for rel_type, name in relationships(archive, main):
                 for suffix, location in _SIDE_PARTS:
                     if rel_type.endswith(suffix) and name in archive.namelist():
-                        text = "\n".join(t for _, t in _paragraphs(archive, name))
+                        text = "\n".join(t for _, t in _paragraphs(archive, name, numbering))
                         if text.strip() and (location, text) not in seen:
                             seen.add((location, text))
                             yield Section(location, text)

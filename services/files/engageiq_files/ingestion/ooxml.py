@@ -20,6 +20,7 @@ from typing import Final
 from lxml import etree
 
 from engageiq_files.ingestion.sections import IngestWarning, ParseFailure, ParseLimits
+from engageiq_files.ingestion.symbol_fonts import PRIVATE_SYMBOLS, is_symbol_font, symbol_text
 
 MAX_PARTS: Final = 10_000
 _PARSER: Final = etree.XMLParser(
@@ -165,7 +166,8 @@ def main_part(archive: zipfile.ZipFile, kind: str) -> str:
 def paragraphs(
     element: etree._Element, *, without_fields: frozenset[str] = frozenset()
 ) -> list[str]:
-    """The text of each DrawingML paragraph (`a:p`) under `element`, line breaks kept.
+    """The text of each DrawingML paragraph (`a:p`) under `element`, line breaks kept, runs
+    in a symbol font read as the symbols they show (`run_text`).
     `without_fields`: field types (`a:fld type`, lower case, such as "slidenum") whose stored
     text is not what is shown, left out."""
     found = []
@@ -178,13 +180,39 @@ def paragraphs(
             if name == "t":
                 if without_fields and _field_type(node) in without_fields:
                     continue
-                pieces.append(node.text or "")
+                pieces.append(run_text(node))
             elif name == "br":
                 pieces.append("\n")
         text = "".join(pieces)
         if text.strip():
             found.append(text)
     return found
+
+
+def run_text(text: etree._Element) -> str:
+    """The text of a DrawingML run's `a:t` as shown: in a symbol font (`a:rPr/a:latin`
+    Wingdings, Webdings, Symbol) each character as its symbol; the characters of the
+    private-use page symbol fonts use (U+F000-U+F0FF, what PowerPoint's Insert Symbol writes)
+    as symbols of the run's `a:sym` font. A paragraph's bullet (`a:buChar`) is not a run and
+    not content."""
+    value = text.text or ""
+    run = text.getparent()
+    properties = first_child(run, "rPr") if run is not None else None
+    if properties is None:
+        return symbol_text(value, None) if _has_private_symbols(value) else value
+    latin = first_child(properties, "latin")
+    font = attribute(latin, "typeface") if latin is not None else None
+    if is_symbol_font(font):
+        return symbol_text(value, font)
+    if not _has_private_symbols(value):
+        return value
+    symbol = first_child(properties, "sym")
+    symbol_font = attribute(symbol, "typeface") if symbol is not None else None
+    return "".join(symbol_text(c, symbol_font) if 0xF000 <= ord(c) <= 0xF0FF else c for c in value)
+
+
+def _has_private_symbols(value: str) -> bool:
+    return PRIVATE_SYMBOLS.search(value) is not None
 
 
 def _field_type(text: etree._Element) -> str:

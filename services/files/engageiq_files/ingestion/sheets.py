@@ -21,6 +21,8 @@ title rows above it are read once), located like a spreadsheet reference
 - text boxes, shapes, charts and SmartArt of the sheet's drawing (`Pricing (drawing)`), and
   the chart of a chart sheet (`Summary (chart)`), read as on slides (`charts.py`,
   `smartart.py`);
+- cells set in a symbol font (Wingdings, Webdings, Symbol) as the symbols they show: `ü` and
+  `û` in Wingdings are a check and a cross (`symbol_fonts.py`, decision 0137);
 - formulas give their cached values (`data_only`); one Excel never calculated has none (or,
   in a workbook marked for recalculation on opening whose formulas all cache `0`, the
   writer's placeholder, on an array formula's whole range), so its formula text is indexed
@@ -60,6 +62,7 @@ from engageiq_files.ingestion.ooxml import (
     first_child,
     local,
     main_part,
+    number_attribute,
     paragraphs,
     parts_unreadable,
     read_xml,
@@ -69,6 +72,7 @@ from engageiq_files.ingestion.ooxml import (
 )
 from engageiq_files.ingestion.sections import IngestWarning, ParseFailure, ParseLimits, Section
 from engageiq_files.ingestion.smartart import drawing_smartart_lines
+from engageiq_files.ingestion.symbol_fonts import is_symbol_font, symbol_text
 
 ROWS_PER_SECTION: Final = 25
 MAX_TITLE_ROWS: Final = 5
@@ -501,6 +505,32 @@ def builtin_styles(archive: zipfile.ZipFile) -> dict[int, str]:
     }
 
 
+def symbol_styles(archive: zipfile.ZipFile) -> dict[int, str]:
+    """Cell style index -> its font, for the cell styles (`cellXfs`) whose font is a symbol
+    font (Wingdings, Webdings, Symbol: `symbol_fonts.py`): a battlecard's check and cross
+    are `ü` and `û` in Wingdings. Read from the styles part, so that cells are looked up
+    only when a workbook has such a style."""
+    workbook = main_part(archive, "xlsx")
+    name = next((n for t, n in relationships(archive, workbook) if t.endswith("/styles")), None)
+    if name is None or name not in archive.namelist():
+        return {}
+    fonts: list[str] = []
+    found: dict[int, str] = {}
+    index = 0
+    for element in read_xml(archive, name).iter():
+        parent = element.getparent()
+        group = local(parent) if parent is not None else ""
+        if local(element) == "font" and group == "fonts":
+            face = first_child(element, "name")
+            fonts.append(attribute(face, "val") or "" if face is not None else "")
+        elif local(element) == "xf" and group == "cellXfs":
+            font_id = number_attribute(attribute(element, "fontId"), 0)
+            if 0 <= font_id < len(fonts) and is_symbol_font(fonts[font_id]):
+                found[index] = fonts[font_id]
+            index += 1
+    return found
+
+
 def _number_format(cell: Any, builtin: dict[int, str]) -> str:
     """A cell's number format, General when its style names none that exists: openpyxl
     raises for a style index beyond the stylesheet or a format id it does not define, which
@@ -514,7 +544,10 @@ def _number_format(cell: Any, builtin: dict[int, str]) -> str:
 
 
 def _row_texts(
-    rows: Iterator[tuple[Any, ...]], layout: SheetLayout, builtin: dict[int, str]
+    rows: Iterator[tuple[Any, ...]],
+    layout: SheetLayout,
+    builtin: dict[int, str],
+    symbols: dict[int, str] | None = None,
 ) -> Iterator[list[str]]:
     """Each row's cell texts as shown, with formula texts for formulas without a value and a
     merged range's value carried down the rows it spans."""
@@ -526,7 +559,9 @@ def _row_texts(
             if (number, column) in layout.formulas:  # only formulas without a true value
                 row.append(layout.formulas[number, column])
                 continue
-            row.append(shown_text(value, _number_format(cell, builtin)))
+            shown = shown_text(value, _number_format(cell, builtin))
+            font = symbols.get(getattr(cell, "_style_id", -1)) if symbols else None
+            row.append(symbol_text(shown, font) if font and isinstance(value, str) else shown)
         for column, last_row in layout.merges.get(number, ()):
             if column <= len(row) and row[column - 1].strip():
                 carried[column] = (last_row, row[column - 1])
@@ -726,10 +761,12 @@ def _worksheet_sections(
     layout: SheetLayout,
     builtin: dict[int, str] | None = None,
     damaged: list[str] | None = None,
+    symbols: dict[int, str] | None = None,
 ) -> Iterator[Section | IngestWarning]:
     """A worksheet's rows, then what is drawn on it, the comments on its cells and its
     printed headers and footers; a `sheet_partly_read` warning when a malformed cell stopped
-    its rows. `builtin`: the cell styles Excel shows by its own built-in codes. A damaged
+    its rows. `builtin`: the cell styles Excel shows by its own built-in codes; `symbols`: the
+    cell styles set in a symbol font (`symbol_styles`). A damaged
     drawing or comments part is left out and named in `damaged`."""
     damaged = [] if damaged is None else damaged
     label = " (hidden)" if sheet.sheet_state in HIDDEN_STATES else ""
@@ -737,7 +774,7 @@ def _worksheet_sections(
     sheet.reset_dimensions()
     stopped: list[int] = []
     rows = _until_malformed(sheet.iter_rows(min_row=1), stopped)
-    yield from _sheet_sections(sheet.title, _row_texts(rows, layout, builtin or {}), label)
+    yield from _sheet_sections(sheet.title, _row_texts(rows, layout, builtin or {}, symbols), label)
     if stopped:
         yield IngestWarning(
             "sheet_partly_read",
@@ -886,6 +923,7 @@ def parse_xlsx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarni
             sheets = [workbook[name] for name in workbook.sheetnames]
             chart_sheets = chart_sheet_parts(archive)
             builtin = builtin_styles(archive)
+            symbols = symbol_styles(archive)
             calculation = getattr(workbook, "calculation", None)
             never_calculated = bool(getattr(calculation, "fullCalcOnLoad", False))
             formula_count = 0
@@ -901,7 +939,9 @@ def parse_xlsx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarni
                     if part
                     else SheetLayout()
                 )
-                yield from _worksheet_sections(archive, sheet, part, layout, builtin, damaged)
+                yield from _worksheet_sections(
+                    archive, sheet, part, layout, builtin, damaged, symbols
+                )
                 formula_count += layout.formula_count
                 formula_cells += [f"{quoted(sheet.title)}!{c}" for c in layout.first_formulas]
             if formula_count:
