@@ -9,15 +9,16 @@ import io
 import zipfile
 from typing import Final, NamedTuple
 
-W: Final = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-R: Final = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+from tests.unit.files.documents import DOCX_MAIN, MC
+from tests.unit.files.documents import R_TRANSITIONAL as R
+from tests.unit.files.documents import W_TRANSITIONAL as W
+
 WP: Final = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
 A: Final = "http://schemas.openxmlformats.org/drawingml/2006/main"
 C: Final = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 CX: Final = "http://schemas.microsoft.com/office/drawing/2014/chartex"
 DGM: Final = "http://schemas.openxmlformats.org/drawingml/2006/diagram"
 WPS: Final = "http://schemas.microsoft.com/office/word/2010/wordprocessingShape"
-MC: Final = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 NAMESPACES: Final = (
     f'xmlns:w="{W}" xmlns:r="{R}" xmlns:wp="{WP}" xmlns:a="{A}" xmlns:c="{C}" '
     f'xmlns:cx="{CX}" xmlns:dgm="{DGM}" xmlns:wps="{WPS}" xmlns:mc="{MC}"'
@@ -222,7 +223,7 @@ def word_package(
             "[Content_Types].xml",
             '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
             '<Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+            f'<Override PartName="/word/document.xml" ContentType="{DOCX_MAIN}"/></Types>',
         )
         z.writestr(
             "_rels/.rels",
