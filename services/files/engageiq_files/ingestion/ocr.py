@@ -1,5 +1,5 @@
-"""OCR with Debian's Tesseract (through pytesseract), for uploaded images (PNG, JPEG, TIFF)
-and PDF pages without a text layer (decision 0104). Runs inside the parser sandbox: Tesseract
+"""OCR with Debian's Tesseract (through pytesseract), for uploaded images (PNG, JPEG, TIFF,
+WebP, GIF: decisions 0104, 0139) and PDF pages without a text layer (decision 0104). Runs inside the parser sandbox: Tesseract
 is a child of the sandboxed process and inherits its address-space bound; each page has its
 own timeout, and every image is checked against a pixel bound before it is decoded.
 
@@ -11,6 +11,7 @@ time budget)."""
 from __future__ import annotations
 
 import os
+import struct
 import time
 import warnings
 from collections.abc import Generator, Iterator
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Final
 
 import pytesseract
-from PIL import Image, ImageFile, ImageFilter, ImageOps, ImageSequence, ImageStat
+from PIL import Image, ImageFile, ImageFilter, ImageOps, ImageStat
 
 from engageiq_files.ingestion.sections import (
     IngestWarning,
@@ -135,9 +136,10 @@ def for_ocr(image: Image.Image) -> Image.Image:
         # A CIELab TIFF (colour scanners, archives): Pillow converts it to nothing else, and
         # its first band is the lightness Tesseract needs.
         return image.getchannel("L")
-    transparent = image.mode in ("RGBA", "LA", "PA") or (
-        image.mode == "P" and "transparency" in image.info
-    )
+    # A transparent colour or palette entry (`transparency`: a GIF's, a PNG's tRNS) counts
+    # in any mode: a grey or RGB one was dropped, and a screenshot whose transparent
+    # background hides black read as nothing.
+    transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
     if not transparent:
         return image.convert("L")
     luminance, alpha = image.convert("LA").split()
@@ -178,10 +180,44 @@ def check_pixels(size: tuple[int, int], limits: ParseLimits) -> None:
         )
 
 
+HEADER_BYTES: Final = 30
+"""Bytes of a file's start that `declared_size` reads: a WebP's first chunk header and the
+size fields it carries (RFC 9649, 2.5-2.7)."""
+
+
+def declared_size(head: bytes) -> tuple[int, int] | None:
+    """(width, height) that a WebP or GIF file declares in its first `HEADER_BYTES` bytes,
+    before any decoder sees it; None for other kinds or a header too short to say. A WebP's
+    canvas (`VP8X`: 24-bit width and height less one), or its single frame's size (`VP8L`:
+    14-bit fields after the 0x2f signature; `VP8 `: 14-bit fields after the key frame's
+    start code), RFC 9649; a GIF's logical screen (GIF89a, section 18). libwebp's decoder,
+    which Pillow creates when it opens the file, allocates twice the canvas at 4 bytes a
+    pixel: a 7,000 x 7,000 canvas (49 MP, within Pillow's own error bound of twice
+    `max_image_pixels`) failed as a damaged image in Pillow, not as too large."""
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP" and len(head) >= HEADER_BYTES:
+        chunk = head[12:16]
+        if chunk == b"VP8X":
+            width = int.from_bytes(head[24:27], "little") + 1
+            height = int.from_bytes(head[27:30], "little") + 1
+            return width, height
+        if chunk == b"VP8L" and head[20] == 0x2F:
+            bits = struct.unpack_from("<I", head, 21)[0]
+            return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+        if chunk == b"VP8 " and head[23:26] == b"\x9d\x01\x2a":
+            width, height = struct.unpack_from("<HH", head, 26)
+            return width & 0x3FFF, height & 0x3FFF
+        return None
+    if head[:6] in (b"GIF87a", b"GIF89a") and len(head) >= 10:
+        width, height = struct.unpack_from("<HH", head, 6)
+        return width, height
+    return None
+
+
 def open_image(file: BinaryIO, limits: ParseLimits) -> Image.Image:
     """The image in `file` (open for reading; the caller closes it), opened (header read,
-    pixels not yet decoded). Raises ParseFailure `image_too_large` (decompression bombs) or
-    `corrupt_image`.
+    pixels not yet decoded). Raises ParseFailure `image_too_large` (decompression bombs,
+    checked against the size a WebP or GIF declares before Pillow reads it, and against what
+    Pillow reads for every kind) or `corrupt_image`.
 
     A file, not its path: given a path, Pillow 13 decodes a TIFF page whose Orientation tag
     turns it (a copier's sideways scan) at the stored size instead of the turned one, and
@@ -189,11 +225,23 @@ def open_image(file: BinaryIO, limits: ParseLimits) -> Image.Image:
     # Pillow warns above MAX_IMAGE_PIXELS and raises above twice that; both are refused. The
     # setting is per process, and each parse has its own sandbox process.
     Image.MAX_IMAGE_PIXELS = limits.max_image_pixels
+    head = file.read(HEADER_BYTES)
+    file.seek(0)
+    if (size := declared_size(head)) is not None:
+        check_pixels(size, limits)
     try:
         image = _header(file, lenient=False)
     except ParseFailure as failure:
         if failure.code != "corrupt_image":
             raise
+        if _riff_cut_short(head, file):
+            # libwebp's demuxer, through which Pillow reads every WebP, refuses a file
+            # whose chunks end early: nothing of a cut WebP can be decoded.
+            raise ParseFailure(
+                "corrupt_image",
+                "The image file ends early (its upload or copy stopped part way), and "
+                "nothing of a WebP image can be read until it is whole.",
+            ) from None
         # A PNG one of whose ancillary chunks before the pixels (text, colour profile, EXIF)
         # has a wrong checksum: viewers (libpng) drop that chunk and show the picture;
         # Pillow skips it only when told to tolerate damage. Critical chunks stay checked.
@@ -201,6 +249,15 @@ def open_image(file: BinaryIO, limits: ParseLimits) -> Image.Image:
         image = _header(file, lenient=True)
     check_pixels(image.size, limits)
     return image
+
+
+def _riff_cut_short(head: bytes, file: BinaryIO) -> bool:
+    """Whether `file`, whose first bytes are `head`, is a RIFF file (WebP) shorter than its
+    header's length field says (RFC 9649, 2.4: the file's size less 8)."""
+    if not head.startswith(b"RIFF") or len(head) < 8:
+        return False
+    declared = struct.unpack_from("<I", head, 4)[0] + 8
+    return file.seek(0, os.SEEK_END) < declared
 
 
 def _header(file: BinaryIO, *, lenient: bool) -> Image.Image:
@@ -356,8 +413,8 @@ class OcrPages:
 
 
 def parse_image(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarning]:
-    """OCR of every page of a TIFF, or the one picture of a PNG or JPEG (`pages`), as
-    `page N` sections, at most
+    """OCR of every page of a TIFF, or the one picture of a PNG, JPEG, WebP or GIF (`pages`),
+    as `page N` sections, at most
     `limits.max_ocr_pages` pages and `limits.ocr_budget_seconds` of OCR. An image in which
     OCR finds no text yields only a `no_text_found` warning: the file is `ready`, not failed.
     An image cut short (an upload or a copy that stopped) is read as far as it arrived, with
@@ -403,10 +460,11 @@ pages took longer than the whole parse timeout before the first page was read.""
 def pages(image: Image.Image) -> tuple[int, bool]:
     """How many pages `image` holds, and whether that is all of them: a TIFF's frames,
     counted up to `MAX_COUNTED_PAGES` (or up to a page whose directory is damaged, where
-    reading will stop too), and one for any other kind. The further frames of a JPEG or a
-    PNG are not pages: a phone's JPEG (MPO) carries a preview or a depth map of the same
-    picture after it, read as a "page 2" repeating page 1, and an animated PNG's frames are
-    moments of one picture."""
+    reading will stop too), and one for any other kind. The further frames of a JPEG, PNG,
+    WebP or GIF are not pages: a phone's JPEG (MPO) carries a preview or a depth map of the
+    same picture after it, read as a "page 2" repeating page 1, and the frames of an
+    animated PNG, WebP or GIF are moments of one picture (decision 0139: a screen recording
+    saved as a GIF can hold thousands)."""
     if image.format != "TIFF":
         return 1, True
     count = 1
@@ -442,14 +500,16 @@ class _FrameReader:
         ocr, limits = self.ocr, self.limits
         try:
             self.count, self.counted_all = pages(image)
-            for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
-                if number > self.count or number > limits.max_ocr_pages:
-                    break
+            for number in range(1, min(self.count, limits.max_ocr_pages) + 1):
                 if ocr.over_budget(limits):
                     break
+                # Seek only to a page that is read: the frame after the last one read is
+                # never parsed (a GIF's next frame is decoded over the one before).
+                if number > 1:
+                    image.seek(number - 1)
                 # A later TIFF page can be far larger than the first, which Pillow checked.
-                check_pixels(frame.size, limits)
-                text = ocr.page(number, self._load(number, frame), limits)
+                check_pixels(image.size, limits)
+                text = ocr.page(number, self._load(number, image), limits)
                 self.done = number
                 if text:
                     yield Section(f"page {number}", text)

@@ -42,6 +42,8 @@ PARSERS: Final[dict[str, Parser]] = {
     "png": parse_image,
     "jpeg": parse_image,
     "tiff": parse_image,
+    "webp": parse_image,
+    "gif": parse_image,
 }
 
 

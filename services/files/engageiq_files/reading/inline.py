@@ -1,8 +1,10 @@
 """Which files a browser may show in place, and the headers every served file carries.
 
 Only types a browser renders without running anything of the file's own are inline: PDF
-(shown by the browser's viewer, whose scripts are PDFium's, not the page's) and raster
-images. HTML, SVG, text and office files are always attachments: served inline from the
+(shown by the browser's viewer, whose scripts are PDFium's, not the page's) and the raster
+images every browser shows (PNG, JPEG, WebP, GIF: pixels and at most an animation, no
+script, no links, no external loads; decision 0139). TIFF, which only Safari shows, is
+downloaded. HTML, SVG, text and office files are always attachments: served inline from the
 app's origin, an uploaded HTML or SVG file would run its scripts as the app (stored XSS)."""
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 from typing import Final
 from urllib.parse import quote
 
-INLINE_TYPES: Final = frozenset({"application/pdf", "image/png", "image/jpeg"})
+INLINE_TYPES: Final = frozenset(
+    {"application/pdf", "image/png", "image/jpeg", "image/webp", "image/gif"}
+)
 """Content types served `inline`; every other type is an `attachment`."""
 
 SANDBOX_POLICY: Final = (

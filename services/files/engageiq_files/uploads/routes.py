@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 import anyio.to_thread
 import msgspec
@@ -180,6 +180,17 @@ class DirectUpload(msgspec.Struct, rename="camel"):
     expires_in: int
 
 
+def _listed(kinds: list[str]) -> str:
+    return ", ".join(kinds[:-1]) + " or " + kinds[-1] if len(kinds) > 1 else "".join(kinds)
+
+
+_FILE_PART: Final = (
+    f"The document ({_listed([k for k in FileKind if not ACCEPTED[k].ocr])}) or an image "
+    f"whose text is read by OCR ({_listed([k for k in FileKind if ACCEPTED[k].ocr])})."
+)
+"""The upload's file part as the OpenAPI document describes it, from `ACCEPTED`."""
+
+
 @dataclass
 class MultipartUploadOperation(Operation):
     """The streamed upload reads `request.stream()` itself, so Litestar cannot infer its body;
@@ -201,9 +212,7 @@ class MultipartUploadOperation(Operation):
                                 # schemathesis) read as a file part.
                                 format=OpenAPIFormat.BINARY,
                                 content_media_type="application/octet-stream",
-                                description="The document (txt, md, html, csv, pdf, docx, "
-                                "pptx or xlsx) or an image whose text is read by OCR (png, "
-                                "jpeg or tiff).",
+                                description=_FILE_PART,
                             )
                         },
                     )

@@ -29,6 +29,8 @@ class FileKind(enum.StrEnum):
     PNG = "png"
     JPEG = "jpeg"
     TIFF = "tiff"
+    WEBP = "webp"
+    GIF = "gif"
 
 
 CONTENT_TYPES: Final[dict[FileKind, str]] = {
@@ -43,6 +45,8 @@ CONTENT_TYPES: Final[dict[FileKind, str]] = {
     FileKind.PNG: "image/png",
     FileKind.JPEG: "image/jpeg",
     FileKind.TIFF: "image/tiff",
+    FileKind.WEBP: "image/webp",
+    FileKind.GIF: "image/gif",
 }
 
 
@@ -69,6 +73,8 @@ ACCEPTED: Final[dict[FileKind, AcceptedKind]] = {
     FileKind.PNG: AcceptedKind("PNG", (".png",), ocr=True),
     FileKind.JPEG: AcceptedKind("JPEG", (".jpg", ".jpeg"), ocr=True),
     FileKind.TIFF: AcceptedKind("TIFF", (".tif", ".tiff"), ocr=True),
+    FileKind.WEBP: AcceptedKind("WebP", (".webp",), ocr=True),
+    FileKind.GIF: AcceptedKind("GIF", (".gif",), ocr=True),
 }
 """The one list of what uploads accept, as people and pickers see it: the upload-limits
 route serves it to the web app, whose accepted-types text and picker filter come from it,
@@ -85,7 +91,21 @@ _IMAGE_SIGNATURES: Final = (
     # was refused as "not ... an image (PNG, JPEG, TIFF)".
     (b"II+\x00", FileKind.TIFF),
     (b"MM\x00+", FileKind.TIFF),
+    # Screenshots and slide captures saved from browsers and older capture tools (decision
+    # 0139). GIF names its version; Pillow reads both.
+    (b"GIF87a", FileKind.GIF),
+    (b"GIF89a", FileKind.GIF),
 )
+_RIFF: Final = b"RIFF"
+_WEBP: Final = b"WEBP"
+"""A WebP file is a RIFF container (`RIFF`, its 32-bit length, then the form type `WEBP`:
+RFC 9649, 2.4); other RIFF forms (WAVE, AVI) stay refused as binary content."""
+_HEIF_BRANDS: Final = frozenset(
+    (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1")
+)
+"""Major brands of an HEIF file's `ftyp` box (ISO/IEC 23008-12): the iPhone camera's HEIC
+photos. Not read (decision 0139); recognised only to say what to do instead."""
+_IMAGE_LABELS: Final = ", ".join(a.label for a in ACCEPTED.values() if a.ocr)
 
 # A comment ends at its first `-->` (atomic groups): a lazy `.*?` could also end at a later
 # one, and a run of n comments gave the matcher 2**n ways to fail (30 of `<!---->` held the
@@ -156,14 +176,21 @@ def sniff(head: bytes, name: str = "") -> FileKind:
     for signature, image_kind in _IMAGE_SIGNATURES:
         if head.startswith(signature):
             return image_kind
+    if head.startswith(_RIFF) and head[8:12] == _WEBP:
+        return FileKind.WEBP
     # A late header only after the signatures: a zip whose first entry is a PDF stored
     # uncompressed, or an image whose metadata quotes one, is not a PDF.
     if _late_pdf_header(head):
         return FileKind.PDF
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        raise UnsupportedFileType(
+            "an HEIC photo, the iPhone camera's format, which is not read; "
+            "share or export it as JPEG"
+        )
     text = _as_text(head[:SNIFF_BYTES])
     if text is None:
         raise UnsupportedFileType(
-            "binary content that is not PDF, DOCX, PPTX, XLSX or an image (PNG, JPEG, TIFF)"
+            f"binary content that is not PDF, DOCX, PPTX, XLSX or an image ({_IMAGE_LABELS})"
         )
     if _HTML_START.match(text.removeprefix("\ufeff")):
         return FileKind.HTML

@@ -80,8 +80,8 @@ function megabytes(bytes: number): string {
   return `${Math.round(bytes / 1e6)} MB`;
 }
 
-/** "PDF, Word, PowerPoint, ... or images (PNG, JPEG, TIFF: their text is read by OCR), up to
- * 50 MB each", from the service's list. */
+/** "PDF, Word, PowerPoint, ... or images (PNG, JPEG, TIFF, WebP, GIF: their text is read by
+ * OCR), up to 50 MB each", from the service's list. */
 export function acceptedText(known: UploadLimits): string {
   const documents = known.types.filter((t) => !t.ocr).map((t) => t.label);
   const images = known.types.filter((t) => t.ocr).map((t) => t.label);
@@ -123,7 +123,13 @@ const CONTENT = "/api/files/{file_id}/content" satisfies PathWith<paths, "get">;
 
 /** Types a browser shows without running anything of the file (the service serves only these
  * inline; see services/files/engageiq_files/reading/inline.py). */
-const INLINE_TYPES = new Set(["application/pdf", "image/png", "image/jpeg"]);
+const INLINE_TYPES = new Set([
+  "application/pdf",
+  "image/png",
+  "image/jpeg",
+  "image/webp",
+  "image/gif",
+]);
 
 export function showsInline(contentType: string): boolean {
   return INLINE_TYPES.has(contentType.split(";")[0]!.trim().toLowerCase());

@@ -1155,7 +1155,7 @@ export interface operations {
                 "multipart/form-data": {
                     /**
                      * Format: binary
-                     * @description The document (txt, md, html, csv, pdf, docx, pptx or xlsx) or an image whose text is read by OCR (png, jpeg or tiff).
+                     * @description The document (txt, md, html, csv, pdf, docx, pptx or xlsx) or an image whose text is read by OCR (png, jpeg, tiff, webp or gif).
                      */
                     file: string;
                 };
