@@ -55,6 +55,9 @@ def test_long_names_keep_their_extension() -> None:
         (b"\xff\xd8\xff\xe0\x00\x10JFIF", "photo.png", FileKind.JPEG),
         (b"II*\x00\x08\x00\x00\x00", "scan.tif", FileKind.TIFF),
         (b"MM\x00*\x00\x00\x00\x08", "scan.tiff", FileKind.TIFF),
+        (b"RIFF\x9c\x00\x00\x00WEBPVP8L", "screenshot.png", FileKind.WEBP),
+        (b"GIF89a\x01\x00\x01\x00", "capture.txt", FileKind.GIF),
+        (b"GIF87a\x01\x00\x01\x00", "old.gif", FileKind.GIF),
         (b"%PDF-1.4\n", "slide.png", FileKind.PDF),
     ],
 )
@@ -73,7 +76,8 @@ def test_docx_is_recognised_by_its_parts() -> None:
         b"\x7fELF\x02\x01\x01",
         b"PK\x03\x04\x14\x00\x00\x00\x08\x00xl/workbook.xml",  # a spreadsheet, not Word
         b"\xff\xfe\x00\x00garbage",
-        b"GIF89a\x01\x00",
+        b"BM6\x00\x0c\x00\x00\x00\x00\x006\x00",  # a BMP, an image kind not read
+        b"RIFF$\x00\x00\x00WAVEfmt ",  # a RIFF file that is not WebP
     ],
 )
 def test_disallowed_content_is_refused_whatever_the_name(head: bytes) -> None:

@@ -104,7 +104,11 @@ def test_lines_cut_at_a_line_break_join_with_it() -> None:
 
 def test_only_pdf_and_raster_images_are_inline() -> None:
     assert is_inline_safe("application/pdf")
-    assert is_inline_safe("image/png")
+    for shown in ("image/png", "image/jpeg", "image/webp", "image/gif"):
+        assert is_inline_safe(shown)
+        assert served_file_headers("x", shown, inline=True)["Content-Disposition"].startswith(
+            "inline;"
+        )
     for unsafe in ("text/html", "image/svg+xml", "text/plain", "image/tiff", "application/xml"):
         assert not is_inline_safe(unsafe)
         headers = served_file_headers("x", unsafe, inline=True)

@@ -133,7 +133,7 @@ def test_oversize_streamed_body_aborts_the_multipart_upload(
     [
         # An executable named as an image (images themselves are OCRed, decision 0104).
         ("screenshot.png", b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 100),
-        ("photo.txt", b"GIF89a\x01\x00\x01\x00" + b"\x00" * 100),
+        ("photo.txt", b"BM6\x00\x0c\x00\x00\x00\x00\x006\x00" + b"\x00" * 100),
         ("setup.pdf", b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 100),
         ("sheet.docx", b"PK\x03\x04\x14\x00\x00\x00\x08\x00xl/workbook.xml" + b"\x00" * 50),
     ],

@@ -1,7 +1,8 @@
 """OCR with Debian's Tesseract (through pytesseract), for uploaded images (PNG, JPEG, TIFF,
-WebP, GIF: decisions 0104, 0139) and PDF pages without a text layer (decision 0104). Runs inside the parser sandbox: Tesseract
-is a child of the sandboxed process and inherits its address-space bound; each page has its
-own timeout, and every image is checked against a pixel bound before it is decoded.
+WebP, GIF: decisions 0104, 0139) and PDF pages without a text layer (decision 0104). Runs
+inside the parser sandbox: Tesseract is a child of the sandboxed process and inherits its
+address-space bound; each page has its own timeout, and every image is checked against a
+pixel bound before it is decoded.
 
 Warnings: `ocr_used` (the text came from OCR and may hold recognition errors),
 `ocr_low_confidence` (pages whose mean word confidence is low), `no_text_found` (OCR read
@@ -256,8 +257,8 @@ def _riff_cut_short(head: bytes, file: BinaryIO) -> bool:
     header's length field says (RFC 9649, 2.4: the file's size less 8)."""
     if not head.startswith(b"RIFF") or len(head) < 8:
         return False
-    declared = struct.unpack_from("<I", head, 4)[0] + 8
-    return file.seek(0, os.SEEK_END) < declared
+    (length,) = struct.unpack_from("<I", head, 4)
+    return file.seek(0, os.SEEK_END) < int(length) + 8
 
 
 def _header(file: BinaryIO, *, lenient: bool) -> Image.Image:

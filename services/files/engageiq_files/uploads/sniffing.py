@@ -173,11 +173,9 @@ def sniff(head: bytes, name: str = "") -> FileKind:
         if kind is None:
             raise UnsupportedFileType("a zip archive that is not a Word, PowerPoint or Excel file")
         return kind
-    for signature, image_kind in _IMAGE_SIGNATURES:
-        if head.startswith(signature):
-            return image_kind
-    if head.startswith(_RIFF) and head[8:12] == _WEBP:
-        return FileKind.WEBP
+    image_kind = _image_kind(head)
+    if image_kind is not None:
+        return image_kind
     # A late header only after the signatures: a zip whose first entry is a PDF stored
     # uncompressed, or an image whose metadata quotes one, is not a PDF.
     if _late_pdf_header(head):
@@ -195,6 +193,17 @@ def sniff(head: bytes, name: str = "") -> FileKind:
     if _HTML_START.match(text.removeprefix("\ufeff")):
         return FileKind.HTML
     return _text_kind(name)
+
+
+def _image_kind(head: bytes) -> FileKind | None:
+    """The image kind whose signature `head` starts with (a WebP: a RIFF file of form
+    `WEBP`), or None."""
+    for signature, image_kind in _IMAGE_SIGNATURES:
+        if head.startswith(signature):
+            return image_kind
+    if head.startswith(_RIFF) and head[8:12] == _WEBP:
+        return FileKind.WEBP
+    return None
 
 
 PDF_HEADER_WINDOW: Final = 1024
