@@ -982,7 +982,7 @@ export interface operations {
     ApiFilesFileIdContentFileContent: {
         parameters: {
             query?: {
-                /** @description `inline` shows PDFs and PNG/JPEG images in the browser; every other type is an attachment whatever is asked. */
+                /** @description `inline` shows PDFs and PNG/JPEG/WebP/GIF images in the browser; every other type is an attachment whatever is asked. */
                 disposition?: string;
             };
             header?: never;
