@@ -164,6 +164,9 @@ class SheetLayout:
     """Some formula of the sheet caches a value other than `0`: the zeros are real."""
     headers_footers: list[str] = field(default_factory=list)
     """"Header: text" and "Footer: text" lines of the sheet's printed page, each once."""
+    symbol_texts: dict[tuple[int, int], str] = field(default_factory=dict)
+    """(row, column) -> the text shown of each rich-text cell some runs of which are in a
+    symbol font (`rich_symbol_text`), which openpyxl's read-only cells flatten."""
 
 
 def cell_text(value: Any) -> str:
@@ -289,13 +292,19 @@ def _trimmed(row: list[str]) -> bool:
 
 
 def sheet_layout(
-    archive: zipfile.ZipFile, part: str, *, never_calculated: bool = False
+    archive: zipfile.ZipFile,
+    part: str,
+    *,
+    never_calculated: bool = False,
+    symbol_strings: dict[int, str] | None = None,
 ) -> SheetLayout:
     """Merged ranges and formulas without a value of the sheet part `part`, streamed (each row
     is dropped once read, so a large sheet is never held whole). `never_calculated`: the
     workbook asks to be recalculated on opening (`fullCalcOnLoad`, what XlsxWriter and
     openpyxl write); if then every formula of the sheet caches `0`, those are the writer's
-    placeholders (XlsxWriter's default) and count as no value."""
+    placeholders (XlsxWriter's default) and count as no value. `symbol_strings`: the shared
+    strings with runs in a symbol font (`symbol_strings`), noted where a cell uses one, as
+    inline rich strings with such runs are."""
     layout = SheetLayout(never_calculated=never_calculated)
     shared: dict[str, Translator] = {}
     position = CellPosition()
@@ -305,7 +314,9 @@ def sheet_layout(
         for _, element in _streamed(source):
             name = local(element)
             if name == "c":
-                _note_formula(element, position.of(element), layout, shared)
+                coordinate = position.of(element)
+                _note_formula(element, coordinate, layout, shared)
+                _note_symbols(element, coordinate, layout, symbol_strings)
             elif name == "row":
                 position.enter(element)  # a row without cells still counts
                 _dropped(element)
@@ -319,6 +330,93 @@ def sheet_layout(
             _without_value(layout, coordinate, text, array)
         layout.formula_count += layout.zero_count - len(layout.zeros)
     return layout
+
+
+def _note_symbols(
+    cell: etree._Element,
+    coordinate: str,
+    layout: SheetLayout,
+    symbol_strings: dict[int, str] | None,
+) -> None:
+    """Notes the text shown of `cell` (at `coordinate`) when it is rich text with runs in a
+    symbol font: a shared string of `symbol_strings`, or an inline string's runs."""
+    kind = attribute(cell, "t")
+    if kind == "s" and symbol_strings:
+        value = first_child(cell, "v")
+        index = (value.text or "").strip() if value is not None else ""
+        shown = symbol_strings.get(int(index)) if index.isascii() and index.isdigit() else None
+    elif kind == "inlineStr":
+        string = first_child(cell, "is")
+        shown = rich_symbol_text(string) if string is not None else None
+    else:
+        return
+    if shown is not None and coordinate and len(layout.symbol_texts) < MAX_FORMULAS_KEPT:
+        layout.symbol_texts[coordinate_to_tuple(coordinate)] = shown
+
+
+def rich_symbol_text(string: etree._Element) -> str | None:
+    """The text shown of rich string `string` (a shared `si` or an inline `is`) some runs of
+    which are set in a symbol font (`r/rPr/rFont`: Wingdings, Webdings, Symbol), each such
+    run read as its symbols (`symbol_fonts.py`); None when no run is. Phonetic guides (`rPh`)
+    are not text."""
+    pieces: list[str] = []
+    symbolic = False
+    for child in string:
+        name = local(child)
+        if name == "t":
+            pieces.append(child.text or "")
+        elif name == "r":
+            properties = first_child(child, "rPr")
+            face = first_child(properties, "rFont") if properties is not None else None
+            font = attribute(face, "val") if face is not None else None
+            text = "".join(t.text or "" for t in child if local(t) == "t")
+            if is_symbol_font(font):
+                symbolic = True
+                pieces.append(symbol_text(text, font))
+            else:
+                pieces.append(text)
+    return "".join(pieces) if symbolic else None
+
+
+_SYMBOL_RUN_FONT: Final = re.compile(
+    rb"rFont\s+val\s*=\s*[\"'](?:wingdings[^\"']*|webdings|symbol)\s*[\"']", re.IGNORECASE
+)
+
+
+def symbol_strings(archive: zipfile.ZipFile) -> dict[int, str]:
+    """Shared string index -> text shown, for the shared strings some runs of which are in a
+    symbol font (`rich_symbol_text`). The part is first scanned as bytes for such a font, so
+    a workbook without one is not parsed a second time (openpyxl reads it too); then
+    streamed. A damaged part gives what was read before the damage."""
+    workbook = main_part(archive, "xlsx")
+    rels = relationships(archive, workbook)
+    name = next((n for t, n in rels if t.endswith("/sharedStrings")), None)
+    if name is None or name not in archive.namelist() or not _mentions_symbol_font(archive, name):
+        return {}
+    found: dict[int, str] = {}
+    index = 0
+    with contextlib.suppress(*DAMAGED_PART_ERRORS), archive.open(name) as source:
+        for _, element in _streamed(source):
+            if local(element) != "si":
+                continue
+            shown = rich_symbol_text(element)
+            if shown is not None:
+                found[index] = shown
+            index += 1
+            _dropped(element)
+    return found
+
+
+def _mentions_symbol_font(archive: zipfile.ZipFile, part: str) -> bool:
+    """Whether part `part` names a symbol font as a run's font, read a megabyte at a time (a
+    chunk keeps the end of the one before, so a name across two is found)."""
+    tail = b""
+    with contextlib.suppress(*DAMAGED_PART_ERRORS), archive.open(part) as source:
+        while chunk := source.read(1 << 20):
+            if _SYMBOL_RUN_FONT.search(tail + chunk):
+                return True
+            tail = chunk[-64:]
+    return False
 
 
 def _note_merge(layout: SheetLayout, reference: str) -> None:
@@ -568,6 +666,10 @@ def _row_texts(
             value = getattr(cell, "value", None)
             if (number, column) in layout.formulas:  # only formulas without a true value
                 row.append(layout.formulas[number, column])
+                continue
+            if (number, column) in layout.symbol_texts:  # rich text with symbol-font runs
+                text = layout.symbol_texts[number, column]
+                row.append(shown_text(text, _number_format(cell, builtin)))
                 continue
             shown = shown_text(value, _number_format(cell, builtin))
             font = symbols.get(getattr(cell, "_style_id", -1)) if symbols else None
@@ -851,6 +953,7 @@ def parse_xlsx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarni
             chart_sheets = chart_sheet_parts(archive)
             builtin = builtin_styles(archive)
             symbols = symbol_styles(archive)
+            rich_symbols = symbol_strings(archive)
             calculation = getattr(workbook, "calculation", None)
             never_calculated = bool(getattr(calculation, "fullCalcOnLoad", False))
             formula_count = 0
@@ -861,7 +964,12 @@ def parse_xlsx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarni
                     continue
                 part = str(getattr(sheet, "_worksheet_path", ""))
                 layout = (
-                    sheet_layout(archive, part, never_calculated=never_calculated)
+                    sheet_layout(
+                        archive,
+                        part,
+                        never_calculated=never_calculated,
+                        symbol_strings=rich_symbols,
+                    )
                     if part
                     else SheetLayout()
                 )
