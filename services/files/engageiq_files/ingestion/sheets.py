@@ -51,6 +51,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 
 from engageiq_files.ingestion.charts import chart_lines
+from engageiq_files.ingestion.legacy_drawing import legacy_shapes
 from engageiq_files.ingestion.number_formats import GENERAL, format_text, format_value, general
 from engageiq_files.ingestion.ooxml import (
     DAMAGED_PART_ERRORS,
@@ -693,13 +694,16 @@ def drawing_text(archive: zipfile.ZipFile, part: str) -> str:
     in drawing order: text boxes, shapes and grouped shapes (`txBody`, one paragraph a line),
     charts (`c:chart`, `cx:chart`: titles, axis titles, series, as on slides) and SmartArt
     (`dgm:relIds`: its data model, parents first). A shape's `mc:Fallback` copy is not read
-    twice."""
+    twice. Then the form controls' captions and legacy text boxes of its VML drawing
+    (`legacy_drawing.py`), each in the place of its DrawingML copy when it has one."""
     lines: list[str] = []
     names = set(archive.namelist())
+    legacy = legacy_shapes(archive, part)
     for rel_type, name in relationships(archive, part):
         if rel_type.endswith("/drawing") and name in names:
             charts = relationships_by_id(archive, name)
-            _drawn(archive, names, read_xml(archive, name), charts, lines)
+            _drawn(archive, names, read_xml(archive, name), charts, lines, legacy)
+    lines.extend(legacy.values())
     return "\n".join(lines)
 
 
@@ -709,7 +713,11 @@ def _drawn(
     root: etree._Element,
     charts: dict[str, tuple[str, str]],
     lines: list[str],
+    legacy: dict[str, str],
 ) -> None:
+    """Adds to `lines` the text drawn in drawing `root`; a shape that is the DrawingML copy
+    of a VML shape of `legacy` (`a14:compatExt spid`, a form control) is read as that shape,
+    taken out of `legacy`."""
     # An explicit stack: a hostile drawing may nest groups deeply; and each chart or SmartArt
     # part is read once, however many frames name it.
     stack = [root]
@@ -719,6 +727,12 @@ def _drawn(
         name = local(element)
         if name == "Fallback":
             continue
+        if name == "sp" and legacy:
+            twin = next((e for e in element.iter() if local(e) == "compatExt"), None)
+            spid = (attribute(twin, "spid") or "") if twin is not None else ""
+            if spid in legacy:
+                lines.append(legacy.pop(spid))
+                continue
         if name == "txBody":
             lines.extend(text.strip() for text in paragraphs(element))
             continue
