@@ -5,15 +5,20 @@ stand, automatic numbering as Word computes it, and symbol fonts."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import docx
 import pytest
+from docx.enum.style import WD_STYLE_TYPE
 
+from tests.unit.files.documents import R_TRANSITIONAL as R
 from tests.unit.files.test_ingestion_kinds import found, parse, text_of
 from tests.unit.files.word_packages import (
     CHART_REL,
     CHARTEX_REL,
     DIAGRAM_DATA_REL,
+    A,
     Part,
     chart_graphic,
     chart_part,
@@ -393,3 +398,140 @@ def test_word_symbol_fonts_read_as_their_symbols(tmp_path: Path, runs: str, expe
     body = f'<w:p><w:r><w:t xml:space="preserve">SSO </w:t></w:r>{runs}</w:p>'
     content = word_package(body)
     assert text_of(parse(tmp_path, content, "docx")).strip() == expected
+
+
+# Symbol fonts set by styles, defaults and the theme (decision 0140) --------------------------
+
+
+def _style(
+    style_id: str, kind: str, fonts: str = "", *, based_on: str = "", default: bool = False
+) -> str:
+    based = f'<w:basedOn w:val="{based_on}"/>' if based_on else ""
+    flag = ' w:default="1"' if default else ""
+    rpr = f"<w:rPr><w:rFonts {fonts}/></w:rPr>" if fonts else ""
+    return (
+        f'<w:style w:type="{kind}"{flag} w:styleId="{style_id}"><w:name w:val="{style_id}"/>'
+        f"{based}{rpr}</w:style>"
+    )
+
+
+def _theme(minor: str) -> Part:
+    xml = (
+        f'<a:theme xmlns:a="{A}" name="Office"><a:themeElements><a:fontScheme name="Office">'
+        '<a:majorFont><a:latin typeface="Calibri Light"/></a:majorFont>'
+        f'<a:minorFont><a:latin typeface="{minor}"/></a:minorFont></a:fontScheme>'
+        "</a:themeElements></a:theme>"
+    )
+    return Part("word/theme/theme1.xml", xml, f"{R}/theme", "rIdTheme")
+
+
+_WINGDINGS = 'w:ascii="Wingdings" w:hAnsi="Wingdings"'
+_DEFAULTS_THEME = (
+    '<w:docDefaults><w:rPrDefault><w:rPr><w:rFonts w:asciiTheme="minorHAnsi" '
+    'w:hAnsiTheme="minorHAnsi"/></w:rPr></w:rPrDefault></w:docDefaults>'
+)
+
+
+@pytest.mark.parametrize(
+    ("styles", "paragraph_style", "run_style", "theme", "expected"),
+    [
+        (_style("Checks", "character", _WINGDINGS), "", "Checks", None, "SSO ✓"),
+        (
+            _style("Marks", "character", _WINGDINGS)
+            + _style("Checks", "character", based_on="Marks"),
+            "",
+            "Checks",
+            None,
+            "SSO ✓",
+        ),
+        (_style("Feature", "paragraph", _WINGDINGS), "Feature", "", None, "SSO ✓"),
+        (
+            _style("Base", "paragraph", 'w:ascii="Symbol"')
+            + _style("Feature", "paragraph", based_on="Base"),
+            "Feature",
+            "",
+            None,
+            "SSO ≥",
+        ),
+        (_style("Normal", "paragraph", _WINGDINGS, default=True), "", "", None, "SSO ✓"),
+        (
+            '<w:docDefaults><w:rPrDefault><w:rPr><w:rFonts w:ascii="Wingdings"/></w:rPr>'
+            "</w:rPrDefault></w:docDefaults>",
+            "",
+            "",
+            None,
+            "SSO ✓",
+        ),
+        (_DEFAULTS_THEME, "", "", "Wingdings", "SSO ✓"),
+        # The character style's font wins over the paragraph style's, the theme's over a name.
+        (
+            _style("Feature", "paragraph", _WINGDINGS)
+            + _style("Plain", "character", 'w:ascii="Calibri"'),
+            "Feature",
+            "Plain",
+            None,
+            "SSO ü",
+        ),
+        (
+            _style("Checks", "character", 'w:asciiTheme="minorHAnsi" w:ascii="Calibri"'),
+            "",
+            "Checks",
+            "Wingdings",
+            "SSO ✓",
+        ),
+        # Ordinary documents: the theme's Calibri, a cycle of styles.
+        (_DEFAULTS_THEME, "", "", "Calibri", "SSO ü"),
+        (
+            _style("A", "paragraph", based_on="B") + _style("B", "paragraph", based_on="A"),
+            "A",
+            "",
+            None,
+            "SSO ü",
+        ),
+    ],
+    ids=[
+        "character style",
+        "character style's base",
+        "paragraph style",
+        "paragraph style's base",
+        "default paragraph style",
+        "document defaults",
+        "theme font",
+        "character over paragraph style",
+        "theme over named font",
+        "theme Calibri",
+        "style cycle",
+    ],
+)
+def test_a_symbol_font_set_by_a_style_is_followed(
+    tmp_path: Path,
+    styles: str,
+    paragraph_style: str,
+    run_style: str,
+    theme: str | None,
+    expected: str,
+) -> None:
+    symbol = "³" if "Symbol" in styles else "ü"
+    ppr = f'<w:pPr><w:pStyle w:val="{paragraph_style}"/></w:pPr>' if paragraph_style else ""
+    rpr = f'<w:rPr><w:rStyle w:val="{run_style}"/></w:rPr>' if run_style else ""
+    body = (
+        f'<w:p>{ppr}<w:r><w:rPr><w:rFonts w:ascii="Calibri" w:hAnsi="Calibri"/></w:rPr>'
+        f'<w:t xml:space="preserve">SSO </w:t></w:r><w:r>{rpr}<w:t>{symbol}</w:t></w:r></w:p>'
+    )
+    parts = (_theme(theme),) if theme else ()
+    content = word_package(body, styles=styles_part(styles), parts=parts)
+    assert text_of(parse(tmp_path, content, "docx")).strip() == expected
+
+
+def test_python_docx_character_style_in_wingdings_reads_as_checks(tmp_path: Path) -> None:
+    document = docx.Document()
+    checks = document.styles.add_style("Checks", WD_STYLE_TYPE.CHARACTER)
+    checks.font.name = "Wingdings"
+    row = document.add_paragraph("Single sign-on ")
+    row.add_run("ü", style="Checks")
+    document.add_paragraph("Müller signs for the customer")
+    out = io.BytesIO()
+    document.save(out)
+    text = text_of(parse(tmp_path, out.getvalue(), "docx"))
+    assert "Single sign-on ✓" in text
+    assert "Müller signs for the customer" in text
