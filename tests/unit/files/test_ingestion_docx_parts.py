@@ -12,6 +12,7 @@ import docx
 import pytest
 from docx.enum.style import WD_STYLE_TYPE
 
+from tests.unit.files.documents import MC
 from tests.unit.files.documents import R_TRANSITIONAL as R
 from tests.unit.files.test_ingestion_kinds import found, parse, text_of
 from tests.unit.files.word_packages import (
@@ -535,3 +536,86 @@ def test_python_docx_character_style_in_wingdings_reads_as_checks(tmp_path: Path
     text = text_of(parse(tmp_path, out.getvalue(), "docx"))
     assert "Single sign-on ✓" in text
     assert "Müller signs for the customer" in text
+
+
+# Numbering formats beyond the Western ones, and each story's own counters (decision 0140) ---
+
+
+@pytest.mark.parametrize(
+    ("number_format", "labels"),
+    [
+        ("decimalEnclosedCircle", ["①", "②", "③"]),
+        ("decimalEnclosedParen", ["⑴", "⑵", "⑶"]),
+        ("decimalFullWidth", ["\uff11", "\uff12", "\uff13"]),
+        ("ideographDigital", ["一", "二", "三"]),
+        ("japaneseCounting", ["一", "二", "三"]),
+        ("chineseCounting", ["一", "二", "三"]),
+        ("aiueoFullWidth", ["ア", "イ", "ウ"]),
+        ("aiueo", ["\uff71", "\uff72", "\uff73"]),
+        ("irohaFullWidth", ["イ", "ロ", "ハ"]),
+        ("ganada", ["가", "나", "다"]),
+        ("russianLower", ["\u0430", "\u0431", "\u0432"]),
+        ("cardinalText", ["One", "Two", "Three"]),
+        ("ordinalText", ["First", "Second", "Third"]),
+        ("chicago", ["*", "†", "‡"]),
+    ],
+)
+def test_list_numbers_in_other_formats_read_as_word_shows_them(
+    tmp_path: Path, number_format: str, labels: list[str]
+) -> None:
+    definitions = numbering_part({1: level(0, "%1.", number_format)}, {1: uses(1)})
+    body = "".join(numbered(text, 1) for text in ("Scope", "Fees", "Term"))
+    lines = _lines(tmp_path, body, definitions)
+    assert lines == [
+        f"{label}. {text}" for label, text in zip(labels, ("Scope", "Fees", "Term"), strict=True)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("start", "number_format", "label"),
+    [
+        (11, "japaneseCounting", "十一"),
+        (20, "chineseCounting", "二十"),
+        (101, "chineseCounting", "一百零一"),
+        (101, "japaneseCounting", "百一"),
+        (10, "ideographDigital", "一〇"),
+        (21, "decimalEnclosedCircle", "21"),  # past the set's end: decimal, as Word
+        (21, "ordinalText", "Twenty-first"),
+        (123, "cardinalText", "One hundred twenty-three"),
+        (47, "aiueoFullWidth", "アア"),
+    ],
+)
+def test_counting_formats_past_ten(
+    tmp_path: Path, start: int, number_format: str, label: str
+) -> None:
+    definitions = numbering_part({1: level(0, "%1", number_format, start=start)}, {1: uses(1)})
+    assert _lines(tmp_path, numbered("Clause", 1), definitions) == [f"{label} Clause"]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "labels"),
+    [("001, 002, 003, ...", ["001", "002"]), ("0001, 0002, 0003, ...", ["0001", "0002"])],
+)
+def test_word_2010_custom_number_format_pads_as_its_pattern(
+    tmp_path: Path, pattern: str, labels: list[str]
+) -> None:
+    custom = (
+        f'<w:lvl w:ilvl="0"><w:start w:val="1"/><mc:AlternateContent xmlns:mc="{MC}">'
+        f'<mc:Choice Requires="w14"><w:numFmt w:val="custom" w:format="{pattern}"/></mc:Choice>'
+        '<mc:Fallback><w:numFmt w:val="decimal"/></mc:Fallback></mc:AlternateContent>'
+        '<w:lvlText w:val="%1."/></w:lvl>'
+    )
+    definitions = numbering_part({1: custom}, {1: uses(1)})
+    lines = _lines(tmp_path, numbered("Scope", 1) + numbered("Fees", 1), definitions)
+    assert lines == [f"{labels[0]}. Scope", f"{labels[1]}. Fees"]
+
+
+def test_a_list_in_a_footer_counts_on_its_own(tmp_path: Path) -> None:
+    definitions = numbering_part({1: level(0, "%1.")}, {1: uses(1)})
+    body = "".join(numbered(text, 1) for text in ("Scope", "Fees", "Term"))
+    footer = numbered("Prices exclude VAT", 1) + numbered("Valid 30 days", 1)
+    content = word_package(body, footer=footer, numbering=definitions)
+    parsed = parse(tmp_path, content, "docx")
+    by_location = {s.location: s.text for s in parsed.sections}
+    assert by_location["footer"].splitlines() == ["1. Prices exclude VAT", "2. Valid 30 days"]
+    assert "3. Term" in text_of(parsed)

@@ -224,7 +224,9 @@ def parse_docx(path: str, limits: ParseLimits) -> Iterator[Section]:
             for rel_type, name in relationships(archive, main):
                 for suffix, location in _SIDE_PARTS:
                     if rel_type.endswith(suffix) and name in archive.namelist():
-                        text = "\n".join(t for _, t in _paragraphs(archive, name, numbering, fonts))
+                        text = "\n".join(
+                            t for _, t in _paragraphs(archive, name, numbering.for_story(), fonts)
+                        )
                         if text.strip() and (location, text) not in seen:
                             seen.add((location, text))
                             yield Section(location, text)
