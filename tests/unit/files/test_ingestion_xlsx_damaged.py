@@ -19,12 +19,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter  # type: ignore[import-untyped]  # no stubs; python-pptx brings it
+from openpyxl.styles import Font
 
 from engageiq_files.ingestion.sections import ParsedDocument
 from tests.unit.files.test_ingestion_xlsx_parts import edited, parse, saved, text_of
 from tests.unit.files.workbooks import MAIN, RELS, xlsxwriter_book
-
-_PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 
 def _heron(workbook: xlsxwriter.Workbook) -> None:
@@ -260,7 +259,6 @@ def test_a_damaged_external_link_loses_nothing(tmp_path: Path) -> None:
     parsed = parse(tmp_path, content, "xlsx")
     _rows_read(parsed)
     assert parsed.warnings == []
-    assert _PACKAGE_RELS  # the namespace the edits keep
 
 
 def test_a_symbol_font_cell_style_survives_styles_openpyxl_refuses(tmp_path: Path) -> None:
@@ -271,7 +269,7 @@ def test_a_symbol_font_cell_style_survives_styles_openpyxl_refuses(tmp_path: Pat
     assert sheet is not None
     sheet.append(["Feature", "Us"])
     sheet.append(["Single sign-on", "ü"])
-    sheet["B2"].font = openpyxl.styles.Font(name="Wingdings")
+    sheet["B2"].font = Font(name="Wingdings")
     content = edited(
         saved(workbook),
         {

@@ -57,7 +57,9 @@ def legacy_shapes(archive: zipfile.ZipFile, part: str) -> dict[str, str]:
             continue
         try:
             with archive.open(name) as source:
-                root = etree.fromstring(_UNCLOSED_BREAK.sub(b"<br/>", source.read()), _PARSER)
+                data = _UNCLOSED_BREAK.sub(b"<br/>", source.read())
+            # lxml's stubs say an element; a recovering parser gives None for no XML at all.
+            root: etree._Element | None = etree.fromstring(data, _PARSER)
         except DAMAGED_PART_ERRORS:
             continue
         if root is None:

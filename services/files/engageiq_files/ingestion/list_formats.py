@@ -29,6 +29,9 @@ MAX_SHOWN: Final = 3999
 """Largest number shown in letters, words or Roman numerals (Roman numerals end at 3,999);
 larger ones read in decimal, so a hostile start of 10^9 never builds a billion-character
 label."""
+MAX_REPEATS: Final = 8
+"""Repetitions of a character shown by sets that repeat (kana, chicago's *†‡§, Korean, Russian
+letters); beyond, decimal."""
 _ROMAN: Final = (
     (1000, "m"),
     (900, "cm"),
@@ -138,7 +141,7 @@ def _shown(number: int, number_format: str) -> str:  # noqa: PLR0911  (one per f
         return roman.upper() if number_format == "upperRoman" else roman
     if number_format in _SETS:
         characters = _SETS[number_format]
-        return characters[(number - 1) % len(characters)] * ((number - 1) // len(characters) + 1)
+        return _repeated(characters, number)
     if number_format in _FINITE:
         characters = _FINITE[number_format]
         return characters[number - 1] if number <= len(characters) else str(number)
@@ -154,8 +157,17 @@ def _shown(number: int, number_format: str) -> str:  # noqa: PLR0911  (one per f
     if number_format == "ordinalText":
         return _capitalised(_ordinal_words(number))
     if number_format == "chicago":
-        return _CHICAGO[(number - 1) % 4] * ((number - 1) // 4 + 1)
+        return _repeated(_CHICAGO, number)
     return str(number)
+
+
+def _repeated(characters: str, number: int) -> str:
+    """`number` in a set that repeats after its last character (the 47th kana is "ｱｱ");
+    decimal past `MAX_REPEATS` repetitions, so a hostile start never builds a long label."""
+    times = (number - 1) // len(characters) + 1
+    return (
+        characters[(number - 1) % len(characters)] * times if times <= MAX_REPEATS else str(number)
+    )
 
 
 def _roman(number: int) -> str:

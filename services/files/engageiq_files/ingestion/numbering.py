@@ -212,7 +212,7 @@ def _level_properties(element: etree._Element) -> list[etree._Element]:
     """The children of a `w:lvl`, those inside `mc:AlternateContent` through its first
     `mc:Choice` (Word 2010 writes a custom format, `w:numFmt w:val="custom"`, there, with a
     decimal `mc:Fallback` for older readers)."""
-    found = []
+    found: list[etree._Element] = []
     for child in element:
         if local(child) == "AlternateContent":
             choice = first_child(child, "Choice")
