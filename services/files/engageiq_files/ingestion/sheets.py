@@ -317,7 +317,9 @@ def sheet_layout(
             if name == "c":
                 coordinate = position.of(element)
                 _note_formula(element, coordinate, layout, shared)
-                _note_symbols(element, coordinate, layout, symbol_strings)
+                if symbol_strings or element.get("t") == "inlineStr":
+                    # Rich text with symbol-font runs: only in such workbooks, or inline.
+                    _note_symbols(element, coordinate, layout, symbol_strings)
             elif name == "row":
                 position.enter(element)  # a row without cells still counts
                 _dropped(element)
