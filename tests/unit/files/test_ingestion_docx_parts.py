@@ -5,15 +5,21 @@ stand, automatic numbering as Word computes it, and symbol fonts."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import docx
 import pytest
+from docx.enum.style import WD_STYLE_TYPE
 
+from tests.unit.files.documents import MC
+from tests.unit.files.documents import R_TRANSITIONAL as R
 from tests.unit.files.test_ingestion_kinds import found, parse, text_of
 from tests.unit.files.word_packages import (
     CHART_REL,
     CHARTEX_REL,
     DIAGRAM_DATA_REL,
+    A,
     Part,
     chart_graphic,
     chart_part,
@@ -393,3 +399,223 @@ def test_word_symbol_fonts_read_as_their_symbols(tmp_path: Path, runs: str, expe
     body = f'<w:p><w:r><w:t xml:space="preserve">SSO </w:t></w:r>{runs}</w:p>'
     content = word_package(body)
     assert text_of(parse(tmp_path, content, "docx")).strip() == expected
+
+
+# Symbol fonts set by styles, defaults and the theme (decision 0140) --------------------------
+
+
+def _style(
+    style_id: str, kind: str, fonts: str = "", *, based_on: str = "", default: bool = False
+) -> str:
+    based = f'<w:basedOn w:val="{based_on}"/>' if based_on else ""
+    flag = ' w:default="1"' if default else ""
+    rpr = f"<w:rPr><w:rFonts {fonts}/></w:rPr>" if fonts else ""
+    return (
+        f'<w:style w:type="{kind}"{flag} w:styleId="{style_id}"><w:name w:val="{style_id}"/>'
+        f"{based}{rpr}</w:style>"
+    )
+
+
+def _theme(minor: str) -> Part:
+    xml = (
+        f'<a:theme xmlns:a="{A}" name="Office"><a:themeElements><a:fontScheme name="Office">'
+        '<a:majorFont><a:latin typeface="Calibri Light"/></a:majorFont>'
+        f'<a:minorFont><a:latin typeface="{minor}"/></a:minorFont></a:fontScheme>'
+        "</a:themeElements></a:theme>"
+    )
+    return Part("word/theme/theme1.xml", xml, f"{R}/theme", "rIdTheme")
+
+
+_WINGDINGS = 'w:ascii="Wingdings" w:hAnsi="Wingdings"'
+_DEFAULTS_THEME = (
+    '<w:docDefaults><w:rPrDefault><w:rPr><w:rFonts w:asciiTheme="minorHAnsi" '
+    'w:hAnsiTheme="minorHAnsi"/></w:rPr></w:rPrDefault></w:docDefaults>'
+)
+
+
+@pytest.mark.parametrize(
+    ("styles", "paragraph_style", "run_style", "theme", "expected"),
+    [
+        (_style("Checks", "character", _WINGDINGS), "", "Checks", None, "SSO ✓"),
+        (
+            _style("Marks", "character", _WINGDINGS)
+            + _style("Checks", "character", based_on="Marks"),
+            "",
+            "Checks",
+            None,
+            "SSO ✓",
+        ),
+        (_style("Feature", "paragraph", _WINGDINGS), "Feature", "", None, "SSO ✓"),
+        (
+            _style("Base", "paragraph", 'w:ascii="Symbol"')
+            + _style("Feature", "paragraph", based_on="Base"),
+            "Feature",
+            "",
+            None,
+            "SSO ≥",
+        ),
+        (_style("Normal", "paragraph", _WINGDINGS, default=True), "", "", None, "SSO ✓"),
+        (
+            '<w:docDefaults><w:rPrDefault><w:rPr><w:rFonts w:ascii="Wingdings"/></w:rPr>'
+            "</w:rPrDefault></w:docDefaults>",
+            "",
+            "",
+            None,
+            "SSO ✓",
+        ),
+        (_DEFAULTS_THEME, "", "", "Wingdings", "SSO ✓"),
+        # The character style's font wins over the paragraph style's, the theme's over a name.
+        (
+            _style("Feature", "paragraph", _WINGDINGS)
+            + _style("Plain", "character", 'w:ascii="Calibri"'),
+            "Feature",
+            "Plain",
+            None,
+            "SSO ü",
+        ),
+        (
+            _style("Checks", "character", 'w:asciiTheme="minorHAnsi" w:ascii="Calibri"'),
+            "",
+            "Checks",
+            "Wingdings",
+            "SSO ✓",
+        ),
+        # Ordinary documents: the theme's Calibri, a cycle of styles.
+        (_DEFAULTS_THEME, "", "", "Calibri", "SSO ü"),
+        (
+            _style("A", "paragraph", based_on="B") + _style("B", "paragraph", based_on="A"),
+            "A",
+            "",
+            None,
+            "SSO ü",
+        ),
+    ],
+    ids=[
+        "character style",
+        "character style's base",
+        "paragraph style",
+        "paragraph style's base",
+        "default paragraph style",
+        "document defaults",
+        "theme font",
+        "character over paragraph style",
+        "theme over named font",
+        "theme Calibri",
+        "style cycle",
+    ],
+)
+def test_a_symbol_font_set_by_a_style_is_followed(
+    tmp_path: Path,
+    styles: str,
+    paragraph_style: str,
+    run_style: str,
+    theme: str | None,
+    expected: str,
+) -> None:
+    symbol = "³" if "Symbol" in styles else "ü"
+    ppr = f'<w:pPr><w:pStyle w:val="{paragraph_style}"/></w:pPr>' if paragraph_style else ""
+    rpr = f'<w:rPr><w:rStyle w:val="{run_style}"/></w:rPr>' if run_style else ""
+    body = (
+        f'<w:p>{ppr}<w:r><w:rPr><w:rFonts w:ascii="Calibri" w:hAnsi="Calibri"/></w:rPr>'
+        f'<w:t xml:space="preserve">SSO </w:t></w:r><w:r>{rpr}<w:t>{symbol}</w:t></w:r></w:p>'
+    )
+    parts = (_theme(theme),) if theme else ()
+    content = word_package(body, styles=styles_part(styles), parts=parts)
+    assert text_of(parse(tmp_path, content, "docx")).strip() == expected
+
+
+def test_python_docx_character_style_in_wingdings_reads_as_checks(tmp_path: Path) -> None:
+    document = docx.Document()
+    checks = document.styles.add_style("Checks", WD_STYLE_TYPE.CHARACTER)
+    checks.font.name = "Wingdings"
+    row = document.add_paragraph("Single sign-on ")
+    row.add_run("ü", style="Checks")
+    document.add_paragraph("Müller signs for the customer")
+    out = io.BytesIO()
+    document.save(out)
+    text = text_of(parse(tmp_path, out.getvalue(), "docx"))
+    assert "Single sign-on ✓" in text
+    assert "Müller signs for the customer" in text
+
+
+# Numbering formats beyond the Western ones, and each story's own counters (decision 0140) ---
+
+
+@pytest.mark.parametrize(
+    ("number_format", "labels"),
+    [
+        ("decimalEnclosedCircle", ["①", "②", "③"]),
+        ("decimalEnclosedParen", ["⑴", "⑵", "⑶"]),
+        ("decimalFullWidth", ["\uff11", "\uff12", "\uff13"]),
+        ("ideographDigital", ["一", "二", "三"]),
+        ("japaneseCounting", ["一", "二", "三"]),
+        ("chineseCounting", ["一", "二", "三"]),
+        ("aiueoFullWidth", ["ア", "イ", "ウ"]),
+        ("aiueo", ["\uff71", "\uff72", "\uff73"]),
+        ("irohaFullWidth", ["イ", "ロ", "ハ"]),
+        ("ganada", ["가", "나", "다"]),
+        ("russianLower", ["\u0430", "\u0431", "\u0432"]),
+        ("cardinalText", ["One", "Two", "Three"]),
+        ("ordinalText", ["First", "Second", "Third"]),
+        ("chicago", ["*", "†", "‡"]),
+    ],
+)
+def test_list_numbers_in_other_formats_read_as_word_shows_them(
+    tmp_path: Path, number_format: str, labels: list[str]
+) -> None:
+    definitions = numbering_part({1: level(0, "%1.", number_format)}, {1: uses(1)})
+    body = "".join(numbered(text, 1) for text in ("Scope", "Fees", "Term"))
+    lines = _lines(tmp_path, body, definitions)
+    assert lines == [
+        f"{label}. {text}" for label, text in zip(labels, ("Scope", "Fees", "Term"), strict=True)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("start", "number_format", "label"),
+    [
+        (11, "japaneseCounting", "十一"),
+        (20, "chineseCounting", "二十"),
+        (101, "chineseCounting", "一百零一"),
+        (101, "japaneseCounting", "百一"),
+        (10, "ideographDigital", "一〇"),
+        (21, "decimalEnclosedCircle", "21"),  # past the set's end: decimal, as Word
+        (21, "ordinalText", "Twenty-first"),
+        (123, "cardinalText", "One hundred twenty-three"),
+        (47, "aiueoFullWidth", "アア"),
+    ],
+)
+def test_counting_formats_past_ten(
+    tmp_path: Path, start: int, number_format: str, label: str
+) -> None:
+    definitions = numbering_part({1: level(0, "%1", number_format, start=start)}, {1: uses(1)})
+    assert _lines(tmp_path, numbered("Clause", 1), definitions) == [f"{label} Clause"]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "labels"),
+    [("001, 002, 003, ...", ["001", "002"]), ("0001, 0002, 0003, ...", ["0001", "0002"])],
+)
+def test_word_2010_custom_number_format_pads_as_its_pattern(
+    tmp_path: Path, pattern: str, labels: list[str]
+) -> None:
+    custom = (
+        f'<w:lvl w:ilvl="0"><w:start w:val="1"/><mc:AlternateContent xmlns:mc="{MC}">'
+        f'<mc:Choice Requires="w14"><w:numFmt w:val="custom" w:format="{pattern}"/></mc:Choice>'
+        '<mc:Fallback><w:numFmt w:val="decimal"/></mc:Fallback></mc:AlternateContent>'
+        '<w:lvlText w:val="%1."/></w:lvl>'
+    )
+    definitions = numbering_part({1: custom}, {1: uses(1)})
+    lines = _lines(tmp_path, numbered("Scope", 1) + numbered("Fees", 1), definitions)
+    assert lines == [f"{labels[0]}. Scope", f"{labels[1]}. Fees"]
+
+
+def test_a_list_in_a_footer_counts_on_its_own(tmp_path: Path) -> None:
+    definitions = numbering_part({1: level(0, "%1.")}, {1: uses(1)})
+    body = "".join(numbered(text, 1) for text in ("Scope", "Fees", "Term"))
+    footer = numbered("Prices exclude VAT", 1) + numbered("Valid 30 days", 1)
+    content = word_package(body, footer=footer, numbering=definitions)
+    parsed = parse(tmp_path, content, "docx")
+    by_location = {s.location: s.text for s in parsed.sections}
+    assert by_location["footer"].splitlines() == ["1. Prices exclude VAT", "2. Valid 30 days"]
+    assert "3. Term" in text_of(parsed)

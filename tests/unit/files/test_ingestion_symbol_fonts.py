@@ -11,11 +11,15 @@ from pathlib import Path
 import openpyxl
 import pptx
 import pytest
+import xlsxwriter  # type: ignore[import-untyped]  # no stubs; python-pptx brings it
 from lxml import etree
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.cell.text import InlineFont
 from openpyxl.styles import Font
 from pptx.util import Inches
 
 from tests.unit.files.test_ingestion_kinds import parse, text_of
+from tests.unit.files.workbooks import inline, workbook_package, xlsxwriter_book
 
 _A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 
@@ -105,3 +109,66 @@ def test_battlecard_cells_in_wingdings_read_as_check_and_cross(tmp_path: Path) -
     assert "Feature: Single sign-on; Us: ✓; Rival: ✗" in text
     assert "Feature: Audit log; Us: ✓; Rival: ✓" in text
     assert "Müller" in text  # the same character in an ordinary font is left as it is
+
+
+def _rich_cell_books() -> dict[str, bytes]:
+    """The same battlecard row, "SSO" then a check in Wingdings in one cell, as each writer
+    stores rich text: a shared string's runs (Excel, XlsxWriter), an inline string's runs
+    (openpyxl's CellRichText, streaming writers, Google Sheets' exports), and the private-use
+    form of the check (U+F0FC) Office writes when the symbol was inserted."""
+
+    def xlsxwriter_rich(workbook: xlsxwriter.Workbook) -> None:
+        sheet = workbook.add_worksheet("Data")
+        wingdings = workbook.add_format({"font_name": "Wingdings"})
+        sheet.write_row(0, 0, ["Feature", "Us"])
+        sheet.write(1, 0, "Single sign-on")
+        sheet.write_rich_string(1, 1, "SSO ", wingdings, "ü")
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Data"
+    sheet.append(["Feature", "Us"])
+    sheet.append(["Single sign-on", ""])
+    sheet["B2"] = CellRichText("SSO ", TextBlock(InlineFont(rFont="Wingdings"), "ü"))
+    out = io.BytesIO()
+    workbook.save(out)
+    runs = (
+        '<r><t xml:space="preserve">SSO </t></r><r><rPr><rFont val="Wingdings"/></rPr><t>{}</t></r>'
+    )
+    shared_rows = (
+        f'<row r="1">{inline("A1", "Feature")}{inline("B1", "Us")}</row>'
+        f'<row r="2">{inline("A2", "Single sign-on")}<c r="B2" t="s"><v>0</v></c></row>'
+    )
+    inline_rows = (
+        f'<row r="1">{inline("A1", "Feature")}{inline("B1", "Us")}</row>'
+        f'<row r="2">{inline("A2", "Single sign-on")}'
+        f'<c r="B2" t="inlineStr"><is>{runs.format("ü")}</is></c></row>'
+    )
+    return {
+        "xlsxwriter shared": xlsxwriter_book(xlsxwriter_rich),
+        "openpyxl inline": out.getvalue(),
+        "excel shared private-use": workbook_package(shared_rows, shared=[runs.format("\uf0fc")]),
+        "streamed inline": workbook_package(inline_rows),
+    }
+
+
+@pytest.mark.parametrize("writer", list(_rich_cell_books()))
+def test_symbol_font_runs_of_a_rich_text_cell_read_as_their_symbols(
+    tmp_path: Path, writer: str
+) -> None:
+    text = text_of(parse(tmp_path, _rich_cell_books()[writer], "xlsx"))
+    assert text.strip() == "Feature: Single sign-on; Us: SSO ✓"
+
+
+def test_rich_text_runs_in_ordinary_fonts_stay_as_written(tmp_path: Path) -> None:
+    runs = (
+        '<r><rPr><b/><rFont val="Calibri"/></rPr><t xml:space="preserve">Müller </t></r>'
+        '<r><rPr><rFont val="Symbol Pro"/></rPr><t>ü</t></r><rPh sb="0" eb="1"><t>ミ</t></rPh>'
+    )
+    rows = (
+        f'<row r="1">{inline("A1", "Contact")}{inline("B1", "Note")}</row>'
+        f'<row r="2"><c r="A2" t="s"><v>0</v></c>{inline("B2", "renews")}</row>'
+    )
+    text = text_of(parse(tmp_path, workbook_package(rows, shared=[runs]), "xlsx"))
+    assert text.strip() == "Contact: Müller ü; Note: renews"

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engageiq_files.ingestion.number_formats import format_number, format_text, format_value
-from engageiq_files.ingestion.sheets import rewritten_copy
+from engageiq_files.ingestion.workbook_package import rewritten_copy
 from tests.unit.files.test_ingestion_xlsx_parts import edited, parse, text_of
 from tests.unit.files.workbooks import inline, workbook_package, xlsxwriter_book
 

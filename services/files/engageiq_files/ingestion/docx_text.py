@@ -12,8 +12,9 @@ so that every piece of text is found, not only top-level paragraphs and tables:
   relationships, each its own section (identical headers of several sections once);
 - automatic numbering: the label Word computes for a numbered paragraph ("7.3", "(b)") before
   its text, so "clause 7.3" is found (`numbering.py`); bullets are not content;
-- symbol fonts: `w:sym` and runs set in Wingdings, Webdings or Symbol read as the symbols
-  they show (a check mark, not "ü"; `symbol_fonts.py`);
+- symbol fonts: `w:sym` and runs set in Wingdings, Webdings or Symbol, on the run or by its
+  character or paragraph style, the document defaults or the theme (`word_fonts.py`), read
+  as the symbols they show (a check mark, not "ü"; `symbol_fonts.py`);
 - charts (`c:chart`, `cx:chart`) and SmartArt (`dgm:relIds`) in drawings, inline or anchored,
   in the body, tables, text boxes, headers and footers: read where they stand with the
   readers slides and sheets share (`charts.py`, `smartart.py`; decision 0137).
@@ -48,6 +49,7 @@ from engageiq_files.ingestion.ooxml import (
 from engageiq_files.ingestion.sections import ParseFailure, ParseLimits, Section
 from engageiq_files.ingestion.smartart import drawing_smartart_lines
 from engageiq_files.ingestion.symbol_fonts import symbol_character, symbol_text
+from engageiq_files.ingestion.word_fonts import RunFonts, read_run_fonts
 
 _SKIPPED: Final = frozenset(
     {"del", "delText", "moveFrom", "instrText", "Fallback", "rPrChange", "pPrChange", "sdtPr"}
@@ -69,11 +71,18 @@ class _Paragraphs:
     paragraph's label before its text, symbol-font characters as their symbols, and the text
     of charts and SmartArt where they are drawn."""
 
-    def __init__(self, archive: zipfile.ZipFile, part: str, numbering: Numbering) -> None:
+    def __init__(
+        self,
+        archive: zipfile.ZipFile,
+        part: str,
+        numbering: Numbering,
+        fonts: RunFonts | None = None,
+    ) -> None:
         self.paragraphs: list[tuple[str, str]] = []
         self._archive = archive
         self._part = part
         self._numbering = numbering
+        self._fonts = fonts or RunFonts()
         self._rels: dict[str, tuple[str, str]] | None = None
         self._read: set[str] = set()
         """Chart and SmartArt parts already read: a hostile part may name one from thousands
@@ -93,7 +102,7 @@ class _Paragraphs:
         if name == "r":
             # The run's font decides how its text reads (a symbol font); a text box inside
             # the run has runs of its own.
-            outer, self._font = self._font, _run_font(element)
+            outer, self._font = self._font, self._fonts.font(element, self._style)
             for child in element:
                 self.visit(child)
             self._font = outer
@@ -166,16 +175,6 @@ def _exists(archive: zipfile.ZipFile, name: str) -> bool:
     return True
 
 
-def _run_font(run: etree._Element) -> str | None:
-    """The font of `run` (`w:rPr/w:rFonts`, its ASCII or high-ANSI face, the ones Word draws
-    Latin-1 codes in), None when the run sets none."""
-    properties = first_child(run, "rPr")
-    fonts = first_child(properties, "rFonts") if properties is not None else None
-    if fonts is None:
-        return None
-    return attribute(fonts, "ascii") or attribute(fonts, "hAnsi")
-
-
 def _style_of(properties: etree._Element | None) -> str:
     """The style id a paragraph's properties (`w:pPr`) name, "" for none."""
     style = first_child(properties, "pStyle") if properties is not None else None
@@ -196,8 +195,10 @@ def _heading_styles(archive: zipfile.ZipFile, main: str) -> set[str]:
     return ids
 
 
-def _paragraphs(archive: zipfile.ZipFile, name: str, numbering: Numbering) -> list[tuple[str, str]]:
-    collector = _Paragraphs(archive, name, numbering)
+def _paragraphs(
+    archive: zipfile.ZipFile, name: str, numbering: Numbering, fonts: RunFonts
+) -> list[tuple[str, str]]:
+    collector = _Paragraphs(archive, name, numbering, fonts)
     collector.visit(read_xml(archive, name))
     collector.finish()
     return collector.paragraphs
@@ -210,8 +211,9 @@ def parse_docx(path: str, limits: ParseLimits) -> Iterator[Section]:
             main = main_part(archive, "docx")
             headings = _heading_styles(archive, main)
             numbering = read_numbering(archive, main)
+            fonts = read_run_fonts(archive, main)
             heading, parts = "Introduction", list[str]()
-            for style, text in _paragraphs(archive, main, numbering):
+            for style, text in _paragraphs(archive, main, numbering, fonts):
                 if (style in headings or _HEADING_ID.match(style)) and text.strip():
                     yield Section(heading, "\n".join(parts))
                     heading, parts = text.strip(), [text.strip()]
@@ -222,7 +224,9 @@ def parse_docx(path: str, limits: ParseLimits) -> Iterator[Section]:
             for rel_type, name in relationships(archive, main):
                 for suffix, location in _SIDE_PARTS:
                     if rel_type.endswith(suffix) and name in archive.namelist():
-                        text = "\n".join(t for _, t in _paragraphs(archive, name, numbering))
+                        text = "\n".join(
+                            t for _, t in _paragraphs(archive, name, numbering.for_story(), fonts)
+                        )
                         if text.strip() and (location, text) not in seen:
                             seen.add((location, text))
                             yield Section(location, text)

@@ -52,6 +52,7 @@ _LOCALE: Final = re.compile(r"\[\$[^\]-]*-([0-9A-Fa-f]{3,8}|[A-Za-z]{2,3}(?:-[A-
 _LANGUAGES: Final = {
     **{"de": 0x07, "es": 0x0A, "fr": 0x0C, "it": 0x10, "nl": 0x13, "pt": 0x16},
     **{"da": 0x06, "sv": 0x1D, "nb": 0x14, "nn": 0x14, "no": 0x14},
+    "th": 0x1E,
 }
 """Language tag -> Windows primary language id (the low 10 bits of an LCID), for the
 languages named below."""
@@ -153,12 +154,20 @@ _NAMES: Final[dict[int, _Names]] = {
         _split("mandag tirsdag onsdag torsdag fredag lørdag søndag"),
         _split("man tir ons tor fre lør søn"),
     ),
+    0x1E: _Names(
+        _split(
+            "มกราคม กุมภาพันธ์ มีนาคม เมษายน พฤษภาคม มิถุนายน กรกฎาคม สิงหาคม กันยายน ตุลาคม พฤศจิกายน ธันวาคม"
+        ),
+        _split("ม.ค. ก.พ. มี.ค. เม.ย. พ.ค. มิ.ย. ก.ค. ส.ค. ก.ย. ต.ค. พ.ย. ธ.ค."),
+        _split("จันทร์ อังคาร พุธ พฤหัสบดี ศุกร์ เสาร์ อาทิตย์"),
+        _split("จ. อ. พ. พฤ. ศ. ส. อา."),
+    ),
 }
 """Month and day names of the languages a format may name by locale (`[$-407]mmm` shows
-`Mär`, `[$-40C]ddd` shows `sam.`, `[$-413]mmm` shows `mrt`), as Excel for Windows shows them
-from the system's locale data (the full and abbreviated names of `GetLocaleInfoEx`,
-LOCALE_SMONTHNAME1.., LOCALE_SABBREVMONTHNAME1.., LOCALE_SDAYNAME1.., LOCALE_SABBREVDAYNAME1..);
-English otherwise."""
+`Mär`, `[$-40C]ddd` shows `sam.`, `[$-413]mmm` shows `mrt`, `[$-41E]mmm` shows `มี.ค.`), as
+Excel for Windows shows them from the system's locale data (the full and abbreviated names
+of `GetLocaleInfoEx`, LOCALE_SMONTHNAME1.., LOCALE_SABBREVMONTHNAME1.., LOCALE_SDAYNAME1..,
+LOCALE_SABBREVDAYNAME1..); English otherwise."""
 
 
 @functools.lru_cache(maxsize=_CODES_CACHED)

@@ -7,28 +7,32 @@ its own `w:numPr` (`w:numId`, `w:ilvl`) or its style's (through `w:basedOn`; `w:
 numbering off); a `w:num` instance names an abstract definition (`w:abstractNumId`, which may
 link to a numbering style's, `w:numStyleLink`) and may restart levels (`w:lvlOverride` with
 `w:startOverride`, or a whole `w:lvl`). Each level has a start (`w:start`), a format
-(`w:numFmt`: decimal, decimalZero, lowerLetter, upperLetter, lowerRoman, upperRoman,
-ordinal, bullet, none; other formats read as decimal), a label template (`w:lvlText`, "%1.%2."),
+(`w:numFmt`, written as `list_formats.py` does: decimal, letters, Roman numerals, words,
+enclosed and full-width digits, East Asian counting and kana, a custom zero-padded pattern;
+bullet; none), a label template (`w:lvlText`, "%1.%2."),
 legal numbering (`w:isLgl`: the levels it cites in decimal) and when it restarts
 (`w:lvlRestart`; by default whenever a higher level is used).
 
-As Word does, instances of one abstract definition continue one list (counters are kept by
-abstract definition) unless an instance restarts a level. Bullets are not indexed: their label
-is a picture, not content. Bounded against hostile parts: nine levels (0-8, as Word), starts
-and counters shown in decimal beyond `_MAX_SHOWN` in other formats, templates cut at
-`_MAX_TEMPLATE` characters, style chains and numbering style links followed at most
-`_MAX_CHAIN` steps (cycles end there); each paragraph costs a constant amount of work.
+Each story of the document (the body, each header and footer, the footnotes, the endnotes, the
+comments) counts its lists on its own (`for_story`), as Word does: a list in a footer does not
+continue the body's. As Word does, instances of one abstract definition continue one list
+(counters are kept by abstract definition) unless an instance restarts a level. Bullets are not
+indexed: their label is a picture, not content. Bounded against hostile parts: nine levels (0-8,
+as Word), starts and counters shown in decimal beyond `list_formats.MAX_SHOWN` in other formats,
+templates cut at `_MAX_TEMPLATE` characters, style chains and numbering style links followed at
+most `_MAX_CHAIN` steps (cycles end there); each paragraph costs a constant amount of work.
 """
 
 from __future__ import annotations
 
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 from lxml import etree
 
+from engageiq_files.ingestion.list_formats import formatted
 from engageiq_files.ingestion.ooxml import (
     DAMAGED_PART_ERRORS,
     attribute,
@@ -39,27 +43,9 @@ from engageiq_files.ingestion.ooxml import (
 )
 
 LEVELS: Final = 9
-_MAX_SHOWN: Final = 3999
-"""Largest number shown in letters or Roman numerals (Roman numerals end at 3,999); larger
-ones read in decimal, so a hostile start of 10^9 never builds a billion-character label."""
 _MAX_TEMPLATE: Final = 64
 _MAX_CHAIN: Final = 16
 _CITED_LEVEL: Final = re.compile("%([1-9])")
-_ROMAN: Final = (
-    (1000, "m"),
-    (900, "cm"),
-    (500, "d"),
-    (400, "cd"),
-    (100, "c"),
-    (90, "xc"),
-    (50, "l"),
-    (40, "xl"),
-    (10, "x"),
-    (9, "ix"),
-    (5, "v"),
-    (4, "iv"),
-    (1, "i"),
-)
 
 
 @dataclass(frozen=True)
@@ -74,6 +60,8 @@ class Level:
     """`w:lvlRestart`: restarts when a level shallower than this (1-based) is used; None
     for any shallower level, 0 never."""
     style: str = ""
+    custom: str = ""
+    """A `custom` format's pattern (`w:numFmt w:format`, "001, 002, 003, ...")."""
 
 
 _UNDEFINED: Final = Level()
@@ -103,6 +91,15 @@ class Numbering:
     """Abstract id -> each level's last number (None: not used since it last restarted)."""
     pending: dict[str, dict[int, int]] = field(default_factory=dict)
     """Abstract id -> level -> the number it restarts at next (`w:startOverride`)."""
+
+    def for_story(self) -> Numbering:
+        """The same definitions with counters of their own, for another story of the
+        document (a header, the footnotes): Word numbers each story's lists separately."""
+        return Numbering(
+            instances={key: replace(value, used=False) for key, value in self.instances.items()},
+            styles=self.styles,
+            style_levels=self.style_levels,
+        )
 
     def label(self, paragraph_properties: etree._Element | None, style: str) -> str:
         """The label Word shows before the paragraph ("7.3", "(b)"), "" when it has none or a
@@ -175,38 +172,9 @@ def _label(level: Level, levels: dict[int, Level], counters: list[int | None]) -
         value = counters[index]
         number = definition.start if value is None else value
         shown = "decimal" if level.legal and definition.format != "none" else definition.format
-        return formatted(number, shown)
+        return formatted(number, shown, definition.custom)
 
     return _CITED_LEVEL.sub(cited, level.template[:_MAX_TEMPLATE])
-
-
-def formatted(number: int, number_format: str) -> str:
-    """`number` as Word writes it in `number_format` (`w:numFmt`): "3", "03", "c", "cc" (Word
-    repeats the letter after z), "iii", "III", "3rd"; "" for none and bullet; decimal for the
-    formats not listed and for numbers past `_MAX_SHOWN`."""
-    if number_format in {"none", "bullet"}:
-        return ""
-    if number_format == "decimalZero":
-        return f"{number:02d}" if 0 <= number < 10 else str(number)
-    if 0 < number <= _MAX_SHOWN:
-        if number_format in {"lowerLetter", "upperLetter"}:
-            letter = chr(ord("a") + (number - 1) % 26) * ((number - 1) // 26 + 1)
-            return letter.upper() if number_format == "upperLetter" else letter
-        if number_format in {"lowerRoman", "upperRoman"}:
-            roman = _roman(number)
-            return roman.upper() if number_format == "upperRoman" else roman
-    if number_format == "ordinal":
-        suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10)
-        return f"{number}{suffix or 'th'}"
-    return str(number)
-
-
-def _roman(number: int) -> str:
-    pieces = []
-    for value, letters in _ROMAN:
-        count, number = divmod(number, value)
-        pieces.append(letters * count)
-    return "".join(pieces)
 
 
 def _integer(value: str | None, default: int) -> int:
@@ -219,12 +187,15 @@ def _integer(value: str | None, default: int) -> int:
 def _level(element: etree._Element) -> tuple[int, Level]:
     values: dict[str, str] = {}
     legal = False
-    for child in element:
+    custom = ""
+    for child in _level_properties(element):
         name = local(child)
         if name == "isLgl":
             legal = attribute(child, "val") not in {"0", "false", "off"}
         else:
             values[name] = attribute(child, "val") or ""
+            if name == "numFmt":
+                custom = (attribute(child, "format") or "")[:_MAX_TEMPLATE]
     restart = values.get("lvlRestart")
     return _integer(attribute(element, "ilvl"), 0), Level(
         start=max(0, _integer(values.get("start"), 1)),
@@ -233,7 +204,22 @@ def _level(element: etree._Element) -> tuple[int, Level]:
         legal=legal,
         restart_after=None if restart is None else _integer(restart, 0),
         style=values.get("pStyle", ""),
+        custom=custom,
     )
+
+
+def _level_properties(element: etree._Element) -> list[etree._Element]:
+    """The children of a `w:lvl`, those inside `mc:AlternateContent` through its first
+    `mc:Choice` (Word 2010 writes a custom format, `w:numFmt w:val="custom"`, there, with a
+    decimal `mc:Fallback` for older readers)."""
+    found: list[etree._Element] = []
+    for child in element:
+        if local(child) == "AlternateContent":
+            choice = first_child(child, "Choice")
+            found.extend(choice if choice is not None else ())
+        else:
+            found.append(child)
+    return found
 
 
 def _levels(element: etree._Element) -> dict[int, Level]:

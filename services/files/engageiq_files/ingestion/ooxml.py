@@ -91,8 +91,8 @@ def check_package(path: str, kind: str, limits: ParseLimits) -> None:
                 raise ParseFailure(_NOT_A[kind], f"The archive is not a {_NAMES[kind]}.")
             for entry in entries:
                 if entry.filename.endswith((".xml", ".rels")):
-                    with archive.open(entry) as part:
-                        start = part.read(2048)
+                    if (start := _start(archive, entry)) is None:
+                        continue  # a broken entry, which no reader can read through
                     if b"<!DOCTYPE" in start or b"<!ENTITY" in start:
                         raise ParseFailure(
                             f"corrupt_{kind}",
@@ -106,6 +106,16 @@ def check_package(path: str, kind: str, limits: ParseLimits) -> None:
         # zipfile and zlib raise a few other types on damaged archives (NotImplementedError
         # for unknown compression, RuntimeError for encryption): never shown to users.
         raise corrupt(kind) from None
+
+
+def _start(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bytes | None:
+    """The first 2 KB of `entry`; None when its entry is broken (a bad checksum, a damaged
+    stream): every reader of it then fails too and the parsers leave that part out."""
+    try:
+        with archive.open(entry) as part:
+            return part.read(2048)
+    except (zipfile.BadZipFile, zlib.error, EOFError):
+        return None
 
 
 def read_xml(archive: zipfile.ZipFile, name: str) -> etree._Element:

@@ -38,7 +38,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import re
-import tempfile
 import zipfile
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -46,13 +45,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import IO, Any, Final
 
-import openpyxl
 from lxml import etree
 from openpyxl.formula.translate import Translator
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 
 from engageiq_files.ingestion.charts import chart_lines
+from engageiq_files.ingestion.legacy_drawing import legacy_shapes
 from engageiq_files.ingestion.number_formats import GENERAL, format_text, format_value, general
 from engageiq_files.ingestion.ooxml import (
     DAMAGED_PART_ERRORS,
@@ -73,6 +72,7 @@ from engageiq_files.ingestion.ooxml import (
 from engageiq_files.ingestion.sections import IngestWarning, ParseFailure, ParseLimits, Section
 from engageiq_files.ingestion.smartart import drawing_smartart_lines
 from engageiq_files.ingestion.symbol_fonts import is_symbol_font, symbol_text
+from engageiq_files.ingestion.workbook_package import opened_workbook
 
 ROWS_PER_SECTION: Final = 25
 MAX_TITLE_ROWS: Final = 5
@@ -86,12 +86,6 @@ MAX_ARRAY_CELLS: Final = 10_000
 """An array formula's range blanked when it has no value (`_blank_array`); beyond, left."""
 HIDDEN_STATES: Final = frozenset({"hidden", "veryHidden"})
 _PLAIN_SHEET_NAME: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
-_MAIN: Final = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_STRICT_NAMESPACE: Final = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
-_STRICT_URI: Final = re.compile(rb"http://purl\.oclc\.org/ooxml/(\w+)/")
-_TRANSITIONAL_URI: Final = rb"http://schemas.openxmlformats.org/\1/2006/"
-"""Strict OOXML's namespaces and relationship types: `.../ooxml/<area>/<name>` is the
-transitional `http://schemas.openxmlformats.org/<area>/2006/<name>` (ECMA-376 Part 1, §A)."""
 _STORAGE_PREFIX: Final = re.compile(r"\b_xl(?:fn|ws|pm|udf)\.", re.IGNORECASE)
 _ESCAPED: Final = re.compile(r"_x([0-9A-Fa-f]{4})_")
 """OOXML's escape of a character XML cannot hold (`_x000D_` for a carriage return, `_x005F_`
@@ -171,6 +165,9 @@ class SheetLayout:
     """Some formula of the sheet caches a value other than `0`: the zeros are real."""
     headers_footers: list[str] = field(default_factory=list)
     """"Header: text" and "Footer: text" lines of the sheet's printed page, each once."""
+    symbol_texts: dict[tuple[int, int], str] = field(default_factory=dict)
+    """(row, column) -> the text shown of each rich-text cell some runs of which are in a
+    symbol font (`rich_symbol_text`), which openpyxl's read-only cells flatten."""
 
 
 def cell_text(value: Any) -> str:
@@ -296,37 +293,143 @@ def _trimmed(row: list[str]) -> bool:
 
 
 def sheet_layout(
-    archive: zipfile.ZipFile, part: str, *, never_calculated: bool = False
+    archive: zipfile.ZipFile,
+    part: str,
+    *,
+    never_calculated: bool = False,
+    symbol_strings: dict[int, str] | None = None,
 ) -> SheetLayout:
     """Merged ranges and formulas without a value of the sheet part `part`, streamed (each row
     is dropped once read, so a large sheet is never held whole). `never_calculated`: the
     workbook asks to be recalculated on opening (`fullCalcOnLoad`, what XlsxWriter and
     openpyxl write); if then every formula of the sheet caches `0`, those are the writer's
-    placeholders (XlsxWriter's default) and count as no value."""
+    placeholders (XlsxWriter's default) and count as no value. `symbol_strings`: the shared
+    strings with runs in a symbol font (`symbol_strings`), noted where a cell uses one, as
+    inline rich strings with such runs are."""
     layout = SheetLayout(never_calculated=never_calculated)
     shared: dict[str, Translator] = {}
     position = CellPosition()
-    with archive.open(part) as source:
-        events = _streamed(source)
-        for _, element in events:
+    # A sheet damaged part-way (cut short, a broken entry) keeps what was read before the
+    # damage, as openpyxl's rows do (`_until_malformed`).
+    with contextlib.suppress(*DAMAGED_PART_ERRORS), archive.open(part) as source:
+        for _, element in _streamed(source):
             name = local(element)
             if name == "c":
-                _note_formula(element, position.of(element), layout, shared)
+                coordinate = position.of(element)
+                _note_formula(element, coordinate, layout, shared)
+                if symbol_strings or element.get("t") == "inlineStr":
+                    # Rich text with symbol-font runs: only in such workbooks, or inline.
+                    _note_symbols(element, coordinate, layout, symbol_strings)
             elif name == "row":
                 position.enter(element)  # a row without cells still counts
                 _dropped(element)
             elif name in _HEADER_FOOTER_KINDS:
                 _add_header_footer(layout.headers_footers, name, element.text or "")
             elif name == "mergeCell":
-                low_col, low_row, _, high_row = range_boundaries(attribute(element, "ref") or "")
-                if low_col and low_row and high_row and high_row > low_row:
-                    layout.merges.setdefault(low_row, []).append((low_col, high_row))
+                _note_merge(layout, attribute(element, "ref") or "")
     if layout.zero_count and not layout.calculated:
         # Every formula of the sheet caches 0: the writer's placeholders, not values.
         for coordinate, text, array in layout.zeros:
             _without_value(layout, coordinate, text, array)
         layout.formula_count += layout.zero_count - len(layout.zeros)
     return layout
+
+
+def _note_symbols(
+    cell: etree._Element,
+    coordinate: str,
+    layout: SheetLayout,
+    symbol_strings: dict[int, str] | None,
+) -> None:
+    """Notes the text shown of `cell` (at `coordinate`) when it is rich text with runs in a
+    symbol font: a shared string of `symbol_strings`, or an inline string's runs."""
+    kind = attribute(cell, "t")
+    if kind == "s" and symbol_strings:
+        value = first_child(cell, "v")
+        index = (value.text or "").strip() if value is not None else ""
+        shown = symbol_strings.get(int(index)) if index.isascii() and index.isdigit() else None
+    elif kind == "inlineStr":
+        string = first_child(cell, "is")
+        shown = rich_symbol_text(string) if string is not None else None
+    else:
+        return
+    if shown is not None and coordinate and len(layout.symbol_texts) < MAX_FORMULAS_KEPT:
+        layout.symbol_texts[coordinate_to_tuple(coordinate)] = shown
+
+
+def rich_symbol_text(string: etree._Element) -> str | None:
+    """The text shown of rich string `string` (a shared `si` or an inline `is`) some runs of
+    which are set in a symbol font (`r/rPr/rFont`: Wingdings, Webdings, Symbol), each such
+    run read as its symbols (`symbol_fonts.py`); None when no run is. Phonetic guides (`rPh`)
+    are not text."""
+    pieces: list[str] = []
+    symbolic = False
+    for child in string:
+        name = local(child)
+        if name == "t":
+            pieces.append(child.text or "")
+        elif name == "r":
+            properties = first_child(child, "rPr")
+            face = first_child(properties, "rFont") if properties is not None else None
+            font = attribute(face, "val") if face is not None else None
+            text = "".join(t.text or "" for t in child if local(t) == "t")
+            if is_symbol_font(font):
+                symbolic = True
+                pieces.append(symbol_text(text, font))
+            else:
+                pieces.append(text)
+    return "".join(pieces) if symbolic else None
+
+
+_SYMBOL_RUN_FONT: Final = re.compile(
+    rb"rFont\s+val\s*=\s*[\"'](?:wingdings[^\"']*|webdings|symbol)\s*[\"']", re.IGNORECASE
+)
+
+
+def symbol_strings(archive: zipfile.ZipFile) -> dict[int, str]:
+    """Shared string index -> text shown, for the shared strings some runs of which are in a
+    symbol font (`rich_symbol_text`). The part is first scanned as bytes for such a font, so
+    a workbook without one is not parsed a second time (openpyxl reads it too); then
+    streamed. A damaged part gives what was read before the damage."""
+    workbook = main_part(archive, "xlsx")
+    rels = relationships(archive, workbook)
+    name = next((n for t, n in rels if t.endswith("/sharedStrings")), None)
+    if name is None or name not in archive.namelist() or not _mentions_symbol_font(archive, name):
+        return {}
+    found: dict[int, str] = {}
+    index = 0
+    with contextlib.suppress(*DAMAGED_PART_ERRORS), archive.open(name) as source:
+        for _, element in _streamed(source):
+            if local(element) != "si":
+                continue
+            shown = rich_symbol_text(element)
+            if shown is not None:
+                found[index] = shown
+            index += 1
+            _dropped(element)
+    return found
+
+
+def _mentions_symbol_font(archive: zipfile.ZipFile, part: str) -> bool:
+    """Whether part `part` names a symbol font as a run's font, read a megabyte at a time (a
+    chunk keeps the end of the one before, so a name across two is found)."""
+    tail = b""
+    with contextlib.suppress(*DAMAGED_PART_ERRORS), archive.open(part) as source:
+        while chunk := source.read(1 << 20):
+            if _SYMBOL_RUN_FONT.search(tail + chunk):
+                return True
+            tail = chunk[-64:]
+    return False
+
+
+def _note_merge(layout: SheetLayout, reference: str) -> None:
+    """Notes merged range `reference` when it spans rows; a malformed one is ignored."""
+    try:
+        low_col, low_row, _, high_row = range_boundaries(reference)
+    except (ValueError, TypeError):
+        return
+    if low_col and low_row and high_row and high_row > low_row:
+        layout.merges.setdefault(low_row, []).append((low_col, high_row))
 
 
 @dataclass
@@ -489,7 +592,11 @@ def builtin_styles(archive: zipfile.ZipFile) -> dict[int, str]:
         return {}
     defined: set[str] = set()
     formats: list[str] = []
-    for element in read_xml(archive, name).iter():
+    try:
+        root = read_xml(archive, name)
+    except DAMAGED_PART_ERRORS:
+        return {}  # named by `opened_workbook`: openpyxl refused it too
+    for element in root.iter():
         if local(element) == "numFmt":
             defined.add(attribute(element, "numFmtId") or "")
         elif local(element) == "xf":
@@ -517,7 +624,11 @@ def symbol_styles(archive: zipfile.ZipFile) -> dict[int, str]:
     fonts: list[str] = []
     found: dict[int, str] = {}
     index = 0
-    for element in read_xml(archive, name).iter():
+    try:
+        root = read_xml(archive, name)
+    except DAMAGED_PART_ERRORS:
+        return {}  # named by `opened_workbook`: openpyxl refused it too
+    for element in root.iter():
         parent = element.getparent()
         group = local(parent) if parent is not None else ""
         if local(element) == "font" and group == "fonts":
@@ -559,6 +670,10 @@ def _row_texts(
             if (number, column) in layout.formulas:  # only formulas without a true value
                 row.append(layout.formulas[number, column])
                 continue
+            if (number, column) in layout.symbol_texts:  # rich text with symbol-font runs
+                text = layout.symbol_texts[number, column]
+                row.append(shown_text(text, _number_format(cell, builtin)))
+                continue
             shown = shown_text(value, _number_format(cell, builtin))
             font = symbols.get(getattr(cell, "_style_id", -1)) if symbols else None
             row.append(symbol_text(shown, font) if font and isinstance(value, str) else shown)
@@ -581,13 +696,16 @@ def drawing_text(archive: zipfile.ZipFile, part: str) -> str:
     in drawing order: text boxes, shapes and grouped shapes (`txBody`, one paragraph a line),
     charts (`c:chart`, `cx:chart`: titles, axis titles, series, as on slides) and SmartArt
     (`dgm:relIds`: its data model, parents first). A shape's `mc:Fallback` copy is not read
-    twice."""
+    twice. Then the form controls' captions and legacy text boxes of its VML drawing
+    (`legacy_drawing.py`), each in the place of its DrawingML copy when it has one."""
     lines: list[str] = []
     names = set(archive.namelist())
+    legacy = legacy_shapes(archive, part)
     for rel_type, name in relationships(archive, part):
         if rel_type.endswith("/drawing") and name in names:
             charts = relationships_by_id(archive, name)
-            _drawn(archive, names, read_xml(archive, name), charts, lines)
+            _drawn(archive, names, read_xml(archive, name), charts, lines, legacy)
+    lines.extend(legacy.values())
     return "\n".join(lines)
 
 
@@ -597,7 +715,11 @@ def _drawn(
     root: etree._Element,
     charts: dict[str, tuple[str, str]],
     lines: list[str],
+    legacy: dict[str, str],
 ) -> None:
+    """Adds to `lines` the text drawn in drawing `root`; a shape that is the DrawingML copy
+    of a VML shape of `legacy` (`a14:compatExt spid`, a form control) is read as that shape,
+    taken out of `legacy`."""
     # An explicit stack: a hostile drawing may nest groups deeply; and each chart or SmartArt
     # part is read once, however many frames name it.
     stack = [root]
@@ -607,6 +729,12 @@ def _drawn(
         name = local(element)
         if name == "Fallback":
             continue
+        if name == "sp" and legacy:
+            twin = next((e for e in element.iter() if local(e) == "compatExt"), None)
+            spid = (attribute(twin, "spid") or "") if twin is not None else ""
+            if spid in legacy:
+                lines.append(legacy.pop(spid))
+                continue
         if name == "txBody":
             lines.extend(text.strip() for text in paragraphs(element))
             continue
@@ -718,23 +846,51 @@ def _formula_warning(count: int, cells: list[str]) -> IngestWarning:
 
 
 def _chart_sheet_sections(
-    archive: zipfile.ZipFile, title: str, chart_sheets: dict[str, tuple[str, bool]]
+    archive: zipfile.ZipFile,
+    title: str,
+    chart_sheets: dict[str, tuple[str, bool]],
+    damaged: list[str],
 ) -> Iterator[Section]:
     """A chart sheet: no cells, one chart (its title, axes, series), and its printed header
-    and footer."""
+    and footer. A damaged chart sheet, drawing or chart loses only itself, named in
+    `damaged`."""
     part, hidden = chart_sheets.get(title, ("", False))
-    exists = part in archive.namelist()
-    drawn = drawing_text(archive, part) if exists else ""
+    if part not in archive.namelist():
+        return
     label = " (hidden)" if hidden else ""
+    try:
+        root = read_xml(archive, part)
+        drawn = drawing_text(archive, part)
+        if not drawn and _damaged_chart(archive, part):
+            damaged.append(f"the chart on chart sheet {title}")
+    except DAMAGED_PART_ERRORS:
+        damaged.append(f"the chart sheet {title}")
+        return
     if drawn:
         yield Section(f"{title} (chart){label}", drawn)
     # A chart sheet prints with its own header and footer too (a small part, read whole).
     lines: list[str] = []
-    for element in read_xml(archive, part).iter() if exists else ():
+    for element in root.iter():
         if local(element) in _HEADER_FOOTER_KINDS:
             _add_header_footer(lines, local(element), element.text or "")
     if lines:
         yield Section(f"{title} (header/footer){label}", "\n".join(lines))
+
+
+def _damaged_chart(archive: zipfile.ZipFile, part: str) -> bool:
+    """Whether a chart drawn on sheet `part` is damaged (its part is not XML, its entry
+    broken), which `chart_lines` reads as no text."""
+    names = set(archive.namelist())
+    for rel_type, drawing in relationships(archive, part):
+        if not rel_type.endswith("/drawing") or drawing not in names:
+            continue
+        for chart_type, chart in relationships(archive, drawing):
+            if chart_type.endswith(("/chart", "/chartEx")) and chart in names:
+                try:
+                    read_xml(archive, chart)
+                except DAMAGED_PART_ERRORS:
+                    return True
+    return False
 
 
 def _until_malformed(
@@ -803,139 +959,33 @@ def _worksheet_sections(
         yield Section(f"{sheet.title} (header/footer){label}", text)
 
 
-def is_strict(archive: zipfile.ZipFile) -> bool:
-    """Whether the workbook is Strict OOXML (ISO namespaces), which openpyxl cannot read."""
-    with archive.open(main_part(archive, "xlsx")) as part:
-        return _STRICT_NAMESPACE in part.read(4096)
-
-
-def rewritten_copy(
-    archive: zipfile.ZipFile, replaced: dict[str, bytes], *, transitional: bool
-) -> IO[bytes]:
-    """A copy of the package (a temporary file, the caller closes it) with the `replaced`
-    parts' contents swapped, and with `transitional`, every XML part's Strict namespaces
-    (`http://purl.oclc.org/ooxml/spreadsheetml/main`) renamed to the transitional ones they
-    stand for (`http://schemas.openxmlformats.org/spreadsheetml/2006/main`), streamed."""
-    copy = tempfile.TemporaryFile()  # noqa: SIM115  (the caller closes it)
-    try:
-        with zipfile.ZipFile(copy, "w", zipfile.ZIP_STORED) as target:
-            for item in archive.infolist():
-                if item.filename in replaced:
-                    target.writestr(item.filename, replaced[item.filename])
-                    continue
-                renamed = transitional and item.filename.endswith((".xml", ".rels"))
-                with archive.open(item) as source, target.open(item.filename, "w") as sink:
-                    _copied(source, sink, renamed=renamed)
-    except BaseException:
-        copy.close()
-        raise
-    copy.seek(0)
-    return copy
-
-
-def _copied(source: IO[bytes], sink: IO[bytes], *, renamed: bool) -> None:
-    """`source` into `sink` a megabyte at a time, Strict namespaces renamed when `renamed`. A
-    namespace is an attribute's quoted value, so a chunk is cut after its last quote (far
-    enough from its end) and no name is split."""
-    pending = b""
-    while chunk := source.read(1 << 20):
-        if not renamed:
-            sink.write(chunk)
-            continue
-        pending += chunk
-        cut = pending.rfind(b'"', 0, max(len(pending) - 256, 0)) + 1
-        sink.write(_STRICT_URI.sub(_TRANSITIONAL_URI, pending[:cut]))
-        pending = pending[cut:]
-    sink.write(_STRICT_URI.sub(_TRANSITIONAL_URI, pending))
-
-
-def plain_styles(archive: zipfile.ZipFile) -> dict[str, bytes]:
-    """{styles part: a minimal stylesheet} keeping only what is read of the workbook's styles,
-    its number formats (`numFmt`, each cell style's `numFmtId`): openpyxl refuses a whole
-    workbook for a font family of 20 or an empty fill, which other writers produce and Excel
-    shows. Empty when the workbook has no styles part."""
-    workbook = main_part(archive, "xlsx")
-    name = next((n for t, n in relationships(archive, workbook) if t.endswith("/styles")), None)
-    if name is None or name not in archive.namelist():
-        return {}
-    original = read_xml(archive, name)
-    sheet = etree.Element(f"{{{_MAIN}}}styleSheet", nsmap={None: _MAIN})
-    formats = etree.SubElement(sheet, f"{{{_MAIN}}}numFmts")
-    cell_formats: list[str] = []
-    for element in original.iter():
-        if local(element) == "numFmt":
-            etree.SubElement(
-                formats,
-                f"{{{_MAIN}}}numFmt",
-                numFmtId=attribute(element, "numFmtId") or "0",
-                formatCode=attribute(element, "formatCode") or GENERAL,
-            )
-        elif local(element) == "xf":
-            parent = element.getparent()
-            if parent is not None and local(parent) == "cellXfs":
-                cell_formats.append(attribute(element, "numFmtId") or "0")
-    for group, child in (("fonts", "font"), ("borders", "border"), ("cellStyleXfs", "xf")):
-        etree.SubElement(etree.SubElement(sheet, f"{{{_MAIN}}}{group}"), f"{{{_MAIN}}}{child}")
-    fills = etree.SubElement(sheet, f"{{{_MAIN}}}fills")
-    etree.SubElement(etree.SubElement(fills, f"{{{_MAIN}}}fill"), f"{{{_MAIN}}}patternFill")
-    cell_xfs = etree.SubElement(sheet, f"{{{_MAIN}}}cellXfs")
-    for format_id in cell_formats or ["0"]:
-        etree.SubElement(cell_xfs, f"{{{_MAIN}}}xf", numFmtId=format_id, applyNumberFormat="1")
-    normal = etree.SubElement(
-        etree.SubElement(sheet, f"{{{_MAIN}}}cellStyles"), f"{{{_MAIN}}}cellStyle"
-    )
-    normal.attrib.update({"name": "Normal", "xfId": "0", "builtinId": "0"})
-    return {name: etree.tostring(sheet, xml_declaration=True, encoding="UTF-8")}
-
-
-def _opened(path: str, resources: ExitStack) -> tuple[zipfile.ZipFile, Any]:
-    """(package, openpyxl read-only workbook) of the workbook at `path`, through a rewritten
-    copy when openpyxl cannot read it as it is: a Strict workbook, or one whose styles it
-    refuses. Raises ParseFailure `corrupt_xlsx`."""
-    # A file object, not the path: openpyxl refuses paths without an Excel extension, and the
-    # worker's temporary file has none (the kind was sniffed from the content).
-    stream: IO[bytes] = resources.enter_context(open(path, "rb"))  # noqa: SIM115  (closed by resources)
-    archive = resources.enter_context(zipfile.ZipFile(stream))
-    try:
-        strict = is_strict(archive)
-        if strict:
-            stream = resources.enter_context(rewritten_copy(archive, {}, transitional=True))
-            archive = resources.enter_context(zipfile.ZipFile(stream))
-        try:
-            return archive, openpyxl.load_workbook(stream, read_only=True, data_only=True)
-        except Exception:
-            styles = plain_styles(archive)
-            if not styles:
-                raise
-        stream = resources.enter_context(rewritten_copy(archive, styles, transitional=False))
-        archive = resources.enter_context(zipfile.ZipFile(stream))
-        return archive, openpyxl.load_workbook(stream, read_only=True, data_only=True)
-    except Exception:
-        raise corrupt("xlsx") from None
-
-
 def parse_xlsx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarning]:
     check_package(path, "xlsx", limits)
     with ExitStack() as resources:
-        archive, workbook = _opened(path, resources)
+        archive, workbook, damaged = opened_workbook(path, resources)
         try:
             # Worksheets and chart sheets, in the workbook's order.
             sheets = [workbook[name] for name in workbook.sheetnames]
             chart_sheets = chart_sheet_parts(archive)
             builtin = builtin_styles(archive)
             symbols = symbol_styles(archive)
+            rich_symbols = symbol_strings(archive)
             calculation = getattr(workbook, "calculation", None)
             never_calculated = bool(getattr(calculation, "fullCalcOnLoad", False))
             formula_count = 0
             formula_cells: list[str] = []
-            damaged: list[str] = []
             for sheet in sheets[: limits.max_pages]:
                 if not hasattr(sheet, "iter_rows"):
-                    yield from _chart_sheet_sections(archive, sheet.title, chart_sheets)
+                    yield from _chart_sheet_sections(archive, sheet.title, chart_sheets, damaged)
                     continue
                 part = str(getattr(sheet, "_worksheet_path", ""))
                 layout = (
-                    sheet_layout(archive, part, never_calculated=never_calculated)
+                    sheet_layout(
+                        archive,
+                        part,
+                        never_calculated=never_calculated,
+                        symbol_strings=rich_symbols,
+                    )
                     if part
                     else SheetLayout()
                 )

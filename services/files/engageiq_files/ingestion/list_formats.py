@@ -1,0 +1,236 @@
+"""A list number as Word writes it in a numbering format (`w:numFmt`, ECMA-376 Part 1
+§17.18.59 ST_NumberFormat; decisions 0137, 0140).
+
+Western: decimal, decimalZero, lower/upperLetter (the letter repeated after z: "aa"),
+lower/upperRoman, ordinal ("3rd"), cardinalText and ordinalText ("Three", "Third", English, as
+Word writes them in an English document), numberInDash ("- 3 -"), chicago (*, †, ‡, §, then
+doubled), decimalEnclosedCircle ("③"), decimalEnclosedFullstop ("⒊"), decimalEnclosedParen
+("⑶"), russianLower/Upper ("в"). East Asian: decimalFullWidth (full-width digits),
+ideographDigital and japaneseDigitalTenThousand (a character a digit: "一〇" for 10),
+japaneseCounting and chineseCounting ("十一", "二十"; Chinese writes 零 for an inner zero and 一
+before a leading hundred), japaneseLegal ("壱", "拾"), ideographTraditional (the ten heavenly
+stems), ideographZodiac (the twelve branches), aiueo and iroha (half-width katakana in gojūon or
+iroha order, "FullWidth" forms full-width, repeated after the last as letters are), ganada and
+chosung (Korean), koreanDigital. `custom` with a zero-padded pattern (Word 2010's
+`w:format="001, 002, 003, ..."`) pads to its width.
+
+A number a format cannot show (0 or less where the format starts at 1, past the end of a
+finite set such as ①-⑳, or past `MAX_SHOWN`) is shown in decimal, as Word does past a set's
+end; formats not listed read as decimal. `none` and `bullet` show nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Final
+
+MAX_SHOWN: Final = 3999
+"""Largest number shown in letters, words or Roman numerals (Roman numerals end at 3,999);
+larger ones read in decimal, so a hostile start of 10^9 never builds a billion-character
+label."""
+MAX_REPEATS: Final = 8
+"""Repetitions of a character shown by sets that repeat (kana, chicago's *†‡§, Korean, Russian
+letters); beyond, decimal."""
+_ROMAN: Final = (
+    (1000, "m"),
+    (900, "cm"),
+    (500, "d"),
+    (400, "cd"),
+    (100, "c"),
+    (90, "xc"),
+    (50, "l"),
+    (40, "xl"),
+    (10, "x"),
+    (9, "ix"),
+    (5, "v"),
+    (4, "iv"),
+    (1, "i"),
+)
+_ONES: Final = (
+    *("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
+    *("eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen"),
+    *("eighteen", "nineteen"),
+)
+_TENS: Final = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty")
+_TENS_NINETY: Final = (*_TENS, "ninety")
+_ORDINAL_WORDS: Final = {
+    "one": "first",
+    "two": "second",
+    "three": "third",
+    "five": "fifth",
+    "eight": "eighth",
+    "nine": "ninth",
+    "twelve": "twelfth",
+}
+_IDEOGRAPH_DIGITS: Final = "〇一二三四五六七八九"
+_LEGAL_DIGITS: Final = "〇壱弐参四伍六七八九"
+_KOREAN_DIGITS: Final = "영일이삼사오육칠팔구"
+_AIUEO: Final = (
+    "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲン"
+)
+_IROHA: Final = (
+    "イロハニホヘトチリヌルヲワカヨタレソツネナラムウヰノオクヤマケフコエテアサキユメミシヱヒモセス"
+)
+_HALF_WIDTH: Final = {
+    unicodedata.normalize("NFKC", chr(code)): chr(code) for code in range(0xFF66, 0xFF9E)
+} | {"ヰ": "ｲ", "ヱ": "ｴ"}
+"""Full-width katakana -> its half-width form (ヰ and ヱ have none: Word uses ｲ and ｴ)."""
+_SETS: Final[dict[str, str]] = {
+    "aiueo": "".join(_HALF_WIDTH.get(c, c) for c in _AIUEO),
+    "aiueoFullWidth": _AIUEO,
+    "iroha": "".join(_HALF_WIDTH.get(c, c) for c in _IROHA),
+    "irohaFullWidth": _IROHA,
+    "ganada": "가나다라마바사아자차카타파하",
+    "chosung": "ㄱㄴㄷㄹㅁㅂㅅㅇㅈㅊㅋㅌㅍㅎ",
+    "russianLower": "абвгдежзиклмнопрстуфхцчшщэюя",
+    "russianUpper": "АБВГДЕЖЗИКЛМНОПРСТУФХЦЧШЩЭЮЯ",
+}
+"""Formats that count through a set of characters, repeating it (47 is "ｱｱ") after its end."""
+_FINITE: Final[dict[str, str]] = {
+    "decimalEnclosedCircle": "".join(chr(0x2460 + n) for n in range(20)),
+    "decimalEnclosedCircleChinese": "".join(chr(0x2460 + n) for n in range(10)),
+    "decimalEnclosedFullstop": "".join(chr(0x2488 + n) for n in range(20)),
+    "decimalEnclosedParen": "".join(chr(0x2474 + n) for n in range(20)),
+    "ideographEnclosedCircle": "".join(chr(0x3280 + n) for n in range(10)),
+    "ideographTraditional": "甲乙丙丁戊己庚辛壬癸",
+    "ideographZodiac": "子丑寅卯辰巳午未申酉戌亥",
+}
+"""Formats of a finite set, 1 its first character; numbers past its end read in decimal."""
+_DIGIT_BY_DIGIT: Final = {
+    "ideographDigital": _IDEOGRAPH_DIGITS,
+    "japaneseDigitalTenThousand": _IDEOGRAPH_DIGITS,
+    "koreanDigital": _KOREAN_DIGITS,
+    "decimalFullWidth": "".join(chr(0xFF10 + n) for n in range(10)),
+    "decimalFullWidth2": "".join(chr(0xFF10 + n) for n in range(10)),
+}
+_CHICAGO: Final = "*†‡§"
+_PADDED: Final = re.compile(r"\s*(0+)1\s*(?:,|$)")
+
+
+def formatted(number: int, number_format: str, custom: str = "") -> str:  # noqa: PLR0911
+    """`number` as Word writes it in `number_format` (see the module's docstring); `custom`
+    is the `w:format` pattern of a `custom` format."""
+    if number_format in {"none", "bullet"}:
+        return ""
+    if number_format == "decimalZero":
+        return f"{number:02d}" if 0 <= number < 10 else str(number)
+    if number_format == "custom":
+        padded = _PADDED.match(custom)
+        width = len(padded.group(1)) + 1 if padded else 0
+        return str(number).zfill(width) if number >= 0 and width <= 16 else str(number)
+    if number_format == "numberInDash":
+        return f"- {number} -"
+    if number_format == "ordinal":
+        suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10)
+        return f"{number}{suffix or 'th'}"
+    if not 0 < number <= MAX_SHOWN:
+        if number == 0 and number_format in _DIGIT_BY_DIGIT:
+            return _DIGIT_BY_DIGIT[number_format][0]
+        return str(number)
+    return _shown(number, number_format)
+
+
+def _shown(number: int, number_format: str) -> str:  # noqa: PLR0911  (one per family)
+    """`number` (1 to `MAX_SHOWN`) in `number_format`."""
+    if number_format in {"lowerLetter", "upperLetter"}:
+        letter = chr(ord("a") + (number - 1) % 26) * ((number - 1) // 26 + 1)
+        return letter.upper() if number_format == "upperLetter" else letter
+    if number_format in {"lowerRoman", "upperRoman"}:
+        roman = _roman(number)
+        return roman.upper() if number_format == "upperRoman" else roman
+    if number_format in _SETS:
+        characters = _SETS[number_format]
+        return _repeated(characters, number)
+    if number_format in _FINITE:
+        characters = _FINITE[number_format]
+        return characters[number - 1] if number <= len(characters) else str(number)
+    if number_format in _DIGIT_BY_DIGIT:
+        digits = _DIGIT_BY_DIGIT[number_format]
+        return "".join(digits[int(d)] for d in str(number))
+    if number_format in {"japaneseCounting", "chineseCounting", "chineseCountingThousand"}:
+        return _counting(number, chinese=number_format != "japaneseCounting")
+    if number_format == "japaneseLegal":
+        return _counting(number, chinese=False, digits=_LEGAL_DIGITS, ten="拾")
+    if number_format == "cardinalText":
+        return _capitalised(_words(number))
+    if number_format == "ordinalText":
+        return _capitalised(_ordinal_words(number))
+    if number_format == "chicago":
+        return _repeated(_CHICAGO, number)
+    return str(number)
+
+
+def _repeated(characters: str, number: int) -> str:
+    """`number` in a set that repeats after its last character (the 47th kana is "ｱｱ");
+    decimal past `MAX_REPEATS` repetitions, so a hostile start never builds a long label."""
+    times = (number - 1) // len(characters) + 1
+    return (
+        characters[(number - 1) % len(characters)] * times if times <= MAX_REPEATS else str(number)
+    )
+
+
+def _roman(number: int) -> str:
+    pieces = []
+    for value, letters in _ROMAN:
+        count, number = divmod(number, value)
+        pieces.append(letters * count)
+    return "".join(pieces)
+
+
+def _counting(
+    number: int, *, chinese: bool, digits: str = _IDEOGRAPH_DIGITS, ten: str = "十"
+) -> str:
+    """`number` (1-9,999) in East Asian counting: 千 thousands, 百 hundreds, 十 tens. Japanese
+    drops a leading 一 before each unit (百一 for 101); Chinese keeps it before 百 and 千, drops
+    it before a leading 十 (十一), and writes 零 once for inner zeros (一百零一)."""
+    pieces: list[str] = []
+    units = ((1000, "千"), (100, "百"), (10, ten), (1, ""))
+    zero_pending = False
+    for value, unit in units:
+        digit, number = divmod(number, value)
+        if digit == 0:
+            zero_pending = bool(pieces)
+            continue
+        if zero_pending and chinese:
+            pieces.append("零")
+        zero_pending = False
+        leading_one = digit == 1 and unit and (not chinese or (unit == ten and not pieces))
+        pieces.append(("" if leading_one else digits[digit]) + unit)
+    return "".join(pieces)
+
+
+def _words(number: int) -> str:
+    """`number` (1-9,999) in English words: "one hundred twenty-three"."""
+    pieces = []
+    thousands, rest = divmod(number, 1000)
+    hundreds, rest = divmod(rest, 100)
+    if thousands:
+        pieces.append(f"{_ONES[thousands]} thousand")
+    if hundreds:
+        pieces.append(f"{_ONES[hundreds]} hundred")
+    if rest >= 20:
+        tens, ones = divmod(rest, 10)
+        pieces.append(_TENS_NINETY[tens] + (f"-{_ONES[ones]}" if ones else ""))
+    elif rest:
+        pieces.append(_ONES[rest])
+    return " ".join(pieces)
+
+
+def _ordinal_words(number: int) -> str:
+    """`number` in English ordinal words: "twenty-first", "one hundredth"."""
+    words = _words(number)
+    head, separator, last = max(
+        words.rpartition(" "), words.rpartition("-"), key=lambda p: len(p[0])
+    )
+    if last in _ORDINAL_WORDS:
+        last = _ORDINAL_WORDS[last]
+    elif last.endswith("y"):
+        last = last[:-1] + "ieth"
+    else:
+        last += "th"
+    return head + separator + last
+
+
+def _capitalised(words: str) -> str:
+    return words[:1].upper() + words[1:]
