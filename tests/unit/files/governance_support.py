@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import httpx
@@ -31,9 +32,15 @@ class Governance:
     resources: LocalResources
     table: str
 
+    @cached_property
+    def directory(self) -> UserDirectory:
+        """The test's user pool, with clients made once per test rather than per person
+        (each boto3 client costs 3-8 ms of CPU to make)."""
+        return UserDirectory(local_target(self.resources))
+
     def person(self, tenant_id: str, *, admin: bool = False) -> Person:
         """A new user of `tenant_id` in the user pool (a member, or an admin)."""
-        directory = UserDirectory(local_target(self.resources))
+        directory = self.directory
         for role in Role:
             directory.ensure_group(group_name(tenant_id, role))
         email = f"{uuid.uuid4().hex[:10]}@{tenant_id}.example"
