@@ -26,16 +26,14 @@ from typing import Final
 
 from lxml import etree
 
-from engageiq_files.ingestion.ooxml import DAMAGED_PART_ERRORS, attribute, local, relationships
-
-_PARSER: Final = etree.XMLParser(
-    recover=True,
-    resolve_entities=False,
-    load_dtd=False,
-    no_network=True,
-    huge_tree=False,
-    remove_comments=True,
+from engageiq_files.ingestion.ooxml import (
+    DAMAGED_PART_ERRORS,
+    RECOVERING_PARSER,
+    attribute,
+    local,
+    relationships,
 )
+
 NOT_READ_HERE: Final = frozenset({"note"})
 """Object types read elsewhere: a note is a cell's comment (the comments part)."""
 _STATES: Final = {"checkbox": ("☐", "☑"), "radio": ("○", "◉")}
@@ -59,7 +57,7 @@ def legacy_shapes(archive: zipfile.ZipFile, part: str) -> dict[str, str]:
             with archive.open(name) as source:
                 data = _UNCLOSED_BREAK.sub(b"<br/>", source.read())
             # lxml's stubs say an element; a recovering parser gives None for no XML at all.
-            root: etree._Element | None = etree.fromstring(data, _PARSER)
+            root: etree._Element | None = etree.fromstring(data, RECOVERING_PARSER)
         except DAMAGED_PART_ERRORS:
             continue
         if root is None:

@@ -26,6 +26,17 @@ MAX_PARTS: Final = 10_000
 _PARSER: Final = etree.XMLParser(
     resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False, remove_comments=True
 )
+RECOVERING_PARSER: Final = etree.XMLParser(
+    recover=True,
+    resolve_entities=False,
+    load_dtd=False,
+    no_network=True,
+    huge_tree=False,
+    remove_comments=True,
+)
+"""The same safe settings, reading on past what is not well-formed: a damaged part's readable
+rest (shared strings cut short) and Office's HTML-like VML (decision 0140). `fromstring` with
+it gives None when nothing at all is XML."""
 _MAIN_FOLDER: Final = {"docx": "word/", "pptx": "ppt/", "xlsx": "xl/"}
 _NOT_A: Final = {
     "docx": "not_a_word_document",

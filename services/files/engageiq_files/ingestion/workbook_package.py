@@ -42,6 +42,7 @@ from openpyxl.worksheet._reader import WorkSheetParser
 from engageiq_files.ingestion.number_formats import GENERAL
 from engageiq_files.ingestion.ooxml import (
     DAMAGED_PART_ERRORS,
+    RECOVERING_PARSER,
     attribute,
     corrupt,
     local,
@@ -74,14 +75,6 @@ _TRUE: Final = frozenset({"1", "true", "on"})
 MAX_RECOVERED_STRINGS: Final = 1_048_576
 """Shared strings kept in place when their part is damaged (the `uniqueCount` it claims, as
 far as this): a hostile count of 10^9 must not build a billion empty strings."""
-_RECOVERING: Final = etree.XMLParser(
-    recover=True,
-    resolve_entities=False,
-    load_dtd=False,
-    no_network=True,
-    huge_tree=False,
-    remove_comments=True,
-)
 
 
 def is_strict(archive: zipfile.ZipFile) -> bool:
@@ -290,7 +283,7 @@ def _recovered_strings(archive: zipfile.ZipFile, part: str, used: int) -> bytes:
     cell keeps its own string and none stops its sheet."""
     try:
         with archive.open(part) as source:
-            root = etree.fromstring(source.read(), _RECOVERING)
+            root = etree.fromstring(source.read(), RECOVERING_PARSER)
     except DAMAGED_PART_ERRORS:
         root = None
     items: list[str] = []
