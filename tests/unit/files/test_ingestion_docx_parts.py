@@ -619,3 +619,18 @@ def test_a_list_in_a_footer_counts_on_its_own(tmp_path: Path) -> None:
     by_location = {s.location: s.text for s in parsed.sections}
     assert by_location["footer"].splitlines() == ["1. Prices exclude VAT", "2. Valid 30 days"]
     assert "3. Term" in text_of(parsed)
+
+
+@pytest.mark.parametrize("start", ["9" * 4300, "9" * 4299, "4294967296", "-99999999999"])
+@pytest.mark.parametrize("number_format", ["decimal", "lowerLetter", "ordinal", "custom"])
+def test_a_start_no_integer_of_word_holds_keeps_the_document_readable(
+    tmp_path: Path, start: str, number_format: str
+) -> None:
+    # Word reads `w:start` as a 32-bit number; a hostile one of thousands of digits made the
+    # second paragraph's number too long for `str` and the whole document failed as corrupt.
+    definitions = numbering_part({1: level(0, "%1)", number_format)}, {1: uses(1)})
+    definitions = definitions.replace('w:start w:val="1"', f'w:start w:val="{start}"')
+    body = "".join(numbered(f"Item {n}", 1) for n in range(3))
+    lines = _lines(tmp_path, body, definitions)
+    assert [line.split(")", 1)[1] for line in lines] == [" Item 0", " Item 1", " Item 2"]
+    assert all(len(line) < 40 for line in lines)
