@@ -142,3 +142,20 @@ def test_a_damaged_vml_drawing_loses_only_itself(tmp_path: Path) -> None:
     text = text_of(parsed)
     assert "Item: Seats; Price: 40" in text
     assert "A2: Checked by Dana" in text
+
+
+@pytest.mark.parametrize(
+    ("caption", "lines"),
+    [
+        ("R&D and Q&A sign-off", ["R&D and Q&A sign-off"]),
+        ("Terms & conditions &amp; fees &#38; &#x26; tax", ["Terms & conditions & fees & & tax"]),
+        ("Line one<br clear=all>Line two", ["Line one", "Line two"]),
+        ('Line one<BR style="x">Line two<br />Line three', ["Line one", "Line two", "Line three"]),
+    ],
+    ids=["bare ampersands", "ampersands and references", "unquoted br", "br with attributes"],
+)
+def test_html_like_captions_keep_their_words(tmp_path: Path, caption: str, lines: list[str]) -> None:
+    # VML is HTML-like: a bare "&" (HTML allows it) was dropped with the word after it ("R&D"
+    # read "R"), and a <br> with an unquoted attribute read its end as text ("all>Line two").
+    parsed = parse(tmp_path, _with_shapes(_control(1030, "Label", caption)), "xlsx")
+    assert _drawing(parsed) == ["Recalculate quote", *lines]

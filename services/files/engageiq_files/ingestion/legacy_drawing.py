@@ -38,9 +38,13 @@ NOT_READ_HERE: Final = frozenset({"note"})
 """Object types read elsewhere: a note is a cell's comment (the comments part)."""
 _STATES: Final = {"checkbox": ("☐", "☑"), "radio": ("○", "◉")}
 _BLOCKS: Final = frozenset({"div", "p", "br"})
-_UNCLOSED_BREAK: Final = re.compile(rb"<br\s*>", re.IGNORECASE)
-"""HTML's `<br>`, which Office writes in VML captions: closed before parsing, else the
-recovering parser nests all that follows inside it."""
+_UNCLOSED_BREAK: Final = re.compile(rb"<br\b[^<>]*(?<!/)>", re.IGNORECASE)
+"""HTML's `<br>` (with or without attributes, `<br clear=all>`), which Office writes in VML
+captions: closed before parsing, else the recovering parser nests all that follows inside it
+(and reads an unquoted attribute's end as text, "all>")."""
+_BARE_AMPERSAND: Final = re.compile(rb"&(?!#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z][\w.-]*;)")
+"""An `&` that starts no reference, as HTML allows ("R&D"): escaped before parsing, else
+the recovering parser drops it and the word after it ("R&D and Q&A" read "R and Q")."""
 
 
 def legacy_shapes(archive: zipfile.ZipFile, part: str) -> dict[str, str]:
@@ -55,7 +59,7 @@ def legacy_shapes(archive: zipfile.ZipFile, part: str) -> dict[str, str]:
             continue
         try:
             with archive.open(name) as source:
-                data = _UNCLOSED_BREAK.sub(b"<br/>", source.read())
+                data = _UNCLOSED_BREAK.sub(b"<br/>", _BARE_AMPERSAND.sub(b"&amp;", source.read()))
             # lxml's stubs say an element; a recovering parser gives None for no XML at all.
             root: etree._Element | None = etree.fromstring(data, RECOVERING_PARSER)
         except DAMAGED_PART_ERRORS:
