@@ -499,3 +499,20 @@ def test_smartart_on_a_sheet_whose_model_has_no_text_reads_its_cache(tmp_path: P
     parsed = parse(tmp_path, content, "xlsx")
     by_location = {s.location: s.text for s in parsed.sections}
     assert by_location["Pricing (drawing)"] == "Escalation path: account manager"
+
+
+@pytest.mark.parametrize("damaged", [False, True], ids=["as it is", "openpyxl refuses it"])
+def test_two_sheets_of_one_name_are_each_read(tmp_path: Path, damaged: bool) -> None:
+    # Excel refuses a name twice; another writer may not. Looked up by name, the first sheet
+    # was read twice and the second's text lost, on both opening paths.
+    workbook = openpyxl.Workbook()
+    first = workbook.active
+    assert first is not None
+    first.title = "Pricing"
+    first["A1"] = "Renewal discount"
+    workbook.create_sheet("Terms")["A1"] = "Payment within 30 days"
+    edits = {"xl/workbook.xml": lambda xml: xml.replace('name="Terms"', 'name="Pricing"')}
+    if damaged:
+        edits["xl/theme/theme1.xml"] = lambda xml: "<not xml"
+    parsed = parse(tmp_path, edited(saved(workbook), edits, {}), "xlsx")
+    assert [s.text for s in parsed.sections] == ["Renewal discount", "Payment within 30 days"]

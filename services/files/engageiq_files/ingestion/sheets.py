@@ -964,8 +964,10 @@ def parse_xlsx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarni
     with ExitStack() as resources:
         archive, workbook, damaged = opened_workbook(path, resources)
         try:
-            # Worksheets and chart sheets, in the workbook's order.
-            sheets = [workbook[name] for name in workbook.sheetnames]
+            # Worksheets and chart sheets, in the workbook's order. Not looked up by name:
+            # two sheets of one name (Excel refuses it, other writers do not) read the
+            # first sheet twice and lost the second's text.
+            sheets = list(workbook._sheets)
             chart_sheets = chart_sheet_parts(archive)
             builtin = builtin_styles(archive)
             symbols = symbol_styles(archive)
