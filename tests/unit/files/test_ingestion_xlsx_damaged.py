@@ -282,3 +282,25 @@ def test_a_symbol_font_cell_style_survives_styles_openpyxl_refuses(tmp_path: Pat
     assert b'<family val="20"/>' in zipfile.ZipFile(io.BytesIO(content)).read("xl/styles.xml")
     parsed = parse(tmp_path, content, "xlsx")
     assert "Feature: Single sign-on; Us: ✓" in text_of(parsed)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "named"),
+    [
+        ("worksheets/sheet2.xml", "../../etc/passwd", "the sheet Notes"),
+        ("worksheets/sheet2.xml", "/xl/worksheets/missing.xml", "the sheet Notes"),
+        ("worksheets/sheet2.xml", "worksheets/sheet2.xml/../../../x", "the sheet Notes"),
+        ("chartsheets/sheet1.xml", "../chartsheets/none.xml", "the chart sheet Summary"),
+    ],
+    ids=["outside the package", "absolute, missing", "climbing out", "chart sheet"],
+)
+def test_a_sheet_whose_part_is_not_in_the_package_is_named_not_silently_dropped(
+    tmp_path: Path, old: str, new: str, named: str
+) -> None:
+    # openpyxl refuses the workbook, the copy leaves the sheet out: its text is lost and was
+    # not said to be, as if the workbook never had that sheet.
+    rels = "xl/_rels/workbook.xml.rels"
+    content = edited(xlsxwriter_book(_heron), {rels: lambda xml: xml.replace(old, new)}, {})
+    parsed = parse(tmp_path, content, "xlsx")
+    assert "Quarter: Q3; Closed deals: 31; Owner: Dana Whitfield" in text_of(parsed)
+    assert _named(parsed) == [named]

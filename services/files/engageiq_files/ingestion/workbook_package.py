@@ -99,18 +99,39 @@ def opened_workbook(path: str, resources: ExitStack) -> tuple[zipfile.ZipFile, A
             stream = resources.enter_context(rewritten_copy(archive, {}, transitional=True))
             archive = resources.enter_context(zipfile.ZipFile(stream))
         try:
-            return archive, _loaded(stream), []
+            missing = missing_sheets(archive)
+        except DAMAGED_PART_ERRORS:
+            missing = []  # then openpyxl fails too, and `salvaged_parts` says why
+        try:
+            return archive, _loaded(stream), missing
         except MemoryError:
             raise
         except Exception:  # noqa: S110  (whatever openpyxl raised: read what it needs)
             pass
         replaced, damaged = salvaged_parts(archive)
         copy = resources.enter_context(rewritten_copy(archive, replaced, transitional=False))
-        return archive, _loaded(copy), damaged
+        return archive, _loaded(copy), missing + damaged
     except MemoryError:
         raise
     except Exception:
         raise corrupt("xlsx") from None
+
+
+def missing_sheets(archive: zipfile.ZipFile) -> list[str]:
+    """What is lost of the sheets the workbook lists whose part is not in the package (a
+    target outside it, `../../etc/passwd`, or a part left out): "the sheet Notes", "the chart
+    sheet Summary". openpyxl leaves them out without a word, as if the workbook had no such
+    sheet. Raises what reading the workbook part or its relationships raises."""
+    workbook = main_part(archive, "xlsx")
+    rels = relationships_by_id(archive, workbook)
+    names = set(archive.namelist())
+    missing = []
+    for sheet in (e for e in read_xml(archive, workbook).iter() if local(e) == "sheet"):
+        rel_type, part = rels.get(relationship_id(sheet, "id"), ("", ""))
+        if part not in names:
+            chart = "chart " if rel_type.endswith("/chartsheet") else ""
+            missing.append(f"the {chart}sheet {attribute(sheet, 'name') or ''}")
+    return missing
 
 
 def _loaded(stream: IO[bytes]) -> Any:
@@ -140,7 +161,7 @@ def salvaged_parts(archive: zipfile.ZipFile) -> tuple[dict[str, bytes | None], l
     for sheet in sheets:
         rel_type, part = rels.get(relationship_id(sheet, "id"), ("", ""))
         if part not in names:
-            continue
+            continue  # named by `missing_sheets`
         replaced[_rels_name(part)] = _EMPTY_RELATIONSHIPS
         if rel_type.endswith("/chartsheet"):
             replaced[part] = f'<chartsheet xmlns="{_MAIN}"/>'.encode()
