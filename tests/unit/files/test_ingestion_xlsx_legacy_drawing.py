@@ -154,7 +154,9 @@ def test_a_damaged_vml_drawing_loses_only_itself(tmp_path: Path) -> None:
     ],
     ids=["bare ampersands", "ampersands and references", "unquoted br", "br with attributes"],
 )
-def test_html_like_captions_keep_their_words(tmp_path: Path, caption: str, lines: list[str]) -> None:
+def test_html_like_captions_keep_their_words(
+    tmp_path: Path, caption: str, lines: list[str]
+) -> None:
     # VML is HTML-like: a bare "&" (HTML allows it) was dropped with the word after it ("R&D"
     # read "R"), and a <br> with an unquoted attribute read its end as text ("all>Line two").
     parsed = parse(tmp_path, _with_shapes(_control(1030, "Label", caption)), "xlsx")
