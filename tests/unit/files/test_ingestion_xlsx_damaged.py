@@ -22,6 +22,7 @@ import xlsxwriter  # type: ignore[import-untyped]  # no stubs; python-pptx bring
 from openpyxl.styles import Font
 
 from engageiq_files.ingestion.sections import ParsedDocument
+from engageiq_files.ingestion.workbook_package import salvaged_parts
 from tests.unit.files.test_ingestion_xlsx_parts import edited, parse, saved, text_of
 from tests.unit.files.workbooks import MAIN, RELS, xlsxwriter_book
 
@@ -304,3 +305,24 @@ def test_a_sheet_whose_part_is_not_in_the_package_is_named_not_silently_dropped(
     parsed = parse(tmp_path, content, "xlsx")
     assert "Quarter: Q3; Closed deals: 31; Owner: Dana Whitfield" in text_of(parsed)
     assert _named(parsed) == [named]
+
+
+def test_a_damaged_shared_strings_count_does_not_build_strings_no_cell_names(
+    tmp_path: Path,
+) -> None:
+    # A 400-byte part claiming 10^9 strings was padded with a million empty ones (the cap),
+    # which openpyxl then parsed: 14 s for a file of a few KB. Only strings cells name count.
+    def build(workbook: xlsxwriter.Workbook) -> None:
+        workbook.add_worksheet("Accounts").write_column(0, 0, ["Account 1", "Account 2"])
+
+    content = xlsxwriter_book(build)
+    strings = zipfile.ZipFile(io.BytesIO(content)).read("xl/sharedStrings.xml")
+    claimed = re.sub(rb'(unique)?[cC]ount="2"', rb'\1count="999999999"', strings)
+    damaged = _replaced(content, "xl/sharedStrings.xml", claimed[: claimed.index(b"Account 2")])
+    with zipfile.ZipFile(io.BytesIO(damaged)) as archive:
+        replaced, named = salvaged_parts(archive)
+    assert named == ["the text of some cells"]
+    assert (replaced["xl/sharedStrings.xml"] or b"").count(b"<si>") == 2
+    parsed = parse(tmp_path, damaged, "xlsx")
+    assert "Account 1" in text_of(parsed)
+    assert _named(parsed) == ["the text of some cells"]
