@@ -623,11 +623,11 @@ def test_a_list_in_a_footer_counts_on_its_own(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("start", ["9" * 4300, "9" * 4299, "4294967296", "-99999999999"])
 @pytest.mark.parametrize("number_format", ["decimal", "lowerLetter", "ordinal", "custom"])
-def test_a_start_no_integer_of_word_holds_keeps_the_document_readable(
+def test_a_start_of_thousands_of_digits_keeps_the_document_readable(
     tmp_path: Path, start: str, number_format: str
 ) -> None:
-    # Word reads `w:start` as a 32-bit number; a hostile one of thousands of digits made the
-    # second paragraph's number too long for `str` and the whole document failed as corrupt.
+    # A hostile `w:start` of thousands of digits made the second paragraph's number too long
+    # for `str` (Python's digit limit) and the whole document failed as corrupt.
     definitions = numbering_part({1: level(0, "%1)", number_format)}, {1: uses(1)})
     definitions = definitions.replace('w:start w:val="1"', f'w:start w:val="{start}"')
     body = "".join(numbered(f"Item {n}", 1) for n in range(3))

@@ -177,17 +177,14 @@ def _label(level: Level, levels: dict[int, Level], counters: list[int | None]) -
     return _CITED_LEVEL.sub(cited, level.template[:_MAX_TEMPLATE])
 
 
-_DECIMAL_NUMBER: Final = re.compile(r"\s*[+-]?[0-9]{1,10}\s*")
-"""An `ST_DecimalNumber` Word reads (a 32-bit integer, ECMA-376 Part 1, 17.18.10): longer
-values are invalid, read as the default. A start of 4,300 nines made its next number too long
-for `str` (Python's digit limit) and failed the whole document as corrupt."""
+_DECIMAL_NUMBER: Final = re.compile(r"\s*[+-]?[0-9]{1,18}\s*")
+"""A number attribute (`w:start`, `w:ilvl`) read: at most 18 digits, longer ones read as the
+default. A start of 4,300 nines made its next number too long for `str` (Python's digit
+limit) and failed the whole document as corrupt; 18 digits leave counters far from it."""
 
 
 def _integer(value: str | None, default: int) -> int:
-    if value is None or not _DECIMAL_NUMBER.fullmatch(value):
-        return default
-    number = int(value)
-    return number if -(2**31) <= number < 2**31 else default
+    return int(value) if value is not None and _DECIMAL_NUMBER.fullmatch(value) else default
 
 
 def _level(element: etree._Element) -> tuple[int, Level]:
