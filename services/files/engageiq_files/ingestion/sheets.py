@@ -966,7 +966,8 @@ def parse_xlsx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarni
         try:
             # Worksheets and chart sheets, in the workbook's order. Not looked up by name:
             # two sheets of one name (Excel refuses it, other writers do not) read the
-            # first sheet twice and lost the second's text.
+            # first sheet twice and lost the second's text. openpyxl's own list is private;
+            # its public `worksheets` leaves chart sheets out, `sheetnames` goes by name.
             sheets = list(workbook._sheets)
             chart_sheets = chart_sheet_parts(archive)
             builtin = builtin_styles(archive)
