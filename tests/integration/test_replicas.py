@@ -68,6 +68,20 @@ def logged_request_ids(log: Path) -> set[str]:
     return ids
 
 
+LOG_WAIT_SECONDS = 10.0
+
+
+def logged_in_time(log: Path, request_ids: set[str]) -> set[str]:
+    """The request ids `log` holds once it holds all of `request_ids`, or after
+    `LOG_WAIT_SECONDS`: a request's log line is written when its response has been sent, so
+    the client can read the answer before the line is in the file (CI once read a replica's
+    log between the two)."""
+    deadline = time.monotonic() + LOG_WAIT_SECONDS
+    while not request_ids <= (logged := logged_request_ids(log)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return logged
+
+
 def chat_turn(api: httpx.Client, message: str, conversation_id: str | None = None) -> str:
     body: dict[str, str] = {"message": message}
     if conversation_id:
@@ -107,7 +121,7 @@ def test_requests_reach_both_replicas_of_each_service(
     # The header does not just claim it: each replica logged the requests it was named for.
     logs = two_of_each.state_dir / "logs"
     for name, request_ids in answered.items():
-        assert set(request_ids) <= logged_request_ids(logs / f"{name}.log"), name
+        assert set(request_ids) <= logged_in_time(logs / f"{name}.log", set(request_ids)), name
         others = {n for names in REPLICAS.values() for n in names} - {name}
         for other in others:
             assert not set(request_ids) & logged_request_ids(logs / f"{other}.log")
