@@ -171,6 +171,7 @@ def service_environment(resources: LocalResources) -> dict[str, str]:
     env |= {t.env_var: resources.tables[t.logical_name] for t in TABLES}
     env |= {b.env_var: resources.buckets[b.logical_name] for b in BUCKETS}
     env |= {q.env_var: resources.queues[q.logical_name] for q in QUEUES}
+    env |= {q.dead_letter_env_var: resources.queues[dead_letter_key(q)] for q in QUEUES}
     return env
 
 

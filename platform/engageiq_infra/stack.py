@@ -187,6 +187,9 @@ def _compute(
         table_names={name: table.name for name, table in data.tables.items()},
         bucket_names={name: stored.bucket.bucket for name, stored in data.buckets.items()},
         queue_urls={name: deployed.queue.url for name, deployed in queues.queues.items()},
+        dead_letter_queue_urls={
+            name: deployed.dead_letter.url for name, deployed in queues.queues.items()
+        },
         service_settings=config.service_settings,
     )
     services = Services(

@@ -31,16 +31,20 @@ class ServiceWiring:
     """Logical bucket name -> physical name."""
     queue_urls: Mapping[str, pulumi.Output[str]]
     """Logical queue name -> URL."""
+    dead_letter_queue_urls: Mapping[str, pulumi.Output[str]]
+    """Logical queue name -> its dead-letter queue's URL."""
     service_settings: Mapping[str, str] = field(default_factory=dict)
     """The stack's checked `engageiq:serviceSettings`: variable name -> value."""
 
     def service_variables(self, service: Literal["chat", "files"]) -> dict[str, pulumi.Input[str]]:
-        """What only `service` gets on top of `environment_variables`: its queues' URLs
-        (`SERVICE_DATA`), so no other service is even told where they are, and the stack's
+        """What only `service` gets on top of `environment_variables`: its queues' URLs and
+        their dead-letter queues' (`SERVICE_DATA`; the consumer dead-letters a job itself,
+        decision 0141), so no other service is even told where they are, and the stack's
         settings that `service` reads."""
-        variables: dict[str, pulumi.Input[str]] = {
-            q.env_var: self.queue_urls[q.logical_name] for q in SERVICE_DATA[service].queues
-        }
+        variables: dict[str, pulumi.Input[str]] = {}
+        for q in SERVICE_DATA[service].queues:
+            variables[q.env_var] = self.queue_urls[q.logical_name]
+            variables[q.dead_letter_env_var] = self.dead_letter_queue_urls[q.logical_name]
         variables |= read_by(service, self.service_settings)
         leaked = LOCAL_ONLY_VARIABLES & variables.keys()
         if leaked:

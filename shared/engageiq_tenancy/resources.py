@@ -152,19 +152,35 @@ class QueueSpec:
     Encrypted at rest with SQS-managed keys (SSE-SQS). Messages are deduplicated by the
     explicit `MessageDeduplicationId` the sender gives, not by content: the same file may
     legitimately be queued twice (an upload, then a sweep), and a sender's retry of one send
-    must not be. A message received `max_receive_count` times without being deleted moves to
-    the dead-letter queue on its next receive (the redrive policy)."""
+    must not be.
+
+    Two bounds, because SQS counts every receive, not every failure: a job handed back
+    unfinished (a deploy's shutdown, a long poll that outlived its consumer) is received
+    again without having failed. So the consumer counts the job's failed attempts itself and,
+    after `max_attempts`, moves the job to the dead-letter queue itself (decision 0141). The
+    redrive policy (`max_receive_count` receives, then the dead-letter queue on the next one)
+    is only the backstop for a job whose failures could not be counted."""
 
     logical_name: str
     description: str
     visibility_timeout_seconds: int
     """How long a received message stays hidden from other consumers; the consumer passes
     its own setting on each receive, this is the queue's default."""
+    max_attempts: int
+    """Failed attempts of one job before its consumer gives up and dead-letters it."""
     max_receive_count: int
-    """Receives before SQS moves a message to the dead-letter queue."""
+    """Receives before SQS moves a message to the dead-letter queue (the backstop); above
+    `max_attempts`, so hand-backs alone do not dead-letter a job that never failed."""
     retention_seconds: int = 4 * 24 * 3600
     dead_letter_retention_seconds: int = 14 * 24 * 3600
     """The longest SQS allows: the dead-letter queue is where an operator investigates."""
+
+    def __post_init__(self) -> None:
+        if self.max_receive_count <= self.max_attempts:
+            raise ValueError(
+                f"queue {self.logical_name}: the redrive backstop ({self.max_receive_count}"
+                f" receives) must exceed the attempts its consumer counts ({self.max_attempts})"
+            )
 
     def physical_name(self, env: Environment) -> str:
         # FIFO queue names must end in ".fifo".
@@ -204,7 +220,10 @@ INGESTION: Final = QueueSpec(
         "instances (decision 0076)."
     ),
     visibility_timeout_seconds=INGESTION_STEP_SECONDS + INGESTION_MARGIN_SECONDS,
-    max_receive_count=5,
+    max_attempts=5,
+    # Five failed attempts plus as many hand-backs (deploys, abandoned polls) in one job's
+    # life, which lasts minutes unless it is failing; the backoff of four failures is 150 s.
+    max_receive_count=10,
 )
 QUEUES: Final[tuple[QueueSpec, ...]] = (INGESTION,)
 

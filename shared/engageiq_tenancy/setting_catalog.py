@@ -356,6 +356,14 @@ class FilesVariables:
         ("files",),
         per_environment=False,
     )
+    INGESTION_DEAD_LETTER_URL: Final[Setting[str | None]] = Setting(
+        INGESTION.dead_letter_env_var,
+        Text(),
+        None,
+        "The ingestion queue's dead-letter queue, from the stack's outputs.",
+        ("files",),
+        per_environment=False,
+    )
     INGESTION_VISIBILITY_SECONDS: Final[Setting[int]] = Setting(
         "ENGAGEIQ_INGESTION_VISIBILITY_SECONDS",
         # SQS's own bounds for a visibility timeout.

@@ -815,7 +815,8 @@ def check_queues(inventory: Inventory) -> None:
 
 def check_queue_wiring(inventory: Inventory) -> None:
     """Each queue's URL output is the queue's own, and exactly the services that use the queue
-    (`SERVICE_DATA`) get it in their environment."""
+    (`SERVICE_DATA`) get it and its dead-letter queue's URL in their environment (the consumer
+    dead-letters a job itself, decision 0141)."""
     for spec in QUEUES:
         queue, dead = queue_pair(inventory, spec.logical_name)
         require(inventory.outputs[spec.output_key] == queue.outputs["url"], "queue URL output")
@@ -827,8 +828,13 @@ def check_queue_wiring(inventory: Inventory) -> None:
                     variables.get(spec.env_var) == queue.outputs["url"],
                     f"{service}: {spec.env_var} is not the queue's URL",
                 )
+                require(
+                    variables.get(spec.dead_letter_env_var) == dead.outputs["url"],
+                    f"{service}: {spec.dead_letter_env_var} is not the dead-letter queue's URL",
+                )
             else:
-                require(spec.env_var not in variables, f"{service} is told of {spec.env_var}")
+                for variable in (spec.env_var, spec.dead_letter_env_var):
+                    require(variable not in variables, f"{service} is told of {variable}")
 
 
 def _all_secret_arns(inventory: Inventory, service: str) -> set[str]:

@@ -94,6 +94,9 @@ def test_a_bad_value_fails_the_preview_as_the_service_would(
         pytest.param("ANTHROPIC_API_KEY", "set by the program", id="secret"),
         pytest.param("ENGAGEIQ_LOG_LEVEL", "set by the program", id="own-config-key"),
         pytest.param("ENGAGEIQ_INGESTION_QUEUE_URL", "set by the program", id="resource-output"),
+        pytest.param(
+            "ENGAGEIQ_INGESTION_DLQ_URL", "set by the program", id="dead-letter-resource-output"
+        ),
     ],
 )
 def test_a_variable_a_stack_may_not_set_fails_the_preview(name: str, why: str) -> None:

@@ -52,6 +52,9 @@ class FilesSettings:
     ingestion_queue_url: str | None = FilesVariables.INGESTION_QUEUE_URL.default
     """The SQS ingestion queue (`ENGAGEIQ_INGESTION_QUEUE_URL`, set by the Pulumi program and
     `engageiq dev`); None: found by the resource spec's name (tests in process)."""
+    ingestion_dead_letter_url: str | None = FilesVariables.INGESTION_DEAD_LETTER_URL.default
+    """Its dead-letter queue (`ENGAGEIQ_INGESTION_DLQ_URL`, set alike), where the consumer
+    moves a job that failed `INGESTION.max_attempts` times (decision 0141); None: by name."""
     ingestion_visibility_seconds: int = FilesVariables.INGESTION_VISIBILITY_SECONDS.default
     """How long a job a consumer took stays hidden from the others, in seconds. A live
     instance renews it every third of this while it works (`IngestionConsumer._keep_hidden`),
@@ -104,6 +107,7 @@ class FilesSettings:
             parse_timeout_seconds=FilesVariables.PARSE_TIMEOUT.read(e),
             ingestion_workers=FilesVariables.INGESTION_WORKERS.read(e),
             ingestion_queue_url=FilesVariables.INGESTION_QUEUE_URL.read(e),
+            ingestion_dead_letter_url=FilesVariables.INGESTION_DEAD_LETTER_URL.read(e),
             ingestion_visibility_seconds=FilesVariables.INGESTION_VISIBILITY_SECONDS.read(e),
             ingestion_retry_base_seconds=FilesVariables.INGESTION_RETRY_SECONDS.read(e),
             index_cache_bytes=cache_bytes_from_env(e),

@@ -104,6 +104,11 @@ class FilesRuntime:
         queue = IngestionQueue(
             sqs,
             resolve_url(sqs, settings.ingestion_queue_url, INGESTION.physical_name(service.env)),
+            resolve_url(
+                sqs,
+                settings.ingestion_dead_letter_url,
+                INGESTION.dead_letter_physical_name(service.env),
+            ),
         )
         consumer = IngestionConsumer(
             queue,

@@ -242,7 +242,7 @@ def test_the_job_delivered_again_after_a_kill_in_a_merge_finishes_it_without_a_n
     worker = IngestionWorker(
         restarted.catalog, restarted.store, restarted.builder, NO_PARSING, max_bytes=1
     )
-    anyio.run(partial(worker.ingest, ACME, files[-1], last_attempt=False))
+    anyio.run(partial(worker.ingest, ACME, files[-1], last_receive=False))
 
     _, current = manifest(restarted.indexes)
     assert len(current.segments) < len(files)  # the merge the kill cut short ran

@@ -4,6 +4,7 @@ backoff, a second delivery of a job, and jobs that keep failing."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import anyio
@@ -18,6 +19,7 @@ from engageiq_files.ingestion.consumer import (
     ingestion_context,
 )
 from engageiq_files.ingestion.queue import IngestionJob, IngestionQueue, ReceivedJob, decode_job
+from engageiq_files.ingestion.worker import AttemptFailed
 from engageiq_files.runtime import FilesRuntime
 from engageiq_files.search.build_process import BUILD_TIMEOUT_SECONDS
 from engageiq_files.uploads.store import chunks_object_key
@@ -130,7 +132,7 @@ def test_a_second_delivery_of_a_job_finished_meanwhile_leaves_the_file_and_its_c
 
     runtime.worker._sandbox.parse = parse_while_the_other_delivery_finishes  # type: ignore[method-assign]
     try:
-        anyio.run(lambda: runtime.worker.ingest(tenant, file_id, last_attempt=True))
+        anyio.run(lambda: runtime.worker.ingest(tenant, file_id, last_receive=True))
     finally:
         runtime.worker._sandbox.parse = real_parse  # type: ignore[method-assign]
     assert files_client.file("acme", file_id)["status"] == "ready"
@@ -145,16 +147,15 @@ def test_a_job_failing_every_attempt_fails_its_file_and_lands_in_the_dead_letter
     url = local_resources.queues["ingestion"]
     dead = local_resources.queues[dead_letter_key(INGESTION)]
     runtime = _runtime(files_client)
-    # Two attempts instead of five, in the queue and in the consumer alike.
+    # Two attempts instead of five. The queue's redrive backstop stays at ten receives, so
+    # the job can only reach the dead-letter queue if the consumer moves it there itself.
     redrive = json.loads(
         sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])["Attributes"][
             "RedrivePolicy"
         ]
     )
-    sqs.set_queue_attributes(
-        QueueUrl=url, Attributes={"RedrivePolicy": json.dumps({**redrive, "maxReceiveCount": 2})}
-    )
-    runtime.consumer._max_receives = 2
+    assert int(redrive["maxReceiveCount"]) == INGESTION.max_receive_count > 2
+    runtime.worker._max_attempts = 2
 
     def unavailable(*args: Any, **kwargs: Any) -> Any:
         raise ConnectionError("S3 is unreachable")
@@ -182,6 +183,11 @@ def test_a_job_failing_every_attempt_fails_its_file_and_lands_in_the_dead_letter
     assert failed["reasonCode"] == "ingestion_error"
     assert "several attempts" in failed["reason"]
     assert [json.loads(m["Body"]) for m in moved] == [{"tenantId": "acme", "fileId": file_id}]
+    record = runtime.catalog.get(ingestion_context("acme"), file_id)
+    assert record is not None
+    assert record.failed_attempts == 2
+    # Moved, not copied: nothing is left in the ingestion queue to block the tenant.
+    assert IngestionQueue(sqs, url).idle()
 
 
 def test_a_job_interrupted_by_shutdown_is_handed_back_at_once(
@@ -206,7 +212,7 @@ def test_a_job_interrupted_by_shutdown_is_handed_back_at_once(
     monkeypatch.setattr(queue, "receive", counted_receive)
 
     class SlowWorker:
-        async def ingest(self, tenant: Any, file_id: str, *, last_attempt: bool) -> None:
+        async def ingest(self, tenant: Any, file_id: str, *, last_receive: bool) -> None:
             started.set()
             await anyio.sleep(60)
 
@@ -260,3 +266,171 @@ def test_a_job_coming_out_of_its_backoff_while_counted_still_keeps_the_queue_bus
     sqs = _CountsAtTheBoundary()
     assert not IngestionQueue(sqs, "https://queue").idle()
     assert sqs.reads == 2
+
+
+def test_the_redrive_backstop_must_exceed_the_counted_attempts() -> None:
+    assert INGESTION.max_receive_count > INGESTION.max_attempts
+    with pytest.raises(ValueError, match="backstop"):
+        replace(INGESTION, max_receive_count=INGESTION.max_attempts)
+
+
+def test_failed_attempts_are_counted_on_the_file_only_while_it_is_processing(
+    files_client: FilesClient,
+) -> None:
+    file_id = files_client.upload("acme", "a.txt", b"bilby pricing").json()["id"]
+    files_client.settle()
+    catalog = _runtime(files_client).catalog
+    tenant = ingestion_context("acme")
+    assert catalog.count_failed_attempt(tenant, file_id) is None  # `ready`: nothing to count
+    assert catalog.update(tenant, file_id, status=FileStatus.PROCESSING)
+    assert [catalog.count_failed_attempt(tenant, file_id) for _ in range(3)] == [1, 2, 3]
+    assert catalog.count_failed_attempt(ingestion_context("globex"), file_id) is None
+    record = catalog.get(tenant, file_id)
+    assert record is not None
+    assert record.failed_attempts == 3
+
+
+def test_hand_backs_do_not_count_towards_the_dead_letter_queue(
+    local_resources: LocalResources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before decision 0141 the consumer and SQS counted receives: a job handed back
+    # unfinished five times (deploys during a long upload, polls abandoned at shutdown) went
+    # to the dead-letter queue without ever failing, and raised the alarm.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
+    sqs = aws_client("sqs", local_resources.endpoint_url)
+    dead = local_resources.queues[dead_letter_key(INGESTION)]
+    queue = IngestionQueue(sqs, local_resources.queues["ingestion"], dead)
+    queue.send(ingestion_context("acme"), "0123456789abcdee", "handed-back")
+    hand_backs = INGESTION.max_attempts + 1
+    for _ in range(hand_backs):
+        queue.retry_later(_receive_one(queue), 0)  # what a shutdown does with a job it holds
+    seen: list[tuple[int, bool]] = []
+
+    class Worker:
+        async def ingest(self, tenant: Any, file_id: str, *, last_receive: bool) -> None:
+            seen.append((len(seen), last_receive))
+
+    consumer = IngestionConsumer(
+        queue,
+        Worker(),  # type: ignore[arg-type]
+        slots=1,
+        visibility_seconds=30,
+        wait_seconds=1,
+        retry_base_seconds=1,
+    )
+    received = _receive_one(queue)
+    # At least: a poll another test's consumer abandoned at its shutdown may take and hand
+    # back the job too (see the shutdown test above).
+    assert INGESTION.max_receive_count > received.receive_count >= hand_backs + 1
+    anyio.run(consumer.handle, received)
+    assert seen == [(0, False)]
+    assert queue.idle()  # done and deleted
+    assert "Messages" not in sqs.receive_message(QueueUrl=dead, WaitTimeSeconds=0)
+
+
+def _receive_one(queue: IngestionQueue) -> ReceivedJob:
+    """The one job in the queue, waiting while a stray poll holds it for a moment."""
+    for _ in range(20):
+        received = queue.receive(visibility_seconds=30, wait_seconds=1)
+        if received:
+            return received[0]
+    raise AssertionError("the job never came back")
+
+
+class _SettlingQueue:
+    """A queue that records how the consumer settles a message."""
+
+    def __init__(self, *, dead_letter_fails: bool = False) -> None:
+        self.calls: list[tuple[str, int | None]] = []
+        self._dead_letter_fails = dead_letter_fails
+
+    def delete(self, received: ReceivedJob) -> None:
+        self.calls.append(("delete", None))
+
+    def retry_later(self, received: ReceivedJob, delay_seconds: int) -> None:
+        self.calls.append(("retry_later", delay_seconds))
+
+    def dead_letter(self, received: ReceivedJob) -> None:
+        self.calls.append(("dead_letter", None))
+        if self._dead_letter_fails:
+            raise ConnectionError("SQS is unreachable")
+
+
+class _FailingWorker:
+    def __init__(self, failure: Exception) -> None:
+        self.failure = failure
+        self.last_receives: list[bool] = []
+
+    async def ingest(self, tenant: Any, file_id: str, *, last_receive: bool) -> None:
+        self.last_receives.append(last_receive)
+        raise self.failure
+
+
+def _settled(
+    failure: Exception, receive_count: int, queue: _SettlingQueue | None = None
+) -> list[tuple[str, int | None]]:
+    queue = queue or _SettlingQueue()
+    consumer = IngestionConsumer(
+        queue,  # type: ignore[arg-type]
+        _FailingWorker(failure),  # type: ignore[arg-type]
+        slots=1,
+        visibility_seconds=30,
+        wait_seconds=1,
+        retry_base_seconds=10,
+    )
+    job = IngestionJob("acme", "0123456789abcdef")
+    anyio.run(consumer.handle, ReceivedJob(job, "receipt", receive_count, "message-1"))
+    return queue.calls
+
+
+def test_the_backoff_follows_counted_failures_not_receives() -> None:
+    # Received seven times (hand-backs), failed twice: the third attempt waits 20 s, not 640.
+    assert _settled(AttemptFailed(2, gave_up=False), 7) == [("retry_later", 20)]
+    # Uncounted (the count's write failed too): the receives are all there is to go by.
+    assert _settled(AttemptFailed(None, gave_up=False), 3) == [("retry_later", 40)]
+    assert _settled(ConnectionError("not the worker's"), 2) == [("retry_later", 20)]
+
+
+def test_a_job_that_gave_up_is_dead_lettered_by_the_consumer() -> None:
+    assert _settled(AttemptFailed(5, gave_up=True), 5) == [("dead_letter", None)]
+    # The backstop's last receive, failures uncounted: SQS moves it on its next receive.
+    assert _settled(ConnectionError("DynamoDB is down"), INGESTION.max_receive_count) == [
+        ("retry_later", 0)
+    ]
+
+
+def test_a_dead_letter_move_that_fails_hands_the_job_back_at_once() -> None:
+    # Its file is already `failed`: the next delivery finds nothing to do and deletes it.
+    queue = _SettlingQueue(dead_letter_fails=True)
+    assert _settled(AttemptFailed(5, gave_up=True), 5, queue) == [
+        ("dead_letter", None),
+        ("retry_later", 0),
+    ]
+
+
+def test_dead_lettering_copies_the_job_then_deletes_it_once(
+    local_resources: LocalResources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
+    sqs = aws_client("sqs", local_resources.endpoint_url)
+    dead = local_resources.queues[dead_letter_key(INGESTION)]
+    queue = IngestionQueue(sqs, local_resources.queues["ingestion"], dead)
+    queue.send(ingestion_context("globex"), "0123456789abcded", "to-dead-letter")
+    (received,) = queue.receive(visibility_seconds=30, wait_seconds=1)
+    queue.dead_letter(received)
+    queue.dead_letter(received)  # a retried move: SQS drops the second copy (its dedup id)
+    assert queue.idle()
+    moved = sqs.receive_message(
+        QueueUrl=dead,
+        MaxNumberOfMessages=10,
+        WaitTimeSeconds=0,
+        MessageSystemAttributeNames=["MessageGroupId"],
+    )["Messages"]
+    assert [json.loads(m["Body"]) for m in moved] == [
+        {"tenantId": "globex", "fileId": "0123456789abcded"}
+    ]
+    assert moved[0]["Attributes"]["MessageGroupId"] == "globex"
+    with pytest.raises(ValueError, match="dead-letter URL"):
+        IngestionQueue(sqs, local_resources.queues["ingestion"]).dead_letter(received)

@@ -153,7 +153,7 @@ def test_an_index_build_failing_every_attempt_fails_the_file_and_keeps_the_previ
     first = files_client.upload("acme", "a.txt", b"tapir pricing").json()["id"]
     files_client.settle()
     runtime = files_client.client.app.state["files_runtime"]
-    runtime.consumer._max_receives = 2  # the last allowed attempt comes sooner
+    runtime.worker._max_attempts = 2  # the last allowed attempt comes sooner
     builder = runtime.builder
     real, builder._build_process = builder._build_process, _BrokenBuilds(real_build(builder), 99)
     try:

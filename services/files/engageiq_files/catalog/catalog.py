@@ -363,6 +363,44 @@ class FileCatalog:
             return self._written_by(tenant, file_id, token)
         return True
 
+    def count_failed_attempt(self, tenant: TenantContext, file_id: str) -> int | None:
+        """Add one to the file's `failedAttempts` while it is `processing` (its ingestion
+        failed for a reason outside the file) and return the new count; None when the file is
+        no longer `processing` (finished by another delivery, deleted, being deleted).
+
+        Counted here, not from SQS's receive count, because a job handed back unfinished (a
+        deploy) is received again without having failed (decision 0141). The count is kept
+        when the file leaves `processing`: the sweeper's new job for a file taken back
+        continues it."""
+        names = {
+            "#attempts": "failedAttempts",
+            "#status": "status",
+            "#retiring": "retiring",
+            "#updated": "updatedAt",
+        }
+        values = {
+            ":one": {"N": "1"},
+            ":processing": serialize(FileStatus.PROCESSING.value),
+            ":false": serialize(False),
+            ":updated": serialize(now_iso()),
+        }
+        try:
+            response = self._db(tenant).update_item(
+                TableName=self._table,
+                Key=_typed_key(tenant, file_id),
+                UpdateExpression="ADD #attempts :one SET #updated = :updated",
+                ConditionExpression=(
+                    "attribute_exists(pk) AND #status = :processing"
+                    " AND (attribute_not_exists(#retiring) OR #retiring = :false)"
+                ),
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues="UPDATED_NEW",
+            )
+        except self._db(tenant).exceptions.ConditionalCheckFailedException:
+            return None
+        return int(response["Attributes"]["failedAttempts"]["N"])
+
     def govern(self, tenant: TenantContext, before: FileRecord, after: FileRecord) -> bool:
         """Write `after`'s governance fields (collections, owner, verification) over `before`,
         only if the record was not written since `before` was read (False then, or if it is

@@ -58,6 +58,9 @@ class FileRecord(msgspec.Struct, rename="camel", kw_only=True):
     warnings: list[FileWarning] = msgspec.field(default_factory=list)
     """What ingestion deliberately left out (pages skipped, text beyond a cap), set with the
     chunks; empty when every piece of text is searchable."""
+    failed_attempts: int = 0
+    """Ingestion attempts that failed for a reason outside the file (S3, DynamoDB, the index
+    build); after `INGESTION.max_attempts` the file is `failed` (decision 0141)."""
     encoding: str | None = None
     """The encoding a text file (txt, md, csv, html) was read with (`windows-1252`, `utf-8`),
     set with the chunks; None for other kinds and before ingestion. Decision 0103."""

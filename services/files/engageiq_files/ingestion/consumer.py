@@ -4,12 +4,15 @@
 
 - done (the file is `ready`, `failed` for a reason in the file, or gone): the message is
   deleted;
-- failed otherwise (S3, DynamoDB, the index build process): the message stays and is handed
-  out again after an exponential backoff (`retry_base_seconds` * 2^(receives-1), set with
-  ChangeMessageVisibility); on the last receive SQS allows (`MAX_RECEIVES`, the redrive
-  policy) the worker first marks the file `failed` with a reason, and the message is made
-  visible again so that its next receive moves it to the dead-letter queue, where an operator
-  finds it;
+- failed otherwise (S3, DynamoDB, the index build process): the worker counts the failure
+  on the file (`failedAttempts`) and the message stays, handed out again after an exponential
+  backoff (`retry_base_seconds` * 2^(failures-1), set with ChangeMessageVisibility); at
+  `MAX_ATTEMPTS` failures the worker marks the file `failed` with a reason and this consumer
+  moves the job to the dead-letter queue itself, where the alarm and an operator find it
+  (decision 0141). Failures, not receives, are counted because a job handed back unfinished
+  (below) is received again without having failed: five deploys during one upload used to
+  dead-letter it. SQS's redrive policy (`MAX_RECEIVES`) stays as the backstop for failures
+  that could not be counted;
 - while a job runs, its visibility timeout is renewed every third of it; an instance that
   dies holding a job stops renewing and never deletes it: SQS hands it to another instance
   within `visibility_seconds`, and that instance takes the file over (a second delivery of a
@@ -31,7 +34,7 @@ import anyio.to_thread
 import structlog
 
 from engageiq_files.ingestion.queue import MAX_RECEIVES, IngestionQueue, ReceivedJob
-from engageiq_files.ingestion.worker import IngestionWorker
+from engageiq_files.ingestion.worker import AttemptFailed, IngestionWorker
 from engageiq_tenancy.context import TenantContext
 
 log = structlog.get_logger(__name__)
@@ -48,10 +51,23 @@ def ingestion_context(tenant_id: str) -> TenantContext:
     return TenantContext(tenant_id, INGESTION_USER, INGESTION_USER, frozenset())
 
 
-def backoff_seconds(receive_count: int, base_seconds: float) -> int:
-    """Seconds before attempt `receive_count + 1`: base, 2 x base, 4 x base... capped at
-    RETRY_CAP_SECONDS; whole seconds, as SQS takes them."""
-    return int(min(RETRY_CAP_SECONDS, max(1.0, base_seconds * 2 ** (receive_count - 1))))
+def backoff_seconds(failures: int, base_seconds: float) -> int:
+    """Seconds before the next attempt after `failures` failed ones: base, 2 x base,
+    4 x base... capped at RETRY_CAP_SECONDS; whole seconds, as SQS takes them."""
+    return int(min(RETRY_CAP_SECONDS, max(1.0, base_seconds * 2 ** (failures - 1))))
+
+
+def _attempt_failure(exc: BaseException) -> AttemptFailed | None:
+    """The worker's `AttemptFailed` in `exc`, which may arrive wrapped in the exception group
+    of the task group that ran the job beside its visibility renewal."""
+    if isinstance(exc, AttemptFailed):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = _attempt_failure(inner)
+            if found is not None:
+                return found
+    return None
 
 
 class IngestionConsumer:
@@ -122,13 +138,13 @@ class IngestionConsumer:
         bound = log.bind(
             tenant_id=job.tenant_id, file_id=job.file_id, receive_count=message.receive_count
         )
-        last = message.receive_count >= self._max_receives
+        last_receive = message.receive_count >= self._max_receives
         bound.info("ingestion_job_started")
         try:
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(self._keep_hidden, message)
                 await self._worker.ingest(
-                    ingestion_context(job.tenant_id), job.file_id, last_attempt=last
+                    ingestion_context(job.tenant_id), job.file_id, last_receive=last_receive
                 )
                 tasks.cancel_scope.cancel()
         except anyio.get_cancelled_exc_class():
@@ -137,20 +153,11 @@ class IngestionConsumer:
             with anyio.CancelScope(shield=True):
                 await self._settle(lambda m: self._queue.retry_later(m, 0), message)
             raise
-        except Exception:
+        except Exception as exc:
             # Settled even if a shutdown arrives meanwhile (shielded): an unsettled message
             # would hold the tenant's whole message group for the visibility timeout.
             with anyio.CancelScope(shield=True):
-                if last:
-                    # Visible again at once: the next receive (any instance's) moves it to the
-                    # dead-letter queue, instead of it blocking the tenant's later jobs for the
-                    # whole visibility timeout. Its file is already `failed`.
-                    bound.exception("ingestion_to_dead_letter_queue")
-                    await self._settle(lambda m: self._queue.retry_later(m, 0), message)
-                    return
-                delay = backoff_seconds(message.receive_count, self._retry_base)
-                bound.exception("ingestion_retry_later", delay_seconds=delay)
-                await self._settle(lambda m: self._queue.retry_later(m, delay), message)
+                await self._after_failure(message, exc, last_receive, bound)
             return
         # Shielded for the same reason: a stop (Ctrl-C, a deploy) right after the job finished
         # used to cancel this delete, leaving a done job in flight that blocked the tenant's
@@ -158,6 +165,45 @@ class IngestionConsumer:
         with anyio.CancelScope(shield=True):
             await self._settle(self._queue.delete, message)
         bound.info("ingestion_job_done")
+
+    async def _after_failure(
+        self,
+        message: ReceivedJob,
+        exc: Exception,
+        last_receive: bool,
+        bound: structlog.stdlib.BoundLogger,
+    ) -> None:
+        """Settle a failed job: dead-letter it once its file gave up, else retry it after the
+        backoff of its counted failures (of its receives, if they could not be counted)."""
+        failed = _attempt_failure(exc)
+        if failed is not None and failed.gave_up:
+            bound.error(
+                "ingestion_to_dead_letter_queue",
+                failed_attempts=failed.failed_attempts,
+                exc_info=exc,
+            )
+            try:
+                await anyio.to_thread.run_sync(self._queue.dead_letter, message)
+            except Exception:
+                # The job stays here and comes back at once; its file is already `failed`, so
+                # that delivery only deletes it (`ingestion_skipped`): the file's reason and
+                # this log line are what remain for the operator.
+                log.exception("ingestion_dead_letter_failed")
+                await self._settle(lambda m: self._queue.retry_later(m, 0), message)
+            return
+        if last_receive:
+            # Failed without a count on its last receive SQS allows (the backstop; its file is
+            # already `failed`): visible again at once, so the next receive moves it to the
+            # dead-letter queue instead of blocking the tenant's later jobs meanwhile.
+            bound.error("ingestion_to_dead_letter_queue", exc_info=exc)
+            await self._settle(lambda m: self._queue.retry_later(m, 0), message)
+            return
+        failures = message.receive_count
+        if failed is not None and failed.failed_attempts is not None:
+            failures = failed.failed_attempts
+        delay = backoff_seconds(failures, self._retry_base)
+        bound.error("ingestion_retry_later", delay_seconds=delay, exc_info=exc)
+        await self._settle(lambda m: self._queue.retry_later(m, delay), message)
 
     async def _keep_hidden(self, message: ReceivedJob) -> None:
         """While this instance works on the job, renew its visibility timeout every third of

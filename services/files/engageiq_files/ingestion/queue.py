@@ -3,8 +3,9 @@
 A job is `{"tenantId", "fileId"}` and nothing else: the consumer reads everything else from
 the catalog, as that tenant. The message group is the tenant id, so SQS hands out one job of
 a tenant at a time across every instance (one tenant's index builds never race), while
-different tenants are worked on in parallel. Blocking (boto3); async callers run it in a
-worker thread."""
+different tenants are worked on in parallel. A job that failed `MAX_ATTEMPTS` times is moved
+to the dead-letter queue by the consumer itself (`dead_letter`, decision 0141); SQS's redrive
+policy is the backstop. Blocking (boto3); async callers run it in a worker thread."""
 
 from __future__ import annotations
 
@@ -44,17 +45,20 @@ def decode_job(body: str) -> IngestionJob | None:
 @dataclass(frozen=True, slots=True)
 class ReceivedJob:
     """One received message: its job (None if unreadable), the receipt handle that deletes or
-    delays it, and how many times SQS has handed it out (1 on the first receive)."""
+    delays it, how many times SQS has handed it out (1 on the first receive), and its SQS
+    message id (which deduplicates its move to the dead-letter queue)."""
 
     job: IngestionJob | None
     receipt_handle: str
     receive_count: int
+    message_id: str = ""
 
 
 class IngestionQueue:
-    def __init__(self, sqs: Any, url: str) -> None:
+    def __init__(self, sqs: Any, url: str, dead_letter_url: str | None = None) -> None:
         self._sqs = sqs
         self._url = url
+        self._dead_letter_url = dead_letter_url
 
     @property
     def url(self) -> str:
@@ -88,12 +92,31 @@ class IngestionQueue:
                 decode_job(message["Body"]),
                 message["ReceiptHandle"],
                 int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1")),
+                message.get("MessageId", ""),
             )
             for message in response.get("Messages", [])
         ]
 
     def delete(self, received: ReceivedJob) -> None:
         self._sqs.delete_message(QueueUrl=self._url, ReceiptHandle=received.receipt_handle)
+
+    def dead_letter(self, received: ReceivedJob) -> None:
+        """Move a job that failed `MAX_ATTEMPTS` times to the dead-letter queue (where the
+        alarm and an operator find it, `docs/operations.md`), then delete it here: a copy
+        first, so a failure in between leaves the job in the queue rather than nowhere; a
+        second move of the same message is dropped by SQS (same deduplication id, 5 minutes).
+
+        Raises ValueError for an unreadable message or a queue built without a dead-letter
+        URL; boto3's errors as they come."""
+        if received.job is None or self._dead_letter_url is None:
+            raise ValueError("only a job of a queue with a dead-letter URL can be dead-lettered")
+        self._sqs.send_message(
+            QueueUrl=self._dead_letter_url,
+            MessageBody=msgspec.json.encode(received.job).decode(),
+            MessageGroupId=received.job.tenant_id,
+            MessageDeduplicationId=(received.message_id or received.receipt_handle)[:128],
+        )
+        self.delete(received)
 
     def retry_later(self, received: ReceivedJob, delay_seconds: int) -> None:
         """Leave the job in the queue and hand it out again in `delay_seconds` (the backoff).
@@ -137,5 +160,8 @@ def resolve_url(sqs: Any, configured: str | None, queue_name: str) -> str:
     return url
 
 
+MAX_ATTEMPTS: Final = INGESTION.max_attempts
+"""Failed attempts of one job before the consumer gives up and dead-letters it (0141)."""
 MAX_RECEIVES: Final = INGESTION.max_receive_count
-"""Receives of one job before SQS moves it to the dead-letter queue (the redrive policy)."""
+"""Receives of one job before SQS moves it to the dead-letter queue (the redrive policy, the
+backstop for a job whose failures could not be counted)."""

@@ -5,9 +5,9 @@ instance. `ingest` may run for the same file more than once (a retry, a job take
 an instance died, a sweep): every step is safe to repeat. It claims the file (`pending` or
 `processing` -> `processing`), parses it in the sandbox, stores its chunks, and returns once
 an index containing them is published and the file is `ready`. A parse failure is final (the
-file is `failed` with its reason); any other failure raises so that the job is retried, and
-on the last allowed attempt the file is first marked `failed` with a reason a person
-understands."""
+file is `failed` with its reason); any other failure is counted on the file (decision 0141)
+and raises `AttemptFailed` so that the job is retried, and on the last allowed attempt the
+file is first marked `failed` with a reason a person understands."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ import structlog
 from engageiq_files.catalog.catalog import IN_INGESTION, FileCatalog
 from engageiq_files.catalog.records import FileStatus
 from engageiq_files.ingestion.chunking import chunk_sections
+from engageiq_files.ingestion.queue import MAX_ATTEMPTS
 from engageiq_files.ingestion.sandbox import ParserSandbox
 from engageiq_files.ingestion.sections import ParseFailure
 from engageiq_files.search.build_process import IndexBuildFailed
@@ -40,6 +41,20 @@ INDEX_GAVE_UP_CODE: Final = "index_unavailable"
 INDEX_GAVE_UP_MESSAGE: Final = "The search index could not be updated; try uploading again."
 
 
+class AttemptFailed(Exception):
+    """An attempt failed for a reason outside the file, and was counted on it.
+
+    `failed_attempts` is the file's count with this one (None when it could not be counted:
+    the file left `processing` meanwhile, or the count's own write failed); `gave_up` says
+    the file is now `failed` and the job is done with (the consumer dead-letters it). The
+    failure itself is the `__cause__`."""
+
+    def __init__(self, failed_attempts: int | None, *, gave_up: bool) -> None:
+        super().__init__(f"ingestion attempt failed ({failed_attempts} so far, gave up: {gave_up})")
+        self.failed_attempts = failed_attempts
+        self.gave_up = gave_up
+
+
 class IngestionWorker:
     def __init__(
         self,
@@ -48,21 +63,26 @@ class IngestionWorker:
         builder: TenantIndexBuilder,
         sandbox: ParserSandbox,
         max_bytes: int,
+        max_attempts: int = MAX_ATTEMPTS,
     ) -> None:
         self._catalog = catalog
         self._store = store
         self._builder = builder
         self._sandbox = sandbox
         self._max_bytes = max_bytes
+        self._max_attempts = max_attempts
 
-    async def ingest(self, tenant: TenantContext, file_id: str, *, last_attempt: bool) -> None:
+    async def ingest(self, tenant: TenantContext, file_id: str, *, last_receive: bool) -> None:
         """Ingest `file_id` of `tenant`; returns when the file is `ready`, `failed` for a
         reason in the file itself, or no longer there to ingest (deleted, already done; a
         file already `ready` has its index change applied again, see below).
 
-        Raises on any other failure (S3, DynamoDB, the index build process): the caller
-        retries the job. With `last_attempt`, the file is first marked `failed`
-        (`ingestion_error` or `index_unavailable`), so it never stays `processing`."""
+        Raises `AttemptFailed` on any other failure (S3, DynamoDB, the index build process),
+        after counting it on the file: the caller retries the job, or dead-letters it when
+        `gave_up`. The attempt that reaches `max_attempts` failures gives up, and so does any
+        failure with `last_receive` (SQS's redrive backstop moves the job on its next
+        receive): the file is first marked `failed` (`ingestion_error` or
+        `index_unavailable`), so it never stays `processing`."""
         bound = log.bind(tenant_id=tenant.tenant_id, file_id=file_id)
         # `processing` too: the job of an instance that died mid-way is taken over here.
         claimed = await anyio.to_thread.run_sync(
@@ -102,10 +122,11 @@ class IngestionWorker:
                 )
             )
             return
-        except Exception:
-            if last_attempt:
+        except Exception as exc:
+            failed = await self._count_failure(tenant, file_id, last_receive)
+            if failed.gave_up:
                 await self._give_up(tenant, file_id, GAVE_UP_CODE, GAVE_UP_MESSAGE)
-            raise
+            raise failed from exc
         if chunk_count is None:
             bound.info("ingestion_overtaken")  # deleted, or finished by another delivery
             return
@@ -113,7 +134,8 @@ class IngestionWorker:
         try:
             await self._builder.apply(tenant, [file_id])
         except Exception as exc:
-            if last_attempt:
+            failed = await self._count_failure(tenant, file_id, last_receive)
+            if failed.gave_up:
                 # The previous index stays published; the file is failed rather than left
                 # "processing", and its chunks go so no later build picks them up half-way.
                 bound.error("index_build_gave_up", error=repr(exc))
@@ -123,7 +145,28 @@ class IngestionWorker:
                 )
             elif isinstance(exc, IndexBuildFailed):
                 bound.warning("index_build_failed", error=str(exc))
-            raise
+            raise failed from exc
+
+    async def _count_failure(
+        self, tenant: TenantContext, file_id: str, last_receive: bool
+    ) -> AttemptFailed:
+        """Count a failed attempt on the file and say whether to give up. A count that cannot
+        be written (DynamoDB is what failed, say) gives up only on `last_receive`: the
+        redrive backstop then still bounds the job."""
+        try:
+            count = await anyio.to_thread.run_sync(
+                self._catalog.count_failed_attempt, tenant, file_id
+            )
+        except Exception:
+            log.warning(
+                "ingestion_attempt_not_counted",
+                tenant_id=tenant.tenant_id,
+                file_id=file_id,
+                exc_info=True,
+            )
+            count = None
+        gave_up = last_receive or (count is not None and count >= self._max_attempts)
+        return AttemptFailed(count, gave_up=gave_up)
 
     def _ready(self, tenant: TenantContext, file_id: str) -> bool:
         record = self._catalog.get(tenant, file_id)
