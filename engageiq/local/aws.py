@@ -318,7 +318,9 @@ def queue_attributes(spec: QueueSpec, dead_letter_arn: str) -> dict[str, str]:
 def ensure_queues(endpoint_url: str) -> dict[str, str]:
     """Create the spec's queues (each with its dead-letter queue and redrive policy) that do
     not exist yet - all of them in a fresh moto, the missing ones in a state saved before
-    they were added - and return their URLs (`LocalResources.queues`).
+    they were added - and return their URLs (`LocalResources.queues`). A queue a saved state
+    holds with other attributes (the redrive backstop raised by decision 0141) is brought to
+    the spec's, as `pulumi up` changes a deployed queue in place.
 
     URLs are asked of moto each time, never saved: they carry the endpoint's port, which may
     differ from the run that saved the state."""
@@ -336,10 +338,18 @@ def ensure_queues(endpoint_url: str) -> dict[str, str]:
         arn = sqs.get_queue_attributes(QueueUrl=dead_letter, AttributeNames=["QueueArn"])[
             "Attributes"
         ]["QueueArn"]
-        # create_queue answers with the existing queue when the attributes are the same.
-        urls[spec.logical_name] = sqs.create_queue(
-            QueueName=spec.physical_name(LOCAL_ENV), Attributes=queue_attributes(spec, arn)
-        )["QueueUrl"]
+        attributes = queue_attributes(spec, arn)
+        try:
+            # Answers with the existing queue when the attributes are the same.
+            url = sqs.create_queue(QueueName=spec.physical_name(LOCAL_ENV), Attributes=attributes)[
+                "QueueUrl"
+            ]
+        except sqs.exceptions.QueueNameExists:
+            url = sqs.get_queue_url(QueueName=spec.physical_name(LOCAL_ENV))["QueueUrl"]
+            # `FifoQueue` is fixed at creation (and the name says it); the rest can change.
+            changeable = {k: v for k, v in attributes.items() if k != "FifoQueue"}
+            sqs.set_queue_attributes(QueueUrl=url, Attributes=changeable)
+        urls[spec.logical_name] = url
         urls[dead_letter_key(spec)] = dead_letter
     return urls
 
