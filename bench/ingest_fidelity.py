@@ -36,7 +36,6 @@ from engageiq_files.config import FilesSettings
 from engageiq_files.ingestion.chunking import chunk_sections
 from engageiq_files.ingestion.parsers import parse_document
 from engageiq_files.ingestion.sandbox import ParserSandbox
-from engageiq_files.ingestion.sections import ParseLimits
 from engageiq_search.tenant_index import IndexedChunk, TenantIndex
 from tests.unit.files.documents import docx_package, pptx_bytes, xlsx_bytes
 from tests.unit.files.presentations import chart_deck, layout_and_master_deck, smartart_deck
@@ -44,11 +43,7 @@ from tests.unit.files.support import pdf_bytes
 
 CASES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "ingestion_cases"
 SETTINGS = FilesSettings()
-LIMITS = ParseLimits(
-    max_pages=SETTINGS.max_pages,
-    max_text_chars=SETTINGS.max_text_chars,
-    max_docx_uncompressed_bytes=SETTINGS.max_docx_uncompressed_bytes,
-)
+LIMITS = SETTINGS.parse_limits()
 LANGUAGE_WORDS = {
     "de": "Kündigungsfrist Größenordnung Straße",
     "fr": "résiliation trimestre échéance",

@@ -19,16 +19,12 @@ from bench.answer_quality_corpus.questions import Question
 from engageiq_chat.providers.extracts import units_of
 from engageiq_files.config import FilesSettings
 from engageiq_files.ingestion.parsers import parse_document
-from engageiq_files.ingestion.sections import ParseLimits, Section
+from engageiq_files.ingestion.sections import Section
 from engageiq_search.query import query_tokens
 from engageiq_search.tokens import Tokenizer
 
 _SETTINGS: Final = FilesSettings()
-LIMITS: Final = ParseLimits(
-    max_pages=_SETTINGS.max_pages,
-    max_text_chars=_SETTINGS.max_text_chars,
-    max_docx_uncompressed_bytes=_SETTINGS.max_docx_uncompressed_bytes,
-)
+LIMITS: Final = _SETTINGS.parse_limits()
 _CJK_SENTENCE_END: Final = re.compile(r"(?<=。)")
 
 

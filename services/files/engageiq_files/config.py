@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from engageiq_files.ingestion.sections import OCR_PAGE_TIMEOUT_SECONDS, ParseLimits
 from engageiq_search.cache_budget import cache_bytes_from_env, default_cache_bytes
 from engageiq_tenancy.setting import SettingsError
 from engageiq_tenancy.setting_catalog import (
@@ -97,6 +98,24 @@ class FilesSettings:
             setting.parse(str(value))
         if self.parts_in_flight < 1:
             raise SettingsError("parts_in_flight must be at least 1")
+
+    def parse_limits(self) -> ParseLimits:
+        """The parser's bounds under these settings, the one place they are derived (the
+        service's sandbox and the benches that measure it). One OCR page may take a third of
+        the parse timeout, at most `OCR_PAGE_TIMEOUT_SECONDS` (20 s of the default 60 s), and
+        no OCR page starts once the last one started could not finish inside the parse
+        timeout with a margin for the rest of the parse (at most 5 s): a long scan then ends
+        `ready` with a warning, not `parse_timeout`."""
+        ocr_page_timeout = min(OCR_PAGE_TIMEOUT_SECONDS, self.parse_timeout_seconds / 3)
+        return ParseLimits(
+            max_pages=self.max_pages,
+            max_text_chars=self.max_text_chars,
+            max_docx_uncompressed_bytes=self.max_docx_uncompressed_bytes,
+            ocr_page_timeout_seconds=ocr_page_timeout,
+            ocr_budget_seconds=self.parse_timeout_seconds
+            - ocr_page_timeout
+            - min(5.0, self.parse_timeout_seconds / 6),
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> FilesSettings:

@@ -18,7 +18,6 @@ from engageiq_files.config import FilesSettings
 from engageiq_files.ingestion.consumer import IngestionConsumer
 from engageiq_files.ingestion.queue import IngestionQueue, resolve_url
 from engageiq_files.ingestion.sandbox import ParserSandbox
-from engageiq_files.ingestion.sections import OCR_PAGE_TIMEOUT_SECONDS, ParseLimits
 from engageiq_files.ingestion.sweeper import IngestionSweeper, stale_after_seconds
 from engageiq_files.ingestion.worker import IngestionWorker
 from engageiq_files.search.build_process import IndexBuildProcess
@@ -78,21 +77,8 @@ class FilesRuntime:
         builder = TenantIndexBuilder(
             catalog, store, indexes, search, IndexBuildProcess(embedder=settings.embedder)
         )
-        # One page may take at most a third of the parse timeout (20 s of the default 60 s).
-        ocr_page_timeout = min(OCR_PAGE_TIMEOUT_SECONDS, settings.parse_timeout_seconds / 3)
         sandbox = ParserSandbox(
-            ParseLimits(
-                max_pages=settings.max_pages,
-                max_text_chars=settings.max_text_chars,
-                max_docx_uncompressed_bytes=settings.max_docx_uncompressed_bytes,
-                ocr_page_timeout_seconds=ocr_page_timeout,
-                # OCR starts no page once the last one started could not finish (its own
-                # timeout, plus a margin for the rest of the parse) inside the parse
-                # timeout: a long scan ends `ready` with a warning, not `parse_timeout`.
-                ocr_budget_seconds=settings.parse_timeout_seconds
-                - ocr_page_timeout
-                - min(5.0, settings.parse_timeout_seconds / 6),
-            ),
+            settings.parse_limits(),
             timeout=settings.parse_timeout_seconds,
             memory_bytes=settings.parse_memory_bytes,
         )

@@ -15,6 +15,7 @@ def test_defaults_are_unchanged() -> None:
     assert settings.parse_timeout_seconds == 60.0
     assert settings.ingestion_workers == 2
     assert settings.ingestion_queue_url is None
+    assert settings.ingestion_dead_letter_url is None
     assert settings.ingestion_visibility_seconds == 90
     assert settings.ingestion_retry_base_seconds == 10.0
     assert settings.upload_intent_seconds == 600
@@ -26,13 +27,34 @@ def test_variables_are_read() -> None:
             "ENGAGEIQ_MAX_UPLOAD_BYTES": "1e6",
             "ENGAGEIQ_INGESTION_WORKERS": "4",
             "ENGAGEIQ_INGESTION_QUEUE_URL": "https://sqs.example/q.fifo",
+            "ENGAGEIQ_INGESTION_DLQ_URL": "https://sqs.example/q-dlq.fifo",
             "ENGAGEIQ_PARSE_TIMEOUT": "12.5",
         }
     )
+    assert settings.ingestion_dead_letter_url == "https://sqs.example/q-dlq.fifo"
     assert settings.max_upload_bytes == 1_000_000
     assert settings.ingestion_workers == 4
     assert settings.ingestion_queue_url == "https://sqs.example/q.fifo"
     assert settings.parse_timeout_seconds == 12.5
+
+
+@pytest.mark.parametrize(
+    ("parse_timeout", "page_seconds", "budget_seconds"),
+    [
+        (60.0, 20.0, 35.0),  # the default: 20 s a page, and 5 s kept for the rest
+        (12.0, 4.0, 6.0),  # short: a third a page, a sixth kept for the rest
+        (600.0, 20.0, 575.0),  # long: a page never takes more than 20 s
+    ],
+)
+def test_parse_limits_leave_room_for_the_last_ocr_page(
+    parse_timeout: float, page_seconds: float, budget_seconds: float
+) -> None:
+    limits = FilesSettings(parse_timeout_seconds=parse_timeout).parse_limits()
+    assert limits.ocr_page_timeout_seconds == page_seconds
+    assert limits.ocr_budget_seconds == budget_seconds
+    # The last page started inside the budget still ends inside the parse timeout.
+    assert limits.ocr_budget_seconds + limits.ocr_page_timeout_seconds < parse_timeout
+    assert limits.max_pages == FilesSettings().max_pages
 
 
 @pytest.mark.parametrize(
