@@ -127,8 +127,8 @@ class IngestionConsumer:
                 await self.handle(message)
 
     async def handle(self, message: ReceivedJob) -> None:
-        """Run one received job and settle its message (delete, retry later, or leave it for
-        the dead-letter queue). Never raises: one job's failure must not stop a consumer."""
+        """Run one received job and settle its message (delete, retry later, or move it to the
+        dead-letter queue). Never raises: one job's failure must not stop a consumer."""
         job = message.job
         if job is None:
             # Nothing this service wrote; retrying would not make it readable.
@@ -192,9 +192,10 @@ class IngestionConsumer:
                 await self._settle(lambda m: self._queue.retry_later(m, 0), message)
             return
         if last_receive:
-            # Failed without a count on its last receive SQS allows (the backstop; its file is
-            # already `failed`): visible again at once, so the next receive moves it to the
-            # dead-letter queue instead of blocking the tenant's later jobs meanwhile.
+            # Failed on the last receive SQS allows, before the worker could count it (the
+            # claim's own write failed, say): visible again at once, so the next receive moves
+            # it to the dead-letter queue (the backstop) instead of blocking the tenant's later
+            # jobs meanwhile. A file left `processing` is the sweeper's (decision 0075).
             bound.error("ingestion_to_dead_letter_queue", exc_info=exc)
             await self._settle(lambda m: self._queue.retry_later(m, 0), message)
             return
