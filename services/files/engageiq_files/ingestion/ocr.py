@@ -1,13 +1,13 @@
 """OCR with Debian's Tesseract (through pytesseract), for uploaded images (PNG, JPEG, TIFF,
-WebP, GIF, BMP, AVIF: decisions 0104, 0139, 0142) and PDF pages without a text layer (decision 0104). Runs
-inside the parser sandbox: Tesseract is a child of the sandboxed process and inherits its
-address-space bound; each page has its own timeout, and every image is checked against a
-pixel bound before it is decoded.
+WebP, GIF, BMP, AVIF: decisions 0104, 0139, 0142) and PDF pages without a text layer
+(decision 0104). Runs inside the parser sandbox: Tesseract is a child of the sandboxed
+process and inherits its address-space bound; each page has its own timeout, and every image
+is checked against a pixel bound before it is decoded.
 
 Warnings: `ocr_used` (the text came from OCR and may hold recognition errors),
 `ocr_low_confidence` (pages whose mean word confidence is low), `no_text_found` (OCR read
 nothing), `pages_skipped` (a page OCR could not finish) and `truncated` (the OCR page cap or
-time budget)."""
+time budget)"""
 
 from __future__ import annotations
 
@@ -219,18 +219,7 @@ def declared_size(head: bytes) -> tuple[int, int] | None:
     (49 MP, within Pillow's own error bound of twice `max_image_pixels`) failed as a damaged
     image in Pillow, not as too large."""
     if head.startswith(b"RIFF") and head[8:12] == b"WEBP" and len(head) >= HEADER_BYTES:
-        chunk = head[12:16]
-        if chunk == b"VP8X":
-            width = int.from_bytes(head[24:27], "little") + 1
-            height = int.from_bytes(head[27:30], "little") + 1
-            return width, height
-        if chunk == b"VP8L" and head[20] == 0x2F:
-            bits = struct.unpack_from("<I", head, 21)[0]
-            return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
-        if chunk == b"VP8 " and head[23:26] == b"\x9d\x01\x2a":
-            width, height = struct.unpack_from("<HH", head, 26)
-            return width & 0x3FFF, height & 0x3FFF
-        return None
+        return _webp_declared_size(head)
     if head[:6] in (b"GIF87a", b"GIF89a") and len(head) >= 10:
         width, height = struct.unpack_from("<HH", head, 6)
         return width, height
@@ -242,6 +231,22 @@ def declared_size(head: bytes) -> tuple[int, int] | None:
         return abs(width), abs(height)
     if head[4:8] == b"ftyp":
         return _avif_declared_size(head)
+    return None
+
+
+def _webp_declared_size(head: bytes) -> tuple[int, int] | None:
+    """The canvas or frame size a WebP's first chunk declares (see `declared_size`)."""
+    chunk = head[12:16]
+    if chunk == b"VP8X":
+        width = int.from_bytes(head[24:27], "little") + 1
+        height = int.from_bytes(head[27:30], "little") + 1
+        return width, height
+    if chunk == b"VP8L" and head[20] == 0x2F:
+        bits = struct.unpack_from("<I", head, 21)[0]
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    if chunk == b"VP8 " and head[23:26] == b"\x9d\x01\x2a":
+        width, height = struct.unpack_from("<HH", head, 26)
+        return width & 0x3FFF, height & 0x3FFF
     return None
 
 
@@ -671,29 +676,9 @@ class _FrameReader:
         first, until one holds text. A later frame that is damaged, cut short or too large
         ends the search; the file stays `ready` with `no_text_found`."""
         limits = self.limits
-        budget = LATER_FRAME_PIXELS * limits.max_image_pixels
-        candidates: list[tuple[float, int, Image.Image]] = []
-        try:
-            for index in range(1, MAX_LATER_FRAMES + 1):
-                image.seek(index)
-                budget -= image.width * image.height
-                if budget < 0 or image.width * image.height > limits.max_image_pixels:
-                    break
-                image.load()
-                gray = for_ocr(image)
-                if blank(gray):
-                    continue
-                candidates.append((ImageStat.Stat(gray).stddev[0], index, gray))
-                candidates.sort(key=lambda candidate: (-candidate[0], candidate[1]))
-                del candidates[LATER_FRAMES_READ:]
-        except EOFError:
-            pass  # the last frame
-        except MemoryError:
-            raise
-        except Exception:
-            pass  # a damaged later frame: the ones before it are looked at
+        candidates = _contrasted_frames(image, limits)
         later = OcrPages()
-        for _, _, gray in candidates:
+        for gray in candidates:
             if self.ocr.over_budget(limits) or later.seconds + self.ocr.seconds >= (
                 limits.ocr_budget_seconds
             ):
@@ -734,6 +719,36 @@ class _FrameReader:
             box = frame.convert("L").getbbox()
             return frame if box is None else frame.crop((0, 0, frame.width, box[3]))
         return _arrived(frame, arrived)
+
+
+def _contrasted_frames(image: Image.Image, limits: ParseLimits) -> list[Image.Image]:
+    """The `LATER_FRAMES_READ` most contrasted frames after the first of animation `image`
+    (most contrasted first, as Tesseract should see them), blank ones left out, looked for
+    among at most `MAX_LATER_FRAMES` frames and `LATER_FRAME_PIXELS` times
+    `max_image_pixels` pixels; only frames before a damaged, cut or too large one."""
+    budget = LATER_FRAME_PIXELS * limits.max_image_pixels
+    candidates: list[tuple[float, int, Image.Image]] = []
+    for index in range(1, MAX_LATER_FRAMES + 1):
+        try:
+            image.seek(index)
+            budget -= image.width * image.height
+            if budget < 0 or image.width * image.height > limits.max_image_pixels:
+                break
+            image.load()
+        except EOFError:
+            break  # the last frame
+        except MemoryError:
+            raise
+        except Exception:
+            # Pillow's decoders raise many types; the frames before a damaged one count.
+            break
+        gray = for_ocr(image)
+        if blank(gray):
+            continue
+        candidates.append((ImageStat.Stat(gray).stddev[0], index, gray))
+        candidates.sort(key=lambda candidate: (-candidate[0], candidate[1]))
+        del candidates[LATER_FRAMES_READ:]
+    return [gray for _, _, gray in candidates]
 
 
 def _decode_truncated(frame: Image.Image, fill: int) -> None:
