@@ -704,21 +704,34 @@ class _FrameReader:
             if "truncated" not in str(exc):
                 raise
         self.cut_short.append(number)
-        _decode_truncated(frame, 0)
         try:
-            with open(self.path, "rb") as again, _header(again, lenient=False) as other:
-                other.seek(number - 1)
-                _decode_truncated(other, 255)
-                arrived = _rows_written(frame, other)
+            # Fresh opens: Pillow's PNG reader cannot decode an interlaced image a second
+            # time on the same object (each load adds to its decoder's arguments).
+            first, second = (self._decoded_onto(number, fill) for fill in (0, 255))
+            return _arrived(first, _rows_written(first, second))
         except MemoryError:
             raise
-        except Exception:
-            # Not decoded the same way twice: cropped above the rows that never arrived
-            # (Pillow leaves them black, and a black block hides the text above it from
-            # Tesseract's page layout).
-            box = frame.convert("L").getbbox()
-            return frame if box is None else frame.crop((0, 0, frame.width, box[3]))
-        return _arrived(frame, arrived)
+        except Exception:  # noqa: S110
+            pass
+        # Not decoded twice: decoded as far as it goes once, and cropped above the rows that
+        # never arrived (Pillow leaves them black, and a black block hides the text above
+        # them from Tesseract's page layout).
+        ImageFile.LOAD_TRUNCATED_IMAGES = True
+        try:
+            frame.load()
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = False
+        box = frame.convert("L").getbbox()
+        return frame if box is None else frame.crop((0, 0, frame.width, box[3]))
+
+    def _decoded_onto(self, number: int, fill: int) -> Image.Image:
+        """Frame `number` of the file, cut short, decoded as far as it goes onto a canvas of
+        `fill` (`_decode_truncated`), from an image opened again."""
+        with open(self.path, "rb") as again:
+            image = _header(again, lenient=False)
+            image.seek(number - 1)
+            _decode_truncated(image, fill)
+            return image
 
 
 def _contrasted_frames(image: Image.Image, limits: ParseLimits) -> list[Image.Image]:
@@ -799,7 +812,9 @@ def _arrived(frame: Image.Image, written: list[bool]) -> Image.Image:
     every second row or more once three of its four passes (six of PNG's seven) arrived, and
     then reads as well as whole at 40 px letters. With only every fourth row or fewer
     (Pillow leaves the rest black), Tesseract read "nricina" for "pricing": those rows are
-    not read. A blank 1 x 1 image when no two neighbouring rows arrived."""
+    not read. A part that stops inside a line of text (or, arrived from the bottom, starts
+    inside one) loses that line's cut half (`_whole_lines`). A blank 1 x 1 image when no two
+    neighbouring rows arrived."""
     best = (0, 0)
     y = 0
     while y < len(written):
@@ -819,4 +834,28 @@ def _arrived(frame: Image.Image, written: list[bool]) -> Image.Image:
     for y in range(1, part.height):
         if not written[top + y]:
             part.paste(part.crop((0, y - 1, part.width, y)), (0, y))
-    return part
+    return _whole_lines(part, cut_above=top > 0, cut_below=bottom < len(written))
+
+
+PLAIN_ROW_RANGE: Final = 24
+"""Grey levels a row between lines of text may span (a plain background, with a lossy
+format's noise): the place to end a part of an image that was cut short."""
+
+
+def _whole_lines(part: Image.Image, *, cut_above: bool, cut_below: bool) -> Image.Image:
+    """`part` of a frame cut short without the cut half line of text at its lower edge (and
+    its upper one, `cut_above`): up to the last plain row (`PLAIN_ROW_RANGE`) before the
+    edge. The top half of "pricing" read as "nricing", of "quarterly" as "ouarterlv". Kept
+    whole when no row is plain (a photo)."""
+    gray = part.convert("L")
+
+    def plain(y: int) -> bool:
+        low, high = gray.crop((0, y, gray.width, y + 1)).getextrema()
+        return bool(high - low <= PLAIN_ROW_RANGE)
+
+    top, bottom = 0, part.height
+    if cut_below:
+        bottom = next((y + 1 for y in range(part.height - 1, -1, -1) if plain(y)), bottom)
+    if cut_above:
+        top = next((y for y in range(bottom) if plain(y)), 0)
+    return part if (top, bottom) == (0, part.height) else part.crop((0, top, part.width, bottom))
