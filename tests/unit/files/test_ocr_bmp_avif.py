@@ -222,6 +222,36 @@ def test_a_bmp_or_avif_declaring_too_many_pixels_is_refused_before_any_decoder_o
     assert opened == []
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        bmp_claiming(40_000, 1000, compression=1),
+        bmp_claiming(3841, 2160, compression=2),
+        bmp_claiming(2160, -3841, compression=1),
+    ],
+    ids=["rle8-40-mp", "rle4-over-4k", "rle8-top-down-over-4k"],
+)
+def test_a_run_length_bmp_over_a_4k_screen_is_refused_before_any_decoder_opens_it(
+    tmp_path: Path, content: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pillow decodes run-length data in Python, padding a row ended early byte by byte: a
+    5 KB file of 40 MP (within the image bound) took 6 s. It is read up to a 4K screen."""
+    opened: list[object] = []
+    monkeypatch.setattr(Image, "open", lambda *args, **kwargs: opened.append(args))
+    with pytest.raises(ParseFailure) as failure:
+        parse(tmp_path, content)
+    assert failure.value.code == "image_too_large"
+    assert "run-length compressed BMP" in failure.value.message
+    assert opened == []
+
+
+def test_a_run_length_bmp_of_a_4k_screen_is_read(tmp_path: Path) -> None:
+    screen = Image.new("P", (3840, 2160), 255)
+    screen.putpalette([value for grey in range(256) for value in (grey, grey, grey)])
+    screen.paste(slide().convert("L"), (200, 200))
+    assert "pricing review" in text_of(parse(tmp_path, rle8(screen)))
+
+
 @functools.cache
 def avif_sequence_of_6400_square_frames() -> bytes:
     """A 1.5 KB animated AVIF of two blank 6,400 x 6,400 frames (41 MP, over the bound)."""

@@ -336,6 +336,8 @@ def open_image(file: BinaryIO, limits: ParseLimits) -> Image.Image:
     file.seek(0)
     if (size := declared_size(head)) is not None:
         check_pixels(size, limits)
+        if _bmp_run_length(head):
+            check_run_length_pixels(size)
     try:
         image = _header(file, lenient=False)
     except ParseFailure as failure:
@@ -349,6 +351,35 @@ def open_image(file: BinaryIO, limits: ParseLimits) -> Image.Image:
         image = _header(file, lenient=True)
     check_pixels(image.size, limits)
     return image
+
+
+MAX_RUN_LENGTH_BMP_PIXELS: Final = 3840 * 2160
+"""Pixels of a run-length compressed BMP (RLE8, RLE4) read at most: a 4K screen. Pillow
+decodes those in Python, padding a row ended early one byte at a time: a 5 KB file declaring
+40,000 x 1,000 pixels, each row ended after one, took 6.2-6.6 s to decode on the shared 2-core
+machine (10.4 s parsed, `bench/ocr_image_kinds.py`); at a 4K screen's size, 1.3-1.4 s.
+Capture tools and Paint write BMPs uncompressed, bounded like any image."""
+
+
+def _bmp_run_length(head: bytes) -> bool:
+    """Whether `head` starts a BMP whose pixels are run-length compressed (BITMAPINFOHEADER
+    and later: compression 1, RLE8, or 2, RLE4)."""
+    if not head.startswith(b"BM") or len(head) < 34:
+        return False
+    header_size, compression = struct.unpack_from("<I", head, 14)[0], head[30:34]
+    return header_size >= 40 and int.from_bytes(compression, "little") in (1, 2)
+
+
+def check_run_length_pixels(size: tuple[int, int]) -> None:
+    """Raise ParseFailure `image_too_large` when a run-length compressed BMP of `size` holds
+    more than `MAX_RUN_LENGTH_BMP_PIXELS`."""
+    width, height = size
+    if width * height > MAX_RUN_LENGTH_BMP_PIXELS:
+        raise ParseFailure(
+            "image_too_large",
+            f"The image is a run-length compressed BMP of {width:,} x {height:,} pixels; at "
+            f"most {MAX_RUN_LENGTH_BMP_PIXELS:,} pixels of one can be read. Save it as PNG.",
+        )
 
 
 def _raise_if_cut_short(head: bytes, file: BinaryIO) -> None:
@@ -606,6 +637,10 @@ Frames past it are never parsed (decision 0139: a screen recording can hold a mi
 LATER_FRAME_PIXELS: Final = 4
 """Pixels decoded over those later frames, at most, in multiples of `max_image_pixels`: 48
 frames of a 1 MP slide, 4 of a 40 MP one."""
+MIN_FRAME_CONTRAST: Final = 4.0
+"""Standard deviation of a later frame's grey levels below which it is not read: a frame
+whose only change is a cursor or a few pixels (0.4 for one pixel of a 1280 x 360 slide) holds
+no text, while two words of 20 px type on a 1920 x 1080 screen give about 11."""
 LATER_FRAMES_READ: Final = 2
 """Later frames read by OCR at most: the most contrasted ones (a blank or faded frame has
 little contrast; a drawn title or slide the most), so a fade-in costs two readings, not 48."""
@@ -736,7 +771,8 @@ class _FrameReader:
 
 def _contrasted_frames(image: Image.Image, limits: ParseLimits) -> list[Image.Image]:
     """The `LATER_FRAMES_READ` most contrasted frames after the first of animation `image`
-    (most contrasted first, as Tesseract should see them), blank ones left out, looked for
+    (most contrasted first, as Tesseract should see them), those under `MIN_FRAME_CONTRAST`
+    left out, looked for
     among at most `MAX_LATER_FRAMES` frames and `LATER_FRAME_PIXELS` times
     `max_image_pixels` pixels; only frames before a damaged, cut or too large one."""
     budget = LATER_FRAME_PIXELS * limits.max_image_pixels
@@ -756,9 +792,10 @@ def _contrasted_frames(image: Image.Image, limits: ParseLimits) -> list[Image.Im
             # Pillow's decoders raise many types; the frames before a damaged one count.
             break
         gray = for_ocr(image)
-        if blank(gray):
-            continue
-        candidates.append((ImageStat.Stat(gray).stddev[0], index, gray))
+        contrast = ImageStat.Stat(gray).stddev[0]
+        if contrast < MIN_FRAME_CONTRAST:
+            continue  # blank, or a cursor that moved
+        candidates.append((contrast, index, gray))
         candidates.sort(key=lambda candidate: (-candidate[0], candidate[1]))
         del candidates[LATER_FRAMES_READ:]
     return [gray for _, _, gray in candidates]
