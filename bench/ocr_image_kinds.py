@@ -171,7 +171,7 @@ def main() -> None:
         "avif q80": lambda: encoded(slide(), "AVIF", quality=80),
         "avif q30": lambda: encoded(slide(), "AVIF", quality=30),
         "avif, transparent": lambda: encoded(slide(transparent=True), "AVIF"),
-        "bmp rle8 row padding 20,000 x 2,000": functools.partial(rle8_row_padding, 20_000, 2_000),
+        "bmp rle8 row padding 3,840 x 2,160": functools.partial(rle8_row_padding, 3840, 2160),
         "bmp rle8 row padding 40,000 x 1,000": functools.partial(rle8_row_padding, 40_000, 1_000),
     }
     for fmt in ("GIF", "WEBP", "AVIF", "PNG"):

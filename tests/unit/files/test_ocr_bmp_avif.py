@@ -67,6 +67,20 @@ def rle8(image: Image.Image) -> bytes:
     return bytes(out)
 
 
+def bmp_32_bit_alpha(image: Image.Image, alpha: int) -> bytes:
+    """`image` as a 32-bit BMP with a BITMAPV4HEADER whose bit fields name an alpha channel,
+    every pixel's alpha byte `alpha`: GDI-based tools write 0 there, meaning opaque."""
+    rgba = image.convert("RGB")
+    rgba.putalpha(alpha)
+    width, height = rgba.size
+    rows = [rgba.crop((0, y, width, y + 1)).tobytes("raw", "BGRA") for y in range(height)]
+    pixels = b"".join(reversed(rows))
+    info = struct.pack("<IiiHHIIiiII", 108, width, height, 1, 32, 3, len(pixels), 2835, 2835, 0, 0)
+    info += struct.pack("<IIII", 0xFF0000, 0xFF00, 0xFF, 0xFF000000) + b"\x00" * 52
+    offset = 14 + len(info)
+    return b"BM" + struct.pack("<IHHI", offset + len(pixels), 0, 0, offset) + info + pixels
+
+
 def with_brands(content: bytes, major: bytes, compatible: tuple[bytes, ...]) -> bytes:
     """An AVIF from Pillow with its `ftyp` box rewritten to name `major` and `compatible`
     brands, the last repeated to keep the box's size (the item locations after it are
@@ -90,6 +104,8 @@ READABLE: dict[str, Callable[[], bytes]] = {
     "bmp-light-on-dark": lambda: encoded(slide(ink=WHITE, paper=(30, 30, 46)), "BMP"),
     "bmp-top-down": lambda: top_down(encoded(slide(), "BMP")),
     "bmp-rle8": lambda: rle8(slide().convert("P")),
+    "bmp-32-bit-alpha-left-0": lambda: bmp_32_bit_alpha(slide(), 0),
+    "bmp-32-bit-opaque-alpha": lambda: bmp_32_bit_alpha(slide(), 255),
     "avif-q80": lambda: encoded(slide(), "AVIF", quality=80),
     "avif-q30": lambda: encoded(slide(), "AVIF", quality=30),
     "avif-grey": lambda: encoded(slide(mode="L", ink=0, paper=255), "AVIF"),

@@ -132,7 +132,13 @@ def for_ocr(image: Image.Image) -> Image.Image:
     background that contrasts with the ink. A slide graphic is often black or white text on
     a transparent background, whose hidden colour is usually black: converted naively,
     black text on transparent black becomes black on black."""
+    opaque_bmp = image.format == "BMP" and _alpha_all_zero(image)
     image = ImageOps.exif_transpose(image)
+    if opaque_bmp:
+        # 32-bit BMP writers that leave the alpha byte 0 mean no transparency: browsers show
+        # such a file opaque (Chromium's BMP decoder), while Pillow read it as wholly
+        # transparent, a blank page.
+        return image.convert("RGB").convert("L")
     if image.mode == "LAB":
         # A CIELab TIFF (colour scanners, archives): Pillow converts it to nothing else, and
         # its first band is the lightness Tesseract needs.
@@ -149,6 +155,11 @@ def for_ocr(image: Image.Image) -> Image.Image:
     ink = ImageStat.Stat(luminance, mask=alpha).mean[0]
     paper = Image.new("L", image.size, 255 if ink < 128 else 0)
     return Image.composite(luminance, paper, alpha)
+
+
+def _alpha_all_zero(image: Image.Image) -> bool:
+    """Whether `image` has an alpha channel that is 0 everywhere."""
+    return image.mode == "RGBA" and image.getchannel("A").getextrema()[1] == 0
 
 
 def within_tesseract(gray: Image.Image, scale: float = 1.0) -> Image.Image:
