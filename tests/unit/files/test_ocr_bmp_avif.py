@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PIL import AvifImagePlugin, Image
+from PIL import Image, _avif
 
 from engageiq_files.ingestion.sandbox import ParserSandbox
 from engageiq_files.ingestion.sections import ParseFailure
@@ -85,7 +85,7 @@ def with_brands(content: bytes, major: bytes, compatible: tuple[bytes, ...]) -> 
     """An AVIF from Pillow with its `ftyp` box rewritten to name `major` and `compatible`
     brands, the last repeated to keep the box's size (the item locations after it are
     offsets in the file)."""
-    (size,) = struct.unpack_from(">I", content, 0)
+    size = int(struct.unpack_from(">I", content, 0)[0])
     count = (size - 16) // 4
     assert len(compatible) <= count
     listed = b"".join(compatible) + compatible[-1] * (count - len(compatible))
@@ -286,7 +286,7 @@ def test_an_avif_sequence_larger_than_its_boxes_say_is_refused_before_a_frame_is
     struct.pack_into(">II", data, data.index(b"ispe") + 8, 64, 64)
     struct.pack_into(">HH", data, data.index(b"av01") + 28, 64, 64)
     decoded: list[int] = []
-    real = AvifImagePlugin._avif.AvifDecoder
+    real = _avif.AvifDecoder
 
     class RecordedDecoder:
         def __init__(self, *args: object) -> None:
@@ -299,7 +299,7 @@ def test_an_avif_sequence_larger_than_its_boxes_say_is_refused_before_a_frame_is
             decoded.append(index)
             return self.decoder.get_frame(index)
 
-    monkeypatch.setattr(AvifImagePlugin._avif, "AvifDecoder", RecordedDecoder)
+    monkeypatch.setattr(_avif, "AvifDecoder", RecordedDecoder)
     with pytest.raises(ParseFailure) as failure:
         parse(tmp_path, bytes(data))
     assert failure.value.code == "image_too_large"

@@ -17,7 +17,7 @@ import time
 import warnings
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, Final
+from typing import BinaryIO, Final, cast
 
 import pytesseract
 from PIL import AvifImagePlugin, Image, ImageFile, ImageFilter, ImageOps, ImageStat
@@ -776,6 +776,8 @@ class _FrameReader:
         with open(self.path, "rb") as again:
             image = _header(again, lenient=False)
             image.seek(number - 1)
+            if not isinstance(image, ImageFile.ImageFile):
+                raise TypeError(image)  # every format Pillow opens from a file is one
             _decode_truncated(image, fill)
             return image
 
@@ -812,7 +814,7 @@ def _contrasted_frames(image: Image.Image, limits: ParseLimits) -> list[Image.Im
     return [gray for _, _, gray in candidates]
 
 
-def _decode_truncated(frame: Image.Image, fill: int) -> None:
+def _decode_truncated(frame: ImageFile.ImageFile, fill: int) -> None:
     """Decodes `frame`, whose data ends early, as far as it goes onto a canvas of `fill`.
     Pillow leaves the pixels that never arrived as the canvas was (zeros); decoded onto two
     canvases, they are the pixels that differ (`_rows_written`). Pillow's switch for
@@ -898,8 +900,8 @@ def _whole_lines(part: Image.Image, *, cut_above: bool, cut_below: bool) -> Imag
     gray = part.convert("L")
 
     def plain(y: int) -> bool:
-        low, high = gray.crop((0, y, gray.width, y + 1)).getextrema()
-        return bool(high - low <= PLAIN_ROW_RANGE)
+        low, high = cast("tuple[int, int]", gray.crop((0, y, gray.width, y + 1)).getextrema())
+        return high - low <= PLAIN_ROW_RANGE
 
     top, bottom = 0, part.height
     if cut_below:
