@@ -282,8 +282,8 @@ class Errors:
         415,
         "unsupported_file_type",
         "This kind of file is not accepted ({detail}). "
-        "Upload txt, md, html, csv, pdf, docx, pptx, xlsx or an image (png, jpeg, tiff, webp "
-        "or gif).",
+        "Upload txt, md, html, csv, pdf, docx, pptx, xlsx or an image (png, jpeg, tiff, webp, "
+        "gif, bmp or avif).",
         "the content is not an accepted document type",
     )
     EMPTY_FILE = ErrorCode(400, "empty_file", "The file is empty.")

@@ -58,6 +58,13 @@ def test_long_names_keep_their_extension() -> None:
         (b"RIFF\x9c\x00\x00\x00WEBPVP8L", "screenshot.png", FileKind.WEBP),
         (b"GIF89a\x01\x00\x01\x00", "capture.txt", FileKind.GIF),
         (b"GIF87a\x01\x00\x01\x00", "old.gif", FileKind.GIF),
+        (
+            b"BM6\x00\x0c\x00\x00\x00\x00\x006\x00\x00\x00(\x00\x00\x00" + bytes(8),
+            "a.txt",
+            FileKind.BMP,
+        ),
+        (b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf", "a.png", FileKind.AVIF),
+        (b"\x00\x00\x00\x1cftypmif1\x00\x00\x00\x00mif1avifmiaf", "a.heic", FileKind.AVIF),
         (b"%PDF-1.4\n", "slide.png", FileKind.PDF),
     ],
 )
@@ -76,7 +83,7 @@ def test_docx_is_recognised_by_its_parts() -> None:
         b"\x7fELF\x02\x01\x01",
         b"PK\x03\x04\x14\x00\x00\x00\x08\x00xl/workbook.xml",  # a spreadsheet, not Word
         b"\xff\xfe\x00\x00garbage",
-        b"BM6\x00\x0c\x00\x00\x00\x00\x006\x00",  # a BMP, an image kind not read
+        b"BM6\x00\x0c\x00\x00\x00\x00\x006\x00",  # "BM" with no DIB header after it
         b"RIFF$\x00\x00\x00WAVEfmt ",  # a RIFF file that is not WebP
     ],
 )

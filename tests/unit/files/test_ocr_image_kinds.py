@@ -249,15 +249,14 @@ def test_hostile_images_are_refused_with_their_reason(
     [
         b"MZ\x90\x00" + b"\x00" * 100,
         b"\x7fELF\x02\x01\x01" + b"\x00" * 100,
-        encoded(slide(), "BMP"),
         b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64,
     ],
-    ids=["windows-executable", "elf", "bmp", "heic"],
+    ids=["windows-executable", "elf", "heic"],
 )
 def test_executables_and_images_of_other_kinds_are_refused_at_upload(content: bytes) -> None:
-    """BMP and HEIC are not accepted kinds (decisions 0104, 0139; WebP and GIF are, and have
-    their own tests in test_ocr_webp_gif): refused by their content, whatever their name,
-    with `unsupported_file_type`, before any decoder sees them."""
+    """HEIC is not an accepted kind (decision 0139; WebP, GIF, BMP and AVIF are, and have
+    their own tests in test_ocr_webp_gif and test_ocr_bmp_avif): refused by its content,
+    whatever its name, with `unsupported_file_type`, before any decoder sees it."""
     with pytest.raises(UnsupportedFileType):
         sniff(content, "slide.png")
 

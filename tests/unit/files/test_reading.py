@@ -104,7 +104,7 @@ def test_lines_cut_at_a_line_break_join_with_it() -> None:
 
 def test_only_pdf_and_raster_images_are_inline() -> None:
     assert is_inline_safe("application/pdf")
-    for shown in ("image/png", "image/jpeg", "image/webp", "image/gif"):
+    for shown in ("image/png", "image/jpeg", "image/webp", "image/gif", "image/bmp", "image/avif"):
         assert is_inline_safe(shown)
         assert served_file_headers("x", shown, inline=True)["Content-Disposition"].startswith(
             "inline;"

@@ -44,6 +44,8 @@ PARSERS: Final[dict[str, Parser]] = {
     "tiff": parse_image,
     "webp": parse_image,
     "gif": parse_image,
+    "bmp": parse_image,
+    "avif": parse_image,
 }
 
 

@@ -2,10 +2,11 @@
 
 Only types a browser renders without running anything of the file's own are inline: PDF
 (shown by the browser's viewer, whose scripts are PDFium's, not the page's) and the raster
-images every browser shows (PNG, JPEG, WebP, GIF: pixels and at most an animation, no
-script, no links, no external loads; decision 0139). TIFF, which only Safari shows, is
-downloaded. HTML, SVG, text and office files are always attachments: served inline from the
-app's origin, an uploaded HTML or SVG file would run its scripts as the app (stored XSS)."""
+images every browser shows (PNG, JPEG, WebP, GIF, BMP, AVIF: pixels and at most an
+animation, no script, no links, no external loads; decisions 0139, 0142). TIFF, which only
+Safari shows, is downloaded. HTML, SVG, text and office files are always attachments: served
+inline from the app's origin, an uploaded HTML or SVG file would run its scripts as the app
+(stored XSS)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,15 @@ from typing import Final
 from urllib.parse import quote
 
 INLINE_TYPES: Final = frozenset(
-    {"application/pdf", "image/png", "image/jpeg", "image/webp", "image/gif"}
+    {
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+        "image/webp",
+        "image/gif",
+        "image/bmp",
+        "image/avif",
+    }
 )
 """Content types served `inline`; every other type is an `attachment`."""
 

@@ -83,14 +83,14 @@ async def file_content(
         str,
         QueryParameter(
             pattern="^(inline|attachment)$",
-            description="`inline` shows PDFs and PNG/JPEG/WebP/GIF images in the browser; every "
-            "other type is an attachment whatever is asked.",
+            description="`inline` shows PDFs and PNG/JPEG/WebP/GIF/BMP/AVIF images in the "
+            "browser; every other type is an attachment whatever is asked.",
         ),
     ] = "inline",
 ) -> Stream:
     """The file's bytes with its sniffed type, `X-Content-Type-Options: nosniff`, a sandbox
-    Content-Security-Policy and `Content-Disposition` inline (PDF, PNG, JPEG, WebP, GIF) or
-    attachment."""
+    Content-Security-Policy and `Content-Disposition` inline (PDF, PNG, JPEG, WebP, GIF, BMP,
+    AVIF) or attachment."""
     record = await find_file(files, tenant, file_id)
     if record.awaiting_upload:
         raise ApiError(Errors.UPLOAD_NOT_COMPLETED, name=record.name)

@@ -31,6 +31,8 @@ class FileKind(enum.StrEnum):
     TIFF = "tiff"
     WEBP = "webp"
     GIF = "gif"
+    BMP = "bmp"
+    AVIF = "avif"
 
 
 CONTENT_TYPES: Final[dict[FileKind, str]] = {
@@ -47,6 +49,8 @@ CONTENT_TYPES: Final[dict[FileKind, str]] = {
     FileKind.TIFF: "image/tiff",
     FileKind.WEBP: "image/webp",
     FileKind.GIF: "image/gif",
+    FileKind.BMP: "image/bmp",
+    FileKind.AVIF: "image/avif",
 }
 
 
@@ -75,6 +79,8 @@ ACCEPTED: Final[dict[FileKind, AcceptedKind]] = {
     FileKind.TIFF: AcceptedKind("TIFF", (".tif", ".tiff"), ocr=True),
     FileKind.WEBP: AcceptedKind("WebP", (".webp",), ocr=True),
     FileKind.GIF: AcceptedKind("GIF", (".gif",), ocr=True),
+    FileKind.BMP: AcceptedKind("BMP", (".bmp", ".dib"), ocr=True),
+    FileKind.AVIF: AcceptedKind("AVIF", (".avif",), ocr=True),
 }
 """The one list of what uploads accept, as people and pickers see it: the upload-limits
 route serves it to the web app, whose accepted-types text and picker filter come from it,
@@ -104,7 +110,19 @@ _HEIF_BRANDS: Final = frozenset(
     (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1")
 )
 """Major brands of an HEIF file's `ftyp` box (ISO/IEC 23008-12): the iPhone camera's HEIC
-photos. Not read (decision 0139); recognised only to say what to do instead."""
+photos. Not read (decision 0139); recognised only to say what to do instead. `mif1` and
+`msf1` are HEIF's generic brands, which AVIF files carry too: an AVIF names `avif` or `avis`
+among its brands (`_AVIF_BRANDS`), and is read (decision 0142)."""
+_AVIF_BRANDS: Final = frozenset((b"avif", b"avis"))
+"""Brands of an AVIF file (AV1 Image File Format 1.1, 9.2: `avif` a still image, `avis` an
+image sequence), as the major brand or among the compatible brands of its `ftyp` box."""
+_FTYP_BRANDS_AT_MOST: Final = 64
+"""Compatible brands looked at in an `ftyp` box (AVIF writers list 4-8)."""
+_BMP_HEADER_SIZES: Final = frozenset((12, 40, 52, 56, 64, 108, 124))
+"""Sizes of the DIB header after a BMP's `BM` file header (at byte 14): OS/2 1.x and
+BITMAPCOREHEADER (12), BITMAPINFOHEADER and its v2-v5 successors (40, 52, 56, 108, 124),
+OS/2 2.x (64); the ones Pillow reads. Text that starts with "BM" ("BMW fleet pricing") has
+letters there, never these small numbers."""
 _IMAGE_LABELS: Final = ", ".join(a.label for a in ACCEPTED.values() if a.ocr)
 
 # A comment ends at its first `-->` (atomic groups): a lazy `.*?` could also end at a later
@@ -181,6 +199,7 @@ def sniff(head: bytes, name: str = "") -> FileKind:
     if _late_pdf_header(head):
         return FileKind.PDF
     if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        # An AVIF was taken above, by its brands; any other HEIF is an HEIC photo.
         raise UnsupportedFileType(
             "an HEIC photo, the iPhone camera's format, which is not read; "
             "share or export it as JPEG"
@@ -197,13 +216,32 @@ def sniff(head: bytes, name: str = "") -> FileKind:
 
 def _image_kind(head: bytes) -> FileKind | None:
     """The image kind whose signature `head` starts with (a WebP: a RIFF file of form
-    `WEBP`), or None."""
+    `WEBP`; a BMP: `BM` and a known DIB header size; an AVIF: an ISO-BMFF `ftyp` box naming
+    an AVIF brand), or None."""
     for signature, image_kind in _IMAGE_SIGNATURES:
         if head.startswith(signature):
             return image_kind
     if head.startswith(_RIFF) and head[8:12] == _WEBP:
         return FileKind.WEBP
+    if head.startswith(b"BM") and len(head) >= 26:
+        (dib_size,) = struct.unpack_from("<I", head, 14)
+        if dib_size in _BMP_HEADER_SIZES:
+            return FileKind.BMP
+    if _AVIF_BRANDS & ftyp_brands(head):
+        return FileKind.AVIF
     return None
+
+
+def ftyp_brands(head: bytes) -> frozenset[bytes]:
+    """The brands an ISO base media file (ISO/IEC 14496-12, 4.3: HEIF, AVIF, MP4) names in
+    the `ftyp` box it starts with: the major brand and the compatible ones (at most
+    `_FTYP_BRANDS_AT_MOST`, within `head`); empty when `head` starts with no `ftyp` box."""
+    if len(head) < 12 or head[4:8] != b"ftyp":
+        return frozenset()
+    (size,) = struct.unpack_from(">I", head, 0)
+    end = min(size, len(head), 16 + 4 * _FTYP_BRANDS_AT_MOST)
+    compatible = (head[at : at + 4] for at in range(16, end - 3, 4))
+    return frozenset((head[8:12], *compatible))
 
 
 PDF_HEADER_WINDOW: Final = 1024

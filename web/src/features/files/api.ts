@@ -80,8 +80,8 @@ function megabytes(bytes: number): string {
   return `${Math.round(bytes / 1e6)} MB`;
 }
 
-/** "PDF, Word, PowerPoint, ... or images (PNG, JPEG, TIFF, WebP, GIF: their text is read by
- * OCR), up to 50 MB each", from the service's list. */
+/** "PDF, Word, PowerPoint, ... or images (PNG, JPEG, TIFF, WebP, GIF, BMP, AVIF: their text is
+ * read by OCR), up to 50 MB each", from the service's list. */
 export function acceptedText(known: UploadLimits): string {
   const documents = known.types.filter((t) => !t.ocr).map((t) => t.label);
   const images = known.types.filter((t) => t.ocr).map((t) => t.label);
@@ -129,6 +129,8 @@ const INLINE_TYPES = new Set([
   "image/jpeg",
   "image/webp",
   "image/gif",
+  "image/bmp",
+  "image/avif",
 ]);
 
 export function showsInline(contentType: string): boolean {

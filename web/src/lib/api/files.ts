@@ -982,7 +982,7 @@ export interface operations {
     ApiFilesFileIdContentFileContent: {
         parameters: {
             query?: {
-                /** @description `inline` shows PDFs and PNG/JPEG/WebP/GIF images in the browser; every other type is an attachment whatever is asked. */
+                /** @description `inline` shows PDFs and PNG/JPEG/WebP/GIF/BMP/AVIF images in the browser; every other type is an attachment whatever is asked. */
                 disposition?: string;
             };
             header?: never;
@@ -1155,7 +1155,7 @@ export interface operations {
                 "multipart/form-data": {
                     /**
                      * Format: binary
-                     * @description The document (txt, md, html, csv, pdf, docx, pptx or xlsx) or an image whose text is read by OCR (png, jpeg, tiff, webp or gif).
+                     * @description The document (txt, md, html, csv, pdf, docx, pptx or xlsx) or an image whose text is read by OCR (png, jpeg, tiff, webp, gif, bmp or avif).
                      */
                     file: string;
                 };
