@@ -9,6 +9,7 @@ from typing import Any
 
 import anyio
 import pytest
+import structlog.testing
 
 from engageiq.local.aws import LocalResources, aws_client, dead_letter_key
 from engageiq_files.catalog.catalog import FileCatalog
@@ -388,7 +389,11 @@ def _settled(
 
 def test_the_backoff_follows_counted_failures_not_receives() -> None:
     # Received seven times (hand-backs), failed twice: the third attempt waits 20 s, not 640.
-    assert _settled(AttemptFailed(2, gave_up=False), 7) == [("retry_later", 20)]
+    with structlog.testing.capture_logs() as logs:
+        assert _settled(AttemptFailed(2, gave_up=False), 7) == [("retry_later", 20)]
+    # What an operator goes by (docs/operations.md): the count, not only the receives.
+    (retry,) = [line for line in logs if line["event"] == "ingestion_retry_later"]
+    assert (retry["failed_attempts"], retry["receive_count"]) == (2, 7)
     # Uncounted (the count's write failed too): the receives are all there is to go by.
     assert _settled(AttemptFailed(None, gave_up=False), 3) == [("retry_later", 40)]
     assert _settled(ConnectionError("not the worker's"), 2) == [("retry_later", 20)]
