@@ -648,3 +648,47 @@ def test_a_give_up_that_cannot_be_written_is_retried_after_the_failures_backoff(
     record = catalog.get(ingestion_context("acme"), file_id)
     assert record is not None
     assert (record.status, record.failed_attempts) == (FileStatus.PROCESSING, 5)
+
+
+@pytest.mark.parametrize("first", ["stale", "current"])
+def test_two_deliveries_of_a_job_failing_together_dead_letter_it_once(
+    files_client: FilesClient,
+    local_resources: LocalResources,
+    monkeypatch: pytest.MonkeyPatch,
+    first: str,
+) -> None:
+    # The visibility timeout ran out under a live attempt (a stalled instance), so SQS handed
+    # the job out again; both deliveries fail, the first to fail gives up. The job reaches
+    # the dead-letter queue once, and the other delivery, finding its file `failed`, takes
+    # the job as done with, whichever receipt handle (stale or current) each one holds.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
+    catalog = _runtime(files_client).catalog
+    file_id = _file_in_ingestion(catalog, failed_attempts=INGESTION.max_attempts - 1)
+    sqs = aws_client("sqs", local_resources.endpoint_url)
+    dead = local_resources.queues[dead_letter_key(INGESTION)]
+    queue = IngestionQueue(sqs, local_resources.queues["ingestion"], dead)
+    queue.send(ingestion_context("acme"), file_id, "twice")
+    stale = _receive_one(queue)
+    queue.retry_later(stale, 0)  # its visibility timeout running out, at once
+    current = _receive_one(queue)
+    assert stale.message_id == current.message_id != ""
+    worker = IngestionWorker(
+        catalog,
+        _Store(download_fails=True),  # type: ignore[arg-type]
+        _Builder(),  # type: ignore[arg-type]
+        _Sandbox(),  # type: ignore[arg-type]
+        max_bytes=1 << 20,
+    )
+    consumer = IngestionConsumer(
+        queue, worker, slots=1, visibility_seconds=30, wait_seconds=1, retry_base_seconds=1
+    )
+    order = [stale, current] if first == "stale" else [current, stale]
+    for delivery in order:
+        anyio.run(consumer.handle, delivery)
+    record = catalog.get(ingestion_context("acme"), file_id)
+    assert record is not None
+    assert (record.status, record.failed_attempts) == (FileStatus.FAILED, INGESTION.max_attempts)
+    moved = sqs.receive_message(QueueUrl=dead, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+    assert [json.loads(m["Body"])["fileId"] for m in moved.get("Messages", [])] == [file_id]
+    assert queue.idle()
