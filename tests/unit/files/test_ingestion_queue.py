@@ -9,11 +9,13 @@ from typing import Any
 
 import anyio
 import pytest
+import structlog
 import structlog.testing
 
 from engageiq.local.aws import LocalResources, aws_client, dead_letter_key
 from engageiq_files.catalog.catalog import FileCatalog
 from engageiq_files.catalog.records import FileRecord, FileStatus, new_file_id, now_iso
+from engageiq_files.ingestion import consumer as consumer_module
 from engageiq_files.ingestion.consumer import (
     RETRY_CAP_SECONDS,
     IngestionConsumer,
@@ -387,12 +389,20 @@ def _settled(
     return queue.calls
 
 
-def test_the_backoff_follows_counted_failures_not_receives() -> None:
+def test_the_backoff_follows_counted_failures_not_receives(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The consumer's own logger, captured (`capture_logs` misses a logger cached by an
+    # earlier test: the service's logging caches loggers on first use).
+    logs = structlog.testing.LogCapture()
+    captured = structlog.wrap_logger(
+        structlog.testing.CapturingLogger(), processors=[logs], wrapper_class=structlog.BoundLogger
+    )
+    monkeypatch.setattr(consumer_module, "log", captured)
     # Received seven times (hand-backs), failed twice: the third attempt waits 20 s, not 640.
-    with structlog.testing.capture_logs() as logs:
-        assert _settled(AttemptFailed(2, gave_up=False), 7) == [("retry_later", 20)]
+    assert _settled(AttemptFailed(2, gave_up=False), 7) == [("retry_later", 20)]
     # What an operator goes by (docs/operations.md): the count, not only the receives.
-    (retry,) = [line for line in logs if line["event"] == "ingestion_retry_later"]
+    (retry,) = [line for line in logs.entries if line["event"] == "ingestion_retry_later"]
     assert (retry["failed_attempts"], retry["receive_count"]) == (2, 7)
     # Uncounted (the count's write failed too): the receives are all there is to go by.
     assert _settled(AttemptFailed(None, gave_up=False), 3) == [("retry_later", 40)]

@@ -183,34 +183,49 @@ class IngestionWorker:
         is only logged: once the file is `failed`, `AttemptFailed(gave_up=True)` must reach
         the consumer, whose move is the job's only way to the dead-letter queue; handed back
         instead, its next delivery finds the file `failed` and deletes it unseen."""
-        bound = log.bind(tenant_id=tenant.tenant_id, file_id=file_id)
         with anyio.CancelScope(shield=True):
-            try:
-                count = await anyio.to_thread.run_sync(
-                    self._catalog.count_failed_attempt, tenant, file_id
-                )
-            except Exception:
-                bound.warning("ingestion_attempt_not_counted", exc_info=True)
-                count = None
-            else:
-                if count is None:
-                    return None
-            if not (last_receive or (count is not None and count >= self._max_attempts)):
-                return AttemptFailed(count, gave_up=False)
-            try:
-                marked = await self._give_up(tenant, file_id, code, reason)
-            except Exception:
-                bound.warning("ingestion_give_up_not_written", exc_info=True)
-                return AttemptFailed(count, gave_up=False)
-            if not marked:
+            failed = await self._record_failed_attempt(
+                tenant, file_id, last_receive, code, reason, chunks_key
+            )
+        return failed
+
+    async def _record_failed_attempt(
+        self,
+        tenant: TenantContext,
+        file_id: str,
+        last_receive: bool,
+        code: str,
+        reason: str,
+        chunks_key: str | None,
+    ) -> AttemptFailed | None:
+        """`_attempt_failed`'s steps, run in its shielded scope."""
+        bound = log.bind(tenant_id=tenant.tenant_id, file_id=file_id)
+        try:
+            count = await anyio.to_thread.run_sync(
+                self._catalog.count_failed_attempt, tenant, file_id
+            )
+        except Exception:
+            bound.warning("ingestion_attempt_not_counted", exc_info=True)
+            count = None
+        else:
+            if count is None:
                 return None
-            if chunks_key is not None:
-                try:
-                    await anyio.to_thread.run_sync(self._store.delete, tenant, chunks_key)
-                except Exception:
-                    # Only `processing` and `ready` files' chunks are built into an index.
-                    bound.warning("ingestion_chunks_not_deleted", exc_info=True)
-            return AttemptFailed(count, gave_up=True)
+        if not (last_receive or (count is not None and count >= self._max_attempts)):
+            return AttemptFailed(count, gave_up=False)
+        try:
+            marked = await self._give_up(tenant, file_id, code, reason)
+        except Exception:
+            bound.warning("ingestion_give_up_not_written", exc_info=True)
+            return AttemptFailed(count, gave_up=False)
+        if not marked:
+            return None
+        if chunks_key is not None:
+            try:
+                await anyio.to_thread.run_sync(self._store.delete, tenant, chunks_key)
+            except Exception:
+                # Only `processing` and `ready` files' chunks are built into an index.
+                bound.warning("ingestion_chunks_not_deleted", exc_info=True)
+        return AttemptFailed(count, gave_up=True)
 
     def _ready(self, tenant: TenantContext, file_id: str) -> bool:
         record = self._catalog.get(tenant, file_id)
