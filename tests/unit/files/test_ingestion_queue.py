@@ -626,7 +626,54 @@ def test_a_job_whose_file_left_processing_while_it_failed_is_never_dead_lettered
     queue = _SettlingQueue()
     job = ReceivedJob(IngestionJob("acme", file_id), "receipt", receive_count, "message-1")
     anyio.run(_consumer(queue, worker).handle, job)
-    assert queue.calls == [("delete", None)]  # done with: no retry, no dead letter
+    if left == "ready" and receive_count < INGESTION.max_receive_count:
+        # Retried, uncounted: the next delivery applies the index change again and finishes
+        # what this one may have left (decision 0100).
+        assert queue.calls == [("retry_later", backoff_seconds(receive_count, 10))]
+    else:
+        assert queue.calls == [("delete", None)]  # done with: no retry, no dead letter
+
+
+def test_an_index_change_that_failed_after_marking_its_file_ready_is_applied_again(
+    files_client: FilesClient,
+) -> None:
+    # The publish made the file `ready`, then a later step of the same change failed (the
+    # old version's `supersededBy`, say): the job is retried, and its next delivery applies
+    # the change again to finish it, as for a delivery that died there (decision 0100).
+    catalog = _runtime(files_client).catalog
+    tenant = ingestion_context("acme")
+    file_id = _file_in_ingestion(catalog)
+
+    class _FailsAfterPublishing(_Builder):
+        async def apply(self, tenant: Any, file_ids: list[str]) -> None:
+            assert catalog.update(tenant, file_id, status=FileStatus.READY)
+            raise ConnectionError("DynamoDB is unreachable")
+
+    applied: list[str] = []
+
+    class _Finishes(_Builder):
+        async def apply(self, tenant: Any, file_ids: list[str]) -> None:
+            applied.extend(file_ids)
+
+    def run(builder: _Builder, receive_count: int) -> list[tuple[str, int | None]]:
+        worker = IngestionWorker(
+            catalog,
+            _Store(download_fails=False),  # type: ignore[arg-type]
+            builder,  # type: ignore[arg-type]
+            _Sandbox(),  # type: ignore[arg-type]
+            max_bytes=1 << 20,
+        )
+        queue = _SettlingQueue()
+        job = ReceivedJob(IngestionJob("acme", file_id), "receipt", receive_count, "message-1")
+        anyio.run(_consumer(queue, worker).handle, job)
+        return queue.calls
+
+    assert run(_FailsAfterPublishing(), 1) == [("retry_later", backoff_seconds(1, 10))]
+    assert run(_Finishes(), 2) == [("delete", None)]
+    assert applied == [file_id]
+    record = catalog.get(tenant, file_id)
+    assert record is not None
+    assert (record.status, record.failed_attempts) == (FileStatus.READY, 0)
 
 
 def test_a_give_up_that_cannot_be_written_is_retried_after_the_failures_backoff(

@@ -171,8 +171,7 @@ class IngestionWorker:
         """Record a failed attempt on the file: count it and, on the attempt that reaches
         `max_attempts` (or on `last_receive`), mark the file `failed` with `code` and
         `reason` and delete `chunks_key` if given. Returns what the consumer settles the job
-        by, or None when the file is no longer this job's (deleted, being deleted, finished
-        by another delivery, taken back by the sweeper, which sends its own job): nothing is
+        by, or None when the file is no longer this job's (`_left_processing`): nothing is
         left to retry or to dead-letter.
 
         A count that cannot be written (DynamoDB is what failed, say) gives up only on
@@ -209,7 +208,7 @@ class IngestionWorker:
             count = None
         else:
             if count is None:
-                return None
+                return await self._left_processing(tenant, file_id, last_receive)
         if not (last_receive or (count is not None and count >= self._max_attempts)):
             return AttemptFailed(count, gave_up=False)
         try:
@@ -218,7 +217,7 @@ class IngestionWorker:
             bound.warning("ingestion_give_up_not_written", exc_info=True)
             return AttemptFailed(count, gave_up=False)
         if not marked:
-            return None
+            return await self._left_processing(tenant, file_id, last_receive)
         if chunks_key is not None:
             try:
                 await anyio.to_thread.run_sync(self._store.delete, tenant, chunks_key)
@@ -226,6 +225,20 @@ class IngestionWorker:
                 # Only `processing` and `ready` files' chunks are built into an index.
                 bound.warning("ingestion_chunks_not_deleted", exc_info=True)
         return AttemptFailed(count, gave_up=True)
+
+    async def _left_processing(
+        self, tenant: TenantContext, file_id: str, last_receive: bool
+    ) -> AttemptFailed | None:
+        """Settle a failed attempt whose file left `processing` meanwhile. `ready` (this
+        attempt's own publish marked it before failing, or another delivery did): retried,
+        uncounted, since a delivery of a `ready` file applies the index change again and
+        finishes what this one left (decision 0100) - except on the last receive, after which
+        SQS would move the job of a searchable file to the dead-letter queue. Otherwise
+        (deleted, being deleted, `failed`, taken back by the sweeper, which sends its own
+        job): None, the job is done with."""
+        if not last_receive and await anyio.to_thread.run_sync(self._ready, tenant, file_id):
+            return AttemptFailed(None, gave_up=False)
+        return None
 
     def _ready(self, tenant: TenantContext, file_id: str) -> bool:
         record = self._catalog.get(tenant, file_id)
