@@ -44,10 +44,10 @@ INDEX_GAVE_UP_MESSAGE: Final = "The search index could not be updated; try uploa
 class AttemptFailed(Exception):
     """An attempt failed for a reason outside the file, and was counted on it.
 
-    `failed_attempts` is the file's count with this one (None when the count's own write
-    failed); `gave_up` says the file is now `failed` and the job is done with (the consumer
-    dead-letters it). The failure itself is the `__cause__`. (An attempt whose file left
-    `processing` meanwhile raises nothing: the job is done with.)"""
+    `failed_attempts` is the file's count with this one (None when it was not counted: the
+    count's own write failed, or the file is `ready` already, `_left_processing`); `gave_up`
+    says the file is now `failed` and the job is done with (the consumer dead-letters it).
+    The failure itself is the `__cause__`."""
 
     def __init__(self, failed_attempts: int | None, *, gave_up: bool) -> None:
         super().__init__(f"ingestion attempt failed ({failed_attempts} so far, gave up: {gave_up})")
@@ -83,8 +83,9 @@ class IngestionWorker:
         failure with `last_receive` (SQS's redrive backstop moves the job on its next
         receive): the file is first marked `failed` (`ingestion_error` or
         `index_unavailable`), so it never stays `processing`. An attempt that fails once its
-        file has left `processing` (deleted, finished by another delivery) returns: the job
-        is done with, neither retried nor dead-lettered."""
+        file has left `processing` for good (deleted, `failed`, taken back by the sweeper)
+        returns: the job is done with, neither retried nor dead-lettered; one whose file is
+        `ready` by then is retried uncounted (`_left_processing`)."""
         bound = log.bind(tenant_id=tenant.tenant_id, file_id=file_id)
         # `processing` too: the job of an instance that died mid-way is taken over here.
         claimed = await anyio.to_thread.run_sync(
