@@ -50,8 +50,8 @@ def service_origin(stack: Inventory, service: str) -> dict[str, Any]:
     return next(o for o in distribution["origins"] if o["originId"] == f"service-{service}")
 
 
-def apprunner_env(stack: Inventory) -> dict[str, Any]:
-    image = inputs(stack, "services-chat")["sourceConfiguration"]["imageRepository"]
+def apprunner_env(stack: Inventory, service: str = "chat") -> dict[str, Any]:
+    image = inputs(stack, f"services-{service}")["sourceConfiguration"]["imageRepository"]
     variables: dict[str, Any] = image["imageConfiguration"]["runtimeEnvironmentVariables"]
     return variables
 
@@ -561,6 +561,22 @@ CASES: list[tuple[str, str, Breakage, Check]] = [
         lambda s: apprunner_env(s).update(
             {"ENGAGEIQ_INGESTION_QUEUE_URL": inputs(s, "queues-ingestion")["name"]}
         ),
+        g.check_queue_wiring,
+    ),
+    (
+        "dev",
+        "chat-told-the-dead-letter-queue-url",
+        lambda s: apprunner_env(s).update(
+            {"ENGAGEIQ_INGESTION_DLQ_URL": inputs(s, "queues-ingestion-dlq")["name"]}
+        ),
+        g.check_queue_wiring,
+    ),
+    (
+        # The consumer dead-letters a job itself (decision 0141): without the URL it would ask
+        # SQS for it by name, which its role may not (no sqs:GetQueueUrl), and not start.
+        "dev",
+        "files-not-told-the-dead-letter-queue-url",
+        lambda s: apprunner_env(s, "files").pop("ENGAGEIQ_INGESTION_DLQ_URL"),
         g.check_queue_wiring,
     ),
     (

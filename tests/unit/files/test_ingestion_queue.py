@@ -9,9 +9,13 @@ from typing import Any
 
 import anyio
 import pytest
+import structlog
+import structlog.testing
 
 from engageiq.local.aws import LocalResources, aws_client, dead_letter_key
-from engageiq_files.catalog.records import FileStatus
+from engageiq_files.catalog.catalog import FileCatalog
+from engageiq_files.catalog.records import FileRecord, FileStatus, new_file_id, now_iso
+from engageiq_files.ingestion import consumer as consumer_module
 from engageiq_files.ingestion.consumer import (
     RETRY_CAP_SECONDS,
     IngestionConsumer,
@@ -19,10 +23,11 @@ from engageiq_files.ingestion.consumer import (
     ingestion_context,
 )
 from engageiq_files.ingestion.queue import IngestionJob, IngestionQueue, ReceivedJob, decode_job
-from engageiq_files.ingestion.worker import AttemptFailed
+from engageiq_files.ingestion.sections import ParsedDocument, Section
+from engageiq_files.ingestion.worker import AttemptFailed, IngestionWorker
 from engageiq_files.runtime import FilesRuntime
-from engageiq_files.search.build_process import BUILD_TIMEOUT_SECONDS
-from engageiq_files.uploads.store import chunks_object_key
+from engageiq_files.search.build_process import BUILD_TIMEOUT_SECONDS, IndexBuildFailed
+from engageiq_files.uploads.store import chunks_object_key, file_object_key
 from engageiq_tenancy.resources import INGESTION, INGESTION_STEP_SECONDS
 from tests.unit.files.support import FilesClient, wait_for
 
@@ -384,9 +389,21 @@ def _settled(
     return queue.calls
 
 
-def test_the_backoff_follows_counted_failures_not_receives() -> None:
+def test_the_backoff_follows_counted_failures_not_receives(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The consumer's own logger, captured (`capture_logs` misses a logger cached by an
+    # earlier test: the service's logging caches loggers on first use).
+    logs = structlog.testing.LogCapture()
+    captured = structlog.wrap_logger(
+        structlog.testing.CapturingLogger(), processors=[logs], wrapper_class=structlog.BoundLogger
+    )
+    monkeypatch.setattr(consumer_module, "log", captured)
     # Received seven times (hand-backs), failed twice: the third attempt waits 20 s, not 640.
     assert _settled(AttemptFailed(2, gave_up=False), 7) == [("retry_later", 20)]
+    # What an operator goes by (docs/operations.md): the count, not only the receives.
+    (retry,) = [line for line in logs.entries if line["event"] == "ingestion_retry_later"]
+    assert (retry["failed_attempts"], retry["receive_count"]) == (2, 7)
     # Uncounted (the count's write failed too): the receives are all there is to go by.
     assert _settled(AttemptFailed(None, gave_up=False), 3) == [("retry_later", 40)]
     assert _settled(ConnectionError("not the worker's"), 2) == [("retry_later", 20)]
@@ -434,3 +451,301 @@ def test_dead_lettering_copies_the_job_then_deletes_it_once(
     assert moved[0]["Attributes"]["MessageGroupId"] == "globex"
     with pytest.raises(ValueError, match="dead-letter URL"):
         IngestionQueue(sqs, local_resources.queues["ingestion"]).dead_letter(received)
+
+
+# Hostile review of decision 0141: once a file is `failed` by a give-up its job must reach the
+# dead-letter queue, and a job whose file left `processing` must never.
+
+
+class _Store:
+    """A file store whose download, and optionally whose chunk delete, fails."""
+
+    def __init__(self, *, download_fails: bool, delete_fails: bool = False) -> None:
+        self._download_fails = download_fails
+        self._delete_fails = delete_fails
+
+    def download_to(self, tenant: Any, key: str, local: Any, *_: Any) -> None:
+        if self._download_fails:
+            raise ConnectionError("S3 is unreachable")
+        local.write(b"numbat pricing")
+
+    def put_bytes(self, *_: Any) -> None:
+        pass
+
+    def delete(self, *_: Any) -> None:
+        if self._delete_fails:
+            raise ConnectionError("S3 is unreachable")
+
+
+class _Sandbox:
+    def parse(self, path: str, kind: str) -> ParsedDocument:
+        return ParsedDocument([Section("lines 1-1", "numbat pricing")])
+
+
+class _Builder:
+    async def apply(self, tenant: Any, file_ids: list[str]) -> None:
+        raise IndexBuildFailed("the build process was killed")
+
+
+class _CatalogSpy:
+    """The catalog, with a hook run (in the worker thread) after each `update` it passes on."""
+
+    def __init__(self, catalog: FileCatalog, after_update: Any) -> None:
+        self._catalog = catalog
+        self._after_update = after_update
+
+    def update(self, *args: Any, **fields: Any) -> bool:
+        done = self._catalog.update(*args, **fields)
+        self._after_update(fields)
+        return done
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._catalog, name)
+
+
+def _file_in_ingestion(catalog: FileCatalog, failed_attempts: int = 0) -> str:
+    file_id = new_file_id()
+    catalog.create(
+        ingestion_context("acme"),
+        FileRecord(
+            id=file_id,
+            name="a.txt",
+            kind="txt",
+            object_key=file_object_key(ingestion_context("acme"), file_id),
+            created_at=now_iso(),
+            failed_attempts=failed_attempts,
+        ),
+    )
+    return file_id
+
+
+def _consumer(queue: _SettlingQueue, worker: IngestionWorker) -> IngestionConsumer:
+    return IngestionConsumer(
+        queue,  # type: ignore[arg-type]
+        worker,
+        slots=1,
+        visibility_seconds=30,
+        wait_seconds=1,
+        retry_base_seconds=10,
+    )
+
+
+@pytest.mark.parametrize("failing", ["download", "index build"])
+def test_a_shutdown_during_the_give_up_still_dead_letters_the_job(
+    files_client: FilesClient, failing: str
+) -> None:
+    # A deploy's cancellation arriving while the give-up's write ran used to hand the job
+    # back once the index build gave up (the chunks' delete that follows took the
+    # cancellation): the file was `failed` by then, so its next delivery only deleted the
+    # job, which never reached the dead-letter queue, and no alarm told an operator.
+    catalog = _runtime(files_client).catalog
+    file_id = _file_in_ingestion(catalog, failed_attempts=INGESTION.max_attempts - 1)
+    stops: list[anyio.CancelScope] = []
+
+    def shutdown_once_failed(fields: dict[str, Any]) -> None:
+        if fields.get("status") is FileStatus.FAILED:
+            anyio.from_thread.run_sync(stops[0].cancel)
+
+    worker = IngestionWorker(
+        _CatalogSpy(catalog, shutdown_once_failed),  # type: ignore[arg-type]
+        _Store(download_fails=failing == "download"),  # type: ignore[arg-type]
+        _Builder(),  # type: ignore[arg-type]
+        _Sandbox(),  # type: ignore[arg-type]
+        max_bytes=1 << 20,
+    )
+    queue = _SettlingQueue()
+
+    async def deploy_during_the_give_up() -> None:
+        with anyio.CancelScope() as stop:
+            stops.append(stop)
+            await _consumer(queue, worker).handle(
+                ReceivedJob(IngestionJob("acme", file_id), "receipt", 2, "message-1")
+            )
+
+    anyio.run(deploy_during_the_give_up)
+    record = catalog.get(ingestion_context("acme"), file_id)
+    assert record is not None
+    assert record.status is FileStatus.FAILED
+    assert queue.calls == [("dead_letter", None)]
+
+
+def test_a_failed_chunk_cleanup_after_giving_up_still_dead_letters_the_job(
+    files_client: FilesClient,
+) -> None:
+    # The index build gave up, the file is `failed`; deleting its chunks then failed too
+    # (S3), and that error used to replace the give-up: the job was retried after the
+    # receives' backoff, then deleted unseen as its file was `failed`.
+    catalog = _runtime(files_client).catalog
+    file_id = _file_in_ingestion(catalog, failed_attempts=INGESTION.max_attempts - 1)
+    worker = IngestionWorker(
+        catalog,
+        _Store(download_fails=False, delete_fails=True),  # type: ignore[arg-type]
+        _Builder(),  # type: ignore[arg-type]
+        _Sandbox(),  # type: ignore[arg-type]
+        max_bytes=1 << 20,
+    )
+    queue = _SettlingQueue()
+    job = ReceivedJob(IngestionJob("acme", file_id), "receipt", 5, "message-1")
+    anyio.run(_consumer(queue, worker).handle, job)
+    record = catalog.get(ingestion_context("acme"), file_id)
+    assert record is not None
+    assert (record.status, record.reason_code) == (FileStatus.FAILED, "index_unavailable")
+    assert queue.calls == [("dead_letter", None)]
+
+
+@pytest.mark.parametrize("receive_count", [2, INGESTION.max_receive_count])
+@pytest.mark.parametrize("left", ["deleted", "retiring", "ready"])
+def test_a_job_whose_file_left_processing_while_it_failed_is_never_dead_lettered(
+    files_client: FilesClient, left: str, receive_count: int
+) -> None:
+    # The file was deleted (or finished by another delivery) while this attempt failed: the
+    # failure could not be counted, and on the last receive SQS allows the job used to be
+    # taken as given up and moved to the dead-letter queue, raising the alarm for a file
+    # nobody needs ingested any more (before it, it waited out a backoff for nothing).
+    catalog = _runtime(files_client).catalog
+    tenant = ingestion_context("acme")
+    file_id = _file_in_ingestion(catalog)
+
+    class _LeavesWhileDownloading(_Store):
+        def download_to(self, *args: Any) -> None:
+            if left == "deleted":
+                catalog.delete(tenant, file_id)
+            elif left == "retiring":
+                assert catalog.update(tenant, file_id, retiring=True)
+            else:
+                assert catalog.update(tenant, file_id, status=FileStatus.READY)
+            raise ConnectionError("S3 is unreachable")
+
+    worker = IngestionWorker(
+        catalog,
+        _LeavesWhileDownloading(download_fails=True),  # type: ignore[arg-type]
+        _Builder(),  # type: ignore[arg-type]
+        _Sandbox(),  # type: ignore[arg-type]
+        max_bytes=1 << 20,
+    )
+    queue = _SettlingQueue()
+    job = ReceivedJob(IngestionJob("acme", file_id), "receipt", receive_count, "message-1")
+    anyio.run(_consumer(queue, worker).handle, job)
+    if left == "ready" and receive_count < INGESTION.max_receive_count:
+        # Retried, uncounted: the next delivery applies the index change again and finishes
+        # what this one may have left (decision 0100).
+        assert queue.calls == [("retry_later", backoff_seconds(receive_count, 10))]
+    else:
+        assert queue.calls == [("delete", None)]  # done with: no retry, no dead letter
+
+
+def test_an_index_change_that_failed_after_marking_its_file_ready_is_applied_again(
+    files_client: FilesClient,
+) -> None:
+    # The publish made the file `ready`, then a later step of the same change failed (the
+    # old version's `supersededBy`, say): the job is retried, and its next delivery applies
+    # the change again to finish it, as for a delivery that died there (decision 0100).
+    catalog = _runtime(files_client).catalog
+    tenant = ingestion_context("acme")
+    file_id = _file_in_ingestion(catalog)
+
+    class _FailsAfterPublishing(_Builder):
+        async def apply(self, tenant: Any, file_ids: list[str]) -> None:
+            assert catalog.update(tenant, file_id, status=FileStatus.READY)
+            raise ConnectionError("DynamoDB is unreachable")
+
+    applied: list[str] = []
+
+    class _Finishes(_Builder):
+        async def apply(self, tenant: Any, file_ids: list[str]) -> None:
+            applied.extend(file_ids)
+
+    def run(builder: _Builder, receive_count: int) -> list[tuple[str, int | None]]:
+        worker = IngestionWorker(
+            catalog,
+            _Store(download_fails=False),  # type: ignore[arg-type]
+            builder,  # type: ignore[arg-type]
+            _Sandbox(),  # type: ignore[arg-type]
+            max_bytes=1 << 20,
+        )
+        queue = _SettlingQueue()
+        job = ReceivedJob(IngestionJob("acme", file_id), "receipt", receive_count, "message-1")
+        anyio.run(_consumer(queue, worker).handle, job)
+        return queue.calls
+
+    assert run(_FailsAfterPublishing(), 1) == [("retry_later", backoff_seconds(1, 10))]
+    assert run(_Finishes(), 2) == [("delete", None)]
+    assert applied == [file_id]
+    record = catalog.get(tenant, file_id)
+    assert record is not None
+    assert (record.status, record.failed_attempts) == (FileStatus.READY, 0)
+
+
+def test_a_give_up_that_cannot_be_written_is_retried_after_the_failures_backoff(
+    files_client: FilesClient,
+) -> None:
+    # DynamoDB failed the give-up's write: the file is still `processing`, so the job must
+    # not be dead-lettered (its next failure gives up again), and its backoff follows its
+    # counted failures, not its receives (eight here, three of them hand-backs).
+    catalog = _runtime(files_client).catalog
+    file_id = _file_in_ingestion(catalog, failed_attempts=INGESTION.max_attempts - 1)
+
+    class _GiveUpFails(_CatalogSpy):
+        def update(self, *args: Any, **fields: Any) -> bool:
+            if fields.get("status") is FileStatus.FAILED:
+                raise ConnectionError("DynamoDB is unreachable")
+            return super().update(*args, **fields)
+
+    worker = IngestionWorker(
+        _GiveUpFails(catalog, lambda fields: None),  # type: ignore[arg-type]
+        _Store(download_fails=True),  # type: ignore[arg-type]
+        _Builder(),  # type: ignore[arg-type]
+        _Sandbox(),  # type: ignore[arg-type]
+        max_bytes=1 << 20,
+    )
+    queue = _SettlingQueue()
+    job = ReceivedJob(IngestionJob("acme", file_id), "receipt", 8, "message-1")
+    anyio.run(_consumer(queue, worker).handle, job)
+    assert queue.calls == [("retry_later", backoff_seconds(INGESTION.max_attempts, 10))]
+    record = catalog.get(ingestion_context("acme"), file_id)
+    assert record is not None
+    assert (record.status, record.failed_attempts) == (FileStatus.PROCESSING, 5)
+
+
+@pytest.mark.parametrize("first", ["stale", "current"])
+def test_two_deliveries_of_a_job_failing_together_dead_letter_it_once(
+    files_client: FilesClient,
+    local_resources: LocalResources,
+    monkeypatch: pytest.MonkeyPatch,
+    first: str,
+) -> None:
+    # The visibility timeout ran out under a live attempt (a stalled instance), so SQS handed
+    # the job out again; both deliveries fail, the first to fail gives up. The job reaches
+    # the dead-letter queue once, and the other delivery, finding its file `failed`, takes
+    # the job as done with, whichever receipt handle (stale or current) each one holds.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
+    catalog = _runtime(files_client).catalog
+    file_id = _file_in_ingestion(catalog, failed_attempts=INGESTION.max_attempts - 1)
+    sqs = aws_client("sqs", local_resources.endpoint_url)
+    dead = local_resources.queues[dead_letter_key(INGESTION)]
+    queue = IngestionQueue(sqs, local_resources.queues["ingestion"], dead)
+    queue.send(ingestion_context("acme"), file_id, "twice")
+    stale = _receive_one(queue)
+    queue.retry_later(stale, 0)  # its visibility timeout running out, at once
+    current = _receive_one(queue)
+    assert stale.message_id == current.message_id != ""
+    worker = IngestionWorker(
+        catalog,
+        _Store(download_fails=True),  # type: ignore[arg-type]
+        _Builder(),  # type: ignore[arg-type]
+        _Sandbox(),  # type: ignore[arg-type]
+        max_bytes=1 << 20,
+    )
+    consumer = IngestionConsumer(
+        queue, worker, slots=1, visibility_seconds=30, wait_seconds=1, retry_base_seconds=1
+    )
+    order = [stale, current] if first == "stale" else [current, stale]
+    for delivery in order:
+        anyio.run(consumer.handle, delivery)
+    record = catalog.get(ingestion_context("acme"), file_id)
+    assert record is not None
+    assert (record.status, record.failed_attempts) == (FileStatus.FAILED, INGESTION.max_attempts)
+    moved = sqs.receive_message(QueueUrl=dead, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+    assert [json.loads(m["Body"])["fileId"] for m in moved.get("Messages", [])] == [file_id]
+    assert queue.idle()

@@ -199,11 +199,15 @@ class IngestionConsumer:
             bound.error("ingestion_to_dead_letter_queue", exc_info=exc)
             await self._settle(lambda m: self._queue.retry_later(m, 0), message)
             return
-        failures = message.receive_count
-        if failed is not None and failed.failed_attempts is not None:
-            failures = failed.failed_attempts
-        delay = backoff_seconds(failures, self._retry_base)
-        bound.error("ingestion_retry_later", delay_seconds=delay, exc_info=exc)
+        counted = failed.failed_attempts if failed is not None else None
+        delay = backoff_seconds(
+            message.receive_count if counted is None else counted, self._retry_base
+        )
+        # `failed_attempts` beside `receive_count`: the receives include hand-backs, so only
+        # the count says how near the job is to the dead-letter queue (None: not counted).
+        bound.error(
+            "ingestion_retry_later", delay_seconds=delay, failed_attempts=counted, exc_info=exc
+        )
         await self._settle(lambda m: self._queue.retry_later(m, delay), message)
 
     async def _keep_hidden(self, message: ReceivedJob) -> None:

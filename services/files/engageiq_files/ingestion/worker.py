@@ -44,10 +44,10 @@ INDEX_GAVE_UP_MESSAGE: Final = "The search index could not be updated; try uploa
 class AttemptFailed(Exception):
     """An attempt failed for a reason outside the file, and was counted on it.
 
-    `failed_attempts` is the file's count with this one (None when it could not be counted:
-    the file left `processing` meanwhile, or the count's own write failed); `gave_up` says
-    the file is now `failed` and the job is done with (the consumer dead-letters it). The
-    failure itself is the `__cause__`."""
+    `failed_attempts` is the file's count with this one (None when it was not counted: the
+    count's own write failed, or the file is `ready` already, `_left_processing`); `gave_up`
+    says the file is now `failed` and the job is done with (the consumer dead-letters it).
+    The failure itself is the `__cause__`."""
 
     def __init__(self, failed_attempts: int | None, *, gave_up: bool) -> None:
         super().__init__(f"ingestion attempt failed ({failed_attempts} so far, gave up: {gave_up})")
@@ -82,7 +82,10 @@ class IngestionWorker:
         `gave_up`. The attempt that reaches `max_attempts` failures gives up, and so does any
         failure with `last_receive` (SQS's redrive backstop moves the job on its next
         receive): the file is first marked `failed` (`ingestion_error` or
-        `index_unavailable`), so it never stays `processing`."""
+        `index_unavailable`), so it never stays `processing`. An attempt that fails once its
+        file has left `processing` for good (deleted, `failed`, taken back by the sweeper)
+        returns: the job is done with, neither retried nor dead-lettered; one whose file is
+        `ready` by then is retried uncounted (`_left_processing`)."""
         bound = log.bind(tenant_id=tenant.tenant_id, file_id=file_id)
         # `processing` too: the job of an instance that died mid-way is taken over here.
         claimed = await anyio.to_thread.run_sync(
@@ -123,9 +126,12 @@ class IngestionWorker:
             )
             return
         except Exception as exc:
-            failed = await self._count_failure(tenant, file_id, last_receive)
-            if failed.gave_up:
-                await self._give_up(tenant, file_id, GAVE_UP_CODE, GAVE_UP_MESSAGE)
+            failed = await self._attempt_failed(
+                tenant, file_id, last_receive, GAVE_UP_CODE, GAVE_UP_MESSAGE
+            )
+            if failed is None:
+                bound.info("ingestion_overtaken", failure=repr(exc))
+                return
             raise failed from exc
         if chunk_count is None:
             bound.info("ingestion_overtaken")  # deleted, or finished by another delivery
@@ -134,47 +140,114 @@ class IngestionWorker:
         try:
             await self._builder.apply(tenant, [file_id])
         except Exception as exc:
-            failed = await self._count_failure(tenant, file_id, last_receive)
-            if failed.gave_up:
-                # The previous index stays published; the file is failed rather than left
-                # "processing", and its chunks go so no later build picks them up half-way.
-                bound.error("index_build_gave_up", error=repr(exc))
-                await self._give_up(tenant, file_id, INDEX_GAVE_UP_CODE, INDEX_GAVE_UP_MESSAGE)
-                await anyio.to_thread.run_sync(
-                    self._store.delete, tenant, chunks_object_key(tenant, file_id)
-                )
-            elif isinstance(exc, IndexBuildFailed):
+            if isinstance(exc, IndexBuildFailed):
                 bound.warning("index_build_failed", error=str(exc))
+            # The previous index stays published; a file that gives up is failed rather than
+            # left "processing", and its chunks go so no later build picks them up half-way.
+            failed = await self._attempt_failed(
+                tenant,
+                file_id,
+                last_receive,
+                INDEX_GAVE_UP_CODE,
+                INDEX_GAVE_UP_MESSAGE,
+                chunks_key=chunks_object_key(tenant, file_id),
+            )
+            if failed is None:
+                bound.info("ingestion_overtaken", failure=repr(exc))
+                return
+            if failed.gave_up:
+                bound.error("index_build_gave_up", error=repr(exc))
             raise failed from exc
 
-    async def _count_failure(
-        self, tenant: TenantContext, file_id: str, last_receive: bool
-    ) -> AttemptFailed:
-        """Count a failed attempt on the file and say whether to give up. A count that cannot
-        be written (DynamoDB is what failed, say) gives up only on `last_receive`: the
-        redrive backstop then still bounds the job."""
+    async def _attempt_failed(
+        self,
+        tenant: TenantContext,
+        file_id: str,
+        last_receive: bool,
+        code: str,
+        reason: str,
+        *,
+        chunks_key: str | None = None,
+    ) -> AttemptFailed | None:
+        """Record a failed attempt on the file: count it and, on the attempt that reaches
+        `max_attempts` (or on `last_receive`), mark the file `failed` with `code` and
+        `reason` and delete `chunks_key` if given. Returns what the consumer settles the job
+        by, or None when the file is no longer this job's (`_left_processing`): nothing is
+        left to retry or to dead-letter.
+
+        A count that cannot be written (DynamoDB is what failed, say) gives up only on
+        `last_receive`: the redrive backstop then still bounds the job. A give-up that cannot
+        be written leaves the job to be retried (the next failure gives up again).
+
+        Shielded from cancellation (a deploy's shutdown), and a failed delete of the chunks
+        is only logged: once the file is `failed`, `AttemptFailed(gave_up=True)` must reach
+        the consumer, whose move is the job's only way to the dead-letter queue; handed back
+        instead, its next delivery finds the file `failed` and deletes it unseen."""
+        with anyio.CancelScope(shield=True):
+            failed = await self._record_failed_attempt(
+                tenant, file_id, last_receive, code, reason, chunks_key
+            )
+        return failed
+
+    async def _record_failed_attempt(
+        self,
+        tenant: TenantContext,
+        file_id: str,
+        last_receive: bool,
+        code: str,
+        reason: str,
+        chunks_key: str | None,
+    ) -> AttemptFailed | None:
+        """`_attempt_failed`'s steps, run in its shielded scope."""
+        bound = log.bind(tenant_id=tenant.tenant_id, file_id=file_id)
         try:
             count = await anyio.to_thread.run_sync(
                 self._catalog.count_failed_attempt, tenant, file_id
             )
         except Exception:
-            log.warning(
-                "ingestion_attempt_not_counted",
-                tenant_id=tenant.tenant_id,
-                file_id=file_id,
-                exc_info=True,
-            )
+            bound.warning("ingestion_attempt_not_counted", exc_info=True)
             count = None
-        gave_up = last_receive or (count is not None and count >= self._max_attempts)
-        return AttemptFailed(count, gave_up=gave_up)
+        else:
+            if count is None:
+                return await self._left_processing(tenant, file_id, last_receive)
+        if not (last_receive or (count is not None and count >= self._max_attempts)):
+            return AttemptFailed(count, gave_up=False)
+        try:
+            marked = await self._give_up(tenant, file_id, code, reason)
+        except Exception:
+            bound.warning("ingestion_give_up_not_written", exc_info=True)
+            return AttemptFailed(count, gave_up=False)
+        if not marked:
+            return await self._left_processing(tenant, file_id, last_receive)
+        if chunks_key is not None:
+            try:
+                await anyio.to_thread.run_sync(self._store.delete, tenant, chunks_key)
+            except Exception:
+                # Only `processing` and `ready` files' chunks are built into an index.
+                bound.warning("ingestion_chunks_not_deleted", exc_info=True)
+        return AttemptFailed(count, gave_up=True)
+
+    async def _left_processing(
+        self, tenant: TenantContext, file_id: str, last_receive: bool
+    ) -> AttemptFailed | None:
+        """Settle a failed attempt whose file left `processing` meanwhile. `ready` (this
+        attempt's own publish marked it before failing, or another delivery did): retried,
+        uncounted, since a delivery of a `ready` file applies the index change again and
+        finishes what this one left (decision 0100) - except on the last receive, after which
+        SQS would move the job of a searchable file to the dead-letter queue. Otherwise
+        (deleted, being deleted, `failed`, taken back by the sweeper, which sends its own
+        job): None, the job is done with."""
+        if not last_receive and await anyio.to_thread.run_sync(self._ready, tenant, file_id):
+            return AttemptFailed(None, gave_up=False)
+        return None
 
     def _ready(self, tenant: TenantContext, file_id: str) -> bool:
         record = self._catalog.get(tenant, file_id)
         return record is not None and record.status is FileStatus.READY
 
-    async def _give_up(self, tenant: TenantContext, file_id: str, code: str, reason: str) -> None:
-        log.warning("ingestion_gave_up", tenant_id=tenant.tenant_id, file_id=file_id, code=code)
-        await anyio.to_thread.run_sync(
+    async def _give_up(self, tenant: TenantContext, file_id: str, code: str, reason: str) -> bool:
+        """Mark the file `failed` with `code`; False if it is no longer `processing`."""
+        marked = await anyio.to_thread.run_sync(
             lambda: self._catalog.update(
                 tenant,
                 file_id,
@@ -184,6 +257,9 @@ class IngestionWorker:
                 reason=reason,
             )
         )
+        if marked:
+            log.warning("ingestion_gave_up", tenant_id=tenant.tenant_id, file_id=file_id, code=code)
+        return marked
 
     def _parse_and_store(self, tenant: TenantContext, file_id: str) -> int | None:
         """Parse the file and store its chunks; how many, or None when the file is no longer
