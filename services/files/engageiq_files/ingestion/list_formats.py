@@ -12,11 +12,11 @@ before a leading hundred), japaneseLegal ("壱", "拾"), ideographTraditional (t
 stems), ideographZodiac (the twelve branches), aiueo and iroha (half-width katakana in gojūon or
 iroha order, "FullWidth" forms full-width, repeated after the last as letters are), ganada and
 chosung (Korean), koreanDigital, koreanCounting (일, 십일; 일 dropped before a unit as Japanese
-drops 一), chineseLegalSimplified and ideographLegalTraditional (壹拾壹), taiwaneseCounting(Thousand)
-as Chinese counting. Other scripts (Hebrew, Arabic, Thai, Hindi, Vietnamese, native Korean,
-hex, dollarText, the sexagenary cycle) are in `list_scripts.py`. decimalHalfWidth is decimal.
-Every ST_NumberFormat value is read. `custom` with a zero-padded pattern (Word 2010's
-`w:format="001, 002, 003, ..."`) pads to its width.
+drops 一), chineseLegalSimplified and ideographLegalTraditional (壹拾壹),
+taiwaneseCounting(Thousand) as Chinese counting. Other scripts (Hebrew, Arabic, Thai, Hindi,
+Vietnamese, native Korean, hex, dollarText, the sexagenary cycle) are in `list_scripts.py`.
+decimalHalfWidth is decimal. Every ST_NumberFormat value is read. `custom` with a zero-padded
+pattern (Word 2010's `w:format="001, 002, 003, ..."`) pads to its width.
 
 A number a format cannot show (0 or less where the format starts at 1, past the end of a
 finite set such as ①-⑳, or past `MAX_SHOWN`) is shown in decimal, as Word does past a set's
@@ -118,6 +118,12 @@ _DIGIT_BY_DIGIT: Final = {
     **DIGIT_SETS,
 }
 _CHICAGO: Final = "*†‡§"
+_REPEATING: Final[dict[str, str | tuple[str, ...]]] = {
+    **_SETS,
+    **LETTER_SETS,
+    "hindiVowels": HINDI_VOWELS,
+    "chicago": _CHICAGO,
+}
 
 
 @dataclass(frozen=True)
@@ -184,12 +190,8 @@ def _shown(number: int, number_format: str) -> str:  # noqa: PLR0911  (one per f
     if number_format in {"lowerRoman", "upperRoman"}:
         roman = _roman(number)
         return roman.upper() if number_format == "upperRoman" else roman
-    if number_format in _SETS:
-        return _repeated(_SETS[number_format], number)
-    if number_format in LETTER_SETS:
-        return _repeated(LETTER_SETS[number_format], number)
-    if number_format == "hindiVowels":
-        return _repeated(HINDI_VOWELS, number)
+    if number_format in _REPEATING:
+        return _repeated(_REPEATING[number_format], number)
     if number_format in WORDS:
         return WORDS[number_format](number)
     if number_format in _FINITE:
@@ -204,8 +206,6 @@ def _shown(number: int, number_format: str) -> str:  # noqa: PLR0911  (one per f
         return _capitalised(_words(number))
     if number_format == "ordinalText":
         return _capitalised(_ordinal_words(number))
-    if number_format == "chicago":
-        return _repeated(_CHICAGO, number)
     if number_format == "dollarText":
         return f"{_capitalised(_words(number))} and 00/100"
     return str(number)
