@@ -422,8 +422,9 @@ def symbol_strings(
     archive: zipfile.ZipFile, cell_fonts: dict[int, str] | None = None
 ) -> dict[int, RichRuns]:
     """Shared string index -> runs (`rich_runs`), for the rich shared strings that may show
-    symbols: some run names a symbol font, or (when the workbook has cell styles in a symbol
-    font, `cell_fonts`) some run names no font and takes its cell's. The part is first
+    symbols: some run names a symbol font, or the workbook has cell styles in a symbol font
+    (`cell_fonts`), in which a run naming no font takes its cell's and one naming an
+    ordinary font stays text. The part is first
     scanned as bytes for a symbol run font when no cell style has one, so a workbook without
     either is not parsed a second time (openpyxl reads it too); then streamed. A damaged
     part gives what was read before the damage."""
@@ -441,9 +442,7 @@ def symbol_strings(
             if local(element) != "si":
                 continue
             runs = rich_runs(element)
-            if runs is not None and any(
-                is_symbol_font(font) or (font is None and cell_fonts) for _, font in runs
-            ):
+            if runs is not None and (cell_fonts or any(is_symbol_font(f) for _, f in runs)):
                 found[index] = runs
             index += 1
             _dropped(element)
