@@ -22,6 +22,7 @@ from tests.unit.files.test_ingestion_xlsx_damaged import (
     _rows_read,
 )
 from tests.unit.files.test_ingestion_xlsx_parts import LIMITS, parse, text_of
+from tests.unit.files.test_ingestion_xlsx_variants import _strict
 from tests.unit.files.workbooks import inline, workbook_package, xlsxwriter_book
 
 _SKELETON = ("_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
@@ -163,3 +164,17 @@ def test_thousands_of_sheet_parts_behind_a_damaged_workbook_are_bounded(tmp_path
     parsed = parse(tmp_path, out.getvalue(), "xlsx")
     assert [w.code for w in parsed.warnings] == ["parts_unreadable", "truncated"]
     assert len(parsed.sections) <= LIMITS.max_pages
+
+
+def test_a_strict_workbook_with_a_damaged_workbook_part_is_read(tmp_path: Path) -> None:
+    # Whether the workbook is Strict is then told by its first worksheet.
+    def build(workbook: xlsxwriter.Workbook) -> None:
+        sheet = workbook.add_worksheet("Pricing")
+        sheet.write_row(0, 0, ["Plan", "Price"])
+        sheet.write_row(1, 0, ["Team", 49])
+
+    content = _damaged(_strict(xlsxwriter_book(build)), "xl/workbook.xml", "not XML")
+    parsed = parse(tmp_path, content, "xlsx")
+    assert [(s.location, s.text) for s in parsed.sections] == [
+        ("'Sheet 1'!A2:B2", "Plan: Team; Price: 49")
+    ]

@@ -65,6 +65,7 @@ _STRINGS_TYPE: Final = (
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 )
 _STRICT_NAMESPACE: Final = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+_TRANSITIONAL_NAMESPACE: Final = _MAIN.encode()
 _STRICT_URI: Final = re.compile(rb"http://purl\.oclc\.org/ooxml/(\w+)/")
 _TRANSITIONAL_URI: Final = rb"http://schemas.openxmlformats.org/\1/2006/"
 """Strict OOXML's namespaces and relationship types: `.../ooxml/<area>/<name>` is the
@@ -83,12 +84,18 @@ names, at most this): a cell naming string 10^9 must not build a billion empty s
 def is_strict(archive: zipfile.ZipFile) -> bool:
     """Whether the workbook is Strict OOXML (ISO namespaces), which openpyxl cannot read: its
     workbook part says so, or, when that is damaged, its first worksheet."""
-    for name in (main_part(archive, "xlsx"), *_worksheet_parts(archive)[:1]):
-        with contextlib.suppress(*DAMAGED_PART_ERRORS), archive.open(name) as part:
-            start = part.read(4096)
-            if _STRICT_NAMESPACE in start or b"<sheetData" in start or b"<workbook" in start:
-                return _STRICT_NAMESPACE in start
-    return False
+    start = _start(archive, main_part(archive, "xlsx"))
+    if _STRICT_NAMESPACE not in start and _TRANSITIONAL_NAMESPACE not in start:
+        sheets = _worksheet_parts(archive)
+        start = _start(archive, sheets[0]) if sheets else b""
+    return _STRICT_NAMESPACE in start
+
+
+def _start(archive: zipfile.ZipFile, part: str) -> bytes:
+    """The first 4 KB of `part`, empty when it cannot be read."""
+    with contextlib.suppress(*DAMAGED_PART_ERRORS), archive.open(part) as source:
+        return source.read(4096)
+    return b""
 
 
 def opened_workbook(path: str, resources: ExitStack) -> tuple[zipfile.ZipFile, Any, list[str]]:
