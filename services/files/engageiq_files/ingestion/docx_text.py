@@ -13,8 +13,11 @@ so that every piece of text is found, not only top-level paragraphs and tables:
 - automatic numbering: the label Word computes for a numbered paragraph ("7.3", "(b)") before
   its text, so "clause 7.3" is found (`numbering.py`); bullets are not content;
 - symbol fonts: `w:sym` and runs set in Wingdings, Webdings or Symbol, on the run or by its
-  character or paragraph style, the document defaults or the theme (`word_fonts.py`), read
-  as the symbols they show (a check mark, not "ü"; `symbol_fonts.py`);
+  character or paragraph style, its table's style (and the conditional formats its cell's
+  place turns on: first row, first column, bands), the document defaults or the theme
+  (`word_fonts.py`), read as the symbols they show (a check mark, not "ü"; `symbol_fonts.py`);
+- check boxes: content controls (`w14:checkbox`) and legacy form fields (FORMCHECKBOX) as ☑
+  or ☐ by their state, as Word shows them, not the glyph stored for them (decision 0143);
 - charts (`c:chart`, `cx:chart`) and SmartArt (`dgm:relIds`) in drawings, inline or anchored,
   in the body, tables, text boxes, headers and footers: read where they stand with the
   readers slides and sheets share (`charts.py`, `smartart.py`; decision 0137).
