@@ -131,8 +131,10 @@ def test_a_worksheet_found_only_by_its_content_type(tmp_path: Path) -> None:
 
 
 def test_a_damaged_skeleton_without_any_worksheet_is_still_corrupt(tmp_path: Path) -> None:
+    damaged = _damaged(xlsxwriter_book(_heron), "xl/workbook.xml", "not XML")
+    _rows_read(parse(tmp_path, damaged, "xlsx"))  # with its sheets, it is read
     content = _without(
-        _damaged(xlsxwriter_book(_heron), "xl/workbook.xml", "not XML"),
+        damaged,
         "xl/worksheets/sheet1.xml",
         "xl/worksheets/sheet2.xml",
         "xl/chartsheets/sheet1.xml",
