@@ -271,6 +271,7 @@ class _TablePlace:
     rows: dict[etree._Element, int]
     row: int = -1
     cells: dict[etree._Element, int] = field(default_factory=dict)
+    column: int = -1
 
     @classmethod
     def of(cls, table: etree._Element) -> _TablePlace:
@@ -285,11 +286,16 @@ class _TablePlace:
     def enter(self, row: etree._Element) -> None:
         self.row = self.rows.get(row, self.row + 1)
         self.cells = {cell: index for index, cell in enumerate(_children(row, "tc"))}
+        self.column = -1
 
     def cell(self, cell: etree._Element) -> TableCell | None:
+        """Where cell `cell` of the row being read stands (None: the table has no style); a
+        cell or row wrapped deeper than `_children` looks counts as the next one."""
         if not self.style:
+            self.column = self.cells.get(cell, self.column + 1)
             return None
-        column = self.cells.get(cell, 0)
+        self.column = self.cells.get(cell, self.column + 1)
+        column = self.column
         conditions = cell_conditions(self.look, self.row, len(self.rows), column, len(self.cells))
         return TableCell(self.style, conditions)
 
