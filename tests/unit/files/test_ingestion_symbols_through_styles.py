@@ -11,9 +11,11 @@ import re
 import zipfile
 from pathlib import Path
 
+import docx
 import openpyxl
 import pytest
 import xlsxwriter  # type: ignore[import-untyped]  # no stubs; python-pptx brings it
+from docx.enum.style import WD_STYLE_TYPE
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 from openpyxl.styles import Font
@@ -73,6 +75,21 @@ def test_a_symbol_font_of_a_table_styles_conditional_formats_is_followed(tmp_pat
     assert _word_lines(tmp_path, _table(_BATTLECARD, "Battlecard"), style) == _READ
 
 
+def test_python_docx_table_style_in_wingdings_reads_as_checks(tmp_path: Path) -> None:
+    document = docx.Document()
+    marks = document.styles.add_style("Marks", WD_STYLE_TYPE.TABLE)
+    marks.font.name = "Wingdings"
+    document.add_paragraph("Müller signs for the customer")
+    table = document.add_table(rows=1, cols=2)
+    table.style = "Marks"
+    table.cell(0, 0).text = "ü"
+    table.cell(0, 1).text = "û"
+    out = io.BytesIO()
+    document.save(out)
+    lines = text_of(parse(tmp_path, out.getvalue(), "docx")).splitlines()
+    assert [line for line in lines if line.strip()] == ["Müller signs for the customer", "✓", "✗"]
+
+
 def test_a_symbol_font_of_a_table_style_and_its_base_is_followed(tmp_path: Path) -> None:
     styles = _table_style("Marks", _WINGDINGS) + _table_style("Checks", based_on="Marks")
     rows = [["ü", "û"], ["ü", "ü"]]
@@ -88,6 +105,21 @@ def test_banded_rows_of_a_table_style_take_their_own_font(tmp_path: Path) -> Non
     )
     rows = [["Item"], ["ü"], ["ü"], ["û"]]
     assert _word_lines(tmp_path, _table(rows, "Banded"), style) == ["Item", "✓", "ü", "✗"]
+
+
+def test_bands_of_two_rows_set_by_the_style_or_the_table(tmp_path: Path) -> None:
+    # The style's tblStyleRowBandSize of 2: rows 1-2 after the header are band 1 (Wingdings),
+    # rows 3-4 band 2, row 5 band 1 again; a table's own setting of 1 overrides its style's.
+    style = _table_style(
+        "Banded",
+        '<w:tblPr><w:tblStyleRowBandSize w:val="2"/></w:tblPr>' + _CALIBRI,
+        _conditional("band1Horz", _WINGDINGS) + _conditional("firstRow", _CALIBRI),
+    )
+    rows = [["Item"], ["ü"], ["ü"], ["ü"], ["ü"], ["û"]]
+    assert _word_lines(tmp_path, _table(rows, "Banded"), style) == ["Item", "✓", "✓", "ü", "ü", "✗"]
+    own = _LOOK + '<w:tblStyleRowBandSize w:val="1"/>'
+    lines = _word_lines(tmp_path, _table(rows, "Banded", look=own), style)
+    assert lines == ["Item", "✓", "ü", "✓", "ü", "✗"]
 
 
 def test_a_paragraph_style_in_a_table_wins_over_the_table_style(tmp_path: Path) -> None:

@@ -56,6 +56,7 @@ from engageiq_files.ingestion.symbol_fonts import symbol_character, symbol_text
 from engageiq_files.ingestion.word_fonts import (
     RunFonts,
     TableCell,
+    band_settings,
     cell_conditions,
     read_run_fonts,
     table_look,
@@ -154,7 +155,7 @@ class _Paragraphs:
         conditional formats (`word_fonts.TableCell`)."""
         outer_cell = self._cell
         if name == "tbl":
-            self._tables.append(_TablePlace.of(element))
+            self._tables.append(_TablePlace.of(element, self._fonts))
         elif name == "tr" and self._tables:
             self._tables[-1].enter(element)
         elif name == "tc":
@@ -269,18 +270,22 @@ class _TablePlace:
     style: str
     look: frozenset[str]
     rows: dict[etree._Element, int]
+    bands: tuple[int, int] = (1, 1)
+    """Rows and columns a band spans (`RunFonts.band_sizes`)."""
     row: int = -1
     cells: dict[etree._Element, int] = field(default_factory=dict)
     column: int = -1
 
     @classmethod
-    def of(cls, table: etree._Element) -> _TablePlace:
+    def of(cls, table: etree._Element, fonts: RunFonts) -> _TablePlace:
         properties = first_child(table, "tblPr")
         style = first_child(properties, "tblStyle") if properties is not None else None
+        style_id = (attribute(style, "val") or "") if style is not None else ""
         return cls(
-            (attribute(style, "val") or "") if style is not None else "",
+            style_id,
             table_look(properties),
             {row: index for index, row in enumerate(_children(table, "tr"))},
+            bands=fonts.band_sizes(style_id, band_settings(properties)),
         )
 
     def enter(self, row: etree._Element) -> None:
@@ -296,7 +301,9 @@ class _TablePlace:
             return None
         self.column = self.cells.get(cell, self.column + 1)
         column = self.column
-        conditions = cell_conditions(self.look, self.row, len(self.rows), column, len(self.cells))
+        conditions = cell_conditions(
+            self.look, self.row, len(self.rows), column, len(self.cells), self.bands
+        )
         return TableCell(self.style, conditions)
 
 

@@ -132,12 +132,17 @@ def table_look(properties: etree._Element | None) -> frozenset[str]:
 
 
 def cell_conditions(
-    look: frozenset[str], row: int, rows: int, column: int, columns: int
+    look: frozenset[str],
+    row: int,
+    rows: int,
+    column: int,
+    columns: int,
+    bands: tuple[int, int] = (1, 1),
 ) -> tuple[str, ...]:
     """The conditional formats a cell at (`row`, `column`), 0-based, of a table of `rows` rows
     and a row of `columns` cells turns on, under `look` (`table_look`), in
-    `CONDITIONS_BY_PRIORITY` order. Bands are one row or column wide and start after a first
-    row or column that has its own format."""
+    `CONDITIONS_BY_PRIORITY` order. Bands are `bands` (rows, columns) wide (`band_sizes`) and
+    start after a first row or column that has its own format."""
     first_row = "firstRow" in look and row == 0
     last_row = "lastRow" in look and row == rows - 1
     first_column = "firstColumn" in look and column == 0
@@ -153,10 +158,10 @@ def cell_conditions(
         "lastRow": last_row,
     }
     if "noHBand" not in look and not (first_row or last_row):
-        band = row - (1 if "firstRow" in look else 0)
+        band = (row - (1 if "firstRow" in look else 0)) // max(1, bands[0])
         found["band1Horz" if band % 2 == 0 else "band2Horz"] = True
     if "noVBand" not in look and not (first_column or last_column):
-        band = column - (1 if "firstColumn" in look else 0)
+        band = (column - (1 if "firstColumn" in look else 0)) // max(1, bands[1])
         found["band1Vert" if band % 2 == 0 else "band2Vert"] = True
     return tuple(name for name in CONDITIONS_BY_PRIORITY if found.get(name))
 
@@ -166,6 +171,8 @@ class _TableStyle:
     based_on: str
     faces: tuple[Face | None, Face | None]
     conditional: dict[str, tuple[Face | None, Face | None]]
+    bands: tuple[int | None, int | None] = (None, None)
+    """`w:tblStyleRowBandSize` and `w:tblStyleColBandSize`, None where not set."""
 
 
 @dataclass
@@ -258,6 +265,22 @@ class RunFonts:
         ]
         return [*conditional, *(style.faces for style in chain)]
 
+    def band_sizes(
+        self, style_id: str, own: tuple[int | None, int | None] = (None, None)
+    ) -> tuple[int, int]:
+        """The (rows, columns) a band of a table of style `style_id` spans: the table's own
+        setting (`own`), else its style's or a base's, else one."""
+        found = list(own)
+        seen: set[str] = set()
+        while style_id and style_id not in seen and len(seen) < MAX_CHAIN:
+            seen.add(style_id)
+            style = self.tables.get(style_id)
+            if style is None:
+                break
+            found = [f if f is not None else b for f, b in zip(found, style.bands, strict=True)]
+            style_id = style.based_on
+        return (found[0] or 1, found[1] or 1)
+
     def _typeface(self, face: Face) -> str | None:
         how, name = face
         if how == "font":
@@ -324,7 +347,21 @@ def _table_style(element: etree._Element) -> _TableStyle:
         (attribute(based, "val") or "") if based is not None else "",
         _faces(first_child(element, "rPr")),
         conditional,
+        band_settings(first_child(element, "tblPr")),
     )
+
+
+def band_settings(properties: etree._Element | None) -> tuple[int | None, int | None]:
+    """(`w:tblStyleRowBandSize`, `w:tblStyleColBandSize`) of table properties `properties`,
+    each None when not set or not a number of 1-999."""
+    found: list[int | None] = []
+    for name in ("tblStyleRowBandSize", "tblStyleColBandSize"):
+        element = first_child(properties, name) if properties is not None else None
+        value = (attribute(element, "val") or "") if element is not None else ""
+        found.append(
+            int(value) if value.isascii() and value.isdigit() and 0 < len(value) < 4 else None
+        )
+    return found[0], found[1]
 
 
 def _theme_faces(root: etree._Element) -> dict[str, str]:
