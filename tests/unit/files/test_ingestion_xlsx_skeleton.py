@@ -180,3 +180,20 @@ def test_a_strict_workbook_with_a_damaged_workbook_part_is_read(tmp_path: Path) 
     assert [(s.location, s.text) for s in parsed.sections] == [
         ("'Sheet 1'!A2:B2", "Plan: Team; Price: 49")
     ]
+
+
+def test_a_workbook_part_cut_short_after_its_sheet_list_keeps_the_names(tmp_path: Path) -> None:
+    # A cut-off upload: the sheet list comes before the defined names, which are lost; the
+    # sheets keep their names and order (the chart sheet between them), and nothing indexed
+    # is lost.
+    content = xlsxwriter_book(_heron)
+    workbook = zipfile.ZipFile(io.BytesIO(content)).read("xl/workbook.xml")
+    cut = workbook[: workbook.index(b"<definedNames") + 20]
+    parsed = parse(tmp_path, _replaced(content, "xl/workbook.xml", cut), "xlsx")
+    _rows_read(parsed)
+    assert [s.location for s in parsed.sections if "!" in s.location or "chart" in s.location] == [
+        "Pipeline!A2:C4",
+        "Summary (chart)",
+        "Notes!A2:B2",
+    ]
+    assert _named(parsed) == []

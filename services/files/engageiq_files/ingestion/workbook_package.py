@@ -178,9 +178,11 @@ def repaired_skeleton(archive: zipfile.ZipFile) -> tuple[dict[str, bytes | None]
     Without them openpyxl has no sheet to read. The worksheets (and chart sheets) are then
     found through the workbook relationships when those can be read, else through the content
     types and the names Excel gives them (`xl/worksheets/sheet1.xml`), and read in their
-    names' natural order. Their names are the workbook part's when it can be read and lists
-    as many sheets as were found (every writer numbers the parts in the workbook's order),
-    else "Sheet 1", "Sheet 2"...: then "the sheet names" are lost. The styles and shared
+    names' natural order. Their names are what can be read of the workbook part (through a
+    recovering parser: a part cut short keeps its sheet list), matched to the relationships
+    by id, or without them by position when as many names as sheets were read and none is a
+    chart sheet (every writer numbers the parts in the workbook's order); else "Sheet 1",
+    "Sheet 2"...: then "the sheet names" are lost. The styles and shared
     strings are found likewise. A broken entry is left out of the repair (its sheet is then
     named by `missing_sheets`). A damaged package relationships part alone loses nothing."""
     names = set(archive.namelist())
@@ -206,40 +208,77 @@ def repaired_skeleton(archive: zipfile.ZipFile) -> tuple[dict[str, bytes | None]
             return {}, []
         return {"_rels/.rels": _package_rels(workbook)}, []
     broken = _broken_entries(archive)
+    if root is None:
+        # A workbook part cut short or otherwise not XML: what a recovering parser reads of
+        # it (the sheet list comes early, before defined names and calculation settings).
+        root = _recovered_workbook(archive, workbook)
+    listed = [
+        (attribute(e, "name") or "", relationship_id(e, "id"))
+        for e in (root.iter() if root is not None else ())
+        if local(e) == "sheet"
+    ]
     if rels is not None:
-        worksheets = sorted(
-            (n for t, n in rels.values() if t.endswith("/worksheet") and n in names), key=_natural
-        )
-        charts = sorted(
-            (n for t, n in rels.values() if t.endswith("/chartsheet") and n in names), key=_natural
-        )
+        sheets = _related_sheets(rels, listed, names)
         styles = next((n for t, n in rels.values() if t.endswith("/styles")), None)
         shared = next((n for t, n in rels.values() if t.endswith("/sharedStrings")), None)
     else:
         worksheets = _worksheet_parts(archive)
         charts = _found_parts(archive, _CHARTSHEET_TYPE, _CONVENTIONAL_CHARTSHEET)
+        found = [*((n, "worksheet") for n in worksheets), *((n, "chartsheet") for n in charts)]
+        # Matched by position only when nothing can shift it: as many names as sheets, and
+        # no chart sheet whose place among them is unknown.
+        by_position = len(listed) == len(found) and not charts
+        sheets = [
+            (part, kind, listed[index][0] if by_position else "")
+            for index, (part, kind) in enumerate(found)
+        ]
         styles = _first_found(archive, _STYLES_TYPE, "xl/styles.xml")
         shared = _first_found(archive, "sharedStrings+xml", "xl/sharedStrings.xml")
-    sheets = [*((n, "worksheet") for n in worksheets), *((n, "chartsheet") for n in charts)]
     if not sheets:
         raise corrupt("xlsx")
-    listed = (
-        [attribute(e, "name") or "" for e in root.iter() if local(e) == "sheet"]
-        if root is not None
-        else []
-    )
-    named = len(listed) == len(sheets) and not charts and all(listed)
-    lost = [] if named else ["the sheet names"]
-    titles = listed if named else [f"Sheet {number}" for number in range(1, len(sheets) + 1)]
+    lost = [] if all(title for _, _, title in sheets) else ["the sheet names"]
+    titles = [title or f"Sheet {number}" for number, (_, _, title) in enumerate(sheets, start=1)]
     replaced: dict[str, bytes | None] = {name: None for name in broken}
     replaced[workbook] = _listed_workbook(root, titles)
-    replaced[_rels_name(workbook)] = _workbook_rels(sheets, styles, shared)
+    replaced[_rels_name(workbook)] = _workbook_rels(
+        [(part, kind) for part, kind, _ in sheets], styles, shared
+    )
     replaced["_rels/.rels"] = _package_rels(workbook)
     replaced["[Content_Types].xml"] = _content_types(workbook, shared if shared in names else None)
     return replaced, lost
 
 
 _WORKBOOK: Final = "xl/workbook.xml"
+
+
+def _recovered_workbook(archive: zipfile.ZipFile, workbook: str) -> etree._Element | None:
+    """What a recovering parser reads of the damaged workbook part, None when nothing."""
+    try:
+        with archive.open(workbook) as source:
+            return etree.fromstring(source.read(), RECOVERING_PARSER)
+    except DAMAGED_PART_ERRORS:
+        return None
+
+
+def _related_sheets(
+    rels: dict[str, tuple[str, str]], listed: list[tuple[str, str]], names: set[str]
+) -> list[tuple[str, str, str]]:
+    """(part, "worksheet" or "chartsheet", name or "") of the sheets the workbook
+    relationships name: first those the (recovered) sheet list names, in its order and with
+    its names, then the rest, worksheets then chart sheets, in their parts' natural order."""
+    kinds = {
+        part: kind
+        for rel_type, part in rels.values()
+        for kind in ("worksheet", "chartsheet")
+        if rel_type.endswith(f"/{kind}") and part in names
+    }
+    sheets: list[tuple[str, str, str]] = []
+    for title, rel_id in listed:
+        part = rels.get(rel_id, ("", ""))[1]
+        if part in kinds:
+            sheets.append((part, kinds.pop(part), title))
+    rest = sorted(kinds.items(), key=lambda item: (item[1] != "worksheet", _natural(item[0])))
+    return sheets + [(part, kind, "") for part, kind in rest]
 
 
 def _first_found(archive: zipfile.ZipFile, content_type: str, conventional: str) -> str | None:
