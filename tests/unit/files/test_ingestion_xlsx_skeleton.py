@@ -9,6 +9,8 @@ import io
 import zipfile
 from pathlib import Path
 
+import docx
+import pptx
 import pytest
 import xlsxwriter  # type: ignore[import-untyped]  # no stubs; python-pptx brings it
 
@@ -197,3 +199,23 @@ def test_a_workbook_part_cut_short_after_its_sheet_list_keeps_the_names(tmp_path
         "Notes!A2:B2",
     ]
     assert _named(parsed) == []
+
+
+@pytest.mark.parametrize("kind", ["docx", "pptx"])
+def test_word_and_powerpoint_find_their_main_part_without_package_relationships(
+    tmp_path: Path, kind: str
+) -> None:
+    # The same fallback serves every Office kind: the content types, else the usual name.
+    out = io.BytesIO()
+    if kind == "docx":
+        document = docx.Document()
+        document.add_paragraph("Heron renews in June")
+        document.save(out)
+    else:
+        presentation = pptx.Presentation()
+        slide = presentation.slides.add_slide(presentation.slide_layouts[1])
+        assert slide.shapes.title is not None
+        slide.shapes.title.text = "Heron renews in June"
+        presentation.save(out)
+    content = _replaced(out.getvalue(), "_rels/.rels", b"<Relationships")
+    assert "Heron renews in June" in text_of(parse(tmp_path, content, kind))
