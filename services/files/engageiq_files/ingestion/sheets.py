@@ -426,8 +426,10 @@ def symbol_strings(
     (`cell_fonts`), in which a run naming no font takes its cell's and one naming an
     ordinary font stays text. The part is first
     scanned as bytes for a symbol run font when no cell style has one, so a workbook without
-    either is not parsed a second time (openpyxl reads it too); then streamed. A damaged
-    part gives what was read before the damage."""
+    either is not parsed a second time (openpyxl reads it too); then streamed. At most
+    `MAX_FORMULAS_KEPT` strings are kept (as many as a sheet notes cells), so a part of
+    millions of rich strings in a workbook with a Wingdings style is not held as runs. A
+    damaged part gives what was read before the damage."""
     workbook = main_part(archive, "xlsx")
     rels = relationships(archive, workbook)
     name = next((n for t, n in rels if t.endswith("/sharedStrings")), None)
@@ -442,7 +444,10 @@ def symbol_strings(
             if local(element) != "si":
                 continue
             runs = rich_runs(element)
-            if runs is not None and (cell_fonts or any(is_symbol_font(f) for _, f in runs)):
+            symbolic = runs is not None and (
+                bool(cell_fonts) or any(is_symbol_font(f) for _, f in runs)
+            )
+            if runs is not None and symbolic and len(found) < MAX_FORMULAS_KEPT:
                 found[index] = runs
             index += 1
             _dropped(element)
