@@ -1,4 +1,5 @@
-"""Benchmark: what decision 0140 costs a workbook (a damaged part, rich-text symbol runs).
+"""Benchmark: what decisions 0140 and 0143 cost a workbook (a damaged part, rich-text symbol
+runs, a cell style in a symbol font, a damaged workbook part).
 
     .venv/bin/python bench/xlsx_damaged_parts.py [--rows 50000]
 
@@ -6,7 +7,11 @@ A generated workbook (XlsxWriter, as Excel writes it) of `--rows` rows of six co
 of them text (shared strings), and a chart sheet, is parsed in process three ways: as written;
 with a Wingdings run in one shared string (the rich-text scan then parses the shared strings a
 second time); and with its chart sheet not XML (openpyxl refuses the workbook, which is then
-opened again through a copy without the parts it refused). Prints the median of three runs,
+opened again through a copy without the parts it refused); with one cell styled in
+Wingdings (decision 0143: the shared strings' rich runs are then read, as they may take the
+cell's font); and with its workbook part not XML (decision 0143: the sheets are found through
+the workbook relationships, the package copied once with a repaired workbook part). Prints
+the median of three runs,
 in seconds, of each. Run it with `PYTHONPATH=<an older checkout>/services/files` to compare.
 """
 
@@ -33,7 +38,7 @@ LIMITS = ParseLimits(
 )
 
 
-def _book(rows: int, *, symbol: bool) -> bytes:
+def _book(rows: int, *, symbol: bool, styled: bool = False) -> bytes:
     out = io.BytesIO()
     workbook = xlsxwriter.Workbook(out, {"in_memory": True})
     sheet = workbook.add_worksheet("Accounts")
@@ -42,6 +47,8 @@ def _book(rows: int, *, symbol: bool) -> bytes:
         sheet.write_row(row, 0, [f"Account {row}", f"Rep {row % 97}", "EMEA", row, row * 9.5, row])
     if symbol:
         sheet.write_rich_string(1, 6, "SSO ", workbook.add_format({"font_name": "Wingdings"}), "ü")
+    if styled:
+        sheet.write(1, 7, "ü", workbook.add_format({"font_name": "Wingdings"}))
     chart = workbook.add_chart({"type": "column"})
     chart.add_series({"values": "=Accounts!$D$2:$D$20"})
     workbook.add_chartsheet("Summary").set_chart(chart)
@@ -49,12 +56,12 @@ def _book(rows: int, *, symbol: bool) -> bytes:
     return out.getvalue()
 
 
-def _damaged(content: bytes) -> bytes:
+def _damaged(content: bytes, part: str = "xl/chartsheets/sheet1.xml") -> bytes:
     source = zipfile.ZipFile(io.BytesIO(content))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
-            damaged = item.filename == "xl/chartsheets/sheet1.xml"
+            damaged = item.filename == part
             target.writestr(item.filename, b"<c:chartSp" if damaged else source.read(item))
     return out.getvalue()
 
@@ -82,6 +89,8 @@ def main() -> None:
     print(f"{rows:,} rows as written: {_seconds(plain)}")
     print(f"with a Wingdings run in one shared string: {_seconds(_book(rows, symbol=True))}")
     print(f"with its chart sheet damaged: {_seconds(_damaged(plain))}")
+    print(f"with one cell styled in Wingdings: {_seconds(_book(rows, symbol=False, styled=True))}")
+    print(f"with its workbook part damaged: {_seconds(_damaged(plain, 'xl/workbook.xml'))}")
 
 
 if __name__ == "__main__":

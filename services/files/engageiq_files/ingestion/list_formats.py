@@ -1,5 +1,5 @@
 """A list number as Word writes it in a numbering format (`w:numFmt`, ECMA-376 Part 1
-§17.18.59 ST_NumberFormat; decisions 0137, 0140).
+§17.18.59 ST_NumberFormat; decisions 0137, 0140, 0143).
 
 Western: decimal, decimalZero, lower/upperLetter (the letter repeated after z: "aa"),
 lower/upperRoman, ordinal ("3rd"), cardinalText and ordinalText ("Three", "Third", English, as
@@ -11,8 +11,12 @@ japaneseCounting and chineseCounting ("十一", "二十"; Chinese writes 零 for
 before a leading hundred), japaneseLegal ("壱", "拾"), ideographTraditional (the ten heavenly
 stems), ideographZodiac (the twelve branches), aiueo and iroha (half-width katakana in gojūon or
 iroha order, "FullWidth" forms full-width, repeated after the last as letters are), ganada and
-chosung (Korean), koreanDigital. `custom` with a zero-padded pattern (Word 2010's
-`w:format="001, 002, 003, ..."`) pads to its width.
+chosung (Korean), koreanDigital, koreanCounting (일, 십일; 일 dropped before a unit as Japanese
+drops 一), chineseLegalSimplified and ideographLegalTraditional (壹拾壹),
+taiwaneseCounting(Thousand) as Chinese counting. Other scripts (Hebrew, Arabic, Thai, Hindi,
+Vietnamese, native Korean, hex, dollarText, the sexagenary cycle) are in `list_scripts.py`.
+decimalHalfWidth is decimal. Every ST_NumberFormat value is read. `custom` with a zero-padded
+pattern (Word 2010's `w:format="001, 002, 003, ..."`) pads to its width.
 
 A number a format cannot show (0 or less where the format starts at 1, past the end of a
 finite set such as ①-⑳, or past `MAX_SHOWN`) is shown in decimal, as Word does past a set's
@@ -23,7 +27,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import Final
+
+from engageiq_files.ingestion.list_scripts import (
+    DIGIT_SETS,
+    HINDI_VOWELS,
+    LETTER_SETS,
+    WORDS,
+)
 
 MAX_SHOWN: Final = 3999
 """Largest number shown in letters, words or Roman numerals (Roman numerals end at 3,999);
@@ -103,8 +115,47 @@ _DIGIT_BY_DIGIT: Final = {
     "koreanDigital": _KOREAN_DIGITS,
     "decimalFullWidth": "".join(chr(0xFF10 + n) for n in range(10)),
     "decimalFullWidth2": "".join(chr(0xFF10 + n) for n in range(10)),
+    **DIGIT_SETS,
 }
 _CHICAGO: Final = "*†‡§"
+_REPEATING: Final[dict[str, str | tuple[str, ...]]] = {
+    **_SETS,
+    **LETTER_SETS,
+    "hindiVowels": HINDI_VOWELS,
+    "chicago": _CHICAGO,
+}
+
+
+@dataclass(frozen=True)
+class _Counting:
+    """An East Asian counting system: its digits (0 first), its units for thousands,
+    hundreds and tens, when a leading one is left out ("drop": before every unit;
+    "before ten": before a leading ten only; "keep": never) and whether inner zeros are
+    written, and how (Chinese 一百零一; "" for not)."""
+
+    digits: str
+    units: tuple[str, str, str]
+    one: str
+    zero: str
+
+
+_CHINESE: Final = _Counting(_IDEOGRAPH_DIGITS, ("千", "百", "十"), "before ten", zero="零")
+_COUNTING: Final = {
+    "japaneseCounting": _Counting(_IDEOGRAPH_DIGITS, ("千", "百", "十"), "drop", zero=""),
+    "japaneseLegal": _Counting(_LEGAL_DIGITS, ("千", "百", "拾"), "drop", zero=""),
+    "chineseCounting": _CHINESE,
+    "chineseCountingThousand": _CHINESE,
+    "taiwaneseCounting": _CHINESE,
+    "taiwaneseCountingThousand": _CHINESE,
+    "chineseLegalSimplified": _Counting(
+        "零壹贰叁肆伍陆柒捌玖", ("仟", "佰", "拾"), "keep", zero="零"
+    ),
+    "ideographLegalTraditional": _Counting(
+        "零壹貳參肆伍陸柒捌玖", ("仟", "佰", "拾"), "keep", zero="零"
+    ),
+    "koreanCounting": _Counting(_KOREAN_DIGITS, ("천", "백", "십"), "drop", zero=""),
+}
+"""Formats in East Asian counting, by their system."""
 _PADDED: Final = re.compile(r"\s*(0+)1\s*(?:,|$)")
 
 
@@ -139,29 +190,28 @@ def _shown(number: int, number_format: str) -> str:  # noqa: PLR0911  (one per f
     if number_format in {"lowerRoman", "upperRoman"}:
         roman = _roman(number)
         return roman.upper() if number_format == "upperRoman" else roman
-    if number_format in _SETS:
-        characters = _SETS[number_format]
-        return _repeated(characters, number)
+    if number_format in _REPEATING:
+        return _repeated(_REPEATING[number_format], number)
+    if number_format in WORDS:
+        return WORDS[number_format](number)
     if number_format in _FINITE:
         characters = _FINITE[number_format]
         return characters[number - 1] if number <= len(characters) else str(number)
     if number_format in _DIGIT_BY_DIGIT:
         digits = _DIGIT_BY_DIGIT[number_format]
         return "".join(digits[int(d)] for d in str(number))
-    if number_format in {"japaneseCounting", "chineseCounting", "chineseCountingThousand"}:
-        return _counting(number, chinese=number_format != "japaneseCounting")
-    if number_format == "japaneseLegal":
-        return _counting(number, chinese=False, digits=_LEGAL_DIGITS, ten="拾")
+    if number_format in _COUNTING:
+        return _counting(number, _COUNTING[number_format])
     if number_format == "cardinalText":
         return _capitalised(_words(number))
     if number_format == "ordinalText":
         return _capitalised(_ordinal_words(number))
-    if number_format == "chicago":
-        return _repeated(_CHICAGO, number)
+    if number_format == "dollarText":
+        return f"{_capitalised(_words(number))} and 00/100"
     return str(number)
 
 
-def _repeated(characters: str, number: int) -> str:
+def _repeated(characters: str | tuple[str, ...], number: int) -> str:
     """`number` in a set that repeats after its last character (the 47th kana is "ｱｱ");
     decimal past `MAX_REPEATS` repetitions, so a hostile start never builds a long label."""
     times = (number - 1) // len(characters) + 1
@@ -178,25 +228,30 @@ def _roman(number: int) -> str:
     return "".join(pieces)
 
 
-def _counting(
-    number: int, *, chinese: bool, digits: str = _IDEOGRAPH_DIGITS, ten: str = "十"
-) -> str:
-    """`number` (1-9,999) in East Asian counting: 千 thousands, 百 hundreds, 十 tens. Japanese
-    drops a leading 一 before each unit (百一 for 101); Chinese keeps it before 百 and 千, drops
-    it before a leading 十 (十一), and writes 零 once for inner zeros (一百零一)."""
+def _counting(number: int, system: _Counting) -> str:
+    """`number` (1-9,999) in East Asian counting: thousands, hundreds and tens each a digit and
+    its unit (千 百 十). Japanese and Korean drop a leading one before each unit (百一 for 101,
+    백일); Chinese keeps it before 百 and 千, drops it before a leading 十 (十一), and writes 零
+    once for inner zeros (一百零一); the legal (financial) forms keep it before every unit
+    (壹拾壹)."""
     pieces: list[str] = []
-    units = ((1000, "千"), (100, "百"), (10, ten), (1, ""))
+    units = zip((1000, 100, 10, 1), (*system.units, ""), strict=True)
     zero_pending = False
     for value, unit in units:
         digit, number = divmod(number, value)
         if digit == 0:
             zero_pending = bool(pieces)
             continue
-        if zero_pending and chinese:
-            pieces.append("零")
+        if zero_pending:
+            pieces.append(system.zero)
         zero_pending = False
-        leading_one = digit == 1 and unit and (not chinese or (unit == ten and not pieces))
-        pieces.append(("" if leading_one else digits[digit]) + unit)
+        if system.one == "drop":
+            leading_one = digit == 1 and bool(unit)
+        elif system.one == "before ten":
+            leading_one = digit == 1 and unit == system.units[2] and not pieces
+        else:
+            leading_one = False
+        pieces.append(("" if leading_one else system.digits[digit]) + unit)
     return "".join(pieces)
 
 

@@ -5,7 +5,8 @@ reads it, and the safe XML reading they share.
   decompressor would produce, so a zip bomb is refused by arithmetic (`{kind}_too_large`).
 - The main part is found through the package relationships (`_rels/.rels`,
   ECMA-376 Part 2 §9.3), not a fixed name, so Strict OOXML, macro-enabled and
-  template variants are read like the transitional default.
+  template variants are read like the transitional default; when those are damaged, through
+  the content types, else by its conventional name (decision 0143).
 - XML parts are parsed by lxml without DTDs, entities or network access; a part that declares
   a DTD is refused (Office never writes one: it is only there to expand entities).
 """
@@ -38,6 +39,13 @@ RECOVERING_PARSER: Final = etree.XMLParser(
 rest (shared strings cut short) and Office's HTML-like VML (decision 0140). `fromstring` with
 it gives None when nothing at all is XML."""
 _MAIN_FOLDER: Final = {"docx": "word/", "pptx": "ppt/", "xlsx": "xl/"}
+_MAIN_NAMES: Final = {
+    "docx": "word/document.xml",
+    "pptx": "ppt/presentation.xml",
+    "xlsx": "xl/workbook.xml",
+}
+"""Each kind's main part as every Office version names it, when nothing else names it."""
+_CONTENT_TYPES_PART: Final = "[Content_Types].xml"
 _NOT_A: Final = {
     "docx": "not_a_word_document",
     "pptx": "not_a_presentation",
@@ -178,10 +186,47 @@ def relationships_by_id(archive: zipfile.ZipFile, source: str) -> dict[str, tupl
 
 
 def main_part(archive: zipfile.ZipFile, kind: str) -> str:
+    """The package's main part (`xl/workbook.xml`, `word/document.xml`...): the one the
+    package relationships name (`_rels/.rels`). When those are damaged or name none present
+    (decision 0143), the part the content types declare as a main part in the kind's folder
+    (`declared_parts`), else the kind's conventional name. Raises ParseFailure
+    `not_a_workbook` (`not_a_word_document`, `not_a_presentation`) when there is none."""
+    try:
+        return related_main_part(archive)
+    except (*DAMAGED_PART_ERRORS, ParseFailure):
+        pass
+    folder = _MAIN_FOLDER[kind]
+    for name in (*declared_parts(archive, "main+xml", folder), _MAIN_NAMES[kind]):
+        if name in archive.namelist():
+            return name
+    raise ParseFailure(_NOT_A[kind], f"The archive is not a {_NAMES[kind]}.")
+
+
+def related_main_part(archive: zipfile.ZipFile) -> str:
+    """The main part the package relationships name. Raises what reading a damaged `_rels/.rels`
+    raises, and ParseFailure when it names no main part present."""
     for rel_type, name in relationships(archive, ""):
         if rel_type.endswith(OFFICE_DOCUMENT_REL) and name in archive.namelist():
             return name
-    raise ParseFailure(_NOT_A[kind], f"The archive is not a {_NAMES[kind]}.")
+    raise ParseFailure("no_main_part", "The package relationships name no main part.")
+
+
+def declared_parts(archive: zipfile.ZipFile, type_suffix: str, folder: str) -> list[str]:
+    """The parts under `folder` ("xl/") whose content type (`[Content_Types].xml` overrides)
+    ends with `type_suffix` ("worksheet+xml"), in the part's order; empty when the content
+    types are missing or damaged."""
+    try:
+        types = read_xml(archive, _CONTENT_TYPES_PART)
+    except DAMAGED_PART_ERRORS:
+        return []
+    found = []
+    for override in types:
+        name = (attribute(override, "PartName") or "").lstrip("/")
+        content_type = (attribute(override, "ContentType") or "").lower()
+        kind_matches = content_type.endswith(type_suffix.lower())
+        if local(override) == "Override" and name.startswith(folder) and kind_matches:
+            found.append(name)
+    return found
 
 
 def paragraphs(

@@ -167,7 +167,8 @@ class SheetLayout:
     """"Header: text" and "Footer: text" lines of the sheet's printed page, each once."""
     symbol_texts: dict[tuple[int, int], str] = field(default_factory=dict)
     """(row, column) -> the text shown of each rich-text cell some runs of which are in a
-    symbol font (`rich_symbol_text`), which openpyxl's read-only cells flatten."""
+    symbol font, their own or the cell style's (`rich_shown`), which openpyxl's read-only
+    cells flatten."""
 
 
 def cell_text(value: Any) -> str:
@@ -297,15 +298,17 @@ def sheet_layout(
     part: str,
     *,
     never_calculated: bool = False,
-    symbol_strings: dict[int, str] | None = None,
+    symbol_strings: dict[int, RichRuns] | None = None,
+    cell_fonts: dict[int, str] | None = None,
 ) -> SheetLayout:
     """Merged ranges and formulas without a value of the sheet part `part`, streamed (each row
     is dropped once read, so a large sheet is never held whole). `never_calculated`: the
     workbook asks to be recalculated on opening (`fullCalcOnLoad`, what XlsxWriter and
     openpyxl write); if then every formula of the sheet caches `0`, those are the writer's
     placeholders (XlsxWriter's default) and count as no value. `symbol_strings`: the shared
-    strings with runs in a symbol font (`symbol_strings`), noted where a cell uses one, as
-    inline rich strings with such runs are."""
+    rich strings that may show symbols (`symbol_strings`), noted where a cell uses one, as
+    inline rich strings are; `cell_fonts`: the cell styles in a symbol font
+    (`symbol_styles`), whose runs without a font of their own are in it."""
     layout = SheetLayout(never_calculated=never_calculated)
     shared: dict[str, Translator] = {}
     position = CellPosition()
@@ -319,7 +322,7 @@ def sheet_layout(
                 _note_formula(element, coordinate, layout, shared)
                 if symbol_strings or element.get("t") == "inlineStr":
                     # Rich text with symbol-font runs: only in such workbooks, or inline.
-                    _note_symbols(element, coordinate, layout, symbol_strings)
+                    _note_symbols(element, coordinate, layout, symbol_strings, cell_fonts)
             elif name == "row":
                 position.enter(element)  # a row without cells still counts
                 _dropped(element)
@@ -335,50 +338,79 @@ def sheet_layout(
     return layout
 
 
+RichRuns = tuple[tuple[str, str | None], ...]
+"""A rich string's runs: (text, the font its `rPr/rFont` names, None when it names none)."""
+
+
+def _small_number(text: str) -> int | None:
+    """A style or string index attribute read, None when it is not a number of at most nine
+    digits (a hostile index of thousands of digits is beyond `int`'s limit)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
 def _note_symbols(
     cell: etree._Element,
     coordinate: str,
     layout: SheetLayout,
-    symbol_strings: dict[int, str] | None,
+    symbol_strings: dict[int, RichRuns] | None,
+    cell_fonts: dict[int, str] | None = None,
 ) -> None:
-    """Notes the text shown of `cell` (at `coordinate`) when it is rich text with runs in a
-    symbol font: a shared string of `symbol_strings`, or an inline string's runs."""
+    """Notes the text shown of `cell` (at `coordinate`) when it is rich text some runs of
+    which are in a symbol font, their own (`rFont`) or, for runs that set none, the cell
+    style's (`cell_fonts`: `symbol_styles`): a shared string of `symbol_strings`, or an
+    inline string's runs."""
     kind = attribute(cell, "t")
     if kind == "s" and symbol_strings:
         value = first_child(cell, "v")
         index = (value.text or "").strip() if value is not None else ""
-        shown = symbol_strings.get(int(index)) if index.isascii() and index.isdigit() else None
+        position = _small_number(index)
+        runs = symbol_strings.get(position) if position is not None else None
     elif kind == "inlineStr":
         string = first_child(cell, "is")
-        shown = rich_symbol_text(string) if string is not None else None
+        runs = rich_runs(string) if string is not None else None
     else:
         return
+    if runs is None:
+        return
+    style = _small_number(attribute(cell, "s") or "0")
+    cell_font = (cell_fonts or {}).get(style) if style is not None else None
+    shown = rich_shown(runs, cell_font)
     if shown is not None and coordinate and len(layout.symbol_texts) < MAX_FORMULAS_KEPT:
         layout.symbol_texts[coordinate_to_tuple(coordinate)] = shown
 
 
-def rich_symbol_text(string: etree._Element) -> str | None:
-    """The text shown of rich string `string` (a shared `si` or an inline `is`) some runs of
-    which are set in a symbol font (`r/rPr/rFont`: Wingdings, Webdings, Symbol), each such
-    run read as its symbols (`symbol_fonts.py`); None when no run is. Phonetic guides (`rPh`)
-    are not text."""
-    pieces: list[str] = []
-    symbolic = False
+def rich_runs(string: etree._Element) -> RichRuns | None:
+    """The runs of rich string `string` (a shared `si` or an inline `is`); None for a plain
+    string (no `r`), which reads in the cell's font as a whole. Text directly in the string
+    (`t`) is a run without a font of its own. Phonetic guides (`rPh`) are not text."""
+    runs: list[tuple[str, str | None]] = []
+    rich = False
     for child in string:
         name = local(child)
         if name == "t":
-            pieces.append(child.text or "")
+            runs.append((child.text or "", None))
         elif name == "r":
+            rich = True
             properties = first_child(child, "rPr")
             face = first_child(properties, "rFont") if properties is not None else None
             font = attribute(face, "val") if face is not None else None
-            text = "".join(t.text or "" for t in child if local(t) == "t")
-            if is_symbol_font(font):
-                symbolic = True
-                pieces.append(symbol_text(text, font))
-            else:
-                pieces.append(text)
-    return "".join(pieces) if symbolic else None
+            runs.append(("".join(t.text or "" for t in child if local(t) == "t"), font))
+    return tuple(runs) if rich else None
+
+
+def rich_shown(runs: RichRuns, cell_font: str | None = None) -> str | None:
+    """The text shown of rich string `runs` in a cell whose style's font is `cell_font` (a
+    symbol font or None): each run in its own font, or the cell's when it names none (as
+    Excel draws it), a run in a symbol font read as its symbols (`symbol_fonts.py`). None
+    when no run is in a symbol font and the cell's is not one (openpyxl's flattened text is
+    then what is shown)."""
+    fonts = [font or cell_font for _, font in runs]
+    if cell_font is None and not any(is_symbol_font(font) for font in fonts):
+        return None
+    return "".join(
+        symbol_text(text, font) if is_symbol_font(font) else text
+        for (text, _), font in zip(runs, fonts, strict=True)
+    )
 
 
 _SYMBOL_RUN_FONT: Final = re.compile(
@@ -386,25 +418,37 @@ _SYMBOL_RUN_FONT: Final = re.compile(
 )
 
 
-def symbol_strings(archive: zipfile.ZipFile) -> dict[int, str]:
-    """Shared string index -> text shown, for the shared strings some runs of which are in a
-    symbol font (`rich_symbol_text`). The part is first scanned as bytes for such a font, so
-    a workbook without one is not parsed a second time (openpyxl reads it too); then
-    streamed. A damaged part gives what was read before the damage."""
+def symbol_strings(
+    archive: zipfile.ZipFile, cell_fonts: dict[int, str] | None = None
+) -> dict[int, RichRuns]:
+    """Shared string index -> runs (`rich_runs`), for the rich shared strings that may show
+    symbols: some run names a symbol font, or the workbook has cell styles in a symbol font
+    (`cell_fonts`), in which a run naming no font takes its cell's and one naming an
+    ordinary font stays text. The part is first
+    scanned as bytes for a symbol run font when no cell style has one, so a workbook without
+    either is not parsed a second time (openpyxl reads it too); then streamed. At most
+    `MAX_FORMULAS_KEPT` strings are kept (as many as a sheet notes cells), so a part of
+    millions of rich strings in a workbook with a Wingdings style is not held as runs. A
+    damaged part gives what was read before the damage."""
     workbook = main_part(archive, "xlsx")
     rels = relationships(archive, workbook)
     name = next((n for t, n in rels if t.endswith("/sharedStrings")), None)
-    if name is None or name not in archive.namelist() or not _mentions_symbol_font(archive, name):
+    if name is None or name not in archive.namelist():
         return {}
-    found: dict[int, str] = {}
+    if not cell_fonts and not _mentions_symbol_font(archive, name):
+        return {}
+    found: dict[int, RichRuns] = {}
     index = 0
     with contextlib.suppress(*DAMAGED_PART_ERRORS), archive.open(name) as source:
         for _, element in _streamed(source):
             if local(element) != "si":
                 continue
-            shown = rich_symbol_text(element)
-            if shown is not None:
-                found[index] = shown
+            runs = rich_runs(element)
+            symbolic = runs is not None and (
+                bool(cell_fonts) or any(is_symbol_font(f) for _, f in runs)
+            )
+            if runs is not None and symbolic and len(found) < MAX_FORMULAS_KEPT:
+                found[index] = runs
             index += 1
             _dropped(element)
     return found
@@ -972,7 +1016,7 @@ def parse_xlsx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarni
             chart_sheets = chart_sheet_parts(archive)
             builtin = builtin_styles(archive)
             symbols = symbol_styles(archive)
-            rich_symbols = symbol_strings(archive)
+            rich_symbols = symbol_strings(archive, symbols)
             calculation = getattr(workbook, "calculation", None)
             never_calculated = bool(getattr(calculation, "fullCalcOnLoad", False))
             formula_count = 0
@@ -988,6 +1032,7 @@ def parse_xlsx(path: str, limits: ParseLimits) -> Iterator[Section | IngestWarni
                         part,
                         never_calculated=never_calculated,
                         symbol_strings=rich_symbols,
+                        cell_fonts=symbols,
                     )
                     if part
                     else SheetLayout()

@@ -45,13 +45,16 @@ from engageiq_files.ingestion.ooxml import (
     RECOVERING_PARSER,
     attribute,
     corrupt,
+    declared_parts,
     local,
     main_part,
     read_xml,
+    related_main_part,
     relationship_id,
     relationships,
     relationships_by_id,
 )
+from engageiq_files.ingestion.sections import ParseFailure
 
 _MAIN: Final = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _RELS: Final = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -62,6 +65,7 @@ _STRINGS_TYPE: Final = (
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 )
 _STRICT_NAMESPACE: Final = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+_TRANSITIONAL_NAMESPACE: Final = _MAIN.encode()
 _STRICT_URI: Final = re.compile(rb"http://purl\.oclc\.org/ooxml/(\w+)/")
 _TRANSITIONAL_URI: Final = rb"http://schemas.openxmlformats.org/\1/2006/"
 """Strict OOXML's namespaces and relationship types: `.../ooxml/<area>/<name>` is the
@@ -78,9 +82,20 @@ names, at most this): a cell naming string 10^9 must not build a billion empty s
 
 
 def is_strict(archive: zipfile.ZipFile) -> bool:
-    """Whether the workbook is Strict OOXML (ISO namespaces), which openpyxl cannot read."""
-    with archive.open(main_part(archive, "xlsx")) as part:
-        return _STRICT_NAMESPACE in part.read(4096)
+    """Whether the workbook is Strict OOXML (ISO namespaces), which openpyxl cannot read: its
+    workbook part says so, or, when that is damaged, its first worksheet."""
+    start = _start(archive, main_part(archive, "xlsx"))
+    if _STRICT_NAMESPACE not in start and _TRANSITIONAL_NAMESPACE not in start:
+        sheets = _worksheet_parts(archive)
+        start = _start(archive, sheets[0]) if sheets else b""
+    return _STRICT_NAMESPACE in start
+
+
+def _start(archive: zipfile.ZipFile, part: str) -> bytes:
+    """The first 4 KB of `part`, empty when it cannot be read."""
+    with contextlib.suppress(*DAMAGED_PART_ERRORS), archive.open(part) as source:
+        return source.read(4096)
+    return b""
 
 
 def opened_workbook(path: str, resources: ExitStack) -> tuple[zipfile.ZipFile, Any, list[str]]:
@@ -88,8 +103,10 @@ def opened_workbook(path: str, resources: ExitStack) -> tuple[zipfile.ZipFile, A
     The package is what our own readers read (a transitional copy of a Strict workbook); the
     workbook may be opened from a copy without the parts openpyxl refused (see the module's
     docstring), and `damaged` then names what that lost ("the sheet Pricing", "the cell
-    formats", "the text of some cells"). Raises ParseFailure `corrupt_xlsx` when the workbook
-    part itself, its relationships or the package cannot be read."""
+    formats", "the text of some cells", "the sheet names"). A damaged package relationships
+    part, workbook part or workbook relationships part is repaired first
+    (`repaired_skeleton`). Raises ParseFailure `corrupt_xlsx` when the package cannot be read
+    or has no worksheet."""
     # A file object, not the path: openpyxl refuses paths without an Excel extension, and the
     # worker's temporary file has none (the kind was sniffed from the content).
     stream: IO[bytes] = resources.enter_context(open(path, "rb"))  # noqa: SIM115  (closed by resources)
@@ -98,8 +115,13 @@ def opened_workbook(path: str, resources: ExitStack) -> tuple[zipfile.ZipFile, A
         if is_strict(archive):
             stream = resources.enter_context(rewritten_copy(archive, {}, transitional=True))
             archive = resources.enter_context(zipfile.ZipFile(stream))
+        skeleton, lost = repaired_skeleton(archive)
+        if skeleton:
+            # Every reader, ours and openpyxl, reads the repaired package from here on.
+            stream = resources.enter_context(rewritten_copy(archive, skeleton, transitional=False))
+            archive = resources.enter_context(zipfile.ZipFile(stream))
         try:
-            missing = missing_sheets(archive)
+            missing = lost + missing_sheets(archive)
         except DAMAGED_PART_ERRORS:
             missing = []  # then openpyxl fails too, and `salvaged_parts` says why
         try:
@@ -115,6 +137,189 @@ def opened_workbook(path: str, resources: ExitStack) -> tuple[zipfile.ZipFile, A
         raise
     except Exception:
         raise corrupt("xlsx") from None
+
+
+_WORKSHEET_TYPE: Final = "spreadsheetml.worksheet+xml"
+_CHARTSHEET_TYPE: Final = "spreadsheetml.chartsheet+xml"
+_STYLES_TYPE: Final = "spreadsheetml.styles+xml"
+_CONVENTIONAL_WORKSHEET: Final = re.compile(r"xl/worksheets/[^/]+\.xml")
+_CONVENTIONAL_CHARTSHEET: Final = re.compile(r"xl/chartsheets/[^/]+\.xml")
+_DIGITS: Final = re.compile(r"([0-9]+)")
+
+
+def _natural(name: str) -> tuple[tuple[int, str], ...]:
+    """A part name's sort key with its numbers as numbers: sheet2 before sheet10."""
+    return tuple(
+        (int(piece), "") if piece.isdigit() and len(piece) < 10 else (-1, piece)
+        for piece in _DIGITS.split(name)
+    )
+
+
+def _found_parts(
+    archive: zipfile.ZipFile, content_type: str, conventional: re.Pattern[str]
+) -> list[str]:
+    """The parts the content types declare of `content_type`, and those named as Excel names
+    such parts (`conventional`), present, once each, in their names' natural order."""
+    names = set(archive.namelist())
+    found = {n for n in declared_parts(archive, content_type, "xl/") if n in names}
+    found |= {n for n in names if conventional.fullmatch(n)}
+    return sorted(found, key=_natural)
+
+
+def _worksheet_parts(archive: zipfile.ZipFile) -> list[str]:
+    return _found_parts(archive, _WORKSHEET_TYPE, _CONVENTIONAL_WORKSHEET)
+
+
+def repaired_skeleton(archive: zipfile.ZipFile) -> tuple[dict[str, bytes | None], list[str]]:
+    """({part: its repaired content, None to leave it out}, what is lost) when the parts that
+    list the sheets are damaged (decision 0143): the package relationships (`_rels/.rels`),
+    the workbook part or its relationships; ({}, []) when they can be read.
+
+    Without them openpyxl has no sheet to read. The worksheets (and chart sheets) are then
+    found through the workbook relationships when those can be read, else through the content
+    types and the names Excel gives them (`xl/worksheets/sheet1.xml`), and read in their
+    names' natural order. Their names are what can be read of the workbook part (through a
+    recovering parser: a part cut short keeps its sheet list), matched to the relationships
+    by id, or without them by position when as many names as sheets were read and none is a
+    chart sheet (every writer numbers the parts in the workbook's order); else "Sheet 1",
+    "Sheet 2"...: then "the sheet names" are lost. The styles and shared
+    strings are found likewise. A broken entry is left out of the repair (its sheet is then
+    named by `missing_sheets`). A damaged package relationships part alone loses nothing."""
+    names = set(archive.namelist())
+    try:
+        workbook, package_damaged = related_main_part(archive), False
+    except (*DAMAGED_PART_ERRORS, ParseFailure):
+        try:
+            workbook, package_damaged = main_part(archive, "xlsx"), True
+        except ParseFailure:
+            workbook, package_damaged = _WORKBOOK, True
+    try:
+        root: etree._Element | None = read_xml(archive, workbook)
+    except DAMAGED_PART_ERRORS:
+        root = None
+    try:
+        rels: dict[str, tuple[str, str]] | None = relationships_by_id(archive, workbook)
+        if not rels or _rels_name(workbook) not in names:
+            rels = None  # no relationships at all: no sheet can be found through them
+    except DAMAGED_PART_ERRORS:
+        rels = None
+    if root is not None and rels is not None:
+        if not package_damaged:
+            return {}, []
+        return {"_rels/.rels": _package_rels(workbook)}, []
+    broken = _broken_entries(archive)
+    if root is None:
+        # A workbook part cut short or otherwise not XML: what a recovering parser reads of
+        # it (the sheet list comes early, before defined names and calculation settings).
+        root = _recovered_workbook(archive, workbook)
+    listed = [
+        (attribute(e, "name") or "", relationship_id(e, "id"))
+        for e in (root.iter() if root is not None else ())
+        if local(e) == "sheet"
+    ]
+    if rels is not None:
+        sheets = _related_sheets(rels, listed, names)
+        styles = next((n for t, n in rels.values() if t.endswith("/styles")), None)
+        shared = next((n for t, n in rels.values() if t.endswith("/sharedStrings")), None)
+    else:
+        worksheets = _worksheet_parts(archive)
+        charts = _found_parts(archive, _CHARTSHEET_TYPE, _CONVENTIONAL_CHARTSHEET)
+        found = [*((n, "worksheet") for n in worksheets), *((n, "chartsheet") for n in charts)]
+        # Matched by position only when nothing can shift it: as many names as sheets, and
+        # no chart sheet whose place among them is unknown.
+        by_position = len(listed) == len(found) and not charts
+        sheets = [
+            (part, kind, listed[index][0] if by_position else "")
+            for index, (part, kind) in enumerate(found)
+        ]
+        styles = _first_found(archive, _STYLES_TYPE, "xl/styles.xml")
+        shared = _first_found(archive, "sharedStrings+xml", "xl/sharedStrings.xml")
+    if not sheets:
+        raise corrupt("xlsx")
+    lost = [] if all(title for _, _, title in sheets) else ["the sheet names"]
+    titles = [title or f"Sheet {number}" for number, (_, _, title) in enumerate(sheets, start=1)]
+    replaced: dict[str, bytes | None] = {name: None for name in broken}
+    replaced[workbook] = _listed_workbook(root, titles)
+    replaced[_rels_name(workbook)] = _workbook_rels(
+        [(part, kind) for part, kind, _ in sheets], styles, shared
+    )
+    replaced["_rels/.rels"] = _package_rels(workbook)
+    replaced["[Content_Types].xml"] = _content_types(workbook, shared if shared in names else None)
+    return replaced, lost
+
+
+_WORKBOOK: Final = "xl/workbook.xml"
+
+
+def _recovered_workbook(archive: zipfile.ZipFile, workbook: str) -> etree._Element | None:
+    """What a recovering parser reads of the damaged workbook part, None when nothing."""
+    try:
+        with archive.open(workbook) as source:
+            return etree.fromstring(source.read(), RECOVERING_PARSER)
+    except DAMAGED_PART_ERRORS:
+        return None
+
+
+def _related_sheets(
+    rels: dict[str, tuple[str, str]], listed: list[tuple[str, str]], names: set[str]
+) -> list[tuple[str, str, str]]:
+    """(part, "worksheet" or "chartsheet", name or "") of the sheets the workbook
+    relationships name: first those the (recovered) sheet list names, in its order and with
+    its names, then the rest, worksheets then chart sheets, in their parts' natural order."""
+    kinds = {
+        part: kind
+        for rel_type, part in rels.values()
+        for kind in ("worksheet", "chartsheet")
+        if rel_type.endswith(f"/{kind}") and part in names
+    }
+    sheets: list[tuple[str, str, str]] = []
+    for title, rel_id in listed:
+        part = rels.get(rel_id, ("", ""))[1]
+        if part in kinds:
+            sheets.append((part, kinds.pop(part), title))
+    rest = sorted(kinds.items(), key=lambda item: (item[1] != "worksheet", _natural(item[0])))
+    return sheets + [(part, kind, "") for part, kind in rest]
+
+
+def _first_found(archive: zipfile.ZipFile, content_type: str, conventional: str) -> str | None:
+    names = set(archive.namelist())
+    declared = [n for n in declared_parts(archive, content_type, "xl/") if n in names]
+    return declared[0] if declared else (conventional if conventional in names else None)
+
+
+def _package_rels(workbook: str) -> bytes:
+    return (
+        f'<Relationships xmlns="{_PACKAGE_RELS}"><Relationship Id="rId1" '
+        f'Type="{_RELS}/officeDocument" Target={quoteattr("/" + workbook)}/></Relationships>'
+    ).encode()
+
+
+def _workbook_rels(sheets: list[tuple[str, str]], styles: str | None, shared: str | None) -> bytes:
+    """Workbook relationships of `sheets` ((part, "worksheet" or "chartsheet"), as rId1...),
+    the styles and the shared strings, by absolute names."""
+    related = [(part, kind) for part, kind in sheets]
+    related += [(styles, "styles")] if styles else []
+    related += [(shared, "sharedStrings")] if shared else []
+    return (
+        f'<Relationships xmlns="{_PACKAGE_RELS}">'
+        + "".join(
+            f'<Relationship Id="rId{number}" Type="{_RELS}/{kind}" Target={quoteattr("/" + part)}/>'
+            for number, (part, kind) in enumerate(related, start=1)
+        )
+        + "</Relationships>"
+    ).encode()
+
+
+def _listed_workbook(root: etree._Element | None, titles: list[str]) -> bytes:
+    """A workbook part listing `titles` as sheets rId1... (`_workbook_rels`'s order), with the
+    settings of the damaged part `root` when it can be read."""
+    sheets = [
+        etree.Element(f"{{{_MAIN}}}sheet", {"name": title, f"{{{_RELS}}}id": f"rId{number}"})
+        for number, title in enumerate(titles, start=1)
+    ]
+    return _plain_workbook(
+        root if root is not None else etree.Element(f"{{{_MAIN}}}workbook"), sheets
+    )
 
 
 def missing_sheets(archive: zipfile.ZipFile) -> list[str]:
