@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from PIL import GifImagePlugin, Image, ImageDraw
 
-from engageiq_files.ingestion import ocr
+from engageiq_files.ingestion import images
 from engageiq_files.ingestion.sections import ParsedDocument, ParseFailure
 from tests.unit.files.scans import encoded, parse
 from tests.unit.files.test_ocr_webp_gif import LINES, WHITE, codes, slide, text_of, tiny_frames
@@ -91,17 +91,17 @@ def test_later_frames_are_looked_at_only_up_to_the_bound(
     parsed = parse(tmp_path, blank_gif_then(100_000))
     assert parsed.sections == []
     assert codes(parsed) == ["no_text_found"]
-    assert max(gif_frames_parsed) == ocr.MAX_LATER_FRAMES
-    assert len(gif_frames_parsed) <= ocr.MAX_LATER_FRAMES + 1
+    assert max(gif_frames_parsed) == images.MAX_LATER_FRAMES
+    assert len(gif_frames_parsed) <= images.MAX_LATER_FRAMES + 1
 
 
 def test_a_title_within_the_bound_is_read_and_one_past_it_is_not(
     tmp_path: Path, gif_frames_parsed: list[int]
 ) -> None:
-    within = parse(tmp_path, blank_gif_then(1000, text_at=ocr.MAX_LATER_FRAMES))
+    within = parse(tmp_path, blank_gif_then(1000, text_at=images.MAX_LATER_FRAMES))
     assert "pricing review" in text_of(within)
-    assert max(gif_frames_parsed) == ocr.MAX_LATER_FRAMES
-    past = parse(tmp_path, blank_gif_then(1000, text_at=ocr.MAX_LATER_FRAMES + 2))
+    assert max(gif_frames_parsed) == images.MAX_LATER_FRAMES
+    past = parse(tmp_path, blank_gif_then(1000, text_at=images.MAX_LATER_FRAMES + 2))
     assert codes(past) == ["no_text_found"]
 
 

@@ -14,7 +14,7 @@ from typing import Final
 # starts with the parsers (and their libraries) already in memory.
 from engageiq_files.ingestion.docx_text import parse_docx
 from engageiq_files.ingestion.html_text import parse_html
-from engageiq_files.ingestion.ocr import parse_image
+from engageiq_files.ingestion.images import parse_image
 from engageiq_files.ingestion.pdf import parse_pdf
 from engageiq_files.ingestion.sections import (
     DecodedAs,
