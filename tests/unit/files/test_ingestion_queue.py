@@ -37,6 +37,19 @@ def _runtime(files_client: FilesClient) -> FilesRuntime:
     return runtime
 
 
+@pytest.fixture
+def queues(
+    local_resources: LocalResources, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Any, IngestionQueue, str]:
+    """An SQS client with the local credentials, the ingestion queue told its dead-letter
+    queue, and the dead-letter queue's URL."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
+    sqs = aws_client("sqs", local_resources.endpoint_url)
+    dead = local_resources.queues[dead_letter_key(INGESTION)]
+    return sqs, IngestionQueue(sqs, local_resources.queues["ingestion"], dead), dead
+
+
 def test_the_visibility_timeout_covers_the_longest_ingestion_step() -> None:
     assert INGESTION_STEP_SECONDS == BUILD_TIMEOUT_SECONDS
     assert INGESTION.visibility_timeout_seconds > BUILD_TIMEOUT_SECONDS
@@ -296,16 +309,12 @@ def test_failed_attempts_are_counted_on_the_file_only_while_it_is_processing(
 
 
 def test_hand_backs_do_not_count_towards_the_dead_letter_queue(
-    local_resources: LocalResources, monkeypatch: pytest.MonkeyPatch
+    queues: tuple[Any, IngestionQueue, str],
 ) -> None:
     # Before decision 0141 the consumer and SQS counted receives: a job handed back
     # unfinished five times (deploys during a long upload, polls abandoned at shutdown) went
     # to the dead-letter queue without ever failing, and raised the alarm.
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
-    sqs = aws_client("sqs", local_resources.endpoint_url)
-    dead = local_resources.queues[dead_letter_key(INGESTION)]
-    queue = IngestionQueue(sqs, local_resources.queues["ingestion"], dead)
+    sqs, queue, dead = queues
     queue.send(ingestion_context("acme"), "0123456789abcdee", "handed-back")
     hand_backs = INGESTION.max_attempts + 1
     for _ in range(hand_backs):
@@ -427,13 +436,9 @@ def test_a_dead_letter_move_that_fails_hands_the_job_back_at_once() -> None:
 
 
 def test_dead_lettering_copies_the_job_then_deletes_it_once(
-    local_resources: LocalResources, monkeypatch: pytest.MonkeyPatch
+    queues: tuple[Any, IngestionQueue, str],
 ) -> None:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
-    sqs = aws_client("sqs", local_resources.endpoint_url)
-    dead = local_resources.queues[dead_letter_key(INGESTION)]
-    queue = IngestionQueue(sqs, local_resources.queues["ingestion"], dead)
+    sqs, queue, dead = queues
     queue.send(ingestion_context("globex"), "0123456789abcded", "to-dead-letter")
     (received,) = queue.receive(visibility_seconds=30, wait_seconds=1)
     queue.dead_letter(received)
@@ -450,7 +455,7 @@ def test_dead_lettering_copies_the_job_then_deletes_it_once(
     ]
     assert moved[0]["Attributes"]["MessageGroupId"] == "globex"
     with pytest.raises(ValueError, match="dead-letter URL"):
-        IngestionQueue(sqs, local_resources.queues["ingestion"]).dead_letter(received)
+        IngestionQueue(sqs, queue.url).dead_letter(received)
 
 
 # Hostile review of decision 0141: once a file is `failed` by a give-up its job must reach the
@@ -709,22 +714,15 @@ def test_a_give_up_that_cannot_be_written_is_retried_after_the_failures_backoff(
 
 @pytest.mark.parametrize("first", ["stale", "current"])
 def test_two_deliveries_of_a_job_failing_together_dead_letter_it_once(
-    files_client: FilesClient,
-    local_resources: LocalResources,
-    monkeypatch: pytest.MonkeyPatch,
-    first: str,
+    files_client: FilesClient, queues: tuple[Any, IngestionQueue, str], first: str
 ) -> None:
     # The visibility timeout ran out under a live attempt (a stalled instance), so SQS handed
     # the job out again; both deliveries fail, the first to fail gives up. The job reaches
     # the dead-letter queue once, and the other delivery, finding its file `failed`, takes
     # the job as done with, whichever receipt handle (stale or current) each one holds.
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
+    sqs, queue, dead = queues
     catalog = _runtime(files_client).catalog
     file_id = _file_in_ingestion(catalog, failed_attempts=INGESTION.max_attempts - 1)
-    sqs = aws_client("sqs", local_resources.endpoint_url)
-    dead = local_resources.queues[dead_letter_key(INGESTION)]
-    queue = IngestionQueue(sqs, local_resources.queues["ingestion"], dead)
     queue.send(ingestion_context("acme"), file_id, "twice")
     stale = _receive_one(queue)
     queue.retry_later(stale, 0)  # its visibility timeout running out, at once

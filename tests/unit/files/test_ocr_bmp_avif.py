@@ -19,7 +19,15 @@ from engageiq_files.ingestion.sections import ParseFailure
 from engageiq_files.uploads.sniffing import FileKind, UnsupportedFileType, sniff
 from tests.unit.files.scans import LIMITS, encoded, parse
 from tests.unit.files.support import FilesClient, pdf_bytes
-from tests.unit.files.test_ocr_webp_gif import BLACK, CLEAR, WHITE, codes, slide, text_of
+from tests.unit.files.test_ocr_webp_gif import (
+    BLACK,
+    CLEAR,
+    WHITE,
+    assert_uploaded_found_and_shown_inline,
+    codes,
+    slide,
+    text_of,
+)
 
 LOWER_LINES = ("Closed deals this quarter", "Signed by the customer")
 
@@ -416,22 +424,11 @@ def test_bmp_and_avif_screenshots_are_uploaded_found_by_page_and_shown_inline(
             "image/avif",
         ),
     }
-    for name, (content, content_type) in uploads.items():
-        record = files_client.ingest("acme", name, content, "application/octet-stream")
-        assert record["status"] == "ready", record
-        assert record["contentType"] == content_type
-        assert [w["code"] for w in record["warnings"]] == ["ocr_used"]
-        served = files_client.get("acme", f"/api/files/{record['id']}/content")
-        assert served.content == content
-        assert served.headers["content-type"] == content_type
-        assert served.headers["content-disposition"].startswith("inline;")
-        assert served.headers["x-content-type-options"] == "nosniff"
-    for query, name in (
-        ("heron pipeline", "pipeline.bmp"),
-        ("whiteboard onboarding", "kickoff.avif"),
-    ):
-        hits = files_client.search("acme", query)
-        assert (hits[0]["fileName"], hits[0]["location"]) == (name, "page 1")
+    assert_uploaded_found_and_shown_inline(
+        files_client,
+        uploads,
+        {"heron pipeline": "pipeline.bmp", "whiteboard onboarding": "kickoff.avif"},
+    )
 
 
 def test_the_upload_limits_list_bmp_and_avif_as_images_read_by_ocr(

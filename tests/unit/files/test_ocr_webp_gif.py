@@ -366,6 +366,21 @@ def test_webp_and_gif_screenshots_are_uploaded_found_by_page_and_shown_inline(
             "image/gif",
         ),
     }
+    assert_uploaded_found_and_shown_inline(
+        files_client,
+        uploads,
+        {"heron pipeline": "pipeline.webp", "whiteboard onboarding": "kickoff.gif"},
+    )
+
+
+def assert_uploaded_found_and_shown_inline(
+    files_client: FilesClient,
+    uploads: dict[str, tuple[bytes, str]],
+    searches: dict[str, str],
+) -> None:
+    """Upload each of `uploads` (name -> content, the content type it must be sniffed as)
+    undeclared, and check it is `ready` by OCR and served back inline as itself; then each
+    query of `searches` finds its file name first, cited as `page 1`."""
     for name, (content, content_type) in uploads.items():
         record = files_client.ingest("acme", name, content, "application/octet-stream")
         assert record["status"] == "ready", record
@@ -376,10 +391,7 @@ def test_webp_and_gif_screenshots_are_uploaded_found_by_page_and_shown_inline(
         assert served.headers["content-type"] == content_type
         assert served.headers["content-disposition"].startswith("inline;")
         assert served.headers["x-content-type-options"] == "nosniff"
-    for query, name in (
-        ("heron pipeline", "pipeline.webp"),
-        ("whiteboard onboarding", "kickoff.gif"),
-    ):
+    for query, name in searches.items():
         hits = files_client.search("acme", query)
         assert (hits[0]["fileName"], hits[0]["location"]) == (name, "page 1")
 
