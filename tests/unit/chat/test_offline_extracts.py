@@ -150,3 +150,33 @@ def test_the_responder_reports_the_passages_it_quoted() -> None:
     # The quote's citation follows its last word, before the line ends.
     before = "".join(e.text for e in events[: events.index(cited[0])] if isinstance(e, TextDelta))
     assert before.endswith("- Backups are taken every hour.")
+
+
+# A screenshot or slide read by OCR, or a deck's text: lines without full stops. Each line
+# used to be taken for a heading of what follows, and a heading answers nothing, so the
+# offline responder said "the documents do not say" over a passage that said it.
+SLIDE = Passage(
+    "slide",
+    "onboarding.avif",
+    "Onboarding workshop lasts three hours\nIncluded in every plan\nBooked through your CSM",
+    "page 1",
+)
+
+
+def test_lines_of_a_slide_or_screenshot_that_title_nothing_are_quoted() -> None:
+    assert [u.text for u in units_of(SLIDE.text)] == [
+        "Onboarding workshop lasts three hours",
+        "Included in every plan",
+        "Booked through your CSM",
+    ]
+    text, used = ask("How long is the onboarding workshop?", PRICING, SLIDE)
+    assert "- Onboarding workshop lasts three hours [slide]" in text
+    assert NO_MATCH not in text
+    assert used == (1,)
+
+
+def test_short_lines_beside_sentences_stay_headings() -> None:
+    # A title over a section heading, or the next section's title at a chunk's end, answers
+    # nothing: only a passage of nothing but short lines is read line by line.
+    units = units_of("Security FAQ\nEncryption\nData is encrypted at rest.\nBackups")
+    assert [(u.text, u.heading) for u in units] == [("Data is encrypted at rest.", "Encryption")]

@@ -198,11 +198,30 @@ def _quoted_sentences(paragraph: str) -> Iterator[str]:
 
 def units_of(text: str, passage: int = 0, about: str = "") -> list[Unit]:
     """The quotable units of one passage's text, in reading order; `about` (the document's
-    name and section) is every unit's context."""
+    name and section) is every unit's context.
+
+    A short line without a sentence end titles the units after it (`_is_heading`). In a
+    passage of nothing but such lines, each line is a unit: a slide's or a screenshot's
+    lines ("Onboarding workshop lasts three hours"), read by OCR or from a deck, carry no full
+    stops, and as headings of nothing they were never quoted. Where the passage has sentences
+    too, its short lines stay headings: a title over a section heading ("Security FAQ" over
+    "Encryption") or the next section's title at a chunk's end answers nothing."""
+    units, headings = _sentences_and_headings(text, passage, about)
+    if units:
+        return units
+    return [
+        Unit(passage, order, " ".join(line.split())[:MAX_UNIT_CHARS], about)
+        for order, line in enumerate(headings)
+    ]
+
+
+def _sentences_and_headings(text: str, passage: int, about: str) -> tuple[list[Unit], list[str]]:
+    """`units_of`'s reading: the units under their headings, and the heading lines."""
     units: list[Unit] = []
     paragraph: list[str] = []
     header: list[str] = []
     heading = ""
+    headings: list[str] = []
 
     def add(unit_text: str) -> None:
         unit_text = " ".join(unit_text.split())
@@ -214,6 +233,7 @@ def units_of(text: str, passage: int = 0, about: str = "") -> list[Unit]:
         nonlocal heading
         if len(paragraph) == 1 and _is_heading(paragraph[0]):
             heading = paragraph[0]  # what the units after it are about; it answers nothing
+            headings.append(heading)
         else:
             for sentence in _quoted_sentences(" ".join(paragraph)):
                 add(sentence)
@@ -242,7 +262,7 @@ def units_of(text: str, passage: int = 0, about: str = "") -> list[Unit]:
             end_paragraph()  # a new sentence on a new line, or a heading line
         paragraph.append(line)
     end_paragraph()
-    return units
+    return units, headings
 
 
 class ExtractPicker:
