@@ -198,7 +198,9 @@ class IngestionWorker:
         reason: str,
         chunks_key: str | None,
     ) -> AttemptFailed | None:
-        """`_attempt_failed`'s steps, run in its shielded scope."""
+        """`_attempt_failed`'s steps, run in its shielded scope: a function of their own
+        because a cancel scope may end its block without reaching a `return`, so every
+        return of the steps is here and `_attempt_failed` returns what they give."""
         bound = log.bind(tenant_id=tenant.tenant_id, file_id=file_id)
         try:
             count = await anyio.to_thread.run_sync(
